@@ -1,0 +1,267 @@
+// Package sandbox is a simulated payout provider speaking the NxtBanking API
+// (seed 000): token exchange, payout creation idempotent on reference_id,
+// status lookup, and signed webhooks. It decides each payout's fate
+// deterministically from a seed and the payout id, so demos and tests
+// repeat. It holds no real money and keeps its state in memory.
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"payops/adapters/nxtbanking"
+)
+
+// Fate is what becomes of a payout at the sandbox.
+type Fate string
+
+// The fates, with their share of payouts.
+const (
+	Success  Fate = "success"  // 70%: SUCCESS with a UTR
+	Failure  Fate = "failure"  // 10%: FAILED with a failure code
+	Stuck    Fate = "stuck"    // 12%: PROCESSING for ever, no webhook
+	Reversal Fate = "reversal" // 8%: SUCCESS, then REVERSED
+)
+
+// FateOf returns the fate of payout id under seed. Anyone knowing the seed
+// can predict it, which is what tests and demos rely on.
+func FateOf(seed int64, payoutID string) Fate {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s", seed, payoutID)
+	switch n := h.Sum64() % 100; {
+	case n < 70:
+		return Success
+	case n < 80:
+		return Failure
+	case n < 92:
+		return Stuck
+	default:
+		return Reversal
+	}
+}
+
+// Config sets up a sandbox.
+type Config struct {
+	Seed          int64
+	APIKey        string
+	APISecret     string
+	WebhookURL    string        // where to send webhooks; none are sent when empty
+	WebhookSecret string        // signs X-NxtB-Signature
+	SettleAfter   time.Duration // how long a new payout stays QUEUED
+	Log           *slog.Logger
+}
+
+type record struct {
+	PayoutID    string
+	ReferenceID string
+	Amount      json.Number
+	Mode        string
+	CreatedAt   time.Time
+}
+
+// Server is the sandbox provider as an http.Handler.
+type Server struct {
+	cfg    Config
+	mux    *http.ServeMux
+	client *http.Client
+
+	mu      sync.Mutex
+	tokens  map[string]time.Time
+	byID    map[string]*record
+	byRef   map[string]*record
+	pending sync.WaitGroup
+}
+
+// New returns a sandbox for cfg.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg: cfg, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Second},
+		tokens: map[string]time.Time{}, byID: map[string]*record{}, byRef: map[string]*record{},
+	}
+	s.mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
+	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.handleCreate))
+	s.mux.HandleFunc("GET /api/v1/payouts", s.authed(s.handleLookup))
+	s.mux.HandleFunc("GET /v1/payouts/{id}", s.authed(s.handleGet))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Wait blocks until webhooks in flight have been sent.
+func (s *Server) Wait() { s.pending.Wait() }
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		APIKey    string `json:"api_key"`
+		APISecret string `json:"api_secret"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON body"})
+		return
+	}
+	if req.APIKey != s.cfg.APIKey || req.APISecret != s.cfg.APISecret {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid api_key or api_secret"})
+		return
+	}
+	b := make([]byte, 24)
+	rand.Read(b)
+	tok := "sbx_tok_" + hex.EncodeToString(b)
+	s.mu.Lock()
+	s.tokens[tok] = time.Now().Add(time.Hour)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 3600})
+}
+
+func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		exp, known := s.tokens[tok]
+		s.mu.Unlock()
+		if !ok || !known || time.Now().After(exp) {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid or expired access token"})
+			return
+		}
+		next(w, r)
+	}
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		BeneficiaryID string      `json:"beneficiary_id"`
+		Amount        json.Number `json:"amount"`
+		Mode          string      `json:"mode"`
+		ReferenceID   string      `json:"reference_id"`
+		Narration     string      `json:"narration"`
+	}
+	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	d.UseNumber()
+	if err := d.Decode(&req); err != nil || req.ReferenceID == "" || req.Amount == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "reference_id and amount are required"})
+		return
+	}
+	s.mu.Lock()
+	if rec, dup := s.byRef[req.ReferenceID]; dup {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "duplicate reference_id", "payout_id": rec.PayoutID})
+		return
+	}
+	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount, Mode: req.Mode, CreatedAt: time.Now()}
+	s.byRef[rec.ReferenceID], s.byID[rec.PayoutID] = rec, rec
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, s.resource(rec, time.Now()))
+	s.scheduleWebhook(rec)
+}
+
+// PayoutIDFor is the sandbox's payout id for one of our reference ids.
+func PayoutIDFor(ref string) string {
+	h := fnv.New64a()
+	h.Write([]byte(ref))
+	return fmt.Sprintf("sbx_%016x", h.Sum64())
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
+	ref := r.URL.Query().Get("reference_id")
+	s.mu.Lock()
+	rec, ok := s.byRef[ref]
+	s.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no payout with that reference_id"})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.resource(rec, time.Now()))
+}
+
+// handleGet answers for payouts it was sent and, so that demo data loaded
+// straight into payops can be re-checked, for any id that looks like one of
+// its own: those have been settled long ago.
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	rec, ok := s.byID[id]
+	s.mu.Unlock()
+	if !ok {
+		if !strings.HasPrefix(id, "sbx_") {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such payout"})
+			return
+		}
+		rec = &record{PayoutID: id, Amount: "0", CreatedAt: time.Time{}}
+	}
+	writeJSON(w, http.StatusOK, s.resource(rec, time.Now()))
+}
+
+// resource is the payout as the API shows it at time now: QUEUED until
+// SettleAfter has passed since creation, then its fate.
+func (s *Server) resource(rec *record, now time.Time) nxtbanking.PayoutResource {
+	res := nxtbanking.PayoutResource{PayoutID: rec.PayoutID, ReferenceID: rec.ReferenceID, Amount: rec.Amount,
+		Timestamp: now.UTC().Format(time.RFC3339)}
+	if now.Sub(rec.CreatedAt) < s.cfg.SettleAfter {
+		res.Status = "QUEUED"
+		return res
+	}
+	switch FateOf(s.cfg.Seed, rec.PayoutID) {
+	case Success:
+		res.Status, res.UTR = "SUCCESS", utrFor(rec.PayoutID)
+	case Failure:
+		res.Status, res.FailureCode, res.FailureReason = "FAILED", "BENEFICIARY_ACCOUNT_CLOSED", "Beneficiary account is closed"
+	case Stuck:
+		res.Status = "PROCESSING"
+	case Reversal:
+		res.Status, res.UTR = "REVERSED", utrFor(rec.PayoutID)
+	}
+	return res
+}
+
+func utrFor(id string) string {
+	h := fnv.New64a()
+	h.Write([]byte("utr/" + id))
+	return fmt.Sprintf("%012d", h.Sum64()%1_000_000_000_000)
+}
+
+// scheduleWebhook sends the payout's final state, signed, once it settles.
+// Stuck payouts send nothing: only a re-check finds out about them.
+func (s *Server) scheduleWebhook(rec *record) {
+	if s.cfg.WebhookURL == "" || FateOf(s.cfg.Seed, rec.PayoutID) == Stuck {
+		return
+	}
+	s.pending.Add(1)
+	time.AfterFunc(s.cfg.SettleAfter, func() {
+		defer s.pending.Done()
+		res := s.resource(rec, time.Now().Add(time.Millisecond))
+		body, _ := json.Marshal(map[string]any{
+			"event": "payout." + strings.ToLower(res.Status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,
+			"status": res.Status, "utr": res.UTR, "amount": res.Amount, "failure_reason": res.FailureReason,
+			"timestamp": res.Timestamp,
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-NxtB-Signature", nxtbanking.Sign([]byte(s.cfg.WebhookSecret), body))
+		resp, err := s.client.Do(req)
+		if err != nil {
+			s.cfg.Log.Warn("sandbox webhook not delivered", "payout_ref", rec.ReferenceID, "err", err)
+			return
+		}
+		resp.Body.Close()
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgcluster"
+)
+
+// cmdDB starts or stops the private PostgreSQL cluster that `make run` uses
+// when no DATABASE_URL is given. start prints the DSN of database payops.
+func cmdDB(verb string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("db", flag.ContinueOnError)
+	dir := fs.String("dir", ".data/postgres", "the cluster's data folder")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	c, err := pgcluster.New(*dir, false)
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "start":
+		dsn, err := c.Start("payops")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, dsn)
+		return nil
+	case "stop":
+		return c.Stop()
+	}
+	return errUsage
+}
+
+// openStore opens DATABASE_URL.
+func openStore(getenv func(string) string) (*store.Store, error) {
+	dsn := getenv("DATABASE_URL")
+	if dsn == "" {
+		return nil, errors.New("DATABASE_URL is not set (make run sets it to a private cluster)")
+	}
+	return store.Open(dsn)
+}
+
+func cmdMigrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	s, err := openStore(getenv)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "migrations applied: %d\n", n)
+	return nil
+}
+
+// cmdUserAdd adds a dashboard user; the password is the first line of stdin,
+// so it never appears in a process list or shell history.
+func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email, used to sign in")
+	name := fs.String("name", "", "the user's name")
+	roleName := fs.String("role", "", "ops, finance, compliance or admin")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	role, err := payout.ParseRole(*roleName)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(*email, "@") || strings.TrimSpace(*name) == "" {
+		return errors.New("user add needs --email and --name")
+	}
+	line, err := readLine(stdin)
+	if err != nil {
+		return err
+	}
+	if len(line) < 8 {
+		return errors.New("password (read from stdin) must be at least 8 characters")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(line), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(getenv)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	id, err := s.CreateUser(ctx, store.User{Email: *email, Name: *name, Role: role, PasswordHash: string(hash)})
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("a user with email %s exists already", *email)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.Audit(ctx, "cli", "user.create", "user", fmt.Sprint(id), map[string]any{"email": *email, "role": role}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s added with role %s\n", *email, role)
+	return nil
+}
+
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			b.WriteByte(buf[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.TrimRight(b.String(), "\r"), nil
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"payops/adapters"
+	"payops/adapters/nxtbanking"
+	"payops/adapters/sandbox"
+	"payops/jobs"
+	"payops/static"
+	"payops/store"
+	"payops/web"
+)
+
+// config is payops' configuration, all from the environment; README lists it.
+type config struct {
+	DatabaseURL   string
+	Addr          string
+	SessionKey    []byte
+	StuckAfter    time.Duration
+	SecureCookies bool
+	Sandbox       sandboxConfig
+}
+
+type sandboxConfig struct {
+	BaseURL       string // where payops reaches the sandbox provider; "" disables it
+	APIKey        string
+	APISecret     string
+	WebhookSecret string
+	Seed          int64
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		Addr:        or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
+		Sandbox: sandboxConfig{
+			BaseURL:       getenv("PAYOPS_SANDBOX_BASE_URL"),
+			APIKey:        or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
+			APISecret:     or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
+			WebhookSecret: or(getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"), "sandbox-webhook-secret"),
+		},
+	}
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is not set"))
+	}
+	key := getenv("PAYOPS_SESSION_KEY")
+	if key == "" {
+		errs = append(errs, errors.New("PAYOPS_SESSION_KEY is not set: give 32 or more random bytes in hex (make run generates one into .data/)"))
+	} else if b, err := hex.DecodeString(key); err != nil || len(b) < 32 {
+		errs = append(errs, errors.New("PAYOPS_SESSION_KEY must be at least 32 bytes written in hex (64 hex digits)"))
+	} else {
+		c.SessionKey = b
+	}
+	var err error
+	if c.StuckAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_AFTER"), "10m")); err != nil || c.StuckAfter <= 0 {
+		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_AFTER must be a positive duration such as 10m, not %q", getenv("PAYOPS_STUCK_AFTER")))
+	}
+	if v := getenv("PAYOPS_SECURE_COOKIES"); v != "" {
+		if c.SecureCookies, err = strconv.ParseBool(v); err != nil {
+			errs = append(errs, fmt.Errorf("PAYOPS_SECURE_COOKIES must be true or false, not %q", v))
+		}
+	}
+	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
+		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
+	}
+	return c, errors.Join(errs...)
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	sandboxAddr := fs.String("sandbox-addr", "", "also run the sandbox provider on this address and use it")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := migrateWhenReady(ctx, st, log); err != nil {
+		return err
+	}
+
+	if *sandboxAddr != "" {
+		url, stop, err := startSandbox(ctx, *sandboxAddr, cfg.Sandbox, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.Sandbox.BaseURL = url
+	}
+	providers := adapters.Registry{}
+	if cfg.Sandbox.BaseURL != "" {
+		providers["sandbox"] = nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: cfg.Sandbox.BaseURL,
+			APIKey: cfg.Sandbox.APIKey, APISecret: cfg.Sandbox.APISecret})
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
+	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter},
+		st, rechecker, static.FS(), reg, log)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(providers))
+	for n := range providers {
+		names = append(names, n)
+	}
+	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", names, "stuck_after", cfg.StuckAfter)
+	return listenAndServe(ctx, cfg.Addr, srv)
+}
+
+// migrateWhenReady applies migrations, waiting for a database that is not
+// up yet rather than giving up.
+func migrateWhenReady(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	for wait := time.Second; ; wait = min(wait*2, 30*time.Second) {
+		n, err := st.Migrate(ctx)
+		if err == nil {
+			if n > 0 {
+				log.Info("migrations applied", "count", n)
+			}
+			return nil
+		}
+		if !store.IsUnavailable(err) {
+			return err
+		}
+		log.Warn("database not reachable; retrying", "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return hs.Shutdown(shutdown)
+	}
+}
+
+// startSandbox runs the sandbox provider in this process on addr and returns
+// its base URL.
+func startSandbox(ctx context.Context, addr string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("sandbox: %w", err)
+	}
+	sb := sandbox.New(sandbox.Config{Seed: cfg.Seed, APIKey: cfg.APIKey, APISecret: cfg.APISecret,
+		WebhookSecret: cfg.WebhookSecret, SettleAfter: 30 * time.Second, Log: log})
+	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	log.Info("sandbox provider running", "addr", "http://"+ln.Addr().String(), "seed", cfg.Seed)
+	return "http://" + ln.Addr().String(), func() { hs.Close() }, nil
+}
+
+func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
+	webhookURL := fs.String("webhook-url", "", "where to send signed webhooks (none when empty)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, _ := loadConfig(getenv) // only the sandbox part matters here
+	sb := sandbox.New(sandbox.Config{Seed: cfg.Sandbox.Seed, APIKey: cfg.Sandbox.APIKey, APISecret: cfg.Sandbox.APISecret,
+		WebhookURL: *webhookURL, WebhookSecret: cfg.Sandbox.WebhookSecret, SettleAfter: 30 * time.Second, Log: log})
+	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", cfg.Sandbox.Seed)
+	return listenAndServe(ctx, *addr, sb)
+}

@@ -1,0 +1,125 @@
+// Package handlers holds payops' HTTP handlers: each parses the request,
+// calls the store or a service, and renders a view model. Routes are in web.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"payops/jobs"
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// Store is what the dashboard's handlers read.
+type Store interface {
+	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
+	StuckPayouts(ctx context.Context, f store.StuckFilter) ([]store.Payout, int, error)
+	StuckSummary(ctx context.Context, before, now time.Time) ([]store.StuckCount, error)
+	StatusCounts(ctx context.Context) ([]store.StatusCount, error)
+	EventsFor(ctx context.Context, payoutID int64) ([]store.Event, error)
+	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
+}
+
+// Rechecker asks a provider about a payout and applies the answer.
+type Rechecker interface {
+	Recheck(ctx context.Context, ref string, source payout.Source, actor string) (jobs.Result, error)
+}
+
+// Handlers serves the dashboard pages.
+type Handlers struct {
+	Store      Store
+	Rechecker  Rechecker
+	StuckAfter time.Duration
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// User is the signed-in user of a request.
+type User struct {
+	ID    int64
+	Email string
+	Name  string
+	Role  payout.Role
+}
+
+type userKey struct{}
+
+// WithUser returns ctx carrying the signed-in user.
+func WithUser(ctx context.Context, u User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// UserFrom returns the signed-in user, if any.
+func UserFrom(ctx context.Context) (User, bool) {
+	u, ok := ctx.Value(userKey{}).(User)
+	return u, ok
+}
+
+// MetaFor returns the layout's view model for the request.
+func MetaFor(r *http.Request, title, active string) views.Meta {
+	m := views.Meta{Title: title, Active: active}
+	if u, ok := UserFrom(r.Context()); ok {
+		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role)}
+	}
+	return m
+}
+
+// Render writes partial when the request comes from HTMX and full otherwise.
+func Render(w http.ResponseWriter, r *http.Request, status int, full, partial templ.Component) {
+	c := full
+	if partial != nil && r.Header.Get("HX-Request") == "true" {
+		c = partial
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		slog.Default().Error("render", "err", err)
+	}
+}
+
+// Errors a handler reports to its user.
+var (
+	ErrForbidden  = errors.New("forbidden")
+	ErrBadRequest = errors.New("bad request")
+)
+
+// Fail is the one place an error becomes an HTTP status and a page the user
+// can read: not found 404, forbidden 403, bad input 400, database down 503,
+// anything else 500. Only the last two are logged, here, once; no stack trace
+// or internal message reaches the page.
+func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := views.Error{Meta: MetaFor(r, "Error", "")}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		e.Status, e.Heading, e.Message = http.StatusNotFound, "Not found", "There is no such payout or page. Check the reference and try again."
+	case errors.Is(err, ErrForbidden):
+		e.Status, e.Heading, e.Message = http.StatusForbidden, "Not allowed", "Your role does not allow this action. Ask an admin if you need it."
+	case errors.Is(err, ErrBadRequest):
+		e.Status, e.Heading, e.Message = http.StatusBadRequest, "Bad request", err.Error()
+	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
+		log.Error("database unavailable", "path", r.URL.Path, "err", err)
+		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",
+			"payops cannot reach its database right now and keeps trying. Nothing was changed; try again in a moment."
+		w.Header().Set("Retry-After", "5")
+	default:
+		log.Error("request failed", "path", r.URL.Path, "err", err)
+		e.Status, e.Heading, e.Message = http.StatusInternalServerError, "Something went wrong", "The error was logged. Nothing was changed; try again."
+	}
+	e.Meta.Title = e.Heading
+	Render(w, r, e.Status, views.ErrorPage(e), views.ErrorBox(e))
+}
+
+// BadRequest returns an ErrBadRequest whose message the user sees.
+func BadRequest(msg string) error { return &badRequest{msg} }
+
+type badRequest struct{ msg string }
+
+func (b *badRequest) Error() string        { return b.msg }
+func (b *badRequest) Is(target error) bool { return target == ErrBadRequest }

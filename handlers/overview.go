@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// Overview shows stuck payouts counted by provider and age bucket, and
+// payouts by state.
+func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
+	now := h.Now()
+	sum, err := h.Store.StuckSummary(r.Context(), now.Add(-h.StuckAfter), now)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	counts, err := h.Store.StatusCounts(r.Context())
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter), Buckets: store.StuckBuckets}
+	// sum is ordered by provider, so each provider's buckets are adjacent.
+	var oldest time.Time
+	for _, c := range sum {
+		n := len(vm.Providers)
+		if n == 0 || vm.Providers[n-1].Provider != c.Provider {
+			vm.Providers = append(vm.Providers, views.ProviderStuck{Provider: c.Provider,
+				Href: "/payouts/stuck?provider=" + url.QueryEscape(c.Provider), Counts: make([]int, len(store.StuckBuckets))})
+			n++
+			oldest = c.Oldest
+		}
+		p := &vm.Providers[n-1]
+		p.Counts[c.Bucket] += c.Count
+		p.Total += c.Count
+		vm.TotalStuck += c.Count
+		if c.Oldest.Before(oldest) {
+			oldest = c.Oldest
+		}
+		p.Oldest = ago(now, oldest)
+	}
+	byStatus := map[payout.Status]int{}
+	for _, c := range counts {
+		byStatus[c.Status] = c.Count
+	}
+	for _, st := range payout.Statuses {
+		vm.Statuses = append(vm.Statuses, views.StatusCount{Status: string(st), Count: byStatus[st]})
+	}
+	Render(w, r, http.StatusOK, views.OverviewPage(vm), nil)
+}

@@ -1,0 +1,92 @@
+// Package jobs holds payops' background work and the re-check it shares with
+// the dashboard: asking a provider for a payout's state and applying the
+// answer.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"payops/adapters"
+	"payops/payout"
+	"payops/store"
+)
+
+// RecheckStore is what a re-check needs of the store.
+type RecheckStore interface {
+	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
+	ApplyObservation(ctx context.Context, ref string, obs payout.Observation) (store.Applied, error)
+	RecordCheckFailure(ctx context.Context, ref string, source payout.Source, actor, detail string) error
+}
+
+// Rechecker asks a payout's provider for its current state through the
+// provider's adapter and applies the answer with the store's one apply
+// function. The Re-check button and the cron reconciler both use it.
+type Rechecker struct {
+	Store     RecheckStore
+	Providers adapters.Registry
+	Log       *slog.Logger
+	Timeout   time.Duration // for the provider call; 15 s when zero
+}
+
+// Result is what one re-check found and did.
+type Result struct {
+	Payout store.Payout
+	// Decision is the transition rule's decision, or "" when the provider
+	// could not be asked (ProviderError says why).
+	Decision      payout.Decision
+	Message       string
+	ProviderError string
+}
+
+// Recheck asks the provider about payout ref on behalf of actor and applies
+// the answer. A provider failure is not an error: it is recorded as an event
+// on the payout and returned in Result. The error is for the store: an
+// unknown payout (store.ErrNotFound) or an unreachable database.
+func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Source, actor string) (Result, error) {
+	p, err := r.Store.PayoutByRef(ctx, ref)
+	if err != nil {
+		return Result{}, err
+	}
+	obs, err := r.ask(ctx, p)
+	if err != nil {
+		detail := err.Error()
+		r.Log.Warn("re-check failed at provider", "payout_ref", ref, "provider", p.Provider, "kind", adapters.KindOf(err), "err", detail)
+		if err := r.Store.RecordCheckFailure(ctx, ref, source, actor, detail); err != nil {
+			return Result{}, err
+		}
+		p, err := r.Store.PayoutByRef(ctx, ref)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Payout: p, Message: "could not ask the provider: " + detail, ProviderError: detail}, nil
+	}
+	obs.Source, obs.Actor = source, actor
+	applied, err := r.Store.ApplyObservation(ctx, ref, obs)
+	if err != nil {
+		return Result{}, err
+	}
+	r.Log.Info("re-checked payout", "payout_ref", ref, "provider", p.Provider, "observed", obs.Status,
+		"decision", applied.Decision, "status", applied.To)
+	return Result{Payout: applied.Payout, Decision: applied.Decision, Message: applied.Message}, nil
+}
+
+func (r *Rechecker) ask(ctx context.Context, p store.Payout) (payout.Observation, error) {
+	prov, err := r.Providers.Get(p.Provider)
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	timeout := r.Timeout
+	if timeout == 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	obs, err := prov.Status(ctx, adapters.Payout{ReferenceID: p.ReferenceID, ProviderPayoutID: p.ProviderID(), Amount: p.Amount()})
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return obs, &adapters.Error{Provider: p.Provider, Kind: adapters.Transient, Message: "no answer within " + timeout.String()}
+	}
+	return obs, err
+}

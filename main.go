@@ -1,0 +1,65 @@
+// Command payops is the payout operations service: the operator dashboard,
+// the JSON API and webhook endpoint, the jobs, and the sandbox provider.
+//
+//	payops serve      migrate, then serve HTTP and run the jobs
+//	payops migrate    apply pending migrations
+//	payops user add   add a dashboard user (password on stdin)
+//	payops demo       load idempotent demo data
+//	payops sandbox    run the sandbox provider on its own
+//	payops db start   start the private PostgreSQL cluster, print its DSN
+//	payops db stop    stop it
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "payops:", err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage: payops serve|migrate|user add|demo|sandbox|db start|db stop [flags]")
+
+// run is the whole program, with its inputs passed in so tests can run it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(args) == 0 {
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], getenv, log)
+	case "migrate":
+		return cmdMigrate(ctx, getenv, stdout)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return errUsage
+		}
+		return cmdUserAdd(ctx, args[2:], getenv, stdin, stdout)
+	case "demo":
+		return cmdDemo(ctx, getenv, stdout)
+	case "sandbox":
+		return cmdSandbox(ctx, args[1:], getenv, log)
+	case "db":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdDB(args[1], args[2:], stdout)
+	}
+	return errUsage
+}

@@ -1,0 +1,48 @@
+package payout
+
+import "time"
+
+// Source says where an observation of a payout's status came from.
+type Source string
+
+// The sources of observations.
+const (
+	SourceWebhook Source = "webhook"
+	SourcePoll    Source = "poll"
+	SourceManual  Source = "manual"
+	SourceSystem  Source = "system"
+)
+
+// Observation is one report of a payout's state: from a webhook, a poll by
+// the reconciler, an operator's re-check, or payops itself.
+type Observation struct {
+	Source           Source
+	ProviderPayoutID string
+	RawStatus        string // the provider's own word, kept as evidence
+	Status           Status // RawStatus mapped to the canonical state
+	UTR              string
+	FailureCode      string
+	FailureReason    string
+	Fee              *Money
+	At               time.Time
+	Actor            string // who asked: a user's email, "reconciler", a provider name
+}
+
+// Outcome describes what applying an observation did, in words for the
+// operator who asked: "moved to SUCCEEDED", "provider says PROCESSING,
+// unchanged".
+func Outcome(d Decision, from, observed Status, changedMetadata bool) string {
+	switch d {
+	case Apply:
+		return "moved to " + string(observed)
+	case Merge:
+		if changedMetadata {
+			return "provider says " + string(observed) + ", details updated"
+		}
+		return "provider says " + string(observed) + ", unchanged"
+	case Stale:
+		return "provider says " + string(observed) + ", older than " + string(from) + "; ignored"
+	default:
+		return "provider says " + string(observed) + " but payout is " + string(from) + "; recorded as anomaly"
+	}
+}

@@ -1,0 +1,105 @@
+// Package payout holds payops' domain: canonical payout states, the rule that
+// decides whether an observed provider status may move a payout, money, and
+// roles. It does no I/O and imports nothing of ours.
+package payout
+
+import "fmt"
+
+// Status is a payout's canonical state. Every provider's vocabulary is mapped
+// onto these by its adapter.
+type Status string
+
+// The canonical states. HELD is payops' own: a payout stopped by a release
+// gate before it is sent; no provider ever reports it.
+const (
+	Queued     Status = "QUEUED"
+	Processing Status = "PROCESSING"
+	Succeeded  Status = "SUCCEEDED"
+	Failed     Status = "FAILED"
+	Cancelled  Status = "CANCELLED"
+	Reversed   Status = "REVERSED"
+	Held       Status = "HELD"
+)
+
+// Statuses lists every canonical state in rank order, for filters and tests.
+var Statuses = []Status{Held, Queued, Processing, Succeeded, Failed, Cancelled, Reversed}
+
+// ParseStatus returns the Status named s, or an error for anything else.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown payout status %q", s)
+}
+
+// rank orders the provider-reported states: an observation may only move a
+// payout upward. SUCCEEDED, FAILED and CANCELLED share a rank, so moving
+// between them is never an upgrade.
+func (s Status) rank() int {
+	switch s {
+	case Queued:
+		return 1
+	case Processing:
+		return 2
+	case Succeeded, Failed, Cancelled:
+		return 3
+	case Reversed:
+		return 4
+	}
+	return 0
+}
+
+// Open reports whether the payout is still waiting on its provider: the
+// states in which a payout can be stuck.
+func (s Status) Open() bool { return s == Queued || s == Processing }
+
+// Final reports whether no provider observation may move the payout any more.
+func (s Status) Final() bool { return s == Cancelled || s == Reversed }
+
+// Decision is what the transition rule says to do with an observation.
+type Decision string
+
+const (
+	// Apply moves the payout to the observed state.
+	Apply Decision = "applied"
+	// Merge keeps the state (the observation repeats it) and merges any new
+	// metadata such as a UTR or failure code.
+	Merge Decision = "merged"
+	// Stale ignores an observation older than what we already know, such as a
+	// PROCESSING webhook arriving after SUCCEEDED.
+	Stale Decision = "stale"
+	// Anomaly ignores an observation that contradicts a settled state, such as
+	// FAILED after SUCCEEDED, or anything after CANCELLED or REVERSED. It is
+	// recorded for an operator to look at and never applied.
+	Anomaly Decision = "anomaly"
+)
+
+// Decide applies the transition rule to a payout in state current that a
+// provider reports in state observed.
+func Decide(current, observed Status) Decision {
+	switch {
+	case observed == Held || observed.rank() == 0:
+		// Not a provider state: nothing a provider says may put a payout here.
+		return Anomaly
+	case current == Held:
+		// A held payout was never sent; a provider report about it is wrong.
+		return Anomaly
+	case current == observed:
+		return Merge
+	case current.Final():
+		return Anomaly
+	case observed.rank() > current.rank():
+		return Apply
+	case observed.rank() == current.rank():
+		// SUCCEEDED <-> FAILED <-> CANCELLED: two settled outcomes disagree.
+		return Anomaly
+	default:
+		return Stale
+	}
+}
+
+// Providers are the payout providers payops speaks to. sandbox is payops'
+// own simulated provider.
+var Providers = []string{"nxtbanking", "paywize", "razorpayx", "sandbox", "xendit"}

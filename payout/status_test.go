@@ -1,0 +1,101 @@
+package payout
+
+import "testing"
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		current, observed Status
+		want              Decision
+	}{
+		{Queued, Queued, Merge},
+		{Queued, Processing, Apply},
+		{Queued, Succeeded, Apply},
+		{Queued, Failed, Apply},
+		{Queued, Cancelled, Apply},
+		{Queued, Reversed, Apply},
+		{Processing, Queued, Stale},
+		{Processing, Processing, Merge},
+		{Processing, Succeeded, Apply},
+		{Processing, Failed, Apply},
+		{Processing, Cancelled, Apply},
+		{Succeeded, Reversed, Apply},
+		{Failed, Reversed, Apply},
+		{Succeeded, Succeeded, Merge},
+		{Succeeded, Processing, Stale},
+		{Succeeded, Queued, Stale},
+		{Failed, Processing, Stale},
+		{Succeeded, Failed, Anomaly},
+		{Failed, Succeeded, Anomaly},
+		{Succeeded, Cancelled, Anomaly},
+		{Cancelled, Succeeded, Anomaly},
+		{Cancelled, Processing, Anomaly},
+		{Cancelled, Reversed, Anomaly},
+		{Cancelled, Cancelled, Merge},
+		{Reversed, Succeeded, Anomaly},
+		{Reversed, Processing, Anomaly},
+		{Reversed, Reversed, Merge},
+		{Held, Succeeded, Anomaly},
+		{Queued, Held, Anomaly},
+		{Queued, Status("BOGUS"), Anomaly},
+	}
+	for _, tt := range tests {
+		if got := Decide(tt.current, tt.observed); got != tt.want {
+			t.Errorf("Decide(%s, %s) = %s, want %s", tt.current, tt.observed, got, tt.want)
+		}
+	}
+}
+
+// Whatever order a payout's provider-reported states arrive in, applying the
+// rule to each in turn ends in the same state when the sequence is a real
+// life (no contradictory outcomes).
+func TestDecideOrderIndependent(t *testing.T) {
+	lives := [][]Status{
+		{Queued, Processing, Succeeded},
+		{Queued, Processing, Failed},
+		{Queued, Processing, Succeeded, Reversed},
+		{Queued, Cancelled},
+	}
+	for _, life := range lives {
+		want := life[len(life)-1]
+		permute(life, func(order []Status) {
+			cur := Queued
+			for _, obs := range order {
+				if Decide(cur, obs) == Apply {
+					cur = obs
+				}
+			}
+			if cur != want {
+				t.Errorf("order %v ended in %s, want %s", order, cur, want)
+			}
+		})
+	}
+}
+
+func permute(s []Status, f func([]Status)) {
+	var rec func(int)
+	a := append([]Status(nil), s...)
+	rec = func(k int) {
+		if k == len(a) {
+			f(a)
+			return
+		}
+		for i := k; i < len(a); i++ {
+			a[k], a[i] = a[i], a[k]
+			rec(k + 1)
+			a[k], a[i] = a[i], a[k]
+		}
+	}
+	rec(0)
+}
+
+func TestParseStatus(t *testing.T) {
+	for _, s := range Statuses {
+		got, err := ParseStatus(string(s))
+		if err != nil || got != s {
+			t.Errorf("ParseStatus(%q) = %q, %v", s, got, err)
+		}
+	}
+	if _, err := ParseStatus("success"); err == nil {
+		t.Error("ParseStatus(success) accepted a provider word")
+	}
+}

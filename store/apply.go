@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Applied is what applying one observation did to a payout.
+type Applied struct {
+	Decision payout.Decision
+	From     payout.Status
+	To       payout.Status
+	Message  string // for the operator: "moved to SUCCEEDED"
+	Payout   Payout // the payout after the change
+}
+
+// ApplyObservation is the one place an observed provider status reaches a
+// payout: the Re-check button, the cron reconciler and the webhook endpoint
+// all end here. In one transaction it locks the payout's row, applies the
+// transition rule, merges metadata, and records an event row and an audit row
+// whatever the rule decided. It returns ErrNotFound for an unknown reference.
+func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Observation) (Applied, error) {
+	var res Applied
+	err := s.WithTx(ctx, func(q Querier) error {
+		var cur struct {
+			ID               int64         `db:"id"`
+			Status           payout.Status `db:"status"`
+			ProviderPayoutID *string       `db:"provider_payout_id"`
+			UTR              string        `db:"utr"`
+			FailureCode      string        `db:"failure_code"`
+			FailureReason    string        `db:"failure_reason"`
+			FeeMinor         *int64        `db:"fee_minor"`
+		}
+		err := q.GetContext(ctx, &cur, `
+			SELECT id, status, provider_payout_id, utr, failure_code, failure_reason, fee_minor
+			FROM payouts WHERE reference_id = $1 FOR UPDATE`, ref)
+		if err != nil {
+			return fmt.Errorf("store: apply to payout %s: %w", ref, mapErr(err))
+		}
+
+		d := payout.Decide(cur.Status, obs.Status)
+		next := cur.Status
+		if d == payout.Apply {
+			next = obs.Status
+		}
+		// Metadata is merged when the observation is about the state the
+		// payout ends in: a UTR from a stale PROCESSING event is not trusted.
+		utr, code, reason, fee := cur.UTR, cur.FailureCode, cur.FailureReason, cur.FeeMinor
+		metaChanged := false
+		if d == payout.Apply || d == payout.Merge {
+			metaChanged = merge(&utr, obs.UTR) || metaChanged
+			metaChanged = merge(&code, obs.FailureCode) || metaChanged
+			metaChanged = merge(&reason, obs.FailureReason) || metaChanged
+			if obs.Fee != nil && (fee == nil || *fee != obs.Fee.Minor) {
+				fee, metaChanged = &obs.Fee.Minor, true
+			}
+		}
+		ppid := cur.ProviderPayoutID
+		if ppid == nil && obs.ProviderPayoutID != "" {
+			ppid, metaChanged = &obs.ProviderPayoutID, true
+		}
+		checked := obs.Source == payout.SourcePoll || obs.Source == payout.SourceManual
+
+		_, err = q.ExecContext(ctx, `
+			UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
+				provider_payout_id = $7,
+				updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
+				last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END
+			WHERE id = $1`,
+			cur.ID, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked)
+		if err != nil {
+			return fmt.Errorf("store: apply to payout %s: %w", ref, mapErr(err))
+		}
+
+		msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
+		if err := insertEvent(ctx, q, cur.ID, obs, cur.Status, string(d), msg); err != nil {
+			return err
+		}
+		if err := audit(ctx, q, actorOf(obs), "payout.observe", "payout", ref, map[string]any{
+			"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
+			"from": cur.Status, "to": next, "decision": d,
+		}); err != nil {
+			return err
+		}
+		res = Applied{Decision: d, From: cur.Status, To: next, Message: msg}
+		return nil
+	})
+	if err != nil {
+		return Applied{}, err
+	}
+	p, err := s.PayoutByRef(ctx, ref)
+	if err != nil {
+		return Applied{}, err
+	}
+	res.Payout = p
+	return res, nil
+}
+
+// merge sets *dst to v when v is new information, and reports whether it did.
+func merge(dst *string, v string) bool {
+	if v == "" || v == *dst {
+		return false
+	}
+	*dst = v
+	return true
+}
+
+func actorOf(obs payout.Observation) string {
+	if obs.Actor != "" {
+		return obs.Actor
+	}
+	return string(obs.Source)
+}
+
+// RecordCheckFailure records that asking the provider about a payout failed,
+// so the failure is part of the payout's history; the payout is not changed
+// but its last check time is.
+func (s *Store) RecordCheckFailure(ctx context.Context, ref string, source payout.Source, actor, detail string) error {
+	return s.WithTx(ctx, func(q Querier) error {
+		var p struct {
+			ID     int64         `db:"id"`
+			Status payout.Status `db:"status"`
+		}
+		err := q.GetContext(ctx, &p, `UPDATE payouts SET last_checked_at = now() WHERE reference_id = $1 RETURNING id, status`, ref)
+		if err != nil {
+			return fmt.Errorf("store: check failure for %s: %w", ref, mapErr(err))
+		}
+		obs := payout.Observation{Source: source, Actor: actor, At: time.Now()}
+		if err := insertEvent(ctx, q, p.ID, obs, p.Status, "error", detail); err != nil {
+			return err
+		}
+		return audit(ctx, q, actor, "payout.check_failed", "payout", ref, map[string]any{"source": source, "error": detail})
+	})
+}

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Event is one observation of a payout's status and what was done with it.
+type Event struct {
+	ID            int64         `db:"id"`
+	Source        payout.Source `db:"source"`
+	RawStatus     string        `db:"raw_status"`
+	Status        string        `db:"status"`
+	Previous      string        `db:"previous"`
+	Decision      string        `db:"decision"` // a payout.Decision, or "error" when the provider could not be asked
+	Detail        string        `db:"detail"`
+	UTR           string        `db:"utr"`
+	FailureCode   string        `db:"failure_code"`
+	FailureReason string        `db:"failure_reason"`
+	Actor         string        `db:"actor"`
+	ObservedAt    time.Time     `db:"observed_at"`
+	RecordedAt    time.Time     `db:"recorded_at"`
+}
+
+func insertEvent(ctx context.Context, q Querier, payoutID int64, obs payout.Observation, previous payout.Status, decision, detail string) error {
+	at := obs.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := q.ExecContext(ctx, `
+		INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
+			failure_code, failure_reason, actor, observed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		payoutID, obs.Source, obs.RawStatus, obs.Status, previous, decision, detail, obs.UTR,
+		obs.FailureCode, obs.FailureReason, actorOf(obs), at)
+	if err != nil {
+		return fmt.Errorf("store: event for payout %d: %w", payoutID, err)
+	}
+	return nil
+}
+
+// EventsFor returns a payout's events, oldest first.
+func (s *Store) EventsFor(ctx context.Context, payoutID int64) ([]Event, error) {
+	var out []Event
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT id, source, raw_status, status, previous, decision, detail, utr, failure_code, failure_reason,
+			actor, observed_at, recorded_at
+		FROM payout_events WHERE payout_id = $1 ORDER BY id`, payoutID)
+	if err != nil {
+		return nil, fmt.Errorf("store: events for payout %d: %w", payoutID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Payout is a payout row joined with what pages show of its beneficiary.
+// The full account number is not part of it.
+type Payout struct {
+	ID               int64         `db:"id"`
+	ReferenceID      string        `db:"reference_id"`
+	Provider         string        `db:"provider"`
+	ProviderPayoutID *string       `db:"provider_payout_id"`
+	AmountMinor      int64         `db:"amount_minor"`
+	Currency         string        `db:"currency"`
+	Mode             string        `db:"mode"`
+	Narration        string        `db:"narration"`
+	Status           payout.Status `db:"status"`
+	FailureCode      string        `db:"failure_code"`
+	FailureReason    string        `db:"failure_reason"`
+	UTR              string        `db:"utr"`
+	FeeMinor         *int64        `db:"fee_minor"`
+	SubmittedAt      *time.Time    `db:"submitted_at"`
+	LastCheckedAt    *time.Time    `db:"last_checked_at"`
+	CreatedAt        time.Time     `db:"created_at"`
+	UpdatedAt        time.Time     `db:"updated_at"`
+	BeneficiaryName  string        `db:"beneficiary_name"`
+	AccountLast4     string        `db:"account_last4"`
+	BankName         string        `db:"bank_name"`
+}
+
+// Amount returns the payout's amount as Money.
+func (p Payout) Amount() payout.Money {
+	return payout.Money{Minor: p.AmountMinor, Currency: p.Currency}
+}
+
+// ProviderID returns the provider's payout id, or "" before it is known.
+func (p Payout) ProviderID() string {
+	if p.ProviderPayoutID == nil {
+		return ""
+	}
+	return *p.ProviderPayoutID
+}
+
+const payoutColumns = `p.id, p.reference_id, p.provider, p.provider_payout_id, p.amount_minor, p.currency, p.mode,
+	p.narration, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
+	p.last_checked_at, p.created_at, p.updated_at,
+	b.name AS beneficiary_name, b.account_last4, b.bank_name`
+
+const payoutFrom = ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id `
+
+// NewPayout is what it takes to record a payout.
+type NewPayout struct {
+	ReferenceID      string
+	Provider         string
+	ProviderPayoutID string // "" until the provider has answered
+	Amount           payout.Money
+	Mode             string
+	Narration        string
+	Status           payout.Status
+	Beneficiary      Beneficiary
+	CreatedAt        time.Time // zero for now
+}
+
+// Beneficiary is who receives a payout. AccountNumber is stored whole for the
+// provider and never shown.
+type Beneficiary struct {
+	Name          string
+	AccountNumber string
+	IFSC          string
+	BankCode      string
+	BankName      string
+}
+
+// CreatePayout records a payout and its beneficiary in one transaction,
+// with an audit row, and returns the payout's id; ErrConflict when the
+// reference id is taken.
+func (s *Store) CreatePayout(ctx context.Context, actor string, n NewPayout) (int64, error) {
+	var id int64
+	err := s.WithTx(ctx, func(q Querier) error {
+		var benID int64
+		err := q.QueryRowxContext(ctx, `
+			INSERT INTO beneficiaries (name, account_number, ifsc, bank_code, bank_name)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			n.Beneficiary.Name, n.Beneficiary.AccountNumber, n.Beneficiary.IFSC, n.Beneficiary.BankCode, n.Beneficiary.BankName,
+		).Scan(&benID)
+		if err != nil {
+			return fmt.Errorf("store: beneficiary for %s: %w", n.ReferenceID, err)
+		}
+		created := n.CreatedAt
+		if created.IsZero() {
+			created = time.Now()
+		}
+		var ppid *string
+		var submitted *time.Time
+		if n.ProviderPayoutID != "" {
+			ppid, submitted = &n.ProviderPayoutID, &created
+		}
+		err = q.QueryRowxContext(ctx, `
+			INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency,
+				mode, narration, status, submitted_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
+			n.Mode, n.Narration, n.Status, submitted, created,
+		).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))
+		}
+		return audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
+			"provider": n.Provider, "amount": n.Amount.Decimal(), "currency": n.Amount.Currency, "status": n.Status,
+		})
+	})
+	return id, err
+}
+
+// PayoutByRef returns the payout with our reference id, or ErrNotFound.
+func (s *Store) PayoutByRef(ctx context.Context, ref string) (Payout, error) {
+	var p Payout
+	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+payoutFrom+`WHERE p.reference_id = $1`, ref)
+	if err != nil {
+		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
+	}
+	return p, nil
+}
+
+// StuckFilter selects stuck payouts: QUEUED or PROCESSING with no change
+// since Before.
+type StuckFilter struct {
+	Before   time.Time
+	Provider string // "" for all
+	Limit    int
+	Offset   int
+}
+
+// StuckPayouts returns one page of stuck payouts, oldest change first, and
+// how many match in all.
+func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int, error) {
+	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2) `
+	var total int
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider); err != nil {
+		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
+	}
+	var out []Payout
+	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+where+
+		`ORDER BY p.updated_at, p.id LIMIT $3 OFFSET $4`, f.Before, f.Provider, f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: stuck payouts: %w", err)
+	}
+	return out, total, nil
+}
+
+// StuckCount is the number of stuck payouts of one provider in one age
+// bucket, with the oldest one's last change.
+type StuckCount struct {
+	Provider string    `db:"provider"`
+	Bucket   int       `db:"bucket"` // index into StuckBuckets
+	Count    int       `db:"count"`
+	Oldest   time.Time `db:"oldest"`
+}
+
+// StuckBuckets are the age buckets of the overview, by time since the
+// payout's last change: under 1 h, 1-6 h, 6-24 h, over 24 h.
+var StuckBuckets = []string{"< 1 h", "1–6 h", "6–24 h", "> 24 h"}
+
+// StuckSummary counts stuck payouts (no change since before, at now) by
+// provider and age bucket.
+func (s *Store) StuckSummary(ctx context.Context, before, now time.Time) ([]StuckCount, error) {
+	var out []StuckCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT provider,
+			CASE WHEN updated_at > $2::timestamptz - interval '1 hour' THEN 0
+			     WHEN updated_at > $2::timestamptz - interval '6 hours' THEN 1
+			     WHEN updated_at > $2::timestamptz - interval '24 hours' THEN 2
+			     ELSE 3 END AS bucket,
+			count(*) AS count, min(updated_at) AS oldest
+		FROM payouts
+		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1
+		GROUP BY 1, 2 ORDER BY 1, 2`, before, now)
+	if err != nil {
+		return nil, fmt.Errorf("store: stuck summary: %w", err)
+	}
+	return out, nil
+}
+
+// StatusCount is how many payouts are in one state.
+type StatusCount struct {
+	Status payout.Status `db:"status"`
+	Count  int           `db:"count"`
+}
+
+// StatusCounts counts payouts by state.
+func (s *Store) StatusCounts(ctx context.Context) ([]StatusCount, error) {
+	var out []StatusCount
+	if err := s.db.SelectContext(ctx, &out, `SELECT status, count(*) AS count FROM payouts GROUP BY status`); err != nil {
+		return nil, fmt.Errorf("store: status counts: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,125 @@
+// Package store is payops' PostgreSQL storage through sqlx: the only package
+// that writes SQL. One file per table group.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"payops/migrations"
+)
+
+// Errors callers branch on; wrapped with context by every method.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Querier runs queries on the database or inside a transaction, so store
+// functions work either way.
+type Querier interface {
+	sqlx.ExtContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// Store is payops' database.
+type Store struct {
+	db *sqlx.DB
+}
+
+// Open connects to the PostgreSQL database at dsn (a URL or key=value
+// string). It does not wait for the database to answer: a server that is
+// down at start makes pages answer 503 until it returns.
+func Open(dsn string) (*Store, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{db: db}, nil
+}
+
+// New wraps an open database handle.
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying handle, for migrations and tests.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Migrate applies pending migrations and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	return migrations.Up(ctx, s.db.DB)
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// WithTx runs fn in one transaction, committing when fn returns nil and
+// rolling back otherwise.
+func (s *Store) WithTx(ctx context.Context, fn func(q Querier) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// mapErr turns driver errors into the store's own: no rows is ErrNotFound and
+// a unique violation ErrConflict; anything else is returned as it is.
+func mapErr(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrConflict, pqErr.Constraint)
+	}
+	return err
+}
+
+// IsUnavailable reports whether err means the database cannot be reached or
+// is shutting down, as opposed to a bad query: pages answer 503 for it and
+// the request may be tried again.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		// Class 08: connection exceptions; 57P0x: shutdown, cannot connect now.
+		c := string(pqErr.Code)
+		return len(c) == 5 && (c[:2] == "08" || c[:4] == "57P0" || c == "53300")
+	}
+	return false
+}

@@ -1,0 +1,227 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+func newPayout(t *testing.T, s *store.Store, ref string, status payout.Status) store.Payout {
+	t.Helper()
+	ctx := context.Background()
+	_, err := s.CreatePayout(ctx, "test", store.NewPayout{
+		ReferenceID: ref, Provider: "sandbox", ProviderPayoutID: "sbx_" + ref,
+		Amount: payout.Money{Minor: 125050, Currency: "INR"}, Mode: "IMPS", Status: status,
+		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234", BankName: "HDFC Bank"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.PayoutByRef(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCreatePayout(t *testing.T) {
+	s := pgtest.New(t)
+	p := newPayout(t, s, "REF-1", payout.Queued)
+	if p.AccountLast4 != "9012" || p.Amount().Decimal() != "1250.50" || p.ProviderID() != "sbx_REF-1" {
+		t.Errorf("got %+v", p)
+	}
+	_, err := s.CreatePayout(context.Background(), "test", store.NewPayout{
+		ReferenceID: "REF-1", Provider: "sandbox", Amount: payout.Money{Minor: 1, Currency: "INR"}, Status: payout.Queued,
+		Beneficiary: store.Beneficiary{Name: "x", AccountNumber: "1"},
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second create with the same reference: err = %v, want ErrConflict", err)
+	}
+	if _, err := s.PayoutByRef(context.Background(), "NOPE"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown ref: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestApplyObservation(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "REF-A", payout.Processing)
+
+	steps := []struct {
+		obs      payout.Observation
+		decision payout.Decision
+		status   payout.Status
+		message  string
+	}{
+		{payout.Observation{Source: payout.SourceManual, RawStatus: "PROCESSING", Status: payout.Processing}, payout.Merge, payout.Processing, "provider says PROCESSING, unchanged"},
+		{payout.Observation{Source: payout.SourcePoll, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR123"}, payout.Apply, payout.Succeeded, "moved to SUCCEEDED"},
+		{payout.Observation{Source: payout.SourceWebhook, RawStatus: "PROCESSING", Status: payout.Processing, UTR: "WRONG"}, payout.Stale, payout.Succeeded, "provider says PROCESSING, older than SUCCEEDED; ignored"},
+		{payout.Observation{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed}, payout.Anomaly, payout.Succeeded, "provider says FAILED but payout is SUCCEEDED; recorded as anomaly"},
+		{payout.Observation{Source: payout.SourceWebhook, RawStatus: "REVERSED", Status: payout.Reversed}, payout.Apply, payout.Reversed, "moved to REVERSED"},
+	}
+	for i, st := range steps {
+		got, err := s.ApplyObservation(ctx, "REF-A", st.obs)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if got.Decision != st.decision || got.Payout.Status != st.status || got.Message != st.message {
+			t.Errorf("step %d: got %s %s %q, want %s %s %q", i, got.Decision, got.Payout.Status, got.Message, st.decision, st.status, st.message)
+		}
+	}
+	p, _ := s.PayoutByRef(ctx, "REF-A")
+	if p.UTR != "UTR123" {
+		t.Errorf("UTR = %q, want the one from the applied observation", p.UTR)
+	}
+	events, err := s.EventsFor(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != len(steps) {
+		t.Fatalf("%d events, want %d", len(events), len(steps))
+	}
+	for i, e := range events {
+		if e.Decision != string(steps[i].decision) {
+			t.Errorf("event %d decision %s, want %s", i, e.Decision, steps[i].decision)
+		}
+	}
+	audits, err := s.AuditFor(ctx, "payout", "REF-A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(audits) != 1+len(steps) { // create + one per observation
+		t.Errorf("%d audit rows, want %d", len(audits), 1+len(steps))
+	}
+	if _, err := s.ApplyObservation(ctx, "NOPE", steps[0].obs); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown payout: err = %v, want ErrNotFound", err)
+	}
+}
+
+// Two re-checks of one payout at once must serialise on the row lock: one
+// applies SUCCEEDED, the other sees SUCCEEDED and merges; never two
+// "applied" events.
+func TestConcurrentRechecks(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	for round := range 10 {
+		ref := fmt.Sprintf("REF-C%d", round)
+		newPayout(t, s, ref, payout.Processing)
+		var wg sync.WaitGroup
+		results := make([]store.Applied, 2)
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Go(func() {
+				results[i], errs[i] = s.ApplyObservation(ctx, ref, payout.Observation{
+					Source: payout.SourceManual, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "U" + ref, Actor: fmt.Sprintf("ops%d", i),
+				})
+			})
+		}
+		wg.Wait()
+		applied := 0
+		for i := range 2 {
+			if errs[i] != nil {
+				t.Fatal(errs[i])
+			}
+			if results[i].Decision == payout.Apply {
+				applied++
+			}
+		}
+		if applied != 1 {
+			t.Errorf("round %d: %d re-checks applied, want exactly 1", round, applied)
+		}
+		p, _ := s.PayoutByRef(ctx, ref)
+		if p.Status != payout.Succeeded {
+			t.Errorf("round %d: status %s", round, p.Status)
+		}
+		events, _ := s.EventsFor(ctx, p.ID)
+		if len(events) != 2 || events[0].Decision != "applied" || events[1].Decision != "merged" {
+			t.Errorf("round %d: events %+v", round, events)
+		}
+	}
+}
+
+func TestStuckPayouts(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "OLD-Q", payout.Queued)
+	newPayout(t, s, "OLD-P", payout.Processing)
+	newPayout(t, s, "DONE", payout.Succeeded)
+	_, err := s.DB().ExecContext(ctx, `UPDATE payouts SET updated_at = now() - interval '3 hours' WHERE reference_id = 'OLD-Q'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB().ExecContext(ctx, `UPDATE payouts SET updated_at = now() - interval '30 hours', provider = 'xendit' WHERE reference_id IN ('OLD-P', 'DONE')`)
+	newPayout(t, s, "FRESH", payout.Processing)
+
+	before := time.Now().Add(-10 * time.Minute)
+	got, total, err := s.StuckPayouts(ctx, store.StuckFilter{Before: before, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, p := range got {
+		refs = append(refs, p.ReferenceID)
+	}
+	if strings.Join(refs, ",") != "OLD-P,OLD-Q" || total != 2 {
+		t.Errorf("stuck = %v (total %d), want OLD-P,OLD-Q oldest first", refs, total)
+	}
+	got, total, _ = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Provider: "sandbox", Limit: 50})
+	if len(got) != 1 || got[0].ReferenceID != "OLD-Q" || total != 1 {
+		t.Errorf("sandbox filter: %d rows, total %d", len(got), total)
+	}
+	got, total, _ = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Limit: 1, Offset: 1})
+	if len(got) != 1 || got[0].ReferenceID != "OLD-Q" || total != 2 {
+		t.Errorf("page 2: %+v total %d", got, total)
+	}
+
+	sum, err := s.StuckSummary(ctx, before, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.StuckCount{{Provider: "sandbox", Bucket: 1, Count: 1}, {Provider: "xendit", Bucket: 3, Count: 1}}
+	if len(sum) != len(want) {
+		t.Fatalf("summary %+v", sum)
+	}
+	for i := range want {
+		if sum[i].Provider != want[i].Provider || sum[i].Bucket != want[i].Bucket || sum[i].Count != want[i].Count {
+			t.Errorf("summary[%d] = %+v, want %+v", i, sum[i], want[i])
+		}
+	}
+}
+
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	if err := s.Audit(ctx, "test", "user.login", "user", "1", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET actor = 'x'`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
+		if _, err := s.DB().ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want refusal", q, err)
+		}
+	}
+}
+
+func TestRecordCheckFailure(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	p := newPayout(t, s, "REF-E", payout.Processing)
+	if err := s.RecordCheckFailure(ctx, "REF-E", payout.SourceManual, "ops@example.com", "provider unavailable: 503"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := s.PayoutByRef(ctx, "REF-E")
+	if after.Status != payout.Processing || after.LastCheckedAt == nil || !after.UpdatedAt.Equal(p.UpdatedAt) {
+		t.Errorf("after failure: %+v", after)
+	}
+	events, _ := s.EventsFor(ctx, p.ID)
+	if len(events) != 1 || events[0].Decision != "error" || events[0].Detail != "provider unavailable: 503" {
+		t.Errorf("events %+v", events)
+	}
+}

@@ -1,0 +1,231 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+
+	"payops/adapters"
+	"payops/adapters/nxtbanking"
+	"payops/adapters/sandbox"
+	"payops/jobs"
+	"payops/payout"
+	"payops/static"
+	"payops/store"
+	"payops/store/pgtest"
+	"payops/web"
+)
+
+const sandboxSeed = 42
+
+// app is payops' real server on a real database, with the sandbox provider
+// behind an httptest server, as `payops serve` wires them.
+type app struct {
+	t       *testing.T
+	store   *store.Store
+	srv     *httptest.Server
+	sandbox *httptest.Server
+}
+
+type appOption func(*appConfig)
+
+type appConfig struct{ dsn string }
+
+// withDSN runs the server on another connection string to the test's
+// database, such as one through a proxy the test can cut.
+func withDSN(f func(dsn string) string) appOption {
+	return func(c *appConfig) { c.dsn = f(c.dsn) }
+}
+
+func newApp(t *testing.T, opts ...appOption) *app {
+	t.Helper()
+	cfg := appConfig{dsn: pgtest.NewDSN(t)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	st, err := store.Open(cfg.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s"}))
+	t.Cleanup(sb.Close)
+	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k", APISecret: "s", Timeout: 2 * time.Second})}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
+	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute},
+		st, rechecker, static.FS(), prometheus.NewRegistry(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	a := &app{t: t, store: st, srv: srv, sandbox: sb}
+	return a
+}
+
+var hashOnce sync.Once
+var testHash []byte
+
+// addUser adds a user with password "secret-pass".
+func (a *app) addUser(email string, role payout.Role) {
+	a.t.Helper()
+	hashOnce.Do(func() { testHash, _ = bcrypt.GenerateFromPassword([]byte("secret-pass"), bcrypt.MinCost) })
+	if _, err := a.store.CreateUser(context.Background(), store.User{Email: email, Name: strings.Split(email, "@")[0], Role: role, PasswordHash: string(testHash)}); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// addPayout adds a sandbox payout in status that last changed age ago.
+func (a *app) addPayout(ref string, status payout.Status, age time.Duration) {
+	a.t.Helper()
+	_, err := a.store.CreatePayout(context.Background(), "test", store.NewPayout{
+		ReferenceID: ref, Provider: "sandbox", ProviderPayoutID: sandbox.PayoutIDFor(ref),
+		Amount: payout.Money{Minor: 125050, Currency: "INR"}, Mode: "IMPS", Status: status,
+		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234", BankName: "HDFC Bank"},
+		CreatedAt:   time.Now().Add(-age),
+	})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// refWithFate returns a reference whose sandbox payout has fate f.
+func refWithFate(t *testing.T, prefix string, f sandbox.Fate) string {
+	t.Helper()
+	for i := range 1000 {
+		ref := prefix + "-" + string(rune('a'+i%26)) + strings.Repeat("z", i/26)
+		if sandbox.FateOf(sandboxSeed, sandbox.PayoutIDFor(ref)) == f {
+			return ref
+		}
+	}
+	t.Fatalf("no reference with fate %s", f)
+	return ""
+}
+
+// client is a browser-like HTTP client: it keeps cookies, does not follow
+// redirects, and sends Sec-Fetch-Site: same-origin as a browser does for the
+// dashboard's own forms.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (a *app) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: a.t, base: a.srv.URL, http: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (c *client) do(method, path string, form url.Values, header map[string]string) (int, string, http.Header) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (c *client) get(path string) (int, string) {
+	c.t.Helper()
+	code, body, _ := c.do("GET", path, nil, nil)
+	return code, body
+}
+
+func (c *client) login(email string) {
+	c.t.Helper()
+	code, body, h := c.do("POST", "/login", url.Values{"email": {email}, "password": {"secret-pass"}}, nil)
+	if code != http.StatusSeeOther || h.Get("Location") != "/" {
+		c.t.Fatalf("login %s: %d %s", email, code, body)
+	}
+}
+
+// proxy is a TCP proxy to PostgreSQL that a test can take down and bring
+// back, to play a database outage.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.setDown(true) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			if p.down {
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *proxy) port() string { _, port, _ := net.SplitHostPort(p.ln.Addr().String()); return port }
+
+// setDown cuts every open connection and refuses new ones, or lets them in
+// again.
+func (p *proxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
+}

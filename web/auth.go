@@ -1,0 +1,258 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"golang.org/x/crypto/bcrypt"
+
+	"payops/handlers"
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+const (
+	sessionName   = "payops_session"
+	sessionMaxAge = 8 * time.Hour
+)
+
+// UserStore is what sign-in needs of the store.
+type UserStore interface {
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+	UserByID(ctx context.Context, id int64) (store.User, error)
+	Audit(ctx context.Context, actor, action, entityType, entityID string, details any) error
+}
+
+// newSessionStore returns a cookie store: HttpOnly, SameSite=Lax, Secure when
+// asked, living 8 hours. Two keys derived from the configured one sign and
+// encrypt the cookie.
+func newSessionStore(key []byte, secure bool) *sessions.CookieStore {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	cs := sessions.NewCookieStore(derive("payops session signing"), derive("payops session encryption"))
+	cs.Options = &sessions.Options{Path: "/", MaxAge: int(sessionMaxAge.Seconds()), HttpOnly: true,
+		Secure: secure, SameSite: http.SameSiteLaxMode}
+	cs.MaxAge(int(sessionMaxAge.Seconds()))
+	return cs
+}
+
+// dummyHash is compared against when the email is unknown, so a wrong email
+// takes as long as a wrong password and reveals nothing.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("payops-no-such-user"), bcrypt.DefaultCost)
+
+const loginFailed = "Email or password is incorrect."
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := handlers.UserFrom(r.Context()); ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	handlers.Render(w, r, http.StatusOK, views.LoginPage(views.Login{Next: safeNext(r.URL.Query().Get("next"))}), nil)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	fail := func(status int, msg string) {
+		handlers.Render(w, r, status, views.LoginPage(views.Login{Email: email, Next: next, Error: msg}), nil)
+	}
+	if email == "" || password == "" {
+		fail(http.StatusUnprocessableEntity, "Enter your email and password.")
+		return
+	}
+	keys := []string{"email:" + strings.ToLower(email), "ip:" + clientIP(r)}
+	if wait := s.throttle.blocked(keys, s.now()); wait > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())+1))
+		return
+	}
+	u, err := s.users.UserByEmail(r.Context(), email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(u.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.DisabledAt != nil {
+		s.throttle.fail(keys, s.now())
+		s.log.Warn("sign-in failed", "ip", clientIP(r))
+		fail(http.StatusUnauthorized, loginFailed)
+		return
+	}
+	s.throttle.reset(keys[0])
+	sess, _ := s.sessions.New(r, sessionName)
+	sess.Values["uid"] = u.ID
+	sess.Values["at"] = s.now().Unix()
+	if err := sess.Save(r, w); err != nil {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
+	if err := s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID), map[string]any{"ip": clientIP(r)}); err != nil {
+		s.log.Warn("audit sign-in", "err", err)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	sess, _ := s.sessions.Get(r, sessionName)
+	sess.Options.MaxAge = -1
+	sess.Save(r, w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// loadUser puts the session's user, if any and still enabled, in the
+// request's context.
+func (s *Server) loadUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess, _ := s.sessions.Get(r, sessionName)
+		uid, _ := sess.Values["uid"].(int64)
+		at, _ := sess.Values["at"].(int64)
+		if uid == 0 || s.now().Sub(time.Unix(at, 0)) > sessionMaxAge {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := s.users.UserByID(r.Context(), uid)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err != nil {
+			handlers.Fail(w, r, s.log, err)
+			return
+		}
+		ctx := handlers.WithUser(r.Context(), handlers.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireUser sends anyone not signed in to the sign-in page (HTMX requests
+// get a redirect header, since a 303 would swap the login form into a row).
+func requireUser(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := handlers.UserFrom(r.Context()); !ok {
+			to := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+			if r.Header.Get("HX-Request") == "true" {
+				w.Header().Set("HX-Redirect", to)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return
+		}
+		next(w, r)
+	}
+}
+
+// requireRole lets only the given roles through; others get 403.
+func (s *Server) requireRole(roles []payout.Role, next http.HandlerFunc) http.HandlerFunc {
+	return requireUser(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := handlers.UserFrom(r.Context())
+		for _, role := range roles {
+			if u.Role == role {
+				next(w, r)
+				return
+			}
+		}
+		handlers.Fail(w, r, s.log, handlers.ErrForbidden)
+	})
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// throttle counts failed sign-ins per email and per client address: after
+// too many within the window, further attempts are refused until the window
+// since the first of them has passed. An address gets more tries than an
+// email, as an office may share one. It lives in memory, per instance.
+type throttle struct {
+	mu       sync.Mutex
+	failures map[string][]time.Time
+}
+
+const (
+	maxFailuresPerEmail = 5
+	maxFailuresPerIP    = 20
+	throttleWindow      = 15 * time.Minute
+)
+
+func limitFor(key string) int {
+	if strings.HasPrefix(key, "ip:") {
+		return maxFailuresPerIP
+	}
+	return maxFailuresPerEmail
+}
+
+func newThrottle() *throttle { return &throttle{failures: map[string][]time.Time{}} }
+
+func (t *throttle) recent(key string, now time.Time) []time.Time {
+	var keep []time.Time
+	for _, at := range t.failures[key] {
+		if now.Sub(at) < throttleWindow {
+			keep = append(keep, at)
+		}
+	}
+	if len(keep) == 0 {
+		delete(t.failures, key)
+	} else {
+		t.failures[key] = keep
+	}
+	return keep
+}
+
+func (t *throttle) blocked(keys []string, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var wait time.Duration
+	for _, k := range keys {
+		if f := t.recent(k, now); len(f) >= limitFor(k) {
+			if w := throttleWindow - now.Sub(f[0]); w > wait {
+				wait = w
+			}
+		}
+	}
+	return wait
+}
+
+func (t *throttle) fail(keys []string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		t.failures[k] = append(t.recent(k, now), now)
+	}
+}
+
+func (t *throttle) reset(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.failures, key)
+}

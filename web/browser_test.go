@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"payops/adapters/sandbox"
+	"payops/payout"
+)
+
+// browser starts Debian's headless Chromium (make test installs it) and
+// returns a context for driving one tab. There is no skip: without Chromium
+// the test fails and says how to get it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no Chromium at %s: run make test, which installs Debian's chromium", path)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Do starts the browser and ties its life to this context, so
+	// it gets no timeout of its own.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// step runs actions with a timeout.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// screenshot saves a full-page PNG when PAYOPS_SCREENSHOTS names a folder,
+// for people to look at the pages.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("PAYOPS_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func signIn(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	step(t, ctx, "sign in as "+email,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), "secret-pass"),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#current-user")),
+	)
+}
+
+// Ops signs in, opens the stuck list, presses Re-check on a payout the
+// sandbox reports SUCCEEDED and sees the row change in place; finance sees
+// no Re-check button and is refused when posting anyway.
+func TestBrowserRecheck(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	ok := refWithFate(t, "BR", sandbox.Success)
+	failing := refWithFate(t, "BF", sandbox.Failure)
+	a.addPayout(ok, payout.Processing, 26*time.Hour)
+	a.addPayout(failing, payout.Queued, 3*time.Hour)
+	a.addPayout(refWithFate(t, "BS", sandbox.Stuck), payout.Processing, 40*time.Minute)
+
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "ops@example.com")
+	screenshot(t, ctx, "overview")
+	step(t, ctx, "open the stuck list",
+		chromedp.Navigate(a.srv.URL+"/payouts/stuck"),
+		chromedp.WaitVisible(chromedp.CSS("#payout-"+ok)),
+	)
+	if got := text(t, ctx, "#payout-"+ok+" .badge"); got != "PROCESSING" {
+		t.Fatalf("before re-check the row says %q", got)
+	}
+	screenshot(t, ctx, "stuck")
+	step(t, ctx, "press Re-check",
+		chromedp.Click(chromedp.CSS("#payout-"+ok+" button.recheck")),
+		chromedp.WaitVisible(chromedp.CSS("#payout-"+ok+" .outcome")),
+	)
+	if got := text(t, ctx, "#payout-"+ok+" .outcome"); got != "moved to SUCCEEDED" {
+		t.Errorf("outcome %q, want moved to SUCCEEDED", got)
+	}
+	if got := text(t, ctx, "#payout-"+ok+" .badge"); got != "SUCCEEDED" {
+		t.Errorf("row status %q after re-check, want SUCCEEDED", got)
+	}
+	step(t, ctx, "re-check the failing one",
+		chromedp.Click(chromedp.CSS("#payout-"+failing+" button.recheck")),
+		chromedp.WaitVisible(chromedp.CSS("#payout-"+failing+" .outcome")),
+	)
+	if got := text(t, ctx, "#payout-"+failing+" .badge"); got != "FAILED" {
+		t.Errorf("failing row status %q, want FAILED", got)
+	}
+	screenshot(t, ctx, "stuck-after-recheck")
+	p, err := a.store.PayoutByRef(context.Background(), ok)
+	if err != nil || p.Status != payout.Succeeded {
+		t.Errorf("in the database: %s, %v", p.Status, err)
+	}
+	step(t, ctx, "open the payout", chromedp.Navigate(a.srv.URL+"/payouts/"+ok), chromedp.WaitVisible(chromedp.CSS("#events")))
+	if got := text(t, ctx, "#events"); !strings.Contains(got, "moved to SUCCEEDED") || !strings.Contains(got, "ops@example.com") {
+		t.Errorf("timeline %q", got)
+	}
+	screenshot(t, ctx, "payout")
+
+	// Finance: a fresh browser session.
+	fctx := browser(t)
+	signIn(t, fctx, a.srv.URL, "finance@example.com")
+	step(t, fctx, "open the stuck list as finance",
+		chromedp.Navigate(a.srv.URL+"/payouts/stuck"),
+		chromedp.WaitVisible(chromedp.CSS("#stuck-table")),
+	)
+	rctx, cancel := context.WithTimeout(fctx, 15*time.Second)
+	defer cancel()
+	buttons, err := chromedp.Run(rctx, chromedp.Evaluate[int](`document.querySelectorAll("button.recheck").length`))
+	if err != nil || buttons != 0 {
+		t.Errorf("finance sees %d Re-check buttons (%v)", buttons, err)
+	}
+	status, err := chromedp.Run(rctx, chromedp.Evaluate[int](
+		`fetch("/payouts/`+failing+`/recheck", {method: "POST"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || status != 403 {
+		t.Errorf("finance posting a re-check: %d (%v), want 403", status, err)
+	}
+}

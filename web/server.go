@@ -1,0 +1,128 @@
+// Package web is payops' HTTP server: routes (all in one file), sessions,
+// sign-in, roles, CSRF protection, security headers and metrics.
+package web
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"payops/handlers"
+	"payops/store"
+)
+
+// Config is what the server needs beyond its dependencies.
+type Config struct {
+	SessionKey    []byte
+	SecureCookies bool
+	StuckAfter    time.Duration
+}
+
+// Store is everything the server's handlers read and write.
+type Store interface {
+	handlers.Store
+	UserStore
+	Ping(ctx context.Context) error
+}
+
+// Server is the dashboard and its endpoints as an http.Handler.
+type Server struct {
+	log      *slog.Logger
+	users    UserStore
+	db       interface{ Ping(context.Context) error }
+	sessions *sessions.CookieStore
+	throttle *throttle
+	now      func() time.Time
+	handler  http.Handler
+	metrics  *metrics
+}
+
+// New returns the server. static holds the files served under /static/;
+// reg receives the server's metrics and is served at /metrics.
+func New(cfg Config, st Store, rechecker handlers.Rechecker, static fs.FS, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+	if len(cfg.SessionKey) < 32 {
+		return nil, errors.New("web: the session key must be at least 32 bytes")
+	}
+	s := &Server{
+		log: log, users: st, db: st, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
+		throttle: newThrottle(), now: time.Now, metrics: newMetrics(reg),
+	}
+	h := &handlers.Handlers{Store: st, Rechecker: rechecker, StuckAfter: cfg.StuckAfter, Log: log, Now: time.Now}
+	s.handler = s.routes(h, static, reg)
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz answers 503 while the database does not answer, so a load balancer
+// stops sending traffic; the process keeps running and recovers with it.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.db.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	handlers.Fail(w, r, s.log, store.ErrNotFound)
+}
+
+// securityHeaders sets headers every response carries: a strict content
+// security policy (scripts and styles from this site only), no framing, no
+// sniffing, and no referrer leaking payout references to other sites.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.URL.Path != "/static/htmx.min.js" && r.URL.Path != "/static/app.css" && r.URL.Path != "/static/app.js" {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a 500 page and a log line,
+// never a stack trace on the page.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				handlers.Fail(w, r, s.log, errPanic)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+var errPanic = errors.New("handler panicked")
+
+// metricsHandler serves the registry.
+func metricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
