@@ -33,7 +33,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Amount: p.Amount().String(), Provider: p.Provider, ProviderPayoutID: dash(p.ProviderID()),
 		Mode: dash(p.Mode), Narration: dash(p.Narration), Beneficiary: beneficiary(p), Bank: dash(p.BankName),
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),
-		Created: stamp(p.CreatedAt), Updated: stamp(p.UpdatedAt) + " (" + ago(now, p.UpdatedAt) + " ago)",
+		Created: stamp(p.CreatedAt), Updated: stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
 		Submitted: stampPtr(p.SubmittedAt), LastChecked: stampPtr(p.LastCheckedAt), Fee: "—",
 		CanRecheck: u.Role.CanRecheck(), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
 	}

@@ -1,0 +1,73 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"payops/adapters"
+	"payops/jobs"
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// fakeProvider answers Status with a fixed observation or error.
+type fakeProvider struct {
+	obs payout.Observation
+	err error
+}
+
+func (f fakeProvider) Name() string { return "xendit" }
+func (f fakeProvider) Status(context.Context, adapters.Payout) (payout.Observation, error) {
+	return f.obs, f.err
+}
+
+func TestRecheck(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	for _, ref := range []string{"R1", "R2", "R3"} {
+		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "xendit", ProviderPayoutID: "disb-" + ref,
+			Amount: payout.Money{Minor: 10000, Currency: "IDR"}, Status: payout.Processing,
+			Beneficiary: store.Beneficiary{Name: "Budi", AccountNumber: "9876543210", BankCode: "BCA"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	tests := []struct {
+		ref       string
+		providers adapters.Registry
+		status    payout.Status
+		message   string
+		failed    bool
+	}{
+		{"R1", adapters.Registry{}, payout.Processing, "provider not configured: xendit", true},
+		{"R2", adapters.Registry{"xendit": fakeProvider{err: &adapters.Error{Provider: "xendit", Kind: adapters.Credentials, HTTPStatus: 401, Message: "bad key"}}},
+			payout.Processing, "credentials (HTTP 401)", true},
+		{"R3", adapters.Registry{"xendit": fakeProvider{obs: payout.Observation{RawStatus: "SUCCEEDED", Status: payout.Succeeded}}},
+			payout.Succeeded, "moved to SUCCEEDED", false},
+	}
+	for _, tt := range tests {
+		r := &jobs.Rechecker{Store: s, Providers: tt.providers, Log: log}
+		res, err := r.Recheck(ctx, tt.ref, payout.SourcePoll, "reconciler")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.ref, err)
+		}
+		if res.Payout.Status != tt.status || !strings.Contains(res.Message, tt.message) || (res.ProviderError != "") != tt.failed {
+			t.Errorf("%s: got %s %q (provider error %q)", tt.ref, res.Payout.Status, res.Message, res.ProviderError)
+		}
+		events, _ := s.EventsFor(ctx, res.Payout.ID)
+		if len(events) != 1 || events[0].Actor != "reconciler" || events[0].Source != payout.SourcePoll {
+			t.Errorf("%s: events %+v", tt.ref, events)
+		}
+	}
+	r := &jobs.Rechecker{Store: s, Providers: adapters.Registry{}, Log: log}
+	if _, err := r.Recheck(ctx, "NOPE", payout.SourceManual, "ops"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown payout: %v", err)
+	}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestCommands(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	getenv := env(map[string]string{"DATABASE_URL": dsn})
+	runCmd := func(stdin string, args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, getenv, strings.NewReader(stdin), &out, &errOut)
+		return out.String(), err
+	}
+
+	if out, err := runCmd("", "migrate"); err != nil || !strings.Contains(out, "migrations applied") {
+		t.Fatalf("migrate: %q %v", out, err)
+	}
+	out, err := runCmd("a-long-password\n", "user", "add", "--email", "lead@example.com", "--name", "Lead", "--role", "compliance")
+	if err != nil || !strings.Contains(out, "lead@example.com added") {
+		t.Fatalf("user add: %q %v", out, err)
+	}
+	bad := []struct {
+		stdin string
+		args  []string
+		says  string
+	}{
+		{"a-long-password\n", []string{"user", "add", "--email", "lead@example.com", "--name", "Lead", "--role", "ops"}, "exists already"},
+		{"a-long-password\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss"}, "unknown role"},
+		{"short\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "ops"}, "at least 8"},
+		{"", []string{"frobnicate"}, "usage"},
+	}
+	for _, b := range bad {
+		if _, err := runCmd(b.stdin, b.args...); err == nil || !strings.Contains(err.Error(), b.says) {
+			t.Errorf("%v: err = %v, want %q", b.args, err, b.says)
+		}
+	}
+
+	// demo is idempotent: the second run adds nothing.
+	for i, want := range []string{"300 payouts added", "0 payouts added"} {
+		out, err := runCmd("", "demo")
+		if err != nil || !strings.Contains(out, want) || !strings.Contains(out, "ops@example.com") {
+			t.Fatalf("demo run %d: %q %v", i+1, out, err)
+		}
+	}
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.UserByEmail(ctx, "ops@example.com")
+	if err != nil || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte("demo")) != nil {
+		t.Errorf("demo user: %v", err)
+	}
+	var stuck, total int
+	s.DB().Get(&total, `SELECT count(*) FROM payouts`)
+	s.DB().Get(&stuck, `SELECT count(*) FROM payouts WHERE status IN ('QUEUED','PROCESSING') AND updated_at < now() - interval '10 minutes'`)
+	if total != demoPayouts || stuck < 30 {
+		t.Errorf("demo payouts: %d in all, %d stuck; want %d with some stuck", total, stuck, demoPayouts)
+	}
+}
+
+func TestServeRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		says string
+	}{
+		{map[string]string{"DATABASE_URL": "x"}, "PAYOPS_SESSION_KEY is not set"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": "abcd"}, "at least 32 bytes"},
+		{map[string]string{"PAYOPS_SESSION_KEY": strings.Repeat("ab", 32)}, "DATABASE_URL is not set"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_STUCK_AFTER": "soon"}, "PAYOPS_STUCK_AFTER"},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"serve"}, env(tt.env), strings.NewReader(""), &out, &out)
+		if err == nil || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%v: err = %v, want %q", tt.env, err, tt.says)
+		}
+	}
+}
