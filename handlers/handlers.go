@@ -113,7 +113,13 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusInternalServerError, "Something went wrong", "The error was logged. Nothing was changed; try again."
 	}
 	e.Meta.Title = e.Heading
-	Render(w, r, e.Status, views.ErrorPage(e), views.ErrorBox(e))
+	if r.Header.Get("HX-Request") == "true" {
+		// Whatever the request aimed at, the error shows at the top of the
+		// page, where the operator sees it.
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+	}
+	Render(w, r, e.Status, views.ErrorPage(e), views.ErrorFlash(e))
 }
 
 // BadRequest returns an ErrBadRequest whose message the user sees.

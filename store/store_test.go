@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lib/pq"
 
 	"payops/payout"
 	"payops/store"
@@ -223,5 +227,26 @@ func TestRecordCheckFailure(t *testing.T) {
 	events, _ := s.EventsFor(ctx, p.ID)
 	if len(events) != 1 || events[0].Decision != "error" || events[0].Detail != "provider unavailable: 503" {
 		t.Errorf("events %+v", events)
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("store: user 1: %w", io.EOF), true},
+		{fmt.Errorf("x: %w", io.ErrUnexpectedEOF), true},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
+		{&pq.Error{Code: "57P01"}, true},
+		{&pq.Error{Code: "08006"}, true},
+		{&pq.Error{Code: "23505"}, false},
+		{store.ErrNotFound, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := store.IsUnavailable(tt.err); got != tt.want {
+			t.Errorf("IsUnavailable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

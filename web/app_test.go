@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +64,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s"}))
 	t.Cleanup(sb.Close)
 	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k", APISecret: "s", Timeout: 2 * time.Second})}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
 	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute},
 		st, rechecker, static.FS(), prometheus.NewRegistry(), log)
@@ -228,4 +229,11 @@ func (p *proxy) setDown(down bool) {
 		}
 		p.conns = nil
 	}
+}
+
+func testLogOut() io.Writer {
+	if os.Getenv("PAYOPS_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -135,6 +135,11 @@ func TestRecheck(t *testing.T) {
 	if code, _, _ := fin.do("POST", "/payouts/"+ok+"/recheck", url.Values{}, nil); code != http.StatusForbidden {
 		t.Errorf("finance re-check: %d, want 403", code)
 	}
+	// From HTMX the refusal goes to the page's flash area, not into the row.
+	code, body, h := fin.do("POST", "/payouts/"+ok+"/recheck", url.Values{}, map[string]string{"HX-Request": "true"})
+	if code != http.StatusForbidden || h.Get("HX-Retarget") != "#flash" || !strings.Contains(body, `id="flash-error"`) || strings.Contains(body, "<html") {
+		t.Errorf("finance re-check via HTMX: %d %q %s", code, h.Get("HX-Retarget"), body)
+	}
 	p, _ := a.store.PayoutByRef(ctx, ok)
 	if events, _ := a.store.EventsFor(ctx, p.ID); len(events) != 0 || p.Status != payout.Processing {
 		t.Errorf("refused re-check changed something: %s, %d events", p.Status, len(events))
@@ -143,7 +148,7 @@ func TestRecheck(t *testing.T) {
 	ops := a.client()
 	ops.login("ops@example.com")
 	htmx := map[string]string{"HX-Request": "true"}
-	code, body, _ := ops.do("POST", "/payouts/"+ok+"/recheck", url.Values{}, htmx)
+	code, body, _ = ops.do("POST", "/payouts/"+ok+"/recheck", url.Values{}, htmx)
 	if code != http.StatusOK || !strings.Contains(body, `id="payout-`+ok+`"`) || !strings.Contains(body, "moved to SUCCEEDED") ||
 		!strings.Contains(body, "st-SUCCEEDED") || strings.Contains(body, "<html") {
 		t.Errorf("re-check via HTMX: %d %s", code, body)
@@ -157,7 +162,7 @@ func TestRecheck(t *testing.T) {
 		t.Errorf("re-check of a stuck payout: %d %s", code, body)
 	}
 	// Without JavaScript the form posts and lands on the payout's page.
-	code, _, h := ops.do("POST", "/payouts/"+stuck+"/recheck", url.Values{}, nil)
+	code, _, h = ops.do("POST", "/payouts/"+stuck+"/recheck", url.Values{}, nil)
 	if code != http.StatusSeeOther || h.Get("Location") != "/payouts/"+stuck {
 		t.Errorf("form re-check: %d %q", code, h.Get("Location"))
 	}
