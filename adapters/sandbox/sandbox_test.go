@@ -2,11 +2,15 @@ package sandbox_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"payops/adapters"
 	"payops/adapters/nxtbanking"
@@ -117,4 +121,82 @@ func TestSignature(t *testing.T) {
 	if nxtbanking.Verify([]byte("other"), body, sig) || nxtbanking.Verify([]byte("whsec"), append(body, ' '), sig) {
 		t.Error("wrong secret or tampered body accepted")
 	}
+}
+
+func TestCreateIdempotentAndWebhook(t *testing.T) {
+	got := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer hook.Close()
+	sb := sandbox.New(sandbox.Config{Seed: seed, APIKey: "k", APISecret: "s", WebhookURL: hook.URL, WebhookSecret: "whsec"})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+
+	tok := token(t, srv.URL)
+	ref := ""
+	for i := 0; ref == ""; i++ {
+		r := fmt.Sprintf("ORDER_%d", i)
+		if sandbox.FateOf(seed, sandbox.PayoutIDFor(r)) == sandbox.Success {
+			ref = r
+		}
+	}
+	body := `{"beneficiary_id":"ben_abc123","amount":50000,"mode":"IMPS","reference_id":"` + ref + `","narration":"Vendor payment"}`
+	code, res := call(t, "POST", srv.URL+"/api/v1/payouts", tok, body)
+	if code != 200 || res["payout_id"] != sandbox.PayoutIDFor(ref) {
+		t.Fatalf("create: %d %v", code, res)
+	}
+	if code, res := call(t, "POST", srv.URL+"/api/v1/payouts", tok, body); code != 409 || res["payout_id"] != sandbox.PayoutIDFor(ref) {
+		t.Errorf("duplicate reference_id: %d %v, want 409 naming the existing payout", code, res)
+	}
+	if code, res := call(t, "GET", srv.URL+"/api/v1/payouts?reference_id="+ref, tok, ""); code != 200 || res["reference_id"] != ref {
+		t.Errorf("lookup by reference: %d %v", code, res)
+	}
+	if code, _ := call(t, "POST", srv.URL+"/api/v1/payouts", "bogus", body); code != 401 {
+		t.Errorf("bad token: %d", code)
+	}
+	sb.Wait()
+	select {
+	case r := <-got:
+		b := <-bodies
+		if !nxtbanking.Verify([]byte("whsec"), b, r.Header.Get("X-NxtB-Signature")) {
+			t.Errorf("webhook signature does not verify")
+		}
+		var ev map[string]any
+		json.Unmarshal(b, &ev)
+		if ev["event"] != "payout.success" || ev["status"] != "SUCCESS" || ev["reference_id"] != ref {
+			t.Errorf("webhook %s", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no webhook")
+	}
+}
+
+func token(t *testing.T, base string) string {
+	t.Helper()
+	code, res := call(t, "POST", base+"/api/v1/auth/token", "", `{"api_key":"k","api_secret":"s"}`)
+	if code != 200 || res["expires_in"] == nil {
+		t.Fatalf("token: %d %v", code, res)
+	}
+	return res["access_token"].(string)
+}
+
+func call(t *testing.T, method, url, tok, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
 }
