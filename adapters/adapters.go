@@ -7,24 +7,89 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"sort"
+	"time"
 
 	"payops/payout"
 )
 
-// Payout is what an adapter is told about one of our payouts.
+// Payout is what an adapter is told about one of our payouts. The account
+// number is whole because the provider needs it; adapters never log it.
 type Payout struct {
 	ReferenceID      string // our idempotency key
 	ProviderPayoutID string // "" when the provider has not answered yet
 	Amount           payout.Money
+	Mode             string // IMPS, NEFT, RTGS, UPI ...
+	Narration        string
+	Beneficiary      Beneficiary
+}
+
+// Beneficiary is who receives a payout.
+type Beneficiary struct {
+	Name          string
+	AccountNumber string
+	IFSC          string
+	BankCode      string
+	BankName      string
+}
+
+// Record is one payout as the provider lists it, for reconciliation.
+type Record struct {
+	ProviderPayoutID string
+	ReferenceID      string
+	Amount           payout.Money
+	Fee              *payout.Money
+	RawStatus        string
+	Status           payout.Status
+	UTR              string
+	At               time.Time
+}
+
+// Event is a verified, parsed webhook delivery about one payout.
+type Event struct {
+	// ID is the provider's own event id where it sends one; "" otherwise,
+	// and the endpoint dedupes on a hash of the raw body instead.
+	ID string
+	// Type is the provider's event name, "payout.processed".
+	Type string
+	// Ignore is set for deliveries that are not about a payout's status,
+	// such as RazorpayX downtime events: accepted, recorded, not applied.
+	Ignore bool
+	// ReferenceID is our reference as the provider echoes it.
+	ReferenceID string
+	Observation payout.Observation
+	// Payload is the body as the provider meant it: the decrypted JSON for
+	// Paywize, the raw body for the others. Pages show it masked.
+	Payload []byte
 }
 
 // Provider is a payout provider, reached through its API.
 type Provider interface {
 	// Name is the provider's name in payops: "sandbox", "nxtbanking", ...
 	Name() string
-	// Status asks the provider for the payout's current state. It returns an
-	// *Error classifying any failure.
+	// Submit creates the payout at the provider with our reference id as the
+	// idempotency key. Asked twice, it returns the one payout the provider
+	// has. The Observation carries the provider's payout id and status.
+	Submit(ctx context.Context, p Payout) (payout.Observation, error)
+	// Status asks the provider for the payout's current state.
 	Status(ctx context.Context, p Payout) (payout.Observation, error)
+	// List returns the provider's payouts created in [from, to).
+	List(ctx context.Context, from, to time.Time) ([]Record, error)
+	// Webhook verifies a delivery's signature on the raw bytes, then parses
+	// it. It returns ErrSignature or ErrMalformed.
+	Webhook(h http.Header, body []byte) (Event, error)
+}
+
+// Errors from Webhook.
+var (
+	ErrSignature = errors.New("webhook signature missing or invalid")
+	ErrMalformed = errors.New("webhook body cannot be parsed")
+)
+
+// Malformed wraps ErrMalformed with what was wrong.
+func Malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
 
 // Registry holds the configured providers by name.
@@ -42,12 +107,22 @@ func (r Registry) Get(name string) (Provider, error) {
 	return p, nil
 }
 
+// Names returns the configured providers' names, sorted.
+func (r Registry) Names() []string {
+	out := make([]string, 0, len(r))
+	for n := range r {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Kind classifies a provider failure by what payops should do about it.
 type Kind string
 
 // The kinds of provider failure.
 const (
-	// Transient: timeouts, 429 and 5xx. Safe calls may be retried.
+	// Transient: timeouts, 429 and 5xx. Safe calls are retried.
 	Transient Kind = "transient"
 	// Credentials: 401 and 403. Stop and alert; never retry.
 	Credentials Kind = "credentials"
@@ -55,6 +130,9 @@ const (
 	Request Kind = "request"
 	// NotFound: the provider has no such payout.
 	NotFound Kind = "not_found"
+	// Duplicate: the provider has a payout with this idempotency key
+	// already; Submit answers it by looking that payout up.
+	Duplicate Kind = "duplicate"
 	// InsufficientFunds: the account cannot fund the payout; a funding hold,
 	// not a retry.
 	InsufficientFunds Kind = "insufficient_funds"
@@ -92,6 +170,8 @@ func KindForStatus(code int) Kind {
 		return Credentials
 	case code == 404:
 		return NotFound
+	case code == 409:
+		return Duplicate
 	case code == 429 || code >= 500:
 		return Transient
 	default:

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"payops/adapters"
 	"payops/jobs"
@@ -24,6 +26,15 @@ type fakeProvider struct {
 func (f fakeProvider) Name() string { return "xendit" }
 func (f fakeProvider) Status(context.Context, adapters.Payout) (payout.Observation, error) {
 	return f.obs, f.err
+}
+func (f fakeProvider) Submit(context.Context, adapters.Payout) (payout.Observation, error) {
+	return f.obs, f.err
+}
+func (f fakeProvider) List(context.Context, time.Time, time.Time) ([]adapters.Record, error) {
+	return nil, adapters.ErrListUnsupported
+}
+func (f fakeProvider) Webhook(http.Header, []byte) (adapters.Event, error) {
+	return adapters.Event{}, adapters.ErrSignature
 }
 
 func TestRecheck(t *testing.T) {

@@ -14,79 +14,25 @@ type Applied struct {
 	From     payout.Status
 	To       payout.Status
 	Message  string // for the operator: "moved to SUCCEEDED"
-	Payout   Payout // the payout after the change
+	Payout   Payout // the payout after the change (ApplyObservation only)
 }
 
 // ApplyObservation is the one place an observed provider status reaches a
 // payout: the Re-check button, the cron reconciler and the webhook endpoint
-// all end here. In one transaction it locks the payout's row, applies the
-// transition rule, merges metadata, and records an event row and an audit row
-// whatever the rule decided. It returns ErrNotFound for an unknown reference.
+// (through IngestWebhook) all end in apply. In one transaction it locks the
+// payout's row, applies the transition rule, merges metadata, and records an
+// event row and an audit row whatever the rule decided. It returns
+// ErrNotFound for an unknown reference.
 func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Observation) (Applied, error) {
 	var res Applied
 	err := s.WithTx(ctx, func(q Querier) error {
-		var cur struct {
-			ID               int64         `db:"id"`
-			Status           payout.Status `db:"status"`
-			ProviderPayoutID *string       `db:"provider_payout_id"`
-			UTR              string        `db:"utr"`
-			FailureCode      string        `db:"failure_code"`
-			FailureReason    string        `db:"failure_reason"`
-			FeeMinor         *int64        `db:"fee_minor"`
-		}
-		err := q.GetContext(ctx, &cur, `
-			SELECT id, status, provider_payout_id, utr, failure_code, failure_reason, fee_minor
-			FROM payouts WHERE reference_id = $1 FOR UPDATE`, ref)
-		if err != nil {
+		var id int64
+		if err := q.GetContext(ctx, &id, `SELECT id FROM payouts WHERE reference_id = $1 FOR UPDATE`, ref); err != nil {
 			return fmt.Errorf("store: apply to payout %s: %w", ref, mapErr(err))
 		}
-
-		d := payout.Decide(cur.Status, obs.Status)
-		next := cur.Status
-		if d == payout.Apply {
-			next = obs.Status
-		}
-		// Metadata is merged when the observation is about the state the
-		// payout ends in: a UTR from a stale PROCESSING event is not trusted.
-		utr, code, reason, fee := cur.UTR, cur.FailureCode, cur.FailureReason, cur.FeeMinor
-		metaChanged := false
-		if d == payout.Apply || d == payout.Merge {
-			metaChanged = merge(&utr, obs.UTR) || metaChanged
-			metaChanged = merge(&code, obs.FailureCode) || metaChanged
-			metaChanged = merge(&reason, obs.FailureReason) || metaChanged
-			if obs.Fee != nil && (fee == nil || *fee != obs.Fee.Minor) {
-				fee, metaChanged = &obs.Fee.Minor, true
-			}
-		}
-		ppid := cur.ProviderPayoutID
-		if ppid == nil && obs.ProviderPayoutID != "" {
-			ppid, metaChanged = &obs.ProviderPayoutID, true
-		}
-		checked := obs.Source == payout.SourcePoll || obs.Source == payout.SourceManual
-
-		_, err = q.ExecContext(ctx, `
-			UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
-				provider_payout_id = $7,
-				updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
-				last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END
-			WHERE id = $1`,
-			cur.ID, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked)
-		if err != nil {
-			return fmt.Errorf("store: apply to payout %s: %w", ref, mapErr(err))
-		}
-
-		msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
-		if err := insertEvent(ctx, q, cur.ID, obs, cur.Status, string(d), msg); err != nil {
-			return err
-		}
-		if err := audit(ctx, q, actorOf(obs), "payout.observe", "payout", ref, map[string]any{
-			"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
-			"from": cur.Status, "to": next, "decision": d,
-		}); err != nil {
-			return err
-		}
-		res = Applied{Decision: d, From: cur.Status, To: next, Message: msg}
-		return nil
+		var err error
+		res, err = apply(ctx, q, id, obs, nil)
+		return err
 	})
 	if err != nil {
 		return Applied{}, err
@@ -97,6 +43,80 @@ func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Obs
 	}
 	res.Payout = p
 	return res, nil
+}
+
+// apply applies obs to payout id, which the caller has locked in q's
+// transaction. deliveryID links the event to the webhook delivery it came
+// from, if any.
+func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, deliveryID *int64) (Applied, error) {
+	var cur struct {
+		Ref              string        `db:"reference_id"`
+		Status           payout.Status `db:"status"`
+		ProviderPayoutID *string       `db:"provider_payout_id"`
+		UTR              string        `db:"utr"`
+		FailureCode      string        `db:"failure_code"`
+		FailureReason    string        `db:"failure_reason"`
+		FeeMinor         *int64        `db:"fee_minor"`
+	}
+	err := q.GetContext(ctx, &cur, `
+		SELECT reference_id, status, provider_payout_id, utr, failure_code, failure_reason, fee_minor
+		FROM payouts WHERE id = $1`, id)
+	if err != nil {
+		return Applied{}, fmt.Errorf("store: apply to payout %d: %w", id, mapErr(err))
+	}
+
+	d := payout.Decide(cur.Status, obs.Status)
+	next := cur.Status
+	if d == payout.Apply {
+		next = obs.Status
+	}
+	// Metadata is merged only from an observation about the state the payout
+	// ends in: a UTR from a stale PROCESSING event is not trusted.
+	utr, code, reason, fee := cur.UTR, cur.FailureCode, cur.FailureReason, cur.FeeMinor
+	metaChanged := false
+	if d == payout.Apply || d == payout.Merge {
+		metaChanged = merge(&utr, obs.UTR) || metaChanged
+		metaChanged = merge(&code, obs.FailureCode) || metaChanged
+		metaChanged = merge(&reason, obs.FailureReason) || metaChanged
+		if obs.Fee != nil && (fee == nil || *fee != obs.Fee.Minor) {
+			fee, metaChanged = &obs.Fee.Minor, true
+		}
+	}
+	ppid := cur.ProviderPayoutID
+	if ppid == nil && obs.ProviderPayoutID != "" {
+		ppid, metaChanged = &obs.ProviderPayoutID, true
+	}
+	checked := obs.Source == payout.SourcePoll || obs.Source == payout.SourceManual
+
+	_, err = q.ExecContext(ctx, `
+		UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
+			provider_payout_id = $7,
+			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
+			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END
+		WHERE id = $1`,
+		id, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked)
+	if err != nil {
+		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
+	}
+
+	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
+	if err := insertEvent(ctx, q, id, obs, cur.Status, string(d), msg, deliveryID); err != nil {
+		return Applied{}, err
+	}
+	if err := audit(ctx, q, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
+		"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
+		"from": cur.Status, "to": next, "decision": d,
+	}); err != nil {
+		return Applied{}, err
+	}
+	if ppid != nil && cur.ProviderPayoutID == nil {
+		// The provider's id is known now: events that came before it may be
+		// waiting as orphans.
+		if err := adoptOrphans(ctx, q, id); err != nil {
+			return Applied{}, err
+		}
+	}
+	return Applied{Decision: d, From: cur.Status, To: next, Message: msg}, nil
 }
 
 // merge sets *dst to v when v is new information, and reports whether it did.
@@ -129,7 +149,7 @@ func (s *Store) RecordCheckFailure(ctx context.Context, ref string, source payou
 			return fmt.Errorf("store: check failure for %s: %w", ref, mapErr(err))
 		}
 		obs := payout.Observation{Source: source, Actor: actor, At: time.Now()}
-		if err := insertEvent(ctx, q, p.ID, obs, p.Status, "error", detail); err != nil {
+		if err := insertEvent(ctx, q, p.ID, obs, p.Status, "error", detail, nil); err != nil {
 			return err
 		}
 		return audit(ctx, q, actor, "payout.check_failed", "payout", ref, map[string]any{"source": source, "error": detail})

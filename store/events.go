@@ -23,19 +23,20 @@ type Event struct {
 	Actor         string        `db:"actor"`
 	ObservedAt    time.Time     `db:"observed_at"`
 	RecordedAt    time.Time     `db:"recorded_at"`
+	DeliveryID    *int64        `db:"delivery_id"`
 }
 
-func insertEvent(ctx context.Context, q Querier, payoutID int64, obs payout.Observation, previous payout.Status, decision, detail string) error {
+func insertEvent(ctx context.Context, q Querier, payoutID int64, obs payout.Observation, previous payout.Status, decision, detail string, deliveryID *int64) error {
 	at := obs.At
 	if at.IsZero() {
 		at = time.Now()
 	}
 	_, err := q.ExecContext(ctx, `
 		INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
-			failure_code, failure_reason, actor, observed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			failure_code, failure_reason, actor, observed_at, delivery_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		payoutID, obs.Source, obs.RawStatus, obs.Status, previous, decision, detail, obs.UTR,
-		obs.FailureCode, obs.FailureReason, actorOf(obs), at)
+		obs.FailureCode, obs.FailureReason, actorOf(obs), at, deliveryID)
 	if err != nil {
 		return fmt.Errorf("store: event for payout %d: %w", payoutID, err)
 	}
@@ -47,7 +48,7 @@ func (s *Store) EventsFor(ctx context.Context, payoutID int64) ([]Event, error) 
 	var out []Event
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT id, source, raw_status, status, previous, decision, detail, utr, failure_code, failure_reason,
-			actor, observed_at, recorded_at
+			actor, observed_at, recorded_at, delivery_id
 		FROM payout_events WHERE payout_id = $1 ORDER BY id`, payoutID)
 	if err != nil {
 		return nil, fmt.Errorf("store: events for payout %d: %w", payoutID, err)

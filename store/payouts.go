@@ -110,9 +110,13 @@ func (s *Store) CreatePayout(ctx context.Context, actor string, n NewPayout) (in
 		if err != nil {
 			return fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))
 		}
-		return audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
+		if err := audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
 			"provider": n.Provider, "amount": n.Amount.Decimal(), "currency": n.Amount.Currency, "status": n.Status,
-		})
+		}); err != nil {
+			return err
+		}
+		// Webhooks may have arrived before the payout was recorded.
+		return adoptOrphans(ctx, q, id)
 	})
 	return id, err
 }

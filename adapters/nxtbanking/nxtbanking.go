@@ -1,19 +1,18 @@
 // Package nxtbanking is a client of the NxtBanking payout API (seed 000):
-// token auth, payouts and their status, and webhook signatures. The sandbox
-// provider speaks the same API, so payops reaches it through this client.
+// token auth, beneficiaries, payouts and their status, and signed webhooks.
+// The sandbox provider speaks the same API, so payops reaches it through
+// this client too.
+//
+// What seed 000 does not document is assumed here and only here: looking a
+// payout up by reference (GET /api/v1/payouts?reference_id=), listing by
+// time (GET /api/v1/payouts?from=&to=, RFC 3339, answering {"payouts": [...]}),
+// a 409 body naming the existing payout_id, and amounts being decimal rupees.
 package nxtbanking
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,17 +25,18 @@ import (
 
 // Config is what the client needs to reach one NxtBanking account.
 type Config struct {
-	Name      string // the provider's name in payops; "nxtbanking" when empty
-	BaseURL   string
-	APIKey    string
-	APISecret string
-	Timeout   time.Duration // per request; 10 s when zero
+	Name          string // the provider's name in payops; "nxtbanking" when empty
+	BaseURL       string
+	APIKey        string
+	APISecret     string
+	WebhookSecret string
+	Timeout       time.Duration // per attempt; 10 s when zero
 }
 
 // Client talks to the NxtBanking API. It is safe for concurrent use.
 type Client struct {
 	cfg  Config
-	http *http.Client
+	call *adapters.Caller
 
 	mu       sync.Mutex
 	token    string
@@ -48,19 +48,19 @@ func NewClient(cfg Config) *Client {
 	if cfg.Name == "" {
 		cfg.Name = "nxtbanking"
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Client{cfg: cfg, http: &http.Client{Timeout: cfg.Timeout}}
+	return &Client{cfg: cfg, call: adapters.NewCaller(cfg.Name, cfg.BaseURL, cfg.Timeout)}
 }
+
+// Caller exposes the HTTP caller, so tests can shorten its backoff.
+func (c *Client) Caller() *adapters.Caller { return c.call }
 
 // Name returns the provider's name in payops.
 func (c *Client) Name() string { return c.cfg.Name }
 
-// statusMap maps NxtBanking's payout statuses (compared case-insensitively)
+// statusMap maps NxtBanking's payout statuses, compared case-insensitively,
 // to the canonical states. Webhook event names carry the same words after
-// "payout.": payout.initiated, payout.processing, payout.success, ...
+// "payout.": payout.initiated, payout.processing, payout.success,
+// payout.completed, payout.failed, payout.reversed.
 var statusMap = map[string]payout.Status{
 	"QUEUED":     payout.Queued,
 	"INITIATED":  payout.Queued,
@@ -79,45 +79,165 @@ func MapStatus(s string) (payout.Status, bool) {
 	return st, ok
 }
 
-// PayoutResource is a payout as NxtBanking's GET /v1/payouts/{id} returns it.
-// Amounts are decimal numbers in major units (rupees), decoded without floats.
+// PayoutResource is a payout as NxtBanking's API and webhooks show it.
+// Amounts are decimal rupees, decoded without floats.
 type PayoutResource struct {
+	Event         string      `json:"event,omitempty"` // webhooks only
 	PayoutID      string      `json:"payout_id"`
 	ReferenceID   string      `json:"reference_id"`
 	Status        string      `json:"status"`
 	UTR           string      `json:"utr,omitempty"`
 	Amount        json.Number `json:"amount"`
+	Fee           json.Number `json:"fee,omitempty"`
 	FailureCode   string      `json:"failure_code,omitempty"`
 	FailureReason string      `json:"failure_reason,omitempty"`
 	Timestamp     string      `json:"timestamp,omitempty"`
 }
 
-// Status fetches the payout from GET /v1/payouts/{id}.
-func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
-	if p.ProviderPayoutID == "" {
-		return payout.Observation{}, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request,
-			Message: "payout has no provider payout id yet: it was not sent"}
-	}
-	var res PayoutResource
-	if err := c.do(ctx, http.MethodGet, "/v1/payouts/"+url.PathEscape(p.ProviderPayoutID), nil, &res); err != nil {
-		return payout.Observation{}, err
-	}
-	st, ok := MapStatus(res.Status)
+func (c *Client) observe(res PayoutResource, raw string) (payout.Observation, error) {
+	st, ok := MapStatus(raw)
 	if !ok {
-		return payout.Observation{}, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request,
-			Message: fmt.Sprintf("unknown payout status %q", res.Status)}
+		return payout.Observation{}, fmt.Errorf("unknown NxtBanking status %q", raw)
 	}
 	at, _ := time.Parse(time.RFC3339, res.Timestamp)
-	return payout.Observation{
-		Source:           payout.SourcePoll,
-		ProviderPayoutID: res.PayoutID,
-		RawStatus:        res.Status,
-		Status:           st,
-		UTR:              res.UTR,
-		FailureCode:      res.FailureCode,
-		FailureReason:    res.FailureReason,
-		At:               at,
-	}, nil
+	obs := payout.Observation{ProviderPayoutID: res.PayoutID, RawStatus: raw, Status: st, UTR: res.UTR,
+		FailureCode: res.FailureCode, FailureReason: res.FailureReason, At: at}
+	if res.Fee != "" {
+		if fee, err := payout.ParseMoney(res.Fee.String(), "INR"); err == nil {
+			obs.Fee = &fee
+		}
+	}
+	return obs, nil
+}
+
+// Submit registers the beneficiary, then creates the payout with our
+// reference id. A 409 (the reference is used) is answered by looking the
+// existing payout up. Insufficient balance is told apart from other 4xx by
+// the provider's message.
+func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
+	var ben struct {
+		BeneficiaryID string `json:"beneficiary_id"`
+	}
+	benBody, _ := json.Marshal(map[string]string{"name": p.Beneficiary.Name, "account_number": p.Beneficiary.AccountNumber,
+		"ifsc": p.Beneficiary.IFSC, "bank_name": p.Beneficiary.BankName, "type": "savings"})
+	if err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/beneficiaries", Body: benBody, Safe: true}, &ben); err != nil {
+		return payout.Observation{}, err
+	}
+	body, _ := json.Marshal(map[string]any{"beneficiary_id": ben.BeneficiaryID, "amount": json.Number(p.Amount.Decimal()),
+		"mode": p.Mode, "reference_id": p.ReferenceID, "narration": p.Narration})
+	var res PayoutResource
+	err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/payouts", Body: body, Safe: true}, &res)
+	if adapters.KindOf(err) == adapters.Duplicate {
+		return c.byReference(ctx, p.ReferenceID)
+	}
+	if err != nil {
+		if h := adapters.HTTPErrorOf(err); h != nil && h.Status/100 == 4 && strings.Contains(strings.ToLower(string(h.Body)), "insufficient") {
+			return payout.Observation{}, adapters.Reclassify(err, adapters.InsufficientFunds, "insufficient balance")
+		}
+		return payout.Observation{}, err
+	}
+	return c.observe(res, res.Status)
+}
+
+// Status fetches GET /v1/payouts/{id}, or looks the payout up by our
+// reference when the provider's id is not known yet.
+func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
+	if p.ProviderPayoutID == "" {
+		return c.byReference(ctx, p.ReferenceID)
+	}
+	var res PayoutResource
+	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v1/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
+		return payout.Observation{}, err
+	}
+	obs, err := c.observe(res, res.Status)
+	if err != nil {
+		return payout.Observation{}, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: err.Error()}
+	}
+	return obs, nil
+}
+
+func (c *Client) byReference(ctx context.Context, ref string) (payout.Observation, error) {
+	var res PayoutResource
+	err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/api/v1/payouts", Query: url.Values{"reference_id": {ref}}, Safe: true}, &res)
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	obs, err := c.observe(res, res.Status)
+	if err != nil {
+		return payout.Observation{}, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: err.Error()}
+	}
+	return obs, nil
+}
+
+// List returns the payouts created in [from, to).
+func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Record, error) {
+	var res struct {
+		Payouts []PayoutResource `json:"payouts"`
+	}
+	q := url.Values{"from": {from.UTC().Format(time.RFC3339)}, "to": {to.UTC().Format(time.RFC3339)}}
+	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/api/v1/payouts", Query: q, Safe: true}, &res); err != nil {
+		return nil, err
+	}
+	out := make([]adapters.Record, 0, len(res.Payouts))
+	for _, r := range res.Payouts {
+		obs, err := c.observe(r, r.Status)
+		if err != nil {
+			return nil, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: err.Error()}
+		}
+		amt, err := payout.ParseMoney(r.Amount.String(), "INR")
+		if err != nil {
+			return nil, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: "payout " + r.PayoutID + ": " + err.Error()}
+		}
+		out = append(out, adapters.Record{ProviderPayoutID: r.PayoutID, ReferenceID: r.ReferenceID, Amount: amt, Fee: obs.Fee,
+			RawStatus: r.Status, Status: obs.Status, UTR: r.UTR, At: obs.At})
+	}
+	return out, nil
+}
+
+// Webhook verifies X-NxtB-Signature on the raw body, then parses the event.
+// The status comes from the "status" field, or from the event name.
+func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
+	if !Verify([]byte(c.cfg.WebhookSecret), body, h.Get("X-NxtB-Signature")) {
+		return adapters.Event{}, adapters.ErrSignature
+	}
+	var res PayoutResource
+	d := json.NewDecoder(strings.NewReader(string(body)))
+	d.UseNumber()
+	if err := d.Decode(&res); err != nil {
+		return adapters.Event{}, adapters.Malformed("%v", err)
+	}
+	if res.PayoutID == "" && res.ReferenceID == "" {
+		return adapters.Event{}, adapters.Malformed("neither payout_id nor reference_id")
+	}
+	raw := res.Status
+	if raw == "" {
+		raw, _ = strings.CutPrefix(res.Event, "payout.")
+	}
+	obs, err := c.observe(res, raw)
+	if err != nil {
+		return adapters.Event{}, adapters.Malformed("%v", err)
+	}
+	return adapters.Event{Type: res.Event, ReferenceID: res.ReferenceID, Observation: obs, Payload: body}, nil
+}
+
+func (c *Client) do(ctx context.Context, call adapters.Call, out any) error {
+	tok, err := c.accessToken(ctx)
+	if err != nil {
+		return err
+	}
+	call.Header = http.Header{"Authorization": {"Bearer " + tok}}
+	resp, err := c.call.Do(ctx, call, errorMessage)
+	if adapters.KindOf(err) == adapters.Credentials {
+		// The token may have been revoked early: forget it so the next call
+		// exchanges a new one. This call is not retried.
+		c.mu.Lock()
+		c.token = ""
+		c.mu.Unlock()
+	}
+	if err != nil {
+		return err
+	}
+	return decode(c.cfg.Name, resp.Body, out)
 }
 
 // accessToken returns a cached token, exchanging the key and secret at
@@ -129,11 +249,15 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		return c.token, nil
 	}
 	body, _ := json.Marshal(map[string]string{"api_key": c.cfg.APIKey, "api_secret": c.cfg.APISecret})
+	resp, err := c.call.Do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/auth/token", Body: body, Safe: true}, errorMessage)
+	if err != nil {
+		return "", err
+	}
 	var res struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
-	if err := c.send(ctx, http.MethodPost, "/api/v1/auth/token", "", body, &res); err != nil {
+	if err := decode(c.cfg.Name, resp.Body, &res); err != nil {
 		return "", err
 	}
 	if res.AccessToken == "" {
@@ -141,85 +265,25 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	}
 	// Renew a minute early so no request goes out with a token that expires
 	// in flight.
-	life := time.Duration(res.ExpiresIn)*time.Second - time.Minute
-	if life < 0 {
-		life = 0
-	}
+	life := max(time.Duration(res.ExpiresIn)*time.Second-time.Minute, 0)
 	c.token, c.tokenExp = res.AccessToken, time.Now().Add(life)
 	return c.token, nil
 }
 
-func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
-	tok, err := c.accessToken(ctx)
-	if err != nil {
-		return err
+func decode(provider string, b []byte, out any) error {
+	if out == nil {
+		return nil
 	}
-	err = c.send(ctx, method, path, tok, body, out)
-	if adapters.KindOf(err) == adapters.Credentials {
-		// The token may have been revoked early: forget it so the next call
-		// exchanges a new one. This call is not retried.
-		c.mu.Lock()
-		c.token = ""
-		c.mu.Unlock()
-	}
-	return err
-}
-
-func (c *Client) send(ctx context.Context, method, path, token string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: err.Error()}
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Transient, Message: describe(err)}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Transient, HTTPStatus: resp.StatusCode, Message: describe(err)}
-	}
-	if resp.StatusCode/100 != 2 {
-		return &adapters.Error{Provider: c.cfg.Name, Kind: adapters.KindForStatus(resp.StatusCode),
-			HTTPStatus: resp.StatusCode, Message: errorMessage(b)}
-	}
-	if out != nil {
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber()
-		if err := d.Decode(out); err != nil {
-			return &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, HTTPStatus: resp.StatusCode,
-				Message: "unreadable response: " + err.Error()}
-		}
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	if err := d.Decode(out); err != nil {
+		return &adapters.Error{Provider: provider, Kind: adapters.Request, Message: "unreadable response: " + err.Error()}
 	}
 	return nil
 }
 
-// describe says what went wrong on the network without the request URL,
-// which may carry identifiers we do not log.
-func describe(err error) string {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timed out"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "cancelled"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
-}
-
-// errorMessage takes the provider's own message from an error body, kept
-// short; the body itself is not repeated, as it may hold account details.
+// errorMessage takes the provider's own message from an error body; the
+// body itself is not repeated, as it may hold account details.
 func errorMessage(b []byte) string {
 	var e struct {
 		Error   string `json:"error"`
@@ -227,33 +291,19 @@ func errorMessage(b []byte) string {
 	}
 	if json.Unmarshal(b, &e) == nil {
 		if e.Message != "" {
-			return truncate(e.Message)
+			return e.Message
 		}
-		if e.Error != "" {
-			return truncate(e.Error)
-		}
+		return e.Error
 	}
-	return "no error message"
-}
-
-func truncate(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
+	return ""
 }
 
 // Sign returns the X-NxtB-Signature of a webhook body: the lowercase hex
 // HMAC-SHA256 of the raw bytes with the webhook secret.
-func Sign(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
+func Sign(secret, body []byte) string { return adapters.HMACHex(secret, body) }
 
 // Verify reports whether sig is the signature of body with secret, in
-// constant time.
+// constant time. An empty secret verifies nothing.
 func Verify(secret, body []byte, sig string) bool {
-	want := Sign(secret, body)
-	return hmac.Equal([]byte(want), []byte(sig))
+	return adapters.VerifyHMACHex([][]byte{secret}, body, sig)
 }

@@ -15,6 +15,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,7 @@ func New(cfg Config) *Server {
 		tokens: map[string]time.Time{}, byID: map[string]*record{}, byRef: map[string]*record{},
 	}
 	s.mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
+	s.mux.HandleFunc("POST /api/v1/beneficiaries", s.authed(s.handleBeneficiary))
 	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.handleCreate))
 	s.mux.HandleFunc("GET /api/v1/payouts", s.authed(s.handleLookup))
 	s.mux.HandleFunc("GET /v1/payouts/{id}", s.authed(s.handleGet))
@@ -173,8 +175,48 @@ func PayoutIDFor(ref string) string {
 	return fmt.Sprintf("sbx_%016x", h.Sum64())
 }
 
+// handleBeneficiary registers a beneficiary; the id depends only on the
+// account, so registering it again returns the same id.
+func (s *Server) handleBeneficiary(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name          string `json:"name"`
+		AccountNumber string `json:"account_number"`
+		IFSC          string `json:"ifsc"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.AccountNumber == "" || req.Name == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "name and account_number are required"})
+		return
+	}
+	h := fnv.New64a()
+	h.Write([]byte(req.AccountNumber + "/" + req.IFSC))
+	writeJSON(w, http.StatusOK, map[string]string{"beneficiary_id": fmt.Sprintf("ben_%016x", h.Sum64()), "status": "VERIFIED"})
+}
+
+// handleLookup finds a payout by reference_id, or lists payouts created in
+// [from, to).
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
-	ref := r.URL.Query().Get("reference_id")
+	q := r.URL.Query()
+	if q.Has("from") || q.Has("to") {
+		from, err1 := time.Parse(time.RFC3339, q.Get("from"))
+		to, err2 := time.Parse(time.RFC3339, q.Get("to"))
+		if err1 != nil || err2 != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "from and to must be RFC 3339 times"})
+			return
+		}
+		now := time.Now()
+		s.mu.Lock()
+		list := []nxtbanking.PayoutResource{}
+		for _, rec := range s.byID {
+			if !rec.CreatedAt.Before(from) && rec.CreatedAt.Before(to) {
+				list = append(list, s.resource(rec, now))
+			}
+		}
+		s.mu.Unlock()
+		sort.Slice(list, func(i, j int) bool { return list[i].PayoutID < list[j].PayoutID })
+		writeJSON(w, http.StatusOK, map[string]any{"payouts": list})
+		return
+	}
+	ref := q.Get("reference_id")
 	s.mu.Lock()
 	rec, ok := s.byRef[ref]
 	s.mu.Unlock()

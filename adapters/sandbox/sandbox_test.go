@@ -96,14 +96,15 @@ func TestClientErrors(t *testing.T) {
 	if _, err := good.Status(ctx, adapters.Payout{ProviderPayoutID: "pay_unknown"}); adapters.KindOf(err) != adapters.NotFound {
 		t.Errorf("unknown payout: %v, want not found", err)
 	}
-	if _, err := good.Status(ctx, adapters.Payout{}); adapters.KindOf(err) != adapters.Request {
-		t.Errorf("unsent payout: %v, want request error", err)
+	if _, err := good.Status(ctx, adapters.Payout{ReferenceID: "never-sent"}); adapters.KindOf(err) != adapters.NotFound {
+		t.Errorf("unsent payout: %v, want not found (looked up by reference)", err)
 	}
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer down.Close()
 	c := nxtbanking.NewClient(nxtbanking.Config{BaseURL: down.URL})
+	c.Caller().BaseDelay = time.Millisecond
 	if _, err := c.Status(ctx, adapters.Payout{ProviderPayoutID: "x"}); adapters.KindOf(err) != adapters.Transient {
 		t.Errorf("503: %v, want transient", err)
 	}

@@ -1,0 +1,238 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Caller sends one provider's HTTP requests: base URL, a 10 s timeout per
+// attempt, and retries with exponential backoff and full jitter on timeouts,
+// connection failures, 429 and 5xx — only for requests marked safe to repeat
+// (reads, and creates carrying an idempotency key the provider honours).
+// 401/403 and other 4xx are never retried.
+type Caller struct {
+	Provider    string
+	BaseURL     string
+	HTTP        *http.Client
+	MaxAttempts int           // 4 when zero
+	BaseDelay   time.Duration // 250 ms when zero; the n-th retry waits up to BaseDelay * 2^n
+	MaxDelay    time.Duration // 5 s when zero
+}
+
+// NewCaller returns a Caller with a 10 s timeout (or timeout, when set).
+func NewCaller(provider, baseURL string, timeout time.Duration) *Caller {
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	return &Caller{Provider: provider, BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: timeout}}
+}
+
+// Call is one request to a provider.
+type Call struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+	// Safe marks a request that may be sent again without effect: a read,
+	// or a create with an idempotency key.
+	Safe bool
+}
+
+// Response is a provider's answer with a 2xx status.
+type Response struct {
+	Status int
+	Body   []byte
+	Header http.Header
+}
+
+// HTTPError is a non-2xx answer, kept whole so the provider's package can
+// read its error body (a 409's existing id, an insufficient-funds code).
+type HTTPError struct {
+	Status int
+	Body   []byte
+}
+
+func (e *HTTPError) Error() string { return "HTTP " + strconv.Itoa(e.Status) }
+
+// Do sends req, retrying as described on Caller. A non-2xx answer returns
+// an *Error of the status's kind wrapping an *HTTPError; describe, when not
+// nil, turns the error body into the Error's message.
+func (c *Caller) Do(ctx context.Context, req Call, describe func(body []byte) string) (Response, error) {
+	attempts := c.MaxAttempts
+	if attempts == 0 {
+		attempts = 4
+	}
+	if !req.Safe {
+		attempts = 1
+	}
+	var last error
+	for attempt := 0; attempt < attempts; attempt++ {
+		if attempt > 0 {
+			if err := c.wait(ctx, attempt, last); err != nil {
+				return Response{}, last
+			}
+		}
+		resp, err := c.once(ctx, req, describe)
+		if err == nil {
+			return resp, nil
+		}
+		last = err
+		if KindOf(err) != Transient || ctx.Err() != nil {
+			return Response{}, err
+		}
+	}
+	return Response{}, last
+}
+
+func (c *Caller) once(ctx context.Context, req Call, describe func([]byte) string) (Response, error) {
+	u := c.BaseURL + req.Path
+	if len(req.Query) > 0 {
+		u += "?" + req.Query.Encode()
+	}
+	var body io.Reader
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u, body)
+	if err != nil {
+		return Response{}, &Error{Provider: c.Provider, Kind: Request, Message: "bad request: " + describeNetErr(err)}
+	}
+	for k, v := range req.Header {
+		hr.Header[k] = v
+	}
+	hr.Header.Set("Accept", "application/json")
+	if req.Body != nil && hr.Header.Get("Content-Type") == "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.HTTP.Do(hr)
+	if err != nil {
+		return Response{}, &Error{Provider: c.Provider, Kind: Transient, Message: describeNetErr(err)}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return Response{}, &Error{Provider: c.Provider, Kind: Transient, HTTPStatus: resp.StatusCode, Message: describeNetErr(err)}
+	}
+	if resp.StatusCode/100 == 2 {
+		return Response{Status: resp.StatusCode, Body: b, Header: resp.Header}, nil
+	}
+	msg := "no error message"
+	if describe != nil {
+		if m := describe(b); m != "" {
+			msg = truncate(m)
+		}
+	}
+	return Response{}, &wrapped{
+		err:   &Error{Provider: c.Provider, Kind: KindForStatus(resp.StatusCode), HTTPStatus: resp.StatusCode, Message: msg},
+		http:  &HTTPError{Status: resp.StatusCode, Body: b},
+		after: retryAfter(resp.Header.Get("Retry-After")),
+	}
+}
+
+// wrapped is an *Error that also carries the raw answer.
+type wrapped struct {
+	err   *Error
+	http  *HTTPError
+	after time.Duration
+}
+
+func (w *wrapped) Error() string   { return w.err.Error() }
+func (w *wrapped) Unwrap() []error { return []error{w.err, w.http} }
+
+// HTTPErrorOf returns the raw non-2xx answer behind err, if any.
+func HTTPErrorOf(err error) *HTTPError {
+	var h *HTTPError
+	if errors.As(err, &h) {
+		return h
+	}
+	return nil
+}
+
+// Reclassify returns err with its Kind changed to k, keeping the rest.
+func Reclassify(err error, k Kind, msg string) error {
+	var w *wrapped
+	if errors.As(err, &w) {
+		e := *w.err
+		e.Kind = k
+		if msg != "" {
+			e.Message = msg
+		}
+		return &wrapped{err: &e, http: w.http, after: w.after}
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Kind = k
+		if msg != "" {
+			c.Message = msg
+		}
+		return &c
+	}
+	return err
+}
+
+func (c *Caller) wait(ctx context.Context, attempt int, last error) error {
+	base, maxDelay := c.BaseDelay, c.MaxDelay
+	if base == 0 {
+		base = 250 * time.Millisecond
+	}
+	if maxDelay == 0 {
+		maxDelay = 5 * time.Second
+	}
+	d := min(base<<(attempt-1), maxDelay)
+	d = time.Duration(rand.Int64N(int64(d) + 1)) // full jitter
+	var w *wrapped
+	if errors.As(last, &w) && w.after > d {
+		d = min(w.after, maxDelay)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func retryAfter(v string) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	return 0
+}
+
+// describeNetErr says what went wrong on the network without the URL, which
+// may carry identifiers.
+func describeNetErr(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timed out"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "cancelled"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+func truncate(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,410 @@
+// Package paywize is a client of Paywize's payout API and its payout
+// webhooks (seed 001). Paywize encrypts bodies with AES-256-CBC and PKCS#7
+// padding: key = the 32-byte API key, IV = the 16-byte secret key, base64 on
+// the wire. Requests carry {"payload": ...}; answers and webhooks {"data": ...}
+// (webhooks "payload" too). Answers branch on resp_code, not the HTTP status.
+//
+// Where Paywize's documents disagree or are silent, the choices are made here
+// and only here: the token request is sent encrypted and its answer may be a
+// {"token"} object or the bare JWT; the HMAC key of X-Paywize-Signature is a
+// separately configured webhook secret; payouts are found by sender_id (our
+// reference); and no listing by time is documented, so List is unsupported.
+package paywize
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"payops/adapters"
+	"payops/payout"
+)
+
+// Config is what the client needs to reach one Paywize account.
+type Config struct {
+	BaseURL       string // https://merchant.paywize.in
+	APIKey        string // 32 bytes: the AES key
+	SecretKey     string // 16 bytes: the AES IV
+	WebhookSecret string // keys X-Paywize-Signature
+	WalletID      string
+	CallbackURL   string // where Paywize sends this account's webhooks
+	Timeout       time.Duration
+}
+
+// Client talks to Paywize.
+type Client struct {
+	cfg   Config
+	call  *adapters.Caller
+	block cipher.Block
+
+	mu       sync.Mutex
+	token    string
+	tokenExp time.Time
+}
+
+// NewClient returns a client for cfg, or an error when the keys have the
+// wrong length for AES-256-CBC.
+func NewClient(cfg Config) (*Client, error) {
+	if len(cfg.APIKey) != 32 {
+		return nil, fmt.Errorf("paywize: the API key must be 32 bytes (it is the AES-256 key), not %d", len(cfg.APIKey))
+	}
+	if len(cfg.SecretKey) != aes.BlockSize {
+		return nil, fmt.Errorf("paywize: the secret key must be 16 bytes (it is the AES IV), not %d", len(cfg.SecretKey))
+	}
+	block, err := aes.NewCipher([]byte(cfg.APIKey))
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, call: adapters.NewCaller("paywize", cfg.BaseURL, cfg.Timeout), block: block}, nil
+}
+
+// Name returns "paywize".
+func (c *Client) Name() string { return "paywize" }
+
+// Caller exposes the HTTP caller, so tests can shorten its backoff.
+func (c *Client) Caller() *adapters.Caller { return c.call }
+
+// Encrypt returns base64(AES-256-CBC(PKCS#7(plain))) under the account's keys.
+func (c *Client) Encrypt(plain []byte) string {
+	pad := aes.BlockSize - len(plain)%aes.BlockSize
+	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
+	cipher.NewCBCEncrypter(c.block, []byte(c.cfg.SecretKey)).CryptBlocks(buf, buf)
+	return base64.StdEncoding.EncodeToString(buf)
+}
+
+// Decrypt reverses Encrypt, refusing bad base64, lengths and padding.
+func (c *Client) Decrypt(b64 string) ([]byte, error) {
+	buf, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, errors.New("data is not base64")
+	}
+	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
+		return nil, errors.New("ciphertext is not a whole number of AES blocks")
+	}
+	cipher.NewCBCDecrypter(c.block, []byte(c.cfg.SecretKey)).CryptBlocks(buf, buf)
+	pad := int(buf[len(buf)-1])
+	if pad == 0 || pad > aes.BlockSize || pad > len(buf) || !bytes.Equal(buf[len(buf)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
+		return nil, errors.New("bad padding: wrong key or corrupted data")
+	}
+	return buf[:len(buf)-pad], nil
+}
+
+// statusMap maps Paywize's statuses, compared case-insensitively, to the
+// canonical states.
+var statusMap = map[string]payout.Status{
+	"INITIATED":  payout.Queued,
+	"PENDING":    payout.Processing,
+	"PROCESSING": payout.Processing,
+	"SUCCESS":    payout.Succeeded,
+	"COMPLETED":  payout.Succeeded,
+	"FAILED":     payout.Failed,
+	"REFUNDED":   payout.Reversed,
+	"CANCELLED":  payout.Cancelled,
+}
+
+// informational are webhook statuses seed 001 lists as additional events:
+// progress notes, not payout states.
+var informational = map[string]bool{"BANK_CONFIRMED": true, "SETTLEMENT_INITIATED": true, "COMPLIANCE_CHECK": true}
+
+// MapStatus returns the canonical state for a Paywize status.
+func MapStatus(s string) (payout.Status, bool) {
+	st, ok := statusMap[strings.ToUpper(strings.TrimSpace(s))]
+	return st, ok
+}
+
+// Transaction is a payout as Paywize's status answers and webhooks describe
+// it, in both documented shapes: the payout API's (sender_id, utr_number)
+// and the Connected Banking webhook's (merchant_ref_id, bank_reference).
+type Transaction struct {
+	TransactionID  string `json:"transaction_id"`
+	SenderID       string `json:"sender_id"`
+	MerchantRefID  string `json:"merchant_ref_id"`
+	Amount         string `json:"amount"`
+	Currency       string `json:"currency"`
+	Status         string `json:"status"`
+	StatusMessage  string `json:"status_message"`
+	UTRNumber      string `json:"utr_number"`
+	BankReference  string `json:"bank_reference"`
+	PaymentDetails *struct {
+		Charges string `json:"charges"`
+	} `json:"payment_details"`
+}
+
+// Reference is our reference as the transaction echoes it.
+func (t Transaction) Reference() string {
+	if t.SenderID != "" {
+		return t.SenderID
+	}
+	return t.MerchantRefID
+}
+
+func (t Transaction) observe() (payout.Observation, bool) {
+	st, ok := MapStatus(t.Status)
+	if !ok {
+		return payout.Observation{}, false
+	}
+	obs := payout.Observation{ProviderPayoutID: t.TransactionID, RawStatus: t.Status, Status: st, UTR: t.UTRNumber}
+	if obs.UTR == "" {
+		obs.UTR = t.BankReference
+	}
+	if st == payout.Failed || st == payout.Cancelled || st == payout.Reversed {
+		obs.FailureReason = t.StatusMessage
+	}
+	if t.PaymentDetails != nil && t.PaymentDetails.Charges != "" {
+		if fee, err := payout.ParseMoney(t.PaymentDetails.Charges, "INR"); err == nil {
+			obs.Fee = &fee
+		}
+	}
+	return obs, true
+}
+
+// Submit initiates the payout at POST /api/payout/v1/initiate with our
+// reference as sender_id. Paywize refuses a used sender_id (4002 "Invalid or
+// Duplicate Sender ID") without returning the payout, so that answer is
+// resolved by looking the payout up by sender_id; a retry is thus safe.
+func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
+	if p.Amount.Currency != "INR" {
+		return payout.Observation{}, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "Paywize pays out INR only"}
+	}
+	remarks := p.Narration
+	if len(remarks) > 10 {
+		remarks = remarks[:10]
+	}
+	mode := p.Mode
+	if mode == "" {
+		mode = "IMPS"
+	}
+	plain, _ := json.Marshal(map[string]string{
+		"sender_id": p.ReferenceID, "wallet_id": c.cfg.WalletID, "amount": p.Amount.Decimal(), "payment_mode": mode,
+		"beneficiary_name": p.Beneficiary.Name, "beneficiary_ifsc": p.Beneficiary.IFSC,
+		"beneficiary_acc_number": p.Beneficiary.AccountNumber, "remarks": remarks, "callback_url": c.cfg.CallbackURL,
+	})
+	var t Transaction
+	err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/payout/v1/initiate", Safe: true}, plain, &t)
+	if adapters.KindOf(err) == adapters.Duplicate {
+		return c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
+	}
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	return c.observation(t)
+}
+
+// Status asks GET /api/payout/v1/status by Paywize's transaction id, or by
+// sender_id when that is not known yet.
+func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
+	if p.ProviderPayoutID != "" {
+		return c.status(ctx, url.Values{"transaction_id": {p.ProviderPayoutID}})
+	}
+	return c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
+}
+
+func (c *Client) status(ctx context.Context, q url.Values) (payout.Observation, error) {
+	var t Transaction
+	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/api/payout/v1/status", Query: q, Safe: true}, nil, &t); err != nil {
+		return payout.Observation{}, err
+	}
+	return c.observation(t)
+}
+
+func (c *Client) observation(t Transaction) (payout.Observation, error) {
+	obs, ok := t.observe()
+	if !ok {
+		return payout.Observation{}, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unknown payout status " + t.Status}
+	}
+	return obs, nil
+}
+
+// List is not offered: Paywize documents no listing or report endpoint, so
+// the day-end side comes from the settlement report finance uploads.
+func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Record, error) {
+	return nil, adapters.ErrListUnsupported
+}
+
+// Webhook verifies X-Paywize-Signature ("sha256=" + hex HMAC-SHA256 of the
+// raw body with the webhook secret), then decrypts the "data" (or "payload")
+// field and parses the transaction. The event's payload is the decrypted
+// JSON, for the evidence pack.
+func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
+	sig, ok := strings.CutPrefix(h.Get("X-Paywize-Signature"), "sha256=")
+	if !ok || !adapters.VerifyHMACHex([][]byte{[]byte(c.cfg.WebhookSecret)}, body, sig) {
+		return adapters.Event{}, adapters.ErrSignature
+	}
+	var env struct {
+		Data    string `json:"data"`
+		Payload string `json:"payload"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return adapters.Event{}, adapters.Malformed("%v", err)
+	}
+	enc := env.Data
+	if enc == "" {
+		enc = env.Payload
+	}
+	if enc == "" {
+		return adapters.Event{}, adapters.Malformed("neither data nor payload")
+	}
+	plain, err := c.Decrypt(enc)
+	if err != nil {
+		return adapters.Event{}, adapters.Malformed("%v", err)
+	}
+	var t Transaction
+	if err := json.Unmarshal(plain, &t); err != nil {
+		return adapters.Event{}, adapters.Malformed("decrypted data: %v", err)
+	}
+	evType := h.Get("X-Paywize-Event")
+	if informational[strings.ToUpper(t.Status)] {
+		return adapters.Event{Type: evType, Ignore: true, Payload: plain}, nil
+	}
+	if t.TransactionID == "" && t.Reference() == "" {
+		return adapters.Event{}, adapters.Malformed("neither transaction_id nor sender_id")
+	}
+	obs, ok := t.observe()
+	if !ok {
+		return adapters.Event{}, adapters.Malformed("unknown payout status %q", t.Status)
+	}
+	if evType == "" {
+		evType = "payout." + strings.ToLower(t.Status)
+	}
+	return adapters.Event{Type: evType, ReferenceID: t.Reference(), Observation: obs, Payload: plain}, nil
+}
+
+// envelope is every Paywize answer: a result code and encrypted data.
+type envelope struct {
+	RespCode    int    `json:"resp_code"`
+	RespMessage string `json:"resp_message"`
+	Data        string `json:"data"`
+	// The token endpoint answers in camelCase.
+	RespCodeCamel    int    `json:"respCode"`
+	RespMessageCamel string `json:"respMessage"`
+}
+
+func (e envelope) code() (int, string) {
+	if e.RespCode != 0 {
+		return e.RespCode, e.RespMessage
+	}
+	return e.RespCodeCamel, e.RespMessageCamel
+}
+
+// do sends plain (encrypted into {"payload": ...}) with a bearer token and
+// decrypts the answer's data into out, classifying resp_code.
+func (c *Client) do(ctx context.Context, call adapters.Call, plain []byte, out any) error {
+	tok, err := c.accessToken(ctx)
+	if err != nil {
+		return err
+	}
+	call.Header = http.Header{"Authorization": {"Bearer " + tok}}
+	data, err := c.exchange(ctx, call, plain)
+	if adapters.KindOf(err) == adapters.Credentials {
+		c.mu.Lock()
+		c.token = ""
+		c.mu.Unlock()
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable data: " + err.Error()}
+	}
+	return nil
+}
+
+func (c *Client) exchange(ctx context.Context, call adapters.Call, plain []byte) ([]byte, error) {
+	if plain != nil {
+		call.Body, _ = json.Marshal(map[string]string{"payload": c.Encrypt(plain)})
+	}
+	resp, err := c.call.Do(ctx, call, func(b []byte) string {
+		var e envelope
+		json.Unmarshal(b, &e)
+		_, msg := e.code()
+		return msg
+	})
+	var body []byte
+	switch {
+	case err == nil:
+		body = resp.Body
+	case adapters.HTTPErrorOf(err) != nil && adapters.KindOf(err) != adapters.Transient:
+		// A 4xx may still carry a resp_code that says more than the status.
+		body = adapters.HTTPErrorOf(err).Body
+	default:
+		return nil, err
+	}
+	var e envelope
+	if jerr := json.Unmarshal(body, &e); jerr != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable answer"}
+	}
+	code, msg := e.code()
+	if code != 2000 {
+		return nil, &adapters.Error{Provider: "paywize", Kind: kindForCode(code, msg), HTTPStatus: statusOf(resp, err),
+			Message: fmt.Sprintf("%d %s", code, msg)}
+	}
+	if e.Data == "" {
+		return []byte("{}"), nil
+	}
+	return c.Decrypt(e.Data)
+}
+
+func statusOf(resp adapters.Response, err error) int {
+	if h := adapters.HTTPErrorOf(err); h != nil {
+		return h.Status
+	}
+	return resp.Status
+}
+
+// kindForCode classifies Paywize's resp_code values as documented.
+func kindForCode(code int, msg string) adapters.Kind {
+	lower := strings.ToLower(msg)
+	switch {
+	case code == 4001:
+		return adapters.Credentials
+	case code == 4002 && strings.Contains(lower, "duplicate"):
+		return adapters.Duplicate
+	case strings.Contains(lower, "insufficient"):
+		return adapters.InsufficientFunds
+	case code == 4103:
+		return adapters.NotFound
+	case code >= 5000:
+		return adapters.Transient
+	default:
+		return adapters.Request
+	}
+}
+
+// accessToken returns a cached token, asking POST /api/v1/auth/clients/token
+// for a new one (they live 300 s) when it is missing or about to expire.
+func (c *Client) accessToken(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && time.Now().Before(c.tokenExp) {
+		return c.token, nil
+	}
+	plain, _ := json.Marshal(map[string]string{"apiKey": c.cfg.APIKey, "secretKey": c.cfg.SecretKey})
+	data, err := c.exchange(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/auth/clients/token", Safe: true}, plain)
+	if err != nil {
+		return "", err
+	}
+	var t struct {
+		Token string `json:"token"`
+	}
+	if json.Unmarshal(data, &t) != nil || t.Token == "" {
+		t.Token = strings.Trim(strings.TrimSpace(string(data)), `"`)
+	}
+	if t.Token == "" || t.Token == "{}" {
+		return "", &adapters.Error{Provider: "paywize", Kind: adapters.Credentials, Message: "token request returned no token"}
+	}
+	c.token, c.tokenExp = t.Token, time.Now().Add(270*time.Second)
+	return c.token, nil
+}

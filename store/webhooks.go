@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Delivery is one webhook delivery as it arrived.
+type Delivery struct {
+	ID         int64             `db:"id"`
+	Provider   string            `db:"provider"`
+	ReceivedAt time.Time         `db:"received_at"`
+	Headers    map[string]string `db:"-"`
+	HeadersRaw []byte            `db:"headers"`
+	Body       []byte            `db:"body"`
+	Payload    string            `db:"payload"`
+	Verified   bool              `db:"verified"`
+	EventID    string            `db:"event_id"`
+	EventType  string            `db:"event_type"`
+	Outcome    string            `db:"outcome"`
+	Detail     string            `db:"detail"`
+	PayoutID   *int64            `db:"payout_id"`
+	PayoutRef  *string           `db:"payout_ref"`
+}
+
+// The outcomes of a delivery.
+const (
+	OutcomeApplied   = "applied"
+	OutcomeMerged    = "merged"
+	OutcomeDuplicate = "duplicate"
+	OutcomeStale     = "stale"
+	OutcomeAnomaly   = "anomaly"
+	OutcomeOrphan    = "orphan"
+	OutcomeIgnored   = "ignored"
+	OutcomeRejected  = "rejected"
+	OutcomeMalformed = "malformed"
+)
+
+// Outcomes lists every delivery outcome, for filters.
+var Outcomes = []string{OutcomeApplied, OutcomeMerged, OutcomeDuplicate, OutcomeStale, OutcomeAnomaly, OutcomeOrphan,
+	OutcomeIgnored, OutcomeRejected, OutcomeMalformed}
+
+// WebhookEvent is a verified delivery's payout event, as the endpoint hands
+// it to IngestWebhook.
+type WebhookEvent struct {
+	ID               string // the provider's event id, or a hash of the raw body
+	Type             string
+	Ignore           bool // not about a payout's status
+	ProviderPayoutID string
+	ReferenceID      string
+	Observation      payout.Observation
+}
+
+// RecordDelivery stores a delivery that is not ingested (bad signature,
+// unparseable body) with its outcome, and returns its id.
+func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (int64, error) {
+	return insertDelivery(ctx, s.db, d)
+}
+
+func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
+	h, err := json.Marshal(d.Headers)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = q.GetContext(ctx, &id, `
+		INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		d.Provider, h, d.Body, d.Payload, d.Verified, d.EventID, d.EventType, d.Outcome, d.Detail, d.PayoutID)
+	if err != nil {
+		return 0, fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
+	}
+	return id, nil
+}
+
+// Ingested is what became of a verified delivery.
+type Ingested struct {
+	DeliveryID int64
+	Outcome    string
+	Detail     string
+	PayoutRef  string // "" for orphans and ignored events
+}
+
+// IngestWebhook stores a verified delivery and, in the same transaction,
+// dedupes its event on (provider, event id), matches it to a payout by the
+// provider's payout id or else our reference, and applies it through the one
+// apply function. An event for a payout we do not know is kept as an orphan
+// and applied when the payout appears. Only a database failure is an error.
+func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) (Ingested, error) {
+	var res Ingested
+	err := s.WithTx(ctx, func(q Querier) error {
+		d.Verified, d.EventID, d.EventType, d.Outcome = true, ev.ID, ev.Type, OutcomeOrphan
+		id, err := insertDelivery(ctx, q, d)
+		if err != nil {
+			return err
+		}
+		res = Ingested{DeliveryID: id}
+		if ev.Ignore {
+			res.Outcome, res.Detail = OutcomeIgnored, "not a payout status event"
+			return finishDelivery(ctx, q, id, res, nil)
+		}
+		var fee *int64
+		if ev.Observation.Fee != nil {
+			fee = &ev.Observation.Fee.Minor
+		}
+		var obsAt *time.Time
+		if !ev.Observation.At.IsZero() {
+			obsAt = &ev.Observation.At
+		}
+		tag, err := q.ExecContext(ctx, `
+			INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
+				utr, failure_code, failure_reason, fee_minor, observed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (provider, event_id) DO NOTHING`,
+			d.Provider, ev.ID, id, ev.ProviderPayoutID, ev.ReferenceID, ev.Observation.RawStatus, ev.Observation.Status,
+			ev.Observation.UTR, ev.Observation.FailureCode, ev.Observation.FailureReason, fee, obsAt)
+		if err != nil {
+			return fmt.Errorf("store: dedupe %s event: %w", d.Provider, err)
+		}
+		if n, _ := tag.RowsAffected(); n == 0 {
+			var first int64
+			q.GetContext(ctx, &first, `SELECT delivery_id FROM webhook_events WHERE provider = $1 AND event_id = $2`, d.Provider, ev.ID)
+			var payoutID *int64
+			q.GetContext(ctx, &payoutID, `SELECT payout_id FROM webhook_deliveries WHERE id = $1`, first)
+			res.Outcome, res.Detail = OutcomeDuplicate, fmt.Sprintf("same event as delivery %d", first)
+			return finishDelivery(ctx, q, id, res, payoutID)
+		}
+
+		pid, ref, err := matchPayout(ctx, q, d.Provider, ev.ProviderPayoutID, ev.ReferenceID)
+		if errors.Is(err, ErrNotFound) {
+			res.Outcome, res.Detail = OutcomeOrphan, "no payout with this provider id or reference yet; kept and applied when it appears"
+			return finishDelivery(ctx, q, id, res, nil)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE webhook_events SET payout_id = $3 WHERE provider = $1 AND event_id = $2`, d.Provider, ev.ID, pid); err != nil {
+			return fmt.Errorf("store: link %s event: %w", d.Provider, err)
+		}
+		obs := ev.Observation
+		obs.Source = payout.SourceWebhook
+		if obs.Actor == "" {
+			obs.Actor = d.Provider
+		}
+		applied, err := apply(ctx, q, pid, obs, &id)
+		if err != nil {
+			return err
+		}
+		res.Outcome, res.Detail, res.PayoutRef = outcomeOf(applied.Decision), applied.Message, ref
+		return finishDelivery(ctx, q, id, res, &pid)
+	})
+	return res, err
+}
+
+func outcomeOf(d payout.Decision) string {
+	switch d {
+	case payout.Apply:
+		return OutcomeApplied
+	case payout.Merge:
+		return OutcomeMerged
+	case payout.Stale:
+		return OutcomeStale
+	default:
+		return OutcomeAnomaly
+	}
+}
+
+func finishDelivery(ctx context.Context, q Querier, id int64, res Ingested, payoutID *int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET outcome = $2, detail = $3, payout_id = $4 WHERE id = $1`,
+		id, res.Outcome, res.Detail, payoutID)
+	if err != nil {
+		return fmt.Errorf("store: finish delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// matchPayout finds and locks the payout a provider's event is about: by the
+// provider's payout id, else by our reference id.
+func matchPayout(ctx context.Context, q Querier, provider, ppid, ref string) (int64, string, error) {
+	var row struct {
+		ID  int64  `db:"id"`
+		Ref string `db:"reference_id"`
+	}
+	if ppid != "" {
+		err := q.GetContext(ctx, &row, `SELECT id, reference_id FROM payouts WHERE provider = $1 AND provider_payout_id = $2 FOR UPDATE`, provider, ppid)
+		if err == nil {
+			return row.ID, row.Ref, nil
+		}
+		if err = mapErr(err); !errors.Is(err, ErrNotFound) {
+			return 0, "", fmt.Errorf("store: match %s payout %s: %w", provider, ppid, err)
+		}
+	}
+	if ref == "" {
+		return 0, "", ErrNotFound
+	}
+	err := q.GetContext(ctx, &row, `SELECT id, reference_id FROM payouts WHERE provider = $1 AND reference_id = $2 FOR UPDATE`, provider, ref)
+	if err != nil {
+		return 0, "", mapErr(err)
+	}
+	return row.ID, row.Ref, nil
+}
+
+// adoptOrphans applies, in arrival order, the orphan events that turn out to
+// be about payout id (locked by the caller): those naming its provider
+// payout id or its reference.
+func adoptOrphans(ctx context.Context, q Querier, id int64) error {
+	var orphans []struct {
+		EventID       string     `db:"event_id"`
+		DeliveryID    int64      `db:"delivery_id"`
+		RawStatus     string     `db:"raw_status"`
+		Status        string     `db:"status"`
+		UTR           string     `db:"utr"`
+		FailureCode   string     `db:"failure_code"`
+		FailureReason string     `db:"failure_reason"`
+		FeeMinor      *int64     `db:"fee_minor"`
+		ObservedAt    *time.Time `db:"observed_at"`
+		Provider      string     `db:"provider"`
+		Currency      string     `db:"currency"`
+	}
+	err := q.SelectContext(ctx, &orphans, `
+		SELECT e.event_id, e.delivery_id, e.raw_status, e.status, e.utr, e.failure_code, e.failure_reason, e.fee_minor,
+			e.observed_at, e.provider, p.currency
+		FROM payouts p JOIN webhook_events e ON e.provider = p.provider AND e.payout_id IS NULL
+			AND ((p.provider_payout_id IS NOT NULL AND e.provider_payout_id = p.provider_payout_id) OR e.reference_id = p.reference_id)
+		WHERE p.id = $1
+		ORDER BY e.delivery_id`, id)
+	if err != nil {
+		return fmt.Errorf("store: orphans of payout %d: %w", id, err)
+	}
+	for _, o := range orphans {
+		if _, err := q.ExecContext(ctx, `UPDATE webhook_events SET payout_id = $3 WHERE provider = $1 AND event_id = $2`, o.Provider, o.EventID, id); err != nil {
+			return fmt.Errorf("store: adopt orphan: %w", err)
+		}
+		obs := payout.Observation{Source: payout.SourceWebhook, RawStatus: o.RawStatus, Status: payout.Status(o.Status), UTR: o.UTR,
+			FailureCode: o.FailureCode, FailureReason: o.FailureReason, Actor: o.Provider}
+		if o.ObservedAt != nil {
+			obs.At = *o.ObservedAt
+		}
+		if o.FeeMinor != nil {
+			obs.Fee = &payout.Money{Minor: *o.FeeMinor, Currency: o.Currency}
+		}
+		deliveryID := o.DeliveryID
+		applied, err := apply(ctx, q, id, obs, &deliveryID)
+		if err != nil {
+			return err
+		}
+		_, err = q.ExecContext(ctx, `UPDATE webhook_deliveries SET payout_id = $2, detail = $3 WHERE id = $1`,
+			o.DeliveryID, id, "orphan matched later: "+applied.Message)
+		if err != nil {
+			return fmt.Errorf("store: adopt orphan delivery: %w", err)
+		}
+	}
+	return nil
+}
+
+// DeliveryFilter selects deliveries for the webhooks page.
+type DeliveryFilter struct {
+	Provider string
+	Outcome  string
+	Limit    int
+	BeforeID int64 // 0 for the newest
+}
+
+const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body, d.payload, d.verified, d.event_id, d.event_type,
+	d.outcome, d.detail, d.payout_id, p.reference_id AS payout_ref`
+
+// Deliveries returns deliveries newest first.
+func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
+	var out []Delivery
+	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+`
+		FROM webhook_deliveries d LEFT JOIN payouts p ON p.id = d.payout_id
+		WHERE ($1 = '' OR d.provider = $1) AND ($2 = '' OR d.outcome = $2) AND ($3 = 0 OR d.id < $3)
+		ORDER BY d.id DESC LIMIT $4`, f.Provider, f.Outcome, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// DeliveriesFor returns the deliveries about one payout, oldest first.
+func (s *Store) DeliveriesFor(ctx context.Context, payoutID int64) ([]Delivery, error) {
+	var out []Delivery
+	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+`
+		FROM webhook_deliveries d LEFT JOIN payouts p ON p.id = d.payout_id
+		WHERE d.payout_id = $1 ORDER BY d.id`, payoutID)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries for payout %d: %w", payoutID, err)
+	}
+	return out, nil
+}
+
+// OutcomeCount is how many deliveries had one outcome.
+type OutcomeCount struct {
+	Outcome string `db:"outcome"`
+	Count   int    `db:"count"`
+}
+
+// DeliveryOutcomes counts the deliveries since since by outcome.
+func (s *Store) DeliveryOutcomes(ctx context.Context, since time.Time) ([]OutcomeCount, error) {
+	var out []OutcomeCount
+	err := s.db.SelectContext(ctx, &out, `SELECT outcome, count(*) AS count FROM webhook_deliveries WHERE received_at >= $1 GROUP BY outcome`, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: delivery outcomes: %w", err)
+	}
+	return out, nil
+}
