@@ -71,6 +71,10 @@ test: deps-pg deps-chromium check-generated
 	go vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go test -race -count=1 ./...
+	@# A brief run of each webhook parser's fuzz target (seeded with the providers' samples).
+	@for p in nxtbanking paywize razorpayx xendit; do \
+		go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s >/dev/null || { echo "fuzzing $$p failed"; go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 1s; exit 1; }; \
+		echo "fuzz $$p: ok"; done
 
 clean:
 	rm -rf bin
