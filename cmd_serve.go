@@ -15,8 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"payops/adapters"
-	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/jobs"
 	"payops/static"
@@ -97,6 +95,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	if err != nil {
 		return err
 	}
+	if *sandboxAddr != "" {
+		// The embedded sandbox sends its webhooks to this very server.
+		url, stop, err := startSandbox(ctx, *sandboxAddr, "http://"+cfg.Addr+"/webhooks/sandbox", cfg.Sandbox, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.Sandbox.BaseURL = url
+	}
+	providers, err := buildProviders(getenv, cfg.Sandbox)
+	if err != nil {
+		return err
+	}
+
 	st, err := store.Open(cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -106,33 +118,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		return err
 	}
 
-	if *sandboxAddr != "" {
-		url, stop, err := startSandbox(ctx, *sandboxAddr, cfg.Sandbox, log)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		cfg.Sandbox.BaseURL = url
-	}
-	providers := adapters.Registry{}
-	if cfg.Sandbox.BaseURL != "" {
-		providers["sandbox"] = nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: cfg.Sandbox.BaseURL,
-			APIKey: cfg.Sandbox.APIKey, APISecret: cfg.Sandbox.APISecret})
-	}
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter},
-		st, rechecker, static.FS(), reg, log)
+		web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: reg, Log: log})
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(providers))
-	for n := range providers {
-		names = append(names, n)
-	}
-	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", names, "stuck_after", cfg.StuckAfter)
+	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter)
 	return listenAndServe(ctx, cfg.Addr, srv)
 }
 
@@ -180,13 +174,13 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
 
 // startSandbox runs the sandbox provider in this process on addr and returns
 // its base URL.
-func startSandbox(ctx context.Context, addr string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
+func startSandbox(ctx context.Context, addr, webhookURL string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("sandbox: %w", err)
 	}
 	sb := sandbox.New(sandbox.Config{Seed: cfg.Seed, APIKey: cfg.APIKey, APISecret: cfg.APISecret,
-		WebhookSecret: cfg.WebhookSecret, SettleAfter: 30 * time.Second, Log: log})
+		WebhookURL: webhookURL, WebhookSecret: cfg.WebhookSecret, SettleAfter: 30 * time.Second, Log: log})
 	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	log.Info("sandbox provider running", "addr", "http://"+ln.Addr().String(), "seed", cfg.Seed)

@@ -91,3 +91,35 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestProvidersConfig(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	base := map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": key}
+	tests := []struct {
+		env  map[string]string
+		says string
+	}{
+		{map[string]string{"PAYOPS_NXTBANKING_API_KEY": "k", "PAYOPS_NXTBANKING_API_SECRET": "s"}, "PAYOPS_NXTBANKING_WEBHOOK_SECRET is not set"},
+		{map[string]string{"PAYOPS_RAZORPAYX_KEY_ID": "k", "PAYOPS_RAZORPAYX_KEY_SECRET": "s", "PAYOPS_RAZORPAYX_ACCOUNT_NUMBER": "1"}, "PAYOPS_RAZORPAYX_WEBHOOK_SECRET is not set"},
+		{map[string]string{"PAYOPS_XENDIT_SECRET_KEY": "k"}, "PAYOPS_XENDIT_CALLBACK_TOKEN is not set"},
+		{map[string]string{"PAYOPS_PAYWIZE_API_KEY": "short", "PAYOPS_PAYWIZE_SECRET_KEY": "s", "PAYOPS_PAYWIZE_WEBHOOK_SECRET": "w"}, "must be 32 bytes"},
+	}
+	for _, tt := range tests {
+		for k, v := range base {
+			tt.env[k] = v
+		}
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"serve"}, env(tt.env), strings.NewReader(""), &out, &out)
+		if err == nil || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%v: err = %v, want %q", tt.env, err, tt.says)
+		}
+	}
+	reg, err := buildProviders(env(map[string]string{
+		"PAYOPS_RAZORPAYX_KEY_ID": "k", "PAYOPS_RAZORPAYX_KEY_SECRET": "s", "PAYOPS_RAZORPAYX_ACCOUNT_NUMBER": "1",
+		"PAYOPS_RAZORPAYX_WEBHOOK_SECRET": "new, old",
+		"PAYOPS_XENDIT_SECRET_KEY":        "k", "PAYOPS_XENDIT_CALLBACK_TOKEN": "t",
+	}), sandboxConfig{})
+	if err != nil || strings.Join(reg.Names(), ",") != "razorpayx,xendit" {
+		t.Errorf("configured providers: %v %v", reg.Names(), err)
+	}
+}

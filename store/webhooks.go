@@ -67,6 +67,9 @@ func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if d.Body == nil {
+		d.Body = []byte{} // a delivery whose body was not kept
+	}
 	var id int64
 	err = q.GetContext(ctx, &id, `
 		INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)

@@ -29,7 +29,10 @@ import (
 	"payops/web"
 )
 
-const sandboxSeed = 42
+const (
+	sandboxSeed          = 42
+	sandboxWebhookSecret = "sbx-whsec"
+)
 
 // app is payops' real server on a real database, with the sandbox provider
 // behind an httptest server, as `payops serve` wires them.
@@ -63,11 +66,12 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	t.Cleanup(func() { st.Close() })
 	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s"}))
 	t.Cleanup(sb.Close)
-	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k", APISecret: "s", Timeout: 2 * time.Second})}
+	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k",
+		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
 	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute},
-		st, rechecker, static.FS(), prometheus.NewRegistry(), log)
+		web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

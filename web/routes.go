@@ -11,11 +11,11 @@ import (
 )
 
 // routes is every route of payops, in one place. Probes, metrics and static
-// files never touch the database; the dashboard's routes load the signed-in
-// user first. Unsafe methods are guarded against cross-site requests by the
+// files never touch the database; the webhook endpoint authenticates by the
+// provider's signature; the dashboard's routes load the signed-in user first. Unsafe methods are guarded against cross-site requests by the
 // standard library's cross-origin protection (Sec-Fetch-Site / Origin);
 // same-origin HTMX and form posts pass.
-func (s *Server) routes(h *handlers.Handlers, static fs.FS, reg *prometheus.Registry) http.Handler {
+func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, static fs.FS, reg *prometheus.Registry) http.Handler {
 	recheckers := []payout.Role{payout.RoleOps, payout.RoleAdmin}
 
 	app := http.NewServeMux()
@@ -33,10 +33,14 @@ func (s *Server) routes(h *handlers.Handlers, static fs.FS, reg *prometheus.Regi
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /metrics", metricsHandler(reg))
+	root.HandleFunc("POST /webhooks/{provider}", wh.Receive)
 	root.Handle("/", s.loadUser(app))
 
+	// Providers are servers, not browsers, and prove themselves by signature.
+	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("POST /webhooks/{provider}")
 	var handler http.Handler = root
-	handler = http.NewCrossOriginProtection().Handler(handler)
+	handler = cop.Handler(handler)
 	handler = securityHeaders(handler)
 	handler = s.recoverPanics(handler)
 	handler = s.metrics.instrument(handler, root, app)

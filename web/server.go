@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"payops/adapters"
 	"payops/handlers"
 	"payops/store"
 )
@@ -28,8 +29,19 @@ type Config struct {
 // Store is everything the server's handlers read and write.
 type Store interface {
 	handlers.Store
+	handlers.WebhookStore
 	UserStore
 	Ping(ctx context.Context) error
+}
+
+// Deps are the server's collaborators, wired in main.
+type Deps struct {
+	Store     Store
+	Rechecker handlers.Rechecker
+	Providers adapters.Registry
+	Static    fs.FS               // served under /static/
+	Metrics   *prometheus.Registry // receives the server's metrics, served at /metrics
+	Log       *slog.Logger
 }
 
 // Server is the dashboard and its endpoints as an http.Handler.
@@ -44,18 +56,18 @@ type Server struct {
 	metrics  *metrics
 }
 
-// New returns the server. static holds the files served under /static/;
-// reg receives the server's metrics and is served at /metrics.
-func New(cfg Config, st Store, rechecker handlers.Rechecker, static fs.FS, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+// New returns the server.
+func New(cfg Config, d Deps) (*Server, error) {
 	if len(cfg.SessionKey) < 32 {
 		return nil, errors.New("web: the session key must be at least 32 bytes")
 	}
 	s := &Server{
-		log: log, users: st, db: st, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
-		throttle: newThrottle(), now: time.Now, metrics: newMetrics(reg),
+		log: d.Log, users: d.Store, db: d.Store, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
+		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
 	}
-	h := &handlers.Handlers{Store: st, Rechecker: rechecker, StuckAfter: cfg.StuckAfter, Log: log, Now: time.Now}
-	s.handler = s.routes(h, static, reg)
+	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
+	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
+	s.handler = s.routes(h, wh, d.Static, d.Metrics)
 	return s, nil
 }
 

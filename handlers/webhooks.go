@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"payops/adapters"
+	"payops/store"
+)
+
+// WebhookStore is what the webhook endpoint writes.
+type WebhookStore interface {
+	RecordDelivery(ctx context.Context, d store.Delivery) (int64, error)
+	IngestWebhook(ctx context.Context, d store.Delivery, ev store.WebhookEvent) (store.Ingested, error)
+}
+
+// Webhooks receives providers' webhook deliveries.
+type Webhooks struct {
+	Store     WebhookStore
+	Providers adapters.Registry
+	Log       *slog.Logger
+}
+
+const maxWebhookBody = 1 << 20
+
+// Receive handles POST /webhooks/{provider}. Every delivery is stored. A
+// missing or bad signature is 401 and changes nothing; a signed body that
+// cannot be parsed is 400; otherwise the event is deduped, matched and
+// applied in one transaction and the answer is 200 — also for duplicates,
+// stale events and orphans, so the provider stops retrying. Only a database
+// failure answers 503, so the provider retries. No provider is called.
+func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("provider")
+	prov, err := h.Providers.Get(name)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown provider " + name})
+		return
+	}
+	ctx := r.Context()
+	d := store.Delivery{Provider: name, Headers: evidenceHeaders(r.Header)}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		d.Outcome, d.Detail = store.OutcomeMalformed, "body over 1 MiB or unreadable; not kept"
+		h.record(ctx, d)
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body over 1 MiB"})
+		return
+	}
+	d.Body = body
+	ev, err := prov.Webhook(r.Header, body)
+	switch {
+	case errors.Is(err, adapters.ErrSignature):
+		d.Outcome, d.Detail = store.OutcomeRejected, err.Error()
+		h.record(ctx, d)
+		h.Log.Warn("webhook rejected", "provider", name, "reason", "signature")
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid"})
+		return
+	case err != nil:
+		d.Verified, d.Outcome, d.Detail = true, store.OutcomeMalformed, err.Error()
+		h.record(ctx, d)
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	d.Payload = string(ev.Payload)
+	id := ev.ID
+	if id == "" {
+		sum := sha256.Sum256(body)
+		id = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	res, err := h.Store.IngestWebhook(ctx, d, store.WebhookEvent{ID: id, Type: ev.Type, Ignore: ev.Ignore,
+		ProviderPayoutID: ev.Observation.ProviderPayoutID, ReferenceID: ev.ReferenceID, Observation: ev.Observation})
+	if err != nil {
+		h.Log.Error("webhook not stored; the provider will retry", "provider", name, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
+		return
+	}
+	h.Log.Info("webhook", "provider", name, "event", ev.Type, "outcome", res.Outcome, "payout_ref", res.PayoutRef)
+	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "outcome": res.Outcome, "delivery_id": res.DeliveryID})
+}
+
+func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
+	if _, err := h.Store.RecordDelivery(ctx, d); err != nil {
+		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "err", err)
+	}
+}
+
+// evidenceHeaders keeps the headers that explain a delivery. Xendit's
+// x-callback-token is a shared secret: only whether it was present is kept.
+func evidenceHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		lk := strings.ToLower(k)
+		switch {
+		case lk == "x-callback-token":
+			out[k] = "(present, not stored)"
+		case lk == "content-type" || lk == "user-agent" || strings.HasPrefix(lk, "x-razorpay-") ||
+			strings.HasPrefix(lk, "x-paywize-") || strings.HasPrefix(lk, "x-nxtb-") || lk == "webhook-id":
+			out[k] = strings.Join(v, ", ")
+		}
+	}
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

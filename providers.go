@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"payops/adapters"
+	"payops/adapters/nxtbanking"
+	"payops/adapters/paywize"
+	"payops/adapters/razorpayx"
+	"payops/adapters/xendit"
+)
+
+// buildProviders returns the providers whose credentials are set, from
+// PAYOPS_<PROVIDER>_* variables. A provider is enabled by its first
+// credential; an enabled provider missing any other setting, its webhook
+// secret above all, is an error: payops refuses to start rather than accept
+// webhooks it cannot verify.
+func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Registry, error) {
+	reg := adapters.Registry{}
+	var errs []error
+	need := func(provider string, names ...string) bool {
+		ok := true
+		for _, n := range names {
+			if getenv(n) == "" {
+				errs = append(errs, fmt.Errorf("%s is enabled but %s is not set", provider, n))
+				ok = false
+			}
+		}
+		return ok
+	}
+	if sb.BaseURL != "" {
+		reg["sandbox"] = nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.BaseURL, APIKey: sb.APIKey,
+			APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret})
+	}
+	if getenv("PAYOPS_NXTBANKING_API_KEY") != "" &&
+		need("nxtbanking", "PAYOPS_NXTBANKING_API_SECRET", "PAYOPS_NXTBANKING_WEBHOOK_SECRET") {
+		reg["nxtbanking"] = nxtbanking.NewClient(nxtbanking.Config{
+			BaseURL: or(getenv("PAYOPS_NXTBANKING_BASE_URL"), "https://api.nxtbanking.com"),
+			APIKey:  getenv("PAYOPS_NXTBANKING_API_KEY"), APISecret: getenv("PAYOPS_NXTBANKING_API_SECRET"),
+			WebhookSecret: getenv("PAYOPS_NXTBANKING_WEBHOOK_SECRET")})
+	}
+	if getenv("PAYOPS_RAZORPAYX_KEY_ID") != "" &&
+		need("razorpayx", "PAYOPS_RAZORPAYX_KEY_SECRET", "PAYOPS_RAZORPAYX_ACCOUNT_NUMBER", "PAYOPS_RAZORPAYX_WEBHOOK_SECRET") {
+		var secrets []string
+		for _, s := range strings.Split(getenv("PAYOPS_RAZORPAYX_WEBHOOK_SECRET"), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				secrets = append(secrets, s)
+			}
+		}
+		reg["razorpayx"] = razorpayx.NewClient(razorpayx.Config{
+			BaseURL: or(getenv("PAYOPS_RAZORPAYX_BASE_URL"), "https://api.razorpay.com"),
+			KeyID:   getenv("PAYOPS_RAZORPAYX_KEY_ID"), KeySecret: getenv("PAYOPS_RAZORPAYX_KEY_SECRET"),
+			AccountNumber: getenv("PAYOPS_RAZORPAYX_ACCOUNT_NUMBER"), WebhookSecrets: secrets})
+	}
+	if getenv("PAYOPS_XENDIT_SECRET_KEY") != "" && need("xendit", "PAYOPS_XENDIT_CALLBACK_TOKEN") {
+		reg["xendit"] = xendit.NewClient(xendit.Config{
+			BaseURL:   or(getenv("PAYOPS_XENDIT_BASE_URL"), "https://api.xendit.co"),
+			SecretKey: getenv("PAYOPS_XENDIT_SECRET_KEY"), CallbackToken: getenv("PAYOPS_XENDIT_CALLBACK_TOKEN")})
+	}
+	if getenv("PAYOPS_PAYWIZE_API_KEY") != "" && need("paywize", "PAYOPS_PAYWIZE_SECRET_KEY", "PAYOPS_PAYWIZE_WEBHOOK_SECRET") {
+		c, err := paywize.NewClient(paywize.Config{
+			BaseURL: or(getenv("PAYOPS_PAYWIZE_BASE_URL"), "https://merchant.paywize.in"),
+			APIKey:  getenv("PAYOPS_PAYWIZE_API_KEY"), SecretKey: getenv("PAYOPS_PAYWIZE_SECRET_KEY"),
+			WebhookSecret: getenv("PAYOPS_PAYWIZE_WEBHOOK_SECRET"), WalletID: getenv("PAYOPS_PAYWIZE_WALLET_ID"),
+			CallbackURL: getenv("PAYOPS_PAYWIZE_CALLBACK_URL")})
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			reg["paywize"] = c
+		}
+	}
+	return reg, errors.Join(errs...)
+}

@@ -1,0 +1,153 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+func event(id, ppid, ref string, st payout.Status, utr string) store.WebhookEvent {
+	return store.WebhookEvent{ID: id, Type: "payout." + string(st), ProviderPayoutID: ppid, ReferenceID: ref,
+		Observation: payout.Observation{RawStatus: string(st), Status: st, UTR: utr, ProviderPayoutID: ppid}}
+}
+
+func delivery() store.Delivery {
+	return store.Delivery{Provider: "sandbox", Body: []byte(`{}`), Headers: map[string]string{"Content-Type": "application/json"}}
+}
+
+func TestIngestWebhook(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "W1", payout.Processing) // provider payout id sbx_W1
+
+	tests := []struct {
+		ev      store.WebhookEvent
+		outcome string
+		status  payout.Status
+	}{
+		{event("e1", "sbx_W1", "W1", payout.Succeeded, "UTR1"), store.OutcomeApplied, payout.Succeeded},
+		{event("e1", "sbx_W1", "W1", payout.Succeeded, "UTR1"), store.OutcomeDuplicate, payout.Succeeded},
+		{event("e2", "sbx_W1", "W1", payout.Processing, ""), store.OutcomeStale, payout.Succeeded},
+		{event("e3", "", "W1", payout.Failed, ""), store.OutcomeAnomaly, payout.Succeeded}, // matched by reference
+		{event("e4", "sbx_W1", "", payout.Succeeded, "UTR1"), store.OutcomeMerged, payout.Succeeded},
+		{store.WebhookEvent{ID: "e5", Type: "payout.downtime.started", Ignore: true}, store.OutcomeIgnored, payout.Succeeded},
+	}
+	for i, tt := range tests {
+		res, err := s.IngestWebhook(ctx, delivery(), tt.ev)
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		p, _ := s.PayoutByRef(ctx, "W1")
+		if res.Outcome != tt.outcome || p.Status != tt.status {
+			t.Errorf("%d: outcome %s, status %s; want %s, %s (%s)", i, res.Outcome, p.Status, tt.outcome, tt.status, res.Detail)
+		}
+	}
+	p, _ := s.PayoutByRef(ctx, "W1")
+	events, _ := s.EventsFor(ctx, p.ID)
+	if len(events) != 4 { // applied, stale, anomaly, merged: the duplicate and the ignored event touch no payout
+		t.Errorf("%d payout events, want 4", len(events))
+	}
+	for _, e := range events {
+		if e.DeliveryID == nil || e.Source != payout.SourceWebhook {
+			t.Errorf("event %+v not linked to its delivery", e)
+		}
+	}
+	ds, _ := s.DeliveriesFor(ctx, p.ID)
+	if len(ds) != 5 {
+		t.Errorf("%d deliveries linked to the payout, want 5", len(ds))
+	}
+}
+
+// An event for a payout payops does not know yet is kept and applied when
+// the payout appears, by reference or by provider payout id.
+func TestOrphans(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	res, err := s.IngestWebhook(ctx, delivery(), event("o1", "sbx_LATE", "LATE", payout.Succeeded, "UTR9"))
+	if err != nil || res.Outcome != store.OutcomeOrphan {
+		t.Fatalf("orphan: %+v %v", res, err)
+	}
+	newPayout(t, s, "LATE", payout.Processing)
+	p, _ := s.PayoutByRef(ctx, "LATE")
+	if p.Status != payout.Succeeded || p.UTR != "UTR9" {
+		t.Errorf("after the payout appeared: %s %q, want SUCCEEDED with the orphan's UTR", p.Status, p.UTR)
+	}
+	ds, _ := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10})
+	if len(ds) != 1 || ds[0].PayoutRef == nil || *ds[0].PayoutRef != "LATE" {
+		t.Errorf("orphan delivery not linked: %+v", ds)
+	}
+	// The same event again is a duplicate, not a second application.
+	if res, _ := s.IngestWebhook(ctx, delivery(), event("o1", "sbx_LATE", "LATE", payout.Succeeded, "UTR9")); res.Outcome != store.OutcomeDuplicate {
+		t.Errorf("replayed orphan: %s", res.Outcome)
+	}
+}
+
+// Every order of a payout's events, duplicates included, ends in the same
+// state, with each distinct event applied or judged exactly once.
+func TestEveryOrderConverges(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	lives := []struct {
+		name   string
+		events []store.WebhookEvent
+		want   payout.Status
+		utr    string
+	}{
+		{"success", []store.WebhookEvent{
+			event("q", "", "", payout.Queued, ""), event("p", "", "", payout.Processing, ""),
+			event("s", "", "", payout.Succeeded, "UTR-S"), event("s", "", "", payout.Succeeded, "UTR-S"),
+			event("p", "", "", payout.Processing, "")}, payout.Succeeded, "UTR-S"},
+		{"reversal", []store.WebhookEvent{
+			event("p", "", "", payout.Processing, ""), event("s", "", "", payout.Succeeded, "UTR-R"),
+			event("r", "", "", payout.Reversed, ""), event("r", "", "", payout.Reversed, ""),
+			event("q", "", "", payout.Queued, "")}, payout.Reversed, ""},
+		{"failure", []store.WebhookEvent{
+			event("q", "", "", payout.Queued, ""), event("p", "", "", payout.Processing, ""),
+			event("f", "", "", payout.Failed, ""), event("f", "", "", payout.Failed, ""),
+			event("q", "", "", payout.Queued, "")}, payout.Failed, ""},
+	}
+	n := 0
+	for _, life := range lives {
+		permute(len(life.events), func(order []int) {
+			n++
+			ref := fmt.Sprintf("P%d", n)
+			newPayout(t, s, ref, payout.Queued)
+			for _, i := range order {
+				ev := life.events[i]
+				ev.ID = ref + "/" + ev.ID
+				ev.ReferenceID = ref
+				if _, err := s.IngestWebhook(ctx, delivery(), ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, _ := s.PayoutByRef(ctx, ref)
+			if p.Status != life.want || (life.utr != "" && p.UTR != life.utr) {
+				t.Errorf("%s in order %v: %s %q, want %s %q", life.name, order, p.Status, p.UTR, life.want, life.utr)
+			}
+		})
+	}
+}
+
+func permute(n int, f func([]int)) {
+	a := make([]int, n)
+	for i := range a {
+		a[i] = i
+	}
+	var rec func(int)
+	rec = func(k int) {
+		if k == n {
+			f(a)
+			return
+		}
+		for i := k; i < n; i++ {
+			a[k], a[i] = a[i], a[k]
+			rec(k + 1)
+			a[k], a[i] = a[i], a[k]
+		}
+	}
+	rec(0)
+}
