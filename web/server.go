@@ -39,7 +39,7 @@ type Deps struct {
 	Store     Store
 	Rechecker handlers.Rechecker
 	Providers adapters.Registry
-	Static    fs.FS               // served under /static/
+	Static    fs.FS                // served under /static/
 	Metrics   *prometheus.Registry // receives the server's metrics, served at /metrics
 	Log       *slog.Logger
 }
