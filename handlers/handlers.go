@@ -25,6 +25,8 @@ type Store interface {
 	StatusCounts(ctx context.Context) ([]store.StatusCount, error)
 	EventsFor(ctx context.Context, payoutID int64) ([]store.Event, error)
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
+	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
+	DeliveryStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.

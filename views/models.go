@@ -100,20 +100,23 @@ type Payout struct {
 	LastChecked      string
 	CanRecheck       bool
 	RecheckURL       string
-	Events           []EventRow
+	Timeline         []TimelineItem
 	Audit            []AuditRow
 }
 
-// EventRow is one observation in a payout's timeline.
-type EventRow struct {
+// TimelineItem is one thing that happened to a payout: a status observation
+// (webhook, poll, re-check) and the decision on it, a webhook delivery that
+// changed nothing, or an action of payops itself.
+type TimelineItem struct {
 	At        string
-	Source    string
-	RawStatus string
-	Status    string
+	Source    string // webhook, poll, manual, system
+	RawStatus string // the provider's own word
+	Status    string // what it maps to
 	Decision  string
 	Detail    string
 	Actor     string
-	UTR       string
+	Headers   string
+	Body      string // the webhook as received, masked
 }
 
 // AuditRow is one audit-log entry.
@@ -130,4 +133,38 @@ type Error struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// Webhooks is the page of recent webhook deliveries.
+type Webhooks struct {
+	Meta
+	Provider  string
+	Outcome   string
+	Providers []string
+	Outcomes  []string
+	Counts    []OutcomeTile // last 24 hours
+	Rows      []DeliveryRow
+	OlderHref string
+}
+
+// OutcomeTile counts deliveries with one outcome.
+type OutcomeTile struct {
+	Outcome string
+	Count   int
+	Href    string
+}
+
+// DeliveryRow is one webhook delivery.
+type DeliveryRow struct {
+	ID        string
+	At        string
+	Provider  string
+	EventType string
+	Verified  bool
+	Outcome   string
+	Detail    string
+	PayoutRef string
+	PayoutURL string
+	Headers   string
+	Body      string // masked
 }

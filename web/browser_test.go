@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/payout"
 )
@@ -142,8 +143,8 @@ func TestBrowserRecheck(t *testing.T) {
 	if err != nil || p.Status != payout.Succeeded {
 		t.Errorf("in the database: %s, %v", p.Status, err)
 	}
-	step(t, ctx, "open the payout", chromedp.Navigate(a.srv.URL+"/payouts/"+ok), chromedp.WaitVisible(chromedp.CSS("#events")))
-	if got := text(t, ctx, "#events"); !strings.Contains(got, "moved to SUCCEEDED") || !strings.Contains(got, "ops@example.com") {
+	step(t, ctx, "open the payout", chromedp.Navigate(a.srv.URL+"/payouts/"+ok), chromedp.WaitVisible(chromedp.CSS("#timeline")))
+	if got := text(t, ctx, "#timeline"); !strings.Contains(got, "moved to SUCCEEDED") || !strings.Contains(got, "ops@example.com") {
 		t.Errorf("timeline %q", got)
 	}
 	screenshot(t, ctx, "payout")
@@ -166,4 +167,48 @@ func TestBrowserRecheck(t *testing.T) {
 	if err != nil || status != 403 {
 		t.Errorf("finance posting a re-check: %d (%v), want 403", status, err)
 	}
+}
+
+// Ops opens the webhooks page, sees an applied delivery and a forged one
+// standing out, follows the payout link to its evidence page, and reads the
+// webhook there with the account number masked.
+func TestBrowserWebhooks(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addPayout("EV-1", payout.Processing, time.Hour)
+	body, sig := sandboxWebhook("EV-1", "SUCCESS", "UTR4242")
+	// The body carries a beneficiary account number, as some providers' do.
+	body = strings.Replace(body, `"event"`, `"beneficiary":{"account_number":"998877665544"},"event"`, 1)
+	sig = map[string]string{"X-NxtB-Signature": nxtbanking.Sign([]byte(sandboxWebhookSecret), []byte(body))}
+	if code, _ := postWebhook(t, a.srv.URL, "sandbox", body, sig); code != 200 {
+		t.Fatalf("delivery: %d", code)
+	}
+	forged, _ := sandboxWebhook("EV-1", "FAILED", "")
+	if code, _ := postWebhook(t, a.srv.URL, "sandbox", forged, map[string]string{"X-NxtB-Signature": "00"}); code != 401 {
+		t.Fatalf("forged: %d", code)
+	}
+
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "ops@example.com")
+	step(t, ctx, "open webhooks", chromedp.Navigate(a.srv.URL+"/webhooks"), chromedp.WaitVisible(chromedp.CSS("#webhooks-table")))
+	screenshot(t, ctx, "webhooks")
+	if got := text(t, ctx, "#webhooks-table tbody tr.row-bad"); !strings.Contains(got, "rejected") {
+		t.Errorf("forged delivery row: %q", got)
+	}
+	if got := text(t, ctx, "#outcome-counts"); !strings.Contains(got, "1\napplied") && !strings.Contains(got, "applied") {
+		t.Errorf("outcome counts: %q", got)
+	}
+	step(t, ctx, "follow the payout link",
+		chromedp.Click(chromedp.CSS(`#webhooks-table a[href="/payouts/EV-1"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#timeline")),
+	)
+	step(t, ctx, "open the webhook body", chromedp.Click(chromedp.CSS("#timeline details.body summary")))
+	got := text(t, ctx, "#timeline")
+	if !strings.Contains(got, "moved to SUCCEEDED") || !strings.Contains(got, "XXXXXXXX5544") || strings.Contains(got, "998877665544") {
+		t.Errorf("evidence timeline: %q", got)
+	}
+	if utr := text(t, ctx, "#payout-utr"); utr != "UTR4242" {
+		t.Errorf("UTR %q", utr)
+	}
+	screenshot(t, ctx, "evidence")
 }

@@ -25,6 +25,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, static fs.F
 	app.HandleFunc("GET /{$}", requireUser(h.Overview))
 	app.HandleFunc("GET /payouts/stuck", requireUser(h.Stuck))
 	app.HandleFunc("GET /payouts/{ref}", requireUser(h.Payout))
+	app.HandleFunc("GET /webhooks", requireUser(h.WebhooksPage))
 	app.HandleFunc("POST /payouts/{ref}/recheck", s.requireRole(recheckers, h.Recheck))
 	app.HandleFunc("/", s.notFound)
 

@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// DeliveryStore is what the webhooks page reads.
+type DeliveryStore interface {
+	Deliveries(ctx context.Context, f store.DeliveryFilter) ([]store.Delivery, error)
+	DeliveryOutcomes(ctx context.Context, since time.Time) ([]store.OutcomeCount, error)
+}
+
+const webhooksPageSize = 50
+
+// WebhooksPage lists recent deliveries newest first, filtered by provider
+// and outcome, with the last day's counts by outcome.
+func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.DeliveryFilter{Provider: q.Get("provider"), Outcome: q.Get("outcome"), Limit: webhooksPageSize}
+	if f.Provider != "" && !slices.Contains(payout.Providers, f.Provider) {
+		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown provider %q.", f.Provider)))
+		return
+	}
+	if f.Outcome != "" && !slices.Contains(store.Outcomes, f.Outcome) {
+		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown outcome %q.", f.Outcome)))
+		return
+	}
+	if s := q.Get("before"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			Fail(w, r, h.Log, BadRequest("before must be a delivery number."))
+			return
+		}
+		f.BeforeID = n
+	}
+	rows, err := h.Store.Deliveries(r.Context(), f)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	counts, err := h.Store.DeliveryOutcomes(r.Context(), h.Now().Add(-24*time.Hour))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm := views.Webhooks{Meta: MetaFor(r, "Webhooks", "webhooks"), Provider: f.Provider, Outcome: f.Outcome,
+		Providers: payout.Providers, Outcomes: store.Outcomes}
+	byOutcome := map[string]int{}
+	for _, c := range counts {
+		byOutcome[c.Outcome] = c.Count
+	}
+	for _, o := range store.Outcomes {
+		if byOutcome[o] > 0 || o == store.OutcomeApplied || o == store.OutcomeRejected {
+			vm.Counts = append(vm.Counts, views.OutcomeTile{Outcome: o, Count: byOutcome[o], Href: "/webhooks?outcome=" + o})
+		}
+	}
+	for _, d := range rows {
+		vm.Rows = append(vm.Rows, deliveryRow(d))
+	}
+	if len(rows) == webhooksPageSize {
+		v := url.Values{"before": {strconv.FormatInt(rows[len(rows)-1].ID, 10)}}
+		if f.Provider != "" {
+			v.Set("provider", f.Provider)
+		}
+		if f.Outcome != "" {
+			v.Set("outcome", f.Outcome)
+		}
+		vm.OlderHref = "/webhooks?" + v.Encode()
+	}
+	Render(w, r, http.StatusOK, views.WebhooksPage(vm), nil)
+}
+
+func deliveryRow(d store.Delivery) views.DeliveryRow {
+	row := views.DeliveryRow{ID: strconv.FormatInt(d.ID, 10), At: stamp(d.ReceivedAt), Provider: d.Provider,
+		EventType: dash(d.EventType), Verified: d.Verified, Outcome: d.Outcome, Detail: d.Detail,
+		Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d)}
+	if d.PayoutRef != nil {
+		row.PayoutRef, row.PayoutURL = *d.PayoutRef, "/payouts/"+url.PathEscape(*d.PayoutRef)
+	}
+	return row
+}
+
+// deliveryBody is what a person may see of a delivery: the readable payload
+// (decrypted for Paywize) when it verified, else the raw body; masked.
+func deliveryBody(d store.Delivery) string {
+	if d.Payload != "" {
+		return MaskBody([]byte(d.Payload))
+	}
+	if len(d.Body) == 0 {
+		return "(no body kept)"
+	}
+	return MaskBody(d.Body)
+}
+
+func headerLines(raw []byte) string {
+	var h map[string]string
+	if json.Unmarshal(raw, &h) != nil || len(h) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\n", k, h[k])
+	}
+	return b.String()
+}
