@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +52,17 @@ type appConfig struct{ dsn string }
 // database, such as one through a proxy the test can cut.
 func withDSN(f func(dsn string) string) appOption {
 	return func(c *appConfig) { c.dsn = f(c.dsn) }
+}
+
+// throughProxy connects the server to its database through a proxy the test
+// can cut, stored in *px.
+func throughProxy(t *testing.T, px **proxy) appOption {
+	return withDSN(func(dsn string) string {
+		port := regexp.MustCompile(`port=(\d+)`).FindStringSubmatch(dsn)[1]
+		*px = newProxy(t, "127.0.0.1:"+port)
+		dsn = regexp.MustCompile(`host=\S+`).ReplaceAllString(dsn, "host=127.0.0.1")
+		return regexp.MustCompile(`port=\d+`).ReplaceAllString(dsn, "port="+(*px).port())
+	})
 }
 
 func newApp(t *testing.T, opts ...appOption) *app {

@@ -247,12 +247,7 @@ func TestHeadersAndProbes(t *testing.T) {
 // keeps running and everything works again once the database is back.
 func TestDatabaseOutage(t *testing.T) {
 	var px *proxy
-	a := newApp(t, withDSN(func(dsn string) string {
-		port := regexp.MustCompile(`port=(\d+)`).FindStringSubmatch(dsn)[1]
-		px = newProxy(t, "127.0.0.1:"+port)
-		dsn = regexp.MustCompile(`host=\S+`).ReplaceAllString(dsn, "host=127.0.0.1")
-		return regexp.MustCompile(`port=\d+`).ReplaceAllString(dsn, "port="+px.port())
-	}))
+	a := newApp(t, throughProxy(t, &px))
 	a.addUser("ops@example.com", payout.RoleOps)
 	a.addPayout("P1", payout.Processing, time.Hour)
 	c := a.client()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -116,12 +115,7 @@ func TestWebhookEndpoint(t *testing.T) {
 // retries; the retry after recovery applies the event once.
 func TestWebhookDatabaseDown(t *testing.T) {
 	var px *proxy
-	a := newApp(t, withDSN(func(dsn string) string {
-		port := regexp.MustCompile(`port=(\d+)`).FindStringSubmatch(dsn)[1]
-		px = newProxy(t, "127.0.0.1:"+port)
-		dsn = regexp.MustCompile(`host=\S+`).ReplaceAllString(dsn, "host=127.0.0.1")
-		return regexp.MustCompile(`port=\d+`).ReplaceAllString(dsn, "port="+px.port())
-	}))
+	a := newApp(t, throughProxy(t, &px))
 	a.addPayout("WD-1", payout.Processing, time.Hour)
 	body, sig := sandboxWebhook("WD-1", "SUCCESS", "UTR5")
 	px.setDown(true)
