@@ -74,10 +74,10 @@ test: deps-pg deps-chromium check-generated
 	@# A brief run of each webhook parser's fuzz target, seeded with the providers' samples.
 	@# A failing input is saved under testdata/fuzz and fails the build; a run that fails
 	@# without saving one (the fuzz engine itself) is tried once more.
-	@for p in nxtbanking paywize razorpayx xendit; do \
+	@mkdir -p .data; for p in nxtbanking paywize razorpayx xendit; do \
 		if go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s > .data/fuzz-$$p.log 2>&1; then echo "fuzz $$p: ok"; continue; fi; \
 		cat .data/fuzz-$$p.log; \
-		if [ -d adapters/$$p/testdata/fuzz ]; then echo "fuzz $$p: failing input saved in adapters/$$p/testdata/fuzz"; exit 1; fi; \
+		if [ -n "$$(git ls-files --others -- adapters/$$p/testdata/fuzz)" ]; then echo "fuzz $$p: failing input saved in adapters/$$p/testdata/fuzz"; exit 1; fi; \
 		echo "fuzz $$p: the engine failed without a finding; trying once more"; \
 		go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s || exit 1; \
 	done
