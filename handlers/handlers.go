@@ -26,6 +26,7 @@ type Store interface {
 	EventsFor(ctx context.Context, payoutID int64) ([]store.Event, error)
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
+	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
 	DeliveryStore
 }
 

@@ -34,6 +34,11 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	ledger, err := h.Store.LedgerFor(r.Context(), p.ID)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
 	vm := views.Payout{
@@ -49,6 +54,16 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}
 	vm.Timeline = timeline(events, deliveries, audit)
+	for _, e := range ledger {
+		row := views.LedgerRow{At: stamp(e.PostedAt), Kind: e.Kind, Account: e.Account}
+		amt := payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.String()
+		if e.Direction == "debit" {
+			row.Debit = amt
+		} else {
+			row.Credit = amt
+		}
+		vm.Ledger = append(vm.Ledger, row)
+	}
 	for _, a := range audit {
 		vm.Audit = append(vm.Audit, views.AuditRow{At: stamp(a.At), Actor: a.Actor, Action: a.Action, Details: string(a.Details)})
 	}

@@ -51,6 +51,9 @@ func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Obs
 func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, deliveryID *int64) (Applied, error) {
 	var cur struct {
 		Ref              string        `db:"reference_id"`
+		Provider         string        `db:"provider"`
+		AmountMinor      int64         `db:"amount_minor"`
+		Currency         string        `db:"currency"`
 		Status           payout.Status `db:"status"`
 		ProviderPayoutID *string       `db:"provider_payout_id"`
 		UTR              string        `db:"utr"`
@@ -59,7 +62,8 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 		FeeMinor         *int64        `db:"fee_minor"`
 	}
 	err := q.GetContext(ctx, &cur, `
-		SELECT reference_id, status, provider_payout_id, utr, failure_code, failure_reason, fee_minor
+		SELECT reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
+			failure_reason, fee_minor
 		FROM payouts WHERE id = $1`, id)
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %d: %w", id, mapErr(err))
@@ -97,6 +101,11 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 		id, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked)
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
+	}
+
+	lp := ledgerPayout{ID: id, Provider: cur.Provider, Amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}, Fee: fee}
+	if err := postOutcome(ctx, q, lp, cur.Status, next); err != nil {
+		return Applied{}, err
 	}
 
 	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)

@@ -124,10 +124,20 @@ func TestEveryOrderConverges(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Deliver the whole sequence a second time: replays change nothing.
+			for _, i := range order {
+				ev := life.events[i]
+				ev.ID = ref + "/" + ev.ID
+				ev.ReferenceID = ref
+				if res, err := s.IngestWebhook(ctx, delivery(), ev); err != nil || res.Outcome != store.OutcomeDuplicate {
+					t.Fatalf("replay: %+v %v", res, err)
+				}
+			}
 			p, _ := s.PayoutByRef(ctx, ref)
 			if p.Status != life.want || (life.utr != "" && p.UTR != life.utr) {
 				t.Errorf("%s in order %v: %s %q, want %s %q", life.name, order, p.Status, p.UTR, life.want, life.utr)
 			}
+			checkLedger(t, s, p, life.want)
 		})
 	}
 }
@@ -150,4 +160,89 @@ func permute(n int, f func([]int)) {
 		}
 	}
 	rec(0)
+}
+
+// checkLedger checks a payout's journal: at most one posting of each kind,
+// each balanced, and what the final state calls for.
+func checkLedger(t *testing.T, s *store.Store, p store.Payout, final payout.Status) {
+	t.Helper()
+	entries, err := s.LedgerFor(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]map[int64]bool{}
+	net := map[string]int64{} // per posting kind
+	payable := int64(0)
+	for _, e := range entries {
+		if kinds[e.Kind] == nil {
+			kinds[e.Kind] = map[int64]bool{}
+		}
+		kinds[e.Kind][e.PostingID] = true
+		amt := e.AmountMinor
+		if e.Direction == "credit" {
+			amt = -amt
+		}
+		net[e.Kind] += amt
+		if e.Account == "payouts_payable" {
+			payable += amt
+		}
+	}
+	for k, ids := range kinds {
+		if len(ids) != 1 {
+			t.Errorf("%s: %d %s postings, want one", p.ReferenceID, len(ids), k)
+		}
+		if net[k] != 0 {
+			t.Errorf("%s: %s posting does not balance: %d", p.ReferenceID, k, net[k])
+		}
+	}
+	switch final {
+	case payout.Succeeded:
+		if payable != p.AmountMinor || len(kinds["succeeded"]) != 1 {
+			t.Errorf("%s succeeded: payable debited %d, want %d", p.ReferenceID, payable, p.AmountMinor)
+		}
+	case payout.Reversed, payout.Failed:
+		if payable != 0 {
+			t.Errorf("%s %s: payable nets to %d, want 0", p.ReferenceID, final, payable)
+		}
+	}
+	if imb, _ := s.LedgerImbalances(context.Background()); len(imb) != 0 {
+		t.Errorf("ledger out of balance: %+v", imb)
+	}
+}
+
+func TestLedgerFeesAndReversal(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "L1", payout.Processing)
+	fee := payout.Money{Minor: 590, Currency: "INR"}
+	obs := payout.Observation{Source: payout.SourcePoll, RawStatus: "processed", Status: payout.Succeeded}
+	if _, err := s.ApplyObservation(ctx, "L1", obs); err != nil {
+		t.Fatal(err)
+	}
+	obs.Fee = &fee // the fee arrives later, with a payout.updated
+	if _, err := s.ApplyObservation(ctx, "L1", obs); err != nil {
+		t.Fatal(err)
+	}
+	s.ApplyObservation(ctx, "L1", obs) // and again
+	if _, err := s.ApplyObservation(ctx, "L1", payout.Observation{Source: payout.SourceWebhook, RawStatus: "reversed", Status: payout.Reversed}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.PayoutByRef(ctx, "L1")
+	entries, _ := s.LedgerFor(ctx, p.ID)
+	var got []string
+	for _, e := range entries {
+		got = append(got, fmt.Sprintf("%s %s %s %d", e.Kind, e.Direction, e.Account, e.AmountMinor))
+	}
+	want := []string{
+		"succeeded debit payouts_payable 125050", "succeeded credit provider_settlement:sandbox 125050",
+		"fee debit provider_fees 590", "fee credit provider_settlement:sandbox 590",
+		"reversed credit payouts_payable 125050", "reversed debit provider_settlement:sandbox 125050",
+		"reversed credit provider_fees 590", "reversed debit provider_settlement:sandbox 590",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ledger\n got %v\nwant %v", got, want)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE ledger_entries SET amount_minor = 1`); err == nil {
+		t.Error("a ledger entry was updated")
+	}
 }

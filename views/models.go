@@ -101,7 +101,17 @@ type Payout struct {
 	CanRecheck       bool
 	RecheckURL       string
 	Timeline         []TimelineItem
+	Ledger           []LedgerRow
 	Audit            []AuditRow
+}
+
+// LedgerRow is one journal entry of a payout.
+type LedgerRow struct {
+	At      string
+	Kind    string
+	Account string
+	Debit   string
+	Credit  string
 }
 
 // TimelineItem is one thing that happened to a payout: a status observation

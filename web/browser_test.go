@@ -210,5 +210,8 @@ func TestBrowserWebhooks(t *testing.T) {
 	if utr := text(t, ctx, "#payout-utr"); utr != "UTR4242" {
 		t.Errorf("UTR %q", utr)
 	}
+	if got := text(t, ctx, "#ledger"); !strings.Contains(got, "payouts_payable") || !strings.Contains(got, "provider_settlement:sandbox") {
+		t.Errorf("ledger %q", got)
+	}
 	screenshot(t, ctx, "evidence")
 }

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Ledger accounts. A payout owed to a beneficiary sits in payouts_payable
+// until the provider pays it out of our settlement balance with it.
+const (
+	accountPayable = "payouts_payable"
+	accountFees    = "provider_fees"
+)
+
+func settlementAccount(provider string) string { return "provider_settlement:" + provider }
+
+// LedgerEntry is one side of a posting.
+type LedgerEntry struct {
+	PostingID   int64     `db:"posting_id"`
+	Kind        string    `db:"kind"`
+	PostedAt    time.Time `db:"posted_at"`
+	Account     string    `db:"account"`
+	Direction   string    `db:"direction"`
+	AmountMinor int64     `db:"amount_minor"`
+	Currency    string    `db:"currency"`
+}
+
+type entry struct {
+	account   string
+	direction string
+	amount    int64
+}
+
+// ledgerPayout is what postings are computed from.
+type ledgerPayout struct {
+	ID       int64
+	Provider string
+	Amount   payout.Money
+	Fee      *int64
+}
+
+// postOutcome posts the ledger entries a change of payout p from one state
+// to the next calls for, inside the caller's transaction, each kind at most
+// once per payout:
+//   - succeeded: debit payable, credit the provider's settlement account;
+//   - fee (once known, on a succeeded payout): debit fees, credit settlement;
+//   - reversed (after succeeded): the opposite of what was posted before.
+func postOutcome(ctx context.Context, q Querier, p ledgerPayout, from, to payout.Status) error {
+	settle := settlementAccount(p.Provider)
+	if to == payout.Succeeded && from != payout.Succeeded {
+		if err := post(ctx, q, p, "succeeded", []entry{{accountPayable, "debit", p.Amount.Minor}, {settle, "credit", p.Amount.Minor}}); err != nil {
+			return err
+		}
+	}
+	if to == payout.Succeeded && p.Fee != nil && *p.Fee > 0 {
+		if err := post(ctx, q, p, "fee", []entry{{accountFees, "debit", *p.Fee}, {settle, "credit", *p.Fee}}); err != nil {
+			return err
+		}
+	}
+	if to == payout.Reversed && from != payout.Reversed {
+		// Undo exactly what was posted: nothing for a payout that never
+		// succeeded.
+		var prior []LedgerEntry
+		err := q.SelectContext(ctx, &prior, `
+			SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
+			FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
+			WHERE l.payout_id = $1 AND l.kind IN ('succeeded', 'fee') ORDER BY e.id`, p.ID)
+		if err != nil {
+			return fmt.Errorf("store: ledger of payout %d: %w", p.ID, err)
+		}
+		if len(prior) == 0 {
+			return nil
+		}
+		var opposite []entry
+		for _, e := range prior {
+			dir := "debit"
+			if e.Direction == "debit" {
+				dir = "credit"
+			}
+			opposite = append(opposite, entry{e.Account, dir, e.AmountMinor})
+		}
+		return post(ctx, q, p, "reversed", opposite)
+	}
+	return nil
+}
+
+// post writes one balanced posting unless one of its kind exists for the
+// payout already.
+func post(ctx context.Context, q Querier, p ledgerPayout, kind string, entries []entry) error {
+	var balance int64
+	for _, e := range entries {
+		if e.direction == "debit" {
+			balance += e.amount
+		} else {
+			balance -= e.amount
+		}
+	}
+	if balance != 0 {
+		return fmt.Errorf("store: %s posting for payout %d does not balance", kind, p.ID)
+	}
+	var id int64
+	err := q.GetContext(ctx, &id, `
+		INSERT INTO ledger_postings (payout_id, kind) VALUES ($1, $2)
+		ON CONFLICT (payout_id, kind) DO NOTHING RETURNING id`, p.ID, kind)
+	if err != nil {
+		if errors.Is(mapErr(err), ErrNotFound) {
+			return nil // posted before
+		}
+		return fmt.Errorf("store: %s posting for payout %d: %w", kind, p.ID, err)
+	}
+	for _, e := range entries {
+		_, err := q.ExecContext(ctx, `
+			INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES ($1, $2, $3, $4, $5)`,
+			id, e.account, e.direction, e.amount, p.Amount.Currency)
+		if err != nil {
+			return fmt.Errorf("store: ledger entry for payout %d: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// LedgerFor returns a payout's ledger entries in posting order.
+func (s *Store) LedgerFor(ctx context.Context, payoutID int64) ([]LedgerEntry, error) {
+	var out []LedgerEntry
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
+		FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
+		WHERE l.payout_id = $1 ORDER BY e.id`, payoutID)
+	if err != nil {
+		return nil, fmt.Errorf("store: ledger of payout %d: %w", payoutID, err)
+	}
+	return out, nil
+}
+
+// Imbalance is a currency whose debits and credits differ.
+type Imbalance struct {
+	Currency string `db:"currency"`
+	Net      int64  `db:"net"`
+}
+
+// LedgerImbalances returns every currency whose journal does not sum to
+// zero; a sound ledger returns none.
+func (s *Store) LedgerImbalances(ctx context.Context) ([]Imbalance, error) {
+	var out []Imbalance
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT currency, sum(CASE WHEN direction = 'debit' THEN amount_minor ELSE -amount_minor END) AS net
+		FROM ledger_entries GROUP BY currency
+		HAVING sum(CASE WHEN direction = 'debit' THEN amount_minor ELSE -amount_minor END) <> 0`)
+	if err != nil {
+		return nil, fmt.Errorf("store: ledger balance: %w", err)
+	}
+	return out, nil
+}
