@@ -65,10 +65,7 @@ func postOutcome(ctx context.Context, q Querier, p ledgerPayout, from, to payout
 		// Undo exactly what was posted: nothing for a payout that never
 		// succeeded.
 		var prior []LedgerEntry
-		err := q.SelectContext(ctx, &prior, `
-			SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
-			FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
-			WHERE l.payout_id = $1 AND l.kind IN ('succeeded', 'fee') ORDER BY e.id`, p.ID)
+		err := q.SelectContext(ctx, &prior, ledgerSelect+` AND l.kind IN ('succeeded', 'fee') ORDER BY e.id`, p.ID)
 		if err != nil {
 			return fmt.Errorf("store: ledger of payout %d: %w", p.ID, err)
 		}
@@ -123,13 +120,14 @@ func post(ctx context.Context, q Querier, p ledgerPayout, kind string, entries [
 	return nil
 }
 
+const ledgerSelect = `SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
+	FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
+	WHERE l.payout_id = $1`
+
 // LedgerFor returns a payout's ledger entries in posting order.
 func (s *Store) LedgerFor(ctx context.Context, payoutID int64) ([]LedgerEntry, error) {
 	var out []LedgerEntry
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
-		FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
-		WHERE l.payout_id = $1 ORDER BY e.id`, payoutID)
+	err := s.db.SelectContext(ctx, &out, ledgerSelect+` ORDER BY e.id`, payoutID)
 	if err != nil {
 		return nil, fmt.Errorf("store: ledger of payout %d: %w", payoutID, err)
 	}
