@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"unicode/utf8"
 )
 
 // HMACHex returns the lowercase hex HMAC-SHA256 of body with secret, the
@@ -53,4 +54,16 @@ var ErrListUnsupported = errors.New("the provider documents no payout listing by
 // BasicAuth returns an Authorization header value for user and password.
 func BasicAuth(user, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// Clip shortens s to at most n bytes for a provider's field limit, never
+// splitting a UTF-8 character.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -126,12 +126,18 @@ func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) 
 			return fmt.Errorf("store: dedupe %s event: %w", d.Provider, err)
 		}
 		if n, _ := tag.RowsAffected(); n == 0 {
-			var first int64
-			q.GetContext(ctx, &first, `SELECT delivery_id FROM webhook_events WHERE provider = $1 AND event_id = $2`, d.Provider, ev.ID)
-			var payoutID *int64
-			q.GetContext(ctx, &payoutID, `SELECT payout_id FROM webhook_deliveries WHERE id = $1`, first)
-			res.Outcome, res.Detail = OutcomeDuplicate, fmt.Sprintf("same event as delivery %d", first)
-			return finishDelivery(ctx, q, id, res, payoutID)
+			// A duplicate: link it to whatever payout the first delivery was.
+			var first struct {
+				DeliveryID int64  `db:"delivery_id"`
+				PayoutID   *int64 `db:"payout_id"`
+			}
+			err := q.GetContext(ctx, &first, `SELECT delivery_id, payout_id FROM webhook_events WHERE provider = $1 AND event_id = $2`,
+				d.Provider, ev.ID)
+			if err != nil {
+				return fmt.Errorf("store: first delivery of %s event: %w", d.Provider, err)
+			}
+			res.Outcome, res.Detail = OutcomeDuplicate, fmt.Sprintf("same event as delivery %d", first.DeliveryID)
+			return finishDelivery(ctx, q, id, res, first.PayoutID)
 		}
 
 		pid, ref, err := matchPayout(ctx, q, d.Provider, ev.ProviderPayoutID, ev.ReferenceID)

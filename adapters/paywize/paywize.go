@@ -176,10 +176,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	if p.Amount.Currency != "INR" {
 		return payout.Observation{}, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "Paywize pays out INR only"}
 	}
-	remarks := p.Narration
-	if len(remarks) > 10 {
-		remarks = remarks[:10]
-	}
+	remarks := adapters.Clip(p.Narration, 10) // Paywize allows 10 characters
 	mode := p.Mode
 	if mode == "" {
 		mode = "IMPS"

@@ -140,14 +140,8 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	if p.Amount.Currency != "INR" {
 		return payout.Observation{}, &adapters.Error{Provider: "razorpayx", Kind: adapters.Request, Message: "RazorpayX pays out INR only"}
 	}
-	narration := narrationUnsafe.ReplaceAllString(p.Narration, "")
-	if len(narration) > 30 {
-		narration = narration[:30]
-	}
-	ref := p.ReferenceID
-	if len(ref) > 40 {
-		ref = ref[:40]
-	}
+	narration := adapters.Clip(narrationUnsafe.ReplaceAllString(p.Narration, ""), 30)
+	ref := adapters.Clip(p.ReferenceID, 40) // RazorpayX keeps 40 characters of reference_id
 	mode := p.Mode
 	if mode == "" {
 		mode = "IMPS"
@@ -193,9 +187,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 }
 
 func (c *Client) byReference(ctx context.Context, ref string) (payout.Observation, error) {
-	if len(ref) > 40 {
-		ref = ref[:40]
-	}
+	ref = adapters.Clip(ref, 40)
 	var res collection
 	q := url.Values{"account_number": {c.cfg.AccountNumber}, "reference_id": {ref}}
 	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v1/payouts", Query: q, Safe: true}, &res); err != nil {
