@@ -14,9 +14,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/robfig/cron/v3"
 
+	"payops/adapters"
 	"payops/adapters/sandbox"
 	"payops/jobs"
+	"payops/payout"
 	"payops/static"
 	"payops/store"
 	"payops/web"
@@ -30,6 +33,8 @@ type config struct {
 	StuckAfter    time.Duration
 	SecureCookies bool
 	Sandbox       sandboxConfig
+	Policy        payout.Policy
+	MaxAttempts   int // submission attempts before a manual-review hold
 }
 
 type sandboxConfig struct {
@@ -72,11 +77,21 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("PAYOPS_SECURE_COOKIES must be true or false, not %q", v))
 		}
 	}
+	if c.Policy, err = payout.ParsePolicy(or(getenv("PAYOPS_REVIEW_THRESHOLDS"), defaultReviewThresholds),
+		getenv("PAYOPS_READ_ONLY_MARKETS")); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_REVIEW_THRESHOLDS or PAYOPS_READ_ONLY_MARKETS: %w", err))
+	}
+	if c.MaxAttempts, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS"), "5")); err != nil || c.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_MAX_ATTEMPTS must be a whole number of at least 1, not %q", getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS")))
+	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
 	}
 	return c, errors.Join(errs...)
 }
+
+// defaultReviewThresholds: payouts above these go to compliance first.
+const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
 
 func or(v, def string) string {
 	if v == "" {
@@ -121,13 +136,39 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter},
+	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
+		Policy: cfg.Policy},
 		web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: reg, Log: log})
 	if err != nil {
 		return err
 	}
-	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter)
+	stopJobs := startJobs(ctx, st, providers, cfg, log)
+	defer stopJobs()
+	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter,
+		"read_only_markets", cfg.Policy.Markets())
 	return listenAndServe(ctx, cfg.Addr, srv)
+}
+
+// startJobs runs the background jobs on a cron schedule, each skipped
+// while its previous run is still going: the submission worker every two
+// seconds and the hold SLA escalation every minute. Both are safe with
+// several instances running. The returned func stops them and waits.
+func startJobs(ctx context.Context, st *store.Store, providers adapters.Registry, cfg config, log *slog.Logger) func() {
+	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts}
+	escalator := &jobs.HoldEscalator{Store: st, Log: log}
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.AddFunc("@every 2s", func() {
+		if _, err := submitter.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("submission round failed", "err", err)
+		}
+	})
+	c.AddFunc("@every 1m", func() {
+		if _, err := escalator.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("hold escalation failed", "err", err)
+		}
+	})
+	c.Start()
+	return func() { <-c.Stop().Done() }
 }
 
 // migrateWhenReady applies migrations, waiting for a database that is not

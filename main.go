@@ -4,6 +4,7 @@
 //	payops serve      migrate, then serve HTTP and run the jobs
 //	payops migrate    apply pending migrations
 //	payops user add   add a dashboard user (password on stdin)
+//	payops token create|revoke|list   manage the platform API's bearer tokens
 //	payops demo       load idempotent demo data
 //	payops sandbox    run the sandbox provider on its own
 //	payops db start   start the private PostgreSQL cluster, print its DSN
@@ -33,7 +34,7 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage: payops serve|migrate|user add|demo|sandbox|db start|db stop [flags]")
+var errUsage = errors.New("usage: payops serve|migrate|user add|token create|token revoke|token list|demo|sandbox|db start|db stop [flags]")
 
 // run is the whole program, with its inputs passed in so tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -51,6 +52,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errUsage
 		}
 		return cmdUserAdd(ctx, args[2:], getenv, stdin, stdout)
+	case "token":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdToken(ctx, args[1], args[2:], getenv, stdout)
 	case "demo":
 		return cmdDemo(ctx, getenv, stdout)
 	case "sandbox":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -70,6 +71,33 @@ func TestCommands(t *testing.T) {
 	s.DB().Get(&stuck, `SELECT count(*) FROM payouts WHERE status IN ('QUEUED','PROCESSING') AND updated_at < now() - interval '10 minutes'`)
 	if total != demoPayouts || stuck < 30 {
 		t.Errorf("demo payouts: %d in all, %d stuck; want %d with some stuck", total, stuck, demoPayouts)
+	}
+
+	// API tokens: shown once, stored as a hash, revocable.
+	out, err = runCmd("", "token", "create", "--name", "shop")
+	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	if err != nil || !strings.HasPrefix(token, "pot_") || len(token) < 50 {
+		t.Fatalf("token create: %q %v", out, err)
+	}
+	if _, err := s.Authenticate(ctx, token); err != nil {
+		t.Fatalf("the new token does not authenticate: %v", err)
+	}
+	var stored int
+	s.DB().Get(&stored, `SELECT count(*) FROM api_tokens WHERE token_hash::text LIKE '%' || $1 || '%'`, token)
+	if stored != 0 {
+		t.Fatal("the token is stored in clear")
+	}
+	if _, err := runCmd("", "token", "create", "--name", "shop"); err == nil || !strings.Contains(err.Error(), "active token is called shop") {
+		t.Fatalf("second token of one name: %v", err)
+	}
+	if out, err := runCmd("", "token", "list"); err != nil || !strings.Contains(out, "shop") || strings.Contains(out, token) {
+		t.Fatalf("token list: %q %v", out, err)
+	}
+	if out, err := runCmd("", "token", "revoke", "--name", "shop"); err != nil || !strings.Contains(out, "revoked") {
+		t.Fatalf("token revoke: %q %v", out, err)
+	}
+	if _, err := s.Authenticate(ctx, token); !errors.Is(err, store.ErrTokenRevoked) {
+		t.Fatalf("a revoked token authenticates: %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -31,6 +32,11 @@ type Payout struct {
 	BeneficiaryName  string        `db:"beneficiary_name"`
 	AccountLast4     string        `db:"account_last4"`
 	BankName         string        `db:"bank_name"`
+	Market           string        `db:"market"`
+	TaxArtifact      string        `db:"tax_artifact"`
+	SubmitAttempts   int           `db:"submit_attempts"`
+	NextSubmitAt     *time.Time    `db:"next_submit_at"`
+	LastSubmitError  string        `db:"last_submit_error"`
 }
 
 // Amount returns the payout's amount as Money.
@@ -48,8 +54,8 @@ func (p Payout) ProviderID() string {
 
 const payoutColumns = `p.id, p.reference_id, p.provider, p.provider_payout_id, p.amount_minor, p.currency, p.mode,
 	p.narration, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
-	p.last_checked_at, p.created_at, p.updated_at,
-	b.name AS beneficiary_name, b.account_last4, b.bank_name`
+	p.last_checked_at, p.created_at, p.updated_at, p.market, p.submit_attempts, p.next_submit_at, p.last_submit_error,
+	b.name AS beneficiary_name, b.account_last4, b.bank_name, b.tax_artifact`
 
 const payoutFrom = ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id `
 
@@ -63,7 +69,10 @@ type NewPayout struct {
 	Narration        string
 	Status           payout.Status
 	Beneficiary      Beneficiary
-	CreatedAt        time.Time // zero for now
+	Market           string          // ISO country; "" is IN
+	Metadata         json.RawMessage // a JSON object; nil is {}
+	Intake           *payout.Request // the API request, when it came through the API
+	CreatedAt        time.Time       // zero for now
 }
 
 // Beneficiary is who receives a payout. AccountNumber is stored whole for the
@@ -74,51 +83,78 @@ type Beneficiary struct {
 	IFSC          string
 	BankCode      string
 	BankName      string
+	TaxArtifact   payout.TaxArtifact // "" is present
 }
 
 // CreatePayout records a payout and its beneficiary in one transaction,
 // with an audit row, and returns the payout's id; ErrConflict when the
-// reference id is taken.
+// reference id is taken. It evaluates no gates: payouts from the API come
+// in through Intake.
 func (s *Store) CreatePayout(ctx context.Context, actor string, n NewPayout) (int64, error) {
 	var id int64
 	err := s.WithTx(ctx, func(q Querier) error {
-		var benID int64
-		err := q.QueryRowxContext(ctx, `
-			INSERT INTO beneficiaries (name, account_number, ifsc, bank_code, bank_name)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			n.Beneficiary.Name, n.Beneficiary.AccountNumber, n.Beneficiary.IFSC, n.Beneficiary.BankCode, n.Beneficiary.BankName,
-		).Scan(&benID)
-		if err != nil {
-			return fmt.Errorf("store: beneficiary for %s: %w", n.ReferenceID, err)
-		}
-		created := n.CreatedAt
-		if created.IsZero() {
-			created = time.Now()
-		}
-		var ppid *string
-		var submitted *time.Time
-		if n.ProviderPayoutID != "" {
-			ppid, submitted = &n.ProviderPayoutID, &created
-		}
-		err = q.QueryRowxContext(ctx, `
-			INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency,
-				mode, narration, status, submitted_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-			n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
-			n.Mode, n.Narration, n.Status, submitted, created,
-		).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))
-		}
-		if err := audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
-			"provider": n.Provider, "amount": n.Amount.Decimal(), "currency": n.Amount.Currency, "status": n.Status,
-		}); err != nil {
-			return err
-		}
-		// Webhooks may have arrived before the payout was recorded.
-		return adoptOrphans(ctx, q, id)
+		var err error
+		id, err = createPayout(ctx, q, actor, n)
+		return err
 	})
 	return id, err
+}
+
+func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (int64, error) {
+	tax := n.Beneficiary.TaxArtifact
+	if tax == "" {
+		tax = payout.TaxPresent
+	}
+	var benID int64
+	err := q.QueryRowxContext(ctx, `
+		INSERT INTO beneficiaries (name, account_number, ifsc, bank_code, bank_name, tax_artifact)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		n.Beneficiary.Name, n.Beneficiary.AccountNumber, n.Beneficiary.IFSC, n.Beneficiary.BankCode, n.Beneficiary.BankName, tax,
+	).Scan(&benID)
+	if err != nil {
+		return 0, fmt.Errorf("store: beneficiary for %s: %w", n.ReferenceID, err)
+	}
+	created := n.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	var ppid *string
+	var submitted *time.Time
+	if n.ProviderPayoutID != "" {
+		ppid, submitted = &n.ProviderPayoutID, &created
+	}
+	market := n.Market
+	if market == "" {
+		market = "IN"
+	}
+	meta := n.Metadata
+	if len(meta) == 0 {
+		meta = json.RawMessage(`{}`)
+	}
+	var intake []byte
+	if n.Intake != nil {
+		if intake, err = json.Marshal(n.Intake); err != nil {
+			return 0, fmt.Errorf("store: intake record of %s: %w", n.ReferenceID, err)
+		}
+	}
+	var id int64
+	err = q.QueryRowxContext(ctx, `
+		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency,
+			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id`,
+		n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
+		n.Mode, n.Narration, n.Status, submitted, created, market, meta, intake,
+	).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))
+	}
+	if err := audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
+		"provider": n.Provider, "amount": n.Amount.Decimal(), "currency": n.Amount.Currency, "status": n.Status,
+	}); err != nil {
+		return 0, err
+	}
+	// Webhooks may have arrived before the payout was recorded.
+	return id, adoptOrphans(ctx, q, id)
 }
 
 // PayoutByRef returns the payout with our reference id, or ErrNotFound.

@@ -24,6 +24,9 @@ var (
 	ErrConflict = errors.New("already exists")
 )
 
+// errNoRows is what a query expecting one row returns when there is none.
+var errNoRows = sql.ErrNoRows
+
 // Querier runs queries on the database or inside a transaction, so store
 // functions work either way.
 type Querier interface {

@@ -69,3 +69,14 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	}
 	return u, nil
 }
+
+// ActiveUsers returns the users who can sign in, by name: the people holds
+// can be given to.
+func (s *Store) ActiveUsers(ctx context.Context) ([]User, error) {
+	var out []User
+	err := s.db.SelectContext(ctx, &out, `SELECT `+userColumns+` FROM users WHERE disabled_at IS NULL ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	return out, nil
+}

@@ -38,15 +38,31 @@ const (
 // app is payops' real server on a real database, with the sandbox provider
 // behind an httptest server, as `payops serve` wires them.
 type app struct {
-	t       *testing.T
-	store   *store.Store
-	srv     *httptest.Server
-	sandbox *httptest.Server
+	t         *testing.T
+	store     *store.Store
+	srv       *httptest.Server
+	sandbox   *httptest.Server
+	provider  *sandbox.Server
+	submitter *jobs.Submitter
+	// creates counts payout creations the sandbox was asked for, by
+	// reference id: the provider calls the submission worker made.
+	mu      sync.Mutex
+	creates map[string]int
 }
+
+// testPolicy holds INR payouts above 2 lakh for review and treats PH as
+// read-only.
+var testPolicy, _ = payout.ParsePolicy("INR=200000.00", "PH")
 
 type appOption func(*appConfig)
 
-type appConfig struct{ dsn string }
+type appConfig struct {
+	dsn    string
+	worker bool
+}
+
+// withWorker runs the submission worker in the background, as serve does.
+func withWorker() appOption { return func(c *appConfig) { c.worker = true } }
 
 // withDSN runs the server on another connection string to the test's
 // database, such as one through a proxy the test can cut.
@@ -76,21 +92,70 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s"}))
+	a := &app{t: t, creates: map[string]int{}}
+	a.provider = sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s"})
+	sb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/api/v1/payouts" {
+			body, _ := io.ReadAll(r.Body)
+			ref := regexp.MustCompile(`"reference_id":"([^"]*)"`).FindSubmatch(body)
+			a.mu.Lock()
+			if ref != nil {
+				a.creates[string(ref[1])]++
+			}
+			a.mu.Unlock()
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
+		a.provider.ServeHTTP(w, r)
+	}))
 	t.Cleanup(sb.Close)
 	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k",
 		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute},
+	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy},
 		web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	a := &app{t: t, store: st, srv: srv, sandbox: sb}
+	a.store, a.srv, a.sandbox = st, srv, sb
+	a.submitter = &jobs.Submitter{Store: st, Providers: providers, Policy: testPolicy, Log: log, MaxAttempts: 3,
+		Backoff: func(int) time.Duration { return 0 }}
+	if cfg.worker {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for ctx.Err() == nil {
+				a.submitter.RunOnce(ctx)
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+	}
 	return a
+}
+
+// submit runs one round of the submission worker and returns how many
+// payouts the provider accepted.
+func (a *app) submit() int {
+	a.t.Helper()
+	n, err := a.submitter.RunOnce(context.Background())
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+// createsOf returns how many times the sandbox was asked to create ref.
+func (a *app) createsOf(ref string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.creates[ref]
 }
 
 var hashOnce sync.Once

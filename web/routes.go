@@ -12,10 +12,10 @@ import (
 
 // routes is every route of payops, in one place. Probes, metrics and static
 // files never touch the database; the webhook endpoint authenticates by the
-// provider's signature; the dashboard's routes load the signed-in user first. Unsafe methods are guarded against cross-site requests by the
+// provider's signature and the platform API by bearer token; the dashboard's routes load the signed-in user first. Unsafe methods are guarded against cross-site requests by the
 // standard library's cross-origin protection (Sec-Fetch-Site / Origin);
 // same-origin HTMX and form posts pass.
-func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, static fs.FS, reg *prometheus.Registry) http.Handler {
+func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handlers.API, static fs.FS, reg *prometheus.Registry) http.Handler {
 	recheckers := []payout.Role{payout.RoleOps, payout.RoleAdmin}
 
 	app := http.NewServeMux()
@@ -35,11 +35,15 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, static fs.F
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /metrics", metricsHandler(reg))
 	root.HandleFunc("POST /webhooks/{provider}", wh.Receive)
+	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
+	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
 	root.Handle("/", s.loadUser(app))
 
-	// Providers are servers, not browsers, and prove themselves by signature.
+	// Providers and the platform are servers, not browsers, and prove
+	// themselves by signature or bearer token, never by a cookie.
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /webhooks/{provider}")
+	cop.AddInsecureBypassPattern("POST /api/v1/payouts")
 	var handler http.Handler = root
 	handler = cop.Handler(handler)
 	handler = securityHeaders(handler)

@@ -16,6 +16,7 @@ import (
 
 	"payops/adapters"
 	"payops/handlers"
+	"payops/payout"
 	"payops/store"
 )
 
@@ -24,12 +25,14 @@ type Config struct {
 	SessionKey    []byte
 	SecureCookies bool
 	StuckAfter    time.Duration
+	Policy        payout.Policy // the release gates' configuration
 }
 
 // Store is everything the server's handlers read and write.
 type Store interface {
 	handlers.Store
 	handlers.WebhookStore
+	handlers.APIStore
 	UserStore
 	Ping(ctx context.Context) error
 }
@@ -67,7 +70,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
-	s.handler = s.routes(h, wh, d.Static, d.Metrics)
+	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names(), Policy: cfg.Policy, Log: d.Log}
+	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)
 	return s, nil
 }
 

@@ -1,0 +1,261 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// APIStore is what the platform API reads and writes.
+type APIStore interface {
+	Authenticate(ctx context.Context, token string) (store.APIToken, error)
+	Intake(ctx context.Context, req payout.Request, policy payout.Policy, by store.Actor) (bool, error)
+	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
+	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
+	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
+}
+
+// API is the JSON API of the platform that sends payouts. It records
+// payouts and answers their status; it never calls a provider (the
+// submission worker does).
+type API struct {
+	Store     APIStore
+	Providers []string // the configured providers a payout may name
+	Policy    payout.Policy
+	Log       *slog.Logger
+}
+
+type tokenKey struct{}
+
+// Authenticated lets through requests with an active bearer token and
+// answers 401 to the rest.
+func (a *API) Authenticated(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(secret) == "" {
+			a.unauthorized(w, "missing bearer token: send the header Authorization: Bearer <token>")
+			return
+		}
+		tok, err := a.Store.Authenticate(r.Context(), strings.TrimSpace(secret))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			a.unauthorized(w, "unknown token")
+			return
+		case errors.Is(err, store.ErrTokenRevoked):
+			a.unauthorized(w, "token revoked: ask for a new one")
+			return
+		case err != nil:
+			a.fail(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	}
+}
+
+func (a *API) unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="payops"`)
+	writeJSON(w, http.StatusUnauthorized, apiError{Error: "unauthorized", Message: msg})
+}
+
+// maxRequest bounds a payout request's body.
+const maxRequest = 64 << 10
+
+// CreatePayout records a payout request: 202 with the payout, its status
+// (QUEUED, or HELD with the holds), whether new or the same request again;
+// 409 for a reference_id used with a different request; 422 with a message
+// per bad field.
+func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
+			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "unsupported_media_type", Message: "send the payout as application/json"})
+			return
+		}
+	}
+	var raw payout.RawRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		a.badBody(w, err)
+		return
+	}
+	if dec.More() {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "send one JSON object"})
+		return
+	}
+	req, fields := raw.Check(a.Providers)
+	if fields != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields", Fields: fields})
+		return
+	}
+	tok, _ := r.Context().Value(tokenKey{}).(store.APIToken)
+	created, err := a.Store.Intake(r.Context(), req, a.Policy, store.Actor{Name: "api:" + tok.Name})
+	var idem *store.IdempotencyError
+	if errors.As(err, &idem) {
+		writeJSON(w, http.StatusConflict, apiError{Error: "idempotency_conflict", Message: idem.Error(), Field: idem.Field})
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if !created {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	a.writePayout(w, r, req.ReferenceID, http.StatusAccepted)
+}
+
+// badBody answers a body that does not decode: 413 when too large, 422 for
+// a field of the wrong type or unknown, 400 for anything that is not JSON.
+func (a *API) badBody(w http.ResponseWriter, err error) {
+	var tooLarge *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Error: "too_large", Message: fmt.Sprintf("the body is larger than %d bytes", maxRequest)})
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields",
+			Fields: payout.FieldErrors{typeErr.Field: "must be a JSON " + jsonKind(typeErr.Type.Kind().String())}})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields",
+			Fields: payout.FieldErrors{field: "is not a field of a payout request"}})
+	default:
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "the body is not a JSON object: " + err.Error()})
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "struct", "map":
+		return "object"
+	case "slice":
+		return "array"
+	}
+	return goKind
+}
+
+// GetPayout answers a payout's status: provider payout id, UTR, failure,
+// open and past holds, ledger entries.
+func (a *API) GetPayout(w http.ResponseWriter, r *http.Request) {
+	a.writePayout(w, r, r.PathValue("ref"), http.StatusOK)
+}
+
+func (a *API) writePayout(w http.ResponseWriter, r *http.Request, ref string, status int) {
+	p, err := a.Store.PayoutByRef(r.Context(), ref)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	holds, err := a.Store.HoldsFor(r.Context(), p.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	entries, err := a.Store.LedgerFor(r.Context(), p.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, apiPayoutOf(p, holds, entries))
+}
+
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found", Message: "there is no payout with this reference_id"})
+	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
+		a.Log.Error("database unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "unavailable", Message: "payops cannot reach its database; nothing was recorded, retry with the same body"})
+	default:
+		a.Log.Error("api request failed", "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal", Message: "the error was logged; nothing was recorded, retry with the same body"})
+	}
+}
+
+type apiError struct {
+	Error   string             `json:"error"`
+	Message string             `json:"message"`
+	Field   string             `json:"field,omitempty"`
+	Fields  payout.FieldErrors `json:"fields,omitempty"`
+}
+
+type apiPayout struct {
+	ReferenceID      string     `json:"reference_id"`
+	Status           string     `json:"status"`
+	Provider         string     `json:"provider"`
+	ProviderPayoutID *string    `json:"provider_payout_id"`
+	Amount           string     `json:"amount"`
+	Currency         string     `json:"currency"`
+	Fee              *string    `json:"fee"`
+	UTR              *string    `json:"utr"`
+	FailureCode      *string    `json:"failure_code"`
+	FailureReason    *string    `json:"failure_reason"`
+	Holds            []apiHold  `json:"holds"`
+	Ledger           []apiEntry `json:"ledger"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+// apiHold is a hold as the platform sees it: why, and its state; the
+// operators' names and notes stay inside.
+type apiHold struct {
+	ID        int64      `json:"id"`
+	Reason    string     `json:"reason"`
+	Detail    string     `json:"detail"`
+	State     string     `json:"state"`
+	PlacedAt  time.Time  `json:"placed_at"`
+	DecidedAt *time.Time `json:"decided_at"`
+}
+
+type apiEntry struct {
+	Posting   int64     `json:"posting"`
+	Kind      string    `json:"kind"`
+	Account   string    `json:"account"`
+	Direction string    `json:"direction"`
+	Amount    string    `json:"amount"`
+	Currency  string    `json:"currency"`
+	PostedAt  time.Time `json:"posted_at"`
+}
+
+func apiPayoutOf(p store.Payout, holds []store.Hold, entries []store.LedgerEntry) apiPayout {
+	out := apiPayout{
+		ReferenceID: p.ReferenceID, Status: string(p.Status), Provider: p.Provider, ProviderPayoutID: p.ProviderPayoutID,
+		Amount: p.Amount().Decimal(), Currency: p.Currency, UTR: nonEmpty(p.UTR), FailureCode: nonEmpty(p.FailureCode),
+		FailureReason: nonEmpty(p.FailureReason), Holds: []apiHold{}, Ledger: []apiEntry{},
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+	if p.FeeMinor != nil {
+		fee := payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.Decimal()
+		out.Fee = &fee
+	}
+	for _, h := range holds {
+		ah := apiHold{ID: h.ID, Reason: string(h.Reason), Detail: h.Detail, State: h.State, PlacedAt: h.PlacedAt.UTC()}
+		if h.DecidedAt != nil {
+			at := h.DecidedAt.UTC()
+			ah.DecidedAt = &at
+		}
+		out.Holds = append(out.Holds, ah)
+	}
+	for _, e := range entries {
+		out.Ledger = append(out.Ledger, apiEntry{Posting: e.PostingID, Kind: e.Kind, Account: e.Account, Direction: e.Direction,
+			Amount: payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.Decimal(), Currency: e.Currency, PostedAt: e.PostedAt.UTC()})
+	}
+	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,158 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"payops/adapters"
+	"payops/payout"
+	"payops/store"
+)
+
+// SubmitStore is what the submission worker needs of the store.
+type SubmitStore interface {
+	ClaimForSubmit(ctx context.Context, limit int, lease time.Duration, policy payout.Policy) ([]store.Submission, error)
+	RecordSubmitted(ctx context.Context, id int64, obs payout.Observation) (store.Applied, error)
+	RecordSubmitFailure(ctx context.Context, id int64, f store.SubmitFailure) error
+}
+
+// Submitter sends QUEUED payouts to their providers. Several may run at
+// once, in one process or many: each claims its payouts with FOR UPDATE SKIP
+// LOCKED and a lease. The reference id is the idempotency key at the
+// provider, so a payout retried after a crash between the provider's answer
+// and our commit is found at the provider (its duplicate answer is resolved
+// by lookup in the adapter) and never sent twice.
+type Submitter struct {
+	Store     SubmitStore
+	Providers adapters.Registry
+	Policy    payout.Policy
+	Log       *slog.Logger
+	// MaxAttempts is how many failed attempts a payout gets before it is
+	// held for manual review; 5 when zero.
+	MaxAttempts int
+	Batch       int           // payouts per claim; 20 when zero
+	Lease       time.Duration // how long a claim lasts; 2 minutes when zero
+	Timeout     time.Duration // per provider call; 30 s when zero
+	// Backoff is the wait before attempt n+1 after n failed; exponential
+	// from 30 s to 30 min with jitter when nil.
+	Backoff func(attempt int) time.Duration
+	Now     func() time.Time
+}
+
+// RunOnce claims the due payouts, one batch after another until none are
+// left, sends each, and returns how many the providers accepted.
+func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		subs, err := s.Store.ClaimForSubmit(ctx, or(s.Batch, 20), orDuration(s.Lease, 2*time.Minute), s.Policy)
+		if err != nil {
+			return sent, err
+		}
+		if len(subs) == 0 {
+			return sent, nil
+		}
+		for _, sub := range subs {
+			ok, err := s.submit(ctx, sub)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				sent++
+			}
+		}
+	}
+}
+
+// submit sends one claimed payout and records what came of it. The error
+// is the store's; a provider failure is recorded, not returned.
+func (s *Submitter) submit(ctx context.Context, sub store.Submission) (bool, error) {
+	obs, err := s.call(ctx, sub)
+	if err == nil {
+		obs.Source, obs.Actor = payout.SourceSystem, store.Submitter
+		res, err := s.Store.RecordSubmitted(ctx, sub.ID, obs)
+		if err != nil {
+			return false, err
+		}
+		s.Log.Info("payout sent", "payout_ref", sub.ReferenceID, "provider", sub.Provider, "attempt", sub.Attempt,
+			"provider_payout_id", obs.ProviderPayoutID, "status", res.To)
+		return true, nil
+	}
+	f := s.failure(sub, err)
+	s.Log.Warn("payout not sent", "payout_ref", sub.ReferenceID, "provider", sub.Provider, "attempt", sub.Attempt,
+		"kind", adapters.KindOf(err), "hold", f.Hold, "err", err)
+	return false, s.Store.RecordSubmitFailure(ctx, sub.ID, f)
+}
+
+func (s *Submitter) call(ctx context.Context, sub store.Submission) (payout.Observation, error) {
+	prov, err := s.Providers.Get(sub.Provider)
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	timeout := orDuration(s.Timeout, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	obs, err := prov.Submit(ctx, adapters.Payout{
+		ReferenceID: sub.ReferenceID,
+		Amount:      payout.Money{Minor: sub.AmountMinor, Currency: sub.Currency},
+		Mode:        sub.Mode, Narration: sub.Narration,
+		Beneficiary: adapters.Beneficiary{Name: sub.Name, AccountNumber: sub.Account, IFSC: sub.IFSC,
+			BankCode: sub.BankCode, BankName: sub.BankName},
+	})
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return obs, &adapters.Error{Provider: sub.Provider, Kind: adapters.Transient, Message: "no answer within " + timeout.String()}
+	}
+	return obs, err
+}
+
+// failure decides what a failed submission leads to: insufficient funds is a
+// funding hold (retried only after release); bad credentials, a request the
+// provider refuses, or a provider payops cannot reach at all need a person
+// now; anything else is retried with backoff until MaxAttempts, then held
+// for manual review.
+func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure {
+	detail := err.Error()
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	switch kind := adapters.KindOf(err); {
+	case kind == adapters.InsufficientFunds:
+		e := payout.FundingReported(detail)
+		return store.SubmitFailure{Detail: detail, Hold: payout.ReasonFunding, Evaluation: &e}
+	case kind == adapters.Credentials || kind == adapters.Request || errors.Is(err, adapters.ErrNotConfigured):
+		return store.SubmitFailure{Detail: detail, Hold: payout.ReasonManualReview}
+	case sub.Attempt >= or(s.MaxAttempts, 5):
+		return store.SubmitFailure{Detail: fmt.Sprintf("%d attempts failed; the last: %s", sub.Attempt, detail), Hold: payout.ReasonManualReview}
+	}
+	backoff := s.Backoff
+	if backoff == nil {
+		backoff = defaultBackoff
+	}
+	return store.SubmitFailure{Detail: detail, RetryAt: now().Add(backoff(sub.Attempt))}
+}
+
+// defaultBackoff waits 30 s, 1 min, 2 min ... up to 30 min, each with jitter
+// of up to half, so payouts failing together do not retry together.
+func defaultBackoff(attempt int) time.Duration {
+	d := 30 * time.Second << min(attempt-1, 6)
+	d = min(d, 30*time.Minute)
+	return d/2 + rand.N(d/2+1)
+}
+
+func or(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orDuration(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}

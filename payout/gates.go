@@ -1,0 +1,235 @@
+package payout
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Reason is why a payout is held: one per release gate, and manual review
+// for a payout the submission worker gave up on.
+type Reason string
+
+// The hold reasons. The first five are release gates.
+const (
+	ReasonBeneficiary  Reason = "beneficiary"
+	ReasonTax          Reason = "tax_artifact"
+	ReasonReview       Reason = "review_threshold"
+	ReasonMarket       Reason = "market_read_only"
+	ReasonFunding      Reason = "insufficient_funds"
+	ReasonManualReview Reason = "manual_review"
+)
+
+// Reasons lists every hold reason in the order pages show them.
+var Reasons = []Reason{ReasonBeneficiary, ReasonTax, ReasonReview, ReasonMarket, ReasonFunding, ReasonManualReview}
+
+// ParseReason returns the reason named s, or an error.
+func ParseReason(s string) (Reason, error) {
+	for _, r := range Reasons {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("unknown hold reason %q", s)
+}
+
+// Policy is the configuration the release gates apply.
+type Policy struct {
+	// ReviewThresholds holds, per currency, the largest amount that goes out
+	// without a compliance review. A currency without one needs none.
+	ReviewThresholds map[string]Money
+	// ReadOnlyMarkets are markets (ISO country codes) payops may show but
+	// never pay into.
+	ReadOnlyMarkets map[string]bool
+}
+
+// ParsePolicy reads a policy from its configuration strings: thresholds as
+// "INR=200000.00,IDR=100000000" and markets as "PH,VN".
+func ParsePolicy(thresholds, readOnlyMarkets string) (Policy, error) {
+	p := Policy{ReviewThresholds: map[string]Money{}, ReadOnlyMarkets: map[string]bool{}}
+	for _, item := range strings.Split(thresholds, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		cur, amount, ok := strings.Cut(item, "=")
+		if !ok {
+			return Policy{}, fmt.Errorf("review threshold %q is not CURRENCY=AMOUNT", item)
+		}
+		m, err := ParseMoney(strings.TrimSpace(amount), strings.TrimSpace(cur))
+		if err != nil {
+			return Policy{}, fmt.Errorf("review threshold %q: %w", item, err)
+		}
+		p.ReviewThresholds[m.Currency] = m
+	}
+	for _, mk := range strings.Split(readOnlyMarkets, ",") {
+		mk = strings.TrimSpace(mk)
+		if mk == "" {
+			continue
+		}
+		if !marketPattern.MatchString(mk) {
+			return Policy{}, fmt.Errorf("read-only market %q is not an ISO 3166 country code such as PH", mk)
+		}
+		p.ReadOnlyMarkets[mk] = true
+	}
+	return p, nil
+}
+
+// Markets returns the read-only markets, sorted.
+func (p Policy) Markets() []string {
+	out := make([]string, 0, len(p.ReadOnlyMarkets))
+	for m := range p.ReadOnlyMarkets {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// GateInput is everything the gates look at for one payout.
+type GateInput struct {
+	Amount      Money
+	Market      string
+	Beneficiary Beneficiary
+	// Approved holds the reasons whose holds compliance has released on this
+	// payout (or is releasing now): a released review is the approval the
+	// review gate asks for.
+	Approved map[Reason]bool
+	// FundingHold is set while the provider's insufficient-funds answer has
+	// not been cleared by a release.
+	FundingHold bool
+}
+
+// Evaluation is one gate's answer about one payout: what was checked, by
+// which rule, with which inputs, and whether it passed.
+type Evaluation struct {
+	Gate   Reason
+	Rule   string
+	Inputs map[string]string
+	Passed bool
+	Answer string
+}
+
+// The rules, versioned so a recorded evaluation says which rule decided.
+const (
+	ruleBeneficiary = "beneficiary/v1: name, account number, and an IFSC or bank code are all given"
+	ruleTax         = "tax_artifact/v1: the beneficiary's tax artifact is present (missing, expired or under review blocks)"
+	ruleReview      = "review_threshold/v1: an amount above its currency's threshold needs a compliance release"
+	ruleMarket      = "market_read_only/v1: read-only markets are never paid"
+	ruleFunding     = "insufficient_funds/v1: an insufficient-funds answer from the provider holds until released"
+)
+
+// Evaluate runs every release gate on in, in a fixed order. It is pure:
+// the caller records the evaluations and holds the payout for each failure.
+func (p Policy) Evaluate(in GateInput) []Evaluation {
+	return []Evaluation{
+		p.beneficiaryGate(in),
+		p.taxGate(in),
+		p.reviewGate(in),
+		p.marketGate(in),
+		p.fundingGate(in),
+	}
+}
+
+func (p Policy) beneficiaryGate(in GateInput) Evaluation {
+	b := in.Beneficiary
+	given := func(s string) string {
+		if s == "" {
+			return "missing"
+		}
+		return "given"
+	}
+	e := Evaluation{Gate: ReasonBeneficiary, Rule: ruleBeneficiary, Inputs: map[string]string{
+		"name": given(b.Name), "account_number": given(b.AccountNumber), "ifsc": given(b.IFSC), "bank_code": given(b.BankCode),
+	}}
+	var missing []string
+	if b.Name == "" {
+		missing = append(missing, "name")
+	}
+	if b.AccountNumber == "" {
+		missing = append(missing, "account number")
+	}
+	if b.IFSC == "" && b.BankCode == "" {
+		missing = append(missing, "IFSC or bank code")
+	}
+	if len(missing) > 0 {
+		e.Answer = "beneficiary " + strings.Join(missing, ", ") + " missing: the platform must send a new payout with complete details"
+		return e
+	}
+	e.Passed, e.Answer = true, "beneficiary details complete"
+	return e
+}
+
+func (p Policy) taxGate(in GateInput) Evaluation {
+	t := in.Beneficiary.TaxArtifact
+	e := Evaluation{Gate: ReasonTax, Rule: ruleTax, Inputs: map[string]string{"tax_artifact": string(t)}}
+	if t != TaxPresent {
+		e.Answer = fmt.Sprintf("tax artifact is %s: blocked until a current artifact is on file (tax owner decides)", strings.ReplaceAll(string(t), "_", " "))
+		return e
+	}
+	e.Passed, e.Answer = true, "tax artifact present"
+	return e
+}
+
+func (p Policy) reviewGate(in GateInput) Evaluation {
+	e := Evaluation{Gate: ReasonReview, Rule: ruleReview, Inputs: map[string]string{"amount": in.Amount.Decimal(), "currency": in.Amount.Currency}}
+	limit, ok := p.ReviewThresholds[in.Amount.Currency]
+	if !ok {
+		e.Inputs["threshold"] = "none"
+		e.Passed, e.Answer = true, "no review threshold for "+in.Amount.Currency
+		return e
+	}
+	e.Inputs["threshold"] = limit.Decimal()
+	switch {
+	case in.Amount.Minor <= limit.Minor:
+		e.Passed, e.Answer = true, "within the "+limit.String()+" review threshold"
+	case in.Approved[ReasonReview]:
+		e.Inputs["approved"] = "compliance release"
+		e.Passed, e.Answer = true, "above the "+limit.String()+" review threshold, approved by a compliance release"
+	default:
+		e.Answer = in.Amount.String() + " is above the " + limit.String() + " review threshold: compliance must review it"
+	}
+	return e
+}
+
+func (p Policy) marketGate(in GateInput) Evaluation {
+	e := Evaluation{Gate: ReasonMarket, Rule: ruleMarket, Inputs: map[string]string{
+		"market": in.Market, "read_only_markets": strings.Join(p.Markets(), ","),
+	}}
+	if p.ReadOnlyMarkets[in.Market] {
+		e.Answer = "market " + in.Market + " is read-only: payouts there are not sent until it is taken off the read-only list"
+		return e
+	}
+	e.Passed, e.Answer = true, "market "+in.Market+" is live"
+	return e
+}
+
+func (p Policy) fundingGate(in GateInput) Evaluation {
+	e := Evaluation{Gate: ReasonFunding, Rule: ruleFunding, Inputs: map[string]string{"funding_hold": "none"}}
+	if in.FundingHold {
+		e.Inputs["funding_hold"] = "open"
+		e.Answer = "the provider reported insufficient funds: fund the account, then release the funding hold"
+		return e
+	}
+	e.Passed, e.Answer = true, "no insufficient-funds report outstanding"
+	return e
+}
+
+// FundingReported is the funding gate's failed evaluation when the provider
+// answers a submission with insufficient funds.
+func FundingReported(providerAnswer string) Evaluation {
+	e := Policy{}.fundingGate(GateInput{FundingHold: true})
+	e.Inputs["provider_answer"] = providerAnswer
+	e.Answer = "the provider reported insufficient funds (" + providerAnswer + "): fund the account, then release the hold"
+	return e
+}
+
+// Failures returns the evaluations that did not pass.
+func Failures(evals []Evaluation) []Evaluation {
+	var out []Evaluation
+	for _, e := range evals {
+		if !e.Passed {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package payout
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestGates(t *testing.T) {
+	policy, err := ParsePolicy("INR=200000.00, IDR=100000000", "PH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234", TaxArtifact: TaxPresent}
+	inr := func(minor int64) Money { return Money{Minor: minor, Currency: "INR"} }
+	cases := []struct {
+		name   string
+		in     GateInput
+		failed []Reason
+		answer string // in the first failure's answer
+	}{
+		{"all pass", GateInput{Amount: inr(125000), Market: "IN", Beneficiary: complete}, nil, ""},
+		{"exactly at the threshold", GateInput{Amount: inr(20000000), Market: "IN", Beneficiary: complete}, nil, ""},
+		{"no name", GateInput{Amount: inr(100), Market: "IN", Beneficiary: Beneficiary{AccountNumber: "1234567", IFSC: "HDFC0001234", TaxArtifact: TaxPresent}},
+			[]Reason{ReasonBeneficiary}, "beneficiary name missing"},
+		{"no routing code", GateInput{Amount: inr(100), Market: "IN", Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", TaxArtifact: TaxPresent}},
+			[]Reason{ReasonBeneficiary}, "IFSC or bank code missing"},
+		{"bank code will do", GateInput{Amount: Money{Minor: 100, Currency: "IDR"}, Market: "ID", Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", BankCode: "BCA", TaxArtifact: TaxPresent}},
+			nil, ""},
+		{"tax missing", GateInput{Amount: inr(100), Market: "IN", Beneficiary: with(complete, TaxMissing)}, []Reason{ReasonTax}, "tax artifact is missing"},
+		{"tax expired", GateInput{Amount: inr(100), Market: "IN", Beneficiary: with(complete, TaxExpired)}, []Reason{ReasonTax}, "expired"},
+		{"tax under review", GateInput{Amount: inr(100), Market: "IN", Beneficiary: with(complete, TaxUnderReview)}, []Reason{ReasonTax}, "under review"},
+		{"above threshold", GateInput{Amount: inr(20000001), Market: "IN", Beneficiary: complete}, []Reason{ReasonReview},
+			"2,00,000.01 INR is above the 2,00,000.00 INR review threshold"},
+		{"above threshold, released by compliance", GateInput{Amount: inr(20000001), Market: "IN", Beneficiary: complete,
+			Approved: map[Reason]bool{ReasonReview: true}}, nil, ""},
+		{"approval of another reason does not count", GateInput{Amount: inr(20000001), Market: "IN", Beneficiary: complete,
+			Approved: map[Reason]bool{ReasonTax: true}}, []Reason{ReasonReview}, "review threshold"},
+		{"currency without threshold", GateInput{Amount: Money{Minor: 1 << 40, Currency: "USD"}, Market: "US", Beneficiary: complete}, nil, ""},
+		{"read-only market", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete}, []Reason{ReasonMarket}, "market PH is read-only"},
+		{"funding hold outstanding", GateInput{Amount: inr(100), Market: "IN", Beneficiary: complete, FundingHold: true},
+			[]Reason{ReasonFunding}, "insufficient funds"},
+		{"several at once", GateInput{Amount: inr(30000000), Market: "PH", Beneficiary: with(complete, TaxExpired)},
+			[]Reason{ReasonTax, ReasonReview, ReasonMarket}, "expired"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evals := policy.Evaluate(c.in)
+			if len(evals) != 5 {
+				t.Fatalf("%d evaluations, want one per gate", len(evals))
+			}
+			for _, e := range evals {
+				if e.Rule == "" || e.Answer == "" || len(e.Inputs) == 0 {
+					t.Errorf("evaluation %s lacks its record: %+v", e.Gate, e)
+				}
+				if strings.Contains(strings.Join(values(e.Inputs), " "), "123456789012") {
+					t.Errorf("evaluation %s records the account number", e.Gate)
+				}
+			}
+			failed := Failures(evals)
+			var got []Reason
+			for _, f := range failed {
+				got = append(got, f.Gate)
+			}
+			if strings.Join(reasons(got), ",") != strings.Join(reasons(c.failed), ",") {
+				t.Fatalf("failed gates %v, want %v", got, c.failed)
+			}
+			if c.answer != "" && !strings.Contains(failed[0].Answer, c.answer) {
+				t.Fatalf("answer %q does not say %q", failed[0].Answer, c.answer)
+			}
+		})
+	}
+}
+
+func with(b Beneficiary, t TaxArtifact) Beneficiary { b.TaxArtifact = t; return b }
+
+func values(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func reasons(rs []Reason) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, string(r))
+	}
+	return out
+}
+
+func TestParsePolicyRefusesBadConfiguration(t *testing.T) {
+	for _, c := range []struct{ thresholds, markets, want string }{
+		{"INR", "", "not CURRENCY=AMOUNT"},
+		{"INR=12.345", "", "more than 2 decimals"},
+		{"XYZ=10", "", "unknown currency"},
+		{"", "Philippines", "not an ISO 3166"},
+	} {
+		if _, err := ParsePolicy(c.thresholds, c.markets); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParsePolicy(%q, %q) = %v, want %q", c.thresholds, c.markets, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package payout
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func validRaw(t *testing.T) RawRequest {
+	t.Helper()
+	var raw RawRequest
+	body := `{"reference_id":"ORD-1","provider":"sandbox","amount":"1250.00","currency":"INR","mode":"IMPS",
+		"narration":"Seller payout","market":"IN","beneficiary":{"name":"Asha Rao","account_number":"123456789012",
+		"ifsc":"HDFC0001234","bank_name":"HDFC Bank","tax_artifact":"present"},"metadata":{"seller":"S-9"}}`
+	if err := json.Unmarshal([]byte(body), &raw); err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+var testProviders = []string{"sandbox", "razorpayx"}
+
+func TestCheckAcceptsAValidRequest(t *testing.T) {
+	r, errs := validRaw(t).Check(testProviders)
+	if errs != nil {
+		t.Fatalf("errors: %v", errs)
+	}
+	if r.AmountMinor != 125000 || r.Currency != "INR" || r.Beneficiary.TaxArtifact != TaxPresent || string(r.Metadata) != `{"seller":"S-9"}` {
+		t.Fatalf("request = %+v", r)
+	}
+	b, _ := json.Marshal(r)
+	if strings.Contains(string(b), "123456789012") {
+		t.Fatalf("the intake record carries the account number: %s", b)
+	}
+}
+
+func TestCheckRefusesEachBadField(t *testing.T) {
+	cases := []struct {
+		name, field, want string
+		edit              func(r *RawRequest)
+	}{
+		{"unknown currency", "currency", `unknown currency "XYZ"`, func(r *RawRequest) { r.Currency = "XYZ" }},
+		{"too many decimals", "amount", `more decimals than INR has (2)`, func(r *RawRequest) { r.Amount = json.RawMessage(`"10.001"`) }},
+		{"decimals on a zero-decimal currency", "amount", `more decimals than IDR has (0)`, func(r *RawRequest) {
+			r.Currency, r.Amount = "IDR", json.RawMessage(`"10.5"`)
+		}},
+		{"zero", "amount", "must be greater than zero", func(r *RawRequest) { r.Amount = json.RawMessage(`"0.00"`) }},
+		{"negative", "amount", "must be greater than zero", func(r *RawRequest) { r.Amount = json.RawMessage(`"-5.00"`) }},
+		{"number", "amount", "not a JSON number", func(r *RawRequest) { r.Amount = json.RawMessage(`1250.5`) }},
+		{"no amount", "amount", "is required", func(r *RawRequest) { r.Amount = nil }},
+		{"unknown provider", "provider", `unknown provider "paypal": use one of sandbox, razorpayx`, func(r *RawRequest) { r.Provider = "paypal" }},
+		{"missing account", "beneficiary.account_number", "is required", func(r *RawRequest) { r.Beneficiary.AccountNumber = "" }},
+		{"bad account", "beneficiary.account_number", "letters or digits", func(r *RawRequest) { r.Beneficiary.AccountNumber = "12 34" }},
+		{"bad ifsc", "beneficiary.ifsc", "is not an IFSC code", func(r *RawRequest) { r.Beneficiary.IFSC = "HDFC1234" }},
+		{"no tax artifact", "beneficiary.tax_artifact", "is required", func(r *RawRequest) { r.Beneficiary.TaxArtifact = "" }},
+		{"bad tax artifact", "beneficiary.tax_artifact", "must be one of", func(r *RawRequest) { r.Beneficiary.TaxArtifact = "ok" }},
+		{"no reference", "reference_id", "is required", func(r *RawRequest) { r.ReferenceID = "" }},
+		{"bad reference", "reference_id", "1 to 40", func(r *RawRequest) { r.ReferenceID = "a b" }},
+		{"bad market", "market", "not an ISO 3166", func(r *RawRequest) { r.Market = "India" }},
+		{"bad mode", "mode", "unknown mode", func(r *RawRequest) { r.Mode = "SWIFT" }},
+		{"metadata array", "metadata", "must be a JSON object", func(r *RawRequest) { r.Metadata = json.RawMessage(`[1]`) }},
+		{"long narration", "narration", "longer than 140", func(r *RawRequest) { r.Narration = strings.Repeat("x", 141) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := validRaw(t)
+			c.edit(&raw)
+			_, errs := raw.Check(testProviders)
+			if len(errs) != 1 || !strings.Contains(errs[c.field], c.want) {
+				t.Fatalf("errors = %v, want one on %s containing %q", errs, c.field, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckReportsEveryBadFieldAtOnce(t *testing.T) {
+	raw := validRaw(t)
+	raw.Currency, raw.Provider, raw.Beneficiary.AccountNumber = "ZZZ", "nope", ""
+	_, errs := raw.Check(testProviders)
+	for _, f := range []string{"currency", "provider", "beneficiary.account_number"} {
+		if errs[f] == "" {
+			t.Errorf("no message for %s in %v", f, errs)
+		}
+	}
+	if _, ok := errs["amount"]; ok {
+		t.Errorf("amount blamed for the currency: %v", errs)
+	}
+}
+
+func TestDiffersNamesTheField(t *testing.T) {
+	base, _ := validRaw(t).Check(testProviders)
+	if f := base.Differs(base); f != "" {
+		t.Fatalf("same request differs in %s", f)
+	}
+	reordered := validRaw(t)
+	reordered.Metadata = json.RawMessage(`{ "seller" : "S-9" }`)
+	reordered.Amount = json.RawMessage(`"1250"`)
+	r, _ := reordered.Check(testProviders)
+	if f := r.Differs(base); f != "" {
+		t.Fatalf("equal request (other spacing, 1250 = 1250.00) differs in %s", f)
+	}
+	cases := map[string]func(r *RawRequest){
+		"amount":                     func(r *RawRequest) { r.Amount = json.RawMessage(`"1300.00"`) },
+		"beneficiary.account_number": func(r *RawRequest) { r.Beneficiary.AccountNumber = "999999999999" },
+		"metadata":                   func(r *RawRequest) { r.Metadata = json.RawMessage(`{"seller":"S-10"}`) },
+		"market":                     func(r *RawRequest) { r.Market = "ID" },
+	}
+	for want, edit := range cases {
+		raw := validRaw(t)
+		edit(&raw)
+		r, errs := raw.Check(testProviders)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		if got := r.Differs(base); got != want {
+			t.Errorf("differs in %q, want %q", got, want)
+		}
+	}
+}

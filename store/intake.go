@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"payops/payout"
+)
+
+// ErrIdempotency is returned when a reference id comes again with a
+// different request; its message names the first field that differs.
+var ErrIdempotency = errors.New("reference_id reused with a different request")
+
+// IdempotencyError is the ErrIdempotency of one request.
+type IdempotencyError struct {
+	Field string // the first field that differs
+	Ref   string
+}
+
+func (e *IdempotencyError) Error() string {
+	if e.Field == "reference_id" {
+		return fmt.Sprintf("reference_id %s is taken by a payout that did not come through the API", e.Ref)
+	}
+	return fmt.Sprintf("reference_id %s was used before with a different %s; send a new reference_id for a new payout", e.Ref, e.Field)
+}
+
+// Is makes errors.Is(err, ErrIdempotency) hold.
+func (e *IdempotencyError) Is(target error) bool { return target == ErrIdempotency }
+
+// Intake records a payout the platform asked for, evaluates the release
+// gates and records each evaluation, and leaves the payout QUEUED for the
+// submission worker or HELD with one hold per failed gate, all in one
+// transaction. Idempotent on the reference id: the same request again
+// returns created false and changes nothing; a different one is
+// ErrIdempotency naming the field. It calls no provider.
+func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Policy, by Actor) (created bool, err error) {
+	err = s.WithTx(ctx, func(q Querier) error {
+		var exists bool
+		if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, req.ReferenceID); err != nil {
+			return fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
+		}
+		if exists {
+			return ErrConflict
+		}
+		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary}
+		evals := policy.Evaluate(in)
+		failed := payout.Failures(evals)
+		n := NewPayout{
+			ReferenceID: req.ReferenceID, Provider: req.Provider, Amount: req.Amount(), Mode: req.Mode,
+			Narration: req.Narration, Status: payout.Queued, Market: req.Market, Metadata: req.Metadata, Intake: &req,
+			Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
+				IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
+				TaxArtifact: req.Beneficiary.TaxArtifact},
+		}
+		id, err := createPayout(ctx, q, by.Name, n)
+		if err != nil {
+			return err
+		}
+		evalIDs, err := recordEvaluations(ctx, q, id, evals, "intake", by.Name)
+		if err != nil {
+			return err
+		}
+		if len(failed) > 0 {
+			return holdPayout(ctx, q, id, payout.Queued, failed, evalIDs, by)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrConflict) {
+		// Asked before, or by a concurrent request that won the insert.
+		return false, s.sameRequest(ctx, req)
+	}
+	return err == nil, err
+}
+
+// sameRequest reports whether req asks for the payout already recorded
+// under its reference id (nil) or not (ErrIdempotency).
+func (s *Store) sameRequest(ctx context.Context, req payout.Request) error {
+	var row struct {
+		Intake  []byte `db:"intake"`
+		Account string `db:"account_number"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT p.intake, b.account_number FROM payouts p
+		JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE p.reference_id = $1`, req.ReferenceID)
+	if err != nil {
+		return fmt.Errorf("store: intake %s: %w", req.ReferenceID, mapErr(err))
+	}
+	if row.Intake == nil {
+		return &IdempotencyError{Field: "reference_id", Ref: req.ReferenceID}
+	}
+	var prior payout.Request
+	if err := json.Unmarshal(row.Intake, &prior); err != nil {
+		return fmt.Errorf("store: intake record of %s: %w", req.ReferenceID, err)
+	}
+	prior.Beneficiary.AccountNumber = row.Account
+	if f := req.Differs(prior); f != "" {
+		return &IdempotencyError{Field: f, Ref: req.ReferenceID}
+	}
+	return nil
+}

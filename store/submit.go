@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Submission is a payout claimed for sending, with what the provider needs,
+// the whole account number included: it goes to the adapter and nowhere else.
+type Submission struct {
+	ID          int64  `db:"id"`
+	ReferenceID string `db:"reference_id"`
+	Provider    string `db:"provider"`
+	AmountMinor int64  `db:"amount_minor"`
+	Currency    string `db:"currency"`
+	Mode        string `db:"mode"`
+	Narration   string `db:"narration"`
+	Attempt     int    `db:"submit_attempts"`
+	Name        string `db:"name"`
+	Account     string `db:"account_number"`
+	IFSC        string `db:"ifsc"`
+	BankCode    string `db:"bank_code"`
+	BankName    string `db:"bank_name"`
+}
+
+// Submitter is the actor name of the submission worker.
+const Submitter = "submitter"
+
+// ClaimForSubmit claims up to limit QUEUED payouts the provider has not seen
+// and that are due, skipping rows another worker has locked. Each claimed
+// payout's gates are evaluated again and recorded (config may have changed
+// since intake); one that fails a gate is held instead of returned. The
+// others get their attempt counted and a lease: no worker claims them again
+// before it ends, so a worker that dies mid-call leaves the payout to be
+// retried, under the same reference id, after lease.
+func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Duration, policy payout.Policy) ([]Submission, error) {
+	var out []Submission
+	err := s.WithTx(ctx, func(q Querier) error {
+		out = nil
+		var ids []int64
+		err := q.SelectContext(ctx, &ids, `
+			SELECT id FROM payouts
+			WHERE status = 'QUEUED' AND submitted_at IS NULL AND (next_submit_at IS NULL OR next_submit_at <= now())
+			ORDER BY next_submit_at NULLS FIRST, id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+		if err != nil {
+			return fmt.Errorf("store: claim payouts: %w", err)
+		}
+		by := Actor{Name: Submitter}
+		for _, id := range ids {
+			in, err := gateInput(ctx, q, id, 0)
+			if err != nil {
+				return err
+			}
+			evals := policy.Evaluate(in)
+			evalIDs, err := recordEvaluations(ctx, q, id, evals, "submit", Submitter)
+			if err != nil {
+				return err
+			}
+			if failed := payout.Failures(evals); len(failed) > 0 {
+				if err := holdPayout(ctx, q, id, payout.Queued, failed, evalIDs, by); err != nil {
+					return err
+				}
+				continue
+			}
+			var sub Submission
+			err = q.GetContext(ctx, &sub, `
+				UPDATE payouts p SET submit_attempts = submit_attempts + 1, next_submit_at = now() + $2 * interval '1 second'
+				FROM beneficiaries b WHERE p.id = $1 AND b.id = p.beneficiary_id
+				RETURNING p.id, p.reference_id, p.provider, p.amount_minor, p.currency, p.mode, p.narration, p.submit_attempts,
+					b.name, b.account_number, b.ifsc, b.bank_code, b.bank_name`, id, lease.Seconds())
+			if err != nil {
+				return fmt.Errorf("store: claim payout %d: %w", id, err)
+			}
+			out = append(out, sub)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordSubmitted records the provider's answer to a submission: the payout
+// is marked sent and the answer (its provider id and status) applied through
+// the one apply function.
+func (s *Store) RecordSubmitted(ctx context.Context, id int64, obs payout.Observation) (Applied, error) {
+	var res Applied
+	err := s.WithTx(ctx, func(q Querier) error {
+		_, err := q.ExecContext(ctx, `UPDATE payouts SET submitted_at = coalesce(submitted_at, now()), last_submit_error = ''
+			WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("store: submitted payout %d: %w", id, err)
+		}
+		res, err = apply(ctx, q, id, obs, nil)
+		return err
+	})
+	return res, err
+}
+
+// SubmitFailure is a failed submission and what to do about it: retry at
+// RetryAt, or hold the payout for Hold with Detail as evidence.
+type SubmitFailure struct {
+	Detail  string
+	RetryAt time.Time
+	Hold    payout.Reason // "" to retry
+	// Evaluation is the gate's record when the hold is a gate's (the
+	// provider's insufficient-funds answer).
+	Evaluation *payout.Evaluation
+}
+
+// RecordSubmitFailure records a failed submission on the payout's
+// timeline, then schedules the retry or places the hold.
+func (s *Store) RecordSubmitFailure(ctx context.Context, id int64, f SubmitFailure) error {
+	return s.WithTx(ctx, func(q Querier) error {
+		var status payout.Status
+		if err := q.GetContext(ctx, &status, `SELECT status FROM payouts WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return fmt.Errorf("store: submit failure of payout %d: %w", id, mapErr(err))
+		}
+		obs := payout.Observation{Source: payout.SourceSystem, Actor: Submitter}
+		if err := insertEvent(ctx, q, id, obs, status, "error", "submit failed: "+f.Detail, nil); err != nil {
+			return err
+		}
+		if status != payout.Queued {
+			return nil // something else moved it meanwhile
+		}
+		if f.Hold == "" {
+			_, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, next_submit_at = $3 WHERE id = $1`, id, f.Detail, f.RetryAt)
+			if err != nil {
+				return fmt.Errorf("store: retry payout %d: %w", id, err)
+			}
+			return nil
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2 WHERE id = $1`, id, f.Detail); err != nil {
+			return fmt.Errorf("store: hold payout %d: %w", id, err)
+		}
+		by := Actor{Name: Submitter}
+		if f.Evaluation != nil {
+			evalIDs, err := recordEvaluations(ctx, q, id, []payout.Evaluation{*f.Evaluation}, "submit", Submitter)
+			if err != nil {
+				return err
+			}
+			return holdPayout(ctx, q, id, status, []payout.Evaluation{*f.Evaluation}, evalIDs, by)
+		}
+		if _, err := placeHold(ctx, q, id, f.Hold, f.Detail, nil, "provider", by); err != nil {
+			return err
+		}
+		return setStatus(ctx, q, id, status, payout.Held, payout.SourceSystem, Submitter, "held: "+string(f.Hold))
+	})
+}
