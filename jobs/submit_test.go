@@ -1,0 +1,303 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"payops/adapters"
+	"payops/adapters/nxtbanking"
+	"payops/adapters/sandbox"
+	"payops/jobs"
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// provider is the sandbox behind a wrapper that counts payout creations
+// by reference (accepted ones apart) and can answer them with a failure.
+type provider struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	asked    map[string]int
+	accepted map[string]int
+	fail     atomic.Value // "" or the failure creations answer: "503", "403", "funds"
+}
+
+var refPattern = regexp.MustCompile(`"reference_id":"([^"]*)"`)
+
+func newProvider(t *testing.T) *provider {
+	p := &provider{asked: map[string]int{}, accepted: map[string]int{}}
+	p.fail.Store("")
+	sb := sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s"})
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "POST" || r.URL.Path != "/api/v1/payouts" {
+			sb.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		ref := string(refPattern.FindSubmatch(body)[1])
+		p.mu.Lock()
+		p.asked[ref]++
+		p.mu.Unlock()
+		switch p.fail.Load().(string) {
+		case "503":
+			http.Error(w, `{"error":"upstream bank timeout"}`, http.StatusServiceUnavailable)
+			return
+		case "403":
+			http.Error(w, `{"error":"account not enabled for payouts"}`, http.StatusForbidden)
+			return
+		case "funds":
+			http.Error(w, `{"error":"insufficient balance in virtual account"}`, http.StatusUnprocessableEntity)
+			return
+		}
+		rec := httptest.NewRecorder()
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		sb.ServeHTTP(rec, r)
+		if rec.Code == http.StatusOK {
+			p.mu.Lock()
+			p.accepted[ref]++
+			p.mu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *provider) registry() adapters.Registry {
+	return adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: p.srv.URL,
+		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second})}
+}
+
+func (p *provider) counts(ref string) (asked, accepted int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.asked[ref], p.accepted[ref]
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// intake records a payout the way the API does.
+func intake(t *testing.T, s *store.Store, policy payout.Policy, ref, provider string, amountMinor int64) {
+	t.Helper()
+	req := payout.Request{ReferenceID: ref, Provider: provider, AmountMinor: amountMinor, Currency: "INR", Mode: "IMPS",
+		Market: "IN", Metadata: []byte(`{}`), Beneficiary: payout.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
+			IFSC: "HDFC0001234", TaxArtifact: payout.TaxPresent}}
+	if _, err := s.Intake(context.Background(), req, policy, store.Actor{Name: "api:test"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func payoutOf(t *testing.T, s *store.Store, ref string) store.Payout {
+	t.Helper()
+	p, err := s.PayoutByRef(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTwoSubmissionWorkersNeverSendAPayoutTwice(t *testing.T) {
+	dsn := pgtest.NewDSN(t)
+	prov := newProvider(t)
+	var workers []*jobs.Submitter
+	var first *store.Store
+	for range 2 {
+		s, err := store.Open(dsn) // two instances, two connection pools
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if first == nil {
+			first = s
+		}
+		workers = append(workers, &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Batch: 3})
+	}
+	const n = 40
+	for i := range n {
+		intake(t, first, payout.Policy{}, fmt.Sprintf("TWO-%02d", i), "sandbox", 100000)
+	}
+	var wg sync.WaitGroup
+	var sent atomic.Int64
+	for _, w := range workers {
+		wg.Go(func() {
+			k, err := w.RunOnce(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			sent.Add(int64(k))
+		})
+	}
+	wg.Wait()
+	if sent.Load() != n {
+		t.Fatalf("workers sent %d payouts, want %d", sent.Load(), n)
+	}
+	for i := range n {
+		ref := fmt.Sprintf("TWO-%02d", i)
+		if asked, _ := prov.counts(ref); asked != 1 {
+			t.Errorf("%s: the provider was asked %d times to create it", ref, asked)
+		}
+		if p := payoutOf(t, first, ref); p.ProviderID() != sandbox.PayoutIDFor(ref) || p.SubmittedAt == nil || p.SubmitAttempts != 1 {
+			t.Errorf("%s: %+v", ref, p)
+		}
+	}
+}
+
+func TestASubmissionLostInACrashIsFoundNotSentAgain(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	prov := newProvider(t)
+	intake(t, s, payout.Policy{}, "CRASH-1", "sandbox", 100000)
+
+	// A worker claims the payout and the provider accepts it, then the worker
+	// dies before recording the answer.
+	subs, err := s.ClaimForSubmit(ctx, 10, 50*time.Millisecond, payout.Policy{})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("claim: %v %v", subs, err)
+	}
+	if _, err := prov.registry()["sandbox"].Submit(ctx, adapters.Payout{ReferenceID: "CRASH-1",
+		Amount: payout.Money{Minor: 100000, Currency: "INR"}, Beneficiary: adapters.Beneficiary{Name: "Asha Rao",
+			AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	// While the lease holds, no other worker takes it.
+	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Lease: 50 * time.Millisecond}
+	if k, err := w.RunOnce(ctx); err != nil || k != 0 {
+		t.Fatalf("a leased payout was taken: %d %v", k, err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if k, err := w.RunOnce(ctx); err != nil || k != 1 {
+		t.Fatalf("retry after the lease: %d %v", k, err)
+	}
+	asked, accepted := prov.counts("CRASH-1")
+	if asked != 2 || accepted != 1 {
+		t.Fatalf("provider asked %d times, accepted %d; want the retry refused as a duplicate", asked, accepted)
+	}
+	p := payoutOf(t, s, "CRASH-1")
+	if p.ProviderID() != sandbox.PayoutIDFor("CRASH-1") || p.SubmittedAt == nil || p.SubmitAttempts != 2 {
+		t.Fatalf("payout after the retry: %+v", p)
+	}
+}
+
+func openHolds(t *testing.T, s *store.Store, id int64) []store.Hold {
+	t.Helper()
+	hs, err := s.HoldsFor(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []store.Hold
+	for _, h := range hs {
+		if h.Open() {
+			open = append(open, h)
+		}
+	}
+	return open
+}
+
+func TestSubmissionFailures(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	prov := newProvider(t)
+	uid, err := s.CreateUser(ctx, store.User{Email: "c@example.com", Name: "Chitra", Role: payout.RoleCompliance, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }}
+
+	t.Run("insufficient funds is a funding hold, retried only after release", func(t *testing.T) {
+		intake(t, s, payout.Policy{}, "FUNDS-1", "sandbox", 100000)
+		prov.fail.Store("funds")
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p := payoutOf(t, s, "FUNDS-1")
+		holds := openHolds(t, s, p.ID)
+		if p.Status != payout.Held || len(holds) != 1 || holds[0].Reason != payout.ReasonFunding ||
+			!strings.Contains(holds[0].Detail, "insufficient") {
+			t.Fatalf("payout %s, holds %+v", p.Status, holds)
+		}
+		evals, _ := s.GateEvaluationsFor(ctx, p.ID)
+		if last := evals[len(evals)-1]; last.Gate != payout.ReasonFunding || last.Passed {
+			t.Fatalf("no failed funding evaluation recorded: %+v", last)
+		}
+		prov.fail.Store("")
+		w.RunOnce(ctx)
+		if asked, _ := prov.counts("FUNDS-1"); asked != 1 {
+			t.Fatalf("a funding hold was retried before release: asked %d times", asked)
+		}
+		rel, err := s.ReleaseHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "account topped up", payout.Policy{})
+		if err != nil || !rel.Queued {
+			t.Fatalf("release: %+v %v", rel, err)
+		}
+		if k, _ := w.RunOnce(ctx); k != 1 {
+			t.Fatal("released payout not sent")
+		}
+		if p := payoutOf(t, s, "FUNDS-1"); p.ProviderID() == "" {
+			t.Fatalf("payout after release: %+v", p)
+		}
+	})
+
+	t.Run("transient failures retry, then manual review", func(t *testing.T) {
+		intake(t, s, payout.Policy{}, "FLAKY-1", "sandbox", 100000)
+		prov.fail.Store("503")
+		defer prov.fail.Store("")
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p := payoutOf(t, s, "FLAKY-1")
+		holds := openHolds(t, s, p.ID)
+		if asked, _ := prov.counts("FLAKY-1"); asked < 3 {
+			t.Fatalf("asked %d times before giving up, want at least 3", asked)
+		}
+		if p.Status != payout.Held || len(holds) != 1 || holds[0].Reason != payout.ReasonManualReview ||
+			!strings.Contains(holds[0].Detail, "3 attempts failed") || p.SubmitAttempts != 3 {
+			t.Fatalf("payout %s after %d attempts, holds %+v", p.Status, p.SubmitAttempts, holds)
+		}
+	})
+
+	t.Run("refused credentials need a person at once", func(t *testing.T) {
+		intake(t, s, payout.Policy{}, "CREDS-1", "sandbox", 100000)
+		prov.fail.Store("403")
+		defer prov.fail.Store("")
+		w.RunOnce(ctx)
+		p := payoutOf(t, s, "CREDS-1")
+		if holds := openHolds(t, s, p.ID); p.Status != payout.Held || p.SubmitAttempts != 1 || len(holds) != 1 ||
+			holds[0].Reason != payout.ReasonManualReview {
+			t.Fatalf("payout %s after %d attempts, holds %+v", p.Status, p.SubmitAttempts, holds)
+		}
+	})
+
+	t.Run("a provider payops has no credentials for", func(t *testing.T) {
+		intake(t, s, payout.Policy{}, "NOCFG-1", "razorpayx", 100000)
+		w.RunOnce(ctx)
+		p := payoutOf(t, s, "NOCFG-1")
+		if holds := openHolds(t, s, p.ID); p.Status != payout.Held || len(holds) != 1 || !strings.Contains(holds[0].Detail, "not configured") {
+			t.Fatalf("payout %s, holds %+v", p.Status, holds)
+		}
+	})
+
+	t.Run("a gate failing since intake holds the payout before it is sent", func(t *testing.T) {
+		intake(t, s, payout.Policy{}, "LATE-1", "sandbox", 100000)
+		readOnlyIN, _ := payout.ParsePolicy("", "IN")
+		late := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Policy: readOnlyIN}
+		late.RunOnce(ctx)
+		p := payoutOf(t, s, "LATE-1")
+		if asked, _ := prov.counts("LATE-1"); asked != 0 || p.Status != payout.Held {
+			t.Fatalf("payout %s, asked %d times", p.Status, asked)
+		}
+	})
+}

@@ -1,0 +1,301 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+var holdPolicy, _ = payout.ParsePolicy("INR=200000.00", "PH")
+
+type holdFixture struct {
+	t                        *testing.T
+	s                        *store.Store
+	ops, comp1, comp2, comp3 store.Actor
+}
+
+func newHoldFixture(t *testing.T) *holdFixture {
+	f := &holdFixture{t: t, s: pgtest.New(t)}
+	for _, u := range []struct {
+		a     *store.Actor
+		email string
+		role  payout.Role
+	}{{&f.ops, "ops@example.com", payout.RoleOps}, {&f.comp1, "comp1@example.com", payout.RoleCompliance},
+		{&f.comp2, "comp2@example.com", payout.RoleCompliance}, {&f.comp3, "comp3@example.com", payout.RoleCompliance}} {
+		id, err := f.s.CreateUser(context.Background(), store.User{Email: u.email, Name: u.email, Role: u.role, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*u.a = store.Actor{UserID: id, Name: u.email}
+	}
+	return f
+}
+
+// intake records ref through the gates; edit changes the request first.
+func (f *holdFixture) intake(ref string, edit func(r *payout.Request)) store.Payout {
+	f.t.Helper()
+	r := payout.Request{ReferenceID: ref, Provider: "sandbox", AmountMinor: 125000, Currency: "INR", Market: "IN",
+		Metadata: []byte(`{}`), Beneficiary: payout.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
+			IFSC: "HDFC0001234", TaxArtifact: payout.TaxPresent}}
+	if edit != nil {
+		edit(&r)
+	}
+	if _, err := f.s.Intake(context.Background(), r, holdPolicy, store.Actor{Name: "api:test"}); err != nil {
+		f.t.Fatal(err)
+	}
+	p, err := f.s.PayoutByRef(context.Background(), ref)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *holdFixture) holds(p store.Payout) map[payout.Reason]store.Hold {
+	f.t.Helper()
+	hs, err := f.s.HoldsFor(context.Background(), p.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out := map[payout.Reason]store.Hold{}
+	for _, h := range hs {
+		out[h.Reason] = h
+	}
+	return out
+}
+
+func (f *holdFixture) status(ref string) payout.Status {
+	p, err := f.s.PayoutByRef(context.Background(), ref)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p.Status
+}
+
+func TestReleaseIsFourEyes(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("FE-1", func(r *payout.Request) { r.AmountMinor = 30000000 })
+	h := f.holds(p)[payout.ReasonReview]
+	if p.Status != payout.Held || h.ID == 0 || h.PlacedBy != "api:test" {
+		t.Fatalf("payout %s, hold %+v", p.Status, h)
+	}
+	// comp1 adds the latest evidence: comp1 may not release.
+	if _, err := f.s.AddEvidence(ctx, h.ID, f.comp1, "seller's contract checked", "https://docs.example.com/c/9", ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine", holdPolicy)
+	if !errors.Is(err, store.ErrFourEyes) || !strings.Contains(err.Error(), "latest evidence") {
+		t.Fatalf("release by the evidence adder: %v", err)
+	}
+	if f.status("FE-1") != payout.Held || !f.holds(p)[payout.ReasonReview].Open() {
+		t.Fatal("a refused release changed the payout")
+	}
+	// comp2 may: the review gate passes on the release itself.
+	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "reviewed the contract", holdPolicy)
+	if err != nil || !rel.Queued {
+		t.Fatalf("release by another compliance user: %+v %v", rel, err)
+	}
+	if f.status("FE-1") != payout.Queued {
+		t.Fatal("released payout not queued")
+	}
+	got := f.holds(p)[payout.ReasonReview]
+	if got.State != "released" || got.DecidedBy == nil || *got.DecidedBy != f.comp2.Name || *got.DecisionNote != "reviewed the contract" {
+		t.Fatalf("hold after release: %+v", got)
+	}
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp3, "again", holdPolicy); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("second release: %v", err)
+	}
+	entries, _ := f.s.AuditFor(ctx, "payout", "FE-1")
+	actions := ""
+	for _, e := range entries {
+		actions += e.Action + " "
+	}
+	if !strings.Contains(actions, "hold.place") || !strings.Contains(actions, "hold.evidence") || !strings.Contains(actions, "hold.release ") {
+		t.Fatalf("audit log: %s", actions)
+	}
+}
+
+func TestAUserWhoPlacedAHoldCannotReleaseIt(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("FE-2", nil)
+	// The worker would place a funding hold as "submitter"; a user-placed
+	// hold is the case to check, so place one through the store's own path.
+	if _, err := f.s.DB().Exec(`UPDATE payouts SET status = 'HELD' WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	var holdID int64
+	if err := f.s.DB().Get(&holdID, `INSERT INTO holds (payout_id, reason, detail, placed_by, placed_by_user_id, sla_due_at)
+		VALUES ($1, 'manual_review', 'looks odd', $2, $3, now() + interval '1 hour') RETURNING id`, p.ID, f.comp1.Name, f.comp1.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ReleaseHold(ctx, holdID, f.comp1, "fine after all", holdPolicy); !errors.Is(err, store.ErrFourEyes) ||
+		!strings.Contains(err.Error(), "you placed") {
+		t.Fatalf("release by the placer: %v", err)
+	}
+	if _, err := f.s.ReleaseHold(ctx, holdID, f.comp2, "fine after all", holdPolicy); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReleaseEvaluatesTheGatesAgain(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("RE-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })
+	h := f.holds(p)[payout.ReasonTax]
+	before, _ := f.s.GateEvaluationsFor(ctx, p.ID)
+
+	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "please", holdPolicy)
+	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "tax artifact is expired") || rel.Answer == "" {
+		t.Fatalf("release with the tax artifact still expired: %+v %v", rel, err)
+	}
+	after, _ := f.s.GateEvaluationsFor(ctx, p.ID)
+	if len(after) != len(before)+5 || after[len(after)-1].Occasion != "release" || after[len(after)-1].Actor != f.comp2.Name {
+		t.Fatalf("the refused release's evaluations were not recorded: %d then %d", len(before), len(after))
+	}
+	if f.status("RE-1") != payout.Held || !f.holds(p)[payout.ReasonTax].Open() {
+		t.Fatal("a refused release changed the payout")
+	}
+
+	// comp1 records the new artifact; comp2 releases.
+	if _, err := f.s.AddEvidence(ctx, h.ID, f.comp1, "renewed certificate received", "", payout.TaxPresent); err != nil {
+		t.Fatal(err)
+	}
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "artifact current", holdPolicy); err != nil || !rel.Queued {
+		t.Fatalf("release after the artifact: %+v %v", rel, err)
+	}
+
+	// A read-only market stays refused however often it is released.
+	p = f.intake("RE-2", func(r *payout.Request) { r.Market = "PH" })
+	h = f.holds(p)[payout.ReasonMarket]
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "go", holdPolicy); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "market PH is read-only") {
+		t.Fatalf("release into a read-only market: %v", err)
+	}
+	// Once PH is live, it goes.
+	live, _ := payout.ParsePolicy("INR=200000.00", "")
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "PH is live now", live); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAPayoutWithTwoHoldsWaitsForBoth(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("TWO-1", func(r *payout.Request) {
+		r.AmountMinor = 30000000
+		r.Beneficiary.TaxArtifact = payout.TaxUnderReview
+	})
+	hs := f.holds(p)
+	if len(hs) != 2 {
+		t.Fatalf("holds: %v", hs)
+	}
+	// The review can be released while the tax hold stays open.
+	rel, err := f.s.ReleaseHold(ctx, hs[payout.ReasonReview].ID, f.comp1, "amount fine", holdPolicy)
+	if err != nil || rel.Queued || f.status("TWO-1") != payout.Held {
+		t.Fatalf("first release: %+v %v, status %s", rel, err, f.status("TWO-1"))
+	}
+	if _, err := f.s.AddEvidence(ctx, hs[payout.ReasonTax].ID, f.ops, "tax team approved", "", payout.TaxPresent); err != nil {
+		t.Fatal(err)
+	}
+	// The review approval still counts for the second release.
+	if rel, err := f.s.ReleaseHold(ctx, hs[payout.ReasonTax].ID, f.comp1, "tax fine", holdPolicy); err != nil || !rel.Queued {
+		t.Fatalf("second release: %+v %v", rel, err)
+	}
+}
+
+func TestRejectCancelsThePayout(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("RJ-1", func(r *payout.Request) {
+		r.Beneficiary.IFSC = ""
+		r.Beneficiary.TaxArtifact = payout.TaxMissing
+	})
+	hs := f.holds(p)
+	if _, err := f.s.RejectHold(ctx, hs[payout.ReasonBeneficiary].ID, f.comp1, "no bank details, platform to resend"); err != nil {
+		t.Fatal(err)
+	}
+	if f.status("RJ-1") != payout.Cancelled {
+		t.Fatal("rejected payout not cancelled")
+	}
+	for _, h := range f.holds(p) {
+		if h.State != "rejected" {
+			t.Errorf("hold %s is %s after the payout was rejected", h.Reason, h.State)
+		}
+	}
+	if _, err := f.s.ReleaseHold(ctx, hs[payout.ReasonTax].ID, f.comp2, "x", holdPolicy); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("release after reject: %v", err)
+	}
+}
+
+func TestReassignEscalateAndTheSLA(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	// No owners configured: escalation says where to set one.
+	p := f.intake("ES-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing })
+	h := f.holds(p)[payout.ReasonTax]
+	if h.OwnerID != nil {
+		t.Fatalf("owner without configuration: %v", *h.OwnerID)
+	}
+	if _, err := f.s.EscalateHold(ctx, h.ID, f.ops, "urgent"); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "Hold owners") {
+		t.Fatalf("escalate without a next owner: %v", err)
+	}
+	// An admin sets the tax owner and the escalation owner; new holds get them.
+	if err := f.s.UpdateHoldReason(ctx, store.Actor{Name: "admin"}, payout.ReasonTax, &f.comp1.UserID, &f.comp2.UserID, 60); err != nil {
+		t.Fatal(err)
+	}
+	p2 := f.intake("ES-2", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })
+	h2 := f.holds(p2)[payout.ReasonTax]
+	if h2.OwnerID == nil || *h2.OwnerID != f.comp1.UserID || h2.SLADueAt.Sub(h2.PlacedAt).Round(time.Minute) != time.Hour {
+		t.Fatalf("hold under the new configuration: %+v", h2)
+	}
+	if _, err := f.s.ReassignHold(ctx, h.ID, f.ops.UserID, f.comp1, "ops has the seller on the phone"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.holds(p)[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.ops.UserID {
+		t.Fatalf("reassigned hold: %+v", got)
+	}
+	if _, err := f.s.ReassignHold(ctx, h.ID, 999999, f.comp1, "x"); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("reassign to nobody: %v", err)
+	}
+	if _, err := f.s.EscalateHold(ctx, h.ID, f.ops, "seller unreachable"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.holds(p)[payout.ReasonTax]; *got.OwnerID != f.comp2.UserID || got.EscalatedAt == nil {
+		t.Fatalf("escalated hold: %+v", got)
+	}
+
+	// Two hours on, ES-2 is past its one-hour SLA: the job escalates it once,
+	// and the holds page lists it first.
+	later := time.Now().Add(2 * time.Hour)
+	if n, err := f.s.EscalateOverdue(ctx, later); err != nil || n != 1 {
+		t.Fatalf("escalate overdue: %d %v", n, err)
+	}
+	if n, _ := f.s.EscalateOverdue(ctx, later); n != 0 {
+		t.Fatalf("escalated again: %d", n)
+	}
+	got := f.holds(p2)[payout.ReasonTax]
+	if got.EscalatedAt == nil || *got.OwnerID != f.comp2.UserID {
+		t.Fatalf("overdue hold: %+v", got)
+	}
+	p3 := f.intake("ES-3", func(r *payout.Request) { r.AmountMinor = 30000000 })
+	_ = p3
+	list, total, err := f.s.OpenHolds(ctx, store.HoldFilter{Now: later, Limit: 10})
+	if err != nil || total != 3 || list[0].EscalatedAt == nil {
+		t.Fatalf("open holds: %d %v, first %+v", total, err, list[0])
+	}
+	mine, _, _ := f.s.OpenHolds(ctx, store.HoldFilter{OwnerID: f.comp2.UserID, Now: later, Limit: 10})
+	if len(mine) != 2 {
+		t.Fatalf("comp2's holds: %d", len(mine))
+	}
+	review, _, _ := f.s.OpenHolds(ctx, store.HoldFilter{Reason: payout.ReasonReview, Now: later, Limit: 10})
+	if len(review) != 1 || review[0].ReferenceID != "ES-3" {
+		t.Fatalf("review holds: %+v", review)
+	}
+}
