@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -27,7 +28,9 @@ type Store interface {
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
+	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
 	DeliveryStore
+	HoldStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -39,6 +42,7 @@ type Rechecker interface {
 type Handlers struct {
 	Store      Store
 	Rechecker  Rechecker
+	Policy     payout.Policy // the release gates, evaluated again on release
 	StuckAfter time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time
@@ -106,6 +110,10 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Not allowed", "Your role does not allow this action. Ask an admin if you need it."
 	case errors.Is(err, ErrBadRequest):
 		e.Status, e.Heading, e.Message = http.StatusBadRequest, "Bad request", err.Error()
+	case errors.Is(err, store.ErrFourEyes):
+		e.Status, e.Heading, e.Message = http.StatusForbidden, "Four-eyes rule", upperFirst(err.Error())
+	case errors.Is(err, store.ErrRefused):
+		e.Status, e.Heading, e.Message = http.StatusConflict, "Refused", upperFirst(err.Error())
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		log.Error("database unavailable", "path", r.URL.Path, "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",
@@ -123,6 +131,13 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		w.Header().Set("HX-Reswap", "innerHTML")
 	}
 	Render(w, r, e.Status, views.ErrorPage(e), views.ErrorFlash(e))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // BadRequest returns an ErrBadRequest whose message the user sees.

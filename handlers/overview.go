@@ -24,7 +24,13 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter), Buckets: store.StuckBuckets}
+	holds, err := h.Store.CountHolds(r.Context(), now)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter), Buckets: store.StuckBuckets,
+		OpenHolds: holds.Open, Overdue: holds.Overdue}
 	// sum is ordered by provider, so each provider's buckets are adjacent.
 	var oldest time.Time
 	for _, c := range sum {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -39,8 +40,18 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	gates, err := h.Store.GateEvaluationsFor(r.Context(), p.ID)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
+	holds, err := h.holdCards(r.Context(), p, u, now)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	vm := views.Payout{
 		Meta: MetaFor(r, p.ReferenceID, ""), Ref: p.ReferenceID, Status: string(p.Status),
 		Amount: p.Amount().String(), Provider: p.Provider, ProviderPayoutID: dash(p.ProviderID()),
@@ -49,6 +60,8 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Created: stamp(p.CreatedAt), Updated: stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
 		Submitted: stampPtr(p.SubmittedAt), LastChecked: stampPtr(p.LastCheckedAt), Fee: "—",
 		CanRecheck: u.Role.CanRecheck(), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		Market: p.Market, TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRows(gates),
+		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}
 	if p.FeeMinor != nil {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
@@ -68,6 +81,25 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Audit = append(vm.Audit, views.AuditRow{At: stamp(a.At), Actor: a.Actor, Action: a.Action, Details: string(a.Details)})
 	}
 	Render(w, r, http.StatusOK, views.PayoutPage(vm), nil)
+}
+
+// submitNote says where the payout stands with the submission worker.
+func submitNote(p store.Payout, now time.Time) string {
+	switch {
+	case p.SubmittedAt != nil:
+		return "sent, " + ago(now, *p.SubmittedAt) + " ago"
+	case p.Status == payout.Held:
+		return "held: not sent until its holds are released"
+	case p.Status != payout.Queued:
+		return "—"
+	case p.LastSubmitError != "":
+		next := "soon"
+		if p.NextSubmitAt != nil && p.NextSubmitAt.After(now) {
+			next = "in " + ago(*p.NextSubmitAt, now)
+		}
+		return fmt.Sprintf("attempt %d failed (%s); next try %s", p.SubmitAttempts, p.LastSubmitError, next)
+	}
+	return "in the submission queue"
 }
 
 func joinNonEmpty(a, b string) string {

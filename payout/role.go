@@ -30,3 +30,14 @@ func ParseRole(s string) (Role, error) {
 // CanRecheck reports whether the role may ask a provider for a payout's
 // current status from the dashboard.
 func (r Role) CanRecheck() bool { return r == RoleOps || r == RoleAdmin }
+
+// CanDecideHolds reports whether the role may release or reject a hold:
+// compliance only, so that sending held money is never an operator's call.
+func (r Role) CanDecideHolds() bool { return r == RoleCompliance }
+
+// CanWorkHolds reports whether the role may add evidence to a hold,
+// reassign it or escalate it.
+func (r Role) CanWorkHolds() bool { return r == RoleOps || r == RoleCompliance }
+
+// CanConfigureHolds reports whether the role may set hold owners and SLAs.
+func (r Role) CanConfigureHolds() bool { return r == RoleAdmin }

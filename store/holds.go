@@ -525,3 +525,12 @@ func (s *Store) UpdateHoldReason(ctx context.Context, by Actor, reason payout.Re
 			map[string]any{"owner_id": ownerID, "next_owner_id": nextOwnerID, "sla_minutes": slaMinutes})
 	})
 }
+
+// HoldByID returns one hold, or ErrNotFound.
+func (s *Store) HoldByID(ctx context.Context, id int64) (Hold, error) {
+	var h Hold
+	if err := s.db.GetContext(ctx, &h, holdSelect+`WHERE h.id = $1`, id); err != nil {
+		return Hold{}, fmt.Errorf("store: hold %d: %w", id, mapErr(err))
+	}
+	return h, nil
+}

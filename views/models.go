@@ -27,6 +27,8 @@ type Overview struct {
 	Meta
 	Threshold  string // "10m"
 	TotalStuck int
+	OpenHolds  int
+	Overdue    int // holds past their SLA or escalated
 	Buckets    []string
 	Providers  []ProviderStuck
 	Statuses   []StatusCount
@@ -103,6 +105,12 @@ type Payout struct {
 	Timeline         []TimelineItem
 	Ledger           []LedgerRow
 	Audit            []AuditRow
+	Market           string
+	TaxArtifact      string
+	Holds            []HoldCard
+	Gates            []GateRow
+	Notice           string // what the last action did, after its redirect
+	SubmitNote       string // the worker's last failure, attempts
 }
 
 // LedgerRow is one journal entry of a payout.
@@ -177,4 +185,119 @@ type DeliveryRow struct {
 	PayoutURL string
 	Headers   string
 	Body      string // masked
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Holds is the page of open holds.
+type Holds struct {
+	Meta
+	Reason     string // filters: a reason, "" for all
+	Owner      string // "", "mine", "none" or a user id
+	Reasons    []Option
+	Owners     []Option
+	Rows       []HoldRow
+	Total      int
+	Overdue    int
+	CanAct     bool // ops and compliance: reassign, escalate
+	CanDecide  bool // compliance: release, reject
+	Results    []BulkResult
+	Page       int
+	Pages      int
+	PrevHref   string
+	NextHref   string
+	FilterNote string // what the filter shows, for the empty state
+}
+
+// HoldRow is one open hold in the list.
+type HoldRow struct {
+	ID          string
+	Ref         string
+	Href        string
+	Reason      string
+	Detail      string
+	Owner       string // "" when nobody owns it
+	Age         string
+	Due         string // "in 3 h 10 min" or "overdue by 2 h"
+	DueLevel    string // "", "warn", "bad"
+	Escalated   bool
+	Amount      string
+	Beneficiary string
+}
+
+// BulkResult is what a bulk action did to one hold.
+type BulkResult struct {
+	Ref     string
+	Href    string
+	Outcome string
+	OK      bool
+}
+
+// HoldCard is one hold on a payout's page, with its evidence and actions.
+type HoldCard struct {
+	ID             string
+	Reason         string
+	Detail         string
+	State          string // open, released, rejected
+	Owner          string
+	PlacedBy       string
+	Placed         string
+	Due            string
+	DueLevel       string
+	Escalated      bool
+	Decision       string // "released by … at …: note" once decided
+	Evidence       []EvidenceRow
+	ActionURL      string // "/holds/12"; actions post to ActionURL + "/release" ...
+	CanAct         bool
+	CanDecide      bool
+	ReleaseBlocked string // why this user may not release (four-eyes), if so
+	Owners         []Option
+	TaxHold        bool
+	TaxStates      []string
+	NextOwner      string // whom Escalate hands it to; "" when none is set
+}
+
+// EvidenceRow is one item of a hold's evidence.
+type EvidenceRow struct {
+	At   string
+	By   string
+	Kind string
+	Body string
+	URL  string
+}
+
+// GateRow is one recorded gate evaluation.
+type GateRow struct {
+	At       string
+	Occasion string
+	Gate     string
+	Passed   bool
+	Answer   string
+	Inputs   string
+	Actor    string
+}
+
+// HoldOwners is the page where admins set each hold reason's owners and SLA.
+type HoldOwners struct {
+	Meta
+	Reasons []HoldReasonRow
+	Users   []Option
+	CanEdit bool
+	Saved   bool
+}
+
+// HoldReasonRow is one reason's configuration.
+type HoldReasonRow struct {
+	Reason    string
+	Label     string
+	Owner     string // user id, "" for none
+	OwnerName string
+	Next      string
+	NextName  string
+	SLAHours  string
+	Updated   string
 }

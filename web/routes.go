@@ -17,6 +17,9 @@ import (
 // same-origin HTMX and form posts pass.
 func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handlers.API, static fs.FS, reg *prometheus.Registry) http.Handler {
 	recheckers := []payout.Role{payout.RoleOps, payout.RoleAdmin}
+	holdWorkers := []payout.Role{payout.RoleOps, payout.RoleCompliance}
+	compliance := []payout.Role{payout.RoleCompliance}
+	admins := []payout.Role{payout.RoleAdmin}
 
 	app := http.NewServeMux()
 	app.HandleFunc("GET /login", s.loginPage)
@@ -27,6 +30,15 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	app.HandleFunc("GET /payouts/{ref}", requireUser(h.Payout))
 	app.HandleFunc("GET /webhooks", requireUser(h.WebhooksPage))
 	app.HandleFunc("POST /payouts/{ref}/recheck", s.requireRole(recheckers, h.Recheck))
+	app.HandleFunc("GET /holds", requireUser(h.Holds))
+	app.HandleFunc("POST /holds/bulk", s.requireRole(holdWorkers, h.HoldsBulk))
+	app.HandleFunc("GET /holds/owners", requireUser(h.HoldOwners))
+	app.HandleFunc("POST /holds/owners", s.requireRole(admins, h.SaveHoldOwners))
+	app.HandleFunc("POST /holds/{id}/release", s.requireRole(compliance, h.HoldAction("release")))
+	app.HandleFunc("POST /holds/{id}/reject", s.requireRole(compliance, h.HoldAction("reject")))
+	for _, action := range []string{"evidence", "reassign", "escalate"} {
+		app.HandleFunc("POST /holds/{id}/"+action, s.requireRole(holdWorkers, h.HoldAction(action)))
+	}
 	app.HandleFunc("/", s.notFound)
 
 	root := http.NewServeMux()

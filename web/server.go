@@ -68,7 +68,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log: d.Log, users: d.Store, db: d.Store, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
 		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
 	}
-	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
+	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names(), Policy: cfg.Policy, Log: d.Log}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)
