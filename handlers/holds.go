@@ -382,7 +382,7 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		id := strconv.FormatInt(hd.ID, 10)
 		c := views.HoldCard{
 			ID: id, Reason: hd.ReasonLabel, Detail: hd.Detail, State: hd.State, Owner: hd.OwnerName,
-			PlacedBy: hd.PlacedBy, Placed: ago(now, hd.PlacedAt) + " ago", Escalated: hd.EscalatedAt != nil,
+			PlacedBy: hd.PlacedBy, Placed: agoPtr(now, &hd.PlacedAt), Escalated: hd.EscalatedAt != nil,
 			ActionURL: "/holds/" + id, CanAct: u.Role.CanWorkHolds(), CanDecide: u.Role.CanDecideHolds(),
 			Owners: userOptions(users), TaxHold: hd.Reason == payout.ReasonTax, TaxStates: taxStates, NextOwner: next[hd.Reason],
 		}
@@ -414,10 +414,17 @@ func deref(s *string) string {
 	return *s
 }
 
-// gateRows shows recorded gate evaluations with their inputs as k=v.
-func gateRows(evals []store.GateEvaluation) []views.GateRow {
-	out := make([]views.GateRow, 0, len(evals))
-	for _, e := range evals {
+// gateRounds groups recorded gate evaluations by the occasion that made
+// them together (one transaction: one time), with their inputs as k=v.
+func gateRounds(evals []store.GateEvaluation) []views.GateRound {
+	var out []views.GateRound
+	var last store.GateEvaluation
+	for i, e := range evals {
+		if i == 0 || e.Occasion != last.Occasion || e.Actor != last.Actor || !e.EvaluatedAt.Equal(last.EvaluatedAt) {
+			out = append(out, views.GateRound{At: stamp(e.EvaluatedAt), Occasion: e.Occasion, Actor: e.Actor, Passed: true})
+		}
+		last = e
+		round := &out[len(out)-1]
 		var in map[string]string
 		_ = json.Unmarshal(e.Inputs, &in)
 		keys := make([]string, 0, len(in))
@@ -429,8 +436,26 @@ func gateRows(evals []store.GateEvaluation) []views.GateRow {
 		for _, k := range keys {
 			parts = append(parts, k+"="+dash(in[k]))
 		}
-		out = append(out, views.GateRow{At: stamp(e.EvaluatedAt), Occasion: e.Occasion, Gate: string(e.Gate), Passed: e.Passed,
-			Answer: e.Answer, Inputs: strings.Join(parts, " "), Actor: e.Actor})
+		round.Gates = append(round.Gates, views.GateRow{Gate: string(e.Gate), Passed: e.Passed, Answer: e.Answer,
+			Inputs: strings.Join(parts, " ")})
+		round.Passed = round.Passed && e.Passed
+	}
+	for i := range out {
+		r := &out[i]
+		if r.Passed {
+			r.Summary = fmt.Sprintf("all %d gates pass", len(r.Gates))
+			if len(r.Gates) == 1 {
+				r.Summary = r.Gates[0].Gate + " passes"
+			}
+			continue
+		}
+		var failed []string
+		for _, g := range r.Gates {
+			if !g.Passed {
+				failed = append(failed, g.Gate)
+			}
+		}
+		r.Summary = "failed: " + strings.Join(failed, ", ")
 	}
 	return out
 }

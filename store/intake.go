@@ -47,9 +47,13 @@ func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Po
 		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary}
 		evals := policy.Evaluate(in)
 		failed := payout.Failures(evals)
+		status := payout.Queued
+		if len(failed) > 0 {
+			status = payout.Held
+		}
 		n := NewPayout{
 			ReferenceID: req.ReferenceID, Provider: req.Provider, Amount: req.Amount(), Mode: req.Mode,
-			Narration: req.Narration, Status: payout.Queued, Market: req.Market, Metadata: req.Metadata, Intake: &req,
+			Narration: req.Narration, Status: status, Market: req.Market, Metadata: req.Metadata, Intake: &req,
 			Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
 				IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
 				TaxArtifact: req.Beneficiary.TaxArtifact},
@@ -63,7 +67,7 @@ func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Po
 			return err
 		}
 		if len(failed) > 0 {
-			return holdPayout(ctx, q, id, payout.Queued, failed, evalIDs, by)
+			return holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by)
 		}
 		return nil
 	})

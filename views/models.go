@@ -108,7 +108,7 @@ type Payout struct {
 	Market           string
 	TaxArtifact      string
 	Holds            []HoldCard
-	Gates            []GateRow
+	Gates            []GateRound
 	Notice           string // what the last action did, after its redirect
 	SubmitNote       string // the worker's last failure, attempts
 }
@@ -270,15 +270,22 @@ type EvidenceRow struct {
 	URL  string
 }
 
-// GateRow is one recorded gate evaluation.
-type GateRow struct {
+// GateRound is the gates evaluated together on one occasion.
+type GateRound struct {
 	At       string
 	Occasion string
-	Gate     string
-	Passed   bool
-	Answer   string
-	Inputs   string
 	Actor    string
+	Summary  string // "all 5 gates pass", "failed: review_threshold"
+	Passed   bool
+	Gates    []GateRow
+}
+
+// GateRow is one gate's answer in a round.
+type GateRow struct {
+	Gate   string
+	Passed bool
+	Answer string
+	Inputs string
 }
 
 // HoldOwners is the page where admins set each hold reason's owners and SLA.

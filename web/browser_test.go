@@ -217,3 +217,82 @@ func TestBrowserWebhooks(t *testing.T) {
 	}
 	screenshot(t, ctx, "evidence")
 }
+
+// A payout above the review threshold comes in through the API and is held.
+// Compliance finds it on the holds page, releases it with a written reason
+// on its evidence page, and sees it go out through the sandbox provider;
+// ops sees no Release button on another held payout and is refused when
+// posting a release anyway.
+func TestBrowserComplianceRelease(t *testing.T) {
+	a := newApp(t, withWorker())
+	a.withToken()
+	a.addUser("compliance@example.com", payout.RoleCompliance)
+	a.addUser("ops@example.com", payout.RoleOps)
+	ref := refWithFate(t, "CR", sandbox.Success)
+	id := a.heldPayout(ref, bigAmount)
+	other := a.heldPayout("CR-TAX", expiredTax)
+
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "compliance@example.com")
+	step(t, ctx, "open the holds page", chromedp.Navigate(a.srv.URL+"/holds"), chromedp.WaitVisible(chromedp.CSS("#hold-"+id)))
+	if got := text(t, ctx, "#hold-"+id); !strings.Contains(got, "Above review threshold") || !strings.Contains(got, "2,50,000.00 INR") {
+		t.Errorf("hold row: %q", got)
+	}
+	screenshot(t, ctx, "holds")
+	step(t, ctx, "open the held payout",
+		chromedp.Click(chromedp.CSS("#hold-"+id+" a")),
+		chromedp.WaitVisible(chromedp.CSS("section#hold-"+id+" textarea[name=note]")),
+	)
+	screenshot(t, ctx, "hold-evidence")
+	step(t, ctx, "release with a reason",
+		chromedp.SendKeys(chromedp.CSS("section#hold-"+id+" textarea[name=note]"), "Contract for this amount checked against the seller agreement"),
+		chromedp.Click(chromedp.CSS("#release-"+id)),
+		chromedp.WaitVisible(chromedp.CSS("#notice")),
+	)
+	if got := text(t, ctx, "#notice"); !strings.Contains(got, "Hold released") {
+		t.Errorf("notice %q", got)
+	}
+	// The worker sends it; the page shows the sandbox's payout id.
+	want := sandbox.PayoutIDFor(ref)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		step(t, ctx, "reload the payout", chromedp.Navigate(a.srv.URL+"/payouts/"+ref), chromedp.WaitVisible(chromedp.CSS("#payout-ppid")))
+		if text(t, ctx, "#payout-ppid") == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the released payout was not sent: provider payout id %q", text(t, ctx, "#payout-ppid"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := text(t, ctx, "h1 .badge"); got != "PROCESSING" && got != "SUCCEEDED" {
+		t.Errorf("status after sending: %q", got)
+	}
+	if got := text(t, ctx, "section#hold-"+id); !strings.Contains(got, "released by compliance@example.com") {
+		t.Errorf("released hold card: %q", got)
+	}
+	if n := a.createsOf(ref); n != 1 {
+		t.Errorf("the sandbox was asked %d times to create the payout", n)
+	}
+	screenshot(t, ctx, "released")
+
+	octx := browser(t)
+	signIn(t, octx, a.srv.URL, "ops@example.com")
+	step(t, octx, "ops opens another held payout", chromedp.Navigate(a.srv.URL+"/payouts/CR-TAX"),
+		chromedp.WaitVisible(chromedp.CSS("section#hold-"+other)))
+	rctx, cancel := context.WithTimeout(octx, 15*time.Second)
+	defer cancel()
+	buttons, err := chromedp.Run(rctx, chromedp.Evaluate[int](`document.querySelectorAll("#release-`+other+`, #reject-`+other+`").length`))
+	if err != nil || buttons != 0 {
+		t.Errorf("ops sees %d Release/Reject buttons (%v)", buttons, err)
+	}
+	status, err := chromedp.Run(rctx, chromedp.Evaluate[int](
+		`fetch("/holds/`+other+`/release", {method: "POST", body: new URLSearchParams({note: "ops releasing it"})}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || status != 403 {
+		t.Errorf("ops posting a release: %d (%v), want 403", status, err)
+	}
+	if a.holdState(other) != "open" {
+		t.Error("ops' refused release changed the hold")
+	}
+}
