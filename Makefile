@@ -44,6 +44,7 @@ run: $(BIN) deps-pg $(KEYFILE)
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; fi; \
 	export PAYOPS_SESSION_KEY="$${PAYOPS_SESSION_KEY:-$$(cat $(KEYFILE))}"; \
+	export PAYOPS_READ_ONLY_MARKETS="$${PAYOPS_READ_ONLY_MARKETS-PH}"; \
 	$(BIN) migrate; \
 	$(BIN) demo; \
 	exec $(BIN) serve --sandbox-addr 127.0.0.1:8090

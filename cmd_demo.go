@@ -58,7 +58,15 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		}
 		created++
 	}
-	fmt.Fprintf(stdout, "demo data: %d payouts added (%d in all)\n", created, demoPayouts)
+	policy, err := policyFrom(getenv)
+	if err != nil {
+		return err
+	}
+	held, err := demoHolds(ctx, s, policy)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data: %d payouts added (%d in all), %d through the release gates\n", created, demoPayouts, held)
 	fmt.Fprintln(stdout, "demo logins (password: demo):")
 	for _, u := range demoUsers {
 		fmt.Fprintf(stdout, "  %-24s %s\n", u.email, u.role)
@@ -114,8 +122,11 @@ func demoData(now time.Time, seed uint64) []store.NewPayout {
 		default: // open but fresh: not stuck yet
 			status, age = []payout.Status{payout.Queued, payout.Processing}[rng.IntN(2)], time.Duration(rng.IntN(5))*time.Minute
 		}
+		// Half the queued sandbox payouts have not been sent yet: the
+		// submission worker sends them when payops starts. The other
+		// providers' are all sent (they are not configured in the demo).
 		ppid := ""
-		if status != payout.Queued || rng.IntN(2) == 0 {
+		if status != payout.Queued || provider != "sandbox" || rng.IntN(2) == 0 {
 			ppid = providerID(provider, ref)
 		}
 		out = append(out, store.NewPayout{
@@ -140,4 +151,87 @@ func providerID(provider, ref string) string {
 	default:
 		return "pay_" + ref
 	}
+}
+
+// demoOwners are the default owners of each hold reason in the demo, and
+// whom each escalates to, by email.
+var demoOwners = map[payout.Reason][2]string{
+	payout.ReasonBeneficiary:  {"ops@example.com", "compliance@example.com"},
+	payout.ReasonTax:          {"compliance@example.com", "admin@example.com"},
+	payout.ReasonReview:       {"compliance@example.com", "admin@example.com"},
+	payout.ReasonMarket:       {"compliance@example.com", "admin@example.com"},
+	payout.ReasonFunding:      {"finance@example.com", "admin@example.com"},
+	payout.ReasonManualReview: {"ops@example.com", "compliance@example.com"},
+}
+
+// demoHolds sets the hold owners an admin has not set yet, then sends a
+// dozen payouts through the same intake as the API: some pass and wait for
+// the submission worker, the others are held by the gates, a few of them
+// for long enough to be overdue. It returns how many payouts it added.
+func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, error) {
+	reasons, err := s.HoldReasons(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range reasons {
+		owners, ok := demoOwners[r.Reason]
+		if !ok || r.OwnerID != nil {
+			continue
+		}
+		owner, err := s.UserByEmail(ctx, owners[0])
+		if err != nil {
+			return 0, err
+		}
+		next, err := s.UserByEmail(ctx, owners[1])
+		if err != nil {
+			return 0, err
+		}
+		if err := s.UpdateHoldReason(ctx, store.Actor{Name: "demo"}, r.Reason, &owner.ID, &next.ID, r.SLAMinutes); err != nil {
+			return 0, err
+		}
+	}
+	type demo struct {
+		ref    string
+		amount int64 // paise
+		market string
+		tax    payout.TaxArtifact
+		ifsc   string
+		age    time.Duration // how long ago its holds were placed
+	}
+	demos := []demo{
+		{"DEMO-API-01", 1_850_00, "IN", payout.TaxPresent, "HDFC0001234", 0},
+		{"DEMO-API-02", 42_000_00, "IN", payout.TaxPresent, "SBIN0004567", 0},
+		{"DEMO-API-03", 7_500_00, "IN", payout.TaxPresent, "ICIC0007890", 0},
+		{"DEMO-API-04", 3_25_000_00, "IN", payout.TaxPresent, "HDFC0001234", 2 * time.Hour},
+		{"DEMO-API-05", 12_40_000_00, "IN", payout.TaxPresent, "UTIB0000123", 10 * time.Hour},
+		{"DEMO-API-06", 18_000_00, "IN", payout.TaxMissing, "SBIN0004567", 20 * time.Hour},
+		{"DEMO-API-07", 9_999_00, "IN", payout.TaxExpired, "HDFC0001234", 80 * time.Hour},
+		{"DEMO-API-08", 64_500_00, "IN", payout.TaxUnderReview, "ICIC0007890", 30 * time.Minute},
+		{"DEMO-API-09", 5_000_00, "IN", payout.TaxPresent, "", 3 * time.Hour},
+		{"DEMO-API-10", 2_75_000_00, "IN", payout.TaxExpired, "UTIB0000123", time.Hour},
+		{"DEMO-API-11", 15_000_00, "PH", payout.TaxPresent, "HDFC0001234", 26 * time.Hour},
+		{"DEMO-API-12", 22_000_00, "IN", payout.TaxPresent, "SBIN0004567", 0},
+	}
+	names := []string{"Asha Rao", "Vikram Singh", "Meera Nair", "Rohan Gupta", "Lakshmi Iyer", "Kabir Shah"}
+	added := 0
+	for i, d := range demos {
+		req := payout.Request{ReferenceID: d.ref, Provider: "sandbox", AmountMinor: d.amount, Currency: "INR",
+			Mode: "IMPS", Narration: "Seller settlement (demo)", Market: d.market, Metadata: []byte(`{"seller":"demo"}`),
+			Beneficiary: payout.Beneficiary{Name: names[i%len(names)], AccountNumber: fmt.Sprintf("5010%08d", 1000+i*7919),
+				IFSC: d.ifsc, BankName: "Demo Bank", TaxArtifact: d.tax}}
+		created, err := s.Intake(ctx, req, policy, store.Actor{Name: "api:demo"})
+		if err != nil {
+			return added, err
+		}
+		if !created {
+			continue
+		}
+		added++
+		if d.age > 0 {
+			if err := s.BackdateHolds(ctx, d.ref, d.age); err != nil {
+				return added, err
+			}
+		}
+	}
+	return added, nil
 }

@@ -77,9 +77,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("PAYOPS_SECURE_COOKIES must be true or false, not %q", v))
 		}
 	}
-	if c.Policy, err = payout.ParsePolicy(or(getenv("PAYOPS_REVIEW_THRESHOLDS"), defaultReviewThresholds),
-		getenv("PAYOPS_READ_ONLY_MARKETS")); err != nil {
-		errs = append(errs, fmt.Errorf("PAYOPS_REVIEW_THRESHOLDS or PAYOPS_READ_ONLY_MARKETS: %w", err))
+	if c.Policy, err = policyFrom(getenv); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MaxAttempts, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS"), "5")); err != nil || c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_MAX_ATTEMPTS must be a whole number of at least 1, not %q", getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS")))
@@ -92,6 +91,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // defaultReviewThresholds: payouts above these go to compliance first.
 const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
+
+// policyFrom reads the release gates' configuration.
+func policyFrom(getenv func(string) string) (payout.Policy, error) {
+	p, err := payout.ParsePolicy(or(getenv("PAYOPS_REVIEW_THRESHOLDS"), defaultReviewThresholds), getenv("PAYOPS_READ_ONLY_MARKETS"))
+	if err != nil {
+		return p, fmt.Errorf("PAYOPS_REVIEW_THRESHOLDS or PAYOPS_READ_ONLY_MARKETS: %w", err)
+	}
+	return p, nil
+}
 
 func or(v, def string) string {
 	if v == "" {
@@ -162,12 +170,15 @@ func startJobs(ctx context.Context, st *store.Store, providers adapters.Registry
 			log.Warn("submission round failed", "err", err)
 		}
 	})
-	c.AddFunc("@every 1m", func() {
+	escalate, _ := c.AddFunc("@every 1m", func() {
 		if _, err := escalator.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("hold escalation failed", "err", err)
 		}
 	})
 	c.Start()
+	// Holds that went past their SLA while payops was down are escalated
+	// now, not a minute from now.
+	go c.Entry(escalate).WrappedJob.Run()
 	return func() { <-c.Stop().Done() }
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -69,8 +70,21 @@ func TestCommands(t *testing.T) {
 	var stuck, total int
 	s.DB().Get(&total, `SELECT count(*) FROM payouts`)
 	s.DB().Get(&stuck, `SELECT count(*) FROM payouts WHERE status IN ('QUEUED','PROCESSING') AND updated_at < now() - interval '10 minutes'`)
-	if total != demoPayouts || stuck < 30 {
-		t.Errorf("demo payouts: %d in all, %d stuck; want %d with some stuck", total, stuck, demoPayouts)
+	if total != demoPayouts+12 || stuck < 30 {
+		t.Errorf("demo payouts: %d in all, %d stuck; want %d with some stuck", total, stuck, demoPayouts+12)
+	}
+	// Through the gates: held ones with owners, some overdue, and some
+	// queued for the worker.
+	holds, err := s.CountHolds(ctx, time.Now())
+	var queued int
+	s.DB().Get(&queued, `SELECT count(*) FROM payouts WHERE reference_id LIKE 'DEMO-API-%' AND status = 'QUEUED'`)
+	if err != nil || holds.Open < 6 || holds.Overdue < 1 || queued < 3 {
+		t.Errorf("demo holds: %+v, %d queued (%v)", holds, queued, err)
+	}
+	var unowned int
+	s.DB().Get(&unowned, `SELECT count(*) FROM holds WHERE owner_id IS NULL`)
+	if unowned != 0 {
+		t.Errorf("%d demo holds without an owner", unowned)
 	}
 
 	// API tokens: shown once, stored as a hash, revocable.

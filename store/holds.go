@@ -534,3 +534,16 @@ func (s *Store) HoldByID(ctx context.Context, id int64) (Hold, error) {
 	}
 	return h, nil
 }
+
+// BackdateHolds moves the open holds of payout ref, placed time and SLA,
+// age into the past: demo data that shows holds near and past their SLA.
+// Their evidence keeps the time it was recorded (it is append-only).
+func (s *Store) BackdateHolds(ctx context.Context, ref string, age time.Duration) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE holds SET placed_at = placed_at - $2 * interval '1 second', sla_due_at = sla_due_at - $2 * interval '1 second'
+		WHERE state = 'open' AND payout_id = (SELECT id FROM payouts WHERE reference_id = $1)`, ref, age.Seconds())
+	if err != nil {
+		return fmt.Errorf("store: backdate holds of %s: %w", ref, err)
+	}
+	return nil
+}
