@@ -186,7 +186,8 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 		if err != nil {
 			return 0, err
 		}
-		if err := s.UpdateHoldReason(ctx, store.Actor{Name: "demo"}, r.Reason, &owner.ID, &next.ID, r.SLAMinutes); err != nil {
+		change := store.HoldReasonChange{Reason: r.Reason, OwnerID: &owner.ID, NextOwnerID: &next.ID, SLAMinutes: r.SLAMinutes}
+		if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "demo"}, []store.HoldReasonChange{change}); err != nil {
 			return 0, err
 		}
 	}

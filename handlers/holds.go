@@ -31,7 +31,7 @@ type HoldStore interface {
 	EscalateHold(ctx context.Context, holdID int64, by store.Actor, note string) (store.Hold, error)
 	AddEvidence(ctx context.Context, holdID int64, by store.Actor, note, url string, tax payout.TaxArtifact) (store.Hold, error)
 	HoldReasons(ctx context.Context) ([]store.HoldReason, error)
-	UpdateHoldReason(ctx context.Context, by store.Actor, reason payout.Reason, ownerID, nextOwnerID *int64, slaMinutes int) error
+	UpdateHoldReasons(ctx context.Context, by store.Actor, changes []store.HoldReasonChange) error
 	ActiveUsers(ctx context.Context) ([]store.User, error)
 }
 
@@ -492,26 +492,20 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 	Render(w, r, http.StatusOK, views.HoldOwnersPage(vm), nil)
 }
 
-// SaveHoldOwners stores the owners and SLAs an admin set, all or nothing
-// checked first.
+// SaveHoldOwners stores the owners and SLAs an admin set, all or nothing.
 func (h *Handlers) SaveHoldOwners(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.CanConfigureHolds() {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	type change struct {
-		reason      payout.Reason
-		owner, next *int64
-		minutes     int
-	}
-	var changes []change
+	var changes []store.HoldReasonChange
 	for _, reason := range payout.Reasons {
-		c := change{reason: reason}
+		c := store.HoldReasonChange{Reason: reason}
 		for _, f := range []struct {
 			field string
 			dst   **int64
-		}{{"owner_", &c.owner}, {"next_", &c.next}} {
+		}{{"owner_", &c.OwnerID}, {"next_", &c.NextOwnerID}} {
 			v := r.PostFormValue(f.field + string(reason))
 			if v == "" {
 				continue
@@ -528,14 +522,12 @@ func (h *Handlers) SaveHoldOwners(w http.ResponseWriter, r *http.Request) {
 			Fail(w, r, h.Log, BadRequest(fmt.Sprintf("The SLA of %q must be a number of hours from 0.25 to 2160.", reason)))
 			return
 		}
-		c.minutes = int(math.Round(hours * 60))
+		c.SLAMinutes = int(math.Round(hours * 60))
 		changes = append(changes, c)
 	}
-	for _, c := range changes {
-		if err := h.Store.UpdateHoldReason(r.Context(), actorOf(u), c.reason, c.owner, c.next, c.minutes); err != nil {
-			Fail(w, r, h.Log, err)
-			return
-		}
+	if err := h.Store.UpdateHoldReasons(r.Context(), actorOf(u), changes); err != nil {
+		Fail(w, r, h.Log, err)
+		return
 	}
 	redirect(w, r, "/holds/owners?saved=1")
 }

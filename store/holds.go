@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"payops/payout"
 )
 
@@ -502,27 +504,41 @@ func (s *Store) HoldReasons(ctx context.Context) ([]HoldReason, error) {
 	return out, nil
 }
 
-// UpdateHoldReason sets a reason's default owner, next owner and SLA. Open
-// holds keep their owner and due time.
-func (s *Store) UpdateHoldReason(ctx context.Context, by Actor, reason payout.Reason, ownerID, nextOwnerID *int64, slaMinutes int) error {
-	if slaMinutes <= 0 {
-		return refused("the SLA must be a positive number of hours")
-	}
+// HoldReasonChange is a new configuration of one hold reason.
+type HoldReasonChange struct {
+	Reason      payout.Reason
+	OwnerID     *int64
+	NextOwnerID *int64
+	SLAMinutes  int
+}
+
+// UpdateHoldReasons sets reasons' default owners, escalation owners and
+// SLAs, all in one transaction. Open holds keep their owner and due time.
+func (s *Store) UpdateHoldReasons(ctx context.Context, by Actor, changes []HoldReasonChange) error {
 	return s.WithTx(ctx, func(q Querier) error {
-		res, err := q.ExecContext(ctx, `
-			UPDATE hold_reasons SET owner_id = $2, next_owner_id = $3, sla_minutes = $4, updated_by = $5, updated_at = now()
-			WHERE reason = $1`, reason, ownerID, nextOwnerID, slaMinutes, by.Name)
-		if err != nil {
-			if strings.Contains(err.Error(), "foreign key") {
-				return refused("there is no such user")
+		for _, c := range changes {
+			if c.SLAMinutes <= 0 {
+				return refused("the SLA must be a positive number of hours")
 			}
-			return fmt.Errorf("store: hold reason %s: %w", reason, err)
+			res, err := q.ExecContext(ctx, `
+				UPDATE hold_reasons SET owner_id = $2, next_owner_id = $3, sla_minutes = $4, updated_by = $5, updated_at = now()
+				WHERE reason = $1`, c.Reason, c.OwnerID, c.NextOwnerID, c.SLAMinutes, by.Name)
+			var pqErr *pq.Error
+			if errors.As(err, &pqErr) && pqErr.Code == "23503" {
+				return refused("there is no such user to own %q holds", c.Reason)
+			}
+			if err != nil {
+				return fmt.Errorf("store: hold reason %s: %w", c.Reason, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("store: hold reason %s: %w", c.Reason, ErrNotFound)
+			}
+			if err := audit(ctx, q, by.Name, "hold_reason.update", "hold_reason", string(c.Reason),
+				map[string]any{"owner_id": c.OwnerID, "next_owner_id": c.NextOwnerID, "sla_minutes": c.SLAMinutes}); err != nil {
+				return err
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("store: hold reason %s: %w", reason, ErrNotFound)
-		}
-		return audit(ctx, q, by.Name, "hold_reason.update", "hold_reason", string(reason),
-			map[string]any{"owner_id": ownerID, "next_owner_id": nextOwnerID, "sla_minutes": slaMinutes})
+		return nil
 	})
 }
 

@@ -247,7 +247,8 @@ func TestReassignEscalateAndTheSLA(t *testing.T) {
 		t.Fatalf("escalate without a next owner: %v", err)
 	}
 	// An admin sets the tax owner and the escalation owner; new holds get them.
-	if err := f.s.UpdateHoldReason(ctx, store.Actor{Name: "admin"}, payout.ReasonTax, &f.comp1.UserID, &f.comp2.UserID, 60); err != nil {
+	if err := f.s.UpdateHoldReasons(ctx, store.Actor{Name: "admin"}, []store.HoldReasonChange{
+		{Reason: payout.ReasonTax, OwnerID: &f.comp1.UserID, NextOwnerID: &f.comp2.UserID, SLAMinutes: 60}}); err != nil {
 		t.Fatal(err)
 	}
 	p2 := f.intake("ES-2", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"payops/payout"
 )
@@ -250,5 +251,31 @@ func TestAPIHoldsAPayoutThatFailsGates(t *testing.T) {
 	}
 	if code, p, _ := a.api("GET", "/api/v1/payouts/NOPE", apiToken, ""); code != http.StatusNotFound || p["error"] != "not_found" {
 		t.Fatalf("unknown payout: %d %v", code, p)
+	}
+}
+
+// With the database gone, the API answers 503 and records nothing; the
+// platform's retry with the same body, once it is back, records the payout
+// once.
+func TestAPIDuringADatabaseOutage(t *testing.T) {
+	var px *proxy
+	a := newApp(t, throughProxy(t, &px))
+	a.withToken()
+	px.setDown(true)
+	code, p, h := a.api("POST", "/api/v1/payouts", apiToken, apiBody("OUT-1", nil))
+	if code != http.StatusServiceUnavailable || p["error"] != "unavailable" || h.Get("Retry-After") == "" {
+		t.Fatalf("during the outage: %d %v", code, p)
+	}
+	px.setDown(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, p, _ = a.api("POST", "/api/v1/payouts", apiToken, apiBody("OUT-1", nil))
+		if code == http.StatusAccepted || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code != http.StatusAccepted || p["status"] != "QUEUED" || a.payoutCount() != 1 {
+		t.Fatalf("after the outage: %d %v, %d payouts", code, p, a.payoutCount())
 	}
 }
