@@ -116,7 +116,7 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 		vm.Rows = append(vm.Rows, views.HoldRow{
 			ID: strconv.FormatInt(hd.ID, 10), Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID) + "#hold-" + strconv.FormatInt(hd.ID, 10),
 			Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
-			Due: due, DueLevel: level, Escalated: hd.EscalatedAt != nil, Amount: hd.Amount().String(),
+			Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil, Amount: hd.Amount().String(),
 			Beneficiary: hd.BeneficiaryName + " · XXXX" + hd.AccountLast4,
 		})
 	}

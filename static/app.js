@@ -10,4 +10,22 @@ document.addEventListener("change", (e) => {
   const table = el.closest("table");
   if (table) table.querySelectorAll('tbody input[type="checkbox"][name="hold"]').forEach((b) => { b.checked = el.checked; });
 });
+// SLA countdowns on the holds list tick without a reload.
+function span(ms) {
+  const m = Math.floor(ms / 60000), h = Math.floor(m / 60), d = Math.floor(h / 24);
+  if (m < 1) return "just now";
+  if (h < 1) return m + " min";
+  if (d < 1) return h + " h " + (m % 60) + " min";
+  return d + " d " + (h % 24) + " h";
+}
+function tickDue() {
+  const now = Date.now();
+  document.querySelectorAll("[data-due]").forEach((el) => {
+    const left = Date.parse(el.dataset.due) - now;
+    if (Number.isNaN(left)) return;
+    el.textContent = left < 0 ? "overdue by " + span(-left) : "due in " + span(left);
+    if (left < 0) el.closest("td")?.classList.add("age-bad");
+  });
+}
+setInterval(tickDue, 30000);
 document.documentElement.classList.add("js");

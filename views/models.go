@@ -223,6 +223,7 @@ type HoldRow struct {
 	Owner       string // "" when nobody owns it
 	Age         string
 	Due         string // "in 3 h 10 min" or "overdue by 2 h"
+	DueAt       string // RFC 3339, for the countdown in app.js
 	DueLevel    string // "", "warn", "bad"
 	Escalated   bool
 	Amount      string
