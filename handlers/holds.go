@@ -185,6 +185,9 @@ func parseHoldForm(r *http.Request) (holdForm, error) {
 	if len([]rune(note)) > 1000 {
 		return holdForm{}, BadRequest("The reason is longer than 1000 characters.")
 	}
+	if payout.HasControl(note) {
+		return holdForm{}, BadRequest("The reason contains control characters; write plain text.")
+	}
 	return holdForm{id: id, note: note}, nil
 }
 
@@ -242,6 +245,9 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 		return hd.ReferenceID, "reassigned", err
 	case "evidence":
 		link := strings.TrimSpace(r.PostFormValue("url"))
+		if len(link) > 2048 || payout.HasControl(link) {
+			return "", "", BadRequest("The link must be a web address of at most 2048 characters.")
+		}
 		if link != "" {
 			if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				return "", "", BadRequest("The link must be a web address starting with https://.")
@@ -311,11 +317,13 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
-	if len([]rune(note)) < minNote || len([]rune(note)) > 1000 {
-		Fail(w, r, h.Log, BadRequest("Write a reason of 5 to 1000 characters: it goes to the audit log of every selected payout."))
+	if len([]rune(note)) < minNote || len([]rune(note)) > 1000 || payout.HasControl(note) {
+		Fail(w, r, h.Log, BadRequest("Write a reason of 5 to 1000 characters of plain text: it goes to the audit log of every selected payout."))
 		return
 	}
-	var results []views.BulkResult
+	// Every selected hold is read before any is changed: a bad selection
+	// changes nothing.
+	var holds []store.Hold
 	for _, s := range ids {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -327,8 +335,12 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 			Fail(w, r, h.Log, err)
 			return
 		}
+		holds = append(holds, hd)
+	}
+	var results []views.BulkResult
+	for _, hd := range holds {
 		res := views.BulkResult{Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID)}
-		_, done, err := h.act(r, u, action, id, note)
+		_, done, err := h.act(r, u, action, hd.ID, note)
 		switch {
 		case errors.Is(err, ErrForbidden):
 			Fail(w, r, h.Log, err)

@@ -34,8 +34,8 @@ type Submitter struct {
 	// MaxAttempts is how many failed attempts a payout gets before it is
 	// held for manual review; 5 when zero.
 	MaxAttempts int
-	Batch       int           // payouts per claim; 20 when zero
-	Lease       time.Duration // how long a claim lasts; 2 minutes when zero
+	Batch       int           // payouts per claim; 5 when zero
+	Lease       time.Duration // how long a claim lasts; Batch × Timeout + 1 minute when zero
 	Timeout     time.Duration // per provider call; 30 s when zero
 	// Backoff is the wait before attempt n+1 after n failed; exponential
 	// from 30 s to 30 min with jitter when nil.
@@ -48,7 +48,10 @@ type Submitter struct {
 func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		subs, err := s.Store.ClaimForSubmit(ctx, or(s.Batch, 20), orDuration(s.Lease, 2*time.Minute), s.Policy)
+		// The lease outlasts sending the whole batch, so no other worker
+		// claims a payout of it while this one may still be sending.
+		batch, timeout := or(s.Batch, 5), orDuration(s.Timeout, 30*time.Second)
+		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, time.Duration(batch)*timeout+time.Minute), s.Policy)
 		if err != nil {
 			return sent, err
 		}
@@ -115,6 +118,9 @@ func (s *Submitter) call(ctx context.Context, sub store.Submission) (payout.Obse
 // for manual review.
 func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure {
 	detail := err.Error()
+	// Without a clear answer from the provider (timeout, 5xx), it may have
+	// the payout all the same.
+	uncertain := adapters.KindOf(err) == adapters.Transient || adapters.KindOf(err) == ""
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -122,17 +128,18 @@ func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure
 	switch kind := adapters.KindOf(err); {
 	case kind == adapters.InsufficientFunds:
 		e := payout.FundingReported(detail)
-		return store.SubmitFailure{Detail: detail, Hold: payout.ReasonFunding, Evaluation: &e}
+		return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, Hold: payout.ReasonFunding, Evaluation: &e}
 	case kind == adapters.Credentials || kind == adapters.Request || errors.Is(err, adapters.ErrNotConfigured):
-		return store.SubmitFailure{Detail: detail, Hold: payout.ReasonManualReview}
+		return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, Hold: payout.ReasonManualReview}
 	case sub.Attempt >= or(s.MaxAttempts, 5):
-		return store.SubmitFailure{Detail: fmt.Sprintf("%d attempts failed; the last: %s", sub.Attempt, detail), Hold: payout.ReasonManualReview}
+		return store.SubmitFailure{Attempt: sub.Attempt, Detail: fmt.Sprintf("%d attempts failed; the last: %s", sub.Attempt, detail),
+			Hold: payout.ReasonManualReview, Uncertain: uncertain}
 	}
 	backoff := s.Backoff
 	if backoff == nil {
 		backoff = defaultBackoff
 	}
-	return store.SubmitFailure{Detail: detail, RetryAt: now().Add(backoff(sub.Attempt))}
+	return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, RetryAt: now().Add(backoff(sub.Attempt)), Uncertain: uncertain}
 }
 
 // defaultBackoff waits 30 s, 1 min, 2 min ... up to 30 min, each with jitter

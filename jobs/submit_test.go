@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -267,17 +268,34 @@ func TestSubmissionFailures(t *testing.T) {
 			!strings.Contains(holds[0].Detail, "3 attempts failed") || p.SubmitAttempts != 3 {
 			t.Fatalf("payout %s after %d attempts, holds %+v", p.Status, p.SubmitAttempts, holds)
 		}
+		// The provider may have it after all: it cannot be rejected, only
+		// released and sent again under the same reference.
+		compliance := store.Actor{UserID: uid, Name: "c@example.com"}
+		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "give up on it"); !errors.Is(err, store.ErrRefused) ||
+			!strings.Contains(err.Error(), "may have the payout") {
+			t.Fatalf("reject after uncertain attempts: %v", err)
+		}
+		prov.fail.Store("")
+		if _, err := s.ReleaseHold(ctx, holds[0].ID, compliance, "provider is back", payout.Policy{}); err != nil {
+			t.Fatal(err)
+		}
+		if k, _ := w.RunOnce(ctx); k != 1 {
+			t.Fatal("released payout not sent")
+		}
 	})
 
-	t.Run("refused credentials need a person at once", func(t *testing.T) {
+	t.Run("refused credentials need a person at once, and may be rejected", func(t *testing.T) {
 		intake(t, s, payout.Policy{}, "CREDS-1", "sandbox", 100000)
 		prov.fail.Store("403")
 		defer prov.fail.Store("")
 		w.RunOnce(ctx)
 		p := payoutOf(t, s, "CREDS-1")
-		if holds := openHolds(t, s, p.ID); p.Status != payout.Held || p.SubmitAttempts != 1 || len(holds) != 1 ||
-			holds[0].Reason != payout.ReasonManualReview {
+		holds := openHolds(t, s, p.ID)
+		if p.Status != payout.Held || p.SubmitAttempts != 1 || len(holds) != 1 || holds[0].Reason != payout.ReasonManualReview {
 			t.Fatalf("payout %s after %d attempts, holds %+v", p.Status, p.SubmitAttempts, holds)
+		}
+		if _, err := s.RejectHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "account not enabled"); err != nil {
+			t.Fatalf("reject after a clear refusal: %v", err)
 		}
 	})
 

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TaxArtifact is the readiness of a beneficiary's tax document, as the
@@ -98,11 +100,13 @@ var (
 	accountPattern   = regexp.MustCompile(`^[A-Za-z0-9]{5,34}$`)
 	ifscPattern      = regexp.MustCompile(`^[A-Z]{4}0[A-Z0-9]{6}$`)
 	marketPattern    = regexp.MustCompile(`^[A-Z]{2}$`)
+	bankCodePattern  = regexp.MustCompile(`^[A-Za-z0-9_]{2,20}$`)
 )
 
 // Limits of an intake request's free-text fields.
 const (
 	MaxNarration = 140
+	MaxName      = 140
 	MaxMetadata  = 4096
 )
 
@@ -163,6 +167,14 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 		errs["market"] = fmt.Sprintf("%q is not an ISO 3166 country code such as IN or ID", r.Market)
 	}
 	b := r.Beneficiary
+	for field, v := range map[string]string{"beneficiary.name": b.Name, "beneficiary.bank_name": b.BankName} {
+		if len([]rune(v)) > MaxName {
+			errs[field] = fmt.Sprintf("is longer than %d characters", MaxName)
+		}
+	}
+	if b.BankCode != "" && !bankCodePattern.MatchString(b.BankCode) {
+		errs["beneficiary.bank_code"] = "must be 2 to 20 letters, digits or _ (BCA, MANDIRI)"
+	}
 	switch {
 	case b.AccountNumber == "":
 		errs["beneficiary.account_number"] = "is required"
@@ -184,10 +196,33 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	if msg := r.checkMetadata(raw.Metadata); msg != "" {
 		errs["metadata"] = msg
 	}
+	for field, v := range map[string]string{"reference_id": raw.ReferenceID, "provider": raw.Provider, "currency": raw.Currency,
+		"mode": raw.Mode, "narration": raw.Narration, "market": raw.Market, "beneficiary.name": raw.Beneficiary.Name,
+		"beneficiary.account_number": raw.Beneficiary.AccountNumber, "beneficiary.ifsc": raw.Beneficiary.IFSC,
+		"beneficiary.bank_code": raw.Beneficiary.BankCode, "beneficiary.bank_name": raw.Beneficiary.BankName,
+		"beneficiary.tax_artifact": raw.Beneficiary.TaxArtifact} {
+		if HasControl(v) {
+			errs[field] = "contains control characters"
+		}
+	}
 	if len(errs) > 0 {
 		return Request{}, errs
 	}
 	return r, nil
+}
+
+// HasControl reports whether s holds a control character other than tab and
+// line breaks, or is not valid UTF-8: text payops refuses to store.
+func HasControl(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) string {
@@ -236,6 +271,10 @@ func (r *Request) checkMetadata(raw json.RawMessage) string {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
 		return "must be a JSON object"
+	}
+	// PostgreSQL's jsonb cannot hold a NUL character.
+	if bytes.Contains(buf.Bytes(), []byte(`\u0000`)) {
+		return "contains a NUL character"
 	}
 	r.Metadata = buf.Bytes()
 	return ""

@@ -60,6 +60,10 @@ func TestCheckRefusesEachBadField(t *testing.T) {
 		{"bad mode", "mode", "unknown mode", func(r *RawRequest) { r.Mode = "SWIFT" }},
 		{"metadata array", "metadata", "must be a JSON object", func(r *RawRequest) { r.Metadata = json.RawMessage(`[1]`) }},
 		{"long narration", "narration", "longer than 140", func(r *RawRequest) { r.Narration = strings.Repeat("x", 141) }},
+		{"long name", "beneficiary.name", "longer than 140", func(r *RawRequest) { r.Beneficiary.Name = strings.Repeat("x", 141) }},
+		{"bad bank code", "beneficiary.bank_code", "2 to 20 letters", func(r *RawRequest) { r.Beneficiary.BankCode = "B C A" }},
+		{"NUL in a name", "beneficiary.name", "control characters", func(r *RawRequest) { r.Beneficiary.Name = "Asha\x00Rao" }},
+		{"NUL in metadata", "metadata", "NUL", func(r *RawRequest) { r.Metadata = json.RawMessage(`{"a":"\u0000"}`) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -336,6 +336,14 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 		if h, err = lockHold(ctx, q, holdID); err != nil {
 			return err
 		}
+		var unknown bool
+		if err := q.GetContext(ctx, &unknown, `SELECT submit_outcome_unknown FROM payouts WHERE id = $1`, h.PayoutID); err != nil {
+			return fmt.Errorf("store: payout of hold %d: %w", holdID, err)
+		}
+		if unknown {
+			return refused("%s may have the payout: its last submission got no clear answer. Release it instead (resending "+
+				"under the same reference cannot pay twice) and let the provider's answer decide", h.Provider)
+		}
 		if err := decideHold(ctx, q, holdID, "rejected", by, note); err != nil {
 			return err
 		}
@@ -430,6 +438,9 @@ func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, u
 			kind = "link"
 		}
 		if tax != "" {
+			if h.Reason != payout.ReasonTax {
+				return refused("a tax artifact's state is recorded on the payout's tax hold, not on a %q hold", h.ReasonLabel)
+			}
 			kind = "tax_artifact"
 			note = "tax artifact now " + strings.ReplaceAll(string(tax), "_", " ") + ": " + note
 			_, err := q.ExecContext(ctx, `UPDATE beneficiaries SET tax_artifact = $2
@@ -452,11 +463,19 @@ func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, u
 func (s *Store) EscalateOverdue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.WithTx(ctx, func(q Querier) error {
+		// Payouts first, in id order, then holds: the order every writer of
+		// both takes, so this never deadlocks with a release or reject.
+		_, err := q.ExecContext(ctx, `SELECT p.id FROM payouts p WHERE p.id IN (
+				SELECT payout_id FROM holds WHERE state = 'open' AND escalated_at IS NULL AND sla_due_at < $1)
+			ORDER BY p.id FOR UPDATE`, now)
+		if err != nil {
+			return fmt.Errorf("store: lock payouts of overdue holds: %w", err)
+		}
 		var rows []struct {
 			ID  int64  `db:"id"`
 			Ref string `db:"reference_id"`
 		}
-		err := q.SelectContext(ctx, &rows, `
+		err = q.SelectContext(ctx, &rows, `
 			UPDATE holds h SET escalated_at = $1, owner_id = coalesce(r.next_owner_id, h.owner_id)
 			FROM hold_reasons r, payouts p
 			WHERE r.reason = h.reason AND p.id = h.payout_id

@@ -163,6 +163,11 @@ func TestReleaseEvaluatesTheGatesAgain(t *testing.T) {
 		t.Fatal("a refused release changed the payout")
 	}
 
+	// The artifact's state is evidence on the tax hold only.
+	p2 := f.intake("RE-0", func(r *payout.Request) { r.AmountMinor = 30000000 })
+	if _, err := f.s.AddEvidence(ctx, f.holds(p2)[payout.ReasonReview].ID, f.comp1, "tax fine", "", payout.TaxPresent); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("tax artifact on a review hold: %v", err)
+	}
 	// comp1 records the new artifact; comp2 releases.
 	if _, err := f.s.AddEvidence(ctx, h.ID, f.comp1, "renewed certificate received", "", payout.TaxPresent); err != nil {
 		t.Fatal(err)

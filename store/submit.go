@@ -87,8 +87,8 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 func (s *Store) RecordSubmitted(ctx context.Context, id int64, obs payout.Observation) (Applied, error) {
 	var res Applied
 	err := s.WithTx(ctx, func(q Querier) error {
-		_, err := q.ExecContext(ctx, `UPDATE payouts SET submitted_at = coalesce(submitted_at, now()), last_submit_error = ''
-			WHERE id = $1`, id)
+		_, err := q.ExecContext(ctx, `UPDATE payouts SET submitted_at = coalesce(submitted_at, now()), last_submit_error = '',
+			submit_outcome_unknown = false WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("store: submitted payout %d: %w", id, err)
 		}
@@ -101,9 +101,13 @@ func (s *Store) RecordSubmitted(ctx context.Context, id int64, obs payout.Observ
 // SubmitFailure is a failed submission and what to do about it: retry at
 // RetryAt, or hold the payout for Hold with Detail as evidence.
 type SubmitFailure struct {
+	Attempt int // the claim's attempt number: a failure of an older claim only goes on the timeline
 	Detail  string
 	RetryAt time.Time
 	Hold    payout.Reason // "" to retry
+	// Uncertain is set when the provider may have the payout all the same
+	// (a timeout, a 5xx): it may then be released but never rejected.
+	Uncertain bool
 	// Evaluation is the gate's record when the hold is a gate's (the
 	// provider's insufficient-funds answer).
 	Evaluation *payout.Evaluation
@@ -113,25 +117,34 @@ type SubmitFailure struct {
 // timeline, then schedules the retry or places the hold.
 func (s *Store) RecordSubmitFailure(ctx context.Context, id int64, f SubmitFailure) error {
 	return s.WithTx(ctx, func(q Querier) error {
-		var status payout.Status
-		if err := q.GetContext(ctx, &status, `SELECT status FROM payouts WHERE id = $1 FOR UPDATE`, id); err != nil {
+		var cur struct {
+			Status    payout.Status `db:"status"`
+			Submitted bool          `db:"submitted"`
+			Attempts  int           `db:"submit_attempts"`
+		}
+		err := q.GetContext(ctx, &cur, `SELECT status, submitted_at IS NOT NULL AS submitted, submit_attempts
+			FROM payouts WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
 			return fmt.Errorf("store: submit failure of payout %d: %w", id, mapErr(err))
 		}
+		status := cur.Status
 		obs := payout.Observation{Source: payout.SourceSystem, Actor: Submitter}
 		if err := insertEvent(ctx, q, id, obs, status, "error", "submit failed: "+f.Detail, nil); err != nil {
 			return err
 		}
-		if status != payout.Queued {
-			return nil // something else moved it meanwhile
+		if status != payout.Queued || cur.Submitted || cur.Attempts != f.Attempt {
+			return nil // another claim or a provider's answer moved it meanwhile
 		}
 		if f.Hold == "" {
-			_, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, next_submit_at = $3 WHERE id = $1`, id, f.Detail, f.RetryAt)
+			_, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, next_submit_at = $3, submit_outcome_unknown = $4
+				WHERE id = $1`, id, f.Detail, f.RetryAt, f.Uncertain)
 			if err != nil {
 				return fmt.Errorf("store: retry payout %d: %w", id, err)
 			}
 			return nil
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2 WHERE id = $1`, id, f.Detail); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, submit_outcome_unknown = $3 WHERE id = $1`,
+			id, f.Detail, f.Uncertain); err != nil {
 			return fmt.Errorf("store: hold payout %d: %w", id, err)
 		}
 		by := Actor{Name: Submitter}
