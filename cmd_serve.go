@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -35,6 +36,9 @@ type config struct {
 	Sandbox       sandboxConfig
 	Policy        payout.Policy
 	MaxAttempts   int // submission attempts before a manual-review hold
+	Jobs          bool
+	RecheckEvery  string        // cron schedule of the stale re-check
+	RecheckAfter  time.Duration // how long without change makes a payout stale
 }
 
 type sandboxConfig struct {
@@ -82,6 +86,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.MaxAttempts, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS"), "5")); err != nil || c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_MAX_ATTEMPTS must be a whole number of at least 1, not %q", getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS")))
+	}
+	switch v := or(getenv("PAYOPS_JOBS"), "on"); v {
+	case "on", "off":
+		c.Jobs = v == "on"
+	default:
+		errs = append(errs, fmt.Errorf("PAYOPS_JOBS must be on or off, not %q", v))
+	}
+	c.RecheckEvery = or(getenv("PAYOPS_RECHECK_SCHEDULE"), "@every 15m")
+	if _, err := cron.ParseStandard(c.RecheckEvery); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_SCHEDULE %q is not a cron schedule: %w", c.RecheckEvery, err))
+	}
+	if c.RecheckAfter, err = time.ParseDuration(or(getenv("PAYOPS_RECHECK_AFTER"), "2m")); err != nil || c.RecheckAfter <= 0 {
+		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_AFTER must be a positive duration such as 2m, not %q", getenv("PAYOPS_RECHECK_AFTER")))
 	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
@@ -150,36 +167,54 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	if err != nil {
 		return err
 	}
-	stopJobs := startJobs(ctx, st, providers, cfg, log)
+	stopJobs, err := startJobs(ctx, st, providers, rechecker, cfg, log)
+	if err != nil {
+		return err
+	}
 	defer stopJobs()
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter,
 		"read_only_markets", cfg.Policy.Markets())
 	return listenAndServe(ctx, cfg.Addr, srv)
 }
 
-// startJobs runs the background jobs on a cron schedule, each skipped
-// while its previous run is still going: the submission worker every two
-// seconds and the hold SLA escalation every minute. Both are safe with
-// several instances running. The returned func stops them and waits.
-func startJobs(ctx context.Context, st *store.Store, providers adapters.Registry, cfg config, log *slog.Logger) func() {
+// startJobs schedules the background jobs (unless PAYOPS_JOBS=off): the
+// submission worker, the hold SLA escalation (also once at start), the
+// stale re-check, and pruning of old job runs. The returned func stops them
+// and waits for runs in progress.
+func startJobs(ctx context.Context, st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, cfg config, log *slog.Logger) (func(), error) {
+	if !cfg.Jobs {
+		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
+		return func() {}, nil
+	}
+	host, _ := os.Hostname()
+	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
 	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	c.AddFunc("@every 2s", func() {
-		if _, err := submitter.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("submission round failed", "err", err)
+	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter}
+	for _, j := range []jobs.Job{
+		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := submitter.RunOnce(ctx)
+			return jobs.Outcome{Changed: n}, err
+		}},
+		{Name: "hold-sla", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := escalator.RunOnce(ctx)
+			return jobs.Outcome{Changed: n}, err
+		}},
+		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},
+		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
+			return jobs.Outcome{Changed: n}, err
+		}},
+	} {
+		if err := sched.Add(j); err != nil {
+			return nil, err
 		}
-	})
-	escalate, _ := c.AddFunc("@every 1m", func() {
-		if _, err := escalator.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("hold escalation failed", "err", err)
-		}
-	})
-	c.Start()
+	}
+	sched.Start(ctx)
 	// Holds that went past their SLA while payops was down are escalated
 	// now, not a minute from now.
-	go c.Entry(escalate).WrappedJob.Run()
-	return func() { <-c.Stop().Done() }
+	go sched.RunNow(ctx, "hold-sla")
+	return sched.Stop, nil
 }
 
 // migrateWhenReady applies migrations, waiting for a database that is not

@@ -240,3 +240,19 @@ func (s *Store) StatusCounts(ctx context.Context) ([]StatusCount, error) {
 	}
 	return out, nil
 }
+
+// StalePayouts returns up to limit payouts QUEUED or PROCESSING with no
+// change since changedBefore and not checked since checkedBefore, least
+// recently checked first: the stale re-check's next batch. A payout it has
+// checked drops out, so a run goes through each once.
+func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int) ([]Payout, error) {
+	var out []Payout
+	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
+		WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL AND p.updated_at < $1
+			AND (p.last_checked_at IS NULL OR p.last_checked_at < $2)
+		ORDER BY p.last_checked_at NULLS FIRST, p.id LIMIT $3`, changedBefore, checkedBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: stale payouts: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,138 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"payops/store"
+)
+
+// Outcome is what one run of a job looked at and changed.
+type Outcome struct {
+	Examined int
+	Changed  int
+}
+
+// Job is a piece of periodic work.
+type Job struct {
+	Name     string
+	Schedule string // robfig/cron: "@every 15m", "30 0 * * *"
+	Run      func(ctx context.Context) (Outcome, error)
+}
+
+// RunStore records job runs and holds their locks.
+type RunStore interface {
+	BeginRun(ctx context.Context, job, instance string, tick *time.Time) (*store.JobLock, error)
+}
+
+// Scheduler runs jobs on cron schedules. Each run takes the job's
+// PostgreSQL advisory lock and records itself with its tick, so with several
+// instances on one database a job runs once per tick; within an instance a
+// run still going skips the next tick, and a panic is recovered and
+// recorded as the run's error.
+type Scheduler struct {
+	Store    RunStore
+	Instance string // names this process in job runs: host and pid
+	Log      *slog.Logger
+	Location *time.Location // for schedules; UTC when nil
+
+	mu   sync.Mutex
+	cron *cron.Cron
+	jobs map[string]scheduled
+	ctx  context.Context // scheduled runs' context, from Start
+}
+
+type scheduled struct {
+	job Job
+	id  cron.EntryID
+}
+
+// Add schedules job; call before Start.
+func (s *Scheduler) Add(job Job) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cron == nil {
+		loc := s.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		s.cron = cron.New(cron.WithLocation(loc), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+		s.jobs = map[string]scheduled{}
+	}
+	sched, err := cron.ParseStandard(job.Schedule)
+	if err != nil {
+		return fmt.Errorf("job %s: schedule %q: %w", job.Name, job.Schedule, err)
+	}
+	var id cron.EntryID
+	id = s.cron.Schedule(sched, cron.FuncJob(func() {
+		tick := s.cron.Entry(id).Prev.UTC().Truncate(time.Second)
+		if _, err := s.run(s.ctx, job, &tick); err != nil && !errors.Is(err, store.ErrJobBusy) {
+			s.Log.Warn("job failed", "job", job.Name, "err", err)
+		}
+	}))
+	s.jobs[job.Name] = scheduled{job: job, id: id}
+	return nil
+}
+
+// Start starts the schedule; scheduled runs get ctx, so cancelling it ends
+// them early.
+func (s *Scheduler) Start(ctx context.Context) {
+	s.ctx = ctx
+	s.cron.Start()
+}
+
+// Stop stops the schedule and waits for runs in progress.
+func (s *Scheduler) Stop() { <-s.cron.Stop().Done() }
+
+// RunNow runs job name at once, outside its schedule; store.ErrJobBusy
+// when it is running somewhere.
+func (s *Scheduler) RunNow(ctx context.Context, name string) (Outcome, error) {
+	s.mu.Lock()
+	sj, ok := s.jobs[name]
+	s.mu.Unlock()
+	if !ok {
+		return Outcome{}, fmt.Errorf("%w: job %s", store.ErrNotFound, name)
+	}
+	return s.run(ctx, sj.job, nil)
+}
+
+// JobInfo is a scheduled job as the jobs page shows it.
+type JobInfo struct {
+	Name     string
+	Schedule string
+	Next     time.Time
+}
+
+// Jobs lists the scheduled jobs with their next run.
+func (s *Scheduler) Jobs() []JobInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []JobInfo
+	for _, sj := range s.jobs {
+		out = append(out, JobInfo{Name: sj.job.Name, Schedule: sj.job.Schedule, Next: s.cron.Entry(sj.id).Next})
+	}
+	return out
+}
+
+func (s *Scheduler) run(ctx context.Context, job Job, tick *time.Time) (out Outcome, err error) {
+	lock, err := s.Store.BeginRun(ctx, job.Name, s.Instance, tick)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("job %s panicked: %v", job.Name, v)
+			s.Log.Error("job panicked", "job", job.Name, "panic", v)
+		}
+		if ferr := lock.Finish(context.Background(), out.Examined, out.Changed, err); ferr != nil {
+			s.Log.Warn("job run not recorded", "job", job.Name, "err", ferr)
+		}
+	}()
+	return job.Run(ctx)
+}

@@ -1,0 +1,95 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"payops/jobs"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// Two instances on one database, one job every second: each tick runs
+// once, on one of them.
+func TestTwoSchedulersRunAJobOncePerTick(t *testing.T) {
+	dsn := pgtest.NewDSN(t)
+	var runs atomic.Int64
+	var first *store.Store
+	var scheds []*jobs.Scheduler
+	for _, name := range []string{"a", "b"} {
+		s, err := store.Open(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if first == nil {
+			first = s
+		}
+		sched := &jobs.Scheduler{Store: s, Instance: name, Log: quiet}
+		err = sched.Add(jobs.Job{Name: "tick", Schedule: "@every 1s", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			runs.Add(1)
+			time.Sleep(50 * time.Millisecond)
+			return jobs.Outcome{Examined: 1}, nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scheds = append(scheds, sched)
+	}
+	for _, s := range scheds {
+		s.Start(context.Background())
+	}
+	time.Sleep(3500 * time.Millisecond)
+	for _, s := range scheds {
+		s.Stop()
+	}
+	var ticks, finished int
+	first.DB().Get(&ticks, `SELECT count(DISTINCT tick) FROM job_runs WHERE job = 'tick'`)
+	first.DB().Get(&finished, `SELECT count(*) FROM job_runs WHERE job = 'tick' AND finished_at IS NOT NULL AND examined = 1`)
+	if ticks < 2 || int64(ticks) != runs.Load() || finished != ticks {
+		t.Fatalf("%d ticks recorded, %d finished, %d runs: want one run per tick", ticks, finished, runs.Load())
+	}
+}
+
+func TestRunNowRecordsAndRefusesWhileBusy(t *testing.T) {
+	s := pgtest.New(t)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	sched := &jobs.Scheduler{Store: s, Instance: "x", Log: quiet}
+	sched.Add(jobs.Job{Name: "slow", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
+		close(started)
+		<-release
+		return jobs.Outcome{Examined: 3, Changed: 1}, errors.New("provider down")
+	}})
+	sched.Add(jobs.Job{Name: "boom", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
+		panic("bad data")
+	}})
+	done := make(chan error)
+	go func() { _, err := sched.RunNow(context.Background(), "slow"); done <- err }()
+	<-started
+	if _, err := sched.RunNow(context.Background(), "slow"); !errors.Is(err, store.ErrJobBusy) {
+		t.Fatalf("second run while the first holds the lock: %v", err)
+	}
+	close(release)
+	if err := <-done; err == nil {
+		t.Fatal("the run's error was lost")
+	}
+	if _, err := sched.RunNow(context.Background(), "boom"); err == nil {
+		t.Fatal("a panic was not reported")
+	}
+	runs, err := s.LatestRuns(context.Background())
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("latest runs: %+v %v", runs, err)
+	}
+	for _, r := range runs {
+		if r.FinishedAt == nil || r.Trigger != "manual" || r.Error == "" {
+			t.Errorf("run %+v", r)
+		}
+		if r.Job == "slow" && (r.Examined != 3 || r.Changed != 1 || r.Error != "provider down") {
+			t.Errorf("slow run %+v", r)
+		}
+	}
+}

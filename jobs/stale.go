@@ -1,0 +1,114 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// StaleStore is what the stale re-check reads.
+type StaleStore interface {
+	StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int) ([]store.Payout, error)
+}
+
+// StaleRecheck is the cron reconciler: it asks the provider about every
+// sent payout QUEUED or PROCESSING with no change for After, through the
+// Rechecker — the same adapter call and apply function as the Re-check
+// button. Each provider has its own lane, Concurrency calls at a time and at
+// most PerSecond a second, so a provider that is down or slow delays only
+// its own payouts; its failures are recorded on them.
+type StaleRecheck struct {
+	Store       StaleStore
+	Rechecker   *Rechecker
+	Log         *slog.Logger
+	After       time.Duration // 2 minutes when zero
+	Batch       int           // 200 when zero
+	Concurrency int           // calls in flight per provider; 2 when zero
+	PerSecond   int           // calls a second per provider; 5 when zero
+	Now         func() time.Time
+}
+
+// Run re-checks every stale payout once and returns how many it examined
+// and how many the provider's answer moved. The error is the database's.
+func (r *StaleRecheck) Run(ctx context.Context) (Outcome, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	start := now()
+	changedBefore := start.Add(-orDuration(r.After, 2*time.Minute))
+	var out Outcome
+	for ctx.Err() == nil {
+		batch, err := r.Store.StalePayouts(ctx, changedBefore, start, or(r.Batch, 200))
+		if err != nil {
+			return out, err
+		}
+		if len(batch) == 0 {
+			return out, nil
+		}
+		byProvider := map[string][]store.Payout{}
+		for _, p := range batch {
+			byProvider[p.Provider] = append(byProvider[p.Provider], p)
+		}
+		var mu sync.Mutex
+		var storeErr error
+		var wg sync.WaitGroup
+		for _, payouts := range byProvider {
+			wg.Go(func() {
+				examined, changed, err := r.lane(ctx, payouts)
+				mu.Lock()
+				defer mu.Unlock()
+				out.Examined += examined
+				out.Changed += changed
+				if err != nil {
+					storeErr = err
+				}
+			})
+		}
+		wg.Wait()
+		if storeErr != nil {
+			// The database, not a provider: stop; the next tick goes on.
+			return out, storeErr
+		}
+	}
+	return out, ctx.Err()
+}
+
+// lane re-checks one provider's payouts, rate-limited.
+func (r *StaleRecheck) lane(ctx context.Context, payouts []store.Payout) (examined, changed int, err error) {
+	tick := time.NewTicker(time.Second / time.Duration(or(r.PerSecond, 5)))
+	defer tick.Stop()
+	sem := make(chan struct{}, or(r.Concurrency, 2))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, p := range payouts {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res, rerr := r.Rechecker.Recheck(ctx, p.ReferenceID, payout.SourcePoll, "reconciler")
+			mu.Lock()
+			defer mu.Unlock()
+			examined++
+			if rerr != nil {
+				err = rerr
+			} else if res.Decision == payout.Apply {
+				changed++
+			}
+		})
+	}
+	wg.Wait()
+	return examined, changed, err
+}

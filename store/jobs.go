@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+)
+
+// JobRun is one run of a background job.
+type JobRun struct {
+	ID         int64      `db:"id"`
+	Job        string     `db:"job"`
+	Instance   string     `db:"instance"`
+	Trigger    string     `db:"trigger"`
+	Tick       *time.Time `db:"tick"`
+	StartedAt  time.Time  `db:"started_at"`
+	FinishedAt *time.Time `db:"finished_at"`
+	Examined   int        `db:"examined"`
+	Changed    int        `db:"changed"`
+	Error      string     `db:"error"`
+}
+
+// ErrJobBusy is returned when another instance is running the job.
+var ErrJobBusy = errors.New("job is running on another instance")
+
+// JobLock is a job's PostgreSQL advisory lock, held on its own connection
+// for the length of a run: if the instance dies, the connection and the
+// lock go with it.
+type JobLock struct {
+	conn *sql.Conn
+	key  int64
+	run  int64
+}
+
+func jobKey(job string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("payops.job." + job))
+	return int64(h.Sum64())
+}
+
+// BeginRun takes job's advisory lock and records the start of a run by
+// instance. A scheduled run names its tick: when a run of that tick exists
+// already (another instance ran it), or another instance holds the lock,
+// it returns ErrJobBusy and nothing is recorded.
+func (s *Store) BeginRun(ctx context.Context, job, instance string, tick *time.Time) (*JobLock, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: job %s: %w", job, err)
+	}
+	l := &JobLock{conn: conn, key: jobKey(job)}
+	var locked bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&locked); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: lock job %s: %w", job, err)
+	}
+	if !locked {
+		conn.Close()
+		return nil, ErrJobBusy
+	}
+	trigger := "manual"
+	if tick != nil {
+		trigger = "schedule"
+	}
+	err = conn.QueryRowContext(ctx, `INSERT INTO job_runs (job, instance, trigger, tick) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (job, tick) WHERE tick IS NOT NULL DO NOTHING RETURNING id`, job, instance, trigger, tick).Scan(&l.run)
+	if err != nil {
+		l.release()
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrJobBusy
+		}
+		return nil, fmt.Errorf("store: start job %s: %w", job, err)
+	}
+	return l, nil
+}
+
+// Finish records how the run ended and releases the lock.
+func (l *JobLock) Finish(ctx context.Context, examined, changed int, runErr error) error {
+	defer l.release()
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	_, err := l.conn.ExecContext(ctx, `UPDATE job_runs SET finished_at = now(), examined = $2, changed = $3, error = $4 WHERE id = $1`,
+		l.run, examined, changed, msg)
+	if err != nil {
+		return fmt.Errorf("store: finish job run %d: %w", l.run, err)
+	}
+	return nil
+}
+
+func (l *JobLock) release() {
+	// A fresh context: the run's may be cancelled, the lock must go anyway
+	// (closing the connection would release it too).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, l.key)
+	l.conn.Close()
+}
+
+// LatestRuns returns each job's latest run.
+func (s *Store) LatestRuns(ctx context.Context) ([]JobRun, error) {
+	var out []JobRun
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT DISTINCT ON (job) id, job, instance, trigger, tick, started_at, finished_at, examined, changed, error
+		FROM job_runs ORDER BY job, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest job runs: %w", err)
+	}
+	return out, nil
+}
+
+// RunsOf returns a job's latest runs, newest first.
+func (s *Store) RunsOf(ctx context.Context, job string, limit int) ([]JobRun, error) {
+	var out []JobRun
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT id, job, instance, trigger, tick, started_at, finished_at, examined, changed, error
+		FROM job_runs WHERE job = $1 ORDER BY id DESC LIMIT $2`, job, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs of %s: %w", job, err)
+	}
+	return out, nil
+}
+
+// PruneRuns deletes job runs started before before and returns how many.
+func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM job_runs WHERE started_at < $1 AND finished_at IS NOT NULL`, before)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune job runs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
