@@ -50,6 +50,20 @@ func openStore(getenv func(string) string) (*store.Store, error) {
 	return store.Open(dsn)
 }
 
+// openMigrated opens DATABASE_URL and applies pending migrations, for
+// commands that write.
+func openMigrated(ctx context.Context, getenv func(string) string) (*store.Store, error) {
+	s, err := openStore(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 func cmdMigrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	s, err := openStore(getenv)
 	if err != nil {
@@ -92,14 +106,11 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	s, err := openStore(getenv)
+	s, err := openMigrated(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	id, err := s.CreateUser(ctx, store.User{Email: *email, Name: *name, Role: role, PasswordHash: string(hash)})
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("a user with email %s exists already", *email)

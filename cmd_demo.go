@@ -28,18 +28,16 @@ var demoUsers = []struct {
 
 const demoPayouts = 300
 
-// cmdDemo loads demo data: the four demo users and a few hundred payouts
-// across providers and states, some stuck. It is idempotent: payouts that
+// cmdDemo loads demo data: the four demo users, a few hundred payouts
+// across providers and states (some stuck), hold owners, and a dozen payouts
+// through the release gates. It is idempotent: payouts that
 // exist are left as they are, so re-checks done in a demo survive a restart.
 func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	s, err := openStore(getenv)
+	s, err := openMigrated(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	hash, err := bcrypt.GenerateFromPassword([]byte("demo"), bcrypt.DefaultCost)
 	if err != nil {
 		return err

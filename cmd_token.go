@@ -24,14 +24,11 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 	if verb != "list" && strings.TrimSpace(*name) == "" {
 		return errors.New("token " + verb + " needs --name")
 	}
-	s, err := openStore(getenv)
+	s, err := openMigrated(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	switch verb {
 	case "create":
 		secret, err := newToken()
