@@ -161,30 +161,36 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
+	sched, err := scheduleJobs(st, providers, rechecker, cfg, log)
+	if err != nil {
+		return err
+	}
+	deps := web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: reg, Log: log}
+	if sched != nil {
+		deps.Scheduler = sched
+		sched.Start(ctx)
+		defer sched.Stop()
+		// Holds that went past their SLA while payops was down are
+		// escalated now, not a minute from now.
+		go sched.RunNow(ctx, "hold-sla")
+	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
-		Policy: cfg.Policy},
-		web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: reg, Log: log})
+		Policy: cfg.Policy}, deps)
 	if err != nil {
 		return err
 	}
-	stopJobs, err := startJobs(ctx, st, providers, rechecker, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer stopJobs()
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter,
 		"read_only_markets", cfg.Policy.Markets())
 	return listenAndServe(ctx, cfg.Addr, srv)
 }
 
-// startJobs schedules the background jobs (unless PAYOPS_JOBS=off): the
-// submission worker, the hold SLA escalation (also once at start), the
-// stale re-check, and pruning of old job runs. The returned func stops them
-// and waits for runs in progress.
-func startJobs(ctx context.Context, st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, cfg config, log *slog.Logger) (func(), error) {
+// scheduleJobs schedules the background jobs, or returns nil with
+// PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
+// stale re-check, and pruning of old job runs.
+func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
-		return func() {}, nil
+		return nil, nil
 	}
 	host, _ := os.Hostname()
 	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
@@ -210,11 +216,7 @@ func startJobs(ctx context.Context, st *store.Store, providers adapters.Registry
 			return nil, err
 		}
 	}
-	sched.Start(ctx)
-	// Holds that went past their SLA while payops was down are escalated
-	// now, not a minute from now.
-	go sched.RunNow(ctx, "hold-sla")
-	return sched.Stop, nil
+	return sched, nil
 }
 
 // migrateWhenReady applies migrations, waiting for a database that is not

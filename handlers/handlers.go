@@ -29,6 +29,7 @@ type Store interface {
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
+	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
 	HoldStore
 }
@@ -43,6 +44,7 @@ type Handlers struct {
 	Store      Store
 	Rechecker  Rechecker
 	Policy     payout.Policy // the release gates, evaluated again on release
+	Scheduler  JobScheduler  // nil when this instance runs no jobs
 	StuckAfter time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time

@@ -309,3 +309,30 @@ type HoldReasonRow struct {
 	SLAHours  string
 	Updated   string
 }
+
+// Jobs is the background jobs page.
+type Jobs struct {
+	Meta
+	Rows    []JobRow
+	CanRun  bool
+	Off     bool // this instance runs no jobs
+	Notice  string
+	Refusal string
+}
+
+// JobRow is one job with its latest run.
+type JobRow struct {
+	Name      string
+	Schedule  string
+	Next      string
+	LastStart string
+	Trigger   string
+	Instance  string
+	Duration  string
+	Examined  int
+	Changed   int
+	Error     string
+	Running   bool
+	RunURL    string
+	Scheduled bool // scheduled on this instance, so it can be run from here
+}

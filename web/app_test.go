@@ -59,7 +59,12 @@ type appOption func(*appConfig)
 type appConfig struct {
 	dsn    string
 	worker bool
+	jobs   bool
 }
+
+// withJobs gives the server a scheduler with the hold SLA job, not started:
+// the jobs page runs it.
+func withJobs() appOption { return func(c *appConfig) { c.jobs = true } }
 
 // withWorker runs the submission worker in the background, as serve does.
 func withWorker() appOption { return func(c *appConfig) { c.worker = true } }
@@ -112,8 +117,19 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy},
-		web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log})
+	deps := web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log}
+	if cfg.jobs {
+		sched := &jobs.Scheduler{Store: st, Instance: "test-1", Log: log}
+		escalator := &jobs.HoldEscalator{Store: st, Log: log}
+		if err := sched.Add(jobs.Job{Name: "hold-sla", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := escalator.RunOnce(ctx)
+			return jobs.Outcome{Changed: n}, err
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		deps.Scheduler = sched
+	}
+	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	app.HandleFunc("GET /payouts/{ref}", requireUser(h.Payout))
 	app.HandleFunc("GET /webhooks", requireUser(h.WebhooksPage))
 	app.HandleFunc("POST /payouts/{ref}/recheck", s.requireRole(recheckers, h.Recheck))
+	app.HandleFunc("GET /jobs", requireUser(h.JobsPage))
+	app.HandleFunc("POST /jobs/{name}/run", s.requireRole(admins, h.RunJob))
 	app.HandleFunc("GET /holds", requireUser(h.Holds))
 	app.HandleFunc("POST /holds/bulk", s.requireRole(holdWorkers, h.HoldsBulk))
 	app.HandleFunc("GET /holds/owners", requireUser(h.HoldOwners))
