@@ -40,7 +40,11 @@ func (h *Handlers) JobsPage(w http.ResponseWriter, r *http.Request) {
 	rows := map[string]*views.JobRow{}
 	if h.Scheduler != nil {
 		for _, j := range h.Scheduler.Jobs() {
-			rows[j.Name] = &views.JobRow{Name: j.Name, Schedule: j.Schedule, Next: "in " + ago(j.Next, now), LastStart: "—",
+			next := "in " + ago(j.Next, now)
+			if j.Next.Sub(now) < time.Minute {
+				next = "within a minute"
+			}
+			rows[j.Name] = &views.JobRow{Name: j.Name, Schedule: j.Schedule, Next: next, LastStart: "—",
 				Scheduled: true, RunURL: "/jobs/" + url.PathEscape(j.Name) + "/run"}
 		}
 	}
