@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// ProviderRecord is one payout as the provider reports it for a day, from
+// its List or from an uploaded settlement report.
+type ProviderRecord struct {
+	ProviderPayoutID string
+	ReferenceID      string
+	Amount           payout.Money
+	Fee              *int64 // minor units of Amount's currency; nil when not reported
+	Status           payout.Status
+	SettledAt        *time.Time
+}
+
+// ReconRun is one version of one provider's business day.
+type ReconRun struct {
+	ID           int64      `db:"id"`
+	Provider     string     `db:"provider"`
+	BusinessDate time.Time  `db:"business_date"`
+	Version      int        `db:"version"`
+	Source       string     `db:"source"`
+	DayStart     time.Time  `db:"day_start"`
+	DayEnd       time.Time  `db:"day_end"`
+	RunBy        string     `db:"run_by"`
+	RunAt        time.Time  `db:"run_at"`
+	Ties         bool       `db:"ties"`
+	SignedOffBy  *string    `db:"signed_off_by"`
+	SignedOffAt  *time.Time `db:"signed_off_at"`
+	OpenDiffs    int        `db:"open_diffs"`
+	Diffs        int        `db:"diffs"`
+}
+
+// ReconTotal is one currency's totals on both sides.
+type ReconTotal struct {
+	Currency    string `db:"currency"`
+	OursCount   int64  `db:"ours_count"`
+	OursSum     int64  `db:"ours_sum"`
+	OursFees    int64  `db:"ours_fees"`
+	TheirsCount int64  `db:"theirs_count"`
+	TheirsSum   int64  `db:"theirs_sum"`
+	TheirsFees  int64  `db:"theirs_fees"`
+}
+
+// Ties reports whether both sides agree in count, sum and fees.
+func (t ReconTotal) Ties() bool {
+	return t.OursCount == t.TheirsCount && t.OursSum == t.TheirsSum && t.OursFees == t.TheirsFees
+}
+
+// ReconDiff is one difference between payops and the provider.
+type ReconDiff struct {
+	ID                int64      `db:"id"`
+	Kind              string     `db:"kind"`
+	PayoutID          *int64     `db:"payout_id"`
+	ReferenceID       string     `db:"reference_id"`
+	ProviderPayoutID  string     `db:"provider_payout_id"`
+	OursAmountMinor   *int64     `db:"ours_amount_minor"`
+	TheirsAmountMinor *int64     `db:"theirs_amount_minor"`
+	OursCurrency      *string    `db:"ours_currency"`
+	TheirsCurrency    *string    `db:"theirs_currency"`
+	OursStatus        *string    `db:"ours_status"`
+	TheirsStatus      *string    `db:"theirs_status"`
+	OursFeeMinor      *int64     `db:"ours_fee_minor"`
+	TheirsFeeMinor    *int64     `db:"theirs_fee_minor"`
+	Resolution        string     `db:"resolution"`
+	Note              string     `db:"note"`
+	ResolvedBy        *string    `db:"resolved_by"`
+	ResolvedAt        *time.Time `db:"resolved_at"`
+}
+
+// Reconcile compares one provider's business day, [dayStart, dayEnd), with
+// the provider's records and stores the result as the day's next version:
+// the records, every difference, and totals per currency. Our side is the
+// provider's payouts sent that day plus any other payout a record matches.
+// A record matches a payout by provider payout id, else by reference id.
+// The comparison is set-based SQL inside one transaction.
+func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []ProviderRecord) (ReconRun, error) {
+	var run ReconRun
+	err := s.WithTx(ctx, func(q Querier) error {
+		// One reconciliation of a day at a time: versions are numbered in order.
+		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
+			return fmt.Errorf("store: lock reconciliation: %w", err)
+		}
+		err := q.GetContext(ctx, &run.ID, `
+			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by)
+			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6 FROM recon_runs WHERE provider = $1 AND business_date = $2
+			RETURNING id`, provider, date, source, dayStart, dayEnd, by)
+		if err != nil {
+			return fmt.Errorf("store: start reconciliation: %w", err)
+		}
+		if err := insertRecords(ctx, q, run.ID, records); err != nil {
+			return err
+		}
+		steps := []struct {
+			what, sql string
+			args      []any
+		}{
+			{"match", `
+				CREATE TEMP TABLE recon_pairs ON COMMIT DROP AS
+				WITH by_id AS (
+					SELECT p.id AS oid, t.id AS tid FROM recon_records t
+					JOIN payouts p ON p.provider = $2 AND p.provider_payout_id = t.provider_payout_id
+					WHERE t.run_id = $1 AND t.provider_payout_id <> ''
+				), by_ref AS (
+					SELECT p.id AS oid, t.id AS tid FROM recon_records t
+					JOIN payouts p ON p.reference_id = t.reference_id AND p.provider = $2
+					WHERE t.run_id = $1 AND t.reference_id <> ''
+						AND NOT EXISTS (SELECT 1 FROM by_id b WHERE b.tid = t.id)
+						AND NOT EXISTS (SELECT 1 FROM by_id b WHERE b.oid = p.id)
+				)
+				SELECT * FROM by_id UNION ALL SELECT * FROM by_ref`, []any{run.ID, provider}},
+			{"our side", `
+				CREATE TEMP TABLE recon_ours ON COMMIT DROP AS
+				SELECT p.id FROM payouts p WHERE p.provider = $1 AND p.created_at >= $2 AND p.created_at < $3
+					AND p.submitted_at IS NOT NULL
+				UNION SELECT oid FROM recon_pairs`, []any{provider, dayStart, dayEnd}},
+			{"diffs", `
+				INSERT INTO recon_diffs (run_id, kind, payout_id, record_id, reference_id, provider_payout_id,
+					ours_amount_minor, theirs_amount_minor, ours_currency, theirs_currency, ours_status, theirs_status,
+					ours_fee_minor, theirs_fee_minor)
+				SELECT $1::bigint, k.kind, p.id, t.id, p.reference_id, coalesce(p.provider_payout_id, t.provider_payout_id),
+					p.amount_minor, t.amount_minor, p.currency, t.currency, p.status, t.status, p.fee_minor, t.fee_minor
+				FROM recon_pairs pr JOIN payouts p ON p.id = pr.oid JOIN recon_records t ON t.id = pr.tid
+				CROSS JOIN LATERAL (VALUES
+					('amount_mismatch', p.amount_minor <> t.amount_minor),
+					('currency_mismatch', p.currency <> t.currency),
+					('status_mismatch', p.status <> t.status),
+					('fee_mismatch', t.fee_minor IS NOT NULL AND p.fee_minor IS DISTINCT FROM t.fee_minor)) AS k(kind, hit)
+				WHERE k.hit
+				UNION ALL
+				SELECT $1::bigint, 'missing_at_provider', p.id, NULL, p.reference_id, coalesce(p.provider_payout_id, ''),
+					p.amount_minor, NULL, p.currency, NULL, p.status, NULL, p.fee_minor, NULL
+				FROM recon_ours o JOIN payouts p ON p.id = o.id
+				WHERE NOT EXISTS (SELECT 1 FROM recon_pairs pr WHERE pr.oid = o.id)
+				UNION ALL
+				SELECT $1::bigint, 'missing_in_payops', NULL, t.id, t.reference_id, t.provider_payout_id,
+					NULL, t.amount_minor, NULL, t.currency, NULL, t.status, NULL, t.fee_minor
+				FROM recon_records t
+				WHERE t.run_id = $1 AND NOT EXISTS (SELECT 1 FROM recon_pairs pr WHERE pr.tid = t.id)`, []any{run.ID}},
+			{"totals", `
+				INSERT INTO recon_totals (run_id, currency, ours_count, ours_sum, ours_fees, theirs_count, theirs_sum, theirs_fees)
+				SELECT $1::bigint, currency, coalesce(o.n, 0), coalesce(o.s, 0), coalesce(o.f, 0),
+					coalesce(t.n, 0), coalesce(t.s, 0), coalesce(t.f, 0)
+				FROM (SELECT p.currency, count(*) AS n, sum(p.amount_minor) AS s, sum(coalesce(p.fee_minor, 0)) AS f
+				      FROM recon_ours r JOIN payouts p ON p.id = r.id GROUP BY p.currency) o
+				FULL JOIN (SELECT currency, count(*) AS n, sum(amount_minor) AS s, sum(coalesce(fee_minor, 0)) AS f
+				      FROM recon_records WHERE run_id = $1 GROUP BY currency) t USING (currency)`, []any{run.ID}},
+			{"tie-out", `
+				UPDATE recon_runs SET ties = NOT EXISTS (SELECT 1 FROM recon_diffs WHERE run_id = $1)
+					AND NOT EXISTS (SELECT 1 FROM recon_totals WHERE run_id = $1 AND (ours_count <> theirs_count
+						OR ours_sum <> theirs_sum OR ours_fees <> theirs_fees))
+				WHERE id = $1`, []any{run.ID}},
+		}
+		for _, st := range steps {
+			if _, err := q.ExecContext(ctx, st.sql, st.args...); err != nil {
+				return fmt.Errorf("store: reconciliation %s: %w", st.what, err)
+			}
+		}
+		if err := audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
+			map[string]any{"run": run.ID, "source": source, "records": len(records)}); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return ReconRun{}, err
+	}
+	return s.ReconRunByID(ctx, run.ID)
+}
+
+// insertRecords stores the provider's records with one statement per
+// 10,000, as arrays.
+func insertRecords(ctx context.Context, q Querier, runID int64, records []ProviderRecord) error {
+	const chunk = 10000
+	for start := 0; start < len(records); start += chunk {
+		part := records[start:min(start+chunk, len(records))]
+		ids, refs, curs, statuses := make([]string, len(part)), make([]string, len(part)), make([]string, len(part)), make([]string, len(part))
+		amounts := make([]int64, len(part))
+		fees := make([]*int64, len(part))
+		settled := make([]*time.Time, len(part))
+		for i, r := range part {
+			ids[i], refs[i], curs[i], statuses[i] = r.ProviderPayoutID, r.ReferenceID, r.Amount.Currency, string(r.Status)
+			amounts[i], fees[i], settled[i] = r.Amount.Minor, r.Fee, r.SettledAt
+		}
+		_, err := q.ExecContext(ctx, `
+			INSERT INTO recon_records (run_id, provider_payout_id, reference_id, amount_minor, currency, status, fee_minor, settled_at)
+			SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[])`,
+			runID, pq.Array(ids), pq.Array(refs), pq.Array(amounts), pq.Array(curs), pq.Array(statuses),
+			pq.Array(nullInts(fees)), pq.Array(nullTimes(settled)))
+		if err != nil {
+			return fmt.Errorf("store: provider records: %w", err)
+		}
+	}
+	return nil
+}
+
+func nullInts(v []*int64) []any {
+	out := make([]any, len(v))
+	for i, p := range v {
+		if p != nil {
+			out[i] = *p
+		}
+	}
+	return out
+}
+
+func nullTimes(v []*time.Time) []any {
+	out := make([]any, len(v))
+	for i, p := range v {
+		if p != nil {
+			out[i] = p.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return out
+}
+
+const reconRunSelect = `
+	SELECT r.id, r.provider, r.business_date, r.version, r.source, r.day_start, r.day_end, r.run_by, r.run_at, r.ties,
+		r.signed_off_by, r.signed_off_at,
+		(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open_diffs,
+		(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id) AS diffs
+	FROM recon_runs r `
+
+// ReconRunByID returns one reconciliation run.
+func (s *Store) ReconRunByID(ctx context.Context, id int64) (ReconRun, error) {
+	var r ReconRun
+	if err := s.db.GetContext(ctx, &r, reconRunSelect+`WHERE r.id = $1`, id); err != nil {
+		return ReconRun{}, fmt.Errorf("store: reconciliation %d: %w", id, mapErr(err))
+	}
+	return r, nil
+}
+
+// ReconTotals returns a run's totals by currency.
+func (s *Store) ReconTotals(ctx context.Context, runID int64) ([]ReconTotal, error) {
+	var out []ReconTotal
+	err := s.db.SelectContext(ctx, &out, `SELECT currency, ours_count, ours_sum, ours_fees, theirs_count, theirs_sum, theirs_fees
+		FROM recon_totals WHERE run_id = $1 ORDER BY currency`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: totals of reconciliation %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// ReconDiffs returns a run's differences of one kind ("" for all).
+func (s *Store) ReconDiffs(ctx context.Context, runID int64, kind string) ([]ReconDiff, error) {
+	var out []ReconDiff
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
+			ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
+			note, resolved_by, resolved_at
+		FROM recon_diffs WHERE run_id = $1 AND ($2 = '' OR kind = $2) ORDER BY kind, id`, runID, kind)
+	if err != nil {
+		return nil, fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
+	}
+	return out, nil
+}
