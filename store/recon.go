@@ -10,17 +10,6 @@ import (
 	"payops/payout"
 )
 
-// ProviderRecord is one payout as the provider reports it for a day, from
-// its List or from an uploaded settlement report.
-type ProviderRecord struct {
-	ProviderPayoutID string
-	ReferenceID      string
-	Amount           payout.Money
-	Fee              *int64 // minor units of Amount's currency; nil when not reported
-	Status           payout.Status
-	SettledAt        *time.Time
-}
-
 // ReconRun is one version of one provider's business day.
 type ReconRun struct {
 	ID           int64      `db:"id"`
@@ -82,7 +71,7 @@ type ReconDiff struct {
 // provider's payouts sent that day plus any other payout a record matches.
 // A record matches a payout by provider payout id, else by reference id.
 // The comparison is set-based SQL inside one transaction.
-func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []ProviderRecord) (ReconRun, error) {
+func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (ReconRun, error) {
 	var run ReconRun
 	err := s.WithTx(ctx, func(q Querier) error {
 		// One reconciliation of a day at a time: versions are numbered in order.
@@ -178,7 +167,7 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 
 // insertRecords stores the provider's records with one statement per
 // 10,000, as arrays.
-func insertRecords(ctx context.Context, q Querier, runID int64, records []ProviderRecord) error {
+func insertRecords(ctx context.Context, q Querier, runID int64, records []payout.ProviderRecord) error {
 	const chunk = 10000
 	for start := 0; start < len(records); start += chunk {
 		part := records[start:min(start+chunk, len(records))]

@@ -41,10 +41,10 @@ func TestReconcileFindsEveryKindOfDiff(t *testing.T) {
 	add("R9", "xendit", 900000, payout.Succeeded, fee(500), noon)                  // another provider
 	add("R10", "sandbox", 1000, payout.Succeeded, fee(500), day.Add(25*time.Hour)) // tomorrow
 
-	rec := func(ppid, ref string, m payout.Money, st payout.Status, f *int64) store.ProviderRecord {
-		return store.ProviderRecord{ProviderPayoutID: ppid, ReferenceID: ref, Amount: m, Status: st, Fee: f}
+	rec := func(ppid, ref string, m payout.Money, st payout.Status, f *int64) payout.ProviderRecord {
+		return payout.ProviderRecord{ProviderPayoutID: ppid, ReferenceID: ref, Amount: m, Status: st, Fee: f}
 	}
-	records := []store.ProviderRecord{
+	records := []payout.ProviderRecord{
 		rec("pp-R1", "R1", inr(100000), payout.Succeeded, fee(500)),
 		rec("pp-R2", "R2", inr(200100), payout.Succeeded, fee(500)),
 		rec("", "R3", payout.Money{Minor: 300000, Currency: "USD"}, payout.Succeeded, fee(500)),
@@ -127,7 +127,7 @@ func TestReconcileADayThatTiesOut(t *testing.T) {
 		Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "list", "scheduler", []store.ProviderRecord{
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "list", "scheduler", []payout.ProviderRecord{
 		{ProviderPayoutID: "pp-T1", ReferenceID: "T1", Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}})
 	if err != nil || !run.Ties || run.Diffs != 0 {
 		t.Fatalf("run %+v %v", run, err)

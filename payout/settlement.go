@@ -1,0 +1,132 @@
+package payout
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// ProviderRecord is one payout as a provider reports it for a day: from its
+// List API or a settlement report.
+type ProviderRecord struct {
+	ProviderPayoutID string
+	ReferenceID      string
+	Amount           Money
+	Fee              *int64 // minor units of Amount's currency; nil when not reported
+	Status           Status
+	SettledAt        *time.Time
+}
+
+// SettlementColumns are a settlement report's columns, in order, as its
+// header row names them.
+var SettlementColumns = []string{"provider_payout_id", "reference_id", "amount", "currency", "status", "fee", "settled_at"}
+
+// statusWords maps the words settlement reports use to canonical states.
+var statusWords = map[string]Status{
+	"SUCCEEDED": Succeeded, "SUCCESS": Succeeded, "COMPLETED": Succeeded, "PROCESSED": Succeeded, "SETTLED": Succeeded,
+	"FAILED": Failed, "FAILURE": Failed, "REJECTED": Failed,
+	"REVERSED": Reversed, "RETURNED": Reversed,
+	"CANCELLED": Cancelled, "CANCELED": Cancelled,
+	"PROCESSING": Processing, "PENDING": Processing, "QUEUED": Queued,
+}
+
+// ParseSettlement reads a settlement report CSV: a header row naming
+// SettlementColumns, then one payout per row, amounts and fees as decimal
+// strings in the row's currency. Any bad row refuses the whole file with its
+// line number and the reason, so nothing is half-imported.
+func ParseSettlement(r io.Reader, maxRows int) ([]ProviderRecord, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = len(SettlementColumns)
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("the file is empty: it needs a header row naming " + strings.Join(SettlementColumns, ", "))
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	for i, want := range SettlementColumns {
+		if got := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))); got != want {
+			return nil, fmt.Errorf("line 1: column %d is %q, want %q (columns: %s)", i+1, header[i], want, strings.Join(SettlementColumns, ", "))
+		}
+	}
+	var out []ProviderRecord
+	for {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(out) == maxRows {
+			return nil, fmt.Errorf("line %d: the file has more than %d rows", line, maxRows)
+		}
+		rec, err := settlementRow(row)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+	}
+	return err
+}
+
+func settlementRow(row []string) (ProviderRecord, error) {
+	for i := range row {
+		row[i] = strings.TrimSpace(row[i])
+		if HasControl(row[i]) {
+			return ProviderRecord{}, fmt.Errorf("%s contains control characters", SettlementColumns[i])
+		}
+	}
+	rec := ProviderRecord{ProviderPayoutID: row[0], ReferenceID: row[1]}
+	if rec.ProviderPayoutID == "" && rec.ReferenceID == "" {
+		return rec, errors.New("needs a provider_payout_id or a reference_id to match")
+	}
+	cur := strings.ToUpper(row[3])
+	amount, err := ParseMoney(row[2], cur)
+	if err != nil {
+		return rec, fmt.Errorf("amount: %w", err)
+	}
+	rec.Amount = amount
+	st, ok := statusWords[strings.ToUpper(row[4])]
+	if !ok {
+		return rec, fmt.Errorf("status %q is not one payops knows (SUCCEEDED, FAILED, REVERSED, CANCELLED, PROCESSING, QUEUED)", row[4])
+	}
+	rec.Status = st
+	if row[5] != "" {
+		fee, err := ParseMoney(row[5], cur)
+		if err != nil {
+			return rec, fmt.Errorf("fee: %w", err)
+		}
+		rec.Fee = &fee.Minor
+	}
+	if row[6] != "" {
+		at, err := parseSettledAt(row[6])
+		if err != nil {
+			return rec, err
+		}
+		rec.SettledAt = &at
+	}
+	return rec, nil
+}
+
+func parseSettledAt(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("settled_at %q is not a time like 2026-11-20T14:05:00Z", s)
+}

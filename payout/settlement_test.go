@@ -1,0 +1,41 @@
+package payout
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseSettlement(t *testing.T) {
+	good := "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n" +
+		"pp-1,R1,1250.00,INR,SUCCESS,5.00,2026-11-20T10:00:00Z\n" +
+		",R2,99,IDR,failed,,\n" +
+		"pp-3,,10.5,usd,REVERSED,0.25,2026-11-20 11:00:00\n"
+	recs, err := ParseSettlement(strings.NewReader(good), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[0].Amount.Minor != 125000 || *recs[0].Fee != 500 || recs[0].Status != Succeeded ||
+		recs[1].Fee != nil || recs[1].Status != Failed || recs[1].Amount.Minor != 99 ||
+		recs[2].Amount != (Money{Minor: 1050, Currency: "USD"}) || recs[2].SettledAt == nil {
+		t.Fatalf("records %+v", recs)
+	}
+	bad := []struct{ file, want string }{
+		{"", "the file is empty"},
+		{"id,ref,amount,currency,status,fee,settled_at\n", `line 1: column 1 is "id"`},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,12.345,INR,SUCCESS,,\n", "line 2: amount: amount \"12.345\" has more than 2 decimals"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,SUCCESS,,\npp-2,R2,1,XYZ,SUCCESS,,\n", "line 3: amount: unknown currency"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,DONE-ISH,,\n", `line 2: status "DONE-ISH"`},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR\n", "line 2: wrong number of fields"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n,,1,INR,SUCCESS,,\n", "line 2: needs a provider_payout_id or a reference_id"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,SUCCESS,,yesterday\n", `line 2: settled_at "yesterday"`},
+	}
+	for _, b := range bad {
+		if _, err := ParseSettlement(strings.NewReader(b.file), 100); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%q: err = %v, want %q", b.file, err, b.want)
+		}
+	}
+	many := "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n" + strings.Repeat("pp,R,1,INR,SUCCESS,,\n", 3)
+	if _, err := ParseSettlement(strings.NewReader(many), 2); err == nil || !strings.Contains(err.Error(), "more than 2 rows") {
+		t.Errorf("too many rows: %v", err)
+	}
+}
