@@ -251,3 +251,92 @@ func (s *Store) ReconDiffs(ctx context.Context, runID int64, kind string) ([]Rec
 	}
 	return out, nil
 }
+
+// ResolveDiff closes an open difference with a note: resolved (explained
+// and fixed) or accepted (known and left). A signed-off day is read-only.
+func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note string, accept bool) (ReconDiff, error) {
+	resolution := "resolved"
+	if accept {
+		resolution = "accepted"
+	}
+	var d ReconDiff
+	err := s.WithTx(ctx, func(q Querier) error {
+		var st struct {
+			RunID      int64     `db:"run_id"`
+			Resolution string    `db:"resolution"`
+			SignedBy   *string   `db:"signed_off_by"`
+			Provider   string    `db:"provider"`
+			Date       time.Time `db:"business_date"`
+		}
+		err := q.GetContext(ctx, &st, `SELECT d.run_id, d.resolution, r.signed_off_by, r.provider, r.business_date
+			FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id WHERE d.id = $1 FOR UPDATE OF d, r`, diffID)
+		if err != nil {
+			return fmt.Errorf("store: diff %d: %w", diffID, mapErr(err))
+		}
+		if st.SignedBy != nil {
+			return refused("the day was signed off by %s: it is read-only; run it again for a new version", *st.SignedBy)
+		}
+		if st.Resolution != "open" {
+			return refused("diff #%d is %s already", diffID, st.Resolution)
+		}
+		_, err = q.ExecContext(ctx, `UPDATE recon_diffs SET resolution = $2, note = $3, resolved_by = $4, resolved_at = now()
+			WHERE id = $1`, diffID, resolution, note, by.Name)
+		if err != nil {
+			return fmt.Errorf("store: resolve diff %d: %w", diffID, err)
+		}
+		return audit(ctx, q, by.Name, "recon.diff_"+resolution, "recon", fmt.Sprintf("%s/%s", st.Provider, st.Date.Format("2006-01-02")),
+			map[string]any{"run": st.RunID, "diff": diffID, "note": note})
+	})
+	if err != nil {
+		return ReconDiff{}, err
+	}
+	err = s.db.GetContext(ctx, &d, `
+		SELECT id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
+			ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
+			note, resolved_by, resolved_at
+		FROM recon_diffs WHERE id = $1`, diffID)
+	if err != nil {
+		return ReconDiff{}, fmt.Errorf("store: diff %d: %w", diffID, err)
+	}
+	return d, nil
+}
+
+// SignOff signs off the latest version of a day for finance, once no
+// difference is open. The version is read-only afterwards.
+func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, error) {
+	err := s.WithTx(ctx, func(q Querier) error {
+		var r struct {
+			Provider string    `db:"provider"`
+			Date     time.Time `db:"business_date"`
+			Version  int       `db:"version"`
+			SignedBy *string   `db:"signed_off_by"`
+			Latest   int       `db:"latest"`
+			Open     int       `db:"open"`
+		}
+		err := q.GetContext(ctx, &r, `
+			SELECT r.provider, r.business_date, r.version, r.signed_off_by,
+				(SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,
+				(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
+			FROM recon_runs r WHERE r.id = $1 FOR UPDATE`, runID)
+		if err != nil {
+			return fmt.Errorf("store: reconciliation %d: %w", runID, mapErr(err))
+		}
+		switch {
+		case r.SignedBy != nil:
+			return refused("version %d was signed off by %s already", r.Version, *r.SignedBy)
+		case r.Version != r.Latest:
+			return refused("version %d is not the latest (%d): sign off the latest", r.Version, r.Latest)
+		case r.Open > 0:
+			return refused("%d differences are still open: resolve or accept each with a note first", r.Open)
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE recon_runs SET signed_off_by = $2, signed_off_at = now() WHERE id = $1`, runID, by.Name); err != nil {
+			return fmt.Errorf("store: sign off reconciliation %d: %w", runID, err)
+		}
+		return audit(ctx, q, by.Name, "recon.sign_off", "recon", fmt.Sprintf("%s/%s", r.Provider, r.Date.Format("2006-01-02")),
+			map[string]any{"run": runID, "version": r.Version})
+	})
+	if err != nil {
+		return ReconRun{}, err
+	}
+	return s.ReconRunByID(ctx, runID)
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"testing"
@@ -131,5 +132,51 @@ func TestReconcileADayThatTiesOut(t *testing.T) {
 		{ProviderPayoutID: "pp-T1", ReferenceID: "T1", Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}})
 	if err != nil || !run.Ties || run.Diffs != 0 {
 		t.Fatalf("run %+v %v", run, err)
+	}
+}
+
+func TestSignOffNeedsEveryDiffClosed(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	fin := store.Actor{Name: "finance@example.com"}
+	records := []payout.ProviderRecord{
+		{ProviderPayoutID: "pp-A", ReferenceID: "A", Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded},
+		{ProviderPayoutID: "pp-B", ReferenceID: "B", Amount: payout.Money{Minor: 200, Currency: "INR"}, Status: payout.Succeeded},
+	}
+	old, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records)
+	if err != nil || run.OpenDiffs != 2 {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	if _, err := s.SignOff(ctx, run.ID, fin); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "2 differences are still open") {
+		t.Fatalf("sign off with open diffs: %v", err)
+	}
+	diffs, _ := s.ReconDiffs(ctx, run.ID, "")
+	if d, err := s.ResolveDiff(ctx, diffs[0].ID, fin, "test payout at the provider, not ours", true); err != nil || d.Resolution != "accepted" {
+		t.Fatalf("accept: %+v %v", d, err)
+	}
+	if _, err := s.ResolveDiff(ctx, diffs[0].ID, fin, "again", false); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("resolve twice: %v", err)
+	}
+	if _, err := s.ResolveDiff(ctx, diffs[1].ID, fin, "booked by hand in the ledger", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignOff(ctx, old.ID, fin); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "not the latest") {
+		t.Fatalf("sign off an old version: %v", err)
+	}
+	signed, err := s.SignOff(ctx, run.ID, fin)
+	if err != nil || signed.SignedOffBy == nil || *signed.SignedOffBy != fin.Name || signed.SignedOffAt == nil {
+		t.Fatalf("sign off: %+v %v", signed, err)
+	}
+	if _, err := s.SignOff(ctx, run.ID, fin); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("second sign-off: %v", err)
+	}
+	oldDiffs, _ := s.ReconDiffs(ctx, old.ID, "")
+	if _, err := s.ResolveDiff(ctx, oldDiffs[0].ID, fin, "late note", false); err != nil {
+		t.Fatalf("an old, unsigned version is still workable: %v", err)
 	}
 }
