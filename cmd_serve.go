@@ -39,6 +39,8 @@ type config struct {
 	Jobs          bool
 	RecheckEvery  string        // cron schedule of the stale re-check
 	RecheckAfter  time.Duration // how long without change makes a payout stale
+	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
+	BusinessTZ    *time.Location
 }
 
 type sandboxConfig struct {
@@ -99,6 +101,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.RecheckAfter, err = time.ParseDuration(or(getenv("PAYOPS_RECHECK_AFTER"), "2m")); err != nil || c.RecheckAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_AFTER must be a positive duration such as 2m, not %q", getenv("PAYOPS_RECHECK_AFTER")))
+	}
+	c.DayEndEvery = or(getenv("PAYOPS_DAYEND_SCHEDULE"), "30 0 * * *")
+	if _, err := cron.ParseStandard(c.DayEndEvery); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_DAYEND_SCHEDULE %q is not a cron schedule: %w", c.DayEndEvery, err))
+	}
+	if c.BusinessTZ, err = time.LoadLocation(or(getenv("PAYOPS_BUSINESS_TZ"), "UTC")); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_BUSINESS_TZ %q is not a time zone such as Asia/Kolkata", getenv("PAYOPS_BUSINESS_TZ")))
 	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
@@ -186,17 +195,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// stale re-check, and pruning of old job runs.
+// stale re-check, day-end reconciliation, and pruning of old job runs.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
 		return nil, nil
 	}
 	host, _ := os.Hostname()
-	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
+	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}
 	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
 	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter}
+	dayEnd := &jobs.DayEnd{Store: st, Providers: providers, Location: cfg.BusinessTZ, Log: log}
 	for _, j := range []jobs.Job{
 		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := submitter.RunOnce(ctx)
@@ -207,6 +217,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			return jobs.Outcome{Changed: n}, err
 		}},
 		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},
+		{Name: "day-end", Schedule: cfg.DayEndEvery, Run: dayEnd.Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err

@@ -1,0 +1,70 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"payops/adapters"
+	"payops/adapters/nxtbanking"
+	"payops/adapters/sandbox"
+	"payops/jobs"
+	"payops/payout"
+	"payops/store/pgtest"
+)
+
+// Day-end against the sandbox's listing: before the stale re-check the
+// missed webhooks show as status differences; after it, a new version of the
+// day ties out.
+func TestDayEndFromTheProvidersList(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", SettleAfter: 200 * time.Millisecond}))
+	t.Cleanup(sb.Close)
+	reg := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL,
+		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second})}
+	const n = 12
+	for i := range n {
+		intake(t, s, payout.Policy{}, fmt.Sprintf("DAY-%02d", i), "sandbox", int64(100000+i))
+	}
+	if sent, err := (&jobs.Submitter{Store: s, Providers: reg, Log: quiet}).RunOnce(ctx); err != nil || sent != n {
+		t.Fatalf("sent %d: %v", sent, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+
+	tomorrow := func() time.Time { return time.Now().Add(24 * time.Hour) }
+	dayEnd := &jobs.DayEnd{Store: s, Providers: reg, Log: quiet, Now: tomorrow}
+	out, err := dayEnd.Run(ctx)
+	if err != nil || out.Examined != 1 || out.Changed != 1 {
+		t.Fatalf("first day-end: %+v %v", out, err)
+	}
+	date, _, _ := jobs.BusinessDay(time.Now(), time.UTC)
+	var v1 struct {
+		ID       int64 `db:"id"`
+		Diffs    int   `db:"diffs"`
+		Statuses int   `db:"statuses"`
+	}
+	s.DB().Get(&v1, `SELECT r.id, (SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id) AS diffs,
+		(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.kind = 'status_mismatch') AS statuses
+		FROM recon_runs r WHERE provider = 'sandbox' AND business_date = $1 AND version = 1`, date)
+	if v1.Statuses == 0 || v1.Diffs != v1.Statuses {
+		t.Fatalf("version 1: %d diffs, %d of status: want only status differences", v1.Diffs, v1.Statuses)
+	}
+
+	stale := &jobs.StaleRecheck{Store: s, Rechecker: &jobs.Rechecker{Store: s, Providers: reg, Log: quiet}, Log: quiet,
+		After: time.Millisecond, PerSecond: 1000}
+	if _, err := stale.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err = dayEnd.Run(ctx)
+	if err != nil || out.Changed != 0 {
+		t.Fatalf("second day-end: %+v %v", out, err)
+	}
+	var ties bool
+	s.DB().Get(&ties, `SELECT ties FROM recon_runs WHERE provider = 'sandbox' AND business_date = $1 AND version = 2`, date)
+	if !ties {
+		t.Fatal("version 2 does not tie out after the re-check")
+	}
+}
