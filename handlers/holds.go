@@ -178,17 +178,26 @@ func parseHoldForm(r *http.Request) (holdForm, error) {
 	if err != nil || id <= 0 {
 		return holdForm{}, store.ErrNotFound
 	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	if len([]rune(note)) < minNote {
-		return holdForm{}, BadRequest("Write a reason of at least 5 characters: it goes to the audit log with your name.")
-	}
-	if len([]rune(note)) > 1000 {
-		return holdForm{}, BadRequest("The reason is longer than 1000 characters.")
-	}
-	if payout.HasControl(note) {
-		return holdForm{}, BadRequest("The reason contains control characters; write plain text.")
+	note, err := writtenReason(r)
+	if err != nil {
+		return holdForm{}, err
 	}
 	return holdForm{id: id, note: note}, nil
+}
+
+// writtenReason returns the form's "note": every hold action needs one, of
+// 5 to 1000 characters of plain text, for the audit log.
+func writtenReason(r *http.Request) (string, error) {
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	switch n := len([]rune(note)); {
+	case n < minNote:
+		return "", BadRequest("Write a reason of at least 5 characters: it goes to the audit log with your name.")
+	case n > 1000:
+		return "", BadRequest("The reason is longer than 1000 characters.")
+	case payout.HasControl(note):
+		return "", BadRequest("The reason contains control characters; write plain text.")
+	}
+	return note, nil
 }
 
 func actorOf(u User) store.Actor { return store.Actor{UserID: u.ID, Name: u.Email} }
@@ -316,9 +325,9 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Select at most %d holds at once.", maxBulk)))
 		return
 	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	if len([]rune(note)) < minNote || len([]rune(note)) > 1000 || payout.HasControl(note) {
-		Fail(w, r, h.Log, BadRequest("Write a reason of 5 to 1000 characters of plain text: it goes to the audit log of every selected payout."))
+	note, err := writtenReason(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
 		return
 	}
 	// Every selected hold is read before any is changed: a bad selection

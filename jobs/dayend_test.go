@@ -3,13 +3,9 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"payops/adapters"
-	"payops/adapters/nxtbanking"
-	"payops/adapters/sandbox"
 	"payops/jobs"
 	"payops/payout"
 	"payops/store/pgtest"
@@ -21,10 +17,7 @@ import (
 func TestDayEndFromTheProvidersList(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", SettleAfter: 200 * time.Millisecond}))
-	t.Cleanup(sb.Close)
-	reg := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL,
-		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second})}
+	reg := settlingSandbox(t, 200*time.Millisecond)
 	const n = 12
 	for i := range n {
 		intake(t, s, payout.Policy{}, fmt.Sprintf("DAY-%02d", i), "sandbox", int64(100000+i))

@@ -50,6 +50,10 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Sourc
 	if err != nil {
 		return Result{}, err
 	}
+	if p.SubmittedAt == nil {
+		// The provider has never seen it: there is nothing to ask.
+		return Result{Payout: p, Message: "not sent to " + p.Provider + " yet: nothing to ask"}, nil
+	}
 	obs, err := r.ask(ctx, p)
 	if err != nil {
 		detail := err.Error()
@@ -74,19 +78,25 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Sourc
 }
 
 func (r *Rechecker) ask(ctx context.Context, p store.Payout) (payout.Observation, error) {
-	prov, err := r.Providers.Get(p.Provider)
+	return callProvider(ctx, r.Providers, p.Provider, orDuration(r.Timeout, 15*time.Second),
+		func(ctx context.Context, prov adapters.Provider) (payout.Observation, error) {
+			return prov.Status(ctx, adapters.Payout{ReferenceID: p.ReferenceID, ProviderPayoutID: p.ProviderID(), Amount: p.Amount()})
+		})
+}
+
+// callProvider calls the named provider within timeout; running out of
+// time is a transient failure, like any other unanswered call.
+func callProvider(ctx context.Context, providers adapters.Registry, name string, timeout time.Duration,
+	call func(context.Context, adapters.Provider) (payout.Observation, error)) (payout.Observation, error) {
+	prov, err := providers.Get(name)
 	if err != nil {
 		return payout.Observation{}, err
 	}
-	timeout := r.Timeout
-	if timeout == 0 {
-		timeout = 15 * time.Second
-	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	obs, err := prov.Status(ctx, adapters.Payout{ReferenceID: p.ReferenceID, ProviderPayoutID: p.ProviderID(), Amount: p.Amount()})
+	obs, err := call(ctx, prov)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return obs, &adapters.Error{Provider: p.Provider, Kind: adapters.Transient, Message: "no answer within " + timeout.String()}
+		return obs, &adapters.Error{Provider: name, Kind: adapters.Transient, Message: "no answer within " + timeout.String()}
 	}
 	return obs, err
 }

@@ -78,6 +78,18 @@ func TestRecheck(t *testing.T) {
 		}
 	}
 	r := &jobs.Rechecker{Store: s, Providers: adapters.Registry{}, Log: log}
+	// A payout never sent is not asked about.
+	if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "UNSENT", Provider: "xendit",
+		Amount: payout.Money{Minor: 10000, Currency: "IDR"}, Status: payout.Queued,
+		Beneficiary: store.Beneficiary{Name: "Budi", AccountNumber: "9876543210", BankCode: "BCA"}}); err != nil {
+		t.Fatal(err)
+	}
+	unsent := &jobs.Rechecker{Store: s, Providers: adapters.Registry{"xendit": fakeProvider{err: errors.New("must not be called")}}, Log: log}
+	if res, err := unsent.Recheck(ctx, "UNSENT", payout.SourceManual, "ops"); err != nil || !strings.Contains(res.Message, "not sent") {
+		t.Errorf("unsent payout: %+v %v", res, err)
+	} else if events, _ := s.EventsFor(ctx, res.Payout.ID); len(events) != 0 {
+		t.Errorf("unsent payout got events: %+v", events)
+	}
 	if _, err := r.Recheck(ctx, "NOPE", payout.SourceManual, "ops"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown payout: %v", err)
 	}

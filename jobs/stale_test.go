@@ -3,12 +3,9 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"payops/adapters"
-	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/jobs"
 	"payops/payout"
@@ -20,10 +17,7 @@ import (
 func TestStaleRecheckConvergesWithoutWebhooks(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", SettleAfter: 300 * time.Millisecond}))
-	t.Cleanup(sb.Close)
-	reg := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL,
-		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second})}
+	reg := settlingSandbox(t, 300*time.Millisecond)
 	want := map[sandbox.Fate]payout.Status{sandbox.Success: payout.Succeeded, sandbox.Failure: payout.Failed,
 		sandbox.Stuck: payout.Processing, sandbox.Reversal: payout.Reversed}
 	const n = 30

@@ -91,24 +91,16 @@ func (s *Submitter) submit(ctx context.Context, sub store.Submission) (bool, err
 }
 
 func (s *Submitter) call(ctx context.Context, sub store.Submission) (payout.Observation, error) {
-	prov, err := s.Providers.Get(sub.Provider)
-	if err != nil {
-		return payout.Observation{}, err
-	}
-	timeout := orDuration(s.Timeout, 30*time.Second)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	obs, err := prov.Submit(ctx, adapters.Payout{
-		ReferenceID: sub.ReferenceID,
-		Amount:      payout.Money{Minor: sub.AmountMinor, Currency: sub.Currency},
-		Mode:        sub.Mode, Narration: sub.Narration,
-		Beneficiary: adapters.Beneficiary{Name: sub.Name, AccountNumber: sub.Account, IFSC: sub.IFSC,
-			BankCode: sub.BankCode, BankName: sub.BankName},
-	})
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return obs, &adapters.Error{Provider: sub.Provider, Kind: adapters.Transient, Message: "no answer within " + timeout.String()}
-	}
-	return obs, err
+	return callProvider(ctx, s.Providers, sub.Provider, orDuration(s.Timeout, 30*time.Second),
+		func(ctx context.Context, prov adapters.Provider) (payout.Observation, error) {
+			return prov.Submit(ctx, adapters.Payout{
+				ReferenceID: sub.ReferenceID,
+				Amount:      payout.Money{Minor: sub.AmountMinor, Currency: sub.Currency},
+				Mode:        sub.Mode, Narration: sub.Narration,
+				Beneficiary: adapters.Beneficiary{Name: sub.Name, AccountNumber: sub.Account, IFSC: sub.IFSC,
+					BankCode: sub.BankCode, BankName: sub.BankName},
+			})
+		})
 }
 
 // failure decides what a failed submission leads to: insufficient funds is a

@@ -79,9 +79,20 @@ func newProvider(t *testing.T) *provider {
 	return p
 }
 
-func (p *provider) registry() adapters.Registry {
-	return adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: p.srv.URL,
+func (p *provider) registry() adapters.Registry { return sandboxRegistry(p.srv.URL) }
+
+// sandboxRegistry speaks to the sandbox at url as payops' "sandbox" provider.
+func sandboxRegistry(url string) adapters.Registry {
+	return adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: url,
 		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second})}
+}
+
+// settlingSandbox runs a sandbox (seed 42) that sends no webhooks and
+// reports each payout QUEUED for settle, then its fate.
+func settlingSandbox(t *testing.T, settle time.Duration) adapters.Registry {
+	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", SettleAfter: settle}))
+	t.Cleanup(sb.Close)
+	return sandboxRegistry(sb.URL)
 }
 
 func (p *provider) counts(ref string) (asked, accepted int) {

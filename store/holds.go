@@ -218,6 +218,20 @@ func (s *Store) CountHolds(ctx context.Context, now time.Time) (HoldCounts, erro
 	return c, nil
 }
 
+// onOpenHold runs fn in one transaction with the open hold holdID and its
+// payout locked, and returns the hold as it was before fn.
+func (s *Store) onOpenHold(ctx context.Context, holdID int64, fn func(q Querier, h Hold) error) (Hold, error) {
+	var h Hold
+	err := s.WithTx(ctx, func(q Querier) error {
+		var err error
+		if h, err = lockHold(ctx, q, holdID); err != nil {
+			return err
+		}
+		return fn(q, h)
+	})
+	return h, err
+}
+
 // lockHold locks an open hold and its payout in q's transaction.
 func lockHold(ctx context.Context, q Querier, holdID int64) (Hold, error) {
 	var h Hold
@@ -330,12 +344,7 @@ func decideHold(ctx context.Context, q Querier, holdID int64, state string, by A
 // RejectHold rejects a hold for a compliance user: the payout becomes
 // CANCELLED, nothing is sent, and its other open holds close with it.
 func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string) (Hold, error) {
-	var h Hold
-	err := s.WithTx(ctx, func(q Querier) error {
-		var err error
-		if h, err = lockHold(ctx, q, holdID); err != nil {
-			return err
-		}
+	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
 		var unknown bool
 		if err := q.GetContext(ctx, &unknown, `SELECT submit_outcome_unknown FROM payouts WHERE id = $1`, h.PayoutID); err != nil {
 			return fmt.Errorf("store: payout of hold %d: %w", holdID, err)
@@ -347,7 +356,7 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 		if err := decideHold(ctx, q, holdID, "rejected", by, note); err != nil {
 			return err
 		}
-		_, err = q.ExecContext(ctx, `
+		_, err := q.ExecContext(ctx, `
 			UPDATE holds SET state = 'rejected', decided_by = $3, decided_by_user_id = $4, decided_at = now(), decision_note = $5
 			WHERE payout_id = $1 AND state = 'open' AND id <> $2`,
 			h.PayoutID, holdID, by.Name, by.userID(), fmt.Sprintf("payout rejected through hold #%d", holdID))
@@ -361,19 +370,13 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 		return setStatus(ctx, q, h.PayoutID, h.PayoutStatus, payout.Cancelled, payout.SourceManual, by.Name,
 			fmt.Sprintf("rejected by %s: %s", by.Name, note))
 	})
-	return h, err
 }
 
 // ReassignHold gives an open hold to another active user.
 func (s *Store) ReassignHold(ctx context.Context, holdID, ownerID int64, by Actor, note string) (Hold, error) {
-	var h Hold
-	err := s.WithTx(ctx, func(q Querier) error {
-		var err error
-		if h, err = lockHold(ctx, q, holdID); err != nil {
-			return err
-		}
+	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
 		var owner string
-		err = q.GetContext(ctx, &owner, `SELECT name FROM users WHERE id = $1 AND disabled_at IS NULL`, ownerID)
+		err := q.GetContext(ctx, &owner, `SELECT name FROM users WHERE id = $1 AND disabled_at IS NULL`, ownerID)
 		if errors.Is(err, errNoRows) {
 			return refused("there is no active user #%d to give hold #%d to", ownerID, holdID)
 		}
@@ -386,23 +389,17 @@ func (s *Store) ReassignHold(ctx context.Context, holdID, ownerID int64, by Acto
 		return audit(ctx, q, by.Name, "hold.reassign", "payout", h.ReferenceID,
 			map[string]any{"hold": holdID, "from": h.OwnerName, "to": owner, "note": note})
 	})
-	return h, err
 }
 
 // EscalateHold gives an open hold to its reason's next owner and marks it
 // escalated.
 func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note string) (Hold, error) {
-	var h Hold
-	err := s.WithTx(ctx, func(q Querier) error {
-		var err error
-		if h, err = lockHold(ctx, q, holdID); err != nil {
-			return err
-		}
+	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
 		var next struct {
 			ID   *int64  `db:"next_owner_id"`
 			Name *string `db:"name"`
 		}
-		err = q.GetContext(ctx, &next, `SELECT r.next_owner_id, u.name FROM hold_reasons r
+		err := q.GetContext(ctx, &next, `SELECT r.next_owner_id, u.name FROM hold_reasons r
 			LEFT JOIN users u ON u.id = r.next_owner_id WHERE r.reason = $1`, h.Reason)
 		if err != nil {
 			return fmt.Errorf("store: next owner of %s: %w", h.Reason, err)
@@ -420,19 +417,13 @@ func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note s
 		return audit(ctx, q, by.Name, "hold.escalate", "payout", h.ReferenceID,
 			map[string]any{"hold": holdID, "from": h.OwnerName, "to": *next.Name, "note": note})
 	})
-	return h, err
 }
 
 // AddEvidence adds a note or link to an open hold. A new tax artifact
 // state, when given, updates the beneficiary's: the next release evaluates
 // the tax gate on it.
 func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, url string, tax payout.TaxArtifact) (Hold, error) {
-	var h Hold
-	err := s.WithTx(ctx, func(q Querier) error {
-		var err error
-		if h, err = lockHold(ctx, q, holdID); err != nil {
-			return err
-		}
+	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
 		kind := "note"
 		if url != "" {
 			kind = "link"
@@ -455,7 +446,6 @@ func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, u
 		return audit(ctx, q, by.Name, "hold.evidence", "payout", h.ReferenceID,
 			map[string]any{"hold": holdID, "kind": kind, "note": note, "url": url})
 	})
-	return h, err
 }
 
 // EscalateOverdue marks open holds past their SLA as escalated, gives them

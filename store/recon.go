@@ -238,14 +238,16 @@ func (s *Store) ReconTotals(ctx context.Context, runID int64) ([]ReconTotal, err
 	return out, nil
 }
 
+const reconDiffSelect = `
+	SELECT id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
+		ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
+		note, resolved_by, resolved_at
+	FROM recon_diffs `
+
 // ReconDiffs returns a run's differences of one kind ("" for all).
 func (s *Store) ReconDiffs(ctx context.Context, runID int64, kind string) ([]ReconDiff, error) {
 	var out []ReconDiff
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
-			ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
-			note, resolved_by, resolved_at
-		FROM recon_diffs WHERE run_id = $1 AND ($2 = '' OR kind = $2) ORDER BY kind, id`, runID, kind)
+	err := s.db.SelectContext(ctx, &out, reconDiffSelect+`WHERE run_id = $1 AND ($2 = '' OR kind = $2) ORDER BY kind, id`, runID, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
 	}
@@ -290,11 +292,7 @@ func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note st
 	if err != nil {
 		return ReconDiff{}, err
 	}
-	err = s.db.GetContext(ctx, &d, `
-		SELECT id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
-			ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
-			note, resolved_by, resolved_at
-		FROM recon_diffs WHERE id = $1`, diffID)
+	err = s.db.GetContext(ctx, &d, reconDiffSelect+`WHERE id = $1`, diffID)
 	if err != nil {
 		return ReconDiff{}, fmt.Errorf("store: diff %d: %w", diffID, err)
 	}

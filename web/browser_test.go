@@ -280,6 +280,7 @@ func TestBrowserComplianceRelease(t *testing.T) {
 	signIn(t, octx, a.srv.URL, "ops@example.com")
 	step(t, octx, "ops opens another held payout", chromedp.Navigate(a.srv.URL+"/payouts/CR-TAX"),
 		chromedp.WaitVisible(chromedp.CSS("section#hold-"+other)))
+	screenshot(t, octx, "hold-as-ops")
 	rctx, cancel := context.WithTimeout(octx, 15*time.Second)
 	defer cancel()
 	buttons, err := chromedp.Run(rctx, chromedp.Evaluate[int](`document.querySelectorAll("#release-`+other+`, #reject-`+other+`").length`))

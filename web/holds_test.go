@@ -57,6 +57,9 @@ func TestHoldActionsFollowRolesAndFourEyes(t *testing.T) {
 	if strings.Contains(page, `id="release-`+id) || !strings.Contains(page, "Add evidence") || !strings.Contains(page, "tax artifact is expired") {
 		t.Fatal("ops sees a Release button, or no evidence form, or no gate answer")
 	}
+	if strings.Contains(page, "Re-check with") {
+		t.Fatal("a payout never sent offers Re-check")
+	}
 	if code, _, _ := ops.do("POST", "/holds/"+id+"/release", url.Values{"note": {"ops wants it out"}}, nil); code != http.StatusForbidden {
 		t.Fatalf("ops release: %d, want 403", code)
 	}
