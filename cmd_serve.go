@@ -170,11 +170,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	sched, err := scheduleJobs(st, providers, rechecker, cfg, log)
+	dayEnd := &jobs.DayEnd{Store: st, Providers: providers, Location: cfg.BusinessTZ, Log: log}
+	sched, err := scheduleJobs(st, providers, rechecker, dayEnd, cfg, log)
 	if err != nil {
 		return err
 	}
-	deps := web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: reg, Log: log}
+	deps := web.Deps{Store: st, Rechecker: rechecker, Days: dayEnd, Providers: providers, Static: static.FS(), Metrics: reg, Log: log}
 	if sched != nil {
 		deps.Scheduler = sched
 		sched.Start(ctx)
@@ -196,7 +197,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
 // stale re-check, day-end reconciliation, and pruning of old job runs.
-func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
+func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
 		return nil, nil
@@ -206,7 +207,6 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
 	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter}
-	dayEnd := &jobs.DayEnd{Store: st, Providers: providers, Location: cfg.BusinessTZ, Log: log}
 	for _, j := range []jobs.Job{
 		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := submitter.RunOnce(ctx)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"payops/adapters"
 	"payops/jobs"
 	"payops/payout"
 	"payops/store"
@@ -32,6 +33,7 @@ type Store interface {
 	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
 	HoldStore
+	ReconStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -45,6 +47,7 @@ type Handlers struct {
 	Rechecker  Rechecker
 	Policy     payout.Policy // the release gates, evaluated again on release
 	Scheduler  JobScheduler  // nil when this instance runs no jobs
+	Days       DayReconciler
 	StuckAfter time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time
@@ -116,6 +119,10 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Four-eyes rule", upperFirst(err.Error())
 	case errors.Is(err, store.ErrRefused):
 		e.Status, e.Heading, e.Message = http.StatusConflict, "Refused", upperFirst(err.Error())
+	case adapters.KindOf(err) != "":
+		log.Warn("provider call failed", "path", r.URL.Path, "err", err)
+		e.Status, e.Heading, e.Message = http.StatusBadGateway, "Provider unavailable",
+			"The provider could not answer ("+err.Error()+"). Nothing was changed; try again later."
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		log.Error("database unavailable", "path", r.URL.Path, "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",

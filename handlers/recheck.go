@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"payops/jobs"
 	"payops/payout"
 	"payops/views"
 )
@@ -29,16 +30,20 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	row := h.stuckRow(res.Payout, u, h.Now())
-	row.Message = res.Message
+	row.Message, row.MessageKind = res.Message, outcomeKind(res)
+	Render(w, r, http.StatusOK, views.StuckRowView(row), views.StuckRowView(row))
+}
+
+// outcomeKind is how a re-check's result is coloured: ok, warn, bad, info.
+func outcomeKind(res jobs.Result) string {
 	switch {
 	case res.ProviderError != "":
-		row.MessageKind = "bad"
+		return "bad"
 	case res.Decision == payout.Apply:
-		row.MessageKind = "ok"
+		return "ok"
 	case res.Decision == payout.Anomaly:
-		row.MessageKind = "warn"
+		return "warn"
 	default:
-		row.MessageKind = "info"
+		return "info"
 	}
-	Render(w, r, http.StatusOK, views.StuckRowView(row), views.StuckRowView(row))
 }

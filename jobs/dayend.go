@@ -15,6 +15,7 @@ import (
 // ReconStore is what day-end reconciliation writes.
 type ReconStore interface {
 	Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (store.ReconRun, error)
+	LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error)
 }
 
 // DayEnd reconciles the previous business day of every configured provider
@@ -40,18 +41,73 @@ func BusinessDay(t time.Time, loc *time.Location) (date, start, end time.Time) {
 	return date, start, end
 }
 
+// DayBounds returns the bounds of business date date (a calendar date at
+// UTC midnight) in loc.
+func DayBounds(date time.Time, loc *time.Location) (start, end time.Time) {
+	start = time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, orLocation(loc))
+	return start, start.AddDate(0, 0, 1)
+}
+
+// Yesterday is the latest complete business day: the one the job reconciles.
+func (d *DayEnd) Yesterday() time.Time {
+	date, _, _ := BusinessDay(d.now().In(orLocation(d.Location)).AddDate(0, 0, -1), d.Location)
+	return date
+}
+
+func (d *DayEnd) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// ProviderNames lists the providers whose days can be reconciled.
+func (d *DayEnd) ProviderNames() []string { return d.Providers.Names() }
+
+// RunDay reconciles one provider's business day now, for a person: from the
+// provider's List, or, for a provider without one, again from the latest
+// settlement report uploaded for the day, compared with payops as it is now.
+func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by string) (store.ReconRun, error) {
+	start, end := DayBounds(date, d.Location)
+	run, err := d.reconcile(ctx, provider, date, start, end, by)
+	if !errors.Is(err, adapters.ErrListUnsupported) {
+		return run, err
+	}
+	records, err := d.Store.LatestUpload(ctx, provider, date)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ReconRun{}, store.Refused("%s has no API listing its payouts: upload its settlement report for %s on the day's page",
+			provider, date.Format("2006-01-02"))
+	}
+	if err != nil {
+		return store.ReconRun{}, err
+	}
+	return d.UploadDay(ctx, provider, date, by, records)
+}
+
+// UploadDay reconciles one provider's business day from the records of a
+// settlement report.
+func (d *DayEnd) UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord) (store.ReconRun, error) {
+	if _, err := d.Providers.Get(provider); err != nil {
+		return store.ReconRun{}, err
+	}
+	start, end := DayBounds(date, d.Location)
+	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "upload", by, records)
+	if err != nil {
+		return store.ReconRun{}, err
+	}
+	d.logRun(run, len(records))
+	return run, nil
+}
+
 // Run reconciles yesterday (in the business time zone) for each provider.
 // A provider that fails does not stop the others; the errors are joined.
 func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
-	}
-	date, start, end := BusinessDay(now().In(orLocation(d.Location)).AddDate(0, 0, -1), d.Location)
+	date := d.Yesterday()
+	start, end := DayBounds(date, d.Location)
 	var out Outcome
 	var errs []error
 	for _, name := range d.Providers.Names() {
-		run, err := d.Reconcile(ctx, name, date, start, end)
+		run, err := d.reconcile(ctx, name, date, start, end, "day-end")
 		if errors.Is(err, adapters.ErrListUnsupported) {
 			continue
 		}
@@ -67,8 +123,8 @@ func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
 	return out, errors.Join(errs...)
 }
 
-// Reconcile reconciles one provider's day from its List.
-func (d *DayEnd) Reconcile(ctx context.Context, provider string, date, start, end time.Time) (store.ReconRun, error) {
+// reconcile reconciles one provider's day from its List.
+func (d *DayEnd) reconcile(ctx context.Context, provider string, date, start, end time.Time, by string) (store.ReconRun, error) {
 	prov, err := d.Providers.Get(provider)
 	if err != nil {
 		return store.ReconRun{}, err
@@ -89,13 +145,17 @@ func (d *DayEnd) Reconcile(ctx context.Context, provider string, date, start, en
 		}
 		records = append(records, rec)
 	}
-	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "list", "day-end", records)
+	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "list", by, records)
 	if err != nil {
 		return store.ReconRun{}, err
 	}
-	d.Log.Info("day reconciled", "provider", provider, "date", date.Format("2006-01-02"), "version", run.Version,
-		"records", len(records), "diffs", run.Diffs, "ties", run.Ties)
+	d.logRun(run, len(records))
 	return run, nil
+}
+
+func (d *DayEnd) logRun(run store.ReconRun, records int) {
+	d.Log.Info("day reconciled", "provider", run.Provider, "date", run.BusinessDate.Format("2006-01-02"), "version", run.Version,
+		"source", run.Source, "by", run.RunBy, "records", records, "diffs", run.Diffs, "ties", run.Ties)
 }
 
 func orLocation(l *time.Location) *time.Location {
@@ -104,3 +164,6 @@ func orLocation(l *time.Location) *time.Location {
 	}
 	return l
 }
+
+// TimeZone names the business time zone.
+func (d *DayEnd) TimeZone() string { return orLocation(d.Location).String() }

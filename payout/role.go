@@ -41,3 +41,16 @@ func (r Role) CanWorkHolds() bool { return r == RoleOps || r == RoleCompliance }
 
 // CanConfigureHolds reports whether the role may set hold owners and SLAs.
 func (r Role) CanConfigureHolds() bool { return r == RoleAdmin }
+
+// CanReconcile reports whether the role may run a day's reconciliation
+// now.
+func (r Role) CanReconcile() bool { return r == RoleFinance || r == RoleAdmin }
+
+// CanCloseDays reports whether the role may upload a settlement report,
+// resolve or accept a reconciliation difference, and sign a day off: finance
+// only, so that the books are closed by the people who answer for them.
+func (r Role) CanCloseDays() bool { return r == RoleFinance }
+
+// CanRecheckDiffs reports whether the role may re-check the payout behind
+// a reconciliation difference with its provider.
+func (r Role) CanRecheckDiffs() bool { return r == RoleFinance || r.CanRecheck() }

@@ -31,7 +31,8 @@ type refusal struct {
 func (r *refusal) Error() string        { return r.msg }
 func (r *refusal) Is(target error) bool { return target == r.kind }
 
-func refused(format string, args ...any) error {
+// Refused returns an ErrRefused whose message the operator reads.
+func Refused(format string, args ...any) error {
 	return &refusal{kind: ErrRefused, msg: fmt.Sprintf(format, args...)}
 }
 
@@ -249,7 +250,7 @@ func lockHold(ctx context.Context, q Querier, holdID int64) (Hold, error) {
 		return Hold{}, fmt.Errorf("store: hold %d: %w", holdID, mapErr(err))
 	}
 	if !h.Open() {
-		return Hold{}, refused("hold #%d on %s is already %s", holdID, h.ReferenceID, h.State)
+		return Hold{}, Refused("hold #%d on %s is already %s", holdID, h.ReferenceID, h.State)
 	}
 	return h, nil
 }
@@ -300,7 +301,7 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 			}
 			if !covered {
 				res = Released{Hold: h, Answer: f.Answer}
-				refusedErr = refused("release refused: %s", f.Answer)
+				refusedErr = Refused("release refused: %s", f.Answer)
 				return audit(ctx, q, by.Name, "hold.release_refused", "payout", h.ReferenceID,
 					map[string]any{"hold": holdID, "gate": f.Gate, "answer": f.Answer, "note": note})
 			}
@@ -350,7 +351,7 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 			return fmt.Errorf("store: payout of hold %d: %w", holdID, err)
 		}
 		if unknown {
-			return refused("%s may have the payout: its last submission got no clear answer. Release it instead (resending "+
+			return Refused("%s may have the payout: its last submission got no clear answer. Release it instead (resending "+
 				"under the same reference cannot pay twice) and let the provider's answer decide", h.Provider)
 		}
 		if err := decideHold(ctx, q, holdID, "rejected", by, note); err != nil {
@@ -378,7 +379,7 @@ func (s *Store) ReassignHold(ctx context.Context, holdID, ownerID int64, by Acto
 		var owner string
 		err := q.GetContext(ctx, &owner, `SELECT name FROM users WHERE id = $1 AND disabled_at IS NULL`, ownerID)
 		if errors.Is(err, errNoRows) {
-			return refused("there is no active user #%d to give hold #%d to", ownerID, holdID)
+			return Refused("there is no active user #%d to give hold #%d to", ownerID, holdID)
 		}
 		if err != nil {
 			return fmt.Errorf("store: owner %d: %w", ownerID, err)
@@ -405,10 +406,10 @@ func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note s
 			return fmt.Errorf("store: next owner of %s: %w", h.Reason, err)
 		}
 		if next.ID == nil {
-			return refused("no escalation owner is set for %q holds: an admin sets one under Hold owners", h.ReasonLabel)
+			return Refused("no escalation owner is set for %q holds: an admin sets one under Hold owners", h.ReasonLabel)
 		}
 		if h.OwnerID != nil && *h.OwnerID == *next.ID {
-			return refused("hold #%d is already with the escalation owner, %s", holdID, *next.Name)
+			return Refused("hold #%d is already with the escalation owner, %s", holdID, *next.Name)
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE holds SET owner_id = $2, escalated_at = coalesce(escalated_at, now()) WHERE id = $1`,
 			holdID, *next.ID); err != nil {
@@ -430,7 +431,7 @@ func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, u
 		}
 		if tax != "" {
 			if h.Reason != payout.ReasonTax {
-				return refused("a tax artifact's state is recorded on the payout's tax hold, not on a %q hold", h.ReasonLabel)
+				return Refused("a tax artifact's state is recorded on the payout's tax hold, not on a %q hold", h.ReasonLabel)
 			}
 			kind = "tax_artifact"
 			note = "tax artifact now " + strings.ReplaceAll(string(tax), "_", " ") + ": " + note
@@ -527,14 +528,14 @@ func (s *Store) UpdateHoldReasons(ctx context.Context, by Actor, changes []HoldR
 	return s.WithTx(ctx, func(q Querier) error {
 		for _, c := range changes {
 			if c.SLAMinutes <= 0 {
-				return refused("the SLA must be a positive number of hours")
+				return Refused("the SLA must be a positive number of hours")
 			}
 			res, err := q.ExecContext(ctx, `
 				UPDATE hold_reasons SET owner_id = $2, next_owner_id = $3, sla_minutes = $4, updated_by = $5, updated_at = now()
 				WHERE reason = $1`, c.Reason, c.OwnerID, c.NextOwnerID, c.SLAMinutes, by.Name)
 			var pqErr *pq.Error
 			if errors.As(err, &pqErr) && pqErr.Code == "23503" {
-				return refused("there is no such user to own %q holds", c.Reason)
+				return Refused("there is no such user to own %q holds", c.Reason)
 			}
 			if err != nil {
 				return fmt.Errorf("store: hold reason %s: %w", c.Reason, err)

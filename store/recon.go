@@ -47,6 +47,7 @@ func (t ReconTotal) Ties() bool {
 // ReconDiff is one difference between payops and the provider.
 type ReconDiff struct {
 	ID                int64      `db:"id"`
+	RunID             int64      `db:"run_id"`
 	Kind              string     `db:"kind"`
 	PayoutID          *int64     `db:"payout_id"`
 	ReferenceID       string     `db:"reference_id"`
@@ -239,17 +240,133 @@ func (s *Store) ReconTotals(ctx context.Context, runID int64) ([]ReconTotal, err
 }
 
 const reconDiffSelect = `
-	SELECT id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
+	SELECT id, run_id, kind, payout_id, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
 		ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
 		note, resolved_by, resolved_at
 	FROM recon_diffs `
 
-// ReconDiffs returns a run's differences of one kind ("" for all).
-func (s *Store) ReconDiffs(ctx context.Context, runID int64, kind string) ([]ReconDiff, error) {
+// ReconDiffFilter selects a run's differences: of one kind ("" for all),
+// one page of them (Limit 0 for all). Open differences come first.
+type ReconDiffFilter struct {
+	Kind          string
+	Limit, Offset int
+}
+
+// ReconDiffs returns a run's differences.
+func (s *Store) ReconDiffs(ctx context.Context, runID int64, f ReconDiffFilter) ([]ReconDiff, error) {
 	var out []ReconDiff
-	err := s.db.SelectContext(ctx, &out, reconDiffSelect+`WHERE run_id = $1 AND ($2 = '' OR kind = $2) ORDER BY kind, id`, runID, kind)
+	err := s.EachReconDiff(ctx, runID, f, func(d ReconDiff) error {
+		out = append(out, d)
+		return nil
+	})
+	return out, err
+}
+
+// EachReconDiff calls fn with each of a run's differences in turn, reading
+// them as it goes: an export of a large day never holds it all in memory.
+func (s *Store) EachReconDiff(ctx context.Context, runID int64, f ReconDiffFilter, fn func(ReconDiff) error) error {
+	rows, err := s.db.QueryxContext(ctx, reconDiffSelect+`WHERE run_id = $1 AND ($2 = '' OR kind = $2)
+		ORDER BY resolution <> 'open', kind, id LIMIT nullif($3, 0) OFFSET $4`, runID, f.Kind, f.Limit, f.Offset)
 	if err != nil {
-		return nil, fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
+		return fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d ReconDiff
+		if err := rows.StructScan(&d); err != nil {
+			return fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
+	}
+	return nil
+}
+
+// ReconKindCount is how many differences of one kind a run has, and how
+// many of them are open.
+type ReconKindCount struct {
+	Kind  string `db:"kind"`
+	Total int    `db:"total"`
+	Open  int    `db:"open"`
+}
+
+// ReconDiffCounts counts a run's differences by kind.
+func (s *Store) ReconDiffCounts(ctx context.Context, runID int64) ([]ReconKindCount, error) {
+	var out []ReconKindCount
+	err := s.db.SelectContext(ctx, &out, `SELECT kind, count(*) AS total, count(*) FILTER (WHERE resolution = 'open') AS open
+		FROM recon_diffs WHERE run_id = $1 GROUP BY kind ORDER BY kind`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: diff counts of reconciliation %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// ReconDiffByID returns one difference.
+func (s *Store) ReconDiffByID(ctx context.Context, id int64) (ReconDiff, error) {
+	var d ReconDiff
+	if err := s.db.GetContext(ctx, &d, reconDiffSelect+`WHERE id = $1`, id); err != nil {
+		return ReconDiff{}, fmt.Errorf("store: diff %d: %w", id, mapErr(err))
+	}
+	return d, nil
+}
+
+// ReconDays returns the latest version of every provider's business day
+// from from to to, inclusive.
+func (s *Store) ReconDays(ctx context.Context, from, to time.Time) ([]ReconRun, error) {
+	var out []ReconRun
+	err := s.db.SelectContext(ctx, &out, reconRunSelect+`WHERE r.business_date BETWEEN $1::date AND $2::date
+		AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+		ORDER BY r.business_date DESC, r.provider`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: reconciled days: %w", err)
+	}
+	return out, nil
+}
+
+// ReconVersions returns every version of a provider's business day, the
+// latest first; none when the day was never reconciled.
+func (s *Store) ReconVersions(ctx context.Context, provider string, date time.Time) ([]ReconRun, error) {
+	var out []ReconRun
+	err := s.db.SelectContext(ctx, &out, reconRunSelect+`WHERE r.provider = $1 AND r.business_date = $2::date
+		ORDER BY r.version DESC`, provider, date)
+	if err != nil {
+		return nil, fmt.Errorf("store: versions of %s %s: %w", provider, date.Format("2006-01-02"), err)
+	}
+	return out, nil
+}
+
+// LatestUpload returns the provider's records of the latest version of a
+// day reconciled from an uploaded settlement report, or ErrNotFound.
+func (s *Store) LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error) {
+	var runID int64
+	err := s.db.GetContext(ctx, &runID, `SELECT id FROM recon_runs WHERE provider = $1 AND business_date = $2::date
+		AND source = 'upload' ORDER BY version DESC LIMIT 1`, provider, date)
+	if err != nil {
+		return nil, fmt.Errorf("store: settlement report of %s %s: %w", provider, date.Format("2006-01-02"), mapErr(err))
+	}
+	var rows []struct {
+		ProviderPayoutID string     `db:"provider_payout_id"`
+		ReferenceID      string     `db:"reference_id"`
+		AmountMinor      int64      `db:"amount_minor"`
+		Currency         string     `db:"currency"`
+		Status           string     `db:"status"`
+		FeeMinor         *int64     `db:"fee_minor"`
+		SettledAt        *time.Time `db:"settled_at"`
+	}
+	err = s.db.SelectContext(ctx, &rows, `SELECT provider_payout_id, reference_id, amount_minor, currency, status, fee_minor, settled_at
+		FROM recon_records WHERE run_id = $1 ORDER BY id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: records of reconciliation %d: %w", runID, err)
+	}
+	out := make([]payout.ProviderRecord, len(rows))
+	for i, r := range rows {
+		out[i] = payout.ProviderRecord{ProviderPayoutID: r.ProviderPayoutID, ReferenceID: r.ReferenceID,
+			Amount: payout.Money{Minor: r.AmountMinor, Currency: r.Currency}, Status: payout.Status(r.Status),
+			Fee: r.FeeMinor, SettledAt: r.SettledAt}
 	}
 	return out, nil
 }
@@ -261,7 +378,6 @@ func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note st
 	if accept {
 		resolution = "accepted"
 	}
-	var d ReconDiff
 	err := s.WithTx(ctx, func(q Querier) error {
 		var st struct {
 			RunID      int64     `db:"run_id"`
@@ -276,10 +392,10 @@ func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note st
 			return fmt.Errorf("store: diff %d: %w", diffID, mapErr(err))
 		}
 		if st.SignedBy != nil {
-			return refused("the day was signed off by %s: it is read-only; run it again for a new version", *st.SignedBy)
+			return Refused("the day was signed off by %s: it is read-only; run it again for a new version", *st.SignedBy)
 		}
 		if st.Resolution != "open" {
-			return refused("diff #%d is %s already", diffID, st.Resolution)
+			return Refused("diff #%d is %s already", diffID, st.Resolution)
 		}
 		_, err = q.ExecContext(ctx, `UPDATE recon_diffs SET resolution = $2, note = $3, resolved_by = $4, resolved_at = now()
 			WHERE id = $1`, diffID, resolution, note, by.Name)
@@ -292,11 +408,7 @@ func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note st
 	if err != nil {
 		return ReconDiff{}, err
 	}
-	err = s.db.GetContext(ctx, &d, reconDiffSelect+`WHERE id = $1`, diffID)
-	if err != nil {
-		return ReconDiff{}, fmt.Errorf("store: diff %d: %w", diffID, err)
-	}
-	return d, nil
+	return s.ReconDiffByID(ctx, diffID)
 }
 
 // SignOff signs off the latest version of a day for finance, once no
@@ -321,11 +433,11 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 		}
 		switch {
 		case r.SignedBy != nil:
-			return refused("version %d was signed off by %s already", r.Version, *r.SignedBy)
+			return Refused("version %d was signed off by %s already", r.Version, *r.SignedBy)
 		case r.Version != r.Latest:
-			return refused("version %d is not the latest (%d): sign off the latest", r.Version, r.Latest)
+			return Refused("version %d is not the latest (%d): sign off the latest", r.Version, r.Latest)
 		case r.Open > 0:
-			return refused("%d differences are still open: resolve or accept each with a note first", r.Open)
+			return Refused("%d differences are still open: resolve or accept each with a note first", r.Open)
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE recon_runs SET signed_off_by = $2, signed_off_at = now() WHERE id = $1`, runID, by.Name); err != nil {
 			return fmt.Errorf("store: sign off reconciliation %d: %w", runID, err)

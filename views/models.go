@@ -336,3 +336,144 @@ type JobRow struct {
 	RunURL    string
 	Scheduled bool // scheduled on this instance, so it can be run from here
 }
+
+// ReconGrid is the reconciliation grid: business days by provider.
+type ReconGrid struct {
+	Meta
+	Providers  []string
+	Days       []ReconGridDay
+	OpenDiffs  int // across the days shown
+	ToSignOff  int // days with nothing open, not yet signed off
+	SignedOff  int
+	NotRun     int
+	CanRun     bool
+	Range      string // "7 Nov – 20 Nov 2026"
+	PrevHref   string
+	NextHref   string // "" when the range ends at the latest business day
+	Notice     string
+	BusinessTZ string
+}
+
+// ReconGridDay is one business day's row.
+type ReconGridDay struct {
+	Date  string // "2026-11-20"
+	Label string // "Fri 20 Nov"
+	Cells []ReconCell
+}
+
+// ReconCell is one provider's business day in the grid.
+type ReconCell struct {
+	Provider string
+	Href     string
+	State    string // none, open, ready, ties, signed
+	Label    string // "3 open diffs"
+	Detail   string // "v2 · 3 h ago"
+	RunURL   string
+}
+
+// ReconDay is one provider's business day: one version of its
+// reconciliation, its totals and differences.
+type ReconDay struct {
+	Meta
+	Provider  string
+	Date      string // "2026-11-20"
+	DateLong  string // "Friday 20 November 2026"
+	Ran       bool   // the day has at least one version
+	Version   int
+	Latest    bool
+	Versions  []ReconVersion
+	State     string // as ReconCell
+	Headline  string // the important number first: "3 open differences", "Ties"
+	Source    string // "provider's list API", "uploaded settlement report"
+	RunBy     string
+	RunAt     string
+	SignedOff string // "Signed off by … at …"; "" when not
+	Window    string // the day's bounds in the business time zone
+	Totals    []ReconTotalRow
+	Chart     []ReconBar
+	ChartH    int
+	Kinds     []ReconKind
+	Kind      string // the filter
+	Diffs     []ReconDiffRow
+	DiffCount int // of the filter
+	PrevHref  string
+	NextHref  string
+
+	CanRun       bool
+	CanUpload    bool
+	CanSignOff   bool   // the button is shown
+	SignOffBlock string // why signing off is not possible yet
+	RunURL       string
+	UploadURL    string
+	SignOffURL   string
+	TotalsCSV    string
+	DiffsCSV     string
+	Notice       string
+	UploadError  string
+	Columns      string // a settlement report's header
+}
+
+// ReconVersion links one version of a day.
+type ReconVersion struct {
+	Version int
+	Label   string // "v2 · list · 20 Nov 00:30 · signed off"
+	Href    string
+	Current bool
+}
+
+// ReconTotalRow is one currency's totals on both sides.
+type ReconTotalRow struct {
+	Currency    string
+	OursCount   int64
+	TheirsCount int64
+	OursSum     string
+	TheirsSum   string
+	Difference  string // payops minus provider; "0" when equal
+	OursFees    string
+	TheirsFees  string
+	Ties        bool
+}
+
+// ReconBar is one currency's pair of bars in the chart, widths in pixels.
+type ReconBar struct {
+	Currency    string
+	Y           int
+	OursW       int
+	TheirsW     int
+	OursLabel   string
+	TheirsLabel string
+	Differs     bool
+}
+
+// ReconKind is a filter chip: one kind of difference and its count.
+type ReconKind struct {
+	Kind   string
+	Label  string
+	Total  int
+	Open   int
+	Href   string
+	Active bool
+}
+
+// ReconDiffRow is one difference in the diffs table.
+type ReconDiffRow struct {
+	ID          int64
+	Kind        string
+	KindLabel   string
+	Ref         string
+	RefHref     string // "" when payops has no such payout
+	ProviderID  string
+	Ours        string
+	Theirs      string
+	Open        bool
+	Resolution  string
+	Note        string
+	ResolvedBy  string
+	ResolvedAt  string
+	CanRecheck  bool
+	CanResolve  bool
+	RecheckURL  string
+	ResolveURL  string
+	Result      string // what the last re-check found
+	ResultClass string // outcome-ok, outcome-info, outcome-bad
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -117,7 +118,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	deps := web.Deps{Store: st, Rechecker: rechecker, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log}
+	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log}
 	if cfg.jobs {
 		sched := &jobs.Scheduler{Store: st, Instance: "test-1", Log: log}
 		escalator := &jobs.HoldEscalator{Store: st, Log: log}
@@ -233,13 +234,21 @@ func (c *client) do(method, path string, form url.Values, header map[string]stri
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
+		header = maps.Clone(header)
+		if header == nil {
+			header = map[string]string{}
+		}
+		header["Content-Type"] = "application/x-www-form-urlencoded"
 	}
+	return c.send(method, path, body, header)
+}
+
+// send sends a request with body as it is.
+func (c *client) send(method, path string, body io.Reader, header map[string]string) (int, string, http.Header) {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		c.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	for k, v := range header {

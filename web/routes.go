@@ -20,6 +20,9 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	holdWorkers := []payout.Role{payout.RoleOps, payout.RoleCompliance}
 	compliance := []payout.Role{payout.RoleCompliance}
 	admins := []payout.Role{payout.RoleAdmin}
+	finance := []payout.Role{payout.RoleFinance}
+	reconcilers := []payout.Role{payout.RoleFinance, payout.RoleAdmin}
+	diffCheckers := []payout.Role{payout.RoleFinance, payout.RoleOps, payout.RoleAdmin}
 
 	app := http.NewServeMux()
 	app.HandleFunc("GET /login", s.loginPage)
@@ -41,6 +44,15 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	for _, action := range []string{"evidence", "reassign", "escalate"} {
 		app.HandleFunc("POST /holds/{id}/"+action, s.requireRole(holdWorkers, h.HoldAction(action)))
 	}
+	app.HandleFunc("GET /reconciliation", requireUser(h.ReconGrid))
+	app.HandleFunc("GET /reconciliation/{provider}/{date}", requireUser(h.ReconDayPage))
+	app.HandleFunc("GET /reconciliation/{provider}/{date}/totals.csv", requireUser(h.ExportTotals))
+	app.HandleFunc("GET /reconciliation/{provider}/{date}/diffs.csv", requireUser(h.ExportDiffs))
+	app.HandleFunc("POST /reconciliation/{provider}/{date}/run", s.requireRole(reconcilers, h.RunDay))
+	app.HandleFunc("POST /reconciliation/{provider}/{date}/upload", s.requireRole(finance, h.UploadReport))
+	app.HandleFunc("POST /reconciliation/{provider}/{date}/signoff", s.requireRole(finance, h.SignOffDay))
+	app.HandleFunc("POST /reconciliation/diffs/{id}/recheck", s.requireRole(diffCheckers, h.RecheckDiff))
+	app.HandleFunc("POST /reconciliation/diffs/{id}/resolve", s.requireRole(finance, h.ResolveDiff))
 	app.HandleFunc("/", s.notFound)
 
 	root := http.NewServeMux()

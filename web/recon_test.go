@@ -1,0 +1,301 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"payops/jobs"
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// upload posts a file as a multipart form, as a browser's file input does.
+func (c *client) upload(path, field, filename string, content []byte) (int, string, http.Header) {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile(field, filename)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	fw.Write(content)
+	mw.Close()
+	return c.send("POST", path, &body, map[string]string{"Content-Type": mw.FormDataContentType()})
+}
+
+// settlementCSV writes provider records as a settlement report.
+func settlementCSV(records []payout.ProviderRecord) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(payout.SettlementColumns)
+	for _, r := range records {
+		fee := ""
+		if r.Fee != nil {
+			fee = payout.Money{Minor: *r.Fee, Currency: r.Amount.Currency}.Decimal()
+		}
+		w.Write([]string{r.ProviderPayoutID, r.ReferenceID, r.Amount.Decimal(), r.Amount.Currency, string(r.Status), fee, ""})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+func readCSV(t *testing.T, body string) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV: %v\n%s", err, body)
+	}
+	return rows
+}
+
+// pastDay is a complete business day (UTC) a few days back.
+func pastDay(days int) time.Time {
+	d, _, _ := jobs.BusinessDay(time.Now().AddDate(0, 0, -days), time.UTC)
+	return d
+}
+
+// The fixture day with every kind of difference, reconciled from a
+// settlement report finance uploads: the same differences and totals as
+// reconciling it directly, read back through the CSV exports. A malformed
+// report is refused whole with its line; other roles cannot upload, run,
+// resolve or sign off.
+func TestReconciliationFromAnUploadedReport(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addUser("compliance@example.com", payout.RoleCompliance)
+	day := pastDay(3)
+	fx := pgtest.NewReconFixture(t, a.store, day)
+	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
+	fin := a.client()
+	fin.login("finance@example.com")
+
+	bad := strings.Replace(string(settlementCSV(fx.Records)), "2001.00", "2001.005", 1)
+	code, body, _ := fin.upload(dayURL+"/upload", "report", "report.csv", []byte(bad))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3") || !strings.Contains(body, "nothing imported") {
+		t.Fatalf("malformed report: %d\n%s", code, body)
+	}
+	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 0 {
+		t.Fatalf("a refused report made %d versions", len(v))
+	}
+
+	ops := a.client()
+	ops.login("ops@example.com")
+	if code, _, _ := ops.upload(dayURL+"/upload", "report", "report.csv", settlementCSV(fx.Records)); code != http.StatusForbidden {
+		t.Errorf("ops uploading: %d, want 403", code)
+	}
+	code, _, h := fin.upload(dayURL+"/upload", "report", "report.csv", settlementCSV(fx.Records))
+	if code != http.StatusSeeOther || h.Get("Location") != dayURL+"?done=uploaded" {
+		t.Fatalf("upload: %d %v", code, h)
+	}
+	code, page := fin.get(dayURL + "?done=uploaded")
+	if code != 200 || !strings.Contains(page, "7 open differences") || !strings.Contains(page, "Settlement report imported") {
+		t.Fatalf("day page: %d\n%s", code, page)
+	}
+
+	// Row by row, through the export.
+	code, body, h = fin.do("GET", dayURL+"/diffs.csv", nil, nil)
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(h.Get("Content-Disposition"), "payops-sandbox-"+day.Format(time.DateOnly)+"-v1-differences.csv") {
+		t.Fatalf("diffs export: %d %v", code, h)
+	}
+	rows := readCSV(t, body)
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, r[1]+":"+r[2])
+		if r[1] == "amount_mismatch" && (r[4] != "2000.00" || r[6] != "2001.00" || r[12] != "open") {
+			t.Errorf("amount row %v", r)
+		}
+	}
+	sort.Strings(got)
+	if strings.Join(got, " ") != strings.Join(fx.Diffs, " ") {
+		t.Errorf("diffs\n got %v\nwant %v", got, fx.Diffs)
+	}
+	// And in the totals per currency.
+	code, body, _ = fin.do("GET", dayURL+"/totals.csv", nil, nil)
+	rows = readCSV(t, body)
+	if code != 200 || len(rows) != 1+len(fx.Totals) {
+		t.Fatalf("totals export: %d %v", code, rows)
+	}
+	for i, want := range fx.Totals {
+		m := func(v int64) string { return payout.Money{Minor: v, Currency: want.Currency}.Decimal() }
+		w := []string{want.Currency, fmt.Sprint(want.OursCount), m(want.OursSum), fmt.Sprint(want.TheirsCount), m(want.TheirsSum),
+			m(want.OursSum - want.TheirsSum), m(want.OursFees), m(want.TheirsFees), "false"}
+		if strings.Join(rows[i+1], ",") != strings.Join(w, ",") {
+			t.Errorf("totals row %d\n got %v\nwant %v", i, rows[i+1], w)
+		}
+	}
+
+	// Only finance closes differences and days; nobody closes one without a note.
+	diffs, _ := a.store.ReconDiffs(context.Background(), mustLatest(t, a, day).ID, store.ReconDiffFilter{Kind: "missing_in_payops"})
+	resolve := fmt.Sprintf("/reconciliation/diffs/%d/resolve", diffs[0].ID)
+	if code, _, _ := ops.do("POST", resolve, url.Values{"note": {"looks fine to me"}, "as": {"accepted"}}, nil); code != http.StatusForbidden {
+		t.Errorf("ops resolving: %d, want 403", code)
+	}
+	if code, body, _ := fin.do("POST", resolve, url.Values{"note": {""}, "as": {"accepted"}}, nil); code != http.StatusBadRequest || !strings.Contains(body, "at least 5 characters") {
+		t.Errorf("resolving without a note: %d %s", code, body)
+	}
+	if code, _, _ := ops.do("POST", dayURL+"/signoff", url.Values{"version": {"1"}}, nil); code != http.StatusForbidden {
+		t.Errorf("ops signing off: %d, want 403", code)
+	}
+	comp := a.client()
+	comp.login("compliance@example.com")
+	if code, _, _ := comp.do("POST", dayURL+"/run", url.Values{}, nil); code != http.StatusForbidden {
+		t.Errorf("compliance running the day: %d, want 403", code)
+	}
+	if code, body, _ := fin.do("POST", dayURL+"/signoff", url.Values{"version": {"1"}}, nil); code != http.StatusConflict || !strings.Contains(body, "7 differences are still open") {
+		t.Errorf("signing off with open differences: %d %s", code, body)
+	}
+	if run := mustLatest(t, a, day); run.OpenDiffs != 7 || run.SignedOffBy != nil {
+		t.Errorf("refused actions changed the day: %+v", run)
+	}
+	if code, page := ops.get("/reconciliation"); code != 200 || !strings.Contains(page, "7 open differences") || strings.Contains(page, "Run now") {
+		t.Errorf("grid for ops: %d\n%s", code, page)
+	}
+	if code, _ := fin.get("/reconciliation/sandbox/" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly)); code != http.StatusBadRequest {
+		t.Errorf("a day not over yet: %d, want 400", code)
+	}
+}
+
+func mustLatest(t *testing.T, a *app, day time.Time) store.ReconRun {
+	t.Helper()
+	v, err := a.store.ReconVersions(context.Background(), "sandbox", day)
+	if err != nil || len(v) == 0 {
+		t.Fatalf("versions of %s: %v %v", day, v, err)
+	}
+	return v[0]
+}
+
+// Finance runs yesterday from the grid, opens the day, resolves its one
+// difference with a note, downloads the CSV and signs off; ops sees the day
+// but no Sign off, and is refused when posting one anyway.
+func TestBrowserFinanceSignsOffADay(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	a.addUser("ops@example.com", payout.RoleOps)
+	day := pastDay(1)
+	date := day.Format(time.DateOnly)
+	// A payout payops sent that day which the sandbox never heard of.
+	a.addPayout("RC-GHOST", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "finance@example.com")
+	cell := "#cell-sandbox-" + date
+	step(t, ctx, "open the grid", chromedp.Navigate(a.srv.URL+"/reconciliation"), chromedp.WaitVisible(chromedp.CSS(cell)))
+	if got := text(t, ctx, cell); !strings.Contains(got, "Not reconciled") {
+		t.Errorf("cell before the run: %q", got)
+	}
+	step(t, ctx, "run the day now", chromedp.Click(chromedp.CSS(cell+" button")), chromedp.WaitVisible(chromedp.CSS("#notice")))
+	if got := text(t, ctx, "#day-state"); got != "1 open difference" {
+		t.Errorf("state after the run: %q", got)
+	}
+	if got := text(t, ctx, "#signoff"); !strings.Contains(got, "Resolve or accept the open difference") {
+		t.Errorf("sign-off before resolving: %q", got)
+	}
+	screenshot(t, ctx, "recon-day")
+	diffs, _ := a.store.ReconDiffs(context.Background(), mustLatest(t, a, day).ID, store.ReconDiffFilter{})
+	if len(diffs) != 1 || diffs[0].Kind != "missing_at_provider" {
+		t.Fatalf("diffs %+v", diffs)
+	}
+	row := fmt.Sprintf("#diff-%d", diffs[0].ID)
+	step(t, ctx, "re-check the payout", chromedp.Click(chromedp.CSS(row+" button.recheck")),
+		chromedp.WaitVisible(chromedp.CSS(row+" .outcome")))
+	if got := text(t, ctx, row+" .outcome"); !strings.Contains(got, "Now SUCCEEDED") {
+		t.Errorf("re-check result in the row: %q", got)
+	}
+	step(t, ctx, "resolve with a note",
+		chromedp.SendKeys(chromedp.CSS(row+" input[name=note]"), "Paid from the old account; booked by hand"),
+		chromedp.Click(chromedp.CSS(row+` button[value=resolved]`)),
+		chromedp.WaitVisible(chromedp.CSS("#sign-off")))
+	if got := text(t, ctx, row); !strings.Contains(got, "resolved") || !strings.Contains(got, "booked by hand") || !strings.Contains(got, "finance@example.com") {
+		t.Errorf("resolved row: %q", got)
+	}
+
+	dir := t.TempDir()
+	step(t, ctx, "download the differences",
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+				Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+			return err
+		}),
+		chromedp.Click(chromedp.CSS("#diffs-csv")))
+	file := filepath.Join(dir, "payops-sandbox-"+date+"-v1-differences.csv")
+	var csvBody []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if b, err := os.ReadFile(file); err == nil && len(b) > 0 {
+			csvBody = b
+			break
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("no download at %s (folder has %v)", file, entries)
+		}
+	}
+	rows := readCSV(t, string(csvBody))
+	if len(rows) != 2 || rows[1][2] != "RC-GHOST" || rows[1][12] != "resolved" || rows[1][13] != "Paid from the old account; booked by hand" {
+		t.Errorf("downloaded CSV %v", rows)
+	}
+
+	step(t, ctx, "sign off", chromedp.Click(chromedp.CSS("#sign-off")), chromedp.WaitVisible(chromedp.CSS("#signed-off")))
+	if got := text(t, ctx, "#signed-off"); !strings.Contains(got, "Signed off by finance@example.com at") {
+		t.Errorf("sign-off: %q", got)
+	}
+	if n := count(t, ctx, "#diffs form"); n != 0 {
+		t.Errorf("a signed-off day still has %d forms", n)
+	}
+	screenshot(t, ctx, "recon-signed")
+	step(t, ctx, "back to the grid", chromedp.Navigate(a.srv.URL+"/reconciliation"), chromedp.WaitVisible(chromedp.CSS(cell)))
+	if got := text(t, ctx, cell); !strings.Contains(got, "Signed off") {
+		t.Errorf("cell after sign-off: %q", got)
+	}
+	screenshot(t, ctx, "recon-grid")
+
+	// Ops reads a day that is not signed off yet and cannot sign it off.
+	if _, err := a.store.Reconcile(context.Background(), "sandbox", pastDay(2), pastDay(2), pastDay(1), "upload", "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	octx := browser(t)
+	signIn(t, octx, a.srv.URL, "ops@example.com")
+	other := "/reconciliation/sandbox/" + pastDay(2).Format(time.DateOnly)
+	step(t, octx, "ops opens a day", chromedp.Navigate(a.srv.URL+other), chromedp.WaitVisible(chromedp.CSS("#signoff")))
+	if n := count(t, octx, "#sign-off, #upload, #run-day"); n != 0 {
+		t.Errorf("ops sees %d of Sign off, Upload, Run", n)
+	}
+	rctx, cancel := context.WithTimeout(octx, 15*time.Second)
+	defer cancel()
+	status, err := chromedp.Run(rctx, chromedp.Evaluate[int](
+		`fetch("`+other+`/signoff", {method: "POST", body: new URLSearchParams({version: "1"})}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || status != 403 {
+		t.Errorf("ops posting a sign-off: %d (%v), want 403", status, err)
+	}
+	if mustLatest(t, a, pastDay(2)).SignedOffBy != nil {
+		t.Error("ops' refused sign-off signed the day off")
+	}
+}
+
+func count(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+fmt.Sprintf("%q", sel)+`).length`))
+	if err != nil {
+		t.Fatalf("count %s: %v", sel, err)
+	}
+	return n
+}
