@@ -83,5 +83,10 @@ test: deps-pg deps-chromium check-generated
 		go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s || exit 1; \
 	done
 
+# Benchmarks, never part of make test: day-end reconciliation of a million
+# payouts on the private test PostgreSQL (durability off, as in tests).
+bench: deps-pg
+	go test ./store/ -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m
+
 clean:
 	rm -rf bin

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -70,14 +71,20 @@ type ReconDiff struct {
 // the provider's records and stores the result as the day's next version:
 // the records, every difference, and totals per currency. Our side is the
 // provider's payouts sent that day plus any other payout a record matches.
-// A record matches a payout by provider payout id, else by reference id.
-// The comparison is set-based SQL inside one transaction.
+// A record matches a payout by provider payout id, else by reference id; a
+// payout matches one record at most. The comparison is set-based SQL inside
+// one transaction: a million payouts take seconds (make bench).
 func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (ReconRun, error) {
 	var run ReconRun
 	err := s.WithTx(ctx, func(q Querier) error {
 		// One reconciliation of a day at a time: versions are numbered in order.
 		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
 			return fmt.Errorf("store: lock reconciliation: %w", err)
+		}
+		// A day is one or two million rows on each side: room to hash them
+		// in memory rather than in batches on disk, for this transaction only.
+		if _, err := q.ExecContext(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+			return fmt.Errorf("store: reconciliation memory: %w", err)
 		}
 		err := q.GetContext(ctx, &run.ID, `
 			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by)
@@ -89,60 +96,67 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		if err := insertRecords(ctx, q, run.ID, records); err != nil {
 			return err
 		}
+		// One row per payout and per record: a pair, a payout alone or a
+		// record alone, carrying both sides' values so that the differences
+		// and the totals each read it once.
+		const cols = `oid, tid, o_ref, o_ppid, o_amount, o_currency, o_status, o_fee, t_ref, t_ppid, t_amount, t_currency, t_status, t_fee`
+		const pair = `SELECT DISTINCT ON (p.id) p.id, t.id, p.reference_id, p.provider_payout_id, p.amount_minor, p.currency, p.status,
+			p.fee_minor, t.reference_id, t.provider_payout_id, t.amount_minor, t.currency, t.status, t.fee_minor FROM recon_records t `
 		steps := []struct {
 			what, sql string
 			args      []any
 		}{
-			{"match", `
-				CREATE TEMP TABLE recon_pairs ON COMMIT DROP AS
-				WITH by_id AS (
-					SELECT p.id AS oid, t.id AS tid FROM recon_records t
-					JOIN payouts p ON p.provider = $2 AND p.provider_payout_id = t.provider_payout_id
-					WHERE t.run_id = $1 AND t.provider_payout_id <> ''
-				), by_ref AS (
-					SELECT p.id AS oid, t.id AS tid FROM recon_records t
-					JOIN payouts p ON p.reference_id = t.reference_id AND p.provider = $2
-					WHERE t.run_id = $1 AND t.reference_id <> ''
-						AND NOT EXISTS (SELECT 1 FROM by_id b WHERE b.tid = t.id)
-						AND NOT EXISTS (SELECT 1 FROM by_id b WHERE b.oid = p.id)
-				)
-				SELECT * FROM by_id UNION ALL SELECT * FROM by_ref`, []any{run.ID, provider}},
-			{"our side", `
-				CREATE TEMP TABLE recon_ours ON COMMIT DROP AS
-				SELECT p.id FROM payouts p WHERE p.provider = $1 AND p.created_at >= $2 AND p.created_at < $3
-					AND p.submitted_at IS NOT NULL
-				UNION SELECT oid FROM recon_pairs`, []any{provider, dayStart, dayEnd}},
+			{"statistics", `ANALYZE recon_records`, nil},
+			{"table", `CREATE TEMP TABLE recon_rows (oid bigint, tid bigint, o_ref text, o_ppid text, o_amount bigint, o_currency text,
+				o_status text, o_fee bigint, t_ref text, t_ppid text, t_amount bigint, t_currency text, t_status text, t_fee bigint)
+				ON COMMIT DROP`, nil},
+			// A record matches a payout by provider payout id; a payout
+			// reported twice matches once, the other record stays alone.
+			{"match by id", `INSERT INTO recon_rows (` + cols + `) ` + pair + `
+				JOIN payouts p ON p.provider = $2 AND p.provider_payout_id = t.provider_payout_id
+				WHERE t.run_id = $1 AND t.provider_payout_id <> '' ORDER BY p.id, t.id`, []any{run.ID, provider}},
+			{"statistics", `ANALYZE recon_rows`, nil},
+			// Else by our reference, between what is not matched yet.
+			{"match by reference", `INSERT INTO recon_rows (` + cols + `) ` + pair + `
+				JOIN payouts p ON p.provider = $2 AND p.reference_id = t.reference_id
+				WHERE t.run_id = $1 AND t.reference_id <> ''
+					AND NOT EXISTS (SELECT 1 FROM recon_rows r WHERE r.tid = t.id)
+					AND NOT EXISTS (SELECT 1 FROM recon_rows r WHERE r.oid = p.id)
+				ORDER BY p.id, t.id`, []any{run.ID, provider}},
+			// Our payouts sent that day that no record matches.
+			{"our side", `INSERT INTO recon_rows (oid, o_ref, o_ppid, o_amount, o_currency, o_status, o_fee)
+				SELECT p.id, p.reference_id, p.provider_payout_id, p.amount_minor, p.currency, p.status, p.fee_minor FROM payouts p
+				WHERE p.provider = $1 AND p.created_at >= $2 AND p.created_at < $3 AND p.submitted_at IS NOT NULL
+					AND NOT EXISTS (SELECT 1 FROM recon_rows r WHERE r.oid = p.id)`, []any{provider, dayStart, dayEnd}},
+			// The provider's records that match no payout.
+			{"their side", `INSERT INTO recon_rows (tid, t_ref, t_ppid, t_amount, t_currency, t_status, t_fee)
+				SELECT t.id, t.reference_id, t.provider_payout_id, t.amount_minor, t.currency, t.status, t.fee_minor FROM recon_records t
+				WHERE t.run_id = $1 AND NOT EXISTS (SELECT 1 FROM recon_rows r WHERE r.tid = t.id)`, []any{run.ID}},
 			{"diffs", `
 				INSERT INTO recon_diffs (run_id, kind, payout_id, record_id, reference_id, provider_payout_id,
 					ours_amount_minor, theirs_amount_minor, ours_currency, theirs_currency, ours_status, theirs_status,
 					ours_fee_minor, theirs_fee_minor)
-				SELECT $1::bigint, k.kind, p.id, t.id, p.reference_id, coalesce(p.provider_payout_id, t.provider_payout_id),
-					p.amount_minor, t.amount_minor, p.currency, t.currency, p.status, t.status, p.fee_minor, t.fee_minor
-				FROM recon_pairs pr JOIN payouts p ON p.id = pr.oid JOIN recon_records t ON t.id = pr.tid
+				SELECT $1::bigint, k.kind, r.oid, r.tid, coalesce(r.o_ref, r.t_ref), coalesce(r.o_ppid, r.t_ppid, ''),
+					r.o_amount, r.t_amount, r.o_currency, r.t_currency, r.o_status, r.t_status, r.o_fee, r.t_fee
+				FROM (SELECT * FROM recon_rows WHERE oid IS NULL OR tid IS NULL OR o_amount <> t_amount OR o_currency <> t_currency
+					OR o_status <> t_status OR (t_fee IS NOT NULL AND o_fee IS DISTINCT FROM t_fee)) r
 				CROSS JOIN LATERAL (VALUES
-					('amount_mismatch', p.amount_minor <> t.amount_minor),
-					('currency_mismatch', p.currency <> t.currency),
-					('status_mismatch', p.status <> t.status),
-					('fee_mismatch', t.fee_minor IS NOT NULL AND p.fee_minor IS DISTINCT FROM t.fee_minor)) AS k(kind, hit)
-				WHERE k.hit
-				UNION ALL
-				SELECT $1::bigint, 'missing_at_provider', p.id, NULL, p.reference_id, coalesce(p.provider_payout_id, ''),
-					p.amount_minor, NULL, p.currency, NULL, p.status, NULL, p.fee_minor, NULL
-				FROM recon_ours o JOIN payouts p ON p.id = o.id
-				WHERE NOT EXISTS (SELECT 1 FROM recon_pairs pr WHERE pr.oid = o.id)
-				UNION ALL
-				SELECT $1::bigint, 'missing_in_payops', NULL, t.id, t.reference_id, t.provider_payout_id,
-					NULL, t.amount_minor, NULL, t.currency, NULL, t.status, NULL, t.fee_minor
-				FROM recon_records t
-				WHERE t.run_id = $1 AND NOT EXISTS (SELECT 1 FROM recon_pairs pr WHERE pr.tid = t.id)`, []any{run.ID}},
+					('missing_at_provider', r.tid IS NULL),
+					('missing_in_payops', r.oid IS NULL),
+					('amount_mismatch', r.o_amount <> r.t_amount),
+					('currency_mismatch', r.o_currency <> r.t_currency),
+					('status_mismatch', r.o_status <> r.t_status),
+					('fee_mismatch', r.oid IS NOT NULL AND r.t_fee IS NOT NULL AND r.o_fee IS DISTINCT FROM r.t_fee)) AS k(kind, hit)
+				WHERE k.hit`, []any{run.ID}},
 			{"totals", `
 				INSERT INTO recon_totals (run_id, currency, ours_count, ours_sum, ours_fees, theirs_count, theirs_sum, theirs_fees)
-				SELECT $1::bigint, currency, coalesce(o.n, 0), coalesce(o.s, 0), coalesce(o.f, 0),
-					coalesce(t.n, 0), coalesce(t.s, 0), coalesce(t.f, 0)
-				FROM (SELECT p.currency, count(*) AS n, sum(p.amount_minor) AS s, sum(coalesce(p.fee_minor, 0)) AS f
-				      FROM recon_ours r JOIN payouts p ON p.id = r.id GROUP BY p.currency) o
-				FULL JOIN (SELECT currency, count(*) AS n, sum(amount_minor) AS s, sum(coalesce(fee_minor, 0)) AS f
-				      FROM recon_records WHERE run_id = $1 GROUP BY currency) t USING (currency)`, []any{run.ID}},
+				SELECT $1::bigint, currency, count(*) FILTER (WHERE ours), coalesce(sum(amount) FILTER (WHERE ours), 0),
+					coalesce(sum(fee) FILTER (WHERE ours), 0), count(*) FILTER (WHERE NOT ours),
+					coalesce(sum(amount) FILTER (WHERE NOT ours), 0), coalesce(sum(fee) FILTER (WHERE NOT ours), 0)
+				FROM (SELECT true AS ours, o_currency AS currency, o_amount AS amount, coalesce(o_fee, 0) AS fee FROM recon_rows WHERE oid IS NOT NULL
+				      UNION ALL
+				      SELECT false, t_currency, t_amount, coalesce(t_fee, 0) FROM recon_rows WHERE tid IS NOT NULL) sides
+				GROUP BY currency`, []any{run.ID}},
 			{"tie-out", `
 				UPDATE recon_runs SET ties = NOT EXISTS (SELECT 1 FROM recon_diffs WHERE run_id = $1)
 					AND NOT EXISTS (SELECT 1 FROM recon_totals WHERE run_id = $1 AND (ours_count <> theirs_count
@@ -166,50 +180,38 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 	return s.ReconRunByID(ctx, run.ID)
 }
 
-// insertRecords stores the provider's records with one statement per
-// 10,000, as arrays.
+// insertRecords streams the provider's records into recon_records with
+// COPY, inside the reconciliation's transaction.
 func insertRecords(ctx context.Context, q Querier, runID int64, records []payout.ProviderRecord) error {
-	const chunk = 10000
-	for start := 0; start < len(records); start += chunk {
-		part := records[start:min(start+chunk, len(records))]
-		ids, refs, curs, statuses := make([]string, len(part)), make([]string, len(part)), make([]string, len(part)), make([]string, len(part))
-		amounts := make([]int64, len(part))
-		fees := make([]*int64, len(part))
-		settled := make([]*time.Time, len(part))
-		for i, r := range part {
-			ids[i], refs[i], curs[i], statuses[i] = r.ProviderPayoutID, r.ReferenceID, r.Amount.Currency, string(r.Status)
-			amounts[i], fees[i], settled[i] = r.Amount.Minor, r.Fee, r.SettledAt
+	tx, ok := q.(interface {
+		PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return fmt.Errorf("store: provider records: COPY needs a transaction")
+	}
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("recon_records", "run_id", "provider_payout_id", "reference_id",
+		"amount_minor", "currency", "status", "fee_minor", "settled_at"))
+	if err != nil {
+		return fmt.Errorf("store: provider records: %w", err)
+	}
+	defer stmt.Close()
+	for _, r := range records {
+		var fee, settled any
+		if r.Fee != nil {
+			fee = *r.Fee
 		}
-		_, err := q.ExecContext(ctx, `
-			INSERT INTO recon_records (run_id, provider_payout_id, reference_id, amount_minor, currency, status, fee_minor, settled_at)
-			SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[])`,
-			runID, pq.Array(ids), pq.Array(refs), pq.Array(amounts), pq.Array(curs), pq.Array(statuses),
-			pq.Array(nullInts(fees)), pq.Array(nullTimes(settled)))
-		if err != nil {
+		if r.SettledAt != nil {
+			settled = *r.SettledAt
+		}
+		if _, err := stmt.ExecContext(ctx, runID, r.ProviderPayoutID, r.ReferenceID, r.Amount.Minor, r.Amount.Currency,
+			string(r.Status), fee, settled); err != nil {
 			return fmt.Errorf("store: provider records: %w", err)
 		}
 	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("store: provider records: %w", err)
+	}
 	return nil
-}
-
-func nullInts(v []*int64) []any {
-	out := make([]any, len(v))
-	for i, p := range v {
-		if p != nil {
-			out[i] = *p
-		}
-	}
-	return out
-}
-
-func nullTimes(v []*time.Time) []any {
-	out := make([]any, len(v))
-	for i, p := range v {
-		if p != nil {
-			out[i] = p.UTC().Format(time.RFC3339Nano)
-		}
-	}
-	return out
 }
 
 const reconRunSelect = `

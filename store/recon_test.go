@@ -136,3 +136,31 @@ func TestSignOffNeedsEveryDiffClosed(t *testing.T) {
 		t.Fatalf("an old, unsigned version is still workable: %v", err)
 	}
 }
+
+// A provider reporting one payout twice (a double payment) shows: the
+// payout matches one record, the other is missing in payops, and the
+// provider's count and sum exceed ours.
+func TestReconcileAPayoutReportedTwice(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	inr := payout.Money{Minor: 5000, Currency: "INR"}
+	if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "D1", Provider: "sandbox", ProviderPayoutID: "pp-D1",
+		Amount: inr, Status: payout.Succeeded, CreatedAt: day.Add(time.Hour),
+		Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	twice := payout.ProviderRecord{ProviderPayoutID: "pp-D1", ReferenceID: "D1", Amount: inr, Status: payout.Succeeded}
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", []payout.ProviderRecord{twice, twice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, _ := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	if len(diffs) != 1 || diffs[0].Kind != "missing_in_payops" || diffs[0].ReferenceID != "D1" {
+		t.Fatalf("diffs %+v", diffs)
+	}
+	totals, _ := s.ReconTotals(ctx, run.ID)
+	if len(totals) != 1 || totals[0].OursCount != 1 || totals[0].TheirsCount != 2 || totals[0].TheirsSum != 10000 || run.Ties {
+		t.Fatalf("totals %+v, ties %v", totals, run.Ties)
+	}
+}
