@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"payops/adapters/sandbox"
+	"payops/jobs"
 	"payops/payout"
 	"payops/store"
 )
@@ -30,7 +31,7 @@ const demoPayouts = 300
 
 // cmdDemo loads demo data: the four demo users, a few hundred payouts
 // across providers and states (some stuck), hold owners, and a dozen payouts
-// through the release gates. It is idempotent: payouts that
+// through the release gates, and the last two days reconciled. It is idempotent: payouts that
 // exist are left as they are, so re-checks done in a demo survive a restart.
 func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	s, err := openMigrated(ctx, getenv)
@@ -64,7 +65,12 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo data: %d payouts added (%d in all), %d through the release gates\n", created, demoPayouts, held)
+	days, err := demoReconciliation(ctx, s, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data: %d payouts added (%d in all), %d through the release gates, %d provider days reconciled\n",
+		created, demoPayouts, held, days)
 	fmt.Fprintln(stdout, "demo logins (password: demo):")
 	for _, u := range demoUsers {
 		fmt.Fprintf(stdout, "  %-24s %s\n", u.email, u.role)
@@ -233,4 +239,68 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 		}
 	}
 	return added, nil
+}
+
+// demoReconciliation reconciles the two days before today as finance would
+// have, from settlement reports made of the demo's own payouts: the older
+// day of the sandbox ties and is signed off; yesterday each provider's report
+// has a few differences for finance to work. Days reconciled already are
+// left as they are. It returns how many days it reconciled.
+func demoReconciliation(ctx context.Context, s *store.Store, now time.Time) (int, error) {
+	today, _, _ := jobs.BusinessDay(now, time.UTC)
+	finance := store.Actor{Name: "finance@example.com"}
+	done := 0
+	for back := 2; back >= 1; back-- {
+		date := today.AddDate(0, 0, -back)
+		for _, provider := range []string{"sandbox", "razorpayx", "xendit"} {
+			versions, err := s.ReconVersions(ctx, provider, date)
+			if err != nil {
+				return done, err
+			}
+			if len(versions) > 0 {
+				continue
+			}
+			var sent []struct {
+				Ref      string `db:"reference_id"`
+				PPID     string `db:"provider_payout_id"`
+				Amount   int64  `db:"amount_minor"`
+				Currency string `db:"currency"`
+				Status   string `db:"status"`
+			}
+			err = s.DB().SelectContext(ctx, &sent, `SELECT reference_id, coalesce(provider_payout_id, '') AS provider_payout_id,
+				amount_minor, currency, status FROM payouts
+				WHERE provider = $1 AND created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL ORDER BY id`,
+				provider, date, date.AddDate(0, 0, 1))
+			if err != nil {
+				return done, err
+			}
+			records := make([]payout.ProviderRecord, 0, len(sent)+1)
+			for _, p := range sent {
+				records = append(records, payout.ProviderRecord{ProviderPayoutID: p.PPID, ReferenceID: p.Ref,
+					Amount: payout.Money{Minor: p.Amount, Currency: p.Currency}, Status: payout.Status(p.Status)})
+			}
+			if back == 1 && len(records) >= 3 {
+				records[1].Amount.Minor += 100 // the provider paid one rupee (or rupiah) more
+				if records[2].Status == payout.Processing {
+					records[2].Status = payout.Succeeded // a webhook lost
+				} else {
+					records[2].Status = payout.Reversed
+				}
+				extra := records[0]
+				extra.ProviderPayoutID, extra.ReferenceID = extra.ProviderPayoutID+"-X", "" // a payout payops never asked for
+				records = append(records[1:], extra)                                        // and one it did, not reported
+			}
+			run, err := s.Reconcile(ctx, provider, date, date, date.AddDate(0, 0, 1), "upload", finance.Name, records)
+			if err != nil {
+				return done, err
+			}
+			done++
+			if back == 2 && provider == "sandbox" && run.OpenDiffs == 0 {
+				if _, err := s.SignOff(ctx, run.ID, finance); err != nil {
+					return done, err
+				}
+			}
+		}
+	}
+	return done, nil
 }

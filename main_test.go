@@ -52,7 +52,7 @@ func TestCommands(t *testing.T) {
 	}
 
 	// demo is idempotent: the second run adds nothing.
-	for i, want := range []string{"300 payouts added", "0 payouts added"} {
+	for i, want := range []string{"300 payouts added", "0 through the release gates, 0 provider days"} {
 		out, err := runCmd("", "demo")
 		if err != nil || !strings.Contains(out, want) || !strings.Contains(out, "ops@example.com") {
 			t.Fatalf("demo run %d: %q %v", i+1, out, err)
@@ -85,6 +85,19 @@ func TestCommands(t *testing.T) {
 	s.DB().Get(&unowned, `SELECT count(*) FROM holds WHERE owner_id IS NULL`)
 	if unowned != 0 {
 		t.Errorf("%d demo holds without an owner", unowned)
+	}
+	// Two days reconciled per provider: the older sandbox day signed off,
+	// yesterday with differences for finance.
+	days, err := s.ReconDays(ctx, time.Now().AddDate(0, 0, -3), time.Now())
+	signed, open := 0, 0
+	for _, d := range days {
+		if d.SignedOffBy != nil {
+			signed++
+		}
+		open += d.OpenDiffs
+	}
+	if err != nil || len(days) != 6 || signed != 1 || open < 6 {
+		t.Errorf("demo reconciliation: %d days, %d signed off, %d open differences (%v)", len(days), signed, open, err)
 	}
 
 	// API tokens: shown once, stored as a hash, revocable.
