@@ -374,7 +374,8 @@ func (s *Store) LatestUpload(ctx context.Context, provider string, date time.Tim
 }
 
 // ResolveDiff closes an open difference with a note: resolved (explained
-// and fixed) or accepted (known and left). A signed-off day is read-only.
+// and fixed) or accepted (known and left). Only the latest version of a day
+// is worked on, and a signed-off version is read-only.
 func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note string, accept bool) (ReconDiff, error) {
 	resolution := "resolved"
 	if accept {
@@ -387,14 +388,20 @@ func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note st
 			SignedBy   *string   `db:"signed_off_by"`
 			Provider   string    `db:"provider"`
 			Date       time.Time `db:"business_date"`
+			Version    int       `db:"version"`
+			Latest     int       `db:"latest"`
 		}
-		err := q.GetContext(ctx, &st, `SELECT d.run_id, d.resolution, r.signed_off_by, r.provider, r.business_date
+		err := q.GetContext(ctx, &st, `SELECT d.run_id, d.resolution, r.signed_off_by, r.provider, r.business_date,
+				r.version, (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest
 			FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id WHERE d.id = $1 FOR UPDATE OF d, r`, diffID)
 		if err != nil {
 			return fmt.Errorf("store: diff %d: %w", diffID, mapErr(err))
 		}
-		if st.SignedBy != nil {
+		switch {
+		case st.SignedBy != nil:
 			return Refused("the day was signed off by %s: it is read-only; run it again for a new version", *st.SignedBy)
+		case st.Version != st.Latest:
+			return Refused("version %d of the day is kept as it was: work on the latest, version %d", st.Version, st.Latest)
 		}
 		if st.Resolution != "open" {
 			return Refused("diff #%d is %s already", diffID, st.Resolution)

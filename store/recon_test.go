@@ -132,8 +132,8 @@ func TestSignOffNeedsEveryDiffClosed(t *testing.T) {
 		t.Fatalf("second sign-off: %v", err)
 	}
 	oldDiffs, _ := s.ReconDiffs(ctx, old.ID, store.ReconDiffFilter{})
-	if _, err := s.ResolveDiff(ctx, oldDiffs[0].ID, fin, "late note", false); err != nil {
-		t.Fatalf("an old, unsigned version is still workable: %v", err)
+	if _, err := s.ResolveDiff(ctx, oldDiffs[0].ID, fin, "late note", false); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "work on the latest") {
+		t.Fatalf("resolving on an earlier version: %v", err)
 	}
 }
 

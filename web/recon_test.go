@@ -170,6 +170,15 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, _ := fin.get("/reconciliation/sandbox/" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly)); code != http.StatusBadRequest {
 		t.Errorf("a day not over yet: %d, want 400", code)
 	}
+
+	// The provider down: Run now says so and the day stays as it was.
+	a.sandbox.Close()
+	if code, body, _ := fin.do("POST", dayURL+"/run", url.Values{}, nil); code != http.StatusBadGateway || !strings.Contains(body, "Provider unavailable") {
+		t.Errorf("running the day with the provider down: %d %s", code, body)
+	}
+	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 1 {
+		t.Errorf("a failed run left %d versions", len(v))
+	}
 }
 
 func mustLatest(t *testing.T, a *app, day time.Time) store.ReconRun {
