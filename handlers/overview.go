@@ -10,8 +10,8 @@ import (
 	"payops/views"
 )
 
-// Overview shows stuck payouts counted by provider and age bucket, and
-// payouts by state.
+// Overview shows stuck payouts counted by provider and age bucket, open
+// holds, the last two weeks' reconciliation, and payouts by state.
 func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
 	sum, err := h.Store.StuckSummary(r.Context(), now.Add(-h.StuckAfter), now)
@@ -29,8 +29,20 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	latest := h.Days.Yesterday()
+	days, err := h.Store.ReconDays(r.Context(), latest.AddDate(0, 0, -(gridDays-1)), latest)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter), Buckets: store.StuckBuckets,
 		OpenHolds: holds.Open, Overdue: holds.Overdue}
+	for _, d := range days {
+		vm.OpenDiffs += d.OpenDiffs
+		if d.SignedOffBy == nil && d.OpenDiffs == 0 {
+			vm.ToSignOff++
+		}
+	}
 	// sum is ordered by provider, so each provider's buckets are adjacent.
 	var oldest time.Time
 	for _, c := range sum {

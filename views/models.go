@@ -29,6 +29,8 @@ type Overview struct {
 	TotalStuck int
 	OpenHolds  int
 	Overdue    int // holds past their SLA or escalated
+	OpenDiffs  int // reconciliation differences open in the last two weeks
+	ToSignOff  int // days with nothing open, not signed off
 	Buckets    []string
 	Providers  []ProviderStuck
 	Statuses   []StatusCount

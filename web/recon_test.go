@@ -167,6 +167,9 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, page := ops.get("/reconciliation"); code != 200 || !strings.Contains(page, "7 open differences") || strings.Contains(page, "Run now") {
 		t.Errorf("grid for ops: %d\n%s", code, page)
 	}
+	if code, page := ops.get("/"); code != 200 || !strings.Contains(page, `id="recon-total"><span class="tile-number">7</span>`) {
+		t.Errorf("overview's reconciliation tile: %d\n%s", code, page)
+	}
 	if code, _ := fin.get("/reconciliation/sandbox/" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly)); code != http.StatusBadRequest {
 		t.Errorf("a day not over yet: %d, want 400", code)
 	}
