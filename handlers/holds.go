@@ -174,15 +174,25 @@ type holdForm struct {
 const minNote = 5
 
 func parseHoldForm(r *http.Request) (holdForm, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return holdForm{}, store.ErrNotFound
+	id, err := pathID(r)
+	if err != nil {
+		return holdForm{}, err
 	}
 	note, err := writtenReason(r)
 	if err != nil {
 		return holdForm{}, err
 	}
 	return holdForm{id: id, note: note}, nil
+}
+
+// pathID reads the route's {id}; one that is not a positive number names
+// nothing, so it is not found.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
 }
 
 // writtenReason returns the form's "note": every hold action needs one, of

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,35 +164,35 @@ func (h *Handlers) ReconGrid(w http.ResponseWriter, r *http.Request) {
 	Render(w, r, http.StatusOK, views.ReconGridPage(g), nil)
 }
 
-// dayParams reads the provider and business date of a day's routes. A date
-// that is not over yet in the business time zone cannot be reconciled.
-func (h *Handlers) dayParams(r *http.Request) (string, time.Time, error) {
-	provider := r.PathValue("provider")
-	date, err := time.Parse(time.DateOnly, r.PathValue("date"))
-	if err != nil {
-		return "", time.Time{}, BadRequest("The date " + strconv.Quote(r.PathValue("date")) + " is not a date like 2026-11-20.")
-	}
-	if date.After(h.Days.Yesterday()) {
-		return "", time.Time{}, BadRequest(fmt.Sprintf("%s is not over yet in %s: reconcile days that are complete.",
-			date.Format(time.DateOnly), h.Days.TimeZone()))
-	}
-	return provider, date, nil
+// reconDayRoute is a day's route: its provider and business date, and the day's
+// versions, the latest first (none when never reconciled).
+type reconDayRoute struct {
+	provider string
+	date     time.Time
+	versions []store.ReconRun
 }
 
-func (h *Handlers) knownProvider(ctx context.Context, provider string, date time.Time) ([]store.ReconRun, error) {
-	versions, err := h.Store.ReconVersions(ctx, provider, date)
+// dayRoute reads a day's route. A date that is not over yet in the business
+// time zone cannot be reconciled; a provider neither configured nor ever
+// reconciled is not found.
+func (h *Handlers) dayRoute(r *http.Request) (reconDayRoute, error) {
+	d := reconDayRoute{provider: r.PathValue("provider")}
+	var err error
+	d.date, err = time.Parse(time.DateOnly, r.PathValue("date"))
 	if err != nil {
-		return nil, err
+		return d, BadRequest("The date " + strconv.Quote(r.PathValue("date")) + " is not a date like 2026-11-20.")
 	}
-	for _, p := range h.Days.ProviderNames() {
-		if p == provider {
-			return versions, nil
-		}
+	if d.date.After(h.Days.Yesterday()) {
+		return d, BadRequest(fmt.Sprintf("%s is not over yet in %s: reconcile days that are complete.",
+			d.date.Format(time.DateOnly), h.Days.TimeZone()))
 	}
-	if len(versions) == 0 {
-		return nil, store.ErrNotFound
+	if d.versions, err = h.Store.ReconVersions(r.Context(), d.provider, d.date); err != nil {
+		return d, err
 	}
-	return versions, nil
+	if len(d.versions) == 0 && !slices.Contains(h.Days.ProviderNames(), d.provider) {
+		return d, store.ErrNotFound
+	}
+	return d, nil
 }
 
 // ReconDayPage shows one version of a provider's day (the latest unless
@@ -208,14 +209,11 @@ func (h *Handlers) ReconDayPage(w http.ResponseWriter, r *http.Request) {
 // reconDay builds a day's page for the request.
 func (h *Handlers) reconDay(r *http.Request, uploadError string) (views.ReconDay, error) {
 	ctx := r.Context()
-	provider, date, err := h.dayParams(r)
+	route, err := h.dayRoute(r)
 	if err != nil {
 		return views.ReconDay{}, err
 	}
-	versions, err := h.knownProvider(ctx, provider, date)
-	if err != nil {
-		return views.ReconDay{}, err
-	}
+	provider, date, versions := route.provider, route.date, route.versions
 	u, _ := UserFrom(ctx)
 	q := r.URL.Query()
 	base := dayPath(provider, date)
@@ -406,19 +404,16 @@ func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	provider, date, err := h.dayParams(r)
-	if err == nil {
-		_, err = h.knownProvider(r.Context(), provider, date)
-	}
+	route, err := h.dayRoute(r)
 	if err == nil {
 		longRequest(w)
-		_, err = h.Days.RunDay(r.Context(), provider, date, u.Email)
+		_, err = h.Days.RunDay(r.Context(), route.provider, route.date, u.Email)
 	}
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	redirect(w, r, dayPath(provider, date)+"?done=ran")
+	redirect(w, r, dayPath(route.provider, route.date)+"?done=ran")
 }
 
 // UploadReport reconciles a provider's day from the settlement report CSV
@@ -430,10 +425,7 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	provider, date, err := h.dayParams(r)
-	if err == nil {
-		_, err = h.knownProvider(r.Context(), provider, date)
-	}
+	route, err := h.dayRoute(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
@@ -449,11 +441,11 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 		Render(w, r, http.StatusUnprocessableEntity, views.ReconDayPage(d), nil)
 		return
 	}
-	if _, err := h.Days.UploadDay(r.Context(), provider, date, u.Email, records); err != nil {
+	if _, err := h.Days.UploadDay(r.Context(), route.provider, route.date, u.Email, records); err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	redirect(w, r, dayPath(provider, date)+"?done=uploaded")
+	redirect(w, r, dayPath(route.provider, route.date)+"?done=uploaded")
 }
 
 func readReport(w http.ResponseWriter, r *http.Request) ([]payout.ProviderRecord, error) {
@@ -479,9 +471,9 @@ func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		Fail(w, r, h.Log, store.ErrNotFound)
+		Fail(w, r, h.Log, err)
 		return
 	}
 	d, err := h.Store.ReconDiffByID(r.Context(), id)
@@ -521,9 +513,9 @@ func (h *Handlers) ResolveDiff(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		Fail(w, r, h.Log, store.ErrNotFound)
+		Fail(w, r, h.Log, err)
 		return
 	}
 	note, err := writtenReason(r)
@@ -556,11 +548,7 @@ func (h *Handlers) SignOffDay(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	provider, date, err := h.dayParams(r)
-	var versions []store.ReconRun
-	if err == nil {
-		versions, err = h.knownProvider(r.Context(), provider, date)
-	}
+	route, err := h.dayRoute(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
@@ -570,7 +558,7 @@ func (h *Handlers) SignOffDay(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest("Sign off names no version of the day."))
 		return
 	}
-	run, err := pickVersion(versions, v)
+	run, err := pickVersion(route.versions, v)
 	if err == nil {
 		_, err = h.Store.SignOff(r.Context(), run.ID, actorOf(u))
 	}
@@ -578,7 +566,7 @@ func (h *Handlers) SignOffDay(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	redirect(w, r, fmt.Sprintf("%s?v=%d&done=signed", dayPath(provider, date), run.Version))
+	redirect(w, r, fmt.Sprintf("%s?v=%d&done=signed", dayPath(route.provider, route.date), run.Version))
 }
 
 // ExportTotals writes a version's totals per currency as CSV.
@@ -656,16 +644,12 @@ func cell(s string) string {
 // exportRun finds the version of a day an export names (?v=, else the
 // latest), or answers with the error.
 func (h *Handlers) exportRun(w http.ResponseWriter, r *http.Request) (store.ReconRun, bool) {
-	provider, date, err := h.dayParams(r)
-	var versions []store.ReconRun
-	if err == nil {
-		versions, err = h.knownProvider(r.Context(), provider, date)
-	}
+	route, err := h.dayRoute(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return store.ReconRun{}, false
 	}
-	run, err := pickVersion(versions, r.URL.Query().Get("v"))
+	run, err := pickVersion(route.versions, r.URL.Query().Get("v"))
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return store.ReconRun{}, false

@@ -65,18 +65,19 @@ func (d *DayEnd) now() time.Time {
 func (d *DayEnd) ProviderNames() []string { return d.Providers.Names() }
 
 // RunDay reconciles one provider's business day now, for a person: from the
-// provider's List, or, for a provider without one, again from the latest
-// settlement report uploaded for the day, compared with payops as it is now.
+// provider's List, or, for a provider without one (or not configured here),
+// again from the latest settlement report uploaded for the day, compared with
+// payops as it is now.
 func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by string) (store.ReconRun, error) {
 	start, end := DayBounds(date, d.Location)
-	run, err := d.reconcile(ctx, provider, date, start, end, by)
-	if !errors.Is(err, adapters.ErrListUnsupported) {
-		return run, err
+	run, listErr := d.reconcile(ctx, provider, date, start, end, by)
+	if !errors.Is(listErr, adapters.ErrListUnsupported) && !errors.Is(listErr, adapters.ErrNotConfigured) {
+		return run, listErr
 	}
 	records, err := d.Store.LatestUpload(ctx, provider, date)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.ReconRun{}, store.Refused("%s has no API listing its payouts: upload its settlement report for %s on the day's page",
-			provider, date.Format("2006-01-02"))
+		return store.ReconRun{}, store.Refused("payops cannot list %s's payouts (%v): upload its settlement report for %s on the day's page",
+			provider, listErr, date.Format("2006-01-02"))
 	}
 	if err != nil {
 		return store.ReconRun{}, err
@@ -85,11 +86,8 @@ func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by
 }
 
 // UploadDay reconciles one provider's business day from the records of a
-// settlement report.
+// settlement report; the provider need not be reachable, or configured here.
 func (d *DayEnd) UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord) (store.ReconRun, error) {
-	if _, err := d.Providers.Get(provider); err != nil {
-		return store.ReconRun{}, err
-	}
 	start, end := DayBounds(date, d.Location)
 	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "upload", by, records)
 	if err != nil {

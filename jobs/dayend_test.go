@@ -2,12 +2,15 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"payops/jobs"
 	"payops/payout"
+	"payops/store"
 	"payops/store/pgtest"
 )
 
@@ -59,5 +62,29 @@ func TestDayEndFromTheProvidersList(t *testing.T) {
 	s.DB().Get(&ties, `SELECT ties FROM recon_runs WHERE provider = 'sandbox' AND business_date = $1 AND version = 2`, date)
 	if !ties {
 		t.Fatal("version 2 does not tie out after the re-check")
+	}
+}
+
+// A provider payops cannot list (here: not configured at all) is run again
+// from the latest settlement report uploaded for the day, and refused with
+// what to do when there is none.
+func TestRunDayWithoutAListFallsBackToTheUpload(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dayEnd := &jobs.DayEnd{Store: s, Providers: sandboxRegistry("http://127.0.0.1:1"), Log: quiet}
+	date := dayEnd.Yesterday()
+	if _, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com"); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "upload its settlement report") {
+		t.Fatalf("no upload yet: %v", err)
+	}
+	rec := payout.ProviderRecord{ProviderPayoutID: "disb-1", ReferenceID: "X-1", Amount: payout.Money{Minor: 5000, Currency: "IDR"},
+		Status: payout.Succeeded}
+	v1, err := dayEnd.UploadDay(ctx, "xendit", date, "finance@example.com", []payout.ProviderRecord{rec})
+	if err != nil || v1.Version != 1 || v1.Source != "upload" || v1.Diffs != 1 {
+		t.Fatalf("upload: %+v %v", v1, err)
+	}
+	v2, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com")
+	if err != nil || v2.Version != 2 || v2.Source != "upload" || v2.Diffs != 1 || v2.RunBy != "finance@example.com" {
+		t.Fatalf("run again: %+v %v", v2, err)
 	}
 }
