@@ -11,7 +11,7 @@ KEYFILE  := $(DATA)/session.key
 GOFILES  := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build test generate check-generated deps-pg deps-chromium db-stop bench clean
+.PHONY: run build test generate check-generated deps-pg deps-chromium db-stop bench fuzz clean
 
 build: $(BIN)
 
@@ -87,6 +87,19 @@ test: deps-pg deps-chromium check-generated
 # payouts on the private test PostgreSQL (durability off, as in tests).
 bench: deps-pg
 	go test ./store/ -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m
+
+# Every fuzz target (webhook parsers, amounts, settlement CSV, intake JSON)
+# for FUZZTIME each; a failing input is saved under the package's
+# testdata/fuzz and from then on runs in make test.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$(go list ./...); do \
+		for t in $$(go test $$pkg -list '^Fuzz' 2>/dev/null | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+			mkdir -p .data; go test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) > .data/fuzz.log 2>&1 || { cat .data/fuzz.log; exit 1; }; \
+			tail -1 .data/fuzz.log; \
+		done; \
+	done
 
 clean:
 	rm -rf bin

@@ -99,6 +99,9 @@ func settlementRow(row []string) (ProviderRecord, error) {
 	if err != nil {
 		return rec, fmt.Errorf("amount: %w", err)
 	}
+	if amount.Minor == 0 {
+		return rec, errors.New("amount is zero: a payout's amount is more than zero")
+	}
 	rec.Amount = amount
 	st, ok := statusWords[strings.ToUpper(row[4])]
 	if !ok {
