@@ -65,7 +65,11 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	days, err := demoReconciliation(ctx, s, time.Now())
+	loc, err := time.LoadLocation(or(getenv("PAYOPS_BUSINESS_TZ"), "UTC"))
+	if err != nil {
+		return fmt.Errorf("PAYOPS_BUSINESS_TZ: %w", err)
+	}
+	days, err := demoReconciliation(ctx, s, time.Now(), loc)
 	if err != nil {
 		return err
 	}
@@ -246,12 +250,13 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 // day of the sandbox ties and is signed off; yesterday each provider's report
 // has a few differences for finance to work. Days reconciled already are
 // left as they are. It returns how many days it reconciled.
-func demoReconciliation(ctx context.Context, s *store.Store, now time.Time) (int, error) {
-	today, _, _ := jobs.BusinessDay(now, time.UTC)
+func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc *time.Location) (int, error) {
+	today, _, _ := jobs.BusinessDay(now, loc)
 	finance := store.Actor{Name: "finance@example.com"}
 	done := 0
 	for back := 2; back >= 1; back-- {
 		date := today.AddDate(0, 0, -back)
+		start, end := jobs.DayBounds(date, loc)
 		for _, provider := range []string{"sandbox", "razorpayx", "xendit"} {
 			versions, err := s.ReconVersions(ctx, provider, date)
 			if err != nil {
@@ -270,7 +275,7 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time) (int
 			err = s.DB().SelectContext(ctx, &sent, `SELECT reference_id, coalesce(provider_payout_id, '') AS provider_payout_id,
 				amount_minor, currency, status FROM payouts
 				WHERE provider = $1 AND created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL ORDER BY id`,
-				provider, date, date.AddDate(0, 0, 1))
+				provider, start, end)
 			if err != nil {
 				return done, err
 			}
@@ -290,7 +295,7 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time) (int
 				extra.ProviderPayoutID, extra.ReferenceID = extra.ProviderPayoutID+"-X", "" // a payout payops never asked for
 				records = append(records[1:], extra)                                        // and one it did, not reported
 			}
-			run, err := s.Reconcile(ctx, provider, date, date, date.AddDate(0, 0, 1), "upload", finance.Name, records)
+			run, err := s.Reconcile(ctx, provider, date, start, end, "upload", finance.Name, records)
 			if err != nil {
 				return done, err
 			}

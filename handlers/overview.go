@@ -39,7 +39,7 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		OpenHolds: holds.Open, Overdue: holds.Overdue}
 	for _, d := range days {
 		vm.OpenDiffs += d.OpenDiffs
-		if d.SignedOffBy == nil && d.OpenDiffs == 0 {
+		if state, _ := reconState(d); state == "ties" || state == "ready" {
 			vm.ToSignOff++
 		}
 	}

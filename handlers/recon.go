@@ -36,7 +36,7 @@ type ReconStore interface {
 type DayReconciler interface {
 	ProviderNames() []string
 	Yesterday() time.Time
-	TimeZone() string
+	BusinessZone() *time.Location
 	RunDay(ctx context.Context, provider string, date time.Time, by string) (store.ReconRun, error)
 	UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord) (store.ReconRun, error)
 }
@@ -120,7 +120,7 @@ func (h *Handlers) ReconGrid(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
 	g := views.ReconGrid{Meta: MetaFor(r, "Reconciliation", "recon"), CanRun: u.Role.CanReconcile(),
-		BusinessTZ: h.Days.TimeZone(), Notice: reconNotices[r.URL.Query().Get("done")],
+		BusinessTZ: h.Days.BusinessZone().String(), Notice: reconNotices[r.URL.Query().Get("done")],
 		Range:    from.Format("2 Jan") + " – " + to.Format("2 Jan 2006"),
 		PrevHref: "/reconciliation?to=" + from.AddDate(0, 0, -1).Format(time.DateOnly)}
 	if to.Before(latest) {
@@ -184,7 +184,7 @@ func (h *Handlers) dayRoute(r *http.Request) (reconDayRoute, error) {
 	}
 	if d.date.After(h.Days.Yesterday()) {
 		return d, BadRequest(fmt.Sprintf("%s is not over yet in %s: reconcile days that are complete.",
-			d.date.Format(time.DateOnly), h.Days.TimeZone()))
+			d.date.Format(time.DateOnly), h.Days.BusinessZone()))
 	}
 	if d.versions, err = h.Store.ReconVersions(r.Context(), d.provider, d.date); err != nil {
 		return d, err
@@ -198,7 +198,11 @@ func (h *Handlers) dayRoute(r *http.Request) (reconDayRoute, error) {
 // ReconDayPage shows one version of a provider's day (the latest unless
 // ?v= names another): totals, the chart, and the differences by kind.
 func (h *Handlers) ReconDayPage(w http.ResponseWriter, r *http.Request) {
-	d, err := h.reconDay(r, "")
+	route, err := h.dayRoute(r)
+	var d views.ReconDay
+	if err == nil {
+		d, err = h.reconDay(r, route, "")
+	}
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
@@ -207,12 +211,8 @@ func (h *Handlers) ReconDayPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // reconDay builds a day's page for the request.
-func (h *Handlers) reconDay(r *http.Request, uploadError string) (views.ReconDay, error) {
+func (h *Handlers) reconDay(r *http.Request, route reconDayRoute, uploadError string) (views.ReconDay, error) {
 	ctx := r.Context()
-	route, err := h.dayRoute(r)
-	if err != nil {
-		return views.ReconDay{}, err
-	}
 	provider, date, versions := route.provider, route.date, route.versions
 	u, _ := UserFrom(ctx)
 	q := r.URL.Query()
@@ -234,11 +234,12 @@ func (h *Handlers) reconDay(r *http.Request, uploadError string) (views.ReconDay
 	d.State, d.Headline = reconState(run)
 	d.Source = map[string]string{"list": "the provider's list API", "upload": "an uploaded settlement report"}[run.Source]
 	d.RunBy, d.RunAt = run.RunBy, stamp(run.RunAt)
-	d.Window = run.DayStart.Format("2006-01-02 15:04 MST") + " – " + run.DayEnd.Format("2006-01-02 15:04 MST")
+	loc := h.Days.BusinessZone()
+	d.Window = run.DayStart.In(loc).Format("2006-01-02 15:04 MST") + " – " + run.DayEnd.In(loc).Format("2006-01-02 15:04 MST")
 	ver := "?v=" + strconv.Itoa(run.Version)
 	d.TotalsCSV, d.DiffsCSV = base+"/totals.csv"+ver, base+"/diffs.csv"+ver
 	for _, v := range versions {
-		label := fmt.Sprintf("v%d · %s · %s", v.Version, v.Source, v.RunAt.UTC().Format("2 Jan 15:04"))
+		label := fmt.Sprintf("v%d · %s · %s UTC", v.Version, v.Source, v.RunAt.UTC().Format("2 Jan 15:04"))
 		if v.SignedOffBy != nil {
 			label += " · signed off"
 		}
@@ -256,6 +257,7 @@ func (h *Handlers) reconDay(r *http.Request, uploadError string) (views.ReconDay
 		d.SignOffBlock = fmt.Sprintf("Resolve or accept the %d open differences, each with a note, to sign off.", run.OpenDiffs)
 	}
 	editable := d.Latest && run.SignedOffBy == nil
+	d.ConfirmRun = versions[0].SignedOffBy != nil
 
 	totals, err := h.Store.ReconTotals(ctx, run.ID)
 	if err != nil {
@@ -291,13 +293,23 @@ func (h *Handlers) reconDay(r *http.Request, uploadError string) (views.ReconDay
 		d.DiffCount = all.Total
 	}
 	d.Kinds = append([]views.ReconKind{all}, d.Kinds...)
-	page := max(1, atoiOr(q.Get("page"), 1))
+	pages := max(1, (d.DiffCount+diffsPerPage-1)/diffsPerPage)
+	page := min(max(1, atoiOr(q.Get("page"), 1)), pages)
+	back := url.Values{}
+	if d.Kind != "" {
+		back.Set("kind", d.Kind)
+	}
+	if page > 1 {
+		back.Set("page", strconv.Itoa(page))
+	}
 	diffs, err := h.Store.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{Kind: d.Kind, Limit: diffsPerPage, Offset: (page - 1) * diffsPerPage})
 	if err != nil {
 		return views.ReconDay{}, err
 	}
 	for _, df := range diffs {
-		d.Diffs = append(d.Diffs, diffRow(df, u.Role, editable))
+		row := diffRow(df, u.Role, editable)
+		row.Back = back.Encode()
+		d.Diffs = append(d.Diffs, row)
 	}
 	pageHref := func(p int) string {
 		s := base + ver + "&page=" + strconv.Itoa(p)
@@ -309,7 +321,7 @@ func (h *Handlers) reconDay(r *http.Request, uploadError string) (views.ReconDay
 	if page > 1 {
 		d.PrevHref = pageHref(page - 1)
 	}
-	if page*diffsPerPage < d.DiffCount {
+	if page < pages {
 		d.NextHref = pageHref(page + 1)
 	}
 	return d, nil
@@ -405,6 +417,10 @@ func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route, err := h.dayRoute(r)
+	if err == nil && len(route.versions) > 0 && route.versions[0].SignedOffBy != nil && r.PostFormValue("confirm") != "signed-off" {
+		err = store.Refused("%s %s is signed off: run it again from the day's page, confirming that its new version needs a new sign-off",
+			route.provider, route.date.Format(time.DateOnly))
+	}
 	if err == nil {
 		longRequest(w)
 		_, err = h.Days.RunDay(r.Context(), route.provider, route.date, u.Email)
@@ -433,7 +449,7 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 	longRequest(w)
 	records, perr := readReport(w, r)
 	if perr != nil {
-		d, err := h.reconDay(r, perr.Error())
+		d, err := h.reconDay(r, route, perr.Error())
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
@@ -494,15 +510,29 @@ func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/payouts/"+url.PathEscape(d.ReferenceID), http.StatusSeeOther)
 		return
 	}
-	run, err := h.Store.ReconRunByID(r.Context(), d.RunID)
+	editable, err := h.editable(r.Context(), d.RunID)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	row := diffRow(d, u.Role, run.SignedOffBy == nil)
+	row := diffRow(d, u.Role, editable)
 	row.Result = fmt.Sprintf("Now %s. %s", res.Payout.Status, upperFirst(res.Message))
 	row.ResultClass = "outcome-" + outcomeKind(res)
 	Render(w, r, http.StatusOK, views.ReconDiffRowView(row), nil)
+}
+
+// editable reports whether a version can be worked on: it is its day's
+// latest and not signed off.
+func (h *Handlers) editable(ctx context.Context, runID int64) (bool, error) {
+	run, err := h.Store.ReconRunByID(ctx, runID)
+	if err != nil {
+		return false, err
+	}
+	versions, err := h.Store.ReconVersions(ctx, run.Provider, run.BusinessDate)
+	if err != nil {
+		return false, err
+	}
+	return run.SignedOffBy == nil && len(versions) > 0 && versions[0].ID == run.ID, nil
 }
 
 // ResolveDiff closes a difference with finance's note: resolved (explained
@@ -538,7 +568,14 @@ func (h *Handlers) ResolveDiff(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	redirect(w, r, fmt.Sprintf("%s?v=%d&done=resolved#diff-%d", dayPath(run.Provider, run.BusinessDate), run.Version, d.ID))
+	back, _ := url.ParseQuery(r.PostFormValue("back"))
+	keep := url.Values{"v": {strconv.Itoa(run.Version)}, "done": {"resolved"}}
+	for _, k := range []string{"kind", "page"} {
+		if v := back.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	redirect(w, r, fmt.Sprintf("%s?%s#diff-%d", dayPath(run.Provider, run.BusinessDate), keep.Encode(), d.ID))
 }
 
 // SignOffDay signs off the version of the day the form names, for finance.
@@ -625,12 +662,13 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 			amount(d.TheirsFeeMinor, d.TheirsCurrency), d.Resolution, cell(d.Note), cell(str(d.ResolvedBy)), at})
 		return cw.Error()
 	})
-	cw.Flush()
 	if err != nil {
-		// The header is sent: all that can be done is to end the file short
-		// and say so in the log.
+		// The header is sent: the file ends with a row saying it is short,
+		// so nobody takes it for the whole day.
 		h.Log.Error("export differences", "run", run.ID, "err", err)
+		cw.Write([]string{"ERROR", "the export stopped early: this file is incomplete; download it again"})
 	}
+	cw.Flush()
 }
 
 // cell keeps a spreadsheet from reading text someone typed as a formula.

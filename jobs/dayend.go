@@ -163,5 +163,5 @@ func orLocation(l *time.Location) *time.Location {
 	return l
 }
 
-// TimeZone names the business time zone.
-func (d *DayEnd) TimeZone() string { return orLocation(d.Location).String() }
+// BusinessZone is the business time zone.
+func (d *DayEnd) BusinessZone() *time.Location { return orLocation(d.Location) }

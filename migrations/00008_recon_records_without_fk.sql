@@ -3,7 +3,6 @@
 -- creates their run, in the same transaction, with COPY. Checking the
 -- foreign key row by row took longer than the rest of reconciling a day of
 -- a million payouts (see make bench), so the run id is not checked by a key.
--- Records are ANALYZEd once loaded, so the matching plans with real counts.
 ALTER TABLE recon_records DROP CONSTRAINT recon_records_run_id_fkey;
 
 -- +goose Down

@@ -24,6 +24,11 @@ type ProviderRecord struct {
 // header row names them.
 var SettlementColumns = []string{"provider_payout_id", "reference_id", "amount", "currency", "status", "fee", "settled_at"}
 
+// MaxSettlementMinor bounds a settlement row's amount and fee in minor units
+// (10,000,000,000.00 INR; 1,000,000,000,000 IDR): two million such rows
+// still sum within the database's 64-bit totals.
+const MaxSettlementMinor = 1_000_000_000_000
+
 // statusWords maps the words settlement reports use to canonical states.
 var statusWords = map[string]Status{
 	"SUCCEEDED": Succeeded, "SUCCESS": Succeeded, "COMPLETED": Succeeded, "PROCESSED": Succeeded, "SETTLED": Succeeded,
@@ -102,6 +107,9 @@ func settlementRow(row []string) (ProviderRecord, error) {
 	if amount.Minor == 0 {
 		return rec, errors.New("amount is zero: a payout's amount is more than zero")
 	}
+	if amount.Minor > MaxSettlementMinor {
+		return rec, fmt.Errorf("amount %s is more than a settlement report's row may hold", amount.Decimal())
+	}
 	rec.Amount = amount
 	st, ok := statusWords[strings.ToUpper(row[4])]
 	if !ok {
@@ -112,6 +120,9 @@ func settlementRow(row []string) (ProviderRecord, error) {
 		fee, err := ParseMoney(row[5], cur)
 		if err != nil {
 			return rec, fmt.Errorf("fee: %w", err)
+		}
+		if fee.Minor > MaxSettlementMinor {
+			return rec, fmt.Errorf("fee %s is more than a settlement report's row may hold", fee.Decimal())
 		}
 		rec.Fee = &fee.Minor
 	}

@@ -106,7 +106,6 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			what, sql string
 			args      []any
 		}{
-			{"statistics", `ANALYZE recon_records`, nil},
 			{"table", `CREATE TEMP TABLE recon_rows (oid bigint, tid bigint, o_ref text, o_ppid text, o_amount bigint, o_currency text,
 				o_status text, o_fee bigint, t_ref text, t_ppid text, t_amount bigint, t_currency text, t_status text, t_fee bigint)
 				ON COMMIT DROP`, nil},
@@ -138,6 +137,8 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 					ours_fee_minor, theirs_fee_minor)
 				SELECT $1::bigint, k.kind, r.oid, r.tid, coalesce(r.o_ref, r.t_ref), coalesce(r.o_ppid, r.t_ppid, ''),
 					r.o_amount, r.t_amount, r.o_currency, r.t_currency, r.o_status, r.t_status, r.o_fee, r.t_fee
+				-- Only rows that differ at all reach the per-kind tests below (a
+				-- day is mostly pairs that agree), which say which kinds they are.
 				FROM (SELECT * FROM recon_rows WHERE oid IS NULL OR tid IS NULL OR o_amount <> t_amount OR o_currency <> t_currency
 					OR o_status <> t_status OR (t_fee IS NOT NULL AND o_fee IS DISTINCT FROM t_fee)) r
 				CROSS JOIN LATERAL (VALUES
@@ -153,7 +154,11 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 				SELECT $1::bigint, currency, count(*) FILTER (WHERE ours), coalesce(sum(amount) FILTER (WHERE ours), 0),
 					coalesce(sum(fee) FILTER (WHERE ours), 0), count(*) FILTER (WHERE NOT ours),
 					coalesce(sum(amount) FILTER (WHERE NOT ours), 0), coalesce(sum(fee) FILTER (WHERE NOT ours), 0)
-				FROM (SELECT true AS ours, o_currency AS currency, o_amount AS amount, coalesce(o_fee, 0) AS fee FROM recon_rows WHERE oid IS NOT NULL
+				-- Fees compare as the differences do: where the provider reports
+				-- one, or our payout is missing at the provider.
+				FROM (SELECT true AS ours, o_currency AS currency, o_amount AS amount,
+				             CASE WHEN tid IS NULL OR t_fee IS NOT NULL THEN coalesce(o_fee, 0) ELSE 0 END AS fee
+				      FROM recon_rows WHERE oid IS NOT NULL
 				      UNION ALL
 				      SELECT false, t_currency, t_amount, coalesce(t_fee, 0) FROM recon_rows WHERE tid IS NOT NULL) sides
 				GROUP BY currency`, []any{run.ID}},

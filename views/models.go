@@ -402,6 +402,7 @@ type ReconDay struct {
 	NextHref  string
 
 	CanRun       bool
+	ConfirmRun   bool // the latest version is signed off: running again needs a new sign-off
 	CanUpload    bool
 	CanSignOff   bool   // the button is shown
 	SignOffBlock string // why signing off is not possible yet
@@ -476,6 +477,7 @@ type ReconDiffRow struct {
 	CanResolve  bool
 	RecheckURL  string
 	ResolveURL  string
+	Back        string // the list's filter and page, kept through Resolve
 	Result      string // what the last re-check found
 	ResultClass string // outcome-ok, outcome-info, outcome-bad
 }

@@ -90,6 +90,10 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3") || !strings.Contains(body, "nothing imported") {
 		t.Fatalf("malformed report: %d\n%s", code, body)
 	}
+	huge := strings.Replace(string(settlementCSV(fx.Records)), "2001.00", "99999999999999.00", 1)
+	if code, body, _ := fin.upload(dayURL+"/upload", "report", "report.csv", []byte(huge)); code != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3") {
+		t.Fatalf("a report with a huge amount: %d\n%s", code, body)
+	}
 	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 0 {
 		t.Fatalf("a refused report made %d versions", len(v))
 	}
@@ -150,6 +154,15 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, body, _ := fin.do("POST", resolve, url.Values{"note": {""}, "as": {"accepted"}}, nil); code != http.StatusBadRequest || !strings.Contains(body, "at least 5 characters") {
 		t.Errorf("resolving without a note: %d %s", code, body)
 	}
+	// Resolving from a filtered list comes back to the same list.
+	code, _, h = fin.do("POST", resolve, url.Values{"note": {"a test payout at the provider"}, "as": {"accepted"},
+		"back": {"kind=missing_in_payops&evil=1"}}, nil)
+	if want := fmt.Sprintf("%s?done=resolved&kind=missing_in_payops&v=1#diff-%d", dayURL, diffs[0].ID); code != http.StatusSeeOther || h.Get("Location") != want {
+		t.Errorf("resolve: %d, to %q, want %q", code, h.Get("Location"), want)
+	}
+	if code, page := fin.get(dayURL + "?page=100000000000000000"); code != 200 || !strings.Contains(page, `id="diffs"`) {
+		t.Errorf("a page past the end: %d", code)
+	}
 	if code, _, _ := ops.do("POST", dayURL+"/signoff", url.Values{"version": {"1"}}, nil); code != http.StatusForbidden {
 		t.Errorf("ops signing off: %d, want 403", code)
 	}
@@ -158,16 +171,16 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, _, _ := comp.do("POST", dayURL+"/run", url.Values{}, nil); code != http.StatusForbidden {
 		t.Errorf("compliance running the day: %d, want 403", code)
 	}
-	if code, body, _ := fin.do("POST", dayURL+"/signoff", url.Values{"version": {"1"}}, nil); code != http.StatusConflict || !strings.Contains(body, "7 differences are still open") {
+	if code, body, _ := fin.do("POST", dayURL+"/signoff", url.Values{"version": {"1"}}, nil); code != http.StatusConflict || !strings.Contains(body, "6 differences are still open") {
 		t.Errorf("signing off with open differences: %d %s", code, body)
 	}
-	if run := mustLatest(t, a, day); run.OpenDiffs != 7 || run.SignedOffBy != nil {
+	if run := mustLatest(t, a, day); run.OpenDiffs != 6 || run.SignedOffBy != nil {
 		t.Errorf("refused actions changed the day: %+v", run)
 	}
-	if code, page := ops.get("/reconciliation"); code != 200 || !strings.Contains(page, "7 open differences") || strings.Contains(page, "Run now") {
+	if code, page := ops.get("/reconciliation"); code != 200 || !strings.Contains(page, "6 open differences") || strings.Contains(page, "Run now") {
 		t.Errorf("grid for ops: %d\n%s", code, page)
 	}
-	if code, page := ops.get("/"); code != 200 || !strings.Contains(page, `id="recon-total"><span class="tile-number">7</span>`) {
+	if code, page := ops.get("/"); code != 200 || !strings.Contains(page, `id="recon-total"><span class="tile-number">6</span>`) {
 		t.Errorf("overview's reconciliation tile: %d\n%s", code, page)
 	}
 	if code, _ := fin.get("/reconciliation/sandbox/" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly)); code != http.StatusBadRequest {
@@ -186,11 +199,16 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 
 func mustLatest(t *testing.T, a *app, day time.Time) store.ReconRun {
 	t.Helper()
+	return mustVersions(t, a, day)[0]
+}
+
+func mustVersions(t *testing.T, a *app, day time.Time) []store.ReconRun {
+	t.Helper()
 	v, err := a.store.ReconVersions(context.Background(), "sandbox", day)
 	if err != nil || len(v) == 0 {
 		t.Fatalf("versions of %s: %v %v", day, v, err)
 	}
-	return v[0]
+	return v
 }
 
 // Finance runs yesterday from the grid, opens the day, resolves its one
@@ -272,8 +290,15 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 	}
 	screenshot(t, ctx, "recon-signed")
 	step(t, ctx, "back to the grid", chromedp.Navigate(a.srv.URL+"/reconciliation"), chromedp.WaitVisible(chromedp.CSS(cell)))
-	if got := text(t, ctx, cell); !strings.Contains(got, "Signed off") {
-		t.Errorf("cell after sign-off: %q", got)
+	if got := text(t, ctx, cell); !strings.Contains(got, "Signed off") || count(t, ctx, cell+" button") != 0 {
+		t.Errorf("cell after sign-off: %q, with a Run now button", got)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	status, err := chromedp.Run(rctx, chromedp.Evaluate[int](
+		`fetch("/reconciliation/sandbox/`+date+`/run", {method: "POST"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || status != 409 || len(mustVersions(t, a, day)) != 1 {
+		t.Errorf("running a signed-off day without confirming: %d (%v)", status, err)
 	}
 	screenshot(t, ctx, "recon-grid")
 
@@ -288,9 +313,9 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 	if n := count(t, octx, "#sign-off, #upload, #run-day"); n != 0 {
 		t.Errorf("ops sees %d of Sign off, Upload, Run", n)
 	}
-	rctx, cancel := context.WithTimeout(octx, 15*time.Second)
+	rctx, cancel = context.WithTimeout(octx, 15*time.Second)
 	defer cancel()
-	status, err := chromedp.Run(rctx, chromedp.Evaluate[int](
+	status, err = chromedp.Run(rctx, chromedp.Evaluate[int](
 		`fetch("`+other+`/signoff", {method: "POST", body: new URLSearchParams({version: "1"})}).then(r => r.status)`,
 		chromedp.EvalAwaitPromise))
 	if err != nil || status != 403 {
