@@ -1,15 +1,18 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"payops/payout"
 	"payops/store"
@@ -40,6 +43,10 @@ type tokenKey struct{}
 // answers 401 to the rest.
 func (a *API) Authenticated(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if !payout.IsText(r.URL.Path) || !payout.IsText(r.URL.RawQuery) {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "the address contains bytes that are not text (invalid UTF-8 or NUL)"})
+			return
+		}
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || strings.TrimSpace(secret) == "" {
 			a.unauthorized(w, "missing bearer token: send the header Authorization: Bearer <token>")
@@ -80,8 +87,18 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
+	if err != nil {
+		a.badBody(w, err)
+		return
+	}
+	// JSON decoding would quietly turn bytes that are not UTF-8 into U+FFFD.
+	if !utf8.Valid(body) {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "the body is not valid UTF-8"})
+		return
+	}
 	var raw payout.RawRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequest))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
 		a.badBody(w, err)

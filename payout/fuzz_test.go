@@ -63,6 +63,9 @@ func FuzzParseSettlement(f *testing.F) {
 			if _, err := ParseStatus(string(r.Status)); err != nil {
 				t.Fatalf("record with status %q", r.Status)
 			}
+			if !IsText(r.ProviderPayoutID) || !IsText(r.ReferenceID) {
+				t.Fatalf("record with ids %q %q", r.ProviderPayoutID, r.ReferenceID)
+			}
 			if r.Fee != nil && *r.Fee < 0 {
 				t.Fatalf("record with fee %d", *r.Fee)
 			}

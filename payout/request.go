@@ -314,3 +314,9 @@ func (r Request) Differs(prior Request) string {
 	}
 	return ""
 }
+
+// IsText reports whether s is valid UTF-8 without NUL: what PostgreSQL
+// stores as text.
+func IsText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}

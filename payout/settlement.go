@@ -94,6 +94,9 @@ func settlementRow(row []string) (ProviderRecord, error) {
 		if HasControl(row[i]) {
 			return ProviderRecord{}, fmt.Errorf("%s contains control characters", SettlementColumns[i])
 		}
+		if !IsText(row[i]) {
+			return ProviderRecord{}, fmt.Errorf("%s is not UTF-8 text", SettlementColumns[i])
+		}
 	}
 	rec := ProviderRecord{ProviderPayoutID: row[0], ReferenceID: row[1]}
 	if rec.ProviderPayoutID == "" && rec.ReferenceID == "" {

@@ -64,13 +64,14 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
 	root.Handle("/", s.loadUser(app))
+	textOnly := s.textOnly(root)
 
 	// Providers and the platform are servers, not browsers, and prove
 	// themselves by signature or bearer token, never by a cookie.
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /webhooks/{provider}")
 	cop.AddInsecureBypassPattern("POST /api/v1/payouts")
-	var handler http.Handler = root
+	var handler http.Handler = textOnly
 	handler = cop.Handler(handler)
 	handler = securityHeaders(handler)
 	handler = s.recoverPanics(handler)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -143,4 +144,42 @@ var errPanic = errors.New("handler panicked")
 // metricsHandler serves the registry.
 func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// textOnly refuses a request whose address, or whose form for the
+// dashboard's own posts, carries bytes that are not text: invalid UTF-8 or
+// NUL. The database would refuse them later as a fault; here they are the
+// sender's mistake and are told so (400), before anything is read or
+// changed. The API checks its own requests, to answer in JSON; multipart
+// uploads and JSON bodies are checked where they are parsed.
+func (s *Server) textOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") { // the API answers in JSON, itself
+			next.ServeHTTP(w, r)
+			return
+		}
+		ok := payout.IsText(r.URL.Path) && payout.IsText(r.URL.RawQuery)
+		for _, vs := range r.URL.Query() {
+			for _, v := range vs {
+				ok = ok && payout.IsText(v)
+			}
+		}
+		if ok && !strings.HasPrefix(r.URL.Path, "/webhooks/") && r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+			if err := r.ParseForm(); err != nil {
+				handlers.Fail(w, r, s.log, handlers.BadRequest("The form could not be read: "+err.Error()))
+				return
+			}
+			for k, vs := range r.PostForm {
+				ok = ok && payout.IsText(k)
+				for _, v := range vs {
+					ok = ok && payout.IsText(v)
+				}
+			}
+		}
+		if !ok {
+			handlers.Fail(w, r, s.log, handlers.BadRequest("The request contains bytes that are not text (invalid UTF-8 or NUL). Send plain text."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
