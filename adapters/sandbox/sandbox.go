@@ -6,8 +6,6 @@
 package sandbox
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -59,6 +57,7 @@ type Config struct {
 	WebhookURL    string        // where to send webhooks; none are sent when empty
 	WebhookSecret string        // signs X-NxtB-Signature
 	SettleAfter   time.Duration // how long a new payout stays QUEUED
+	Chaos         *Chaos        // misbehaviour for drills; nil for a well-behaved provider
 	Log           *slog.Logger
 }
 
@@ -81,6 +80,7 @@ type Server struct {
 	byID    map[string]*record
 	byRef   map[string]*record
 	pending sync.WaitGroup
+	counts  counters
 }
 
 // New returns a sandbox for cfg.
@@ -94,9 +94,9 @@ func New(cfg Config) *Server {
 	}
 	s.mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
 	s.mux.HandleFunc("POST /api/v1/beneficiaries", s.authed(s.handleBeneficiary))
-	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.handleCreate))
-	s.mux.HandleFunc("GET /api/v1/payouts", s.authed(s.handleLookup))
-	s.mux.HandleFunc("GET /v1/payouts/{id}", s.authed(s.handleGet))
+	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.chaotic(s.handleCreate)))
+	s.mux.HandleFunc("GET /api/v1/payouts", s.authed(s.chaotic(s.handleLookup)))
+	s.mux.HandleFunc("GET /v1/payouts/{id}", s.authed(s.chaotic(s.handleGet)))
 	return s
 }
 
@@ -155,6 +155,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "reference_id and amount are required"})
 		return
 	}
+	if c := s.cfg.Chaos; c != nil && s.roll("funds", req.ReferenceID) < c.InsufficientFunds {
+		s.counts.refused.Add(1)
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
+		return
+	}
 	s.mu.Lock()
 	if rec, dup := s.byRef[req.ReferenceID]; dup {
 		s.mu.Unlock()
@@ -164,6 +169,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount, Mode: req.Mode, CreatedAt: time.Now()}
 	s.byRef[rec.ReferenceID], s.byID[rec.PayoutID] = rec, rec
 	s.mu.Unlock()
+	s.counts.created.Add(1)
 	writeJSON(w, http.StatusOK, s.resource(rec, time.Now()))
 	s.scheduleWebhook(rec)
 }
@@ -263,6 +269,9 @@ func (s *Server) resource(rec *record, now time.Time) nxtbanking.PayoutResource 
 		res.Status = "PROCESSING"
 	case Reversal:
 		res.Status, res.UTR = "REVERSED", utrFor(rec.PayoutID)
+		if c := s.cfg.Chaos; c != nil && now.Sub(rec.CreatedAt) < s.cfg.SettleAfter+c.ReverseAfter {
+			res.Status = "SUCCESS"
+		}
 	}
 	return res
 }
@@ -273,33 +282,20 @@ func utrFor(id string) string {
 	return fmt.Sprintf("%012d", h.Sum64()%1_000_000_000_000)
 }
 
-// scheduleWebhook sends the payout's final state, signed, once it settles.
-// Stuck payouts send nothing: only a re-check finds out about them.
+// scheduleWebhook sends the payout's webhooks: its final state, signed, once
+// it settles; under chaos, what Chaos plans. Stuck payouts send nothing:
+// only a re-check finds out about them.
 func (s *Server) scheduleWebhook(rec *record) {
-	if s.cfg.WebhookURL == "" || FateOf(s.cfg.Seed, rec.PayoutID) == Stuck {
+	if s.cfg.WebhookURL == "" {
 		return
 	}
-	s.pending.Add(1)
-	time.AfterFunc(s.cfg.SettleAfter, func() {
-		defer s.pending.Done()
-		res := s.resource(rec, time.Now().Add(time.Millisecond))
-		body, _ := json.Marshal(map[string]any{
-			"event": "payout." + strings.ToLower(res.Status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,
-			"status": res.Status, "utr": res.UTR, "amount": res.Amount, "failure_reason": res.FailureReason,
-			"timestamp": res.Timestamp,
+	for _, w := range s.webhooks(rec) {
+		s.pending.Add(1)
+		time.AfterFunc(w.at, func() {
+			defer s.pending.Done()
+			s.send(rec, w)
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-NxtB-Signature", nxtbanking.Sign([]byte(s.cfg.WebhookSecret), body))
-		resp, err := s.client.Do(req)
-		if err != nil {
-			s.cfg.Log.Warn("sandbox webhook not delivered", "payout_ref", rec.ReferenceID, "err", err)
-			return
-		}
-		resp.Body.Close()
-	})
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,0 +1,227 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"payops/adapters/nxtbanking"
+)
+
+// Chaos makes the sandbox misbehave the way providers do, for failure
+// drills. Rates are per cent. Which payout or webhook is hit is decided from
+// the seed and the payout id, so a drill repeats; API calls are hit in turn.
+type Chaos struct {
+	DropWebhooks      int           // webhooks never sent
+	DuplicateWebhooks int           // webhooks sent two to four times
+	ReorderWebhooks   bool          // the PROCESSING webhook arrives after the final one
+	DelayWebhooks     time.Duration // each webhook up to this much late
+	ForgeWebhooks     int           // payouts that also get a webhook with a bad signature claiming FAILED
+	ReplayWebhooks    int           // payouts whose first webhook is sent again, later
+	APIErrors         int           // API calls answered 500 or 429, nothing done
+	APITimeouts       int           // API calls done, then not answered until the caller gives up
+	SlowAPI           time.Duration // API calls take up to this long
+	InsufficientFunds int           // payouts refused for insufficient balance
+	ReverseAfter      time.Duration // reversals: SUCCESS first, REVERSED this long after settling
+}
+
+// Counts are what the sandbox did, for a drill's report.
+type Counts struct {
+	Created, Refused                                    int64
+	WebhooksSent, Dropped, Duplicated, Forged, Replayed int64
+	APIErrors, APITimeouts                              int64
+}
+
+type counters struct {
+	created, refused                            atomic.Int64
+	sent, dropped, duplicated, forged, replayed atomic.Int64
+	apiErrors, apiTimeouts, apiCalls            atomic.Int64
+}
+
+// Counts returns what the sandbox has done so far.
+func (s *Server) Counts() Counts {
+	c := &s.counts
+	return Counts{Created: c.created.Load(), Refused: c.refused.Load(), WebhooksSent: c.sent.Load(),
+		Dropped: c.dropped.Load(), Duplicated: c.duplicated.Load(), Forged: c.forged.Load(), Replayed: c.replayed.Load(),
+		APIErrors: c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load()}
+}
+
+// Truth is a payout as the sandbox holds it: what payops must end with.
+type Truth struct {
+	PayoutID string
+	Status   string // the provider's word: SUCCESS, FAILED, PROCESSING, REVERSED, QUEUED
+	UTR      string
+}
+
+// Truth returns every payout the sandbox was sent, by reference id, as it
+// stands at now.
+func (s *Server) Truth(now time.Time) map[string]Truth {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]Truth, len(s.byRef))
+	for ref, rec := range s.byRef {
+		res := s.resource(rec, now)
+		out[ref] = Truth{PayoutID: res.PayoutID, Status: res.Status, UTR: res.UTR}
+	}
+	return out
+}
+
+// roll is a number in [0, 100) for one purpose and one key, from the seed.
+func (s *Server) roll(purpose, key string) int {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s/%s", s.cfg.Seed, purpose, key)
+	return int(h.Sum64() % 100)
+}
+
+// chaotic wraps an API handler with the configured errors, timeouts and
+// slowness. A timed-out call has done its work: the caller cannot know.
+func (s *Server) chaotic(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := s.cfg.Chaos
+		if c == nil {
+			next(w, r)
+			return
+		}
+		n := int(s.counts.apiCalls.Add(1))
+		key := fmt.Sprint(n)
+		if c.SlowAPI > 0 {
+			sleep(r.Context(), time.Duration(s.roll("slow", key))*c.SlowAPI/100)
+		}
+		switch roll := s.roll("api", key); {
+		case roll < c.APIErrors:
+			s.counts.apiErrors.Add(1)
+			if n%2 == 0 {
+				w.Header().Set("Retry-After", "1")
+				writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "rate limit exceeded"})
+				return
+			}
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		case roll < c.APIErrors+c.APITimeouts:
+			s.counts.apiTimeouts.Add(1)
+			next(httptest.NewRecorder(), r)
+			<-r.Context().Done()
+		default:
+			next(w, r)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// webhook is one webhook the sandbox means to send: when, and what.
+type webhook struct {
+	at     time.Duration // after creation
+	status string
+	forged bool
+}
+
+// webhooks plans a payout's webhooks under chaos: its states as they come,
+// then dropped, duplicated, reordered, delayed, forged and replayed ones.
+func (s *Server) webhooks(rec *record) []webhook {
+	fate := FateOf(s.cfg.Seed, rec.PayoutID)
+	settle := s.cfg.SettleAfter
+	var plan []webhook
+	switch fate {
+	case Stuck:
+		return nil // only a re-check finds out
+	case Reversal:
+		if c := s.cfg.Chaos; c != nil && c.ReverseAfter > 0 {
+			plan = append(plan, webhook{at: settle, status: "SUCCESS"}, webhook{at: settle + c.ReverseAfter, status: "REVERSED"})
+		} else {
+			plan = append(plan, webhook{at: settle, status: "REVERSED"})
+		}
+	default:
+		plan = append(plan, webhook{at: settle, status: s.resource(rec, rec.CreatedAt.Add(settle)).Status})
+	}
+	c := s.cfg.Chaos
+	if c == nil {
+		return plan
+	}
+	id := rec.PayoutID
+	// A PROCESSING webhook on the way; reordered, it comes after the end.
+	processing := webhook{at: settle / 2, status: "PROCESSING"}
+	if c.ReorderWebhooks {
+		processing.at = plan[len(plan)-1].at + settle/2 + time.Millisecond
+	}
+	plan = append([]webhook{processing}, plan...)
+	var out []webhook
+	for i, w := range plan {
+		key := fmt.Sprintf("%s/%d", id, i)
+		if s.roll("drop", key) < c.DropWebhooks {
+			s.counts.dropped.Add(1)
+			continue
+		}
+		if c.DelayWebhooks > 0 {
+			w.at += time.Duration(s.roll("delay", key)) * c.DelayWebhooks / 100
+		}
+		copies := 1
+		if s.roll("duplicate", key) < c.DuplicateWebhooks {
+			copies += 1 + s.roll("copies", key)%3
+			s.counts.duplicated.Add(int64(copies - 1))
+		}
+		for k := range copies {
+			dup := w
+			dup.at += time.Duration(k) * 5 * time.Millisecond
+			out = append(out, dup)
+		}
+	}
+	if s.roll("forge", id) < c.ForgeWebhooks {
+		out = append(out, webhook{at: settle, status: "FAILED", forged: true})
+	}
+	if s.roll("replay", id) < c.ReplayWebhooks && len(plan) > 0 {
+		old := plan[0]
+		old.at = plan[len(plan)-1].at + 2*settle + time.Millisecond
+		out = append(out, old)
+		s.counts.replayed.Add(1)
+	}
+	return out
+}
+
+// send posts one webhook for rec claiming status, signed (or not, when
+// forged) as NxtBanking signs them.
+func (s *Server) send(rec *record, w webhook) {
+	res := s.resource(rec, rec.CreatedAt.Add(w.at))
+	res.Status = w.status
+	if w.status != "SUCCESS" && w.status != "REVERSED" {
+		res.UTR = ""
+	}
+	if w.status == "FAILED" && res.FailureReason == "" {
+		res.FailureReason = "Beneficiary account is closed"
+	}
+	body, _ := json.Marshal(map[string]any{
+		"event": "payout." + strings.ToLower(w.status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,
+		"status": w.status, "utr": res.UTR, "amount": res.Amount, "failure_reason": res.FailureReason,
+		"timestamp": rec.CreatedAt.Add(w.at).UTC().Format(time.RFC3339Nano),
+	})
+	secret := []byte(s.cfg.WebhookSecret)
+	if w.forged {
+		secret = []byte("not-the-secret")
+		s.counts.forged.Add(1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-NxtB-Signature", nxtbanking.Sign(secret, body))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.cfg.Log.Warn("sandbox webhook not delivered", "payout_ref", rec.ReferenceID, "err", err)
+		return
+	}
+	resp.Body.Close()
+	s.counts.sent.Add(1)
+}

@@ -1,0 +1,170 @@
+package sandbox_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"payops/adapters/nxtbanking"
+	"payops/adapters/sandbox"
+)
+
+// hooks collects the webhooks a sandbox sends: status and whether the
+// signature verifies, by reference.
+type hooks struct {
+	mu   sync.Mutex
+	got  map[string][]string
+	srv  *httptest.Server
+	seen int
+}
+
+func newHooks(t *testing.T) *hooks {
+	h := &hooks{got: map[string][]string{}}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var ev struct {
+			Ref    string `json:"reference_id"`
+			Status string `json:"status"`
+		}
+		json.Unmarshal(b, &ev)
+		mark := ev.Status
+		if !nxtbanking.Verify([]byte("whsec"), b, r.Header.Get("X-NxtB-Signature")) {
+			mark = "forged:" + mark
+		}
+		h.mu.Lock()
+		h.got[ev.Ref] = append(h.got[ev.Ref], mark)
+		h.seen++
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func chaosSandbox(t *testing.T, h *hooks, c sandbox.Chaos) (*sandbox.Server, string, string) {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{Seed: seed, APIKey: "k", APISecret: "s", WebhookURL: h.srv.URL, WebhookSecret: "whsec",
+		SettleAfter: 20 * time.Millisecond, Chaos: &c})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	return sb, srv.URL, token(t, srv.URL)
+}
+
+func create(t *testing.T, base, tok, ref string) (int, map[string]any) {
+	t.Helper()
+	return call(t, "POST", base+"/api/v1/payouts", tok, `{"beneficiary_id":"ben_1","amount":100,"mode":"IMPS","reference_id":"`+ref+`"}`)
+}
+
+// Each kind of misbehaviour, alone at 100%, does what it says, and the
+// truth is what the API answers.
+func TestChaos(t *testing.T) {
+	refs := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("CH-%03d", i)
+		}
+		return out
+	}
+	t.Run("drop", func(t *testing.T) {
+		h := newHooks(t)
+		sb, base, tok := chaosSandbox(t, h, sandbox.Chaos{DropWebhooks: 100})
+		for _, r := range refs(20) {
+			create(t, base, tok, r)
+		}
+		sb.Wait()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.seen != 0 || sb.Counts().Dropped == 0 || sb.Counts().Created != 20 {
+			t.Errorf("%d webhooks arrived; counts %+v", h.seen, sb.Counts())
+		}
+	})
+	t.Run("duplicate, reorder, forge, replay", func(t *testing.T) {
+		h := newHooks(t)
+		sb, base, tok := chaosSandbox(t, h, sandbox.Chaos{DuplicateWebhooks: 100, ReorderWebhooks: true, ForgeWebhooks: 100, ReplayWebhooks: 100})
+		for _, r := range refs(20) {
+			create(t, base, tok, r)
+		}
+		sb.Wait()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		truth := sb.Truth(time.Now())
+		for _, r := range refs(20) {
+			got, fate := h.got[r], truth[r].Status
+			if fate == "PROCESSING" { // stuck: no webhook at all
+				if len(got) != 0 {
+					t.Errorf("%s stuck but sent %v", r, got)
+				}
+				continue
+			}
+			n := map[string]int{}
+			for _, g := range got {
+				n[g]++
+			}
+			// Each state duplicated, the first (PROCESSING) replayed too,
+			// and one forged FAILED. (Arrival order is the network's.)
+			if n["forged:FAILED"] != 1 || n["PROCESSING"] < 3 || n[fate] < 2 {
+				t.Errorf("%s (%s): %v", r, fate, got)
+			}
+		}
+		c := sb.Counts()
+		if c.Duplicated == 0 || c.Forged == 0 || c.Replayed == 0 {
+			t.Errorf("counts %+v", c)
+		}
+	})
+	t.Run("API errors and timeouts", func(t *testing.T) {
+		h := newHooks(t)
+		sb, base, tok := chaosSandbox(t, h, sandbox.Chaos{APIErrors: 100})
+		if code, _ := create(t, base, tok, "CH-ERR"); code != 500 && code != 429 {
+			t.Errorf("create under API errors: %d", code)
+		}
+		if _, ok := sb.Truth(time.Now())["CH-ERR"]; ok {
+			t.Error("a failed call created the payout")
+		}
+		sb2, base2, tok2 := chaosSandbox(t, h, sandbox.Chaos{APITimeouts: 100})
+		client := &http.Client{Timeout: 200 * time.Millisecond}
+		req, _ := http.NewRequest("POST", base2+"/api/v1/payouts", nil)
+		req.Body = io.NopCloser(jsonBody(`{"beneficiary_id":"ben_1","amount":100,"reference_id":"CH-TO"}`))
+		req.Header.Set("Authorization", "Bearer "+tok2)
+		if _, err := client.Do(req); err == nil {
+			t.Error("a timed-out call answered")
+		}
+		if _, ok := sb2.Truth(time.Now())["CH-TO"]; !ok {
+			t.Error("a timed-out create did not create the payout")
+		}
+	})
+	t.Run("insufficient funds and late reversals", func(t *testing.T) {
+		h := newHooks(t)
+		_, base, tok := chaosSandbox(t, h, sandbox.Chaos{InsufficientFunds: 100})
+		if code, res := create(t, base, tok, "CH-FUNDS"); code != 422 || res["error"] == nil {
+			t.Errorf("create without funds: %d %v", code, res)
+		}
+		sb2, base2, tok2 := chaosSandbox(t, h, sandbox.Chaos{ReverseAfter: 200 * time.Millisecond})
+		var rev string
+		for i := 0; rev == ""; i++ {
+			if r := fmt.Sprintf("CH-REV-%d", i); sandbox.FateOf(seed, sandbox.PayoutIDFor(r)) == sandbox.Reversal {
+				rev = r
+			}
+		}
+		create(t, base2, tok2, rev)
+		time.Sleep(60 * time.Millisecond)
+		if st := sb2.Truth(time.Now())[rev].Status; st != "SUCCESS" {
+			t.Errorf("before the reversal: %s", st)
+		}
+		sb2.Wait()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if st := sb2.Truth(time.Now())[rev].Status; st != "REVERSED" {
+			t.Errorf("after the reversal: %s", st)
+		}
+		if got := h.got[rev]; len(got) != 3 || got[1] != "SUCCESS" || got[2] != "REVERSED" {
+			t.Errorf("webhooks of a late reversal: %v", got)
+		}
+	})
+}
+
+func jsonBody(s string) io.Reader { return strings.NewReader(s) }
