@@ -34,7 +34,7 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage: payops serve|migrate|user add|token create|token revoke|token list|demo|sandbox|db start|db stop [flags]")
+var errUsage = errors.New("usage: payops serve|migrate|user add|token create|token revoke|token list|demo|sandbox|drill|db start|db stop [flags]")
 
 // run is the whole program, with its inputs passed in so tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdDemo(ctx, getenv, stdout)
 	case "sandbox":
 		return cmdSandbox(ctx, args[1:], getenv, log)
+	case "drill":
+		return cmdDrill(ctx, args[1:], getenv, stdout, log)
 	case "db":
 		if len(args) < 2 {
 			return errUsage

@@ -221,23 +221,29 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 }
 
 func (c *Client) do(ctx context.Context, call adapters.Call, out any) error {
-	tok, err := c.accessToken(ctx)
-	if err != nil {
-		return err
+	for attempt := 1; ; attempt++ {
+		tok, err := c.accessToken(ctx)
+		if err != nil {
+			return err
+		}
+		call.Header = http.Header{"Authorization": {"Bearer " + tok}}
+		resp, err := c.call.Do(ctx, call, errorMessage)
+		if adapters.KindOf(err) == adapters.Credentials {
+			// The token may have been revoked early (the provider
+			// restarted, or rotated it): forget it so the next call
+			// exchanges a new one, and ask once more if asking is safe.
+			c.mu.Lock()
+			c.token = ""
+			c.mu.Unlock()
+			if call.Safe && attempt == 1 {
+				continue
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return decode(c.cfg.Name, resp.Body, out)
 	}
-	call.Header = http.Header{"Authorization": {"Bearer " + tok}}
-	resp, err := c.call.Do(ctx, call, errorMessage)
-	if adapters.KindOf(err) == adapters.Credentials {
-		// The token may have been revoked early: forget it so the next call
-		// exchanges a new one. This call is not retried.
-		c.mu.Lock()
-		c.token = ""
-		c.mu.Unlock()
-	}
-	if err != nil {
-		return err
-	}
-	return decode(c.cfg.Name, resp.Body, out)
 }
 
 // accessToken returns a cached token, exchanging the key and secret at
