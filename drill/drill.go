@@ -288,7 +288,7 @@ func disagreement(p apiPayout, t sandbox.Truth, atProvider bool) string {
 				return ""
 			}
 		}
-		return fmt.Sprintf("payops says %s; the sandbox has no such payout (a funding hold is expected)", p.Status)
+		return fmt.Sprintf("payops says %s; the sandbox has no such payout (yet): only a funding hold ends it so", p.Status)
 	}
 	want := expected[t.Status]
 	if p.Status != want {
