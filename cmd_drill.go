@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"payops/adapters/sandbox"
 	"payops/drill"
 	"payops/store"
 )
@@ -39,10 +38,9 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	if !ok {
 		return fmt.Errorf("unknown scenario %q: one of %v", *scenario, drill.Names())
 	}
-	cfg, _ := loadConfig(getenv) // only the sandbox part matters here
-	sb := sandbox.New(sandbox.Config{Seed: time.Now().UnixNano(), APIKey: cfg.Sandbox.APIKey, APISecret: cfg.Sandbox.APISecret,
-		WebhookURL: *payopsURL + "/webhooks/sandbox", WebhookSecret: cfg.Sandbox.WebhookSecret, SettleAfter: 2 * time.Second,
-		Chaos: &chaos, Log: log})
+	cfg, _ := loadConfig(getenv)             // only the sandbox part matters here
+	cfg.Sandbox.Seed = time.Now().UnixNano() // fates differ from drill to drill
+	sb := cfg.Sandbox.newSandbox(*payopsURL+"/webhooks/sandbox", 2*time.Second, &chaos, log)
 	ln, err := net.Listen("tcp", *sandboxAddr)
 	if err != nil {
 		return fmt.Errorf("drill sandbox: %w", err)

@@ -272,6 +272,13 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
 	}
 }
 
+// newSandbox is a sandbox provider with payops' sandbox credentials,
+// sending its webhooks to webhookURL.
+func (c sandboxConfig) newSandbox(webhookURL string, settle time.Duration, chaos *sandbox.Chaos, log *slog.Logger) *sandbox.Server {
+	return sandbox.New(sandbox.Config{Seed: c.Seed, APIKey: c.APIKey, APISecret: c.APISecret, WebhookURL: webhookURL,
+		WebhookSecret: c.WebhookSecret, SettleAfter: settle, Chaos: chaos, Log: log})
+}
+
 // startSandbox runs the sandbox provider in this process on addr and returns
 // its base URL.
 func startSandbox(ctx context.Context, addr, webhookURL string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
@@ -279,8 +286,7 @@ func startSandbox(ctx context.Context, addr, webhookURL string, cfg sandboxConfi
 	if err != nil {
 		return "", nil, fmt.Errorf("sandbox: %w", err)
 	}
-	sb := sandbox.New(sandbox.Config{Seed: cfg.Seed, APIKey: cfg.APIKey, APISecret: cfg.APISecret,
-		WebhookURL: webhookURL, WebhookSecret: cfg.WebhookSecret, SettleAfter: 30 * time.Second, Log: log})
+	sb := cfg.newSandbox(webhookURL, 30*time.Second, nil, log)
 	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	log.Info("sandbox provider running", "addr", "http://"+ln.Addr().String(), "seed", cfg.Seed)
@@ -295,8 +301,7 @@ func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		return errUsage
 	}
 	cfg, _ := loadConfig(getenv) // only the sandbox part matters here
-	sb := sandbox.New(sandbox.Config{Seed: cfg.Sandbox.Seed, APIKey: cfg.Sandbox.APIKey, APISecret: cfg.Sandbox.APISecret,
-		WebhookURL: *webhookURL, WebhookSecret: cfg.Sandbox.WebhookSecret, SettleAfter: 30 * time.Second, Log: log})
+	sb := cfg.Sandbox.newSandbox(*webhookURL, 30*time.Second, nil, log)
 	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", cfg.Sandbox.Seed)
 	return listenAndServe(ctx, *addr, sb)
 }
