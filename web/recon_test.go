@@ -300,6 +300,16 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 	if err != nil || status != 409 || len(mustVersions(t, a, day)) != 1 {
 		t.Errorf("running a signed-off day without confirming: %d (%v)", status, err)
 	}
+	step(t, ctx, "back to the signed-off day", chromedp.Navigate(a.srv.URL+"/reconciliation/sandbox/"+date), chromedp.WaitVisible(chromedp.CSS("#signed-off")))
+	if n := count(t, ctx, `form[hx-confirm]:has(#run-day) input[name=confirm]`); n != 1 {
+		t.Errorf("Run again on a signed-off day asks no confirmation (%d)", n)
+	}
+	status, err = chromedp.Run(rctx, chromedp.Evaluate[int](
+		`fetch("/reconciliation/sandbox/`+date+`/run", {method: "POST", body: new URLSearchParams({confirm: "signed-off"})}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if v := mustVersions(t, a, day); err != nil || status != 200 || len(v) != 2 || v[1].SignedOffBy == nil || v[0].SignedOffBy != nil {
+		t.Errorf("running a signed-off day, confirmed: %d (%v), %d versions", status, err, len(v))
+	}
 	screenshot(t, ctx, "recon-grid")
 
 	// Ops reads a day that is not signed off yet and cannot sign it off.
