@@ -39,6 +39,8 @@ type config struct {
 	Jobs          bool
 	RecheckEvery  string        // cron schedule of the stale re-check
 	RecheckAfter  time.Duration // how long without change makes a payout stale
+	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
+	RetryAfter    time.Duration // first wait before a failed submission is tried again
 	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
 	BusinessTZ    *time.Location
 }
@@ -89,6 +91,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MaxAttempts, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS"), "5")); err != nil || c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_MAX_ATTEMPTS must be a whole number of at least 1, not %q", getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS")))
 	}
+	if c.RetryAfter, err = time.ParseDuration(or(getenv("PAYOPS_SUBMIT_RETRY_AFTER"), "30s")); err != nil || c.RetryAfter <= 0 {
+		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_RETRY_AFTER must be a positive duration such as 30s, not %q", getenv("PAYOPS_SUBMIT_RETRY_AFTER")))
+	}
 	switch v := or(getenv("PAYOPS_JOBS"), "on"); v {
 	case "on", "off":
 		c.Jobs = v == "on"
@@ -101,6 +106,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.RecheckAfter, err = time.ParseDuration(or(getenv("PAYOPS_RECHECK_AFTER"), "2m")); err != nil || c.RecheckAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_AFTER must be a positive duration such as 2m, not %q", getenv("PAYOPS_RECHECK_AFTER")))
+	}
+	if c.SettledWindow, err = time.ParseDuration(or(getenv("PAYOPS_SETTLED_RECHECK_WINDOW"), "48h")); err != nil || c.SettledWindow < 0 {
+		errs = append(errs, fmt.Errorf("PAYOPS_SETTLED_RECHECK_WINDOW must be a duration such as 48h (0 for none), not %q", getenv("PAYOPS_SETTLED_RECHECK_WINDOW")))
 	}
 	c.DayEndEvery = or(getenv("PAYOPS_DAYEND_SCHEDULE"), "30 0 * * *")
 	if _, err := cron.ParseStandard(c.DayEndEvery); err != nil {
@@ -204,9 +212,10 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	}
 	host, _ := os.Hostname()
 	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}
-	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts}
+	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts,
+		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter)}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
-	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter}
+	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow}
 	for _, j := range []jobs.Job{
 		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := submitter.RunOnce(ctx)

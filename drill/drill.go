@@ -122,13 +122,20 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep := Report{Scenario: cfg.Scenario, Payouts: cfg.Payouts}
 	deadline := start.Add(cfg.Wait)
 	for {
-		pending, problems, err := c.compare(ctx, refs, cfg.Sandbox.Truth(time.Now()))
+		// The sandbox first, so that a payout agreeing now agrees for good
+		// once the sandbox is settled.
+		now := time.Now()
+		settled := cfg.Sandbox.Settled(now)
+		pending, problems, err := c.compare(ctx, refs, cfg.Sandbox.Truth(now))
 		if err != nil {
 			return Report{}, err
 		}
 		progress(len(refs)-len(pending), len(refs), "converging")
-		if len(pending) == 0 || time.Now().After(deadline) {
+		if (len(pending) == 0 && settled) || time.Now().After(deadline) {
 			rep.NotConverged = len(pending)
+			if !settled {
+				rep.Examples = append(rep.Examples, "the sandbox was still settling when the wait ran out: give --wait more time")
+			}
 			for i, ref := range pending {
 				if i == 5 {
 					break

@@ -13,6 +13,7 @@ import (
 // StaleStore is what the stale re-check reads.
 type StaleStore interface {
 	StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int) ([]store.Payout, error)
+	SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int) ([]store.Payout, error)
 }
 
 // StaleRecheck is the cron reconciler: it asks the provider about every
@@ -21,6 +22,11 @@ type StaleStore interface {
 // button. Each provider has its own lane, Concurrency calls at a time and at
 // most PerSecond a second, so a provider that is down or slow delays only
 // its own payouts; its failures are recorded on them.
+//
+// After those it asks again about payouts that succeeded within
+// SettledWindow, at doubling ages (After, 2×, 4×...): a provider may reverse
+// a payout hours after paying it, and that webhook too can be lost. With the
+// defaults that is about ten calls per payout over two days.
 type StaleRecheck struct {
 	Store       StaleStore
 	Rechecker   *Rechecker
@@ -29,7 +35,10 @@ type StaleRecheck struct {
 	Batch       int           // 200 when zero
 	Concurrency int           // calls in flight per provider; 2 when zero
 	PerSecond   int           // calls a second per provider; 5 when zero
-	Now         func() time.Time
+	// SettledWindow is how long after succeeding a payout is still asked
+	// about; zero asks only about open payouts.
+	SettledWindow time.Duration
+	Now           func() time.Time
 }
 
 // Run re-checks every stale payout once and returns how many it examined
@@ -40,10 +49,28 @@ func (r *StaleRecheck) Run(ctx context.Context) (Outcome, error) {
 		now = r.Now
 	}
 	start := now()
-	changedBefore := start.Add(-orDuration(r.After, 2*time.Minute))
+	after := orDuration(r.After, 2*time.Minute)
+	limit := or(r.Batch, 200)
+	out, err := r.each(ctx, func() ([]store.Payout, error) {
+		return r.Store.StalePayouts(ctx, start.Add(-after), start, limit)
+	})
+	if err != nil || r.SettledWindow <= 0 {
+		return out, err
+	}
+	settled, err := r.each(ctx, func() ([]store.Payout, error) {
+		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start, limit)
+	})
+	out.Examined += settled.Examined
+	out.Changed += settled.Changed
+	return out, err
+}
+
+// each re-checks batches from next until it returns none: a payout
+// re-checked drops out of the next batch.
+func (r *StaleRecheck) each(ctx context.Context, next func() ([]store.Payout, error)) (Outcome, error) {
 	var out Outcome
 	for ctx.Err() == nil {
-		batch, err := r.Store.StalePayouts(ctx, changedBefore, start, or(r.Batch, 200))
+		batch, err := next()
 		if err != nil {
 			return out, err
 		}

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -53,5 +54,65 @@ func TestStaleRecheckConvergesWithoutWebhooks(t *testing.T) {
 	again, err := stale.Run(ctx)
 	if err != nil || again.Changed != 0 || again.Examined != fates[sandbox.Stuck] {
 		t.Fatalf("second run: %+v %v (stuck: %d)", again, err, fates[sandbox.Stuck])
+	}
+}
+
+// A payout the provider reverses after paying it, with the reversal's
+// webhook lost: the re-check asks again about recently succeeded payouts and
+// finds it. Outside the window, or with none, it is not asked again.
+func TestStaleRecheckFindsLateReversals(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	const reverseAfter = 600 * time.Millisecond
+	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s",
+		SettleAfter: 100 * time.Millisecond, Chaos: &sandbox.Chaos{ReverseAfter: reverseAfter}}))
+	t.Cleanup(sb.Close)
+	reg := sandboxRegistry(sb.URL)
+	var reversing []string
+	stuck := 0
+	for i := 0; len(reversing) < 3; i++ {
+		ref := fmt.Sprintf("LATE-%02d", i)
+		intake(t, s, payout.Policy{}, ref, "sandbox", 100000)
+		switch sandbox.FateOf(42, sandbox.PayoutIDFor(ref)) {
+		case sandbox.Reversal:
+			reversing = append(reversing, ref)
+		case sandbox.Stuck:
+			stuck++ // open: asked about on every run
+		}
+	}
+	w := &jobs.Submitter{Store: s, Providers: reg, Log: quiet}
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // settled: the reversing ones say SUCCESS for now
+	rc := &jobs.Rechecker{Store: s, Providers: reg, Log: quiet}
+	stale := &jobs.StaleRecheck{Store: s, Rechecker: rc, Log: quiet, After: time.Millisecond, PerSecond: 1000}
+	if _, err := stale.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range reversing {
+		if p := payoutOf(t, s, ref); p.Status != payout.Succeeded {
+			t.Fatalf("%s: %s before the reversal, want SUCCEEDED", ref, p.Status)
+		}
+	}
+	time.Sleep(reverseAfter)
+
+	// Without a window, succeeded payouts are not asked about again.
+	if out, err := stale.Run(ctx); err != nil || out.Changed != 0 {
+		t.Fatalf("without a window: %+v %v", out, err)
+	}
+	stale.SettledWindow = time.Hour
+	out, err := stale.Run(ctx)
+	if err != nil || out.Changed != len(reversing) {
+		t.Fatalf("with a window: %+v %v, want %d changed", out, err, len(reversing))
+	}
+	for _, ref := range reversing {
+		if p := payoutOf(t, s, ref); p.Status != payout.Reversed {
+			t.Errorf("%s: %s, want REVERSED", ref, p.Status)
+		}
+	}
+	// Just checked, a succeeded payout is not due again until its age doubles.
+	if again, err := stale.Run(ctx); err != nil || again.Examined != stuck {
+		t.Errorf("right after: examined %d (%v), want only the %d stuck", again.Examined, err, stuck)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"payops/adapters"
@@ -34,23 +36,42 @@ type Submitter struct {
 	// MaxAttempts is how many failed attempts a payout gets before it is
 	// held for manual review; 5 when zero.
 	MaxAttempts int
-	Batch       int           // payouts per claim; 5 when zero
+	Workers     int           // claiming and sending at once; 4 when zero
+	Batch       int           // payouts per claim, sent one after another; 1 when zero
 	Lease       time.Duration // how long a claim lasts; Batch × Timeout + 1 minute when zero
 	Timeout     time.Duration // per provider call; 30 s when zero
-	// Backoff is the wait before attempt n+1 after n failed; exponential
-	// from 30 s to 30 min with jitter when nil.
+	// Backoff is the wait before attempt n+1 after n failed;
+	// ExponentialBackoff(30 s) when nil.
 	Backoff func(attempt int) time.Duration
 	Now     func() time.Time
 }
 
-// RunOnce claims the due payouts, one batch after another until none are
-// left, sends each, and returns how many the providers accepted.
+// RunOnce claims the due payouts and sends them, Workers at a time, until
+// none are left, and returns how many the providers accepted. A provider
+// that stalls holds up one worker, not the others.
 func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
+	var sent atomic.Int64
+	errs := make([]error, or(s.Workers, 4))
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			n, err := s.drain(ctx)
+			sent.Add(int64(n))
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	return int(sent.Load()), errors.Join(errs...)
+}
+
+// drain claims one batch after another and sends each payout in it, until
+// none is due; it stops at the store's first error.
+func (s *Submitter) drain(ctx context.Context) (int, error) {
 	sent := 0
-	for {
+	for ctx.Err() == nil {
 		// The lease outlasts sending the whole batch, so no other worker
 		// claims a payout of it while this one may still be sending.
-		batch, timeout := or(s.Batch, 5), orDuration(s.Timeout, 30*time.Second)
+		batch, timeout := or(s.Batch, 1), orDuration(s.Timeout, 30*time.Second)
 		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, time.Duration(batch)*timeout+time.Minute), s.Policy)
 		if err != nil {
 			return sent, err
@@ -68,6 +89,7 @@ func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	return sent, nil
 }
 
 // submit sends one claimed payout and records what came of it. The error
@@ -129,17 +151,19 @@ func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure
 	}
 	backoff := s.Backoff
 	if backoff == nil {
-		backoff = defaultBackoff
+		backoff = ExponentialBackoff(30 * time.Second)
 	}
 	return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, RetryAt: now().Add(backoff(sub.Attempt)), Uncertain: uncertain}
 }
 
-// defaultBackoff waits 30 s, 1 min, 2 min ... up to 30 min, each with jitter
-// of up to half, so payouts failing together do not retry together.
-func defaultBackoff(attempt int) time.Duration {
-	d := 30 * time.Second << min(attempt-1, 6)
-	d = min(d, 30*time.Minute)
-	return d/2 + rand.N(d/2+1)
+// ExponentialBackoff waits first, then twice as long after each failure, up
+// to 30 min, each wait with jitter of up to half, so payouts failing together
+// do not retry together.
+func ExponentialBackoff(first time.Duration) func(attempt int) time.Duration {
+	return func(attempt int) time.Duration {
+		d := min(first<<min(attempt-1, 16), 30*time.Minute)
+		return d/2 + rand.N(d/2+1)
+	}
 }
 
 func or(v, def int) int {

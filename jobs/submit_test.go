@@ -177,7 +177,8 @@ func TestASubmissionLostInACrashIsFoundNotSentAgain(t *testing.T) {
 
 	// A worker claims the payout and the provider accepts it, then the worker
 	// dies before recording the answer.
-	subs, err := s.ClaimForSubmit(ctx, 10, 50*time.Millisecond, payout.Policy{})
+	const lease = time.Second // long enough for the steps below on a busy machine
+	subs, err := s.ClaimForSubmit(ctx, 10, lease, payout.Policy{})
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("claim: %v %v", subs, err)
 	}
@@ -187,11 +188,11 @@ func TestASubmissionLostInACrashIsFoundNotSentAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	// While the lease holds, no other worker takes it.
-	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Lease: 50 * time.Millisecond}
+	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Lease: lease}
 	if k, err := w.RunOnce(ctx); err != nil || k != 0 {
 		t.Fatalf("a leased payout was taken: %d %v", k, err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(lease + 100*time.Millisecond)
 	if k, err := w.RunOnce(ctx); err != nil || k != 1 {
 		t.Fatalf("retry after the lease: %d %v", k, err)
 	}

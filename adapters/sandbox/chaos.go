@@ -73,6 +73,27 @@ func (s *Server) Truth(now time.Time) map[string]Truth {
 	return out
 }
 
+// Settled reports whether, at now, every payout the sandbox was sent is in
+// its final state and every webhook it means to send has gone: from then on
+// its truth does not change.
+func (s *Server) Settled(now time.Time) bool {
+	if s.unsent.Load() > 0 {
+		return false
+	}
+	final := s.cfg.SettleAfter
+	if c := s.cfg.Chaos; c != nil {
+		final += c.ReverseAfter
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rec := range s.byID {
+		if now.Sub(rec.CreatedAt) < final {
+			return false
+		}
+	}
+	return true
+}
+
 // roll is a number in [0, 100) for one purpose and one key, from the seed.
 func (s *Server) roll(purpose, key string) int {
 	h := fnv.New64a()

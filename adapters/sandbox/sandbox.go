@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"payops/adapters/nxtbanking"
@@ -80,6 +81,7 @@ type Server struct {
 	byID    map[string]*record
 	byRef   map[string]*record
 	pending sync.WaitGroup
+	unsent  atomic.Int64 // webhooks scheduled and not sent yet
 	counts  counters
 }
 
@@ -235,14 +237,15 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 
 // handleGet answers for payouts it was sent and, so that demo data loaded
 // straight into payops can be re-checked, for any id that looks like one of
-// its own: those have been settled long ago.
+// its own: those have been settled long ago. A drill's sandbox (with Chaos)
+// knows only what it was sent, so it never contradicts an earlier drill's.
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	s.mu.Lock()
 	rec, ok := s.byID[id]
 	s.mu.Unlock()
 	if !ok {
-		if !strings.HasPrefix(id, "sbx_") {
+		if !strings.HasPrefix(id, "sbx_") || s.cfg.Chaos != nil {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such payout"})
 			return
 		}
@@ -291,8 +294,10 @@ func (s *Server) scheduleWebhook(rec *record) {
 	}
 	for _, w := range s.webhooks(rec) {
 		s.pending.Add(1)
+		s.unsent.Add(1)
 		time.AfterFunc(w.at, func() {
 			defer s.pending.Done()
+			defer s.unsent.Add(-1)
 			s.send(rec, w)
 		})
 	}
