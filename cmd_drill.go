@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"payops/drill"
+	"payops/payout"
 	"payops/store"
 )
 
 // cmdDrill runs one failure drill against a running payops: it runs the
-// sandbox provider itself, misbehaving as the scenario says, and payops
-// must be started with PAYOPS_SANDBOX_BASE_URL pointing at it (and the same
-// PAYOPS_SANDBOX_* credentials). With DATABASE_URL set it also counts forged
+// drill provider itself (the sandbox, misbehaving as the scenario says), and
+// payops must be started with PAYOPS_DRILL_SANDBOX_URL pointing at it (and
+// the same PAYOPS_SANDBOX_* credentials). With DATABASE_URL set it also counts forged
 // webhooks payops accepted. It fails when a must-be-zero figure is not zero.
 func cmdDrill(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("drill", flag.ContinueOnError)
@@ -40,7 +41,7 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	cfg, _ := loadConfig(getenv)             // only the sandbox part matters here
 	cfg.Sandbox.Seed = time.Now().UnixNano() // fates differ from drill to drill
-	sb := cfg.Sandbox.newSandbox(*payopsURL+"/webhooks/sandbox", 2*time.Second, &chaos, log)
+	sb := cfg.Sandbox.newSandbox(*payopsURL+"/webhooks/"+payout.DrillProvider, 2*time.Second, &chaos, log)
 	ln, err := net.Listen("tcp", *sandboxAddr)
 	if err != nil {
 		return fmt.Errorf("drill sandbox: %w", err)
@@ -63,7 +64,7 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer st.Close()
 		since := time.Now()
-		dc.ForgedAccepted = func(ctx context.Context) (int, error) { return st.ForgedAccepted(ctx, "sandbox", since) }
+		dc.ForgedAccepted = func(ctx context.Context) (int, error) { return st.ForgedAccepted(ctx, payout.DrillProvider, since) }
 	}
 	rep, err := drill.Run(ctx, dc)
 	if err != nil {

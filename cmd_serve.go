@@ -19,6 +19,7 @@ import (
 
 	"payops/adapters"
 	"payops/adapters/sandbox"
+	"payops/drill"
 	"payops/jobs"
 	"payops/payout"
 	"payops/static"
@@ -47,6 +48,7 @@ type config struct {
 
 type sandboxConfig struct {
 	BaseURL       string // where payops reaches the sandbox provider; "" disables it
+	DrillURL      string // where payops reaches the drill provider; "" runs it inside serve for /drills
 	APIKey        string
 	APISecret     string
 	WebhookSecret string
@@ -59,6 +61,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Addr:        or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
 		Sandbox: sandboxConfig{
 			BaseURL:       getenv("PAYOPS_SANDBOX_BASE_URL"),
+			DrillURL:      getenv("PAYOPS_DRILL_SANDBOX_URL"),
 			APIKey:        or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
 			APISecret:     or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
 			WebhookSecret: or(getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"), "sandbox-webhook-secret"),
@@ -154,12 +157,24 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	}
 	if *sandboxAddr != "" {
 		// The embedded sandbox sends its webhooks to this very server.
-		url, stop, err := startSandbox(ctx, *sandboxAddr, "http://"+cfg.Addr+"/webhooks/sandbox", cfg.Sandbox, log)
+		url, stop, err := startSandbox(ctx, *sandboxAddr, selfURL(cfg.Addr)+"/webhooks/sandbox", cfg.Sandbox, log)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.Sandbox.BaseURL = url
+	}
+	// The drill provider: the running drill's chaotic sandbox, on a port of
+	// its own, unless payops drill runs it outside (PAYOPS_DRILL_SANDBOX_URL).
+	var slot *drill.Slot
+	if cfg.Sandbox.DrillURL == "" {
+		slot = &drill.Slot{}
+		url, stop, err := serveOn(ctx, "127.0.0.1:0", slot)
+		if err != nil {
+			return fmt.Errorf("drill provider: %w", err)
+		}
+		defer stop()
+		cfg.Sandbox.DrillURL = url
 	}
 	providers, err := buildProviders(getenv, cfg.Sandbox)
 	if err != nil {
@@ -184,6 +199,19 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		return err
 	}
 	deps := web.Deps{Store: st, Rechecker: rechecker, Days: dayEnd, Providers: providers, Static: static.FS(), Metrics: reg, Log: log}
+	if n, err := st.InterruptDrillRuns(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("drills left running by a stopped payops marked interrupted", "count", n)
+	}
+	if slot != nil {
+		runner := &drill.Runner{Store: st, Slot: slot, PayopsURL: selfURL(cfg.Addr), Log: log, Ctx: ctx,
+			NewSandbox: func(chaos *sandbox.Chaos) *sandbox.Server {
+				return cfg.Sandbox.newSandbox(selfURL(cfg.Addr)+"/webhooks/"+payout.DrillProvider, 2*time.Second, chaos, log)
+			}}
+		defer runner.WaitIdle()
+		deps.Drills = runner
+	}
 	if sched != nil {
 		deps.Scheduler = sched
 		sched.Start(ctx)
@@ -291,15 +319,36 @@ func (c sandboxConfig) newSandbox(webhookURL string, settle time.Duration, chaos
 // startSandbox runs the sandbox provider in this process on addr and returns
 // its base URL.
 func startSandbox(ctx context.Context, addr, webhookURL string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
+	url, stop, err := serveOn(ctx, addr, cfg.newSandbox(webhookURL, 30*time.Second, nil, log))
 	if err != nil {
 		return "", nil, fmt.Errorf("sandbox: %w", err)
 	}
-	sb := cfg.newSandbox(webhookURL, 30*time.Second, nil, log)
-	hs := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("sandbox provider running", "addr", url, "seed", cfg.Seed)
+	return url, stop, nil
+}
+
+// serveOn serves h on addr in the background and returns its base URL.
+func serveOn(ctx context.Context, addr string, h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
-	log.Info("sandbox provider running", "addr", "http://"+ln.Addr().String(), "seed", cfg.Seed)
 	return "http://" + ln.Addr().String(), func() { hs.Close() }, nil
+}
+
+// selfURL is how this process reaches its own listening address addr
+// ("0.0.0.0:8080" or ":8080" through the loopback).
+func selfURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {

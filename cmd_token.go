@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,7 +29,7 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 	defer s.Close()
 	switch verb {
 	case "create":
-		secret, err := newToken()
+		secret, err := store.NewToken()
 		if err != nil {
 			return err
 		}
@@ -76,10 +74,3 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 }
 
 // newToken returns 256 random bits, readable and marked as a payops token.
-func newToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return "pot_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
-}

@@ -69,7 +69,7 @@ func TestDrills(t *testing.T) {
 		t.Run(scenario, func(t *testing.T) {
 			t.Parallel()
 			sandboxAddr := freeAddr(t)
-			vars := map[string]string{"PAYOPS_SANDBOX_BASE_URL": "http://" + sandboxAddr,
+			vars := map[string]string{"PAYOPS_DRILL_SANDBOX_URL": "http://" + sandboxAddr,
 				"PAYOPS_RECHECK_SCHEDULE": "@every 1s", "PAYOPS_RECHECK_AFTER": "1s", "PAYOPS_SUBMIT_RETRY_AFTER": "1s"}
 			addr := servePayops(t, vars)
 			var tok bytes.Buffer

@@ -10,6 +10,7 @@ import (
 	"payops/adapters/paywize"
 	"payops/adapters/razorpayx"
 	"payops/adapters/xendit"
+	"payops/payout"
 )
 
 // buildProviders returns the providers whose credentials are set, from
@@ -33,6 +34,11 @@ func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Regi
 	if sb.BaseURL != "" {
 		reg["sandbox"] = nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.BaseURL, APIKey: sb.APIKey,
 			APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret})
+	}
+	if sb.DrillURL != "" {
+		// Failure drills' provider: the sandbox in chaos mode, by its own name.
+		reg[payout.DrillProvider] = nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: sb.DrillURL,
+			APIKey: sb.APIKey, APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret})
 	}
 	if getenv("PAYOPS_NXTBANKING_API_KEY") != "" &&
 		need("nxtbanking", "PAYOPS_NXTBANKING_API_SECRET", "PAYOPS_NXTBANKING_WEBHOOK_SECRET") {

@@ -36,6 +36,19 @@ var Scenarios = map[string]sandbox.Chaos{
 		InsufficientFunds: 10, ReverseAfter: 5 * time.Second},
 }
 
+// Descriptions say what each scenario does, for people choosing one.
+var Descriptions = map[string]string{
+	"happy":              "A well-behaved provider: every webhook arrives once, in order.",
+	"lost-webhooks":      "Half of the webhooks never arrive; the re-check must find the outcomes.",
+	"duplicate-storm":    "Most webhooks arrive two to four times; each must count once.",
+	"out-of-order":       "PROCESSING arrives after the final state, and webhooks are delayed.",
+	"forged":             "Webhooks with bad signatures claim failures; old ones are replayed.",
+	"provider-outage":    "The API answers 500 or 429, times out after doing the work, or is slow.",
+	"insufficient-funds": "The provider refuses a fifth of the payouts for want of balance.",
+	"reversals":          "Some payouts succeed, then are reversed seconds later.",
+	"all-of-them":        "Every misbehaviour above at once.",
+}
+
 // Names lists the scenarios, sorted.
 func Names() []string {
 	out := make([]string, 0, len(Scenarios))
@@ -228,7 +241,7 @@ func (c *apiClient) createAll(ctx context.Context, refs []string, done func(int)
 			defer wg.Done()
 			for ref := range work {
 				body, _ := json.Marshal(map[string]any{
-					"reference_id": ref, "provider": "sandbox", "amount": fmt.Sprintf("%d.00", 100+len(ref)%50), "currency": "INR",
+					"reference_id": ref, "provider": payout.DrillProvider, "amount": fmt.Sprintf("%d.00", 100+len(ref)%50), "currency": "INR",
 					"mode": "IMPS", "narration": "Failure drill", "market": "IN", "metadata": map[string]string{"drill": "true"},
 					"beneficiary": map[string]string{"name": "Drill Beneficiary", "account_number": "123456789012",
 						"ifsc": "HDFC0001234", "tax_artifact": "present"},

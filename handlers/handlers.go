@@ -34,6 +34,7 @@ type Store interface {
 	DeliveryStore
 	HoldStore
 	ReconStore
+	DrillStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -48,6 +49,7 @@ type Handlers struct {
 	Policy     payout.Policy // the release gates, evaluated again on release
 	Scheduler  JobScheduler  // nil when this instance runs no jobs
 	Days       DayReconciler
+	Drills     DrillRunner // nil when drills run outside this payops
 	StuckAfter time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time

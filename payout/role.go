@@ -54,3 +54,6 @@ func (r Role) CanCloseDays() bool { return r == RoleFinance }
 // CanRecheckDiffs reports whether the role may re-check the payout behind
 // a reconciliation difference with its provider.
 func (r Role) CanRecheckDiffs() bool { return r == RoleFinance || r.CanRecheck() }
+
+// CanRunDrills reports whether the role may start failure drills.
+func (r Role) CanRunDrills() bool { return r == RoleAdmin }

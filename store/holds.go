@@ -73,6 +73,10 @@ func (h Hold) Amount() payout.Money { return payout.Money{Minor: h.AmountMinor, 
 // Open reports whether the hold still stops its payout.
 func (h Hold) Open() bool { return h.State == "open" }
 
+// notDrill leaves out holds of failure drills' payouts: nobody is to
+// decide them.
+const notDrill = `h.payout_id NOT IN (SELECT id FROM payouts WHERE provider = '` + payout.DrillProvider + `')`
+
 const holdSelect = `
 	SELECT h.id, h.payout_id, h.reason, r.label AS reason_label, h.detail, h.owner_id, coalesce(u.name, '') AS owner_name,
 		h.placed_by, h.placed_by_user_id, h.placed_at, h.sla_due_at, h.escalated_at, h.state, h.decided_by,
@@ -185,7 +189,7 @@ type HoldFilter struct {
 // OpenHolds returns one page of open holds, escalated and overdue first,
 // then by SLA due time, and how many match in all.
 func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, int, error) {
-	const where = `WHERE h.state = 'open' AND ($1 = '' OR h.reason = $1)
+	const where = `WHERE h.state = 'open' AND ($1 = '' OR h.reason = $1) AND ` + notDrill + `
 		AND ($2 = 0 OR ($2 = -1 AND h.owner_id IS NULL) OR h.owner_id = $2) `
 	var total int
 	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM holds h `+where, f.Reason, f.OwnerID); err != nil {
@@ -212,7 +216,7 @@ func (s *Store) CountHolds(ctx context.Context, now time.Time) (HoldCounts, erro
 	var c HoldCounts
 	err := s.db.GetContext(ctx, &c, `
 		SELECT count(*) AS open, count(*) FILTER (WHERE sla_due_at < $1 OR escalated_at IS NOT NULL) AS overdue
-		FROM holds WHERE state = 'open'`, now)
+		FROM holds h WHERE state = 'open' AND `+notDrill, now)
 	if err != nil {
 		return HoldCounts{}, fmt.Errorf("store: count holds: %w", err)
 	}

@@ -179,7 +179,8 @@ type StuckFilter struct {
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
 // how many match in all.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int, error) {
-	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2) `
+	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
+		AND p.provider <> '` + payout.DrillProvider + `' `
 	var total int
 	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider); err != nil {
 		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
@@ -218,7 +219,7 @@ func (s *Store) StuckSummary(ctx context.Context, before, now time.Time) ([]Stuc
 			     ELSE 3 END AS bucket,
 			count(*) AS count, min(updated_at) AS oldest
 		FROM payouts
-		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1
+		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND provider <> '`+payout.DrillProvider+`'
 		GROUP BY 1, 2 ORDER BY 1, 2`, before, now)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck summary: %w", err)
@@ -235,7 +236,8 @@ type StatusCount struct {
 // StatusCounts counts payouts by state.
 func (s *Store) StatusCounts(ctx context.Context) ([]StatusCount, error) {
 	var out []StatusCount
-	if err := s.db.SelectContext(ctx, &out, `SELECT status, count(*) AS count FROM payouts GROUP BY status`); err != nil {
+	if err := s.db.SelectContext(ctx, &out, `SELECT status, count(*) AS count FROM payouts
+		WHERE provider <> '`+payout.DrillProvider+`' GROUP BY status`); err != nil {
 		return nil, fmt.Errorf("store: status counts: %w", err)
 	}
 	return out, nil

@@ -481,3 +481,62 @@ type ReconDiffRow struct {
 	Result      string // what the last re-check found
 	ResultClass string // outcome-ok, outcome-info, outcome-bad
 }
+
+// Drills is the failure drills page: start one, watch the current one, read
+// past reports.
+type Drills struct {
+	Meta
+	Enabled    bool // drills run inside this payops (not with PAYOPS_DRILL_SANDBOX_URL)
+	Scenarios  []DrillScenario
+	Scenario   string // selected in the form
+	Payouts    string
+	MaxPayouts int
+	Error      string
+	Current    *DrillRun
+	Past       []DrillRun
+}
+
+// DrillScenario is one choice of the form.
+type DrillScenario struct {
+	Name, Description string
+}
+
+// DrillRun is one drill: its progress and, when finished, its report.
+type DrillRun struct {
+	ID           string
+	Href         string
+	Scenario     string
+	Payouts      int
+	State        string // running, passed, failed, interrupted
+	StateLabel   string
+	Phase        string
+	Done, Total  int
+	Percent      int
+	StartedBy    string
+	StartedAt    string
+	Duration     string
+	Converged    string // time to converge, from the report; "—" without one
+	NotConverged string // payouts not converged, from the report; "—" without one
+	Error        string
+	Report       *DrillReport
+}
+
+// DrillReport is a finished drill's figures.
+type DrillReport struct {
+	MustBeZero []DrillFigure
+	Sandbox    []DrillFigure
+	Examples   []string
+}
+
+// DrillFigure is one labelled number; Bad when a must-be-zero one is not.
+type DrillFigure struct {
+	Label string
+	Value int64
+	Bad   bool
+}
+
+// DrillPage is one drill's page.
+type DrillPage struct {
+	Meta
+	Run DrillRun
+}

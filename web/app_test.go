@@ -23,6 +23,7 @@ import (
 	"payops/adapters"
 	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
+	"payops/drill"
 	"payops/jobs"
 	"payops/payout"
 	"payops/static"
@@ -61,7 +62,13 @@ type appConfig struct {
 	dsn    string
 	worker bool
 	jobs   bool
+	drills bool
 }
+
+// withDrills runs failure drills from the dashboard as serve does: the
+// drill provider in a slot of its own, payouts through the server's API,
+// with the submission worker and the stale re-check running.
+func withDrills() appOption { return func(c *appConfig) { c.drills, c.worker = true, true } }
 
 // withJobs gives the server a scheduler with the hold SLA job, not started:
 // the jobs page runs it.
@@ -116,6 +123,17 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	t.Cleanup(sb.Close)
 	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k",
 		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
+	var runner *drill.Runner
+	if cfg.drills {
+		slot := &drill.Slot{}
+		ds := httptest.NewServer(slot)
+		t.Cleanup(ds.Close)
+		providers[payout.DrillProvider] = nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: ds.URL,
+			APIKey: "k", APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})
+		ctx, cancel := context.WithCancel(context.Background())
+		runner = &drill.Runner{Store: st, Slot: slot, Log: slog.New(slog.NewTextHandler(testLogOut(), nil)), Ctx: ctx}
+		t.Cleanup(func() { cancel(); runner.WaitIdle() })
+	}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
 	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log}
@@ -130,6 +148,9 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		}
 		deps.Scheduler = sched
 	}
+	if runner != nil {
+		deps.Drills = runner
+	}
 	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy}, deps)
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +158,13 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	a.store, a.srv, a.sandbox = st, srv, sb
+	if runner != nil {
+		runner.PayopsURL = srv.URL
+		runner.NewSandbox = func(chaos *sandbox.Chaos) *sandbox.Server {
+			return sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s", WebhookURL: srv.URL + "/webhooks/" + payout.DrillProvider,
+				WebhookSecret: sandboxWebhookSecret, SettleAfter: 300 * time.Millisecond, Chaos: chaos})
+		}
+	}
 	a.submitter = &jobs.Submitter{Store: st, Providers: providers, Policy: testPolicy, Log: log, MaxAttempts: 3,
 		Backoff: func(int) time.Duration { return 0 }}
 	if cfg.worker {
@@ -144,8 +172,14 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			// With drills, the stale re-check too: only it finds the
+			// payouts the provider never sends a webhook about.
+			stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: time.Second, PerSecond: 100}
 			for ctx.Err() == nil {
 				a.submitter.RunOnce(ctx)
+				if cfg.drills {
+					stale.Run(ctx)
+				}
 				select {
 				case <-ctx.Done():
 				case <-time.After(100 * time.Millisecond):

@@ -53,6 +53,10 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	app.HandleFunc("POST /reconciliation/{provider}/{date}/signoff", s.requireRole(finance, h.SignOffDay))
 	app.HandleFunc("POST /reconciliation/diffs/{id}/recheck", s.requireRole(diffCheckers, h.RecheckDiff))
 	app.HandleFunc("POST /reconciliation/diffs/{id}/resolve", s.requireRole(finance, h.ResolveDiff))
+	app.HandleFunc("GET /drills", s.requireRole(admins, h.DrillsPage))
+	app.HandleFunc("POST /drills", s.requireRole(admins, h.StartDrill))
+	app.HandleFunc("GET /drills/{id}", s.requireRole(admins, h.DrillPage))
+	app.HandleFunc("GET /drills/{id}/progress", s.requireRole(admins, h.DrillPage))
 	app.HandleFunc("/", s.notFound)
 
 	root := http.NewServeMux()

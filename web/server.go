@@ -44,6 +44,7 @@ type Deps struct {
 	Rechecker handlers.Rechecker
 	Scheduler handlers.JobScheduler // nil with PAYOPS_JOBS=off
 	Days      handlers.DayReconciler
+	Drills    handlers.DrillRunner // nil when drills run outside (PAYOPS_DRILL_SANDBOX_URL)
 	Providers adapters.Registry
 	Static    fs.FS                // served under /static/
 	Metrics   *prometheus.Registry // receives the server's metrics, served at /metrics
@@ -71,7 +72,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log: d.Log, users: d.Store, db: d.Store, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
 		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
 	}
-	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
+	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names(), Policy: cfg.Policy, Log: d.Log}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)

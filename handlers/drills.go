@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"payops/drill"
+	"payops/store"
+	"payops/views"
+)
+
+// DrillStore is what the drills pages read.
+type DrillStore interface {
+	DrillRuns(ctx context.Context, limit int) ([]store.DrillRun, error)
+	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
+}
+
+// DrillRunner starts a drill in the background.
+type DrillRunner interface {
+	Start(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error)
+}
+
+// DrillsPage lists past drills and, to admins, starts new ones.
+func (h *Handlers) DrillsPage(w http.ResponseWriter, r *http.Request) {
+	h.drillsPage(w, r, http.StatusOK, "all-of-them", "200", "")
+}
+
+func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int, scenario, payouts, msg string) {
+	runs, err := h.Store.DrillRuns(r.Context(), 50)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	d := views.Drills{Meta: MetaFor(r, "Failure drills", "drills"), Enabled: h.Drills != nil, Scenario: scenario,
+		Payouts: payouts, MaxPayouts: drill.MaxPayouts, Error: msg}
+	for _, name := range drill.Names() {
+		d.Scenarios = append(d.Scenarios, views.DrillScenario{Name: name, Description: drill.Descriptions[name]})
+	}
+	now := h.Now()
+	for _, run := range runs {
+		v := drillView(run, now)
+		if run.State == store.DrillRunning && d.Current == nil {
+			d.Current = &v
+			continue
+		}
+		d.Past = append(d.Past, v)
+	}
+	Render(w, r, status, views.DrillsPage(d), nil)
+}
+
+// StartDrill starts a drill with the form's scenario and number of payouts
+// and shows its page, where its progress is followed.
+func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
+	u, _ := UserFrom(r.Context())
+	if !u.Role.CanRunDrills() {
+		Fail(w, r, h.Log, ErrForbidden)
+		return
+	}
+	scenario, payouts := r.PostFormValue("scenario"), strings.TrimSpace(r.PostFormValue("payouts"))
+	refuse := func(msg string) { h.drillsPage(w, r, http.StatusUnprocessableEntity, scenario, payouts, msg) }
+	if h.Drills == nil {
+		refuse("Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set): start them with payops drill.")
+		return
+	}
+	if _, ok := drill.Scenarios[scenario]; !ok {
+		refuse("Choose one of the scenarios.")
+		return
+	}
+	n, err := strconv.Atoi(payouts)
+	if err != nil || n < 1 || n > drill.MaxPayouts {
+		refuse(fmt.Sprintf("Payouts must be a whole number from 1 to %d.", drill.MaxPayouts))
+		return
+	}
+	run, err := h.Drills.Start(r.Context(), scenario, n, actorOf(u))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	redirect(w, r, drillHref(run.ID))
+}
+
+// DrillPage shows one drill: its live progress, then its report.
+func (h *Handlers) DrillPage(w http.ResponseWriter, r *http.Request) {
+	run, err := h.drillRun(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	v := drillView(run, h.Now())
+	Render(w, r, http.StatusOK, views.DrillDetailPage(views.DrillPage{Meta: MetaFor(r, "Drill "+v.ID, "drills"), Run: v}),
+		views.DrillProgress(v))
+}
+
+func (h *Handlers) drillRun(r *http.Request) (store.DrillRun, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return store.DrillRun{}, err
+	}
+	return h.Store.DrillRunByID(r.Context(), id)
+}
+
+func drillHref(id int64) string { return "/drills/" + strconv.FormatInt(id, 10) }
+
+var drillStates = map[string]string{store.DrillRunning: "running", store.DrillPassed: "passed",
+	store.DrillFailed: "FAILED", store.DrillInterrupted: "interrupted"}
+
+// drillView shapes a drill for its panel and the list.
+func drillView(run store.DrillRun, now time.Time) views.DrillRun {
+	v := views.DrillRun{ID: strconv.FormatInt(run.ID, 10), Href: drillHref(run.ID), Scenario: run.Scenario,
+		Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase, Done: run.Done,
+		Total: run.Total, StartedBy: run.StartedBy, StartedAt: stamp(run.StartedAt), Error: run.Error,
+		Converged: "—", NotConverged: "—"}
+	end := now
+	if run.FinishedAt != nil {
+		end = *run.FinishedAt
+	}
+	v.Duration = span(end.Sub(run.StartedAt).Round(time.Second))
+	// Creating the payouts is the first half of the bar, converging the second.
+	if run.Total > 0 {
+		v.Percent = run.Done * 50 / run.Total
+		if run.Phase == "converging" {
+			v.Percent += 50
+		}
+	}
+	if len(run.Report) > 0 {
+		var rep drill.Report
+		if err := json.Unmarshal(run.Report, &rep); err == nil {
+			v.Report = reportView(rep)
+			v.Converged = rep.Converged.Round(100 * time.Millisecond).String()
+			v.NotConverged = strconv.Itoa(rep.NotConverged)
+		}
+	}
+	return v
+}
+
+func reportView(rep drill.Report) *views.DrillReport {
+	c := rep.Sandbox
+	zero := func(label string, n int) views.DrillFigure {
+		return views.DrillFigure{Label: label, Value: int64(n), Bad: n != 0}
+	}
+	return &views.DrillReport{
+		MustBeZero: []views.DrillFigure{zero("Forged webhooks accepted", rep.ForgedAccepted),
+			zero("Duplicate ledger postings", rep.DuplicatePostings), zero("Currencies not balanced", rep.Unbalanced),
+			zero("Payouts not converged", rep.NotConverged)},
+		Sandbox: []views.DrillFigure{{Label: "Payouts created", Value: c.Created}, {Label: "Refused for funds", Value: c.Refused},
+			{Label: "API errors (500, 429)", Value: c.APIErrors}, {Label: "API timeouts", Value: c.APITimeouts},
+			{Label: "Webhooks sent", Value: c.WebhooksSent}, {Label: "Webhooks dropped", Value: c.Dropped},
+			{Label: "Webhooks duplicated", Value: c.Duplicated}, {Label: "Webhooks forged", Value: c.Forged},
+			{Label: "Webhooks replayed", Value: c.Replayed}},
+		Examples: rep.Examples,
+	}
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DrillRun is one failure drill started from the dashboard: its progress
+// while it runs and its report (JSON, the drill package's Report) after.
+type DrillRun struct {
+	ID         int64      `db:"id"`
+	Scenario   string     `db:"scenario"`
+	Payouts    int        `db:"payouts"`
+	State      string     `db:"state"` // running, passed, failed, interrupted
+	Phase      string     `db:"phase"`
+	Done       int        `db:"done"`
+	Total      int        `db:"total"`
+	StartedBy  string     `db:"started_by"`
+	StartedAt  time.Time  `db:"started_at"`
+	FinishedAt *time.Time `db:"finished_at"`
+	Report     []byte     `db:"report"` // JSON; nil until finished
+	Error      string     `db:"error"`
+}
+
+// Drill run states.
+const (
+	DrillRunning     = "running"
+	DrillPassed      = "passed"
+	DrillFailed      = "failed"
+	DrillInterrupted = "interrupted"
+)
+
+const drillColumns = `id, scenario, payouts, state, phase, done, total, started_by, started_at, finished_at, report, error`
+
+// StartDrillRun records a drill starting; Refused while another runs.
+func (s *Store) StartDrillRun(ctx context.Context, scenario string, payouts int, by Actor) (DrillRun, error) {
+	var run DrillRun
+	err := s.WithTx(ctx, func(q Querier) error {
+		err := q.GetContext(ctx, &run, `INSERT INTO drill_runs (scenario, payouts, started_by, total) VALUES ($1, $2, $3, $2)
+			RETURNING `+drillColumns, scenario, payouts, by.Name)
+		if errors.Is(mapErr(err), ErrConflict) {
+			return Refused("a drill is running already: wait for its report")
+		}
+		if err != nil {
+			return fmt.Errorf("store: start drill: %w", err)
+		}
+		return audit(ctx, q, by.Name, "drill.start", "drill", fmt.Sprint(run.ID),
+			map[string]any{"scenario": scenario, "payouts": payouts})
+	})
+	return run, err
+}
+
+// DrillProgress records how far a running drill is.
+func (s *Store) DrillProgress(ctx context.Context, id int64, done, total int, phase string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET done = $2, total = $3, phase = $4 WHERE id = $1 AND state = 'running'`,
+		id, done, total, phase)
+	if err != nil {
+		return fmt.Errorf("store: drill progress: %w", err)
+	}
+	return nil
+}
+
+// FinishDrillRun records a drill's end: its report when it ran to the end
+// (passed or failed by the report), or why it could not.
+func (s *Store) FinishDrillRun(ctx context.Context, id int64, state string, report any, errText string) error {
+	var b []byte
+	if report != nil {
+		var err error
+		if b, err = json.Marshal(report); err != nil {
+			return fmt.Errorf("store: drill report: %w", err)
+		}
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET state = $2, report = $3, error = $4, finished_at = now(),
+		phase = 'finished' WHERE id = $1 AND state = 'running'`, id, state, b, errText)
+	if err != nil {
+		return fmt.Errorf("store: finish drill: %w", err)
+	}
+	return nil
+}
+
+// InterruptDrillRuns marks drills left running by a payops that stopped:
+// their goroutine died with it.
+func (s *Store) InterruptDrillRuns(ctx context.Context) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET state = 'interrupted', finished_at = now(),
+		error = 'payops stopped while the drill ran' WHERE state = 'running'`)
+	if err != nil {
+		return 0, fmt.Errorf("store: interrupt drills: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// DrillRuns lists the latest drills, newest first.
+func (s *Store) DrillRuns(ctx context.Context, limit int) ([]DrillRun, error) {
+	var out []DrillRun
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+drillColumns+` FROM drill_runs ORDER BY id DESC LIMIT $1`, limit); err != nil {
+		return nil, fmt.Errorf("store: drills: %w", err)
+	}
+	return out, nil
+}
+
+// DrillRunByID returns one drill; ErrNotFound when there is none.
+func (s *Store) DrillRunByID(ctx context.Context, id int64) (DrillRun, error) {
+	var run DrillRun
+	if err := s.db.GetContext(ctx, &run, `SELECT `+drillColumns+` FROM drill_runs WHERE id = $1`, id); err != nil {
+		return DrillRun{}, fmt.Errorf("store: drill %d: %w", id, mapErr(err))
+	}
+	return run, nil
+}

@@ -1,0 +1,126 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// An admin starts a drill from /drills, watches its progress bar move on
+// the drill's page and reads its report when it passes; the drill is in the
+// past list after. Its payouts stay out of the overview's totals and the
+// stuck list. Ops has no Drills link and is refused.
+func TestBrowserAdminRunsDrill(t *testing.T) {
+	a := newApp(t, withDrills())
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	a.addUser("ops@example.com", payout.RoleOps)
+
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "admin@example.com")
+	step(t, ctx, "open the drills page",
+		chromedp.Navigate(a.srv.URL+"/drills"),
+		chromedp.WaitVisible(chromedp.CSS("#drill-form")),
+		chromedp.WaitVisible(chromedp.CSS("#no-drills")),
+	)
+	screenshot(t, ctx, "drills-empty")
+	step(t, ctx, "start a happy drill of 12 payouts",
+		chromedp.Click(chromedp.CSS(`input[value="happy"]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name="payouts"]`), "12"),
+		chromedp.Click(chromedp.CSS("#start-drill")),
+		chromedp.WaitVisible(chromedp.CSS("#drill-panel")),
+	)
+	screenshot(t, ctx, "drill-running")
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS("#drill-report"))); err != nil {
+		runs, _ := a.store.DrillRuns(context.Background(), 1)
+		t.Fatalf("the report did not appear: %v (%+v)", err, runs)
+	}
+	if got := text(t, ctx, "#drill-state"); got != "passed" {
+		t.Errorf("drill state %q, want passed", got)
+	}
+	if got := text(t, ctx, "#drill-report"); !strings.Contains(got, "Payouts not converged") || !strings.Contains(got, "Webhooks sent") {
+		t.Errorf("report %q", got)
+	}
+	screenshot(t, ctx, "drill-report")
+	step(t, ctx, "back to the list",
+		chromedp.Navigate(a.srv.URL+"/drills"),
+		chromedp.WaitVisible(chromedp.CSS("#drill-runs")),
+	)
+	if got := text(t, ctx, "#drill-runs tbody"); !strings.Contains(got, "passed") || !strings.Contains(got, "happy") {
+		t.Errorf("past drills %q", got)
+	}
+	screenshot(t, ctx, "drills")
+
+	// The drill's 12 payouts exist, and count nowhere real.
+	bg := context.Background()
+	if p, err := a.store.PayoutByRef(bg, "DRILL1-00012"); err != nil || p.Provider != payout.DrillProvider {
+		t.Fatalf("drill payout: %+v %v", p, err)
+	}
+	counts, err := a.store.StatusCounts(bg)
+	if err != nil || len(counts) != 0 {
+		t.Errorf("overview counts drill payouts: %+v %v", counts, err)
+	}
+	stuck, total, err := a.store.StuckPayouts(bg, store.StuckFilter{Before: time.Now().Add(time.Hour), Limit: 10})
+	if err != nil || total != 0 || len(stuck) != 0 {
+		t.Errorf("stuck list shows drill payouts: %d %v", total, err)
+	}
+
+	// Ops: no link, and refused.
+	c := a.client()
+	c.login("ops@example.com")
+	if code, body := c.get("/"); code != http.StatusOK || strings.Contains(body, `href="/drills"`) {
+		t.Errorf("ops overview: %d, Drills link shown: %v", code, strings.Contains(body, `href="/drills"`))
+	}
+	if code, _ := c.get("/drills"); code != http.StatusForbidden {
+		t.Errorf("ops GET /drills: %d, want 403", code)
+	}
+	if code, _ := post(c, "/drills", url.Values{"scenario": {"happy"}, "payouts": {"5"}}); code != http.StatusForbidden {
+		t.Errorf("ops POST /drills: %d, want 403", code)
+	}
+}
+
+// Bad drill requests are refused with the form and a message; a second
+// drill while one runs is refused; nothing is started.
+func TestDrillRequestsRefused(t *testing.T) {
+	a := newApp(t, withDrills())
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	c := a.client()
+	c.login("admin@example.com")
+	for _, form := range []url.Values{
+		{"scenario": {"meteor-strike"}, "payouts": {"10"}},
+		{"scenario": {"happy"}, "payouts": {"0"}},
+		{"scenario": {"happy"}, "payouts": {"2001"}},
+		{"scenario": {"happy"}, "payouts": {"ten"}},
+	} {
+		code, body := post(c, "/drills", form)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="drill-error"`) {
+			t.Errorf("%v: %d", form, code)
+		}
+	}
+	runs, err := a.store.DrillRuns(context.Background(), 10)
+	if err != nil || len(runs) != 0 {
+		t.Fatalf("refused requests started drills: %v %v", runs, err)
+	}
+	if code, _ := post(c, "/drills", url.Values{"scenario": {"reversals"}, "payouts": {"3"}}); code != http.StatusSeeOther {
+		t.Fatalf("start: %d", code)
+	}
+	if code, body := post(c, "/drills", url.Values{"scenario": {"happy"}, "payouts": {"3"}}); code != http.StatusConflict ||
+		!strings.Contains(body, "drill is running already") {
+		t.Errorf("second drill while one runs: %d", code)
+	}
+}
+
+func post(c *client, path string, form url.Values) (int, string) {
+	c.t.Helper()
+	code, body, _ := c.do("POST", path, form, nil)
+	return code, body
+}
