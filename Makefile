@@ -11,7 +11,7 @@ KEYFILE  := $(DATA)/session.key
 GOFILES  := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build test generate check-generated deps-pg deps-chromium db-stop bench fuzz clean
+.PHONY: run build test generate check-generated deps-pg deps-chromium db-stop bench fuzz drill clean
 
 build: $(BIN)
 
@@ -100,6 +100,15 @@ fuzz:
 			tail -1 .data/fuzz.log; \
 		done; \
 	done
+
+# The failure drill before production: all-of-them with 2,000 payouts
+# against payops run as child processes on a private PostgreSQL of its own,
+# killed with SIGKILL twice and restarted, two instances for part of it.
+# Instances' logs go to .data/drill-payops-*.log.
+DRILL_PAYOUTS ?= 2000
+drill: $(BIN) deps-pg
+	@DATABASE_URL="$$($(BIN) db start --dir $(DATA)/drill-postgres)" \
+		$(BIN) drill --supervise --scenario all-of-them --payouts $(DRILL_PAYOUTS) --wait 20m --logs $(DATA)
 
 clean:
 	rm -rf bin

@@ -209,6 +209,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 			NewSandbox: func(chaos *sandbox.Chaos) *sandbox.Server {
 				return cfg.Sandbox.newSandbox(selfURL(cfg.Addr)+"/webhooks/"+payout.DrillProvider, 2*time.Second, chaos, log)
 			}}
+		if sched != nil {
+			runner.Recheck = func(ctx context.Context) { sched.RunNow(ctx, "stale-recheck") }
+		}
 		defer runner.WaitIdle()
 		deps.Drills = runner
 	}

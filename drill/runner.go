@@ -54,8 +54,11 @@ type Runner struct {
 	Slot       *Slot
 	PayopsURL  string // this payops, as the drill reaches its API
 	NewSandbox func(chaos *sandbox.Chaos) *sandbox.Server
-	Wait       time.Duration // for convergence; 5 minutes when zero
-	Log        *slog.Logger
+	Wait       time.Duration // for convergence; 10 minutes when zero
+	// Recheck runs the stale re-check now; called every 15 s while a drill
+	// runs, so a drill need not wait for the job's schedule. Optional.
+	Recheck func(ctx context.Context)
+	Log     *slog.Logger
 	// Ctx bounds every drill: serve's, so a drill stops with payops.
 	Ctx context.Context
 
@@ -120,6 +123,21 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos) {
 		}
 	}()
 
+	if r.Recheck != nil {
+		nudge, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			for t := time.NewTicker(15 * time.Second); ; {
+				select {
+				case <-nudge.Done():
+					t.Stop()
+					return
+				case <-t.C:
+					r.Recheck(nudge)
+				}
+			}
+		}()
+	}
 	var (
 		mu        sync.Mutex
 		lastAt    time.Time
@@ -161,5 +179,5 @@ func (r *Runner) wait() time.Duration {
 	if r.Wait > 0 {
 		return r.Wait
 	}
-	return 5 * time.Minute
+	return 10 * time.Minute
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"payops/adapters"
@@ -61,8 +62,11 @@ func (d *DayEnd) now() time.Time {
 	return time.Now()
 }
 
-// ProviderNames lists the providers whose days can be reconciled.
-func (d *DayEnd) ProviderNames() []string { return d.Providers.Names() }
+// ProviderNames lists the providers whose days can be reconciled: all but
+// the drill provider, whose payouts move no money.
+func (d *DayEnd) ProviderNames() []string {
+	return slices.DeleteFunc(d.Providers.Names(), func(n string) bool { return n == payout.DrillProvider })
+}
 
 // RunDay reconciles one provider's business day now, for a person: from the
 // provider's List, or, for a provider without one (or not configured here),
@@ -104,7 +108,7 @@ func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
 	start, end := DayBounds(date, d.Location)
 	var out Outcome
 	var errs []error
-	for _, name := range d.Providers.Names() {
+	for _, name := range d.ProviderNames() {
 		run, err := d.reconcile(ctx, name, date, start, end, "day-end")
 		if errors.Is(err, adapters.ErrListUnsupported) {
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,15 @@ func TestRunDayWithoutAListFallsBackToTheUpload(t *testing.T) {
 	v2, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com")
 	if err != nil || v2.Version != 2 || v2.Source != "upload" || v2.Diffs != 1 || v2.RunBy != "finance@example.com" {
 		t.Fatalf("run again: %+v %v", v2, err)
+	}
+}
+
+// The drill provider's days are never reconciled: its payouts move no money.
+func TestDrillProviderIsNotReconciled(t *testing.T) {
+	reg := sandboxRegistry("http://127.0.0.1:1")
+	reg[payout.DrillProvider] = reg["sandbox"]
+	d := &jobs.DayEnd{Providers: reg}
+	if got := d.ProviderNames(); !slices.Equal(got, []string{"sandbox"}) {
+		t.Errorf("providers reconciled: %v, want only sandbox", got)
 	}
 }
