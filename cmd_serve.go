@@ -42,6 +42,7 @@ type config struct {
 	RecheckAfter  time.Duration // how long without change makes a payout stale
 	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
 	RetryAfter    time.Duration // first wait before a failed submission is tried again
+	SubmitWorkers int           // submissions in flight at once
 	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
 	BusinessTZ    *time.Location
 }
@@ -96,6 +97,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.RetryAfter, err = time.ParseDuration(or(getenv("PAYOPS_SUBMIT_RETRY_AFTER"), "30s")); err != nil || c.RetryAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_RETRY_AFTER must be a positive duration such as 30s, not %q", getenv("PAYOPS_SUBMIT_RETRY_AFTER")))
+	}
+	if c.SubmitWorkers, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_WORKERS"), "4")); err != nil || c.SubmitWorkers < 1 || c.SubmitWorkers > 64 {
+		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_WORKERS must be a whole number from 1 to 64, not %q", getenv("PAYOPS_SUBMIT_WORKERS")))
 	}
 	switch v := or(getenv("PAYOPS_JOBS"), "on"); v {
 	case "on", "off":
@@ -244,7 +248,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	host, _ := os.Hostname()
 	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}
 	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts,
-		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter)}
+		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter), Workers: cfg.SubmitWorkers}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
 	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow}
 	for _, j := range []jobs.Job{

@@ -137,6 +137,9 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": "abcd"}, "at least 32 bytes"},
 		{map[string]string{"PAYOPS_SESSION_KEY": strings.Repeat("ab", 32)}, "DATABASE_URL is not set"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_STUCK_AFTER": "soon"}, "PAYOPS_STUCK_AFTER"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SUBMIT_WORKERS": "0"}, "PAYOPS_SUBMIT_WORKERS"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SUBMIT_RETRY_AFTER": "-1s"}, "PAYOPS_SUBMIT_RETRY_AFTER"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SETTLED_RECHECK_WINDOW": "two days"}, "PAYOPS_SETTLED_RECHECK_WINDOW"},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
