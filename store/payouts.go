@@ -243,6 +243,11 @@ func (s *Store) StatusCounts(ctx context.Context) ([]StatusCount, error) {
 	return out, nil
 }
 
+// drillAlive leaves out drills' payouts older than an hour: no drill runs
+// that long, and once it ends its provider is gone, so asking would only
+// fail, every time.
+const drillAlive = `(p.provider <> '` + payout.DrillProvider + `' OR p.created_at > now() - interval '1 hour')`
+
 // StalePayouts returns up to limit payouts QUEUED or PROCESSING with no
 // change since changedBefore and not checked since checkedBefore, least
 // recently checked first: the stale re-check's next batch. A payout it has
@@ -252,6 +257,7 @@ func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore t
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
 		WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL AND p.updated_at < $1
 			AND (p.last_checked_at IS NULL OR p.last_checked_at < $2)
+			AND `+drillAlive+`
 		ORDER BY p.last_checked_at NULLS FIRST, p.id LIMIT $3`, changedBefore, checkedBefore, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: stale payouts: %w", err)
@@ -270,6 +276,7 @@ func (s *Store) SettledPayouts(ctx context.Context, now, settledAfter, settledBe
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
 		WHERE p.status = 'SUCCEEDED' AND p.updated_at > $2 AND p.updated_at < $3
 			AND (p.last_checked_at IS NULL OR p.last_checked_at < $4)
+			AND `+drillAlive+`
 			AND (p.last_checked_at IS NULL OR $1::timestamptz - p.updated_at > 2 * (p.last_checked_at - p.updated_at))
 		ORDER BY p.updated_at, p.id LIMIT $5`, now, settledAfter, settledBefore, checkedBefore, limit)
 	if err != nil {

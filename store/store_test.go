@@ -250,3 +250,35 @@ func TestIsUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// Drill payouts count nowhere real: not stuck, not in the status counts;
+// the re-check asks about them only while their drill can still answer.
+func TestDrillPayoutsLeftOut(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "REAL", payout.Processing)
+	newPayout(t, s, "DRILL-NEW", payout.Processing)
+	newPayout(t, s, "DRILL-OLD", payout.Processing)
+	db := s.DB()
+	db.MustExec(`UPDATE payouts SET provider = 'drill', submitted_at = now() WHERE reference_id LIKE 'DRILL-%'`)
+	db.MustExec(`UPDATE payouts SET submitted_at = now(), updated_at = now() - interval '3 hours' WHERE reference_id = 'REAL'`)
+	db.MustExec(`UPDATE payouts SET updated_at = now() - interval '3 hours' WHERE reference_id LIKE 'DRILL-%'`)
+	db.MustExec(`UPDATE payouts SET created_at = now() - interval '2 hours' WHERE reference_id = 'DRILL-OLD'`)
+
+	stuck, total, err := s.StuckPayouts(ctx, store.StuckFilter{Before: time.Now(), Limit: 10})
+	if err != nil || total != 1 || stuck[0].ReferenceID != "REAL" {
+		t.Errorf("stuck: %d %v", total, err)
+	}
+	counts, err := s.StatusCounts(ctx)
+	if err != nil || len(counts) != 1 || counts[0].Count != 1 {
+		t.Errorf("status counts: %+v %v", counts, err)
+	}
+	stale, err := s.StalePayouts(ctx, time.Now(), time.Now(), 10)
+	var refs []string
+	for _, p := range stale {
+		refs = append(refs, p.ReferenceID)
+	}
+	if err != nil || strings.Join(refs, ",") != "REAL,DRILL-NEW" {
+		t.Errorf("stale re-check asks about %v (%v), want REAL,DRILL-NEW", refs, err)
+	}
+}
