@@ -137,6 +137,8 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": "abcd"}, "at least 32 bytes"},
 		{map[string]string{"PAYOPS_SESSION_KEY": strings.Repeat("ab", 32)}, "DATABASE_URL is not set"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_STUCK_AFTER": "soon"}, "PAYOPS_STUCK_AFTER"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_PER_SECOND": "0"}, "PAYOPS_RECHECK_PER_SECOND"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_CONCURRENCY": "many"}, "PAYOPS_RECHECK_CONCURRENCY"},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
