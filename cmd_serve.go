@@ -41,6 +41,8 @@ type config struct {
 	RecheckEvery  string        // cron schedule of the stale re-check
 	RecheckAfter  time.Duration // how long without change makes a payout stale
 	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
+	RecheckRate   int           // re-check calls a second per provider
+	RecheckLanes  int           // re-check calls in flight per provider
 	RetryAfter    time.Duration // first wait before a failed submission is tried again
 	SubmitWorkers int           // submissions in flight at once
 	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
@@ -116,6 +118,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.SettledWindow, err = time.ParseDuration(or(getenv("PAYOPS_SETTLED_RECHECK_WINDOW"), "48h")); err != nil || c.SettledWindow < 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SETTLED_RECHECK_WINDOW must be a duration such as 48h (0 for none), not %q", getenv("PAYOPS_SETTLED_RECHECK_WINDOW")))
+	}
+	if c.RecheckRate, err = strconv.Atoi(or(getenv("PAYOPS_RECHECK_PER_SECOND"), "5")); err != nil || c.RecheckRate < 1 {
+		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_PER_SECOND must be a whole number of at least 1, not %q", getenv("PAYOPS_RECHECK_PER_SECOND")))
+	}
+	if c.RecheckLanes, err = strconv.Atoi(or(getenv("PAYOPS_RECHECK_CONCURRENCY"), "2")); err != nil || c.RecheckLanes < 1 {
+		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_CONCURRENCY must be a whole number of at least 1, not %q", getenv("PAYOPS_RECHECK_CONCURRENCY")))
 	}
 	c.DayEndEvery = or(getenv("PAYOPS_DAYEND_SCHEDULE"), "30 0 * * *")
 	if _, err := cron.ParseStandard(c.DayEndEvery); err != nil {
@@ -250,7 +258,8 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts,
 		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter), Workers: cfg.SubmitWorkers}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
-	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow}
+	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow,
+		PerSecond: cfg.RecheckRate, Concurrency: cfg.RecheckLanes}
 	for _, j := range []jobs.Job{
 		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := submitter.RunOnce(ctx)

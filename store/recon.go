@@ -96,6 +96,7 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		if err := insertRecords(ctx, q, run.ID, records); err != nil {
 			return err
 		}
+		reconPhase(ctx, "load")
 		// One row per payout and per record: a pair, a payout alone or a
 		// record alone, carrying both sides' values so that the differences
 		// and the totals each read it once.
@@ -173,6 +174,7 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 				return fmt.Errorf("store: reconciliation %s: %w", st.what, err)
 			}
 		}
+		reconPhase(ctx, "compare")
 		if err := audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
 			map[string]any{"run": run.ID, "source": source, "records": len(records)}); err != nil {
 			return err
@@ -183,6 +185,22 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		return ReconRun{}, err
 	}
 	return s.ReconRunByID(ctx, run.ID)
+}
+
+type reconPhasesKey struct{}
+
+// WithReconPhases returns ctx carrying done, which Reconcile calls with
+// "load" once the provider's records are in and with "compare" once the
+// differences and totals are made (before committing): make bench times the
+// phases by it.
+func WithReconPhases(ctx context.Context, done func(phase string)) context.Context {
+	return context.WithValue(ctx, reconPhasesKey{}, done)
+}
+
+func reconPhase(ctx context.Context, phase string) {
+	if done, ok := ctx.Value(reconPhasesKey{}).(func(string)); ok {
+		done(phase)
+	}
 }
 
 // insertRecords streams the provider's records into recon_records with

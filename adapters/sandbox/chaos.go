@@ -37,12 +37,14 @@ type Counts struct {
 	Created, Refused                                    int64
 	WebhooksSent, Dropped, Duplicated, Forged, Replayed int64
 	APIErrors, APITimeouts                              int64
+	RateLimited                                         int64 // answered 429 for going over Config.RateLimit
 }
 
 type counters struct {
 	created, refused                            atomic.Int64
 	sent, dropped, duplicated, forged, replayed atomic.Int64
 	apiErrors, apiTimeouts, apiCalls            atomic.Int64
+	rateLimited                                 atomic.Int64
 }
 
 // Counts returns what the sandbox has done so far.
@@ -50,7 +52,7 @@ func (s *Server) Counts() Counts {
 	c := &s.counts
 	return Counts{Created: c.created.Load(), Refused: c.refused.Load(), WebhooksSent: c.sent.Load(),
 		Dropped: c.dropped.Load(), Duplicated: c.duplicated.Load(), Forged: c.forged.Load(), Replayed: c.replayed.Load(),
-		APIErrors: c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load()}
+		APIErrors: c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load(), RateLimited: c.rateLimited.Load()}
 }
 
 // Truth is a payout as the sandbox holds it: what payops must end with.

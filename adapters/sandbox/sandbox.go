@@ -59,7 +59,11 @@ type Config struct {
 	WebhookSecret string        // signs X-NxtB-Signature
 	SettleAfter   time.Duration // how long a new payout stays QUEUED
 	Chaos         *Chaos        // misbehaviour for drills; nil for a well-behaved provider
-	Log           *slog.Logger
+	// RateLimit is how many requests a second the sandbox answers; above it
+	// a request gets 429 with Retry-After, as providers answer. Zero is no
+	// limit.
+	RateLimit int
+	Log       *slog.Logger
 }
 
 type record struct {
@@ -75,6 +79,7 @@ type Server struct {
 	cfg    Config
 	mux    *http.ServeMux
 	client *http.Client
+	limit  *bucket // nil without a rate limit
 
 	mu      sync.Mutex
 	tokens  map[string]time.Time
@@ -94,6 +99,9 @@ func New(cfg Config) *Server {
 		cfg: cfg, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Second},
 		tokens: map[string]time.Time{}, byID: map[string]*record{}, byRef: map[string]*record{},
 	}
+	if cfg.RateLimit > 0 {
+		s.limit = newBucket(cfg.RateLimit)
+	}
 	s.mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
 	s.mux.HandleFunc("POST /api/v1/beneficiaries", s.authed(s.handleBeneficiary))
 	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.chaotic(s.handleCreate)))
@@ -102,7 +110,15 @@ func New(cfg Config) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.limit != nil && !s.limit.take(time.Now()) {
+		s.counts.rateLimited.Add(1)
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "rate limit exceeded"})
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Wait blocks until webhooks in flight have been sent.
 func (s *Server) Wait() { s.pending.Wait() }

@@ -201,3 +201,34 @@ func call(t *testing.T, method, url, tok, body string) (int, map[string]any) {
 	json.NewDecoder(resp.Body).Decode(&out)
 	return resp.StatusCode, out
 }
+
+func TestRateLimit(t *testing.T) {
+	sb := sandbox.New(sandbox.Config{Seed: seed, APIKey: "k", APISecret: "s", RateLimit: 5})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	// Five a second holds one request: the first is answered, the one right
+	// after it refused with a time to come back.
+	codes := []int{}
+	var retryAfter string
+	for range 2 {
+		resp, err := http.Get(srv.URL + "/v1/payouts/sbx_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+		retryAfter = resp.Header.Get("Retry-After")
+	}
+	if codes[0] != http.StatusUnauthorized || codes[1] != http.StatusTooManyRequests || retryAfter != "1" {
+		t.Errorf("answers %v, Retry-After %q; want 401 then 429 with Retry-After 1", codes, retryAfter)
+	}
+	// The NxtBanking client waits as told and gets its answer.
+	c := nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: srv.URL, APIKey: "k", APISecret: "s"})
+	obs, err := c.Status(context.Background(), adapters.Payout{ProviderPayoutID: idWithFate(t, sandbox.Success)})
+	if err != nil || obs.Status != payout.Succeeded {
+		t.Errorf("status through the limit: %+v %v", obs, err)
+	}
+	if n := sb.Counts().RateLimited; n < 1 {
+		t.Errorf("%d requests counted as rate-limited, want at least 1", n)
+	}
+}
