@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,8 +129,12 @@ func (s *Server) chaotic(next http.HandlerFunc) http.HandlerFunc {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 		case roll < c.APIErrors+c.APITimeouts:
 			s.counts.apiTimeouts.Add(1)
+			// The body read to its end first: only then does the server
+			// notice the caller hanging up and end r's context.
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			next(httptest.NewRecorder(), r)
-			<-r.Context().Done()
+			sleep(r.Context(), time.Minute)
 		default:
 			next(w, r)
 		}
