@@ -91,14 +91,19 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 		ppid, metaChanged = &obs.ProviderPayoutID, true
 	}
 	checked := obs.Source == payout.SourcePoll || obs.Source == payout.SourceManual
+	// The provider spoke about the payout, so it has it, whatever became of
+	// the submission's own answer (a timeout may have lost it): the payout
+	// counts as sent, for the stale re-check above all.
+	fromProvider := checked || obs.Source == payout.SourceWebhook
 
 	_, err = q.ExecContext(ctx, `
 		UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
 			provider_payout_id = $7,
 			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
-			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END
+			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END,
+			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END
 		WHERE id = $1`,
-		id, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked)
+		id, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked, fromProvider)
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
 	}

@@ -282,3 +282,25 @@ func TestDrillPayoutsLeftOut(t *testing.T) {
 		t.Errorf("stale re-check asks about %v (%v), want REAL,DRILL-NEW", refs, err)
 	}
 }
+
+// A submission whose answer was lost (a timeout) leaves the payout unsent in
+// payops; a webhook about it proves the provider has it, so it counts as sent
+// from then on and the stale re-check asks about it.
+func TestWebhookMarksAnUnsentPayoutSent(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "LOST-ANSWER", payout.Queued)
+	s.DB().MustExec(`UPDATE payouts SET submitted_at = NULL WHERE reference_id = 'LOST-ANSWER'`)
+	if _, err := s.ApplyObservation(ctx, "LOST-ANSWER", payout.Observation{Source: payout.SourceWebhook, RawStatus: "PROCESSING",
+		Status: payout.Processing}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.PayoutByRef(ctx, "LOST-ANSWER")
+	if err != nil || p.SubmittedAt == nil || p.Status != payout.Processing {
+		t.Fatalf("after the webhook: %s sent %v (%v)", p.Status, p.SubmittedAt, err)
+	}
+	stale, err := s.StalePayouts(ctx, time.Now().Add(time.Second), time.Now().Add(time.Second), 10)
+	if err != nil || len(stale) != 1 {
+		t.Errorf("stale re-check finds %d (%v), want it", len(stale), err)
+	}
+}
