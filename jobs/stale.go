@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,13 +70,20 @@ func (r *StaleRecheck) Run(ctx context.Context) (Outcome, error) {
 // re-checked drops out of the next batch.
 func (r *StaleRecheck) each(ctx context.Context, next func() ([]store.Payout, error)) (Outcome, error) {
 	var out Outcome
+	seen := map[int64]bool{}
 	for ctx.Err() == nil {
 		batch, err := next()
 		if err != nil {
 			return out, err
 		}
+		// A payout a re-check could not mark checked would come back in
+		// every batch: each is asked about once a run, whatever happens.
+		batch = slices.DeleteFunc(batch, func(p store.Payout) bool { return seen[p.ID] })
 		if len(batch) == 0 {
 			return out, nil
+		}
+		for _, p := range batch {
+			seen[p.ID] = true
 		}
 		byProvider := map[string][]store.Payout{}
 		for _, p := range batch {

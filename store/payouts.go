@@ -274,7 +274,7 @@ func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore t
 func (s *Store) SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int) ([]Payout, error) {
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
-		WHERE p.status = 'SUCCEEDED' AND p.updated_at > $2 AND p.updated_at < $3
+		WHERE p.status = 'SUCCEEDED' AND p.submitted_at IS NOT NULL AND p.updated_at > $2 AND p.updated_at < $3
 			AND (p.last_checked_at IS NULL OR p.last_checked_at < $4)
 			AND `+drillAlive+`
 			AND (p.last_checked_at IS NULL OR $1::timestamptz - p.updated_at > 2 * (p.last_checked_at - p.updated_at))
