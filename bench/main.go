@@ -53,7 +53,7 @@ func main() {
 	var c config
 	var only string
 	flag.StringVar(&c.bin, "payops", "bin/payops", "the payops binary to run")
-	flag.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "where to write the report (not with -only)")
+	flag.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "where to write the report (with -only, only when given)")
 	flag.StringVar(&c.pgdir, "pgdir", ".data/bench-postgres", "the bench cluster's data folder")
 	flag.StringVar(&c.work, "work", ".data/bench", "where serve's logs and pgbench's scripts and logs go")
 	flag.IntVar(&c.payouts, "payouts", 1_000_000, "payouts in each benchmark's database")
@@ -64,6 +64,14 @@ func main() {
 	flag.Parse()
 	if only != "" {
 		c.only = strings.Split(only, ",")
+		// Part of the benchmarks is no report for docs/, unless asked for.
+		out := c.out
+		c.out = ""
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "out" {
+				c.out = out
+			}
+		})
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -143,7 +151,7 @@ func run(ctx context.Context, c config) error {
 	say("took %s", time.Since(r.started).Round(time.Second))
 	fmt.Println()
 	r.table(os.Stdout)
-	if len(c.only) > 0 || c.out == "" {
+	if c.out == "" {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {

@@ -27,6 +27,7 @@ type sample struct {
 // window is what completed in [from, from+length): how many a second,
 // their latencies' p50 and p99, and how many of each tag.
 type window struct {
+	all      int // completed in the whole run, warm-up too
 	count    int
 	perSec   float64
 	p50, p99 time.Duration
@@ -34,7 +35,7 @@ type window struct {
 }
 
 func measure(samples []sample, from time.Time, length time.Duration) window {
-	w := window{tags: map[string]int{}}
+	w := window{all: len(samples), tags: map[string]int{}}
 	var lat []time.Duration
 	to := from.Add(length)
 	for _, s := range samples {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,8 +91,9 @@ var scriptWeights = []struct {
 // run ingests through the store one new event per client (the one each
 // client's duplicates may repeat before it has made its own), runs pgbench
 // for warm+duration, and measures the transactions that ended in the last
-// duration from pgbench's per-transaction log.
-func (r pgbenchRun) run(ctx context.Context, st *store.Store) (window, int, error) {
+// duration from pgbench's per-transaction log, and the CPU time pgbench
+// and the cluster used. It returns how many transactions failed.
+func (r pgbenchRun) run(ctx context.Context, st *store.Store) (window, int, cpuUse, error) {
 	at := time.Now().UTC()
 	for c := range r.conc {
 		g := inFlightG(r.first + c)
@@ -101,7 +103,7 @@ func (r pgbenchRun) run(ctx context.Context, st *store.Store) (window, int, erro
 				ReferenceID: referenceID(g), Observation: payout.Observation{RawStatus: "SUCCESS", Status: payout.Succeeded,
 					UTR: fmt.Sprint(200_000_000_000 + g), At: at}})
 		if err != nil || res.Outcome != store.OutcomeApplied {
-			return window{}, 0, fmt.Errorf("pgbench's first event for client %d: %s %v", c, res.Outcome, err)
+			return window{}, 0, cpuUse{}, fmt.Errorf("pgbench's first event for client %d: %s %v", c, res.Outcome, err)
 		}
 	}
 	args := []string{"-n", "-M", "extended", "-c", fmt.Sprint(r.conc), "-j", "2",
@@ -111,17 +113,17 @@ func (r pgbenchRun) run(ctx context.Context, st *store.Store) (window, int, erro
 	for _, s := range scriptWeights {
 		b, err := scripts.ReadFile("pgbench/" + s.file)
 		if err != nil {
-			return window{}, 0, err
+			return window{}, 0, cpuUse{}, err
 		}
 		path := filepath.Join(r.dir, s.file)
 		if err := os.WriteFile(path, b, 0o644); err != nil {
-			return window{}, 0, err
+			return window{}, 0, cpuUse{}, err
 		}
 		args = append(args, "-f", fmt.Sprintf("%s@%d", path, s.weight))
 	}
 	vars, err := pgbenchVars(at)
 	if err != nil {
-		return window{}, 0, err
+		return window{}, 0, cpuUse{}, err
 	}
 	vars["start"], vars["clients"], vars["n"], vars["m"] = fmt.Sprint(r.first), fmt.Sprint(r.conc), "0", "0"
 	vars["settled"] = fmt.Sprint(r.payouts / 10 * 5)
@@ -134,18 +136,27 @@ func (r pgbenchRun) run(ctx context.Context, st *store.Store) (window, int, erro
 	for _, f := range old {
 		os.Remove(f)
 	}
+	meter, err := startCPU(r.c.pg.Dir, 0)
+	if err != nil {
+		return window{}, 0, cpuUse{}, err
+	}
 	cmd := exec.CommandContext(ctx, r.bin, args...)
 	out, err := cmd.CombinedOutput()
+	used, cerr := meter.stop()
 	os.WriteFile(filepath.Join(r.dir, fmt.Sprintf("pgbench-c%d.out", r.conc)), out, 0o644)
 	if err != nil {
-		return window{}, 0, fmt.Errorf("pgbench -c %d: %w: %s", r.conc, err, lastLines(out, 10))
+		return window{}, 0, cpuUse{}, fmt.Errorf("pgbench -c %d: %w: %s", r.conc, err, lastLines(out, 10))
 	}
+	if cerr != nil {
+		return window{}, 0, cpuUse{}, cerr
+	}
+	used.client = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	samples, failed, err := r.readLogs()
 	if err != nil {
-		return window{}, 0, err
+		return window{}, 0, cpuUse{}, err
 	}
 	if len(samples) == 0 {
-		return window{}, 0, fmt.Errorf("pgbench -c %d logged no transactions: %s", r.conc, lastLines(out, 10))
+		return window{}, 0, cpuUse{}, fmt.Errorf("pgbench -c %d logged no transactions: %s", r.conc, lastLines(out, 10))
 	}
 	first := samples[0].end
 	news := 0
@@ -158,12 +169,12 @@ func (r pgbenchRun) run(ctx context.Context, st *store.Store) (window, int, erro
 		}
 	}
 	if news+r.conc > r.size {
-		return window{}, 0, fmt.Errorf("pgbench -c %d made %d new events, more than its %d in-flight payouts: seed more", r.conc, news, r.size)
+		return window{}, 0, cpuUse{}, fmt.Errorf("pgbench -c %d made %d new events, more than its %d in-flight payouts: seed more", r.conc, news, r.size)
 	}
 	if got, err := settledIn(ctx, st, r.first, r.first+r.size); err != nil || got != news+r.conc {
-		return window{}, 0, fmt.Errorf("pgbench -c %d: %d payouts settled with their posting, want %d (%v)", r.conc, got, news+r.conc, err)
+		return window{}, 0, cpuUse{}, fmt.Errorf("pgbench -c %d: %d payouts settled with their posting, want %d (%v)", r.conc, got, news+r.conc, err)
 	}
-	return measure(samples, first.Add(r.warm), r.duration), failed, nil
+	return measure(samples, first.Add(r.warm), r.duration), failed, used, nil
 }
 
 // readLogs reads pgbench's per-transaction logs: client, transaction,
@@ -266,11 +277,19 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 	defer p.stop()
 	// Four runs, each settling in-flight payouts of its own.
 	quarter := c.payouts / 10 * 3 / 4
-	var mixes []string
+	var mixes, cpus []string
 	for li, level := range levels {
 		ev := newEvents("sandbox-webhook-secret", c.payouts, li*quarter, (li+1)*quarter)
 		say("benchmark 1: payops, %d concurrent, %s", level, c.warmup+c.duration)
+		meter, err := startCPU(cl.pg.Dir, p.cmd.Process.Pid)
+		if err != nil {
+			return 0, err
+		}
 		w, failed, err := postWebhooks(ctx, p.base+"/webhooks/sandbox", ev, level, c.warmup, c.duration)
+		if err != nil {
+			return 0, err
+		}
+		used, err := meter.stop()
 		if err != nil {
 			return 0, err
 		}
@@ -282,7 +301,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 			return 0, fmt.Errorf("payops, %d concurrent: %d payouts settled with their posting, want %d (%v)", level, got, sent, err)
 		}
 		say("benchmark 1: pgbench, %d clients, %s", level, c.warmup+c.duration)
-		pw, pfailed, err := pgbenchRun{dir: c.work, bin: pgbenchBin, c: cl, db: name, conc: level, first: (2 + li) * quarter, size: quarter,
+		pw, pfailed, pused, err := pgbenchRun{dir: c.work, bin: pgbenchBin, c: cl, db: name, conc: level, first: (2 + li) * quarter, size: quarter,
 			payouts: c.payouts, level: li, warm: c.warmup, duration: c.duration}.run(ctx, st)
 		if err != nil {
 			return 0, err
@@ -299,6 +318,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		tags := []string{store.OutcomeApplied, store.OutcomeDuplicate, store.OutcomeStale}
 		mixes = append(mixes, fmt.Sprintf("at %d: payops %s deliveries (%s; p50 %s), pgbench %s transactions (%s; p50 %s)",
 			level, thousands(w.count), shares(w, tags...), ms(w.p50), thousands(pw.count), shares(pw, tags...), ms(pw.p50)))
+		cpus = append(cpus, fmt.Sprintf("at %d, per delivery: serve %s, the load generator %s, PostgreSQL %s; per pgbench "+
+			"transaction: pgbench %s, PostgreSQL %s", level, per(used.server, w.all), per(used.client, w.all), per(used.postgres, w.all),
+			per(pused.client, pw.all), per(pused.postgres, pw.all)))
 	}
 	rss, err := p.peakRSS()
 	if err != nil {
@@ -316,8 +338,8 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		"Each run: %s unmeasured, then %s measured; deliveries/s and transactions/s count what completed in the measured "+
 		"%s, p99 is of those requests' (or transactions') latencies. The ratio is payops' deliveries/s over pgbench's transactions/s. "+
 		"Measured mix %s. All deliveries were answered 200 and no pgbench transaction failed. payops' pool holds at most 20 "+
-		"connections; pgbench has one per client.",
-		thousands(c.payouts), newShare, duplicateShare, statementsIn("new.sql"), statementsIn("duplicate.sql"), statementsIn("stale.sql"), c.warmup, c.duration, c.duration, strings.Join(mixes, "; ")))
+		"connections; pgbench has one per client. CPU time used over each whole run (from /proc; the machine has %d cores): %s.",
+		thousands(c.payouts), newShare, duplicateShare, statementsIn("new.sql"), statementsIn("duplicate.sql"), statementsIn("stale.sql"), c.warmup, c.duration, c.duration, strings.Join(mixes, "; "), runtime.NumCPU(), strings.Join(cpus, "; ")))
 	return rss, nil
 }
 
@@ -336,4 +358,9 @@ func settledIn(ctx context.Context, st *store.Store, from, to int) (int, error) 
 			AND p.status = 'SUCCEEDED'
 			AND EXISTS (SELECT 1 FROM ledger_postings l WHERE l.payout_id = p.id AND l.kind = 'succeeded')`, from, to)
 	return n, err
+}
+
+// per is d over n, in milliseconds.
+func per(d time.Duration, n int) string {
+	return fmt.Sprintf("%.2f ms", d.Seconds()*1000/float64(max(n, 1)))
 }
