@@ -148,7 +148,12 @@ func run(ctx context.Context, c config) error {
 		r.describe(5, "**Peak memory.** `VmHWM` from `/proc/PID/status` of the `payops serve` child process, read at the end of "+
 			"benchmark 1 (both concurrency levels) and of benchmark 2; each benchmark has a serve process of its own, started fresh.")
 	}
+	r.setup = append(r.setup, fmt.Sprintf("Load average when it ended: %s. The run took %s.", loadAverage(), time.Since(r.started).Round(time.Second)))
 	say("took %s", time.Since(r.started).Round(time.Second))
+	fmt.Println()
+	for _, s := range r.setup {
+		fmt.Println(s)
+	}
 	fmt.Println()
 	r.table(os.Stdout)
 	if c.out == "" {
