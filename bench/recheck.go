@@ -70,6 +70,8 @@ func runRecheck(ctx context.Context, bin, dsn, logPath string, st *store.Store, 
 	if err != nil {
 		return recheckResult{}, err
 	}
+	running, done := p.watch(ctx)
+	defer done()
 	resp, err := client.PostForm(p.base+"/jobs/stale-recheck/run", url.Values{})
 	if err != nil {
 		return recheckResult{}, err
@@ -86,6 +88,9 @@ func runRecheck(ctx context.Context, bin, dsn, logPath string, st *store.Store, 
 		Error    string     `db:"error"`
 	}
 	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
+		if running.Err() != nil {
+			return recheckResult{}, done()
+		}
 		err := st.DB().GetContext(ctx, &run, `SELECT started_at, finished_at, examined, changed, error FROM job_runs
 			WHERE job = 'stale-recheck' AND trigger = 'manual' ORDER BY id DESC LIMIT 1`)
 		if err == nil && run.Finished != nil {
@@ -94,7 +99,7 @@ func runRecheck(ctx context.Context, bin, dsn, logPath string, st *store.Store, 
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return recheckResult{}, err
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if time.Now().After(deadline) {
 			return recheckResult{}, fmt.Errorf("the stale re-check did not finish within 10 minutes")
 		}
 	}

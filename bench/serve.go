@@ -82,6 +82,28 @@ func serve(ctx context.Context, bin, dsn, logPath string, vars map[string]string
 	}
 }
 
+// watch returns ctx, cancelled with an error saying so if serve ends
+// before the returned stop is called (stop returns that error, if any): a
+// load that goes on against a server that is gone measures nothing.
+func (p *payops) watch(ctx context.Context) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case <-p.done:
+			cancel(fmt.Errorf("payops serve ended during the run (%s)", p.cmd.ProcessState))
+		case <-quit:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() error {
+		once.Do(func() { close(quit) })
+		err := context.Cause(ctx)
+		cancel(nil)
+		return err
+	}
+}
+
 // childEnv is this process's environment without payops' own settings,
 // with vars added.
 func childEnv(vars map[string]string) []string {

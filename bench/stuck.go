@@ -22,7 +22,8 @@ const stuckAfter = 10 * time.Minute
 // returns how many answers were not 200.
 func getPages(ctx context.Context, client *http.Client, url string, conc int, warm, dur time.Duration) (window, int) {
 	return hammer(ctx, conc, warm, dur, func(*rand.Rand) (string, bool) {
-		resp, err := client.Get(url)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
 		if err != nil {
 			return "", false
 		}
@@ -142,7 +143,11 @@ func benchStuck(ctx context.Context, c config, dsn string, st *store.Store, stuc
 		return 0, err
 	}
 	say("benchmark 2: GET /payouts/stuck, %d concurrent, %s", pageConc, c.warmup+c.duration)
-	page, failed := getPages(ctx, client, url, pageConc, c.warmup, c.duration)
+	running, done := p.watch(ctx)
+	page, failed := getPages(running, client, url, pageConc, c.warmup, c.duration)
+	if err := done(); err != nil {
+		return 0, err
+	}
 	if failed > 0 {
 		return 0, fmt.Errorf("%d pages were not answered 200", failed)
 	}

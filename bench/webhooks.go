@@ -285,7 +285,11 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		if err != nil {
 			return 0, err
 		}
-		w, failed, err := postWebhooks(ctx, p.base+"/webhooks/sandbox", ev, level, c.warmup, c.duration)
+		running, done := p.watch(ctx)
+		w, failed, err := postWebhooks(running, p.base+"/webhooks/sandbox", ev, level, c.warmup, c.duration)
+		if err := done(); err != nil {
+			return 0, err
+		}
 		if err != nil {
 			return 0, err
 		}
