@@ -1,0 +1,209 @@
+// Command bench is make bench: issue #6's five benchmarks of payops on a
+// private PostgreSQL, printed as one table and written to
+// docs/BENCHMARKS.md with the date and the machine.
+//
+//  1. webhook ingestion: signed sandbox webhooks (new, duplicate and stale)
+//     posted to bin/payops serve at concurrency 8 and 32, beside pgbench
+//     running the statements the endpoint runs per delivery (pgbench/*.sql);
+//  2. the stuck-payouts page at concurrency 8, beside its bare SQL;
+//  3. day-end reconciliation of a million payouts (store.Reconcile), load
+//     and compare phases, beside a bare FULL OUTER JOIN;
+//  4. the stale re-check job over 10,000 stuck payouts against the sandbox
+//     limited to 500 requests a second;
+//  5. serve's peak RSS during 1 and 2.
+//
+// It is a program, not a go test benchmark: what it measures is the real
+// binary, run as a child process (so its peak RSS can be read from /proc),
+// driven over HTTP and sign-in like a user, with pgbench beside it, and it
+// reports one table of its own; go test would hold back its output and
+// time operations it does not run. Its test (make test) checks that the
+// pgbench scripts still run what the endpoint runs.
+//
+// Usage (from the repository's root; make bench builds bin/payops first):
+//
+//	go run ./bench [-payops bin/payops] [-out docs/BENCHMARKS.md] [-only 1,3] [-duration 20s] [-note TEXT]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"payops/store"
+)
+
+type config struct {
+	bin, out, pgdir, work string
+	payouts               int
+	duration, warmup      time.Duration
+	only                  []string
+	note                  string
+}
+
+func main() {
+	var c config
+	var only string
+	flag.StringVar(&c.bin, "payops", "bin/payops", "the payops binary to run")
+	flag.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "where to write the report (with -only, only when given)")
+	flag.StringVar(&c.pgdir, "pgdir", ".data/bench-postgres", "the bench cluster's data folder")
+	flag.StringVar(&c.work, "work", ".data/bench", "where serve's logs and pgbench's scripts and logs go")
+	flag.IntVar(&c.payouts, "payouts", 1_000_000, "payouts in each benchmark's database")
+	flag.DurationVar(&c.duration, "duration", 20*time.Second, "how long each load is measured")
+	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "load before each measurement, not measured")
+	flag.StringVar(&only, "only", "", "run only these benchmarks, such as 1,3")
+	flag.StringVar(&c.note, "note", "", "a line for the report about the run, such as what else the machine was doing")
+	flag.Parse()
+	if only != "" {
+		c.only = strings.Split(only, ",")
+		// Part of the benchmarks is no report for docs/, unless asked for.
+		out := c.out
+		c.out = ""
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "out" {
+				c.out = out
+			}
+		})
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func (c config) want(b string) bool { return len(c.only) == 0 || slices.Contains(c.only, b) }
+
+func say(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func run(ctx context.Context, c config) error {
+	var err error
+	if c.bin, err = filepath.Abs(c.bin); err != nil {
+		return err
+	}
+	if _, err := os.Stat(c.bin); err != nil {
+		return fmt.Errorf("%w (make bench builds it)", err)
+	}
+	if err := os.MkdirAll(c.work, 0o755); err != nil {
+		return err
+	}
+	r := &report{started: time.Now()}
+	load := loadAverage()
+	cl, err := startCluster(c.pgdir)
+	if err != nil {
+		return err
+	}
+	defer cl.pg.Stop()
+	pg, err := cl.settings(ctx)
+	if err != nil {
+		return err
+	}
+	pgbenchBin := filepath.Join(cl.pg.BinDir, "pgbench")
+	pgbenchVersion, err := exec.Command(pgbenchBin, "--version").Output()
+	if err != nil {
+		return fmt.Errorf("pgbench: %w", err)
+	}
+	r.setup = append(r.setup, "Machine: "+machine()+".",
+		pg+"; "+strings.TrimSpace(string(pgbenchVersion))+".",
+		fmt.Sprintf("Go %s; payops built from this tree (`bin/payops`), run as `payops serve` in a process of its own.", strings.TrimPrefix(runtime.Version(), "go")),
+		fmt.Sprintf("Load average when the run began: %s (%d cores).", load, runtime.NumCPU()))
+	if c.note != "" {
+		r.setup = append(r.setup, c.note)
+	}
+	say("cluster up: %s", pg)
+
+	if err := checkScriptsOn(ctx, cl); err != nil {
+		return err
+	}
+	var rss1, rss2 int64
+	if c.want("1") {
+		if rss1, err = benchWebhooks(ctx, c, cl, r, pgbenchBin); err != nil {
+			return fmt.Errorf("benchmark 1: %w", err)
+		}
+	}
+	if c.want("2") || c.want("4") {
+		if rss2, err = benchStuckAndRecheck(ctx, c, cl, r); err != nil {
+			return err
+		}
+	}
+	if c.want("3") {
+		if err := benchRecon(ctx, c, cl, r); err != nil {
+			return fmt.Errorf("benchmark 3: %w", err)
+		}
+	}
+	if c.want("5") && c.want("1") && c.want("2") {
+		r.add("5 Peak memory of payops serve", "peak RSS (VmHWM) during 1", mib(rss1))
+		r.add("5 Peak memory of payops serve", "peak RSS (VmHWM) during 2", mib(rss2))
+		r.describe(5, "**Peak memory.** `VmHWM` from `/proc/PID/status` of the `payops serve` child process, read at the end of "+
+			"benchmark 1 (both concurrency levels) and of benchmark 2; each benchmark has a serve process of its own, started fresh.")
+	}
+	r.setup = append(r.setup, fmt.Sprintf("Load average when it ended: %s. The run took %s.", loadAverage(), time.Since(r.started).Round(time.Second)))
+	say("took %s", time.Since(r.started).Round(time.Second))
+	fmt.Println()
+	for _, s := range r.setup {
+		fmt.Println(s)
+	}
+	fmt.Println()
+	r.table(os.Stdout)
+	if c.out == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(c.out)
+	if err != nil {
+		return err
+	}
+	r.document(f)
+	if err := f.Close(); err != nil {
+		return err
+	}
+	say("written to %s", c.out)
+	return nil
+}
+
+// checkScriptsOn runs checkScripts on a small database of its own.
+func checkScriptsOn(ctx context.Context, cl *cluster) error {
+	const name = "bench_check"
+	st, err := cl.freshDB(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer cl.dropDB(ctx, name)
+	defer st.Close()
+	if err := seed(ctx, st.DB(), shape{n: 1000, inFlight: true}); err != nil {
+		return err
+	}
+	if err := checkScripts(ctx, cl.dsn(name), 1000); err != nil {
+		return err
+	}
+	say("pgbench scripts checked: they run what POST /webhooks/sandbox runs for a new, a duplicate and a stale webhook")
+	return nil
+}
+
+// seeded makes database name with n payouts of shape s.
+func seeded(ctx context.Context, cl *cluster, name string, s shape) (*store.Store, error) {
+	st, err := cl.freshDB(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	if err := seed(ctx, st.DB(), s); err != nil {
+		st.Close()
+		return nil, err
+	}
+	say("%s: %s payouts seeded in %s", name, thousands(s.n), time.Since(began).Round(100*time.Millisecond))
+	return st, nil
+}

@@ -1,0 +1,23 @@
+-- Benchmark 1, pgbench's side: a DUPLICATE, a new event of this client's
+-- (or the one bench ingested for it before the run) delivered again. The
+-- statements POST /webhooks/sandbox runs for it (see new.sql).
+\set k random(0, :n)
+\set i :start + :k * :clients + :client_id
+\set g :i / 3 * 10 + 1 + :i % 3
+\set ppid 100000000000 + :g
+\set eid 1000000000000 + :g
+\set utr 200000000000 + :g
+BEGIN;
+-- insertDelivery
+INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)
+	VALUES (:provider, :headers, :body, :body, :yes, :eid, :type_success, :orphan, '', NULL) RETURNING id \gset delivery_
+-- IngestWebhook: dedupe on (provider, event id): a conflict
+INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
+		utr, failure_code, failure_reason, fee_minor, observed_at)
+	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts)
+	ON CONFLICT (provider, event_id) DO NOTHING;
+-- IngestWebhook: the first delivery of the event
+SELECT delivery_id, payout_id FROM webhook_events WHERE provider = :provider AND event_id = :eid;
+-- finishDelivery
+UPDATE webhook_deliveries SET outcome = :duplicate, detail = :detail_duplicate, payout_id = :g WHERE id = :delivery_id;
+COMMIT;

@@ -1,0 +1,52 @@
+-- Benchmark 1, pgbench's side: a NEW event, the first delivery of a SUCCESS
+-- webhook for a PROCESSING payout, which the endpoint applies. These are the
+-- statements POST /webhooks/sandbox runs for it (store.IngestWebhook and the
+-- functions it calls, named below), in its order and with its SQL: each $n
+-- is a pgbench variable, or the '' or NULL the endpoint sends there. bench
+-- checks them against the endpoint's own before running them.
+--
+-- Each client settles in-flight payouts of its own, in turn: payout index
+-- :start + :n * :clients + :client_id, whose id g is as in bench/seed.go.
+\set n :n + 1
+\set i :start + :n * :clients + :client_id
+\set g :i / 3 * 10 + 1 + :i % 3
+\set ppid 100000000000 + :g
+\set eid 1000000000000 + :g
+\set utr 200000000000 + :g
+BEGIN;
+-- insertDelivery
+INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)
+	VALUES (:provider, :headers, :body, :body, :yes, :eid, :type_success, :orphan, '', NULL) RETURNING id \gset delivery_
+-- IngestWebhook: dedupe on (provider, event id)
+INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
+		utr, failure_code, failure_reason, fee_minor, observed_at)
+	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts)
+	ON CONFLICT (provider, event_id) DO NOTHING;
+-- matchPayout
+SELECT id, reference_id FROM payouts WHERE provider = :provider AND provider_payout_id = :ppid FOR UPDATE;
+-- IngestWebhook: link the event
+UPDATE webhook_events SET payout_id = :g WHERE provider = :provider AND event_id = :eid;
+-- apply
+SELECT reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
+		failure_reason, fee_minor
+	FROM payouts WHERE id = :g \gset p_
+UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_reason = '', fee_minor = NULL,
+		provider_payout_id = :ppid,
+		updated_at = CASE WHEN :yes THEN now() ELSE updated_at END,
+		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
+		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
+	WHERE id = :g;
+-- postOutcome: the succeeded posting
+INSERT INTO ledger_postings (payout_id, kind) VALUES (:g, :kind_succeeded)
+	ON CONFLICT (payout_id, kind) DO NOTHING RETURNING id \gset posting_
+INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES (:posting_id, :payable, :debit, :p_amount_minor, :p_currency);
+INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES (:posting_id, :settlement, :credit, :p_amount_minor, :p_currency);
+-- insertEvent
+INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
+		failure_code, failure_reason, actor, observed_at, delivery_id)
+	VALUES (:g, :webhook, :raw_success, :succeeded, :processing, :applied, :detail_applied, :utr, '', '', :provider, :ts, :delivery_id);
+-- audit
+INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES (:provider, :observe, :payout, :p_reference_id, :audit_applied);
+-- finishDelivery
+UPDATE webhook_deliveries SET outcome = :applied, detail = :detail_applied, payout_id = :g WHERE id = :delivery_id;
+COMMIT;
