@@ -65,16 +65,25 @@ type Runner struct {
 	wg sync.WaitGroup
 }
 
-// Start records a drill and runs it in the background; it returns the
-// drill's record at once. Bad input is a store.Refused error.
-func (r *Runner) Start(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error) {
-	chaos, ok := Scenarios[scenario]
-	if !ok {
-		return store.DrillRun{}, store.Refused("there is no drill scenario %q", scenario)
+// Check says what is wrong with a drill request, in words for the person
+// who made it, or nil.
+func Check(scenario string, payouts int) error {
+	if _, ok := Scenarios[scenario]; !ok {
+		return errors.New("Choose one of the scenarios.")
 	}
 	if payouts < 1 || payouts > MaxPayouts {
-		return store.DrillRun{}, store.Refused("a drill sends 1 to %d payouts, not %d", MaxPayouts, payouts)
+		return fmt.Errorf("Payouts must be a whole number from 1 to %d.", MaxPayouts)
 	}
+	return nil
+}
+
+// Start records a drill and runs it in the background; it returns the
+// drill's record at once. A request Check refuses is a store.Refused error.
+func (r *Runner) Start(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error) {
+	if err := Check(scenario, payouts); err != nil {
+		return store.DrillRun{}, store.Refused("%s", err.Error())
+	}
+	chaos := Scenarios[scenario]
 	run, err := r.Store.StartDrillRun(ctx, scenario, payouts, by)
 	if err != nil {
 		return run, err

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,13 +66,12 @@ func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 		refuse("Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set): start them with payops drill.")
 		return
 	}
-	if _, ok := drill.Scenarios[scenario]; !ok {
-		refuse("Choose one of the scenarios.")
-		return
-	}
 	n, err := strconv.Atoi(payouts)
-	if err != nil || n < 1 || n > drill.MaxPayouts {
-		refuse(fmt.Sprintf("Payouts must be a whole number from 1 to %d.", drill.MaxPayouts))
+	if err != nil {
+		n = 0 // not a number: refused below as out of range
+	}
+	if err := drill.Check(scenario, n); err != nil {
+		refuse(err.Error())
 		return
 	}
 	run, err := h.Drills.Start(r.Context(), scenario, n, actorOf(u))
