@@ -222,7 +222,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 				return cfg.Sandbox.newSandbox(selfURL(cfg.Addr)+"/webhooks/"+payout.DrillProvider, 2*time.Second, chaos, log)
 			}}
 		if sched != nil {
-			runner.Recheck = func(ctx context.Context) { sched.RunNow(ctx, "stale-recheck") }
+			runner.Recheck = func(ctx context.Context) {
+				sched.RunNow(ctx, "stale-recheck")
+				sched.RunNow(ctx, "settled-recheck")
+			}
 		}
 		defer runner.WaitIdle()
 		deps.Drills = runner
@@ -270,6 +273,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			return jobs.Outcome{Changed: n}, err
 		}},
 		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},
+		{Name: "settled-recheck", Schedule: cfg.RecheckEvery, Run: stale.RunSettled},
 		{Name: "day-end", Schedule: cfg.DayEndEvery, Run: dayEnd.Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))

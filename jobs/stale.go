@@ -24,10 +24,12 @@ type StaleStore interface {
 // most PerSecond a second, so a provider that is down or slow delays only
 // its own payouts; its failures are recorded on them.
 //
-// After those it asks again about payouts that succeeded within
-// SettledWindow, at doubling ages (After, 2×, 4×...): a provider may reverse
-// a payout hours after paying it, and that webhook too can be lost. With the
-// defaults that is about ten calls per payout over two days.
+// RunSettled, a job of its own, asks again about payouts that succeeded
+// within SettledWindow, at doubling ages (After, 2×, 4×...): a provider may
+// reverse a payout hours after paying it, and that webhook too can be lost.
+// With the defaults that is about ten calls per payout over two days. Apart
+// from Run, so that many settled payouts never delay the open ones; each job
+// keeps to PerSecond on its own.
 type StaleRecheck struct {
 	Store       StaleStore
 	Rechecker   *Rechecker
@@ -37,7 +39,7 @@ type StaleRecheck struct {
 	Concurrency int           // calls in flight per provider; 2 when zero
 	PerSecond   int           // calls a second per provider; 5 when zero
 	// SettledWindow is how long after succeeding a payout is still asked
-	// about; zero asks only about open payouts.
+	// about by RunSettled; zero for never.
 	SettledWindow time.Duration
 	Now           func() time.Time
 }
@@ -45,25 +47,28 @@ type StaleRecheck struct {
 // Run re-checks every stale payout once and returns how many it examined
 // and how many the provider's answer moved. The error is the database's.
 func (r *StaleRecheck) Run(ctx context.Context) (Outcome, error) {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	start := now()
-	after := orDuration(r.After, 2*time.Minute)
-	limit := or(r.Batch, 200)
-	out, err := r.each(ctx, func() ([]store.Payout, error) {
+	start, after, limit := r.now(), orDuration(r.After, 2*time.Minute), or(r.Batch, 200)
+	return r.each(ctx, func() ([]store.Payout, error) {
 		return r.Store.StalePayouts(ctx, start.Add(-after), start, limit)
 	})
-	if err != nil || r.SettledWindow <= 0 {
-		return out, err
+}
+
+// RunSettled re-checks once each succeeded payout that is due another look.
+func (r *StaleRecheck) RunSettled(ctx context.Context) (Outcome, error) {
+	if r.SettledWindow <= 0 {
+		return Outcome{}, nil
 	}
-	settled, err := r.each(ctx, func() ([]store.Payout, error) {
+	start, after, limit := r.now(), orDuration(r.After, 2*time.Minute), or(r.Batch, 200)
+	return r.each(ctx, func() ([]store.Payout, error) {
 		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start, limit)
 	})
-	out.Examined += settled.Examined
-	out.Changed += settled.Changed
-	return out, err
+}
+
+func (r *StaleRecheck) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }
 
 // each re-checks batches from next until it returns none: a payout

@@ -97,12 +97,16 @@ func TestStaleRecheckFindsLateReversals(t *testing.T) {
 	}
 	time.Sleep(reverseAfter)
 
-	// Without a window, succeeded payouts are not asked about again.
+	// The open payouts' run, or the settled one without a window, does not
+	// ask about succeeded payouts again.
 	if out, err := stale.Run(ctx); err != nil || out.Changed != 0 {
+		t.Fatalf("open payouts' run: %+v %v", out, err)
+	}
+	if out, err := stale.RunSettled(ctx); err != nil || out.Examined != 0 {
 		t.Fatalf("without a window: %+v %v", out, err)
 	}
 	stale.SettledWindow = time.Hour
-	out, err := stale.Run(ctx)
+	out, err := stale.RunSettled(ctx)
 	if err != nil || out.Changed != len(reversing) {
 		t.Fatalf("with a window: %+v %v, want %d changed", out, err, len(reversing))
 	}
@@ -112,7 +116,10 @@ func TestStaleRecheckFindsLateReversals(t *testing.T) {
 		}
 	}
 	// Just checked, a succeeded payout is not due again until its age doubles.
-	if again, err := stale.Run(ctx); err != nil || again.Examined != stuck {
-		t.Errorf("right after: examined %d (%v), want only the %d stuck", again.Examined, err, stuck)
+	if again, err := stale.RunSettled(ctx); err != nil || again.Examined != 0 {
+		t.Errorf("right after: examined %d (%v), want 0", again.Examined, err)
+	}
+	if open, err := stale.Run(ctx); err != nil || open.Examined != stuck {
+		t.Errorf("open payouts' run examined %d (%v), want the %d stuck", open.Examined, err, stuck)
 	}
 }
