@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,17 +89,9 @@ func (f *fleet) run(ctx context.Context, name string) error {
 	}
 	c := &child{cmd: cmd, done: make(chan struct{})}
 	go func() { cmd.Wait(); out.Close(); close(c.done) }()
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			cmd.Process.Kill()
-			return fmt.Errorf("%s did not become ready (see %s)", name, out.Name())
-		}
+	if err := waitReady(ctx, addr, time.Minute, c.done); err != nil {
+		cmd.Process.Kill()
+		return fmt.Errorf("%s %v (see %s)", name, err, out.Name())
 	}
 	f.mu.Lock()
 	f.procs[name], f.addrs[name] = c, addr
@@ -184,6 +177,27 @@ func (t *tryWriter) WriteHeader(code int) { t.wrote = true; t.ResponseWriter.Wri
 func (t *tryWriter) Write(b []byte) (int, error) {
 	t.wrote = true
 	return t.ResponseWriter.Write(b)
+}
+
+// waitReady waits until the payops serving on addr answers /readyz, and
+// says why not when it exits first (exited closes) or within passes.
+func waitReady(ctx context.Context, addr string, within time.Duration, exited <-chan struct{}) error {
+	for deadline := time.Now().Add(within); ; time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			return errors.New("stopped before it was ready")
+		default:
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return errors.New("did not become ready")
+		}
+	}
 }
 
 func randomHex(n int) string {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -32,30 +31,23 @@ func servePayops(t *testing.T, vars map[string]string) string {
 	addr := freeAddr(t)
 	vars["DATABASE_URL"], vars["PAYOPS_ADDR"] = pgtest.NewDSN(t), addr
 	vars["PAYOPS_SESSION_KEY"] = strings.Repeat("ab", 32)
-	served := make(chan error, 1)
-	go func() { served <- run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard) }()
+	var served error
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		served = run(ctx, []string{"serve"}, env(vars), nil, io.Discard, io.Discard)
+	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
+		<-exited
+		if served != nil {
+			t.Errorf("serve: %v", served)
 		}
 	})
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return addr
-			}
-		}
-		select {
-		case err := <-served:
-			t.Fatalf("payops serve stopped: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("payops serve did not become ready")
-		}
+	if err := waitReady(ctx, addr, 30*time.Second, exited); err != nil {
+		t.Fatalf("payops serve %v", err)
 	}
+	return addr
 }
 
 // payops serve, end to end, through every failure drill at once, each
