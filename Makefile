@@ -108,9 +108,12 @@ fuzz:
 # The failure drill before production: all-of-them with 2,000 payouts
 # against payops run as child processes on a private PostgreSQL of its own,
 # killed with SIGKILL twice and restarted, two instances for part of it.
-# Instances' logs go to .data/drill-payops-*.log.
+# The database starts empty each time, so no earlier drill's payouts take the
+# re-check's calls. Instances' logs go to .data/drill-payops-*.log.
 DRILL_PAYOUTS ?= 2000
 drill: $(BIN) deps-pg
+	@$(BIN) db stop --dir $(DATA)/drill-postgres >/dev/null 2>&1 || true
+	@rm -rf $(DATA)/drill-postgres $(DATA)/drill-payops-*.log
 	@DATABASE_URL="$$($(BIN) db start --dir $(DATA)/drill-postgres)" \
 		$(BIN) drill --supervise --scenario all-of-them --payouts $(DRILL_PAYOUTS) --wait 20m --logs $(DATA)
 
