@@ -99,7 +99,7 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	if *supervise {
 		fl = newFleet([]string{"DATABASE_URL=" + cfg.DatabaseURL, "PAYOPS_SESSION_KEY=" + randomHex(32),
 			"PAYOPS_DRILL_SANDBOX_URL=" + sandboxURL, "PAYOPS_RECHECK_SCHEDULE=@every 5s", "PAYOPS_RECHECK_AFTER=5s",
-			"PAYOPS_SETTLED_RECHECK_WINDOW=3m", "PAYOPS_SUBMIT_RETRY_AFTER=2s", "PAYOPS_SUBMIT_WORKERS=16",
+			"PAYOPS_SETTLED_RECHECK_WINDOW=10m", "PAYOPS_SUBMIT_RETRY_AFTER=2s", "PAYOPS_SUBMIT_WORKERS=16",
 			"PAYOPS_RECHECK_PER_SECOND=50", "PAYOPS_RECHECK_CONCURRENCY=8"}, *logs, log)
 		hs := &http.Server{Handler: fl, ReadHeaderTimeout: 10 * time.Second}
 		go hs.Serve(front)

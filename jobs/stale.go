@@ -60,7 +60,8 @@ func (r *StaleRecheck) RunSettled(ctx context.Context) (Outcome, error) {
 	}
 	start, after, limit := r.now(), orDuration(r.After, 2*time.Minute), or(r.Batch, 200)
 	return r.each(ctx, func() ([]store.Payout, error) {
-		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start, limit)
+		// A failed ask is tried again after After, like an open payout's.
+		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start.Add(-after), limit)
 	})
 }
 

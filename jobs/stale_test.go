@@ -3,7 +3,9 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,5 +123,69 @@ func TestStaleRecheckFindsLateReversals(t *testing.T) {
 	}
 	if open, err := stale.Run(ctx); err != nil || open.Examined != stuck {
 		t.Errorf("open payouts' run examined %d (%v), want the %d stuck", open.Examined, err, stuck)
+	}
+}
+
+// A settled payout's look that fails (the provider is down) does not count
+// as a look: it is tried again after After, not at twice the payout's age,
+// which could be past its window (make drill found a reversal missed so).
+func TestSettledRecheckRetriesAFailedLook(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	const reverseAfter = 300 * time.Millisecond
+	sb := sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s",
+		SettleAfter: 50 * time.Millisecond, Chaos: &sandbox.Chaos{ReverseAfter: reverseAfter}})
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	reg := sandboxRegistry(srv.URL)
+	var reversing []string
+	for i := 0; len(reversing) < 2; i++ {
+		ref := fmt.Sprintf("RETRY-%02d", i)
+		if sandbox.FateOf(42, sandbox.PayoutIDFor(ref)) == sandbox.Reversal {
+			intake(t, s, payout.Policy{}, ref, "sandbox", 100000)
+			reversing = append(reversing, ref)
+		}
+	}
+	w := &jobs.Submitter{Store: s, Providers: reg, Log: quiet}
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	stale := &jobs.StaleRecheck{Store: s, Rechecker: &jobs.Rechecker{Store: s, Providers: reg, Log: quiet}, Log: quiet,
+		After: 50 * time.Millisecond, PerSecond: 1000, SettledWindow: time.Hour}
+	if out, err := stale.Run(ctx); err != nil || out.Changed != len(reversing) {
+		t.Fatalf("open run: %+v %v", out, err)
+	}
+	for _, ref := range reversing {
+		if p := payoutOf(t, s, ref); p.Status != payout.Succeeded {
+			t.Fatalf("%s: %s, want SUCCEEDED before the reversal", ref, p.Status)
+		}
+	}
+
+	// At about a second old the provider is down for the first look; the
+	// reversals happen meanwhile.
+	time.Sleep(time.Second)
+	down.Store(true)
+	if out, err := stale.RunSettled(ctx); err != nil || out.Examined != len(reversing) || out.Changed != 0 {
+		t.Fatalf("look while down: %+v %v", out, err)
+	}
+	down.Store(false)
+	// Well before twice that age, once After has passed, they are asked again.
+	time.Sleep(100 * time.Millisecond)
+	out, err := stale.RunSettled(ctx)
+	if err != nil || out.Changed != len(reversing) {
+		t.Fatalf("look after the outage: %+v %v, want %d changed", out, err, len(reversing))
+	}
+	for _, ref := range reversing {
+		if p := payoutOf(t, s, ref); p.Status != payout.Reversed {
+			t.Errorf("%s: %s, want REVERSED", ref, p.Status)
+		}
 	}
 }

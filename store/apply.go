@@ -101,6 +101,7 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 			provider_payout_id = $7,
 			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
 			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END,
+			last_answered_at = CASE WHEN $9 THEN now() ELSE last_answered_at END,
 			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END
 		WHERE id = $1`,
 		id, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked, fromProvider)
@@ -151,7 +152,7 @@ func actorOf(obs payout.Observation) string {
 
 // RecordCheckFailure records that asking the provider about a payout failed,
 // so the failure is part of the payout's history; the payout is not changed
-// but its last check time is.
+// but its last check time is (not its last answer: see SettledPayouts).
 func (s *Store) RecordCheckFailure(ctx context.Context, ref string, source payout.Source, actor, detail string) error {
 	return s.WithTx(ctx, func(q Querier) error {
 		var p struct {

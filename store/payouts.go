@@ -266,18 +266,20 @@ func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore t
 }
 
 // SettledPayouts returns up to limit payouts that succeeded between
-// settledAfter and settledBefore and are due another look: never checked
-// since they succeeded, or their age has more than doubled since the last
-// check (so each is asked about at ages 1, 2, 4, 8... times the first, a
-// handful of calls over its window), and not checked since checkedBefore.
-// A late reversal whose webhook is lost is found this way.
+// settledAfter and settledBefore and are due another look: the provider has
+// not answered about them since they succeeded, or their age has more than
+// doubled since its last answer (so each is asked about at ages 1, 2, 4,
+// 8... times the first, a handful of calls over its window), and not asked
+// since checkedBefore. A failed ask counts only for the last: it is tried
+// again after that wait, not at the doubled age, which could be past the
+// window. A late reversal whose webhook is lost is found this way.
 func (s *Store) SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int) ([]Payout, error) {
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
 		WHERE p.status = 'SUCCEEDED' AND p.submitted_at IS NOT NULL AND p.updated_at > $2 AND p.updated_at < $3
 			AND (p.last_checked_at IS NULL OR p.last_checked_at < $4)
 			AND `+drillAlive+`
-			AND (p.last_checked_at IS NULL OR $1::timestamptz - p.updated_at > 2 * (p.last_checked_at - p.updated_at))
+			AND (p.last_answered_at IS NULL OR $1::timestamptz - p.updated_at > 2 * (p.last_answered_at - p.updated_at))
 		ORDER BY p.updated_at, p.id LIMIT $5`, now, settledAfter, settledBefore, checkedBefore, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: settled payouts: %w", err)

@@ -34,6 +34,7 @@ UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_r
 		provider_payout_id = :ppid,
 		updated_at = CASE WHEN :yes THEN now() ELSE updated_at END,
 		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
+		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
 		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
 	WHERE id = :g;
 -- postOutcome: the succeeded posting

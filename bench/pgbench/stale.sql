@@ -28,6 +28,7 @@ UPDATE payouts SET status = :p_status, utr = :p_utr, failure_code = '', failure_
 		provider_payout_id = :ppid,
 		updated_at = CASE WHEN :no THEN now() ELSE updated_at END,
 		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
+		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
 		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
 	WHERE id = :g;
 -- insertEvent
