@@ -77,6 +77,9 @@ func (r *StaleRecheck) now() time.Time {
 func (r *StaleRecheck) each(ctx context.Context, next func() ([]store.Payout, error)) (Outcome, error) {
 	var out Outcome
 	seen := map[int64]bool{}
+	// One pacer per provider for the whole run, so the pause between
+	// batches is made up rather than lost.
+	pacers := map[string]*pacer{}
 	for ctx.Err() == nil {
 		batch, err := next()
 		if err != nil {
@@ -98,9 +101,15 @@ func (r *StaleRecheck) each(ctx context.Context, next func() ([]store.Payout, er
 		var mu sync.Mutex
 		var storeErr error
 		var wg sync.WaitGroup
-		for _, payouts := range byProvider {
+		for provider, payouts := range byProvider {
+			pace := pacers[provider]
+			if pace == nil {
+				perSecond := or(r.PerSecond, 5)
+				pace = &pacer{interval: time.Second / time.Duration(perSecond), slack: time.Second / 20}
+				pacers[provider] = pace
+			}
 			wg.Go(func() {
-				examined, changed, err := r.lane(ctx, payouts)
+				examined, changed, err := r.lane(ctx, payouts, pace)
 				mu.Lock()
 				defer mu.Unlock()
 				out.Examined += examined
@@ -119,21 +128,41 @@ func (r *StaleRecheck) each(ctx context.Context, next func() ([]store.Payout, er
 	return out, ctx.Err()
 }
 
-// lane re-checks one provider's payouts, rate-limited.
-func (r *StaleRecheck) lane(ctx context.Context, payouts []store.Payout) (examined, changed int, err error) {
-	tick := time.NewTicker(time.Second / time.Duration(or(r.PerSecond, 5)))
-	defer tick.Stop()
+// pacer spaces calls interval apart. Time lost between calls (the pause
+// while the next batch is read) is made up, up to slack's worth of calls at
+// once: a token bucket holding a twentieth of a second, kept as the time the
+// next call is due (GCRA). The provider's own limit is usually a bucket as
+// deep or deeper, so the burst stays within it.
+type pacer struct {
+	interval, slack time.Duration
+	next            time.Time
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	now := time.Now()
+	if earliest := now.Add(-p.slack); p.next.Before(earliest) {
+		p.next = earliest
+	}
+	if d := p.next.Sub(now); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	p.next = p.next.Add(p.interval)
+	return nil
+}
+
+// lane re-checks one provider's payouts at the pace of its pacer.
+func (r *StaleRecheck) lane(ctx context.Context, payouts []store.Payout, pace *pacer) (examined, changed int, err error) {
 	sem := make(chan struct{}, or(r.Concurrency, 2))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for i, p := range payouts {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-			case <-tick.C:
-			}
-		}
-		if ctx.Err() != nil {
+	for _, p := range payouts {
+		if pace.wait(ctx) != nil {
 			break
 		}
 		sem <- struct{}{}
