@@ -26,7 +26,7 @@ func audit(ctx context.Context, q Querier, actor, action, entityType, entityID s
 	}
 	_, err = q.ExecContext(ctx,
 		`INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES ($1, $2, $3, $4, $5)`,
-		actor, action, entityType, entityID, b)
+		actor, action, entityType, entityID, jsonArg(b))
 	if err != nil {
 		return fmt.Errorf("store: audit %s %s: %w", action, entityID, err)
 	}

@@ -74,7 +74,7 @@ func (s *Store) FinishDrillRun(ctx context.Context, id int64, state string, repo
 		}
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET state = $2, report = $3, error = $4, finished_at = now(),
-		phase = 'finished' WHERE id = $1 AND state = 'running'`, id, state, b, errText)
+		phase = 'finished' WHERE id = $1 AND state = 'running'`, id, state, jsonArg(b), errText)
 	if err != nil {
 		return fmt.Errorf("store: finish drill: %w", err)
 	}

@@ -49,7 +49,7 @@ func recordEvaluations(ctx context.Context, q Querier, id int64, evals []payout.
 		err = q.GetContext(ctx, &evalID, `
 			INSERT INTO gate_evaluations (payout_id, gate, rule, inputs, passed, answer, occasion, actor)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			id, e.Gate, e.Rule, inputs, e.Passed, e.Answer, occasion, actor)
+			id, e.Gate, e.Rule, jsonArg(inputs), e.Passed, e.Answer, occasion, actor)
 		if err != nil {
 			return nil, fmt.Errorf("store: record gate %s for payout %d: %w", e.Gate, id, err)
 		}

@@ -143,7 +143,7 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id`,
 		n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
-		n.Mode, n.Narration, n.Status, submitted, created, market, meta, intake,
+		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake),
 	).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))

@@ -74,7 +74,7 @@ func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
 	err = q.GetContext(ctx, &id, `
 		INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		d.Provider, h, d.Body, d.Payload, d.Verified, d.EventID, d.EventType, d.Outcome, d.Detail, d.PayoutID)
+		d.Provider, jsonArg(h), d.Body, d.Payload, d.Verified, d.EventID, d.EventType, d.Outcome, d.Detail, d.PayoutID)
 	if err != nil {
 		return 0, fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
 	}
