@@ -168,3 +168,67 @@ func TestReconcileAPayoutReportedTwice(t *testing.T) {
 		t.Fatalf("totals %+v, ties %v", totals, run.Ties)
 	}
 }
+
+// Runs from before migration 00014 hold their records as the JSON lines
+// PostgreSQL's json_build_array wrote, uncompressed: they read the same.
+func TestRecordsMigratedByPostgreSQLRead(t *testing.T) {
+	s := pgtest.New(t)
+	var data []byte
+	err := s.DB().GetContext(context.Background(), &data, `SELECT convert_to(string_agg(json_build_array(ppid, ref, amount,
+			currency, status, fee, settled)::text, E'\n' ORDER BY n), 'UTF8')
+		FROM (VALUES (1, 'pp-1', 'R1', 100000::bigint, 'INR'::char(3), 'SUCCEEDED', 500::bigint, '2026-11-20 10:30:00+00'::timestamptz),
+		             (2, '', 'R"2', 5::bigint, 'USD'::char(3), 'FAILED', NULL, NULL)) v(n, ppid, ref, amount, currency, status, fee, settled)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.UnpackRecords(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee, settled := int64(500), time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+	if len(got) != 2 || got[0].ProviderPayoutID != "pp-1" || *got[0].Fee != fee || !got[0].SettledAt.Equal(settled) ||
+		got[1].ReferenceID != `R"2` || got[1].Fee != nil || got[1].SettledAt != nil || got[1].Amount.Currency != "USD" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+// Leftover records match by reference too: a payout of another day with
+// no provider id yet, and one of the day whose id the provider does not
+// repeat. A payout of another day no record names stays out of our side.
+func TestReconcileMatchesLeftoversByReference(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	inr := payout.Money{Minor: 5000, Currency: "INR"}
+	add := func(ref, ppid string, at time.Time) {
+		t.Helper()
+		if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "sandbox", ProviderPayoutID: ppid,
+			Amount: inr, Status: payout.Succeeded, CreatedAt: at,
+			Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("L1", "", day.Add(-2*time.Hour))      // the day before, never told its provider id
+	add("L2", "pp-L2", day.Add(3*time.Hour))  // the day's, the record names no id
+	add("L3", "pp-L3", day.Add(-3*time.Hour)) // the day before, no record: not ours today
+	add("L4", "pp-L4", day.Add(30*time.Hour)) // the day after, named by id
+	records := []payout.ProviderRecord{
+		{ReferenceID: "L1", Amount: inr, Status: payout.Succeeded},
+		{ReferenceID: "L2", Amount: inr, Status: payout.Succeeded},
+		{ProviderPayoutID: "pp-L4", ReferenceID: "L4", Amount: inr, Status: payout.Succeeded},
+	}
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs, _ := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{}); len(diffs) != 0 || !run.Ties {
+		t.Fatalf("diffs %+v, ties %v", diffs, run.Ties)
+	}
+	totals, _ := s.ReconTotals(ctx, run.ID)
+	if len(totals) != 1 || totals[0].OursCount != 3 || totals[0].TheirsCount != 3 {
+		t.Fatalf("totals %+v", totals)
+	}
+	if got, err := s.LatestUpload(ctx, "sandbox", day); err != nil || len(got) != 3 || got[2].ProviderPayoutID != "pp-L4" {
+		t.Fatalf("records kept: %+v %v", got, err)
+	}
+}

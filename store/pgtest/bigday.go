@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"payops/payout"
 )
@@ -21,7 +22,8 @@ type BigDay struct {
 }
 
 // NewBigDay inserts the day's n payouts into db with one set-based INSERT
-// (and ANALYZE) and returns the day with the provider's records.
+// (and ANALYZE) and returns the day with the provider's records, which it
+// also loads into a table of their own for BareJoin.
 func NewBigDay(ctx context.Context, db *sqlx.DB, n int) (BigDay, error) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	var ben int64
@@ -57,18 +59,68 @@ func NewBigDay(ctx context.Context, db *sqlx.DB, n int) (BigDay, error) {
 		}
 		records[i] = r
 	}
+	if err := loadRecords(ctx, db, records); err != nil {
+		return BigDay{}, err
+	}
 	return BigDay{Day: day, Records: records, Diffs: 2*n/200 + 2*n/500}, nil
 }
 
+// loadRecords writes the day's records into a plain table of their own,
+// bigday_records, for BareJoin.
+func loadRecords(ctx context.Context, db *sqlx.DB, records []payout.ProviderRecord) error {
+	err := sqlxTx(ctx, db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS bigday_records`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE bigday_records (provider_payout_id text, reference_id text,
+			amount_minor bigint, currency text, status text, fee_minor bigint)`); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("bigday_records", "provider_payout_id", "reference_id", "amount_minor",
+			"currency", "status", "fee_minor"))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, r := range records {
+			if _, err := stmt.ExecContext(ctx, r.ProviderPayoutID, r.ReferenceID, r.Amount.Minor, r.Amount.Currency,
+				string(r.Status), r.Fee); err != nil {
+				return err
+			}
+		}
+		if _, err := stmt.ExecContext(ctx); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `ANALYZE bigday_records`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgtest: big day: records: %w", err)
+	}
+	return nil
+}
+
 // BareJoin counts the rows of a bare FULL OUTER JOIN of the provider's
-// payouts with the records of reconciliation run runID: the floor
-// PostgreSQL sets for comparing the two sides.
-func BareJoin(ctx context.Context, db *sqlx.DB, runID int64) (int, error) {
+// payouts with the day's records, which NewBigDay loaded into a table of
+// their own: the floor PostgreSQL sets for comparing the two sides.
+func BareJoin(ctx context.Context, db *sqlx.DB) (int, error) {
 	var joined int
 	err := db.GetContext(ctx, &joined, `SELECT count(*) FROM (SELECT * FROM payouts WHERE provider = 'sandbox') p
-		FULL OUTER JOIN (SELECT * FROM recon_records WHERE run_id = $1) t ON t.provider_payout_id = p.provider_payout_id`, runID)
+		FULL OUTER JOIN bigday_records t ON t.provider_payout_id = p.provider_payout_id`)
 	if err != nil {
 		return 0, fmt.Errorf("pgtest: bare join: %w", err)
 	}
 	return joined, nil
+}
+
+func sqlxTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

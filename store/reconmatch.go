@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// reconMatcher pairs one provider's payouts with its records for Reconcile.
+// The records are indexed by provider payout id (the first record naming
+// an id is the one that can match it); the day's payouts stream past that
+// index once. Whatever is left (records of payouts sent on another day,
+// records matched by reference only) is looked up afterwards, a few rows.
+type reconMatcher struct {
+	records []payout.ProviderRecord
+	byPPID  map[string]int
+	matched []bool // by record
+
+	pending []reconPayout // the day's payouts no record named by id yet
+	diffs   []ReconDiff
+	totals  map[string]*ReconTotal
+}
+
+// reconPayout is our side of one payout.
+type reconPayout struct {
+	ID       int64  `db:"id"`
+	Ref      string `db:"reference_id"`
+	PPID     string `db:"provider_payout_id"`
+	Amount   int64  `db:"amount_minor"`
+	Currency string `db:"currency"`
+	Status   string `db:"status"`
+	Fee      *int64 `db:"fee_minor"`
+}
+
+const reconPayoutColumns = `id, reference_id, coalesce(provider_payout_id, '') AS provider_payout_id, amount_minor, currency,
+	status, fee_minor`
+
+// inDay is true for a payout of the day being reconciled: the provider's,
+// sent, created in [$2, $3).
+const inDay = `(created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL)`
+
+func newReconMatcher(records []payout.ProviderRecord) *reconMatcher {
+	m := &reconMatcher{records: records, byPPID: make(map[string]int, len(records)), matched: make([]bool, len(records)),
+		totals: map[string]*ReconTotal{}}
+	for i, r := range records {
+		if r.ProviderPayoutID == "" {
+			continue
+		}
+		if _, seen := m.byPPID[r.ProviderPayoutID]; !seen {
+			m.byPPID[r.ProviderPayoutID] = i
+		}
+	}
+	return m
+}
+
+// matchDay streams the day's payouts past the records' index: each pairs
+// with the record naming its provider payout id, or waits in pending for a
+// match by reference.
+func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time) error {
+	rows, err := q.QueryxContext(ctx, `SELECT `+reconPayoutColumns+` FROM payouts WHERE provider = $1 AND `+inDay,
+		provider, dayStart, dayEnd)
+	if err != nil {
+		return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
+	}
+	defer rows.Close()
+	// Most payouts agree with their record: those are compared on the
+	// bytes as read, adding to the totals with nothing allocated; only
+	// the rest become reconPayouts.
+	var (
+		id, amount                  int64
+		ref, ppid, currency, status sql.RawBytes
+		fee                         sql.NullInt64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &ref, &ppid, &amount, &currency, &status, &fee); err != nil {
+			return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
+		}
+		i, named := m.byPPID[string(ppid)]
+		named = named && len(ppid) > 0 && !m.matched[i]
+		if named {
+			r := &m.records[i]
+			if amount == r.Amount.Minor && string(currency) == r.Amount.Currency && string(status) == string(r.Status) &&
+				(r.Fee == nil || fee.Valid && fee.Int64 == *r.Fee) {
+				m.matched[i] = true
+				t := m.total(r.Amount.Currency)
+				t.OursCount++
+				t.OursSum += amount
+				if r.Fee != nil {
+					t.OursFees += fee.Int64
+				}
+				m.theirs(i, false)
+				continue
+			}
+		}
+		p := reconPayout{ID: id, Ref: string(ref), PPID: string(ppid), Amount: amount, Currency: string(currency),
+			Status: string(status)}
+		if fee.Valid {
+			f := fee.Int64
+			p.Fee = &f
+		}
+		if named {
+			m.pair(&p, i)
+		} else {
+			m.pending = append(m.pending, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
+	}
+	return nil
+}
+
+// matchLeftovers matches the records the day's payouts left: by provider
+// payout id with payouts of other days, then by reference with the day's
+// pending payouts and other days' payouts still unmatched, records in
+// order. What is left then is missing on one side.
+func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time) error {
+	ppids := []string{} // never NULL in the queries below
+	for id, i := range m.byPPID {
+		if !m.matched[i] {
+			ppids = append(ppids, id)
+		}
+	}
+	if len(ppids) > 0 {
+		var others []reconPayout
+		err := q.SelectContext(ctx, &others, `SELECT `+reconPayoutColumns+` FROM payouts
+			WHERE provider = $1 AND provider_payout_id = ANY($4) AND NOT `+inDay, provider, dayStart, dayEnd, pq.Array(ppids))
+		if err != nil {
+			return fmt.Errorf("store: reconciliation: payouts of other days: %w", err)
+		}
+		for _, p := range others {
+			m.pair(&p, m.byPPID[p.PPID])
+		}
+	}
+
+	byRef := map[string]*reconPayout{}
+	for i := range m.pending {
+		byRef[m.pending[i].Ref] = &m.pending[i]
+	}
+	var refs []string
+	for i, r := range m.records {
+		if !m.matched[i] && r.ReferenceID != "" && byRef[r.ReferenceID] == nil {
+			refs = append(refs, r.ReferenceID)
+		}
+	}
+	if len(refs) > 0 {
+		var others []reconPayout
+		// Not those of other days matched by id just now: a payout
+		// matches once.
+		err := q.SelectContext(ctx, &others, `SELECT `+reconPayoutColumns+` FROM payouts
+			WHERE provider = $1 AND reference_id = ANY($4) AND NOT `+inDay+`
+				AND (provider_payout_id IS NULL OR NOT provider_payout_id = ANY($5))`,
+			provider, dayStart, dayEnd, pq.Array(refs), pq.Array(ppids))
+		if err != nil {
+			return fmt.Errorf("store: reconciliation: payouts of other days: %w", err)
+		}
+		for i := range others {
+			byRef[others[i].Ref] = &others[i]
+		}
+	}
+	paired := map[int64]bool{}
+	for i, r := range m.records {
+		if m.matched[i] || r.ReferenceID == "" {
+			continue
+		}
+		if p := byRef[r.ReferenceID]; p != nil && !paired[p.ID] {
+			paired[p.ID] = true
+			m.pair(p, i)
+		}
+	}
+	for i := range m.pending {
+		if p := &m.pending[i]; !paired[p.ID] {
+			m.ours(p, nil)
+		}
+	}
+	for i := range m.records {
+		if !m.matched[i] {
+			m.theirs(i, true)
+		}
+	}
+	return nil
+}
+
+// pair records payout p matched with record i: its differences, if any,
+// and both sides in the totals.
+func (m *reconMatcher) pair(p *reconPayout, i int) {
+	m.matched[i] = true
+	r := &m.records[i]
+	m.ours(p, r)
+	m.theirs(i, false)
+	mismatch := func(kind string) {
+		d := m.diff(kind, p, i)
+		m.diffs = append(m.diffs, d)
+	}
+	if p.Amount != r.Amount.Minor {
+		mismatch("amount_mismatch")
+	}
+	if p.Currency != r.Amount.Currency {
+		mismatch("currency_mismatch")
+	}
+	if p.Status != string(r.Status) {
+		mismatch("status_mismatch")
+	}
+	// Fees compare where the provider reports one.
+	if r.Fee != nil && (p.Fee == nil || *p.Fee != *r.Fee) {
+		mismatch("fee_mismatch")
+	}
+}
+
+// ours adds payout p to our side of the totals; r is the record it matched,
+// or nil when it is missing at the provider (a difference).
+func (m *reconMatcher) ours(p *reconPayout, r *payout.ProviderRecord) {
+	t := m.total(p.Currency)
+	t.OursCount++
+	t.OursSum += p.Amount
+	// Our fee counts where the provider reports one, as the differences
+	// compare them, or where the provider has no record at all.
+	if (r == nil || r.Fee != nil) && p.Fee != nil {
+		t.OursFees += *p.Fee
+	}
+	if r == nil {
+		m.diffs = append(m.diffs, m.diff("missing_at_provider", p, -1))
+	}
+}
+
+// theirs adds record i to the provider's side of the totals; alone when no
+// payout matched it (a difference).
+func (m *reconMatcher) theirs(i int, alone bool) {
+	r := &m.records[i]
+	t := m.total(r.Amount.Currency)
+	t.TheirsCount++
+	t.TheirsSum += r.Amount.Minor
+	if r.Fee != nil {
+		t.TheirsFees += *r.Fee
+	}
+	if alone {
+		m.diffs = append(m.diffs, m.diff("missing_in_payops", nil, i))
+	}
+}
+
+func (m *reconMatcher) total(currency string) *ReconTotal {
+	t := m.totals[currency]
+	if t == nil {
+		t = &ReconTotal{Currency: currency}
+		m.totals[currency] = t
+	}
+	return t
+}
+
+// diff is a difference of kind between payout p and record i; either may
+// be missing (nil, -1).
+func (m *reconMatcher) diff(kind string, p *reconPayout, i int) ReconDiff {
+	d := ReconDiff{Kind: kind}
+	if p != nil {
+		d.PayoutID, d.ReferenceID, d.ProviderPayoutID = &p.ID, p.Ref, p.PPID
+		d.OursAmountMinor, d.OursCurrency, d.OursStatus, d.OursFeeMinor = &p.Amount, &p.Currency, &p.Status, p.Fee
+	}
+	if i >= 0 {
+		r := &m.records[i]
+		no := i + 1
+		d.RecordNo = &no
+		if d.ReferenceID == "" {
+			d.ReferenceID = r.ReferenceID
+		}
+		if d.ProviderPayoutID == "" {
+			d.ProviderPayoutID = r.ProviderPayoutID
+		}
+		amount, currency, status := r.Amount.Minor, r.Amount.Currency, string(r.Status)
+		d.TheirsAmountMinor, d.TheirsCurrency, d.TheirsStatus, d.TheirsFeeMinor = &amount, &currency, &status, r.Fee
+	}
+	return d
+}
+
+// result returns the differences, in the order they were found, and the
+// totals by currency.
+func (m *reconMatcher) result() ([]ReconDiff, []ReconTotal) {
+	totals := make([]ReconTotal, 0, len(m.totals))
+	for _, t := range m.totals {
+		totals = append(totals, *t)
+	}
+	sort.Slice(totals, func(a, b int) bool { return totals[a].Currency < totals[b].Currency })
+	return m.diffs, totals
+}

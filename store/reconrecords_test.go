@@ -1,0 +1,45 @@
+package store
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"payops/payout"
+)
+
+// The records go in and come out as they were, odd text included.
+func TestPackedRecordsRoundTrip(t *testing.T) {
+	fee := int64(500)
+	settled := time.Date(2026, 11, 20, 10, 30, 0, 123000000, time.UTC)
+	records := []payout.ProviderRecord{
+		{ProviderPayoutID: "pp-1", ReferenceID: "R1", Amount: payout.Money{Minor: 100000, Currency: "INR"},
+			Status: payout.Succeeded, Fee: &fee, SettledAt: &settled},
+		{ProviderPayoutID: "", ReferenceID: `quote " back \ tab	nl
+ <b>&`, Amount: payout.Money{Minor: -1, Currency: "USD"}, Status: payout.Failed},
+		{ProviderPayoutID: "naïve ₹ \x01", ReferenceID: "R3", Amount: payout.Money{Minor: 9223372036854775807, Currency: "IDR"},
+			Status: payout.Reversed},
+	}
+	pr := packRecords(records)
+	if pr.err != nil {
+		t.Fatal(pr.err)
+	}
+	got, err := unpackRecords(pr.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, records) {
+		t.Fatalf("got  %+v\nwant %+v", got, records)
+	}
+	// Invalid UTF-8 is kept as JSON can: replaced, not lost or failing.
+	bad := packRecords([]payout.ProviderRecord{{ReferenceID: "a\xffb", Amount: payout.Money{Currency: "INR"}}})
+	if got, err := unpackRecords(bad.data); err != nil || got[0].ReferenceID != "a\uFFFDb" {
+		t.Fatalf("invalid UTF-8: %+v %v", got, err)
+	}
+	if got, err := unpackRecords(nil); err != nil || len(got) != 0 {
+		t.Fatalf("no records: %+v %v", got, err)
+	}
+}
+
+// UnpackRecords is unpackRecords, for the external tests.
+var UnpackRecords = unpackRecords
