@@ -6,12 +6,11 @@
 -- longer than the comparison itself (make bench); the records are evidence,
 -- read back whole only to re-run an uploaded day. Runs made before this
 -- keep their records as uncompressed JSON lines, which payops reads too.
-ALTER TABLE recon_runs ADD COLUMN records BYTEA NOT NULL DEFAULT '',
-                       ADD COLUMN record_count INT NOT NULL DEFAULT 0;
+ALTER TABLE recon_runs ADD COLUMN records BYTEA NOT NULL DEFAULT '';
 -- Compressed already: PostgreSQL's own attempt only costs time.
 ALTER TABLE recon_runs ALTER COLUMN records SET STORAGE EXTERNAL;
-UPDATE recon_runs r SET records = convert_to(x.lines, 'UTF8'), record_count = x.n
-FROM (SELECT run_id, count(*) AS n,
+UPDATE recon_runs r SET records = convert_to(x.lines, 'UTF8')
+FROM (SELECT run_id,
              string_agg(json_build_array(provider_payout_id, reference_id, amount_minor, currency, status, fee_minor,
                                          settled_at)::text, E'\n' ORDER BY id) AS lines
       FROM recon_records GROUP BY run_id) x
@@ -50,5 +49,5 @@ CREATE TABLE recon_records (
 CREATE INDEX recon_records_run ON recon_records (run_id);
 ALTER TABLE recon_diffs DROP COLUMN record_no;
 ALTER TABLE recon_diffs ADD COLUMN record_id BIGINT REFERENCES recon_records (id);
-ALTER TABLE recon_runs DROP COLUMN records, DROP COLUMN record_count;
+ALTER TABLE recon_runs DROP COLUMN records;
 -- +goose StatementEnd

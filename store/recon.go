@@ -110,9 +110,9 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			ties = ties && t.Ties()
 		}
 		err := q.GetContext(ctx, &run.ID, `
-			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records, record_count)
-			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9 FROM recon_runs WHERE provider = $1 AND business_date = $2
-			RETURNING id`, provider, date, source, dayStart, dayEnd, by, ties, pr.data, len(records))
+			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records)
+			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8 FROM recon_runs WHERE provider = $1 AND business_date = $2
+			RETURNING id`, provider, date, source, dayStart, dayEnd, by, ties, pr.data)
 		if err != nil {
 			return fmt.Errorf("store: start reconciliation: %w", err)
 		}

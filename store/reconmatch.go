@@ -22,9 +22,7 @@ import (
 type reconMatcher struct {
 	records []payout.ProviderRecord
 	byPPID  map[string]int
-	twice   map[string]bool // ids more than one record names
-	matched []bool          // by record
-	next    int             // the record after the last one matched
+	matched []bool // by record
 
 	pending []reconPayout // the day's payouts no record named by id yet
 	diffs   []ReconDiff
@@ -77,17 +75,13 @@ func splitReconLine(line []byte) (id, amount int64, fee sql.NullInt64, currency,
 }
 
 func newReconMatcher(records []payout.ProviderRecord) *reconMatcher {
-	m := &reconMatcher{records: records, byPPID: make(map[string]int, len(records)), twice: map[string]bool{},
-		matched: make([]bool, len(records)), totals: map[string]*ReconTotal{}}
+	m := &reconMatcher{records: records, byPPID: make(map[string]int, len(records)), matched: make([]bool, len(records)),
+		totals: map[string]*ReconTotal{}}
 	// Backwards, so that the first record naming an id is the one left:
-	// one map operation a record. An id the map had already is named
-	// twice.
+	// one map operation a record.
 	for i := len(records) - 1; i >= 0; i-- {
 		if id := records[i].ProviderPayoutID; id != "" {
-			n := len(m.byPPID)
-			if m.byPPID[id] = i; len(m.byPPID) == n {
-				m.twice[id] = true
-			}
+			m.byPPID[id] = i
 		}
 	}
 	return m
@@ -111,9 +105,7 @@ func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string,
 	defer rows.Close()
 	// Most payouts agree with their record: those are compared on the
 	// text as read, adding to the totals with nothing kept. The rest are
-	// read again in full afterwards, a few rows. Providers list payouts in
-	// the order they were made, as the table holds them, so the record
-	// after the last one matched is tried before the index.
+	// read again in full afterwards, a few rows.
 	type slowRow struct {
 		p      reconPayout
 		record int // -1 for none
@@ -130,16 +122,10 @@ func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string,
 		}
 		i, named := -1, false
 		if len(ppid) > 0 {
-			if g := m.next; g < len(m.records) && m.records[g].ProviderPayoutID == string(ppid) &&
-				(len(m.twice) == 0 || !m.twice[string(ppid)]) {
-				i, named = g, true
-			} else {
-				i, named = m.byPPID[string(ppid)]
-			}
+			i, named = m.byPPID[string(ppid)]
 			named = named && !m.matched[i]
 		}
 		if named {
-			m.next = i + 1
 			r := &m.records[i]
 			if amount == r.Amount.Minor && string(currency) == r.Amount.Currency && string(status) == string(r.Status) &&
 				(r.Fee == nil || fee.Valid && fee.Int64 == *r.Fee) {

@@ -9,6 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"payops/payout"
+	"payops/store"
 )
 
 // BigDay is one provider's business day at scale, for benchmarks (make
@@ -68,7 +69,9 @@ func NewBigDay(ctx context.Context, db *sqlx.DB, n int) (BigDay, error) {
 // loadRecords writes the day's records into a plain table of their own,
 // bigday_records, for BareJoin.
 func loadRecords(ctx context.Context, db *sqlx.DB, records []payout.ProviderRecord) error {
-	err := sqlxTx(ctx, db, func(tx *sqlx.Tx) error {
+	// COPY needs a transaction: the store's.
+	err := store.New(db).WithTx(ctx, func(q store.Querier) error {
+		tx := q.(*sqlx.Tx)
 		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS bigday_records`); err != nil {
 			return err
 		}
@@ -111,16 +114,4 @@ func BareJoin(ctx context.Context, db *sqlx.DB) (int, error) {
 		return 0, fmt.Errorf("pgtest: bare join: %w", err)
 	}
 	return joined, nil
-}
-
-func sqlxTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
