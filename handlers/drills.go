@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"payops/drill"
+	"payops/payout"
 	"payops/store"
 	"payops/views"
 )
@@ -56,7 +57,7 @@ func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int
 // and shows its page, where its progress is followed.
 func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanRunDrills() {
+	if !u.Role.Can(payout.ActRunDrills) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}

@@ -80,7 +80,7 @@ func UserFrom(ctx context.Context) (User, bool) {
 func MetaFor(r *http.Request, title, active string) views.Meta {
 	m := views.Meta{Title: title, Active: active}
 	if u, ok := UserFrom(r.Context()); ok {
-		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role)}
+		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills)}
 	}
 	return m
 }

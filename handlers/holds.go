@@ -53,7 +53,7 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 	now := h.Now()
 	f := store.HoldFilter{Now: now, Limit: holdsPageSize}
 	vm := views.Holds{Meta: MetaFor(r, "Holds", "holds"), Reason: q.Get("reason"), Owner: q.Get("owner"),
-		CanAct: u.Role.CanWorkHolds(), CanDecide: u.Role.CanDecideHolds(), Results: results, Page: 1}
+		CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds), Results: results, Page: 1}
 	var notes []string
 	if vm.Reason != "" {
 		reason, err := payout.ParseReason(vm.Reason)
@@ -236,7 +236,7 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string) (string, string, error) {
 	ctx, by := r.Context(), actorOf(u)
 	decide := action == "release" || action == "reject"
-	if (decide && !u.Role.CanDecideHolds()) || (!decide && !u.Role.CanWorkHolds()) {
+	if (decide && !u.Role.Can(payout.ActDecideHolds)) || (!decide && !u.Role.Can(payout.ActWorkHolds)) {
 		return "", "", ErrForbidden
 	}
 	switch action {
@@ -414,7 +414,7 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		c := views.HoldCard{
 			ID: id, Reason: hd.ReasonLabel, Detail: hd.Detail, State: hd.State, Owner: hd.OwnerName,
 			PlacedBy: hd.PlacedBy, Placed: agoPtr(now, &hd.PlacedAt), Escalated: hd.EscalatedAt != nil,
-			ActionURL: "/holds/" + id, CanAct: u.Role.CanWorkHolds(), CanDecide: u.Role.CanDecideHolds(),
+			ActionURL: "/holds/" + id, CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds),
 			Owners: userOptions(users), TaxHold: hd.Reason == payout.ReasonTax, TaxStates: taxStates, NextOwner: next[hd.Reason],
 		}
 		if hd.Open() {
@@ -422,11 +422,8 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		} else if hd.DecidedBy != nil && hd.DecidedAt != nil {
 			c.Decision = fmt.Sprintf("%s by %s, %s: %s", hd.State, *hd.DecidedBy, stamp(*hd.DecidedAt), deref(hd.DecisionNote))
 		}
-		switch {
-		case hd.PlacedByUserID != nil && *hd.PlacedByUserID == u.ID:
-			c.ReleaseBlocked = "You placed this hold: another compliance user releases it (four-eyes)."
-		case hd.LastEvidenceUserID != nil && *hd.LastEvidenceUserID == u.ID:
-			c.ReleaseBlocked = "You added the latest evidence: another compliance user releases it (four-eyes)."
+		if why := payout.FourEyes(u.ID, hd.Hands()); why != "" {
+			c.ReleaseBlocked = upperFirst(why) + ": another compliance user releases it (four-eyes)."
 		}
 		for _, e := range evidence {
 			if e.HoldID == hd.ID {
@@ -505,7 +502,7 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := views.HoldOwners{Meta: MetaFor(r, "Hold owners", "holds"), Users: userOptions(users),
-		CanEdit: u.Role.CanConfigureHolds(), Saved: r.URL.Query().Get("saved") == "1"}
+		CanEdit: u.Role.Can(payout.ActConfigureHolds), Saved: r.URL.Query().Get("saved") == "1"}
 	for _, re := range reasons {
 		row := views.HoldReasonRow{Reason: string(re.Reason), Label: re.Label, OwnerName: re.OwnerName, NextName: re.NextOwnerName,
 			SLAHours: strconv.FormatFloat(float64(re.SLAMinutes)/60, 'f', -1, 64)}
@@ -526,7 +523,7 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 // SaveHoldOwners stores the owners and SLAs an admin set, all or nothing.
 func (h *Handlers) SaveHoldOwners(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanConfigureHolds() {
+	if !u.Role.Can(payout.ActConfigureHolds) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}

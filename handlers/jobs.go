@@ -35,7 +35,7 @@ func (h *Handlers) JobsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
-	vm := views.Jobs{Meta: MetaFor(r, "Jobs", "jobs"), CanRun: u.Role == payout.RoleAdmin && h.Scheduler != nil,
+	vm := views.Jobs{Meta: MetaFor(r, "Jobs", "jobs"), CanRun: u.Role.Can(payout.ActRunJobs) && h.Scheduler != nil,
 		Off: h.Scheduler == nil, Notice: jobNotices[r.URL.Query().Get("done")]}
 	rows := map[string]*views.JobRow{}
 	if h.Scheduler != nil {
@@ -80,7 +80,7 @@ func took(d time.Duration) string {
 // leaves a long run going in the background, recorded like any other.
 func (h *Handlers) RunJob(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if u.Role != payout.RoleAdmin {
+	if !u.Role.Can(payout.ActRunJobs) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}

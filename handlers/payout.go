@@ -59,7 +59,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),
 		Created: stamp(p.CreatedAt), Updated: stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
 		Submitted: stampPtr(p.SubmittedAt), LastChecked: stampPtr(p.LastCheckedAt), Fee: "—",
-		CanRecheck: u.Role.CanRecheck() && p.SubmittedAt != nil, RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		CanRecheck: u.Role.Can(payout.ActRecheck) && p.SubmittedAt != nil, RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
 		Market: p.Market, TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}

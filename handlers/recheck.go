@@ -15,7 +15,7 @@ import (
 // timeline shows the same.
 func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanRecheck() {
+	if !u.Role.Can(payout.ActRecheck) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}

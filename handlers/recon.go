@@ -119,7 +119,7 @@ func (h *Handlers) ReconGrid(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
-	g := views.ReconGrid{Meta: MetaFor(r, "Reconciliation", "recon"), CanRun: u.Role.CanReconcile(),
+	g := views.ReconGrid{Meta: MetaFor(r, "Reconciliation", "recon"), CanRun: u.Role.Can(payout.ActRunRecon),
 		BusinessTZ: h.Days.BusinessZone().String(), Notice: reconNotices[r.URL.Query().Get("done")],
 		Range:    from.Format("2 Jan") + " – " + to.Format("2 Jan 2006"),
 		PrevHref: "/reconciliation?to=" + from.AddDate(0, 0, -1).Format(time.DateOnly)}
@@ -219,7 +219,7 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute, uploadError st
 	base := dayPath(provider, date)
 	d := views.ReconDay{Meta: MetaFor(r, "Reconciliation "+provider+" "+date.Format(time.DateOnly), "recon"),
 		Provider: provider, Date: date.Format(time.DateOnly), DateLong: date.Format("Monday 2 January 2006"),
-		CanRun: u.Role.CanReconcile(), CanUpload: u.Role.CanCloseDays(), CanSignOff: u.Role.CanCloseDays(),
+		CanRun: u.Role.Can(payout.ActRunRecon), CanUpload: u.Role.Can(payout.ActCloseDays), CanSignOff: u.Role.Can(payout.ActCloseDays),
 		RunURL: base + "/run", UploadURL: base + "/upload", SignOffURL: base + "/signoff",
 		Notice: reconNotices[q.Get("done")], UploadError: uploadError, Columns: strings.Join(payout.SettlementColumns, ","),
 		State: "none", Headline: "Not reconciled"}
@@ -391,8 +391,8 @@ func diffRow(d store.ReconDiff, role payout.Role, editable bool) views.ReconDiff
 	}
 	id := "/reconciliation/diffs/" + strconv.FormatInt(d.ID, 10)
 	row.RecheckURL, row.ResolveURL = id+"/recheck", id+"/resolve"
-	row.CanRecheck = d.PayoutID != nil && role.CanRecheckDiffs() && editable
-	row.CanResolve = row.Open && role.CanCloseDays() && editable
+	row.CanRecheck = d.PayoutID != nil && role.Can(payout.ActRecheckDiffs) && editable
+	row.CanResolve = row.Open && role.Can(payout.ActCloseDays) && editable
 	switch d.Kind {
 	case "amount_mismatch", "currency_mismatch":
 		row.Ours, row.Theirs = money(d.OursAmountMinor, d.OursCurrency), money(d.TheirsAmountMinor, d.TheirsCurrency)
@@ -412,7 +412,7 @@ func diffRow(d store.ReconDiff, role payout.Role, editable bool) views.ReconDiff
 // shows the new version.
 func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanReconcile() {
+	if !u.Role.Can(payout.ActRunRecon) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
@@ -437,7 +437,7 @@ func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 // day stays as it was.
 func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanCloseDays() {
+	if !u.Role.Can(payout.ActCloseDays) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
@@ -483,7 +483,7 @@ func readReport(w http.ResponseWriter, r *http.Request) ([]payout.ProviderRecord
 // the result in the difference's row.
 func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanRecheckDiffs() {
+	if !u.Role.Can(payout.ActRecheckDiffs) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
@@ -539,7 +539,7 @@ func (h *Handlers) editable(ctx context.Context, runID int64) (bool, error) {
 // and put right) or accepted (known and left as it is).
 func (h *Handlers) ResolveDiff(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanCloseDays() {
+	if !u.Role.Can(payout.ActCloseDays) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
@@ -581,7 +581,7 @@ func (h *Handlers) ResolveDiff(w http.ResponseWriter, r *http.Request) {
 // SignOffDay signs off the version of the day the form names, for finance.
 func (h *Handlers) SignOffDay(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	if !u.Role.CanCloseDays() {
+	if !u.Role.Can(payout.ActCloseDays) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}

@@ -45,7 +45,7 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
 		Providers: payout.Providers, Total: total, Page: page, Pages: (total + stuckPageSize - 1) / stuckPageSize,
-		CanRecheck: u.Role.CanRecheck(),
+		CanRecheck: u.Role.Can(payout.ActRecheck),
 	}
 	for _, p := range rows {
 		vm.Rows = append(vm.Rows, h.stuckRow(p, u, now))
@@ -80,6 +80,6 @@ func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time) views.StuckRo
 		Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID), Provider: p.Provider,
 		Amount: p.Amount().String(), Beneficiary: beneficiary(p), Status: string(p.Status),
 		Age: ago(now, p.UpdatedAt), AgeLevel: level, LastCheck: agoPtr(now, p.LastCheckedAt),
-		CanRecheck: u.Role.CanRecheck(), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		CanRecheck: u.Role.Can(payout.ActRecheck), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
 	}
 }

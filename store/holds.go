@@ -17,8 +17,8 @@ var (
 	// ErrRefused: the action is not possible in the hold's or payout's
 	// present state (already decided, a gate still fails, no next owner).
 	ErrRefused = errors.New("refused")
-	// ErrFourEyes: the releaser placed the hold or added its latest
-	// evidence; another compliance user must decide.
+	// ErrFourEyes: the releaser placed the hold or added to its evidence;
+	// another compliance user must decide (payout.FourEyes).
 	ErrFourEyes = errors.New("four-eyes rule")
 )
 
@@ -55,8 +55,8 @@ type Hold struct {
 	DecidedBy      *string       `db:"decided_by"`
 	DecidedAt      *time.Time    `db:"decided_at"`
 	DecisionNote   *string       `db:"decision_note"`
-	// The user who added the latest evidence, for the four-eyes rule.
-	LastEvidenceUserID *int64 `db:"last_evidence_user_id"`
+	// The users who added any of its evidence, for the four-eyes rule.
+	EvidenceUserIDs pq.Int64Array `db:"evidence_user_ids"`
 
 	ReferenceID     string        `db:"reference_id"`
 	Provider        string        `db:"provider"`
@@ -70,6 +70,11 @@ type Hold struct {
 // Amount returns the held payout's amount.
 func (h Hold) Amount() payout.Money { return payout.Money{Minor: h.AmountMinor, Currency: h.Currency} }
 
+// Hands returns who placed the hold and who added to its evidence.
+func (h Hold) Hands() payout.HoldHands {
+	return payout.HoldHands{PlacedBy: h.PlacedByUserID, EvidenceBy: h.EvidenceUserIDs}
+}
+
 // Open reports whether the hold still stops its payout.
 func (h Hold) Open() bool { return h.State == "open" }
 
@@ -81,7 +86,8 @@ const holdSelect = `
 	SELECT h.id, h.payout_id, h.reason, r.label AS reason_label, h.detail, h.owner_id, coalesce(u.name, '') AS owner_name,
 		h.placed_by, h.placed_by_user_id, h.placed_at, h.sla_due_at, h.escalated_at, h.state, h.decided_by,
 		h.decided_at, h.decision_note,
-		(SELECT e.added_by_user_id FROM hold_evidence e WHERE e.hold_id = h.id ORDER BY e.id DESC LIMIT 1) AS last_evidence_user_id,
+		ARRAY(SELECT DISTINCT e.added_by_user_id FROM hold_evidence e
+			WHERE e.hold_id = h.id AND e.added_by_user_id IS NOT NULL) AS evidence_user_ids,
 		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status,
 		b.name AS beneficiary_name, b.account_last4
 	FROM holds h
@@ -266,9 +272,9 @@ type Released struct {
 	Answer string // when refused by a gate, its answer
 }
 
-// ReleaseHold releases an open hold for a compliance user, four-eyes: not
-// the user who placed it or added its latest evidence. The gates are
-// evaluated again and recorded; a release whose own gate still fails, or
+// ReleaseHold releases an open hold for a compliance user, four-eyes
+// (payout.FourEyes): not a user who placed it or added to its evidence.
+// The gates are evaluated again and recorded; a release whose own gate still fails, or
 // that would leave a failing gate without a hold, is refused with the gate's
 // answer (ErrRefused), and only the evaluations are kept. When no other hold
 // is open the payout goes back to QUEUED for the submission worker.
@@ -280,11 +286,8 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 		if err != nil {
 			return err
 		}
-		if h.PlacedByUserID != nil && *h.PlacedByUserID == by.UserID {
-			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("you placed hold #%d: another compliance user must release it", holdID)}
-		}
-		if h.LastEvidenceUserID != nil && *h.LastEvidenceUserID == by.UserID {
-			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("you added the latest evidence on hold #%d: another compliance user must release it", holdID)}
+		if why := payout.FourEyes(by.UserID, h.Hands()); why != "" {
+			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("hold #%d: %s; another compliance user must release it", holdID, why)}
 		}
 		in, err := gateInput(ctx, q, h.PayoutID, holdID)
 		if err != nil {

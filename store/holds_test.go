@@ -85,12 +85,16 @@ func TestReleaseIsFourEyes(t *testing.T) {
 	if p.Status != payout.Held || h.ID == 0 || h.PlacedBy != "api:test" {
 		t.Fatalf("payout %s, hold %+v", p.Status, h)
 	}
-	// comp1 adds the latest evidence: comp1 may not release.
+	// comp1 adds the deciding evidence and ops a note after it: comp1
+	// still may not release.
 	if _, err := f.s.AddEvidence(ctx, h.ID, f.comp1, "seller's contract checked", "https://docs.example.com/c/9", ""); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.s.AddEvidence(ctx, h.ID, f.ops, "seller asked for news", "", ""); err != nil {
+		t.Fatal(err)
+	}
 	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine", holdPolicy)
-	if !errors.Is(err, store.ErrFourEyes) || !strings.Contains(err.Error(), "latest evidence") {
+	if !errors.Is(err, store.ErrFourEyes) || !strings.Contains(err.Error(), "you added evidence") {
 		t.Fatalf("release by the evidence adder: %v", err)
 	}
 	if f.status("FE-1") != payout.Held || !f.holds(p)[payout.ReasonReview].Open() {

@@ -183,7 +183,7 @@ func Layout(m Meta) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if m.User.Role == "admin" {
+			if m.User.Drills {
 				var templ_7745c5c3_Var15 = []any{templ.KV("active", m.Active == "drills")}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var15...)
 				if templ_7745c5c3_Err != nil {

@@ -11,8 +11,9 @@ type Meta struct {
 
 // UserBadge is the signed-in user shown in the header.
 type UserBadge struct {
-	Name string
-	Role string
+	Name   string
+	Role   string
+	Drills bool // the Drills link: whether the permission table lets the role run drills
 }
 
 // Login is the sign-in page.

@@ -43,6 +43,7 @@ type app struct {
 	t         *testing.T
 	store     *store.Store
 	srv       *httptest.Server
+	web       *web.Server
 	sandbox   *httptest.Server
 	provider  *sandbox.Server
 	submitter *jobs.Submitter
@@ -157,7 +158,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	a.store, a.srv, a.sandbox = st, srv, sb
+	a.store, a.srv, a.web, a.sandbox = st, srv, s, sb
 	if runner != nil {
 		runner.PayopsURL = srv.URL
 		runner.NewSandbox = func(chaos *sandbox.Chaos) *sandbox.Server {

@@ -17,7 +17,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"payops/handlers"
-	"payops/payout"
 	"payops/store"
 	"payops/views"
 )
@@ -158,20 +157,6 @@ func requireUser(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
-}
-
-// requireRole lets only the given roles through; others get 403.
-func (s *Server) requireRole(roles []payout.Role, next http.HandlerFunc) http.HandlerFunc {
-	return requireUser(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := handlers.UserFrom(r.Context())
-		for _, role := range roles {
-			if u.Role == role {
-				next(w, r)
-				return
-			}
-		}
-		handlers.Fail(w, r, s.log, handlers.ErrForbidden)
-	})
 }
 
 // safeNext keeps a post-login redirect on this site.

@@ -83,9 +83,15 @@ func TestHoldActionsFollowRolesAndFourEyes(t *testing.T) {
 	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "done=evidence") {
 		t.Fatalf("add evidence: %d %s", code, h.Get("Location"))
 	}
+	// Ops adds a note after it: c1's evidence still counts, so c1 still
+	// may not release (the latest evidence alone once decided).
+	code, _, _ = ops.do("POST", "/holds/"+id+"/evidence", url.Values{"note": {"seller asked for an update"}}, nil)
+	if code != http.StatusSeeOther {
+		t.Fatalf("ops adds a note: %d", code)
+	}
 	code, body, _ = c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked"}}, nil)
-	if code != http.StatusForbidden || !strings.Contains(body, "latest evidence") {
-		t.Fatalf("four-eyes: %d", code)
+	if code != http.StatusForbidden || !strings.Contains(body, "you added evidence to this hold") {
+		t.Fatalf("four-eyes after another user's note: %d %.200s", code, body)
 	}
 	_, page = c1.get("/payouts/HA-1")
 	if !strings.Contains(page, "four-eyes-"+id) || strings.Contains(page, `id="release-`+id) {

@@ -10,53 +10,91 @@ import (
 	"payops/payout"
 )
 
+// Route is one of the dashboard's routes and who may use it.
+type Route struct {
+	Pattern string        // "POST /holds/{id}/release"
+	Access  payout.Action // Public, SignedIn, or the action of the permission table it takes
+	handler http.HandlerFunc
+}
+
+// The two kinds of access that are not an action of the permission table.
+const (
+	Public   payout.Action = "" // no sign-in: the sign-in page itself
+	SignedIn payout.Action = "signed-in"
+)
+
+// Routes returns the dashboard's routes with the access each needs, for
+// tests that walk them.
+func (s *Server) Routes() []Route { return s.dashboard }
+
+// guard lets a request through to next when its user may, by the access:
+// anyone for Public, a signed-in user for SignedIn, otherwise a user whose
+// role may take the action by the permission table (403 for other roles).
+func (s *Server) guard(access payout.Action, next http.HandlerFunc) http.HandlerFunc {
+	switch access {
+	case Public:
+		return next
+	case SignedIn:
+		return requireUser(next)
+	}
+	return requireUser(func(w http.ResponseWriter, r *http.Request) {
+		if u, _ := handlers.UserFrom(r.Context()); !u.Role.Can(access) {
+			handlers.Fail(w, r, s.log, handlers.ErrForbidden)
+			return
+		}
+		next(w, r)
+	})
+}
+
 // routes is every route of payops, in one place. Probes, metrics and static
 // files never touch the database; the webhook endpoint authenticates by the
-// provider's signature and the platform API by bearer token; the dashboard's routes load the signed-in user first. Unsafe methods are guarded against cross-site requests by the
-// standard library's cross-origin protection (Sec-Fetch-Site / Origin);
-// same-origin HTMX and form posts pass.
+// provider's signature and the platform API by bearer token; the dashboard's
+// routes load the signed-in user first and are guarded by the permission
+// table (payout/permissions.go). Unsafe methods are guarded against
+// cross-site requests by the standard library's cross-origin protection
+// (Sec-Fetch-Site / Origin); same-origin HTMX and form posts pass.
 func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handlers.API, static fs.FS, reg *prometheus.Registry) http.Handler {
-	recheckers := []payout.Role{payout.RoleOps, payout.RoleAdmin}
-	holdWorkers := []payout.Role{payout.RoleOps, payout.RoleCompliance}
-	compliance := []payout.Role{payout.RoleCompliance}
-	admins := []payout.Role{payout.RoleAdmin}
-	finance := []payout.Role{payout.RoleFinance}
-	reconcilers := []payout.Role{payout.RoleFinance, payout.RoleAdmin}
-	diffCheckers := []payout.Role{payout.RoleFinance, payout.RoleOps, payout.RoleAdmin}
+	s.dashboard = []Route{
+		{"GET /login", Public, s.loginPage},
+		{"POST /login", Public, s.login},
+		{"POST /logout", Public, s.logout},
+		{"GET /{$}", SignedIn, h.Overview},
+		{"GET /payouts/stuck", SignedIn, h.Stuck},
+		{"GET /payouts/{ref}", SignedIn, h.Payout},
+		{"POST /payouts/{ref}/recheck", payout.ActRecheck, h.Recheck},
+		{"GET /webhooks", SignedIn, h.WebhooksPage},
+		{"GET /jobs", SignedIn, h.JobsPage},
+		{"POST /jobs/{name}/run", payout.ActRunJobs, h.RunJob},
+		{"GET /holds", SignedIn, h.Holds},
+		// Bulk actions on holds: working them is checked here, deciding
+		// them again per hold inside.
+		{"POST /holds/bulk", payout.ActWorkHolds, h.HoldsBulk},
+		{"GET /holds/owners", SignedIn, h.HoldOwners},
+		{"POST /holds/owners", payout.ActConfigureHolds, h.SaveHoldOwners},
+		{"POST /holds/{id}/release", payout.ActDecideHolds, h.HoldAction("release")},
+		{"POST /holds/{id}/reject", payout.ActDecideHolds, h.HoldAction("reject")},
+		{"POST /holds/{id}/evidence", payout.ActWorkHolds, h.HoldAction("evidence")},
+		{"POST /holds/{id}/reassign", payout.ActWorkHolds, h.HoldAction("reassign")},
+		{"POST /holds/{id}/escalate", payout.ActWorkHolds, h.HoldAction("escalate")},
+		{"GET /reconciliation", SignedIn, h.ReconGrid},
+		{"GET /reconciliation/{provider}/{date}", SignedIn, h.ReconDayPage},
+		{"GET /reconciliation/{provider}/{date}/totals.csv", SignedIn, h.ExportTotals},
+		{"GET /reconciliation/{provider}/{date}/diffs.csv", SignedIn, h.ExportDiffs},
+		{"POST /reconciliation/{provider}/{date}/run", payout.ActRunRecon, h.RunDay},
+		{"POST /reconciliation/{provider}/{date}/upload", payout.ActCloseDays, h.UploadReport},
+		{"POST /reconciliation/{provider}/{date}/signoff", payout.ActCloseDays, h.SignOffDay},
+		{"POST /reconciliation/diffs/{id}/recheck", payout.ActRecheckDiffs, h.RecheckDiff},
+		{"POST /reconciliation/diffs/{id}/resolve", payout.ActCloseDays, h.ResolveDiff},
+		{"GET /drills", payout.ActRunDrills, h.DrillsPage},
+		{"POST /drills", payout.ActRunDrills, h.StartDrill},
+		{"GET /drills/{id}", payout.ActRunDrills, h.DrillPage},
+		{"GET /drills/{id}/progress", payout.ActRunDrills, h.DrillPage},
+	}
 
 	app := http.NewServeMux()
-	app.HandleFunc("GET /login", s.loginPage)
-	app.HandleFunc("POST /login", s.login)
-	app.HandleFunc("POST /logout", s.logout)
-	app.HandleFunc("GET /{$}", requireUser(h.Overview))
-	app.HandleFunc("GET /payouts/stuck", requireUser(h.Stuck))
-	app.HandleFunc("GET /payouts/{ref}", requireUser(h.Payout))
-	app.HandleFunc("GET /webhooks", requireUser(h.WebhooksPage))
-	app.HandleFunc("POST /payouts/{ref}/recheck", s.requireRole(recheckers, h.Recheck))
-	app.HandleFunc("GET /jobs", requireUser(h.JobsPage))
-	app.HandleFunc("POST /jobs/{name}/run", s.requireRole(admins, h.RunJob))
-	app.HandleFunc("GET /holds", requireUser(h.Holds))
-	app.HandleFunc("POST /holds/bulk", s.requireRole(holdWorkers, h.HoldsBulk))
-	app.HandleFunc("GET /holds/owners", requireUser(h.HoldOwners))
-	app.HandleFunc("POST /holds/owners", s.requireRole(admins, h.SaveHoldOwners))
-	app.HandleFunc("POST /holds/{id}/release", s.requireRole(compliance, h.HoldAction("release")))
-	app.HandleFunc("POST /holds/{id}/reject", s.requireRole(compliance, h.HoldAction("reject")))
-	for _, action := range []string{"evidence", "reassign", "escalate"} {
-		app.HandleFunc("POST /holds/{id}/"+action, s.requireRole(holdWorkers, h.HoldAction(action)))
+	for _, rt := range s.dashboard {
+		app.HandleFunc(rt.Pattern, s.guard(rt.Access, rt.handler))
 	}
-	app.HandleFunc("GET /reconciliation", requireUser(h.ReconGrid))
-	app.HandleFunc("GET /reconciliation/{provider}/{date}", requireUser(h.ReconDayPage))
-	app.HandleFunc("GET /reconciliation/{provider}/{date}/totals.csv", requireUser(h.ExportTotals))
-	app.HandleFunc("GET /reconciliation/{provider}/{date}/diffs.csv", requireUser(h.ExportDiffs))
-	app.HandleFunc("POST /reconciliation/{provider}/{date}/run", s.requireRole(reconcilers, h.RunDay))
-	app.HandleFunc("POST /reconciliation/{provider}/{date}/upload", s.requireRole(finance, h.UploadReport))
-	app.HandleFunc("POST /reconciliation/{provider}/{date}/signoff", s.requireRole(finance, h.SignOffDay))
-	app.HandleFunc("POST /reconciliation/diffs/{id}/recheck", s.requireRole(diffCheckers, h.RecheckDiff))
-	app.HandleFunc("POST /reconciliation/diffs/{id}/resolve", s.requireRole(finance, h.ResolveDiff))
-	app.HandleFunc("GET /drills", s.requireRole(admins, h.DrillsPage))
-	app.HandleFunc("POST /drills", s.requireRole(admins, h.StartDrill))
-	app.HandleFunc("GET /drills/{id}", s.requireRole(admins, h.DrillPage))
-	app.HandleFunc("GET /drills/{id}/progress", s.requireRole(admins, h.DrillPage))
 	app.HandleFunc("/", s.notFound)
 
 	root := http.NewServeMux()

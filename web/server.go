@@ -53,14 +53,15 @@ type Deps struct {
 
 // Server is the dashboard and its endpoints as an http.Handler.
 type Server struct {
-	log      *slog.Logger
-	users    UserStore
-	db       interface{ Ping(context.Context) error }
-	sessions *sessions.CookieStore
-	throttle *throttle
-	now      func() time.Time
-	handler  http.Handler
-	metrics  *metrics
+	log       *slog.Logger
+	users     UserStore
+	db        interface{ Ping(context.Context) error }
+	sessions  *sessions.CookieStore
+	throttle  *throttle
+	now       func() time.Time
+	handler   http.Handler
+	metrics   *metrics
+	dashboard []Route
 }
 
 // New returns the server.

@@ -1,0 +1,55 @@
+package payout
+
+// Action is something a dashboard user does that not every role may do.
+// Reading pages is open to every signed-in user; everything that changes
+// something, and the admin-only pages, is an Action.
+type Action string
+
+// The dashboard's actions.
+const (
+	// ActRecheck asks a provider for a payout's current status.
+	ActRecheck Action = "payout.recheck"
+	// ActWorkHolds adds evidence to a hold, reassigns or escalates it.
+	ActWorkHolds Action = "hold.work"
+	// ActDecideHolds releases or rejects a hold: compliance only, so that
+	// sending held money is never an operator's call.
+	ActDecideHolds Action = "hold.decide"
+	// ActConfigureHolds sets hold owners and SLAs.
+	ActConfigureHolds Action = "hold.configure"
+	// ActRunRecon runs a day's reconciliation now.
+	ActRunRecon Action = "recon.run"
+	// ActCloseDays uploads a settlement report, resolves or accepts a
+	// difference and signs a day off: finance only, so that the books are
+	// closed by the people who answer for them.
+	ActCloseDays Action = "recon.close"
+	// ActRecheckDiffs re-checks the payout behind a reconciliation
+	// difference with its provider.
+	ActRecheckDiffs Action = "recon.recheck"
+	// ActRunJobs runs a background job now.
+	ActRunJobs Action = "job.run"
+	// ActRunDrills starts failure drills and reads them.
+	ActRunDrills Action = "drill.run"
+)
+
+// permissions is the one table of who may do what. Routes, handlers and
+// views all read it (through Role.Can and RolesFor); nothing else names
+// roles for an action.
+var permissions = map[Action][]Role{
+	ActRecheck:        {RoleOps, RoleAdmin},
+	ActWorkHolds:      {RoleOps, RoleCompliance},
+	ActDecideHolds:    {RoleCompliance},
+	ActConfigureHolds: {RoleAdmin},
+	ActRunRecon:       {RoleFinance, RoleAdmin},
+	ActCloseDays:      {RoleFinance},
+	ActRecheckDiffs:   {RoleFinance, RoleOps, RoleAdmin},
+	ActRunJobs:        {RoleAdmin},
+	ActRunDrills:      {RoleAdmin},
+}
+
+// Actions lists every action, in a stable order.
+var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
+	ActRecheckDiffs, ActRunJobs, ActRunDrills}
+
+// RolesFor returns the roles that may take the action; none for an action
+// the table does not name.
+func RolesFor(a Action) []Role { return append([]Role(nil), permissions[a]...) }
