@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"payops/adapters"
+	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/drill"
 	"payops/jobs"
@@ -47,15 +49,21 @@ type config struct {
 	SubmitWorkers int           // submissions in flight at once
 	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
 	BusinessTZ    *time.Location
+	APIRate       int // requests a second per API token (burst twice that)
 }
 
+// sandboxConfig is the test providers': the sandbox and the drill
+// provider. Their webhook secrets have no default: a test provider payops
+// runs itself gets a random one each start, and one that runs elsewhere
+// must be given the secret it signs with.
 type sandboxConfig struct {
-	BaseURL       string // where payops reaches the sandbox provider; "" disables it
-	DrillURL      string // where payops reaches the drill provider; "" runs it inside serve for /drills
-	APIKey        string
-	APISecret     string
-	WebhookSecret string
-	Seed          int64
+	BaseURL            string // where payops reaches the sandbox provider; "" disables it
+	DrillURL           string // where payops reaches the drill provider; "" runs it inside serve, during drills
+	APIKey             string
+	APISecret          string
+	WebhookSecret      string // the sandbox's
+	DrillWebhookSecret string // the drill provider's at DrillURL
+	Seed               int64
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -67,7 +75,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			DrillURL:      getenv("PAYOPS_DRILL_SANDBOX_URL"),
 			APIKey:        or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
 			APISecret:     or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
-			WebhookSecret: or(getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"), "sandbox-webhook-secret"),
+			WebhookSecret:      getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"),
+			DrillWebhookSecret: getenv("PAYOPS_DRILL_WEBHOOK_SECRET"),
 		},
 	}
 	var errs []error
@@ -132,6 +141,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.BusinessTZ, err = time.LoadLocation(or(getenv("PAYOPS_BUSINESS_TZ"), "UTC")); err != nil {
 		errs = append(errs, fmt.Errorf("PAYOPS_BUSINESS_TZ %q is not a time zone such as Asia/Kolkata", getenv("PAYOPS_BUSINESS_TZ")))
 	}
+	rate, _ := strings.CutSuffix(strings.TrimSpace(or(getenv("PAYOPS_API_RATE"), "50")), "/s")
+	if c.APIRate, err = strconv.Atoi(rate); err != nil || c.APIRate < 1 {
+		errs = append(errs, fmt.Errorf("PAYOPS_API_RATE must be requests a second per token, such as 50 or 50/s, not %q",
+			getenv("PAYOPS_API_RATE")))
+	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
 	}
@@ -168,7 +182,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		return err
 	}
 	if *sandboxAddr != "" {
-		// The embedded sandbox sends its webhooks to this very server.
+		// The embedded sandbox sends its webhooks to this very server,
+		// signed with a secret nobody else knows unless one is set.
+		if cfg.Sandbox.WebhookSecret == "" {
+			cfg.Sandbox.WebhookSecret = randomHex(32)
+		}
 		url, stop, err := startSandbox(ctx, *sandboxAddr, selfURL(cfg.Addr)+"/webhooks/sandbox", cfg.Sandbox, log)
 		if err != nil {
 			return err
@@ -176,9 +194,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		defer stop()
 		cfg.Sandbox.BaseURL = url
 	}
+	providers, err := buildProviders(getenv, cfg.Sandbox)
+	if err != nil {
+		return err
+	}
 	// The drill provider: the running drill's chaotic sandbox, on a port of
-	// its own, unless payops drill runs it outside (PAYOPS_DRILL_SANDBOX_URL).
+	// its own and switched off between drills, unless payops drill
+	// --supervise runs it outside (PAYOPS_DRILL_SANDBOX_URL).
 	var slot *drill.Slot
+	var slotURL string
 	if cfg.Sandbox.DrillURL == "" {
 		slot = &drill.Slot{}
 		url, stop, err := serveOn(ctx, "127.0.0.1:0", slot)
@@ -186,11 +210,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 			return fmt.Errorf("drill provider: %w", err)
 		}
 		defer stop()
-		cfg.Sandbox.DrillURL = url
-	}
-	providers, err := buildProviders(getenv, cfg.Sandbox)
-	if err != nil {
-		return err
+		slotURL = url
+		providers[payout.DrillProvider] = slot
 	}
 
 	st, err := store.Open(cfg.DatabaseURL)
@@ -218,14 +239,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	}
 	if slot != nil {
 		runner := &drill.Runner{Store: st, Slot: slot, PayopsURL: selfURL(cfg.Addr), Log: log, Ctx: ctx,
-			NewSandbox: func(chaos *sandbox.Chaos) *sandbox.Server {
-				return cfg.Sandbox.newSandbox(selfURL(cfg.Addr)+"/webhooks/"+payout.DrillProvider, 2*time.Second, chaos, log)
-			}}
+			NewSandbox: func(chaos *sandbox.Chaos, secret string) *sandbox.Server {
+				return cfg.Sandbox.newSandbox(selfURL(cfg.Addr)+"/webhooks/"+payout.DrillProvider, secret, 2*time.Second, chaos, log)
+			},
+			NewClient: func(secret string) adapters.Provider { return cfg.Sandbox.drillClient(slotURL, secret) }}
 		if sched != nil {
 			runner.Recheck = func(ctx context.Context) {
 				sched.RunNow(ctx, "stale-recheck")
 				sched.RunNow(ctx, "settled-recheck")
 			}
+		} else {
+			runner.Unavailable = "this payops runs with PAYOPS_JOBS=off: no submission worker or re-check runs here to " +
+				"send and follow a drill's payouts; start the drill on an instance with jobs on"
 		}
 		defer runner.WaitIdle()
 		deps.Drills = runner
@@ -239,7 +264,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		go sched.RunNow(ctx, "hold-sla")
 	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
-		Policy: cfg.Policy}, deps)
+		Policy: cfg.Policy, APIRate: cfg.APIRate}, deps)
 	if err != nil {
 		return err
 	}
@@ -330,16 +355,23 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
 }
 
 // newSandbox is a sandbox provider with payops' sandbox credentials,
-// sending its webhooks to webhookURL.
-func (c sandboxConfig) newSandbox(webhookURL string, settle time.Duration, chaos *sandbox.Chaos, log *slog.Logger) *sandbox.Server {
+// sending its webhooks to webhookURL signed with secret.
+func (c sandboxConfig) newSandbox(webhookURL, secret string, settle time.Duration, chaos *sandbox.Chaos, log *slog.Logger) *sandbox.Server {
 	return sandbox.New(sandbox.Config{Seed: c.Seed, APIKey: c.APIKey, APISecret: c.APISecret, WebhookURL: webhookURL,
-		WebhookSecret: c.WebhookSecret, SettleAfter: settle, Chaos: chaos, Log: log})
+		WebhookSecret: secret, SettleAfter: settle, Chaos: chaos, Log: log})
+}
+
+// drillClient is payops' client of a drill's sandbox at baseURL, verifying
+// its webhooks with secret.
+func (c sandboxConfig) drillClient(baseURL, secret string) *nxtbanking.Client {
+	return nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: baseURL, APIKey: c.APIKey,
+		APISecret: c.APISecret, WebhookSecret: secret})
 }
 
 // startSandbox runs the sandbox provider in this process on addr and returns
 // its base URL.
 func startSandbox(ctx context.Context, addr, webhookURL string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
-	url, stop, err := serveOn(ctx, addr, cfg.newSandbox(webhookURL, 30*time.Second, nil, log))
+	url, stop, err := serveOn(ctx, addr, cfg.newSandbox(webhookURL, cfg.WebhookSecret, 30*time.Second, nil, log))
 	if err != nil {
 		return "", nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -379,7 +411,11 @@ func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		return errUsage
 	}
 	cfg, _ := loadConfig(getenv) // only the sandbox part matters here
-	sb := cfg.Sandbox.newSandbox(*webhookURL, 30*time.Second, nil, log)
+	if *webhookURL != "" && cfg.Sandbox.WebhookSecret == "" {
+		return errors.New("the sandbox signs its webhooks with PAYOPS_SANDBOX_WEBHOOK_SECRET: set it here and in payops " +
+			"(there is no default secret)")
+	}
+	sb := cfg.Sandbox.newSandbox(*webhookURL, cfg.Sandbox.WebhookSecret, 30*time.Second, nil, log)
 	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", cfg.Sandbox.Seed)
 	return listenAndServe(ctx, *addr, sb)
 }

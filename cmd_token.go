@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"payops/payout"
 	"payops/store"
 )
 
@@ -16,11 +17,25 @@ import (
 func cmdToken(ctx context.Context, verb string, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token "+verb, flag.ContinueOnError)
 	name := fs.String("name", "", "the token's name: who uses it (\"marketplace-prod\")")
+	scope := fs.String("scope", string(payout.ScopeLive), "live (real providers), test (sandbox only) or drills (payops drill)")
+	rate := fs.Int("rate", 0, "requests a second this token may make (default PAYOPS_API_RATE)")
+	allow := fs.String("allow", "", "comma-separated addresses or CIDR networks the token is accepted from (default anywhere)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if verb != "list" && strings.TrimSpace(*name) == "" {
 		return errors.New("token " + verb + " needs --name")
+	}
+	spec := store.TokenSpec{Name: *name, RatePerSecond: *rate}
+	var err error
+	if spec.Scope, err = payout.ParseScope(*scope); err != nil {
+		return err
+	}
+	if *rate < 0 {
+		return errors.New("--rate must be a whole number of requests a second, at least 1")
+	}
+	if spec.AllowFrom, err = payout.ParseNetworks(*allow); err != nil {
+		return fmt.Errorf("--allow: %w", err)
 	}
 	s, err := openMigrated(ctx, getenv)
 	if err != nil {
@@ -33,17 +48,17 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 		if err != nil {
 			return err
 		}
-		t, err := s.CreateToken(ctx, *name, secret)
+		t, err := s.CreateToken(ctx, spec, secret)
 		if errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("an active token is called %s already: revoke it first or pick another name", *name)
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "token %s created; it is shown once, store it now:\n%s\n", t.Name, secret)
+		fmt.Fprintf(stdout, "%s token %s created; it is shown once, store it now:\n%s\n", t.Scope, t.Name, secret)
 		return nil
 	case "revoke":
-		t, err := s.RevokeToken(ctx, *name)
+		t, err := s.RevokeToken(ctx, *name, "")
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("there is no active token called %s", *name)
 		}
@@ -66,7 +81,15 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 			if t.LastUsedAt != nil {
 				used = "last used " + t.LastUsedAt.Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(stdout, "%-24s %s…  created %s  %s  %s\n", t.Name, t.Prefix, t.CreatedAt.Format("2006-01-02"), used, state)
+			limits := ""
+			if t.RatePerSecond != nil {
+				limits += fmt.Sprintf("  %d/s", *t.RatePerSecond)
+			}
+			if len(t.AllowFrom) > 0 {
+				limits += "  from " + strings.Join(t.AllowFrom, ",")
+			}
+			fmt.Fprintf(stdout, "%-24s %-6s %s…  created %s  %s  %s%s\n", t.Name, t.Scope, t.Prefix,
+				t.CreatedAt.Format("2006-01-02"), used, state, limits)
 		}
 		return nil
 	}

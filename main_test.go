@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,18 @@ func TestCommands(t *testing.T) {
 	if out, err := runCmd("", "token", "list"); err != nil || !strings.Contains(out, "shop") || strings.Contains(out, token) {
 		t.Fatalf("token list: %q %v", out, err)
 	}
+	for _, args := range [][]string{{"--scope", "admin"}, {"--allow", "example.com"}, {"--rate", "-1"}} {
+		if _, err := runCmd("", append([]string{"token", "create", "--name", "bad"}, args...)...); err == nil {
+			t.Errorf("token create %v: no error", args)
+		}
+	}
+	if _, err := runCmd("", "token", "create", "--name", "office", "--scope", "test", "--rate", "10", "--allow", "10.1.0.0/16, 192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd("", "token", "list"); err != nil || !strings.Contains(out, "10/s  from 10.1.0.0/16,192.0.2.1/32") ||
+		!regexp.MustCompile(`office\s+test`).MatchString(out) || !regexp.MustCompile(`shop\s+live`).MatchString(out) {
+		t.Fatalf("token list with scopes and limits: %q %v", out, err)
+	}
 	if out, err := runCmd("", "token", "revoke", "--name", "shop"); err != nil || !strings.Contains(out, "revoked") {
 		t.Fatalf("token revoke: %q %v", out, err)
 	}
@@ -142,6 +155,8 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SETTLED_RECHECK_WINDOW": "two days"}, "PAYOPS_SETTLED_RECHECK_WINDOW"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_PER_SECOND": "0"}, "PAYOPS_RECHECK_PER_SECOND"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_CONCURRENCY": "many"}, "PAYOPS_RECHECK_CONCURRENCY"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_API_RATE": "fast"}, "PAYOPS_API_RATE"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_API_RATE": "0/s"}, "PAYOPS_API_RATE"},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
@@ -163,6 +178,9 @@ func TestProvidersConfig(t *testing.T) {
 		{map[string]string{"PAYOPS_RAZORPAYX_KEY_ID": "k", "PAYOPS_RAZORPAYX_KEY_SECRET": "s", "PAYOPS_RAZORPAYX_ACCOUNT_NUMBER": "1"}, "PAYOPS_RAZORPAYX_WEBHOOK_SECRET is not set"},
 		{map[string]string{"PAYOPS_XENDIT_SECRET_KEY": "k"}, "PAYOPS_XENDIT_CALLBACK_TOKEN is not set"},
 		{map[string]string{"PAYOPS_PAYWIZE_API_KEY": "short", "PAYOPS_PAYWIZE_SECRET_KEY": "s", "PAYOPS_PAYWIZE_WEBHOOK_SECRET": "w"}, "must be 32 bytes"},
+		// A test provider elsewhere has no default secret anyone could know.
+		{map[string]string{"PAYOPS_SANDBOX_BASE_URL": "http://127.0.0.1:8090"}, "PAYOPS_SANDBOX_WEBHOOK_SECRET is not set"},
+		{map[string]string{"PAYOPS_DRILL_SANDBOX_URL": "http://127.0.0.1:8091"}, "PAYOPS_DRILL_WEBHOOK_SECRET is not set"},
 	}
 	for _, tt := range tests {
 		for k, v := range base {

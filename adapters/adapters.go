@@ -95,23 +95,38 @@ func Malformed(format string, args ...any) error {
 // Registry holds the configured providers by name.
 type Registry map[string]Provider
 
+// Switchable is a provider that exists only some of the time, such as the
+// drill provider while a drill runs. While it is off, the registry has no
+// such provider: its webhooks are an unknown provider's, no payout names it.
+type Switchable interface {
+	Enabled() bool
+}
+
+func enabled(p Provider) bool {
+	s, ok := p.(Switchable)
+	return !ok || s.Enabled()
+}
+
 // ErrNotConfigured is returned for a provider payops has no credentials for.
 var ErrNotConfigured = errors.New("provider not configured")
 
-// Get returns the provider called name, or ErrNotConfigured.
+// Get returns the provider called name, or ErrNotConfigured when there is
+// none or it is switched off.
 func (r Registry) Get(name string) (Provider, error) {
 	p, ok := r[name]
-	if !ok {
+	if !ok || !enabled(p) {
 		return nil, fmt.Errorf("%w: %s", ErrNotConfigured, name)
 	}
 	return p, nil
 }
 
-// Names returns the configured providers' names, sorted.
+// Names returns the names of the providers configured and on, sorted.
 func (r Registry) Names() []string {
 	out := make([]string, 0, len(r))
-	for n := range r {
-		out = append(out, n)
+	for n, p := range r {
+		if enabled(p) {
+			out = append(out, n)
+		}
 	}
 	sort.Strings(out)
 	return out

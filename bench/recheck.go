@@ -28,6 +28,10 @@ type recheckResult struct {
 
 func (r recheckResult) perSecond() float64 { return float64(r.examined) / r.took.Seconds() }
 
+// benchWebhookSecret signs the benchmarks' sandbox webhooks; payops serve
+// is given it (a test provider has no default secret).
+const benchWebhookSecret = "bench-sandbox-webhook-secret"
+
 // The sandbox's limit and the lane benchmark 4 gives the job. The lane is
 // the limit a second, and 16 calls in flight: at 500 a second that leaves
 // each call 32 ms.
@@ -42,7 +46,7 @@ const (
 // Scheduled runs are a day away, so the one run is the button's.
 func runRecheck(ctx context.Context, bin, dsn, logPath string, st *store.Store, stuck int) (recheckResult, error) {
 	sb := sandbox.New(sandbox.Config{Seed: 42, APIKey: "sandbox-key", APISecret: "sandbox-secret",
-		WebhookSecret: "sandbox-webhook-secret", RateLimit: sandboxLimit, Log: slog.New(slog.DiscardHandler)})
+		WebhookSecret: benchWebhookSecret, RateLimit: sandboxLimit, Log: slog.New(slog.DiscardHandler)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return recheckResult{}, err
@@ -52,11 +56,12 @@ func runRecheck(ctx context.Context, bin, dsn, logPath string, st *store.Store, 
 	defer hs.Close()
 
 	p, err := serve(ctx, bin, dsn, logPath, map[string]string{
-		"PAYOPS_SANDBOX_BASE_URL":    "http://" + ln.Addr().String(),
-		"PAYOPS_RECHECK_PER_SECOND":  fmt.Sprint(sandboxLimit),
-		"PAYOPS_RECHECK_CONCURRENCY": fmt.Sprint(recheckLaneWidth),
-		"PAYOPS_RECHECK_SCHEDULE":    "@every 24h",
-		"PAYOPS_DAYEND_SCHEDULE":     "@every 24h",
+		"PAYOPS_SANDBOX_BASE_URL":       "http://" + ln.Addr().String(),
+		"PAYOPS_SANDBOX_WEBHOOK_SECRET": benchWebhookSecret,
+		"PAYOPS_RECHECK_PER_SECOND":     fmt.Sprint(sandboxLimit),
+		"PAYOPS_RECHECK_CONCURRENCY":    fmt.Sprint(recheckLaneWidth),
+		"PAYOPS_RECHECK_SCHEDULE":       "@every 24h",
+		"PAYOPS_DAYEND_SCHEDULE":        "@every 24h",
 	})
 	if err != nil {
 		return recheckResult{}, err

@@ -267,10 +267,11 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 	}
 	defer cl.dropDB(ctx, name)
 	defer st.Close()
-	// The sandbox is configured so its webhook secret is known; nothing
-	// calls its API here (jobs are off).
+	// The sandbox is configured with the secret the load generator signs
+	// with; nothing calls its API here (jobs are off).
 	p, err := serve(ctx, c.bin, cl.dsn(name), filepath.Join(c.work, "serve-webhooks.log"),
-		map[string]string{"PAYOPS_JOBS": "off", "PAYOPS_SANDBOX_BASE_URL": "http://127.0.0.1:9"})
+		map[string]string{"PAYOPS_JOBS": "off", "PAYOPS_SANDBOX_BASE_URL": "http://127.0.0.1:9",
+			"PAYOPS_SANDBOX_WEBHOOK_SECRET": benchWebhookSecret})
 	if err != nil {
 		return 0, err
 	}
@@ -279,7 +280,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 	quarter := c.payouts / 10 * 3 / 4
 	var mixes, cpus []string
 	for li, level := range levels {
-		ev := newEvents("sandbox-webhook-secret", c.payouts, li*quarter, (li+1)*quarter)
+		ev := newEvents(benchWebhookSecret, c.payouts, li*quarter, (li+1)*quarter)
 		say("benchmark 1: payops, %d concurrent, %s", level, c.warmup+c.duration)
 		meter, err := startCPU(cl.pg.Dir, p.cmd.Process.Pid)
 		if err != nil {

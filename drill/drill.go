@@ -201,8 +201,9 @@ type apiPayout struct {
 	} `json:"ledger"`
 }
 
-// do sends one request, retrying while payops is unreachable or answers
-// 5xx (it may be restarting): the intake is idempotent on reference_id.
+// do sends one request, retrying while payops is unreachable, answers 5xx
+// (it may be restarting) or 429 (the token's rate): the intake is
+// idempotent on reference_id.
 func (c *apiClient) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
 	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
@@ -215,7 +216,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body []byte) (i
 		if err == nil {
 			b, rerr := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if rerr == nil && resp.StatusCode < 500 {
+			if rerr == nil && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
 				return resp.StatusCode, b, nil
 			}
 		}

@@ -11,25 +11,83 @@ import (
 	"sync/atomic"
 	"time"
 
+	"payops/adapters"
 	"payops/adapters/sandbox"
 	"payops/payout"
 	"payops/store"
 )
 
-// Slot is the drill provider as payops reaches it from inside serve: one
-// address whose handler is the running drill's chaotic sandbox, and which
-// answers 503 between drills.
+// Slot is the drill provider inside serve, and exists only while a drill
+// runs. As an http.Handler it is the address where the running drill's
+// chaotic sandbox listens (503 between drills); as an adapters.Provider
+// it is payops' client of that sandbox, with the drill's own random
+// webhook secret, and switched off between drills, so that nobody can send
+// a payout to it or a webhook from it then.
 type Slot struct {
-	cur atomic.Pointer[sandbox.Server]
+	cur atomic.Pointer[slotDrill]
 }
 
+type slotDrill struct {
+	sandbox *sandbox.Server
+	client  adapters.Provider
+}
+
+var _ adapters.Switchable = (*Slot)(nil)
+
 func (s *Slot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	sb := s.cur.Load()
-	if sb == nil {
+	d := s.cur.Load()
+	if d == nil {
 		http.Error(w, "no drill is running", http.StatusServiceUnavailable)
 		return
 	}
-	sb.ServeHTTP(w, r)
+	d.sandbox.ServeHTTP(w, r)
+}
+
+// Enabled reports whether a drill is running.
+func (s *Slot) Enabled() bool { return s.cur.Load() != nil }
+
+// client returns the running drill's client, or ErrNotConfigured.
+func (s *Slot) client() (adapters.Provider, error) {
+	d := s.cur.Load()
+	if d == nil {
+		return nil, fmt.Errorf("%w: %s (no drill is running)", adapters.ErrNotConfigured, payout.DrillProvider)
+	}
+	return d.client, nil
+}
+
+// Name is the drill provider's name.
+func (s *Slot) Name() string { return payout.DrillProvider }
+
+// Submit sends a payout to the running drill's sandbox.
+func (s *Slot) Submit(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
+	c, err := s.client()
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	return c.Submit(ctx, p)
+}
+
+// Status asks the running drill's sandbox about a payout.
+func (s *Slot) Status(ctx context.Context, p adapters.Payout) (payout.Observation, error) {
+	c, err := s.client()
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	return c.Status(ctx, p)
+}
+
+// List is never called: drill payouts are not reconciled.
+func (s *Slot) List(ctx context.Context, from, to time.Time) ([]adapters.Record, error) {
+	return nil, adapters.ErrListUnsupported
+}
+
+// Webhook verifies a delivery with the running drill's secret.
+func (s *Slot) Webhook(h http.Header, body []byte) (adapters.Event, error) {
+	c, err := s.client()
+	if err != nil {
+		return adapters.Event{}, adapters.ErrSignature
+	}
+	return c.Webhook(h, body)
 }
 
 // RunStore is what the dashboard's drills need of the store.
@@ -37,24 +95,35 @@ type RunStore interface {
 	StartDrillRun(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error)
 	DrillProgress(ctx context.Context, id int64, done, total int, phase string) error
 	FinishDrillRun(ctx context.Context, id int64, state string, report any, errText string) error
-	CreateToken(ctx context.Context, name, token string) (store.APIToken, error)
-	RevokeToken(ctx context.Context, name string) (store.APIToken, error)
+	CreateToken(ctx context.Context, spec store.TokenSpec, token string) (store.APIToken, error)
+	RevokeToken(ctx context.Context, name, by string) (store.APIToken, error)
 	ForgedAccepted(ctx context.Context, provider string, since time.Time) (int, error)
 }
 
 // MaxPayouts is the most payouts one drill from the dashboard sends.
 const MaxPayouts = 2000
 
-// Runner runs drills started from the dashboard inside payops serve: a
-// chaotic sandbox in the Slot, payouts through payops' own intake API under
-// a token made for the drill and revoked after, progress and report in the
-// store. One drill at a time (the store refuses a second).
+// TokenRate is the request rate of a drill's own token: a drill reads every
+// one of its payouts every two seconds while it converges.
+const TokenRate = 5000
+
+// Runner runs drills started from the dashboard or the drills API inside
+// payops serve: a chaotic sandbox in the Slot with a webhook secret made
+// for the drill, payouts through payops' own intake API under a test token
+// made for the drill and revoked after, progress and report in the store.
+// One drill at a time (the store refuses a second).
 type Runner struct {
-	Store      RunStore
-	Slot       *Slot
-	PayopsURL  string // this payops, as the drill reaches its API
-	NewSandbox func(chaos *sandbox.Chaos) *sandbox.Server
+	Store     RunStore
+	Slot      *Slot
+	PayopsURL string // this payops, as the drill reaches its API
+	// NewSandbox makes the drill's sandbox, signing its webhooks with
+	// secret; NewClient makes payops' client of it, verifying them with it.
+	NewSandbox func(chaos *sandbox.Chaos, secret string) *sandbox.Server
+	NewClient  func(secret string) adapters.Provider
 	Wait       time.Duration // for convergence; 10 minutes when zero
+	// Unavailable, when set, says why this payops cannot run drills (no
+	// jobs here to send and re-check the payouts); Start refuses with it.
+	Unavailable string
 	// Recheck runs the stale re-check now; called every 15 s while a drill
 	// runs, so a drill need not wait for the job's schedule. Optional.
 	Recheck func(ctx context.Context)
@@ -78,24 +147,32 @@ func Check(scenario string, payouts int) error {
 }
 
 // Start records a drill and runs it in the background; it returns the
-// drill's record at once. A request Check refuses is a store.Refused error.
-func (r *Runner) Start(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error) {
+// drill's record at once. A request Check refuses, or a payops that
+// cannot run drills, is a store.Refused error.
+// Wait bounds how long it waits to converge: the Runner's own when zero.
+func (r *Runner) Start(ctx context.Context, scenario string, payouts int, wait time.Duration, by store.Actor) (store.DrillRun, error) {
 	if err := Check(scenario, payouts); err != nil {
 		return store.DrillRun{}, store.Refused("%s", err.Error())
+	}
+	if r.Unavailable != "" {
+		return store.DrillRun{}, store.Refused("%s", r.Unavailable)
 	}
 	chaos := Scenarios[scenario]
 	run, err := r.Store.StartDrillRun(ctx, scenario, payouts, by)
 	if err != nil {
 		return run, err
 	}
-	r.wg.Go(func() { r.run(run, chaos) })
+	if wait <= 0 {
+		wait = r.wait()
+	}
+	r.wg.Go(func() { r.run(run, chaos, wait) })
 	return run, nil
 }
 
 // WaitIdle waits for the drills running to finish.
 func (r *Runner) WaitIdle() { r.wg.Wait() }
 
-func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos) {
+func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration) {
 	ctx := r.Ctx
 	log := r.Log.With("drill", run.ID, "scenario", run.Scenario)
 	state, report, errText := store.DrillFailed, any(nil), ""
@@ -114,20 +191,28 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos) {
 		}
 	}()
 
-	sb := r.NewSandbox(&chaos)
-	r.Slot.cur.Store(sb)
+	// The drill provider exists from here to the end of the drill, with a
+	// webhook secret nobody else knows.
+	webhookSecret, err := store.NewToken()
+	if err != nil {
+		errText = "could not make the drill's webhook secret: " + err.Error()
+		return
+	}
+	sb := r.NewSandbox(&chaos, webhookSecret)
+	r.Slot.cur.Store(&slotDrill{sandbox: sb, client: r.NewClient(webhookSecret)})
 	defer r.Slot.cur.Store(nil)
 	name := "drill-run-" + strconv.FormatInt(run.ID, 10)
 	secret, err := store.NewToken()
 	if err == nil {
-		_, err = r.Store.CreateToken(ctx, name, secret)
+		_, err = r.Store.CreateToken(ctx, store.TokenSpec{Name: name, Scope: payout.ScopeTest, RatePerSecond: TokenRate,
+			By: run.StartedBy}, secret)
 	}
 	if err != nil {
 		errText = "could not make the drill's API token: " + err.Error()
 		return
 	}
 	defer func() {
-		if _, err := r.Store.RevokeToken(context.WithoutCancel(ctx), name); err != nil {
+		if _, err := r.Store.RevokeToken(context.WithoutCancel(ctx), name, run.StartedBy); err != nil {
 			log.Error("drill token not revoked", "token", name, "err", err)
 		}
 	}()
@@ -154,7 +239,7 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos) {
 	)
 	since := time.Now()
 	rep, err := Run(ctx, Config{Scenario: run.Scenario, PayopsURL: r.PayopsURL, Token: secret, Sandbox: sb,
-		Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: r.wait(),
+		Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) {
 			return r.Store.ForgedAccepted(ctx, payout.DrillProvider, since)
 		},

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,22 +26,30 @@ type APIStore interface {
 	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
 	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
+	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
 }
 
 // API is the JSON API of the platform that sends payouts. It records
 // payouts and answers their status; it never calls a provider (the
-// submission worker does).
+// submission worker does). It also starts failure drills for drills tokens.
 type API struct {
 	Store     APIStore
-	Providers []string // the configured providers a payout may name
+	Providers func() []string // the providers configured and on now
 	Policy    payout.Policy
+	Drills    DrillRunner // nil when drills run outside this payops
 	Log       *slog.Logger
+	// Rate and Burst limit each token's requests (a token's own rate
+	// replaces Rate, and its burst is twice that); Limiter keeps count.
+	Rate, Burst int
+	Limiter     *RateLimiter
+	Now         func() time.Time
 }
 
 type tokenKey struct{}
 
-// Authenticated lets through requests with an active bearer token and
-// answers 401 to the rest.
+// Authenticated lets through requests with an active bearer token, from an
+// address the token allows, within the token's rate: 401 without such a
+// token, 403 from another address, 429 with Retry-After over the rate.
 func (a *API) Authenticated(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !payout.IsText(r.URL.Path) || !payout.IsText(r.URL.RawQuery) {
@@ -64,8 +73,42 @@ func (a *API) Authenticated(next http.HandlerFunc) http.HandlerFunc {
 			a.fail(w, r, err)
 			return
 		}
+		if ip := ClientIP(r); !payout.FromAllowed(ip, tok.AllowFrom) {
+			a.Log.Warn("api token used from an address it does not allow", "token", tok.Name, "ip", ip)
+			writeJSON(w, http.StatusForbidden, apiError{Error: "forbidden", Message: "this token is not accepted from " + ip})
+			return
+		}
+		rate, burst := a.Rate, a.Burst
+		if tok.RatePerSecond != nil {
+			rate, burst = *tok.RatePerSecond, 2**tok.RatePerSecond
+		}
+		if ok, wait := a.Limiter.Allow(tok.ID, rate, burst, a.Now()); !ok {
+			secs := int((wait + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeJSON(w, http.StatusTooManyRequests, apiError{Error: "rate_limited",
+				Message: fmt.Sprintf("over this token's %d requests a second; retry after %d s", rate, secs)})
+			return
+		}
 		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 	}
+}
+
+// tokenOf returns the request's authenticated token.
+func tokenOf(r *http.Request) store.APIToken {
+	tok, _ := r.Context().Value(tokenKey{}).(store.APIToken)
+	return tok
+}
+
+// forScope answers 403 and returns false when the request's token is not of
+// a scope that may.
+func (a *API) forScope(w http.ResponseWriter, r *http.Request, may func(payout.Scope) bool, what string) bool {
+	tok := tokenOf(r)
+	if may(tok.Scope) {
+		return true
+	}
+	writeJSON(w, http.StatusForbidden, apiError{Error: "forbidden",
+		Message: fmt.Sprintf("this is a %s token: it may not %s", tok.Scope, what)})
+	return false
 }
 
 func (a *API) unauthorized(w http.ResponseWriter, msg string) {
@@ -81,6 +124,9 @@ const maxRequest = 64 << 10
 // 409 for a reference_id used with a different request; 422 with a message
 // per bad field.
 func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
+	if !a.forScope(w, r, payout.Scope.SendsPayouts, "send payouts (use a live or test token)") {
+		return
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
 			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "unsupported_media_type", Message: "send the payout as application/json"})
@@ -108,12 +154,19 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "send one JSON object"})
 		return
 	}
-	req, fields := raw.Check(a.Providers)
+	tok := tokenOf(r)
+	configured := a.Providers()
+	req, fields := raw.Check(tok.Scope.Providers(configured))
+	if msg := tok.Scope.ProviderRefusal(strings.TrimSpace(raw.Provider), configured); msg != "" {
+		if fields == nil {
+			fields = payout.FieldErrors{}
+		}
+		fields["provider"] = msg
+	}
 	if fields != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields", Fields: fields})
 		return
 	}
-	tok, _ := r.Context().Value(tokenKey{}).(store.APIToken)
 	created, err := a.Store.Intake(r.Context(), req, a.Policy, store.Actor{Name: "api:" + tok.Name})
 	var idem *store.IdempotencyError
 	if errors.As(err, &idem) {
@@ -163,11 +216,19 @@ func jsonKind(goKind string) string {
 // GetPayout answers a payout's status: provider payout id, UTR, failure,
 // open and past holds, ledger entries.
 func (a *API) GetPayout(w http.ResponseWriter, r *http.Request) {
+	if !a.forScope(w, r, payout.Scope.SendsPayouts, "read payouts (use a live or test token)") {
+		return
+	}
 	a.writePayout(w, r, r.PathValue("ref"), http.StatusOK)
 }
 
+// writePayout answers the payout; one of the other scope's providers is
+// not found, as if it did not exist.
 func (a *API) writePayout(w http.ResponseWriter, r *http.Request, ref string, status int) {
 	p, err := a.Store.PayoutByRef(r.Context(), ref)
+	if err == nil && !tokenOf(r).Scope.Covers(p.Provider) {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return

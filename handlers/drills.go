@@ -22,7 +22,7 @@ type DrillStore interface {
 
 // DrillRunner starts a drill in the background.
 type DrillRunner interface {
-	Start(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error)
+	Start(ctx context.Context, scenario string, payouts int, wait time.Duration, by store.Actor) (store.DrillRun, error)
 }
 
 // DrillsPage lists past drills and, to admins, starts new ones.
@@ -75,7 +75,7 @@ func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 		refuse(err.Error())
 		return
 	}
-	run, err := h.Drills.Start(r.Context(), scenario, n, actorOf(u))
+	run, err := h.Drills.Start(r.Context(), scenario, n, 0, actorOf(u))
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

@@ -13,8 +13,9 @@ import (
 
 // StaleStore is what the stale re-check reads.
 type StaleStore interface {
-	StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int) ([]store.Payout, error)
-	SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int) ([]store.Payout, error)
+	StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int, skip []string) ([]store.Payout, error)
+	SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int,
+		skip []string) ([]store.Payout, error)
 }
 
 // StaleRecheck is the cron reconciler: it asks the provider about every
@@ -49,7 +50,7 @@ type StaleRecheck struct {
 func (r *StaleRecheck) Run(ctx context.Context) (Outcome, error) {
 	start, after, limit := r.now(), orDuration(r.After, 2*time.Minute), or(r.Batch, 200)
 	return r.each(ctx, func() ([]store.Payout, error) {
-		return r.Store.StalePayouts(ctx, start.Add(-after), start, limit)
+		return r.Store.StalePayouts(ctx, start.Add(-after), start, limit, drillOff(r.Rechecker.Providers))
 	})
 }
 
@@ -61,7 +62,8 @@ func (r *StaleRecheck) RunSettled(ctx context.Context) (Outcome, error) {
 	start, after, limit := r.now(), orDuration(r.After, 2*time.Minute), or(r.Batch, 200)
 	return r.each(ctx, func() ([]store.Payout, error) {
 		// A failed ask is tried again after After, like an open payout's.
-		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start.Add(-after), limit)
+		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start.Add(-after), limit,
+			drillOff(r.Rechecker.Providers))
 	})
 }
 

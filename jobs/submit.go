@@ -17,7 +17,7 @@ import (
 
 // SubmitStore is what the submission worker needs of the store.
 type SubmitStore interface {
-	ClaimForSubmit(ctx context.Context, limit int, lease time.Duration, policy payout.Policy) ([]store.Submission, error)
+	ClaimForSubmit(ctx context.Context, limit int, lease time.Duration, policy payout.Policy, skip []string) ([]store.Submission, error)
 	RecordSubmitted(ctx context.Context, id int64, obs payout.Observation) (store.Applied, error)
 	RecordSubmitFailure(ctx context.Context, id int64, f store.SubmitFailure) error
 }
@@ -72,7 +72,8 @@ func (s *Submitter) drain(ctx context.Context) (int, error) {
 		// The lease outlasts sending the whole batch, so no other worker
 		// claims a payout of it while this one may still be sending.
 		batch, timeout := or(s.Batch, 1), orDuration(s.Timeout, 30*time.Second)
-		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, time.Duration(batch)*timeout+time.Minute), s.Policy)
+		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, time.Duration(batch)*timeout+time.Minute), s.Policy,
+			drillOff(s.Providers))
 		if err != nil {
 			return sent, err
 		}
@@ -178,4 +179,14 @@ func orDuration(v, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// drillOff lists the drill provider when it is off here: a drill's
+// payouts are then another instance's to send or ask about (the one running
+// the drill), and here would only fail.
+func drillOff(providers adapters.Registry) []string {
+	if _, err := providers.Get(payout.DrillProvider); err != nil {
+		return []string{payout.DrillProvider}
+	}
+	return nil
 }

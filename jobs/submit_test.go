@@ -178,7 +178,7 @@ func TestASubmissionLostInACrashIsFoundNotSentAgain(t *testing.T) {
 	// A worker claims the payout and the provider accepts it, then the worker
 	// dies before recording the answer.
 	const lease = time.Second // long enough for the steps below on a busy machine
-	subs, err := s.ClaimForSubmit(ctx, 10, lease, payout.Policy{})
+	subs, err := s.ClaimForSubmit(ctx, 10, lease, payout.Policy{}, nil)
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("claim: %v %v", subs, err)
 	}

@@ -251,14 +251,15 @@ const drillAlive = `(p.provider <> '` + payout.DrillProvider + `' OR p.created_a
 // StalePayouts returns up to limit payouts QUEUED or PROCESSING with no
 // change since changedBefore and not checked since checkedBefore, least
 // recently checked first: the stale re-check's next batch. A payout it has
-// checked drops out, so a run goes through each once.
-func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int) ([]Payout, error) {
+// checked drops out, so a run goes through each once. Payouts of the
+// providers in skip are left out (the drill provider where it is off).
+func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int, skip []string) ([]Payout, error) {
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
 		WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL AND p.updated_at < $1
 			AND (p.last_checked_at IS NULL OR p.last_checked_at < $2)
-			AND `+drillAlive+`
-		ORDER BY p.last_checked_at NULLS FIRST, p.id LIMIT $3`, changedBefore, checkedBefore, limit)
+			AND `+drillAlive+` AND p.provider <> ALL($4)
+		ORDER BY p.last_checked_at NULLS FIRST, p.id LIMIT $3`, changedBefore, checkedBefore, limit, textArray(skip))
 	if err != nil {
 		return nil, fmt.Errorf("store: stale payouts: %w", err)
 	}
@@ -272,15 +273,18 @@ func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore t
 // 8... times the first, a handful of calls over its window), and not asked
 // since checkedBefore. A failed ask counts only for the last: it is tried
 // again after that wait, not at the doubled age, which could be past the
-// window. A late reversal whose webhook is lost is found this way.
-func (s *Store) SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int) ([]Payout, error) {
+// window. A late reversal whose webhook is lost is found this way. Payouts
+// of the providers in skip are left out.
+func (s *Store) SettledPayouts(ctx context.Context, now, settledAfter, settledBefore, checkedBefore time.Time, limit int,
+	skip []string) ([]Payout, error) {
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
 		WHERE p.status = 'SUCCEEDED' AND p.submitted_at IS NOT NULL AND p.updated_at > $2 AND p.updated_at < $3
 			AND (p.last_checked_at IS NULL OR p.last_checked_at < $4)
 			AND `+drillAlive+`
 			AND (p.last_answered_at IS NULL OR $1::timestamptz - p.updated_at > 2 * (p.last_answered_at - p.updated_at))
-		ORDER BY p.updated_at, p.id LIMIT $5`, now, settledAfter, settledBefore, checkedBefore, limit)
+			AND p.provider <> ALL($6)
+		ORDER BY p.updated_at, p.id LIMIT $5`, now, settledAfter, settledBefore, checkedBefore, limit, textArray(skip))
 	if err != nil {
 		return nil, fmt.Errorf("store: settled payouts: %w", err)
 	}

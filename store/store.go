@@ -162,3 +162,12 @@ func jsonArg(b []byte) any {
 	}
 	return string(b)
 }
+
+// textArray is ss as a PostgreSQL text[]: empty, never NULL, for nil (a
+// NULL array makes "<> ALL" unknown and filters out every row).
+func textArray(ss []string) pq.StringArray {
+	if ss == nil {
+		return pq.StringArray{}
+	}
+	return pq.StringArray(ss)
+}

@@ -273,7 +273,7 @@ func TestDrillPayoutsLeftOut(t *testing.T) {
 	if err != nil || len(counts) != 1 || counts[0].Count != 1 {
 		t.Errorf("status counts: %+v %v", counts, err)
 	}
-	stale, err := s.StalePayouts(ctx, time.Now(), time.Now(), 10)
+	stale, err := s.StalePayouts(ctx, time.Now(), time.Now(), 10, nil)
 	var refs []string
 	for _, p := range stale {
 		refs = append(refs, p.ReferenceID)
@@ -299,7 +299,7 @@ func TestWebhookMarksAnUnsentPayoutSent(t *testing.T) {
 	if err != nil || p.SubmittedAt == nil || p.Status != payout.Processing {
 		t.Fatalf("after the webhook: %s sent %v (%v)", p.Status, p.SubmittedAt, err)
 	}
-	stale, err := s.StalePayouts(ctx, time.Now().Add(time.Second), time.Now().Add(time.Second), 10)
+	stale, err := s.StalePayouts(ctx, time.Now().Add(time.Second), time.Now().Add(time.Second), 10, nil)
 	if err != nil || len(stale) != 1 {
 		t.Errorf("stale re-check finds %d (%v), want it", len(stale), err)
 	}

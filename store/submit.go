@@ -35,8 +35,11 @@ const Submitter = "submitter"
 // since intake); one that fails a gate is held instead of returned. The
 // others get their attempt counted and a lease: no worker claims them again
 // before it ends, so a worker that dies mid-call leaves the payout to be
-// retried, under the same reference id, after lease.
-func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Duration, policy payout.Policy) ([]Submission, error) {
+// retried, under the same reference id, after lease. Payouts of the
+// providers in skip are left for another instance (a test provider that
+// is off here, such as a drill running on another instance).
+func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Duration, policy payout.Policy,
+	skip []string) ([]Submission, error) {
 	var out []Submission
 	err := s.WithTx(ctx, func(q Querier) error {
 		out = nil
@@ -44,7 +47,8 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 		err := q.SelectContext(ctx, &ids, `
 			SELECT id FROM payouts
 			WHERE status = 'QUEUED' AND submitted_at IS NULL AND (next_submit_at IS NULL OR next_submit_at <= now())
-			ORDER BY next_submit_at NULLS FIRST, id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+				AND provider <> ALL($2)
+			ORDER BY next_submit_at NULLS FIRST, id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit, textArray(skip))
 		if err != nil {
 			return fmt.Errorf("store: claim payouts: %w", err)
 		}

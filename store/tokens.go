@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,17 +10,39 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
 )
 
 // APIToken is a bearer token of the platform API, without its secret.
 type APIToken struct {
-	ID         int64      `db:"id"`
-	Name       string     `db:"name"`
-	Prefix     string     `db:"prefix"`
-	CreatedAt  time.Time  `db:"created_at"`
-	LastUsedAt *time.Time `db:"last_used_at"`
-	RevokedAt  *time.Time `db:"revoked_at"`
+	ID     int64        `db:"id"`
+	Name   string       `db:"name"`
+	Prefix string       `db:"prefix"`
+	Scope  payout.Scope `db:"scope"`
+	// RatePerSecond is the token's own request rate; nil for the default.
+	RatePerSecond *int `db:"rate_per_second"`
+	// AllowFrom lists the networks (CIDR) the token is accepted from;
+	// empty for anywhere.
+	AllowFrom  pq.StringArray `db:"allow_from"`
+	CreatedAt  time.Time      `db:"created_at"`
+	LastUsedAt *time.Time     `db:"last_used_at"`
+	RevokedAt  *time.Time     `db:"revoked_at"`
 }
+
+// TokenSpec is a token to create: its name, scope, and optionally its own
+// rate and the networks it is accepted from.
+type TokenSpec struct {
+	Name          string
+	Scope         payout.Scope
+	RatePerSecond int      // 0 for the default
+	AllowFrom     []string // CIDR or single addresses; none for anywhere
+	By            string   // who creates it, for the audit log
+}
+
+const tokenColumns = `id, name, prefix, scope, rate_per_second, allow_from, created_at, last_used_at, revoked_at`
 
 // ErrTokenRevoked is returned for a token that was revoked.
 var ErrTokenRevoked = errors.New("token revoked")
@@ -39,32 +62,44 @@ func NewToken() (string, error) {
 	return "pot_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
 }
 
-// CreateToken stores a new token's hash under name; ErrConflict when an
-// active token has that name.
-func (s *Store) CreateToken(ctx context.Context, name, token string) (APIToken, error) {
+// CreateToken stores a new token's hash as spec says; ErrConflict when an
+// active token has that name. An address in AllowFrom that is not an
+// address or network is a database error (the caller checks them first).
+func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, token string) (APIToken, error) {
 	var t APIToken
+	var rate *int
+	if spec.RatePerSecond > 0 {
+		rate = &spec.RatePerSecond
+	}
+	allow := pq.StringArray(spec.AllowFrom)
+	if allow == nil {
+		allow = pq.StringArray{}
+	}
 	err := s.WithTx(ctx, func(q Querier) error {
-		err := q.GetContext(ctx, &t, `INSERT INTO api_tokens (name, token_hash, prefix) VALUES ($1, $2, $3)
-			RETURNING id, name, prefix, created_at, last_used_at, revoked_at`, name, tokenHash(token), token[:min(len(token), 12)])
+		err := q.GetContext(ctx, &t, `INSERT INTO api_tokens (name, token_hash, prefix, scope, rate_per_second, allow_from)
+			VALUES ($1, $2, $3, $4, $5, $6::cidr[]) RETURNING `+tokenColumns,
+			spec.Name, tokenHash(token), token[:min(len(token), 12)], spec.Scope, rate, allow)
 		if err != nil {
-			return fmt.Errorf("store: token %s: %w", name, mapErr(err))
+			return fmt.Errorf("store: token %s: %w", spec.Name, mapErr(err))
 		}
-		return audit(ctx, q, "cli", "token.create", "api_token", fmt.Sprint(t.ID), map[string]any{"name": name, "prefix": t.Prefix})
+		return audit(ctx, q, cmp.Or(spec.By, "cli"), "token.create", "api_token", fmt.Sprint(t.ID),
+			map[string]any{"name": spec.Name, "prefix": t.Prefix, "scope": t.Scope, "rate_per_second": rate,
+				"allow_from": t.AllowFrom})
 	})
 	return t, err
 }
 
-// RevokeToken revokes the active token called name; ErrNotFound when there
-// is none.
-func (s *Store) RevokeToken(ctx context.Context, name string) (APIToken, error) {
+// RevokeToken revokes the active token called name for by ("" for the
+// command line); ErrNotFound when there is none.
+func (s *Store) RevokeToken(ctx context.Context, name, by string) (APIToken, error) {
 	var t APIToken
 	err := s.WithTx(ctx, func(q Querier) error {
 		err := q.GetContext(ctx, &t, `UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL
-			RETURNING id, name, prefix, created_at, last_used_at, revoked_at`, name)
+			RETURNING `+tokenColumns, name)
 		if err != nil {
 			return fmt.Errorf("store: revoke token %s: %w", name, mapErr(err))
 		}
-		return audit(ctx, q, "cli", "token.revoke", "api_token", fmt.Sprint(t.ID), map[string]any{"name": name})
+		return audit(ctx, q, cmp.Or(by, "cli"), "token.revoke", "api_token", fmt.Sprint(t.ID), map[string]any{"name": name})
 	})
 	return t, err
 }
@@ -72,8 +107,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string) (APIToken, error) 
 // Tokens lists every token, newest first.
 func (s *Store) Tokens(ctx context.Context) ([]APIToken, error) {
 	var out []APIToken
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, prefix, created_at, last_used_at, revoked_at
-		FROM api_tokens ORDER BY id DESC`)
+	err := s.db.SelectContext(ctx, &out, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: tokens: %w", err)
 	}
@@ -84,8 +118,7 @@ func (s *Store) Tokens(ctx context.Context) ([]APIToken, error) {
 // ErrNotFound for an unknown token, ErrTokenRevoked for a revoked one.
 func (s *Store) Authenticate(ctx context.Context, token string) (APIToken, error) {
 	var t APIToken
-	err := s.db.GetContext(ctx, &t, `SELECT id, name, prefix, created_at, last_used_at, revoked_at
-		FROM api_tokens WHERE token_hash = $1`, tokenHash(token))
+	err := s.db.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = $1`, tokenHash(token))
 	if err != nil {
 		return APIToken{}, fmt.Errorf("store: token: %w", mapErr(err))
 	}

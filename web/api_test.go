@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"payops/payout"
+	"payops/store"
 )
 
 const apiToken = "pot_test-token-for-the-api-tests-0123456789"
@@ -56,7 +57,7 @@ func (a *app) api(method, path, token, body string) (int, map[string]any, http.H
 
 func (a *app) withToken() {
 	a.t.Helper()
-	if _, err := a.store.CreateToken(context.Background(), "shop", apiToken); err != nil {
+	if _, err := a.store.CreateToken(context.Background(), store.TokenSpec{Name: "shop", Scope: payout.ScopeTest}, apiToken); err != nil {
 		a.t.Fatal(err)
 	}
 }
@@ -197,7 +198,7 @@ func TestAPIRefusesMissingUnknownAndRevokedTokens(t *testing.T) {
 			t.Errorf("%s token: %d %v", name, code, p)
 		}
 	}
-	if _, err := a.store.RevokeToken(context.Background(), "shop"); err != nil {
+	if _, err := a.store.RevokeToken(context.Background(), "shop", ""); err != nil {
 		t.Fatal(err)
 	}
 	code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("ORD-A", nil))

@@ -45,6 +45,7 @@ type app struct {
 	srv       *httptest.Server
 	web       *web.Server
 	sandbox   *httptest.Server
+	drillURL  string // the drill provider's address, with drills
 	provider  *sandbox.Server
 	submitter *jobs.Submitter
 	// creates counts payout creations the sandbox was asked for, by
@@ -64,7 +65,12 @@ type appConfig struct {
 	worker bool
 	jobs   bool
 	drills bool
+	live   bool
 }
+
+// withLiveProvider adds a real provider, nxtbanking, speaking to the
+// sandbox (which speaks its API): for live tokens.
+func withLiveProvider() appOption { return func(c *appConfig) { c.live = true } }
 
 // withDrills runs failure drills from the dashboard as serve does: the
 // drill provider in a slot of its own, payouts through the server's API,
@@ -124,13 +130,17 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	t.Cleanup(sb.Close)
 	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k",
 		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
+	if cfg.live {
+		providers["nxtbanking"] = nxtbanking.NewClient(nxtbanking.Config{BaseURL: sb.URL, APIKey: "k", APISecret: "s",
+			WebhookSecret: "nxtb-whsec", Timeout: 2 * time.Second})
+	}
 	var runner *drill.Runner
 	if cfg.drills {
 		slot := &drill.Slot{}
 		ds := httptest.NewServer(slot)
 		t.Cleanup(ds.Close)
-		providers[payout.DrillProvider] = nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: ds.URL,
-			APIKey: "k", APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})
+		a.drillURL = ds.URL
+		providers[payout.DrillProvider] = slot
 		ctx, cancel := context.WithCancel(context.Background())
 		runner = &drill.Runner{Store: st, Slot: slot, Log: slog.New(slog.NewTextHandler(testLogOut(), nil)), Ctx: ctx}
 		t.Cleanup(func() { cancel(); runner.WaitIdle() })
@@ -161,9 +171,14 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	a.store, a.srv, a.web, a.sandbox = st, srv, s, sb
 	if runner != nil {
 		runner.PayopsURL = srv.URL
-		runner.NewSandbox = func(chaos *sandbox.Chaos) *sandbox.Server {
+		runner.NewSandbox = func(chaos *sandbox.Chaos, secret string) *sandbox.Server {
 			return sandbox.New(sandbox.Config{Seed: sandboxSeed, APIKey: "k", APISecret: "s", WebhookURL: srv.URL + "/webhooks/" + payout.DrillProvider,
-				WebhookSecret: sandboxWebhookSecret, SettleAfter: 300 * time.Millisecond, Chaos: chaos})
+				WebhookSecret: secret, SettleAfter: 300 * time.Millisecond, Chaos: chaos})
+		}
+		drillURL := a.drillURL
+		runner.NewClient = func(secret string) adapters.Provider {
+			return nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: drillURL, APIKey: "k", APISecret: "s",
+				WebhookSecret: secret, Timeout: 2 * time.Second})
 		}
 	}
 	a.submitter = &jobs.Submitter{Store: st, Providers: providers, Policy: testPolicy, Log: log, MaxAttempts: 3,

@@ -105,6 +105,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("POST /webhooks/{provider}", wh.Receive)
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
+	root.HandleFunc("POST /api/v1/drills", api.Authenticated(api.StartDrill))
+	root.HandleFunc("GET /api/v1/drills/{id}", api.Authenticated(api.GetDrill))
 	root.Handle("/", s.loadUser(app))
 	textOnly := s.textOnly(root)
 
@@ -113,6 +115,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /webhooks/{provider}")
 	cop.AddInsecureBypassPattern("POST /api/v1/payouts")
+	cop.AddInsecureBypassPattern("POST /api/v1/drills")
 	var handler http.Handler = textOnly
 	handler = cop.Handler(handler)
 	handler = securityHeaders(handler)

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -27,6 +28,9 @@ type Config struct {
 	SecureCookies bool
 	StuckAfter    time.Duration
 	Policy        payout.Policy // the release gates' configuration
+	// APIRate and APIBurst limit each API token's requests a second
+	// (PAYOPS_API_RATE); 50 and twice the rate when zero.
+	APIRate, APIBurst int
 }
 
 // Store is everything the server's handlers read and write.
@@ -75,7 +79,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
-	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names(), Policy: cfg.Policy, Log: d.Log}
+	rate := cmp.Or(cfg.APIRate, 50)
+	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
+		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)
 	return s, nil
 }
