@@ -243,8 +243,8 @@ func TestReconcileZeroFeeAgreesWithNoFee(t *testing.T) {
 	report := "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n"
 	for i, ref := range []string{"Z1", "Z2", "Z3"} {
 		amount := payout.Money{Minor: int64(1000 * (i + 1)), Currency: "INR"}
-		if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "sandbox", ProviderPayoutID: "pp-" + ref,
-			Amount: amount, Status: payout.Succeeded, CreatedAt: day.Add(time.Hour),
+		if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "sandbox",
+			ProviderPayoutID: "pp-" + ref, Amount: amount, Status: payout.Succeeded, CreatedAt: day.Add(time.Hour),
 			Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
 			t.Fatal(err)
 		}
