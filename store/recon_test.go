@@ -232,3 +232,50 @@ func TestReconcileMatchesLeftoversByReference(t *testing.T) {
 		t.Fatalf("records kept: %+v %v", got, err)
 	}
 }
+
+// A settlement report saying fee 0.00 for payouts with no fee recorded
+// agrees with payops: no fee differences, and the day ties. (It made a fee
+// difference of each while the totals said the fees agreed.)
+func TestReconcileZeroFeeAgreesWithNoFee(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	report := "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n"
+	for i, ref := range []string{"Z1", "Z2", "Z3"} {
+		amount := payout.Money{Minor: int64(1000 * (i + 1)), Currency: "INR"}
+		if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "sandbox",
+			ProviderPayoutID: "pp-" + ref, Amount: amount, Status: payout.Succeeded, CreatedAt: day.Add(time.Hour),
+			Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
+			t.Fatal(err)
+		}
+		report += "pp-" + ref + "," + ref + "," + amount.Decimal() + ",INR,SUCCEEDED,0.00,\n"
+	}
+	records, err := payout.ParseSettlement(strings.NewReader(report), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals, _ := s.ReconTotals(ctx, run.ID)
+	for _, tot := range totals {
+		if !tot.Ties() {
+			t.Errorf("totals %+v do not tie", tot)
+		}
+	}
+	diffs, _ := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	for _, d := range diffs {
+		t.Errorf("%s of %s: ours %v, theirs %v", d.Kind, d.ReferenceID, feeText(d.OursFeeMinor), feeText(d.TheirsFeeMinor))
+	}
+	if !run.Ties {
+		t.Errorf("the day does not tie: %d differences", run.Diffs)
+	}
+}
+
+func feeText(minor *int64) string {
+	if minor == nil {
+		return "none"
+	}
+	return payout.Money{Minor: *minor, Currency: "INR"}.Decimal()
+}

@@ -127,16 +127,21 @@ func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string,
 		}
 		if named {
 			r := &m.records[i]
-			if amount == r.Amount.Minor && string(currency) == r.Amount.Currency && string(status) == string(r.Status) &&
-				(r.Fee == nil || fee.Valid && fee.Int64 == *r.Fee) {
+			sameCurrency := string(currency) == r.Amount.Currency
+			var ourFee *int64
+			if fee.Valid {
+				ourFee = &fee.Int64
+			}
+			fc := payout.CompareFee(ourFee, r.Fee, sameCurrency)
+			if amount == r.Amount.Minor && sameCurrency && string(status) == string(r.Status) && !fc.Differs {
 				m.matched[i] = true
 				t := m.total(r.Amount.Currency)
 				t.OursCount++
 				t.OursSum += amount
-				if r.Fee != nil {
-					t.OursFees += fee.Int64
-				}
-				m.theirs(i, false)
+				t.OursFees += fc.Ours
+				t.TheirsCount++
+				t.TheirsSum += r.Amount.Minor
+				t.TheirsFees += fc.Theirs
 				continue
 			}
 			// Taken: no other payout of the day names this id.
@@ -241,26 +246,30 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 			m.pair(p, i)
 		}
 	}
+	// Missing on one side: the fee rule sees no fee on the side missing.
 	for i := range m.pending {
 		if p := &m.pending[i]; !paired[p.ID] {
-			m.ours(p, nil)
+			m.ours(p, payout.CompareFee(p.Fee, nil, false))
+			m.diffs = append(m.diffs, m.diff("missing_at_provider", p, -1))
 		}
 	}
 	for i := range m.records {
 		if !m.matched[i] {
-			m.theirs(i, true)
+			m.theirs(i, payout.CompareFee(nil, m.records[i].Fee, false))
+			m.diffs = append(m.diffs, m.diff("missing_in_payops", nil, i))
 		}
 	}
 	return nil
 }
 
 // pair records payout p matched with record i: its differences, if any,
-// and both sides in the totals.
+// and both sides in the totals, the fees as the fee rule counts them.
 func (m *reconMatcher) pair(p *reconPayout, i int) {
 	m.matched[i] = true
 	r := &m.records[i]
-	m.ours(p, r)
-	m.theirs(i, false)
+	fc := payout.CompareFee(p.Fee, r.Fee, p.Currency == r.Amount.Currency)
+	m.ours(p, fc)
+	m.theirs(i, fc)
 	mismatch := func(kind string) {
 		d := m.diff(kind, p, i)
 		m.diffs = append(m.diffs, d)
@@ -274,41 +283,27 @@ func (m *reconMatcher) pair(p *reconPayout, i int) {
 	if p.Status != string(r.Status) {
 		mismatch("status_mismatch")
 	}
-	// Fees compare where the provider reports one.
-	if r.Fee != nil && (p.Fee == nil || *p.Fee != *r.Fee) {
+	if fc.Differs {
 		mismatch("fee_mismatch")
 	}
 }
 
-// ours adds payout p to our side of the totals; r is the record it matched,
-// or nil when it is missing at the provider (a difference).
-func (m *reconMatcher) ours(p *reconPayout, r *payout.ProviderRecord) {
+// ours adds payout p to our side of the totals, with the fee fc counts.
+func (m *reconMatcher) ours(p *reconPayout, fc payout.FeeCheck) {
 	t := m.total(p.Currency)
 	t.OursCount++
 	t.OursSum += p.Amount
-	// Our fee counts where the provider reports one, as the differences
-	// compare them, or where the provider has no record at all.
-	if (r == nil || r.Fee != nil) && p.Fee != nil {
-		t.OursFees += *p.Fee
-	}
-	if r == nil {
-		m.diffs = append(m.diffs, m.diff("missing_at_provider", p, -1))
-	}
+	t.OursFees += fc.Ours
 }
 
-// theirs adds record i to the provider's side of the totals; alone when no
-// payout matched it (a difference).
-func (m *reconMatcher) theirs(i int, alone bool) {
+// theirs adds record i to the provider's side of the totals, with the fee
+// fc counts.
+func (m *reconMatcher) theirs(i int, fc payout.FeeCheck) {
 	r := &m.records[i]
 	t := m.total(r.Amount.Currency)
 	t.TheirsCount++
 	t.TheirsSum += r.Amount.Minor
-	if r.Fee != nil {
-		t.TheirsFees += *r.Fee
-	}
-	if alone {
-		m.diffs = append(m.diffs, m.diff("missing_in_payops", nil, i))
-	}
+	t.TheirsFees += fc.Theirs
 }
 
 func (m *reconMatcher) total(currency string) *ReconTotal {

@@ -68,9 +68,10 @@ func NewReconFixture(t testing.TB, s *store.Store, day time.Time) ReconFixture {
 		Diffs: []string{"amount_mismatch:R2", "currency_mismatch:R3", "fee_mismatch:R4", "fee_mismatch:R5",
 			"missing_at_provider:R6", "missing_in_payops:R7", "status_mismatch:R4"},
 		// Ours: R1-R6 and R8 (matched though created the day before), all
-		// INR. Theirs: six INR records and one USD.
+		// INR. Theirs: six INR records and one USD. Fees count where the
+		// provider reports one: not R6's, which it does not list.
 		Totals: []store.ReconTotal{
-			{Currency: "INR", OursCount: 7, OursSum: 100000 + 200000 + 300000 + 400000 + 500000 + 600000 + 800000, OursFees: 3000,
+			{Currency: "INR", OursCount: 7, OursSum: 100000 + 200000 + 300000 + 400000 + 500000 + 600000 + 800000, OursFees: 2500,
 				TheirsCount: 6, TheirsSum: 100000 + 200100 + 400000 + 500000 + 700000 + 800000, TheirsFees: 3200},
 			{Currency: "USD", TheirsCount: 1, TheirsSum: 300000, TheirsFees: 500},
 		},
