@@ -47,6 +47,9 @@ type config struct {
 	SubmitWorkers int           // submissions in flight at once
 	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
 	BusinessTZ    *time.Location
+	// WebhookTolerance is how far a webhook's own send time may be from its
+	// arrival, either way.
+	WebhookTolerance time.Duration
 }
 
 type sandboxConfig struct {
@@ -131,6 +134,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.BusinessTZ, err = time.LoadLocation(or(getenv("PAYOPS_BUSINESS_TZ"), "UTC")); err != nil {
 		errs = append(errs, fmt.Errorf("PAYOPS_BUSINESS_TZ %q is not a time zone such as Asia/Kolkata", getenv("PAYOPS_BUSINESS_TZ")))
+	}
+	tol := or(getenv("PAYOPS_WEBHOOK_TOLERANCE"), payout.DefaultWebhookTolerance.String())
+	if c.WebhookTolerance, err = time.ParseDuration(tol); err != nil || c.WebhookTolerance < time.Second ||
+		c.WebhookTolerance > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_TOLERANCE must be a duration from 1s to 24h such as 5m, not %q", tol))
 	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
@@ -239,7 +247,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		go sched.RunNow(ctx, "hold-sla")
 	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
-		Policy: cfg.Policy}, deps)
+		Policy: cfg.Policy, WebhookTolerance: cfg.WebhookTolerance}, deps)
 	if err != nil {
 		return err
 	}

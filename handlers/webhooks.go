@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"payops/adapters"
+	"payops/payout"
 	"payops/store"
 )
 
@@ -26,13 +29,19 @@ type Webhooks struct {
 	Store     WebhookStore
 	Providers adapters.Registry
 	Log       *slog.Logger
+	// Tolerance is how far a delivery's own send time may be from Now,
+	// either way (payout.DefaultWebhookTolerance when zero).
+	Tolerance time.Duration
+	Now       func() time.Time // time.Now when nil
 }
 
 const maxWebhookBody = 1 << 20
 
 // Receive handles POST /webhooks/{provider}. Every delivery is stored. A
-// missing or bad signature is 401 and changes nothing; a signed body that
-// cannot be parsed is 400; otherwise the event is deduped, matched and
+// missing or bad signature is 401 and changes nothing, and so is a signed
+// delivery whose send time is missing where required, unreadable or
+// further from now than the tolerance; a signed body that cannot be parsed
+// is 400; otherwise the event is deduped, matched and
 // applied in one transaction and the answer is 200 — also for duplicates,
 // stale events and orphans, so the provider stops retrying. Only a database
 // failure answers 503, so the provider retries. No provider is called.
@@ -54,12 +63,24 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Body = body
 	ev, err := prov.Webhook(r.Header, body)
+	if err == nil {
+		err = h.checkSentAt(ev)
+	}
 	switch {
 	case errors.Is(err, adapters.ErrSignature):
 		d.Outcome, d.Detail = store.OutcomeRejected, err.Error()
 		h.record(ctx, d)
 		h.Log.Warn("webhook rejected", "provider", name, "reason", "signature")
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid"})
+		return
+	case errors.Is(err, adapters.ErrTimestamp):
+		// Signed, but its time is missing, unreadable or too far from ours:
+		// a replay or a late retry. A genuine outcome refused here is found
+		// by the stale re-check, which asks the provider.
+		d.Verified, d.Outcome, d.Detail = true, store.OutcomeRejected, err.Error()
+		h.record(ctx, d)
+		h.Log.Warn("webhook rejected", "provider", name, "reason", "timestamp")
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": adapters.ErrTimestamp.Error()})
 		return
 	case err != nil:
 		d.Verified, d.Outcome, d.Detail = true, store.OutcomeMalformed, err.Error()
@@ -82,6 +103,27 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Log.Info("webhook", "provider", name, "event", ev.Type, "outcome", res.Outcome, "payout_ref", res.PayoutRef)
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "outcome": res.Outcome, "delivery_id": res.DeliveryID})
+}
+
+// checkSentAt refuses, with ErrTimestamp, an event whose send times are
+// further from now than the tolerance allows.
+func (h *Webhooks) checkSentAt(ev adapters.Event) error {
+	now, tol := time.Now(), h.Tolerance
+	if h.Now != nil {
+		now = h.Now()
+	}
+	if tol == 0 {
+		tol = payout.DefaultWebhookTolerance
+	}
+	for _, at := range []struct {
+		name string
+		t    time.Time
+	}{{"signed time", ev.SentAt}, {"header time", ev.HeaderSentAt}} {
+		if why := payout.SentOutside(at.t, now, tol); why != "" {
+			return fmt.Errorf("%w: %s %s", adapters.ErrTimestamp, at.name, why)
+		}
+	}
+	return nil
 }
 
 func (h *Webhooks) record(ctx context.Context, d store.Delivery) {

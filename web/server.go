@@ -27,6 +27,9 @@ type Config struct {
 	SecureCookies bool
 	StuckAfter    time.Duration
 	Policy        payout.Policy // the release gates' configuration
+	// WebhookTolerance is how far a webhook's own send time may be from the
+	// time it arrives (payout.DefaultWebhookTolerance when zero).
+	WebhookTolerance time.Duration
 }
 
 // Store is everything the server's handlers read and write.
@@ -73,7 +76,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
 	}
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
-	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
+	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
+		Now: time.Now}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names(), Policy: cfg.Policy, Log: d.Log}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)
 	return s, nil
