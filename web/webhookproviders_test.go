@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"payops/adapters/paywize"
 	"payops/adapters/razorpayx"
 	"payops/adapters/xendit"
+	"payops/payout"
+	"payops/store"
 )
 
 // The other providers' test secrets, for webhooks signed as each provider
@@ -83,6 +86,20 @@ func razorpayxSigned(body, eventID string) signed {
 // xenditSigned is body with Xendit's callback token, which signs nothing.
 func xenditSigned(body string) signed {
 	return signed{"xendit", body, map[string]string{"X-Callback-Token": xenditCallbackTok}}
+}
+
+// addProviderPayout adds a PROCESSING payout ref of provider, known there
+// as ppid.
+func (a *app) addProviderPayout(provider, ref, ppid string) {
+	a.t.Helper()
+	_, err := a.store.CreatePayout(context.Background(), "test", store.NewPayout{
+		ReferenceID: ref, Provider: provider, ProviderPayoutID: ppid, Amount: payout.Money{Minor: 10000, Currency: "INR"},
+		Mode: "IMPS", Status: payout.Processing, CreatedAt: time.Now().Add(-time.Hour),
+		Beneficiary: store.Beneficiary{Name: "Gaurav Kumar", AccountNumber: "765432123456789", IFSC: "HDFC0000053"},
+	})
+	if err != nil {
+		a.t.Fatal(err)
+	}
 }
 
 // post sends the delivery to the app's webhook endpoint.

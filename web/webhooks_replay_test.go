@@ -99,3 +99,44 @@ func TestWebhookToleranceConfigured(t *testing.T) {
 		}
 	}
 }
+
+// X-Razorpay-Event-Id is not signed: the same signed body sent again under
+// a new event id is a duplicate, not a new event. Different bodies are
+// different events, and each applies.
+func TestWebhookRazorpayXDedupesOnTheSignedBody(t *testing.T) {
+	a := newApp(t, withProviders())
+	a.addProviderPayout("razorpayx", "RZ-pout_D1", "pout_D1")
+	now := time.Now()
+	processed := razorpayxBody("pout_D1", "processed", now.Add(-time.Minute))
+	reversed := razorpayxBody("pout_D1", "reversed", now)
+	tests := []struct {
+		name     string
+		delivery signed
+		outcome  string
+	}{
+		{"first", razorpayxSigned(processed, "evt_P1"), store.OutcomeApplied},
+		{"same body, new event id", razorpayxSigned(processed, "evt_FORGED_1"), store.OutcomeDuplicate},
+		{"same body, same event id", razorpayxSigned(processed, "evt_P1"), store.OutcomeDuplicate},
+		{"a different event", razorpayxSigned(reversed, "evt_P2"), store.OutcomeApplied},
+		{"that body, new event id", razorpayxSigned(reversed, "evt_FORGED_2"), store.OutcomeDuplicate},
+	}
+	for _, tt := range tests {
+		code, out := tt.delivery.post(t, a.srv.URL)
+		if got := out["outcome"]; code != 200 || got != tt.outcome {
+			t.Errorf("%s: got %d %v, want 200 %s", tt.name, code, got, tt.outcome)
+		}
+		// The header's id stays readable among the stored headers.
+		got, want := string(lastDelivery(t, a).HeadersRaw), tt.delivery.header["X-Razorpay-Event-Id"]
+		if !strings.Contains(got, want) {
+			t.Errorf("%s: stored headers %s lack the event id %s", tt.name, got, want)
+		}
+	}
+	p, err := a.store.PayoutByRef(context.Background(), "RZ-pout_D1")
+	if err != nil || p.Status != payout.Reversed {
+		t.Errorf("payout %s (%v), want REVERSED", p.Status, err)
+	}
+	events, _ := a.store.EventsFor(context.Background(), p.ID)
+	if got, want := len(events), 2; got != want {
+		t.Errorf("%d payout events, want %d (the two different bodies)", got, want)
+	}
+}

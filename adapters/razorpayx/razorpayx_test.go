@@ -235,7 +235,8 @@ func TestWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.ID != "evt_1" || ev.Type != "payout.processed" || ev.Observation.Status != payout.Succeeded ||
+	// X-Razorpay-Event-Id is not signed: the event is known by its body.
+	if ev.ID != "" || ev.Type != "payout.processed" || ev.Observation.Status != payout.Succeeded ||
 		ev.Observation.ProviderPayoutID != "pout_R7ambiUdUvg6AD" || ev.Observation.UTR != "523223155921" {
 		t.Errorf("event %+v", ev)
 	}
