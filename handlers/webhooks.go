@@ -40,8 +40,9 @@ const maxWebhookBody = 1 << 20
 // Receive handles POST /webhooks/{provider}. Every delivery is stored. A
 // missing or bad signature is 401 and changes nothing, and so is a signed
 // delivery whose send time is missing where required, unreadable or
-// further from now than the tolerance; a signed body that cannot be parsed
-// is 400; otherwise the event is deduped, matched and
+// further from now than the tolerance; a signed body that cannot be parsed,
+// or is not UTF-8 text, or holds NUL (itself or in a parsed field), is 400
+// and kept as bytes; otherwise the event is deduped, matched and
 // applied in one transaction and the answer is 200 — also for duplicates,
 // stale events and orphans, so the provider stops retrying. Only a database
 // failure answers 503, so the provider retries. No provider is called.
@@ -65,6 +66,9 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	ev, err := prov.Webhook(r.Header, body)
 	if err == nil {
 		err = h.checkSentAt(ev)
+	}
+	if err == nil {
+		err = adapters.CheckText(body, ev)
 	}
 	switch {
 	case errors.Is(err, adapters.ErrSignature):
@@ -127,6 +131,7 @@ func (h *Webhooks) checkSentAt(ev adapters.Event) error {
 }
 
 func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
+	d.Detail = asText(d.Detail)
 	if _, err := h.Store.RecordDelivery(ctx, d); err != nil {
 		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "err", err)
 	}
@@ -143,10 +148,17 @@ func evidenceHeaders(h http.Header) map[string]string {
 			out[k] = "(present, not stored)"
 		case lk == "content-type" || lk == "user-agent" || strings.HasPrefix(lk, "x-razorpay-") ||
 			strings.HasPrefix(lk, "x-paywize-") || strings.HasPrefix(lk, "x-nxtb-") || lk == "webhook-id":
-			out[k] = strings.Join(v, ", ")
+			out[k] = asText(strings.Join(v, ", "))
 		}
 	}
 	return out
+}
+
+// asText makes s storable as PostgreSQL text (and JSONB): bytes that are not
+// UTF-8 become U+FFFD and NUL is dropped. For what payops writes about a
+// delivery — its detail, its headers — never for what the provider signed.
+func asText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
