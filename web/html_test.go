@@ -71,3 +71,33 @@ func textOf(n *html.Node) string {
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// textsOf returns the text of every element of class class inside the
+// element with id id in page, failing the test when there is none.
+func textsOf(t *testing.T, page, id, class string) []string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
+	if outer == nil {
+		t.Fatalf("no element #%s", id)
+	}
+	var out []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && hasClass(n, class) {
+			out = append(out, textOf(n))
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(outer)
+	if len(out) == 0 {
+		t.Fatalf("no element #%s .%s", id, class)
+	}
+	return out
+}
