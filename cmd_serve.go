@@ -50,6 +50,9 @@ type config struct {
 	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
 	BusinessTZ    *time.Location
 	APIRate       int // requests a second per API token (burst twice that)
+	// WebhookTolerance is how far a webhook's own send time may be from its
+	// arrival, either way.
+	WebhookTolerance time.Duration
 }
 
 // sandboxConfig is the test providers': the sandbox and the drill
@@ -71,10 +74,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL: getenv("DATABASE_URL"),
 		Addr:        or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
 		Sandbox: sandboxConfig{
-			BaseURL:       getenv("PAYOPS_SANDBOX_BASE_URL"),
-			DrillURL:      getenv("PAYOPS_DRILL_SANDBOX_URL"),
-			APIKey:        or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
-			APISecret:     or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
+			BaseURL:            getenv("PAYOPS_SANDBOX_BASE_URL"),
+			DrillURL:           getenv("PAYOPS_DRILL_SANDBOX_URL"),
+			APIKey:             or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
+			APISecret:          or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
 			WebhookSecret:      getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"),
 			DrillWebhookSecret: getenv("PAYOPS_DRILL_WEBHOOK_SECRET"),
 		},
@@ -145,6 +148,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.APIRate, err = strconv.Atoi(rate); err != nil || c.APIRate < 1 {
 		errs = append(errs, fmt.Errorf("PAYOPS_API_RATE must be requests a second per token, such as 50 or 50/s, not %q",
 			getenv("PAYOPS_API_RATE")))
+	}
+	tol := or(getenv("PAYOPS_WEBHOOK_TOLERANCE"), payout.DefaultWebhookTolerance.String())
+	if c.WebhookTolerance, err = time.ParseDuration(tol); err != nil || c.WebhookTolerance < time.Second ||
+		c.WebhookTolerance > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_TOLERANCE must be a duration from 1s to 24h such as 5m, not %q", tol))
 	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
@@ -264,7 +272,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		go sched.RunNow(ctx, "hold-sla")
 	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
-		Policy: cfg.Policy, APIRate: cfg.APIRate}, deps)
+		Policy: cfg.Policy, APIRate: cfg.APIRate, WebhookTolerance: cfg.WebhookTolerance}, deps)
 	if err != nil {
 		return err
 	}

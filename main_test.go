@@ -142,6 +142,10 @@ func TestCommands(t *testing.T) {
 }
 
 func TestServeRefusesBadConfig(t *testing.T) {
+	tolerance := func(v string) map[string]string {
+		return map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32),
+			"PAYOPS_WEBHOOK_TOLERANCE": v}
+	}
 	tests := []struct {
 		env  map[string]string
 		says string
@@ -157,12 +161,35 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_CONCURRENCY": "many"}, "PAYOPS_RECHECK_CONCURRENCY"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_API_RATE": "fast"}, "PAYOPS_API_RATE"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_API_RATE": "0/s"}, "PAYOPS_API_RATE"},
+		{tolerance("5"), "PAYOPS_WEBHOOK_TOLERANCE"},
+		{tolerance("0s"), "PAYOPS_WEBHOOK_TOLERANCE"},
+		{tolerance("-5m"), "PAYOPS_WEBHOOK_TOLERANCE"},
+		{tolerance("48h"), "PAYOPS_WEBHOOK_TOLERANCE"},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
 		err := run(context.Background(), []string{"serve"}, env(tt.env), strings.NewReader(""), &out, &out)
 		if err == nil || !strings.Contains(err.Error(), tt.says) {
 			t.Errorf("%v: err = %v, want %q", tt.env, err, tt.says)
+		}
+	}
+}
+
+func TestWebhookToleranceConfig(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+	}{
+		{"", 5 * time.Minute},
+		{"90s", 90 * time.Second},
+		{"1s", time.Second},
+		{"24h", 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32),
+			"PAYOPS_WEBHOOK_TOLERANCE": tt.value}))
+		if got := cfg.WebhookTolerance; err != nil || got != tt.want {
+			t.Errorf("PAYOPS_WEBHOOK_TOLERANCE=%q: got %s (%v), want %s", tt.value, got, err, tt.want)
 		}
 	}
 }

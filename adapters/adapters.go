@@ -48,8 +48,10 @@ type Record struct {
 
 // Event is a verified, parsed webhook delivery about one payout.
 type Event struct {
-	// ID is the provider's own event id where it sends one; "" otherwise,
-	// and the endpoint dedupes on a hash of the raw body instead.
+	// ID is the provider's own event id where the signature covers it; ""
+	// otherwise, and the endpoint dedupes on a hash of the raw body instead
+	// (an id in an unsigned header, such as X-Razorpay-Event-Id, would let
+	// anyone replay a signed body as a new event).
 	ID string
 	// Type is the provider's event name, "payout.processed".
 	Type string
@@ -62,6 +64,16 @@ type Event struct {
 	// Payload is the body as the provider meant it: the decrypted JSON for
 	// Paywize, the raw body for the others. Pages show it masked.
 	Payload []byte
+	// SentAt is when the delivery says it was sent, from a field the
+	// signature covers: NxtBanking's "timestamp", RazorpayX's top-level
+	// "created_at", Paywize's timestamps.webhook_sent_at. Zero when the
+	// provider gave none. The endpoint refuses a delivery whose time is
+	// further from its own clock than the tolerance (payout.SentOutside).
+	SentAt time.Time
+	// HeaderSentAt is a send time from a header the signature does not
+	// cover (Paywize's X-Paywize-Timestamp, which Paywize always sends): held
+	// to the same tolerance, though on its own it proves nothing.
+	HeaderSentAt time.Time
 }
 
 // Provider is a payout provider, reached through its API.
@@ -77,7 +89,7 @@ type Provider interface {
 	// List returns the provider's payouts created in [from, to).
 	List(ctx context.Context, from, to time.Time) ([]Record, error)
 	// Webhook verifies a delivery's signature on the raw bytes, then parses
-	// it. It returns ErrSignature or ErrMalformed.
+	// it. It returns ErrSignature, ErrTimestamp or ErrMalformed.
 	Webhook(h http.Header, body []byte) (Event, error)
 }
 
@@ -85,6 +97,10 @@ type Provider interface {
 var (
 	ErrSignature = errors.New("webhook signature missing or invalid")
 	ErrMalformed = errors.New("webhook body cannot be parsed")
+	// ErrTimestamp: the delivery's send time is missing where the provider
+	// always sends one, cannot be read, or (said by the endpoint) is outside
+	// the tolerance. Refused as a bad signature is.
+	ErrTimestamp = errors.New("webhook timestamp missing, unreadable or outside the tolerance")
 )
 
 // Malformed wraps ErrMalformed with what was wrong.

@@ -236,7 +236,8 @@ func pgbenchVars(at time.Time) (map[string]string, error) {
 		return nil, err
 	}
 	return map[string]string{
-		"provider": "sandbox", "headers": string(headers), "body": string(body), "yes": "true", "no": "false",
+		"provider": "sandbox", "headers": string(headers), "body": string(body), "body_length": fmt.Sprint(len(body)),
+		"yes": "true", "no": "false",
 		"type_success": "payout.success", "type_processing": "payout.processing", "orphan": store.OutcomeOrphan,
 		"raw_success": "SUCCESS", "succeeded": string(payout.Succeeded), "processing": string(payout.Processing),
 		"ts":             at.Format(time.RFC3339Nano),

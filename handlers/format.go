@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"payops/store"
@@ -59,6 +60,15 @@ func span(d time.Duration) string {
 // beneficiary shows a payout's beneficiary with the account masked.
 func beneficiary(p store.Payout) string {
 	return p.BeneficiaryName + " · XXXX" + p.AccountLast4
+}
+
+// thousands writes n with its thousands separated: "1,048,576".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // dash shows "—" for an empty value.

@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"payops/adapters"
+	"payops/payout"
 	"payops/store"
 )
 
@@ -26,13 +29,33 @@ type Webhooks struct {
 	Store     WebhookStore
 	Providers adapters.Registry
 	Log       *slog.Logger
+	// Tolerance is how far a delivery's own send time may be from Now,
+	// either way (payout.DefaultWebhookTolerance when zero).
+	Tolerance time.Duration
+	Now       func() time.Time // time.Now when nil
 }
 
 const maxWebhookBody = 1 << 20
 
+// refusedBodyKept is how much of a refused delivery's body is stored: enough
+// to see what it was, too little for an anonymous sender to fill the disk.
+const refusedBodyKept = 4 << 10
+
+// keepStart keeps only the first refusedBodyKept bytes of d's body, and its
+// whole length.
+func keepStart(d *store.Delivery) {
+	d.BodyLength = max(d.BodyLength, int64(len(d.Body)))
+	if len(d.Body) > refusedBodyKept {
+		d.Body = d.Body[:refusedBodyKept]
+	}
+}
+
 // Receive handles POST /webhooks/{provider}. Every delivery is stored. A
-// missing or bad signature is 401 and changes nothing; a signed body that
-// cannot be parsed is 400; otherwise the event is deduped, matched and
+// missing or bad signature is 401 and changes nothing, and so is a signed
+// delivery whose send time is missing where required, unreadable or
+// further from now than the tolerance; a signed body that cannot be parsed,
+// or is not UTF-8 text, or holds NUL (itself or in a parsed field), is 400
+// and kept as bytes; otherwise the event is deduped, matched and
 // applied in one transaction and the answer is 200 — also for duplicates,
 // stale events and orphans, so the provider stops retrying. Only a database
 // failure answers 503, so the provider retries. No provider is called.
@@ -47,24 +70,17 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	d := store.Delivery{Provider: name, Headers: evidenceHeaders(r.Header)}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
-		d.Outcome, d.Detail = store.OutcomeMalformed, "body over 1 MiB or unreadable; not kept"
+		d.Outcome, d.Detail = store.OutcomeMalformed, "body over 1 MiB or unreadable; its start kept"
+		d.Body, d.BodyLength = body, r.ContentLength // the length it claimed, when it did
+		keepStart(&d)
 		h.record(ctx, d)
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body over 1 MiB"})
 		return
 	}
 	d.Body = body
-	ev, err := prov.Webhook(r.Header, body)
-	switch {
-	case errors.Is(err, adapters.ErrSignature):
-		d.Outcome, d.Detail = store.OutcomeRejected, err.Error()
-		h.record(ctx, d)
-		h.Log.Warn("webhook rejected", "provider", name, "reason", "signature")
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid"})
-		return
-	case err != nil:
-		d.Verified, d.Outcome, d.Detail = true, store.OutcomeMalformed, err.Error()
-		h.record(ctx, d)
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	ev, err := h.verify(prov, r.Header, body)
+	if err != nil {
+		h.refuse(ctx, w, d, err)
 		return
 	}
 	d.Payload = string(ev.Payload)
@@ -84,7 +100,70 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "outcome": res.Outcome, "delivery_id": res.DeliveryID})
 }
 
+// verify has the provider verify and parse the delivery, then refuses one
+// sent too far from now or holding what cannot be stored as text.
+func (h *Webhooks) verify(prov adapters.Provider, header http.Header, body []byte) (adapters.Event, error) {
+	ev, err := prov.Webhook(header, body)
+	if err == nil {
+		err = h.checkSentAt(ev)
+	}
+	if err == nil {
+		err = adapters.CheckText(body, ev)
+	}
+	return ev, err
+}
+
+// refuse stores and answers a delivery that verify refused: 401 for a bad
+// signature or send time, keeping the body's first 4 KiB; 400 for a signed
+// body that cannot be parsed or stored as text, kept whole as bytes.
+func (h *Webhooks) refuse(ctx context.Context, w http.ResponseWriter, d store.Delivery, err error) {
+	d.Detail = err.Error()
+	switch {
+	case errors.Is(err, adapters.ErrSignature):
+		d.Outcome = store.OutcomeRejected
+		keepStart(&d)
+		h.record(ctx, d)
+		h.Log.Warn("webhook rejected", "provider", d.Provider, "reason", "signature")
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid"})
+	case errors.Is(err, adapters.ErrTimestamp):
+		// Signed, but its time is missing, unreadable or too far from ours:
+		// a replay or a late retry. A genuine outcome refused here is found
+		// by the stale re-check, which asks the provider.
+		d.Verified, d.Outcome = true, store.OutcomeRejected
+		keepStart(&d)
+		h.record(ctx, d)
+		h.Log.Warn("webhook rejected", "provider", d.Provider, "reason", "timestamp")
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": adapters.ErrTimestamp.Error()})
+	default:
+		d.Verified, d.Outcome = true, store.OutcomeMalformed
+		h.record(ctx, d)
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	}
+}
+
+// checkSentAt refuses, with ErrTimestamp, an event whose send times are
+// further from now than the tolerance allows.
+func (h *Webhooks) checkSentAt(ev adapters.Event) error {
+	now, tol := time.Now(), h.Tolerance
+	if h.Now != nil {
+		now = h.Now()
+	}
+	if tol == 0 {
+		tol = payout.DefaultWebhookTolerance
+	}
+	for _, at := range []struct {
+		name string
+		t    time.Time
+	}{{"signed time", ev.SentAt}, {"header time", ev.HeaderSentAt}} {
+		if why := payout.SentOutside(at.t, now, tol); why != "" {
+			return fmt.Errorf("%w: %s %s", adapters.ErrTimestamp, at.name, why)
+		}
+	}
+	return nil
+}
+
 func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
+	d.Detail = asText(d.Detail)
 	if _, err := h.Store.RecordDelivery(ctx, d); err != nil {
 		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "err", err)
 	}
@@ -101,10 +180,17 @@ func evidenceHeaders(h http.Header) map[string]string {
 			out[k] = "(present, not stored)"
 		case lk == "content-type" || lk == "user-agent" || strings.HasPrefix(lk, "x-razorpay-") ||
 			strings.HasPrefix(lk, "x-paywize-") || strings.HasPrefix(lk, "x-nxtb-") || lk == "webhook-id":
-			out[k] = strings.Join(v, ", ")
+			out[k] = asText(strings.Join(v, ", "))
 		}
 	}
 	return out
+}
+
+// asText makes s storable as PostgreSQL text (and JSONB): bytes that are not
+// UTF-8 become U+FFFD and NUL is dropped. For what payops writes about a
+// delivery — its detail, its headers — never for what the provider signed.
+func asText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

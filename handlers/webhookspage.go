@@ -86,7 +86,7 @@ func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
 func deliveryRow(d store.Delivery) views.DeliveryRow {
 	row := views.DeliveryRow{ID: strconv.FormatInt(d.ID, 10), At: stamp(d.ReceivedAt), Provider: d.Provider,
 		EventType: dash(d.EventType), Verified: d.Verified, Outcome: d.Outcome, Detail: d.Detail,
-		Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d)}
+		Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d), BodySize: bodySize(d)}
 	if d.PayoutRef != nil {
 		row.PayoutRef, row.PayoutURL = *d.PayoutRef, "/payouts/"+url.PathEscape(*d.PayoutRef)
 	}
@@ -103,6 +103,15 @@ func deliveryBody(d store.Delivery) string {
 		return "(no body kept)"
 	}
 	return MaskBody(d.Body)
+}
+
+// bodySize says how long a delivery's body was, and how much of it is kept
+// when that is less (a refused delivery keeps its first 4 KiB).
+func bodySize(d store.Delivery) string {
+	if kept := int64(len(d.Body)); kept < d.BodyLength {
+		return fmt.Sprintf("first %s of %s bytes kept", thousands(kept), thousands(d.BodyLength))
+	}
+	return thousands(d.BodyLength) + " bytes"
 }
 
 func headerLines(raw []byte) string {

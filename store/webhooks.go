@@ -18,6 +18,7 @@ type Delivery struct {
 	Headers    map[string]string `db:"-"`
 	HeadersRaw []byte            `db:"headers"`
 	Body       []byte            `db:"body"`
+	BodyLength int64             `db:"body_length"` // as it arrived; Body may be its start only
 	Payload    string            `db:"payload"`
 	Verified   bool              `db:"verified"`
 	EventID    string            `db:"event_id"`
@@ -57,7 +58,8 @@ type WebhookEvent struct {
 }
 
 // RecordDelivery stores a delivery that is not ingested (bad signature,
-// unparseable body) with its outcome, and returns its id.
+// unparseable body) with its outcome, and returns its id. BodyLength is
+// len(Body) when zero.
 func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (int64, error) {
 	return insertDelivery(ctx, s.db, d)
 }
@@ -70,11 +72,16 @@ func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
 	if d.Body == nil {
 		d.Body = []byte{} // a delivery whose body was not kept
 	}
+	if d.BodyLength == 0 {
+		d.BodyLength = int64(len(d.Body))
+	}
 	var id int64
 	err = q.GetContext(ctx, &id, `
-		INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		d.Provider, jsonArg(h), d.Body, d.Payload, d.Verified, d.EventID, d.EventType, d.Outcome, d.Detail, d.PayoutID)
+		INSERT INTO webhook_deliveries (provider, headers, body, body_length, payload, verified, event_id, event_type,
+			outcome, detail, payout_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		d.Provider, jsonArg(h), d.Body, d.BodyLength, d.Payload, d.Verified, d.EventID, d.EventType, d.Outcome, d.Detail,
+		d.PayoutID)
 	if err != nil {
 		return 0, fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
 	}
@@ -275,7 +282,8 @@ type DeliveryFilter struct {
 	BeforeID int64 // 0 for the newest
 }
 
-const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body, d.payload, d.verified, d.event_id, d.event_type,
+const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body,
+	coalesce(d.body_length, octet_length(d.body)) AS body_length, d.payload, d.verified, d.event_id, d.event_type,
 	d.outcome, d.detail, d.payout_id, p.reference_id AS payout_ref`
 
 // Deliveries returns deliveries newest first.

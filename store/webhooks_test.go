@@ -246,3 +246,45 @@ func TestLedgerFeesAndReversal(t *testing.T) {
 		t.Error("a ledger entry was updated")
 	}
 }
+
+// A delivery's body length is what it arrived with: given, or the body's
+// own; a delivery stored before the length was kept (NULL) has its whole
+// body, so its length is the body's.
+func TestDeliveryBodyLength(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	tests := []struct {
+		name string
+		d    store.Delivery
+		want int64
+	}{
+		{"refused, its start kept", store.Delivery{Provider: "sandbox", Body: []byte("{\"a\":"), BodyLength: 1 << 20,
+			Outcome: store.OutcomeRejected}, 1 << 20},
+		{"whole", store.Delivery{Provider: "sandbox", Body: []byte(`{"a":1}`), Outcome: store.OutcomeMalformed}, 7},
+		{"nothing kept", store.Delivery{Provider: "sandbox", Outcome: store.OutcomeMalformed}, 0},
+	}
+	for _, tt := range tests {
+		if _, err := s.RecordDelivery(ctx, tt.d); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ds[0].BodyLength; got != tt.want {
+			t.Errorf("%s: length %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE webhook_deliveries SET body_length = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if got, want := d.BodyLength, int64(len(d.Body)); got != want {
+			t.Errorf("delivery %d stored before lengths were: length %d, want %d", d.ID, got, want)
+		}
+	}
+}

@@ -188,6 +188,7 @@ type DeliveryRow struct {
 	PayoutURL string
 	Headers   string
 	Body      string // masked
+	BodySize  string // "312 bytes", or "first 4,096 of 1,048,576 bytes kept" for a refused one
 }
 
 // Option is one choice of a select.

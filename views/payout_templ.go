@@ -483,7 +483,7 @@ func PayoutPage(p Payout) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if e.Body != "" {
-					templ_7745c5c3_Err = bodyDetails(e.Headers, e.Body).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = bodyDetails(e.Headers, e.Body, "").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

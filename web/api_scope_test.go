@@ -25,7 +25,9 @@ func (a *app) token(spec store.TokenSpec) string {
 	return secret
 }
 
-func withProvider(p string) func(m map[string]any) { return func(m map[string]any) { m["provider"] = p } }
+func withProvider(p string) func(m map[string]any) {
+	return func(m map[string]any) { m["provider"] = p }
+}
 
 // Test providers are no door into production: a live token cannot send a
 // payout to the sandbox or the drill provider, a test token cannot send one

@@ -61,16 +61,25 @@ var testPolicy, _ = payout.ParsePolicy("INR=200000.00", "PH")
 type appOption func(*appConfig)
 
 type appConfig struct {
-	dsn    string
-	worker bool
-	jobs   bool
-	drills bool
-	live   bool
+	dsn       string
+	worker    bool
+	jobs      bool
+	drills    bool
+	live      bool
+	providers bool
+	tolerance time.Duration
 }
 
 // withLiveProvider adds a real provider, nxtbanking, speaking to the
 // sandbox (which speaks its API): for live tokens.
 func withLiveProvider() appOption { return func(c *appConfig) { c.live = true } }
+
+// withTolerance sets the webhook tolerance (5 minutes otherwise).
+func withTolerance(d time.Duration) appOption { return func(c *appConfig) { c.tolerance = d } }
+
+// withProviders configures Paywize, RazorpayX and Xendit too, with the
+// test secrets of webhookproviders_test.go, for their webhooks.
+func withProviders() appOption { return func(c *appConfig) { c.providers = true } }
 
 // withDrills runs failure drills from the dashboard as serve does: the
 // drill provider in a slot of its own, payouts through the server's API,
@@ -134,6 +143,9 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		providers["nxtbanking"] = nxtbanking.NewClient(nxtbanking.Config{BaseURL: sb.URL, APIKey: "k", APISecret: "s",
 			WebhookSecret: "nxtb-whsec", Timeout: 2 * time.Second})
 	}
+	if cfg.providers {
+		maps.Copy(providers, testProviders(t))
+	}
 	var runner *drill.Runner
 	if cfg.drills {
 		slot := &drill.Slot{}
@@ -162,7 +174,8 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	if runner != nil {
 		deps.Drills = runner
 	}
-	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy}, deps)
+	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute,
+		Policy: testPolicy, WebhookTolerance: cfg.tolerance}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,9 @@ type Config struct {
 	// APIRate and APIBurst limit each API token's requests a second
 	// (PAYOPS_API_RATE); 50 and twice the rate when zero.
 	APIRate, APIBurst int
+	// WebhookTolerance is how far a webhook's own send time may be from the
+	// time it arrives (payout.DefaultWebhookTolerance when zero).
+	WebhookTolerance time.Duration
 }
 
 // Store is everything the server's handlers read and write.
@@ -78,7 +81,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
 	}
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
-	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
+	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
+		Now: time.Now}
 	rate := cmp.Or(cfg.APIRate, 50)
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
 		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}

@@ -195,7 +195,9 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 }
 
 // Webhook verifies X-NxtB-Signature on the raw body, then parses the event.
-// The status comes from the "status" field, or from the event name.
+// The status comes from the "status" field, or from the event name; the
+// event's SentAt from "timestamp" when there is one (ErrTimestamp when it is
+// not RFC 3339).
 func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	if !Verify([]byte(c.cfg.WebhookSecret), body, h.Get("X-NxtB-Signature")) {
 		return adapters.Event{}, adapters.ErrSignature
@@ -205,6 +207,16 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	d.UseNumber()
 	if err := d.Decode(&res); err != nil {
 		return adapters.Event{}, adapters.Malformed("%v", err)
+	}
+	// The signed "timestamp" is the delivery's send time (absent in some of
+	// the documented samples: then none is checked).
+	var sent time.Time
+	if res.Timestamp != "" {
+		var err error
+		if sent, err = time.Parse(time.RFC3339, res.Timestamp); err != nil {
+			return adapters.Event{}, fmt.Errorf("%w: timestamp %q is not RFC 3339", adapters.ErrTimestamp,
+				adapters.Clip(res.Timestamp, 64))
+		}
 	}
 	if res.PayoutID == "" && res.ReferenceID == "" {
 		return adapters.Event{}, adapters.Malformed("neither payout_id nor reference_id")
@@ -217,7 +229,8 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	if err != nil {
 		return adapters.Event{}, adapters.Malformed("%v", err)
 	}
-	return adapters.Event{Type: res.Event, ReferenceID: res.ReferenceID, Observation: obs, Payload: body}, nil
+	return adapters.Event{Type: res.Event, ReferenceID: res.ReferenceID, Observation: obs, Payload: body,
+		SentAt: sent}, nil
 }
 
 func (c *Client) do(ctx context.Context, call adapters.Call, out any) error {

@@ -2,6 +2,7 @@ package nxtbanking_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -123,4 +124,33 @@ func FuzzWebhook(f *testing.F) {
 			t.Errorf("accepted an event with no status: %q", body)
 		}
 	})
+}
+
+// The signed "timestamp" is the event's send time; a body without one has
+// none, and one that cannot be read is refused.
+func TestWebhookSentAt(t *testing.T) {
+	c := client("http://unused")
+	tests := []struct {
+		body    string
+		want    time.Time
+		refused bool
+	}{
+		{seedWebhook, time.Date(2026, 2, 26, 10, 30, 0, 0, time.UTC), false},
+		{`{"event":"payout.failed","payout_id":"p1","timestamp":"2026-02-26T16:00:00.25+05:30"}`,
+			time.Date(2026, 2, 26, 10, 30, 0, 250e6, time.UTC), false},
+		{`{"event":"payout.failed","payout_id":"p1"}`, time.Time{}, false},
+		{`{"event":"payout.failed","payout_id":"p1","timestamp":"yesterday"}`, time.Time{}, true},
+		{`{"event":"payout.failed","payout_id":"p1","timestamp":"1640995200"}`, time.Time{}, true},
+	}
+	for _, tt := range tests {
+		h := http.Header{"X-Nxtb-Signature": {nxtbanking.Sign([]byte("nx_whsec"), []byte(tt.body))}}
+		ev, err := c.Webhook(h, []byte(tt.body))
+		if got := errors.Is(err, adapters.ErrTimestamp); got != tt.refused || !tt.refused && err != nil {
+			t.Errorf("%s: err %v, want refused %v", tt.body, err, tt.refused)
+			continue
+		}
+		if got := ev.SentAt; !got.Equal(tt.want) {
+			t.Errorf("%s: SentAt %s, want %s", tt.body, got, tt.want)
+		}
+	}
 }

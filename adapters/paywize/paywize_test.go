@@ -3,6 +3,7 @@ package paywize_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -228,10 +229,53 @@ func FuzzWebhook(f *testing.F) {
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		h := http.Header{"X-Paywize-Signature": {"sha256=" + adapters.HMACHex([]byte("pw_whsec"), body)}}
+		h := http.Header{"X-Paywize-Signature": {"sha256=" + adapters.HMACHex([]byte("pw_whsec"), body)},
+			"X-Paywize-Timestamp": {"1640995200"}}
 		ev, err := c.Webhook(h, body)
 		if err == nil && !ev.Ignore && ev.Observation.Status == "" {
 			t.Errorf("accepted an event with no status: %q", body)
 		}
 	})
+}
+
+// X-Paywize-Timestamp is required and is the HeaderSentAt; the signed
+// timestamps.webhook_sent_at, when present, is the SentAt.
+func TestWebhookSentAt(t *testing.T) {
+	c := newClient(t, "")
+	noSentAt := `{"transaction_id":"T1","sender_id":"S1","status":"FAILED"}`
+	tests := []struct {
+		name       string
+		plain      string
+		header     []string // X-Paywize-Timestamp values; nil for none
+		sent, head time.Time
+		refused    bool
+	}{
+		{"seed payload", decryptedSeed, []string{"1640995200"}, time.Date(2026, 1, 15, 10, 30, 31, 0, time.UTC),
+			time.Unix(1640995200, 0), false},
+		{"no webhook_sent_at", noSentAt, []string{"1640995200"}, time.Time{}, time.Unix(1640995200, 0), false},
+		{"no header", noSentAt, nil, time.Time{}, time.Time{}, true},
+		{"empty header", noSentAt, []string{""}, time.Time{}, time.Time{}, true},
+		{"header not unix seconds", noSentAt, []string{"2026-01-15T10:30:31Z"}, time.Time{}, time.Time{}, true},
+		{"header with a leading space", noSentAt, []string{" 1640995200"}, time.Time{}, time.Time{}, true},
+		{"webhook_sent_at unreadable", strings.Replace(decryptedSeed, "2026-01-15T10:30:31Z", "soon", 1),
+			[]string{"1640995200"}, time.Time{}, time.Time{}, true},
+		{"informational, still timed", `{"transaction_id":"T1","status":"BANK_CONFIRMED",` +
+			`"timestamps":{"webhook_sent_at":"2026-01-15T10:30:31Z"}}`, []string{"1640995200"},
+			time.Date(2026, 1, 15, 10, 30, 31, 0, time.UTC), time.Unix(1640995200, 0), false},
+	}
+	for _, tt := range tests {
+		h, body := delivery(c, "data", tt.plain, "pw_whsec")
+		h.Del("X-Paywize-Timestamp")
+		for _, v := range tt.header {
+			h.Add("X-Paywize-Timestamp", v)
+		}
+		ev, err := c.Webhook(h, body)
+		if got := errors.Is(err, adapters.ErrTimestamp); got != tt.refused || !tt.refused && err != nil {
+			t.Errorf("%s: err %v, want refused %v", tt.name, err, tt.refused)
+			continue
+		}
+		if !ev.SentAt.Equal(tt.sent) || !ev.HeaderSentAt.Equal(tt.head) {
+			t.Errorf("%s: SentAt %s, HeaderSentAt %s; want %s, %s", tt.name, ev.SentAt, ev.HeaderSentAt, tt.sent, tt.head)
+		}
+	}
 }

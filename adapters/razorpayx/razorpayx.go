@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -232,9 +233,11 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 }
 
 // Webhook verifies X-Razorpay-Signature (hex HMAC-SHA256 of the raw body,
-// under any configured secret), then parses the event envelope. The event id
-// is the X-Razorpay-Event-Id header. payout.updated carries the entity's
-// status; downtime events are not about one payout and are ignored.
+// under any configured secret), then parses the event envelope. The event
+// has no ID (see below). payout.updated carries the entity's
+// status; downtime events are not about one payout and are ignored. The
+// envelope's created_at, when present, is the event's SentAt (ErrTimestamp
+// when it is not unix seconds).
 func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	secrets := make([][]byte, 0, len(c.cfg.WebhookSecrets))
 	for _, s := range c.cfg.WebhookSecrets {
@@ -244,9 +247,10 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 		return adapters.Event{}, adapters.ErrSignature
 	}
 	var env struct {
-		Entity  string `json:"entity"`
-		Event   string `json:"event"`
-		Payload struct {
+		Entity    string          `json:"entity"`
+		Event     string          `json:"event"`
+		CreatedAt json.RawMessage `json:"created_at"` // unix seconds: when the event was made
+		Payload   struct {
 			Payout *struct {
 				Entity Payout `json:"entity"`
 			} `json:"payout"`
@@ -255,7 +259,18 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return adapters.Event{}, adapters.Malformed("%v", err)
 	}
-	ev := adapters.Event{ID: h.Get("X-Razorpay-Event-Id"), Type: env.Event, Payload: body}
+	// No ID: X-Razorpay-Event-Id is outside the signature, so a signed body
+	// sent again under a new id would pass as a new event. The endpoint
+	// dedupes on the body's hash and keeps the header among the headers.
+	ev := adapters.Event{Type: env.Event, Payload: body}
+	if len(env.CreatedAt) > 0 && string(env.CreatedAt) != "null" {
+		secs, err := strconv.ParseInt(string(env.CreatedAt), 10, 64)
+		if err != nil {
+			return adapters.Event{}, fmt.Errorf("%w: created_at %s is not unix seconds", adapters.ErrTimestamp,
+				adapters.Clip(string(env.CreatedAt), 64))
+		}
+		ev.SentAt = time.Unix(secs, 0)
+	}
 	if !strings.HasPrefix(env.Event, "payout.") || strings.HasPrefix(env.Event, "payout.downtime.") {
 		ev.Ignore = true
 		return ev, nil

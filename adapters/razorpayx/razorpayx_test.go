@@ -3,6 +3,7 @@ package razorpayx_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -234,7 +235,8 @@ func TestWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.ID != "evt_1" || ev.Type != "payout.processed" || ev.Observation.Status != payout.Succeeded ||
+	// X-Razorpay-Event-Id is not signed: the event is known by its body.
+	if ev.ID != "" || ev.Type != "payout.processed" || ev.Observation.Status != payout.Succeeded ||
 		ev.Observation.ProviderPayoutID != "pout_R7ambiUdUvg6AD" || ev.Observation.UTR != "523223155921" {
 		t.Errorf("event %+v", ev)
 	}
@@ -284,4 +286,36 @@ func FuzzWebhook(f *testing.F) {
 			t.Errorf("accepted an event with no status: %q", body)
 		}
 	})
+}
+
+// The envelope's created_at (unix seconds, signed) is the event's send
+// time; the payout entity's created_at is not. Absent, none is checked.
+func TestWebhookSentAt(t *testing.T) {
+	c := client("http://unused")
+	createdAt := func(v string) string {
+		return strings.Replace(samplePayout, `,"created_at":1755693679}`, v+`}`, 1)
+	}
+	tests := []struct {
+		name    string
+		body    string
+		want    time.Time
+		refused bool
+	}{
+		{"seed sample", samplePayout, time.Unix(1755693679, 0), false},
+		{"downtime, ignored", sampleDowntime, time.Unix(1755693679, 0), false},
+		{"no created_at", createdAt(""), time.Time{}, false},
+		{"created_at null", createdAt(`,"created_at":null`), time.Time{}, false},
+		{"created_at a string", createdAt(`,"created_at":"today"`), time.Time{}, true},
+		{"created_at a fraction", createdAt(`,"created_at":1755693679.5`), time.Time{}, true},
+	}
+	for _, tt := range tests {
+		ev, err := c.Webhook(signed("whsec_new", tt.body), []byte(tt.body))
+		if got := errors.Is(err, adapters.ErrTimestamp); got != tt.refused || !tt.refused && err != nil {
+			t.Errorf("%s: err %v, want refused %v", tt.name, err, tt.refused)
+			continue
+		}
+		if got := ev.SentAt; !got.Equal(tt.want) {
+			t.Errorf("%s: SentAt %s, want %s", tt.name, got, tt.want)
+		}
+	}
 }

@@ -155,6 +155,10 @@ type webhook struct {
 	at     time.Duration // after creation
 	status string
 	forged bool
+	// stamp is the send time its body carries, after creation: at, except
+	// for the copies of a duplicated webhook and a replayed one, which are
+	// the first one's body byte for byte.
+	stamp time.Duration
 }
 
 // webhooks plans a payout's webhooks under chaos: its states as they come,
@@ -177,6 +181,9 @@ func (s *Server) webhooks(rec *record) []webhook {
 	}
 	c := s.cfg.Chaos
 	if c == nil {
+		for i := range plan {
+			plan[i].stamp = plan[i].at
+		}
 		return plan
 	}
 	id := rec.PayoutID
@@ -189,12 +196,14 @@ func (s *Server) webhooks(rec *record) []webhook {
 	var out []webhook
 	for i, w := range plan {
 		key := fmt.Sprintf("%s/%d", id, i)
+		if c.DelayWebhooks > 0 {
+			w.at += time.Duration(s.roll("delay", key)) * c.DelayWebhooks / 100
+		}
+		w.stamp = w.at
+		plan[i] = w
 		if s.roll("drop", key) < c.DropWebhooks {
 			s.counts.dropped.Add(1)
 			continue
-		}
-		if c.DelayWebhooks > 0 {
-			w.at += time.Duration(s.roll("delay", key)) * c.DelayWebhooks / 100
 		}
 		copies := 1
 		if s.roll("duplicate", key) < c.DuplicateWebhooks {
@@ -208,11 +217,14 @@ func (s *Server) webhooks(rec *record) []webhook {
 		}
 	}
 	if s.roll("forge", id) < c.ForgeWebhooks {
-		out = append(out, webhook{at: settle, status: "FAILED", forged: true})
+		out = append(out, webhook{at: settle, status: "FAILED", forged: true, stamp: settle})
 	}
 	if s.roll("replay", id) < c.ReplayWebhooks && len(plan) > 0 {
+		// The first webhook's body, as it was signed, sent again after the
+		// last: the endpoint must take it as a duplicate, or refuse it as
+		// too old.
 		old := plan[0]
-		old.at = plan[len(plan)-1].at + 2*settle + time.Millisecond
+		old.at = max(plan[0].at, plan[len(plan)-1].at) + 2*settle + time.Millisecond
 		out = append(out, old)
 		s.counts.replayed.Add(1)
 	}
@@ -220,9 +232,10 @@ func (s *Server) webhooks(rec *record) []webhook {
 }
 
 // send posts one webhook for rec claiming status, signed (or not, when
-// forged) as NxtBanking signs them.
+// forged) as NxtBanking signs them, with the time it is sent (its stamp) in
+// "timestamp" as NxtBanking's bodies carry it.
 func (s *Server) send(rec *record, w webhook) {
-	res := s.resource(rec, rec.CreatedAt.Add(w.at))
+	res := s.resource(rec, rec.CreatedAt.Add(w.stamp))
 	res.Status = w.status
 	if w.status != "SUCCESS" && w.status != "REVERSED" {
 		res.UTR = ""
@@ -233,7 +246,7 @@ func (s *Server) send(rec *record, w webhook) {
 	body, _ := json.Marshal(map[string]any{
 		"event": "payout." + strings.ToLower(w.status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,
 		"status": w.status, "utr": res.UTR, "amount": res.Amount, "failure_reason": res.FailureReason,
-		"timestamp": rec.CreatedAt.Add(w.at).UTC().Format(time.RFC3339Nano),
+		"timestamp": rec.CreatedAt.Add(w.stamp).UTC().Format(time.RFC3339Nano),
 	})
 	secret := []byte(s.cfg.WebhookSecret)
 	if w.forged {

@@ -18,27 +18,35 @@ import (
 // hooks collects the webhooks a sandbox sends: status and whether the
 // signature verifies, by reference.
 type hooks struct {
-	mu   sync.Mutex
-	got  map[string][]string
-	srv  *httptest.Server
-	seen int
+	mu     sync.Mutex
+	got    map[string][]string
+	bodies map[string][]string // the signed bodies, by reference
+	late   time.Duration       // the most a signed body's timestamp was behind its arrival
+	srv    *httptest.Server
+	seen   int
 }
 
 func newHooks(t *testing.T) *hooks {
-	h := &hooks{got: map[string][]string{}}
+	h := &hooks{got: map[string][]string{}, bodies: map[string][]string{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		var ev struct {
-			Ref    string `json:"reference_id"`
-			Status string `json:"status"`
+			Ref       string    `json:"reference_id"`
+			Status    string    `json:"status"`
+			Timestamp time.Time `json:"timestamp"`
 		}
 		json.Unmarshal(b, &ev)
 		mark := ev.Status
-		if !nxtbanking.Verify([]byte("whsec"), b, r.Header.Get("X-NxtB-Signature")) {
+		signed := nxtbanking.Verify([]byte("whsec"), b, r.Header.Get("X-NxtB-Signature"))
+		if !signed {
 			mark = "forged:" + mark
 		}
 		h.mu.Lock()
 		h.got[ev.Ref] = append(h.got[ev.Ref], mark)
+		if signed {
+			h.bodies[ev.Ref] = append(h.bodies[ev.Ref], string(b))
+			h.late = max(h.late, time.Since(ev.Timestamp))
+		}
 		h.seen++
 		h.mu.Unlock()
 	}))
@@ -114,6 +122,35 @@ func TestChaos(t *testing.T) {
 		c := sb.Counts()
 		if c.Duplicated == 0 || c.Forged == 0 || c.Replayed == 0 {
 			t.Errorf("counts %+v", c)
+		}
+	})
+	t.Run("a webhook carries its send time; duplicates and replays are its body again", func(t *testing.T) {
+		h := newHooks(t)
+		sb, base, tok := chaosSandbox(t, h, sandbox.Chaos{DuplicateWebhooks: 100, ReplayWebhooks: 100,
+			DelayWebhooks: 100 * time.Millisecond})
+		for _, r := range refs(20) {
+			create(t, base, tok, r)
+		}
+		sb.Wait()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.late > time.Second {
+			t.Errorf("a webhook arrived %s after the time in its body", h.late)
+		}
+		for _, r := range refs(20) {
+			bodies := h.bodies[r]
+			if len(bodies) == 0 {
+				continue // stuck: no webhook
+			}
+			copies := map[string]int{}
+			for _, b := range bodies {
+				copies[b]++
+			}
+			// PROCESSING and the final state, each sent several times as
+			// one body; the replay is the PROCESSING body once more.
+			if got, want := len(copies), 2; got != want {
+				t.Errorf("%s: %d different bodies in %d webhooks, want %d", r, got, len(bodies), want)
+			}
 		}
 	})
 	t.Run("API errors and timeouts", func(t *testing.T) {

@@ -190,7 +190,10 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 // Webhook checks x-callback-token against the configured verification token
 // (a static token, compared as it is, in constant time), then parses the
 // event: {"event": "payout.succeeded", "data": {payout}}. Xendit sends no
-// event id, so the endpoint dedupes on the body's hash.
+// event id, so the endpoint dedupes on the body's hash. No send time is
+// checked (SentAt stays zero): the token signs nothing, so whoever holds it
+// can write any "created" they like; a body sent again is caught only as a
+// duplicate of its hash.
 func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	if !adapters.EqualToken(c.cfg.CallbackToken, h.Get("X-Callback-Token")) {
 		return adapters.Event{}, adapters.ErrSignature

@@ -15,8 +15,9 @@
 \set utr 200000000000 + :g
 BEGIN;
 -- insertDelivery
-INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, event_type, outcome, detail, payout_id)
-	VALUES (:provider, :headers, :body, :body, :yes, :eid, :type_success, :orphan, '', NULL) RETURNING id \gset delivery_
+INSERT INTO webhook_deliveries (provider, headers, body, body_length, payload, verified, event_id, event_type,
+		outcome, detail, payout_id)
+	VALUES (:provider, :headers, :body, :body_length, :body, :yes, :eid, :type_success, :orphan, '', NULL) RETURNING id \gset delivery_
 -- IngestWebhook: dedupe on (provider, event id)
 INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
 		utr, failure_code, failure_reason, fee_minor, observed_at)

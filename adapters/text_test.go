@@ -1,0 +1,49 @@
+package adapters
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"payops/payout"
+)
+
+func TestCheckText(t *testing.T) {
+	body := []byte(`{"event":"payout.completed","payout_id":"pay_xyz789","utr":"1234567890"}`)
+	good := Event{Type: "payout.completed", ReferenceID: "ORDER_12345", Payload: body,
+		Observation: payout.Observation{ProviderPayoutID: "pay_xyz789", RawStatus: "SUCCESS", UTR: "1234567890",
+			FailureReason: "Beneficiary bank’s server is down"}}
+	tests := []struct {
+		name string
+		body []byte
+		edit func(*Event)
+		want string // "" for text, else the field named
+	}{
+		{"clean, with a non-ASCII character", body, func(*Event) {}, ""},
+		{"invalid UTF-8 in the body", []byte("{\"utr\":\"\xff\"}"), func(*Event) {}, "body"},
+		{"NUL in the body", []byte("{\"utr\":\"1\x00\"}"), func(*Event) {}, "body"},
+		{"invalid UTF-8 in the payload", body, func(e *Event) { e.Payload = []byte("\xc3\x28") }, "payload"},
+		{"NUL in the event type", body, func(e *Event) { e.Type = "payout.\x00" }, "event type"},
+		{"invalid UTF-8 in the event type", body, func(e *Event) { e.Type = "payout\xff" }, "event type"},
+		{"NUL in the reference", body, func(e *Event) { e.ReferenceID = "ORDER\x00" }, "reference id"},
+		{"NUL in the payout id", body, func(e *Event) { e.Observation.ProviderPayoutID = "\x00" }, "provider payout id"},
+		{"NUL in the UTR", body, func(e *Event) { e.Observation.UTR = "UTR\x00" }, "UTR"},
+		{"NUL in the failure code", body, func(e *Event) { e.Observation.FailureCode = "\x00" }, "failure code"},
+		{"NUL in the failure reason", body, func(e *Event) { e.Observation.FailureReason = "x\x00" }, "failure reason"},
+		{"NUL in the event id", body, func(e *Event) { e.ID = "evt\x00" }, "event id"},
+	}
+	for _, tt := range tests {
+		ev := good
+		tt.edit(&ev)
+		err := CheckText(tt.body, ev)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: got %v, want nil", tt.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "the "+tt.want+" is not") {
+			t.Errorf("%s: got %v, want ErrMalformed naming the %s", tt.name, err, tt.want)
+		}
+	}
+}
