@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"golang.org/x/crypto/bcrypt"
@@ -174,12 +176,50 @@ func (s *Server) requireRole(roles []payout.Role, next http.HandlerFunc) http.Ha
 	})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext returns next when it is a path on this site, and "/" otherwise.
+// Browsers forgive a lot in a Location header: they drop tabs and line
+// breaks anywhere and spaces and control characters at the ends, and read a
+// backslash as a slash, so "/\t/evil.com" and "/\\evil.com" lead off-site.
+// So next passes only when it starts with one slash and neither it nor its
+// percent-decoded form (decoded until it no longer changes, so that %252F
+// is judged as "/" too) has a scheme, a host, a control character,
+// whitespace, a backslash or a second leading slash. A query with an
+// encoded space is refused with the rest: a lost next only costs a click.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > maxNext || !strings.HasPrefix(next, "/") {
+		return "/"
+	}
+	decoded, ok := unescapeFully(next)
+	if !ok {
+		return "/"
+	}
+	if !utf8.ValidString(decoded) || strings.HasPrefix(decoded, "//") ||
+		strings.ContainsFunc(decoded, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }) {
+		return "/"
+	}
+	if u, err := url.Parse(decoded); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return next
+}
+
+// maxNext bounds a post-login path: longer ones are not ours.
+const maxNext = 2048
+
+// unescapeFully percent-decodes s until it no longer changes; false when it
+// is not valid percent-encoding or still changes after a few rounds.
+func unescapeFully(s string) (string, bool) {
+	for range 5 {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "", false
+		}
+		if d == s {
+			return s, true
+		}
+		s = d
+	}
+	return "", false
 }
 
 func clientIP(r *http.Request) string {
