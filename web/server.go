@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -147,12 +148,22 @@ func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
+// Form bodies are capped before they are parsed: signing in is open to
+// anyone and takes an email, a password and a path back, so a few KiB; the
+// dashboard's own forms carry at most a 1000-character reason and 100 hold
+// ids. Multipart uploads and the API have caps of their own.
+const (
+	maxLoginBody = 8 << 10
+	maxFormBody  = 64 << 10
+)
+
 // textOnly refuses a request whose address, or whose form for the
 // dashboard's own posts, carries bytes that are not text: invalid UTF-8 or
 // NUL. The database would refuse them later as a fault; here they are the
 // sender's mistake and are told so (400), before anything is read or
-// changed. The API checks its own requests, to answer in JSON; multipart
-// uploads and JSON bodies are checked where they are parsed.
+// changed. A form over its cap is refused (413) before it is parsed. The API
+// checks its own requests, to answer in JSON; multipart uploads and JSON
+// bodies are checked where they are parsed.
 func (s *Server) textOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") { // the API answers in JSON, itself
@@ -165,9 +176,18 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 				ok = ok && payout.IsText(v)
 			}
 		}
-		if ok && !strings.HasPrefix(r.URL.Path, "/webhooks/") && r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		post := r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/webhooks/")
+		if post && r.URL.Path == "/login" {
+			// Whatever its content type: no one reads more of it.
+			r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
+		}
+		if ok && post && isForm(r.Header.Get("Content-Type")) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 			if err := r.ParseForm(); err != nil {
-				handlers.Fail(w, r, s.log, handlers.BadRequest("The form could not be read: "+err.Error()))
+				if _, tooLarge := errors.AsType[*http.MaxBytesError](err); !tooLarge {
+					err = handlers.BadRequest("The form could not be read: " + err.Error())
+				}
+				handlers.Fail(w, r, s.log, err)
 				return
 			}
 			for k, vs := range r.PostForm {
@@ -183,4 +203,11 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isForm reports whether contentType names a URL-encoded form, with any
+// parameters (charset=utf-8) and in any case, as ParseForm reads it.
+func isForm(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }
