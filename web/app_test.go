@@ -63,6 +63,7 @@ type appConfig struct {
 	worker bool
 	jobs   bool
 	drills bool
+	now    func() time.Time // the server's clock for sessions and sign-in
 }
 
 // withDrills runs failure drills from the dashboard as serve does: the
@@ -136,7 +137,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log}
+	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log, Now: cfg.now}
 	if cfg.jobs {
 		sched := &jobs.Scheduler{Store: st, Instance: "test-1", Log: log}
 		escalator := &jobs.HoldEscalator{Store: st, Log: log}

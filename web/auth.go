@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -15,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gorilla/sessions"
 	"golang.org/x/crypto/bcrypt"
 
 	"payops/handlers"
@@ -24,32 +21,11 @@ import (
 	"payops/views"
 )
 
-const (
-	sessionName   = "payops_session"
-	sessionMaxAge = 8 * time.Hour
-)
-
-// UserStore is what sign-in needs of the store.
+// UserStore is what sign-in and sessions need of the store.
 type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (store.User, error)
-	UserByID(ctx context.Context, id int64) (store.User, error)
 	Audit(ctx context.Context, actor, action, entityType, entityID string, details any) error
-}
-
-// newSessionStore returns a cookie store: HttpOnly, SameSite=Lax, Secure when
-// asked, living 8 hours. Two keys derived from the configured one sign and
-// encrypt the cookie.
-func newSessionStore(key []byte, secure bool) *sessions.CookieStore {
-	derive := func(label string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
-	cs := sessions.NewCookieStore(derive("payops session signing"), derive("payops session encryption"))
-	cs.Options = &sessions.Options{Path: "/", MaxAge: int(sessionMaxAge.Seconds()), HttpOnly: true,
-		Secure: secure, SameSite: http.SameSiteLaxMode}
-	cs.MaxAge(int(sessionMaxAge.Seconds()))
-	return cs
+	SessionStore
 }
 
 // dummyHash is compared against when the email is unknown, so a wrong email
@@ -99,49 +75,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.throttle.reset(keys[0])
-	sess, _ := s.sessions.New(r, sessionName)
-	sess.Values["uid"] = u.ID
-	sess.Values["at"] = s.now().Unix()
-	if err := sess.Save(r, w); err != nil {
-		handlers.Fail(w, r, s.log, err)
-		return
-	}
-	if err := s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID), map[string]any{"ip": clientIP(r)}); err != nil {
-		s.log.Warn("audit sign-in", "err", err)
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	sess, _ := s.sessions.Get(r, sessionName)
-	sess.Options.MaxAge = -1
-	sess.Save(r, w)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// loadUser puts the session's user, if any and still enabled, in the
-// request's context.
-func (s *Server) loadUser(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, _ := s.sessions.Get(r, sessionName)
-		uid, _ := sess.Values["uid"].(int64)
-		at, _ := sess.Values["at"].(int64)
-		if uid == 0 || s.now().Sub(time.Unix(at, 0)) > sessionMaxAge {
-			next.ServeHTTP(w, r)
-			return
-		}
-		u, err := s.users.UserByID(r.Context(), uid)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if err != nil {
+	// A browser signing in anew leaves no older session of its behind.
+	if id, ok := sessionFrom(r.Context()); ok {
+		if _, err := s.users.EndSession(r.Context(), id, store.EndSignedInAgain, s.now()); err != nil {
 			handlers.Fail(w, r, s.log, err)
 			return
 		}
-		ctx := handlers.WithUser(r.Context(), handlers.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+	}
+	sess, err := s.startSession(w, r, u)
+	if err != nil {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
+	err = s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID), map[string]any{"ip": clientIP(r), "session": sess.ID})
+	if err != nil {
+		s.log.Warn("audit sign-in", "err", err)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // requireUser sends anyone not signed in to the sign-in page (HTMX requests

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -26,6 +27,7 @@ import (
 type Config struct {
 	SessionKey    []byte
 	SecureCookies bool
+	SessionIdle   time.Duration // a session ends after this long without a request; DefaultSessionIdle when 0
 	StuckAfter    time.Duration
 	Policy        payout.Policy // the release gates' configuration
 }
@@ -50,6 +52,7 @@ type Deps struct {
 	Static    fs.FS                // served under /static/
 	Metrics   *prometheus.Registry // receives the server's metrics, served at /metrics
 	Log       *slog.Logger
+	Now       func() time.Time // the clock of sessions and sign-in; time.Now when nil
 }
 
 // Server is the dashboard and its endpoints as an http.Handler.
@@ -58,6 +61,7 @@ type Server struct {
 	users    UserStore
 	db       interface{ Ping(context.Context) error }
 	sessions *sessions.CookieStore
+	idle     time.Duration // how long a session lasts without a request
 	throttle *throttle
 	now      func() time.Time
 	handler  http.Handler
@@ -71,7 +75,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		log: d.Log, users: d.Store, db: d.Store, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
-		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
+		idle: cmp.Or(cfg.SessionIdle, DefaultSessionIdle), throttle: newThrottle(), now: d.Now,
+		metrics: newMetrics(d.Metrics),
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log}
