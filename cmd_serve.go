@@ -32,6 +32,7 @@ type config struct {
 	DatabaseURL   string
 	Addr          string
 	SessionKey    []byte
+	SessionIdle   time.Duration // a dashboard session ends after this long without a request
 	StuckAfter    time.Duration
 	SecureCookies bool
 	Sandbox       sandboxConfig
@@ -83,6 +84,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.SessionKey = b
 	}
 	var err error
+	if c.SessionIdle, err = time.ParseDuration(or(getenv("PAYOPS_SESSION_IDLE"), "30m")); err != nil ||
+		c.SessionIdle < minSessionIdle || c.SessionIdle > 8*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_SESSION_IDLE must be a duration from 5m to 8h (sessions end 8 hours after sign-in), not %q",
+			getenv("PAYOPS_SESSION_IDLE")))
+	}
 	if c.StuckAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_AFTER"), "10m")); err != nil || c.StuckAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_AFTER must be a positive duration such as 10m, not %q", getenv("PAYOPS_STUCK_AFTER")))
 	}
@@ -137,6 +143,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// minSessionIdle is the shortest idle period: a session's last use is
+// written about once a minute, so a shorter one would end sessions in use.
+const minSessionIdle = 5 * time.Minute
 
 // defaultReviewThresholds: payouts above these go to compliance first.
 const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
@@ -238,8 +248,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		// escalated now, not a minute from now.
 		go sched.RunNow(ctx, "hold-sla")
 	}
-	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
-		Policy: cfg.Policy}, deps)
+	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, SessionIdle: cfg.SessionIdle,
+		StuckAfter: cfg.StuckAfter, Policy: cfg.Policy}, deps)
 	if err != nil {
 		return err
 	}
