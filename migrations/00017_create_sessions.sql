@@ -18,5 +18,19 @@ CREATE TABLE sessions (
 -- A user's live sessions, all ended at once when the user changes.
 CREATE INDEX sessions_user_live ON sessions (user_id) WHERE ended_at IS NULL;
 
+-- Sign-in attempts, one row per throttle key (the email and address, and
+-- the address), shared by every instance. An attempt is inserted before its
+-- password is checked and counted after; a refused one deletes its rows, a
+-- wrong password keeps them, a success deletes them and its email and
+-- address's earlier ones. Rows older than the window are pruned.
+CREATE TABLE login_attempts (
+    id           BIGSERIAL PRIMARY KEY,
+    key          TEXT NOT NULL,
+    attempted_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX login_attempts_key ON login_attempts (key, attempted_at);
+CREATE INDEX login_attempts_at ON login_attempts (attempted_at);
+
 -- +goose Down
+DROP TABLE login_attempts;
 DROP TABLE sessions;

@@ -42,6 +42,8 @@ const (
 type app struct {
 	t         *testing.T
 	store     *store.Store
+	deps      web.Deps   // the server's, for another instance on the same database
+	config    web.Config // likewise
 	srv       *httptest.Server
 	sandbox   *httptest.Server
 	provider  *sandbox.Server
@@ -152,7 +154,9 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	if runner != nil {
 		deps.Drills = runner
 	}
-	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy}, deps)
+	a.deps = deps
+	a.config = web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy}
+	s, err := web.New(a.config, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

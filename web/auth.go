@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,6 +25,7 @@ type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	Audit(ctx context.Context, actor, action, entityType, entityID string, details any) error
 	SessionStore
+	AttemptStore
 }
 
 // dummyHash is compared against when the email is unknown, so a wrong email
@@ -53,10 +53,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 		return
 	}
-	keys := []string{"email:" + strings.ToLower(email), "ip:" + clientIP(r)}
-	if wait := s.throttle.blocked(keys, s.now()); wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())+1))
+	attempt, err := s.beginAttempt(r.Context(), email, clientIP(r))
+	if err != nil {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
+	if attempt.wait > 0 {
+		s.log.Warn("sign-in refused: too many failures", "ip", clientIP(r))
+		w.Header().Set("Retry-After", fmt.Sprint(math.Ceil(attempt.wait.Seconds())))
+		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %v minutes.",
+			math.Ceil(attempt.wait.Minutes())))
 		return
 	}
 	u, err := s.users.UserByEmail(r.Context(), email)
@@ -69,12 +75,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.DisabledAt != nil {
-		s.throttle.fail(keys, s.now())
 		s.log.Warn("sign-in failed", "ip", clientIP(r))
 		fail(http.StatusUnauthorized, loginFailed)
 		return
 	}
-	s.throttle.reset(keys[0])
+	if err := s.attemptSucceeded(r.Context(), attempt); err != nil {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
 	// A browser signing in anew leaves no older session of its behind.
 	if id, ok := sessionFrom(r.Context()); ok {
 		if _, err := s.users.EndSession(r.Context(), id, store.EndSignedInAgain, s.now()); err != nil {
@@ -87,7 +95,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		handlers.Fail(w, r, s.log, err)
 		return
 	}
-	err = s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID), map[string]any{"ip": clientIP(r), "session": sess.ID})
+	err = s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID),
+		map[string]any{"ip": clientIP(r), "session": sess.ID})
 	if err != nil {
 		s.log.Warn("audit sign-in", "err", err)
 	}
@@ -144,7 +153,7 @@ func safeNext(next string) string {
 		return "/"
 	}
 	if !utf8.ValidString(decoded) || strings.HasPrefix(decoded, "//") ||
-		strings.ContainsFunc(decoded, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }) {
+		strings.ContainsFunc(decoded, unsafeInNext) {
 		return "/"
 	}
 	if u, err := url.Parse(decoded); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
@@ -152,6 +161,10 @@ func safeNext(next string) string {
 	}
 	return next
 }
+
+// unsafeInNext reports whether r may not be in a post-login path: what
+// browsers drop, trim or read as a slash.
+func unsafeInNext(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }
 
 // maxNext bounds a post-login path: longer ones are not ours.
 const maxNext = 2048
@@ -178,71 +191,4 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// throttle counts failed sign-ins per email and per client address: after
-// too many within the window, further attempts are refused until the window
-// since the first of them has passed. An address gets more tries than an
-// email, as an office may share one. It lives in memory, per instance.
-type throttle struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
-
-const (
-	maxFailuresPerEmail = 5
-	maxFailuresPerIP    = 20
-	throttleWindow      = 15 * time.Minute
-)
-
-func limitFor(key string) int {
-	if strings.HasPrefix(key, "ip:") {
-		return maxFailuresPerIP
-	}
-	return maxFailuresPerEmail
-}
-
-func newThrottle() *throttle { return &throttle{failures: map[string][]time.Time{}} }
-
-func (t *throttle) recent(key string, now time.Time) []time.Time {
-	var keep []time.Time
-	for _, at := range t.failures[key] {
-		if now.Sub(at) < throttleWindow {
-			keep = append(keep, at)
-		}
-	}
-	if len(keep) == 0 {
-		delete(t.failures, key)
-	} else {
-		t.failures[key] = keep
-	}
-	return keep
-}
-
-func (t *throttle) blocked(keys []string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var wait time.Duration
-	for _, k := range keys {
-		if f := t.recent(k, now); len(f) >= limitFor(k) {
-			if w := throttleWindow - now.Sub(f[0]); w > wait {
-				wait = w
-			}
-		}
-	}
-	return wait
-}
-
-func (t *throttle) fail(keys []string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, k := range keys {
-		t.failures[k] = append(t.recent(k, now), now)
-	}
-}
-
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.failures, key)
 }

@@ -57,15 +57,15 @@ type Deps struct {
 
 // Server is the dashboard and its endpoints as an http.Handler.
 type Server struct {
-	log      *slog.Logger
-	users    UserStore
-	db       interface{ Ping(context.Context) error }
-	sessions *sessions.CookieStore
-	idle     time.Duration // how long a session lasts without a request
-	throttle *throttle
-	now      func() time.Time
-	handler  http.Handler
-	metrics  *metrics
+	log         *slog.Logger
+	users       UserStore
+	db          interface{ Ping(context.Context) error }
+	sessions    *sessions.CookieStore
+	idle        time.Duration // how long a session lasts without a request
+	throttleKey []byte        // keys the sign-in throttle's email and address counts
+	now         func() time.Time
+	handler     http.Handler
+	metrics     *metrics
 }
 
 // New returns the server.
@@ -74,9 +74,14 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, errors.New("web: the session key must be at least 32 bytes")
 	}
 	s := &Server{
-		log: d.Log, users: d.Store, db: d.Store, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
-		idle: cmp.Or(cfg.SessionIdle, DefaultSessionIdle), throttle: newThrottle(), now: d.Now,
-		metrics: newMetrics(d.Metrics),
+		log:         d.Log,
+		users:       d.Store,
+		db:          d.Store,
+		sessions:    newSessionStore(cfg.SessionKey, cfg.SecureCookies),
+		idle:        cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
+		throttleKey: deriveKey(cfg.SessionKey, "payops sign-in throttle"),
+		now:         d.Now,
+		metrics:     newMetrics(d.Metrics),
 	}
 	if s.now == nil {
 		s.now = time.Now
