@@ -86,8 +86,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var err error
 	if c.SessionIdle, err = time.ParseDuration(or(getenv("PAYOPS_SESSION_IDLE"), "30m")); err != nil ||
 		c.SessionIdle < minSessionIdle || c.SessionIdle > 8*time.Hour {
-		errs = append(errs, fmt.Errorf("PAYOPS_SESSION_IDLE must be a duration from 5m to 8h (sessions end 8 hours after sign-in), not %q",
-			getenv("PAYOPS_SESSION_IDLE")))
+		errs = append(errs, fmt.Errorf("PAYOPS_SESSION_IDLE must be a duration from 5m to 8h "+
+			"(sessions end 8 hours after sign-in), not %q", getenv("PAYOPS_SESSION_IDLE")))
 	}
 	if c.StuckAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_AFTER"), "10m")); err != nil || c.StuckAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_AFTER must be a positive duration such as 10m, not %q", getenv("PAYOPS_STUCK_AFTER")))
@@ -248,8 +248,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		// escalated now, not a minute from now.
 		go sched.RunNow(ctx, "hold-sla")
 	}
-	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, SessionIdle: cfg.SessionIdle,
-		StuckAfter: cfg.StuckAfter, Policy: cfg.Policy}, deps)
+	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
+		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy}, deps)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,8 @@ import (
 // cmdUserChange disables or enables a dashboard user, or changes their
 // role. Disabling and a new role end the user's sessions at once, in the
 // same transaction; every change is audited as the command line's.
-func cmdUserChange(ctx context.Context, verb string, args []string, getenv func(string) string, stdout io.Writer) error {
+func cmdUserChange(ctx context.Context, verb string, args []string, getenv func(string) string,
+	stdout io.Writer) error {
 	fs := flag.NewFlagSet("user "+verb, flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email")
 	roleName := fs.String("role", "", "the new role: ops, finance, compliance or admin (user role only)")

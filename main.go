@@ -35,7 +35,8 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage: payops serve|migrate|user add|user disable|user enable|user role|token create|token revoke|token list|demo|sandbox|drill|db start|db stop [flags]")
+var errUsage = errors.New("usage: payops serve|migrate|user add|user disable|user enable|user role|" +
+	"token create|token revoke|token list|demo|sandbox|drill|db start|db stop [flags]")
 
 // run is the whole program, with its inputs passed in so tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {

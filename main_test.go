@@ -202,7 +202,8 @@ func TestUserCommands(t *testing.T) {
 		err := run(ctx, args, getenv, strings.NewReader(stdin), &out, &errOut)
 		return out.String(), err
 	}
-	if _, err := runCmd("a-long-password\n", "user", "add", "--email", "ana@example.com", "--name", "Ana", "--role", "ops"); err != nil {
+	_, err := runCmd("a-long-password\n", "user", "add", "--email", "ana@example.com", "--name", "Ana", "--role", "ops")
+	if err != nil {
 		t.Fatal(err)
 	}
 	s, err := store.Open(dsn)
@@ -217,7 +218,8 @@ func TestUserCommands(t *testing.T) {
 	live := func() int {
 		t.Helper()
 		var n int
-		if err := s.DB().Get(&n, `SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`, u.ID); err != nil {
+		err := s.DB().Get(&n, `SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`, u.ID)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -241,7 +243,8 @@ func TestUserCommands(t *testing.T) {
 		{[]string{"disable"}, "is disabled already; nothing changed", "", 0, payout.RoleOps, true},
 		{[]string{"enable"}, "user ana@example.com enabled", "user.enable", 2, payout.RoleOps, false},
 		{[]string{"enable"}, "is enabled already; nothing changed", "", 2, payout.RoleOps, false},
-		{[]string{"role", "--role", "finance"}, "now has role finance; 2 sessions ended", "user.role", 0, payout.RoleFinance, false},
+		{[]string{"role", "--role", "finance"}, "now has role finance; 2 sessions ended", "user.role", 0,
+			payout.RoleFinance, false},
 		{[]string{"role", "--role", "finance"}, "has role finance already", "", 2, payout.RoleFinance, false},
 	}
 	for _, st := range steps {

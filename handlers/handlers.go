@@ -122,7 +122,8 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusBadRequest, "Bad request", err.Error()
 	case tooLarge:
 		e.Status, e.Heading = http.StatusRequestEntityTooLarge, "Too large"
-		e.Message = fmt.Sprintf("The form is larger than %d KiB, more than payops takes here. Nothing was changed.", maxBytes.Limit>>10)
+		e.Message = fmt.Sprintf("The form is larger than %d KiB, more than payops takes here. Nothing was changed.",
+			maxBytes.Limit>>10)
 	case errors.Is(err, store.ErrFourEyes):
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Four-eyes rule", upperFirst(err.Error())
 	case errors.Is(err, store.ErrRefused):

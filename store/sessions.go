@@ -38,7 +38,8 @@ func sessionHash(sid string) []byte {
 
 // CreateSession starts a session of user userID from address addr at at,
 // for the random id sid, of which only the hash is stored.
-func (s *Store) CreateSession(ctx context.Context, sid string, userID int64, addr string, at time.Time) (Session, error) {
+func (s *Store) CreateSession(ctx context.Context, sid string, userID int64, addr string,
+	at time.Time) (Session, error) {
 	var sess Session
 	err := s.db.GetContext(ctx, &sess, `
 		INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, client_address) VALUES ($1, $2, $3, $3, $4)
@@ -71,8 +72,8 @@ func (s *Store) SessionBySID(ctx context.Context, sid string) (Session, User, er
 // EndSession ends session id at at for reason, unless it has ended already;
 // it reports whether this call ended it.
 func (s *Store) EndSession(ctx context.Context, id int64, reason string, at time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL`,
-		id, at, reason)
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET ended_at = $2, end_reason = $3
+		WHERE id = $1 AND ended_at IS NULL`, id, at, reason)
 	if err != nil {
 		return false, fmt.Errorf("store: end session %d: %w", id, err)
 	}
@@ -83,8 +84,8 @@ func (s *Store) EndSession(ctx context.Context, id int64, reason string, at time
 // TouchSession records that session id was used at at. The caller decides
 // how often (not on every request); a later time already recorded stays.
 func (s *Store) TouchSession(ctx context.Context, id int64, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL AND last_seen_at < $2`,
-		id, at)
+	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2
+		WHERE id = $1 AND ended_at IS NULL AND last_seen_at < $2`, id, at)
 	if err != nil {
 		return fmt.Errorf("store: touch session %d: %w", id, err)
 	}
@@ -94,8 +95,8 @@ func (s *Store) TouchSession(ctx context.Context, id int64, at time.Time) error 
 // endUserSessions ends every live session of user userID for reason, inside
 // q (the transaction that changes the user), and returns how many.
 func endUserSessions(ctx context.Context, q Querier, userID int64, reason string) (int, error) {
-	res, err := q.ExecContext(ctx, `UPDATE sessions SET ended_at = now(), end_reason = $2 WHERE user_id = $1 AND ended_at IS NULL`,
-		userID, reason)
+	res, err := q.ExecContext(ctx, `UPDATE sessions SET ended_at = now(), end_reason = $2
+		WHERE user_id = $1 AND ended_at IS NULL`, userID, reason)
 	if err != nil {
 		return 0, fmt.Errorf("store: end sessions of user %d: %w", userID, err)
 	}

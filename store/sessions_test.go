@@ -33,8 +33,8 @@ func TestSessionsKeepOnlyTheIDsHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, u, err := s.SessionBySID(ctx, sid)
-	if err != nil || got.ID != created.ID || u.ID != uid || u.Email != "ops@example.com" || got.ClientAddress != "192.0.2.7" ||
-		!got.CreatedAt.Equal(at) || !got.LastSeenAt.Equal(at) || got.EndedAt != nil {
+	if err != nil || got.ID != created.ID || u.ID != uid || u.Email != "ops@example.com" ||
+		got.ClientAddress != "192.0.2.7" || !got.CreatedAt.Equal(at) || !got.LastSeenAt.Equal(at) || got.EndedAt != nil {
 		t.Fatalf("session by id: %+v %+v %v", got, u, err)
 	}
 	var hash []byte
@@ -43,7 +43,8 @@ func TestSessionsKeepOnlyTheIDsHash(t *testing.T) {
 		t.Errorf("stored %x, want the id's SHA-256", hash)
 	}
 	var clear int
-	s.DB().Get(&clear, `SELECT count(*) FROM sessions WHERE position($1::bytea IN id_hash) > 0 OR client_address = $2`, []byte(sid), sid)
+	s.DB().Get(&clear, `SELECT count(*) FROM sessions WHERE position($1::bytea IN id_hash) > 0 OR client_address = $2`,
+		[]byte(sid), sid)
 	if clear != 0 {
 		t.Error("the session id is stored in clear")
 	}
@@ -82,7 +83,8 @@ func TestUpsertUserWithAnotherRoleEndsSessions(t *testing.T) {
 		live bool
 	}{{payout.RoleOps, true}, {payout.RoleFinance, false}}
 	for _, st := range steps {
-		if _, err := s.UpsertUser(ctx, store.User{Email: "OPS@example.com", Name: "Ops", Role: st.role, PasswordHash: "y"}); err != nil {
+		u := store.User{Email: "OPS@example.com", Name: "Ops", Role: st.role, PasswordHash: "y"}
+		if _, err := s.UpsertUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		got, _, err := s.SessionBySID(ctx, "sid-1")

@@ -49,7 +49,8 @@ func (s *Store) UpsertUser(ctx context.Context, u User) (int64, error) {
 		}
 		err = q.GetContext(ctx, &id, `
 			INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (lower(email)) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, password_hash = EXCLUDED.password_hash
+			ON CONFLICT (lower(email)) DO UPDATE
+				SET name = EXCLUDED.name, role = EXCLUDED.role, password_hash = EXCLUDED.password_hash
 			RETURNING id`,
 			strings.TrimSpace(u.Email), u.Name, u.Role, u.PasswordHash)
 		if err != nil {
@@ -108,7 +109,8 @@ func (s *Store) DisableUser(ctx context.Context, email, actor string) (UserChang
 	return s.changeUser(ctx, email, func(ctx context.Context, q Querier, u User) (UserChange, error) {
 		c := UserChange{User: u}
 		if u.DisabledAt == nil {
-			err := q.GetContext(ctx, &c.User.DisabledAt, `UPDATE users SET disabled_at = now() WHERE id = $1 RETURNING disabled_at`, u.ID)
+			err := q.GetContext(ctx, &c.User.DisabledAt,
+				`UPDATE users SET disabled_at = now() WHERE id = $1 RETURNING disabled_at`, u.ID)
 			if err != nil {
 				return c, err
 			}

@@ -41,7 +41,8 @@ func TestBrowserSignInNextStaysOnSite(t *testing.T) {
 		if name := text(t, ctx, "#current-user"); name != "ops" {
 			t.Errorf("next=%s: the overview shows user %q, want ops", next, name)
 		}
-		step(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#email")))
+		step(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("#email")))
 	}
 }
 
@@ -54,7 +55,8 @@ func landedOn(t *testing.T, ctx context.Context, from string) string {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		href, err := chromedp.Run(rctx, chromedp.Evaluate[string](`document.readyState === "complete" ? location.href : ""`))
+		href, err := chromedp.Run(rctx,
+			chromedp.Evaluate[string](`document.readyState === "complete" ? location.href : ""`))
 		cancel()
 		if err == nil && href != "" && !strings.HasPrefix(href, from) {
 			return href

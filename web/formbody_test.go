@@ -80,7 +80,9 @@ func TestFormNotTextWhateverTheContentType(t *testing.T) {
 		path string
 		form func(bad string) url.Values
 	}{
-		{a.client(), "/login", func(bad string) url.Values { return url.Values{"email": {bad}, "password": {"secret-pass"}} }},
+		{a.client(), "/login", func(bad string) url.Values {
+			return url.Values{"email": {bad}, "password": {"secret-pass"}}
+		}},
 		{ops, "/holds/" + hold + "/evidence", func(bad string) url.Values {
 			return url.Values{"note": {"checked: " + bad}, "tax_artifact": {"present"}}
 		}},

@@ -166,7 +166,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		u, _ := handlers.UserFrom(r.Context())
-		err := s.users.Audit(r.Context(), u.Email, "user.logout", "user", fmt.Sprint(u.ID), map[string]any{"session": id})
+		err := s.users.Audit(r.Context(), u.Email, "user.logout", "user", fmt.Sprint(u.ID),
+			map[string]any{"session": id})
 		if err != nil {
 			s.log.Warn("audit sign-out", "err", err)
 		}

@@ -73,7 +73,8 @@ func (c *client) signedIn() bool {
 func (a *app) lastSession(email string) store.Session {
 	a.t.Helper()
 	var s store.Session
-	err := a.store.DB().Get(&s, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.ended_at, s.end_reason, s.client_address
+	err := a.store.DB().Get(&s, `
+		SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.ended_at, s.end_reason, s.client_address
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 ORDER BY s.id DESC LIMIT 1`, email)
 	if err != nil {
 		a.t.Fatal(err)
