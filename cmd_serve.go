@@ -260,7 +260,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// stale re-check, day-end reconciliation, and pruning of old job runs.
+// stale re-check, day-end reconciliation, and pruning of old job runs, of
+// ended sessions and of sign-in attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
@@ -289,12 +290,31 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err
 		}},
+		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			return pruneSignIns(ctx, st, time.Now())
+		}},
 	} {
 		if err := sched.Add(j); err != nil {
 			return nil, err
 		}
 	}
 	return sched, nil
+}
+
+// endedSessionsKept is how long ended sessions stay, with their times and
+// client address, for looking into who used the dashboard from where.
+const endedSessionsKept = 14 * 24 * time.Hour
+
+// pruneSignIns deletes the sessions that ended (or were last used) more than
+// endedSessionsKept ago, and the sign-in attempts out of the throttle's
+// window.
+func pruneSignIns(ctx context.Context, st *store.Store, now time.Time) (jobs.Outcome, error) {
+	sessions, err := st.PruneSessions(ctx, now.Add(-endedSessionsKept))
+	if err != nil {
+		return jobs.Outcome{}, err
+	}
+	attempts, err := st.PruneLoginAttempts(ctx, now.Add(-web.ThrottleWindow))
+	return jobs.Outcome{Changed: sessions + attempts}, err
 }
 
 // migrateWhenReady applies migrations, waiting for a database that is not

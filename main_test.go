@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"payops/adapters"
 	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
@@ -301,5 +304,58 @@ func TestSessionIdleConfig(t *testing.T) {
 		if got := c.SessionIdle; err != nil || got != tt.want {
 			t.Errorf("PAYOPS_SESSION_IDLE=%q: %v (%v), want %v", tt.value, got, err, tt.want)
 		}
+	}
+}
+
+// serve's prune-sessions job deletes sessions ended more than 14 days ago
+// and sign-in attempts out of the throttle's window; the rest stay.
+func TestPruneSessionsJob(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": dsn, "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	uid, err := s.CreateUser(ctx, store.User{Email: "ops@example.com", Name: "Ops", Role: payout.RoleOps, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for sid, ended := range map[string]time.Time{"old": now.AddDate(0, 0, -15), "recent": now.AddDate(0, 0, -13)} {
+		sess, err := s.CreateSession(ctx, sid, uid, "127.0.0.1", ended.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EndSession(ctx, sess.ID, store.EndLogout, ended); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CreateSession(ctx, "live", uid, "127.0.0.1", now); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{now.Add(-16 * time.Minute), now.Add(-time.Minute)} {
+		if _, _, err := s.AddLoginAttempt(ctx, []string{"address:192.0.2.1"}, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sched, err := scheduleJobs(s, adapters.Registry{}, nil, nil, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sched.RunNow(ctx, "prune-sessions")
+	if err != nil || out.Changed != 2 {
+		t.Fatalf("prune-sessions: %+v %v, want 2 rows pruned", out, err)
+	}
+	var sessions, attempts string
+	s.DB().Get(&sessions, `SELECT string_agg(client_address || '/' || coalesce(end_reason, 'live'), ',' ORDER BY id) FROM sessions`)
+	s.DB().Get(&attempts, `SELECT count(*) FROM login_attempts`)
+	if got, want := sessions+" "+attempts, "127.0.0.1/logout,127.0.0.1/live 1"; got != want {
+		t.Errorf("left: %q, want %q", got, want)
 	}
 }
