@@ -34,6 +34,7 @@ type config struct {
 	DatabaseURL   string
 	Addr          string
 	SessionKey    []byte
+	SessionIdle   time.Duration // a dashboard session ends after this long without a request
 	StuckAfter    time.Duration
 	SecureCookies bool
 	Sandbox       sandboxConfig
@@ -95,6 +96,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.SessionKey = b
 	}
 	var err error
+	if c.SessionIdle, err = time.ParseDuration(or(getenv("PAYOPS_SESSION_IDLE"), "30m")); err != nil ||
+		c.SessionIdle < minSessionIdle || c.SessionIdle > 8*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_SESSION_IDLE must be a duration from 5m to 8h "+
+			"(sessions end 8 hours after sign-in), not %q", getenv("PAYOPS_SESSION_IDLE")))
+	}
 	if c.StuckAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_AFTER"), "10m")); err != nil || c.StuckAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_AFTER must be a positive duration such as 10m, not %q", getenv("PAYOPS_STUCK_AFTER")))
 	}
@@ -159,6 +165,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// minSessionIdle is the shortest idle period: a session's last use is
+// written about once a minute, so a shorter one would end sessions in use.
+const minSessionIdle = 5 * time.Minute
 
 // defaultReviewThresholds: payouts above these go to compliance first.
 const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
@@ -271,8 +281,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		// escalated now, not a minute from now.
 		go sched.RunNow(ctx, "hold-sla")
 	}
-	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies, StuckAfter: cfg.StuckAfter,
-		Policy: cfg.Policy, APIRate: cfg.APIRate, WebhookTolerance: cfg.WebhookTolerance}, deps)
+	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
+		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy, APIRate: cfg.APIRate,
+		WebhookTolerance: cfg.WebhookTolerance}, deps)
 	if err != nil {
 		return err
 	}
@@ -283,7 +294,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// stale re-check, day-end reconciliation, and pruning of old job runs.
+// stale re-check, day-end reconciliation, and pruning of old job runs, of
+// ended sessions and of sign-in attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
@@ -312,12 +324,31 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err
 		}},
+		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			return pruneSignIns(ctx, st, time.Now())
+		}},
 	} {
 		if err := sched.Add(j); err != nil {
 			return nil, err
 		}
 	}
 	return sched, nil
+}
+
+// endedSessionsKept is how long ended sessions stay, with their times and
+// client address, for looking into who used the dashboard from where.
+const endedSessionsKept = 14 * 24 * time.Hour
+
+// pruneSignIns deletes the sessions that ended (or were last used) more than
+// endedSessionsKept ago, and the sign-in attempts out of the throttle's
+// window.
+func pruneSignIns(ctx context.Context, st *store.Store, now time.Time) (jobs.Outcome, error) {
+	sessions, err := st.PruneSessions(ctx, now.Add(-endedSessionsKept))
+	if err != nil {
+		return jobs.Outcome{}, err
+	}
+	attempts, err := st.PruneLoginAttempts(ctx, now.Add(-web.ThrottleWindow))
+	return jobs.Outcome{Changed: sessions + attempts}, err
 }
 
 // migrateWhenReady applies migrations, waiting for a database that is not

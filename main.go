@@ -4,6 +4,7 @@
 //	payops serve      migrate, then serve HTTP and run the jobs
 //	payops migrate    apply pending migrations
 //	payops user add   add a dashboard user (password on stdin)
+//	payops user disable|enable|role   disable or enable a user, or change their role (ends their sessions)
 //	payops token create|revoke|list   manage the platform API's bearer tokens
 //	payops demo       load idempotent demo data
 //	payops sandbox    run the sandbox provider on its own
@@ -34,7 +35,8 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage: payops serve|migrate|user add|token create|token revoke|token list|demo|sandbox|drill|db start|db stop [flags]")
+var errUsage = errors.New("usage: payops serve|migrate|user add|user disable|user enable|user role|" +
+	"token create|token revoke|token list|demo|sandbox|drill|db start|db stop [flags]")
 
 // run is the whole program, with its inputs passed in so tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -48,10 +50,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return cmdMigrate(ctx, getenv, stdout)
 	case "user":
-		if len(args) < 2 || args[1] != "add" {
+		if len(args) < 2 {
 			return errUsage
 		}
-		return cmdUserAdd(ctx, args[2:], getenv, stdin, stdout)
+		switch args[1] {
+		case "add":
+			return cmdUserAdd(ctx, args[2:], getenv, stdin, stdout)
+		case "disable", "enable", "role":
+			return cmdUserChange(ctx, args[1], args[2:], getenv, stdout)
+		}
+		return errUsage
 	case "token":
 		if len(args) < 2 {
 			return errUsage

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"payops/adapters"
+	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
 )
@@ -154,6 +159,10 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": "abcd"}, "at least 32 bytes"},
 		{map[string]string{"PAYOPS_SESSION_KEY": strings.Repeat("ab", 32)}, "DATABASE_URL is not set"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_STUCK_AFTER": "soon"}, "PAYOPS_STUCK_AFTER"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SESSION_IDLE": "half an hour"}, "PAYOPS_SESSION_IDLE"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SESSION_IDLE": "1m"}, "PAYOPS_SESSION_IDLE"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SESSION_IDLE": "9h"}, "PAYOPS_SESSION_IDLE"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SESSION_IDLE": "-30m"}, "PAYOPS_SESSION_IDLE"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SUBMIT_WORKERS": "0"}, "PAYOPS_SUBMIT_WORKERS"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SUBMIT_RETRY_AFTER": "-1s"}, "PAYOPS_SUBMIT_RETRY_AFTER"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SETTLED_RECHECK_WINDOW": "two days"}, "PAYOPS_SETTLED_RECHECK_WINDOW"},
@@ -226,5 +235,172 @@ func TestProvidersConfig(t *testing.T) {
 	}), sandboxConfig{})
 	if err != nil || strings.Join(reg.Names(), ",") != "razorpayx,xendit" {
 		t.Errorf("configured providers: %v %v", reg.Names(), err)
+	}
+}
+
+// payops user disable, enable and role change the user, end their sessions
+// where the change calls for it, and are audited.
+func TestUserCommands(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	getenv := env(map[string]string{"DATABASE_URL": dsn})
+	runCmd := func(stdin string, args ...string) (string, error) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, getenv, strings.NewReader(stdin), &out, &errOut)
+		return out.String(), err
+	}
+	_, err := runCmd("a-long-password\n", "user", "add", "--email", "ana@example.com", "--name", "Ana", "--role", "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.UserByEmail(ctx, "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func() int {
+		t.Helper()
+		var n int
+		err := s.DB().Get(&n, `SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	signIn := func() {
+		t.Helper()
+		sid, _ := store.NewToken()
+		if _, err := s.CreateSession(ctx, sid, u.ID, "127.0.0.1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		args     []string
+		says     string
+		audit    string // the action audited, if any
+		sessions int    // of the two signed in before, live after
+		role     payout.Role
+		disabled bool
+	}{
+		{[]string{"disable"}, "user ana@example.com disabled; 2 sessions ended", "user.disable", 0, payout.RoleOps, true},
+		{[]string{"disable"}, "is disabled already; nothing changed", "", 0, payout.RoleOps, true},
+		{[]string{"enable"}, "user ana@example.com enabled", "user.enable", 2, payout.RoleOps, false},
+		{[]string{"enable"}, "is enabled already; nothing changed", "", 2, payout.RoleOps, false},
+		{[]string{"role", "--role", "finance"}, "now has role finance; 2 sessions ended", "user.role", 0,
+			payout.RoleFinance, false},
+		{[]string{"role", "--role", "finance"}, "has role finance already", "", 2, payout.RoleFinance, false},
+	}
+	for _, st := range steps {
+		signIn()
+		signIn()
+		before, _ := s.AuditFor(ctx, "user", fmt.Sprint(u.ID))
+		args := append([]string{"user", st.args[0], "--email", "ANA@example.com"}, st.args[1:]...)
+		out, err := runCmd("", args...)
+		if err != nil || !strings.Contains(out, st.says) {
+			t.Fatalf("%v: %q %v, want %q", args, out, err, st.says)
+		}
+		if got := live(); got != st.sessions {
+			t.Errorf("%v: %d sessions live, want %d", args, got, st.sessions)
+		}
+		after, _ := s.AuditFor(ctx, "user", fmt.Sprint(u.ID))
+		var audited string
+		if len(after) > len(before) {
+			audited = after[len(after)-1].Action + " by " + after[len(after)-1].Actor
+		}
+		if want := st.audit + " by cli"; st.audit != "" && audited != want || st.audit == "" && audited != "" {
+			t.Errorf("%v: audited %q, want %q", args, audited, st.audit)
+		}
+		got, _ := s.UserByEmail(ctx, "ana@example.com")
+		if got.Role != st.role || (got.DisabledAt != nil) != st.disabled {
+			t.Errorf("%v: user is %s, disabled %v", args, got.Role, got.DisabledAt != nil)
+		}
+		s.DB().Exec(`UPDATE sessions SET ended_at = now(), end_reason = 'logout' WHERE ended_at IS NULL`)
+	}
+	bad := []struct {
+		args []string
+		says string
+	}{
+		{[]string{"user", "disable", "--email", "nobody@example.com"}, "no user with email nobody@example.com"},
+		{[]string{"user", "role", "--email", "ana@example.com", "--role", "boss"}, "unknown role"},
+		{[]string{"user", "enable"}, "needs --email"},
+		{[]string{"user", "enable", "--email", "ana@example.com", "--role", "ops"}, "takes no --role"},
+		{[]string{"user", "remove", "--email", "ana@example.com"}, "usage"},
+	}
+	for _, b := range bad {
+		if _, err := runCmd("", b.args...); err == nil || !strings.Contains(err.Error(), b.says) {
+			t.Errorf("%v: err = %v, want %q", b.args, err, b.says)
+		}
+	}
+}
+
+func TestSessionIdleConfig(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+	}{{"", 30 * time.Minute}, {"45m", 45 * time.Minute}, {"5m", 5 * time.Minute}, {"8h", 8 * time.Hour}}
+	for _, tt := range tests {
+		c, err := loadConfig(env(map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32),
+			"PAYOPS_SESSION_IDLE": tt.value}))
+		if got := c.SessionIdle; err != nil || got != tt.want {
+			t.Errorf("PAYOPS_SESSION_IDLE=%q: %v (%v), want %v", tt.value, got, err, tt.want)
+		}
+	}
+}
+
+// serve's prune-sessions job deletes sessions ended more than 14 days ago
+// and sign-in attempts out of the throttle's window; the rest stay.
+func TestPruneSessionsJob(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": dsn, "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	uid, err := s.CreateUser(ctx, store.User{Email: "ops@example.com", Name: "Ops", Role: payout.RoleOps, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for sid, ended := range map[string]time.Time{"old": now.AddDate(0, 0, -15), "recent": now.AddDate(0, 0, -13)} {
+		sess, err := s.CreateSession(ctx, sid, uid, "127.0.0.1", ended.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EndSession(ctx, sess.ID, store.EndLogout, ended); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CreateSession(ctx, "live", uid, "127.0.0.1", now); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{now.Add(-16 * time.Minute), now.Add(-time.Minute)} {
+		if _, _, err := s.AddLoginAttempt(ctx, []string{"address:192.0.2.1"}, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sched, err := scheduleJobs(s, adapters.Registry{}, nil, nil, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sched.RunNow(ctx, "prune-sessions")
+	if err != nil || out.Changed != 2 {
+		t.Fatalf("prune-sessions: %+v %v, want 2 rows pruned", out, err)
+	}
+	var sessions, attempts string
+	s.DB().Get(&sessions, `SELECT string_agg(client_address || '/' || coalesce(end_reason, 'live'), ',' ORDER BY id) FROM sessions`)
+	s.DB().Get(&attempts, `SELECT count(*) FROM login_attempts`)
+	if got, want := sessions+" "+attempts, "127.0.0.1/logout,127.0.0.1/live 1"; got != want {
+		t.Errorf("left: %q, want %q", got, want)
 	}
 }

@@ -5,6 +5,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -105,11 +106,13 @@ var (
 )
 
 // Fail is the one place an error becomes an HTTP status and a page the user
-// can read: not found 404, forbidden 403, bad input 400, database down 503,
-// anything else 500. Only the last two are logged, here, once; no stack trace
-// or internal message reaches the page.
+// can read: not found 404, forbidden 403, bad input 400, a body over its cap
+// (http.MaxBytesError) 413, database down 503, anything else 500. Only the
+// last two are logged, here, once; no stack trace or internal message
+// reaches the page.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := views.Error{Meta: MetaFor(r, "Error", "")}
+	maxBytes, tooLarge := errors.AsType[*http.MaxBytesError](err)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		e.Status, e.Heading, e.Message = http.StatusNotFound, "Not found", "There is no such payout or page. Check the reference and try again."
@@ -117,6 +120,10 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Not allowed", "Your role does not allow this action. Ask an admin if you need it."
 	case errors.Is(err, ErrBadRequest):
 		e.Status, e.Heading, e.Message = http.StatusBadRequest, "Bad request", err.Error()
+	case tooLarge:
+		e.Status, e.Heading = http.StatusRequestEntityTooLarge, "Too large"
+		e.Message = fmt.Sprintf("The form is larger than %d KiB, more than payops takes here. Nothing was changed.",
+			maxBytes.Limit>>10)
 	case errors.Is(err, store.ErrFourEyes):
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Four-eyes rule", upperFirst(err.Error())
 	case errors.Is(err, store.ErrRefused):

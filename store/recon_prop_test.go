@@ -215,11 +215,11 @@ func randomDay(ctx context.Context, t *testing.T, s *store.Store, rng *rand.Rand
 		switch n := rng.IntN(10); {
 		case n < 3: // the provider reports none
 		case n < 6: // the same: 0.00 for none
-			r.Fee = ptr(max(fee, 0))
+			r.Fee = ptr[int64](max(fee, 0))
 		case n < 8:
-			r.Fee = ptr(0)
+			r.Fee = ptr[int64](0)
 		default:
-			r.Fee = ptr(max(fee, 0) + 100)
+			r.Fee = ptr[int64](max(fee, 0) + 100)
 		}
 		records = append(records, r)
 		if rng.IntN(20) == 0 {
@@ -234,7 +234,7 @@ func randomDay(ctx context.Context, t *testing.T, s *store.Store, rng *rand.Rand
 		ref := fmt.Sprintf("c%d-m%d", k, j) // missing in payops
 		records = append(records, payout.ProviderRecord{ProviderPayoutID: "pp-" + ref, ReferenceID: ref,
 			Amount: payout.Money{Minor: 700, Currency: pick("INR", "USD")}, Status: payout.Succeeded,
-			Fee: []*int64{nil, ptr(0), ptr(300)}[rng.IntN(3)]})
+			Fee: []*int64{nil, ptr[int64](0), ptr[int64](300)}[rng.IntN(3)]})
 	}
 	rng.Shuffle(len(records), func(a, b int) { records[a], records[b] = records[b], records[a] })
 	s.DB().MustExecContext(ctx, `
@@ -248,8 +248,6 @@ func randomDay(ctx context.Context, t *testing.T, s *store.Store, rng *rand.Rand
 		pq.Array(feeMinors), pq.Array(sent), pq.Array(hours))
 	return records
 }
-
-func ptr(v int64) *int64 { return &v }
 
 func deref(s *string) string {
 	if s == nil {

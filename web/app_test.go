@@ -42,6 +42,8 @@ const (
 type app struct {
 	t         *testing.T
 	store     *store.Store
+	deps      web.Deps   // the server's, for another instance on the same database
+	config    web.Config // likewise
 	srv       *httptest.Server
 	web       *web.Server
 	sandbox   *httptest.Server
@@ -68,6 +70,7 @@ type appConfig struct {
 	live      bool
 	providers bool
 	tolerance time.Duration
+	now       func() time.Time // the server's clock for sessions and sign-in
 }
 
 // withLiveProvider adds a real provider, nxtbanking, speaking to the
@@ -159,7 +162,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log}
+	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log, Now: cfg.now}
 	if cfg.jobs {
 		sched := &jobs.Scheduler{Store: st, Instance: "test-1", Log: log}
 		escalator := &jobs.HoldEscalator{Store: st, Log: log}
@@ -174,8 +177,10 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	if runner != nil {
 		deps.Drills = runner
 	}
-	s, err := web.New(web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute,
-		Policy: testPolicy, WebhookTolerance: cfg.tolerance}, deps)
+	a.deps = deps
+	a.config = web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy,
+		WebhookTolerance: cfg.tolerance}
+	s, err := web.New(a.config, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

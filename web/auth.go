@@ -2,18 +2,15 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/gorilla/sessions"
 	"golang.org/x/crypto/bcrypt"
 
 	"payops/handlers"
@@ -21,32 +18,12 @@ import (
 	"payops/views"
 )
 
-const (
-	sessionName   = "payops_session"
-	sessionMaxAge = 8 * time.Hour
-)
-
-// UserStore is what sign-in needs of the store.
+// UserStore is what sign-in and sessions need of the store.
 type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (store.User, error)
-	UserByID(ctx context.Context, id int64) (store.User, error)
 	Audit(ctx context.Context, actor, action, entityType, entityID string, details any) error
-}
-
-// newSessionStore returns a cookie store: HttpOnly, SameSite=Lax, Secure when
-// asked, living 8 hours. Two keys derived from the configured one sign and
-// encrypt the cookie.
-func newSessionStore(key []byte, secure bool) *sessions.CookieStore {
-	derive := func(label string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
-	cs := sessions.NewCookieStore(derive("payops session signing"), derive("payops session encryption"))
-	cs.Options = &sessions.Options{Path: "/", MaxAge: int(sessionMaxAge.Seconds()), HttpOnly: true,
-		Secure: secure, SameSite: http.SameSiteLaxMode}
-	cs.MaxAge(int(sessionMaxAge.Seconds()))
-	return cs
+	SessionStore
+	AttemptStore
 }
 
 // dummyHash is compared against when the email is unknown, so a wrong email
@@ -74,10 +51,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 		return
 	}
-	keys := []string{"email:" + strings.ToLower(email), "ip:" + clientIP(r)}
-	if wait := s.throttle.blocked(keys, s.now()); wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())+1))
+	attempt, err := s.beginAttempt(r.Context(), email, handlers.ClientIP(r))
+	if err != nil {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
+	if attempt.wait > 0 {
+		s.log.Warn("sign-in refused: too many failures", "ip", handlers.ClientIP(r))
+		w.Header().Set("Retry-After", fmt.Sprint(math.Ceil(attempt.wait.Seconds())))
+		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %v minutes.",
+			math.Ceil(attempt.wait.Minutes())))
 		return
 	}
 	u, err := s.users.UserByEmail(r.Context(), email)
@@ -90,55 +73,32 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.DisabledAt != nil {
-		s.throttle.fail(keys, s.now())
-		s.log.Warn("sign-in failed", "ip", clientIP(r))
+		s.log.Warn("sign-in failed", "ip", handlers.ClientIP(r))
 		fail(http.StatusUnauthorized, loginFailed)
 		return
 	}
-	s.throttle.reset(keys[0])
-	sess, _ := s.sessions.New(r, sessionName)
-	sess.Values["uid"] = u.ID
-	sess.Values["at"] = s.now().Unix()
-	if err := sess.Save(r, w); err != nil {
+	if err := s.attemptSucceeded(r.Context(), attempt); err != nil {
 		handlers.Fail(w, r, s.log, err)
 		return
 	}
-	if err := s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID), map[string]any{"ip": clientIP(r)}); err != nil {
-		s.log.Warn("audit sign-in", "err", err)
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	sess, _ := s.sessions.Get(r, sessionName)
-	sess.Options.MaxAge = -1
-	sess.Save(r, w)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// loadUser puts the session's user, if any and still enabled, in the
-// request's context.
-func (s *Server) loadUser(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, _ := s.sessions.Get(r, sessionName)
-		uid, _ := sess.Values["uid"].(int64)
-		at, _ := sess.Values["at"].(int64)
-		if uid == 0 || s.now().Sub(time.Unix(at, 0)) > sessionMaxAge {
-			next.ServeHTTP(w, r)
-			return
-		}
-		u, err := s.users.UserByID(r.Context(), uid)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if err != nil {
+	// A browser signing in anew leaves no older session of its behind.
+	if id, ok := sessionFrom(r.Context()); ok {
+		if _, err := s.users.EndSession(r.Context(), id, store.EndSignedInAgain, s.now()); err != nil {
 			handlers.Fail(w, r, s.log, err)
 			return
 		}
-		ctx := handlers.WithUser(r.Context(), handlers.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+	}
+	sess, err := s.startSession(w, r, u)
+	if err != nil {
+		handlers.Fail(w, r, s.log, err)
+		return
+	}
+	err = s.users.Audit(r.Context(), u.Email, "user.login", "user", fmt.Sprint(u.ID),
+		map[string]any{"ip": handlers.ClientIP(r), "session": sess.ID})
+	if err != nil {
+		s.log.Warn("audit sign-in", "err", err)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // requireUser sends anyone not signed in to the sign-in page (HTMX requests
@@ -159,85 +119,53 @@ func requireUser(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext returns next when it is a path on this site, and "/" otherwise.
+// Browsers forgive a lot in a Location header: they drop tabs and line
+// breaks anywhere and spaces and control characters at the ends, and read a
+// backslash as a slash, so "/\t/evil.com" and "/\\evil.com" lead off-site.
+// So next passes only when it starts with one slash and neither it nor its
+// percent-decoded form (decoded until it no longer changes, so that %252F
+// is judged as "/" too) has a scheme, a host, a control character,
+// whitespace, a backslash or a second leading slash. A query with an
+// encoded space is refused with the rest: a lost next only costs a click.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > maxNext || !strings.HasPrefix(next, "/") {
+		return "/"
+	}
+	decoded, ok := unescapeFully(next)
+	if !ok {
+		return "/"
+	}
+	if !utf8.ValidString(decoded) || strings.HasPrefix(decoded, "//") ||
+		strings.ContainsFunc(decoded, unsafeInNext) {
+		return "/"
+	}
+	if u, err := url.Parse(decoded); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return next
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// unsafeInNext reports whether r may not be in a post-login path: what
+// browsers drop, trim or read as a slash.
+func unsafeInNext(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }
 
-// throttle counts failed sign-ins per email and per client address: after
-// too many within the window, further attempts are refused until the window
-// since the first of them has passed. An address gets more tries than an
-// email, as an office may share one. It lives in memory, per instance.
-type throttle struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
+// maxNext bounds a post-login path: longer ones are not ours.
+const maxNext = 2048
 
-const (
-	maxFailuresPerEmail = 5
-	maxFailuresPerIP    = 20
-	throttleWindow      = 15 * time.Minute
-)
-
-func limitFor(key string) int {
-	if strings.HasPrefix(key, "ip:") {
-		return maxFailuresPerIP
-	}
-	return maxFailuresPerEmail
-}
-
-func newThrottle() *throttle { return &throttle{failures: map[string][]time.Time{}} }
-
-func (t *throttle) recent(key string, now time.Time) []time.Time {
-	var keep []time.Time
-	for _, at := range t.failures[key] {
-		if now.Sub(at) < throttleWindow {
-			keep = append(keep, at)
+// unescapeFully percent-decodes s until it no longer changes; false when it
+// is not valid percent-encoding or still changes after a few rounds.
+func unescapeFully(s string) (string, bool) {
+	for range 5 {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "", false
 		}
-	}
-	if len(keep) == 0 {
-		delete(t.failures, key)
-	} else {
-		t.failures[key] = keep
-	}
-	return keep
-}
-
-func (t *throttle) blocked(keys []string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var wait time.Duration
-	for _, k := range keys {
-		if f := t.recent(k, now); len(f) >= limitFor(k) {
-			if w := throttleWindow - now.Sub(f[0]); w > wait {
-				wait = w
-			}
+		if d == s {
+			return s, true
 		}
+		s = d
 	}
-	return wait
+	return "", false
 }
 
-func (t *throttle) fail(keys []string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, k := range keys {
-		t.failures[k] = append(t.recent(k, now), now)
-	}
-}
-
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.failures, key)
-}

@@ -17,8 +17,9 @@ import (
 
 // browser starts Debian's headless Chromium (make test installs it) and
 // returns a context for driving one tab. There is no skip: without Chromium
-// the test fails and says how to get it.
-func browser(t *testing.T) context.Context {
+// the test fails and says how to get it. Extra options are added to the
+// launch's.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := os.Getenv("CHROMIUM")
 	if path == "" {
@@ -34,6 +35,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })

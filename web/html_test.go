@@ -101,3 +101,19 @@ func textsOf(t *testing.T, page, id, class string) []string {
 	}
 	return out
 }
+
+// textByID returns the text inside the element of page with that id, and
+// whether there is one, so tests look at one element rather than grep the
+// whole page.
+func textByID(t *testing.T, page, id string) (string, bool) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatalf("parse the page: %v", err)
+	}
+	n := find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
+	if n == nil {
+		return "", false
+	}
+	return textOf(n), true
+}

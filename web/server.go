@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ import (
 type Config struct {
 	SessionKey    []byte
 	SecureCookies bool
+	SessionIdle   time.Duration // a session ends after this long without a request; DefaultSessionIdle when 0
 	StuckAfter    time.Duration
 	Policy        payout.Policy // the release gates' configuration
 	// APIRate and APIBurst limit each API token's requests a second
@@ -56,19 +58,21 @@ type Deps struct {
 	Static    fs.FS                // served under /static/
 	Metrics   *prometheus.Registry // receives the server's metrics, served at /metrics
 	Log       *slog.Logger
+	Now       func() time.Time // the clock of sessions and sign-in; time.Now when nil
 }
 
 // Server is the dashboard and its endpoints as an http.Handler.
 type Server struct {
-	log       *slog.Logger
-	users     UserStore
-	db        interface{ Ping(context.Context) error }
-	sessions  *sessions.CookieStore
-	throttle  *throttle
-	now       func() time.Time
-	handler   http.Handler
-	metrics   *metrics
-	dashboard []Route
+	log         *slog.Logger
+	users       UserStore
+	db          interface{ Ping(context.Context) error }
+	sessions    *sessions.CookieStore
+	idle        time.Duration // how long a session lasts without a request
+	throttleKey []byte        // keys the sign-in throttle's email and address counts
+	now         func() time.Time
+	handler     http.Handler
+	metrics     *metrics
+	dashboard   []Route
 }
 
 // New returns the server.
@@ -77,8 +81,17 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, errors.New("web: the session key must be at least 32 bytes")
 	}
 	s := &Server{
-		log: d.Log, users: d.Store, db: d.Store, sessions: newSessionStore(cfg.SessionKey, cfg.SecureCookies),
-		throttle: newThrottle(), now: time.Now, metrics: newMetrics(d.Metrics),
+		log:         d.Log,
+		users:       d.Store,
+		db:          d.Store,
+		sessions:    newSessionStore(cfg.SessionKey, cfg.SecureCookies),
+		idle:        cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
+		throttleKey: deriveKey(cfg.SessionKey, "payops sign-in throttle"),
+		now:         d.Now,
+		metrics:     newMetrics(d.Metrics),
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
@@ -158,12 +171,22 @@ func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
+// Form bodies are capped before they are parsed: signing in is open to
+// anyone and takes an email, a password and a path back, so a few KiB; the
+// dashboard's own forms carry at most a 1000-character reason and 100 hold
+// ids. Multipart uploads and the API have caps of their own.
+const (
+	maxLoginBody = 8 << 10
+	maxFormBody  = 64 << 10
+)
+
 // textOnly refuses a request whose address, or whose form for the
 // dashboard's own posts, carries bytes that are not text: invalid UTF-8 or
 // NUL. The database would refuse them later as a fault; here they are the
 // sender's mistake and are told so (400), before anything is read or
-// changed. The API checks its own requests, to answer in JSON; multipart
-// uploads and JSON bodies are checked where they are parsed.
+// changed. A form over its cap is refused (413) before it is parsed. The API
+// checks its own requests, to answer in JSON; multipart uploads and JSON
+// bodies are checked where they are parsed.
 func (s *Server) textOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") { // the API answers in JSON, itself
@@ -176,9 +199,18 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 				ok = ok && payout.IsText(v)
 			}
 		}
-		if ok && !strings.HasPrefix(r.URL.Path, "/webhooks/") && r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+		post := r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/webhooks/")
+		if post && r.URL.Path == "/login" {
+			// Whatever its content type: no one reads more of it.
+			r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
+		}
+		if ok && post && isForm(r.Header.Get("Content-Type")) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 			if err := r.ParseForm(); err != nil {
-				handlers.Fail(w, r, s.log, handlers.BadRequest("The form could not be read: "+err.Error()))
+				if _, tooLarge := errors.AsType[*http.MaxBytesError](err); !tooLarge {
+					err = handlers.BadRequest("The form could not be read: " + err.Error())
+				}
+				handlers.Fail(w, r, s.log, err)
 				return
 			}
 			for k, vs := range r.PostForm {
@@ -194,4 +226,11 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isForm reports whether contentType names a URL-encoded form, with any
+// parameters (charset=utf-8) and in any case, as ParseForm reads it.
+func isForm(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }
