@@ -168,4 +168,3 @@ func unescapeFully(s string) (string, bool) {
 	}
 	return "", false
 }
-
