@@ -64,7 +64,7 @@ func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 	scenario, payouts := r.PostFormValue("scenario"), strings.TrimSpace(r.PostFormValue("payouts"))
 	refuse := func(msg string) { h.drillsPage(w, r, http.StatusUnprocessableEntity, scenario, payouts, msg) }
 	if h.Drills == nil {
-		refuse("Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set): start them with payops drill.")
+		refuse("Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set, for payops drill --supervise).")
 		return
 	}
 	n, err := strconv.Atoi(payouts)

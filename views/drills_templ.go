@@ -80,7 +80,7 @@ func DrillsPage(d Drills) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else if !d.Enabled {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"empty\" id=\"drills-off\">Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set, for <span class=\"mono\">payops drill</span>): start them from the command line.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"empty\" id=\"drills-off\">Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set, for <span class=\"mono\">payops drill --supervise</span>).</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

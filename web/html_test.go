@@ -11,11 +11,7 @@ import (
 // id in page, failing the test when there is none.
 func selectOne(t *testing.T, page, id, class string) *html.Node {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		t.Fatal(err)
-	}
-	outer := find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
+	outer := byID(t, page, id)
 	if outer == nil {
 		t.Fatalf("no element #%s", id)
 	}
@@ -76,11 +72,7 @@ func textOf(n *html.Node) string {
 // element with id id in page, failing the test when there is none.
 func textsOf(t *testing.T, page, id, class string) []string {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		t.Fatal(err)
-	}
-	outer := find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
+	outer := byID(t, page, id)
 	if outer == nil {
 		t.Fatalf("no element #%s", id)
 	}
@@ -107,13 +99,19 @@ func textsOf(t *testing.T, page, id, class string) []string {
 // whole page.
 func textByID(t *testing.T, page, id string) (string, bool) {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		t.Fatalf("parse the page: %v", err)
-	}
-	n := find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
+	n := byID(t, page, id)
 	if n == nil {
 		return "", false
 	}
 	return textOf(n), true
+}
+
+// byID parses page and returns its element with that id, or nil.
+func byID(t *testing.T, page, id string) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatalf("parse the page: %v", err)
+	}
+	return find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
 }
