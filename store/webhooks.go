@@ -328,12 +328,12 @@ func (s *Store) DeliveryOutcomes(ctx context.Context, since time.Time) ([]Outcom
 }
 
 // ForgedAccepted counts deliveries from provider since a time whose
-// signature did not verify and which were not rejected: a failure drill
-// requires none.
+// signature did not verify and which were still taken in: neither rejected
+// nor refused unread (over 1 MiB). A failure drill requires none.
 func (s *Store) ForgedAccepted(ctx context.Context, provider string, since time.Time) (int, error) {
 	var n int
 	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM webhook_deliveries
-		WHERE provider = $1 AND received_at >= $2 AND NOT verified AND outcome <> 'rejected'`, provider, since)
+		WHERE provider = $1 AND received_at >= $2 AND NOT verified AND outcome NOT IN ('rejected', 'malformed')`, provider, since)
 	if err != nil {
 		return 0, fmt.Errorf("store: forged deliveries: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -286,5 +287,23 @@ func TestDeliveryBodyLength(t *testing.T) {
 		if got, want := d.BodyLength, int64(len(d.Body)); got != want {
 			t.Errorf("delivery %d stored before lengths were: length %d, want %d", d.ID, got, want)
 		}
+	}
+}
+
+// A drill's "forged accepted" counts unverified deliveries that were taken
+// in; ones rejected, or refused unread for their size, are not.
+func TestForgedAccepted(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	since := time.Now().Add(-time.Minute)
+	for _, outcome := range []string{store.OutcomeRejected, store.OutcomeMalformed, store.OutcomeOrphan} {
+		d := delivery()
+		d.Outcome = outcome
+		if _, err := s.RecordDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.ForgedAccepted(ctx, "sandbox", since); err != nil || n != 1 {
+		t.Fatalf("forged accepted = %d (%v), want 1: the unverified orphan only", n, err)
 	}
 }
