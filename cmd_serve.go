@@ -200,11 +200,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 		return err
 	}
 	if *sandboxAddr != "" {
-		// The embedded sandbox sends its webhooks to this very server,
-		// signed with a secret nobody else knows unless one is set.
-		if cfg.Sandbox.WebhookSecret == "" {
-			cfg.Sandbox.WebhookSecret = randomHex(32)
-		}
+		// The embedded sandbox sends its webhooks to this very server.
+		cfg.Sandbox.BaseURL = ""
+	}
+	cfg.Sandbox.randomSecrets(*sandboxAddr != "", log)
+	if *sandboxAddr != "" {
 		url, stop, err := startSandbox(ctx, *sandboxAddr, selfURL(cfg.Addr)+"/webhooks/sandbox", cfg.Sandbox, log)
 		if err != nil {
 			return err
@@ -398,6 +398,26 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
 func (c sandboxConfig) newSandbox(webhookURL, secret string, settle time.Duration, chaos *sandbox.Chaos, log *slog.Logger) *sandbox.Server {
 	return sandbox.New(sandbox.Config{Seed: c.Seed, APIKey: c.APIKey, APISecret: c.APISecret, WebhookURL: webhookURL,
 		WebhookSecret: secret, SettleAfter: settle, Chaos: chaos, Log: log})
+}
+
+// randomSecrets gives each test provider enabled without an explicit
+// webhook secret a random one for this start, never a constant anyone could
+// know: the sandbox inside serve (inside) signs with it, so nothing is
+// lost; a test provider elsewhere does not know it, so its webhooks are
+// refused until the secret it signs with is set, and payops says so.
+func (c *sandboxConfig) randomSecrets(inside bool, log *slog.Logger) {
+	if c.WebhookSecret == "" && (inside || c.BaseURL != "") {
+		c.WebhookSecret = randomHex(32)
+		if !inside {
+			log.Warn("PAYOPS_SANDBOX_WEBHOOK_SECRET is not set: the sandbox's webhooks are verified with a random " +
+				"secret and will be refused; set it to the secret the sandbox signs with")
+		}
+	}
+	if c.DrillURL != "" && c.DrillWebhookSecret == "" {
+		c.DrillWebhookSecret = randomHex(32)
+		log.Warn("PAYOPS_DRILL_WEBHOOK_SECRET is not set: the drill provider's webhooks are verified with a random " +
+			"secret and will be refused; payops drill --supervise sets it")
+	}
 }
 
 // drillClient is payops' client of a drill's sandbox at baseURL, verifying

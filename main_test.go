@@ -214,9 +214,6 @@ func TestProvidersConfig(t *testing.T) {
 		{map[string]string{"PAYOPS_RAZORPAYX_KEY_ID": "k", "PAYOPS_RAZORPAYX_KEY_SECRET": "s", "PAYOPS_RAZORPAYX_ACCOUNT_NUMBER": "1"}, "PAYOPS_RAZORPAYX_WEBHOOK_SECRET is not set"},
 		{map[string]string{"PAYOPS_XENDIT_SECRET_KEY": "k"}, "PAYOPS_XENDIT_CALLBACK_TOKEN is not set"},
 		{map[string]string{"PAYOPS_PAYWIZE_API_KEY": "short", "PAYOPS_PAYWIZE_SECRET_KEY": "s", "PAYOPS_PAYWIZE_WEBHOOK_SECRET": "w"}, "must be 32 bytes"},
-		// A test provider elsewhere has no default secret anyone could know.
-		{map[string]string{"PAYOPS_SANDBOX_BASE_URL": "http://127.0.0.1:8090"}, "PAYOPS_SANDBOX_WEBHOOK_SECRET is not set"},
-		{map[string]string{"PAYOPS_DRILL_SANDBOX_URL": "http://127.0.0.1:8091"}, "PAYOPS_DRILL_WEBHOOK_SECRET is not set"},
 	}
 	for _, tt := range tests {
 		for k, v := range base {
@@ -402,5 +399,37 @@ func TestPruneSessionsJob(t *testing.T) {
 	s.DB().Get(&attempts, `SELECT count(*) FROM login_attempts`)
 	if got, want := sessions+" "+attempts, "127.0.0.1/logout,127.0.0.1/live 1"; got != want {
 		t.Errorf("left: %q, want %q", got, want)
+	}
+}
+
+// A test provider enabled without an explicit webhook secret gets a random
+// one each start, never a constant; an explicit one is kept.
+func TestTestProviderSecrets(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	seen := map[string]bool{"": true, "sandbox-webhook-secret": true}
+	for range 3 {
+		for _, c := range []sandboxConfig{{BaseURL: "http://127.0.0.1:8090"}, {DrillURL: "http://127.0.0.1:8091"}} {
+			c.randomSecrets(false, log)
+			for _, secret := range []string{c.WebhookSecret, c.DrillWebhookSecret} {
+				if secret != "" && seen[secret] {
+					t.Fatalf("secret %q again: not random per start", secret)
+				}
+				seen[secret] = true
+			}
+		}
+		inside := sandboxConfig{}
+		inside.randomSecrets(true, log)
+		if seen[inside.WebhookSecret] {
+			t.Fatalf("the sandbox inside serve: secret %q", inside.WebhookSecret)
+		}
+		seen[inside.WebhookSecret] = true
+	}
+	explicit := sandboxConfig{BaseURL: "http://127.0.0.1:8090", WebhookSecret: "set", DrillURL: "x", DrillWebhookSecret: "set2"}
+	explicit.randomSecrets(false, log)
+	if explicit.WebhookSecret != "set" || explicit.DrillWebhookSecret != "set2" {
+		t.Fatalf("explicit secrets replaced: %+v", explicit)
+	}
+	if _, err := buildProviders(env(nil), sandboxConfig{BaseURL: "http://127.0.0.1:8090"}); err == nil {
+		t.Fatal("a sandbox without a webhook secret was built")
 	}
 }

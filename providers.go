@@ -32,22 +32,18 @@ func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Regi
 		return ok
 	}
 	// The test providers exist only when enabled, and never with a secret
-	// anyone could know by default.
+	// anyone could know by default (sandboxConfig.randomSecrets), nor none.
+	if (sb.BaseURL != "" && sb.WebhookSecret == "") || (sb.DrillURL != "" && sb.DrillWebhookSecret == "") {
+		errs = append(errs, errors.New("a test provider without a webhook secret: set PAYOPS_SANDBOX_WEBHOOK_SECRET "+
+			"or PAYOPS_DRILL_WEBHOOK_SECRET"))
+	}
 	if sb.BaseURL != "" {
-		if sb.WebhookSecret == "" {
-			errs = append(errs, errors.New("the sandbox provider is enabled (PAYOPS_SANDBOX_BASE_URL) but "+
-				"PAYOPS_SANDBOX_WEBHOOK_SECRET is not set: give the secret it signs its webhooks with"))
-		}
 		reg[payout.SandboxProvider] = nxtbanking.NewClient(nxtbanking.Config{Name: payout.SandboxProvider, BaseURL: sb.BaseURL,
 			APIKey: sb.APIKey, APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret})
 	}
 	if sb.DrillURL != "" {
 		// Failure drills' provider run by payops drill --supervise: the
 		// sandbox in chaos mode, by its own name.
-		if sb.DrillWebhookSecret == "" {
-			errs = append(errs, errors.New("the drill provider is enabled (PAYOPS_DRILL_SANDBOX_URL) but "+
-				"PAYOPS_DRILL_WEBHOOK_SECRET is not set: give the secret the drill signs its webhooks with"))
-		}
 		reg[payout.DrillProvider] = sb.drillClient(sb.DrillURL, sb.DrillWebhookSecret)
 	}
 	if getenv("PAYOPS_NXTBANKING_API_KEY") != "" &&
