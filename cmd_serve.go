@@ -2,24 +2,18 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/robfig/cron/v3"
 
 	"payops/adapters"
-	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/drill"
 	"payops/jobs"
@@ -29,166 +23,8 @@ import (
 	"payops/web"
 )
 
-// config is payops' configuration, all from the environment; README lists it.
-type config struct {
-	DatabaseURL   string
-	Addr          string
-	SessionKey    []byte
-	SessionIdle   time.Duration // a dashboard session ends after this long without a request
-	StuckAfter    time.Duration
-	SecureCookies bool
-	Sandbox       sandboxConfig
-	Policy        payout.Policy
-	MaxAttempts   int // submission attempts before a manual-review hold
-	Jobs          bool
-	RecheckEvery  string        // cron schedule of the stale re-check
-	RecheckAfter  time.Duration // how long without change makes a payout stale
-	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
-	RecheckRate   int           // re-check calls a second per provider
-	RecheckLanes  int           // re-check calls in flight per provider
-	RetryAfter    time.Duration // first wait before a failed submission is tried again
-	SubmitWorkers int           // submissions in flight at once
-	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
-	BusinessTZ    *time.Location
-	APIRate       int // requests a second per API token (burst twice that)
-	// WebhookTolerance is how far a webhook's own send time may be from its
-	// arrival, either way.
-	WebhookTolerance time.Duration
-}
-
-// sandboxConfig is the test providers': the sandbox and the drill
-// provider. Their webhook secrets have no default: a test provider payops
-// runs itself gets a random one each start, and one that runs elsewhere
-// must be given the secret it signs with.
-type sandboxConfig struct {
-	BaseURL            string // where payops reaches the sandbox provider; "" disables it
-	DrillURL           string // where payops reaches the drill provider; "" runs it inside serve, during drills
-	APIKey             string
-	APISecret          string
-	WebhookSecret      string // the sandbox's
-	DrillWebhookSecret string // the drill provider's at DrillURL
-	Seed               int64
-}
-
-func loadConfig(getenv func(string) string) (config, error) {
-	c := config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		Addr:        or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
-		Sandbox: sandboxConfig{
-			BaseURL:            getenv("PAYOPS_SANDBOX_BASE_URL"),
-			DrillURL:           getenv("PAYOPS_DRILL_SANDBOX_URL"),
-			APIKey:             or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
-			APISecret:          or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
-			WebhookSecret:      getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"),
-			DrillWebhookSecret: getenv("PAYOPS_DRILL_WEBHOOK_SECRET"),
-		},
-	}
-	var errs []error
-	if c.DatabaseURL == "" {
-		errs = append(errs, errors.New("DATABASE_URL is not set"))
-	}
-	key := getenv("PAYOPS_SESSION_KEY")
-	if key == "" {
-		errs = append(errs, errors.New("PAYOPS_SESSION_KEY is not set: give 32 or more random bytes in hex (make run generates one into .data/)"))
-	} else if b, err := hex.DecodeString(key); err != nil || len(b) < 32 {
-		errs = append(errs, errors.New("PAYOPS_SESSION_KEY must be at least 32 bytes written in hex (64 hex digits)"))
-	} else {
-		c.SessionKey = b
-	}
-	var err error
-	if c.SessionIdle, err = time.ParseDuration(or(getenv("PAYOPS_SESSION_IDLE"), "30m")); err != nil ||
-		c.SessionIdle < minSessionIdle || c.SessionIdle > 8*time.Hour {
-		errs = append(errs, fmt.Errorf("PAYOPS_SESSION_IDLE must be a duration from 5m to 8h "+
-			"(sessions end 8 hours after sign-in), not %q", getenv("PAYOPS_SESSION_IDLE")))
-	}
-	if c.StuckAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_AFTER"), "10m")); err != nil || c.StuckAfter <= 0 {
-		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_AFTER must be a positive duration such as 10m, not %q", getenv("PAYOPS_STUCK_AFTER")))
-	}
-	if v := getenv("PAYOPS_SECURE_COOKIES"); v != "" {
-		if c.SecureCookies, err = strconv.ParseBool(v); err != nil {
-			errs = append(errs, fmt.Errorf("PAYOPS_SECURE_COOKIES must be true or false, not %q", v))
-		}
-	}
-	if c.Policy, err = policyFrom(getenv); err != nil {
-		errs = append(errs, err)
-	}
-	if c.MaxAttempts, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS"), "5")); err != nil || c.MaxAttempts < 1 {
-		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_MAX_ATTEMPTS must be a whole number of at least 1, not %q", getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS")))
-	}
-	if c.RetryAfter, err = time.ParseDuration(or(getenv("PAYOPS_SUBMIT_RETRY_AFTER"), "30s")); err != nil || c.RetryAfter <= 0 {
-		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_RETRY_AFTER must be a positive duration such as 30s, not %q", getenv("PAYOPS_SUBMIT_RETRY_AFTER")))
-	}
-	if c.SubmitWorkers, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_WORKERS"), "4")); err != nil || c.SubmitWorkers < 1 || c.SubmitWorkers > 64 {
-		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_WORKERS must be a whole number from 1 to 64, not %q", getenv("PAYOPS_SUBMIT_WORKERS")))
-	}
-	switch v := or(getenv("PAYOPS_JOBS"), "on"); v {
-	case "on", "off":
-		c.Jobs = v == "on"
-	default:
-		errs = append(errs, fmt.Errorf("PAYOPS_JOBS must be on or off, not %q", v))
-	}
-	c.RecheckEvery = or(getenv("PAYOPS_RECHECK_SCHEDULE"), "@every 15m")
-	if _, err := cron.ParseStandard(c.RecheckEvery); err != nil {
-		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_SCHEDULE %q is not a cron schedule: %w", c.RecheckEvery, err))
-	}
-	if c.RecheckAfter, err = time.ParseDuration(or(getenv("PAYOPS_RECHECK_AFTER"), "2m")); err != nil || c.RecheckAfter <= 0 {
-		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_AFTER must be a positive duration such as 2m, not %q", getenv("PAYOPS_RECHECK_AFTER")))
-	}
-	if c.SettledWindow, err = time.ParseDuration(or(getenv("PAYOPS_SETTLED_RECHECK_WINDOW"), "48h")); err != nil || c.SettledWindow < 0 {
-		errs = append(errs, fmt.Errorf("PAYOPS_SETTLED_RECHECK_WINDOW must be a duration such as 48h (0 for none), not %q", getenv("PAYOPS_SETTLED_RECHECK_WINDOW")))
-	}
-	if c.RecheckRate, err = strconv.Atoi(or(getenv("PAYOPS_RECHECK_PER_SECOND"), "5")); err != nil || c.RecheckRate < 1 {
-		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_PER_SECOND must be a whole number of at least 1, not %q", getenv("PAYOPS_RECHECK_PER_SECOND")))
-	}
-	if c.RecheckLanes, err = strconv.Atoi(or(getenv("PAYOPS_RECHECK_CONCURRENCY"), "2")); err != nil || c.RecheckLanes < 1 {
-		errs = append(errs, fmt.Errorf("PAYOPS_RECHECK_CONCURRENCY must be a whole number of at least 1, not %q", getenv("PAYOPS_RECHECK_CONCURRENCY")))
-	}
-	c.DayEndEvery = or(getenv("PAYOPS_DAYEND_SCHEDULE"), "30 0 * * *")
-	if _, err := cron.ParseStandard(c.DayEndEvery); err != nil {
-		errs = append(errs, fmt.Errorf("PAYOPS_DAYEND_SCHEDULE %q is not a cron schedule: %w", c.DayEndEvery, err))
-	}
-	if c.BusinessTZ, err = time.LoadLocation(or(getenv("PAYOPS_BUSINESS_TZ"), "UTC")); err != nil {
-		errs = append(errs, fmt.Errorf("PAYOPS_BUSINESS_TZ %q is not a time zone such as Asia/Kolkata", getenv("PAYOPS_BUSINESS_TZ")))
-	}
-	rate, _ := strings.CutSuffix(strings.TrimSpace(or(getenv("PAYOPS_API_RATE"), "50")), "/s")
-	if c.APIRate, err = strconv.Atoi(rate); err != nil || c.APIRate < 1 {
-		errs = append(errs, fmt.Errorf("PAYOPS_API_RATE must be requests a second per token, such as 50 or 50/s, not %q",
-			getenv("PAYOPS_API_RATE")))
-	}
-	tol := or(getenv("PAYOPS_WEBHOOK_TOLERANCE"), payout.DefaultWebhookTolerance.String())
-	if c.WebhookTolerance, err = time.ParseDuration(tol); err != nil || c.WebhookTolerance < time.Second ||
-		c.WebhookTolerance > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_TOLERANCE must be a duration from 1s to 24h such as 5m, not %q", tol))
-	}
-	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
-		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
-	}
-	return c, errors.Join(errs...)
-}
-
-// minSessionIdle is the shortest idle period: a session's last use is
-// written about once a minute, so a shorter one would end sessions in use.
-const minSessionIdle = 5 * time.Minute
-
-// defaultReviewThresholds: payouts above these go to compliance first.
-const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
-
-// policyFrom reads the release gates' configuration.
-func policyFrom(getenv func(string) string) (payout.Policy, error) {
-	p, err := payout.ParsePolicy(or(getenv("PAYOPS_REVIEW_THRESHOLDS"), defaultReviewThresholds), getenv("PAYOPS_READ_ONLY_MARKETS"))
-	if err != nil {
-		return p, fmt.Errorf("PAYOPS_REVIEW_THRESHOLDS or PAYOPS_READ_ONLY_MARKETS: %w", err)
-	}
-	return p, nil
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
+// cmdServe runs payops: migrations, the jobs, the dashboard, the webhook
+// endpoint and the platform API, and with --sandbox-addr the sandbox too.
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	sandboxAddr := fs.String("sandbox-addr", "", "also run the sandbox provider on this address and use it")
@@ -393,51 +229,6 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
 	}
 }
 
-// newSandbox is a sandbox provider with payops' sandbox credentials,
-// sending its webhooks to webhookURL signed with secret.
-func (c sandboxConfig) newSandbox(webhookURL, secret string, settle time.Duration, chaos *sandbox.Chaos, log *slog.Logger) *sandbox.Server {
-	return sandbox.New(sandbox.Config{Seed: c.Seed, APIKey: c.APIKey, APISecret: c.APISecret, WebhookURL: webhookURL,
-		WebhookSecret: secret, SettleAfter: settle, Chaos: chaos, Log: log})
-}
-
-// randomSecrets gives each test provider enabled without an explicit
-// webhook secret a random one for this start, never a constant anyone could
-// know: the sandbox inside serve (inside) signs with it, so nothing is
-// lost; a test provider elsewhere does not know it, so its webhooks are
-// refused until the secret it signs with is set, and payops says so.
-func (c *sandboxConfig) randomSecrets(inside bool, log *slog.Logger) {
-	if c.WebhookSecret == "" && (inside || c.BaseURL != "") {
-		c.WebhookSecret = randomHex(32)
-		if !inside {
-			log.Warn("PAYOPS_SANDBOX_WEBHOOK_SECRET is not set: the sandbox's webhooks are verified with a random " +
-				"secret and will be refused; set it to the secret the sandbox signs with")
-		}
-	}
-	if c.DrillURL != "" && c.DrillWebhookSecret == "" {
-		c.DrillWebhookSecret = randomHex(32)
-		log.Warn("PAYOPS_DRILL_WEBHOOK_SECRET is not set: the drill provider's webhooks are verified with a random " +
-			"secret and will be refused; payops drill --supervise sets it")
-	}
-}
-
-// drillClient is payops' client of a drill's sandbox at baseURL, verifying
-// its webhooks with secret.
-func (c sandboxConfig) drillClient(baseURL, secret string) *nxtbanking.Client {
-	return nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: baseURL, APIKey: c.APIKey,
-		APISecret: c.APISecret, WebhookSecret: secret})
-}
-
-// startSandbox runs the sandbox provider in this process on addr and returns
-// its base URL.
-func startSandbox(ctx context.Context, addr, webhookURL string, cfg sandboxConfig, log *slog.Logger) (string, func(), error) {
-	url, stop, err := serveOn(ctx, addr, cfg.newSandbox(webhookURL, cfg.WebhookSecret, 30*time.Second, nil, log))
-	if err != nil {
-		return "", nil, fmt.Errorf("sandbox: %w", err)
-	}
-	log.Info("sandbox provider running", "addr", url, "seed", cfg.Seed)
-	return url, stop, nil
-}
-
 // serveOn serves h on addr in the background and returns its base URL.
 func serveOn(ctx context.Context, addr string, h http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", addr)
@@ -460,21 +251,4 @@ func selfURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
-	webhookURL := fs.String("webhook-url", "", "where to send signed webhooks (none when empty)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	cfg, _ := loadConfig(getenv) // only the sandbox part matters here
-	if *webhookURL != "" && cfg.Sandbox.WebhookSecret == "" {
-		return errors.New("the sandbox signs its webhooks with PAYOPS_SANDBOX_WEBHOOK_SECRET: set it here and in payops " +
-			"(there is no default secret)")
-	}
-	sb := cfg.Sandbox.newSandbox(*webhookURL, cfg.Sandbox.WebhookSecret, 30*time.Second, nil, log)
-	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", cfg.Sandbox.Seed)
-	return listenAndServe(ctx, *addr, sb)
 }
