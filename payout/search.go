@@ -1,0 +1,120 @@
+package payout
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Search is what a search box's text can mean: every reading of it that
+// could find a payout. Identifiers (our reference, the provider's payout id,
+// the UTR, a webhook's event id) are always tried as they are; the rest
+// only where the text has their shape.
+type Search struct {
+	Text    string  // trimmed: tried as every identifier
+	Last4   string  // four digits: the account's last four
+	Amounts []Money // a decimal amount, in every currency it is exact in
+	Name    string  // three or more characters with a letter: part of a beneficiary's name
+}
+
+// MinNameSearch is the fewest characters a name search takes: fewer would
+// match nearly everyone and cannot use the name index.
+const MinNameSearch = 3
+
+// ParseSearch reads a search box's text.
+func ParseSearch(q string) Search {
+	s := Search{Text: strings.TrimSpace(q)}
+	if s.Text == "" {
+		return s
+	}
+	if len(s.Text) == 4 && digits(s.Text) {
+		s.Last4 = s.Text
+	}
+	s.Amounts = AmountsOf(s.Text)
+	if len([]rune(s.Text)) >= MinNameSearch && strings.IndexFunc(s.Text, unicode.IsLetter) >= 0 {
+		s.Name = s.Text
+	}
+	return s
+}
+
+// AmountsOf returns the amount a decimal ("1250.00", "1,250.50") stands
+// for in each currency payops knows where it is exact, sorted by currency;
+// none for anything else. Trailing zero decimals are dropped first, so
+// "1250.00" is also 1250 IDR.
+func AmountsOf(s string) []Money {
+	s = strings.ReplaceAll(s, ",", "")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || !digits(whole) || !digits(frac) {
+		return nil
+	}
+	frac = strings.TrimRight(frac, "0")
+	var out []Money
+	for c, exp := range currencyExponents {
+		if len(frac) > exp {
+			continue
+		}
+		minor, err := strconv.ParseInt(whole+frac+strings.Repeat("0", exp-len(frac)), 10, 64)
+		if err != nil || minor <= 0 {
+			continue
+		}
+		out = append(out, Money{Minor: minor, Currency: c})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+	return out
+}
+
+// MinorBounds returns, for each currency payops knows, the smallest and
+// largest amount in minor units within [lo, hi], decimals in major units
+// ("100", "2500.50"); an empty bound is open (0, or the largest int64).
+// ok is false when a bound is not a decimal or lo is above hi.
+func MinorBounds(lo, hi string) (bounds map[string][2]int64, ok bool) {
+	bounds = map[string][2]int64{}
+	for c, exp := range currencyExponents {
+		min, okLo := scaled(lo, exp, true)
+		max, okHi := scaled(hi, exp, false)
+		if !okLo || !okHi {
+			return nil, false
+		}
+		if lo == "" {
+			min = 0
+		}
+		if hi == "" {
+			max = 1<<63 - 1
+		}
+		bounds[c] = [2]int64{min, max}
+	}
+	if lo != "" && hi != "" {
+		a, _ := scaled(lo, 6, false)
+		b, _ := scaled(hi, 6, false)
+		if a > b {
+			return nil, false
+		}
+	}
+	return bounds, true
+}
+
+// scaled returns the decimal s times 10^exp as a whole number, rounded up
+// (up) or down when s has more decimals than exp; "" is 0.
+func scaled(s string, exp int, up bool) (int64, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || !digits(whole) || !digits(frac) || len(whole) > 15 {
+		return 0, false
+	}
+	rest := ""
+	if len(frac) > exp {
+		frac, rest = frac[:exp], frac[exp:]
+	}
+	n, err := strconv.ParseInt(whole+frac+strings.Repeat("0", exp-len(frac)), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if up && strings.Trim(rest, "0") != "" {
+		n++
+	}
+	return n, true
+}

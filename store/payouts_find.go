@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// PayoutSort is the order of a payouts list: newest first by when payouts
+// were created or last changed, or largest amount first.
+type PayoutSort string
+
+// The orders of a payouts list.
+const (
+	SortCreated PayoutSort = "created"
+	SortUpdated PayoutSort = "updated"
+	SortAmount  PayoutSort = "amount" // minor units: exact within one currency
+)
+
+// PayoutQuery selects payouts for the payouts list, its CSV and the API.
+// Zero fields select everything; drill payouts only when Provider names the
+// drill provider.
+type PayoutQuery struct {
+	Search   payout.Search // any of its readings
+	Statuses []payout.Status
+	Provider string
+	Currency string
+	Market   string
+	// Created and updated ranges, [from, to); zero is open.
+	CreatedFrom, CreatedTo time.Time
+	UpdatedFrom, UpdatedTo time.Time
+	// Amounts, per currency, in minor units: [min, max]; nil for any.
+	Amounts     map[string][2]int64
+	OpenHold    bool
+	StuckBefore time.Time // non-zero: only QUEUED or PROCESSING unchanged since then
+	// ProviderPayoutID and UTR look a payout up exactly (the API's).
+	ProviderPayoutID string
+	UTR              string
+	Sort             PayoutSort
+	After            *PayoutCursor // the page after this payout
+	Limit            int
+}
+
+// PayoutCursor is where a page of a payouts list ends: the last payout's
+// sort key and id. Pages never skip or repeat a payout that was there when
+// the first page was read: the order is a total order on values that do not
+// change for created and amount, and the key is compared, not a position.
+type PayoutCursor struct {
+	Key int64 // unix microseconds, or the amount in minor units
+	ID  int64
+}
+
+// String writes the cursor for a URL.
+func (c PayoutCursor) String() string {
+	return strconv.FormatInt(c.Key, 36) + "." + strconv.FormatInt(c.ID, 36)
+}
+
+// ParseCursor reads a cursor String wrote.
+func ParseCursor(s string) (PayoutCursor, error) {
+	k, id, ok := strings.Cut(s, ".")
+	key, err1 := strconv.ParseInt(k, 36, 64)
+	n, err2 := strconv.ParseInt(id, 36, 64)
+	if !ok || err1 != nil || err2 != nil || n <= 0 {
+		return PayoutCursor{}, fmt.Errorf("not a cursor of this list")
+	}
+	return PayoutCursor{Key: key, ID: n}, nil
+}
+
+// sortColumn is the column a list is ordered by, and how a cursor's key
+// is compared with it.
+func (q PayoutQuery) sortColumn() (col, key string) {
+	switch q.Sort {
+	case SortUpdated:
+		return "p.updated_at", microsAt
+	case SortAmount:
+		return "p.amount_minor", "%s::bigint"
+	}
+	return "p.created_at", microsAt
+}
+
+// microsAt is a cursor's unix microseconds as a timestamp, exactly (a
+// double would round the last digits).
+const microsAt = "(timestamptz 'epoch' + %s::bigint * interval '1 microsecond')"
+
+// cursorOf returns the cursor after p in q's order.
+func (q PayoutQuery) cursorOf(p Payout) PayoutCursor {
+	switch q.Sort {
+	case SortUpdated:
+		return PayoutCursor{Key: p.UpdatedAt.UnixMicro(), ID: p.ID}
+	case SortAmount:
+		return PayoutCursor{Key: p.AmountMinor, ID: p.ID}
+	}
+	return PayoutCursor{Key: p.CreatedAt.UnixMicro(), ID: p.ID}
+}
+
+// where returns q's conditions on payouts p and beneficiaries b, adding
+// their arguments to args.
+func (q PayoutQuery) where(args *[]any) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	conds := []string{"true"}
+	add := func(format string, vs ...any) {
+		names := make([]any, len(vs))
+		for i, v := range vs {
+			names[i] = arg(v)
+		}
+		conds = append(conds, fmt.Sprintf(format, names...))
+	}
+	if q.Provider == "" {
+		conds = append(conds, "p.provider <> '"+payout.DrillProvider+"'")
+	} else {
+		add("p.provider = %s", q.Provider)
+	}
+	if len(q.Statuses) > 0 {
+		ss := make([]string, len(q.Statuses))
+		for i, s := range q.Statuses {
+			ss[i] = string(s)
+		}
+		add("p.status = ANY(%s)", pq.StringArray(ss))
+	}
+	if q.Currency != "" {
+		add("p.currency = %s", q.Currency)
+	}
+	if q.Market != "" {
+		add("p.market = %s", q.Market)
+	}
+	for _, r := range []struct {
+		cond string
+		at   time.Time
+	}{{"p.created_at >= %s", q.CreatedFrom}, {"p.created_at < %s", q.CreatedTo},
+		{"p.updated_at >= %s", q.UpdatedFrom}, {"p.updated_at < %s", q.UpdatedTo}} {
+		if !r.at.IsZero() {
+			add(r.cond, r.at)
+		}
+	}
+	if q.Amounts != nil {
+		conds = append(conds, "("+amountConds(q.Amounts, arg)+")")
+	}
+	if q.OpenHold {
+		conds = append(conds, "EXISTS (SELECT 1 FROM holds h WHERE h.payout_id = p.id AND h.state = 'open')")
+	}
+	if !q.StuckBefore.IsZero() {
+		add("p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < %s", q.StuckBefore)
+	}
+	if q.ProviderPayoutID != "" {
+		add("p.provider_payout_id = %s", q.ProviderPayoutID)
+	}
+	if q.UTR != "" {
+		add("p.utr = %s", q.UTR)
+	}
+	if q.Search.Text != "" {
+		conds = append(conds, "p.id IN ("+searchIDs(q.Search, arg)+")")
+	}
+	if q.After != nil {
+		col, key := q.sortColumn()
+		add("("+col+", p.id) < ("+key+", %s)", q.After.Key, q.After.ID)
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// amountConds is one condition per currency, in a stable order.
+func amountConds(bounds map[string][2]int64, arg func(any) string) string {
+	currencies := make([]string, 0, len(bounds))
+	for c := range bounds {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	var ors []string
+	for _, c := range currencies {
+		b := bounds[c]
+		ors = append(ors, fmt.Sprintf("(p.currency = %s AND p.amount_minor BETWEEN %s AND %s)", arg(c), arg(b[0]), arg(b[1])))
+	}
+	if len(ors) == 0 {
+		return "false"
+	}
+	return strings.Join(ors, " OR ")
+}
+
+// searchIDs is a query of the ids of payouts a search finds, each reading
+// its own indexed lookup: our reference, the provider's payout id, the
+// UTR, a webhook's event id (ours, or RazorpayX's header), the account's
+// last four digits, an amount, part of the beneficiary's name.
+func searchIDs(s payout.Search, arg func(any) string) string {
+	t := arg(s.Text)
+	parts := []string{
+		"SELECT id FROM payouts WHERE reference_id = " + t,
+		"SELECT id FROM payouts WHERE provider_payout_id = " + t,
+		"SELECT id FROM payouts WHERE utr = " + t + " AND utr <> ''",
+		"SELECT payout_id FROM webhook_events WHERE event_id = " + t + " AND payout_id IS NOT NULL",
+		"SELECT payout_id FROM webhook_deliveries WHERE headers->>'X-Razorpay-Event-Id' = " + t +
+			" AND payout_id IS NOT NULL",
+	}
+	if s.Last4 != "" {
+		parts = append(parts, "SELECT p2.id FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
+			"WHERE b2.account_last4 = "+t)
+	}
+	if len(s.Amounts) > 0 {
+		var pairs []string
+		for _, m := range s.Amounts {
+			pairs = append(pairs, fmt.Sprintf("(%s, %s::bigint)", arg(m.Currency), arg(m.Minor)))
+		}
+		parts = append(parts, "SELECT id FROM payouts WHERE (currency, amount_minor) IN ("+strings.Join(pairs, ", ")+")")
+	}
+	if s.Name != "" {
+		parts = append(parts, "SELECT p2.id FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
+			"WHERE b2.name ILIKE "+arg("%"+likeEscape(s.Name)+"%"))
+	}
+	return strings.Join(parts, " UNION ")
+}
+
+// likeEscape escapes LIKE's wildcards in s, so they match themselves.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// PayoutPage is one page of a payouts list.
+type PayoutPage struct {
+	Payouts []Payout
+	Next    *PayoutCursor // nil on the last page
+}
+
+// FindPayouts returns the page of q: up to q.Limit payouts in q's order,
+// newest (or largest) first, after q.After.
+func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var args []any
+	where := q.where(&args)
+	col, _ := q.sortColumn()
+	args = append(args, limit+1)
+	var out []Payout
+	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`WHERE `+where+
+		` ORDER BY `+col+` DESC, p.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return PayoutPage{}, fmt.Errorf("store: find payouts: %w", err)
+	}
+	page := PayoutPage{Payouts: out}
+	if len(out) > limit {
+		page.Payouts = out[:limit]
+		c := q.cursorOf(out[limit-1])
+		page.Next = &c
+	}
+	return page, nil
+}
+
+// CountCap is where counting matches stops: above it the count is the
+// planner's estimate.
+const CountCap = 10000
+
+// CountPayouts returns how many payouts q selects (ignoring its cursor),
+// exactly up to CountCap; above it the planner's estimate, with exact false.
+func (s *Store) CountPayouts(ctx context.Context, q PayoutQuery) (n int, exact bool, err error) {
+	q.After = nil
+	var args []any
+	where := q.where(&args)
+	from := ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE ` + where
+	err = s.db.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) c`, args...)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: count payouts: %w", err)
+	}
+	if n <= CountCap {
+		return n, true, nil
+	}
+	var plan []byte
+	if err := s.db.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1`+from, args...); err != nil {
+		return n, false, fmt.Errorf("store: estimate payouts: %w", err)
+	}
+	return max(planRows(plan), n), false, nil
+}
+
+// planRows returns the rows the top node of an EXPLAIN (FORMAT JSON) plan
+// expects.
+func planRows(plan []byte) int {
+	var p []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if json.Unmarshal(plan, &p) != nil || len(p) == 0 {
+		return 0
+	}
+	return int(p[0].Plan.Rows)
+}
