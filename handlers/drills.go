@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +92,13 @@ func (h *Handlers) DrillPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := drillView(run, h.Now())
+	loc := h.Days.BusinessZone()
+	end := h.Now()
+	if run.FinishedAt != nil {
+		end = *run.FinishedAt
+	}
+	v.PayoutsHref = "/payouts?" + url.Values{"provider": {payout.DrillProvider},
+		"created_from": {run.StartedAt.In(loc).Format("2006-01-02")}, "created_to": {end.In(loc).Format("2006-01-02")}}.Encode()
 	Render(w, r, http.StatusOK, views.DrillDetailPage(views.DrillPage{Meta: MetaFor(r, "Drill "+v.ID, "drills"), Run: v}),
 		views.DrillProgress(v))
 }

@@ -33,6 +33,7 @@ type Store interface {
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
 	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
+	FindStore
 	HoldStore
 	ReconStore
 	DrillStore

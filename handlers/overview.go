@@ -49,7 +49,9 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		n := len(vm.Providers)
 		if n == 0 || vm.Providers[n-1].Provider != c.Provider {
 			vm.Providers = append(vm.Providers, views.ProviderStuck{Provider: c.Provider,
-				Href: "/payouts/stuck?provider=" + url.QueryEscape(c.Provider), Counts: make([]int, len(store.StuckBuckets))})
+				Href:     "/payouts/stuck?provider=" + url.QueryEscape(c.Provider),
+				ListHref: "/payouts?" + url.Values{"stuck": {"1"}, "provider": {c.Provider}}.Encode(),
+				Counts:   make([]int, len(store.StuckBuckets))})
 			n++
 			oldest = c.Oldest
 		}
@@ -67,7 +69,8 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		byStatus[c.Status] = c.Count
 	}
 	for _, st := range payout.Statuses {
-		vm.Statuses = append(vm.Statuses, views.StatusCount{Status: string(st), Count: byStatus[st]})
+		vm.Statuses = append(vm.Statuses, views.StatusCount{Status: string(st), Count: byStatus[st],
+			Href: "/payouts?status=" + string(st)})
 	}
 	Render(w, r, http.StatusOK, views.OverviewPage(vm), nil)
 }

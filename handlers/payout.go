@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +17,21 @@ import (
 func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	ref := r.PathValue("ref")
 	p, err := h.Store.PayoutByRef(r.Context(), ref)
+	if errors.Is(err, store.ErrNotFound) {
+		// A provider payout id, a UTR or an event id pasted into the
+		// address: the payout it names, or the list of those it names.
+		page, ferr := h.Store.FindPayouts(r.Context(), store.PayoutQuery{Search: payout.Search{Text: ref}, Limit: 2})
+		switch {
+		case ferr != nil:
+			err = ferr
+		case len(page.Payouts) == 1:
+			http.Redirect(w, r, "/payouts/"+url.PathEscape(page.Payouts[0].ReferenceID), http.StatusSeeOther)
+			return
+		case len(page.Payouts) > 1:
+			http.Redirect(w, r, "/payouts?"+url.Values{"q": {ref}}.Encode(), http.StatusSeeOther)
+			return
+		}
+	}
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

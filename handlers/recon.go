@@ -238,6 +238,8 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute, uploadError st
 	d.Window = run.DayStart.In(loc).Format("2006-01-02 15:04 MST") + " – " + run.DayEnd.In(loc).Format("2006-01-02 15:04 MST")
 	ver := "?v=" + strconv.Itoa(run.Version)
 	d.TotalsCSV, d.DiffsCSV = base+"/totals.csv"+ver, base+"/diffs.csv"+ver
+	day := run.DayStart.In(loc).Format("2006-01-02")
+	d.PayoutsHref = "/payouts?" + url.Values{"provider": {d.Provider}, "created_from": {day}, "created_to": {day}}.Encode()
 	for _, v := range versions {
 		label := fmt.Sprintf("v%d · %s · %s UTC", v.Version, v.Source, v.RunAt.UTC().Format("2 Jan 15:04"))
 		if v.SignedOffBy != nil {

@@ -3,6 +3,7 @@ package payout
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -120,4 +121,14 @@ func group(s string, indian bool) string {
 	}
 	parts = append([]string{head}, parts...)
 	return strings.Join(append(parts, tail), ",")
+}
+
+// Currencies returns the currencies payops knows, sorted.
+func Currencies() []string {
+	out := make([]string, 0, len(currencyExponents))
+	for c := range currencyExponents {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -40,8 +40,9 @@ type Overview struct {
 // ProviderStuck is one provider's row on the overview.
 type ProviderStuck struct {
 	Provider string
-	Href     string
-	Counts   []int // per bucket
+	Href     string // the stuck list, for re-checking
+	ListHref string // the payouts list filtered to them
+	Counts   []int  // per bucket
 	Total    int
 	Oldest   string // age of the oldest
 }
@@ -50,6 +51,7 @@ type ProviderStuck struct {
 type StatusCount struct {
 	Status string
 	Count  int
+	Href   string // the payouts list in that state
 }
 
 // Stuck is the stuck-payouts list.
@@ -413,6 +415,7 @@ type ReconDay struct {
 	SignOffURL   string
 	TotalsCSV    string
 	DiffsCSV     string
+	PayoutsHref  string // the payouts list: this provider's payouts created that day
 	Notice       string
 	UploadError  string
 	Columns      string // a settlement report's header
@@ -507,6 +510,7 @@ type DrillScenario struct {
 type DrillRun struct {
 	ID           string
 	Href         string
+	PayoutsHref  string // the payouts list filtered to the drill's payouts
 	Scenario     string
 	Payouts      int
 	State        string // running, passed, failed, interrupted

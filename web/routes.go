@@ -59,6 +59,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /login", Public, s.login},
 		{"POST /logout", Public, s.logout},
 		{"GET /{$}", SignedIn, h.Overview},
+		{"GET /payouts", SignedIn, h.Payouts},
+		{"GET /payouts.csv", SignedIn, h.PayoutsCSV},
 		{"GET /payouts/stuck", SignedIn, h.Stuck},
 		{"GET /payouts/{ref}", SignedIn, h.Payout},
 		{"POST /payouts/{ref}/recheck", payout.ActRecheck, h.Recheck},

@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// FindStore is what the payouts list, its search and its export read.
+type FindStore interface {
+	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
+	CountPayouts(ctx context.Context, q store.PayoutQuery) (int, bool, error)
+	EachPayoutExport(ctx context.Context, q store.PayoutQuery, fn func(row []sql.RawBytes) error) error
+}
+
+const listPageSize = 50
+
+// Payouts is GET /payouts: every payout, newest first, filtered by the
+// query string, 50 a page. A search (q alone) that names exactly one payout
+// by an identifier goes straight to it.
+func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
+	f, bad := parsePayoutFilter(r.URL.Query(), h.Days.BusinessZone(), h.Now(), h.StuckAfter)
+	vm := h.listView(r, f, bad)
+	if bad != nil {
+		Render(w, r, http.StatusUnprocessableEntity, views.PayoutsPage(vm), nil)
+		return
+	}
+	ctx := r.Context()
+	if len(f.values) == 1 && f.values.Get("q") != "" && f.query.After == nil {
+		if ref, ok, err := h.onlyByIdentifier(ctx, f.query.Search.Text); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		} else if ok {
+			http.Redirect(w, r, "/payouts/"+url.PathEscape(ref), http.StatusSeeOther)
+			return
+		}
+	}
+	f.query.Limit = listPageSize
+	page, err := h.Store.FindPayouts(ctx, f.query)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	n, exact, err := h.Store.CountPayouts(ctx, f.query)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm.Count = fmt.Sprintf("%s payout%s", grouped(n), plural(n))
+	if !exact {
+		vm.Count = "about " + vm.Count
+	}
+	now := h.Now()
+	for _, p := range page.Payouts {
+		vm.Rows = append(vm.Rows, views.PayoutListRow{Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID),
+			Created: stamp(p.CreatedAt), Provider: p.Provider, Amount: p.Amount().String(), Beneficiary: beneficiary(p),
+			Status: string(p.Status), UTR: p.UTR, Updated: ago(now, p.UpdatedAt)})
+	}
+	if page.Next != nil {
+		vm.NextHref = f.href("/payouts", "after", page.Next.String())
+	}
+	if f.query.After != nil {
+		vm.FirstHref = f.href("/payouts")
+	}
+	Render(w, r, http.StatusOK, views.PayoutsPage(vm), nil)
+}
+
+// onlyByIdentifier returns the reference of the one payout whose reference,
+// provider payout id, UTR or webhook event id is text, if exactly one is.
+func (h *Handlers) onlyByIdentifier(ctx context.Context, text string) (string, bool, error) {
+	page, err := h.Store.FindPayouts(ctx, store.PayoutQuery{Search: payout.Search{Text: text}, Limit: 2})
+	if err != nil || len(page.Payouts) != 1 {
+		return "", false, err
+	}
+	return page.Payouts[0].ReferenceID, true, nil
+}
+
+// listView is the list's page without its rows: the filters as given.
+func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]string) views.PayoutList {
+	v := f.values
+	vm := views.PayoutList{Meta: MetaFor(r, "Payouts", "payouts"), Query: v.Get("q"), Market: v.Get("market"),
+		CreatedFrom: v.Get("created_from"), CreatedTo: v.Get("created_to"), UpdatedFrom: v.Get("updated_from"),
+		UpdatedTo: v.Get("updated_to"), AmountMin: v.Get("amount_min"), AmountMax: v.Get("amount_max"),
+		OpenHold: v.Get("hold") == "open", Stuck: v.Get("stuck") != "", StuckAfter: span(h.StuckAfter), Errors: bad,
+		Filtered: len(v) > 0, CSVHref: f.href("/payouts.csv"), ClearHref: "/payouts", Count: "—"}
+	on := map[string]bool{}
+	for _, s := range v["status"] {
+		on[strings.ToUpper(s)] = true
+	}
+	for _, s := range listStatuses {
+		vm.Statuses = append(vm.Statuses, views.Choice{Value: string(s), Label: string(s), On: on[string(s)]})
+	}
+	for _, p := range append(append([]string{}, payout.Providers...), payout.DrillProvider) {
+		vm.Providers = append(vm.Providers, views.Choice{Value: p, Label: p, On: v.Get("provider") == p})
+	}
+	for _, c := range payout.Currencies() {
+		vm.Currencies = append(vm.Currencies, views.Choice{Value: c, Label: c, On: strings.EqualFold(v.Get("currency"), c)})
+	}
+	sortBy := v.Get("sort")
+	for _, s := range []views.Choice{{Value: "created", Label: "Newest first"}, {Value: "updated", Label: "Last changed"},
+		{Value: "amount", Label: "Largest amount"}} {
+		s.On = sortBy == s.Value
+		vm.Sorts = append(vm.Sorts, s)
+	}
+	return vm
+}
+
+// PayoutsCSV is GET /payouts.csv: the list's payouts under the same
+// filters, every one, streamed from the database with the fields finance
+// traces a payout by. Cells a spreadsheet would read as a formula are
+// prefixed with '; a stream cut short ends with an ERROR row.
+func (h *Handlers) PayoutsCSV(w http.ResponseWriter, r *http.Request) {
+	f, bad := parsePayoutFilter(r.URL.Query(), h.Days.BusinessZone(), h.Now(), h.StuckAfter)
+	if bad != nil {
+		var msgs []string
+		for k, m := range bad {
+			msgs = append(msgs, k+": "+m)
+		}
+		Fail(w, r, h.Log, BadRequest("The export's filters are wrong: "+strings.Join(msgs, "; ")+"."))
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="payouts-%s.csv"`,
+		h.Now().In(h.Days.BusinessZone()).Format("2006-01-02T1504")))
+	cw := newCSVWriter(w)
+	cw.row(store.PayoutExportColumns)
+	err := h.Store.EachPayoutExport(r.Context(), f.query, func(row []sql.RawBytes) error {
+		return cw.rawRow(row)
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		h.Log.Error("export payouts", "err", err)
+		cw.row([]string{"ERROR", "the export stopped early: this file is incomplete; download it again"})
+	}
+	cw.flush()
+}
+
+// grouped writes n with thousands separators: 1,234,567.
+func grouped(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

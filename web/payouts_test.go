@@ -1,0 +1,203 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"payops/payout"
+)
+
+// refsOn returns the references of the payouts list's rows on page.
+func refsOn(t *testing.T, page string) []string {
+	t.Helper()
+	n := byID(t, page, "payouts-table")
+	if n == nil {
+		return nil
+	}
+	var out []string
+	for row := range n.Descendants() {
+		if row.Type == html.ElementNode && hasClass(row, "payout-row") {
+			out = append(out, strings.TrimPrefix(attr(row, "id"), "payout-"))
+		}
+	}
+	return out
+}
+
+func TestPayoutsListFiltersAndPages(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	for i, st := range []payout.Status{payout.Succeeded, payout.Failed, payout.Failed, payout.Processing, payout.Succeeded} {
+		a.addPayout("L-"+string(rune('1'+i)), st, time.Duration(5-i)*time.Hour)
+	}
+	a.store.DB().MustExec(`UPDATE payouts SET created_at = updated_at, utr = 'UTR-' || reference_id`)
+	c := a.client()
+	c.login("ops@example.com")
+
+	tests := []struct {
+		query string
+		want  []string
+		count string
+	}{
+		{"", []string{"L-5", "L-4", "L-3", "L-2", "L-1"}, "5 payouts"},
+		{"status=FAILED", []string{"L-3", "L-2"}, "2 payouts"},
+		{"status=FAILED&status=SUCCEEDED&sort=updated", []string{"L-5", "L-3", "L-2", "L-1"}, "4 payouts"},
+		{"provider=xendit", nil, "0 payouts"},
+		{"q=UTR-L-2&status=FAILED", []string{"L-2"}, "1 payout"}, // a search with filters lists, never jumps
+		{"stuck=1", []string{"L-4"}, "1 payout"},
+	}
+	for _, tt := range tests {
+		code, page := c.get("/payouts?" + tt.query)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", tt.query, code)
+		}
+		if got := refsOn(t, page); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.query, got, tt.want)
+		}
+		if got, _ := textByID(t, page, "payouts-count"); got != tt.count {
+			t.Errorf("%s: count %q, want %q", tt.query, got, tt.count)
+		}
+	}
+	if _, page := c.get("/payouts?provider=xendit"); !strings.Contains(mustText(t, page, "payouts-empty"), "Clear them") {
+		t.Error("an empty filtered list does not say what to do")
+	}
+
+	// Keyset pages: 50 a page, Older follows on.
+	for i := range 55 {
+		a.addPayout(fmt.Sprintf("P-%03d", i), payout.Queued, time.Minute)
+	}
+	_, page := c.get("/payouts?status=QUEUED")
+	first := refsOn(t, page)
+	next := attr(byID(t, page, "pager").FirstChild, "href")
+	if len(first) != 50 || !strings.Contains(next, "after=") {
+		t.Fatalf("first page: %d rows, next %q", len(first), next)
+	}
+	_, page = c.get(html.UnescapeString(next))
+	second := refsOn(t, page)
+	if len(second) != 5 || slices.ContainsFunc(second, func(r string) bool { return slices.Contains(first, r) }) {
+		t.Fatalf("second page: %v overlaps or is short", second)
+	}
+}
+
+func mustText(t *testing.T, page, id string) string {
+	t.Helper()
+	s, ok := textByID(t, page, id)
+	if !ok {
+		t.Fatalf("no #%s", id)
+	}
+	return s
+}
+
+// Pasting any identifier finds the payout: one goes straight to it, the
+// address bar takes a UTR or provider payout id too, several list.
+func TestSearchGoesStraightToOnePayout(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addPayout("S-1", payout.Succeeded, time.Hour)
+	a.addPayout("S-2", payout.Succeeded, time.Hour)
+	a.store.DB().MustExec(`UPDATE payouts SET utr = 'UTR-' || reference_id`)
+	c := a.client()
+	c.login("ops@example.com")
+	ppid := func(ref string) string {
+		p, err := a.store.PayoutByRef(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ProviderID()
+	}
+	for _, q := range []string{"S-1", "UTR-S-1", ppid("S-1")} {
+		code, _, h := c.do("GET", "/payouts?q="+url.QueryEscape(q), nil, nil)
+		if code != http.StatusSeeOther || h.Get("Location") != "/payouts/S-1" {
+			t.Errorf("search %s: %d to %q, want 303 to /payouts/S-1", q, code, h.Get("Location"))
+		}
+	}
+	for _, x := range []string{"UTR-S-2", ppid("S-2")} {
+		code, _, h := c.do("GET", "/payouts/"+x, nil, nil)
+		if code != http.StatusSeeOther || h.Get("Location") != "/payouts/S-2" {
+			t.Errorf("/payouts/%s: %d to %q, want 303 to /payouts/S-2", x, code, h.Get("Location"))
+		}
+	}
+	if code, _ := c.get("/payouts/NOTHING-LIKE-IT"); code != http.StatusNotFound {
+		t.Errorf("an unknown reference: %d, want 404", code)
+	}
+	// Both are Asha Rao's: a name lists them.
+	code, page := c.get("/payouts?q=asha")
+	if code != http.StatusOK || len(refsOn(t, page)) != 2 {
+		t.Errorf("a name matching two: %d %v", code, refsOn(t, page))
+	}
+	code, page = c.get("/payouts?q=zz-none")
+	if code != http.StatusOK || !strings.Contains(mustText(t, page, "payouts-empty"), "a UTR") {
+		t.Errorf("no match: %d, the page does not suggest what to try", code)
+	}
+}
+
+// Bad filters are refused with the form and a message per filter, and
+// nothing the user typed comes back unescaped.
+func TestPayoutsListRefusesBadFilters(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	c := a.client()
+	c.login("ops@example.com")
+	evil := `<script>alert(1)</script>`
+	for _, q := range []string{"status=" + url.QueryEscape(evil), "provider=paypal", "created_from=yesterday",
+		"created_from=2026-05-02&created_to=2026-05-01", "amount_min=" + url.QueryEscape(evil), "sort=random",
+		"after=not-a-cursor", "market=India", "currency=XXX", url.QueryEscape(evil) + "=1"} {
+		code, page := c.get("/payouts?" + q)
+		if code != http.StatusUnprocessableEntity || byID(t, page, "filter-errors") == nil {
+			t.Errorf("%s: %d, want 422 with the errors shown", q, code)
+		}
+		if strings.Contains(page, evil) {
+			t.Errorf("%s: the page echoes the input unescaped", q)
+		}
+	}
+	if code, _ := c.get("/payouts.csv?status=NOPE"); code != http.StatusBadRequest {
+		t.Errorf("CSV with a bad filter: %d, want 400", code)
+	}
+}
+
+// The export: the list's filters, every trace field, formula-safe cells.
+func TestPayoutsCSV(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	a.addPayout("X-1", payout.Failed, time.Hour)
+	a.addPayout("X-2", payout.Succeeded, time.Hour)
+	a.store.DB().MustExec(`UPDATE payouts SET utr = '=HYPERLINK("http://evil")', failure_code = 'IFSC_INVALID',
+		failure_reason = 'bank says, "no"' WHERE reference_id = 'X-1'`)
+	c := a.client()
+	c.login("finance@example.com")
+	code, body, h := c.do("GET", "/payouts.csv?status=FAILED", nil, nil)
+	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(h.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", code, h)
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("export rows: %v %v\n%s", len(rows), err, body)
+	}
+	got := map[string]string{}
+	for i, k := range rows[0] {
+		got[k] = rows[1][i]
+	}
+	p, _ := a.store.PayoutByRef(context.Background(), "X-1")
+	want := map[string]string{"reference_id": "X-1", "provider": "sandbox", "provider_payout_id": p.ProviderID(), "status": "FAILED",
+		"amount": "1250.50", "currency": "INR", "utr": `'=HYPERLINK("http://evil")`, "failure_code": "IFSC_INVALID",
+		"failure_reason": `bank says, "no"`, "market": "IN"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, k := range []string{"created_at", "settled_at"} {
+		if _, err := time.Parse(time.RFC3339, got[k]); err != nil {
+			t.Errorf("%s = %q, not RFC 3339", k, got[k])
+		}
+	}
+}
