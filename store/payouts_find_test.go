@@ -231,3 +231,22 @@ func TestPayoutCursorRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// Above CountCap matches the count is the planner's estimate, marked so.
+func TestCountPayoutsEstimatesAboveTheCap(t *testing.T) {
+	s := pgtest.New(t)
+	db := s.DB()
+	db.MustExec(`INSERT INTO beneficiaries (name, account_number) VALUES ('Many', '000011112222')`)
+	db.MustExec(`INSERT INTO payouts (reference_id, provider, beneficiary_id, amount_minor, currency, status)
+		SELECT 'M-' || g, 'sandbox', (SELECT id FROM beneficiaries), 100, 'INR', 'QUEUED' FROM generate_series(1, $1) g`,
+		store.CountCap+500)
+	db.MustExec(`ANALYZE payouts`)
+	n, exact, err := s.CountPayouts(context.Background(), store.PayoutQuery{Statuses: []payout.Status{payout.Queued}})
+	if err != nil || exact || n <= store.CountCap {
+		t.Fatalf("count = %d, exact %v (%v); want an estimate above %d", n, exact, err, store.CountCap)
+	}
+	n, exact, err = s.CountPayouts(context.Background(), store.PayoutQuery{Statuses: []payout.Status{payout.Failed}})
+	if err != nil || !exact || n != 0 {
+		t.Fatalf("count of none = %d, exact %v (%v)", n, exact, err)
+	}
+}
