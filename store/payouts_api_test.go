@@ -23,7 +23,8 @@ func TestFindPayoutsWithinProviders(t *testing.T) {
 		q    store.PayoutQuery
 		want []string
 	}{
-		{"the test providers, drill payouts too", store.PayoutQuery{Providers: test}, []string{"F-6", "F-5", "F-2", "F-1"}},
+		{"the test providers, drill payouts too", store.PayoutQuery{Providers: test},
+			[]string{"F-6", "F-5", "F-2", "F-1"}},
 		{"the real providers", store.PayoutQuery{Providers: live}, []string{"F-4", "F-3"}},
 		{"the sandbox alone, no drill payouts", store.PayoutQuery{Providers: []string{"sandbox"}},
 			[]string{"F-6", "F-2", "F-1"}},
@@ -43,7 +44,8 @@ func TestFindPayoutsWithinProviders(t *testing.T) {
 			if got := f.refs(tt.q); !slices.Equal(got, tt.want) {
 				t.Errorf("a page at a time: %v, want %v", got, tt.want)
 			}
-			if n, exact, err := f.s.CountPayouts(context.Background(), tt.q); err != nil || !exact || n != len(tt.want) {
+			n, exact, err := f.s.CountPayouts(context.Background(), tt.q)
+			if err != nil || !exact || n != len(tt.want) {
 				t.Errorf("count %d (exact %v, %v), want %d", n, exact, err, len(tt.want))
 			}
 		})
@@ -92,7 +94,8 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 		r.Beneficiary.IFSC = ""
 		r.Beneficiary.TaxArtifact = payout.TaxMissing
 	})
-	if _, err := f.s.RejectHold(ctx, f.holds(rejected)[payout.ReasonBeneficiary].ID, f.comp1, "no bank details"); err != nil {
+	beneficiaryHold := f.holds(rejected)[payout.ReasonBeneficiary].ID
+	if _, err := f.s.RejectHold(ctx, beneficiaryHold, f.comp1, "no bank details"); err != nil {
 		t.Fatal(err)
 	}
 	reversed := newPayout(t, f.s, "B-REVERSED", payout.Processing)
@@ -141,7 +144,8 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 		t.Errorf("the held payout's holds: %+v", got)
 	}
 	if len(holds[rejected.ID]) != 2 || len(ledger[reversed.ID]) != 8 || len(ledger[settled.ID]) != 2 {
-		t.Errorf("holds %d, ledger %d and %d entries", len(holds[rejected.ID]), len(ledger[reversed.ID]), len(ledger[settled.ID]))
+		t.Errorf("holds %d, ledger %d and %d entries", len(holds[rejected.ID]), len(ledger[reversed.ID]),
+			len(ledger[settled.ID]))
 	}
 	for _, id := range []int64{queued.ID, 987654321} {
 		if _, ok := holds[id]; ok {
