@@ -76,90 +76,103 @@ func (a *API) ListPayouts(w http.ResponseWriter, r *http.Request) {
 func listQuery(values url.Values, scope payout.Scope) (store.PayoutQuery, payout.FieldErrors) {
 	q := store.PayoutQuery{Sort: store.SortCreated, Limit: defaultListLimit, Metadata: true,
 		Providers: scope.Providers(payoutProviders())}
-	errs := payout.FieldErrors{}
+	in := listInput{values: values, errs: payout.FieldErrors{}}
 	for name := range values {
 		if !slices.Contains(listParams, name) {
-			errs[echo(name)] = "is not a parameter of this list: use " + strings.Join(listParams, ", ")
+			in.errs[echo(name)] = "is not a parameter of this list: use " + strings.Join(listParams, ", ")
 		}
-	}
-	// one returns the parameter's only value, if it has one and it is
-	// text; a parameter given twice is refused, as the second would be
-	// ignored.
-	one := func(name string) (string, bool) {
-		vs := values[name]
-		switch {
-		case len(vs) == 0:
-		case len(vs) > 1:
-			errs[name] = "is given more than once"
-		case !payout.IsText(vs[0]):
-			errs[name] = "contains bytes that are not text (invalid UTF-8 or NUL)"
-		case vs[0] == "":
-			errs[name] = "is empty: leave it out to select any"
-		default:
-			return vs[0], true
-		}
-		return "", false
 	}
 	if vs, ok := values["status"]; ok {
 		statuses, msg := parseStatuses(vs)
 		if msg != "" {
-			errs["status"] = msg
+			in.errs["status"] = msg
 		}
 		q.Statuses = statuses
 	}
-	if v, ok := one("provider"); ok {
+	if v, ok := in.one("provider"); ok {
 		switch {
 		case !slices.Contains(payoutProviders(), v):
-			errs["provider"] = fmt.Sprintf("unknown provider %s: use one of %s", strconv.Quote(echo(v)),
+			in.errs["provider"] = fmt.Sprintf("unknown provider %s: use one of %s", strconv.Quote(echo(v)),
 				strings.Join(q.Providers, ", "))
 		case !scope.Covers(v):
-			errs["provider"] = fmt.Sprintf("this is a %s token: it lists only the payouts of %s", scope,
+			in.errs["provider"] = fmt.Sprintf("this is a %s token: it lists only the payouts of %s", scope,
 				strings.Join(q.Providers, ", "))
 		default:
 			q.Provider = v
 		}
 	}
+	in.times(&q)
+	in.page(&q)
+	q.ProviderPayoutID, _ = in.one("provider_payout_id")
+	q.UTR, _ = in.one("utr")
+	if len(in.errs) > 0 {
+		return store.PayoutQuery{}, in.errs
+	}
+	return q, nil
+}
+
+// listInput is the list's query string being read, with a message per
+// bad parameter so far.
+type listInput struct {
+	values url.Values
+	errs   payout.FieldErrors
+}
+
+// one returns the parameter's value when it has one and that is text; a
+// parameter given twice is refused, as one of the two would be ignored.
+func (in listInput) one(name string) (string, bool) {
+	vs := in.values[name]
+	switch {
+	case len(vs) == 0:
+	case len(vs) > 1:
+		in.errs[name] = "is given more than once"
+	case !payout.IsText(vs[0]):
+		in.errs[name] = "contains bytes that are not text (invalid UTF-8 or NUL)"
+	case vs[0] == "":
+		in.errs[name] = "is empty: leave it out to select any"
+	default:
+		return vs[0], true
+	}
+	return "", false
+}
+
+// times reads created_after, created_before and updated_after into q.
+func (in listInput) times(q *store.PayoutQuery) {
 	for _, t := range []struct {
 		name string
 		at   *time.Time
 	}{{"created_after", &q.CreatedFrom}, {"created_before", &q.CreatedTo}, {"updated_after", &q.UpdatedFrom}} {
-		if v, ok := one(t.name); ok {
+		if v, ok := in.one(t.name); ok {
 			at, msg := parseListTime(v)
 			if msg != "" {
-				errs[t.name] = msg
+				in.errs[t.name] = msg
 			}
 			*t.at = at
 		}
 	}
 	if !q.CreatedFrom.IsZero() && !q.CreatedTo.IsZero() && !q.CreatedTo.After(q.CreatedFrom) {
-		errs["created_before"] = "must be later than created_after"
+		in.errs["created_before"] = "must be later than created_after"
 	}
-	if v, ok := one("limit"); ok {
+}
+
+// page reads limit and cursor into q.
+func (in listInput) page(q *store.PayoutQuery) {
+	if v, ok := in.one("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxListLimit {
-			errs["limit"] = fmt.Sprintf("must be a whole number from 1 to %d", maxListLimit)
+			in.errs["limit"] = fmt.Sprintf("must be a whole number from 1 to %d", maxListLimit)
 		}
 		q.Limit = n
 	}
-	if v, ok := one("cursor"); ok {
+	if v, ok := in.one("cursor"); ok {
 		c, err := store.ParseCursor(v)
 		// Its key is a creation time: one out of PostgreSQL's range is no
 		// cursor this list gave, and would fail the query.
 		if y := time.UnixMicro(c.Key).Year(); err != nil || y < 1 || y > 9999 {
-			errs["cursor"] = "is not a next_cursor of this list: send the one the previous page gave, unchanged"
+			in.errs["cursor"] = "is not a next_cursor of this list: send the one the previous page gave, unchanged"
 		}
 		q.After = &c
 	}
-	if v, ok := one("provider_payout_id"); ok {
-		q.ProviderPayoutID = v
-	}
-	if v, ok := one("utr"); ok {
-		q.UTR = v
-	}
-	if len(errs) > 0 {
-		return store.PayoutQuery{}, errs
-	}
-	return q, nil
 }
 
 // payoutProviders is every provider a payout may name: those payops
