@@ -23,9 +23,10 @@ import (
 type APIStore interface {
 	Authenticate(ctx context.Context, token string) (store.APIToken, error)
 	Intake(ctx context.Context, req payout.Request, policy payout.Policy, by store.Actor) (bool, error)
-	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
-	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
-	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
+	PayoutWithMetadata(ctx context.Context, ref string) (store.Payout, error)
+	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
+	HoldsOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Hold, error)
+	LedgerOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.LedgerEntry, error)
 	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
 }
 
@@ -225,25 +226,44 @@ func (a *API) GetPayout(w http.ResponseWriter, r *http.Request) {
 // writePayout answers the payout; one of the other scope's providers is
 // not found, as if it did not exist.
 func (a *API) writePayout(w http.ResponseWriter, r *http.Request, ref string, status int) {
-	p, err := a.Store.PayoutByRef(r.Context(), ref)
+	p, err := a.Store.PayoutWithMetadata(r.Context(), ref)
 	if err == nil && !tokenOf(r).Scope.Covers(p.Provider) {
 		err = store.ErrNotFound
 	}
+	var out []apiPayout
+	if err == nil {
+		out, err = a.apiPayouts(r.Context(), []store.Payout{p})
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	holds, err := a.Store.HoldsFor(r.Context(), p.ID)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	writeJSON(w, status, out[0])
+}
+
+// apiPayouts returns the payouts as the API shows them, with their holds and
+// ledger entries loaded in one query each however many payouts there are.
+func (a *API) apiPayouts(ctx context.Context, ps []store.Payout) ([]apiPayout, error) {
+	out := make([]apiPayout, 0, len(ps))
+	if len(ps) == 0 {
+		return out, nil
 	}
-	entries, err := a.Store.LedgerFor(r.Context(), p.ID)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
 	}
-	writeJSON(w, status, apiPayoutOf(p, holds, entries))
+	holds, err := a.Store.HoldsOfPayouts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := a.Store.LedgerOfPayouts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out = append(out, apiPayoutOf(p, holds[p.ID], entries[p.ID]))
+	}
+	return out, nil
 }
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -268,20 +288,21 @@ type apiError struct {
 }
 
 type apiPayout struct {
-	ReferenceID      string     `json:"reference_id"`
-	Status           string     `json:"status"`
-	Provider         string     `json:"provider"`
-	ProviderPayoutID *string    `json:"provider_payout_id"`
-	Amount           string     `json:"amount"`
-	Currency         string     `json:"currency"`
-	Fee              *string    `json:"fee"`
-	UTR              *string    `json:"utr"`
-	FailureCode      *string    `json:"failure_code"`
-	FailureReason    *string    `json:"failure_reason"`
-	Holds            []apiHold  `json:"holds"`
-	Ledger           []apiEntry `json:"ledger"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
+	ReferenceID      string          `json:"reference_id"`
+	Status           string          `json:"status"`
+	Provider         string          `json:"provider"`
+	ProviderPayoutID *string         `json:"provider_payout_id"`
+	Amount           string          `json:"amount"`
+	Currency         string          `json:"currency"`
+	Fee              *string         `json:"fee"`
+	UTR              *string         `json:"utr"`
+	FailureCode      *string         `json:"failure_code"`
+	FailureReason    *string         `json:"failure_reason"`
+	Metadata         json.RawMessage `json:"metadata"` // the platform's, as it sent it
+	Holds            []apiHold       `json:"holds"`
+	Ledger           []apiEntry      `json:"ledger"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
 }
 
 // apiHold is a hold as the platform sees it: why, and its state; the
@@ -309,8 +330,11 @@ func apiPayoutOf(p store.Payout, holds []store.Hold, entries []store.LedgerEntry
 	out := apiPayout{
 		ReferenceID: p.ReferenceID, Status: string(p.Status), Provider: p.Provider, ProviderPayoutID: p.ProviderPayoutID,
 		Amount: p.Amount().Decimal(), Currency: p.Currency, UTR: nonEmpty(p.UTR), FailureCode: nonEmpty(p.FailureCode),
-		FailureReason: nonEmpty(p.FailureReason), Holds: []apiHold{}, Ledger: []apiEntry{},
+		FailureReason: nonEmpty(p.FailureReason), Metadata: p.Metadata, Holds: []apiHold{}, Ledger: []apiEntry{},
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+	if len(out.Metadata) == 0 {
+		out.Metadata = json.RawMessage(`{}`)
 	}
 	if p.FeeMinor != nil {
 		fee := payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.Decimal()

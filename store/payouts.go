@@ -37,6 +37,9 @@ type Payout struct {
 	SubmitAttempts   int           `db:"submit_attempts"`
 	NextSubmitAt     *time.Time    `db:"next_submit_at"`
 	LastSubmitError  string        `db:"last_submit_error"`
+	// Metadata is the platform's, as the API took it; only the API's
+	// queries select it (nil otherwise).
+	Metadata json.RawMessage `db:"metadata"`
 }
 
 // Amount returns the payout's amount as Money.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,8 +27,8 @@ const (
 )
 
 // PayoutQuery selects payouts for the payouts list, its CSV and the API.
-// Zero fields select everything; drill payouts only when Provider names the
-// drill provider.
+// Zero fields select everything; drill payouts only when Provider (or
+// Providers) names the drill provider.
 type PayoutQuery struct {
 	Search   payout.Search // any of its readings
 	Statuses []payout.Status
@@ -47,6 +48,13 @@ type PayoutQuery struct {
 	Sort             PayoutSort
 	After            *PayoutCursor // the page after this payout
 	Limit            int
+
+	// Providers, when not empty, selects payouts of one of these only (an
+	// API token's scope), besides Provider.
+	Providers []string
+	// Metadata has FindPayouts select each payout's metadata too (the
+	// API's); pages leave it out.
+	Metadata bool
 }
 
 // PayoutCursor is where a page of a payouts list ends: the last payout's
@@ -116,10 +124,13 @@ func (q PayoutQuery) where(args *[]any) string {
 		}
 		conds = append(conds, fmt.Sprintf(format, names...))
 	}
-	if q.Provider == "" {
-		conds = append(conds, "p.provider <> '"+payout.DrillProvider+"'")
-	} else {
+	if q.Provider != "" {
 		add("p.provider = %s", q.Provider)
+	} else if !slices.Contains(q.Providers, payout.DrillProvider) {
+		conds = append(conds, "p.provider <> '"+payout.DrillProvider+"'")
+	}
+	if len(q.Providers) > 0 {
+		add("p.provider = ANY(%s)", pq.StringArray(q.Providers))
 	}
 	if len(q.Statuses) > 0 {
 		ss := make([]string, len(q.Statuses))
@@ -240,8 +251,12 @@ func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, err
 	where := q.where(&args)
 	col, _ := q.sortColumn()
 	args = append(args, limit+1)
+	columns := payoutColumns
+	if q.Metadata {
+		columns += ", p.metadata"
+	}
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`WHERE `+where+
+	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+payoutFrom+`WHERE `+where+
 		` ORDER BY `+col+` DESC, p.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: find payouts: %w", err)

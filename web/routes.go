@@ -106,6 +106,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.Handle("GET /metrics", metricsHandler(reg))
 	root.HandleFunc("POST /webhooks/{provider}", wh.Receive)
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
+	root.HandleFunc("GET /api/v1/payouts", api.Authenticated(api.ListPayouts))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
 	root.HandleFunc("POST /api/v1/drills", api.Authenticated(api.StartDrill))
 	root.HandleFunc("GET /api/v1/drills/{id}", api.Authenticated(api.GetDrill))
