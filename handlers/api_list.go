@@ -165,10 +165,8 @@ func (in listInput) page(q *store.PayoutQuery) {
 		q.Limit = n
 	}
 	if v, ok := in.one("cursor"); ok {
-		c, err := store.ParseCursor(v)
-		// Its key is a creation time: one out of PostgreSQL's range is no
-		// cursor this list gave, and would fail the query.
-		if y := time.UnixMicro(c.Key).Year(); err != nil || y < 1 || y > 9999 {
+		c, err := store.ParseCursor(v, store.SortCreated)
+		if err != nil {
 			in.errs["cursor"] = "is not a next_cursor of this list: send the one the previous page gave, unchanged"
 		}
 		q.After = &c

@@ -94,7 +94,7 @@ func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAft
 		bad["sort"] = "sort by created, updated or amount"
 	}
 	if s := strings.TrimSpace(v.Get("after")); s != "" {
-		c, err := store.ParseCursor(s)
+		c, err := store.ParseCursor(s, q.Sort)
 		if err != nil {
 			bad["after"] = "this page link is broken: start from the first page"
 		}

@@ -71,12 +71,17 @@ func (c PayoutCursor) String() string {
 	return strconv.FormatInt(c.Key, 36) + "." + strconv.FormatInt(c.ID, 36)
 }
 
-// ParseCursor reads a cursor String wrote.
-func ParseCursor(s string) (PayoutCursor, error) {
+// ParseCursor reads a cursor String wrote for a list in order by. A time
+// key out of PostgreSQL's range is no cursor a list gave, and is refused
+// here rather than failing the query.
+func ParseCursor(s string, by PayoutSort) (PayoutCursor, error) {
 	k, id, ok := strings.Cut(s, ".")
 	key, err1 := strconv.ParseInt(k, 36, 64)
 	n, err2 := strconv.ParseInt(id, 36, 64)
 	if !ok || err1 != nil || err2 != nil || n <= 0 {
+		return PayoutCursor{}, fmt.Errorf("not a cursor of this list")
+	}
+	if y := time.UnixMicro(key).Year(); by != SortAmount && (y < 1 || y > 9999) {
 		return PayoutCursor{}, fmt.Errorf("not a cursor of this list")
 	}
 	return PayoutCursor{Key: key, ID: n}, nil

@@ -149,7 +149,7 @@ func TestPayoutsListRefusesBadFilters(t *testing.T) {
 	evil := `<script>alert(1)</script>`
 	for _, q := range []string{"status=" + url.QueryEscape(evil), "provider=paypal", "created_from=yesterday",
 		"created_from=2026-05-02&created_to=2026-05-01", "amount_min=" + url.QueryEscape(evil), "sort=random",
-		"after=not-a-cursor", "market=India", "currency=XXX", url.QueryEscape(evil) + "=1"} {
+		"after=not-a-cursor", "after=zzzzzzzzzzzz.1", "market=India", "currency=XXX", url.QueryEscape(evil) + "=1"} {
 		code, page := c.get("/payouts?" + q)
 		if code != http.StatusUnprocessableEntity || byID(t, page, "filter-errors") == nil {
 			t.Errorf("%s: %d, want 422 with the errors shown", q, code)
