@@ -148,7 +148,8 @@ func TestFindAuditPagesByID(t *testing.T) {
 	if !slices.Equal(sizes, []int{100, 100, 50}) {
 		t.Errorf("page sizes %v, want 100, 100, 50", sizes)
 	}
-	if !slices.IsSortedFunc(ids, func(a, b int64) int { return int(b - a) }) || len(slices.Compact(slices.Clone(ids))) != 250 {
+	newestFirst := slices.IsSortedFunc(ids, func(a, b int64) int { return int(b - a) })
+	if !newestFirst || len(slices.Compact(slices.Clone(ids))) != 250 {
 		t.Errorf("pages are not 250 entries newest first, each once: %d entries", len(ids))
 	}
 	sizes, ids = walk(store.AuditQuery{EntityID: "1", Kind: store.AuditUser, Limit: 30})
@@ -156,7 +157,8 @@ func TestFindAuditPagesByID(t *testing.T) {
 		t.Errorf("filtered page sizes %v, want 30, 30, 23", sizes)
 	}
 	// A page that ends exactly at the last entry has no next page.
-	page, err := s.FindAudit(ctx, store.AuditQuery{Before: ids[len(ids)-3], Kind: store.AuditUser, EntityID: "1", Limit: 2})
+	q := store.AuditQuery{Before: ids[len(ids)-3], Kind: store.AuditUser, EntityID: "1", Limit: 2}
+	page, err := s.FindAudit(ctx, q)
 	if err != nil || len(page.Entries) != 2 || page.Next != 0 {
 		t.Errorf("last full page: %d entries, next %d, %v", len(page.Entries), page.Next, err)
 	}
