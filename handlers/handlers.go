@@ -33,6 +33,7 @@ type Store interface {
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
 	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
+	AuditStore
 	HoldStore
 	ReconStore
 	DrillStore
@@ -81,7 +82,8 @@ func UserFrom(ctx context.Context) (User, bool) {
 func MetaFor(r *http.Request, title, active string) views.Meta {
 	m := views.Meta{Title: title, Active: active}
 	if u, ok := UserFrom(r.Context()); ok {
-		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills)}
+		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
+			Audit: u.Role.Can(payout.ActReadAudit)}
 	}
 	return m
 }

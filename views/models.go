@@ -14,6 +14,7 @@ type UserBadge struct {
 	Name   string
 	Role   string
 	Drills bool // the Drills link: whether the permission table lets the role run drills
+	Audit  bool // the Audit log link: whether the permission table lets the role read the audit log
 }
 
 // Login is the sign-in page.
