@@ -162,6 +162,7 @@ type Webhooks struct {
 	Meta
 	Provider  string
 	Outcome   string
+	Search    string // a reference, provider payout id or event id, found exactly
 	Providers []string
 	Outcomes  []string
 	Counts    []OutcomeTile // last 24 hours
