@@ -34,6 +34,7 @@ type Store interface {
 	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
 	FindStore
+	AuditStore
 	HoldStore
 	ReconStore
 	DrillStore
@@ -82,7 +83,8 @@ func UserFrom(ctx context.Context) (User, bool) {
 func MetaFor(r *http.Request, title, active string) views.Meta {
 	m := views.Meta{Title: title, Active: active}
 	if u, ok := UserFrom(r.Context()); ok {
-		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills)}
+		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
+			Audit: u.Role.Can(payout.ActReadAudit)}
 	}
 	return m
 }

@@ -26,25 +26,13 @@ type DeliveryStore interface {
 const webhooksPageSize = 50
 
 // WebhooksPage lists recent deliveries newest first, filtered by provider
-// and outcome, with the last day's counts by outcome.
+// and outcome and found by an identifier, with the last day's counts by
+// outcome.
 func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.DeliveryFilter{Provider: q.Get("provider"), Outcome: q.Get("outcome"), Limit: webhooksPageSize}
-	if f.Provider != "" && !slices.Contains(payout.Providers, f.Provider) {
-		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown provider %q.", f.Provider)))
+	f, err := deliveryFilter(r.URL.Query())
+	if err != nil {
+		Fail(w, r, h.Log, err)
 		return
-	}
-	if f.Outcome != "" && !slices.Contains(store.Outcomes, f.Outcome) {
-		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown outcome %q.", f.Outcome)))
-		return
-	}
-	if s := q.Get("before"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			Fail(w, r, h.Log, BadRequest("before must be a delivery number."))
-			return
-		}
-		f.BeforeID = n
 	}
 	rows, err := h.Store.Deliveries(r.Context(), f)
 	if err != nil {
@@ -57,7 +45,7 @@ func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := views.Webhooks{Meta: MetaFor(r, "Webhooks", "webhooks"), Provider: f.Provider, Outcome: f.Outcome,
-		Providers: payout.Providers, Outcomes: store.Outcomes}
+		Search: f.Search, Providers: payout.Providers, Outcomes: store.Outcomes}
 	byOutcome := map[string]int{}
 	for _, c := range counts {
 		byOutcome[c.Outcome] = c.Count
@@ -72,15 +60,41 @@ func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(rows) == webhooksPageSize {
 		v := url.Values{"before": {strconv.FormatInt(rows[len(rows)-1].ID, 10)}}
-		if f.Provider != "" {
-			v.Set("provider", f.Provider)
-		}
-		if f.Outcome != "" {
-			v.Set("outcome", f.Outcome)
+		for k, s := range map[string]string{"provider": f.Provider, "outcome": f.Outcome, "q": f.Search} {
+			if s != "" {
+				v.Set(k, s)
+			}
 		}
 		vm.OlderHref = "/webhooks?" + v.Encode()
 	}
 	Render(w, r, http.StatusOK, views.WebhooksPage(vm), nil)
+}
+
+// deliveryFilter reads the webhooks page's filter from its query string:
+// provider, outcome, q (a reference, provider payout id or event id) and
+// before (the page after that delivery). A value that makes no sense is a
+// BadRequest naming it.
+func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
+	f := store.DeliveryFilter{Provider: q.Get("provider"), Outcome: q.Get("outcome"),
+		Search: strings.TrimSpace(q.Get("q")), Limit: webhooksPageSize}
+	if f.Provider != "" && !slices.Contains(payout.Providers, f.Provider) {
+		return f, BadRequest(fmt.Sprintf("Unknown provider %q.", f.Provider))
+	}
+	if f.Outcome != "" && !slices.Contains(store.Outcomes, f.Outcome) {
+		return f, BadRequest(fmt.Sprintf("Unknown outcome %q.", f.Outcome))
+	}
+	if len([]rune(f.Search)) > maxFilterText {
+		return f, BadRequest(fmt.Sprintf("The search is longer than %d characters: paste one reference, "+
+			"provider payout id or event id.", maxFilterText))
+	}
+	if s := q.Get("before"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return f, BadRequest("before must be a delivery number.")
+		}
+		f.BeforeID = n
+	}
+	return f, nil
 }
 
 func deliveryRow(d store.Delivery) views.DeliveryRow {

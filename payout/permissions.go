@@ -29,6 +29,9 @@ const (
 	ActRunJobs Action = "job.run"
 	// ActRunDrills starts failure drills and reads them.
 	ActRunDrills Action = "drill.run"
+	// ActReadAudit reads the audit log of every action across payops (and
+	// exports it): who did what to which payout, hold, day, user or token.
+	ActReadAudit Action = "audit.read"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -44,11 +47,12 @@ var permissions = map[Action][]Role{
 	ActRecheckDiffs:   {RoleFinance, RoleOps, RoleAdmin},
 	ActRunJobs:        {RoleAdmin},
 	ActRunDrills:      {RoleAdmin},
+	ActReadAudit:      {RoleAdmin, RoleCompliance},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
-	ActRecheckDiffs, ActRunJobs, ActRunDrills}
+	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

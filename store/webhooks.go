@@ -278,9 +278,29 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 type DeliveryFilter struct {
 	Provider string
 	Outcome  string
+	// Search finds deliveries by an identifier, exactly: our reference or the
+	// provider's payout id (a payout's deliveries, and orphans naming it),
+	// or an event id (ours, or RazorpayX's X-Razorpay-Event-Id header).
+	Search   string
 	Limit    int
 	BeforeID int64 // 0 for the newest
 }
+
+// searchDeliveryIDs is a query of the ids of the deliveries a search $5
+// finds, each reading its own indexed lookup (migration 00019's among
+// them): a payout's deliveries by its reference or provider payout id,
+// orphan events naming either, the first delivery of an event and the
+// deliveries of its payout that repeat it, RazorpayX's header.
+const searchDeliveryIDs = `
+	SELECT d2.id FROM payouts p2 JOIN webhook_deliveries d2 ON d2.payout_id = p2.id
+		WHERE p2.reference_id = $5 OR p2.provider_payout_id = $5
+	UNION SELECT delivery_id FROM webhook_events
+		WHERE payout_id IS NULL AND (reference_id = $5 OR provider_payout_id = $5)
+	UNION SELECT delivery_id FROM webhook_events WHERE event_id = $5
+	UNION SELECT d2.id FROM webhook_events e2
+		JOIN webhook_deliveries d2 ON d2.payout_id = e2.payout_id AND d2.provider = e2.provider AND d2.event_id = e2.event_id
+		WHERE e2.event_id = $5
+	UNION SELECT id FROM webhook_deliveries WHERE headers->>'X-Razorpay-Event-Id' = $5`
 
 const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body,
 	coalesce(d.body_length, octet_length(d.body)) AS body_length, d.payload, d.verified, d.event_id, d.event_type,
@@ -288,11 +308,20 @@ const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body,
 
 // Deliveries returns deliveries newest first.
 func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
+	args := []any{f.Provider, f.Outcome, f.BeforeID, f.Limit}
+	search := ""
+	if f.Search != "" {
+		args = append(args, f.Search)
+		// ANY(ARRAY(...)) finds the few ids first; as IN (...) the planner
+		// guesses the header lookup finds a thousand and walks every
+		// delivery newest first instead.
+		search = ` AND d.id = ANY(ARRAY(` + searchDeliveryIDs + `))`
+	}
 	var out []Delivery
 	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+`
 		FROM webhook_deliveries d LEFT JOIN payouts p ON p.id = d.payout_id
-		WHERE ($1 = '' OR d.provider = $1) AND ($2 = '' OR d.outcome = $2) AND ($3 = 0 OR d.id < $3)
-		ORDER BY d.id DESC LIMIT $4`, f.Provider, f.Outcome, f.BeforeID, f.Limit)
+		WHERE ($1 = '' OR d.provider = $1) AND ($2 = '' OR d.outcome = $2) AND ($3 = 0 OR d.id < $3)`+search+`
+		ORDER BY d.id DESC LIMIT $4`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}

@@ -14,6 +14,7 @@ type UserBadge struct {
 	Name   string
 	Role   string
 	Drills bool // the Drills link: whether the permission table lets the role run drills
+	Audit  bool // the Audit log link: whether the permission table lets the role read the audit log
 }
 
 // Login is the sign-in page.
@@ -163,6 +164,7 @@ type Webhooks struct {
 	Meta
 	Provider  string
 	Outcome   string
+	Search    string // a reference, provider payout id or event id, found exactly
 	Providers []string
 	Outcomes  []string
 	Counts    []OutcomeTile // last 24 hours

@@ -71,11 +71,15 @@ type appConfig struct {
 	providers bool
 	tolerance time.Duration
 	now       func() time.Time // the server's clock for sessions and sign-in
+	zone      *time.Location   // the business time zone; UTC when nil
 }
 
 // withLiveProvider adds a real provider, nxtbanking, speaking to the
 // sandbox (which speaks its API): for live tokens.
 func withLiveProvider() appOption { return func(c *appConfig) { c.live = true } }
+
+// withBusinessTZ sets the business time zone (PAYOPS_BUSINESS_TZ).
+func withBusinessTZ(loc *time.Location) appOption { return func(c *appConfig) { c.zone = loc } }
 
 // withTolerance sets the webhook tolerance (5 minutes otherwise).
 func withTolerance(d time.Duration) appOption { return func(c *appConfig) { c.tolerance = d } }
@@ -162,7 +166,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}
 	log := slog.New(slog.NewTextHandler(testLogOut(), nil))
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
-	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log, Now: cfg.now}
+	deps := web.Deps{Store: st, Rechecker: rechecker, Days: &jobs.DayEnd{Store: st, Providers: providers, Location: cfg.zone, Log: log}, Providers: providers, Static: static.FS(), Metrics: prometheus.NewRegistry(), Log: log, Now: cfg.now}
 	if cfg.jobs {
 		sched := &jobs.Scheduler{Store: st, Instance: "test-1", Log: log}
 		escalator := &jobs.HoldEscalator{Store: st, Log: log}

@@ -87,6 +87,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /reconciliation/{provider}/{date}/signoff", payout.ActCloseDays, h.SignOffDay},
 		{"POST /reconciliation/diffs/{id}/recheck", payout.ActRecheckDiffs, h.RecheckDiff},
 		{"POST /reconciliation/diffs/{id}/resolve", payout.ActCloseDays, h.ResolveDiff},
+		{"GET /audit", payout.ActReadAudit, h.AuditPage},
+		{"GET /audit.csv", payout.ActReadAudit, h.ExportAudit},
 		{"GET /drills", payout.ActRunDrills, h.DrillsPage},
 		{"POST /drills", payout.ActRunDrills, h.StartDrill},
 		{"GET /drills/{id}", payout.ActRunDrills, h.DrillPage},
