@@ -16,7 +16,8 @@ type findIndex struct {
 	serves []string
 }
 
-// findIndexes are migration 00019's indexes.
+// findIndexes are migration 00019's indexes and 00022's, for the same
+// pages.
 var findIndexes = []findIndex{
 	{"payouts_by_provider_payout_id", []string{"ppid"}},
 	{"payouts_by_utr", []string{"utr"}},
@@ -27,6 +28,7 @@ var findIndexes = []findIndex{
 	{"payouts_by_beneficiary", []string{"name", "last4"}},
 	{"payouts_by_amount", []string{"amount"}},
 	{"payouts_updated", []string{"updated"}},
+	{"payouts_by_status_provider_created", []string{"list"}}, // 00022
 }
 
 // without is a measurement made with an index dropped.
