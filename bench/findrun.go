@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,6 +18,8 @@ type findResult struct {
 	found   map[string][]string // what a few listing searches found
 	with    map[string]window   // by kind, "list", "updated"
 	cpu     map[string]cpuUse   // over the whole of each of those
+	others  time.Duration       // CPU the machine's other processes used meanwhile
+	wall    time.Duration       // how long those measurements took
 	without []without
 	export  exportResult
 	warm    time.Duration
@@ -88,14 +93,39 @@ func (res *findResult) measure(ctx context.Context, pgdir string, p *payops, cli
 		if err != nil {
 			return err
 		}
+		began, busy := time.Now(), machineBusy()
 		if res.with[key], err = getTarget(ctx, client, targets[key], pageConc, res.warm, res.dur); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
-		if res.cpu[key], err = meter.stop(); err != nil {
+		u, err := meter.stop()
+		if err != nil {
 			return err
 		}
+		res.cpu[key] = u
+		res.others += max(0, machineBusy()-busy-u.server-u.client-u.postgres)
+		res.wall += time.Since(began)
 	}
 	return nil
+}
+
+// machineBusy is the CPU time the machine's cores have spent on anything
+// but idling, from /proc/stat; 0 when it cannot be read.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var ticks int64
+	for i, v := range f {
+		if i == 0 || i == 4 || i == 5 || i > 8 {
+			continue
+		}
+		t, _ := strconv.ParseInt(v, 10, 64)
+		ticks += t
+	}
+	return time.Duration(ticks) * clockTick
 }
 
 // measuredKeys are the pages measured, in order: the search by each kind,
@@ -181,7 +211,8 @@ func findHow(c config, res findResult) string {
 		"list read to its end (a few of them and what the page counted: %s). The list draws a status (FAILED, "+
 		"SUCCEEDED, REVERSED, CANCELLED, PROCESSING), a provider and a week of the half year at random for each "+
 		"request; the list by last change has no filter. CPU time a page (PostgreSQL, serve, the load generator, "+
-		"over warm-up and measurement): %s. **What each index buys**: each index of migrations 00019 and 00022 "+
+		"over warm-up and measurement): %s; meanwhile the machine's other processes used %.2f of its %d cores on "+
+		"average. **What each index buys**: each index of migrations 00019 and 00022 "+
 		"dropped in turn on the same database, the pages it is for measured again the same way, and the index "+
 		"created again as it was (then ANALYZE); the table gives p99 without it and, in brackets, with it. "+
 		"**payouts.csv**: a `payops serve` of its own, three rounds of `GET /payouts.csv` (every payout, read to its "+
@@ -189,6 +220,7 @@ func findHow(c config, res findResult) string {
 		"`store.PayoutExportSQL`'s query into /dev/null, connecting included: CSV %s, COPY %s; the ratio is of the "+
 		"medians. The peak RSS is that serve's `VmHWM` after the three downloads.",
 		thousands(c.payouts), res.seeded.Round(time.Second), thousands(c.payouts/5), pageConc, res.warm, res.dur,
-		strings.Join(values, ", "), strings.Join(found, "; "), strings.Join(cpu, "; "), thousands(c.payouts+1),
+		strings.Join(values, ", "), strings.Join(found, "; "), strings.Join(cpu, "; "),
+		res.others.Seconds()/max(res.wall.Seconds(), 1), runtime.NumCPU(), thousands(c.payouts+1),
 		float64(res.export.bytes)/1e6, strings.Join(csvs, ", "), strings.Join(copies, ", "))
 }
