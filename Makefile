@@ -83,11 +83,11 @@ test: deps-pg deps-chromium check-generated
 		go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s || exit 1; \
 	done
 
-# Benchmarks (issue #6), never part of make test: webhook ingestion beside
-# pgbench running the endpoint's SQL, the stuck-payouts page, day-end
-# reconciliation, the stale re-check against a rate-limited sandbox, and
-# serve's peak memory, each on a million payouts in a private PostgreSQL
-# (.data/bench-postgres, durability off). Prints one table and writes it to
+# Benchmarks (issues #6 and #14), never part of make test: webhook ingestion
+# beside pgbench running the endpoint's SQL, the stuck-payouts page, day-end
+# reconciliation, the stale re-check against a rate-limited sandbox, serve's
+# peak memory, and finding a payout (search, list, CSV), each on a million
+# payouts in a private PostgreSQL (.data/bench-postgres, durability off). Prints one table and writes it to
 # docs/BENCHMARKS.md; BENCH_NOTE="..." adds a line about the run.
 bench: deps-pg $(BIN)
 	go run ./bench -payops $(BIN) -out docs/BENCHMARKS.md $(if $(BENCH_NOTE),-note "$(BENCH_NOTE)")

@@ -1,6 +1,6 @@
-// Command bench is make bench: issue #6's five benchmarks of payops on a
-// private PostgreSQL, printed as one table and written to
-// docs/BENCHMARKS.md with the date and the machine.
+// Command bench is make bench: issue #6's five benchmarks of payops and
+// issue #14's sixth on a private PostgreSQL, printed as one table and
+// written to docs/BENCHMARKS.md with the date and the machine.
 //
 //  1. webhook ingestion: signed sandbox webhooks (new, duplicate and stale)
 //     posted to bin/payops serve at concurrency 8 and 32, beside pgbench
@@ -10,14 +10,18 @@
 //     and compare phases, beside a bare FULL OUTER JOIN;
 //  4. the stale re-check job over 10,000 stuck payouts against the sandbox
 //     limited to 500 requests a second;
-//  5. serve's peak RSS during 1 and 2.
+//  5. serve's peak RSS during 1 and 2;
+//  6. finding a payout: the search page for each kind of identifier and the
+//     filtered list at concurrency 8, each index they use dropped in turn,
+//     and payouts.csv of every payout beside a bare COPY of its query.
 //
 // It is a program, not a go test benchmark: what it measures is the real
 // binary, run as a child process (so its peak RSS can be read from /proc),
 // driven over HTTP and sign-in like a user, with pgbench beside it, and it
 // reports one table of its own; go test would hold back its output and
-// time operations it does not run. Its test (make test) checks that the
-// pgbench scripts still run what the endpoint runs.
+// time operations it does not run. Its tests (make test) check that the
+// pgbench scripts still run what the endpoint runs, and that benchmark 6's
+// seeded identifiers find what the search box finds for them.
 //
 // Usage (from the repository's root; make bench builds bin/payops first):
 //
@@ -140,6 +144,11 @@ func run(ctx context.Context, c config) error {
 	if c.want("3") {
 		if err := benchRecon(ctx, c, cl, r); err != nil {
 			return fmt.Errorf("benchmark 3: %w", err)
+		}
+	}
+	if c.want("6") {
+		if err := benchFind(ctx, c, cl, r); err != nil {
+			return fmt.Errorf("benchmark 6: %w", err)
 		}
 	}
 	if c.want("5") && c.want("1") && c.want("2") {

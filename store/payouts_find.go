@@ -175,7 +175,11 @@ func (q PayoutQuery) where(args *[]any) string {
 		add("p.utr = %s", q.UTR)
 	}
 	if q.Search.Text != "" {
-		conds = append(conds, "p.id IN ("+searchIDs(q.Search, arg)+")")
+		// An array, not IN (...): the matches are then always read by
+		// primary key. The planner may guess a name matches 1% of
+		// beneficiaries (a name among its histogram's bounds), and joined
+		// every payout by hash for it: 2 s instead of 5 ms (make bench).
+		conds = append(conds, "p.id = ANY(ARRAY("+searchIDs(q.Search, arg)+"))")
 	}
 	if q.After != nil {
 		col, key := q.sortColumn()
@@ -285,7 +289,10 @@ func (s *Store) CountPayouts(ctx context.Context, q PayoutQuery) (n int, exact b
 	q.After = nil
 	var args []any
 	where := q.where(&args)
-	from := ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE ` + where
+	// No condition is on the beneficiary, and every payout has one. Without
+	// the join a count can be read from an index alone, and the count of
+	// every payout is not merged along payouts_by_beneficiary (170 ms).
+	from := ` FROM payouts p WHERE ` + where
 	err = s.db.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) c`, args...)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: count payouts: %w", err)
