@@ -20,14 +20,14 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		// A provider payout id, a UTR or an event id pasted into the
 		// address: the payout it names, or the list of those it names.
-		page, ferr := h.Store.FindPayouts(r.Context(), store.PayoutQuery{Search: payout.Search{Text: ref}, Limit: 2})
+		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2)
 		switch {
 		case ferr != nil:
 			err = ferr
-		case len(page.Payouts) == 1:
-			http.Redirect(w, r, "/payouts/"+url.PathEscape(page.Payouts[0].ReferenceID), http.StatusSeeOther)
+		case len(refs) == 1:
+			http.Redirect(w, r, "/payouts/"+url.PathEscape(refs[0]), http.StatusSeeOther)
 			return
-		case len(page.Payouts) > 1:
+		case len(refs) > 1:
 			http.Redirect(w, r, "/payouts?"+url.Values{"q": {ref}}.Encode(), http.StatusSeeOther)
 			return
 		}

@@ -18,6 +18,7 @@ import (
 type FindStore interface {
 	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
 	CountPayouts(ctx context.Context, q store.PayoutQuery) (int, bool, error)
+	IdentifierRefs(ctx context.Context, text string, limit int) ([]string, error)
 	EachPayoutExport(ctx context.Context, q store.PayoutQuery, fn func(row []sql.RawBytes) error) error
 }
 
@@ -49,10 +50,12 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	n, exact, err := h.Store.CountPayouts(ctx, f.query)
-	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
+	n, exact := page.Total, true
+	if !page.TotalKnown {
+		if n, exact, err = h.Store.CountPayouts(ctx, f.query); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
 	}
 	vm.Count = fmt.Sprintf("%s payout%s", grouped(n), plural(n))
 	if !exact {
@@ -76,11 +79,11 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 // onlyByIdentifier returns the reference of the one payout whose reference,
 // provider payout id, UTR or webhook event id is text, if exactly one is.
 func (h *Handlers) onlyByIdentifier(ctx context.Context, text string) (string, bool, error) {
-	page, err := h.Store.FindPayouts(ctx, store.PayoutQuery{Search: payout.Search{Text: text}, Limit: 2})
-	if err != nil || len(page.Payouts) != 1 {
+	refs, err := h.Store.IdentifierRefs(ctx, text, 2)
+	if err != nil || len(refs) != 1 {
 		return "", false, err
 	}
-	return page.Payouts[0].ReferenceID, true, nil
+	return refs[0], true, nil
 }
 
 // listView is the list's page without its rows: the filters as given.

@@ -49,6 +49,8 @@ type PayoutQuery struct {
 	After            *PayoutCursor // the page after this payout
 	Limit            int
 
+	noCursor bool // where() leaves the cursor out
+
 	// Providers, when not empty, selects payouts of one of these only (an
 	// API token's scope), besides Provider.
 	Providers []string
@@ -181,7 +183,7 @@ func (q PayoutQuery) where(args *[]any) string {
 		// every payout by hash for it: 2 s instead of 5 ms (make bench).
 		conds = append(conds, "p.id = ANY(ARRAY("+searchIDs(q.Search, arg)+"))")
 	}
-	if q.After != nil {
+	if q.After != nil && !q.noCursor {
 		col, key := q.sortColumn()
 		add("("+col+", p.id) < ("+key+", %s)", q.After.Key, q.After.ID)
 	}
@@ -212,14 +214,7 @@ func amountConds(bounds map[string][2]int64, arg func(any) string) string {
 // last four digits, an amount, part of the beneficiary's name.
 func searchIDs(s payout.Search, arg func(any) string) string {
 	t := arg(s.Text)
-	parts := []string{
-		"SELECT id FROM payouts WHERE reference_id = " + t,
-		"SELECT id FROM payouts WHERE provider_payout_id = " + t,
-		"SELECT id FROM payouts WHERE utr = " + t + " AND utr <> ''",
-		"SELECT payout_id FROM webhook_events WHERE event_id = " + t + " AND payout_id IS NOT NULL",
-		"SELECT payout_id FROM webhook_deliveries WHERE headers->>'X-Razorpay-Event-Id' = " + t +
-			" AND payout_id IS NOT NULL",
-	}
+	parts := []string{identifierIDs(t)}
 	if s.Last4 != "" {
 		parts = append(parts, "SELECT p2.id FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
 			"WHERE b2.account_last4 = "+t)
@@ -238,6 +233,35 @@ func searchIDs(s payout.Search, arg func(any) string) string {
 	return strings.Join(parts, " UNION ")
 }
 
+// IdentifierRefs returns the references (up to limit) of the payouts whose
+// reference, provider payout id, UTR or a webhook's event id is text: what
+// decides whether a search goes straight to one payout. Drill payouts are
+// left out, as in the list.
+func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int) ([]string, error) {
+	args := []any{text, limit}
+	var refs []string
+	err := s.db.SelectContext(ctx, &refs, `SELECT reference_id FROM payouts
+		WHERE id = ANY(ARRAY(`+identifierIDs("$1")+`)) AND provider <> '`+payout.DrillProvider+`' LIMIT $2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts by identifier: %w", err)
+	}
+	return refs, nil
+}
+
+// identifierIDs is a query of the ids of payouts whose reference, provider
+// payout id, UTR or a webhook's event id (ours, or RazorpayX's header) is
+// the parameter t.
+func identifierIDs(t string) string {
+	return strings.Join([]string{
+		"SELECT id FROM payouts WHERE reference_id = " + t,
+		"SELECT id FROM payouts WHERE provider_payout_id = " + t,
+		"SELECT id FROM payouts WHERE utr = " + t + " AND utr <> ''",
+		"SELECT payout_id FROM webhook_events WHERE event_id = " + t + " AND payout_id IS NOT NULL",
+		"SELECT payout_id FROM webhook_deliveries WHERE headers->>'X-Razorpay-Event-Id' = " + t +
+			" AND payout_id IS NOT NULL",
+	}, " UNION ")
+}
+
 // likeEscape escapes LIKE's wildcards in s, so they match themselves.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -247,6 +271,10 @@ func likeEscape(s string) string {
 type PayoutPage struct {
 	Payouts []Payout
 	Next    *PayoutCursor // nil on the last page
+	// Total is how many payouts match in all, when the page knows it: a
+	// search reads every match anyway, so its page counts them too.
+	Total      int
+	TotalKnown bool
 }
 
 // FindPayouts returns the page of q: up to q.Limit payouts in q's order,
@@ -264,19 +292,67 @@ func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, err
 	if q.Metadata {
 		columns += ", p.metadata"
 	}
+	if q.Search.Text != "" {
+		return s.findSearched(ctx, q, columns, limit)
+	}
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+payoutFrom+`WHERE `+where+
 		` ORDER BY `+col+` DESC, p.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: find payouts: %w", err)
 	}
+	return q.page(out, limit), nil
+}
+
+// findSearched is FindPayouts for a search: every match is read to be
+// sorted anyway, so one statement also counts them, before the cursor
+// cuts the page (make bench: a search page was three statements, each
+// planning and running the search).
+func (s *Store) findSearched(ctx context.Context, q PayoutQuery, columns string, limit int) (PayoutPage, error) {
+	all := q
+	all.noCursor = true
+	var args []any
+	where := all.where(&args)
+	col, key := q.sortColumn()
+	col = strings.TrimPrefix(col, "p.")
+	cursor := "true"
+	if q.After != nil {
+		args = append(args, q.After.Key, q.After.ID)
+		n := len(args)
+		cursor = fmt.Sprintf("(m."+col+", m.id) < ("+key+", $%d)", "$"+strconv.Itoa(n-1), n)
+	}
+	args = append(args, limit+1)
+	var out []struct {
+		Payout
+		Total int `db:"total"`
+	}
+	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (SELECT `+columns+`, count(*) OVER () AS total`+payoutFrom+
+		`WHERE `+where+`) m WHERE `+cursor+` ORDER BY m.`+col+` DESC, m.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return PayoutPage{}, fmt.Errorf("store: search payouts: %w", err)
+	}
+	rows := make([]Payout, len(out))
+	for i, r := range out {
+		rows[i] = r.Payout
+	}
+	page := q.page(rows, limit)
+	if len(out) > 0 {
+		page.Total, page.TotalKnown = out[0].Total, true
+	} else if q.After == nil {
+		page.TotalKnown = true
+	}
+	return page, nil
+}
+
+// page cuts rows, read one past limit, into a page with its next cursor.
+func (q PayoutQuery) page(out []Payout, limit int) PayoutPage {
 	page := PayoutPage{Payouts: out}
 	if len(out) > limit {
 		page.Payouts = out[:limit]
 		c := q.cursorOf(out[limit-1])
 		page.Next = &c
 	}
-	return page, nil
+	return page
 }
 
 // CountCap is where counting matches stops: above it the count is the

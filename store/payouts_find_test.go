@@ -253,3 +253,33 @@ func TestCountPayoutsEstimatesAboveTheCap(t *testing.T) {
 		t.Fatalf("count of none = %d, exact %v (%v)", n, exact, err)
 	}
 }
+
+// A search's pages count every match, the same on every page.
+func TestSearchPagesCountTheirMatches(t *testing.T) {
+	f := newFindFixture(t)
+	q := store.PayoutQuery{Search: payout.ParseSearch("7777"), Limit: 1}
+	for page := 1; ; page++ {
+		got, err := f.s.FindPayouts(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.TotalKnown || got.Total != 2 {
+			t.Fatalf("page %d: total %d (known %v), want 2", page, got.Total, got.TotalKnown)
+		}
+		if got.Next == nil {
+			break
+		}
+		q.After = got.Next
+	}
+	none, err := f.s.FindPayouts(context.Background(), store.PayoutQuery{Search: payout.ParseSearch("zz-none")})
+	if err != nil || !none.TotalKnown || none.Total != 0 {
+		t.Fatalf("no match: %+v %v", none, err)
+	}
+	refs, err := f.s.IdentifierRefs(context.Background(), "pp_F-4", 2)
+	if err != nil || !slices.Equal(refs, []string{"F-4"}) {
+		t.Fatalf("identifier refs: %v %v", refs, err)
+	}
+	if refs, _ := f.s.IdentifierRefs(context.Background(), "asha", 2); len(refs) != 0 {
+		t.Fatalf("a name is no identifier: %v", refs)
+	}
+}
