@@ -148,7 +148,8 @@ func lockVersion(ctx context.Context, q Querier, runID int64) (reconVersion, err
 	var v reconVersion
 	err := q.GetContext(ctx, &v, `
 		SELECT r.provider, r.business_date, r.version, r.signed_off_by,
-			(SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,
+			(SELECT max(version) FROM recon_runs l
+				WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,
 			(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
 		FROM recon_runs r WHERE r.id = $1 FOR UPDATE`, runID)
 	if err != nil {
@@ -178,8 +179,8 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 		if err != nil {
 			return fmt.Errorf("store: sign off reconciliation %d: %w", runID, err)
 		}
-		return audit(ctx, q, by.Name, "recon.sign_off", "recon", fmt.Sprintf("%s/%s", r.Provider, r.Date.Format("2006-01-02")),
-			map[string]any{"run": runID, "version": r.Version})
+		day := fmt.Sprintf("%s/%s", r.Provider, r.Date.Format("2006-01-02"))
+		return audit(ctx, q, by.Name, "recon.sign_off", "recon", day, map[string]any{"run": runID, "version": r.Version})
 	})
 	if err != nil {
 		return ReconRun{}, err

@@ -52,13 +52,14 @@ func TestResolveDiffsClosesEachSelectedOne(t *testing.T) {
 	run, diffs := reconcileRecords(t, s, day, fx.Records)
 	fin := store.Actor{Name: "finance@example.com"}
 	amount, currency, missing := diffs["R2 amount_mismatch"], diffs["R3 currency_mismatch"], diffs["R7 missing_in_payops"]
-	if _, err := s.ResolveDiff(ctx, missing.ID, store.Actor{Name: "other@example.com"}, "a test record", true); err != nil {
+	_, err := s.ResolveDiff(ctx, missing.ID, store.Actor{Name: "other@example.com"}, "a test record", true)
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, other := reconcileRecords(t, s, day.AddDate(0, 0, 1), fx.Records)
 
-	got, err := s.ResolveDiffs(ctx, run.ID, []int64{amount.ID, missing.ID, currency.ID, amount.ID, other["R2 amount_mismatch"].ID},
-		fin, "Bank charged the difference; booked", false)
+	selected := []int64{amount.ID, missing.ID, currency.ID, amount.ID, other["R2 amount_mismatch"].ID}
+	got, err := s.ResolveDiffs(ctx, run.ID, selected, fin, "Bank charged the difference; booked", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +93,23 @@ func TestResolveDiffsClosesEachSelectedOne(t *testing.T) {
 		t.Errorf("the other day's version has %d open, want 7", o.OpenDiffs)
 	}
 
-	// One audit entry per difference closed, naming it, with the note.
-	entries, err := s.AuditFor(ctx, "recon", "sandbox/2026-11-20")
+	// One audit entry per difference closed, naming it, with the note and
+	// how many were selected with it.
+	entryOK := func(e store.AuditEntry, runID, bulk int64, note string) bool {
+		return e.Actor == fin.Name && runID == run.ID && note == "Bank charged the difference; booked" && bulk == 4
+	}
+	closed := auditedResolutions(t, s, "sandbox/2026-11-20", entryOK)
+	if len(closed) != 2 || !closed[amount.ID] || !closed[currency.ID] {
+		t.Errorf("audited %v, want %d and %d", closed, amount.ID, currency.ID)
+	}
+}
+
+// auditedResolutions returns the differences closed as resolved on a day,
+// by the audit log, checking each entry with ok.
+func auditedResolutions(t *testing.T, s *store.Store, day string,
+	ok func(e store.AuditEntry, runID, bulk int64, note string) bool) map[int64]bool {
+	t.Helper()
+	entries, err := s.AuditFor(context.Background(), "recon", day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,14 +125,12 @@ func TestResolveDiffsClosesEachSelectedOne(t *testing.T) {
 		if err := json.Unmarshal(e.Details, &d); err != nil {
 			t.Fatal(err)
 		}
-		if e.Actor != fin.Name || d.Run != run.ID || d.Note != "Bank charged the difference; booked" || d.Bulk != 4 {
+		if !ok(e, d.Run, d.Bulk, d.Note) {
 			t.Errorf("audit entry %+v %s", e, e.Details)
 		}
 		closed[d.Diff] = true
 	}
-	if len(closed) != 2 || !closed[amount.ID] || !closed[currency.ID] {
-		t.Errorf("audited %v, want %d and %d", closed, amount.ID, currency.ID)
-	}
+	return closed
 }
 
 // A version that is not the latest, or is signed off, refuses the whole
@@ -148,7 +162,8 @@ func TestResolveDiffsRefusesAReadOnlyVersion(t *testing.T) {
 	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "signed off by finance@example.com") {
 		t.Errorf("a signed-off version: %v", err)
 	}
-	if _, err := s.ResolveDiffs(ctx, 999999, []int64{1}, fin, "no such version", false); !errors.Is(err, store.ErrNotFound) {
+	_, err = s.ResolveDiffs(ctx, 999999, []int64{1}, fin, "no such version", false)
+	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("no such version: %v", err)
 	}
 	if run, _ := s.ReconRunByID(ctx, v1.ID); run.OpenDiffs != 7 {
@@ -173,7 +188,8 @@ func TestOpenDaysBefore(t *testing.T) {
 	fx := pgtest.NewReconFixture(t, s, d1)
 	run1, diffs1 := reconcileRecords(t, s, d1, fx.Records) // 7 open
 	reconcileRecords(t, s, d2, fx.Records)
-	if _, err := s.ResolveDiffs(ctx, run1.ID, []int64{diffs1["R2 amount_mismatch"].ID}, fin, "booked by hand", false); err != nil {
+	_, err := s.ResolveDiffs(ctx, run1.ID, []int64{diffs1["R2 amount_mismatch"].ID}, fin, "booked by hand", false)
+	if err != nil {
 		t.Fatal(err)
 	}
 	// Day 2 again, with nothing open: its first version's differences no
@@ -239,7 +255,8 @@ func TestRefusedUploads(t *testing.T) {
 		time.Since(got.At) > time.Minute {
 		t.Errorf("refused upload %+v", got)
 	}
-	if err := s.Audit(ctx, "finance@example.com", "recon.sign_off", "recon", "xendit/2026-11-20", map[string]any{}); err != nil {
+	err = s.Audit(ctx, "finance@example.com", "recon.sign_off", "recon", "xendit/2026-11-20", map[string]any{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := s.AuditFor(ctx, "recon", "xendit/2026-11-20")
