@@ -269,3 +269,32 @@ func stickyBulkBar(t *testing.T, ctx context.Context, width int64) {
 		t.Errorf("the day with the bulk bar at %d px: %v", width, over)
 	}
 }
+
+// Finance uploads a bad report in the browser: the day's page after the
+// redirect says why; reloading it shows the same and posts nothing.
+func TestBrowserRefusedUploadReloads(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	day := pastDay(2)
+	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
+	file := filepath.Join(t.TempDir(), "bad-report.csv")
+	if err := os.WriteFile(file, []byte("provider_payout_id,reference_id,amount\nx,y,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "finance@example.com")
+	step(t, ctx, "upload a bad report", chromedp.Navigate(a.srv.URL+dayURL),
+		chromedp.SetUploadFiles(chromedp.CSS(`#upload input[type=file]`), []string{file}),
+		chromedp.Click(chromedp.CSS(`#upload button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#upload-error")))
+	before := text(t, ctx, "#upload-error")
+	step(t, ctx, "reload the page", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#upload-error")))
+	if after := text(t, ctx, "#upload-error"); after != before || !strings.Contains(after, "bad-report.csv") {
+		t.Errorf("after the reload %q, before %q", after, before)
+	}
+	if loc := evalJS[string](t, ctx, `location.pathname + location.search`); !strings.HasPrefix(loc, dayURL+"?refused=") {
+		t.Errorf("the page after the refusal is %s", loc)
+	}
+	if n := refusals(t, a, "sandbox", day); n != 1 {
+		t.Errorf("%d refusals recorded after a reload, want 1", n)
+	}
+}
