@@ -117,6 +117,10 @@ func notReconciled(provider string, feed payout.DayFeed, canRun, canUpload bool)
 		return "Press Run now to compare it with the provider's list."
 	case feed == payout.FeedList:
 		return "The day-end job reconciles it after 00:30 from the provider's list, or finance does."
+	case feed == payout.FeedGone && canUpload:
+		return provider + " is not configured here: upload its settlement report for the day below to reconcile it."
+	case feed == payout.FeedGone:
+		return provider + " is not configured here: finance reconciles the day by uploading its settlement report."
 	case canUpload:
 		return provider + " lists no payouts: upload its settlement report for the day below to reconcile it."
 	}
