@@ -136,6 +136,25 @@ func (r Registry) Get(name string) (Provider, error) {
 	return p, nil
 }
 
+// Lister is a provider that says whether its List works. A provider that
+// does not say lists its payouts by time; Xendit and Paywize say they do
+// not (their List returns ErrListUnsupported).
+type Lister interface {
+	Lists() bool
+}
+
+// Lists reports whether the provider called name is configured, on, and
+// lists its payouts by time, so that its business days can be reconciled
+// without a settlement report.
+func (r Registry) Lists(name string) bool {
+	p, err := r.Get(name)
+	if err != nil {
+		return false
+	}
+	l, ok := p.(Lister)
+	return !ok || l.Lists()
+}
+
 // Names returns the names of the providers configured and on, sorted.
 func (r Registry) Names() []string {
 	out := make([]string, 0, len(r))

@@ -68,6 +68,19 @@ func (d *DayEnd) ProviderNames() []string {
 	return slices.DeleteFunc(d.Providers.Names(), func(n string) bool { return n == payout.DrillProvider })
 }
 
+// Feed says where a provider's side of its days comes from: its List, a
+// settlement report (a provider that documents no listing), or nowhere new
+// (a provider no longer configured here, or the drill provider).
+func (d *DayEnd) Feed(provider string) payout.DayFeed {
+	switch {
+	case !slices.Contains(d.ProviderNames(), provider):
+		return payout.FeedGone
+	case d.Providers.Lists(provider):
+		return payout.FeedList
+	}
+	return payout.FeedReport
+}
+
 // RunDay reconciles one provider's business day now, for a person: from the
 // provider's List, or, for a provider without one (or not configured here),
 // again from the latest settlement report uploaded for the day, compared with

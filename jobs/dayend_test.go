@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"payops/adapters/paywize"
+	"payops/adapters/xendit"
 	"payops/jobs"
 	"payops/payout"
 	"payops/store"
@@ -97,5 +99,27 @@ func TestDrillProviderIsNotReconciled(t *testing.T) {
 	d := &jobs.DayEnd{Providers: reg}
 	if got := d.ProviderNames(); !slices.Equal(got, []string{"sandbox"}) {
 		t.Errorf("providers reconciled: %v, want only sandbox", got)
+	}
+}
+
+// Where each provider's days come from: the sandbox lists its payouts,
+// Xendit and Paywize do not (their reports are uploaded), and a provider
+// not configured here, or the drill provider, expects nothing new.
+func TestDayEndFeeds(t *testing.T) {
+	reg := sandboxRegistry("http://127.0.0.1:1")
+	reg["xendit"] = xendit.NewClient(xendit.Config{BaseURL: "http://127.0.0.1:1", SecretKey: "k", CallbackToken: "t"})
+	pw, err := paywize.NewClient(paywize.Config{BaseURL: "http://127.0.0.1:1", APIKey: strings.Repeat("k", 32),
+		SecretKey: strings.Repeat("s", 16), WebhookSecret: "w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg["paywize"] = pw
+	reg[payout.DrillProvider] = sandboxRegistry("http://127.0.0.1:1")["sandbox"]
+	d := &jobs.DayEnd{Providers: reg, Log: quiet}
+	for provider, want := range map[string]payout.DayFeed{"sandbox": payout.FeedList, "xendit": payout.FeedReport,
+		"paywize": payout.FeedReport, "razorpayx": payout.FeedGone, payout.DrillProvider: payout.FeedGone} {
+		if got := d.Feed(provider); got != want {
+			t.Errorf("Feed(%s) = %q, want %q", provider, got, want)
+		}
 	}
 }

@@ -28,4 +28,35 @@ function tickDue() {
   });
 }
 setInterval(tickDue, 30000);
+// The bulk bar of a reconciliation day's differences: shown while one is
+// selected, saying how many; "select all" and "clear" act on the page's.
+function diffBoxes() {
+  return [...document.querySelectorAll('input[name="diff"][form="bulk-resolve"]')];
+}
+function syncBulk() {
+  const bar = document.getElementById("bulk-resolve");
+  if (!bar) return;
+  const boxes = diffBoxes();
+  const n = boxes.filter((b) => b.checked).length;
+  bar.classList.toggle("shown", n > 0);
+  const title = document.getElementById("bulk-count");
+  if (title) title.textContent = n === 1 ? "1 difference selected" : n + " differences selected";
+  const all = document.getElementById("pick-all-diffs");
+  if (all) {
+    all.checked = n > 0 && n === boxes.length;
+    all.indeterminate = n > 0 && n < boxes.length;
+  }
+}
+document.addEventListener("change", (e) => {
+  const el = e.target;
+  if (el.matches("input[data-pick-all-diffs]")) diffBoxes().forEach((b) => { b.checked = el.checked; });
+  if (el.matches('input[name="diff"], input[data-pick-all-diffs]')) syncBulk();
+});
+document.addEventListener("click", (e) => {
+  if (!e.target.matches("[data-clear-diffs]")) return;
+  diffBoxes().forEach((b) => { b.checked = false; });
+  syncBulk();
+});
+document.addEventListener("htmx:afterSettle", syncBulk);
+syncBulk();
 document.documentElement.classList.add("js");

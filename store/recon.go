@@ -209,11 +209,11 @@ func (s *Store) ReconTotals(ctx context.Context, runID int64) ([]ReconTotal, err
 	return out, nil
 }
 
-const reconDiffSelect = `
-	SELECT id, run_id, kind, payout_id, record_no, reference_id, provider_payout_id, ours_amount_minor, theirs_amount_minor,
-		ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor, resolution,
-		note, resolved_by, resolved_at
-	FROM recon_diffs `
+const reconDiffColumns = `id, run_id, kind, payout_id, record_no, reference_id, provider_payout_id, ours_amount_minor,
+	theirs_amount_minor, ours_currency, theirs_currency, ours_status, theirs_status, ours_fee_minor, theirs_fee_minor,
+	resolution, note, resolved_by, resolved_at`
+
+const reconDiffSelect = `SELECT ` + reconDiffColumns + ` FROM recon_diffs `
 
 // ReconDiffFilter selects a run's differences: of one kind ("" for all),
 // one page of them (Limit 0 for all). Open differences come first.
@@ -323,91 +323,4 @@ func (s *Store) LatestUpload(ctx context.Context, provider string, date time.Tim
 		return nil, fmt.Errorf("store: settlement report of %s %s: %w", provider, date.Format("2006-01-02"), err)
 	}
 	return records, nil
-}
-
-// ResolveDiff closes an open difference with a note: resolved (explained
-// and fixed) or accepted (known and left). Only the latest version of a day
-// is worked on, and a signed-off version is read-only.
-func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note string, accept bool) (ReconDiff, error) {
-	resolution := "resolved"
-	if accept {
-		resolution = "accepted"
-	}
-	err := s.WithTx(ctx, func(q Querier) error {
-		var st struct {
-			RunID      int64     `db:"run_id"`
-			Resolution string    `db:"resolution"`
-			SignedBy   *string   `db:"signed_off_by"`
-			Provider   string    `db:"provider"`
-			Date       time.Time `db:"business_date"`
-			Version    int       `db:"version"`
-			Latest     int       `db:"latest"`
-		}
-		err := q.GetContext(ctx, &st, `SELECT d.run_id, d.resolution, r.signed_off_by, r.provider, r.business_date,
-				r.version, (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest
-			FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id WHERE d.id = $1 FOR UPDATE OF d, r`, diffID)
-		if err != nil {
-			return fmt.Errorf("store: diff %d: %w", diffID, mapErr(err))
-		}
-		switch {
-		case st.SignedBy != nil:
-			return Refused("the day was signed off by %s: it is read-only; run it again for a new version", *st.SignedBy)
-		case st.Version != st.Latest:
-			return Refused("version %d of the day is kept as it was: work on the latest, version %d", st.Version, st.Latest)
-		}
-		if st.Resolution != "open" {
-			return Refused("diff #%d is %s already", diffID, st.Resolution)
-		}
-		_, err = q.ExecContext(ctx, `UPDATE recon_diffs SET resolution = $2, note = $3, resolved_by = $4, resolved_at = now()
-			WHERE id = $1`, diffID, resolution, note, by.Name)
-		if err != nil {
-			return fmt.Errorf("store: resolve diff %d: %w", diffID, err)
-		}
-		return audit(ctx, q, by.Name, "recon.diff_"+resolution, "recon", fmt.Sprintf("%s/%s", st.Provider, st.Date.Format("2006-01-02")),
-			map[string]any{"run": st.RunID, "diff": diffID, "note": note})
-	})
-	if err != nil {
-		return ReconDiff{}, err
-	}
-	return s.ReconDiffByID(ctx, diffID)
-}
-
-// SignOff signs off the latest version of a day for finance, once no
-// difference is open. The version is read-only afterwards.
-func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, error) {
-	err := s.WithTx(ctx, func(q Querier) error {
-		var r struct {
-			Provider string    `db:"provider"`
-			Date     time.Time `db:"business_date"`
-			Version  int       `db:"version"`
-			SignedBy *string   `db:"signed_off_by"`
-			Latest   int       `db:"latest"`
-			Open     int       `db:"open"`
-		}
-		err := q.GetContext(ctx, &r, `
-			SELECT r.provider, r.business_date, r.version, r.signed_off_by,
-				(SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,
-				(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
-			FROM recon_runs r WHERE r.id = $1 FOR UPDATE`, runID)
-		if err != nil {
-			return fmt.Errorf("store: reconciliation %d: %w", runID, mapErr(err))
-		}
-		switch {
-		case r.SignedBy != nil:
-			return Refused("version %d was signed off by %s already", r.Version, *r.SignedBy)
-		case r.Version != r.Latest:
-			return Refused("version %d is not the latest (%d): sign off the latest", r.Version, r.Latest)
-		case r.Open > 0:
-			return Refused("%d differences are still open: resolve or accept each with a note first", r.Open)
-		}
-		if _, err := q.ExecContext(ctx, `UPDATE recon_runs SET signed_off_by = $2, signed_off_at = now() WHERE id = $1`, runID, by.Name); err != nil {
-			return fmt.Errorf("store: sign off reconciliation %d: %w", runID, err)
-		}
-		return audit(ctx, q, by.Name, "recon.sign_off", "recon", fmt.Sprintf("%s/%s", r.Provider, r.Date.Format("2006-01-02")),
-			map[string]any{"run": runID, "version": r.Version})
-	})
-	if err != nil {
-		return ReconRun{}, err
-	}
-	return s.ReconRunByID(ctx, runID)
 }

@@ -86,13 +86,12 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	fin.login("finance@example.com")
 
 	bad := strings.Replace(string(settlementCSV(fx.Records)), "2001.00", "2001.005", 1)
-	code, body, _ := fin.upload(dayURL+"/upload", "report", "report.csv", []byte(bad))
-	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3") || !strings.Contains(body, "nothing imported") {
-		t.Fatalf("malformed report: %d\n%s", code, body)
+	if got := refusedUpload(t, fin, dayURL, []byte(bad)); !strings.Contains(got, "line 3") {
+		t.Fatalf("malformed report: %q", got)
 	}
 	huge := strings.Replace(string(settlementCSV(fx.Records)), "2001.00", "99999999999999.00", 1)
-	if code, body, _ := fin.upload(dayURL+"/upload", "report", "report.csv", []byte(huge)); code != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3") {
-		t.Fatalf("a report with a huge amount: %d\n%s", code, body)
+	if got := refusedUpload(t, fin, dayURL, []byte(huge)); !strings.Contains(got, "line 3") {
+		t.Fatalf("a report with a huge amount: %q", got)
 	}
 	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 0 {
 		t.Fatalf("a refused report made %d versions", len(v))
@@ -113,7 +112,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	}
 
 	// Row by row, through the export.
-	code, body, h = fin.do("GET", dayURL+"/diffs.csv", nil, nil)
+	code, body, h := fin.do("GET", dayURL+"/diffs.csv", nil, nil)
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(h.Get("Content-Disposition"), "payops-sandbox-"+day.Format(time.DateOnly)+"-v1-differences.csv") {
 		t.Fatalf("diffs export: %d %v", code, h)
@@ -195,6 +194,23 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 1 {
 		t.Errorf("a failed run left %d versions", len(v))
 	}
+}
+
+// refusedUpload uploads a report that is refused: 303 back to the day's
+// page, which says why. It returns what the page says.
+func refusedUpload(t *testing.T, c *client, dayURL string, report []byte) string {
+	t.Helper()
+	code, body, h := c.upload(dayURL+"/upload", "report", "report.csv", report)
+	loc := h.Get("Location")
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, dayURL+"?refused=") || !strings.HasSuffix(loc, "#upload-error") {
+		t.Fatalf("refused upload: %d to %q\n%s", code, loc, body)
+	}
+	code, page := c.get(loc)
+	got, ok := textByID(t, page, "upload-error")
+	if code != http.StatusOK || !ok || !strings.Contains(got, "Settlement report refused, nothing imported") {
+		t.Fatalf("the page after a refused upload: %d, %q", code, got)
+	}
+	return got
 }
 
 func mustLatest(t *testing.T, a *app, day time.Time) store.ReconRun {

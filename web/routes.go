@@ -85,6 +85,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /reconciliation/{provider}/{date}/run", payout.ActRunRecon, h.RunDay},
 		{"POST /reconciliation/{provider}/{date}/upload", payout.ActCloseDays, h.UploadReport},
 		{"POST /reconciliation/{provider}/{date}/signoff", payout.ActCloseDays, h.SignOffDay},
+		{"POST /reconciliation/{provider}/{date}/resolve", payout.ActCloseDays, h.ResolveSelected},
 		{"POST /reconciliation/diffs/{id}/recheck", payout.ActRecheckDiffs, h.RecheckDiff},
 		{"POST /reconciliation/diffs/{id}/resolve", payout.ActCloseDays, h.ResolveDiff},
 		{"GET /audit", payout.ActReadAudit, h.AuditPage},

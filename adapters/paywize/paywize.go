@@ -223,6 +223,9 @@ func (c *Client) observation(t Transaction) (payout.Observation, error) {
 	return obs, nil
 }
 
+// Lists says List is not offered (adapters.Lister).
+func (c *Client) Lists() bool { return false }
+
 // List is not offered: Paywize documents no listing or report endpoint, so
 // the day-end side comes from the settlement report finance uploads.
 func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Record, error) {

@@ -181,6 +181,9 @@ func (c *Client) byReference(ctx context.Context, ref string) (payout.Observatio
 	return c.observation(list[len(list)-1])
 }
 
+// Lists says List is not offered (adapters.Lister).
+func (c *Client) Lists() bool { return false }
+
 // List is not offered: Xendit's v2 API lists payouts only by reference, so
 // the day-end side comes from the settlement report finance uploads.
 func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Record, error) {

@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// ExportTotals writes a version's totals per currency as CSV.
+func (h *Handlers) ExportTotals(w http.ResponseWriter, r *http.Request) {
+	run, ok := h.exportRun(w, r)
+	if !ok {
+		return
+	}
+	totals, err := h.Store.ReconTotals(r.Context(), run.ID)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	cw := startCSV(w, run, "totals")
+	cw.Write([]string{"currency", "payops_count", "payops_amount", "provider_count", "provider_amount", "difference",
+		"payops_fees", "provider_fees", "ties"})
+	for _, t := range totals {
+		m := func(minor int64) string { return payout.Money{Minor: minor, Currency: t.Currency}.Decimal() }
+		cw.Write([]string{t.Currency, strconv.FormatInt(t.OursCount, 10), m(t.OursSum), strconv.FormatInt(t.TheirsCount, 10),
+			m(t.TheirsSum), m(t.OursSum - t.TheirsSum), m(t.OursFees), m(t.TheirsFees), strconv.FormatBool(t.Ties())})
+	}
+	cw.Flush()
+}
+
+// ExportDiffs writes a version's differences as CSV, every one of them,
+// streamed from the database.
+func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
+	run, ok := h.exportRun(w, r)
+	if !ok {
+		return
+	}
+	cw := startCSV(w, run, "differences")
+	cw.Write([]string{"id", "kind", "reference_id", "provider_payout_id", "payops_amount", "payops_currency",
+		"provider_amount", "provider_currency", "payops_status", "provider_status", "payops_fee", "provider_fee",
+		"resolution", "note", "resolved_by", "resolved_at"})
+	amount := func(minor *int64, cur *string) string {
+		if minor == nil || cur == nil {
+			return ""
+		}
+		return payout.Money{Minor: *minor, Currency: *cur}.Decimal()
+	}
+	str := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	filter := store.ReconDiffFilter{Kind: r.URL.Query().Get("kind")}
+	err := h.Store.EachReconDiff(r.Context(), run.ID, filter, func(d store.ReconDiff) error {
+		at := ""
+		if d.ResolvedAt != nil {
+			at = d.ResolvedAt.UTC().Format(time.RFC3339)
+		}
+		cw.Write([]string{strconv.FormatInt(d.ID, 10), d.Kind, cell(d.ReferenceID), cell(d.ProviderPayoutID),
+			amount(d.OursAmountMinor, d.OursCurrency), str(d.OursCurrency), amount(d.TheirsAmountMinor, d.TheirsCurrency),
+			str(d.TheirsCurrency), str(d.OursStatus), str(d.TheirsStatus), amount(d.OursFeeMinor, d.OursCurrency),
+			amount(d.TheirsFeeMinor, d.TheirsCurrency), d.Resolution, cell(d.Note), cell(str(d.ResolvedBy)), at})
+		return cw.Error()
+	})
+	if err != nil {
+		// The header is sent: the file ends with a row saying it is short,
+		// so nobody takes it for the whole day.
+		h.Log.Error("export differences", "run", run.ID, "err", err)
+		cw.Write([]string{"ERROR", "the export stopped early: this file is incomplete; download it again"})
+	}
+	cw.Flush()
+}
+
+// cell keeps a spreadsheet from reading text someone typed as a formula.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// exportRun finds the version of a day an export names (?v=, else the
+// latest), or answers with the error.
+func (h *Handlers) exportRun(w http.ResponseWriter, r *http.Request) (store.ReconRun, bool) {
+	route, err := h.dayRoute(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return store.ReconRun{}, false
+	}
+	run, err := pickVersion(route.versions, r.URL.Query().Get("v"))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return store.ReconRun{}, false
+	}
+	return run, true
+}
+
+func startCSV(w http.ResponseWriter, run store.ReconRun, what string) *csv.Writer {
+	longRequest(w)
+	name := fmt.Sprintf("payops-%s-%s-v%d-%s.csv", run.Provider, run.BusinessDate.Format(time.DateOnly), run.Version, what)
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	return csv.NewWriter(w)
+}

@@ -1,0 +1,103 @@
+package payout
+
+import "fmt"
+
+// DayState is where a provider's business day stands in reconciliation, by
+// its latest version.
+type DayState string
+
+// The states of a business day.
+const (
+	DayNotReconciled DayState = "none"   // no version yet
+	DayOpen          DayState = "open"   // differences without a note
+	DayTies          DayState = "ties"   // no difference: to sign off
+	DayResolved      DayState = "ready"  // every difference closed with a note: to sign off
+	DaySignedOff     DayState = "signed" // finance signed it off; read-only
+)
+
+// StateOfDay returns where a day stands from its latest version: whether
+// there is one, whether it is signed off, how many differences are open,
+// and whether both sides tie.
+func StateOfDay(reconciled, signedOff bool, openDiffs int, ties bool) DayState {
+	switch {
+	case !reconciled:
+		return DayNotReconciled
+	case signedOff:
+		return DaySignedOff
+	case openDiffs > 0:
+		return DayOpen
+	case ties:
+		return DayTies
+	default:
+		return DayResolved
+	}
+}
+
+// DayFeed is where a provider's side of its days comes from.
+type DayFeed string
+
+// The feeds of a provider's days.
+const (
+	// FeedList: the provider lists its payouts by time, so Run now (and the
+	// day-end job) reconciles a day.
+	FeedList DayFeed = "list"
+	// FeedReport: the provider documents no listing (Xendit, Paywize), so a
+	// day is reconciled from the settlement report finance uploads.
+	FeedReport DayFeed = "report"
+	// FeedGone: the provider is no longer configured here; its reconciled
+	// days stay readable and nothing new is expected of it.
+	FeedGone DayFeed = "gone"
+)
+
+// DayStep is what a business day needs from finance next.
+type DayStep string
+
+// The steps a day can need; StepNone when it needs nothing.
+const (
+	StepNone    DayStep = ""
+	StepResolve DayStep = "resolve"  // resolve or accept its open differences
+	StepSignOff DayStep = "sign_off" // sign it off
+	StepRun     DayStep = "run"      // reconcile it: Run now
+	StepUpload  DayStep = "upload"   // reconcile it: upload the provider's settlement report
+)
+
+// NextStep returns what a day in state needs next for a provider of feed:
+// open differences want a note each, a day that ties or has every
+// difference closed wants its sign-off, and a day never reconciled wants
+// Run now where the provider lists its payouts and a settlement report where
+// it does not. A signed-off day, and a day never reconciled of a provider no
+// longer configured, need nothing.
+func NextStep(state DayState, feed DayFeed) DayStep {
+	switch state {
+	case DayOpen:
+		return StepResolve
+	case DayTies, DayResolved:
+		return StepSignOff
+	case DayNotReconciled:
+		switch feed {
+		case FeedList:
+			return StepRun
+		case FeedReport:
+			return StepUpload
+		}
+	}
+	return StepNone
+}
+
+// VersionReadOnly returns why version of a day, whose latest version is
+// latest, cannot be worked on (differences resolved, a report uploaded on
+// it), or "" when it can: only the latest version is worked on, and a
+// signed-off one is closed. signedOffBy is "" when it is not signed off.
+func VersionReadOnly(version, latest int, signedOffBy string) string {
+	switch {
+	case signedOffBy != "":
+		return fmt.Sprintf("the day was signed off by %s: it is read-only; run it again for a new version", signedOffBy)
+	case version != latest:
+		return fmt.Sprintf("version %d of the day is kept as it was: work on the latest, version %d", version, latest)
+	}
+	return ""
+}
+
+// MaxBulkDiffs is the most differences one bulk Resolve or Accept closes:
+// a page of them.
+const MaxBulkDiffs = 100

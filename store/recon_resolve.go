@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// DiffOutcome is what closing one selected difference came to.
+type DiffOutcome struct {
+	ID      int64
+	Diff    ReconDiff // as it is now; zero when the version has no such difference
+	Changed bool      // closed with the note just now
+	Reason  string    // why not, when not: "accepted already, by …"
+}
+
+// ResolveDiff closes an open difference with a note: resolved (explained
+// and fixed) or accepted (known and left). Only the latest version of a day
+// is worked on, and a signed-off version is read-only (ErrRefused); so is a
+// difference closed already. ErrNotFound when there is no such difference.
+func (s *Store) ResolveDiff(ctx context.Context, diffID int64, by Actor, note string, accept bool) (ReconDiff, error) {
+	var runID int64
+	if err := s.db.GetContext(ctx, &runID, `SELECT run_id FROM recon_diffs WHERE id = $1`, diffID); err != nil {
+		return ReconDiff{}, fmt.Errorf("store: diff %d: %w", diffID, mapErr(err))
+	}
+	out, err := s.ResolveDiffs(ctx, runID, []int64{diffID}, by, note, accept)
+	if err != nil {
+		return ReconDiff{}, err
+	}
+	if !out[0].Changed {
+		return ReconDiff{}, Refused("diff #%d is %s", diffID, out[0].Reason)
+	}
+	return out[0].Diff, nil
+}
+
+// ResolveDiffs closes the selected differences of version runID with one
+// note, as ResolveDiff closes one, in one transaction: each open one is
+// closed and audited on its own (recon.diff_resolved or recon.diff_accepted,
+// naming the difference); one closed already, or not of this version, is
+// left and said so. It returns an outcome per selected difference, in the
+// order given (each once). A version that is not the latest, or is signed
+// off, refuses the whole selection (ErrRefused, payout.VersionReadOnly);
+// ErrNotFound when there is no such version.
+func (s *Store) ResolveDiffs(ctx context.Context, runID int64, ids []int64, by Actor, note string,
+	accept bool) ([]DiffOutcome, error) {
+	resolution := "resolved"
+	if accept {
+		resolution = "accepted"
+	}
+	ids = uniqueIDs(ids)
+	var out []DiffOutcome
+	err := s.WithTx(ctx, func(q Querier) error {
+		day, err := lockVersion(ctx, q, runID)
+		if err != nil {
+			return err
+		}
+		signedBy := ""
+		if day.SignedBy != nil {
+			signedBy = *day.SignedBy
+		}
+		if why := payout.VersionReadOnly(day.Version, day.Latest, signedBy); why != "" {
+			return Refused("%s", why)
+		}
+		var found []ReconDiff
+		err = q.SelectContext(ctx, &found, reconDiffSelect+`WHERE run_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`,
+			runID, pq.Array(ids))
+		if err != nil {
+			return fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
+		}
+		out = outcomesOf(ids, found)
+		var closed []ReconDiff
+		err = q.SelectContext(ctx, &closed, `UPDATE recon_diffs SET resolution = $2, note = $3, resolved_by = $4,
+			resolved_at = now() WHERE run_id = $5 AND id = ANY($1) AND resolution = 'open'
+			RETURNING `+reconDiffColumns, pq.Array(ids), resolution, note, by.Name, runID)
+		if err != nil {
+			return fmt.Errorf("store: resolve diffs of reconciliation %d: %w", runID, err)
+		}
+		entity := fmt.Sprintf("%s/%s", day.Provider, day.Date.Format("2006-01-02"))
+		for _, d := range closed {
+			details := map[string]any{"run": runID, "diff": d.ID, "note": note}
+			if len(ids) > 1 {
+				details["bulk"] = len(ids) // how many were selected with it
+			}
+			if err := audit(ctx, q, by.Name, "recon.diff_"+resolution, "recon", entity, details); err != nil {
+				return err
+			}
+			i := slices.IndexFunc(out, func(o DiffOutcome) bool { return o.ID == d.ID })
+			out[i] = DiffOutcome{ID: d.ID, Diff: d, Changed: true}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// outcomesOf says, for each selected id, why it will not be closed: not of
+// the version (not in found), or closed already. The open ones are left
+// for the caller to fill in.
+func outcomesOf(ids []int64, found []ReconDiff) []DiffOutcome {
+	out := make([]DiffOutcome, 0, len(ids))
+	for _, id := range ids {
+		o := DiffOutcome{ID: id, Reason: "not a difference of this version"}
+		if i := slices.IndexFunc(found, func(d ReconDiff) bool { return d.ID == id }); i >= 0 {
+			d := found[i]
+			o.Diff, o.Reason = d, ""
+			if d.Resolution != "open" {
+				o.Reason = d.Resolution + " already"
+				if d.ResolvedBy != nil {
+					o.Reason += ", by " + *d.ResolvedBy
+				}
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func uniqueIDs(ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// reconVersion is a version of a day as an action on it needs it.
+type reconVersion struct {
+	Provider string    `db:"provider"`
+	Date     time.Time `db:"business_date"`
+	Version  int       `db:"version"`
+	SignedBy *string   `db:"signed_off_by"`
+	Latest   int       `db:"latest"`
+	Open     int       `db:"open"`
+}
+
+// lockVersion locks version runID of a day for an action on it, inside q:
+// every action on a version takes its row first, then its differences.
+func lockVersion(ctx context.Context, q Querier, runID int64) (reconVersion, error) {
+	var v reconVersion
+	err := q.GetContext(ctx, &v, `
+		SELECT r.provider, r.business_date, r.version, r.signed_off_by,
+			(SELECT max(version) FROM recon_runs l
+				WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,
+			(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
+		FROM recon_runs r WHERE r.id = $1 FOR UPDATE`, runID)
+	if err != nil {
+		return reconVersion{}, fmt.Errorf("store: reconciliation %d: %w", runID, mapErr(err))
+	}
+	return v, nil
+}
+
+// SignOff signs off the latest version of a day for finance, once no
+// difference is open. The version is read-only afterwards.
+func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, error) {
+	err := s.WithTx(ctx, func(q Querier) error {
+		r, err := lockVersion(ctx, q, runID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.SignedBy != nil:
+			return Refused("version %d was signed off by %s already", r.Version, *r.SignedBy)
+		case r.Version != r.Latest:
+			return Refused("version %d is not the latest (%d): sign off the latest", r.Version, r.Latest)
+		case r.Open > 0:
+			return Refused("%d differences are still open: resolve or accept each with a note first", r.Open)
+		}
+		_, err = q.ExecContext(ctx, `UPDATE recon_runs SET signed_off_by = $2, signed_off_at = now() WHERE id = $1`,
+			runID, by.Name)
+		if err != nil {
+			return fmt.Errorf("store: sign off reconciliation %d: %w", runID, err)
+		}
+		day := fmt.Sprintf("%s/%s", r.Provider, r.Date.Format("2006-01-02"))
+		return audit(ctx, q, by.Name, "recon.sign_off", "recon", day, map[string]any{"run": runID, "version": r.Version})
+	})
+	if err != nil {
+		return ReconRun{}, err
+	}
+	return s.ReconRunByID(ctx, runID)
+}
