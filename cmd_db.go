@@ -99,8 +99,8 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	if len(line) < 8 {
-		return errors.New("password (read from stdin) must be at least 8 characters")
+	if err := payout.CheckPassword(line); err != nil {
+		return fmt.Errorf("password (read from stdin): %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(line), bcrypt.DefaultCost)
 	if err != nil {
@@ -111,14 +111,12 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer s.Close()
-	id, err := s.CreateUser(ctx, store.User{Email: *email, Name: *name, Role: role, PasswordHash: string(hash)})
+	_, err = s.AddUser(ctx, store.User{Email: *email, Name: *name, Role: role, PasswordHash: string(hash)},
+		store.Actor{Name: "cli"}, nil)
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("a user with email %s exists already", *email)
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.Audit(ctx, "cli", "user.create", "user", fmt.Sprint(id), map[string]any{"email": *email, "role": role}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s added with role %s\n", *email, role)

@@ -48,7 +48,7 @@ func TestCommands(t *testing.T) {
 	}{
 		{"a-long-password\n", []string{"user", "add", "--email", "lead@example.com", "--name", "Lead", "--role", "ops"}, "exists already"},
 		{"a-long-password\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss"}, "unknown role"},
-		{"short\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "ops"}, "at least 8"},
+		{"short-pass\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "ops"}, "at least 12"},
 		{"", []string{"frobnicate"}, "usage"},
 	}
 	for _, b := range bad {

@@ -68,11 +68,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		handlers.Fail(w, r, s.log, err)
 		return
 	}
-	hash := dummyHash
-	if err == nil {
+	// A user added with a set-password link has no password until they set
+	// one: compared against the dummy hash, they fail as a wrong password
+	// does, in the same time.
+	hash, noPassword := dummyHash, err != nil || u.PasswordHash == ""
+	if !noPassword {
 		hash = []byte(u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.DisabledAt != nil {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || noPassword || u.DisabledAt != nil {
 		s.log.Warn("sign-in failed", "ip", handlers.ClientIP(r))
 		fail(http.StatusUnauthorized, loginFailed)
 		return
