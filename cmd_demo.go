@@ -24,12 +24,15 @@ var demoUsers = []struct {
 	{"ops@example.com", "Priya Ops", payout.RoleOps},
 	{"finance@example.com", "Farhan Finance", payout.RoleFinance},
 	{"compliance@example.com", "Chitra Compliance", payout.RoleCompliance},
+	// A second compliance user, so four-eyes can be tried: one adds
+	// evidence to a hold, the other releases it.
+	{"compliance2@example.com", "Kiran Compliance", payout.RoleCompliance},
 	{"admin@example.com", "Arjun Admin", payout.RoleAdmin},
 }
 
 const demoPayouts = 300
 
-// cmdDemo loads demo data: the four demo users, a few hundred payouts
+// cmdDemo loads demo data: the five demo users, a few hundred payouts
 // across providers and states (some stuck), hold owners, and a dozen payouts
 // through the release gates, and the last two days reconciled. It is idempotent: payouts that
 // exist are left as they are, so re-checks done in a demo survive a restart.
@@ -61,7 +64,7 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	held, err := demoHolds(ctx, s, policy)
+	held, err := demoHolds(ctx, s, policy, time.Now())
 	if err != nil {
 		return err
 	}
@@ -176,7 +179,7 @@ var demoOwners = map[payout.Reason][2]string{
 // dozen payouts through the same intake as the API: some pass and wait for
 // the submission worker, the others are held by the gates, a few of them
 // for long enough to be overdue. It returns how many payouts it added.
-func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, error) {
+func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now time.Time) (int, error) {
 	reasons, err := s.HoldReasons(ctx)
 	if err != nil {
 		return 0, err
@@ -205,7 +208,7 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 		market string
 		tax    payout.TaxArtifact
 		ifsc   string
-		age    time.Duration // how long ago its holds were placed
+		age    time.Duration // how long ago it came in (and its holds were placed)
 	}
 	demos := []demo{
 		{"DEMO-API-01", 1_850_00, "IN", payout.TaxPresent, "HDFC0001234", 0},
@@ -228,18 +231,18 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 			Mode: "IMPS", Narration: "Seller settlement (demo)", Market: d.market, Metadata: []byte(`{"seller":"demo"}`),
 			Beneficiary: payout.Beneficiary{Name: names[i%len(names)], AccountNumber: fmt.Sprintf("5010%08d", 1000+i*7919),
 				IFSC: d.ifsc, BankName: "Demo Bank", TaxArtifact: d.tax}}
-		created, err := s.Intake(ctx, req, policy, store.Actor{Name: "api:demo"})
+		// As of when it came in: created, then its gates evaluated and its
+		// holds placed with their evidence, all at that moment.
+		var at time.Time
+		if d.age > 0 {
+			at = now.Add(-d.age)
+		}
+		created, err := s.IntakeAt(ctx, req, policy, store.Actor{Name: "api:demo"}, at)
 		if err != nil {
 			return added, err
 		}
-		if !created {
-			continue
-		}
-		added++
-		if d.age > 0 {
-			if err := s.BackdateHolds(ctx, d.ref, d.age); err != nil {
-				return added, err
-			}
+		if created {
+			added++
 		}
 	}
 	return added, nil
