@@ -92,8 +92,13 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(*email, "@") || strings.TrimSpace(*name) == "" {
-		return errors.New("user add needs --email and --name")
+	addr, err := payout.ParseEmail(*email)
+	if err != nil {
+		return fmt.Errorf("--email: %w", err)
+	}
+	person, err := payout.ParseUserName(*name)
+	if err != nil {
+		return fmt.Errorf("--name: %w", err)
 	}
 	line, err := readLine(stdin)
 	if err != nil {
@@ -111,15 +116,15 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer s.Close()
-	_, err = s.AddUser(ctx, store.User{Email: *email, Name: *name, Role: role, PasswordHash: string(hash)},
+	_, err = s.AddUser(ctx, store.User{Email: addr, Name: person, Role: role, PasswordHash: string(hash)},
 		store.Actor{Name: "cli"}, nil)
 	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("a user with email %s exists already", *email)
+		return fmt.Errorf("a user with email %s exists already", addr)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "user %s added with role %s\n", *email, role)
+	fmt.Fprintf(stdout, "user %s added with role %s\n", addr, role)
 	return nil
 }
 

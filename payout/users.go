@@ -2,6 +2,8 @@ package payout
 
 import (
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -95,4 +97,41 @@ func LinkRefusal(s LinkState, expires, at time.Time) string {
 		return "your account is disabled: ask an admin"
 	}
 	return ""
+}
+
+// maxEmail is the longest address SMTP carries.
+const maxEmail = 254
+
+// ParseEmail returns a user's email, trimmed, or why it cannot be one: a
+// bare address (name@example.com) of at most 254 characters.
+func ParseEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	switch {
+	case s == "":
+		return "", fmt.Errorf("enter their email: they sign in with it")
+	case len(s) > maxEmail:
+		return "", fmt.Errorf("an email has at most %d characters", maxEmail)
+	case err != nil || a.Address != s || a.Name != "":
+		return "", fmt.Errorf("enter a plain address such as name@example.com")
+	}
+	return s, nil
+}
+
+// maxUserName bounds a user's name, as shown in lists and the audit log.
+const maxUserName = 200
+
+// ParseUserName returns a user's name, trimmed, or why it cannot be one: 1
+// to 200 characters of plain text.
+func ParseUserName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		return "", fmt.Errorf("enter their name, as colleagues know them")
+	case n > maxUserName:
+		return "", fmt.Errorf("a name has at most %d characters (this has %d)", maxUserName, n)
+	case !utf8.ValidString(s) || containsControl(s):
+		return "", fmt.Errorf("the name may not contain control characters")
+	}
+	return s, nil
 }

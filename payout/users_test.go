@@ -79,3 +79,37 @@ func TestLinkRefusal(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEmailAndName(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{" kiran@example.com ", "kiran@example.com", true},
+		{"Kiran <kiran@example.com>", "", false},
+		{"kiran", "", false},
+		{"kiran@", "", false},
+		{"", "", false},
+		{"a b@example.com", "", false},
+		{strings.Repeat("k", 250) + "@example.com", "", false},
+	} {
+		got, err := ParseEmail(c.in)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("ParseEmail(%q) = %q, %v", c.in, got, err)
+		}
+	}
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"  Kiran Compliance ", "Kiran Compliance", true},
+		{"", "", false},
+		{strings.Repeat("n", 201), "", false},
+		{"line\nbreak", "", false},
+	} {
+		got, err := ParseUserName(c.in)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("ParseUserName(%q) = %q, %v", c.in, got, err)
+		}
+	}
+}
