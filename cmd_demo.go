@@ -16,18 +16,22 @@ import (
 	"payops/store"
 )
 
-// demoUsers sign in with the password "demo".
+// demoPassword is every demo user's password.
+const demoPassword = "demo"
+
+// demoUsers sign in with demoPassword.
 var demoUsers = []struct {
 	email, name string
 	role        payout.Role
+	note        string // for the banner of make run
 }{
-	{"ops@example.com", "Priya Ops", payout.RoleOps},
-	{"finance@example.com", "Farhan Finance", payout.RoleFinance},
-	{"compliance@example.com", "Chitra Compliance", payout.RoleCompliance},
-	// A second compliance user, so four-eyes can be tried: one adds
-	// evidence to a hold, the other releases it.
-	{"compliance2@example.com", "Kiran Compliance", payout.RoleCompliance},
-	{"admin@example.com", "Arjun Admin", payout.RoleAdmin},
+	{"ops@example.com", "Priya Ops", payout.RoleOps, ""},
+	{"finance@example.com", "Farhan Finance", payout.RoleFinance, ""},
+	// Two compliance users, so four-eyes can be tried: one adds evidence to
+	// a hold, the other releases it.
+	{"compliance@example.com", "Chitra Compliance", payout.RoleCompliance, "   two, for four-eyes: one adds evidence"},
+	{"compliance2@example.com", "Kiran Compliance", payout.RoleCompliance, "   to a hold, the other releases it"},
+	{"admin@example.com", "Arjun Admin", payout.RoleAdmin, ""},
 }
 
 const demoPayouts = 300
@@ -42,7 +46,7 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		return err
 	}
 	defer s.Close()
-	hash, err := bcrypt.GenerateFromPassword([]byte("demo"), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
 	if err != nil {
 		return err
 	}
@@ -180,27 +184,8 @@ var demoOwners = map[payout.Reason][2]string{
 // the submission worker, the others are held by the gates, a few of them
 // for long enough to be overdue. It returns how many payouts it added.
 func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now time.Time) (int, error) {
-	reasons, err := s.HoldReasons(ctx)
-	if err != nil {
+	if err := demoHoldOwners(ctx, s); err != nil {
 		return 0, err
-	}
-	for _, r := range reasons {
-		owners, ok := demoOwners[r.Reason]
-		if !ok || r.OwnerID != nil {
-			continue
-		}
-		owner, err := s.UserByEmail(ctx, owners[0])
-		if err != nil {
-			return 0, err
-		}
-		next, err := s.UserByEmail(ctx, owners[1])
-		if err != nil {
-			return 0, err
-		}
-		change := store.HoldReasonChange{Reason: r.Reason, OwnerID: &owner.ID, NextOwnerID: &next.ID, SLAMinutes: r.SLAMinutes}
-		if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "demo"}, []store.HoldReasonChange{change}); err != nil {
-			return 0, err
-		}
 	}
 	type demo struct {
 		ref    string
@@ -246,6 +231,34 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now ti
 		}
 	}
 	return added, nil
+}
+
+// demoHoldOwners sets the demo's owners of the hold reasons an admin has not
+// given owners yet.
+func demoHoldOwners(ctx context.Context, s *store.Store) error {
+	reasons, err := s.HoldReasons(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range reasons {
+		owners, ok := demoOwners[r.Reason]
+		if !ok || r.OwnerID != nil {
+			continue
+		}
+		owner, err := s.UserByEmail(ctx, owners[0])
+		if err != nil {
+			return err
+		}
+		next, err := s.UserByEmail(ctx, owners[1])
+		if err != nil {
+			return err
+		}
+		change := store.HoldReasonChange{Reason: r.Reason, OwnerID: &owner.ID, NextOwnerID: &next.ID, SLAMinutes: r.SLAMinutes}
+		if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "demo"}, []store.HoldReasonChange{change}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoReconciliation reconciles the two days before today as finance would
