@@ -327,6 +327,13 @@ func TestUserCommands(t *testing.T) {
 		{[]string{"user", "enable"}, "needs --email"},
 		{[]string{"user", "enable", "--email", "ana@example.com", "--role", "ops"}, "takes no --role"},
 		{[]string{"user", "remove", "--email", "ana@example.com"}, "usage"},
+		// Ana is the only admin (below): she stays one, and stays enabled.
+		{[]string{"user", "disable", "--email", "ana@example.com"}, "last admin"},
+		{[]string{"user", "role", "--email", "ana@example.com", "--role", "ops"}, "last admin"},
+		{[]string{"user", "add", "--email", "Bo <bo@example.com>", "--name", "Bo", "--role", "ops"}, "plain address"},
+	}
+	if _, err := runCmd("", "user", "role", "--email", "ana@example.com", "--role", "admin"); err != nil {
+		t.Fatal(err)
 	}
 	for _, b := range bad {
 		if _, err := runCmd("", b.args...); err == nil || !strings.Contains(err.Error(), b.says) {
