@@ -8,6 +8,8 @@ BIN      := bin/payops
 DATA     := .data
 PGDIR    := $(DATA)/postgres
 KEYFILE  := $(DATA)/session.key
+LOG      := $(DATA)/payops.log
+SANDBOX_ADDR ?= 127.0.0.1:8090
 GOFILES  := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
@@ -39,15 +41,21 @@ $(KEYFILE):
 	@chmod 600 $(KEYFILE)
 
 # Without DATABASE_URL, a private cluster in .data/postgres is started (or
-# reused) and used.
+# reused) and used. The log goes to .data/payops.log (the previous run's to
+# payops.log.1), so the block serve prints once it is up (the address, the
+# demo logins, the token command) stays on the screen. Ctrl-C stops serve
+# and the sandbox inside it; the cluster stays for the next run (make
+# db-stop stops it).
 run: $(BIN) deps-pg $(KEYFILE)
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; fi; \
 	export PAYOPS_SESSION_KEY="$${PAYOPS_SESSION_KEY:-$$(cat $(KEYFILE))}"; \
 	export PAYOPS_READ_ONLY_MARKETS="$${PAYOPS_READ_ONLY_MARKETS-PH}"; \
-	$(BIN) migrate; \
-	$(BIN) demo; \
-	exec $(BIN) serve --sandbox-addr 127.0.0.1:8090
+	if [ -f $(LOG) ]; then mv -f $(LOG) $(LOG).1; fi; \
+	echo "payops: migrating, loading demo data and starting (log: $(LOG))..."; \
+	$(BIN) migrate >> $(LOG) 2>&1 || { tail -n 20 $(LOG); exit 1; }; \
+	$(BIN) demo >> $(LOG) 2>&1 || { tail -n 20 $(LOG); exit 1; }; \
+	exec $(BIN) serve --sandbox-addr $(SANDBOX_ADDR) --banner --log $(LOG)
 
 db-stop: $(BIN)
 	@$(BIN) db stop --dir $(PGDIR)

@@ -92,15 +92,20 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(*email, "@") || strings.TrimSpace(*name) == "" {
-		return errors.New("user add needs --email and --name")
+	addr, err := payout.ParseEmail(*email)
+	if err != nil {
+		return fmt.Errorf("--email: %w", err)
+	}
+	person, err := payout.ParseUserName(*name)
+	if err != nil {
+		return fmt.Errorf("--name: %w", err)
 	}
 	line, err := readLine(stdin)
 	if err != nil {
 		return err
 	}
-	if len(line) < 8 {
-		return errors.New("password (read from stdin) must be at least 8 characters")
+	if err := payout.CheckPassword(line); err != nil {
+		return fmt.Errorf("password (read from stdin): %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(line), bcrypt.DefaultCost)
 	if err != nil {
@@ -111,17 +116,15 @@ func cmdUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer s.Close()
-	id, err := s.CreateUser(ctx, store.User{Email: *email, Name: *name, Role: role, PasswordHash: string(hash)})
+	_, err = s.AddUser(ctx, store.User{Email: addr, Name: person, Role: role, PasswordHash: string(hash)},
+		store.Actor{Name: "cli"}, nil)
 	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("a user with email %s exists already", *email)
+		return fmt.Errorf("a user with email %s exists already", addr)
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.Audit(ctx, "cli", "user.create", "user", fmt.Sprint(id), map[string]any{"email": *email, "role": role}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "user %s added with role %s\n", *email, role)
+	fmt.Fprintf(stdout, "user %s added with role %s\n", addr, role)
 	return nil
 }
 

@@ -16,20 +16,27 @@ import (
 	"payops/store"
 )
 
-// demoUsers sign in with the password "demo".
+// demoPassword is every demo user's password.
+const demoPassword = "demo"
+
+// demoUsers sign in with demoPassword.
 var demoUsers = []struct {
 	email, name string
 	role        payout.Role
+	note        string // for the banner of make run
 }{
-	{"ops@example.com", "Priya Ops", payout.RoleOps},
-	{"finance@example.com", "Farhan Finance", payout.RoleFinance},
-	{"compliance@example.com", "Chitra Compliance", payout.RoleCompliance},
-	{"admin@example.com", "Arjun Admin", payout.RoleAdmin},
+	{"ops@example.com", "Priya Ops", payout.RoleOps, ""},
+	{"finance@example.com", "Farhan Finance", payout.RoleFinance, ""},
+	// Two compliance users, so four-eyes can be tried: one adds evidence to
+	// a hold, the other releases it.
+	{"compliance@example.com", "Chitra Compliance", payout.RoleCompliance, "   two, for four-eyes: one adds evidence"},
+	{"compliance2@example.com", "Kiran Compliance", payout.RoleCompliance, "   to a hold, the other releases it"},
+	{"admin@example.com", "Arjun Admin", payout.RoleAdmin, ""},
 }
 
 const demoPayouts = 300
 
-// cmdDemo loads demo data: the four demo users, a few hundred payouts
+// cmdDemo loads demo data: the five demo users, a few hundred payouts
 // across providers and states (some stuck), hold owners, and a dozen payouts
 // through the release gates, and the last two days reconciled. It is idempotent: payouts that
 // exist are left as they are, so re-checks done in a demo survive a restart.
@@ -39,7 +46,7 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		return err
 	}
 	defer s.Close()
-	hash, err := bcrypt.GenerateFromPassword([]byte("demo"), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
 	if err != nil {
 		return err
 	}
@@ -61,7 +68,7 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	held, err := demoHolds(ctx, s, policy)
+	held, err := demoHolds(ctx, s, policy, time.Now())
 	if err != nil {
 		return err
 	}
@@ -176,28 +183,9 @@ var demoOwners = map[payout.Reason][2]string{
 // dozen payouts through the same intake as the API: some pass and wait for
 // the submission worker, the others are held by the gates, a few of them
 // for long enough to be overdue. It returns how many payouts it added.
-func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, error) {
-	reasons, err := s.HoldReasons(ctx)
-	if err != nil {
+func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now time.Time) (int, error) {
+	if err := demoHoldOwners(ctx, s); err != nil {
 		return 0, err
-	}
-	for _, r := range reasons {
-		owners, ok := demoOwners[r.Reason]
-		if !ok || r.OwnerID != nil {
-			continue
-		}
-		owner, err := s.UserByEmail(ctx, owners[0])
-		if err != nil {
-			return 0, err
-		}
-		next, err := s.UserByEmail(ctx, owners[1])
-		if err != nil {
-			return 0, err
-		}
-		change := store.HoldReasonChange{Reason: r.Reason, OwnerID: &owner.ID, NextOwnerID: &next.ID, SLAMinutes: r.SLAMinutes}
-		if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "demo"}, []store.HoldReasonChange{change}); err != nil {
-			return 0, err
-		}
 	}
 	type demo struct {
 		ref    string
@@ -205,7 +193,7 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 		market string
 		tax    payout.TaxArtifact
 		ifsc   string
-		age    time.Duration // how long ago its holds were placed
+		age    time.Duration // how long ago it came in (and its holds were placed)
 	}
 	demos := []demo{
 		{"DEMO-API-01", 1_850_00, "IN", payout.TaxPresent, "HDFC0001234", 0},
@@ -228,21 +216,49 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy) (int, 
 			Mode: "IMPS", Narration: "Seller settlement (demo)", Market: d.market, Metadata: []byte(`{"seller":"demo"}`),
 			Beneficiary: payout.Beneficiary{Name: names[i%len(names)], AccountNumber: fmt.Sprintf("5010%08d", 1000+i*7919),
 				IFSC: d.ifsc, BankName: "Demo Bank", TaxArtifact: d.tax}}
-		created, err := s.Intake(ctx, req, policy, store.Actor{Name: "api:demo"})
+		// As of when it came in: created, then its gates evaluated and its
+		// holds placed with their evidence, all at that moment.
+		var at time.Time
+		if d.age > 0 {
+			at = now.Add(-d.age)
+		}
+		created, err := s.IntakeAt(ctx, req, policy, store.Actor{Name: "api:demo"}, at)
 		if err != nil {
 			return added, err
 		}
-		if !created {
-			continue
-		}
-		added++
-		if d.age > 0 {
-			if err := s.BackdateHolds(ctx, d.ref, d.age); err != nil {
-				return added, err
-			}
+		if created {
+			added++
 		}
 	}
 	return added, nil
+}
+
+// demoHoldOwners sets the demo's owners of the hold reasons an admin has not
+// given owners yet.
+func demoHoldOwners(ctx context.Context, s *store.Store) error {
+	reasons, err := s.HoldReasons(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range reasons {
+		owners, ok := demoOwners[r.Reason]
+		if !ok || r.OwnerID != nil {
+			continue
+		}
+		owner, err := s.UserByEmail(ctx, owners[0])
+		if err != nil {
+			return err
+		}
+		next, err := s.UserByEmail(ctx, owners[1])
+		if err != nil {
+			return err
+		}
+		change := store.HoldReasonChange{Reason: r.Reason, OwnerID: &owner.ID, NextOwnerID: &next.ID, SLAMinutes: r.SLAMinutes}
+		if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "demo"}, []store.HoldReasonChange{change}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoReconciliation reconciles the two days before today as finance would

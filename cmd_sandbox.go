@@ -71,5 +71,5 @@ func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	sb := cfg.Sandbox.newSandbox(*webhookURL, cfg.Sandbox.WebhookSecret, 30*time.Second, nil, log)
 	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", cfg.Sandbox.Seed)
-	return listenAndServe(ctx, *addr, sb)
+	return listenAndServe(ctx, *addr, sb, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,25 +24,49 @@ import (
 	"payops/web"
 )
 
+// serveFlags are serve's flags.
+type serveFlags struct {
+	sandboxAddr string // also run the sandbox here
+	banner      bool   // print where payops is and how to sign in, once it serves
+	logFile     string // log here instead of to stderr
+}
+
+func parseServeFlags(args []string) (serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&f.sandboxAddr, "sandbox-addr", "", "also run the sandbox provider on this address and use it")
+	fs.BoolVar(&f.banner, "banner", false, "once serving, print the address, the demo logins and how to get an API token")
+	fs.StringVar(&f.logFile, "log", "", "append the log to this file instead of writing it to stderr")
+	if err := fs.Parse(args); err != nil {
+		return f, errUsage
+	}
+	return f, nil
+}
+
 // cmdServe runs payops: migrations, the jobs, the dashboard, the webhook
 // endpoint and the platform API, and with --sandbox-addr the sandbox too.
-func cmdServe(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	sandboxAddr := fs.String("sandbox-addr", "", "also run the sandbox provider on this address and use it")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+// With --banner it prints to stdout, once it serves, what make run shows.
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	flags, err := parseServeFlags(args)
+	if err != nil {
+		return err
 	}
+	log, closeLog, err := serveLog(flags.logFile, log)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	if *sandboxAddr != "" {
+	if flags.sandboxAddr != "" {
 		// The embedded sandbox sends its webhooks to this very server.
 		cfg.Sandbox.BaseURL = ""
 	}
-	cfg.Sandbox.randomSecrets(*sandboxAddr != "", log)
-	if *sandboxAddr != "" {
-		url, stop, err := startSandbox(ctx, *sandboxAddr, selfURL(cfg.Addr)+"/webhooks/sandbox", cfg.Sandbox, log)
+	cfg.Sandbox.randomSecrets(flags.sandboxAddr != "", log)
+	if flags.sandboxAddr != "" {
+		url, stop, err := startSandbox(ctx, flags.sandboxAddr, selfURL(cfg.Addr)+"/webhooks/sandbox", cfg.Sandbox, log)
 		if err != nil {
 			return err
 		}
@@ -125,7 +150,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, lo
 	}
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter,
 		"read_only_markets", cfg.Policy.Markets())
-	return listenAndServe(ctx, cfg.Addr, srv)
+	return listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))
 }
 
 // scheduleJobs schedules the background jobs, or returns nil with
@@ -210,10 +235,15 @@ func migrateWhenReady(ctx context.Context, st *store.Store, log *slog.Logger) er
 	}
 }
 
-func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
+// listenAndServe serves h on addr until ctx ends; ready, when not nil, is
+// called with the address listened on once connections are accepted.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}

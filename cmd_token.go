@@ -18,7 +18,7 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 	fs := flag.NewFlagSet("token "+verb, flag.ContinueOnError)
 	name := fs.String("name", "", "the token's name: who uses it (\"marketplace-prod\")")
 	scope := fs.String("scope", string(payout.ScopeLive), "live (real providers), test (sandbox only) or drills (payops drill)")
-	rate := fs.Int("rate", 0, "requests a second this token may make (default PAYOPS_API_RATE)")
+	rate := fs.String("rate", "", "requests a second this token may make (default PAYOPS_API_RATE)")
 	allow := fs.String("allow", "", "comma-separated addresses or CIDR networks the token is accepted from (default anywhere)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -26,16 +26,9 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 	if verb != "list" && strings.TrimSpace(*name) == "" {
 		return errors.New("token " + verb + " needs --name")
 	}
-	spec := store.TokenSpec{Name: *name, RatePerSecond: *rate}
-	var err error
-	if spec.Scope, err = payout.ParseScope(*scope); err != nil {
+	spec, err := tokenSpec(*name, *scope, *rate, *allow)
+	if verb == "create" && err != nil {
 		return err
-	}
-	if *rate < 0 {
-		return errors.New("--rate must be a whole number of requests a second, at least 1")
-	}
-	if spec.AllowFrom, err = payout.ParseNetworks(*allow); err != nil {
-		return fmt.Errorf("--allow: %w", err)
 	}
 	s, err := openMigrated(ctx, getenv)
 	if err != nil {
@@ -96,4 +89,22 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 	return errUsage
 }
 
-// newToken returns 256 random bits, readable and marked as a payops token.
+// tokenSpec checks a token's flags as the dashboard checks its form: the
+// name, the scope, the rate and the allowed networks.
+func tokenSpec(name, scope, rate, allow string) (store.TokenSpec, error) {
+	var spec store.TokenSpec
+	var err error
+	if spec.Name, err = payout.ParseTokenName(name); err != nil {
+		return spec, fmt.Errorf("--name: %w", err)
+	}
+	if spec.Scope, err = payout.ParseScope(scope); err != nil {
+		return spec, err
+	}
+	if spec.RatePerSecond, err = payout.ParseTokenRate(rate); err != nil {
+		return spec, fmt.Errorf("--rate: %w", err)
+	}
+	if spec.AllowFrom, err = payout.ParseNetworks(allow); err != nil {
+		return spec, fmt.Errorf("--allow: %w", err)
+	}
+	return spec, nil
+}

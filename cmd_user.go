@@ -41,13 +41,14 @@ func cmdUserChange(ctx context.Context, verb string, args []string, getenv func(
 	}
 	defer s.Close()
 	var c store.UserChange
+	cli := store.Actor{Name: "cli"}
 	switch verb {
 	case "disable":
-		c, err = s.DisableUser(ctx, *email, "cli")
+		c, err = s.DisableUser(ctx, *email, cli)
 	case "enable":
-		c, err = s.EnableUser(ctx, *email, "cli")
+		c, err = s.EnableUser(ctx, *email, cli)
 	case "role":
-		c, err = s.SetUserRole(ctx, *email, role, "cli")
+		c, err = s.SetUserRole(ctx, *email, role, cli)
 	default:
 		return errUsage
 	}

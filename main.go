@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch args[0] {
 	case "serve":
-		return cmdServe(ctx, args[1:], getenv, log)
+		return cmdServe(ctx, args[1:], getenv, stdout, log)
 	case "migrate":
 		return cmdMigrate(ctx, getenv, stdout)
 	case "user":

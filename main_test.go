@@ -48,7 +48,7 @@ func TestCommands(t *testing.T) {
 	}{
 		{"a-long-password\n", []string{"user", "add", "--email", "lead@example.com", "--name", "Lead", "--role", "ops"}, "exists already"},
 		{"a-long-password\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss"}, "unknown role"},
-		{"short\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "ops"}, "at least 8"},
+		{"short-pass\n", []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "ops"}, "at least 12"},
 		{"", []string{"frobnicate"}, "usage"},
 	}
 	for _, b := range bad {
@@ -327,6 +327,13 @@ func TestUserCommands(t *testing.T) {
 		{[]string{"user", "enable"}, "needs --email"},
 		{[]string{"user", "enable", "--email", "ana@example.com", "--role", "ops"}, "takes no --role"},
 		{[]string{"user", "remove", "--email", "ana@example.com"}, "usage"},
+		// Ana is the only admin (below): she stays one, and stays enabled.
+		{[]string{"user", "disable", "--email", "ana@example.com"}, "last admin"},
+		{[]string{"user", "role", "--email", "ana@example.com", "--role", "ops"}, "last admin"},
+		{[]string{"user", "add", "--email", "Bo <bo@example.com>", "--name", "Bo", "--role", "ops"}, "plain address"},
+	}
+	if _, err := runCmd("", "user", "role", "--email", "ana@example.com", "--role", "admin"); err != nil {
+		t.Fatal(err)
 	}
 	for _, b := range bad {
 		if _, err := runCmd("", b.args...); err == nil || !strings.Contains(err.Error(), b.says) {

@@ -25,9 +25,9 @@ func auditLine(e store.AuditEntry, role payout.Role) views.AuditLine {
 	return line
 }
 
-// auditEntity names what an entry is about and the page that shows it.
-// Users and tokens have no page yet; drills' pages only for the roles that
-// may run drills.
+// auditEntity names what an entry is about and the page that shows it, for
+// the roles that may open it: drills for those who run drills, users and
+// tokens (their rows on the settings pages) for those who manage them.
 func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name, href string) {
 	id := e.EntityID
 	switch e.EntityType {
@@ -55,9 +55,15 @@ func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name,
 	case "hold_reason":
 		return "hold owners and SLA", id, "/holds/owners"
 	case "user":
-		return "user", "#" + id, ""
+		if role.Can(payout.ActManageUsers) {
+			href = "/settings/users#user-" + url.PathEscape(id)
+		}
+		return "user", "#" + id, href
 	case "api_token":
-		return "API token", "#" + id, ""
+		if role.Can(payout.ActManageTokens) {
+			href = "/settings/tokens#token-" + url.PathEscape(id)
+		}
+		return "API token", "#" + id, href
 	}
 	return e.EntityType, id, ""
 }

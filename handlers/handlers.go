@@ -38,6 +38,8 @@ type Store interface {
 	HoldStore
 	ReconStore
 	DrillStore
+	UserAdminStore
+	TokenAdminStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -54,8 +56,13 @@ type Handlers struct {
 	Days       DayReconciler
 	Drills     DrillRunner // nil when drills run outside this payops
 	StuckAfter time.Duration
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Secure says the dashboard is served over HTTPS (PAYOPS_SECURE_COOKIES):
+	// set-password links it shows start with https.
+	Secure bool
+	// APIRate is the API tokens' default rate a second (PAYOPS_API_RATE).
+	APIRate int
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // User is the signed-in user of a request.
@@ -84,7 +91,8 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	m := views.Meta{Title: title, Active: active}
 	if u, ok := UserFrom(r.Context()); ok {
 		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
-			Audit: u.Role.Can(payout.ActReadAudit)}
+			Audit: u.Role.Can(payout.ActReadAudit), Settings: u.Role.Can(payout.ActManageUsers) ||
+				u.Role.Can(payout.ActManageTokens)}
 	}
 	return m
 }
@@ -132,16 +140,16 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	case errors.Is(err, store.ErrRefused):
 		e.Status, e.Heading, e.Message = http.StatusConflict, "Refused", upperFirst(err.Error())
 	case adapters.KindOf(err) != "":
-		log.Warn("provider call failed", "path", r.URL.Path, "err", err)
+		log.Warn("provider call failed", "path", LogPath(r), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusBadGateway, "Provider unavailable",
 			"The provider could not answer ("+err.Error()+"). Nothing was changed; try again later."
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
-		log.Error("database unavailable", "path", r.URL.Path, "err", err)
+		log.Error("database unavailable", "path", LogPath(r), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",
 			"payops cannot reach its database right now and keeps trying. Nothing was changed; try again in a moment."
 		w.Header().Set("Retry-After", "5")
 	default:
-		log.Error("request failed", "path", r.URL.Path, "err", err)
+		log.Error("request failed", "path", LogPath(r), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusInternalServerError, "Something went wrong", "The error was logged. Nothing was changed; try again."
 	}
 	e.Meta.Title = e.Heading
@@ -150,8 +158,19 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		// page, where the operator sees it.
 		w.Header().Set("HX-Retarget", "#flash")
 		w.Header().Set("HX-Reswap", "innerHTML")
+		// Whatever part of the answer the request would have taken.
+		w.Header().Set("HX-Reselect", "#flash-error")
 	}
 	Render(w, r, e.Status, views.ErrorPage(e), views.ErrorFlash(e))
+}
+
+// LogPath is the request's path as logs may show it: a set-password link's
+// token is a secret, left out.
+func LogPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/set-password/") {
+		return "/set-password/…"
+	}
+	return r.URL.Path
 }
 
 func upperFirst(s string) string {

@@ -32,6 +32,11 @@ const (
 	// ActReadAudit reads the audit log of every action across payops (and
 	// exports it): who did what to which payout, hold, day, user or token.
 	ActReadAudit Action = "audit.read"
+	// ActManageUsers adds dashboard users, changes their roles, disables
+	// and enables them, and makes set-password links.
+	ActManageUsers Action = "user.manage"
+	// ActManageTokens creates and revokes the platform API's tokens.
+	ActManageTokens Action = "token.manage"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -48,11 +53,13 @@ var permissions = map[Action][]Role{
 	ActRunJobs:        {RoleAdmin},
 	ActRunDrills:      {RoleAdmin},
 	ActReadAudit:      {RoleAdmin, RoleCompliance},
+	ActManageUsers:    {RoleAdmin},
+	ActManageTokens:   {RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
-	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit}
+	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

@@ -60,3 +60,16 @@ document.addEventListener("click", (e) => {
 document.addEventListener("htmx:afterSettle", syncBulk);
 syncBulk();
 document.documentElement.classList.add("js");
+// A secret shown once: selected whole on focus, and a Copy button.
+document.addEventListener("focusin", (e) => {
+  if (e.target.matches("input[data-select-all]")) e.target.select();
+});
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("button[data-copy]");
+  const input = b && document.getElementById(b.dataset.copy);
+  if (!input) return;
+  input.select();
+  const done = () => { b.textContent = "Copied"; };
+  if (navigator.clipboard) navigator.clipboard.writeText(input.value).then(done, () => {});
+  else if (document.execCommand("copy")) done();
+});

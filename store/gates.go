@@ -36,9 +36,11 @@ type GateEvaluation struct {
 	EvaluatedAt time.Time       `db:"evaluated_at"`
 }
 
-// recordEvaluations stores evals for payout id and returns the ids of the
-// failed ones by gate, for the holds they cause.
-func recordEvaluations(ctx context.Context, q Querier, id int64, evals []payout.Evaluation, occasion, actor string) (map[payout.Reason]int64, error) {
+// recordEvaluations stores evals for payout id, made at at (nil for the
+// transaction's time), and returns the ids of the failed ones by gate, for
+// the holds they cause.
+func recordEvaluations(ctx context.Context, q Querier, id int64, evals []payout.Evaluation, occasion, actor string,
+	at *time.Time) (map[payout.Reason]int64, error) {
 	failed := map[payout.Reason]int64{}
 	for _, e := range evals {
 		inputs, err := json.Marshal(e.Inputs)
@@ -47,9 +49,9 @@ func recordEvaluations(ctx context.Context, q Querier, id int64, evals []payout.
 		}
 		var evalID int64
 		err = q.GetContext(ctx, &evalID, `
-			INSERT INTO gate_evaluations (payout_id, gate, rule, inputs, passed, answer, occasion, actor)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			id, e.Gate, e.Rule, jsonArg(inputs), e.Passed, e.Answer, occasion, actor)
+			INSERT INTO gate_evaluations (payout_id, gate, rule, inputs, passed, answer, occasion, actor, evaluated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now())) RETURNING id`,
+			id, e.Gate, e.Rule, jsonArg(inputs), e.Passed, e.Answer, occasion, actor, at)
 		if err != nil {
 			return nil, fmt.Errorf("store: record gate %s for payout %d: %w", e.Gate, id, err)
 		}

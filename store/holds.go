@@ -111,21 +111,24 @@ type Evidence struct {
 // default owner and due by its SLA, with the gate's answer as the first
 // evidence. A payout has at most one open hold per reason: placing another
 // is a no-op that returns 0.
-func placeHold(ctx context.Context, q Querier, id int64, reason payout.Reason, detail string, evalID *int64, evidenceKind string, by Actor) (int64, error) {
+func placeHold(ctx context.Context, q Querier, id int64, reason payout.Reason, detail string, evalID *int64,
+	evidenceKind string, by Actor, at *time.Time) (int64, error) {
 	var holdID int64
 	err := q.GetContext(ctx, &holdID, `
-		INSERT INTO holds (payout_id, reason, detail, evaluation_id, owner_id, placed_by, placed_by_user_id, sla_due_at)
-		SELECT $1, r.reason, $3, $4, r.owner_id, $5, $6, now() + make_interval(mins => r.sla_minutes)
+		INSERT INTO holds (payout_id, reason, detail, evaluation_id, owner_id, placed_by, placed_by_user_id, placed_at,
+			sla_due_at)
+		SELECT $1, r.reason, $3, $4, r.owner_id, $5, $6, coalesce($7, now()),
+			coalesce($7, now()) + make_interval(mins => r.sla_minutes)
 		FROM hold_reasons r WHERE r.reason = $2
 		ON CONFLICT (payout_id, reason) WHERE state = 'open' DO NOTHING
-		RETURNING id`, id, reason, detail, evalID, by.Name, by.userID())
+		RETURNING id`, id, reason, detail, evalID, by.Name, by.userID(), at)
 	if errors.Is(err, errNoRows) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: hold payout %d for %s: %w", id, reason, err)
 	}
-	if err := addEvidence(ctx, q, holdID, evidenceKind, detail, "", Actor{Name: by.Name}); err != nil {
+	if err := addEvidence(ctx, q, holdID, evidenceKind, detail, "", Actor{Name: by.Name}, at); err != nil {
 		return 0, err
 	}
 	var ref string
@@ -135,22 +138,27 @@ func placeHold(ctx context.Context, q Querier, id int64, reason payout.Reason, d
 	return holdID, audit(ctx, q, by.Name, "hold.place", "payout", ref, map[string]any{"hold": holdID, "reason": reason, "detail": detail})
 }
 
-func addEvidence(ctx context.Context, q Querier, holdID int64, kind, body, url string, by Actor) error {
+// addEvidence adds evidence to hold holdID, added at at (nil for the
+// transaction's time).
+func addEvidence(ctx context.Context, q Querier, holdID int64, kind, body, url string, by Actor, at *time.Time) error {
 	_, err := q.ExecContext(ctx, `
-		INSERT INTO hold_evidence (hold_id, kind, body, url, added_by, added_by_user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-		holdID, kind, body, url, by.Name, by.userID())
+		INSERT INTO hold_evidence (hold_id, kind, body, url, added_by, added_by_user_id, added_at)
+		VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))`,
+		holdID, kind, body, url, by.Name, by.userID(), at)
 	if err != nil {
 		return fmt.Errorf("store: evidence on hold %d: %w", holdID, err)
 	}
 	return nil
 }
 
-// holdPayout places a hold for each failed gate and moves the payout to HELD.
-func holdPayout(ctx context.Context, q Querier, id int64, from payout.Status, failed []payout.Evaluation, evalIDs map[payout.Reason]int64, by Actor) error {
+// holdPayout places a hold for each failed gate, at at (nil for the
+// transaction's time), and moves the payout to HELD.
+func holdPayout(ctx context.Context, q Querier, id int64, from payout.Status, failed []payout.Evaluation,
+	evalIDs map[payout.Reason]int64, by Actor, at *time.Time) error {
 	var reasons []string
 	for _, f := range failed {
 		evalID := evalIDs[f.Gate]
-		if _, err := placeHold(ctx, q, id, f.Gate, f.Answer, &evalID, "gate", by); err != nil {
+		if _, err := placeHold(ctx, q, id, f.Gate, f.Answer, &evalID, "gate", by, at); err != nil {
 			return err
 		}
 		reasons = append(reasons, string(f.Gate))
@@ -294,7 +302,7 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 			return err
 		}
 		evals := policy.Evaluate(in)
-		if _, err := recordEvaluations(ctx, q, h.PayoutID, evals, "release", by.Name); err != nil {
+		if _, err := recordEvaluations(ctx, q, h.PayoutID, evals, "release", by.Name, nil); err != nil {
 			return err
 		}
 		var open []payout.Reason
@@ -448,7 +456,7 @@ func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, u
 				return fmt.Errorf("store: tax artifact of payout %d: %w", h.PayoutID, err)
 			}
 		}
-		if err := addEvidence(ctx, q, holdID, kind, note, url, by); err != nil {
+		if err := addEvidence(ctx, q, holdID, kind, note, url, by, nil); err != nil {
 			return err
 		}
 		return audit(ctx, q, by.Name, "hold.evidence", "payout", h.ReferenceID,
@@ -566,17 +574,4 @@ func (s *Store) HoldByID(ctx context.Context, id int64) (Hold, error) {
 		return Hold{}, fmt.Errorf("store: hold %d: %w", id, mapErr(err))
 	}
 	return h, nil
-}
-
-// BackdateHolds moves the open holds of payout ref, placed time and SLA,
-// age into the past: demo data that shows holds near and past their SLA.
-// Their evidence keeps the time it was recorded (it is append-only).
-func (s *Store) BackdateHolds(ctx context.Context, ref string, age time.Duration) error {
-	_, err := s.db.ExecContext(ctx, `
-		UPDATE holds SET placed_at = placed_at - $2 * interval '1 second', sla_due_at = sla_due_at - $2 * interval '1 second'
-		WHERE state = 'open' AND payout_id = (SELECT id FROM payouts WHERE reference_id = $1)`, ref, age.Seconds())
-	if err != nil {
-		return fmt.Errorf("store: backdate holds of %s: %w", ref, err)
-	}
-	return nil
 }

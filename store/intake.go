@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"payops/payout"
 )
@@ -34,8 +35,19 @@ func (e *IdempotencyError) Is(target error) bool { return target == ErrIdempoten
 // submission worker or HELD with one hold per failed gate, all in one
 // transaction. Idempotent on the reference id: the same request again
 // returns created false and changes nothing; a different one is
-// ErrIdempotency naming the field. It calls no provider.
+// ErrIdempotency naming the field. It calls no provider. The payout's
+// creation, its gate evaluations, holds and their evidence all carry the
+// transaction's time.
 func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Policy, by Actor) (created bool, err error) {
+	return s.IntakeAt(ctx, req, policy, by, time.Time{})
+}
+
+// IntakeAt is Intake as of at, for demo data: the payout is created, its
+// gates evaluated and its holds placed (with their SLA and evidence) at at
+// rather than now. The audit log still says when it was recorded. A zero at
+// is now.
+func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.Policy, by Actor,
+	at time.Time) (created bool, err error) {
 	err = s.WithTx(ctx, func(q Querier) error {
 		var exists bool
 		if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, req.ReferenceID); err != nil {
@@ -43,6 +55,16 @@ func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Po
 		}
 		if exists {
 			return ErrConflict
+		}
+		var when *time.Time
+		if at.IsZero() {
+			// The transaction's time, which the rows below default to: the
+			// payout is not created after its holds are placed.
+			if err := q.GetContext(ctx, &at, `SELECT now()`); err != nil {
+				return fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
+			}
+		} else {
+			when = &at
 		}
 		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary}
 		evals := policy.Evaluate(in)
@@ -57,17 +79,18 @@ func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Po
 			Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
 				IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
 				TaxArtifact: req.Beneficiary.TaxArtifact},
+			CreatedAt: at,
 		}
 		id, err := createPayout(ctx, q, by.Name, n)
 		if err != nil {
 			return err
 		}
-		evalIDs, err := recordEvaluations(ctx, q, id, evals, "intake", by.Name)
+		evalIDs, err := recordEvaluations(ctx, q, id, evals, "intake", by.Name, when)
 		if err != nil {
 			return err
 		}
 		if len(failed) > 0 {
-			return holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by)
+			return holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when)
 		}
 		return nil
 	})

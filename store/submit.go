@@ -59,12 +59,12 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 				return err
 			}
 			evals := policy.Evaluate(in)
-			evalIDs, err := recordEvaluations(ctx, q, id, evals, "submit", Submitter)
+			evalIDs, err := recordEvaluations(ctx, q, id, evals, "submit", Submitter, nil)
 			if err != nil {
 				return err
 			}
 			if failed := payout.Failures(evals); len(failed) > 0 {
-				if err := holdPayout(ctx, q, id, payout.Queued, failed, evalIDs, by); err != nil {
+				if err := holdPayout(ctx, q, id, payout.Queued, failed, evalIDs, by, nil); err != nil {
 					return err
 				}
 				continue
@@ -153,13 +153,13 @@ func (s *Store) RecordSubmitFailure(ctx context.Context, id int64, f SubmitFailu
 		}
 		by := Actor{Name: Submitter}
 		if f.Evaluation != nil {
-			evalIDs, err := recordEvaluations(ctx, q, id, []payout.Evaluation{*f.Evaluation}, "submit", Submitter)
+			evalIDs, err := recordEvaluations(ctx, q, id, []payout.Evaluation{*f.Evaluation}, "submit", Submitter, nil)
 			if err != nil {
 				return err
 			}
-			return holdPayout(ctx, q, id, status, []payout.Evaluation{*f.Evaluation}, evalIDs, by)
+			return holdPayout(ctx, q, id, status, []payout.Evaluation{*f.Evaluation}, evalIDs, by, nil)
 		}
-		if _, err := placeHold(ctx, q, id, f.Hold, f.Detail, nil, "provider", by); err != nil {
+		if _, err := placeHold(ctx, q, id, f.Hold, f.Detail, nil, "provider", by, nil); err != nil {
 			return err
 		}
 		return setStatus(ctx, q, id, status, payout.Held, payout.SourceSystem, Submitter, "held: "+string(f.Hold))

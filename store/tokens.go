@@ -92,16 +92,37 @@ func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, token string) (
 // RevokeToken revokes the active token called name for by ("" for the
 // command line); ErrNotFound when there is none.
 func (s *Store) RevokeToken(ctx context.Context, name, by string) (APIToken, error) {
+	return s.revokeToken(ctx, `name = $1`, name, by)
+}
+
+// RevokeTokenID revokes token id for by, when it is active; ErrNotFound when
+// there is no such active token.
+func (s *Store) RevokeTokenID(ctx context.Context, id int64, by string) (APIToken, error) {
+	return s.revokeToken(ctx, `id = $1`, id, by)
+}
+
+// revokeToken revokes the active token where says, with key as its $1.
+func (s *Store) revokeToken(ctx context.Context, where string, key any, by string) (APIToken, error) {
 	var t APIToken
 	err := s.WithTx(ctx, func(q Querier) error {
-		err := q.GetContext(ctx, &t, `UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL
-			RETURNING `+tokenColumns, name)
+		err := q.GetContext(ctx, &t, `UPDATE api_tokens SET revoked_at = now() WHERE `+where+` AND revoked_at IS NULL
+			RETURNING `+tokenColumns, key)
 		if err != nil {
-			return fmt.Errorf("store: revoke token %s: %w", name, mapErr(err))
+			return fmt.Errorf("store: revoke token %v: %w", key, mapErr(err))
 		}
-		return audit(ctx, q, cmp.Or(by, "cli"), "token.revoke", "api_token", fmt.Sprint(t.ID), map[string]any{"name": name})
+		return audit(ctx, q, cmp.Or(by, "cli"), "token.revoke", "api_token", fmt.Sprint(t.ID),
+			map[string]any{"name": t.Name, "prefix": t.Prefix})
 	})
 	return t, err
+}
+
+// TokenByID returns token id, revoked or not; ErrNotFound when there is none.
+func (s *Store) TokenByID(ctx context.Context, id int64) (APIToken, error) {
+	var t APIToken
+	if err := s.db.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1`, id); err != nil {
+		return APIToken{}, fmt.Errorf("store: token %d: %w", id, mapErr(err))
+	}
+	return t, nil
 }
 
 // Tokens lists every token, newest first.

@@ -103,79 +103,97 @@ type UserChange struct {
 }
 
 // DisableUser disables the user with email, so they can no longer sign in,
-// and ends their sessions, in one transaction audited as actor;
-// ErrNotFound when there is no such user.
-func (s *Store) DisableUser(ctx context.Context, email, actor string) (UserChange, error) {
-	return s.changeUser(ctx, email, func(ctx context.Context, q Querier, u User) (UserChange, error) {
-		c := UserChange{User: u}
-		if u.DisabledAt == nil {
-			err := q.GetContext(ctx, &c.User.DisabledAt,
-				`UPDATE users SET disabled_at = now() WHERE id = $1 RETURNING disabled_at`, u.ID)
-			if err != nil {
+// and ends their sessions, in one transaction audited as by; ErrNotFound
+// when there is no such user, ErrRefused when payout.RefuseUserChange
+// refuses (by themselves, or the last admin).
+func (s *Store) DisableUser(ctx context.Context, email string, by Actor) (UserChange, error) {
+	return s.changeUser(ctx, email, by, payout.UserChange{Disable: true},
+		func(ctx context.Context, q Querier, u User) (UserChange, error) {
+			c := UserChange{User: u}
+			if u.DisabledAt == nil {
+				err := q.GetContext(ctx, &c.User.DisabledAt,
+					`UPDATE users SET disabled_at = now() WHERE id = $1 RETURNING disabled_at`, u.ID)
+				if err != nil {
+					return c, err
+				}
+				c.Changed = true
+			}
+			// Also when already disabled: no session of a disabled user lives.
+			n, err := endUserSessions(ctx, q, u.ID, EndUserDisabled)
+			c.SessionsEnded = n
+			if err != nil || !c.Changed {
 				return c, err
 			}
-			c.Changed = true
-		}
-		// Also when already disabled: no session of a disabled user lives.
-		n, err := endUserSessions(ctx, q, u.ID, EndUserDisabled)
-		c.SessionsEnded = n
-		if err != nil || !c.Changed {
-			return c, err
-		}
-		return c, audit(ctx, q, actor, "user.disable", "user", fmt.Sprint(u.ID),
-			map[string]any{"email": u.Email, "sessions_ended": n})
-	})
+			return c, audit(ctx, q, by.Name, "user.disable", "user", fmt.Sprint(u.ID),
+				map[string]any{"email": u.Email, "sessions_ended": n})
+		})
 }
 
-// EnableUser lets a disabled user with email sign in again, audited as
-// actor; ErrNotFound when there is no such user.
-func (s *Store) EnableUser(ctx context.Context, email, actor string) (UserChange, error) {
-	return s.changeUser(ctx, email, func(ctx context.Context, q Querier, u User) (UserChange, error) {
-		c := UserChange{User: u}
-		if u.DisabledAt == nil {
-			return c, nil
-		}
-		if _, err := q.ExecContext(ctx, `UPDATE users SET disabled_at = NULL WHERE id = $1`, u.ID); err != nil {
-			return c, err
-		}
-		c.User.DisabledAt, c.Changed = nil, true
-		return c, audit(ctx, q, actor, "user.enable", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email})
-	})
+// EnableUser lets a disabled user with email sign in again, audited as by;
+// ErrNotFound when there is no such user.
+func (s *Store) EnableUser(ctx context.Context, email string, by Actor) (UserChange, error) {
+	return s.changeUser(ctx, email, by, payout.UserChange{},
+		func(ctx context.Context, q Querier, u User) (UserChange, error) {
+			c := UserChange{User: u}
+			if u.DisabledAt == nil {
+				return c, nil
+			}
+			if _, err := q.ExecContext(ctx, `UPDATE users SET disabled_at = NULL WHERE id = $1`, u.ID); err != nil {
+				return c, err
+			}
+			c.User.DisabledAt, c.Changed = nil, true
+			return c, audit(ctx, q, by.Name, "user.enable", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email})
+		})
 }
 
 // SetUserRole gives the user with email role and ends their sessions, so the
-// new role starts with a new sign-in, in one transaction audited as actor;
-// ErrNotFound when there is no such user.
-func (s *Store) SetUserRole(ctx context.Context, email string, role payout.Role, actor string) (UserChange, error) {
-	return s.changeUser(ctx, email, func(ctx context.Context, q Querier, u User) (UserChange, error) {
-		c := UserChange{User: u}
-		if u.Role == role {
-			return c, nil
-		}
-		if _, err := q.ExecContext(ctx, `UPDATE users SET role = $2 WHERE id = $1`, u.ID, role); err != nil {
-			return c, err
-		}
-		c.User.Role, c.Changed = role, true
-		n, err := endUserSessions(ctx, q, u.ID, EndRoleChanged)
-		c.SessionsEnded = n
-		if err != nil {
-			return c, err
-		}
-		return c, audit(ctx, q, actor, "user.role", "user", fmt.Sprint(u.ID),
-			map[string]any{"email": u.Email, "from": u.Role, "to": role, "sessions_ended": n})
-	})
+// new role starts with a new sign-in, in one transaction audited as by;
+// ErrNotFound when there is no such user, ErrRefused when
+// payout.RefuseUserChange refuses (their own role, or the last admin's).
+func (s *Store) SetUserRole(ctx context.Context, email string, role payout.Role, by Actor) (UserChange, error) {
+	return s.changeUser(ctx, email, by, payout.UserChange{NewRole: role},
+		func(ctx context.Context, q Querier, u User) (UserChange, error) {
+			c := UserChange{User: u}
+			if u.Role == role {
+				return c, nil
+			}
+			if _, err := q.ExecContext(ctx, `UPDATE users SET role = $2 WHERE id = $1`, u.ID, role); err != nil {
+				return c, err
+			}
+			c.User.Role, c.Changed = role, true
+			n, err := endUserSessions(ctx, q, u.ID, EndRoleChanged)
+			c.SessionsEnded = n
+			if err != nil {
+				return c, err
+			}
+			return c, audit(ctx, q, by.Name, "user.role", "user", fmt.Sprint(u.ID),
+				map[string]any{"email": u.Email, "from": u.Role, "to": role, "sessions_ended": n})
+		})
 }
 
-// changeUser runs change on the user with email, locked, in one transaction.
-func (s *Store) changeUser(ctx context.Context, email string,
+// changeUser runs change on the user with email, locked, in one transaction,
+// once payout.RefuseUserChange allows rule (its change) made by by. The
+// active admins are locked too, so two admins disabling each other at once
+// cannot leave none.
+func (s *Store) changeUser(ctx context.Context, email string, by Actor, rule payout.UserChange,
 	change func(context.Context, Querier, User) (UserChange, error)) (UserChange, error) {
 	var c UserChange
 	err := s.WithTx(ctx, func(q Querier) error {
+		var admins []int64
+		err := q.SelectContext(ctx, &admins,
+			`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE`)
+		if err != nil {
+			return fmt.Errorf("store: admins: %w", err)
+		}
 		var u User
-		err := q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
+		err = q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
 			strings.TrimSpace(email))
 		if err != nil {
 			return fmt.Errorf("store: user %s: %w", email, mapErr(err))
+		}
+		rule.BySelf, rule.Role, rule.Active, rule.ActiveAdmins = by.UserID == u.ID, u.Role, u.DisabledAt == nil, len(admins)
+		if why := payout.RefuseUserChange(rule); why != "" {
+			return Refused("%s", why)
 		}
 		if c, err = change(ctx, q, u); err != nil {
 			return fmt.Errorf("store: change user %s: %w", email, err)
@@ -183,4 +201,37 @@ func (s *Store) changeUser(ctx context.Context, email string,
 		return nil
 	})
 	return c, err
+}
+
+// UserListing is a user as the users page lists them.
+type UserListing struct {
+	ID          int64       `db:"id"`
+	Email       string      `db:"email"`
+	Name        string      `db:"name"`
+	Role        payout.Role `db:"role"`
+	DisabledAt  *time.Time  `db:"disabled_at"`
+	CreatedAt   time.Time   `db:"created_at"`
+	HasPassword bool        `db:"has_password"`
+	// LastSignIn is their latest sign-in by the audit log, which keeps it
+	// longer than sessions are kept; nil for never.
+	LastSignIn *time.Time `db:"last_sign_in"`
+	// LinkExpiresAt is when their latest set-password link not yet used or
+	// replaced expires (maybe in the past); nil when there is none.
+	LinkExpiresAt *time.Time `db:"link_expires_at"`
+}
+
+// Users lists every user, those who may sign in first, by name.
+func (s *Store) Users(ctx context.Context) ([]UserListing, error) {
+	var out []UserListing
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT u.id, u.email, u.name, u.role, u.disabled_at, u.created_at, u.password_hash <> '' AS has_password,
+			(SELECT a.at FROM audit_log a WHERE a.entity_type = 'user' AND a.entity_id = u.id::text
+				AND a.action = 'user.login' ORDER BY a.id DESC LIMIT 1) AS last_sign_in,
+			(SELECT l.expires_at FROM password_links l WHERE l.user_id = u.id AND l.used_at IS NULL
+				AND l.replaced_at IS NULL ORDER BY l.id DESC LIMIT 1) AS link_expires_at
+		FROM users u ORDER BY u.disabled_at IS NOT NULL, lower(u.name), u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	return out, nil
 }

@@ -15,13 +15,17 @@ type UserBadge struct {
 	Role   string
 	Drills bool // the Drills link: whether the permission table lets the role run drills
 	Audit  bool // the Audit log link: whether the permission table lets the role read the audit log
+	// Settings is the Settings link: whether the role may manage users or
+	// API tokens by the permission table.
+	Settings bool
 }
 
 // Login is the sign-in page.
 type Login struct {
-	Email string
-	Next  string
-	Error string
+	Email  string
+	Next   string
+	Error  string
+	Notice string // after a password was set: sign in with it
 }
 
 // Overview is the landing page: stuck payouts by provider and age.

@@ -194,14 +194,15 @@ func TestAuditLogRows(t *testing.T) {
 		"token":  a.addAudit(now, "cli", "token.create", "api_token", "4", `{}`),
 	}
 	links := map[string]string{"payout": "/payouts/P%201%2Fx", "hold": "/payouts/P-2",
-		"day": "/reconciliation/sandbox/2026-01-02", "drill": "/drills/9", "owners": "/holds/owners"}
+		"day": "/reconciliation/sandbox/2026-01-02", "drill": "/drills/9", "owners": "/holds/owners",
+		"user": "/settings/users#user-3", "token": "/settings/tokens#token-4"}
 	for _, role := range []payout.Role{payout.RoleAdmin, payout.RoleCompliance} {
 		_, page := clients[role].get("/audit")
 		for name, id := range ids {
 			link := find(byID(t, page, "audit-"+id), func(n *html.Node) bool { return hasClass(n, "entity-link") })
 			want := links[name]
-			if name == "drill" && role != payout.RoleAdmin {
-				want = "" // only admins open drills
+			if (name == "drill" || name == "user" || name == "token") && role != payout.RoleAdmin {
+				want = "" // only admins open drills, users and tokens
 			}
 			if got := ""; link != nil {
 				got = attr(link, "href")

@@ -24,6 +24,7 @@ type UserStore interface {
 	Audit(ctx context.Context, actor, action, entityType, entityID string, details any) error
 	SessionStore
 	AttemptStore
+	PasswordLinkStore
 }
 
 // dummyHash is compared against when the email is unknown, so a wrong email
@@ -37,7 +38,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	handlers.Render(w, r, http.StatusOK, views.LoginPage(views.Login{Next: safeNext(r.URL.Query().Get("next"))}), nil)
+	l := views.Login{Next: safeNext(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("password") == "set" {
+		l.Notice = "Your password is set. Sign in with it."
+	}
+	handlers.Render(w, r, http.StatusOK, views.LoginPage(l), nil)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -68,11 +73,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		handlers.Fail(w, r, s.log, err)
 		return
 	}
-	hash := dummyHash
-	if err == nil {
+	// No password set yet (a link's user): the dummy hash, failing as a wrong password would, as slowly.
+	hash, noPassword := dummyHash, err != nil || u.PasswordHash == ""
+	if !noPassword {
 		hash = []byte(u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.DisabledAt != nil {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || noPassword || u.DisabledAt != nil {
 		s.log.Warn("sign-in failed", "ip", handlers.ClientIP(r))
 		fail(http.StatusUnauthorized, loginFailed)
 		return

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -115,3 +116,6 @@ func byID(t *testing.T, page, id string) *html.Node {
 	}
 	return find(doc, func(n *html.Node) bool { return attr(n, "id") == id })
 }
+
+// renderHTML writes n and what it holds as HTML.
+func renderHTML(w io.Writer, n *html.Node) error { return html.Render(w, n) }

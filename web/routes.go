@@ -58,6 +58,9 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /login", Public, s.loginPage},
 		{"POST /login", Public, s.login},
 		{"POST /logout", Public, s.logout},
+		// A set-password link proves itself by its random token.
+		{"GET /set-password/{token}", Public, s.setPasswordPage},
+		{"POST /set-password/{token}", Public, s.setPassword},
 		{"GET /{$}", SignedIn, h.Overview},
 		{"GET /payouts", SignedIn, h.Payouts},
 		{"GET /payouts.csv", SignedIn, h.PayoutsCSV},
@@ -94,6 +97,17 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /drills", payout.ActRunDrills, h.StartDrill},
 		{"GET /drills/{id}", payout.ActRunDrills, h.DrillPage},
 		{"GET /drills/{id}/progress", payout.ActRunDrills, h.DrillPage},
+		{"GET /settings", SignedIn, h.SettingsPage},
+		{"GET /settings/users", payout.ActManageUsers, h.UsersPage},
+		{"POST /settings/users", payout.ActManageUsers, h.AddUser},
+		{"POST /settings/users/{id}/role", payout.ActManageUsers, h.UserAction("role")},
+		{"POST /settings/users/{id}/disable", payout.ActManageUsers, h.UserAction("disable")},
+		{"POST /settings/users/{id}/enable", payout.ActManageUsers, h.UserAction("enable")},
+		{"POST /settings/users/{id}/link", payout.ActManageUsers, h.NewUserLink},
+		{"GET /settings/tokens", payout.ActManageTokens, h.TokensPage},
+		{"POST /settings/tokens", payout.ActManageTokens, h.CreateToken},
+		{"GET /settings/tokens/{id}/revoke", payout.ActManageTokens, h.RevokeTokenPage},
+		{"POST /settings/tokens/{id}/revoke", payout.ActManageTokens, h.RevokeToken},
 	}
 
 	app := http.NewServeMux()

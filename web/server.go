@@ -93,10 +93,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills, Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Log: d.Log, Now: time.Now}
+	rate := cmp.Or(cfg.APIRate, 50)
+	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,
+		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
 		Now: time.Now}
-	rate := cmp.Or(cfg.APIRate, 50)
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
 		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)
@@ -156,7 +157,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				s.log.Error("panic in handler", "path", handlers.LogPath(r), "panic", v)
 				handlers.Fail(w, r, s.log, errPanic)
 			}
 		}()

@@ -132,10 +132,10 @@ func TestUserChangesEndTheirSessions(t *testing.T) {
 		reason string
 	}{
 		{"disable", func(s *store.Store) (store.UserChange, error) {
-			return s.DisableUser(context.Background(), "ops@example.com", "test")
+			return s.DisableUser(context.Background(), "ops@example.com", store.Actor{Name: "test"})
 		}, store.EndUserDisabled},
 		{"role change", func(s *store.Store) (store.UserChange, error) {
-			return s.SetUserRole(context.Background(), "OPS@example.com", payout.RoleFinance, "test")
+			return s.SetUserRole(context.Background(), "OPS@example.com", payout.RoleFinance, store.Actor{Name: "test"})
 		}, store.EndRoleChanged},
 	}
 	for _, tt := range tests {

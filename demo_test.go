@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// The demo has two compliance users, so four-eyes can be tried, and its
+// times agree: no payout's gates are evaluated or hold placed before the
+// payout was created, and no evidence comes before its hold.
+func TestDemoTimesAgree(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"demo"}, env(map[string]string{"DATABASE_URL": dsn}), strings.NewReader(""), &out,
+		&out); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compliance []string
+	for _, u := range users {
+		if u.Role == payout.RoleCompliance && u.DisabledAt == nil && u.HasPassword {
+			compliance = append(compliance, u.Email)
+		}
+	}
+	if len(compliance) != 2 {
+		t.Errorf("compliance users who can sign in: %v, want two", compliance)
+	}
+	var holds, overdue int
+	s.DB().Get(&holds, `SELECT count(*) FROM holds`)
+	s.DB().Get(&overdue, `SELECT count(*) FROM holds WHERE sla_due_at < now()`)
+	if holds < 6 || overdue < 1 {
+		t.Fatalf("%d demo holds, %d overdue: want some of each", holds, overdue)
+	}
+	for _, c := range []struct{ what, query string }{
+		{"holds placed before their payout was created", `SELECT count(*) FROM holds h JOIN payouts p ON p.id = h.payout_id
+			WHERE h.placed_at < p.created_at`},
+		{"evidence added before its hold was placed", `SELECT count(*) FROM hold_evidence e JOIN holds h ON h.id = e.hold_id
+			WHERE e.added_at < h.placed_at`},
+		{"gates evaluated before their payout was created", `SELECT count(*) FROM gate_evaluations g
+			JOIN payouts p ON p.id = g.payout_id WHERE g.evaluated_at < p.created_at`},
+		{"holds due before they were placed", `SELECT count(*) FROM holds WHERE sla_due_at <= placed_at`},
+	} {
+		var n int
+		if err := s.DB().Get(&n, c.query); err != nil || n != 0 {
+			t.Errorf("%d %s (%v)", n, c.what, err)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// UserAdminStore is what the users page reads and writes.
+type UserAdminStore interface {
+	Users(ctx context.Context) ([]store.UserListing, error)
+	UserByID(ctx context.Context, id int64) (store.User, error)
+	AddUser(ctx context.Context, u store.User, by store.Actor, link *store.PasswordLinkSpec) (int64, error)
+	NewPasswordLink(ctx context.Context, userID int64, link store.PasswordLinkSpec, by store.Actor) (store.User, error)
+	DisableUser(ctx context.Context, email string, by store.Actor) (store.UserChange, error)
+	EnableUser(ctx context.Context, email string, by store.Actor) (store.UserChange, error)
+	SetUserRole(ctx context.Context, email string, role payout.Role, by store.Actor) (store.UserChange, error)
+}
+
+// TokenAdminStore is what the API tokens page reads and writes.
+type TokenAdminStore interface {
+	Tokens(ctx context.Context) ([]store.APIToken, error)
+	TokenByID(ctx context.Context, id int64) (store.APIToken, error)
+	CreateToken(ctx context.Context, spec store.TokenSpec, token string) (store.APIToken, error)
+	RevokeTokenID(ctx context.Context, id int64, by string) (store.APIToken, error)
+}
+
+// SettingsPage lists the settings the signed-in role may change: users and
+// API tokens for admins, and the hold owners for everyone to read.
+func (h *Handlers) SettingsPage(w http.ResponseWriter, r *http.Request) {
+	u, _ := UserFrom(r.Context())
+	vm := views.Settings{Meta: MetaFor(r, "Settings", "settings")}
+	if u.Role.Can(payout.ActManageUsers) {
+		users, err := h.Store.Users(r.Context())
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Users = &views.SettingsCard{Summary: usersSummary(users, h.Now())}
+	}
+	if u.Role.Can(payout.ActManageTokens) {
+		tokens, err := h.Store.Tokens(r.Context())
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Tokens = &views.SettingsCard{Summary: tokensSummary(tokens)}
+	}
+	Render(w, r, http.StatusOK, views.SettingsPage(vm), nil)
+}
+
+// usersSummary counts users by state: "6 users: 4 can sign in, 1 awaits a
+// password, 1 disabled".
+func usersSummary(users []store.UserListing, now time.Time) string {
+	counts := map[string]int{}
+	for _, u := range users {
+		counts[userState(u, now)]++
+	}
+	parts := []string{}
+	for _, c := range []struct{ state, say string }{{"active", "can sign in"}, {"invited", "await a password"},
+		{"no-password", "have no password"}, {"disabled", "disabled"}} {
+		if n := counts[c.state]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, c.say))
+		}
+	}
+	return fmt.Sprintf("%d user%s: %s", len(users), plural(len(users)), strings.Join(parts, ", "))
+}
+
+// tokensSummary counts active tokens by scope: "3 active: 1 live, 2 test".
+func tokensSummary(tokens []store.APIToken) string {
+	counts := map[payout.Scope]int{}
+	active := 0
+	for _, t := range tokens {
+		if t.RevokedAt == nil {
+			counts[t.Scope]++
+			active++
+		}
+	}
+	if active == 0 {
+		return "No active token"
+	}
+	var parts []string
+	for _, sc := range payout.Scopes {
+		if counts[sc] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[sc], sc))
+		}
+	}
+	return fmt.Sprintf("%d active: %s", active, strings.Join(parts, ", "))
+}
+
+// baseURL is where this request reached payops, for links an admin passes
+// on: https when the request came over TLS or the dashboard is served over
+// HTTPS (PAYOPS_SECURE_COOKIES).
+func (h *Handlers) baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || h.Secure {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
