@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"time"
 
 	"payops/payout"
@@ -82,7 +81,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	if p.FeeMinor != nil {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}
-	vm.Timeline = timeline(events, deliveries, audit)
+	vm.Timeline = timeline(p.Provider, events, deliveries, audit)
 	for _, e := range ledger {
 		row := views.LedgerRow{At: stamp(e.PostedAt), Kind: e.Kind, Account: e.Account}
 		amt := payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.String()
@@ -94,7 +93,8 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Ledger = append(vm.Ledger, row)
 	}
 	for _, a := range audit {
-		vm.Audit = append(vm.Audit, views.AuditRow{At: stamp(a.At), Actor: a.Actor, Action: a.Action, Details: string(a.Details)})
+		vm.Audit = append(vm.Audit, views.AuditRow{At: stamp(a.At), Actor: a.Actor, Action: a.Action,
+			Sentence: auditSentence(a), Details: maskedJSON(a.Details)})
 	}
 	Render(w, r, http.StatusOK, views.PayoutPage(vm), nil)
 }
@@ -126,53 +126,4 @@ func joinNonEmpty(a, b string) string {
 		return a
 	}
 	return a + ": " + b
-}
-
-// timeline merges what happened to a payout into one list, oldest first:
-// every status event (with the webhook it came from), every delivery that
-// made no event (duplicates, ignored events), and payops' own actions from
-// the audit log (observations are already there as events).
-func timeline(events []store.Event, deliveries []store.Delivery, audit []store.AuditEntry) []views.TimelineItem {
-	type item struct {
-		at time.Time
-		views.TimelineItem
-	}
-	var items []item
-	byDelivery := map[int64]store.Delivery{}
-	for _, d := range deliveries {
-		byDelivery[d.ID] = d
-	}
-	used := map[int64]bool{}
-	for _, e := range events {
-		it := views.TimelineItem{Source: string(e.Source), RawStatus: dash(e.RawStatus), Status: e.Status,
-			Decision: e.Decision, Detail: e.Detail, Actor: e.Actor}
-		if e.DeliveryID != nil {
-			if d, ok := byDelivery[*e.DeliveryID]; ok {
-				it.Headers, it.Body = headerLines(d.HeadersRaw), deliveryBody(d)
-				used[d.ID] = true
-			}
-		}
-		items = append(items, item{e.RecordedAt, it})
-	}
-	for _, d := range deliveries {
-		if used[d.ID] {
-			continue
-		}
-		items = append(items, item{d.ReceivedAt, views.TimelineItem{Source: "webhook", RawStatus: dash(d.EventType),
-			Decision: d.Outcome, Detail: d.Detail, Actor: d.Provider, Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d)}})
-	}
-	for _, a := range audit {
-		if a.Action == "payout.observe" || a.Action == "payout.check_failed" {
-			continue
-		}
-		items = append(items, item{a.At, views.TimelineItem{Source: "system", RawStatus: "—", Decision: a.Action,
-			Detail: string(a.Details), Actor: a.Actor}})
-	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
-	out := make([]views.TimelineItem, len(items))
-	for i, it := range items {
-		it.TimelineItem.At = stamp(it.at)
-		out[i] = it.TimelineItem
-	}
-	return out
 }

@@ -136,23 +136,24 @@ type LedgerRow struct {
 // (webhook, poll, re-check) and the decision on it, a webhook delivery that
 // changed nothing, or an action of payops itself.
 type TimelineItem struct {
-	At        string
-	Source    string // webhook, poll, manual, system
-	RawStatus string // the provider's own word
-	Status    string // what it maps to
-	Decision  string
-	Detail    string
-	Actor     string
-	Headers   string
-	Body      string // the webhook as received, masked
+	At       string
+	Source   string // webhook, poll, manual, system
+	Status   string // what the provider's word maps to, if any
+	Decision string
+	Sentence string // what happened, in the provider's own words
+	Actor    string
+	Headers  string
+	Body     string // the webhook as received, masked
+	Raw      string // payops' own record of it (an audit entry's JSON), masked
 }
 
 // AuditRow is one audit-log entry.
 type AuditRow struct {
-	At      string
-	Actor   string
-	Action  string
-	Details string
+	At       string
+	Actor    string
+	Action   string
+	Sentence string // what it records, for people
+	Details  string // its JSON, masked
 }
 
 // Error is an error page or fragment.

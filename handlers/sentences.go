@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// auditSentence says what an audit entry records, as a sentence an
+// operator reads: who did what, with their note. The entry's JSON stays one
+// click away on the pages; an action it does not know reads as its name
+// and details.
+func auditSentence(e store.AuditEntry) string {
+	var d map[string]any
+	json.Unmarshal(e.Details, &d)
+	s := func(k string) string { return scalar(d[k]) }
+	hold := "hold #" + s("hold")
+	note := func(prefix string) string {
+		if n := s("note"); n != "" {
+			return prefix + ": “" + n + "”"
+		}
+		return prefix
+	}
+	switch e.Action {
+	case "payout.create":
+		return fmt.Sprintf("Payout of %s %s to %s came in (%s)", s("amount"), s("currency"), s("provider"), strings.ToUpper(s("status")))
+	case "hold.place":
+		return fmt.Sprintf("Held (%s, %s): %s", hold, reasonLabel(s("reason")), s("detail"))
+	case "hold.evidence":
+		return note(fmt.Sprintf("Evidence added to %s (%s)", hold, s("kind")))
+	case "hold.release":
+		return note("Released " + hold)
+	case "hold.release_refused":
+		return fmt.Sprintf("Release of %s refused: %s", hold, s("answer"))
+	case "hold.reject":
+		return note("Rejected " + hold + ": the payout is cancelled and never sent")
+	case "hold.reassign":
+		return note(fmt.Sprintf("%s given to %s", upperFirst(hold), s("to")))
+	case "hold.escalate":
+		return note(fmt.Sprintf("%s escalated from %s to %s", upperFirst(hold), dash(s("from")), s("to")))
+	case "payout.observe":
+		return fmt.Sprintf("The provider said %s (%s): %s", s("observed"), s("source"), s("decision"))
+	case "payout.check_failed":
+		return fmt.Sprintf("Could not ask the provider (%s): %s", s("source"), s("error"))
+	}
+	var parts []string
+	for _, kv := range flatDetails(auditDetails(e.Details)) {
+		parts = append(parts, kv.Key+" "+kv.Value)
+	}
+	if len(parts) == 0 {
+		return e.Action
+	}
+	return e.Action + ": " + strings.Join(parts, ", ")
+}
+
+// reasonLabel is a hold reason as people read it.
+func reasonLabel(r string) string { return strings.ReplaceAll(r, "_", " ") }
+
+// eventSentence says what an observation of the payout was and what payops
+// made of it, in the provider's own words: "sandbox said SUCCESS
+// (payout.success): moved to SUCCEEDED, UTR 1234".
+func eventSentence(e store.Event, provider, eventType string) string {
+	said := e.RawStatus
+	if said == "" {
+		said = e.Status
+	}
+	var b strings.Builder
+	switch e.Source {
+	case payout.SourceWebhook:
+		fmt.Fprintf(&b, "%s said %s", provider, said)
+		if eventType != "" {
+			fmt.Fprintf(&b, " (%s)", eventType)
+		}
+	case payout.SourcePoll:
+		fmt.Fprintf(&b, "Asked %s: it said %s", provider, said)
+	case payout.SourceManual:
+		fmt.Fprintf(&b, "%s re-checked with %s: it said %s", e.Actor, provider, said)
+	default:
+		if e.Previous != "" && e.Status != "" {
+			fmt.Fprintf(&b, "%s → %s", e.Previous, e.Status)
+		} else {
+			b.WriteString(dash(e.Status))
+		}
+	}
+	if e.Decision == "error" {
+		return fmt.Sprintf("Could not ask %s: %s", provider, e.Detail)
+	}
+	if e.Detail != "" {
+		b.WriteString(": " + e.Detail)
+	}
+	if e.UTR != "" {
+		b.WriteString(", UTR " + e.UTR)
+	}
+	if e.FailureCode != "" || e.FailureReason != "" {
+		b.WriteString(", failure " + joinNonEmpty(e.FailureCode, e.FailureReason))
+	}
+	return b.String()
+}
