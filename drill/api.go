@@ -21,19 +21,23 @@ type apiClient struct {
 }
 
 type apiPayout struct {
-	Status string  `json:"status"`
-	UTR    *string `json:"utr"`
-	Holds  []struct {
-		Reason string `json:"reason"`
-		State  string `json:"state"`
-	} `json:"holds"`
-	Ledger []struct {
-		Posting   int64  `json:"posting"`
-		Kind      string `json:"kind"`
-		Direction string `json:"direction"`
-		Amount    string `json:"amount"`
-		Currency  string `json:"currency"`
-	} `json:"ledger"`
+	Status string     `json:"status"`
+	UTR    *string    `json:"utr"`
+	Holds  []apiHold  `json:"holds"`
+	Ledger []apiEntry `json:"ledger"`
+}
+
+type apiHold struct {
+	Reason string `json:"reason"`
+	State  string `json:"state"`
+}
+
+type apiEntry struct {
+	Posting   int64  `json:"posting"`
+	Kind      string `json:"kind"`
+	Direction string `json:"direction"`
+	Amount    string `json:"amount"`
+	Currency  string `json:"currency"`
 }
 
 // do sends one request, retrying while payops is unreachable, answers 5xx

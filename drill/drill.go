@@ -66,7 +66,15 @@ type Config struct {
 	// ForgedAccepted counts webhook deliveries with a bad signature that
 	// payops did not reject (from its database); nil when not known.
 	ForgedAccepted func(ctx context.Context) (int, error)
-	Progress       func(done, total int, phase string) // optional
+	Progress       func(Progress) // optional
+}
+
+// Progress is how far a drill is: creating its payouts, then converging.
+type Progress struct {
+	Phase string // creating, converging
+	// Done of Total: payouts created; payouts agreeing with the provider.
+	Done, Total int
+	Waiting     *Waiting // converging: what the payouts not agreeing yet wait for
 }
 
 // Report is what a drill found. The must-be-zero figures decide it.
@@ -116,14 +124,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	progress := cfg.Progress
 	if progress == nil {
-		progress = func(int, int, string) {}
+		progress = func(Progress) {}
 	}
 	c := &apiClient{base: strings.TrimRight(cfg.PayopsURL, "/"), token: cfg.Token, http: &http.Client{Timeout: 10 * time.Second}}
 	refs := make([]string, cfg.Payouts)
 	for i := range refs {
 		refs[i] = fmt.Sprintf("%s-%05d", cfg.Prefix, i+1)
 	}
-	if err := c.createAll(ctx, refs, func(n int) { progress(n, len(refs), "creating") }); err != nil {
+	created := func(n int) { progress(Progress{Phase: "creating", Done: n, Total: len(refs)}) }
+	if err := c.createAll(ctx, refs, created); err != nil {
 		return Report{}, err
 	}
 	start := time.Now()
@@ -134,22 +143,14 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		// once the sandbox is settled.
 		now := time.Now()
 		settled := cfg.Sandbox.Settled(now)
-		pending, problems, err := c.compare(ctx, refs, cfg.Sandbox.Truth(now))
+		pending, problems, waiting, err := c.compare(ctx, refs, cfg.Sandbox.Truth(now))
 		if err != nil {
 			return Report{}, err
 		}
-		progress(len(refs)-len(pending), len(refs), "converging")
+		waiting.Settling = !settled
+		progress(Progress{Phase: "converging", Done: len(refs) - len(pending), Total: len(refs), Waiting: &waiting})
 		if (len(pending) == 0 && settled) || time.Now().After(deadline) {
-			rep.NotConverged = len(pending)
-			if !settled {
-				rep.Examples = append(rep.Examples, "the sandbox was still settling when the wait ran out: give --wait more time")
-			}
-			for i, ref := range pending {
-				if i == 5 {
-					break
-				}
-				rep.Examples = append(rep.Examples, ref+": "+problems[ref])
-			}
+			rep.explain(pending, problems, settled)
 			break
 		}
 		select {
@@ -171,4 +172,19 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep.Sandbox = cfg.Sandbox.Counts()
 	return rep, nil
+}
+
+// explain records the payouts that did not converge, with a few examples of
+// why, and whether the sandbox had settled.
+func (r *Report) explain(pending []string, problems map[string]string, settled bool) {
+	r.NotConverged = len(pending)
+	if !settled {
+		r.Examples = append(r.Examples, "the sandbox was still settling when the wait ran out: give --wait more time")
+	}
+	for i, ref := range pending {
+		if i == 5 {
+			break
+		}
+		r.Examples = append(r.Examples, ref+": "+problems[ref])
+	}
 }
