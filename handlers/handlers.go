@@ -31,13 +31,13 @@ type Store interface {
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
-	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
 	FindStore
 	AuditStore
 	HoldStore
 	ReconStore
 	DrillStore
+	JobStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.

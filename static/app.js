@@ -29,3 +29,12 @@ function tickDue() {
 }
 setInterval(tickDue, 30000);
 document.documentElement.classList.add("js");
+// A running job's rows replace themselves every second: a runs list someone
+// opened stays open through the swap.
+let openLists = [];
+document.addEventListener("htmx:beforeSwap", () => {
+  openLists = [...document.querySelectorAll("details[data-keep-open][open]")].map((d) => d.id);
+});
+document.addEventListener("htmx:afterSwap", () => {
+  openLists.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
+});

@@ -318,33 +318,6 @@ type HoldReasonRow struct {
 	Updated   string
 }
 
-// Jobs is the background jobs page.
-type Jobs struct {
-	Meta
-	Rows    []JobRow
-	CanRun  bool
-	Off     bool // this instance runs no jobs
-	Notice  string
-	Refusal string
-}
-
-// JobRow is one job with its latest run.
-type JobRow struct {
-	Name      string
-	Schedule  string
-	Next      string
-	LastStart string
-	Trigger   string
-	Instance  string
-	Duration  string
-	Examined  int
-	Changed   int
-	Error     string
-	Running   bool
-	RunURL    string
-	Scheduled bool // scheduled on this instance, so it can be run from here
-}
-
 // ReconGrid is the reconciliation grid: business days by provider.
 type ReconGrid struct {
 	Meta
