@@ -38,6 +38,7 @@ type Store interface {
 	ReconStore
 	DrillStore
 	JobStore
+	StuckStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.

@@ -55,38 +55,6 @@ type StatusCount struct {
 	Href   string // the payouts list in that state
 }
 
-// Stuck is the stuck-payouts list.
-type Stuck struct {
-	Meta
-	Threshold  string
-	Provider   string // the filter; "" for all
-	Providers  []string
-	Rows       []StuckRow
-	Total      int
-	Page       int
-	Pages      int
-	PrevHref   string
-	NextHref   string
-	CanRecheck bool
-}
-
-// StuckRow is one payout in the stuck list, and what its last re-check did.
-type StuckRow struct {
-	Ref         string
-	Href        string
-	Provider    string
-	Amount      string
-	Beneficiary string // name and masked account
-	Status      string
-	Age         string
-	AgeLevel    string // "", "warn", "bad": how long it has been stuck
-	LastCheck   string
-	CanRecheck  bool
-	RecheckURL  string
-	Message     string // what the last re-check did
-	MessageKind string // "ok", "info", "warn", "bad"
-}
-
 // Payout is one payout's page: its facts, its events and its audit trail.
 type Payout struct {
 	Meta
