@@ -39,6 +39,7 @@ type Store interface {
 	DrillStore
 	JobStore
 	StuckStore
+	OverviewStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.

@@ -24,37 +24,6 @@ type Login struct {
 	Error string
 }
 
-// Overview is the landing page: stuck payouts by provider and age.
-type Overview struct {
-	Meta
-	Threshold  string // "10m"
-	TotalStuck int
-	OpenHolds  int
-	Overdue    int // holds past their SLA or escalated
-	OpenDiffs  int // reconciliation differences open in the last two weeks
-	ToSignOff  int // days with nothing open, not signed off
-	Buckets    []string
-	Providers  []ProviderStuck
-	Statuses   []StatusCount
-}
-
-// ProviderStuck is one provider's row on the overview.
-type ProviderStuck struct {
-	Provider string
-	Href     string // the stuck list, for re-checking
-	ListHref string // the payouts list filtered to them
-	Counts   []int  // per bucket
-	Total    int
-	Oldest   string // age of the oldest
-}
-
-// StatusCount is a tile: payouts in one state.
-type StatusCount struct {
-	Status string
-	Count  int
-	Href   string // the payouts list in that state
-}
-
 // Payout is one payout's page: its facts, its events and its audit trail.
 type Payout struct {
 	Meta
