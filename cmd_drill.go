@@ -204,14 +204,14 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario st
 	dc := drill.Config{Scenario: scenario, PayopsURL: payopsURL, Token: token, Sandbox: sb, Payouts: payouts,
 		Prefix: "DR" + strconv.FormatInt(time.Now().UnixMilli(), 36), Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) { return st.ForgedAccepted(ctx, payout.DrillProvider, since) },
-		Progress: func(done, total int, phase string) {
-			if phase == "creating" {
-				created.Store(int64(done))
+		Progress: func(p drill.Progress) {
+			if p.Phase == "creating" {
+				created.Store(int64(p.Done))
 			} else {
 				converging.Store(true)
 			}
-			if done == total || done%100 == 0 {
-				log.Info("drill", "phase", phase, "done", done, "of", total)
+			if p.Done == p.Total || p.Done%100 == 0 {
+				log.Info("drill", "phase", p.Phase, "done", p.Done, "of", p.Total)
 			}
 		}}
 	fl := newFleet([]string{"DATABASE_URL=" + cfg.DatabaseURL, "PAYOPS_SESSION_KEY=" + randomHex(32),

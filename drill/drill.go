@@ -5,20 +5,15 @@
 package drill
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"payops/adapters/sandbox"
-	"payops/payout"
 )
 
 // Scenarios are the drills by name: what the sandbox does in each.
@@ -71,7 +66,15 @@ type Config struct {
 	// ForgedAccepted counts webhook deliveries with a bad signature that
 	// payops did not reject (from its database); nil when not known.
 	ForgedAccepted func(ctx context.Context) (int, error)
-	Progress       func(done, total int, phase string) // optional
+	Progress       func(Progress) // optional
+}
+
+// Progress is how far a drill is: creating its payouts, then converging.
+type Progress struct {
+	Phase string // creating, converging
+	// Done of Total: payouts created; payouts agreeing with the provider.
+	Done, Total int
+	Waiting     *Waiting // converging: what the payouts not agreeing yet wait for
 }
 
 // Report is what a drill found. The must-be-zero figures decide it.
@@ -121,14 +124,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	progress := cfg.Progress
 	if progress == nil {
-		progress = func(int, int, string) {}
+		progress = func(Progress) {}
 	}
 	c := &apiClient{base: strings.TrimRight(cfg.PayopsURL, "/"), token: cfg.Token, http: &http.Client{Timeout: 10 * time.Second}}
 	refs := make([]string, cfg.Payouts)
 	for i := range refs {
 		refs[i] = fmt.Sprintf("%s-%05d", cfg.Prefix, i+1)
 	}
-	if err := c.createAll(ctx, refs, func(n int) { progress(n, len(refs), "creating") }); err != nil {
+	created := func(n int) { progress(Progress{Phase: "creating", Done: n, Total: len(refs)}) }
+	if err := c.createAll(ctx, refs, created); err != nil {
 		return Report{}, err
 	}
 	start := time.Now()
@@ -139,22 +143,14 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		// once the sandbox is settled.
 		now := time.Now()
 		settled := cfg.Sandbox.Settled(now)
-		pending, problems, err := c.compare(ctx, refs, cfg.Sandbox.Truth(now))
+		pending, problems, waiting, err := c.compare(ctx, refs, cfg.Sandbox.Truth(now))
 		if err != nil {
 			return Report{}, err
 		}
-		progress(len(refs)-len(pending), len(refs), "converging")
+		waiting.Settling = !settled
+		progress(Progress{Phase: "converging", Done: len(refs) - len(pending), Total: len(refs), Waiting: &waiting})
 		if (len(pending) == 0 && settled) || time.Now().After(deadline) {
-			rep.NotConverged = len(pending)
-			if !settled {
-				rep.Examples = append(rep.Examples, "the sandbox was still settling when the wait ran out: give --wait more time")
-			}
-			for i, ref := range pending {
-				if i == 5 {
-					break
-				}
-				rep.Examples = append(rep.Examples, ref+": "+problems[ref])
-			}
+			rep.explain(pending, problems, settled)
 			break
 		}
 		select {
@@ -178,202 +174,17 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return rep, nil
 }
 
-// apiClient calls payops' platform API as a platform would: retrying with
-// the same body until payops answers.
-type apiClient struct {
-	base, token string
-	http        *http.Client
-}
-
-type apiPayout struct {
-	Status string  `json:"status"`
-	UTR    *string `json:"utr"`
-	Holds  []struct {
-		Reason string `json:"reason"`
-		State  string `json:"state"`
-	} `json:"holds"`
-	Ledger []struct {
-		Posting   int64  `json:"posting"`
-		Kind      string `json:"kind"`
-		Direction string `json:"direction"`
-		Amount    string `json:"amount"`
-		Currency  string `json:"currency"`
-	} `json:"ledger"`
-}
-
-// do sends one request, retrying while payops is unreachable, answers 5xx
-// (it may be restarting) or 429 (the token's rate): the intake is
-// idempotent on reference_id.
-func (c *apiClient) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
-	for wait := 200 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
-		if err != nil {
-			return 0, nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.http.Do(req)
-		if err == nil {
-			b, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if rerr == nil && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
-				return resp.StatusCode, b, nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return 0, nil, ctx.Err()
-		case <-time.After(wait):
-		}
+// explain records the payouts that did not converge, with a few examples of
+// why, and whether the sandbox had settled.
+func (r *Report) explain(pending []string, problems map[string]string, settled bool) {
+	r.NotConverged = len(pending)
+	if !settled {
+		r.Examples = append(r.Examples, "the sandbox was still settling when the wait ran out: give --wait more time")
 	}
-}
-
-// createAll sends the payouts, eight at a time; some are held by the gates
-// only if the drill's amounts cross them, which they do not.
-func (c *apiClient) createAll(ctx context.Context, refs []string, done func(int)) error {
-	var mu sync.Mutex
-	var firstErr error
-	n := 0
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ref := range work {
-				body, _ := json.Marshal(map[string]any{
-					"reference_id": ref, "provider": payout.DrillProvider, "amount": fmt.Sprintf("%d.00", 100+len(ref)%50), "currency": "INR",
-					"mode": "IMPS", "narration": "Failure drill", "market": "IN", "metadata": map[string]string{"drill": "true"},
-					"beneficiary": map[string]string{"name": "Drill Beneficiary", "account_number": "123456789012",
-						"ifsc": "HDFC0001234", "tax_artifact": "present"},
-				})
-				code, b, err := c.do(ctx, "POST", "/api/v1/payouts", body)
-				mu.Lock()
-				if err == nil && code != http.StatusAccepted {
-					err = fmt.Errorf("creating %s: %d %s", ref, code, b)
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				n++
-				done(n)
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, ref := range refs {
-		if ctx.Err() != nil {
+	for i, ref := range pending {
+		if i == 5 {
 			break
 		}
-		work <- ref
+		r.Examples = append(r.Examples, ref+": "+problems[ref])
 	}
-	close(work)
-	wg.Wait()
-	return firstErr
-}
-
-// expected is payops' state for the provider's word.
-var expected = map[string]string{"SUCCESS": "SUCCEEDED", "FAILED": "FAILED", "REVERSED": "REVERSED",
-	"PROCESSING": "PROCESSING", "QUEUED": "QUEUED"}
-
-// postings are the ledger postings a payout in each state may have. A
-// payout payops saw only as REVERSED posted nothing: money that went out and
-// came back nets to nothing either way.
-var postings = map[string][]string{"SUCCEEDED": {"succeeded"}, "REVERSED": {"reversed succeeded", ""}, "FAILED": {""},
-	"PROCESSING": {""}, "QUEUED": {""}}
-
-// compare returns the payouts that do not agree with the sandbox yet, and
-// what is wrong with each.
-func (c *apiClient) compare(ctx context.Context, refs []string, truth map[string]sandbox.Truth) ([]string, map[string]string, error) {
-	var pending []string
-	problems := map[string]string{}
-	for _, ref := range refs {
-		p, err := c.payout(ctx, ref)
-		if err != nil {
-			return nil, nil, err
-		}
-		if problem := disagreement(p, truth[ref], truth[ref] != (sandbox.Truth{})); problem != "" {
-			pending = append(pending, ref)
-			problems[ref] = problem
-		}
-	}
-	return pending, problems, nil
-}
-
-// disagreement says how payops' payout differs from the sandbox's, or "".
-// A payout the sandbox never accepted must be held for funds.
-func disagreement(p apiPayout, t sandbox.Truth, atProvider bool) string {
-	if !atProvider {
-		for _, h := range p.Holds {
-			if h.Reason == "insufficient_funds" && h.State == "open" && p.Status == "HELD" {
-				return ""
-			}
-		}
-		return fmt.Sprintf("payops says %s; the sandbox has no such payout (yet): only a funding hold ends it so", p.Status)
-	}
-	want := expected[t.Status]
-	if p.Status != want {
-		return fmt.Sprintf("payops says %s, the sandbox %s", p.Status, t.Status)
-	}
-	if t.UTR != "" && (p.UTR == nil || *p.UTR != t.UTR) {
-		return fmt.Sprintf("UTR %v, the sandbox %s", p.UTR, t.UTR)
-	}
-	var kinds []string
-	for _, e := range p.Ledger {
-		kinds = append(kinds, e.Kind)
-	}
-	slices.Sort(kinds)
-	if got := strings.Join(slices.Compact(kinds), " "); !slices.Contains(postings[want], got) {
-		return fmt.Sprintf("ledger postings %q, want one of %q", got, postings[want])
-	}
-	return ""
-}
-
-func (c *apiClient) payout(ctx context.Context, ref string) (apiPayout, error) {
-	code, b, err := c.do(ctx, "GET", "/api/v1/payouts/"+ref, nil)
-	if err != nil {
-		return apiPayout{}, err
-	}
-	if code != http.StatusOK {
-		return apiPayout{}, fmt.Errorf("reading %s: %d %s", ref, code, b)
-	}
-	var p apiPayout
-	if err := json.Unmarshal(b, &p); err != nil {
-		return apiPayout{}, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	return p, nil
-}
-
-// ledger counts postings made twice (one kind twice for one payout) and
-// currencies whose debits and credits differ, over the drill's payouts.
-func (c *apiClient) ledger(ctx context.Context, refs []string) (dups, unbalanced int, err error) {
-	balance := map[string]int64{}
-	for _, ref := range refs {
-		p, err := c.payout(ctx, ref)
-		if err != nil {
-			return 0, 0, err
-		}
-		kinds := map[string]int64{}
-		for _, e := range p.Ledger {
-			if first, seen := kinds[e.Kind]; seen && first != e.Posting {
-				dups++
-			}
-			kinds[e.Kind] = e.Posting
-			m, err := payout.ParseMoney(e.Amount, e.Currency)
-			if err != nil {
-				return 0, 0, fmt.Errorf("ledger of %s: %w", ref, err)
-			}
-			if e.Direction == "debit" {
-				balance[e.Currency] += m.Minor
-			} else {
-				balance[e.Currency] -= m.Minor
-			}
-		}
-	}
-	for _, v := range balance {
-		if v != 0 {
-			unbalanced++
-		}
-	}
-	return dups, unbalanced, nil
 }

@@ -93,7 +93,7 @@ func (s *Slot) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 // RunStore is what the dashboard's drills need of the store.
 type RunStore interface {
 	StartDrillRun(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error)
-	DrillProgress(ctx context.Context, id int64, done, total int, phase string) error
+	DrillProgress(ctx context.Context, id int64, step store.DrillStep) error
 	FinishDrillRun(ctx context.Context, id int64, state string, report any, errText string) error
 	CreateToken(ctx context.Context, spec store.TokenSpec, token string) (store.APIToken, error)
 	RevokeToken(ctx context.Context, name, by string) (store.APIToken, error)
@@ -201,60 +201,22 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 	sb := r.NewSandbox(&chaos, webhookSecret)
 	r.Slot.cur.Store(&slotDrill{sandbox: sb, client: r.NewClient(webhookSecret)})
 	defer r.Slot.cur.Store(nil)
-	name := "drill-run-" + strconv.FormatInt(run.ID, 10)
-	secret, err := store.NewToken()
-	if err == nil {
-		_, err = r.Store.CreateToken(ctx, store.TokenSpec{Name: name, Scope: payout.ScopeTest, RatePerSecond: TokenRate,
-			By: run.StartedBy}, secret)
-	}
+	secret, revoke, err := r.token(ctx, run, log)
 	if err != nil {
 		errText = "could not make the drill's API token: " + err.Error()
 		return
 	}
-	defer func() {
-		if _, err := r.Store.RevokeToken(context.WithoutCancel(ctx), name, run.StartedBy); err != nil {
-			log.Error("drill token not revoked", "token", name, "err", err)
-		}
-	}()
+	defer revoke()
 
-	if r.Recheck != nil {
-		nudge, stop := context.WithCancel(ctx)
-		defer stop()
-		go func() {
-			for t := time.NewTicker(15 * time.Second); ; {
-				select {
-				case <-nudge.Done():
-					t.Stop()
-					return
-				case <-t.C:
-					r.Recheck(nudge)
-				}
-			}
-		}()
-	}
-	var (
-		mu        sync.Mutex
-		lastAt    time.Time
-		lastPhase string
-	)
+	nextRecheck, stop := r.nudge(ctx)
+	defer stop()
 	since := time.Now()
 	rep, err := Run(ctx, Config{Scenario: run.Scenario, PayopsURL: r.PayopsURL, Token: secret, Sandbox: sb,
 		Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) {
 			return r.Store.ForgedAccepted(ctx, payout.DrillProvider, since)
 		},
-		Progress: func(done, total int, phase string) {
-			// Two writes a second at most, besides a phase's first and last.
-			mu.Lock()
-			defer mu.Unlock()
-			if done != total && phase == lastPhase && time.Since(lastAt) < 500*time.Millisecond {
-				return
-			}
-			lastAt, lastPhase = time.Now(), phase
-			if err := r.Store.DrillProgress(ctx, run.ID, done, total, phase); err != nil {
-				log.Warn("drill progress not recorded", "err", err)
-			}
-		}})
+		Progress: r.recorder(ctx, run.ID, nextRecheck, log)})
 	switch {
 	case errors.Is(err, context.Canceled):
 		state, errText = store.DrillInterrupted, "payops stopped while the drill ran"
@@ -267,6 +229,82 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 		}
 	}
 	log.Info("drill finished", "state", state)
+}
+
+// token makes the drill's own test token; revoke ends it.
+func (r *Runner) token(ctx context.Context, run store.DrillRun, log *slog.Logger) (secret string, revoke func(),
+	err error) {
+	name := "drill-run-" + strconv.FormatInt(run.ID, 10)
+	if secret, err = store.NewToken(); err != nil {
+		return "", nil, err
+	}
+	_, err = r.Store.CreateToken(ctx, store.TokenSpec{Name: name, Scope: payout.ScopeTest, RatePerSecond: TokenRate,
+		By: run.StartedBy}, secret)
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, func() {
+		if _, err := r.Store.RevokeToken(context.WithoutCancel(ctx), name, run.StartedBy); err != nil {
+			log.Error("drill token not revoked", "token", name, "err", err)
+		}
+	}, nil
+}
+
+// recheckEvery is how often a drill runs the stale re-check itself.
+const recheckEvery = 15 * time.Second
+
+// nudge runs the stale re-check every recheckEvery while the drill runs,
+// when the Runner has one; next says when it runs next (nil without one).
+func (r *Runner) nudge(ctx context.Context) (next func() *time.Time, stop func()) {
+	if r.Recheck == nil {
+		return func() *time.Time { return nil }, func() {}
+	}
+	var due atomic.Pointer[time.Time]
+	first := time.Now().Add(recheckEvery)
+	due.Store(&first)
+	nudge, cancel := context.WithCancel(ctx)
+	t := time.NewTicker(recheckEvery)
+	go func() {
+		for {
+			select {
+			case <-nudge.Done():
+				t.Stop()
+				return
+			case at := <-t.C:
+				then := at.Add(recheckEvery)
+				due.Store(&then)
+				r.Recheck(nudge)
+			}
+		}
+	}()
+	return due.Load, cancel
+}
+
+// recorder records a drill's progress: what it waits for while it
+// converges and when the re-check runs next, two writes a second at most
+// besides a phase's first and last.
+func (r *Runner) recorder(ctx context.Context, id int64, nextRecheck func() *time.Time,
+	log *slog.Logger) func(Progress) {
+	var (
+		mu        sync.Mutex
+		lastAt    time.Time
+		lastPhase string
+	)
+	return func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Done != p.Total && p.Phase == lastPhase && time.Since(lastAt) < 500*time.Millisecond {
+			return
+		}
+		lastAt, lastPhase = time.Now(), p.Phase
+		step := store.DrillStep{Phase: p.Phase, Done: p.Done, Total: p.Total, NextRecheck: nextRecheck()}
+		if p.Waiting != nil {
+			step.Waiting = p.Waiting
+		}
+		if err := r.Store.DrillProgress(ctx, id, step); err != nil {
+			log.Warn("drill progress not recorded", "err", err)
+		}
+	}
 }
 
 func (r *Runner) wait() time.Duration {

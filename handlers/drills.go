@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -26,9 +27,16 @@ type DrillRunner interface {
 	Start(ctx context.Context, scenario string, payouts int, wait time.Duration, by store.Actor) (store.DrillRun, error)
 }
 
+// The form's choice, and the advice for a first drill: a well-behaved
+// provider and a few payouts, done in seconds, before all-of-them.
+const (
+	firstScenario = "happy"
+	firstPayouts  = "50"
+)
+
 // DrillsPage lists past drills and, to admins, starts new ones.
 func (h *Handlers) DrillsPage(w http.ResponseWriter, r *http.Request) {
-	h.drillsPage(w, r, http.StatusOK, "all-of-them", "200", "")
+	h.drillsPage(w, r, http.StatusOK, firstScenario, firstPayouts, "")
 }
 
 func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int, scenario, payouts, msg string) {
@@ -38,7 +46,7 @@ func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d := views.Drills{Meta: MetaFor(r, "Failure drills", "drills"), Enabled: h.Drills != nil, Scenario: scenario,
-		Payouts: payouts, MaxPayouts: drill.MaxPayouts, Error: msg}
+		Payouts: payouts, MaxPayouts: drill.MaxPayouts, Error: msg, FirstScenario: firstScenario, FirstPayouts: firstPayouts}
 	for _, name := range drill.Names() {
 		d.Scenarios = append(d.Scenarios, views.DrillScenario{Name: name, Description: drill.Descriptions[name]})
 	}
@@ -116,30 +124,59 @@ func drillHref(id int64) string { return "/drills/" + strconv.FormatInt(id, 10) 
 var drillStates = map[string]string{store.DrillRunning: "running", store.DrillPassed: "passed",
 	store.DrillFailed: "FAILED", store.DrillInterrupted: "interrupted"}
 
-// drillView shapes a drill for its panel and the list.
+var drillSteps = map[string]string{"starting": "Starting", "creating": "Creating payouts (step 1 of 2)",
+	"converging": "Payouts agreeing with the provider (step 2 of 2)", "finished": "Finished"}
+
+// drillView shapes a drill for its panel and the list. Its bar is Done of
+// Total of its phase, as its words say.
 func drillView(run store.DrillRun, now time.Time) views.DrillRun {
 	v := views.DrillRun{ID: strconv.FormatInt(run.ID, 10), Href: drillHref(run.ID), Scenario: run.Scenario,
-		Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase, Done: run.Done,
-		Total: run.Total, StartedBy: run.StartedBy, StartedAt: stamp(run.StartedAt), Error: run.Error,
-		Converged: "—", NotConverged: "—"}
+		Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase,
+		Step: cmp.Or(drillSteps[run.Phase], run.Phase), Done: run.Done, Total: run.Total, StartedBy: run.StartedBy,
+		StartedAt: stamp(run.StartedAt), Error: run.Error, Converged: "—", NotConverged: "—"}
 	end := now
 	if run.FinishedAt != nil {
 		end = *run.FinishedAt
 	}
-	v.Duration = span(end.Sub(run.StartedAt).Round(time.Second))
-	// Creating the payouts is the first half of the bar, converging the second.
-	if run.Total > 0 {
-		v.Percent = run.Done * 50 / run.Total
-		if run.Phase == "converging" {
-			v.Percent += 50
+	v.Duration = span(end.Sub(run.StartedAt))
+	if run.State == store.DrillRunning && run.Phase == "converging" && len(run.Waiting) > 0 {
+		var w drill.Waiting
+		if err := json.Unmarshal(run.Waiting, &w); err == nil {
+			v.Waiting = waitingView(w, run.NextRecheckAt, now)
 		}
 	}
 	if len(run.Report) > 0 {
 		var rep drill.Report
 		if err := json.Unmarshal(run.Report, &rep); err == nil {
 			v.Report = reportView(rep)
-			v.Converged = rep.Converged.Round(100 * time.Millisecond).String()
+			v.Converged = span(rep.Converged)
 			v.NotConverged = strconv.Itoa(rep.NotConverged)
+		}
+	}
+	return v
+}
+
+// waitingView says what a converging drill waits for, and when the re-check
+// it runs comes next.
+func waitingView(w drill.Waiting, next *time.Time, now time.Time) *views.DrillWaiting {
+	v := &views.DrillWaiting{Total: w.Total(), Settling: w.Settling}
+	for _, why := range []views.DrillReason{
+		{Key: "not-sent", Count: w.NotSent, Label: "not sent yet: the provider has no such payout (payops sends it, " +
+			"or tries again after the provider failed to answer)"},
+		{Key: "at-provider", Count: w.AtProvider, Label: "stuck at the provider: QUEUED or PROCESSING there, " +
+			"not decided yet"},
+		{Key: "unheard", Count: w.Unheard, Label: "decided at the provider, not yet in payops: waiting for a " +
+			"webhook or the next re-check"},
+		{Key: "other", Count: w.Other, Label: "in the provider's state, with another UTR or ledger postings"},
+	} {
+		if why.Count > 0 {
+			v.Reasons = append(v.Reasons, why)
+		}
+	}
+	if next != nil {
+		v.NextRecheck = "due now"
+		if d := next.Sub(now); d >= time.Second {
+			v.NextRecheck = "in " + span(d.Truncate(time.Second))
 		}
 	}
 	return v

@@ -8,19 +8,14 @@ import (
 	"payops/store"
 )
 
-// ago says how long before now t was, for people: "42 min", "3 h 5 min", "2 d 4 h".
+// ago says how long before now t was, for people, in span's words to the
+// minute: "42 min", "3 h 5 min", "2 d 4 h"; "just now" within a minute.
 func ago(now, t time.Time) string {
 	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
+	if d < time.Minute {
 		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	default:
-		return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
 	}
+	return span(d.Truncate(time.Minute))
 }
 
 // stamp formats a time for tables, in UTC so every operator reads the same.
@@ -43,18 +38,36 @@ func agoPtr(now time.Time, t *time.Time) string {
 	return "just now"
 }
 
-// span says a duration for people: "10 min", "2 h", "1 h 30 min".
+// span says a duration for people, the one format of the dashboard: "350 ms",
+// "4.2 s", "9 s", "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h" (the smaller
+// unit left out when it is zero: "10 min", "2 h"). Below a minute it keeps
+// the seconds a job's run or a drill is measured in; above, two units are
+// enough.
 func span(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
 	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < 10*time.Second && d%time.Second >= 100*time.Millisecond:
+		return fmt.Sprintf("%.1f s", d.Truncate(100*time.Millisecond).Seconds())
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%d h", int(d.Hours()))
+		return units(int(d.Minutes()), "min", int(d.Seconds())%60, "s")
+	case d < 24*time.Hour:
+		return units(int(d.Hours()), "h", int(d.Minutes())%60, "min")
 	default:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+		return units(int(d.Hours())/24, "d", int(d.Hours())%24, "h")
 	}
+}
+
+func units(big int, bigUnit string, small int, smallUnit string) string {
+	if small == 0 {
+		return fmt.Sprintf("%d %s", big, bigUnit)
+	}
+	return fmt.Sprintf("%d %s %d %s", big, bigUnit, small, smallUnit)
 }
 
 // beneficiary shows a payout's beneficiary with the account masked.

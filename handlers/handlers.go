@@ -31,7 +31,6 @@ type Store interface {
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
-	LatestRuns(ctx context.Context) ([]store.JobRun, error)
 	DeliveryStore
 	FindStore
 	AuditStore
@@ -40,6 +39,9 @@ type Store interface {
 	DrillStore
 	UserAdminStore
 	TokenAdminStore
+	JobStore
+	StuckStore
+	OverviewStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"payops/jobs"
@@ -20,64 +22,145 @@ type JobScheduler interface {
 	RunNow(ctx context.Context, name string) (jobs.Outcome, error)
 }
 
+// JobStore is what the jobs pages read.
+type JobStore interface {
+	RecentRuns(ctx context.Context, perJob int) ([]store.JobRun, error)
+	RunsOf(ctx context.Context, job string, limit int) ([]store.JobRun, error)
+}
+
+// jobRuns is how many of a job's runs its row lists.
+const jobRuns = 20
+
 var jobNotices = map[string]string{
 	"ran":     "The job ran; its result is below.",
 	"running": "The job started and is still running; reload to see its result.",
 	"busy":    "The job is running already, here or on another instance; nothing was started.",
 }
 
-// JobsPage lists the jobs: schedule, next run, latest run and its result.
+// JobsPage lists the jobs: schedule, next run, latest run and its result,
+// and each job's last 20 runs.
 func (h *Handlers) JobsPage(w http.ResponseWriter, r *http.Request) {
-	runs, err := h.Store.LatestRuns(r.Context())
+	runs, err := h.Store.RecentRuns(r.Context(), jobRuns)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	vm := h.jobsView(r, "Jobs")
+	vm.Notice = jobNotices[r.URL.Query().Get("done")]
+	vm.Rows = h.jobRows(runs, "")
+	Render(w, r, http.StatusOK, views.JobsPage(vm), nil)
+}
+
+// JobPage is one job with its last 20 runs open; from HTMX, the job's rows
+// alone, which a running job's rows ask for every second.
+func (h *Handlers) JobPage(w http.ResponseWriter, r *http.Request) {
+	row, err := h.jobRow(r.Context(), r.PathValue("name"))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm := h.jobsView(r, "Job "+row.Name)
+	row.Open = true
+	vm.One, vm.Rows = true, []views.JobRow{row}
+	Render(w, r, http.StatusOK, views.JobsPage(vm), views.JobRowView(row, vm.CanRun))
+}
+
+func (h *Handlers) jobsView(r *http.Request, title string) views.Jobs {
 	u, _ := UserFrom(r.Context())
+	return views.Jobs{Meta: MetaFor(r, title, "jobs"), CanRun: u.Role.Can(payout.ActRunJobs) && h.Scheduler != nil,
+		Off: h.Scheduler == nil}
+}
+
+// jobRow is the named job's row with its runs; ErrNotFound when it is
+// neither scheduled here nor has ever run.
+func (h *Handlers) jobRow(ctx context.Context, name string) (views.JobRow, error) {
+	runs, err := h.Store.RunsOf(ctx, name, jobRuns)
+	if err != nil {
+		return views.JobRow{}, err
+	}
+	rows := h.jobRows(runs, name)
+	if len(rows) == 0 {
+		return views.JobRow{}, store.ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// jobRows shapes the jobs scheduled here and the jobs in runs (by job,
+// newest first) into rows, by name; only the named job when only is set.
+func (h *Handlers) jobRows(runs []store.JobRun, only string) []views.JobRow {
 	now := h.Now()
-	vm := views.Jobs{Meta: MetaFor(r, "Jobs", "jobs"), CanRun: u.Role.Can(payout.ActRunJobs) && h.Scheduler != nil,
-		Off: h.Scheduler == nil, Notice: jobNotices[r.URL.Query().Get("done")]}
 	rows := map[string]*views.JobRow{}
 	if h.Scheduler != nil {
 		for _, j := range h.Scheduler.Jobs() {
+			if only != "" && j.Name != only {
+				continue
+			}
 			next := "in " + ago(j.Next, now)
-			if j.Next.Sub(now) < time.Minute {
+			switch {
+			case j.Next.IsZero():
+				next = "—" // the schedule has not started
+			case j.Next.Sub(now) < time.Minute:
 				next = "within a minute"
 			}
-			rows[j.Name] = &views.JobRow{Name: j.Name, Schedule: j.Schedule, Next: next, LastStart: "—",
-				Scheduled: true, RunURL: "/jobs/" + url.PathEscape(j.Name) + "/run"}
+			rows[j.Name] = &views.JobRow{Name: j.Name, Href: jobHref(j.Name), Schedule: j.Schedule, Next: next,
+				LastStart: "never", Scheduled: true, RunURL: jobHref(j.Name) + "/run"}
 		}
 	}
 	for _, run := range runs {
 		row, ok := rows[run.Job]
 		if !ok {
-			row = &views.JobRow{Name: run.Job, Schedule: "—", Next: "—"}
+			row = &views.JobRow{Name: run.Job, Href: jobHref(run.Job), Schedule: "—", Next: "—", LastStart: "—"}
 			rows[run.Job] = row
 		}
-		row.LastStart, row.Trigger, row.Instance = agoPtr(now, &run.StartedAt), run.Trigger, run.Instance
-		row.Examined, row.Changed, row.Error = run.Examined, run.Changed, run.Error
-		if run.FinishedAt == nil {
-			row.Running, row.Duration = true, ago(now, run.StartedAt)
-		} else {
-			row.Duration = took(run.FinishedAt.Sub(run.StartedAt))
+		if len(row.Runs) == 0 {
+			latestRun(row, run, now)
+		}
+		row.Runs = append(row.Runs, runRow(run, now))
+	}
+	out := make([]views.JobRow, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, *row)
+	}
+	slices.SortFunc(out, func(a, b views.JobRow) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// latestRun fills the job's row with its latest run.
+func latestRun(row *views.JobRow, run store.JobRun, now time.Time) {
+	row.Ran, row.LastStart, row.Trigger, row.Instance = true, agoPtr(now, &run.StartedAt), run.Trigger, run.Instance
+	row.Examined, row.Changed, row.Error = run.Examined, run.Changed, run.Error
+	switch {
+	case run.Running:
+		row.Running, row.Duration = true, "running for "+span(now.Sub(run.StartedAt))
+	case run.FinishedAt == nil:
+		row.Abandoned, row.Duration = true, "—"
+	default:
+		row.Duration = span(run.FinishedAt.Sub(run.StartedAt))
+	}
+}
+
+func runRow(run store.JobRun, now time.Time) views.JobRunRow {
+	v := views.JobRunRow{ID: strconv.FormatInt(run.ID, 10), Started: stamp(run.StartedAt), Trigger: run.Trigger,
+		Instance: run.Instance, Examined: run.Examined, Changed: run.Changed, Error: run.Error, State: "ok"}
+	switch {
+	case run.Running:
+		v.State, v.Duration = "running", span(now.Sub(run.StartedAt))+" so far"
+	case run.FinishedAt == nil:
+		v.State, v.Duration = "abandoned", "—"
+	default:
+		v.Duration = span(run.FinishedAt.Sub(run.StartedAt))
+		if run.Error != "" {
+			v.State = "failed"
 		}
 	}
-	for _, row := range rows {
-		vm.Rows = append(vm.Rows, *row)
-	}
-	sort.Slice(vm.Rows, func(i, j int) bool { return vm.Rows[i].Name < vm.Rows[j].Name })
-	Render(w, r, http.StatusOK, views.JobsPage(vm), nil)
+	return v
 }
 
-func took(d time.Duration) string {
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
+func jobHref(name string) string { return "/jobs/" + url.PathEscape(name) }
 
 // RunJob runs a job now for an admin: it waits a moment for the result and
-// leaves a long run going in the background, recorded like any other.
+// leaves a long run going in the background, recorded like any other. From
+// HTMX it answers with the job's rows, which follow a run still going.
 func (h *Handlers) RunJob(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRunJobs) {
@@ -89,11 +172,7 @@ func (h *Handlers) RunJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	known := false
-	for _, j := range h.Scheduler.Jobs() {
-		known = known || j.Name == name
-	}
-	if !known {
+	if !slices.ContainsFunc(h.Scheduler.Jobs(), func(j jobs.JobInfo) bool { return j.Name == name }) {
 		Fail(w, r, h.Log, store.ErrNotFound)
 		return
 	}
@@ -111,5 +190,17 @@ func (h *Handlers) RunJob(w http.ResponseWriter, r *http.Request) {
 		}
 	case <-time.After(2 * time.Second):
 	}
-	redirect(w, r, "/jobs?done="+result)
+	if r.Header.Get("HX-Request") != "true" {
+		redirect(w, r, "/jobs?done="+result)
+		return
+	}
+	row, err := h.jobRow(r.Context(), name)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	if result == "busy" {
+		row.Notice = "Running already, here or on another instance: nothing was started."
+	}
+	Render(w, r, http.StatusOK, views.JobRowView(row, true), views.JobRowView(row, true))
 }

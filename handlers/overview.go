@@ -11,7 +11,8 @@ import (
 )
 
 // Overview shows stuck payouts counted by provider and age bucket, open
-// holds, the last two weeks' reconciliation, and payouts by state.
+// holds, the last two weeks' reconciliation, payouts by state, and the last
+// 7 business days' volume per currency and success rate per provider.
 func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
 	sum, err := h.Store.StuckSummary(r.Context(), now.Add(-h.StuckAfter), now)
@@ -35,14 +36,33 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter), Buckets: store.StuckBuckets,
-		OpenHolds: holds.Open, Overdue: holds.Overdue}
+	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter),
+		Buckets: store.StuckBuckets, OpenHolds: holds.Open, Overdue: holds.Overdue}
 	for _, d := range days {
 		vm.OpenDiffs += d.OpenDiffs
 		if state, _ := reconState(d); state == "ties" || state == "ready" {
 			vm.ToSignOff++
 		}
 	}
+	stuckByProvider(&vm, sum, now)
+	byStatus := map[payout.Status]int{}
+	for _, c := range counts {
+		byStatus[c.Status] = c.Count
+	}
+	for _, st := range payout.Statuses {
+		vm.Statuses = append(vm.Statuses, views.StatusCount{Status: string(st), Count: byStatus[st],
+			Href: "/payouts?status=" + string(st)})
+	}
+	if err := h.trends(r.Context(), &vm, now); err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	Render(w, r, http.StatusOK, views.OverviewPage(vm), nil)
+}
+
+// stuckByProvider fills the overview's stuck payouts by provider and age
+// bucket.
+func stuckByProvider(vm *views.Overview, sum []store.StuckCount, now time.Time) {
 	// sum is ordered by provider, so each provider's buckets are adjacent.
 	var oldest time.Time
 	for _, c := range sum {
@@ -64,13 +84,4 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Oldest = ago(now, oldest)
 	}
-	byStatus := map[payout.Status]int{}
-	for _, c := range counts {
-		byStatus[c.Status] = c.Count
-	}
-	for _, st := range payout.Statuses {
-		vm.Statuses = append(vm.Statuses, views.StatusCount{Status: string(st), Count: byStatus[st],
-			Href: "/payouts?status=" + string(st)})
-	}
-	Render(w, r, http.StatusOK, views.OverviewPage(vm), nil)
 }

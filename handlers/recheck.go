@@ -3,16 +3,22 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 
 	"payops/jobs"
 	"payops/payout"
+	"payops/store"
 	"payops/views"
 )
 
 // Recheck asks the payout's provider for its state now and applies the
 // answer. From HTMX it answers with the updated stuck-list row, saying what
-// happened; without JavaScript it redirects to the payout's page, whose
-// timeline shows the same.
+// happened. Without JavaScript the form posts and is redirected: from the
+// stuck list (its form sends back, the list's filter and page) back to
+// that list with rechecked=ref, whose row then says what the Re-check found
+// (read from the payout's events, not from the address); from elsewhere to
+// the payout's page, whose timeline shows the same.
 func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRecheck) {
@@ -25,25 +31,66 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	back := stuckBack(r.PostFormValue("back"))
+	_, fromList := r.PostForm["back"]
 	if r.Header.Get("HX-Request") != "true" {
-		http.Redirect(w, r, "/payouts/"+url.PathEscape(ref), http.StatusSeeOther)
+		to := "/payouts/" + url.PathEscape(ref)
+		if fromList {
+			back.Set("rechecked", ref)
+			to = "/payouts/stuck?" + back.Encode() + "#payout-" + url.PathEscape(ref)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
-	row := h.stuckRow(res.Payout, u, h.Now())
+	p, err := h.Store.PayoutChecked(r.Context(), ref)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	row := h.stuckRow(p, u, h.Now(), back.Encode())
 	row.Message, row.MessageKind = res.Message, outcomeKind(res)
 	Render(w, r, http.StatusOK, views.StuckRowView(row), views.StuckRowView(row))
 }
 
+// stuckBack reads the stuck list's filter and page a Re-check form sent,
+// keeping only a known provider and a page number.
+func stuckBack(s string) url.Values {
+	v, _ := url.ParseQuery(s)
+	provider := v.Get("provider")
+	if !slices.Contains(payout.Providers, provider) {
+		provider = ""
+	}
+	page, err := strconv.Atoi(v.Get("page"))
+	if err != nil || page < 1 || page > 100000 {
+		page = 1
+	}
+	return stuckQuery(provider, page)
+}
+
 // outcomeKind is how a re-check's result is coloured: ok, warn, bad, info.
 func outcomeKind(res jobs.Result) string {
-	switch {
-	case res.ProviderError != "":
+	if res.ProviderError != "" {
 		return "bad"
-	case res.Decision == payout.Apply:
+	}
+	return decisionKind(res.Decision)
+}
+
+func decisionKind(d payout.Decision) string {
+	switch d {
+	case payout.Apply:
 		return "ok"
-	case res.Decision == payout.Anomaly:
+	case payout.Anomaly:
 		return "warn"
 	default:
 		return "info"
 	}
+}
+
+// recheckOutcome is what a Re-check recorded as event e did, in the words
+// the row showed right after it, and its colour.
+func recheckOutcome(e store.Event) (string, string) {
+	if e.Decision == "error" {
+		return "could not ask the provider: " + e.Detail, "bad"
+	}
+	return e.Detail, decisionKind(payout.Decision(e.Decision))
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,10 +15,18 @@ import (
 	"payops/views"
 )
 
+// StuckStore is what the stuck list reads besides the list itself.
+type StuckStore interface {
+	PayoutChecked(ctx context.Context, ref string) (store.Payout, error)
+	LatestRecheck(ctx context.Context, payoutID int64) (store.Event, error)
+}
+
 const stuckPageSize = 50
 
 // Stuck lists payouts QUEUED or PROCESSING with no change for longer than
-// the threshold, oldest first, filtered by provider and paginated.
+// the threshold, oldest first, filtered by provider and paginated. After a
+// Re-check without JavaScript (rechecked=ref) the payout's row says what
+// the Re-check found, and stays on the page even when it is no longer stuck.
 func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	provider := q.Get("provider")
@@ -42,21 +52,26 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := UserFrom(r.Context())
+	back := stuckQuery(provider, page)
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
 		Providers: payout.Providers, Total: total, Page: page, Pages: (total + stuckPageSize - 1) / stuckPageSize,
-		CanRecheck: u.Role.Can(payout.ActRecheck),
+		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
 	for _, p := range rows {
-		vm.Rows = append(vm.Rows, h.stuckRow(p, u, now))
+		vm.Rows = append(vm.Rows, h.stuckRow(p, u, now, vm.Back))
+	}
+	if ref := q.Get("rechecked"); ref != "" {
+		if vm.Rows, err = h.withRecheck(r.Context(), vm.Rows, ref, u, now, vm.Back); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
 	}
 	link := func(n int) string {
-		v := url.Values{}
-		if provider != "" {
-			v.Set("provider", provider)
+		if q := stuckQuery(provider, n).Encode(); q != "" {
+			return "/payouts/stuck?" + q
 		}
-		v.Set("page", strconv.Itoa(n))
-		return "/payouts/stuck?" + v.Encode()
+		return "/payouts/stuck"
 	}
 	if page > 1 {
 		vm.PrevHref = link(page - 1)
@@ -67,7 +82,54 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	Render(w, r, http.StatusOK, views.StuckPage(vm), nil)
 }
 
-func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time) views.StuckRow {
+// stuckQuery is the stuck list's query string for a filter and page.
+func stuckQuery(provider string, page int) url.Values {
+	v := url.Values{}
+	if provider != "" {
+		v.Set("provider", provider)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v
+}
+
+// withRecheck puts the outcome of payout ref's latest Re-check into its row,
+// or adds its row first when it is not on this page (it left the list, most
+// often). An unknown reference adds nothing.
+func (h *Handlers) withRecheck(ctx context.Context, rows []views.StuckRow, ref string, u User, now time.Time,
+	back string) ([]views.StuckRow, error) {
+	p, err := h.Store.PayoutChecked(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return rows, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	row := h.stuckRow(p, u, now, back)
+	row.Message, row.MessageKind = "not sent to "+p.Provider+" yet: nothing to ask", "info"
+	if p.SubmittedAt != nil {
+		e, err := h.Store.LatestRecheck(ctx, p.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		row.Message, row.MessageKind = recheckOutcome(e)
+		if e.Actor != u.Email {
+			row.Message += " (re-checked by " + e.Actor + ", " + agoPtr(now, &e.RecordedAt) + ")"
+		}
+	}
+	if i := slices.IndexFunc(rows, func(s views.StuckRow) bool { return s.Ref == ref }); i >= 0 {
+		rows[i] = row
+		return rows, nil
+	}
+	row.Left = !p.Status.Open() || p.UpdatedAt.After(now.Add(-h.StuckAfter))
+	return append([]views.StuckRow{row}, rows...), nil
+}
+
+func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) views.StuckRow {
 	age := now.Sub(p.UpdatedAt)
 	level := ""
 	switch {
@@ -76,10 +138,15 @@ func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time) views.StuckRo
 	case age > time.Hour:
 		level = "warn"
 	}
-	return views.StuckRow{
+	row := views.StuckRow{
 		Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID), Provider: p.Provider,
 		Amount: p.Amount().String(), Beneficiary: beneficiary(p), Status: string(p.Status),
 		Age: ago(now, p.UpdatedAt), AgeLevel: level, LastCheck: agoPtr(now, p.LastCheckedAt),
 		CanRecheck: u.Role.Can(payout.ActRecheck), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		Back: back,
 	}
+	if p.LastCheckFailed != nil {
+		row.CheckFailed, row.CheckReason = true, dash(*p.LastCheckFailed)
+	}
+	return row
 }

@@ -73,3 +73,12 @@ document.addEventListener("click", (e) => {
   if (navigator.clipboard) navigator.clipboard.writeText(input.value).then(done, () => {});
   else if (document.execCommand("copy")) done();
 });
+// A running job's rows replace themselves every second: a runs list someone
+// opened stays open through the swap.
+let openLists = [];
+document.addEventListener("htmx:beforeSwap", () => {
+  openLists = [...document.querySelectorAll("details[data-keep-open][open]")].map((d) => d.id);
+});
+document.addEventListener("htmx:afterSwap", () => {
+  openLists.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
+});

@@ -23,6 +23,10 @@ type DrillRun struct {
 	FinishedAt *time.Time `db:"finished_at"`
 	Report     []byte     `db:"report"` // JSON; nil until finished
 	Error      string     `db:"error"`
+	// While converging: what the drill waits for (JSON, the drill
+	// package's Waiting) and when it runs the stale re-check next.
+	Waiting       []byte     `db:"waiting"`
+	NextRecheckAt *time.Time `db:"next_recheck_at"`
 }
 
 // Drill run states.
@@ -33,7 +37,8 @@ const (
 	DrillInterrupted = "interrupted"
 )
 
-const drillColumns = `id, scenario, payouts, state, phase, done, total, started_by, started_at, finished_at, report, error`
+const drillColumns = `id, scenario, payouts, state, phase, done, total, started_by, started_at, finished_at, report,
+	error, waiting, next_recheck_at`
 
 // StartDrillRun records a drill starting; Refused while another runs.
 func (s *Store) StartDrillRun(ctx context.Context, scenario string, payouts int, by Actor) (DrillRun, error) {
@@ -53,10 +58,30 @@ func (s *Store) StartDrillRun(ctx context.Context, scenario string, payouts int,
 	return run, err
 }
 
+// DrillStep is how far a running drill is.
+type DrillStep struct {
+	Phase       string // creating, converging
+	Done, Total int
+	// Waiting is what a converging drill waits for (the drill package's
+	// Waiting, kept as JSON); nil in other phases.
+	Waiting any
+	// NextRecheck is when the drill runs the stale re-check next; nil when
+	// it does not run it itself.
+	NextRecheck *time.Time
+}
+
 // DrillProgress records how far a running drill is.
-func (s *Store) DrillProgress(ctx context.Context, id int64, done, total int, phase string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET done = $2, total = $3, phase = $4 WHERE id = $1 AND state = 'running'`,
-		id, done, total, phase)
+func (s *Store) DrillProgress(ctx context.Context, id int64, step DrillStep) error {
+	var waiting []byte
+	if step.Waiting != nil {
+		var err error
+		if waiting, err = json.Marshal(step.Waiting); err != nil {
+			return fmt.Errorf("store: drill progress: %w", err)
+		}
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET done = $2, total = $3, phase = $4, waiting = $5,
+		next_recheck_at = $6 WHERE id = $1 AND state = 'running'`,
+		id, step.Done, step.Total, step.Phase, jsonArg(waiting), step.NextRecheck)
 	if err != nil {
 		return fmt.Errorf("store: drill progress: %w", err)
 	}

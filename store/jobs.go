@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 )
 
@@ -21,6 +22,11 @@ type JobRun struct {
 	Examined   int        `db:"examined"`
 	Changed    int        `db:"changed"`
 	Error      string     `db:"error"`
+	// Running reports, for RecentRuns, whether the run is going on now: it
+	// has not finished, it is its job's latest, and the job's lock is held.
+	// A run its instance never finished (it died, or could not record the
+	// end) is not running.
+	Running bool `db:"-"`
 }
 
 // ErrJobBusy is returned when another instance is running the job.
@@ -112,7 +118,59 @@ func (s *Store) LatestRuns(ctx context.Context) ([]JobRun, error) {
 	return out, nil
 }
 
-// RunsOf returns a job's latest runs, newest first.
+// RecentRuns returns the latest perJob runs of every job that has run, by
+// job and newest first, with whether each is running now. Each job's runs
+// are read along job_runs_latest (job, id DESC), the jobs found by skipping
+// through that index, so the cost is the runs returned, not the weeks of
+// runs kept.
+func (s *Store) RecentRuns(ctx context.Context, perJob int) ([]JobRun, error) {
+	var out []JobRun
+	err := s.db.SelectContext(ctx, &out, `
+		WITH RECURSIVE jobs AS (
+			(SELECT job FROM job_runs ORDER BY job LIMIT 1)
+			UNION ALL
+			SELECT (SELECT r.job FROM job_runs r WHERE r.job > j.job ORDER BY r.job LIMIT 1) FROM jobs j WHERE j.job IS NOT NULL
+		)
+		SELECT r.id, r.job, r.instance, r.trigger, r.tick, r.started_at, r.finished_at, r.examined, r.changed, r.error
+		FROM jobs j CROSS JOIN LATERAL (
+			SELECT id, job, instance, trigger, tick, started_at, finished_at, examined, changed, error
+			FROM job_runs WHERE job = j.job ORDER BY id DESC LIMIT $1) r
+		WHERE j.job IS NOT NULL
+		ORDER BY r.job, r.id DESC`, perJob)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent job runs: %w", err)
+	}
+	return out, s.markRunning(ctx, out)
+}
+
+// markRunning sets Running on the unfinished runs that are their job's
+// latest and whose job's advisory lock someone holds: a run holds it from
+// its start to its recorded end, and an instance that dies lets go of it
+// with its connection.
+func (s *Store) markRunning(ctx context.Context, runs []JobRun) error {
+	open := false
+	for i, r := range runs {
+		open = open || (r.FinishedAt == nil && (i == 0 || runs[i-1].Job != r.Job))
+	}
+	if !open {
+		return nil
+	}
+	// pg_locks shows a bigint advisory key as its high and low 32 bits.
+	var keys []int64
+	err := s.db.SelectContext(ctx, &keys, `SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
+		WHERE locktype = 'advisory' AND objsubid = 1 AND granted`)
+	if err != nil {
+		return fmt.Errorf("store: job locks: %w", err)
+	}
+	for i := range runs {
+		r := &runs[i]
+		r.Running = r.FinishedAt == nil && (i == 0 || runs[i-1].Job != r.Job) && slices.Contains(keys, jobKey(r.Job))
+	}
+	return nil
+}
+
+// RunsOf returns a job's latest runs, newest first, with whether the
+// latest is running now.
 func (s *Store) RunsOf(ctx context.Context, job string, limit int) ([]JobRun, error) {
 	var out []JobRun
 	err := s.db.SelectContext(ctx, &out, `
@@ -121,7 +179,7 @@ func (s *Store) RunsOf(ctx context.Context, job string, limit int) ([]JobRun, er
 	if err != nil {
 		return nil, fmt.Errorf("store: runs of %s: %w", job, err)
 	}
-	return out, nil
+	return out, s.markRunning(ctx, out)
 }
 
 // PruneRuns deletes job runs started before before and returns how many.

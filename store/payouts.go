@@ -37,6 +37,11 @@ type Payout struct {
 	SubmitAttempts   int           `db:"submit_attempts"`
 	NextSubmitAt     *time.Time    `db:"next_submit_at"`
 	LastSubmitError  string        `db:"last_submit_error"`
+	// LastAnsweredAt and LastCheckFailed are read by the stuck list only:
+	// when the provider last answered a question about the payout, and
+	// whether the last question failed, with the failure's words.
+	LastAnsweredAt  *time.Time `db:"last_answered_at"`
+	LastCheckFailed *string    `db:"last_check_failed"`
 	// Metadata is the platform's, as the API took it; only the API's
 	// queries select it (nil otherwise).
 	Metadata json.RawMessage `db:"metadata"`
@@ -179,8 +184,17 @@ type StuckFilter struct {
 	Offset   int
 }
 
+// lastCheckFailed is, for a payout p whose last check failed (asked after
+// its last answer), the failure's words from its latest error event, and
+// NULL otherwise: the subquery runs only for such payouts, reading their
+// events newest first along payout_events_payout.
+const lastCheckFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_at, '-infinity') THEN coalesce(
+		(SELECT e.detail FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'error' ORDER BY e.id DESC LIMIT 1),
+		'') END AS last_check_failed`
+
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
-// how many match in all.
+// how many match in all; each with when its provider last answered and, when
+// the last check failed, why.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int, error) {
 	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
 		AND p.provider <> '` + payout.DrillProvider + `' `
@@ -189,8 +203,8 @@ func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int,
 		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+where+
-		`ORDER BY p.updated_at, p.id LIMIT $3 OFFSET $4`, f.Before, f.Provider, f.Limit, f.Offset)
+	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+`, p.last_answered_at, `+lastCheckFailed+
+		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $3 OFFSET $4`, f.Before, f.Provider, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: stuck payouts: %w", err)
 	}

@@ -173,7 +173,7 @@ func WebhooksPage(m Webhooks) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			for _, c := range m.Counts {
-				var templ_7745c5c3_Var8 = []any{"otile", "out-" + c.Outcome}
+				var templ_7745c5c3_Var8 = []any{"otile", "out-" + c.Outcome, templ.KV("nonzero", c.Count > 0)}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var8...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

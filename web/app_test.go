@@ -70,6 +70,7 @@ type appConfig struct {
 	live      bool
 	providers bool
 	tolerance time.Duration
+	extraJobs []jobs.Job
 	now       func() time.Time // the server's clock for sessions and sign-in
 	zone      *time.Location   // the business time zone; UTC when nil
 }
@@ -96,6 +97,11 @@ func withDrills() appOption { return func(c *appConfig) { c.drills, c.worker = t
 // withJobs gives the server a scheduler with the hold SLA job, not started:
 // the jobs page runs it.
 func withJobs() appOption { return func(c *appConfig) { c.jobs = true } }
+
+// withJob adds job to withJobs' scheduler (and implies withJobs).
+func withJob(job jobs.Job) appOption {
+	return func(c *appConfig) { c.jobs, c.extraJobs = true, append(c.extraJobs, job) }
+}
 
 // withWorker runs the submission worker in the background, as serve does.
 func withWorker() appOption { return func(c *appConfig) { c.worker = true } }
@@ -175,6 +181,11 @@ func newApp(t *testing.T, opts ...appOption) *app {
 			return jobs.Outcome{Changed: n}, err
 		}}); err != nil {
 			t.Fatal(err)
+		}
+		for _, j := range cfg.extraJobs {
+			if err := sched.Add(j); err != nil {
+				t.Fatal(err)
+			}
 		}
 		deps.Scheduler = sched
 	}

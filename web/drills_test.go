@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#no-drills")),
 	)
 	screenshot(t, ctx, "drills-empty")
+	shots(t, ctx, "drills-empty")
+	formStartsAsAdvised(t, ctx)
 	step(t, ctx, "start a happy drill of 12 payouts",
 		chromedp.Click(chromedp.CSS(`input[value="happy"]`)),
 		chromedp.SetValue(chromedp.CSS(`input[name="payouts"]`), "12"),
@@ -51,6 +54,11 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 		t.Errorf("report %q", got)
 	}
 	screenshot(t, ctx, "drill-report")
+	shots(t, ctx, "drill-report")
+	took := text(t, ctx, "#drill-report tbody tr:last-child td.num")
+	if !spanFormat.MatchString(took) || !strings.Contains(text(t, ctx, "#drill-panel .drill-head"), "took ") {
+		t.Errorf("time to converge %q is not in the dashboard's one format", took)
+	}
 	step(t, ctx, "back to the list",
 		chromedp.Navigate(a.srv.URL+"/drills"),
 		chromedp.WaitVisible(chromedp.CSS("#drill-runs")),
@@ -59,6 +67,10 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 		t.Errorf("past drills %q", got)
 	}
 	screenshot(t, ctx, "drills")
+	shots(t, ctx, "drills")
+	if got := text(t, ctx, "#drill-runs tbody td:nth-child(5)"); got != took {
+		t.Errorf("the list's time to converge %q, the report's %q", got, took)
+	}
 
 	// The drill's 12 payouts exist, and count nowhere real.
 	bg := context.Background()
@@ -118,6 +130,25 @@ func TestDrillRequestsRefused(t *testing.T) {
 		t.Errorf("second drill while one runs: %d", code)
 	}
 }
+
+// formStartsAsAdvised checks the drills form starts with the first drill
+// the page advises.
+func formStartsAsAdvised(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if got := eval[string](t, ctx, `document.querySelector("#drill-form input[name=payouts]").value`); got != "50" {
+		t.Errorf("the form starts with %s payouts", got)
+	}
+	checked := `document.querySelector("#drill-form input[name=scenario]:checked").value`
+	if got := eval[string](t, ctx, checked); got != "happy" {
+		t.Errorf("the form starts with scenario %s", got)
+	}
+	if got := text(t, ctx, "#no-drills"); !strings.Contains(got, "Start with happy and 50 payouts") {
+		t.Errorf("the advice %q is not the form's choice", got)
+	}
+}
+
+// spanFormat is the dashboard's one way of saying a duration (handlers.span).
+var spanFormat = regexp.MustCompile(`^(\d+ ms|\d+(\.\d)? s|\d+ min( \d+ s)?|\d+ h( \d+ min)?|\d+ d( \d+ h)?)$`)
 
 func post(c *client, path string, form url.Values) (int, string) {
 	c.t.Helper()

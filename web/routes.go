@@ -69,6 +69,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /payouts/{ref}/recheck", payout.ActRecheck, h.Recheck},
 		{"GET /webhooks", SignedIn, h.WebhooksPage},
 		{"GET /jobs", SignedIn, h.JobsPage},
+		{"GET /jobs/{name}", SignedIn, h.JobPage},
 		{"POST /jobs/{name}/run", payout.ActRunJobs, h.RunJob},
 		{"GET /holds", SignedIn, h.Holds},
 		// Bulk actions on holds: working them is checked here, deciding

@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// PayoutChecked returns the payout with our reference id as the stuck list
+// shows it: with when its provider last answered and, when its last check
+// failed, why (LastCheckFailed). ErrNotFound when there is none.
+func (s *Store) PayoutChecked(ctx context.Context, ref string) (Payout, error) {
+	var p Payout
+	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+`, p.last_answered_at, `+lastCheckFailed+
+		payoutFrom+`WHERE p.reference_id = $1`, ref)
+	if err != nil {
+		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
+	}
+	return p, nil
+}
+
+// LatestRecheck returns the payout's latest event from a Re-check pressed by
+// someone (source manual), what it found or why the provider could not be
+// asked; ErrNotFound when nobody has re-checked it.
+func (s *Store) LatestRecheck(ctx context.Context, payoutID int64) (Event, error) {
+	var e Event
+	err := s.db.GetContext(ctx, &e, `
+		SELECT id, source, raw_status, status, previous, decision, detail, utr, failure_code, failure_reason,
+			actor, observed_at, recorded_at, delivery_id
+		FROM payout_events WHERE payout_id = $1 AND source = 'manual' ORDER BY id DESC LIMIT 1`, payoutID)
+	if err != nil {
+		return Event{}, fmt.Errorf("store: latest re-check of payout %d: %w", payoutID, mapErr(err))
+	}
+	return e, nil
+}

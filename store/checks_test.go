@@ -1,0 +1,98 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// The stuck list says when a payout's last check failed, and why; a check
+// answered after a failure clears it.
+func TestStuckPayoutsShowAFailedLastCheck(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	for _, ref := range []string{"FAILED-CHECK", "ANSWERED", "RECOVERED", "NEVER"} {
+		newPayout(t, s, ref, payout.Processing)
+	}
+	fail := func(ref, why string) {
+		t.Helper()
+		if err := s.RecordCheckFailure(ctx, ref, payout.SourcePoll, "poll", why); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer := func(ref string) {
+		t.Helper()
+		obs := payout.Observation{Source: payout.SourceManual, Actor: "ops@example.com", RawStatus: "PROCESSING",
+			Status: payout.Processing}
+		if _, err := s.ApplyObservation(ctx, ref, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail("FAILED-CHECK", "provider unavailable: 503")
+	fail("FAILED-CHECK", "provider not configured: xendit")
+	answer("ANSWERED")
+	fail("RECOVERED", "timeout")
+	answer("RECOVERED")
+
+	rows, total, err := s.StuckPayouts(ctx, store.StuckFilter{Before: time.Now().Add(time.Hour), Limit: 10})
+	if err != nil || total != 4 {
+		t.Fatalf("stuck: %d %v", total, err)
+	}
+	want := map[string]string{"FAILED-CHECK": "provider not configured: xendit", "ANSWERED": "-", "RECOVERED": "-",
+		"NEVER": "-"}
+	for _, p := range rows {
+		got := "-"
+		if p.LastCheckFailed != nil {
+			got = *p.LastCheckFailed
+		}
+		if got != want[p.ReferenceID] {
+			t.Errorf("%s: last check failed %q, want %q", p.ReferenceID, got, want[p.ReferenceID])
+		}
+		if answered := p.LastAnsweredAt != nil; answered != (p.ReferenceID == "ANSWERED" || p.ReferenceID == "RECOVERED") {
+			t.Errorf("%s: last answered at %v", p.ReferenceID, p.LastAnsweredAt)
+		}
+	}
+	one, err := s.PayoutChecked(ctx, "FAILED-CHECK")
+	if err != nil || one.LastCheckFailed == nil || *one.LastCheckFailed != "provider not configured: xendit" {
+		t.Errorf("PayoutChecked: %+v %v", one.LastCheckFailed, err)
+	}
+	if _, err := s.PayoutChecked(ctx, "NOPE"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PayoutChecked of an unknown payout: %v", err)
+	}
+}
+
+// A Re-check's outcome is the payout's latest manual event, a failure as
+// much as an answer; a poll is not a Re-check.
+func TestLatestRecheck(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	p := newPayout(t, s, "RC", payout.Processing)
+	if _, err := s.LatestRecheck(ctx, p.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("never re-checked: %v", err)
+	}
+	err := s.RecordCheckFailure(ctx, "RC", payout.SourceManual, "ops@example.com", "provider unavailable: 503")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordCheckFailure(ctx, "RC", payout.SourcePoll, "poll", "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.LatestRecheck(ctx, p.ID)
+	if err != nil || e.Decision != "error" || e.Detail != "provider unavailable: 503" || e.Actor != "ops@example.com" {
+		t.Errorf("after a failed re-check: %+v %v", e, err)
+	}
+	obs := payout.Observation{Source: payout.SourceManual, Actor: "ops@example.com", RawStatus: "SUCCESS",
+		Status: payout.Succeeded, UTR: "UTR1"}
+	if _, err := s.ApplyObservation(ctx, "RC", obs); err != nil {
+		t.Fatal(err)
+	}
+	e, err = s.LatestRecheck(ctx, p.ID)
+	if err != nil || e.Decision != string(payout.Apply) || e.Detail != "moved to SUCCEEDED" {
+		t.Errorf("after an answered re-check: %+v %v", e, err)
+	}
+}

@@ -1,0 +1,38 @@
+package views
+
+// Stuck is the stuck-payouts list.
+type Stuck struct {
+	Meta
+	Threshold  string
+	Provider   string // the filter; "" for all
+	Providers  []string
+	Rows       []StuckRow
+	Total      int
+	Page       int
+	Pages      int
+	PrevHref   string
+	NextHref   string
+	CanRecheck bool
+	Back       string // the list's filter and page, which a Re-check without JavaScript comes back to
+}
+
+// StuckRow is one payout in the stuck list, and what its last re-check did.
+type StuckRow struct {
+	Ref         string
+	Href        string
+	Provider    string
+	Amount      string
+	Beneficiary string // name and masked account
+	Status      string
+	Age         string
+	AgeLevel    string // "", "warn", "bad": how long it has been stuck
+	LastCheck   string // when payops last asked the provider: "3 min ago", "never"
+	CheckFailed bool   // the last check got no answer from the provider
+	CheckReason string // why, in the failure's words
+	CanRecheck  bool
+	RecheckURL  string
+	Message     string // what the last re-check did
+	MessageKind string // "ok", "info", "warn", "bad"
+	Back        string // as Stuck's, sent with the Re-check form
+	Left        bool   // shown after its Re-check although it is no longer stuck
+}
