@@ -20,7 +20,7 @@ import (
 func auditLine(e store.AuditEntry, role payout.Role) views.AuditLine {
 	details := auditDetails(e.Details)
 	line := views.AuditLine{ID: strconv.FormatInt(e.ID, 10), At: stamp(e.At), Actor: e.Actor, Action: e.Action,
-		Details: flatDetails(details)}
+		Sentence: auditSentence(e), Details: flatDetails(details)}
 	line.Kind, line.Entity, line.EntityHref = auditEntity(e, details, role)
 	return line
 }

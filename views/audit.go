@@ -35,6 +35,7 @@ type AuditLine struct {
 	Kind       string // what the entry is about: "payout", "hold", "reconciliation day"
 	Entity     string // which one: "P-1", "P-1 · hold #7", "sandbox · 2026-11-20"
 	EntityHref string // its page; "" when it has none
+	Sentence   string // what it records, for people
 	Details    []AuditDetail
 }
 
