@@ -169,7 +169,7 @@ func (h *Handlers) AuditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := UserFrom(r.Context())
 	for _, e := range page.Entries {
-		vm.Rows = append(vm.Rows, auditLine(e, u.Role))
+		vm.Rows = append(vm.Rows, auditLine(e, u))
 	}
 	if page.Next != 0 {
 		older := f.values()

@@ -17,9 +17,10 @@ import (
 // auditLine is an entry as the audit log shows it to a user of role: what
 // it is about, linked to that page when there is one the role may open, and
 // its details as masked key: value lines.
-func auditLine(e store.AuditEntry, role payout.Role) views.AuditLine {
+func auditLine(e store.AuditEntry, u User) views.AuditLine {
+	role := u.Role
 	details := auditDetails(e.Details)
-	line := views.AuditLine{ID: strconv.FormatInt(e.ID, 10), At: stamp(e.At), Actor: e.Actor, Action: e.Action,
+	line := views.AuditLine{ID: strconv.FormatInt(e.ID, 10), At: u.stamp(e.At), Actor: e.Actor, Action: e.Action,
 		Sentence: auditSentence(e), Details: flatDetails(details)}
 	line.Kind, line.Entity, line.EntityHref = auditEntity(e, details, role)
 	return line

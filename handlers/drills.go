@@ -51,8 +51,9 @@ func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int
 		d.Scenarios = append(d.Scenarios, views.DrillScenario{Name: name, Description: drill.Descriptions[name]})
 	}
 	now := h.Now()
+	u, _ := UserFrom(r.Context())
 	for _, run := range runs {
-		v := drillView(run, now)
+		v := drillView(run, now, u)
 		if run.State == store.DrillRunning && d.Current == nil {
 			d.Current = &v
 			continue
@@ -99,7 +100,8 @@ func (h *Handlers) DrillPage(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	v := drillView(run, h.Now())
+	u, _ := UserFrom(r.Context())
+	v := drillView(run, h.Now(), u)
 	loc := h.Days.BusinessZone()
 	end := h.Now()
 	if run.FinishedAt != nil {
@@ -129,11 +131,11 @@ var drillSteps = map[string]string{"starting": "Starting", "creating": "Creating
 
 // drillView shapes a drill for its panel and the list. Its bar is Done of
 // Total of its phase, as its words say.
-func drillView(run store.DrillRun, now time.Time) views.DrillRun {
+func drillView(run store.DrillRun, now time.Time, u User) views.DrillRun {
 	v := views.DrillRun{ID: strconv.FormatInt(run.ID, 10), Href: drillHref(run.ID), Scenario: run.Scenario,
 		Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase,
 		Step: cmp.Or(drillSteps[run.Phase], run.Phase), Done: run.Done, Total: run.Total, StartedBy: run.StartedBy,
-		StartedAt: stamp(run.StartedAt), Error: run.Error, Converged: "—", NotConverged: "—"}
+		StartedAt: u.stamp(run.StartedAt), Error: run.Error, Converged: "—", NotConverged: "—"}
 	end := now
 	if run.FinishedAt != nil {
 		end = *run.FinishedAt

@@ -33,6 +33,7 @@ type Store interface {
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
 	DeliveryStore
 	FindStore
+	ProfileStore
 	AuditStore
 	HoldStore
 	ReconStore
@@ -73,6 +74,29 @@ type User struct {
 	Email string
 	Name  string
 	Role  payout.Role
+	// Zone is where the user reads times: their own time zone, or the
+	// business time zone; UTC when unknown.
+	Zone *time.Location
+}
+
+// zone returns the user's time zone, UTC when none is set.
+func (u User) zone() *time.Location {
+	if u.Zone == nil {
+		return time.UTC
+	}
+	return u.Zone
+}
+
+// stamp formats a time for this user's tables, in their time zone and
+// naming it: "2026-12-02 13:45:07 IST".
+func (u User) stamp(t time.Time) string { return t.In(u.zone()).Format("2006-01-02 15:04:05 MST") }
+
+// stampPtr is stamp, with a dash for no time.
+func (u User) stampPtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return u.stamp(*t)
 }
 
 type userKey struct{}

@@ -47,7 +47,7 @@ func (h *Handlers) JobsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	vm := h.jobsView(r, "Jobs")
 	vm.Notice = jobNotices[r.URL.Query().Get("done")]
-	vm.Rows = h.jobRows(runs, "")
+	vm.Rows = h.jobRows(runs, "", userOf(r))
 	Render(w, r, http.StatusOK, views.JobsPage(vm), nil)
 }
 
@@ -78,7 +78,8 @@ func (h *Handlers) jobRow(ctx context.Context, name string) (views.JobRow, error
 	if err != nil {
 		return views.JobRow{}, err
 	}
-	rows := h.jobRows(runs, name)
+	u, _ := UserFrom(ctx)
+	rows := h.jobRows(runs, name, u)
 	if len(rows) == 0 {
 		return views.JobRow{}, store.ErrNotFound
 	}
@@ -87,7 +88,7 @@ func (h *Handlers) jobRow(ctx context.Context, name string) (views.JobRow, error
 
 // jobRows shapes the jobs scheduled here and the jobs in runs (by job,
 // newest first) into rows, by name; only the named job when only is set.
-func (h *Handlers) jobRows(runs []store.JobRun, only string) []views.JobRow {
+func (h *Handlers) jobRows(runs []store.JobRun, only string, u User) []views.JobRow {
 	now := h.Now()
 	rows := map[string]*views.JobRow{}
 	if h.Scheduler != nil {
@@ -115,7 +116,7 @@ func (h *Handlers) jobRows(runs []store.JobRun, only string) []views.JobRow {
 		if len(row.Runs) == 0 {
 			latestRun(row, run, now)
 		}
-		row.Runs = append(row.Runs, runRow(run, now))
+		row.Runs = append(row.Runs, runRow(run, now, u))
 	}
 	out := make([]views.JobRow, 0, len(rows))
 	for _, row := range rows {
@@ -139,8 +140,8 @@ func latestRun(row *views.JobRow, run store.JobRun, now time.Time) {
 	}
 }
 
-func runRow(run store.JobRun, now time.Time) views.JobRunRow {
-	v := views.JobRunRow{ID: strconv.FormatInt(run.ID, 10), Started: stamp(run.StartedAt), Trigger: run.Trigger,
+func runRow(run store.JobRun, now time.Time, u User) views.JobRunRow {
+	v := views.JobRunRow{ID: strconv.FormatInt(run.ID, 10), Started: u.stamp(run.StartedAt), Trigger: run.Trigger,
 		Instance: run.Instance, Examined: run.Examined, Changed: run.Changed, Error: run.Error, State: "ok"}
 	switch {
 	case run.Running:

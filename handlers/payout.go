@@ -72,8 +72,8 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Amount: p.Amount().String(), Provider: p.Provider, ProviderPayoutID: dash(p.ProviderID()),
 		Mode: dash(p.Mode), Narration: dash(p.Narration), Beneficiary: beneficiary(p), Bank: dash(p.BankName),
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),
-		Created: stamp(p.CreatedAt), Updated: stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
-		Submitted: stampPtr(p.SubmittedAt), LastChecked: stampPtr(p.LastCheckedAt), Fee: "—",
+		Created: u.stamp(p.CreatedAt), Updated: u.stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
+		Submitted: u.stampPtr(p.SubmittedAt), LastChecked: u.stampPtr(p.LastCheckedAt), Fee: "—",
 		CanRecheck: u.Role.Can(payout.ActRecheck) && p.SubmittedAt != nil, RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
 		Market: p.Market, TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
@@ -81,9 +81,9 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	if p.FeeMinor != nil {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}
-	vm.Timeline = timeline(p.Provider, events, deliveries, audit)
+	vm.Timeline = timeline(u, p.Provider, events, deliveries, audit)
 	for _, e := range ledger {
-		row := views.LedgerRow{At: stamp(e.PostedAt), Kind: e.Kind, Account: e.Account}
+		row := views.LedgerRow{At: u.stamp(e.PostedAt), Kind: e.Kind, Account: e.Account}
 		amt := payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.String()
 		if e.Direction == "debit" {
 			row.Debit = amt
@@ -93,7 +93,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Ledger = append(vm.Ledger, row)
 	}
 	for _, a := range audit {
-		vm.Audit = append(vm.Audit, views.AuditRow{At: stamp(a.At), Actor: a.Actor, Action: a.Action,
+		vm.Audit = append(vm.Audit, views.AuditRow{At: u.stamp(a.At), Actor: a.Actor, Action: a.Action,
 			Sentence: auditSentence(a), Details: maskedJSON(a.Details)})
 	}
 	Render(w, r, http.StatusOK, views.PayoutPage(vm), nil)

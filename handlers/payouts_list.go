@@ -62,9 +62,10 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 		vm.Count = "about " + vm.Count
 	}
 	now := h.Now()
+	u, _ := UserFrom(ctx)
 	for _, p := range page.Payouts {
 		vm.Rows = append(vm.Rows, views.PayoutListRow{Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID),
-			Created: stamp(p.CreatedAt), Provider: p.Provider, Amount: p.Amount().String(), Beneficiary: beneficiary(p),
+			Created: u.stamp(p.CreatedAt), Provider: p.Provider, Amount: p.Amount().String(), Beneficiary: beneficiary(p),
 			Status: string(p.Status), UTR: p.UTR, Updated: ago(now, p.UpdatedAt)})
 	}
 	if page.Next != nil {

@@ -147,7 +147,7 @@ func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	row := diffRow(d, u.Role, editable)
+	row := diffRow(d, u, editable)
 	row.PickColumn = bulkOffered(u.Role, editable, run.OpenDiffs)
 	row.Result = fmt.Sprintf("Now %s. %s", res.Payout.Status, upperFirst(res.Message))
 	row.ResultClass = "outcome-" + outcomeKind(res)

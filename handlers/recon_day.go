@@ -94,7 +94,7 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 	if err != nil {
 		return views.ReconDay{}, err
 	}
-	h.dayVersion(&d, route, run)
+	h.dayVersion(&d, route, run, u)
 	editable := payout.VersionReadOnly(run.Version, route.versions[0].Version, deref(run.SignedOffBy)) == ""
 	d.CanUpload = u.Role.Can(payout.ActCloseDays) && editable
 	totals, err := h.Store.ReconTotals(ctx, run.ID)
@@ -102,7 +102,7 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 		return views.ReconDay{}, err
 	}
 	d.Totals, d.Chart, d.ChartSize = totalRows(totals)
-	if err := h.dayDiffs(ctx, &d, q, run, u.Role, editable); err != nil {
+	if err := h.dayDiffs(ctx, &d, q, run, u, editable); err != nil {
 		return views.ReconDay{}, err
 	}
 	return d, nil
@@ -154,18 +154,18 @@ func (h *Handlers) refusal(ctx context.Context, id string, u User, route reconDa
 	if err != nil || ru.Actor != u.Email || ru.Provider != route.provider || !ru.Date.Equal(route.date) {
 		return nil
 	}
-	return &views.ReconRefusal{At: stamp(ru.At), File: ru.File, Reason: ru.Reason}
+	return &views.ReconRefusal{At: u.stamp(ru.At), File: ru.File, Reason: ru.Reason}
 }
 
 // dayVersion fills in the version shown: where it stands, the version bar,
 // its sign-off and its exports.
-func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.ReconRun) {
+func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.ReconRun, u User) {
 	base := dayPath(route.provider, route.date)
 	state, headline := dayState(run)
 	d.Ran, d.Version, d.Latest = true, run.Version, run.Version == route.versions[0].Version
 	d.State, d.Headline = string(state), headline
 	d.Source = map[string]string{"list": "the provider's list API", "upload": "an uploaded settlement report"}[run.Source]
-	d.RunBy, d.RunAt = run.RunBy, stamp(run.RunAt)
+	d.RunBy, d.RunAt = run.RunBy, u.stamp(run.RunAt)
 	loc := h.Days.BusinessZone()
 	d.Window = window(run.DayStart.In(loc), run.DayEnd.In(loc))
 	ver := "?v=" + strconv.Itoa(run.Version)
@@ -182,7 +182,7 @@ func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.
 	}
 	switch {
 	case run.SignedOffBy != nil:
-		d.SignedOff = fmt.Sprintf("Signed off by %s at %s", *run.SignedOffBy, stampPtr(run.SignedOffAt))
+		d.SignedOff = fmt.Sprintf("Signed off by %s at %s", *run.SignedOffBy, u.stampPtr(run.SignedOffAt))
 	case !d.Latest:
 		d.SignOffBlock = "Only the latest version can be signed off."
 	case run.OpenDiffs == 1:
@@ -197,8 +197,9 @@ func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.
 // dayDiffs fills in the version's differences: the kinds with their counts,
 // the page of them the request asks for, and the bulk bar where finance may
 // close them.
-func (h *Handlers) dayDiffs(ctx context.Context, d *views.ReconDay, q url.Values, run store.ReconRun, role payout.Role,
+func (h *Handlers) dayDiffs(ctx context.Context, d *views.ReconDay, q url.Values, run store.ReconRun, u User,
 	editable bool) error {
+	role := u.Role
 	counts, err := h.Store.ReconDiffCounts(ctx, run.ID)
 	if err != nil {
 		return err
@@ -224,7 +225,7 @@ func (h *Handlers) dayDiffs(ctx context.Context, d *views.ReconDay, q url.Values
 	}
 	pick := bulkOffered(role, editable, run.OpenDiffs)
 	for _, df := range diffs {
-		row := diffRow(df, role, editable)
+		row := diffRow(df, u, editable)
 		row.Back, row.PickColumn = back.Encode(), pick
 		d.Diffs = append(d.Diffs, row)
 		d.Bulk.Offered = d.Bulk.Offered || row.Selectable

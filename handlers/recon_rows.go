@@ -44,10 +44,11 @@ func totalRows(totals []store.ReconTotal) ([]views.ReconTotalRow, []views.ReconB
 
 // diffRow shows one difference: the values of its kind on each side, and
 // what the role may do with it on a version that is editable or not.
-func diffRow(d store.ReconDiff, role payout.Role, editable bool) views.ReconDiffRow {
+func diffRow(d store.ReconDiff, u User, editable bool) views.ReconDiffRow {
+	role := u.Role
 	row := views.ReconDiffRow{ID: d.ID, Kind: d.Kind, KindLabel: kindLabel(d.Kind), Ref: dash(d.ReferenceID),
 		ProviderID: dash(d.ProviderPayoutID), Open: d.Resolution == "open", Resolution: d.Resolution, Note: d.Note,
-		ResolvedBy: deref(d.ResolvedBy), ResolvedAt: stampPtr(d.ResolvedAt)}
+		ResolvedBy: deref(d.ResolvedBy), ResolvedAt: u.stampPtr(d.ResolvedAt)}
 	if d.PayoutID != nil {
 		row.RefHref = "/payouts/" + url.PathEscape(d.ReferenceID)
 	}

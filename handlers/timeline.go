@@ -18,7 +18,7 @@ func maskedJSON(b []byte) string { return MaskBody(b) }
 // made no event (duplicates, ignored events), and payops' own actions from
 // the audit log (observations are already there as events), each as a
 // sentence. Repeated identical checks that changed nothing are one row.
-func timeline(provider string, events []store.Event, deliveries []store.Delivery, audit []store.AuditEntry) []views.TimelineItem {
+func timeline(u User, provider string, events []store.Event, deliveries []store.Delivery, audit []store.AuditEntry) []views.TimelineItem {
 	type item struct {
 		at   time.Time
 		last time.Time // of a collapsed run of checks
@@ -76,9 +76,9 @@ func timeline(provider string, events []store.Event, deliveries []store.Delivery
 		runs = append(runs, it)
 	}
 	for _, it := range runs {
-		it.TimelineItem.At = stamp(it.at)
+		it.TimelineItem.At = u.stamp(it.at)
 		if it.n > 1 {
-			it.Sentence = fmt.Sprintf("%s — checked %d times, unchanged, last at %s", it.Sentence, it.n, stamp(it.last))
+			it.Sentence = fmt.Sprintf("%s — checked %d times, unchanged, last at %s", it.Sentence, it.n, u.stamp(it.last))
 		}
 		out = append(out, it.TimelineItem)
 	}

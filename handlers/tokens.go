@@ -38,8 +38,9 @@ func (h *Handlers) tokensPage(w http.ResponseWriter, r *http.Request, status int
 	vm := views.Tokens{Meta: MetaFor(r, "API tokens", "settings"), Scopes: scopeChoices, Errors: map[string]string{},
 		DefaultRate: fmt.Sprintf("%d/s", h.APIRate), APIBase: h.baseURL(r)}
 	now := h.Now()
+	me, _ := UserFrom(r.Context())
 	for _, t := range tokens {
-		row := h.tokenRow(t, now)
+		row := h.tokenRow(t, now, me)
 		if t.RevokedAt == nil {
 			vm.Active = append(vm.Active, row)
 		} else {
@@ -52,13 +53,13 @@ func (h *Handlers) tokensPage(w http.ResponseWriter, r *http.Request, status int
 	Render(w, r, status, views.TokensPage(vm), nil)
 }
 
-func (h *Handlers) tokenRow(t store.APIToken, now time.Time) views.TokenRow {
+func (h *Handlers) tokenRow(t store.APIToken, now time.Time, me User) views.TokenRow {
 	id := strconv.FormatInt(t.ID, 10)
-	row := views.TokenRow{ID: id, Name: t.Name, Scope: string(t.Scope), Prefix: t.Prefix, Created: stamp(t.CreatedAt),
+	row := views.TokenRow{ID: id, Name: t.Name, Scope: string(t.Scope), Prefix: t.Prefix, Created: me.stamp(t.CreatedAt),
 		LastUsed: agoPtr(now, t.LastUsedAt), State: "active", Rate: fmt.Sprintf("%d/s (default)", h.APIRate),
 		AllowFrom: "anywhere", RevokeURL: "/settings/tokens/" + id + "/revoke"}
 	if t.RevokedAt != nil {
-		row.State, row.Revoked = "revoked", stamp(*t.RevokedAt)
+		row.State, row.Revoked = "revoked", me.stamp(*t.RevokedAt)
 	}
 	if t.RatePerSecond != nil {
 		row.Rate = fmt.Sprintf("%d/s", *t.RatePerSecond)
@@ -151,7 +152,7 @@ func (h *Handlers) RevokeTokenPage(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, fmt.Sprintf("/settings/tokens?revoked=%d", t.ID))
 		return
 	}
-	vm := views.RevokeToken{Meta: MetaFor(r, "Revoke token "+t.Name, "settings"), Token: h.tokenRow(t, h.Now())}
+	vm := views.RevokeToken{Meta: MetaFor(r, "Revoke token "+t.Name, "settings"), Token: h.tokenRow(t, h.Now(), userOf(r))}
 	Render(w, r, http.StatusOK, views.RevokeTokenPage(vm), nil)
 }
 

@@ -36,7 +36,7 @@ func (h *Handlers) usersPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	now := h.Now()
 	for _, u := range users {
-		vm.Rows = append(vm.Rows, userRow(u, me.ID, now))
+		vm.Rows = append(vm.Rows, userRow(u, me, now))
 	}
 	if adjust != nil {
 		adjust(&vm)
@@ -61,17 +61,17 @@ func userState(u store.UserListing, now time.Time) string {
 var userStateLabels = map[string]string{"active": "Active", "invited": "Awaiting password",
 	"no-password": "No password", "disabled": "Disabled"}
 
-func userRow(u store.UserListing, me int64, now time.Time) views.UserRow {
+func userRow(u store.UserListing, me User, now time.Time) views.UserRow {
 	id := strconv.FormatInt(u.ID, 10)
 	row := views.UserRow{ID: id, Name: u.Name, Email: u.Email, Role: string(u.Role), State: userState(u, now),
-		LastSignIn: agoPtr(now, u.LastSignIn), Self: u.ID == me, ActionURL: "/settings/users/" + id}
+		LastSignIn: agoPtr(now, u.LastSignIn), Self: u.ID == me.ID, ActionURL: "/settings/users/" + id}
 	row.StateLabel = userStateLabels[row.State]
 	linkWorks := u.LinkExpiresAt != nil && now.Before(*u.LinkExpiresAt)
 	switch {
 	case row.State == "disabled":
-		row.StateNote = "since " + stampPtr(u.DisabledAt)
+		row.StateNote = "since " + me.stampPtr(u.DisabledAt)
 	case linkWorks:
-		row.StateNote = "link works until " + stamp(*u.LinkExpiresAt)
+		row.StateNote = "link works until " + me.stamp(*u.LinkExpiresAt)
 	case row.State == "no-password" && u.LinkExpiresAt != nil:
 		row.StateNote = "the link expired: make a new one"
 	case row.State == "no-password":
@@ -162,7 +162,7 @@ func (h *Handlers) AddUser(w http.ResponseWriter, r *http.Request) {
 	}
 	added := &views.NewLink{Name: f.user.Name, Email: f.user.Email, Role: string(f.user.Role)}
 	if link != nil {
-		added.Link, added.Expires = h.baseURL(r)+"/set-password/"+link.Token, stamp(link.At.Add(payout.PasswordLinkTTL))
+		added.Link, added.Expires = h.baseURL(r)+"/set-password/"+link.Token, userOf(r).stamp(link.At.Add(payout.PasswordLinkTTL))
 	}
 	h.usersPage(w, r, http.StatusCreated, func(vm *views.Users) { vm.Added = added })
 }

@@ -56,7 +56,7 @@ func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, d := range rows {
-		vm.Rows = append(vm.Rows, deliveryRow(d))
+		vm.Rows = append(vm.Rows, deliveryRow(d, userOf(r)))
 	}
 	if len(rows) == webhooksPageSize {
 		v := url.Values{"before": {strconv.FormatInt(rows[len(rows)-1].ID, 10)}}
@@ -97,8 +97,8 @@ func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
 	return f, nil
 }
 
-func deliveryRow(d store.Delivery) views.DeliveryRow {
-	row := views.DeliveryRow{ID: strconv.FormatInt(d.ID, 10), At: stamp(d.ReceivedAt), Provider: d.Provider,
+func deliveryRow(d store.Delivery, u User) views.DeliveryRow {
+	row := views.DeliveryRow{ID: strconv.FormatInt(d.ID, 10), At: u.stamp(d.ReceivedAt), Provider: d.Provider,
 		EventType: dash(d.EventType), Verified: d.Verified, Outcome: d.Outcome, Detail: d.Detail,
 		Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d), BodySize: bodySize(d)}
 	if d.PayoutRef != nil {

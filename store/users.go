@@ -18,9 +18,10 @@ type User struct {
 	PasswordHash string      `db:"password_hash"`
 	DisabledAt   *time.Time  `db:"disabled_at"`
 	CreatedAt    time.Time   `db:"created_at"`
+	TimeZone     string      `db:"time_zone"` // "" for the business time zone
 }
 
-const userColumns = `id, email, name, role, password_hash, disabled_at, created_at`
+const userColumns = `id, email, name, role, password_hash, disabled_at, created_at, time_zone`
 
 // CreateUser adds a user and returns its id; ErrConflict when the email is
 // taken.
@@ -234,4 +235,17 @@ func (s *Store) Users(ctx context.Context) ([]UserListing, error) {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
 	return out, nil
+}
+
+// SetTimeZone records the time zone user id reads times in ("" for the
+// business time zone), audited as the user.
+func (s *Store) SetTimeZone(ctx context.Context, id int64, zone string) error {
+	return s.WithTx(ctx, func(q Querier) error {
+		var email string
+		err := q.GetContext(ctx, &email, `UPDATE users SET time_zone = $2 WHERE id = $1 RETURNING email`, id, zone)
+		if err != nil {
+			return fmt.Errorf("store: time zone of user %d: %w", id, mapErr(err))
+		}
+		return audit(ctx, q, email, "user.time_zone", "user", fmt.Sprint(id), map[string]any{"time_zone": zone})
+	})
 }

@@ -62,6 +62,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /set-password/{token}", Public, s.setPasswordPage},
 		{"POST /set-password/{token}", Public, s.setPassword},
 		{"GET /{$}", SignedIn, h.Overview},
+		{"GET /profile", SignedIn, h.Profile},
+		{"POST /profile", SignedIn, h.SetTimeZone},
 		{"GET /payouts", SignedIn, h.Payouts},
 		{"GET /payouts.csv", SignedIn, h.PayoutsCSV},
 		{"GET /payouts/stuck", SignedIn, h.Stuck},

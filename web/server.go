@@ -68,6 +68,7 @@ type Server struct {
 	db          interface{ Ping(context.Context) error }
 	sessions    *sessions.CookieStore
 	idle        time.Duration // how long a session lasts without a request
+	zones       *zones        // users' time zones, loaded once each
 	throttleKey []byte        // keys the sign-in throttle's email and address counts
 	now         func() time.Time
 	handler     http.Handler
@@ -87,11 +88,15 @@ func New(cfg Config, d Deps) (*Server, error) {
 		sessions:    newSessionStore(cfg.SessionKey, cfg.SecureCookies),
 		idle:        cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
 		throttleKey: deriveKey(cfg.SessionKey, "payops sign-in throttle"),
+		zones:       newZones(time.UTC),
 		now:         d.Now,
 		metrics:     newMetrics(d.Metrics),
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if d.Days != nil {
+		s.zones = newZones(d.Days.BusinessZone())
 	}
 	rate := cmp.Or(cfg.APIRate, 50)
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,

@@ -103,7 +103,8 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), sessionKey{}, sess.ID)
-		ctx = handlers.WithUser(ctx, handlers.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role})
+		ctx = handlers.WithUser(ctx, handlers.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role,
+			Zone: s.zones.of(u.TimeZone)})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
