@@ -44,44 +44,21 @@ func (h *Handlers) Holds(w http.ResponseWriter, r *http.Request) {
 	Render(w, r, http.StatusOK, views.HoldsPage(vm), nil)
 }
 
+// holdsPage builds the list of open holds by the query's filters (reason,
+// owner, page), with what a bulk action did (results) above it; a filter
+// that names nothing is ErrBadRequest.
 func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.BulkResult) (views.Holds, error) {
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
-	f := store.HoldFilter{Now: now, Limit: holdsPageSize}
+	filters := holdFilters(q)
 	vm := views.Holds{Meta: MetaFor(r, "Holds", "holds"), Reason: q.Get("reason"), Owner: q.Get("owner"),
-		CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds), Results: results, Page: 1}
-	var notes []string
-	if vm.Reason != "" {
-		reason, err := payout.ParseReason(vm.Reason)
-		if err != nil {
-			return vm, BadRequest(fmt.Sprintf("Unknown hold reason %q. Choose one from the list.", vm.Reason))
-		}
-		f.Reason = reason
+		CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds), Results: results,
+		Filter: filters.Encode()}
+	f, notes, err := parseHoldFilter(q, u, now)
+	if err != nil {
+		return vm, err
 	}
-	switch vm.Owner {
-	case "":
-	case "mine":
-		f.OwnerID = u.ID
-		notes = append(notes, "owned by you")
-	case "none":
-		f.OwnerID = -1
-		notes = append(notes, "without an owner")
-	default:
-		id, err := strconv.ParseInt(vm.Owner, 10, 64)
-		if err != nil || id <= 0 {
-			return vm, BadRequest("The owner must be picked from the list.")
-		}
-		f.OwnerID = id
-		notes = append(notes, "of that owner")
-	}
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100000 {
-			return vm, BadRequest("The page number must be a whole number from 1.")
-		}
-		vm.Page = n
-	}
-	f.Offset = (vm.Page - 1) * holdsPageSize
+	vm.Page = f.Offset/holdsPageSize + 1
 	holds, total, err := h.Store.OpenHolds(r.Context(), f)
 	if err != nil {
 		return vm, err
@@ -108,21 +85,10 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 	vm.Total, vm.Overdue, vm.FilterNote = total, counts.Overdue, strings.Join(notes, " ")
 	vm.Pages = (total + holdsPageSize - 1) / holdsPageSize
 	for _, hd := range holds {
-		due, level := dueIn(now, hd)
-		vm.Rows = append(vm.Rows, views.HoldRow{
-			ID: strconv.FormatInt(hd.ID, 10), Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID) + "#hold-" + strconv.FormatInt(hd.ID, 10),
-			Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
-			Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil, Amount: hd.Amount().String(),
-			Beneficiary: hd.BeneficiaryName + " · XXXX" + hd.AccountLast4,
-		})
+		vm.Rows = append(vm.Rows, holdRow(now, hd))
 	}
 	link := func(n int) string {
-		v := url.Values{}
-		for _, k := range []string{"reason", "owner"} {
-			if q.Get(k) != "" {
-				v.Set(k, q.Get(k))
-			}
-		}
+		v := holdFilters(q)
 		v.Set("page", strconv.Itoa(n))
 		return "/holds?" + v.Encode()
 	}
@@ -133,6 +99,69 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 		vm.NextHref = link(vm.Page + 1)
 	}
 	return vm, nil
+}
+
+// holdFilters returns the query's filters (reason and owner) without its
+// page: what links to other pages and a bulk action keep.
+func holdFilters(q url.Values) url.Values {
+	v := url.Values{}
+	for _, k := range []string{"reason", "owner"} {
+		if q.Get(k) != "" {
+			v.Set(k, q.Get(k))
+		}
+	}
+	return v
+}
+
+// parseHoldFilter reads the list's filters and page from the query for
+// user u, with what they show in words ("owned by you"); ErrBadRequest for
+// a reason, owner or page that names nothing.
+func parseHoldFilter(q url.Values, u User, now time.Time) (store.HoldFilter, []string, error) {
+	f := store.HoldFilter{Now: now, Limit: holdsPageSize}
+	var notes []string
+	if s := q.Get("reason"); s != "" {
+		reason, err := payout.ParseReason(s)
+		if err != nil {
+			return f, nil, BadRequest(fmt.Sprintf("Unknown hold reason %q. Choose one from the list.", s))
+		}
+		f.Reason = reason
+	}
+	switch owner := q.Get("owner"); owner {
+	case "":
+	case "mine":
+		f.OwnerID = u.ID
+		notes = append(notes, "owned by you")
+	case "none":
+		f.OwnerID = -1
+		notes = append(notes, "without an owner")
+	default:
+		id, err := strconv.ParseInt(owner, 10, 64)
+		if err != nil || id <= 0 {
+			return f, nil, BadRequest("The owner must be picked from the list.")
+		}
+		f.OwnerID = id
+		notes = append(notes, "of that owner")
+	}
+	if s := q.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100000 {
+			return f, nil, BadRequest("The page number must be a whole number from 1.")
+		}
+		f.Offset = (n - 1) * holdsPageSize
+	}
+	return f, notes, nil
+}
+
+// holdRow is an open hold as the list shows it.
+func holdRow(now time.Time, hd store.Hold) views.HoldRow {
+	id := strconv.FormatInt(hd.ID, 10)
+	due, level := dueIn(now, hd)
+	return views.HoldRow{
+		ID: id, Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID) + "#hold-" + id,
+		Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
+		Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil,
+		Amount: hd.Amount().String(), Beneficiary: hd.BeneficiaryName, Account: "XXXX" + hd.AccountLast4,
+	}
 }
 
 func userOptions(users []store.User) []views.Option {

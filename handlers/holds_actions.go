@@ -159,6 +159,33 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 // maxBulk bounds one bulk action.
 const maxBulk = 100
 
+// selectedHolds reads every hold the form selects (at most maxBulk), before
+// any is changed, so a bad selection changes nothing: ErrBadRequest for
+// none, too many or one that is no number, ErrNotFound for one that is no
+// hold.
+func (h *Handlers) selectedHolds(r *http.Request) ([]store.Hold, error) {
+	ids := r.PostForm["hold"]
+	if len(ids) == 0 {
+		return nil, BadRequest("Select at least one hold.")
+	}
+	if len(ids) > maxBulk {
+		return nil, BadRequest(fmt.Sprintf("Select at most %d holds at once.", maxBulk))
+	}
+	var holds []store.Hold
+	for _, s := range ids {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, BadRequest("The selection could not be read.")
+		}
+		hd, err := h.Store.HoldByID(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		holds = append(holds, hd)
+	}
+	return holds, nil
+}
+
 // HoldsBulk applies one action with one written reason to the selected
 // holds, each on its own: one hold refused (four-eyes, a gate) does not stop
 // the others. It answers with the list and what happened to each.
@@ -175,35 +202,15 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest("Pick an action: release, reject, escalate or reassign."))
 		return
 	}
-	ids := r.PostForm["hold"]
-	if len(ids) == 0 {
-		Fail(w, r, h.Log, BadRequest("Select at least one hold."))
-		return
-	}
-	if len(ids) > maxBulk {
-		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Select at most %d holds at once.", maxBulk)))
+	holds, err := h.selectedHolds(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
 		return
 	}
 	note, err := writtenReason(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
-	}
-	// Every selected hold is read before any is changed: a bad selection
-	// changes nothing.
-	var holds []store.Hold
-	for _, s := range ids {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			Fail(w, r, h.Log, BadRequest("The selection could not be read."))
-			return
-		}
-		hd, err := h.Store.HoldByID(r.Context(), id)
-		if err != nil {
-			Fail(w, r, h.Log, err)
-			return
-		}
-		holds = append(holds, hd)
 	}
 	var results []views.BulkResult
 	for _, hd := range holds {
@@ -223,7 +230,13 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		}
 		results = append(results, res)
 	}
-	vm, err := h.holdsPage(r, url.Values{}, results)
+	// The list comes back as it was filtered (its first page); a filter not
+	// of the page's making is dropped, the action being done.
+	filters, err := url.ParseQuery(r.PostFormValue("filter"))
+	if _, _, bad := parseHoldFilter(filters, u, h.Now()); err != nil || bad != nil {
+		filters = url.Values{}
+	}
+	vm, err := h.holdsPage(r, holdFilters(filters), results)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
