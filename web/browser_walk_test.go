@@ -72,11 +72,12 @@ func mayOpen(role payout.Role, access payout.Action) bool {
 	return role != "" && role.Can(access)
 }
 
-// Every page of the dashboard, as every role that may open it, at 1280x720
-// and 1440x900, on a database seeded with real rows: nothing is wider than
-// its box or scrolls sideways outside a region marked to scroll, no status
-// is struck through and no zero is red, axe-core finds no serious or
-// critical violation, and the browser logs no error and no failed request.
+// Every page of the dashboard, as every role that may open it, on a
+// database seeded with real rows: at 1280x720 and at 1440x900 nothing is
+// wider than its box or scrolls sideways outside a region marked to scroll;
+// and once a page, no status is struck through and no zero is red, axe-core
+// finds no serious or critical violation, and the browser logs no error and
+// no failed request.
 // One Chromium, one sign-in per role. PAYOPS_SCREENSHOTS keeps a full-page
 // screenshot of each page at each size.
 func TestBrowserWalk(t *testing.T) {
