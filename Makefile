@@ -13,7 +13,7 @@ SANDBOX_ADDR ?= 127.0.0.1:8090
 GOFILES  := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build test generate check-generated deps-pg deps-chromium db-stop bench fuzz drill clean
+.PHONY: run build test generate check-generated deps-pg deps-chromium deps-axe db-stop bench fuzz drill clean
 
 build: $(BIN)
 
@@ -33,6 +33,22 @@ deps-chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		echo "installing Chromium for the browser tests (apt-get install chromium)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# axe-core, for the browser tests' accessibility check only (never in the
+# binary): npm ci from the npm registry by its lockfile into web/testdata/axe,
+# when it is missing or the lockfile changed; Debian's nodejs and npm when
+# there is no npm.
+AXE := web/testdata/axe
+deps-axe:
+	@if [ ! -f $(AXE)/node_modules/axe-core/axe.min.js ] || \
+		[ $(AXE)/package-lock.json -nt $(AXE)/node_modules/.package-lock.json ]; then \
+		if ! command -v npm >/dev/null; then \
+			echo "installing Node.js for the browser tests (apt-get install nodejs npm)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		fi; \
+		echo "installing axe-core for the browser tests (npm ci in $(AXE))"; \
+		cd $(AXE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
 	fi
 
 $(KEYFILE):
@@ -76,7 +92,7 @@ check-generated:
 	@untracked="$$(git ls-files --others --exclude-standard -- '*_templ.go')"; \
 	if [ -n "$$untracked" ]; then echo "generated templ code not in git: $$untracked"; exit 1; fi
 
-test: deps-pg deps-chromium check-generated
+test: deps-pg deps-chromium deps-axe check-generated
 	go vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go test -race -count=1 ./...

@@ -3,13 +3,6 @@ document.addEventListener("change", (e) => {
   const el = e.target;
   if (el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
 });
-// "Select all" on the holds list.
-document.addEventListener("change", (e) => {
-  const el = e.target;
-  if (!el.matches("input[data-pick-all]")) return;
-  const table = el.closest("table");
-  if (table) table.querySelectorAll('tbody input[type="checkbox"][name="hold"]').forEach((b) => { b.checked = el.checked; });
-});
 // SLA countdowns on the holds list tick without a reload.
 function span(ms) {
   const m = Math.floor(ms / 60000), h = Math.floor(m / 60), d = Math.floor(h / 24);
@@ -28,33 +21,37 @@ function tickDue() {
   });
 }
 setInterval(tickDue, 30000);
-// The bulk bar of a reconciliation day's differences: shown while one is
-// selected, saying how many; "select all" and "clear" act on the page's.
-function diffBoxes() {
-  return [...document.querySelectorAll('input[name="diff"][form="bulk-resolve"]')];
+// Bulk bars (the holds list, a reconciliation day's differences). A bar
+// marked data-bulk="NAME" acts on the checkboxes named NAME: it shows while
+// one is checked and says how many in its [data-bulk-count] ("1 hold
+// selected", from data-one and data-many). A checkbox data-pick-all="NAME"
+// checks or clears them all and shows whether some are; a button
+// data-clear="NAME" clears them. Without scripts the bar always shows.
+function bulkBoxes(name) {
+  return [...document.querySelectorAll(`input[type="checkbox"][name="${name}"]`)];
 }
 function syncBulk() {
-  const bar = document.getElementById("bulk-resolve");
-  if (!bar) return;
-  const boxes = diffBoxes();
-  const n = boxes.filter((b) => b.checked).length;
-  bar.classList.toggle("shown", n > 0);
-  const title = document.getElementById("bulk-count");
-  if (title) title.textContent = n === 1 ? "1 difference selected" : n + " differences selected";
-  const all = document.getElementById("pick-all-diffs");
-  if (all) {
-    all.checked = n > 0 && n === boxes.length;
-    all.indeterminate = n > 0 && n < boxes.length;
-  }
+  document.querySelectorAll("[data-bulk]").forEach((bar) => {
+    const boxes = bulkBoxes(bar.dataset.bulk);
+    const n = boxes.filter((b) => b.checked).length;
+    bar.classList.toggle("shown", n > 0);
+    const title = bar.querySelector("[data-bulk-count]");
+    if (title) title.textContent = n + " " + (n === 1 ? bar.dataset.one : bar.dataset.many) + " selected";
+    document.querySelectorAll(`input[data-pick-all="${bar.dataset.bulk}"]`).forEach((all) => {
+      all.checked = n > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    });
+  });
 }
 document.addEventListener("change", (e) => {
   const el = e.target;
-  if (el.matches("input[data-pick-all-diffs]")) diffBoxes().forEach((b) => { b.checked = el.checked; });
-  if (el.matches('input[name="diff"], input[data-pick-all-diffs]')) syncBulk();
+  if (el.dataset.pickAll) bulkBoxes(el.dataset.pickAll).forEach((b) => { b.checked = el.checked; });
+  if (el.matches('input[type="checkbox"]')) syncBulk();
 });
 document.addEventListener("click", (e) => {
-  if (!e.target.matches("[data-clear-diffs]")) return;
-  diffBoxes().forEach((b) => { b.checked = false; });
+  const name = e.target.closest("[data-clear]")?.dataset.clear;
+  if (!name) return;
+  bulkBoxes(name).forEach((b) => { b.checked = false; });
   syncBulk();
 });
 document.addEventListener("htmx:afterSettle", syncBulk);

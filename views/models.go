@@ -161,6 +161,7 @@ type Holds struct {
 	PrevHref   string
 	NextHref   string
 	FilterNote string // what the filter shows, for the empty state
+	Filter     string // the filters as a query, kept through a bulk action
 }
 
 // HoldRow is one open hold in the list.
@@ -177,7 +178,8 @@ type HoldRow struct {
 	DueLevel    string // "", "warn", "bad"
 	Escalated   bool
 	Amount      string
-	Beneficiary string
+	Beneficiary string // the name
+	Account     string // masked: XXXX1234
 }
 
 // BulkResult is what a bulk action did to one hold.

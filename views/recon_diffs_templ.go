@@ -400,7 +400,7 @@ func reconDiffTable(d ReconDay) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if d.Bulk.Offered {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<th class=\"pick\"><input type=\"checkbox\" id=\"pick-all-diffs\" aria-label=\"Select every open difference on this page\" data-pick-all-diffs></th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<th class=\"pick\"><input type=\"checkbox\" id=\"pick-all-diffs\" aria-label=\"Select every open difference on this page\" data-pick-all=\"diff\"></th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -970,14 +970,14 @@ func reconBulkBar(b ReconBulk) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, "\" hx-post=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 88, "\" data-bulk=\"diff\" data-one=\"difference\" data-many=\"differences\" hx-post=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var56 string
 		templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(b.URL)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/recon_diffs.templ`, Line: 158, Col: 154}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/recon_diffs.templ`, Line: 158, Col: 217}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var56))
 		if templ_7745c5c3_Err != nil {
@@ -1009,7 +1009,7 @@ func reconBulkBar(b ReconBulk) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 91, "\"> <strong class=\"bulk-title\" id=\"bulk-count\">With the selected differences</strong> <label class=\"grow\"><input type=\"text\" name=\"note\" id=\"bulk-note\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 91, "\"> <strong class=\"bulk-title\" id=\"bulk-count\" data-bulk-count>With the selected differences</strong> <label class=\"grow\"><input type=\"text\" name=\"note\" id=\"bulk-note\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1022,7 +1022,7 @@ func reconBulkBar(b ReconBulk) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 92, "\" required minlength=\"5\" maxlength=\"1000\" placeholder=\"One note for all of them: what explains them, for the audit log\" aria-label=\"One note for each selected difference\" aria-describedby=\"bulk-error\"></label> <button type=\"submit\" name=\"as\" value=\"resolved\" class=\"primary\" id=\"bulk-resolve-btn\">Resolve selected</button> <button type=\"submit\" name=\"as\" value=\"accepted\" id=\"bulk-accept-btn\" title=\"Known and left as they are\">Accept selected</button> <button type=\"button\" class=\"link-button\" id=\"bulk-clear\" data-clear-diffs>Clear selection</button> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 92, "\" required minlength=\"5\" maxlength=\"1000\" placeholder=\"One note for all of them: what explains them, for the audit log\" aria-label=\"One note for each selected difference\" aria-describedby=\"bulk-error\"></label> <button type=\"submit\" name=\"as\" value=\"resolved\" class=\"primary\" id=\"bulk-resolve-btn\">Resolve selected</button> <button type=\"submit\" name=\"as\" value=\"accepted\" id=\"bulk-accept-btn\" title=\"Known and left as they are\">Accept selected</button> <button type=\"button\" class=\"link-button\" id=\"bulk-clear\" data-clear=\"diff\">Clear selection</button> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

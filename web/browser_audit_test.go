@@ -33,20 +33,7 @@ func TestBrowserAuditLog(t *testing.T) {
 	if err != nil || width < 1200 || width > 1280 {
 		t.Fatalf("viewport %d px, %v", width, err)
 	}
-	over, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")]
-		.filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-		.map((e) => e.tagName + "." + e.className)`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(over) > 0 {
-		t.Errorf("elements past the right edge at 1280 px: %v", over)
-	}
-	scroll, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
-		`document.documentElement.scrollWidth <= document.documentElement.clientWidth`))
-	if err != nil || !scroll {
-		t.Errorf("the page scrolls sideways at 1280 px (%v)", err)
-	}
+	fitsWidth(t, ctx, "the audit log at 1280 px")
 
 	step(t, ctx, "filter by actor",
 		chromedp.SendKeys(chromedp.CSS(`#audit-filter input[name="actor"]`), "CLI"),

@@ -60,9 +60,8 @@ func TestBrowserBulkResolve(t *testing.T) {
 	ctx := browser(t, chromedp.WindowSize(1280, 720))
 	signIn(t, ctx, a.srv.URL, "finance@example.com")
 	step(t, ctx, "open the day", chromedp.Navigate(a.srv.URL+dayURL), chromedp.WaitReady(chromedp.CSS("#diffs")))
-	evalJS[bool](t, ctx, `window.posts = 0;
-		document.body.addEventListener("htmx:beforeRequest", () => window.posts++); true`)
-	if shown := evalJS[bool](t, ctx, `document.getElementById("bulk-resolve").offsetParent !== null`); shown {
+	countRequests(t, ctx)
+	if reconBulk.shown(t, ctx) {
 		t.Error("the bulk bar shows with nothing selected")
 	}
 	step(t, ctx, "select two differences",
@@ -81,7 +80,7 @@ func TestBrowserBulkResolve(t *testing.T) {
 	viewShot(t, ctx, "recon-bulk-bar-1280")
 
 	step(t, ctx, "resolve without a note", chromedp.Click(chromedp.CSS("#bulk-resolve-btn")))
-	noRequestSent(t, ctx, dayURL)
+	noRequestSent(t, ctx, reconBulk, dayURL)
 	if r, _ := a.store.ReconRunByID(context.Background(), run.ID); r.OpenDiffs != 7 {
 		t.Fatalf("an empty note closed %d differences", 7-r.OpenDiffs)
 	}
@@ -100,51 +99,11 @@ func TestBrowserBulkResolve(t *testing.T) {
 		got[status.ID] != note {
 		t.Errorf("audited %v, want %d and %d with the note", got, amount.ID, status.ID)
 	}
-	if shown := evalJS[bool](t, ctx, `document.getElementById("bulk-resolve").offsetParent !== null`); shown {
+	if reconBulk.shown(t, ctx) {
 		t.Error("the bulk bar still shows with nothing selected")
 	}
 	screenshot(t, ctx, "recon-bulk-done-1280")
 }
-
-// noRequestSent checks that the browser refused the empty note itself:
-// the field is marked invalid, no request went (HTMX's or any other) and
-// the page is still the day's.
-func noRequestSent(t *testing.T, ctx context.Context, dayURL string) {
-	t.Helper()
-	time.Sleep(300 * time.Millisecond) // a request, had one been sent, would have been made by now
-	if msg := evalJS[string](t, ctx, `document.getElementById("bulk-note").validationMessage`); msg == "" {
-		t.Error("the empty note is not marked invalid")
-	}
-	posts := evalJS[int](t, ctx, `window.posts + performance.getEntriesByType("resource")
-		.filter((e) => e.name.endsWith("/resolve")).length`)
-	if loc := evalJS[string](t, ctx, `location.pathname`); posts != 0 || loc != dayURL {
-		t.Errorf("an empty note sent %d requests, now at %s", posts, loc)
-	}
-}
-
-// overflowScript lists every element wider inside than it is (something
-// in it scrolls or is clipped sideways) or reaching past the window's right
-// edge, outside regions meant to scroll; and whether the page scrolls
-// sideways. Text fields scroll their own text, and an ellipsis clips on
-// purpose.
-const overflowScript = `(() => {
-	const vw = document.documentElement.clientWidth, out = [];
-	const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
-	const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
-		(typeof e.className === "string" && e.className ? "." + e.className.trim().split(/\s+/).join(".") : "");
-	for (const e of document.querySelectorAll("body *")) {
-		if (e.matches("input, textarea, select, option") || e.closest("svg")) continue;
-		let inScroller = false;
-		for (let p = e.parentElement; p; p = p.parentElement) if (scrolls(p)) { inScroller = true; break; }
-		if (inScroller) continue;
-		const cs = getComputedStyle(e);
-		if (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1 && !scrolls(e) && cs.textOverflow !== "ellipsis")
-			out.push(name(e) + " " + e.scrollWidth + ">" + e.clientWidth);
-		if (e.getBoundingClientRect().right > vw + 1) out.push(name(e) + " past the right edge");
-	}
-	if (document.documentElement.scrollWidth > vw) out.push("the page scrolls sideways");
-	return out;
-})()`
 
 // layoutDay reconciles a day that looks like a real one: long references
 // and provider ids, amounts in crores, three currencies (IDR ties), every
@@ -203,70 +162,22 @@ func layoutDay(t *testing.T, a *app, day time.Time) {
 	}
 }
 
-// At 1280x720 and 1440x900 nothing on the reconciliation pages is wider
-// than its box or scrolls sideways: the grid in both views, and a day with
-// long ids, large amounts and notes, for finance (with every button) and
-// for ops.
-func TestBrowserReconLayout(t *testing.T) {
-	a := newApp(t, withProviders())
+// At 1280x720 and 1440x900, on a day with long ids, large amounts and
+// notes, finance's bulk bar sticks to the window's bottom edge mid-table and
+// sits below the last row at the end. (TestBrowserWalk checks the pages
+// themselves, with the same day, at both sizes for every role.)
+func TestBrowserReconBulkBarSticks(t *testing.T) {
+	a := newApp(t)
 	a.addUser("finance@example.com", payout.RoleFinance)
-	a.addUser("ops@example.com", payout.RoleOps)
-	gridFixture(t, a)
 	day := pastDay(3)
 	layoutDay(t, a, day)
 	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
-	pages := [][2]string{
-		{"grid", "/reconciliation"},
-		{"grid-action", "/reconciliation?view=action"},
-		{"day", dayURL},
-		{"day-upload", "/reconciliation/xendit/" + pastDay(1).Format(time.DateOnly)},
-	}
-	for _, user := range []string{"finance", "ops"} {
-		ctx := browser(t, chromedp.WindowSize(1280, 720))
-		signIn(t, ctx, a.srv.URL, user+"@example.com")
-		for _, size := range [][2]int64{{1280, 720}, {1440, 900}} {
-			step(t, ctx, "size the window", chromedp.EmulateViewport(size[0], size[1]))
-			for _, p := range pages {
-				name, path := p[0], p[1]
-				step(t, ctx, "open "+name, chromedp.Navigate(a.srv.URL+path), chromedp.WaitReady(chromedp.CSS("#flash")))
-				if vw := evalJS[int64](t, ctx, `document.documentElement.clientWidth`); vw > size[0] || vw < size[0]-20 {
-					t.Fatalf("window %d px wide, want about %d", vw, size[0])
-				}
-				if over := evalJS[[]string](t, ctx, overflowScript); len(over) > 0 {
-					t.Errorf("%s at %dx%d for %s: %v", name, size[0], size[1], user, over)
-				}
-				screenshot(t, ctx, fmt.Sprintf("recon-%s-%s-%d", name, user, size[0]))
-			}
-			if user == "finance" {
-				step(t, ctx, "open the day", chromedp.Navigate(a.srv.URL+dayURL), chromedp.WaitReady(chromedp.CSS("#diffs")))
-				stickyBulkBar(t, ctx, size[0])
-			}
-		}
-	}
-}
-
-// stickyBulkBar selects the day's first difference (its page is open):
-// mid-table the bar sticks to the window's bottom edge; at the end of the
-// page it is below the last row. Nothing overflows with it shown.
-func stickyBulkBar(t *testing.T, ctx context.Context, width int64) {
-	t.Helper()
-	step(t, ctx, "select a difference", chromedp.Click(chromedp.CSS("#diffs tbody input[name=diff]")),
-		chromedp.WaitVisible(chromedp.CSS("#bulk-resolve")))
-	stuck := evalJS[bool](t, ctx, `
-		window.scrollTo(0, window.scrollY + document.getElementById("diffs").getBoundingClientRect().top);
-		Math.abs(document.getElementById("bulk-resolve").getBoundingClientRect().bottom - window.innerHeight) < 2`)
-	if !stuck {
-		t.Errorf("at %d px mid-table the bulk bar is not at the window's bottom edge", width)
-	}
-	viewShot(t, ctx, fmt.Sprintf("recon-bulk-sticky-%d", width))
-	gap := evalJS[float64](t, ctx, `window.scrollTo(0, document.body.scrollHeight);
-		document.getElementById("bulk-resolve").getBoundingClientRect().top -
-		document.querySelector("#diffs tbody tr:last-child").getBoundingClientRect().bottom`)
-	if gap < 0 {
-		t.Errorf("at %d px the bulk bar covers the last row by %.0f px", width, -gap)
-	}
-	if over := evalJS[[]string](t, ctx, overflowScript); len(over) > 0 {
-		t.Errorf("the day with the bulk bar at %d px: %v", width, over)
+	ctx := browser(t, chromedp.WindowSize(1280, 720))
+	signIn(t, ctx, a.srv.URL, "finance@example.com")
+	for _, size := range walkSizes {
+		step(t, ctx, "open the day", chromedp.EmulateViewport(size[0], size[1]),
+			chromedp.Navigate(a.srv.URL+dayURL), chromedp.WaitReady(chromedp.CSS("#diffs")))
+		stickyBulkBar(t, ctx, reconBulk, size[0])
 	}
 }
 

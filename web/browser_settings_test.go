@@ -13,27 +13,6 @@ import (
 	"payops/store"
 )
 
-// fitsWidth fails the test when anything on the page runs past the
-// viewport's right edge or the page scrolls sideways.
-func fitsWidth(t *testing.T, ctx context.Context, what string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	over, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")]
-		.filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-		.map((e) => e.tagName + "#" + e.id + "." + e.className)`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The header's own overflow too: its items running into its padding.
-	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth >
-		document.documentElement.clientWidth || [...document.querySelectorAll(".topbar, .topbar > *")]
-		.some((e) => e.scrollWidth > e.clientWidth + 1)`))
-	if err != nil || len(over) > 0 || wide {
-		t.Errorf("%s: past the right edge: %v; scrolls sideways: %v (%v)", what, over, wide, err)
-	}
-}
-
 func value(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

@@ -121,6 +121,11 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 
 	root := http.NewServeMux()
 	root.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Pages link /static/favicon.svg; a browser showing something else (a
+	// CSV, the API's JSON) asks for /favicon.ico.
+	root.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "favicon.svg")
+	})
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /metrics", metricsHandler(reg))

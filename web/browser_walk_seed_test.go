@@ -1,0 +1,180 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/drill"
+	"payops/payout"
+	"payops/store"
+)
+
+// walkSeed fills a's database the way a working day leaves it, with long
+// references, names and notes, so that every page the walk opens has real
+// rows: held payouts of every reason (owned, escalated, with evidence), a
+// rejected one (CANCELLED), stuck and settled payouts, webhook deliveries
+// (applied and forged), fourteen days of reconciliation with a day full of
+// differences, a job run, a failed drill's report and the audit entries of
+// all that. It returns the real paths for the routes with path parameters,
+// and extra views of some others, by route pattern.
+func walkSeed(t *testing.T, a *app) map[string][]string {
+	t.Helper()
+	for _, r := range payout.Roles {
+		a.addUser(string(r)+"@example.com", r)
+	}
+	// The reconciled days first: payouts added after them are not in them.
+	gridFixture(t, a)
+	day := pastDay(3)
+	layoutDay(t, a, day)
+	a.withToken()
+	held := walkHolds(t, a)
+	for i, st := range []payout.Status{payout.Processing, payout.Queued, payout.Succeeded, payout.Failed} {
+		a.addPayout(fmt.Sprintf("MARKETPLACE-SELLER-SETTLEMENT-2026-%05d", 4100+i), st, time.Duration(30-i*7)*time.Hour)
+	}
+	a.addPayout("WALK-WEBHOOK-1", payout.Processing, 3*time.Hour)
+	body, sig := sandboxWebhook("WALK-WEBHOOK-1", "SUCCESS", "UTR-HDFC-20261102-000418877")
+	if code, _ := postWebhook(t, a.srv.URL, "sandbox", body, sig); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
+	}
+	forged, _ := sandboxWebhook("WALK-WEBHOOK-1", "FAILED", "")
+	if code, _ := postWebhook(t, a.srv.URL, "sandbox", forged, map[string]string{"X-NxtB-Signature": "00"}); code != 401 {
+		t.Fatalf("forged webhook: %d", code)
+	}
+	drillID := walkDrill(t, a)
+	admin := a.client()
+	admin.login("admin@example.com")
+	if code, _, _ := admin.do("POST", "/jobs/hold-sla/run", nil, nil); code != http.StatusSeeOther {
+		t.Fatalf("run the hold SLA job: %d", code)
+	}
+	link, tokenID := walkSettings(t, a)
+	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
+	uploadURL := "/reconciliation/xendit/" + pastDay(1).Format(time.DateOnly)
+	drillURL := fmt.Sprintf("/drills/%d", drillID)
+	return map[string][]string{
+		"GET /payouts/{ref}":                               {"/payouts/" + held, "/payouts/WALK-WEBHOOK-1"},
+		"GET /reconciliation":                              {"/reconciliation", "/reconciliation?view=action"},
+		"GET /reconciliation/{provider}/{date}":            {dayURL, uploadURL},
+		"GET /reconciliation/{provider}/{date}/totals.csv": {dayURL + "/totals.csv"},
+		"GET /reconciliation/{provider}/{date}/diffs.csv":  {dayURL + "/diffs.csv"},
+		"GET /drills/{id}":                                 {drillURL},
+		"GET /drills/{id}/progress":                        {drillURL + "/progress"},
+		"GET /jobs/{name}":                                 {"/jobs/hold-sla"},
+		"GET /set-password/{token}":                        {"/set-password/" + link},
+		"GET /settings/tokens/{id}/revoke":                 {fmt.Sprintf("/settings/tokens/%d/revoke", tokenID)},
+	}
+}
+
+// walkHolds holds payouts for every gate through the API, as the platform
+// sends them, gives them owners, escalates one, adds evidence to one and
+// rejects one; it returns the reference of an open one with evidence.
+func walkHolds(t *testing.T, a *app) string {
+	t.Helper()
+	ctx := context.Background()
+	owner, err := a.store.CreateUser(ctx, store.User{Email: "venkata.narasimhan@example.com",
+		Name: "Venkata Lakshmi Narasimhan", Role: payout.RoleCompliance, PasswordHash: string(testHash)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setOwners(t, a, owner)
+	longName := func(m map[string]any) {
+		ben(m)["name"] = "Sri Venkateswara Agro Industries and Cold Storage Private Limited"
+	}
+	edits := []func(map[string]any){
+		bigAmount, expiredTax, func(m map[string]any) { m["market"] = "PH"; m["currency"] = "PHP" },
+		func(m map[string]any) { delete(ben(m), "ifsc") }, func(m map[string]any) { bigAmount(m); longName(m) },
+		func(m map[string]any) { expiredTax(m); longName(m) },
+	}
+	var ids []int64
+	for i, edit := range edits {
+		id, _ := strconv.ParseInt(a.heldPayout(fmt.Sprintf("PAYROLL-2026-11-ACME-INDIA-%06d", 200100+i), edit), 10, 64)
+		ids = append(ids, id)
+	}
+	by := store.Actor{Name: "compliance@example.com"}
+	must := func(_ store.Hold, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	note := "Checked against the seller agreement and the bank's confirmation letter; see the contracts drive"
+	must(a.store.AddEvidence(ctx, ids[0], by, note+strings.Repeat(", and annexure B", 6),
+		"https://contracts.example.com/sellers/SA-2026-0044/signed-agreement-with-annexures.pdf", ""))
+	must(a.store.EscalateHold(ctx, ids[1], by, note))
+	must(a.store.RejectHold(ctx, ids[2], by, "Read-only market: this seller is paid from PH"))
+	must(a.store.ReassignHold(ctx, ids[3], owner, by, note))
+	return "PAYROLL-2026-11-ACME-INDIA-200100"
+}
+
+// walkDrill records a drill that failed, with its report, and returns its
+// id.
+func walkDrill(t *testing.T, a *app) int64 {
+	t.Helper()
+	ctx := context.Background()
+	run, err := a.store.StartDrillRun(ctx, "all-of-them", 2000, store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := drill.Report{Scenario: "all-of-them", Payouts: 2000, NotConverged: 2, DuplicatePostings: 0,
+		Converged: 94 * time.Second, Examples: []string{
+			"DRILL1-00417: payops says PROCESSING, the sandbox SUCCEEDED with UTR SBX-UTR-000417-20261102 (no webhook)",
+			"DRILL1-01288: ledger has no settlement posting for the reversal of 1,250.50 INR",
+		}}
+	if err := a.store.FinishDrillRun(ctx, run.ID, store.DrillFailed, report, ""); err != nil {
+		t.Fatal(err)
+	}
+	return run.ID
+}
+
+// setOwners gives the review and tax reasons owner as their owner (the
+// others have none) and every reason the compliance user as its escalation
+// owner, as an admin does under Hold owners.
+func setOwners(t *testing.T, a *app, owner int64) {
+	t.Helper()
+	ctx := context.Background()
+	next, err := a.store.UserByEmail(ctx, "compliance@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons, err := a.store.HoldReasons(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []store.HoldReasonChange
+	for _, r := range reasons {
+		c := store.HoldReasonChange{Reason: r.Reason, NextOwnerID: &next.ID, SLAMinutes: r.SLAMinutes}
+		if r.Reason == payout.ReasonReview || r.Reason == payout.ReasonTax {
+			c.OwnerID = &owner
+		}
+		changes = append(changes, c)
+	}
+	if err := a.store.UpdateHoldReasons(ctx, store.Actor{Name: "admin@example.com"}, changes); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// walkSettings invites a user with a set-password link and gives the
+// platform a live token beside the test one; it returns the link's token and
+// the live token's id.
+func walkSettings(t *testing.T, a *app) (string, int64) {
+	t.Helper()
+	ctx := context.Background()
+	const link = "walk-set-password-link-0123456789abcdefghij" // the same each run, for the screenshots' names
+	admin := store.Actor{Name: "admin@example.com"}
+	_, err := a.store.AddUser(ctx, store.User{Email: "new.analyst.with.a.long.address@finance.example.com",
+		Name: "Anjali Subramaniam-Krishnamurthy", Role: payout.RoleFinance}, admin,
+		&store.PasswordLinkSpec{Token: link, At: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.store.CreateToken(ctx, store.TokenSpec{Name: "marketplace-payouts-production-eu-west",
+		Scope: payout.ScopeLive}, "pot_live-token-for-the-walk-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link, tok.ID
+}
