@@ -18,16 +18,6 @@ func ago(now, t time.Time) string {
 	return span(d.Truncate(time.Minute))
 }
 
-// stamp formats a time for tables, in UTC so every operator reads the same.
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
-
-func stampPtr(t *time.Time) string {
-	if t == nil {
-		return "—"
-	}
-	return stamp(*t)
-}
-
 func agoPtr(now time.Time, t *time.Time) string {
 	if t == nil {
 		return "never"

@@ -52,14 +52,14 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		if hd.Open() {
 			c.Due, c.DueLevel = dueIn(now, hd)
 		} else if hd.DecidedBy != nil && hd.DecidedAt != nil {
-			c.Decision = fmt.Sprintf("%s by %s, %s: %s", hd.State, *hd.DecidedBy, stamp(*hd.DecidedAt), deref(hd.DecisionNote))
+			c.Decision = fmt.Sprintf("%s by %s, %s: %s", hd.State, *hd.DecidedBy, u.stamp(*hd.DecidedAt), deref(hd.DecisionNote))
 		}
 		if why := payout.FourEyes(u.ID, hd.Hands()); why != "" {
 			c.ReleaseBlocked = upperFirst(why) + ": another compliance user releases it (four-eyes)."
 		}
 		for _, e := range evidence {
 			if e.HoldID == hd.ID {
-				c.Evidence = append(c.Evidence, views.EvidenceRow{At: stamp(e.AddedAt), By: e.AddedBy, Kind: e.Kind, Body: e.Body, URL: e.URL})
+				c.Evidence = append(c.Evidence, views.EvidenceRow{At: u.stamp(e.AddedAt), By: e.AddedBy, Kind: e.Kind, Body: e.Body, URL: e.URL})
 			}
 		}
 		out = append(out, c)
@@ -76,12 +76,12 @@ func deref(s *string) string {
 
 // gateRounds groups recorded gate evaluations by the occasion that made
 // them together (one transaction: one time), with their inputs as k=v.
-func gateRounds(evals []store.GateEvaluation) []views.GateRound {
+func gateRounds(evals []store.GateEvaluation, u User) []views.GateRound {
 	var out []views.GateRound
 	var last store.GateEvaluation
 	for i, e := range evals {
 		if i == 0 || e.Occasion != last.Occasion || e.Actor != last.Actor || !e.EvaluatedAt.Equal(last.EvaluatedAt) {
-			out = append(out, views.GateRound{At: stamp(e.EvaluatedAt), Occasion: e.Occasion, Actor: e.Actor, Passed: true})
+			out = append(out, views.GateRound{At: u.stamp(e.EvaluatedAt), Occasion: e.Occasion, Actor: e.Actor, Passed: true})
 		}
 		last = e
 		round := &out[len(out)-1]

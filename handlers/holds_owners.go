@@ -36,7 +36,7 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 			row.Next = strconv.FormatInt(*re.NextOwnerID, 10)
 		}
 		if re.UpdatedBy != "" {
-			row.Updated = re.UpdatedBy + ", " + stamp(re.UpdatedAt)
+			row.Updated = re.UpdatedBy + ", " + userOf(r).stamp(re.UpdatedAt)
 		}
 		vm.Reasons = append(vm.Reasons, row)
 	}
