@@ -1,0 +1,142 @@
+package payout
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ConditionKind is a kind of condition people are told about: each
+// condition is one key of a kind (hold_overdue:42, stuck:xendit), never one
+// event, so a storm of events is one condition.
+type ConditionKind string
+
+// The kinds of conditions payops notifies about.
+const (
+	// CondHoldOverdue: an open hold past its SLA or escalated; to its
+	// owner, and once escalated to the escalation owner (its owner then).
+	CondHoldOverdue ConditionKind = "hold_overdue"
+	// CondStuck: a provider with payouts stuck past the threshold; to ops.
+	CondStuck ConditionKind = "stuck"
+	// CondDayEndDiffs: a reconciled day with open differences not signed
+	// off; to finance.
+	CondDayEndDiffs ConditionKind = "dayend_differences"
+	// CondDrillFailed: the latest finished failure drill failed; to admins.
+	CondDrillFailed ConditionKind = "drill_failed"
+	// CondWebhookRejections: more webhook signature rejections from a
+	// provider than the threshold in the window; to admins.
+	CondWebhookRejections ConditionKind = "webhook_rejections"
+)
+
+// ConditionKinds lists every kind, in the settings page's order.
+var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs, CondDrillFailed, CondWebhookRejections}
+
+// conditionInfo is what a kind says of itself.
+type conditionInfo struct {
+	label    string
+	audience []Role // roles told; none when the condition names its people
+	named    string // who, when the condition names them
+}
+
+var conditionInfos = map[ConditionKind]conditionInfo{
+	CondHoldOverdue:       {label: "Hold past its SLA or escalated", named: "the hold's owner, then its escalation owner"},
+	CondStuck:             {label: "Payouts stuck at a provider", audience: []Role{RoleOps}},
+	CondDayEndDiffs:       {label: "Day-end reconciliation with differences", audience: []Role{RoleFinance}},
+	CondDrillFailed:       {label: "Failure drill failed", audience: []Role{RoleAdmin}},
+	CondWebhookRejections: {label: "Webhook signature rejections", audience: []Role{RoleAdmin}},
+}
+
+// ParseConditionKind returns the kind named s, or an error.
+func ParseConditionKind(s string) (ConditionKind, error) {
+	if _, ok := conditionInfos[ConditionKind(s)]; !ok {
+		return "", fmt.Errorf("unknown condition %q", s)
+	}
+	return ConditionKind(s), nil
+}
+
+// Label returns the kind as the pages name it.
+func (k ConditionKind) Label() string {
+	if i, ok := conditionInfos[k]; ok {
+		return i.label
+	}
+	return string(k)
+}
+
+// Audience returns the roles whose active users are told of a condition of
+// this kind; none for a kind whose conditions name their people.
+func (k ConditionKind) Audience() []Role { return slices.Clone(conditionInfos[k].audience) }
+
+// Recipients says in words who is told: "finance", "the hold's owner, then
+// its escalation owner".
+func (k ConditionKind) Recipients() string {
+	i := conditionInfos[k]
+	if i.named != "" {
+		return i.named
+	}
+	out := ""
+	for n, r := range i.audience {
+		if n > 0 {
+			out += ", "
+		}
+		out += string(r)
+	}
+	return out
+}
+
+// Notice is which notice a condition's state calls for.
+type Notice string
+
+// The notices; NoticeNone sends nothing.
+const (
+	NoticeNone     Notice = ""
+	NoticeStarted  Notice = "started"
+	NoticeReminder Notice = "reminder"
+	NoticeCleared  Notice = "cleared"
+	// NoticeOneOff is a notice sent once by another part of payops (an
+	// outbound endpoint disabled), outside any condition's edges.
+	NoticeOneOff Notice = "one-off"
+)
+
+// ConditionState is what payops remembers of a condition between runs.
+type ConditionState struct {
+	ActiveSince  *time.Time // nil when not active
+	LastNoticeAt *time.Time // the last started or reminder notice
+}
+
+// DecideNotice returns the notice a condition calls for, now, given its
+// previous state and whether it is active now: started once when it
+// starts, a reminder each every while it lasts (none when every is zero or
+// less), cleared once when it clears, and nothing otherwise. It is edge-
+// triggered: a condition seen active on every run is told once, then
+// reminded, however many events keep it active.
+func DecideNotice(prev ConditionState, active bool, now time.Time, every time.Duration) Notice {
+	switch {
+	case active && prev.ActiveSince == nil:
+		return NoticeStarted
+	case !active && prev.ActiveSince != nil:
+		return NoticeCleared
+	case !active:
+		return NoticeNone
+	}
+	last := *prev.ActiveSince
+	if prev.LastNoticeAt != nil {
+		last = *prev.LastNoticeAt
+	}
+	if every > 0 && !now.Before(last.Add(every)) {
+		return NoticeReminder
+	}
+	return NoticeNone
+}
+
+// Joined returns the users in now who are not in told: people a condition
+// came to name while it lasted (a hold escalated to its escalation owner),
+// who get a started notice of their own.
+func Joined(told, now []int64) []int64 {
+	var out []int64
+	for _, id := range now {
+		if !slices.Contains(told, id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
