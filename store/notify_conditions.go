@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// The notify job's reads: each is small and index-backed, so the job can
+// run every minute at any number of payouts.
+
+// OverdueHold is an open hold past its SLA or escalated.
+type OverdueHold struct {
+	ID          int64      `db:"id"`
+	Ref         string     `db:"reference_id"`
+	ReasonLabel string     `db:"reason_label"`
+	OwnerID     *int64     `db:"owner_id"`
+	OwnerName   string     `db:"owner_name"`
+	SLADueAt    time.Time  `db:"sla_due_at"`
+	EscalatedAt *time.Time `db:"escalated_at"`
+}
+
+// OverdueHolds returns the open holds past their SLA at now or escalated,
+// leaving out drills' (along holds_open_by_due: open holds only).
+func (s *Store) OverdueHolds(ctx context.Context, now time.Time) ([]OverdueHold, error) {
+	var out []OverdueHold
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT h.id, p.reference_id, r.label AS reason_label, h.owner_id, coalesce(u.name, '') AS owner_name,
+			h.sla_due_at, h.escalated_at
+		FROM holds h
+		JOIN hold_reasons r ON r.reason = h.reason
+		JOIN payouts p ON p.id = h.payout_id
+		LEFT JOIN users u ON u.id = h.owner_id
+		WHERE h.state = 'open' AND (h.sla_due_at < $1 OR h.escalated_at IS NOT NULL)
+			AND p.provider <> '`+payout.DrillProvider+`'
+		ORDER BY h.id`, now)
+	if err != nil {
+		return nil, fmt.Errorf("store: overdue holds: %w", err)
+	}
+	return out, nil
+}
+
+// ProviderCount is how many of something one provider has, with the
+// oldest one's time.
+type ProviderCount struct {
+	Provider string    `db:"provider"`
+	Count    int       `db:"count"`
+	Oldest   time.Time `db:"oldest"`
+}
+
+// StuckByProvider counts, per provider, the payouts stuck (QUEUED or
+// PROCESSING with no change) since before, as the stuck list counts them,
+// for providers with at least min of them (along the covering index
+// payouts_open_by_updated_provider).
+func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) ([]ProviderCount, error) {
+	var out []ProviderCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT provider, count(*) AS count, min(updated_at) AS oldest FROM payouts
+		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND provider <> '`+payout.DrillProvider+`'
+		GROUP BY provider HAVING count(*) >= $2 ORDER BY provider`, before, min)
+	if err != nil {
+		return nil, fmt.Errorf("store: stuck by provider: %w", err)
+	}
+	return out, nil
+}
+
+// RejectionsByProvider counts, per provider, webhook deliveries refused
+// (bad signature) since since, for providers with more than over of them
+// (along webhook_deliveries_received).
+func (s *Store) RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]ProviderCount, error) {
+	var out []ProviderCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT provider, count(*) AS count, min(received_at) AS oldest FROM webhook_deliveries
+		WHERE received_at >= $1 AND outcome = '`+OutcomeRejected+`'
+		GROUP BY provider HAVING count(*) > $2 ORDER BY provider`, since, over)
+	if err != nil {
+		return nil, fmt.Errorf("store: webhook rejections: %w", err)
+	}
+	return out, nil
+}
+
+// DayWithDifferences is a reconciled day whose latest run has open
+// differences and is not signed off.
+type DayWithDifferences struct {
+	Provider string    `db:"provider"`
+	Date     time.Time `db:"business_date"`
+	Open     int       `db:"open"`
+}
+
+// DaysWithDifferences returns the days from since on whose latest run has
+// open differences and no sign-off (recon_runs is a row per provider, day
+// and version; open differences along recon_diffs_open).
+func (s *Store) DaysWithDifferences(ctx context.Context, since time.Time) ([]DayWithDifferences, error) {
+	var out []DayWithDifferences
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT provider, business_date, open FROM (
+			SELECT DISTINCT ON (r.provider, r.business_date) r.provider, r.business_date, r.signed_off_at,
+				(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
+			FROM recon_runs r WHERE r.business_date >= $1
+			ORDER BY r.provider, r.business_date, r.version DESC) latest
+		WHERE open > 0 AND signed_off_at IS NULL ORDER BY business_date, provider`, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: days with differences: %w", err)
+	}
+	return out, nil
+}
+
+// LatestFinishedDrill returns the last drill that passed or failed, or
+// ErrNotFound when none has.
+func (s *Store) LatestFinishedDrill(ctx context.Context) (DrillRun, error) {
+	var d DrillRun
+	err := s.db.GetContext(ctx, &d, `SELECT `+drillColumns+` FROM drill_runs
+		WHERE state IN ('passed', 'failed') ORDER BY id DESC LIMIT 1`)
+	if err != nil {
+		return DrillRun{}, fmt.Errorf("store: latest drill: %w", mapErr(err))
+	}
+	return d, nil
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// The channels a notice goes by.
+const (
+	ChannelEmail = "email"
+	ChannelChat  = "chat"
+)
+
+// NewNotice is one notice to one recipient by one channel, to be sent by
+// the notify job.
+type NewNotice struct {
+	ConditionKey string
+	Kind         payout.ConditionKind
+	Notice       payout.Notice // or "test"
+	Channel      string        // ChannelEmail or ChannelChat
+	UserID       *int64        // the user told by email
+	Recipient    string        // the email address, or the chat webhook URL
+	Subject      string
+	Body         string
+}
+
+// QueueNotices writes notices as pending, inside q: another package tells
+// people in the transaction of the change that calls for it (the outbound
+// webhook job disabling an endpoint), and the notify job sends them at its
+// next run. Nothing is written for no notices.
+func QueueNotices(ctx context.Context, q Querier, notices []NewNotice) error {
+	for _, n := range notices {
+		_, err := q.ExecContext(ctx, `
+			INSERT INTO notifications (condition_key, kind, notice, channel, user_id, recipient, subject, body)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			n.ConditionKey, n.Kind, n.Notice, n.Channel, n.UserID, n.Recipient, n.Subject, n.Body)
+		if err != nil {
+			return fmt.Errorf("store: queue notice %s: %w", n.ConditionKey, err)
+		}
+	}
+	return nil
+}
+
+// QueueNotice writes notices outside any transaction (a settings page's
+// "send a test") and returns the id of the first.
+func (s *Store) QueueNotice(ctx context.Context, n NewNotice) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, `
+		INSERT INTO notifications (condition_key, kind, notice, channel, user_id, recipient, subject, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		n.ConditionKey, n.Kind, n.Notice, n.Channel, n.UserID, n.Recipient, n.Subject, n.Body)
+	if err != nil {
+		return 0, fmt.Errorf("store: queue notice %s: %w", n.ConditionKey, err)
+	}
+	return id, nil
+}
+
+// Notification is one notice as the log shows it.
+type Notification struct {
+	ID           int64                `db:"id"`
+	ConditionKey string               `db:"condition_key"`
+	Kind         payout.ConditionKind `db:"kind"`
+	Notice       string               `db:"notice"`
+	Channel      string               `db:"channel"`
+	UserID       *int64               `db:"user_id"`
+	Recipient    string               `db:"recipient"`
+	Subject      string               `db:"subject"`
+	Body         string               `db:"body"`
+	State        string               `db:"state"`
+	Attempts     int                  `db:"attempts"`
+	Error        string               `db:"error"`
+	CreatedAt    time.Time            `db:"created_at"`
+	SentAt       *time.Time           `db:"sent_at"`
+	LastTriedAt  *time.Time           `db:"last_tried_at"`
+}
+
+const notificationColumns = `id, condition_key, kind, notice, channel, user_id, recipient, subject, body, state,
+	attempts, error, created_at, sent_at, last_tried_at`
+
+// NoticesToSend returns up to limit notices pending or failed, oldest first.
+func (s *Store) NoticesToSend(ctx context.Context, limit int) ([]Notification, error) {
+	var out []Notification
+	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+` FROM notifications
+		WHERE state IN ('pending', 'failed') ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: notices to send: %w", err)
+	}
+	return out, nil
+}
+
+// MarkNotice records one try of notice id at at: sent when sendErr is nil,
+// failed with its message otherwise, and abandoned once it has failed
+// maxAttempts times.
+func (s *Store) MarkNotice(ctx context.Context, id int64, at time.Time, sendErr error, maxAttempts int) error {
+	var err error
+	if sendErr == nil {
+		_, err = s.db.ExecContext(ctx, `UPDATE notifications SET state = 'sent', sent_at = $2, last_tried_at = $2,
+			attempts = attempts + 1, error = '' WHERE id = $1`, id, at)
+	} else {
+		_, err = s.db.ExecContext(ctx, `UPDATE notifications SET
+			state = CASE WHEN attempts + 1 >= $4 THEN 'abandoned' ELSE 'failed' END,
+			last_tried_at = $2, attempts = attempts + 1, error = $3 WHERE id = $1`, id, at, sendErr.Error(), maxAttempts)
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark notice %d: %w", id, err)
+	}
+	return nil
+}
+
+// Notifications returns one page of the notifications log, newest first,
+// and how many there are.
+func (s *Store) Notifications(ctx context.Context, limit, offset int) ([]Notification, int, error) {
+	var total int
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM notifications`); err != nil {
+		return nil, 0, fmt.Errorf("store: count notifications: %w", err)
+	}
+	var out []Notification
+	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+` FROM notifications
+		ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: notifications: %w", err)
+	}
+	return out, total, nil
+}
+
+// Recipient is a user a notice goes to by email.
+type Recipient struct {
+	ID    int64  `db:"id"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+}
+
+// Recipients returns the users who can sign in among ids, and those with
+// one of roles.
+func (s *Store) Recipients(ctx context.Context, ids []int64, roles []payout.Role) ([]Recipient, error) {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	var out []Recipient
+	err := s.db.SelectContext(ctx, &out, `SELECT id, email, name FROM users
+		WHERE disabled_at IS NULL AND (id = ANY($1) OR role = ANY($2)) ORDER BY id`,
+		pq.Array(ids), pq.Array(names))
+	if err != nil {
+		return nil, fmt.Errorf("store: notice recipients: %w", err)
+	}
+	return out, nil
+}
