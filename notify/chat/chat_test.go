@@ -1,0 +1,71 @@
+package chat_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/notify/chat"
+)
+
+func TestPost(t *testing.T) {
+	var got map[string]string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("content type %q", r.Header.Get("Content-Type"))
+		}
+		_ = json.NewDecoder(r.Body).Decode(&got)
+	}))
+	defer srv.Close()
+	if err := chat.NewClient(5*time.Second).Post(context.Background(), srv.URL+"/hooks/T0/secret", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if got["text"] != "hello" {
+		t.Errorf("posted %v, want text hello", got)
+	}
+}
+
+func TestPostFails(t *testing.T) {
+	redirected := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hooks/secret-500":
+			w.WriteHeader(http.StatusInternalServerError)
+		case "/hooks/secret-redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+		case "/hooks/secret-slow":
+			time.Sleep(300 * time.Millisecond)
+		default:
+			redirected = true
+		}
+	}))
+	defer srv.Close()
+	c := chat.NewClient(100 * time.Millisecond)
+	for _, tt := range []struct{ path, want string }{
+		{"/hooks/secret-500", "500"}, {"/hooks/secret-redirect", "307"}, {"/hooks/secret-slow", "Timeout"},
+	} {
+		err := c.Post(context.Background(), srv.URL+tt.path, "x")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.path, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error shows the URL: %v", tt.path, err)
+		}
+	}
+	if redirected {
+		t.Error("the redirect was followed")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	for url, ok := range map[string]bool{"https://hooks.slack.com/services/T/B/x": true, "http://127.0.0.1:9/h": true,
+		"ftp://x/y": false, "hooks.slack.com/x": false, "https://": false} {
+		if err := chat.Check(url); (err == nil) != ok {
+			t.Errorf("Check(%q) = %v, want ok %v", url, err, ok)
+		}
+	}
+}

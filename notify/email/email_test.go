@@ -1,0 +1,91 @@
+package email_test
+
+import (
+	"context"
+	"io"
+	"mime/quotedprintable"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/notify/email"
+	"payops/notify/email/smtptest"
+)
+
+func TestSend(t *testing.T) {
+	srv := smtptest.New(t)
+	c, err := email.NewClient(srv.URL("payops@example.com"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(context.Background(), "owner@example.com", "Hold #7 is past its SLA — ₹", "Line one\n.dot line\n"); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("messages = %d, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if m.From != "payops@example.com" || len(m.To) != 1 || m.To[0] != "owner@example.com" {
+		t.Errorf("envelope = %q -> %q", m.From, m.To)
+	}
+	if got, want := m.Subject, "Hold #7 is past its SLA — ₹"; got != want {
+		t.Errorf("subject = %q, want %q", got, want)
+	}
+	_, body, _ := strings.Cut(m.Body, "\r\n\r\n")
+	decoded, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(decoded), "Line one\r\n.dot line\r\n\r\n"; got != want {
+		t.Errorf("body = %q, want %q", got, want)
+	}
+}
+
+func TestSendRefused(t *testing.T) {
+	srv := smtptest.New(t)
+	srv.Refuse(true)
+	c, _ := email.NewClient(srv.URL("payops@example.com"), 5*time.Second)
+	err := c.Send(context.Background(), "owner@example.com", "s", "b")
+	if err == nil || !strings.Contains(err.Error(), "451") {
+		t.Fatalf("err = %v, want the server's 451", err)
+	}
+}
+
+func TestNewClient(t *testing.T) {
+	tests := []struct {
+		url, wantErr string
+	}{
+		{"smtp://user:secret@mail.example.com:587?from=payops@example.com", ""},
+		{"smtps://mail.example.com?from=payops@example.com", ""},
+		{"http://user:secret@mail.example.com?from=a@b.c", "smtp:// or smtps://"},
+		{"smtp://user:secret@mail.example.com", "?from="},
+		{"smtp://user:secret@:25?from=a@b.c", "no host"},
+		{"smtp://user:sec ret@%zz?from=a@b.c", "not a URL"},
+	}
+	for _, tt := range tests {
+		c, err := email.NewClient(tt.url, time.Second)
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("NewClient(%q): %v", tt.url, err)
+			} else if strings.Contains(c.String(), "secret") {
+				t.Errorf("String() = %q shows the password", c.String())
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("NewClient(%q) = %v, want an error saying %q", tt.url, err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("NewClient(%q) error shows the password: %v", tt.url, err)
+		}
+	}
+}
+
+func TestConnectFails(t *testing.T) {
+	c, _ := email.NewClient("smtp://user:secret@127.0.0.1:1?from=a@b.c", time.Second)
+	err := c.Send(context.Background(), "x@example.com", "s", "b")
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("err = %v, want a connect error without the password", err)
+	}
+}

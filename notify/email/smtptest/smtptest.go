@@ -1,0 +1,168 @@
+// Package smtptest is an SMTP server for tests: it speaks enough SMTP
+// (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no AUTH) to take
+// mail from net/smtp and keeps every message it takes.
+package smtptest
+
+import (
+	"bufio"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Message is one message the server took.
+type Message struct {
+	From    string
+	To      []string
+	Subject string // decoded
+	Body    string // the message as sent, headers and all
+}
+
+// Server is a running test SMTP server.
+type Server struct {
+	Addr string // host:port
+
+	ln      net.Listener
+	mu      sync.Mutex
+	msgs    []Message
+	refuse  bool
+	wg      sync.WaitGroup
+	closing bool
+}
+
+// New starts a server on a free loopback port; it stops when the test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Addr: ln.Addr().String(), ln: ln}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the PAYOPS_SMTP_URL of the server, sending from from.
+func (s *Server) URL(from string) string { return "smtp://" + s.Addr + "?from=" + from }
+
+// Refuse makes the server refuse every message (451 to MAIL) until called
+// with false.
+func (s *Server) Refuse(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = on
+}
+
+// Messages returns the messages taken so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Close stops the server and waits for its sessions.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.ln.Close()
+	s.wg.Wait()
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer conn.Close()
+			s.session(conn)
+		}()
+	}
+}
+
+func (s *Server) session(conn net.Conn) {
+	r := bufio.NewReader(conn)
+	say := func(line string) { _, _ = conn.Write([]byte(line + "\r\n")) }
+	say("220 smtptest ready")
+	var m Message
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+		switch verb {
+		case "EHLO":
+			say("250-smtptest")
+			say("250 8BITMIME")
+		case "HELO", "NOOP":
+			say("250 ok")
+		case "RSET":
+			m = Message{}
+			say("250 ok")
+		case "MAIL":
+			s.mu.Lock()
+			refuse := s.refuse
+			s.mu.Unlock()
+			if refuse {
+				say("451 try again later")
+				continue
+			}
+			m = Message{From: addr(line)}
+			say("250 ok")
+		case "RCPT":
+			m.To = append(m.To, addr(line))
+			say("250 ok")
+		case "DATA":
+			say("354 go on")
+			m.Body = readData(r)
+			if msg, err := mail.ReadMessage(strings.NewReader(m.Body)); err == nil {
+				m.Subject, _ = new(mimeDecoder).decode(msg.Header.Get("Subject"))
+			}
+			s.mu.Lock()
+			s.msgs = append(s.msgs, m)
+			s.mu.Unlock()
+			say("250 taken")
+		case "QUIT":
+			say("221 bye")
+			return
+		default:
+			say("502 not here")
+		}
+	}
+}
+
+// addr is the address in "MAIL FROM:<a@b>" or "RCPT TO:<a@b>".
+func addr(line string) string {
+	i, j := strings.Index(line, "<"), strings.LastIndex(line, ">")
+	if i < 0 || j < i {
+		return ""
+	}
+	return line[i+1 : j]
+}
+
+// readData reads the message up to the line with a single dot, undoing
+// dot-stuffing.
+func readData(r *bufio.Reader) string {
+	var b strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return b.String()
+		}
+		if strings.TrimRight(line, "\r\n") == "." {
+			return b.String()
+		}
+		b.WriteString(strings.TrimPrefix(line, "."))
+	}
+}
