@@ -23,7 +23,9 @@ type NotifyChannel struct {
 }
 
 // Reminder returns how often a lasting condition is told again; 0 for never.
-func (c NotifyChannel) Reminder() time.Duration { return time.Duration(c.ReminderMinutes) * time.Minute }
+func (c NotifyChannel) Reminder() time.Duration {
+	return time.Duration(c.ReminderMinutes) * time.Minute
+}
 
 const notifyChannelColumns = `kind, email, chat_urls, reminder_minutes, threshold_count, threshold_minutes, updated_by,
 	updated_at`
