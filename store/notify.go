@@ -56,8 +56,8 @@ func (s *Store) UpdateNotifyChannel(ctx context.Context, c NotifyChannel, by Act
 		_, err := q.ExecContext(ctx, `
 			INSERT INTO notify_channels (kind, email, chat_urls, reminder_minutes, threshold_count, threshold_minutes,
 				updated_by, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-			ON CONFLICT (kind) DO UPDATE SET email = $2, chat_urls = $3, reminder_minutes = $4, threshold_count = $5,
+			VALUES ($1, $2, coalesce($3::text[], '{}'), $4, $5, $6, $7, now())
+			ON CONFLICT (kind) DO UPDATE SET email = $2, chat_urls = coalesce($3::text[], '{}'), reminder_minutes = $4, threshold_count = $5,
 				threshold_minutes = $6, updated_by = $7, updated_at = now()`,
 			c.Kind, c.Email, c.ChatURLs, c.ReminderMinutes, c.ThresholdCount, c.ThresholdMinutes, by.Name)
 		if err != nil {
@@ -112,9 +112,9 @@ func (s *Store) SaveCondition(ctx context.Context, c Condition, notices []NewNot
 	return s.WithTx(ctx, func(q Querier) error {
 		_, err := q.ExecContext(ctx, `
 			INSERT INTO notify_conditions (key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::bigint[], '{}'))
 			ON CONFLICT (key) DO UPDATE SET kind = $2, subject = $3, active_since = $4, last_notice_at = $5,
-				cleared_at = $6, told_user_ids = $7`,
+				cleared_at = $6, told_user_ids = coalesce($7::bigint[], '{}')`,
 			c.Key, c.Kind, c.Subject, c.ActiveSince, c.LastNoticeAt, c.ClearedAt, c.ToldUserIDs)
 		if err != nil {
 			return fmt.Errorf("store: notify condition %s: %w", c.Key, err)

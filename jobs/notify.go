@@ -1,0 +1,232 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// Active is a condition an evaluator found active now.
+type Active struct {
+	Key     string  // kind:identity, such as hold_overdue:42 or stuck:xendit
+	Subject string  // one line: "Hold #42 on PO-7 (Sanctions) is past its SLA"
+	Detail  string  // more lines for the message body
+	Path    string  // the dashboard page to open: "/holds"
+	UserIDs []int64 // people the condition names, besides its kind's roles
+}
+
+// Condition is one kind of condition and how to find the active ones;
+// the notify job evaluates each kind on every run. ch is the kind's
+// settings, with its thresholds.
+type Condition struct {
+	Kind     payout.ConditionKind
+	Evaluate func(ctx context.Context, now time.Time, ch store.NotifyChannel) ([]Active, error)
+}
+
+// NotifyStore is what the notify job needs of the store.
+type NotifyStore interface {
+	NotifyChannels(ctx context.Context) (map[payout.ConditionKind]store.NotifyChannel, error)
+	Conditions(ctx context.Context, keys []string) (map[string]store.Condition, error)
+	SaveCondition(ctx context.Context, c store.Condition, notices []store.NewNotice) error
+	Recipients(ctx context.Context, ids []int64, roles []payout.Role) ([]store.Recipient, error)
+	NoticesToSend(ctx context.Context, limit int) ([]store.Notification, error)
+	MarkNotice(ctx context.Context, id int64, at time.Time, sendErr error, maxAttempts int) error
+}
+
+// Mailer sends one email.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// ChatPoster posts one message to a chat webhook.
+type ChatPoster interface {
+	Post(ctx context.Context, webhookURL, text string) error
+}
+
+// Notifier is the notify job: it evaluates every condition, decides by
+// payout.DecideNotice which notices each calls for (edge-triggered: once
+// when it starts, a reminder at its kind's interval, once when it clears),
+// writes them with the condition's new state in one transaction, and sends
+// every notice not sent yet, its own and those other packages queued
+// (store.QueueNotices). A notice that fails stays in the log with its error
+// and is tried again at the next run.
+type Notifier struct {
+	Store      NotifyStore
+	Conditions []Condition
+	Email      Mailer // nil when PAYOPS_SMTP_URL is not set: no email is written
+	Chat       ChatPoster
+	Log        *slog.Logger
+	Now        func() time.Time
+	// MaxAttempts is how many tries a notice gets before it is abandoned
+	// (a day of runs a minute apart by default).
+	MaxAttempts int
+}
+
+// Run evaluates the conditions and sends what is due; Examined counts
+// the active conditions, Changed the notices sent.
+func (n *Notifier) Run(ctx context.Context) (Outcome, error) {
+	active, evalErr := n.Evaluate(ctx)
+	sent, sendErr := n.Send(ctx)
+	return Outcome{Examined: active, Changed: sent}, errors.Join(evalErr, sendErr)
+}
+
+// Evaluate finds the active conditions and records the notices they call
+// for; it returns how many conditions are active. A kind whose evaluator
+// fails is left as it was (its conditions are not taken as cleared) and
+// its error returned with the others'.
+func (n *Notifier) Evaluate(ctx context.Context) (int, error) {
+	now := n.Now()
+	channels, err := n.Store.NotifyChannels(ctx)
+	if err != nil {
+		return 0, err
+	}
+	found := map[string]Active{}
+	kindOf := map[string]payout.ConditionKind{}
+	evaluated := map[payout.ConditionKind]bool{}
+	var errs []error
+	for _, c := range n.Conditions {
+		list, err := c.Evaluate(ctx, now, channels[c.Kind])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("notify: condition %s: %w", c.Kind, err))
+			continue
+		}
+		evaluated[c.Kind] = true
+		for _, a := range list {
+			found[a.Key], kindOf[a.Key] = a, c.Kind
+		}
+	}
+	keys := make([]string, 0, len(found))
+	for k := range found {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	states, err := n.Store.Conditions(ctx, keys)
+	if err != nil {
+		return 0, errors.Join(append(errs, err)...)
+	}
+	for _, k := range keys {
+		kind := kindOf[k]
+		if err := n.active(ctx, now, kind, found[k], states[k], channels[kind]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for k, st := range states {
+		if _, ok := found[k]; ok || st.ActiveSince == nil || !evaluated[st.Kind] {
+			continue
+		}
+		if err := n.cleared(ctx, now, st, channels[st.Kind]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(found), errors.Join(errs...)
+}
+
+// active records one active condition: started, a reminder, people it
+// came to name (told it started), or nothing.
+func (n *Notifier) active(ctx context.Context, now time.Time, kind payout.ConditionKind, a Active,
+	prev store.Condition, ch store.NotifyChannel) error {
+	next := store.Condition{Key: a.Key, Kind: kind, Subject: a.Subject, ActiveSince: prev.ActiveSince,
+		LastNoticeAt: prev.LastNoticeAt, ClearedAt: prev.ClearedAt, ToldUserIDs: prev.ToldUserIDs}
+	notice := payout.DecideNotice(prev.State(), true, now, ch.Reminder())
+	var to []int64 // whom to tell by email
+	switch notice {
+	case payout.NoticeStarted:
+		next.ActiveSince, next.LastNoticeAt, next.ClearedAt, next.ToldUserIDs = &now, &now, nil, nil
+	case payout.NoticeReminder:
+		next.LastNoticeAt = &now
+	default:
+		to = payout.Joined(prev.ToldUserIDs, a.UserIDs)
+		if len(to) == 0 {
+			if prev.Subject == a.Subject {
+				return nil
+			}
+			return n.Store.SaveCondition(ctx, next, nil)
+		}
+	}
+	var recipients []store.Recipient
+	var err error
+	if notice != payout.NoticeNone {
+		recipients, err = n.Store.Recipients(ctx, a.UserIDs, kind.Audience())
+	} else if len(to) > 0 {
+		recipients, err = n.Store.Recipients(ctx, to, nil)
+		notice = payout.NoticeStarted // "this is yours now": the start, for them
+	}
+	if err != nil {
+		return err
+	}
+	chatToo := len(to) == 0
+	notices := n.notices(kind, a.Key, notice, message(notice, a, next.ActiveSince, now), recipients, ch, chatToo)
+	for _, r := range recipients {
+		if !slices.Contains(next.ToldUserIDs, r.ID) {
+			next.ToldUserIDs = append(next.ToldUserIDs, r.ID)
+		}
+	}
+	return n.Store.SaveCondition(ctx, next, notices)
+}
+
+// cleared records that a condition cleared, telling whoever was told it
+// started.
+func (n *Notifier) cleared(ctx context.Context, now time.Time, st store.Condition, ch store.NotifyChannel) error {
+	recipients, err := n.Store.Recipients(ctx, st.ToldUserIDs, nil)
+	if err != nil {
+		return err
+	}
+	a := Active{Key: st.Key, Subject: st.Subject}
+	notices := n.notices(st.Kind, st.Key, payout.NoticeCleared, message(payout.NoticeCleared, a, st.ActiveSince, now),
+		recipients, ch, true)
+	next := st
+	next.ActiveSince, next.ClearedAt, next.ToldUserIDs = nil, &now, pq.Int64Array{}
+	return n.Store.SaveCondition(ctx, next, notices)
+}
+
+// notices is one notice per recipient by email (when email is on and
+// configured) and one per chat webhook of the kind (when chat is true).
+func (n *Notifier) notices(kind payout.ConditionKind, key string, notice payout.Notice, msg text,
+	recipients []store.Recipient, ch store.NotifyChannel, chat bool) []store.NewNotice {
+	var out []store.NewNotice
+	if ch.Email && n.Email != nil {
+		for _, r := range recipients {
+			id := r.ID
+			out = append(out, store.NewNotice{ConditionKey: key, Kind: kind, Notice: notice, Channel: store.ChannelEmail,
+				UserID: &id, Recipient: r.Email, Subject: msg.subject, Body: msg.body})
+		}
+	}
+	if chat {
+		for _, u := range ch.ChatURLs {
+			out = append(out, store.NewNotice{ConditionKey: key, Kind: kind, Notice: notice, Channel: store.ChannelChat,
+				Recipient: u, Subject: msg.subject, Body: msg.body})
+		}
+	}
+	return out
+}
+
+// text is a notice's words.
+type text struct{ subject, body string }
+
+// message words a notice: the subject says which notice and what; the body
+// adds the detail, how long it has lasted, and where to look.
+func message(notice payout.Notice, a Active, since *time.Time, now time.Time) text {
+	prefix := map[payout.Notice]string{payout.NoticeStarted: "", payout.NoticeReminder: "Still: ",
+		payout.NoticeCleared: "Cleared: "}[notice]
+	t := text{subject: "[payops] " + prefix + a.Subject}
+	body := a.Subject + "\n"
+	if a.Detail != "" {
+		body += a.Detail + "\n"
+	}
+	if since != nil && notice != payout.NoticeStarted {
+		body += fmt.Sprintf("Since %s (%s).\n", since.UTC().Format("2006-01-02 15:04 UTC"), minutes(now.Sub(*since)))
+	}
+	if a.Path != "" && notice != payout.NoticeCleared {
+		body += "Open " + a.Path + " on the payops dashboard.\n"
+	}
+	t.body = body + "\n(" + a.Key + ")"
+	return t
+}

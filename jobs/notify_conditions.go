@@ -1,0 +1,173 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// ConditionStore is what the standard conditions read.
+type ConditionStore interface {
+	OverdueHolds(ctx context.Context, now time.Time) ([]store.OverdueHold, error)
+	StuckByProvider(ctx context.Context, before time.Time, min int) ([]store.ProviderCount, error)
+	DaysWithDifferences(ctx context.Context, since time.Time) ([]store.DayWithDifferences, error)
+	LatestFinishedDrill(ctx context.Context) (store.DrillRun, error)
+	RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]store.ProviderCount, error)
+}
+
+// differencesLookBack is how far back day-end differences still call for
+// a notice: older unsigned days are the reconciliation page's business.
+const differencesLookBack = 35 * 24 * time.Hour
+
+// StandardConditions returns payops' conditions, read from st; a payout
+// is stuck as the stuck list says (no change for stuckAfter), and the
+// stuck condition's own age threshold adds to that. Another kind is one
+// more element: payout.ConditionKind constant and an Evaluate reading the
+// store.
+func StandardConditions(st ConditionStore, stuckAfter time.Duration) []Condition {
+	return []Condition{
+		{Kind: payout.CondHoldOverdue, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return overdueHolds(ctx, st, now)
+		}},
+		{Kind: payout.CondStuck, Evaluate: func(ctx context.Context, now time.Time, ch store.NotifyChannel) ([]Active, error) {
+			return stuckProviders(ctx, st, now, stuckAfter, ch)
+		}},
+		{Kind: payout.CondDayEndDiffs, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return daysWithDifferences(ctx, st, now)
+		}},
+		{Kind: payout.CondDrillFailed, Evaluate: func(ctx context.Context, _ time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return failedDrill(ctx, st)
+		}},
+		{Kind: payout.CondWebhookRejections, Evaluate: func(ctx context.Context, now time.Time, ch store.NotifyChannel) ([]Active, error) {
+			return webhookRejections(ctx, st, now, ch)
+		}},
+	}
+}
+
+// overdueHolds: each open hold past its SLA or escalated, named to its
+// owner now: before escalation the reason's owner, after it the escalation
+// owner (EscalateOverdue hands it over), who is told when it comes to them.
+func overdueHolds(ctx context.Context, st ConditionStore, now time.Time) ([]Active, error) {
+	holds, err := st.OverdueHolds(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(holds))
+	for _, h := range holds {
+		a := Active{Key: fmt.Sprintf("%s:%d", payout.CondHoldOverdue, h.ID), Path: "/payouts/" + h.Ref,
+			Subject: fmt.Sprintf("Hold #%d on %s (%s) is past its SLA", h.ID, h.Ref, h.ReasonLabel),
+			Detail:  "It was due " + h.SLADueAt.UTC().Format("2006-01-02 15:04 UTC") + "."}
+		if h.EscalatedAt != nil {
+			a.Subject = fmt.Sprintf("Hold #%d on %s (%s) is escalated", h.ID, h.Ref, h.ReasonLabel)
+		}
+		if h.OwnerID != nil {
+			a.UserIDs = []int64{*h.OwnerID}
+			a.Detail += " Its owner is " + h.OwnerName + "."
+		} else {
+			a.Detail += " It has no owner: an admin sets one under Hold owners."
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// stuckProviders: each provider with at least the threshold's count of
+// payouts stuck for the stuck list's age plus the threshold's minutes.
+func stuckProviders(ctx context.Context, st ConditionStore, now time.Time, stuckAfter time.Duration,
+	ch store.NotifyChannel) ([]Active, error) {
+	age := stuckAfter + time.Duration(ch.ThresholdMinutes)*time.Minute
+	counts, err := st.StuckByProvider(ctx, now.Add(-age), max(ch.ThresholdCount, 1))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, Active{Key: string(payout.CondStuck) + ":" + c.Provider, Path: "/payouts/stuck?provider=" + c.Provider,
+			Subject: fmt.Sprintf("Payouts stuck at %s for over %s", c.Provider, minutes(age)),
+			Detail: fmt.Sprintf("%d stuck now (the threshold is %d); the oldest unchanged since %s.", c.Count,
+				max(ch.ThresholdCount, 1), c.Oldest.UTC().Format("2006-01-02 15:04 UTC"))})
+	}
+	return out, nil
+}
+
+// daysWithDifferences: each reconciled day whose latest run has open
+// differences and no sign-off.
+func daysWithDifferences(ctx context.Context, st ConditionStore, now time.Time) ([]Active, error) {
+	days, err := st.DaysWithDifferences(ctx, now.Add(-differencesLookBack))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(days))
+	for _, d := range days {
+		date := d.Date.Format(time.DateOnly)
+		out = append(out, Active{Key: fmt.Sprintf("%s:%s:%s", payout.CondDayEndDiffs, d.Provider, date),
+			Path:    "/reconciliation/" + d.Provider + "/" + date,
+			Subject: fmt.Sprintf("Day-end %s %s has %d open difference%s", d.Provider, date, d.Open, plural(d.Open)),
+			Detail:  "Finance resolves or accepts each difference, then signs the day off."})
+	}
+	return out, nil
+}
+
+// failedDrill: the latest finished drill failed; it clears when a later
+// one passes.
+func failedDrill(ctx context.Context, st ConditionStore) ([]Active, error) {
+	d, err := st.LatestFinishedDrill(ctx)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.State != store.DrillFailed) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := Active{Key: string(payout.CondDrillFailed), Path: fmt.Sprintf("/drills/%d", d.ID),
+		Subject: fmt.Sprintf("Failure drill #%d (%s) failed", d.ID, d.Scenario),
+		Detail:  "Its report says which must-be-zero figure was not. It clears when a drill passes."}
+	if d.Error != "" {
+		a.Detail = "It could not finish: " + d.Error
+	}
+	return []Active{a}, nil
+}
+
+// webhookRejections: each provider with more signature rejections than
+// the threshold within its minutes (5 when 0).
+func webhookRejections(ctx context.Context, st ConditionStore, now time.Time, ch store.NotifyChannel) ([]Active, error) {
+	window := time.Duration(ch.ThresholdMinutes) * time.Minute
+	if window <= 0 {
+		window = 5 * time.Minute
+	}
+	counts, err := st.RejectionsByProvider(ctx, now.Add(-window), ch.ThresholdCount)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, Active{Key: string(payout.CondWebhookRejections) + ":" + c.Provider,
+			Path:    "/webhooks?provider=" + c.Provider + "&outcome=rejected",
+			Subject: fmt.Sprintf("Webhooks from %s refused for their signature", c.Provider),
+			Detail: fmt.Sprintf("%d refused in the last %s (the threshold is more than %d): a wrong secret, or someone "+
+				"forging them.", c.Count, minutes(window), ch.ThresholdCount)})
+	}
+	return out, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// minutes words a duration as people read it: "10 min", "2 h", "1 h 30 min".
+func minutes(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	switch {
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m%60 == 0:
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
+}

@@ -1,0 +1,76 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+
+	"payops/store"
+)
+
+// sendBatch is how many notices one run sends at most; the rest wait for
+// the next run.
+const sendBatch = 200
+
+// errNoMailer is a queued email notice's error when PAYOPS_SMTP_URL is not
+// set on the instance that sends it.
+var errNoMailer = errors.New("email is not configured: set PAYOPS_SMTP_URL")
+
+// Send sends the notices not sent yet, oldest first, and returns how many
+// went. Each try is recorded on its notice (sent, or failed with its error
+// to be tried at the next run). Once a destination fails in a run (the SMTP
+// server, one chat webhook), its other notices wait for the next run
+// untried, so a server that is down costs one timeout a run, not one a
+// notice.
+func (n *Notifier) Send(ctx context.Context) (int, error) {
+	pending, err := n.Store.NoticesToSend(ctx, sendBatch)
+	if err != nil {
+		return 0, err
+	}
+	down := map[string]bool{}
+	sent := 0
+	var errs []error
+	for _, p := range pending {
+		if ctx.Err() != nil {
+			break
+		}
+		dest := "smtp"
+		if p.Channel == store.ChannelChat {
+			dest = "chat " + p.Recipient
+		}
+		if down[dest] {
+			continue
+		}
+		sendErr := n.send(ctx, p)
+		if sendErr != nil {
+			down[dest] = true
+			// The recipient is an address or a secret URL: the log names the
+			// notice and the channel, the error its cause (the clients never
+			// repeat a URL or password).
+			n.Log.Warn("notice not sent", "notification_id", p.ID, "condition", p.ConditionKey, "channel", p.Channel,
+				"attempt", p.Attempts+1, "err", sendErr)
+		} else {
+			sent++
+		}
+		if err := n.Store.MarkNotice(ctx, p.ID, n.Now(), sendErr, n.maxAttempts()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+func (n *Notifier) send(ctx context.Context, p store.Notification) error {
+	if p.Channel == store.ChannelChat {
+		return n.Chat.Post(ctx, p.Recipient, p.Subject+"\n"+p.Body)
+	}
+	if n.Email == nil {
+		return errNoMailer
+	}
+	return n.Email.Send(ctx, p.Recipient, p.Subject, p.Body)
+}
+
+func (n *Notifier) maxAttempts() int {
+	if n.MaxAttempts > 0 {
+		return n.MaxAttempts
+	}
+	return 24 * 60
+}

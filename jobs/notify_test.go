@@ -1,0 +1,339 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"payops/jobs"
+	"payops/notify/chat"
+	"payops/notify/email"
+	"payops/notify/email/smtptest"
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// clock is the notify job's injectable time.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// chatReceiver is a chat webhook keeping every text posted to it.
+type chatReceiver struct {
+	*httptest.Server
+	mu    sync.Mutex
+	texts []string
+	fail  bool
+}
+
+func newChatReceiver(t *testing.T) *chatReceiver {
+	c := &chatReceiver{}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Text string }
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("chat body: %v", err)
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		c.texts = append(c.texts, body.Text)
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (c *chatReceiver) got() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.texts...)
+}
+
+func newNotifier(t *testing.T, s *store.Store, smtp *smtptest.Server, clk *clock) *jobs.Notifier {
+	t.Helper()
+	n := &jobs.Notifier{Store: s, Conditions: jobs.StandardConditions(s, 10*time.Minute), Chat: chat.NewClient(5 * time.Second),
+		Log: quiet, Now: clk.Now}
+	if smtp != nil {
+		mailer, err := email.NewClient(smtp.URL("payops@example.com"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Email = mailer
+	}
+	return n
+}
+
+func run(t *testing.T, n *jobs.Notifier) jobs.Outcome {
+	t.Helper()
+	out, err := n.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func addUser(t *testing.T, s *store.Store, email string, role payout.Role) int64 {
+	t.Helper()
+	id, err := s.CreateUser(context.Background(), store.User{Email: email, Name: email, Role: role, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func setChannel(t *testing.T, s *store.Store, c store.NotifyChannel) {
+	t.Helper()
+	if err := s.UpdateNotifyChannel(context.Background(), c, store.Actor{Name: "admin@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recipientsOf returns the recipients of the messages whose subject has s.
+func recipientsOf(msgs []smtptest.Message, s string) []string {
+	var out []string
+	for _, m := range msgs {
+		if strings.Contains(m.Subject, s) {
+			out = append(out, strings.Join(m.To, ","))
+		}
+	}
+	return out
+}
+
+// A hold past its SLA: its owner is emailed; once the SLA job escalates it,
+// the escalation owner is emailed (and the owner not again); once it is
+// decided, both are told it cleared. Each once, however many runs.
+func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	owner := addUser(t, s, "owner@example.com", payout.RoleCompliance)
+	boss := addUser(t, s, "boss@example.com", payout.RoleCompliance)
+	decider := addUser(t, s, "decider@example.com", payout.RoleCompliance)
+	err := s.UpdateHoldReasons(ctx, store.Actor{Name: "admin@example.com"}, []store.HoldReasonChange{
+		{Reason: payout.ReasonReview, OwnerID: &owner, NextOwnerID: &boss, SLAMinutes: 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, _ := payout.ParsePolicy("INR=200000.00", "")
+	intake(t, s, policy, "HOLD-1", "sandbox", 30000000)
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
+	if run(t, n); len(smtp.Messages()) != 0 {
+		t.Fatalf("within its SLA: %d emails, want none", len(smtp.Messages()))
+	}
+
+	clk.add(61 * time.Minute)
+	for range 3 {
+		run(t, n)
+		clk.add(time.Minute)
+	}
+	if got := recipientsOf(smtp.Messages(), "past its SLA"); len(got) != 1 || got[0] != "owner@example.com" {
+		t.Fatalf("past its SLA: emails to %v, want one to owner@example.com", got)
+	}
+
+	if _, err := s.EscalateOverdue(ctx, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		run(t, n)
+		clk.add(time.Minute)
+	}
+	if got := recipientsOf(smtp.Messages(), "is escalated"); len(got) != 1 || got[0] != "boss@example.com" {
+		t.Fatalf("escalated: emails to %v, want one to boss@example.com", got)
+	}
+	if len(smtp.Messages()) != 2 {
+		t.Fatalf("%d emails after escalation, want 2", len(smtp.Messages()))
+	}
+
+	hold := openHolds(t, s, payoutOf(t, s, "HOLD-1").ID)[0]
+	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n)
+	run(t, n)
+	got := recipientsOf(smtp.Messages(), "Cleared:")
+	if len(got) != 2 || !strings.Contains(strings.Join(got, " "), "owner@example.com") ||
+		!strings.Contains(strings.Join(got, " "), "boss@example.com") {
+		t.Fatalf("cleared: emails to %v, want one each to owner and boss", got)
+	}
+}
+
+// A storm: fifty payouts stuck at one provider and thirty forged webhooks
+// are two conditions; the chat webhook hears each start once, a reminder
+// after the interval, and each clearing once.
+func TestChatHearsAStormOnce(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	recv := newChatReceiver(t)
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondStuck, ChatURLs: []string{recv.URL + "/hooks/stuck"},
+		ReminderMinutes: 60, ThresholdCount: 3})
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondWebhookRejections, ChatURLs: []string{recv.URL + "/hooks/sec"},
+		ReminderMinutes: 0, ThresholdCount: 20, ThresholdMinutes: 60})
+	for i := range 50 {
+		intake(t, s, payout.Policy{}, fmt.Sprintf("STUCK-%02d", i), "sandbox", 100000)
+	}
+	clk := &clock{now: time.Now().Add(15 * time.Minute)}
+	n := newNotifier(t, s, nil, clk)
+	for range 30 {
+		if _, err := s.RecordDelivery(ctx, store.Delivery{Provider: "xendit", Outcome: store.OutcomeRejected,
+			Detail: "bad signature", Body: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.DB().Exec(`UPDATE webhook_deliveries SET received_at = $1`, clk.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	count := func(texts []string, prefix string) int {
+		n := 0
+		for _, t := range texts {
+			if strings.HasPrefix(t, "[payops] "+prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	for range 10 {
+		run(t, n)
+		clk.add(time.Minute)
+	}
+	got := recv.got()
+	if len(got) != 2 || count(got, "Payouts stuck at sandbox") != 1 || count(got, "Webhooks from xendit refused") != 1 {
+		t.Fatalf("after a storm of runs the chat got %q, want the two starts", got)
+	}
+
+	clk.add(51 * time.Minute) // an hour after the start; the rejections are out of their window
+	run(t, n)
+	run(t, n)
+	got = recv.got()[2:]
+	if len(got) != 2 || count(got, "Still: Payouts stuck at sandbox") != 1 || count(got, "Cleared: Webhooks from xendit") != 1 {
+		t.Fatalf("after the interval the chat got %q, want a reminder of the stuck payouts, the rejections cleared", got)
+	}
+
+	if _, err := s.DB().Exec(`UPDATE payouts SET status = 'SUCCEEDED'`); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		run(t, n)
+		clk.add(time.Minute)
+	}
+	got = recv.got()[4:]
+	if len(got) != 1 || count(got, "Cleared: Payouts stuck at sandbox") != 1 {
+		t.Fatalf("after clearing the chat got %q, want the stuck payouts cleared once", got)
+	}
+}
+
+// SMTP down and a chat webhook failing: the notices are logged as failed
+// with their error and sent at a later run once they come back; the start
+// is never lost nor sent twice.
+func TestFailedNoticesAreRetried(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	recv := newChatReceiver(t)
+	addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ChatURLs: []string{recv.URL},
+		ThresholdCount: 1})
+	run1, err := s.StartDrillRun(ctx, "happy", 10, store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDrillRun(ctx, run1.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
+		t.Fatal(err)
+	}
+	smtp.Refuse(true)
+	recv.mu.Lock()
+	recv.fail = true
+	recv.mu.Unlock()
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
+	out, err := n.Run(ctx)
+	if err != nil || out.Changed != 0 {
+		t.Fatalf("run with SMTP down: %+v %v", out, err)
+	}
+	log, _, err := s.Notifications(ctx, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 2 {
+		t.Fatalf("log has %d notices, want 2 (email, chat)", len(log))
+	}
+	for _, l := range log {
+		want := map[string]string{store.ChannelEmail: "451", store.ChannelChat: "503"}[l.Channel]
+		if l.State != "failed" || l.Attempts != 1 || !strings.Contains(l.Error, want) {
+			t.Errorf("%s notice: state %s, attempts %d, error %q; want failed once with %s", l.Channel, l.State, l.Attempts,
+				l.Error, want)
+		}
+	}
+
+	smtp.Refuse(false)
+	recv.mu.Lock()
+	recv.fail = false
+	recv.mu.Unlock()
+	clk.add(time.Minute)
+	if out := run(t, n); out.Changed != 2 {
+		t.Fatalf("run after recovery sent %d, want 2", out.Changed)
+	}
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Failure drill"); len(got) != 1 || got[0] != "admin@example.com" {
+		t.Errorf("emails %v, want one to admin@example.com", got)
+	}
+	if got := recv.got(); len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("drill #%d", run1.ID)) {
+		t.Errorf("chat got %q, want the failed drill once", got)
+	}
+	log, _, _ = s.Notifications(ctx, 10, 0)
+	for _, l := range log {
+		if l.State != "sent" || l.Attempts != 2 || l.Error != "" {
+			t.Errorf("%s notice: state %s, attempts %d, error %q; want sent at the second try", l.Channel, l.State,
+				l.Attempts, l.Error)
+		}
+	}
+}
+
+// Day-end differences go to finance, not to the other roles.
+func TestDayEndDifferencesGoToFinance(t *testing.T) {
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	addUser(t, s, "finance@example.com", payout.RoleFinance)
+	addUser(t, s, "ops@example.com", payout.RoleOps)
+	date := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	var runID int64
+	err := s.DB().Get(&runID, `INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by)
+		VALUES ('xendit', $1, 1, 'list', $2, $3, 'day-end') RETURNING id`, date, date, date.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`INSERT INTO recon_diffs (run_id, kind, reference_id) VALUES ($1, 'missing_in_payops', 'X-1'),
+		($1, 'missing_in_payops', 'X-2')`, runID); err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	run(t, n)
+	got := recipientsOf(smtp.Messages(), "2 open differences")
+	if len(got) != 1 || got[0] != "finance@example.com" {
+		t.Fatalf("emails %v, want one to finance@example.com", got)
+	}
+	if _, err := s.DB().Exec(`UPDATE recon_runs SET signed_off_by = 'f', signed_off_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "finance@example.com" {
+		t.Fatalf("cleared: emails %v, want one to finance@example.com", got)
+	}
+}
