@@ -18,6 +18,8 @@ import (
 	"payops/adapters/sandbox"
 	"payops/drill"
 	"payops/jobs"
+	"payops/notify/chat"
+	"payops/notify/email"
 	"payops/payout"
 	"payops/static"
 	"payops/store"
@@ -155,7 +157,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// stale re-check, day-end reconciliation, and pruning of old job runs, of
+// stale re-check, day-end reconciliation, notifications, and pruning of old job runs, of
 // ended sessions and of sign-in attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
@@ -169,6 +171,10 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
 	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow,
 		PerSecond: cfg.RecheckRate, Concurrency: cfg.RecheckLanes}
+	notifier, err := newNotifier(st, cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	for _, j := range []jobs.Job{
 		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := submitter.RunOnce(ctx)
@@ -181,6 +187,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},
 		{Name: "settled-recheck", Schedule: cfg.RecheckEvery, Run: stale.RunSettled},
 		{Name: "day-end", Schedule: cfg.DayEndEvery, Run: dayEnd.Run},
+		{Name: "notify", Schedule: "@every 1m", Run: notifier.Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err
@@ -194,6 +201,24 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		}
 	}
 	return sched, nil
+}
+
+// newNotifier is the notify job with payops' conditions, email through
+// PAYOPS_SMTP_URL (none when unset) and chat webhooks.
+func newNotifier(st *store.Store, cfg config, log *slog.Logger) (*jobs.Notifier, error) {
+	n := &jobs.Notifier{Store: st, Conditions: jobs.StandardConditions(st, cfg.StuckAfter),
+		Chat: chat.NewClient(chatTimeout), Log: log, Now: time.Now}
+	if cfg.SMTPURL == "" {
+		log.Info("notices go to chat webhooks only: PAYOPS_SMTP_URL is not set")
+		return n, nil
+	}
+	mailer, err := email.NewClient(cfg.SMTPURL, smtpTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("PAYOPS_SMTP_URL: %w", err)
+	}
+	log.Info("notices emailed", "smtp", mailer.String(), "from", mailer.From())
+	n.Email = mailer
+	return n, nil
 }
 
 // endedSessionsKept is how long ended sessions stay, with their times and

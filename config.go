@@ -10,7 +10,15 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"payops/notify/email"
 	"payops/payout"
+)
+
+// smtpTimeout is how long one email may take to send; chatTimeout one chat
+// post.
+const (
+	smtpTimeout = 10 * time.Second
+	chatTimeout = 5 * time.Second
 )
 
 // config is payops' configuration, all from the environment; README lists it.
@@ -38,6 +46,9 @@ type config struct {
 	// WebhookTolerance is how far a webhook's own send time may be from its
 	// arrival, either way.
 	WebhookTolerance time.Duration
+	// SMTPURL is where notices are emailed through (PAYOPS_SMTP_URL); ""
+	// sends no email. It may hold a password: never log it.
+	SMTPURL string
 }
 
 // sandboxConfig is the test providers': the sandbox and the drill
@@ -143,6 +154,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.WebhookTolerance, err = time.ParseDuration(tol); err != nil || c.WebhookTolerance < time.Second ||
 		c.WebhookTolerance > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_TOLERANCE must be a duration from 1s to 24h such as 5m, not %q", tol))
+	}
+	if c.SMTPURL = getenv("PAYOPS_SMTP_URL"); c.SMTPURL != "" {
+		// The client's errors never repeat the URL, which may hold a password.
+		if _, err := email.NewClient(c.SMTPURL, smtpTimeout); err != nil {
+			errs = append(errs, fmt.Errorf("PAYOPS_SMTP_URL: %w", err))
+		}
 	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
