@@ -189,3 +189,16 @@ func or(v, def string) string {
 	}
 	return v
 }
+
+// emailFrom is the address notices are emailed from; "" when
+// PAYOPS_SMTP_URL is not set.
+func (c config) emailFrom() string {
+	if c.SMTPURL == "" {
+		return ""
+	}
+	mailer, err := email.NewClient(c.SMTPURL, smtpTimeout)
+	if err != nil {
+		return ""
+	}
+	return mailer.From()
+}

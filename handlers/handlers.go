@@ -43,6 +43,7 @@ type Store interface {
 	JobStore
 	StuckStore
 	OverviewStore
+	NotifyStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -64,8 +65,11 @@ type Handlers struct {
 	Secure bool
 	// APIRate is the API tokens' default rate a second (PAYOPS_API_RATE).
 	APIRate int
-	Log     *slog.Logger
-	Now     func() time.Time
+	// EmailFrom is the address notices are emailed from; "" when
+	// PAYOPS_SMTP_URL is not set and notices go to chat only.
+	EmailFrom string
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // User is the signed-in user of a request.
@@ -118,7 +122,7 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	if u, ok := UserFrom(r.Context()); ok {
 		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
 			Audit: u.Role.Can(payout.ActReadAudit), Settings: u.Role.Can(payout.ActManageUsers) ||
-				u.Role.Can(payout.ActManageTokens)}
+				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify)}
 	}
 	return m
 }

@@ -31,8 +31,8 @@ type TokenAdminStore interface {
 	RevokeTokenID(ctx context.Context, id int64, by string) (store.APIToken, error)
 }
 
-// SettingsPage lists the settings the signed-in role may change: users and
-// API tokens for admins, and the hold owners for everyone to read.
+// SettingsPage lists the settings the signed-in role may change: users,
+// API tokens and notifications for admins, and the hold owners for everyone to read.
 func (h *Handlers) SettingsPage(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	vm := views.Settings{Meta: MetaFor(r, "Settings", "settings")}
@@ -51,6 +51,14 @@ func (h *Handlers) SettingsPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		vm.Tokens = &views.SettingsCard{Summary: tokensSummary(tokens)}
+	}
+	if u.Role.Can(payout.ActConfigureNotify) {
+		channels, err := h.Store.NotifyChannels(r.Context())
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Notify = &views.SettingsCard{Summary: h.notifySummary(channels)}
 	}
 	Render(w, r, http.StatusOK, views.SettingsPage(vm), nil)
 }
@@ -103,4 +111,21 @@ func (h *Handlers) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// notifySummary says how notices go: "Email on for 5 of 5 conditions, 2
+// chat webhooks", or that email is not set up.
+func (h *Handlers) notifySummary(channels map[payout.ConditionKind]store.NotifyChannel) string {
+	email, chats := 0, 0
+	for _, k := range payout.ConditionKinds {
+		if channels[k].Email {
+			email++
+		}
+		chats += len(channels[k].ChatURLs)
+	}
+	s := fmt.Sprintf("Email on for %d of %d conditions", email, len(payout.ConditionKinds))
+	if h.EmailFrom == "" {
+		s = "Email off (PAYOPS_SMTP_URL not set)"
+	}
+	return fmt.Sprintf("%s, %d chat webhook%s", s, chats, plural(chats))
 }

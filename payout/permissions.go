@@ -37,6 +37,13 @@ const (
 	ActManageUsers Action = "user.manage"
 	// ActManageTokens creates and revokes the platform API's tokens.
 	ActManageTokens Action = "token.manage"
+	// ActConfigureNotify sets how people are told of conditions (email,
+	// chat webhooks, reminders, thresholds) and sends test notices.
+	ActConfigureNotify Action = "notify.configure"
+	// ActReadNotifications reads the notifications log: every notice, to
+	// whom, and failures. Admins only: it names every recipient, and the
+	// people told have the notice itself.
+	ActReadNotifications Action = "notify.read"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -55,11 +62,15 @@ var permissions = map[Action][]Role{
 	ActReadAudit:      {RoleAdmin, RoleCompliance},
 	ActManageUsers:    {RoleAdmin},
 	ActManageTokens:   {RoleAdmin},
+
+	ActConfigureNotify:   {RoleAdmin},
+	ActReadNotifications: {RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
-	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens}
+	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActConfigureNotify,
+	ActReadNotifications}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

@@ -6,6 +6,7 @@ type Settings struct {
 	Meta
 	Users  *SettingsCard // nil when the role may not manage users
 	Tokens *SettingsCard // nil when the role may not manage API tokens
+	Notify *SettingsCard // nil when the role may not configure notifications
 }
 
 // SettingsCard is one section of the settings index.

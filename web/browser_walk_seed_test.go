@@ -52,6 +52,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 		t.Fatalf("run the hold SLA job: %d", code)
 	}
 	link, tokenID := walkSettings(t, a)
+	walkNotifications(t, a)
 	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
 	uploadURL := "/reconciliation/xendit/" + pastDay(1).Format(time.DateOnly)
 	drillURL := fmt.Sprintf("/drills/%d", drillID)

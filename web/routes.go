@@ -111,6 +111,10 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /settings/tokens", payout.ActManageTokens, h.CreateToken},
 		{"GET /settings/tokens/{id}/revoke", payout.ActManageTokens, h.RevokeTokenPage},
 		{"POST /settings/tokens/{id}/revoke", payout.ActManageTokens, h.RevokeToken},
+		{"GET /settings/notifications", payout.ActConfigureNotify, h.NotifySettingsPage},
+		{"POST /settings/notifications/{kind}", payout.ActConfigureNotify, h.SaveNotify},
+		{"POST /settings/notifications/{kind}/test", payout.ActConfigureNotify, h.TestNotify},
+		{"GET /notifications", payout.ActReadNotifications, h.NotificationsPage},
 	}
 
 	app := http.NewServeMux()

@@ -54,13 +54,3 @@ func (c *Client) Post(ctx context.Context, webhookURL, text string) error {
 	}
 	return nil
 }
-
-// Check returns an error saying what is wrong with a webhook URL an admin
-// typed: it must be an absolute http or https URL with a host.
-func Check(webhookURL string) error {
-	u, err := url.Parse(webhookURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("a chat webhook must be an https:// (or http://) URL with a host")
-	}
-	return nil
-}

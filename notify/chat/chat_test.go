@@ -60,12 +60,3 @@ func TestPostFails(t *testing.T) {
 		t.Error("the redirect was followed")
 	}
 }
-
-func TestCheck(t *testing.T) {
-	for url, ok := range map[string]bool{"https://hooks.slack.com/services/T/B/x": true, "http://127.0.0.1:9/h": true,
-		"ftp://x/y": false, "hooks.slack.com/x": false, "https://": false} {
-		if err := chat.Check(url); (err == nil) != ok {
-			t.Errorf("Check(%q) = %v, want ok %v", url, err, ok)
-		}
-	}
-}
