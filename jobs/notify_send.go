@@ -41,7 +41,7 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 			continue
 		}
 		sendErr := n.send(ctx, p)
-		if sendErr != nil {
+		if sendErr != nil && !errors.Is(sendErr, errNoMailer) {
 			down[dest] = true
 			// The recipient is an address or a secret URL: the log names the
 			// notice and the channel, the error its cause (the clients never
@@ -51,7 +51,11 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 		} else {
 			sent++
 		}
-		if err := n.Store.MarkNotice(ctx, p.ID, n.Now(), sendErr, n.maxAttempts()); err != nil {
+		tries := n.maxAttempts()
+		if errors.Is(sendErr, errNoMailer) {
+			tries = 1 // no use trying again: abandoned at once, saying why
+		}
+		if err := n.Store.MarkNotice(ctx, p.ID, n.Now(), sendErr, tries); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -138,16 +139,67 @@ type Recipient struct {
 // Recipients returns the users who can sign in among ids, and those with
 // one of roles.
 func (s *Store) Recipients(ctx context.Context, ids []int64, roles []payout.Role) ([]Recipient, error) {
+	return recipients(ctx, s.db, ids, roles)
+}
+
+func recipients(ctx context.Context, q Querier, ids []int64, roles []payout.Role) ([]Recipient, error) {
 	names := make([]string, len(roles))
 	for i, r := range roles {
 		names[i] = string(r)
 	}
 	var out []Recipient
-	err := s.db.SelectContext(ctx, &out, `SELECT id, email, name FROM users
-		WHERE disabled_at IS NULL AND (id = ANY($1) OR role = ANY($2)) ORDER BY id`,
-		pq.Array(ids), pq.Array(names))
+	err := q.SelectContext(ctx, &out, `SELECT id, email, name FROM users
+		WHERE disabled_at IS NULL AND (id = ANY($1) OR role = ANY($2)) ORDER BY id`, pq.Array(ids), pq.Array(names))
 	if err != nil {
 		return nil, fmt.Errorf("store: notice recipients: %w", err)
 	}
 	return out, nil
+}
+
+// OneOff is a notice sent once, outside any condition's edges: another part
+// of payops telling people of something it did (the outbound webhook job
+// disabling an endpoint tells its owner and the admins).
+type OneOff struct {
+	Kind    payout.ConditionKind // whose channels it goes by: email when on, and its chat webhooks
+	Key     string               // what it is about, for the log: "endpoint_disabled:7"
+	Subject string
+	Body    string
+	UserIDs []int64       // people it names
+	Roles   []payout.Role // and every user of these roles
+}
+
+// NotifyOnce queues a one-off notice inside q, to the users it names and of
+// its roles who can sign in (by email, when the kind's email is on) and to
+// the kind's chat webhooks; the notify job sends them within a minute. Run
+// it in the transaction of the change it tells of, and a rolled-back change
+// tells no one. It returns how many notices it queued.
+func NotifyOnce(ctx context.Context, q Querier, o OneOff) (int, error) {
+	var ch struct {
+		Email    bool           `db:"email"`
+		ChatURLs pq.StringArray `db:"chat_urls"`
+	}
+	ch.Email = true // a kind with no settings yet: email on, no chat
+	err := q.GetContext(ctx, &ch, `SELECT email, chat_urls FROM notify_channels WHERE kind = $1`, o.Kind)
+	if err != nil && !errors.Is(err, errNoRows) {
+		return 0, fmt.Errorf("store: notify %s: %w", o.Key, err)
+	}
+	var notices []NewNotice
+	base := NewNotice{ConditionKey: o.Key, Kind: o.Kind, Notice: payout.NoticeOneOff, Subject: o.Subject, Body: o.Body}
+	if ch.Email {
+		to, err := recipients(ctx, q, o.UserIDs, o.Roles)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range to {
+			n, id := base, r.ID
+			n.Channel, n.UserID, n.Recipient = ChannelEmail, &id, r.Email
+			notices = append(notices, n)
+		}
+	}
+	for _, u := range ch.ChatURLs {
+		n := base
+		n.Channel, n.Recipient = ChannelChat, u
+		notices = append(notices, n)
+	}
+	return len(notices), QueueNotices(ctx, q, notices)
 }

@@ -1,0 +1,77 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/notify/email/smtptest"
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// A one-off notice queued in a transaction that rolls back tells no one;
+// one queued in a committed transaction reaches the user it names, every
+// admin and the kind's chat webhook at the next run, once.
+func TestNotifyOnceInTheChangesTransaction(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	recv := newChatReceiver(t)
+	owner := addUser(t, s, "endpoint.owner@example.com", payout.RoleOps)
+	addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	addUser(t, s, "finance@example.com", payout.RoleFinance)
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ChatURLs: []string{recv.URL},
+		ThresholdCount: 1})
+	once := store.OneOff{Kind: payout.CondDrillFailed, Key: "endpoint_disabled:7", Subject: "[payops] Endpoint 7 disabled",
+		Body: "It failed for 3 days.", UserIDs: []int64{owner}, Roles: []payout.Role{payout.RoleAdmin}}
+	rollback := errors.New("roll back")
+	err := s.WithTx(ctx, func(q store.Querier) error {
+		if _, err := store.NotifyOnce(ctx, q, once); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	var queued int
+	err = s.WithTx(ctx, func(q store.Querier) (err error) {
+		queued, err = store.NotifyOnce(ctx, q, once)
+		return err
+	})
+	if err != nil || queued != 3 {
+		t.Fatalf("queued %d (%v), want 3: the owner, the admin, the chat webhook", queued, err)
+	}
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	run(t, n)
+	run(t, n)
+	got := recipientsOf(smtp.Messages(), "Endpoint 7 disabled")
+	if strings.Join(got, " ") != "endpoint.owner@example.com admin@example.com" {
+		t.Errorf("emails to %v, want the owner and the admin, once each", got)
+	}
+	if chat := recv.got(); len(chat) != 1 || !strings.Contains(chat[0], "Endpoint 7 disabled") {
+		t.Errorf("chat got %q, want the notice once", chat)
+	}
+}
+
+// With no SMTP server configured, an email notice queued by another
+// instance is abandoned at once, saying why, not tried every minute.
+func TestEmailWithoutSMTPIsAbandoned(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	admin := addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	if _, err := s.QueueNotice(ctx, store.NewNotice{ConditionKey: "test:stuck", Kind: payout.CondStuck, Notice: "test",
+		Channel: store.ChannelEmail, UserID: &admin, Recipient: "admin@example.com", Subject: "s", Body: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, s, nil, &clock{now: time.Now()})
+	run(t, n)
+	log, _, _ := s.Notifications(ctx, 10, 0)
+	if len(log) != 1 || log[0].State != "abandoned" || !strings.Contains(log[0].Error, "PAYOPS_SMTP_URL") {
+		t.Fatalf("log %+v, want the notice abandoned saying PAYOPS_SMTP_URL is not set", log)
+	}
+}
