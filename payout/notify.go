@@ -3,6 +3,7 @@ package payout
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -73,15 +74,16 @@ func (k ConditionKind) Recipients() string {
 	if i.named != "" {
 		return i.named
 	}
-	out := ""
-	for n, r := range i.audience {
-		if n > 0 {
-			out += ", "
-		}
-		out += string(r)
+	var who []string
+	for _, r := range i.audience {
+		who = append(who, audienceNames[r])
 	}
-	return out
+	return strings.Join(who, ", ")
 }
+
+// audienceNames are the roles as a notice's audience.
+var audienceNames = map[Role]string{RoleOps: "ops", RoleFinance: "finance", RoleCompliance: "compliance",
+	RoleAdmin: "admins"}
 
 // Notice is which notice a condition's state calls for.
 type Notice string

@@ -104,3 +104,12 @@ func TestConditionKinds(t *testing.T) {
 		t.Error("ParseConditionKind(nope) is not an error")
 	}
 }
+
+func TestConditionRecipients(t *testing.T) {
+	for k, want := range map[ConditionKind]string{CondStuck: "ops", CondDayEndDiffs: "finance", CondDrillFailed: "admins",
+		CondHoldOverdue: "the hold's owner, then its escalation owner"} {
+		if got := k.Recipients(); got != want {
+			t.Errorf("%s.Recipients() = %q, want %q", k, got, want)
+		}
+	}
+}
