@@ -157,8 +157,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// stale re-check, day-end reconciliation, notifications, and pruning of old job runs, of
-// ended sessions and of sign-in attempts.
+// stale re-check, day-end reconciliation, notifications, and pruning of old
+// job runs, of the notifications log, of ended sessions and of sign-in
+// attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
@@ -192,6 +193,10 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err
 		}},
+		{Name: "prune-notifications", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := st.PruneNotifications(ctx, time.Now().Add(-notificationsKept))
+			return jobs.Outcome{Changed: n}, err
+		}},
 		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			return pruneSignIns(ctx, st, time.Now())
 		}},
@@ -220,6 +225,10 @@ func newNotifier(st *store.Store, cfg config, log *slog.Logger) (*jobs.Notifier,
 	n.Email = mailer
 	return n, nil
 }
+
+// notificationsKept is how long the notifications log keeps a notice sent
+// or abandoned, and a cleared condition its state.
+const notificationsKept = 90 * 24 * time.Hour
 
 // endedSessionsKept is how long ended sessions stay, with their times and
 // client address, for looking into who used the dashboard from where.

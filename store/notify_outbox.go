@@ -203,3 +203,21 @@ func NotifyOnce(ctx context.Context, q Querier, o OneOff) (int, error) {
 	}
 	return len(notices), QueueNotices(ctx, q, notices)
 }
+
+// PruneNotifications deletes the notices sent or abandoned before before,
+// and the conditions that cleared before it (a condition seen again later
+// starts afresh either way); it returns how many rows went.
+func (s *Store) PruneNotifications(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM notifications WHERE created_at < $1 AND state IN ('sent', 'abandoned')`,
+		before)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune notifications: %w", err)
+	}
+	notices, _ := res.RowsAffected()
+	res, err = s.db.ExecContext(ctx, `DELETE FROM notify_conditions WHERE active_since IS NULL AND cleared_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune notify conditions: %w", err)
+	}
+	conditions, _ := res.RowsAffected()
+	return int(notices + conditions), nil
+}

@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// Pruning keeps what is pending or failed (it is still to be sent) and
+// active conditions, whatever their age.
+func TestPruneNotifications(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	old := time.Now().Add(-100 * 24 * time.Hour)
+	for _, state := range []string{"sent", "abandoned", "failed", "pending"} {
+		id, err := s.QueueNotice(ctx, store.NewNotice{ConditionKey: "stuck:sandbox", Kind: payout.CondStuck,
+			Notice: payout.NoticeStarted, Channel: store.ChannelChat, Recipient: "https://chat.example/x", Subject: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch state {
+		case "sent":
+			err = s.MarkNotice(ctx, id, old, nil, 5)
+		case "abandoned":
+			err = s.MarkNotice(ctx, id, old, errors.New("down"), 1)
+		case "failed":
+			err = s.MarkNotice(ctx, id, old, errors.New("down"), 5)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.DB().MustExec(`UPDATE notifications SET created_at = $1`, old)
+	for _, c := range []store.Condition{{Key: "stuck:a", Kind: payout.CondStuck, ClearedAt: &old},
+		{Key: "stuck:b", Kind: payout.CondStuck, ActiveSince: &old}} {
+		if err := s.SaveCondition(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneNotifications(ctx, time.Now().Add(-90*24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d (%v), want 3: the sent and abandoned notices, the cleared condition", n, err)
+	}
+	left, total, _ := s.Notifications(ctx, 10, 0)
+	if total != 2 || left[0].State == "sent" || left[1].State == "sent" {
+		t.Errorf("left %d notices: %+v", total, left)
+	}
+	states, _ := s.Conditions(ctx, []string{"stuck:a", "stuck:b"})
+	if _, ok := states["stuck:a"]; ok || states["stuck:b"].ActiveSince == nil {
+		t.Errorf("conditions left: %+v", states)
+	}
+}
