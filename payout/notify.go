@@ -35,8 +35,8 @@ var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs
 // conditionInfo is what a kind says of itself.
 type conditionInfo struct {
 	label    string
-	audience []Role // roles told; none when the condition names its people
-	named    string // who, when the condition names them
+	audience []Role // roles told, besides the people a condition names
+	named    string // the people a condition names, in words
 }
 
 var conditionInfos = map[ConditionKind]conditionInfo{
@@ -64,21 +64,25 @@ func (k ConditionKind) Label() string {
 }
 
 // Audience returns the roles whose active users are told of a condition of
-// this kind; none for a kind whose conditions name their people.
+// this kind, besides the people each condition names.
 func (k ConditionKind) Audience() []Role { return slices.Clone(conditionInfos[k].audience) }
 
 // Recipients says in words who is told: "finance", "the hold's owner, then
-// its escalation owner".
+// its escalation owner", "admins, and the endpoint's owner".
 func (k ConditionKind) Recipients() string {
 	i := conditionInfos[k]
-	if i.named != "" {
-		return i.named
-	}
 	var who []string
 	for _, r := range i.audience {
 		who = append(who, audienceNames[r])
 	}
-	return strings.Join(who, ", ")
+	out := strings.Join(who, ", ")
+	switch {
+	case i.named == "":
+		return out
+	case out == "":
+		return i.named
+	}
+	return out + ", and " + i.named
 }
 
 // audienceNames are the roles as a notice's audience.
