@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,6 +30,7 @@ type Client struct {
 	from     string
 	tls      bool // TLS from the start (smtps)
 	timeout  time.Duration
+	roots    *x509.CertPool // nil: the system's
 }
 
 // NewClient returns a client for an SMTP URL such as
@@ -67,6 +69,13 @@ func NewClient(rawURL string, timeout time.Duration) (*Client, error) {
 	return c, nil
 }
 
+// WithRoots makes the client trust the certificates of roots instead of
+// the system's (a private CA; tests) and returns it.
+func (c *Client) WithRoots(roots *x509.CertPool) *Client {
+	c.roots = roots
+	return c
+}
+
 // From returns the address mail is sent from.
 func (c *Client) From() string { return c.from }
 
@@ -93,7 +102,7 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 		_ = conn.SetDeadline(deadline)
 	}
 	if c.tls {
-		conn = tls.Client(conn, &tls.Config{ServerName: c.host})
+		conn = tls.Client(conn, &tls.Config{ServerName: c.host, RootCAs: c.roots})
 	}
 	sc, err := smtp.NewClient(conn, c.host)
 	if err != nil {
@@ -134,7 +143,7 @@ func (c *Client) hello(sc *smtp.Client) error {
 		return fmt.Errorf("email: EHLO: %w", err)
 	}
 	if ok, _ := sc.Extension("STARTTLS"); ok && !c.tls {
-		if err := sc.StartTLS(&tls.Config{ServerName: c.host}); err != nil {
+		if err := sc.StartTLS(&tls.Config{ServerName: c.host, RootCAs: c.roots}); err != nil {
 			return fmt.Errorf("email: STARTTLS: %w", err)
 		}
 	}

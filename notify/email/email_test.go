@@ -2,8 +2,11 @@ package email_test
 
 import (
 	"context"
+	"crypto/x509"
 	"io"
 	"mime/quotedprintable"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +90,34 @@ func TestConnectFails(t *testing.T) {
 	err := c.Send(context.Background(), "x@example.com", "s", "b")
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("err = %v, want a connect error without the password", err)
+	}
+}
+
+// A server offering STARTTLS gets the message over TLS, and the account of
+// the URL signs in only then.
+func TestSendOverSTARTTLSWithAuth(t *testing.T) {
+	borrow := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate, valid for 127.0.0.1
+	cert, roots := borrow.TLS.Certificates[0], x509.NewCertPool()
+	roots.AddCert(borrow.Certificate())
+	borrow.Close()
+	srv := smtptest.New(t)
+	srv.OfferTLS(cert)
+	c, err := email.NewClient("smtp://payops:s3cret@"+srv.Addr+"?from=payops@example.com", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WithRoots(roots).Send(context.Background(), "owner@example.com", "over TLS", "b"); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 || !msgs[0].TLS || msgs[0].Auth != "payops:s3cret" {
+		t.Fatalf("messages %+v, want one sent over TLS after AUTH as payops", msgs)
+	}
+
+	// Untrusted, the certificate is refused and nothing is sent.
+	c, _ = email.NewClient("smtp://payops:s3cret@"+srv.Addr+"?from=payops@example.com", 5*time.Second)
+	if err := c.Send(context.Background(), "owner@example.com", "s", "b"); err == nil ||
+		!strings.Contains(err.Error(), "STARTTLS") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("err = %v, want STARTTLS refused without the password", err)
 	}
 }

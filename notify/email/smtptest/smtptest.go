@@ -1,10 +1,13 @@
 // Package smtptest is an SMTP server for tests: it speaks enough SMTP
-// (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no AUTH) to take
-// mail from net/smtp and keeps every message it takes.
+// (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; STARTTLS and AUTH PLAIN
+// once given a certificate) to take mail from net/smtp and keeps every
+// message it takes.
 package smtptest
 
 import (
 	"bufio"
+	"crypto/tls"
+	"encoding/base64"
 	"net"
 	"net/mail"
 	"strings"
@@ -14,6 +17,8 @@ import (
 
 // Message is one message the server took.
 type Message struct {
+	TLS     bool   // sent after STARTTLS
+	Auth    string // "user:password" signed in with, if any
 	From    string
 	To      []string
 	Subject string // decoded
@@ -28,6 +33,7 @@ type Server struct {
 	mu      sync.Mutex
 	msgs    []Message
 	refuse  bool
+	cert    *tls.Certificate
 	wg      sync.WaitGroup
 	closing bool
 }
@@ -48,6 +54,14 @@ func New(t testing.TB) *Server {
 
 // URL returns the PAYOPS_SMTP_URL of the server, sending from from.
 func (s *Server) URL(from string) string { return "smtp://" + s.Addr + "?from=" + from }
+
+// OfferTLS makes the server offer STARTTLS with cert, and AUTH PLAIN
+// once in TLS.
+func (s *Server) OfferTLS(cert tls.Certificate) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cert = &cert
+}
 
 // Refuse makes the server refuse every message (451 to MAIL) until called
 // with false.
@@ -93,7 +107,7 @@ func (s *Server) session(conn net.Conn) {
 	r := bufio.NewReader(conn)
 	say := func(line string) { _, _ = conn.Write([]byte(line + "\r\n")) }
 	say("220 smtptest ready")
-	var m Message
+	var m, sess Message // sess: what holds for every message of the session (TLS, AUTH)
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -101,37 +115,53 @@ func (s *Server) session(conn net.Conn) {
 		}
 		line = strings.TrimRight(line, "\r\n")
 		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+		s.mu.Lock()
+		refuse, cert := s.refuse, s.cert
+		s.mu.Unlock()
 		switch verb {
 		case "EHLO":
-			say("250-smtptest")
-			say("250 8BITMIME")
+			switch {
+			case cert != nil && !sess.TLS:
+				say("250-smtptest")
+				say("250 STARTTLS")
+			case sess.TLS:
+				say("250-smtptest")
+				say("250 AUTH PLAIN")
+			default:
+				say("250 smtptest")
+			}
+		case "STARTTLS":
+			if cert == nil || sess.TLS {
+				say("502 not here")
+				continue
+			}
+			say("220 go ahead")
+			tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{*cert}})
+			if tc.Handshake() != nil {
+				return
+			}
+			conn, r, sess.TLS = tc, bufio.NewReader(tc), true
+		case "AUTH":
+			sess.Auth = plain(line)
+			say("235 signed in")
 		case "HELO", "NOOP":
 			say("250 ok")
 		case "RSET":
 			m = Message{}
 			say("250 ok")
 		case "MAIL":
-			s.mu.Lock()
-			refuse := s.refuse
-			s.mu.Unlock()
 			if refuse {
 				say("451 try again later")
 				continue
 			}
-			m = Message{From: addr(line)}
+			m = Message{TLS: sess.TLS, Auth: sess.Auth, From: addr(line)}
 			say("250 ok")
 		case "RCPT":
 			m.To = append(m.To, addr(line))
 			say("250 ok")
 		case "DATA":
 			say("354 go on")
-			m.Body = readData(r)
-			if msg, err := mail.ReadMessage(strings.NewReader(m.Body)); err == nil {
-				m.Subject, _ = new(mimeDecoder).decode(msg.Header.Get("Subject"))
-			}
-			s.mu.Lock()
-			s.msgs = append(s.msgs, m)
-			s.mu.Unlock()
+			s.take(m, readData(r))
 			say("250 taken")
 		case "QUIT":
 			say("221 bye")
@@ -140,6 +170,31 @@ func (s *Server) session(conn net.Conn) {
 			say("502 not here")
 		}
 	}
+}
+
+// take keeps message m with its data.
+func (s *Server) take(m Message, data string) {
+	m.Body = data
+	if msg, err := mail.ReadMessage(strings.NewReader(data)); err == nil {
+		m.Subject, _ = new(mimeDecoder).decode(msg.Header.Get("Subject"))
+	}
+	s.mu.Lock()
+	s.msgs = append(s.msgs, m)
+	s.mu.Unlock()
+}
+
+// plain is "user:password" of "AUTH PLAIN <base64 of \0user\0password>".
+func plain(line string) string {
+	f := strings.Fields(line)
+	if len(f) < 3 {
+		return ""
+	}
+	b, _ := base64.StdEncoding.DecodeString(f[2])
+	parts := strings.Split(string(b), "\x00")
+	if len(parts) != 3 {
+		return ""
+	}
+	return parts[1] + ":" + parts[2]
 }
 
 // addr is the address in "MAIL FROM:<a@b>" or "RCPT TO:<a@b>".
