@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -35,7 +36,7 @@ type Condition struct {
 type NotifyStore interface {
 	NotifyChannels(ctx context.Context) (map[payout.ConditionKind]store.NotifyChannel, error)
 	Conditions(ctx context.Context, keys []string) (map[string]store.Condition, error)
-	SaveCondition(ctx context.Context, c store.Condition, notices []store.NewNotice) error
+	SaveConditions(ctx context.Context, changed []store.Condition, notices []store.NewNotice) error
 	Recipients(ctx context.Context, ids []int64, roles []payout.Role) ([]store.Recipient, error)
 	NoticesToSend(ctx context.Context, limit int) ([]store.Notification, error)
 	MarkNotice(ctx context.Context, id int64, at time.Time, sendErr error, maxAttempts int) error
@@ -78,10 +79,11 @@ func (n *Notifier) Run(ctx context.Context) (Outcome, error) {
 	return Outcome{Examined: active, Changed: sent}, errors.Join(evalErr, sendErr)
 }
 
-// Evaluate finds the active conditions and records the notices they call
-// for; it returns how many conditions are active. A kind whose evaluator
-// fails is left as it was (its conditions are not taken as cleared) and
-// its error returned with the others'.
+// Evaluate finds the active conditions and records, in one transaction,
+// their new states and the notices they call for; it returns how many
+// conditions are active. A kind whose evaluator fails is left as it was
+// (its conditions are not taken as cleared) and its error returned with
+// the others'.
 func (n *Notifier) Evaluate(ctx context.Context) (int, error) {
 	now := n.Now()
 	channels, err := n.Store.NotifyChannels(ctx)
@@ -103,88 +105,111 @@ func (n *Notifier) Evaluate(ctx context.Context) (int, error) {
 			found[a.Key], kindOf[a.Key] = a, c.Kind
 		}
 	}
-	keys := make([]string, 0, len(found))
-	for k := range found {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(found))
 	states, err := n.Store.Conditions(ctx, keys)
 	if err != nil {
 		return 0, errors.Join(append(errs, err)...)
 	}
+	run := &evaluation{n: n, now: now, people: map[string][]store.Recipient{}}
 	for _, k := range keys {
 		kind := kindOf[k]
-		if err := n.active(ctx, now, kind, found[k], states[k], channels[kind]); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, run.active(ctx, kind, found[k], states[k], channels[kind]))
 	}
-	for k, st := range states {
+	for _, k := range slices.Sorted(maps.Keys(states)) {
+		st := states[k]
 		if _, ok := found[k]; ok || st.ActiveSince == nil || !evaluated[st.Kind] {
 			continue
 		}
-		if err := n.cleared(ctx, now, st, channels[st.Kind]); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, run.cleared(ctx, st, channels[st.Kind]))
+	}
+	if len(run.changed) > 0 {
+		errs = append(errs, n.Store.SaveConditions(ctx, run.changed, digest(run.notices)))
 	}
 	return len(found), errors.Join(errs...)
 }
 
-// active records one active condition: started, a reminder, people it
+// evaluation is one run's decisions: the conditions whose state changed and
+// the notices to write with them.
+type evaluation struct {
+	n       *Notifier
+	now     time.Time
+	changed []store.Condition
+	notices []store.NewNotice
+	people  map[string][]store.Recipient // recipients looked up this run, by whom they were asked for
+}
+
+// recipients returns the users among ids and of roles, once a run for the
+// same question (a storm of one kind asks for the same roles each time).
+func (e *evaluation) recipients(ctx context.Context, ids []int64, roles []payout.Role) ([]store.Recipient, error) {
+	key := fmt.Sprint(ids, roles)
+	if r, ok := e.people[key]; ok {
+		return r, nil
+	}
+	r, err := e.n.Store.Recipients(ctx, ids, roles)
+	if err == nil {
+		e.people[key] = r
+	}
+	return r, err
+}
+
+// active decides for one active condition: started, a reminder, people it
 // came to name (told it started), or nothing.
-func (n *Notifier) active(ctx context.Context, now time.Time, kind payout.ConditionKind, a Active,
-	prev store.Condition, ch store.NotifyChannel) error {
+func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Active, prev store.Condition,
+	ch store.NotifyChannel) error {
+	now := e.now
 	next := store.Condition{Key: a.Key, Kind: kind, Subject: a.Subject, ActiveSince: prev.ActiveSince,
 		LastNoticeAt: prev.LastNoticeAt, ClearedAt: prev.ClearedAt, ToldUserIDs: prev.ToldUserIDs}
 	notice := payout.DecideNotice(prev.State(), true, now, ch.Reminder())
-	var to []int64 // whom to tell by email
+	var to []int64 // people it came to name, told by email
 	switch notice {
 	case payout.NoticeStarted:
 		next.ActiveSince, next.LastNoticeAt, next.ClearedAt, next.ToldUserIDs = &now, &now, nil, nil
 	case payout.NoticeReminder:
 		next.LastNoticeAt = &now
 	default:
-		to = payout.Joined(prev.ToldUserIDs, a.UserIDs)
-		if len(to) == 0 {
-			if prev.Subject == a.Subject {
-				return nil
+		if to = payout.Joined(prev.ToldUserIDs, a.UserIDs); len(to) == 0 {
+			if prev.Subject != a.Subject {
+				e.changed = append(e.changed, next)
 			}
-			return n.Store.SaveCondition(ctx, next, nil)
+			return nil
 		}
 	}
 	var recipients []store.Recipient
 	var err error
 	if notice != payout.NoticeNone {
-		recipients, err = n.Store.Recipients(ctx, a.UserIDs, kind.Audience())
-	} else if len(to) > 0 {
-		recipients, err = n.Store.Recipients(ctx, to, nil)
+		recipients, err = e.recipients(ctx, a.UserIDs, kind.Audience())
+	} else {
+		recipients, err = e.recipients(ctx, to, nil)
 		notice = payout.NoticeStarted // "this is yours now": the start, for them
 	}
 	if err != nil {
 		return err
 	}
-	chatToo := len(to) == 0
-	notices := n.notices(kind, a.Key, notice, message(notice, a, next.ActiveSince, now), recipients, ch, chatToo)
+	msg := message(notice, a, next.ActiveSince, now)
+	e.notices = append(e.notices, e.n.notices(kind, a.Key, notice, msg, recipients, ch, len(to) == 0)...)
 	for _, r := range recipients {
 		if !slices.Contains(next.ToldUserIDs, r.ID) {
 			next.ToldUserIDs = append(next.ToldUserIDs, r.ID)
 		}
 	}
-	return n.Store.SaveCondition(ctx, next, notices)
+	e.changed = append(e.changed, next)
+	return nil
 }
 
-// cleared records that a condition cleared, telling whoever was told it
-// started.
-func (n *Notifier) cleared(ctx context.Context, now time.Time, st store.Condition, ch store.NotifyChannel) error {
-	recipients, err := n.Store.Recipients(ctx, st.ToldUserIDs, nil)
+// cleared decides for a condition that cleared: whoever was told it
+// started is told.
+func (e *evaluation) cleared(ctx context.Context, st store.Condition, ch store.NotifyChannel) error {
+	recipients, err := e.recipients(ctx, st.ToldUserIDs, nil)
 	if err != nil {
 		return err
 	}
 	a := Active{Key: st.Key, Subject: st.Subject}
-	notices := n.notices(st.Kind, st.Key, payout.NoticeCleared, message(payout.NoticeCleared, a, st.ActiveSince, now),
-		recipients, ch, true)
+	msg := message(payout.NoticeCleared, a, st.ActiveSince, e.now)
+	e.notices = append(e.notices, e.n.notices(st.Kind, st.Key, payout.NoticeCleared, msg, recipients, ch, true)...)
 	next := st
-	next.ActiveSince, next.ClearedAt, next.ToldUserIDs = nil, &now, pq.Int64Array{}
-	return n.Store.SaveCondition(ctx, next, notices)
+	next.ActiveSince, next.ClearedAt, next.ToldUserIDs = nil, &e.now, pq.Int64Array{}
+	e.changed = append(e.changed, next)
+	return nil
 }
 
 // notices is one notice per recipient by email (when email is on and

@@ -337,3 +337,56 @@ func TestDayEndDifferencesGoToFinance(t *testing.T) {
 		t.Fatalf("cleared: emails %v, want one to finance@example.com", got)
 	}
 }
+
+// A storm of conditions of one kind in one run (eight holds past their SLA
+// at once, after an outage) is one digest to their owner and one to the
+// chat webhook, naming each hold; so is their clearing.
+func TestAStormOfConditionsIsOneDigest(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	recv := newChatReceiver(t)
+	owner := addUser(t, s, "owner@example.com", payout.RoleCompliance)
+	decider := addUser(t, s, "decider@example.com", payout.RoleCompliance)
+	err := s.UpdateHoldReasons(ctx, store.Actor{Name: "admin@example.com"}, []store.HoldReasonChange{
+		{Reason: payout.ReasonReview, OwnerID: &owner, SLAMinutes: 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondHoldOverdue, Email: true, ChatURLs: []string{recv.URL},
+		ReminderMinutes: 240, ThresholdCount: 1})
+	policy, _ := payout.ParsePolicy("INR=200000.00", "")
+	for i := range 8 {
+		intake(t, s, policy, fmt.Sprintf("STORM-%d", i), "sandbox", 30000000)
+	}
+	clk := &clock{now: time.Now().Add(2 * time.Hour)}
+	n := newNotifier(t, s, smtp, clk)
+	run(t, n)
+	run(t, n)
+	msgs := smtp.Messages()
+	if len(msgs) != 1 || msgs[0].Subject != "[payops] 8 started: Hold past its SLA or escalated" {
+		t.Fatalf("emails %d, first %q: want one digest of 8", len(msgs), msgs[0].Subject)
+	}
+	for i := range 8 {
+		if !strings.Contains(msgs[0].Body, fmt.Sprintf("STORM-%d", i)) {
+			t.Errorf("the digest does not name STORM-%d", i)
+		}
+	}
+	if got := recv.got(); len(got) != 1 || !strings.HasPrefix(got[0], "[payops] 8 started") {
+		t.Fatalf("chat got %q, want one digest", got)
+	}
+
+	for i := range 8 {
+		hold := openHolds(t, s, payoutOf(t, s, fmt.Sprintf("STORM-%d", i)).ID)[0]
+		if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "no"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "8 cleared"); len(got) != 1 || got[0] != "owner@example.com" {
+		t.Errorf("cleared: emails %v, want one digest to the owner", got)
+	}
+	if got := recv.got(); len(got) != 2 || !strings.HasPrefix(got[1], "[payops] 8 cleared") {
+		t.Errorf("chat got %q, want the cleared digest", got)
+	}
+}

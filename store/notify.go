@@ -105,19 +105,21 @@ func (s *Store) Conditions(ctx context.Context, keys []string) (map[string]Condi
 	return out, nil
 }
 
-// SaveCondition writes a condition's new state and the notices it decided
-// in one transaction: a notice is never lost for a state that moved on, and
-// a state is never kept for a notice not written.
-func (s *Store) SaveCondition(ctx context.Context, c Condition, notices []NewNotice) error {
+// SaveConditions writes conditions' new states and the notices decided for
+// them in one transaction: a notice is never lost for a state that moved
+// on, and a state never moves on for a notice not written.
+func (s *Store) SaveConditions(ctx context.Context, changed []Condition, notices []NewNotice) error {
 	return s.WithTx(ctx, func(q Querier) error {
-		_, err := q.ExecContext(ctx, `
-			INSERT INTO notify_conditions (key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids)
-			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::bigint[], '{}'))
-			ON CONFLICT (key) DO UPDATE SET kind = $2, subject = $3, active_since = $4, last_notice_at = $5,
-				cleared_at = $6, told_user_ids = coalesce($7::bigint[], '{}')`,
-			c.Key, c.Kind, c.Subject, c.ActiveSince, c.LastNoticeAt, c.ClearedAt, c.ToldUserIDs)
-		if err != nil {
-			return fmt.Errorf("store: notify condition %s: %w", c.Key, err)
+		for _, c := range changed {
+			_, err := q.ExecContext(ctx, `
+				INSERT INTO notify_conditions (key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids)
+				VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::bigint[], '{}'))
+				ON CONFLICT (key) DO UPDATE SET kind = $2, subject = $3, active_since = $4, last_notice_at = $5,
+					cleared_at = $6, told_user_ids = coalesce($7::bigint[], '{}')`,
+				c.Key, c.Kind, c.Subject, c.ActiveSince, c.LastNoticeAt, c.ClearedAt, c.ToldUserIDs)
+			if err != nil {
+				return fmt.Errorf("store: notify condition %s: %w", c.Key, err)
+			}
 		}
 		return QueueNotices(ctx, q, notices)
 	})

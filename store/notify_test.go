@@ -38,7 +38,7 @@ func TestPruneNotifications(t *testing.T) {
 	s.DB().MustExec(`UPDATE notifications SET created_at = $1`, old)
 	for _, c := range []store.Condition{{Key: "stuck:a", Kind: payout.CondStuck, ClearedAt: &old},
 		{Key: "stuck:b", Kind: payout.CondStuck, ActiveSince: &old}} {
-		if err := s.SaveCondition(ctx, c, nil); err != nil {
+		if err := s.SaveConditions(ctx, []store.Condition{c}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
