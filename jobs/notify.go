@@ -237,17 +237,24 @@ func (n *Notifier) notices(kind payout.ConditionKind, key string, notice payout.
 type text struct{ subject, body string }
 
 // message words a notice: the subject says which notice and what; the body
-// adds the detail, how long it has lasted, and where to look.
+// adds the detail, how long it has lasted, where to look, and the
+// condition's key.
 func message(notice payout.Notice, a Active, since *time.Time, now time.Time) text {
 	prefix := map[payout.Notice]string{payout.NoticeStarted: "", payout.NoticeReminder: "Still: ",
 		payout.NoticeCleared: "Cleared: "}[notice]
 	t := text{subject: "[payops] " + prefix + a.Subject}
-	body := a.Subject + "\n"
+	body := ""
 	if a.Detail != "" {
 		body += a.Detail + "\n"
 	}
-	if since != nil && notice != payout.NoticeStarted {
-		body += fmt.Sprintf("Since %s (%s).\n", since.UTC().Format("2006-01-02 15:04 UTC"), minutes(now.Sub(*since)))
+	if since != nil {
+		from := since.UTC().Format("2006-01-02 15:04 UTC")
+		switch notice {
+		case payout.NoticeReminder:
+			body += fmt.Sprintf("Since %s (%s).\n", from, minutes(now.Sub(*since)))
+		case payout.NoticeCleared:
+			body += fmt.Sprintf("It lasted %s, from %s.\n", minutes(now.Sub(*since)), from)
+		}
 	}
 	if a.Path != "" && notice != payout.NoticeCleared {
 		body += "Open " + a.Path + " on the payops dashboard.\n"
