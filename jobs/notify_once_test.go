@@ -75,3 +75,35 @@ func TestEmailWithoutSMTPIsAbandoned(t *testing.T) {
 		t.Fatalf("log %+v, want the notice abandoned saying PAYOPS_SMTP_URL is not set", log)
 	}
 }
+
+// An address the mail server refuses for good is abandoned at once with
+// the server's answer, and does not hold up the other recipients' email.
+func TestARefusedAddressDoesNotHoldUpTheOthers(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	smtp.NoSuchMailbox("gone@example.com")
+	addUser(t, s, "gone@example.com", payout.RoleAdmin)
+	addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	err := s.WithTx(ctx, func(q store.Querier) error {
+		_, err := store.NotifyOnce(ctx, q, store.OneOff{Kind: payout.CondDrillFailed, Key: "k", Subject: "hello",
+			Body: "b", Roles: []payout.Role{payout.RoleAdmin}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	if out := run(t, n); out.Changed != 1 {
+		t.Fatalf("sent %d, want 1", out.Changed)
+	}
+	if got := recipientsOf(smtp.Messages(), "hello"); len(got) != 1 || got[0] != "admin@example.com" {
+		t.Errorf("emails %v, want one to admin@example.com", got)
+	}
+	log, _, _ := s.Notifications(ctx, 10, 0)
+	for _, l := range log {
+		if l.Recipient == "gone@example.com" && (l.State != "abandoned" || !strings.Contains(l.Error, "550")) {
+			t.Errorf("the refused address: %s %q, want abandoned with the 550", l.State, l.Error)
+		}
+	}
+}

@@ -17,10 +17,11 @@ var errNoMailer = errors.New("email is not configured: set PAYOPS_SMTP_URL")
 
 // Send sends the notices not sent yet, oldest first, and returns how many
 // went. Each try is recorded on its notice (sent, or failed with its error
-// to be tried at the next run). Once a destination fails in a run (the SMTP
-// server, one chat webhook), its other notices wait for the next run
-// untried, so a server that is down costs one timeout a run, not one a
-// notice.
+// to be tried at the next run; abandoned at once when trying again cannot
+// help, as for an address the mail server refuses). Once a destination
+// fails in a run (the SMTP server, one chat webhook), its other notices
+// wait for the next run untried, so a server that is down costs one timeout
+// a run, not one a notice.
 func (n *Notifier) Send(ctx context.Context) (int, error) {
 	pending, err := n.Store.NoticesToSend(ctx, sendBatch)
 	if err != nil {
@@ -41,19 +42,21 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 			continue
 		}
 		sendErr := n.send(ctx, p)
-		if sendErr != nil && !errors.Is(sendErr, errNoMailer) {
+		tries := n.maxAttempts()
+		switch {
+		case sendErr == nil:
+			sent++
+		case errors.Is(sendErr, errNoMailer) || isPermanent(sendErr):
+			tries = 1 // no use trying again: abandoned at once, saying why
+		default:
 			down[dest] = true
+		}
+		if sendErr != nil {
 			// The recipient is an address or a secret URL: the log names the
 			// notice and the channel, the error its cause (the clients never
 			// repeat a URL or password).
 			n.Log.Warn("notice not sent", "notification_id", p.ID, "condition", p.ConditionKey, "channel", p.Channel,
 				"attempt", p.Attempts+1, "err", sendErr)
-		} else {
-			sent++
-		}
-		tries := n.maxAttempts()
-		if errors.Is(sendErr, errNoMailer) {
-			tries = 1 // no use trying again: abandoned at once, saying why
 		}
 		if err := n.Store.MarkNotice(ctx, p.ID, n.Now(), sendErr, tries); err != nil {
 			errs = append(errs, err)
@@ -77,4 +80,14 @@ func (n *Notifier) maxAttempts() int {
 		return n.MaxAttempts
 	}
 	return 24 * 60
+}
+
+// isPermanent reports whether err says sending again fails the same way
+// (an address the mail server refuses for good).
+func isPermanent(err error) bool {
+	p, ok := errors.AsType[interface {
+		error
+		Permanent() bool
+	}](err)
+	return ok && p.Permanent()
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -120,6 +121,9 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 		return fmt.Errorf("email: MAIL FROM: %w", err)
 	}
 	if err := sc.Rcpt(to); err != nil {
+		if te, ok := errors.AsType[*textproto.Error](err); ok && te.Code >= 500 {
+			return &RecipientRefused{To: to, err: err}
+		}
 		return fmt.Errorf("email: RCPT TO %s: %w", to, err)
 	}
 	w, err := sc.Data()
@@ -134,6 +138,20 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 	}
 	return sc.Quit()
 }
+
+// RecipientRefused is the server refusing an address for good (a 5xx
+// answer to RCPT TO: no such mailbox): trying again will not help, and the
+// server is fine for other addresses.
+type RecipientRefused struct {
+	To  string
+	err error
+}
+
+func (e *RecipientRefused) Error() string { return fmt.Sprintf("email: RCPT TO %s: %v", e.To, e.err) }
+func (e *RecipientRefused) Unwrap() error { return e.err }
+
+// Permanent reports that sending again will fail the same way.
+func (e *RecipientRefused) Permanent() bool { return true }
 
 // hello greets, moves to TLS when the server offers it, and signs in when
 // the URL has an account (net/smtp refuses PLAIN over an unencrypted link

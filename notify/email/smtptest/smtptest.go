@@ -33,6 +33,7 @@ type Server struct {
 	mu      sync.Mutex
 	msgs    []Message
 	refuse  bool
+	unknown map[string]bool // addresses RCPT refuses with 550
 	cert    *tls.Certificate
 	wg      sync.WaitGroup
 	closing bool
@@ -61,6 +62,16 @@ func (s *Server) OfferTLS(cert tls.Certificate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cert = &cert
+}
+
+// NoSuchMailbox makes the server refuse addr at RCPT TO, for good (550).
+func (s *Server) NoSuchMailbox(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unknown == nil {
+		s.unknown = map[string]bool{}
+	}
+	s.unknown[addr] = true
 }
 
 // Refuse makes the server refuse every message (451 to MAIL) until called
@@ -116,7 +127,7 @@ func (s *Server) session(conn net.Conn) {
 		line = strings.TrimRight(line, "\r\n")
 		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
 		s.mu.Lock()
-		refuse, cert := s.refuse, s.cert
+		refuse, cert, unknown := s.refuse, s.cert, s.unknown[addr(line)]
 		s.mu.Unlock()
 		switch verb {
 		case "EHLO":
@@ -157,6 +168,10 @@ func (s *Server) session(conn net.Conn) {
 			m = Message{TLS: sess.TLS, Auth: sess.Auth, From: addr(line)}
 			say("250 ok")
 		case "RCPT":
+			if unknown {
+				say("550 no such mailbox")
+				continue
+			}
 			m.To = append(m.To, addr(line))
 			say("250 ok")
 		case "DATA":
