@@ -119,10 +119,10 @@ test: deps-pg deps-prometheus deps-chromium deps-axe check-generated
 		go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s || exit 1; \
 	done
 
-# Benchmarks (issues #6 and #14), never part of make test: webhook ingestion
+# Benchmarks (issues #6, #14 and #16), never part of make test: webhook ingestion
 # beside pgbench running the endpoint's SQL, the stuck-payouts page, day-end
 # reconciliation, the stale re-check against a rate-limited sandbox, serve's
-# peak memory, and finding a payout (search, list, CSV), each on a million
+# peak memory, finding a payout (search, list, CSV), and the /metrics scrape, each on a million
 # payouts in a private PostgreSQL (.data/bench-postgres, durability off). Prints one table and writes it to
 # docs/BENCHMARKS.md; BENCH_NOTE="..." adds a line about the run.
 bench: deps-pg $(BIN)

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"payops/store"
+)
+
+// unfoldedDeltas is how many payout count delta rows benchmark 7 leaves
+// unfolded: 10 s (the fold job's interval) of 1,000 status changes a second,
+// two rows each, the most a scrape sums just before a fold under load
+// above benchmark 1's ingestion rate.
+const unfoldedDeltas = 20_000
+
+// benchScrape is benchmark 7: GET /metrics at pageConc concurrent on the
+// database of benchmark 2 (a million payouts, 10,000 of them stuck), with
+// unfoldedDeltas count deltas waiting for the fold.
+func benchScrape(ctx context.Context, c config, dsn string, st *store.Store, r *report) error {
+	const bench = "7 Metrics scrape"
+	if _, err := st.FoldPayoutCounts(ctx); err != nil {
+		return err
+	}
+	// A status change's two delta rows, as the trigger writes them.
+	_, err := st.DB().ExecContext(ctx, `
+		INSERT INTO payout_count_deltas (status, provider, n)
+		SELECT CASE WHEN g % 2 = 0 THEN 'PROCESSING' ELSE 'SUCCEEDED' END, 'sandbox', CASE WHEN g % 2 = 0 THEN -1 ELSE 1 END
+		FROM generate_series(1, $1::int) g`, unfoldedDeltas)
+	if err != nil {
+		return fmt.Errorf("unfolded deltas: %w", err)
+	}
+	p, err := serve(ctx, c.bin, dsn, filepath.Join(c.work, "serve-scrape.log"), map[string]string{"PAYOPS_JOBS": "off"})
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: pageConc}, Timeout: 30 * time.Second}
+	url := p.base + "/metrics"
+	if err := checkScrape(client, url); err != nil {
+		return err
+	}
+	say("benchmark 7: GET /metrics, %d concurrent, %s", pageConc, c.warmup+c.duration)
+	scrapes, failed := hammer(ctx, pageConc, c.warmup, c.duration, func(*rand.Rand) (string, bool) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", false
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return "", err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(b), "payops_metrics_scrape_error 0")
+	})
+	if failed > 0 {
+		return fmt.Errorf("%d scrapes were not answered 200 with every business gauge", failed)
+	}
+	one, failed := hammer(ctx, 1, c.warmup, c.duration/4, func(*rand.Rand) (string, bool) {
+		resp, err := client.Get(url)
+		if err != nil {
+			return "", false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return "", resp.StatusCode == http.StatusOK
+	})
+	if failed > 0 {
+		return fmt.Errorf("%d scrapes one at a time were not answered 200", failed)
+	}
+	r.add(bench, fmt.Sprintf("scrape p50, %d concurrent", pageConc), ms(scrapes.p50))
+	r.goal(bench, fmt.Sprintf("scrape p99, %d concurrent", pageConc), ms(scrapes.p99), "< 50 ms", scrapes.p99 < 50*time.Millisecond)
+	r.add(bench, fmt.Sprintf("scrapes/s, %d concurrent", pageConc), fmt.Sprintf("%.0f", scrapes.perSec))
+	r.add(bench, "scrape p50 / p99, one at a time", ms(one.p50)+" / "+ms(one.p99))
+	r.describe(7, fmt.Sprintf("**Metrics scrape.** The database of benchmark 2 (%s sandbox payouts, %s of them stuck, the rest "+
+		"settled), its payout counts folded and then %s count deltas added unfolded (%s of the fold job's 10 s of 1,000 status "+
+		"changes a second, two rows each: what a scrape sums just before a fold under load), `payops serve` with "+
+		"`PAYOPS_JOBS=off`. %d workers get `/metrics` (Go and process metrics, HTTP metrics and every business gauge: payouts "+
+		"by status and provider, stuck payouts by age, holds, reconciliation, jobs), each read to its end and checked for "+
+		"`payops_metrics_scrape_error 0`, as fast as answers come: %s unmeasured, %s measured (%s scrapes); then one worker "+
+		"for a quarter of that. Prometheus scrapes each instance every 15 to 60 s, so 8 at once is far above real load.",
+		thousands(c.payouts), thousands(c.payouts/100), thousands(unfoldedDeltas), thousands(unfoldedDeltas/2),
+		pageConc, c.warmup, c.duration, thousands(scrapes.count)))
+	return nil
+}
+
+// checkScrape gets /metrics once and checks the business gauges are there.
+func checkScrape(client *http.Client, url string) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	for _, want := range []string{"payops_metrics_scrape_error 0", `payops_payouts{provider="sandbox",status="SUCCEEDED"}`,
+		`payops_payouts_stuck{age="over_24h",provider="sandbox"}`} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+			return fmt.Errorf("GET %s: %d, and no %s in it", url, resp.StatusCode, want)
+		}
+	}
+	return nil
+}
