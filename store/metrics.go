@@ -65,8 +65,9 @@ type HoldReasonCount struct {
 }
 
 // HoldCountsByReason counts open and overdue holds at now by reason, every
-// reason listed (0 when none is open), drills' payouts left out; along
-// holds_open_by_due, which holds open holds only.
+// reason listed (0 when none is open), drills' payouts left out: the open
+// holds along holds_open_by_due, each one's payout by its key (not the
+// drill payouts' ids from a scan of every payout, as notDrill would).
 func (s *Store) HoldCountsByReason(ctx context.Context, now time.Time) ([]HoldReasonCount, error) {
 	var out []HoldReasonCount
 	err := s.db.SelectContext(ctx, &out, `
@@ -74,7 +75,8 @@ func (s *Store) HoldCountsByReason(ctx context.Context, now time.Time) ([]HoldRe
 		FROM hold_reasons r LEFT JOIN (
 			SELECT h.reason, count(*) AS open,
 				count(*) FILTER (WHERE h.sla_due_at < $1 OR h.escalated_at IS NOT NULL) AS overdue
-			FROM holds h WHERE h.state = 'open' AND `+notDrill+`
+			FROM holds h WHERE h.state = 'open'
+				AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = h.payout_id AND p.provider = '`+payout.DrillProvider+`')
 			GROUP BY h.reason) c ON c.reason = r.reason
 		ORDER BY r.position`, now)
 	if err != nil {
