@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,10 +28,15 @@ type Source interface {
 // change, 1-6 h, 6-24 h, over 24 h.
 var StuckAges = []string{"under_1h", "1h_6h", "6h_24h", "over_24h"}
 
-// Business is a prometheus.Collector of gauges read from PostgreSQL at each
-// scrape. Each group of gauges is one query (a reader); all of them share
-// one deadline, Timeout. A reader that fails leaves its gauges out and sets
+// Business is a prometheus.Collector of gauges read from PostgreSQL. Each
+// group of gauges is one query (a reader); all of them share one deadline,
+// Timeout. A reader that fails leaves its gauges out and sets
 // payops_metrics_scrape_error to 1; the rest of the scrape is served.
+//
+// One read serves every scrape for MaxAge: scrapes arriving while a read
+// is under way wait for it rather than start their own, so a burst of
+// scrapes (several Prometheus servers, a dashboard's refresh) costs the
+// database one read.
 type Business struct {
 	Source     Source
 	StuckAfter time.Duration // the stuck list's threshold (PAYOPS_STUCK_AFTER)
@@ -41,8 +47,15 @@ type Business struct {
 	// with PAYOPS_JOBS=off.
 	Intervals map[string]time.Duration
 	Timeout   time.Duration // for all of a scrape's queries; 5 s when zero
-	Log       *slog.Logger
-	Now       func() time.Time // time.Now when nil
+	// MaxAge is how long one read's values are served; 0 reads at every
+	// scrape. A failed read is never served again.
+	MaxAge time.Duration
+	Log    *slog.Logger
+	Now    func() time.Time // time.Now when nil
+
+	mu     sync.Mutex // held through a read, so concurrent scrapes share it
+	last   []prometheus.Metric
+	lastAt time.Time
 }
 
 var (
@@ -70,10 +83,10 @@ var (
 	descJobInterval = prometheus.NewDesc("payops_job_interval_seconds",
 		"Each job's schedule interval on this instance (absent with PAYOPS_JOBS=off).", []string{"job"}, nil)
 	descScrapeError = prometheus.NewDesc("payops_metrics_scrape_error",
-		"1 when a query behind this scrape's business gauges failed or timed out (its gauges are left out), else 0.",
+		"1 when a query behind the business gauges failed or timed out (its gauges are left out), else 0.",
 		nil, nil)
 	descScrapeDuration = prometheus.NewDesc("payops_metrics_scrape_duration_seconds",
-		"How long this scrape's business gauge queries took.", nil, nil)
+		"How long the read of the business gauges served took (shared by the scrapes within its max age).", nil, nil)
 )
 
 // A reader is one query's worth of gauges.
@@ -100,9 +113,35 @@ func (b *Business) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect reads the gauges. It never fails the scrape: a failed query sets
-// payops_metrics_scrape_error to 1 and leaves its own gauges out.
+// Collect sends the gauges, from the last read when it is under MaxAge old
+// and succeeded, else from a new one. It never fails the scrape: a failed
+// query sets payops_metrics_scrape_error to 1 and leaves its own gauges out.
 func (b *Business) Collect(ch chan<- prometheus.Metric) {
+	b.mu.Lock()
+	if b.last == nil || b.MaxAge <= 0 || time.Since(b.lastAt) >= b.MaxAge {
+		ms, ok := b.read()
+		b.last, b.lastAt = nil, time.Time{}
+		if ok {
+			b.last, b.lastAt = ms, time.Now()
+		}
+		b.mu.Unlock()
+		send(ch, ms)
+		return
+	}
+	ms := b.last
+	b.mu.Unlock()
+	send(ch, ms)
+}
+
+func send(ch chan<- prometheus.Metric, ms []prometheus.Metric) {
+	for _, m := range ms {
+		ch <- m
+	}
+}
+
+// read runs every reader and returns their gauges with the scrape's own,
+// and whether every reader succeeded.
+func (b *Business) read() ([]prometheus.Metric, bool) {
 	now := time.Now()
 	if b.Now != nil {
 		now = b.Now()
@@ -110,6 +149,7 @@ func (b *Business) Collect(ch chan<- prometheus.Metric) {
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(b.Timeout, 5*time.Second))
 	defer cancel()
+	var out []prometheus.Metric
 	failed := 0.0
 	for _, read := range b.readers() {
 		ms, err := read(ctx, now)
@@ -120,15 +160,13 @@ func (b *Business) Collect(ch chan<- prometheus.Metric) {
 			}
 			continue
 		}
-		for _, m := range ms {
-			ch <- m
-		}
+		out = append(out, ms...)
 	}
 	for job, every := range b.Intervals {
-		ch <- prometheus.MustNewConstMetric(descJobInterval, prometheus.GaugeValue, every.Seconds(), job)
+		out = append(out, gauge(descJobInterval, every.Seconds(), job))
 	}
-	ch <- prometheus.MustNewConstMetric(descScrapeError, prometheus.GaugeValue, failed)
-	ch <- prometheus.MustNewConstMetric(descScrapeDuration, prometheus.GaugeValue, time.Since(began).Seconds())
+	out = append(out, gauge(descScrapeError, failed), gauge(descScrapeDuration, time.Since(began).Seconds()))
+	return out, failed == 0
 }
 
 func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {

@@ -24,12 +24,13 @@ import (
 )
 
 // metricsApp is the app's server again with the business metrics wired as
-// serve wires them: the collector over the store and the delivery counter.
-func metricsApp(t *testing.T, a *app) *httptest.Server {
+// serve wires them: the collector over the store, one read served for
+// maxAge, and the delivery counter.
+func metricsApp(t *testing.T, a *app, maxAge time.Duration) *httptest.Server {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&metrics.Business{Source: a.store, StuckAfter: a.config.StuckAfter, Providers: []string{"sandbox"},
-		Intervals: map[string]time.Duration{"submit": 5 * time.Second, "hold-sla": time.Minute}})
+		Intervals: map[string]time.Duration{"submit": 5 * time.Second, "hold-sla": time.Minute}, MaxAge: maxAge})
 	deps := a.deps
 	deps.Metrics = reg
 	deps.Deliveries = metrics.NewDeliveries(reg, []string{"sandbox"}, store.Outcomes)
@@ -112,7 +113,7 @@ func l(kv ...string) map[string]string {
 // jobs, and deliveries by outcome counted where the endpoint decides them.
 func TestMetricsBusinessGauges(t *testing.T) {
 	a := newApp(t)
-	srv := metricsApp(t, a)
+	srv := metricsApp(t, a, 0)
 	ctx := context.Background()
 	db := a.store.DB()
 
@@ -290,7 +291,7 @@ func promtoolCheckMetrics(t *testing.T, text string) {
 // payops_metrics_scrape_error to 1; the rest of /metrics is still served.
 func TestMetricsScrapeErrorWhenTheDatabaseFails(t *testing.T) {
 	a := newApp(t)
-	srv := metricsApp(t, a)
+	srv := metricsApp(t, a, time.Hour)
 	a.store.Close()
 	_, fams := scrape(t, srv.URL)
 	if got, ok := valueOf(fams, sample{"payops_metrics_scrape_error", l()}); !ok || got != 1 {
@@ -301,5 +302,27 @@ func TestMetricsScrapeErrorWhenTheDatabaseFails(t *testing.T) {
 	}
 	if got, ok := valueOf(fams, sample{"payops_job_interval_seconds", l("job", "submit")}); !ok || got != 5 {
 		t.Errorf("payops_job_interval_seconds{submit} = %v (%v), want 5", got, ok)
+	}
+}
+
+// One read serves the scrapes within its max age; a later one reads again.
+func TestMetricsOneReadServedForItsMaxAge(t *testing.T) {
+	a := newApp(t)
+	cached := metricsApp(t, a, time.Hour)
+	fresh := metricsApp(t, a, 0)
+	queued := sample{"payops_payouts", l("status", "QUEUED", "provider", "sandbox")}
+	a.addPayout("C-1", payout.Queued, time.Minute)
+	_, fams := scrape(t, cached.URL)
+	if got, _ := valueOf(fams, queued); got != 1 {
+		t.Fatalf("first scrape: %v queued, want 1", got)
+	}
+	a.addPayout("C-2", payout.Queued, time.Minute)
+	_, fams = scrape(t, cached.URL)
+	if got, _ := valueOf(fams, queued); got != 1 {
+		t.Errorf("within the max age: %v queued, want 1 (the first read's)", got)
+	}
+	_, fams = scrape(t, fresh.URL)
+	if got, _ := valueOf(fams, queued); got != 2 {
+		t.Errorf("max age 0: %v queued, want 2", got)
 	}
 }
