@@ -88,8 +88,8 @@ func benchScrape(ctx context.Context, c config, dsn string, st *store.Store, r *
 	r.add(bench, fmt.Sprintf("uncached read p50 / p99, %d concurrent", pageConc), ms(bare.p50)+" / "+ms(bare.p99))
 	r.add(bench, "uncached read p50 / p99, one at a time", ms(bare1.p50)+" / "+ms(bare1.p99))
 	r.describe(7, fmt.Sprintf("**Metrics scrape.** The database of benchmark 2 (%s sandbox payouts, %s of them stuck, the rest "+
-		"settled), its payout counts folded and then %s count deltas added unfolded (%s of the fold job's 10 s of 1,000 status "+
-		"changes a second, two rows each: what a scrape sums just before a fold under load), `payops serve` with "+
+		"settled), its payout counts folded and then %s count deltas added unfolded (%s status changes, two rows each: 10 s "+
+		"of the fold job at 1,000 changes a second, what a read sums just before a fold under load), `payops serve` with "+
 		"`PAYOPS_JOBS=off`. %d workers get `/metrics` (Go and process metrics, HTTP metrics and every business gauge: payouts "+
 		"by status and provider, stuck payouts by age, holds, reconciliation, jobs), each read to its end and checked for "+
 		"`payops_metrics_scrape_error 0`, as fast as answers come: %s unmeasured, %s measured (%s scrapes); then one worker "+
