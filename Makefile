@@ -13,7 +13,7 @@ SANDBOX_ADDR ?= 127.0.0.1:8090
 GOFILES  := $(shell find . -name '*.go' -not -path './.data/*' 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build test generate check-generated deps-pg deps-chromium deps-axe db-stop bench fuzz drill clean
+.PHONY: run build test generate check-generated deps-pg deps-prometheus deps-chromium deps-axe db-stop bench fuzz drill clean
 
 build: $(BIN)
 
@@ -27,6 +27,15 @@ deps-pg:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then useradd --system --user-group postgres; fi
+
+# promtool, for the alert rules' tests and the /metrics lint: Debian's
+# prometheus package when there is no promtool. Only promtool is used; the
+# package's service is not started.
+deps-prometheus:
+	@if ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing promtool (apt-get install prometheus)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
 
 # Debian's Chromium, for the browser tests.
 deps-chromium:
@@ -92,10 +101,13 @@ check-generated:
 	@untracked="$$(git ls-files --others --exclude-standard -- '*_templ.go')"; \
 	if [ -n "$$untracked" ]; then echo "generated templ code not in git: $$untracked"; exit 1; fi
 
-test: deps-pg deps-chromium deps-axe check-generated
+test: deps-pg deps-prometheus deps-chromium deps-axe check-generated
 	go vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	go test -race -count=1 ./...
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
+	@# PAYOPS_PROMTOOL=required: the /metrics test fails, rather than skips its lint, without promtool.
+	PAYOPS_PROMTOOL=required go test -race -count=1 ./...
 	@# A brief run of each webhook parser's fuzz target, seeded with the providers' samples.
 	@# A failing input is saved under testdata/fuzz and fails the build; a run that fails
 	@# without saving one (the fuzz engine itself) is tried once more.
@@ -107,10 +119,10 @@ test: deps-pg deps-chromium deps-axe check-generated
 		go test ./adapters/$$p/ -run '^$$' -fuzz FuzzWebhook -fuzztime 3s || exit 1; \
 	done
 
-# Benchmarks (issues #6 and #14), never part of make test: webhook ingestion
+# Benchmarks (issues #6, #14 and #16), never part of make test: webhook ingestion
 # beside pgbench running the endpoint's SQL, the stuck-payouts page, day-end
 # reconciliation, the stale re-check against a rate-limited sandbox, serve's
-# peak memory, and finding a payout (search, list, CSV), each on a million
+# peak memory, finding a payout (search, list, CSV), and the /metrics scrape, each on a million
 # payouts in a private PostgreSQL (.data/bench-postgres, durability off). Prints one table and writes it to
 # docs/BENCHMARKS.md; BENCH_NOTE="..." adds a line about the run.
 bench: deps-pg $(BIN)

@@ -26,6 +26,31 @@ type Caller struct {
 	MaxAttempts int           // 4 when zero
 	BaseDelay   time.Duration // 250 ms when zero; the n-th retry waits up to BaseDelay * 2^n
 	MaxDelay    time.Duration // 5 s when zero
+	// Observer, when not nil, learns of every request sent (each attempt,
+	// retries included) with its operation, outcome and latency.
+	Observer CallObserver
+}
+
+// CallObserver learns of each HTTP request a Caller sends to its provider:
+// the Call's Op ("other" when empty), the error class (ClassOK for a 2xx
+// answer, else the Kind of the error) and how long the request took.
+type CallObserver interface {
+	ObserveCall(provider, operation, errorClass string, took time.Duration)
+}
+
+// ClassOK is the error class of a call the provider answered with a 2xx.
+const ClassOK = "none"
+
+// ErrorClass is the class CallObserver gets for err: ClassOK for nil, the
+// Kind of a provider error, "other" for anything else.
+func ErrorClass(err error) string {
+	if err == nil {
+		return ClassOK
+	}
+	if k := KindOf(err); k != "" {
+		return string(k)
+	}
+	return "other"
 }
 
 // NewCaller returns a Caller with a 10 s timeout (or timeout, when set).
@@ -38,6 +63,9 @@ func NewCaller(provider, baseURL string, timeout time.Duration) *Caller {
 
 // Call is one request to a provider.
 type Call struct {
+	// Op names the operation for metrics ("submit", "status", "list"...):
+	// a fixed word, never an identifier.
+	Op     string
 	Method string
 	Path   string
 	Query  url.Values
@@ -82,7 +110,9 @@ func (c *Caller) Do(ctx context.Context, req Call, describe func(body []byte) st
 				return Response{}, last
 			}
 		}
+		began := time.Now()
 		resp, err := c.once(ctx, req, describe)
+		c.observe(req.Op, err, time.Since(began))
 		if err == nil {
 			return resp, nil
 		}
@@ -92,6 +122,16 @@ func (c *Caller) Do(ctx context.Context, req Call, describe func(body []byte) st
 		}
 	}
 	return Response{}, last
+}
+
+func (c *Caller) observe(op string, err error, took time.Duration) {
+	if c.Observer == nil {
+		return
+	}
+	if op == "" {
+		op = "other"
+	}
+	c.Observer.ObserveCall(c.Provider, op, ErrorClass(err), took)
 }
 
 func (c *Caller) once(ctx context.Context, req Call, describe func([]byte) string) (Response, error) {

@@ -1,6 +1,7 @@
-// Command bench is make bench: issue #6's five benchmarks of payops and
-// issue #14's sixth on a private PostgreSQL, printed as one table and
-// written to docs/BENCHMARKS.md with the date and the machine.
+// Command bench is make bench: issue #6's five benchmarks of payops,
+// issue #14's sixth and issue #16's seventh on a private PostgreSQL,
+// printed as one table and written to docs/BENCHMARKS.md with the date and
+// the machine.
 //
 //  1. webhook ingestion: signed sandbox webhooks (new, duplicate and stale)
 //     posted to bin/payops serve at concurrency 8 and 32, beside pgbench
@@ -13,7 +14,9 @@
 //  5. serve's peak RSS during 1 and 2;
 //  6. finding a payout: the search page for each kind of identifier and the
 //     filtered list at concurrency 8, each index they use dropped in turn,
-//     and payouts.csv of every payout beside a bare COPY of its query.
+//     and payouts.csv of every payout beside a bare COPY of its query;
+//  7. the /metrics scrape at concurrency 8 on benchmark 2's database
+//     (issue #16).
 //
 // It is a program, not a go test benchmark: what it measures is the real
 // binary, run as a child process (so its peak RSS can be read from /proc),
@@ -136,7 +139,7 @@ func run(ctx context.Context, c config) error {
 			return fmt.Errorf("benchmark 1: %w", err)
 		}
 	}
-	if c.want("2") || c.want("4") {
+	if c.want("2") || c.want("4") || c.want("7") {
 		if rss2, err = benchStuckAndRecheck(ctx, c, cl, r); err != nil {
 			return err
 		}

@@ -94,9 +94,9 @@ func checkStuckPage(client *http.Client, url string, want int) error {
 	return nil
 }
 
-// benchStuckAndRecheck is benchmarks 2 and 4, on one database of stuck
-// payouts: the page first (jobs off, nothing changes), then the stale
-// re-check over them. It returns serve's peak RSS during 2.
+// benchStuckAndRecheck is benchmarks 2, 7 and 4, on one database of stuck
+// payouts: the page first and the metrics scrape (jobs off, no payout
+// changes), then the stale re-check over them. It returns serve's peak RSS during 2.
 func benchStuckAndRecheck(ctx context.Context, c config, cl *cluster, r *report) (int64, error) {
 	const name = "bench_stuck"
 	s := shape{n: c.payouts, sandboxIDs: true}
@@ -111,6 +111,11 @@ func benchStuckAndRecheck(ctx context.Context, c config, cl *cluster, r *report)
 	if c.want("2") {
 		if rss, err = benchStuck(ctx, c, cl.dsn(name), st, stuck, r); err != nil {
 			return 0, fmt.Errorf("benchmark 2: %w", err)
+		}
+	}
+	if c.want("7") {
+		if err := benchScrape(ctx, c, cl.dsn(name), st, r); err != nil {
+			return 0, fmt.Errorf("benchmark 7: %w", err)
 		}
 	}
 	if c.want("4") {

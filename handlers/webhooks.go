@@ -33,6 +33,20 @@ type Webhooks struct {
 	// either way (payout.DefaultWebhookTolerance when zero).
 	Tolerance time.Duration
 	Now       func() time.Time // time.Now when nil
+	// Counter, when not nil, counts every delivery from a known provider
+	// by its outcome ("error" when it could not be stored).
+	Counter DeliveryCounter
+}
+
+// DeliveryCounter counts webhook deliveries by provider and outcome.
+type DeliveryCounter interface {
+	Delivered(provider, outcome string)
+}
+
+func (h *Webhooks) count(provider, outcome string) {
+	if h.Counter != nil {
+		h.Counter.Delivered(provider, outcome)
+	}
 }
 
 const maxWebhookBody = 1 << 20
@@ -93,10 +107,12 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 		ProviderPayoutID: ev.Observation.ProviderPayoutID, ReferenceID: ev.ReferenceID, Observation: ev.Observation})
 	if err != nil {
 		h.Log.Error("webhook not stored; the provider will retry", "provider", name, "err", err)
+		h.count(name, "error")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
 		return
 	}
 	h.Log.Info("webhook", "provider", name, "event", ev.Type, "outcome", res.Outcome, "payout_ref", res.PayoutRef)
+	h.count(name, res.Outcome)
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "outcome": res.Outcome, "delivery_id": res.DeliveryID})
 }
 
@@ -167,6 +183,7 @@ func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
 	if _, err := h.Store.RecordDelivery(ctx, d); err != nil {
 		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "err", err)
 	}
+	h.count(d.Provider, d.Outcome)
 }
 
 // evidenceHeaders keeps the headers that explain a delivery. Xendit's

@@ -136,3 +136,18 @@ func (s *Scheduler) run(ctx context.Context, job Job, tick *time.Time) (out Outc
 	}()
 	return job.Run(ctx)
 }
+
+// Intervals returns each scheduled job's interval: the time between its
+// next two scheduled runs (for "@every 5s", 5 s; for "@daily", a day).
+func (s *Scheduler) Intervals() map[string]time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]time.Duration, len(s.jobs))
+	now := time.Now()
+	for name, sj := range s.jobs {
+		sched := s.cron.Entry(sj.id).Schedule
+		next := sched.Next(now)
+		out[name] = sched.Next(next).Sub(next)
+	}
+	return out
+}

@@ -60,8 +60,11 @@ type Deps struct {
 	Providers adapters.Registry
 	Static    fs.FS                // served under /static/
 	Metrics   *prometheus.Registry // receives the server's metrics, served at /metrics
-	Log       *slog.Logger
-	Now       func() time.Time // the clock of sessions and sign-in; time.Now when nil
+	// Deliveries, when not nil, counts webhook deliveries by provider and
+	// outcome (payops_webhook_deliveries_total).
+	Deliveries handlers.DeliveryCounter
+	Log        *slog.Logger
+	Now        func() time.Time // the clock of sessions and sign-in; time.Now when nil
 }
 
 // Server is the dashboard and its endpoints as an http.Handler.
@@ -106,7 +109,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, EmailFrom: cfg.EmailFrom, Log: d.Log,
 		Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
-		Now: time.Now}
+		Now: time.Now, Counter: d.Deliveries}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
 		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)

@@ -120,13 +120,13 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	}
 	benBody, _ := json.Marshal(map[string]string{"name": p.Beneficiary.Name, "account_number": p.Beneficiary.AccountNumber,
 		"ifsc": p.Beneficiary.IFSC, "bank_name": p.Beneficiary.BankName, "type": "savings"})
-	if err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/beneficiaries", Body: benBody, Safe: true}, &ben); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "create_beneficiary", Method: http.MethodPost, Path: "/api/v1/beneficiaries", Body: benBody, Safe: true}, &ben); err != nil {
 		return payout.Observation{}, err
 	}
 	body, _ := json.Marshal(map[string]any{"beneficiary_id": ben.BeneficiaryID, "amount": json.Number(p.Amount.Decimal()),
 		"mode": p.Mode, "reference_id": p.ReferenceID, "narration": p.Narration})
 	var res PayoutResource
-	err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/payouts", Body: body, Safe: true}, &res)
+	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/v1/payouts", Body: body, Safe: true}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
 		return c.byReference(ctx, p.ReferenceID)
 	}
@@ -146,7 +146,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 		return c.byReference(ctx, p.ReferenceID)
 	}
 	var res PayoutResource
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v1/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "status", Method: http.MethodGet, Path: "/v1/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
 		return payout.Observation{}, err
 	}
 	obs, err := c.observe(res, res.Status)
@@ -158,7 +158,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 
 func (c *Client) byReference(ctx context.Context, ref string) (payout.Observation, error) {
 	var res PayoutResource
-	err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/api/v1/payouts", Query: url.Values{"reference_id": {ref}}, Safe: true}, &res)
+	err := c.do(ctx, adapters.Call{Op: "find", Method: http.MethodGet, Path: "/api/v1/payouts", Query: url.Values{"reference_id": {ref}}, Safe: true}, &res)
 	if err != nil {
 		return payout.Observation{}, err
 	}
@@ -175,7 +175,7 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 		Payouts []PayoutResource `json:"payouts"`
 	}
 	q := url.Values{"from": {from.UTC().Format(time.RFC3339)}, "to": {to.UTC().Format(time.RFC3339)}}
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/api/v1/payouts", Query: q, Safe: true}, &res); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "list", Method: http.MethodGet, Path: "/api/v1/payouts", Query: q, Safe: true}, &res); err != nil {
 		return nil, err
 	}
 	out := make([]adapters.Record, 0, len(res.Payouts))
@@ -268,7 +268,7 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		return c.token, nil
 	}
 	body, _ := json.Marshal(map[string]string{"api_key": c.cfg.APIKey, "api_secret": c.cfg.APISecret})
-	resp, err := c.call.Do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/auth/token", Body: body, Safe: true}, errorMessage)
+	resp, err := c.call.Do(ctx, adapters.Call{Op: "auth", Method: http.MethodPost, Path: "/api/v1/auth/token", Body: body, Safe: true}, errorMessage)
 	if err != nil {
 		return "", err
 	}

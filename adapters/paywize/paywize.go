@@ -188,7 +188,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		"beneficiary_acc_number": p.Beneficiary.AccountNumber, "remarks": remarks, "callback_url": c.cfg.CallbackURL,
 	})
 	var t Transaction
-	err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/payout/v1/initiate", Safe: true}, plain, &t)
+	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/payout/v1/initiate", Safe: true}, plain, &t)
 	if adapters.KindOf(err) == adapters.Duplicate {
 		return c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
 	}
@@ -209,7 +209,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 
 func (c *Client) status(ctx context.Context, q url.Values) (payout.Observation, error) {
 	var t Transaction
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/api/payout/v1/status", Query: q, Safe: true}, nil, &t); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "status", Method: http.MethodGet, Path: "/api/payout/v1/status", Query: q, Safe: true}, nil, &t); err != nil {
 		return payout.Observation{}, err
 	}
 	return c.observation(t)
@@ -438,7 +438,7 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		return c.token, nil
 	}
 	plain, _ := json.Marshal(map[string]string{"apiKey": c.cfg.APIKey, "secretKey": c.cfg.SecretKey})
-	data, err := c.exchange(ctx, adapters.Call{Method: http.MethodPost, Path: "/api/v1/auth/clients/token", Safe: true}, plain)
+	data, err := c.exchange(ctx, adapters.Call{Op: "auth", Method: http.MethodPost, Path: "/api/v1/auth/clients/token", Safe: true}, plain)
 	if err != nil {
 		return "", err
 	}

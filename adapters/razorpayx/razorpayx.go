@@ -163,7 +163,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		"narration":            narration,
 	})
 	var res Payout
-	err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/v1/payouts", Body: body, Safe: true,
+	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/v1/payouts", Body: body, Safe: true,
 		Header: http.Header{"X-Payout-Idempotency": {IdempotencyKey(p.ReferenceID)}}}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
 		return c.byReference(ctx, p.ReferenceID)
@@ -181,7 +181,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 		return c.byReference(ctx, p.ReferenceID)
 	}
 	var res Payout
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v1/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "status", Method: http.MethodGet, Path: "/v1/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
 		return payout.Observation{}, err
 	}
 	return c.observation(res)
@@ -191,7 +191,7 @@ func (c *Client) byReference(ctx context.Context, ref string) (payout.Observatio
 	ref = adapters.Clip(ref, 40)
 	var res collection
 	q := url.Values{"account_number": {c.cfg.AccountNumber}, "reference_id": {ref}}
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v1/payouts", Query: q, Safe: true}, &res); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "find", Method: http.MethodGet, Path: "/v1/payouts", Query: q, Safe: true}, &res); err != nil {
 		return payout.Observation{}, err
 	}
 	if len(res.Items) == 0 {
@@ -214,7 +214,7 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 		q := url.Values{"account_number": {c.cfg.AccountNumber}, "from": {strconv.FormatInt(from.Unix(), 10)},
 			"to": {strconv.FormatInt(to.Unix()-1, 10)}, "count": {"100"}, "skip": {strconv.Itoa(skip)}}
 		var res collection
-		if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v1/payouts", Query: q, Safe: true}, &res); err != nil {
+		if err := c.do(ctx, adapters.Call{Op: "list", Method: http.MethodGet, Path: "/v1/payouts", Query: q, Safe: true}, &res); err != nil {
 			return nil, err
 		}
 		for _, p := range res.Items {

@@ -135,7 +135,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		"description": p.Narration,
 	})
 	var res Payout
-	err := c.do(ctx, adapters.Call{Method: http.MethodPost, Path: "/v2/payouts", Body: body, Safe: true,
+	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/v2/payouts", Body: body, Safe: true,
 		Header: http.Header{"Idempotency-Key": {p.ReferenceID}}}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
 		return c.byReference(ctx, p.ReferenceID)
@@ -152,7 +152,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 		return c.byReference(ctx, p.ReferenceID)
 	}
 	var res Payout
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v2/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "status", Method: http.MethodGet, Path: "/v2/payouts/" + url.PathEscape(p.ProviderPayoutID), Safe: true}, &res); err != nil {
 		return payout.Observation{}, err
 	}
 	return c.observation(res)
@@ -162,7 +162,7 @@ func (c *Client) Status(ctx context.Context, p adapters.Payout) (payout.Observat
 // shows as a bare array and its Go SDK as {"data": [...]}: both are read.
 func (c *Client) byReference(ctx context.Context, ref string) (payout.Observation, error) {
 	var raw json.RawMessage
-	if err := c.do(ctx, adapters.Call{Method: http.MethodGet, Path: "/v2/payouts", Query: url.Values{"reference_id": {ref}}, Safe: true}, &raw); err != nil {
+	if err := c.do(ctx, adapters.Call{Op: "find", Method: http.MethodGet, Path: "/v2/payouts", Query: url.Values{"reference_id": {ref}}, Safe: true}, &raw); err != nil {
 		return payout.Observation{}, err
 	}
 	var list []Payout

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/store/pgtest"
+)
+
+// serve wires the business metrics: on the demo with the sandbox and the
+// jobs on, /metrics has the database gauges, each job's interval (the fold
+// job's too), its last successes once the jobs run, and the provider calls
+// the submission worker makes, counted by the sandbox's Caller.
+func TestServeMetrics(t *testing.T) {
+	dsn := pgtest.NewDSN(t)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"demo"}, env(map[string]string{"DATABASE_URL": dsn}),
+		strings.NewReader(""), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	addr := free()
+	getenv := env(map[string]string{"DATABASE_URL": dsn, "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_ADDR": addr})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stdout, stderr syncBuffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--sandbox-addr", free(), "--log", filepath.Join(t.TempDir(), "payops.log")},
+			getenv, strings.NewReader(""), &stdout, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^payops_payouts\{provider="sandbox",status="SUCCEEDED"\} [1-9]`),
+		regexp.MustCompile(`(?m)^payops_payouts_stuck\{age="over_24h",provider="sandbox"\} \d`),
+		regexp.MustCompile(`(?m)^payops_holds_open\{reason="beneficiary"\} \d`),
+		regexp.MustCompile(`(?m)^payops_job_interval_seconds\{job="fold-payout-counts"\} 10$`),
+		regexp.MustCompile(`(?m)^payops_job_interval_seconds\{job="submit"\} 5$`),
+		regexp.MustCompile(`(?m)^payops_job_last_success_timestamp_seconds\{job="fold-payout-counts"\} `),
+		regexp.MustCompile(`(?m)^payops_provider_calls_total\{error_class="none",operation="submit",provider="sandbox"\} [1-9]`),
+		regexp.MustCompile(`(?m)^payops_webhook_deliveries_total\{outcome="rejected",provider="sandbox"\} 0$`),
+		regexp.MustCompile(`(?m)^payops_metrics_scrape_error 0$`),
+	}
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		missing := false
+		for _, re := range want {
+			missing = missing || !re.MatchString(body)
+		}
+		if !missing {
+			return
+		}
+	}
+	for _, re := range want {
+		if !re.MatchString(body) {
+			t.Errorf("/metrics has no line matching %s", re)
+		}
+	}
+	if t.Failed() {
+		t.Logf("stderr: %s", stderr.String())
+	}
+}
