@@ -143,6 +143,7 @@ func TestEndpointPolicy(t *testing.T) {
 		{"http://hooks.example.com/payops", false, true},
 		{"https://127.0.0.1:8443/x", false, true},
 		{"https://localhost/x", false, true},
+		{"https://localhost./x", false, true},
 		{"https://10.1.2.3/x", false, true},
 		{"https://192.168.0.7/x", false, true},
 		{"https://169.254.169.254/latest/meta-data", false, true},

@@ -44,7 +44,7 @@ func (p EndpointPolicy) CheckURL(raw string) (*url.URL, error) {
 		if err := p.CheckAddr(ip); err != nil {
 			return nil, err
 		}
-	} else if h := strings.ToLower(u.Hostname()); (h == "localhost" || strings.HasSuffix(h, ".localhost")) && !p.AllowPrivate {
+	} else if h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); (h == "localhost" || strings.HasSuffix(h, ".localhost")) && !p.AllowPrivate {
 		return nil, fmt.Errorf("%w: %s is this machine", ErrEndpointRefused, h)
 	}
 	return u, nil

@@ -113,6 +113,9 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 	if err := postOutcome(ctx, q, lp, cur.Status, next); err != nil {
 		return Applied{}, err
 	}
+	if err := outboxStatusEvent(ctx, q, id, cur.Status, next); err != nil {
+		return Applied{}, err
+	}
 
 	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
 	if err := insertEvent(ctx, q, id, obs, cur.Status, string(d), msg, deliveryID); err != nil {
