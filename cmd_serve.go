@@ -18,6 +18,7 @@ import (
 	"payops/adapters/sandbox"
 	"payops/drill"
 	"payops/jobs"
+	"payops/outbound"
 	"payops/payout"
 	"payops/static"
 	"payops/store"
@@ -185,6 +186,8 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err
 		}},
+		// Outbound webhooks: due deliveries every 2 s; each run drains them.
+		{Name: "outbound-webhooks", Schedule: "@every 2s", Run: outboundJob(st, cfg, log).Run},
 		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			return pruneSignIns(ctx, st, time.Now())
 		}},
@@ -195,6 +198,17 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	}
 	return sched, nil
 }
+
+// outboundJob is the outbound webhooks' delivery job. An endpoint it
+// disables for failing 3 days is logged and audited
+// (webhook_endpoint.disabled); OnDisabled is where its owner is to be told.
+func outboundJob(st *store.Store, cfg config, log *slog.Logger) *jobs.Outbound {
+	return &jobs.Outbound{Store: st, Client: outbound.NewClient(cfg.Outbound, outboundTimeout), Log: log,
+		Timeout: outboundTimeout}
+}
+
+// outboundTimeout bounds one attempt to deliver an outbound webhook.
+const outboundTimeout = 5 * time.Second
 
 // endedSessionsKept is how long ended sessions stay, with their times and
 // client address, for looking into who used the dashboard from where.

@@ -133,14 +133,11 @@ const maxResponse = 1024
 func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, err error) {
 	err = s.WithTx(ctx, func(q Querier) error {
 		var d struct {
-			Attempts     int        `db:"attempts"`
-			EndpointID   int64      `db:"endpoint_id"`
-			FailingSince *time.Time `db:"failing_since"`
-			Enabled      bool       `db:"enabled"`
+			Attempts   int   `db:"attempts"`
+			EndpointID int64 `db:"endpoint_id"`
 		}
-		err := q.GetContext(ctx, &d, `SELECT d.attempts, d.endpoint_id, e.failing_since, e.disabled_at IS NULL AS enabled
-			FROM outbound_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1
-			FOR UPDATE OF d`, a.DeliveryID)
+		err := q.GetContext(ctx, &d, `SELECT attempts, endpoint_id FROM outbound_deliveries WHERE id = $1 FOR UPDATE`,
+			a.DeliveryID)
 		if err != nil {
 			return fmt.Errorf("store: delivery %d: %w", a.DeliveryID, mapErr(err))
 		}
@@ -157,27 +154,41 @@ func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, e
 			state = "failed"
 		}
 		_, err = q.ExecContext(ctx, `UPDATE outbound_deliveries SET attempts = attempts + 1, state = $2, next_attempt_at = $3,
-			last_status = $4, last_error = $5, done_at = CASE WHEN $2 = 'failed' THEN $6 END WHERE id = $1`,
+			last_status = $4, last_error = $5, done_at = CASE WHEN $2 = 'failed' THEN $6::timestamptz END WHERE id = $1`,
 			a.DeliveryID, state, next, nullStatus(a.Status), a.Error, a.At)
 		if err != nil {
 			return fmt.Errorf("store: delivery %d failed: %w", a.DeliveryID, err)
 		}
-		since := d.FailingSince
-		if since == nil {
-			since = &a.At
-			if _, err := q.ExecContext(ctx, `UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1`,
-				d.EndpointID, a.At); err != nil {
-				return fmt.Errorf("store: endpoint %d failing: %w", d.EndpointID, err)
-			}
+		var since time.Time
+		err = q.GetContext(ctx, &since, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2)
+			WHERE id = $1 RETURNING failing_since`, d.EndpointID, a.At)
+		if err != nil {
+			return fmt.Errorf("store: endpoint %d failing: %w", d.EndpointID, err)
 		}
-		if !d.Enabled || !payout.EndpointFailing(since, a.At) {
+		if !payout.EndpointFailing(&since, a.At) {
 			return nil
 		}
-		disabled = d.EndpointID
-		reason := fmt.Sprintf("failing for %d days", int(payout.EndpointFailingLimit.Hours()/24))
-		return setEndpointEnabled(ctx, q, d.EndpointID, false, reason, "outbound-webhooks")
+		disabled, err = disableFailing(ctx, q, d.EndpointID)
+		return err
 	})
 	return disabled, err
+}
+
+// disableFailing disables an endpoint that has failed for
+// payout.EndpointFailingLimit, audited, and returns its id; 0 when it was
+// disabled already (by a concurrent attempt, say: its owner is told once).
+func disableFailing(ctx context.Context, q Querier, id int64) (int64, error) {
+	reason := fmt.Sprintf("failing for %d days", int(payout.EndpointFailingLimit.Hours()/24))
+	tag, err := q.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $2
+		WHERE id = $1 AND disabled_at IS NULL`, id, reason)
+	if err != nil {
+		return 0, fmt.Errorf("store: disable failing endpoint %d: %w", id, err)
+	}
+	if n, _ := tag.RowsAffected(); n == 0 {
+		return 0, nil
+	}
+	return id, audit(ctx, q, "outbound-webhooks", "webhook_endpoint.disabled", "webhook_endpoint", fmt.Sprint(id),
+		map[string]any{"reason": reason})
 }
 
 func insertAttempt(ctx context.Context, q Querier, a Attempt) error {
