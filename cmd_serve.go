@@ -145,7 +145,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
 		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy, APIRate: cfg.APIRate,
-		WebhookTolerance: cfg.WebhookTolerance}, deps)
+		WebhookTolerance: cfg.WebhookTolerance, Outbound: cfg.Outbound}, deps)
 	if err != nil {
 		return err
 	}

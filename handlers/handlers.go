@@ -40,6 +40,7 @@ type Store interface {
 	DrillStore
 	UserAdminStore
 	TokenAdminStore
+	WebhookAdminStore
 	JobStore
 	StuckStore
 	OverviewStore
@@ -64,8 +65,10 @@ type Handlers struct {
 	Secure bool
 	// APIRate is the API tokens' default rate a second (PAYOPS_API_RATE).
 	APIRate int
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Outbound says where outbound webhook endpoints may point.
+	Outbound payout.EndpointPolicy
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // User is the signed-in user of a request.
@@ -118,7 +121,7 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	if u, ok := UserFrom(r.Context()); ok {
 		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
 			Audit: u.Role.Can(payout.ActReadAudit), Settings: u.Role.Can(payout.ActManageUsers) ||
-				u.Role.Can(payout.ActManageTokens)}
+				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActManageWebhooks)}
 	}
 	return m
 }

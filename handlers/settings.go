@@ -52,6 +52,14 @@ func (h *Handlers) SettingsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		vm.Tokens = &views.SettingsCard{Summary: tokensSummary(tokens)}
 	}
+	if u.Role.Can(payout.ActManageWebhooks) {
+		endpoints, err := h.Store.WebhookEndpoints(r.Context())
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Webhooks = &views.SettingsCard{Summary: endpointsSummary(endpoints)}
+	}
 	Render(w, r, http.StatusOK, views.SettingsPage(vm), nil)
 }
 
@@ -103,4 +111,17 @@ func (h *Handlers) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// endpointsSummary counts outbound webhook endpoints: "2 endpoints: 1
+// enabled, 1 disabled".
+func endpointsSummary(endpoints []store.WebhookEndpoint) string {
+	enabled := 0
+	for _, e := range endpoints {
+		if e.Enabled() {
+			enabled++
+		}
+	}
+	return fmt.Sprintf("%d endpoint%s: %d enabled, %d disabled", len(endpoints), plural(len(endpoints)), enabled,
+		len(endpoints)-enabled)
 }

@@ -37,6 +37,9 @@ const (
 	ActManageUsers Action = "user.manage"
 	// ActManageTokens creates and revokes the platform API's tokens.
 	ActManageTokens Action = "token.manage"
+	// ActManageWebhooks adds, rotates, disables and tests the platform's
+	// outbound webhook endpoints, reads their delivery logs and redelivers.
+	ActManageWebhooks Action = "webhook.manage"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -55,11 +58,12 @@ var permissions = map[Action][]Role{
 	ActReadAudit:      {RoleAdmin, RoleCompliance},
 	ActManageUsers:    {RoleAdmin},
 	ActManageTokens:   {RoleAdmin},
+	ActManageWebhooks: {RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
-	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens}
+	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActManageWebhooks}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

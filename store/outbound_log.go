@@ -67,22 +67,26 @@ func (s *Store) DeliveriesOf(ctx context.Context, endpointID int64, limit int) (
 	return out, nil
 }
 
-// Redeliver makes a delivery of endpoint endpointID due now again, whatever
-// became of it, with a fresh retry schedule: a new attempt with the same
-// webhook-id. Audited; ErrNotFound for a delivery not of that endpoint.
-func (s *Store) Redeliver(ctx context.Context, endpointID, deliveryID int64, by Actor) error {
-	return s.WithTx(ctx, func(q Querier) error {
-		var webhookID string
-		err := q.GetContext(ctx, &webhookID, `
+// Redeliver makes a delivery due now again, whatever became of it, with a
+// fresh retry schedule: a new attempt with the same webhook-id. It returns
+// the delivery's endpoint id. Audited; ErrNotFound for no such delivery.
+func (s *Store) Redeliver(ctx context.Context, deliveryID int64, by Actor) (int64, error) {
+	var row struct {
+		EndpointID int64  `db:"endpoint_id"`
+		WebhookID  string `db:"webhook_id"`
+	}
+	err := s.WithTx(ctx, func(q Querier) error {
+		err := q.GetContext(ctx, &row, `
 			UPDATE outbound_deliveries d SET state = 'pending', attempts = 0, next_attempt_at = now(), done_at = NULL
-			FROM outbound_events ev WHERE ev.id = d.event_id AND d.id = $1 AND d.endpoint_id = $2
-			RETURNING ev.webhook_id`, deliveryID, endpointID)
+			FROM outbound_events ev WHERE ev.id = d.event_id AND d.id = $1
+			RETURNING d.endpoint_id, ev.webhook_id`, deliveryID)
 		if err != nil {
 			return fmt.Errorf("store: redeliver %d: %w", deliveryID, mapErr(err))
 		}
-		return audit(ctx, q, by.Name, "webhook_delivery.redeliver", "webhook_endpoint", fmt.Sprint(endpointID),
-			map[string]any{"delivery": deliveryID, "webhook_id": webhookID})
+		return audit(ctx, q, by.Name, "webhook_delivery.redeliver", "webhook_endpoint", fmt.Sprint(row.EndpointID),
+			map[string]any{"delivery": deliveryID, "webhook_id": row.WebhookID})
 	})
+	return row.EndpointID, err
 }
 
 // OutboxBacklog is what the outbox holds undelivered.

@@ -6,6 +6,8 @@ type Settings struct {
 	Meta
 	Users  *SettingsCard // nil when the role may not manage users
 	Tokens *SettingsCard // nil when the role may not manage API tokens
+	// Webhooks is nil when the role may not manage outbound webhooks.
+	Webhooks *SettingsCard
 }
 
 // SettingsCard is one section of the settings index.

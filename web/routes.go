@@ -111,6 +111,14 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /settings/tokens", payout.ActManageTokens, h.CreateToken},
 		{"GET /settings/tokens/{id}/revoke", payout.ActManageTokens, h.RevokeTokenPage},
 		{"POST /settings/tokens/{id}/revoke", payout.ActManageTokens, h.RevokeToken},
+		{"GET /settings/webhooks", payout.ActManageWebhooks, h.WebhookEndpointsPage},
+		{"POST /settings/webhooks", payout.ActManageWebhooks, h.AddWebhookEndpoint},
+		{"GET /settings/webhooks/{id}", payout.ActManageWebhooks, h.WebhookEndpointPage},
+		{"POST /settings/webhooks/{id}/rotate", payout.ActManageWebhooks, h.EndpointAction("rotate")},
+		{"POST /settings/webhooks/{id}/disable", payout.ActManageWebhooks, h.EndpointAction("disable")},
+		{"POST /settings/webhooks/{id}/enable", payout.ActManageWebhooks, h.EndpointAction("enable")},
+		{"POST /settings/webhooks/{id}/test", payout.ActManageWebhooks, h.EndpointAction("test")},
+		{"POST /settings/webhooks/deliveries/{id}/redeliver", payout.ActManageWebhooks, h.RedeliverWebhook},
 	}
 
 	app := http.NewServeMux()

@@ -36,6 +36,9 @@ type Config struct {
 	// WebhookTolerance is how far a webhook's own send time may be from the
 	// time it arrives (payout.DefaultWebhookTolerance when zero).
 	WebhookTolerance time.Duration
+	// Outbound says where outbound webhook endpoints may point
+	// (PAYOPS_WEBHOOK_ALLOW_PRIVATE).
+	Outbound payout.EndpointPolicy
 }
 
 // Store is everything the server's handlers read and write.
@@ -100,7 +103,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	rate := cmp.Or(cfg.APIRate, 50)
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,
-		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, Log: d.Log, Now: time.Now}
+		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, Outbound: cfg.Outbound,
+		Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
 		Now: time.Now}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
