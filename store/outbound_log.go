@@ -106,3 +106,39 @@ func (s *Store) Backlog(ctx context.Context) (OutboxBacklog, error) {
 	}
 	return b, nil
 }
+
+// OutboundEventRef is an outbound event about a payout, for checking what
+// a receiver got (make drill).
+type OutboundEventRef struct {
+	WebhookID string `db:"webhook_id"`
+	Type      string `db:"type"`
+	Ref       string `db:"reference_id"`
+}
+
+// OutboundOfPayouts returns the events committed for endpoint endpointID
+// about the payouts whose reference starts with prefix, oldest first, and
+// those payouts' statuses now by reference.
+func (s *Store) OutboundOfPayouts(ctx context.Context, endpointID int64, prefix string) ([]OutboundEventRef,
+	map[string]string, error) {
+	var events []OutboundEventRef
+	err := s.db.SelectContext(ctx, &events, `
+		SELECT ev.webhook_id, ev.type, p.reference_id
+		FROM outbound_deliveries d JOIN outbound_events ev ON ev.id = d.event_id JOIN payouts p ON p.id = ev.payout_id
+		WHERE d.endpoint_id = $1 AND starts_with(p.reference_id, $2) ORDER BY ev.id`, endpointID, prefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: outbound events of %s*: %w", prefix, err)
+	}
+	var rows []struct {
+		Ref    string `db:"reference_id"`
+		Status string `db:"status"`
+	}
+	err = s.db.SelectContext(ctx, &rows, `SELECT reference_id, status FROM payouts WHERE starts_with(reference_id, $1)`, prefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: payouts %s*: %w", prefix, err)
+	}
+	statuses := make(map[string]string, len(rows))
+	for _, r := range rows {
+		statuses[r.Ref] = r.Status
+	}
+	return events, statuses, nil
+}
