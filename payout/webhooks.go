@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,26 +21,18 @@ import (
 // The outbound event types. A payout event's data is the payout as
 // GET /api/v1/payouts/{ref} shows it when the change was committed.
 const (
-	EventPayoutCreated      = "payout.created"
-	EventPayoutHeld         = "payout.held"
-	EventPayoutProcessing   = "payout.processing"
-	EventPayoutSucceeded    = "payout.succeeded"
-	EventPayoutFailed       = "payout.failed"
-	EventPayoutCancelled    = "payout.cancelled"
-	EventPayoutReversed     = "payout.reversed"
-	EventHoldReleased       = "hold.released"
-	EventHoldRejected       = "hold.rejected"
-	EventReconDifferences   = "reconciliation.differences_found"
-	EventReconSignedOff     = "reconciliation.signed_off"
-	EventWebhookTest        = "webhook.test" // sent to one endpoint on an admin's request only
-	secretPrefix            = "whsec_"
-	minSecretBytes          = 24
-	maxSecretBytes          = 64
-	newSecretBytes          = 32
-	signatureVersion        = "v1"
-	webhookIDPrefix         = "msg_"
-	rotationOverlap         = 24 * time.Hour
-	endpointFailingDisabled = 72 * time.Hour
+	EventPayoutCreated    = "payout.created"
+	EventPayoutHeld       = "payout.held"
+	EventPayoutProcessing = "payout.processing"
+	EventPayoutSucceeded  = "payout.succeeded"
+	EventPayoutFailed     = "payout.failed"
+	EventPayoutCancelled  = "payout.cancelled"
+	EventPayoutReversed   = "payout.reversed"
+	EventHoldReleased     = "hold.released"
+	EventHoldRejected     = "hold.rejected"
+	EventReconDifferences = "reconciliation.differences_found"
+	EventReconSignedOff   = "reconciliation.signed_off"
+	EventWebhookTest      = "webhook.test" // sent to one endpoint on an admin's request only
 )
 
 // EventTypes lists the event types an endpoint may subscribe to, in the
@@ -52,13 +43,22 @@ var EventTypes = []string{
 	EventReconSignedOff,
 }
 
-// RotationOverlap is how long a rotated-out secret still signs deliveries
-// beside the new one.
-const RotationOverlap = rotationOverlap
+const (
+	// RotationOverlap is how long a rotated-out secret still signs
+	// deliveries beside the new one.
+	RotationOverlap = 24 * time.Hour
+	// EndpointFailingLimit is how long an endpoint may fail every delivery
+	// before it is disabled.
+	EndpointFailingLimit = 72 * time.Hour
+)
 
-// EndpointFailingLimit is how long an endpoint may fail every delivery
-// before it is disabled.
-const EndpointFailingLimit = endpointFailingDisabled
+const (
+	secretPrefix     = "whsec_"
+	minSecretBytes   = 24 // the specification's bounds
+	maxSecretBytes   = 64
+	newSecretBytes   = 32
+	signatureVersion = "v1"
+)
 
 // StatusEvent returns the event type announcing that a payout moved to s,
 // and false for a state that has none (QUEUED: a payout.created or a
@@ -131,19 +131,6 @@ func ParseWebhookSecret(secret string) ([]byte, error) {
 		return nil, fmt.Errorf("webhook secret: %d bytes, want %d to %d", len(key), minSecretBytes, maxSecretBytes)
 	}
 	return key, nil
-}
-
-// NewWebhookID returns a new message id, msg_ and 24 random characters: the
-// webhook-id of every attempt to deliver one event.
-func NewWebhookID() string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	var sb strings.Builder
-	sb.WriteString(webhookIDPrefix)
-	for range 24 {
-		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		sb.WriteByte(alphabet[n.Int64()])
-	}
-	return sb.String()
 }
 
 // SignWebhook returns the webhook-signature value for a message: one

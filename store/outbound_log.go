@@ -43,7 +43,7 @@ func (s *Store) DeliveriesOf(ctx context.Context, endpointID int64, limit int) (
 			d.created_at, d.done_at
 		FROM outbound_deliveries d JOIN outbound_events ev ON ev.id = d.event_id
 		LEFT JOIN payouts p ON p.id = ev.payout_id
-		WHERE d.endpoint_id = $1 ORDER BY d.id DESC LIMIT $2`, endpointID, limit)
+		WHERE d.endpoint_id = $1 ORDER BY d.event_id DESC LIMIT $2`, endpointID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries of endpoint %d: %w", endpointID, err)
 	}

@@ -10,47 +10,31 @@ import (
 	"payops/payout"
 )
 
-// The transactional outbox: an outbound event is written by the statement
-// below inside the transaction of the change that causes it, so a rolled
-// back change sends nothing and a committed one is never lost. The event
-// fans out at once to the enabled endpoints subscribed to its type, one
-// delivery each: an endpoint added later does not get older events, and
-// with no such endpoint nothing at all is written. It is one statement
-// however many endpoints there are, and it keeps the rows the payout's API
-// JSON is made of (the snapshot) rather than building the JSON: the
-// delivery job builds it with PayoutJSONOf, once, before the first attempt.
+// The transactional outbox: an outbound event is written inside the
+// transaction of the change that causes it, so a rolled back change sends
+// nothing and a committed one is never lost. The event fans out at once to
+// the enabled endpoints subscribed to its type, one delivery each: an
+// endpoint added later does not get older events, and with no such endpoint
+// nothing at all is written. A payout event keeps the rows the payout's API
+// JSON is made of (its snapshot, written by the SQL function
+// outbox_payout_event of migration 00027) rather than the JSON: the delivery
+// job builds the JSON with PayoutJSONOf, once, before the first attempt.
 
 // subscribers selects the enabled endpoints subscribed to event type $2.
 const subscribers = `SELECT id FROM webhook_endpoints
 	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR $2 = ANY (events))`
 
-// payoutSnapshot is SQL for payout $1's rows that PayoutJSONOf reads, as
-// JSON objects keyed by column names, which are the db tags of Payout, Hold
-// and LedgerEntry. (It has no literal after "(", "," or "=": make bench's
-// check of its pgbench script could not follow one.)
-const payoutSnapshot = `(SELECT to_jsonb(s) FROM (SELECT
-	(SELECT to_jsonb(x) FROM (SELECT p.reference_id, p.status, p.provider, p.provider_payout_id, p.amount_minor,
-		p.currency, p.fee_minor, p.utr, p.failure_code, p.failure_reason, p.metadata, p.created_at, p.updated_at
-		FROM payouts p WHERE p.id = $1) x) AS payout,
-	(SELECT jsonb_agg(to_jsonb(h) ORDER BY h.state <> 'open', h.id) FROM (SELECT h.id, h.reason, h.detail, h.state,
-		h.placed_at, h.decided_at FROM holds h WHERE h.payout_id = $1) h) AS holds,
-	(SELECT jsonb_agg(to_jsonb(x) ORDER BY x.entry_id) FROM (SELECT e.id AS entry_id, e.posting_id, l.kind, l.posted_at,
-		e.account, e.direction, e.amount_minor, e.currency
-		FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id WHERE l.payout_id = $1) x) AS ledger) s)`
+// subscribedSQL is SQL that is true when an enabled endpoint subscribes to
+// event type $11: apply asks it in its UPDATE's RETURNING, and calls
+// outboxPayoutEvent only then, so that without endpoints ingestion costs
+// no statement more.
+const subscribedSQL = ` RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
+	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR $11 = ANY (events)))`
 
 // outboxPayoutEvent writes event type typ about payout id, as it stands in
-// q's transaction, for every subscribed endpoint. (The webhook-id is the
-// column's default.)
+// q's transaction, for every subscribed endpoint: one statement.
 func outboxPayoutEvent(ctx context.Context, q Querier, id int64, typ string) error {
-	_, err := q.ExecContext(ctx, `
-		WITH ep AS (`+subscribers+`),
-		ev AS (
-			INSERT INTO outbound_events (type, payout_id, snapshot)
-			SELECT $2, $1, `+payoutSnapshot+` WHERE EXISTS (SELECT 1 FROM ep)
-			RETURNING id)
-		INSERT INTO outbound_deliveries (event_id, endpoint_id, payout_id) SELECT ev.id, ep.id, $1 FROM ev, ep`,
-		id, typ)
-	if err != nil {
+	if _, err := q.ExecContext(ctx, `SELECT outbox_payout_event($1, $2)`, id, typ); err != nil {
 		return fmt.Errorf("store: outbox %s of payout %d: %w", typ, id, err)
 	}
 	return nil

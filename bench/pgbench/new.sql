@@ -37,29 +37,15 @@ UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_r
 		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
 		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
 		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
-	WHERE id = :g;
+	WHERE id = :g
+	-- saveApplied: does an endpoint subscribe to payout.succeeded? (none here: no outbox statement follows)
+	RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
+		WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR :event_succeeded = ANY (events)));
 -- postOutcome: the succeeded posting
 INSERT INTO ledger_postings (payout_id, kind) VALUES (:g, :kind_succeeded)
 	ON CONFLICT (payout_id, kind) DO NOTHING RETURNING id \gset posting_
 INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES (:posting_id, :payable, :debit, :p_amount_minor, :p_currency);
 INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES (:posting_id, :settlement, :credit, :p_amount_minor, :p_currency);
--- outboxPayoutEvent: the payout.succeeded event for each subscribed endpoint
-WITH ep AS (SELECT id FROM webhook_endpoints
-		WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR :event_succeeded = ANY (events))),
-	ev AS (
-		INSERT INTO outbound_events (type, payout_id, snapshot)
-		SELECT :event_succeeded, :g, (SELECT to_jsonb(s) FROM (SELECT
-			(SELECT to_jsonb(x) FROM (SELECT p.reference_id, p.status, p.provider, p.provider_payout_id, p.amount_minor,
-				p.currency, p.fee_minor, p.utr, p.failure_code, p.failure_reason, p.metadata, p.created_at, p.updated_at
-				FROM payouts p WHERE p.id = :g) x) AS payout,
-			(SELECT jsonb_agg(to_jsonb(h) ORDER BY h.state <> 'open', h.id) FROM (SELECT h.id, h.reason, h.detail, h.state,
-				h.placed_at, h.decided_at FROM holds h WHERE h.payout_id = :g) h) AS holds,
-			(SELECT jsonb_agg(to_jsonb(x) ORDER BY x.entry_id) FROM (SELECT e.id AS entry_id, e.posting_id, l.kind, l.posted_at,
-				e.account, e.direction, e.amount_minor, e.currency
-				FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id WHERE l.payout_id = :g) x) AS ledger) s)
-		WHERE EXISTS (SELECT 1 FROM ep)
-		RETURNING id)
-	INSERT INTO outbound_deliveries (event_id, endpoint_id, payout_id) SELECT ev.id, ep.id, :g FROM ev, ep;
 -- insertEvent
 INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
 		failure_code, failure_reason, actor, observed_at, delivery_id)
