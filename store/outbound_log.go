@@ -91,16 +91,23 @@ func (s *Store) Redeliver(ctx context.Context, deliveryID int64, by Actor) (int6
 
 // OutboxBacklog is what the outbox holds undelivered.
 type OutboxBacklog struct {
-	Pending int        `db:"pending"` // deliveries pending, to enabled endpoints or not
-	Oldest  *time.Time `db:"oldest"`  // when the oldest pending delivery's event was written; nil for none
+	Pending int        `db:"pending"` // deliveries pending to enabled endpoints
+	Oldest  *time.Time `db:"oldest"`  // when the oldest of those was written; nil for none
+	Parked  int        `db:"parked"`  // deliveries waiting for a disabled endpoint to be enabled again
 }
 
-// Backlog returns the outbox backlog: a count over the pending deliveries'
-// partial index, cheap while the platform keeps up.
+// Backlog returns the outbox backlog, for metrics and alerts: pending
+// deliveries to enabled endpoints and the oldest one's age (a disabled
+// endpoint's wait on purpose, apart). It reads the pending deliveries only
+// (through their partial index): cheap while the platform keeps up.
 func (s *Store) Backlog(ctx context.Context) (OutboxBacklog, error) {
 	var b OutboxBacklog
-	err := s.db.GetContext(ctx, &b, `SELECT count(*) AS pending, min(created_at) AS oldest
-		FROM outbound_deliveries WHERE state = 'pending'`)
+	err := s.db.GetContext(ctx, &b, `
+		SELECT count(*) FILTER (WHERE e.disabled_at IS NULL) AS pending,
+			min(d.created_at) FILTER (WHERE e.disabled_at IS NULL) AS oldest,
+			count(*) FILTER (WHERE e.disabled_at IS NOT NULL) AS parked
+		FROM outbound_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+		WHERE d.state = 'pending'`)
 	if err != nil {
 		return OutboxBacklog{}, fmt.Errorf("store: outbox backlog: %w", err)
 	}

@@ -240,3 +240,28 @@ func TestTwoClaimersNeverShareADelivery(t *testing.T) {
 		}
 	}
 }
+
+func TestBacklog(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	on, off := addEndpoint(t, s), addEndpoint(t, s)
+	newPayout(t, s, "BL-1", payout.Processing)
+	observe(t, s, "BL-1", payout.Succeeded)
+	if err := s.SetWebhookEndpointEnabled(ctx, off.ID, false, "test", admin); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Backlog(ctx)
+	if err != nil || b.Pending != 1 || b.Parked != 1 || b.Oldest == nil || time.Since(*b.Oldest) > time.Minute {
+		t.Fatalf("backlog %+v, %v", b, err)
+	}
+	claimed, _ := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if len(claimed) != 1 || claimed[0].EndpointID != on.ID {
+		t.Fatalf("claimed %+v: a disabled endpoint's delivery, or none", claimed)
+	}
+	if _, err := s.RecordAttempt(ctx, store.Attempt{DeliveryID: claimed[0].ID, At: time.Now(), Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.Backlog(ctx); err != nil || b.Pending != 0 || b.Oldest != nil || b.Parked != 1 {
+		t.Fatalf("after delivering: %+v, %v", b, err)
+	}
+}
