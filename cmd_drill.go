@@ -198,11 +198,18 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario st
 	}
 	defer stopSandbox()
 
+	rc, endpointID, stopReceiver, err := drillReceiver(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer stopReceiver()
+
 	var created atomic.Int64
 	var converging atomic.Bool
 	since := time.Now()
+	prefix := "DR" + strconv.FormatInt(time.Now().UnixMilli(), 36)
 	dc := drill.Config{Scenario: scenario, PayopsURL: payopsURL, Token: token, Sandbox: sb, Payouts: payouts,
-		Prefix: "DR" + strconv.FormatInt(time.Now().UnixMilli(), 36), Wait: wait,
+		Prefix: prefix, Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) { return st.ForgedAccepted(ctx, payout.DrillProvider, since) },
 		Progress: func(p drill.Progress) {
 			if p.Phase == "creating" {
@@ -218,7 +225,7 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario st
 		"PAYOPS_DRILL_SANDBOX_URL=" + sandboxURL, "PAYOPS_DRILL_WEBHOOK_SECRET=" + secret,
 		"PAYOPS_RECHECK_SCHEDULE=@every 5s", "PAYOPS_RECHECK_AFTER=5s",
 		"PAYOPS_SETTLED_RECHECK_WINDOW=10m", "PAYOPS_SUBMIT_RETRY_AFTER=2s", "PAYOPS_SUBMIT_WORKERS=16",
-		"PAYOPS_RECHECK_PER_SECOND=50", "PAYOPS_RECHECK_CONCURRENCY=8"}, logs, log)
+		"PAYOPS_RECHECK_PER_SECOND=50", "PAYOPS_RECHECK_CONCURRENCY=8", "PAYOPS_WEBHOOK_ALLOW_PRIVATE=1"}, logs, log)
 	hs := &http.Server{Handler: fl, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(front)
 	defer hs.Close()
@@ -242,6 +249,11 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario st
 	if err != nil {
 		return err
 	}
+	out, err := outboundFigures(ctx, st, rc, endpointID, prefix, log)
+	if err != nil {
+		return err
+	}
+	rep.Outbound = &out
 	rep.Write(stdout)
 	if !rep.OK() {
 		return errors.New("drill failed: a must-be-zero figure is not zero")

@@ -21,6 +21,7 @@ import (
 	"payops/metrics"
 	"payops/notify/chat"
 	"payops/notify/email"
+	"payops/outbound"
 	"payops/payout"
 	"payops/static"
 	"payops/store"
@@ -160,7 +161,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
 		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy, APIRate: cfg.APIRate,
-		WebhookTolerance: cfg.WebhookTolerance, EmailFrom: cfg.emailFrom()}, deps)
+		WebhookTolerance: cfg.WebhookTolerance, EmailFrom: cfg.emailFrom(), Outbound: cfg.Outbound}, deps)
 	if err != nil {
 		return err
 	}
@@ -217,6 +218,8 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.PruneNotifications(ctx, time.Now().Add(-notificationsKept))
 			return jobs.Outcome{Changed: n}, err
 		}},
+		// Outbound webhooks: due deliveries every 2 s; each run drains them.
+		{Name: "outbound-webhooks", Schedule: "@every 2s", Run: outboundJob(st, cfg, log).Run},
 		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			return pruneSignIns(ctx, st, time.Now())
 		}},
@@ -275,6 +278,17 @@ func realProviders(providers adapters.Registry) []string {
 	}
 	return out
 }
+
+// outboundJob is the outbound webhooks' delivery job. An endpoint it
+// disables for failing 3 days is logged and audited
+// (webhook_endpoint.disabled); OnDisabled is where its owner is to be told.
+func outboundJob(st *store.Store, cfg config, log *slog.Logger) *jobs.Outbound {
+	return &jobs.Outbound{Store: st, Client: outbound.NewClient(cfg.Outbound, outboundTimeout), Log: log,
+		Timeout: outboundTimeout}
+}
+
+// outboundTimeout bounds one attempt to deliver an outbound webhook.
+const outboundTimeout = 5 * time.Second
 
 // endedSessionsKept is how long ended sessions stay, with their times and
 // client address, for looking into who used the dashboard from where.

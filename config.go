@@ -49,6 +49,9 @@ type config struct {
 	// SMTPURL is where notices are emailed through (PAYOPS_SMTP_URL); ""
 	// sends no email. It may hold a password: never log it.
 	SMTPURL string
+	// Outbound is where outbound webhooks may be sent: https to public
+	// addresses, or anywhere with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1.
+	Outbound payout.EndpointPolicy
 }
 
 // sandboxConfig is the test providers': the sandbox and the drill
@@ -115,6 +118,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.SubmitWorkers, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_WORKERS"), "4")); err != nil || c.SubmitWorkers < 1 || c.SubmitWorkers > 64 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_WORKERS must be a whole number from 1 to 64, not %q", getenv("PAYOPS_SUBMIT_WORKERS")))
+	}
+	if c.Outbound, err = outboundPolicy(getenv); err != nil {
+		errs = append(errs, err)
 	}
 	switch v := or(getenv("PAYOPS_JOBS"), "on"); v {
 	case "on", "off":
@@ -201,4 +207,15 @@ func (c config) emailFrom() string {
 		return ""
 	}
 	return mailer.From()
+}
+
+// outboundPolicy returns where outbound webhooks may go, from
+// PAYOPS_WEBHOOK_ALLOW_PRIVATE (0, the default, or 1).
+func outboundPolicy(getenv func(string) string) (payout.EndpointPolicy, error) {
+	switch v := or(getenv("PAYOPS_WEBHOOK_ALLOW_PRIVATE"), "0"); v {
+	case "0", "1":
+		return payout.EndpointPolicy{AllowPrivate: v == "1"}, nil
+	default:
+		return payout.EndpointPolicy{}, fmt.Errorf("PAYOPS_WEBHOOK_ALLOW_PRIVATE must be 0 or 1, not %q", v)
+	}
 }

@@ -239,7 +239,8 @@ func pgbenchVars(at time.Time) (map[string]string, error) {
 		"provider": "sandbox", "headers": string(headers), "body": string(body), "body_length": fmt.Sprint(len(body)),
 		"yes": "true", "no": "false",
 		"type_success": "payout.success", "type_processing": "payout.processing", "orphan": store.OutcomeOrphan,
-		"raw_success": "SUCCESS", "succeeded": string(payout.Succeeded), "processing": string(payout.Processing),
+		"event_succeeded": payout.EventPayoutSucceeded,
+		"raw_success":     "SUCCESS", "succeeded": string(payout.Succeeded), "processing": string(payout.Processing),
 		"ts":             at.Format(time.RFC3339Nano),
 		"kind_succeeded": "succeeded", "payable": "payouts_payable", "settlement": "provider_settlement:sandbox",
 		"debit": "debit", "credit": "credit", "webhook": string(payout.SourceWebhook), "observe": "payout.observe", "payout": "payout",
@@ -277,8 +278,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		return 0, err
 	}
 	defer p.stop()
-	// Four runs, each settling in-flight payouts of its own.
-	quarter := c.payouts / 10 * 3 / 4
+	// Six runs, each settling in-flight payouts of its own: payops and
+	// pgbench at each level, then the outbox off and on (benchOutbox).
+	quarter := c.payouts / 10 * 3 / 6
 	var mixes, cpus []string
 	for li, level := range levels {
 		ev := newEvents(benchWebhookSecret, c.payouts, li*quarter, (li+1)*quarter)
@@ -328,6 +330,10 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 			"transaction: pgbench %s, PostgreSQL %s", level, per(used.server, w.all), per(used.client, w.all), per(used.postgres, w.all),
 			per(pused.client, pw.all), per(pused.postgres, pw.all)))
 	}
+	outboxHow, err := benchOutbox(ctx, c, st, p, r, [2]int{4 * quarter, 5 * quarter}, [2]int{5 * quarter, 6 * quarter})
+	if err != nil {
+		return 0, err
+	}
 	rss, err := p.peakRSS()
 	if err != nil {
 		return 0, err
@@ -344,8 +350,8 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		"Each run: %s unmeasured, then %s measured; deliveries/s and transactions/s count what completed in the measured "+
 		"%s, p99 is of those requests' (or transactions') latencies. The ratio is payops' deliveries/s over pgbench's transactions/s. "+
 		"Measured mix %s. All deliveries were answered 200 and no pgbench transaction failed. payops' pool holds at most 20 "+
-		"connections; pgbench has one per client. CPU time used over each whole run (from /proc; the machine has %d cores): %s.",
-		thousands(c.payouts), newShare, duplicateShare, statementsIn("new.sql"), statementsIn("duplicate.sql"), statementsIn("stale.sql"), c.warmup, c.duration, c.duration, strings.Join(mixes, "; "), runtime.NumCPU(), strings.Join(cpus, "; ")))
+		"connections; pgbench has one per client. CPU time used over each whole run (from /proc; the machine has %d cores): %s. %s",
+		thousands(c.payouts), newShare, duplicateShare, statementsIn("new.sql"), statementsIn("duplicate.sql"), statementsIn("stale.sql"), c.warmup, c.duration, c.duration, strings.Join(mixes, "; "), runtime.NumCPU(), strings.Join(cpus, "; "), outboxHow))
 	return rss, nil
 }
 

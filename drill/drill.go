@@ -88,11 +88,15 @@ type Report struct {
 	NotConverged      int // must be 0
 	Converged         time.Duration
 	Examples          []string // a few payouts that did not converge, and why
+	// Outbound is what became of the outbound webhooks, when the drill had a
+	// receiver (make drill's); nil otherwise.
+	Outbound *Outbound
 }
 
 // OK reports whether every must-be-zero figure is zero.
 func (r Report) OK() bool {
-	return r.ForgedAccepted == 0 && r.DuplicatePostings == 0 && r.Unbalanced == 0 && r.NotConverged == 0
+	return r.ForgedAccepted == 0 && r.DuplicatePostings == 0 && r.Unbalanced == 0 && r.NotConverged == 0 &&
+		(r.Outbound == nil || r.Outbound.OK())
 }
 
 // Write prints the report.
@@ -108,6 +112,9 @@ func (r Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "  time to converge:         %s\n", r.Converged.Round(100*time.Millisecond))
 	for _, e := range r.Examples {
 		fmt.Fprintf(w, "    %s\n", e)
+	}
+	if r.Outbound != nil {
+		r.Outbound.Write(w)
 	}
 	if r.OK() {
 		fmt.Fprintln(w, "  result: ok")

@@ -261,7 +261,7 @@ func (a *API) apiPayouts(ctx context.Context, ps []store.Payout) ([]apiPayout, e
 		return nil, err
 	}
 	for _, p := range ps {
-		out = append(out, apiPayoutOf(p, holds[p.ID], entries[p.ID]))
+		out = append(out, store.PayoutJSONOf(p, holds[p.ID], entries[p.ID]))
 	}
 	return out, nil
 }
@@ -287,77 +287,6 @@ type apiError struct {
 	Fields  payout.FieldErrors `json:"fields,omitempty"`
 }
 
-type apiPayout struct {
-	ReferenceID      string          `json:"reference_id"`
-	Status           string          `json:"status"`
-	Provider         string          `json:"provider"`
-	ProviderPayoutID *string         `json:"provider_payout_id"`
-	Amount           string          `json:"amount"`
-	Currency         string          `json:"currency"`
-	Fee              *string         `json:"fee"`
-	UTR              *string         `json:"utr"`
-	FailureCode      *string         `json:"failure_code"`
-	FailureReason    *string         `json:"failure_reason"`
-	Metadata         json.RawMessage `json:"metadata"` // the platform's, as it sent it
-	Holds            []apiHold       `json:"holds"`
-	Ledger           []apiEntry      `json:"ledger"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-}
-
-// apiHold is a hold as the platform sees it: why, and its state; the
-// operators' names and notes stay inside.
-type apiHold struct {
-	ID        int64      `json:"id"`
-	Reason    string     `json:"reason"`
-	Detail    string     `json:"detail"`
-	State     string     `json:"state"`
-	PlacedAt  time.Time  `json:"placed_at"`
-	DecidedAt *time.Time `json:"decided_at"`
-}
-
-type apiEntry struct {
-	Posting   int64     `json:"posting"`
-	Kind      string    `json:"kind"`
-	Account   string    `json:"account"`
-	Direction string    `json:"direction"`
-	Amount    string    `json:"amount"`
-	Currency  string    `json:"currency"`
-	PostedAt  time.Time `json:"posted_at"`
-}
-
-func apiPayoutOf(p store.Payout, holds []store.Hold, entries []store.LedgerEntry) apiPayout {
-	out := apiPayout{
-		ReferenceID: p.ReferenceID, Status: string(p.Status), Provider: p.Provider, ProviderPayoutID: p.ProviderPayoutID,
-		Amount: p.Amount().Decimal(), Currency: p.Currency, UTR: nonEmpty(p.UTR), FailureCode: nonEmpty(p.FailureCode),
-		FailureReason: nonEmpty(p.FailureReason), Metadata: p.Metadata, Holds: []apiHold{}, Ledger: []apiEntry{},
-		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
-	}
-	if len(out.Metadata) == 0 {
-		out.Metadata = json.RawMessage(`{}`)
-	}
-	if p.FeeMinor != nil {
-		fee := payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.Decimal()
-		out.Fee = &fee
-	}
-	for _, h := range holds {
-		ah := apiHold{ID: h.ID, Reason: string(h.Reason), Detail: h.Detail, State: h.State, PlacedAt: h.PlacedAt.UTC()}
-		if h.DecidedAt != nil {
-			at := h.DecidedAt.UTC()
-			ah.DecidedAt = &at
-		}
-		out.Holds = append(out.Holds, ah)
-	}
-	for _, e := range entries {
-		out.Ledger = append(out.Ledger, apiEntry{Posting: e.PostingID, Kind: e.Kind, Account: e.Account, Direction: e.Direction,
-			Amount: payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.Decimal(), Currency: e.Currency, PostedAt: e.PostedAt.UTC()})
-	}
-	return out
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
+// apiPayout is the payout as the platform sees it; store builds it for the
+// API and the outbound events alike.
+type apiPayout = store.PayoutJSON

@@ -40,6 +40,7 @@ type Store interface {
 	DrillStore
 	UserAdminStore
 	TokenAdminStore
+	WebhookAdminStore
 	JobStore
 	StuckStore
 	OverviewStore
@@ -68,8 +69,10 @@ type Handlers struct {
 	// EmailFrom is the address notices are emailed from; "" when
 	// PAYOPS_SMTP_URL is not set and notices go to chat only.
 	EmailFrom string
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Outbound says where outbound webhook endpoints may point.
+	Outbound payout.EndpointPolicy
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // User is the signed-in user of a request.
@@ -122,7 +125,8 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	if u, ok := UserFrom(r.Context()); ok {
 		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
 			Audit: u.Role.Can(payout.ActReadAudit), Settings: u.Role.Can(payout.ActManageUsers) ||
-				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify)}
+				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify) ||
+				u.Role.Can(payout.ActManageWebhooks)}
 	}
 	return m
 }

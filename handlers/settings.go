@@ -60,6 +60,14 @@ func (h *Handlers) SettingsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		vm.Notify = &views.SettingsCard{Summary: h.notifySummary(channels)}
 	}
+	if u.Role.Can(payout.ActManageWebhooks) {
+		endpoints, err := h.Store.WebhookEndpoints(r.Context())
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Webhooks = &views.SettingsCard{Summary: endpointsSummary(endpoints)}
+	}
 	Render(w, r, http.StatusOK, views.SettingsPage(vm), nil)
 }
 
@@ -128,4 +136,17 @@ func (h *Handlers) notifySummary(channels map[payout.ConditionKind]store.NotifyC
 		s = "Email off (PAYOPS_SMTP_URL not set)"
 	}
 	return fmt.Sprintf("%s, %d chat webhook%s", s, chats, plural(chats))
+}
+
+// endpointsSummary counts outbound webhook endpoints: "2 endpoints: 1
+// enabled, 1 disabled".
+func endpointsSummary(endpoints []store.WebhookEndpoint) string {
+	enabled := 0
+	for _, e := range endpoints {
+		if e.Enabled() {
+			enabled++
+		}
+	}
+	return fmt.Sprintf("%d endpoint%s: %d enabled, %d disabled", len(endpoints), plural(len(endpoints)), enabled,
+		len(endpoints)-enabled)
 }

@@ -44,6 +44,9 @@ const (
 	// whom, and failures. Admins only: it names every recipient, and the
 	// people told have the notice itself.
 	ActReadNotifications Action = "notify.read"
+	// ActManageWebhooks adds, rotates, disables and tests the platform's
+	// outbound webhook endpoints, reads their delivery logs and redelivers.
+	ActManageWebhooks Action = "webhook.manage"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -65,12 +68,13 @@ var permissions = map[Action][]Role{
 
 	ActConfigureNotify:   {RoleAdmin},
 	ActReadNotifications: {RoleAdmin},
+	ActManageWebhooks:    {RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
 	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActConfigureNotify,
-	ActReadNotifications}
+	ActReadNotifications, ActManageWebhooks}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

@@ -96,15 +96,12 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 	// counts as sent, for the stale re-check above all.
 	fromProvider := checked || obs.Source == payout.SourceWebhook
 
-	_, err = q.ExecContext(ctx, `
-		UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
-			provider_payout_id = $7,
-			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
-			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END,
-			last_answered_at = CASE WHEN $9 THEN now() ELSE last_answered_at END,
-			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END
-		WHERE id = $1`,
-		id, next, utr, code, reason, fee, ppid, next != cur.Status || metaChanged, checked, fromProvider)
+	event, _ := payout.StatusEvent(next)
+	if next == cur.Status {
+		event = ""
+	}
+	subscribed, err := saveApplied(ctx, q, event, id, next, utr, code, reason, fee, ppid,
+		next != cur.Status || metaChanged, checked, fromProvider)
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
 	}
@@ -112,6 +109,12 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 	lp := ledgerPayout{ID: id, Provider: cur.Provider, Amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}, Fee: fee}
 	if err := postOutcome(ctx, q, lp, cur.Status, next); err != nil {
 		return Applied{}, err
+	}
+	if subscribed {
+		// After the ledger posting: the event's payout shows it.
+		if err := outboxPayoutEvent(ctx, q, id, event); err != nil {
+			return Applied{}, err
+		}
 	}
 
 	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
@@ -132,6 +135,27 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 		}
 	}
 	return Applied{Decision: d, From: cur.Status, To: next, Message: msg}, nil
+}
+
+// saveApplied writes what apply decided to the payout. When the move is
+// announced by an outbound event (event is not ""), the same statement
+// answers whether an endpoint subscribes to it; with none, announcing it
+// costs no statement at all.
+func saveApplied(ctx context.Context, q Querier, event string, args ...any) (subscribed bool, err error) {
+	const update = `
+		UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
+			provider_payout_id = $7,
+			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
+			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END,
+			last_answered_at = CASE WHEN $9 THEN now() ELSE last_answered_at END,
+			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END
+		WHERE id = $1`
+	if event == "" {
+		_, err = q.ExecContext(ctx, update, args...)
+		return false, err
+	}
+	err = q.GetContext(ctx, &subscribed, update+subscribedSQL, append(args, event)...)
+	return subscribed, err
 }
 
 // merge sets *dst to v when v is new information, and reports whether it did.

@@ -123,12 +123,16 @@ func (s *Store) GateEvaluationsFor(ctx context.Context, payoutID int64) ([]GateE
 }
 
 // setStatus moves payout id from one of payops' own states to another (held,
-// released, rejected: no provider said so) with an event on its timeline.
+// released, rejected: no provider said so) with an event on its timeline
+// and an outbound event for the platform.
 func setStatus(ctx context.Context, q Querier, id int64, from, to payout.Status, source payout.Source, actor, detail string) error {
 	_, err := q.ExecContext(ctx, `UPDATE payouts SET status = $2, updated_at = now() WHERE id = $1`, id, to)
 	if err != nil {
 		return fmt.Errorf("store: payout %d to %s: %w", id, to, err)
 	}
 	obs := payout.Observation{Source: source, Status: to, Actor: actor}
-	return insertEvent(ctx, q, id, obs, from, string(payout.Apply), detail, nil)
+	if err := insertEvent(ctx, q, id, obs, from, string(payout.Apply), detail, nil); err != nil {
+		return err
+	}
+	return outboxStatusEvent(ctx, q, id, from, to)
 }

@@ -330,7 +330,7 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 		}
 		res = Released{Hold: h, Queued: len(open) == 0}
 		if !res.Queued {
-			return nil
+			return outboxPayoutEvent(ctx, q, h.PayoutID, payout.EventHoldReleased)
 		}
 		// Back to the queue, with a fresh count of attempts: the release
 		// answers whatever stopped the last ones.
@@ -338,8 +338,11 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 			WHERE id = $1`, h.PayoutID); err != nil {
 			return fmt.Errorf("store: queue payout %d: %w", h.PayoutID, err)
 		}
-		return setStatus(ctx, q, h.PayoutID, payout.Held, payout.Queued, payout.SourceManual, by.Name,
-			fmt.Sprintf("released by %s: %s", by.Name, note))
+		if err := setStatus(ctx, q, h.PayoutID, payout.Held, payout.Queued, payout.SourceManual, by.Name,
+			fmt.Sprintf("released by %s: %s", by.Name, note)); err != nil {
+			return err
+		}
+		return outboxPayoutEvent(ctx, q, h.PayoutID, payout.EventHoldReleased)
 	})
 	if err != nil {
 		return Released{}, err
@@ -381,6 +384,9 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 		}
 		if err := audit(ctx, q, by.Name, "hold.reject", "payout", h.ReferenceID,
 			map[string]any{"hold": holdID, "reason": h.Reason, "note": note}); err != nil {
+			return err
+		}
+		if err := outboxPayoutEvent(ctx, q, h.PayoutID, payout.EventHoldRejected); err != nil {
 			return err
 		}
 		return setStatus(ctx, q, h.PayoutID, h.PayoutStatus, payout.Cancelled, payout.SourceManual, by.Name,

@@ -89,10 +89,17 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 		if err != nil {
 			return err
 		}
-		if len(failed) > 0 {
-			return holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when)
+		if len(failed) == 0 {
+			return outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated)
 		}
-		return nil
+		if err := holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when); err != nil {
+			return err
+		}
+		// Created held: both events, each with the payout and its holds.
+		if err := outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated); err != nil {
+			return err
+		}
+		return outboxPayoutEvent(ctx, q, id, payout.EventPayoutHeld)
 	})
 	if errors.Is(err, ErrConflict) {
 		// Asked before, or by a concurrent request that won the insert.

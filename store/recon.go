@@ -127,6 +127,13 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 				return fmt.Errorf("store: reconciliation totals: %w", err)
 			}
 		}
+		if len(diffs) > 0 {
+			if err := outboxEvent(ctx, q, payout.EventReconDifferences, map[string]any{"run_id": run.ID,
+				"provider": provider, "business_date": date.Format("2006-01-02"), "source": source,
+				"differences": len(diffs)}); err != nil {
+				return err
+			}
+		}
 		reconPhase(ctx, "store")
 		return audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
 			map[string]any{"run": run.ID, "source": source, "records": len(records)})

@@ -180,7 +180,11 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 			return fmt.Errorf("store: sign off reconciliation %d: %w", runID, err)
 		}
 		day := fmt.Sprintf("%s/%s", r.Provider, r.Date.Format("2006-01-02"))
-		return audit(ctx, q, by.Name, "recon.sign_off", "recon", day, map[string]any{"run": runID, "version": r.Version})
+		if err := audit(ctx, q, by.Name, "recon.sign_off", "recon", day, map[string]any{"run": runID, "version": r.Version}); err != nil {
+			return err
+		}
+		return outboxEvent(ctx, q, payout.EventReconSignedOff, map[string]any{"run_id": runID, "provider": r.Provider,
+			"business_date": r.Date.Format("2006-01-02"), "version": r.Version, "signed_off_by": by.Name})
 	})
 	if err != nil {
 		return ReconRun{}, err

@@ -18,7 +18,7 @@ import (
 	"payops/store/pgtest"
 )
 
-func newPayout(t *testing.T, s *store.Store, ref string, status payout.Status) store.Payout {
+func newPayout(t testing.TB, s *store.Store, ref string, status payout.Status) store.Payout {
 	t.Helper()
 	ctx := context.Background()
 	_, err := s.CreatePayout(ctx, "test", store.NewPayout{

@@ -7,6 +7,8 @@ type Settings struct {
 	Users  *SettingsCard // nil when the role may not manage users
 	Tokens *SettingsCard // nil when the role may not manage API tokens
 	Notify *SettingsCard // nil when the role may not configure notifications
+	// Webhooks is nil when the role may not manage outbound webhooks.
+	Webhooks *SettingsCard
 }
 
 // SettingsCard is one section of the settings index.

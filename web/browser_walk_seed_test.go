@@ -27,6 +27,8 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	for _, r := range payout.Roles {
 		a.addUser(string(r)+"@example.com", r)
 	}
+	// Outbound webhook endpoints first: the payouts below make their events.
+	endpointID := walkEndpoints(t, a)
 	// The reconciled days first: payouts added after them are not in them.
 	gridFixture(t, a)
 	day := pastDay(3)
@@ -53,6 +55,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	}
 	link, tokenID := walkSettings(t, a)
 	walkNotifications(t, a)
+	walkDeliveries(t, a, endpointID)
 	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
 	uploadURL := "/reconciliation/xendit/" + pastDay(1).Format(time.DateOnly)
 	drillURL := fmt.Sprintf("/drills/%d", drillID)
@@ -67,6 +70,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 		"GET /jobs/{name}":                                 {"/jobs/hold-sla"},
 		"GET /set-password/{token}":                        {"/set-password/" + link},
 		"GET /settings/tokens/{id}/revoke":                 {fmt.Sprintf("/settings/tokens/%d/revoke", tokenID)},
+		"GET /settings/webhooks/{id}":                      {fmt.Sprintf("/settings/webhooks/%d", endpointID)},
 	}
 }
 
@@ -178,4 +182,38 @@ func walkSettings(t *testing.T, a *app) (string, int64) {
 		t.Fatal(err)
 	}
 	return link, tok.ID
+}
+
+// walkEndpoints adds two outbound webhook endpoints with long URLs, one for
+// every event and one for a few, disabled; it returns the first's id.
+func walkEndpoints(t *testing.T, a *app) int64 {
+	t.Helper()
+	ctx := context.Background()
+	admin := store.Actor{Name: "admin@example.com"}
+	all, err := a.store.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{Description: "Marketplace payouts, production",
+		URL: "https://platform-webhooks.marketplace.example.com/integrations/payops/v1/events?tenant=acme-india-prod"}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	few, err := a.store.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://finance.example.com/hooks/payops",
+		Events: []string{payout.EventPayoutSucceeded, payout.EventPayoutReversed, payout.EventReconSignedOff}}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.SetWebhookEndpointEnabled(ctx, few.ID, false, "moved to the new finance platform", admin); err != nil {
+		t.Fatal(err)
+	}
+	return all.ID
+}
+
+// walkDeliveries delivers what the walk's changes wrote for endpoint id:
+// refused first with a long answer, then one test event accepted.
+func walkDeliveries(t *testing.T, a *app, id int64) {
+	t.Helper()
+	answer := `{"error":"maintenance","detail":"` + strings.Repeat("the-platform-is-down-for-maintenance-", 40) + `"}`
+	deliverNow(t, a.store, &sender{status: 503, body: answer})
+	if _, err := a.store.SendTestEvent(context.Background(), id, store.Actor{Name: "admin@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	deliverNow(t, a.store, &sender{status: 204})
 }

@@ -115,6 +115,14 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /settings/notifications/{kind}", payout.ActConfigureNotify, h.SaveNotify},
 		{"POST /settings/notifications/{kind}/test", payout.ActConfigureNotify, h.TestNotify},
 		{"GET /notifications", payout.ActReadNotifications, h.NotificationsPage},
+		{"GET /settings/webhooks", payout.ActManageWebhooks, h.WebhookEndpointsPage},
+		{"POST /settings/webhooks", payout.ActManageWebhooks, h.AddWebhookEndpoint},
+		{"GET /settings/webhooks/{id}", payout.ActManageWebhooks, h.WebhookEndpointPage},
+		{"POST /settings/webhooks/{id}/rotate", payout.ActManageWebhooks, h.EndpointAction("rotate")},
+		{"POST /settings/webhooks/{id}/disable", payout.ActManageWebhooks, h.EndpointAction("disable")},
+		{"POST /settings/webhooks/{id}/enable", payout.ActManageWebhooks, h.EndpointAction("enable")},
+		{"POST /settings/webhooks/{id}/test", payout.ActManageWebhooks, h.EndpointAction("test")},
+		{"POST /settings/webhooks/deliveries/{id}/redeliver", payout.ActManageWebhooks, h.RedeliverWebhook},
 	}
 
 	app := http.NewServeMux()

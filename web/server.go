@@ -39,6 +39,9 @@ type Config struct {
 	// EmailFrom is the address notices are emailed from; "" when
 	// PAYOPS_SMTP_URL is not set.
 	EmailFrom string
+	// Outbound says where outbound webhook endpoints may point
+	// (PAYOPS_WEBHOOK_ALLOW_PRIVATE).
+	Outbound payout.EndpointPolicy
 }
 
 // Store is everything the server's handlers read and write.
@@ -106,8 +109,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	rate := cmp.Or(cfg.APIRate, 50)
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,
-		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, EmailFrom: cfg.EmailFrom, Log: d.Log,
-		Now: time.Now}
+		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, EmailFrom: cfg.EmailFrom,
+		Outbound: cfg.Outbound, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
 		Now: time.Now, Counter: d.Deliveries}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,

@@ -37,7 +37,10 @@ UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_r
 		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
 		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
 		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
-	WHERE id = :g;
+	WHERE id = :g
+	-- saveApplied: does an endpoint subscribe to payout.succeeded? (none here: no outbox statement follows)
+	RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
+		WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR :event_succeeded = ANY (events)));
 -- postOutcome: the succeeded posting
 INSERT INTO ledger_postings (payout_id, kind) VALUES (:g, :kind_succeeded)
 	ON CONFLICT (payout_id, kind) DO NOTHING RETURNING id \gset posting_

@@ -1,0 +1,267 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+var admin = store.Actor{Name: "admin@example.com"}
+
+func addEndpoint(t *testing.T, s *store.Store, events ...string) store.WebhookEndpoint {
+	t.Helper()
+	e, err := s.AddWebhookEndpoint(context.Background(), store.NewWebhookEndpoint{URL: "https://hooks.example.com/payops",
+		Events: events}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// eventTypes returns the types of an endpoint's deliveries, oldest first,
+// as "type:ref".
+func eventTypes(t *testing.T, s *store.Store, endpointID int64) []string {
+	t.Helper()
+	ds, err := s.DeliveriesOf(context.Background(), endpointID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := len(ds) - 1; i >= 0; i-- {
+		ref := ""
+		if ds[i].PayoutRef != nil {
+			ref = *ds[i].PayoutRef
+		}
+		out = append(out, ds[i].Type+":"+ref)
+	}
+	return out
+}
+
+func observe(t *testing.T, s *store.Store, ref string, st payout.Status) {
+	t.Helper()
+	if _, err := s.ApplyObservation(context.Background(), ref, payout.Observation{Source: payout.SourcePoll,
+		Status: st, UTR: "UTR" + ref}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOutboxIsWrittenWithTheChange(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	f.intake("BEFORE", nil) // no endpoint yet: no event, now or later
+	all := addEndpoint(t, s)
+	succeeded := addEndpoint(t, s, payout.EventPayoutSucceeded)
+	off := addEndpoint(t, s)
+	if err := s.SetWebhookEndpointEnabled(ctx, off.ID, false, "test", admin); err != nil {
+		t.Fatal(err)
+	}
+
+	f.intake("OK-1", nil)
+	observe(t, s, "OK-1", payout.Processing)
+	observe(t, s, "OK-1", payout.Processing) // no change, no event
+	observe(t, s, "OK-1", payout.Succeeded)
+	held := f.intake("HELD-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing })
+	if _, err := s.RejectHold(ctx, f.holds(held)[payout.ReasonTax].ID, f.comp1, "no tax form"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"payout.created:OK-1", "payout.processing:OK-1", "payout.succeeded:OK-1",
+		"payout.created:HELD-1", "payout.held:HELD-1", "hold.rejected:HELD-1", "payout.cancelled:HELD-1"}
+	if got := eventTypes(t, s, all.ID); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("all events:\n got %v\nwant %v", got, want)
+	}
+	if got := eventTypes(t, s, succeeded.ID); strings.Join(got, " ") != "payout.succeeded:OK-1" {
+		t.Errorf("payout.succeeded only: %v", got)
+	}
+	if got := eventTypes(t, s, off.ID); len(got) != 0 {
+		t.Errorf("a disabled endpoint got %v", got)
+	}
+	var before int
+	if err := s.DB().Get(&before, `SELECT count(*) FROM outbound_events e JOIN payouts p ON p.id = e.payout_id
+		WHERE p.reference_id = 'BEFORE'`); err != nil || before != 0 {
+		t.Errorf("%d events of a payout changed before any endpoint (%v)", before, err)
+	}
+}
+
+func TestOutboxDataIsTheAPIPayoutAsOfTheCommit(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	e := addEndpoint(t, s, payout.EventPayoutSucceeded)
+	p := f.intake("SNAP-1", func(r *payout.Request) { r.Metadata = []byte(`{"order": "A-17", "n": [1, 2]}`) })
+	observe(t, s, "SNAP-1", payout.Processing)
+	observe(t, s, "SNAP-1", payout.Succeeded)
+	api := apiJSON(t, s, p)
+	observe(t, s, "SNAP-1", payout.Reversed) // later: the event keeps what was committed with it
+
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if err != nil || len(claimed) != 1 || claimed[0].EndpointID != e.ID {
+		t.Fatalf("claimed %+v, %v", claimed, err)
+	}
+	var env struct {
+		Type      string          `json:"type"`
+		Timestamp time.Time       `json:"timestamp"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(claimed[0].Body), &env); err != nil {
+		t.Fatal(err)
+	}
+	if env.Type != payout.EventPayoutSucceeded || env.Timestamp.IsZero() {
+		t.Errorf("envelope %s %s", env.Type, env.Timestamp)
+	}
+	if string(env.Data) != api {
+		t.Errorf("data\n got %s\nwant %s", env.Data, api)
+	}
+	if !strings.HasPrefix(claimed[0].WebhookID, "msg_") {
+		t.Errorf("webhook id %q", claimed[0].WebhookID)
+	}
+}
+
+// apiJSON returns the payout as GET /api/v1/payouts/{ref} answers it now.
+func apiJSON(t *testing.T, s *store.Store, p store.Payout) string {
+	t.Helper()
+	ctx := context.Background()
+	full, err := s.PayoutWithMetadata(ctx, p.ReferenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holds, _ := s.HoldsOfPayouts(ctx, []int64{p.ID})
+	entries, _ := s.LedgerOfPayouts(ctx, []int64{p.ID})
+	if len(entries[p.ID]) == 0 {
+		t.Fatal("a succeeded payout without ledger entries")
+	}
+	b, err := json.Marshal(store.PayoutJSONOf(full, holds[p.ID], entries[p.ID]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestOutboxRolledBackWithTheChange(t *testing.T) {
+	s := pgtest.New(t)
+	e := addEndpoint(t, s)
+	newPayout(t, s, "RB-1", payout.Processing)
+	// The apply's audit row fails after its outbox row was written: the
+	// transaction, event included, rolls back.
+	s.DB().MustExec(`CREATE FUNCTION refuse_rb() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.entity_id = 'RB-1' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`)
+	s.DB().MustExec(`CREATE TRIGGER refuse_rb BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_rb()`)
+	_, err := s.ApplyObservation(context.Background(), "RB-1", payout.Observation{Source: payout.SourcePoll, Status: payout.Succeeded})
+	if err == nil || !strings.Contains(err.Error(), "refused for the test") {
+		t.Fatalf("apply: %v", err)
+	}
+	var n int
+	if err := s.DB().Get(&n, `SELECT count(*) FROM outbound_events`); err != nil || n != 0 {
+		t.Errorf("%d events after a rollback (%v)", n, err)
+	}
+	if got := eventTypes(t, s, e.ID); len(got) != 0 {
+		t.Errorf("deliveries after a rollback: %v", got)
+	}
+}
+
+func TestReconciliationEvents(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	e := addEndpoint(t, s, payout.EventReconDifferences, payout.EventReconSignedOff)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	fin := store.Actor{Name: "finance@example.com"}
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, []payout.ProviderRecord{
+		{ProviderPayoutID: "pp-A", ReferenceID: "A", Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, _ := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	if _, err := s.ResolveDiff(ctx, diffs[0].ID, fin, "not ours", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignOff(ctx, run.ID, fin); err != nil {
+		t.Fatal(err)
+	}
+	got := eventTypes(t, s, e.ID)
+	if strings.Join(got, " ") != "reconciliation.differences_found: reconciliation.signed_off:" {
+		t.Fatalf("events %v", got)
+	}
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d, %v", len(claimed), err)
+	}
+	if !strings.Contains(claimed[0].Body, `"differences":1`) || !strings.Contains(claimed[0].Body, `"business_date":"2026-11-20"`) {
+		t.Errorf("differences event %s", claimed[0].Body)
+	}
+}
+
+func TestTwoClaimersNeverShareADelivery(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	addEndpoint(t, s)
+	addEndpoint(t, s)
+	for i := range 30 {
+		ref := "C-" + string(rune('A'+i%26)) + string(rune('a'+i/26))
+		newPayout(t, s, ref, payout.Processing)
+		observe(t, s, ref, payout.Succeeded)
+	}
+	now := time.Now().Add(time.Second)
+	seen := map[int64]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				claimed, err := s.ClaimDeliveries(ctx, now, 7, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(claimed) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range claimed {
+					seen[d.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 60 {
+		t.Errorf("claimed %d deliveries, want 60", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("delivery %d claimed %d times", id, n)
+		}
+	}
+}
+
+func TestBacklog(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	on, off := addEndpoint(t, s), addEndpoint(t, s)
+	newPayout(t, s, "BL-1", payout.Processing)
+	observe(t, s, "BL-1", payout.Succeeded)
+	if err := s.SetWebhookEndpointEnabled(ctx, off.ID, false, "test", admin); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Backlog(ctx)
+	if err != nil || b.Pending != 1 || b.Parked != 1 || b.Oldest == nil || time.Since(*b.Oldest) > time.Minute {
+		t.Fatalf("backlog %+v, %v", b, err)
+	}
+	claimed, _ := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if len(claimed) != 1 || claimed[0].EndpointID != on.ID {
+		t.Fatalf("claimed %+v: a disabled endpoint's delivery, or none", claimed)
+	}
+	if _, err := s.RecordAttempt(ctx, store.Attempt{DeliveryID: claimed[0].ID, At: time.Now(), Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.Backlog(ctx); err != nil || b.Pending != 0 || b.Oldest != nil || b.Parked != 1 {
+		t.Fatalf("after delivering: %+v, %v", b, err)
+	}
+}

@@ -1,0 +1,136 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"payops/jobs"
+	"payops/outbound"
+	"payops/payout"
+	"payops/store"
+)
+
+// sender stands for the platform's endpoint: it answers every attempt with
+// status and body, and keeps the webhook-ids it was sent.
+type sender struct {
+	status int
+	body   string
+	ids    []string
+}
+
+func (s *sender) Send(_ context.Context, _ string, m outbound.Message) (outbound.Answer, error) {
+	s.ids = append(s.ids, m.ID)
+	return outbound.Answer{Status: s.status, Body: s.body}, nil
+}
+
+func deliverNow(t *testing.T, st *store.Store, s *sender) {
+	t.Helper()
+	job := &jobs.Outbound{Store: st, Client: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := job.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An admin adds an endpoint with an event filter and sees its secret once;
+// sends it a test event, reads the failed attempt in the delivery log
+// (escaped), redelivers it with the same webhook-id; rotates the secret
+// (shown once) and disables the endpoint. Every action is audited.
+func TestAdminManagesAWebhookEndpoint(t *testing.T) {
+	a := newApp(t)
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	admin := a.client()
+	admin.login("admin@example.com")
+	if _, page := admin.get("/settings/webhooks"); byID(t, page, "endpoints-empty") == nil {
+		t.Error("no empty state before any endpoint")
+	}
+	code, page, _ := admin.do("POST", "/settings/webhooks", url.Values{"url": {"http://127.0.0.1:9000/x"}}, nil)
+	if got, _ := textByID(t, page, "error-url"); code != http.StatusUnprocessableEntity || !strings.Contains(got, "https") {
+		t.Fatalf("a loopback http endpoint: %d %q", code, got)
+	}
+	code, page, _ = admin.do("POST", "/settings/webhooks", url.Values{"url": {"https://hooks.example.com/payops"},
+		"description": {"marketplace"}, "events": {"payout.succeeded", "payout.failed"}}, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("add: %d", code)
+	}
+	secret := valueByID(t, page, "endpoint-secret")
+	if _, err := payout.ParseWebhookSecret(secret); err != nil {
+		t.Fatalf("the secret shown: %q (%v)", secret, err)
+	}
+	_, page = admin.get("/settings/webhooks")
+	if byID(t, page, "new-secret") != nil || strings.Contains(page, secret) {
+		t.Fatal("the secret is shown again after the page it was made on")
+	}
+	if row, _ := textByID(t, page, "endpoint-1"); !strings.Contains(row, "payout.failed, payout.succeeded") ||
+		!strings.Contains(row, "enabled") || !strings.Contains(row, "marketplace") {
+		t.Errorf("the endpoint's row: %q", row)
+	}
+	if a.audited("admin@example.com", "webhook_endpoint.add", "1") != 1 {
+		t.Error("adding the endpoint is not audited as the admin")
+	}
+
+	code, _, h := admin.do("POST", "/settings/webhooks/1/test", nil, nil)
+	if code != http.StatusSeeOther || h.Get("Location") != "/settings/webhooks/1?done=test" {
+		t.Fatalf("test event: %d to %q", code, h.Get("Location"))
+	}
+	platform := &sender{status: 500, body: `<b>down</b> for maintenance`}
+	deliverNow(t, a.store, platform)
+	_, page = admin.get(h.Get("Location"))
+	if got, _ := textByID(t, page, "endpoint-notice"); !strings.Contains(got, "webhook.test") {
+		t.Errorf("notice %q", got)
+	}
+	var deliveryID string
+	a.store.DB().Get(&deliveryID, `SELECT id::text FROM outbound_deliveries`)
+	row, _ := textByID(t, page, "delivery-"+deliveryID)
+	for _, want := range []string{"webhook.test", "pending", "1 attempt", "500", "<b>down</b> for maintenance", "msg_"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the delivery's row %q lacks %q", row, want)
+		}
+	}
+	if strings.Contains(page, "<b>down</b>") {
+		t.Error("the endpoint's answer is not escaped")
+	}
+
+	code, _, h = admin.do("POST", "/settings/webhooks/deliveries/"+deliveryID+"/redeliver", nil, nil)
+	if code != http.StatusSeeOther || h.Get("Location") != "/settings/webhooks/1?done=redeliver" {
+		t.Fatalf("redeliver: %d to %q", code, h.Get("Location"))
+	}
+	platform.status = 204
+	deliverNow(t, a.store, platform)
+	if len(platform.ids) != 2 || platform.ids[0] != platform.ids[1] {
+		t.Errorf("webhook-ids sent: %v, want the same one twice", platform.ids)
+	}
+	_, page = admin.get("/settings/webhooks/1")
+	if row, _ := textByID(t, page, "delivery-"+deliveryID); !strings.Contains(row, "delivered") ||
+		!strings.Contains(row, "2 attempts") {
+		t.Errorf("after redelivery: %q", row)
+	}
+
+	code, page, _ = admin.do("POST", "/settings/webhooks/1/rotate", nil, nil)
+	rotated := valueByID(t, page, "endpoint-secret")
+	if code != http.StatusOK || rotated == secret || !strings.HasPrefix(rotated, "whsec_") {
+		t.Fatalf("rotate: %d, secret %q", code, rotated)
+	}
+	_, page = admin.get("/settings/webhooks/1")
+	if strings.Contains(page, rotated) || strings.Contains(page, secret) || byID(t, page, "endpoint-rotation") == nil {
+		t.Error("after rotating: a secret on the page, or no word of the overlap")
+	}
+	if code, _, _ := admin.do("POST", "/settings/webhooks/1/disable", nil, nil); code != http.StatusSeeOther {
+		t.Fatalf("disable: %d", code)
+	}
+	_, page = admin.get("/settings/webhooks/1?done=disable")
+	if got, _ := textByID(t, page, "endpoint-state"); !strings.Contains(got, "disabled") ||
+		byID(t, page, "endpoint-enable") == nil {
+		t.Errorf("after disabling: state %q", got)
+	}
+	for _, action := range []string{"webhook_endpoint.test", "webhook_endpoint.rotate", "webhook_endpoint.disabled",
+		"webhook_delivery.redeliver"} {
+		if a.audited("admin@example.com", action, "1") != 1 {
+			t.Errorf("%s is not audited as the admin", action)
+		}
+	}
+}
