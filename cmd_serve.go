@@ -281,7 +281,8 @@ func realProviders(providers adapters.Registry) []string {
 
 // outboundJob is the outbound webhooks' delivery job. An endpoint it
 // disables for failing 3 days is logged and audited
-// (webhook_endpoint.disabled); OnDisabled is where its owner is to be told.
+// (webhook_endpoint.disabled); the notify job tells admins and its owner
+// (payout.CondEndpointDisabled).
 func outboundJob(st *store.Store, cfg config, log *slog.Logger) *jobs.Outbound {
 	return &jobs.Outbound{Store: st, Client: outbound.NewClient(cfg.Outbound, outboundTimeout), Log: log,
 		Timeout: outboundTimeout}

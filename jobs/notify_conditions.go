@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"payops/payout"
@@ -17,6 +18,7 @@ type ConditionStore interface {
 	DaysWithDifferences(ctx context.Context, since time.Time) ([]store.DayWithDifferences, error)
 	LatestFinishedDrill(ctx context.Context) (store.DrillRun, error)
 	RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]store.ProviderCount, error)
+	FailingEndpoints(ctx context.Context) ([]store.FailingEndpoint, error)
 }
 
 // differencesLookBack is how far back day-end differences still call for
@@ -44,6 +46,9 @@ func StandardConditions(st ConditionStore, stuckAfter time.Duration) []Condition
 		}},
 		{Kind: payout.CondWebhookRejections, Evaluate: func(ctx context.Context, now time.Time, ch store.NotifyChannel) ([]Active, error) {
 			return webhookRejections(ctx, st, now, ch)
+		}},
+		{Kind: payout.CondEndpointDisabled, Evaluate: func(ctx context.Context, _ time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return failingEndpoints(ctx, st)
 		}},
 	}
 }
@@ -170,4 +175,37 @@ func minutes(d time.Duration) string {
 		return fmt.Sprintf("%d h", m/60)
 	}
 	return fmt.Sprintf("%d h %d min", m/60, m%60)
+}
+
+// failingEndpoints: each outbound webhook endpoint the delivery job
+// disabled for failing, named to the admin who added it; it clears when the
+// endpoint is enabled again (its parked events are then delivered).
+func failingEndpoints(ctx context.Context, st ConditionStore) ([]Active, error) {
+	eps, err := st.FailingEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(eps))
+	for _, e := range eps {
+		a := Active{Key: fmt.Sprintf("%s:%d", payout.CondEndpointDisabled, e.ID),
+			Path:    fmt.Sprintf("/settings/webhooks/%d", e.ID),
+			Subject: fmt.Sprintf("Outbound webhook endpoint #%d (%s) is disabled", e.ID, urlHost(e.URL)),
+			Detail: fmt.Sprintf("It refused or failed every delivery for %d days; its events wait and are "+
+				"delivered when it is enabled again.", int(payout.EndpointFailingLimit.Hours()/24))}
+		if e.OwnerID != nil {
+			a.UserIDs = []int64{*e.OwnerID}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// urlHost is a URL's host, for a notice: its path and query may carry a
+// token of the receiver's.
+func urlHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "an endpoint"
+	}
+	return u.Host
 }

@@ -390,3 +390,50 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 		t.Errorf("chat got %q, want the cleared digest", got)
 	}
 }
+
+// An outbound endpoint the delivery job disabled for failing is told to
+// admins and to the admin who added it, once each; an endpoint an admin
+// disabled is not a condition; enabling it again clears it.
+func TestDisabledEndpointGoesToAdminsAndItsOwner(t *testing.T) {
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	ctx := context.Background()
+	owner := addUser(t, s, "owner@example.com", payout.RoleAdmin)
+	addUser(t, s, "admin2@example.com", payout.RoleAdmin)
+	addUser(t, s, "ops@example.com", payout.RoleOps)
+	by := store.Actor{UserID: owner, Name: "owner@example.com"}
+	failing, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://platform.example/hooks?token=t0p"}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manual, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://old.example/hooks"}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = 'failing for 3 days'
+		WHERE id = $1`, failing.ID)
+	if err := s.SetWebhookEndpointEnabled(ctx, manual.ID, false, "moved to a new host", by); err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	run(t, n)
+	run(t, n)
+	subject := fmt.Sprintf("endpoint #%d (platform.example) is disabled", failing.ID)
+	got := recipientsOf(smtp.Messages(), subject)
+	if strings.Join(got, ";") != "admin2@example.com;owner@example.com" &&
+		strings.Join(got, ";") != "owner@example.com;admin2@example.com" {
+		t.Fatalf("emails about %q: %v, want one each to owner@ and admin2@", subject, got)
+	}
+	for _, m := range smtp.Messages() {
+		if strings.Contains(m.Subject, fmt.Sprintf("#%d", manual.ID)) || strings.Contains(m.Body, "t0p") {
+			t.Errorf("unexpected email %q: %q", m.Subject, m.Body)
+		}
+	}
+	if err := s.SetWebhookEndpointEnabled(ctx, failing.ID, true, "", by); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 2 {
+		t.Fatalf("cleared: emails %v, want two", got)
+	}
+}

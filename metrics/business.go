@@ -21,6 +21,7 @@ type Source interface {
 	HoldCountsByReason(ctx context.Context, now time.Time) ([]store.HoldReasonCount, error)
 	ReconStates(ctx context.Context) ([]store.ReconProviderState, error)
 	LastSuccesses(ctx context.Context) ([]store.JobSuccess, error)
+	Backlog(ctx context.Context) (store.OutboxBacklog, error)
 }
 
 // StuckAges are the label values of payops_payouts_stuck's age, by
@@ -82,6 +83,12 @@ var (
 		"How long each job's latest successful run took, on any instance.", []string{"job"}, nil)
 	descJobInterval = prometheus.NewDesc("payops_job_interval_seconds",
 		"Each job's schedule interval on this instance (absent with PAYOPS_JOBS=off).", []string{"job"}, nil)
+	descOutboxBacklog = prometheus.NewDesc("payops_outbox_backlog",
+		"Outbound webhook deliveries waiting to be delivered to enabled endpoints.", nil, nil)
+	descOutboxOldest = prometheus.NewDesc("payops_outbox_oldest_undelivered_age_seconds",
+		"Age of the oldest outbound webhook delivery still waiting for an enabled endpoint (0 when none).", nil, nil)
+	descOutboxParked = prometheus.NewDesc("payops_outbox_parked",
+		"Outbound webhook deliveries waiting on a disabled endpoint (sent if it is enabled again).", nil, nil)
 	descScrapeError = prometheus.NewDesc("payops_metrics_scrape_error",
 		"1 when a query behind the business gauges failed or timed out (its gauges are left out), else 0.",
 		nil, nil)
@@ -93,22 +100,32 @@ var (
 type reader func(ctx context.Context, now time.Time) ([]prometheus.Metric, error)
 
 // readers lists the gauge groups read at each scrape.
-//
-// Extension point, the outbox (issue 16): once its table exists, add a
-// store method that reads the undelivered events' count and oldest
-// created time along its pending index, a reader here that returns
-// payops_outbox_backlog and payops_outbox_oldest_undelivered_age_seconds
-// (descOutbox*, declared beside the others and sent in Describe), and the
-// method to Source. deploy/prometheus/alerts.yml already alerts on them.
 func (b *Business) readers() []reader {
-	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs}
+	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox}
+}
+
+// outbox reads the outbound webhooks' backlog along the pending
+// deliveries' index: what waits for enabled endpoints and for how long,
+// and, apart, what a disabled endpoint has parked (it would otherwise hold
+// the backlog-age alert up for as long as the endpoint stays disabled).
+func (b *Business) outbox(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
+	bl, err := b.Source.Backlog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	age := 0.0
+	if bl.Oldest != nil {
+		age = max(now.Sub(*bl.Oldest).Seconds(), 0)
+	}
+	return []prometheus.Metric{gauge(descOutboxBacklog, float64(bl.Pending)), gauge(descOutboxOldest, age),
+		gauge(descOutboxParked, float64(bl.Parked))}, nil
 }
 
 // Describe sends every gauge's description.
 func (b *Business) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPayouts, descStuck, descHoldsOpen, descHoldsOverdue, descReconOpen,
-		descReconUnsigned, descReconOldest, descJobSuccess, descJobDuration, descJobInterval, descScrapeError,
-		descScrapeDuration} {
+		descReconUnsigned, descReconOldest, descJobSuccess, descJobDuration, descJobInterval, descOutboxBacklog,
+		descOutboxOldest, descOutboxParked, descScrapeError, descScrapeDuration} {
 		ch <- d
 	}
 }

@@ -27,10 +27,14 @@ const (
 	// CondWebhookRejections: more webhook signature rejections from a
 	// provider than the threshold in the window; to admins.
 	CondWebhookRejections ConditionKind = "webhook_rejections"
+	// CondEndpointDisabled: an outbound webhook endpoint disabled for
+	// failing (EndpointFailingLimit); to admins and the endpoint's owner.
+	CondEndpointDisabled ConditionKind = "endpoint_disabled"
 )
 
 // ConditionKinds lists every kind, in the settings page's order.
-var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs, CondDrillFailed, CondWebhookRejections}
+var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs, CondDrillFailed, CondWebhookRejections,
+	CondEndpointDisabled}
 
 // conditionInfo is what a kind says of itself.
 type conditionInfo struct {
@@ -45,6 +49,8 @@ var conditionInfos = map[ConditionKind]conditionInfo{
 	CondDayEndDiffs:       {label: "Day-end reconciliation with differences", audience: []Role{RoleFinance}},
 	CondDrillFailed:       {label: "Failure drill failed", audience: []Role{RoleAdmin}},
 	CondWebhookRejections: {label: "Webhook signature rejections", audience: []Role{RoleAdmin}},
+	CondEndpointDisabled: {label: "Outbound webhook endpoint disabled", audience: []Role{RoleAdmin},
+		named: "the endpoint's owner"},
 }
 
 // ParseConditionKind returns the kind named s, or an error.

@@ -118,3 +118,24 @@ func (s *Store) LatestFinishedDrill(ctx context.Context) (DrillRun, error) {
 	}
 	return d, nil
 }
+
+// FailingEndpoint is an outbound webhook endpoint the delivery job disabled
+// for failing, with the user who added it.
+type FailingEndpoint struct {
+	ID         int64     `db:"id"`
+	URL        string    `db:"url"`
+	DisabledAt time.Time `db:"disabled_at"`
+	OwnerID    *int64    `db:"created_by_user_id"` // nil when added by the CLI
+}
+
+// FailingEndpoints returns the endpoints disabled for failing and not
+// enabled since (an admin's own disabling is not a condition).
+func (s *Store) FailingEndpoints(ctx context.Context) ([]FailingEndpoint, error) {
+	var out []FailingEndpoint
+	err := s.db.SelectContext(ctx, &out, `SELECT id, url, disabled_at, created_by_user_id FROM webhook_endpoints
+		WHERE disabled_at IS NOT NULL AND disabled_reason = $1 ORDER BY id`, failingReason())
+	if err != nil {
+		return nil, fmt.Errorf("store: endpoints disabled for failing: %w", err)
+	}
+	return out, nil
+}

@@ -174,11 +174,17 @@ func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, e
 	return disabled, err
 }
 
+// failingReason is the disabled_reason of an endpoint the delivery job
+// disabled for failing, as against one an admin disabled.
+func failingReason() string {
+	return fmt.Sprintf("failing for %d days", int(payout.EndpointFailingLimit.Hours()/24))
+}
+
 // disableFailing disables an endpoint that has failed for
 // payout.EndpointFailingLimit, audited, and returns its id; 0 when it was
 // disabled already (by a concurrent attempt, say: its owner is told once).
 func disableFailing(ctx context.Context, q Querier, id int64) (int64, error) {
-	reason := fmt.Sprintf("failing for %d days", int(payout.EndpointFailingLimit.Hours()/24))
+	reason := failingReason()
 	tag, err := q.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $2
 		WHERE id = $1 AND disabled_at IS NULL`, id, reason)
 	if err != nil {

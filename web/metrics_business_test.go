@@ -326,3 +326,45 @@ func TestMetricsOneReadServedForItsMaxAge(t *testing.T) {
 		t.Errorf("max age 0: %v queued, want 2", got)
 	}
 }
+
+// The outbox gauges: deliveries waiting for an enabled endpoint count in
+// the backlog with the oldest one's age; a disabled endpoint's are parked
+// apart, so they do not hold the backlog-age alert up.
+func TestMetricsOutboxBacklog(t *testing.T) {
+	a := newApp(t)
+	srv := metricsApp(t, a, 0)
+	ctx := context.Background()
+	by := store.Actor{Name: "admin@example.com"}
+	live, err := a.store.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://platform.example/hooks"}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := a.store.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://old.example/hooks"}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{live.ID, live.ID, off.ID} {
+		if _, err := a.store.SendTestEvent(ctx, id, by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.store.DB().MustExec(`UPDATE outbound_deliveries SET created_at = now() - interval '10 minutes'
+		WHERE id = (SELECT min(id) FROM outbound_deliveries)`)
+	if err := a.store.SetWebhookEndpointEnabled(ctx, off.ID, false, "moved", by); err != nil {
+		t.Fatal(err)
+	}
+
+	_, fams := scrape(t, srv.URL)
+	for _, tt := range []struct {
+		name string
+		want float64
+	}{{"payops_outbox_backlog", 2}, {"payops_outbox_parked", 1}} {
+		if got, ok := valueOf(fams, sample{tt.name, l()}); !ok || got != tt.want {
+			t.Errorf("%s = %v (%v), want %v", tt.name, got, ok, tt.want)
+		}
+	}
+	age, ok := valueOf(fams, sample{"payops_outbox_oldest_undelivered_age_seconds", l()})
+	if !ok || age < 595 || age > 660 {
+		t.Errorf("payops_outbox_oldest_undelivered_age_seconds = %v (%v), want about 600", age, ok)
+	}
+}
