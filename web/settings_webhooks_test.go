@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"payops/jobs"
@@ -20,10 +21,13 @@ import (
 type sender struct {
 	status int
 	body   string
+	mu     sync.Mutex // the job sends from several workers
 	ids    []string
 }
 
 func (s *sender) Send(_ context.Context, _ string, m outbound.Message) (outbound.Answer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.ids = append(s.ids, m.ID)
 	return outbound.Answer{Status: s.status, Body: s.body}, nil
 }
