@@ -87,25 +87,34 @@ func kindFromPath(r *http.Request) (payout.ConditionKind, error) {
 	return k, nil
 }
 
-// SaveNotify sets one kind's channels, reminder and thresholds, audited;
-// bad input is 422 with the form and a message a field.
-func (h *Handlers) SaveNotify(w http.ResponseWriter, r *http.Request) {
+// notifyKind returns the signed-in admin, the kind the path names and its
+// channels; on a failure it has answered and ok is false.
+func (h *Handlers) notifyKind(w http.ResponseWriter, r *http.Request) (User, payout.ConditionKind, store.NotifyChannel, bool) {
 	me := userOf(r)
 	if !me.Role.Can(payout.ActConfigureNotify) {
 		Fail(w, r, h.Log, ErrForbidden)
-		return
+		return User{}, "", store.NotifyChannel{}, false
 	}
 	kind, err := kindFromPath(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)
-		return
+		return User{}, "", store.NotifyChannel{}, false
 	}
 	channels, err := h.Store.NotifyChannels(r.Context())
 	if err != nil {
 		Fail(w, r, h.Log, err)
+		return User{}, "", store.NotifyChannel{}, false
+	}
+	return me, kind, channels[kind], true
+}
+
+// SaveNotify sets one kind's channels, reminder and thresholds, audited;
+// bad input is 422 with the form and a message a field.
+func (h *Handlers) SaveNotify(w http.ResponseWriter, r *http.Request) {
+	me, kind, prev, ok := h.notifyKind(w, r)
+	if !ok {
 		return
 	}
-	prev := channels[kind]
 	form := payout.NotifyForm{Email: r.PostFormValue("email") == "on", Chat: r.PostFormValue("chat"),
 		ClearChat: r.PostFormValue("clear_chat") == "on", Reminder: r.PostFormValue("reminder"),
 		ThresholdCount: r.PostFormValue("threshold_count"), ThresholdMinutes: r.PostFormValue("threshold_minutes")}
@@ -121,7 +130,7 @@ func (h *Handlers) SaveNotify(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	err = h.Store.UpdateNotifyChannel(r.Context(), store.NotifyChannel{Kind: kind, Email: set.Email,
+	err := h.Store.UpdateNotifyChannel(r.Context(), store.NotifyChannel{Kind: kind, Email: set.Email,
 		ChatURLs: set.ChatURLs, ReminderMinutes: set.ReminderMinutes, ThresholdCount: set.ThresholdCount,
 		ThresholdMinutes: set.ThresholdMinutes}, actorOf(me))
 	if err != nil {
@@ -135,22 +144,10 @@ func (h *Handlers) SaveNotify(w http.ResponseWriter, r *http.Request) {
 // and, when email is on and set up, to the admin who asked; the notify job
 // sends them within a minute, and the log shows how it went.
 func (h *Handlers) TestNotify(w http.ResponseWriter, r *http.Request) {
-	me := userOf(r)
-	if !me.Role.Can(payout.ActConfigureNotify) {
-		Fail(w, r, h.Log, ErrForbidden)
+	me, kind, c, ok := h.notifyKind(w, r)
+	if !ok {
 		return
 	}
-	kind, err := kindFromPath(r)
-	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
-	}
-	channels, err := h.Store.NotifyChannels(r.Context())
-	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
-	}
-	c := channels[kind]
 	base := store.NewNotice{ConditionKey: "test:" + string(kind), Kind: kind, Notice: "test",
 		Subject: "[payops] Test: " + kind.Label(),
 		Body:    fmt.Sprintf("A test notice of %q, asked for by %s on /settings/notifications.", kind.Label(), me.Email)}
