@@ -147,7 +147,7 @@ func demoData(now time.Time, seed uint64) []store.NewPayout {
 		out = append(out, store.NewPayout{
 			ReferenceID: ref, Provider: provider, ProviderPayoutID: ppid, Amount: amount,
 			Mode: []string{"IMPS", "NEFT", "RTGS"}[rng.IntN(3)], Narration: "Seller settlement (demo)", Status: status,
-			Beneficiary: ben, CreatedAt: now.Add(-age),
+			Beneficiary: ben, CreatedAt: now.Add(-age), Test: !payout.Livemode(provider),
 		})
 	}
 	return out

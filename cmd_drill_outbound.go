@@ -24,7 +24,8 @@ func drillReceiver(ctx context.Context, st *store.Store) (*drill.Receiver, int64
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("drill receiver: %w", err)
 	}
-	ep, err := st.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: url, Description: "payops drill's receiver"}, by)
+	ep, err := st.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: url, Description: "payops drill's receiver",
+		Test: true}, by)
 	if err == nil {
 		err = rc.Trust(ep.Secret)
 	}

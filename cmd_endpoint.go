@@ -22,6 +22,7 @@ func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(st
 	description := fs.String("description", "", "what the endpoint is for")
 	id := fs.Int64("id", 0, "the endpoint's id (disable, enable)")
 	reason := fs.String("reason", "disabled from the command line", "why it is disabled")
+	test := fs.Bool("test", false, "a test endpoint: it gets test payouts' events (sandbox, drills) and no live ones")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -35,6 +36,7 @@ func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(st
 		if n, err = endpointSpec(policy, *url, *events, *description); err != nil {
 			return err
 		}
+		n.Test = *test
 	case "disable", "enable":
 		if *id <= 0 {
 			return errors.New("endpoint " + verb + " needs --id")
@@ -79,7 +81,11 @@ func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(st
 		if len(e.Events) > 0 {
 			types = strings.Join(e.Events, ",")
 		}
-		fmt.Fprintf(stdout, "%-5d %s  %s  %d pending  %s\n", e.ID, e.URL, types, e.Pending, state)
+		mode := "live"
+		if !e.Livemode {
+			mode = "test"
+		}
+		fmt.Fprintf(stdout, "%-5d %s  %s  %s  %d pending  %s\n", e.ID, mode, e.URL, types, e.Pending, state)
 	}
 	return nil
 }

@@ -56,13 +56,16 @@ func TestEndpointCommands(t *testing.T) {
 		"http://127.0.0.1:9000/hook"); err != nil {
 		t.Errorf("a loopback endpoint with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1: %v", err)
 	}
+	if _, err := runCmd(map[string]string{}, "endpoint", "add", "--url", "https://hooks.example.com/test", "--test"); err != nil {
+		t.Errorf("a test endpoint: %v", err)
+	}
 	if out, err := runCmd(map[string]string{}, "endpoint", "disable", "--id", "1", "--reason", "moved"); err != nil ||
 		!strings.Contains(out, "endpoint 1 disabled") {
 		t.Fatalf("endpoint disable: %q %v", out, err)
 	}
 	out, err = runCmd(map[string]string{}, "endpoint", "list")
 	if err != nil || !strings.Contains(out, "payout.failed,payout.succeeded") || !strings.Contains(out, "disabled") ||
-		strings.Contains(out, secret) {
+		strings.Contains(out, secret) || !strings.Contains(out, "test  https://hooks.example.com/test") {
 		t.Fatalf("endpoint list: %q %v", out, err)
 	}
 	s, err := store.Open(dsn)

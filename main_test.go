@@ -80,8 +80,8 @@ func TestCommands(t *testing.T) {
 		t.Errorf("demo payouts: %d in all, %d stuck; want %d with some stuck", total, stuck, demoPayouts+12)
 	}
 	// Through the gates: held ones with owners, some overdue, and some
-	// queued for the worker.
-	holds, err := s.CountHolds(ctx, time.Now())
+	// queued for the worker. They go to the sandbox: test payouts.
+	holds, err := s.CountHolds(ctx, time.Now(), true)
 	var queued int
 	s.DB().Get(&queued, `SELECT count(*) FROM payouts WHERE reference_id LIKE 'DEMO-API-%' AND status = 'QUEUED'`)
 	if err != nil || holds.Open < 6 || holds.Overdue < 1 || queued < 3 {

@@ -24,8 +24,8 @@ import (
 type Store interface {
 	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
 	StuckPayouts(ctx context.Context, f store.StuckFilter) ([]store.Payout, int, error)
-	StuckSummary(ctx context.Context, before, now time.Time) ([]store.StuckCount, error)
-	StatusCounts(ctx context.Context) ([]store.StatusCount, error)
+	StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]store.StuckCount, error)
+	StatusCounts(ctx context.Context, test bool) ([]store.StatusCount, error)
 	EventsFor(ctx context.Context, payoutID int64) ([]store.Event, error)
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
@@ -84,6 +84,15 @@ type User struct {
 	// Zone is where the user reads times: their own time zone, or the
 	// business time zone; UTC when unknown.
 	Zone *time.Location
+	// TestData is the "View test data" switch: the lists and totals show
+	// test payouts instead of live ones.
+	TestData bool
+}
+
+// testData reports whether the request's user views test data.
+func testData(ctx context.Context) bool {
+	u, _ := UserFrom(ctx)
+	return u.TestData
 }
 
 // zone returns the user's time zone, UTC when none is set.
@@ -127,6 +136,7 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 			Audit: u.Role.Can(payout.ActReadAudit), Settings: u.Role.Can(payout.ActManageUsers) ||
 				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify) ||
 				u.Role.Can(payout.ActManageWebhooks)}
+		m.TestData, m.Here = u.TestData, r.URL.RequestURI()
 	}
 	return m
 }

@@ -17,7 +17,7 @@ import (
 // HoldStore is what the holds pages read and write.
 type HoldStore interface {
 	OpenHolds(ctx context.Context, f store.HoldFilter) ([]store.Hold, int, error)
-	CountHolds(ctx context.Context, now time.Time) (store.HoldCounts, error)
+	CountHolds(ctx context.Context, now time.Time, test bool) (store.HoldCounts, error)
 	HoldByID(ctx context.Context, id int64) (store.Hold, error)
 	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
 	EvidenceFor(ctx context.Context, payoutID int64) ([]store.Evidence, error)
@@ -59,11 +59,12 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 		return vm, err
 	}
 	vm.Page = f.Offset/holdsPageSize + 1
+	f.Test = u.TestData
 	holds, total, err := h.Store.OpenHolds(r.Context(), f)
 	if err != nil {
 		return vm, err
 	}
-	counts, err := h.Store.CountHolds(r.Context(), now)
+	counts, err := h.Store.CountHolds(r.Context(), now, u.TestData)
 	if err != nil {
 		return vm, err
 	}

@@ -15,17 +15,18 @@ import (
 // 7 business days' volume per currency and success rate per provider.
 func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
-	sum, err := h.Store.StuckSummary(r.Context(), now.Add(-h.StuckAfter), now)
+	test := testData(r.Context())
+	sum, err := h.Store.StuckSummary(r.Context(), now.Add(-h.StuckAfter), now, test)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	counts, err := h.Store.StatusCounts(r.Context())
+	counts, err := h.Store.StatusCounts(r.Context(), test)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	holds, err := h.Store.CountHolds(r.Context(), now)
+	holds, err := h.Store.CountHolds(r.Context(), now, test)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

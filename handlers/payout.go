@@ -19,7 +19,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		// A provider payout id, a UTR or an event id pasted into the
 		// address: the payout it names, or the list of those it names.
-		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2)
+		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2, testData(r.Context()))
 		switch {
 		case ferr != nil:
 			err = ferr
@@ -68,7 +68,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := views.Payout{
-		Meta: MetaFor(r, p.ReferenceID, ""), Ref: p.ReferenceID, Status: string(p.Status),
+		Meta: MetaFor(r, p.ReferenceID, ""), Ref: p.ReferenceID, Status: string(p.Status), Test: !p.Livemode,
 		Amount: p.Amount().String(), Provider: p.Provider, ProviderPayoutID: dash(p.ProviderID()),
 		Mode: dash(p.Mode), Narration: dash(p.Narration), Beneficiary: beneficiary(p), Bank: dash(p.BankName),
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),

@@ -18,7 +18,7 @@ import (
 type FindStore interface {
 	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
 	CountPayouts(ctx context.Context, q store.PayoutQuery) (int, bool, error)
-	IdentifierRefs(ctx context.Context, text string, limit int) ([]string, error)
+	IdentifierRefs(ctx context.Context, text string, limit int, test bool) ([]string, error)
 	EachPayoutExport(ctx context.Context, q store.PayoutQuery, fn func(row []sql.RawBytes) error) error
 }
 
@@ -29,6 +29,7 @@ const listPageSize = 50
 // by an identifier goes straight to it.
 func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 	f, bad := parsePayoutFilter(r.URL.Query(), h.Days.BusinessZone(), h.Now(), h.StuckAfter)
+	f.query.Test = testData(r.Context())
 	vm := h.listView(r, f, bad)
 	if bad != nil {
 		Render(w, r, http.StatusUnprocessableEntity, views.PayoutsPage(vm), nil)
@@ -80,7 +81,7 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 // onlyByIdentifier returns the reference of the one payout whose reference,
 // provider payout id, UTR or webhook event id is text, if exactly one is.
 func (h *Handlers) onlyByIdentifier(ctx context.Context, text string) (string, bool, error) {
-	refs, err := h.Store.IdentifierRefs(ctx, text, 2)
+	refs, err := h.Store.IdentifierRefs(ctx, text, 2, testData(ctx))
 	if err != nil || len(refs) != 1 {
 		return "", false, err
 	}
@@ -123,6 +124,7 @@ func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]stri
 // prefixed with '; a stream cut short ends with an ERROR row.
 func (h *Handlers) PayoutsCSV(w http.ResponseWriter, r *http.Request) {
 	f, bad := parsePayoutFilter(r.URL.Query(), h.Days.BusinessZone(), h.Now(), h.StuckAfter)
+	f.query.Test = testData(r.Context())
 	if bad != nil {
 		var msgs []string
 		for k, m := range bad {

@@ -46,6 +46,7 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
 	rows, total, err := h.Store.StuckPayouts(r.Context(), store.StuckFilter{
 		Before: now.Add(-h.StuckAfter), Provider: provider, Limit: stuckPageSize, Offset: (page - 1) * stuckPageSize,
+		Test: testData(r.Context()),
 	})
 	if err != nil {
 		Fail(w, r, h.Log, err)

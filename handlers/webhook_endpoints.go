@@ -52,7 +52,7 @@ func endpointRow(e store.WebhookEndpoint, me User) views.EndpointRow {
 	id := strconv.FormatInt(e.ID, 10)
 	row := views.EndpointRow{ID: id, URL: e.URL, Description: e.Description, Events: "every event",
 		Enabled: e.Enabled(), State: "enabled", Created: me.stamp(e.CreatedAt), Pending: strconv.Itoa(e.Pending),
-		PageURL: "/settings/webhooks/" + id}
+		PageURL: "/settings/webhooks/" + id, Test: !e.Livemode}
 	if len(e.Events) > 0 {
 		row.Events = strings.Join(e.Events, ", ")
 	}
@@ -78,7 +78,8 @@ func (h *Handlers) AddWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := views.EndpointForm{URL: strings.TrimSpace(r.PostFormValue("url")),
-		Description: strings.TrimSpace(r.PostFormValue("description")), Events: map[string]bool{}}
+		Description: strings.TrimSpace(r.PostFormValue("description")), Events: map[string]bool{},
+		Test: r.PostFormValue("test") == "1"}
 	for _, t := range r.PostForm["events"] {
 		f.Events[t] = true
 	}
@@ -102,7 +103,7 @@ func (h *Handlers) AddWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
 // endpointSpec reads the add form with the rules of payops endpoint add.
 func (h *Handlers) endpointSpec(f views.EndpointForm, events []string) (store.NewWebhookEndpoint, map[string]string) {
 	errs := map[string]string{}
-	n := store.NewWebhookEndpoint{Description: f.Description}
+	n := store.NewWebhookEndpoint{Description: f.Description, Test: f.Test}
 	if u, err := h.Outbound.CheckURL(f.URL); err != nil {
 		errs["url"] = upperFirst(strings.TrimPrefix(err.Error(), payout.ErrEndpointRefused.Error()+": ")) + "."
 	} else {

@@ -132,7 +132,9 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy, _ := payout.ParsePolicy("INR=200000.00", "")
-	intake(t, s, policy, "HOLD-1", "sandbox", 30000000)
+	// A live provider's: the sandbox's payouts are test payouts, which
+	// raise no condition.
+	intake(t, s, policy, "HOLD-1", "nxtbanking", 30000000)
 	clk := &clock{now: time.Now()}
 	n := newNotifier(t, s, smtp, clk)
 	if run(t, n); len(smtp.Messages()) != 0 {
@@ -187,7 +189,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 	setChannel(t, s, store.NotifyChannel{Kind: payout.CondWebhookRejections, ChatURLs: []string{recv.URL + "/hooks/sec"},
 		ReminderMinutes: 0, ThresholdCount: 20, ThresholdMinutes: 60})
 	for i := range 50 {
-		intake(t, s, payout.Policy{}, fmt.Sprintf("STUCK-%02d", i), "sandbox", 100000)
+		intake(t, s, payout.Policy{}, fmt.Sprintf("STUCK-%02d", i), "nxtbanking", 100000)
 	}
 	clk := &clock{now: time.Now().Add(15 * time.Minute)}
 	n := newNotifier(t, s, nil, clk)
@@ -214,7 +216,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 		clk.add(time.Minute)
 	}
 	got := recv.got()
-	if len(got) != 2 || count(got, "Payouts stuck at sandbox") != 1 || count(got, "Webhooks from xendit refused") != 1 {
+	if len(got) != 2 || count(got, "Payouts stuck at nxtbanking") != 1 || count(got, "Webhooks from xendit refused") != 1 {
 		t.Fatalf("after a storm of runs the chat got %q, want the two starts", got)
 	}
 
@@ -222,7 +224,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 	run(t, n)
 	run(t, n)
 	got = recv.got()[2:]
-	if len(got) != 2 || count(got, "Still: Payouts stuck at sandbox") != 1 || count(got, "Cleared: Webhooks from xendit") != 1 {
+	if len(got) != 2 || count(got, "Still: Payouts stuck at nxtbanking") != 1 || count(got, "Cleared: Webhooks from xendit") != 1 {
 		t.Fatalf("after the interval the chat got %q, want a reminder of the stuck payouts, the rejections cleared", got)
 	}
 
@@ -234,7 +236,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 		clk.add(time.Minute)
 	}
 	got = recv.got()[4:]
-	if len(got) != 1 || count(got, "Cleared: Payouts stuck at sandbox") != 1 {
+	if len(got) != 1 || count(got, "Cleared: Payouts stuck at nxtbanking") != 1 {
 		t.Fatalf("after clearing the chat got %q, want the stuck payouts cleared once", got)
 	}
 }
@@ -357,7 +359,7 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 		ReminderMinutes: 240, ThresholdCount: 1})
 	policy, _ := payout.ParsePolicy("INR=200000.00", "")
 	for i := range 8 {
-		intake(t, s, policy, fmt.Sprintf("STORM-%d", i), "sandbox", 30000000)
+		intake(t, s, policy, fmt.Sprintf("STORM-%d", i), "nxtbanking", 30000000)
 	}
 	clk := &clock{now: time.Now().Add(2 * time.Hour)}
 	n := newNotifier(t, s, smtp, clk)

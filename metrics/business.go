@@ -17,7 +17,7 @@ import (
 // index or a small table (see store/metrics.go).
 type Source interface {
 	PayoutCounts(ctx context.Context) ([]store.PayoutCount, error)
-	StuckSummary(ctx context.Context, before, now time.Time) ([]store.StuckCount, error)
+	StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]store.StuckCount, error)
 	HoldCountsByReason(ctx context.Context, now time.Time) ([]store.HoldReasonCount, error)
 	ReconStates(ctx context.Context) ([]store.ReconProviderState, error)
 	LastSuccesses(ctx context.Context) ([]store.JobSuccess, error)
@@ -203,7 +203,7 @@ func (b *Business) payouts(ctx context.Context, _ time.Time) ([]prometheus.Metri
 }
 
 func (b *Business) stuck(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
-	counts, err := b.Source.StuckSummary(ctx, now.Add(-b.StuckAfter), now)
+	counts, err := b.Source.StuckSummary(ctx, now.Add(-b.StuckAfter), now, false)
 	if err != nil {
 		return nil, err
 	}

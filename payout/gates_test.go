@@ -37,6 +37,7 @@ func TestGates(t *testing.T) {
 			Approved: map[Reason]bool{ReasonTax: true}}, []Reason{ReasonReview}, "review threshold"},
 		{"currency without threshold", GateInput{Amount: Money{Minor: 1 << 40, Currency: "USD"}, Market: "US", Beneficiary: complete}, nil, ""},
 		{"read-only market", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete}, []Reason{ReasonMarket}, "market PH is read-only"},
+		{"read-only market, test payout", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete, Test: true}, nil, ""},
 		{"funding hold outstanding", GateInput{Amount: inr(100), Market: "IN", Beneficiary: complete, FundingHold: true},
 			[]Reason{ReasonFunding}, "insufficient funds"},
 		{"several at once", GateInput{Amount: inr(30000000), Market: "PH", Beneficiary: with(complete, TaxExpired)},

@@ -72,3 +72,12 @@ func TestNetworks(t *testing.T) {
 		}
 	}
 }
+
+func TestLivemode(t *testing.T) {
+	for provider, want := range map[string]bool{"nxtbanking": true, "paywize": true, "razorpayx": true, "xendit": true,
+		SandboxProvider: false, DrillProvider: false} {
+		if got := Livemode(provider); got != want {
+			t.Errorf("Livemode(%q) = %v, want %v", provider, got, want)
+		}
+	}
+}

@@ -78,9 +78,11 @@ func (h Hold) Hands() payout.HoldHands {
 // Open reports whether the hold still stops its payout.
 func (h Hold) Open() bool { return h.State == "open" }
 
-// notDrill leaves out holds of failure drills' payouts: nobody is to
-// decide them.
-const notDrill = `h.payout_id NOT IN (SELECT id FROM payouts WHERE provider = '` + payout.DrillProvider + `')`
+// holdsOfMode keeps the holds of live payouts, or of test payouts when its
+// argument (named by %s) is true: nobody is to decide a test payout's hold
+// in the real queue. Both read the test payouts' ids from their small
+// partial index (payouts_test_by_created).
+const holdsOfMode = `(h.payout_id IN (SELECT id FROM payouts WHERE NOT livemode)) = %s`
 
 const holdSelect = `
 	SELECT h.id, h.payout_id, h.reason, r.label AS reason_label, h.detail, h.owner_id, coalesce(u.name, '') AS owner_name,
@@ -198,21 +200,22 @@ type HoldFilter struct {
 	Now     time.Time
 	Limit   int
 	Offset  int
+	Test    bool // the holds of test payouts instead of live ones
 }
 
 // OpenHolds returns one page of open holds, escalated and overdue first,
 // then by SLA due time, and how many match in all.
 func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, int, error) {
-	const where = `WHERE h.state = 'open' AND ($1 = '' OR h.reason = $1) AND ` + notDrill + `
+	where := `WHERE h.state = 'open' AND ($1 = '' OR h.reason = $1) AND ` + fmt.Sprintf(holdsOfMode, "$3") + `
 		AND ($2 = 0 OR ($2 = -1 AND h.owner_id IS NULL) OR h.owner_id = $2) `
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM holds h `+where, f.Reason, f.OwnerID); err != nil {
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM holds h `+where, f.Reason, f.OwnerID, f.Test); err != nil {
 		return nil, 0, fmt.Errorf("store: count holds: %w", err)
 	}
 	var out []Hold
 	err := s.db.SelectContext(ctx, &out, holdSelect+where+`
-		ORDER BY (h.escalated_at IS NOT NULL OR h.sla_due_at < $3) DESC, h.sla_due_at, h.id LIMIT $4 OFFSET $5`,
-		f.Reason, f.OwnerID, f.Now, f.Limit, f.Offset)
+		ORDER BY (h.escalated_at IS NOT NULL OR h.sla_due_at < $4) DESC, h.sla_due_at, h.id LIMIT $5 OFFSET $6`,
+		f.Reason, f.OwnerID, f.Test, f.Now, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: holds: %w", err)
 	}
@@ -225,12 +228,13 @@ type HoldCounts struct {
 	Overdue int `db:"overdue"`
 }
 
-// CountHolds counts open and overdue holds.
-func (s *Store) CountHolds(ctx context.Context, now time.Time) (HoldCounts, error) {
+// CountHolds counts the open and overdue holds of live payouts, or of test
+// payouts when test.
+func (s *Store) CountHolds(ctx context.Context, now time.Time, test bool) (HoldCounts, error) {
 	var c HoldCounts
 	err := s.db.GetContext(ctx, &c, `
 		SELECT count(*) AS open, count(*) FILTER (WHERE sla_due_at < $1 OR escalated_at IS NOT NULL) AS overdue
-		FROM holds h WHERE state = 'open' AND `+notDrill, now)
+		FROM holds h WHERE state = 'open' AND `+fmt.Sprintf(holdsOfMode, "$2"), now, test)
 	if err != nil {
 		return HoldCounts{}, fmt.Errorf("store: count holds: %w", err)
 	}

@@ -37,10 +37,11 @@ func newHoldFixture(t *testing.T) *holdFixture {
 	return f
 }
 
-// intake records ref through the gates; edit changes the request first.
+// intake records ref through the gates, to a live provider (the
+// sandbox's would be test payouts); edit changes the request first.
 func (f *holdFixture) intake(ref string, edit func(r *payout.Request)) store.Payout {
 	f.t.Helper()
-	r := payout.Request{ReferenceID: ref, Provider: "sandbox", AmountMinor: 125000, Currency: "INR", Market: "IN",
+	r := payout.Request{ReferenceID: ref, Provider: "nxtbanking", AmountMinor: 125000, Currency: "INR", Market: "IN",
 		Metadata: []byte(`{}`), Beneficiary: payout.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
 			IFSC: "HDFC0001234", TaxArtifact: payout.TaxPresent}}
 	if edit != nil {

@@ -66,7 +66,8 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 		} else {
 			when = &at
 		}
-		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary}
+		test := !payout.Livemode(req.Provider)
+		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary, Test: test}
 		evals := policy.Evaluate(in)
 		failed := payout.Failures(evals)
 		status := payout.Queued
@@ -79,7 +80,7 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 			Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
 				IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
 				TaxArtifact: req.Beneficiary.TaxArtifact},
-			CreatedAt: at,
+			CreatedAt: at, Test: test,
 		}
 		id, err := createPayout(ctx, q, by.Name, n)
 		if err != nil {

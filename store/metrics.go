@@ -21,7 +21,7 @@ type PayoutCount struct {
 }
 
 // PayoutCounts returns how many payouts there are by status and provider,
-// drills' payouts left out: payout_counts plus the deltas the fold has not
+// live payouts only (the count triggers skip test payouts): payout_counts plus the deltas the fold has not
 // taken in yet (migration 00029), so exact at the query's snapshot.
 func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 	var out []PayoutCount
@@ -29,7 +29,6 @@ func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 		SELECT status, provider, sum(n)::bigint AS count
 		FROM (SELECT status, provider, n FROM payout_counts
 		      UNION ALL SELECT status, provider, n FROM payout_count_deltas) c
-		WHERE provider <> '`+payout.DrillProvider+`'
 		GROUP BY status, provider ORDER BY status, provider`)
 	if err != nil {
 		return nil, fmt.Errorf("store: payout counts: %w", err)
@@ -65,9 +64,8 @@ type HoldReasonCount struct {
 }
 
 // HoldCountsByReason counts open and overdue holds at now by reason, every
-// reason listed (0 when none is open), drills' payouts left out: the open
-// holds along holds_open_by_due, each one's payout by its key (not the
-// drill payouts' ids from a scan of every payout, as notDrill would).
+// reason listed (0 when none is open), test payouts' left out: the open
+// holds along holds_open_by_due, each one's payout by its key.
 func (s *Store) HoldCountsByReason(ctx context.Context, now time.Time) ([]HoldReasonCount, error) {
 	var out []HoldReasonCount
 	err := s.db.SelectContext(ctx, &out, `
@@ -76,7 +74,7 @@ func (s *Store) HoldCountsByReason(ctx context.Context, now time.Time) ([]HoldRe
 			SELECT h.reason, count(*) AS open,
 				count(*) FILTER (WHERE h.sla_due_at < $1 OR h.escalated_at IS NOT NULL) AS overdue
 			FROM holds h WHERE h.state = 'open'
-				AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = h.payout_id AND p.provider = '`+payout.DrillProvider+`')
+				AND EXISTS (SELECT 1 FROM payouts p WHERE p.id = h.payout_id AND p.livemode)
 			GROUP BY h.reason) c ON c.reason = r.reason
 		ORDER BY r.position`, now)
 	if err != nil {

@@ -17,7 +17,7 @@ func trueCounts(t *testing.T, s *store.Store) map[string]int64 {
 	t.Helper()
 	var rows []store.PayoutCount
 	if err := s.DB().Select(&rows, `SELECT status, provider, count(*) AS count FROM payouts
-		WHERE provider <> 'drill' GROUP BY status, provider`); err != nil {
+		WHERE livemode GROUP BY status, provider`); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]int64{}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"payops/payout"
 )
 
 // The notify job's reads: each is small and index-backed, so the job can
@@ -23,7 +21,7 @@ type OverdueHold struct {
 }
 
 // OverdueHolds returns the open holds past their SLA at now or escalated,
-// leaving out drills' (along holds_open_by_due: open holds only).
+// leaving out test payouts' (along holds_open_by_due: open holds only).
 func (s *Store) OverdueHolds(ctx context.Context, now time.Time) ([]OverdueHold, error) {
 	var out []OverdueHold
 	err := s.db.SelectContext(ctx, &out, `
@@ -34,7 +32,7 @@ func (s *Store) OverdueHolds(ctx context.Context, now time.Time) ([]OverdueHold,
 		JOIN payouts p ON p.id = h.payout_id
 		LEFT JOIN users u ON u.id = h.owner_id
 		WHERE h.state = 'open' AND (h.sla_due_at < $1 OR h.escalated_at IS NOT NULL)
-			AND p.provider <> '`+payout.DrillProvider+`'
+			AND p.livemode
 		ORDER BY h.id`, now)
 	if err != nil {
 		return nil, fmt.Errorf("store: overdue holds: %w", err)
@@ -58,7 +56,7 @@ func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) 
 	var out []ProviderCount
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT provider, count(*) AS count, min(updated_at) AS oldest FROM payouts
-		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND provider <> '`+payout.DrillProvider+`'
+		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND livemode
 		GROUP BY provider HAVING count(*) >= $2 ORDER BY provider`, before, min)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck by provider: %w", err)

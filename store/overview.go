@@ -22,12 +22,12 @@ type DayCount struct {
 
 // DailyCounts counts the payouts created from days[0] to days[len(days)-1]
 // (the business days' bounds, ascending) by the day they were created on,
-// provider, currency and state; drill payouts are left out. It is one
+// provider, currency and state: live payouts, or test payouts when test. It is one
 // grouped query: each day a range of the created_at index (payouts_created),
 // each payout of the days read once, none outside them, hashed into a few
 // hundred groups. (Grouping by an expression of created_at instead, the
 // planner cannot tell how few groups there are and sorts every row.)
-func (s *Store) DailyCounts(ctx context.Context, days []time.Time) ([]DayCount, error) {
+func (s *Store) DailyCounts(ctx context.Context, days []time.Time, test bool) ([]DayCount, error) {
 	if len(days) < 2 {
 		return nil, fmt.Errorf("store: daily counts: need a day's two bounds, got %d", len(days))
 	}
@@ -41,9 +41,9 @@ func (s *Store) DailyCounts(ctx context.Context, days []time.Time) ([]DayCount, 
 		SELECT d.i - 1 AS day, p.provider, p.currency, p.status, count(*) AS count, sum(p.amount_minor) AS minor
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS d (first, next, i)
 		JOIN payouts p ON p.created_at >= d.first AND p.created_at < d.next
-		WHERE p.provider <> '`+payout.DrillProvider+`'
+		WHERE p.livemode <> $3
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
-		array(bounds[:len(bounds)-1]), array(bounds[1:]))
+		array(bounds[:len(bounds)-1]), array(bounds[1:]), test)
 	if err != nil {
 		return nil, fmt.Errorf("store: daily counts: %w", err)
 	}

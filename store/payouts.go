@@ -20,6 +20,7 @@ type Payout struct {
 	Currency         string        `db:"currency"`
 	Mode             string        `db:"mode"`
 	Narration        string        `db:"narration"`
+	Livemode         bool          `db:"livemode"` // false: a test payout (payout.Livemode)
 	Status           payout.Status `db:"status"`
 	FailureCode      string        `db:"failure_code"`
 	FailureReason    string        `db:"failure_reason"`
@@ -61,7 +62,7 @@ func (p Payout) ProviderID() string {
 }
 
 const payoutColumns = `p.id, p.reference_id, p.provider, p.provider_payout_id, p.amount_minor, p.currency, p.mode,
-	p.narration, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
+	p.narration, p.livemode, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
 	p.last_checked_at, p.created_at, p.updated_at, p.market, p.submit_attempts, p.next_submit_at, p.last_submit_error,
 	b.name AS beneficiary_name, b.account_last4, b.bank_name, b.tax_artifact`
 
@@ -81,6 +82,10 @@ type NewPayout struct {
 	Metadata         json.RawMessage // a JSON object; nil is {}
 	Intake           *payout.Request // the API request, when it came through the API
 	CreatedAt        time.Time       // zero for now
+	// Test makes it a test payout (livemode false), left out of every real
+	// view. Intake sets it from the provider (payout.Livemode); seeding and
+	// tests say it themselves.
+	Test bool
 }
 
 // Beneficiary is who receives a payout. AccountNumber is stored whole for the
@@ -148,16 +153,17 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 	var id int64
 	err = q.QueryRowxContext(ctx, `
 		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency,
-			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id`,
+			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake, livemode)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15) RETURNING id`,
 		n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
-		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake),
+		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake), !n.Test,
 	).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))
 	}
 	if err := audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
 		"provider": n.Provider, "amount": n.Amount.Decimal(), "currency": n.Amount.Currency, "status": n.Status,
+		"livemode": !n.Test,
 	}); err != nil {
 		return 0, err
 	}
@@ -182,6 +188,7 @@ type StuckFilter struct {
 	Provider string // "" for all
 	Limit    int
 	Offset   int
+	Test     bool // test payouts instead of live ones
 }
 
 // lastCheckFailed is, for a payout p whose last check failed (asked after
@@ -197,14 +204,14 @@ const lastCheckFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_
 // the last check failed, why.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int, error) {
 	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
-		AND p.provider <> '` + payout.DrillProvider + `' `
+		AND p.livemode <> $3 `
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider); err != nil {
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
 		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+`, p.last_answered_at, `+lastCheckFailed+
-		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $3 OFFSET $4`, f.Before, f.Provider, f.Limit, f.Offset)
+		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $4 OFFSET $5`, f.Before, f.Provider, f.Test, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: stuck payouts: %w", err)
 	}
@@ -225,8 +232,8 @@ type StuckCount struct {
 var StuckBuckets = []string{"< 1 h", "1–6 h", "6–24 h", "> 24 h"}
 
 // StuckSummary counts stuck payouts (no change since before, at now) by
-// provider and age bucket.
-func (s *Store) StuckSummary(ctx context.Context, before, now time.Time) ([]StuckCount, error) {
+// provider and age bucket: live payouts, or test payouts when test.
+func (s *Store) StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]StuckCount, error) {
 	var out []StuckCount
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT provider,
@@ -236,8 +243,8 @@ func (s *Store) StuckSummary(ctx context.Context, before, now time.Time) ([]Stuc
 			     ELSE 3 END AS bucket,
 			count(*) AS count, min(updated_at) AS oldest
 		FROM payouts
-		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND provider <> '`+payout.DrillProvider+`'
-		GROUP BY 1, 2 ORDER BY 1, 2`, before, now)
+		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND livemode <> $3
+		GROUP BY 1, 2 ORDER BY 1, 2`, before, now, test)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck summary: %w", err)
 	}
@@ -250,11 +257,11 @@ type StatusCount struct {
 	Count  int           `db:"count"`
 }
 
-// StatusCounts counts payouts by state.
-func (s *Store) StatusCounts(ctx context.Context) ([]StatusCount, error) {
+// StatusCounts counts live payouts by state, or test payouts when test.
+func (s *Store) StatusCounts(ctx context.Context, test bool) ([]StatusCount, error) {
 	var out []StatusCount
 	if err := s.db.SelectContext(ctx, &out, `SELECT status, count(*) AS count FROM payouts
-		WHERE provider <> '`+payout.DrillProvider+`' GROUP BY status`); err != nil {
+		WHERE livemode <> $1 GROUP BY status`, test); err != nil {
 		return nil, fmt.Errorf("store: status counts: %w", err)
 	}
 	return out, nil

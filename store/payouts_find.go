@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +26,8 @@ const (
 )
 
 // PayoutQuery selects payouts for the payouts list, its CSV and the API.
-// Zero fields select everything; drill payouts only when Provider (or
-// Providers) names the drill provider.
+// Zero fields select every live payout; test payouts with Test, or when
+// Provider (or Providers) names a test provider.
 type PayoutQuery struct {
 	Search   payout.Search // any of its readings
 	Statuses []payout.Status
@@ -54,6 +53,9 @@ type PayoutQuery struct {
 	// Providers, when not empty, selects payouts of one of these only (an
 	// API token's scope), besides Provider.
 	Providers []string
+	// Test lists test payouts instead of live ones, when neither Provider
+	// nor Providers names the providers (which then decide it).
+	Test bool
 	// Metadata has FindPayouts select each payout's metadata too (the
 	// API's); pages leave it out.
 	Metadata bool
@@ -133,8 +135,17 @@ func (q PayoutQuery) where(args *[]any) string {
 	}
 	if q.Provider != "" {
 		add("p.provider = %s", q.Provider)
-	} else if !slices.Contains(q.Providers, payout.DrillProvider) {
-		conds = append(conds, "p.provider <> '"+payout.DrillProvider+"'")
+	}
+	switch {
+	case q.Provider != "" || len(q.Providers) > 0:
+		// A named provider (or a token's) decides the mode by itself.
+	case q.Test:
+		// Written out, not an argument: the planner matches it to the test
+		// payouts' partial index, and the export of every payout stays a
+		// bare COPY.
+		conds = append(conds, "NOT p.livemode")
+	default:
+		conds = append(conds, "p.livemode")
 	}
 	if len(q.Providers) > 0 {
 		add("p.provider = ANY(%s)", pq.StringArray(q.Providers))
@@ -235,13 +246,13 @@ func searchIDs(s payout.Search, arg func(any) string) string {
 
 // IdentifierRefs returns the references (up to limit) of the payouts whose
 // reference, provider payout id, UTR or a webhook's event id is text: what
-// decides whether a search goes straight to one payout. Drill payouts are
-// left out, as in the list.
-func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int) ([]string, error) {
-	args := []any{text, limit}
+// decides whether a search goes straight to one payout. Live payouts, or
+// test payouts when test, as in the list.
+func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int, test bool) ([]string, error) {
+	args := []any{text, limit, test}
 	var refs []string
 	err := s.db.SelectContext(ctx, &refs, `SELECT reference_id FROM payouts
-		WHERE id = ANY(ARRAY(`+identifierIDs("$1")+`)) AND provider <> '`+payout.DrillProvider+`' LIMIT $2`, args...)
+		WHERE id = ANY(ARRAY(`+identifierIDs("$1")+`)) AND livemode <> $3 LIMIT $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: payouts by identifier: %w", err)
 	}

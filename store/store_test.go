@@ -185,7 +185,7 @@ func TestStuckPayouts(t *testing.T) {
 		t.Errorf("page 2: %+v total %d", got, total)
 	}
 
-	sum, err := s.StuckSummary(ctx, before, time.Now())
+	sum, err := s.StuckSummary(ctx, before, time.Now(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestDrillPayoutsLeftOut(t *testing.T) {
 	newPayout(t, s, "DRILL-NEW", payout.Processing)
 	newPayout(t, s, "DRILL-OLD", payout.Processing)
 	db := s.DB()
-	db.MustExec(`UPDATE payouts SET provider = 'drill', submitted_at = now() WHERE reference_id LIKE 'DRILL-%'`)
+	db.MustExec(`UPDATE payouts SET provider = 'drill', livemode = false, submitted_at = now() WHERE reference_id LIKE 'DRILL-%'`)
 	db.MustExec(`UPDATE payouts SET submitted_at = now(), updated_at = now() - interval '3 hours' WHERE reference_id = 'REAL'`)
 	db.MustExec(`UPDATE payouts SET updated_at = now() - interval '3 hours' WHERE reference_id LIKE 'DRILL-%'`)
 	db.MustExec(`UPDATE payouts SET created_at = now() - interval '2 hours' WHERE reference_id = 'DRILL-OLD'`)
@@ -269,7 +269,7 @@ func TestDrillPayoutsLeftOut(t *testing.T) {
 	if err != nil || total != 1 || stuck[0].ReferenceID != "REAL" {
 		t.Errorf("stuck: %d %v", total, err)
 	}
-	counts, err := s.StatusCounts(ctx)
+	counts, err := s.StatusCounts(ctx, false)
 	if err != nil || len(counts) != 1 || counts[0].Count != 1 {
 		t.Errorf("status counts: %+v %v", counts, err)
 	}

@@ -26,6 +26,9 @@ type WebhookEndpoint struct {
 	DisabledAt          *time.Time     `db:"disabled_at"`
 	DisabledReason      string         `db:"disabled_reason"`
 	FailingSince        *time.Time     `db:"failing_since"`
+	// Livemode false makes it a test endpoint: it gets the events of test
+	// payouts, and a live one those of live payouts, never the other's.
+	Livemode bool `db:"livemode"`
 	// Pending counts the endpoint's deliveries not yet delivered nor given up.
 	Pending int `db:"pending"`
 }
@@ -34,7 +37,7 @@ type WebhookEndpoint struct {
 func (e WebhookEndpoint) Enabled() bool { return e.DisabledAt == nil }
 
 const endpointSelect = `SELECT e.id, e.url, e.description, e.events, e.secret, e.previous_secret, e.previous_secret_until,
-	e.created_by, e.created_at, e.disabled_at, e.disabled_reason, e.failing_since,
+	e.created_by, e.created_at, e.disabled_at, e.disabled_reason, e.failing_since, e.livemode,
 	(SELECT count(*) FROM outbound_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending') AS pending
 	FROM webhook_endpoints e `
 
@@ -44,6 +47,7 @@ type NewWebhookEndpoint struct {
 	URL         string
 	Description string
 	Events      []string // payout.ParseEventTypes'; empty is every type
+	Test        bool     // a test endpoint: test payouts' events only
 }
 
 // AddWebhookEndpoint records an endpoint with a new secret, audited, and
@@ -53,8 +57,9 @@ func (s *Store) AddWebhookEndpoint(ctx context.Context, n NewWebhookEndpoint, by
 	err := s.WithTx(ctx, func(q Querier) error {
 		var id int64
 		err := q.GetContext(ctx, &id, `INSERT INTO webhook_endpoints (url, description, events, secret, created_by,
-			created_by_user_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			n.URL, n.Description, pq.StringArray(append([]string{}, n.Events...)), payout.NewWebhookSecret(), by.Name, by.userID())
+			created_by_user_id, livemode) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			n.URL, n.Description, pq.StringArray(append([]string{}, n.Events...)), payout.NewWebhookSecret(), by.Name, by.userID(),
+			!n.Test)
 		if err != nil {
 			return fmt.Errorf("store: add webhook endpoint: %w", mapErr(err))
 		}
@@ -62,7 +67,7 @@ func (s *Store) AddWebhookEndpoint(ctx context.Context, n NewWebhookEndpoint, by
 			return err
 		}
 		return audit(ctx, q, by.Name, "webhook_endpoint.add", "webhook_endpoint", fmt.Sprint(id),
-			map[string]any{"url": n.URL, "events": n.Events})
+			map[string]any{"url": n.URL, "events": n.Events, "livemode": !n.Test})
 	})
 	return e, err
 }

@@ -7,6 +7,10 @@ type Meta struct {
 	Title  string
 	Active string // nav key: "overview", "stuck"
 	User   *UserBadge
+	// TestData shows the "You are viewing test data" banner and turns the
+	// header's switch to "View live data".
+	TestData bool
+	Here     string // the page's address, where the switch comes back to
 }
 
 // UserBadge is the signed-in user shown in the header.
@@ -33,6 +37,7 @@ type Payout struct {
 	Meta
 	Ref              string
 	Status           string
+	Test             bool // a test payout: it moves no money
 	Amount           string
 	Provider         string
 	ProviderPayoutID string

@@ -18,6 +18,7 @@ type EndpointForm struct {
 	URL         string
 	Description string
 	Events      map[string]bool
+	Test        bool // a test endpoint: test payouts' events only
 }
 
 // NewSecret is an endpoint's secret, shown on one page once: when the
@@ -42,6 +43,7 @@ type EndpointRow struct {
 	Created     string
 	Pending     string
 	PageURL     string
+	Test        bool // a test endpoint
 }
 
 // WebhookEndpoint is one endpoint's page: what it is, its actions and its

@@ -90,6 +90,7 @@ func (a *app) addListed(day time.Time, ps ...listed) {
 			ReferenceID: p.ref, Provider: p.provider, ProviderPayoutID: p.providerPaID, Status: p.status,
 			Amount: payout.Money{Minor: 125050, Currency: "INR"}, Mode: "IMPS", CreatedAt: day.Add(p.created),
 			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
+			Test:        p.provider == payout.DrillProvider, // the sandbox's stand in for live payouts here
 		})
 		if err != nil {
 			a.t.Fatal(err)

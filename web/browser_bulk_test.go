@@ -111,6 +111,7 @@ func TestBrowserHoldsBulk(t *testing.T) {
 
 	ctx := browser(t, chromedp.WindowSize(1280, 720))
 	signIn(t, ctx, a.srv.URL, "compliance@example.com")
+	viewTestData(t, ctx) // the API's sandbox payouts are test payouts
 	for _, size := range walkSizes {
 		step(t, ctx, "open the holds", chromedp.EmulateViewport(size[0], size[1]),
 			chromedp.Navigate(a.srv.URL+"/holds"), chromedp.WaitReady(chromedp.CSS("#holds-table")))

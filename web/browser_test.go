@@ -236,6 +236,7 @@ func TestBrowserComplianceRelease(t *testing.T) {
 
 	ctx := browser(t)
 	signIn(t, ctx, a.srv.URL, "compliance@example.com")
+	viewTestData(t, ctx) // the API's sandbox payouts are test payouts
 	step(t, ctx, "open the holds page", chromedp.Navigate(a.srv.URL+"/holds"), chromedp.WaitVisible(chromedp.CSS("#hold-"+id)))
 	if got := text(t, ctx, "#hold-"+id); !strings.Contains(got, "Above review threshold") || !strings.Contains(got, "2,50,000.00 INR") {
 		t.Errorf("hold row: %q", got)

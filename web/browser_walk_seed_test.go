@@ -89,8 +89,10 @@ func walkHolds(t *testing.T, a *app) string {
 	longName := func(m map[string]any) {
 		ben(m)["name"] = "Sri Venkateswara Agro Industries and Cold Storage Private Limited"
 	}
+	// The API's sandbox payouts are test payouts, which a read-only market
+	// (PH) does not hold: the PH one is held for its tax form.
 	edits := []func(map[string]any){
-		bigAmount, expiredTax, func(m map[string]any) { m["market"] = "PH"; m["currency"] = "PHP" },
+		bigAmount, expiredTax, func(m map[string]any) { m["market"] = "PH"; m["currency"] = "PHP"; expiredTax(m) },
 		func(m map[string]any) { delete(ben(m), "ifsc") }, func(m map[string]any) { bigAmount(m); longName(m) },
 		func(m map[string]any) { expiredTax(m); longName(m) },
 	}
@@ -110,7 +112,7 @@ func walkHolds(t *testing.T, a *app) string {
 	must(a.store.AddEvidence(ctx, ids[0], by, note+strings.Repeat(", and annexure B", 6),
 		"https://contracts.example.com/sellers/SA-2026-0044/signed-agreement-with-annexures.pdf", ""))
 	must(a.store.EscalateHold(ctx, ids[1], by, note))
-	must(a.store.RejectHold(ctx, ids[2], by, "Read-only market: this seller is paid from PH"))
+	must(a.store.RejectHold(ctx, ids[2], by, "Tax form expired: this seller in PH must send a new one"))
 	must(a.store.ReassignHold(ctx, ids[3], owner, by, note))
 	return "PAYROLL-2026-11-ACME-INDIA-200100"
 }

@@ -100,6 +100,17 @@ func TestBrowserWalk(t *testing.T) {
 			walkOne(t, ctx, w, a.srv.URL, role, p.path, "")
 			walked++
 		}
+		if role == payout.RoleAdmin {
+			// The pages that change with the "View test data" switch, with
+			// its banner, and the holds the API's sandbox payouts wait on.
+			viewTestData(t, ctx)
+			for _, path := range []string{"/", "/payouts", "/payouts/stuck", "/holds"} {
+				walkOne(t, ctx, w, a.srv.URL, role, path, "test-")
+				walked++
+			}
+			step(t, ctx, "view live data", chromedp.Click(chromedp.CSS(`#test-data-switch button`)),
+				chromedp.WaitNotPresent(chromedp.CSS("#test-data-banner")))
+		}
 		if role != "" {
 			step(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 				chromedp.WaitVisible(chromedp.CSS("#email")))

@@ -77,7 +77,7 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 	if p, err := a.store.PayoutByRef(bg, "DRILL1-00012"); err != nil || p.Provider != payout.DrillProvider {
 		t.Fatalf("drill payout: %+v %v", p, err)
 	}
-	counts, err := a.store.StatusCounts(bg)
+	counts, err := a.store.StatusCounts(bg, false)
 	if err != nil || len(counts) != 0 {
 		t.Errorf("overview counts drill payouts: %+v %v", counts, err)
 	}

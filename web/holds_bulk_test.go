@@ -24,6 +24,7 @@ func TestHoldsBulkKeepsTheFilterAndCounts(t *testing.T) {
 	tax2 := a.heldPayout("BF-TAX-2", expiredTax)
 	c := a.client()
 	c.login("compliance@example.com")
+	c.viewTestData() // the API's sandbox payouts are test payouts
 
 	_, page := c.get("/holds?reason=review_threshold")
 	field := find(byID(t, page, "bulk"), func(n *html.Node) bool { return attr(n, "name") == "filter" })

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"payops/payout"
+	"payops/store"
 )
 
 // heldPayout sends a payout through the API that edit makes fail a gate and
@@ -122,16 +123,26 @@ func TestHoldActionsFollowRolesAndFourEyes(t *testing.T) {
 }
 
 func TestBulkHoldActionsReportEachHold(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, withLiveProvider())
 	a.withToken()
 	a.addUser("c1@example.com", payout.RoleCompliance)
 	a.addUser("ops@example.com", payout.RoleOps)
 	big1 := a.heldPayout("BK-1", bigAmount)
 	big2 := a.heldPayout("BK-2", bigAmount)
-	ph := a.heldPayout("BK-3", func(m map[string]any) { m["market"] = "PH" })
+	// A read-only market holds live payouts only: BK-3 goes to a real
+	// provider under a live token; BK-1 and 2 are the sandbox's test payouts.
+	live := a.token(store.TokenSpec{Name: "shop-live", Scope: payout.ScopeLive})
+	code, p, _ := a.api("POST", "/api/v1/payouts", live, apiBody("BK-3", func(m map[string]any) {
+		m["market"], m["provider"] = "PH", "nxtbanking"
+	}))
+	if code != http.StatusAccepted || p["status"] != "HELD" {
+		t.Fatalf("BK-3: %d %v", code, p)
+	}
+	ph := strconv.FormatInt(int64(p["holds"].([]any)[0].(map[string]any)["id"].(float64)), 10)
 
 	ops := a.client()
 	ops.login("ops@example.com")
+	ops.viewTestData()
 	if code, _, _ := ops.do("POST", "/holds/bulk", url.Values{"action": {"release"}, "hold": {big1}, "note": {"ops bulk release"}}, nil); code != http.StatusForbidden {
 		t.Fatalf("ops bulk release: %d, want 403", code)
 	}
@@ -142,6 +153,7 @@ func TestBulkHoldActionsReportEachHold(t *testing.T) {
 
 	c1 := a.client()
 	c1.login("c1@example.com")
+	c1.viewTestData()
 	code, body, _ := c1.do("POST", "/holds/bulk", url.Values{"action": {"release"}, "hold": {big1, big2, ph},
 		"note": {"reviewed the three together"}}, map[string]string{"HX-Request": "true"})
 	if code != http.StatusOK || strings.Count(body, `class="ok"`) != 2 || !strings.Contains(body, "market PH is read-only") {
@@ -183,6 +195,7 @@ func TestAdminsSetHoldOwners(t *testing.T) {
 
 	ops := a.client()
 	ops.login("ops@example.com")
+	ops.viewTestData() // the API's sandbox payouts are test payouts
 	if code, _, _ := ops.do("POST", "/holds/owners", form, nil); code != http.StatusForbidden {
 		t.Fatalf("ops sets owners: %d", code)
 	}
@@ -205,6 +218,7 @@ func TestAdminsSetHoldOwners(t *testing.T) {
 	// The owner sees it under "mine"; escalation hands it to the head.
 	taxc := a.client()
 	taxc.login("tax@example.com")
+	taxc.viewTestData()
 	if _, page := taxc.get("/holds?owner=mine"); !strings.Contains(page, "OW-1") {
 		t.Fatal("the tax owner's holds lack OW-1")
 	}

@@ -39,7 +39,8 @@ func overviewFixture(t *testing.T, a *app, ist *time.Location) time.Time {
 	} {
 		_, err := a.store.CreatePayout(context.Background(), "test", store.NewPayout{ReferenceID: p.ref,
 			Provider: p.provider, Amount: payout.Money{Minor: p.minor, Currency: p.currency}, Status: p.status,
-			CreatedAt: p.created, Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012"}})
+			CreatedAt: p.created, Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012"},
+			Test: p.provider == payout.DrillProvider}) // the sandbox's stand in for live payouts here
 		if err != nil {
 			t.Fatal(err)
 		}

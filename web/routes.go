@@ -64,6 +64,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /{$}", SignedIn, h.Overview},
 		{"GET /profile", SignedIn, h.Profile},
 		{"POST /profile", SignedIn, h.SetTimeZone},
+		{"POST /test-data", SignedIn, s.setTestData},
 		{"GET /payouts", SignedIn, h.Payouts},
 		{"GET /payouts.csv", SignedIn, h.PayoutsCSV},
 		{"GET /payouts/stuck", SignedIn, h.Stuck},

@@ -76,6 +76,17 @@ func TestAdminManagesAWebhookEndpoint(t *testing.T) {
 	if a.audited("admin@example.com", "webhook_endpoint.add", "1") != 1 {
 		t.Error("adding the endpoint is not audited as the admin")
 	}
+	if byID(t, page, "endpoint-test-1") != nil {
+		t.Error("a live endpoint is marked test")
+	}
+	// A test endpoint: the box ticked, marked so in the list.
+	if code, _, _ := admin.do("POST", "/settings/webhooks", url.Values{"url": {"https://hooks.example.com/test"},
+		"test": {"1"}}, nil); code != http.StatusCreated {
+		t.Fatalf("add a test endpoint: %d", code)
+	}
+	if _, page := admin.get("/settings/webhooks"); byID(t, page, "endpoint-test-2") == nil {
+		t.Error("the test endpoint is not marked test")
+	}
 
 	code, _, h := admin.do("POST", "/settings/webhooks/1/test", nil, nil)
 	if code != http.StatusSeeOther || h.Get("Location") != "/settings/webhooks/1?done=test" {

@@ -96,6 +96,7 @@ func (a *app) addProviderPayout(provider, ref, ppid string) {
 		ReferenceID: ref, Provider: provider, ProviderPayoutID: ppid, Amount: payout.Money{Minor: 10000, Currency: "INR"},
 		Mode: "IMPS", Status: payout.Processing, CreatedAt: time.Now().Add(-time.Hour),
 		Beneficiary: store.Beneficiary{Name: "Gaurav Kumar", AccountNumber: "765432123456789", IFSC: "HDFC0000053"},
+		Test:        provider == payout.DrillProvider, // the sandbox's stand in for live payouts here
 	})
 	if err != nil {
 		a.t.Fatal(err)
