@@ -41,7 +41,9 @@ func readyBanner(ctx context.Context, st *store.Store, base, dsn, prog, logFile 
 	if hidden {
 		b.WriteString("    (the database password is hidden: put yours in its place)\n")
 	}
-	b.WriteString("  or make one on " + base + "/settings/tokens as admin.\n\n")
+	b.WriteString("  or make one on " + base + "/settings/tokens as admin.\n")
+	b.WriteString("  Payouts through the sandbox are test data (the demo's holds among them): press Test in\n" +
+		"  the header to see them.\n\n")
 	if logFile != "" {
 		fmt.Fprintf(&b, "  Logs: %s (tail -f %s)    Stop: Ctrl-C\n", logFile, logFile)
 	} else {
