@@ -66,7 +66,12 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 		} else {
 			when = &at
 		}
-		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary}
+		launch, err := marketLaunch(ctx, q, req.Market)
+		if err != nil {
+			return err
+		}
+		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Launch: launch,
+			Test: req.Provider == payout.DrillProvider, Beneficiary: req.Beneficiary}
 		evals := policy.Evaluate(in)
 		failed := payout.Failures(evals)
 		status := payout.Queued
