@@ -145,6 +145,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
 	root.HandleFunc("GET /api/v1/payouts", api.Authenticated(api.ListPayouts))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
+	root.HandleFunc("GET /api/v1/markets", api.Authenticated(api.ListMarkets))
 	root.HandleFunc("POST /api/v1/drills", api.Authenticated(api.StartDrill))
 	root.HandleFunc("GET /api/v1/drills/{id}", api.Authenticated(api.GetDrill))
 	root.Handle("/", s.loadUser(app))
