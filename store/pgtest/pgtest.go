@@ -67,6 +67,24 @@ func NewDSN(t testing.TB) string {
 	return cluster.DSN(port, name)
 }
 
+// NewEmptyDSN creates a new database with no schema for the test (for
+// tests that migrate it themselves) and returns its DSN.
+func NewEmptyDSN(t testing.TB) string {
+	t.Helper()
+	once.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("pgtest: %v", setupErr)
+	}
+	name := fmt.Sprintf("e_%s_%08x", sanitize(t.Name()), rand.Uint32())
+	if _, err := admin.Exec(fmt.Sprintf(`CREATE DATABASE %q`, name)); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name))
+	})
+	return cluster.DSN(port, name)
+}
+
 var unsafeChars = regexp.MustCompile(`[^a-z0-9]+`)
 
 func sanitize(s string) string {
