@@ -75,7 +75,6 @@ run: $(BIN) deps-pg $(KEYFILE)
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; fi; \
 	export PAYOPS_SESSION_KEY="$${PAYOPS_SESSION_KEY:-$$(cat $(KEYFILE))}"; \
-	export PAYOPS_READ_ONLY_MARKETS="$${PAYOPS_READ_ONLY_MARKETS-PH}"; \
 	if [ -f $(LOG) ]; then mv -f $(LOG) $(LOG).1; fi; \
 	echo "payops: migrating, loading demo data and starting (log: $(LOG))..."; \
 	$(BIN) migrate >> $(LOG) 2>&1 || { tail -n 20 $(LOG); exit 1; }; \

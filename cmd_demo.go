@@ -68,6 +68,9 @@ func cmdDemo(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	if err := demoMarkets(ctx, s); err != nil {
+		return err
+	}
 	held, err := demoHolds(ctx, s, policy, time.Now())
 	if err != nil {
 		return err
@@ -231,6 +234,50 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now ti
 		}
 	}
 	return added, nil
+}
+
+// demoLaunchDocs are the demo's launch documents: IN is live (its checklist
+// accepted unverified: the demo has no drill run yet), PH is read-only, its
+// document still missing its settlement path.
+const demoLaunchDocs = `[
+{"market":"IN","program":"default","live":true,"owners":{"payout_support":"ops@example.com",
+ "user_recovery":"ops@example.com","blocked_payouts":"compliance@example.com","incident_response":"admin@example.com"},
+ "tax_artifacts_required":true,"review_thresholds":{"INR":"200000.00"},
+ "hold_reasons":[{"reason":"tax_artifact","unblock_evidence":"a current tax artifact on file"},
+  {"reason":"review_threshold","unblock_evidence":"a compliance note on the source of funds"}],
+ "approvals":[{"currency":"INR","at_or_above":"1000000.00","approvers":2}],
+ "settlement":{"rail":"fiat","posting_window":"T+1 business day by 18:00 IST","fee_treatment":"platform bears the fee",
+  "completed_means":"provider SUCCEEDED with UTR","exception_path":"ops owner contacts the beneficiary within 1 business day"}},
+{"market":"PH","program":"default","owners":{"payout_support":"ops@example.com","user_recovery":"ops@example.com",
+ "blocked_payouts":"compliance@example.com","incident_response":"admin@example.com"},"tax_artifacts_required":true}
+]`
+
+// demoMarkets loads the demo's launch documents for markets that have
+// none yet (or only the upgrade's), so changes made in a demo survive a
+// restart.
+func demoMarkets(ctx context.Context, s *store.Store) error {
+	docs, err := payout.ParseLaunchDocs([]byte(demoLaunchDocs))
+	if err != nil {
+		return err
+	}
+	var missing []payout.LaunchDoc
+	for _, d := range docs {
+		h, err := s.MarketHistory(ctx, d.Market, d.Program)
+		if err != nil {
+			return err
+		}
+		// Only the upgrade's version: a demo database from before launch
+		// documents, where PH was read-only by configuration.
+		if len(h) == 0 || (len(h) == 1 && h[0].ChangedBy == "upgrade") {
+			missing = append(missing, d)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = s.ApplyMarketDocs(ctx, missing, store.ApplyOptions{AcceptUnverified: true, Reason: "demo data"},
+		store.Actor{Name: "demo"})
+	return err
 }
 
 // demoHoldOwners sets the demo's owners of the hold reasons an admin has not

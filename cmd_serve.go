@@ -165,8 +165,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter,
-		"read_only_markets", cfg.Policy.Markets())
+	if cfg.IgnoredReadOnlyMarkets != "" {
+		log.Warn("PAYOPS_READ_ONLY_MARKETS is ignored: launch documents decide which markets are live (payops market apply)",
+			"read_only_markets", cfg.IgnoredReadOnlyMarkets)
+	}
+	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter)
 	return listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))
 }
 

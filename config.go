@@ -52,6 +52,11 @@ type config struct {
 	// Outbound is where outbound webhooks may be sent: https to public
 	// addresses, or anywhere with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1.
 	Outbound payout.EndpointPolicy
+
+	// IgnoredReadOnlyMarkets is PAYOPS_READ_ONLY_MARKETS when still set:
+	// launch documents decide which markets are live now, and serve warns
+	// that it is ignored.
+	IgnoredReadOnlyMarkets string
 }
 
 // sandboxConfig is the test providers': the sandbox and the drill
@@ -110,6 +115,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Policy, err = policyFrom(getenv); err != nil {
 		errs = append(errs, err)
 	}
+	c.IgnoredReadOnlyMarkets = strings.TrimSpace(getenv("PAYOPS_READ_ONLY_MARKETS"))
 	if c.MaxAttempts, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS"), "5")); err != nil || c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_MAX_ATTEMPTS must be a whole number of at least 1, not %q", getenv("PAYOPS_SUBMIT_MAX_ATTEMPTS")))
 	}
@@ -180,11 +186,12 @@ const minSessionIdle = 5 * time.Minute
 // defaultReviewThresholds: payouts above these go to compliance first.
 const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
 
-// policyFrom reads the release gates' configuration.
+// policyFrom reads the release gates' configuration. Which markets are
+// live is no configuration: their launch documents decide.
 func policyFrom(getenv func(string) string) (payout.Policy, error) {
-	p, err := payout.ParsePolicy(or(getenv("PAYOPS_REVIEW_THRESHOLDS"), defaultReviewThresholds), getenv("PAYOPS_READ_ONLY_MARKETS"))
+	p, err := payout.ParsePolicy(or(getenv("PAYOPS_REVIEW_THRESHOLDS"), defaultReviewThresholds))
 	if err != nil {
-		return p, fmt.Errorf("PAYOPS_REVIEW_THRESHOLDS or PAYOPS_READ_ONLY_MARKETS: %w", err)
+		return p, fmt.Errorf("PAYOPS_REVIEW_THRESHOLDS: %w", err)
 	}
 	return p, nil
 }

@@ -61,3 +61,54 @@ func TestDemoTimesAgree(t *testing.T) {
 		}
 	}
 }
+
+// The demo's markets: IN live by its document, PH read-only, so the demo's
+// PH payout is held for market_read_only and owned by PH's blocked-payout
+// owner.
+func TestDemoMarkets(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"demo"}, env(map[string]string{"DATABASE_URL": dsn}), strings.NewReader(""), &out,
+		&out); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	live := map[string]bool{}
+	docs, err := s.Markets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range docs {
+		live[m.Market] = m.Live
+	}
+	if !live["IN"] || live["PH"] {
+		t.Errorf("demo markets live: %v, want IN live and PH read-only", live)
+	}
+	p, err := s.PayoutByRef(ctx, "DEMO-API-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	holds, err := s.HoldsFor(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(holds) != 1 || holds[0].Reason != payout.ReasonMarket || holds[0].OwnerName != "Chitra Compliance" {
+		t.Errorf("the demo's PH payout has holds %+v, want one market_read_only hold owned by Chitra Compliance", holds)
+	}
+	// Loading the demo again changes no document; IN's, which the test
+	// database has already (as an upgrade would), is left as it is.
+	if err := run(ctx, []string{"demo"}, env(map[string]string{"DATABASE_URL": dsn}), strings.NewReader(""), &out,
+		&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, market := range []string{"IN", "PH"} {
+		if h, err := s.MarketHistory(ctx, market, payout.DefaultProgram); err != nil || len(h) != 1 {
+			t.Errorf("%s history after the demo twice: %d versions (%v), want 1", market, len(h), err)
+		}
+	}
+}

@@ -7,6 +7,7 @@
 //	payops user disable|enable|role   disable or enable a user, or change their role (ends their sessions)
 //	payops token create|revoke|list   manage the platform API's bearer tokens
 //	payops endpoint add|list|disable|enable   manage the outbound webhook endpoints
+//	payops market apply FILE.json   load markets' launch documents, all or nothing
 //	payops demo       load idempotent demo data
 //	payops sandbox    run the sandbox provider on its own
 //	payops db start   start the private PostgreSQL cluster, print its DSN
@@ -37,7 +38,8 @@ func main() {
 }
 
 var errUsage = errors.New("usage: payops serve|migrate|user add|user disable|user enable|user role|" +
-	"token create|token revoke|token list|endpoint add|endpoint list|endpoint disable|endpoint enable|demo|sandbox|drill|db start|db stop [flags]")
+	"token create|token revoke|token list|endpoint add|endpoint list|endpoint disable|endpoint enable|market apply|demo|sandbox|" +
+	"drill|db start|db stop [flags]")
 
 // run is the whole program, with its inputs passed in so tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -71,6 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errUsage
 		}
 		return cmdEndpoint(ctx, args[1], args[2:], getenv, stdout)
+	case "market":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdMarket(ctx, args[1], args[2:], getenv, stdout)
 	case "demo":
 		return cmdDemo(ctx, getenv, stdout)
 	case "sandbox":

@@ -28,6 +28,7 @@ type APIStore interface {
 	HoldsOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Hold, error)
 	LedgerOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.LedgerEntry, error)
 	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
+	Markets(ctx context.Context) ([]store.MarketDoc, error)
 }
 
 // API is the JSON API of the platform that sends payouts. It records

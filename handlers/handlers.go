@@ -45,6 +45,7 @@ type Store interface {
 	StuckStore
 	OverviewStore
 	NotifyStore
+	MarketStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -133,7 +134,7 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	m := views.Meta{Title: title, Active: active}
 	if u, ok := UserFrom(r.Context()); ok {
 		m.User = &views.UserBadge{Name: u.Name, Role: string(u.Role), Drills: u.Role.Can(payout.ActRunDrills),
-			Audit: u.Role.Can(payout.ActReadAudit), Settings: u.Role.Can(payout.ActManageUsers) ||
+			Audit: u.Role.Can(payout.ActReadAudit), Markets: u.Role.Can(payout.ActReadMarkets), Settings: u.Role.Can(payout.ActManageUsers) ||
 				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify) ||
 				u.Role.Can(payout.ActManageWebhooks)}
 		m.TestData, m.Here = u.TestData, r.URL.RequestURI()

@@ -131,7 +131,7 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, _ := payout.ParsePolicy("INR=200000.00", "")
+	policy, _ := payout.ParsePolicy("INR=200000.00")
 	// A live provider's: the sandbox's payouts are test payouts, which
 	// raise no condition.
 	intake(t, s, policy, "HOLD-1", "nxtbanking", 30000000)
@@ -357,7 +357,7 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 	}
 	setChannel(t, s, store.NotifyChannel{Kind: payout.CondHoldOverdue, Email: true, ChatURLs: []string{recv.URL},
 		ReminderMinutes: 240, ThresholdCount: 1})
-	policy, _ := payout.ParsePolicy("INR=200000.00", "")
+	policy, _ := payout.ParsePolicy("INR=200000.00")
 	for i := range 8 {
 		intake(t, s, policy, fmt.Sprintf("STORM-%d", i), "nxtbanking", 30000000)
 	}

@@ -322,8 +322,10 @@ func TestSubmissionFailures(t *testing.T) {
 
 	t.Run("a gate failing since intake holds the payout before it is sent", func(t *testing.T) {
 		intake(t, s, payout.Policy{}, "LATE-1", "sandbox", 100000)
-		readOnlyIN, _ := payout.ParsePolicy("", "IN")
-		late := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Policy: readOnlyIN}
+		if _, err := s.SetMarketReadOnly(ctx, "IN", payout.DefaultProgram, store.Actor{Name: "test"}, "incident"); err != nil {
+			t.Fatal(err)
+		}
+		late := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, Policy: payout.Policy{}}
 		late.RunOnce(ctx)
 		p := payoutOf(t, s, "LATE-1")
 		if asked, _ := prov.counts("LATE-1"); asked != 0 || p.Status != payout.Held {

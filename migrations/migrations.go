@@ -22,6 +22,13 @@ func FS() embed.FS { return files }
 // concurrent starts of several instances safe: one migrates, the others wait.
 // It returns the number of migrations applied.
 func Up(ctx context.Context, db *sql.DB) (int, error) {
+	return UpTo(ctx, db, 0)
+}
+
+// UpTo applies the pending migrations up to version (every one for 0), for
+// tests of a data migration: a database as an older payops left it, then
+// upgraded. It returns the number of migrations applied.
+func UpTo(ctx context.Context, db *sql.DB, version int64) (int, error) {
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return 0, err
@@ -31,7 +38,12 @@ func Up(ctx context.Context, db *sql.DB) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
-	res, err := p.Up(ctx)
+	var res []*goose.MigrationResult
+	if version == 0 {
+		res, err = p.Up(ctx)
+	} else {
+		res, err = p.UpTo(ctx, version)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}

@@ -2,7 +2,6 @@ package payout
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -33,20 +32,19 @@ func ParseReason(s string) (Reason, error) {
 	return "", fmt.Errorf("unknown hold reason %q", s)
 }
 
-// Policy is the configuration the release gates apply.
+// Policy is the configuration the release gates apply everywhere; a
+// market's launch document may set its own review thresholds
+// (GateInput.Launch).
 type Policy struct {
 	// ReviewThresholds holds, per currency, the largest amount that goes out
 	// without a compliance review. A currency without one needs none.
 	ReviewThresholds map[string]Money
-	// ReadOnlyMarkets are markets (ISO country codes) payops may show but
-	// never pay into.
-	ReadOnlyMarkets map[string]bool
 }
 
-// ParsePolicy reads a policy from its configuration strings: thresholds as
-// "INR=200000.00,IDR=100000000" and markets as "PH,VN".
-func ParsePolicy(thresholds, readOnlyMarkets string) (Policy, error) {
-	p := Policy{ReviewThresholds: map[string]Money{}, ReadOnlyMarkets: map[string]bool{}}
+// ParsePolicy reads a policy from its configuration string: thresholds as
+// "INR=200000.00,IDR=100000000".
+func ParsePolicy(thresholds string) (Policy, error) {
+	p := Policy{ReviewThresholds: map[string]Money{}}
 	for _, item := range strings.Split(thresholds, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -62,33 +60,24 @@ func ParsePolicy(thresholds, readOnlyMarkets string) (Policy, error) {
 		}
 		p.ReviewThresholds[m.Currency] = m
 	}
-	for _, mk := range strings.Split(readOnlyMarkets, ",") {
-		mk = strings.TrimSpace(mk)
-		if mk == "" {
-			continue
-		}
-		if !marketPattern.MatchString(mk) {
-			return Policy{}, fmt.Errorf("read-only market %q is not an ISO 3166 country code such as PH", mk)
-		}
-		p.ReadOnlyMarkets[mk] = true
-	}
 	return p, nil
 }
 
-// Markets returns the read-only markets, sorted.
-func (p Policy) Markets() []string {
-	out := make([]string, 0, len(p.ReadOnlyMarkets))
-	for m := range p.ReadOnlyMarkets {
-		out = append(out, m)
-	}
-	sort.Strings(out)
-	return out
+// MarketLaunch is what the gates know of a payout's market from its launch
+// document: whether it is live, why (for the evaluation's record), and the
+// document's review thresholds. The zero value is a read-only market: a
+// caller that does not look the document up holds the money.
+type MarketLaunch struct {
+	Live   bool
+	State  string // "live by version 3", "no launch document", ...
+	Review map[string]Money
 }
 
 // GateInput is everything the gates look at for one payout.
 type GateInput struct {
 	Amount      Money
 	Market      string
+	Launch      MarketLaunch
 	Beneficiary Beneficiary
 	// Approved holds the reasons whose holds compliance has released on this
 	// payout (or is releasing now): a released review is the approval the
@@ -116,8 +105,8 @@ type Evaluation struct {
 const (
 	ruleBeneficiary = "beneficiary/v1: name, account number, and an IFSC or bank code are all given"
 	ruleTax         = "tax_artifact/v1: the beneficiary's tax artifact is present (missing, expired or under review blocks)"
-	ruleReview      = "review_threshold/v1: an amount above its currency's threshold needs a compliance release"
-	ruleMarket      = "market_read_only/v1: read-only markets are never paid"
+	ruleReview      = "review_threshold/v2: an amount above its currency's threshold (the market document's, else the configured one) needs a compliance release"
+	ruleMarket      = "market_read_only/v2: a market is paid only when its launch document is live"
 	ruleFunding     = "insufficient_funds/v1: an insufficient-funds answer from the provider holds until released"
 )
 
@@ -175,7 +164,12 @@ func (p Policy) taxGate(in GateInput) Evaluation {
 
 func (p Policy) reviewGate(in GateInput) Evaluation {
 	e := Evaluation{Gate: ReasonReview, Rule: ruleReview, Inputs: map[string]string{"amount": in.Amount.Decimal(), "currency": in.Amount.Currency}}
-	limit, ok := p.ReviewThresholds[in.Amount.Currency]
+	limit, ok := in.Launch.Review[in.Amount.Currency]
+	if ok {
+		e.Inputs["threshold_from"] = "market document"
+	} else {
+		limit, ok = p.ReviewThresholds[in.Amount.Currency]
+	}
 	if !ok {
 		e.Inputs["threshold"] = "none"
 		e.Passed, e.Answer = true, "no review threshold for "+in.Amount.Currency
@@ -196,18 +190,22 @@ func (p Policy) reviewGate(in GateInput) Evaluation {
 
 func (p Policy) marketGate(in GateInput) Evaluation {
 	e := Evaluation{Gate: ReasonMarket, Rule: ruleMarket, Inputs: map[string]string{
-		"market": in.Market, "read_only_markets": strings.Join(p.Markets(), ","),
+		"market": in.Market, "launch_state": in.Launch.State,
 	}}
-	if p.ReadOnlyMarkets[in.Market] && in.Test {
-		e.Inputs["livemode"] = "false"
-		e.Passed, e.Answer = true, "market "+in.Market+" is read-only, but a test payout moves no money"
-		return e
+	switch {
+	case in.Launch.Live:
+		e.Passed, e.Answer = true, "market "+in.Market+" is live"
+	case in.Test:
+		e.Inputs["test"] = "true"
+		e.Passed, e.Answer = true, "a test payout moves no money: market "+in.Market+"'s launch state does not hold it"
+	default:
+		state := in.Launch.State
+		if state == "" {
+			state = "read-only"
+		}
+		e.Answer = "market " + in.Market + " is read-only (" + state + "): payouts there are held until its launch " +
+			"document is complete and approved live"
 	}
-	if p.ReadOnlyMarkets[in.Market] {
-		e.Answer = "market " + in.Market + " is read-only: payouts there are not sent until it is taken off the read-only list"
-		return e
-	}
-	e.Passed, e.Answer = true, "market "+in.Market+" is live"
 	return e
 }
 

@@ -6,39 +6,50 @@ import (
 )
 
 func TestGates(t *testing.T) {
-	policy, err := ParsePolicy("INR=200000.00, IDR=100000000", "PH")
+	policy, err := ParsePolicy("INR=200000.00, IDR=100000000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	complete := Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234", TaxArtifact: TaxPresent}
 	inr := func(minor int64) Money { return Money{Minor: minor, Currency: "INR"} }
+	live := MarketLaunch{Live: true, State: "live by version 1"}
+	// A market document with its own, lower INR threshold.
+	strict := MarketLaunch{Live: true, State: "live by version 2", Review: map[string]Money{"INR": inr(1000000)}}
 	cases := []struct {
 		name   string
 		in     GateInput
 		failed []Reason
 		answer string // in the first failure's answer
 	}{
-		{"all pass", GateInput{Amount: inr(125000), Market: "IN", Beneficiary: complete}, nil, ""},
-		{"exactly at the threshold", GateInput{Amount: inr(20000000), Market: "IN", Beneficiary: complete}, nil, ""},
-		{"no name", GateInput{Amount: inr(100), Market: "IN", Beneficiary: Beneficiary{AccountNumber: "1234567", IFSC: "HDFC0001234", TaxArtifact: TaxPresent}},
+		{"all pass", GateInput{Amount: inr(125000), Market: "IN", Launch: live, Beneficiary: complete}, nil, ""},
+		{"exactly at the threshold", GateInput{Amount: inr(20000000), Market: "IN", Launch: live, Beneficiary: complete}, nil, ""},
+		{"no name", GateInput{Amount: inr(100), Market: "IN", Launch: live, Beneficiary: Beneficiary{AccountNumber: "1234567", IFSC: "HDFC0001234", TaxArtifact: TaxPresent}},
 			[]Reason{ReasonBeneficiary}, "beneficiary name missing"},
-		{"no routing code", GateInput{Amount: inr(100), Market: "IN", Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", TaxArtifact: TaxPresent}},
+		{"no routing code", GateInput{Amount: inr(100), Market: "IN", Launch: live, Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", TaxArtifact: TaxPresent}},
 			[]Reason{ReasonBeneficiary}, "IFSC or bank code missing"},
-		{"bank code will do", GateInput{Amount: Money{Minor: 100, Currency: "IDR"}, Market: "ID", Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", BankCode: "BCA", TaxArtifact: TaxPresent}},
+		{"bank code will do", GateInput{Amount: Money{Minor: 100, Currency: "IDR"}, Market: "ID", Launch: live, Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", BankCode: "BCA", TaxArtifact: TaxPresent}},
 			nil, ""},
-		{"tax missing", GateInput{Amount: inr(100), Market: "IN", Beneficiary: with(complete, TaxMissing)}, []Reason{ReasonTax}, "tax artifact is missing"},
-		{"tax expired", GateInput{Amount: inr(100), Market: "IN", Beneficiary: with(complete, TaxExpired)}, []Reason{ReasonTax}, "expired"},
-		{"tax under review", GateInput{Amount: inr(100), Market: "IN", Beneficiary: with(complete, TaxUnderReview)}, []Reason{ReasonTax}, "under review"},
-		{"above threshold", GateInput{Amount: inr(20000001), Market: "IN", Beneficiary: complete}, []Reason{ReasonReview},
+		{"tax missing", GateInput{Amount: inr(100), Market: "IN", Launch: live, Beneficiary: with(complete, TaxMissing)}, []Reason{ReasonTax}, "tax artifact is missing"},
+		{"tax expired", GateInput{Amount: inr(100), Market: "IN", Launch: live, Beneficiary: with(complete, TaxExpired)}, []Reason{ReasonTax}, "expired"},
+		{"tax under review", GateInput{Amount: inr(100), Market: "IN", Launch: live, Beneficiary: with(complete, TaxUnderReview)}, []Reason{ReasonTax}, "under review"},
+		{"above threshold", GateInput{Amount: inr(20000001), Market: "IN", Launch: live, Beneficiary: complete}, []Reason{ReasonReview},
 			"2,00,000.01 INR is above the 2,00,000.00 INR review threshold"},
-		{"above threshold, released by compliance", GateInput{Amount: inr(20000001), Market: "IN", Beneficiary: complete,
+		{"above threshold, released by compliance", GateInput{Amount: inr(20000001), Market: "IN", Launch: live, Beneficiary: complete,
 			Approved: map[Reason]bool{ReasonReview: true}}, nil, ""},
-		{"approval of another reason does not count", GateInput{Amount: inr(20000001), Market: "IN", Beneficiary: complete,
+		{"approval of another reason does not count", GateInput{Amount: inr(20000001), Market: "IN", Launch: live, Beneficiary: complete,
 			Approved: map[Reason]bool{ReasonTax: true}}, []Reason{ReasonReview}, "review threshold"},
-		{"currency without threshold", GateInput{Amount: Money{Minor: 1 << 40, Currency: "USD"}, Market: "US", Beneficiary: complete}, nil, ""},
-		{"read-only market", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete}, []Reason{ReasonMarket}, "market PH is read-only"},
-		{"read-only market, test payout", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete, Test: true}, nil, ""},
-		{"funding hold outstanding", GateInput{Amount: inr(100), Market: "IN", Beneficiary: complete, FundingHold: true},
+		{"currency without threshold", GateInput{Amount: Money{Minor: 1 << 40, Currency: "USD"}, Market: "US", Launch: live, Beneficiary: complete}, nil, ""},
+		{"market without a document", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete}, []Reason{ReasonMarket}, "market PH is read-only"},
+		{"market read-only by its document", GateInput{Amount: inr(100), Market: "PH", Beneficiary: complete,
+			Launch: MarketLaunch{State: "read-only by version 2"}}, []Reason{ReasonMarket}, "read-only by version 2"},
+		{"a test payout in a read-only market", GateInput{Amount: inr(100), Market: "PH", Test: true, Beneficiary: complete}, nil, ""},
+		{"the document's threshold", GateInput{Amount: inr(1000001), Market: "IN", Launch: strict, Beneficiary: complete},
+			[]Reason{ReasonReview}, "above the 10,000.00 INR review threshold"},
+		{"within the document's threshold", GateInput{Amount: inr(1000000), Market: "IN", Launch: strict, Beneficiary: complete}, nil, ""},
+		{"the configured threshold where the document sets none", GateInput{Amount: Money{Minor: 100000001, Currency: "IDR"},
+			Market: "ID", Launch: strict, Beneficiary: Beneficiary{Name: "A", AccountNumber: "1234567", BankCode: "BCA", TaxArtifact: TaxPresent}},
+			[]Reason{ReasonReview}, "review threshold"},
+		{"funding hold outstanding", GateInput{Amount: inr(100), Market: "IN", Launch: live, Beneficiary: complete, FundingHold: true},
 			[]Reason{ReasonFunding}, "insufficient funds"},
 		{"several at once", GateInput{Amount: inr(30000000), Market: "PH", Beneficiary: with(complete, TaxExpired)},
 			[]Reason{ReasonTax, ReasonReview, ReasonMarket}, "expired"},
@@ -91,14 +102,13 @@ func reasons(rs []Reason) []string {
 }
 
 func TestParsePolicyRefusesBadConfiguration(t *testing.T) {
-	for _, c := range []struct{ thresholds, markets, want string }{
-		{"INR", "", "not CURRENCY=AMOUNT"},
-		{"INR=12.345", "", "more than 2 decimals"},
-		{"XYZ=10", "", "unknown currency"},
-		{"", "Philippines", "not an ISO 3166"},
+	for _, c := range []struct{ thresholds, want string }{
+		{"INR", "not CURRENCY=AMOUNT"},
+		{"INR=12.345", "more than 2 decimals"},
+		{"XYZ=10", "unknown currency"},
 	} {
-		if _, err := ParsePolicy(c.thresholds, c.markets); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("ParsePolicy(%q, %q) = %v, want %q", c.thresholds, c.markets, err, c.want)
+		if _, err := ParsePolicy(c.thresholds); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParsePolicy(%q) = %v, want %q", c.thresholds, err, c.want)
 		}
 	}
 }

@@ -47,6 +47,13 @@ const (
 	// ActManageWebhooks adds, rotates, disables and tests the platform's
 	// outbound webhook endpoints, reads their delivery logs and redelivers.
 	ActManageWebhooks Action = "webhook.manage"
+	// ActReadMarkets reads the markets' launch documents, their history and
+	// launch checklists.
+	ActReadMarkets Action = "market.read"
+	// ActLaunchMarkets proposes a market's document (going live, changing a
+	// live one), approves another admin's proposal (four-eyes:
+	// ProposalFourEyes), and puts a live market back to read-only at once.
+	ActLaunchMarkets Action = "market.launch"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -69,12 +76,14 @@ var permissions = map[Action][]Role{
 	ActConfigureNotify:   {RoleAdmin},
 	ActReadNotifications: {RoleAdmin},
 	ActManageWebhooks:    {RoleAdmin},
+	ActReadMarkets:       {RoleOps, RoleCompliance, RoleAdmin},
+	ActLaunchMarkets:     {RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
 	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActConfigureNotify,
-	ActReadNotifications, ActManageWebhooks}
+	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

@@ -160,8 +160,14 @@ func holdPayout(ctx context.Context, q Querier, id int64, from payout.Status, fa
 	var reasons []string
 	for _, f := range failed {
 		evalID := evalIDs[f.Gate]
-		if _, err := placeHold(ctx, q, id, f.Gate, f.Answer, &evalID, "gate", by, at); err != nil {
+		holdID, err := placeHold(ctx, q, id, f.Gate, f.Answer, &evalID, "gate", by, at)
+		if err != nil {
 			return err
+		}
+		if holdID != 0 && f.Gate == payout.ReasonMarket {
+			if err := ownMarketHold(ctx, q, holdID, id); err != nil {
+				return err
+			}
 		}
 		reasons = append(reasons, string(f.Gate))
 	}

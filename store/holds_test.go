@@ -12,7 +12,7 @@ import (
 	"payops/store/pgtest"
 )
 
-var holdPolicy, _ = payout.ParsePolicy("INR=200000.00", "PH")
+var holdPolicy, _ = payout.ParsePolicy("INR=200000.00")
 
 type holdFixture struct {
 	t                        *testing.T
@@ -189,8 +189,8 @@ func TestReleaseEvaluatesTheGatesAgain(t *testing.T) {
 		t.Fatalf("release into a read-only market: %v", err)
 	}
 	// Once PH is live, it goes.
-	live, _ := payout.ParsePolicy("INR=200000.00", "")
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "PH is live now", live); err != nil {
+	goLive(t, f.s, "PH")
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "PH is live now", holdPolicy); err != nil {
 		t.Fatal(err)
 	}
 }

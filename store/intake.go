@@ -67,7 +67,12 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 			when = &at
 		}
 		test := !payout.Livemode(req.Provider)
-		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Beneficiary: req.Beneficiary, Test: test}
+		launch, err := marketLaunch(ctx, q, req.Market)
+		if err != nil {
+			return err
+		}
+		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Launch: launch, Test: test,
+			Beneficiary: req.Beneficiary}
 		evals := policy.Evaluate(in)
 		failed := payout.Failures(evals)
 		status := payout.Queued

@@ -56,9 +56,9 @@ type app struct {
 	creates map[string]int
 }
 
-// testPolicy holds INR payouts above 2 lakh for review and treats PH as
-// read-only.
-var testPolicy, _ = payout.ParsePolicy("INR=200000.00", "PH")
+// testPolicy holds INR payouts above 2 lakh for review. PH has no launch
+// document, so it is read-only (pgtest makes IN, ID and US live).
+var testPolicy, _ = payout.ParsePolicy("INR=200000.00")
 
 type appOption func(*appConfig)
 

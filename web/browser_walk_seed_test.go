@@ -54,6 +54,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 		t.Fatalf("run the hold SLA job: %d", code)
 	}
 	link, tokenID := walkSettings(t, a)
+	walkMarkets(t, a)
 	walkNotifications(t, a)
 	walkDeliveries(t, a, endpointID)
 	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
@@ -71,6 +72,41 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 		"GET /set-password/{token}":                        {"/set-password/" + link},
 		"GET /settings/tokens/{id}/revoke":                 {fmt.Sprintf("/settings/tokens/%d/revoke", tokenID)},
 		"GET /settings/webhooks/{id}":                      {fmt.Sprintf("/settings/webhooks/%d", endpointID)},
+		"GET /markets/{code}":                              {"/markets/IN", "/markets/PH", "/markets/VN"},
+	}
+}
+
+// walkMarkets gives IN a complete live document with a few versions, and
+// PH a read-only one with a proposal waiting for a second admin; VN has none.
+func walkMarkets(t *testing.T, a *app) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := a.store.UserByEmail(ctx, "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := store.Actor{UserID: admin.ID, Name: admin.Email}
+	in := payout.LaunchDoc{Market: "IN", Live: true, Owners: payout.Owners{PayoutSupport: "ops@example.com",
+		UserRecovery: "ops@example.com", BlockedPayouts: "venkata.narasimhan@example.com", IncidentResponse: "admin@example.com"},
+		TaxArtifactsRequired: new(true), ReviewThresholds: map[string]string{"INR": "200000.00"},
+		HoldReasons: []payout.HoldRule{{Reason: payout.ReasonTax, UnblockEvidence: "a current Form 10F and PAN on file, " +
+			"checked against the income tax department's register by compliance"}},
+		Approvals: []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "1000000.00", Approvers: 2}},
+		Settlement: payout.Settlement{Rail: payout.RailFiat, PostingWindow: "T+1 business day by 18:00 IST",
+			FeeTreatment:   "the platform bears the provider's fee; the seller statement shows it on a line of its own",
+			CompletedMeans: "provider SUCCEEDED with a UTR the beneficiary's bank can trace",
+			ExceptionPath: "the payout support owner contacts the beneficiary within one business day; the money stays " +
+				"in the nodal account until the beneficiary's details are corrected"}}
+	ph := payout.LaunchDoc{Market: "PH", Owners: payout.Owners{BlockedPayouts: "compliance@example.com"},
+		TaxArtifactsRequired: new(false)}
+	if _, err := a.store.ApplyMarketDocs(ctx, []payout.LaunchDoc{in, ph},
+		store.ApplyOptions{AcceptUnverified: true, Reason: "launch documents for the walk"}, by); err != nil {
+		t.Fatal(err)
+	}
+	ph.Live, ph.Owners = true, in.Owners
+	ph.Settlement = in.Settlement
+	if _, err := a.store.ProposeMarketDoc(ctx, ph, by, "the Philippines launch was signed off by the board"); err != nil {
+		t.Fatal(err)
 	}
 }
 

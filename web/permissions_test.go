@@ -26,7 +26,7 @@ func TestEveryGuardedRouteFollowsThePermissionTable(t *testing.T) {
 	}
 	params := regexp.MustCompile(`\{[^}]+\}`)
 	sample := map[string]string{"{ref}": "no-such-ref", "{id}": "999999", "{name}": "no-such-job",
-		"{provider}": "sandbox", "{date}": "2020-01-01", "{kind}": "stuck", "{$}": ""}
+		"{provider}": "sandbox", "{date}": "2020-01-01", "{kind}": "stuck", "{code}": "IN", "{$}": ""}
 	walked := 0
 	for _, rt := range a.web.Routes() {
 		method, pattern, _ := strings.Cut(rt.Pattern, " ")

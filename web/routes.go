@@ -85,6 +85,11 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /holds/{id}/evidence", payout.ActWorkHolds, h.HoldAction("evidence")},
 		{"POST /holds/{id}/reassign", payout.ActWorkHolds, h.HoldAction("reassign")},
 		{"POST /holds/{id}/escalate", payout.ActWorkHolds, h.HoldAction("escalate")},
+		{"GET /markets", payout.ActReadMarkets, h.MarketsPage},
+		{"GET /markets/{code}", payout.ActReadMarkets, h.MarketPage},
+		{"POST /markets/{code}/propose", payout.ActLaunchMarkets, h.ProposeMarket},
+		{"POST /markets/{code}/approve", payout.ActLaunchMarkets, h.ApproveMarket},
+		{"POST /markets/{code}/read-only", payout.ActLaunchMarkets, h.MarketReadOnly},
 		{"GET /reconciliation", SignedIn, h.ReconGrid},
 		{"GET /reconciliation/{provider}/{date}", SignedIn, h.ReconDayPage},
 		{"GET /reconciliation/{provider}/{date}/totals.csv", SignedIn, h.ExportTotals},
@@ -146,6 +151,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
 	root.HandleFunc("GET /api/v1/payouts", api.Authenticated(api.ListPayouts))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
+	root.HandleFunc("GET /api/v1/markets", api.Authenticated(api.ListMarkets))
 	root.HandleFunc("POST /api/v1/drills", api.Authenticated(api.StartDrill))
 	root.HandleFunc("GET /api/v1/drills/{id}", api.Authenticated(api.GetDrill))
 	root.Handle("/", s.loadUser(app))

@@ -21,7 +21,7 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"
+	"github.com/lib/pq"
 
 	"payops/migrations"
 	"payops/store"
@@ -59,6 +59,24 @@ func NewDSN(t testing.TB) string {
 	}
 	name := fmt.Sprintf("t_%s_%08x", sanitize(t.Name()), rand.Uint32())
 	if _, err := admin.Exec(fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q`, name, template)); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name))
+	})
+	return cluster.DSN(port, name)
+}
+
+// NewEmptyDSN creates a new database with no schema for the test (for
+// tests that migrate it themselves) and returns its DSN.
+func NewEmptyDSN(t testing.TB) string {
+	t.Helper()
+	once.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("pgtest: %v", setupErr)
+	}
+	name := fmt.Sprintf("e_%s_%08x", sanitize(t.Name()), rand.Uint32())
+	if _, err := admin.Exec(fmt.Sprintf(`CREATE DATABASE %q`, name)); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -147,13 +165,40 @@ func ensureTemplate() error {
 		db.Close()
 		return err
 	}
+	if err := seedMarkets(ctx, db); err != nil {
+		db.Close()
+		return err
+	}
 	db.Close()
 	_, err = conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %q IS_TEMPLATE true`, template))
 	return err
 }
 
+// LiveMarkets are the markets every test database has live, as the upgrade
+// makes a market that had payouts: live by a document whose owners and
+// settlement path are not written yet. Other markets (PH) have no document
+// and are read-only.
+var LiveMarkets = []string{"IN", "ID", "US"}
+
+// seedVersion changes when seedMarkets does, so templates are built again.
+const seedVersion = "markets-1"
+
+func seedMarkets(ctx context.Context, db *sqlx.DB) error {
+	_, err := db.ExecContext(ctx, `
+		INSERT INTO market_documents (market, program, version, document, live, changed_by, reason)
+		SELECT m, 'default', 1, jsonb_build_object('market', m, 'program', 'default', 'live', true, 'owners', '{}'::jsonb,
+			'tax_artifacts_required', true, 'settlement', '{}'::jsonb), true, 'pgtest',
+			'live for tests, as the upgrade makes a market that had payouts'
+		FROM unnest($1::text[]) m`, pq.Array(LiveMarkets))
+	if err != nil {
+		return fmt.Errorf("pgtest: seed markets: %w", err)
+	}
+	return nil
+}
+
 func migrationsHash() (string, error) {
 	h := sha256.New()
+	h.Write([]byte(seedVersion))
 	err := fs.WalkDir(migrations.FS(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -1,0 +1,337 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// MarketStore is what the markets pages read and write.
+type MarketStore interface {
+	Markets(ctx context.Context) ([]store.MarketDoc, error)
+	MarketHistory(ctx context.Context, market, program string) ([]store.MarketDoc, error)
+	MarketEvidence(ctx context.Context, market string) (payout.LaunchEvidence, error)
+	OpenMarketProposal(ctx context.Context, market, program string) (store.MarketProposal, error)
+	ProposeMarketDoc(ctx context.Context, d payout.LaunchDoc, by store.Actor, reason string) (store.MarketProposal, error)
+	ApproveMarketProposal(ctx context.Context, id int64, by store.Actor, reason string, acceptUnverified bool) (store.DocApplied, error)
+	SetMarketReadOnly(ctx context.Context, market, program string, by store.Actor, reason string) (store.MarketDoc, error)
+}
+
+var marketCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// MarketsPage lists the markets with a launch document: state, owners and
+// readiness; with ?code= it opens that market's page.
+func (h *Handlers) MarketsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	// The page's form opens a market by its code, documented or not.
+	if code := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("code"))); code != "" {
+		if !marketCode.MatchString(code) {
+			Fail(w, r, h.Log, BadRequest("A market is a two-letter ISO country code such as PH."))
+			return
+		}
+		http.Redirect(w, r, "/markets/"+code, http.StatusSeeOther)
+		return
+	}
+	docs, err := h.Store.Markets(ctx)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm := views.Markets{Meta: MetaFor(r, "Markets", "holds")}
+	for _, m := range docs {
+		doc, err := m.Doc()
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		ev, err := h.Store.MarketEvidence(ctx, m.Market)
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Rows = append(vm.Rows, views.MarketRow{Code: m.Market, Program: m.Program, Href: marketHref(m.Market, m.Program),
+			Live: m.Live, State: stateLabel(m.Live), Owners: ownersLine(doc.Owners), Version: m.Version,
+			Ready: payout.Ready(payout.Checklist(doc, ev))})
+	}
+	Render(w, r, http.StatusOK, views.MarketsPage(vm), nil)
+}
+
+func marketHref(market, program string) string {
+	if program == payout.DefaultProgram {
+		return "/markets/" + market
+	}
+	return "/markets/" + market + "?program=" + program
+}
+
+func stateLabel(live bool) string {
+	if live {
+		return "Live"
+	}
+	return "Read-only"
+}
+
+func ownersLine(o payout.Owners) string {
+	var parts []string
+	for _, ow := range o.List() {
+		if ow.Email != "" {
+			parts = append(parts, strings.ReplaceAll(ow.Field, "_", " ")+": "+ow.Email)
+		}
+	}
+	if len(parts) == 0 {
+		return "none named"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// marketOf reads the market and program a request is about.
+func marketOf(r *http.Request) (string, string, error) {
+	code := r.PathValue("code")
+	if !marketCode.MatchString(code) {
+		return "", "", store.ErrNotFound
+	}
+	program := r.FormValue("program")
+	if program == "" {
+		program = payout.DefaultProgram
+	}
+	d := payout.LaunchDoc{Market: code, Program: program}
+	if err := d.Validate(); err != nil {
+		return "", "", store.ErrNotFound
+	}
+	return code, program, nil
+}
+
+// MarketPage shows a market's document, its launch checklist, the open
+// proposal and the version history with what each version changed.
+func (h *Handlers) MarketPage(w http.ResponseWriter, r *http.Request) {
+	code, program, err := marketOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm, err := h.marketView(r, code, program)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm.Notice = marketNotices[r.URL.Query().Get("done")]
+	Render(w, r, http.StatusOK, views.MarketPage(vm), nil)
+}
+
+var marketNotices = map[string]string{
+	"proposed":  "Proposed. Another admin approves it (or not) with a reason; until then nothing changes.",
+	"approved":  "Approved: the new version is in force.",
+	"read-only": "The market is read-only now: its new payouts are held, and queued ones are held before they are sent.",
+}
+
+func (h *Handlers) marketView(r *http.Request, code, program string) (views.Market, error) {
+	ctx, u := r.Context(), userOf(r)
+	vm := views.Market{Meta: MetaFor(r, "Market "+code, "holds"), Code: code, Program: program,
+		State: "Read-only: no launch document", CanLaunch: u.Role.Can(payout.ActLaunchMarkets)}
+	hist, err := h.Store.MarketHistory(ctx, code, program)
+	if err != nil {
+		return vm, err
+	}
+	doc := payout.LaunchDoc{Market: code, Program: program}
+	if len(hist) > 0 {
+		if doc, err = hist[0].Doc(); err != nil {
+			return vm, err
+		}
+		vm.Live, vm.Version, vm.HasDoc = hist[0].Live, hist[0].Version, true
+		vm.State = fmt.Sprintf("%s by version %d", stateLabel(hist[0].Live), hist[0].Version)
+	}
+	vm.Missing = doc.Missing()
+	vm.Document = prettyDoc(doc)
+	vm.Draft = vm.Document
+	ev, err := h.Store.MarketEvidence(ctx, code)
+	if err != nil {
+		return vm, err
+	}
+	for _, c := range payout.Checklist(doc, ev) {
+		cp := views.Checkpoint{Step: c.Step, Name: c.Name, Passed: c.Passed, Evidence: c.Evidence}
+		switch {
+		case c.DrillID != 0:
+			cp.Href = fmt.Sprintf("/drills/%d", c.DrillID)
+		case c.ReconID != 0:
+			cp.Href = "/reconciliation"
+		}
+		vm.Checklist = append(vm.Checklist, cp)
+		if c.Passed {
+			vm.Ready++
+		}
+	}
+	for i, v := range hist {
+		mv := views.MarketVersion{Version: v.Version, State: stateLabel(v.Live), By: v.ChangedBy, At: u.stamp(v.CreatedAt),
+			Reason: v.Reason}
+		prev := payout.LaunchDoc{}
+		if i+1 < len(hist) {
+			if prev, err = hist[i+1].Doc(); err != nil {
+				return vm, err
+			}
+		}
+		cur, err := v.Doc()
+		if err != nil {
+			return vm, err
+		}
+		for _, c := range payout.DiffDocs(prev, cur) {
+			mv.Changes = append(mv.Changes, views.FieldChange{Field: c.Field, From: c.From, To: c.To})
+		}
+		vm.History = append(vm.History, mv)
+	}
+	p, err := h.Store.OpenMarketProposal(ctx, code, program)
+	switch {
+	case err == nil:
+		var proposed payout.LaunchDoc
+		if err := json.Unmarshal(p.Document, &proposed); err != nil {
+			return vm, fmt.Errorf("handlers: proposal %d: %w", p.ID, err)
+		}
+		vp := &views.MarketProposal{ID: strconv.FormatInt(p.ID, 10), By: p.ProposedBy, At: u.stamp(p.ProposedAt),
+			Reason: p.Reason, Live: proposed.Live}
+		for _, c := range payout.DiffDocs(doc, proposed) {
+			vp.Changes = append(vp.Changes, views.FieldChange{Field: c.Field, From: c.From, To: c.To})
+		}
+		proposer := int64(0)
+		if p.ProposedByUserID != nil {
+			proposer = *p.ProposedByUserID
+		}
+		vp.WhyNot = payout.ProposalFourEyes(u.ID, proposer)
+		vm.Proposal = vp
+	case !errors.Is(err, store.ErrNotFound):
+		return vm, err
+	}
+	return vm, nil
+}
+
+func prettyDoc(d payout.LaunchDoc) string {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// maxDocument caps a proposed document's size.
+const maxDocument = 32 << 10
+
+// ProposeMarket records an admin's proposed document, with a reason, for
+// another admin to approve. A refused document answers 422 with the page
+// and the message naming the field.
+func (h *Handlers) ProposeMarket(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	if !u.Role.Can(payout.ActLaunchMarkets) {
+		Fail(w, r, h.Log, ErrForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxDocument+4096)
+	code, program, err := marketOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	draft, reason := r.PostFormValue("document"), strings.TrimSpace(r.PostFormValue("reason"))
+	docs, err := payout.ParseLaunchDocs([]byte(draft))
+	problem := ""
+	switch {
+	case err != nil:
+		problem = err.Error()
+	case len(docs) != 1 || docs[0].Market != code || docs[0].Program != program:
+		problem = fmt.Sprintf("market: this page proposes one document, for %s/%s", code, program)
+	case reason == "":
+		problem = "say why the document changes"
+	}
+	if problem == "" {
+		if _, err := h.Store.ProposeMarketDoc(r.Context(), docs[0], actorOf(u), reason); err != nil {
+			var fe *payout.FieldError
+			if !errors.As(err, &fe) {
+				Fail(w, r, h.Log, err)
+				return
+			}
+			problem = err.Error()
+		}
+	}
+	if problem != "" {
+		vm, err := h.marketView(r, code, program)
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Draft, vm.Reason, vm.Error = draft, reason, upperFirst(problem)
+		Render(w, r, http.StatusUnprocessableEntity, views.MarketPage(vm), nil)
+		return
+	}
+	http.Redirect(w, r, marketHref(code, program)+donePrefix(program)+"proposed#proposal", http.StatusSeeOther)
+}
+
+func donePrefix(program string) string {
+	if program == payout.DefaultProgram {
+		return "?done="
+	}
+	return "&done="
+}
+
+// ApproveMarket applies another admin's proposal, with a reason.
+func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	if !u.Role.Can(payout.ActLaunchMarkets) {
+		Fail(w, r, h.Log, ErrForbidden)
+		return
+	}
+	code, program, err := marketOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("proposal"), 10, 64)
+	if err != nil || id <= 0 {
+		Fail(w, r, h.Log, BadRequest("Approve a proposal from the market's page."))
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		Fail(w, r, h.Log, BadRequest("Say why you approve the change."))
+		return
+	}
+	accept := r.PostFormValue("accept_unverified") == "1"
+	if _, err := h.Store.ApproveMarketProposal(r.Context(), id, actorOf(u), reason, accept); err != nil {
+		var fe *payout.FieldError
+		if errors.As(err, &fe) {
+			err = BadRequest(upperFirst(err.Error()))
+		}
+		Fail(w, r, h.Log, err)
+		return
+	}
+	http.Redirect(w, r, marketHref(code, program)+donePrefix(program)+"approved", http.StatusSeeOther)
+}
+
+// MarketReadOnly puts a live market back to read-only at once, by one
+// admin with a reason.
+func (h *Handlers) MarketReadOnly(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	if !u.Role.Can(payout.ActLaunchMarkets) {
+		Fail(w, r, h.Log, ErrForbidden)
+		return
+	}
+	code, program, err := marketOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		Fail(w, r, h.Log, BadRequest("Say why the market goes back to read-only."))
+		return
+	}
+	if _, err := h.Store.SetMarketReadOnly(r.Context(), code, program, actorOf(u), reason); err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	http.Redirect(w, r, marketHref(code, program)+donePrefix(program)+"read-only", http.StatusSeeOther)
+}

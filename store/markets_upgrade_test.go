@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"payops/migrations"
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// upgraded returns a store on a database migrated to 00029 (before launch
+// documents), given users and payouts in IN and PH by before, then upgraded.
+func upgraded(t *testing.T, before func(s *store.Store)) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(pgtest.NewEmptyDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := migrations.UpTo(ctx, s.DB().DB, 29); err != nil {
+		t.Fatal(err)
+	}
+	before(s)
+	for i, market := range []string{"IN", "PH", "IN"} {
+		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "OLD-" + string(rune('1'+i)), Provider: "sandbox",
+			Amount: payout.Money{Minor: 100000, Currency: "INR"}, Status: payout.Succeeded, Market: market,
+			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := migrations.Up(ctx, s.DB().DB); err != nil || n == 0 {
+		t.Fatalf("upgrade: %d migrations, %v", n, err)
+	}
+	return s
+}
+
+func TestTheUpgradeKeepsMarketsWithPayoutsLive(t *testing.T) {
+	ctx := context.Background()
+	var first int64
+	s := upgraded(t, func(s *store.Store) {
+		users := []store.User{{Email: "old-admin@example.com", Role: payout.RoleAdmin}, {Email: "ops@example.com", Role: payout.RoleOps},
+			{Email: "admin@example.com", Role: payout.RoleAdmin}, {Email: "admin2@example.com", Role: payout.RoleAdmin}}
+		for i, u := range users {
+			u.Name, u.PasswordHash = u.Email, "x"
+			id, err := s.CreateUser(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 2 {
+				first = id
+			}
+		}
+		if _, err := s.DisableUser(ctx, "old-admin@example.com", store.Actor{Name: "cli"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	docs, err := s.Markets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 || docs[0].Market != "IN" || docs[1].Market != "PH" {
+		t.Fatalf("markets after the upgrade: %+v, want IN and PH", docs)
+	}
+	for _, m := range docs {
+		doc, err := m.Doc()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Live || m.Version != 1 || m.ChangedBy != "upgrade" || !strings.HasPrefix(m.Reason, "created by the upgrade") {
+			t.Errorf("%s: live %v v%d by %q (%q), want live v1 created by the upgrade", m.Market, m.Live, m.Version, m.ChangedBy, m.Reason)
+		}
+		for _, o := range doc.Owners.List() {
+			if o.Email != "admin@example.com" {
+				t.Errorf("%s: owner %s is %q, want the first active admin", m.Market, o.Field, o.Email)
+			}
+		}
+	}
+	// Upgrading stops nothing: a payout to PH is queued as before.
+	if p, holds := intakeIn(t, s, "NEW-1", "PH", 100000); p.Status != payout.Queued || len(holds) != 0 {
+		t.Errorf("a payout to PH after the upgrade: %s %v, want QUEUED", p.Status, holds)
+	}
+	reasons, err := s.HoldReasons(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reasons {
+		if r.Reason == payout.ReasonMarket && (r.OwnerID == nil || *r.OwnerID != first) {
+			t.Errorf("market_read_only owner %v, want the first active admin %d", r.OwnerID, first)
+		}
+	}
+}
+
+func TestTheUpgradeWithoutUsersLeavesOwnersEmptyButLive(t *testing.T) {
+	s := upgraded(t, func(*store.Store) {})
+	docs, err := s.Markets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 {
+		t.Fatalf("markets after the upgrade: %+v, want IN and PH", docs)
+	}
+	for _, m := range docs {
+		doc, err := m.Doc()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Live || len(doc.Owners.List()) != 4 || doc.Owners.BlockedPayouts != "" || !strings.Contains(m.Reason, "no admin") {
+			t.Errorf("%s: live %v owners %+v (%q), want live without owners, noted", m.Market, m.Live, doc.Owners, m.Reason)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package views
+
+import "strconv"
+
+// Markets is the list of markets with a launch document.
+type Markets struct {
+	Meta
+	Rows []MarketRow
+}
+
+// MarketRow is one market and program in the list.
+type MarketRow struct {
+	Code, Program, Href string
+	Live                bool
+	State               string // "Live", "Read-only"
+	Owners              string
+	Version             int
+	Ready               int // checkpoints passed, of 6
+}
+
+// Market is one market's document, checklist, open proposal and
+// history, and the forms admins change it with.
+type Market struct {
+	Meta
+	Code, Program string
+	HasDoc        bool
+	Live          bool
+	State         string // "Live by version 3", "Read-only: no launch document"
+	Version       int
+	Document      string // the latest version, indented JSON
+	Missing       []string
+	Checklist     []Checkpoint
+	Ready         int
+	Proposal      *MarketProposal
+	History       []MarketVersion
+	CanLaunch     bool // the role may propose, approve and put back to read-only
+	Draft         string
+	Reason        string
+	Error         string // why the proposal was refused, naming the field
+	Notice        string
+}
+
+// Checkpoint is one launch checkpoint and its evidence.
+type Checkpoint struct {
+	Step     int
+	Name     string
+	Passed   bool
+	Evidence string
+	Href     string // the drill or reconciliation that shows it
+}
+
+// MarketProposal is a change waiting for a second admin.
+type MarketProposal struct {
+	ID, By, At, Reason string
+	Live               bool // the proposed document asks to be live
+	Changes            []FieldChange
+	WhyNot             string // why this user may not approve it (four-eyes); "" when they may
+}
+
+// MarketVersion is one version in the history and what it changed.
+type MarketVersion struct {
+	Version        int
+	State          string
+	By, At, Reason string
+	Changes        []FieldChange
+}
+
+// FieldChange is one field that changed from a version to the next.
+type FieldChange struct {
+	Field, From, To string
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += v
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func versionSuffix(v int) string {
+	if v == 0 {
+		return ""
+	}
+	return ", version " + strconv.Itoa(v)
+}

@@ -1,0 +1,56 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"payops/payout"
+	"payops/store"
+)
+
+func TestAPIHoldsAPayoutToAReadOnlyMarket(t *testing.T) {
+	a := newApp(t)
+	a.withToken()
+	code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("RO-1", func(m map[string]any) { m["market"] = "PH" }))
+	if code != http.StatusAccepted || p["status"] != "HELD" {
+		t.Fatalf("a payout to PH (no launch document): %d %v, want 202 HELD", code, p)
+	}
+	holds, _ := p["holds"].([]any)
+	if len(holds) != 1 || holds[0].(map[string]any)["reason"] != string(payout.ReasonMarket) {
+		t.Fatalf("holds %v, want one market_read_only hold", p["holds"])
+	}
+}
+
+func TestAPIListsMarkets(t *testing.T) {
+	a := newApp(t)
+	a.withToken()
+	ctx := context.Background()
+	// PH read-only by a document with its settlement path.
+	doc := payout.LaunchDoc{Market: "PH", Settlement: payout.Settlement{Rail: payout.RailFiat, PostingWindow: "T+2 by 17:00 PHT"}}
+	if _, err := a.store.ApplyMarketDocs(ctx, []payout.LaunchDoc{doc}, store.ApplyOptions{}, store.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := a.api("GET", "/api/v1/markets", apiToken, "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /api/v1/markets: %d %v", code, body)
+	}
+	byMarket := map[string]map[string]any{}
+	for _, m := range body["markets"].([]any) {
+		mk := m.(map[string]any)
+		byMarket[mk["market"].(string)] = mk
+	}
+	ph, in := byMarket["PH"], byMarket["IN"]
+	if ph == nil || ph["state"] != "read_only" || ph["program"] != payout.DefaultProgram {
+		t.Fatalf("PH %v, want read_only in the default program", ph)
+	}
+	if got := ph["settlement"].(map[string]any)["posting_window"]; got != "T+2 by 17:00 PHT" {
+		t.Errorf("PH posting window %v, want the document's", got)
+	}
+	if in == nil || in["state"] != "live" {
+		t.Errorf("IN %v, want live", in)
+	}
+	if code, _, _ := a.api("GET", "/api/v1/markets", "", ""); code != http.StatusUnauthorized {
+		t.Errorf("without a token: %d, want 401", code)
+	}
+}

@@ -1,0 +1,152 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"payops/payout"
+)
+
+// phLive is a complete PH document asking to be live, owned by the test's
+// admins.
+func phLive(t *testing.T) string {
+	t.Helper()
+	d := payout.LaunchDoc{Market: "PH", Program: payout.DefaultProgram, Live: true,
+		Owners: payout.Owners{PayoutSupport: "a1@example.com", UserRecovery: "a1@example.com",
+			BlockedPayouts: "a2@example.com", IncidentResponse: "a2@example.com"},
+		TaxArtifactsRequired: new(true),
+		Settlement: payout.Settlement{Rail: payout.RailFiat, PostingWindow: "T+1 by 17:00 PHT", FeeTreatment: "platform",
+			CompletedMeans: "provider SUCCEEDED", ExceptionPath: "support calls the beneficiary"}}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestMarketPagesFollowThePermissionTable(t *testing.T) {
+	a := newApp(t)
+	for _, r := range payout.Roles {
+		a.addUser(string(r)+"@example.com", r)
+	}
+	for _, r := range payout.Roles {
+		c := a.client()
+		c.login(string(r) + "@example.com")
+		for _, path := range []string{"/markets", "/markets/IN", "/markets/PH"} {
+			code, _ := c.get(path)
+			want := http.StatusOK
+			if !r.Can(payout.ActReadMarkets) {
+				want = http.StatusForbidden
+			}
+			if code != want {
+				t.Errorf("%s GET %s: %d, want %d", r, path, code, want)
+			}
+		}
+	}
+	c := a.client()
+	c.login("admin@example.com")
+	_, page := c.get("/markets")
+	if state, _ := textByID(t, page, "market-IN-default"); !strings.Contains(state, "Live") {
+		t.Errorf("IN row %q, want Live", state)
+	}
+	_, page = c.get("/markets/PH")
+	if state, _ := textByID(t, page, "market-state"); !strings.Contains(state, "no launch document") {
+		t.Errorf("PH state %q, want read-only without a document", state)
+	}
+	if byID(t, page, "propose-form") == nil {
+		t.Errorf("an admin sees no propose form")
+	}
+	ops := a.client()
+	ops.login("ops@example.com")
+	if _, page := ops.get("/markets/PH"); byID(t, page, "propose-form") != nil {
+		t.Errorf("ops sees the propose form")
+	}
+	if code, _, _ := ops.do("POST", "/markets/PH/propose", url.Values{"document": {phLive(t)}, "reason": {"x"}}, nil); code != http.StatusForbidden {
+		t.Errorf("ops proposing: %d, want 403", code)
+	}
+}
+
+func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
+	a := newApp(t, withWorker())
+	a.withToken()
+	a.addUser("a1@example.com", payout.RoleAdmin)
+	a.addUser("a2@example.com", payout.RoleAdmin)
+	a1, a2 := a.client(), a.client()
+	a1.login("a1@example.com")
+	a2.login("a2@example.com")
+
+	// A document naming an unknown owner: 422, the field named, the draft kept.
+	bad := strings.Replace(phLive(t), "a2@example.com", "nobody@example.com", 1)
+	code, page, _ := a1.do("POST", "/markets/PH/propose", url.Values{"document": {bad}, "reason": {"launch"}}, nil)
+	if msg, _ := textByID(t, page, "market-error"); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(msg, "owners.blocked_payouts") {
+		t.Fatalf("bad proposal: %d %q, want 422 naming owners.blocked_payouts", code, msg)
+	}
+	if draft, _ := textByID(t, page, "document-draft"); !strings.Contains(draft, "nobody@example.com") {
+		t.Errorf("the draft was not kept: %q", draft)
+	}
+
+	code, _, h := a1.do("POST", "/markets/PH/propose", url.Values{"document": {phLive(t)}, "reason": {"board approved PH"}}, nil)
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/markets/PH?done=proposed") {
+		t.Fatalf("propose: %d %s", code, h.Get("Location"))
+	}
+	_, page = a1.get("/markets/PH")
+	if why, _ := textByID(t, page, "approve-why-not"); !strings.Contains(why, "another admin") {
+		t.Errorf("the proposer is not told why they may not approve: %q", why)
+	}
+	p, err := a.store.OpenMarketProposal(context.Background(), "PH", payout.DefaultProgram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approve := url.Values{"proposal": {strconv.FormatInt(p.ID, 10)}, "reason": {"owners checked"}, "accept_unverified": {"1"}}
+	if code, _, _ := a1.do("POST", "/markets/PH/approve", approve, nil); code != http.StatusForbidden {
+		t.Errorf("the proposer approving: %d, want 403 (four-eyes)", code)
+	}
+	if code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("PH-1", func(m map[string]any) { m["market"] = "PH" })); code != http.StatusAccepted ||
+		body["status"] != "HELD" {
+		t.Fatalf("payout before approval: %d %v, want HELD", code, body)
+	}
+	_, page = a2.get("/markets/PH")
+	if byID(t, page, "approve-form") == nil {
+		t.Fatalf("the second admin sees no approve form")
+	}
+	if code, _, h := a2.do("POST", "/markets/PH/approve", approve, nil); code != http.StatusSeeOther ||
+		!strings.Contains(h.Get("Location"), "done=approved") {
+		t.Fatalf("approve: %d %s", code, h.Get("Location"))
+	}
+	if code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("PH-2", func(m map[string]any) { m["market"] = "PH" })); code != http.StatusAccepted ||
+		body["status"] != "QUEUED" {
+		t.Fatalf("payout after approval: %d %v, want QUEUED", code, body)
+	}
+	_, page = a2.get("/markets/PH")
+	if v, _ := textByID(t, page, "version-1"); !strings.Contains(v, "a2@example.com") || !strings.Contains(v, "board approved PH") {
+		t.Errorf("history row %q, want the approver and the proposal's reason", v)
+	}
+
+	// One admin puts it back to read-only at once; the next payout is held.
+	if code, _, _ := a1.do("POST", "/markets/PH/read-only", url.Values{"reason": {""}}, nil); code != http.StatusBadRequest {
+		t.Errorf("read-only without a reason: %d, want 400", code)
+	}
+	if code, _, _ := a1.do("POST", "/markets/PH/read-only", url.Values{"reason": {"provider incident"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("read-only: %d", code)
+	}
+	if code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("PH-3", func(m map[string]any) { m["market"] = "PH" })); code != http.StatusAccepted ||
+		body["status"] != "HELD" {
+		t.Fatalf("payout after read-only: %d %v, want HELD", code, body)
+	}
+	// The queued one is held before it is sent.
+	a.submit()
+	pay, err := a.store.PayoutByRef(context.Background(), "PH-2")
+	if err != nil || pay.Status != payout.Held {
+		t.Fatalf("queued payout after read-only: %v %v, want HELD", pay.Status, err)
+	}
+	entries, err := a.store.AuditFor(context.Background(), "market", "PH/default")
+	if err != nil || len(entries) < 3 {
+		t.Errorf("audit of PH: %d entries (%v), want propose, approve (apply) and read-only", len(entries), err)
+	}
+}
