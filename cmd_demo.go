@@ -215,7 +215,14 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now ti
 	names := []string{"Asha Rao", "Vikram Singh", "Meera Nair", "Rohan Gupta", "Lakshmi Iyer", "Kabir Shah"}
 	added := 0
 	for i, d := range demos {
-		req := payout.Request{ReferenceID: d.ref, Provider: "sandbox", AmountMinor: d.amount, Currency: "INR",
+		// The sandbox's payouts are test payouts, which a read-only market
+		// does not hold: the PH one is a live payout (RazorpayX's, never
+		// sent while PH is read-only), so the demo shows market_read_only.
+		provider := "sandbox"
+		if d.market == "PH" {
+			provider = "razorpayx"
+		}
+		req := payout.Request{ReferenceID: d.ref, Provider: provider, AmountMinor: d.amount, Currency: "INR",
 			Mode: "IMPS", Narration: "Seller settlement (demo)", Market: d.market, Metadata: []byte(`{"seller":"demo"}`),
 			Beneficiary: payout.Beneficiary{Name: names[i%len(names)], AccountNumber: fmt.Sprintf("5010%08d", 1000+i*7919),
 				IFSC: d.ifsc, BankName: "Demo Bank", TaxArtifact: d.tax}}
