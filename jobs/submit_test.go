@@ -322,6 +322,11 @@ func TestSubmissionFailures(t *testing.T) {
 
 	t.Run("a gate failing since intake holds the payout before it is sent", func(t *testing.T) {
 		intake(t, s, payout.Policy{}, "LATE-1", "sandbox", 100000)
+		// The sandbox stands in for a live provider here: a test payout is not
+		// held by a read-only market.
+		if _, err := s.DB().Exec(`UPDATE payouts SET livemode = true WHERE reference_id = 'LATE-1'`); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.SetMarketReadOnly(ctx, "IN", payout.DefaultProgram, store.Actor{Name: "test"}, "incident"); err != nil {
 			t.Fatal(err)
 		}

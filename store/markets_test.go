@@ -46,8 +46,10 @@ func goLive(t *testing.T, s *store.Store, market string) {
 	}
 }
 
+// marketRequest is a live payout (a real provider's: the sandbox's are test
+// payouts, which a read-only market does not hold).
 func marketRequest(ref, market string, minor int64) payout.Request {
-	return payout.Request{ReferenceID: ref, Provider: "sandbox", AmountMinor: minor, Currency: "INR", Market: market,
+	return payout.Request{ReferenceID: ref, Provider: "nxtbanking", AmountMinor: minor, Currency: "INR", Market: market,
 		Metadata: []byte(`{}`), Beneficiary: payout.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
 			IFSC: "HDFC0001234", TaxArtifact: payout.TaxPresent}}
 }

@@ -10,9 +10,9 @@ import (
 )
 
 func TestAPIHoldsAPayoutToAReadOnlyMarket(t *testing.T) {
-	a := newApp(t)
-	a.withToken()
-	code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("RO-1", func(m map[string]any) { m["market"] = "PH" }))
+	a := newApp(t, withLiveProvider())
+	apiLive := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
+	code, p, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("RO-1", func(m map[string]any) { m["market"], m["provider"] = "PH", "nxtbanking" }))
 	if code != http.StatusAccepted || p["status"] != "HELD" {
 		t.Fatalf("a payout to PH (no launch document): %d %v, want 202 HELD", code, p)
 	}

@@ -17,8 +17,8 @@ import (
 // payout to IN is sent; then one admin puts IN back to read-only at once and
 // the next payout is held. The pages fit 1280 px.
 func TestBrowserMarketLaunch(t *testing.T) {
-	a := newApp(t, withWorker())
-	a.withToken()
+	a := newApp(t, withWorker(), withLiveProvider())
+	apiLive := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
 	a.addUser("a1@example.com", payout.RoleAdmin)
 	a.addUser("a2@example.com", payout.RoleAdmin)
 	ctx := context.Background()
@@ -67,7 +67,7 @@ func TestBrowserMarketLaunch(t *testing.T) {
 	if state := text(t, second, "#market-state"); !strings.Contains(state, "Live") {
 		t.Fatalf("IN after approval: %q, want live", state)
 	}
-	code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("LAUNCH-1", nil))
+	code, body, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("LAUNCH-1", withProvider("nxtbanking")))
 	if code != http.StatusAccepted || body["status"] != "QUEUED" {
 		t.Fatalf("a payout to IN once live: %d %v, want QUEUED", code, body)
 	}
@@ -85,7 +85,7 @@ func TestBrowserMarketLaunch(t *testing.T) {
 	)
 	fitsWidth(t, first, "market page after read-only")
 	screenshot(t, first, "market-in-1280")
-	code, body, _ = a.api("POST", "/api/v1/payouts", apiToken, apiBody("LAUNCH-2", nil))
+	code, body, _ = a.api("POST", "/api/v1/payouts", apiLive, apiBody("LAUNCH-2", withProvider("nxtbanking")))
 	if code != http.StatusAccepted || body["status"] != "HELD" {
 		t.Fatalf("a payout to IN after read-only: %d %v, want HELD", code, body)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"payops/payout"
+	"payops/store"
 )
 
 // phLive is a complete PH document asking to be live, owned by the test's
@@ -72,8 +73,8 @@ func TestMarketPagesFollowThePermissionTable(t *testing.T) {
 }
 
 func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
-	a := newApp(t, withWorker())
-	a.withToken()
+	a := newApp(t, withWorker(), withLiveProvider())
+	apiLive := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
 	a.addUser("a1@example.com", payout.RoleAdmin)
 	a.addUser("a2@example.com", payout.RoleAdmin)
 	a1, a2 := a.client(), a.client()
@@ -107,7 +108,7 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	if code, _, _ := a1.do("POST", "/markets/PH/approve", approve, nil); code != http.StatusForbidden {
 		t.Errorf("the proposer approving: %d, want 403 (four-eyes)", code)
 	}
-	if code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("PH-1", func(m map[string]any) { m["market"] = "PH" })); code != http.StatusAccepted ||
+	if code, body, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("PH-1", func(m map[string]any) { m["market"], m["provider"] = "PH", "nxtbanking" })); code != http.StatusAccepted ||
 		body["status"] != "HELD" {
 		t.Fatalf("payout before approval: %d %v, want HELD", code, body)
 	}
@@ -119,7 +120,7 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 		!strings.Contains(h.Get("Location"), "done=approved") {
 		t.Fatalf("approve: %d %s", code, h.Get("Location"))
 	}
-	if code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("PH-2", func(m map[string]any) { m["market"] = "PH" })); code != http.StatusAccepted ||
+	if code, body, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("PH-2", func(m map[string]any) { m["market"], m["provider"] = "PH", "nxtbanking" })); code != http.StatusAccepted ||
 		body["status"] != "QUEUED" {
 		t.Fatalf("payout after approval: %d %v, want QUEUED", code, body)
 	}
@@ -135,7 +136,7 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	if code, _, _ := a1.do("POST", "/markets/PH/read-only", url.Values{"reason": {"provider incident"}}, nil); code != http.StatusSeeOther {
 		t.Fatalf("read-only: %d", code)
 	}
-	if code, body, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("PH-3", func(m map[string]any) { m["market"] = "PH" })); code != http.StatusAccepted ||
+	if code, body, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("PH-3", func(m map[string]any) { m["market"], m["provider"] = "PH", "nxtbanking" })); code != http.StatusAccepted ||
 		body["status"] != "HELD" {
 		t.Fatalf("payout after read-only: %d %v, want HELD", code, body)
 	}
