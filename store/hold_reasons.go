@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// HoldReason is a hold reason's configuration.
+type HoldReason struct {
+	Reason        payout.Reason `db:"reason"`
+	Label         string        `db:"label"`
+	OwnerID       *int64        `db:"owner_id"`
+	OwnerName     string        `db:"owner_name"`
+	NextOwnerID   *int64        `db:"next_owner_id"`
+	NextOwnerName string        `db:"next_owner_name"`
+	SLAMinutes    int           `db:"sla_minutes"`
+	UpdatedBy     string        `db:"updated_by"`
+	UpdatedAt     time.Time     `db:"updated_at"`
+}
+
+// HoldReasons returns every hold reason's configuration in page order.
+func (s *Store) HoldReasons(ctx context.Context) ([]HoldReason, error) {
+	var out []HoldReason
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT r.reason, r.label, r.owner_id, coalesce(o.name, '') AS owner_name, r.next_owner_id,
+			coalesce(n.name, '') AS next_owner_name, r.sla_minutes, r.updated_by, r.updated_at
+		FROM hold_reasons r LEFT JOIN users o ON o.id = r.owner_id LEFT JOIN users n ON n.id = r.next_owner_id
+		ORDER BY r.position`)
+	if err != nil {
+		return nil, fmt.Errorf("store: hold reasons: %w", err)
+	}
+	return out, nil
+}
+
+// HoldReasonChange is a new configuration of one hold reason.
+type HoldReasonChange struct {
+	Reason      payout.Reason
+	OwnerID     *int64
+	NextOwnerID *int64
+	SLAMinutes  int
+}
+
+// UpdateHoldReasons sets reasons' default owners, escalation owners and
+// SLAs, all in one transaction. Open holds keep their owner and due time.
+func (s *Store) UpdateHoldReasons(ctx context.Context, by Actor, changes []HoldReasonChange) error {
+	return s.WithTx(ctx, func(q Querier) error {
+		for _, c := range changes {
+			if c.SLAMinutes <= 0 {
+				return Refused("the SLA must be a positive number of hours")
+			}
+			res, err := q.ExecContext(ctx, `
+				UPDATE hold_reasons SET owner_id = $2, next_owner_id = $3, sla_minutes = $4, updated_by = $5, updated_at = now()
+				WHERE reason = $1`, c.Reason, c.OwnerID, c.NextOwnerID, c.SLAMinutes, by.Name)
+			var pqErr *pq.Error
+			if errors.As(err, &pqErr) && pqErr.Code == "23503" {
+				return Refused("there is no such user to own %q holds", c.Reason)
+			}
+			if err != nil {
+				return fmt.Errorf("store: hold reason %s: %w", c.Reason, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("store: hold reason %s: %w", c.Reason, ErrNotFound)
+			}
+			if err := audit(ctx, q, by.Name, "hold_reason.update", "hold_reason", string(c.Reason),
+				map[string]any{"owner_id": c.OwnerID, "next_owner_id": c.NextOwnerID, "sla_minutes": c.SLAMinutes}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// HoldByID returns one hold, or ErrNotFound.
+func (s *Store) HoldByID(ctx context.Context, id int64) (Hold, error) {
+	var h Hold
+	if err := s.db.GetContext(ctx, &h, holdSelect+`WHERE h.id = $1`, id); err != nil {
+		return Hold{}, fmt.Errorf("store: hold %d: %w", id, mapErr(err))
+	}
+	return h, nil
+}
