@@ -71,7 +71,7 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 			Fail(w, r, h.Log, err)
 			return
 		}
-		ref, done, err := h.act(r, u, action, f.id, f.note)
+		ref, done, err := h.act(r, u, action, f.id, f.note, false)
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
@@ -80,9 +80,9 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 	}
 }
 
-// act performs action on hold id for u and returns the payout's reference
-// and a key saying what was done.
-func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string) (string, string, error) {
+// act performs action on hold id for u, from the bulk action when bulk,
+// and returns the payout's reference and a key saying what was done.
+func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string, bulk bool) (string, string, error) {
 	ctx, by := r.Context(), actorOf(u)
 	decide := action == "release" || action == "reject"
 	if (decide && !u.Role.Can(payout.ActDecideHolds)) || (!decide && !u.Role.Can(payout.ActWorkHolds)) {
@@ -90,9 +90,16 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 	}
 	switch action {
 	case "release":
-		rel, err := h.Store.ReleaseHold(ctx, id, by, note, h.Policy)
+		release := h.Store.ReleaseHold
+		if bulk {
+			release = h.Store.ReleaseHoldInBulk
+		}
+		rel, err := release(ctx, id, by, note, h.Policy)
 		if err != nil {
 			return "", "", err
+		}
+		if rel.Approved {
+			return rel.Hold.ReferenceID, "approved", nil
 		}
 		if rel.Queued {
 			return rel.Hold.ReferenceID, "released", nil
@@ -139,6 +146,7 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 var notices = map[string]string{
 	"released":        "Hold released. The payout is back in the submission queue and goes to its provider within seconds.",
 	"released-partly": "Hold released. The payout stays held until its other holds are decided.",
+	"approved":        "Approval recorded. The hold stays open until another compliance user gives the next approval; they see your note.",
 	"rejected":        "Payout rejected: it is cancelled and will not be sent.",
 	"escalated":       "Hold escalated to the reason's escalation owner.",
 	"reassigned":      "Hold reassigned.",
@@ -215,7 +223,7 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 	var results []views.BulkResult
 	for _, hd := range holds {
 		res := views.BulkResult{Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID)}
-		_, done, err := h.act(r, u, action, hd.ID, note)
+		_, done, err := h.act(r, u, action, hd.ID, note, true)
 		switch {
 		case errors.Is(err, ErrForbidden):
 			Fail(w, r, h.Log, err)

@@ -36,6 +36,14 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 	for _, re := range reasons {
 		next[re.Reason] = re.NextOwnerName
 	}
+	launch, err := h.Store.LaunchOfPayout(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	approvals, err := h.Store.ApprovalsFor(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
 	var taxStates []string
 	for _, t := range payout.TaxArtifacts {
 		taxStates = append(taxStates, string(t))
@@ -56,6 +64,20 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		}
 		if why := payout.FourEyes(u.ID, hd.Hands()); why != "" {
 			c.ReleaseBlocked = upperFirst(why) + ": another compliance user releases it (four-eyes)."
+		}
+		c.UnblockEvidence, c.ReleaseLabel = launch.UnblockEvidence(hd.Reason), "Release"
+		if hd.Reason == payout.ReasonReview {
+			c.ApprovalsNeeded = launch.ApprovalsNeeded(hd.Amount())
+		}
+		for _, a := range approvals {
+			if a.HoldID == hd.ID {
+				c.Approvals = append(c.Approvals, views.ApprovalRow{Seq: a.Seq, By: a.ApprovedBy, At: u.stamp(a.ApprovedAt), Note: a.Note})
+			}
+		}
+		if n := len(c.Approvals) + 1; c.ApprovalsNeeded > 1 && n < c.ApprovalsNeeded {
+			c.ReleaseLabel = fmt.Sprintf("Approve (%d of %d)", n, c.ApprovalsNeeded)
+		} else if c.ApprovalsNeeded > 1 {
+			c.ReleaseLabel = fmt.Sprintf("Approve (%d of %d) and release", n, c.ApprovalsNeeded)
 		}
 		for _, e := range evidence {
 			if e.HoldID == hd.ID {

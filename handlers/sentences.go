@@ -31,7 +31,12 @@ func auditSentence(e store.AuditEntry) string {
 		return fmt.Sprintf("Held (%s, %s): %s", hold, reasonLabel(s("reason")), s("detail"))
 	case "hold.evidence":
 		return note(fmt.Sprintf("Evidence added to %s (%s)", hold, s("kind")))
+	case "hold.approve":
+		return note(fmt.Sprintf("Approval %s of %s given on %s; the hold stays open for the next approver", s("approval"), s("of"), hold))
 	case "hold.release":
+		if s("approval") != "" {
+			return note(fmt.Sprintf("Approval %s of %s given and %s released", s("approval"), s("of"), hold))
+		}
 		return note("Released " + hold)
 	case "hold.release_refused":
 		return fmt.Sprintf("Release of %s refused: %s", hold, s("answer"))

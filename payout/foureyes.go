@@ -2,10 +2,12 @@ package payout
 
 // HoldHands is everyone who has had a hand in a hold, by user id: who
 // placed it (nil when a gate or a job did) and who added any of its
-// evidence, notes, links and tax-artifact changes alike.
+// evidence, notes, links and tax-artifact changes alike, and who gave an
+// earlier approval of it.
 type HoldHands struct {
 	PlacedBy   *int64
 	EvidenceBy []int64
+	ApprovedBy []int64 // who gave an earlier approval under an approval rule
 }
 
 // FourEyes returns why user may not release a hold, or "" when they may.
@@ -19,6 +21,11 @@ func FourEyes(user int64, hands HoldHands) string {
 	for _, id := range hands.EvidenceBy {
 		if id == user {
 			return "you added evidence to this hold"
+		}
+	}
+	for _, id := range hands.ApprovedBy {
+		if id == user {
+			return "you gave this hold's earlier approval"
 		}
 	}
 	return ""

@@ -71,6 +71,38 @@ type MarketLaunch struct {
 	Live   bool
 	State  string // "live by version 3", "no launch document", ...
 	Review map[string]Money
+	// Doc is the launch document the payout falls under, nil when there is
+	// none: its gate list, tax rule and approval rules apply.
+	Doc *LaunchDoc
+}
+
+// applies reports whether gate is a release gate of the payout's launch
+// document: with no document, or a document listing no gates, every gate
+// applies. The market, funding and beneficiary gates always apply: they
+// keep money from going where it cannot arrive or is not allowed to go.
+func (l MarketLaunch) applies(gate Reason) bool {
+	if l.Doc == nil || len(l.Doc.Gates) == 0 {
+		return true
+	}
+	switch gate {
+	case ReasonMarket, ReasonFunding, ReasonBeneficiary:
+		return true
+	}
+	for _, g := range l.Doc.Gates {
+		if g == gate {
+			return true
+		}
+	}
+	return false
+}
+
+// ApprovalsNeeded returns how many compliance approvals amount needs under
+// the payout's launch document: 0 with none or no rule covering it.
+func (l MarketLaunch) ApprovalsNeeded(amount Money) int {
+	if l.Doc == nil {
+		return 0
+	}
+	return l.Doc.ApprovalsNeeded(amount)
 }
 
 // GateInput is everything the gates look at for one payout.
@@ -104,8 +136,8 @@ type Evaluation struct {
 // The rules, versioned so a recorded evaluation says which rule decided.
 const (
 	ruleBeneficiary = "beneficiary/v1: name, account number, and an IFSC or bank code are all given"
-	ruleTax         = "tax_artifact/v1: the beneficiary's tax artifact is present (missing, expired or under review blocks)"
-	ruleReview      = "review_threshold/v2: an amount above its currency's threshold (the market document's, else the configured one) needs a compliance release"
+	ruleTax         = "tax_artifact/v2: the beneficiary's tax artifact is present (missing, expired or under review blocks) where the launch document requires tax artifacts"
+	ruleReview      = "review_threshold/v3: an amount above its currency's threshold (the market document's, else the configured one), or at or above a launch document's approval rule, needs a compliance release"
 	ruleMarket      = "market_read_only/v2: a market is paid only when its launch document is live"
 	ruleFunding     = "insufficient_funds/v1: an insufficient-funds answer from the provider holds until released"
 )
@@ -154,6 +186,11 @@ func (p Policy) beneficiaryGate(in GateInput) Evaluation {
 func (p Policy) taxGate(in GateInput) Evaluation {
 	t := in.Beneficiary.TaxArtifact
 	e := Evaluation{Gate: ReasonTax, Rule: ruleTax, Inputs: map[string]string{"tax_artifact": string(t)}}
+	if d := in.Launch.Doc; d != nil && (!in.Launch.applies(ReasonTax) || (d.TaxArtifactsRequired != nil && !*d.TaxArtifactsRequired)) {
+		e.Inputs["required"] = "false"
+		e.Passed, e.Answer = true, "tax artifacts are not required in "+d.Key()+" by its launch document"
+		return e
+	}
 	if t != TaxPresent {
 		e.Answer = fmt.Sprintf("tax artifact is %s: blocked until a current artifact is on file (tax owner decides)", strings.ReplaceAll(string(t), "_", " "))
 		return e
@@ -164,28 +201,53 @@ func (p Policy) taxGate(in GateInput) Evaluation {
 
 func (p Policy) reviewGate(in GateInput) Evaluation {
 	e := Evaluation{Gate: ReasonReview, Rule: ruleReview, Inputs: map[string]string{"amount": in.Amount.Decimal(), "currency": in.Amount.Currency}}
+	if !in.Launch.applies(ReasonReview) {
+		e.Inputs["applies"] = "false"
+		e.Passed, e.Answer = true, "no compliance review in "+in.Launch.Doc.Key()+" by its launch document"
+		return e
+	}
 	limit, ok := in.Launch.Review[in.Amount.Currency]
 	if ok {
 		e.Inputs["threshold_from"] = "market document"
 	} else {
 		limit, ok = p.ReviewThresholds[in.Amount.Currency]
 	}
-	if !ok {
+	needed := in.Launch.ApprovalsNeeded(in.Amount)
+	if needed > 0 {
+		e.Inputs["approvals_needed"] = fmt.Sprint(needed)
+	}
+	if !ok && needed == 0 {
 		e.Inputs["threshold"] = "none"
 		e.Passed, e.Answer = true, "no review threshold for "+in.Amount.Currency
 		return e
 	}
-	e.Inputs["threshold"] = limit.Decimal()
+	why := ""
+	if ok {
+		e.Inputs["threshold"] = limit.Decimal()
+		if in.Amount.Minor > limit.Minor {
+			why = "above the " + limit.String() + " review threshold"
+		}
+	}
+	if needed > 0 {
+		why = fmt.Sprintf("at or above %s's approval rule (%s)", in.Launch.Doc.Key(), approvalsWord(needed))
+	}
 	switch {
-	case in.Amount.Minor <= limit.Minor:
+	case why == "":
 		e.Passed, e.Answer = true, "within the "+limit.String()+" review threshold"
 	case in.Approved[ReasonReview]:
 		e.Inputs["approved"] = "compliance release"
-		e.Passed, e.Answer = true, "above the "+limit.String()+" review threshold, approved by a compliance release"
+		e.Passed, e.Answer = true, in.Amount.String()+" is "+why+", approved by compliance"
 	default:
-		e.Answer = in.Amount.String() + " is above the " + limit.String() + " review threshold: compliance must review it"
+		e.Answer = in.Amount.String() + " is " + why + ": compliance must review it"
 	}
 	return e
+}
+
+func approvalsWord(n int) string {
+	if n == 1 {
+		return "one compliance approval"
+	}
+	return fmt.Sprintf("%d compliance approvals by different people", n)
 }
 
 func (p Policy) marketGate(in GateInput) Evaluation {

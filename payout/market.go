@@ -54,6 +54,9 @@ type ApprovalRule struct {
 	Currency  string `json:"currency"`
 	AtOrAbove string `json:"at_or_above"`
 	Approvers int    `json:"approvers"`
+	// Bulk allows these approvals from the holds queue's bulk action; without
+	// it each is given on the payout's page, where the earlier note is shown.
+	Bulk bool `json:"bulk,omitempty"`
 }
 
 // Settlement is the path money takes in a market and what users are told.
@@ -347,13 +350,33 @@ func (d LaunchDoc) Thresholds() map[string]Money {
 // ApprovalsNeeded returns how many compliance approvals an amount needs by
 // the document's rules: 0 when no rule covers it.
 func (d LaunchDoc) ApprovalsNeeded(amount Money) int {
+	rule, ok := d.approvalRule(amount)
+	if !ok {
+		return 0
+	}
+	return rule.Approvers
+}
+
+// BulkRefusal returns why an approval of amount may not be given from a
+// bulk action, or "" when it may: a rule covering it must allow bulk.
+func (d LaunchDoc) BulkRefusal(amount Money) string {
+	rule, ok := d.approvalRule(amount)
+	if !ok || rule.Bulk {
+		return ""
+	}
+	return fmt.Sprintf("%s's approval rule for %s at or above %s asks for each approval on the payout's page",
+		d.Key(), rule.Currency, rule.AtOrAbove)
+}
+
+// approvalRule returns the rule covering amount, if any.
+func (d LaunchDoc) approvalRule(amount Money) (ApprovalRule, bool) {
 	for _, a := range d.Approvals {
 		if a.Currency != amount.Currency {
 			continue
 		}
 		if m, err := ParseMoney(a.AtOrAbove, a.Currency); err == nil && amount.Minor >= m.Minor {
-			return a.Approvers
+			return a, true
 		}
 	}
-	return 0
+	return ApprovalRule{}, false
 }

@@ -57,6 +57,8 @@ type Hold struct {
 	DecisionNote   *string       `db:"decision_note"`
 	// The users who added any of its evidence, for the four-eyes rule.
 	EvidenceUserIDs pq.Int64Array `db:"evidence_user_ids"`
+	// The users who gave an approval the hold's approval rule asked for.
+	ApproverIDs pq.Int64Array `db:"approver_ids"`
 
 	ReferenceID     string        `db:"reference_id"`
 	Provider        string        `db:"provider"`
@@ -72,7 +74,7 @@ func (h Hold) Amount() payout.Money { return payout.Money{Minor: h.AmountMinor, 
 
 // Hands returns who placed the hold and who added to its evidence.
 func (h Hold) Hands() payout.HoldHands {
-	return payout.HoldHands{PlacedBy: h.PlacedByUserID, EvidenceBy: h.EvidenceUserIDs}
+	return payout.HoldHands{PlacedBy: h.PlacedByUserID, EvidenceBy: h.EvidenceUserIDs, ApprovedBy: h.ApproverIDs}
 }
 
 // Open reports whether the hold still stops its payout.
@@ -90,6 +92,7 @@ const holdSelect = `
 		h.decided_at, h.decision_note,
 		ARRAY(SELECT DISTINCT e.added_by_user_id FROM hold_evidence e
 			WHERE e.hold_id = h.id AND e.added_by_user_id IS NOT NULL) AS evidence_user_ids,
+		ARRAY(SELECT a.user_id FROM hold_approvals a WHERE a.hold_id = h.id ORDER BY a.seq) AS approver_ids,
 		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status,
 		b.name AS beneficiary_name, b.account_last4
 	FROM holds h

@@ -51,6 +51,11 @@ type Released struct {
 	Hold   Hold
 	Queued bool   // the payout had no other open hold and goes to the submission queue
 	Answer string // when refused by a gate, its answer
+	// Approved is set when the release was an approval that is not the last
+	// one its launch document's approval rule asks for: the hold stays open
+	// for the next approver. Approvals counts those given, of Needed.
+	Approved          bool
+	Approvals, Needed int
 }
 
 // ReleaseHold releases an open hold for a compliance user, four-eyes
@@ -59,7 +64,23 @@ type Released struct {
 // that would leave a failing gate without a hold, is refused with the gate's
 // answer (ErrRefused), and only the evaluations are kept. When no other hold
 // is open the payout goes back to QUEUED for the submission worker.
+//
+// The payout's launch document adds two rules (payout.MarketLaunch): a hold
+// whose reason needs unblock evidence is refused until a person attached
+// some, and a review hold on an amount under an approval rule needing two
+// approvals is released by the second, a different person's: the first is
+// recorded as an approval and the hold stays open (Released.Approved).
 func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy) (Released, error) {
+	return s.releaseHold(ctx, holdID, by, note, policy, false)
+}
+
+// ReleaseHoldInBulk is ReleaseHold from the holds queue's bulk action: an
+// approval whose rule does not allow bulk approval is refused there.
+func (s *Store) ReleaseHoldInBulk(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy) (Released, error) {
+	return s.releaseHold(ctx, holdID, by, note, policy, true)
+}
+
+func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy, bulk bool) (Released, error) {
 	var res Released
 	var refusedErr error
 	err := s.WithTx(ctx, func(q Querier) error {
@@ -73,6 +94,22 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 		in, err := gateInput(ctx, q, h.PayoutID, holdID)
 		if err != nil {
 			return err
+		}
+		var attached int
+		if err := q.GetContext(ctx, &attached, `SELECT count(*) FROM hold_evidence WHERE hold_id = $1
+			AND added_by_user_id IS NOT NULL`, holdID); err != nil {
+			return fmt.Errorf("store: evidence of hold %d: %w", holdID, err)
+		}
+		if why := in.Launch.UnblockRefusal(h.Reason, attached); why != "" {
+			return Refused("release refused: %s", why)
+		}
+		ap, err := nextApproval(ctx, q, h, in.Launch, by, bulk)
+		if err != nil {
+			return err
+		}
+		if ap.needed > 0 && !ap.step.Final {
+			res = Released{Hold: h, Approved: true, Approvals: ap.given + 1, Needed: ap.needed}
+			return recordApproval(ctx, q, h, ap, by, note)
 		}
 		evals := policy.Evaluate(in)
 		if _, err := recordEvaluations(ctx, q, h.PayoutID, evals, "release", by.Name, nil); err != nil {
@@ -94,14 +131,23 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 					map[string]any{"hold": holdID, "gate": f.Gate, "answer": f.Answer, "note": note})
 			}
 		}
+		if ap.needed > 0 {
+			if err := recordApproval(ctx, q, h, ap, by, note); err != nil {
+				return err
+			}
+			res.Approvals, res.Needed = ap.given+1, ap.needed
+		}
 		if err := decideHold(ctx, q, holdID, "released", by, note); err != nil {
 			return err
 		}
-		if err := audit(ctx, q, by.Name, "hold.release", "payout", h.ReferenceID,
-			map[string]any{"hold": holdID, "reason": h.Reason, "note": note}); err != nil {
+		details := map[string]any{"hold": holdID, "reason": h.Reason, "note": note}
+		if ap.needed > 0 {
+			details["approval"], details["of"] = ap.given+1, ap.needed
+		}
+		if err := audit(ctx, q, by.Name, "hold.release", "payout", h.ReferenceID, details); err != nil {
 			return err
 		}
-		res = Released{Hold: h, Queued: len(open) == 0}
+		res.Hold, res.Queued = h, len(open) == 0
 		if !res.Queued {
 			return outboxPayoutEvent(ctx, q, h.PayoutID, payout.EventHoldReleased)
 		}

@@ -63,11 +63,22 @@ func marketLaunch(ctx context.Context, q Querier, market string) (payout.MarketL
 	if err != nil {
 		return payout.MarketLaunch{}, err
 	}
-	l := payout.MarketLaunch{Live: m.Live, Review: doc.Thresholds(), State: fmt.Sprintf("read-only by version %d", m.Version)}
+	l := payout.MarketLaunch{Live: m.Live, Review: doc.Thresholds(), Doc: &doc,
+		State: fmt.Sprintf("read-only by version %d", m.Version)}
 	if m.Live {
 		l.State = fmt.Sprintf("live by version %d", m.Version)
 	}
 	return l, nil
+}
+
+// LaunchOfPayout returns what the release gates know of a payout's market
+// from its launch document, for pages explaining a hold's rules.
+func (s *Store) LaunchOfPayout(ctx context.Context, payoutID int64) (payout.MarketLaunch, error) {
+	var market string
+	if err := s.db.GetContext(ctx, &market, `SELECT market FROM payouts WHERE id = $1`, payoutID); err != nil {
+		return payout.MarketLaunch{}, fmt.Errorf("store: market of payout %d: %w", payoutID, mapErr(err))
+	}
+	return marketLaunch(ctx, s.db, market)
 }
 
 // ownMarketHold gives a market_read_only hold to its market's blocked-payout

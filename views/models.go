@@ -220,6 +220,21 @@ type HoldCard struct {
 	TaxHold        bool
 	TaxStates      []string
 	NextOwner      string // whom Escalate hands it to; "" when none is set
+	// The launch document's rules for this hold: the approvals its approval
+	// rule asks for (0: none), those given (the next approver reads their
+	// notes first), and the evidence to attach before release.
+	ApprovalsNeeded int
+	Approvals       []ApprovalRow
+	UnblockEvidence string
+	ReleaseLabel    string // "Release", or "Approve (1 of 2)" for an approval that leaves the hold open
+}
+
+// ApprovalRow is one compliance approval given on a hold.
+type ApprovalRow struct {
+	Seq  int
+	By   string
+	At   string
+	Note string
 }
 
 // EvidenceRow is one item of a hold's evidence.
