@@ -65,6 +65,15 @@ func (h *Handlers) MarketsPage(w http.ResponseWriter, r *http.Request) {
 	Render(w, r, http.StatusOK, views.MarketsPage(vm), nil)
 }
 
+// marketLabel names a payout's market and, when not the default, its
+// program: "IN", "IN · sellers".
+func marketLabel(market, program string) string {
+	if program == "" || program == payout.DefaultProgram {
+		return market
+	}
+	return market + " · " + program
+}
+
 func marketHref(market, program string) string {
 	if program == payout.DefaultProgram {
 		return "/markets/" + market

@@ -75,7 +75,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Created: u.stamp(p.CreatedAt), Updated: u.stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
 		Submitted: u.stampPtr(p.SubmittedAt), LastChecked: u.stampPtr(p.LastCheckedAt), Fee: "—",
 		CanRecheck: u.Role.Can(payout.ActRecheck) && p.SubmittedAt != nil, RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
-		Market: p.Market, TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates, u),
+		Market: marketLabel(p.Market, p.Program), TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates, u),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}
 	if p.FeeMinor != nil {

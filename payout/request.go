@@ -62,8 +62,18 @@ type Request struct {
 	Mode        string          `json:"mode"`
 	Narration   string          `json:"narration"`
 	Market      string          `json:"market"`
+	Program     string          `json:"program,omitempty"` // "" in requests stored before programs: the default
 	Beneficiary Beneficiary     `json:"beneficiary"`
 	Metadata    json.RawMessage `json:"metadata"`
+}
+
+// ProgramOrDefault returns the request's program, DefaultProgram when none
+// is named.
+func (r Request) ProgramOrDefault() string {
+	if r.Program == "" {
+		return DefaultProgram
+	}
+	return r.Program
 }
 
 // Amount returns the requested amount.
@@ -80,6 +90,7 @@ type RawRequest struct {
 	Mode        string          `json:"mode"`
 	Narration   string          `json:"narration"`
 	Market      string          `json:"market"`
+	Program     string          `json:"program"`
 	Beneficiary struct {
 		Name          string `json:"name"`
 		AccountNumber string `json:"account_number"`
@@ -124,6 +135,7 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 		Mode:        strings.TrimSpace(raw.Mode),
 		Narration:   strings.TrimSpace(raw.Narration),
 		Market:      strings.TrimSpace(raw.Market),
+		Program:     strings.TrimSpace(raw.Program),
 		Beneficiary: Beneficiary{
 			Name:          strings.TrimSpace(raw.Beneficiary.Name),
 			AccountNumber: strings.TrimSpace(raw.Beneficiary.AccountNumber),
@@ -166,6 +178,12 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	case !marketPattern.MatchString(r.Market):
 		errs["market"] = fmt.Sprintf("%q is not an ISO 3166 country code such as IN or ID", r.Market)
 	}
+	if r.Program == "" {
+		r.Program = DefaultProgram
+	} else if !programPattern.MatchString(r.Program) {
+		errs["program"] = fmt.Sprintf("%q is not a program name: lower-case letters, digits, - and _ (sellers), or leave it out for %s",
+			r.Program, DefaultProgram)
+	}
 	b := r.Beneficiary
 	for field, v := range map[string]string{"beneficiary.name": b.Name, "beneficiary.bank_name": b.BankName} {
 		if len([]rune(v)) > MaxName {
@@ -197,7 +215,7 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 		errs["metadata"] = msg
 	}
 	for field, v := range map[string]string{"reference_id": raw.ReferenceID, "provider": raw.Provider, "currency": raw.Currency,
-		"mode": raw.Mode, "narration": raw.Narration, "market": raw.Market, "beneficiary.name": raw.Beneficiary.Name,
+		"mode": raw.Mode, "narration": raw.Narration, "market": raw.Market, "program": raw.Program, "beneficiary.name": raw.Beneficiary.Name,
 		"beneficiary.account_number": raw.Beneficiary.AccountNumber, "beneficiary.ifsc": raw.Beneficiary.IFSC,
 		"beneficiary.bank_code": raw.Beneficiary.BankCode, "beneficiary.bank_name": raw.Beneficiary.BankName,
 		"beneficiary.tax_artifact": raw.Beneficiary.TaxArtifact} {
@@ -294,6 +312,7 @@ func (r Request) Differs(prior Request) string {
 		{"mode", r.Mode, prior.Mode},
 		{"narration", r.Narration, prior.Narration},
 		{"market", r.Market, prior.Market},
+		{"program", r.ProgramOrDefault(), prior.ProgramOrDefault()},
 		{"beneficiary.name", r.Beneficiary.Name, prior.Beneficiary.Name},
 		{"beneficiary.account_number", r.Beneficiary.AccountNumber, prior.Beneficiary.AccountNumber},
 		{"beneficiary.ifsc", r.Beneficiary.IFSC, prior.Beneficiary.IFSC},

@@ -121,3 +121,27 @@ func TestDiffersNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestProgram(t *testing.T) {
+	raw := RawRequest{ReferenceID: "P-1", Provider: "sandbox", Amount: []byte(`"10.00"`), Currency: "INR", Market: "IN"}
+	raw.Beneficiary.AccountNumber, raw.Beneficiary.TaxArtifact = "123456789012", "present"
+	r, errs := raw.Check([]string{"sandbox"})
+	if len(errs) != 0 || r.Program != DefaultProgram {
+		t.Fatalf("no program: %+v %v, want the default program", r, errs)
+	}
+	raw.Program = "lenders"
+	if r, errs = raw.Check([]string{"sandbox"}); len(errs) != 0 || r.Program != "lenders" {
+		t.Fatalf("program lenders: %+v %v", r, errs)
+	}
+	raw.Program = "Lenders!"
+	if _, errs = raw.Check([]string{"sandbox"}); errs["program"] == "" {
+		t.Fatalf("a bad program: %v, want it named", errs)
+	}
+	// A request stored before programs (none named) is the default program's.
+	if f := (Request{Program: DefaultProgram}).Differs(Request{}); f != "" {
+		t.Errorf("default vs none differ in %q", f)
+	}
+	if f := (Request{Program: "lenders"}).Differs(Request{}); f != "program" {
+		t.Errorf("lenders vs none: %q, want program", f)
+	}
+}

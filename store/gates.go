@@ -69,6 +69,7 @@ func gateInput(ctx context.Context, q Querier, id, releasing int64) (payout.Gate
 		AmountMinor int64              `db:"amount_minor"`
 		Currency    string             `db:"currency"`
 		Market      string             `db:"market"`
+		Program     string             `db:"program"`
 		Provider    string             `db:"provider"`
 		Livemode    bool               `db:"livemode"`
 		Name        string             `db:"name"`
@@ -81,7 +82,7 @@ func gateInput(ctx context.Context, q Querier, id, releasing int64) (payout.Gate
 		FundingHold bool               `db:"funding_hold"`
 	}
 	err := q.GetContext(ctx, &row, `
-		SELECT p.amount_minor, p.currency, p.market, p.provider, p.livemode, b.name, b.account_number <> '' AS has_account, b.ifsc,
+		SELECT p.amount_minor, p.currency, p.market, p.program, p.provider, p.livemode, b.name, b.account_number <> '' AS has_account, b.ifsc,
 			b.bank_code, b.bank_name, b.tax_artifact,
 			(SELECT coalesce(json_agg(DISTINCT h.reason), '[]') FROM holds h
 			 WHERE h.payout_id = p.id AND (h.state = 'released' OR h.id = $2)) AS approved,
@@ -95,7 +96,7 @@ func gateInput(ctx context.Context, q Querier, id, releasing int64) (payout.Gate
 	if err := json.Unmarshal(row.Approved, &approved); err != nil {
 		return payout.GateInput{}, fmt.Errorf("store: approvals of payout %d: %w", id, err)
 	}
-	launch, err := marketLaunch(ctx, q, row.Market)
+	launch, err := marketLaunch(ctx, q, row.Market, row.Program)
 	if err != nil {
 		return payout.GateInput{}, err
 	}

@@ -67,7 +67,7 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 			when = &at
 		}
 		test := !payout.Livemode(req.Provider)
-		launch, err := marketLaunch(ctx, q, req.Market)
+		launch, err := marketLaunch(ctx, q, req.Market, req.ProgramOrDefault())
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.
 		}
 		n := NewPayout{
 			ReferenceID: req.ReferenceID, Provider: req.Provider, Amount: req.Amount(), Mode: req.Mode,
-			Narration: req.Narration, Status: status, Market: req.Market, Metadata: req.Metadata, Intake: &req,
+			Narration: req.Narration, Status: status, Market: req.Market, Program: req.Program, Metadata: req.Metadata, Intake: &req,
 			Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
 				IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
 				TaxArtifact: req.Beneficiary.TaxArtifact},

@@ -48,11 +48,12 @@ func latestDoc(ctx context.Context, q Querier, market, program string) (MarketDo
 	return m, nil
 }
 
-// marketLaunch returns what the release gates know of market: its default
-// program's latest document decides whether it is live, and its review
-// thresholds apply there.
-func marketLaunch(ctx context.Context, q Querier, market string) (payout.MarketLaunch, error) {
-	m, err := latestDoc(ctx, q, market, payout.DefaultProgram)
+// marketLaunch returns what the release gates know of a payout in market
+// and program: the latest document for the program, or for the market's
+// default program when the program has none, decides whether it is live
+// and which rules apply.
+func marketLaunch(ctx context.Context, q Querier, market, program string) (payout.MarketLaunch, error) {
+	m, err := launchDocOf(ctx, q, market, program)
 	if errors.Is(err, ErrNotFound) {
 		return payout.MarketLaunch{State: "no launch document"}, nil
 	}
@@ -64,33 +65,57 @@ func marketLaunch(ctx context.Context, q Querier, market string) (payout.MarketL
 		return payout.MarketLaunch{}, err
 	}
 	l := payout.MarketLaunch{Live: m.Live, Review: doc.Thresholds(), Doc: &doc,
-		State: fmt.Sprintf("read-only by version %d", m.Version)}
+		State: fmt.Sprintf("read-only by %s version %d", doc.Key(), m.Version)}
 	if m.Live {
-		l.State = fmt.Sprintf("live by version %d", m.Version)
+		l.State = fmt.Sprintf("live by %s version %d", doc.Key(), m.Version)
 	}
 	return l, nil
+}
+
+// launchDocOf returns the latest document a payout in market and program
+// falls under: its program's, else the market's default program's.
+func launchDocOf(ctx context.Context, q Querier, market, program string) (MarketDoc, error) {
+	m, err := latestDoc(ctx, q, market, program)
+	if errors.Is(err, ErrNotFound) && program != payout.DefaultProgram {
+		return latestDoc(ctx, q, market, payout.DefaultProgram)
+	}
+	return m, err
 }
 
 // LaunchOfPayout returns what the release gates know of a payout's market
 // from its launch document, for pages explaining a hold's rules.
 func (s *Store) LaunchOfPayout(ctx context.Context, payoutID int64) (payout.MarketLaunch, error) {
-	var market string
-	if err := s.db.GetContext(ctx, &market, `SELECT market FROM payouts WHERE id = $1`, payoutID); err != nil {
-		return payout.MarketLaunch{}, fmt.Errorf("store: market of payout %d: %w", payoutID, mapErr(err))
+	p, err := marketOfPayout(ctx, s.db, payoutID)
+	if err != nil {
+		return payout.MarketLaunch{}, err
 	}
-	return marketLaunch(ctx, s.db, market)
+	return marketLaunch(ctx, s.db, p.Market, p.Program)
+}
+
+type payoutMarket struct {
+	Market  string `db:"market"`
+	Program string `db:"program"`
+}
+
+// marketOfPayout returns the market and program of payout id.
+func marketOfPayout(ctx context.Context, q Querier, id int64) (payoutMarket, error) {
+	var p payoutMarket
+	if err := q.GetContext(ctx, &p, `SELECT market, program FROM payouts WHERE id = $1`, id); err != nil {
+		return p, fmt.Errorf("store: market of payout %d: %w", id, mapErr(err))
+	}
+	return p, nil
 }
 
 // ownMarketHold gives a market_read_only hold to its market's blocked-payout
 // owner, or with none (or none active) to the first active admin; with
 // neither it keeps the reason's default owner.
 func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error {
-	var market string
-	if err := q.GetContext(ctx, &market, `SELECT market FROM payouts WHERE id = $1`, payoutID); err != nil {
-		return fmt.Errorf("store: market of payout %d: %w", payoutID, mapErr(err))
+	p, err := marketOfPayout(ctx, q, payoutID)
+	if err != nil {
+		return err
 	}
 	owner := ""
-	if m, err := latestDoc(ctx, q, market, payout.DefaultProgram); err == nil {
+	if m, err := launchDocOf(ctx, q, p.Market, p.Program); err == nil {
 		doc, err := m.Doc()
 		if err != nil {
 			return err
@@ -99,7 +124,7 @@ func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	_, err := q.ExecContext(ctx, `UPDATE holds h SET owner_id = coalesce(
+	_, err = q.ExecContext(ctx, `UPDATE holds h SET owner_id = coalesce(
 			(SELECT u.id FROM users u WHERE $2 <> '' AND lower(u.email) = lower($2) AND u.disabled_at IS NULL),
 			(SELECT u.id FROM users u WHERE u.role = 'admin' AND u.disabled_at IS NULL ORDER BY u.id LIMIT 1),
 			h.owner_id)

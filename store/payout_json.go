@@ -17,6 +17,8 @@ type PayoutJSON struct {
 	ProviderPayoutID *string         `json:"provider_payout_id"`
 	Amount           string          `json:"amount"`
 	Currency         string          `json:"currency"`
+	Market           string          `json:"market"`
+	Program          string          `json:"program"`
 	Fee              *string         `json:"fee"`
 	UTR              *string         `json:"utr"`
 	FailureCode      *string         `json:"failure_code"`
@@ -55,9 +57,12 @@ type EntryJSON struct {
 func PayoutJSONOf(p Payout, holds []Hold, entries []LedgerEntry) PayoutJSON {
 	out := PayoutJSON{
 		ReferenceID: p.ReferenceID, Status: string(p.Status), Provider: p.Provider, ProviderPayoutID: p.ProviderPayoutID,
-		Amount: p.Amount().Decimal(), Currency: p.Currency, UTR: nonEmpty(p.UTR), FailureCode: nonEmpty(p.FailureCode),
+		Amount: p.Amount().Decimal(), Currency: p.Currency, Market: p.Market, Program: p.Program, UTR: nonEmpty(p.UTR), FailureCode: nonEmpty(p.FailureCode),
 		FailureReason: nonEmpty(p.FailureReason), Metadata: p.Metadata, Holds: []HoldJSON{}, Ledger: []EntryJSON{},
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+	if out.Program == "" { // an event snapshot taken before programs
+		out.Program = payout.DefaultProgram
 	}
 	if len(out.Metadata) == 0 {
 		out.Metadata = json.RawMessage(`{}`)
