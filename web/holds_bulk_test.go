@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 
 	"payops/payout"
+	"payops/store"
 )
 
 // A bulk action on a filtered holds list answers with the same filter (its
@@ -78,4 +80,44 @@ func refsOf(t *testing.T, page string) []string {
 	}
 	walk(table)
 	return out
+}
+
+// An approval rule without "bulk" keeps its holds out of the bulk action:
+// each such hold is left unchanged, saying the approval is given on the
+// payout's page, while the others in the same action are released.
+func TestBulkReleaseLeavesHoldsUnderAnApprovalRuleWithoutBulk(t *testing.T) {
+	a := newApp(t)
+	a.withToken()
+	a.addUser("compliance@example.com", payout.RoleCompliance)
+	a.addUser("owner@example.com", payout.RoleAdmin)
+	doc := payout.LaunchDoc{Market: "IN", Live: true, Owners: payout.Owners{PayoutSupport: "owner@example.com",
+		UserRecovery: "owner@example.com", BlockedPayouts: "owner@example.com", IncidentResponse: "owner@example.com"},
+		TaxArtifactsRequired: new(true),
+		Approvals:            []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "300000.00", Approvers: 2}},
+		Settlement: payout.Settlement{Rail: payout.RailFiat, PostingWindow: "T+1", FeeTreatment: "platform",
+			CompletedMeans: "SUCCEEDED", ExceptionPath: "ops calls"}}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.ApplyMarketDocs(context.Background(), []payout.LaunchDoc{doc},
+		store.ApplyOptions{AcceptUnverified: true}, store.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	big := a.heldPayout("BA-BIG-1", func(m map[string]any) { m["amount"] = "350000.00" })
+	small := a.heldPayout("BA-SMALL-1", bigAmount)
+	c := a.client()
+	c.login("compliance@example.com")
+	c.viewTestData()
+	form := url.Values{"action": {"release"}, "hold": {big, small}, "note": {"Morning review done"}}
+	code, page, _ := c.do("POST", "/holds/bulk", form, nil)
+	if code != http.StatusOK {
+		t.Fatalf("bulk release: %d %s", code, page)
+	}
+	results, _ := textByID(t, page, "bulk-results")
+	if !strings.Contains(results, "BA-BIG-1 not changed") || !strings.Contains(results, "payout's page") {
+		t.Errorf("the results read %q, want BA-BIG-1 left for the payout's page", results)
+	}
+	if a.holdState(big) != "open" || a.holdState(small) != "released" {
+		t.Errorf("holds after the bulk release: big %s, small %s; want open and released", a.holdState(big), a.holdState(small))
+	}
 }

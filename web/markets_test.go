@@ -73,7 +73,7 @@ func TestMarketPagesFollowThePermissionTable(t *testing.T) {
 }
 
 func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
-	a := newApp(t, withWorker(), withLiveProvider())
+	a := newApp(t, withLiveProvider()) // no background worker: the test says when the submitter runs
 	apiLive := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
 	a.addUser("a1@example.com", payout.RoleAdmin)
 	a.addUser("a2@example.com", payout.RoleAdmin)
