@@ -159,6 +159,9 @@ func (h *Handlers) marketView(r *http.Request, code, program string) (views.Mark
 	}
 	vm.Missing = doc.Missing()
 	vm.Document = prettyDoc(doc)
+	if vm.HasDoc {
+		vm.Rules = docRules(doc)
+	}
 	vm.Draft = vm.Document
 	ev, err := h.Store.MarketEvidence(ctx, code)
 	if err != nil {

@@ -29,6 +29,7 @@ type Market struct {
 	Version       int
 	Document      string // the latest version, indented JSON
 	Missing       []string
+	Rules         []RuleRow // what the document makes payops do, in words
 	Checklist     []Checkpoint
 	Ready         int
 	Proposal      *MarketProposal
@@ -38,6 +39,11 @@ type Market struct {
 	Reason        string
 	Error         string // why the proposal was refused, naming the field
 	Notice        string
+}
+
+// RuleRow is one of a launch document's rules, in words.
+type RuleRow struct {
+	Name, Text string
 }
 
 // Checkpoint is one launch checkpoint and its evidence.

@@ -61,6 +61,12 @@ func TestBrowserTwoApproversRefuseTheSamePersonTwice(t *testing.T) {
 	first := browser(t)
 	step(t, first, "a 1280x720 viewport", chromedp.EmulateViewport(1280, 720))
 	signIn(t, first, a.srv.URL, "c1@example.com")
+	step(t, first, "read IN's rules", chromedp.Navigate(a.srv.URL+"/markets/IN"), chromedp.WaitVisible(chromedp.CSS("#market-rules")))
+	if rules := text(t, first, "#market-rules"); !strings.Contains(rules, "2 approvals by different people") {
+		t.Errorf("IN's rules read %q, want the approval rule in words", rules)
+	}
+	fitsWidth(t, first, "market page with its rules")
+	screenshot(t, first, "market-rules-1280")
 	step(t, first, "give the first approval",
 		chromedp.Navigate(a.srv.URL+"/payouts/BIG-1"),
 		chromedp.WaitVisible(chromedp.CSS("#release-"+id)),
