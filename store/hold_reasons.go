@@ -51,29 +51,44 @@ type HoldReasonChange struct {
 func (s *Store) UpdateHoldReasons(ctx context.Context, by Actor, changes []HoldReasonChange) error {
 	return s.WithTx(ctx, func(q Querier) error {
 		for _, c := range changes {
-			if c.SLAMinutes <= 0 {
-				return Refused("the SLA must be a positive number of hours")
-			}
-			res, err := q.ExecContext(ctx, `
-				UPDATE hold_reasons SET owner_id = $2, next_owner_id = $3, sla_minutes = $4, updated_by = $5, updated_at = now()
-				WHERE reason = $1`, c.Reason, c.OwnerID, c.NextOwnerID, c.SLAMinutes, by.Name)
-			var pqErr *pq.Error
-			if errors.As(err, &pqErr) && pqErr.Code == "23503" {
-				return Refused("there is no such user to own %q holds", c.Reason)
-			}
-			if err != nil {
-				return fmt.Errorf("store: hold reason %s: %w", c.Reason, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("store: hold reason %s: %w", c.Reason, ErrNotFound)
-			}
-			if err := audit(ctx, q, by.Name, "hold_reason.update", "hold_reason", string(c.Reason),
-				map[string]any{"owner_id": c.OwnerID, "next_owner_id": c.NextOwnerID, "sla_minutes": c.SLAMinutes}); err != nil {
+			if err := setOwners(ctx, q, ownersOfHolds, string(c.Reason), c.OwnerID, c.NextOwnerID, c.SLAMinutes, by); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// ownersTable is a table of owners, escalation owners and SLAs by key: the
+// hold reasons, the exception kinds.
+type ownersTable struct {
+	table, key, what, entity string
+}
+
+var (
+	ownersOfHolds = ownersTable{table: "hold_reasons", key: "reason", what: "holds", entity: "hold_reason"}
+	ownersOfCases = ownersTable{table: "exception_kinds", key: "kind", what: "cases", entity: "exception_kind"}
+)
+
+// setOwners sets one row of an owners table inside q, audited.
+func setOwners(ctx context.Context, q Querier, t ownersTable, key string, owner, next *int64, sla int, by Actor) error {
+	if sla <= 0 {
+		return Refused("the SLA must be a positive number of hours")
+	}
+	res, err := q.ExecContext(ctx, `UPDATE `+t.table+` SET owner_id = $2, next_owner_id = $3, sla_minutes = $4,
+		updated_by = $5, updated_at = now() WHERE `+t.key+` = $1`, key, owner, next, sla, by.Name)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23503" {
+		return Refused("there is no such user to own %q %s", key, t.what)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s %s: %w", t.entity, key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: %s %s: %w", t.entity, key, ErrNotFound)
+	}
+	return audit(ctx, q, by.Name, t.entity+".update", t.entity, key,
+		map[string]any{"owner_id": owner, "next_owner_id": next, "sla_minutes": sla})
 }
 
 // HoldByID returns one hold, or ErrNotFound.

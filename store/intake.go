@@ -49,63 +49,8 @@ func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Po
 func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.Policy, by Actor,
 	at time.Time) (created bool, err error) {
 	err = s.WithTx(ctx, func(q Querier) error {
-		var exists bool
-		if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, req.ReferenceID); err != nil {
-			return fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
-		}
-		if exists {
-			return ErrConflict
-		}
-		var when *time.Time
-		if at.IsZero() {
-			// The transaction's time, which the rows below default to: the
-			// payout is not created after its holds are placed.
-			if err := q.GetContext(ctx, &at, `SELECT now()`); err != nil {
-				return fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
-			}
-		} else {
-			when = &at
-		}
-		test := !payout.Livemode(req.Provider)
-		launch, err := marketLaunch(ctx, q, req.Market, req.ProgramOrDefault())
-		if err != nil {
-			return err
-		}
-		in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Launch: launch, Test: test,
-			Beneficiary: req.Beneficiary}
-		evals := policy.Evaluate(in)
-		failed := payout.Failures(evals)
-		status := payout.Queued
-		if len(failed) > 0 {
-			status = payout.Held
-		}
-		n := NewPayout{
-			ReferenceID: req.ReferenceID, Provider: req.Provider, Amount: req.Amount(), Mode: req.Mode,
-			Narration: req.Narration, Status: status, Market: req.Market, Program: req.Program, Metadata: req.Metadata, Intake: &req,
-			Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
-				IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
-				TaxArtifact: req.Beneficiary.TaxArtifact},
-			CreatedAt: at, Test: test,
-		}
-		id, err := createPayout(ctx, q, by.Name, n)
-		if err != nil {
-			return err
-		}
-		evalIDs, err := recordEvaluations(ctx, q, id, evals, "intake", by.Name, when)
-		if err != nil {
-			return err
-		}
-		if len(failed) == 0 {
-			return outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated)
-		}
-		if err := holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when); err != nil {
-			return err
-		}
-		// Created held: both events, each with the payout and its holds.
-		if err := outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated); err != nil {
-			return err
-		}
-		return outboxPayoutEvent(ctx, q, id, payout.EventPayoutHeld)
+		_, err := intakeIn(ctx, q, req, policy, by, at, nil)
+		return err
 	})
 	if errors.Is(err, ErrConflict) {
 		// Asked before, or by a concurrent request that won the insert.
@@ -138,4 +83,68 @@ func (s *Store) sameRequest(ctx context.Context, req payout.Request) error {
 		return &IdempotencyError{Field: f, Ref: req.ReferenceID}
 	}
 	return nil
+}
+
+// intakeIn records a payout request inside q (Intake's work) and returns
+// the new payout's id; retryOf, when set, is the failed payout it is a new
+// instruction for. ErrConflict when the reference id is taken.
+func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.Policy, by Actor, at time.Time,
+	retryOf *int64) (int64, error) {
+	var exists bool
+	if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, req.ReferenceID); err != nil {
+		return 0, fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
+	}
+	if exists {
+		return 0, ErrConflict
+	}
+	var when *time.Time
+	if at.IsZero() {
+		// The transaction's time, which the rows below default to: the
+		// payout is not created after its holds are placed.
+		if err := q.GetContext(ctx, &at, `SELECT now()`); err != nil {
+			return 0, fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
+		}
+	} else {
+		when = &at
+	}
+	test := !payout.Livemode(req.Provider)
+	launch, err := marketLaunch(ctx, q, req.Market, req.ProgramOrDefault())
+	if err != nil {
+		return 0, err
+	}
+	in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Launch: launch, Test: test,
+		Beneficiary: req.Beneficiary}
+	evals := policy.Evaluate(in)
+	failed := payout.Failures(evals)
+	status := payout.Queued
+	if len(failed) > 0 {
+		status = payout.Held
+	}
+	n := NewPayout{
+		ReferenceID: req.ReferenceID, Provider: req.Provider, Amount: req.Amount(), Mode: req.Mode,
+		Narration: req.Narration, Status: status, Market: req.Market, Program: req.Program, Metadata: req.Metadata, Intake: &req,
+		Beneficiary: Beneficiary{Name: req.Beneficiary.Name, AccountNumber: req.Beneficiary.AccountNumber,
+			IFSC: req.Beneficiary.IFSC, BankCode: req.Beneficiary.BankCode, BankName: req.Beneficiary.BankName,
+			TaxArtifact: req.Beneficiary.TaxArtifact},
+		CreatedAt: at, Test: test, RetryOf: retryOf,
+	}
+	id, err := createPayout(ctx, q, by.Name, n)
+	if err != nil {
+		return 0, err
+	}
+	evalIDs, err := recordEvaluations(ctx, q, id, evals, "intake", by.Name, when)
+	if err != nil {
+		return 0, err
+	}
+	if len(failed) == 0 {
+		return id, outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated)
+	}
+	if err := holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when); err != nil {
+		return 0, err
+	}
+	// Created held: both events, each with the payout and its holds.
+	if err := outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated); err != nil {
+		return 0, err
+	}
+	return id, outboxPayoutEvent(ctx, q, id, payout.EventPayoutHeld)
 }

@@ -35,6 +35,7 @@ type Payout struct {
 	BankName         string        `db:"bank_name"`
 	Market           string        `db:"market"`
 	Program          string        `db:"program"`
+	RetryOf          *int64        `db:"retry_of"`
 	TaxArtifact      string        `db:"tax_artifact"`
 	SubmitAttempts   int           `db:"submit_attempts"`
 	NextSubmitAt     *time.Time    `db:"next_submit_at"`
@@ -64,7 +65,7 @@ func (p Payout) ProviderID() string {
 
 const payoutColumns = `p.id, p.reference_id, p.provider, p.provider_payout_id, p.amount_minor, p.currency, p.mode,
 	p.narration, p.livemode, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
-	p.last_checked_at, p.created_at, p.updated_at, p.market, p.program, p.submit_attempts, p.next_submit_at, p.last_submit_error,
+	p.last_checked_at, p.created_at, p.updated_at, p.market, p.program, p.retry_of, p.submit_attempts, p.next_submit_at, p.last_submit_error,
 	b.name AS beneficiary_name, b.account_last4, b.bank_name, b.tax_artifact`
 
 const payoutFrom = ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id `
@@ -88,6 +89,8 @@ type NewPayout struct {
 	// view. Intake sets it from the provider (payout.Livemode); seeding and
 	// tests say it themselves.
 	Test bool
+	// RetryOf is the failed payout this one is a new instruction for.
+	RetryOf *int64
 }
 
 // Beneficiary is who receives a payout. AccountNumber is stored whole for the
@@ -159,10 +162,10 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 	var id int64
 	err = q.QueryRowxContext(ctx, `
 		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency,
-			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake, livemode, program)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) RETURNING id`,
+			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake, livemode, program, retry_of)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 		n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
-		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake), !n.Test, program,
+		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake), !n.Test, program, n.RetryOf,
 	).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))

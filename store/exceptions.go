@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Case is an exception case: something that went wrong after sending, with
+// its evidence, owner and SLA (payout.CaseKind).
+type Case struct {
+	ID            int64           `db:"id"`
+	Kind          payout.CaseKind `db:"kind"`
+	KindLabel     string          `db:"kind_label"`
+	Subject       string          `db:"subject"`
+	PayoutID      *int64          `db:"payout_id"`
+	FailureClass  string          `db:"failure_class"`
+	Summary       string          `db:"summary"`
+	Evidence      json.RawMessage `db:"evidence"`
+	Livemode      bool            `db:"livemode"`
+	OwnerID       *int64          `db:"owner_id"`
+	OwnerName     string          `db:"owner_name"`
+	OpenedAt      time.Time       `db:"opened_at"`
+	SLADueAt      time.Time       `db:"sla_due_at"`
+	EscalatedAt   *time.Time      `db:"escalated_at"`
+	State         string          `db:"state"`
+	ClosedAt      *time.Time      `db:"closed_at"`
+	ClosedBy      *string         `db:"closed_by"`
+	CloseNote     *string         `db:"close_note"`
+	RetryPayoutID *int64          `db:"retry_payout_id"`
+
+	ReferenceID  *string        `db:"reference_id"`
+	Provider     *string        `db:"provider"`
+	AmountMinor  *int64         `db:"amount_minor"`
+	Currency     *string        `db:"currency"`
+	PayoutStatus *payout.Status `db:"payout_status"`
+	RetryRef     *string        `db:"retry_ref"`
+}
+
+// Open reports whether the case still waits for someone.
+func (c Case) Open() bool { return c.State == "open" }
+
+const caseSelect = `
+	SELECT c.id, c.kind, k.label AS kind_label, c.subject, c.payout_id, c.failure_class, c.summary, c.evidence,
+		c.livemode, c.owner_id, coalesce(u.name, '') AS owner_name, c.opened_at, c.sla_due_at, c.escalated_at,
+		c.state, c.closed_at, c.closed_by, c.close_note, c.retry_payout_id,
+		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status, rp.reference_id AS retry_ref
+	FROM exception_cases c
+	JOIN exception_kinds k ON k.kind = c.kind
+	LEFT JOIN payouts p ON p.id = c.payout_id
+	LEFT JOIN payouts rp ON rp.id = c.retry_payout_id
+	LEFT JOIN users u ON u.id = c.owner_id `
+
+// NewCase is a case to open.
+type NewCase struct {
+	Kind     payout.CaseKind
+	Subject  string // what the case is about, unique among open cases of its kind: "payout:12"
+	PayoutID *int64
+	Class    payout.FailureClass
+	Summary  string
+	Evidence map[string]any // the observation, the provider's own words, the payout's facts
+	Livemode bool
+}
+
+// OpenCase opens a case inside q, owned by its kind's owner and due by its
+// SLA, unless one is open for the same kind and subject: then it returns 0.
+func OpenCase(ctx context.Context, q Querier, c NewCase) (int64, error) {
+	ev, err := json.Marshal(c.Evidence)
+	if err != nil {
+		return 0, fmt.Errorf("store: evidence of a %s case: %w", c.Kind, err)
+	}
+	var id int64
+	err = q.GetContext(ctx, &id, `
+		INSERT INTO exception_cases (kind, subject, payout_id, failure_class, summary, evidence, livemode, owner_id, sla_due_at)
+		SELECT k.kind, $2, $3, $4, $5, $6, $7, k.owner_id, now() + make_interval(mins => k.sla_minutes)
+		FROM exception_kinds k WHERE k.kind = $1
+		ON CONFLICT (kind, subject) WHERE state = 'open' DO NOTHING
+		RETURNING id`, c.Kind, c.Subject, c.PayoutID, string(c.Class), c.Summary, jsonArg(ev), c.Livemode)
+	if errors.Is(err, errNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: open %s case on %s: %w", c.Kind, c.Subject, err)
+	}
+	return id, audit(ctx, q, "system", "exception.open", "exception", fmt.Sprint(id),
+		map[string]any{"kind": c.Kind, "subject": c.Subject, "summary": c.Summary, "class": c.Class})
+}
+
+// CaseByID returns one case, or ErrNotFound.
+func (s *Store) CaseByID(ctx context.Context, id int64) (Case, error) {
+	var c Case
+	if err := s.db.GetContext(ctx, &c, caseSelect+`WHERE c.id = $1`, id); err != nil {
+		return Case{}, fmt.Errorf("store: case %d: %w", id, mapErr(err))
+	}
+	return c, nil
+}
+
+// CasesFor returns a payout's cases, open ones first.
+func (s *Store) CasesFor(ctx context.Context, payoutID int64) ([]Case, error) {
+	var out []Case
+	err := s.db.SelectContext(ctx, &out, caseSelect+`WHERE c.payout_id = $1 ORDER BY c.state <> 'open', c.id`, payoutID)
+	if err != nil {
+		return nil, fmt.Errorf("store: cases of payout %d: %w", payoutID, err)
+	}
+	return out, nil
+}
+
+// CaseFilter selects open cases for the exceptions queue.
+type CaseFilter struct {
+	Kind    payout.CaseKind // "" for every kind
+	OwnerID int64           // 0 for anyone's
+	Test    bool            // test payouts' cases instead of live ones
+	Limit   int
+}
+
+// OpenCases returns the open cases, escalated and overdue first, then by
+// due time, and how many match in all.
+func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, int, error) {
+	where := `WHERE c.state = 'open' AND c.livemode = $1 AND ($2 = '' OR c.kind = $2) AND ($3 = 0 OR c.owner_id = $3) `
+	var total int
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM exception_cases c `+where, !f.Test, f.Kind, f.OwnerID); err != nil {
+		return nil, 0, fmt.Errorf("store: count cases: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Case
+	err := s.db.SelectContext(ctx, &out, caseSelect+where+`ORDER BY c.escalated_at IS NULL, c.sla_due_at, c.id LIMIT $4`,
+		!f.Test, f.Kind, f.OwnerID, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: cases: %w", err)
+	}
+	return out, total, nil
+}
+
+// CaseCounts are the open cases by kind, and how many are overdue.
+type CaseCounts struct {
+	Open, Overdue int
+	ByKind        map[payout.CaseKind]int
+}
+
+// CountCases counts the open cases of live payouts (or test ones).
+func (s *Store) CountCases(ctx context.Context, now time.Time, test bool) (CaseCounts, error) {
+	var rows []struct {
+		Kind    payout.CaseKind `db:"kind"`
+		N       int             `db:"n"`
+		Overdue int             `db:"overdue"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT kind, count(*) AS n, count(*) FILTER (WHERE sla_due_at < $2) AS overdue
+		FROM exception_cases WHERE state = 'open' AND livemode = $1 GROUP BY kind`, !test, now)
+	if err != nil {
+		return CaseCounts{}, fmt.Errorf("store: count cases: %w", err)
+	}
+	out := CaseCounts{ByKind: map[payout.CaseKind]int{}}
+	for _, r := range rows {
+		out.ByKind[r.Kind], out.Open, out.Overdue = r.N, out.Open+r.N, out.Overdue+r.Overdue
+	}
+	return out, nil
+}
+
+// RetriesOf returns the references of the new instructions made from a
+// failed payout, oldest first.
+func (s *Store) RetriesOf(ctx context.Context, payoutID int64) ([]string, error) {
+	var out []string
+	err := s.db.SelectContext(ctx, &out, `SELECT reference_id FROM payouts WHERE retry_of = $1 ORDER BY id`, payoutID)
+	if err != nil {
+		return nil, fmt.Errorf("store: retries of payout %d: %w", payoutID, err)
+	}
+	return out, nil
+}

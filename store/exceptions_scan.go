@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"payops/payout"
+)
+
+// Classifier classifies a provider's failure code (adapters.Registry's
+// ClassifyFailure).
+type Classifier func(provider, code string) payout.FailureClass
+
+// Scanned is what one scan of the exception conditions did.
+type Scanned struct {
+	Opened, Closed, Escalated int
+}
+
+// lookback bounds how far back the scan looks for new conditions: a case
+// opens within a minute of its condition, so a week is ample, and keeps the
+// scan to recent rows of the big tables.
+const lookback = 7 * 24 * time.Hour
+
+// ScanExceptions opens a case for every condition that has none (payout.
+// CaseKind), closes the open cases whose condition has cleared (saying so),
+// and escalates the open cases past their SLA to their kind's escalation
+// owner. Each step is its own transaction; a condition met twice opens one
+// case (the open-case index), so any number of instances may scan.
+func (s *Store) ScanExceptions(ctx context.Context, classify Classifier) (Scanned, error) {
+	var out Scanned
+	for _, open := range []func(context.Context, Classifier) (int, error){
+		s.openFailedCases, s.openAnomalyCases, s.openStuckCases, s.openOrphanCases, s.openReconCases,
+	} {
+		n, err := open(ctx, classify)
+		out.Opened += n
+		if err != nil {
+			return out, err
+		}
+	}
+	n, err := s.closeClearedCases(ctx)
+	out.Closed = n
+	if err != nil {
+		return out, err
+	}
+	out.Escalated, err = s.escalateCases(ctx)
+	return out, err
+}
+
+// payoutFacts are what a payout case's evidence says of its payout.
+type payoutFacts struct {
+	ID            int64     `db:"id"`
+	ReferenceID   string    `db:"reference_id"`
+	Provider      string    `db:"provider"`
+	AmountMinor   int64     `db:"amount_minor"`
+	Currency      string    `db:"currency"`
+	Status        string    `db:"status"`
+	FailureCode   string    `db:"failure_code"`
+	FailureReason string    `db:"failure_reason"`
+	UpdatedAt     time.Time `db:"updated_at"`
+	Livemode      bool      `db:"livemode"`
+}
+
+func (p payoutFacts) evidence() map[string]any {
+	return map[string]any{"reference_id": p.ReferenceID, "provider": p.Provider,
+		"amount": payout.Money{Minor: p.AmountMinor, Currency: p.Currency}.String(), "status": p.Status,
+		"last_change": p.UpdatedAt.UTC().Format(time.RFC3339)}
+}
+
+const factColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.currency, p.status, p.failure_code,
+	p.failure_reason, p.updated_at, p.livemode`
+
+// openEach opens one case per row inside one transaction.
+func (s *Store) openEach(ctx context.Context, cases []NewCase) (int, error) {
+	if len(cases) == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := s.WithTx(ctx, func(q Querier) error {
+		n = 0
+		for _, c := range cases {
+			id, err := OpenCase(ctx, q, c)
+			if err != nil {
+				return err
+			}
+			if id != 0 {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// openFailedCases: a payout FAILED after it was sent, classified by its
+// provider's failure code.
+func (s *Store) openFailedCases(ctx context.Context, classify Classifier) (int, error) {
+	var rows []payoutFacts
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+factColumns+` FROM payouts p
+		WHERE p.status = 'FAILED' AND p.submitted_at IS NOT NULL AND p.updated_at > now() - $1::interval
+		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'failed_after_send')
+		ORDER BY p.id LIMIT 500`, lookback.String())
+	if err != nil {
+		return 0, fmt.Errorf("store: failed payouts for cases: %w", err)
+	}
+	cases := make([]NewCase, len(rows))
+	for i, p := range rows {
+		class := classify(p.Provider, p.FailureCode)
+		ev := p.evidence()
+		ev["failure_code"], ev["failure_reason"], ev["class"] = p.FailureCode, p.FailureReason, class.Label()
+		id := p.ID
+		cases[i] = NewCase{Kind: payout.CaseFailed, Subject: fmt.Sprintf("payout:%d", p.ID), PayoutID: &id, Class: class,
+			Summary:  fmt.Sprintf("%s failed at %s (%s): %s", p.ReferenceID, p.Provider, class.Label(), orCode(p.FailureCode, p.FailureReason)),
+			Evidence: ev, Livemode: p.Livemode}
+	}
+	return s.openEach(ctx, cases)
+}
+
+func orCode(code, reason string) string {
+	switch {
+	case code != "" && reason != "":
+		return code + " — " + reason
+	case code != "":
+		return code
+	case reason != "":
+		return reason
+	}
+	return "no failure code given"
+}
+
+// openAnomalyCases: a provider reported a state the payout cannot move to.
+func (s *Store) openAnomalyCases(ctx context.Context, _ Classifier) (int, error) {
+	var rows []struct {
+		payoutFacts
+		RawStatus  string    `db:"raw_status"`
+		Observed   string    `db:"observed"`
+		Detail     string    `db:"detail"`
+		Source     string    `db:"source"`
+		RecordedAt time.Time `db:"recorded_at"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (p.id) `+factColumns+`, e.raw_status, e.status AS observed,
+			e.detail, e.source, e.recorded_at
+		FROM payout_events e JOIN payouts p ON p.id = e.payout_id
+		WHERE e.decision = 'anomaly' AND e.recorded_at > now() - $1::interval
+		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'anomaly'
+		                  AND c.opened_at >= e.recorded_at)
+		ORDER BY p.id, e.recorded_at DESC LIMIT 500`, lookback.String())
+	if err != nil {
+		return 0, fmt.Errorf("store: anomalies for cases: %w", err)
+	}
+	cases := make([]NewCase, len(rows))
+	for i, r := range rows {
+		ev := r.evidence()
+		ev["provider_says"], ev["observed"], ev["source"], ev["decision"] = r.RawStatus, r.Observed, r.Source, r.Detail
+		ev["observed_at"] = r.RecordedAt.UTC().Format(time.RFC3339)
+		id := r.ID
+		cases[i] = NewCase{Kind: payout.CaseAnomaly, Subject: fmt.Sprintf("payout:%d", r.ID), PayoutID: &id,
+			Summary: fmt.Sprintf("%s says %s (%s) but the payout is %s", r.Provider, r.Observed, r.RawStatus, r.Status),
+			Evidence: ev, Livemode: r.Livemode}
+	}
+	return s.openEach(ctx, cases)
+}
+
+// openStuckCases: a payout sent and unsettled past payout.StuckLongAfter.
+func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
+	var rows []payoutFacts
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+factColumns+` FROM payouts p
+		WHERE p.status = 'PROCESSING' AND p.updated_at < now() - $1::interval
+		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'stuck_long'
+		                  AND c.opened_at >= p.updated_at)
+		ORDER BY p.updated_at LIMIT 500`, payout.StuckLongAfter.String())
+	if err != nil {
+		return 0, fmt.Errorf("store: long-stuck payouts for cases: %w", err)
+	}
+	cases := make([]NewCase, len(rows))
+	for i, p := range rows {
+		id := p.ID
+		cases[i] = NewCase{Kind: payout.CaseStuckLong, Subject: fmt.Sprintf("payout:%d", p.ID), PayoutID: &id,
+			Summary:  fmt.Sprintf("%s has been PROCESSING at %s since %s", p.ReferenceID, p.Provider, p.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC")),
+			Evidence: p.evidence(), Livemode: p.Livemode}
+	}
+	return s.openEach(ctx, cases)
+}
+
+// openOrphanCases: a webhook for a payout payops does not know, kept longer
+// than payout.OrphanAfter.
+func (s *Store) openOrphanCases(ctx context.Context, _ Classifier) (int, error) {
+	var rows []struct {
+		Provider         string    `db:"provider"`
+		EventID          string    `db:"event_id"`
+		ProviderPayoutID string    `db:"provider_payout_id"`
+		ReferenceID      string    `db:"reference_id"`
+		RawStatus        string    `db:"raw_status"`
+		DeliveryID       int64     `db:"delivery_id"`
+		ReceivedAt       time.Time `db:"received_at"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT w.provider, w.event_id, w.provider_payout_id, w.reference_id, w.raw_status,
+			w.delivery_id, d.received_at
+		FROM webhook_events w JOIN webhook_deliveries d ON d.id = w.delivery_id
+		WHERE w.payout_id IS NULL AND d.received_at < now() - $1::interval
+		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = 'orphan_webhook'
+		                  AND c.subject = 'webhook:' || w.provider || ':' || w.event_id)
+		ORDER BY d.received_at LIMIT 500`, payout.OrphanAfter.String())
+	if err != nil {
+		return 0, fmt.Errorf("store: orphan webhooks for cases: %w", err)
+	}
+	cases := make([]NewCase, len(rows))
+	for i, r := range rows {
+		names := r.ReferenceID
+		if names == "" {
+			names = r.ProviderPayoutID
+		}
+		cases[i] = NewCase{Kind: payout.CaseOrphanWebhook, Subject: "webhook:" + r.Provider + ":" + r.EventID,
+			Summary: fmt.Sprintf("%s sent %s for %s, a payout payops does not know", r.Provider, r.RawStatus, names),
+			Evidence: map[string]any{"provider": r.Provider, "event_id": r.EventID, "provider_payout_id": r.ProviderPayoutID,
+				"reference_id": r.ReferenceID, "provider_says": r.RawStatus, "delivery": r.DeliveryID,
+				"received_at": r.ReceivedAt.UTC().Format(time.RFC3339)},
+			Livemode: payout.Livemode(r.Provider)}
+	}
+	return s.openEach(ctx, cases)
+}
+
+// openReconCases: a reconciliation difference still open, in its day's
+// latest version, payout.ReconOpenAfter after its business day.
+func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
+	var rows []struct {
+		ID          int64     `db:"id"`
+		Kind        string    `db:"kind"`
+		PayoutID    *int64    `db:"payout_id"`
+		ReferenceID string    `db:"reference_id"`
+		Provider    string    `db:"provider"`
+		Day         time.Time `db:"business_date"`
+		RunID       int64     `db:"run_id"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT d.id, d.kind, d.payout_id, d.reference_id, r.provider, r.business_date, r.id AS run_id
+		FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
+		WHERE d.resolution = 'open' AND r.business_date < (now() - $1::interval)::date
+		  AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = 'recon_difference' AND c.subject = 'recon_diff:' || d.id)
+		ORDER BY d.id LIMIT 500`, payout.ReconOpenAfter.String())
+	if err != nil {
+		return 0, fmt.Errorf("store: open differences for cases: %w", err)
+	}
+	cases := make([]NewCase, len(rows))
+	for i, r := range rows {
+		day := r.Day.Format("2006-01-02")
+		cases[i] = NewCase{Kind: payout.CaseReconDifference, Subject: fmt.Sprintf("recon_diff:%d", r.ID), PayoutID: r.PayoutID,
+			Summary: fmt.Sprintf("%s difference on %s's %s still open: %s", reconKindLabel(r.Kind), r.Provider, day, orDash(r.ReferenceID)),
+			Evidence: map[string]any{"difference": r.ID, "kind": r.Kind, "provider": r.Provider, "business_date": day,
+				"run": r.RunID, "reference_id": r.ReferenceID},
+			Livemode: payout.Livemode(r.Provider)}
+	}
+	return s.openEach(ctx, cases)
+}
+
+func reconKindLabel(k string) string {
+	if l, ok := map[string]string{"missing_at_provider": "missing at the provider", "missing_in_payops": "missing in payops",
+		"amount_mismatch": "amount", "currency_mismatch": "currency", "status_mismatch": "status", "fee_mismatch": "fee"}[k]; ok {
+		return l
+	}
+	return k
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

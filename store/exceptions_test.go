@@ -1,0 +1,224 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// classify is the test's failure table: BAD_IFSC a request problem,
+// NO_FUNDS a funding one.
+func classify(provider, code string) payout.FailureClass {
+	switch code {
+	case "BAD_IFSC":
+		return payout.FailRequest
+	case "NO_FUNDS":
+		return payout.FailFunding
+	}
+	return payout.FailUnknown
+}
+
+func scan(t *testing.T, s *store.Store) store.Scanned {
+	t.Helper()
+	n, err := s.ScanExceptions(context.Background(), classify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// sentAndFailed takes a payout recorded by intake through the provider's
+// acceptance to FAILED with code.
+func sentAndFailed(t *testing.T, s *store.Store, ref, code string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_" + ref, RawStatus: "PENDING", Status: payout.Processing},
+		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_" + ref, RawStatus: "FAILED", Status: payout.Failed,
+			FailureCode: code, FailureReason: "the bank says no"},
+	} {
+		if _, err := s.ApplyObservation(ctx, ref, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func openCase(t *testing.T, s *store.Store, kind payout.CaseKind, test bool) store.Case {
+	t.Helper()
+	cases, _, err := s.OpenCases(context.Background(), store.CaseFilter{Kind: kind, Test: test})
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("open %s cases = %+v, %v; want one", kind, cases, err)
+	}
+	return cases[0]
+}
+
+func TestAPayoutFailedAfterSendingOpensOneClassifiedCase(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	p := f.intake("FAIL-1", nil)
+	sentAndFailed(t, f.s, "FAIL-1", "NO_FUNDS")
+	if got := scan(t, f.s); got.Opened != 1 {
+		t.Fatalf("scan opened %d cases, want 1", got.Opened)
+	}
+	c := openCase(t, f.s, payout.CaseFailed, false)
+	if c.FailureClass != string(payout.FailFunding) || c.PayoutID == nil || *c.PayoutID != p.ID ||
+		!strings.Contains(c.Summary, "NO_FUNDS") || !strings.Contains(string(c.Evidence), "the bank says no") {
+		t.Errorf("case = %+v, want a funding case with the provider's words as evidence", c)
+	}
+	if got := scan(t, f.s); got.Opened != 0 {
+		t.Errorf("a second scan opened %d more", got.Opened)
+	}
+	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "retry", holdPolicy); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("retrying a funding failure: %v, want refused", err)
+	}
+	if _, err := f.s.ResolveCase(ctx, c.ID, f.ops, "account topped up, platform told"); err != nil {
+		t.Fatal(err)
+	}
+	if got := scan(t, f.s); got.Opened != 0 {
+		t.Errorf("after resolving, a scan opened %d cases again", got.Opened)
+	}
+	if _, err := f.s.ResolveCase(ctx, c.ID, f.ops, "again"); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("resolving a resolved case: %v, want refused", err)
+	}
+}
+
+func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	failed := f.intake("FAIL-2", nil)
+	sentAndFailed(t, f.s, "FAIL-2", "BAD_IFSC")
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+
+	_, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "HDFC0001234"}, f.ops, "same IFSC", holdPolicy)
+	var fe *store.FieldsError
+	if !errors.As(err, &fe) || fe.Fields["beneficiary"] == "" {
+		t.Fatalf("a retry that changes nothing: %v, want refused naming the beneficiary", err)
+	}
+	if _, _, err = f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "HDFC01234"}, f.ops, "bad IFSC", holdPolicy); !errors.As(err, &fe) ||
+		fe.Fields["beneficiary.ifsc"] == "" {
+		t.Fatalf("a retry with a bad IFSC: %v, want refused naming beneficiary.ifsc", err)
+	}
+
+	done, ref, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "icic0000001"}, f.ops, "IFSC corrected by the seller", holdPolicy)
+	if err != nil || ref != "FAIL-2-R1" {
+		t.Fatalf("retry = %q, %v; want FAIL-2-R1", ref, err)
+	}
+	retry, err := f.s.PayoutByRef(ctx, ref)
+	if err != nil || retry.Status != payout.Queued || retry.RetryOf == nil || *retry.RetryOf != failed.ID {
+		t.Fatalf("the new instruction = %+v, %v; want QUEUED and pointing back to FAIL-2", retry, err)
+	}
+	c, err = f.s.CaseByID(ctx, done.ID)
+	if err != nil || c.State != "resolved" || c.RetryRef == nil || *c.RetryRef != ref {
+		t.Fatalf("the case after the retry = %+v, %v; want resolved, pointing to %s", c, err, ref)
+	}
+	retries, err := f.s.RetriesOf(ctx, failed.ID)
+	if err != nil || len(retries) != 1 || retries[0] != ref {
+		t.Fatalf("retries of FAIL-2 = %v, %v; want [%s]", retries, err, ref)
+	}
+}
+
+func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	// An anomaly: SUCCEEDED, then FAILED by a webhook; a re-check agrees with
+	// SUCCEEDED and the case closes by itself.
+	f.intake("ANOM-1", nil)
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_A1", RawStatus: "PENDING", Status: payout.Processing},
+		{Source: payout.SourceWebhook, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR1"},
+		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed},
+	} {
+		if _, err := f.s.ApplyObservation(ctx, "ANOM-1", obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseAnomaly, false)
+	if !strings.Contains(c.Summary, "FAILED") || !strings.Contains(string(c.Evidence), `"provider_says": "FAILED"`) {
+		t.Errorf("anomaly case = %+v", c)
+	}
+	if _, err := f.s.ApplyObservation(ctx, "ANOM-1", payout.Observation{Source: payout.SourceManual, RawStatus: "SUCCESS",
+		Status: payout.Succeeded, UTR: "UTR1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := scan(t, f.s); got.Closed != 1 {
+		t.Fatalf("scan closed %d cases, want the anomaly", got.Closed)
+	}
+	c, _ = f.s.CaseByID(ctx, c.ID)
+	if c.State != "closed" || c.CloseNote == nil || !strings.Contains(*c.CloseNote, "closed by itself") {
+		t.Errorf("anomaly case after the re-check = %+v", c)
+	}
+
+	// A payout PROCESSING for two days: a stuck case, closed when it settles.
+	_, err := f.s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "LONG-1", Provider: "nxtbanking",
+		ProviderPayoutID: "nxt_LONG-1", Amount: payout.Money{Minor: 100000, Currency: "INR"}, Status: payout.Processing,
+		Beneficiary: store.Beneficiary{Name: "Asha", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
+		CreatedAt:   time.Now().Add(-48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan(t, f.s)
+	c = openCase(t, f.s, payout.CaseStuckLong, false)
+	if _, err := f.s.ApplyObservation(ctx, "LONG-1", payout.Observation{Source: payout.SourcePoll, RawStatus: "SUCCESS",
+		Status: payout.Succeeded, UTR: "UTR2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := scan(t, f.s); got.Closed != 1 {
+		t.Fatalf("scan closed %d, want the stuck case", got.Closed)
+	}
+}
+
+func TestCasesEscalatePastTheirSLA(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	f.intake("ESC-1", nil)
+	sentAndFailed(t, f.s, "ESC-1", "")
+	if err := f.s.UpdateCaseKinds(ctx, f.ops, []store.CaseKindChange{{Kind: payout.CaseFailed, OwnerID: &f.ops.UserID,
+		NextOwnerID: &f.comp1.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+	if c.OwnerID == nil || *c.OwnerID != f.ops.UserID || c.FailureClass != string(payout.FailUnknown) {
+		t.Fatalf("case = %+v, want owned by ops, class unknown", c)
+	}
+	if _, err := f.s.DB().ExecContext(ctx, `UPDATE exception_cases SET sla_due_at = now() - interval '1 minute' WHERE id = $1`, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := scan(t, f.s); got.Escalated != 1 {
+		t.Fatalf("scan escalated %d, want 1", got.Escalated)
+	}
+	c, _ = f.s.CaseByID(ctx, c.ID)
+	if c.EscalatedAt == nil || c.OwnerID == nil || *c.OwnerID != f.comp1.UserID {
+		t.Errorf("after the SLA the case is %+v, want escalated to comp1", c)
+	}
+	if got := scan(t, f.s); got.Escalated != 0 {
+		t.Errorf("escalated twice")
+	}
+}
+
+func TestTestPayoutsCasesStayInTheTestView(t *testing.T) {
+	s := pgtest.New(t)
+	_, err := s.CreatePayout(context.Background(), "test", store.NewPayout{ReferenceID: "SBX-1", Provider: "sandbox",
+		ProviderPayoutID: "sbx_SBX-1", Amount: payout.Money{Minor: 100000, Currency: "INR"}, Status: payout.Processing,
+		Beneficiary: store.Beneficiary{Name: "Asha", AccountNumber: "123456789012", IFSC: "HDFC0001234"}, Test: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyObservation(context.Background(), "SBX-1", payout.Observation{Source: payout.SourceWebhook,
+		RawStatus: "FAILED", Status: payout.Failed, FailureCode: "BAD_IFSC"}); err != nil {
+		t.Fatal(err)
+	}
+	scan(t, s)
+	if live, n, _ := s.OpenCases(context.Background(), store.CaseFilter{}); n != 0 {
+		t.Errorf("a test payout's case is in the live queue: %+v", live)
+	}
+	openCase(t, s, payout.CaseFailed, true)
+}
