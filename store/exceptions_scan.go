@@ -155,7 +155,7 @@ func (s *Store) openAnomalyCases(ctx context.Context, _ Classifier) (int, error)
 		ev["observed_at"] = r.RecordedAt.UTC().Format(time.RFC3339)
 		id := r.ID
 		cases[i] = NewCase{Kind: payout.CaseAnomaly, Subject: fmt.Sprintf("payout:%d", r.ID), PayoutID: &id,
-			Summary: fmt.Sprintf("%s says %s (%s) but the payout is %s", r.Provider, r.Observed, r.RawStatus, r.Status),
+			Summary:  fmt.Sprintf("%s says %s (%s) but the payout is %s", r.Provider, r.Observed, r.RawStatus, r.Status),
 			Evidence: ev, Livemode: r.Livemode}
 	}
 	return s.openEach(ctx, cases)
