@@ -44,7 +44,7 @@ func (c *sandboxConfig) randomSecrets(inside bool, log *slog.Logger) {
 // its webhooks with secret.
 func (c sandboxConfig) drillClient(baseURL, secret string) *nxtbanking.Client {
 	return nxtbanking.NewClient(nxtbanking.Config{Name: payout.DrillProvider, BaseURL: baseURL, APIKey: c.APIKey,
-		APISecret: c.APISecret, WebhookSecret: secret})
+		APISecret: c.APISecret, WebhookSecret: secret, Classify: sandbox.ClassifyFailure})
 }
 
 // startSandbox runs the sandbox provider in this process on addr and returns

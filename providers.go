@@ -9,6 +9,7 @@ import (
 	"payops/adapters/nxtbanking"
 	"payops/adapters/paywize"
 	"payops/adapters/razorpayx"
+	"payops/adapters/sandbox"
 	"payops/adapters/xendit"
 	"payops/payout"
 )
@@ -39,7 +40,8 @@ func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Regi
 	}
 	if sb.BaseURL != "" {
 		reg[payout.SandboxProvider] = nxtbanking.NewClient(nxtbanking.Config{Name: payout.SandboxProvider, BaseURL: sb.BaseURL,
-			APIKey: sb.APIKey, APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret})
+			APIKey: sb.APIKey, APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret,
+			Classify: sandbox.ClassifyFailure})
 	}
 	if sb.DrillURL != "" {
 		// Failure drills' provider run by payops drill --supervise: the

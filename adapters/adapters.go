@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"payops/payout"
@@ -165,6 +166,61 @@ func (r Registry) Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// FailureClassifier is a provider that knows its failure codes: the codes
+// it gives a payout that FAILED after sending, as payops stores them in
+// payout.Observation.FailureCode.
+type FailureClassifier interface {
+	// ClassifyFailure returns code's class, comparing it case-insensitively;
+	// payout.FailUnknown for "" or a code it does not know.
+	ClassifyFailure(code string) payout.FailureClass
+}
+
+// ClassifyFailure returns the class of p's failure code: payout.FailUnknown
+// for a provider that does not classify, for "" and for a code it does not
+// know.
+func ClassifyFailure(p Provider, code string) payout.FailureClass {
+	f, ok := p.(FailureClassifier)
+	if !ok || strings.TrimSpace(code) == "" {
+		return payout.FailUnknown
+	}
+	if c := f.ClassifyFailure(code); c != "" {
+		return c
+	}
+	return payout.FailUnknown
+}
+
+// ClassifyFailure returns the class of a failure code of the provider called
+// name: payout.FailUnknown when there is no such provider. A provider
+// switched off (the drill provider between drills) still classifies: its
+// payouts' failures outlive the drill.
+func (r Registry) ClassifyFailure(name, code string) payout.FailureClass {
+	p, ok := r[name]
+	if !ok {
+		return payout.FailUnknown
+	}
+	return ClassifyFailure(p, code)
+}
+
+// FailureTable maps a provider's failure codes, spelled as the provider
+// spells them, to their classes.
+type FailureTable map[string]payout.FailureClass
+
+// Classify returns code's class, comparing codes case-insensitively and
+// without surrounding space; payout.FailUnknown for "" or a code the table
+// does not have.
+func (t FailureTable) Classify(code string) payout.FailureClass {
+	code = strings.TrimSpace(code)
+	if c, ok := t[code]; ok {
+		return c
+	}
+	for k, c := range t {
+		if strings.EqualFold(k, code) {
+			return c
+		}
+	}
+	return payout.FailUnknown
 }
 
 // Kind classifies a provider failure by what payops should do about it.

@@ -32,7 +32,10 @@ type slotDrill struct {
 	client  adapters.Provider
 }
 
-var _ adapters.Switchable = (*Slot)(nil)
+var (
+	_ adapters.Switchable        = (*Slot)(nil)
+	_ adapters.FailureClassifier = (*Slot)(nil)
+)
 
 func (s *Slot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := s.cur.Load()
@@ -88,6 +91,13 @@ func (s *Slot) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 		return adapters.Event{}, adapters.ErrSignature
 	}
 	return c.Webhook(h, body)
+}
+
+// ClassifyFailure classifies a drill payout's failure code as its
+// provider's: a drill's provider is always a sandbox. It answers between
+// drills too, when a drill's failed payouts are still looked at.
+func (s *Slot) ClassifyFailure(code string) payout.FailureClass {
+	return sandbox.ClassifyFailure(code)
 }
 
 // RunStore is what the dashboard's drills need of the store.

@@ -31,6 +31,10 @@ type Config struct {
 	APISecret     string
 	WebhookSecret string
 	Timeout       time.Duration // per attempt; 10 s when zero
+	// Classify classifies the failure codes of a server that speaks
+	// NxtBanking's API with codes of its own: the sandbox's
+	// (sandbox.ClassifyFailure). NxtBanking's table when nil.
+	Classify func(code string) payout.FailureClass
 }
 
 // Client talks to the NxtBanking API. It is safe for concurrent use.

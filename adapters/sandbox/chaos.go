@@ -241,7 +241,7 @@ func (s *Server) send(rec *record, w webhook) {
 		res.UTR = ""
 	}
 	if w.status == "FAILED" && res.FailureReason == "" {
-		res.FailureReason = "Beneficiary account is closed"
+		res.FailureReason = FailureReason
 	}
 	body, _ := json.Marshal(map[string]any{
 		"event": "payout." + strings.ToLower(w.status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,

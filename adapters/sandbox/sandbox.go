@@ -283,7 +283,7 @@ func (s *Server) resource(rec *record, now time.Time) nxtbanking.PayoutResource 
 	case Success:
 		res.Status, res.UTR = "SUCCESS", utrFor(rec.PayoutID)
 	case Failure:
-		res.Status, res.FailureCode, res.FailureReason = "FAILED", "BENEFICIARY_ACCOUNT_CLOSED", "Beneficiary account is closed"
+		res.Status, res.FailureCode, res.FailureReason = "FAILED", FailureCode, FailureReason
 	case Stuck:
 		res.Status = "PROCESSING"
 	case Reversal:
