@@ -232,8 +232,9 @@ func checkOwners(ctx context.Context, q Querier, d payout.LaunchDoc) error {
 }
 
 // marketEvidence gathers what a market's launch checklist looks at: the
-// providers its payouts went to (drills' aside), the drills passed in the
-// last 30 days, and the days finance signed off for those providers.
+// providers its payouts went to (drills' aside), the drills run against it
+// that passed within payout.DrillFreshness (a drill counts for its own
+// market only), and the days finance signed off for those providers.
 func marketEvidence(ctx context.Context, q Querier, market string) (payout.LaunchEvidence, error) {
 	var ev payout.LaunchEvidence
 	if err := q.GetContext(ctx, &ev.Now, `SELECT now()`); err != nil {
@@ -249,7 +250,8 @@ func marketEvidence(ctx context.Context, q Querier, market string) (payout.Launc
 		FinishedAt time.Time `db:"finished_at"`
 	}
 	err = q.SelectContext(ctx, &drills, `SELECT id, finished_at FROM drill_runs
-		WHERE state = 'passed' AND finished_at > $1 ORDER BY finished_at DESC LIMIT 10`, ev.Now.Add(-payout.DrillFreshness))
+		WHERE state = 'passed' AND market = $1 AND finished_at > $2 ORDER BY finished_at DESC LIMIT 10`,
+		market, ev.Now.Add(-payout.DrillFreshness))
 	if err != nil {
 		return ev, fmt.Errorf("store: drills for %s: %w", market, err)
 	}
