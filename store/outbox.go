@@ -20,9 +20,11 @@ import (
 // outbox_payout_event, migrations 00027, 00031 and 00033) rather than the JSON: the delivery
 // job builds the JSON with PayoutJSONOf, once, before the first attempt.
 
-// subscribers selects the enabled endpoints subscribed to event type $2.
+// subscribers selects the enabled live endpoints subscribed to event type
+// $2: the events not about one payout are about reconciliation, which reads
+// live payouts only, so a test endpoint never gets them.
 const subscribers = `SELECT id FROM webhook_endpoints
-	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR $2 = ANY (events))`
+	WHERE disabled_at IS NULL AND livemode AND (cardinality(events) = 0 OR $2 = ANY (events))`
 
 // subscribedSQL is SQL that is true when an enabled endpoint subscribes to
 // event type $11: apply asks it in its UPDATE's RETURNING, and calls
