@@ -55,7 +55,8 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	if *supervise {
 		return superviseDrill(ctx, getenv, *scenario, *market, *payouts, *sandboxAddr, *wait, *logs, stdout, log)
 	}
-	return drillThroughAPI(ctx, strings.TrimRight(*payopsURL, "/"), *token, *scenario, *market, *payouts, *wait, stdout, log)
+	return drillThroughAPI(ctx, strings.TrimRight(*payopsURL, "/"), *token, *scenario, *market, *payouts, *wait,
+		stdout, log)
 }
 
 // drillView is a drill as GET /api/v1/drills/{id} answers it.
@@ -89,7 +90,8 @@ func drillThroughAPI(ctx context.Context, base, token, scenario, market string, 
 		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		return resp.StatusCode, b, err
 	}
-	body, _ := json.Marshal(map[string]any{"scenario": scenario, "market": market, "payouts": payouts, "wait": wait.String()})
+	body, _ := json.Marshal(map[string]any{"scenario": scenario, "market": market, "payouts": payouts,
+		"wait": wait.String()})
 	code, b, err := call("POST", "/api/v1/drills", body)
 	if err != nil {
 		return fmt.Errorf("payops is not reachable at %s (%v): start it (make run, or payops serve) or pass --url", base, err)
@@ -163,8 +165,8 @@ func drillThroughAPI(ctx context.Context, base, token, scenario, market string, 
 // the instances it crashes): the sandbox signs with a secret made for this
 // drill, passed to the instances, and the payouts go in under a test token
 // made for it and revoked after.
-func superviseDrill(ctx context.Context, getenv func(string) string, scenario, market string, payouts int, sandboxAddr string,
-	wait time.Duration, logs string, stdout io.Writer, log *slog.Logger) error {
+func superviseDrill(ctx context.Context, getenv func(string) string, scenario, market string, payouts int,
+	sandboxAddr string, wait time.Duration, logs string, stdout io.Writer, log *slog.Logger) error {
 	cfg, _ := loadConfig(getenv)             // only the database and the sandbox part matter here
 	cfg.Sandbox.Seed = time.Now().UnixNano() // fates differ from drill to drill
 	if cfg.DatabaseURL == "" {

@@ -168,7 +168,8 @@ func CheckMarket(market string) error {
 // drill's record at once. A request Check refuses, or a payops that
 // cannot run drills, is a store.Refused error.
 // Wait bounds how long it waits to converge: the Runner's own when zero.
-func (r *Runner) Start(ctx context.Context, n store.NewDrillRun, wait time.Duration, by store.Actor) (store.DrillRun, error) {
+func (r *Runner) Start(ctx context.Context, n store.NewDrillRun, wait time.Duration, by store.Actor) (store.DrillRun,
+	error) {
 	if err := Check(n); err != nil {
 		return store.DrillRun{}, store.Refused("%s", err.Error())
 	}
@@ -232,8 +233,8 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 	nextRecheck, stop := r.nudge(ctx)
 	defer stop()
 	since := time.Now()
-	rep, err := Run(ctx, Config{Scenario: run.Scenario, Market: run.Market, PayopsURL: r.PayopsURL, Token: secret, Sandbox: sb,
-		Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
+	rep, err := Run(ctx, Config{Scenario: run.Scenario, Market: run.Market, PayopsURL: r.PayopsURL, Token: secret,
+		Sandbox: sb, Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) {
 			return r.Store.ForgedAccepted(ctx, payout.DrillProvider, since)
 		},

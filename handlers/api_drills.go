@@ -129,7 +129,7 @@ func (a *API) GetDrill(w http.ResponseWriter, r *http.Request) {
 }
 
 func apiDrillOf(run store.DrillRun) apiDrill {
-	return apiDrill{ID: run.ID, Scenario: run.Scenario, Market: run.Market, Payouts: run.Payouts, State: run.State, Phase: run.Phase,
-		Done: run.Done, Total: run.Total, StartedBy: run.StartedBy, StartedAt: run.StartedAt.UTC(),
+	return apiDrill{ID: run.ID, Scenario: run.Scenario, Market: run.Market, Payouts: run.Payouts, State: run.State,
+		Phase: run.Phase, Done: run.Done, Total: run.Total, StartedBy: run.StartedBy, StartedAt: run.StartedAt.UTC(),
 		FinishedAt: run.FinishedAt, Error: run.Error, Report: json.RawMessage(run.Report)}
 }

@@ -41,7 +41,8 @@ func (h *Handlers) DrillsPage(w http.ResponseWriter, r *http.Request) {
 	h.drillsPage(w, r, http.StatusOK, firstScenario, drill.DefaultMarket, firstPayouts, "")
 }
 
-func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int, scenario, market, payouts, msg string) {
+func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int, scenario, market, payouts,
+	msg string) {
 	runs, err := h.Store.DrillRuns(r.Context(), 50)
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -158,8 +159,8 @@ var drillSteps = map[string]string{"starting": "Starting", "creating": "Creating
 // drillView shapes a drill for its panel and the list. Its bar is Done of
 // Total of its phase, as its words say.
 func drillView(run store.DrillRun, now time.Time, u User) views.DrillRun {
-	v := views.DrillRun{ID: strconv.FormatInt(run.ID, 10), Href: drillHref(run.ID), Scenario: run.Scenario, Market: run.Market,
-		Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase,
+	v := views.DrillRun{ID: strconv.FormatInt(run.ID, 10), Href: drillHref(run.ID), Scenario: run.Scenario,
+		Market: run.Market, Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase,
 		Step: cmp.Or(drillSteps[run.Phase], run.Phase), Done: run.Done, Total: run.Total, StartedBy: run.StartedBy,
 		StartedAt: u.stamp(run.StartedAt), Error: run.Error, Converged: "—", NotConverged: "—"}
 	end := now

@@ -38,8 +38,8 @@ const (
 	DrillInterrupted = "interrupted"
 )
 
-const drillColumns = `id, scenario, market, payouts, state, phase, done, total, started_by, started_at, finished_at, report,
-	error, waiting, next_recheck_at`
+const drillColumns = `id, scenario, market, payouts, state, phase, done, total, started_by, started_at, finished_at,
+	report, error, waiting, next_recheck_at`
 
 // NewDrillRun is a drill to start: its scenario, the market its payouts go
 // to, and how many.
