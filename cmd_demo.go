@@ -316,10 +316,12 @@ func demoHoldOwners(ctx context.Context, s *store.Store) error {
 }
 
 // demoReconciliation reconciles the two days before today as finance would
-// have, from settlement reports made of the demo's own payouts: the older
-// day of the sandbox ties and is signed off; yesterday each provider's report
-// has a few differences for finance to work. Days reconciled already are
-// left as they are. It returns how many days it reconciled.
+// have, from settlement reports made of the demo's own live payouts: the
+// older day of NxtBanking ties and is signed off; yesterday each provider's
+// report has a few differences for finance to work. The sandbox's payouts
+// are test payouts, which move no money and are never reconciled. Days
+// reconciled already are left as they are. It returns how many days it
+// reconciled.
 func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc *time.Location) (int, error) {
 	today, _, _ := jobs.BusinessDay(now, loc)
 	finance := store.Actor{Name: "finance@example.com"}
@@ -327,7 +329,7 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc 
 	for back := 2; back >= 1; back-- {
 		date := today.AddDate(0, 0, -back)
 		start, end := jobs.DayBounds(date, loc)
-		for _, provider := range []string{"sandbox", "razorpayx", "xendit"} {
+		for _, provider := range []string{"nxtbanking", "razorpayx", "xendit"} {
 			versions, err := s.ReconVersions(ctx, provider, date)
 			if err != nil {
 				return done, err
@@ -344,7 +346,8 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc 
 			}
 			err = s.DB().SelectContext(ctx, &sent, `SELECT reference_id, coalesce(provider_payout_id, '') AS provider_payout_id,
 				amount_minor, currency, status FROM payouts
-				WHERE provider = $1 AND created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL ORDER BY id`,
+				WHERE provider = $1 AND livemode AND created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL
+				ORDER BY id`,
 				provider, start, end)
 			if err != nil {
 				return done, err
@@ -370,7 +373,7 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc 
 				return done, err
 			}
 			done++
-			if back == 2 && provider == "sandbox" && run.OpenDiffs == 0 {
+			if back == 2 && provider == "nxtbanking" && run.OpenDiffs == 0 {
 				if _, err := s.SignOff(ctx, run.ID, finance); err != nil {
 					return done, err
 				}

@@ -22,8 +22,8 @@ import (
 	"payops/store"
 )
 
-const drillUsage = "usage: payops drill --token T [--scenario S] [--payouts N] [--url U] [--wait D] | " +
-	"payops drill --supervise [--scenario S] [--payouts N] [--sandbox-addr A] [--wait D] [--logs DIR]"
+const drillUsage = "usage: payops drill --token T [--scenario S] [--market M] [--payouts N] [--url U] [--wait D] | " +
+	"payops drill --supervise [--scenario S] [--market M] [--payouts N] [--sandbox-addr A] [--wait D] [--logs DIR]"
 
 // cmdDrill runs one failure drill. Against a running payops (--url, with a
 // drills token) it asks payops to run it, with the same runner as the
@@ -34,6 +34,7 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("drill", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	scenario := fs.String("scenario", "all-of-them", "the scenario")
+	market := fs.String("market", drill.DefaultMarket, "the market (ISO country) of the drill's payouts")
 	payouts := fs.Int("payouts", 200, "how many payouts")
 	payopsURL := fs.String("url", "http://127.0.0.1:8080", "payops' address")
 	token := fs.String("token", getenv("PAYOPS_DRILL_TOKEN"), "a payops API token of scope drills (or PAYOPS_DRILL_TOKEN)")
@@ -41,16 +42,21 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	wait := fs.Duration("wait", 5*time.Minute, "how long payops may take to converge")
 	logs := fs.String("logs", os.TempDir(), "with --supervise, the folder for the instances' logs")
 	supervise := fs.Bool("supervise", false, "run payops itself on DATABASE_URL: crashed twice with SIGKILL, two instances for a while (make drill)")
-	if err := fs.Parse(args); err != nil || *payouts < 1 || (*token == "" && !*supervise) {
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *payouts < 1 || (*token == "" && !*supervise) {
 		return fmt.Errorf("%s\n  scenarios: %s", drillUsage, strings.Join(drill.Names(), ", "))
+	}
+	*market = strings.ToUpper(*market)
+	if err := drill.CheckMarket(*market); err != nil {
+		return fmt.Errorf("--market %q: %v", *market, err)
 	}
 	if _, ok := drill.Scenarios[*scenario]; !ok {
 		return fmt.Errorf("unknown scenario %q: one of %s", *scenario, strings.Join(drill.Names(), ", "))
 	}
 	if *supervise {
-		return superviseDrill(ctx, getenv, *scenario, *payouts, *sandboxAddr, *wait, *logs, stdout, log)
+		return superviseDrill(ctx, getenv, *scenario, *market, *payouts, *sandboxAddr, *wait, *logs, stdout, log)
 	}
-	return drillThroughAPI(ctx, strings.TrimRight(*payopsURL, "/"), *token, *scenario, *payouts, *wait, stdout, log)
+	return drillThroughAPI(ctx, strings.TrimRight(*payopsURL, "/"), *token, *scenario, *market, *payouts, *wait,
+		stdout, log)
 }
 
 // drillView is a drill as GET /api/v1/drills/{id} answers it.
@@ -66,7 +72,7 @@ type drillView struct {
 
 // drillThroughAPI asks the payops at base to run a drill and follows it
 // until its report, printing progress; what payops refuses, it says.
-func drillThroughAPI(ctx context.Context, base, token, scenario string, payouts int, wait time.Duration,
+func drillThroughAPI(ctx context.Context, base, token, scenario, market string, payouts int, wait time.Duration,
 	stdout io.Writer, log *slog.Logger) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	call := func(method, path string, body []byte) (int, []byte, error) {
@@ -84,7 +90,8 @@ func drillThroughAPI(ctx context.Context, base, token, scenario string, payouts 
 		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		return resp.StatusCode, b, err
 	}
-	body, _ := json.Marshal(map[string]any{"scenario": scenario, "payouts": payouts, "wait": wait.String()})
+	body, _ := json.Marshal(map[string]any{"scenario": scenario, "market": market, "payouts": payouts,
+		"wait": wait.String()})
 	code, b, err := call("POST", "/api/v1/drills", body)
 	if err != nil {
 		return fmt.Errorf("payops is not reachable at %s (%v): start it (make run, or payops serve) or pass --url", base, err)
@@ -106,7 +113,7 @@ func drillThroughAPI(ctx context.Context, base, token, scenario string, payouts 
 	if err := json.Unmarshal(b, &d); err != nil {
 		return fmt.Errorf("payops' answer to starting the drill: %w", err)
 	}
-	log.Info("drill started", "id", d.ID, "scenario", scenario, "payouts", payouts, "follow", base+"/drills/"+strconv.FormatInt(d.ID, 10))
+	log.Info("drill started", "id", d.ID, "scenario", scenario, "market", market, "payouts", payouts, "follow", base+"/drills/"+strconv.FormatInt(d.ID, 10))
 	last, failing := "", time.Time{}
 	for d.State == store.DrillRunning {
 		select {
@@ -158,8 +165,8 @@ func drillThroughAPI(ctx context.Context, base, token, scenario string, payouts 
 // the instances it crashes): the sandbox signs with a secret made for this
 // drill, passed to the instances, and the payouts go in under a test token
 // made for it and revoked after.
-func superviseDrill(ctx context.Context, getenv func(string) string, scenario string, payouts int, sandboxAddr string,
-	wait time.Duration, logs string, stdout io.Writer, log *slog.Logger) error {
+func superviseDrill(ctx context.Context, getenv func(string) string, scenario, market string, payouts int,
+	sandboxAddr string, wait time.Duration, logs string, stdout io.Writer, log *slog.Logger) error {
 	cfg, _ := loadConfig(getenv)             // only the database and the sandbox part matter here
 	cfg.Sandbox.Seed = time.Now().UnixNano() // fates differ from drill to drill
 	if cfg.DatabaseURL == "" {
@@ -208,7 +215,7 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario st
 	var converging atomic.Bool
 	since := time.Now()
 	prefix := "DR" + strconv.FormatInt(time.Now().UnixMilli(), 36)
-	dc := drill.Config{Scenario: scenario, PayopsURL: payopsURL, Token: token, Sandbox: sb, Payouts: payouts,
+	dc := drill.Config{Scenario: scenario, Market: market, PayopsURL: payopsURL, Token: token, Sandbox: sb, Payouts: payouts,
 		Prefix: prefix, Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) { return st.ForgedAccepted(ctx, payout.DrillProvider, since) },
 		Progress: func(p drill.Progress) {

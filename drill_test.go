@@ -109,6 +109,7 @@ func TestDrillCommandSaysWhatIsMissing(t *testing.T) {
 		{"an unknown token", "http://" + addr, "pot_nothing", "unknown token"},
 		{"no jobs on this payops", "http://" + addr, drills, "PAYOPS_JOBS=off"},
 		{"too many payouts", "http://" + addr, drills, "payouts"},
+		{"a market that is no country code", "http://" + addr, drills, "--market"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,6 +118,9 @@ func TestDrillCommandSaysWhatIsMissing(t *testing.T) {
 			args := []string{"drill", "--scenario", "happy", "--payouts", "5", "--url", tt.url, "--token", tt.token}
 			if tt.name == "too many payouts" {
 				args[4] = "5000"
+			}
+			if strings.HasPrefix(tt.name, "a market") {
+				args = append(args, "--market", "India")
 			}
 			err := run(ctx, args, env(jobsOff), nil, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.says) {

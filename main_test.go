@@ -92,7 +92,8 @@ func TestCommands(t *testing.T) {
 	if unowned != 0 {
 		t.Errorf("%d demo holds without an owner", unowned)
 	}
-	// Two days reconciled per provider: the older sandbox day signed off,
+	// Two days reconciled per provider (live ones: the sandbox's payouts are
+	// test payouts, never reconciled): the older NxtBanking day signed off,
 	// yesterday with differences for finance.
 	days, err := s.ReconDays(ctx, time.Now().AddDate(0, 0, -3), time.Now())
 	signed, open := 0, 0

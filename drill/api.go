@@ -17,6 +17,7 @@ import (
 // the same body until payops answers.
 type apiClient struct {
 	base, token string
+	market      string // of the drill's payouts
 	http        *http.Client
 }
 
@@ -67,8 +68,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body []byte) (i
 	}
 }
 
-// createAll sends the payouts, eight at a time; some are held by the gates
-// only if the drill's amounts cross them, which they do not.
+// createAll sends the payouts, eight at a time, to the drill's market; some
+// are held by the gates only if the drill's amounts cross them, which they
+// do not. They are test payouts, so a read-only market does not hold them.
 func (c *apiClient) createAll(ctx context.Context, refs []string, done func(int)) error {
 	var mu sync.Mutex
 	var firstErr error
@@ -82,7 +84,7 @@ func (c *apiClient) createAll(ctx context.Context, refs []string, done func(int)
 			for ref := range work {
 				body, _ := json.Marshal(map[string]any{
 					"reference_id": ref, "provider": payout.DrillProvider, "amount": fmt.Sprintf("%d.00", 100+len(ref)%50), "currency": "INR",
-					"mode": "IMPS", "narration": "Failure drill", "market": "IN", "metadata": map[string]string{"drill": "true"},
+					"mode": "IMPS", "narration": "Failure drill", "market": c.market, "metadata": map[string]string{"drill": "true"},
 					"beneficiary": map[string]string{"name": "Drill Beneficiary", "account_number": "123456789012",
 						"ifsc": "HDFC0001234", "tax_artifact": "present"},
 				})

@@ -57,6 +57,7 @@ func Names() []string {
 // Config is one drill.
 type Config struct {
 	Scenario  string
+	Market    string // the market its payouts go to; DefaultMarket when empty
 	PayopsURL string // "http://127.0.0.1:8080"
 	Token     string // an API token of payops
 	Sandbox   *sandbox.Server
@@ -133,7 +134,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if progress == nil {
 		progress = func(Progress) {}
 	}
-	c := &apiClient{base: strings.TrimRight(cfg.PayopsURL, "/"), token: cfg.Token, http: &http.Client{Timeout: 10 * time.Second}}
+	market := cfg.Market
+	if market == "" {
+		market = DefaultMarket
+	}
+	c := &apiClient{base: strings.TrimRight(cfg.PayopsURL, "/"), token: cfg.Token, market: market,
+		http: &http.Client{Timeout: 10 * time.Second}}
 	refs := make([]string, cfg.Payouts)
 	for i := range refs {
 		refs[i] = fmt.Sprintf("%s-%05d", cfg.Prefix, i+1)

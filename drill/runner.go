@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -102,7 +103,7 @@ func (s *Slot) ClassifyFailure(code string) payout.FailureClass {
 
 // RunStore is what the dashboard's drills need of the store.
 type RunStore interface {
-	StartDrillRun(ctx context.Context, scenario string, payouts int, by store.Actor) (store.DrillRun, error)
+	StartDrillRun(ctx context.Context, n store.NewDrillRun, by store.Actor) (store.DrillRun, error)
 	DrillProgress(ctx context.Context, id int64, step store.DrillStep) error
 	FinishDrillRun(ctx context.Context, id int64, state string, report any, errText string) error
 	CreateToken(ctx context.Context, spec store.TokenSpec, token string) (store.APIToken, error)
@@ -145,13 +146,30 @@ type Runner struct {
 }
 
 // Check says what is wrong with a drill request, in words for the person
-// who made it, or nil.
-func Check(scenario string, payouts int) error {
-	if _, ok := Scenarios[scenario]; !ok {
+// who made it, or nil. An empty market is the default, IN.
+func Check(n store.NewDrillRun) error {
+	if _, ok := Scenarios[n.Scenario]; !ok {
 		return errors.New("Choose one of the scenarios.")
 	}
-	if payouts < 1 || payouts > MaxPayouts {
+	if err := CheckMarket(n.Market); err != nil {
+		return err
+	}
+	if n.Payouts < 1 || n.Payouts > MaxPayouts {
 		return fmt.Errorf("Payouts must be a whole number from 1 to %d.", MaxPayouts)
+	}
+	return nil
+}
+
+// DefaultMarket is the market a drill runs against when none is given.
+const DefaultMarket = "IN"
+
+var marketPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// CheckMarket says what is wrong with a drill's market, or nil; empty is
+// DefaultMarket.
+func CheckMarket(market string) error {
+	if market != "" && !marketPattern.MatchString(market) {
+		return errors.New("The market must be an ISO 3166 country code such as IN or PH.")
 	}
 	return nil
 }
@@ -160,15 +178,19 @@ func Check(scenario string, payouts int) error {
 // drill's record at once. A request Check refuses, or a payops that
 // cannot run drills, is a store.Refused error.
 // Wait bounds how long it waits to converge: the Runner's own when zero.
-func (r *Runner) Start(ctx context.Context, scenario string, payouts int, wait time.Duration, by store.Actor) (store.DrillRun, error) {
-	if err := Check(scenario, payouts); err != nil {
+func (r *Runner) Start(ctx context.Context, n store.NewDrillRun, wait time.Duration, by store.Actor) (store.DrillRun,
+	error) {
+	if err := Check(n); err != nil {
 		return store.DrillRun{}, store.Refused("%s", err.Error())
 	}
 	if r.Unavailable != "" {
 		return store.DrillRun{}, store.Refused("%s", r.Unavailable)
 	}
-	chaos := Scenarios[scenario]
-	run, err := r.Store.StartDrillRun(ctx, scenario, payouts, by)
+	if n.Market == "" {
+		n.Market = DefaultMarket
+	}
+	chaos := Scenarios[n.Scenario]
+	run, err := r.Store.StartDrillRun(ctx, n, by)
 	if err != nil {
 		return run, err
 	}
@@ -221,8 +243,8 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 	nextRecheck, stop := r.nudge(ctx)
 	defer stop()
 	since := time.Now()
-	rep, err := Run(ctx, Config{Scenario: run.Scenario, PayopsURL: r.PayopsURL, Token: secret, Sandbox: sb,
-		Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
+	rep, err := Run(ctx, Config{Scenario: run.Scenario, Market: run.Market, PayopsURL: r.PayopsURL, Token: secret,
+		Sandbox: sb, Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) {
 			return r.Store.ForgedAccepted(ctx, payout.DrillProvider, since)
 		},

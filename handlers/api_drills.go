@@ -15,10 +15,12 @@ import (
 	"payops/store"
 )
 
-// apiDrillRequest starts a drill: the scenario, how many payouts, and how
-// long it may take to converge ("5m"; the runner's own wait when empty).
+// apiDrillRequest starts a drill: the scenario, the market its payouts go
+// to (IN when empty), how many payouts, and how long it may take to
+// converge ("5m"; the runner's own wait when empty).
 type apiDrillRequest struct {
 	Scenario string `json:"scenario"`
+	Market   string `json:"market"`
 	Payouts  int    `json:"payouts"`
 	Wait     string `json:"wait"`
 }
@@ -27,6 +29,7 @@ type apiDrillRequest struct {
 type apiDrill struct {
 	ID         int64           `json:"id"`
 	Scenario   string          `json:"scenario"`
+	Market     string          `json:"market"`
 	Payouts    int             `json:"payouts"`
 	State      string          `json:"state"` // running, passed, failed, interrupted
 	Phase      string          `json:"phase"` // creating, converging
@@ -60,14 +63,17 @@ func (a *API) StartDrill(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request",
-			Message: `send {"scenario": "all-of-them", "payouts": 200, "wait": "5m"}: ` + err.Error()})
+			Message: `send {"scenario": "all-of-them", "market": "IN", "payouts": 200, "wait": "5m"}: ` + err.Error()})
 		return
 	}
 	fields := payout.FieldErrors{}
 	if _, ok := drill.Scenarios[req.Scenario]; !ok {
 		fields["scenario"] = "one of " + strings.Join(drill.Names(), ", ")
-	} else if err := drill.Check(req.Scenario, req.Payouts); err != nil {
+	} else if err := drill.Check(store.NewDrillRun{Scenario: req.Scenario, Payouts: req.Payouts}); err != nil {
 		fields["payouts"] = err.Error()
+	}
+	if err := drill.CheckMarket(req.Market); err != nil {
+		fields["market"] = err.Error()
 	}
 	var wait time.Duration
 	if req.Wait != "" {
@@ -85,7 +91,8 @@ func (a *API) StartDrill(w http.ResponseWriter, r *http.Request) {
 			"provider outside (PAYOPS_DRILL_SANDBOX_URL is set): run the drill with payops drill --supervise"})
 		return
 	}
-	run, err := a.Drills.Start(r.Context(), req.Scenario, req.Payouts, wait, store.Actor{Name: "api:" + tokenOf(r).Name})
+	n := store.NewDrillRun{Scenario: req.Scenario, Market: req.Market, Payouts: req.Payouts}
+	run, err := a.Drills.Start(r.Context(), n, wait, store.Actor{Name: "api:" + tokenOf(r).Name})
 	if errors.Is(err, store.ErrRefused) {
 		writeJSON(w, http.StatusConflict, apiError{Error: "drills_unavailable", Message: err.Error()})
 		return
@@ -122,7 +129,7 @@ func (a *API) GetDrill(w http.ResponseWriter, r *http.Request) {
 }
 
 func apiDrillOf(run store.DrillRun) apiDrill {
-	return apiDrill{ID: run.ID, Scenario: run.Scenario, Payouts: run.Payouts, State: run.State, Phase: run.Phase,
-		Done: run.Done, Total: run.Total, StartedBy: run.StartedBy, StartedAt: run.StartedAt.UTC(),
+	return apiDrill{ID: run.ID, Scenario: run.Scenario, Market: run.Market, Payouts: run.Payouts, State: run.State,
+		Phase: run.Phase, Done: run.Done, Total: run.Total, StartedBy: run.StartedBy, StartedAt: run.StartedAt.UTC(),
 		FinishedAt: run.FinishedAt, Error: run.Error, Report: json.RawMessage(run.Report)}
 }

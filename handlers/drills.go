@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,11 +21,12 @@ import (
 type DrillStore interface {
 	DrillRuns(ctx context.Context, limit int) ([]store.DrillRun, error)
 	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
+	Markets(ctx context.Context) ([]store.MarketDoc, error) // the form's choice of market
 }
 
 // DrillRunner starts a drill in the background.
 type DrillRunner interface {
-	Start(ctx context.Context, scenario string, payouts int, wait time.Duration, by store.Actor) (store.DrillRun, error)
+	Start(ctx context.Context, n store.NewDrillRun, wait time.Duration, by store.Actor) (store.DrillRun, error)
 }
 
 // The form's choice, and the advice for a first drill: a well-behaved
@@ -36,17 +38,24 @@ const (
 
 // DrillsPage lists past drills and, to admins, starts new ones.
 func (h *Handlers) DrillsPage(w http.ResponseWriter, r *http.Request) {
-	h.drillsPage(w, r, http.StatusOK, firstScenario, firstPayouts, "")
+	h.drillsPage(w, r, http.StatusOK, firstScenario, drill.DefaultMarket, firstPayouts, "")
 }
 
-func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int, scenario, payouts, msg string) {
+func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int, scenario, market, payouts,
+	msg string) {
 	runs, err := h.Store.DrillRuns(r.Context(), 50)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	docs, err := h.Store.Markets(r.Context())
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	d := views.Drills{Meta: MetaFor(r, "Failure drills", "drills"), Enabled: h.Drills != nil, Scenario: scenario,
-		Payouts: payouts, MaxPayouts: drill.MaxPayouts, Error: msg, FirstScenario: firstScenario, FirstPayouts: firstPayouts}
+		Market: market, Markets: drillMarkets(docs), Payouts: payouts, MaxPayouts: drill.MaxPayouts, Error: msg,
+		FirstScenario: firstScenario, FirstPayouts: firstPayouts}
 	for _, name := range drill.Names() {
 		d.Scenarios = append(d.Scenarios, views.DrillScenario{Name: name, Description: drill.Descriptions[name]})
 	}
@@ -63,8 +72,21 @@ func (h *Handlers) drillsPage(w http.ResponseWriter, r *http.Request, status int
 	Render(w, r, status, views.DrillsPage(d), nil)
 }
 
-// StartDrill starts a drill with the form's scenario and number of payouts
-// and shows its page, where its progress is followed.
+// drillMarkets lists the markets a drill may run against: those with a
+// launch document, and the default market, sorted.
+func drillMarkets(docs []store.MarketDoc) []string {
+	out := []string{drill.DefaultMarket}
+	for _, d := range docs {
+		if !slices.Contains(out, d.Market) {
+			out = append(out, d.Market)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// StartDrill starts a drill with the form's scenario, market and number of
+// payouts and shows its page, where its progress is followed.
 func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRunDrills) {
@@ -72,7 +94,11 @@ func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scenario, payouts := r.PostFormValue("scenario"), strings.TrimSpace(r.PostFormValue("payouts"))
-	refuse := func(msg string) { h.drillsPage(w, r, http.StatusUnprocessableEntity, scenario, payouts, msg) }
+	market := strings.ToUpper(strings.TrimSpace(r.PostFormValue("market")))
+	if market == "" {
+		market = drill.DefaultMarket
+	}
+	refuse := func(msg string) { h.drillsPage(w, r, http.StatusUnprocessableEntity, scenario, market, payouts, msg) }
 	if h.Drills == nil {
 		refuse("Drills run outside this payops (PAYOPS_DRILL_SANDBOX_URL is set, for payops drill --supervise).")
 		return
@@ -81,11 +107,12 @@ func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		n = 0 // not a number: refused below as out of range
 	}
-	if err := drill.Check(scenario, n); err != nil {
+	req := store.NewDrillRun{Scenario: scenario, Market: market, Payouts: n}
+	if err := drill.Check(req); err != nil {
 		refuse(err.Error())
 		return
 	}
-	run, err := h.Drills.Start(r.Context(), scenario, n, 0, actorOf(u))
+	run, err := h.Drills.Start(r.Context(), req, 0, actorOf(u))
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
@@ -133,7 +160,7 @@ var drillSteps = map[string]string{"starting": "Starting", "creating": "Creating
 // Total of its phase, as its words say.
 func drillView(run store.DrillRun, now time.Time, u User) views.DrillRun {
 	v := views.DrillRun{ID: strconv.FormatInt(run.ID, 10), Href: drillHref(run.ID), Scenario: run.Scenario,
-		Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase,
+		Market: run.Market, Payouts: run.Payouts, State: run.State, StateLabel: drillStates[run.State], Phase: run.Phase,
 		Step: cmp.Or(drillSteps[run.Phase], run.Phase), Done: run.Done, Total: run.Total, StartedBy: run.StartedBy,
 		StartedAt: u.stamp(run.StartedAt), Error: run.Error, Converged: "—", NotConverged: "—"}
 	end := now

@@ -62,15 +62,26 @@ func (d *DayEnd) now() time.Time {
 	return time.Now()
 }
 
-// ProviderNames lists the providers whose days can be reconciled: all but
-// the drill provider, whose payouts move no money.
+// ProviderNames lists the providers whose days can be reconciled: those
+// whose payouts are live. The test providers' (the sandbox's, the drill
+// provider's) are test payouts (payout.Livemode), which move no money and
+// which reconciliation never reads, so a day of theirs would only say that
+// every record of it is missing in payops.
 func (d *DayEnd) ProviderNames() []string {
-	return slices.DeleteFunc(d.Providers.Names(), func(n string) bool { return n == payout.DrillProvider })
+	return slices.DeleteFunc(d.Providers.Names(), func(n string) bool { return !payout.Livemode(n) })
+}
+
+// refuseTest refuses to reconcile a test provider's day.
+func refuseTest(provider string) error {
+	if payout.Livemode(provider) {
+		return nil
+	}
+	return store.Refused("%s's payouts are test payouts: they move no money and are never reconciled", provider)
 }
 
 // Feed says where a provider's side of its days comes from: its List, a
 // settlement report (a provider that documents no listing), or nowhere new
-// (a provider no longer configured here, or the drill provider).
+// (a provider no longer configured here, or a test provider).
 func (d *DayEnd) Feed(provider string) payout.DayFeed {
 	switch {
 	case !slices.Contains(d.ProviderNames(), provider):
@@ -86,6 +97,9 @@ func (d *DayEnd) Feed(provider string) payout.DayFeed {
 // again from the latest settlement report uploaded for the day, compared with
 // payops as it is now.
 func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by string) (store.ReconRun, error) {
+	if err := refuseTest(provider); err != nil {
+		return store.ReconRun{}, err
+	}
 	start, end := DayBounds(date, d.Location)
 	run, listErr := d.reconcile(ctx, provider, date, start, end, by)
 	if !errors.Is(listErr, adapters.ErrListUnsupported) && !errors.Is(listErr, adapters.ErrNotConfigured) {
@@ -105,6 +119,9 @@ func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by
 // UploadDay reconciles one provider's business day from the records of a
 // settlement report; the provider need not be reachable, or configured here.
 func (d *DayEnd) UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord) (store.ReconRun, error) {
+	if err := refuseTest(provider); err != nil {
+		return store.ReconRun{}, err
+	}
 	start, end := DayBounds(date, d.Location)
 	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "upload", by, records)
 	if err != nil {

@@ -17,16 +17,16 @@ import (
 	"payops/store/pgtest"
 )
 
-// Day-end against the sandbox's listing: before the stale re-check the
-// missed webhooks show as status differences; after it, a new version of the
-// day ties out.
+// Day-end against a provider's listing (NxtBanking's, played by the
+// sandbox): before the stale re-check the missed webhooks show as status
+// differences; after it, a new version of the day ties out.
 func TestDayEndFromTheProvidersList(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	reg := settlingSandbox(t, 200*time.Millisecond)
+	reg := settlingSandboxAs(t, 200*time.Millisecond, "nxtbanking")
 	const n = 12
 	for i := range n {
-		intake(t, s, payout.Policy{}, fmt.Sprintf("DAY-%02d", i), "sandbox", int64(100000+i))
+		intake(t, s, payout.Policy{}, fmt.Sprintf("DAY-%02d", i), "nxtbanking", int64(100000+i))
 	}
 	if sent, err := (&jobs.Submitter{Store: s, Providers: reg, Log: quiet}).RunOnce(ctx); err != nil || sent != n {
 		t.Fatalf("sent %d: %v", sent, err)
@@ -47,7 +47,7 @@ func TestDayEndFromTheProvidersList(t *testing.T) {
 	}
 	s.DB().Get(&v1, `SELECT r.id, (SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id) AS diffs,
 		(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.kind = 'status_mismatch') AS statuses
-		FROM recon_runs r WHERE provider = 'sandbox' AND business_date = $1 AND version = 1`, date)
+		FROM recon_runs r WHERE provider = 'nxtbanking' AND business_date = $1 AND version = 1`, date)
 	if v1.Statuses == 0 || v1.Diffs != v1.Statuses {
 		t.Fatalf("version 1: %d diffs, %d of status: want only status differences", v1.Diffs, v1.Statuses)
 	}
@@ -62,7 +62,7 @@ func TestDayEndFromTheProvidersList(t *testing.T) {
 		t.Fatalf("second day-end: %+v %v", out, err)
 	}
 	var ties bool
-	s.DB().Get(&ties, `SELECT ties FROM recon_runs WHERE provider = 'sandbox' AND business_date = $1 AND version = 2`, date)
+	s.DB().Get(&ties, `SELECT ties FROM recon_runs WHERE provider = 'nxtbanking' AND business_date = $1 AND version = 2`, date)
 	if !ties {
 		t.Fatal("version 2 does not tie out after the re-check")
 	}
@@ -92,19 +92,36 @@ func TestRunDayWithoutAListFallsBackToTheUpload(t *testing.T) {
 	}
 }
 
-// The drill provider's days are never reconciled: its payouts move no money.
-func TestDrillProviderIsNotReconciled(t *testing.T) {
+// The test providers' days (the sandbox's, the drill provider's) are never
+// reconciled: their payouts are test payouts, which move no money. Day-end
+// skips them, and running or uploading one of their days is refused.
+func TestTestProvidersAreNotReconciled(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
 	reg := sandboxRegistry("http://127.0.0.1:1")
 	reg[payout.DrillProvider] = reg["sandbox"]
-	d := &jobs.DayEnd{Providers: reg}
-	if got := d.ProviderNames(); !slices.Equal(got, []string{"sandbox"}) {
-		t.Errorf("providers reconciled: %v, want only sandbox", got)
+	reg["nxtbanking"] = reg["sandbox"]
+	d := &jobs.DayEnd{Store: s, Providers: reg, Log: quiet}
+	if got := d.ProviderNames(); !slices.Equal(got, []string{"nxtbanking"}) {
+		t.Errorf("providers reconciled: %v, want only nxtbanking", got)
+	}
+	for _, provider := range []string{"sandbox", payout.DrillProvider} {
+		if _, err := d.RunDay(ctx, provider, d.Yesterday(), "finance@example.com"); !errors.Is(err, store.ErrRefused) {
+			t.Errorf("run %s's day: %v, want refused", provider, err)
+		}
+		if _, err := d.UploadDay(ctx, provider, d.Yesterday(), "finance@example.com", nil); !errors.Is(err, store.ErrRefused) {
+			t.Errorf("upload %s's day: %v, want refused", provider, err)
+		}
+	}
+	if v, err := s.ReconDays(ctx, d.Yesterday().AddDate(0, 0, -1), d.Yesterday()); err != nil || len(v) != 0 {
+		t.Errorf("days reconciled: %v %v, want none", v, err)
 	}
 }
 
-// Where each provider's days come from: the sandbox lists its payouts,
+// Where each provider's days come from: NxtBanking lists its payouts,
 // Xendit and Paywize do not (their reports are uploaded), and a provider
-// not configured here, or the drill provider, expects nothing new.
+// not configured here, or a test provider (the sandbox, the drill
+// provider), expects nothing new.
 func TestDayEndFeeds(t *testing.T) {
 	reg := sandboxRegistry("http://127.0.0.1:1")
 	reg["xendit"] = xendit.NewClient(xendit.Config{BaseURL: "http://127.0.0.1:1", SecretKey: "k", CallbackToken: "t"})
@@ -115,9 +132,11 @@ func TestDayEndFeeds(t *testing.T) {
 	}
 	reg["paywize"] = pw
 	reg[payout.DrillProvider] = sandboxRegistry("http://127.0.0.1:1")["sandbox"]
+	reg["nxtbanking"] = sandboxRegistry("http://127.0.0.1:1")["sandbox"]
 	d := &jobs.DayEnd{Providers: reg, Log: quiet}
-	for provider, want := range map[string]payout.DayFeed{"sandbox": payout.FeedList, "xendit": payout.FeedReport,
-		"paywize": payout.FeedReport, "razorpayx": payout.FeedGone, payout.DrillProvider: payout.FeedGone} {
+	for provider, want := range map[string]payout.DayFeed{"nxtbanking": payout.FeedList, "xendit": payout.FeedReport,
+		"paywize": payout.FeedReport, "razorpayx": payout.FeedGone, "sandbox": payout.FeedGone,
+		payout.DrillProvider: payout.FeedGone} {
 		if got := d.Feed(provider); got != want {
 			t.Errorf("Feed(%s) = %q, want %q", provider, got, want)
 		}

@@ -252,7 +252,7 @@ func TestFailedNoticesAreRetried(t *testing.T) {
 	addUser(t, s, "admin@example.com", payout.RoleAdmin)
 	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ChatURLs: []string{recv.URL},
 		ThresholdCount: 1})
-	run1, err := s.StartDrillRun(ctx, "happy", 10, store.Actor{Name: "admin@example.com"})
+	run1, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,9 +90,17 @@ func sandboxRegistry(url string) adapters.Registry {
 // settlingSandbox runs a sandbox (seed 42) that sends no webhooks and
 // reports each payout QUEUED for settle, then its fate.
 func settlingSandbox(t *testing.T, settle time.Duration) adapters.Registry {
+	return settlingSandboxAs(t, settle, "sandbox")
+}
+
+// settlingSandboxAs is settlingSandbox under another provider's name: a
+// live provider of the sandbox's (NxtBanking's) format, whose payouts are
+// live ones.
+func settlingSandboxAs(t *testing.T, settle time.Duration, name string) adapters.Registry {
 	sb := httptest.NewServer(sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", SettleAfter: settle}))
 	t.Cleanup(sb.Close)
-	return sandboxRegistry(sb.URL)
+	return adapters.Registry{name: nxtbanking.NewClient(nxtbanking.Config{Name: name, BaseURL: sb.URL,
+		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second})}
 }
 
 func (p *provider) counts(ref string) (asked, accepted int) {

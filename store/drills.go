@@ -13,6 +13,7 @@ import (
 type DrillRun struct {
 	ID         int64      `db:"id"`
 	Scenario   string     `db:"scenario"`
+	Market     string     `db:"market"` // the market its payouts go to (ISO country)
 	Payouts    int        `db:"payouts"`
 	State      string     `db:"state"` // running, passed, failed, interrupted
 	Phase      string     `db:"phase"`
@@ -37,15 +38,26 @@ const (
 	DrillInterrupted = "interrupted"
 )
 
-const drillColumns = `id, scenario, payouts, state, phase, done, total, started_by, started_at, finished_at, report,
-	error, waiting, next_recheck_at`
+const drillColumns = `id, scenario, market, payouts, state, phase, done, total, started_by, started_at, finished_at,
+	report, error, waiting, next_recheck_at`
+
+// NewDrillRun is a drill to start: its scenario, the market its payouts go
+// to, and how many.
+type NewDrillRun struct {
+	Scenario string
+	Market   string // "IN" when empty
+	Payouts  int
+}
 
 // StartDrillRun records a drill starting; Refused while another runs.
-func (s *Store) StartDrillRun(ctx context.Context, scenario string, payouts int, by Actor) (DrillRun, error) {
+func (s *Store) StartDrillRun(ctx context.Context, n NewDrillRun, by Actor) (DrillRun, error) {
+	if n.Market == "" {
+		n.Market = "IN"
+	}
 	var run DrillRun
 	err := s.WithTx(ctx, func(q Querier) error {
-		err := q.GetContext(ctx, &run, `INSERT INTO drill_runs (scenario, payouts, started_by, total) VALUES ($1, $2, $3, $2)
-			RETURNING `+drillColumns, scenario, payouts, by.Name)
+		err := q.GetContext(ctx, &run, `INSERT INTO drill_runs (scenario, market, payouts, started_by, total)
+			VALUES ($1, $2, $3, $4, $3) RETURNING `+drillColumns, n.Scenario, n.Market, n.Payouts, by.Name)
 		if errors.Is(mapErr(err), ErrConflict) {
 			return Refused("a drill is running already: wait for its report")
 		}
@@ -53,7 +65,7 @@ func (s *Store) StartDrillRun(ctx context.Context, scenario string, payouts int,
 			return fmt.Errorf("store: start drill: %w", err)
 		}
 		return audit(ctx, q, by.Name, "drill.start", "drill", fmt.Sprint(run.ID),
-			map[string]any{"scenario": scenario, "payouts": payouts})
+			map[string]any{"scenario": n.Scenario, "market": n.Market, "payouts": n.Payouts})
 	})
 	return run, err
 }

@@ -15,7 +15,7 @@ import (
 func TestDrillProgressKeepsWhatItWaitsFor(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	run, err := s.StartDrillRun(ctx, "lost-webhooks", 40, store.Actor{Name: "admin@example.com"})
+	run, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "lost-webhooks", Payouts: 40}, store.Actor{Name: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -137,5 +138,63 @@ func TestTestPayoutsEventsGoToTestEndpoints(t *testing.T) {
 	}
 	if got := eventTypes(t, s, test.ID); !slices.Equal(got, []string{"payout.created:TEST-1"}) {
 		t.Errorf("test endpoint: %v", got)
+	}
+}
+
+// The platform's payout JSON says whether the payout is live, as Stripe's
+// livemode: in the API's answer and in every outbound event's data, which
+// go to the endpoints of the payout's own mode only.
+func TestPayoutJSONCarriesLivemode(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	liveEP := addEndpoint(t, s, payout.EventPayoutCreated)
+	testEP, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://hooks.example.com/test",
+		Events: []string{payout.EventPayoutCreated}, Test: true}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := f.intake("LIVE-1", nil)
+	f.intake("TEST-1", func(r *payout.Request) { r.Provider = payout.SandboxProvider })
+	// An event written before migration 00033 has no livemode in its
+	// snapshot: its data says it all the same.
+	s.DB().MustExec(`UPDATE outbound_events SET snapshot = snapshot #- '{payout,livemode}'
+		WHERE payout_id = $1`, live.ID)
+
+	for ref, want := range map[string]bool{"LIVE-1": true, "TEST-1": false} {
+		full, err := s.PayoutWithMetadata(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(store.PayoutJSONOf(full, nil, nil))
+		var got struct {
+			Livemode *bool `json:"livemode"`
+		}
+		if err := json.Unmarshal(b, &got); err != nil || got.Livemode == nil || *got.Livemode != want {
+			t.Errorf("%s: API JSON %s, want livemode %v", ref, b, want)
+		}
+	}
+
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d deliveries (%v), want one a payout", len(claimed), err)
+	}
+	for _, d := range claimed {
+		var env struct {
+			Data struct {
+				ReferenceID string `json:"reference_id"`
+				Livemode    *bool  `json:"livemode"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(d.Body), &env); err != nil {
+			t.Fatal(err)
+		}
+		live := env.Data.ReferenceID == "LIVE-1"
+		if env.Data.Livemode == nil || *env.Data.Livemode != live {
+			t.Errorf("%s's event: livemode %v, want %v", env.Data.ReferenceID, env.Data.Livemode, live)
+		}
+		if wantEP := map[bool]int64{true: liveEP.ID, false: testEP.ID}[live]; d.EndpointID != wantEP {
+			t.Errorf("%s's event went to endpoint %d, want %d", env.Data.ReferenceID, d.EndpointID, wantEP)
+		}
 	}
 }

@@ -268,15 +268,18 @@ func checkOwners(ctx context.Context, q Querier, d payout.LaunchDoc) error {
 }
 
 // marketEvidence gathers what a market's launch checklist looks at: the
-// providers its payouts went to (drills' aside), the drills passed in the
-// last 30 days, and the days finance signed off for those providers.
+// providers its live payouts went to, the drills run against it
+// that passed within payout.DrillFreshness (a drill counts for its own
+// market only), and the days finance signed off for those providers.
 func marketEvidence(ctx context.Context, q Querier, market string) (payout.LaunchEvidence, error) {
 	var ev payout.LaunchEvidence
 	if err := q.GetContext(ctx, &ev.Now, `SELECT now()`); err != nil {
 		return ev, fmt.Errorf("store: evidence of %s: %w", market, err)
 	}
-	err := q.SelectContext(ctx, &ev.Providers, `SELECT DISTINCT provider FROM payouts WHERE market = $1 AND provider <> $2
-		ORDER BY provider`, market, payout.DrillProvider)
+	// Test payouts (the sandbox's, drills') move no money and are never
+	// reconciled: their providers need no signed-off day.
+	err := q.SelectContext(ctx, &ev.Providers, `SELECT DISTINCT provider FROM payouts WHERE market = $1 AND livemode
+		ORDER BY provider`, market)
 	if err != nil {
 		return ev, fmt.Errorf("store: providers of %s: %w", market, err)
 	}
@@ -285,7 +288,8 @@ func marketEvidence(ctx context.Context, q Querier, market string) (payout.Launc
 		FinishedAt time.Time `db:"finished_at"`
 	}
 	err = q.SelectContext(ctx, &drills, `SELECT id, finished_at FROM drill_runs
-		WHERE state = 'passed' AND finished_at > $1 ORDER BY finished_at DESC LIMIT 10`, ev.Now.Add(-payout.DrillFreshness))
+		WHERE state = 'passed' AND market = $1 AND finished_at > $2 ORDER BY finished_at DESC LIMIT 10`,
+		market, ev.Now.Add(-payout.DrillFreshness))
 	if err != nil {
 		return ev, fmt.Errorf("store: drills for %s: %w", market, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -320,5 +321,71 @@ func TestGoingLiveTakesTwoAdmins(t *testing.T) {
 	}
 	if _, err := s.OpenMarketProposal(ctx, "PH", payout.DefaultProgram); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("open proposal after supersession: %v, want none", err)
+	}
+}
+
+// A passed drill counts toward the launch checklist of the market it ran
+// against only, and only while fresh.
+func TestADrillCountsForItsOwnMarket(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	by := store.Actor{Name: "admin@example.com"}
+	drillFor := func(market string, finishedAgo time.Duration) int64 {
+		t.Helper()
+		run, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Market: market, Payouts: 10}, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Market != market {
+			t.Fatalf("drill for %s recorded for %q", market, run.Market)
+		}
+		if err := s.FinishDrillRun(ctx, run.ID, store.DrillPassed, map[string]int{}, ""); err != nil {
+			t.Fatal(err)
+		}
+		s.DB().MustExec(`UPDATE drill_runs SET finished_at = now() - $2 * interval '1 second' WHERE id = $1`,
+			run.ID, finishedAgo.Seconds())
+		return run.ID
+	}
+	drills := func(market string) []int64 {
+		t.Helper()
+		ev, err := s.MarketEvidence(ctx, market)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, d := range ev.Drills {
+			ids = append(ids, d.RunID)
+		}
+		return ids
+	}
+	drillPassed := func(market string) bool {
+		t.Helper()
+		ev, err := s.MarketEvidence(ctx, market)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return payout.Checklist(launchDoc(t, market, "ops@example.com", false), ev)[3].Passed
+	}
+
+	in := drillFor("IN", time.Hour)
+	if got := drills("PH"); len(got) != 0 || drillPassed("PH") {
+		t.Errorf("PH's evidence after a drill for IN: %v, want none", got)
+	}
+	if got := drills("IN"); len(got) != 1 || got[0] != in || !drillPassed("IN") {
+		t.Errorf("IN's evidence: %v, want drill %d", got, in)
+	}
+	drillFor("PH", payout.DrillFreshness+time.Hour) // stale
+	if drillPassed("PH") {
+		t.Error("a stale drill for PH ticks PH's checklist")
+	}
+	ph := drillFor("PH", time.Minute)
+	if got := drills("PH"); len(got) != 1 || got[0] != ph || !drillPassed("PH") {
+		t.Errorf("PH's evidence: %v, want drill %d", got, ph)
+	}
+	// A drill of the default market (no market given) is IN's, as every
+	// drill run before drills had a market.
+	run, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 1}, by)
+	if err != nil || run.Market != "IN" {
+		t.Errorf("drill without a market: %q %v, want IN", run.Market, err)
 	}
 }

@@ -17,12 +17,14 @@ import (
 // endpoint added later does not get older events, and with no such endpoint
 // nothing at all is written. A payout event keeps the rows the payout's API
 // JSON is made of (its snapshot, written by the SQL function
-// outbox_payout_event of migration 00027) rather than the JSON: the delivery
+// outbox_payout_event, migrations 00027, 00031 and 00033) rather than the JSON: the delivery
 // job builds the JSON with PayoutJSONOf, once, before the first attempt.
 
-// subscribers selects the enabled endpoints subscribed to event type $2.
+// subscribers selects the enabled live endpoints subscribed to event type
+// $2: the events not about one payout are about reconciliation, which reads
+// live payouts only, so a test endpoint never gets them.
 const subscribers = `SELECT id FROM webhook_endpoints
-	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR $2 = ANY (events))`
+	WHERE disabled_at IS NULL AND livemode AND (cardinality(events) = 0 OR $2 = ANY (events))`
 
 // subscribedSQL is SQL that is true when an enabled endpoint subscribes to
 // event type $11: apply asks it in its UPDATE's RETURNING, and calls
@@ -110,6 +112,17 @@ func payoutJSONOfSnapshot(snapshot []byte) (PayoutJSON, error) {
 	var p Payout
 	if err := decodeRow(raw.Payout, &p); err != nil {
 		return PayoutJSON{}, err
+	}
+	// Snapshots written before migration 00033 lack livemode; it follows
+	// from the provider and never changes, so it is known all the same.
+	var mode struct {
+		Livemode *bool `json:"livemode"`
+	}
+	if err := json.Unmarshal(raw.Payout, &mode); err != nil {
+		return PayoutJSON{}, fmt.Errorf("store: event snapshot: %w", err)
+	}
+	if mode.Livemode == nil {
+		p.Livemode = payout.Livemode(p.Provider)
 	}
 	holds := make([]Hold, len(raw.Holds))
 	for i, r := range raw.Holds {

@@ -170,6 +170,10 @@ func TestReconciliationEvents(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	e := addEndpoint(t, s, payout.EventReconDifferences, payout.EventReconSignedOff)
+	test, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://hooks.example.com/test", Test: true}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	fin := store.Actor{Name: "finance@example.com"}
 	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, []payout.ProviderRecord{
@@ -187,6 +191,10 @@ func TestReconciliationEvents(t *testing.T) {
 	got := eventTypes(t, s, e.ID)
 	if strings.Join(got, " ") != "reconciliation.differences_found: reconciliation.signed_off:" {
 		t.Fatalf("events %v", got)
+	}
+	// Reconciliation is of live payouts only: a test endpoint hears nothing.
+	if got := eventTypes(t, s, test.ID); len(got) != 0 {
+		t.Errorf("test endpoint got %v", got)
 	}
 	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
 	if err != nil || len(claimed) != 2 {

@@ -24,10 +24,13 @@ type PayoutJSON struct {
 	FailureCode      *string         `json:"failure_code"`
 	FailureReason    *string         `json:"failure_reason"`
 	Metadata         json.RawMessage `json:"metadata"` // the platform's, as it sent it
-	Holds            []HoldJSON      `json:"holds"`
-	Ledger           []EntryJSON     `json:"ledger"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	// Livemode is false for a test payout (the sandbox's, a drill's), as
+	// Stripe's livemode: it moves no money.
+	Livemode  bool        `json:"livemode"`
+	Holds     []HoldJSON  `json:"holds"`
+	Ledger    []EntryJSON `json:"ledger"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 // HoldJSON is a hold as the platform sees it: why, and its state; the
@@ -57,8 +60,9 @@ type EntryJSON struct {
 func PayoutJSONOf(p Payout, holds []Hold, entries []LedgerEntry) PayoutJSON {
 	out := PayoutJSON{
 		ReferenceID: p.ReferenceID, Status: string(p.Status), Provider: p.Provider, ProviderPayoutID: p.ProviderPayoutID,
-		Amount: p.Amount().Decimal(), Currency: p.Currency, Market: p.Market, Program: p.Program, UTR: nonEmpty(p.UTR), FailureCode: nonEmpty(p.FailureCode),
-		FailureReason: nonEmpty(p.FailureReason), Metadata: p.Metadata, Holds: []HoldJSON{}, Ledger: []EntryJSON{},
+		Amount: p.Amount().Decimal(), Currency: p.Currency, Market: p.Market, Program: p.Program, UTR: nonEmpty(p.UTR),
+		FailureCode: nonEmpty(p.FailureCode), FailureReason: nonEmpty(p.FailureReason), Metadata: p.Metadata,
+		Livemode: p.Livemode, Holds: []HoldJSON{}, Ledger: []EntryJSON{},
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	if out.Program == "" { // an event snapshot taken before programs

@@ -279,3 +279,78 @@ func feeText(minor *int64) string {
 	}
 	return payout.Money{Minor: *minor, Currency: "INR"}.Decimal()
 }
+
+// Test payouts (livemode false) are never reconciled: a day's run reads
+// live payouts only, so a test payout is in none of its payouts, totals or
+// differences, whether the provider's records name it or not. What decides
+// is the payout's livemode, not its provider's name.
+func TestTestPayoutsAreNeverReconciled(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	at := day.Add(10 * time.Hour)
+	add := func(ref string, minor int64, test bool) int64 {
+		t.Helper()
+		id, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "nxtbanking",
+			ProviderPayoutID: "pp-" + ref, Amount: payout.Money{Minor: minor, Currency: "INR"}, Mode: "IMPS",
+			Status: payout.Succeeded, Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
+				IFSC: "HDFC0001234"}, CreatedAt: at, Test: test})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	add("LIVE-1", 100000, false)
+	testIDs := []int64{add("TEST-1", 700000, true), add("TEST-2", 900000, true)}
+	record := func(ref string, minor int64) payout.ProviderRecord {
+		return payout.ProviderRecord{ProviderPayoutID: "pp-" + ref, ReferenceID: ref,
+			Amount: payout.Money{Minor: minor, Currency: "INR"}, Status: payout.Succeeded}
+	}
+
+	// The provider lists the live payout only: the day ties, and TEST-2
+	// (in payops, not at the provider) is no difference.
+	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com",
+		[]payout.ProviderRecord{record("LIVE-1", 100000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Ties || run.Diffs != 0 {
+		t.Errorf("live payout listed: run %+v, want it to tie", run)
+	}
+	totals, err := s.ReconTotals(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.ReconTotal{Currency: "INR", OursCount: 1, OursSum: 100000, TheirsCount: 1, TheirsSum: 100000}
+	if len(totals) != 1 || totals[0] != want {
+		t.Errorf("totals %+v, want only the live payout %+v", totals, want)
+	}
+
+	// A record naming a test payout (by provider id and reference) matches
+	// nothing: it is missing in payops, and the test payout is on no side.
+	run, err = s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com",
+		[]payout.ProviderRecord{record("LIVE-1", 100000), record("TEST-1", 700000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 1 || diffs[0].Kind != "missing_in_payops" || diffs[0].PayoutID != nil {
+		t.Errorf("diffs %+v, want one missing_in_payops without a payout", diffs)
+	}
+	for _, d := range diffs {
+		if d.PayoutID != nil && (*d.PayoutID == testIDs[0] || *d.PayoutID == testIDs[1]) {
+			t.Errorf("a test payout in the run's differences: %+v", d)
+		}
+	}
+	totals, err = s.ReconTotals(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = store.ReconTotal{Currency: "INR", OursCount: 1, OursSum: 100000, TheirsCount: 2, TheirsSum: 800000}
+	if len(totals) != 1 || totals[0] != want {
+		t.Errorf("totals %+v, want ours the live payout only %+v", totals, want)
+	}
+}

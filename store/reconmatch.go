@@ -47,6 +47,11 @@ const reconPayoutColumns = `id, reference_id, coalesce(provider_payout_id, '') A
 // sent, created in [$2, $3).
 const inDay = `(created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL)`
 
+// Test payouts (livemode false: the sandbox's, a drill's) move no money and
+// are never reconciled: every query of our side reads live payouts only, so
+// a test payout is in no run's payouts, differences or totals, and a
+// provider record naming one is missing in payops.
+
 // splitReconLine splits one row of matchDay's stream; the byte slices
 // point into line.
 func splitReconLine(line []byte) (id, amount int64, fee sql.NullInt64, currency, status, ppid []byte, err error) {
@@ -98,7 +103,7 @@ func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string,
 	// anywhere else.
 	rows, err := q.QueryContext(ctx, `SELECT id || ',' || amount_minor || ',' || coalesce(fee_minor::text, '') || ',' ||
 			currency || ',' || status || ',' || coalesce(provider_payout_id, '')
-		FROM payouts WHERE provider = $1 AND `+inDay, provider, dayStart, dayEnd)
+		FROM payouts WHERE provider = $1 AND livemode AND `+inDay, provider, dayStart, dayEnd)
 	if err != nil {
 		return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
 	}
@@ -202,7 +207,8 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 	if len(ppids) > 0 {
 		var others []reconPayout
 		err := q.SelectContext(ctx, &others, `SELECT `+reconPayoutColumns+` FROM payouts
-			WHERE provider = $1 AND provider_payout_id = ANY($4) AND NOT `+inDay, provider, dayStart, dayEnd, pq.Array(ppids))
+			WHERE provider = $1 AND livemode AND provider_payout_id = ANY($4) AND NOT `+inDay,
+			provider, dayStart, dayEnd, pq.Array(ppids))
 		if err != nil {
 			return fmt.Errorf("store: reconciliation: payouts of other days: %w", err)
 		}
@@ -226,7 +232,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		// Not those of other days matched by id just now: a payout
 		// matches once.
 		err := q.SelectContext(ctx, &others, `SELECT `+reconPayoutColumns+` FROM payouts
-			WHERE provider = $1 AND reference_id = ANY($4) AND NOT `+inDay+`
+			WHERE provider = $1 AND livemode AND reference_id = ANY($4) AND NOT `+inDay+`
 				AND (provider_payout_id IS NULL OR NOT provider_payout_id = ANY($5))`,
 			provider, dayStart, dayEnd, pq.Array(refs), pq.Array(ppids))
 		if err != nil {

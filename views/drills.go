@@ -7,6 +7,8 @@ type Drills struct {
 	Enabled    bool // drills run inside this payops (not with PAYOPS_DRILL_SANDBOX_URL)
 	Scenarios  []DrillScenario
 	Scenario   string // selected in the form
+	Market     string // selected in the form
+	Markets    []string
 	Payouts    string
 	MaxPayouts int
 	// The first drill's advice, which the form starts with: "happy", 50.
@@ -28,6 +30,7 @@ type DrillRun struct {
 	Href         string
 	PayoutsHref  string // the payouts list filtered to the drill's payouts
 	Scenario     string
+	Market       string // the market its payouts went to, whose launch checklist a pass counts for
 	Payouts      int
 	State        string // running, passed, failed, interrupted
 	StateLabel   string

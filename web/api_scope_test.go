@@ -136,8 +136,12 @@ func TestAPIDrills(t *testing.T) {
 	if fields, _ := p["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["scenario"] == nil {
 		t.Fatalf("unknown scenario: %d %v", code, p)
 	}
-	code, p, h := a.api("POST", "/api/v1/drills", drills, `{"scenario":"happy","payouts":3,"wait":"1m"}`)
-	if code != http.StatusAccepted || h.Get("Location") == "" {
+	code, p, _ = a.api("POST", "/api/v1/drills", drills, `{"scenario":"happy","payouts":3,"market":"Philippines"}`)
+	if fields, _ := p["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["market"] == nil {
+		t.Fatalf("bad market: %d %v", code, p)
+	}
+	code, p, h := a.api("POST", "/api/v1/drills", drills, `{"scenario":"happy","payouts":3,"wait":"1m","market":"PH"}`)
+	if code != http.StatusAccepted || h.Get("Location") == "" || p["market"] != "PH" {
 		t.Fatalf("start: %d %v", code, p)
 	}
 	if code, p, _ := a.api("POST", "/api/v1/drills", drills, `{"scenario":"happy","payouts":3}`); code != http.StatusConflict {

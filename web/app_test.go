@@ -273,8 +273,16 @@ func (a *app) addUser(email string, role payout.Role) {
 // addPayout adds a sandbox payout in status that last changed age ago.
 func (a *app) addPayout(ref string, status payout.Status, age time.Duration) {
 	a.t.Helper()
+	a.addPayoutFor(ref, "sandbox", status, age)
+}
+
+// addPayoutFor adds a live payout of provider, with the id the sandbox
+// would have given it (the live provider of withLiveProvider is the
+// sandbox too).
+func (a *app) addPayoutFor(ref, provider string, status payout.Status, age time.Duration) {
+	a.t.Helper()
 	_, err := a.store.CreatePayout(context.Background(), "test", store.NewPayout{
-		ReferenceID: ref, Provider: "sandbox", ProviderPayoutID: sandbox.PayoutIDFor(ref),
+		ReferenceID: ref, Provider: provider, ProviderPayoutID: sandbox.PayoutIDFor(ref),
 		Amount: payout.Money{Minor: 125050, Currency: "INR"}, Mode: "IMPS", Status: status,
 		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234", BankName: "HDFC Bank"},
 		CreatedAt:   time.Now().Add(-age),

@@ -184,10 +184,10 @@ func TestBrowserReconBulkBarSticks(t *testing.T) {
 // Finance uploads a bad report in the browser: the day's page after the
 // redirect says why; reloading it shows the same and posts nothing.
 func TestBrowserRefusedUploadReloads(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	day := pastDay(2)
-	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
+	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
 	file := filepath.Join(t.TempDir(), "bad-report.csv")
 	if err := os.WriteFile(file, []byte("provider_payout_id,reference_id,amount\nx,y,1\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func TestBrowserRefusedUploadReloads(t *testing.T) {
 	if loc := evalJS[string](t, ctx, `location.pathname + location.search`); !strings.HasPrefix(loc, dayURL+"?refused=") {
 		t.Errorf("the page after the refusal is %s", loc)
 	}
-	if n := refusals(t, a, "sandbox", day); n != 1 {
+	if n := refusals(t, a, "nxtbanking", day); n != 1 {
 		t.Errorf("%d refusals recorded after a reload, want 1", n)
 	}
 }

@@ -158,7 +158,7 @@ func walkHolds(t *testing.T, a *app) string {
 func walkDrill(t *testing.T, a *app) int64 {
 	t.Helper()
 	ctx := context.Background()
-	run, err := a.store.StartDrillRun(ctx, "all-of-them", 2000, store.Actor{Name: "admin@example.com"})
+	run, err := a.store.StartDrillRun(ctx, store.NewDrillRun{Scenario: "all-of-them", Payouts: 2000}, store.Actor{Name: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestBrowserDrillProgressSaysWhatItWaitsFor(t *testing.T) {
 	a := newApp(t, withDrills())
 	a.addUser("admin@example.com", payout.RoleAdmin)
 	bg := context.Background()
-	run, err := a.store.StartDrillRun(bg, "all-of-them", 12, store.Actor{Name: "admin@example.com"})
+	run, err := a.store.StartDrillRun(bg, store.NewDrillRun{Scenario: "all-of-them", Payouts: 12}, store.Actor{Name: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,10 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 	}
 	screenshot(t, ctx, "drills")
 	shots(t, ctx, "drills")
-	if got := text(t, ctx, "#drill-runs tbody td:nth-child(5)"); got != took {
+	if got := text(t, ctx, "#drill-runs tbody td:nth-child(3)"); got != "IN" {
+		t.Errorf("the list's market %q, want IN (the form's default)", got)
+	}
+	if got := text(t, ctx, "#drill-runs tbody td:nth-child(6)"); got != took {
 		t.Errorf("the list's time to converge %q, the report's %q", got, took)
 	}
 
@@ -112,6 +115,7 @@ func TestDrillRequestsRefused(t *testing.T) {
 		{"scenario": {"happy"}, "payouts": {"0"}},
 		{"scenario": {"happy"}, "payouts": {"2001"}},
 		{"scenario": {"happy"}, "payouts": {"ten"}},
+		{"scenario": {"happy"}, "payouts": {"10"}, "market": {"India"}},
 	} {
 		code, body := post(c, "/drills", form)
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="drill-error"`) {
@@ -122,8 +126,24 @@ func TestDrillRequestsRefused(t *testing.T) {
 	if err != nil || len(runs) != 0 {
 		t.Fatalf("refused requests started drills: %v %v", runs, err)
 	}
-	if code, _ := post(c, "/drills", url.Values{"scenario": {"reversals"}, "payouts": {"3"}}); code != http.StatusSeeOther {
+	if code, _ := post(c, "/drills", url.Values{"scenario": {"reversals"}, "payouts": {"3"}, "market": {"ph"}}); code != http.StatusSeeOther {
 		t.Fatalf("start: %d", code)
+	}
+	// The drill is PH's, and so are its payouts.
+	if runs, err := a.store.DrillRuns(context.Background(), 1); err != nil || len(runs) != 1 || runs[0].Market != "PH" {
+		t.Fatalf("drill started for PH: %+v %v", runs, err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		p, err := a.store.PayoutByRef(context.Background(), "DRILL1-00001")
+		if err == nil {
+			if p.Market != "PH" || p.Livemode {
+				t.Errorf("drill payout to %s, livemode %v; want PH, a test payout", p.Market, p.Livemode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the drill's first payout did not come: %v", err)
+		}
 	}
 	if code, body := post(c, "/drills", url.Values{"scenario": {"happy"}, "payouts": {"3"}}); code != http.StatusConflict ||
 		!strings.Contains(body, "drill is running already") {
@@ -137,6 +157,9 @@ func formStartsAsAdvised(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if got := eval[string](t, ctx, `document.querySelector("#drill-form input[name=payouts]").value`); got != "50" {
 		t.Errorf("the form starts with %s payouts", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector("#drill-market").value`); got != "IN" {
+		t.Errorf("the form starts with market %s", got)
 	}
 	checked := `document.querySelector("#drill-form input[name=scenario]:checked").value`
 	if got := eval[string](t, ctx, checked); got != "happy" {

@@ -220,7 +220,7 @@ func TestBulkResolveRefusedOnAReadOnlyVersion(t *testing.T) {
 	if code != http.StatusConflict || !strings.Contains(body, "signed off by finance@example.com") {
 		t.Errorf("closing on a signed-off day, even without a note: %d", code)
 	}
-	if v := mustVersions(t, a, day); v[1].OpenDiffs != 7 {
+	if v := mustVersions(t, a, "sandbox", day); v[1].OpenDiffs != 7 {
 		t.Errorf("refused selections closed %d of version 1's differences", 7-v[1].OpenDiffs)
 	}
 }

@@ -29,11 +29,11 @@ func signedOffDay(t *testing.T, a *app, provider string, day time.Time) {
 }
 
 // gridFixture is the last 14 days of four providers, nearly all signed off:
-// razorpayx (lists) never ran yesterday, sandbox (lists) ties two days ago
+// razorpayx (lists) never ran yesterday, nxtbanking (lists) ties two days ago
 // and never ran three days ago, xendit (no listing) has a day with an open
 // difference four days ago and no report for the others, paywize (no
 // listing) no report at all. Twenty days ago, before the grid's range,
-// sandbox has seven open differences.
+// nxtbanking has seven open differences.
 func gridFixture(t *testing.T, a *app) {
 	t.Helper()
 	for n := 1; n <= 14; n++ {
@@ -41,12 +41,12 @@ func gridFixture(t *testing.T, a *app) {
 			signedOffDay(t, a, "razorpayx", pastDay(n))
 		}
 		if n != 2 && n != 3 {
-			signedOffDay(t, a, "sandbox", pastDay(n))
+			signedOffDay(t, a, "nxtbanking", pastDay(n))
 		}
 	}
 	ctx := context.Background()
 	d2 := pastDay(2)
-	if _, err := a.store.Reconcile(ctx, "sandbox", d2, d2, d2.Add(24*time.Hour), "list", "day-end", nil); err != nil {
+	if _, err := a.store.Reconcile(ctx, "nxtbanking", d2, d2, d2.Add(24*time.Hour), "list", "day-end", nil); err != nil {
 		t.Fatal(err)
 	}
 	d4 := pastDay(4)
@@ -57,14 +57,14 @@ func gridFixture(t *testing.T, a *app) {
 		t.Fatal(err)
 	}
 	old := pastDay(20)
-	fx := pgtest.NewReconFixture(t, a.store, old)
-	if _, err := a.store.Reconcile(ctx, "sandbox", old, old, old.Add(24*time.Hour), "upload", "finance",
+	fx := pgtest.NewReconFixtureOf(t, a.store, old, "nxtbanking")
+	if _, err := a.store.Reconcile(ctx, "nxtbanking", old, old, old.Add(24*time.Hour), "upload", "finance",
 		fx.Records); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// cellsOf returns the grid's cells by id ("cell-sandbox-2026-11-20").
+// cellsOf returns the grid's cells by id ("cell-nxtbanking-2026-11-20").
 func cellsOf(t *testing.T, page string) map[string]*html.Node {
 	t.Helper()
 	grid := byID(t, page, "recon-grid")
@@ -107,7 +107,7 @@ func gridRows(t *testing.T, page string) []string {
 // only those cells, with Run now only where it is the step. The toggle
 // keeps the range.
 func TestReconGridNeedsAction(t *testing.T) {
-	a := newApp(t, withProviders())
+	a := newApp(t, withProviders(), withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	gridFixture(t, a)
 	fin := a.client()
@@ -120,7 +120,7 @@ func TestReconGridNeedsAction(t *testing.T) {
 		t.Errorf("needs action: %d, days %v; want yesterday and 2 to 4 days ago", code, rows)
 	}
 	want := map[string]string{ // what each shown cell needs
-		"cell-razorpayx-" + date(1): "run", "cell-sandbox-" + date(2): "sign_off", "cell-sandbox-" + date(3): "run",
+		"cell-razorpayx-" + date(1): "run", "cell-nxtbanking-" + date(2): "sign_off", "cell-nxtbanking-" + date(3): "run",
 		"cell-xendit-" + date(4): "resolve",
 	}
 	cells := cellsOf(t, page)
@@ -149,7 +149,7 @@ func TestReconGridNeedsAction(t *testing.T) {
 // once per provider, as reports to upload linking to each day's upload
 // form, in either view; their cells never offer Run now.
 func TestReconGridAsksForReportsOnce(t *testing.T) {
-	a := newApp(t, withProviders())
+	a := newApp(t, withProviders(), withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	gridFixture(t, a)
 	fin := a.client()
@@ -195,7 +195,7 @@ func TestReconGridAsksForReportsOnce(t *testing.T) {
 // open, and a day's page how many of its provider's earlier days, linking to
 // those days; with none, nothing is said. Closing some lowers the count.
 func TestReconCarriesEarlierDifferences(t *testing.T) {
-	a := newApp(t, withProviders())
+	a := newApp(t, withProviders(), withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	gridFixture(t, a)
 	fin := a.client()
@@ -204,39 +204,39 @@ func TestReconCarriesEarlierDifferences(t *testing.T) {
 
 	for _, path := range []string{"/reconciliation", "/reconciliation?view=action"} {
 		_, page := fin.get(path)
-		if got, _ := textByID(t, page, "carried"); got != "7 differences from earlier days still open: sandbox "+
+		if got, _ := textByID(t, page, "carried"); got != "7 differences from earlier days still open: nxtbanking "+
 			pastDay(20).Format("Mon 2 Jan 2006")+" 7 open" {
 			t.Errorf("%s: carried forward %q", path, got)
 		}
 		link := find(byID(t, page, "carried"), func(n *html.Node) bool { return hasClass(n, "day-link") })
-		if attr(link, "href") != "/reconciliation/sandbox/"+date(20) {
+		if attr(link, "href") != "/reconciliation/nxtbanking/"+date(20) {
 			t.Errorf("%s: carried forward links to %q", path, attr(link, "href"))
 		}
 	}
-	_, page := fin.get("/reconciliation/sandbox/" + date(1))
+	_, page := fin.get("/reconciliation/nxtbanking/" + date(1))
 	if got, _ := textByID(t, page, "carried"); got != "7 differences from earlier days still open: "+
 		pastDay(20).Format("Mon 2 Jan 2006")+" 7 open" {
-		t.Errorf("sandbox yesterday: %q", got)
+		t.Errorf("nxtbanking yesterday: %q", got)
 	}
 	_, page = fin.get("/reconciliation/xendit/" + date(1))
 	if got, _ := textByID(t, page, "carried"); got != "1 difference from earlier days still open: "+
 		pastDay(4).Format("Mon 2 Jan 2006")+" 1 open" {
 		t.Errorf("xendit yesterday: %q", got)
 	}
-	for _, path := range []string{"/reconciliation/sandbox/" + date(20), "/reconciliation/paywize/" + date(1)} {
+	for _, path := range []string{"/reconciliation/nxtbanking/" + date(20), "/reconciliation/paywize/" + date(1)} {
 		if _, page := fin.get(path); byID(t, page, "carried") != nil {
 			t.Errorf("%s says earlier differences are open", path)
 		}
 	}
 	// Closing some of them lowers the count.
-	v := mustVersions(t, a, pastDay(20))[0]
+	v := mustVersions(t, a, "nxtbanking", pastDay(20))[0]
 	diffs, _ := a.store.ReconDiffs(context.Background(), v.ID, store.ReconDiffFilter{Limit: 3})
 	ids := []int64{diffs[0].ID, diffs[1].ID, diffs[2].ID}
 	if _, err := a.store.ResolveDiffs(context.Background(), v.ID, ids, store.Actor{Name: "finance@example.com"},
 		"booked by hand", false); err != nil {
 		t.Fatal(err)
 	}
-	_, page = fin.get("/reconciliation/sandbox/" + date(1))
+	_, page = fin.get("/reconciliation/nxtbanking/" + date(1))
 	if got, _ := textByID(t, page, "carried"); !strings.HasPrefix(got, "4 differences from earlier days still open") {
 		t.Errorf("after closing three: %q", got)
 	}

@@ -75,13 +75,13 @@ func pastDay(days int) time.Time {
 // report is refused whole with its line; other roles cannot upload, run,
 // resolve or sign off.
 func TestReconciliationFromAnUploadedReport(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	a.addUser("ops@example.com", payout.RoleOps)
 	a.addUser("compliance@example.com", payout.RoleCompliance)
 	day := pastDay(3)
-	fx := pgtest.NewReconFixture(t, a.store, day)
-	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
+	fx := pgtest.NewReconFixtureOf(t, a.store, day, "nxtbanking")
+	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
 	fin := a.client()
 	fin.login("finance@example.com")
 
@@ -93,7 +93,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if got := refusedUpload(t, fin, dayURL, []byte(huge)); !strings.Contains(got, "line 3") {
 		t.Fatalf("a report with a huge amount: %q", got)
 	}
-	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 0 {
+	if v, _ := a.store.ReconVersions(context.Background(), "nxtbanking", day); len(v) != 0 {
 		t.Fatalf("a refused report made %d versions", len(v))
 	}
 
@@ -114,7 +114,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	// Row by row, through the export.
 	code, body, h := fin.do("GET", dayURL+"/diffs.csv", nil, nil)
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(h.Get("Content-Disposition"), "payops-sandbox-"+day.Format(time.DateOnly)+"-v1-differences.csv") {
+		!strings.Contains(h.Get("Content-Disposition"), "payops-nxtbanking-"+day.Format(time.DateOnly)+"-v1-differences.csv") {
 		t.Fatalf("diffs export: %d %v", code, h)
 	}
 	rows := readCSV(t, body)
@@ -145,7 +145,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	}
 
 	// Only finance closes differences and days; nobody closes one without a note.
-	diffs, _ := a.store.ReconDiffs(context.Background(), mustLatest(t, a, day).ID, store.ReconDiffFilter{Kind: "missing_in_payops"})
+	diffs, _ := a.store.ReconDiffs(context.Background(), mustLatest(t, a, "nxtbanking", day).ID, store.ReconDiffFilter{Kind: "missing_in_payops"})
 	resolve := fmt.Sprintf("/reconciliation/diffs/%d/resolve", diffs[0].ID)
 	if code, _, _ := ops.do("POST", resolve, url.Values{"note": {"looks fine to me"}, "as": {"accepted"}}, nil); code != http.StatusForbidden {
 		t.Errorf("ops resolving: %d, want 403", code)
@@ -173,7 +173,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, body, _ := fin.do("POST", dayURL+"/signoff", url.Values{"version": {"1"}}, nil); code != http.StatusConflict || !strings.Contains(body, "6 differences are still open") {
 		t.Errorf("signing off with open differences: %d %s", code, body)
 	}
-	if run := mustLatest(t, a, day); run.OpenDiffs != 6 || run.SignedOffBy != nil {
+	if run := mustLatest(t, a, "nxtbanking", day); run.OpenDiffs != 6 || run.SignedOffBy != nil {
 		t.Errorf("refused actions changed the day: %+v", run)
 	}
 	if code, page := ops.get("/reconciliation"); code != 200 || !strings.Contains(page, "6 open differences") || strings.Contains(page, "Run now") {
@@ -182,7 +182,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, page := ops.get("/"); code != 200 || !strings.Contains(page, `id="recon-total"><span class="tile-number">6</span>`) {
 		t.Errorf("overview's reconciliation tile: %d\n%s", code, page)
 	}
-	if code, _ := fin.get("/reconciliation/sandbox/" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly)); code != http.StatusBadRequest {
+	if code, _ := fin.get("/reconciliation/nxtbanking/" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly)); code != http.StatusBadRequest {
 		t.Errorf("a day not over yet: %d, want 400", code)
 	}
 
@@ -191,7 +191,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code, body, _ := fin.do("POST", dayURL+"/run", url.Values{}, nil); code != http.StatusBadGateway || !strings.Contains(body, "Provider unavailable") {
 		t.Errorf("running the day with the provider down: %d %s", code, body)
 	}
-	if v, _ := a.store.ReconVersions(context.Background(), "sandbox", day); len(v) != 1 {
+	if v, _ := a.store.ReconVersions(context.Background(), "nxtbanking", day); len(v) != 1 {
 		t.Errorf("a failed run left %d versions", len(v))
 	}
 }
@@ -213,14 +213,14 @@ func refusedUpload(t *testing.T, c *client, dayURL string, report []byte) string
 	return got
 }
 
-func mustLatest(t *testing.T, a *app, day time.Time) store.ReconRun {
+func mustLatest(t *testing.T, a *app, provider string, day time.Time) store.ReconRun {
 	t.Helper()
-	return mustVersions(t, a, day)[0]
+	return mustVersions(t, a, provider, day)[0]
 }
 
-func mustVersions(t *testing.T, a *app, day time.Time) []store.ReconRun {
+func mustVersions(t *testing.T, a *app, provider string, day time.Time) []store.ReconRun {
 	t.Helper()
-	v, err := a.store.ReconVersions(context.Background(), "sandbox", day)
+	v, err := a.store.ReconVersions(context.Background(), provider, day)
 	if err != nil || len(v) == 0 {
 		t.Fatalf("versions of %s: %v %v", day, v, err)
 	}
@@ -231,17 +231,17 @@ func mustVersions(t *testing.T, a *app, day time.Time) []store.ReconRun {
 // difference with a note, downloads the CSV and signs off; ops sees the day
 // but no Sign off, and is refused when posting one anyway.
 func TestBrowserFinanceSignsOffADay(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	a.addUser("ops@example.com", payout.RoleOps)
 	day := pastDay(1)
 	date := day.Format(time.DateOnly)
 	// A payout payops sent that day which the sandbox never heard of.
-	a.addPayout("RC-GHOST", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+	a.addPayoutFor("RC-GHOST", "nxtbanking", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
 
 	ctx := browser(t)
 	signIn(t, ctx, a.srv.URL, "finance@example.com")
-	cell := "#cell-sandbox-" + date
+	cell := "#cell-nxtbanking-" + date
 	step(t, ctx, "open the grid", chromedp.Navigate(a.srv.URL+"/reconciliation"), chromedp.WaitVisible(chromedp.CSS(cell)))
 	if got := text(t, ctx, cell); !strings.Contains(got, "Not reconciled") {
 		t.Errorf("cell before the run: %q", got)
@@ -254,7 +254,7 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 		t.Errorf("sign-off before resolving: %q", got)
 	}
 	screenshot(t, ctx, "recon-day")
-	diffs, _ := a.store.ReconDiffs(context.Background(), mustLatest(t, a, day).ID, store.ReconDiffFilter{})
+	diffs, _ := a.store.ReconDiffs(context.Background(), mustLatest(t, a, "nxtbanking", day).ID, store.ReconDiffFilter{})
 	if len(diffs) != 1 || diffs[0].Kind != "missing_at_provider" {
 		t.Fatalf("diffs %+v", diffs)
 	}
@@ -280,7 +280,7 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 			return err
 		}),
 		chromedp.Click(chromedp.CSS("#diffs-csv")))
-	file := filepath.Join(dir, "payops-sandbox-"+date+"-v1-differences.csv")
+	file := filepath.Join(dir, "payops-nxtbanking-"+date+"-v1-differences.csv")
 	var csvBody []byte
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if b, err := os.ReadFile(file); err == nil && len(b) > 0 {
@@ -312,29 +312,29 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	status, err := chromedp.Run(rctx, chromedp.Evaluate[int](
-		`fetch("/reconciliation/sandbox/`+date+`/run", {method: "POST"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
-	if err != nil || status != 409 || len(mustVersions(t, a, day)) != 1 {
+		`fetch("/reconciliation/nxtbanking/`+date+`/run", {method: "POST"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || status != 409 || len(mustVersions(t, a, "nxtbanking", day)) != 1 {
 		t.Errorf("running a signed-off day without confirming: %d (%v)", status, err)
 	}
-	step(t, ctx, "back to the signed-off day", chromedp.Navigate(a.srv.URL+"/reconciliation/sandbox/"+date), chromedp.WaitVisible(chromedp.CSS("#signed-off")))
+	step(t, ctx, "back to the signed-off day", chromedp.Navigate(a.srv.URL+"/reconciliation/nxtbanking/"+date), chromedp.WaitVisible(chromedp.CSS("#signed-off")))
 	if n := count(t, ctx, `form[hx-confirm]:has(#run-day) input[name=confirm]`); n != 1 {
 		t.Errorf("Run again on a signed-off day asks no confirmation (%d)", n)
 	}
 	status, err = chromedp.Run(rctx, chromedp.Evaluate[int](
-		`fetch("/reconciliation/sandbox/`+date+`/run", {method: "POST", body: new URLSearchParams({confirm: "signed-off"})}).then(r => r.status)`,
+		`fetch("/reconciliation/nxtbanking/`+date+`/run", {method: "POST", body: new URLSearchParams({confirm: "signed-off"})}).then(r => r.status)`,
 		chromedp.EvalAwaitPromise))
-	if v := mustVersions(t, a, day); err != nil || status != 200 || len(v) != 2 || v[1].SignedOffBy == nil || v[0].SignedOffBy != nil {
+	if v := mustVersions(t, a, "nxtbanking", day); err != nil || status != 200 || len(v) != 2 || v[1].SignedOffBy == nil || v[0].SignedOffBy != nil {
 		t.Errorf("running a signed-off day, confirmed: %d (%v), %d versions", status, err, len(v))
 	}
 	screenshot(t, ctx, "recon-grid")
 
 	// Ops reads a day that is not signed off yet and cannot sign it off.
-	if _, err := a.store.Reconcile(context.Background(), "sandbox", pastDay(2), pastDay(2), pastDay(1), "upload", "test", nil); err != nil {
+	if _, err := a.store.Reconcile(context.Background(), "nxtbanking", pastDay(2), pastDay(2), pastDay(1), "upload", "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	octx := browser(t)
 	signIn(t, octx, a.srv.URL, "ops@example.com")
-	other := "/reconciliation/sandbox/" + pastDay(2).Format(time.DateOnly)
+	other := "/reconciliation/nxtbanking/" + pastDay(2).Format(time.DateOnly)
 	step(t, octx, "ops opens a day", chromedp.Navigate(a.srv.URL+other), chromedp.WaitVisible(chromedp.CSS("#signoff")))
 	if n := count(t, octx, "#sign-off, #upload, #run-day"); n != 0 {
 		t.Errorf("ops sees %d of Sign off, Upload, Run", n)
@@ -347,7 +347,7 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 	if err != nil || status != 403 {
 		t.Errorf("ops posting a sign-off: %d (%v), want 403", status, err)
 	}
-	if mustLatest(t, a, pastDay(2)).SignedOffBy != nil {
+	if mustLatest(t, a, "nxtbanking", pastDay(2)).SignedOffBy != nil {
 		t.Error("ops' refused sign-off signed the day off")
 	}
 }

@@ -34,12 +34,12 @@ func refusals(t *testing.T, a *app, provider string, day time.Time) int {
 // its day. A report that is taken shows the new version, every amount with
 // its currency, a difference of nothing too.
 func TestRefusedUploadRedirectsBack(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	a.addUser("finance2@example.com", payout.RoleFinance)
 	day := pastDay(2)
-	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
-	a.addPayout("UP-1", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
+	a.addPayoutFor("UP-1", "nxtbanking", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
 	fin := a.client()
 	fin.login("finance@example.com")
 
@@ -65,8 +65,8 @@ func TestRefusedUploadRedirectsBack(t *testing.T) {
 			t.Error("no upload form to try again")
 		}
 	}
-	v, _ := a.store.ReconVersions(context.Background(), "sandbox", day)
-	if n := refusals(t, a, "sandbox", day); len(v) != 0 || n != 1 {
+	v, _ := a.store.ReconVersions(context.Background(), "nxtbanking", day)
+	if n := refusals(t, a, "nxtbanking", day); len(v) != 0 || n != 1 {
 		t.Fatalf("a refused report, shown twice: %d versions, %d refusals recorded", len(v), n)
 	}
 	if got := refusedUpload(t, fin, dayURL, nil); !strings.Contains(got, "the file is empty") {
@@ -80,7 +80,7 @@ func TestRefusedUploadRedirectsBack(t *testing.T) {
 	if _, page := other.get(loc); byID(t, page, "upload-error") != nil {
 		t.Error("another user sees the refusal")
 	}
-	elsewhere := "/reconciliation/sandbox/" + pastDay(3).Format(time.DateOnly) + loc[len(dayURL):]
+	elsewhere := "/reconciliation/nxtbanking/" + pastDay(3).Format(time.DateOnly) + loc[len(dayURL):]
 	if _, page := fin.get(elsewhere); byID(t, page, "upload-error") != nil {
 		t.Error("the refusal shows on another day")
 	}
@@ -100,12 +100,12 @@ func TestRefusedUploadRedirectsBack(t *testing.T) {
 // A signed-off day takes no report: no form, and the server refuses one
 // (409) until the day is run again, nothing imported.
 func TestUploadRefusedOnASignedOffDay(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	a.addUser("ops@example.com", payout.RoleOps)
 	day := pastDay(9)
-	signedOffDay(t, a, "sandbox", day)
-	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
+	signedOffDay(t, a, "nxtbanking", day)
+	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
 	fin := a.client()
 	fin.login("finance@example.com")
 	if _, page := fin.get(dayURL); byID(t, page, "upload") != nil {
@@ -120,8 +120,8 @@ func TestUploadRefusedOnASignedOffDay(t *testing.T) {
 	if code, _, _ := ops.upload(dayURL+"/upload", "report", "r.csv", settlementCSV(nil)); code != http.StatusForbidden {
 		t.Errorf("ops uploading: %d, want 403", code)
 	}
-	if v := mustVersions(t, a, day); len(v) != 1 || refusals(t, a, "sandbox", day) != 0 {
-		t.Errorf("refused uploads left %d versions, %d refusals", len(v), refusals(t, a, "sandbox", day))
+	if v := mustVersions(t, a, "nxtbanking", day); len(v) != 1 || refusals(t, a, "nxtbanking", day) != 0 {
+		t.Errorf("refused uploads left %d versions, %d refusals", len(v), refusals(t, a, "nxtbanking", day))
 	}
 	// Run again (confirmed), and the new version takes a report.
 	code, _, _ = fin.do("POST", dayURL+"/run", url.Values{"confirm": {"signed-off"}}, nil)

@@ -10,8 +10,8 @@ import (
 )
 
 // ReconFixture is a provider's business day with one difference of every
-// kind: payouts of provider "sandbox" (and one of "xendit") in the store,
-// and the provider's records of the day.
+// kind: live payouts of the provider (and one of "xendit") in the store, and
+// the provider's records of the day.
 type ReconFixture struct {
 	Day     time.Time
 	Records []payout.ProviderRecord
@@ -22,8 +22,16 @@ type ReconFixture struct {
 	Totals []store.ReconTotal
 }
 
-// NewReconFixture creates the fixture day's payouts in s.
+// NewReconFixture creates the fixture day's payouts in s, of provider
+// "sandbox" but live (reconciliation reads livemode, not the provider's
+// name; intake would make the sandbox's test payouts).
 func NewReconFixture(t testing.TB, s *store.Store, day time.Time) ReconFixture {
+	t.Helper()
+	return NewReconFixtureOf(t, s, day, "sandbox")
+}
+
+// NewReconFixtureOf creates the fixture day's payouts of provider in s.
+func NewReconFixtureOf(t testing.TB, s *store.Store, day time.Time, provider string) ReconFixture {
 	t.Helper()
 	ctx := context.Background()
 	inr := func(minor int64) payout.Money { return payout.Money{Minor: minor, Currency: "INR"} }
@@ -41,15 +49,15 @@ func NewReconFixture(t testing.TB, s *store.Store, day time.Time) ReconFixture {
 		}
 	}
 	noon := day.Add(12 * time.Hour)
-	add("R1", "sandbox", 100000, payout.Succeeded, fee(500), noon)                 // ties
-	add("R2", "sandbox", 200000, payout.Succeeded, fee(500), noon)                 // amount differs
-	add("R3", "sandbox", 300000, payout.Succeeded, fee(500), noon)                 // currency differs, matched by reference
-	add("R4", "sandbox", 400000, payout.Processing, nil, noon)                     // status differs
-	add("R5", "sandbox", 500000, payout.Succeeded, fee(500), noon)                 // fee differs
-	add("R6", "sandbox", 600000, payout.Succeeded, fee(500), noon)                 // missing at the provider
-	add("R8", "sandbox", 800000, payout.Succeeded, fee(500), day.Add(-time.Hour))  // the day before, but in this day's report
-	add("R9", "xendit", 900000, payout.Succeeded, fee(500), noon)                  // another provider
-	add("R10", "sandbox", 1000, payout.Succeeded, fee(500), day.Add(25*time.Hour)) // the day after
+	add("R1", provider, 100000, payout.Succeeded, fee(500), noon)                 // ties
+	add("R2", provider, 200000, payout.Succeeded, fee(500), noon)                 // amount differs
+	add("R3", provider, 300000, payout.Succeeded, fee(500), noon)                 // currency differs, matched by reference
+	add("R4", provider, 400000, payout.Processing, nil, noon)                     // status differs
+	add("R5", provider, 500000, payout.Succeeded, fee(500), noon)                 // fee differs
+	add("R6", provider, 600000, payout.Succeeded, fee(500), noon)                 // missing at the provider
+	add("R8", provider, 800000, payout.Succeeded, fee(500), day.Add(-time.Hour))  // the day before, but in this day's report
+	add("R9", "xendit", 900000, payout.Succeeded, fee(500), noon)                 // another provider
+	add("R10", provider, 1000, payout.Succeeded, fee(500), day.Add(25*time.Hour)) // the day after
 
 	rec := func(ppid, ref string, m payout.Money, st payout.Status, f *int64) payout.ProviderRecord {
 		return payout.ProviderRecord{ProviderPayoutID: ppid, ReferenceID: ref, Amount: m, Status: st, Fee: f}
