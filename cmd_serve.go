@@ -175,7 +175,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// stale re-check, day-end reconciliation, notifications, and pruning of old
+// exceptions scan, the stale re-check, day-end reconciliation,
+// notifications, and pruning of old
 // job runs, of the notifications log, of ended sessions and of sign-in
 // attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
@@ -202,6 +203,12 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		{Name: "hold-sla", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := escalator.RunOnce(ctx)
 			return jobs.Outcome{Changed: n}, err
+		}},
+		// Exceptions: open a case for each condition found after sending,
+		// close those that cleared, escalate those past their SLA.
+		{Name: "exceptions", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := st.ScanExceptions(ctx, providers.ClassifyFailure)
+			return jobs.Outcome{Changed: n.Opened + n.Closed + n.Escalated}, err
 		}},
 		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},
 		{Name: "settled-recheck", Schedule: cfg.RecheckEvery, Run: stale.RunSettled},

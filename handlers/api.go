@@ -26,6 +26,7 @@ type APIStore interface {
 	PayoutWithMetadata(ctx context.Context, ref string) (store.Payout, error)
 	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
 	HoldsOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Hold, error)
+	OpenCasesOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Case, error)
 	LedgerOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.LedgerEntry, error)
 	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
 	Markets(ctx context.Context) ([]store.MarketDoc, error)
@@ -261,8 +262,14 @@ func (a *API) apiPayouts(ctx context.Context, ps []store.Payout) ([]apiPayout, e
 	if err != nil {
 		return nil, err
 	}
+	cases, err := a.Store.OpenCasesOfPayouts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range ps {
-		out = append(out, store.PayoutJSONOf(p, holds[p.ID], entries[p.ID]))
+		pj := store.PayoutJSONOf(p, holds[p.ID], entries[p.ID])
+		pj.AddOpenCases(cases[p.ID])
+		out = append(out, pj)
 	}
 	return out, nil
 }

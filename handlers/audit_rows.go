@@ -55,6 +55,10 @@ func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name,
 		return "drill", "#" + id, href
 	case "hold_reason":
 		return "hold owners and SLA", id, "/holds/owners"
+	case "exception_kind":
+		return "case owners and SLA", id, "/holds/owners#exception-owners"
+	case "exception":
+		return "exception case", "#" + id, "/exceptions/" + url.PathEscape(id)
 	case "user":
 		if role.Can(payout.ActManageUsers) {
 			href = "/settings/users#user-" + url.PathEscape(id)

@@ -46,6 +46,7 @@ type Store interface {
 	OverviewStore
 	NotifyStore
 	MarketStore
+	ExceptionStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.

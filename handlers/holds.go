@@ -181,14 +181,5 @@ func payoutHref(ref string) string { return "/payouts/" + url.PathEscape(ref) }
 // dueIn says when an open hold's SLA runs out, and how urgent that is:
 // "bad" once overdue or escalated, "warn" within the hour.
 func dueIn(now time.Time, h store.Hold) (string, string) {
-	left := h.SLADueAt.Sub(now)
-	switch {
-	case left < 0:
-		return "overdue by " + ago(now, h.SLADueAt), "bad"
-	case h.EscalatedAt != nil:
-		return "due in " + ago(h.SLADueAt, now), "bad"
-	case left < time.Hour:
-		return "due in " + ago(h.SLADueAt, now), "warn"
-	}
-	return "due in " + ago(h.SLADueAt, now), ""
+	return slaDue(now, h.SLADueAt, h.EscalatedAt)
 }

@@ -31,6 +31,11 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	cases, err := h.Store.CountCases(r.Context(), now, test)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	latest := h.Days.Yesterday()
 	days, err := h.Store.ReconDays(r.Context(), latest.AddDate(0, 0, -(gridDays-1)), latest)
 	if err != nil {
@@ -38,7 +43,8 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := views.Overview{Meta: MetaFor(r, "Overview", "overview"), Threshold: span(h.StuckAfter),
-		Buckets: store.StuckBuckets, OpenHolds: holds.Open, Overdue: holds.Overdue}
+		Buckets: store.StuckBuckets, OpenHolds: holds.Open, Overdue: holds.Overdue,
+		OpenCases: cases.Open, CasesLate: cases.Overdue}
 	for _, d := range days {
 		vm.OpenDiffs += d.OpenDiffs
 		if state, _ := reconState(d); state == "ties" || state == "ready" {

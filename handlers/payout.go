@@ -78,6 +78,22 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Market: marketLabel(p.Market, p.Program), TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates, u),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}
+	if vm.RetryOf, vm.Retries, err = h.Store.RetryLinks(r.Context(), p); err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	cases, err := h.Store.CasesFor(r.Context(), p.ID)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	for _, c := range cases {
+		row := caseRow(now, c)
+		if !c.Open() {
+			row.Due, row.DueLevel = c.State, ""
+		}
+		vm.Cases = append(vm.Cases, row)
+	}
 	if p.FeeMinor != nil {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}

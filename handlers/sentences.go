@@ -46,6 +46,21 @@ func auditSentence(e store.AuditEntry) string {
 		return note(fmt.Sprintf("%s given to %s", upperFirst(hold), s("to")))
 	case "hold.escalate":
 		return note(fmt.Sprintf("%s escalated from %s to %s", upperFirst(hold), dash(s("from")), s("to")))
+	case "exception.open":
+		return fmt.Sprintf("Case opened (%s): %s", reasonLabel(s("kind")), s("summary"))
+	case "exception.close":
+		return "Closed by itself: " + s("note")
+	case "exception.resolve":
+		return note("Resolved")
+	case "exception.reassign":
+		return note("Given to " + s("to"))
+	case "exception.escalate":
+		if s("why") != "" {
+			return "Escalated: " + s("why")
+		}
+		return note(fmt.Sprintf("Escalated from %s to %s", dash(s("from")), s("to")))
+	case "exception.retry":
+		return note(fmt.Sprintf("%s sent again as a new instruction, %s", s("failed"), s("retry")))
 	case "payout.observe":
 		return fmt.Sprintf("The provider said %s (%s): %s", s("observed"), s("source"), s("decision"))
 	case "payout.check_failed":

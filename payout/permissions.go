@@ -54,6 +54,12 @@ const (
 	// live one), approves another admin's proposal (four-eyes:
 	// ProposalFourEyes), and puts a live market back to read-only at once.
 	ActLaunchMarkets Action = "market.launch"
+	// ActWorkExceptions resolves an exception case with a note, reassigns
+	// it and escalates it.
+	ActWorkExceptions Action = "exception.work"
+	// ActRetryPayouts sends a failed payout again as a new instruction with
+	// a corrected request, through the release gates.
+	ActRetryPayouts Action = "payout.retry"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -78,6 +84,8 @@ var permissions = map[Action][]Role{
 	ActManageWebhooks:    {RoleAdmin},
 	ActReadMarkets:       {RoleOps, RoleCompliance, RoleAdmin},
 	ActLaunchMarkets:     {RoleAdmin},
+	ActWorkExceptions:    {RoleOps, RoleFinance, RoleCompliance, RoleAdmin},
+	ActRetryPayouts:      {RoleOps, RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"payops/payout"
 )
 
@@ -163,13 +165,60 @@ func (s *Store) CountCases(ctx context.Context, now time.Time, test bool) (CaseC
 	return out, nil
 }
 
-// RetriesOf returns the references of the new instructions made from a
-// failed payout, oldest first.
-func (s *Store) RetriesOf(ctx context.Context, payoutID int64) ([]string, error) {
-	var out []string
-	err := s.db.SelectContext(ctx, &out, `SELECT reference_id FROM payouts WHERE retry_of = $1 ORDER BY id`, payoutID)
+// RetryLinks returns the reference of the failed payout p is a new
+// instruction for ("" when none), and those of the new instructions made
+// from p, oldest first.
+func (s *Store) RetryLinks(ctx context.Context, p Payout) (string, []string, error) {
+	var of string
+	if p.RetryOf != nil {
+		if err := s.db.GetContext(ctx, &of, `SELECT reference_id FROM payouts WHERE id = $1`, *p.RetryOf); err != nil {
+			return "", nil, fmt.Errorf("store: payout %d: %w", *p.RetryOf, mapErr(err))
+		}
+	}
+	var retries []string
+	err := s.db.SelectContext(ctx, &retries, `SELECT reference_id FROM payouts WHERE retry_of = $1 ORDER BY id`, p.ID)
 	if err != nil {
-		return nil, fmt.Errorf("store: retries of payout %d: %w", payoutID, err)
+		return "", nil, fmt.Errorf("store: retries of payout %d: %w", p.ID, err)
+	}
+	return of, retries, nil
+}
+
+// Routing is a payout's beneficiary as an operator may see it: never the
+// whole account number.
+type Routing struct {
+	Name         string `db:"name"`
+	AccountLast4 string `db:"account_last4"`
+	IFSC         string `db:"ifsc"`
+	BankCode     string `db:"bank_code"`
+}
+
+// RoutingOf returns the beneficiary of payout id without its account number.
+func (s *Store) RoutingOf(ctx context.Context, id int64) (Routing, error) {
+	var r Routing
+	err := s.db.GetContext(ctx, &r, `SELECT b.name, b.account_last4, b.ifsc, b.bank_code
+		FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE p.id = $1`, id)
+	if err != nil {
+		return Routing{}, fmt.Errorf("store: beneficiary of payout %d: %w", id, mapErr(err))
+	}
+	return r, nil
+}
+
+// CloseClearedCases closes the open cases whose condition has cleared: a
+// re-check runs it so its case says so at once.
+func (s *Store) CloseClearedCases(ctx context.Context) (int, error) { return s.closeClearedCases(ctx) }
+
+// OpenCasesOfPayouts returns the open cases of each of the payouts, in one
+// query.
+func (s *Store) OpenCasesOfPayouts(ctx context.Context, ids []int64) (map[int64][]Case, error) {
+	var cases []Case
+	err := s.db.SelectContext(ctx, &cases, caseSelect+`WHERE c.payout_id = ANY($1) AND c.state = 'open' ORDER BY c.id`,
+		pq.Int64Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: open cases of payouts: %w", err)
+	}
+	out := map[int64][]Case{}
+	for _, c := range cases {
+		out[*c.PayoutID] = append(out[*c.PayoutID], c)
 	}
 	return out, nil
 }

@@ -118,9 +118,12 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 	if err != nil || c.State != "resolved" || c.RetryRef == nil || *c.RetryRef != ref {
 		t.Fatalf("the case after the retry = %+v, %v; want resolved, pointing to %s", c, err, ref)
 	}
-	retries, err := f.s.RetriesOf(ctx, failed.ID)
-	if err != nil || len(retries) != 1 || retries[0] != ref {
-		t.Fatalf("retries of FAIL-2 = %v, %v; want [%s]", retries, err, ref)
+	failed, _ = f.s.PayoutByRef(ctx, "FAIL-2")
+	if of, retries, err := f.s.RetryLinks(ctx, failed); err != nil || of != "" || len(retries) != 1 || retries[0] != ref {
+		t.Fatalf("links of FAIL-2 = %q %v, %v; want [%s]", of, retries, err, ref)
+	}
+	if of, _, err := f.s.RetryLinks(ctx, retry); err != nil || of != "FAIL-2" {
+		t.Fatalf("the new instruction points to %q, %v; want FAIL-2", of, err)
 	}
 }
 

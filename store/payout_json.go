@@ -26,11 +26,14 @@ type PayoutJSON struct {
 	Metadata         json.RawMessage `json:"metadata"` // the platform's, as it sent it
 	// Livemode is false for a test payout (the sandbox's, a drill's), as
 	// Stripe's livemode: it moves no money.
-	Livemode  bool        `json:"livemode"`
-	Holds     []HoldJSON  `json:"holds"`
-	Ledger    []EntryJSON `json:"ledger"`
-	CreatedAt time.Time   `json:"created_at"`
-	UpdatedAt time.Time   `json:"updated_at"`
+	Livemode bool       `json:"livemode"`
+	Holds    []HoldJSON `json:"holds"`
+	// Exceptions are the payout's open exception cases, in the API's
+	// answers only (an event's data leaves them out).
+	Exceptions []CaseJSON  `json:"exceptions,omitempty"`
+	Ledger     []EntryJSON `json:"ledger"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
 }
 
 // HoldJSON is a hold as the platform sees it: why, and its state; the
@@ -96,4 +99,24 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// CaseJSON is an open exception case as the platform sees it: what kind,
+// why, and since when; owners and notes stay inside.
+type CaseJSON struct {
+	ID           int64     `json:"id"`
+	Kind         string    `json:"kind"`
+	FailureClass string    `json:"failure_class,omitempty"`
+	Summary      string    `json:"summary"`
+	OpenedAt     time.Time `json:"opened_at"`
+}
+
+// AddOpenCases puts a payout's open cases in its JSON.
+func (pj *PayoutJSON) AddOpenCases(cases []Case) {
+	for _, c := range cases {
+		if c.Open() {
+			pj.Exceptions = append(pj.Exceptions, CaseJSON{ID: c.ID, Kind: string(c.Kind), FailureClass: c.FailureClass,
+				Summary: c.Summary, OpenedAt: c.OpenedAt.UTC()})
+		}
+	}
 }

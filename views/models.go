@@ -38,6 +38,9 @@ type Login struct {
 // Payout is one payout's page: its facts, its events and its audit trail.
 type Payout struct {
 	Meta
+	RetryOf          string   // the failed payout this one is a new instruction for
+	Retries          []string // the new instructions made from this one
+	Cases            []CaseRow
 	Ref              string
 	Status           string
 	Test             bool // a test payout: it moves no money
@@ -267,13 +270,14 @@ type GateRow struct {
 // HoldOwners is the page where admins set each hold reason's owners and SLA.
 type HoldOwners struct {
 	Meta
-	Reasons []HoldReasonRow
+	Reasons []HoldReasonRow // the hold reasons
+	Kinds   []HoldReasonRow // the exception kinds
 	Users   []Option
 	CanEdit bool
-	Saved   bool
+	Saved   string // "holds" or "cases" after a save
 }
 
-// HoldReasonRow is one reason's configuration.
+// HoldReasonRow is one hold reason's or exception kind's configuration.
 type HoldReasonRow struct {
 	Reason    string
 	Label     string

@@ -8,6 +8,8 @@ type Overview struct {
 	Threshold  string // "10m"
 	TotalStuck int
 	OpenHolds  int
+	OpenCases  int // open exception cases
+	CasesLate  int // of which past their SLA
 	Overdue    int // holds past their SLA or escalated
 	OpenDiffs  int // reconciliation differences open in the last two weeks
 	ToSignOff  int // days with nothing open, not signed off

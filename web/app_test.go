@@ -151,10 +151,11 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}))
 	t.Cleanup(sb.Close)
 	providers := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: sb.URL, APIKey: "k",
-		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second})}
+		APISecret: "s", WebhookSecret: sandboxWebhookSecret, Timeout: 2 * time.Second, Classify: sandbox.ClassifyFailure})}
 	if cfg.live {
+		// Played by the sandbox, so its failure codes are the sandbox's.
 		providers["nxtbanking"] = nxtbanking.NewClient(nxtbanking.Config{BaseURL: sb.URL, APIKey: "k", APISecret: "s",
-			WebhookSecret: "nxtb-whsec", Timeout: 2 * time.Second})
+			WebhookSecret: "nxtb-whsec", Timeout: 2 * time.Second, Classify: sandbox.ClassifyFailure})
 	}
 	if cfg.providers {
 		maps.Copy(providers, testProviders(t))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"payops/adapters/sandbox"
 	"payops/drill"
 	"payops/payout"
 	"payops/store"
@@ -55,6 +56,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	}
 	link, tokenID := walkSettings(t, a)
 	walkMarkets(t, a)
+	caseID := walkExceptions(t, a)
 	walkNotifications(t, a)
 	walkDeliveries(t, a, endpointID)
 	dayURL := "/reconciliation/sandbox/" + day.Format(time.DateOnly)
@@ -73,7 +75,31 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 		"GET /settings/tokens/{id}/revoke":                 {fmt.Sprintf("/settings/tokens/%d/revoke", tokenID)},
 		"GET /settings/webhooks/{id}":                      {fmt.Sprintf("/settings/webhooks/%d", endpointID)},
 		"GET /markets/{code}":                              {"/markets/IN", "/markets/PH", "/markets/VN"},
+		"GET /exceptions/{id}":                             {fmt.Sprintf("/exceptions/%d", caseID)},
 	}
+}
+
+// walkExceptions fails a payout after sending with the sandbox's closed
+// account, and a second for a long name's beneficiary, and scans: it
+// returns the first case's id.
+func walkExceptions(t *testing.T, a *app) int64 {
+	t.Helper()
+	ctx := context.Background()
+	for _, ref := range []string{"WALK-FAILED-1", "SRI-VENKATESWARA-AGRO-COLD-STORAGE-2026-11"} {
+		a.addPayout(ref, payout.Processing, 2*time.Hour)
+		if _, err := a.store.ApplyObservation(ctx, ref, payout.Observation{Source: payout.SourceWebhook, RawStatus: "FAILED",
+			Status: payout.Failed, FailureCode: sandbox.FailureCode, FailureReason: sandbox.FailureReason}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.store.ScanExceptions(ctx, a.deps.Providers.ClassifyFailure); err != nil {
+		t.Fatal(err)
+	}
+	cases, _, err := a.store.OpenCases(ctx, store.CaseFilter{})
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("walk cases: %v, %v", cases, err)
+	}
+	return cases[0].ID
 }
 
 // walkMarkets gives IN a complete live document with a few versions, and

@@ -201,7 +201,7 @@ func TestAdminsSetHoldOwners(t *testing.T) {
 	}
 	admin := a.client()
 	admin.login("admin@example.com")
-	if code, _, h := admin.do("POST", "/holds/owners", form, nil); code != http.StatusSeeOther || h.Get("Location") != "/holds/owners?saved=1" {
+	if code, _, h := admin.do("POST", "/holds/owners", form, nil); code != http.StatusSeeOther || h.Get("Location") != "/holds/owners?saved=holds" {
 		t.Fatalf("admin sets owners: %d", code)
 	}
 	bad := url.Values{"sla_tax_artifact": {"-1"}}

@@ -75,6 +75,14 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /jobs/{name}", SignedIn, h.JobPage},
 		{"POST /jobs/{name}/run", payout.ActRunJobs, h.RunJob},
 		{"GET /holds", SignedIn, h.Holds},
+		{"GET /exceptions", SignedIn, h.Exceptions},
+		{"POST /exceptions/owners", payout.ActConfigureHolds, h.SaveCaseOwners},
+		{"GET /exceptions/{id}", SignedIn, h.Case},
+		{"POST /exceptions/{id}/resolve", payout.ActWorkExceptions, h.CaseAction("resolve")},
+		{"POST /exceptions/{id}/reassign", payout.ActWorkExceptions, h.CaseAction("reassign")},
+		{"POST /exceptions/{id}/escalate", payout.ActWorkExceptions, h.CaseAction("escalate")},
+		{"POST /exceptions/{id}/recheck", payout.ActRecheck, h.CaseAction("recheck")},
+		{"POST /exceptions/{id}/retry", payout.ActRetryPayouts, h.CaseAction("retry")},
 		// Bulk actions on holds: working them is checked here, deciding
 		// them again per hold inside.
 		{"POST /holds/bulk", payout.ActWorkHolds, h.HoldsBulk},

@@ -167,10 +167,12 @@ func (s *Server) webhooks(rec *record) []webhook {
 	fate := FateOf(s.cfg.Seed, rec.PayoutID)
 	settle := s.cfg.SettleAfter
 	var plan []webhook
-	switch fate {
-	case Stuck:
+	switch {
+	case rec.BadIFSC:
+		plan = append(plan, webhook{at: settle, status: "FAILED"})
+	case fate == Stuck:
 		return nil // only a re-check finds out
-	case Reversal:
+	case fate == Reversal:
 		if c := s.cfg.Chaos; c != nil && c.ReverseAfter > 0 {
 			plan = append(plan, webhook{at: settle, status: "SUCCESS"}, webhook{at: settle + c.ReverseAfter, status: "REVERSED"})
 		} else {
@@ -241,11 +243,11 @@ func (s *Server) send(rec *record, w webhook) {
 		res.UTR = ""
 	}
 	if w.status == "FAILED" && res.FailureReason == "" {
-		res.FailureReason = FailureReason
+		res.FailureCode, res.FailureReason = FailureCode, FailureReason
 	}
 	body, _ := json.Marshal(map[string]any{
 		"event": "payout." + strings.ToLower(w.status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,
-		"status": w.status, "utr": res.UTR, "amount": res.Amount, "failure_reason": res.FailureReason,
+		"status": w.status, "utr": res.UTR, "amount": res.Amount, "failure_code": res.FailureCode, "failure_reason": res.FailureReason,
 		"timestamp": rec.CreatedAt.Add(w.stamp).UTC().Format(time.RFC3339Nano),
 	})
 	secret := []byte(s.cfg.WebhookSecret)

@@ -12,11 +12,24 @@ const (
 	FailureReason = "Beneficiary account is closed"
 )
 
+// A beneficiary registered with an IFSC whose bank part is NoBranch
+// ("XXXX0000001") names no branch, as a mistyped IFSC does: the sandbox
+// fails its payouts with InvalidIFSC, so that the retry of a corrected
+// request can be played in make run and in tests.
+const (
+	NoBranch          = "XXXX"
+	InvalidIFSC       = "INVALID_IFSC"
+	InvalidIFSCReason = "IFSC does not match any bank branch"
+)
+
 // failureClasses classifies the failure codes the sandbox gives.
 var failureClasses = adapters.FailureTable{
 	// The beneficiary's account is closed: the payout can only go to another
 	// account, as a new instruction.
 	FailureCode: payout.FailBeneficiary,
+	// The request named a branch that does not exist: correct the IFSC and
+	// send a new instruction.
+	InvalidIFSC: payout.FailRequest,
 }
 
 // ClassifyFailure returns the class of a sandbox failure code, compared

@@ -19,7 +19,8 @@ func TestClassifyFailure(t *testing.T) {
 	}{
 		{"BENEFICIARY_ACCOUNT_CLOSED", payout.FailBeneficiary},
 		{"beneficiary_account_closed", payout.FailBeneficiary},
-		{"INVALID_IFSC", payout.FailUnknown},
+		{"INVALID_IFSC", payout.FailRequest},
+		{"NO_SUCH_CODE", payout.FailUnknown},
 		{"", payout.FailUnknown},
 	}
 	for _, tt := range tests {
@@ -27,8 +28,8 @@ func TestClassifyFailure(t *testing.T) {
 			t.Errorf("ClassifyFailure(%q) = %q, want %q", tt.code, got, tt.want)
 		}
 	}
-	if sandbox.FailureCode != "BENEFICIARY_ACCOUNT_CLOSED" {
-		t.Errorf("the sandbox gives %q, which this test does not list", sandbox.FailureCode)
+	if sandbox.FailureCode != "BENEFICIARY_ACCOUNT_CLOSED" || sandbox.InvalidIFSC != "INVALID_IFSC" {
+		t.Errorf("the sandbox gives %q and %q, which this test does not list", sandbox.FailureCode, sandbox.InvalidIFSC)
 	}
 }
 

@@ -72,6 +72,9 @@ type record struct {
 	Amount      json.Number
 	Mode        string
 	CreatedAt   time.Time
+	// BadIFSC is set for a payout to a beneficiary whose IFSC names no
+	// branch (NoBranch): it fails with InvalidIFSC, whatever its fate.
+	BadIFSC bool
 }
 
 // Server is the sandbox provider as an http.Handler.
@@ -81,13 +84,14 @@ type Server struct {
 	client *http.Client
 	limit  *bucket // nil without a rate limit
 
-	mu      sync.Mutex
-	tokens  map[string]time.Time
-	byID    map[string]*record
-	byRef   map[string]*record
-	pending sync.WaitGroup
-	unsent  atomic.Int64 // webhooks scheduled and not sent yet
-	counts  counters
+	mu       sync.Mutex
+	tokens   map[string]time.Time
+	byID     map[string]*record
+	byRef    map[string]*record
+	noBranch map[string]bool // beneficiary ids registered with an IFSC of no branch
+	pending  sync.WaitGroup
+	unsent   atomic.Int64 // webhooks scheduled and not sent yet
+	counts   counters
 }
 
 // New returns a sandbox for cfg.
@@ -97,7 +101,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		cfg: cfg, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Second},
-		tokens: map[string]time.Time{}, byID: map[string]*record{}, byRef: map[string]*record{},
+		tokens: map[string]time.Time{}, byID: map[string]*record{}, byRef: map[string]*record{}, noBranch: map[string]bool{},
 	}
 	if cfg.RateLimit > 0 {
 		s.limit = newBucket(cfg.RateLimit)
@@ -184,7 +188,8 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "duplicate reference_id", "payout_id": rec.PayoutID})
 		return
 	}
-	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount, Mode: req.Mode, CreatedAt: time.Now()}
+	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount, Mode: req.Mode,
+		CreatedAt: time.Now(), BadIFSC: s.noBranch[req.BeneficiaryID]}
 	s.byRef[rec.ReferenceID], s.byID[rec.PayoutID] = rec, rec
 	s.mu.Unlock()
 	s.counts.created.Add(1)
@@ -213,7 +218,13 @@ func (s *Server) handleBeneficiary(w http.ResponseWriter, r *http.Request) {
 	}
 	h := fnv.New64a()
 	h.Write([]byte(req.AccountNumber + "/" + req.IFSC))
-	writeJSON(w, http.StatusOK, map[string]string{"beneficiary_id": fmt.Sprintf("ben_%016x", h.Sum64()), "status": "VERIFIED"})
+	id := fmt.Sprintf("ben_%016x", h.Sum64())
+	if strings.HasPrefix(strings.ToUpper(req.IFSC), NoBranch) {
+		s.mu.Lock()
+		s.noBranch[id] = true
+		s.mu.Unlock()
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"beneficiary_id": id, "status": "VERIFIED"})
 }
 
 // handleLookup finds a payout by reference_id, or lists payouts created in
@@ -277,6 +288,10 @@ func (s *Server) resource(rec *record, now time.Time) nxtbanking.PayoutResource 
 		Timestamp: now.UTC().Format(time.RFC3339)}
 	if now.Sub(rec.CreatedAt) < s.cfg.SettleAfter {
 		res.Status = "QUEUED"
+		return res
+	}
+	if rec.BadIFSC {
+		res.Status, res.FailureCode, res.FailureReason = "FAILED", InvalidIFSC, InvalidIFSCReason
 		return res
 	}
 	switch FateOf(s.cfg.Seed, rec.PayoutID) {

@@ -1,0 +1,75 @@
+package views
+
+import "net/url"
+
+// Exceptions is the queue of open exception cases.
+type Exceptions struct {
+	Meta
+	Kind       string // filters: a kind, "" for all
+	Owner      string // "", "mine", "none" or a user id
+	Kinds      []KindCount
+	Owners     []Option
+	Rows       []CaseRow
+	Total      int
+	Overdue    int
+	FilterNote string
+}
+
+// KindCount is one exception kind with its open cases, for the filter.
+type KindCount struct {
+	Value, Label string
+	Open         int
+}
+
+// CaseRow is one open case in the queue.
+type CaseRow struct {
+	ID        string
+	Href      string
+	Kind      string
+	Class     string // the failure class, for a failed payout's case
+	Summary   string
+	Ref       string // the payout's reference, when the case is about one
+	PayoutURL string
+	Amount    string
+	Owner     string
+	Age       string
+	Due       string
+	DueAt     string
+	DueLevel  string
+	Escalated bool
+}
+
+// CaseView is one case: its evidence, state, history and actions.
+type CaseView struct {
+	Meta
+	ID, Kind, Class, Summary string
+	State                    string // open, resolved, closed
+	Closed                   string // "resolved by … at …: note" once closed
+	Owner                    string
+	Opened                   string
+	Due                      string
+	DueLevel                 string
+	Escalated                bool
+	Evidence                 []KV
+	Ref, PayoutURL           string
+	PayoutStatus             string
+	RetryRef, RetryURL       string
+	Owners                   []Option
+	NextOwner                string
+	CanWork                  bool // resolve, reassign, escalate
+	CanRecheck               bool
+	CanRetry                 bool // a request or beneficiary failure, for ops
+	RetryIFSC, RetryBankCode string
+	RetryName                string
+	RetryAccount             string // masked: XXXX1234
+	Notice                   string
+	History                  []AuditLine
+}
+
+// KV is one labelled value.
+type KV struct {
+	Key, Value string
+}
+
+// payoutHrefOf is the page of the payout with reference ref.
+func payoutHrefOf(ref string) string { return "/payouts/" + url.PathEscape(ref) }
