@@ -307,5 +307,3 @@ func slaDue(now, due time.Time, escalated *time.Time) (string, string) {
 	}
 	return "due in " + ago(due, now), ""
 }
-
-
