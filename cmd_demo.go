@@ -147,13 +147,30 @@ func demoData(now time.Time, seed uint64) []store.NewPayout {
 		if status != payout.Queued || provider != "sandbox" || rng.IntN(2) == 0 {
 			ppid = providerID(provider, ref)
 		}
-		out = append(out, store.NewPayout{
+		n := store.NewPayout{
 			ReferenceID: ref, Provider: provider, ProviderPayoutID: ppid, Amount: amount,
 			Mode: []string{"IMPS", "NEFT", "RTGS"}[rng.IntN(3)], Narration: "Seller settlement (demo)", Status: status,
 			Beneficiary: ben, CreatedAt: now.Add(-age), Test: !payout.Livemode(provider),
-		})
+		}
+		if status == payout.Failed {
+			f := demoFailures[provider][rng.IntN(len(demoFailures[provider]))]
+			n.FailureCode, n.FailureReason = f[0], f[1]
+		}
+		out = append(out, n)
 	}
 	return out
+}
+
+// demoFailures are failure codes and words each provider gives (its seed's;
+// NxtBanking and Paywize give words only), so the demo's failed payouts are
+// classified on /exceptions as real ones would be.
+var demoFailures = map[string][][2]string{
+	"sandbox":    {{sandbox.FailureCode, sandbox.FailureReason}},
+	"nxtbanking": {{"", "Beneficiary bank declined the credit"}},
+	"paywize":    {{"", "Transaction failed at beneficiary bank"}},
+	"razorpayx":  {{"insufficient_funds", "Insufficient balance in the business account"}, {"beneficiary_bank_down", "Beneficiary bank is down"}},
+	"xendit": {{"INVALID_DESTINATION", "The destination account does not exist"}, {"INSUFFICIENT_BALANCE", "Not enough balance"},
+		{"TEMPORARY_TRANSFER_ERROR", "Temporary error at the bank network"}},
 }
 
 // providerID invents a plausible provider payout id; the sandbox's are the
@@ -211,6 +228,9 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now ti
 		{"DEMO-API-10", 2_75_000_00, "IN", payout.TaxExpired, "UTIB0000123", time.Hour},
 		{"DEMO-API-11", 15_000_00, "PH", payout.TaxPresent, "HDFC0001234", 26 * time.Hour},
 		{"DEMO-API-12", 22_000_00, "IN", payout.TaxPresent, "SBIN0004567", 0},
+		// An IFSC of no branch: the sandbox fails it with INVALID_IFSC once
+		// sent, and an exception case offers to send it again corrected.
+		{"DEMO-API-13", 4_200_00, "IN", payout.TaxPresent, sandbox.NoBranch + "0001234", 0},
 	}
 	names := []string{"Asha Rao", "Vikram Singh", "Meera Nair", "Rohan Gupta", "Lakshmi Iyer", "Kabir Shah"}
 	added := 0

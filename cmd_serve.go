@@ -158,6 +158,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		// Holds that went past their SLA while payops was down are
 		// escalated now, not a minute from now.
 		go sched.RunNow(ctx, "hold-sla")
+		go sched.RunNow(ctx, "exceptions")
 	}
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
 		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy, APIRate: cfg.APIRate,
@@ -207,7 +208,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		// Exceptions: open a case for each condition found after sending,
 		// close those that cleared, escalate those past their SLA.
 		{Name: "exceptions", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.ScanExceptions(ctx, providers.ClassifyFailure)
+			n, err := st.ScanExceptions(ctx, classifyFailure(providers))
 			return jobs.Outcome{Changed: n.Opened + n.Closed + n.Escalated}, err
 		}},
 		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},

@@ -12,6 +12,7 @@ import (
 	"payops/adapters/sandbox"
 	"payops/adapters/xendit"
 	"payops/payout"
+	"payops/store"
 )
 
 // buildProviders returns the providers whose credentials are set, from
@@ -86,4 +87,27 @@ func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Regi
 		}
 	}
 	return reg, errors.Join(errs...)
+}
+
+// failureTables are each provider's failure table by name, configured or
+// not: a payout of a provider payops has no credentials for (demo data, one
+// switched off since) is classified all the same. The sandbox and drills
+// are NxtBanking-shaped with the sandbox's codes.
+var failureTables = map[string]func(string) payout.FailureClass{
+	"nxtbanking": nxtbanking.ClassifyFailure, "paywize": paywize.ClassifyFailure, "razorpayx": razorpayx.ClassifyFailure,
+	"xendit": xendit.ClassifyFailure, "sandbox": sandbox.ClassifyFailure, payout.DrillProvider: sandbox.ClassifyFailure,
+}
+
+// classifyFailure classifies a failure code by the configured client's
+// table, else by the provider's own.
+func classifyFailure(reg adapters.Registry) store.Classifier {
+	return func(provider, code string) payout.FailureClass {
+		if _, err := reg.Get(provider); err == nil {
+			return reg.ClassifyFailure(provider, code)
+		}
+		if table, ok := failureTables[provider]; ok && code != "" {
+			return table(code)
+		}
+		return payout.FailUnknown
+	}
 }

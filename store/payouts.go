@@ -91,6 +91,10 @@ type NewPayout struct {
 	Test bool
 	// RetryOf is the failed payout this one is a new instruction for.
 	RetryOf *int64
+	// FailureCode and FailureReason are a FAILED payout's, as its provider
+	// gave them (demo data and tests; the API's payouts get theirs from
+	// the provider).
+	FailureCode, FailureReason string
 }
 
 // Beneficiary is who receives a payout. AccountNumber is stored whole for the
@@ -162,10 +166,10 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 	var id int64
 	err = q.QueryRowxContext(ctx, `
 		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency,
-			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake, livemode, program, retry_of)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+			mode, narration, status, submitted_at, created_at, updated_at, market, metadata, intake, livemode, program, retry_of, failure_code, failure_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
 		n.ReferenceID, n.Provider, ppid, benID, n.Amount.Minor, n.Amount.Currency,
-		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake), !n.Test, program, n.RetryOf,
+		n.Mode, n.Narration, n.Status, submitted, created, market, jsonArg(meta), jsonArg(intake), !n.Test, program, n.RetryOf, n.FailureCode, n.FailureReason,
 	).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))

@@ -39,3 +39,8 @@ var failureClasses = adapters.FailureTable{
 func (c *Client) ClassifyFailure(code string) payout.FailureClass {
 	return failureClasses.Classify(code)
 }
+
+// ClassifyFailure classifies one of the provider's failure codes by its
+// table, for payouts whose client is not configured here (demo data, a
+// provider switched off since).
+func ClassifyFailure(code string) payout.FailureClass { return failureClasses.Classify(code) }
