@@ -91,7 +91,7 @@ type PayoutResource struct {
 	ReferenceID string      `json:"reference_id"`
 	Status      string      `json:"status"`
 	UTR         string      `json:"utr,omitempty"`
-	Amount      json.Number `json:"amount"`
+	Amount      json.Number `json:"amount,omitempty"`
 	// Currency is not in NxtBanking's documented payloads (it pays INR
 	// only): absent means INR. The sandbox, which speaks this format in
 	// every currency, names it.
