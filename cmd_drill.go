@@ -218,6 +218,9 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario, m
 	dc := drill.Config{Scenario: scenario, Market: market, PayopsURL: payopsURL, Token: token, Sandbox: sb, Payouts: payouts,
 		Prefix: prefix, Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) { return st.ForgedAccepted(ctx, payout.DrillProvider, since) },
+		AmountCases: func(ctx context.Context, refs []string) (map[string]int, error) {
+			return st.CaseCountsByRef(ctx, payout.CaseAmountMismatch, refs)
+		},
 		Progress: func(p drill.Progress) {
 			if p.Phase == "creating" {
 				created.Store(int64(p.Done))

@@ -26,6 +26,7 @@ var Scenarios = map[string]sandbox.Chaos{
 	"provider-outage":    {APIErrors: 30, APITimeouts: 10, SlowAPI: time.Second},
 	"insufficient-funds": {InsufficientFunds: 20},
 	"reversals":          {ReverseAfter: 5 * time.Second},
+	"underpayment":       {Underpay: 30},
 	"all-of-them": {DropWebhooks: 30, DuplicateWebhooks: 40, ReorderWebhooks: true, DelayWebhooks: 2 * time.Second,
 		ForgeWebhooks: 20, ReplayWebhooks: 20, APIErrors: 15, APITimeouts: 5, SlowAPI: 500 * time.Millisecond,
 		InsufficientFunds: 10, ReverseAfter: 5 * time.Second},
@@ -41,6 +42,7 @@ var Descriptions = map[string]string{
 	"provider-outage":    "The API answers 500 or 429, times out after doing the work, or is slow.",
 	"insufficient-funds": "The provider refuses a fifth of the payouts for want of balance.",
 	"reversals":          "Some payouts succeed, then are reversed seconds later.",
+	"underpayment":       "The provider states a tenth less than was sent for some payouts; each must get an amount case.",
 	"all-of-them":        "Every misbehaviour above at once.",
 }
 
@@ -67,7 +69,10 @@ type Config struct {
 	// ForgedAccepted counts webhook deliveries with a bad signature that
 	// payops did not reject (from its database); nil when not known.
 	ForgedAccepted func(ctx context.Context) (int, error)
-	Progress       func(Progress) // optional
+	// AmountCases counts the amount_mismatch cases on each of the payouts
+	// refs names, by reference (from payops' database); nil when not known.
+	AmountCases func(ctx context.Context, refs []string) (map[string]int, error)
+	Progress    func(Progress) // optional
 }
 
 // Progress is how far a drill is: creating its payouts, then converging.
@@ -87,8 +92,15 @@ type Report struct {
 	DuplicatePostings int // must be 0
 	Unbalanced        int // currencies whose debits and credits differ; must be 0
 	NotConverged      int // must be 0
-	Converged         time.Duration
-	Examples          []string // a few payouts that did not converge, and why
+	// Underpaid is how many payouts the provider stated a smaller amount
+	// for; MissingAmountCases how many of them have no amount_mismatch
+	// case, or more than one; StrayAmountCases how many other payouts have
+	// one. Both must be 0 (when AmountCases is known).
+	Underpaid          int
+	MissingAmountCases int
+	StrayAmountCases   int
+	Converged          time.Duration
+	Examples           []string // a few payouts that did not converge, and why
 	// Outbound is what became of the outbound webhooks, when the drill had a
 	// receiver (make drill's); nil otherwise.
 	Outbound *Outbound
@@ -97,7 +109,7 @@ type Report struct {
 // OK reports whether every must-be-zero figure is zero.
 func (r Report) OK() bool {
 	return r.ForgedAccepted == 0 && r.DuplicatePostings == 0 && r.Unbalanced == 0 && r.NotConverged == 0 &&
-		(r.Outbound == nil || r.Outbound.OK())
+		r.MissingAmountCases == 0 && r.StrayAmountCases == 0 && (r.Outbound == nil || r.Outbound.OK())
 }
 
 // Write prints the report.
@@ -110,6 +122,11 @@ func (r Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "  duplicate ledger postings: %d (must be 0)\n", r.DuplicatePostings)
 	fmt.Fprintf(w, "  currencies not balanced:  %d (must be 0)\n", r.Unbalanced)
 	fmt.Fprintf(w, "  payouts not converged:    %d (must be 0)\n", r.NotConverged)
+	if r.Underpaid > 0 || r.MissingAmountCases > 0 || r.StrayAmountCases > 0 {
+		fmt.Fprintf(w, "  underpaid by the provider: %d\n", r.Underpaid)
+		fmt.Fprintf(w, "  underpaid, no amount case: %d (must be 0)\n", r.MissingAmountCases)
+		fmt.Fprintf(w, "  amount cases not underpaid: %d (must be 0)\n", r.StrayAmountCases)
+	}
 	fmt.Fprintf(w, "  time to converge:         %s\n", r.Converged.Round(100*time.Millisecond))
 	for _, e := range r.Examples {
 		fmt.Fprintf(w, "    %s\n", e)
@@ -151,12 +168,14 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	start := time.Now()
 	rep := Report{Scenario: cfg.Scenario, Payouts: cfg.Payouts}
 	deadline := start.Add(cfg.Wait)
+	var truth map[string]sandbox.Truth
 	for {
 		// The sandbox first, so that a payout agreeing now agrees for good
 		// once the sandbox is settled.
 		now := time.Now()
 		settled := cfg.Sandbox.Settled(now)
-		pending, problems, waiting, err := c.compare(ctx, refs, cfg.Sandbox.Truth(now))
+		truth = cfg.Sandbox.Truth(now)
+		pending, problems, waiting, err := c.compare(ctx, refs, truth)
 		if err != nil {
 			return Report{}, err
 		}
@@ -183,6 +202,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			return Report{}, err
 		}
 	}
+	if cfg.AmountCases != nil {
+		cases, err := cfg.AmountCases(ctx, refs)
+		if err != nil {
+			return Report{}, err
+		}
+		rep.amountCases(refs, truth, cases)
+	}
 	rep.Sandbox = cfg.Sandbox.Counts()
 	return rep, nil
 }
@@ -199,5 +225,27 @@ func (r *Report) explain(pending []string, problems map[string]string, settled b
 			break
 		}
 		r.Examples = append(r.Examples, ref+": "+problems[ref])
+	}
+}
+
+// amountCases checks that every payout the provider underpaid has exactly
+// one amount case and no other payout has any, with a few examples.
+func (r *Report) amountCases(refs []string, truth map[string]sandbox.Truth, cases map[string]int) {
+	for _, ref := range refs {
+		under, n := truth[ref].Underpaid, cases[ref]
+		switch {
+		case under && n != 1:
+			r.MissingAmountCases++
+			r.Examples = append(r.Examples, fmt.Sprintf("%s: underpaid by the provider, %d amount cases, want 1", ref, n))
+		case !under && n > 0:
+			r.StrayAmountCases++
+			r.Examples = append(r.Examples, fmt.Sprintf("%s: paid in full, yet %d amount cases", ref, n))
+		}
+		if under {
+			r.Underpaid++
+		}
+	}
+	if len(r.Examples) > 10 {
+		r.Examples = r.Examples[:10]
 	}
 }

@@ -109,6 +109,7 @@ type RunStore interface {
 	CreateToken(ctx context.Context, spec store.TokenSpec, token string) (store.APIToken, error)
 	RevokeToken(ctx context.Context, name, by string) (store.APIToken, error)
 	ForgedAccepted(ctx context.Context, provider string, since time.Time) (int, error)
+	CaseCountsByRef(ctx context.Context, kind payout.CaseKind, refs []string) (map[string]int, error)
 }
 
 // MaxPayouts is the most payouts one drill from the dashboard sends.
@@ -247,6 +248,9 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 		Sandbox: sb, Payouts: run.Payouts, Prefix: fmt.Sprintf("DRILL%d", run.ID), Wait: wait,
 		ForgedAccepted: func(ctx context.Context) (int, error) {
 			return r.Store.ForgedAccepted(ctx, payout.DrillProvider, since)
+		},
+		AmountCases: func(ctx context.Context, refs []string) (map[string]int, error) {
+			return r.Store.CaseCountsByRef(ctx, payout.CaseAmountMismatch, refs)
 		},
 		Progress: r.recorder(ctx, run.ID, nextRecheck, log)})
 	switch {

@@ -219,7 +219,9 @@ func reportView(rep drill.Report) *views.DrillReport {
 	return &views.DrillReport{
 		MustBeZero: []views.DrillFigure{zero("Forged webhooks accepted", rep.ForgedAccepted),
 			zero("Duplicate ledger postings", rep.DuplicatePostings), zero("Currencies not balanced", rep.Unbalanced),
-			zero("Payouts not converged", rep.NotConverged)},
+			zero("Payouts not converged", rep.NotConverged),
+			zero("Underpaid payouts without an amount case", rep.MissingAmountCases),
+			zero("Amount cases on payouts paid in full", rep.StrayAmountCases)},
 		Sandbox: []views.DrillFigure{{Label: "Payouts created", Value: c.Created}, {Label: "Refused for funds", Value: c.Refused},
 			{Label: "API errors (500, 429)", Value: c.APIErrors}, {Label: "API timeouts", Value: c.APITimeouts},
 			{Label: "Webhooks sent", Value: c.WebhooksSent}, {Label: "Webhooks dropped", Value: c.Dropped},

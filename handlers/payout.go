@@ -70,6 +70,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	vm := views.Payout{
 		Meta: MetaFor(r, p.ReferenceID, ""), Ref: p.ReferenceID, Status: string(p.Status), Test: !p.Livemode,
 		Amount: p.Amount().String(), Provider: p.Provider, ProviderPayoutID: dash(p.ProviderID()),
+		ProviderState: dash(providerState(p)), WaitsForApproval: waitsForApproval(p),
 		Mode: dash(p.Mode), Narration: dash(p.Narration), Beneficiary: beneficiary(p), Bank: dash(p.BankName),
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),
 		Created: u.stamp(p.CreatedAt), Updated: u.stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
@@ -142,4 +143,25 @@ func joinNonEmpty(a, b string) string {
 		return a
 	}
 	return a + ": " + b
+}
+
+// providerState is the provider's own word for the payout's state, with
+// its reason when it gave one: "queued — low_balance: Your account balance
+// is low."; "" when no provider has said anything yet.
+func providerState(p store.Payout) string {
+	if p.ProviderStateReason == "" {
+		return p.ProviderState
+	}
+	return p.ProviderState + " — " + p.ProviderStateReason
+}
+
+// waitsForApproval says, for a payout the provider holds for an approval in
+// its own workflow, who can move it; "" otherwise.
+func waitsForApproval(p store.Payout) string {
+	if !p.PendingApproval {
+		return ""
+	}
+	name := payout.ProviderLabel(p.Provider)
+	return "Waiting for approval at " + name + ": someone with access to " + name +
+		" approves or rejects it there. Re-check cannot move it, and it is not " + name + "'s fault."
 }

@@ -149,5 +149,12 @@ func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) 
 	if p.LastCheckFailed != nil {
 		row.CheckFailed, row.CheckReason = true, dash(*p.LastCheckFailed)
 	}
+	switch {
+	case p.PendingApproval:
+		row.ProviderState, row.Approval = "Waiting for approval at "+payout.ProviderLabel(p.Provider)+
+			", not the provider's fault: approve or reject it there", true
+	case p.ProviderStateReason != "":
+		row.ProviderState = payout.ProviderLabel(p.Provider) + " says " + providerState(p)
+	}
 	return row
 }

@@ -24,8 +24,20 @@ type Observation struct {
 	FailureCode      string
 	FailureReason    string
 	Fee              *Money
-	At               time.Time
-	Actor            string // who asked: a user's email, "reconciler", a provider name
+	// Amount is the payout's amount as the provider's message states it,
+	// read exactly (never through a float); nil when the message states
+	// none. apply compares it with the payout's (CompareAmount).
+	Amount *Money
+	// StateReason is the provider's own reason for its sub-state when the
+	// canonical Status hides it, such as why RazorpayX queued a payout
+	// (status_details); "" when it gives none.
+	StateReason string
+	// PendingApproval is set when the provider holds the payout for an
+	// approval inside the provider's own workflow (RazorpayX "pending"):
+	// Re-check cannot move it; someone at the provider approves or rejects.
+	PendingApproval bool
+	At              time.Time
+	Actor           string // who asked: a user's email, "reconciler", a provider name
 }
 
 // Outcome describes what applying an observation did, in words for the

@@ -103,3 +103,13 @@ func Decide(current, observed Status) Decision {
 // Providers are the payout providers payops speaks to. sandbox is payops'
 // own simulated provider.
 var Providers = []string{"nxtbanking", "paywize", "razorpayx", "sandbox", "xendit"}
+
+// ProviderLabel returns a provider's name as people write it: "RazorpayX"
+// for razorpayx; an unknown name as it is.
+func ProviderLabel(name string) string {
+	if l, ok := map[string]string{"nxtbanking": "NxtBanking", "paywize": "Paywize", "razorpayx": "RazorpayX",
+		"xendit": "Xendit", "sandbox": "the sandbox", DrillProvider: "the drill sandbox"}[name]; ok {
+		return l
+	}
+	return name
+}

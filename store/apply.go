@@ -60,10 +60,14 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 		FailureCode      string        `db:"failure_code"`
 		FailureReason    string        `db:"failure_reason"`
 		FeeMinor         *int64        `db:"fee_minor"`
+		Livemode         bool          `db:"livemode"`
+		State            string        `db:"provider_state"`
+		StateReason      string        `db:"provider_state_reason"`
+		PendingApproval  bool          `db:"pending_approval"`
 	}
 	err := q.GetContext(ctx, &cur, `
 		SELECT reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
-			failure_reason, fee_minor
+			failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval
 		FROM payouts WHERE id = $1`, id)
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %d: %w", id, mapErr(err))
@@ -86,6 +90,18 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 			fee, metaChanged = &obs.Fee.Minor, true
 		}
 	}
+	// The provider's own sub-state, from the same observations as the
+	// metadata. It is not a change of the payout (updated_at stays, so the
+	// stuck list still sees how long nothing has happened).
+	state, stateReason, pending := cur.State, cur.StateReason, cur.PendingApproval
+	if (d == payout.Apply || d == payout.Merge) && obs.RawStatus != "" {
+		if obs.RawStatus != state {
+			stateReason = obs.StateReason
+		} else {
+			merge(&stateReason, obs.StateReason)
+		}
+		state, pending = obs.RawStatus, obs.PendingApproval
+	}
 	ppid := cur.ProviderPayoutID
 	if ppid == nil && obs.ProviderPayoutID != "" {
 		ppid, metaChanged = &obs.ProviderPayoutID, true
@@ -101,7 +117,7 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 		event = ""
 	}
 	subscribed, err := saveApplied(ctx, q, event, id, next, utr, code, reason, fee, ppid,
-		next != cur.Status || metaChanged, checked, fromProvider)
+		next != cur.Status || metaChanged, checked, fromProvider, state, stateReason, pending)
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
 	}
@@ -118,6 +134,20 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 	}
 
 	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
+	f := appliedFacts{id: id, ref: cur.Ref, provider: cur.Provider, livemode: cur.Livemode, status: next,
+		amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}}
+	// Compared in Go with what apply read: a statement only when they differ.
+	if m, differs := payout.CompareAmount(f.amount, obs.Amount); differs {
+		if err := openAmountCase(ctx, q, f, m, obs, d, deliveryID); err != nil {
+			return Applied{}, err
+		}
+		msg += "; " + m.Summary(cur.Ref, cur.Provider)
+	}
+	if pending && !cur.PendingApproval {
+		if err := openApprovalCase(ctx, q, f, state, stateReason); err != nil {
+			return Applied{}, err
+		}
+	}
 	if err := insertEvent(ctx, q, id, obs, cur.Status, string(d), msg, deliveryID); err != nil {
 		return Applied{}, err
 	}
@@ -148,7 +178,8 @@ func saveApplied(ctx context.Context, q Querier, event string, args ...any) (sub
 			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
 			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END,
 			last_answered_at = CASE WHEN $9 THEN now() ELSE last_answered_at END,
-			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END
+			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END,
+			provider_state = $11, provider_state_reason = $12, pending_approval = $13
 		WHERE id = $1`
 	if event == "" {
 		_, err = q.ExecContext(ctx, update, args...)

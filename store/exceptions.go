@@ -222,3 +222,25 @@ func (s *Store) OpenCasesOfPayouts(ctx context.Context, ids []int64) (map[int64]
 	}
 	return out, nil
 }
+
+// CaseCountsByRef counts the cases of kind, open or not, on each of the
+// payouts refs names, by reference; a payout with none is absent. A
+// failure drill checks with it that each case it provoked was opened, once,
+// and no other.
+func (s *Store) CaseCountsByRef(ctx context.Context, kind payout.CaseKind, refs []string) (map[string]int, error) {
+	var rows []struct {
+		Ref string `db:"reference_id"`
+		N   int    `db:"n"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT p.reference_id, count(*) AS n
+		FROM exception_cases c JOIN payouts p ON p.id = c.payout_id
+		WHERE c.kind = $1 AND p.reference_id = ANY($2) GROUP BY p.reference_id`, kind, textArray(refs))
+	if err != nil {
+		return nil, fmt.Errorf("store: %s cases by reference: %w", kind, err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Ref] = r.N
+	}
+	return out, nil
+}

@@ -23,7 +23,13 @@ func (s *Store) closeClearedCases(ctx context.Context) (int, error) {
 		FROM exception_cases c JOIN payouts p ON p.id = c.payout_id
 		WHERE c.state = 'open' AND (
 			(c.kind = 'failed_after_send' AND p.status <> 'FAILED') OR
-			(c.kind IN ('stuck_long', 'pending_approval') AND p.status <> 'PROCESSING'))
+			(c.kind = 'stuck_long' AND p.status <> 'PROCESSING'))
+		UNION ALL
+		-- A payout pending approval is QUEUED (RazorpayX "pending"): what
+		-- clears the case is the provider no longer holding it for approval.
+		SELECT c.id, 'no longer waiting for approval at the provider: it says ' || p.provider_state || ', the payout is ' || p.status
+		FROM exception_cases c JOIN payouts p ON p.id = c.payout_id
+		WHERE c.state = 'open' AND c.kind = 'pending_approval' AND NOT p.pending_approval
 		UNION ALL
 		SELECT c.id, 'a later observation agrees: ' || e.source || ' says ' || e.status || ' (' || e.raw_status || ')'
 		FROM exception_cases c

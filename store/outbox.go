@@ -31,7 +31,7 @@ const subscribers = `SELECT id FROM webhook_endpoints
 // outboxPayoutEvent only then, so that without endpoints ingestion costs
 // no statement more.
 const subscribedSQL = ` RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
-	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR $11 = ANY (events)))`
+	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR $14 = ANY (events)))`
 
 // outboxPayoutEvent writes event type typ about payout id, as it stands in
 // q's transaction, for every subscribed endpoint: one statement.

@@ -40,6 +40,12 @@ type Payout struct {
 	SubmitAttempts   int           `db:"submit_attempts"`
 	NextSubmitAt     *time.Time    `db:"next_submit_at"`
 	LastSubmitError  string        `db:"last_submit_error"`
+	// ProviderState is the provider's own word for the payout's state as it
+	// last applied ("pending", "queued"), with its reason; PendingApproval
+	// says the provider holds it for an approval in its own workflow.
+	ProviderState       string `db:"provider_state"`
+	ProviderStateReason string `db:"provider_state_reason"`
+	PendingApproval     bool   `db:"pending_approval"`
 	// LastAnsweredAt and LastCheckFailed are read by the stuck list only:
 	// when the provider last answered a question about the payout, and
 	// whether the last question failed, with the failure's words.
@@ -66,6 +72,7 @@ func (p Payout) ProviderID() string {
 const payoutColumns = `p.id, p.reference_id, p.provider, p.provider_payout_id, p.amount_minor, p.currency, p.mode,
 	p.narration, p.livemode, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
 	p.last_checked_at, p.created_at, p.updated_at, p.market, p.program, p.retry_of, p.submit_attempts, p.next_submit_at, p.last_submit_error,
+	p.provider_state, p.provider_state_reason, p.pending_approval,
 	b.name AS beneficiary_name, b.account_last4, b.bank_name, b.tax_artifact`
 
 const payoutFrom = ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id `

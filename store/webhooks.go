@@ -122,13 +122,22 @@ func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) 
 		if !ev.Observation.At.IsZero() {
 			obsAt = &ev.Observation.At
 		}
+		var amount *int64
+		var currency *string
+		if a := ev.Observation.Amount; a != nil {
+			amount, currency = &a.Minor, &a.Currency
+		}
+		// The event keeps all the observation says, for an orphan applied
+		// when its payout appears.
 		tag, err := q.ExecContext(ctx, `
 			INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
-				utr, failure_code, failure_reason, fee_minor, observed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency, state_reason,
+				pending_approval)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (provider, event_id) DO NOTHING`,
 			d.Provider, ev.ID, id, ev.ProviderPayoutID, ev.ReferenceID, ev.Observation.RawStatus, ev.Observation.Status,
-			ev.Observation.UTR, ev.Observation.FailureCode, ev.Observation.FailureReason, fee, obsAt)
+			ev.Observation.UTR, ev.Observation.FailureCode, ev.Observation.FailureReason, fee, obsAt, amount, currency,
+			ev.Observation.StateReason, ev.Observation.PendingApproval)
 		if err != nil {
 			return fmt.Errorf("store: dedupe %s event: %w", d.Provider, err)
 		}
@@ -237,10 +246,14 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 		ObservedAt    *time.Time `db:"observed_at"`
 		Provider      string     `db:"provider"`
 		Currency      string     `db:"currency"`
+		AmountMinor   *int64     `db:"amount_minor"`
+		AmountCur     *string    `db:"amount_currency"`
+		StateReason   string     `db:"state_reason"`
+		Pending       bool       `db:"pending_approval"`
 	}
 	err := q.SelectContext(ctx, &orphans, `
 		SELECT e.event_id, e.delivery_id, e.raw_status, e.status, e.utr, e.failure_code, e.failure_reason, e.fee_minor,
-			e.observed_at, e.provider, p.currency
+			e.observed_at, e.provider, p.currency, e.amount_minor, e.amount_currency, e.state_reason, e.pending_approval
 		FROM payouts p JOIN webhook_events e ON e.provider = p.provider AND e.payout_id IS NULL
 			AND ((p.provider_payout_id IS NOT NULL AND e.provider_payout_id = p.provider_payout_id) OR e.reference_id = p.reference_id)
 		WHERE p.id = $1
@@ -253,7 +266,11 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 			return fmt.Errorf("store: adopt orphan: %w", err)
 		}
 		obs := payout.Observation{Source: payout.SourceWebhook, RawStatus: o.RawStatus, Status: payout.Status(o.Status), UTR: o.UTR,
-			FailureCode: o.FailureCode, FailureReason: o.FailureReason, Actor: o.Provider}
+			FailureCode: o.FailureCode, FailureReason: o.FailureReason, Actor: o.Provider, StateReason: o.StateReason,
+			PendingApproval: o.Pending}
+		if o.AmountMinor != nil && o.AmountCur != nil {
+			obs.Amount = &payout.Money{Minor: *o.AmountMinor, Currency: *o.AmountCur}
+		}
 		if o.ObservedAt != nil {
 			obs.At = *o.ObservedAt
 		}

@@ -47,6 +47,11 @@ type Payout struct {
 	Amount           string
 	Provider         string
 	ProviderPayoutID string
+	// ProviderState is the provider's own word for the payout's state and
+	// its reason ("queued — low_balance: ..."), or "—"; WaitsForApproval
+	// says the provider holds it for an approval in its own workflow.
+	ProviderState    string
+	WaitsForApproval string // "" or what to do: approve or reject it at the provider
 	Mode             string
 	Narration        string
 	Beneficiary      string

@@ -24,15 +24,21 @@ type StuckRow struct {
 	Amount      string
 	Beneficiary string // name and masked account
 	Status      string
-	Age         string
-	AgeLevel    string // "", "warn", "bad": how long it has been stuck
-	LastCheck   string // when payops last asked the provider: "3 min ago", "never"
-	CheckFailed bool   // the last check got no answer from the provider
-	CheckReason string // why, in the failure's words
-	CanRecheck  bool
-	RecheckURL  string
-	Message     string // what the last re-check did
-	MessageKind string // "ok", "info", "warn", "bad"
-	Back        string // as Stuck's, sent with the Re-check form
-	Left        bool   // shown after its Re-check although it is no longer stuck
+	// ProviderState says what the provider holds the payout for, when it
+	// says more than the status: waiting for approval inside the provider
+	// (Approval set: not the provider's fault, Re-check cannot move it), or
+	// queued with its reason. "" otherwise.
+	ProviderState string
+	Approval      bool
+	Age           string
+	AgeLevel      string // "", "warn", "bad": how long it has been stuck
+	LastCheck     string // when payops last asked the provider: "3 min ago", "never"
+	CheckFailed   bool   // the last check got no answer from the provider
+	CheckReason   string // why, in the failure's words
+	CanRecheck    bool
+	RecheckURL    string
+	Message       string // what the last re-check did
+	MessageKind   string // "ok", "info", "warn", "bad"
+	Back          string // as Stuck's, sent with the Re-check form
+	Left          bool   // shown after its Re-check although it is no longer stuck
 }

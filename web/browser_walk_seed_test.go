@@ -48,6 +48,20 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	if code, _ := postWebhook(t, a.srv.URL, "sandbox", forged, map[string]string{"X-NxtB-Signature": "00"}); code != 401 {
 		t.Fatalf("forged webhook: %d", code)
 	}
+	// Waiting for approval inside RazorpayX, and queued there for low
+	// balance: labelled in the stuck list and on the payout's page.
+	for ref, obs := range map[string]payout.Observation{
+		"WALK-RZP-PENDING-APPROVAL": {RawStatus: "pending", PendingApproval: true},
+		"WALK-RZP-QUEUED": {RawStatus: "queued",
+			StateReason: "low_balance: Your account balance is low. Add funds to process the payout."},
+	} {
+		a.addPayout(ref, payout.Queued, 5*time.Hour)
+		a.store.DB().MustExec(`UPDATE payouts SET provider = 'razorpayx' WHERE reference_id = $1`, ref)
+		obs.Source, obs.Status, obs.ProviderPayoutID = payout.SourceWebhook, payout.Queued, "pout_"+ref
+		if _, err := a.store.ApplyObservation(context.Background(), ref, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
 	drillID := walkDrill(t, a)
 	admin := a.client()
 	admin.login("admin@example.com")
@@ -63,7 +77,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	uploadURL := "/reconciliation/xendit/" + pastDay(1).Format(time.DateOnly)
 	drillURL := fmt.Sprintf("/drills/%d", drillID)
 	return map[string][]string{
-		"GET /payouts/{ref}":                               {"/payouts/" + held, "/payouts/WALK-WEBHOOK-1"},
+		"GET /payouts/{ref}":                               {"/payouts/" + held, "/payouts/WALK-WEBHOOK-1", "/payouts/WALK-RZP-PENDING-APPROVAL"},
 		"GET /reconciliation":                              {"/reconciliation", "/reconciliation?view=action"},
 		"GET /reconciliation/{provider}/{date}":            {dayURL, uploadURL},
 		"GET /reconciliation/{provider}/{date}/totals.csv": {dayURL + "/totals.csv"},

@@ -86,12 +86,16 @@ func MapStatus(s string) (payout.Status, bool) {
 // PayoutResource is a payout as NxtBanking's API and webhooks show it.
 // Amounts are decimal rupees, decoded without floats.
 type PayoutResource struct {
-	Event         string      `json:"event,omitempty"` // webhooks only
-	PayoutID      string      `json:"payout_id"`
-	ReferenceID   string      `json:"reference_id"`
-	Status        string      `json:"status"`
-	UTR           string      `json:"utr,omitempty"`
-	Amount        json.Number `json:"amount"`
+	Event       string      `json:"event,omitempty"` // webhooks only
+	PayoutID    string      `json:"payout_id"`
+	ReferenceID string      `json:"reference_id"`
+	Status      string      `json:"status"`
+	UTR         string      `json:"utr,omitempty"`
+	Amount      json.Number `json:"amount,omitempty"`
+	// Currency is not in NxtBanking's documented payloads (it pays INR
+	// only): absent means INR. The sandbox, which speaks this format in
+	// every currency, names it.
+	Currency      string      `json:"currency,omitempty"`
 	Fee           json.Number `json:"fee,omitempty"`
 	FailureCode   string      `json:"failure_code,omitempty"`
 	FailureReason string      `json:"failure_reason,omitempty"`
@@ -107,11 +111,36 @@ func (c *Client) observe(res PayoutResource, raw string) (payout.Observation, er
 	obs := payout.Observation{ProviderPayoutID: res.PayoutID, RawStatus: raw, Status: st, UTR: res.UTR,
 		FailureCode: res.FailureCode, FailureReason: res.FailureReason, At: at}
 	if res.Fee != "" {
-		if fee, err := payout.ParseMoney(res.Fee.String(), "INR"); err == nil {
+		if fee, err := payout.ParseMoney(res.Fee.String(), res.currency()); err == nil {
 			obs.Fee = &fee
 		}
 	}
+	amount, err := res.amount()
+	if err != nil {
+		return payout.Observation{}, err
+	}
+	obs.Amount = amount
 	return obs, nil
+}
+
+func (r PayoutResource) currency() string {
+	if r.Currency == "" {
+		return "INR"
+	}
+	return strings.ToUpper(r.Currency)
+}
+
+// amount reads the payout's amount, decimal major units ("500.00", 50000)
+// in its currency, exactly; nil when the resource states none.
+func (r PayoutResource) amount() (*payout.Money, error) {
+	if r.Amount == "" {
+		return nil, nil
+	}
+	m, err := payout.ParseMoney(r.Amount.String(), r.currency())
+	if err != nil {
+		return nil, fmt.Errorf("amount: %w", err)
+	}
+	return &m, nil
 }
 
 // Submit registers the beneficiary, then creates the payout with our
@@ -127,8 +156,14 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	if err := c.do(ctx, adapters.Call{Op: "create_beneficiary", Method: http.MethodPost, Path: "/api/v1/beneficiaries", Body: benBody, Safe: true}, &ben); err != nil {
 		return payout.Observation{}, err
 	}
-	body, _ := json.Marshal(map[string]any{"beneficiary_id": ben.BeneficiaryID, "amount": json.Number(p.Amount.Decimal()),
-		"mode": p.Mode, "reference_id": p.ReferenceID, "narration": p.Narration})
+	req := map[string]any{"beneficiary_id": ben.BeneficiaryID, "amount": json.Number(p.Amount.Decimal()),
+		"mode": p.Mode, "reference_id": p.ReferenceID, "narration": p.Narration}
+	if p.Amount.Currency != "INR" {
+		// Not in NxtBanking's request (INR only); the sandbox needs it to
+		// state the amount back in the payout's currency.
+		req["currency"] = p.Amount.Currency
+	}
+	body, _ := json.Marshal(req)
 	var res PayoutResource
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/v1/payouts", Body: body, Safe: true}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
@@ -188,7 +223,7 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 		if err != nil {
 			return nil, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: err.Error()}
 		}
-		amt, err := payout.ParseMoney(r.Amount.String(), "INR")
+		amt, err := payout.ParseMoney(r.Amount.String(), r.currency())
 		if err != nil {
 			return nil, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: "payout " + r.PayoutID + ": " + err.Error()}
 		}

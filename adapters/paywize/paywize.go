@@ -168,6 +168,25 @@ func (t Transaction) observe() (payout.Observation, bool) {
 	return obs, true
 }
 
+// amount reads the transaction's amount, a decimal string of rupees
+// ("10000.00", seed 001) in its currency (INR when it names none),
+// exactly; nil when it states none. The gross amount is compared, not
+// net_amount (the amount less Paywize's charges).
+func (t Transaction) amount() (*payout.Money, error) {
+	if t.Amount == "" {
+		return nil, nil
+	}
+	cur := strings.ToUpper(strings.TrimSpace(t.Currency))
+	if cur == "" {
+		cur = "INR"
+	}
+	m, err := payout.ParseMoney(strings.TrimSpace(t.Amount), cur)
+	if err != nil {
+		return nil, fmt.Errorf("amount: %w", err)
+	}
+	return &m, nil
+}
+
 // Submit initiates the payout at POST /api/payout/v1/initiate with our
 // reference as sender_id. Paywize refuses a used sender_id (4002 "Invalid or
 // Duplicate Sender ID") without returning the payout, so that answer is
@@ -219,6 +238,11 @@ func (c *Client) observation(t Transaction) (payout.Observation, error) {
 	if !ok {
 		return payout.Observation{}, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unknown payout status " + t.Status}
 	}
+	amount, err := t.amount()
+	if err != nil {
+		return payout.Observation{}, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "transaction " + t.TransactionID + ": " + err.Error()}
+	}
+	obs.Amount = amount
 	return obs, nil
 }
 

@@ -75,6 +75,9 @@ func (c *Client) parseWebhook(h http.Header, body []byte) (adapters.Event, error
 	if !ok {
 		return adapters.Event{}, adapters.Malformed("unknown payout status %q", t.Status)
 	}
+	if obs.Amount, err = t.amount(); err != nil {
+		return adapters.Event{}, adapters.Malformed("%v", err)
+	}
 	if evType == "" {
 		evType = "payout." + strings.ToLower(t.Status)
 	}

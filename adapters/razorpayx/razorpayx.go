@@ -98,12 +98,30 @@ func (p Payout) observe() (payout.Observation, bool) {
 	if obs.FailureReason == "" && p.FailureReason != "" && st != payout.Succeeded {
 		obs.FailureReason = p.FailureReason
 	}
-	if p.Fees > 0 {
-		cur := p.Currency
-		if cur == "" {
-			cur = "INR"
+	// pending: waiting for someone's approval in the account's workflow
+	// (seed 003: "remains in this state till you approve or reject it").
+	obs.PendingApproval = strings.EqualFold(strings.TrimSpace(p.Status), "pending")
+	if d := p.StatusDetails; d != nil {
+		// Why RazorpayX holds the payout where it is: queued's low balance
+		// or bank downtime, a pending payout's workflow.
+		obs.StateReason = strings.TrimSpace(d.Description)
+		if d.Reason != "" && obs.StateReason != "" {
+			obs.StateReason = d.Reason + ": " + obs.StateReason
+		} else if d.Reason != "" {
+			obs.StateReason = d.Reason
 		}
+	}
+	cur := strings.ToUpper(p.Currency)
+	if cur == "" {
+		cur = "INR" // RazorpayX pays out INR only
+	}
+	if p.Fees > 0 {
 		obs.Fee = &payout.Money{Minor: p.Fees, Currency: cur}
+	}
+	// amount is integer paise; RazorpayX's smallest payout is 100, so 0 is
+	// a message that states none.
+	if p.Amount != 0 {
+		obs.Amount = &payout.Money{Minor: p.Amount, Currency: cur}
 	}
 	return obs, true
 }

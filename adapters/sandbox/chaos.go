@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"payops/adapters/nxtbanking"
+	"payops/payout"
 )
 
 // Chaos makes the sandbox misbehave the way providers do, for failure
@@ -31,6 +32,10 @@ type Chaos struct {
 	SlowAPI           time.Duration // API calls take up to this long
 	InsufficientFunds int           // payouts refused for insufficient balance
 	ReverseAfter      time.Duration // reversals: SUCCESS first, REVERSED this long after settling
+	// Underpay is the payouts whose amount the sandbox states a tenth
+	// smaller than it was sent (at least one minor unit), in its answers and
+	// its webhooks alike: an underpayment payops must open a case for.
+	Underpay int
 }
 
 // Counts are what the sandbox did, for a drill's report.
@@ -61,6 +66,9 @@ type Truth struct {
 	PayoutID string
 	Status   string // the provider's word: SUCCESS, FAILED, PROCESSING, REVERSED, QUEUED
 	UTR      string
+	// Underpaid is set when the sandbox states a smaller amount than the
+	// payout was sent for (Chaos.Underpay).
+	Underpaid bool
 }
 
 // Truth returns every payout the sandbox was sent, by reference id, as it
@@ -71,7 +79,7 @@ func (s *Server) Truth(now time.Time) map[string]Truth {
 	out := make(map[string]Truth, len(s.byRef))
 	for ref, rec := range s.byRef {
 		res := s.resource(rec, now)
-		out[ref] = Truth{PayoutID: res.PayoutID, Status: res.Status, UTR: res.UTR}
+		out[ref] = Truth{PayoutID: res.PayoutID, Status: res.Status, UTR: res.UTR, Underpaid: s.underpaid(rec)}
 	}
 	return out
 }
@@ -245,11 +253,15 @@ func (s *Server) send(rec *record, w webhook) {
 	if w.status == "FAILED" && res.FailureReason == "" {
 		res.FailureCode, res.FailureReason = FailureCode, FailureReason
 	}
-	body, _ := json.Marshal(map[string]any{
+	msg := map[string]any{
 		"event": "payout." + strings.ToLower(w.status), "payout_id": res.PayoutID, "reference_id": res.ReferenceID,
 		"status": w.status, "utr": res.UTR, "amount": res.Amount, "failure_code": res.FailureCode, "failure_reason": res.FailureReason,
 		"timestamp": rec.CreatedAt.Add(w.stamp).UTC().Format(time.RFC3339Nano),
-	})
+	}
+	if res.Currency != "" && res.Currency != "INR" {
+		msg["currency"] = res.Currency
+	}
+	body, _ := json.Marshal(msg)
 	secret := []byte(s.cfg.WebhookSecret)
 	if w.forged {
 		secret = []byte("not-the-secret")
@@ -267,4 +279,26 @@ func (s *Server) send(rec *record, w webhook) {
 	}
 	resp.Body.Close()
 	s.counts.sent.Add(1)
+}
+
+// underpaid reports whether the sandbox states rec's amount smaller than
+// it was sent (Chaos.Underpay).
+func (s *Server) underpaid(rec *record) bool {
+	c := s.cfg.Chaos
+	return c != nil && c.Underpay > 0 && rec.Amount != "" && s.roll("underpay", rec.PayoutID) < c.Underpay
+}
+
+// stated is the amount the sandbox states for rec: as it was sent, or a
+// tenth less (at least one minor unit) when it underpays, in exact minor
+// units.
+func (s *Server) stated(rec *record) json.Number {
+	if !s.underpaid(rec) {
+		return rec.Amount
+	}
+	m, err := payout.ParseMoney(rec.Amount.String(), rec.Currency)
+	if err != nil {
+		return rec.Amount // refused at creation; cannot happen
+	}
+	m.Minor -= max(m.Minor/10, 1)
+	return json.Number(m.Decimal())
 }

@@ -153,6 +153,42 @@ func TestChaos(t *testing.T) {
 			}
 		}
 	})
+	t.Run("underpay: the amount stated a tenth smaller, in answers and webhooks alike", func(t *testing.T) {
+		h := newHooks(t)
+		sb, base, tok := chaosSandbox(t, h, sandbox.Chaos{Underpay: 50})
+		answered := map[string]any{}
+		for _, r := range refs(20) {
+			_, res := create(t, base, tok, r)
+			answered[r] = res["amount"]
+		}
+		sb.Wait()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		under := 0
+		for r, tr := range sb.Truth(time.Now()) {
+			want := "100"
+			if tr.Underpaid {
+				want, under = "90.00", under+1
+			}
+			if got := fmt.Sprint(answered[r]); got != strings.TrimSuffix(want, ".00") {
+				t.Errorf("%s (underpaid %v): the answer states %s, want %s", r, tr.Underpaid, got, want)
+			}
+			for _, b := range h.bodies[r] {
+				var ev struct {
+					Amount json.Number `json:"amount"`
+				}
+				d := json.NewDecoder(strings.NewReader(b))
+				d.UseNumber()
+				d.Decode(&ev)
+				if string(ev.Amount) != want {
+					t.Errorf("%s (underpaid %v): a webhook states %s, want %s", r, tr.Underpaid, ev.Amount, want)
+				}
+			}
+		}
+		if under == 0 || under == 20 {
+			t.Errorf("%d of 20 underpaid at 50%%", under)
+		}
+	})
 	t.Run("API errors and timeouts", func(t *testing.T) {
 		h := newHooks(t)
 		sb, base, tok := chaosSandbox(t, h, sandbox.Chaos{APIErrors: 100})

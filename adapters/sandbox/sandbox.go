@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"payops/adapters/nxtbanking"
+	"payops/payout"
 )
 
 // Fate is what becomes of a payout at the sandbox.
@@ -70,6 +71,7 @@ type record struct {
 	PayoutID    string
 	ReferenceID string
 	Amount      json.Number
+	Currency    string // INR when the request names none, as NxtBanking's
 	Mode        string
 	CreatedAt   time.Time
 	// BadIFSC is set for a payout to a beneficiary whose IFSC names no
@@ -167,6 +169,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		BeneficiaryID string      `json:"beneficiary_id"`
 		Amount        json.Number `json:"amount"`
+		Currency      string      `json:"currency"`
 		Mode          string      `json:"mode"`
 		ReferenceID   string      `json:"reference_id"`
 		Narration     string      `json:"narration"`
@@ -182,14 +185,21 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
 		return
 	}
+	if req.Currency == "" {
+		req.Currency = "INR"
+	}
+	if _, err := payout.ParseMoney(req.Amount.String(), req.Currency); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
 	s.mu.Lock()
 	if rec, dup := s.byRef[req.ReferenceID]; dup {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "duplicate reference_id", "payout_id": rec.PayoutID})
 		return
 	}
-	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount, Mode: req.Mode,
-		CreatedAt: time.Now(), BadIFSC: s.noBranch[req.BeneficiaryID]}
+	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount,
+		Currency: req.Currency, Mode: req.Mode, CreatedAt: time.Now(), BadIFSC: s.noBranch[req.BeneficiaryID]}
 	s.byRef[rec.ReferenceID], s.byID[rec.PayoutID] = rec, rec
 	s.mu.Unlock()
 	s.counts.created.Add(1)
@@ -276,7 +286,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such payout"})
 			return
 		}
-		rec = &record{PayoutID: id, Amount: "0", CreatedAt: time.Time{}}
+		rec = &record{PayoutID: id, CreatedAt: time.Time{}} // no amount known: none stated
 	}
 	writeJSON(w, http.StatusOK, s.resource(rec, time.Now()))
 }
@@ -284,8 +294,8 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 // resource is the payout as the API shows it at time now: QUEUED until
 // SettleAfter has passed since creation, then its fate.
 func (s *Server) resource(rec *record, now time.Time) nxtbanking.PayoutResource {
-	res := nxtbanking.PayoutResource{PayoutID: rec.PayoutID, ReferenceID: rec.ReferenceID, Amount: rec.Amount,
-		Timestamp: now.UTC().Format(time.RFC3339)}
+	res := nxtbanking.PayoutResource{PayoutID: rec.PayoutID, ReferenceID: rec.ReferenceID, Amount: s.stated(rec),
+		Currency: rec.Currency, Timestamp: now.UTC().Format(time.RFC3339)}
 	if now.Sub(rec.CreatedAt) < s.cfg.SettleAfter {
 		res.Status = "QUEUED"
 		return res

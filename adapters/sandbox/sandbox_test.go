@@ -232,3 +232,24 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("%d requests counted as rate-limited, want at least 1", n)
 	}
 }
+
+// A payout re-checked at a sandbox that was never sent it (created straight
+// into payops) states no amount, so payops compares none; one it was sent
+// states its amount back in its own currency.
+func TestStatedAmount(t *testing.T) {
+	srv, _ := start(t)
+	ctx := context.Background()
+	c := nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: srv.URL, APIKey: "k", APISecret: "s"})
+	obs, err := c.Status(ctx, adapters.Payout{ProviderPayoutID: "sbx_0000000000000001"})
+	if err != nil || obs.Amount != nil {
+		t.Errorf("unknown payout: amount %v, %v; want none stated", obs.Amount, err)
+	}
+	for _, m := range []payout.Money{{Minor: 125050, Currency: "INR"}, {Minor: 50000, Currency: "IDR"}} {
+		p := adapters.Payout{ReferenceID: "AMT-" + m.Currency, Amount: m, Mode: "IMPS",
+			Beneficiary: adapters.Beneficiary{Name: "Asha", AccountNumber: "123456789012", IFSC: "HDFC0001234"}}
+		obs, err := c.Submit(ctx, p)
+		if err != nil || obs.Amount == nil || *obs.Amount != m {
+			t.Errorf("%s: the sandbox states %v, %v; want %v", m.Currency, obs.Amount, err, m)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package xendit
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -87,6 +88,20 @@ func (p Payout) observe() (payout.Observation, bool) {
 	return obs, true
 }
 
+// amount reads the payout's amount, a JSON number in major units of its
+// currency (whole rupiah for IDR, up to 2 decimals for PHP), exactly; nil
+// when the object states none.
+func (p Payout) amount() (*payout.Money, error) {
+	if p.Amount == "" {
+		return nil, nil
+	}
+	m, err := payout.ParseMoney(p.Amount.String(), strings.ToUpper(p.Currency))
+	if err != nil {
+		return nil, fmt.Errorf("amount: %w", err)
+	}
+	return &m, nil
+}
+
 // failureReasons explains Xendit's failure codes to operators.
 var failureReasons = map[string]string{
 	"INSUFFICIENT_BALANCE":       "Insufficient balance in the Xendit account",
@@ -103,6 +118,11 @@ func (c *Client) observation(p Payout) (payout.Observation, error) {
 	if !ok {
 		return payout.Observation{}, &adapters.Error{Provider: "xendit", Kind: adapters.Request, Message: "unknown payout status " + p.Status}
 	}
+	amount, err := p.amount()
+	if err != nil {
+		return payout.Observation{}, &adapters.Error{Provider: "xendit", Kind: adapters.Request, Message: "payout " + p.ID + ": " + err.Error()}
+	}
+	obs.Amount = amount
 	return obs, nil
 }
 
@@ -207,7 +227,8 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	}
 	d := json.NewDecoder(strings.NewReader(string(body)))
 	d.UseNumber()
-	if err := d.Decode(&env); err != nil {
+	err := d.Decode(&env)
+	if err != nil {
 		return adapters.Event{}, adapters.Malformed("%v", err)
 	}
 	if !strings.HasPrefix(env.Event, "payout.") {
@@ -219,6 +240,9 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	obs, ok := env.Data.observe()
 	if !ok {
 		return adapters.Event{}, adapters.Malformed("unknown payout status %q", env.Data.Status)
+	}
+	if obs.Amount, err = env.Data.amount(); err != nil {
+		return adapters.Event{}, adapters.Malformed("%v", err)
 	}
 	return adapters.Event{Type: env.Event, ReferenceID: env.Data.ReferenceID, Observation: obs, Payload: body}, nil
 }

@@ -4,6 +4,8 @@
 \set k random(0, :n)
 \set i :start + :k * :clients + :client_id
 \set g :i / 3 * 10 + 1 + :i % 3
+-- the payout's seeded amount, which the webhook states (bench/seed.go)
+\set amount 1000 + (:g * 7919) % 10000000
 \set ppid 100000000000 + :g
 \set eid 1000000000000 + :g
 \set utr 200000000000 + :g
@@ -14,8 +16,9 @@ INSERT INTO webhook_deliveries (provider, headers, body, body_length, payload, v
 	VALUES (:provider, :headers, :body, :body_length, :body, :yes, :eid, :type_success, :orphan, '', NULL) RETURNING id \gset delivery_
 -- IngestWebhook: dedupe on (provider, event id): a conflict
 INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
-		utr, failure_code, failure_reason, fee_minor, observed_at)
-	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts)
+		utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency, state_reason,
+		pending_approval)
+	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts, :amount, 'INR', '', :no)
 	ON CONFLICT (provider, event_id) DO NOTHING;
 -- IngestWebhook: the first delivery of the event
 SELECT delivery_id, payout_id FROM webhook_events WHERE provider = :provider AND event_id = :eid;

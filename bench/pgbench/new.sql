@@ -10,6 +10,8 @@
 \set n :n + 1
 \set i :start + :n * :clients + :client_id
 \set g :i / 3 * 10 + 1 + :i % 3
+-- the payout's seeded amount, which the webhook states (bench/seed.go)
+\set amount 1000 + (:g * 7919) % 10000000
 \set ppid 100000000000 + :g
 \set eid 1000000000000 + :g
 \set utr 200000000000 + :g
@@ -20,8 +22,9 @@ INSERT INTO webhook_deliveries (provider, headers, body, body_length, payload, v
 	VALUES (:provider, :headers, :body, :body_length, :body, :yes, :eid, :type_success, :orphan, '', NULL) RETURNING id \gset delivery_
 -- IngestWebhook: dedupe on (provider, event id)
 INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
-		utr, failure_code, failure_reason, fee_minor, observed_at)
-	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts)
+		utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency, state_reason,
+		pending_approval)
+	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts, :amount, 'INR', '', :no)
 	ON CONFLICT (provider, event_id) DO NOTHING;
 -- matchPayout
 SELECT id, reference_id FROM payouts WHERE provider = :provider AND provider_payout_id = :ppid FOR UPDATE;
@@ -29,14 +32,15 @@ SELECT id, reference_id FROM payouts WHERE provider = :provider AND provider_pay
 UPDATE webhook_events SET payout_id = :g WHERE provider = :provider AND event_id = :eid;
 -- apply
 SELECT reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
-		failure_reason, fee_minor
+		failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval
 	FROM payouts WHERE id = :g \gset p_
 UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_reason = '', fee_minor = NULL,
 		provider_payout_id = :ppid,
 		updated_at = CASE WHEN :yes THEN now() ELSE updated_at END,
 		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
 		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
-		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
+		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END,
+		provider_state = :raw_success, provider_state_reason = '', pending_approval = :no
 	WHERE id = :g
 	-- saveApplied: does an endpoint subscribe to payout.succeeded? (none here: no outbox statement follows)
 	RETURNING EXISTS (SELECT 1 FROM webhook_endpoints

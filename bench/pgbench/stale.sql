@@ -5,6 +5,8 @@
 \set m :m + 1
 \set j random(0, :settled - 1)
 \set g :j / 5 * 10 + 4 + :j % 5
+-- the payout's seeded amount, which the webhook states (bench/seed.go)
+\set amount 1000 + (:g * 7919) % 10000000
 \set ppid 100000000000 + :g
 \set eid :stale_base + :m * :clients + :client_id
 BEGIN;
@@ -14,8 +16,9 @@ INSERT INTO webhook_deliveries (provider, headers, body, body_length, payload, v
 	VALUES (:provider, :headers, :body, :body_length, :body, :yes, :eid, :type_processing, :orphan, '', NULL) RETURNING id \gset delivery_
 -- IngestWebhook: dedupe on (provider, event id)
 INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
-		utr, failure_code, failure_reason, fee_minor, observed_at)
-	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :processing, :processing, '', '', '', NULL, :ts)
+		utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency, state_reason,
+		pending_approval)
+	VALUES (:provider, :eid, :delivery_id, :ppid, :g, :processing, :processing, '', '', '', NULL, :ts, :amount, 'INR', '', :no)
 	ON CONFLICT (provider, event_id) DO NOTHING;
 -- matchPayout
 SELECT id, reference_id FROM payouts WHERE provider = :provider AND provider_payout_id = :ppid FOR UPDATE;
@@ -23,14 +26,16 @@ SELECT id, reference_id FROM payouts WHERE provider = :provider AND provider_pay
 UPDATE webhook_events SET payout_id = :g WHERE provider = :provider AND event_id = :eid;
 -- apply: the row is written back as it was
 SELECT reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
-		failure_reason, fee_minor
+		failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval
 	FROM payouts WHERE id = :g \gset p_
 UPDATE payouts SET status = :p_status, utr = :p_utr, failure_code = '', failure_reason = '', fee_minor = NULL,
 		provider_payout_id = :ppid,
 		updated_at = CASE WHEN :no THEN now() ELSE updated_at END,
 		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
 		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
-		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END
+		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END,
+		provider_state = :p_provider_state, provider_state_reason = :p_provider_state_reason,
+		pending_approval = :p_pending_approval
 	WHERE id = :g;
 -- insertEvent
 INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
