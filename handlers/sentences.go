@@ -48,6 +48,8 @@ func auditSentence(e store.AuditEntry) string {
 		return note(fmt.Sprintf("%s escalated from %s to %s", upperFirst(hold), dash(s("from")), s("to")))
 	case "exception.open":
 		return fmt.Sprintf("Case opened (%s): %s", reasonLabel(s("kind")), s("summary"))
+	case "exception.classify":
+		return fmt.Sprintf("Classified as a %s failure (%s)", payout.FailureClass(s("class")).Label(), s("failure_code"))
 	case "exception.close":
 		return "Closed by itself: " + s("note")
 	case "exception.resolve":

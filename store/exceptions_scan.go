@@ -103,6 +103,9 @@ func (s *Store) openFailedCases(ctx context.Context, classify Classifier) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("store: failed payouts for cases: %w", err)
 	}
+	if err := s.reclassifyFailed(ctx, classify); err != nil {
+		return 0, err
+	}
 	cases := make([]NewCase, len(rows))
 	for i, p := range rows {
 		class := classify(p.Provider, p.FailureCode)
@@ -266,4 +269,38 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// reclassifyFailed classifies again the open failed-payout cases opened
+// without a failure code (a webhook that gave only words) once a re-check
+// has brought the provider's code.
+func (s *Store) reclassifyFailed(ctx context.Context, classify Classifier) error {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Provider string `db:"provider"`
+		Code     string `db:"failure_code"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT c.id, p.provider, p.failure_code FROM exception_cases c
+		JOIN payouts p ON p.id = c.payout_id
+		WHERE c.state = 'open' AND c.kind = 'failed_after_send' AND c.failure_class = 'unknown' AND p.failure_code <> ''`)
+	if err != nil {
+		return fmt.Errorf("store: failed cases to classify: %w", err)
+	}
+	for _, r := range rows {
+		class := classify(r.Provider, r.Code)
+		if class == payout.FailUnknown {
+			continue
+		}
+		err := s.WithTx(ctx, func(q Querier) error {
+			if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET failure_class = $2 WHERE id = $1`, r.ID, string(class)); err != nil {
+				return fmt.Errorf("store: classify case %d: %w", r.ID, err)
+			}
+			return audit(ctx, q, "system", "exception.classify", "exception", fmt.Sprint(r.ID),
+				map[string]any{"class": class, "failure_code": r.Code})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -225,3 +225,23 @@ func TestTestPayoutsCasesStayInTheTestView(t *testing.T) {
 	}
 	openCase(t, s, payout.CaseFailed, true)
 }
+
+func TestAFailedCaseIsClassifiedOnceItsCodeArrives(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	f.intake("LATE-1", nil)
+	sentAndFailed(t, f.s, "LATE-1", "") // the webhook gave only words
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+	if c.FailureClass != string(payout.FailUnknown) {
+		t.Fatalf("class without a code = %q", c.FailureClass)
+	}
+	if _, err := f.s.ApplyObservation(ctx, "LATE-1", payout.Observation{Source: payout.SourceManual, RawStatus: "FAILED",
+		Status: payout.Failed, FailureCode: "BAD_IFSC", FailureReason: "the bank says no"}); err != nil {
+		t.Fatal(err)
+	}
+	scan(t, f.s)
+	if c, _ = f.s.CaseByID(ctx, c.ID); c.FailureClass != string(payout.FailRequest) {
+		t.Errorf("class after the re-check brought the code = %q, want request", c.FailureClass)
+	}
+}
