@@ -91,7 +91,7 @@ var permissions = map[Action][]Role{
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
 	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActConfigureNotify,
-	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets}
+	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets, ActWorkExceptions, ActRetryPayouts}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.
