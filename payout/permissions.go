@@ -54,6 +54,9 @@ const (
 	// live one), approves another admin's proposal (four-eyes:
 	// ProposalFourEyes), and puts a live market back to read-only at once.
 	ActLaunchMarkets Action = "market.launch"
+	// ActReadProviders reads the providers' health: calls, failures,
+	// webhooks, pauses and balances.
+	ActReadProviders Action = "provider.read"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -78,12 +81,13 @@ var permissions = map[Action][]Role{
 	ActManageWebhooks:    {RoleAdmin},
 	ActReadMarkets:       {RoleOps, RoleCompliance, RoleAdmin},
 	ActLaunchMarkets:     {RoleAdmin},
+	ActReadProviders:     {RoleOps, RoleCompliance, RoleFinance, RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
 	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActConfigureNotify,
-	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets}
+	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets, ActReadProviders}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

@@ -6,6 +6,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"payops/adapters/nxtbanking"
+	"payops/payout"
 )
 
 // Fate is what becomes of a payout at the sandbox.
@@ -63,8 +65,17 @@ type Config struct {
 	// a request gets 429 with Retry-After, as providers answer. Zero is no
 	// limit.
 	RateLimit int
-	Log       *slog.Logger
+	// Balance is the INR balance payouts are paid from, in major units
+	// ("250000.00"); DefaultBalance when empty. Each payout created debits
+	// it (a reversal does not credit it back); one larger than what is left
+	// is refused for insufficient balance, as a provider refuses it.
+	Balance string
+	Log     *slog.Logger
 }
+
+// DefaultBalance is the sandbox's balance when Config.Balance is empty:
+// enough for every demo, drill and test that does not set its own.
+const DefaultBalance = "1000000000.00"
 
 type record struct {
 	PayoutID    string
@@ -87,6 +98,7 @@ type Server struct {
 	byRef   map[string]*record
 	pending sync.WaitGroup
 	unsent  atomic.Int64 // webhooks scheduled and not sent yet
+	balance int64        // paise, under mu
 	counts  counters
 }
 
@@ -102,6 +114,13 @@ func New(cfg Config) *Server {
 	if cfg.RateLimit > 0 {
 		s.limit = newBucket(cfg.RateLimit)
 	}
+	bal, err := payout.ParseMoney(cmp.Or(cfg.Balance, DefaultBalance), "INR")
+	if err != nil {
+		bal, _ = payout.ParseMoney(DefaultBalance, "INR")
+		cfg.Log.Warn("sandbox balance unreadable; using the default", "balance", cfg.Balance, "err", err)
+	}
+	s.balance = bal.Minor
+	s.mux.HandleFunc("GET /api/v1/balance", s.authed(s.handleBalance))
 	s.mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
 	s.mux.HandleFunc("POST /api/v1/beneficiaries", s.authed(s.handleBeneficiary))
 	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.chaotic(s.handleCreate)))
@@ -178,12 +197,24 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
 		return
 	}
+	amt, err := payout.ParseMoney(req.Amount.String(), "INR")
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "amount is not a rupee amount"})
+		return
+	}
 	s.mu.Lock()
 	if rec, dup := s.byRef[req.ReferenceID]; dup {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "duplicate reference_id", "payout_id": rec.PayoutID})
 		return
 	}
+	if amt.Minor > s.balance {
+		s.mu.Unlock()
+		s.counts.refused.Add(1)
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
+		return
+	}
+	s.balance -= amt.Minor
 	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount, Mode: req.Mode, CreatedAt: time.Now()}
 	s.byRef[rec.ReferenceID], s.byID[rec.PayoutID] = rec, rec
 	s.mu.Unlock()
@@ -323,4 +354,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// handleBalance answers GET /api/v1/balance with what is left to pay out.
+func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	bal := payout.Money{Minor: s.balance, Currency: "INR"}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"balance": json.Number(bal.Decimal()), "currency": bal.Currency})
+}
+
+// SetBalance sets the balance left to pay out, in paise.
+func (s *Server) SetBalance(minor int64) {
+	s.mu.Lock()
+	s.balance = minor
+	s.mu.Unlock()
 }
