@@ -132,9 +132,20 @@ func (s *Store) RecordDowntime(ctx context.Context, d Downtime, maxPause time.Du
 	}
 	mode := strings.ToUpper(strings.TrimSpace(d.Mode))
 	if d.Resolved {
-		_, err := s.db.ExecContext(ctx, `UPDATE provider_downtimes SET resolved_at = $4
-			WHERE provider = $1 AND resolved_at IS NULL AND ($2 = '' OR downtime_id = $2) AND ($3 = '' OR mode = $3)`,
+		res, err := s.db.ExecContext(ctx, `UPDATE provider_downtimes SET resolved_at = $4
+			WHERE provider = $1 AND resolved_at IS NULL AND ($2 = '' OR downtime_id = $2) AND ($2 <> '' OR $3 = '' OR mode = $3)`,
 			d.Provider, d.ID, mode, at)
+		if err != nil {
+			return fmt.Errorf("store: resolve downtime of %s: %w", d.Provider, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 || d.ID == "" {
+			return nil
+		}
+		// Resolved before its start arrived (events come out of order): kept
+		// resolved, so the late start does not pause anything.
+		_, err = s.db.ExecContext(ctx, `INSERT INTO provider_downtimes (provider, downtime_id, mode, detail, started_at,
+			pause_until, resolved_at) VALUES ($1, $2, $3, $4, $5, $5, $5) ON CONFLICT DO NOTHING`,
+			d.Provider, d.ID, mode, clip(d.Detail, 500), at)
 		if err != nil {
 			return fmt.Errorf("store: resolve downtime of %s: %w", d.Provider, err)
 		}
