@@ -204,3 +204,26 @@ func TestCallStatsAddUpAcrossFlushes(t *testing.T) {
 		t.Errorf("pruned %d %v, want 3", n, err)
 	}
 }
+
+func TestPausedPayoutsAreNotTheProvidersDelay(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	queuedFor(t, s, "PS-1", "razorpayx", "IMPS")
+	stuck := func() int {
+		t.Helper()
+		counts, err := s.StuckByProvider(ctx, time.Now().Add(time.Second), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(counts)
+	}
+	if stuck() != 1 {
+		t.Fatal("an unsent queued payout is not counted stuck")
+	}
+	if err := s.RecordDowntime(ctx, store.Downtime{Provider: "razorpayx", Mode: "IMPS"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := stuck(); n != 0 {
+		t.Fatalf("a payout held back by a downtime counts against the provider (%d)", n)
+	}
+}
