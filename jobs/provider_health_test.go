@@ -88,7 +88,9 @@ type lowStore struct {
 	low []store.LowBalance
 }
 
-func (l lowStore) LowBalances(context.Context, time.Time) ([]store.LowBalance, error) { return l.low, nil }
+func (l lowStore) LowBalances(context.Context, time.Time) ([]store.LowBalance, error) {
+	return l.low, nil
+}
 
 func TestBalanceLowCondition(t *testing.T) {
 	st := lowStore{low: []store.LowBalance{{Provider: "razorpayx", Balance: payout.Money{Minor: 100, Currency: "INR"},
