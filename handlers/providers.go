@@ -86,8 +86,13 @@ func providerRow(ph store.ProviderHealth, pauses []store.Pause, balances bool, n
 		row.Latency = "mean " + span(time.Duration(ph.MeanMS)*time.Millisecond) + " · slowest " +
 			span(time.Duration(ph.MaxMS)*time.Millisecond)
 	}
+	var failures []string
 	for _, c := range ph.Classes {
-		row.Classes = append(row.Classes, fmt.Sprintf("%s %s", strings.ReplaceAll(c.Class, "_", " "), thousands(c.Calls)))
+		failures = append(failures, fmt.Sprintf("%s %s", strings.ReplaceAll(c.Class, "_", " "), thousands(c.Calls)))
+	}
+	row.Failures = "none"
+	if len(failures) > 0 {
+		row.Failures = strings.Join(failures, " · ")
 	}
 	switch {
 	case ph.BreakerRetryAt == nil && ph.ConsecutiveFailures == 0:

@@ -16,7 +16,7 @@ type ProviderRow struct {
 	Calls      string // "1,204 calls in the last hour"
 	Success    string // "98.5%" or "—"
 	Latency    string // "mean 120 ms · slowest 900 ms" or "—"
-	Classes    []string
+	Failures   string // "transient 20 · request 3", or "none"
 	Webhook    string // "3 min ago" or "none in 3 days"
 	Webhooks   string // "120 in 24 h"
 	Rejected   string // "3 refused in 24 h" or ""
