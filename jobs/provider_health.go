@@ -16,6 +16,7 @@ import (
 // its breaker and its balance. nil on a Submitter leaves both out.
 type HealthStore interface {
 	RecordProviderOutcome(ctx context.Context, provider string, transient bool, detail string, b store.Breaker) error
+	ReleaseProbe(ctx context.Context, provider string) error
 	BalanceStore
 }
 

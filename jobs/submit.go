@@ -105,6 +105,10 @@ func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
 func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFunds) (bool, error) {
 	if e := s.shortOfFunds(ctx, run, sub); e != nil {
 		s.Log.Warn("payout held: more than the provider's balance", "payout_ref", sub.ReferenceID, "provider", sub.Provider)
+		// Were it the breaker's probe, the next payout probes instead.
+		if err := s.Health.ReleaseProbe(ctx, sub.Provider); err != nil {
+			return false, err
+		}
 		return false, s.Store.RecordSubmitFailure(ctx, sub.ID, store.SubmitFailure{Attempt: sub.Attempt, Detail: e.Answer,
 			Hold: payout.ReasonFunding, Evaluation: e})
 	}

@@ -99,6 +99,16 @@ func takeProbe(ctx context.Context, q Querier, provider string, lease time.Durat
 	return true, nil
 }
 
+// ReleaseProbe ends provider's probe without an answer (the probe payout
+// was held before it was sent), so the next payout may probe at once.
+func (s *Store) ReleaseProbe(ctx context.Context, provider string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE provider_state SET probe_until = NULL
+		WHERE provider = $1 AND probe_until IS NOT NULL`, provider); err != nil {
+		return fmt.Errorf("store: provider %s probe: %w", provider, err)
+	}
+	return nil
+}
+
 // notPausedSQL is the claim's condition that a payout's provider is not
 // paused: no open downtime for its mode, no open breaker before its retry
 // time or with a probe out. payouts must be aliased p.
