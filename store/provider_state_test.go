@@ -41,7 +41,8 @@ func TestBreakerPausesProbesAndCloses(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	b := store.Breaker{Threshold: 3, Cooldown: 500 * time.Millisecond}
-	for _, ref := range []string{"BRK-1", "BRK-2", "BRK-3"} {
+	refs := []string{"BRK-1", "BRK-2", "BRK-3", "BRK-4"}
+	for _, ref := range refs {
 		queuedFor(t, s, ref, "sandbox", "IMPS")
 	}
 	fail := func() {
@@ -72,6 +73,13 @@ func TestBreakerPausesProbesAndCloses(t *testing.T) {
 	if got := claimRefs(t, s); len(got) != 0 {
 		t.Fatalf("a second probe went while the first is out: %v", got)
 	}
+	// The probe held before it was sent (funding): the next one may go.
+	if err := s.ReleaseProbe(ctx, "sandbox"); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimRefs(t, s); len(got) != 1 {
+		t.Fatalf("after the probe was released: claimed %v, want one probe", got)
+	}
 	// The probe fails: open again at once, for the cooldown.
 	fail()
 	time.Sleep(100 * time.Millisecond)
@@ -97,7 +105,7 @@ func TestBreakerPausesProbesAndCloses(t *testing.T) {
 		t.Fatalf("health %+v %v, want the breaker closed", hs, err)
 	}
 	// Every payout is still there: paused ones stayed QUEUED.
-	for _, ref := range []string{"BRK-1", "BRK-2", "BRK-3"} {
+	for _, ref := range refs {
 		if p, err := s.PayoutByRef(ctx, ref); err != nil || p.Status != payout.Queued {
 			t.Errorf("%s: %v %v, want QUEUED", ref, p.Status, err)
 		}
