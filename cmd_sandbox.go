@@ -17,7 +17,7 @@ import (
 // sending its webhooks to webhookURL signed with secret.
 func (c sandboxConfig) newSandbox(webhookURL, secret string, settle time.Duration, chaos *sandbox.Chaos, log *slog.Logger) *sandbox.Server {
 	return sandbox.New(sandbox.Config{Seed: c.Seed, APIKey: c.APIKey, APISecret: c.APISecret, WebhookURL: webhookURL,
-		WebhookSecret: secret, SettleAfter: settle, Chaos: chaos, Log: log})
+		WebhookSecret: secret, SettleAfter: settle, Chaos: chaos, Balance: c.Balance, Log: log})
 }
 
 // randomSecrets gives each test provider enabled without an explicit

@@ -17,6 +17,7 @@ import (
 	"payops/adapters"
 	"payops/adapters/sandbox"
 	"payops/drill"
+	"payops/handlers"
 	"payops/jobs"
 	"payops/metrics"
 	"payops/notify/chat"
@@ -108,7 +109,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	calls := metrics.NewCalls(reg)
+	// Every call is counted twice: for /metrics (this instance) and for the
+	// providers page (every instance, in the database).
+	counts := &jobs.CallStats{Store: st, Log: log}
+	go counts.Run(ctx, callStatsFlush)
+	calls := adapters.Observers{metrics.NewCalls(reg), counts}
 	observeCalls(providers, calls)
 	rechecker := &jobs.Rechecker{Store: st, Providers: providers, Log: log}
 	dayEnd := &jobs.DayEnd{Store: st, Providers: providers, Location: cfg.BusinessTZ, Log: log}
@@ -123,7 +128,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	reg.MustRegister(business)
 	deps := web.Deps{Store: st, Rechecker: rechecker, Days: dayEnd, Providers: providers, Static: static.FS(), Metrics: reg, Log: log,
-		Deliveries: metrics.NewDeliveries(reg, realProviders(providers), store.Outcomes)}
+		Deliveries: handlers.DeliveryCounters{metrics.NewDeliveries(reg, realProviders(providers), store.Outcomes), counts},
+		MaxPause:   cfg.DowntimeMaxPause}
 	if n, err := st.InterruptDrillRuns(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -188,7 +194,8 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	host, _ := os.Hostname()
 	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}
 	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts,
-		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter), Workers: cfg.SubmitWorkers}
+		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter), Workers: cfg.SubmitWorkers, Health: st, Breaker: cfg.Breaker}
+	balances := &jobs.BalanceReader{Store: st, Providers: providers, Log: log}
 	escalator := &jobs.HoldEscalator{Store: st, Log: log}
 	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow,
 		PerSecond: cfg.RecheckRate, Concurrency: cfg.RecheckLanes}
@@ -234,6 +241,13 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			return pruneSignIns(ctx, st, time.Now())
 		}},
+		// Provider health: balances between submission batches; the
+		// per-minute call counts kept a few days.
+		{Name: "provider-balances", Schedule: cfg.BalanceEvery, Run: balances.Run},
+		{Name: "prune-call-stats", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := st.PruneCallStats(ctx, time.Now().Add(-callStatsKept))
+			return jobs.Outcome{Changed: n}, err
+		}},
 	} {
 		if err := sched.Add(j); err != nil {
 			return nil, err
@@ -259,6 +273,13 @@ func newNotifier(st *store.Store, cfg config, log *slog.Logger) (*jobs.Notifier,
 	n.Email = mailer
 	return n, nil
 }
+
+// callStatsFlush is how often an instance adds its provider call counts to
+// the database; callStatsKept how long they are kept.
+const (
+	callStatsFlush = 10 * time.Second
+	callStatsKept  = 3 * 24 * time.Hour
+)
 
 // notificationsKept is how long the notifications log keeps a notice sent
 // or abandoned, and a cleared condition its state.

@@ -10,8 +10,10 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"payops/adapters/sandbox"
 	"payops/notify/email"
 	"payops/payout"
+	"payops/store"
 )
 
 // smtpTimeout is how long one email may take to send; chatTimeout one chat
@@ -53,6 +55,12 @@ type config struct {
 	// addresses, or anywhere with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1.
 	Outbound payout.EndpointPolicy
 
+	// Provider health: how long a downtime notice pauses a provider at
+	// most, the circuit breaker, and how often balances are read.
+	DowntimeMaxPause time.Duration
+	Breaker          store.Breaker
+	BalanceEvery     string
+
 	// IgnoredReadOnlyMarkets is PAYOPS_READ_ONLY_MARKETS when still set:
 	// launch documents decide which markets are live now, and serve warns
 	// that it is ignored.
@@ -71,6 +79,7 @@ type sandboxConfig struct {
 	WebhookSecret      string // the sandbox's
 	DrillWebhookSecret string // the drill provider's at DrillURL
 	Seed               int64
+	Balance            string // the embedded sandbox's balance, rupees
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -166,6 +175,29 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.WebhookTolerance, err = time.ParseDuration(tol); err != nil || c.WebhookTolerance < time.Second ||
 		c.WebhookTolerance > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_TOLERANCE must be a duration from 1s to 24h such as 5m, not %q", tol))
+	}
+	if c.DowntimeMaxPause, err = time.ParseDuration(or(getenv("PAYOPS_DOWNTIME_MAX_PAUSE"), "3h")); err != nil ||
+		c.DowntimeMaxPause < time.Minute || c.DowntimeMaxPause > 72*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_DOWNTIME_MAX_PAUSE must be a duration from 1m to 72h such as 3h, not %q",
+			getenv("PAYOPS_DOWNTIME_MAX_PAUSE")))
+	}
+	if c.Breaker.Threshold, err = strconv.Atoi(or(getenv("PAYOPS_BREAKER_FAILURES"), "5")); err != nil ||
+		c.Breaker.Threshold < 1 || c.Breaker.Threshold > 1000 {
+		errs = append(errs, fmt.Errorf("PAYOPS_BREAKER_FAILURES must be a whole number from 1 to 1000, not %q",
+			getenv("PAYOPS_BREAKER_FAILURES")))
+	}
+	if c.Breaker.Cooldown, err = time.ParseDuration(or(getenv("PAYOPS_BREAKER_COOLDOWN"), "1m")); err != nil ||
+		c.Breaker.Cooldown < time.Second || c.Breaker.Cooldown > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_BREAKER_COOLDOWN must be a duration from 1s to 24h such as 1m, not %q",
+			getenv("PAYOPS_BREAKER_COOLDOWN")))
+	}
+	c.BalanceEvery = or(getenv("PAYOPS_BALANCE_SCHEDULE"), "@every 5m")
+	if _, err := cron.ParseStandard(c.BalanceEvery); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_BALANCE_SCHEDULE %q is not a cron schedule: %w", c.BalanceEvery, err))
+	}
+	c.Sandbox.Balance = or(getenv("PAYOPS_SANDBOX_BALANCE"), sandbox.DefaultBalance)
+	if _, err := payout.ParseMoney(c.Sandbox.Balance, "INR"); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_SANDBOX_BALANCE must be rupees such as 250000.00, not %q", c.Sandbox.Balance))
 	}
 	if c.SMTPURL = getenv("PAYOPS_SMTP_URL"); c.SMTPURL != "" {
 		// The client's errors never repeat the URL, which may hold a password.

@@ -42,7 +42,7 @@ func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Regi
 	if sb.BaseURL != "" {
 		reg[payout.SandboxProvider] = nxtbanking.NewClient(nxtbanking.Config{Name: payout.SandboxProvider, BaseURL: sb.BaseURL,
 			APIKey: sb.APIKey, APISecret: sb.APISecret, WebhookSecret: sb.WebhookSecret,
-			Classify: sandbox.ClassifyFailure})
+			Classify: sandbox.ClassifyFailure, Balance: true})
 	}
 	if sb.DrillURL != "" {
 		// Failure drills' provider run by payops drill --supervise: the

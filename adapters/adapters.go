@@ -75,6 +75,9 @@ type Event struct {
 	// cover (Paywize's X-Paywize-Timestamp, which Paywize always sends): held
 	// to the same tolerance, though on its own it proves nothing.
 	HeaderSentAt time.Time
+	// Downtime is set for a provider's downtime notice (an Ignore event):
+	// submissions through it pause until it is resolved.
+	Downtime *Downtime
 }
 
 // Provider is a payout provider, reached through its API.
@@ -283,4 +286,48 @@ func KindForStatus(code int) Kind {
 	default:
 		return Request
 	}
+}
+
+// Balancer is a provider whose API says how much money the account payouts
+// leave from holds: RazorpayX (GET /v1/banking_balances), Xendit (GET
+// /balance) and the sandbox. NxtBanking's and Paywize's seeds document none.
+type Balancer interface {
+	// Balance returns the available balance of the payout account, or a
+	// provider *Error.
+	Balance(ctx context.Context) (payout.Money, error)
+}
+
+// BalanceReporter is a Balancer that says whether its Balance works: the
+// NxtBanking client does only when it speaks to the sandbox.
+type BalanceReporter interface {
+	Balances() bool
+}
+
+// Balancer returns the provider called name as a Balancer, when it is
+// configured, on, and has a balance call.
+func (r Registry) Balancer(name string) (Balancer, bool) {
+	p, err := r.Get(name)
+	if err != nil {
+		return nil, false
+	}
+	b, ok := p.(Balancer)
+	if !ok {
+		return nil, false
+	}
+	if br, ok := p.(BalanceReporter); ok && !br.Balances() {
+		return nil, false
+	}
+	return b, true
+}
+
+// Downtime is a provider's notice that payouts through it will fail for a
+// while (RazorpayX payout.downtime.started) or may go again
+// (payout.downtime.resolved).
+type Downtime struct {
+	ID       string // the provider's id of the downtime; "" when it gives none
+	Resolved bool
+	// Mode is the payout mode affected ("IMPS"); "" for every mode.
+	Mode   string
+	Detail string    // the provider's words, for people
+	At     time.Time // when it began or was resolved, by the provider; zero when not given
 }

@@ -47,6 +47,7 @@ type Store interface {
 	NotifyStore
 	MarketStore
 	ExceptionStore
+	ProviderHealthStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -73,8 +74,11 @@ type Handlers struct {
 	EmailFrom string
 	// Outbound says where outbound webhook endpoints may point.
 	Outbound payout.EndpointPolicy
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Providers are the configured providers: the providers page lists
+	// them and says which have a balance call.
+	Providers adapters.Registry
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // User is the signed-in user of a request.

@@ -95,6 +95,17 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		}
 		vm.Cases = append(vm.Cases, row)
 	}
+	if p.Status == payout.Queued && p.SubmittedAt == nil {
+		pauses, err := h.Store.Pauses(r.Context())
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		if pause, ok := store.PauseFor(pauses, p.Provider, p.Mode); ok {
+			vm.SubmitNote = "waiting, not sent: " + pause.Reason() + ". Nothing is lost: it stays queued and goes when " +
+				"sending resumes (see Providers)."
+		}
+	}
 	if p.FeeMinor != nil {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}

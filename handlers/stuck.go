@@ -59,8 +59,19 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 		Providers: payout.Providers, Total: total, Page: page, Pages: (total + stuckPageSize - 1) / stuckPageSize,
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
+	pauses, err := h.Store.Pauses(r.Context())
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	for _, p := range rows {
-		vm.Rows = append(vm.Rows, h.stuckRow(p, u, now, vm.Back))
+		row := h.stuckRow(p, u, now, vm.Back)
+		if pause, ok := store.PauseFor(pauses, p.Provider, p.Mode); ok && p.Status == payout.Queued && p.SubmittedAt == nil {
+			// Not sent because payops paused its provider: not the
+			// provider's delay, so not coloured as one.
+			row.AgeLevel, row.Paused = "", "Paused by payops, not sent: "+pauseShort(pause)
+		}
+		vm.Rows = append(vm.Rows, row)
 	}
 	if ref := q.Get("rechecked"); ref != "" {
 		if vm.Rows, err = h.withRecheck(r.Context(), vm.Rows, ref, u, now, vm.Back); err != nil {
@@ -157,4 +168,15 @@ func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) 
 		row.ProviderState = payout.ProviderLabel(p.Provider) + " says " + providerState(p)
 	}
 	return row
+}
+
+// pauseShort words a pause for a row of a list.
+func pauseShort(p store.Pause) string {
+	if p.Kind == "breaker" {
+		return "circuit breaker open after failures in a row"
+	}
+	if p.Mode != "" {
+		return p.Mode + " downtime reported by " + p.Provider
+	}
+	return "downtime reported by " + p.Provider
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -36,7 +37,20 @@ type Webhooks struct {
 	// Counter, when not nil, counts every delivery from a known provider
 	// by its outcome ("error" when it could not be stored).
 	Counter DeliveryCounter
+	// Downtimes, when not nil, records providers' downtime notices, which
+	// pause submissions (for MaxPause at most).
+	Downtimes DowntimeRecorder
+	MaxPause  time.Duration
 }
+
+// DowntimeRecorder records a provider's downtime notice.
+type DowntimeRecorder interface {
+	RecordDowntime(ctx context.Context, d store.Downtime, maxPause time.Duration) error
+}
+
+// DefaultMaxPause is how long a downtime notice pauses a provider at most
+// when MaxPause is zero (PAYOPS_DOWNTIME_MAX_PAUSE).
+const DefaultMaxPause = 3 * time.Hour
 
 // DeliveryCounter counts webhook deliveries by provider and outcome.
 type DeliveryCounter interface {
@@ -102,6 +116,19 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	if id == "" {
 		sum := sha256.Sum256(body)
 		id = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	// Before the delivery is stored: a failure answers 503 and the
+	// provider's retry records the notice (recording it twice is harmless).
+	if dt := ev.Downtime; dt != nil && h.Downtimes != nil {
+		err := h.Downtimes.RecordDowntime(ctx, store.Downtime{Provider: name, ID: dt.ID, Resolved: dt.Resolved, Mode: dt.Mode,
+			Detail: dt.Detail, At: dt.At}, cmp.Or(h.MaxPause, DefaultMaxPause))
+		if err != nil {
+			h.Log.Error("downtime notice not recorded; the provider will retry", "provider", name, "err", err)
+			h.count(name, "error")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
+			return
+		}
+		h.Log.Warn("provider downtime", "provider", name, "resolved", dt.Resolved, "mode", dt.Mode, "downtime_id", dt.ID)
 	}
 	res, err := h.Store.IngestWebhook(ctx, d, store.WebhookEvent{ID: id, Type: ev.Type, Ignore: ev.Ignore,
 		ProviderPayoutID: ev.Observation.ProviderPayoutID, ReferenceID: ev.ReferenceID, Observation: ev.Observation})

@@ -19,6 +19,7 @@ type ConditionStore interface {
 	LatestFinishedDrill(ctx context.Context) (store.DrillRun, error)
 	RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]store.ProviderCount, error)
 	FailingEndpoints(ctx context.Context) ([]store.FailingEndpoint, error)
+	LowBalances(ctx context.Context, now time.Time) ([]store.LowBalance, error)
 }
 
 // differencesLookBack is how far back day-end differences still call for
@@ -50,7 +51,29 @@ func StandardConditions(st ConditionStore, stuckAfter time.Duration) []Condition
 		{Kind: payout.CondEndpointDisabled, Evaluate: func(ctx context.Context, _ time.Time, _ store.NotifyChannel) ([]Active, error) {
 			return failingEndpoints(ctx, st)
 		}},
+		{Kind: payout.CondBalanceLow, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return lowBalances(ctx, st, now)
+		}},
 	}
+}
+
+// lowBalances: each provider whose last balance read is under twice its
+// average daily outflow of the last 7 days (seed 000); it clears when a
+// balance read is above it again.
+func lowBalances(ctx context.Context, st ConditionStore, now time.Time) ([]Active, error) {
+	low, err := st.LowBalances(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(low))
+	for _, l := range low {
+		out = append(out, Active{Key: string(payout.CondBalanceLow) + ":" + l.Provider, Path: "/providers#provider-" + l.Provider,
+			Subject: fmt.Sprintf("The %s balance is under %d days of payouts", l.Provider, payout.BalanceLowFactor),
+			Detail: fmt.Sprintf("%s left (read %s); the last 7 days paid out %s a day on average. Fund the account: "+
+				"payouts larger than the balance are held for funding.", l.Balance, l.At.UTC().Format("2006-01-02 15:04 UTC"),
+				l.DailyOutflow)})
+	}
+	return out, nil
 }
 
 // overdueHolds: each open hold past its SLA or escalated, named to its

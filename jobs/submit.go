@@ -44,6 +44,12 @@ type Submitter struct {
 	// ExponentialBackoff(30 s) when nil.
 	Backoff func(attempt int) time.Duration
 	Now     func() time.Time
+	// Health, when not nil, keeps each provider's breaker (Breaker) and
+	// balance: a provider with a balance call is asked before a run's first
+	// payout to it, and a payout larger than what is left is held for
+	// funding instead of sent.
+	Health  HealthStore
+	Breaker store.Breaker
 }
 
 // RunOnce claims the due payouts and sends them, Workers at a time, until
@@ -52,10 +58,11 @@ type Submitter struct {
 func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
 	var sent atomic.Int64
 	errs := make([]error, or(s.Workers, 4))
+	run := &runFunds{left: map[string]*funds{}}
 	var wg sync.WaitGroup
 	for i := range errs {
 		wg.Go(func() {
-			n, err := s.drain(ctx)
+			n, err := s.drain(ctx, run)
 			sent.Add(int64(n))
 			errs[i] = err
 		})
@@ -66,7 +73,7 @@ func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
 
 // drain claims one batch after another and sends each payout in it, until
 // none is due; it stops at the store's first error.
-func (s *Submitter) drain(ctx context.Context) (int, error) {
+func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
 		// The lease outlasts sending the whole batch, so no other worker
@@ -81,7 +88,7 @@ func (s *Submitter) drain(ctx context.Context) (int, error) {
 			return sent, nil
 		}
 		for _, sub := range subs {
-			ok, err := s.submit(ctx, sub)
+			ok, err := s.submit(ctx, sub, run)
 			if err != nil {
 				return sent, err
 			}
@@ -95,8 +102,18 @@ func (s *Submitter) drain(ctx context.Context) (int, error) {
 
 // submit sends one claimed payout and records what came of it. The error
 // is the store's; a provider failure is recorded, not returned.
-func (s *Submitter) submit(ctx context.Context, sub store.Submission) (bool, error) {
+func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFunds) (bool, error) {
+	if e := s.shortOfFunds(ctx, run, sub); e != nil {
+		s.Log.Warn("payout held: more than the provider's balance", "payout_ref", sub.ReferenceID, "provider", sub.Provider)
+		// Were it the breaker's probe, the next payout probes instead.
+		if err := s.Health.ReleaseProbe(ctx, sub.Provider); err != nil {
+			return false, err
+		}
+		return false, s.Store.RecordSubmitFailure(ctx, sub.ID, store.SubmitFailure{Attempt: sub.Attempt, Detail: e.Answer,
+			Hold: payout.ReasonFunding, Evaluation: e})
+	}
 	obs, err := s.call(ctx, sub)
+	s.recordOutcome(ctx, sub.Provider, err)
 	if err == nil {
 		obs.Source, obs.Actor = payout.SourceSystem, store.Submitter
 		res, err := s.Store.RecordSubmitted(ctx, sub.ID, obs)

@@ -30,11 +30,15 @@ const (
 	// CondEndpointDisabled: an outbound webhook endpoint disabled for
 	// failing (EndpointFailingLimit); to admins and the endpoint's owner.
 	CondEndpointDisabled ConditionKind = "endpoint_disabled"
+	// CondBalanceLow: a provider's last balance is under BalanceLowFactor
+	// times its average daily outflow of the last 7 days; to finance and
+	// admins.
+	CondBalanceLow ConditionKind = "balance_low"
 )
 
 // ConditionKinds lists every kind, in the settings page's order.
 var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs, CondDrillFailed, CondWebhookRejections,
-	CondEndpointDisabled}
+	CondEndpointDisabled, CondBalanceLow}
 
 // conditionInfo is what a kind says of itself.
 type conditionInfo struct {
@@ -51,6 +55,7 @@ var conditionInfos = map[ConditionKind]conditionInfo{
 	CondWebhookRejections: {label: "Webhook signature rejections", audience: []Role{RoleAdmin}},
 	CondEndpointDisabled: {label: "Outbound webhook endpoint disabled", audience: []Role{RoleAdmin},
 		named: "the endpoint's owner"},
+	CondBalanceLow: {label: "Provider balance under 2 days of payouts", audience: []Role{RoleFinance, RoleAdmin}},
 }
 
 // ParseConditionKind returns the kind named s, or an error.

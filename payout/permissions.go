@@ -60,6 +60,9 @@ const (
 	// ActRetryPayouts sends a failed payout again as a new instruction with
 	// a corrected request, through the release gates.
 	ActRetryPayouts Action = "payout.retry"
+	// ActReadProviders reads the providers' health: calls, failures,
+	// webhooks, pauses and balances.
+	ActReadProviders Action = "provider.read"
 )
 
 // permissions is the one table of who may do what. Routes, handlers and
@@ -86,12 +89,14 @@ var permissions = map[Action][]Role{
 	ActLaunchMarkets:     {RoleAdmin},
 	ActWorkExceptions:    {RoleOps, RoleFinance, RoleCompliance, RoleAdmin},
 	ActRetryPayouts:      {RoleOps, RoleAdmin},
+	ActReadProviders:     {RoleOps, RoleCompliance, RoleFinance, RoleAdmin},
 }
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHolds, ActRunRecon, ActCloseDays,
 	ActRecheckDiffs, ActRunJobs, ActRunDrills, ActReadAudit, ActManageUsers, ActManageTokens, ActConfigureNotify,
-	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets, ActWorkExceptions, ActRetryPayouts}
+	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets, ActWorkExceptions, ActRetryPayouts,
+	ActReadProviders}
 
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.

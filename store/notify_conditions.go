@@ -51,12 +51,15 @@ type ProviderCount struct {
 // StuckByProvider counts, per provider, the payouts stuck (QUEUED or
 // PROCESSING with no change) since before, as the stuck list counts them,
 // for providers with at least min of them (along the covering index
-// payouts_open_by_updated_provider).
+// payouts_open_by_updated_provider). A payout payops holds back because
+// its provider is paused (unsent, QUEUED) is not the provider's delay and
+// is left out.
 func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) ([]ProviderCount, error) {
 	var out []ProviderCount
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT provider, count(*) AS count, min(updated_at) AS oldest FROM payouts
+		SELECT provider, count(*) AS count, min(updated_at) AS oldest FROM payouts p
 		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND livemode
+			AND (status = 'PROCESSING' OR submitted_at IS NOT NULL OR (TRUE`+notPausedSQL+`))
 		GROUP BY provider HAVING count(*) >= $2 ORDER BY provider`, before, min)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck by provider: %w", err)

@@ -43,17 +43,35 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 	var out []Submission
 	err := s.WithTx(ctx, func(q Querier) error {
 		out = nil
-		var ids []int64
-		err := q.SelectContext(ctx, &ids, `
-			SELECT id FROM payouts
-			WHERE status = 'QUEUED' AND submitted_at IS NULL AND (next_submit_at IS NULL OR next_submit_at <= now())
-				AND provider <> ALL($2)
-			ORDER BY next_submit_at NULLS FIRST, id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit, textArray(skip))
+		var due []struct {
+			ID       int64  `db:"id"`
+			Provider string `db:"provider"`
+			HalfOpen bool   `db:"half_open"` // its breaker is past its retry time: a probe may go
+		}
+		// Payouts of a paused provider (a downtime, an open breaker) stay
+		// QUEUED, unclaimed: nothing is counted against them.
+		err := q.SelectContext(ctx, &due, `
+			SELECT p.id, p.provider, EXISTS (SELECT 1 FROM provider_state ps WHERE ps.provider = p.provider
+				AND ps.breaker_retry_at IS NOT NULL) AS half_open
+			FROM payouts p
+			WHERE p.status = 'QUEUED' AND p.submitted_at IS NULL AND (p.next_submit_at IS NULL OR p.next_submit_at <= now())
+				AND p.provider <> ALL($2)`+notPausedSQL+`
+			ORDER BY p.next_submit_at NULLS FIRST, p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED`, limit, textArray(skip))
 		if err != nil {
 			return fmt.Errorf("store: claim payouts: %w", err)
 		}
 		by := Actor{Name: Submitter}
-		for _, id := range ids {
+		for _, d := range due {
+			id := d.ID
+			// A breaker past its retry time lets one payout through, the
+			// probe; the others wait for its answer.
+			if d.HalfOpen {
+				if ok, err := takeProbe(ctx, q, d.Provider, lease); err != nil {
+					return err
+				} else if !ok {
+					continue
+				}
+			}
 			in, err := gateInput(ctx, q, id, 0)
 			if err != nil {
 				return err

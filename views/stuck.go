@@ -41,4 +41,7 @@ type StuckRow struct {
 	MessageKind   string // "ok", "info", "warn", "bad"
 	Back          string // as Stuck's, sent with the Re-check form
 	Left          bool   // shown after its Re-check although it is no longer stuck
+	// Paused says why payops holds it back (a provider's downtime, its
+	// circuit breaker): waiting on payops, not the provider's fault.
+	Paused string
 }

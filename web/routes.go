@@ -98,6 +98,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"POST /markets/{code}/propose", payout.ActLaunchMarkets, h.ProposeMarket},
 		{"POST /markets/{code}/approve", payout.ActLaunchMarkets, h.ApproveMarket},
 		{"POST /markets/{code}/read-only", payout.ActLaunchMarkets, h.MarketReadOnly},
+		{"GET /providers", payout.ActReadProviders, h.ProvidersPage},
 		{"GET /reconciliation", SignedIn, h.ReconGrid},
 		{"GET /reconciliation/{provider}/{date}", SignedIn, h.ReconDayPage},
 		{"GET /reconciliation/{provider}/{date}/totals.csv", SignedIn, h.ExportTotals},

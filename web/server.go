@@ -49,6 +49,7 @@ type Store interface {
 	handlers.Store
 	handlers.WebhookStore
 	handlers.APIStore
+	handlers.DowntimeRecorder
 	UserStore
 	Ping(ctx context.Context) error
 }
@@ -66,8 +67,11 @@ type Deps struct {
 	// Deliveries, when not nil, counts webhook deliveries by provider and
 	// outcome (payops_webhook_deliveries_total).
 	Deliveries handlers.DeliveryCounter
-	Log        *slog.Logger
-	Now        func() time.Time // the clock of sessions and sign-in; time.Now when nil
+	// MaxPause is how long a provider's downtime notice pauses it at most
+	// (PAYOPS_DOWNTIME_MAX_PAUSE); handlers.DefaultMaxPause when zero.
+	MaxPause time.Duration
+	Log      *slog.Logger
+	Now      func() time.Time // the clock of sessions and sign-in; time.Now when nil
 }
 
 // Server is the dashboard and its endpoints as an http.Handler.
@@ -110,9 +114,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	rate := cmp.Or(cfg.APIRate, 50)
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,
 		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, EmailFrom: cfg.EmailFrom,
-		Outbound: cfg.Outbound, Log: d.Log, Now: time.Now}
+		Outbound: cfg.Outbound, Providers: d.Providers, Log: d.Log, Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
-		Now: time.Now, Counter: d.Deliveries}
+		Now: time.Now, Counter: d.Deliveries, Downtimes: d.Store, MaxPause: d.MaxPause}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
 		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}
 	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)

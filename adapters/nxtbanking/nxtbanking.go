@@ -10,6 +10,7 @@
 package nxtbanking
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,6 +36,9 @@ type Config struct {
 	// NxtBanking's API with codes of its own: the sandbox's
 	// (sandbox.ClassifyFailure). NxtBanking's table when nil.
 	Classify func(code string) payout.FailureClass
+	// Balance says the server has the sandbox's GET /api/v1/balance: the
+	// NxtBanking seed documents no balance call, the sandbox has one.
+	Balance bool
 }
 
 // Client talks to the NxtBanking API. It is safe for concurrent use.
@@ -364,4 +368,24 @@ func Sign(secret, body []byte) string { return adapters.HMACHex(secret, body) }
 // constant time. An empty secret verifies nothing.
 func Verify(secret, body []byte, sig string) bool {
 	return adapters.VerifyHMACHex([][]byte{secret}, body, sig)
+}
+
+// Balances reports whether the server has a balance call (Config.Balance).
+func (c *Client) Balances() bool { return c.cfg.Balance }
+
+// Balance reads the sandbox's GET /api/v1/balance: {"balance": "1250.00",
+// "currency": "INR"} in major units.
+func (c *Client) Balance(ctx context.Context) (payout.Money, error) {
+	var res struct {
+		Balance  json.Number `json:"balance"`
+		Currency string      `json:"currency"`
+	}
+	if err := c.do(ctx, adapters.Call{Op: "balance", Method: http.MethodGet, Path: "/api/v1/balance", Safe: true}, &res); err != nil {
+		return payout.Money{}, err
+	}
+	m, err := payout.ParseMoney(res.Balance.String(), cmp.Or(res.Currency, "INR"))
+	if err != nil {
+		return payout.Money{}, &adapters.Error{Provider: c.cfg.Name, Kind: adapters.Request, Message: "unreadable balance: " + err.Error()}
+	}
+	return m, nil
 }

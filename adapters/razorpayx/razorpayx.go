@@ -4,6 +4,7 @@
 package razorpayx
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -291,6 +292,9 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	}
 	if !strings.HasPrefix(env.Event, "payout.") || strings.HasPrefix(env.Event, "payout.downtime.") {
 		ev.Ignore = true
+		if strings.HasPrefix(env.Event, "payout.downtime.") {
+			ev.Downtime = parseDowntime(env.Event, body)
+		}
 		return ev, nil
 	}
 	if env.Payload.Payout == nil || env.Payload.Payout.Entity.ID == "" {
@@ -343,4 +347,65 @@ func errorReason(b []byte) string {
 	var e apiError
 	json.Unmarshal(b, &e)
 	return e.Error.Reason
+}
+
+// parseDowntime reads a payout.downtime.started or .resolved event. The seed
+// names the events and nothing of their body; the entity read here is
+// payload["payout.downtime"].entity as RazorpayX's downtime entities are
+// shaped (id, status, mode or method, begin, end, a message), each field
+// optional: a notice with none of them still pauses (or resumes) every mode.
+func parseDowntime(event string, body []byte) *adapters.Downtime {
+	var env struct {
+		Payload map[string]struct {
+			Entity struct {
+				ID      string          `json:"id"`
+				Mode    string          `json:"mode"`
+				Method  json.RawMessage `json:"method"`
+				Begin   int64           `json:"begin"`
+				End     int64           `json:"end"`
+				Message string          `json:"message"`
+				Text    string          `json:"downtime_message"`
+			} `json:"entity"`
+		} `json:"payload"`
+	}
+	json.Unmarshal(body, &env) // a body that is not this shape is a notice about every mode
+	e := env.Payload["payout.downtime"].Entity
+	d := &adapters.Downtime{ID: e.ID, Resolved: event == "payout.downtime.resolved", Mode: strings.ToUpper(e.Mode),
+		Detail: cmp.Or(e.Message, e.Text)}
+	if d.Mode == "" {
+		var m string
+		if json.Unmarshal(e.Method, &m) == nil {
+			d.Mode = strings.ToUpper(m)
+		}
+	}
+	switch {
+	case d.Resolved && e.End > 0:
+		d.At = time.Unix(e.End, 0)
+	case !d.Resolved && e.Begin > 0:
+		d.At = time.Unix(e.Begin, 0)
+	}
+	d.Detail = adapters.Clip(d.Detail, 200)
+	return d
+}
+
+// Balance reads the available balance of the configured account from GET
+// /v1/banking_balances (amounts in paise).
+func (c *Client) Balance(ctx context.Context) (payout.Money, error) {
+	var res struct {
+		Items []struct {
+			AccountNumber   string `json:"account_number"`
+			Currency        string `json:"currency"`
+			AvailableAmount int64  `json:"available_amount"`
+		} `json:"items"`
+	}
+	if err := c.do(ctx, adapters.Call{Op: "balance", Method: http.MethodGet, Path: "/v1/banking_balances", Safe: true}, &res); err != nil {
+		return payout.Money{}, err
+	}
+	for _, it := range res.Items {
+		if it.AccountNumber == c.cfg.AccountNumber {
+			return payout.Money{Minor: it.AvailableAmount, Currency: cmp.Or(strings.ToUpper(it.Currency), "INR")}, nil
+		}
+	}
+	return payout.Money{}, &adapters.Error{Provider: "razorpayx", Kind: adapters.Request,
+		Message: "the balances listed do not include the configured account"}
 }

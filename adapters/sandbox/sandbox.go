@@ -6,6 +6,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -64,8 +65,17 @@ type Config struct {
 	// a request gets 429 with Retry-After, as providers answer. Zero is no
 	// limit.
 	RateLimit int
-	Log       *slog.Logger
+	// Balance is the INR balance payouts are paid from, in major units
+	// ("250000.00"); DefaultBalance when empty. Each payout created debits
+	// it (a reversal does not credit it back); one larger than what is left
+	// is refused for insufficient balance, as a provider refuses it.
+	Balance string
+	Log     *slog.Logger
 }
+
+// DefaultBalance is the sandbox's balance when Config.Balance is empty:
+// enough for every demo, drill and test that does not set its own.
+const DefaultBalance = "1000000000.00"
 
 type record struct {
 	PayoutID    string
@@ -93,6 +103,7 @@ type Server struct {
 	noBranch map[string]bool // beneficiary ids registered with an IFSC of no branch
 	pending  sync.WaitGroup
 	unsent   atomic.Int64 // webhooks scheduled and not sent yet
+	balance  int64        // paise, under mu
 	counts   counters
 }
 
@@ -108,6 +119,13 @@ func New(cfg Config) *Server {
 	if cfg.RateLimit > 0 {
 		s.limit = newBucket(cfg.RateLimit)
 	}
+	bal, err := payout.ParseMoney(cmp.Or(cfg.Balance, DefaultBalance), "INR")
+	if err != nil {
+		bal, _ = payout.ParseMoney(DefaultBalance, "INR")
+		cfg.Log.Warn("sandbox balance unreadable; using the default", "balance", cfg.Balance, "err", err)
+	}
+	s.balance = bal.Minor
+	s.mux.HandleFunc("GET /api/v1/balance", s.authed(s.handleBalance))
 	s.mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
 	s.mux.HandleFunc("POST /api/v1/beneficiaries", s.authed(s.handleBeneficiary))
 	s.mux.HandleFunc("POST /api/v1/payouts", s.authed(s.chaotic(s.handleCreate)))
@@ -188,7 +206,8 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if req.Currency == "" {
 		req.Currency = "INR"
 	}
-	if _, err := payout.ParseMoney(req.Amount.String(), req.Currency); err != nil {
+	amt, err := payout.ParseMoney(req.Amount.String(), req.Currency)
+	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
@@ -197,6 +216,17 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "duplicate reference_id", "payout_id": rec.PayoutID})
 		return
+	}
+	// The balance is in rupees: a payout in another currency does not
+	// spend it.
+	if amt.Currency == "INR" && amt.Minor > s.balance {
+		s.mu.Unlock()
+		s.counts.refused.Add(1)
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
+		return
+	}
+	if amt.Currency == "INR" {
+		s.balance -= amt.Minor
 	}
 	rec := &record{PayoutID: PayoutIDFor(req.ReferenceID), ReferenceID: req.ReferenceID, Amount: req.Amount,
 		Currency: req.Currency, Mode: req.Mode, CreatedAt: time.Now(), BadIFSC: s.noBranch[req.BeneficiaryID]}
@@ -348,4 +378,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// handleBalance answers GET /api/v1/balance with what is left to pay out.
+func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	bal := payout.Money{Minor: s.balance, Currency: "INR"}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"balance": json.Number(bal.Decimal()), "currency": bal.Currency})
+}
+
+// SetBalance sets the balance left to pay out, in paise.
+func (s *Server) SetBalance(minor int64) {
+	s.mu.Lock()
+	s.balance = minor
+	s.mu.Unlock()
 }

@@ -290,3 +290,20 @@ func errorCode(b []byte) string {
 	json.Unmarshal(b, &e)
 	return e.ErrorCode
 }
+
+// Balance reads the cash balance from GET /balance (IDR, whole rupiah).
+func (c *Client) Balance(ctx context.Context) (payout.Money, error) {
+	var res struct {
+		Balance json.Number `json:"balance"`
+	}
+	err := c.do(ctx, adapters.Call{Op: "balance", Method: http.MethodGet, Path: "/balance",
+		Query: url.Values{"account_type": {"CASH"}}, Safe: true}, &res)
+	if err != nil {
+		return payout.Money{}, err
+	}
+	m, err := payout.ParseMoney(res.Balance.String(), "IDR")
+	if err != nil {
+		return payout.Money{}, &adapters.Error{Provider: "xendit", Kind: adapters.Request, Message: "unreadable balance: " + err.Error()}
+	}
+	return m, nil
+}
