@@ -114,3 +114,64 @@ func TestExceptionActionsFollowThePermissionTable(t *testing.T) {
 	}
 
 }
+
+// Reassign, escalate and re-check from the case page, each as the table
+// allows: compliance may work a case but not re-check; ops may both.
+func TestCaseReassignEscalateAndRecheck(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addUser("compliance@example.com", payout.RoleCompliance)
+	a.addUser("lead@example.com", payout.RoleOps)
+	ctx := context.Background()
+	lead, err := a.store.UserByEmail(ctx, "lead@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := failedCase(t, a, "EXC-2")
+	path := fmt.Sprintf("/exceptions/%d", id)
+	ops, comp := a.client(), a.client()
+	ops.login("ops@example.com")
+	comp.login("compliance@example.com")
+
+	if code, _, _ := comp.do("POST", path+"/escalate", url.Values{"note": {"needs the lead"}}, nil); code != http.StatusConflict {
+		t.Errorf("escalate with no escalation owner set: %d, want 409", code)
+	}
+	form := url.Values{}
+	for _, k := range payout.CaseKinds {
+		form.Set("sla_"+string(k), "4")
+	}
+	form.Set("next_failed_after_send", fmt.Sprint(lead.ID))
+	admin := a.client()
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	admin.login("admin@example.com")
+	if code, _, _ := admin.do("POST", "/exceptions/owners", form, nil); code != http.StatusSeeOther {
+		t.Fatalf("set the escalation owner: %d", code)
+	}
+	if code, _, _ := comp.do("POST", path+"/escalate", url.Values{"note": {"needs the lead"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("escalate: %d", code)
+	}
+	c, _ := a.store.CaseByID(ctx, id)
+	if c.OwnerID == nil || *c.OwnerID != lead.ID || c.EscalatedAt == nil {
+		t.Errorf("after Escalate the case is %+v, want the lead's, escalated", c)
+	}
+	opsUser, _ := a.store.UserByEmail(ctx, "ops@example.com")
+	if code, _, _ := comp.do("POST", path+"/reassign", url.Values{"note": {"ops knows this seller"},
+		"owner": {fmt.Sprint(opsUser.ID)}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("reassign: %d", code)
+	}
+	if c, _ = a.store.CaseByID(ctx, id); c.OwnerID == nil || *c.OwnerID != opsUser.ID {
+		t.Errorf("after Reassign the owner is %v, want ops", c.OwnerID)
+	}
+	if code, _, _ := comp.do("POST", path+"/reassign", url.Values{"note": {"to nobody"}, "owner": {"x"}}, nil); code != http.StatusBadRequest {
+		t.Errorf("reassign to no user: %d, want 400", code)
+	}
+	if code, _, _ := comp.do("POST", path+"/recheck", nil, nil); code != http.StatusForbidden {
+		t.Errorf("compliance re-checks: %d, want 403", code)
+	}
+	if code, _, h := ops.do("POST", path+"/recheck", nil, nil); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "done=rechecked") {
+		t.Fatalf("ops re-checks: %d %s", code, h.Get("Location"))
+	}
+	if _, page := ops.get(path); !strings.Contains(page, "exception.reassign") || !strings.Contains(page, "exception.escalate") {
+		t.Error("the case's history does not show the reassignment and the escalation")
+	}
+}
