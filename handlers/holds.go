@@ -165,6 +165,7 @@ func holdRow(now time.Time, hd store.Hold) views.HoldRow {
 		Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
 		Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil,
 		Amount: hd.Amount().String(), Beneficiary: hd.BeneficiaryName, Account: "XXXX" + hd.AccountLast4,
+		Approvals: len(hd.ApproverIDs),
 	}
 }
 

@@ -17,3 +17,11 @@ func approvalsGiven(h HoldCard) string {
 
 // approvalSeq names one approval.
 func approvalSeq(a ApprovalRow) string { return fmt.Sprintf("approval %d", a.Seq) }
+
+// approvalsBadge says how many approvals a hold in the queue has.
+func approvalsBadge(n int) string {
+	if n == 1 {
+		return "1 approval given"
+	}
+	return fmt.Sprintf("%d approvals given", n)
+}

@@ -193,6 +193,7 @@ type HoldRow struct {
 	DueAt       string // RFC 3339, for the countdown in app.js
 	DueLevel    string // "", "warn", "bad"
 	Escalated   bool
+	Approvals   int // approvals given under an approval rule, the hold still open for the next
 	Amount      string
 	Beneficiary string // the name
 	Account     string // masked: XXXX1234

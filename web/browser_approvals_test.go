@@ -94,6 +94,9 @@ func TestBrowserTwoApproversRefuseTheSamePersonTwice(t *testing.T) {
 	if got, _ := a.store.ApprovalsFor(ctx, p.ID); len(got) != 1 {
 		t.Fatalf("approvals after a refused repeat = %d, want 1", len(got))
 	}
+	if _, page := c1.get("/holds"); !strings.Contains(page, "1 approval given") {
+		t.Error("the holds queue does not say BIG-1 has one approval")
+	}
 
 	second := browser(t)
 	step(t, second, "a 1440x900 viewport", chromedp.EmulateViewport(1440, 900))
