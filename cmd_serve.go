@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -178,82 +177,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter)
 	return listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))
-}
-
-// scheduleJobs schedules the background jobs, or returns nil with
-// PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
-// exceptions scan, the stale re-check, day-end reconciliation,
-// notifications, and pruning of old
-// job runs, of the notifications log, of ended sessions and of sign-in
-// attempts.
-func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
-	if !cfg.Jobs {
-		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
-		return nil, nil
-	}
-	host, _ := os.Hostname()
-	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}
-	submitter := &jobs.Submitter{Store: st, Providers: providers, Policy: cfg.Policy, Log: log, MaxAttempts: cfg.MaxAttempts,
-		Backoff: jobs.ExponentialBackoff(cfg.RetryAfter), Workers: cfg.SubmitWorkers, Health: st, Breaker: cfg.Breaker}
-	balances := &jobs.BalanceReader{Store: st, Providers: providers, Log: log}
-	escalator := &jobs.HoldEscalator{Store: st, Log: log}
-	stale := &jobs.StaleRecheck{Store: st, Rechecker: rechecker, Log: log, After: cfg.RecheckAfter, SettledWindow: cfg.SettledWindow,
-		PerSecond: cfg.RecheckRate, Concurrency: cfg.RecheckLanes}
-	notifier, err := newNotifier(st, cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	for _, j := range []jobs.Job{
-		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := submitter.RunOnce(ctx)
-			return jobs.Outcome{Changed: n}, err
-		}},
-		{Name: "hold-sla", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := escalator.RunOnce(ctx)
-			return jobs.Outcome{Changed: n}, err
-		}},
-		// Exceptions: open a case for each condition found after sending,
-		// close those that cleared, escalate those past their SLA.
-		{Name: "exceptions", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.ScanExceptions(ctx, classifyFailure(providers))
-			return jobs.Outcome{Changed: n.Opened + n.Closed + n.Escalated}, err
-		}},
-		{Name: "stale-recheck", Schedule: cfg.RecheckEvery, Run: stale.Run},
-		{Name: "settled-recheck", Schedule: cfg.RecheckEvery, Run: stale.RunSettled},
-		{Name: "day-end", Schedule: cfg.DayEndEvery, Run: dayEnd.Run},
-		{Name: "notify", Schedule: "@every 1m", Run: notifier.Run},
-		// Folds the payout count deltas status changes append (migration
-		// 00029), so a scrape of payops_payouts sums a few seconds' worth.
-		{Name: "fold-payout-counts", Schedule: "@every 10s", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.FoldPayoutCounts(ctx)
-			return jobs.Outcome{Changed: n}, err
-		}},
-		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
-			return jobs.Outcome{Changed: n}, err
-		}},
-		{Name: "prune-notifications", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.PruneNotifications(ctx, time.Now().Add(-notificationsKept))
-			return jobs.Outcome{Changed: n}, err
-		}},
-		// Outbound webhooks: due deliveries every 2 s; each run drains them.
-		{Name: "outbound-webhooks", Schedule: "@every 2s", Run: outboundJob(st, cfg, log).Run},
-		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			return pruneSignIns(ctx, st, time.Now())
-		}},
-		// Provider health: balances between submission batches; the
-		// per-minute call counts kept a few days.
-		{Name: "provider-balances", Schedule: cfg.BalanceEvery, Run: balances.Run},
-		{Name: "prune-call-stats", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.PruneCallStats(ctx, time.Now().Add(-callStatsKept))
-			return jobs.Outcome{Changed: n}, err
-		}},
-	} {
-		if err := sched.Add(j); err != nil {
-			return nil, err
-		}
-	}
-	return sched, nil
 }
 
 // newNotifier is the notify job with payops' conditions, email through
