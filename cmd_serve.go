@@ -105,6 +105,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := migrateWhenReady(ctx, st, log); err != nil {
 		return err
 	}
+	if cfg.ReadURL != "" {
+		if err := st.UseReplica(cfg.ReadURL); err != nil {
+			return fmt.Errorf("PAYOPS_READ_DATABASE_URL: %w", err)
+		}
+		log.Info("lists, search and exports read the replica (PAYOPS_READ_DATABASE_URL)")
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -26,6 +26,7 @@ const (
 // config is payops' configuration, all from the environment; README lists it.
 type config struct {
 	DatabaseURL   string
+	ReadURL       string // PAYOPS_READ_DATABASE_URL: a read replica for lists, search and exports; "" for none
 	Addr          string
 	SessionKey    []byte
 	SessionIdle   time.Duration // a dashboard session ends after this long without a request
@@ -84,8 +85,8 @@ type sandboxConfig struct {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		Addr:        or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
+		DatabaseURL: getenv("DATABASE_URL"), ReadURL: getenv("PAYOPS_READ_DATABASE_URL"),
+		Addr: or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
 		Sandbox: sandboxConfig{
 			BaseURL:            getenv("PAYOPS_SANDBOX_BASE_URL"),
 			DrillURL:           getenv("PAYOPS_DRILL_SANDBOX_URL"),

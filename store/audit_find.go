@@ -117,7 +117,7 @@ func (s *Store) FindAudit(ctx context.Context, q AuditQuery) (AuditPage, error) 
 	where := q.where(&args)
 	args = append(args, limit+1)
 	var out []AuditEntry
-	err := s.db.SelectContext(ctx, &out, `SELECT `+auditColumns+` FROM audit_log WHERE `+where+
+	err := s.reader().SelectContext(ctx, &out, `SELECT `+auditColumns+` FROM audit_log WHERE `+where+
 		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("store: find audit entries: %w", err)
@@ -141,7 +141,7 @@ func (s *Store) EachAudit(ctx context.Context, q AuditQuery, fn func(AuditEntry)
 		args = append(args, q.Limit)
 		query += ` LIMIT $` + strconv.Itoa(len(args))
 	}
-	rows, err := s.db.QueryxContext(ctx, query, args...)
+	rows, err := s.reader().QueryxContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: audit entries: %w", err)
 	}
@@ -166,7 +166,7 @@ func (s *Store) EachAudit(ctx context.Context, q AuditQuery, fn func(AuditEntry)
 // a read of the whole log.
 func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.db.SelectContext(ctx, &out, `
+	err := s.reader().SelectContext(ctx, &out, `
 		WITH RECURSIVE a (action) AS (
 			(SELECT action FROM audit_log ORDER BY action LIMIT 1)
 			UNION ALL

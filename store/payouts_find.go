@@ -251,7 +251,7 @@ func searchIDs(s payout.Search, arg func(any) string) string {
 func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int, test bool) ([]string, error) {
 	args := []any{text, limit, test}
 	var refs []string
-	err := s.db.SelectContext(ctx, &refs, `SELECT reference_id FROM payouts
+	err := s.reader().SelectContext(ctx, &refs, `SELECT reference_id FROM payouts
 		WHERE id = ANY(ARRAY(`+identifierIDs("$1")+`)) AND livemode <> $3 LIMIT $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: payouts by identifier: %w", err)
@@ -307,7 +307,7 @@ func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, err
 		return s.findSearched(ctx, q, columns, limit)
 	}
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+columns+payoutFrom+`WHERE `+where+
+	err := s.reader().SelectContext(ctx, &out, `SELECT `+columns+payoutFrom+`WHERE `+where+
 		` ORDER BY `+col+` DESC, p.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: find payouts: %w", err)
@@ -337,7 +337,7 @@ func (s *Store) findSearched(ctx context.Context, q PayoutQuery, columns string,
 		Payout
 		Total int `db:"total"`
 	}
-	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (SELECT `+columns+`, count(*) OVER () AS total`+payoutFrom+
+	err := s.reader().SelectContext(ctx, &out, `SELECT * FROM (SELECT `+columns+`, count(*) OVER () AS total`+payoutFrom+
 		`WHERE `+where+`) m WHERE `+cursor+` ORDER BY m.`+col+` DESC, m.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: search payouts: %w", err)
@@ -380,7 +380,7 @@ func (s *Store) CountPayouts(ctx context.Context, q PayoutQuery) (n int, exact b
 	// the join a count can be read from an index alone, and the count of
 	// every payout is not merged along payouts_by_beneficiary (170 ms).
 	from := ` FROM payouts p WHERE ` + where
-	err = s.db.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) c`, args...)
+	err = s.reader().GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) c`, args...)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: count payouts: %w", err)
 	}
@@ -388,7 +388,7 @@ func (s *Store) CountPayouts(ctx context.Context, q PayoutQuery) (n int, exact b
 		return n, true, nil
 	}
 	var plan []byte
-	if err := s.db.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1`+from, args...); err != nil {
+	if err := s.reader().GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1`+from, args...); err != nil {
 		return n, false, fmt.Errorf("store: estimate payouts: %w", err)
 	}
 	return max(planRows(plan), n), false, nil

@@ -40,6 +40,34 @@ type Querier interface {
 // Store is payops' database.
 type Store struct {
 	db *sqlx.DB
+	// read, when set, is a read replica that lists, search and exports
+	// read from (UseReplica); everything else reads the primary.
+	read *sqlx.DB
+}
+
+// UseReplica sends the payout list and search, the audit log's list and
+// the CSV exports to the read replica at dsn (PAYOPS_READ_DATABASE_URL):
+// they read much and may lag the primary by the replica's delay. Payout
+// pages, actions and everything that decides read the primary.
+func (s *Store) UseReplica(dsn string) error {
+	db, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	if err != nil {
+		return fmt.Errorf("store: open the read replica: %w", err)
+	}
+	db.SetMaxOpenConns(10)
+	db.SetMaxIdleConns(5)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.read = db
+	return nil
+}
+
+// reader is the handle lists, search and exports read from: the replica
+// when there is one.
+func (s *Store) reader() *sqlx.DB {
+	if s.read != nil {
+		return s.read
+	}
+	return s.db
 }
 
 // Open connects to the PostgreSQL database at dsn (a URL or key=value
@@ -62,8 +90,13 @@ func New(db *sqlx.DB) *Store { return &Store{db: db} }
 // DB returns the underlying handle, for migrations and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	if s.read != nil {
+		s.read.Close()
+	}
+	return s.db.Close()
+}
 
 // Migrate applies pending migrations and returns how many ran.
 func (s *Store) Migrate(ctx context.Context) (int, error) {

@@ -1,0 +1,32 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// With a read replica, the payout list and search read it, and the payout
+// page's lookup the primary: the replica here is another, empty database, so
+// what each finds says where it read.
+func TestListsAndSearchReadTheReplica(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "REPL-1", payout.Processing)
+	page, err := s.FindPayouts(ctx, store.PayoutQuery{Limit: 10})
+	if err != nil || len(page.Payouts) != 1 {
+		t.Fatalf("without a replica the list finds %+v, %v; want REPL-1", page.Payouts, err)
+	}
+	if err := s.UseReplica(pgtest.NewDSN(t)); err != nil {
+		t.Fatal(err)
+	}
+	if page, err = s.FindPayouts(ctx, store.PayoutQuery{Limit: 10}); err != nil || len(page.Payouts) != 0 {
+		t.Fatalf("with the (empty) replica the list finds %+v, %v; want none: it must read the replica", page.Payouts, err)
+	}
+	if _, err := s.PayoutByRef(ctx, "REPL-1"); err != nil {
+		t.Fatalf("the payout page reads the primary: %v", err)
+	}
+}
