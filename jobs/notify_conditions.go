@@ -20,6 +20,7 @@ type ConditionStore interface {
 	RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]store.ProviderCount, error)
 	FailingEndpoints(ctx context.Context) ([]store.FailingEndpoint, error)
 	LowBalances(ctx context.Context, now time.Time) ([]store.LowBalance, error)
+	OverdueCases(ctx context.Context, now time.Time) ([]store.Case, error)
 }
 
 // differencesLookBack is how far back day-end differences still call for
@@ -53,6 +54,9 @@ func StandardConditions(st ConditionStore, stuckAfter time.Duration) []Condition
 		}},
 		{Kind: payout.CondBalanceLow, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
 			return lowBalances(ctx, st, now)
+		}},
+		{Kind: payout.CondCaseOverdue, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return overdueCases(ctx, st, now)
 		}},
 	}
 }
@@ -231,4 +235,30 @@ func urlHost(raw string) string {
 		return "an endpoint"
 	}
 	return u.Host
+}
+
+// overdueCases: each open exception case past its SLA or escalated, named to
+// its owner now (the escalation owner once escalated), as holds are.
+func overdueCases(ctx context.Context, st ConditionStore, now time.Time) ([]Active, error) {
+	cases, err := st.OverdueCases(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(cases))
+	for _, c := range cases {
+		a := Active{Key: fmt.Sprintf("%s:%d", payout.CondCaseOverdue, c.ID), Path: fmt.Sprintf("/exceptions/%d", c.ID),
+			Subject: fmt.Sprintf("Case #%d (%s) is past its SLA", c.ID, c.KindLabel),
+			Detail:  c.Summary + ". It was due " + c.SLADueAt.UTC().Format("2006-01-02 15:04 UTC") + "."}
+		if c.EscalatedAt != nil {
+			a.Subject = fmt.Sprintf("Case #%d (%s) is escalated", c.ID, c.KindLabel)
+		}
+		if c.OwnerID != nil {
+			a.UserIDs = []int64{*c.OwnerID}
+			a.Detail += " Its owner is " + c.OwnerName + "."
+		} else {
+			a.Detail += " It has no owner: an admin sets one under Owners and SLAs."
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }

@@ -439,3 +439,51 @@ func TestDisabledEndpointGoesToAdminsAndItsOwner(t *testing.T) {
 		t.Fatalf("cleared: emails %v, want two", got)
 	}
 }
+
+// An exception case past its SLA: its owner is emailed once; resolved, the
+// owner is told it cleared.
+func TestOverdueCaseEmailsItsOwner(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	owner := addUser(t, s, "owner@example.com", payout.RoleOps)
+	if err := s.UpdateCaseKinds(ctx, store.Actor{Name: "admin@example.com"}, []store.CaseKindChange{
+		{Kind: payout.CaseFailed, OwnerID: &owner, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	policy, _ := payout.ParsePolicy("INR=200000.00")
+	intake(t, s, policy, "CASE-1", "nxtbanking", 100000)
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_1", RawStatus: "PENDING", Status: payout.Processing},
+		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed, FailureReason: "bank declined"},
+	} {
+		if _, err := s.ApplyObservation(ctx, "CASE-1", obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ScanExceptions(ctx, func(string, string) payout.FailureClass { return payout.FailUnknown }); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
+	if run(t, n); len(recipientsOf(smtp.Messages(), "Case #")) != 0 {
+		t.Fatalf("within its SLA: %v, want no case email", smtp.Messages())
+	}
+	clk.add(61 * time.Minute)
+	run(t, n)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "past its SLA"); len(got) != 1 || got[0] != "owner@example.com" {
+		t.Fatalf("past its SLA: emails to %v, want one to owner@example.com", got)
+	}
+	cases, _, err := s.OpenCases(ctx, store.CaseFilter{})
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("cases %v, %v", cases, err)
+	}
+	if _, err := s.ResolveCase(ctx, cases[0].ID, store.Actor{UserID: owner, Name: "owner@example.com"}, "platform told"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "owner@example.com" {
+		t.Fatalf("cleared: emails to %v, want one to the owner", got)
+	}
+}

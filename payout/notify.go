@@ -34,11 +34,14 @@ const (
 	// times its average daily outflow of the last 7 days; to finance and
 	// admins.
 	CondBalanceLow ConditionKind = "balance_low"
+	// CondCaseOverdue: an open exception case past its SLA or escalated; to
+	// its owner, then its escalation owner.
+	CondCaseOverdue ConditionKind = "case_overdue"
 )
 
 // ConditionKinds lists every kind, in the settings page's order.
 var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs, CondDrillFailed, CondWebhookRejections,
-	CondEndpointDisabled, CondBalanceLow}
+	CondEndpointDisabled, CondBalanceLow, CondCaseOverdue}
 
 // conditionInfo is what a kind says of itself.
 type conditionInfo struct {
@@ -56,6 +59,8 @@ var conditionInfos = map[ConditionKind]conditionInfo{
 	CondEndpointDisabled: {label: "Outbound webhook endpoint disabled", audience: []Role{RoleAdmin},
 		named: "the endpoint's owner"},
 	CondBalanceLow: {label: "Provider balance under 2 days of payouts", audience: []Role{RoleFinance, RoleAdmin}},
+	CondCaseOverdue: {label: "Exception case past its SLA or escalated",
+		named: "the case's owner, then its escalation owner"},
 }
 
 // ParseConditionKind returns the kind named s, or an error.

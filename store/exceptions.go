@@ -244,3 +244,15 @@ func (s *Store) CaseCountsByRef(ctx context.Context, kind payout.CaseKind, refs 
 	}
 	return out, nil
 }
+
+// OverdueCases returns the open cases of live payouts past their SLA at now
+// or escalated, for the case_overdue notice.
+func (s *Store) OverdueCases(ctx context.Context, now time.Time) ([]Case, error) {
+	var out []Case
+	err := s.db.SelectContext(ctx, &out, caseSelect+`WHERE c.state = 'open' AND c.livemode
+		AND (c.sla_due_at < $1 OR c.escalated_at IS NOT NULL) ORDER BY c.id`, now)
+	if err != nil {
+		return nil, fmt.Errorf("store: overdue cases: %w", err)
+	}
+	return out, nil
+}
