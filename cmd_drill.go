@@ -221,6 +221,13 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario, m
 		AmountCases: func(ctx context.Context, refs []string) (map[string]int, error) {
 			return st.CaseCountsByRef(ctx, payout.CaseAmountMismatch, refs)
 		},
+		// No provider is configured in this process: every payout is
+		// classified by its provider's own table (the drill's, the sandbox's).
+		ScanExceptions: func(ctx context.Context) error {
+			_, err := st.ScanExceptions(ctx, classifyFailure(nil))
+			return err
+		},
+		Cases: st.CaseCountsByRef,
 		Progress: func(p drill.Progress) {
 			if p.Phase == "creating" {
 				created.Store(int64(p.Done))

@@ -155,6 +155,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 				sched.RunNow(ctx, "stale-recheck")
 				sched.RunNow(ctx, "settled-recheck")
 			}
+			runner.ScanExceptions = func(ctx context.Context) error {
+				_, err := st.ScanExceptions(ctx, classifyFailure(providers))
+				return err
+			}
 		} else {
 			runner.Unavailable = "this payops runs with PAYOPS_JOBS=off: no submission worker or re-check runs here to " +
 				"send and follow a drill's payouts; start the drill on an instance with jobs on"

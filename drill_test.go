@@ -70,10 +70,13 @@ func newToken(t *testing.T, vars map[string]string, name, scope string) string {
 // with a drills token asks the running payops to run it (the runner of
 // /drills, its drill provider inside serve) and follows it to the report.
 // Payouts sent through the API to a sandbox that loses, duplicates,
-// reorders and forges webhooks, fails and stalls, refuses for funds and
-// reverses payouts later end in the sandbox's truth, with a balanced ledger
-// and no forged webhook accepted. Waits are scaled down (re-check every
-// second, first submission retry after a second).
+// reorders and forges webhooks, fails and stalls, refuses for funds,
+// reverses payouts later, understates amounts and announces an outage end
+// in the sandbox's truth, with a balanced ledger, no forged webhook
+// accepted, nothing sent while paused and the failure cases where the
+// sandbox failed a payout and nowhere else. Waits are scaled down
+// (re-check every second, first submission retry after a second); the
+// downtime scenario's 12 s outage is the longest wait of all.
 func TestDrills(t *testing.T) {
 	for _, scenario := range drill.Names() {
 		t.Run(scenario, func(t *testing.T) {

@@ -15,6 +15,12 @@ func CheckText(body []byte, ev Event) error {
 		{"status", ev.Observation.RawStatus}, {"UTR", ev.Observation.UTR},
 		{"failure code", ev.Observation.FailureCode}, {"failure reason", ev.Observation.FailureReason},
 	}
+	if d := ev.Downtime; d != nil {
+		// Recorded before the delivery: a field PostgreSQL refuses would be
+		// answered 503, and retried by the provider for days.
+		fields = append(fields, []struct{ name, value string }{{"downtime id", d.ID}, {"downtime mode", d.Mode},
+			{"downtime detail", d.Detail}}...)
+	}
 	for _, f := range fields {
 		if !payout.IsText(f.value) {
 			return Malformed("the %s is not UTF-8 text or holds NUL", f.name)

@@ -31,6 +31,10 @@ func TestCheckText(t *testing.T) {
 		{"NUL in the failure code", body, func(e *Event) { e.Observation.FailureCode = "\x00" }, "failure code"},
 		{"NUL in the failure reason", body, func(e *Event) { e.Observation.FailureReason = "x\x00" }, "failure reason"},
 		{"NUL in the event id", body, func(e *Event) { e.ID = "evt\x00" }, "event id"},
+		{"a clean downtime", body, func(e *Event) { e.Downtime = &Downtime{ID: "d1", Mode: "IMPS", Detail: "bank’s down"} }, ""},
+		{"NUL in a downtime id", body, func(e *Event) { e.Downtime = &Downtime{ID: "d\x00"} }, "downtime id"},
+		{"invalid UTF-8 in a downtime mode", body, func(e *Event) { e.Downtime = &Downtime{Mode: "\xff"} }, "downtime mode"},
+		{"NUL in a downtime detail", body, func(e *Event) { e.Downtime = &Downtime{Detail: "x\x00"} }, "downtime detail"},
 	}
 	for _, tt := range tests {
 		ev := good

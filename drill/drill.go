@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"payops/adapters/sandbox"
+	"payops/payout"
 )
 
 // Scenarios are the drills by name: what the sandbox does in each.
@@ -27,6 +28,9 @@ var Scenarios = map[string]sandbox.Chaos{
 	"insufficient-funds": {InsufficientFunds: 20},
 	"reversals":          {ReverseAfter: 5 * time.Second},
 	"underpayment":       {Underpay: 30},
+	// Longer than two runs of the submission worker (every 5 s), so that it
+	// looks for payouts to send while paused.
+	"downtime": {Downtime: 12 * time.Second, DowntimeMode: "IMPS"},
 	"all-of-them": {DropWebhooks: 30, DuplicateWebhooks: 40, ReorderWebhooks: true, DelayWebhooks: 2 * time.Second,
 		ForgeWebhooks: 20, ReplayWebhooks: 20, APIErrors: 15, APITimeouts: 5, SlowAPI: 500 * time.Millisecond,
 		InsufficientFunds: 10, ReverseAfter: 5 * time.Second},
@@ -43,7 +47,9 @@ var Descriptions = map[string]string{
 	"insufficient-funds": "The provider refuses a fifth of the payouts for want of balance.",
 	"reversals":          "Some payouts succeed, then are reversed seconds later.",
 	"underpayment":       "The provider states a tenth less than was sent for some payouts; each must get an amount case.",
-	"all-of-them":        "Every misbehaviour above at once.",
+	"downtime": "The provider announces an IMPS outage, refuses payouts through it, then announces its end: " +
+		"nothing may be sent while paused, and no case opened for the paused payouts.",
+	"all-of-them": "Every misbehaviour above at once.",
 }
 
 // Names lists the scenarios, sorted.
@@ -72,7 +78,13 @@ type Config struct {
 	// AmountCases counts the amount_mismatch cases on each of the payouts
 	// refs names, by reference (from payops' database); nil when not known.
 	AmountCases func(ctx context.Context, refs []string) (map[string]int, error)
-	Progress    func(Progress) // optional
+	// ScanExceptions runs payops' exceptions scan, so that the cases it
+	// opens on its schedule are open before Cases counts them; Cases
+	// counts the cases of kind on each of the payouts refs names, by
+	// reference. The failure cases are checked only when both are set.
+	ScanExceptions func(ctx context.Context) error
+	Cases          func(ctx context.Context, kind payout.CaseKind, refs []string) (map[string]int, error)
+	Progress       func(Progress) // optional
 }
 
 // Progress is how far a drill is: creating its payouts, then converging.
@@ -99,6 +111,18 @@ type Report struct {
 	Underpaid          int
 	MissingAmountCases int
 	StrayAmountCases   int
+	// SentWhilePaused is how many payout creates the provider received
+	// after payops acknowledged its downtime notice and before it sent the
+	// resolution (Chaos.Downtime); must be 0.
+	SentWhilePaused int
+	// CasesChecked says the failure cases were checked (Config.Cases):
+	// MissingFailedCases is how many payouts the provider failed have no
+	// failed_after_send case, or more than one; StrayCases how many
+	// payouts it did not fail have one, plus how many payouts have an
+	// anomaly case. Both must be 0.
+	CasesChecked       bool
+	MissingFailedCases int
+	StrayCases         int
 	Converged          time.Duration
 	Examples           []string // a few payouts that did not converge, and why
 	// Outbound is what became of the outbound webhooks, when the drill had a
@@ -109,7 +133,8 @@ type Report struct {
 // OK reports whether every must-be-zero figure is zero.
 func (r Report) OK() bool {
 	return r.ForgedAccepted == 0 && r.DuplicatePostings == 0 && r.Unbalanced == 0 && r.NotConverged == 0 &&
-		r.MissingAmountCases == 0 && r.StrayAmountCases == 0 && (r.Outbound == nil || r.Outbound.OK())
+		r.MissingAmountCases == 0 && r.StrayAmountCases == 0 && r.SentWhilePaused == 0 && r.MissingFailedCases == 0 &&
+		r.StrayCases == 0 && (r.Outbound == nil || r.Outbound.OK())
 }
 
 // Write prints the report.
@@ -126,6 +151,15 @@ func (r Report) Write(w io.Writer) {
 		fmt.Fprintf(w, "  underpaid by the provider: %d\n", r.Underpaid)
 		fmt.Fprintf(w, "  underpaid, no amount case: %d (must be 0)\n", r.MissingAmountCases)
 		fmt.Fprintf(w, "  amount cases not underpaid: %d (must be 0)\n", r.StrayAmountCases)
+	}
+	if Scenarios[r.Scenario].Downtime > 0 || c.DowntimeNotices > 0 || r.SentWhilePaused > 0 {
+		fmt.Fprintf(w, "  downtime: %d notices acknowledged, %d creates refused (503)\n", c.DowntimeNotices,
+			c.DowntimeErrors)
+		fmt.Fprintf(w, "  sent while paused:        %d (must be 0)\n", r.SentWhilePaused)
+	}
+	if r.CasesChecked {
+		fmt.Fprintf(w, "  failed, no failure case:  %d (must be 0)\n", r.MissingFailedCases)
+		fmt.Fprintf(w, "  cases where none belongs: %d (must be 0)\n", r.StrayCases)
 	}
 	fmt.Fprintf(w, "  time to converge:         %s\n", r.Converged.Round(100*time.Millisecond))
 	for _, e := range r.Examples {
@@ -162,6 +196,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		refs[i] = fmt.Sprintf("%s-%05d", cfg.Prefix, i+1)
 	}
 	created := func(n int) { progress(Progress{Phase: "creating", Done: n, Total: len(refs)}) }
+	// The outage, when the scenario has one, begins before the first
+	// payout: nothing is in flight when payops is told to pause.
+	if err := cfg.Sandbox.Start(ctx); err != nil {
+		return Report{}, err
+	}
 	if err := c.createAll(ctx, refs, created); err != nil {
 		return Report{}, err
 	}
@@ -209,7 +248,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		rep.amountCases(refs, truth, cases)
 	}
+	if cfg.ScanExceptions != nil && cfg.Cases != nil {
+		if err := rep.checkCases(ctx, cfg, refs, truth); err != nil {
+			return Report{}, err
+		}
+	}
 	rep.Sandbox = cfg.Sandbox.Counts()
+	rep.SentWhilePaused = int(rep.Sandbox.SentWhilePaused)
 	return rep, nil
 }
 

@@ -139,7 +139,11 @@ type Runner struct {
 	// Recheck runs the stale re-check now; called every 15 s while a drill
 	// runs, so a drill need not wait for the job's schedule. Optional.
 	Recheck func(ctx context.Context)
-	Log     *slog.Logger
+	// ScanExceptions runs the exceptions scan now; called when a drill has
+	// converged, so the failure cases it checks are open. Without it a
+	// drill does not check them.
+	ScanExceptions func(ctx context.Context) error
+	Log            *slog.Logger
 	// Ctx bounds every drill: serve's, so a drill stops with payops.
 	Ctx context.Context
 
@@ -252,6 +256,7 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 		AmountCases: func(ctx context.Context, refs []string) (map[string]int, error) {
 			return r.Store.CaseCountsByRef(ctx, payout.CaseAmountMismatch, refs)
 		},
+		ScanExceptions: r.ScanExceptions, Cases: r.Store.CaseCountsByRef,
 		Progress: r.recorder(ctx, run.ID, nextRecheck, log)})
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -216,17 +216,24 @@ func reportView(rep drill.Report) *views.DrillReport {
 	zero := func(label string, n int) views.DrillFigure {
 		return views.DrillFigure{Label: label, Value: int64(n), Bad: n != 0}
 	}
-	return &views.DrillReport{
+	v := &views.DrillReport{
 		MustBeZero: []views.DrillFigure{zero("Forged webhooks accepted", rep.ForgedAccepted),
 			zero("Duplicate ledger postings", rep.DuplicatePostings), zero("Currencies not balanced", rep.Unbalanced),
 			zero("Payouts not converged", rep.NotConverged),
 			zero("Underpaid payouts without an amount case", rep.MissingAmountCases),
-			zero("Amount cases on payouts paid in full", rep.StrayAmountCases)},
+			zero("Amount cases on payouts paid in full", rep.StrayAmountCases),
+			zero("Payouts sent while paused by a downtime notice", rep.SentWhilePaused)},
 		Sandbox: []views.DrillFigure{{Label: "Payouts created", Value: c.Created}, {Label: "Refused for funds", Value: c.Refused},
 			{Label: "API errors (500, 429)", Value: c.APIErrors}, {Label: "API timeouts", Value: c.APITimeouts},
 			{Label: "Webhooks sent", Value: c.WebhooksSent}, {Label: "Webhooks dropped", Value: c.Dropped},
 			{Label: "Webhooks duplicated", Value: c.Duplicated}, {Label: "Webhooks forged", Value: c.Forged},
-			{Label: "Webhooks replayed", Value: c.Replayed}},
+			{Label: "Webhooks replayed", Value: c.Replayed}, {Label: "Downtime notices", Value: c.DowntimeNotices},
+			{Label: "Refused in the outage (503)", Value: c.DowntimeErrors}},
 		Examples: rep.Examples,
 	}
+	if rep.CasesChecked {
+		v.MustBeZero = append(v.MustBeZero, zero("Failed payouts without a failure case", rep.MissingFailedCases),
+			zero("Failure or anomaly cases where none belongs", rep.StrayCases))
+	}
+	return v
 }

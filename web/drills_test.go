@@ -5,12 +5,16 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/net/html"
 
+	"payops/drill"
 	"payops/payout"
 	"payops/store"
 )
@@ -177,4 +181,93 @@ func post(c *client, path string, form url.Values) (int, string) {
 	c.t.Helper()
 	code, body, _ := c.do("POST", path, form, nil)
 	return code, body
+}
+
+// The drills form offers every scenario with its description, downtime
+// included.
+func TestDrillFormOffersEveryScenario(t *testing.T) {
+	a := newApp(t, withDrills())
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	c := a.client()
+	c.login("admin@example.com")
+	code, page := c.get("/drills")
+	if code != http.StatusOK {
+		t.Fatalf("GET /drills: %d", code)
+	}
+	form := byID(t, page, "drill-form")
+	if form == nil {
+		t.Fatal("no #drill-form")
+	}
+	if !slices.Contains(drill.Names(), "downtime") {
+		t.Error("no downtime scenario")
+	}
+	for _, name := range drill.Names() {
+		input := find(form, func(n *html.Node) bool { return n.Data == "input" && attr(n, "value") == name })
+		if input == nil {
+			t.Errorf("no scenario %s in the form", name)
+			continue
+		}
+		label := input.Parent
+		if got := textOf(label); !strings.Contains(got, drill.Descriptions[name]) || drill.Descriptions[name] == "" {
+			t.Errorf("scenario %s: %q, want its description", name, got)
+		}
+	}
+}
+
+// A downtime drill's report shows what was sent while paused and the
+// failure-case figures among the must-be-zero ones, a figure not zero
+// marked bad, and the provider's downtime notices.
+func TestDowntimeDrillReport(t *testing.T) {
+	a := newApp(t, withDrills())
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	ctx := context.Background()
+	run, err := a.store.StartDrillRun(ctx, store.NewDrillRun{Scenario: "downtime", Payouts: 30},
+		store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := drill.Report{Scenario: "downtime", Payouts: 30, SentWhilePaused: 2, CasesChecked: true, StrayCases: 0,
+		Converged: 19 * time.Second}
+	report.Sandbox.DowntimeNotices, report.Sandbox.DowntimeErrors = 2, 2
+	if err := a.store.FinishDrillRun(ctx, run.ID, store.DrillFailed, report, ""); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	c.login("admin@example.com")
+	code, page := c.get("/drills/" + strconv.FormatInt(run.ID, 10))
+	if code != http.StatusOK {
+		t.Fatalf("GET the drill: %d", code)
+	}
+	rep := byID(t, page, "drill-report")
+	if rep == nil {
+		t.Fatal("no #drill-report")
+	}
+	rows := map[string]*html.Node{}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "tr" {
+			if td := find(n, func(m *html.Node) bool { return m.Data == "td" }); td != nil {
+				rows[textOf(td)] = n
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(rep)
+	for label, want := range map[string]string{"Payouts sent while paused by a downtime notice": "2",
+		"Failed payouts without a failure case": "0", "Failure or anomaly cases where none belongs": "0",
+		"Downtime notices": "2", "Refused in the outage (503)": "2"} {
+		row := rows[label]
+		if row == nil {
+			t.Errorf("no row %q", label)
+			continue
+		}
+		if got := textOf(find(row, func(n *html.Node) bool { return hasClass(n, "num") })); got != want {
+			t.Errorf("%s: %s, want %s", label, got, want)
+		}
+		if bad := hasClass(row, "row-bad"); bad != (label == "Payouts sent while paused by a downtime notice") {
+			t.Errorf("%s: marked bad %v", label, bad)
+		}
+	}
 }

@@ -7,6 +7,8 @@
 // payout up by reference (GET /api/v1/payouts?reference_id=), listing by
 // time (GET /api/v1/payouts?from=&to=, RFC 3339, answering {"payouts": [...]}),
 // a 409 body naming the existing payout_id, and amounts being decimal rupees.
+// Downtime events (payout.downtime.started/resolved) are not NxtBanking's
+// but the sandbox's, RazorpayX-style (see downtime).
 package nxtbanking
 
 import (
@@ -261,6 +263,9 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 				adapters.Clip(res.Timestamp, 64))
 		}
 	}
+	if dt := downtime(res.Event, body, sent); dt != nil {
+		return adapters.Event{Type: res.Event, Ignore: true, Downtime: dt, Payload: body, SentAt: sent}, nil
+	}
 	if res.PayoutID == "" && res.ReferenceID == "" {
 		return adapters.Event{}, adapters.Malformed("neither payout_id nor reference_id")
 	}
@@ -274,6 +279,37 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	}
 	return adapters.Event{Type: res.Event, ReferenceID: res.ReferenceID, Observation: obs, Payload: body,
 		SentAt: sent}, nil
+}
+
+// Downtime events are a sandbox extension of NxtBanking's webhooks: seed
+// 000 documents none. The sandbox announces an outage the way RazorpayX
+// does (seed 003: payout.downtime.started, "do not initiate a payout";
+// payout.downtime.resolved), in NxtBanking's flat shape:
+//
+//	{"event": "payout.downtime.started", "downtime_id": "sbx_down_1", "mode": "IMPS",
+//	 "message": "...", "timestamp": "2026-02-26T10:30:00Z"}
+//
+// every field but "event" optional; no mode is every mode.
+const (
+	eventDowntimeStarted  = "payout.downtime.started"
+	eventDowntimeResolved = "payout.downtime.resolved"
+)
+
+// downtime reads a downtime notice from a verified body, or returns nil
+// when the event is not one; at is the body's "timestamp" (zero when
+// absent), taken as when the downtime began or was resolved.
+func downtime(event string, body []byte, at time.Time) *adapters.Downtime {
+	if event != eventDowntimeStarted && event != eventDowntimeResolved {
+		return nil
+	}
+	var n struct {
+		ID      string `json:"downtime_id"`
+		Mode    string `json:"mode"`
+		Message string `json:"message"`
+	}
+	json.Unmarshal(body, &n) // already decoded once; a field of another type is left out, the others kept
+	return &adapters.Downtime{ID: adapters.Clip(n.ID, 100), Resolved: event == eventDowntimeResolved,
+		Mode: strings.ToUpper(strings.TrimSpace(n.Mode)), Detail: adapters.Clip(n.Message, 200), At: at}
 }
 
 func (c *Client) do(ctx context.Context, call adapters.Call, out any) error {

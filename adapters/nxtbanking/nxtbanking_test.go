@@ -116,6 +116,7 @@ func TestSubmitRetriesAndDuplicates(t *testing.T) {
 func FuzzWebhook(f *testing.F) {
 	f.Add([]byte(seedWebhook))
 	f.Add([]byte(`{"event":"payout.failed","payout_id":"p","failure_reason":"x","amount":"12.5"}`))
+	f.Add([]byte(`{"event":"payout.downtime.started","downtime_id":"d1","mode":"IMPS","timestamp":"2026-02-26T10:30:00Z"}`))
 	c := client("http://unused")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		h := http.Header{"X-Nxtb-Signature": {nxtbanking.Sign([]byte("nx_whsec"), body)}}

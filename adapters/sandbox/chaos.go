@@ -36,6 +36,13 @@ type Chaos struct {
 	// smaller than it was sent (at least one minor unit), in its answers and
 	// its webhooks alike: an underpayment payops must open a case for.
 	Underpay int
+	// Downtime is an outage announced RazorpayX-style (seed 003): when the
+	// drill starts (Server.Start) the sandbox sends a signed
+	// payout.downtime.started, answers payout creates 503 for this long,
+	// then sends payout.downtime.resolved and works again. DowntimeMode
+	// is the mode it affects ("IMPS"); empty is every mode.
+	Downtime     time.Duration
+	DowntimeMode string
 }
 
 // Counts are what the sandbox did, for a drill's report.
@@ -44,6 +51,11 @@ type Counts struct {
 	WebhooksSent, Dropped, Duplicated, Forged, Replayed int64
 	APIErrors, APITimeouts                              int64
 	RateLimited                                         int64 // answered 429 for going over Config.RateLimit
+	// Downtime (Chaos.Downtime): notices acknowledged by payops, creates
+	// answered 503 for the outage, and of those the creates that came
+	// after payops acknowledged the start and before the resolution was
+	// sent — payouts sent while payops was told to pause.
+	DowntimeNotices, DowntimeErrors, SentWhilePaused int64
 }
 
 type counters struct {
@@ -51,6 +63,7 @@ type counters struct {
 	sent, dropped, duplicated, forged, replayed atomic.Int64
 	apiErrors, apiTimeouts, apiCalls            atomic.Int64
 	rateLimited                                 atomic.Int64
+	notices, downtimeErrors, sentWhilePaused    atomic.Int64
 }
 
 // Counts returns what the sandbox has done so far.
@@ -58,7 +71,8 @@ func (s *Server) Counts() Counts {
 	c := &s.counts
 	return Counts{Created: c.created.Load(), Refused: c.refused.Load(), WebhooksSent: c.sent.Load(),
 		Dropped: c.dropped.Load(), Duplicated: c.duplicated.Load(), Forged: c.forged.Load(), Replayed: c.replayed.Load(),
-		APIErrors: c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load(), RateLimited: c.rateLimited.Load()}
+		APIErrors: c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load(), RateLimited: c.rateLimited.Load(),
+		DowntimeNotices: c.notices.Load(), DowntimeErrors: c.downtimeErrors.Load(), SentWhilePaused: c.sentWhilePaused.Load()}
 }
 
 // Truth is a payout as the sandbox holds it: what payops must end with.

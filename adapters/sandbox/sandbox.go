@@ -105,6 +105,7 @@ type Server struct {
 	unsent   atomic.Int64 // webhooks scheduled and not sent yet
 	balance  int64        // paise, under mu
 	counts   counters
+	outage   outage
 }
 
 // New returns a sandbox for cfg.
@@ -196,6 +197,14 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	d.UseNumber()
 	if err := d.Decode(&req); err != nil || req.ReferenceID == "" || req.Amount == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "reference_id and amount are required"})
+		return
+	}
+	if down, paused := s.outage.affects(req.Mode); down {
+		if paused {
+			s.counts.sentWhilePaused.Add(1)
+		}
+		s.counts.downtimeErrors.Add(1)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "payouts are down: " + DowntimeID})
 		return
 	}
 	if c := s.cfg.Chaos; c != nil && s.roll("funds", req.ReferenceID) < c.InsufficientFunds {
