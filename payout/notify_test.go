@@ -93,7 +93,7 @@ func TestConditionKinds(t *testing.T) {
 		if k.Label() == string(k) {
 			t.Errorf("%s has no label", k)
 		}
-		if len(k.Audience()) == 0 && k != CondHoldOverdue {
+		if k.Recipients() == "" {
 			t.Errorf("%s tells nobody", k)
 		}
 		if got, err := ParseConditionKind(string(k)); err != nil || got != k {
@@ -107,7 +107,8 @@ func TestConditionKinds(t *testing.T) {
 
 func TestConditionRecipients(t *testing.T) {
 	for k, want := range map[ConditionKind]string{CondStuck: "ops", CondDayEndDiffs: "finance", CondDrillFailed: "admins",
-		CondHoldOverdue: "the hold's owner, then its escalation owner"} {
+		CondHoldOverdue: "the hold's owner, then its escalation owner",
+		CondCaseOverdue: "the case's owner, then its escalation owner"} {
 		if got := k.Recipients(); got != want {
 			t.Errorf("%s.Recipients() = %q, want %q", k, got, want)
 		}
