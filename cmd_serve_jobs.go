@@ -15,8 +15,8 @@ import (
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
 // exceptions scan, the stale re-check, day-end reconciliation,
-// notifications, provider balances and call counts, and pruning of old job
-// runs, of the notifications log, of ended sessions and of sign-in attempts.
+// notifications, provider balances and call counts, the history tables'
+// partitions made ahead, and pruning of old job runs, of the notifications log, of ended sessions and of sign-in attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
@@ -59,6 +59,8 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.FoldPayoutCounts(ctx)
 			return jobs.Outcome{Changed: n}, err
 		}},
+		// History (issue 19): the coming months' partitions made ahead.
+		{Name: "make-partitions", Schedule: "@daily", Run: (&jobs.Partitioner{Store: st, Ahead: cfg.PartitionsAhead}).Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err
