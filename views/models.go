@@ -66,6 +66,9 @@ type Payout struct {
 	CanRecheck       bool
 	RecheckURL       string
 	Timeline         []TimelineItem
+	// Archived says, a line each, which months of this payout's history
+	// are no longer in the database and the file each is in.
+	Archived []string
 	Ledger           []LedgerRow
 	Audit            []AuditRow
 	Market           string
