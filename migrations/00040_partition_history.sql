@@ -34,7 +34,7 @@
 --   webhook_events.delivery_id -> webhook_deliveries: deliveries are archived
 --     after their retention while the dedupe key must stay forever; and a
 --     reference to a partitioned table must name its whole key (id,
---     received_at). store.RecordDelivery writes the event with the delivery
+--     received_at). store.IngestWebhook writes the event with the delivery
 --     it just inserted.
 --   payout_events.delivery_id -> webhook_deliveries: the same retention
 --     reason; the event is written by apply with the delivery being applied.
