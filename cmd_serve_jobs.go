@@ -15,12 +15,15 @@ import (
 // scheduleJobs schedules the background jobs, or returns nil with
 // PAYOPS_JOBS=off: the submission worker, the hold SLA escalation, the
 // exceptions scan, the stale re-check, day-end reconciliation,
-// notifications, provider balances and call counts, and pruning of old job
-// runs, of the notifications log, of ended sessions and of sign-in attempts.
+// notifications, provider balances and call counts, the history tables'
+// partitions made ahead and their old months archived, and pruning of old job runs, of the notifications log, of ended sessions and of sign-in attempts.
 func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.Rechecker, dayEnd *jobs.DayEnd, cfg config, log *slog.Logger) (*jobs.Scheduler, error) {
 	if !cfg.Jobs {
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
 		return nil, nil
+	}
+	if cfg.ArchiveDir == "" {
+		log.Info("history archive off (no PAYOPS_ARCHIVE_DIR): no month of history is dropped")
 	}
 	host, _ := os.Hostname()
 	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}
@@ -59,6 +62,12 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 			n, err := st.FoldPayoutCounts(ctx)
 			return jobs.Outcome{Changed: n}, err
 		}},
+		// History (issue 19): the coming months' partitions made ahead.
+		{Name: "make-partitions", Schedule: "@daily", Run: (&jobs.Partitioner{Store: st, Ahead: cfg.PartitionsAhead}).Run},
+		// Months past PAYOPS_RETENTION written to PAYOPS_ARCHIVE_DIR and
+		// dropped; nothing without a folder.
+		{Name: "archive-history", Schedule: "30 3 * * *", Run: (&jobs.Archiver{Store: st, Dir: cfg.ArchiveDir,
+			Retention: cfg.Retention, Log: log}).Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
 			return jobs.Outcome{Changed: n}, err

@@ -62,6 +62,13 @@ type config struct {
 	Breaker          store.Breaker
 	BalanceEvery     string
 
+	// History (issue 19): how many months of partitions are made ahead,
+	// where archived months go ("" archives nothing) and how long each
+	// history table keeps its months.
+	PartitionsAhead int
+	ArchiveDir      string
+	Retention       payout.Retention
+
 	// IgnoredReadOnlyMarkets is PAYOPS_READ_ONLY_MARKETS when still set:
 	// launch documents decide which markets are live now, and serve warns
 	// that it is ignored.
@@ -205,6 +212,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if _, err := email.NewClient(c.SMTPURL, smtpTimeout); err != nil {
 			errs = append(errs, fmt.Errorf("PAYOPS_SMTP_URL: %w", err))
 		}
+	}
+	if err := historyConfig(&c, getenv); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
 		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))

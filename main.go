@@ -39,7 +39,7 @@ func main() {
 
 var errUsage = errors.New("usage: payops serve|migrate|user add|user disable|user enable|user role|" +
 	"token create|token revoke|token list|endpoint add|endpoint list|endpoint disable|endpoint enable|market apply|demo|sandbox|" +
-	"drill|db start|db stop [flags]")
+	"drill|db start|db stop|archive list|archive restore FILE [flags]")
 
 // run is the whole program, with its inputs passed in so tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -84,6 +84,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdSandbox(ctx, args[1:], getenv, log)
 	case "drill":
 		return cmdDrill(ctx, args[1:], getenv, stdout, log)
+	case "archive":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return cmdArchive(ctx, args[1], args[2:], getenv, stdout)
 	case "db":
 		if len(args) < 2 {
 			return errUsage

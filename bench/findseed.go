@@ -73,8 +73,8 @@ func seedFind(ctx context.Context, db *sqlx.DB, n int) error {
 		{"holds", `INSERT INTO holds (payout_id, reason, detail, placed_by, placed_at, sla_due_at)
 			SELECT id, 'review_threshold', 'Above review threshold', 'submitter', created_at, created_at + interval '8 hours'
 			FROM payouts WHERE status = 'HELD'`},
-		{"ledger postings", `INSERT INTO ledger_postings (payout_id, kind, posted_at)
-			SELECT p.id, k.kind, p.settled_at FROM payouts p
+		{"ledger postings", `INSERT INTO ledger_postings (payout_id, kind, posted_at, payout_created_at)
+			SELECT p.id, k.kind, p.settled_at, p.created_at FROM payouts p
 			CROSS JOIN LATERAL (VALUES ('succeeded', true), ('fee', p.fee_minor IS NOT NULL),
 				('reversed', p.status = 'REVERSED')) k (kind, posted)
 			WHERE p.status IN ('SUCCEEDED', 'REVERSED') AND k.posted

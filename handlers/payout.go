@@ -110,6 +110,12 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}
 	vm.Timeline = timeline(u, p.Provider, events, deliveries, audit)
+	archives, err := h.Store.ArchivesSince(r.Context(), p.CreatedAt)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	vm.Archived = archivedHistory(archives)
 	for _, e := range ledger {
 		row := views.LedgerRow{At: u.stamp(e.PostedAt), Kind: e.Kind, Account: e.Account}
 		amt := payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.String()
@@ -175,4 +181,31 @@ func waitsForApproval(p store.Payout) string {
 	name := payout.ProviderLabel(p.Provider)
 	return "Waiting for approval at " + name + ": someone with access to " + name +
 		" approves or rejects it there. Re-check cannot move it, and it is not " + name + "'s fault."
+}
+
+// archiveLabels name the archivable history tables on the payout page.
+var archiveLabels = map[string]string{"webhook_deliveries": "Webhook deliveries", "payout_events": "Status events",
+	"audit_log": "Audit log entries", "gate_evaluations": "Gate evaluations"}
+
+// archivedHistory says, for each month archived since the payout was
+// created, that the history before the month after it is in its file, and
+// where it was restored to, if it was.
+func archivedHistory(archives []store.Archive) []string {
+	var out []string
+	for _, a := range archives {
+		label := archiveLabels[a.Table]
+		if label == "" {
+			label = a.Table
+		}
+		line := fmt.Sprintf("%s before %s are archived: %s of %s is in %s (%d rows, SHA-256 %s…)", label,
+			a.Month.AddDate(0, 1, 0).Format("January 2006"), a.Table, a.Month.Format("2006-01"), a.File, a.Rows,
+			a.SHA256[:12])
+		if a.RestoredTable != nil {
+			line += "; restored for an investigation into table " + *a.RestoredTable
+		} else {
+			line += "; payops archive restore FILE brings it back"
+		}
+		out = append(out, line)
+	}
+	return out
 }

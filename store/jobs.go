@@ -36,9 +36,10 @@ var ErrJobBusy = errors.New("job is running on another instance")
 // for the length of a run: if the instance dies, the connection and the
 // lock go with it.
 type JobLock struct {
-	conn *sql.Conn
-	key  int64
-	run  int64
+	conn    *sql.Conn
+	key     int64
+	run     int64
+	started time.Time // the run's partition key
 }
 
 func jobKey(job string) int64 {
@@ -70,8 +71,13 @@ func (s *Store) BeginRun(ctx context.Context, job, instance string, tick *time.T
 	if tick != nil {
 		trigger = "schedule"
 	}
-	err = conn.QueryRowContext(ctx, `INSERT INTO job_runs (job, instance, trigger, tick) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (job, tick) WHERE tick IS NOT NULL DO NOTHING RETURNING id`, job, instance, trigger, tick).Scan(&l.run)
+	// One run per tick: job_runs is partitioned by started_at (migration
+	// 00040), so no unique index can say it; the job's advisory lock, held
+	// here, orders every run's start, so checking first is enough.
+	err = conn.QueryRowContext(ctx, `INSERT INTO job_runs (job, instance, trigger, tick)
+		SELECT $1, $2, $3, $4::timestamptz
+		WHERE $4::timestamptz IS NULL OR NOT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND tick = $4::timestamptz)
+		RETURNING id, started_at`, job, instance, trigger, tick).Scan(&l.run, &l.started)
 	if err != nil {
 		l.release()
 		if errors.Is(err, sql.ErrNoRows) {
@@ -89,8 +95,8 @@ func (l *JobLock) Finish(ctx context.Context, examined, changed int, runErr erro
 	if runErr != nil {
 		msg = runErr.Error()
 	}
-	_, err := l.conn.ExecContext(ctx, `UPDATE job_runs SET finished_at = now(), examined = $2, changed = $3, error = $4 WHERE id = $1`,
-		l.run, examined, changed, msg)
+	_, err := l.conn.ExecContext(ctx, `UPDATE job_runs SET finished_at = now(), examined = $2, changed = $3, error = $4
+		WHERE id = $1 AND started_at = $5`, l.run, examined, changed, msg, l.started)
 	if err != nil {
 		return fmt.Errorf("store: finish job run %d: %w", l.run, err)
 	}
@@ -180,14 +186,4 @@ func (s *Store) RunsOf(ctx context.Context, job string, limit int) ([]JobRun, er
 		return nil, fmt.Errorf("store: runs of %s: %w", job, err)
 	}
 	return out, s.markRunning(ctx, out)
-}
-
-// PruneRuns deletes job runs started before before and returns how many.
-func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM job_runs WHERE started_at < $1 AND finished_at IS NOT NULL`, before)
-	if err != nil {
-		return 0, fmt.Errorf("store: prune job runs: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
 }

@@ -99,10 +99,17 @@ func post(ctx context.Context, q Querier, p ledgerPayout, kind string, entries [
 	if balance != 0 {
 		return fmt.Errorf("store: %s posting for payout %d does not balance", kind, p.ID)
 	}
-	var id int64
-	err := q.GetContext(ctx, &id, `
-		INSERT INTO ledger_postings (payout_id, kind) VALUES ($1, $2)
-		ON CONFLICT (payout_id, kind) DO NOTHING RETURNING id`, p.ID, kind)
+	// The ledger is partitioned by the month its payout was created in
+	// (migration 00040), a value of payout_id alone, so the unique key that
+	// includes it still posts each kind once.
+	var posting struct {
+		ID        int64     `db:"id"`
+		CreatedAt time.Time `db:"payout_created_at"`
+	}
+	err := q.GetContext(ctx, &posting, `
+		INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
+		SELECT id, $2, created_at FROM payouts WHERE id = $1
+		ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, payout_created_at`, p.ID, kind)
 	if err != nil {
 		if errors.Is(mapErr(err), ErrNotFound) {
 			return nil // posted before
@@ -111,8 +118,8 @@ func post(ctx context.Context, q Querier, p ledgerPayout, kind string, entries [
 	}
 	for _, e := range entries {
 		_, err := q.ExecContext(ctx, `
-			INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES ($1, $2, $3, $4, $5)`,
-			id, e.account, e.direction, e.amount, p.Amount.Currency)
+			INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
+			VALUES ($1, $2, $3, $4, $5, $6)`, posting.ID, posting.CreatedAt, e.account, e.direction, e.amount, p.Amount.Currency)
 		if err != nil {
 			return fmt.Errorf("store: ledger entry for payout %d: %w", p.ID, err)
 		}
@@ -121,7 +128,7 @@ func post(ctx context.Context, q Querier, p ledgerPayout, kind string, entries [
 }
 
 const ledgerSelect = `SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
-	FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
+	FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id AND e.payout_created_at = l.payout_created_at
 	WHERE l.payout_id = $1`
 
 // LedgerFor returns a payout's ledger entries in posting order.

@@ -74,6 +74,9 @@ type Payout struct {
 	Gates            []GateRound
 	Notice           string // what the last action did, after its redirect
 	SubmitNote       string // the worker's last failure, attempts
+	// Archived says, a line each, which months of this payout's history
+	// are no longer in the database and the file each is in.
+	Archived []string
 }
 
 // LedgerRow is one journal entry of a payout.

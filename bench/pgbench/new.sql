@@ -46,10 +46,13 @@ UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_r
 	RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
 		WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR :event_succeeded = ANY (events)));
 -- postOutcome: the succeeded posting
-INSERT INTO ledger_postings (payout_id, kind) VALUES (:g, :kind_succeeded)
-	ON CONFLICT (payout_id, kind) DO NOTHING RETURNING id \gset posting_
-INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES (:posting_id, :payable, :debit, :p_amount_minor, :p_currency);
-INSERT INTO ledger_entries (posting_id, account, direction, amount_minor, currency) VALUES (:posting_id, :settlement, :credit, :p_amount_minor, :p_currency);
+INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
+	SELECT id, :kind_succeeded, created_at FROM payouts WHERE id = :g
+	ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, payout_created_at \gset posting_
+INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
+	VALUES (:posting_id, :posting_payout_created_at, :payable, :debit, :p_amount_minor, :p_currency);
+INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
+	VALUES (:posting_id, :posting_payout_created_at, :settlement, :credit, :p_amount_minor, :p_currency);
 -- insertEvent
 INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
 		failure_code, failure_reason, actor, observed_at, delivery_id)

@@ -1,0 +1,72 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+)
+
+// ArchiveStore is what the retention job reads and changes.
+type ArchiveStore interface {
+	Partitions(ctx context.Context, table string) ([]store.Partition, error)
+	ArchivePartition(ctx context.Context, p store.Partition, dir string) (store.Archive, error)
+}
+
+// Archiver is the retention job: every month of a history table older than
+// the table's retention is written to a compressed file in Dir, recorded
+// with its checksum and row count, and dropped (store.ArchivePartition).
+// The ledger is never archived (payout.ParseRetention refuses it). With no
+// Dir it archives nothing: a month is never dropped without its file.
+type Archiver struct {
+	Store     ArchiveStore
+	Dir       string
+	Retention payout.Retention
+	Log       *slog.Logger
+	Now       func() time.Time // time.Now when nil
+}
+
+// Run archives every month due; Examined is the months looked at, Changed
+// those archived. A month that fails is left for the next run and the
+// others are still archived; the errors are returned together.
+func (a *Archiver) Run(ctx context.Context) (Outcome, error) {
+	var out Outcome
+	if a.Dir == "" {
+		return out, nil
+	}
+	if err := os.MkdirAll(a.Dir, 0o750); err != nil {
+		return out, fmt.Errorf("archive: %w", err)
+	}
+	now := time.Now()
+	if a.Now != nil {
+		now = a.Now()
+	}
+	var errs []error
+	for _, table := range payout.ArchivableTables {
+		parts, err := a.Store.Partitions(ctx, table)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, p := range parts {
+			out.Examined++
+			if !a.Retention.Due(table, p.Month, now) {
+				continue
+			}
+			arch, err := a.Store.ArchivePartition(ctx, p, a.Dir)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out.Changed++
+			a.Log.Info("history month archived", "table", table, "month", p.Month.Format("2006-01"),
+				"file", arch.File, "rows", arch.Rows, "sha256", arch.SHA256)
+		}
+	}
+	return out, errors.Join(errs...)
+}

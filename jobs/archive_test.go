@@ -1,0 +1,71 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"payops/jobs"
+	"payops/payout"
+	"payops/store/pgtest"
+)
+
+func TestArchiverArchivesTheMonthsPastRetention(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	from := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions(t, $1, $2) FROM unnest(ARRAY['webhook_deliveries', 'audit_log',
+		'ledger_postings', 'payout_events', 'gate_evaluations']::regclass[]) t`, from, now); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, at)
+		SELECT 't', 'x', 'y', g::text, $1::timestamptz + g * interval '1 day' FROM generate_series(0, 200) g`, from)
+	dir := filepath.Join(t.TempDir(), "archive")
+	retention, err := payout.ParseRetention("webhook_deliveries=6m,audit_log=7m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &jobs.Archiver{Store: s, Dir: dir, Retention: retention, Now: func() time.Time { return now },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	out, err := a.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Deliveries of April and May (6 months), the audit log's April (7).
+	if out.Changed != 3 {
+		t.Errorf("archived %d months, want 3", out.Changed)
+	}
+	for _, name := range []string{"webhook_deliveries_p202604", "webhook_deliveries_p202605", "audit_log_p202604"} {
+		if _, err := os.Stat(filepath.Join(dir, name+".jsonl.gz")); err != nil {
+			t.Error(err)
+		}
+	}
+	archives, err := s.Archives(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	var got []string
+	for _, ar := range archives {
+		rows += ar.Rows
+		got = append(got, ar.Table+" "+ar.Month.Format("2006-01"))
+	}
+	if fmt.Sprint(got) != "[audit_log 2026-04 webhook_deliveries 2026-04 webhook_deliveries 2026-05]" {
+		t.Errorf("archives %v", got)
+	}
+	if rows != 30 {
+		t.Errorf("%d rows archived, want April's 30 audit rows", rows)
+	}
+	if again, err := a.Run(ctx); err != nil || again.Changed != 0 {
+		t.Errorf("again: %+v, %v; want nothing", again, err)
+	}
+	if out, err := (&jobs.Archiver{Store: s, Retention: retention}).Run(ctx); err != nil || out.Changed != 0 {
+		t.Errorf("with no folder: %+v, %v; want nothing archived", out, err)
+	}
+}

@@ -1,0 +1,305 @@
+package store
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Archive is one month of a history table written to a file and dropped
+// by the retention job (history_archives, migration 00041).
+type Archive struct {
+	ID            int64      `db:"id"`
+	Table         string     `db:"table_name"`
+	Month         time.Time  `db:"month"`
+	File          string     `db:"file"`   // the path it was written to
+	SHA256        string     `db:"sha256"` // of the file's (compressed) bytes, hex
+	Rows          int64      `db:"rows"`
+	Bytes         int64      `db:"bytes"`
+	ArchivedAt    time.Time  `db:"archived_at"`
+	RestoredTable *string    `db:"restored_table"` // the side table restore last loaded it into
+	RestoredAt    *time.Time `db:"restored_at"`
+}
+
+const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archived_at, restored_table, restored_at`
+
+// ArchivePartition writes every row of p, a month of an archivable history
+// table, to dir/<partition>.jsonl.gz (gzip, one row_to_json line per row, in
+// id order), records the file's SHA-256 and row count in history_archives,
+// then detaches and drops the month: all in one transaction, with the month
+// locked against writes, so the month is gone only once its file and record
+// are. It refuses the ledger and job_runs, and a file that exists already
+// (ErrConflict): an archive is never overwritten.
+func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (Archive, error) {
+	t, err := historyTable(p.Table)
+	if err != nil {
+		return Archive{}, err
+	}
+	if !t.Archivable {
+		return Archive{}, fmt.Errorf("store: archive %s: %s is never archived", p.Name, p.Table)
+	}
+	path := filepath.Join(dir, p.Name+".jsonl.gz")
+	if _, err := os.Stat(path); err == nil {
+		return Archive{}, fmt.Errorf("store: archive %s: %s exists already: %w", p.Name, path, ErrConflict)
+	}
+	part, parent := pq.QuoteIdentifier(p.Name), pq.QuoteIdentifier(p.Table)
+	var a Archive
+	written := false
+	err = s.WithTx(ctx, func(q Querier) error {
+		if _, err := q.ExecContext(ctx, `LOCK TABLE `+part+` IN SHARE MODE`); err != nil {
+			return err
+		}
+		rows, err := q.QueryContext(ctx, `SELECT row_to_json(t)::text FROM `+part+` t ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		n, sum, size, err := writeArchive(path, rows)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		written = true
+		err = q.GetContext(ctx, &a, `INSERT INTO history_archives (table_name, month, file, sha256, rows, bytes)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+archiveColumns, p.Table, p.Month, path, sum, n, size)
+		if err != nil {
+			return err
+		}
+		// DETACH takes the table's strongest lock for a moment: wait
+		// behind readers a little, then give up until the next run.
+		if _, err := q.ExecContext(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, `ALTER TABLE `+parent+` DETACH PARTITION `+part); err != nil {
+			return err
+		}
+		_, err = q.ExecContext(ctx, `DROP TABLE `+part)
+		return err
+	})
+	if err != nil {
+		if written {
+			os.Remove(path)
+		}
+		return Archive{}, fmt.Errorf("store: archive %s: %w", p.Name, mapErr(err))
+	}
+	return a, nil
+}
+
+// writeArchive writes rows' single text column to path, gzip-compressed, a
+// line each, through a temporary file synced before it is renamed, and
+// returns the lines, the file's SHA-256 (hex) and its size.
+func writeArchive(path string, rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) (n int64, sum string, size int64, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".archive-*")
+	if err != nil {
+		return 0, "", 0, err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	counted := &countWriter{w: io.MultiWriter(tmp, h)}
+	zw := gzip.NewWriter(counted)
+	bw := bufio.NewWriterSize(zw, 1<<16)
+	var line string
+	for rows.Next() {
+		if err := rows.Scan(&line); err != nil {
+			return 0, "", 0, err
+		}
+		bw.WriteString(line)
+		if err := bw.WriteByte('\n'); err != nil {
+			return 0, "", 0, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, "", 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, "", 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, "", 0, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return 0, "", 0, err
+	}
+	if err := tmp.Close(); err != nil {
+		return 0, "", 0, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return 0, "", 0, err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), counted.n, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// Archives returns every archived month, oldest first.
+func (s *Store) Archives(ctx context.Context) ([]Archive, error) {
+	var out []Archive
+	err := s.db.SelectContext(ctx, &out, `SELECT `+archiveColumns+` FROM history_archives ORDER BY month, table_name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: archives: %w", err)
+	}
+	return out, nil
+}
+
+// ArchivesSince returns the archived months from since's month on, oldest
+// first: where the history of a payout created at since that is no longer
+// in the database is.
+func (s *Store) ArchivesSince(ctx context.Context, since time.Time) ([]Archive, error) {
+	var out []Archive
+	err := s.db.SelectContext(ctx, &out, `SELECT `+archiveColumns+` FROM history_archives
+		WHERE month >= date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC')::date ORDER BY month, table_name`, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: archives since %s: %w", since.Format("2006-01"), err)
+	}
+	return out, nil
+}
+
+// RestoreArchive loads the archive file at path back for an investigation,
+// into a side table restored_<partition> shaped like its history table
+// (plain, not a partition, so the retention job never archives it again,
+// and append-only like the table it came from). The file must be one the
+// database recorded (found by its name; ErrNotFound otherwise), with the
+// recorded SHA-256 and row count, or nothing is loaded. A month restored
+// already is ErrConflict: drop the side table to load it again. It returns
+// the archive with RestoredTable set.
+func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error) {
+	base := filepath.Base(path)
+	var a Archive
+	err := s.db.GetContext(ctx, &a, `SELECT `+archiveColumns+` FROM history_archives
+		WHERE regexp_replace(file, '^.*/', '') = $1 ORDER BY id DESC LIMIT 1`, base)
+	if err != nil {
+		return Archive{}, fmt.Errorf("store: restore %s: no archive of that name: %w", base, mapErr(err))
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
+	}
+	if sum != a.SHA256 {
+		return Archive{}, fmt.Errorf("store: restore %s: SHA-256 %s, but %s was recorded: the file is not the archive",
+			base, sum, a.SHA256)
+	}
+	side := "restored_" + strings.TrimSuffix(base, ".jsonl.gz")
+	if _, err := historyTable(a.Table); err != nil || !strings.HasPrefix(base, a.Table+"_p") {
+		return Archive{}, fmt.Errorf("store: restore %s: not an archive of %s", base, a.Table)
+	}
+	table := pq.QuoteIdentifier(side)
+	err = s.WithTx(ctx, func(q Querier) error {
+		var exists bool
+		if err := q.GetContext(ctx, &exists, `SELECT to_regclass($1) IS NOT NULL`, side); err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("%s is loaded already (drop it to load the file again): %w", side, ErrConflict)
+		}
+		if _, err := q.ExecContext(ctx, `CREATE TABLE `+table+` (LIKE `+pq.QuoteIdentifier(a.Table)+`)`); err != nil {
+			return err
+		}
+		n, err := loadArchive(ctx, q, table, path)
+		if err != nil {
+			return err
+		}
+		if n != a.Rows {
+			return fmt.Errorf("%d rows in the file, %d recorded", n, a.Rows)
+		}
+		if _, err := q.ExecContext(ctx, `
+			CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON `+table+`
+				FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+			CREATE TRIGGER no_truncate BEFORE TRUNCATE ON `+table+`
+				FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`); err != nil {
+			return err
+		}
+		return q.GetContext(ctx, &a, `UPDATE history_archives SET restored_table = $2, restored_at = now()
+			WHERE id = $1 RETURNING `+archiveColumns, a.ID, side)
+	})
+	if err != nil {
+		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
+	}
+	return a, nil
+}
+
+// loadArchive inserts the lines of the gzip file at path into table, a
+// thousand rows a statement, and returns how many.
+func loadArchive(ctx context.Context, q Querier, table, path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	var n int64
+	var batch strings.Builder
+	flush := func() error {
+		if batch.Len() == 0 {
+			return nil
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO `+table+` SELECT * FROM json_populate_recordset(NULL::`+table+`, $1::json)`,
+			"["+batch.String()+"]")
+		batch.Reset()
+		return err
+	}
+	for sc.Scan() {
+		if batch.Len() > 0 {
+			batch.WriteByte(',')
+		}
+		batch.Write(sc.Bytes())
+		if n++; n%1000 == 0 {
+			if err := flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return n, err
+	}
+	return n, flush()
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,119 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// TestArchiveAndRestoreAMonth archives a month of deliveries and of the
+// audit log to files, checks the record, the files and that the months are
+// gone, then restores each into its side table row for row.
+func TestArchiveAndRestoreAMonth(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dir := t.TempDir()
+	month := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions(t, $1, $1) FROM unnest(ARRAY['webhook_deliveries', 'audit_log',
+		'ledger_postings']::regclass[]) t`, month); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO webhook_deliveries (provider, received_at, headers, body, payload, verified, event_id, outcome)
+		SELECT 'nxtbanking', $1::timestamptz + g * interval '10 minutes', jsonb_build_object('X-Id', g::text),
+			convert_to('{"n":' || g || ', "é": "\u0000"}', 'UTF8') || '\x00ff'::bytea, 'p' || g, g % 2 = 0, 'ev-' || g, 'applied'
+		FROM generate_series(1, 2500) g`, month)
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
+		SELECT 'api:t', 'payout.create', 'payout', g::text, jsonb_build_object('n', g, 'q', 'a "quote"'), $1::timestamptz + g * interval '1 minute'
+		FROM generate_series(1, 10) g`, month)
+	fingerprint := func(table string) string {
+		t.Helper()
+		var h string
+		if err := s.DB().Get(&h, `SELECT md5(string_agg(row_to_json(t)::text, E'\n' ORDER BY id)) FROM `+table+` t`); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	want := map[string]string{"webhook_deliveries": fingerprint("webhook_deliveries_p202403"),
+		"audit_log": fingerprint("audit_log_p202403")}
+
+	if _, err := s.ArchivePartition(ctx, store.Partition{Table: "ledger_postings", Name: "ledger_postings_p202403",
+		Month: month}, dir); err == nil {
+		t.Error("archiving a month of the ledger: no error")
+	}
+	for table, rows := range map[string]int64{"webhook_deliveries": 2500, "audit_log": 10} {
+		parts, err := s.Partitions(ctx, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !parts[0].Month.Equal(month) {
+			t.Fatalf("%s's oldest month %+v", table, parts[0])
+		}
+		a, err := s.ArchivePartition(ctx, parts[0], dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, table+"_p202403.jsonl.gz")
+		st, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.File != file || a.Rows != rows || a.Bytes != st.Size() || len(a.SHA256) != 64 || !a.Month.Equal(month) {
+			t.Errorf("%s archive %+v, want %d rows in %s of %d bytes", table, a, rows, file, st.Size())
+		}
+		var n int
+		s.DB().Get(&n, `SELECT count(*) FROM `+table+` WHERE `+map[string]string{"audit_log": "at",
+			"webhook_deliveries": "received_at"}[table]+` < '2024-04-01'`)
+		var left bool
+		s.DB().Get(&left, `SELECT to_regclass($1) IS NOT NULL`, table+"_p202403")
+		if n != 0 || left {
+			t.Errorf("%s after archiving: %d rows of the month, partition left %v", table, n, left)
+		}
+		if _, err := s.ArchivePartition(ctx, parts[0], dir); err == nil {
+			t.Errorf("%s archived twice: no error", table)
+		}
+
+		a, err = s.RestoreArchive(ctx, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		side := "restored_" + table + "_p202403"
+		if a.RestoredTable == nil || *a.RestoredTable != side || a.RestoredAt == nil {
+			t.Errorf("restored %+v, want into %s", a, side)
+		}
+		if got := fingerprint(side); got != want[table] {
+			t.Errorf("%s restored: rows differ from the month archived", side)
+		}
+		if _, err := s.DB().Exec(`DELETE FROM ` + side); err == nil {
+			t.Errorf("DELETE FROM %s: no error, want the append-only refusal", side)
+		}
+		if _, err := s.RestoreArchive(ctx, file); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("restored twice: err = %v, want ErrConflict", err)
+		}
+	}
+
+	// A file changed since it was archived is refused before anything is loaded.
+	file := filepath.Join(dir, "audit_log_p202403.jsonl.gz")
+	b, _ := os.ReadFile(file)
+	b[len(b)/2] ^= 1
+	os.WriteFile(file, b, 0o600)
+	s.DB().MustExec(`DROP TABLE restored_audit_log_p202403`)
+	if _, err := s.RestoreArchive(ctx, file); err == nil {
+		t.Error("a changed file restored: no error")
+	}
+	if _, err := s.RestoreArchive(ctx, filepath.Join(dir, "audit_log_p199901.jsonl.gz")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown file: err = %v, want ErrNotFound", err)
+	}
+	archives, err := s.ArchivesSince(ctx, month.Add(40*24*time.Hour))
+	if err != nil || len(archives) != 0 {
+		t.Errorf("archives since April 2024: %+v, %v; want none", archives, err)
+	}
+	if archives, err := s.ArchivesSince(ctx, month.Add(time.Hour)); err != nil || len(archives) != 2 {
+		t.Errorf("archives since March 2024: %+v, %v; want 2", archives, err)
+	}
+}

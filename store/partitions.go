@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// HistoryTable is a table partitioned by month (migration 00040).
+type HistoryTable struct {
+	Name string
+	Key  string // the timestamp column it is partitioned by
+	// Archivable is false for the ledger, which is never archived, and for
+	// job_runs, which PruneRuns drops without archiving.
+	Archivable bool
+}
+
+// HistoryTables are the tables partitioned by month, in the order history
+// is written.
+var HistoryTables = []HistoryTable{
+	{Name: "webhook_deliveries", Key: "received_at", Archivable: true},
+	{Name: "payout_events", Key: "recorded_at", Archivable: true},
+	{Name: "audit_log", Key: "at", Archivable: true},
+	{Name: "gate_evaluations", Key: "evaluated_at", Archivable: true},
+	{Name: "job_runs", Key: "started_at"},
+	{Name: "ledger_postings", Key: "payout_created_at"},
+	{Name: "ledger_entries", Key: "payout_created_at"},
+}
+
+// historyTable returns the history table named name, or ErrNotFound.
+func historyTable(name string) (HistoryTable, error) {
+	for _, t := range HistoryTables {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	return HistoryTable{}, fmt.Errorf("store: %q is no partitioned history table: %w", name, ErrNotFound)
+}
+
+// Partition is one month of a history table.
+type Partition struct {
+	Table string
+	Name  string    // <table>_pYYYYMM
+	Month time.Time // its first instant, UTC
+}
+
+// End returns the first instant after the partition's month.
+func (p Partition) End() time.Time { return p.Month.AddDate(0, 1, 0) }
+
+var monthSuffix = regexp.MustCompile(`_p(\d{6})$`)
+
+// Partitions returns the monthly partitions of table, oldest first; the
+// default partition is not one of them.
+func (s *Store) Partitions(ctx context.Context, table string) ([]Partition, error) {
+	var names []string
+	err := s.db.SelectContext(ctx, &names, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = $1::regclass ORDER BY c.relname`, table)
+	if err != nil {
+		return nil, fmt.Errorf("store: partitions of %s: %w", table, err)
+	}
+	var out []Partition
+	for _, n := range names {
+		m := monthSuffix.FindStringSubmatch(n)
+		if m == nil || n != table+m[0] {
+			continue
+		}
+		month, err := time.Parse("200601", m[1])
+		if err != nil {
+			continue
+		}
+		out = append(out, Partition{Table: table, Name: n, Month: month})
+	}
+	return out, nil
+}
+
+// MakePartitions makes the monthly partitions of every history table from
+// now's month to the month ahead months later, those missing, and returns
+// how many it made. It fails for a month whose rows already sit in a
+// table's default partition (written with a time months ahead).
+func (s *Store) MakePartitions(ctx context.Context, now time.Time, ahead int) (int, error) {
+	made := 0
+	for _, t := range HistoryTables {
+		var n int
+		err := s.db.GetContext(ctx, &n, `SELECT payops_make_partitions($1::regclass, $2, $3)`,
+			t.Name, now.UTC(), now.UTC().AddDate(0, ahead, 0))
+		if err != nil {
+			return made, fmt.Errorf("store: make partitions of %s: %w", t.Name, err)
+		}
+		made += n
+	}
+	return made, nil
+}
+
+// PruneRuns deletes the finished job runs started before before and returns
+// how many. Whole months before it are dropped as partitions (a month with
+// a run never finished is kept, as that run is), the rest deleted.
+func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
+	parts, err := s.Partitions(ctx, "job_runs")
+	if err != nil {
+		return 0, err
+	}
+	pruned := 0
+	for _, p := range parts {
+		if p.End().After(before) {
+			break
+		}
+		err := s.WithTx(ctx, func(q Querier) error {
+			var n struct {
+				All, Open int
+			}
+			// The lock keeps a late Finish from changing what is counted.
+			if _, err := q.ExecContext(ctx, `LOCK TABLE `+pq.QuoteIdentifier(p.Name)+` IN SHARE MODE`); err != nil {
+				return err
+			}
+			if err := q.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE finished_at IS NULL)
+				FROM `+pq.QuoteIdentifier(p.Name)).Scan(&n.All, &n.Open); err != nil {
+				return err
+			}
+			if n.Open > 0 {
+				return nil
+			}
+			if _, err := q.ExecContext(ctx, `DROP TABLE `+pq.QuoteIdentifier(p.Name)); err != nil {
+				return err
+			}
+			pruned += n.All
+			return nil
+		})
+		if err != nil {
+			return pruned, fmt.Errorf("store: prune job runs: drop %s: %w", p.Name, err)
+		}
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM job_runs WHERE started_at < $1 AND finished_at IS NOT NULL`, before)
+	if err != nil {
+		return pruned, fmt.Errorf("store: prune job runs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return pruned + int(n), nil
+}

@@ -1,0 +1,89 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"payops/store/pgtest"
+)
+
+func TestMakePartitionsMakesTheMonthsAheadOnce(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	now := time.Now().UTC()
+	if _, err := s.MakePartitions(ctx, now, 3); err != nil {
+		t.Fatal(err)
+	}
+	made, err := s.MakePartitions(ctx, now, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made != 3*7 {
+		t.Errorf("six months ahead after three: made %d partitions, want 3 for each of 7 tables", made)
+	}
+	if again, err := s.MakePartitions(ctx, now, 6); err != nil || again != 0 {
+		t.Errorf("again: made %d, %v; want 0", again, err)
+	}
+	parts, err := s.Partitions(ctx, "audit_log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := parts[len(parts)-1]
+	want := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 6, 0)
+	if !last.Month.Equal(want) || last.Name != "audit_log_p"+want.Format("200601") {
+		t.Errorf("latest partition %+v, want %s", last, want)
+	}
+	// A new month's partition refuses changes like the others.
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, at) VALUES ('t', 'x', 'y', '1', $1)`,
+		want.Add(time.Hour))
+	for _, q := range []string{`DELETE FROM ` + last.Name, `TRUNCATE ` + last.Name} {
+		if _, err := s.DB().Exec(q); err == nil {
+			t.Errorf("%s: no error, want refusal", q)
+		}
+	}
+}
+
+func TestPruneRunsDropsWholeMonths(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	this := time.Now().UTC()
+	this = time.Date(this.Year(), this.Month(), 1, 0, 0, 0, 0, time.UTC)
+	old := this.AddDate(0, -3, 0)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions('job_runs', $1, $2)`, old, this); err != nil {
+		t.Fatal(err)
+	}
+	run := func(job string, at time.Time, finished bool) {
+		t.Helper()
+		s.DB().MustExec(`INSERT INTO job_runs (job, instance, trigger, started_at, finished_at)
+			VALUES ($1, 'h', 'manual', $2::timestamptz, CASE WHEN $3 THEN $2::timestamptz + interval '1 second' END)`,
+			job, at, finished)
+	}
+	for i := 0; i < 5; i++ {
+		run("a", old.Add(time.Duration(i)*time.Hour), true) // a whole month, dropped
+	}
+	run("b", old.AddDate(0, 1, 0), true)                        // a month with a run never finished: deleted, month kept
+	run("b", old.AddDate(0, 1, 1), false)                       // never finished: kept
+	run("c", old.AddDate(0, 2, 14), true)                       // before the cut, in the cut's month: deleted
+	run("c", old.AddDate(0, 2, 20), true)                       // after the cut: kept
+	run("d", time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), true) // in the default partition: deleted
+	n, err := s.PruneRuns(ctx, old.AddDate(0, 2, 15))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 {
+		t.Errorf("pruned %d runs, want 8", n)
+	}
+	var left int
+	s.DB().Get(&left, `SELECT count(*) FROM job_runs`)
+	if left != 2 {
+		t.Errorf("%d runs left, want 2", left)
+	}
+	parts, err := s.Partitions(ctx, "job_runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) == 0 || !parts[0].Month.Equal(old.AddDate(0, 1, 0)) {
+		t.Errorf("oldest partition left %+v, want %s", parts, old.AddDate(0, 1, 0))
+	}
+}
