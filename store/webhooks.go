@@ -195,8 +195,13 @@ func outcomeOf(d payout.Decision) string {
 	}
 }
 
+// finishDelivery records what became of a delivery inserted in q's
+// transaction: received_at is the transaction's now(), which names its
+// month, so the update reads one partition's index instead of every
+// month's (webhook_deliveries is partitioned by received_at, 00040).
 func finishDelivery(ctx context.Context, q Querier, id int64, res Ingested, payoutID *int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET outcome = $2, detail = $3, payout_id = $4 WHERE id = $1`,
+	_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET outcome = $2, detail = $3, payout_id = $4
+		WHERE id = $1 AND received_at = now()`,
 		id, res.Outcome, res.Detail, payoutID)
 	if err != nil {
 		return fmt.Errorf("store: finish delivery %d: %w", id, err)

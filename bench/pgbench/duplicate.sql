@@ -23,5 +23,6 @@ INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id,
 -- IngestWebhook: the first delivery of the event
 SELECT delivery_id, payout_id FROM webhook_events WHERE provider = :provider AND event_id = :eid;
 -- finishDelivery
-UPDATE webhook_deliveries SET outcome = :duplicate, detail = :detail_duplicate, payout_id = :g WHERE id = :delivery_id;
+UPDATE webhook_deliveries SET outcome = :duplicate, detail = :detail_duplicate, payout_id = :g
+    WHERE id = :delivery_id AND received_at = now();
 COMMIT;

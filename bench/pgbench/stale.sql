@@ -44,5 +44,6 @@ INSERT INTO payout_events (payout_id, source, raw_status, status, previous, deci
 -- audit
 INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES (:provider, :observe, :payout, :p_reference_id, :audit_stale);
 -- finishDelivery
-UPDATE webhook_deliveries SET outcome = :stale, detail = :detail_stale, payout_id = :g WHERE id = :delivery_id;
+UPDATE webhook_deliveries SET outcome = :stale, detail = :detail_stale, payout_id = :g
+    WHERE id = :delivery_id AND received_at = now();
 COMMIT;
