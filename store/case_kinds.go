@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"payops/payout"
@@ -25,15 +24,8 @@ type CaseKindConfig struct {
 // CaseKinds returns every exception kind's configuration in page order.
 func (s *Store) CaseKinds(ctx context.Context) ([]CaseKindConfig, error) {
 	var out []CaseKindConfig
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT k.kind, k.label, k.owner_id, coalesce(o.name, '') AS owner_name, k.next_owner_id,
-			coalesce(n.name, '') AS next_owner_name, k.sla_minutes, k.updated_by, k.updated_at
-		FROM exception_kinds k LEFT JOIN users o ON o.id = k.owner_id LEFT JOIN users n ON n.id = k.next_owner_id
-		ORDER BY k.position`)
-	if err != nil {
-		return nil, fmt.Errorf("store: exception kinds: %w", err)
-	}
-	return out, nil
+	err := s.ownersOf(ctx, ownersOfCases, &out)
+	return out, err
 }
 
 // CaseKindChange is a new configuration of one exception kind.

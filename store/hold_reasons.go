@@ -27,15 +27,8 @@ type HoldReason struct {
 // HoldReasons returns every hold reason's configuration in page order.
 func (s *Store) HoldReasons(ctx context.Context) ([]HoldReason, error) {
 	var out []HoldReason
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT r.reason, r.label, r.owner_id, coalesce(o.name, '') AS owner_name, r.next_owner_id,
-			coalesce(n.name, '') AS next_owner_name, r.sla_minutes, r.updated_by, r.updated_at
-		FROM hold_reasons r LEFT JOIN users o ON o.id = r.owner_id LEFT JOIN users n ON n.id = r.next_owner_id
-		ORDER BY r.position`)
-	if err != nil {
-		return nil, fmt.Errorf("store: hold reasons: %w", err)
-	}
-	return out, nil
+	err := s.ownersOf(ctx, ownersOfHolds, &out)
+	return out, err
 }
 
 // HoldReasonChange is a new configuration of one hold reason.
@@ -69,6 +62,20 @@ var (
 	ownersOfHolds = ownersTable{table: "hold_reasons", key: "reason", what: "holds", entity: "hold_reason"}
 	ownersOfCases = ownersTable{table: "exception_kinds", key: "kind", what: "cases", entity: "exception_kind"}
 )
+
+// ownersOf reads an owners table's rows, with the owners' names, in page
+// order, into dest (a slice of structs whose key field is tagged as t.key).
+func (s *Store) ownersOf(ctx context.Context, t ownersTable, dest any) error {
+	err := s.db.SelectContext(ctx, dest, `
+		SELECT k.`+t.key+`, k.label, k.owner_id, coalesce(o.name, '') AS owner_name, k.next_owner_id,
+			coalesce(n.name, '') AS next_owner_name, k.sla_minutes, k.updated_by, k.updated_at
+		FROM `+t.table+` k LEFT JOIN users o ON o.id = k.owner_id LEFT JOIN users n ON n.id = k.next_owner_id
+		ORDER BY k.position`)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", t.table, err)
+	}
+	return nil
+}
 
 // setOwners sets one row of an owners table inside q, audited.
 func setOwners(ctx context.Context, q Querier, t ownersTable, key string, owner, next *int64, sla int, by Actor) error {
