@@ -38,6 +38,20 @@ func (b bulkBar) shown(t *testing.T, ctx context.Context) bool {
 	return evalJS[bool](t, ctx, `document.getElementById("`+b.bar+`").offsetParent !== null`)
 }
 
+// hidesSoon reports whether the bar is hidden, or hides within 3 s: the
+// list is swapped in by HTMX and the bar hidden by the script after it.
+func (b bulkBar) hidesSoon(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if !b.shown(t, ctx) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // countRequests counts the page's HTMX requests in window.posts, for
 // noRequestSent.
 func countRequests(t *testing.T, ctx context.Context) {
@@ -176,7 +190,7 @@ func checkHoldsAfterBulk(t *testing.T, ctx context.Context, a *app, escalated st
 	if n := evalJS[int](t, ctx, `document.querySelectorAll("#holds-table tbody tr").length`); n != 14 {
 		t.Errorf("%d rows after the action, want 14", n)
 	}
-	if holdsBulk.shown(t, ctx) {
+	if !holdsBulk.hidesSoon(t, ctx) {
 		t.Error("the bulk bar still shows with nothing selected")
 	}
 	if a.holdState(escalated) != "rejected" {

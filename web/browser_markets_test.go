@@ -17,7 +17,9 @@ import (
 // payout to IN is sent; then one admin puts IN back to read-only at once and
 // the next payout is held. The pages fit 1280 px.
 func TestBrowserMarketLaunch(t *testing.T) {
-	a := newApp(t, withWorker(), withLiveProvider())
+	// No background worker: the test sends LAUNCH-1 itself (a.submit) and
+	// counts the sandbox's creates right after.
+	a := newApp(t, withLiveProvider())
 	apiLive := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
 	a.addUser("a1@example.com", payout.RoleAdmin)
 	a.addUser("a2@example.com", payout.RoleAdmin)

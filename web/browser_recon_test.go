@@ -99,7 +99,7 @@ func TestBrowserBulkResolve(t *testing.T) {
 		got[status.ID] != note {
 		t.Errorf("audited %v, want %d and %d with the note", got, amount.ID, status.ID)
 	}
-	if reconBulk.shown(t, ctx) {
+	if !reconBulk.hidesSoon(t, ctx) {
 		t.Error("the bulk bar still shows with nothing selected")
 	}
 	screenshot(t, ctx, "recon-bulk-done-1280")
