@@ -49,19 +49,13 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Kind = k
 	}
-	switch owner := q.Get("owner"); owner {
-	case "":
-	case "mine":
-		f.OwnerID, notes = u.ID, append(notes, "owned by you")
-	case "none":
-		f.OwnerID, notes = -1, append(notes, "without an owner")
-	default:
-		id, err := strconv.ParseInt(owner, 10, 64)
-		if err != nil || id <= 0 {
-			Fail(w, r, h.Log, BadRequest("The owner must be picked from the list."))
-			return
-		}
-		f.OwnerID, notes = id, append(notes, "of that owner")
+	owner, note, err := ownerFilter(q, u)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	if f.OwnerID = owner; note != "" {
+		notes = append(notes, note)
 	}
 	cases, total, err := h.Store.OpenCases(r.Context(), f)
 	if err != nil {

@@ -130,21 +130,12 @@ func parseHoldFilter(q url.Values, u User, now time.Time) (store.HoldFilter, []s
 		}
 		f.Reason = reason
 	}
-	switch owner := q.Get("owner"); owner {
-	case "":
-	case "mine":
-		f.OwnerID = u.ID
-		notes = append(notes, "owned by you")
-	case "none":
-		f.OwnerID = -1
-		notes = append(notes, "without an owner")
-	default:
-		id, err := strconv.ParseInt(owner, 10, 64)
-		if err != nil || id <= 0 {
-			return f, nil, BadRequest("The owner must be picked from the list.")
-		}
-		f.OwnerID = id
-		notes = append(notes, "of that owner")
+	owner, note, err := ownerFilter(q, u)
+	if err != nil {
+		return f, nil, err
+	}
+	if f.OwnerID = owner; note != "" {
+		notes = append(notes, note)
 	}
 	if s := q.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -183,4 +174,24 @@ func payoutHref(ref string) string { return "/payouts/" + url.PathEscape(ref) }
 // "bad" once overdue or escalated, "warn" within the hour.
 func dueIn(now time.Time, h store.Hold) (string, string) {
 	return slaDue(now, h.SLADueAt, h.EscalatedAt)
+}
+
+// ownerFilter reads a queue's owner filter, as the holds and exceptions
+// queues share it: "" anyone (0), "mine" u, "none" unassigned (-1), or a
+// user's id; with what it shows in words. ErrBadRequest for anything else.
+func ownerFilter(q url.Values, u User) (int64, string, error) {
+	switch owner := q.Get("owner"); owner {
+	case "":
+		return 0, "", nil
+	case "mine":
+		return u.ID, "owned by you", nil
+	case "none":
+		return -1, "without an owner", nil
+	default:
+		id, err := strconv.ParseInt(owner, 10, 64)
+		if err != nil || id <= 0 {
+			return 0, "", BadRequest("The owner must be picked from the list.")
+		}
+		return id, "of that owner", nil
+	}
 }

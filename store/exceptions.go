@@ -114,7 +114,7 @@ func (s *Store) CasesFor(ctx context.Context, payoutID int64) ([]Case, error) {
 // CaseFilter selects open cases for the exceptions queue.
 type CaseFilter struct {
 	Kind    payout.CaseKind // "" for every kind
-	OwnerID int64           // 0 for anyone's
+	OwnerID int64           // 0 for anyone's, -1 for unassigned
 	Test    bool            // test payouts' cases instead of live ones
 	Limit   int
 }
@@ -122,7 +122,7 @@ type CaseFilter struct {
 // OpenCases returns the open cases, escalated and overdue first, then by
 // due time, and how many match in all.
 func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, int, error) {
-	where := `WHERE c.state = 'open' AND c.livemode = $1 AND ($2 = '' OR c.kind = $2) AND ($3 = 0 OR c.owner_id = $3) `
+	where := `WHERE c.state = 'open' AND c.livemode = $1 AND ($2 = '' OR c.kind = $2) AND ($3 = 0 OR ($3 = -1 AND c.owner_id IS NULL) OR c.owner_id = $3) `
 	var total int
 	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM exception_cases c `+where, !f.Test, f.Kind, f.OwnerID); err != nil {
 		return nil, 0, fmt.Errorf("store: count cases: %w", err)

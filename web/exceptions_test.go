@@ -58,6 +58,16 @@ func TestExceptionActionsFollowThePermissionTable(t *testing.T) {
 	if code, page := ops.get("/exceptions"); code != http.StatusOK || !strings.Contains(page, "EXC-1") {
 		t.Fatalf("the queue for ops: %d", code)
 	}
+	// The case has no owner yet: "Nobody" lists it, "Mine" does not.
+	if _, page := ops.get("/exceptions?owner=none"); !strings.Contains(page, "EXC-1") {
+		t.Error("the unassigned filter does not list the unowned case")
+	}
+	if _, page := ops.get("/exceptions?owner=mine"); strings.Contains(page, "EXC-1") {
+		t.Error("the mine filter lists a case ops does not own")
+	}
+	if code, _ := ops.get("/exceptions?owner=nobody"); code != http.StatusBadRequest {
+		t.Errorf("an owner that names nobody: %d, want 400", code)
+	}
 	if code, _ := ops.get("/exceptions?kind=nope"); code != http.StatusBadRequest {
 		t.Errorf("an unknown kind: %d, want 400", code)
 	}
@@ -101,8 +111,8 @@ func TestExceptionActionsFollowThePermissionTable(t *testing.T) {
 		t.Fatalf("save case owners: %d", code)
 	}
 	kinds, err := a.store.CaseKinds(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(kinds) != len(payout.CaseKinds) {
+		t.Fatalf("case kinds %d, %v; want %d", len(kinds), err, len(payout.CaseKinds))
 	}
 	for _, k := range kinds {
 		if want := map[bool]int{true: 30, false: 120}[k.Kind == payout.CaseAnomaly]; k.SLAMinutes != want {
