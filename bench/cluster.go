@@ -21,6 +21,7 @@ type cluster struct {
 	socket string
 	port   int
 	admin  *sqlx.DB
+	keep   bool // leave each benchmark's database at its end (-keep)
 }
 
 func startCluster(dir string) (*cluster, error) {
@@ -68,6 +69,16 @@ func (c *cluster) freshDB(ctx context.Context, name string) (*store.Store, error
 		return nil, fmt.Errorf("migrate %s: %w", name, err)
 	}
 	return st, nil
+}
+
+// done drops database name at the end of its benchmark, unless -keep asks
+// to leave it for a look with psql (EXPLAIN).
+func (c *cluster) done(ctx context.Context, name string) error {
+	if c.keep {
+		say("kept database %s", name)
+		return nil
+	}
+	return c.dropDB(ctx, name)
 }
 
 func (c *cluster) dropDB(ctx context.Context, name string) error {

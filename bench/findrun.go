@@ -36,7 +36,7 @@ func benchFind(ctx context.Context, c config, cl *cluster, r *report) error {
 	if err != nil {
 		return err
 	}
-	defer cl.dropDB(ctx, name)
+	defer cl.done(ctx, name)
 	defer st.Close()
 	res := findResult{warm: c.warmup / 3, dur: c.duration / 4, with: map[string]window{}, cpu: map[string]cpuUse{},
 		values: map[string]int{}}

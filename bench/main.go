@@ -28,7 +28,7 @@
 //
 // Usage (from the repository's root; make bench builds bin/payops first):
 //
-//	go run ./bench [-payops bin/payops] [-out docs/BENCHMARKS.md] [-only 1,3] [-duration 20s] [-note TEXT]
+//	go run ./bench [-payops bin/payops] [-out docs/BENCHMARKS.md] [-only 1,3] [-duration 20s] [-note TEXT] [-keep]
 package main
 
 import (
@@ -54,6 +54,7 @@ type config struct {
 	duration, warmup      time.Duration
 	only                  []string
 	note                  string
+	keep                  bool
 }
 
 func main() {
@@ -67,6 +68,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "how long each load is measured")
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "load before each measurement, not measured")
 	flag.StringVar(&only, "only", "", "run only these benchmarks, such as 1,3")
+	flag.BoolVar(&c.keep, "keep", false, "leave each benchmark's database in the cluster at its end, to look at with psql")
 	flag.StringVar(&c.note, "note", "", "a line for the report about the run, such as what else the machine was doing")
 	flag.Parse()
 	if only != "" {
@@ -112,6 +114,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer cl.pg.Stop()
+	cl.keep = c.keep
 	pg, err := cl.settings(ctx)
 	if err != nil {
 		return err

@@ -58,7 +58,7 @@ func benchRecon(ctx context.Context, c config, cl *cluster, r *report) error {
 	if err != nil {
 		return err
 	}
-	defer cl.dropDB(ctx, name)
+	defer cl.done(ctx, name)
 	defer st.Close()
 	say("benchmark 3: reconciling %s payouts against %s records", thousands(c.payouts), thousands(c.payouts))
 	res, err := runRecon(ctx, st, c.payouts)

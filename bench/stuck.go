@@ -105,7 +105,7 @@ func benchStuckAndRecheck(ctx context.Context, c config, cl *cluster, r *report)
 	if err != nil {
 		return 0, err
 	}
-	defer cl.dropDB(ctx, name)
+	defer cl.done(ctx, name)
 	defer st.Close()
 	var rss int64
 	if c.want("2") {

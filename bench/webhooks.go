@@ -267,7 +267,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 	if err != nil {
 		return 0, err
 	}
-	defer cl.dropDB(ctx, name)
+	defer cl.done(ctx, name)
 	defer st.Close()
 	// The sandbox is configured with the secret the load generator signs
 	// with; nothing calls its API here (jobs are off).
