@@ -3,12 +3,15 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -148,17 +151,34 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	return m
 }
 
+// pages are the buffers Render renders into.
+var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // Render writes partial when the request comes from HTMX and full otherwise.
+// The page is rendered whole before anything is sent, so it goes out in one
+// write with its length, and a page that fails to render is a 500, not half
+// a page.
 func Render(w http.ResponseWriter, r *http.Request, status int, full, partial templ.Component) {
 	c := full
 	if partial != nil && r.Header.Get("HX-Request") == "true" {
 		c = partial
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := c.Render(r.Context(), w); err != nil {
+	buf := pages.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // a rare huge page is not kept
+			pages.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		slog.Default().Error("render", "err", err)
+		http.Error(w, "The page could not be drawn. Try again; if it keeps failing, tell the payops team.", http.StatusInternalServerError)
+		return
 	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // Errors a handler reports to its user.

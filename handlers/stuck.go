@@ -59,14 +59,18 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 		Providers: payout.Providers, Total: total, Page: page, Pages: (total + stuckPageSize - 1) / stuckPageSize,
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
-	pauses, err := h.Store.Pauses(r.Context())
-	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
+	// Pauses matter to payouts not sent yet only: most pages have none,
+	// and do not ask.
+	var pauses []store.Pause
+	if slices.ContainsFunc(rows, unsent) {
+		if pauses, err = h.Store.Pauses(r.Context()); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
 	}
 	for _, p := range rows {
 		row := h.stuckRow(p, u, now, vm.Back)
-		if pause, ok := store.PauseFor(pauses, p.Provider, p.Mode); ok && p.Status == payout.Queued && p.SubmittedAt == nil {
+		if pause, ok := store.PauseFor(pauses, p.Provider, p.Mode); ok && unsent(p) {
 			// Not sent because payops paused its provider: not the
 			// provider's delay, so not coloured as one.
 			row.AgeLevel, row.Paused = "", "Paused by payops, not sent: "+pauseShort(pause)
@@ -93,6 +97,9 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	}
 	Render(w, r, http.StatusOK, views.StuckPage(vm), nil)
 }
+
+// unsent is a payout payops has not sent to its provider yet.
+func unsent(p store.Payout) bool { return p.Status == payout.Queued && p.SubmittedAt == nil }
 
 // stuckQuery is the stuck list's query string for a filter and page.
 func stuckQuery(provider string, page int) url.Values {

@@ -10,12 +10,16 @@ import (
 // failed, why (LastCheckFailed). ErrNotFound when there is none.
 func (s *Store) PayoutChecked(ctx context.Context, ref string) (Payout, error) {
 	var p Payout
-	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+`, p.last_answered_at, `+lastCheckFailed+
+	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+`, p.last_answered_at, `+checkFailed+
 		payoutFrom+`WHERE p.reference_id = $1`, ref)
 	if err != nil {
 		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
 	}
-	return p, nil
+	one := []Payout{p}
+	if err := s.whyChecksFailed(ctx, one); err != nil {
+		return Payout{}, err
+	}
+	return one[0], nil
 }
 
 // LatestRecheck returns the payout's latest event from a Re-check pressed by

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"payops/payout"
 )
 
@@ -211,17 +213,18 @@ type StuckFilter struct {
 	Test     bool // test payouts instead of live ones
 }
 
-// lastCheckFailed is, for a payout p whose last check failed (asked after
-// its last answer), the failure's words from its latest error event, and
-// NULL otherwise: the subquery runs only for such payouts, reading their
-// events newest first along payout_events_payout.
-const lastCheckFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_at, '-infinity') THEN coalesce(
-		(SELECT e.detail FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'error' ORDER BY e.id DESC LIMIT 1),
-		'') END AS last_check_failed`
+// checkFailed is, for a payout p whose last check failed (asked after its
+// last answer), an empty string (whyChecksFailed puts the failure's words
+// in), and NULL otherwise.
+const checkFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_at, '-infinity') THEN '' END AS last_check_failed`
 
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
 // how many match in all; each with when its provider last answered and, when
-// the last check failed, why.
+// the last check failed, why. The count and the page read one range of one
+// index (payouts_open_by_updated_live); why a check failed is read
+// afterwards, for the rows whose last check failed only. (Not prepared
+// statements: their generic plans guess the range's size and may read the
+// heap for the count.)
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int, error) {
 	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
 		AND p.livemode <> $3 `
@@ -230,12 +233,50 @@ func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int,
 		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+`, p.last_answered_at, `+lastCheckFailed+
+	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+`, p.last_answered_at, `+checkFailed+
 		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $4 OFFSET $5`, f.Before, f.Provider, f.Test, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: stuck payouts: %w", err)
 	}
+	if err := s.whyChecksFailed(ctx, out); err != nil {
+		return nil, 0, err
+	}
 	return out, total, nil
+}
+
+// whyChecksFailed fills in LastCheckFailed, for the payouts whose last
+// check failed (it is "", not nil), with the words of their latest error
+// event.
+func (s *Store) whyChecksFailed(ctx context.Context, ps []Payout) error {
+	var ids []int64
+	for _, p := range ps {
+		if p.LastCheckFailed != nil {
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		PayoutID int64  `db:"payout_id"`
+		Detail   string `db:"detail"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (payout_id) payout_id, detail FROM payout_events
+		WHERE payout_id = ANY($1) AND decision = 'error' ORDER BY payout_id, id DESC`, pq.Array(ids))
+	if err != nil {
+		return fmt.Errorf("store: why stuck payouts' checks failed: %w", err)
+	}
+	why := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		why[r.PayoutID] = r.Detail
+	}
+	for i := range ps {
+		if ps[i].LastCheckFailed != nil {
+			w := why[ps[i].ID]
+			ps[i].LastCheckFailed = &w
+		}
+	}
+	return nil
 }
 
 // StuckCount is the number of stuck payouts of one provider in one age

@@ -43,6 +43,8 @@ type Store struct {
 	// read, when set, is a read replica that lists, search and exports
 	// read from (UseReplica); everything else reads the primary.
 	read *sqlx.DB
+	// stmts are the hot statements, prepared on each connection.
+	stmts statements
 }
 
 // UseReplica sends the payout list and search, the audit log's list and
@@ -95,6 +97,7 @@ func (s *Store) Close() error {
 	if s.read != nil {
 		s.read.Close()
 	}
+	s.stmts.close()
 	return s.db.Close()
 }
 
@@ -113,7 +116,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(q Querier) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&txQuerier{Tx: tx, db: s.db, stmts: &s.stmts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -71,7 +72,10 @@ func NewBigDay(ctx context.Context, db *sqlx.DB, n int) (BigDay, error) {
 func loadRecords(ctx context.Context, db *sqlx.DB, records []payout.ProviderRecord) error {
 	// COPY needs a transaction: the store's.
 	err := store.New(db).WithTx(ctx, func(q store.Querier) error {
-		tx := q.(*sqlx.Tx)
+		tx := q.(interface {
+			sqlx.ExecerContext
+			PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+		})
 		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS bigday_records`); err != nil {
 			return err
 		}
