@@ -111,13 +111,15 @@ var (
 )
 
 // normalize makes a statement comparable: one space between words, and ?
-// for each parameter — $n in the endpoint's, a variable or a literal value
+// for each parameter and literal value — $n in the endpoint's, a variable
 // in the script's.
 func normalize(stmt string, script bool) string {
 	s := strings.TrimSpace(space.ReplaceAllString(stmt, " "))
 	s = strings.TrimSuffix(s, ";")
+	// A literal in either is a ? too: the script's stand for the values the
+	// endpoint sends, and the endpoint's own SQL has a few ('' in coalesce).
+	s = literal.ReplaceAllString(s, "$1?")
 	if script {
-		s = literal.ReplaceAllString(s, "$1?")
 		s = variable.ReplaceAllString(s, "$1?")
 	} else {
 		s = placeholder.ReplaceAllString(s, "?")
@@ -209,6 +211,39 @@ func (c *recordingConn) ExecContext(ctx context.Context, query string, args []dr
 func (c *recordingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	c.rec.add(query)
 	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+}
+
+// PrepareContext prepares query, to be recorded each time it runs: the
+// store keeps its hot statements prepared.
+func (c *recordingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return recordingStmt{st, query, c.rec}, nil
+}
+
+type recordingStmt struct {
+	driver.Stmt
+	query string
+	rec   *recorder
+}
+
+func (s recordingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.rec.add(s.query)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (s recordingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.rec.add(s.query)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+func (s recordingStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if c, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return c.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }
 
 func (c *recordingConn) CheckNamedValue(nv *driver.NamedValue) error {

@@ -26,12 +26,12 @@ type Applied struct {
 func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Observation) (Applied, error) {
 	var res Applied
 	err := s.WithTx(ctx, func(q Querier) error {
-		var id int64
-		if err := q.GetContext(ctx, &id, `SELECT id FROM payouts WHERE reference_id = $1 FOR UPDATE`, ref); err != nil {
+		var cur payoutNow
+		if err := getFast(ctx, q, &cur, `SELECT `+payoutNowColumns+` FROM payouts WHERE reference_id = $1 FOR UPDATE`, ref); err != nil {
 			return fmt.Errorf("store: apply to payout %s: %w", ref, mapErr(err))
 		}
 		var err error
-		res, err = apply(ctx, q, id, obs, nil)
+		res, err = applyTo(ctx, q, cur, obs, nil, nil)
 		return err
 	})
 	if err != nil {
@@ -45,34 +45,50 @@ func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Obs
 	return res, nil
 }
 
+// payoutNow is what apply reads of a payout: the transition rule's inputs
+// and what it writes from.
+type payoutNow struct {
+	ID               int64         `db:"id"`
+	Ref              string        `db:"reference_id"`
+	Provider         string        `db:"provider"`
+	AmountMinor      int64         `db:"amount_minor"`
+	Currency         string        `db:"currency"`
+	Status           payout.Status `db:"status"`
+	ProviderPayoutID *string       `db:"provider_payout_id"`
+	UTR              string        `db:"utr"`
+	FailureCode      string        `db:"failure_code"`
+	FailureReason    string        `db:"failure_reason"`
+	FeeMinor         *int64        `db:"fee_minor"`
+	Livemode         bool          `db:"livemode"`
+	State            string        `db:"provider_state"`
+	StateReason      string        `db:"provider_state_reason"`
+	PendingApproval  bool          `db:"pending_approval"`
+	CreatedAt        time.Time     `db:"created_at"`
+	Sent             bool          `db:"sent"` // submitted_at is set
+}
+
+const payoutNowColumns = `id, reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
+	failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval, created_at,
+	submitted_at IS NOT NULL AS sent`
+
 // apply applies obs to payout id, which the caller has locked in q's
 // transaction. deliveryID links the event to the webhook delivery it came
 // from, if any.
 func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, deliveryID *int64) (Applied, error) {
-	var cur struct {
-		Ref              string        `db:"reference_id"`
-		Provider         string        `db:"provider"`
-		AmountMinor      int64         `db:"amount_minor"`
-		Currency         string        `db:"currency"`
-		Status           payout.Status `db:"status"`
-		ProviderPayoutID *string       `db:"provider_payout_id"`
-		UTR              string        `db:"utr"`
-		FailureCode      string        `db:"failure_code"`
-		FailureReason    string        `db:"failure_reason"`
-		FeeMinor         *int64        `db:"fee_minor"`
-		Livemode         bool          `db:"livemode"`
-		State            string        `db:"provider_state"`
-		StateReason      string        `db:"provider_state_reason"`
-		PendingApproval  bool          `db:"pending_approval"`
-	}
-	err := q.GetContext(ctx, &cur, `
-		SELECT reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
-			failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval
-		FROM payouts WHERE id = $1`, id)
-	if err != nil {
+	var cur payoutNow
+	if err := getFast(ctx, q, &cur, `SELECT `+payoutNowColumns+` FROM payouts WHERE id = $1`, id); err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %d: %w", id, mapErr(err))
 	}
+	return applyTo(ctx, q, cur, obs, deliveryID, nil)
+}
 
+// applyTo applies obs to cur, the payout as read under its row lock in q's
+// transaction. It writes the payout, its ledger postings, its event and its
+// audit entry in one statement (a batch), with what also, when not nil,
+// adds to it once the outcome is known (the webhook's delivery row).
+func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64,
+	also func(*batch, Applied)) (Applied, error) {
+	id := cur.ID
 	d := payout.Decide(cur.Status, obs.Status)
 	next := cur.Status
 	if d == payout.Apply {
@@ -116,15 +132,49 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 	if next == cur.Status {
 		event = ""
 	}
-	subscribed, err := saveApplied(ctx, q, event, id, next, utr, code, reason, fee, ppid,
-		next != cur.Status || metaChanged, checked, fromProvider, state, stateReason, pending)
+	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
+	f := appliedFacts{id: id, ref: cur.Ref, provider: cur.Provider, livemode: cur.Livemode, status: next,
+		amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}}
+	// Compared in Go with what apply read: a statement only when they differ.
+	m, amountDiffers := payout.CompareAmount(f.amount, obs.Amount)
+	if amountDiffers {
+		msg += "; " + m.Summary(cur.Ref, cur.Provider)
+	}
+	res := Applied{Decision: d, From: cur.Status, To: next, Message: msg}
+
+	var b batch
+	v := saved{id: id, status: next, utr: utr, code: code, reason: reason, fee: fee, ppid: ppid,
+		changed: next != cur.Status || metaChanged, checked: checked, answered: fromProvider, state: state,
+		stateReason: stateReason, pending: pending}
+	// A stale or repeated observation from a webhook changes nothing of the
+	// payout: its row is not written again.
+	if v.changed || v.checked || (v.answered && !cur.Sent) || state != cur.State || stateReason != cur.StateReason ||
+		pending != cur.PendingApproval {
+		saveApplied(&b, event, v)
+	}
+	lp := ledgerPayout{ID: id, Provider: cur.Provider, Amount: f.amount, Fee: fee, CreatedAt: cur.CreatedAt}
+	if err := postOutcome(ctx, q, &b, lp, cur.Status, next); err != nil {
+		return Applied{}, err
+	}
+	eventPart(&b, id, obs, cur.Status, string(d), msg, deliveryID)
+	if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
+		"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
+		"from": cur.Status, "to": next, "decision": d,
+	}); err != nil {
+		return Applied{}, err
+	}
+	if also != nil {
+		also(&b, res)
+	}
+	var subscribed bool
+	var err error
+	if event == "" {
+		err = b.exec(ctx, q)
+	} else {
+		err = b.get(ctx, q, &subscribed, `SELECT coalesce((SELECT subscribed FROM saved), false)`)
+	}
 	if err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
-	}
-
-	lp := ledgerPayout{ID: id, Provider: cur.Provider, Amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}, Fee: fee}
-	if err := postOutcome(ctx, q, lp, cur.Status, next); err != nil {
-		return Applied{}, err
 	}
 	if subscribed {
 		// After the ledger posting: the event's payout shows it.
@@ -132,30 +182,15 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 			return Applied{}, err
 		}
 	}
-
-	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
-	f := appliedFacts{id: id, ref: cur.Ref, provider: cur.Provider, livemode: cur.Livemode, status: next,
-		amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}}
-	// Compared in Go with what apply read: a statement only when they differ.
-	if m, differs := payout.CompareAmount(f.amount, obs.Amount); differs {
+	if amountDiffers {
 		if err := openAmountCase(ctx, q, f, m, obs, d, deliveryID); err != nil {
 			return Applied{}, err
 		}
-		msg += "; " + m.Summary(cur.Ref, cur.Provider)
 	}
 	if pending && !cur.PendingApproval {
 		if err := openApprovalCase(ctx, q, f, state, stateReason); err != nil {
 			return Applied{}, err
 		}
-	}
-	if err := insertEvent(ctx, q, id, obs, cur.Status, string(d), msg, deliveryID); err != nil {
-		return Applied{}, err
-	}
-	if err := audit(ctx, q, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
-		"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
-		"from": cur.Status, "to": next, "decision": d,
-	}); err != nil {
-		return Applied{}, err
 	}
 	if ppid != nil && cur.ProviderPayoutID == nil {
 		// The provider's id is known now: events that came before it may be
@@ -164,29 +199,39 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 			return Applied{}, err
 		}
 	}
-	return Applied{Decision: d, From: cur.Status, To: next, Message: msg}, nil
+	return res, nil
 }
 
-// saveApplied writes what apply decided to the payout. When the move is
+// saved is what apply writes to a payout.
+type saved struct {
+	id                         int64
+	status                     payout.Status
+	utr, code, reason          string
+	fee                        *int64
+	ppid                       *string
+	changed, checked, answered bool // updated_at; last_checked_at and last_answered_at; submitted_at
+	state, stateReason         string
+	pending                    bool
+}
+
+// saveApplied adds to b what apply decided for the payout. When the move is
 // announced by an outbound event (event is not ""), the same statement
-// answers whether an endpoint subscribes to it; with none, announcing it
-// costs no statement at all.
-func saveApplied(ctx context.Context, q Querier, event string, args ...any) (subscribed bool, err error) {
-	const update = `
-		UPDATE payouts SET status = $2, utr = $3, failure_code = $4, failure_reason = $5, fee_minor = $6,
-			provider_payout_id = $7,
-			updated_at = CASE WHEN $8 THEN now() ELSE updated_at END,
-			last_checked_at = CASE WHEN $9 THEN now() ELSE last_checked_at END,
-			last_answered_at = CASE WHEN $9 THEN now() ELSE last_answered_at END,
-			submitted_at = CASE WHEN $10 THEN coalesce(submitted_at, now()) ELSE submitted_at END,
-			provider_state = $11, provider_state_reason = $12, pending_approval = $13
-		WHERE id = $1`
-	if event == "" {
-		_, err = q.ExecContext(ctx, update, args...)
-		return false, err
+// answers whether an endpoint subscribes to it (as "saved"); with none,
+// announcing it costs no statement at all.
+func saveApplied(b *batch, event string, v saved) {
+	p := func(x any) string { return b.params(x) }
+	update := `UPDATE payouts SET status = ` + p(v.status) + `, utr = ` + p(v.utr) + `, failure_code = ` + p(v.code) +
+		`, failure_reason = ` + p(v.reason) + `, fee_minor = ` + p(v.fee) + `, provider_payout_id = ` + p(v.ppid) + `,
+			updated_at = CASE WHEN ` + p(v.changed) + ` THEN now() ELSE updated_at END,
+			last_checked_at = CASE WHEN ` + p(v.checked) + ` THEN now() ELSE last_checked_at END,
+			last_answered_at = CASE WHEN ` + p(v.checked) + ` THEN now() ELSE last_answered_at END,
+			submitted_at = CASE WHEN ` + p(v.answered) + ` THEN coalesce(submitted_at, now()) ELSE submitted_at END,
+			provider_state = ` + p(v.state) + `, provider_state_reason = ` + p(v.stateReason) + `, pending_approval = ` + p(v.pending) + `
+		WHERE id = ` + p(v.id)
+	if event != "" {
+		update += subscribedReturning(p(event))
 	}
-	err = q.GetContext(ctx, &subscribed, update+subscribedSQL, append(args, event)...)
-	return subscribed, err
+	b.add("saved", update)
 }
 
 // merge sets *dst to v when v is new information, and reports whether it did.

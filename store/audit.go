@@ -20,16 +20,24 @@ type AuditEntry struct {
 
 // audit appends an entry inside q, the caller's transaction.
 func audit(ctx context.Context, q Querier, actor, action, entityType, entityID string, details any) error {
-	b, err := json.Marshal(details)
+	var b batch
+	if err := auditPart(&b, actor, action, entityType, entityID, details); err != nil {
+		return err
+	}
+	if err := b.exec(ctx, q); err != nil {
+		return fmt.Errorf("store: audit %s %s: %w", action, entityID, err)
+	}
+	return nil
+}
+
+// auditPart adds an audit entry to b.
+func auditPart(b *batch, actor, action, entityType, entityID string, details any) error {
+	d, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("store: audit details: %w", err)
 	}
-	_, err = q.ExecContext(ctx,
-		`INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES ($1, $2, $3, $4, $5)`,
-		actor, action, entityType, entityID, jsonArg(b))
-	if err != nil {
-		return fmt.Errorf("store: audit %s %s: %w", action, entityID, err)
-	}
+	b.add("", `INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES (`+
+		b.params(actor, action, entityType, entityID, jsonArg(d))+`)`)
 	return nil
 }
 

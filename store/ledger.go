@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 
 	"payops/payout"
 )
@@ -37,29 +38,33 @@ type entry struct {
 
 // ledgerPayout is what postings are computed from.
 type ledgerPayout struct {
-	ID       int64
-	Provider string
-	Amount   payout.Money
-	Fee      *int64
+	ID        int64
+	Provider  string
+	Amount    payout.Money
+	Fee       *int64
+	CreatedAt time.Time // the ledger's partition key (00040)
 }
 
-// postOutcome posts the ledger entries a change of payout p from one state
-// to the next calls for, inside the caller's transaction, each kind at most
-// once per payout:
+// posting is one balanced posting of a kind.
+type posting struct {
+	kind    string
+	entries []entry
+}
+
+// postOutcome adds to b the ledger postings a change of payout p from one
+// state to the next calls for, each kind at most once per payout:
 //   - succeeded: debit payable, credit the provider's settlement account;
 //   - fee (once known, on a succeeded payout): debit fees, credit settlement;
-//   - reversed (after succeeded): the opposite of what was posted before.
-func postOutcome(ctx context.Context, q Querier, p ledgerPayout, from, to payout.Status) error {
+//   - reversed (after succeeded): the opposite of what was posted before,
+//     read from q.
+func postOutcome(ctx context.Context, q Querier, b *batch, p ledgerPayout, from, to payout.Status) error {
 	settle := settlementAccount(p.Provider)
+	var ps []posting
 	if to == payout.Succeeded && from != payout.Succeeded {
-		if err := post(ctx, q, p, "succeeded", []entry{{accountPayable, "debit", p.Amount.Minor}, {settle, "credit", p.Amount.Minor}}); err != nil {
-			return err
-		}
+		ps = append(ps, posting{"succeeded", []entry{{accountPayable, "debit", p.Amount.Minor}, {settle, "credit", p.Amount.Minor}}})
 	}
 	if to == payout.Succeeded && p.Fee != nil && *p.Fee > 0 {
-		if err := post(ctx, q, p, "fee", []entry{{accountFees, "debit", *p.Fee}, {settle, "credit", *p.Fee}}); err != nil {
-			return err
-		}
+		ps = append(ps, posting{"fee", []entry{{accountFees, "debit", *p.Fee}, {settle, "credit", *p.Fee}}})
 	}
 	if to == payout.Reversed && from != payout.Reversed {
 		// Undo exactly what was posted: nothing for a payout that never
@@ -69,9 +74,6 @@ func postOutcome(ctx context.Context, q Querier, p ledgerPayout, from, to payout
 		if err != nil {
 			return fmt.Errorf("store: ledger of payout %d: %w", p.ID, err)
 		}
-		if len(prior) == 0 {
-			return nil
-		}
 		var opposite []entry
 		for _, e := range prior {
 			dir := "debit"
@@ -80,50 +82,49 @@ func postOutcome(ctx context.Context, q Querier, p ledgerPayout, from, to payout
 			}
 			opposite = append(opposite, entry{e.Account, dir, e.AmountMinor})
 		}
-		return post(ctx, q, p, "reversed", opposite)
+		if len(opposite) > 0 {
+			ps = append(ps, posting{"reversed", opposite})
+		}
 	}
-	return nil
+	return postingsPart(b, p, ps)
 }
 
-// post writes one balanced posting unless one of its kind exists for the
-// payout already.
-func post(ctx context.Context, q Querier, p ledgerPayout, kind string, entries []entry) error {
-	var balance int64
-	for _, e := range entries {
-		if e.direction == "debit" {
-			balance += e.amount
-		} else {
-			balance -= e.amount
+// postingsPart adds to b the postings ps of payout p with their entries,
+// in order, each unless one of its kind exists for the payout already:
+// the ledger is partitioned by the month its payout was created in
+// (migration 00040), a value of payout_id alone, so the unique key that
+// includes it still posts each kind once.
+func postingsPart(b *batch, p ledgerPayout, ps []posting) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	var kinds, ekinds, accounts, directions []string
+	var amounts []int64
+	for _, po := range ps {
+		var balance int64
+		for _, e := range po.entries {
+			if e.direction == "debit" {
+				balance += e.amount
+			} else {
+				balance -= e.amount
+			}
+			ekinds, accounts, directions, amounts = append(ekinds, po.kind), append(accounts, e.account),
+				append(directions, e.direction), append(amounts, e.amount)
 		}
-	}
-	if balance != 0 {
-		return fmt.Errorf("store: %s posting for payout %d does not balance", kind, p.ID)
-	}
-	// The ledger is partitioned by the month its payout was created in
-	// (migration 00040), a value of payout_id alone, so the unique key that
-	// includes it still posts each kind once.
-	var posting struct {
-		ID        int64     `db:"id"`
-		CreatedAt time.Time `db:"payout_created_at"`
-	}
-	err := q.GetContext(ctx, &posting, `
-		INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
-		SELECT id, $2, created_at FROM payouts WHERE id = $1
-		ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, payout_created_at`, p.ID, kind)
-	if err != nil {
-		if errors.Is(mapErr(err), ErrNotFound) {
-			return nil // posted before
+		if balance != 0 {
+			return fmt.Errorf("store: %s posting for payout %d does not balance", po.kind, p.ID)
 		}
-		return fmt.Errorf("store: %s posting for payout %d: %w", kind, p.ID, err)
+		kinds = append(kinds, po.kind)
 	}
-	for _, e := range entries {
-		_, err := q.ExecContext(ctx, `
-			INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
-			VALUES ($1, $2, $3, $4, $5, $6)`, posting.ID, posting.CreatedAt, e.account, e.direction, e.amount, p.Amount.Currency)
-		if err != nil {
-			return fmt.Errorf("store: ledger entry for payout %d: %w", p.ID, err)
-		}
-	}
+	b.add("postings", `INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
+		SELECT `+b.params(p.ID)+`, k, `+b.params(p.CreatedAt)+` FROM unnest(`+b.params(pq.Array(kinds))+`::text[]) AS k
+		ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, kind, payout_created_at`)
+	b.add("", `INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
+		SELECT l.id, l.payout_created_at, x.account, x.direction, x.amount, `+b.params(p.Amount.Currency)+`
+		FROM postings l JOIN unnest(`+b.params(pq.Array(ekinds))+`::text[], `+b.params(pq.Array(accounts))+`::text[], `+
+		b.params(pq.Array(directions))+`::text[], `+b.params(pq.Array(amounts))+`::bigint[])
+			WITH ORDINALITY AS x(kind, account, direction, amount, n) ON x.kind = l.kind
+		ORDER BY x.n`)
 	return nil
 }
 

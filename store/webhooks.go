@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -61,13 +60,27 @@ type WebhookEvent struct {
 // unparseable body) with its outcome, and returns its id. BodyLength is
 // len(Body) when zero.
 func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (int64, error) {
-	return insertDelivery(ctx, s.db, d)
+	return insertDelivery(ctx, s.q(), d)
 }
 
 func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
+	var b batch
+	if err := deliveryPart(&b, 0, d); err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := b.get(ctx, q, &id, ""); err != nil {
+		return 0, fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
+	}
+	return id, nil
+}
+
+// deliveryPart adds the row of delivery d, whole with its outcome, to b:
+// with id when it is not 0 (taken before by intake), RETURNING its id.
+func deliveryPart(b *batch, id int64, d Delivery) error {
 	h, err := json.Marshal(d.Headers)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if d.Body == nil {
 		d.Body = []byte{} // a delivery whose body was not kept
@@ -75,17 +88,15 @@ func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
 	if d.BodyLength == 0 {
 		d.BodyLength = int64(len(d.Body))
 	}
-	var id int64
-	err = q.GetContext(ctx, &id, `
-		INSERT INTO webhook_deliveries (provider, headers, body, body_length, payload, verified, event_id, event_type,
-			outcome, detail, payout_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		d.Provider, jsonArg(h), d.Body, d.BodyLength, d.Payload, d.Verified, d.EventID, d.EventType, d.Outcome, d.Detail,
-		d.PayoutID)
-	if err != nil {
-		return 0, fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
+	cols, vals := "", ""
+	if id != 0 {
+		cols, vals = "id, ", b.params(id)+", "
 	}
-	return id, nil
+	b.add("delivery", `INSERT INTO webhook_deliveries (`+cols+`provider, headers, body, body_length, payload, verified, event_id,
+			event_type, outcome, detail, payout_id)
+		VALUES (`+vals+b.params(d.Provider, jsonArg(h), d.Body, d.BodyLength, d.Payload, d.Verified, d.EventID, d.EventType,
+		d.Outcome, d.Detail, d.PayoutID)+`) RETURNING id`)
+	return nil
 }
 
 // Ingested is what became of a verified delivery.
@@ -101,85 +112,154 @@ type Ingested struct {
 // provider's payout id or else our reference, and applies it through the one
 // apply function. An event for a payout we do not know is kept as an orphan
 // and applied when the payout appears. Only a database failure is an error.
+//
+// A new event costs two statements besides BEGIN and COMMIT: intake (the
+// delivery's id, the dedupe, the match and the payout's row lock, and what
+// apply reads) and apply's batch, which writes the delivery row whole with
+// its outcome; a third only when an endpoint subscribes to the event
+// (the outbox), or for the rare cases apply opens.
 func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) (Ingested, error) {
+	d.Verified, d.EventID, d.EventType = true, ev.ID, ev.Type
+	if ev.Ignore {
+		res := Ingested{Outcome: OutcomeIgnored, Detail: "not a payout status event"}
+		d.Outcome, d.Detail = res.Outcome, res.Detail
+		var err error
+		res.DeliveryID, err = insertDelivery(ctx, s.q(), d)
+		return res, err
+	}
 	var res Ingested
 	err := s.WithTx(ctx, func(q Querier) error {
-		d.Verified, d.EventID, d.EventType, d.Outcome = true, ev.ID, ev.Type, OutcomeOrphan
-		id, err := insertDelivery(ctx, q, d)
+		in, err := intake(ctx, q, d.Provider, ev)
 		if err != nil {
 			return err
 		}
+		id := in.DeliveryID
 		res = Ingested{DeliveryID: id}
-		if ev.Ignore {
-			res.Outcome, res.Detail = OutcomeIgnored, "not a payout status event"
-			return finishDelivery(ctx, q, id, res, nil)
+		finish := func(outcome, detail string, payoutID *int64) error {
+			res.Outcome, res.Detail = outcome, detail
+			d.Outcome, d.Detail, d.PayoutID = outcome, detail, payoutID
+			var b batch
+			if err := deliveryPart(&b, id, d); err != nil {
+				return err
+			}
+			if err := b.exec(ctx, q); err != nil {
+				return fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
+			}
+			return nil
 		}
-		var fee *int64
-		if ev.Observation.Fee != nil {
-			fee = &ev.Observation.Fee.Minor
-		}
-		var obsAt *time.Time
-		if !ev.Observation.At.IsZero() {
-			obsAt = &ev.Observation.At
-		}
-		var amount *int64
-		var currency *string
-		if a := ev.Observation.Amount; a != nil {
-			amount, currency = &a.Minor, &a.Currency
-		}
-		// The event keeps all the observation says, for an orphan applied
-		// when its payout appears.
-		tag, err := q.ExecContext(ctx, `
-			INSERT INTO webhook_events (provider, event_id, delivery_id, provider_payout_id, reference_id, raw_status, status,
-				utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency, state_reason,
-				pending_approval)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-			ON CONFLICT (provider, event_id) DO NOTHING`,
-			d.Provider, ev.ID, id, ev.ProviderPayoutID, ev.ReferenceID, ev.Observation.RawStatus, ev.Observation.Status,
-			ev.Observation.UTR, ev.Observation.FailureCode, ev.Observation.FailureReason, fee, obsAt, amount, currency,
-			ev.Observation.StateReason, ev.Observation.PendingApproval)
-		if err != nil {
-			return fmt.Errorf("store: dedupe %s event: %w", d.Provider, err)
-		}
-		if n, _ := tag.RowsAffected(); n == 0 {
+		if !in.New {
 			// A duplicate: link it to whatever payout the first delivery was.
-			var first struct {
-				DeliveryID int64  `db:"delivery_id"`
-				PayoutID   *int64 `db:"payout_id"`
+			first := in.first()
+			if first == nil {
+				// Its first delivery committed while intake ran: not in
+				// intake's snapshot, in a new one.
+				first = &firstDelivery{}
+				err := q.GetContext(ctx, first, `SELECT delivery_id, payout_id FROM webhook_events WHERE provider = $1 AND event_id = $2`,
+					d.Provider, ev.ID)
+				if err != nil {
+					return fmt.Errorf("store: first delivery of %s event: %w", d.Provider, err)
+				}
 			}
-			err := q.GetContext(ctx, &first, `SELECT delivery_id, payout_id FROM webhook_events WHERE provider = $1 AND event_id = $2`,
-				d.Provider, ev.ID)
-			if err != nil {
-				return fmt.Errorf("store: first delivery of %s event: %w", d.Provider, err)
-			}
-			res.Outcome, res.Detail = OutcomeDuplicate, fmt.Sprintf("same event as delivery %d", first.DeliveryID)
-			return finishDelivery(ctx, q, id, res, first.PayoutID)
+			return finish(OutcomeDuplicate, fmt.Sprintf("same event as delivery %d", first.DeliveryID), first.PayoutID)
 		}
-
-		pid, ref, err := matchPayout(ctx, q, d.Provider, ev.ProviderPayoutID, ev.ReferenceID)
-		if errors.Is(err, ErrNotFound) {
-			res.Outcome, res.Detail = OutcomeOrphan, "no payout with this provider id or reference yet; kept and applied when it appears"
-			return finishDelivery(ctx, q, id, res, nil)
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := q.ExecContext(ctx, `UPDATE webhook_events SET payout_id = $3 WHERE provider = $1 AND event_id = $2`, d.Provider, ev.ID, pid); err != nil {
-			return fmt.Errorf("store: link %s event: %w", d.Provider, err)
+		if !in.Matched {
+			return finish(OutcomeOrphan, "no payout with this provider id or reference yet; kept and applied when it appears", nil)
 		}
 		obs := ev.Observation
 		obs.Source = payout.SourceWebhook
 		if obs.Actor == "" {
 			obs.Actor = d.Provider
 		}
-		applied, err := apply(ctx, q, pid, obs, &id)
-		if err != nil {
-			return err
+		pid := in.ID
+		var failed error
+		_, err = applyTo(ctx, q, in.payoutNow, obs, &id, func(b *batch, a Applied) {
+			res.Outcome, res.Detail, res.PayoutRef = outcomeOf(a.Decision), a.Message, in.Ref
+			d.Outcome, d.Detail, d.PayoutID = res.Outcome, res.Detail, &pid
+			failed = deliveryPart(b, id, d)
+		})
+		if failed != nil {
+			return failed
 		}
-		res.Outcome, res.Detail, res.PayoutRef = outcomeOf(applied.Decision), applied.Message, ref
-		return finishDelivery(ctx, q, id, res, &pid)
+		return err
 	})
 	return res, err
+}
+
+// firstDelivery is the first delivery of an event, and its payout.
+type firstDelivery struct {
+	DeliveryID int64  `db:"delivery_id"`
+	PayoutID   *int64 `db:"payout_id"`
+}
+
+// intook is what intake found.
+type intook struct {
+	DeliveryID      int64  `db:"delivery_id"` // the id the delivery's row takes
+	New             bool   `db:"new_event"`   // false: a duplicate
+	FirstDeliveryID *int64 `db:"first_delivery_id"`
+	FirstPayoutID   *int64 `db:"first_payout_id"`
+	Matched         bool   `db:"matched"` // false: an orphan (for a new event)
+	payoutNow
+}
+
+func (in intook) first() *firstDelivery {
+	if in.FirstDeliveryID == nil {
+		return nil
+	}
+	return &firstDelivery{DeliveryID: *in.FirstDeliveryID, PayoutID: in.FirstPayoutID}
+}
+
+// intakeSQL takes the delivery's id, finds and locks the payout the event is
+// about (by the provider's payout id, else our reference) and reads what
+// apply needs of it, and stores the event, linked to it, unless the
+// provider's event id is known (ON CONFLICT): one statement. The event
+// keeps all the observation says, for an orphan applied when its payout
+// appears. What a duplicate's first delivery was is read in the same
+// snapshot.
+const intakeSQL = `WITH delivery AS (SELECT nextval('webhook_deliveries_id_seq') AS id),
+	m AS (SELECT id FROM payouts WHERE provider = $1 AND $3 <> '' AND provider_payout_id = $3
+		UNION ALL
+		SELECT id FROM payouts WHERE provider = $1 AND $4 <> '' AND reference_id = $4
+		LIMIT 1),
+	p AS (SELECT ` + payoutNowColumns + ` FROM payouts WHERE id = (SELECT id FROM m) FOR UPDATE),
+	e AS (INSERT INTO webhook_events (provider, event_id, delivery_id, payout_id, provider_payout_id, reference_id,
+			raw_status, status, utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency,
+			state_reason, pending_approval)
+		SELECT $1, $2, delivery.id, (SELECT id FROM p), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM delivery
+		ON CONFLICT (provider, event_id) DO NOTHING RETURNING 1),
+	f AS (SELECT delivery_id, payout_id FROM webhook_events WHERE provider = $1 AND event_id = $2)
+SELECT delivery.id AS delivery_id, EXISTS (SELECT FROM e) AS new_event, f.delivery_id AS first_delivery_id,
+	f.payout_id AS first_payout_id, p.id IS NOT NULL AS matched, coalesce(p.id, 0) AS id,
+	coalesce(p.reference_id, '') AS reference_id, coalesce(p.provider, '') AS provider,
+	coalesce(p.amount_minor, 0) AS amount_minor, coalesce(p.currency, '') AS currency, coalesce(p.status, '') AS status,
+	p.provider_payout_id, coalesce(p.utr, '') AS utr, coalesce(p.failure_code, '') AS failure_code,
+	coalesce(p.failure_reason, '') AS failure_reason, p.fee_minor, coalesce(p.livemode, false) AS livemode,
+	coalesce(p.provider_state, '') AS provider_state, coalesce(p.provider_state_reason, '') AS provider_state_reason,
+	coalesce(p.pending_approval, false) AS pending_approval, coalesce(p.created_at, 'epoch') AS created_at,
+	coalesce(p.sent, false) AS sent
+FROM delivery LEFT JOIN f ON true LEFT JOIN p ON true`
+
+func intake(ctx context.Context, q Querier, provider string, ev WebhookEvent) (intook, error) {
+	o := ev.Observation
+	var fee *int64
+	if o.Fee != nil {
+		fee = &o.Fee.Minor
+	}
+	var obsAt *time.Time
+	if !o.At.IsZero() {
+		obsAt = &o.At
+	}
+	var amount *int64
+	var currency *string
+	if a := o.Amount; a != nil {
+		amount, currency = &a.Minor, &a.Currency
+	}
+	var in intook
+	err := getFast(ctx, q, &in, intakeSQL, provider, ev.ID, ev.ProviderPayoutID, ev.ReferenceID, o.RawStatus, o.Status,
+		o.UTR, o.FailureCode, o.FailureReason, fee, obsAt, amount, currency, o.StateReason, o.PendingApproval)
+	if err != nil {
+		return intook{}, fmt.Errorf("store: take in %s event: %w", provider, err)
+	}
+	return in, nil
 }
 
 func outcomeOf(d payout.Decision) string {
@@ -193,46 +273,6 @@ func outcomeOf(d payout.Decision) string {
 	default:
 		return OutcomeAnomaly
 	}
-}
-
-// finishDelivery records what became of a delivery inserted in q's
-// transaction: received_at is the transaction's now(), which names its
-// month, so the update reads one partition's index instead of every
-// month's (webhook_deliveries is partitioned by received_at, 00040).
-func finishDelivery(ctx context.Context, q Querier, id int64, res Ingested, payoutID *int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET outcome = $2, detail = $3, payout_id = $4
-		WHERE id = $1 AND received_at = now()`,
-		id, res.Outcome, res.Detail, payoutID)
-	if err != nil {
-		return fmt.Errorf("store: finish delivery %d: %w", id, err)
-	}
-	return nil
-}
-
-// matchPayout finds and locks the payout a provider's event is about: by the
-// provider's payout id, else by our reference id.
-func matchPayout(ctx context.Context, q Querier, provider, ppid, ref string) (int64, string, error) {
-	var row struct {
-		ID  int64  `db:"id"`
-		Ref string `db:"reference_id"`
-	}
-	if ppid != "" {
-		err := q.GetContext(ctx, &row, `SELECT id, reference_id FROM payouts WHERE provider = $1 AND provider_payout_id = $2 FOR UPDATE`, provider, ppid)
-		if err == nil {
-			return row.ID, row.Ref, nil
-		}
-		if err = mapErr(err); !errors.Is(err, ErrNotFound) {
-			return 0, "", fmt.Errorf("store: match %s payout %s: %w", provider, ppid, err)
-		}
-	}
-	if ref == "" {
-		return 0, "", ErrNotFound
-	}
-	err := q.GetContext(ctx, &row, `SELECT id, reference_id FROM payouts WHERE provider = $1 AND reference_id = $2 FOR UPDATE`, provider, ref)
-	if err != nil {
-		return 0, "", mapErr(err)
-	}
-	return row.ID, row.Ref, nil
 }
 
 // adoptOrphans applies, in arrival order, the orphan events that turn out to
