@@ -70,7 +70,7 @@ func benchRecon(ctx context.Context, c config, cl *cluster, r *report) error {
 	r.add(bench, "store records, differences, totals", secs(res.store))
 	r.add(bench, "Reconcile in all", secs(res.total))
 	r.add(bench, "bare FULL OUTER JOIN", secs(res.bare))
-	r.goal(bench, "Reconcile / bare join", fmt.Sprintf("%.1f×", ratio), "< 2×", ratio < 2)
+	r.goal(bench, "Reconcile / bare join", fmt.Sprintf("%.2f×", ratio), "< 1.5×", ratio < 1.5)
 	r.describe(3, fmt.Sprintf("**Day-end reconciliation.** `pgtest.NewBigDay`, the day `store`'s `BenchmarkReconcileMillion` "+
 		"uses: %s SUCCEEDED sandbox payouts sent on one day, and the provider's %s records of it with 0.5%% missing on each side, 0.2%% "+
 		"amount and 0.2%% status mismatches (%s differences, all found). `store.Reconcile`, the function day-end and Run now call, "+

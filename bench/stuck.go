@@ -168,7 +168,7 @@ func benchStuck(ctx context.Context, c config, dsn string, st *store.Store, stuc
 		return 0, fmt.Errorf("the stuck payouts query failed %d times", failed+failed1)
 	}
 	r.add(bench, fmt.Sprintf("page p50, %d concurrent", pageConc), ms(page.p50))
-	r.goal(bench, fmt.Sprintf("page p99, %d concurrent", pageConc), ms(page.p99), "< 50 ms", page.p99 < 50*time.Millisecond)
+	r.goal(bench, fmt.Sprintf("page p99, %d concurrent", pageConc), ms(page.p99), "< 25 ms", page.p99 < 25*time.Millisecond)
 	r.add(bench, fmt.Sprintf("pages/s, %d concurrent", pageConc), fmt.Sprintf("%.0f", page.perSec))
 	r.add(bench, fmt.Sprintf("bare SQL p50 / p99, %d concurrent", pageConc), ms(bare.p50)+" / "+ms(bare.p99))
 	r.add(bench, "bare SQL p50, one at a time", ms(alone.p50))
