@@ -218,9 +218,16 @@ type StuckFilter struct {
 // in), and NULL otherwise.
 const checkFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_at, '-infinity') THEN '' END AS last_check_failed`
 
+// stuckColumns are the columns of a payout the stuck list shows: fewer
+// than payoutColumns, for a page read often.
+const stuckColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.currency, p.mode, p.status, p.submitted_at,
+	p.last_checked_at, p.updated_at, p.provider_state, p.provider_state_reason, p.pending_approval, p.last_answered_at,
+	b.name AS beneficiary_name, b.account_last4`
+
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
-// how many match in all; each with when its provider last answered and, when
-// the last check failed, why. The count and the page read one range of one
+// how many match in all, with the columns the list shows (stuckColumns);
+// each with when its provider last answered and, when the last check
+// failed, why. The count and the page read one range of one
 // index (payouts_open_by_updated_live); why a check failed is read
 // afterwards, for the rows whose last check failed only. (Not prepared
 // statements: their generic plans guess the range's size and may read the
@@ -233,7 +240,7 @@ func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int,
 		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+`, p.last_answered_at, `+checkFailed+
+	err := s.db.SelectContext(ctx, &out, `SELECT `+stuckColumns+`, `+checkFailed+
 		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $4 OFFSET $5`, f.Before, f.Provider, f.Test, f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: stuck payouts: %w", err)
