@@ -38,9 +38,10 @@ func tpcbInit(ctx context.Context, cl *cluster, bin string) error {
 
 // tpcbRun runs pgbench's built-in tpcb-like script (-M prepared, as payops
 // prepares its statements) from conc clients for warm+dur and measures the
-// transactions that ended in the last dur. With syncCommit the clients'
+// transactions that ended in the last dur, and the CPU time pgbench and
+// the cluster used over the whole run. With syncCommit the clients'
 // sessions set synchronous_commit=on (the cluster's default is off).
-func tpcbRun(ctx context.Context, cl *cluster, bin, dir string, conc int, warm, dur time.Duration, syncCommit bool) (window, error) {
+func tpcbRun(ctx context.Context, cl *cluster, bin, dir string, conc int, warm, dur time.Duration, syncCommit bool) (window, cpuUse, error) {
 	prefix := filepath.Join(dir, fmt.Sprintf("tpcb-c%d-sync%t", conc, syncCommit))
 	old, _ := filepath.Glob(prefix + ".*")
 	for _, f := range old {
@@ -53,17 +54,26 @@ func tpcbRun(ctx context.Context, cl *cluster, bin, dir string, conc int, warm, 
 	if syncCommit {
 		cmd.Env = append(cmd.Env, "PGOPTIONS=-c synchronous_commit=on")
 	}
+	meter, err := startCPU(cl.pg.Dir, 0)
+	if err != nil {
+		return window{}, cpuUse{}, err
+	}
 	out, err := cmd.CombinedOutput()
+	used, cerr := meter.stop()
 	os.WriteFile(prefix+".out", out, 0o644)
 	if err != nil {
-		return window{}, fmt.Errorf("pgbench tpcb-like -c %d: %w: %s", conc, err, lastLines(out, 10))
+		return window{}, cpuUse{}, fmt.Errorf("pgbench tpcb-like -c %d: %w: %s", conc, err, lastLines(out, 10))
 	}
+	if cerr != nil {
+		return window{}, cpuUse{}, cerr
+	}
+	used.client = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	samples, failed, err := readPgbenchLogs(prefix+".[0-9]*", func(script int) (string, bool) { return "tpcb-like", script == 0 })
 	if err != nil {
-		return window{}, err
+		return window{}, cpuUse{}, err
 	}
 	if failed > 0 || len(samples) == 0 {
-		return window{}, fmt.Errorf("pgbench tpcb-like -c %d: %d transactions failed, %d logged", conc, failed, len(samples))
+		return window{}, cpuUse{}, fmt.Errorf("pgbench tpcb-like -c %d: %d transactions failed, %d logged", conc, failed, len(samples))
 	}
 	first := samples[0].end
 	for _, s := range samples {
@@ -71,7 +81,7 @@ func tpcbRun(ctx context.Context, cl *cluster, bin, dir string, conc int, warm, 
 			first = s.end
 		}
 	}
-	return measure(samples, first.Add(warm), dur), nil
+	return measure(samples, first.Add(warm), dur), used, nil
 }
 
 // benchSyncCommit runs payops (8 concurrent, on the in-flight payouts of
@@ -94,7 +104,7 @@ func benchSyncCommit(ctx context.Context, c config, cl *cluster, st *store.Store
 		return err
 	}
 	say("benchmark 1: synchronous_commit=on: pgbench tpcb-like, %d clients, %s", outboxLevel, c.warmup+c.duration)
-	tw, err := tpcbRun(ctx, cl, pgbenchBin, c.work, outboxLevel, c.warmup, c.duration, true)
+	tw, _, err := tpcbRun(ctx, cl, pgbenchBin, c.work, outboxLevel, c.warmup, c.duration, true)
 	if err != nil {
 		return err
 	}

@@ -344,7 +344,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 			return 0, fmt.Errorf("%d pgbench transactions failed at -c %d", pfailed, level)
 		}
 		say("benchmark 1: pgbench tpcb-like, %d clients, %s", level, c.warmup+c.duration)
-		tw, err := tpcbRun(ctx, cl, pgbenchBin, c.work, level, c.warmup, c.duration, false)
+		tw, tused, err := tpcbRun(ctx, cl, pgbenchBin, c.work, level, c.warmup, c.duration, false)
 		if err != nil {
 			return 0, err
 		}
@@ -360,8 +360,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		mixes = append(mixes, fmt.Sprintf("at %d: payops %s deliveries (%s; p50 %s), pgbench %s transactions (%s; p50 %s)",
 			level, thousands(w.count), shares(w, tags...), ms(w.p50), thousands(pw.count), shares(pw, tags...), ms(pw.p50)))
 		cpus = append(cpus, fmt.Sprintf("at %d, per delivery: serve %s, the load generator %s, PostgreSQL %s; per pgbench "+
-			"transaction: pgbench %s, PostgreSQL %s", level, per(used.server, w.all), per(used.client, w.all), per(used.postgres, w.all),
-			per(pused.client, pw.all), per(pused.postgres, pw.all)))
+			"transaction: pgbench %s, PostgreSQL %s; per tpcb-like transaction: pgbench %s, PostgreSQL %s", level,
+			per(used.server, w.all), per(used.client, w.all), per(used.postgres, w.all),
+			per(pused.client, pw.all), per(pused.postgres, pw.all), per(tused.client, tw.all), per(tused.postgres, tw.all)))
 	}
 	outboxHow, err := benchOutbox(ctx, c, st, p, r, [2]int{4 * quarter, 5 * quarter}, [2]int{5 * quarter, 6 * quarter})
 	if err != nil {
