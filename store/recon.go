@@ -85,14 +85,18 @@ type ReconDiff struct {
 func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (ReconRun, error) {
 	packed := make(chan packedRecords, 1)
 	go func() { packed <- packRecords(records) }()
+	// The records' index is built while the transaction begins and the
+	// day's payouts start to stream (matchDay).
+	built := make(chan *reconMatcher, 1)
+	go func() { built <- newReconMatcher(records) }()
 	var run ReconRun
 	err := s.WithTx(ctx, func(q Querier) error {
 		// One reconciliation of a day at a time: versions are numbered in order.
 		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
 			return fmt.Errorf("store: lock reconciliation: %w", err)
 		}
-		m := newReconMatcher(records)
-		if err := m.matchDay(ctx, q, provider, dayStart, dayEnd); err != nil {
+		m, err := matchDay(ctx, q, provider, dayStart, dayEnd, built)
+		if err != nil {
 			return err
 		}
 		if err := m.matchLeftovers(ctx, q, provider, dayStart, dayEnd); err != nil {
@@ -109,7 +113,7 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		for _, t := range totals {
 			ties = ties && t.Ties()
 		}
-		err := q.GetContext(ctx, &run.ID, `
+		err = q.GetContext(ctx, &run.ID, `
 			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records)
 			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8 FROM recon_runs WHERE provider = $1 AND business_date = $2
 			RETURNING id`, provider, date, source, dayStart, dayEnd, by, ties, pr.data)

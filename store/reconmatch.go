@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -92,10 +93,29 @@ func newReconMatcher(records []payout.ProviderRecord) *reconMatcher {
 	return m
 }
 
+// reconSlowRow is a payout of the day compared in full afterwards: it
+// differs from the record naming it, or no record names it (record -1).
+type reconSlowRow struct {
+	p      reconPayout
+	record int
+}
+
+// reconRows is a batch of matchDay's rows, end to end in buf.
+type reconRows struct {
+	buf  []byte
+	ends []int
+}
+
+const reconBatch = 4096 // rows a batch
+
 // matchDay streams the day's payouts past the records' index: each pairs
 // with the record naming its provider payout id, or waits in pending for a
-// match by reference.
-func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time) error {
+// match by reference. The rows are read by a goroutine of their own into
+// batches while the index is still being built (built, which Reconcile
+// starts before its transaction) and while the batches before are being
+// matched, so that reading, indexing and matching share the cores with
+// PostgreSQL making the rows instead of taking turns.
+func matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time, built <-chan *reconMatcher) (*reconMatcher, error) {
 	// One text column a row, "id,amount,fee,currency,status,provider payout
 	// id" (the id last: it is the provider's text), split here without
 	// copying: lib/pq makes a string or a boxed number of every column it
@@ -105,65 +125,110 @@ func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string,
 			currency || ',' || status || ',' || coalesce(provider_payout_id, '')
 		FROM payouts WHERE provider = $1 AND livemode AND `+inDay, provider, dayStart, dayEnd)
 	if err != nil {
-		return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
+		return nil, fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
 	}
 	defer rows.Close()
+	batches, free := make(chan reconRows, 32), make(chan reconRows, 34)
+	var readErr error // set before batches is closed
+	go func() {
+		defer close(batches)
+		b := reconRows{buf: make([]byte, 0, reconBatch*48), ends: make([]int, 0, reconBatch)}
+		var line sql.RawBytes
+		for rows.Next() {
+			if err := rows.Scan(&line); err != nil {
+				readErr = err
+				return
+			}
+			b.buf = append(b.buf, line...)
+			b.ends = append(b.ends, len(b.buf))
+			if len(b.ends) == reconBatch {
+				batches <- b
+				select {
+				case b = <-free:
+					b.buf, b.ends = b.buf[:0], b.ends[:0]
+				default:
+					b = reconRows{buf: make([]byte, 0, reconBatch*48), ends: make([]int, 0, reconBatch)}
+				}
+			}
+		}
+		if len(b.ends) > 0 {
+			batches <- b
+		}
+		readErr = rows.Err()
+	}()
+	m := <-built
 	// Most payouts agree with their record: those are compared on the
 	// text as read, adding to the totals with nothing kept. The rest are
 	// read again in full afterwards, a few rows.
-	type slowRow struct {
-		p      reconPayout
-		record int // -1 for none
+	var slow []reconSlowRow
+	var takeErr error
+	for b := range batches {
+		start := 0
+		for _, end := range b.ends {
+			if takeErr == nil {
+				slow, takeErr = m.take(b.buf[start:end], slow)
+			}
+			start = end
+		}
+		select {
+		case free <- b:
+		default:
+		}
 	}
-	var slow []slowRow
-	var line sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&line); err != nil {
-			return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
-		}
-		id, amount, fee, currency, status, ppid, err := splitReconLine(line)
-		if err != nil {
-			return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
-		}
-		i, named := -1, false
-		if len(ppid) > 0 {
-			i, named = m.byPPID[string(ppid)]
-			named = named && !m.matched[i]
-		}
-		if named {
-			r := &m.records[i]
-			sameCurrency := string(currency) == r.Amount.Currency
-			var ourFee *int64
-			if fee.Valid {
-				ourFee = &fee.Int64
-			}
-			fc := payout.CompareFee(ourFee, r.Fee, sameCurrency)
-			if amount == r.Amount.Minor && sameCurrency && string(status) == string(r.Status) && !fc.Differs {
-				m.matched[i] = true
-				t := m.total(r.Amount.Currency)
-				t.OursCount++
-				t.OursSum += amount
-				t.OursFees += fc.Ours
-				t.TheirsCount++
-				t.TheirsSum += r.Amount.Minor
-				t.TheirsFees += fc.Theirs
-				continue
-			}
-			// Taken: no other payout of the day names this id.
-			m.matched[i] = true
-		} else {
-			i = -1
-		}
-		p := reconPayout{ID: id, PPID: string(ppid), Amount: amount, Currency: string(currency), Status: string(status)}
+	if err := cmp.Or(takeErr, readErr); err != nil {
+		return nil, fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
+	}
+	return m, m.matchSlow(ctx, q, slow)
+}
+
+// take compares one row of matchDay's stream with the record naming its
+// provider payout id: an agreeing pair goes to the totals, anything else
+// to slow (copied: line is reused).
+func (m *reconMatcher) take(line []byte, slow []reconSlowRow) ([]reconSlowRow, error) {
+	id, amount, fee, currency, status, ppid, err := splitReconLine(line)
+	if err != nil {
+		return slow, err
+	}
+	i, named := -1, false
+	if len(ppid) > 0 {
+		i, named = m.byPPID[string(ppid)]
+		named = named && !m.matched[i]
+	}
+	if named {
+		r := &m.records[i]
+		sameCurrency := string(currency) == r.Amount.Currency
+		var ourFee *int64
 		if fee.Valid {
-			f := fee.Int64
-			p.Fee = &f
+			ourFee = &fee.Int64
 		}
-		slow = append(slow, slowRow{p, i})
+		fc := payout.CompareFee(ourFee, r.Fee, sameCurrency)
+		if amount == r.Amount.Minor && sameCurrency && string(status) == string(r.Status) && !fc.Differs {
+			m.matched[i] = true
+			t := m.total(r.Amount.Currency)
+			t.OursCount++
+			t.OursSum += amount
+			t.OursFees += fc.Ours
+			t.TheirsCount++
+			t.TheirsSum += r.Amount.Minor
+			t.TheirsFees += fc.Theirs
+			return slow, nil
+		}
+		// Taken: no other payout of the day names this id.
+		m.matched[i] = true
+	} else {
+		i = -1
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: reconciliation: payouts of the day: %w", err)
+	p := reconPayout{ID: id, PPID: string(ppid), Amount: amount, Currency: string(currency), Status: string(status)}
+	if fee.Valid {
+		f := fee.Int64
+		p.Fee = &f
 	}
+	return append(slow, reconSlowRow{p, i}), nil
+}
+
+// matchSlow reads the references of the day's payouts in slow and pairs
+// them with their records, or keeps them pending a match by reference.
+func (m *reconMatcher) matchSlow(ctx context.Context, q Querier, slow []reconSlowRow) error {
 	if len(slow) == 0 {
 		return nil
 	}
@@ -199,8 +264,10 @@ func (m *reconMatcher) matchDay(ctx context.Context, q Querier, provider string,
 // order. What is left then is missing on one side.
 func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time) error {
 	ppids := []string{} // never NULL in the queries below
-	for id, i := range m.byPPID {
-		if !m.matched[i] {
+	for i, r := range m.records {
+		// Only the first record naming an id can match by it (byPPID); the
+		// records are walked, not the map: in order, and faster.
+		if id := r.ProviderPayoutID; !m.matched[i] && id != "" && m.byPPID[id] == i {
 			ppids = append(ppids, id)
 		}
 	}
