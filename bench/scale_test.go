@@ -54,6 +54,11 @@ func TestScaleSeed(t *testing.T) {
 	); err != nil || parts > 0 {
 		t.Errorf("%d months of audit_log without their index on at (%v)", parts, err)
 	}
+	var withOptions int
+	if err := s.DB().Get(&withOptions, `SELECT count(*) FROM pg_class WHERE relkind = 'r' AND reloptions IS NOT NULL
+		AND relname <> 'payout_count_deltas'`); err != nil || withOptions > 0 {
+		t.Errorf("%d tables left with storage options (autovacuum) (%v)", withOptions, err)
+	}
 	var payouts int
 	if err := s.DB().Get(&payouts, `SELECT count(*) FROM payouts`); err != nil || payouts != sh.n {
 		t.Errorf("%d payouts, want %d (%v)", payouts, sh.n, err)

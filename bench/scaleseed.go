@@ -82,6 +82,19 @@ func seedScale(ctx context.Context, st *store.Store, s scaleShape) (scaleSeed, e
 		out.steps = append(out.steps, fmt.Sprintf("%s %s", what, d))
 		say("  %s: %s", what, d)
 	}
+	// The months of the year back, made first so autovacuum is kept off
+	// them too: it would vacuum each table while the others load, on
+	// the same two cores, and the seed vacuums every table at its end.
+	from := time.Now().AddDate(-1, 0, -1)
+	if err := makeMonths(ctx, st, from); err != nil {
+		return out, err
+	}
+	if err := autovacuum(ctx, st.DB(), false); err != nil {
+		return out, err
+	}
+	defer autovacuum(context.WithoutCancel(ctx), st.DB(), true)
+	lap("partitions", t)
+	t = time.Now()
 	indexes, err := secondaryIndexes(ctx, st.DB(), scaleTables)
 	if err != nil {
 		return out, err
@@ -110,22 +123,13 @@ func seedScale(ctx context.Context, st *store.Store, s scaleShape) (scaleSeed, e
 		return out, err
 	}
 	lap(fmt.Sprintf("the day (%s payouts and their records)", thousands(s.day)), t)
-	// Every month the history spans (a year, and the day's month), made
-	// before the history: a row in a table's default partition would
-	// forbid making its month later.
-	t = time.Now()
-	from := time.Now().AddDate(-1, 0, -1)
+	// The day's month too, before the history: a row in a table's default
+	// partition would forbid making its month later.
 	if out.day.Day.Before(from) {
-		from = out.day.Day
+		if err := makeMonths(ctx, st, out.day.Day); err != nil {
+			return out, err
+		}
 	}
-	months := 0
-	for m := from; m.Before(time.Now()); m = m.AddDate(0, 1, 0) {
-		months++
-	}
-	if _, err := st.MakePartitions(ctx, from, months); err != nil {
-		return out, err
-	}
-	lap("partitions", t)
 
 	// History, in two lanes of about equal work (the machine has 2 cores).
 	if err := runLanes(ctx, st.DB(), [][]seedStep{
@@ -171,6 +175,38 @@ func seedScale(ctx context.Context, st *store.Store, s scaleShape) (scaleSeed, e
 	}
 	out.took = time.Since(began)
 	return out, nil
+}
+
+// makeMonths makes every history table's months from from's to now's.
+func makeMonths(ctx context.Context, st *store.Store, from time.Time) error {
+	months := 0
+	for m := from; m.Before(time.Now()); m = m.AddDate(0, 1, 0) {
+		months++
+	}
+	_, err := st.MakePartitions(ctx, from, months)
+	return err
+}
+
+// autovacuum turns autovacuum off or (back) on for the loaded tables and
+// their partitions.
+func autovacuum(ctx context.Context, db *sqlx.DB, on bool) error {
+	var rels []string
+	err := db.SelectContext(ctx, &rels, `SELECT c.oid::regclass::text FROM pg_class c
+		WHERE c.relkind = 'r' AND (c.oid = ANY($1::regclass[]) OR EXISTS (SELECT 1 FROM pg_inherits i
+			WHERE i.inhrelid = c.oid AND i.inhparent = ANY($1::regclass[])))`, pq.StringArray(scaleTables))
+	if err != nil {
+		return fmt.Errorf("seed: autovacuum: %w", err)
+	}
+	for _, rel := range rels {
+		set := `ALTER TABLE ` + rel + ` SET (autovacuum_enabled = false)`
+		if on {
+			set = `ALTER TABLE ` + rel + ` RESET (autovacuum_enabled)`
+		}
+		if _, err := db.ExecContext(ctx, set); err != nil {
+			return fmt.Errorf("seed: autovacuum: %w", err)
+		}
+	}
+	return nil
 }
 
 // scaleTables are the tables seedScale loads.

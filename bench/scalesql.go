@@ -5,7 +5,10 @@ package main
 // scaleRegionSQL is benchmark 1's sandbox payouts 1..$1 ($2 the stuck
 // stride, $3 beneficiaries), as seed.go makes them but changed in the last
 // two days (the reconciled day is older); $4 makes only the in-flight ones,
-// else all but them. Amounts, references and provider ids are what the
+// else all but them. The in-flight ones' last changes differ by a
+// millisecond or more: tens of thousands of payouts changed at the same
+// instant would make the list by last change sort them all for its first
+// page, which no real database asks of it. Amounts, references and provider ids are what the
 // load generator's webhooks say (webhookBody).
 const scaleRegionSQL = `
 	INSERT INTO payouts (id, reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, mode,
@@ -24,7 +27,7 @@ const scaleRegionSQL = `
 		     WHEN g % 20 = 19 THEN 'REVERSED'
 		     ELSE 'SUCCEEDED' END AS status,
 		CASE WHEN g % $2::int = 0 THEN now() - interval '15 minutes' - (g / $2::int % 2820) * interval '1 minute'
-		     WHEN g % 10 BETWEEN 1 AND 3 THEN now() - interval '1 minute'
+		     WHEN g % 10 BETWEEN 1 AND 3 THEN now() - interval '1 minute' - (g % 60000) * interval '1 millisecond'
 		     ELSE now() - interval '3 hours' - (g % 2400) * interval '1 minute' END AS changed) k
 	WHERE (g % 10 BETWEEN 1 AND 3) = $4`
 
