@@ -205,7 +205,7 @@ func sizes(ctx context.Context, st *store.Store) (int64, []tableSize, error) {
 	var tables []tableSize
 	err := st.DB().SelectContext(ctx, &tables, `SELECT c.relname AS name,
 			sum(pg_table_size(t.relid))::bigint AS table_bytes, sum(pg_indexes_size(t.relid))::bigint AS index_bytes,
-			sum(greatest(k.reltuples, 0))::bigint AS rows, count(*) FILTER (WHERE t.level > 0) AS parts
+			coalesce(sum(k.reltuples) FILTER (WHERE k.relkind = 'r' AND k.reltuples > 0), 0)::bigint AS rows, count(*) FILTER (WHERE t.level > 0) AS parts
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		CROSS JOIN LATERAL (SELECT c.oid AS relid, 0 AS level WHERE c.relkind = 'r'
 			UNION ALL SELECT relid, level FROM pg_partition_tree(c.oid) WHERE c.relkind = 'p') t

@@ -38,8 +38,15 @@ func TestScaleSeed(t *testing.T) {
 	s := pgtest.New(t)
 	sh := newScaleShape(20_000, 1_000_000)
 	before := indexCounts(t, s)
-	if _, err := seedScale(ctx, s, sh); err != nil {
+	seeded, err := seedScale(ctx, s, sh)
+	if err != nil {
 		t.Fatal(err)
+	}
+	var history int64
+	if err := s.DB().Get(&history, `SELECT (SELECT count(*) FROM ledger_postings) + (SELECT count(*) FROM ledger_entries)
+		+ (SELECT count(*) FROM webhook_deliveries) + (SELECT count(*) FROM webhook_events)
+		+ (SELECT count(*) FROM payout_events) + (SELECT count(*) FROM audit_log)`); err != nil || seeded.history != history {
+		t.Errorf("the seed says %d rows of history, the tables hold %d (%v)", seeded.history, history, err)
 	}
 	after := indexCounts(t, s)
 	for table, n := range before {

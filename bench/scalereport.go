@@ -79,7 +79,7 @@ func scaleReport(r *report, c config, sh scaleShape, res scaleResult) {
 	}
 	const b1, b2, b3, b6 = "1 Webhook ingestion", "2 Stuck-payouts page", "3 Day-end reconciliation", "6 Finding a payout"
 	add("seeded in (payouts and a year of history)", res.seed.took.Round(time.Second).String(), "", "")
-	add("history rows (events, audit, ledger, webhooks)", thousands(int(res.seed.history)), "", "")
+	add("history rows (events, audit, ledger, webhooks), as seeded", thousands(int(res.seed.history)), "", "")
 	conc := fmt.Sprintf("%d concurrent", pageConc)
 	add(fmt.Sprintf("stuck page p50, %s (%s stuck)", conc, thousands(res.stuck)), ms(res.page.p50), b2, "page p50, "+conc)
 	add("stuck page p99, "+conc, ms(res.page.p99), b2, "page p99, "+conc)
