@@ -195,22 +195,34 @@ func run(ctx context.Context, c config) error {
 	}
 	fmt.Println()
 	r.table(os.Stdout)
+	// Also the run's whole report, how each figure was had too, where
+	// a part of the benchmarks run with -only can be read.
+	last := filepath.Join(c.work, "report.md")
+	if err := writeReport(r, last); err != nil {
+		return err
+	}
 	if c.out == "" {
+		say("the report with how each figure was had: %s", last)
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(c.out)
-	if err != nil {
-		return err
-	}
-	r.document(f)
-	if err := f.Close(); err != nil {
+	if err := writeReport(r, c.out); err != nil {
 		return err
 	}
 	say("written to %s", c.out)
 	return nil
+}
+
+// writeReport writes r's document to path.
+func writeReport(r *report, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	r.document(f)
+	return f.Close()
 }
 
 // checkScriptsOn runs checkScripts on a small database of its own.
