@@ -123,9 +123,11 @@ test: deps-pg deps-prometheus deps-chromium deps-axe check-generated
 # reconciliation, the stale re-check against a rate-limited sandbox, serve's
 # peak memory, finding a payout (search, list, CSV), and the /metrics scrape, each on a million
 # payouts in a private PostgreSQL (.data/bench-postgres, durability off). Prints one table and writes it to
-# docs/BENCHMARKS.md; BENCH_NOTE="..." adds a line about the run.
+# docs/BENCHMARKS.md; BENCH_NOTE="..." adds a line about the run. BENCH_SCALE=10m (issue #19) adds benchmark 8:
+# one database of that many payouts with a year of their history (about 35 GB at 10m), seeded once, and on it
+# the stuck page, search, a million-payout day's reconciliation, ingestion and the sizes, beside the 1M figures.
 bench: deps-pg $(BIN)
-	go run ./bench -payops $(BIN) -out docs/BENCHMARKS.md $(if $(BENCH_NOTE),-note "$(BENCH_NOTE)")
+	go run ./bench -payops $(BIN) -out docs/BENCHMARKS.md $(if $(BENCH_NOTE),-note "$(BENCH_NOTE)") $(if $(BENCH_SCALE),-scale $(BENCH_SCALE))
 
 # Every fuzz target (webhook parsers, amounts, settlement CSV, intake JSON)
 # for FUZZTIME each; a failing input is saved under the package's

@@ -80,11 +80,7 @@ func seedFind(ctx context.Context, db *sqlx.DB, n int) error {
 			WHERE p.status IN ('SUCCEEDED', 'REVERSED') AND k.posted
 			ORDER BY p.id, k.kind`},
 		{"webhooks", findWebhooksSQL},
-		{"webhooks delivered twice", `INSERT INTO webhook_deliveries (provider, received_at, headers, body, body_length,
-				payload, verified, event_id, event_type, outcome, detail, payout_id)
-			SELECT provider, received_at + interval '1 minute', headers, body, body_length, payload, true, event_id,
-				event_type, 'duplicate', 'event already received', payout_id
-			FROM webhook_deliveries WHERE payout_id % 20 = 7 ORDER BY id`},
+		{"webhooks delivered twice", findTwiceSQL},
 	}...)
 	for _, ix := range indexes {
 		// A partitioned table's index is defined ON ONLY the parent (its
@@ -213,6 +209,14 @@ var findPayoutsSQL = `
 				FROM generate_series(1, $1::int) g OFFSET 0) r
 			OFFSET 0) c
 		OFFSET 0) k`
+
+// findTwiceSQL delivers 5% of the webhooks again: the provider's retry,
+// answered duplicate.
+const findTwiceSQL = `INSERT INTO webhook_deliveries (provider, received_at, headers, body, body_length, payload, verified,
+		event_id, event_type, outcome, detail, payout_id)
+	SELECT provider, received_at + interval '1 minute', headers, body, body_length, payload, true, event_id,
+		event_type, 'duplicate', 'event already received', payout_id
+	FROM webhook_deliveries WHERE payout_id % 20 = 7 ORDER BY id`
 
 // rawStatus is a settled payout's status as its provider's webhook says it.
 const rawStatus = `CASE p.status WHEN 'SUCCEEDED' THEN 'processed' WHEN 'FAILED' THEN 'failed'

@@ -16,7 +16,12 @@
 //     filtered list at concurrency 8, each index they use dropped in turn,
 //     and payouts.csv of every payout beside a bare COPY of its query;
 //  7. the /metrics scrape at concurrency 8 on benchmark 2's database
-//     (issue #16).
+//     (issue #16);
+//  8. with -scale (issue #19), one database of that many payouts with a
+//     year of their history: the stuck page, the searches and lists of 6,
+//     reconciliation of a million-payout day among them, webhook
+//     ingestion at 8 concurrent, and the database's size, each beside its
+//     one-million figure.
 //
 // It is a program, not a go test benchmark: what it measures is the real
 // binary, run as a child process (so its peak RSS can be read from /proc),
@@ -29,6 +34,7 @@
 // Usage (from the repository's root; make bench builds bin/payops first):
 //
 //	go run ./bench [-payops bin/payops] [-out docs/BENCHMARKS.md] [-only 1,3] [-duration 20s] [-note TEXT] [-keep]
+//	    [-scale 10m]
 package main
 
 import (
@@ -50,7 +56,9 @@ import (
 
 type config struct {
 	bin, out, pgdir, work string
+	prev                  string // the report as the last run wrote it (-out), for benchmark 8's one-million figures
 	payouts               int
+	scale                 int // payouts in benchmark 8's database; 0 runs no benchmark 8
 	duration, warmup      time.Duration
 	only                  []string
 	note                  string
@@ -59,7 +67,7 @@ type config struct {
 
 func main() {
 	var c config
-	var only string
+	var only, scale string
 	flag.StringVar(&c.bin, "payops", "bin/payops", "the payops binary to run")
 	flag.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "where to write the report (with -only, only when given)")
 	flag.StringVar(&c.pgdir, "pgdir", ".data/bench-postgres", "the bench cluster's data folder")
@@ -70,9 +78,20 @@ func main() {
 	flag.StringVar(&only, "only", "", "run only these benchmarks, such as 1,3")
 	flag.BoolVar(&c.keep, "keep", false, "leave each benchmark's database in the cluster at its end, to look at with psql")
 	flag.StringVar(&c.note, "note", "", "a line for the report about the run, such as what else the machine was doing")
+	flag.StringVar(&scale, "scale", "", "also run benchmark 8 on a database of this many payouts, such as 10m")
 	flag.Parse()
+	var err error
+	if c.scale, err = parseScale(scale); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	c.prev = c.out
 	if only != "" {
 		c.only = strings.Split(only, ",")
+		if c.want("8") && c.scale == 0 {
+			fmt.Fprintln(os.Stderr, "bench: benchmark 8 needs -scale, such as -scale 10m")
+			os.Exit(2)
+		}
 		// Part of the benchmarks is no report for docs/, unless asked for.
 		out := c.out
 		c.out = ""
@@ -157,6 +176,11 @@ func run(ctx context.Context, c config) error {
 			return fmt.Errorf("benchmark 6: %w", err)
 		}
 	}
+	if c.scale > 0 && c.want("8") {
+		if err := benchScale(ctx, c, cl, r); err != nil {
+			return fmt.Errorf("benchmark 8: %w", err)
+		}
+	}
 	if c.want("5") && c.want("1") && c.want("2") {
 		r.add("5 Peak memory of payops serve", "peak RSS (VmHWM) during 1", mib(rss1))
 		r.add("5 Peak memory of payops serve", "peak RSS (VmHWM) during 2", mib(rss2))
@@ -171,22 +195,34 @@ func run(ctx context.Context, c config) error {
 	}
 	fmt.Println()
 	r.table(os.Stdout)
+	// Also the run's whole report, how each figure was had too, where
+	// a part of the benchmarks run with -only can be read.
+	last := filepath.Join(c.work, "report.md")
+	if err := writeReport(r, last); err != nil {
+		return err
+	}
 	if c.out == "" {
+		say("the report with how each figure was had: %s", last)
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(c.out)
-	if err != nil {
-		return err
-	}
-	r.document(f)
-	if err := f.Close(); err != nil {
+	if err := writeReport(r, c.out); err != nil {
 		return err
 	}
 	say("written to %s", c.out)
 	return nil
+}
+
+// writeReport writes r's document to path.
+func writeReport(r *report, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	r.document(f)
+	return f.Close()
 }
 
 // checkScriptsOn runs checkScripts on a small database of its own.

@@ -24,6 +24,15 @@ func runRecon(ctx context.Context, st *store.Store, n int) (reconResult, error) 
 	if err != nil {
 		return reconResult{}, err
 	}
+	return reconcileDay(ctx, st, day, func(ctx context.Context) error {
+		_, err := pgtest.BareJoin(ctx, st.DB())
+		return err
+	})
+}
+
+// reconcileDay reconciles day through store.Reconcile, timing its phases,
+// then times bare, the bare join to compare it with.
+func reconcileDay(ctx context.Context, st *store.Store, day pgtest.BigDay, bare func(context.Context) error) (reconResult, error) {
 	var res reconResult
 	began, compared := time.Now(), time.Time{}
 	phases := store.WithReconPhases(ctx, func(phase string) {
@@ -44,7 +53,7 @@ func runRecon(ctx context.Context, st *store.Store, n int) (reconResult, error) 
 		return res, fmt.Errorf("reconciliation found %d differences, want %d", run.Diffs, day.Diffs)
 	}
 	began = time.Now()
-	if _, err := pgtest.BareJoin(ctx, st.DB()); err != nil {
+	if err := bare(ctx); err != nil {
 		return res, err
 	}
 	res.bare = time.Since(began)
