@@ -46,6 +46,8 @@ func seedFind(ctx context.Context, db *sqlx.DB, n int) error {
 		return err
 	}
 	defer conn.Close()
+	// The session goes back to the pool after: with its triggers on again.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET ALL`)
 	if _, err := conn.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
