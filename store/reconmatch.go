@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"time"
@@ -22,7 +23,7 @@ import (
 // records matched by reference only) is looked up afterwards, a few rows.
 type reconMatcher struct {
 	records []payout.ProviderRecord
-	byPPID  map[string]int
+	byPPID  ppidIndex
 	matched []bool // by record
 
 	pending []reconPayout // the day's payouts no record named by id yet
@@ -81,16 +82,71 @@ func splitReconLine(line []byte) (id, amount int64, fee sql.NullInt64, currency,
 }
 
 func newReconMatcher(records []payout.ProviderRecord) *reconMatcher {
-	m := &reconMatcher{records: records, byPPID: make(map[string]int, len(records)), matched: make([]bool, len(records)),
+	return &reconMatcher{records: records, byPPID: newPPIDIndex(records), matched: make([]bool, len(records)),
 		totals: map[string]*ReconTotal{}}
-	// Backwards, so that the first record naming an id is the one left:
-	// one map operation a record.
-	for i := len(records) - 1; i >= 0; i-- {
-		if id := records[i].ProviderPayoutID; id != "" {
-			m.byPPID[id] = i
+}
+
+// ppidIndex finds the first record naming a provider payout id: the one
+// that can match it. It is keyed by a 64-bit hash of the id, not the id: a
+// map of a million small keys is built and read faster than one of strings
+// (make bench). A hit is checked against the record's own id; an id whose
+// hash another id had first (as good as never) is kept by name in clash.
+type ppidIndex struct {
+	records []payout.ProviderRecord
+	seed    maphash.Seed
+	byHash  map[uint64]int
+	clash   map[string]int
+}
+
+func newPPIDIndex(records []payout.ProviderRecord) ppidIndex {
+	x := ppidIndex{records: records, seed: maphash.MakeSeed(), byHash: make(map[uint64]int, len(records))}
+	for i, r := range records {
+		id := r.ProviderPayoutID
+		if id == "" {
+			continue
+		}
+		h := maphash.String(x.seed, id)
+		j, ok := x.byHash[h]
+		switch {
+		case !ok:
+			x.byHash[h] = i
+		case records[j].ProviderPayoutID == id: // a later record of the same id
+		default:
+			if x.clash == nil {
+				x.clash = map[string]int{}
+			}
+			if _, ok := x.clash[id]; !ok {
+				x.clash[id] = i
+			}
 		}
 	}
-	return m
+	return x
+}
+
+// orNone is i when ok, else -1.
+func orNone(i int, ok bool) int {
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// first is the first record naming id.
+func (x ppidIndex) first(id string) (int, bool) {
+	if i, ok := x.byHash[maphash.String(x.seed, id)]; ok && x.records[i].ProviderPayoutID == id {
+		return i, true
+	}
+	i, ok := x.clash[id]
+	return i, ok
+}
+
+// firstOf is first for an id read from the stream, without copying it.
+func (x ppidIndex) firstOf(id []byte) (int, bool) {
+	if i, ok := x.byHash[maphash.Bytes(x.seed, id)]; ok && x.records[i].ProviderPayoutID == string(id) {
+		return i, true
+	}
+	i, ok := x.clash[string(id)]
+	return i, ok
 }
 
 // reconSlowRow is a payout of the day compared in full afterwards: it
@@ -191,7 +247,7 @@ func (m *reconMatcher) take(line []byte, slow []reconSlowRow) ([]reconSlowRow, e
 	}
 	i, named := -1, false
 	if len(ppid) > 0 {
-		i, named = m.byPPID[string(ppid)]
+		i, named = m.byPPID.firstOf(ppid)
 		named = named && !m.matched[i]
 	}
 	if named {
@@ -267,7 +323,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 	for i, r := range m.records {
 		// Only the first record naming an id can match by it (byPPID); the
 		// records are walked, not the map: in order, and faster.
-		if id := r.ProviderPayoutID; !m.matched[i] && id != "" && m.byPPID[id] == i {
+		if id := r.ProviderPayoutID; !m.matched[i] && id != "" && orNone(m.byPPID.first(id)) == i {
 			ppids = append(ppids, id)
 		}
 	}
@@ -280,7 +336,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 			return fmt.Errorf("store: reconciliation: payouts of other days: %w", err)
 		}
 		for _, p := range others {
-			m.pair(&p, m.byPPID[p.PPID])
+			m.pair(&p, orNone(m.byPPID.first(p.PPID)))
 		}
 	}
 
