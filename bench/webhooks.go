@@ -303,13 +303,16 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		return 0, err
 	}
 	defer cl.done(ctx, tpcbDB)
-	// Seven runs, each settling in-flight payouts of its own: payops and
-	// pgbench at each level, the outbox off and on (benchOutbox), and
+	// Seven runs, each settling in-flight payouts of its own, in ranges of
+	// the in-flight payouts' indexes (30% of the seed) in units of a ninth:
+	// payops at each level (one unit each), pgbench at each level (two
+	// units each: with prepared statements it runs the endpoint's SQL at
+	// about twice payops' rate), the outbox off and on (benchOutbox), and
 	// payops with synchronous_commit on.
-	quarter := c.payouts / 10 * 3 / 7
+	unit := c.payouts / 10 * 3 / 9
 	var mixes, cpus []string
 	for li, level := range levels {
-		ev := newEvents(benchWebhookSecret, c.payouts, li*quarter, (li+1)*quarter)
+		ev := newEvents(benchWebhookSecret, c.payouts, li*unit, (li+1)*unit)
 		say("benchmark 1: payops, %d concurrent, %s", level, c.warmup+c.duration)
 		meter, err := startCPU(cl.pg.Dir, p.cmd.Process.Pid)
 		if err != nil {
@@ -330,12 +333,12 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		if failed > 0 {
 			return 0, fmt.Errorf("%d webhooks were not answered 200 at concurrency %d; see %s", failed, level, filepath.Join(c.work, "serve-webhooks.log"))
 		}
-		sent := int(ev.next.Load()) - li*quarter
-		if got, err := settledIn(ctx, st, li*quarter, (li+1)*quarter); err != nil || got != sent {
+		sent := int(ev.next.Load()) - li*unit
+		if got, err := settledIn(ctx, st, li*unit, (li+1)*unit); err != nil || got != sent {
 			return 0, fmt.Errorf("payops, %d concurrent: %d payouts settled with their posting, want %d (%v)", level, got, sent, err)
 		}
 		say("benchmark 1: pgbench, %d clients, %s", level, c.warmup+c.duration)
-		pw, pfailed, pused, err := pgbenchRun{dir: c.work, bin: pgbenchBin, c: cl, db: name, conc: level, first: (2 + li) * quarter, size: quarter,
+		pw, pfailed, pused, err := pgbenchRun{dir: c.work, bin: pgbenchBin, c: cl, db: name, conc: level, first: (2 + 2*li) * unit, size: 2 * unit,
 			payouts: c.payouts, level: li, warm: c.warmup, duration: c.duration}.run(ctx, st)
 		if err != nil {
 			return 0, err
@@ -364,7 +367,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 			per(used.server, w.all), per(used.client, w.all), per(used.postgres, w.all),
 			per(pused.client, pw.all), per(pused.postgres, pw.all), per(tused.client, tw.all), per(tused.postgres, tw.all)))
 	}
-	outboxHow, err := benchOutbox(ctx, c, st, p, r, [2]int{4 * quarter, 5 * quarter}, [2]int{5 * quarter, 6 * quarter})
+	outboxHow, err := benchOutbox(ctx, c, st, p, r, [2]int{6 * unit, 7 * unit}, [2]int{7 * unit, 8 * unit})
 	if err != nil {
 		return 0, err
 	}
@@ -373,7 +376,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		return 0, err
 	}
 	p.stop()
-	if err := benchSyncCommit(ctx, c, cl, st, r, pgbenchBin, name, [2]int{6 * quarter, 7 * quarter}); err != nil {
+	if err := benchSyncCommit(ctx, c, cl, st, r, pgbenchBin, name, [2]int{8 * unit, 9 * unit}); err != nil {
 		return 0, err
 	}
 	r.describe(1, fmt.Sprintf("**Webhook ingestion.** A database of %s sandbox payouts (30%% in flight, PROCESSING; 1%% stuck; the rest "+
