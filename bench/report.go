@@ -83,7 +83,7 @@ func dash(s string) string {
 // document is docs/BENCHMARKS.md.
 func (r *report) document(w io.Writer) {
 	fmt.Fprintf(w, "# Benchmarks\n\n")
-	fmt.Fprintf(w, "`make bench` (issues #6, #14 and #16) on %s. Every figure is from that one run, goals met or not; nothing is tuned to a\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "`make bench` (issues #6, #14, #16 and #19) on %s. Every figure is from that one run, goals met or not; nothing is tuned to a\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "goal. `make bench` writes this file again each time it runs.\n\n")
 	for _, s := range r.setup {
 		fmt.Fprintf(w, "- %s\n", s)
