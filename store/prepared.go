@@ -9,10 +9,13 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// statements keeps the statements payops runs on every webhook and every
-// stuck-list view prepared, once per connection of the pool: PostgreSQL
-// then parses each once per connection instead of once per run, and may
-// keep its plan. The rest of the store sends its SQL as it is.
+// statements keeps the statements payops runs on every webhook prepared
+// (intake, apply's reads and batch, the delivery's row; and so every audit
+// entry and payout event, which are written through a batch), once per
+// connection of the pool: PostgreSQL then parses each once per connection
+// instead of once per run, and may keep its plan. The rest of the store
+// sends its SQL as it is: a statement whose generic plan would be worse
+// (the stuck list's range) is not prepared.
 //
 // A statement is prepared in the background the first time it is asked
 // for, and its callers run their SQL unprepared until it is ready, so no
@@ -115,7 +118,7 @@ func stmtFor(ctx context.Context, q Querier, query string) *sqlx.Stmt {
 }
 
 // getFast is q.GetContext through query's prepared statement when there is
-// one: for the statements run on every webhook and page view.
+// one: for the statements run on every webhook.
 func getFast(ctx context.Context, q Querier, dest any, query string, args ...any) error {
 	if st := stmtFor(ctx, q, query); st != nil {
 		return st.GetContext(ctx, dest, args...)
