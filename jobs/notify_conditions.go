@@ -90,19 +90,9 @@ func overdueHolds(ctx context.Context, st ConditionStore, now time.Time) ([]Acti
 	}
 	out := make([]Active, 0, len(holds))
 	for _, h := range holds {
-		a := Active{Key: fmt.Sprintf("%s:%d", payout.CondHoldOverdue, h.ID), Path: "/payouts/" + h.Ref,
-			Subject: fmt.Sprintf("Hold #%d on %s (%s) is past its SLA", h.ID, h.Ref, h.ReasonLabel),
-			Detail:  "It was due " + h.SLADueAt.UTC().Format("2006-01-02 15:04 UTC") + "."}
-		if h.EscalatedAt != nil {
-			a.Subject = fmt.Sprintf("Hold #%d on %s (%s) is escalated", h.ID, h.Ref, h.ReasonLabel)
-		}
-		if h.OwnerID != nil {
-			a.UserIDs = []int64{*h.OwnerID}
-			a.Detail += " Its owner is " + h.OwnerName + "."
-		} else {
-			a.Detail += " It has no owner: an admin sets one under Hold owners."
-		}
-		out = append(out, a)
+		out = append(out, overdue(Active{Key: fmt.Sprintf("%s:%d", payout.CondHoldOverdue, h.ID), Path: "/payouts/" + h.Ref},
+			fmt.Sprintf("Hold #%d on %s (%s)", h.ID, h.Ref, h.ReasonLabel), "", h.SLADueAt, h.EscalatedAt != nil,
+			h.OwnerID, h.OwnerName, "Hold owners"))
 	}
 	return out, nil
 }
@@ -246,19 +236,27 @@ func overdueCases(ctx context.Context, st ConditionStore, now time.Time) ([]Acti
 	}
 	out := make([]Active, 0, len(cases))
 	for _, c := range cases {
-		a := Active{Key: fmt.Sprintf("%s:%d", payout.CondCaseOverdue, c.ID), Path: fmt.Sprintf("/exceptions/%d", c.ID),
-			Subject: fmt.Sprintf("Case #%d (%s) is past its SLA", c.ID, c.KindLabel),
-			Detail:  c.Summary + ". It was due " + c.SLADueAt.UTC().Format("2006-01-02 15:04 UTC") + "."}
-		if c.EscalatedAt != nil {
-			a.Subject = fmt.Sprintf("Case #%d (%s) is escalated", c.ID, c.KindLabel)
-		}
-		if c.OwnerID != nil {
-			a.UserIDs = []int64{*c.OwnerID}
-			a.Detail += " Its owner is " + c.OwnerName + "."
-		} else {
-			a.Detail += " It has no owner: an admin sets one under Owners and SLAs."
-		}
-		out = append(out, a)
+		out = append(out, overdue(Active{Key: fmt.Sprintf("%s:%d", payout.CondCaseOverdue, c.ID), Path: fmt.Sprintf("/exceptions/%d", c.ID)},
+			fmt.Sprintf("Case #%d (%s)", c.ID, c.KindLabel), c.Summary+". ", c.SLADueAt, c.EscalatedAt != nil,
+			c.OwnerID, c.OwnerName, "Owners and SLAs"))
 	}
 	return out, nil
+}
+
+// overdue words a's notice of a hold or case (what) past its SLA or
+// escalated, for its owner, or saying it has none and where an admin sets
+// one (ownersPage); summary, when not "", opens the detail.
+func overdue(a Active, what, summary string, due time.Time, escalated bool, owner *int64, ownerName, ownersPage string) Active {
+	a.Subject = what + " is past its SLA"
+	if escalated {
+		a.Subject = what + " is escalated"
+	}
+	a.Detail = summary + "It was due " + due.UTC().Format("2006-01-02 15:04 UTC") + "."
+	if owner != nil {
+		a.UserIDs = []int64{*owner}
+		a.Detail += " Its owner is " + ownerName + "."
+	} else {
+		a.Detail += " It has no owner: an admin sets one under " + ownersPage + "."
+	}
+	return a
 }
