@@ -126,15 +126,6 @@ func getFast(ctx context.Context, q Querier, dest any, query string, args ...any
 	return q.GetContext(ctx, dest, query, args...)
 }
 
-// selectFast is q.SelectContext through query's prepared statement when
-// there is one.
-func selectFast(ctx context.Context, q Querier, dest any, query string, args ...any) error {
-	if st := stmtFor(ctx, q, query); st != nil {
-		return st.SelectContext(ctx, dest, args...)
-	}
-	return q.SelectContext(ctx, dest, query, args...)
-}
-
 // execFast is q.ExecContext through query's prepared statement when there
 // is one.
 func execFast(ctx context.Context, q Querier, query string, args ...any) (sql.Result, error) {
