@@ -218,6 +218,17 @@ const (
 // or abandoned, and a cleared condition its state.
 const notificationsKept = 90 * 24 * time.Hour
 
+// outboundKept is how long an outbound webhook event is kept once every
+// delivery of it is done (delivered or given up): the endpoint's delivery
+// log and redelivery reach back that far. Without it the outbox would grow
+// by an event and a delivery per change for ever (issue 19). Pruned
+// outboundPruneBatch events a statement, so no statement holds a long list
+// of rows locked.
+const (
+	outboundKept       = 90 * 24 * time.Hour
+	outboundPruneBatch = 10_000
+)
+
 // metricsMaxAge is how long one read of the business gauges serves /metrics:
 // far under any scrape interval, long enough that a burst of scrapes costs
 // the database one read (make bench, benchmark 7).

@@ -78,6 +78,10 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		}},
 		// Outbound webhooks: due deliveries every 2 s; each run drains them.
 		{Name: "outbound-webhooks", Schedule: "@every 2s", Run: outboundJob(st, cfg, log).Run},
+		{Name: "prune-outbound-webhooks", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			n, err := st.PruneOutbound(ctx, time.Now().Add(-outboundKept), outboundPruneBatch)
+			return jobs.Outcome{Changed: n}, err
+		}},
 		{Name: "prune-sessions", Schedule: "@every 1h", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			return pruneSignIns(ctx, st, time.Now())
 		}},

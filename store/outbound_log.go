@@ -149,3 +149,32 @@ func (s *Store) OutboundOfPayouts(ctx context.Context, endpointID int64, prefix 
 	}
 	return events, statuses, nil
 }
+
+// PruneOutbound deletes the outbound events created before before whose
+// every delivery is done (delivered or given up), with their deliveries and
+// attempts, at most batch events a statement until none is left, and
+// returns how many events went. An event with a delivery still pending is
+// kept, however old: a platform is owed it. The delivery log and
+// redelivery then reach back as far as before.
+func (s *Store) PruneOutbound(ctx context.Context, before time.Time, batch int) (int, error) {
+	pruned := 0
+	for {
+		res, err := s.db.ExecContext(ctx, `
+			WITH ev AS (SELECT e.id FROM outbound_events e
+					WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbound_deliveries d
+						WHERE d.event_id = e.id AND d.state = 'pending')
+					ORDER BY e.id LIMIT $2),
+				d AS (SELECT d.id FROM outbound_deliveries d WHERE d.event_id IN (SELECT id FROM ev)),
+				a AS (DELETE FROM outbound_attempts WHERE delivery_id IN (SELECT id FROM d)),
+				dd AS (DELETE FROM outbound_deliveries WHERE id IN (SELECT id FROM d))
+			DELETE FROM outbound_events WHERE id IN (SELECT id FROM ev)`, before, batch)
+		if err != nil {
+			return pruned, fmt.Errorf("store: prune outbound webhooks: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		pruned += int(n)
+		if int(n) < batch {
+			return pruned, nil
+		}
+	}
+}

@@ -273,3 +273,71 @@ func TestBacklog(t *testing.T) {
 		t.Fatalf("after delivering: %+v, %v", b, err)
 	}
 }
+
+func TestPruneOutbound(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	addEndpoint(t, s)
+	count := func(query string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.DB().GetContext(ctx, &n, query, args...); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	eventsOf := func(ref string) int {
+		return count(`SELECT count(*) FROM outbound_events e JOIN payouts p ON p.id = e.payout_id WHERE p.reference_id = $1`, ref)
+	}
+	// OLD and NEW delivered, every attempt recorded; PENDING not yet.
+	for _, ref := range []string{"OLD", "NEW"} {
+		newPayout(t, s, ref, payout.Processing)
+		observe(t, s, ref, payout.Succeeded)
+	}
+	for {
+		claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) == 0 {
+			break
+		}
+		for _, d := range claimed {
+			if _, err := s.RecordAttempt(ctx, store.Attempt{DeliveryID: d.ID, At: time.Now(), Status: 200}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	newPayout(t, s, "PENDING", payout.Processing)
+	observe(t, s, "PENDING", payout.Succeeded)
+	old, pending := eventsOf("OLD"), eventsOf("PENDING")
+	if old == 0 || pending == 0 || eventsOf("NEW") == 0 {
+		t.Fatalf("events: old %d, pending %d, new %d: want some of each", old, pending, eventsOf("NEW"))
+	}
+	attemptsBefore := count(`SELECT count(*) FROM outbound_attempts`)
+	if _, err := s.DB().ExecContext(ctx, `UPDATE outbound_events e SET created_at = now() - interval '100 days'
+		FROM payouts p WHERE p.id = e.payout_id AND p.reference_id IN ('OLD', 'PENDING')`); err != nil {
+		t.Fatal(err)
+	}
+
+	// One event a statement: the loop goes on until a statement finds none.
+	n, err := s.PruneOutbound(ctx, time.Now().Add(-90*24*time.Hour), 1)
+	if err != nil || n != old {
+		t.Fatalf("pruned %d, %v; want OLD's %d events", n, err, old)
+	}
+	if got := eventsOf("OLD"); got != 0 {
+		t.Errorf("%d of OLD's events left", got)
+	}
+	if got := eventsOf("PENDING"); got != pending {
+		t.Errorf("PENDING has %d events, want its %d: an old event still owed to the platform is kept", got, pending)
+	}
+	if got := count(`SELECT count(*) FROM outbound_deliveries d LEFT JOIN outbound_events e ON e.id = d.event_id WHERE e.id IS NULL`); got != 0 {
+		t.Errorf("%d deliveries of pruned events left", got)
+	}
+	if got := count(`SELECT count(*) FROM outbound_attempts`); got != attemptsBefore-old {
+		t.Errorf("%d attempts left, want %d (OLD's %d went with their deliveries)", got, attemptsBefore-old, old)
+	}
+	if n, err := s.PruneOutbound(ctx, time.Now().Add(-90*24*time.Hour), 1); err != nil || n != 0 {
+		t.Errorf("pruned again: %d, %v; want nothing", n, err)
+	}
+}
