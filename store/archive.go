@@ -38,7 +38,7 @@ const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archiv
 // id order), records the file's SHA-256 and row count in history_archives,
 // then detaches and drops the month: all in one transaction, with the month
 // locked against writes, so the month is gone only once its file and record
-// are. It refuses the ledger and job_runs, and a file that exists already
+// are. What lives no longer than the month goes with it (ArchivedWith). It refuses the ledger and job_runs, and a file that exists already
 // (ErrConflict): an archive is never overwritten.
 func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (Archive, error) {
 	t, err := historyTable(p.Table)
@@ -73,6 +73,11 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+archiveColumns, p.Table, p.Month, path, sum, n, size)
 		if err != nil {
 			return err
+		}
+		if t.ArchivedWith != "" {
+			if _, err := q.ExecContext(ctx, fmt.Sprintf(t.ArchivedWith, part)); err != nil {
+				return err
+			}
 		}
 		// DETACH takes the table's strongest lock for a moment: wait
 		// behind readers a little, then give up until the next run.

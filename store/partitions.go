@@ -16,12 +16,23 @@ type HistoryTable struct {
 	// Archivable is false for the ledger, which is never archived, and for
 	// job_runs, which PruneRuns drops without archiving.
 	Archivable bool
+	// ArchivedWith deletes, when a month of the table is archived, the rows
+	// of another table that live no longer than it: a statement with %s for
+	// the month's partition, run in the archive's transaction.
+	ArchivedWith string
 }
 
 // HistoryTables are the tables partitioned by month, in the order history
 // is written.
 var HistoryTables = []HistoryTable{
-	{Name: "webhook_deliveries", Key: "received_at", Archivable: true},
+	// A provider event's dedupe record (webhook_events, not partitioned)
+	// goes with the month of its first delivery: the delivery's archived
+	// row keeps its event id, payout and outcome, and a provider sending the
+	// event again after that is judged by the payout's state, as a stale
+	// webhook is. Without it the table grew by a row per event for ever.
+	{Name: "webhook_deliveries", Key: "received_at", Archivable: true,
+		ArchivedWith: `DELETE FROM webhook_events e USING %s d
+			WHERE e.provider = d.provider AND e.event_id = d.event_id AND e.delivery_id = d.id`},
 	{Name: "payout_events", Key: "recorded_at", Archivable: true},
 	{Name: "audit_log", Key: "at", Archivable: true},
 	{Name: "gate_evaluations", Key: "evaluated_at", Archivable: true},
