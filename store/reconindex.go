@@ -2,35 +2,50 @@ package store
 
 import (
 	"hash/maphash"
+	"math/bits"
 
 	"payops/payout"
 )
 
 // ppidIndex finds the first record naming a provider payout id: the one
-// that can match it. It is keyed by a 64-bit hash of the id, not the id: a
-// map of a million small keys is built and read faster than one of strings
-// (make bench). A hit is checked against the record's own id; an id whose
-// hash another id had first (as good as never) is kept by name in clash.
+// that can match it. It is an open-addressing table of a 64-bit hash of each
+// id and its record's index, twice as many slots as records: a lookup reads
+// one slot (one cache miss, where a Go map of a million keys took two or
+// more), and a batch of lookups can be made one after another, so that the
+// processor has many of those misses in flight at once (reconMatcher.take).
+// A hit is checked against the record's own id; an id whose hash another id
+// had first (as good as never) is kept by name in clash.
 type ppidIndex struct {
 	records []payout.ProviderRecord
 	seed    maphash.Seed
-	byHash  map[uint64]int
+	slots   []ppidSlot // len a power of two
+	mask    uint64
 	clash   map[string]int
 }
 
+// ppidSlot is one slot of the table: the hash of an id and its first record
+// plus one (0: the slot is empty).
+type ppidSlot struct {
+	hash uint64
+	rec  uint32
+}
+
 func newPPIDIndex(records []payout.ProviderRecord) ppidIndex {
-	x := ppidIndex{records: records, seed: maphash.MakeSeed(), byHash: make(map[uint64]int, len(records))}
+	n := uint64(1) << bits.Len64(uint64(2*len(records)+1))
+	x := ppidIndex{records: records, seed: maphash.MakeSeed(), slots: make([]ppidSlot, n), mask: n - 1}
 	for i, r := range records {
 		id := r.ProviderPayoutID
 		if id == "" {
 			continue
 		}
 		h := maphash.String(x.seed, id)
-		j, ok := x.byHash[h]
-		switch {
-		case !ok:
-			x.byHash[h] = i
-		case records[j].ProviderPayoutID == id: // a later record of the same id
+		k := h & x.mask
+		for ; x.slots[k].rec != 0 && x.slots[k].hash != h; k = (k + 1) & x.mask {
+		}
+		switch s := x.slots[k]; {
+		case s.rec == 0:
+			x.slots[k] = ppidSlot{hash: h, rec: uint32(i) + 1}
+		case records[s.rec-1].ProviderPayoutID == id: // a later record of the same id
 		default:
 			if x.clash == nil {
 				x.clash = map[string]int{}
@@ -53,18 +68,38 @@ func orNone(i int, ok bool) int {
 
 // first is the first record naming id.
 func (x ppidIndex) first(id string) (int, bool) {
-	if i, ok := x.byHash[maphash.String(x.seed, id)]; ok && x.records[i].ProviderPayoutID == id {
-		return i, true
-	}
-	i, ok := x.clash[id]
-	return i, ok
+	return x.confirm(x.candidate(maphash.String(x.seed, id)), id)
 }
 
 // firstOf is first for an id read from the stream, without copying it.
 func (x ppidIndex) firstOf(id []byte) (int, bool) {
-	if i, ok := x.byHash[maphash.Bytes(x.seed, id)]; ok && x.records[i].ProviderPayoutID == string(id) {
+	return x.confirm(x.candidate(x.hashOf(id)), string(id))
+}
+
+func (x ppidIndex) hashOf(id []byte) uint64 { return maphash.Bytes(x.seed, id) }
+
+// candidate is the record whose id hashed to h first, plus one, or 0: the
+// one slot read (and the next ones, when slots were taken before it).
+func (x ppidIndex) candidate(h uint64) uint32 {
+	k := h & x.mask
+	for {
+		s := x.slots[k]
+		if s.rec == 0 || s.hash == h {
+			return s.rec
+		}
+		k = (k + 1) & x.mask
+	}
+}
+
+// confirm checks candidate c against id: the record it names if that is
+// id's, else the record kept by name for an id whose hash clashed.
+func (x ppidIndex) confirm(c uint32, id string) (int, bool) {
+	if c == 0 {
+		return -1, false
+	}
+	if i := int(c - 1); x.records[i].ProviderPayoutID == id {
 		return i, true
 	}
-	i, ok := x.clash[string(id)]
+	i, ok := x.clash[id]
 	return i, ok
 }

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"hash/maphash"
+	"fmt"
 	"testing"
 
 	"payops/payout"
@@ -23,12 +23,39 @@ func TestPPIDIndex(t *testing.T) {
 		}
 	}
 	// A clash: C's hash leads to A's record; C is kept by name.
-	x.byHash[maphash.String(x.seed, "C")] = 0
+	for k := range x.slots {
+		if x.slots[k].rec == 5 {
+			x.slots[k].rec = 1
+		}
+	}
 	x.clash = map[string]int{"C": 4}
 	if got := orNone(x.first("C")); got != 4 {
 		t.Errorf("first(C) after a clash = %d, want 4", got)
 	}
 	if got := orNone(x.firstOf([]byte("C"))); got != 4 {
 		t.Errorf("firstOf(C) after a clash = %d, want 4", got)
+	}
+}
+
+// A full table's lookups walk past the slots taken before theirs: every id
+// of many is found at its first record, and ids never seen are not found.
+func TestPPIDIndexProbes(t *testing.T) {
+	var records []payout.ProviderRecord
+	for i := range 5000 {
+		records = append(records, payout.ProviderRecord{ProviderPayoutID: fmt.Sprintf("pp-%d", i%4000)})
+	}
+	x := newPPIDIndex(records)
+	if len(x.slots) < 2*len(records) {
+		t.Fatalf("%d slots for %d records", len(x.slots), len(records))
+	}
+	for i := range 4000 {
+		if got := orNone(x.first(fmt.Sprintf("pp-%d", i))); got != i {
+			t.Fatalf("first(pp-%d) = %d", i, got)
+		}
+	}
+	for i := 4000; i < 9000; i++ {
+		if got := orNone(x.firstOf(fmt.Appendf(nil, "pp-%d", i))); got != -1 {
+			t.Fatalf("firstOf(pp-%d) = %d, want none", i, got)
+		}
 	}
 }

@@ -25,6 +25,7 @@ type reconMatcher struct {
 	byPPID  ppidIndex
 	matched []bool // by record
 
+	lines   []reconLine   // takeBatch's, reused
 	pending []reconPayout // the day's payouts no record named by id yet
 	diffs   []ReconDiff
 	totals  map[string]*ReconTotal
@@ -155,12 +156,8 @@ func matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd 
 	var slow []reconSlowRow
 	var takeErr error
 	for b := range batches {
-		start := 0
-		for _, end := range b.ends {
-			if takeErr == nil {
-				slow, takeErr = m.take(b.buf[start:end], slow)
-			}
-			start = end
+		if takeErr == nil {
+			slow, takeErr = m.takeBatch(b, slow)
 		}
 		select {
 		case free <- b:
@@ -173,17 +170,60 @@ func matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd 
 	return m, m.matchSlow(ctx, q, slow)
 }
 
+// reconLine is one row of matchDay's stream, split (the byte slices point
+// into the batch), with the index's candidate record for its provider
+// payout id.
+type reconLine struct {
+	id, amount       int64
+	fee              sql.NullInt64
+	currency, status []byte
+	ppid             []byte
+	hash             uint64
+	candidate        uint32
+}
+
+// takeBatch takes a batch of matchDay's rows in three passes: split and
+// hash each, then read each one's slot of the records' index, then compare
+// each with its record (take). The slots and the records are read in loops
+// of their own, each read independent of the one before, so that the
+// processor has many of their cache misses in flight at once instead of
+// one at a time.
+func (m *reconMatcher) takeBatch(b reconRows, slow []reconSlowRow) ([]reconSlowRow, error) {
+	lines := m.lines[:0]
+	start := 0
+	for _, end := range b.ends {
+		var l reconLine
+		var err error
+		l.id, l.amount, l.fee, l.currency, l.status, l.ppid, err = splitReconLine(b.buf[start:end])
+		if err != nil {
+			return slow, err
+		}
+		if len(l.ppid) > 0 {
+			l.hash = m.byPPID.hashOf(l.ppid)
+		}
+		lines = append(lines, l)
+		start = end
+	}
+	m.lines = lines
+	for k := range lines {
+		if len(lines[k].ppid) > 0 {
+			lines[k].candidate = m.byPPID.candidate(lines[k].hash)
+		}
+	}
+	for k := range lines {
+		slow = m.take(&lines[k], slow)
+	}
+	return slow, nil
+}
+
 // take compares one row of matchDay's stream with the record naming its
 // provider payout id: an agreeing pair goes to the totals, anything else
-// to slow (copied: line is reused).
-func (m *reconMatcher) take(line []byte, slow []reconSlowRow) ([]reconSlowRow, error) {
-	id, amount, fee, currency, status, ppid, err := splitReconLine(line)
-	if err != nil {
-		return slow, err
-	}
+// to slow (copied: the batch is reused).
+func (m *reconMatcher) take(l *reconLine, slow []reconSlowRow) []reconSlowRow {
+	id, amount, fee, currency, status, ppid := l.id, l.amount, l.fee, l.currency, l.status, l.ppid
 	i, named := -1, false
 	if len(ppid) > 0 {
-		i, named = m.byPPID.firstOf(ppid)
+		i, named = m.byPPID.confirm(l.candidate, string(ppid))
 		named = named && !m.matched[i]
 	}
 	if named {
@@ -203,7 +243,7 @@ func (m *reconMatcher) take(line []byte, slow []reconSlowRow) ([]reconSlowRow, e
 			t.TheirsCount++
 			t.TheirsSum += r.Amount.Minor
 			t.TheirsFees += fc.Theirs
-			return slow, nil
+			return slow
 		}
 		// Taken: no other payout of the day names this id.
 		m.matched[i] = true
@@ -215,7 +255,7 @@ func (m *reconMatcher) take(line []byte, slow []reconSlowRow) ([]reconSlowRow, e
 		f := fee.Int64
 		p.Fee = &f
 	}
-	return append(slow, reconSlowRow{p, i}), nil
+	return append(slow, reconSlowRow{p, i})
 }
 
 // matchSlow reads the references of the day's payouts in slow and pairs
