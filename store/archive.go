@@ -38,7 +38,8 @@ const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archiv
 // id order), records the file's SHA-256 and row count in history_archives,
 // then detaches and drops the month: all in one transaction, with the month
 // locked against writes, so the month is gone only once its file and record
-// are. What lives no longer than the month goes with it (ArchivedWith). It refuses the ledger and job_runs, and a file that exists already
+// are. What lives no longer than the month goes with it (ArchivedWith). It
+// refuses the ledger and job_runs, and a file that exists already
 // (ErrConflict): an archive is never overwritten.
 func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (Archive, error) {
 	t, err := historyTable(p.Table)

@@ -71,11 +71,7 @@ func (x ppidIndex) first(id string) (int, bool) {
 	return x.confirm(x.candidate(maphash.String(x.seed, id)), id)
 }
 
-// firstOf is first for an id read from the stream, without copying it.
-func (x ppidIndex) firstOf(id []byte) (int, bool) {
-	return x.confirm(x.candidate(x.hashOf(id)), string(id))
-}
-
+// hashOf is the hash of an id read from the stream, for candidate.
 func (x ppidIndex) hashOf(id []byte) uint64 { return maphash.Bytes(x.seed, id) }
 
 // candidate is the record whose id hashed to h first, plus one, or 0: the
