@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
 )
@@ -29,11 +30,14 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 		SELECT 'nxtbanking', $1::timestamptz + g * interval '10 minutes', jsonb_build_object('X-Id', g::text),
 			convert_to('{"n":' || g || ', "é": "\u0000"}', 'UTF8') || '\x00ff'::bytea, 'p' || g, g % 2 = 0, 'ev-' || g, 'applied'
 		FROM generate_series(1, 2500) g`, month)
-	// Events first delivered in March go with March's deliveries; ev-4 was
-	// named by a March delivery but first delivered in another month (a
-	// duplicate in March), ev-later never in March: both stay.
-	s.DB().MustExec(`INSERT INTO webhook_events (provider, event_id, delivery_id, raw_status, status)
-		SELECT provider, event_id, id, 'SUCCESS', 'SUCCEEDED' FROM webhook_deliveries WHERE event_id IN ('ev-1', 'ev-2', 'ev-3')`)
+	// Events first delivered in March go with March's deliveries, except
+	// ev-3, an orphan (no payout yet: a payout made later adopts it); ev-4
+	// was named by a March delivery but first delivered in another month (a
+	// duplicate in March), ev-later never in March: they stay.
+	p := newPayout(t, s, "ARCH-1", payout.Succeeded)
+	s.DB().MustExec(`INSERT INTO webhook_events (provider, event_id, delivery_id, raw_status, status, payout_id)
+		SELECT provider, event_id, id, 'SUCCESS', 'SUCCEEDED', CASE WHEN event_id <> 'ev-3' THEN $1::bigint END
+		FROM webhook_deliveries WHERE event_id IN ('ev-1', 'ev-2', 'ev-3')`, p.ID)
 	s.DB().MustExec(`INSERT INTO webhook_events (provider, event_id, delivery_id, raw_status, status) VALUES
 		('nxtbanking', 'ev-4', 999999999, 'SUCCESS', 'SUCCEEDED'), ('nxtbanking', 'ev-later', 999999998, 'SUCCESS', 'SUCCEEDED')`)
 	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
@@ -109,8 +113,8 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 	if err := s.DB().Select(&events, `SELECT event_id FROM webhook_events ORDER BY event_id`); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(events, ",") != "ev-4,ev-later" {
-		t.Errorf("webhook_events after archiving March's deliveries: %v, want ev-4 and ev-later only", events)
+	if strings.Join(events, ",") != "ev-3,ev-4,ev-later" {
+		t.Errorf("webhook_events after archiving March's deliveries: %v, want ev-3, ev-4 and ev-later only", events)
 	}
 
 	// A file changed since it was archived is refused before anything is loaded.

@@ -156,17 +156,29 @@ func (s *Store) OutboundOfPayouts(ctx context.Context, endpointID int64, prefix 
 // returns how many events went. An event with a delivery still pending is
 // kept, however old: a platform is owed it. The delivery log and
 // redelivery then reach back as far as before.
+//
+// The candidates' deliveries are locked and read again (FOR UPDATE reads
+// the row as committed last): a delivery an admin redelivered (set pending
+// again, Redeliver) while the statement ran keeps its event. No delivery is
+// ever added to an existing event.
 func (s *Store) PruneOutbound(ctx context.Context, before time.Time, batch int) (int, error) {
+	if batch < 1 {
+		return 0, fmt.Errorf("store: prune outbound webhooks: batch %d, want at least 1", batch)
+	}
 	pruned := 0
 	for {
 		res, err := s.db.ExecContext(ctx, `
-			WITH ev AS (SELECT e.id FROM outbound_events e
+			WITH candidates AS (SELECT e.id FROM outbound_events e
 					WHERE e.created_at < $1 AND NOT EXISTS (SELECT 1 FROM outbound_deliveries d
 						WHERE d.event_id = e.id AND d.state = 'pending')
 					ORDER BY e.id LIMIT $2),
-				d AS (SELECT d.id FROM outbound_deliveries d WHERE d.event_id IN (SELECT id FROM ev)),
-				a AS (DELETE FROM outbound_attempts WHERE delivery_id IN (SELECT id FROM d)),
-				dd AS (DELETE FROM outbound_deliveries WHERE id IN (SELECT id FROM d))
+				d AS (SELECT d.id, d.event_id, d.state FROM outbound_deliveries d
+					WHERE d.event_id IN (SELECT id FROM candidates) FOR UPDATE),
+				ev AS (SELECT c.id FROM candidates c
+					WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.event_id = c.id AND d.state = 'pending')),
+				gone AS (SELECT d.id FROM d WHERE d.event_id IN (SELECT id FROM ev)),
+				a AS (DELETE FROM outbound_attempts WHERE delivery_id IN (SELECT id FROM gone)),
+				dd AS (DELETE FROM outbound_deliveries WHERE id IN (SELECT id FROM gone))
 			DELETE FROM outbound_events WHERE id IN (SELECT id FROM ev)`, before, batch)
 		if err != nil {
 			return pruned, fmt.Errorf("store: prune outbound webhooks: %w", err)

@@ -340,4 +340,48 @@ func TestPruneOutbound(t *testing.T) {
 	if n, err := s.PruneOutbound(ctx, time.Now().Add(-90*24*time.Hour), 1); err != nil || n != 0 {
 		t.Errorf("pruned again: %d, %v; want nothing", n, err)
 	}
+
+	// NEW's deliveries are redelivered (set pending again, as Redeliver
+	// does) while a prune that chose NEW as done waits for their locks: it
+	// reads them again and keeps NEW.
+	if _, err := s.DB().ExecContext(ctx, `UPDATE outbound_events e SET created_at = now() - interval '100 days'
+		FROM payouts p WHERE p.id = e.payout_id AND p.reference_id = 'NEW'`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE outbound_deliveries d SET state = 'pending' FROM outbound_events e, payouts p
+		WHERE e.id = d.event_id AND p.id = e.payout_id AND p.reference_id = 'NEW'`); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := s.PruneOutbound(ctx, time.Now().Add(-90*24*time.Hour), 10)
+		done <- result{n, err}
+	}()
+	for waited := 0; ; waited++ {
+		if count(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%candidates%'`) > 0 {
+			break
+		}
+		if waited == 100 {
+			t.Fatal("the prune never waited for the redelivered rows' locks")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.err != nil || r.n != 0 {
+		t.Errorf("prune during a redelivery: %d, %v; want nothing pruned", r.n, r.err)
+	}
+	if got := eventsOf("NEW"); got == 0 {
+		t.Error("NEW's events pruned while a delivery of them was pending")
+	}
 }

@@ -30,9 +30,12 @@ var HistoryTables = []HistoryTable{
 	// row keeps its event id, payout and outcome, and a provider sending the
 	// event again after that is judged by the payout's state, as a stale
 	// webhook is. Without it the table grew by a row per event for ever.
+	// Orphans (no payout yet) stay: a payout made later still adopts them,
+	// and their exception cases close by them.
 	{Name: "webhook_deliveries", Key: "received_at", Archivable: true,
 		ArchivedWith: `DELETE FROM webhook_events e USING %s d
-			WHERE e.provider = d.provider AND e.event_id = d.event_id AND e.delivery_id = d.id`},
+			WHERE e.provider = d.provider AND e.event_id = d.event_id AND e.delivery_id = d.id
+				AND e.payout_id IS NOT NULL`},
 	{Name: "payout_events", Key: "recorded_at", Archivable: true},
 	{Name: "audit_log", Key: "at", Archivable: true},
 	{Name: "gate_evaluations", Key: "evaluated_at", Archivable: true},
