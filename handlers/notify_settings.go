@@ -119,7 +119,7 @@ func (h *Handlers) SaveNotify(w http.ResponseWriter, r *http.Request) {
 		ClearChat: r.PostFormValue("clear_chat") == "on", Reminder: r.PostFormValue("reminder"),
 		ThresholdCount: r.PostFormValue("threshold_count"), ThresholdMinutes: r.PostFormValue("threshold_minutes")}
 	set, errs := payout.ParseNotifyForm(kind, form, payout.NotifySettings{ChatURLs: prev.ChatURLs,
-		ThresholdCount: prev.ThresholdCount, ThresholdMinutes: prev.ThresholdMinutes})
+		ThresholdCount: prev.ThresholdCount, ThresholdMinutes: prev.ThresholdMinutes}, h.Outbound)
 	if len(errs) > 0 {
 		h.notifySettingsPage(w, r, http.StatusUnprocessableEntity, func(vm *views.NotifySettingsPage) {
 			onKind(vm, string(kind), func(k *views.NotifyKindForm) {

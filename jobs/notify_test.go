@@ -68,7 +68,7 @@ func (c *chatReceiver) got() []string {
 
 func newNotifier(t *testing.T, s *store.Store, smtp *smtptest.Server, clk *clock) *jobs.Notifier {
 	t.Helper()
-	n := &jobs.Notifier{Store: s, Conditions: jobs.StandardConditions(s, 10*time.Minute), Chat: chat.NewClient(5 * time.Second),
+	n := &jobs.Notifier{Store: s, Conditions: jobs.StandardConditions(s, 10*time.Minute), Chat: chat.NewClient(5*time.Second, nil),
 		Log: quiet, Now: clk.Now}
 	if smtp != nil {
 		mailer, err := email.NewClient(smtp.URL("payops@example.com"), 5*time.Second)

@@ -28,6 +28,21 @@ type Client struct {
 // NewClient returns a client whose every request, connection included,
 // ends after timeout.
 func NewClient(policy payout.EndpointPolicy, timeout time.Duration) *Client {
+	return &Client{policy: policy, http: &http.Client{
+		Transport: Transport(policy, timeout),
+		Timeout:   timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // a redirect is an answer, and not a 2xx one
+		},
+	}}
+}
+
+// Transport connects only to addresses policy allows, checked on the
+// address each connection is made to (after DNS), through no proxy, each
+// connection and handshake ending after timeout. The outbound webhooks'
+// client uses it, and so do the notices' chat webhooks (chat.NewClient):
+// a URL an admin typed is never a way into payops' own network.
+func Transport(policy payout.EndpointPolicy, timeout time.Duration) *http.Transport {
 	dialer := &net.Dialer{Timeout: timeout, Control: func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
@@ -35,7 +50,7 @@ func NewClient(policy payout.EndpointPolicy, timeout time.Duration) *Client {
 		}
 		return policy.CheckAddr(ap.Addr())
 	}}
-	transport := &http.Transport{
+	return &http.Transport{
 		Proxy:                 nil, // a proxy would connect for us, past the address check
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
@@ -44,13 +59,6 @@ func NewClient(policy payout.EndpointPolicy, timeout time.Duration) *Client {
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
 	}
-	return &Client{policy: policy, http: &http.Client{
-		Transport: transport,
-		Timeout:   timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // a redirect is an answer, and not a 2xx one
-		},
-	}}
 }
 
 // Message is one signed attempt to deliver an event.

@@ -42,7 +42,8 @@ type NotifyForm struct {
 // ParseNotifyForm returns the settings of kind from form, keeping the chat
 // URLs of prev when the form names none, or a message a field (email,
 // chat, reminder, threshold_count, threshold_minutes) for what is wrong.
-func ParseNotifyForm(kind ConditionKind, f NotifyForm, prev NotifySettings) (NotifySettings, map[string]string) {
+// Chat URLs are held to policy, as outbound webhook endpoints are.
+func ParseNotifyForm(kind ConditionKind, f NotifyForm, prev NotifySettings, policy EndpointPolicy) (NotifySettings, map[string]string) {
 	out := NotifySettings{Kind: kind, Email: f.Email, ChatURLs: prev.ChatURLs,
 		ThresholdCount: max(prev.ThresholdCount, 1), ThresholdMinutes: prev.ThresholdMinutes}
 	errs := map[string]string{}
@@ -52,7 +53,7 @@ func ParseNotifyForm(kind ConditionKind, f NotifyForm, prev NotifySettings) (Not
 	if lines := strings.Fields(f.Chat); len(lines) > 0 {
 		out.ChatURLs = nil
 		for _, l := range lines {
-			if err := CheckChatURL(l); err != nil {
+			if err := policy.CheckChatURL(l); err != nil {
 				errs["chat"] = upper(err.Error()) + "."
 				break
 			}
@@ -78,12 +79,18 @@ func ParseNotifyForm(kind ConditionKind, f NotifyForm, prev NotifySettings) (Not
 }
 
 // CheckChatURL returns an error saying what is wrong with a chat webhook
-// URL: it must be an absolute https (or http) URL with a host. The error
-// never repeats the URL (it is a secret).
-func CheckChatURL(s string) error {
+// URL: it must be an absolute https URL with a host, to an address the
+// policy allows (http and private addresses only with AllowPrivate, as for
+// outbound webhook endpoints; a host name is checked again on the address
+// each connection is made to, outbound.Transport). The error never repeats
+// the URL (it is a secret).
+func (p EndpointPolicy) CheckChatURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("a chat webhook is an https:// URL with a host, such as https://hooks.slack.com/services/…")
+	}
+	if _, err := p.CheckURL(s); err != nil {
+		return fmt.Errorf("chat webhook refused: %s", strings.TrimPrefix(err.Error(), ErrEndpointRefused.Error()+": "))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package payout
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,7 +35,7 @@ func TestParseNotifyForm(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, errs := ParseNotifyForm(tt.kind, tt.form, prev)
+			got, errs := ParseNotifyForm(tt.kind, tt.form, prev, EndpointPolicy{})
 			var fields []string
 			for f := range errs {
 				fields = append(fields, f)
@@ -43,10 +44,44 @@ func TestParseNotifyForm(t *testing.T) {
 			if !slices.Equal(fields, tt.wantErrs) {
 				t.Fatalf("errors %v, want %v", errs, tt.wantErrs)
 			}
+			if msg := errs["chat"]; strings.Contains(msg, "/hooks/") {
+				t.Errorf("the message repeats the URL: %q", msg)
+			}
 			if len(errs) == 0 && (!slices.Equal(got.ChatURLs, tt.wantChat) || got.ReminderMinutes != tt.wantRem) {
 				t.Errorf("got chat %v reminder %d, want %v %d", got.ChatURLs, got.ReminderMinutes, tt.wantChat, tt.wantRem)
 			}
 		})
+	}
+}
+
+// Chat webhooks are held to the outbound webhooks' endpoint policy: https
+// to a public address, unless private targets are allowed; the message
+// never repeats the URL.
+func TestParseNotifyFormHoldsChatToThePolicy(t *testing.T) {
+	strict, lax := EndpointPolicy{}, EndpointPolicy{AllowPrivate: true}
+	for _, tt := range []struct {
+		url    string
+		policy EndpointPolicy
+		ok     bool
+	}{
+		{"https://hooks.example.com/services/x", strict, true},
+		{"http://hooks.example.com/services/x", strict, false},
+		{"https://10.1.2.3/hooks/x", strict, false},
+		{"https://127.0.0.1:8443/hooks/x", strict, false},
+		{"https://169.254.169.254/hooks/x", strict, false},
+		{"https://user:pw@hooks.example.com/hooks/x", strict, false},
+		{"http://127.0.0.1:9/hooks/x", lax, true},
+	} {
+		got, errs := ParseNotifyForm(CondDrillFailed, NotifyForm{Chat: tt.url, Reminder: "5"}, NotifySettings{}, tt.policy)
+		if ok := len(errs) == 0; ok != tt.ok {
+			t.Errorf("%s (allow private %v): errors %v, want ok %v", tt.url, tt.policy.AllowPrivate, errs, tt.ok)
+		}
+		if tt.ok && !slices.Equal(got.ChatURLs, []string{tt.url}) {
+			t.Errorf("%s: chat %v", tt.url, got.ChatURLs)
+		}
+		if msg := errs["chat"]; strings.Contains(msg, "/hooks/") || strings.Contains(msg, "pw") {
+			t.Errorf("the message repeats the URL: %q", msg)
+		}
 	}
 }
 

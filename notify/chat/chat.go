@@ -21,9 +21,12 @@ type Client struct {
 }
 
 // NewClient returns a client whose posts give up after timeout and never
-// follow a redirect (a webhook URL that redirects is a mistake or a trap).
-func NewClient(timeout time.Duration) *Client {
-	return &Client{http: &http.Client{Timeout: timeout,
+// follow a redirect (a webhook URL that redirects is a mistake or a trap),
+// connecting through transport (nil: Go's default). payops passes
+// outbound.Transport, which connects only to the addresses its endpoint
+// policy allows.
+func NewClient(timeout time.Duration, transport http.RoundTripper) *Client {
+	return &Client{http: &http.Client{Timeout: timeout, Transport: transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 

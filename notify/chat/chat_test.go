@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"payops/notify/chat"
+	"payops/outbound"
+	"payops/payout"
 )
 
 func TestPost(t *testing.T) {
@@ -21,7 +24,7 @@ func TestPost(t *testing.T) {
 		_ = json.NewDecoder(r.Body).Decode(&got)
 	}))
 	defer srv.Close()
-	if err := chat.NewClient(5*time.Second).Post(context.Background(), srv.URL+"/hooks/T0/secret", "hello"); err != nil {
+	if err := chat.NewClient(5*time.Second, nil).Post(context.Background(), srv.URL+"/hooks/T0/secret", "hello"); err != nil {
 		t.Fatal(err)
 	}
 	if got["text"] != "hello" {
@@ -44,7 +47,7 @@ func TestPostFails(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := chat.NewClient(100 * time.Millisecond)
+	c := chat.NewClient(100*time.Millisecond, nil)
 	for _, tt := range []struct{ path, want string }{
 		{"/hooks/secret-500", "500"}, {"/hooks/secret-redirect", "307"}, {"/hooks/secret-slow", "Timeout"},
 	} {
@@ -58,5 +61,26 @@ func TestPostFails(t *testing.T) {
 	}
 	if redirected {
 		t.Error("the redirect was followed")
+	}
+}
+
+// Through payops' transport (outbound.Transport) a chat webhook is posted to
+// only where the endpoint policy allows: a loopback receiver is refused on
+// connecting unless private targets are allowed.
+func TestPostThroughTheEndpointPolicy(t *testing.T) {
+	posted := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posted = true }))
+	defer srv.Close()
+	strict := chat.NewClient(time.Second, outbound.Transport(payout.EndpointPolicy{}, time.Second))
+	err := strict.Post(context.Background(), srv.URL+"/hooks/secret", "x")
+	if err == nil || !errors.Is(err, payout.ErrEndpointRefused) || posted {
+		t.Errorf("loopback with the strict policy: err %v, posted %v; want refused before connecting", err, posted)
+	}
+	if err != nil && strings.Contains(err.Error(), "secret") {
+		t.Errorf("the error shows the URL: %v", err)
+	}
+	lax := chat.NewClient(time.Second, outbound.Transport(payout.EndpointPolicy{AllowPrivate: true}, time.Second))
+	if err := lax.Post(context.Background(), srv.URL+"/hooks/secret", "x"); err != nil || !posted {
+		t.Errorf("loopback allowed: err %v, posted %v", err, posted)
 	}
 }
