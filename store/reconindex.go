@@ -39,9 +39,7 @@ func newPPIDIndex(records []payout.ProviderRecord) ppidIndex {
 			continue
 		}
 		h := maphash.String(x.seed, id)
-		k := h & x.mask
-		for ; x.slots[k].rec != 0 && x.slots[k].hash != h; k = (k + 1) & x.mask {
-		}
+		k := x.slotOf(h)
 		switch s := x.slots[k]; {
 		case s.rec == 0:
 			x.slots[k] = ppidSlot{hash: h, rec: uint32(i) + 1}
@@ -74,17 +72,18 @@ func (x ppidIndex) first(id string) (int, bool) {
 // hashOf is the hash of an id read from the stream, for candidate.
 func (x ppidIndex) hashOf(id []byte) uint64 { return maphash.Bytes(x.seed, id) }
 
-// candidate is the record whose id hashed to h first, plus one, or 0: the
-// one slot read (and the next ones, when slots were taken before it).
-func (x ppidIndex) candidate(h uint64) uint32 {
+// candidate is the record whose id hashed to h first, plus one, or 0.
+func (x ppidIndex) candidate(h uint64) uint32 { return x.slots[x.slotOf(h)].rec }
+
+// slotOf is the slot holding hash h, or the empty one where it would go:
+// the one slot h leads to, and the next ones when slots were taken before
+// it (the table is never full, so an empty slot ends the walk).
+func (x ppidIndex) slotOf(h uint64) uint64 {
 	k := h & x.mask
-	for {
-		s := x.slots[k]
-		if s.rec == 0 || s.hash == h {
-			return s.rec
-		}
+	for x.slots[k].rec != 0 && x.slots[k].hash != h {
 		k = (k + 1) & x.mask
 	}
+	return k
 }
 
 // confirm checks candidate c against id: the record it names if that is

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,19 +69,19 @@ func TestPostFails(t *testing.T) {
 // only where the endpoint policy allows: a loopback receiver is refused on
 // connecting unless private targets are allowed.
 func TestPostThroughTheEndpointPolicy(t *testing.T) {
-	posted := false
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posted = true }))
+	var posted atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posted.Store(true) }))
 	defer srv.Close()
 	strict := chat.NewClient(time.Second, outbound.Transport(payout.EndpointPolicy{}, time.Second))
 	err := strict.Post(context.Background(), srv.URL+"/hooks/secret", "x")
-	if err == nil || !errors.Is(err, payout.ErrEndpointRefused) || posted {
-		t.Errorf("loopback with the strict policy: err %v, posted %v; want refused before connecting", err, posted)
+	if err == nil || !errors.Is(err, payout.ErrEndpointRefused) || posted.Load() {
+		t.Errorf("loopback with the strict policy: err %v, posted %v; want refused before connecting", err, posted.Load())
 	}
 	if err != nil && strings.Contains(err.Error(), "secret") {
 		t.Errorf("the error shows the URL: %v", err)
 	}
 	lax := chat.NewClient(time.Second, outbound.Transport(payout.EndpointPolicy{AllowPrivate: true}, time.Second))
-	if err := lax.Post(context.Background(), srv.URL+"/hooks/secret", "x"); err != nil || !posted {
-		t.Errorf("loopback allowed: err %v, posted %v", err, posted)
+	if err := lax.Post(context.Background(), srv.URL+"/hooks/secret", "x"); err != nil || !posted.Load() {
+		t.Errorf("loopback allowed: err %v, posted %v", err, posted.Load())
 	}
 }
