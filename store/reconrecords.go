@@ -28,43 +28,26 @@ type packedRecords struct {
 }
 
 // packRecords encodes and compresses records; Reconcile runs it beside the
-// comparison.
+// comparison. The lines go to the compressor in chunks of packChunk bytes:
+// a write a line cost more than the compression itself.
 func packRecords(records []payout.ProviderRecord) packedRecords {
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err != nil {
 		return packedRecords{err: err}
 	}
-	line := make([]byte, 0, 256)
-	for _, r := range records {
-		line = append(line[:0], '[')
-		line = appendJSONString(line, r.ProviderPayoutID)
-		line = append(line, ',')
-		line = appendJSONString(line, r.ReferenceID)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, r.Amount.Minor, 10)
-		line = append(line, ',')
-		line = appendJSONString(line, r.Amount.Currency)
-		line = append(line, ',')
-		line = appendJSONString(line, string(r.Status))
-		line = append(line, ',')
-		if r.Fee != nil {
-			line = strconv.AppendInt(line, *r.Fee, 10)
-		} else {
-			line = append(line, "null"...)
+	chunk := make([]byte, 0, packChunk+256)
+	for i := range records {
+		chunk = appendRecordLine(chunk, &records[i])
+		if len(chunk) >= packChunk {
+			if _, err := zw.Write(chunk); err != nil {
+				return packedRecords{err: err}
+			}
+			chunk = chunk[:0]
 		}
-		line = append(line, ',')
-		if r.SettledAt != nil {
-			line = append(line, '"')
-			line = r.SettledAt.UTC().AppendFormat(line, time.RFC3339Nano)
-			line = append(line, '"')
-		} else {
-			line = append(line, "null"...)
-		}
-		line = append(line, "]\n"...)
-		if _, err := zw.Write(line); err != nil {
-			return packedRecords{err: err}
-		}
+	}
+	if _, err := zw.Write(chunk); err != nil {
+		return packedRecords{err: err}
 	}
 	if err := zw.Close(); err != nil {
 		return packedRecords{err: err}
@@ -72,9 +55,50 @@ func packRecords(records []payout.ProviderRecord) packedRecords {
 	return packedRecords{data: buf.Bytes()}
 }
 
+const packChunk = 64 << 10
+
+// appendRecordLine appends r as one line of the records document.
+func appendRecordLine(line []byte, r *payout.ProviderRecord) []byte {
+	line = append(line, '[')
+	line = appendJSONString(line, r.ProviderPayoutID)
+	line = append(line, ',')
+	line = appendJSONString(line, r.ReferenceID)
+	line = append(line, ',')
+	line = strconv.AppendInt(line, r.Amount.Minor, 10)
+	line = append(line, ',')
+	line = appendJSONString(line, r.Amount.Currency)
+	line = append(line, ',')
+	line = appendJSONString(line, string(r.Status))
+	line = append(line, ',')
+	if r.Fee != nil {
+		line = strconv.AppendInt(line, *r.Fee, 10)
+	} else {
+		line = append(line, "null"...)
+	}
+	line = append(line, ',')
+	if r.SettledAt != nil {
+		line = append(line, '"')
+		line = r.SettledAt.UTC().AppendFormat(line, time.RFC3339Nano)
+		line = append(line, '"')
+	} else {
+		line = append(line, "null"...)
+	}
+	return append(line, "]\n"...)
+}
+
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
 // U+FFFD, as encoding/json does.
 func appendJSONString(b []byte, s string) []byte {
+	plain := true // ASCII with nothing to escape, as ids are
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\'
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	if !utf8.ValidString(s) {
 		s = string(bytes.ToValidUTF8([]byte(s), []byte("\uFFFD")))
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -35,6 +36,16 @@ func TestPackedRecordsRoundTrip(t *testing.T) {
 	bad := packRecords([]payout.ProviderRecord{{ReferenceID: "a\xffb", Amount: payout.Money{Currency: "INR"}}})
 	if got, err := unpackRecords(bad.data); err != nil || got[0].ReferenceID != "a\uFFFDb" {
 		t.Fatalf("invalid UTF-8: %+v %v", got, err)
+	}
+	// Many records: the lines reach the compressor in several chunks.
+	many := make([]payout.ProviderRecord, 5000)
+	for i := range many {
+		many[i] = records[i%len(records)]
+		many[i].ReferenceID = fmt.Sprintf("%s-%d", many[i].ReferenceID, i)
+	}
+	pr = packRecords(many)
+	if got, err := unpackRecords(pr.data); err != nil || !reflect.DeepEqual(got, many) {
+		t.Fatalf("5,000 records: %d back, %v", len(got), err)
 	}
 	if got, err := unpackRecords(nil); err != nil || len(got) != 0 {
 		t.Fatalf("no records: %+v %v", got, err)
