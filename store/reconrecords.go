@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/zstd"
+
 	"payops/payout"
 )
 
@@ -19,8 +21,16 @@ import (
 //
 //	["provider payout id", "reference", amount_minor, "CUR", "STATUS", fee_minor|null, "settled_at"|null]
 //
-// gzip-compressed. Runs from before migration 00014 hold the same lines
-// uncompressed (PostgreSQL has no gzip); unpackRecords reads both.
+// zstd-compressed (its fastest level: a million records, 60 MB of lines,
+// take about as long as gzip's fastest and come to 1.7 MB, not 7). Runs
+// made before December 2026 hold the lines gzip-compressed, and runs from
+// before migration 00014 uncompressed (PostgreSQL has no gzip);
+// unpackRecords reads all three.
+
+var (
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	gzipMagic = []byte{0x1f, 0x8b}
+)
 
 type packedRecords struct {
 	data []byte
@@ -32,7 +42,7 @@ type packedRecords struct {
 // a write a line cost more than the compression itself.
 func packRecords(records []payout.ProviderRecord) packedRecords {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw, err := zstd.NewWriter(&buf, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		return packedRecords{err: err}
 	}
@@ -118,11 +128,19 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// unpackRecords decodes what packRecords made, or the uncompressed lines of
-// a run migrated from the old table.
+// unpackRecords decodes what packRecords made, what it made before (gzip),
+// or the uncompressed lines of a run migrated from the old table.
 func unpackRecords(data []byte) ([]payout.ProviderRecord, error) {
 	var r io.Reader = bytes.NewReader(data)
-	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+	switch {
+	case bytes.HasPrefix(data, zstdMagic):
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, fmt.Errorf("provider records: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	case bytes.HasPrefix(data, gzipMagic):
 		zr, err := gzip.NewReader(r)
 		if err != nil {
 			return nil, fmt.Errorf("provider records: %w", err)

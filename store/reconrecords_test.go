@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"reflect"
 	"testing"
@@ -54,3 +56,30 @@ func TestPackedRecordsRoundTrip(t *testing.T) {
 
 // UnpackRecords is unpackRecords, for the external tests.
 var UnpackRecords = unpackRecords
+
+// Runs packed before the records went to zstd hold gzip-compressed lines;
+// they read as they were written.
+func TestGzipRecordsStillRead(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte("[\"pp-1\",\"R1\",100000,\"INR\",\"SUCCEEDED\",500,\"2026-11-20T10:30:00Z\"]\n" +
+		"[\"\",\"R2\",-1,\"USD\",\"FAILED\",null,null]\n"))
+	zw.Close()
+	got, err := unpackRecords(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee := int64(500)
+	settled := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+	want := []payout.ProviderRecord{
+		{ProviderPayoutID: "pp-1", ReferenceID: "R1", Amount: payout.Money{Minor: 100000, Currency: "INR"},
+			Status: payout.Succeeded, Fee: &fee, SettledAt: &settled},
+		{ReferenceID: "R2", Amount: payout.Money{Minor: -1, Currency: "USD"}, Status: payout.Failed},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+	if !bytes.HasPrefix(packRecords(want).data, zstdMagic) {
+		t.Fatal("packRecords does not write zstd")
+	}
+}
