@@ -81,21 +81,21 @@ type ReconDiff struct {
 // million payouts take about a second (make bench), near what a bare FULL
 // OUTER JOIN of the two sides takes PostgreSQL, with no million-row working
 // table. The records are kept with the run as one compressed document
-// (recon_runs.records), written while the comparison runs.
+// (recon_runs.records), packed while the comparison runs.
 func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (ReconRun, error) {
+	// The records are packed while the day's payouts stream: started once
+	// the query is sent (matchDay), not before, so that PostgreSQL starts
+	// making the rows without waiting for a core.
 	packed := make(chan packedRecords, 1)
-	go func() { packed <- packRecords(records) }()
-	// The records' index is built while the transaction begins and the
-	// day's payouts start to stream (matchDay).
-	built := make(chan *reconMatcher, 1)
-	go func() { built <- newReconMatcher(records) }()
 	var run ReconRun
 	err := s.WithTx(ctx, func(q Querier) error {
 		// One reconciliation of a day at a time: versions are numbered in order.
 		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
 			return fmt.Errorf("store: lock reconciliation: %w", err)
 		}
-		m, err := matchDay(ctx, q, provider, dayStart, dayEnd, built)
+		m, err := matchDay(ctx, q, provider, dayStart, dayEnd, records, func() {
+			go func() { packed <- packRecords(records) }()
+		})
 		if err != nil {
 			return err
 		}

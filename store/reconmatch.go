@@ -63,14 +63,15 @@ type reconSlowRow struct {
 
 const reconBatch = 4096 // rows a batch
 
-// matchDay streams the day's payouts past the records' index: each pairs
+// matchDay streams the day's payouts past an index of records: each pairs
 // with the record naming its provider payout id, or waits in pending for a
-// match by reference. The rows are read by a goroutine of their own into
-// batches while the index is still being built (built, which Reconcile
-// starts before its transaction) and while the batches before are being
-// matched, so that reading, indexing and matching share the cores with
-// PostgreSQL making the rows instead of taking turns.
-func matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time, built <-chan *reconMatcher) (*reconMatcher, error) {
+// match by reference. Once the query is sent, streaming is called (Reconcile
+// packs the records then) and the rows are read by a goroutine of their
+// own into batches while the index is still being built and while the
+// batches before are being matched, so that reading, indexing and matching
+// share the cores with PostgreSQL making the rows instead of taking turns.
+func matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time, records []payout.ProviderRecord,
+	streaming func()) (*reconMatcher, error) {
 	// The columns as they are: PostgreSQL spent more making one text of
 	// them a row than lib/pq spends reading six. The numbers are scanned
 	// into an any (no conversion by database/sql), the texts into strings
@@ -120,7 +121,8 @@ func matchDay(ctx context.Context, q Querier, provider string, dayStart, dayEnd 
 		}
 		readErr = rows.Err()
 	}()
-	m := <-built
+	streaming()
+	m := newReconMatcher(records)
 	// Most payouts agree with their record: those are compared as read,
 	// adding to the totals with nothing kept. The rest are read again in
 	// full afterwards, a few rows.
