@@ -26,6 +26,9 @@ func runRecon(ctx context.Context, st *store.Store, n int) (reconResult, error) 
 	if err != nil {
 		return reconResult{}, err
 	}
+	if err := pgtest.VacuumBigDay(ctx, st.DB()); err != nil {
+		return reconResult{}, err
+	}
 	return reconcileDay(ctx, st, day, func(ctx context.Context) error {
 		_, err := pgtest.BareJoin(ctx, st.DB())
 		return err
