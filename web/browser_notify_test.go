@@ -40,6 +40,17 @@ func TestBrowserNotifySettings(t *testing.T) {
 	}
 	fitsWidth(t, ctx, "notification settings")
 	screenshot(t, ctx, "notify-settings-saved")
+	// A chat webhook to a private address is refused where it is typed, and
+	// the message never repeats the URL (a secret).
+	step(t, ctx, "save a chat webhook to a private address",
+		chromedp.SetValue(chromedp.CSS("#notify-chat-stuck"), "https://10.0.0.5/hooks/s3cret"),
+		chromedp.Click(chromedp.CSS("#notify-save-stuck")), chromedp.WaitVisible(chromedp.CSS("#notify-problem-stuck")))
+	if got := text(t, ctx, "#notify-stuck #error-chat"); !strings.Contains(got, "Chat webhook refused") ||
+		strings.Contains(got, "s3cret") {
+		t.Errorf("the chat webhook's message: %q", got)
+	}
+	fitsWidth(t, ctx, "notification settings with a refused chat webhook")
+	screenshot(t, ctx, "notify-settings-chat-refused")
 }
 
 func marker(t *testing.T, ctx context.Context) {
