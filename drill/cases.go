@@ -13,12 +13,11 @@ import (
 // failed_after_send case and no other payout has one (a payout paused by a
 // downtime notice, or answered 503 in an outage, failed nothing); no
 // payout has an anomaly case, since the drill's provider reports no state
-// a payout cannot move to (its forged webhooks must be refused) — except
-// when it reorders webhooks: a PROCESSING after FAILED or REVERSED, final
-// states, is an anomaly by payout.Decide, so such payouts may have one.
+// a payout cannot move to (its forged webhooks must be refused), and a
+// webhook it delivers late or out of order — a PROCESSING after FAILED or
+// REVERSED — is stale by payout.Decide, not an anomaly.
 // failed and anomalies are the cases of each kind by reference.
-func (r *Report) failureCases(refs []string, truth map[string]sandbox.Truth, failed, anomalies map[string]int,
-	reordered bool) {
+func (r *Report) failureCases(refs []string, truth map[string]sandbox.Truth, failed, anomalies map[string]int) {
 	r.CasesChecked = true
 	for _, ref := range refs {
 		didFail, n := truth[ref].Status == "FAILED", failed[ref]
@@ -32,8 +31,7 @@ func (r *Report) failureCases(refs []string, truth map[string]sandbox.Truth, fai
 			r.Examples = append(r.Examples, fmt.Sprintf("%s: not failed at the provider (%s), yet %d %s cases", ref,
 				orNone(truth[ref].Status), n, payout.CaseFailed))
 		}
-		lateAfterFinal := reordered && (truth[ref].Status == "FAILED" || truth[ref].Status == "REVERSED")
-		if a := anomalies[ref]; a > 0 && !lateAfterFinal {
+		if a := anomalies[ref]; a > 0 {
 			r.StrayCases++
 			r.Examples = append(r.Examples, fmt.Sprintf("%s: %d %s cases, want none", ref, a, payout.CaseAnomaly))
 		}
@@ -64,6 +62,6 @@ func (r *Report) checkCases(ctx context.Context, cfg Config, refs []string, trut
 	if err != nil {
 		return err
 	}
-	r.failureCases(refs, truth, failed, anomalies, Scenarios[r.Scenario].ReorderWebhooks)
+	r.failureCases(refs, truth, failed, anomalies)
 	return nil
 }

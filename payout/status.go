@@ -51,6 +51,24 @@ func (s Status) rank() int {
 	return 0
 }
 
+// before reports whether a payout that reached the final state final may
+// have passed through s first: a reversal returns money that went out
+// (Xendit: "rejected by the channel after the payout succeeded"; Paywize's
+// REFUNDED, RazorpayX's reversed), after SUCCEEDED or, as Decide accepts,
+// FAILED, so every state but CANCELLED comes before REVERSED; a
+// cancellation stops a payout before it is sent on, so only QUEUED comes
+// before CANCELLED (a PROCESSING or an outcome after CANCELLED contradicts
+// it).
+func (s Status) before(final Status) bool {
+	switch final {
+	case Reversed:
+		return s == Queued || s == Processing || s == Succeeded || s == Failed
+	case Cancelled:
+		return s == Queued
+	}
+	return false
+}
+
 // Open reports whether the payout is still waiting on its provider: the
 // states in which a payout can be stuck.
 func (s Status) Open() bool { return s == Queued || s == Processing }
@@ -68,10 +86,11 @@ const (
 	// metadata such as a UTR or failure code.
 	Merge Decision = "merged"
 	// Stale ignores an observation older than what we already know, such as a
-	// PROCESSING webhook arriving after SUCCEEDED.
+	// PROCESSING webhook arriving after SUCCEEDED, or a late SUCCEEDED after
+	// REVERSED (a reversed payout was paid first).
 	Stale Decision = "stale"
 	// Anomaly ignores an observation that contradicts a settled state, such as
-	// FAILED after SUCCEEDED, or anything after CANCELLED or REVERSED. It is
+	// FAILED after SUCCEEDED, or CANCELLED after REVERSED. It is
 	// recorded for an operator to look at and never applied.
 	Anomaly Decision = "anomaly"
 )
@@ -88,6 +107,10 @@ func Decide(current, observed Status) Decision {
 		return Anomaly
 	case current == observed:
 		return Merge
+	case current.Final() && observed.before(current):
+		// A late report of a state the payout passed on its way to a final
+		// one: the provider's history, delivered out of order.
+		return Stale
 	case current.Final():
 		return Anomaly
 	case observed.rank() > current.rank():
