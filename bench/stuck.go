@@ -38,7 +38,7 @@ func getPages(ctx context.Context, client *http.Client, url string, conc int, wa
 func bareStuckQuery(ctx context.Context, st *store.Store, conc int, warm, dur time.Duration) (window, int) {
 	return hammer(ctx, conc, warm, dur, func(*rand.Rand) (string, bool) {
 		rows, total, err := st.StuckPayouts(ctx, store.StuckFilter{Before: time.Now().Add(-stuckAfter), Limit: 50})
-		return "", err == nil && len(rows) == 50 && total > 0
+		return "", err == nil && len(rows) == 50 && total.All > 0
 	})
 }
 

@@ -26,8 +26,9 @@ import (
 // Store is what the dashboard's handlers read.
 type Store interface {
 	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
-	StuckPayouts(ctx context.Context, f store.StuckFilter) ([]store.Payout, int, error)
+	StuckPayouts(ctx context.Context, f store.StuckFilter) ([]store.Payout, store.StuckTotal, error)
 	StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]store.StuckCount, error)
+	StuckPausedByProvider(ctx context.Context, before time.Time, test bool) ([]store.ProviderCount, error)
 	StatusCounts(ctx context.Context, test bool) ([]store.StatusCount, error)
 	EventsFor(ctx context.Context, payoutID int64) ([]store.Event, error)
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)

@@ -21,6 +21,11 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	paused, err := h.Store.StuckPausedByProvider(r.Context(), now.Add(-h.StuckAfter), test)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	counts, err := h.Store.StatusCounts(r.Context(), test)
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -51,7 +56,7 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 			vm.ToSignOff++
 		}
 	}
-	stuckByProvider(&vm, sum, now)
+	stuckByProvider(&vm, sum, paused, now)
 	byStatus := map[payout.Status]int{}
 	for _, c := range counts {
 		byStatus[c.Status] = c.Count
@@ -68,8 +73,8 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 }
 
 // stuckByProvider fills the overview's stuck payouts by provider and age
-// bucket.
-func stuckByProvider(vm *views.Overview, sum []store.StuckCount, now time.Time) {
+// bucket, and how many of them are paused by payops (paused, per provider).
+func stuckByProvider(vm *views.Overview, sum []store.StuckCount, paused []store.ProviderCount, now time.Time) {
 	// sum is ordered by provider, so each provider's buckets are adjacent.
 	var oldest time.Time
 	for _, c := range sum {
@@ -90,5 +95,13 @@ func stuckByProvider(vm *views.Overview, sum []store.StuckCount, now time.Time) 
 			oldest = c.Oldest
 		}
 		p.Oldest = ago(now, oldest)
+	}
+	for _, c := range paused {
+		vm.StuckPaused += c.Count
+		for i := range vm.Providers {
+			if vm.Providers[i].Provider == c.Provider {
+				vm.Providers[i].Paused = c.Count
+			}
+		}
 	}
 }

@@ -56,7 +56,8 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	back := stuckQuery(provider, page)
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
-		Providers: payout.Providers, Total: total, Page: page, Pages: (total + stuckPageSize - 1) / stuckPageSize,
+		Providers: payout.Providers, Total: total.All, Paused: total.Paused, Page: page,
+		Pages:      (total.All + stuckPageSize - 1) / stuckPageSize,
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
 	// Pauses matter to payouts not sent yet only: most pages have none,

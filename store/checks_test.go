@@ -40,8 +40,8 @@ func TestStuckPayoutsShowAFailedLastCheck(t *testing.T) {
 	answer("RECOVERED")
 
 	rows, total, err := s.StuckPayouts(ctx, store.StuckFilter{Before: time.Now().Add(time.Hour), Limit: 10})
-	if err != nil || total != 4 {
-		t.Fatalf("stuck: %d %v", total, err)
+	if err != nil || total.All != 4 {
+		t.Fatalf("stuck: %d %v", total.All, err)
 	}
 	want := map[string]string{"FAILED-CHECK": "provider not configured: xendit", "ANSWERED": "-", "RECOVERED": "-",
 		"NEVER": "-"}

@@ -56,8 +56,8 @@ func TestTestPayoutsStayOutOfRealViews(t *testing.T) {
 		want string
 	}{{false, "LIVE-1"}, {true, "TEST-1"}} {
 		stuck, total, err := s.StuckPayouts(ctx, store.StuckFilter{Before: before, Limit: 10, Test: mode.test})
-		if err != nil || total != 1 || len(stuck) != 1 || stuck[0].ReferenceID != mode.want {
-			t.Errorf("test %v: stuck list %d %v, want %s", mode.test, total, err, mode.want)
+		if err != nil || total.All != 1 || len(stuck) != 1 || stuck[0].ReferenceID != mode.want {
+			t.Errorf("test %v: stuck list %d %v, want %s", mode.test, total.All, err, mode.want)
 		}
 		sum, err := s.StuckSummary(ctx, before, now, mode.test)
 		if err != nil || len(sum) != 1 || sum[0].Count != 1 {
@@ -67,9 +67,9 @@ func TestTestPayoutsStayOutOfRealViews(t *testing.T) {
 		if err != nil || len(counts) != 1 || counts[0].Count != 1 {
 			t.Errorf("test %v: status counts %+v %v, want one", mode.test, counts, err)
 		}
-		holds, total, err := s.OpenHolds(ctx, store.HoldFilter{Now: now, Limit: 10, Test: mode.test})
-		if err != nil || total != 1 || len(holds) != 1 || holds[0].ReferenceID != mode.want {
-			t.Errorf("test %v: holds queue %d %v, want %s's hold", mode.test, total, err, mode.want)
+		holds, nHolds, err := s.OpenHolds(ctx, store.HoldFilter{Now: now, Limit: 10, Test: mode.test})
+		if err != nil || nHolds != 1 || len(holds) != 1 || holds[0].ReferenceID != mode.want {
+			t.Errorf("test %v: holds queue %d %v, want %s's hold", mode.test, nHolds, err, mode.want)
 		}
 		hc, err := s.CountHolds(ctx, now, mode.test)
 		if err != nil || hc.Open != 1 {

@@ -224,29 +224,54 @@ const stuckColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.curren
 	p.last_checked_at, p.updated_at, p.provider_state, p.provider_state_reason, p.pending_approval, p.last_answered_at,
 	b.name AS beneficiary_name, b.account_last4`
 
+// StuckTotal is how many payouts are stuck in all, and how many of them
+// payops holds back unsent because their provider is paused (a downtime, an
+// open breaker): not the provider's delay, and not something a Re-check
+// moves.
+type StuckTotal struct {
+	All    int `db:"all_stuck"`
+	Paused int `db:"paused"`
+}
+
+// AtProvider is the stuck payouts that wait on their provider: all but
+// the paused ones.
+func (t StuckTotal) AtProvider() int { return t.All - t.Paused }
+
+// stuckPaused counts, among the stuck payouts of where (payouts aliased
+// p), those unsent while their provider is paused (notPausedSQL). It reads
+// them only when some provider is paused, which is rare: otherwise the
+// scalar subquery is never run and the count stays one index range scan.
+func stuckPaused(where string) string {
+	return `CASE WHEN ` + anyPausedSQL + `
+		THEN (SELECT count(*) FROM payouts p ` + where + ` AND p.status = 'QUEUED' AND p.submitted_at IS NULL
+			AND NOT (TRUE` + notPausedSQL + `)) ELSE 0 END`
+}
+
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
-// how many match in all, with the columns the list shows (stuckColumns);
+// how many match in all (and of them paused), with the columns the list
+// shows (stuckColumns);
 // each with when its provider last answered and, when the last check
 // failed, why. The count and the page read one range of one
 // index (payouts_open_by_updated_live); why a check failed is read
 // afterwards, for the rows whose last check failed only. (Not prepared
 // statements: their generic plans guess the range's size and may read the
 // heap for the count.)
-func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, int, error) {
+func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, StuckTotal, error) {
 	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
 		AND p.livemode <> $3 `
-	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
-		return nil, 0, fmt.Errorf("store: count stuck payouts: %w", err)
+	var total StuckTotal
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) AS all_stuck, `+stuckPaused(where)+` AS paused
+		FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
+		return nil, total, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+stuckColumns+`, `+checkFailed+
 		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $4 OFFSET $5`, f.Before, f.Provider, f.Test, f.Limit, f.Offset)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: stuck payouts: %w", err)
+		return nil, total, fmt.Errorf("store: stuck payouts: %w", err)
 	}
 	if err := s.whyChecksFailed(ctx, out); err != nil {
-		return nil, 0, err
+		return nil, total, err
 	}
 	return out, total, nil
 }
@@ -315,6 +340,25 @@ func (s *Store) StuckSummary(ctx context.Context, before, now time.Time, test bo
 		GROUP BY 1, 2 ORDER BY 1, 2`, before, now, test)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck summary: %w", err)
+	}
+	return out, nil
+}
+
+// StuckPausedByProvider counts, per provider, the stuck payouts (no change
+// since before) that payops holds back unsent because their provider is
+// paused: live payouts, or test payouts when test. The overview's stuck
+// tile leaves them out of its number and names them beside it. When no
+// provider is paused (most of the time) the scan is never run: the
+// EXISTS are a one-time filter.
+func (s *Store) StuckPausedByProvider(ctx context.Context, before time.Time, test bool) ([]ProviderCount, error) {
+	var out []ProviderCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT p.provider, count(*) AS count, min(p.updated_at) AS oldest FROM payouts p
+		WHERE p.status = 'QUEUED' AND p.submitted_at IS NULL AND p.updated_at < $1 AND p.livemode <> $2
+			AND (`+anyPausedSQL+`) AND NOT (TRUE`+notPausedSQL+`)
+		GROUP BY 1 ORDER BY 1`, before, test)
+	if err != nil {
+		return nil, fmt.Errorf("store: stuck payouts paused: %w", err)
 	}
 	return out, nil
 }

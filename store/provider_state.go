@@ -118,6 +118,13 @@ const notPausedSQL = `
 	AND NOT EXISTS (SELECT 1 FROM provider_state ps WHERE ps.provider = p.provider AND ps.breaker_retry_at IS NOT NULL
 		AND (ps.breaker_retry_at > now() OR ps.probe_until > now()))`
 
+// anyPausedSQL is true when some provider is paused now (the same
+// conditions as notPausedSQL, for any payout): a cheap test that spares
+// reading payouts for their pauses when there are none.
+const anyPausedSQL = `EXISTS (SELECT 1 FROM provider_downtimes WHERE resolved_at IS NULL AND pause_until > now())
+	OR EXISTS (SELECT 1 FROM provider_state WHERE breaker_retry_at IS NOT NULL
+		AND (breaker_retry_at > now() OR probe_until > now()))`
+
 // Downtime is a provider's downtime notice as the webhook endpoint hands it
 // over.
 type Downtime struct {

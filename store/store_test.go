@@ -173,16 +173,16 @@ func TestStuckPayouts(t *testing.T) {
 	for _, p := range got {
 		refs = append(refs, p.ReferenceID)
 	}
-	if strings.Join(refs, ",") != "OLD-P,OLD-Q" || total != 2 {
-		t.Errorf("stuck = %v (total %d), want OLD-P,OLD-Q oldest first", refs, total)
+	if strings.Join(refs, ",") != "OLD-P,OLD-Q" || total.All != 2 {
+		t.Errorf("stuck = %v (total %d), want OLD-P,OLD-Q oldest first", refs, total.All)
 	}
 	got, total, _ = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Provider: "sandbox", Limit: 50})
-	if len(got) != 1 || got[0].ReferenceID != "OLD-Q" || total != 1 {
-		t.Errorf("sandbox filter: %d rows, total %d", len(got), total)
+	if len(got) != 1 || got[0].ReferenceID != "OLD-Q" || total.All != 1 {
+		t.Errorf("sandbox filter: %d rows, total %d", len(got), total.All)
 	}
 	got, total, _ = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Limit: 1, Offset: 1})
-	if len(got) != 1 || got[0].ReferenceID != "OLD-Q" || total != 2 {
-		t.Errorf("page 2: %+v total %d", got, total)
+	if len(got) != 1 || got[0].ReferenceID != "OLD-Q" || total.All != 2 {
+		t.Errorf("page 2: %+v total %d", got, total.All)
 	}
 
 	sum, err := s.StuckSummary(ctx, before, time.Now(), false)
@@ -197,6 +197,39 @@ func TestStuckPayouts(t *testing.T) {
 		if sum[i].Provider != want[i].Provider || sum[i].Bucket != want[i].Bucket || sum[i].Count != want[i].Count {
 			t.Errorf("summary[%d] = %+v, want %+v", i, sum[i], want[i])
 		}
+	}
+
+	// A downtime of the sandbox pauses OLD-Q, never sent: still listed,
+	// counted apart; OLD-P, at xendit, is not.
+	if total.Paused != 0 {
+		t.Errorf("paused %d before any pause", total.Paused)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE payouts SET submitted_at = NULL, provider_payout_id = NULL,
+		updated_at = now() - interval '3 hours' WHERE reference_id = 'OLD-Q'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordDowntime(ctx, store.Downtime{Provider: "sandbox", ID: "d1"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	got, total, err = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Limit: 50})
+	if err != nil || len(got) != 2 || total.All != 2 || total.Paused != 1 || total.AtProvider() != 1 {
+		t.Errorf("while the sandbox is down: %d rows, %+v %v; want 2 rows, 2 stuck, 1 paused", len(got), total, err)
+	}
+	if _, total, _ = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Provider: "xendit", Limit: 50}); total.Paused != 0 {
+		t.Errorf("xendit's stuck payouts while the sandbox is down: %+v, want none paused", total)
+	}
+	if c, err := s.StuckPausedByProvider(ctx, before, false); err != nil || len(c) != 1 || c[0].Provider != "sandbox" ||
+		c[0].Count != 1 {
+		t.Errorf("StuckPausedByProvider = %+v, %v; want the sandbox's one", c, err)
+	}
+	if c, _ := s.StuckPausedByProvider(ctx, before, true); len(c) != 0 {
+		t.Errorf("test payouts paused = %+v, want none", c)
+	}
+	if err := s.RecordDowntime(ctx, store.Downtime{Provider: "sandbox", ID: "d1", Resolved: true}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, _ = s.StuckPayouts(ctx, store.StuckFilter{Before: before, Limit: 50}); total.Paused != 0 {
+		t.Errorf("after the downtime: %+v, want none paused", total)
 	}
 }
 
@@ -266,8 +299,8 @@ func TestDrillPayoutsLeftOut(t *testing.T) {
 	db.MustExec(`UPDATE payouts SET created_at = now() - interval '2 hours' WHERE reference_id = 'DRILL-OLD'`)
 
 	stuck, total, err := s.StuckPayouts(ctx, store.StuckFilter{Before: time.Now(), Limit: 10})
-	if err != nil || total != 1 || stuck[0].ReferenceID != "REAL" {
-		t.Errorf("stuck: %d %v", total, err)
+	if err != nil || total.All != 1 || stuck[0].ReferenceID != "REAL" {
+		t.Errorf("stuck: %d %v", total.All, err)
 	}
 	counts, err := s.StatusCounts(ctx, false)
 	if err != nil || len(counts) != 1 || counts[0].Count != 1 {

@@ -6,20 +6,23 @@ package views
 type Overview struct {
 	Meta
 	Threshold  string // "10m"
-	TotalStuck int
-	OpenHolds  int
-	OpenCases  int // open exception cases
-	CasesLate  int // of which past their SLA
-	Overdue    int // holds past their SLA or escalated
-	OpenDiffs  int // reconciliation differences open in the last two weeks
-	ToSignOff  int // days with nothing open, not signed off
-	Buckets    []string
-	Providers  []ProviderStuck
-	Statuses   []StatusCount
-	Zone       string   // the business time zone the days are in
-	Days       []string // the 7 business days' labels, oldest first; the last is today
-	Volumes    []CurrencyVolume
-	Rates      []ProviderRate
+	TotalStuck int    // paused ones included
+	// StuckPaused are the stuck payouts payops holds back unsent because
+	// their provider is paused: the tile counts them apart.
+	StuckPaused int
+	OpenHolds   int
+	OpenCases   int // open exception cases
+	CasesLate   int // of which past their SLA
+	Overdue     int // holds past their SLA or escalated
+	OpenDiffs   int // reconciliation differences open in the last two weeks
+	ToSignOff   int // days with nothing open, not signed off
+	Buckets     []string
+	Providers   []ProviderStuck
+	Statuses    []StatusCount
+	Zone        string   // the business time zone the days are in
+	Days        []string // the 7 business days' labels, oldest first; the last is today
+	Volumes     []CurrencyVolume
+	Rates       []ProviderRate
 }
 
 // Figure is a number on the overview and the payouts behind it.
@@ -76,6 +79,7 @@ type ProviderStuck struct {
 	ListHref string // the payouts list filtered to them
 	Counts   []int  // per bucket
 	Total    int
+	Paused   int    // of Total, unsent because payops paused the provider
 	Oldest   string // age of the oldest
 }
 

@@ -7,7 +7,8 @@ type Stuck struct {
 	Provider   string // the filter; "" for all
 	Providers  []string
 	Rows       []StuckRow
-	Total      int
+	Total      int // every payout the list has, paused ones included
+	Paused     int // of them, unsent because payops paused their provider
 	Page       int
 	Pages      int
 	PrevHref   string

@@ -89,8 +89,8 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 		t.Errorf("overview counts drill payouts: %+v %v", counts, err)
 	}
 	stuck, total, err := a.store.StuckPayouts(bg, store.StuckFilter{Before: time.Now().Add(time.Hour), Limit: 10})
-	if err != nil || total != 0 || len(stuck) != 0 {
-		t.Errorf("stuck list shows drill payouts: %d %v", total, err)
+	if err != nil || total.All != 0 || len(stuck) != 0 {
+		t.Errorf("stuck list shows drill payouts: %d %v", total.All, err)
 	}
 
 	// Ops: no link, and refused.

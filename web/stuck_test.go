@@ -13,6 +13,7 @@ import (
 
 	"payops/adapters/sandbox"
 	"payops/payout"
+	"payops/store"
 )
 
 // A last check that got no answer shows as failed, with its reason, not as
@@ -142,5 +143,67 @@ func recheckUnconfigured(t *testing.T, ctx context.Context, base string) {
 	}
 	if got := text(t, ctx, "#payout-XEN-2 .check-reason"); got != "provider not configured: xendit" {
 		t.Errorf("reason %q", got)
+	}
+}
+
+// A payout payops holds back unsent because its provider is paused (a
+// downtime) stays on the stuck list, marked so, but is counted apart: the
+// list's count and the overview's stuck tile are the payouts waiting on
+// their provider, the paused ones named beside them; when the pause ends
+// they count as stuck again.
+func TestBrowserStuckPausedCountedApart(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addPayout("WAIT-1", payout.Processing, 3*time.Hour)
+	a.addPayout("HELDBACK-1", payout.Queued, 2*time.Hour)
+	a.addPayout("HELDBACK-2", payout.Queued, 2*time.Hour)
+	a.store.DB().MustExec(`UPDATE payouts SET submitted_at = NULL, provider_payout_id = NULL,
+		updated_at = now() - interval '2 hours' WHERE reference_id LIKE 'HELDBACK-%'`)
+	if err := a.store.RecordDowntime(context.Background(), store.Downtime{Provider: "sandbox", ID: "dt-1",
+		Detail: "IMPS down at the bank"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := browser(t)
+	signIn(t, ctx, a.srv.URL, "ops@example.com")
+	step(t, ctx, "open the stuck list", chromedp.Navigate(a.srv.URL+"/payouts/stuck"),
+		chromedp.WaitVisible(chromedp.CSS("#payout-HELDBACK-1")))
+	if got := text(t, ctx, "#stuck-count"); got != "1" {
+		t.Errorf("stuck count %q, want 1 (the two paused payouts apart)", got)
+	}
+	if got := text(t, ctx, "#stuck-paused"); got != "+ 2 paused by payops" {
+		t.Errorf("paused count %q", got)
+	}
+	if got := text(t, ctx, "#payout-HELDBACK-2"); !strings.Contains(got, "Paused by payops, not sent") {
+		t.Errorf("a paused payout's row says %q", got)
+	}
+	fitsWidth(t, ctx, "the stuck list with paused payouts")
+	shots(t, ctx, "stuck-paused")
+
+	step(t, ctx, "open the overview", chromedp.Navigate(a.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#stuck-total")))
+	if got := text(t, ctx, "#stuck-total .tile-number"); got != "1" {
+		t.Errorf("the overview's stuck tile says %q, want 1", got)
+	}
+	if got := text(t, ctx, "#stuck-paused"); got != "+ 2 paused by payops" {
+		t.Errorf("the overview's stuck tile names the paused payouts as %q", got)
+	}
+	if got := text(t, ctx, "#stuck-by-provider .paused-note"); got != "2 of them paused by payops, not sent" {
+		t.Errorf("the provider's row names its paused payouts as %q", got)
+	}
+	fitsWidth(t, ctx, "the overview with paused payouts")
+	shots(t, ctx, "overview-stuck-paused")
+
+	if err := a.store.RecordDowntime(context.Background(), store.Downtime{Provider: "sandbox", ID: "dt-1",
+		Resolved: true}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "open the stuck list after the downtime", chromedp.Navigate(a.srv.URL+"/payouts/stuck"),
+		chromedp.WaitVisible(chromedp.CSS("#stuck-count")))
+	if got := text(t, ctx, "#stuck-count"); got != "3" {
+		t.Errorf("stuck count after the downtime %q, want 3", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#stuck-paused").length`); n != 0 {
+		t.Error("the paused count shows with nothing paused")
 	}
 }
