@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -27,29 +28,45 @@ type BalanceStore interface {
 }
 
 // readBalance asks provider for its balance and keeps the answer (or why
-// there is none); ok is false when the provider has no balance call or did
-// not answer.
+// there is none); err is errNoBalanceCall when the provider has no balance
+// call, or why it did not answer.
 func readBalance(ctx context.Context, st BalanceStore, providers adapters.Registry, provider string,
-	timeout time.Duration, log *slog.Logger) (payout.Money, time.Time, bool) {
+	timeout time.Duration, log *slog.Logger) (payout.Money, time.Time, error) {
 	b, ok := providers.Balancer(provider)
 	if !ok {
-		return payout.Money{}, time.Time{}, false
+		return payout.Money{}, time.Time{}, errNoBalanceCall
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	bal, err := b.Balance(cctx)
 	at := time.Now()
 	if err != nil {
+		detail := err.Error()
+		if balanceForbidden(err) {
+			detail = "this API key may not read the balance (" + detail + "); payouts are sent without a funding " +
+				"check. Give the key balance access at the provider to see it here."
+		}
 		log.Warn("provider balance not read", "provider", provider, "err", err)
-		if rerr := st.RecordBalanceError(ctx, provider, err.Error(), at); rerr != nil {
+		if rerr := st.RecordBalanceError(ctx, provider, detail, at); rerr != nil {
 			log.Warn("provider balance error not recorded", "provider", provider, "err", rerr)
 		}
-		return payout.Money{}, time.Time{}, false
+		return payout.Money{}, time.Time{}, err
 	}
 	if err := st.RecordBalance(ctx, provider, bal, at); err != nil {
 		log.Warn("provider balance not recorded", "provider", provider, "err", err)
 	}
-	return bal, at, true
+	return bal, at, nil
+}
+
+var errNoBalanceCall = errors.New("the provider has no balance call")
+
+// balanceForbidden reports whether the provider refused this key its
+// balance call (HTTP 403): a key allowed to send payouts but not to read
+// the balance is a setting at the provider, not an outage, and nothing a
+// retry changes. (401 is a key refused altogether, and stays a failure.)
+func balanceForbidden(err error) bool {
+	var e *adapters.Error
+	return errors.As(err, &e) && e.HTTPStatus == http.StatusForbidden
 }
 
 // BalanceReader reads every provider's balance that has a balance call, so
@@ -62,19 +79,27 @@ type BalanceReader struct {
 	Timeout   time.Duration // per call; 30 s when zero
 }
 
-// Run reads each balance; it fails only when none could be read.
+// Run reads each balance; it fails only when none could be read of those
+// the keys may read (a provider refusing the key its balance, 403, is
+// recorded on the providers page and does not fail the job, so it does
+// not alert every five minutes while payouts go out fine).
 func (r *BalanceReader) Run(ctx context.Context) (Outcome, error) {
 	var out Outcome
+	forbidden := 0
 	for _, name := range r.Providers.Names() {
 		if _, ok := r.Providers.Balancer(name); !ok {
 			continue
 		}
 		out.Examined++
-		if _, _, ok := readBalance(ctx, r.Store, r.Providers, name, orDuration(r.Timeout, 30*time.Second), r.Log); ok {
+		_, _, err := readBalance(ctx, r.Store, r.Providers, name, orDuration(r.Timeout, 30*time.Second), r.Log)
+		switch {
+		case err == nil:
 			out.Changed++
+		case balanceForbidden(err):
+			forbidden++
 		}
 	}
-	if out.Examined > 0 && out.Changed == 0 {
+	if out.Examined > forbidden && out.Changed == 0 {
 		return out, errors.New("no provider balance could be read")
 	}
 	return out, nil
@@ -107,8 +132,8 @@ func (s *Submitter) shortOfFunds(ctx context.Context, run *runFunds, sub store.S
 	if !ok {
 		// Read under the lock: the run's other workers wait for the one
 		// balance rather than each asking.
-		bal, at, known := readBalance(ctx, s.Health, s.Providers, sub.Provider, orDuration(s.Timeout, 30*time.Second), s.Log)
-		f = &funds{known: known, left: bal, at: at}
+		bal, at, err := readBalance(ctx, s.Health, s.Providers, sub.Provider, orDuration(s.Timeout, 30*time.Second), s.Log)
+		f = &funds{known: err == nil, left: bal, at: at}
 		run.left[sub.Provider] = f
 	}
 	amount := payout.Money{Minor: sub.AmountMinor, Currency: sub.Currency}

@@ -2,12 +2,17 @@ package jobs_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"payops/adapters"
 	"payops/adapters/nxtbanking"
+	"payops/adapters/razorpayx"
 	"payops/adapters/sandbox"
 	"payops/jobs"
 	"payops/payout"
@@ -106,4 +111,42 @@ func TestBalanceLowCondition(t *testing.T) {
 		return
 	}
 	t.Fatal("no balance_low condition")
+}
+
+// A key that may send payouts but not read the balance (RazorpayX answers
+// 403) is not an outage: the provider-balances job records why on the
+// providers page and succeeds, instead of failing (and alerting) every
+// five minutes; a balance call that fails otherwise still fails the job.
+func TestABalanceTheKeyMayNotReadDoesNotFailTheJob(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	var status atomic.Int32
+	status.Store(http.StatusForbidden)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/banking_balances" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(int(status.Load()))
+		io.WriteString(w, `{"error":{"code":"BAD_REQUEST_ERROR","description":"Access Denied","source":"NA","step":"NA","reason":"NA"}}`)
+	}))
+	defer srv.Close()
+	reg := adapters.Registry{"razorpayx": razorpayx.NewClient(razorpayx.Config{BaseURL: srv.URL, KeyID: "rzp_test_k",
+		KeySecret: "secret", AccountNumber: "7878780080316316", Timeout: 2 * time.Second})}
+	r := &jobs.BalanceReader{Store: s, Providers: reg, Log: quiet, Timeout: 2 * time.Second}
+	out, err := r.Run(ctx)
+	if err != nil || out.Examined != 1 || out.Changed != 0 {
+		t.Fatalf("a 403 on the balance: %+v %v, want examined 1 and no error", out, err)
+	}
+	hs, err := s.ProvidersHealth(ctx, []string{"razorpayx"}, time.Now())
+	if err != nil || len(hs) != 1 || !strings.Contains(hs[0].BalanceError, "may not read the balance") ||
+		!strings.Contains(hs[0].BalanceError, "HTTP 403") || strings.Contains(hs[0].BalanceError, "secret") {
+		t.Fatalf("providers page's balance error %+v %v", hs, err)
+	}
+
+	status.Store(http.StatusInternalServerError)
+	if _, err := r.Run(ctx); err == nil {
+		t.Error("a balance call answered 500 did not fail the job")
+	}
 }
