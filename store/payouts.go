@@ -229,27 +229,32 @@ const stuckColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.curren
 // open breaker): not the provider's delay, and not something a Re-check
 // moves.
 type StuckTotal struct {
-	All    int `db:"all_stuck"`
-	Paused int `db:"paused"`
+	All    int
+	Paused int
 }
 
 // AtProvider is the stuck payouts that wait on their provider: all but
 // the paused ones.
 func (t StuckTotal) AtProvider() int { return t.All - t.Paused }
 
-// stuckPaused counts, among the stuck payouts of where (payouts aliased
-// p), those unsent while their provider is paused (notPausedSQL). It reads
-// them only when some provider is paused, which is rare: otherwise the
-// scalar subquery is never run and the count stays one index range scan.
-func stuckPaused(where string) string {
-	return `CASE WHEN ` + anyPausedSQL + `
-		THEN (SELECT count(*) FROM payouts p ` + where + ` AND p.status = 'QUEUED' AND p.submitted_at IS NULL
-			AND NOT (TRUE` + notPausedSQL + `)) ELSE 0 END`
+// anyPaused reports whether some provider is paused now: a cheap prepared
+// test that spares reading the stuck payouts for their pauses when there
+// are none (most of the time).
+func (s *Store) anyPaused(ctx context.Context) (bool, error) {
+	var paused bool
+	if err := getFast(ctx, s.q(), &paused, `SELECT `+anyPausedSQL); err != nil {
+		return false, fmt.Errorf("store: any provider paused: %w", err)
+	}
+	return paused, nil
 }
 
+// pausedOf is the condition, added to a stuck list's WHERE, that keeps the
+// payouts payops holds back unsent because their provider is paused.
+const pausedOf = ` AND p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TRUE` + notPausedSQL + `)`
+
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
-// how many match in all (and of them paused), with the columns the list
-// shows (stuckColumns);
+// how many match in all (and of them paused: read only while some provider
+// is paused), with the columns the list shows (stuckColumns);
 // each with when its provider last answered and, when the last check
 // failed, why. The count and the page read one range of one
 // index (payouts_open_by_updated_live); why a check failed is read
@@ -260,9 +265,20 @@ func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, Stuc
 	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
 		AND p.livemode <> $3 `
 	var total StuckTotal
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) AS all_stuck, `+stuckPaused(where)+` AS paused
-		FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
+	if err := s.db.GetContext(ctx, &total.All, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
 		return nil, total, fmt.Errorf("store: count stuck payouts: %w", err)
+	}
+	if total.All > 0 {
+		paused, err := s.anyPaused(ctx)
+		if err != nil {
+			return nil, total, err
+		}
+		if paused {
+			if err := s.db.GetContext(ctx, &total.Paused, `SELECT count(*) FROM payouts p `+where+pausedOf,
+				f.Before, f.Provider, f.Test); err != nil {
+				return nil, total, fmt.Errorf("store: count stuck payouts paused: %w", err)
+			}
+		}
 	}
 	var out []Payout
 	err := s.db.SelectContext(ctx, &out, `SELECT `+stuckColumns+`, `+checkFailed+
@@ -348,14 +364,15 @@ func (s *Store) StuckSummary(ctx context.Context, before, now time.Time, test bo
 // since before) that payops holds back unsent because their provider is
 // paused: live payouts, or test payouts when test. The overview's stuck
 // tile leaves them out of its number and names them beside it. When no
-// provider is paused (most of the time) the scan is never run: the
-// EXISTS are a one-time filter.
+// provider is paused (most of the time) no payout is read.
 func (s *Store) StuckPausedByProvider(ctx context.Context, before time.Time, test bool) ([]ProviderCount, error) {
+	if paused, err := s.anyPaused(ctx); err != nil || !paused {
+		return nil, err
+	}
 	var out []ProviderCount
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT p.provider, count(*) AS count, min(p.updated_at) AS oldest FROM payouts p
-		WHERE p.status = 'QUEUED' AND p.submitted_at IS NULL AND p.updated_at < $1 AND p.livemode <> $2
-			AND (`+anyPausedSQL+`) AND NOT (TRUE`+notPausedSQL+`)
+		WHERE p.updated_at < $1 AND p.livemode <> $2`+pausedOf+`
 		GROUP BY 1 ORDER BY 1`, before, test)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck payouts paused: %w", err)
