@@ -121,6 +121,45 @@ type GateInput struct {
 	// Test is set for a test payout (not Livemode): it moves no money, so a
 	// read-only market does not hold it and a drill can run against one.
 	Test bool
+	// Redirected is set when an operator sent a failed payout again as a
+	// new instruction with another account number: who, and from which
+	// account to which (masked). Where money goes is never one person's
+	// call, so the beneficiary gate holds it for a second person.
+	Redirected *Redirect
+}
+
+// CorrectedFields names the beneficiary's fields that differ between
+// before and after, for the audit entry of a retry.
+func CorrectedFields(before, after Beneficiary) []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		a, b string
+	}{{"name", before.Name, after.Name}, {"account_number", before.AccountNumber, after.AccountNumber},
+		{"ifsc", before.IFSC, after.IFSC}, {"bank_code", before.BankCode, after.BankCode}} {
+		if strings.TrimSpace(f.a) != strings.TrimSpace(f.b) {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// Redirect is an account number changed by an operator on a retry.
+type Redirect struct {
+	By       string // the operator
+	Of       string // the failed payout's reference
+	From, To string // the account numbers, masked
+}
+
+// RedirectOf returns the Redirect of a retry whose beneficiary after differs
+// from the failed payout's before in its account number, or nil: a name,
+// IFSC or bank code corrected alone does not point the money at another
+// account, and goes out as the platform's own request would.
+func RedirectOf(before, after Beneficiary, by, of string) *Redirect {
+	if strings.TrimSpace(before.AccountNumber) == strings.TrimSpace(after.AccountNumber) {
+		return nil
+	}
+	return &Redirect{By: by, Of: of, From: Mask(before.AccountNumber), To: Mask(after.AccountNumber)}
 }
 
 // Evaluation is one gate's answer about one payout: what was checked, by
@@ -135,7 +174,7 @@ type Evaluation struct {
 
 // The rules, versioned so a recorded evaluation says which rule decided.
 const (
-	ruleBeneficiary = "beneficiary/v1: name, account number, and an IFSC or bank code are all given"
+	ruleBeneficiary = "beneficiary/v2: name, account number, and an IFSC or bank code are all given; an account number an operator changed when sending a failed payout again is confirmed by a second person"
 	ruleTax         = "tax_artifact/v2: the beneficiary's tax artifact is present (missing, expired or under review blocks) where the launch document requires tax artifacts"
 	ruleReview      = "review_threshold/v3: an amount above its currency's threshold (the market document's, else the configured one), or at or above a launch document's approval rule, needs a compliance release"
 	ruleMarket      = "market_read_only/v2: a market is paid only when its launch document is live"
@@ -177,6 +216,12 @@ func (p Policy) beneficiaryGate(in GateInput) Evaluation {
 	}
 	if len(missing) > 0 {
 		e.Answer = "beneficiary " + strings.Join(missing, ", ") + " missing: the platform must send a new payout with complete details"
+		return e
+	}
+	if r := in.Redirected; r != nil {
+		e.Inputs["account_number"] = "changed by an operator"
+		e.Answer = fmt.Sprintf("account number changed from %s to %s by %s when sending %s again: a second person "+
+			"confirms the new account (with the platform or the beneficiary) before money goes to it", r.From, r.To, r.By, r.Of)
 		return e
 	}
 	e.Passed, e.Answer = true, "beneficiary details complete"

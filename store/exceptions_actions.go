@@ -170,7 +170,10 @@ func (s *Store) EscalateCase(ctx context.Context, id int64, by Actor, note strin
 // under ref, its request the failed one's with fix applied
 // (payout.RetryRequest), through the gates (Intake), linked both ways
 // (payouts.retry_of, the case's retry_payout_id), and the case resolved.
-// Only a request or beneficiary failure is retried this way.
+// Only a request or beneficiary failure is retried this way. A retry to
+// another account number is held by the beneficiary gate for a second
+// person (payout.RedirectOf); the audit entry names the fields corrected
+// and, masked, both account numbers.
 func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryFix, by Actor, note string,
 	policy payout.Policy) (Case, string, error) {
 	var ref string
@@ -194,15 +197,20 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 			return &FieldsError{Fields: errs}
 		}
 		ref = req.ReferenceID
-		id, err := intakeIn(ctx, q, req, policy, by, time.Time{}, c.PayoutID)
+		redirect := payout.RedirectOf(failed.Beneficiary, req.Beneficiary, by.Name, failed.ReferenceID)
+		id, err := intakeIn(ctx, q, req, policy, by, time.Time{}, c.PayoutID, redirect)
 		if err != nil {
 			return err
 		}
 		if err := closeCase(ctx, q, caseID, "resolved", by, note, &id); err != nil {
 			return err
 		}
-		return audit(ctx, q, by.Name, "exception.retry", "exception", fmt.Sprint(caseID),
-			map[string]any{"failed": failed.ReferenceID, "retry": ref, "note": note})
+		details := map[string]any{"failed": failed.ReferenceID, "retry": ref, "note": note,
+			"corrected": payout.CorrectedFields(failed.Beneficiary, req.Beneficiary)}
+		if redirect != nil {
+			details["account_from"], details["account_to"] = redirect.From, redirect.To
+		}
+		return audit(ctx, q, by.Name, "exception.retry", "exception", fmt.Sprint(caseID), details)
 	})
 	return c, ref, err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,59 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 	}
 	if of, _, err := f.s.RetryLinks(ctx, retry); err != nil || of != "FAIL-2" {
 		t.Fatalf("the new instruction points to %q, %v; want FAIL-2", of, err)
+	}
+}
+
+// Sending a failed payout again to another account number is never one
+// operator's call: the new instruction is HELD by the beneficiary gate,
+// the hold placed by the operator (so four-eyes keeps them from releasing
+// it), until compliance confirms the account; the audit entry names the
+// corrected fields and both account numbers, masked.
+func TestARetryToAnotherAccountIsHeldForASecondPerson(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	f.intake("FAIL-9", nil)
+	sentAndFailed(t, f.s, "FAIL-9", "BAD_IFSC")
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+
+	_, ref, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{AccountNumber: "999988887777", IFSC: "ICIC0000001"}, f.ops,
+		"seller sent new bank details", holdPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry, err := f.s.PayoutByRef(ctx, ref)
+	if err != nil || retry.Status != payout.Held || retry.SubmittedAt != nil {
+		t.Fatalf("the retry to another account = %+v, %v; want HELD, not sent", retry, err)
+	}
+	h, ok := f.holds(retry)[payout.ReasonBeneficiary]
+	if !ok || !strings.Contains(h.Detail, "XXXXXXXX9012 to XXXXXXXX7777 by ops@example.com") ||
+		strings.Contains(h.Detail, "999988887777") {
+		t.Fatalf("holds %+v, want a beneficiary hold naming both accounts masked and who changed it", f.holds(retry))
+	}
+	entries, err := f.s.AuditFor(ctx, "exception", fmt.Sprint(c.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var retried string
+	for _, e := range entries {
+		if e.Action == "exception.retry" {
+			retried = string(e.Details)
+		}
+	}
+	if !strings.Contains(retried, `"account_from": "XXXXXXXX9012"`) || !strings.Contains(retried, `"account_to": "XXXXXXXX7777"`) ||
+		!strings.Contains(retried, `"account_number"`) || !strings.Contains(retried, `"ifsc"`) || strings.Contains(retried, "999988887777") {
+		t.Errorf("the retry's audit entry %s does not name the change", retried)
+	}
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.ops, "I checked it myself", holdPolicy); !errors.Is(err, store.ErrFourEyes) {
+		t.Errorf("the operator who changed the account released its hold: %v", err)
+	}
+	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "called the seller: the new account is theirs", holdPolicy)
+	if err != nil || !rel.Queued {
+		t.Fatalf("compliance's release = %+v, %v; want the payout queued", rel, err)
+	}
+	if p, _ := f.s.PayoutByRef(ctx, ref); p.Status != payout.Queued {
+		t.Errorf("after the release the retry is %s, want QUEUED", p.Status)
 	}
 }
 

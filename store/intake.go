@@ -49,7 +49,7 @@ func (s *Store) Intake(ctx context.Context, req payout.Request, policy payout.Po
 func (s *Store) IntakeAt(ctx context.Context, req payout.Request, policy payout.Policy, by Actor,
 	at time.Time) (created bool, err error) {
 	err = s.WithTx(ctx, func(q Querier) error {
-		_, err := intakeIn(ctx, q, req, policy, by, at, nil)
+		_, err := intakeIn(ctx, q, req, policy, by, at, nil, nil)
 		return err
 	})
 	if errors.Is(err, ErrConflict) {
@@ -89,7 +89,7 @@ func (s *Store) sameRequest(ctx context.Context, req payout.Request) error {
 // the new payout's id; retryOf, when set, is the failed payout it is a new
 // instruction for. ErrConflict when the reference id is taken.
 func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.Policy, by Actor, at time.Time,
-	retryOf *int64) (int64, error) {
+	retryOf *int64, redirect *payout.Redirect) (int64, error) {
 	var exists bool
 	if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, req.ReferenceID); err != nil {
 		return 0, fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
@@ -113,7 +113,7 @@ func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.
 		return 0, err
 	}
 	in := payout.GateInput{Amount: req.Amount(), Market: req.Market, Launch: launch, Test: test,
-		Beneficiary: req.Beneficiary}
+		Beneficiary: req.Beneficiary, Redirected: redirect}
 	evals := policy.Evaluate(in)
 	failed := payout.Failures(evals)
 	status := payout.Queued

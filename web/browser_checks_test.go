@@ -59,8 +59,9 @@ func fitsWidth(t *testing.T, ctx context.Context, what string) {
 }
 
 // lookScript lists what reads wrong: a status struck through (a CANCELLED
-// payout is not deleted), and a tile or count saying 0 in the colours of
-// trouble.
+// payout is not deleted), a tile or count saying 0 in the colours of
+// trouble, and a templ component call written where templ took it for text
+// ("@statusBadge(c.Status)" on the page).
 const lookScript = `(() => {
 	const out = [], root = getComputedStyle(document.documentElement);
 	const rgb = (v) => {
@@ -79,6 +80,8 @@ const lookScript = `(() => {
 			getComputedStyle(n).color === bad)
 			out.push("red zero: " + e.textContent.trim().replace(/\s+/g, " "));
 	}
+	const leaked = document.body.innerText.match(/@[A-Za-z]\w*\([^)]*\)/);
+	if (leaked) out.push("template call shown as text: " + leaked[0]);
 	return out;
 })()`
 
