@@ -276,3 +276,29 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Unclear is for the error of a submission whose call reached the provider
+// and came back 2xx, but whose answer payops could not read (a body, a
+// status or an amount it cannot map): the provider took the request and may
+// have the payout, so this is no clear answer — Transient, sent again under
+// the same reference (which cannot pay twice), and never a refusal a person
+// could reject the payout on. An error the provider stated (one with an
+// HTTP status) or one of another kind is returned as it is.
+func Unclear(err error) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.Kind != Request || e.HTTPStatus != 0 || HTTPErrorOf(err) != nil {
+		return err
+	}
+	return Reclassify(err, Transient, "its answer could not be read, so it may have the payout: "+e.Message)
+}
+
+// Taken is for the error of looking up a payout the provider has just said
+// it already has (a duplicate reference): whatever went wrong, it has the
+// payout, so the submission's outcome is no clear answer (Transient).
+func Taken(err error) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	return Reclassify(err, Transient, "it has a payout under this reference already, but looking it up failed: "+e.Message)
+}

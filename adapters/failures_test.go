@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,28 @@ func TestRegistryClassifyFailure(t *testing.T) {
 		if got := reg.ClassifyFailure(tt.provider, tt.code); got != tt.want {
 			t.Errorf("ClassifyFailure(%q, %q) = %q, want %q", tt.provider, tt.code, got, tt.want)
 		}
+	}
+}
+
+// Unclear turns only payops' failure to read a 2xx answer into a transient
+// error; a refusal the provider stated keeps its kind. Taken makes any
+// failure of the lookup after a duplicate transient.
+func TestUnclearAndTaken(t *testing.T) {
+	unread := &Error{Provider: "p", Kind: Request, Message: "unreadable response: EOF"}
+	if err := Unclear(unread); KindOf(err) != Transient || !strings.Contains(err.Error(), "unreadable response: EOF") {
+		t.Errorf("Unclear(unreadable) = %v", err)
+	}
+	stated := &Error{Provider: "p", Kind: Request, HTTPStatus: 200, Message: "4001 invalid IFSC"}
+	if err := Unclear(stated); KindOf(err) != Request {
+		t.Errorf("Unclear(a refusal stated in a 200) = %v, want it unchanged", err)
+	}
+	if err := Unclear(&Error{Provider: "p", Kind: Credentials, HTTPStatus: 401}); KindOf(err) != Credentials {
+		t.Errorf("Unclear(401) = %v", err)
+	}
+	if Unclear(nil) != nil || Taken(nil) != nil {
+		t.Error("nil is not nil")
+	}
+	if err := Taken(&Error{Provider: "p", Kind: NotFound, HTTPStatus: 404}); KindOf(err) != Transient {
+		t.Errorf("Taken(not found) = %v, want transient", err)
 	}
 }

@@ -69,6 +69,11 @@ func newProvider(t *testing.T) *provider {
 			p.accepted[ref]++
 			p.mu.Unlock()
 		}
+		if p.fail.Load().(string) == "accept-then-503" {
+			// The provider took the payout; its answer was lost.
+			http.Error(w, `{"error":"gateway timeout"}`, http.StatusServiceUnavailable)
+			return
+		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -301,6 +306,35 @@ func TestSubmissionFailures(t *testing.T) {
 		}
 		if k, _ := w.RunOnce(ctx); k != 1 {
 			t.Fatal("released payout not sent")
+		}
+	})
+
+	t.Run("a clear refusal after an unanswered attempt does not make it rejectable", func(t *testing.T) {
+		intake(t, s, payout.Policy{}, "LOST-1", "sandbox", 100000)
+		prov.fail.Store("accept-then-503")
+		defer prov.fail.Store("")
+		// The first attempt's answer is lost; its retry is due an hour on.
+		later := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, MaxAttempts: 3,
+			Backoff: func(int) time.Duration { return time.Hour }}
+		later.RunOnce(ctx)
+		if _, accepted := prov.counts("LOST-1"); accepted != 1 {
+			t.Fatalf("the provider took LOST-1 %d times, want 1", accepted)
+		}
+		if p := payoutOf(t, s, "LOST-1"); p.Status != payout.Queued || p.SubmitAttempts != 1 {
+			t.Fatalf("after the lost answer: %s, %d attempts; want QUEUED after 1", p.Status, p.SubmitAttempts)
+		}
+		// The retry, an hour on, is refused outright.
+		s.DB().MustExec(`UPDATE payouts SET next_submit_at = now() WHERE reference_id = 'LOST-1'`)
+		prov.fail.Store("403")
+		later.RunOnce(ctx)
+		p := payoutOf(t, s, "LOST-1")
+		holds := openHolds(t, s, p.ID)
+		if p.Status != payout.Held || len(holds) != 1 {
+			t.Fatalf("payout %s, holds %+v; want held after the refusal", p.Status, holds)
+		}
+		if _, err := s.RejectHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "refused"); !errors.Is(err, store.ErrRefused) ||
+			!strings.Contains(err.Error(), "may have the payout") {
+			t.Fatalf("reject of a payout the provider took: %v, want refused", err)
 		}
 	})
 

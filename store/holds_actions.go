@@ -180,15 +180,26 @@ func decideHold(ctx context.Context, q Querier, holdID int64, state string, by A
 }
 
 // RejectHold rejects a hold for a compliance user: the payout becomes
-// CANCELLED, nothing is sent, and its other open holds close with it.
+// CANCELLED, nothing is sent, and its other open holds close with it. A
+// payout the provider has (it answered about it) or may have (a submission
+// got no clear answer) is refused: CANCELLED would tell the platform no
+// money went while the provider may pay it.
 func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string) (Hold, error) {
 	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
-		var unknown bool
-		if err := q.GetContext(ctx, &unknown, `SELECT submit_outcome_unknown FROM payouts WHERE id = $1`, h.PayoutID); err != nil {
+		var p struct {
+			Unknown   bool `db:"submit_outcome_unknown"`
+			Submitted bool `db:"submitted"`
+		}
+		if err := q.GetContext(ctx, &p, `SELECT submit_outcome_unknown, submitted_at IS NOT NULL AS submitted
+			FROM payouts WHERE id = $1`, h.PayoutID); err != nil {
 			return fmt.Errorf("store: payout of hold %d: %w", holdID, err)
 		}
-		if unknown {
-			return Refused("%s may have the payout: its last submission got no clear answer. Release it instead (resending "+
+		if p.Submitted {
+			return Refused("%s has the payout: it answered about it, so rejecting here cannot stop it. Release it and let "+
+				"the provider's answer decide, or have the provider cancel it first", h.Provider)
+		}
+		if p.Unknown {
+			return Refused("%s may have the payout: a submission got no clear answer. Release it instead (resending "+
 				"under the same reference cannot pay twice) and let the provider's answer decide", h.Provider)
 		}
 		if err := decideHold(ctx, q, holdID, "rejected", by, note); err != nil {

@@ -310,3 +310,30 @@ func TestReassignEscalateAndTheSLA(t *testing.T) {
 		t.Fatalf("review holds: %+v", review)
 	}
 }
+
+// A held payout the provider has spoken about (a webhook reached it while
+// held) cannot be rejected: CANCELLED would tell the platform no money went
+// while the provider has it. It may still be released.
+func TestAHeldPayoutTheProviderHasIsNotRejected(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("HAS-1", func(r *payout.Request) { r.AmountMinor = 30000000 })
+	h := f.holds(p)[payout.ReasonReview]
+	if p.Status != payout.Held || h.ID == 0 {
+		t.Fatalf("payout %s, hold %+v", p.Status, h)
+	}
+	if _, err := f.s.ApplyObservation(ctx, "HAS-1", payout.Observation{Source: payout.SourceWebhook,
+		ProviderPayoutID: "nxt_HAS-1", RawStatus: "PENDING", Status: payout.Processing}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.RejectHold(ctx, h.ID, f.comp1, "too large"); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "has the payout") {
+		t.Fatalf("reject of a payout the provider has: %v, want refused", err)
+	}
+	if got, _ := f.s.PayoutByRef(ctx, "HAS-1"); got.Status != payout.Held {
+		t.Errorf("after the refused reject: %s, want HELD", got.Status)
+	}
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "provider has it: let its answer decide", holdPolicy); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+}

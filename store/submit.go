@@ -128,7 +128,8 @@ type SubmitFailure struct {
 	RetryAt time.Time
 	Hold    payout.Reason // "" to retry
 	// Uncertain is set when the provider may have the payout all the same
-	// (a timeout, a 5xx): it may then be released but never rejected.
+	// (a timeout, a 5xx): it may then be released but never rejected, and
+	// stays so through later attempts until the provider answers about it.
 	Uncertain bool
 	// Evaluation is the gate's record when the hold is a gate's (the
 	// provider's insufficient-funds answer).
@@ -158,15 +159,18 @@ func (s *Store) RecordSubmitFailure(ctx context.Context, id int64, f SubmitFailu
 			return nil // another claim or a provider's answer moved it meanwhile
 		}
 		if f.Hold == "" {
-			_, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, next_submit_at = $3, submit_outcome_unknown = $4
-				WHERE id = $1`, id, f.Detail, f.RetryAt, f.Uncertain)
+			// Once uncertain, uncertain until the provider answers about
+			// the payout: a later attempt's clear refusal does not prove
+			// the earlier one never reached it.
+			_, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, next_submit_at = $3,
+				submit_outcome_unknown = submit_outcome_unknown OR $4 WHERE id = $1`, id, f.Detail, f.RetryAt, f.Uncertain)
 			if err != nil {
 				return fmt.Errorf("store: retry payout %d: %w", id, err)
 			}
 			return nil
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, submit_outcome_unknown = $3 WHERE id = $1`,
-			id, f.Detail, f.Uncertain); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2,
+			submit_outcome_unknown = submit_outcome_unknown OR $3 WHERE id = $1`, id, f.Detail, f.Uncertain); err != nil {
 			return fmt.Errorf("store: hold payout %d: %w", id, err)
 		}
 		by := Actor{Name: Submitter}

@@ -173,15 +173,17 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	var res PayoutResource
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/v1/payouts", Body: body, Safe: true}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
-		return c.byReference(ctx, p.ReferenceID)
+		obs, err := c.byReference(ctx, p.ReferenceID)
+		return obs, adapters.Taken(err)
 	}
 	if err != nil {
 		if h := adapters.HTTPErrorOf(err); h != nil && h.Status/100 == 4 && strings.Contains(strings.ToLower(string(h.Body)), "insufficient") {
 			return payout.Observation{}, adapters.Reclassify(err, adapters.InsufficientFunds, "insufficient balance")
 		}
-		return payout.Observation{}, err
+		return payout.Observation{}, adapters.Unclear(err)
 	}
-	return c.observe(res, res.Status)
+	obs, err := c.observe(res, res.Status)
+	return obs, adapters.Unclear(err)
 }
 
 // Status fetches GET /v1/payouts/{id}, or looks the payout up by our

@@ -208,12 +208,14 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	var t Transaction
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/payout/v1/initiate", Safe: true}, plain, &t)
 	if adapters.KindOf(err) == adapters.Duplicate {
-		return c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
+		obs, err := c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
+		return obs, adapters.Taken(err)
 	}
 	if err != nil {
-		return payout.Observation{}, err
+		return payout.Observation{}, adapters.Unclear(err)
 	}
-	return c.observation(t)
+	obs, err := c.observation(t)
+	return obs, adapters.Unclear(err)
 }
 
 // Status asks GET /api/payout/v1/status by Paywize's transaction id, or by

@@ -184,12 +184,14 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/v1/payouts", Body: body, Safe: true,
 		Header: http.Header{"X-Payout-Idempotency": {IdempotencyKey(p.ReferenceID)}}}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
-		return c.byReference(ctx, p.ReferenceID)
+		obs, err := c.byReference(ctx, p.ReferenceID)
+		return obs, adapters.Taken(err)
 	}
 	if err != nil {
-		return payout.Observation{}, err
+		return payout.Observation{}, adapters.Unclear(err)
 	}
-	return c.observation(res)
+	obs, err := c.observation(res)
+	return obs, adapters.Unclear(err)
 }
 
 // Status fetches GET /v1/payouts/{id}, or the payout with our reference when

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -317,5 +318,34 @@ func TestWebhookSentAt(t *testing.T) {
 		if got := ev.SentAt; !got.Equal(tt.want) {
 			t.Errorf("%s: SentAt %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A submission RazorpayX answered 2xx but whose answer payops cannot read
+// (a broken body, a status it does not know) is no clear answer: the
+// provider may have the payout, so it is transient (sent again under the
+// same idempotency key), never a refusal. A refusal before sending stays
+// one.
+func TestAnUnreadableAnswerToASubmissionIsUnclear(t *testing.T) {
+	ctx := context.Background()
+	var body atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body.Load().(string))
+	}))
+	defer srv.Close()
+	c := client(srv.URL)
+	for _, b := range []string{`<html>upstream ok</html>`,
+		`{"id":"pout_1","entity":"payout","amount":125050,"currency":"INR","status":"mystery","reference_id":"PO-1001"}`} {
+		body.Store(b)
+		_, err := c.Submit(ctx, sample)
+		if adapters.KindOf(err) != adapters.Transient || !strings.Contains(err.Error(), "may have the payout") {
+			t.Errorf("answer %s: %v, want a transient error saying it may have the payout", b, err)
+		}
+	}
+	usd := sample
+	usd.Amount.Currency = "USD"
+	if _, err := c.Submit(ctx, usd); adapters.KindOf(err) != adapters.Request {
+		t.Errorf("a USD payout, refused before sending: %v, want a request error", err)
 	}
 }

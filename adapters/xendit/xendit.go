@@ -158,12 +158,14 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/v2/payouts", Body: body, Safe: true,
 		Header: http.Header{"Idempotency-Key": {p.ReferenceID}}}, &res)
 	if adapters.KindOf(err) == adapters.Duplicate {
-		return c.byReference(ctx, p.ReferenceID)
+		obs, err := c.byReference(ctx, p.ReferenceID)
+		return obs, adapters.Taken(err)
 	}
 	if err != nil {
-		return payout.Observation{}, err
+		return payout.Observation{}, adapters.Unclear(err)
 	}
-	return c.observation(res)
+	obs, err := c.observation(res)
+	return obs, adapters.Unclear(err)
 }
 
 // Status fetches GET /v2/payouts/{id}, or looks the payout up by reference.
