@@ -320,6 +320,17 @@ func (r Registry) Balancer(name string) (Balancer, bool) {
 	return b, true
 }
 
+// Balancers counts the providers with a balance call.
+func (r Registry) Balancers() int {
+	n := 0
+	for name := range r {
+		if _, ok := r.Balancer(name); ok {
+			n++
+		}
+	}
+	return n
+}
+
 // Downtime is a provider's notice that payouts through it will fail for a
 // while (RazorpayX payout.downtime.started) or may go again
 // (payout.downtime.resolved).

@@ -76,11 +76,16 @@ func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
 func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
-		// The lease outlasts sending the whole batch, so no other worker
-		// claims a payout of it while this one may still be sending.
+		// The lease outlasts sending the whole batch, and the run's balance
+		// reads it may wait for first (one a provider, under one lock), so
+		// no other worker claims a payout of it while this one may still be
+		// sending.
 		batch, timeout := or(s.Batch, 1), orDuration(s.Timeout, 30*time.Second)
-		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, time.Duration(batch)*timeout+time.Minute), s.Policy,
-			drillOff(s.Providers))
+		lease := time.Duration(batch)*timeout + time.Minute
+		if s.Health != nil {
+			lease += time.Duration(s.Providers.Balancers()) * timeout
+		}
+		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, lease), s.Policy, drillOff(s.Providers))
 		if err != nil {
 			return sent, err
 		}

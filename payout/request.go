@@ -269,6 +269,12 @@ func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) 
 	if m.Minor <= 0 {
 		return "must be greater than zero"
 	}
+	if m.Minor > MaxSettlementMinor {
+		// The bound of a settlement row too: a day's totals of such
+		// payouts stay within 64 bits.
+		return fmt.Sprintf("%q is more than payops takes in one payout (%s)", s,
+			Money{Minor: MaxSettlementMinor, Currency: r.Currency}.Decimal())
+	}
 	r.AmountMinor = m.Minor
 	return ""
 }

@@ -46,6 +46,9 @@ func TestCheckRefusesEachBadField(t *testing.T) {
 		}},
 		{"zero", "amount", "must be greater than zero", func(r *RawRequest) { r.Amount = json.RawMessage(`"0.00"`) }},
 		{"negative", "amount", "must be greater than zero", func(r *RawRequest) { r.Amount = json.RawMessage(`"-5.00"`) }},
+		{"more than one payout takes", "amount", `is more than payops takes in one payout (10000000000.00)`, func(r *RawRequest) {
+			r.Amount = json.RawMessage(`"10000000000.01"`)
+		}},
 		{"number", "amount", "not a JSON number", func(r *RawRequest) { r.Amount = json.RawMessage(`1250.5`) }},
 		{"no amount", "amount", "is required", func(r *RawRequest) { r.Amount = nil }},
 		{"unknown provider", "provider", `unknown provider "paypal": use one of sandbox, razorpayx`, func(r *RawRequest) { r.Provider = "paypal" }},

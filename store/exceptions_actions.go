@@ -184,15 +184,35 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		if class := payout.FailureClass(c.FailureClass); !class.ResubmitAsNew() {
 			return Refused("a %s failure is not fixed by a corrected request: %s", class.Label(), "resolve it instead")
 		}
+		// Under the payout's lock: it must still be FAILED, and the provider
+		// must not have reported another outcome since (a late SUCCEEDED is an
+		// anomaly, the payout stays FAILED): sending again would pay twice.
+		var now struct {
+			Ref      string        `db:"reference_id"`
+			Status   payout.Status `db:"status"`
+			Disputed bool          `db:"disputed"`
+		}
+		if err := q.GetContext(ctx, &now, `SELECT p.reference_id, p.status, EXISTS (SELECT 1 FROM payout_events e
+				WHERE e.payout_id = p.id AND e.decision = 'anomaly' AND e.recorded_at >= p.updated_at) AS disputed
+			FROM payouts p WHERE p.id = $1 FOR UPDATE OF p`, *c.PayoutID); err != nil {
+			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, mapErr(err))
+		}
+		if now.Status != payout.Failed {
+			return Refused("%s is %s now, not FAILED: nothing is sent again", now.Ref, now.Status)
+		}
+		if now.Disputed {
+			return Refused("the provider has reported another outcome for %s since it failed (see its timeline): "+
+				"re-check it with the provider before sending the money again", now.Ref)
+		}
 		failed, err := requestOf(ctx, q, *c.PayoutID)
 		if err != nil {
 			return err
 		}
-		var n int
-		if err := q.GetContext(ctx, &n, `SELECT count(*) FROM payouts WHERE retry_of = $1`, *c.PayoutID); err != nil {
-			return fmt.Errorf("store: retries of payout %d: %w", *c.PayoutID, err)
+		retryRef, err := freeRetryRef(ctx, q, failed.ReferenceID)
+		if err != nil {
+			return err
 		}
-		req, errs := payout.RetryRequest(failed, fix, payout.RetryRef(failed.ReferenceID, n+1))
+		req, errs := payout.RetryRequest(failed, fix, retryRef)
 		if len(errs) > 0 {
 			return &FieldsError{Fields: errs}
 		}
@@ -213,6 +233,23 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		return audit(ctx, q, by.Name, "exception.retry", "exception", fmt.Sprint(caseID), details)
 	})
 	return c, ref, err
+}
+
+// freeRetryRef returns the first retry reference of ref (REF-R1, REF-R2,
+// ...) no payout has: retries of a retry (REF-R1 failing too) count on
+// from the same original, so they never collide.
+func freeRetryRef(ctx context.Context, q Querier, ref string) (string, error) {
+	for n := 1; n <= 99; n++ {
+		next := payout.RetryRef(ref, n)
+		var taken bool
+		if err := q.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, next); err != nil {
+			return "", fmt.Errorf("store: retry reference of %s: %w", ref, err)
+		}
+		if !taken {
+			return next, nil
+		}
+	}
+	return "", Refused("%s has been sent again 99 times: resolve the case and ask the platform for a new payout", ref)
 }
 
 // FieldsError is a correction refused field by field.

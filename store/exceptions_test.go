@@ -299,3 +299,54 @@ func TestAFailedCaseIsClassifiedOnceItsCodeArrives(t *testing.T) {
 		t.Errorf("class after the re-check brought the code = %q, want request", c.FailureClass)
 	}
 }
+
+// Sending a failed payout again is refused once the provider has reported
+// another outcome for it (a late SUCCEEDED, an anomaly: the payout stays
+// FAILED), so the money is not paid twice; and a retry that fails too is
+// sent again as REF-R2, not REF-R1 again.
+func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	twice := f.intake("TWICE-1", nil)
+	sentAndFailed(t, f.s, "TWICE-1", "BAD_IFSC")
+	chain := f.intake("CHAIN-1", nil)
+	sentAndFailed(t, f.s, "CHAIN-1", "BAD_IFSC")
+	scan(t, f.s)
+	cases, _, err := f.s.OpenCases(ctx, store.CaseFilter{Kind: payout.CaseFailed})
+	if err != nil || len(cases) != 2 {
+		t.Fatalf("cases %+v %v", cases, err)
+	}
+	byRef := map[string]store.Case{}
+	for _, c := range cases {
+		byRef[map[int64]string{twice.ID: "TWICE-1", chain.ID: "CHAIN-1"}[*c.PayoutID]] = c
+	}
+	if _, err := f.s.ApplyObservation(ctx, "TWICE-1", payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS",
+		Status: payout.Succeeded, UTR: "UTR9"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.RetryFailed(ctx, byRef["TWICE-1"].ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "fixed",
+		holdPolicy); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "another outcome") {
+		t.Fatalf("retry after the provider reported SUCCEEDED: %v, want refused", err)
+	}
+
+	_, ref, err := f.s.RetryFailed(ctx, byRef["CHAIN-1"].ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "fixed", holdPolicy)
+	if err != nil || ref != "CHAIN-1-R1" {
+		t.Fatalf("first retry %q %v", ref, err)
+	}
+	sentAndFailed(t, f.s, ref, "BAD_IFSC")
+	scan(t, f.s)
+	cases, _, err = f.s.OpenCases(ctx, store.CaseFilter{Kind: payout.CaseFailed})
+	var again store.Case
+	for _, c := range cases {
+		if strings.HasPrefix(c.Summary, "CHAIN-1-R1 ") {
+			again = c
+		}
+	}
+	if err != nil || again.ID == 0 {
+		t.Fatalf("no case for the failed retry: %v", err)
+	}
+	_, ref2, err := f.s.RetryFailed(ctx, again.ID, payout.RetryFix{IFSC: "SBIN0000001"}, f.ops, "fixed again", holdPolicy)
+	if err != nil || ref2 != "CHAIN-1-R2" {
+		t.Fatalf("retry of the retry = %q, %v; want CHAIN-1-R2", ref2, err)
+	}
+}
