@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"payops/adapters/sandbox"
+	"payops/handlers"
 	"payops/notify/email"
 	"payops/payout"
 	"payops/store"
@@ -32,20 +34,23 @@ type config struct {
 	SessionIdle   time.Duration // a dashboard session ends after this long without a request
 	StuckAfter    time.Duration
 	SecureCookies bool
-	Sandbox       sandboxConfig
-	Policy        payout.Policy
-	MaxAttempts   int // submission attempts before a manual-review hold
-	Jobs          bool
-	RecheckEvery  string        // cron schedule of the stale re-check
-	RecheckAfter  time.Duration // how long without change makes a payout stale
-	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
-	RecheckRate   int           // re-check calls a second per provider
-	RecheckLanes  int           // re-check calls in flight per provider
-	RetryAfter    time.Duration // first wait before a failed submission is tried again
-	SubmitWorkers int           // submissions in flight at once
-	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
-	BusinessTZ    *time.Location
-	APIRate       int // requests a second per API token (burst twice that)
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (PAYOPS_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	Sandbox        sandboxConfig
+	Policy         payout.Policy
+	MaxAttempts    int // submission attempts before a manual-review hold
+	Jobs           bool
+	RecheckEvery   string        // cron schedule of the stale re-check
+	RecheckAfter   time.Duration // how long without change makes a payout stale
+	SettledWindow  time.Duration // how long succeeded payouts are still re-checked (late reversals)
+	RecheckRate    int           // re-check calls a second per provider
+	RecheckLanes   int           // re-check calls in flight per provider
+	RetryAfter     time.Duration // first wait before a failed submission is tried again
+	SubmitWorkers  int           // submissions in flight at once
+	DayEndEvery    string        // cron schedule of day-end reconciliation, in BusinessTZ
+	BusinessTZ     *time.Location
+	APIRate        int // requests a second per API token (burst twice that)
 	// WebhookTolerance is how far a webhook's own send time may be from its
 	// arrival, either way.
 	WebhookTolerance time.Duration
@@ -128,6 +133,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if c.SecureCookies, err = strconv.ParseBool(v); err != nil {
 			errs = append(errs, fmt.Errorf("PAYOPS_SECURE_COOKIES must be true or false, not %q", v))
 		}
+	}
+	if c.TrustedProxies, err = handlers.ParseTrustedProxies(getenv("PAYOPS_TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_TRUSTED_PROXIES: %w", err))
 	}
 	if c.Policy, err = policyFrom(getenv); err != nil {
 		errs = append(errs, err)

@@ -40,9 +40,9 @@ func (l *RateLimiter) Allow(id int64, perSecond, burst int, now time.Time) (bool
 	return true, 0
 }
 
-// ClientIP is the address a request came from: the TCP peer. payops does
-// not trust X-Forwarded-For; run it where the peer is the client, or
-// behind a proxy whose address is what the allowlists name.
+// ClientIP is the address a request came from: the TCP peer, which
+// TrustProxies has set to the client behind proxies named in
+// PAYOPS_TRUSTED_PROXIES (X-Forwarded-For is believed from those only).
 func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

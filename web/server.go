@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ type Config struct {
 	// Outbound says where outbound webhook endpoints may point
 	// (PAYOPS_WEBHOOK_ALLOW_PRIVATE).
 	Outbound payout.EndpointPolicy
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (PAYOPS_TRUSTED_PROXIES); none when empty.
+	TrustedProxies []netip.Prefix
 }
 
 // Store is everything the server's handlers read and write.
@@ -119,7 +123,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		Now: time.Now, Counter: d.Deliveries, Downtimes: d.Store, MaxPause: d.MaxPause}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
 		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}
-	s.handler = s.routes(h, wh, api, d.Static, d.Metrics)
+	s.handler = handlers.TrustProxies(cfg.TrustedProxies, s.routes(h, wh, api, d.Static, d.Metrics))
 	return s, nil
 }
 

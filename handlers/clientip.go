@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// ParseTrustedProxies reads PAYOPS_TRUSTED_PROXIES: addresses or networks
+// (CIDR), comma-separated, of the proxies in front of payops whose
+// X-Forwarded-For it believes. "" trusts none.
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a network such as 10.0.0.0/8", item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+// ClientAddr is the address a request came from, given its TCP peer and
+// its X-Forwarded-For headers: the peer, unless the peer is a trusted
+// proxy; then, reading X-Forwarded-For from the right (each proxy appends
+// the address it got the request from), the first address that is not a
+// trusted proxy's. Anything left of that was written by the client and is
+// not believed.
+func ClientAddr(peer string, forwarded []string, trusted []netip.Prefix) string {
+	if len(trusted) == 0 || len(forwarded) == 0 || !isTrusted(peer, trusted) {
+		return peer
+	}
+	var hops []string
+	for _, h := range forwarded {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // a hop a trusted proxy would not write: believe none of it
+		}
+		if !isTrusted(hop, trusted) {
+			return a.Unmap().String()
+		}
+		peer = a.Unmap().String()
+	}
+	return peer
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// TrustProxies sets each request's RemoteAddr to its ClientAddr, so the
+// sign-in throttle, API token allowlists, sessions and logs see the client
+// behind trusted proxies rather than the proxy.
+func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
+	if len(trusted) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer := ClientIP(r)
+		if addr := ClientAddr(peer, r.Header.Values("X-Forwarded-For"), trusted); addr != peer {
+			r.RemoteAddr = net.JoinHostPort(addr, "0")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
