@@ -148,6 +148,12 @@ func TestEndpointPolicy(t *testing.T) {
 		{"https://[fe80::1]/x", false, true},
 		{"https://[::ffff:10.0.0.1]/x", false, true},
 		{"https://100.64.0.1/x", false, true},
+		{"https://0.1.2.3/x", false, true},
+		{"https://198.18.0.1/x", false, true},
+		{"https://240.0.0.1/x", false, true},
+		{"https://[64:ff9b::a9fe:a9fe]/latest/meta-data", false, true}, // NAT64 to 169.254.169.254
+		{"https://[64:ff9b::808:808]/x", true, true},                   // NAT64 to 8.8.8.8
+		{"https://[2001:db8::1]/x", false, true},
 		{"https://0.0.0.0/x", false, false},
 		{"https://224.0.0.1/x", false, false},
 		{"https://user:pw@hooks.example.com/", false, false},

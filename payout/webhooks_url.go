@@ -52,22 +52,46 @@ func (p EndpointPolicy) CheckURL(raw string) (*url.URL, error) {
 
 // CheckAddr returns nil for an address webhooks may be sent to, and an error
 // wrapping ErrEndpointRefused for a loopback, private, link-local,
-// unspecified, multicast or shared (100.64.0.0/10) one unless the policy
-// allows private targets. Unspecified and multicast addresses are refused
-// always.
+// unspecified, multicast, shared (100.64.0.0/10) or otherwise reserved
+// one unless the policy allows private targets. Unspecified and multicast
+// addresses are refused always. An IPv6 address that carries an IPv4 one
+// (NAT64's 64:ff9b::/96) is judged by the IPv4 address it reaches.
 func (p EndpointPolicy) CheckAddr(ip netip.Addr) error {
 	ip = ip.Unmap()
+	if nat64.Contains(ip) {
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte(b[12:]))
+	}
 	switch {
 	case !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast():
 		return fmt.Errorf("%w: %s is not an address to send to", ErrEndpointRefused, ip)
 	case p.AllowPrivate:
 		return nil
-	case ip.IsLoopback(), ip.IsPrivate(), ip.IsLinkLocalUnicast(), sharedSpace.Contains(ip):
-		return fmt.Errorf("%w: %s is a private, loopback or link-local address "+
+	case ip.IsLoopback(), ip.IsPrivate(), ip.IsLinkLocalUnicast(), reserved(ip):
+		return fmt.Errorf("%w: %s is a private, loopback, link-local or reserved address "+
 			"(PAYOPS_WEBHOOK_ALLOW_PRIVATE=1 allows them)", ErrEndpointRefused, ip)
 	}
 	return nil
 }
 
-// sharedSpace is carrier-grade NAT space (RFC 6598), private in all but name.
-var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
+// reservedSpace is space that is private in all but name or not on the
+// internet: "this network" (0.0.0.0/8), carrier-grade NAT (RFC 6598),
+// benchmarking (198.18.0.0/15), the old class E (240.0.0.0/4) and IPv6's
+// discard and documentation prefixes.
+var reservedSpace = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("100::/64"), netip.MustParsePrefix("2001:db8::/32"),
+}
+
+// nat64 is the well-known NAT64 prefix (RFC 6052): its last 32 bits are
+// the IPv4 address the translator connects to.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+func reserved(ip netip.Addr) bool {
+	for _, p := range reservedSpace {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
