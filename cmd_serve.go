@@ -178,7 +178,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
 		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy, APIRate: cfg.APIRate,
 		WebhookTolerance: cfg.WebhookTolerance, EmailFrom: cfg.emailFrom(), Outbound: cfg.Outbound,
-		TrustedProxies: cfg.TrustedProxies}, deps)
+		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken}, deps)
 	if err != nil {
 		return err
 	}

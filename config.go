@@ -37,20 +37,23 @@ type config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PAYOPS_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
-	Sandbox        sandboxConfig
-	Policy         payout.Policy
-	MaxAttempts    int // submission attempts before a manual-review hold
-	Jobs           bool
-	RecheckEvery   string        // cron schedule of the stale re-check
-	RecheckAfter   time.Duration // how long without change makes a payout stale
-	SettledWindow  time.Duration // how long succeeded payouts are still re-checked (late reversals)
-	RecheckRate    int           // re-check calls a second per provider
-	RecheckLanes   int           // re-check calls in flight per provider
-	RetryAfter     time.Duration // first wait before a failed submission is tried again
-	SubmitWorkers  int           // submissions in flight at once
-	DayEndEvery    string        // cron schedule of day-end reconciliation, in BusinessTZ
-	BusinessTZ     *time.Location
-	APIRate        int // requests a second per API token (burst twice that)
+	// MetricsToken is the bearer token /metrics asks for
+	// (PAYOPS_METRICS_TOKEN); "" serves it to the internal network only.
+	MetricsToken  string
+	Sandbox       sandboxConfig
+	Policy        payout.Policy
+	MaxAttempts   int // submission attempts before a manual-review hold
+	Jobs          bool
+	RecheckEvery  string        // cron schedule of the stale re-check
+	RecheckAfter  time.Duration // how long without change makes a payout stale
+	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
+	RecheckRate   int           // re-check calls a second per provider
+	RecheckLanes  int           // re-check calls in flight per provider
+	RetryAfter    time.Duration // first wait before a failed submission is tried again
+	SubmitWorkers int           // submissions in flight at once
+	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
+	BusinessTZ    *time.Location
+	APIRate       int // requests a second per API token (burst twice that)
 	// WebhookTolerance is how far a webhook's own send time may be from its
 	// arrival, either way.
 	WebhookTolerance time.Duration
@@ -133,6 +136,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if c.SecureCookies, err = strconv.ParseBool(v); err != nil {
 			errs = append(errs, fmt.Errorf("PAYOPS_SECURE_COOKIES must be true or false, not %q", v))
 		}
+	}
+	c.MetricsToken = strings.TrimSpace(getenv("PAYOPS_METRICS_TOKEN"))
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("PAYOPS_METRICS_TOKEN must be at least 16 characters (openssl rand -hex 16)"))
 	}
 	if c.TrustedProxies, err = handlers.ParseTrustedProxies(getenv("PAYOPS_TRUSTED_PROXIES")); err != nil {
 		errs = append(errs, fmt.Errorf("PAYOPS_TRUSTED_PROXIES: %w", err))

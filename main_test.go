@@ -172,6 +172,7 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_API_RATE": "fast"}, "PAYOPS_API_RATE"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_API_RATE": "0/s"}, "PAYOPS_API_RATE"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_TRUSTED_PROXIES": "the load balancer"}, "PAYOPS_TRUSTED_PROXIES"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_METRICS_TOKEN": "secret"}, "PAYOPS_METRICS_TOKEN"},
 		{tolerance("5"), "PAYOPS_WEBHOOK_TOLERANCE"},
 		{tolerance("0s"), "PAYOPS_WEBHOOK_TOLERANCE"},
 		{tolerance("-5m"), "PAYOPS_WEBHOOK_TOLERANCE"},

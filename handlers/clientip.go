@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net"
 	"net/http"
@@ -87,4 +88,21 @@ func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// MetricsAllowed reports whether r may read /metrics, whose gauges are the
+// business's numbers (payouts by state, stuck, holds, differences): with a
+// token set, only a request bearing it; without one, only from loopback or
+// private addresses (where Prometheus scrapes from), never the internet.
+func MetricsAllowed(r *http.Request, token string) bool {
+	if token != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	}
+	a, err := netip.ParseAddr(ClientIP(r))
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsPrivate()
 }

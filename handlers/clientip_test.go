@@ -66,3 +66,33 @@ func TestTrustProxiesSetsTheClient(t *testing.T) {
 		t.Errorf("ClientIP from an untrusted peer claiming a forward = %s", seen)
 	}
 }
+
+// /metrics answers the internal network without a token, and only the
+// token's bearer with one.
+func TestMetricsAllowed(t *testing.T) {
+	req := func(peer, auth string) *http.Request {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = peer
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		return r
+	}
+	for _, tt := range []struct {
+		peer, token, auth string
+		want              bool
+	}{
+		{"127.0.0.1:5000", "", "", true},
+		{"10.2.3.4:5000", "", "", true},
+		{"[::1]:5000", "", "", true},
+		{"203.0.113.9:5000", "", "", false},
+		{"203.0.113.9:5000", "0123456789abcdef", "Bearer 0123456789abcdef", true},
+		{"127.0.0.1:5000", "0123456789abcdef", "", false},
+		{"127.0.0.1:5000", "0123456789abcdef", "Bearer 0123456789abcdeX", false},
+		{"127.0.0.1:5000", "0123456789abcdef", "0123456789abcdef", false},
+	} {
+		if got := MetricsAllowed(req(tt.peer, tt.auth), tt.token); got != tt.want {
+			t.Errorf("peer %s, token %q, Authorization %q: allowed %v, want %v", tt.peer, tt.token, tt.auth, got, tt.want)
+		}
+	}
+}

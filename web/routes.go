@@ -155,7 +155,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	})
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
-	root.Handle("GET /metrics", metricsHandler(reg))
+	root.Handle("GET /metrics", metricsHandler(reg, s.metricsToken))
 	root.HandleFunc("POST /webhooks/{provider}", wh.Receive)
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
 	root.HandleFunc("GET /api/v1/payouts", api.Authenticated(api.ListPayouts))

@@ -46,6 +46,10 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client
 	// (PAYOPS_TRUSTED_PROXIES); none when empty.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics asks for
+	// (PAYOPS_METRICS_TOKEN); without it /metrics answers the internal
+	// network only.
+	MetricsToken string
 }
 
 // Store is everything the server's handlers read and write.
@@ -80,17 +84,18 @@ type Deps struct {
 
 // Server is the dashboard and its endpoints as an http.Handler.
 type Server struct {
-	log         *slog.Logger
-	users       UserStore
-	db          interface{ Ping(context.Context) error }
-	sessions    *sessions.CookieStore
-	idle        time.Duration // how long a session lasts without a request
-	zones       *zones        // users' time zones, loaded once each
-	throttleKey []byte        // keys the sign-in throttle's email and address counts
-	now         func() time.Time
-	handler     http.Handler
-	metrics     *metrics
-	dashboard   []Route
+	log          *slog.Logger
+	users        UserStore
+	db           interface{ Ping(context.Context) error }
+	sessions     *sessions.CookieStore
+	idle         time.Duration // how long a session lasts without a request
+	zones        *zones        // users' time zones, loaded once each
+	throttleKey  []byte        // keys the sign-in throttle's email and address counts
+	metricsToken string        // PAYOPS_METRICS_TOKEN; "" serves /metrics to the internal network only
+	now          func() time.Time
+	handler      http.Handler
+	metrics      *metrics
+	dashboard    []Route
 }
 
 // New returns the server.
@@ -99,15 +104,16 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, errors.New("web: the session key must be at least 32 bytes")
 	}
 	s := &Server{
-		log:         d.Log,
-		users:       d.Store,
-		db:          d.Store,
-		sessions:    newSessionStore(cfg.SessionKey, cfg.SecureCookies),
-		idle:        cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
-		throttleKey: deriveKey(cfg.SessionKey, "payops sign-in throttle"),
-		zones:       newZones(time.UTC),
-		now:         d.Now,
-		metrics:     newMetrics(d.Metrics),
+		log:          d.Log,
+		users:        d.Store,
+		db:           d.Store,
+		sessions:     newSessionStore(cfg.SessionKey, cfg.SecureCookies),
+		idle:         cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
+		throttleKey:  deriveKey(cfg.SessionKey, "payops sign-in throttle"),
+		metricsToken: cfg.MetricsToken,
+		zones:        newZones(time.UTC),
+		now:          d.Now,
+		metrics:      newMetrics(d.Metrics),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -191,8 +197,18 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 var errPanic = errors.New("handler panicked")
 
 // metricsHandler serves the registry.
-func metricsHandler(reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+func metricsHandler(reg *prometheus.Registry, token string) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !handlers.MetricsAllowed(r, token) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte("/metrics is served to the internal network (loopback and private addresses), " +
+				"or with Authorization: Bearer and PAYOPS_METRICS_TOKEN\n"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Form bodies are capped before they are parsed: signing in is open to
