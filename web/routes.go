@@ -174,7 +174,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	cop.AddInsecureBypassPattern("POST /api/v1/drills")
 	var handler http.Handler = textOnly
 	handler = cop.Handler(handler)
-	handler = securityHeaders(handler)
+	handler = securityHeaders(handler, s.secure)
 	handler = s.recoverPanics(handler)
 	handler = s.metrics.instrument(handler, root, app)
 	return handler

@@ -92,6 +92,7 @@ type Server struct {
 	zones        *zones        // users' time zones, loaded once each
 	throttleKey  []byte        // keys the sign-in throttle's email and address counts
 	metricsToken string        // PAYOPS_METRICS_TOKEN; "" serves /metrics to the internal network only
+	secure       bool          // behind HTTPS (PAYOPS_SECURE_COOKIES): Secure cookies and HSTS
 	now          func() time.Time
 	handler      http.Handler
 	metrics      *metrics
@@ -111,6 +112,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		idle:         cmp.Or(cfg.SessionIdle, DefaultSessionIdle),
 		throttleKey:  deriveKey(cfg.SessionKey, "payops sign-in throttle"),
 		metricsToken: cfg.MetricsToken,
+		secure:       cfg.SecureCookies,
 		zones:        newZones(time.UTC),
 		now:          d.Now,
 		metrics:      newMetrics(d.Metrics),
@@ -160,10 +162,15 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 
 // securityHeaders sets headers every response carries: a strict content
 // security policy (scripts and styles from this site only), no framing, no
-// sniffing, and no referrer leaking payout references to other sites.
-func securityHeaders(next http.Handler) http.Handler {
+// sniffing, and no referrer leaking payout references to other sites; and
+// behind HTTPS (secure: PAYOPS_SECURE_COOKIES) HSTS, so a browser never
+// tries plain http to payops again.
+func securityHeaders(next http.Handler, secure bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
