@@ -145,12 +145,12 @@ func scalePages(ctx context.Context, c config, cl *cluster, name string, st *sto
 }
 
 // dayJoin is the bare FULL OUTER JOIN of the day's payouts, found among
-// the others as store.Reconcile finds them (provider, live, created in the
-// day, sent), with the day's records loaded by NewBigDay.
+// the others as store.Reconcile finds them (provider, live, sent in the
+// day), with the day's records loaded by NewBigDay.
 func dayJoin(ctx context.Context, st *store.Store, day pgtest.BigDay) error {
 	var n int
 	return st.DB().GetContext(ctx, &n, `SELECT count(*) FROM (SELECT * FROM payouts WHERE provider = 'sandbox' AND livemode
-			AND created_at >= $1 AND created_at < $2 AND submitted_at IS NOT NULL) p
+			AND submitted_at >= $1 AND submitted_at < $2) p
 		FULL OUTER JOIN bigday_records t ON t.provider_payout_id = p.provider_payout_id`, day.Day, day.Day.Add(24*time.Hour))
 }
 

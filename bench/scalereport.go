@@ -138,7 +138,7 @@ func scaleHow(c config, sh scaleShape, res scaleResult, one *oneMillion) string 
 		"the bare SQL is `store.StuckPayouts` from %d workers then one. **Search and lists**: as benchmark 6 on the "+
 		"same serve (%s unmeasured, %s measured each; values drawn by `TABLESAMPLE`: %s). **Reconciliation**: "+
 		"`store.Reconcile` of the day against its %s provider records (%s differences, all found); the bare join is "+
-		"the day's payouts, selected as Reconcile selects them (provider, live, created that day, sent) among all "+
+		"the day's payouts, selected as Reconcile selects them (provider, live, sent that day) among all "+
 		"the others, `FULL OUTER JOIN` the records. **Webhooks**: benchmark 1's load generator at 8 concurrent on "+
 		"the sandbox payouts, %s unmeasured then %s measured (mix %s; %s new webhooks applied, each checked "+
 		"settled with its posting). Sizes are `pg_database_size` and, per table with its partitions, "+

@@ -15,7 +15,7 @@ import (
 // /payouts.csv; anything else is refused, so a typo is not silently
 // ignored.
 var payoutFilterParams = []string{"q", "status", "provider", "currency", "market", "created_from", "created_to",
-	"updated_from", "updated_to", "amount_min", "amount_max", "hold", "stuck", "sort", "after"}
+	"updated_from", "updated_to", "sent_from", "sent_to", "amount_min", "amount_max", "hold", "stuck", "sort", "after"}
 
 // listStatuses are the states a list filters on, in the order they show.
 var listStatuses = []payout.Status{payout.Held, payout.Queued, payout.Processing, payout.Succeeded, payout.Failed,
@@ -69,7 +69,8 @@ func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAft
 	for _, d := range []struct {
 		from, to string
 		lo, hi   *time.Time
-	}{{"created_from", "created_to", &q.CreatedFrom, &q.CreatedTo}, {"updated_from", "updated_to", &q.UpdatedFrom, &q.UpdatedTo}} {
+	}{{"created_from", "created_to", &q.CreatedFrom, &q.CreatedTo}, {"updated_from", "updated_to", &q.UpdatedFrom, &q.UpdatedTo},
+		{"sent_from", "sent_to", &q.SentFrom, &q.SentTo}} {
 		*d.lo = dayStart(f.values.Get(d.from), loc, 0, d.from, bad)
 		*d.hi = dayStart(f.values.Get(d.to), loc, 1, d.to, bad)
 		if !d.lo.IsZero() && !d.hi.IsZero() && !d.lo.Before(*d.hi) {

@@ -93,7 +93,7 @@ func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]stri
 	v := f.values
 	vm := views.PayoutList{Meta: MetaFor(r, "Payouts", "payouts"), Query: v.Get("q"), Market: v.Get("market"),
 		CreatedFrom: v.Get("created_from"), CreatedTo: v.Get("created_to"), UpdatedFrom: v.Get("updated_from"),
-		UpdatedTo: v.Get("updated_to"), AmountMin: v.Get("amount_min"), AmountMax: v.Get("amount_max"),
+		UpdatedTo: v.Get("updated_to"), SentFrom: v.Get("sent_from"), SentTo: v.Get("sent_to"), AmountMin: v.Get("amount_min"), AmountMax: v.Get("amount_max"),
 		OpenHold: v.Get("hold") == "open", Stuck: v.Get("stuck") != "", StuckAfter: span(h.StuckAfter), Errors: bad,
 		Filtered: len(v) > 0, CSVHref: f.href("/payouts.csv"), ClearHref: "/payouts", Count: "—"}
 	on := map[string]bool{}

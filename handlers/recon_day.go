@@ -171,7 +171,7 @@ func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.
 	ver := "?v=" + strconv.Itoa(run.Version)
 	d.TotalsCSV, d.DiffsCSV = base+"/totals.csv"+ver, base+"/diffs.csv"+ver
 	day := run.DayStart.In(loc).Format("2006-01-02")
-	d.PayoutsHref = "/payouts?" + url.Values{"provider": {d.Provider}, "created_from": {day}, "created_to": {day}}.Encode()
+	d.PayoutsHref = "/payouts?" + url.Values{"provider": {d.Provider}, "sent_from": {day}, "sent_to": {day}}.Encode()
 	for _, v := range route.versions {
 		label := fmt.Sprintf("v%d · %s · %s UTC", v.Version, v.Source, v.RunAt.UTC().Format("2 Jan 15:04"))
 		if v.SignedOffBy != nil {

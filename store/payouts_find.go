@@ -34,9 +34,10 @@ type PayoutQuery struct {
 	Provider string
 	Currency string
 	Market   string
-	// Created and updated ranges, [from, to); zero is open.
+	// Created, updated and sent ranges, [from, to); zero is open.
 	CreatedFrom, CreatedTo time.Time
 	UpdatedFrom, UpdatedTo time.Time
+	SentFrom, SentTo       time.Time // a day's reconciliation takes the payouts sent that day
 	// Amounts, per currency, in minor units: [min, max]; nil for any.
 	Amounts     map[string][2]int64
 	OpenHold    bool
@@ -167,7 +168,8 @@ func (q PayoutQuery) where(args *[]any) string {
 		cond string
 		at   time.Time
 	}{{"p.created_at >= %s", q.CreatedFrom}, {"p.created_at < %s", q.CreatedTo},
-		{"p.updated_at >= %s", q.UpdatedFrom}, {"p.updated_at < %s", q.UpdatedTo}} {
+		{"p.updated_at >= %s", q.UpdatedFrom}, {"p.updated_at < %s", q.UpdatedTo},
+		{"p.submitted_at >= %s", q.SentFrom}, {"p.submitted_at < %s", q.SentTo}} {
 		if !r.at.IsZero() {
 			add(r.cond, r.at)
 		}

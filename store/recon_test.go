@@ -354,3 +354,50 @@ func TestTestPayoutsAreNeverReconciled(t *testing.T) {
 		t.Errorf("totals %+v, want ours the live payout only %+v", totals, want)
 	}
 }
+
+// A day's run takes the payouts sent that day, whenever they were created:
+// one created two days before (held, released today) that the provider
+// never reported is missing at the provider today; one created today but
+// sent tomorrow is not today's.
+func TestReconcileTakesThePayoutsSentThatDay(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for _, p := range []struct {
+		ref           string
+		created, sent time.Time
+	}{
+		{"HELD-EARLIER", day.Add(-47 * time.Hour), day.Add(10 * time.Hour)},
+		{"SENT-TOMORROW", day.Add(23*time.Hour + 50*time.Minute), day.Add(24*time.Hour + 5*time.Minute)},
+		{"TODAY", day.Add(9 * time.Hour), day.Add(9 * time.Hour)},
+	} {
+		if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: p.ref, Provider: "nxtbanking",
+			ProviderPayoutID: "pp-" + p.ref, Amount: payout.Money{Minor: 50000, Currency: "INR"}, Status: payout.Succeeded,
+			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
+			CreatedAt:   p.created}); err != nil {
+			t.Fatal(err)
+		}
+		s.DB().MustExecContext(ctx, `UPDATE payouts SET submitted_at = $2 WHERE reference_id = $1`, p.ref, p.sent)
+	}
+	records := []payout.ProviderRecord{{ProviderPayoutID: "pp-TODAY", ReferenceID: "TODAY",
+		Amount: payout.Money{Minor: 50000, Currency: "INR"}, Status: payout.Succeeded}}
+	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.Kind+":"+d.ReferenceID)
+	}
+	if strings.Join(got, " ") != "missing_at_provider:HELD-EARLIER" {
+		t.Errorf("diffs %v, want only HELD-EARLIER missing at the provider", got)
+	}
+	totals, err := s.ReconTotals(ctx, run.ID)
+	if err != nil || len(totals) != 1 || totals[0].OursCount != 2 {
+		t.Errorf("totals %+v %v, want INR with our two payouts sent that day", totals, err)
+	}
+}

@@ -41,8 +41,15 @@ const reconPayoutColumns = `id, reference_id, coalesce(provider_payout_id, '') A
 	status, fee_minor`
 
 // inDay is true for a payout of the day being reconciled: the provider's,
-// sent, created in [$2, $3).
-const inDay = `(created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL)`
+// sent in [$2, $3) (payouts_sent_live). The day a payout was sent, not
+// created: one held and released days later, or created before midnight
+// and sent after, belongs to the day the provider got it, as its report
+// does, and every payout sent is in some day's run.
+const inDay = `(submitted_at >= $2 AND submitted_at < $3)`
+
+// notInDay is true for every other payout, those never sent included (a
+// provider record naming one says the provider has it all the same).
+const notInDay = `(submitted_at IS NULL OR submitted_at < $2 OR submitted_at >= $3)`
 
 // Test payouts (livemode false: the sandbox's, a drill's) move no money and
 // are never reconciled: every query of our side reads live payouts only, so
@@ -193,7 +200,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 	if len(ppids) > 0 {
 		var others []reconPayout
 		err := q.SelectContext(ctx, &others, `SELECT `+reconPayoutColumns+` FROM payouts
-			WHERE provider = $1 AND livemode AND provider_payout_id = ANY($4) AND NOT `+inDay,
+			WHERE provider = $1 AND livemode AND provider_payout_id = ANY($4) AND `+notInDay,
 			provider, dayStart, dayEnd, pq.Array(ppids))
 		if err != nil {
 			return fmt.Errorf("store: reconciliation: payouts of other days: %w", err)
@@ -221,7 +228,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		// Not those of other days matched by id just now: a payout
 		// matches once.
 		err := q.SelectContext(ctx, &others, `SELECT `+reconPayoutColumns+` FROM payouts
-			WHERE provider = $1 AND livemode AND reference_id = ANY($4) AND NOT `+inDay+`
+			WHERE provider = $1 AND livemode AND reference_id = ANY($4) AND `+notInDay+`
 				AND (provider_payout_id IS NULL OR NOT provider_payout_id = ANY($5))`,
 			provider, dayStart, dayEnd, pq.Array(refs), pq.Array(ppids))
 		if err != nil {

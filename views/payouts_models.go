@@ -13,6 +13,8 @@ type PayoutList struct {
 	CreatedTo   string
 	UpdatedFrom string
 	UpdatedTo   string
+	SentFrom    string // sent-day filters: shown only when given (the reconciliation's link to a day's payouts)
+	SentTo      string
 	AmountMin   string
 	AmountMax   string
 	OpenHold    bool

@@ -139,6 +139,32 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 	}
 }
 
+// The list filters on the day a payout was sent (the reconciliation's link
+// to a day's payouts), and shows that filter only when it is given.
+func TestPayoutsListBySentDay(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	a.addPayout("SENT-20", payout.Succeeded, 72*time.Hour)
+	a.addPayout("SENT-21", payout.Succeeded, 72*time.Hour)
+	a.store.DB().MustExec(`UPDATE payouts SET submitted_at = '2026-11-20 10:00Z' WHERE reference_id = 'SENT-20'`)
+	a.store.DB().MustExec(`UPDATE payouts SET submitted_at = '2026-11-21 10:00Z' WHERE reference_id = 'SENT-21'`)
+	c := a.client()
+	c.login("finance@example.com")
+	code, page := c.get("/payouts?sent_from=2026-11-20&sent_to=2026-11-20")
+	if refs := refsOn(t, page); code != http.StatusOK || len(refs) != 1 || refs[0] != "SENT-20" {
+		t.Errorf("sent on the 20th: %d %v, want SENT-20", code, refs)
+	}
+	if !strings.Contains(page, `name="sent_from" value="2026-11-20"`) {
+		t.Error("the sent-day filter is not in the form")
+	}
+	if _, page := c.get("/payouts"); strings.Contains(page, `name="sent_from"`) {
+		t.Error("the sent-day filter shows without being given")
+	}
+	if code, _ := c.get("/payouts?sent_from=2026-11-21&sent_to=2026-11-20"); code != http.StatusUnprocessableEntity {
+		t.Errorf("a sent range ending before it starts: %d, want 422", code)
+	}
+}
+
 // Bad filters are refused with the form and a message per filter, and
 // nothing the user typed comes back unescaped.
 func TestPayoutsListRefusesBadFilters(t *testing.T) {

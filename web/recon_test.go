@@ -110,6 +110,11 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	if code != 200 || !strings.Contains(page, "7 open differences") || !strings.Contains(page, "Settlement report imported") {
 		t.Fatalf("day page: %d\n%s", code, page)
 	}
+	// The day's payouts are those sent that day, as the run takes them.
+	d := day.Format(time.DateOnly)
+	if n := byID(t, page, "day-payouts"); n == nil || attr(n, "href") != "/payouts?provider=nxtbanking&sent_from="+d+"&sent_to="+d {
+		t.Errorf("the day's payouts link %v", n)
+	}
 
 	// Row by row, through the export.
 	code, body, h := fin.do("GET", dayURL+"/diffs.csv", nil, nil)
