@@ -72,3 +72,31 @@ func TestCompareFeeCountsWhatItCompares(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A fee posted to the ledger is never replaced by a later, different one;
+// before it is posted the provider's latest fee is kept.
+func TestMergeFee(t *testing.T) {
+	p := func(v int64) *int64 { return &v }
+	tests := []struct {
+		name              string
+		status            Status
+		current, observed *int64
+		want              *int64
+		changed, posted   bool
+	}{
+		{"no fee stated", Succeeded, p(590), nil, p(590), false, false},
+		{"the first fee", Processing, nil, p(590), p(590), true, false},
+		{"the same fee", Succeeded, p(590), p(590), p(590), false, false},
+		{"a new fee before success", Processing, p(590), p(600), p(600), true, false},
+		{"a new fee after the fee was posted", Succeeded, p(590), p(600), p(590), false, true},
+		{"after a reversal too", Reversed, p(590), p(600), p(590), false, true},
+		{"a zero fee was never posted", Succeeded, p(0), p(600), p(600), true, false},
+		{"a failed payout's fee", Failed, p(590), p(600), p(600), true, false},
+	}
+	for _, tt := range tests {
+		next, changed, posted := MergeFee(tt.status, tt.current, tt.observed)
+		if (next == nil) != (tt.want == nil) || (next != nil && *next != *tt.want) || changed != tt.changed || (posted != nil) != tt.posted {
+			t.Errorf("%s: MergeFee = %v, %v, %v", tt.name, next, changed, posted)
+		}
+	}
+}

@@ -98,13 +98,18 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	// ends in: a UTR from a stale PROCESSING event is not trusted.
 	utr, code, reason, fee := cur.UTR, cur.FailureCode, cur.FailureReason, cur.FeeMinor
 	metaChanged := false
+	var feePosted *int64 // the posted fee an observation stated another than
 	if d == payout.Apply || d == payout.Merge {
 		metaChanged = merge(&utr, obs.UTR) || metaChanged
 		metaChanged = merge(&code, obs.FailureCode) || metaChanged
 		metaChanged = merge(&reason, obs.FailureReason) || metaChanged
-		if obs.Fee != nil && (fee == nil || *fee != obs.Fee.Minor) {
-			fee, metaChanged = &obs.Fee.Minor, true
+		var observedFee *int64
+		if obs.Fee != nil {
+			observedFee = &obs.Fee.Minor
 		}
+		var feeChanged bool
+		fee, feeChanged, feePosted = payout.MergeFee(cur.Status, fee, observedFee)
+		metaChanged = feeChanged || metaChanged
 	}
 	// The provider's own sub-state, from the same observations as the
 	// metadata. It is not a change of the payout (updated_at stays, so the
@@ -139,6 +144,11 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	m, amountDiffers := payout.CompareAmount(f.amount, obs.Amount)
 	if amountDiffers {
 		msg += "; " + m.Summary(cur.Ref, cur.Provider)
+	}
+	if feePosted != nil {
+		msg += fmt.Sprintf("; fee %s stated, not the %s posted: the posting stands (reconciliation compares fees)",
+			payout.Money{Minor: obs.Fee.Minor, Currency: cur.Currency}.Decimal(),
+			payout.Money{Minor: *feePosted, Currency: cur.Currency}.Decimal())
 	}
 	res := Applied{Decision: d, From: cur.Status, To: next, Message: msg}
 

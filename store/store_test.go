@@ -337,3 +337,42 @@ func TestWebhookMarksAnUnsentPayoutSent(t *testing.T) {
 		t.Errorf("stale re-check finds %d (%v), want it", len(stale), err)
 	}
 }
+
+// A fee is posted to the ledger once: a later observation stating another
+// fee leaves the payout's fee and its posting as they are, and its event
+// says so.
+func TestAPostedFeeIsNotRewritten(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	p := newPayout(t, s, "FEE-1", payout.Processing)
+	obs := func(fee int64) payout.Observation {
+		return payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS", Status: payout.Succeeded,
+			Fee: &payout.Money{Minor: fee, Currency: "INR"}}
+	}
+	if _, err := s.ApplyObservation(ctx, "FEE-1", obs(590)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ApplyObservation(ctx, "FEE-1", obs(600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Payout.FeeMinor == nil || *res.Payout.FeeMinor != 590 || !strings.Contains(res.Message, "fee 6.00 stated, not the 5.90 posted") {
+		t.Errorf("after a second fee: fee %v, %q", res.Payout.FeeMinor, res.Message)
+	}
+	entries, err := s.LedgerFor(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fees := 0
+	for _, e := range entries {
+		if e.Kind == "fee" {
+			fees++
+			if e.AmountMinor != 590 {
+				t.Errorf("fee entry %+v, want 5.90", e)
+			}
+		}
+	}
+	if fees != 2 {
+		t.Errorf("%d fee entries, want one balanced posting of two", fees)
+	}
+}
