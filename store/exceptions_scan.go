@@ -30,7 +30,7 @@ const lookback = 7 * 24 * time.Hour
 func (s *Store) ScanExceptions(ctx context.Context, classify Classifier) (Scanned, error) {
 	var out Scanned
 	for _, open := range []func(context.Context, Classifier) (int, error){
-		s.openFailedCases, s.openAnomalyCases, s.openStuckCases, s.openOrphanCases, s.openReconCases,
+		s.openFailedCases, s.openAnomalyCases, s.openStuckCases, s.adoptLateOrphans, s.openOrphanCases, s.openReconCases,
 	} {
 		n, err := open(ctx, classify)
 		out.Opened += n
@@ -187,6 +187,42 @@ func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
 
 // openOrphanCases: a webhook for a payout payops does not know, kept longer
 // than payout.OrphanAfter.
+// adoptLateOrphans gives the orphan webhooks of the last day whose payout
+// exists now to it, applied in arrival order as adoption does. Adoption
+// runs when a payout is made or its provider id first recorded; a webhook
+// that arrived while that write was committing saw no payout, and the
+// write saw no orphan, so nothing else would adopt it. It opens no case
+// (0).
+func (s *Store) adoptLateOrphans(ctx context.Context, _ Classifier) (int, error) {
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `
+		SELECT p.id FROM webhook_events e
+			JOIN webhook_deliveries d ON d.id = e.delivery_id AND d.received_at > now() - interval '1 day'
+			JOIN payouts p ON p.provider = e.provider AND p.provider_payout_id = e.provider_payout_id
+		WHERE e.payout_id IS NULL AND e.provider_payout_id <> ''
+		UNION
+		SELECT p.id FROM webhook_events e
+			JOIN webhook_deliveries d ON d.id = e.delivery_id AND d.received_at > now() - interval '1 day'
+			JOIN payouts p ON p.provider = e.provider AND p.reference_id = e.reference_id
+		WHERE e.payout_id IS NULL AND e.reference_id <> ''
+		LIMIT 500`)
+	if err != nil {
+		return 0, fmt.Errorf("store: orphans whose payout exists: %w", err)
+	}
+	for _, id := range ids {
+		err := s.WithTx(ctx, func(q Querier) error {
+			if _, err := q.ExecContext(ctx, `SELECT 1 FROM payouts WHERE id = $1 FOR UPDATE`, id); err != nil {
+				return fmt.Errorf("store: lock payout %d: %w", id, err)
+			}
+			return adoptOrphans(ctx, q, id)
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
 func (s *Store) openOrphanCases(ctx context.Context, _ Classifier) (int, error) {
 	var rows []struct {
 		Provider         string    `db:"provider"`

@@ -307,3 +307,32 @@ func TestForgedAccepted(t *testing.T) {
 		t.Fatalf("forged accepted = %d (%v), want 1: the unverified orphan only", n, err)
 	}
 }
+
+// A webhook that arrived as an orphan while its payout's provider id was
+// being recorded (neither write saw the other, so nothing adopted it) is
+// adopted by the next exceptions scan, applied, and opens no orphan case.
+func TestTheScanAdoptsAnOrphanWhosePayoutNowExists(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "RACE-1", payout.Processing)
+	s.DB().MustExecContext(ctx, `UPDATE payouts SET provider_payout_id = NULL WHERE reference_id = 'RACE-1'`)
+	res, err := s.IngestWebhook(ctx, delivery(), event("race-e1", "sbx_RACE-1", "", payout.Succeeded, "UTR-R1"))
+	if err != nil || res.Outcome != store.OutcomeOrphan {
+		t.Fatalf("ingest: %+v %v, want an orphan", res, err)
+	}
+	// The provider id recorded as if by a submission that committed
+	// alongside the webhook, without adopting it.
+	s.DB().MustExecContext(ctx, `UPDATE payouts SET provider_payout_id = 'sbx_RACE-1' WHERE reference_id = 'RACE-1'`)
+	if _, err := s.ScanExceptions(ctx, func(string, string) payout.FailureClass { return payout.FailUnknown }); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.PayoutByRef(ctx, "RACE-1")
+	if p.Status != payout.Succeeded || p.UTR != "UTR-R1" {
+		t.Errorf("after the scan: %s, UTR %q; want the orphan applied", p.Status, p.UTR)
+	}
+	var orphans int
+	s.DB().GetContext(ctx, &orphans, `SELECT count(*) FROM webhook_events WHERE payout_id IS NULL`)
+	if orphans != 0 {
+		t.Errorf("%d orphans left", orphans)
+	}
+}
