@@ -44,7 +44,7 @@ type API struct {
 	// Rate and Burst limit each token's requests (a token's own rate
 	// replaces Rate, and its burst is twice that); Limiter keeps count.
 	Rate, Burst int
-	Limiter     *RateLimiter
+	Limiter     *RateLimiter[int64]
 	Now         func() time.Time
 }
 

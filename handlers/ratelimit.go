@@ -7,22 +7,23 @@ import (
 	"time"
 )
 
-// RateLimiter spaces each API token's requests to its rate with a burst, as
-// a GCRA token bucket kept as the time each token's next request is due.
-// It counts per payops instance: behind a load balancer over n instances a
-// token gets up to n times its rate.
-type RateLimiter struct {
+// RateLimiter spaces each key's requests (an API token's, by id; a
+// provider's refused webhooks, by name) to its rate with a burst, as a GCRA
+// token bucket kept as the time each key's next request is due. It counts
+// per payops instance: behind a load balancer over n instances a key gets
+// up to n times its rate.
+type RateLimiter[K comparable] struct {
 	mu  sync.Mutex
-	due map[int64]time.Time // per token id, when the bucket is empty again
+	due map[K]time.Time // per key, when the bucket is empty again
 }
 
 // NewRateLimiter returns an empty limiter.
-func NewRateLimiter() *RateLimiter { return &RateLimiter{due: map[int64]time.Time{}} }
+func NewRateLimiter[K comparable]() *RateLimiter[K] { return &RateLimiter[K]{due: map[K]time.Time{}} }
 
-// Allow takes one request of token id at now, for perSecond requests a
+// Allow takes one request of key id at now, for perSecond requests a
 // second with burst at once. When refused it returns how long until one
 // more is allowed.
-func (l *RateLimiter) Allow(id int64, perSecond, burst int, now time.Time) (bool, time.Duration) {
+func (l *RateLimiter[K]) Allow(id K, perSecond, burst int, now time.Time) (bool, time.Duration) {
 	interval := time.Second / time.Duration(max(perSecond, 1))
 	depth := interval * time.Duration(max(burst, 1))
 	l.mu.Lock()

@@ -6,7 +6,7 @@ import (
 )
 
 func TestRateLimiterAllowsTheBurstThenTheRate(t *testing.T) {
-	l := NewRateLimiter()
+	l := NewRateLimiter[int64]()
 	now := time.Unix(1_700_000_000, 0)
 	for i := range 10 {
 		if ok, _ := l.Allow(1, 5, 10, now); !ok {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"payops/adapters"
@@ -41,6 +42,38 @@ type Webhooks struct {
 	// pause submissions (for MaxPause at most).
 	Downtimes DowntimeRecorder
 	MaxPause  time.Duration
+
+	refusedOnce sync.Once
+	refused     *RateLimiter[string] // refused deliveries kept, per provider
+}
+
+// Refused deliveries — a bad signature or send time, a body too large —
+// come from anyone who can reach the endpoint. Each is kept as evidence
+// up to refusedPerSecond a provider (a burst of refusedBurst); past that
+// they are counted (payops_webhook_deliveries_total) and answered as
+// before but neither stored nor logged, so a flood of forgeries fills
+// neither the database nor the log.
+const (
+	refusedPerSecond = 1
+	refusedBurst     = 60
+)
+
+// keepRefused reports whether a refused delivery of provider is kept.
+func (h *Webhooks) keepRefused(provider string) bool {
+	h.refusedOnce.Do(func() { h.refused = NewRateLimiter[string]() })
+	ok, _ := h.refused.Allow(provider, refusedPerSecond, refusedBurst, time.Now())
+	return ok
+}
+
+// recordRefused stores a refused delivery and logs it, while keepRefused
+// allows; past that it only counts it.
+func (h *Webhooks) recordRefused(ctx context.Context, d store.Delivery, reason string) {
+	if !h.keepRefused(d.Provider) {
+		h.count(d.Provider, d.Outcome)
+		return
+	}
+	h.record(ctx, d)
+	h.Log.Warn("webhook refused", "provider", d.Provider, "outcome", d.Outcome, "reason", reason)
 }
 
 // DowntimeRecorder records a provider's downtime notice.
@@ -101,7 +134,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 		d.Outcome, d.Detail = store.OutcomeMalformed, "body over 1 MiB or unreadable; its start kept"
 		d.Body, d.BodyLength = body, r.ContentLength // the length it claimed, when it did
 		keepStart(&d)
-		h.record(ctx, d)
+		h.recordRefused(ctx, d, "body")
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body over 1 MiB"})
 		return
 	}
@@ -165,8 +198,7 @@ func (h *Webhooks) refuse(ctx context.Context, w http.ResponseWriter, d store.De
 	case errors.Is(err, adapters.ErrSignature):
 		d.Outcome = store.OutcomeRejected
 		keepStart(&d)
-		h.record(ctx, d)
-		h.Log.Warn("webhook rejected", "provider", d.Provider, "reason", "signature")
+		h.recordRefused(ctx, d, "signature")
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid"})
 	case errors.Is(err, adapters.ErrTimestamp):
 		// Signed, but its time is missing, unreadable or too far from ours:
@@ -174,8 +206,7 @@ func (h *Webhooks) refuse(ctx context.Context, w http.ResponseWriter, d store.De
 		// by the stale re-check, which asks the provider.
 		d.Verified, d.Outcome = true, store.OutcomeRejected
 		keepStart(&d)
-		h.record(ctx, d)
-		h.Log.Warn("webhook rejected", "provider", d.Provider, "reason", "timestamp")
+		h.recordRefused(ctx, d, "timestamp")
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": adapters.ErrTimestamp.Error()})
 	default:
 		d.Verified, d.Outcome = true, store.OutcomeMalformed

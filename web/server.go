@@ -130,7 +130,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
 		Now: time.Now, Counter: d.Deliveries, Downtimes: d.Store, MaxPause: d.MaxPause}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
-		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter(), Now: time.Now}
+		Rate: rate, Burst: cmp.Or(cfg.APIBurst, 2*rate), Limiter: handlers.NewRateLimiter[int64](), Now: time.Now}
 	s.handler = handlers.TrustProxies(cfg.TrustedProxies, s.routes(h, wh, api, d.Static, d.Metrics))
 	return s, nil
 }

@@ -141,3 +141,30 @@ func TestWebhookDatabaseDown(t *testing.T) {
 		t.Errorf("status %s", p.Status)
 	}
 }
+
+// A flood of forged deliveries is refused one by one (401), but only the
+// first of them, up to a burst a provider, are kept as evidence: past it
+// they are counted, not stored, and a genuine delivery still gets through.
+func TestAForgedFloodIsCountedNotStored(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	a.addPayout("FL-1", payout.Processing, time.Hour)
+	forged, _ := sandboxWebhook("FL-1", "SUCCESS", "UTR-FORGED")
+	bad := map[string]string{"X-NxtB-Signature": nxtbanking.Sign([]byte("guessed"), []byte(forged))}
+	for i := range 150 {
+		if code, _ := postWebhook(t, a.srv.URL, "sandbox", forged, bad); code != http.StatusUnauthorized {
+			t.Fatalf("forgery %d: %d, want 401", i, code)
+		}
+	}
+	var stored int
+	if err := a.store.DB().GetContext(ctx, &stored, `SELECT count(*) FROM webhook_deliveries WHERE outcome = 'rejected'`); err != nil {
+		t.Fatal(err)
+	}
+	if stored < 60 || stored > 70 {
+		t.Errorf("%d of 150 forgeries stored, want about the burst of 60", stored)
+	}
+	body, sig := sandboxWebhook("FL-1", "SUCCESS", "UTR-REAL")
+	if code, out := postWebhook(t, a.srv.URL, "sandbox", body, sig); code != 200 || out["outcome"] != "applied" {
+		t.Errorf("the genuine delivery after the flood: %d %v", code, out)
+	}
+}
