@@ -85,6 +85,9 @@ func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
 		peer := ClientIP(r)
 		if addr := ClientAddr(peer, r.Header.Values("X-Forwarded-For"), trusted); addr != peer {
 			r.RemoteAddr = net.JoinHostPort(addr, "0")
+			// Resolved: what is left would only mislead MetricsAllowed.
+			r.Header.Del("X-Forwarded-For")
+			r.Header.Del("Forwarded")
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -93,11 +96,17 @@ func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
 // MetricsAllowed reports whether r may read /metrics, whose gauges are the
 // business's numbers (payouts by state, stuck, holds, differences): with a
 // token set, only a request bearing it; without one, only from loopback or
-// private addresses (where Prometheus scrapes from), never the internet.
+// private addresses (where Prometheus scrapes from), never the internet:
+// a request still carrying X-Forwarded-For or Forwarded came through a
+// proxy PAYOPS_TRUSTED_PROXIES does not name, whose private address says
+// nothing of the client behind it, so it is refused.
 func MetricsAllowed(r *http.Request, token string) bool {
 	if token != "" {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	}
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		return false
 	}
 	a, err := netip.ParseAddr(ClientIP(r))
 	if err != nil {

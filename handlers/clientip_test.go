@@ -78,6 +78,18 @@ func TestMetricsAllowed(t *testing.T) {
 		}
 		return r
 	}
+	proxied := req("10.0.0.2:5000", "")
+	proxied.Header.Set("X-Forwarded-For", "203.0.113.9")
+	if MetricsAllowed(proxied, "") {
+		t.Error("a request through an untrusted proxy (private peer, X-Forwarded-For) was allowed")
+	}
+	trusted, _ := ParseTrustedProxies("10.0.0.0/8")
+	var seen bool
+	TrustProxies(trusted, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = MetricsAllowed(r, "") })).
+		ServeHTTP(httptest.NewRecorder(), proxied)
+	if seen {
+		t.Error("an internet client behind a trusted proxy was allowed")
+	}
 	for _, tt := range []struct {
 		peer, token, auth string
 		want              bool

@@ -187,13 +187,15 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		// Under the payout's lock: it must still be FAILED, and the provider
 		// must not have reported another outcome since (a late SUCCEEDED is an
 		// anomaly, the payout stays FAILED): sending again would pay twice.
+		// Since settled_at, set once when it failed: updated_at moves on
+		// any later merge (a failure code a Re-check brings).
 		var now struct {
 			Ref      string        `db:"reference_id"`
 			Status   payout.Status `db:"status"`
 			Disputed bool          `db:"disputed"`
 		}
 		if err := q.GetContext(ctx, &now, `SELECT p.reference_id, p.status, EXISTS (SELECT 1 FROM payout_events e
-				WHERE e.payout_id = p.id AND e.decision = 'anomaly' AND e.recorded_at >= p.updated_at) AS disputed
+				WHERE e.payout_id = p.id AND e.decision = 'anomaly' AND e.recorded_at >= p.settled_at) AS disputed
 			FROM payouts p WHERE p.id = $1 FOR UPDATE OF p`, *c.PayoutID); err != nil {
 			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, mapErr(err))
 		}

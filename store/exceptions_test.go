@@ -324,6 +324,12 @@ func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
 		Status: payout.Succeeded, UTR: "UTR9"}); err != nil {
 		t.Fatal(err)
 	}
+	// A Re-check then brings the failure's words: a merge, which moves
+	// updated_at past the anomaly.
+	if _, err := f.s.ApplyObservation(ctx, "TWICE-1", payout.Observation{Source: payout.SourceManual, RawStatus: "FAILED",
+		Status: payout.Failed, FailureReason: "account closed, said again"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := f.s.RetryFailed(ctx, byRef["TWICE-1"].ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "fixed",
 		holdPolicy); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "another outcome") {
 		t.Fatalf("retry after the provider reported SUCCEEDED: %v, want refused", err)
