@@ -293,11 +293,14 @@ func Unclear(err error) error {
 }
 
 // Taken is for the error of looking up a payout the provider has just said
-// it already has (a duplicate reference): whatever went wrong, it has the
+// it already has (a duplicate reference): it has the
 // payout, so the submission's outcome is no clear answer (Transient).
+// A lookup that finds nothing is returned as it is: some providers answer
+// "duplicate" for an invalid reference too (Paywize's 4002), and a payout
+// they never had must stay closable.
 func Taken(err error) error {
 	var e *Error
-	if err == nil || !errors.As(err, &e) {
+	if err == nil || !errors.As(err, &e) || e.Kind == NotFound {
 		return err
 	}
 	return Reclassify(err, Transient, "it has a payout under this reference already, but looking it up failed: "+e.Message)

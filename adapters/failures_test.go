@@ -104,7 +104,10 @@ func TestUnclearAndTaken(t *testing.T) {
 	if Unclear(nil) != nil || Taken(nil) != nil {
 		t.Error("nil is not nil")
 	}
-	if err := Taken(&Error{Provider: "p", Kind: NotFound, HTTPStatus: 404}); KindOf(err) != Transient {
-		t.Errorf("Taken(not found) = %v, want transient", err)
+	if err := Taken(&Error{Provider: "p", Kind: Request, Message: "unreadable response"}); KindOf(err) != Transient {
+		t.Errorf("Taken(unreadable) = %v, want transient", err)
+	}
+	if err := Taken(&Error{Provider: "p", Kind: NotFound, HTTPStatus: 404}); KindOf(err) != NotFound {
+		t.Errorf("Taken(not found) = %v, want it as it is", err)
 	}
 }

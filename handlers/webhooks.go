@@ -58,17 +58,23 @@ const (
 	refusedBurst     = 60
 )
 
-// keepRefused reports whether a refused delivery of provider is kept.
-func (h *Webhooks) keepRefused(provider string) bool {
+// keepRefused reports whether a refused delivery of provider is kept: the
+// signed ones (a send time out of bounds) count apart from the unsigned,
+// so a flood of forgeries does not hide a provider's genuine late ones.
+func (h *Webhooks) keepRefused(provider string, signed bool) bool {
 	h.refusedOnce.Do(func() { h.refused = NewRateLimiter[string]() })
-	ok, _ := h.refused.Allow(provider, refusedPerSecond, refusedBurst, time.Now())
+	key := provider
+	if signed {
+		key += "/signed"
+	}
+	ok, _ := h.refused.Allow(key, refusedPerSecond, refusedBurst, time.Now())
 	return ok
 }
 
 // recordRefused stores a refused delivery and logs it, while keepRefused
 // allows; past that it only counts it.
 func (h *Webhooks) recordRefused(ctx context.Context, d store.Delivery, reason string) {
-	if !h.keepRefused(d.Provider) {
+	if !h.keepRefused(d.Provider, d.Verified) {
 		h.count(d.Provider, d.Outcome)
 		return
 	}

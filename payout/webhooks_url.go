@@ -81,6 +81,7 @@ func (p EndpointPolicy) CheckAddr(ip netip.Addr) error {
 var reservedSpace = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("100::/64"), netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215): where it leads is the network's own
 }
 
 // nat64 is the well-known NAT64 prefix (RFC 6052): its last 32 bits are

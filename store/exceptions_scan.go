@@ -30,7 +30,7 @@ const lookback = 7 * 24 * time.Hour
 func (s *Store) ScanExceptions(ctx context.Context, classify Classifier) (Scanned, error) {
 	var out Scanned
 	for _, open := range []func(context.Context, Classifier) (int, error){
-		s.openFailedCases, s.openAnomalyCases, s.openStuckCases, s.adoptLateOrphans, s.openOrphanCases, s.openReconCases,
+		s.adoptLateOrphans, s.openFailedCases, s.openAnomalyCases, s.openStuckCases, s.openOrphanCases, s.openReconCases,
 	} {
 		n, err := open(ctx, classify)
 		out.Opened += n
@@ -185,8 +185,6 @@ func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
 	return s.openEach(ctx, cases)
 }
 
-// openOrphanCases: a webhook for a payout payops does not know, kept longer
-// than payout.OrphanAfter.
 // adoptLateOrphans gives the orphan webhooks of the last day whose payout
 // exists now to it, applied in arrival order as adoption does. Adoption
 // runs when a payout is made or its provider id first recorded; a webhook
@@ -223,6 +221,8 @@ func (s *Store) adoptLateOrphans(ctx context.Context, _ Classifier) (int, error)
 	return 0, nil
 }
 
+// openOrphanCases: a webhook for a payout payops does not know, kept longer
+// than payout.OrphanAfter.
 func (s *Store) openOrphanCases(ctx context.Context, _ Classifier) (int, error) {
 	var rows []struct {
 		Provider         string    `db:"provider"`
