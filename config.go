@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"payops/adapters/sandbox"
-	"payops/handlers"
 	"payops/notify/email"
 	"payops/payout"
 	"payops/store"
@@ -36,7 +34,7 @@ type config struct {
 	SecureCookies bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PAYOPS_TRUSTED_PROXIES).
-	TrustedProxies []netip.Prefix
+	TrustedProxies []string
 	// MetricsToken is the bearer token /metrics asks for
 	// (PAYOPS_METRICS_TOKEN); "" serves it to the internal network only.
 	MetricsToken  string
@@ -141,7 +139,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, errors.New("PAYOPS_METRICS_TOKEN must be at least 16 characters (openssl rand -hex 16)"))
 	}
-	if c.TrustedProxies, err = handlers.ParseTrustedProxies(getenv("PAYOPS_TRUSTED_PROXIES")); err != nil {
+	if c.TrustedProxies, err = payout.ParseNetworks(getenv("PAYOPS_TRUSTED_PROXIES")); err != nil {
 		errs = append(errs, fmt.Errorf("PAYOPS_TRUSTED_PROXIES: %w", err))
 	}
 	if c.Policy, err = policyFrom(getenv); err != nil {

@@ -2,35 +2,13 @@ package handlers
 
 import (
 	"crypto/subtle"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-)
 
-// ParseTrustedProxies reads PAYOPS_TRUSTED_PROXIES: addresses or networks
-// (CIDR), comma-separated, of the proxies in front of payops whose
-// X-Forwarded-For it believes. "" trusts none.
-func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(item); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(item)
-		if err != nil {
-			return nil, fmt.Errorf("%q is neither an address nor a network such as 10.0.0.0/8", item)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
-}
+	"payops/payout"
+)
 
 // ClientAddr is the address a request came from, given its TCP peer and
 // its X-Forwarded-For headers: the peer, unless the peer is a trusted
@@ -38,7 +16,7 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 // the address it got the request from), the first address that is not a
 // trusted proxy's. Anything left of that was written by the client and is
 // not believed.
-func ClientAddr(peer string, forwarded []string, trusted []netip.Prefix) string {
+func ClientAddr(peer string, forwarded []string, trusted []string) string {
 	if len(trusted) == 0 || len(forwarded) == 0 || !isTrusted(peer, trusted) {
 		return peer
 	}
@@ -60,24 +38,16 @@ func ClientAddr(peer string, forwarded []string, trusted []netip.Prefix) string 
 	return peer
 }
 
-func isTrusted(addr string, trusted []netip.Prefix) bool {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return false
-	}
-	a = a.Unmap()
-	for _, p := range trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+// isTrusted reports whether addr is one of the trusted proxies (trusted
+// is not empty: FromAllowed allows everyone for an empty list).
+func isTrusted(addr string, trusted []string) bool {
+	return len(trusted) > 0 && payout.FromAllowed(addr, trusted)
 }
 
 // TrustProxies sets each request's RemoteAddr to its ClientAddr, so the
 // sign-in throttle, API token allowlists, sessions and logs see the client
 // behind trusted proxies rather than the proxy.
-func TrustProxies(trusted []netip.Prefix, next http.Handler) http.Handler {
+func TrustProxies(trusted []string, next http.Handler) http.Handler {
 	if len(trusted) == 0 {
 		return next
 	}

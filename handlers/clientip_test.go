@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"payops/payout"
 )
 
 // X-Forwarded-For is believed only from a trusted proxy, and only as far
@@ -11,9 +13,9 @@ import (
 // right that is not one of them; what the client wrote left of it counts
 // for nothing.
 func TestClientAddr(t *testing.T) {
-	trusted, err := ParseTrustedProxies("10.0.0.0/8, 192.168.1.7 ,::1")
+	trusted, err := payout.ParseNetworks("10.0.0.0/8, 192.168.1.7 ,::1")
 	if err != nil || len(trusted) != 3 {
-		t.Fatalf("ParseTrustedProxies = %v, %v", trusted, err)
+		t.Fatalf("ParseNetworks = %v, %v", trusted, err)
 	}
 	tests := []struct {
 		name, peer string
@@ -39,8 +41,8 @@ func TestClientAddr(t *testing.T) {
 		t.Errorf("with no trusted proxies: %s", got)
 	}
 	for _, bad := range []string{"10.0.0.0/33", "proxy.internal"} {
-		if _, err := ParseTrustedProxies(bad); err == nil {
-			t.Errorf("ParseTrustedProxies(%q) accepted", bad)
+		if _, err := payout.ParseNetworks(bad); err == nil {
+			t.Errorf("payout.ParseNetworks(%q) accepted", bad)
 		}
 	}
 }
@@ -48,7 +50,7 @@ func TestClientAddr(t *testing.T) {
 // Behind a trusted proxy, ClientIP (the throttle's, the allowlists', the
 // session's) is the client's address.
 func TestTrustProxiesSetsTheClient(t *testing.T) {
-	trusted, _ := ParseTrustedProxies("10.0.0.0/8")
+	trusted, _ := payout.ParseNetworks("10.0.0.0/8")
 	var seen string
 	h := TrustProxies(trusted, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = ClientIP(r) }))
 	r := httptest.NewRequest("GET", "/", nil)
@@ -83,7 +85,7 @@ func TestMetricsAllowed(t *testing.T) {
 	if MetricsAllowed(proxied, "") {
 		t.Error("a request through an untrusted proxy (private peer, X-Forwarded-For) was allowed")
 	}
-	trusted, _ := ParseTrustedProxies("10.0.0.0/8")
+	trusted, _ := payout.ParseNetworks("10.0.0.0/8")
 	var seen bool
 	TrustProxies(trusted, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = MetricsAllowed(r, "") })).
 		ServeHTTP(httptest.NewRecorder(), proxied)

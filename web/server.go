@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -45,7 +44,7 @@ type Config struct {
 	Outbound payout.EndpointPolicy
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client
 	// (PAYOPS_TRUSTED_PROXIES); none when empty.
-	TrustedProxies []netip.Prefix
+	TrustedProxies []string
 	// MetricsToken, when set, is the bearer token /metrics asks for
 	// (PAYOPS_METRICS_TOKEN); without it /metrics answers the internal
 	// network only.
