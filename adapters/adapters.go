@@ -254,6 +254,10 @@ type Error struct {
 	Kind       Kind
 	HTTPStatus int // 0 when no response came
 	Message    string
+	// Unread marks an answer that came back 2xx but could not be read (its
+	// body, or a status or amount payops cannot map): the provider did
+	// answer, and for a submission may have the payout (Unclear).
+	Unread bool
 }
 
 func (e *Error) Error() string {

@@ -277,19 +277,30 @@ func truncate(s string) string {
 	return s
 }
 
-// Unclear is for the error of a submission whose call reached the provider
-// and came back 2xx, but whose answer payops could not read (a body, a
-// status or an amount it cannot map): the provider took the request and may
-// have the payout, so this is no clear answer — Transient, sent again under
-// the same reference (which cannot pay twice), and never a refusal a person
-// could reject the payout on. An error the provider stated (one with an
-// HTTP status) or one of another kind is returned as it is.
+// Unclear is for the error of a submission: when it is an answer that came
+// back 2xx but could not be read (Error.Unread), the provider took the
+// request and may have the payout, so this is no clear answer — Transient,
+// sent again under the same reference (which cannot pay twice), and never a
+// refusal a person could reject the payout on. Any other error (a refusal
+// the provider stated, a request that was never sent) is returned as it is.
 func Unclear(err error) error {
 	var e *Error
-	if err == nil || !errors.As(err, &e) || e.Kind != Request || e.HTTPStatus != 0 || HTTPErrorOf(err) != nil {
+	if err == nil || !errors.As(err, &e) || !e.Unread {
 		return err
 	}
 	return Reclassify(err, Transient, "its answer could not be read, so it may have the payout: "+e.Message)
+}
+
+// UnclearAnswer is Unclear for the error of mapping a submission's 2xx
+// answer (a status or amount payops cannot map): unread, whatever it says.
+func UnclearAnswer(err error) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Unread = true
+	return Unclear(&c)
 }
 
 // Taken is for the error of looking up a payout the provider has just said

@@ -90,13 +90,19 @@ func TestRegistryClassifyFailure(t *testing.T) {
 // error; a refusal the provider stated keeps its kind. Taken makes any
 // failure of the lookup after a duplicate transient.
 func TestUnclearAndTaken(t *testing.T) {
-	unread := &Error{Provider: "p", Kind: Request, Message: "unreadable response: EOF"}
+	unread := &Error{Provider: "p", Kind: Request, Message: "unreadable response: EOF", Unread: true}
 	if err := Unclear(unread); KindOf(err) != Transient || !strings.Contains(err.Error(), "unreadable response: EOF") {
 		t.Errorf("Unclear(unreadable) = %v", err)
 	}
 	stated := &Error{Provider: "p", Kind: Request, HTTPStatus: 200, Message: "4001 invalid IFSC"}
 	if err := Unclear(stated); KindOf(err) != Request {
 		t.Errorf("Unclear(a refusal stated in a 200) = %v, want it unchanged", err)
+	}
+	if err := Unclear(&Error{Provider: "p", Kind: Request, Message: "request not built: bad URL"}); KindOf(err) != Request {
+		t.Errorf("Unclear(a request never sent) = %v, want it as it is", err)
+	}
+	if err := UnclearAnswer(&Error{Provider: "p", Kind: Request, Message: "unknown payout status \"x\""}); KindOf(err) != Transient {
+		t.Errorf("UnclearAnswer(an unmapped status) = %v, want transient", err)
 	}
 	if err := Unclear(&Error{Provider: "p", Kind: Credentials, HTTPStatus: 401}); KindOf(err) != Credentials {
 		t.Errorf("Unclear(401) = %v", err)

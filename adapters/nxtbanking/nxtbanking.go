@@ -183,7 +183,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		return payout.Observation{}, adapters.Unclear(err)
 	}
 	obs, err := c.observe(res, res.Status)
-	return obs, adapters.Unclear(err)
+	return obs, adapters.UnclearAnswer(err)
 }
 
 // Status fetches GET /v1/payouts/{id}, or looks the payout up by our
@@ -377,7 +377,7 @@ func decode(provider string, b []byte, out any) error {
 	d := json.NewDecoder(strings.NewReader(string(b)))
 	d.UseNumber()
 	if err := d.Decode(out); err != nil {
-		return &adapters.Error{Provider: provider, Kind: adapters.Request, Message: "unreadable response: " + err.Error()}
+		return &adapters.Error{Provider: provider, Kind: adapters.Request, Message: "unreadable response: " + err.Error(), Unread: true}
 	}
 	return nil
 }

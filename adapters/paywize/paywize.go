@@ -215,7 +215,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		return payout.Observation{}, adapters.Unclear(err)
 	}
 	obs, err := c.observation(t)
-	return obs, adapters.Unclear(err)
+	return obs, adapters.UnclearAnswer(err)
 }
 
 // Status asks GET /api/payout/v1/status by Paywize's transaction id, or by
@@ -292,7 +292,7 @@ func (c *Client) do(ctx context.Context, call adapters.Call, plain []byte, out a
 		return err
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable data: " + err.Error()}
+		return &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable data: " + err.Error(), Unread: true}
 	}
 	return nil
 }
@@ -322,7 +322,7 @@ func (c *Client) exchange(ctx context.Context, call adapters.Call, plain []byte)
 		if err != nil {
 			return nil, err
 		}
-		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable answer"}
+		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable answer", Unread: true}
 	}
 	code, msg := e.code()
 	if code != 2000 {

@@ -191,7 +191,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		return payout.Observation{}, adapters.Unclear(err)
 	}
 	obs, err := c.observation(res)
-	return obs, adapters.Unclear(err)
+	return obs, adapters.UnclearAnswer(err)
 }
 
 // Status fetches GET /v1/payouts/{id}, or the payout with our reference when
@@ -265,7 +265,7 @@ func (c *Client) do(ctx context.Context, call adapters.Call, out any) error {
 		return err
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return &adapters.Error{Provider: "razorpayx", Kind: adapters.Request, Message: "unreadable response: " + err.Error()}
+		return &adapters.Error{Provider: "razorpayx", Kind: adapters.Request, Message: "unreadable response: " + err.Error(), Unread: true}
 	}
 	return nil
 }

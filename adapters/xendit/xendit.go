@@ -165,7 +165,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 		return payout.Observation{}, adapters.Unclear(err)
 	}
 	obs, err := c.observation(res)
-	return obs, adapters.Unclear(err)
+	return obs, adapters.UnclearAnswer(err)
 }
 
 // Status fetches GET /v2/payouts/{id}, or looks the payout up by reference.
@@ -269,7 +269,7 @@ func (c *Client) do(ctx context.Context, call adapters.Call, out any) error {
 	d := json.NewDecoder(strings.NewReader(string(resp.Body)))
 	d.UseNumber()
 	if err := d.Decode(out); err != nil {
-		return &adapters.Error{Provider: "xendit", Kind: adapters.Request, Message: "unreadable response: " + err.Error()}
+		return &adapters.Error{Provider: "xendit", Kind: adapters.Request, Message: "unreadable response: " + err.Error(), Unread: true}
 	}
 	return nil
 }
