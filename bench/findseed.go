@@ -9,6 +9,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"payops/store/pgtest"
 )
 
 // Benchmark 6's database: n payouts as a payout service holds them after
@@ -107,7 +109,11 @@ func seedFind(ctx context.Context, db *sqlx.DB, n int) error {
 			began = time.Now()
 		}
 	}
-	return nil
+	again, err := pgtest.VacuumUntilAllVisible(ctx, db, findTables...)
+	if len(again) > 0 {
+		say("  vacuumed again, not all-visible after the first: %s", strings.Join(again, ", "))
+	}
+	return err
 }
 
 // findTables are the tables seedFind fills.

@@ -314,25 +314,9 @@ func vacuumAll(ctx context.Context, db *sqlx.DB, out *scaleSeed) error {
 	}
 	say("  vacuum analyze: %s", time.Since(t).Round(100*time.Millisecond))
 	out.steps = append(out.steps, fmt.Sprintf("vacuum analyze %s", time.Since(t).Round(100*time.Millisecond)))
-	var again []string
-	err := db.SelectContext(ctx, &again, `SELECT c.oid::regclass::text FROM pg_class c
-		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relpages > 0 AND c.relallvisible < c.relpages
-			AND (c.oid = ANY($1::regclass[]) OR EXISTS (SELECT 1 FROM pg_inherits i
-				WHERE i.inhrelid = c.oid AND i.inhparent = ANY($1::regclass[])))
-		ORDER BY c.relpages DESC`, pq.StringArray(scaleTables))
-	if err != nil {
-		return err
-	}
-	if len(again) == 0 {
-		return nil
-	}
 	t = time.Now()
-	var steps []seedStep
-	for _, table := range again {
-		steps = append(steps, seedStep{sql: `VACUUM ` + table})
-	}
-	if err := runLanes(ctx, db, [][]seedStep{steps}, out); err != nil {
+	again, err := pgtest.VacuumUntilAllVisible(ctx, db, scaleTables...)
+	if err != nil || len(again) == 0 {
 		return err
 	}
 	d := time.Since(t).Round(100 * time.Millisecond)

@@ -74,12 +74,14 @@ func NewBigDay(ctx context.Context, db *sqlx.DB, n int) (BigDay, error) {
 // the rest is loaded (a vacuum in the middle of it left the stuck payouts
 // slower to count).
 func VacuumBigDay(ctx context.Context, db *sqlx.DB) error {
-	for _, table := range []string{"payouts", "bigday_records"} {
+	tables := []string{"payouts", "bigday_records"}
+	for _, table := range tables {
 		if _, err := db.ExecContext(ctx, `VACUUM ANALYZE `+table); err != nil {
 			return fmt.Errorf("pgtest: big day: %w", err)
 		}
 	}
-	return nil
+	_, err := VacuumUntilAllVisible(ctx, db, tables...)
+	return err
 }
 
 // loadRecords writes the day's records into a plain table of their own,
