@@ -18,6 +18,7 @@ import (
 type Source interface {
 	PayoutCounts(ctx context.Context) ([]store.PayoutCount, error)
 	StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]store.StuckCount, error)
+	StuckPausedByProvider(ctx context.Context, before time.Time, test bool) ([]store.ProviderCount, error)
 	HoldCountsByReason(ctx context.Context, now time.Time) ([]store.HoldReasonCount, error)
 	ReconStates(ctx context.Context) ([]store.ReconProviderState, error)
 	LastSuccesses(ctx context.Context) ([]store.JobSuccess, error)
@@ -65,6 +66,9 @@ var (
 	descStuck = prometheus.NewDesc("payops_payouts_stuck",
 		"Stuck payouts (QUEUED or PROCESSING, no change for PAYOPS_STUCK_AFTER; the stuck list's definition) by provider "+
 			"and age since their last change: under_1h, 1h_6h, 6h_24h, over_24h.", []string{"provider", "age"}, nil)
+	descStuckPaused = prometheus.NewDesc("payops_payouts_stuck_paused",
+		"Of payops_payouts_stuck, those payops holds back unsent because their provider is paused (a downtime notice, "+
+			"an open circuit breaker): not the provider's delay. By provider.", []string{"provider"}, nil)
 	descHoldsOpen = prometheus.NewDesc("payops_holds_open",
 		"Open holds by reason.", []string{"reason"}, nil)
 	descHoldsOverdue = prometheus.NewDesc("payops_holds_overdue",
@@ -123,7 +127,7 @@ func (b *Business) outbox(ctx context.Context, now time.Time) ([]prometheus.Metr
 
 // Describe sends every gauge's description.
 func (b *Business) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPayouts, descStuck, descHoldsOpen, descHoldsOverdue, descReconOpen,
+	for _, d := range []*prometheus.Desc{descPayouts, descStuck, descStuckPaused, descHoldsOpen, descHoldsOverdue, descReconOpen,
 		descReconUnsigned, descReconOldest, descJobSuccess, descJobDuration, descJobInterval, descOutboxBacklog,
 		descOutboxOldest, descOutboxParked, descScrapeError, descScrapeDuration} {
 		ch <- d
@@ -202,8 +206,17 @@ func (b *Business) payouts(ctx context.Context, _ time.Time) ([]prometheus.Metri
 	return out, nil
 }
 
+// stuck reads the stuck payouts by provider and age, and of them those held
+// back by a pause (read only while some provider is paused). Every provider
+// with a stuck series has a paused one, so rules can subtract one from the
+// other.
 func (b *Business) stuck(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
-	counts, err := b.Source.StuckSummary(ctx, now.Add(-b.StuckAfter), now, false)
+	before := now.Add(-b.StuckAfter)
+	counts, err := b.Source.StuckSummary(ctx, before, now, false)
+	if err != nil {
+		return nil, err
+	}
+	paused, err := b.Source.StuckPausedByProvider(ctx, before, false)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +232,13 @@ func (b *Business) stuck(ctx context.Context, now time.Time) ([]prometheus.Metri
 			byProvider[c.Provider][c.Bucket] += c.Count
 		}
 	}
+	pausedOf := map[string]int{}
+	for _, c := range paused {
+		pausedOf[c.Provider] = c.Count
+		if byProvider[c.Provider] == nil {
+			byProvider[c.Provider] = make([]int, len(StuckAges))
+		}
+	}
 	providers := make([]string, 0, len(byProvider))
 	for p := range byProvider {
 		providers = append(providers, p)
@@ -229,6 +249,7 @@ func (b *Business) stuck(ctx context.Context, now time.Time) ([]prometheus.Metri
 		for i, age := range StuckAges {
 			out = append(out, gauge(descStuck, float64(byProvider[p][i]), p, age))
 		}
+		out = append(out, gauge(descStuckPaused, float64(pausedOf[p]), p))
 	}
 	return out, nil
 }

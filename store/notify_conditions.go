@@ -59,7 +59,7 @@ func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) 
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT provider, count(*) AS count, min(updated_at) AS oldest FROM payouts p
 		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND livemode
-			AND (status = 'PROCESSING' OR submitted_at IS NOT NULL OR (TRUE`+notPausedSQL+`))
+			AND NOT `+heldBackSQL+`
 		GROUP BY provider HAVING count(*) >= $2 ORDER BY provider`, before, min)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck by provider: %w", err)

@@ -248,9 +248,14 @@ func (s *Store) anyPaused(ctx context.Context) (bool, error) {
 	return paused, nil
 }
 
+// heldBackSQL is true for an open payout (QUEUED or PROCESSING) that payops
+// holds back unsent because its provider is paused: not the provider's
+// delay. payouts must be aliased p.
+const heldBackSQL = `(p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TRUE` + notPausedSQL + `))`
+
 // pausedOf is the condition, added to a stuck list's WHERE, that keeps the
 // payouts payops holds back unsent because their provider is paused.
-const pausedOf = ` AND p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TRUE` + notPausedSQL + `)`
+const pausedOf = ` AND ` + heldBackSQL
 
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
 // how many match in all (and of them paused: read only while some provider

@@ -109,7 +109,8 @@ func l(kv ...string) map[string]string {
 
 // /metrics gives the business gauges' exact values from the database:
 // payouts by status and provider (drills' left out) before and after the
-// count deltas are folded, stuck payouts by age, holds, reconciliation and
+// count deltas are folded, stuck payouts by age (and those held back by a
+// paused provider), holds, reconciliation and
 // jobs, and deliveries by outcome counted where the endpoint decides them.
 func TestMetricsBusinessGauges(t *testing.T) {
 	a := newApp(t)
@@ -120,11 +121,17 @@ func TestMetricsBusinessGauges(t *testing.T) {
 	a.addPayout("M-OK-1", payout.Succeeded, 3*time.Hour)
 	a.addPayout("M-OK-2", payout.Succeeded, 3*time.Hour)
 	a.addPayout("M-FAIL", payout.Failed, 3*time.Hour)
-	a.addPayout("M-NEW", payout.Queued, 5*time.Minute)            // not stuck: changed 5 minutes ago
-	a.addPayout("M-30M", payout.Processing, 30*time.Minute)       // stuck under 1 h
-	a.addPayout("M-2H", payout.Processing, 2*time.Hour)           // stuck 1-6 h
-	a.addPayout("M-30H", payout.Processing, 30*time.Hour)         // stuck over 24 h
-	a.addPayout("M-SETTLE", payout.Processing, time.Minute)       // settled by a webhook below
+	a.addPayout("M-NEW", payout.Queued, 5*time.Minute)      // not stuck: changed 5 minutes ago
+	a.addPayout("M-30M", payout.Processing, 30*time.Minute) // stuck under 1 h
+	a.addPayout("M-2H", payout.Processing, 2*time.Hour)     // stuck 1-6 h
+	a.addPayout("M-30H", payout.Processing, 30*time.Hour)   // stuck over 24 h
+	a.addPayout("M-SETTLE", payout.Processing, time.Minute) // settled by a webhook below
+	a.addPayout("M-PAUSED", payout.Queued, 2*time.Hour)     // stuck 1-6 h, held back unsent: sandbox is paused
+	db.MustExec(`UPDATE payouts SET submitted_at = NULL, provider_payout_id = NULL,
+		updated_at = now() - interval '2 hours' WHERE reference_id = 'M-PAUSED'`)
+	if err := a.store.RecordDowntime(ctx, store.Downtime{Provider: "sandbox", ID: "dt-1", Detail: "IMPS down"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	a.addProviderPayout(payout.DrillProvider, "M-DRILL", "drl-1") // a drill's: left out
 	if _, err := a.store.FoldPayoutCounts(ctx); err != nil {
 		t.Fatal(err)
@@ -202,13 +209,14 @@ func TestMetricsBusinessGauges(t *testing.T) {
 	}{
 		{sample{"payops_payouts", l("status", "SUCCEEDED", "provider", "sandbox")}, 3},
 		{sample{"payops_payouts", l("status", "FAILED", "provider", "sandbox")}, 1},
-		{sample{"payops_payouts", l("status", "QUEUED", "provider", "sandbox")}, 1},
+		{sample{"payops_payouts", l("status", "QUEUED", "provider", "sandbox")}, 2},
 		{sample{"payops_payouts", l("status", "PROCESSING", "provider", "sandbox")}, 3},
 		{sample{"payops_payouts", l("status", "HELD", "provider", "sandbox")}, 1},
 		{sample{"payops_payouts_stuck", l("provider", "sandbox", "age", "under_1h")}, 1},
-		{sample{"payops_payouts_stuck", l("provider", "sandbox", "age", "1h_6h")}, 1},
+		{sample{"payops_payouts_stuck", l("provider", "sandbox", "age", "1h_6h")}, 2},
 		{sample{"payops_payouts_stuck", l("provider", "sandbox", "age", "6h_24h")}, 0},
 		{sample{"payops_payouts_stuck", l("provider", "sandbox", "age", "over_24h")}, 1},
+		{sample{"payops_payouts_stuck_paused", l("provider", "sandbox")}, 1},
 		{sample{"payops_holds_open", l("reason", "beneficiary")}, 1},
 		{sample{"payops_holds_overdue", l("reason", "beneficiary")}, 0},
 		{sample{"payops_holds_open", l("reason", "review_threshold")}, 1},
