@@ -357,25 +357,9 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc 
 			if len(versions) > 0 {
 				continue
 			}
-			var sent []struct {
-				Ref      string `db:"reference_id"`
-				PPID     string `db:"provider_payout_id"`
-				Amount   int64  `db:"amount_minor"`
-				Currency string `db:"currency"`
-				Status   string `db:"status"`
-			}
-			err = s.DB().SelectContext(ctx, &sent, `SELECT reference_id, coalesce(provider_payout_id, '') AS provider_payout_id,
-				amount_minor, currency, status FROM payouts
-				WHERE provider = $1 AND livemode AND created_at >= $2 AND created_at < $3 AND submitted_at IS NOT NULL
-				ORDER BY id`,
-				provider, start, end)
+			records, err := s.DaySent(ctx, provider, start, end)
 			if err != nil {
 				return done, err
-			}
-			records := make([]payout.ProviderRecord, 0, len(sent)+1)
-			for _, p := range sent {
-				records = append(records, payout.ProviderRecord{ProviderPayoutID: p.PPID, ReferenceID: p.Ref,
-					Amount: payout.Money{Minor: p.Amount, Currency: p.Currency}, Status: payout.Status(p.Status)})
 			}
 			if back == 1 && len(records) >= 3 {
 				records[1].Amount.Minor += 100 // the provider paid one rupee (or rupiah) more

@@ -46,6 +46,32 @@ func TestDemoTimesAgree(t *testing.T) {
 	if holds < 6 || overdue < 1 {
 		t.Fatalf("%d demo holds, %d overdue: want some of each", holds, overdue)
 	}
+	// The demo's reconciliation: reports made of the payouts each day sent,
+	// the older day of NxtBanking tying and signed off, yesterday's with
+	// four differences each (an amount, a status, one missing each side).
+	var runs []struct {
+		Provider string `db:"provider"`
+		Ties     bool   `db:"ties"`
+		Signed   bool   `db:"signed"`
+		Diffs    int    `db:"diffs"`
+	}
+	if err := s.DB().Select(&runs, `SELECT provider, ties, signed_off_at IS NOT NULL AS signed,
+			(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id) AS diffs
+		FROM recon_runs r ORDER BY business_date, provider`); err != nil {
+		t.Fatal(err)
+	}
+	var tiedSigned, fourDiffs int
+	for _, r := range runs {
+		if r.Ties && r.Signed && r.Diffs == 0 {
+			tiedSigned++
+		}
+		if !r.Ties && r.Diffs == 4 {
+			fourDiffs++
+		}
+	}
+	if tiedSigned != 1 || fourDiffs == 0 {
+		t.Errorf("demo reconciliation runs %+v: want one tied and signed off, and some with four differences", runs)
+	}
 	for _, c := range []struct{ what, query string }{
 		{"holds placed before their payout was created", `SELECT count(*) FROM holds h JOIN payouts p ON p.id = h.payout_id
 			WHERE h.placed_at < p.created_at`},

@@ -10,6 +10,8 @@
 //	payops market apply FILE.json   load markets' launch documents, all or nothing
 //	payops demo       load idempotent demo data
 //	payops sandbox    run the sandbox provider on its own
+//	payops drill      run a failure drill (on a running payops, or --supervise one of its own)
+//	payops archive list|restore   archived months of history; load one back
 //	payops db start   start the private PostgreSQL cluster, print its DSN
 //	payops db stop    stop it
 package main

@@ -216,7 +216,10 @@ func TestProvidersConfig(t *testing.T) {
 		{map[string]string{"PAYOPS_NXTBANKING_API_KEY": "k", "PAYOPS_NXTBANKING_API_SECRET": "s"}, "PAYOPS_NXTBANKING_WEBHOOK_SECRET is not set"},
 		{map[string]string{"PAYOPS_RAZORPAYX_KEY_ID": "k", "PAYOPS_RAZORPAYX_KEY_SECRET": "s", "PAYOPS_RAZORPAYX_ACCOUNT_NUMBER": "1"}, "PAYOPS_RAZORPAYX_WEBHOOK_SECRET is not set"},
 		{map[string]string{"PAYOPS_XENDIT_SECRET_KEY": "k"}, "PAYOPS_XENDIT_CALLBACK_TOKEN is not set"},
-		{map[string]string{"PAYOPS_PAYWIZE_API_KEY": "short", "PAYOPS_PAYWIZE_SECRET_KEY": "s", "PAYOPS_PAYWIZE_WEBHOOK_SECRET": "w"}, "must be 32 bytes"},
+		{map[string]string{"PAYOPS_PAYWIZE_API_KEY": "short", "PAYOPS_PAYWIZE_SECRET_KEY": "s", "PAYOPS_PAYWIZE_WEBHOOK_SECRET": "w",
+			"PAYOPS_PAYWIZE_CALLBACK_URL": "https://payops.example.com/webhooks/paywize"}, "must be 32 bytes"},
+		{map[string]string{"PAYOPS_PAYWIZE_API_KEY": strings.Repeat("k", 32), "PAYOPS_PAYWIZE_SECRET_KEY": strings.Repeat("s", 16),
+			"PAYOPS_PAYWIZE_WEBHOOK_SECRET": "w"}, "PAYOPS_PAYWIZE_CALLBACK_URL is not set"},
 	}
 	for _, tt := range tests {
 		for k, v := range base {

@@ -74,7 +74,11 @@ func buildProviders(getenv func(string) string, sb sandboxConfig) (adapters.Regi
 			BaseURL:   or(getenv("PAYOPS_XENDIT_BASE_URL"), "https://api.xendit.co"),
 			SecretKey: getenv("PAYOPS_XENDIT_SECRET_KEY"), CallbackToken: getenv("PAYOPS_XENDIT_CALLBACK_TOKEN")})
 	}
-	if getenv("PAYOPS_PAYWIZE_API_KEY") != "" && need("paywize", "PAYOPS_PAYWIZE_SECRET_KEY", "PAYOPS_PAYWIZE_WEBHOOK_SECRET") {
+	// Paywize sends a payout's webhooks to the callback_url of its request
+	// (seed 001: "Required Field in Payout Request"): without one no
+	// webhook would come, and only re-checks would learn outcomes.
+	if getenv("PAYOPS_PAYWIZE_API_KEY") != "" && need("paywize", "PAYOPS_PAYWIZE_SECRET_KEY", "PAYOPS_PAYWIZE_WEBHOOK_SECRET",
+		"PAYOPS_PAYWIZE_CALLBACK_URL") {
 		c, err := paywize.NewClient(paywize.Config{
 			BaseURL: or(getenv("PAYOPS_PAYWIZE_BASE_URL"), "https://merchant.paywize.in"),
 			APIKey:  getenv("PAYOPS_PAYWIZE_API_KEY"), SecretKey: getenv("PAYOPS_PAYWIZE_SECRET_KEY"),

@@ -51,6 +51,32 @@ const inDay = `(submitted_at >= $2 AND submitted_at < $3)`
 // provider record naming one says the provider has it all the same).
 const notInDay = `(submitted_at IS NULL OR submitted_at < $2 OR submitted_at >= $3)`
 
+// DaySent returns provider's live payouts sent in [dayStart, dayEnd) — the
+// payouts a day's reconciliation reads — each as the provider would report
+// it when it agrees with payops, in the order they were made: for demo
+// data, whose providers' reports are made from our side.
+func (s *Store) DaySent(ctx context.Context, provider string, dayStart, dayEnd time.Time) ([]payout.ProviderRecord, error) {
+	var rows []struct {
+		Ref      string        `db:"reference_id"`
+		PPID     string        `db:"provider_payout_id"`
+		Amount   int64         `db:"amount_minor"`
+		Currency string        `db:"currency"`
+		Status   payout.Status `db:"status"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT reference_id, coalesce(provider_payout_id, '') AS provider_payout_id,
+			amount_minor, currency, status
+		FROM payouts WHERE provider = $1 AND livemode AND `+inDay+` ORDER BY id`, provider, dayStart, dayEnd)
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts of %s sent %s: %w", provider, dayStart.Format(time.DateOnly), err)
+	}
+	out := make([]payout.ProviderRecord, len(rows))
+	for i, r := range rows {
+		out[i] = payout.ProviderRecord{ProviderPayoutID: r.PPID, ReferenceID: r.Ref,
+			Amount: payout.Money{Minor: r.Amount, Currency: r.Currency}, Status: r.Status}
+	}
+	return out, nil
+}
+
 // Test payouts (livemode false: the sandbox's, a drill's) move no money and
 // are never reconciled: every query of our side reads live payouts only, so
 // a test payout is in no run's payouts, differences or totals, and a

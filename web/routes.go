@@ -46,8 +46,9 @@ func (s *Server) guard(access payout.Action, next http.HandlerFunc) http.Handler
 	})
 }
 
-// routes is every route of payops, in one place. Probes, metrics and static
-// files never touch the database; the webhook endpoint authenticates by the
+// routes is every route of payops, in one place. Static files and
+// /healthz never touch the database (/readyz pings it, /metrics reads its
+// gauges from it); the webhook endpoint authenticates by the
 // provider's signature and the platform API by bearer token; the dashboard's
 // routes load the signed-in user first and are guarded by the permission
 // table (payout/permissions.go). Unsafe methods are guarded against
