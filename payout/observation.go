@@ -58,3 +58,19 @@ func Outcome(d Decision, from, observed Status, changedMetadata bool) string {
 		return "provider says " + string(observed) + " but payout is " + string(from) + "; recorded as anomaly"
 	}
 }
+
+// Recorded reports whether applying an observation goes into the payout's
+// history, an event on its timeline and an entry in the audit log: always,
+// unless it is the reconciler's own poll (SourcePoll) that repeats the state
+// payops knows (Merge) and taught it nothing (learned false: no new detail,
+// provider sub-state, amount or fee to note). Such a poll only moves the
+// payout's last check and answer times, which the stuck list and the
+// payout's page show. Otherwise a payout stuck for two days and polled every
+// 15 minutes would add 192 events and as many audit entries that say
+// "unchanged", and every settled payout re-checked for a late reversal
+// several more: most of the history, at a million payouts a day. A
+// person's Re-check is always recorded (someone asked), and so is every
+// webhook and every poll that failed.
+func Recorded(source Source, d Decision, learned bool) bool {
+	return source != SourcePoll || d != Merge || learned
+}

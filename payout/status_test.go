@@ -110,3 +110,28 @@ func TestParseStatus(t *testing.T) {
 		t.Error("ParseStatus(success) accepted a provider word")
 	}
 }
+
+// Only the reconciler's poll that repeats the known state and learns
+// nothing stays out of the history.
+func TestRecorded(t *testing.T) {
+	tests := []struct {
+		source  Source
+		d       Decision
+		learned bool
+		want    bool
+	}{
+		{SourcePoll, Merge, false, false}, // "provider says PROCESSING, unchanged", again
+		{SourcePoll, Merge, true, true},   // a UTR, a fee, the provider's sub-state
+		{SourcePoll, Apply, false, true},
+		{SourcePoll, Stale, false, true},
+		{SourcePoll, Anomaly, false, true},
+		{SourceManual, Merge, false, true}, // someone pressed Re-check
+		{SourceWebhook, Merge, false, true},
+		{SourceSystem, Merge, false, true},
+	}
+	for _, tt := range tests {
+		if got := Recorded(tt.source, tt.d, tt.learned); got != tt.want {
+			t.Errorf("Recorded(%s, %s, learned %v) = %v, want %v", tt.source, tt.d, tt.learned, got, tt.want)
+		}
+	}
+}

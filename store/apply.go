@@ -166,12 +166,16 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	if err := postOutcome(ctx, q, &b, lp, cur.Status, next); err != nil {
 		return Applied{}, err
 	}
-	eventPart(&b, id, obs, cur.Status, string(d), msg, deliveryID)
-	if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
-		"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
-		"from": cur.Status, "to": next, "decision": d,
-	}); err != nil {
-		return Applied{}, err
+	learned := metaChanged || amountDiffers || feePosted != nil || (v.answered && !cur.Sent) || state != cur.State ||
+		stateReason != cur.StateReason || pending != cur.PendingApproval
+	if payout.Recorded(obs.Source, d, learned) {
+		eventPart(&b, id, obs, cur.Status, string(d), msg, deliveryID)
+		if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
+			"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
+			"from": cur.Status, "to": next, "decision": d,
+		}); err != nil {
+			return Applied{}, err
+		}
 	}
 	if also != nil {
 		also(&b, res)

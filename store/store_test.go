@@ -108,6 +108,69 @@ func TestApplyObservation(t *testing.T) {
 	}
 }
 
+// The reconciler's poll that repeats what payops knows moves the payout's
+// last check and answer times and writes nothing to its history; one that
+// learns a detail, and a person's Re-check, are recorded.
+func TestUnremarkablePollNotRecorded(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	p := newPayout(t, s, "REF-Q", payout.Processing)
+	history := func() (events, audits int) {
+		t.Helper()
+		es, err := s.EventsFor(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := s.AuditFor(ctx, "payout", "REF-Q")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es), len(as)
+	}
+	// The first answer is news (the provider has the payout: it counts as
+	// sent); the same answer again is not.
+	poll := payout.Observation{Source: payout.SourcePoll, RawStatus: "PROCESSING", Status: payout.Processing, Actor: "reconciler"}
+	if _, err := s.ApplyObservation(ctx, "REF-Q", poll); err != nil {
+		t.Fatal(err)
+	}
+	e0, a0 := history()
+	for range 3 {
+		got, err := s.ApplyObservation(ctx, "REF-Q", poll)
+		if err != nil || got.Decision != payout.Merge {
+			t.Fatalf("poll: %v %v", got.Decision, err)
+		}
+	}
+	if e, a := history(); e != e0 || a != a0 {
+		t.Errorf("after three polls that learned nothing: %d events, %d audit entries, want %d and %d", e, a, e0, a0)
+	}
+	var after struct {
+		Checked bool      `db:"checked"`
+		Updated time.Time `db:"updated_at"`
+	}
+	if err := s.DB().Get(&after, `SELECT last_checked_at IS NOT NULL AND last_answered_at = last_checked_at AS checked,
+		updated_at FROM payouts WHERE reference_id = 'REF-Q'`); err != nil {
+		t.Fatal(err)
+	}
+	if !after.Checked || !after.Updated.Equal(p.UpdatedAt) {
+		t.Errorf("after the polls: checked and answered %v, updated %v (was %v): want the checks' times, no change",
+			after.Checked, after.Updated, p.UpdatedAt)
+	}
+	// A poll that learns the provider's sub-state, and a person's Re-check.
+	learns := poll
+	learns.RawStatus = "PENDING_AT_BANK"
+	if _, err := s.ApplyObservation(ctx, "REF-Q", learns); err != nil {
+		t.Fatal(err)
+	}
+	manual := learns
+	manual.Source, manual.Actor = payout.SourceManual, "ops@example.com"
+	if _, err := s.ApplyObservation(ctx, "REF-Q", manual); err != nil {
+		t.Fatal(err)
+	}
+	if e, a := history(); e != e0+2 || a != a0+2 {
+		t.Errorf("after a poll that learned and a Re-check: %d events, %d audit entries, want %d and %d", e, a, e0+2, a0+2)
+	}
+}
+
 // Two re-checks of one payout at once must serialise on the row lock: one
 // applies SUCCEEDED, the other sees SUCCEEDED and merges; never two
 // "applied" events.
