@@ -36,6 +36,15 @@ func (s *Store) closeClearedCases(ctx context.Context) (int, error) {
 		JOIN LATERAL (SELECT e.* FROM payout_events e WHERE e.payout_id = c.payout_id ORDER BY e.id DESC LIMIT 1) e ON true
 		WHERE c.state = 'open' AND c.kind = 'anomaly' AND e.decision IN ('applied', 'merged') AND e.recorded_at > c.opened_at
 		UNION ALL
+		-- The reconciler's look that only repeats the payout's state writes
+		-- no event (payout.Recorded) but moves last_answered_at: it agrees
+		-- unless that answer was recorded as something else.
+		SELECT c.id, 'a later check agrees: the provider says ' || p.provider_state || ', the payout is ' || p.status
+		FROM exception_cases c JOIN payouts p ON p.id = c.payout_id
+		WHERE c.state = 'open' AND c.kind = 'anomaly' AND p.last_answered_at > c.opened_at
+		  AND NOT EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.recorded_at >= p.last_answered_at
+		                  AND e.decision NOT IN ('applied', 'merged'))
+		UNION ALL
 		SELECT c.id, 'the webhook found its payout'
 		FROM exception_cases c JOIN webhook_events w ON c.subject = 'webhook:' || w.provider || ':' || w.event_id
 		WHERE c.state = 'open' AND c.kind = 'orphan_webhook' AND w.payout_id IS NOT NULL

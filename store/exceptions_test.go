@@ -213,6 +213,47 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 		t.Errorf("anomaly case after the re-check = %+v", c)
 	}
 
+	// Another anomaly, and the reconciler's look agrees: it writes no event
+	// (it only repeats the state), and the case closes all the same.
+	f.intake("ANOM-2", nil)
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_A2", RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR3"},
+		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed},
+		{Source: payout.SourcePoll, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR3", Actor: "reconciler"},
+	} {
+		if _, err := f.s.ApplyObservation(ctx, "ANOM-2", obs); err != nil {
+			t.Fatal(err)
+		}
+		if obs.Status == payout.Failed {
+			scan(t, f.s)
+			c = openCase(t, f.s, payout.CaseAnomaly, false)
+		}
+	}
+	if got := scan(t, f.s); got.Closed != 1 {
+		t.Fatalf("scan closed %d cases, want the anomaly a poll agreed with", got.Closed)
+	}
+	if c, _ = f.s.CaseByID(ctx, c.ID); c.State != "closed" || c.CloseNote == nil || !strings.Contains(*c.CloseNote, "a later check agrees") {
+		t.Errorf("anomaly case after the poll = %+v", c)
+	}
+	// A poll that says FAILED again keeps an anomaly open.
+	f.intake("ANOM-3", nil)
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_A3", RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR4"},
+		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed},
+	} {
+		if _, err := f.s.ApplyObservation(ctx, "ANOM-3", obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan(t, f.s)
+	if _, err := f.s.ApplyObservation(ctx, "ANOM-3", payout.Observation{Source: payout.SourcePoll, RawStatus: "FAILED",
+		Status: payout.Failed, Actor: "reconciler"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := scan(t, f.s); got.Closed != 0 {
+		t.Fatalf("scan closed %d cases after a poll that disagrees, want none", got.Closed)
+	}
+
 	// A payout PROCESSING for two days: a stuck case, closed when it settles.
 	_, err := f.s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "LONG-1", Provider: "nxtbanking",
 		ProviderPayoutID: "nxt_LONG-1", Amount: payout.Money{Minor: 100000, Currency: "INR"}, Status: payout.Processing,
