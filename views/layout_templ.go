@@ -309,7 +309,7 @@ func Layout(m Meta) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</nav><form method=\"get\" action=\"/payouts\" class=\"search\" role=\"search\" id=\"header-search\"><input type=\"search\" name=\"q\" aria-label=\"Find a payout\" placeholder=\"Find a payout…\" title=\"Find a payout by its reference, UTR, provider payout id or webhook event id, an amount, a beneficiary's name, or an account's last four digits\"></form><div class=\"who\"><a href=\"/profile\" id=\"current-user\" title=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</nav><form method=\"get\" action=\"/payouts\" class=\"search\" role=\"search\" id=\"header-search\"><input type=\"search\" name=\"q\" aria-label=\"Find a payout\" placeholder=\"Search\" title=\"Find a payout by its reference, UTR, provider payout id or webhook event id, an amount, a beneficiary's name, or an account's last four digits\"></form><div class=\"who\"><a href=\"/profile\" id=\"current-user\" title=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

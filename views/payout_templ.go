@@ -586,7 +586,7 @@ func PayoutPage(p Payout) templ.Component {
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, " <h2>Evidence timeline</h2><p class=\"hint\">Everything payops was told about this payout and what it decided, oldest first: the request, every webhook and poll with the provider's own words, every decision.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, " <h2>Evidence timeline</h2><p class=\"hint\">Everything payops was told about this payout and what it decided, oldest first: the request, every webhook, every Re-check and every poll that learned something, with the provider's own words, every decision. A poll that only repeats the state moves Last check.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
