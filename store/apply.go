@@ -156,19 +156,20 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	v := saved{id: id, status: next, utr: utr, code: code, reason: reason, fee: fee, ppid: ppid,
 		changed: next != cur.Status || metaChanged, checked: checked, answered: fromProvider, state: state,
 		stateReason: stateReason, pending: pending}
+	// What the provider said that payops did not know besides the state and
+	// its details: that it has the payout, its own sub-state.
+	providerNews := (v.answered && !cur.Sent) || state != cur.State || stateReason != cur.StateReason ||
+		pending != cur.PendingApproval
 	// A stale or repeated observation from a webhook changes nothing of the
 	// payout: its row is not written again.
-	if v.changed || v.checked || (v.answered && !cur.Sent) || state != cur.State || stateReason != cur.StateReason ||
-		pending != cur.PendingApproval {
+	if v.changed || v.checked || providerNews {
 		saveApplied(&b, event, v)
 	}
 	lp := ledgerPayout{ID: id, Provider: cur.Provider, Amount: f.amount, Fee: fee, CreatedAt: cur.CreatedAt}
 	if err := postOutcome(ctx, q, &b, lp, cur.Status, next); err != nil {
 		return Applied{}, err
 	}
-	learned := metaChanged || amountDiffers || feePosted != nil || (v.answered && !cur.Sent) || state != cur.State ||
-		stateReason != cur.StateReason || pending != cur.PendingApproval
-	if payout.Recorded(obs.Source, d, learned) {
+	if payout.Recorded(obs.Source, d, metaChanged || amountDiffers || feePosted != nil || providerNews) {
 		eventPart(&b, id, obs, cur.Status, string(d), msg, deliveryID)
 		if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
 			"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
