@@ -74,3 +74,14 @@ func Outcome(d Decision, from, observed Status, changedMetadata bool) string {
 func Recorded(source Source, d Decision, learned bool) bool {
 	return source != SourcePoll || d != Merge || learned
 }
+
+// FailureRecorded reports whether a look at a payout that got no answer
+// from its provider goes into the payout's history (an error event and an
+// audit entry): always, unless it is the reconciler's own poll and the look
+// before it failed too, for the same reason (sameAsLast). That one only
+// moves the payout's last check time; the stuck list still shows the look
+// failed, and why, from the first. An outage would otherwise add an event
+// and an audit entry per stuck payout at every look while it lasts.
+func FailureRecorded(source Source, sameAsLast bool) bool {
+	return source != SourcePoll || !sameAsLast
+}

@@ -135,3 +135,23 @@ func TestRecorded(t *testing.T) {
 		}
 	}
 }
+
+// A failed look stays out of the history only when it is the reconciler's
+// and the look before failed for the same reason.
+func TestFailureRecorded(t *testing.T) {
+	tests := []struct {
+		source     Source
+		sameAsLast bool
+		want       bool
+	}{
+		{SourcePoll, true, false},
+		{SourcePoll, false, true},
+		{SourceManual, true, true},
+		{SourceManual, false, true},
+	}
+	for _, tt := range tests {
+		if got := FailureRecorded(tt.source, tt.sameAsLast); got != tt.want {
+			t.Errorf("FailureRecorded(%s, same as last %v) = %v, want %v", tt.source, tt.sameAsLast, got, tt.want)
+		}
+	}
+}

@@ -267,16 +267,28 @@ func actorOf(obs payout.Observation) string {
 
 // RecordCheckFailure records that asking the provider about a payout failed,
 // so the failure is part of the payout's history; the payout is not changed
-// but its last check time is (not its last answer: see SettledPayouts).
+// but its last check time is (not its last answer: see SettledPayouts). The
+// reconciler's failed look after one that failed for the same reason moves
+// only the last check time (payout.FailureRecorded).
 func (s *Store) RecordCheckFailure(ctx context.Context, ref string, source payout.Source, actor, detail string) error {
 	return s.WithTx(ctx, func(q Querier) error {
 		var p struct {
 			ID     int64         `db:"id"`
 			Status payout.Status `db:"status"`
+			// The look before this one failed too, for the same reason.
+			SameAsLast bool `db:"same_as_last"`
 		}
-		err := q.GetContext(ctx, &p, `UPDATE payouts SET last_checked_at = now() WHERE reference_id = $1 RETURNING id, status`, ref)
+		err := q.GetContext(ctx, &p, `WITH before AS (
+				SELECT id, last_checked_at > coalesce(last_answered_at, '-infinity') AS failed
+				FROM payouts WHERE reference_id = $1 FOR UPDATE)
+			UPDATE payouts p SET last_checked_at = now() FROM before b WHERE p.id = b.id
+			RETURNING p.id, p.status, b.failed AND coalesce((SELECT e.detail = $2 FROM payout_events e
+				WHERE e.payout_id = p.id AND e.decision = 'error' ORDER BY e.id DESC LIMIT 1), false) AS same_as_last`, ref, detail)
 		if err != nil {
 			return fmt.Errorf("store: check failure for %s: %w", ref, mapErr(err))
+		}
+		if !payout.FailureRecorded(source, p.SameAsLast) {
+			return nil
 		}
 		obs := payout.Observation{Source: source, Actor: actor, At: time.Now()}
 		if err := insertEvent(ctx, q, p.ID, obs, p.Status, "error", detail, nil); err != nil {

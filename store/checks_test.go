@@ -66,6 +66,60 @@ func TestStuckPayoutsShowAFailedLastCheck(t *testing.T) {
 	}
 }
 
+// The reconciler's failed look after one that failed for the same reason
+// moves the last check time only; a new reason, a failure after an answer
+// and a person's Re-check are recorded.
+func TestRepeatedFailedLooksRecordedOnce(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	p := newPayout(t, s, "DOWN", payout.Processing)
+	history := func() (events int, lastChecked time.Time) {
+		t.Helper()
+		es, err := s.EventsFor(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB().Get(&lastChecked, `SELECT coalesce(last_checked_at, 'epoch') FROM payouts WHERE id = $1`, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		return len(es), lastChecked
+	}
+	look := func(source payout.Source, why string) {
+		t.Helper()
+		if err := s.RecordCheckFailure(ctx, "DOWN", source, "reconciler", why); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e0, _ := history()
+	look(payout.SourcePoll, "provider unavailable: 503")
+	e1, at1 := history()
+	look(payout.SourcePoll, "provider unavailable: 503")
+	look(payout.SourcePoll, "provider unavailable: 503")
+	e2, at2 := history()
+	if e1 != e0+1 || e2 != e1 || !at2.After(at1) {
+		t.Errorf("events %d, %d, %d; last check %v then %v: want the first failure recorded, the same again only timed",
+			e0, e1, e2, at1, at2)
+	}
+	look(payout.SourcePoll, "timeout")   // another reason
+	look(payout.SourceManual, "timeout") // someone pressed Re-check
+	if e3, _ := history(); e3 != e2+2 {
+		t.Errorf("%d events after a new reason and a Re-check, want %d", e3, e2+2)
+	}
+	if _, err := s.ApplyObservation(ctx, "DOWN", payout.Observation{Source: payout.SourcePoll, RawStatus: "PROCESSING",
+		Status: payout.Processing}); err != nil {
+		t.Fatal(err)
+	}
+	e4, _ := history()
+	look(payout.SourcePoll, "timeout") // failed again after an answer
+	if e5, _ := history(); e5 != e4+1 {
+		t.Errorf("%d events after a failure that followed an answer, want %d", e5, e4+1)
+	}
+	one, err := s.PayoutChecked(ctx, "DOWN")
+	if err != nil || one.LastCheckFailed == nil || *one.LastCheckFailed != "timeout" {
+		t.Errorf("PayoutChecked: %v %v", one.LastCheckFailed, err)
+	}
+}
+
 // A Re-check's outcome is the payout's latest manual event, a failure as
 // much as an answer; a poll is not a Re-check.
 func TestLatestRecheck(t *testing.T) {
