@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// StuckFilter selects stuck payouts: QUEUED or PROCESSING with no change
+// since Before.
+type StuckFilter struct {
+	Before   time.Time
+	Provider string // "" for all
+	Limit    int
+	Offset   int
+	Test     bool // test payouts instead of live ones
+}
+
+// checkFailed is, for a payout p whose last check failed (asked after its
+// last answer), an empty string (whyChecksFailed puts the failure's words
+// in), and NULL otherwise.
+const checkFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_at, '-infinity') THEN '' END AS last_check_failed`
+
+// stuckColumns are the columns of a payout the stuck list shows: fewer
+// than payoutColumns, for a page read often.
+const stuckColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.currency, p.mode, p.status, p.submitted_at,
+	p.last_checked_at, p.updated_at, p.provider_state, p.provider_state_reason, p.pending_approval, p.last_answered_at,
+	b.name AS beneficiary_name, b.account_last4`
+
+// StuckTotal is how many payouts are stuck in all, and how many of them
+// payops holds back unsent because their provider is paused (a downtime, an
+// open breaker): not the provider's delay, and not something a Re-check
+// moves.
+type StuckTotal struct {
+	All    int
+	Paused int
+}
+
+// AtProvider is the stuck payouts that wait on their provider: all but
+// the paused ones.
+func (t StuckTotal) AtProvider() int { return t.All - t.Paused }
+
+// anyPaused reports whether some provider is paused now: a cheap prepared
+// test that spares reading the stuck payouts for their pauses when there
+// are none (most of the time).
+func (s *Store) anyPaused(ctx context.Context) (bool, error) {
+	var paused bool
+	if err := getFast(ctx, s.q(), &paused, `SELECT `+anyPausedSQL); err != nil {
+		return false, fmt.Errorf("store: any provider paused: %w", err)
+	}
+	return paused, nil
+}
+
+// heldBackSQL is true for an open payout (QUEUED or PROCESSING) that payops
+// holds back unsent because its provider is paused: not the provider's
+// delay. payouts must be aliased p.
+const heldBackSQL = `(p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TRUE` + notPausedSQL + `))`
+
+// pausedOf is the condition, added to a stuck list's WHERE, that keeps the
+// payouts payops holds back unsent because their provider is paused.
+const pausedOf = ` AND ` + heldBackSQL
+
+// StuckPayouts returns one page of stuck payouts, oldest change first, and
+// how many match in all (and of them paused: read only while some provider
+// is paused), with the columns the list shows (stuckColumns);
+// each with when its provider last answered and, when the last check
+// failed, why. The count and the page read one range of one
+// index (payouts_open_by_updated_live); why a check failed is read
+// afterwards, for the rows whose last check failed only. (Not prepared
+// statements: their generic plans guess the range's size and may read the
+// heap for the count.)
+func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, StuckTotal, error) {
+	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
+		AND p.livemode <> $3 `
+	var total StuckTotal
+	if err := s.db.GetContext(ctx, &total.All, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
+		return nil, total, fmt.Errorf("store: count stuck payouts: %w", err)
+	}
+	if total.All > 0 {
+		paused, err := s.anyPaused(ctx)
+		if err != nil {
+			return nil, total, err
+		}
+		if paused {
+			if err := s.db.GetContext(ctx, &total.Paused, `SELECT count(*) FROM payouts p `+where+pausedOf,
+				f.Before, f.Provider, f.Test); err != nil {
+				return nil, total, fmt.Errorf("store: count stuck payouts paused: %w", err)
+			}
+		}
+	}
+	var out []Payout
+	err := s.db.SelectContext(ctx, &out, `SELECT `+stuckColumns+`, `+checkFailed+
+		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $4 OFFSET $5`, f.Before, f.Provider, f.Test, f.Limit, f.Offset)
+	if err != nil {
+		return nil, total, fmt.Errorf("store: stuck payouts: %w", err)
+	}
+	if err := s.whyChecksFailed(ctx, out); err != nil {
+		return nil, total, err
+	}
+	return out, total, nil
+}
+
+// whyChecksFailed fills in LastCheckFailed, for the payouts whose last
+// check failed (it is "", not nil), with the words of their latest error
+// event.
+func (s *Store) whyChecksFailed(ctx context.Context, ps []Payout) error {
+	var ids []int64
+	for _, p := range ps {
+		if p.LastCheckFailed != nil {
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		PayoutID int64  `db:"payout_id"`
+		Detail   string `db:"detail"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (payout_id) payout_id, detail FROM payout_events
+		WHERE payout_id = ANY($1) AND decision = 'error' ORDER BY payout_id, id DESC`, pq.Array(ids))
+	if err != nil {
+		return fmt.Errorf("store: why stuck payouts' checks failed: %w", err)
+	}
+	why := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		why[r.PayoutID] = r.Detail
+	}
+	for i := range ps {
+		if ps[i].LastCheckFailed != nil {
+			w := why[ps[i].ID]
+			ps[i].LastCheckFailed = &w
+		}
+	}
+	return nil
+}
+
+// StuckCount is the number of stuck payouts of one provider in one age
+// bucket, with the oldest one's last change.
+type StuckCount struct {
+	Provider string    `db:"provider"`
+	Bucket   int       `db:"bucket"` // index into StuckBuckets
+	Count    int       `db:"count"`
+	Oldest   time.Time `db:"oldest"`
+}
+
+// StuckBuckets are the age buckets of the overview, by time since the
+// payout's last change: under 1 h, 1-6 h, 6-24 h, over 24 h.
+var StuckBuckets = []string{"< 1 h", "1–6 h", "6–24 h", "> 24 h"}
+
+// StuckSummary counts stuck payouts (no change since before, at now) by
+// provider and age bucket: live payouts, or test payouts when test.
+func (s *Store) StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]StuckCount, error) {
+	var out []StuckCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT provider,
+			CASE WHEN updated_at > $2::timestamptz - interval '1 hour' THEN 0
+			     WHEN updated_at > $2::timestamptz - interval '6 hours' THEN 1
+			     WHEN updated_at > $2::timestamptz - interval '24 hours' THEN 2
+			     ELSE 3 END AS bucket,
+			count(*) AS count, min(updated_at) AS oldest
+		FROM payouts
+		WHERE status IN ('QUEUED', 'PROCESSING') AND updated_at < $1 AND livemode <> $3
+		GROUP BY 1, 2 ORDER BY 1, 2`, before, now, test)
+	if err != nil {
+		return nil, fmt.Errorf("store: stuck summary: %w", err)
+	}
+	return out, nil
+}
+
+// StuckPausedByProvider counts, per provider, the stuck payouts (no change
+// since before) that payops holds back unsent because their provider is
+// paused: live payouts, or test payouts when test. The overview's stuck
+// tile leaves them out of its number and names them beside it. When no
+// provider is paused (most of the time) no payout is read.
+func (s *Store) StuckPausedByProvider(ctx context.Context, before time.Time, test bool) ([]ProviderCount, error) {
+	if paused, err := s.anyPaused(ctx); err != nil || !paused {
+		return nil, err
+	}
+	var out []ProviderCount
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT p.provider, count(*) AS count, min(p.updated_at) AS oldest FROM payouts p
+		WHERE p.updated_at < $1 AND p.livemode <> $2`+pausedOf+`
+		GROUP BY 1 ORDER BY 1`, before, test)
+	if err != nil {
+		return nil, fmt.Errorf("store: stuck payouts paused: %w", err)
+	}
+	return out, nil
+}
