@@ -58,10 +58,6 @@ func (s *Store) anyPaused(ctx context.Context) (bool, error) {
 // delay. payouts must be aliased p.
 const heldBackSQL = `(p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TRUE` + notPausedSQL + `))`
 
-// pausedOf is the condition, added to a stuck list's WHERE, that keeps the
-// payouts payops holds back unsent because their provider is paused.
-const pausedOf = ` AND ` + heldBackSQL
-
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
 // how many match in all (and of them paused: read only while some provider
 // is paused), with the columns the list shows (stuckColumns);
@@ -84,7 +80,7 @@ func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, Stuc
 			return nil, total, err
 		}
 		if paused {
-			if err := s.db.GetContext(ctx, &total.Paused, `SELECT count(*) FROM payouts p `+where+pausedOf,
+			if err := s.db.GetContext(ctx, &total.Paused, `SELECT count(*) FROM payouts p `+where+` AND `+heldBackSQL,
 				f.Before, f.Provider, f.Test); err != nil {
 				return nil, total, fmt.Errorf("store: count stuck payouts paused: %w", err)
 			}
@@ -182,7 +178,7 @@ func (s *Store) StuckPausedByProvider(ctx context.Context, before time.Time, tes
 	var out []ProviderCount
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT p.provider, count(*) AS count, min(p.updated_at) AS oldest FROM payouts p
-		WHERE p.updated_at < $1 AND p.livemode <> $2`+pausedOf+`
+		WHERE p.updated_at < $1 AND p.livemode <> $2 AND `+heldBackSQL+`
 		GROUP BY 1 ORDER BY 1`, before, test)
 	if err != nil {
 		return nil, fmt.Errorf("store: stuck payouts paused: %w", err)
