@@ -9,8 +9,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-
-	"payops/store/pgtest"
 )
 
 // Benchmark 6's database: n payouts as a payout service holds them after
@@ -109,11 +107,7 @@ func seedFind(ctx context.Context, db *sqlx.DB, n int) error {
 			began = time.Now()
 		}
 	}
-	again, err := pgtest.VacuumUntilAllVisible(ctx, db, findTables...)
-	if len(again) > 0 {
-		say("  vacuumed again, not all-visible after the first: %s", strings.Join(again, ", "))
-	}
-	return err
+	return vacuumUntilAllVisible(ctx, db, findTables...)
 }
 
 // findTables are the tables seedFind fills.

@@ -76,7 +76,13 @@ func seed(ctx context.Context, db *sqlx.DB, s shape) error {
 			return fmt.Errorf("seed %s: %w", st.what, err)
 		}
 	}
-	again, err := pgtest.VacuumUntilAllVisible(ctx, db, "payouts", "beneficiaries")
+	return vacuumUntilAllVisible(ctx, db, "payouts", "beneficiaries")
+}
+
+// vacuumUntilAllVisible is pgtest.VacuumUntilAllVisible, saying which
+// tables it vacuumed again.
+func vacuumUntilAllVisible(ctx context.Context, db *sqlx.DB, tables ...string) error {
+	again, err := pgtest.VacuumUntilAllVisible(ctx, db, tables...)
 	if len(again) > 0 {
 		say("  vacuumed again, not all-visible after the first: %s", strings.Join(again, ", "))
 	}
