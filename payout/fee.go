@@ -35,18 +35,19 @@ func CompareFee(ours, theirs *int64, sameCurrency bool) FeeCheck {
 }
 
 // MergeFee is the fee a payout keeps when an observation of it states one
-// (observed, nil when it states none), given its state and fee before the
-// observation. The observed fee replaces the one recorded, unless the
-// recorded one is in the ledger already — the payout SUCCEEDED (or was
-// reversed after) with a fee above zero, which the fee posting recorded
+// (observed, nil when it states none), given its fee before the observation
+// and whether it was paid: it SUCCEEDED, or was reversed after it had (not
+// a reversal after FAILED, which posted nothing). The observed fee replaces
+// the one recorded, unless the recorded one is in the ledger already — the
+// payout was paid with a fee above zero, which the fee posting recorded
 // once — and the observation states another: a posting is never rewritten,
 // so the posted fee stays, and posted says so (day-end reconciliation then
 // shows the provider's fee against it, for finance to settle).
-func MergeFee(status Status, current, observed *int64) (next *int64, changed bool, posted *int64) {
+func MergeFee(paid bool, current, observed *int64) (next *int64, changed bool, posted *int64) {
 	if observed == nil || (current != nil && *current == *observed) {
 		return current, false, nil
 	}
-	if current != nil && *current > 0 && (status == Succeeded || status == Reversed) {
+	if paid && current != nil && *current > 0 {
 		return current, false, current
 	}
 	return observed, true, nil

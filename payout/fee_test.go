@@ -79,22 +79,21 @@ func TestMergeFee(t *testing.T) {
 	p := func(v int64) *int64 { return &v }
 	tests := []struct {
 		name              string
-		status            Status
+		paid              bool
 		current, observed *int64
 		want              *int64
 		changed, posted   bool
 	}{
-		{"no fee stated", Succeeded, p(590), nil, p(590), false, false},
-		{"the first fee", Processing, nil, p(590), p(590), true, false},
-		{"the same fee", Succeeded, p(590), p(590), p(590), false, false},
-		{"a new fee before success", Processing, p(590), p(600), p(600), true, false},
-		{"a new fee after the fee was posted", Succeeded, p(590), p(600), p(590), false, true},
-		{"after a reversal too", Reversed, p(590), p(600), p(590), false, true},
-		{"a zero fee was never posted", Succeeded, p(0), p(600), p(600), true, false},
-		{"a failed payout's fee", Failed, p(590), p(600), p(600), true, false},
+		{"no fee stated", true, p(590), nil, p(590), false, false},
+		{"the first fee", false, nil, p(590), p(590), true, false},
+		{"the same fee", true, p(590), p(590), p(590), false, false},
+		{"a new fee before success", false, p(590), p(600), p(600), true, false},
+		{"a new fee after the fee was posted", true, p(590), p(600), p(590), false, true},
+		{"a zero fee was never posted", true, p(0), p(600), p(600), true, false},
+		{"a failed payout's fee, or one reversed after failing", false, p(590), p(600), p(600), true, false},
 	}
 	for _, tt := range tests {
-		next, changed, posted := MergeFee(tt.status, tt.current, tt.observed)
+		next, changed, posted := MergeFee(tt.paid, tt.current, tt.observed)
 		if (next == nil) != (tt.want == nil) || (next != nil && *next != *tt.want) || changed != tt.changed || (posted != nil) != tt.posted {
 			t.Errorf("%s: MergeFee = %v, %v, %v", tt.name, next, changed, posted)
 		}

@@ -45,6 +45,23 @@ func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Obs
 	return res, nil
 }
 
+// paidBefore reports whether the payout was paid, for payout.MergeFee: it
+// SUCCEEDED, or it was reversed after it had, which its ledger says; asked
+// of the ledger only when that decides something (a reversed payout's
+// observation stating a fee other than the one recorded), which is rare.
+func paidBefore(ctx context.Context, q Querier, cur payoutNow, observedFee *int64) (bool, error) {
+	if cur.Status != payout.Reversed || observedFee == nil || cur.FeeMinor == nil || *cur.FeeMinor == *observedFee {
+		return cur.Status == payout.Succeeded, nil
+	}
+	var paid bool
+	err := q.GetContext(ctx, &paid, `SELECT EXISTS (SELECT 1 FROM ledger_postings
+		WHERE payout_id = $1 AND payout_created_at = $2 AND kind = 'succeeded')`, cur.ID, cur.CreatedAt)
+	if err != nil {
+		return false, fmt.Errorf("store: ledger of payout %s: %w", cur.Ref, err)
+	}
+	return paid, nil
+}
+
 // payoutNow is what apply reads of a payout: the transition rule's inputs
 // and what it writes from.
 type payoutNow struct {
@@ -107,8 +124,12 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 		if obs.Fee != nil {
 			observedFee = &obs.Fee.Minor
 		}
+		paid, err := paidBefore(ctx, q, cur, observedFee)
+		if err != nil {
+			return Applied{}, err
+		}
 		var feeChanged bool
-		fee, feeChanged, feePosted = payout.MergeFee(cur.Status, fee, observedFee)
+		fee, feeChanged, feePosted = payout.MergeFee(paid, fee, observedFee)
 		metaChanged = feeChanged || metaChanged
 	}
 	// The provider's own sub-state, from the same observations as the

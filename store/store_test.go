@@ -439,3 +439,37 @@ func TestAPostedFeeIsNotRewritten(t *testing.T) {
 		t.Errorf("%d fee entries, want one balanced posting of two", fees)
 	}
 }
+
+// A reversed payout's fee is in the ledger only when it was paid first: a
+// payout reversed after SUCCEEDED keeps its posted fee against a later,
+// different one; one reversed after FAILED posted none, so it takes the
+// provider's latest fee and its event says nothing of a posting.
+func TestAReversedPayoutsFeeWasPostedOnlyIfPaid(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	fee := func(minor int64) *payout.Money { return &payout.Money{Minor: minor, Currency: "INR"} }
+	see := func(ref string, st payout.Status, f *payout.Money) store.Applied {
+		t.Helper()
+		res, err := s.ApplyObservation(ctx, ref, payout.Observation{Source: payout.SourceWebhook, RawStatus: string(st),
+			Status: st, Fee: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for _, c := range []struct {
+		ref     string
+		outcome payout.Status
+		want    int64
+		posted  bool
+	}{{"REV-PAID", payout.Succeeded, 590, true}, {"REV-FAILED", payout.Failed, 600, false}} {
+		newPayout(t, s, c.ref, payout.Processing)
+		see(c.ref, c.outcome, fee(590))
+		see(c.ref, payout.Reversed, nil)
+		res := see(c.ref, payout.Reversed, fee(600))
+		if res.Payout.FeeMinor == nil || *res.Payout.FeeMinor != c.want ||
+			strings.Contains(res.Message, "posted") != c.posted {
+			t.Errorf("%s: fee %v, %q; want %d, posting named %v", c.ref, res.Payout.FeeMinor, res.Message, c.want, c.posted)
+		}
+	}
+}
