@@ -210,6 +210,10 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest("Pick an action: release, reject, escalate or reassign."))
 		return
 	}
+	if action == "reassign" && r.PostFormValue("owner") == "" {
+		Fail(w, r, h.Log, BadRequest("Pick the user to give the holds to."))
+		return
+	}
 	holds, err := h.selectedHolds(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)

@@ -79,10 +79,14 @@ func usersSummary(users []store.UserListing, now time.Time) string {
 		counts[userState(u, now)]++
 	}
 	parts := []string{}
-	for _, c := range []struct{ state, say string }{{"active", "can sign in"}, {"invited", "await a password"},
-		{"no-password", "have no password"}, {"disabled", "disabled"}} {
-		if n := counts[c.state]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, c.say))
+	for _, c := range []struct{ state, one, many string }{{"active", "can sign in", "can sign in"},
+		{"invited", "awaits a password", "await a password"}, {"no-password", "has no password", "have no password"},
+		{"disabled", "disabled", "disabled"}} {
+		switch n := counts[c.state]; {
+		case n == 1:
+			parts = append(parts, "1 "+c.one)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", n, c.many))
 		}
 	}
 	return fmt.Sprintf("%d user%s: %s", len(users), plural(len(users)), strings.Join(parts, ", "))

@@ -105,7 +105,11 @@ func gatesListed(d LaunchDoc) Checkpoint {
 		tax = "tax artifacts required"
 	}
 	c.Passed = true
-	c.Evidence = fmt.Sprintf("gates: %s; %s; %d hold reasons with unblock evidence", gates, tax, len(d.HoldReasons))
+	reasons := fmt.Sprintf("%d hold reasons", len(d.HoldReasons))
+	if len(d.HoldReasons) == 1 {
+		reasons = "1 hold reason"
+	}
+	c.Evidence = fmt.Sprintf("gates: %s; %s; %s with unblock evidence", gates, tax, reasons)
 	return c
 }
 

@@ -54,7 +54,7 @@ func ProvidersPage(m Providers) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " State: <span class=\"badge hs-up\">up</span> answering; <span class=\"badge hs-degraded\">degraded</span> failing some calls, probed, or one mode paused; <span class=\"badge hs-down\">down</span> every recent call failed; <span class=\"badge hs-paused\">paused</span> payops sends nothing to it now (a downtime notice, or its circuit breaker); payouts it holds back stay queued and go when it resumes.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " State: <span class=\"badge hs-up\">up</span> answering; <span class=\"badge hs-idle\">idle</span> no calls in the last 15 minutes; <span class=\"badge hs-degraded\">degraded</span> failing some calls, probed, or one mode paused; <span class=\"badge hs-down\">down</span> every recent call failed; <span class=\"badge hs-paused\">paused</span> payops sends nothing to it now (a downtime notice, or its circuit breaker); payouts it holds back stay queued and go when it resumes.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

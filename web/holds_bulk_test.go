@@ -34,7 +34,14 @@ func TestHoldsBulkKeepsTheFilterAndCounts(t *testing.T) {
 	if filter != "reason=review_threshold" {
 		t.Fatalf("the bulk form keeps the filter as %q", filter)
 	}
-	form := url.Values{"action": {"reject"}, "hold": {big1}, "note": {"Seller offboarded"}, "filter": {filter}}
+	// Reassign with no owner chosen (the bar's "Choose…"): one 400, no hold
+	// touched.
+	form := url.Values{"action": {"reassign"}, "hold": {big1}, "note": {"Seller offboarded"}, "owner": {""}}
+	if code, body, _ := c.do("POST", "/holds/bulk", form, nil); code != http.StatusBadRequest ||
+		!strings.Contains(body, "Pick the user to give the holds to") || a.holdState(big1) != "open" {
+		t.Errorf("bulk reassign to nobody: %d, hold %s", code, a.holdState(big1))
+	}
+	form = url.Values{"action": {"reject"}, "hold": {big1}, "note": {"Seller offboarded"}, "filter": {filter}}
 	code, frag, _ := c.do("POST", "/holds/bulk", form, map[string]string{"HX-Request": "true"})
 	if code != http.StatusOK {
 		t.Fatalf("bulk reject: %d %s", code, frag)
