@@ -146,7 +146,6 @@ func CorrectedFields(before, after Beneficiary) []string {
 
 // Redirect is an account number changed by an operator on a retry.
 type Redirect struct {
-	By       string // the operator
 	Of       string // the failed payout's reference
 	From, To string // the account numbers, masked
 }
@@ -154,12 +153,16 @@ type Redirect struct {
 // RedirectOf returns the Redirect of a retry whose beneficiary after differs
 // from the failed payout's before in its account number, or nil: a name,
 // IFSC or bank code corrected alone does not point the money at another
-// account, and goes out as the platform's own request would.
-func RedirectOf(before, after Beneficiary, by, of string) *Redirect {
+// account, and goes out as the platform's own request would. (The same
+// number at another bank would be another account, but one its owner would
+// have to hold with exactly that number there; the commonest failure a
+// retry fixes is a wrong IFSC, and each is in the audit entry's corrected
+// fields.)
+func RedirectOf(before, after Beneficiary, of string) *Redirect {
 	if strings.TrimSpace(before.AccountNumber) == strings.TrimSpace(after.AccountNumber) {
 		return nil
 	}
-	return &Redirect{By: by, Of: of, From: Mask(before.AccountNumber), To: Mask(after.AccountNumber)}
+	return &Redirect{Of: of, From: Mask(before.AccountNumber), To: Mask(after.AccountNumber)}
 }
 
 // Evaluation is one gate's answer about one payout: what was checked, by
@@ -220,8 +223,8 @@ func (p Policy) beneficiaryGate(in GateInput) Evaluation {
 	}
 	if r := in.Redirected; r != nil {
 		e.Inputs["account_number"] = "changed by an operator"
-		e.Answer = fmt.Sprintf("account number changed from %s to %s by %s when sending %s again: a second person "+
-			"confirms the new account (with the platform or the beneficiary) before money goes to it", r.From, r.To, r.By, r.Of)
+		e.Answer = fmt.Sprintf("account number changed from %s to %s by an operator when sending %s again: a second person "+
+			"confirms the new account (with the platform or the beneficiary) before money goes to it", r.From, r.To, r.Of)
 		return e
 	}
 	e.Passed, e.Answer = true, "beneficiary details complete"

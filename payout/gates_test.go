@@ -115,12 +115,13 @@ func TestParsePolicyRefusesBadConfiguration(t *testing.T) {
 
 // An account number an operator changed on a retry holds the payout for a
 // second person; a name, IFSC or bank code corrected alone does not, and
-// the hold's words show both accounts masked.
+// the hold's words show both accounts masked and name no operator (they
+// reach the platform through the API and its webhooks).
 func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 	before := Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}
 	fixed := before
 	fixed.IFSC, fixed.Name = "ICIC0000001", "Asha R. Rao"
-	if r := RedirectOf(before, fixed, "ops@example.com", "PAY-1"); r != nil {
+	if r := RedirectOf(before, fixed, "PAY-1"); r != nil {
 		t.Errorf("an IFSC and name correction counts as a redirect: %+v", r)
 	}
 	if got := CorrectedFields(before, fixed); len(got) != 2 || got[0] != "name" || got[1] != "ifsc" {
@@ -128,7 +129,7 @@ func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 	}
 	moved := fixed
 	moved.AccountNumber = "999988887777"
-	r := RedirectOf(before, moved, "ops@example.com", "PAY-1")
+	r := RedirectOf(before, moved, "PAY-1")
 	if r == nil || r.From != "XXXXXXXX9012" || r.To != "XXXXXXXX7777" {
 		t.Fatalf("RedirectOf = %+v", r)
 	}
@@ -138,7 +139,8 @@ func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 	}
 	in.Redirected = r
 	e := (Policy{}).beneficiaryGate(in)
-	if e.Passed || !strings.Contains(e.Answer, "XXXXXXXX9012 to XXXXXXXX7777 by ops@example.com when sending PAY-1 again") ||
+	if e.Passed || !strings.Contains(e.Answer, "XXXXXXXX9012 to XXXXXXXX7777 by an operator when sending PAY-1 again") ||
+		strings.Contains(e.Answer, "@") ||
 		strings.Contains(e.Answer, "999988887777") || e.Inputs["account_number"] != "changed by an operator" ||
 		!strings.HasPrefix(e.Rule, "beneficiary/v2") {
 		t.Errorf("the redirected retry's evaluation = %+v", e)

@@ -228,7 +228,7 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 			return &FieldsError{Fields: errs}
 		}
 		ref = req.ReferenceID
-		redirect := payout.RedirectOf(failed.Beneficiary, req.Beneficiary, by.Name, failed.ReferenceID)
+		redirect := payout.RedirectOf(failed.Beneficiary, req.Beneficiary, failed.ReferenceID)
 		id, err := intakeIn(ctx, q, req, policy, by, time.Time{}, c.PayoutID, redirect)
 		if err != nil {
 			return err
