@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -187,5 +189,22 @@ func TestHostileInputToTheAPI(t *testing.T) {
 	c.login("ops@example.com")
 	if _, page := c.get("/payouts/H-20"); !strings.Contains(page, "&lt;b&gt;Seller&lt;/b&gt; &#39;payout&#39;; --") {
 		t.Error("the narration is not on the payout's page, escaped")
+	}
+}
+
+// A dashboard form sent as multipart (a file in it) is refused before it is
+// parsed, except the settlement report's upload: nothing is written to disk
+// for it and nothing changes.
+func TestMultipartIsOnlyForTheUpload(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	c := a.client()
+	c.login("ops@example.com")
+	code, body, _ := c.upload("/test-data", "on", "big.bin", bytes.Repeat([]byte("x"), 1<<20))
+	if code != http.StatusBadRequest || !strings.Contains(body, "only a settlement report is uploaded as a file") {
+		t.Errorf("multipart to /test-data: %d %.200s", code, body)
+	}
+	if _, page := c.get("/"); strings.Contains(page, "You are viewing test data") {
+		t.Error("the refused post switched to test data")
 	}
 }

@@ -250,6 +250,17 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 			// Whatever its content type: no one reads more of it.
 			r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
 		}
+		if post && !isForm(r.Header.Get("Content-Type")) && !strings.HasSuffix(r.URL.Path, "/upload") {
+			// Only the settlement report's upload is multipart (its handler
+			// caps it); any other body is held to a form's cap, and a
+			// multipart one is refused before anything parses it to disk.
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				handlers.Fail(w, r, s.log, handlers.BadRequest(
+					"Send the form as application/x-www-form-urlencoded: only a settlement report is uploaded as a file."))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		}
 		if ok && post && isForm(r.Header.Get("Content-Type")) {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 			if err := r.ParseForm(); err != nil {
