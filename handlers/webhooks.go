@@ -160,7 +160,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	// provider's retry records the notice (recording it twice is harmless).
 	if dt := ev.Downtime; dt != nil && h.Downtimes != nil {
 		err := h.Downtimes.RecordDowntime(ctx, store.Downtime{Provider: name, ID: dt.ID, Resolved: dt.Resolved, Mode: dt.Mode,
-			Detail: dt.Detail, At: dt.At}, cmp.Or(h.MaxPause, DefaultMaxPause))
+			Detail: dt.Detail, At: dt.At, EventID: id}, cmp.Or(h.MaxPause, DefaultMaxPause))
 		if err != nil {
 			h.Log.Error("downtime notice not recorded; the provider will retry", "provider", name, "err", err)
 			h.count(name, "error")

@@ -134,14 +134,18 @@ type Downtime struct {
 	Mode     string    // "" for every mode
 	Detail   string    // the provider's words
 	At       time.Time // when it began or was resolved; now when zero
+	// EventID is the delivery's event id (or its body's hash): the start
+	// that opened a downtime, sent again, does not open it again.
+	EventID string
 }
 
 // RecordDowntime records a downtime notice: a start pauses the provider's
 // payouts of the mode until it is resolved or maxPause has passed; a
 // resolution ends the pause of that downtime (by the provider's id, or
 // every open one of the mode when it gives none). Recording the same
-// notice again changes nothing, and a start older than the resolution of
-// the same downtime does not open it again.
+// notice again changes nothing (a start by its EventID, after its
+// resolution), and a start older than the resolution of the same downtime
+// does not open it again.
 func (s *Store) RecordDowntime(ctx context.Context, d Downtime, maxPause time.Duration) error {
 	at := d.At
 	if at.IsZero() {
@@ -168,13 +172,18 @@ func (s *Store) RecordDowntime(ctx context.Context, d Downtime, maxPause time.Du
 		}
 		return nil
 	}
+	// A resolved downtime opens again on a later start, unless it is the
+	// start that opened it, replayed: one without a time of its own is
+	// dated now, later than any resolution.
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO provider_downtimes AS pd (provider, downtime_id, mode, detail, started_at, pause_until)
-		VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second')
+		INSERT INTO provider_downtimes AS pd (provider, downtime_id, mode, detail, started_at, pause_until, start_event_id)
+		VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second', $7)
 		ON CONFLICT (provider, downtime_id, mode) DO UPDATE SET started_at = excluded.started_at,
-			pause_until = excluded.pause_until, detail = excluded.detail, resolved_at = NULL
-		WHERE pd.resolved_at IS NOT NULL AND pd.resolved_at < excluded.started_at`,
-		d.Provider, d.ID, mode, clip(d.Detail, 500), at, maxPause.Seconds())
+			pause_until = excluded.pause_until, detail = excluded.detail, resolved_at = NULL,
+			start_event_id = excluded.start_event_id
+		WHERE pd.resolved_at IS NOT NULL AND pd.resolved_at < excluded.started_at
+			AND (excluded.start_event_id = '' OR pd.start_event_id <> excluded.start_event_id)`,
+		d.Provider, d.ID, mode, clip(d.Detail, 500), at, maxPause.Seconds(), d.EventID)
 	if err != nil {
 		return fmt.Errorf("store: downtime of %s: %w", d.Provider, err)
 	}

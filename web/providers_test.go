@@ -164,3 +164,34 @@ func TestBrowserProviders(t *testing.T) {
 	)
 	fitsWidth(t, ctx, "paused payout")
 }
+
+// A downtime notice with no time of its own, replayed after its resolution
+// (a captured signed body, sent again), pauses nothing: the endpoint knows
+// the delivery, by its body's hash.
+func TestAReplayedDowntimeNoticePausesNothing(t *testing.T) {
+	a := newApp(t, withProviders())
+	ctx := context.Background()
+	notice := func(event string) signed {
+		return razorpayxSigned(`{"entity":"event","account_id":"acc_1","event":"payout.downtime.`+event+`",`+
+			`"contains":["payout.downtime"],"payload":{"payout.downtime":{"entity":{"id":"pdown_replay","mode":"IMPS",`+
+			`"message":"beneficiary banks slow on IMPS"}}}}`, "")
+	}
+	paused := func() int {
+		ps, err := a.store.Pauses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ps)
+	}
+	for i, c := range []struct {
+		event string
+		want  int
+	}{{"started", 1}, {"resolved", 0}, {"started", 0}} {
+		if code, res := notice(c.event).post(t, a.srv.URL); code != http.StatusOK {
+			t.Fatalf("notice %d (%s): %d %v", i, c.event, code, res)
+		}
+		if got := paused(); got != c.want {
+			t.Errorf("after notice %d (%s): %d pauses, want %d", i, c.event, got, c.want)
+		}
+	}
+}
