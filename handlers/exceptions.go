@@ -96,7 +96,7 @@ func caseRow(now time.Time, c store.Case) views.CaseRow {
 	due, level := slaDue(now, c.SLADueAt, c.EscalatedAt)
 	row := views.CaseRow{ID: strconv.FormatInt(c.ID, 10), Href: caseHref(c.ID), Kind: c.KindLabel, Summary: c.Summary,
 		Owner: c.OwnerName, Age: ago(now, c.OpenedAt), Due: due, DueAt: c.SLADueAt.UTC().Format(time.RFC3339),
-		DueLevel: level, Escalated: c.EscalatedAt != nil, Class: classLabel(c.FailureClass)}
+		DueLevel: level, Escalated: c.EscalatedAt != nil, Class: classLabel(c.FailureClass), Amount: "—"}
 	if c.ReferenceID != nil {
 		row.Ref, row.PayoutURL = *c.ReferenceID, payoutHref(*c.ReferenceID)
 		row.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()

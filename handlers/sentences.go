@@ -26,7 +26,11 @@ func auditSentence(e store.AuditEntry) string {
 	}
 	switch e.Action {
 	case "payout.create":
-		return fmt.Sprintf("Payout of %s %s to %s came in (%s)", s("amount"), s("currency"), s("provider"), strings.ToUpper(s("status")))
+		amount := s("amount") + " " + s("currency")
+		if m, err := payout.ParseMoney(s("amount"), s("currency")); err == nil {
+			amount = m.String() // grouped, as every page shows amounts
+		}
+		return fmt.Sprintf("Payout of %s to %s came in (%s)", amount, s("provider"), strings.ToUpper(s("status")))
 	case "hold.place":
 		return fmt.Sprintf("Held (%s, %s): %s", hold, reasonLabel(s("reason")), s("detail"))
 	case "hold.evidence":

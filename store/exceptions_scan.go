@@ -284,7 +284,7 @@ func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
 	for i, r := range rows {
 		day := r.Day.Format("2006-01-02")
 		cases[i] = NewCase{Kind: payout.CaseReconDifference, Subject: fmt.Sprintf("recon_diff:%d", r.ID), PayoutID: r.PayoutID,
-			Summary: fmt.Sprintf("%s difference on %s's %s still open: %s", reconKindLabel(r.Kind), r.Provider, day, orDash(r.ReferenceID)),
+			Summary: fmt.Sprintf("Still open from %s's day %s: %s, %s", r.Provider, day, reconKindLabel(r.Kind), orDash(r.ReferenceID)),
 			Evidence: map[string]any{"difference": r.ID, "kind": r.Kind, "provider": r.Provider, "business_date": day,
 				"run": r.RunID, "reference_id": r.ReferenceID},
 			Livemode: payout.Livemode(r.Provider)}

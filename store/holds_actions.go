@@ -257,7 +257,7 @@ func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note s
 			return fmt.Errorf("store: next owner of %s: %w", h.Reason, err)
 		}
 		if next.ID == nil {
-			return Refused("no escalation owner is set for %q holds: an admin sets one under Hold owners", h.ReasonLabel)
+			return Refused("no escalation owner is set for %q holds: an admin sets one under Owners and SLAs", h.ReasonLabel)
 		}
 		if h.OwnerID != nil && *h.OwnerID == *next.ID {
 			return Refused("hold #%d is already with the escalation owner, %s", holdID, *next.Name)

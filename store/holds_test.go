@@ -253,7 +253,7 @@ func TestReassignEscalateAndTheSLA(t *testing.T) {
 	if h.OwnerID != nil {
 		t.Fatalf("owner without configuration: %v", *h.OwnerID)
 	}
-	if _, err := f.s.EscalateHold(ctx, h.ID, f.ops, "urgent"); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "Hold owners") {
+	if _, err := f.s.EscalateHold(ctx, h.ID, f.ops, "urgent"); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "Owners and SLAs") {
 		t.Fatalf("escalate without a next owner: %v", err)
 	}
 	// An admin sets the tax owner and the escalation owner; new holds get them.

@@ -246,7 +246,7 @@ func ExceptionsPage(e Exceptions) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</select></label> <button type=\"submit\" class=\"js-hide\">Filter</button> <a href=\"/exceptions?owner=mine\" class=\"quick\">Mine</a> <a href=\"/holds/owners#exception-owners\" class=\"quick\">Case owners</a></form></div><p class=\"hint\">What went wrong after sending: failures classified by the provider's code, state mismatches, amounts that differ, payouts waiting at a provider, long-stuck payouts, unknown webhooks and reconciliation differences left open. Each case has an owner and an SLA, closes by itself when its condition clears, and every action lands in its history.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</select></label> <button type=\"submit\" class=\"js-hide\">Filter</button> <a href=\"/exceptions?owner=mine\" class=\"quick\">Mine</a> <a href=\"/holds/owners#exception-owners\" class=\"quick\">Owners and SLAs</a></form></div><p class=\"hint\">What went wrong after sending: failures classified by the provider's code, state mismatches, amounts that differ, payouts waiting at a provider, long-stuck payouts, unknown webhooks and reconciliation differences left open. Each case has an owner and an SLA, closes by itself when its condition clears, and every action lands in its history.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -46,7 +46,7 @@ func SettingsPage(s Settings) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if s.Users == nil && s.Tokens == nil && s.Notify == nil && s.Webhooks == nil {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"empty\" id=\"settings-none\">Your role changes no settings. Admins add users and make API tokens; hold owners and SLAs are on <a href=\"/holds/owners\">Hold owners</a>.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p class=\"empty\" id=\"settings-none\">Your role changes no settings. Admins add users and make API tokens; owners and SLAs are on <a href=\"/holds/owners\">Owners and SLAs</a>.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -131,7 +131,7 @@ func SettingsPage(s Settings) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<a class=\"settings-card\" href=\"/holds/owners\" id=\"settings-owners\"><span class=\"settings-title\">Hold owners and SLAs</span> <span class=\"muted\">Who owns each hold reason, whom it escalates to, and how long it may stay open.</span></a></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<a class=\"settings-card\" href=\"/holds/owners\" id=\"settings-owners\"><span class=\"settings-title\">Owners and SLAs</span> <span class=\"muted\">Who owns each hold reason and exception kind, whom it escalates to, and how long it may stay open.</span></a></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
