@@ -180,7 +180,8 @@ func waitsForApproval(p store.Payout) string {
 	}
 	name := payout.ProviderLabel(p.Provider)
 	return "Waiting for approval at " + name + ": someone with access to " + name +
-		" approves or rejects it there. Re-check cannot move it, and it is not " + name + "'s fault."
+		" approves or rejects it there. Re-check only shows whether that has happened yet, and the delay is not " +
+		name + "'s fault."
 }
 
 // archiveLabels name the archivable history tables on the payout page.

@@ -68,6 +68,7 @@ func (h *Handlers) gridEnd(to string) (time.Time, error) {
 func (h *Handlers) gridPage(r *http.Request, from, to time.Time, actionView bool) views.ReconGrid {
 	u := userOf(r)
 	g := views.ReconGrid{Meta: MetaFor(r, "Reconciliation", "recon"), CanRun: u.Role.Can(payout.ActRunRecon),
+		CanUpload:  u.Role.Can(payout.ActCloseDays),
 		BusinessTZ: h.Days.BusinessZone().String(), Notice: reconNotices[r.URL.Query().Get("done")],
 		Range: from.Format("2 Jan") + " – " + to.Format("2 Jan 2006"), ActionView: actionView}
 	link := func(end time.Time, action bool) string {

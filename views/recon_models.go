@@ -12,6 +12,7 @@ type ReconGrid struct {
 	SignedOff  int
 	NotRun     int // days not reconciled that are expected to be
 	CanRun     bool
+	CanUpload  bool   // settlement reports: finance, who closes days
 	Range      string // "7 Nov – 20 Nov 2026"
 	PrevHref   string
 	NextHref   string // "" when the range ends at the latest business day

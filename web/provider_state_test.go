@@ -54,7 +54,7 @@ func TestProviderStateOnStuckListAndPayoutPage(t *testing.T) {
 	if got, _ := textByID(t, page, "payout-provider-state"); !strings.Contains(got, "pending") {
 		t.Errorf("payout page: provider says %q", got)
 	}
-	if got, _ := textByID(t, page, "payout-waits-for-approval"); !strings.Contains(got, "Re-check cannot move it") {
+	if got, _ := textByID(t, page, "payout-waits-for-approval"); !strings.Contains(got, "Re-check only shows whether that has happened yet") {
 		t.Errorf("payout page: approval note %q", got)
 	}
 	_, page = c.get("/payouts/RZP-QUEUE")

@@ -173,6 +173,16 @@ func TestReconGridAsksForReportsOnce(t *testing.T) {
 			}
 		}
 	}
+	// Finance is asked to upload; ops, who cannot, is told a report is due.
+	a.addUser("ops@example.com", payout.RoleOps)
+	ops := a.client()
+	ops.login("ops@example.com")
+	for who, c := range map[string]*client{"Upload a settlement report": fin, "A settlement report is due": ops} {
+		_, page := c.get("/reconciliation")
+		if got, _ := textByID(t, page, "uploads-xendit"); !strings.HasPrefix(got, who) {
+			t.Errorf("the uploads due read %q, want %q first", got, who)
+		}
+	}
 	_, page := fin.get("/reconciliation")
 	cells := cellsOf(t, page)
 	if len(cells) != 14*4 {
