@@ -13,26 +13,27 @@ import (
 // The transactional outbox: an outbound event is written inside the
 // transaction of the change that causes it, so a rolled back change sends
 // nothing and a committed one is never lost. The event fans out at once to
-// the enabled endpoints subscribed to its type, one delivery each: an
-// endpoint added later does not get older events, and with no such endpoint
-// nothing at all is written. A payout event keeps the rows the payout's API
+// the endpoints subscribed to its type, one delivery each — a disabled
+// endpoint's wait, parked, until it is enabled again (migration 00047) —:
+// an endpoint added later does not get older events, and with no such
+// endpoint nothing at all is written. A payout event keeps the rows the payout's API
 // JSON is made of (its snapshot, written by the SQL function
 // outbox_payout_event, migrations 00027, 00031 and 00033) rather than the JSON: the delivery
 // job builds the JSON with PayoutJSONOf, once, before the first attempt.
 
-// subscribers selects the enabled live endpoints subscribed to event type
-// $2: the events not about one payout are about reconciliation, which reads
-// live payouts only, so a test endpoint never gets them.
+// subscribers selects the live endpoints, enabled or not, subscribed to
+// event type $2: the events not about one payout are about reconciliation,
+// which reads live payouts only, so a test endpoint never gets them.
 const subscribers = `SELECT id FROM webhook_endpoints
-	WHERE disabled_at IS NULL AND livemode AND (cardinality(events) = 0 OR $2 = ANY (events))`
+	WHERE livemode AND (cardinality(events) = 0 OR $2 = ANY (events))`
 
 // subscribedReturning is a RETURNING clause, named subscribed, that is true
-// when an enabled endpoint subscribes to event type param: apply asks it
-// in its UPDATE's RETURNING, and calls outboxPayoutEvent only then, so that
+// when an endpoint subscribes to event type param: apply asks it in its
+// UPDATE's RETURNING, and calls outboxPayoutEvent only then, so that
 // without endpoints ingestion costs no statement more.
 func subscribedReturning(param string) string {
 	return ` RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
-	WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR ` + param + ` = ANY (events))) AS subscribed`
+	WHERE cardinality(events) = 0 OR ` + param + ` = ANY (events)) AS subscribed`
 }
 
 // outboxPayoutEvent writes event type typ about payout id, as it stands in

@@ -80,8 +80,10 @@ func TestOutboxIsWrittenWithTheChange(t *testing.T) {
 	if got := eventTypes(t, s, succeeded.ID); strings.Join(got, " ") != "payout.succeeded:OK-1" {
 		t.Errorf("payout.succeeded only: %v", got)
 	}
-	if got := eventTypes(t, s, off.ID); len(got) != 0 {
-		t.Errorf("a disabled endpoint got %v", got)
+	// A disabled endpoint's events wait for it (TestBacklog: parked, and
+	// claimed once it is enabled again).
+	if got := eventTypes(t, s, off.ID); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("a disabled endpoint's waiting events:\n got %v\nwant %v", got, want)
 	}
 	var before int
 	if err := s.DB().Get(&before, `SELECT count(*) FROM outbound_events e JOIN payouts p ON p.id = e.payout_id
@@ -271,6 +273,26 @@ func TestBacklog(t *testing.T) {
 	}
 	if b, err := s.Backlog(ctx); err != nil || b.Pending != 0 || b.Oldest != nil || b.Parked != 1 {
 		t.Fatalf("after delivering: %+v, %v", b, err)
+	}
+	// An event written while the endpoint is disabled waits for it too, and
+	// both go once it is enabled again.
+	newPayout(t, s, "BL-2", payout.Processing)
+	observe(t, s, "BL-2", payout.Succeeded)
+	if b, err := s.Backlog(ctx); err != nil || b.Parked != 2 {
+		t.Fatalf("after an event while disabled: %+v, %v", b, err)
+	}
+	if err := s.SetWebhookEndpointEnabled(ctx, off.ID, true, "", admin); err != nil {
+		t.Fatal(err)
+	}
+	claimed, _ = s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	var toOff int
+	for _, c := range claimed {
+		if c.EndpointID == off.ID {
+			toOff++
+		}
+	}
+	if toOff != 2 {
+		t.Errorf("enabled again: %d of its deliveries claimed (%d in all), want both", toOff, len(claimed))
 	}
 }
 
