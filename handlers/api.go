@@ -59,8 +59,9 @@ func (a *API) Authenticated(next http.HandlerFunc) http.HandlerFunc {
 			writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "the address contains bytes that are not text (invalid UTF-8 or NUL)"})
 			return
 		}
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(secret) == "" {
+		// The scheme's name is case-insensitive (RFC 9110, 11.1).
+		scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			a.unauthorized(w, "missing bearer token: send the header Authorization: Bearer <token>")
 			return
 		}
@@ -298,3 +299,27 @@ type apiError struct {
 // apiPayout is the payout as the platform sees it; store builds it for the
 // API and the outbound events alike.
 type apiPayout = store.PayoutJSON
+
+// NotFound answers an address under /api/ that names no route, in JSON as
+// the rest of the API: 405 with Allow when the path has routes for other
+// methods (routes looks them up), else 404.
+func NotFound(routes *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := routes.Handler(probe); strings.HasPrefix(pattern, m+" ") {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed",
+				Message: r.Method + " is not allowed here: use " + strings.Join(allow, " or ")})
+			return
+		}
+		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found",
+			Message: "no API route " + r.URL.Path + ": the routes are under /api/v1 (see the README's platform API)"})
+	}
+}

@@ -148,3 +148,48 @@ func TestRequestProgram(t *testing.T) {
 		t.Errorf("lenders vs none: %q, want program", f)
 	}
 }
+
+// Metadata that PostgreSQL's jsonb would refuse is the sender's mistake (a
+// field message, not a fault): a NUL or half a character escaped, or a
+// number beyond numeric's range; an escaped backslash before "u0000" is
+// text, and a surrogate pair is one character.
+func TestMetadataJSONBRefuses(t *testing.T) {
+	for _, c := range []struct{ meta, want string }{
+		{`{"a":"\u0000"}`, "NUL"},
+		{`{"a":"\ud800"}`, "half a character"},
+		{`{"a":"\udc00x"}`, "half a character"},
+		{`{"a":"\ud800\u0041"}`, "half a character"},
+		{`{"a":1e999999999}`, "too large or too small"},
+		{`{"a":-1e-20000}`, "too large or too small"},
+		{`{"a":"\\u0000"}`, ""},
+		{`{"a":"\ud83d\ude00"}`, ""},
+		{`{"a":"\\\ud83d\ude00 \"q\""}`, ""},
+		{`{"a":1e300,"b":[0.000001]}`, ""},
+	} {
+		var r Request
+		if got := r.checkMetadata([]byte(c.meta)); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.meta, got, c.want)
+		}
+	}
+}
+
+// The same metadata twice is the same request however its numbers are
+// written; numbers that float64 would round together are not.
+func TestDiffersComparesMetadataNumbersExactly(t *testing.T) {
+	base := Request{Metadata: []byte(`{"n":12345678901234567890,"x":[1.50,"1.5"]}`)}
+	for meta, want := range map[string]string{
+		`{"x":[1.5,"1.5"],"n":1.2345678901234567890e19}`: "",
+		`{"n":12345678901234567891,"x":[1.50,"1.5"]}`:    "metadata",
+		`{"n":12345678901234567890,"x":[1.50,1.5]}`:      "metadata",
+		`{"n":12345678901234567890,"x":[150e-2,"1.5"]}`:  "",
+	} {
+		if got := (Request{Metadata: []byte(meta)}).Differs(base); got != want {
+			t.Errorf("%s: %q, want %q", meta, got, want)
+		}
+	}
+	for s, want := range map[string]string{"0": "0", "-0.0": "0", "1.20": "12e-1", "-120": "-12e1", "1E+3": "1e3", "0.00100": "1e-3"} {
+		if got, _ := canonicalNumber(s); got != want {
+			t.Errorf("canonicalNumber(%s) = %s, want %s", s, got, want)
+		}
+	}
+}

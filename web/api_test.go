@@ -280,3 +280,33 @@ func TestAPIDuringADatabaseOutage(t *testing.T) {
 		t.Fatalf("after the outage: %d %v, %d payouts", code, p, a.payoutCount())
 	}
 }
+
+// An address under /api/ that names no route is answered in JSON, as the
+// rest of the API: 405 with Allow for another method on a route's path,
+// 404 otherwise; the bearer scheme's name is read in any case.
+func TestAPIUnknownRoutesAndTheSchemesCase(t *testing.T) {
+	a := newApp(t)
+	a.withToken()
+	code, p, h := a.api("DELETE", "/api/v1/payouts/ORD-A", apiToken, "")
+	if code != http.StatusMethodNotAllowed || h.Get("Allow") != "GET" || p["error"] != "method_not_allowed" {
+		t.Errorf("DELETE a payout: %d %v Allow %q", code, p, h.Get("Allow"))
+	}
+	code, _, h = a.api("PUT", "/api/v1/payouts", apiToken, "")
+	if code != http.StatusMethodNotAllowed || h.Get("Allow") != "GET, POST" {
+		t.Errorf("PUT the payouts: %d, Allow %q", code, h.Get("Allow"))
+	}
+	code, p, _ = a.api("GET", "/api/v1/payout", apiToken, "")
+	if code != http.StatusNotFound || p["error"] != "not_found" {
+		t.Errorf("GET a misspelt route: %d %v", code, p)
+	}
+	req, _ := http.NewRequest("GET", a.srv.URL+"/api/v1/payouts", nil)
+	req.Header.Set("Authorization", "bearer "+apiToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a lower-case bearer: %d", resp.StatusCode)
+	}
+}

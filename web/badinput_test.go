@@ -152,6 +152,8 @@ func TestHostileInputToTheAPI(t *testing.T) {
 		"invalid UTF-8":          strings.Replace(apiBody("H-1", nil), "Seller payout", "Seller \xff payout", 1),
 		"NUL in narration":       strings.Replace(apiBody("H-2", nil), "Seller payout", `Seller \u0000 payout`, 1),
 		"NUL in metadata":        strings.Replace(apiBody("H-3", nil), `"S-9"`, `"S\u00009"`, 1),
+		"half a character":       strings.Replace(apiBody("H-13", nil), `"S-9"`, `"S\ud8009"`, 1),
+		"number past numeric":    strings.Replace(apiBody("H-14", nil), `"S-9"`, `1e99999`, 1),
 		"deeply nested":          strings.Replace(apiBody("H-4", nil), `{"seller":"S-9"}`, deep, 1),
 		"nested past the parser": strings.Repeat("[", 20000) + strings.Repeat("]", 20000),
 		"number amount":          strings.Replace(apiBody("H-5", nil), `"1250.00"`, `1e400`, 1),

@@ -164,6 +164,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("GET /api/v1/markets", api.Authenticated(api.ListMarkets))
 	root.HandleFunc("POST /api/v1/drills", api.Authenticated(api.StartDrill))
 	root.HandleFunc("GET /api/v1/drills/{id}", api.Authenticated(api.GetDrill))
+	// Anything else under /api/ is answered in JSON, not by the dashboard.
+	root.HandleFunc("/api/", handlers.NotFound(root))
 	root.Handle("/", s.loadUser(app))
 	textOnly := s.textOnly(root)
 
