@@ -258,6 +258,10 @@ type Error struct {
 	// body, or a status or amount payops cannot map): the provider did
 	// answer, and for a submission may have the payout (Unclear).
 	Unread bool
+	// AfterUnclear marks the error of a call retried after a try that got
+	// no clear answer (a timeout, a 5xx): whatever the last try says, the
+	// provider may have acted on an earlier one (AfterUnclearTry).
+	AfterUnclear bool
 }
 
 func (e *Error) Error() string {

@@ -116,12 +116,42 @@ func (c *Caller) Do(ctx context.Context, req Call, describe func(body []byte) st
 		if err == nil {
 			return resp, nil
 		}
+		if attempt > 0 {
+			err = afterUnclear(err) // every earlier try was transient
+		}
 		last = err
 		if KindOf(err) != Transient || ctx.Err() != nil {
 			return Response{}, err
 		}
 	}
 	return Response{}, last
+}
+
+// afterUnclear marks err (an *Error) as coming after a try that got no
+// clear answer.
+func afterUnclear(err error) error {
+	var w *wrapped
+	if errors.As(err, &w) {
+		e := *w.err
+		e.AfterUnclear = true
+		return &wrapped{err: &e, http: w.http, after: w.after}
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.AfterUnclear = true
+	return &c
+}
+
+// AfterUnclearTry reports whether err comes after an earlier try of the
+// same call that got no clear answer: a submission's refusal then does not
+// prove the provider never took the payout (a timed-out create that
+// debited the balance, then "insufficient funds").
+func AfterUnclearTry(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.AfterUnclear
 }
 
 func (c *Caller) observe(op string, err error, took time.Duration) {
@@ -304,15 +334,23 @@ func UnclearAnswer(err error) error {
 }
 
 // Taken is for the error of looking up a payout the provider has just said
-// it already has (a duplicate reference): it has the
-// payout, so the submission's outcome is no clear answer (Transient).
-// A lookup that finds nothing is returned as it is: some providers answer
-// "duplicate" for an invalid reference too (Paywize's 4002), and a payout
-// they never had must stay closable.
+// it already has (a duplicate reference): it has the payout, so the
+// submission's outcome is no clear answer (Transient), even when the lookup
+// finds nothing (a lookup path assumed wrong answers 404 as well).
 func Taken(err error) error {
 	var e *Error
-	if err == nil || !errors.As(err, &e) || e.Kind == NotFound {
+	if err == nil || !errors.As(err, &e) {
 		return err
 	}
 	return Reclassify(err, Transient, "it has a payout under this reference already, but looking it up failed: "+e.Message)
+}
+
+// TakenOrInvalid is Taken for a provider whose "duplicate" answer also
+// comes for an invalid reference (Paywize's 4002): a lookup that finds
+// nothing is returned as it is, so a payout it never had stays closable.
+func TakenOrInvalid(err error) error {
+	if KindOf(err) == NotFound {
+		return err
+	}
+	return Taken(err)
 }

@@ -113,7 +113,10 @@ func TestUnclearAndTaken(t *testing.T) {
 	if err := Taken(&Error{Provider: "p", Kind: Request, Message: "unreadable response"}); KindOf(err) != Transient {
 		t.Errorf("Taken(unreadable) = %v, want transient", err)
 	}
-	if err := Taken(&Error{Provider: "p", Kind: NotFound, HTTPStatus: 404}); KindOf(err) != NotFound {
-		t.Errorf("Taken(not found) = %v, want it as it is", err)
+	if err := Taken(&Error{Provider: "p", Kind: NotFound, HTTPStatus: 404}); KindOf(err) != Transient {
+		t.Errorf("Taken(not found) = %v, want transient: the provider said it has the payout", err)
+	}
+	if err := TakenOrInvalid(&Error{Provider: "p", Kind: NotFound, HTTPStatus: 404}); KindOf(err) != NotFound {
+		t.Errorf("TakenOrInvalid(not found) = %v, want it as it is", err)
 	}
 }

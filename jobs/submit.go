@@ -156,8 +156,9 @@ func (s *Submitter) call(ctx context.Context, sub store.Submission) (payout.Obse
 func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure {
 	detail := err.Error()
 	// Without a clear answer from the provider (timeout, 5xx), it may have
-	// the payout all the same.
-	uncertain := adapters.KindOf(err) == adapters.Transient || adapters.KindOf(err) == ""
+	// the payout all the same; so too when an earlier try of this call got
+	// none, whatever the last one says.
+	uncertain := adapters.KindOf(err) == adapters.Transient || adapters.KindOf(err) == "" || adapters.AfterUnclearTry(err)
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -165,9 +166,11 @@ func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure
 	switch kind := adapters.KindOf(err); {
 	case kind == adapters.InsufficientFunds:
 		e := payout.FundingReported(detail)
-		return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, Hold: payout.ReasonFunding, Evaluation: &e}
+		return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, Hold: payout.ReasonFunding, Evaluation: &e,
+			Uncertain: uncertain}
 	case kind == adapters.Credentials || kind == adapters.Request || errors.Is(err, adapters.ErrNotConfigured):
-		return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, Hold: payout.ReasonManualReview}
+		return store.SubmitFailure{Attempt: sub.Attempt, Detail: detail, Hold: payout.ReasonManualReview,
+			Uncertain: uncertain}
 	case sub.Attempt >= or(s.MaxAttempts, 5):
 		return store.SubmitFailure{Attempt: sub.Attempt, Detail: fmt.Sprintf("%d attempts failed; the last: %s", sub.Attempt, detail),
 			Hold: payout.ReasonManualReview, Uncertain: uncertain}

@@ -49,8 +49,17 @@ func newProvider(t *testing.T) *provider {
 		ref := string(refPattern.FindSubmatch(body)[1])
 		p.mu.Lock()
 		p.asked[ref]++
+		first := p.asked[ref] == 1
 		p.mu.Unlock()
-		switch p.fail.Load().(string) {
+		mode := p.fail.Load().(string)
+		if mode == "503-then-funds" {
+			// The first try times out at the gateway (it may have debited
+			// the balance); the caller's retry is refused for funds.
+			if mode = "funds"; first {
+				mode = "503"
+			}
+		}
+		switch mode {
 		case "503":
 			http.Error(w, `{"error":"upstream bank timeout"}`, http.StatusServiceUnavailable)
 			return
@@ -379,4 +388,89 @@ func TestSubmissionFailures(t *testing.T) {
 			t.Fatalf("payout %s, asked %d times", p.Status, asked)
 		}
 	})
+}
+
+// A worker that stopped after the provider took the payout, recording
+// nothing, leaves its outcome unknown: when the next claim's gates hold the
+// payout (a threshold lowered meanwhile), the hold can be released but not
+// rejected — the provider may pay it.
+func TestAnUnrecordedAttemptLeavesTheOutcomeUnknown(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	prov := newProvider(t)
+	uid, err := s.CreateUser(ctx, store.User{Email: "c@example.com", Name: "Chitra", Role: payout.RoleCompliance, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intake(t, s, payout.Policy{}, "UNREC-1", "sandbox", 100000)
+	subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, payout.Policy{}, nil)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("claim: %v %v", subs, err)
+	}
+	if _, err := prov.registry()["sandbox"].Submit(ctx, adapters.Payout{ReferenceID: "UNREC-1",
+		Amount: payout.Money{Minor: 100000, Currency: "INR"}, Beneficiary: adapters.Beneficiary{Name: "Asha Rao",
+			AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The worker died; its lease runs out, and the review threshold has
+	// come down below the payout's amount.
+	s.DB().MustExec(`UPDATE payouts SET next_submit_at = now() WHERE reference_id = 'UNREC-1'`)
+	lower, err := payout.ParsePolicy("INR=500.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, lower, nil); err != nil || len(subs) != 0 {
+		t.Fatalf("second claim: %v %v; want the payout held", subs, err)
+	}
+	p := payoutOf(t, s, "UNREC-1")
+	holds := openHolds(t, s, p.ID)
+	if p.Status != payout.Held || len(holds) != 1 {
+		t.Fatalf("after the second claim: %s, holds %+v", p.Status, holds)
+	}
+	compliance := store.Actor{UserID: uid, Name: "c@example.com"}
+	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "too large now"); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "may have the payout") {
+		t.Fatalf("reject after an unrecorded attempt: %v", err)
+	}
+	events, err := s.EventsFor(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said bool
+	for _, e := range events {
+		said = said || strings.Contains(e.Detail, "attempt 1's outcome was never recorded")
+	}
+	if !said {
+		t.Error("the timeline does not say the attempt's outcome was never recorded")
+	}
+}
+
+// A call retried within itself after a timeout, then refused for funds,
+// is no clear refusal: the timed-out try may have taken the money, so the
+// funding hold cannot be rejected.
+func TestARefusalAfterATimeoutInTheSameCallIsUncertain(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	prov := newProvider(t)
+	uid, err := s.CreateUser(ctx, store.User{Email: "c@example.com", Name: "Chitra", Role: payout.RoleCompliance, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intake(t, s, payout.Policy{}, "RETRY-FUNDS", "sandbox", 100000)
+	prov.fail.Store("503-then-funds")
+	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }}
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if asked, _ := prov.counts("RETRY-FUNDS"); asked < 2 {
+		t.Fatalf("asked %d times: the call did not retry within itself", asked)
+	}
+	p := payoutOf(t, s, "RETRY-FUNDS")
+	holds := openHolds(t, s, p.ID)
+	if p.Status != payout.Held || len(holds) != 1 || holds[0].Reason != payout.ReasonFunding {
+		t.Fatalf("payout %s, holds %+v; want a funding hold", p.Status, holds)
+	}
+	if _, err := s.RejectHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "no money"); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("reject a funding hold after a timed-out try: %v", err)
+	}
 }

@@ -153,8 +153,8 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 		}
 		// Back to the queue, with a fresh count of attempts: the release
 		// answers whatever stopped the last ones.
-		if _, err := q.ExecContext(ctx, `UPDATE payouts SET next_submit_at = now(), submit_attempts = 0, last_submit_error = ''
-			WHERE id = $1`, h.PayoutID); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE payouts SET next_submit_at = now(), submit_attempts = 0,
+			submit_recorded_attempt = 0, last_submit_error = '' WHERE id = $1`, h.PayoutID); err != nil {
 			return fmt.Errorf("store: queue payout %d: %w", h.PayoutID, err)
 		}
 		if err := setStatus(ctx, q, h.PayoutID, payout.Held, payout.Queued, payout.SourceManual, by.Name,

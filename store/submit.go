@@ -47,12 +47,14 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 			ID       int64  `db:"id"`
 			Provider string `db:"provider"`
 			HalfOpen bool   `db:"half_open"` // its breaker is past its retry time: a probe may go
+			// An attempt counted whose outcome was never recorded.
+			Unrecorded bool `db:"unrecorded"`
 		}
 		// Payouts of a paused provider (a downtime, an open breaker) stay
 		// QUEUED, unclaimed: nothing is counted against them.
 		err := q.SelectContext(ctx, &due, `
 			SELECT p.id, p.provider, EXISTS (SELECT 1 FROM provider_state ps WHERE ps.provider = p.provider
-				AND ps.breaker_retry_at IS NOT NULL) AS half_open
+				AND ps.breaker_retry_at IS NOT NULL) AS half_open, p.submit_attempts > p.submit_recorded_attempt AS unrecorded
 			FROM payouts p
 			WHERE p.status = 'QUEUED' AND p.submitted_at IS NULL AND (p.next_submit_at IS NULL OR p.next_submit_at <= now())
 				AND p.provider <> ALL($2)`+notPausedSQL+`
@@ -70,6 +72,11 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 					return err
 				} else if !ok {
 					continue
+				}
+			}
+			if d.Unrecorded {
+				if err := markUnrecorded(ctx, q, id); err != nil {
+					return err
 				}
 			}
 			in, err := gateInput(ctx, q, id, 0)
@@ -103,6 +110,26 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 	return out, err
 }
 
+// markUnrecorded marks payout id's submission outcome unknown, in the claim
+// that found an attempt whose worker recorded nothing (it stopped mid-call,
+// or could not write the answer): the provider may have the payout, so a
+// hold placed from now on can be released but not rejected. Its timeline
+// says so.
+func markUnrecorded(ctx context.Context, q Querier, id int64) error {
+	var cur struct {
+		Status  payout.Status `db:"status"`
+		Attempt int           `db:"submit_attempts"`
+	}
+	err := q.GetContext(ctx, &cur, `UPDATE payouts SET submit_outcome_unknown = true,
+		submit_recorded_attempt = submit_attempts WHERE id = $1 RETURNING status, submit_attempts`, id)
+	if err != nil {
+		return fmt.Errorf("store: payout %d's unrecorded attempt: %w", id, err)
+	}
+	obs := payout.Observation{Source: payout.SourceSystem, Actor: Submitter}
+	return insertEvent(ctx, q, id, obs, cur.Status, "error", fmt.Sprintf("attempt %d's outcome was never recorded "+
+		"(its worker stopped mid-call, or could not record the answer): the provider may have the payout", cur.Attempt), nil)
+}
+
 // RecordSubmitted records the provider's answer to a submission: the payout
 // is marked sent and the answer (its provider id and status) applied through
 // the one apply function.
@@ -110,7 +137,7 @@ func (s *Store) RecordSubmitted(ctx context.Context, id int64, obs payout.Observ
 	var res Applied
 	err := s.WithTx(ctx, func(q Querier) error {
 		_, err := q.ExecContext(ctx, `UPDATE payouts SET submitted_at = coalesce(submitted_at, now()), last_submit_error = '',
-			submit_outcome_unknown = false WHERE id = $1`, id)
+			submit_outcome_unknown = false, submit_recorded_attempt = submit_attempts WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("store: submitted payout %d: %w", id, err)
 		}
@@ -163,14 +190,16 @@ func (s *Store) RecordSubmitFailure(ctx context.Context, id int64, f SubmitFailu
 			// the payout: a later attempt's clear refusal does not prove
 			// the earlier one never reached it.
 			_, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2, next_submit_at = $3,
-				submit_outcome_unknown = submit_outcome_unknown OR $4 WHERE id = $1`, id, f.Detail, f.RetryAt, f.Uncertain)
+				submit_outcome_unknown = submit_outcome_unknown OR $4, submit_recorded_attempt = submit_attempts WHERE id = $1`,
+				id, f.Detail, f.RetryAt, f.Uncertain)
 			if err != nil {
 				return fmt.Errorf("store: retry payout %d: %w", id, err)
 			}
 			return nil
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE payouts SET last_submit_error = $2,
-			submit_outcome_unknown = submit_outcome_unknown OR $3 WHERE id = $1`, id, f.Detail, f.Uncertain); err != nil {
+			submit_outcome_unknown = submit_outcome_unknown OR $3, submit_recorded_attempt = submit_attempts WHERE id = $1`,
+			id, f.Detail, f.Uncertain); err != nil {
 			return fmt.Errorf("store: hold payout %d: %w", id, err)
 		}
 		by := Actor{Name: Submitter}

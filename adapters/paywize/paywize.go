@@ -209,7 +209,7 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/payout/v1/initiate", Safe: true}, plain, &t)
 	if adapters.KindOf(err) == adapters.Duplicate {
 		obs, err := c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
-		return obs, adapters.Taken(err)
+		return obs, adapters.TakenOrInvalid(err)
 	}
 	if err != nil {
 		return payout.Observation{}, adapters.Unclear(err)
@@ -325,6 +325,12 @@ func (c *Client) exchange(ctx context.Context, call adapters.Call, plain []byte)
 		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable answer", Unread: true}
 	}
 	code, msg := e.code()
+	if code == 0 && err == nil {
+		// A 2xx without its resp_code says nothing payops can read: the
+		// provider answered, and may have acted.
+		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, HTTPStatus: statusOf(resp, err),
+			Message: "answer without a resp_code", Unread: true}
+	}
 	if code != 2000 {
 		return nil, &adapters.Error{Provider: "paywize", Kind: kindForCode(code, msg), HTTPStatus: statusOf(resp, err),
 			Message: fmt.Sprintf("%d %s", code, msg)}
