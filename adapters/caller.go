@@ -81,6 +81,10 @@ type Response struct {
 	Status int
 	Body   []byte
 	Header http.Header
+	// AfterUnclear is set when an earlier try of the call got no clear
+	// answer: a provider that refuses inside a 2xx body (Paywize) marks its
+	// refusal so (Error.AfterUnclear).
+	AfterUnclear bool
 }
 
 // HTTPError is a non-2xx answer, kept whole so the provider's package can
@@ -114,6 +118,7 @@ func (c *Caller) Do(ctx context.Context, req Call, describe func(body []byte) st
 		resp, err := c.once(ctx, req, describe)
 		c.observe(req.Op, err, time.Since(began))
 		if err == nil {
+			resp.AfterUnclear = attempt > 0
 			return resp, nil
 		}
 		if attempt > 0 {

@@ -329,11 +329,11 @@ func (c *Client) exchange(ctx context.Context, call adapters.Call, plain []byte)
 		// A 2xx without its resp_code says nothing payops can read: the
 		// provider answered, and may have acted.
 		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, HTTPStatus: statusOf(resp, err),
-			Message: "answer without a resp_code", Unread: true}
+			Message: "answer without a resp_code", Unread: true, AfterUnclear: resp.AfterUnclear}
 	}
 	if code != 2000 {
 		return nil, &adapters.Error{Provider: "paywize", Kind: kindForCode(code, msg), HTTPStatus: statusOf(resp, err),
-			Message: fmt.Sprintf("%d %s", code, msg)}
+			Message: fmt.Sprintf("%d %s", code, msg), AfterUnclear: resp.AfterUnclear || adapters.AfterUnclearTry(err)}
 	}
 	if e.Data == "" {
 		return []byte("{}"), nil

@@ -42,6 +42,7 @@ type fake struct {
 	calls    atomic.Int32
 	fail5xx  atomic.Int32
 	funds    bool
+	noCode   atomic.Bool // answer 2xx with no resp_code
 }
 
 func (f *fake) answer(w http.ResponseWriter, code int, msg string, data any) {
@@ -84,6 +85,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	switch r.URL.Path {
 	case "/api/payout/v1/initiate":
+		if f.noCode.Load() {
+			w.Write([]byte(`{}`))
+			return
+		}
 		var req map[string]string
 		if !decode(&req) {
 			f.answer(w, 4014, "Decryption failed. Please check the encryption", nil)
@@ -277,5 +282,33 @@ func TestWebhookSentAt(t *testing.T) {
 		if !ev.SentAt.Equal(tt.sent) || !ev.HeaderSentAt.Equal(tt.head) {
 			t.Errorf("%s: SentAt %s, HeaderSentAt %s; want %s, %s", tt.name, ev.SentAt, ev.HeaderSentAt, tt.sent, tt.head)
 		}
+	}
+}
+
+// A submission whose answer says nothing payops can read (a 2xx without a
+// resp_code) may have been taken: no clear answer. A refusal for funds
+// after a try that got no answer (a 502) is marked as such: the first try
+// may have debited the wallet.
+func TestSubmitAnswersThatAreNotClear(t *testing.T) {
+	ctx := context.Background()
+	f := &fake{c: newClient(t, ""), bySender: map[string]map[string]string{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	c.Caller().MaxAttempts = 1
+	f.noCode.Store(true)
+	if _, err := c.Submit(ctx, sample); adapters.KindOf(err) != adapters.Transient {
+		t.Errorf("2xx without resp_code: %v, want transient (unclear)", err)
+	}
+	f.noCode.Store(false)
+	c.Caller().MaxAttempts = 3
+	f.fail5xx.Store(1)
+	_, err := c.Submit(ctx, sample)
+	if adapters.KindOf(err) != adapters.InsufficientFunds || !adapters.AfterUnclearTry(err) {
+		t.Errorf("502 then no funds: %v (after unclear %v), want insufficient funds after an unclear try", err,
+			adapters.AfterUnclearTry(err))
+	}
+	if _, err := c.Submit(ctx, sample); adapters.KindOf(err) != adapters.InsufficientFunds || adapters.AfterUnclearTry(err) {
+		t.Errorf("no funds, first try: %v, want a clear refusal", err)
 	}
 }
