@@ -32,8 +32,10 @@ const MaxSettlementMinor = 1_000_000_000_000
 // statusWords maps the words settlement reports use to canonical states.
 var statusWords = map[string]Status{
 	"SUCCEEDED": Succeeded, "SUCCESS": Succeeded, "COMPLETED": Succeeded, "PROCESSED": Succeeded, "SETTLED": Succeeded,
-	"FAILED": Failed, "FAILURE": Failed, "REJECTED": Failed,
-	"REVERSED": Reversed, "RETURNED": Reversed,
+	// REJECTED is RazorpayX's payout rejected before it was processed (its
+	// adapter's CANCELLED); REFUNDED is Paywize's reversal.
+	"FAILED": Failed, "FAILURE": Failed, "REJECTED": Cancelled,
+	"REVERSED": Reversed, "RETURNED": Reversed, "REFUNDED": Reversed,
 	"CANCELLED": Cancelled, "CANCELED": Cancelled,
 	"PROCESSING": Processing, "PENDING": Processing, "QUEUED": Queued,
 }

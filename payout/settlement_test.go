@@ -39,3 +39,15 @@ func TestParseSettlement(t *testing.T) {
 		t.Errorf("too many rows: %v", err)
 	}
 }
+
+// A report's status words read as the adapters read the same providers':
+// Paywize's REFUNDED is a reversal, RazorpayX's rejected a cancellation
+// (before it was processed), in any case.
+func TestSettlementStatusWordsFollowTheAdapters(t *testing.T) {
+	report := "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n" +
+		"pp-1,R1,1.00,INR,REFUNDED,,\npp-2,R2,1.00,INR,rejected,,\n"
+	recs, err := ParseSettlement(strings.NewReader(report), 10)
+	if err != nil || len(recs) != 2 || recs[0].Status != Reversed || recs[1].Status != Cancelled {
+		t.Fatalf("records %+v, %v; want REVERSED, CANCELLED", recs, err)
+	}
+}

@@ -111,10 +111,7 @@ func (p Payout) observe() (payout.Observation, bool) {
 			obs.StateReason = d.Reason
 		}
 	}
-	cur := strings.ToUpper(p.Currency)
-	if cur == "" {
-		cur = "INR" // RazorpayX pays out INR only
-	}
+	cur := currencyOf(p)
 	if p.Fees > 0 {
 		obs.Fee = &payout.Money{Minor: p.Fees, Currency: cur}
 	}
@@ -124,6 +121,16 @@ func (p Payout) observe() (payout.Observation, bool) {
 		obs.Amount = &payout.Money{Minor: p.Amount, Currency: cur}
 	}
 	return obs, true
+}
+
+// currencyOf is a payout's currency as payops writes it: upper case, and
+// INR when the answer leaves it out (RazorpayX pays out INR only), for
+// status answers and reconciliation's list alike.
+func currencyOf(p Payout) string {
+	if cur := strings.ToUpper(strings.TrimSpace(p.Currency)); cur != "" {
+		return cur
+	}
+	return "INR"
 }
 
 func (c *Client) observation(p Payout) (payout.Observation, error) {
@@ -243,7 +250,7 @@ func (c *Client) List(ctx context.Context, from, to time.Time) ([]adapters.Recor
 				return nil, err
 			}
 			out = append(out, adapters.Record{ProviderPayoutID: p.ID, ReferenceID: p.ReferenceID,
-				Amount: payout.Money{Minor: p.Amount, Currency: p.Currency}, Fee: obs.Fee, RawStatus: p.Status,
+				Amount: payout.Money{Minor: p.Amount, Currency: currencyOf(p)}, Fee: obs.Fee, RawStatus: p.Status,
 				Status: obs.Status, UTR: p.UTR, At: obs.At})
 		}
 		if len(res.Items) < 100 {
