@@ -372,7 +372,7 @@ func demoReconciliation(ctx context.Context, s *store.Store, now time.Time, loc 
 				extra.ProviderPayoutID, extra.ReferenceID = extra.ProviderPayoutID+"-X", "" // a payout payops never asked for
 				records = append(records[1:], extra)                                        // and one it did, not reported
 			}
-			run, err := s.Reconcile(ctx, provider, date, start, end, "upload", finance.Name, records)
+			run, err := s.Reconcile(ctx, provider, date, start, end, "upload", finance.Name, records, false)
 			if err != nil {
 				return done, err
 			}

@@ -60,7 +60,7 @@ func reconcileDay(ctx context.Context, st *store.Store, day pgtest.BigDay, bare 
 				stored = append(stored, time.Since(compared))
 			}
 		})
-		run, err := st.Reconcile(phases, "sandbox", day.Day, day.Day, day.Day.Add(24*time.Hour), "list", "bench", day.Records)
+		run, err := st.Reconcile(phases, "sandbox", day.Day, day.Day, day.Day.Add(24*time.Hour), "list", "bench", day.Records, false)
 		if err != nil {
 			return reconResult{}, err
 		}

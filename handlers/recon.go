@@ -38,7 +38,7 @@ type DayReconciler interface {
 	Feed(provider string) payout.DayFeed
 	Yesterday() time.Time
 	BusinessZone() *time.Location
-	RunDay(ctx context.Context, provider string, date time.Time, by string) (store.ReconRun, error)
+	RunDay(ctx context.Context, provider string, date time.Time, by string, again bool) (store.ReconRun, error)
 	UploadDay(ctx context.Context, provider string, date time.Time, by string,
 		records []payout.ProviderRecord) (store.ReconRun, error)
 }

@@ -25,14 +25,11 @@ func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route, err := h.dayRoute(r)
-	if err == nil && len(route.versions) > 0 && route.versions[0].SignedOffBy != nil &&
-		r.PostFormValue("confirm") != "signed-off" {
-		err = store.Refused("%s %s is signed off: run it again from the day's page, confirming that its new version "+
-			"needs a new sign-off", route.provider, route.date.Format(time.DateOnly))
-	}
 	if err == nil {
+		// A signed-off day is refused (store.ErrSignedOff, under the day's
+		// lock) unless the day's page confirmed a new version.
 		longRequest(w)
-		_, err = h.Days.RunDay(r.Context(), route.provider, route.date, u.Email)
+		_, err = h.Days.RunDay(r.Context(), route.provider, route.date, u.Email, r.PostFormValue("confirm") == "signed-off")
 	}
 	if err != nil {
 		Fail(w, r, h.Log, err)

@@ -15,7 +15,8 @@ import (
 
 // ReconStore is what day-end reconciliation writes.
 type ReconStore interface {
-	Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (store.ReconRun, error)
+	Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
+		records []payout.ProviderRecord, again bool) (store.ReconRun, error)
 	LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error)
 }
 
@@ -95,13 +96,14 @@ func (d *DayEnd) Feed(provider string) payout.DayFeed {
 // RunDay reconciles one provider's business day now, for a person: from the
 // provider's List, or, for a provider without one (or not configured here),
 // again from the latest settlement report uploaded for the day, compared with
-// payops as it is now.
-func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by string) (store.ReconRun, error) {
+// payops as it is now. A signed-off day is run again only when again says
+// finance confirmed it (store.ErrSignedOff otherwise).
+func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by string, again bool) (store.ReconRun, error) {
 	if err := refuseTest(provider); err != nil {
 		return store.ReconRun{}, err
 	}
 	start, end := DayBounds(date, d.Location)
-	run, listErr := d.reconcile(ctx, provider, date, start, end, by)
+	run, listErr := d.reconcile(ctx, provider, date, start, end, by, again)
 	if !errors.Is(listErr, adapters.ErrListUnsupported) && !errors.Is(listErr, adapters.ErrNotConfigured) {
 		return run, listErr
 	}
@@ -113,17 +115,22 @@ func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by
 	if err != nil {
 		return store.ReconRun{}, err
 	}
-	return d.UploadDay(ctx, provider, date, by, records)
+	return d.uploadDay(ctx, provider, date, by, records, again)
 }
 
 // UploadDay reconciles one provider's business day from the records of a
 // settlement report; the provider need not be reachable, or configured here.
 func (d *DayEnd) UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord) (store.ReconRun, error) {
+	return d.uploadDay(ctx, provider, date, by, records, false)
+}
+
+func (d *DayEnd) uploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord,
+	again bool) (store.ReconRun, error) {
 	if err := refuseTest(provider); err != nil {
 		return store.ReconRun{}, err
 	}
 	start, end := DayBounds(date, d.Location)
-	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "upload", by, records)
+	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "upload", by, records, again)
 	if err != nil {
 		return store.ReconRun{}, err
 	}
@@ -139,9 +146,9 @@ func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	var errs []error
 	for _, name := range d.ProviderNames() {
-		run, err := d.reconcile(ctx, name, date, start, end, "day-end")
-		if errors.Is(err, adapters.ErrListUnsupported) {
-			continue
+		run, err := d.reconcile(ctx, name, date, start, end, "day-end", false)
+		if errors.Is(err, adapters.ErrListUnsupported) || errors.Is(err, store.ErrSignedOff) {
+			continue // no list; or finance signed the day off already (a Run now after it)
 		}
 		out.Examined++
 		if err != nil {
@@ -156,7 +163,8 @@ func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
 }
 
 // reconcile reconciles one provider's day from its List.
-func (d *DayEnd) reconcile(ctx context.Context, provider string, date, start, end time.Time, by string) (store.ReconRun, error) {
+func (d *DayEnd) reconcile(ctx context.Context, provider string, date, start, end time.Time, by string,
+	again bool) (store.ReconRun, error) {
 	prov, err := d.Providers.Get(provider)
 	if err != nil {
 		return store.ReconRun{}, err
@@ -177,7 +185,7 @@ func (d *DayEnd) reconcile(ctx context.Context, provider string, date, start, en
 		}
 		records = append(records, rec)
 	}
-	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "list", by, records)
+	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "list", by, records, again)
 	if err != nil {
 		return store.ReconRun{}, err
 	}

@@ -76,7 +76,7 @@ func TestRunDayWithoutAListFallsBackToTheUpload(t *testing.T) {
 	s := pgtest.New(t)
 	dayEnd := &jobs.DayEnd{Store: s, Providers: sandboxRegistry("http://127.0.0.1:1"), Log: quiet}
 	date := dayEnd.Yesterday()
-	if _, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com"); !errors.Is(err, store.ErrRefused) ||
+	if _, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com", false); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "upload its settlement report") {
 		t.Fatalf("no upload yet: %v", err)
 	}
@@ -86,7 +86,7 @@ func TestRunDayWithoutAListFallsBackToTheUpload(t *testing.T) {
 	if err != nil || v1.Version != 1 || v1.Source != "upload" || v1.Diffs != 1 {
 		t.Fatalf("upload: %+v %v", v1, err)
 	}
-	v2, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com")
+	v2, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com", false)
 	if err != nil || v2.Version != 2 || v2.Source != "upload" || v2.Diffs != 1 || v2.RunBy != "finance@example.com" {
 		t.Fatalf("run again: %+v %v", v2, err)
 	}
@@ -106,7 +106,7 @@ func TestTestProvidersAreNotReconciled(t *testing.T) {
 		t.Errorf("providers reconciled: %v, want only nxtbanking", got)
 	}
 	for _, provider := range []string{"sandbox", payout.DrillProvider} {
-		if _, err := d.RunDay(ctx, provider, d.Yesterday(), "finance@example.com"); !errors.Is(err, store.ErrRefused) {
+		if _, err := d.RunDay(ctx, provider, d.Yesterday(), "finance@example.com", false); !errors.Is(err, store.ErrRefused) {
 			t.Errorf("run %s's day: %v, want refused", provider, err)
 		}
 		if _, err := d.UploadDay(ctx, provider, d.Yesterday(), "finance@example.com", nil); !errors.Is(err, store.ErrRefused) {

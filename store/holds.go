@@ -20,16 +20,23 @@ var (
 	// ErrFourEyes: the releaser placed the hold or added to its evidence;
 	// another compliance user must decide (payout.FourEyes).
 	ErrFourEyes = errors.New("four-eyes rule")
+	// ErrSignedOff: the reconciliation day's latest version is signed off,
+	// and running it again was not confirmed (Reconcile). It is also an
+	// ErrRefused.
+	ErrSignedOff = errors.New("reconciliation day signed off")
 )
 
-// refusal is an ErrRefused or ErrFourEyes with the operator's message.
+// refusal is an ErrRefused, ErrFourEyes or ErrSignedOff with the
+// operator's message.
 type refusal struct {
 	kind error
 	msg  string
 }
 
-func (r *refusal) Error() string        { return r.msg }
-func (r *refusal) Is(target error) bool { return target == r.kind }
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Is(target error) bool {
+	return target == r.kind || (r.kind == ErrSignedOff && target == ErrRefused)
+}
 
 // Refused returns an ErrRefused whose message the operator reads.
 func Refused(format string, args ...any) error {

@@ -179,7 +179,7 @@ func TestReconciliationEvents(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	fin := store.Actor{Name: "finance@example.com"}
 	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, []payout.ProviderRecord{
-		{ProviderPayoutID: "pp-A", ReferenceID: "A", Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded}})
+		{ProviderPayoutID: "pp-A", ReferenceID: "A", Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,14 @@ type ReconDiff struct {
 // OUTER JOIN of the two sides takes PostgreSQL, with no million-row working
 // table. The records are kept with the run as one compressed document
 // (recon_runs.records), packed while the comparison runs.
-func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string, records []payout.ProviderRecord) (ReconRun, error) {
+//
+// A day whose latest version is signed off is reconciled again only when
+// again says so (finance confirmed that the new version needs a new
+// sign-off); otherwise it is ErrSignedOff, decided under the day's lock, so
+// a sign-off and a run or an upload racing cannot leave a signed-off day
+// with a newer, unsigned version nobody asked for.
+func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
+	records []payout.ProviderRecord, again bool) (ReconRun, error) {
 	// The records are packed while the day's payouts stream, started once
 	// the query is sent (matchDay): nothing runs before the lock is held.
 	packed := make(chan packedRecords, 1)
@@ -91,6 +98,17 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		// One reconciliation of a day at a time: versions are numbered in order.
 		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
 			return fmt.Errorf("store: lock reconciliation: %w", err)
+		}
+		if !again {
+			var signed bool
+			if err := q.GetContext(ctx, &signed, `SELECT coalesce((SELECT signed_off_by IS NOT NULL FROM recon_runs
+				WHERE provider = $1 AND business_date = $2 ORDER BY version DESC LIMIT 1), false)`, provider, date); err != nil {
+				return fmt.Errorf("store: reconciliation of %s %s: %w", provider, date.Format(time.DateOnly), err)
+			}
+			if signed {
+				return &refusal{kind: ErrSignedOff, msg: fmt.Sprintf("%s %s is signed off: run it again from the day's page, "+
+					"confirming that its new version needs a new sign-off", provider, date.Format(time.DateOnly))}
+			}
 		}
 		m, err := matchDay(ctx, q, provider, dayStart, dayEnd, records, func() {
 			go func() { packed <- packRecords(records) }()

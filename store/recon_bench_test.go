@@ -44,7 +44,7 @@ func BenchmarkReconcileMillion(b *testing.B) {
 				stored += time.Since(compared)
 			}
 		})
-		run, err := s.Reconcile(phases, "sandbox", day.Day, day.Day, day.Day.Add(24*time.Hour), "list", "bench", day.Records)
+		run, err := s.Reconcile(phases, "sandbox", day.Day, day.Day, day.Day.Add(24*time.Hour), "list", "bench", day.Records, false)
 		if err != nil {
 			b.Fatal(err)
 		}

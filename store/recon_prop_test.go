@@ -56,7 +56,7 @@ func TestReconcileTotalsNeverContradictDiffs(t *testing.T) {
 		// belong to no other day reconciled here.
 		day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 3*k)
 		records := randomDay(ctx, t, s, rng, ben, k, day)
-		run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", records)
+		run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", records, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,7 +26,7 @@ func reconciledFixture(t *testing.T, s *store.Store, day time.Time) (store.Recon
 func reconcileRecords(t *testing.T, s *store.Store, day time.Time, records []payout.ProviderRecord) (store.ReconRun,
 	map[string]store.ReconDiff) {
 	t.Helper()
-	run, err := s.Reconcile(context.Background(), "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance", records)
+	run, err := s.Reconcile(context.Background(), "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance", records, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestResolveDiffsRefusesAReadOnlyVersion(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	v1, diffs := reconciledFixture(t, s, day)
 	fin := store.Actor{Name: "finance@example.com"}
-	if _, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance", nil); err != nil {
+	if _, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance", nil, false); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.ResolveDiffs(ctx, v1.ID, []int64{diffs["R2 amount_mismatch"].ID}, fin, "on the old version", false)
@@ -151,7 +151,7 @@ func TestResolveDiffsRefusesAReadOnlyVersion(t *testing.T) {
 	}
 	// A day without payouts ties; signed off, it is read-only.
 	quiet := day.AddDate(0, 0, -10)
-	signed, err := s.Reconcile(ctx, "sandbox", quiet, quiet, quiet.Add(24*time.Hour), "upload", "finance", nil)
+	signed, err := s.Reconcile(ctx, "sandbox", quiet, quiet, quiet.Add(24*time.Hour), "upload", "finance", nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +161,17 @@ func TestResolveDiffsRefusesAReadOnlyVersion(t *testing.T) {
 	_, err = s.ResolveDiffs(ctx, signed.ID, []int64{diffs["R2 amount_mismatch"].ID}, fin, "on a signed-off day", false)
 	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "signed off by finance@example.com") {
 		t.Errorf("a signed-off version: %v", err)
+	}
+	// The signed-off day is reconciled again only when that is confirmed
+	// (decided under the day's lock): the day-end job's Run now is not.
+	if _, err := s.Reconcile(ctx, "sandbox", quiet, quiet, quiet.Add(24*time.Hour), "list", "day-end", nil, false); !errors.Is(err, store.ErrSignedOff) || !errors.Is(err, store.ErrRefused) {
+		t.Errorf("a signed-off day again, unconfirmed: %v", err)
+	}
+	if latest, err := s.ReconVersions(ctx, "sandbox", quiet); err != nil || len(latest) != 1 {
+		t.Errorf("versions after the refused run: %d (%v), want 1", len(latest), err)
+	}
+	if again, err := s.Reconcile(ctx, "sandbox", quiet, quiet, quiet.Add(24*time.Hour), "upload", "finance", nil, true); err != nil || again.Version != 2 {
+		t.Errorf("a signed-off day again, confirmed: %+v %v; want version 2", again, err)
 	}
 	_, err = s.ResolveDiffs(ctx, 999999, []int64{1}, fin, "no such version", false)
 	if !errors.Is(err, store.ErrNotFound) {
@@ -198,13 +209,13 @@ func TestOpenDaysBefore(t *testing.T) {
 	r10 := payout.ProviderRecord{ProviderPayoutID: "pp-R10", ReferenceID: "R10", Status: payout.Succeeded,
 		Amount: payout.Money{Minor: 1000, Currency: "INR"}, Fee: &fee}
 	if run, err := s.Reconcile(ctx, "sandbox", d2, d2, d2.Add(24*time.Hour), "upload", "finance",
-		[]payout.ProviderRecord{r10}); err != nil || run.OpenDiffs != 0 {
+		[]payout.ProviderRecord{r10}, false); err != nil || run.OpenDiffs != 0 {
 		t.Fatalf("day 2 again: %+v %v", run, err)
 	}
 	// Xendit's day 2 has one open difference: a record payops does not have.
 	if _, err := s.Reconcile(ctx, "xendit", d2, d2, d2.Add(24*time.Hour), "upload", "finance",
 		[]payout.ProviderRecord{{ProviderPayoutID: "xnd-1", ReferenceID: "X-1", Status: payout.Succeeded,
-			Amount: payout.Money{Minor: 1000, Currency: "IDR"}}}); err != nil {
+			Amount: payout.Money{Minor: 1000, Currency: "IDR"}}}, false); err != nil {
 		t.Fatal(err)
 	}
 

@@ -19,7 +19,7 @@ func TestReconcileFindsEveryKindOfDiff(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	fx := pgtest.NewReconFixture(t, s, day)
 	records := fx.Records
-	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records)
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestReconcileFindsEveryKindOfDiff(t *testing.T) {
 	}
 
 	// Re-running the day makes version 2; version 1 stays as it was.
-	run2, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records[:1])
+	run2, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records[:1], false)
 	if err != nil || run2.Version != 2 {
 		t.Fatalf("second version: %+v %v", run2, err)
 	}
@@ -89,7 +89,7 @@ func TestReconcileADayThatTiesOut(t *testing.T) {
 	// not compared, in the differences nor in the totals.
 	s.DB().MustExec(`UPDATE payouts SET fee_minor = 500 WHERE id = $1`, id)
 	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "list", "scheduler", []payout.ProviderRecord{
-		{ProviderPayoutID: "pp-T1", ReferenceID: "T1", Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}})
+		{ProviderPayoutID: "pp-T1", ReferenceID: "T1", Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}}, false)
 	if err != nil || !run.Ties || run.Diffs != 0 {
 		t.Fatalf("run %+v %v", run, err)
 	}
@@ -104,11 +104,11 @@ func TestSignOffNeedsEveryDiffClosed(t *testing.T) {
 		{ProviderPayoutID: "pp-A", ReferenceID: "A", Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded},
 		{ProviderPayoutID: "pp-B", ReferenceID: "B", Amount: payout.Money{Minor: 200, Currency: "INR"}, Status: payout.Succeeded},
 	}
-	old, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records)
+	old, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records)
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records, false)
 	if err != nil || run.OpenDiffs != 2 {
 		t.Fatalf("run %+v %v", run, err)
 	}
@@ -155,7 +155,7 @@ func TestReconcileAPayoutReportedTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	twice := payout.ProviderRecord{ProviderPayoutID: "pp-D1", ReferenceID: "D1", Amount: inr, Status: payout.Succeeded}
-	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", []payout.ProviderRecord{twice, twice})
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", []payout.ProviderRecord{twice, twice}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestReconcileMatchesLeftoversByReference(t *testing.T) {
 		{ReferenceID: "L2", Amount: inr, Status: payout.Succeeded},
 		{ProviderPayoutID: "pp-L4", ReferenceID: "L4", Amount: inr, Status: payout.Succeeded},
 	}
-	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", records)
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", records, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestReconcileZeroFeeAgreesWithNoFee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records)
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestTestPayoutsAreNeverReconciled(t *testing.T) {
 	// The provider lists the live payout only: the day ties, and TEST-2
 	// (in payops, not at the provider) is no difference.
 	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com",
-		[]payout.ProviderRecord{record("LIVE-1", 100000)})
+		[]payout.ProviderRecord{record("LIVE-1", 100000)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestTestPayoutsAreNeverReconciled(t *testing.T) {
 	// A record naming a test payout (by provider id and reference) matches
 	// nothing: it is missing in payops, and the test payout is on no side.
 	run, err = s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com",
-		[]payout.ProviderRecord{record("LIVE-1", 100000), record("TEST-1", 700000)})
+		[]payout.ProviderRecord{record("LIVE-1", 100000), record("TEST-1", 700000)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestReconcileTakesThePayoutsSentThatDay(t *testing.T) {
 	}
 	records := []payout.ProviderRecord{{ProviderPayoutID: "pp-TODAY", ReferenceID: "TODAY",
 		Amount: payout.Money{Minor: 50000, Currency: "INR"}, Status: payout.Succeeded}}
-	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records)
+	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "upload", "finance@example.com", records, false)
 	if err != nil {
 		t.Fatal(err)
 	}

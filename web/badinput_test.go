@@ -39,7 +39,7 @@ func TestHostileInputToEveryForm(t *testing.T) {
 	hold := a.heldPayout("BAD-1", expiredTax)
 	day := pastDay(2)
 	pgtest.NewReconFixture(t, a.store, day)
-	if _, err := a.store.Reconcile(context.Background(), "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", nil); err != nil {
+	if _, err := a.store.Reconcile(context.Background(), "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", nil, false); err != nil {
 		t.Fatal(err)
 	}
 	var diff string

@@ -149,7 +149,7 @@ func layoutDay(t *testing.T, a *app, day time.Time) {
 			ReferenceID:      fmt.Sprintf("UNKNOWN-MERCHANT-SETTLEMENT-REF-%08d", i), Status: payout.Succeeded,
 			Amount: payout.Money{Minor: 98765432100, Currency: "INR"}})
 	}
-	run, err := a.store.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance", records)
+	run, err := a.store.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance", records, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func reconciledDay(t *testing.T, a *app, day time.Time) (string, store.ReconRun,
 	t.Helper()
 	fx := pgtest.NewReconFixture(t, a.store, day)
 	run, err := a.store.Reconcile(context.Background(), "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance",
-		fx.Records)
+		fx.Records, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestBulkResolveRefusedOnAReadOnlyVersion(t *testing.T) {
 	}
 	// Version 2: payops' side only, so version 1 is kept as it was.
 	if _, err := a.store.Reconcile(context.Background(), "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance",
-		nil); err != nil {
+		nil, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, page := fin.get(dayURL + "?v=1"); byID(t, page, "bulk-resolve") != nil || byID(t, page, "upload") != nil {
@@ -204,7 +204,7 @@ func TestBulkResolveRefusedOnAReadOnlyVersion(t *testing.T) {
 	// A day signed off: its differences closed one at a time, then signed.
 	quiet := pastDay(9)
 	run, err := a.store.Reconcile(context.Background(), "sandbox", quiet, quiet, quiet.Add(24*time.Hour), "upload",
-		"finance", nil)
+		"finance", nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

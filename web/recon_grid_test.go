@@ -19,7 +19,7 @@ import (
 func signedOffDay(t *testing.T, a *app, provider string, day time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	run, err := a.store.Reconcile(ctx, provider, day, day, day.Add(24*time.Hour), "upload", "finance", nil)
+	run, err := a.store.Reconcile(ctx, provider, day, day, day.Add(24*time.Hour), "upload", "finance", nil, false)
 	if err == nil {
 		_, err = a.store.SignOff(ctx, run.ID, store.Actor{Name: "finance@example.com"})
 	}
@@ -46,20 +46,20 @@ func gridFixture(t *testing.T, a *app) {
 	}
 	ctx := context.Background()
 	d2 := pastDay(2)
-	if _, err := a.store.Reconcile(ctx, "nxtbanking", d2, d2, d2.Add(24*time.Hour), "list", "day-end", nil); err != nil {
+	if _, err := a.store.Reconcile(ctx, "nxtbanking", d2, d2, d2.Add(24*time.Hour), "list", "day-end", nil, false); err != nil {
 		t.Fatal(err)
 	}
 	d4 := pastDay(4)
 	unknown := []payout.ProviderRecord{{ProviderPayoutID: "disb-5f0c2b1e-7a44-4a8e-9b0e-3c1d2e4f5a6b",
 		ReferenceID: "X-404",
 		Amount:      payout.Money{Minor: 150000000, Currency: "IDR"}, Status: payout.Succeeded}}
-	if _, err := a.store.Reconcile(ctx, "xendit", d4, d4, d4.Add(24*time.Hour), "upload", "finance", unknown); err != nil {
+	if _, err := a.store.Reconcile(ctx, "xendit", d4, d4, d4.Add(24*time.Hour), "upload", "finance", unknown, false); err != nil {
 		t.Fatal(err)
 	}
 	old := pastDay(20)
 	fx := pgtest.NewReconFixtureOf(t, a.store, old, "nxtbanking")
 	if _, err := a.store.Reconcile(ctx, "nxtbanking", old, old, old.Add(24*time.Hour), "upload", "finance",
-		fx.Records); err != nil {
+		fx.Records, false); err != nil {
 		t.Fatal(err)
 	}
 }

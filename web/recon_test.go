@@ -334,7 +334,7 @@ func TestBrowserFinanceSignsOffADay(t *testing.T) {
 	screenshot(t, ctx, "recon-grid")
 
 	// Ops reads a day that is not signed off yet and cannot sign it off.
-	if _, err := a.store.Reconcile(context.Background(), "nxtbanking", pastDay(2), pastDay(2), pastDay(1), "upload", "test", nil); err != nil {
+	if _, err := a.store.Reconcile(context.Background(), "nxtbanking", pastDay(2), pastDay(2), pastDay(1), "upload", "test", nil, false); err != nil {
 		t.Fatal(err)
 	}
 	octx := browser(t)

@@ -54,7 +54,7 @@ WITH saved AS (UPDATE payouts SET status = :succeeded, utr = :utr, failure_code 
 		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END,
 		provider_state = :raw_success, provider_state_reason = '', pending_approval = :no
 	WHERE id = :g RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
-		WHERE disabled_at IS NULL AND (cardinality(events) = 0 OR :event_succeeded = ANY (events))) AS subscribed),
+		WHERE cardinality(events) = 0 OR :event_succeeded = ANY (events)) AS subscribed),
 postings AS (INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
 	SELECT :g, k, :in_created_at FROM unnest(:kinds_succeeded::text[]) AS k
 	ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, kind, payout_created_at),
