@@ -201,7 +201,7 @@ func (s *Store) adoptLateOrphans(ctx context.Context, _ Classifier) (int, error)
 		UNION
 		SELECT p.id FROM webhook_events e
 			JOIN webhook_deliveries d ON d.id = e.delivery_id AND d.received_at > now() - interval '1 day'
-			JOIN payouts p ON p.provider = e.provider AND p.reference_id = e.reference_id
+			JOIN payouts p ON p.provider = e.provider AND p.reference_id = e.reference_id AND `+samePayoutAtProvider+`
 		WHERE e.payout_id IS NULL AND e.reference_id <> ''
 		LIMIT 500`)
 	if err != nil {

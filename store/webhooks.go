@@ -198,9 +198,15 @@ func outcomeOf(d payout.Decision) string {
 	}
 }
 
+// samePayoutAtProvider is true when an event matched to payout p by our
+// reference may be about it: the event names no provider payout id, p has
+// none yet, or they agree. Events e, payouts p.
+const samePayoutAtProvider = `(p.provider_payout_id IS NULL OR coalesce(e.provider_payout_id, '') = ''
+	OR e.provider_payout_id = p.provider_payout_id)`
+
 // adoptOrphans applies, in arrival order, the orphan events that turn out to
 // be about payout id (locked by the caller): those naming its provider
-// payout id or its reference.
+// payout id, or its reference and no other provider payout id.
 func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 	var orphans []struct {
 		EventID       string     `db:"event_id"`
@@ -223,7 +229,8 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 		SELECT e.event_id, e.delivery_id, e.raw_status, e.status, e.utr, e.failure_code, e.failure_reason, e.fee_minor,
 			e.observed_at, e.provider, p.currency, e.amount_minor, e.amount_currency, e.state_reason, e.pending_approval
 		FROM payouts p JOIN webhook_events e ON e.provider = p.provider AND e.payout_id IS NULL
-			AND ((p.provider_payout_id IS NOT NULL AND e.provider_payout_id = p.provider_payout_id) OR e.reference_id = p.reference_id)
+			AND ((p.provider_payout_id IS NOT NULL AND e.provider_payout_id = p.provider_payout_id)
+				OR (e.reference_id = p.reference_id AND `+samePayoutAtProvider+`))
 		WHERE p.id = $1
 		ORDER BY e.delivery_id`, id)
 	if err != nil {

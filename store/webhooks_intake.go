@@ -30,7 +30,10 @@ func (in intook) first() *firstDelivery {
 }
 
 // intakeSQL takes the delivery's id, finds and locks the payout the event is
-// about (by the provider's payout id, else our reference) and reads what
+// about (by the provider's payout id, else our reference — unless the payout
+// has another provider payout id than the event names: a second payout at
+// the provider under our reference is not ours to move, and stays an orphan
+// for a person, the exceptions scan's orphan case) and reads what
 // apply needs of it, and stores the event, linked to it, unless the
 // provider's event id is known (ON CONFLICT): one statement. The event
 // keeps all the observation says, for an orphan applied when its payout
@@ -40,6 +43,7 @@ const intakeSQL = `WITH delivery AS (SELECT nextval('webhook_deliveries_id_seq')
 	m AS (SELECT id FROM payouts WHERE provider = $1 AND $3 <> '' AND provider_payout_id = $3
 		UNION ALL
 		SELECT id FROM payouts WHERE provider = $1 AND $4 <> '' AND reference_id = $4
+			AND (provider_payout_id IS NULL OR $3 = '' OR provider_payout_id = $3)
 		LIMIT 1),
 	p AS (SELECT ` + payoutNowColumns + ` FROM payouts WHERE id = (SELECT id FROM m) FOR UPDATE),
 	e AS (INSERT INTO webhook_events (provider, event_id, delivery_id, payout_id, provider_payout_id, reference_id,

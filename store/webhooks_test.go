@@ -87,6 +87,31 @@ func TestOrphans(t *testing.T) {
 	}
 }
 
+// An event under our reference that names another provider payout id than
+// the payout's is about a second payout at the provider, not ours: it stays
+// an orphan (for a person, through the exceptions scan) and moves nothing,
+// on arrival or when the payout appears later; one naming no id, or ours,
+// is the payout's.
+func TestAnotherPayoutAtTheProviderUnderOurReferenceIsNotOurs(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "TWIN", payout.Processing) // sbx_TWIN at the provider
+	res, err := s.IngestWebhook(ctx, delivery(), event("t1", "sbx_TWIN_2", "TWIN", payout.Failed, ""))
+	if err != nil || res.Outcome != store.OutcomeOrphan {
+		t.Fatalf("another payout's event: %+v %v, want an orphan", res, err)
+	}
+	if _, err := s.ScanExceptions(ctx, func(string, string) payout.FailureClass { return "" }); err != nil {
+		t.Fatal(err) // the scan adopts orphans whose payout exists: not this one
+	}
+	if p, _ := s.PayoutByRef(ctx, "TWIN"); p.Status != payout.Processing {
+		t.Errorf("TWIN is %s after another payout's event, want PROCESSING", p.Status)
+	}
+	if res, err := s.IngestWebhook(ctx, delivery(), event("t2", "", "TWIN", payout.Succeeded, "UTR1")); err != nil ||
+		res.Outcome != store.OutcomeApplied {
+		t.Errorf("an event naming no provider id: %+v %v, want applied", res, err)
+	}
+}
+
 // Every order of a payout's events, duplicates included, ends in the same
 // state, with each distinct event applied or judged exactly once.
 func TestEveryOrderConverges(t *testing.T) {

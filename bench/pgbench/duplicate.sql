@@ -16,6 +16,7 @@ WITH delivery AS (SELECT nextval('webhook_deliveries_id_seq') AS id),
 	m AS (SELECT id FROM payouts WHERE provider = :provider AND :ppid <> '' AND provider_payout_id = :ppid
 		UNION ALL
 		SELECT id FROM payouts WHERE provider = :provider AND :g <> '' AND reference_id = :g
+			AND (provider_payout_id IS NULL OR :ppid = '' OR provider_payout_id = :ppid)
 		LIMIT 1),
 	p AS (SELECT id, reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
 		failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval, created_at,
