@@ -74,7 +74,7 @@ func (a *API) ListPayouts(w http.ResponseWriter, r *http.Request) {
 // listQuery reads the list's parameters into a query of the scope's
 // payouts, newest first, or returns a message per bad parameter.
 func listQuery(values url.Values, scope payout.Scope) (store.PayoutQuery, payout.FieldErrors) {
-	q := store.PayoutQuery{Sort: store.SortCreated, Limit: defaultListLimit, Metadata: true,
+	q := store.PayoutQuery{Sort: store.SortCreated, Limit: defaultListLimit, Metadata: true, Primary: true,
 		Providers: scope.Providers(payoutProviders())}
 	in := listInput{values: values, errs: payout.FieldErrors{}}
 	for name := range values {

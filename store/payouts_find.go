@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,19 @@ type PayoutQuery struct {
 	// Metadata has FindPayouts select each payout's metadata too (the
 	// API's); pages leave it out.
 	Metadata bool
+	// Primary reads the primary even when a read replica is configured: the
+	// API's list, which must show a payout its 202 just answered for, with
+	// the holds and ledger read from the primary beside it.
+	Primary bool
+}
+
+// db is the database q reads: the read replica, when there is one, unless
+// q asks for the primary.
+func (q PayoutQuery) db(s *Store) *sqlx.DB {
+	if q.Primary {
+		return s.db
+	}
+	return s.reader()
 }
 
 // PayoutCursor is where a page of a payouts list ends: the last payout's
@@ -309,7 +323,7 @@ func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, err
 		return s.findSearched(ctx, q, columns, limit)
 	}
 	var out []Payout
-	err := s.reader().SelectContext(ctx, &out, `SELECT `+columns+payoutFrom+`WHERE `+where+
+	err := q.db(s).SelectContext(ctx, &out, `SELECT `+columns+payoutFrom+`WHERE `+where+
 		` ORDER BY `+col+` DESC, p.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: find payouts: %w", err)
@@ -339,7 +353,7 @@ func (s *Store) findSearched(ctx context.Context, q PayoutQuery, columns string,
 		Payout
 		Total int `db:"total"`
 	}
-	err := s.reader().SelectContext(ctx, &out, `SELECT * FROM (SELECT `+columns+`, count(*) OVER () AS total`+payoutFrom+
+	err := q.db(s).SelectContext(ctx, &out, `SELECT * FROM (SELECT `+columns+`, count(*) OVER () AS total`+payoutFrom+
 		`WHERE `+where+`) m WHERE `+cursor+` ORDER BY m.`+col+` DESC, m.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: search payouts: %w", err)

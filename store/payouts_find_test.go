@@ -284,3 +284,22 @@ func TestSearchPagesCountTheirMatches(t *testing.T) {
 		t.Fatalf("a name is no identifier: %v", refs)
 	}
 }
+
+// The API's list reads the primary even with a read replica configured (a
+// payout its 202 just answered for is in it); pages' lists read the replica.
+func TestTheAPIsListReadsThePrimary(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "PRIMARY-1", payout.Processing)
+	// A replica nobody answers at: whatever reads it fails.
+	if err := s.UseReplica("postgres://127.0.0.1:1/none?sslmode=disable&connect_timeout=1"); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.FindPayouts(ctx, store.PayoutQuery{Limit: 10, Primary: true, Test: false, Providers: []string{"sandbox"}})
+	if err != nil || len(page.Payouts) != 1 {
+		t.Fatalf("the primary's list: %+v %v", page.Payouts, err)
+	}
+	if _, err := s.FindPayouts(ctx, store.PayoutQuery{Limit: 10, Providers: []string{"sandbox"}}); err == nil {
+		t.Error("a page's list did not read the replica")
+	}
+}
