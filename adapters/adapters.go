@@ -66,11 +66,18 @@ type Event struct {
 	// Paywize, the raw body for the others. Pages show it masked.
 	Payload []byte
 	// SentAt is when the delivery says it was sent, from a field the
-	// signature covers: NxtBanking's "timestamp", RazorpayX's top-level
-	// "created_at", Paywize's timestamps.webhook_sent_at. Zero when the
-	// provider gave none. The endpoint refuses a delivery whose time is
-	// further from its own clock than the tolerance (payout.SentOutside).
+	// signature covers: NxtBanking's "timestamp", Paywize's
+	// timestamps.webhook_sent_at. Zero when the provider gave none. The
+	// endpoint refuses a delivery whose time is further from its own clock
+	// than the tolerance (payout.SentOutside).
 	SentAt time.Time
+	// MadeAt is when the provider made the event, from a field the
+	// signature covers that its retries keep (RazorpayX's top-level
+	// "created_at"), and Retries how long it retries a delivery: the
+	// endpoint refuses an event made longer ago than both with the
+	// tolerance (payout.MadeOutside), not a genuine late retry.
+	MadeAt  time.Time
+	Retries time.Duration
 	// HeaderSentAt is a send time from a header the signature does not
 	// cover (Paywize's X-Paywize-Timestamp, which Paywize always sends): held
 	// to the same tolerance, though on its own it proves nothing.

@@ -239,6 +239,9 @@ func (h *Webhooks) checkSentAt(ev adapters.Event) error {
 			return fmt.Errorf("%w: %s %s", adapters.ErrTimestamp, at.name, why)
 		}
 	}
+	if why := payout.MadeOutside(ev.MadeAt, now, tol, ev.Retries); why != "" {
+		return fmt.Errorf("%w: event time %s", adapters.ErrTimestamp, why)
+	}
 	return nil
 }
 

@@ -29,3 +29,25 @@ func SentOutside(sent, now time.Time, tolerance time.Duration) string {
 	}
 	return ""
 }
+
+// MadeOutside is SentOutside for a time the provider gave its event when
+// it made it, which its retries keep (RazorpayX's created_at): a genuine
+// retry arrives up to retries after it, so the event is refused only when
+// it is older than retries and the tolerance together — a body replayed
+// from longer ago — or claims a time more than tolerance after now. A body
+// replayed within that window is the same body: the endpoint's dedupe, and
+// the transition rule for an older state, make it harmless.
+func MadeOutside(made, now time.Time, tolerance, retries time.Duration) string {
+	if made.IsZero() {
+		return ""
+	}
+	switch age := now.Sub(made); {
+	case age > retries+tolerance:
+		return fmt.Sprintf("made %s, %s before it arrived: longer ago than the provider retries (%s) and the tolerance of %s",
+			made.UTC().Format(time.RFC3339), age.Round(time.Second), retries, tolerance)
+	case -age > tolerance:
+		return fmt.Sprintf("made %s, %s after it arrived: more than the tolerance of %s",
+			made.UTC().Format(time.RFC3339), (-age).Round(time.Second), tolerance)
+	}
+	return ""
+}

@@ -33,3 +33,25 @@ func TestSentOutside(t *testing.T) {
 		}
 	}
 }
+
+// An event's making time is held to the provider's retries and the
+// tolerance behind, the tolerance ahead.
+func TestMadeOutside(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		made    time.Time
+		refused string
+	}{
+		{time.Time{}, ""},
+		{now.Add(-23 * time.Hour), ""},
+		{now.Add(-24*time.Hour - 4*time.Minute), ""},
+		{now.Add(-24*time.Hour - 6*time.Minute), "provider retries"},
+		{now.Add(4 * time.Minute), ""},
+		{now.Add(6 * time.Minute), "after it arrived"},
+	} {
+		got := MadeOutside(c.made, now, 5*time.Minute, 24*time.Hour)
+		if (got == "") != (c.refused == "") || !strings.Contains(got, c.refused) {
+			t.Errorf("made %s: %q, want %q", c.made, got, c.refused)
+		}
+	}
+}

@@ -24,7 +24,8 @@ func lastDelivery(t *testing.T, a *app) store.Delivery {
 // A signed delivery whose own send time is more than the tolerance (5
 // minutes) from ours, either way, is refused with 401 and stored as
 // rejected with the reason; so is a Paywize delivery without a readable
-// X-Paywize-Timestamp. One without a time, where the provider does not
+// X-Paywize-Timestamp. RazorpayX's created_at is when the event was made,
+// which its retries keep for 24 hours: a retry within them is accepted. One without a time, where the provider does not
 // always give one, is accepted; Xendit's time is not signed and not judged.
 func TestWebhookSentTime(t *testing.T) {
 	a := newApp(t, withProviders())
@@ -50,7 +51,12 @@ func TestWebhookSentTime(t *testing.T) {
 			"header time"},
 		{"paywize, fresh header, old signed time", paywizeSigned(t, paywizePlain("CBP3", "PW-3", "COMPLETED", old), now),
 			401, "signed time"},
-		{"razorpayx, old created_at", razorpayxSigned(razorpayxBody("pout_1", "processed", old), "evt_1"), 401, "tolerance"},
+		{"razorpayx, created a day and 10 min ago", razorpayxSigned(razorpayxBody("pout_1", "processed",
+			now.Add(-24*time.Hour-10*time.Minute)), "evt_1"), 401, "provider retries"},
+		{"razorpayx, created 10 min ahead", razorpayxSigned(razorpayxBody("pout_4", "processed", ahead), "evt_4"), 401,
+			"after it arrived"},
+		{"razorpayx, a retry 10 min after the event", razorpayxSigned(razorpayxBody("pout_5", "processed", old), "evt_5"),
+			200, ""},
 		{"nxtb format, 4 min late", nxtbSigned(nxtbBody(ppid, ref, "SUCCESS", "UTR-LATE", late)), 200, ""},
 		{"nxtb format, no time", nxtbSigned(nxtbBody(ppid, ref, "SUCCESS", "UTR-LATE", time.Time{})), 200, ""},
 		{"paywize, fresh", paywizeSigned(t, paywizePlain("CBP4", "PW-4", "COMPLETED", late), now), 200, ""},

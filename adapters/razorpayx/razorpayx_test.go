@@ -289,9 +289,10 @@ func FuzzWebhook(f *testing.F) {
 	})
 }
 
-// The envelope's created_at (unix seconds, signed) is the event's send
-// time; the payout entity's created_at is not. Absent, none is checked.
-func TestWebhookSentAt(t *testing.T) {
+// The envelope's created_at (unix seconds, signed) is when the event was
+// made, which its retries keep for 24 hours; the payout entity's created_at
+// is not. Absent, none is checked. It is no send time.
+func TestWebhookMadeAt(t *testing.T) {
 	c := client("http://unused")
 	createdAt := func(v string) string {
 		return strings.Replace(samplePayout, `,"created_at":1755693679}`, v+`}`, 1)
@@ -315,8 +316,8 @@ func TestWebhookSentAt(t *testing.T) {
 			t.Errorf("%s: err %v, want refused %v", tt.name, err, tt.refused)
 			continue
 		}
-		if got := ev.SentAt; !got.Equal(tt.want) {
-			t.Errorf("%s: SentAt %s, want %s", tt.name, got, tt.want)
+		if got := ev.MadeAt; !got.Equal(tt.want) || !ev.SentAt.IsZero() || (!got.IsZero() && ev.Retries != 24*time.Hour) {
+			t.Errorf("%s: MadeAt %s (retries %s, SentAt %s), want %s", tt.name, got, ev.Retries, ev.SentAt, tt.want)
 		}
 	}
 }

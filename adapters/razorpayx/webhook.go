@@ -12,12 +12,17 @@ import (
 	"payops/adapters"
 )
 
+// RetryWindow is how long RazorpayX retries a webhook it could not deliver:
+// 24 hours (its webhook documentation).
+const RetryWindow = 24 * time.Hour
+
 // Webhook verifies X-Razorpay-Signature (hex HMAC-SHA256 of the raw body,
 // under any configured secret), then parses the event envelope. The event
 // has no ID (see below). payout.updated carries the entity's
 // status; downtime events are not about one payout and are ignored. The
-// envelope's created_at, when present, is the event's SentAt (ErrTimestamp
-// when it is not unix seconds).
+// envelope's created_at, when present, is the event's MadeAt — when the
+// event was made, which every retry of it keeps — with RetryWindow as its
+// Retries (ErrTimestamp when it is not unix seconds).
 func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 	secrets := make([][]byte, 0, len(c.cfg.WebhookSecrets))
 	for _, s := range c.cfg.WebhookSecrets {
@@ -49,7 +54,7 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 			return adapters.Event{}, fmt.Errorf("%w: created_at %s is not unix seconds", adapters.ErrTimestamp,
 				adapters.Clip(string(env.CreatedAt), 64))
 		}
-		ev.SentAt = time.Unix(secs, 0)
+		ev.MadeAt, ev.Retries = time.Unix(secs, 0), RetryWindow
 	}
 	if !strings.HasPrefix(env.Event, "payout.") || strings.HasPrefix(env.Event, "payout.downtime.") {
 		ev.Ignore = true
