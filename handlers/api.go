@@ -158,6 +158,10 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "send one JSON object"})
 		return
 	}
+	if fields := payout.KeysRefusal(body); fields != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields", Fields: fields})
+		return
+	}
 	tok := tokenOf(r)
 	configured := a.Providers()
 	req, fields := raw.Check(tok.Scope.Providers(configured))

@@ -108,6 +108,59 @@ type RawRequest struct {
 // is wrong with it.
 type FieldErrors map[string]string
 
+// KeysRefusal checks a payout request's field names as they are written,
+// which decoding into RawRequest does not: Go's JSON matches names in any
+// case and keeps the last of a name given twice, so {"AMOUNT": ...} or two
+// "amount"s would be read as one without a word — a request read one way by
+// a proxy and another by payops. Each name must be RawRequest's exactly
+// (beneficiary's too), once; nil when they are, or when body is not a JSON
+// object (decoding says so).
+func KeysRefusal(body []byte) FieldErrors {
+	errs := FieldErrors{}
+	var walk func(dec *json.Decoder, t reflect.Type, prefix string) bool
+	walk = func(dec *json.Decoder, t reflect.Type, prefix string) bool {
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return false
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			fields[t.Field(i).Tag.Get("json")] = t.Field(i).Type
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return false
+			}
+			key, _ := tok.(string)
+			ft, known := fields[key]
+			switch {
+			case !known:
+				errs[prefix+key] = "is not a field of a payout request (names are exact, in lower case)"
+			case seen[key]:
+				errs[prefix+key] = "is given twice"
+			}
+			seen[key] = true
+			if known && ft.Kind() == reflect.Struct {
+				if !walk(dec, ft, prefix+key+".") {
+					return false
+				}
+				continue
+			}
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return false
+			}
+		}
+		_, err := dec.Token()
+		return err == nil
+	}
+	if !walk(json.NewDecoder(bytes.NewReader(body)), reflect.TypeFor[RawRequest](), "") || len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
 var (
 	referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$`)
 	accountPattern   = regexp.MustCompile(`^[A-Za-z0-9]{5,34}$`)

@@ -193,3 +193,27 @@ func TestDiffersComparesMetadataNumbersExactly(t *testing.T) {
 		}
 	}
 }
+
+// Field names are read as written: in any other case, or twice, they are
+// refused by name, however Go's decoding would have read them.
+func TestKeysRefusal(t *testing.T) {
+	for body, want := range map[string]FieldErrors{
+		`{"reference_id":"R1","amount":"1.00","beneficiary":{"name":"A"}}`: nil,
+		`{"AMOUNT":"9999.00"}`:                                  {"AMOUNT": "is not a field of a payout request (names are exact, in lower case)"},
+		`{"amount":"1.00","amount":"9999.00"}`:                  {"amount": "is given twice"},
+		`{"beneficiary":{"Name":"A","name":"B"}}`:               {"beneficiary.Name": "is not a field of a payout request (names are exact, in lower case)"},
+		`{"beneficiary":{"name":"A"},"metadata":{"X":1,"X":2}}`: nil, // metadata is the platform's own
+		`["not an object"]`:                                     nil,
+	} {
+		got := KeysRefusal([]byte(body))
+		if len(got) != len(want) {
+			t.Errorf("%s: %v, want %v", body, got, want)
+			continue
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s %q, want %q", body, k, got[k], v)
+			}
+		}
+	}
+}
