@@ -126,6 +126,41 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 	if of, _, err := f.s.RetryLinks(ctx, retry); err != nil || of != "FAIL-2" {
 		t.Fatalf("the new instruction points to %q, %v; want FAIL-2", of, err)
 	}
+	// The platform sees both links: the failed payout retried as FAIL-2-R1,
+	// the new instruction (whose payout.created it never asked for) retrying
+	// FAIL-2, in the API and in the event.
+	for ref, want := range map[string][2]string{"FAIL-2": {"", "FAIL-2-R1"}, "FAIL-2-R1": {"FAIL-2", ""}} {
+		p, err := f.s.PayoutWithMetadata(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pj := store.PayoutJSONOf(p, nil, nil)
+		if deref(pj.RetryOf) != want[0] || deref(pj.RetriedAs) != want[1] {
+			t.Errorf("%s in the API: retry_of %q, retried_as %q; want %q, %q", ref, deref(pj.RetryOf), deref(pj.RetriedAs),
+				want[0], want[1])
+		}
+	}
+}
+
+// A retry's payout.created event names the failed payout it sends again.
+func TestARetrysCreatedEventNamesWhatItRetries(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	f.intake("FAIL-3", nil)
+	sentAndFailed(t, f.s, "FAIL-3", "BAD_IFSC")
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+	addEndpoint(t, f.s, payout.EventPayoutCreated)
+	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "IFSC corrected", holdPolicy); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := f.s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claimed %d deliveries (%v), want the retry's payout.created", len(claimed), err)
+	}
+	if body := claimed[0].Body; !strings.Contains(body, `"reference_id":"FAIL-3-R1"`) || !strings.Contains(body, `"retry_of":"FAIL-3"`) {
+		t.Errorf("the retry's event: %s", body)
+	}
 }
 
 // Sending a failed payout again to another account number is never one

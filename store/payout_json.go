@@ -24,6 +24,13 @@ type PayoutJSON struct {
 	FailureCode      *string         `json:"failure_code"`
 	FailureReason    *string         `json:"failure_reason"`
 	Metadata         json.RawMessage `json:"metadata"` // the platform's, as it sent it
+	// RetryOf is, for a payout an operator sent again as a new instruction
+	// (REF-R1), the reference of the failed payout it replaces; RetriedAs,
+	// for that failed payout, the reference of the one that replaced it (in
+	// the API's answers only: an event is as of its change). A platform that
+	// sees payout.failed should not send again a payout already retried.
+	RetryOf   *string `json:"retry_of"`
+	RetriedAs *string `json:"retried_as,omitempty"`
 	// Livemode is false for a test payout (the sandbox's, a drill's), as
 	// Stripe's livemode: it moves no money.
 	Livemode bool       `json:"livemode"`
@@ -65,6 +72,7 @@ func PayoutJSONOf(p Payout, holds []Hold, entries []LedgerEntry) PayoutJSON {
 		ReferenceID: p.ReferenceID, Status: string(p.Status), Provider: p.Provider, ProviderPayoutID: p.ProviderPayoutID,
 		Amount: p.Amount().Decimal(), Currency: p.Currency, Market: p.Market, Program: p.Program, UTR: nonEmpty(p.UTR),
 		FailureCode: nonEmpty(p.FailureCode), FailureReason: nonEmpty(p.FailureReason), Metadata: p.Metadata,
+		RetryOf: p.RetryOfRef, RetriedAs: p.RetriedAs,
 		Livemode: p.Livemode, Holds: []HoldJSON{}, Ledger: []EntryJSON{},
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}

@@ -36,10 +36,15 @@ type Payout struct {
 	Market           string        `db:"market"`
 	Program          string        `db:"program"`
 	RetryOf          *int64        `db:"retry_of"`
-	TaxArtifact      string        `db:"tax_artifact"`
-	SubmitAttempts   int           `db:"submit_attempts"`
-	NextSubmitAt     *time.Time    `db:"next_submit_at"`
-	LastSubmitError  string        `db:"last_submit_error"`
+	// RetryOfRef and RetriedAs are the references of the failed payout this
+	// one sends again and of the payout that sent this one again, read for
+	// the platform (apiColumns, the outbox's snapshot) only.
+	RetryOfRef      *string    `db:"retry_of_ref"`
+	RetriedAs       *string    `db:"retried_as"`
+	TaxArtifact     string     `db:"tax_artifact"`
+	SubmitAttempts  int        `db:"submit_attempts"`
+	NextSubmitAt    *time.Time `db:"next_submit_at"`
+	LastSubmitError string     `db:"last_submit_error"`
 	// ProviderState is the provider's own word for the payout's state as it
 	// last applied ("pending", "queued"), with its reason; PendingApproval
 	// says the provider holds it for an approval in its own workflow.

@@ -11,11 +11,18 @@ import (
 // metadata, and the holds and ledger entries of a page of payouts in one
 // query each, so a page of 500 payouts is three queries, not a thousand.
 
+// apiColumns are what the platform's view of a payout reads besides
+// payoutColumns: its metadata, and the references of its retry links (an
+// operator's retry of a failed payout, payouts.retry_of, each way).
+const apiColumns = `, p.metadata,
+	(SELECT r.reference_id FROM payouts r WHERE r.id = p.retry_of) AS retry_of_ref,
+	(SELECT n.reference_id FROM payouts n WHERE n.retry_of = p.id ORDER BY n.id DESC LIMIT 1) AS retried_as`
+
 // PayoutWithMetadata returns PayoutByRef's payout with its Metadata, or
 // ErrNotFound.
 func (s *Store) PayoutWithMetadata(ctx context.Context, ref string) (Payout, error) {
 	var p Payout
-	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+`, p.metadata`+payoutFrom+`WHERE p.reference_id = $1`, ref)
+	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+apiColumns+payoutFrom+`WHERE p.reference_id = $1`, ref)
 	if err != nil {
 		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
 	}

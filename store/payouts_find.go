@@ -317,7 +317,7 @@ func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, err
 	args = append(args, limit+1)
 	columns := payoutColumns
 	if q.Metadata {
-		columns += ", p.metadata"
+		columns += apiColumns
 	}
 	if q.Search.Text != "" {
 		return s.findSearched(ctx, q, columns, limit)
