@@ -211,6 +211,11 @@ func TestAPayoutWithTwoHoldsWaitsForBoth(t *testing.T) {
 	if err != nil || rel.Queued || f.status("TWO-1") != payout.Held {
 		t.Fatalf("first release: %+v %v, status %s", rel, err, f.status("TWO-1"))
 	}
+	// Its holds changed, which the platform's JSON shows: so does its
+	// updated time, for a platform listing by it.
+	if after, _ := f.s.PayoutByRef(ctx, "TWO-1"); !after.UpdatedAt.After(p.UpdatedAt) {
+		t.Errorf("updated at %s after a hold's release, want later than %s", after.UpdatedAt, p.UpdatedAt)
+	}
 	if _, err := f.s.AddEvidence(ctx, hs[payout.ReasonTax].ID, f.ops, "tax team approved", "", payout.TaxPresent); err != nil {
 		t.Fatal(err)
 	}
