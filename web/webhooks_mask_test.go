@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"payops/adapters/sandbox"
 	"payops/payout"
 	"payops/store"
 )
@@ -22,7 +23,7 @@ func TestWebhookBodiesMasked(t *testing.T) {
 	a.addProviderPayout("paywize", "PW-M1", "CBP_M1")
 	a.addProviderPayout("xendit", "XN-M1", "disb-M1")
 	a.addPayout("MK-1", payout.Processing, time.Hour)
-	nxtb := strings.Replace(nxtbBody("sbx_MK-1", "MK-1", "SUCCESS", "UTR415612345678", now), `"amount"`,
+	nxtb := strings.Replace(nxtbBody(sandbox.PayoutIDFor("MK-1"), "MK-1", "SUCCESS", "UTR415612345678", now), `"amount"`,
 		`"beneficiary":{"accountNumber":"50100012345678","beneficiary_account":"000123456789012"},"amount"`, 1)
 	refused := `{"event":"payout.completed","payout_id":"sbx_MK-1","utr":"415600000001",` +
 		`"beneficiary_account":"998877665544","pad":"` + strings.Repeat("x", 5000) + `"}`
@@ -40,7 +41,7 @@ func TestWebhookBodiesMasked(t *testing.T) {
 		{"xendit", xenditSigned(xenditBody("disb-M1", "XN-M1", "SUCCEEDED", now)), "XN-M1",
 			[]string{"000000000099"}, []string{"disb-M1", "XN-M1", "XXXXXXXX0099"}},
 		{"nxtb format", nxtbSigned(nxtb), "MK-1",
-			[]string{"50100012345678", "000123456789012"}, []string{"sbx_MK-1", "UTR415612345678", "XXXXXXXXXX5678"}},
+			[]string{"50100012345678", "000123456789012"}, []string{sandbox.PayoutIDFor("MK-1"), "UTR415612345678", "XXXXXXXXXX5678"}},
 		{"refused, cut at 4 KiB", signed{"sandbox", refused, nil}, "",
 			[]string{"998877665544"}, []string{"sbx_MK-1", "415600000001", "XXXXXXXX5544"}},
 	}
