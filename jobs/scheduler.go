@@ -69,6 +69,9 @@ func (s *Scheduler) Add(job Job) error {
 	if err != nil {
 		return fmt.Errorf("job %s: schedule %q: %w", job.Name, job.Schedule, err)
 	}
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+		sched = alignedEvery(every)
+	}
 	var id cron.EntryID
 	id = s.cron.Schedule(sched, cron.FuncJob(func() {
 		tick := s.cron.Entry(id).Prev.UTC().Truncate(time.Second)
@@ -150,4 +153,16 @@ func (s *Scheduler) Intervals() map[string]time.Duration {
 		out[name] = sched.Next(next).Sub(next)
 	}
 	return out
+}
+
+// alignedEvery is an "@every" schedule whose ticks fall on multiples of its
+// interval in absolute time (15:00, 15:15, ... for 15m), not counted from
+// each process's start as robfig's ConstantDelaySchedule counts them: every
+// instance then names the same tick, and the tick's run record lets one of
+// them run it (with the counted kind, N instances ran each job N times).
+type alignedEvery cron.ConstantDelaySchedule
+
+// Next is the first multiple of the interval after t.
+func (e alignedEvery) Next(t time.Time) time.Time {
+	return t.Truncate(e.Delay).Add(e.Delay)
 }

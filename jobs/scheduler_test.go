@@ -93,3 +93,47 @@ func TestRunNowRecordsAndRefusesWhileBusy(t *testing.T) {
 		}
 	}
 }
+
+// An "@every" job started on two instances at different moments still runs
+// once an interval: its ticks fall on multiples of the interval, the same on
+// every instance (counted from each start, both would run each interval).
+func TestEveryTicksAreTheSameOnEveryInstance(t *testing.T) {
+	dsn := pgtest.NewDSN(t)
+	var runs atomic.Int64
+	var scheds []*jobs.Scheduler
+	var first *store.Store
+	for _, name := range []string{"a", "b"} {
+		s, err := store.Open(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if first == nil {
+			first = s
+		}
+		sched := &jobs.Scheduler{Store: s, Instance: name, Log: quiet}
+		if err := sched.Add(jobs.Job{Name: "every2", Schedule: "@every 2s", Run: func(ctx context.Context) (jobs.Outcome, error) {
+			runs.Add(1)
+			return jobs.Outcome{}, nil
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		scheds = append(scheds, sched)
+	}
+	began := time.Now()
+	scheds[0].Start(context.Background())
+	time.Sleep(900 * time.Millisecond)
+	scheds[1].Start(context.Background())
+	time.Sleep(5 * time.Second)
+	for _, s := range scheds {
+		s.Stop()
+	}
+	// Ticks on even seconds within the 5.9 s: at most 3.
+	window := time.Since(began)
+	var ticks int
+	first.DB().Get(&ticks, `SELECT count(DISTINCT tick) FROM job_runs WHERE job = 'every2'`)
+	if max := int(window/(2*time.Second)) + 1; ticks > max || runs.Load() != int64(ticks) || ticks == 0 {
+		t.Errorf("%d ticks and %d runs in %s of @every 2s on two instances, want at most %d, one run each", ticks,
+			runs.Load(), window.Round(time.Millisecond), max)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,8 +40,10 @@ const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archiv
 // then detaches and drops the month: all in one transaction, with the month
 // locked against writes, so the month is gone only once its file and record
 // are. What lives no longer than the month goes with it (ArchivedWith). It
-// refuses the ledger and job_runs, and a file that exists already
-// (ErrConflict): an archive is never overwritten.
+// refuses the ledger and job_runs, and a file an archive records already
+// (ErrConflict): an archive is never overwritten (a file no archive records
+// is a crash's leftover, replaced). Two archivers of one month take turns;
+// the second finds the month gone.
 func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (Archive, error) {
 	t, err := historyTable(p.Table)
 	if err != nil {
@@ -50,15 +53,30 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		return Archive{}, fmt.Errorf("store: archive %s: %s is never archived", p.Name, p.Table)
 	}
 	path := filepath.Join(dir, p.Name+".jsonl.gz")
-	if _, err := os.Stat(path); err == nil {
-		return Archive{}, fmt.Errorf("store: archive %s: %s exists already: %w", p.Name, path, ErrConflict)
-	}
+	removeStaleTemps(dir)
 	part, parent := pq.QuoteIdentifier(p.Name), pq.QuoteIdentifier(p.Table)
 	var a Archive
-	written := false
+	created := false // this call published the file at path
 	err = s.WithTx(ctx, func(q Querier) error {
-		if _, err := q.ExecContext(ctx, `LOCK TABLE `+part+` IN SHARE MODE`); err != nil {
+		// EXCLUSIVE: no writes, and no second archiver of the month, until
+		// the end; reads go on.
+		if _, err := q.ExecContext(ctx, `LOCK TABLE `+part+` IN EXCLUSIVE MODE`); err != nil {
 			return err
+		}
+		if _, err := os.Stat(path); err == nil {
+			// A file no archive records is what a crash between writing it
+			// and committing left: the month is still here, so it goes.
+			var recorded bool
+			if err := q.GetContext(ctx, &recorded, `SELECT EXISTS (SELECT 1 FROM history_archives WHERE file = $1)`,
+				path); err != nil {
+				return err
+			}
+			if recorded {
+				return fmt.Errorf("%s exists already: %w", path, ErrConflict)
+			}
+			if err := os.Remove(path); err != nil {
+				return err
+			}
 		}
 		rows, err := q.QueryContext(ctx, `SELECT row_to_json(t)::text FROM `+part+` t ORDER BY id`)
 		if err != nil {
@@ -69,7 +87,7 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		if err != nil {
 			return err
 		}
-		written = true
+		created = true
 		err = q.GetContext(ctx, &a, `INSERT INTO history_archives (table_name, month, file, sha256, rows, bytes)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+archiveColumns, p.Table, p.Month, path, sum, n, size)
 		if err != nil {
@@ -91,13 +109,32 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		_, err = q.ExecContext(ctx, `DROP TABLE `+part)
 		return err
 	})
-	if err != nil {
-		if written {
+	if err != nil && created {
+		// A commit that failed to answer may have committed: then the month
+		// is gone and its record names the file, which must stay.
+		var kept Archive
+		if gerr := s.db.GetContext(context.WithoutCancel(ctx), &kept, `SELECT `+archiveColumns+`
+			FROM history_archives WHERE table_name = $1 AND month = $2 AND file = $3`, p.Table, p.Month, path); gerr == nil {
+			return kept, nil
+		} else if errors.Is(gerr, errNoRows) {
 			os.Remove(path)
 		}
+	}
+	if err != nil {
 		return Archive{}, fmt.Errorf("store: archive %s: %w", p.Name, mapErr(err))
 	}
 	return a, nil
+}
+
+// removeStaleTemps removes what an archive's writing left in dir when the
+// process died mid-write: temporary files older than a day.
+func removeStaleTemps(dir string) {
+	temps, _ := filepath.Glob(filepath.Join(dir, ".archive-*"))
+	for _, f := range temps {
+		if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > 24*time.Hour {
+			os.Remove(f)
+		}
+	}
 }
 
 // writeArchive writes rows' single text column to path, gzip-compressed, a
@@ -148,12 +185,20 @@ func writeArchive(path string, rows interface {
 	if err := tmp.Close(); err != nil {
 		return 0, "", 0, err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// A link, not a rename: it fails when path exists, so no archive is
+	// ever replaced.
+	if err := os.Link(tmp.Name(), path); err != nil {
 		return 0, "", 0, err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
+	os.Remove(tmp.Name())
+	d, err := os.Open(filepath.Dir(path))
+	if err == nil {
+		err = d.Sync()
 		d.Close()
+	}
+	if err != nil {
+		os.Remove(path)
+		return 0, "", 0, fmt.Errorf("sync the archive folder: %w", err)
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), counted.n, nil
 }

@@ -137,3 +137,39 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 		t.Errorf("archives since March 2024: %+v, %v; want 2", archives, err)
 	}
 }
+
+// A file no archive records — what a crash between writing a month's file
+// and committing left — is replaced by the next run, which archives the
+// month; a stale temporary file goes too.
+func TestArchiveReplacesACrashsLeftoverFile(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dir := t.TempDir()
+	month := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
+		SELECT 'api:t', 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 minute'
+		FROM generate_series(1, 7) g`, month)
+	leftover := filepath.Join(dir, "audit_log_p202404.jsonl.gz")
+	if err := os.WriteFile(leftover, []byte("half a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".archive-123")
+	if err := os.WriteFile(stale, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(stale, old, old)
+	a, err := s.ArchivePartition(ctx, store.Partition{Table: "audit_log", Name: "audit_log_p202404", Month: month}, dir)
+	if err != nil || a.Rows != 7 {
+		t.Fatalf("archive over a leftover: %+v %v", a, err)
+	}
+	if st, err := os.Stat(leftover); err != nil || st.Size() != a.Bytes {
+		t.Errorf("the file after archiving: %v %v, want the archive of %d bytes", st, err, a.Bytes)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file: %v, want it gone", err)
+	}
+}
