@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"payops/payout"
 )
 
 // The notify job's reads: each is small and index-backed, so the job can
@@ -67,15 +69,19 @@ func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) 
 	return out, nil
 }
 
-// RejectionsByProvider counts, per provider, webhook deliveries refused
-// (bad signature) since since, for providers with more than over of them
-// (along webhook_deliveries_received).
+// testProviders are the providers that move no money (payout.IsTestProvider).
+var testProviders = []string{payout.SandboxProvider, payout.DrillProvider}
+
+// RejectionsByProvider counts, per live provider, webhook deliveries
+// refused (bad signature or send time) since since, for providers with more
+// than over of them (along webhook_deliveries_received). The test providers'
+// are left out: the forged-webhooks drill refuses a hundred on purpose.
 func (s *Store) RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]ProviderCount, error) {
 	var out []ProviderCount
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT provider, count(*) AS count, min(received_at) AS oldest FROM webhook_deliveries
-		WHERE received_at >= $1 AND outcome = '`+OutcomeRejected+`'
-		GROUP BY provider HAVING count(*) > $2 ORDER BY provider`, since, over)
+		WHERE received_at >= $1 AND outcome = '`+OutcomeRejected+`' AND provider <> ALL($3)
+		GROUP BY provider HAVING count(*) > $2 ORDER BY provider`, since, over, textArray(testProviders))
 	if err != nil {
 		return nil, fmt.Errorf("store: webhook rejections: %w", err)
 	}

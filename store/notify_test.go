@@ -55,3 +55,16 @@ func TestPruneNotifications(t *testing.T) {
 		t.Errorf("conditions left: %+v", states)
 	}
 }
+
+// Refused webhooks of the test providers (the forged-webhooks drill refuses
+// a hundred on purpose) tell nobody; a live provider's do.
+func TestRejectionsLeaveOutTestProviders(t *testing.T) {
+	s := pgtest.New(t)
+	s.DB().MustExec(`INSERT INTO webhook_deliveries (provider, headers, body, payload, verified, event_id, outcome)
+		SELECT p, '{}', '\x7b7d'::bytea, '', false, p || g, 'rejected'
+		FROM unnest(ARRAY['drill', 'sandbox', 'razorpayx']) p, generate_series(1, 30) g`)
+	got, err := s.RejectionsByProvider(context.Background(), time.Now().Add(-time.Hour), 20)
+	if err != nil || len(got) != 1 || got[0].Provider != "razorpayx" || got[0].Count != 30 {
+		t.Errorf("rejections %+v %v, want razorpayx's 30 only", got, err)
+	}
+}
