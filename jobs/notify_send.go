@@ -48,6 +48,8 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 			sent++
 		case errors.Is(sendErr, errNoMailer) || isPermanent(sendErr):
 			tries = 1 // no use trying again: abandoned at once, saying why
+		case recipientOnly(sendErr):
+			// One mailbox said "not now": that notice waits; the others go.
 		default:
 			down[dest] = true
 		}
@@ -90,4 +92,14 @@ func isPermanent(err error) bool {
 		Permanent() bool
 	}](err)
 	return ok && p.Permanent()
+}
+
+// recipientOnly reports a failure of one recipient (a mailbox's "not now"),
+// not of the channel.
+func recipientOnly(err error) bool {
+	r, ok := errors.AsType[interface {
+		error
+		RecipientOnly() bool
+	}](err)
+	return ok && r.RecipientOnly()
 }

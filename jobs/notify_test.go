@@ -487,3 +487,33 @@ func TestOverdueCaseEmailsItsOwner(t *testing.T) {
 		t.Fatalf("cleared: emails to %v, want one to the owner", got)
 	}
 }
+
+// One mailbox's "not now" (452, full) fails that notice alone: the server
+// is not down for the others, which go in the same run.
+func TestAFullMailboxDoesNotHoldBackTheOthers(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	addUser(t, s, "full@example.com", payout.RoleAdmin)
+	addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ThresholdCount: 1})
+	run1, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDrillRun(ctx, run1.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
+		t.Fatal(err)
+	}
+	smtp.MailboxFull("full@example.com")
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Failure drill"); len(got) != 1 || got[0] != "admin@example.com" {
+		t.Errorf("emails %v, want admin@example.com's despite the full mailbox", got)
+	}
+	log, _, _ := s.Notifications(ctx, 10, 0)
+	for _, l := range log {
+		if l.Recipient == "full@example.com" && (l.State != "failed" || !strings.Contains(l.Error, "452")) {
+			t.Errorf("the full mailbox's notice: %s %q, want failed with 452, to try again", l.State, l.Error)
+		}
+	}
+}

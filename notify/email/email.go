@@ -123,6 +123,8 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 	if err := sc.Rcpt(to); err != nil {
 		if te, ok := errors.AsType[*textproto.Error](err); ok && te.Code >= 500 {
 			return &RecipientRefused{To: to, err: err}
+		} else if ok && te.Code >= 400 {
+			return &RecipientDeferred{To: to, err: err}
 		}
 		return fmt.Errorf("email: RCPT TO %s: %w", to, err)
 	}
@@ -152,6 +154,21 @@ func (e *RecipientRefused) Unwrap() error { return e.err }
 
 // Permanent reports that sending again will fail the same way.
 func (e *RecipientRefused) Permanent() bool { return true }
+
+// RecipientDeferred is the server's "not now" (4xx) to one recipient — a
+// full mailbox, greylisting: that message is tried again later, and the
+// server is not down for the others.
+type RecipientDeferred struct {
+	To  string
+	err error
+}
+
+func (e *RecipientDeferred) Error() string { return fmt.Sprintf("email: RCPT TO %s: %v", e.To, e.err) }
+func (e *RecipientDeferred) Unwrap() error { return e.err }
+
+// RecipientOnly reports that the failure is this recipient's, not the
+// server's.
+func (e *RecipientDeferred) RecipientOnly() bool { return true }
 
 // hello greets, moves to TLS when the server offers it, and signs in when
 // the URL has an account (net/smtp refuses PLAIN over an unencrypted link

@@ -34,6 +34,7 @@ type Server struct {
 	msgs    []Message
 	refuse  bool
 	unknown map[string]bool // addresses RCPT refuses with 550
+	full    map[string]bool // addresses RCPT defers with 452
 	cert    *tls.Certificate
 	wg      sync.WaitGroup
 	closing bool
@@ -72,6 +73,16 @@ func (s *Server) NoSuchMailbox(addr string) {
 		s.unknown = map[string]bool{}
 	}
 	s.unknown[addr] = true
+}
+
+// MailboxFull makes the server defer addr at RCPT TO (452: try later).
+func (s *Server) MailboxFull(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.full == nil {
+		s.full = map[string]bool{}
+	}
+	s.full[addr] = true
 }
 
 // Refuse makes the server refuse every message (451 to MAIL) until called
@@ -127,7 +138,7 @@ func (s *Server) session(conn net.Conn) {
 		line = strings.TrimRight(line, "\r\n")
 		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
 		s.mu.Lock()
-		refuse, cert, unknown := s.refuse, s.cert, s.unknown[addr(line)]
+		refuse, cert, unknown, full := s.refuse, s.cert, s.unknown[addr(line)], s.full[addr(line)]
 		s.mu.Unlock()
 		switch verb {
 		case "EHLO":
@@ -170,6 +181,10 @@ func (s *Server) session(conn net.Conn) {
 		case "RCPT":
 			if unknown {
 				say("550 no such mailbox")
+				continue
+			}
+			if full {
+				say("452 mailbox full, try later")
 				continue
 			}
 			m.To = append(m.To, addr(line))
