@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +17,8 @@ import (
 
 // OutboundStore is what the outbound webhook job needs of the store.
 type OutboundStore interface {
-	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.OutboundDelivery, error)
+	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration, skip []int64) ([]store.OutboundDelivery, error)
+	ReleaseDeliveries(ctx context.Context, ids []int64, now time.Time) error
 	RecordAttempt(ctx context.Context, a store.Attempt) (disabled int64, err error)
 }
 
@@ -74,29 +77,46 @@ func (o *Outbound) now() time.Time {
 }
 
 // drain claims one batch after another until none is due; it stops at the
-// store's first error.
+// store's first error. An endpoint that fails an attempt gets no other in
+// this drain — its other claimed deliveries are put back, due, and later
+// claims leave it out — so one endpoint that stopped answering costs one
+// timeout a run, not one per waiting delivery, and holds nobody else's up.
 func (o *Outbound) drain(ctx context.Context) (int, error) {
 	made := 0
 	batch, timeout := or(o.Batch, 10), orDuration(o.Timeout, 5*time.Second)
+	failing := map[int64]bool{}
 	for ctx.Err() == nil {
 		// The lease outlasts sending the whole batch one after another.
 		lease := time.Duration(batch)*timeout + time.Minute
-		claimed, err := o.Store.ClaimDeliveries(ctx, o.now(), batch, lease)
+		claimed, err := o.Store.ClaimDeliveries(ctx, o.now(), batch, lease, slices.Collect(maps.Keys(failing)))
 		if err != nil || len(claimed) == 0 {
 			return made, err
 		}
+		var back []int64
 		for _, d := range claimed {
-			if err := o.deliver(ctx, d, timeout); err != nil {
+			if failing[d.EndpointID] {
+				back = append(back, d.ID)
+				continue
+			}
+			delivered, err := o.deliver(ctx, d, timeout)
+			if err != nil {
 				return made, err
 			}
+			if !delivered {
+				failing[d.EndpointID] = true
+			}
 			made++
+		}
+		if err := o.Store.ReleaseDeliveries(ctx, back, o.now()); err != nil {
+			return made, err
 		}
 	}
 	return made, ctx.Err()
 }
 
-// deliver makes one attempt and records it.
-func (o *Outbound) deliver(ctx context.Context, d store.OutboundDelivery, timeout time.Duration) error {
+// deliver makes one attempt and records it, reporting whether it was
+// delivered.
+func (o *Outbound) deliver(ctx context.Context, d store.OutboundDelivery, timeout time.Duration) (bool, error) {
 	at := o.now()
 	a := store.Attempt{DeliveryID: d.ID, At: at, Jitter: payout.Jitter()}
 	sig, err := payout.SignWebhook(d.Secrets(at), d.WebhookID, at, []byte(d.Body))
@@ -113,7 +133,7 @@ func (o *Outbound) deliver(ctx context.Context, d store.OutboundDelivery, timeou
 	}
 	disabled, err := o.Store.RecordAttempt(ctx, a)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !a.Delivered() {
 		o.Log.Info("outbound webhook not delivered", "endpoint", d.EndpointID, "webhook_id", d.WebhookID,
@@ -125,5 +145,5 @@ func (o *Outbound) deliver(ctx context.Context, d store.OutboundDelivery, timeou
 			o.OnDisabled(ctx, disabled)
 		}
 	}
-	return nil
+	return a.Delivered(), nil
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -299,5 +300,42 @@ func TestAnEndpointFailingFor3DaysIsDisabled(t *testing.T) {
 	f.clock = f.clock.Add(time.Hour)
 	if n, err := f.job.RunOnce(ctx); err != nil || n != 0 || len(f.rc.got) != before {
 		t.Errorf("a disabled endpoint was sent to: %d attempts, %v", n, err)
+	}
+}
+
+// An endpoint that stops answering costs one attempt a worker in a run, not
+// one per waiting delivery: its other deliveries wait, due, and every other
+// endpoint's go in the same run.
+func TestADeadEndpointHoldsNobodyUp(t *testing.T) {
+	f := newOutboundFixture(t)
+	var hits atomic.Int64
+	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "gone", http.StatusBadGateway)
+	}))
+	t.Cleanup(dead.Close)
+	if _, err := f.s.AddWebhookEndpoint(context.Background(), store.NewWebhookEndpoint{URL: dead.URL},
+		store.Actor{Name: "admin@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		f.payout(fmt.Sprintf("DEAD-%d", i), payout.Processing)
+	}
+	if _, err := f.job.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.rc.mu.Lock()
+	got := len(f.rc.got)
+	f.rc.mu.Unlock()
+	if got != 12 {
+		t.Errorf("the live endpoint got %d of its 12 deliveries in the run", got)
+	}
+	if n := hits.Load(); n > int64(f.job.Workers) {
+		t.Errorf("the dead endpoint was tried %d times in one run, want at most one a worker (%d)", n, f.job.Workers)
+	}
+	var due int
+	f.s.DB().Get(&due, `SELECT count(*) FROM outbound_deliveries WHERE state = 'pending' AND attempts = 0`)
+	if due < 12-f.job.Workers {
+		t.Errorf("%d of the dead endpoint's deliveries wait untried, want at least %d", due, 12-f.job.Workers)
 	}
 }

@@ -154,7 +154,7 @@ func TestARetrysCreatedEventNamesWhatItRetries(t *testing.T) {
 	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "IFSC corrected", holdPolicy); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := f.s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	claimed, err := f.s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claimed %d deliveries (%v), want the retry's payout.created", len(claimed), err)
 	}

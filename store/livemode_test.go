@@ -175,7 +175,7 @@ func TestPayoutJSONCarriesLivemode(t *testing.T) {
 		}
 	}
 
-	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d deliveries (%v), want one a payout", len(claimed), err)
 	}

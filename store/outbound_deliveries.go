@@ -38,17 +38,21 @@ func (d OutboundDelivery) Secrets(now time.Time) []string {
 // payout's event is not claimed while an earlier event of the same payout
 // to the same endpoint is pending: in order per payout. Bodies are built
 // here, once per event, and kept, so every attempt sends the same bytes.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboundDelivery, error) {
+//
+// Deliveries to the endpoints in skip (failing in the claimer's run) are
+// left for a later run.
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration,
+	skip []int64) ([]OutboundDelivery, error) {
 	var out []OutboundDelivery
 	err := s.WithTx(ctx, func(q Querier) error {
 		var ids []int64
 		err := q.SelectContext(ctx, &ids, `
 			SELECT d.id FROM outbound_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND e.disabled_at IS NULL
+			WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND e.disabled_at IS NULL AND d.endpoint_id <> ALL($3)
 				AND NOT EXISTS (SELECT 1 FROM outbound_deliveries o WHERE o.endpoint_id = d.endpoint_id
 					AND o.payout_id = d.payout_id AND o.state = 'pending' AND o.event_id < d.event_id)
 			ORDER BY d.next_attempt_at, d.id LIMIT $2
-			FOR UPDATE OF d SKIP LOCKED`, now, limit)
+			FOR UPDATE OF d SKIP LOCKED`, now, limit, pq.Int64Array(append([]int64{}, skip...)))
 		if err != nil || len(ids) == 0 {
 			return wrapNil(err, "store: claim deliveries: %w")
 		}
@@ -68,6 +72,17 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 		return wrapNil(err, "store: claimed deliveries: %w")
 	})
 	return out, err
+}
+
+// ReleaseDeliveries puts claimed deliveries back, due at now, without an
+// attempt: their endpoint failed another one in the claimer's run.
+func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE outbound_deliveries SET next_attempt_at = $2 WHERE id = ANY ($1) AND state = 'pending'`,
+		pq.Int64Array(ids), now)
+	return wrapNil(err, "store: release deliveries: %w")
 }
 
 func wrapNil(err error, format string) error {

@@ -103,7 +103,7 @@ func TestOutboxDataIsTheAPIPayoutAsOfTheCommit(t *testing.T) {
 	api := apiJSON(t, s, p)
 	observe(t, s, "SNAP-1", payout.Reversed) // later: the event keeps what was committed with it
 
-	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 	if err != nil || len(claimed) != 1 || claimed[0].EndpointID != e.ID {
 		t.Fatalf("claimed %+v, %v", claimed, err)
 	}
@@ -198,7 +198,7 @@ func TestReconciliationEvents(t *testing.T) {
 	if got := eventTypes(t, s, test.ID); len(got) != 0 {
 		t.Errorf("test endpoint got %v", got)
 	}
-	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d, %v", len(claimed), err)
 	}
@@ -224,7 +224,7 @@ func TestTwoClaimersNeverShareADelivery(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				claimed, err := s.ClaimDeliveries(ctx, now, 7, time.Minute)
+				claimed, err := s.ClaimDeliveries(ctx, now, 7, time.Minute, nil)
 				if err != nil {
 					t.Error(err)
 					return
@@ -264,7 +264,7 @@ func TestBacklog(t *testing.T) {
 	if err != nil || b.Pending != 1 || b.Parked != 1 || b.Oldest == nil || time.Since(*b.Oldest) > time.Minute {
 		t.Fatalf("backlog %+v, %v", b, err)
 	}
-	claimed, _ := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	claimed, _ := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 	if len(claimed) != 1 || claimed[0].EndpointID != on.ID {
 		t.Fatalf("claimed %+v: a disabled endpoint's delivery, or none", claimed)
 	}
@@ -284,7 +284,7 @@ func TestBacklog(t *testing.T) {
 	if err := s.SetWebhookEndpointEnabled(ctx, off.ID, true, "", admin); err != nil {
 		t.Fatal(err)
 	}
-	claimed, _ = s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	claimed, _ = s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 	var toOff int
 	for _, c := range claimed {
 		if c.EndpointID == off.ID {
@@ -317,7 +317,7 @@ func TestPruneOutbound(t *testing.T) {
 		observe(t, s, ref, payout.Succeeded)
 	}
 	for {
-		claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute)
+		claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
