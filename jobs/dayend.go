@@ -18,7 +18,13 @@ type ReconStore interface {
 	Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
 		records []payout.ProviderRecord, again bool) (store.ReconRun, error)
 	LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error)
+	UnreconciledDays(ctx context.Context, provider string, from, to time.Time) ([]time.Time, error)
 }
+
+// CatchUpDays is how many days before yesterday the day-end job looks back
+// for a day of a provider that it never reconciled (a run that failed, or
+// did not happen: a deploy or an outage at its hour).
+const CatchUpDays = 6
 
 // DayEnd reconciles the previous business day of every configured provider
 // that can list its payouts; the others (Xendit, Paywize) are reconciled
@@ -138,25 +144,38 @@ func (d *DayEnd) uploadDay(ctx context.Context, provider string, date time.Time,
 	return run, nil
 }
 
-// Run reconciles yesterday (in the business time zone) for each provider.
-// A provider that fails does not stop the others; the errors are joined.
+// Run reconciles yesterday (in the business time zone) for each provider,
+// and each of the CatchUpDays before it that the provider has no run of,
+// after its first (a failed or missed run is made good the next day; a
+// provider new to payops is not reconciled for days before it). A provider
+// or day that fails does not stop the others; the errors are joined.
 func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
-	date := d.Yesterday()
-	start, end := DayBounds(date, d.Location)
+	yesterday := d.Yesterday()
 	var out Outcome
 	var errs []error
 	for _, name := range d.ProviderNames() {
-		run, err := d.reconcile(ctx, name, date, start, end, "day-end", false)
-		if errors.Is(err, adapters.ErrListUnsupported) || errors.Is(err, store.ErrSignedOff) {
-			continue // no list; or finance signed the day off already (a Run now after it)
-		}
-		out.Examined++
+		missed, err := d.Store.UnreconciledDays(ctx, name, yesterday.AddDate(0, 0, -CatchUpDays), yesterday.AddDate(0, 0, -1))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
 		}
-		if !run.Ties {
-			out.Changed++ // days that need finance
+		for _, date := range append(missed, yesterday) {
+			start, end := DayBounds(date, d.Location)
+			run, err := d.reconcile(ctx, name, date, start, end, "day-end", false)
+			if errors.Is(err, adapters.ErrListUnsupported) {
+				break // no list: finance uploads its reports
+			}
+			if errors.Is(err, store.ErrSignedOff) {
+				continue // finance signed the day off already (a Run now after it)
+			}
+			out.Examined++
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s %s: %w", name, date.Format(time.DateOnly), err))
+				continue
+			}
+			if !run.Ties {
+				out.Changed++ // days that need finance
+			}
 		}
 	}
 	return out, errors.Join(errs...)

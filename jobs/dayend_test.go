@@ -142,3 +142,35 @@ func TestDayEndFeeds(t *testing.T) {
 		}
 	}
 }
+
+// A day the job did not reconcile (its run failed, or did not happen) is
+// made good by the next run, within CatchUpDays; days before the provider's
+// first reconciliation are not.
+func TestDayEndCatchesUpAMissedDay(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	reg := settlingSandboxAs(t, time.Millisecond, "nxtbanking")
+	now := time.Now()
+	dayEnd := &jobs.DayEnd{Store: s, Providers: reg, Log: quiet, Now: func() time.Time { return now }}
+	yesterday := dayEnd.Yesterday()
+	// The job ran four days ago; three and two days ago it did not.
+	first := yesterday.AddDate(0, 0, -3)
+	start, end := jobs.DayBounds(first, nil)
+	if _, err := s.Reconcile(ctx, "nxtbanking", first, start, end, "list", "day-end", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	out, err := dayEnd.Run(ctx)
+	if err != nil || out.Examined != 3 {
+		t.Fatalf("run: %+v %v, want 3 days: two missed and yesterday", out, err)
+	}
+	var days []string
+	s.DB().Select(&days, `SELECT business_date::text FROM recon_runs WHERE provider = 'nxtbanking' ORDER BY 1`)
+	want := []string{first.Format(time.DateOnly), yesterday.AddDate(0, 0, -2).Format(time.DateOnly),
+		yesterday.AddDate(0, 0, -1).Format(time.DateOnly), yesterday.Format(time.DateOnly)}
+	if strings.Join(days, " ") != strings.Join(want, " ") {
+		t.Errorf("days reconciled %v, want %v (none before the first)", days, want)
+	}
+	if out, err := dayEnd.Run(ctx); err != nil || out.Examined != 1 {
+		t.Errorf("again: %+v %v, want yesterday only", out, err)
+	}
+}

@@ -68,6 +68,21 @@ type ReconDiff struct {
 	ResolvedAt        *time.Time `db:"resolved_at"`
 }
 
+// UnreconciledDays returns the business days from from to to, in order, of
+// which provider has no reconciliation run, after the first day it has one
+// of (before that, payops did not reconcile it).
+func (s *Store) UnreconciledDays(ctx context.Context, provider string, from, to time.Time) ([]time.Time, error) {
+	var out []time.Time
+	err := s.db.SelectContext(ctx, &out, `SELECT d::date FROM generate_series($2::date, $3::date, interval '1 day') d
+		WHERE d::date > (SELECT min(business_date) FROM recon_runs WHERE provider = $1)
+			AND NOT EXISTS (SELECT 1 FROM recon_runs r WHERE r.provider = $1 AND r.business_date = d::date)
+		ORDER BY 1`, provider, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("store: days of %s not reconciled: %w", provider, err)
+	}
+	return out, nil
+}
+
 // Reconcile compares one provider's business day, [dayStart, dayEnd), with
 // the provider's records and stores the result as the day's next version:
 // the records, every difference, and totals per currency. Our side is the
