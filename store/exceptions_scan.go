@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,24 +28,24 @@ const lookback = 7 * 24 * time.Hour
 // and escalates the open cases past their SLA to their kind's escalation
 // owner. Each step is its own transaction; a condition met twice opens one
 // case (the open-case index), so any number of instances may scan.
+//
+// A step that fails does not stop the others (closing and escalating go on
+// whatever opening met); the errors are joined.
 func (s *Store) ScanExceptions(ctx context.Context, classify Classifier) (Scanned, error) {
 	var out Scanned
+	var errs []error
 	for _, open := range []func(context.Context, Classifier) (int, error){
 		s.adoptLateOrphans, s.openFailedCases, s.openAnomalyCases, s.openStuckCases, s.openOrphanCases, s.openReconCases,
 	} {
 		n, err := open(ctx, classify)
 		out.Opened += n
-		if err != nil {
-			return out, err
-		}
+		errs = append(errs, err)
 	}
 	n, err := s.closeClearedCases(ctx)
 	out.Closed = n
-	if err != nil {
-		return out, err
-	}
+	errs = append(errs, err)
 	out.Escalated, err = s.escalateCases(ctx)
-	return out, err
+	return out, errors.Join(append(errs, err)...)
 }
 
 // payoutFacts are what a payout case's evidence says of its payout.
@@ -146,7 +147,7 @@ func (s *Store) openAnomalyCases(ctx context.Context, _ Classifier) (int, error)
 		FROM payout_events e JOIN payouts p ON p.id = e.payout_id
 		WHERE e.decision = 'anomaly' AND e.recorded_at > now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'anomaly'
-		                  AND c.opened_at >= e.recorded_at)
+		                  AND (c.opened_at >= e.recorded_at OR c.state = 'open'))
 		ORDER BY p.id, e.recorded_at DESC LIMIT 500`, lookback.String())
 	if err != nil {
 		return 0, fmt.Errorf("store: anomalies for cases: %w", err)
@@ -170,7 +171,7 @@ func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+factColumns+` FROM payouts p
 		WHERE p.status = 'PROCESSING' AND p.updated_at < now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'stuck_long'
-		                  AND c.opened_at >= p.updated_at)
+		                  AND (c.opened_at >= p.updated_at OR c.state = 'open'))
 		ORDER BY p.updated_at LIMIT 500`, payout.StuckLongAfter.String())
 	if err != nil {
 		return 0, fmt.Errorf("store: long-stuck payouts for cases: %w", err)
