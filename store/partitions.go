@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -92,20 +93,27 @@ func (s *Store) Partitions(ctx context.Context, table string) ([]Partition, erro
 
 // MakePartitions makes the monthly partitions of every history table from
 // now's month to the month ahead months later, those missing, and returns
-// how many it made. It fails for a month whose rows already sit in a
-// table's default partition (written with a time months ahead).
+// how many it made. A month whose rows already sit in a table's default
+// partition (written with a time months ahead, or while nobody made the
+// month) cannot be made; it fails alone — every other month of every table
+// is still made, and the errors are joined.
 func (s *Store) MakePartitions(ctx context.Context, now time.Time, ahead int) (int, error) {
 	made := 0
+	var errs []error
+	first := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC) // not the 31st: no month skipped
 	for _, t := range HistoryTables {
-		var n int
-		err := s.db.GetContext(ctx, &n, `SELECT payops_make_partitions($1::regclass, $2, $3)`,
-			t.Name, now.UTC(), now.UTC().AddDate(0, ahead, 0))
-		if err != nil {
-			return made, fmt.Errorf("store: make partitions of %s: %w", t.Name, err)
+		for i := 0; i <= ahead; i++ {
+			month := first.AddDate(0, i, 0)
+			var n int
+			err := s.db.GetContext(ctx, &n, `SELECT payops_make_partitions($1::regclass, $2, $2)`, t.Name, month)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("store: make %s's partition of %s: %w", t.Name, month.Format("2006-01"), err))
+				continue
+			}
+			made += n
 		}
-		made += n
 	}
-	return made, nil
+	return made, errors.Join(errs...)
 }
 
 // PruneRuns deletes the finished job runs started before before and returns

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,31 @@ func TestPruneRunsDropsWholeMonths(t *testing.T) {
 	}
 	if len(parts) == 0 || !parts[0].Month.Equal(old.AddDate(0, 1, 0)) {
 		t.Errorf("oldest partition left %+v, want %s", parts, old.AddDate(0, 1, 0))
+	}
+}
+
+// A month that cannot be made — its rows already in a table's default
+// partition — fails alone: the other months of that table, and every other
+// table's, are made; the error names it.
+func TestAMonthInTheDefaultPartitionFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	now := time.Date(2200, 1, 31, 12, 0, 0, 0, time.UTC) // the 31st: February is not skipped
+	feb := time.Date(2200, 2, 1, 0, 0, 0, 0, time.UTC)
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, at) VALUES ('t', 'x', 'y', '1', $1)`,
+		feb.Add(time.Hour)) // lands in audit_log's default partition
+	made, err := s.MakePartitions(ctx, now, 2)
+	if err == nil || !strings.Contains(err.Error(), "audit_log's partition of 2200-02") {
+		t.Errorf("err = %v, want audit_log's February named", err)
+	}
+	if made != 7*3-1 {
+		t.Errorf("made %d partitions, want every one but audit_log's February (%d)", made, 7*3-1)
+	}
+	for _, name := range []string{"audit_log_p220001", "audit_log_p220003", "payout_events_p220002"} {
+		var exists bool
+		s.DB().Get(&exists, `SELECT to_regclass($1) IS NOT NULL`, name)
+		if !exists {
+			t.Errorf("%s was not made", name)
+		}
 	}
 }
