@@ -114,6 +114,8 @@ type runFunds struct {
 }
 
 type funds struct {
+	mu    sync.Mutex // one provider's: a slow balance call holds up that provider's payouts only
+	read  bool
 	known bool // false when the provider has no balance call or did not answer: payouts go as before
 	left  payout.Money
 	at    time.Time
@@ -127,14 +129,20 @@ func (s *Submitter) shortOfFunds(ctx context.Context, run *runFunds, sub store.S
 		return nil
 	}
 	run.mu.Lock()
-	defer run.mu.Unlock()
 	f, ok := run.left[sub.Provider]
 	if !ok {
-		// Read under the lock: the run's other workers wait for the one
-		// balance rather than each asking.
-		bal, at, err := readBalance(ctx, s.Health, s.Providers, sub.Provider, orDuration(s.Timeout, 30*time.Second), s.Log)
-		f = &funds{known: err == nil, left: bal, at: at}
+		f = &funds{}
 		run.left[sub.Provider] = f
+	}
+	run.mu.Unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.read {
+		// Read under the provider's lock: the run's other workers sending to
+		// it wait for the one balance rather than each asking; those sending
+		// elsewhere go on.
+		bal, at, err := readBalance(ctx, s.Health, s.Providers, sub.Provider, orDuration(s.Timeout, 30*time.Second), s.Log)
+		f.read, f.known, f.left, f.at = true, err == nil, bal, at
 	}
 	amount := payout.Money{Minor: sub.AmountMinor, Currency: sub.Currency}
 	if !f.known || f.left.Currency != amount.Currency {
