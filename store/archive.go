@@ -32,7 +32,11 @@ type Archive struct {
 	RestoredAt    *time.Time `db:"restored_at"`
 }
 
-const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archived_at, restored_table, restored_at`
+// archiveColumns read an archive; a side table restored once and dropped
+// since (DROP TABLE when the investigation is done) is not named any more.
+const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archived_at,
+	CASE WHEN to_regclass(restored_table) IS NOT NULL THEN restored_table END AS restored_table,
+	CASE WHEN to_regclass(restored_table) IS NOT NULL THEN restored_at END AS restored_at`
 
 // ArchivePartition writes every row of p, a month of an archivable history
 // table, to dir/<partition>.jsonl.gz (gzip, one row_to_json line per row, in

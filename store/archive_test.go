@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,17 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 		}
 		if _, err := s.RestoreArchive(ctx, file); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("restored twice: err = %v, want ErrConflict", err)
+		}
+		// Dropped when the investigation is done, the side table is named no
+		// more, and the month can be restored again.
+		s.DB().MustExec(`DROP TABLE ` + side)
+		if all, err := s.Archives(ctx); err != nil || slices.ContainsFunc(all, func(a store.Archive) bool {
+			return a.RestoredTable != nil && *a.RestoredTable == side
+		}) {
+			t.Errorf("after DROP TABLE %s the archives still name it (%v)", side, err)
+		}
+		if _, err := s.RestoreArchive(ctx, file); err != nil {
+			t.Errorf("restored again after the side table was dropped: %v", err)
 		}
 	}
 
