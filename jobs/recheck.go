@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"payops/adapters"
@@ -39,6 +40,9 @@ type Result struct {
 	Decision      payout.Decision
 	Message       string
 	ProviderError string
+	// Unanswered is set when the provider gave no answer at all (a
+	// timeout, a 5xx, refused connections): it may be down.
+	Unanswered bool
 }
 
 // Recheck asks the provider about payout ref on behalf of actor and applies
@@ -65,7 +69,13 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Sourc
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Payout: p, Message: "could not ask the provider: " + detail, ProviderError: detail}, nil
+		// A 429 is an answer (slow down), which pacing deals with.
+		kind, rateLimited := adapters.KindOf(err), false
+		if e, ok := errors.AsType[*adapters.Error](err); ok && e.HTTPStatus == http.StatusTooManyRequests {
+			rateLimited = true
+		}
+		return Result{Payout: p, Message: "could not ask the provider: " + detail, ProviderError: detail,
+			Unanswered: (kind == adapters.Transient || kind == "") && !rateLimited}, nil
 	}
 	obs.Source, obs.Actor = source, actor
 	applied, err := r.Store.ApplyObservation(ctx, ref, obs)

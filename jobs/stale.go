@@ -158,26 +158,49 @@ func (p *pacer) wait(ctx context.Context) error {
 	return nil
 }
 
-// lane re-checks one provider's payouts at the pace of its pacer.
+// unansweredInARow is how many re-checks in a row a provider may leave
+// unanswered before a run stops asking it: a provider that is down is not
+// asked about every stale payout at each run (each waiting out a timeout);
+// its payouts stay stale for the next run.
+const unansweredInARow = 5
+
+// lane re-checks one provider's payouts at the pace of its pacer, until it
+// leaves unansweredInARow of them unanswered in a row.
 func (r *StaleRecheck) lane(ctx context.Context, payouts []store.Payout, pace *pacer) (examined, changed int, err error) {
 	sem := make(chan struct{}, or(r.Concurrency, 2))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	unanswered := 0
 	for _, p := range payouts {
 		if pace.wait(ctx) != nil {
 			break
 		}
-		sem <- struct{}{}
+		sem <- struct{}{} // the re-checks before this one have answered, or run in the others' slots
+		mu.Lock()
+		down := unanswered >= unansweredInARow
+		mu.Unlock()
+		if down {
+			<-sem
+			r.Log.Warn("re-checks stopped for this run: the provider answers nothing", "provider", p.Provider,
+				"in_a_row", unansweredInARow)
+			break
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			res, rerr := r.Rechecker.Recheck(ctx, p.ReferenceID, payout.SourcePoll, "reconciler")
 			mu.Lock()
 			defer mu.Unlock()
 			examined++
-			if rerr != nil {
+			switch {
+			case rerr != nil:
 				err = rerr
-			} else if res.Decision == payout.Apply {
-				changed++
+			case res.Unanswered:
+				unanswered++
+			default:
+				unanswered = 0
+				if res.Decision == payout.Apply {
+					changed++
+				}
 			}
 		})
 	}

@@ -189,3 +189,40 @@ func TestSettledRecheckRetriesAFailedLook(t *testing.T) {
 		}
 	}
 }
+
+// A provider that answers nothing is asked about a handful of its stale
+// payouts a run, not every one (each waiting out a failure): the rest stay
+// stale for the next run, and answer then.
+func TestStaleRecheckStopsAskingAProviderThatAnswersNothing(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	reg := settlingSandbox(t, time.Millisecond)
+	const n = 30
+	for i := range n {
+		intake(t, s, payout.Policy{}, fmt.Sprintf("DOWN-%02d", i), "sandbox", 100000)
+	}
+	if sent, err := (&jobs.Submitter{Store: s, Providers: reg, Log: quiet}).RunOnce(ctx); err != nil || sent != n {
+		t.Fatalf("sent %d: %v", sent, err)
+	}
+	var asked atomic.Int64
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "upstream down", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	downReg := sandboxRegistry(down.URL)
+	stale := &jobs.StaleRecheck{Store: s, Rechecker: &jobs.Rechecker{Store: s, Providers: downReg, Log: quiet}, Log: quiet,
+		After: time.Millisecond, Batch: 50, PerSecond: 1000, Concurrency: 1}
+	if _, err := stale.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var checked int
+	s.DB().Get(&checked, `SELECT count(*) FROM payouts WHERE last_checked_at IS NOT NULL`)
+	if checked > 5 || checked == 0 {
+		t.Errorf("%d of %d payouts asked about while the provider answers nothing, want 5", checked, n)
+	}
+	stale.Rechecker.Providers = reg
+	if out, err := stale.Run(ctx); err != nil || out.Examined != n {
+		t.Errorf("once it answers: examined %d (%v), want all %d", out.Examined, err, n)
+	}
+}
