@@ -15,30 +15,12 @@ import (
 // Two instances on one database, one job every second: each tick runs
 // once, on one of them.
 func TestTwoSchedulersRunAJobOncePerTick(t *testing.T) {
-	dsn := pgtest.NewDSN(t)
 	var runs atomic.Int64
-	var first *store.Store
-	var scheds []*jobs.Scheduler
-	for _, name := range []string{"a", "b"} {
-		s, err := store.Open(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if first == nil {
-			first = s
-		}
-		sched := &jobs.Scheduler{Store: s, Instance: name, Log: quiet}
-		err = sched.Add(jobs.Job{Name: "tick", Schedule: "@every 1s", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			runs.Add(1)
-			time.Sleep(50 * time.Millisecond)
-			return jobs.Outcome{Examined: 1}, nil
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		scheds = append(scheds, sched)
-	}
+	first, scheds := twoInstances(t, jobs.Job{Name: "tick", Schedule: "@every 1s", Run: func(ctx context.Context) (jobs.Outcome, error) {
+		runs.Add(1)
+		time.Sleep(50 * time.Millisecond)
+		return jobs.Outcome{Examined: 1}, nil
+	}})
 	for _, s := range scheds {
 		s.Start(context.Background())
 	}
@@ -98,28 +80,11 @@ func TestRunNowRecordsAndRefusesWhileBusy(t *testing.T) {
 // once an interval: its ticks fall on multiples of the interval, the same on
 // every instance (counted from each start, both would run each interval).
 func TestEveryTicksAreTheSameOnEveryInstance(t *testing.T) {
-	dsn := pgtest.NewDSN(t)
 	var runs atomic.Int64
-	var scheds []*jobs.Scheduler
-	var first *store.Store
-	for _, name := range []string{"a", "b"} {
-		s, err := store.Open(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if first == nil {
-			first = s
-		}
-		sched := &jobs.Scheduler{Store: s, Instance: name, Log: quiet}
-		if err := sched.Add(jobs.Job{Name: "every2", Schedule: "@every 2s", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			runs.Add(1)
-			return jobs.Outcome{}, nil
-		}}); err != nil {
-			t.Fatal(err)
-		}
-		scheds = append(scheds, sched)
-	}
+	first, scheds := twoInstances(t, jobs.Job{Name: "every2", Schedule: "@every 2s", Run: func(ctx context.Context) (jobs.Outcome, error) {
+		runs.Add(1)
+		return jobs.Outcome{}, nil
+	}})
 	began := time.Now()
 	scheds[0].Start(context.Background())
 	time.Sleep(900 * time.Millisecond)
@@ -136,4 +101,29 @@ func TestEveryTicksAreTheSameOnEveryInstance(t *testing.T) {
 		t.Errorf("%d ticks and %d runs in %s of @every 2s on two instances, want at most %d, one run each", ticks,
 			runs.Load(), window.Round(time.Millisecond), max)
 	}
+}
+
+// twoInstances schedules job on two instances' schedulers on one database,
+// not started, and returns the first's store.
+func twoInstances(t *testing.T, job jobs.Job) (*store.Store, []*jobs.Scheduler) {
+	t.Helper()
+	dsn := pgtest.NewDSN(t)
+	var first *store.Store
+	var scheds []*jobs.Scheduler
+	for _, name := range []string{"a", "b"} {
+		s, err := store.Open(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if first == nil {
+			first = s
+		}
+		sched := &jobs.Scheduler{Store: s, Instance: name, Log: quiet}
+		if err := sched.Add(job); err != nil {
+			t.Fatal(err)
+		}
+		scheds = append(scheds, sched)
+	}
+	return first, scheds
 }

@@ -247,10 +247,7 @@ func TestSubmissionFailures(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	prov := newProvider(t)
-	uid, err := s.CreateUser(ctx, store.User{Email: "c@example.com", Name: "Chitra", Role: payout.RoleCompliance, PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	compliance := complianceUser(t, s)
 	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }}
 
 	t.Run("insufficient funds is a funding hold, retried only after release", func(t *testing.T) {
@@ -274,7 +271,7 @@ func TestSubmissionFailures(t *testing.T) {
 		if asked, _ := prov.counts("FUNDS-1"); asked != 1 {
 			t.Fatalf("a funding hold was retried before release: asked %d times", asked)
 		}
-		rel, err := s.ReleaseHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "account topped up", payout.Policy{})
+		rel, err := s.ReleaseHold(ctx, holds[0].ID, compliance, "account topped up", payout.Policy{})
 		if err != nil || !rel.Queued {
 			t.Fatalf("release: %+v %v", rel, err)
 		}
@@ -304,7 +301,6 @@ func TestSubmissionFailures(t *testing.T) {
 		}
 		// The provider may have it after all: it cannot be rejected, only
 		// released and sent again under the same reference.
-		compliance := store.Actor{UserID: uid, Name: "c@example.com"}
 		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "give up on it"); !errors.Is(err, store.ErrRefused) ||
 			!strings.Contains(err.Error(), "may have the payout") {
 			t.Fatalf("reject after uncertain attempts: %v", err)
@@ -341,7 +337,7 @@ func TestSubmissionFailures(t *testing.T) {
 		if p.Status != payout.Held || len(holds) != 1 {
 			t.Fatalf("payout %s, holds %+v; want held after the refusal", p.Status, holds)
 		}
-		if _, err := s.RejectHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "refused"); !errors.Is(err, store.ErrRefused) ||
+		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "refused"); !errors.Is(err, store.ErrRefused) ||
 			!strings.Contains(err.Error(), "may have the payout") {
 			t.Fatalf("reject of a payout the provider took: %v, want refused", err)
 		}
@@ -357,7 +353,7 @@ func TestSubmissionFailures(t *testing.T) {
 		if p.Status != payout.Held || p.SubmitAttempts != 1 || len(holds) != 1 || holds[0].Reason != payout.ReasonManualReview {
 			t.Fatalf("payout %s after %d attempts, holds %+v", p.Status, p.SubmitAttempts, holds)
 		}
-		if _, err := s.RejectHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "account not enabled"); err != nil {
+		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "account not enabled"); err != nil {
 			t.Fatalf("reject after a clear refusal: %v", err)
 		}
 	})
@@ -398,10 +394,7 @@ func TestAnUnrecordedAttemptLeavesTheOutcomeUnknown(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	prov := newProvider(t)
-	uid, err := s.CreateUser(ctx, store.User{Email: "c@example.com", Name: "Chitra", Role: payout.RoleCompliance, PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	compliance := complianceUser(t, s)
 	intake(t, s, payout.Policy{}, "UNREC-1", "sandbox", 100000)
 	subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, payout.Policy{}, nil)
 	if err != nil || len(subs) != 1 {
@@ -427,7 +420,6 @@ func TestAnUnrecordedAttemptLeavesTheOutcomeUnknown(t *testing.T) {
 	if p.Status != payout.Held || len(holds) != 1 {
 		t.Fatalf("after the second claim: %s, holds %+v", p.Status, holds)
 	}
-	compliance := store.Actor{UserID: uid, Name: "c@example.com"}
 	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "too large now"); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "may have the payout") {
 		t.Fatalf("reject after an unrecorded attempt: %v", err)
@@ -452,10 +444,7 @@ func TestARefusalAfterATimeoutInTheSameCallIsUncertain(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	prov := newProvider(t)
-	uid, err := s.CreateUser(ctx, store.User{Email: "c@example.com", Name: "Chitra", Role: payout.RoleCompliance, PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	compliance := complianceUser(t, s)
 	intake(t, s, payout.Policy{}, "RETRY-FUNDS", "sandbox", 100000)
 	prov.fail.Store("503-then-funds")
 	w := &jobs.Submitter{Store: s, Providers: prov.registry(), Log: quiet, MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }}
@@ -470,7 +459,18 @@ func TestARefusalAfterATimeoutInTheSameCallIsUncertain(t *testing.T) {
 	if p.Status != payout.Held || len(holds) != 1 || holds[0].Reason != payout.ReasonFunding {
 		t.Fatalf("payout %s, holds %+v; want a funding hold", p.Status, holds)
 	}
-	if _, err := s.RejectHold(ctx, holds[0].ID, store.Actor{UserID: uid, Name: "c@example.com"}, "no money"); !errors.Is(err, store.ErrRefused) {
+	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "no money"); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("reject a funding hold after a timed-out try: %v", err)
 	}
+}
+
+// complianceUser adds a compliance user, who decides holds.
+func complianceUser(t *testing.T, s *store.Store) store.Actor {
+	t.Helper()
+	uid, err := s.CreateUser(context.Background(), store.User{Email: "c@example.com", Name: "Chitra",
+		Role: payout.RoleCompliance, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.Actor{UserID: uid, Name: "c@example.com"}
 }
