@@ -117,7 +117,7 @@ func (n *Notifier) Evaluate(ctx context.Context) (int, error) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(states)) {
 		st := states[k]
-		if _, ok := found[k]; ok || st.ActiveSince == nil || !evaluated[st.Kind] {
+		if _, ok := found[k]; ok || st.ActiveSince == nil || !evaluated[st.Kind] || !payout.ClearDue(st.State(), now) {
 			continue
 		}
 		errs = append(errs, run.cleared(ctx, st, channels[st.Kind]))

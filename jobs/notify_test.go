@@ -168,6 +168,7 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours"); err != nil {
 		t.Fatal(err)
 	}
+	clk.add(payout.ClearHoldDown) // cleared is told no sooner after the last notice
 	run(t, n)
 	run(t, n)
 	got := recipientsOf(smtp.Messages(), "Cleared:")
@@ -231,6 +232,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 	if _, err := s.DB().Exec(`UPDATE payouts SET status = 'SUCCEEDED'`); err != nil {
 		t.Fatal(err)
 	}
+	clk.add(payout.ClearHoldDown)
 	for range 3 {
 		run(t, n)
 		clk.add(time.Minute)
@@ -325,7 +327,8 @@ func TestDayEndDifferencesGoToFinance(t *testing.T) {
 		($1, 'missing_in_payops', 'X-2')`, runID); err != nil {
 		t.Fatal(err)
 	}
-	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
 	run(t, n)
 	got := recipientsOf(smtp.Messages(), "2 open differences")
 	if len(got) != 1 || got[0] != "finance@example.com" {
@@ -334,6 +337,14 @@ func TestDayEndDifferencesGoToFinance(t *testing.T) {
 	if _, err := s.DB().Exec(`UPDATE recon_runs SET signed_off_by = 'f', signed_off_at = now()`); err != nil {
 		t.Fatal(err)
 	}
+	// Cleared within ClearHoldDown of the start: not told yet (a condition
+	// in and out each minute is told one pair, not one a minute).
+	clk.add(time.Minute)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 0 {
+		t.Fatalf("cleared a minute after it started: emails %v, want none yet", got)
+	}
+	clk.add(payout.ClearHoldDown)
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "finance@example.com" {
 		t.Fatalf("cleared: emails %v, want one to finance@example.com", got)
@@ -384,6 +395,7 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	clk.add(payout.ClearHoldDown)
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "8 cleared"); len(got) != 1 || got[0] != "owner@example.com" {
 		t.Errorf("cleared: emails %v, want one digest to the owner", got)
@@ -482,6 +494,7 @@ func TestOverdueCaseEmailsItsOwner(t *testing.T) {
 	if _, err := s.ResolveCase(ctx, cases[0].ID, store.Actor{UserID: owner, Name: "owner@example.com"}, "platform told"); err != nil {
 		t.Fatal(err)
 	}
+	clk.add(payout.ClearHoldDown)
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "owner@example.com" {
 		t.Fatalf("cleared: emails to %v, want one to the owner", got)

@@ -150,6 +150,19 @@ func DecideNotice(prev ConditionState, active bool, now time.Time, every time.Du
 	return NoticeNone
 }
 
+// ClearHoldDown is how long after a condition's last notice (started or
+// reminder) its cleared notice waits at the least: a condition hovering at
+// its threshold, in and out each minute, is told at most one start and one
+// clear in that time, not a pair every minute or two.
+const ClearHoldDown = 10 * time.Minute
+
+// ClearDue reports whether a condition no longer active is told cleared
+// now: ClearHoldDown after its last notice. Before that it stays active,
+// untold; back again meanwhile, it goes on as if it had never gone.
+func ClearDue(prev ConditionState, now time.Time) bool {
+	return prev.LastNoticeAt == nil || !now.Before(prev.LastNoticeAt.Add(ClearHoldDown))
+}
+
 // Joined returns the users in now who are not in told: people a condition
 // came to name while it lasted (a hold escalated to its escalation owner),
 // who get a started notice of their own.

@@ -114,3 +114,19 @@ func TestConditionRecipients(t *testing.T) {
 		}
 	}
 }
+
+// A condition no longer active is told cleared no sooner than ClearHoldDown
+// after its last notice.
+func TestClearDue(t *testing.T) {
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	prev := ConditionState{ActiveSince: &at, LastNoticeAt: &at}
+	for d, want := range map[time.Duration]bool{time.Minute: false, ClearHoldDown - time.Second: false, ClearHoldDown: true,
+		time.Hour: true} {
+		if got := ClearDue(prev, at.Add(d)); got != want {
+			t.Errorf("%s after the last notice: %v, want %v", d, got, want)
+		}
+	}
+	if !ClearDue(ConditionState{ActiveSince: &at}, at) {
+		t.Error("never told: not due")
+	}
+}
