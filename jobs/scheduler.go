@@ -42,10 +42,11 @@ type Scheduler struct {
 	Log      *slog.Logger
 	Location *time.Location // for schedules; UTC when nil
 
-	mu   sync.Mutex
-	cron *cron.Cron
-	jobs map[string]scheduled
-	ctx  context.Context // scheduled runs' context, from Start
+	mu     sync.Mutex
+	cron   *cron.Cron
+	jobs   map[string]scheduled
+	ctx    context.Context // scheduled runs' context, from Start
+	byHand sync.WaitGroup  // runs started by RunNow, which Stop waits for too
 }
 
 type scheduled struct {
@@ -90,8 +91,12 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.cron.Start()
 }
 
-// Stop stops the schedule and waits for runs in progress.
-func (s *Scheduler) Stop() { <-s.cron.Stop().Done() }
+// Stop stops the schedule and waits for runs in progress, those started by
+// RunNow included (Start's context, cancelled, ends them early).
+func (s *Scheduler) Stop() {
+	<-s.cron.Stop().Done()
+	s.byHand.Wait()
+}
 
 // RunNow runs job name at once, outside its schedule; store.ErrJobBusy
 // when it is running somewhere.
@@ -101,6 +106,16 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (Outcome, error) {
 	s.mu.Unlock()
 	if !ok {
 		return Outcome{}, fmt.Errorf("%w: job %s", store.ErrNotFound, name)
+	}
+	s.byHand.Add(1)
+	defer s.byHand.Done()
+	if s.ctx != nil {
+		// A run outlives the request that asked for it, not the process:
+		// shutting down cancels it as it does scheduled runs.
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		defer context.AfterFunc(s.ctx, stop)()
 	}
 	return s.run(ctx, sj.job, nil)
 }

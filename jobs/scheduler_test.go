@@ -127,3 +127,28 @@ func twoInstances(t *testing.T, job jobs.Job) (*store.Store, []*jobs.Scheduler) 
 	}
 	return first, scheds
 }
+
+// A run started by hand (Run now) outlives its request but not the process:
+// stopping the scheduler cancels it and waits for it to end.
+func TestStopEndsAndWaitsForRunsByHand(t *testing.T) {
+	s := pgtest.New(t)
+	started, ended := make(chan struct{}), atomic.Bool{}
+	sched := &jobs.Scheduler{Store: s, Instance: "a", Log: quiet}
+	if err := sched.Add(jobs.Job{Name: "long", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
+		close(started)
+		<-ctx.Done() // until shutdown
+		ended.Store(true)
+		return jobs.Outcome{}, ctx.Err()
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sched.Start(ctx)
+	go sched.RunNow(context.WithoutCancel(context.Background()), "long") // as the jobs page starts it
+	<-started
+	cancel()
+	sched.Stop()
+	if !ended.Load() {
+		t.Error("Stop returned before the run by hand ended")
+	}
+}
