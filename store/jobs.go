@@ -53,7 +53,11 @@ func jobKey(job string) int64 {
 // already (another instance ran it), or another instance holds the lock,
 // it returns ErrJobBusy and nothing is recorded.
 func (s *Store) BeginRun(ctx context.Context, job, instance string, tick *time.Time) (*JobLock, error) {
-	conn, err := s.db.Conn(ctx)
+	pool := s.locks
+	if pool == nil {
+		pool = s.db
+	}
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: job %s: %w", job, err)
 	}

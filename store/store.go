@@ -43,6 +43,8 @@ type Store struct {
 	// read, when set, is a read replica that lists, search and exports
 	// read from (UseReplica); everything else reads the primary.
 	read *sqlx.DB
+	// locks holds the jobs' lock connections (BeginRun); nil (New) uses db.
+	locks *sqlx.DB
 	// stmts are the hot statements, prepared on each connection.
 	stmts statements
 }
@@ -83,7 +85,17 @@ func Open(dsn string) (*Store, error) {
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{db: db}, nil
+	// The jobs' advisory locks hold a connection each for a whole run: a
+	// pool of their own, so that a dozen jobs running at midnight leave the
+	// main pool to their work and the pages.
+	locks, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	locks.SetMaxOpenConns(30)
+	locks.SetMaxIdleConns(2)
+	locks.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{db: db, locks: locks}, nil
 }
 
 // New wraps an open database handle.
@@ -96,6 +108,9 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 func (s *Store) Close() error {
 	if s.read != nil {
 		s.read.Close()
+	}
+	if s.locks != nil {
+		s.locks.Close()
 	}
 	s.stmts.close()
 	return s.db.Close()
