@@ -23,6 +23,7 @@ type Source interface {
 	ReconStates(ctx context.Context) ([]store.ReconProviderState, error)
 	LastSuccesses(ctx context.Context) ([]store.JobSuccess, error)
 	Backlog(ctx context.Context) (store.OutboxBacklog, error)
+	DefaultRows(ctx context.Context) (map[string]int64, error)
 }
 
 // StuckAges are the label values of payops_payouts_stuck's age, by
@@ -93,6 +94,9 @@ var (
 		"Age of the oldest outbound webhook delivery still waiting for an enabled endpoint (0 when none).", nil, nil)
 	descOutboxParked = prometheus.NewDesc("payops_outbox_parked",
 		"Outbound webhook deliveries waiting on a disabled endpoint (sent if it is enabled again).", nil, nil)
+	descDefaultRows = prometheus.NewDesc("payops_history_default_rows",
+		"Rows in each history table's default partition (counted up to 10,000): written in a month that had no "+
+			"partition yet. Zero normally; they are never archived.", []string{"table"}, nil)
 	descScrapeError = prometheus.NewDesc("payops_metrics_scrape_error",
 		"1 when a query behind the business gauges failed or timed out (its gauges are left out), else 0.",
 		nil, nil)
@@ -105,7 +109,21 @@ type reader func(ctx context.Context, now time.Time) ([]prometheus.Metric, error
 
 // readers lists the gauge groups read at each scrape.
 func (b *Business) readers() []reader {
-	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox}
+	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox, b.history}
+}
+
+// history reads how many rows sit in each history table's default
+// partition, a small query each (the partition is empty normally).
+func (b *Business) history(ctx context.Context, _ time.Time) ([]prometheus.Metric, error) {
+	rows, err := b.Source.DefaultRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []prometheus.Metric
+	for table, n := range rows {
+		out = append(out, gauge(descDefaultRows, float64(n), table))
+	}
+	return out, nil
 }
 
 // outbox reads the outbound webhooks' backlog along the pending
@@ -129,7 +147,7 @@ func (b *Business) outbox(ctx context.Context, now time.Time) ([]prometheus.Metr
 func (b *Business) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPayouts, descStuck, descStuckPaused, descHoldsOpen, descHoldsOverdue, descReconOpen,
 		descReconUnsigned, descReconOldest, descJobSuccess, descJobDuration, descJobInterval, descOutboxBacklog,
-		descOutboxOldest, descOutboxParked, descScrapeError, descScrapeDuration} {
+		descOutboxOldest, descOutboxParked, descDefaultRows, descScrapeError, descScrapeDuration} {
 		ch <- d
 	}
 }

@@ -91,6 +91,24 @@ func (s *Store) Partitions(ctx context.Context, table string) ([]Partition, erro
 	return out, nil
 }
 
+// DefaultRows counts, per history table, the rows in its default partition
+// (up to 10,000 each: enough to say so): rows whose month had no partition
+// when they were written — the partitions job did not run for months, or a
+// time far ahead. Zero normally; such rows are never archived.
+func (s *Store) DefaultRows(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, t := range HistoryTables {
+		var n int64
+		err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM `+pq.QuoteIdentifier(t.Name+"_default")+
+			` LIMIT 10000) x`)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s's default partition: %w", t.Name, err)
+		}
+		out[t.Name] = n
+	}
+	return out, nil
+}
+
 // MakePartitions makes the monthly partitions of every history table from
 // now's month to the month ahead months later, those missing, and returns
 // how many it made. A month whose rows already sit in a table's default

@@ -106,6 +106,11 @@ func TestAMonthInTheDefaultPartitionFailsAlone(t *testing.T) {
 	if made != 7*3-1 {
 		t.Errorf("made %d partitions, want every one but audit_log's February (%d)", made, 7*3-1)
 	}
+	// The metrics say so (payops_history_default_rows, its alert).
+	rows, err := s.DefaultRows(ctx)
+	if err != nil || rows["audit_log"] != 1 || rows["payout_events"] != 0 || len(rows) != 7 {
+		t.Errorf("default rows %v %v, want audit_log's one, none elsewhere, every table", rows, err)
+	}
 	for _, name := range []string{"audit_log_p220001", "audit_log_p220003", "payout_events_p220002"} {
 		var exists bool
 		s.DB().Get(&exists, `SELECT to_regclass($1) IS NOT NULL`, name)
