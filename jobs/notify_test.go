@@ -168,7 +168,7 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours"); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(payout.ClearHoldDown) // cleared is told no sooner after the last notice
+	clk.add(payout.ClearHoldDown + time.Second) // cleared is told no sooner after the last notice
 	run(t, n)
 	run(t, n)
 	got := recipientsOf(smtp.Messages(), "Cleared:")
@@ -232,7 +232,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 	if _, err := s.DB().Exec(`UPDATE payouts SET status = 'SUCCEEDED'`); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(payout.ClearHoldDown)
+	clk.add(payout.ClearHoldDown + time.Second) // the database keeps microseconds, rounded
 	for range 3 {
 		run(t, n)
 		clk.add(time.Minute)
@@ -344,7 +344,7 @@ func TestDayEndDifferencesGoToFinance(t *testing.T) {
 	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 0 {
 		t.Fatalf("cleared a minute after it started: emails %v, want none yet", got)
 	}
-	clk.add(payout.ClearHoldDown)
+	clk.add(payout.ClearHoldDown + time.Second) // the database keeps microseconds, rounded
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "finance@example.com" {
 		t.Fatalf("cleared: emails %v, want one to finance@example.com", got)
@@ -395,7 +395,7 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clk.add(payout.ClearHoldDown)
+	clk.add(payout.ClearHoldDown + time.Second) // the database keeps microseconds, rounded
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "8 cleared"); len(got) != 1 || got[0] != "owner@example.com" {
 		t.Errorf("cleared: emails %v, want one digest to the owner", got)
@@ -429,7 +429,8 @@ func TestDisabledEndpointGoesToAdminsAndItsOwner(t *testing.T) {
 	if err := s.SetWebhookEndpointEnabled(ctx, manual.ID, false, "moved to a new host", by); err != nil {
 		t.Fatal(err)
 	}
-	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
 	run(t, n)
 	run(t, n)
 	subject := fmt.Sprintf("endpoint #%d (platform.example) is disabled", failing.ID)
@@ -446,6 +447,7 @@ func TestDisabledEndpointGoesToAdminsAndItsOwner(t *testing.T) {
 	if err := s.SetWebhookEndpointEnabled(ctx, failing.ID, true, "", by); err != nil {
 		t.Fatal(err)
 	}
+	clk.add(payout.ClearHoldDown + time.Second) // the database keeps microseconds, rounded
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 2 {
 		t.Fatalf("cleared: emails %v, want two", got)
@@ -494,7 +496,7 @@ func TestOverdueCaseEmailsItsOwner(t *testing.T) {
 	if _, err := s.ResolveCase(ctx, cases[0].ID, store.Actor{UserID: owner, Name: "owner@example.com"}, "platform told"); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(payout.ClearHoldDown)
+	clk.add(payout.ClearHoldDown + time.Second) // the database keeps microseconds, rounded
 	run(t, n)
 	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "owner@example.com" {
 		t.Fatalf("cleared: emails to %v, want one to the owner", got)
