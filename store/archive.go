@@ -257,14 +257,6 @@ func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error
 	if err != nil {
 		return Archive{}, fmt.Errorf("store: restore %s: no archive of that name: %w", base, mapErr(err))
 	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
-	}
-	if sum != a.SHA256 {
-		return Archive{}, fmt.Errorf("store: restore %s: SHA-256 %s, but %s was recorded: the file is not the archive",
-			base, sum, a.SHA256)
-	}
 	side := "restored_" + strings.TrimSuffix(base, ".jsonl.gz")
 	if _, err := historyTable(a.Table); err != nil || !strings.HasPrefix(base, a.Table+"_p") {
 		return Archive{}, fmt.Errorf("store: restore %s: not an archive of %s", base, a.Table)
@@ -281,9 +273,13 @@ func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error
 		if _, err := q.ExecContext(ctx, `CREATE TABLE `+table+` (LIKE `+pq.QuoteIdentifier(a.Table)+`)`); err != nil {
 			return err
 		}
-		n, err := loadArchive(ctx, q, table, path)
+		// The bytes loaded are the bytes checked: hashed as they are read.
+		n, sum, err := loadArchive(ctx, q, table, path)
 		if err != nil {
 			return err
+		}
+		if sum != a.SHA256 {
+			return fmt.Errorf("SHA-256 %s, but %s was recorded: the file is not the archive", sum, a.SHA256)
 		}
 		if n != a.Rows {
 			return fmt.Errorf("%d rows in the file, %d recorded", n, a.Rows)
@@ -305,20 +301,22 @@ func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error
 }
 
 // loadArchive inserts the lines of the gzip file at path into table, a
-// thousand rows a statement, and returns how many.
-func loadArchive(ctx context.Context, q Querier, table, path string) (int64, error) {
+// thousand rows a statement, and returns how many and the SHA-256 of the
+// file's bytes as they were read (the caller compares it before it commits).
+func loadArchive(ctx context.Context, q Querier, table, path string) (n int64, sum string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
+	h := sha256.New()
+	tee := io.TeeReader(f, h)
+	zr, err := gzip.NewReader(bufio.NewReader(tee))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	var n int64
 	var batch strings.Builder
 	flush := func() error {
 		if batch.Len() == 0 {
@@ -336,25 +334,19 @@ func loadArchive(ctx context.Context, q Querier, table, path string) (int64, err
 		batch.Write(sc.Bytes())
 		if n++; n%1000 == 0 {
 			if err := flush(); err != nil {
-				return n, err
+				return n, "", err
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return n, err
+		return n, "", err
 	}
-	return n, flush()
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+	if err := flush(); err != nil {
+		return n, "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	// What follows the compressed stream counts too.
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return n, "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return n, hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -137,6 +139,21 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 	s.DB().MustExec(`DROP TABLE restored_audit_log_p202403`)
 	if _, err := s.RestoreArchive(ctx, file); err == nil {
 		t.Error("a changed file restored: no error")
+	}
+	// The bytes loaded are the bytes checked: a file whose compressed rows
+	// are intact but which has bytes after them is refused too, and nothing
+	// is left loaded.
+	b[len(b)/2] ^= 1
+	var empty bytes.Buffer // a second, empty gzip member: the rows read the same
+	gzip.NewWriter(&empty).Close()
+	os.WriteFile(file, append(b, empty.Bytes()...), 0o600)
+	if _, err := s.RestoreArchive(ctx, file); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Errorf("a file with bytes after the archive restored: %v, want its SHA-256 refused", err)
+	}
+	var left bool
+	s.DB().Get(&left, `SELECT to_regclass('restored_audit_log_p202403') IS NOT NULL`)
+	if left {
+		t.Error("a refused restore left its side table")
 	}
 	if _, err := s.RestoreArchive(ctx, filepath.Join(dir, "audit_log_p199901.jsonl.gz")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an unknown file: err = %v, want ErrNotFound", err)
