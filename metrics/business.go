@@ -113,7 +113,7 @@ func (b *Business) readers() []reader {
 }
 
 // history reads how many rows sit in each history table's default
-// partition, a small query each (the partition is empty normally).
+// partition: one query (the partitions are empty normally).
 func (b *Business) history(ctx context.Context, _ time.Time) ([]prometheus.Metric, error) {
 	rows, err := b.Source.DefaultRows(ctx)
 	if err != nil {

@@ -301,7 +301,7 @@ func (r *Request) checkMetadata(raw json.RawMessage) string {
 	if why := jsonbRefuses(buf.Bytes()); why != "" {
 		return why
 	}
-	if why := numbersOutOfRange(buf.Bytes()); why != "" {
+	if why := numbersOutOfRange(obj); why != "" {
 		return why
 	}
 	r.Metadata = buf.Bytes()

@@ -105,22 +105,36 @@ func jsonbRefuses(b []byte) string {
 	return ""
 }
 
-// numbersOutOfRange says which number of JSON text b PostgreSQL's numeric
-// (jsonb's numbers) cannot hold — beyond 10^±16000 — or "".
-func numbersOutOfRange(b []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return ""
+// numbersOutOfRange says whether a number of v, JSON decoded with
+// UseNumber, is one PostgreSQL's numeric (jsonb's numbers) cannot hold —
+// beyond 10^±16000 — or "".
+func numbersOutOfRange(v any) string {
+	why := ""
+	mapNumbers(v, func(n json.Number) any {
+		if _, exp := canonicalNumber(string(n)); exp > 16000 || exp < -16000 {
+			why = "holds a number too large or too small to store"
 		}
-		if n, ok := t.(json.Number); ok {
-			if _, exp := canonicalNumber(string(n)); exp > 16000 || exp < -16000 {
-				return "holds a number too large or too small to store"
-			}
+		return n
+	})
+	return why
+}
+
+// mapNumbers replaces each number of v, JSON decoded with UseNumber, by
+// f's value for it, in place, and returns v.
+func mapNumbers(v any, f func(json.Number) any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return f(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = mapNumbers(e, f)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = mapNumbers(e, f)
 		}
 	}
+	return v
 }
 
 // exactNumber is a JSON number as jsonValue keeps it: apart from a string
@@ -137,24 +151,10 @@ func jsonValue(raw []byte) any {
 	if dec.Decode(&v) != nil {
 		return nil
 	}
-	var exact func(any) any
-	exact = func(v any) any {
-		switch x := v.(type) {
-		case json.Number:
-			n, _ := canonicalNumber(string(x))
-			return exactNumber(n)
-		case map[string]any:
-			for k, e := range x {
-				x[k] = exact(e)
-			}
-		case []any:
-			for i, e := range x {
-				x[i] = exact(e)
-			}
-		}
-		return v
-	}
-	return exact(v)
+	return mapNumbers(v, func(n json.Number) any {
+		c, _ := canonicalNumber(string(n))
+		return exactNumber(c)
+	})
 }
 
 // canonicalNumber writes JSON number s as its digits without leading or

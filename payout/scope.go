@@ -14,7 +14,11 @@ const SandboxProvider = "sandbox"
 // IsTestProvider reports whether a provider moves no money: the sandbox and
 // the drill provider. They exist only where enabled, and only test tokens
 // send payouts to them.
-func IsTestProvider(name string) bool { return name == SandboxProvider || name == DrillProvider }
+func IsTestProvider(name string) bool { return slices.Contains(TestProviders, name) }
+
+// TestProviders are the providers that move no money, for SQL that leaves
+// them out.
+var TestProviders = []string{SandboxProvider, DrillProvider}
 
 // Scope is what a platform API token may do. A token has one scope, so
 // that a token made for trying payops out can never move money and a

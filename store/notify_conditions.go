@@ -69,9 +69,6 @@ func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) 
 	return out, nil
 }
 
-// testProviders are the providers that move no money (payout.IsTestProvider).
-var testProviders = []string{payout.SandboxProvider, payout.DrillProvider}
-
 // RejectionsByProvider counts, per live provider, webhook deliveries
 // refused (bad signature or send time) since since, for providers with more
 // than over of them (along webhook_deliveries_received). The test providers'
@@ -81,7 +78,7 @@ func (s *Store) RejectionsByProvider(ctx context.Context, since time.Time, over 
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT provider, count(*) AS count, min(received_at) AS oldest FROM webhook_deliveries
 		WHERE received_at >= $1 AND outcome = '`+OutcomeRejected+`' AND provider <> ALL($3)
-		GROUP BY provider HAVING count(*) > $2 ORDER BY provider`, since, over, textArray(testProviders))
+		GROUP BY provider HAVING count(*) > $2 ORDER BY provider`, since, over, textArray(payout.TestProviders))
 	if err != nil {
 		return nil, fmt.Errorf("store: webhook rejections: %w", err)
 	}

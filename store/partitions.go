@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -96,15 +97,21 @@ func (s *Store) Partitions(ctx context.Context, table string) ([]Partition, erro
 // when they were written — the partitions job did not run for months, or a
 // time far ahead. Zero normally; such rows are never archived.
 func (s *Store) DefaultRows(ctx context.Context) (map[string]int64, error) {
-	out := map[string]int64{}
+	var parts []string
 	for _, t := range HistoryTables {
-		var n int64
-		err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM `+pq.QuoteIdentifier(t.Name+"_default")+
-			` LIMIT 10000) x`)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s's default partition: %w", t.Name, err)
-		}
-		out[t.Name] = n
+		parts = append(parts, `SELECT `+pq.QuoteLiteral(t.Name)+` AS name, (SELECT count(*) FROM (SELECT 1 FROM `+
+			pq.QuoteIdentifier(t.Name+"_default")+` LIMIT 10000) x) AS n`)
+	}
+	var rows []struct {
+		Name string `db:"name"`
+		N    int64  `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, strings.Join(parts, " UNION ALL ")); err != nil {
+		return nil, fmt.Errorf("store: default partitions: %w", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Name] = r.N
 	}
 	return out, nil
 }

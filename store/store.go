@@ -54,15 +54,25 @@ type Store struct {
 // they read much and may lag the primary by the replica's delay. Payout
 // pages, actions and everything that decides read the primary.
 func (s *Store) UseReplica(dsn string) error {
-	db, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	db, err := openPool(dsn, 10, 5)
 	if err != nil {
 		return fmt.Errorf("store: open the read replica: %w", err)
 	}
-	db.SetMaxOpenConns(10)
-	db.SetMaxIdleConns(5)
-	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.read = db
 	return nil
+}
+
+// openPool opens a connection pool to dsn of at most open connections,
+// keeping idle of them; it connects only when used.
+func openPool(dsn string, open, idle int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(open)
+	db.SetMaxIdleConns(idle)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
 }
 
 // reader is the handle lists, search and exports read from: the replica
@@ -78,23 +88,17 @@ func (s *Store) reader() *sqlx.DB {
 // string). It does not wait for the database to answer: a server that is
 // down at start makes pages answer 503 until it returns.
 func Open(dsn string) (*Store, error) {
-	db, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	db, err := openPool(dsn, 20, 10)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
-	db.SetConnMaxIdleTime(5 * time.Minute)
 	// The jobs' advisory locks hold a connection each for a whole run: a
 	// pool of their own, so that a dozen jobs running at midnight leave the
 	// main pool to their work and the pages.
-	locks, err := sqlx.Open("postgres", withBinaryParameters(dsn))
+	locks, err := openPool(dsn, 30, 2)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	locks.SetMaxOpenConns(30)
-	locks.SetMaxIdleConns(2)
-	locks.SetConnMaxIdleTime(5 * time.Minute)
 	return &Store{db: db, locks: locks}, nil
 }
 
