@@ -62,7 +62,7 @@ func openApprovalCase(ctx context.Context, q Querier, f appliedFacts, state, rea
 	ev := f.evidence()
 	ev["provider_says"], ev["provider_state_reason"] = state, reason
 	id := f.id
-	summary := fmt.Sprintf("%s waits for approval inside %s: approve or reject it there; Re-check cannot move it", f.ref,
+	summary := fmt.Sprintf("%s waits for approval inside %s: approve or reject it there (Re-check shows whether that has happened)", f.ref,
 		payout.ProviderLabel(f.provider))
 	_, err := OpenCase(ctx, q, NewCase{Kind: payout.CasePendingApproval, Subject: fmt.Sprintf("payout:%d", f.id),
 		PayoutID: &id, Summary: summary, Evidence: ev, Livemode: f.livemode})
