@@ -190,7 +190,7 @@ var (
 
 // Fail is the one place an error becomes an HTTP status and a page the user
 // can read: not found 404, forbidden 403, bad input 400, a body over its cap
-// (http.MaxBytesError) 413, database down 503, anything else 500. Only the
+// (http.MaxBytesError) 413, a concurrent change (store.ErrConflict) 409, database down 503, anything else 500. Only the
 // last two are logged, here, once; no stack trace or internal message
 // reaches the page.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -209,6 +209,10 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 			maxBytes.Limit>>10)
 	case errors.Is(err, store.ErrFourEyes):
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Four-eyes rule", upperFirst(err.Error())
+	case errors.Is(err, store.ErrConflict):
+		// Two people changing one thing at once: the other's change landed.
+		e.Status, e.Heading = http.StatusConflict, "Changed meanwhile"
+		e.Message = "Someone changed this at the same moment. Nothing of yours was changed; load the page again and retry."
 	case errors.Is(err, store.ErrRefused):
 		e.Status, e.Heading, e.Message = http.StatusConflict, "Refused", upperFirst(err.Error())
 	case adapters.KindOf(err) != "":

@@ -132,13 +132,44 @@ func (h *Handlers) MarketPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm.Notice = marketNotices[r.URL.Query().Get("done")]
+	if r.URL.Query().Get("done") == "read-only" {
+		if vm.Notice, err = h.readOnlyNotice(r, code, program); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+	}
 	Render(w, r, http.StatusOK, views.MarketPage(vm), nil)
 }
 
 var marketNotices = map[string]string{
-	"proposed":  "Proposed. Another admin approves it (or not) with a reason; until then nothing changes.",
-	"approved":  "Approved: the new version is in force.",
-	"read-only": "The market is read-only now: its new payouts are held, and queued ones are held before they are sent.",
+	"proposed": "Proposed. Another admin approves it (or not) with a reason; until then nothing changes.",
+	"approved": "Approved: the new version is in force.",
+}
+
+// readOnlyNotice says what a stop covered: this program's payouts, and which
+// other programs of the market are still live (each has its own document,
+// put back to read-only on its own page).
+func (h *Handlers) readOnlyNotice(r *http.Request, code, program string) (string, error) {
+	docs, err := h.Store.Markets(r.Context())
+	if err != nil {
+		return "", err
+	}
+	var live []string
+	for _, d := range docs {
+		if d.Market == code && d.Program != program && d.Live {
+			live = append(live, code+"/"+d.Program)
+		}
+	}
+	msg := fmt.Sprintf("%s/%s is read-only now: its new payouts are held, and queued ones are held before they are sent.",
+		code, program)
+	if program == payout.DefaultProgram {
+		msg = fmt.Sprintf("%s/%s is read-only now: its new payouts, and those of programs without a document of "+
+			"their own, are held, and queued ones are held before they are sent.", code, program)
+	}
+	if len(live) > 0 {
+		msg += fmt.Sprintf(" Still live, each by its own document: %s.", strings.Join(live, ", "))
+	}
+	return msg, nil
 }
 
 func (h *Handlers) marketView(r *http.Request, code, program string) (views.Market, error) {
@@ -156,6 +187,16 @@ func (h *Handlers) marketView(r *http.Request, code, program string) (views.Mark
 		}
 		vm.Live, vm.Version, vm.HasDoc = hist[0].Live, hist[0].Version, true
 		vm.State = fmt.Sprintf("%s by version %d", stateLabel(hist[0].Live), hist[0].Version)
+	} else if program != payout.DefaultProgram {
+		// Its payouts follow the default program's document (launchDocOf).
+		under, err := h.Store.MarketHistory(ctx, code, payout.DefaultProgram)
+		if err != nil {
+			return vm, err
+		}
+		if len(under) > 0 {
+			vm.State = fmt.Sprintf("No document of its own: its payouts follow %s/%s, %s by version %d", code,
+				payout.DefaultProgram, strings.ToLower(stateLabel(under[0].Live)), under[0].Version)
+		}
 	}
 	vm.Missing = doc.Missing()
 	vm.Document = prettyDoc(doc)

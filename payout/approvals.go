@@ -31,10 +31,9 @@ func NextApproval(needed int, prior []Approval, user int64) ApprovalStep {
 			return step
 		}
 	}
-	if len(prior) >= max(needed, 1) {
-		step.Refused = "this payout has all the approvals it needs"
-		return step
-	}
+	// A hold still open with as many approvals as its rule asks (the rule was
+	// lowered after an approval, or the release then found a gate failing)
+	// is released by the next person: that approval is the final one.
 	step.Final = len(prior)+1 >= needed
 	return step
 }

@@ -20,7 +20,8 @@ func TestNextApproval(t *testing.T) {
 		{"two needed, the first", 2, nil, 1, false, false},
 		{"two needed, the same person again", 2, first, 1, true, false},
 		{"two needed, a second person", 2, first, 2, false, true},
-		{"already approved enough", 1, first, 2, true, false},
+		{"rule lowered to one after an approval: the next person releases", 1, first, 2, false, true},
+		{"rule removed after an approval", 0, first, 2, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

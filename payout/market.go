@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -234,8 +235,31 @@ func (d *LaunchDoc) Validate() error {
 		}
 		curs[a.Currency] = true
 	}
+	if err := d.rulesWithoutGate(); err != nil {
+		return err
+	}
 	if r := d.Settlement.Rail; r != "" && r != RailFiat && r != RailStablecoin {
 		return d.fieldErr("settlement.rail", "%q is not a rail: use fiat or stablecoin", r)
+	}
+	return nil
+}
+
+// rulesWithoutGate refuses a rule the document's own gates list switches
+// off: approvals and review thresholds without the review gate, required
+// tax artifacts without the tax gate. Loaded, such a rule would be shown in
+// force on the market's page while no payout were ever held by it.
+func (d LaunchDoc) rulesWithoutGate() error {
+	if len(d.Gates) == 0 {
+		return nil // every gate applies
+	}
+	has := func(g Reason) bool { return slices.Contains(d.Gates, g) }
+	switch {
+	case !has(ReasonReview) && len(d.Approvals) > 0:
+		return d.fieldErr("approvals", "approval rules need the %s gate, which gates leaves out: add it or remove the rules", ReasonReview)
+	case !has(ReasonReview) && len(d.ReviewThresholds) > 0:
+		return d.fieldErr("review_thresholds", "review thresholds need the %s gate, which gates leaves out: add it or remove them", ReasonReview)
+	case !has(ReasonTax) && d.TaxArtifactsRequired != nil && *d.TaxArtifactsRequired:
+		return d.fieldErr("tax_artifacts_required", "required tax artifacts need the %s gate, which gates leaves out: add it or set false", ReasonTax)
 	}
 	return nil
 }

@@ -73,6 +73,37 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 	}
 }
 
+// A rule lowered from two approvals to one after the first: the hold is not
+// stranded (every further approval refused); the next person releases it,
+// and the one who approved still cannot.
+func TestARuleLoweredAfterAnApprovalLetsTheNextPersonRelease(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	f.withRules(twoApprovalsAt("500000.00", false))
+	p := f.intake("APPR-LOW", func(r *payout.Request) { r.AmountMinor = 50000000 })
+	h := f.holds(p)[payout.ReasonReview]
+	if first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy); err != nil ||
+		!first.Approved {
+		t.Fatalf("first approval = %+v, %v", first, err)
+	}
+	f.withRules(func(d *payout.LaunchDoc) {
+		d.Approvals = []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "500000.00", Approvers: 1}}
+	})
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "releasing it myself now", holdPolicy); !errors.Is(err, store.ErrFourEyes) {
+		t.Fatalf("the first approver releasing: %v, want refused (four-eyes)", err)
+	}
+	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy)
+	if err != nil || res.Approved || !res.Queued {
+		t.Fatalf("release after the rule was lowered = %+v, %v; want the hold released", res, err)
+	}
+	if got := f.status("APPR-LOW"); got != payout.Queued {
+		t.Fatalf("payout is %s, want QUEUED", got)
+	}
+	if approvals, _ := f.s.ApprovalsFor(ctx, p.ID); len(approvals) != 1 {
+		t.Errorf("approvals = %+v, want the one given (the release is not another)", approvals)
+	}
+}
+
 func TestAnApprovalRuleHoldsAmountsUnderTheReviewThreshold(t *testing.T) {
 	f := newHoldFixture(t)
 	// 1,500.00 is under the 2,00,000.00 threshold but at a one-approval rule.

@@ -52,6 +52,11 @@ func nextApproval(ctx context.Context, q Querier, h Hold, launch payout.MarketLa
 // recordApproval keeps an approval; one that is not the final one is
 // audited as such (the final one is audited as the release).
 func recordApproval(ctx context.Context, q Querier, h Hold, ap approval, by Actor, note string) error {
+	if ap.given >= ap.needed {
+		// The rule asks no more than was given (it was lowered since): this
+		// is the release, audited as such, not another approval.
+		return nil
+	}
 	if _, err := q.ExecContext(ctx, `INSERT INTO hold_approvals (hold_id, seq, needed, user_id, approved_by, note)
 		VALUES ($1, $2, $3, $4, $5, $6)`, h.ID, ap.given+1, ap.needed, by.UserID, by.Name, note); err != nil {
 		return fmt.Errorf("store: approve hold %d: %w", h.ID, mapErr(err))

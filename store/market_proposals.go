@@ -112,6 +112,9 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 			}
 			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("proposal #%d: %s", id, why)}
 		}
+		if err := lockMarketDoc(ctx, q, p.Market, p.Program); err != nil {
+			return err
+		}
 		cur := 0
 		if prev, err := latestDoc(ctx, q, p.Market, p.Program); err == nil {
 			cur = prev.Version

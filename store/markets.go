@@ -179,8 +179,25 @@ func (s *Store) ApplyMarketDocs(ctx context.Context, docs []payout.LaunchDoc, op
 	return out, nil
 }
 
+// lockMarketDoc serialises the writers of one market and program's
+// documents (a file applied, a proposal approved, a stop) until the
+// transaction ends, so each reads the version it writes over: without it an
+// approval checked against version 3 could write version 5 live over a
+// read-only version 4 committed in between.
+func lockMarketDoc(ctx context.Context, q Querier, market, program string) error {
+	_, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('market_documents:' || $1 || '/' || $2, 0))`,
+		market, program)
+	if err != nil {
+		return fmt.Errorf("store: lock %s/%s: %w", market, program, err)
+	}
+	return nil
+}
+
 func applyDoc(ctx context.Context, q Querier, d payout.LaunchDoc, opts ApplyOptions, by Actor) (DocApplied, error) {
 	if err := d.Validate(); err != nil {
+		return DocApplied{}, err
+	}
+	if err := lockMarketDoc(ctx, q, d.Market, d.Program); err != nil {
 		return DocApplied{}, err
 	}
 	if err := d.CheckLive(); err != nil {
@@ -326,7 +343,14 @@ func (s *Store) MarketEvidence(ctx context.Context, market string) (payout.Launc
 func (s *Store) SetMarketReadOnly(ctx context.Context, market, program string, by Actor, reason string) (MarketDoc, error) {
 	var out MarketDoc
 	err := s.WithTx(ctx, func(q Querier) error {
+		if err := lockMarketDoc(ctx, q, market, program); err != nil {
+			return err
+		}
 		prev, err := latestDoc(ctx, q, market, program)
+		if errors.Is(err, ErrNotFound) && program != payout.DefaultProgram {
+			return Refused("%s/%s has no launch document of its own: its payouts follow %s/%s's, which is where "+
+				"it goes back to read-only", market, program, market, payout.DefaultProgram)
+		}
 		if errors.Is(err, ErrNotFound) {
 			return Refused("%s/%s has no launch document: it is read-only already", market, program)
 		}

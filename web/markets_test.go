@@ -55,6 +55,11 @@ func TestMarketPagesFollowThePermissionTable(t *testing.T) {
 	if state, _ := textByID(t, page, "market-IN-default"); !strings.Contains(state, "Live") {
 		t.Errorf("IN row %q, want Live", state)
 	}
+	// A program without a document of its own follows the default one's.
+	_, page = c.get("/markets/IN?program=lenders")
+	if state, _ := textByID(t, page, "market-state"); !strings.Contains(state, "follow IN/default, live by version") {
+		t.Errorf("IN/lenders state %q, want it to follow IN/default, live", state)
+	}
 	_, page = c.get("/markets/PH")
 	if state, _ := textByID(t, page, "market-state"); !strings.Contains(state, "no launch document") {
 		t.Errorf("PH state %q, want read-only without a document", state)
@@ -133,8 +138,17 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	if code, _, _ := a1.do("POST", "/markets/PH/read-only", url.Values{"reason": {""}}, nil); code != http.StatusBadRequest {
 		t.Errorf("read-only without a reason: %d, want 400", code)
 	}
-	if code, _, _ := a1.do("POST", "/markets/PH/read-only", url.Values{"reason": {"provider incident"}}, nil); code != http.StatusSeeOther {
+	code, _, h = a1.do("POST", "/markets/PH/read-only", url.Values{"reason": {"provider incident"}}, nil)
+	if code != http.StatusSeeOther {
 		t.Fatalf("read-only: %d", code)
+	}
+	_, page = a1.get(h.Get("Location"))
+	if n, _ := textByID(t, page, "market-notice"); !strings.Contains(n, "PH/default is read-only now") {
+		t.Errorf("notice %q, want it to name PH/default", n)
+	}
+	// Pressed again (a second admin at the same moment): refused, not a 500.
+	if code, _, _ := a2.do("POST", "/markets/PH/read-only", url.Values{"reason": {"provider incident"}}, nil); code != http.StatusConflict {
+		t.Errorf("read-only again: %d, want 409", code)
 	}
 	if code, body, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("PH-3", func(m map[string]any) { m["market"], m["provider"] = "PH", "nxtbanking" })); code != http.StatusAccepted ||
 		body["status"] != "HELD" {
