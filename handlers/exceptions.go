@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,9 @@ import (
 	"payops/store"
 	"payops/views"
 )
+
+// casesPageSize is how many cases the queue shows a page.
+const casesPageSize = 100
 
 // ExceptionStore is what the exceptions pages read and write.
 type ExceptionStore interface {
@@ -33,7 +37,7 @@ type ExceptionStore interface {
 }
 
 // Exceptions lists the open exception cases, escalated and overdue first,
-// filtered by kind and owner.
+// filtered by kind and owner, casesPageSize a page.
 func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	now := h.Now()
@@ -49,6 +53,16 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Kind = k
 	}
+	page := 1
+	if s := q.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			Fail(w, r, h.Log, BadRequest("The page number must be a whole number from 1."))
+			return
+		}
+		page = n
+	}
+	f.Limit, f.Offset = casesPageSize, (page-1)*casesPageSize
 	owner, note, err := ownerFilter(q, u)
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -86,6 +100,23 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 	vm.Owners, vm.Total, vm.Overdue, vm.FilterNote = userOptions(users), total, counts.Overdue, strings.Join(notes, " ")
 	for _, c := range cases {
 		vm.Rows = append(vm.Rows, caseRow(now, c))
+	}
+	vm.Page, vm.Pages = page, (total+casesPageSize-1)/casesPageSize
+	link := func(n int) string {
+		v := url.Values{}
+		for _, k := range []string{"kind", "owner"} {
+			if q.Get(k) != "" {
+				v.Set(k, q.Get(k))
+			}
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/exceptions?" + v.Encode()
+	}
+	if page > 1 {
+		vm.PrevHref = link(page - 1)
+	}
+	if page < vm.Pages {
+		vm.NextHref = link(page + 1)
 	}
 	Render(w, r, http.StatusOK, views.ExceptionsPage(vm), nil)
 }

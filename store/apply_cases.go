@@ -47,6 +47,18 @@ func openAmountCase(ctx context.Context, q Querier, f appliedFacts, m payout.Amo
 	if obs.FailureReason != "" {
 		ev["failure_reason"] = obs.FailureReason
 	}
+	// A difference someone settled already (the case closed) is not opened
+	// again by every later look that still carries the same amount: the
+	// settled re-check asks for two days.
+	var settled bool
+	if err := q.GetContext(ctx, &settled, `SELECT EXISTS (SELECT 1 FROM exception_cases WHERE payout_id = $1
+			AND kind = 'amount_mismatch' AND state <> 'open' AND evidence->>'theirs_minor' = $2
+			AND evidence->>'theirs_currency' = $3)`, f.id, fmt.Sprint(m.Theirs.Minor), m.Theirs.Currency); err != nil {
+		return fmt.Errorf("store: settled amount cases of payout %d: %w", f.id, err)
+	}
+	if settled {
+		return nil
+	}
 	id := f.id
 	_, err := OpenCase(ctx, q, NewCase{Kind: payout.CaseAmountMismatch, Subject: fmt.Sprintf("payout:%d", f.id), PayoutID: &id,
 		Summary: m.Summary(f.ref, f.provider), Evidence: ev, Livemode: f.livemode})

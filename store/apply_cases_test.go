@@ -220,3 +220,36 @@ func TestPendingApprovalAtTheProvider(t *testing.T) {
 		t.Errorf("a stale pending: state %q, pending approval %v", got.ProviderState, got.PendingApproval)
 	}
 }
+
+// A difference someone settled (the case resolved) is not opened again by a
+// later look carrying the same amount (the settled re-check asks for two
+// days); a look carrying another amount is a new difference.
+func TestASettledAmountDifferenceStaysSettled(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	p := f.intake("AMT-SETTLED", nil)
+	look := func(minor int64) {
+		t.Helper()
+		if _, err := f.s.ApplyObservation(ctx, "AMT-SETTLED", payout.Observation{Source: payout.SourcePoll,
+			ProviderPayoutID: "nxt_AMT-SETTLED", RawStatus: "SUCCESS", Status: payout.Succeeded, Amount: inr(minor)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	look(90000)
+	got := casesOf(t, f.s, p, payout.CaseAmountMismatch)
+	if len(got) != 1 {
+		t.Fatalf("%d cases, want 1", len(got))
+	}
+	if _, err := f.s.ResolveCase(ctx, got[0].ID, f.ops, "provider fee taken from the amount; platform told"); err != nil {
+		t.Fatal(err)
+	}
+	look(90000)
+	look(90000)
+	if got := casesOf(t, f.s, p, payout.CaseAmountMismatch); len(got) != 1 {
+		t.Fatalf("%d cases after two more looks at the settled amount, want the one resolved", len(got))
+	}
+	look(80000)
+	if got := casesOf(t, f.s, p, payout.CaseAmountMismatch); len(got) != 2 {
+		t.Errorf("%d cases after the provider states another amount, want a second", len(got))
+	}
+}

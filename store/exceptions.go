@@ -117,6 +117,7 @@ type CaseFilter struct {
 	OwnerID int64           // 0 for anyone's, -1 for unassigned
 	Test    bool            // test payouts' cases instead of live ones
 	Limit   int
+	Offset  int // cases to skip, for the pages after the first
 }
 
 // OpenCases returns the open cases, escalated and overdue first, then by
@@ -132,8 +133,8 @@ func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, int, error
 		limit = 100
 	}
 	var out []Case
-	err := s.db.SelectContext(ctx, &out, caseSelect+where+`ORDER BY c.escalated_at IS NULL, c.sla_due_at, c.id LIMIT $4`,
-		!f.Test, f.Kind, f.OwnerID, limit)
+	err := s.db.SelectContext(ctx, &out, caseSelect+where+`ORDER BY c.escalated_at IS NULL, c.sla_due_at, c.id LIMIT $4 OFFSET $5`,
+		!f.Test, f.Kind, f.OwnerID, limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: cases: %w", err)
 	}
@@ -153,7 +154,9 @@ func (s *Store) CountCases(ctx context.Context, now time.Time, test bool) (CaseC
 		N       int             `db:"n"`
 		Overdue int             `db:"overdue"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT kind, count(*) AS n, count(*) FILTER (WHERE sla_due_at < $2) AS overdue
+	// Overdue as on the holds page: past the SLA, or escalated already.
+	err := s.db.SelectContext(ctx, &rows, `SELECT kind, count(*) AS n,
+			count(*) FILTER (WHERE sla_due_at < $2 OR escalated_at IS NOT NULL) AS overdue
 		FROM exception_cases WHERE state = 'open' AND livemode = $1 GROUP BY kind`, !test, now)
 	if err != nil {
 		return CaseCounts{}, fmt.Errorf("store: count cases: %w", err)

@@ -22,8 +22,8 @@ func (s *Store) closeClearedCases(ctx context.Context) (int, error) {
 		SELECT c.id, 'the payout is now ' || p.status AS note
 		FROM exception_cases c JOIN payouts p ON p.id = c.payout_id
 		WHERE c.state = 'open' AND (
-			(c.kind = 'failed_after_send' AND p.status <> 'FAILED') OR
-			(c.kind = 'stuck_long' AND p.status <> 'PROCESSING'))
+			(c.kind = 'failed_after_send' AND p.status NOT IN `+unpaidAfterSend+`) OR
+			(c.kind = 'stuck_long' AND p.status NOT IN ('QUEUED', 'PROCESSING')))
 		UNION ALL
 		-- A payout pending approval is QUEUED (RazorpayX "pending"): what
 		-- clears the case is the provider no longer holding it for approval.
@@ -51,7 +51,15 @@ func (s *Store) closeClearedCases(ctx context.Context) (int, error) {
 		UNION ALL
 		SELECT c.id, 'the difference is ' || d.resolution
 		FROM exception_cases c JOIN recon_diffs d ON c.subject = 'recon_diff:' || d.id
-		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution <> 'open'`)
+		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution <> 'open'
+		UNION ALL
+		-- A new version of the day takes the old one's place: its own
+		-- differences open their own cases (openReconCases).
+		SELECT c.id, 'the day was reconciled again: version ' || n.version || ' takes the place of version ' || r.version
+		FROM exception_cases c JOIN recon_diffs d ON c.subject = 'recon_diff:' || d.id JOIN recon_runs r ON r.id = d.run_id
+		JOIN LATERAL (SELECT max(n.version) AS version FROM recon_runs n
+		              WHERE n.provider = r.provider AND n.business_date = r.business_date) n ON n.version > r.version
+		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open'`)
 	if err != nil {
 		return 0, fmt.Errorf("store: cleared cases: %w", err)
 	}
@@ -208,8 +216,8 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 			FROM payouts p WHERE p.id = $1 FOR UPDATE OF p`, *c.PayoutID); err != nil {
 			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, mapErr(err))
 		}
-		if now.Status != payout.Failed {
-			return Refused("%s is %s now, not FAILED: nothing is sent again", now.Ref, now.Status)
+		if now.Status != payout.Failed && now.Status != payout.Reversed && now.Status != payout.Cancelled {
+			return Refused("%s is %s now, not failed, reversed or cancelled: nothing is sent again", now.Ref, now.Status)
 		}
 		if now.Disputed {
 			return Refused("the provider has reported another outcome for %s since it failed (see its timeline): "+

@@ -93,12 +93,19 @@ func (s *Store) openEach(ctx context.Context, cases []NewCase) (int, error) {
 	return n, err
 }
 
-// openFailedCases: a payout FAILED after it was sent, classified by its
-// provider's failure code.
+// unpaidAfterSend are the statuses of a payout sent and not paid: failed,
+// reversed (the money came back: Xendit's dormant account, RazorpayX's
+// payout.reversed, Paywize's REFUNDED) or cancelled at the provider (its
+// own cancel, a rejection in its approval workflow). Each is a failed
+// payout's case: someone decides whether it goes again.
+const unpaidAfterSend = `('FAILED', 'REVERSED', 'CANCELLED')`
+
+// openFailedCases: a payout failed, reversed or cancelled after it was
+// sent, classified by its provider's failure code.
 func (s *Store) openFailedCases(ctx context.Context, classify Classifier) (int, error) {
 	var rows []payoutFacts
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+factColumns+` FROM payouts p
-		WHERE p.status = 'FAILED' AND p.submitted_at IS NOT NULL AND p.updated_at > now() - $1::interval
+		WHERE p.status IN `+unpaidAfterSend+` AND p.submitted_at IS NOT NULL AND p.updated_at > now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'failed_after_send')
 		ORDER BY p.id LIMIT 500`, lookback.String())
 	if err != nil {
@@ -114,10 +121,21 @@ func (s *Store) openFailedCases(ctx context.Context, classify Classifier) (int, 
 		ev["failure_code"], ev["failure_reason"], ev["class"] = p.FailureCode, p.FailureReason, class.Label()
 		id := p.ID
 		cases[i] = NewCase{Kind: payout.CaseFailed, Subject: fmt.Sprintf("payout:%d", p.ID), PayoutID: &id, Class: class,
-			Summary:  fmt.Sprintf("%s failed at %s (%s): %s", p.ReferenceID, p.Provider, class.Label(), orCode(p.FailureCode, p.FailureReason)),
+			Summary: fmt.Sprintf("%s %s at %s (%s): %s", p.ReferenceID, unpaidVerb(p.Status), p.Provider, class.Label(),
+				orCode(p.FailureCode, p.FailureReason)),
 			Evidence: ev, Livemode: p.Livemode}
 	}
 	return s.openEach(ctx, cases)
+}
+
+func unpaidVerb(status string) string {
+	switch payout.Status(status) {
+	case payout.Reversed:
+		return "was reversed"
+	case payout.Cancelled:
+		return "was cancelled"
+	}
+	return "failed"
 }
 
 func orCode(code, reason string) string {
@@ -165,11 +183,15 @@ func (s *Store) openAnomalyCases(ctx context.Context, _ Classifier) (int, error)
 	return s.openEach(ctx, cases)
 }
 
-// openStuckCases: a payout sent and unsettled past payout.StuckLongAfter.
+// openStuckCases: a payout sent and unsettled past payout.StuckLongAfter,
+// PROCESSING or still QUEUED at the provider (RazorpayX queues a payout
+// for low balance or a bank that is down); one waiting for an approval
+// inside the provider has its own case.
 func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
 	var rows []payoutFacts
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+factColumns+` FROM payouts p
-		WHERE p.status = 'PROCESSING' AND p.updated_at < now() - $1::interval
+		WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL AND NOT p.pending_approval
+		  AND p.updated_at < now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'stuck_long'
 		                  AND (c.opened_at >= p.updated_at OR c.state = 'open'))
 		ORDER BY p.updated_at LIMIT 500`, payout.StuckLongAfter.String())
@@ -180,7 +202,8 @@ func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
 	for i, p := range rows {
 		id := p.ID
 		cases[i] = NewCase{Kind: payout.CaseStuckLong, Subject: fmt.Sprintf("payout:%d", p.ID), PayoutID: &id,
-			Summary:  fmt.Sprintf("%s has been PROCESSING at %s since %s", p.ReferenceID, p.Provider, p.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC")),
+			Summary: fmt.Sprintf("%s has been %s at %s since %s", p.ReferenceID, p.Status, p.Provider,
+				p.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC")),
 			Evidence: p.evidence(), Livemode: p.Livemode}
 	}
 	return s.openEach(ctx, cases)

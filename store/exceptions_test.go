@@ -89,6 +89,60 @@ func TestAPayoutFailedAfterSendingOpensOneClassifiedCase(t *testing.T) {
 	}
 }
 
+// A payout reversed after it was paid, or cancelled at the provider after
+// it was sent, is a failed payout's case as FAILED is: nobody was paid. A
+// failed case stays open when its payout is then reversed (Paywize's
+// REFUNDED after FAILED), and the corrected payout may still go again.
+func TestAReversedOrCancelledPayoutAfterSendingIsACase(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	apply := func(ref string, obs ...payout.Observation) {
+		t.Helper()
+		for _, o := range obs {
+			o.Source, o.ProviderPayoutID = payout.SourceWebhook, "nxt_"+ref
+			if _, err := f.s.ApplyObservation(ctx, ref, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.intake("REV-1", nil)
+	apply("REV-1", payout.Observation{RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR-REV-1"},
+		payout.Observation{RawStatus: "REVERSED", Status: payout.Reversed, FailureCode: "BAD_IFSC",
+			FailureReason: "dormant account"})
+	f.intake("CAN-1", nil)
+	apply("CAN-1", payout.Observation{RawStatus: "PENDING", Status: payout.Processing},
+		payout.Observation{RawStatus: "CANCELLED", Status: payout.Cancelled})
+	if got := scan(t, f.s); got.Opened != 2 {
+		t.Fatalf("scan opened %d cases, want the reversed and the cancelled payouts'", got.Opened)
+	}
+	cases, _, err := f.s.OpenCases(ctx, store.CaseFilter{Kind: payout.CaseFailed})
+	if err != nil || len(cases) != 2 {
+		t.Fatalf("failed cases = %+v, %v", cases, err)
+	}
+	var reversed store.Case
+	for _, c := range cases {
+		if strings.HasPrefix(c.Summary, "REV-1") {
+			reversed = c
+		}
+	}
+	if !strings.Contains(reversed.Summary, "REV-1 was reversed at nxtbanking") {
+		t.Errorf("reversed case summary %q", reversed.Summary)
+	}
+	if _, ref, err := f.s.RetryFailed(ctx, reversed.ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops,
+		"account moved; platform confirmed", holdPolicy); err != nil || ref != "REV-1-R1" {
+		t.Errorf("retrying the reversed payout: %q, %v; want REV-1-R1", ref, err)
+	}
+
+	// FAILED, then REVERSED: the failed case stays open.
+	f.intake("FAIL-REV", nil)
+	sentAndFailed(t, f.s, "FAIL-REV", "NO_FUNDS")
+	scan(t, f.s)
+	apply("FAIL-REV", payout.Observation{RawStatus: "REFUNDED", Status: payout.Reversed})
+	if got := scan(t, f.s); got.Closed != 0 {
+		t.Errorf("scan closed %d cases when the failed payout was reversed, want none", got.Closed)
+	}
+}
+
 func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 	f := newHoldFixture(t)
 	ctx := context.Background()
@@ -299,8 +353,28 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Still QUEUED at the provider two days after it was sent (RazorpayX
+	// queues for low balance): stuck too.
+	_, err = f.s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "LONG-Q", Provider: "nxtbanking",
+		ProviderPayoutID: "nxt_LONG-Q", Amount: payout.Money{Minor: 100000, Currency: "INR"}, Status: payout.Queued,
+		Beneficiary: store.Beneficiary{Name: "Asha", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
+		CreatedAt:   time.Now().Add(-48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	scan(t, f.s)
-	c = openCase(t, f.s, payout.CaseStuckLong, false)
+	stuck, _, err := f.s.OpenCases(ctx, store.CaseFilter{Kind: payout.CaseStuckLong})
+	if err != nil || len(stuck) != 2 {
+		t.Fatalf("stuck cases = %+v, %v; want LONG-1's and LONG-Q's", stuck, err)
+	}
+	for _, s := range stuck {
+		if strings.HasPrefix(s.Summary, "LONG-Q") && !strings.Contains(s.Summary, "has been QUEUED at nxtbanking") {
+			t.Errorf("queued stuck case summary %q", s.Summary)
+		}
+		if strings.HasPrefix(s.Summary, "LONG-1") {
+			c = s
+		}
+	}
 	if _, err := f.s.ApplyObservation(ctx, "LONG-1", payout.Observation{Source: payout.SourcePoll, RawStatus: "SUCCESS",
 		Status: payout.Succeeded, UTR: "UTR2"}); err != nil {
 		t.Fatal(err)
@@ -432,5 +506,40 @@ func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
 	_, ref2, err := f.s.RetryFailed(ctx, again.ID, payout.RetryFix{IFSC: "SBIN0000001"}, f.ops, "fixed again", holdPolicy)
 	if err != nil || ref2 != "CHAIN-1-R2" {
 		t.Fatalf("retry of the retry = %q, %v; want CHAIN-1-R2", ref2, err)
+	}
+}
+
+// A reconciliation difference's case closes when its day is run again (the
+// new version takes the old one's place), and the new version's difference,
+// still open, has a case of its own.
+func TestAReconCaseClosesWhenItsDayIsRunAgain(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -10)
+	records := []payout.ProviderRecord{{ProviderPayoutID: "pp-X", ReferenceID: "X",
+		Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded}}
+	reconcile := func() {
+		t.Helper()
+		if _, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com",
+			records, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reconcile()
+	if got := scan(t, s); got.Opened != 1 {
+		t.Fatalf("scan opened %d cases, want the difference's", got.Opened)
+	}
+	first := openCase(t, s, payout.CaseReconDifference, true)
+	reconcile()
+	if got := scan(t, s); got.Closed != 1 || got.Opened != 1 {
+		t.Fatalf("scan after the run again = %+v, want the old case closed and one opened", got)
+	}
+	c, err := s.CaseByID(ctx, first.ID)
+	if err != nil || c.State != "closed" || c.CloseNote == nil ||
+		!strings.Contains(*c.CloseNote, "version 2 takes the place of version 1") {
+		t.Errorf("old case = %+v, %v; want closed by the new version", c, err)
+	}
+	if again := openCase(t, s, payout.CaseReconDifference, true); again.ID == first.ID {
+		t.Errorf("the open case is still the old one")
 	}
 }

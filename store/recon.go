@@ -111,8 +111,8 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 	var run ReconRun
 	err := s.WithTx(ctx, func(q Querier) error {
 		// One reconciliation of a day at a time: versions are numbered in order.
-		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
-			return fmt.Errorf("store: lock reconciliation: %w", err)
+		if err := lockReconDay(ctx, q, provider, date); err != nil {
+			return err
 		}
 		if !again {
 			var signed bool
@@ -155,6 +155,10 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		if err := insertDiffs(ctx, q, run.ID, diffs); err != nil {
 			return err
 		}
+		carried, err := carryResolutions(ctx, q, run.ID)
+		if err != nil {
+			return err
+		}
 		for _, t := range totals {
 			_, err := q.ExecContext(ctx, `INSERT INTO recon_totals (run_id, currency, ours_count, ours_sum, ours_fees, theirs_count,
 				theirs_sum, theirs_fees) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -172,12 +176,50 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		}
 		reconPhase(ctx, "store")
 		return audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
-			map[string]any{"run": run.ID, "source": source, "records": len(records)})
+			map[string]any{"run": run.ID, "source": source, "records": len(records), "carried": carried})
 	})
 	if err != nil {
 		return ReconRun{}, err
 	}
 	return s.ReconRunByID(ctx, run.ID)
+}
+
+// lockReconDay holds a provider's day until the transaction ends: one
+// reconciliation, sign-off or resolution of a day at a time.
+func lockReconDay(ctx context.Context, q Querier, provider string, date time.Time) error {
+	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
+		return fmt.Errorf("store: lock reconciliation: %w", err)
+	}
+	return nil
+}
+
+// carryResolutions closes, in a new version runID, each difference the
+// day's previous version had closed with the very same values (kind,
+// payout, references, both amounts, currencies, statuses and fees): the
+// note, who and when are kept, the note saying which version it came from.
+// A run again (a job, Run now, a corrected report) does not throw away
+// finance's work on what did not change; what changed is open again. It
+// returns how many were carried.
+func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error) {
+	res, err := q.ExecContext(ctx, `
+		UPDATE recon_diffs n SET resolution = o.resolution, resolved_by = o.resolved_by, resolved_at = o.resolved_at,
+			note = o.note || ' (carried from version ' || pv.version || ')'
+		FROM recon_runs nv, recon_runs pv, recon_diffs o
+		WHERE n.run_id = $1 AND nv.id = n.run_id
+		  AND pv.provider = nv.provider AND pv.business_date = nv.business_date AND pv.version = nv.version - 1
+		  AND o.run_id = pv.id AND o.resolution <> 'open' AND n.resolution = 'open'
+		  AND n.kind = o.kind AND n.payout_id IS NOT DISTINCT FROM o.payout_id
+		  AND n.reference_id = o.reference_id AND n.provider_payout_id = o.provider_payout_id
+		  AND n.ours_amount_minor IS NOT DISTINCT FROM o.ours_amount_minor
+		  AND n.theirs_amount_minor IS NOT DISTINCT FROM o.theirs_amount_minor
+		  AND n.ours_currency IS NOT DISTINCT FROM o.ours_currency AND n.theirs_currency IS NOT DISTINCT FROM o.theirs_currency
+		  AND n.ours_status IS NOT DISTINCT FROM o.ours_status AND n.theirs_status IS NOT DISTINCT FROM o.theirs_status
+		  AND n.ours_fee_minor IS NOT DISTINCT FROM o.ours_fee_minor AND n.theirs_fee_minor IS NOT DISTINCT FROM o.theirs_fee_minor`,
+		runID)
+	if err != nil {
+		return 0, fmt.Errorf("store: carry resolutions to reconciliation %d: %w", runID, err)
+	}
+	return res.RowsAffected()
 }
 
 type reconPhasesKey struct{}

@@ -144,9 +144,21 @@ type reconVersion struct {
 
 // lockVersion locks version runID of a day for an action on it, inside q:
 // every action on a version takes its row first, then its differences.
+//
+// It takes the day's lock first, the one Reconcile holds while it compares:
+// a sign-off or a resolution waits for a run of the same day to end and then
+// sees its version is no longer the latest, instead of signing off a
+// version a run is about to replace.
 func lockVersion(ctx context.Context, q Querier, runID int64) (reconVersion, error) {
 	var v reconVersion
-	err := q.GetContext(ctx, &v, `
+	err := q.GetContext(ctx, &v, `SELECT provider, business_date FROM recon_runs WHERE id = $1`, runID)
+	if err != nil {
+		return reconVersion{}, fmt.Errorf("store: reconciliation %d: %w", runID, mapErr(err))
+	}
+	if err := lockReconDay(ctx, q, v.Provider, v.Date); err != nil {
+		return reconVersion{}, err
+	}
+	err = q.GetContext(ctx, &v, `
 		SELECT r.provider, r.business_date, r.version, r.signed_off_by,
 			(SELECT max(version) FROM recon_runs l
 				WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,

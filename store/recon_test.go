@@ -141,6 +141,66 @@ func TestSignOffNeedsEveryDiffClosed(t *testing.T) {
 	}
 }
 
+// A day run again keeps finance's work on the differences that did not
+// change (carried, saying from which version); one that changed is open
+// again. A sign-off waits for a run of the same day holding it (the day's
+// lock), instead of signing a version the run is about to replace.
+func TestARunAgainCarriesResolutionsAndSignOffWaitsForARun(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	fin := store.Actor{Name: "finance@example.com"}
+	records := []payout.ProviderRecord{
+		{ProviderPayoutID: "pp-C", ReferenceID: "C", Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded},
+		{ProviderPayoutID: "pp-D", ReferenceID: "D", Amount: payout.Money{Minor: 200, Currency: "INR"}, Status: payout.Succeeded},
+	}
+	run1, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records, false)
+	if err != nil || run1.OpenDiffs != 2 {
+		t.Fatalf("run %+v %v", run1, err)
+	}
+	diffs, _ := s.ReconDiffs(ctx, run1.ID, store.ReconDiffFilter{})
+	for _, d := range diffs {
+		if _, err := s.ResolveDiff(ctx, d.ID, fin, "provider's test transfer "+d.ReferenceID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	records[1].Amount.Minor = 250 // the corrected report changes D
+	run2, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records, false)
+	if err != nil || run2.Version != 2 || run2.OpenDiffs != 1 {
+		t.Fatalf("run again = %+v, %v; want version 2 with D's changed difference open", run2, err)
+	}
+	diffs, _ = s.ReconDiffs(ctx, run2.ID, store.ReconDiffFilter{})
+	for _, d := range diffs {
+		switch d.ReferenceID {
+		case "C":
+			if d.Resolution != "accepted" || d.ResolvedBy == nil || *d.ResolvedBy != fin.Name ||
+				d.Note != "provider's test transfer C (carried from version 1)" {
+				t.Errorf("C in version 2 = %+v, want accepted, carried from version 1", d)
+			}
+		case "D":
+			if d.Resolution != "open" {
+				t.Errorf("D in version 2 = %+v, want open: its amount changed", d)
+			}
+		}
+	}
+
+	// A run holds the day: a sign-off waits for it.
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`,
+		"sandbox", day); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := s.SignOff(short, run2.ID, fin); err == nil || errors.Is(err, store.ErrRefused) {
+		t.Errorf("sign-off while a run holds the day: %v, want it to wait (and time out here)", err)
+	}
+}
+
 // A provider reporting one payout twice (a double payment) shows: the
 // payout matches one record, the other is missing in payops, and the
 // provider's count and sum exceed ours.

@@ -13,6 +13,9 @@ type Exceptions struct {
 	Total      int
 	Overdue    int
 	FilterNote string
+	// Page of Pages (casesPageSize a page), with links to the others.
+	Page, Pages        int
+	PrevHref, NextHref string
 }
 
 // KindCount is one exception kind with its open cases, for the filter.

@@ -11,6 +11,7 @@ import (
 
 	"payops/adapters/sandbox"
 	"payops/payout"
+	"payops/store"
 )
 
 // failedCase fails a payout after sending with the sandbox's closed-account
@@ -183,5 +184,33 @@ func TestCaseReassignEscalateAndRecheck(t *testing.T) {
 	}
 	if _, page := ops.get(path); !strings.Contains(page, "exception.reassign") || !strings.Contains(page, "exception.escalate") {
 		t.Error("the case's history does not show the reassignment and the escalation")
+	}
+}
+
+// The queue shows a hundred cases a page, most urgent first, with links to
+// the rest (it said how many there were, and showed the first hundred).
+func TestTheExceptionsQueueHasPages(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	ctx := context.Background()
+	for i := range 101 {
+		if _, err := store.OpenCase(ctx, a.store.DB(), store.NewCase{Kind: payout.CaseOrphanWebhook,
+			Subject: fmt.Sprintf("webhook:nxtbanking:ev-%03d", i), Summary: fmt.Sprintf("orphan ev-%03d", i),
+			Evidence: map[string]any{"event": i}, Livemode: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ops := a.client()
+	ops.login("ops@example.com")
+	_, page := ops.get("/exceptions?kind=orphan_webhook")
+	if pager, _ := textByID(t, page, "pager"); !strings.Contains(pager, "Page 1 of 2") || !strings.Contains(pager, "Next") {
+		t.Fatalf("pager %q, want page 1 of 2 with a next link", pager)
+	}
+	code, page := ops.get("/exceptions?kind=orphan_webhook&page=2")
+	if code != http.StatusOK || strings.Count(page, `id="case-`) != 1 || !strings.Contains(page, "orphan ev-100") {
+		t.Errorf("page 2: %d, want the 101st case alone", code)
+	}
+	if code, _ := ops.get("/exceptions?page=0"); code != http.StatusBadRequest {
+		t.Errorf("page 0: %d, want 400", code)
 	}
 }
