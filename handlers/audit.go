@@ -33,9 +33,14 @@ var auditKinds = []views.Option{
 	{Value: string(store.AuditPayout), Label: "Payout"},
 	{Value: string(store.AuditHold), Label: "Hold"},
 	{Value: string(store.AuditRecon), Label: "Reconciliation day"},
+	{Value: string(store.AuditException), Label: "Exception case"},
+	{Value: string(store.AuditMarket), Label: "Market"},
 	{Value: string(store.AuditUser), Label: "User"},
 	{Value: string(store.AuditToken), Label: "API token"},
+	{Value: string(store.AuditEndpoint), Label: "Webhook endpoint"},
 	{Value: string(store.AuditHoldReason), Label: "Hold owners and SLA"},
+	{Value: string(store.AuditCaseKind), Label: "Case owners and SLA"},
+	{Value: string(store.AuditNotify), Label: "Notification settings"},
 	{Value: string(store.AuditDrill), Label: "Drill"},
 }
 
@@ -67,8 +72,7 @@ func (f auditFilter) query(loc *time.Location, actions []string) (store.AuditQue
 			clip(f.Action)))
 	}
 	if f.Kind != "" && !slices.Contains(store.AuditKinds, q.Kind) {
-		problems = append(problems, fmt.Sprintf("There is no entity kind %q: choose payout, hold, recon, user, token, "+
-			"hold_reason or drill.", clip(f.Kind)))
+		problems = append(problems, fmt.Sprintf("There is no entity kind %q: choose one from the list.", clip(f.Kind)))
 	}
 	if len([]rune(f.EntityID)) > maxFilterText {
 		problems = append(problems, fmt.Sprintf("The id is longer than %d characters.", maxFilterText))

@@ -69,6 +69,22 @@ func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name,
 			href = "/settings/tokens#token-" + url.PathEscape(id)
 		}
 		return "API token", "#" + id, href
+	case "market":
+		code, program, _ := strings.Cut(id, "/")
+		if role.Can(payout.ActReadMarkets) {
+			href = marketHref(code, program)
+		}
+		return "market", id, href
+	case "webhook_endpoint":
+		if role.Can(payout.ActManageWebhooks) {
+			href = "/settings/webhooks/" + url.PathEscape(id)
+		}
+		return "webhook endpoint", "#" + id, href
+	case "notify":
+		if role.Can(payout.ActConfigureNotify) {
+			href = "/settings/notifications"
+		}
+		return "notification settings", id, href
 	}
 	return e.EntityType, id, ""
 }

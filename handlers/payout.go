@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"payops/payout"
@@ -14,7 +15,7 @@ import (
 
 // Payout shows one payout, its status timeline and its audit log.
 func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
-	ref := r.PathValue("ref")
+	ref := strings.TrimSpace(r.PathValue("ref"))
 	p, err := h.Store.PayoutByRef(r.Context(), ref)
 	if errors.Is(err, store.ErrNotFound) {
 		// A provider payout id, a UTR or an event id pasted into the

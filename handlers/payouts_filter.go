@@ -28,6 +28,22 @@ type payoutFilter struct {
 	query  store.PayoutQuery
 }
 
+// searchOnly says whether the list asks for a search alone: q, and no
+// filter beyond the list's default order (the list's own form always sends
+// sort=created). Such a search naming one payout by an identifier goes
+// straight to it.
+func (f payoutFilter) searchOnly() bool {
+	for k, vs := range f.values {
+		switch {
+		case k == "q":
+		case k == "sort" && len(vs) == 1 && store.PayoutSort(vs[0]) == store.SortCreated:
+		default:
+			return false
+		}
+	}
+	return f.values.Get("q") != "" && f.query.After == nil
+}
+
 // parsePayoutFilter reads the filters of a payouts list from v; dates are
 // business days in loc, inclusive. It returns a message per bad parameter.
 func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAfter time.Duration) (payoutFilter, map[string]string) {
@@ -84,9 +100,19 @@ func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAft
 		}
 		q.Amounts = bounds
 	}
-	q.OpenHold = f.values.Get("hold") == "open"
-	if f.values.Get("stuck") != "" {
+	switch h := f.values.Get("hold"); h {
+	case "":
+	case "open":
+		q.OpenHold = true
+	default:
+		bad["hold"] = "hold=open lists the payouts with an open hold; leave it out for every payout"
+	}
+	switch st := f.values.Get("stuck"); st {
+	case "":
+	case "1":
 		q.StuckBefore = now.Add(-stuckAfter)
+	default:
+		bad["stuck"] = "stuck=1 lists the stuck payouts; leave it out for every payout"
 	}
 	switch s := store.PayoutSort(f.values.Get("sort")); s {
 	case "", store.SortCreated, store.SortUpdated, store.SortAmount:

@@ -36,7 +36,7 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if len(f.values) == 1 && f.values.Get("q") != "" && f.query.After == nil {
+	if f.searchOnly() {
 		if ref, ok, err := h.onlyByIdentifier(ctx, f.query.Search.Text); err != nil {
 			Fail(w, r, h.Log, err)
 			return
@@ -133,6 +133,7 @@ func (h *Handlers) PayoutsCSV(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest("The export's filters are wrong: "+strings.Join(msgs, "; ")+"."))
 		return
 	}
+	longRequest(w) // every payout: minutes for millions, past the server's 60 s write timeout
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="payouts-%s.csv"`,
 		h.Now().In(h.Days.BusinessZone()).Format("2006-01-02T1504")))

@@ -31,11 +31,66 @@ func ParseSearch(q string) Search {
 	if len(s.Text) == 4 && digits(s.Text) {
 		s.Last4 = s.Text
 	}
+	if number, cur, ok := amountWithCurrency(s.Text); ok {
+		// "₹1,250.00", "INR 1250", "1250 usd": an amount, in that currency
+		// only; not a name.
+		for _, m := range AmountsOf(number) {
+			if m.Currency == cur {
+				s.Amounts = append(s.Amounts, m)
+			}
+		}
+		return s
+	}
 	s.Amounts = AmountsOf(s.Text)
 	if len([]rune(s.Text)) >= MinNameSearch && strings.IndexFunc(s.Text, unicode.IsLetter) >= 0 {
 		s.Name = s.Text
 	}
 	return s
+}
+
+// currencySymbols are the signs people write an amount with, for the
+// currencies payops knows; "$" is read as US dollars. An ISO code (any
+// case) is read too.
+var currencySymbols = map[string]string{"₹": "INR", "rs.": "INR", "rs": "INR", "rp": "IDR", "₱": "PHP", "₫": "VND",
+	"฿": "THB", "rm": "MYR", "s$": "SGD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW"}
+
+// amountWithCurrency reads text written as an amount with its currency
+// before or after it ("₹1,250.00", "Rs 1250", "INR 1250.00", "1250 INR"):
+// the number and the currency, ok when text is that and nothing else.
+func amountWithCurrency(text string) (number, currency string, ok bool) {
+	t := strings.ToLower(strings.TrimSpace(text))
+	isNumber := func(s string) bool {
+		s = strings.TrimSpace(s)
+		return s != "" && strings.Trim(s, "0123456789.,") == "" && strings.IndexFunc(s, unicode.IsDigit) >= 0
+	}
+	currencyOf := func(s string) (string, bool) {
+		s = strings.TrimSpace(s)
+		if c, ok := currencySymbols[s]; ok {
+			return c, true
+		}
+		if _, ok := currencyExponents[strings.ToUpper(s)]; ok {
+			return strings.ToUpper(s), true
+		}
+		return "", false
+	}
+	// The currency is the leading run before the first digit, or the
+	// trailing run after the last one.
+	first := strings.IndexFunc(t, unicode.IsDigit)
+	last := strings.LastIndexFunc(t, unicode.IsDigit)
+	if first < 0 {
+		return "", "", false
+	}
+	if first > 0 {
+		if c, ok := currencyOf(t[:first]); ok && isNumber(t[first:]) {
+			return strings.TrimSpace(t[first:]), c, true
+		}
+	}
+	if end := last + 1; end < len(t) {
+		if c, ok := currencyOf(t[end:]); ok && isNumber(t[:end]) {
+			return strings.TrimSpace(t[:end]), c, true
+		}
+	}
+	return "", "", false
 }
 
 // AmountsOf returns the amount a decimal ("1250.00", "1,250.50") stands

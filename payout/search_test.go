@@ -26,6 +26,22 @@ func TestParseSearch(t *testing.T) {
 			t.Errorf("ParseSearch(%q) = %+v", tt.q, s)
 		}
 	}
+	// Written with its currency: that currency's reading only, no name.
+	for _, q := range []string{"₹1,250.00", "Rs 1250", "Rs. 1250.00", "INR 1250.00", "1250 inr", "1,250.00 INR"} {
+		s := ParseSearch(q)
+		if len(s.Amounts) != 1 || s.Amounts[0] != (Money{Minor: 125000, Currency: "INR"}) || s.Name != "" || s.Text != q {
+			t.Errorf("ParseSearch(%q) = %+v, want 1250.00 INR alone", q, s)
+		}
+	}
+	if s := ParseSearch("$12.50"); len(s.Amounts) != 1 || s.Amounts[0] != (Money{Minor: 1250, Currency: "USD"}) {
+		t.Errorf("ParseSearch($12.50) = %+v", s)
+	}
+	if s := ParseSearch("IDR 12.50"); len(s.Amounts) != 0 {
+		t.Errorf("ParseSearch(IDR 12.50) = %+v, want no amount (IDR has no decimals)", s)
+	}
+	if s := ParseSearch("ORD-1250"); len(s.Amounts) != 0 || s.Name != "ORD-1250" {
+		t.Errorf("ParseSearch(ORD-1250) = %+v, want a name reading, no amount", s)
+	}
 	amounts := AmountsOf("1,250.50")
 	want := Money{Minor: 125050, Currency: "INR"}
 	if !slices.Contains(amounts, want) || slices.ContainsFunc(amounts, func(m Money) bool { return m.Currency == "IDR" }) {

@@ -22,10 +22,17 @@ const (
 	AuditToken      AuditKind = "token"       // entity type api_token, by id
 	AuditHoldReason AuditKind = "hold_reason" // a hold reason's owners and SLA
 	AuditDrill      AuditKind = "drill"       // a failure drill, by id
+	AuditException  AuditKind = "exception"   // an exception case, by id
+	AuditCaseKind   AuditKind = "exception_kind"
+	AuditMarket     AuditKind = "market"           // a market's launch document, "IN/default"
+	AuditEndpoint   AuditKind = "webhook_endpoint" // a platform's webhook endpoint, by id
+	AuditNotify     AuditKind = "notify"           // a notification's settings, by condition
 )
 
-// AuditKinds lists every kind, in the order the filter offers them.
-var AuditKinds = []AuditKind{AuditPayout, AuditHold, AuditRecon, AuditUser, AuditToken, AuditHoldReason, AuditDrill}
+// AuditKinds lists every kind, in the order the filter offers them: every
+// entity type the log holds.
+var AuditKinds = []AuditKind{AuditPayout, AuditHold, AuditRecon, AuditException, AuditMarket, AuditUser, AuditToken,
+	AuditEndpoint, AuditHoldReason, AuditCaseKind, AuditNotify, AuditDrill}
 
 // EntityType returns the audit_log entity type the kind's entries have.
 func (k AuditKind) EntityType() string {

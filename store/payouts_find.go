@@ -275,16 +275,20 @@ func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int, test
 }
 
 // identifierIDs is a query of the ids of payouts whose reference, provider
-// payout id, UTR or a webhook's event id (ours, or RazorpayX's header) is
-// the parameter t.
+// payout id, UTR, a webhook's event id (ours, or RazorpayX's header) or the
+// webhook-id of an event payops sent the platform (msg_…, what a platform
+// quotes to support) is the parameter t. UTRs are upper case at the banks:
+// one read out over the phone and typed in lower case finds its payout, as
+// does a reference typed in the other case (both forms keep to the index).
 func identifierIDs(t string) string {
 	return strings.Join([]string{
-		"SELECT id FROM payouts WHERE reference_id = " + t,
+		"SELECT id FROM payouts WHERE reference_id IN (" + t + ", upper(" + t + "))",
 		"SELECT id FROM payouts WHERE provider_payout_id = " + t,
-		"SELECT id FROM payouts WHERE utr = " + t + " AND utr <> ''",
+		"SELECT id FROM payouts WHERE utr IN (" + t + ", upper(" + t + ")) AND utr <> ''",
 		"SELECT payout_id FROM webhook_events WHERE event_id = " + t + " AND payout_id IS NOT NULL",
 		"SELECT payout_id FROM webhook_deliveries WHERE headers->>'X-Razorpay-Event-Id' = " + t +
 			" AND payout_id IS NOT NULL",
+		"SELECT payout_id FROM outbound_events WHERE webhook_id = " + t + " AND payout_id IS NOT NULL",
 	}, " UNION ")
 }
 

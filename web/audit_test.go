@@ -89,6 +89,8 @@ func TestAuditLogFilters(t *testing.T) {
 		"place":   a.addAudit(at, "alicia", "hold.place", "payout", "P-2", `{"hold": 7, "reason": "review_threshold"}`),
 		"signoff": a.addAudit(at.Add(-2*time.Hour), "finance", "recon.sign_off", "recon", "sandbox/2025-12-31", `{"run": 5}`),
 		"token":   a.addAudit(at.Add(-2*time.Hour), "cli", "token.create", "api_token", "4", `{"name": "platform"}`),
+		"market":  a.addAudit(at.Add(-3*time.Hour), "admin", "market.read_only", "market", "PH/sellers", `{"version": 2}`),
+		"hook":    a.addAudit(at.Add(-3*time.Hour), "admin", "webhook_endpoint.rotate", "webhook_endpoint", "3", `{}`),
 	}
 	tests := []struct {
 		query string
@@ -104,7 +106,9 @@ func TestAuditLogFilters(t *testing.T) {
 		{"entity=token", []string{"token"}},
 		{"entity_id=4", []string{"token"}},
 		{"from=2026-01-02&to=2026-01-02", []string{"place", "create"}},
-		{"to=2026-01-01", []string{"token", "signoff"}},
+		{"to=2026-01-01", []string{"hook", "market", "token", "signoff"}},
+		{"entity=market", []string{"market"}},
+		{"entity=webhook_endpoint", []string{"hook"}},
 		{"from=2026-01-02&actor=cli", nil},
 	}
 	for _, tt := range tests {
@@ -127,6 +131,9 @@ func TestAuditLogFilters(t *testing.T) {
 				if msg, ok := textByID(t, page, "audit-empty"); !ok || !strings.Contains(msg, "No entries match") {
 					t.Errorf("empty list says %q", msg)
 				}
+			}
+			if tt.query == "entity=market" && !strings.Contains(page, `href="/markets/PH?program=sellers"`) {
+				t.Error("a market's entry does not link to its market")
 			}
 			if csv := attr(byID(t, page, "audit-csv"), "href"); csv != "/audit.csv?"+sortedQuery(tt.query) {
 				t.Errorf("CSV link %q, want the same filters", csv)

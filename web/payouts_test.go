@@ -113,8 +113,16 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 		}
 		return p.ProviderID()
 	}
-	for _, q := range []string{"S-1", "UTR-S-1", ppid("S-1")} {
-		code, _, h := c.do("GET", "/payouts?q="+url.QueryEscape(q), nil, nil)
+	// The UTR typed in lower case (read out over the phone), the list
+	// form's own submission (it always sends its sort), the webhook-id of
+	// an event sent to the platform.
+	var msgID string
+	if err := a.store.DB().Get(&msgID, `INSERT INTO outbound_events (type, payout_id)
+		SELECT 'payout.succeeded', id FROM payouts WHERE reference_id = 'S-1' RETURNING webhook_id`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"S-1", "UTR-S-1", ppid("S-1"), "utr-s-1", "S-1&sort=created", msgID} {
+		code, _, h := c.do("GET", "/payouts?q="+strings.Replace(url.QueryEscape(q), "%26sort%3D", "&sort=", 1), nil, nil)
 		if code != http.StatusSeeOther || h.Get("Location") != "/payouts/S-1" {
 			t.Errorf("search %s: %d to %q, want 303 to /payouts/S-1", q, code, h.Get("Location"))
 		}
@@ -123,6 +131,19 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 		code, _, h := c.do("GET", "/payouts/"+x, nil, nil)
 		if code != http.StatusSeeOther || h.Get("Location") != "/payouts/S-2" {
 			t.Errorf("/payouts/%s: %d to %q, want 303 to /payouts/S-2", x, code, h.Get("Location"))
+		}
+	}
+	if code, _, h := c.do("GET", "/payouts/%20S-2%20", nil, nil); code != http.StatusOK && h.Get("Location") != "/payouts/S-2" {
+		t.Errorf("/payouts/ S-2 (spaces pasted with it): %d", code)
+	}
+	// A filter's value that is not one: refused, not read as on (stuck=0)
+	// or ignored (hold=true exported every payout).
+	for _, q := range []string{"stuck=0", "stuck=true", "hold=true", "hold=1"} {
+		if code, _ := c.get("/payouts?" + q); code != http.StatusUnprocessableEntity {
+			t.Errorf("/payouts?%s: %d, want 422", q, code)
+		}
+		if code, _ := c.get("/payouts.csv?" + q); code != http.StatusBadRequest {
+			t.Errorf("/payouts.csv?%s: %d, want 400", q, code)
 		}
 	}
 	if code, _ := c.get("/payouts/NOTHING-LIKE-IT"); code != http.StatusNotFound {
