@@ -9,8 +9,9 @@ import (
 )
 
 // failureCases checks the cases opened after sending against the
-// provider's truth: a payout the provider failed has exactly one
-// failed_after_send case and no other payout has one (a payout paused by a
+// provider's truth: a payout the provider failed, reversed or cancelled
+// (payout.Status.NotPaid) has exactly one failed_after_send case and no
+// other payout has one (a payout paused by a
 // downtime notice, or answered 503 in an outage, failed nothing); no
 // payout has an anomaly case, since the drill's provider reports no state
 // a payout cannot move to (its forged webhooks must be refused), and a
@@ -20,15 +21,15 @@ import (
 func (r *Report) failureCases(refs []string, truth map[string]sandbox.Truth, failed, anomalies map[string]int) {
 	r.CasesChecked = true
 	for _, ref := range refs {
-		didFail, n := truth[ref].Status == "FAILED", failed[ref]
+		didFail, n := payout.Status(truth[ref].Status).NotPaid(), failed[ref]
 		switch {
 		case didFail && n != 1:
 			r.MissingFailedCases++
-			r.Examples = append(r.Examples, fmt.Sprintf("%s: failed at the provider, %d %s cases, want 1", ref, n,
-				payout.CaseFailed))
+			r.Examples = append(r.Examples, fmt.Sprintf("%s: %s at the provider, %d %s cases, want 1", ref,
+				truth[ref].Status, n, payout.CaseFailed))
 		case !didFail && n > 0:
 			r.StrayCases++
-			r.Examples = append(r.Examples, fmt.Sprintf("%s: not failed at the provider (%s), yet %d %s cases", ref,
+			r.Examples = append(r.Examples, fmt.Sprintf("%s: paid or unsent at the provider (%s), yet %d %s cases", ref,
 				orNone(truth[ref].Status), n, payout.CaseFailed))
 		}
 		if a := anomalies[ref]; a > 0 {

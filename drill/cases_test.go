@@ -10,22 +10,25 @@ import (
 // exactly one failure case, no other payout has one (a payout paused by a
 // downtime, never sent, included) and none has an anomaly case.
 func TestFailureCasesJudged(t *testing.T) {
-	refs := []string{"F", "S", "P", "Q"}
-	// P was paused and is still QUEUED at the provider; Q never reached it.
-	truth := map[string]sandbox.Truth{"F": {Status: "FAILED"}, "S": {Status: "SUCCESS"}, "P": {Status: "QUEUED"}}
+	refs := []string{"F", "S", "P", "Q", "R"}
+	// P was paused and is still QUEUED at the provider; Q never reached it;
+	// R was paid, then reversed: nobody was paid, as F.
+	truth := map[string]sandbox.Truth{"F": {Status: "FAILED"}, "S": {Status: "SUCCESS"}, "P": {Status: "QUEUED"},
+		"R": {Status: "REVERSED"}}
 	tests := []struct {
 		name             string
 		failed, anomaly  map[string]int
 		missing, strayed int
 	}{
-		{"the failed payout has its case", map[string]int{"F": 1}, nil, 0, 0},
-		{"no case for the failed payout", nil, nil, 1, 0},
-		{"two cases for it", map[string]int{"F": 2}, nil, 1, 0},
-		{"a failure case on a succeeded payout", map[string]int{"F": 1, "S": 1}, nil, 0, 1},
-		{"a failure case on a paused payout", map[string]int{"F": 1, "P": 1}, nil, 0, 1},
-		{"a failure case on a payout never received", map[string]int{"F": 1, "Q": 1}, nil, 0, 1},
-		{"an anomaly", map[string]int{"F": 1}, map[string]int{"S": 1}, 0, 1},
-		{"an anomaly on a failed payout", map[string]int{"F": 1}, map[string]int{"F": 1}, 0, 1},
+		{"the failed payout has its case", map[string]int{"F": 1, "R": 1}, nil, 0, 0},
+		{"no case for the failed payout", map[string]int{"R": 1}, nil, 1, 0},
+		{"no case for the reversed payout", map[string]int{"F": 1}, nil, 1, 0},
+		{"two cases for it", map[string]int{"F": 2, "R": 1}, nil, 1, 0},
+		{"a failure case on a succeeded payout", map[string]int{"F": 1, "R": 1, "S": 1}, nil, 0, 1},
+		{"a failure case on a paused payout", map[string]int{"F": 1, "R": 1, "P": 1}, nil, 0, 1},
+		{"a failure case on a payout never received", map[string]int{"F": 1, "R": 1, "Q": 1}, nil, 0, 1},
+		{"an anomaly", map[string]int{"F": 1, "R": 1}, map[string]int{"S": 1}, 0, 1},
+		{"an anomaly on a failed payout", map[string]int{"F": 1, "R": 1}, map[string]int{"F": 1}, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ type HoldStore interface {
 	HoldByID(ctx context.Context, id int64) (store.Hold, error)
 	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
 	EvidenceFor(ctx context.Context, payoutID int64) ([]store.Evidence, error)
+	EvidenceSince(ctx context.Context, holdID, afterID int64) ([]store.Evidence, error)
 	ApprovalsFor(ctx context.Context, payoutID int64) ([]store.HoldApproval, error)
 	LaunchOfPayout(ctx context.Context, payoutID int64) (payout.MarketLaunch, error)
 	ReleaseHoldInBulk(ctx context.Context, holdID int64, by store.Actor, note string, policy payout.Policy) (store.Released, error)

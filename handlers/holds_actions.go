@@ -71,6 +71,12 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 			Fail(w, r, h.Log, err)
 			return
 		}
+		if action == "release" || action == "reject" {
+			if err := h.decidedOnWhatWasShown(r, f.id); err != nil {
+				Fail(w, r, h.Log, err)
+				return
+			}
+		}
 		ref, done, err := h.act(r, u, action, f.id, f.note, false)
 		if err != nil {
 			Fail(w, r, h.Log, err)
@@ -78,6 +84,36 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 		}
 		redirect(w, r, payoutHref(ref)+"?done="+done+"#hold-"+strconv.FormatInt(f.id, 10))
 	}
+}
+
+// decidedOnWhatWasShown refuses a release or rejection from the payout page
+// that would drop what the form carried for evidence (a link, a tax
+// artifact's state: those go with Add evidence, first), or that was decided
+// on a page older than the hold's evidence: someone added a note since
+// ("sanctions hit, do not release") the decider never saw. The form says
+// the last evidence it showed (seen); a form without it is not checked.
+func (h *Handlers) decidedOnWhatWasShown(r *http.Request, holdID int64) error {
+	if strings.TrimSpace(r.PostFormValue("url")) != "" || r.PostFormValue("tax_artifact") != "" {
+		return BadRequest("The link or tax artifact state you gave is evidence: add it with Add evidence first, then decide. Nothing was changed.")
+	}
+	seen := r.PostFormValue("seen")
+	if seen == "" {
+		return nil
+	}
+	after, err := strconv.ParseInt(seen, 10, 64)
+	if err != nil || after < 0 {
+		return BadRequest("Decide from the payout's page.")
+	}
+	newer, err := h.Store.EvidenceSince(r.Context(), holdID, after)
+	if err != nil {
+		return err
+	}
+	if len(newer) > 0 {
+		e := newer[len(newer)-1]
+		return store.Refused("%s added evidence to this hold after you opened the page (%q): nothing was decided. "+
+			"Read it on the page, then decide", e.AddedBy, clip(e.Body))
+	}
+	return nil
 }
 
 // act performs action on hold id for u, from the bulk action when bulk,

@@ -82,6 +82,7 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		for _, e := range evidence {
 			if e.HoldID == hd.ID {
 				c.Evidence = append(c.Evidence, views.EvidenceRow{At: u.stamp(e.AddedAt), By: e.AddedBy, Kind: e.Kind, Body: e.Body, URL: e.URL})
+				c.Seen = strconv.FormatInt(e.ID, 10)
 			}
 		}
 		out = append(out, c)

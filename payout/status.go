@@ -76,6 +76,12 @@ func (s Status) Open() bool { return s == Queued || s == Processing }
 // Final reports whether no provider observation may move the payout any more.
 func (s Status) Final() bool { return s == Cancelled || s == Reversed }
 
+// NotPaid reports whether a payout in s, once sent, paid nobody: FAILED,
+// REVERSED (the money came back) or CANCELLED at the provider. Each is a
+// failed payout's exception case (store's unpaidAfterSend says the same in
+// SQL), and each may be sent again as a new instruction.
+func (s Status) NotPaid() bool { return s == Failed || s == Reversed || s == Cancelled }
+
 // Decision is what the transition rule says to do with an observation.
 type Decision string
 

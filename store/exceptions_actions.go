@@ -216,7 +216,7 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 			FROM payouts p WHERE p.id = $1 FOR UPDATE OF p`, *c.PayoutID); err != nil {
 			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, mapErr(err))
 		}
-		if now.Status != payout.Failed && now.Status != payout.Reversed && now.Status != payout.Cancelled {
+		if !now.Status.NotPaid() {
 			return Refused("%s is %s now, not failed, reversed or cancelled: nothing is sent again", now.Ref, now.Status)
 		}
 		if now.Disputed {

@@ -224,6 +224,7 @@ type HoldCard struct {
 	Escalated      bool
 	Decision       string // "released by … at …: note" once decided
 	Evidence       []EvidenceRow
+	Seen           string // the last evidence's id shown: a decision refuses newer evidence unseen
 	ActionURL      string // "/holds/12"; actions post to ActionURL + "/release" ...
 	CanAct         bool
 	CanDecide      bool

@@ -101,10 +101,33 @@ func TestHoldActionsFollowRolesAndFourEyes(t *testing.T) {
 
 	c2 := a.client()
 	c2.login("c2@example.com")
+	// c2 opened the page before ops' last note: the release names it and
+	// decides nothing; a link typed into the decision would be dropped, so
+	// it is refused too.
+	_, page = c2.get("/payouts/HA-1")
+	shown := attr(byName(t, page, "seen"), "value")
+	var before string
+	if err := a.store.DB().Get(&before, `SELECT max(id)::text FROM hold_evidence WHERE hold_id = $1 AND id < (SELECT max(id) FROM hold_evidence WHERE hold_id = $1)`, id); err != nil {
+		t.Fatal(err)
+	}
+	if shown == "" || shown == before {
+		t.Fatalf("the form says it showed evidence %q, want the latest", shown)
+	}
+	code, body, _ = c2.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked by a second person"},
+		"seen": {before}}, nil)
+	if code != http.StatusConflict || !strings.Contains(body, "seller asked for an update") || a.holdState(id) != "open" {
+		t.Fatalf("release on a page older than the last evidence: %d, hold %s", code, a.holdState(id))
+	}
+	code, _, _ = c2.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked by a second person"},
+		"seen": {shown}, "url": {"https://docs.example.com/tax/78"}}, nil)
+	if code != http.StatusBadRequest || a.holdState(id) != "open" {
+		t.Fatalf("release carrying a link: %d, want 400 and nothing decided", code)
+	}
 	if code, _, _ := c2.do("POST", "/holds/"+id+"/release", url.Values{"note": {"ok"}}, nil); code != http.StatusBadRequest {
 		t.Fatalf("release with a two-letter reason: %d, want 400", code)
 	}
-	code, _, h = c2.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked by a second person"}}, nil)
+	code, _, h = c2.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked by a second person"},
+		"seen": {shown}}, nil)
 	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "done=released") {
 		t.Fatalf("release: %d %s", code, h.Get("Location"))
 	}

@@ -119,3 +119,14 @@ func byID(t *testing.T, page, id string) *html.Node {
 
 // renderHTML writes n and what it holds as HTML.
 func renderHTML(w io.Writer, n *html.Node) error { return html.Render(w, n) }
+
+// byName parses page and returns its first element named name (a form
+// field), or nil.
+func byName(t *testing.T, page, name string) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatalf("parse the page: %v", err)
+	}
+	return find(doc, func(n *html.Node) bool { return attr(n, "name") == name })
+}
