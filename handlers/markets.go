@@ -23,6 +23,7 @@ type MarketStore interface {
 	OpenMarketProposal(ctx context.Context, market, program string) (store.MarketProposal, error)
 	ProposeMarketDoc(ctx context.Context, d payout.LaunchDoc, by store.Actor, reason string) (store.MarketProposal, error)
 	ApproveMarketProposal(ctx context.Context, id int64, by store.Actor, reason string, acceptUnverified bool) (store.DocApplied, error)
+	WithdrawMarketProposal(ctx context.Context, id int64, by store.Actor, reason string) (store.MarketProposal, error)
 	SetMarketReadOnly(ctx context.Context, market, program string, by store.Actor, reason string) (store.MarketDoc, error)
 }
 
@@ -142,8 +143,9 @@ func (h *Handlers) MarketPage(w http.ResponseWriter, r *http.Request) {
 }
 
 var marketNotices = map[string]string{
-	"proposed": "Proposed. Another admin approves it (or not) with a reason; until then nothing changes.",
-	"approved": "Approved: the new version is in force.",
+	"proposed":  "Proposed. Another admin approves it (or not) with a reason; until then nothing changes.",
+	"approved":  "Approved: the new version is in force.",
+	"withdrawn": "Proposal withdrawn: nothing changed, and a new change may be proposed.",
 }
 
 // readOnlyNotice says what a stop covered: this program's payouts, and which
@@ -284,6 +286,10 @@ func (h *Handlers) ProposeMarket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxDocument+4096)
+	if err := r.ParseForm(); err != nil {
+		Fail(w, r, h.Log, err) // over the cap: 413, not an "empty document"
+		return
+	}
 	code, program, err := marketOf(r)
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -352,6 +358,10 @@ func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest("Say why you approve the change."))
 		return
 	}
+	if err := h.proposalOfPage(r, id, code, program); err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	accept := r.PostFormValue("accept_unverified") == "1"
 	if _, err := h.Store.ApproveMarketProposal(r.Context(), id, actorOf(u), reason, accept); err != nil {
 		var fe *payout.FieldError
@@ -362,6 +372,54 @@ func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, marketHref(code, program)+donePrefix(program)+"approved", http.StatusSeeOther)
+}
+
+// proposalOfPage refuses a proposal id that is not the open proposal of the
+// market and program the page is about (404): an approval or withdrawal
+// posted to IN's page acts on IN's proposal only.
+func (h *Handlers) proposalOfPage(r *http.Request, id int64, code, program string) error {
+	p, err := h.Store.OpenMarketProposal(r.Context(), code, program)
+	if err != nil {
+		return err
+	}
+	if p.ID != id {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// WithdrawMarket withdraws the market's open proposal, by its proposer or
+// another admin, with a reason.
+func (h *Handlers) WithdrawMarket(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	if !u.Role.Can(payout.ActLaunchMarkets) {
+		Fail(w, r, h.Log, ErrForbidden)
+		return
+	}
+	code, program, err := marketOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("proposal"), 10, 64)
+	if err != nil || id <= 0 {
+		Fail(w, r, h.Log, BadRequest("Withdraw a proposal from the market's page."))
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		Fail(w, r, h.Log, BadRequest("Say why the proposal is withdrawn."))
+		return
+	}
+	if err := h.proposalOfPage(r, id, code, program); err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	if _, err := h.Store.WithdrawMarketProposal(r.Context(), id, actorOf(u), reason); err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	http.Redirect(w, r, marketHref(code, program)+donePrefix(program)+"withdrawn", http.StatusSeeOther)
 }
 
 // MarketReadOnly puts a live market back to read-only at once, by one

@@ -154,6 +154,33 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 	return res, refusedErr
 }
 
+// WithdrawMarketProposal withdraws an open proposal, by its proposer or
+// another admin, with a reason (audited market.withdraw): a proposal that
+// will not be approved (an owner disabled since, a checklist that cannot
+// pass) no longer blocks the next one.
+func (s *Store) WithdrawMarketProposal(ctx context.Context, id int64, by Actor, reason string) (MarketProposal, error) {
+	var p MarketProposal
+	if strings.TrimSpace(reason) == "" {
+		return p, Refused("say why the proposal is withdrawn")
+	}
+	err := s.WithTx(ctx, func(q Querier) error {
+		err := q.GetContext(ctx, &p, `SELECT `+proposalColumns+` FROM market_proposals WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return fmt.Errorf("store: proposal %d: %w", id, mapErr(err))
+		}
+		if p.State != "open" {
+			return Refused("proposal #%d is %s already", id, p.State)
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE market_proposals SET state = 'withdrawn', decided_at = now() WHERE id = $1`,
+			id); err != nil {
+			return fmt.Errorf("store: withdraw proposal %d: %w", id, err)
+		}
+		return audit(ctx, q, by.Name, "market.withdraw", "market", p.Market+"/"+p.Program,
+			map[string]any{"proposal": id, "reason": reason})
+	})
+	return p, err
+}
+
 // OpenMarketProposal returns the proposal waiting for approval for a
 // market and program, or ErrNotFound.
 func (s *Store) OpenMarketProposal(ctx context.Context, market, program string) (MarketProposal, error) {

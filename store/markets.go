@@ -169,6 +169,11 @@ func (s *Store) ApplyMarketDocs(ctx context.Context, docs []payout.LaunchDoc, op
 			if err != nil {
 				return err
 			}
+			if res.Changed {
+				if err := supersedeProposals(ctx, q, d.Market, d.Program, res.Version); err != nil {
+					return err
+				}
+			}
 			out = append(out, res)
 		}
 		return nil
@@ -177,6 +182,20 @@ func (s *Store) ApplyMarketDocs(ctx context.Context, docs []payout.LaunchDoc, op
 		return nil, err
 	}
 	return out, nil
+}
+
+// supersedeProposals marks the open proposal of a market and program
+// superseded once version was written over what it proposed to change:
+// approving it would be refused anyway, and until then the page showed it
+// waiting, with an Approve button, and hid the propose form.
+func supersedeProposals(ctx context.Context, q Querier, market, program string, version int) error {
+	_, err := q.ExecContext(ctx, `UPDATE market_proposals SET state = 'superseded', decided_at = now()
+		WHERE market = $1 AND program = $2 AND state = 'open' AND base_version IS DISTINCT FROM $3`,
+		market, program, version)
+	if err != nil {
+		return fmt.Errorf("store: supersede proposals of %s/%s: %w", market, program, err)
+	}
+	return nil
 }
 
 // lockMarketDoc serialises the writers of one market and program's
@@ -374,6 +393,9 @@ func (s *Store) SetMarketReadOnly(ctx context.Context, market, program string, b
 			market, program, prev.Version+1, jsonArg(body), by.Name, by.userID(), "put back to read-only: "+reason)
 		if err != nil {
 			return fmt.Errorf("store: market document %s/%s: %w", market, program, mapErr(err))
+		}
+		if err := supersedeProposals(ctx, q, market, program, out.Version); err != nil {
+			return err
 		}
 		return audit(ctx, q, by.Name, "market.read_only", "market", doc.Key(),
 			map[string]any{"version": out.Version, "reason": reason})

@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,5 +165,66 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	entries, err := a.store.AuditFor(context.Background(), "market", "PH/default")
 	if err != nil || len(entries) < 3 {
 		t.Errorf("audit of PH: %d entries (%v), want propose, approve (apply) and read-only", len(entries), err)
+	}
+}
+
+// A proposal that will not be approved is withdrawn with a reason, which
+// frees the market for the next; one outdated by a stop is superseded at
+// once; a proposal id posted to another market's page names nothing there;
+// a document over the cap is 413.
+func TestAProposalIsWithdrawnOrSuperseded(t *testing.T) {
+	a := newApp(t)
+	a.addUser("a1@example.com", payout.RoleAdmin)
+	a.addUser("a2@example.com", payout.RoleAdmin)
+	a1, a2 := a.client(), a.client()
+	a1.login("a1@example.com")
+	a2.login("a2@example.com")
+	ctx := context.Background()
+	if code, _, _ := a1.do("POST", "/markets/PH/propose", url.Values{"document": {phLive(t)}, "reason": {"board approved PH"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("propose: %d", code)
+	}
+	p, err := a.store.OpenMarketProposal(ctx, "PH", payout.DefaultProgram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(p.ID, 10)
+	if code, _, _ := a2.do("POST", "/markets/IN/approve", url.Values{"proposal": {id}, "reason": {"ok"}}, nil); code != http.StatusNotFound {
+		t.Errorf("approving PH's proposal on IN's page: %d, want 404", code)
+	}
+	_, page := a1.get("/markets/PH")
+	if byID(t, page, "withdraw-form") == nil {
+		t.Fatal("no withdraw form under the open proposal")
+	}
+	if code, _, _ := a1.do("POST", "/markets/PH/withdraw", url.Values{"proposal": {id}, "reason": {""}}, nil); code != http.StatusBadRequest {
+		t.Errorf("withdraw without a reason: %d, want 400", code)
+	}
+	code, _, h := a1.do("POST", "/markets/PH/withdraw", url.Values{"proposal": {id}, "reason": {"owner leaves the company"}}, nil)
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "done=withdrawn") {
+		t.Fatalf("withdraw: %d %s", code, h.Get("Location"))
+	}
+	_, page = a1.get("/markets/PH")
+	if byID(t, page, "open-proposal") != nil || byID(t, page, "propose-form") == nil {
+		t.Error("after withdrawing, the proposal still shows, or the propose form does not")
+	}
+	if entries, err := a.store.AuditFor(ctx, "market", "PH/default"); err != nil ||
+		!slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Action == "market.withdraw" }) {
+		t.Errorf("no market.withdraw in the audit log: %v", err)
+	}
+
+	// IN is live; a change proposed to it is outdated by a stop.
+	doc := strings.ReplaceAll(strings.ReplaceAll(phLive(t), `"PH"`, `"IN"`), "PHT", "IST")
+	if code, _, _ := a1.do("POST", "/markets/IN/propose", url.Values{"document": {doc}, "reason": {"owners change"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("propose for IN: %d", code)
+	}
+	if code, _, _ := a2.do("POST", "/markets/IN/read-only", url.Values{"reason": {"provider incident"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("read-only: %d", code)
+	}
+	if _, err := a.store.OpenMarketProposal(ctx, "IN", payout.DefaultProgram); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the proposal outdated by the stop is still open: %v", err)
+	}
+
+	big := url.Values{"document": {strings.Repeat(" ", 300<<10) + phLive(t)}, "reason": {"x"}}
+	if code, _, _ := a1.do("POST", "/markets/PH/propose", big, nil); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a document over the cap: %d, want 413", code)
 	}
 }

@@ -98,6 +98,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /markets/{code}", payout.ActReadMarkets, h.MarketPage},
 		{"POST /markets/{code}/propose", payout.ActLaunchMarkets, h.ProposeMarket},
 		{"POST /markets/{code}/approve", payout.ActLaunchMarkets, h.ApproveMarket},
+		{"POST /markets/{code}/withdraw", payout.ActLaunchMarkets, h.WithdrawMarket},
 		{"POST /markets/{code}/read-only", payout.ActLaunchMarkets, h.MarketReadOnly},
 		{"GET /providers", payout.ActReadProviders, h.ProvidersPage},
 		{"GET /reconciliation", SignedIn, h.ReconGrid},
