@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"payops/payout"
@@ -37,14 +38,40 @@ type CaseKindChange struct {
 }
 
 // UpdateCaseKinds sets kinds' owners, escalation owners and SLAs, all in
-// one transaction. Open cases keep their owner and due time.
+// one transaction. Open cases keep their owner and due time; those with
+// none go to the kind's new owner (ownUnownedCases).
 func (s *Store) UpdateCaseKinds(ctx context.Context, by Actor, changes []CaseKindChange) error {
 	return s.WithTx(ctx, func(q Querier) error {
 		for _, c := range changes {
 			if err := setOwners(ctx, q, ownersOfCases, string(c.Kind), c.OwnerID, c.NextOwnerID, c.SLAMinutes, by); err != nil {
 				return err
 			}
+			if err := ownUnownedCases(ctx, q, c.Kind, c.OwnerID, by); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+// ownUnownedCases gives a kind's open cases that have no owner (opened
+// before the kind had one, or escalated to nobody) to its new owner, each
+// audited: open cases with an owner keep theirs.
+func ownUnownedCases(ctx context.Context, q Querier, kind payout.CaseKind, owner *int64, by Actor) error {
+	if owner == nil {
+		return nil
+	}
+	var ids []int64
+	err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2
+		WHERE kind = $1 AND state = 'open' AND owner_id IS NULL RETURNING id`, kind, *owner)
+	if err != nil {
+		return fmt.Errorf("store: unowned %s cases: %w", kind, err)
+	}
+	for _, id := range ids {
+		if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id),
+			map[string]any{"owner_id": *owner, "note": "the kind's owner was set: unowned open cases go to them"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -78,8 +78,8 @@ func OpenCase(ctx context.Context, q Querier, c NewCase) (int64, error) {
 	var id int64
 	err = q.GetContext(ctx, &id, `
 		INSERT INTO exception_cases (kind, subject, payout_id, failure_class, summary, evidence, livemode, owner_id, sla_due_at)
-		SELECT k.kind, $2, $3, $4, $5, $6, $7, k.owner_id, now() + make_interval(mins => k.sla_minutes)
-		FROM exception_kinds k WHERE k.kind = $1
+		SELECT k.kind, $2, $3, $4, $5, $6, $7, u.id, now() + make_interval(mins => k.sla_minutes)
+		FROM exception_kinds k LEFT JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL WHERE k.kind = $1
 		ON CONFLICT (kind, subject) WHERE state = 'open' DO NOTHING
 		RETURNING id`, c.Kind, c.Subject, c.PayoutID, string(c.Class), c.Summary, jsonArg(ev), c.Livemode)
 	if errors.Is(err, errNoRows) {

@@ -91,7 +91,8 @@ func (s *Store) escalateCases(ctx context.Context) (int, error) {
 	err := s.WithTx(ctx, func(q Querier) error {
 		var ids []int64
 		err := q.SelectContext(ctx, &ids, `
-			UPDATE exception_cases c SET escalated_at = now(), owner_id = coalesce(k.next_owner_id, c.owner_id)
+			UPDATE exception_cases c SET escalated_at = now(), owner_id = coalesce(
+				(SELECT u.id FROM users u WHERE u.id = k.next_owner_id AND u.disabled_at IS NULL), c.owner_id)
 			FROM exception_kinds k WHERE k.kind = c.kind AND c.state = 'open' AND c.escalated_at IS NULL AND c.sla_due_at < now()
 			RETURNING c.id`)
 		if err != nil {
@@ -165,11 +166,12 @@ func (s *Store) EscalateCase(ctx context.Context, id int64, by Actor, note strin
 	return s.onOpenCase(ctx, id, func(q Querier, c Case) error {
 		var next *int64
 		var name string
-		if err := q.GetContext(ctx, &next, `SELECT next_owner_id FROM exception_kinds WHERE kind = $1`, c.Kind); err != nil {
+		if err := q.GetContext(ctx, &next, `SELECT u.id FROM exception_kinds k
+				LEFT JOIN users u ON u.id = k.next_owner_id AND u.disabled_at IS NULL WHERE k.kind = $1`, c.Kind); err != nil {
 			return fmt.Errorf("store: escalation owner of %s: %w", c.Kind, err)
 		}
 		if next == nil {
-			return Refused("%s cases have no escalation owner: an admin sets one on the owners page", c.Kind)
+			return Refused("%s cases have no active escalation owner: an admin sets one on the owners page", c.Kind)
 		}
 		if err := q.GetContext(ctx, &name, `SELECT name FROM users WHERE id = $1`, *next); err != nil {
 			return fmt.Errorf("store: escalation owner: %w", err)

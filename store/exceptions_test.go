@@ -543,3 +543,45 @@ func TestAReconCaseClosesWhenItsDayIsRunAgain(t *testing.T) {
 		t.Errorf("the open case is still the old one")
 	}
 }
+
+// A kind's owner set after its cases opened takes the unowned ones; a
+// disabled user cannot be named owner, and one disabled since gets no new
+// case.
+func TestCaseOwnersAreActiveAndTakeTheUnownedCases(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	f.intake("OWN-1", nil)
+	sentAndFailed(t, f.s, "OWN-1", "NO_FUNDS")
+	scan(t, f.s)
+	if c := openCase(t, f.s, payout.CaseFailed, false); c.OwnerID != nil {
+		t.Fatalf("case owner %v before the kind had one", *c.OwnerID)
+	}
+	owner := &f.ops.UserID
+	admin := store.Actor{Name: "admin@example.com"}
+	if err := f.s.UpdateCaseKinds(ctx, admin, []store.CaseKindChange{{Kind: payout.CaseFailed, OwnerID: owner,
+		SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	if c := openCase(t, f.s, payout.CaseFailed, false); c.OwnerID == nil || *c.OwnerID != *owner {
+		t.Errorf("the unowned open case's owner = %v, want the kind's new owner", c.OwnerID)
+	}
+	if _, err := f.s.DB().ExecContext(ctx, `UPDATE users SET disabled_at = now() WHERE id = $1`, *owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.UpdateCaseKinds(ctx, admin, []store.CaseKindChange{{Kind: payout.CaseAnomaly, OwnerID: owner,
+		SLAMinutes: 60}}); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("a disabled user as owner: %v, want refused", err)
+	}
+	f.intake("OWN-2", nil)
+	sentAndFailed(t, f.s, "OWN-2", "NO_FUNDS")
+	scan(t, f.s)
+	cases, _, err := f.s.OpenCases(ctx, store.CaseFilter{Kind: payout.CaseFailed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if strings.HasPrefix(c.Summary, "OWN-2") && c.OwnerID != nil {
+			t.Errorf("a case opened for a disabled owner: %v", *c.OwnerID)
+		}
+	}
+}

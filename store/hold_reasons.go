@@ -82,6 +82,22 @@ func setOwners(ctx context.Context, q Querier, t ownersTable, key string, owner,
 	if sla <= 0 {
 		return Refused("the SLA must be a positive number of hours")
 	}
+	for _, id := range []*int64{owner, next} {
+		if id == nil {
+			continue
+		}
+		var disabled bool
+		err := q.GetContext(ctx, &disabled, `SELECT disabled_at IS NOT NULL FROM users WHERE id = $1`, *id)
+		if errors.Is(err, errNoRows) {
+			return Refused("there is no such user to own %q %s", key, t.what)
+		}
+		if err != nil {
+			return fmt.Errorf("store: owner of %s %s: %w", t.entity, key, err)
+		}
+		if disabled {
+			return Refused("user #%d is disabled: choose an active user to own %q %s", *id, key, t.what)
+		}
+	}
 	res, err := q.ExecContext(ctx, `UPDATE `+t.table+` SET owner_id = $2, next_owner_id = $3, sla_minutes = $4,
 		updated_by = $5, updated_at = now() WHERE `+t.key+` = $1`, key, owner, next, sla, by.Name)
 	var pqErr *pq.Error

@@ -107,8 +107,9 @@ func marketOfPayout(ctx context.Context, q Querier, id int64) (payoutMarket, err
 }
 
 // ownMarketHold gives a market_read_only hold to its market's blocked-payout
-// owner, or with none (or none active) to the first active admin; with
-// neither it keeps the reason's default owner.
+// owner; with none (or none active) it keeps the reason's default owner
+// (set on /holds/owners, someone who works holds), and only a hold with
+// neither goes to the first active admin, who can launch the market.
 func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error {
 	p, err := marketOfPayout(ctx, q, payoutID)
 	if err != nil {
@@ -126,6 +127,7 @@ func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error
 	}
 	_, err = q.ExecContext(ctx, `UPDATE holds h SET owner_id = coalesce(
 			(SELECT u.id FROM users u WHERE $2 <> '' AND lower(u.email) = lower($2) AND u.disabled_at IS NULL),
+			(SELECT u.id FROM users u WHERE u.id = h.owner_id AND u.disabled_at IS NULL),
 			(SELECT u.id FROM users u WHERE u.role = 'admin' AND u.disabled_at IS NULL ORDER BY u.id LIMIT 1),
 			h.owner_id)
 		WHERE h.id = $1`, holdID, owner)
