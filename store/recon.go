@@ -114,16 +114,18 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		if err := lockReconDay(ctx, q, provider, date); err != nil {
 			return err
 		}
-		if !again {
-			var signed bool
-			if err := q.GetContext(ctx, &signed, `SELECT coalesce((SELECT signed_off_by IS NOT NULL FROM recon_runs
-				WHERE provider = $1 AND business_date = $2 ORDER BY version DESC LIMIT 1), false)`, provider, date); err != nil {
-				return fmt.Errorf("store: reconciliation of %s %s: %w", provider, date.Format(time.DateOnly), err)
-			}
-			if signed {
-				return &refusal{kind: ErrSignedOff, msg: fmt.Sprintf("%s %s is signed off: run it again from the day's page, "+
-					"confirming that its new version needs a new sign-off", provider, date.Format(time.DateOnly))}
-			}
+		var signed []struct {
+			Version int    `db:"version"`
+			By      string `db:"signed_off_by"`
+		}
+		if err := q.SelectContext(ctx, &signed, `SELECT version, signed_off_by FROM (SELECT version, signed_off_by
+				FROM recon_runs WHERE provider = $1 AND business_date = $2 ORDER BY version DESC LIMIT 1) l
+			WHERE signed_off_by IS NOT NULL`, provider, date); err != nil {
+			return fmt.Errorf("store: reconciliation of %s %s: %w", provider, date.Format(time.DateOnly), err)
+		}
+		if len(signed) > 0 && !again {
+			return &refusal{kind: ErrSignedOff, msg: fmt.Sprintf("%s %s is signed off: run it again from the day's page, "+
+				"confirming that its new version needs a new sign-off", provider, date.Format(time.DateOnly))}
 		}
 		m, err := matchDay(ctx, q, provider, dayStart, dayEnd, records, func() {
 			go func() { packed <- packRecords(records) }()
@@ -175,6 +177,14 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			}
 		}
 		reconPhase(ctx, "store")
+		if len(signed) > 0 {
+			// Confirmed: the new version takes a signed-off one's place.
+			if err := audit(ctx, q, by, "recon.rerun_signed_off", "recon", fmt.Sprintf("%s/%s", provider,
+				date.Format("2006-01-02")), map[string]any{"run": run.ID, "replaces_version": signed[0].Version,
+				"signed_off_by": signed[0].By}); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
 			map[string]any{"run": run.ID, "source": source, "records": len(records), "carried": carried})
 	})

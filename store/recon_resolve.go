@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -140,6 +141,9 @@ type reconVersion struct {
 	SignedBy *string   `db:"signed_off_by"`
 	Latest   int       `db:"latest"`
 	Open     int       `db:"open"`
+	DayStart time.Time `db:"day_start"`
+	DayEnd   time.Time `db:"day_end"`
+	RunAt    time.Time `db:"run_at"`
 }
 
 // lockVersion locks version runID of a day for an action on it, inside q:
@@ -159,7 +163,7 @@ func lockVersion(ctx context.Context, q Querier, runID int64) (reconVersion, err
 		return reconVersion{}, err
 	}
 	err = q.GetContext(ctx, &v, `
-		SELECT r.provider, r.business_date, r.version, r.signed_off_by,
+		SELECT r.provider, r.business_date, r.version, r.signed_off_by, r.day_start, r.day_end, r.run_at,
 			(SELECT max(version) FROM recon_runs l
 				WHERE l.provider = r.provider AND l.business_date = r.business_date) AS latest,
 			(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
@@ -185,6 +189,20 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 			return Refused("version %d is not the latest (%d): sign off the latest", r.Version, r.Latest)
 		case r.Open > 0:
 			return Refused("%d differences are still open: resolve or accept each with a note first", r.Open)
+		}
+		// What finance signs is this version's comparison: a payout of the
+		// day that changed since (a reversal, a fee, a late settlement) is
+		// not in it.
+		var changed []string
+		if err := q.SelectContext(ctx, &changed, `SELECT reference_id FROM payouts WHERE provider = $1 AND livemode
+				AND submitted_at >= $2 AND submitted_at < $3 AND updated_at > $4 ORDER BY updated_at LIMIT 3`,
+			r.Provider, r.DayStart, r.DayEnd, r.RunAt); err != nil {
+			return fmt.Errorf("store: payouts of reconciliation %d changed since: %w", runID, err)
+		}
+		if len(changed) > 0 {
+			return Refused("payouts of the day changed after version %d was made (%s): run the day again, "+
+				"then sign off the new version (resolutions of what did not change carry over)", r.Version,
+				strings.Join(changed, ", "))
 		}
 		_, err = q.ExecContext(ctx, `UPDATE recon_runs SET signed_off_by = $2, signed_off_at = now() WHERE id = $1`,
 			runID, by.Name)

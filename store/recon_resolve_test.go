@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,6 +173,12 @@ func TestResolveDiffsRefusesAReadOnlyVersion(t *testing.T) {
 	}
 	if again, err := s.Reconcile(ctx, "sandbox", quiet, quiet, quiet.Add(24*time.Hour), "upload", "finance", nil, true); err != nil || again.Version != 2 {
 		t.Errorf("a signed-off day again, confirmed: %+v %v; want version 2", again, err)
+	}
+	if entries, err := s.AuditFor(ctx, "recon", "sandbox/"+quiet.Format("2006-01-02")); err != nil ||
+		!slices.ContainsFunc(entries, func(e store.AuditEntry) bool {
+			return e.Action == "recon.rerun_signed_off" && strings.Contains(string(e.Details), `"replaces_version": 1`)
+		}) {
+		t.Errorf("the confirmed run again is not audited as replacing the signed-off version 1 (%v)", err)
 	}
 	_, err = s.ResolveDiffs(ctx, 999999, []int64{1}, fin, "no such version", false)
 	if !errors.Is(err, store.ErrNotFound) {

@@ -461,3 +461,40 @@ func TestReconcileTakesThePayoutsSentThatDay(t *testing.T) {
 		t.Errorf("totals %+v %v, want INR with our two payouts sent that day", totals, err)
 	}
 }
+
+// A version is signed off only as long as the day's payouts are as it saw
+// them: one reversed after the run refuses the sign-off, naming it; run
+// again, the new version is signed.
+func TestSignOffRefusesADayThatChangedSinceItsVersion(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "CH-1", Provider: "nxtbanking", ProviderPayoutID: "pp-CH-1",
+		Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded, CreatedAt: day.Add(time.Hour),
+		Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := []payout.ProviderRecord{{ProviderPayoutID: "pp-CH-1", ReferenceID: "CH-1",
+		Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}}
+	fin := store.Actor{Name: "finance@example.com"}
+	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler", records, false)
+	if err != nil || !run.Ties {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	if _, err := s.ApplyObservation(ctx, "CH-1", payout.Observation{Source: payout.SourceWebhook, RawStatus: "REVERSED",
+		Status: payout.Reversed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignOff(ctx, run.ID, fin); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "CH-1") {
+		t.Fatalf("sign-off after a payout of the day changed: %v, want refused naming CH-1", err)
+	}
+	records[0].Status = payout.Reversed
+	again, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler", records, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignOff(ctx, again.ID, fin); err != nil {
+		t.Errorf("sign-off of the new version: %v", err)
+	}
+}
