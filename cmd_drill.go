@@ -42,8 +42,12 @@ func cmdDrill(ctx context.Context, args []string, getenv func(string) string, st
 	wait := fs.Duration("wait", 5*time.Minute, "how long payops may take to converge")
 	logs := fs.String("logs", os.TempDir(), "with --supervise, the folder for the instances' logs")
 	supervise := fs.Bool("supervise", false, "run payops itself on DATABASE_URL: crashed twice with SIGKILL, two instances for a while (make drill)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *payouts < 1 || (*token == "" && !*supervise) {
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *payouts < 1 {
 		return fmt.Errorf("%s\n  scenarios: %s", drillUsage, strings.Join(drill.Names(), ", "))
+	}
+	if *token == "" && !*supervise {
+		return fmt.Errorf("payops drill needs --token or PAYOPS_DRILL_TOKEN: an API token of scope drills " +
+			"(payops token create --name NAME --scope drills), or --supervise to run payops itself on DATABASE_URL")
 	}
 	*market = strings.ToUpper(*market)
 	if err := drill.CheckMarket(*market); err != nil {

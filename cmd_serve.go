@@ -102,6 +102,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
+	st.StuckLongAfter = cfg.StuckLongAfter
 	if err := migrateWhenReady(ctx, st, log); err != nil {
 		return err
 	}

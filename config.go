@@ -25,13 +25,16 @@ const (
 
 // config is payops' configuration, all from the environment; README lists it.
 type config struct {
-	DatabaseURL   string
-	ReadURL       string // PAYOPS_READ_DATABASE_URL: a read replica for lists, search and exports; "" for none
-	Addr          string
-	SessionKey    []byte
-	SessionIdle   time.Duration // a dashboard session ends after this long without a request
-	StuckAfter    time.Duration
-	SecureCookies bool
+	DatabaseURL string
+	ReadURL     string // PAYOPS_READ_DATABASE_URL: a read replica for lists, search and exports; "" for none
+	Addr        string
+	SessionKey  []byte
+	SessionIdle time.Duration // a dashboard session ends after this long without a request
+	StuckAfter  time.Duration
+	// StuckLongAfter is when a payout sent and unsettled becomes a
+	// stuck_long exception case (PAYOPS_STUCK_LONG_AFTER, default 24h).
+	StuckLongAfter time.Duration
+	SecureCookies  bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// (PAYOPS_TRUSTED_PROXIES).
 	TrustedProxies []string
@@ -129,6 +132,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.StuckAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_AFTER"), "10m")); err != nil || c.StuckAfter <= 0 {
 		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_AFTER must be a positive duration such as 10m, not %q", getenv("PAYOPS_STUCK_AFTER")))
+	}
+	if c.StuckLongAfter, err = time.ParseDuration(or(getenv("PAYOPS_STUCK_LONG_AFTER"), "24h")); err != nil ||
+		c.StuckLongAfter < time.Hour || c.StuckLongAfter > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("PAYOPS_STUCK_LONG_AFTER must be a duration from 1h to 720h such as 24h, not %q",
+			getenv("PAYOPS_STUCK_LONG_AFTER")))
 	}
 	if v := getenv("PAYOPS_SECURE_COOKIES"); v != "" {
 		if c.SecureCookies, err = strconv.ParseBool(v); err != nil {

@@ -113,6 +113,7 @@ func TestDrillCommandSaysWhatIsMissing(t *testing.T) {
 		{"no jobs on this payops", "http://" + addr, drills, "PAYOPS_JOBS=off"},
 		{"too many payouts", "http://" + addr, drills, "payouts"},
 		{"a market that is no country code", "http://" + addr, drills, "--market"},
+		{"no token", "http://" + addr, "", "needs --token or PAYOPS_DRILL_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

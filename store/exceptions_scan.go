@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -183,7 +184,8 @@ func (s *Store) openAnomalyCases(ctx context.Context, _ Classifier) (int, error)
 	return s.openEach(ctx, cases)
 }
 
-// openStuckCases: a payout sent and unsettled past payout.StuckLongAfter,
+// openStuckCases: a payout sent and unsettled past s.StuckLongAfter
+// (payout.StuckLongAfter unless set),
 // PROCESSING or still QUEUED at the provider (RazorpayX queues a payout
 // for low balance or a bank that is down); one waiting for an approval
 // inside the provider has its own case.
@@ -194,7 +196,7 @@ func (s *Store) openStuckCases(ctx context.Context, _ Classifier) (int, error) {
 		  AND p.updated_at < now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.payout_id = p.id AND c.kind = 'stuck_long'
 		                  AND (c.opened_at >= p.updated_at OR c.state = 'open'))
-		ORDER BY p.updated_at LIMIT 500`, payout.StuckLongAfter.String())
+		ORDER BY p.updated_at LIMIT 500`, cmp.Or(s.StuckLongAfter, payout.StuckLongAfter).String())
 	if err != nil {
 		return 0, fmt.Errorf("store: long-stuck payouts for cases: %w", err)
 	}

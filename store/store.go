@@ -47,6 +47,10 @@ type Store struct {
 	locks *sqlx.DB
 	// stmts are the hot statements, prepared on each connection.
 	stmts statements
+	// StuckLongAfter is how long a payout sent stays unsettled before the
+	// exceptions scan opens its stuck_long case (PAYOPS_STUCK_LONG_AFTER);
+	// zero is payout.StuckLongAfter.
+	StuckLongAfter time.Duration
 }
 
 // UseReplica sends the payout list and search, the audit log's list and
