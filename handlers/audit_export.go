@@ -30,6 +30,11 @@ func (h *Handlers) ExportAudit(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest(strings.Join(problems, " ")))
 		return
 	}
+	done, ok := h.exportSlot(w, r)
+	if !ok {
+		return
+	}
+	defer done()
 	longRequest(w)
 	name := "payops-audit-" + h.Now().In(h.zone()).Format(time.DateOnly) + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -82,8 +82,11 @@ type Handlers struct {
 	// Providers are the configured providers: the providers page lists
 	// them and says which have a balance call.
 	Providers adapters.Registry
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Exports bounds the whole-list exports streaming at once (nil: no
+	// bound).
+	Exports ExportSlots
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // User is the signed-in user of a request.
@@ -209,6 +212,10 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 			maxBytes.Limit>>10)
 	case errors.Is(err, store.ErrFourEyes):
 		e.Status, e.Heading, e.Message = http.StatusForbidden, "Four-eyes rule", upperFirst(err.Error())
+	case errors.Is(err, ErrExportsBusy):
+		e.Status, e.Heading = http.StatusServiceUnavailable, "Exports busy"
+		e.Message = fmt.Sprintf("%d exports are being written already; try again in a minute. Nothing was started.", MaxExports)
+		w.Header().Set("Retry-After", "30")
 	case errors.Is(err, store.ErrConflict):
 		// Two people changing one thing at once: the other's change landed.
 		e.Status, e.Heading = http.StatusConflict, "Changed meanwhile"

@@ -133,6 +133,11 @@ func (h *Handlers) PayoutsCSV(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest("The export's filters are wrong: "+strings.Join(msgs, "; ")+"."))
 		return
 	}
+	done, ok := h.exportSlot(w, r)
+	if !ok {
+		return
+	}
+	defer done()
 	longRequest(w) // every payout: minutes for millions, past the server's 60 s write timeout
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="payouts-%s.csv"`,

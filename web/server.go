@@ -125,7 +125,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	rate := cmp.Or(cfg.APIRate, 50)
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,
 		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, EmailFrom: cfg.EmailFrom,
-		Outbound: cfg.Outbound, Providers: d.Providers, Log: d.Log, Now: time.Now}
+		Outbound: cfg.Outbound, Providers: d.Providers, Exports: handlers.NewExportSlots(handlers.MaxExports), Log: d.Log,
+		Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
 		Now: time.Now, Counter: d.Deliveries, Downtimes: d.Store, MaxPause: d.MaxPause}
 	api := &handlers.API{Store: d.Store, Providers: d.Providers.Names, Policy: cfg.Policy, Drills: d.Drills, Log: d.Log,
