@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -75,7 +76,46 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 	if f.query.After != nil {
 		vm.FirstHref = f.href("/payouts")
 	}
+	if len(vm.Rows) == 0 && f.query.Search.Text != "" {
+		if err := h.emptySearchHints(ctx, &vm, f.query.Search.Text, f.query.Test); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+	}
 	Render(w, r, http.StatusOK, views.PayoutsPage(vm), nil)
+}
+
+// emptySearchHints says, for a search that found nothing, where else the
+// payout may be: in the other mode (a test payout searched for among live
+// ones: identifiers are looked up in the mode shown), or in webhook history
+// that was archived (an event id from then is not looked up).
+func (h *Handlers) emptySearchHints(ctx context.Context, vm *views.PayoutList, text string, test bool) error {
+	refs, err := h.Store.IdentifierRefs(ctx, text, 1, !test)
+	if err != nil {
+		return err
+	}
+	if len(refs) == 1 {
+		mode, switchTo := "test", "press Test in the header to see test payouts"
+		if test {
+			mode, switchTo = "live", "leave test data (Test in the header) to see it"
+		}
+		vm.OtherMode = fmt.Sprintf("It names a %s payout, %s: %s.", mode, refs[0], switchTo)
+	}
+	archives, err := h.Store.ArchivesSince(ctx, time.Time{})
+	if err != nil {
+		return err
+	}
+	var last time.Time
+	for _, a := range archives {
+		if a.Table == "webhook_deliveries" && a.Month.After(last) {
+			last = a.Month
+		}
+	}
+	if !last.IsZero() {
+		vm.Archived = fmt.Sprintf("Webhook deliveries before %s are archived (payops archive list): an event id from "+
+			"then is not searched here; payops archive restore FILE brings a month back.", last.AddDate(0, 1, 0).Format("January 2006"))
+	}
+	return nil
 }
 
 // onlyByIdentifier returns the reference of the one payout whose reference,

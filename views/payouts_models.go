@@ -3,31 +3,36 @@ package views
 // PayoutList is the payouts list: its filters, how many match, one page.
 type PayoutList struct {
 	Meta
-	Query       string
-	Statuses    []Choice
-	Providers   []Choice
-	Currencies  []Choice
-	Sorts       []Choice
-	Market      string
-	CreatedFrom string
-	CreatedTo   string
-	UpdatedFrom string
-	UpdatedTo   string
-	SentFrom    string // sent-day filters: shown only when given (the reconciliation's link to a day's payouts)
-	SentTo      string
-	AmountMin   string
-	AmountMax   string
-	OpenHold    bool
-	Stuck       bool
-	StuckAfter  string            // "10m", for the stuck filter's label
-	Errors      map[string]string // per parameter, for a refused filter
-	Count       string            // "1,234 payouts", "about 120,000 payouts"
-	Rows        []PayoutListRow
-	Filtered    bool   // any filter is set
-	NextHref    string // the next page, "" on the last
-	FirstHref   string // the first page, "" when on it
-	CSVHref     string
-	ClearHref   string
+	Query string
+	// OtherMode says a search that found nothing here names a payout in the
+	// other mode (test or live); Archived, that the webhook history an event
+	// id is looked up in is archived before a month. Both only on an empty
+	// search.
+	OtherMode, Archived string
+	Statuses            []Choice
+	Providers           []Choice
+	Currencies          []Choice
+	Sorts               []Choice
+	Market              string
+	CreatedFrom         string
+	CreatedTo           string
+	UpdatedFrom         string
+	UpdatedTo           string
+	SentFrom            string // sent-day filters: shown only when given (the reconciliation's link to a day's payouts)
+	SentTo              string
+	AmountMin           string
+	AmountMax           string
+	OpenHold            bool
+	Stuck               bool
+	StuckAfter          string            // "10m", for the stuck filter's label
+	Errors              map[string]string // per parameter, for a refused filter
+	Count               string            // "1,234 payouts", "about 120,000 payouts"
+	Rows                []PayoutListRow
+	Filtered            bool   // any filter is set
+	NextHref            string // the next page, "" on the last
+	FirstHref           string // the first page, "" when on it
+	CSVHref             string
+	ClearHref           string
 }
 
 // Choice is one option of a select or one checkbox, and whether it is on.

@@ -248,3 +248,27 @@ func TestPayoutsCSV(t *testing.T) {
 		}
 	}
 }
+
+// A search that finds nothing says where else to look: the payout it names
+// is a test payout (identifiers are looked up in the mode shown), or the
+// webhook history an event id is in was archived.
+func TestAnEmptySearchSaysWhereElseToLook(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	a.addPayout("LIVE-1", payout.Succeeded, time.Hour)
+	a.store.DB().MustExec(`UPDATE payouts SET livemode = false, utr = 'UTRTEST1' WHERE reference_id = 'LIVE-1'`)
+	a.store.DB().MustExec(`INSERT INTO history_archives (table_name, month, file, sha256, rows, bytes)
+		VALUES ('webhook_deliveries', '2026-03-01', '/archive/webhook_deliveries-2026-03.jsonl.zst', repeat('a', 64), 10, 100)`)
+	c := a.client()
+	c.login("ops@example.com")
+	code, page := c.get("/payouts?q=UTRTEST1")
+	if code != http.StatusOK {
+		t.Fatalf("%d", code)
+	}
+	if hint, _ := textByID(t, page, "other-mode"); !strings.Contains(hint, "test payout, LIVE-1") {
+		t.Errorf("other-mode hint %q, want it to name the test payout", hint)
+	}
+	if hint, _ := textByID(t, page, "search-archived"); !strings.Contains(hint, "before April 2026 are archived") {
+		t.Errorf("archive hint %q", hint)
+	}
+}
