@@ -156,6 +156,27 @@ func (s *Submitter) shortOfFunds(ctx context.Context, run *runFunds, sub store.S
 	return nil
 }
 
+// giveBackFunds returns sub's amount to what is left of its provider's
+// balance in this run (shortOfFunds counted it spent): the provider clearly
+// refused the payout, so a later payout of the run is not held for funds
+// the refused one never took.
+func (s *Submitter) giveBackFunds(run *runFunds, sub store.Submission) {
+	if s.Health == nil {
+		return
+	}
+	run.mu.Lock()
+	f, ok := run.left[sub.Provider]
+	run.mu.Unlock()
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.known && f.left.Currency == sub.Currency {
+		f.left.Minor += sub.AmountMinor
+	}
+}
+
 // recordOutcome feeds a submission's outcome to the provider's breaker:
 // only a transient failure counts against it; any answer closes it.
 func (s *Submitter) recordOutcome(ctx context.Context, provider string, err error) {

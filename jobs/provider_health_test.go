@@ -150,3 +150,37 @@ func TestABalanceTheKeyMayNotReadDoesNotFailTheJob(t *testing.T) {
 		t.Error("a balance call answered 500 did not fail the job")
 	}
 }
+
+// A payout the provider clearly refuses gives its amount back to what the
+// run counts as left: the next payout is sent, not held for funds the
+// refused one never took.
+func TestAClearlyRefusedPayoutGivesItsFundsBack(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	sb := sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", Balance: "1000.00"})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/payouts" {
+			body, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(body), "GB-1") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, `{"error": "beneficiary account is invalid"}`)
+				return
+			}
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	reg := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: srv.URL,
+		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second, Balance: true})}
+	intake(t, s, payout.Policy{}, "GB-1", "sandbox", 80000) // ₹800: refused by the provider
+	intake(t, s, payout.Policy{}, "GB-2", "sandbox", 80000) // ₹800: fits once GB-1's is given back
+	w := &jobs.Submitter{Store: s, Providers: reg, Log: quiet, Workers: 1, Health: s}
+	if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("sent %d %v, want 1 (GB-2)", n, err)
+	}
+	if p := payoutOf(t, s, "GB-2"); p.SubmittedAt == nil || p.Status == payout.Held {
+		t.Errorf("GB-2: %s, sent %v; want sent: the refused payout spent nothing", p.Status, p.SubmittedAt)
+	}
+}

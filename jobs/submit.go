@@ -119,6 +119,9 @@ func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFu
 	}
 	obs, err := s.call(ctx, sub)
 	s.recordOutcome(ctx, sub.Provider, err)
+	if err != nil && !uncertainFailure(err) {
+		s.giveBackFunds(run, sub) // clearly refused: it spent nothing of the balance
+	}
 	if err == nil {
 		obs.Source, obs.Actor = payout.SourceSystem, store.Submitter
 		res, err := s.Store.RecordSubmitted(ctx, sub.ID, obs)
@@ -148,6 +151,13 @@ func (s *Submitter) call(ctx context.Context, sub store.Submission) (payout.Obse
 		})
 }
 
+// uncertainFailure says whether the provider may have the payout despite
+// err: without a clear answer (timeout, 5xx) it may; so too when an earlier
+// try of this call got none, whatever the last one says.
+func uncertainFailure(err error) bool {
+	return adapters.KindOf(err) == adapters.Transient || adapters.KindOf(err) == "" || adapters.AfterUnclearTry(err)
+}
+
 // failure decides what a failed submission leads to: insufficient funds is a
 // funding hold (retried only after release); bad credentials, a request the
 // provider refuses, or a provider payops cannot reach at all need a person
@@ -155,10 +165,7 @@ func (s *Submitter) call(ctx context.Context, sub store.Submission) (payout.Obse
 // for manual review.
 func (s *Submitter) failure(sub store.Submission, err error) store.SubmitFailure {
 	detail := err.Error()
-	// Without a clear answer from the provider (timeout, 5xx), it may have
-	// the payout all the same; so too when an earlier try of this call got
-	// none, whatever the last one says.
-	uncertain := adapters.KindOf(err) == adapters.Transient || adapters.KindOf(err) == "" || adapters.AfterUnclearTry(err)
+	uncertain := uncertainFailure(err)
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
