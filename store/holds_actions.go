@@ -256,13 +256,13 @@ func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note s
 			ID   *int64  `db:"next_owner_id"`
 			Name *string `db:"name"`
 		}
-		err := q.GetContext(ctx, &next, `SELECT r.next_owner_id, u.name FROM hold_reasons r
-			LEFT JOIN users u ON u.id = r.next_owner_id WHERE r.reason = $1`, h.Reason)
+		err := q.GetContext(ctx, &next, `SELECT u.id AS next_owner_id, u.name FROM hold_reasons r
+			LEFT JOIN users u ON u.id = r.next_owner_id AND u.disabled_at IS NULL WHERE r.reason = $1`, h.Reason)
 		if err != nil {
 			return fmt.Errorf("store: next owner of %s: %w", h.Reason, err)
 		}
 		if next.ID == nil {
-			return Refused("no escalation owner is set for %q holds: an admin sets one under Owners and SLAs", h.ReasonLabel)
+			return Refused("no active escalation owner is set for %q holds: an admin sets one under Owners and SLAs", h.ReasonLabel)
 		}
 		if h.OwnerID != nil && *h.OwnerID == *next.ID {
 			return Refused("hold #%d is already with the escalation owner, %s", holdID, *next.Name)
@@ -319,21 +319,23 @@ func (s *Store) EscalateOverdue(ctx context.Context, now time.Time) (int, error)
 			return fmt.Errorf("store: lock payouts of overdue holds: %w", err)
 		}
 		var rows []struct {
-			ID  int64  `db:"id"`
-			Ref string `db:"reference_id"`
+			ID    int64   `db:"id"`
+			Ref   string  `db:"reference_id"`
+			Owner *string `db:"owner"`
 		}
 		err = q.SelectContext(ctx, &rows, `
-			UPDATE holds h SET escalated_at = $1, owner_id = coalesce(r.next_owner_id, h.owner_id)
+			UPDATE holds h SET escalated_at = $1, owner_id = coalesce(
+				(SELECT u.id FROM users u WHERE u.id = r.next_owner_id AND u.disabled_at IS NULL), h.owner_id)
 			FROM hold_reasons r, payouts p
 			WHERE r.reason = h.reason AND p.id = h.payout_id
 				AND h.state = 'open' AND h.escalated_at IS NULL AND h.sla_due_at < $1
-			RETURNING h.id, p.reference_id`, now)
+			RETURNING h.id, p.reference_id, (SELECT u.name FROM users u WHERE u.id = h.owner_id) AS owner`, now)
 		if err != nil {
 			return fmt.Errorf("store: escalate overdue holds: %w", err)
 		}
 		for _, r := range rows {
 			if err := audit(ctx, q, "sla-escalator", "hold.escalate", "payout", r.Ref,
-				map[string]any{"hold": r.ID, "note": "past its SLA"}); err != nil {
+				map[string]any{"hold": r.ID, "note": "past its SLA", "to": r.Owner}); err != nil {
 				return err
 			}
 		}

@@ -342,3 +342,24 @@ func TestAHeldPayoutTheProviderHasIsNotRejected(t *testing.T) {
 		t.Fatalf("release: %v", err)
 	}
 }
+
+// A reason owner disabled since they were named gets no new hold, and an
+// escalation owner disabled since gets no escalated one: the hold keeps who
+// had it (or nobody), for an admin to see on the holds page.
+func TestADisabledOwnerGetsNoNewHold(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	if err := f.s.UpdateHoldReasons(ctx, store.Actor{Name: "admin"}, []store.HoldReasonChange{{Reason: payout.ReasonTax,
+		OwnerID: &f.comp1.UserID, NextOwnerID: &f.comp2.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	f.s.DB().MustExec(`UPDATE users SET disabled_at = now() WHERE id IN ($1, $2)`, f.comp1.UserID, f.comp2.UserID)
+	p := f.intake("DIS-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })
+	h := f.holds(p)[payout.ReasonTax]
+	if h.ID == 0 || h.OwnerID != nil {
+		t.Fatalf("tax hold %+v, want one owned by nobody (its owner is disabled)", h)
+	}
+	if _, err := f.s.EscalateHold(ctx, h.ID, f.ops, "seller silent for two days"); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("escalating to a disabled escalation owner: %v, want refused", err)
+	}
+}
