@@ -137,6 +137,9 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 		if rel.Approved {
 			return rel.Hold.ReferenceID, "approved", nil
 		}
+		if rel.Queued && rel.AtProvider {
+			return rel.Hold.ReferenceID, "released-at-provider", nil
+		}
 		if rel.Queued {
 			return rel.Hold.ReferenceID, "released", nil
 		}
@@ -182,11 +185,13 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 var notices = map[string]string{
 	"released":        "Hold released. The payout is back in the submission queue and goes to its provider within seconds.",
 	"released-partly": "Hold released. The payout stays held until its other holds are decided.",
-	"approved":        "Approval recorded. The hold stays open until another compliance user gives the next approval; they see your note.",
-	"rejected":        "Payout rejected: it is cancelled and will not be sent.",
-	"escalated":       "Hold escalated to the reason's escalation owner.",
-	"reassigned":      "Hold reassigned.",
-	"evidence":        "Evidence added.",
+	"released-at-provider": "Hold released. The provider has this payout already (it answered about it while it was held): " +
+		"nothing is sent again; its answer decides, at the reconciler's next look or when you press Re-check.",
+	"approved":   "Approval recorded. The hold stays open until another compliance user gives the next approval; they see your note.",
+	"rejected":   "Payout rejected: it is cancelled and will not be sent.",
+	"escalated":  "Hold escalated to the reason's escalation owner.",
+	"reassigned": "Hold reassigned.",
+	"evidence":   "Evidence added.",
 }
 
 // redirect sends the browser to to after a successful action: HTMX follows

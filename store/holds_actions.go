@@ -49,8 +49,12 @@ func lockHold(ctx context.Context, q Querier, holdID int64) (Hold, error) {
 // Released is what releasing a hold did.
 type Released struct {
 	Hold   Hold
-	Queued bool   // the payout had no other open hold and goes to the submission queue
-	Answer string // when refused by a gate, its answer
+	Queued bool // the payout had no other open hold and goes to the submission queue
+	// AtProvider is set with Queued when the provider has the payout already
+	// (it answered about it while held): nothing is sent again, its answer
+	// decides (the reconciler's next look, or Re-check).
+	AtProvider bool
+	Answer     string // when refused by a gate, its answer
 	// Approved is set when the release was an approval that is not the last
 	// one its launch document's approval rule asks for: the hold stays open
 	// for the next approver. Approvals counts those given, of Needed.
@@ -158,8 +162,9 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 		}
 		// Back to the queue, with a fresh count of attempts: the release
 		// answers whatever stopped the last ones.
-		if _, err := q.ExecContext(ctx, `UPDATE payouts SET next_submit_at = now(), submit_attempts = 0,
-			submit_recorded_attempt = 0, last_submit_error = '' WHERE id = $1`, h.PayoutID); err != nil {
+		if err := q.GetContext(ctx, &res.AtProvider, `UPDATE payouts SET next_submit_at = now(), submit_attempts = 0,
+			submit_recorded_attempt = 0, last_submit_error = '' WHERE id = $1 RETURNING submitted_at IS NOT NULL`,
+			h.PayoutID); err != nil {
 			return fmt.Errorf("store: queue payout %d: %w", h.PayoutID, err)
 		}
 		if err := setStatus(ctx, q, h.PayoutID, payout.Held, payout.Queued, payout.SourceManual, by.Name,

@@ -363,3 +363,24 @@ func TestADisabledOwnerGetsNoNewHold(t *testing.T) {
 		t.Errorf("escalating to a disabled escalation owner: %v, want refused", err)
 	}
 }
+
+// A release of a payout the provider has already (it answered about it while
+// held) says so: nothing is sent again, the provider's answer decides.
+func TestAReleaseSaysWhenTheProviderHasThePayout(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	p := f.intake("ATP-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })
+	h := f.holds(p)[payout.ReasonTax]
+	f.s.DB().MustExec(`UPDATE payouts SET submitted_at = now() WHERE id = $1`, p.ID)
+	f.s.DB().MustExec(`UPDATE beneficiaries SET tax_artifact = 'present' WHERE id = (SELECT beneficiary_id FROM payouts WHERE id = $1)`, p.ID)
+	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "renewed certificate checked", holdPolicy)
+	if err != nil || !res.Queued || !res.AtProvider {
+		t.Fatalf("release = %+v, %v; want queued, at the provider", res, err)
+	}
+	q := f.intake("ATP-2", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })
+	f.s.DB().MustExec(`UPDATE beneficiaries SET tax_artifact = 'present' WHERE id = (SELECT beneficiary_id FROM payouts WHERE id = $1)`, q.ID)
+	if res, err := f.s.ReleaseHold(ctx, f.holds(q)[payout.ReasonTax].ID, f.comp1, "renewed certificate checked", holdPolicy); err != nil ||
+		!res.Queued || res.AtProvider {
+		t.Fatalf("release of a payout never sent = %+v, %v; want queued, not at the provider", res, err)
+	}
+}
