@@ -235,3 +235,27 @@ func TestPausedPayoutsAreNotTheProvidersDelay(t *testing.T) {
 		t.Fatalf("a payout held back by a downtime counts against the provider (%d)", n)
 	}
 }
+
+// A probe payout held by a gate at its claim probes nothing: the next due
+// payout of the provider probes in the same claim, instead of the breaker
+// waiting out the held one's lease.
+func TestAProbeHeldAtItsClaimLetsTheNextProbe(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	b := store.Breaker{Threshold: 1, Cooldown: 100 * time.Millisecond}
+	queuedFor(t, s, "PRB-1", "sandbox", "IMPS")
+	queuedFor(t, s, "PRB-2", "sandbox", "IMPS")
+	// PRB-1's tax certificate lapses after intake: the claim's gates hold it.
+	s.DB().MustExec(`UPDATE beneficiaries SET tax_artifact = 'expired'
+		WHERE id = (SELECT beneficiary_id FROM payouts WHERE reference_id = 'PRB-1')`)
+	if err := s.RecordProviderOutcome(ctx, "sandbox", true, "sandbox: transient (HTTP 503)", b); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := claimRefs(t, s); !slices.Equal(got, []string{"PRB-2"}) {
+		t.Fatalf("claimed %v, want PRB-2 as the probe once PRB-1 was held", got)
+	}
+	if p, err := s.PayoutByRef(ctx, "PRB-1"); err != nil || p.Status != payout.Held {
+		t.Errorf("PRB-1: %v %v, want HELD", p.Status, err)
+	}
+}

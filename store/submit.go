@@ -67,12 +67,16 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 			id := d.ID
 			// A breaker past its retry time lets one payout through, the
 			// probe; the others wait for its answer.
+			probe := false
 			if d.HalfOpen {
-				if ok, err := takeProbe(ctx, q, d.Provider, lease); err != nil {
+				ok, err := takeProbe(ctx, q, d.Provider, lease)
+				if err != nil {
 					return err
-				} else if !ok {
+				}
+				if !ok {
 					continue
 				}
+				probe = true
 			}
 			if d.Unrecorded {
 				if err := markUnrecorded(ctx, q, id); err != nil {
@@ -91,6 +95,14 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 			if failed := payout.Failures(evals); len(failed) > 0 {
 				if err := holdPayout(ctx, q, id, payout.Queued, failed, evalIDs, by, nil); err != nil {
 					return err
+				}
+				if probe {
+					// Held, it probes nothing: the next payout may, at the
+					// next run, instead of the breaker waiting out the lease.
+					if _, err := q.ExecContext(ctx, `UPDATE provider_state SET probe_until = NULL WHERE provider = $1`,
+						d.Provider); err != nil {
+						return fmt.Errorf("store: provider %s probe: %w", d.Provider, err)
+					}
 				}
 				continue
 			}
