@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"payops/payout"
+	"payops/store"
 )
 
 // One format for durations across the dashboard: jobs' runs, drills, ages
@@ -52,5 +56,20 @@ func TestAgo(t *testing.T) {
 		if got := ago(now, now.Add(-tt.before)); got != tt.want {
 			t.Errorf("ago(%v before) = %q, want %q", tt.before, got, tt.want)
 		}
+	}
+}
+
+// A half-open breaker with no probe out says the next payout probes it,
+// not that something is being probed.
+func TestStateWhyOfACooledBreaker(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	past, future := now.Add(-time.Minute), now.Add(time.Minute)
+	cooled := store.ProviderHealth{BreakerRetryAt: &past}
+	if got := stateWhy(payout.HealthDegraded, cooled, now); !strings.Contains(got, "next payout sent here is the probe") {
+		t.Errorf("cooled breaker: %q", got)
+	}
+	probing := store.ProviderHealth{BreakerRetryAt: &past, ProbeUntil: &future}
+	if got := stateWhy(payout.HealthDegraded, probing, now); !strings.Contains(got, "being probed") {
+		t.Errorf("probe out: %q", got)
 	}
 }

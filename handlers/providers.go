@@ -80,7 +80,7 @@ func providerRow(ph store.ProviderHealth, pauses []store.Pause, balances bool, n
 		in.BreakerOpen, in.Probing = true, true
 	}
 	row.State = string(payout.StateOf(in))
-	row.StateWhy = stateWhy(payout.HealthState(row.State), ph)
+	row.StateWhy = stateWhy(payout.HealthState(row.State), ph, now)
 	if ph.Calls > 0 {
 		row.Success = fmt.Sprintf("%.1f%% answered (%s of %s)", 100*float64(ph.OK)/float64(ph.Calls), thousands(ph.OK), thousands(ph.Calls))
 		row.Latency = "mean " + span(time.Duration(ph.MeanMS)*time.Millisecond) + " · slowest " +
@@ -148,7 +148,7 @@ func balanceOf(row *views.ProviderRow, ph store.ProviderHealth, balances bool, n
 	}
 }
 
-func stateWhy(s payout.HealthState, ph store.ProviderHealth) string {
+func stateWhy(s payout.HealthState, ph store.ProviderHealth, now time.Time) string {
 	switch s {
 	case payout.HealthIdle:
 		return "No calls in the last 15 minutes: the figures fill in once payops sends or re-checks a payout here."
@@ -157,6 +157,9 @@ func stateWhy(s payout.HealthState, ph store.ProviderHealth) string {
 	case payout.HealthDegraded:
 		if ph.RecentCalls > 0 && ph.RecentTransient > 0 {
 			return fmt.Sprintf("%d of %d calls of the last 15 minutes failed transiently.", ph.RecentTransient, ph.RecentCalls)
+		}
+		if ph.BreakerRetryAt != nil && (ph.ProbeUntil == nil || !ph.ProbeUntil.After(now)) {
+			return "The breaker has cooled down: the next payout sent here is the probe (one at a time), and none has gone yet."
 		}
 		return "Partly paused or being probed; see below."
 	case payout.HealthPaused:
