@@ -287,6 +287,9 @@ func (h *Handlers) ProposeMarket(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxDocument+4096)
 	if err := r.ParseForm(); err != nil {
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); !tooLarge {
+			err = BadRequest("The form could not be read.")
+		}
 		Fail(w, r, h.Log, err) // over the cap: 413, not an "empty document"
 		return
 	}
@@ -375,15 +378,17 @@ func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 }
 
 // proposalOfPage refuses a proposal id that is not the open proposal of the
-// market and program the page is about (404): an approval or withdrawal
-// posted to IN's page acts on IN's proposal only.
+// market and program the page is about: an approval or withdrawal posted to
+// IN's page acts on IN's proposal only (409, as for a proposal decided or
+// withdrawn meanwhile by another admin).
 func (h *Handlers) proposalOfPage(r *http.Request, id int64, code, program string) error {
 	p, err := h.Store.OpenMarketProposal(r.Context(), code, program)
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if p.ID != id {
-		return store.ErrNotFound
+	if err != nil || p.ID != id {
+		return store.Refused("proposal #%d is not the one waiting for %s/%s now (decided, withdrawn or another "+
+			"market's): load the page again", id, code, program)
 	}
 	return nil
 }

@@ -94,10 +94,9 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 	}
 	var refusedErr error
 	err := s.WithTx(ctx, func(q Querier) error {
-		var p MarketProposal
-		err := q.GetContext(ctx, &p, `SELECT `+proposalColumns+` FROM market_proposals WHERE id = $1 FOR UPDATE`, id)
+		p, err := lockProposal(ctx, q, id)
 		if err != nil {
-			return fmt.Errorf("store: proposal %d: %w", id, mapErr(err))
+			return err
 		}
 		if p.State != "open" {
 			return Refused("proposal #%d is %s already", id, p.State)
@@ -111,9 +110,6 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 				why = "you proposed this change; another admin must approve it"
 			}
 			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("proposal #%d: %s", id, why)}
-		}
-		if err := lockMarketDoc(ctx, q, p.Market, p.Program); err != nil {
-			return err
 		}
 		cur := 0
 		if prev, err := latestDoc(ctx, q, p.Market, p.Program); err == nil {
@@ -154,6 +150,28 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 	return res, refusedErr
 }
 
+// lockProposal locks proposal id for a decision, after its market's
+// documents (lockMarketDoc): the order every writer of a market takes them
+// in (a stop or a file apply supersedes the open proposal under the
+// market's lock), so none waits for another in a circle.
+func lockProposal(ctx context.Context, q Querier, id int64) (MarketProposal, error) {
+	var key struct {
+		Market  string `db:"market"`
+		Program string `db:"program"`
+	}
+	if err := q.GetContext(ctx, &key, `SELECT market, program FROM market_proposals WHERE id = $1`, id); err != nil {
+		return MarketProposal{}, fmt.Errorf("store: proposal %d: %w", id, mapErr(err))
+	}
+	if err := lockMarketDoc(ctx, q, key.Market, key.Program); err != nil {
+		return MarketProposal{}, err
+	}
+	var p MarketProposal
+	if err := q.GetContext(ctx, &p, `SELECT `+proposalColumns+` FROM market_proposals WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return MarketProposal{}, fmt.Errorf("store: proposal %d: %w", id, mapErr(err))
+	}
+	return p, nil
+}
+
 // WithdrawMarketProposal withdraws an open proposal, by its proposer or
 // another admin, with a reason (audited market.withdraw): a proposal that
 // will not be approved (an owner disabled since, a checklist that cannot
@@ -164,9 +182,9 @@ func (s *Store) WithdrawMarketProposal(ctx context.Context, id int64, by Actor, 
 		return p, Refused("say why the proposal is withdrawn")
 	}
 	err := s.WithTx(ctx, func(q Querier) error {
-		err := q.GetContext(ctx, &p, `SELECT `+proposalColumns+` FROM market_proposals WHERE id = $1 FOR UPDATE`, id)
-		if err != nil {
-			return fmt.Errorf("store: proposal %d: %w", id, mapErr(err))
+		var err error
+		if p, err = lockProposal(ctx, q, id); err != nil {
+			return err
 		}
 		if p.State != "open" {
 			return Refused("proposal #%d is %s already", id, p.State)

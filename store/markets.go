@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -164,15 +166,18 @@ type DocApplied struct {
 // AcceptUnverified).
 func (s *Store) ApplyMarketDocs(ctx context.Context, docs []payout.LaunchDoc, opts ApplyOptions, by Actor) ([]DocApplied, error) {
 	var out []DocApplied
+	// In one order, the markets' locks taken in it: two files listing the
+	// same markets in other orders wait for each other, not in a circle.
+	sorted := slices.SortedFunc(slices.Values(docs), func(a, b payout.LaunchDoc) int { return strings.Compare(a.Key(), b.Key()) })
 	err := s.WithTx(ctx, func(q Querier) error {
 		out = nil
-		for _, d := range docs {
+		for _, d := range sorted {
 			res, err := applyDoc(ctx, q, d, opts, by)
 			if err != nil {
 				return err
 			}
 			if res.Changed {
-				if err := supersedeProposals(ctx, q, d.Market, d.Program, res.Version); err != nil {
+				if err := supersedeProposals(ctx, q, d.Market, d.Program); err != nil {
 					return err
 				}
 			}
@@ -187,13 +192,13 @@ func (s *Store) ApplyMarketDocs(ctx context.Context, docs []payout.LaunchDoc, op
 }
 
 // supersedeProposals marks the open proposal of a market and program
-// superseded once version was written over what it proposed to change:
+// superseded, in the transaction writing a version over what it proposed
+// to change:
 // approving it would be refused anyway, and until then the page showed it
 // waiting, with an Approve button, and hid the propose form.
-func supersedeProposals(ctx context.Context, q Querier, market, program string, version int) error {
+func supersedeProposals(ctx context.Context, q Querier, market, program string) error {
 	_, err := q.ExecContext(ctx, `UPDATE market_proposals SET state = 'superseded', decided_at = now()
-		WHERE market = $1 AND program = $2 AND state = 'open' AND base_version IS DISTINCT FROM $3`,
-		market, program, version)
+		WHERE market = $1 AND program = $2 AND state = 'open'`, market, program)
 	if err != nil {
 		return fmt.Errorf("store: supersede proposals of %s/%s: %w", market, program, err)
 	}
@@ -396,7 +401,7 @@ func (s *Store) SetMarketReadOnly(ctx context.Context, market, program string, b
 		if err != nil {
 			return fmt.Errorf("store: market document %s/%s: %w", market, program, mapErr(err))
 		}
-		if err := supersedeProposals(ctx, q, market, program, out.Version); err != nil {
+		if err := supersedeProposals(ctx, q, market, program); err != nil {
 			return err
 		}
 		return audit(ctx, q, by.Name, "market.read_only", "market", doc.Key(),

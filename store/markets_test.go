@@ -389,3 +389,46 @@ func TestADrillCountsForItsOwnMarket(t *testing.T) {
 		t.Errorf("drill without a market: %q %v, want IN", run.Market, err)
 	}
 }
+
+// An approval and a stop of the same market at the same moment end one
+// after the other — the approval refused (superseded) or the stop refused
+// (read-only already) or both done in turn — never in a deadlock (they took
+// the proposal's row and the market's lock in opposite orders).
+func TestAnApprovalAndAStopAtOnceDoNotDeadlock(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	var admins [2]store.Actor
+	for i, email := range []string{"a1@example.com", "a2@example.com"} {
+		id, err := s.CreateUser(ctx, store.User{Email: email, Name: email, Role: payout.RoleAdmin, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admins[i] = store.Actor{UserID: id, Name: email}
+	}
+	live := launchDoc(t, "PH", "a1@example.com", true)
+	readOnly := launchDoc(t, "PH", "a1@example.com", false)
+	for round := range 8 {
+		if _, err := s.ApplyMarketDocs(ctx, []payout.LaunchDoc{live}, store.ApplyOptions{AcceptUnverified: true}, admins[0]); err != nil {
+			t.Fatal(err)
+		}
+		readOnly.Settlement.PostingWindow = fmt.Sprintf("T+%d by 18:00", round+2)
+		p, err := s.ProposeMarketDoc(ctx, readOnly, admins[0], "slower bank")
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		go func() {
+			_, err := s.ApproveMarketProposal(ctx, p.ID, admins[1], "agreed", true)
+			errs <- err
+		}()
+		go func() {
+			_, err := s.SetMarketReadOnly(ctx, "PH", payout.DefaultProgram, admins[1], "provider incident")
+			errs <- err
+		}()
+		for range 2 {
+			if err := <-errs; err != nil && !errors.Is(err, store.ErrRefused) {
+				t.Fatalf("round %d: %v, want done or refused", round, err)
+			}
+		}
+	}
+}

@@ -188,8 +188,8 @@ func TestAProposalIsWithdrawnOrSuperseded(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := strconv.FormatInt(p.ID, 10)
-	if code, _, _ := a2.do("POST", "/markets/IN/approve", url.Values{"proposal": {id}, "reason": {"ok"}}, nil); code != http.StatusNotFound {
-		t.Errorf("approving PH's proposal on IN's page: %d, want 404", code)
+	if code, _, _ := a2.do("POST", "/markets/IN/approve", url.Values{"proposal": {id}, "reason": {"ok"}}, nil); code != http.StatusConflict {
+		t.Errorf("approving PH's proposal on IN's page: %d, want 409", code)
 	}
 	_, page := a1.get("/markets/PH")
 	if byID(t, page, "withdraw-form") == nil {
