@@ -177,6 +177,27 @@ func (s *Submitter) giveBackFunds(run *runFunds, sub store.Submission) {
 	}
 }
 
+// noFundsLeft counts nothing left of sub's provider's balance for the rest
+// of the run: the provider refused sub for insufficient funds, so the
+// balance read before the run is too high, and each later payout sent
+// would be refused and held one by one.
+func (s *Submitter) noFundsLeft(run *runFunds, sub store.Submission) {
+	if s.Health == nil {
+		return
+	}
+	run.mu.Lock()
+	f, ok := run.left[sub.Provider]
+	run.mu.Unlock()
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.known && f.left.Currency == sub.Currency {
+		f.left.Minor = 0
+	}
+}
+
 // recordOutcome feeds a submission's outcome to the provider's breaker:
 // only a transient failure counts against it; any answer closes it.
 func (s *Submitter) recordOutcome(ctx context.Context, provider string, err error) {

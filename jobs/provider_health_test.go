@@ -151,29 +151,37 @@ func TestABalanceTheKeyMayNotReadDoesNotFailTheJob(t *testing.T) {
 	}
 }
 
-// A payout the provider clearly refuses gives its amount back to what the
-// run counts as left: the next payout is sent, not held for funds the
-// refused one never took.
-func TestAClearlyRefusedPayoutGivesItsFundsBack(t *testing.T) {
-	ctx := context.Background()
-	s := pgtest.New(t)
+// refusingSandbox is a sandbox holding ₹1,000 (its balance call on) that
+// answers the create of a reference containing ref with status and body.
+func refusingSandbox(t *testing.T, ref string, status int, body string) adapters.Registry {
 	sb := sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s", Balance: "1000.00"})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/payouts" {
-			body, _ := io.ReadAll(r.Body)
-			if strings.Contains(string(body), "GB-1") {
+			b, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(b), ref) {
 				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
-				io.WriteString(w, `{"error": "beneficiary account is invalid"}`)
+				w.WriteHeader(status)
+				io.WriteString(w, body)
 				return
 			}
-			r.Body = io.NopCloser(strings.NewReader(string(body)))
+			r.Body = io.NopCloser(strings.NewReader(string(b)))
 		}
 		sb.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	reg := adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: srv.URL,
+	return adapters.Registry{"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: srv.URL,
 		APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second, Balance: true})}
+}
+
+// A payout the provider clearly refuses gives its amount back to what the
+// run counts as left: the next payout is sent, not held for funds the
+// refused one never took. One refused for insufficient funds says the
+// balance read is too high: the rest of the run is held, not sent to be
+// refused one by one.
+func TestARefusedPayoutSettlesTheRunsBalance(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	reg := refusingSandbox(t, "GB-1", http.StatusBadRequest, `{"error": "beneficiary account is invalid"}`)
 	intake(t, s, payout.Policy{}, "GB-1", "sandbox", 80000) // ₹800: refused by the provider
 	intake(t, s, payout.Policy{}, "GB-2", "sandbox", 80000) // ₹800: fits once GB-1's is given back
 	w := &jobs.Submitter{Store: s, Providers: reg, Log: quiet, Workers: 1, Health: s}
@@ -182,5 +190,17 @@ func TestAClearlyRefusedPayoutGivesItsFundsBack(t *testing.T) {
 	}
 	if p := payoutOf(t, s, "GB-2"); p.SubmittedAt == nil || p.Status == payout.Held {
 		t.Errorf("GB-2: %s, sent %v; want sent: the refused payout spent nothing", p.Status, p.SubmittedAt)
+	}
+
+	s = pgtest.New(t)
+	reg = refusingSandbox(t, "NF-1", http.StatusUnprocessableEntity, `{"error": "insufficient balance in the source account"}`)
+	intake(t, s, payout.Policy{}, "NF-1", "sandbox", 30000) // ₹300: the provider has less than it said
+	intake(t, s, payout.Policy{}, "NF-2", "sandbox", 30000) // ₹300: held by the run, not sent
+	w = &jobs.Submitter{Store: s, Providers: reg, Log: quiet, Workers: 1, Health: s}
+	if n, err := w.RunOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("sent %d %v, want none", n, err)
+	}
+	if p := payoutOf(t, s, "NF-2"); p.Status != payout.Held || p.SubmittedAt != nil {
+		t.Errorf("NF-2: %s, sent %v; want HELD for funds, never sent", p.Status, p.SubmittedAt)
 	}
 }

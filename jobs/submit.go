@@ -119,7 +119,10 @@ func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFu
 	}
 	obs, err := s.call(ctx, sub)
 	s.recordOutcome(ctx, sub.Provider, err)
-	if err != nil && !uncertainFailure(err) {
+	switch {
+	case err != nil && adapters.KindOf(err) == adapters.InsufficientFunds:
+		s.noFundsLeft(run, sub) // the provider says the balance read is too high: hold the rest of the run's
+	case err != nil && !uncertainFailure(err):
 		s.giveBackFunds(run, sub) // clearly refused: it spent nothing of the balance
 	}
 	if err == nil {

@@ -50,13 +50,13 @@ func (s *Store) closeClearedCases(ctx context.Context) (int, error) {
 		WHERE c.state = 'open' AND c.kind = 'orphan_webhook' AND w.payout_id IS NOT NULL
 		UNION ALL
 		SELECT c.id, 'the difference is ' || d.resolution
-		FROM exception_cases c JOIN recon_diffs d ON c.subject = 'recon_diff:' || d.id
+		FROM exception_cases c JOIN recon_diffs d ON d.id = split_part(c.subject, ':', 2)::bigint
 		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution <> 'open'
 		UNION ALL
 		-- A new version of the day takes the old one's place: its own
 		-- differences open their own cases (openReconCases).
 		SELECT c.id, 'the day was reconciled again: version ' || n.version || ' takes the place of version ' || r.version
-		FROM exception_cases c JOIN recon_diffs d ON c.subject = 'recon_diff:' || d.id JOIN recon_runs r ON r.id = d.run_id
+		FROM exception_cases c JOIN recon_diffs d ON d.id = split_part(c.subject, ':', 2)::bigint JOIN recon_runs r ON r.id = d.run_id
 		JOIN LATERAL (SELECT max(n.version) AS version FROM recon_runs n
 		              WHERE n.provider = r.provider AND n.business_date = r.business_date) n ON n.version > r.version
 		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open'`)

@@ -139,13 +139,13 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 			if err := recordApproval(ctx, q, h, ap, by, note); err != nil {
 				return err
 			}
-			res.Approvals, res.Needed = ap.given+1, ap.needed
+			res.Approvals, res.Needed = min(ap.given+1, ap.needed), ap.needed
 		}
 		if err := decideHold(ctx, q, holdID, "released", by, note); err != nil {
 			return err
 		}
 		details := map[string]any{"hold": holdID, "reason": h.Reason, "note": note}
-		if ap.needed > 0 {
+		if ap.needed > 0 && ap.given < ap.needed {
 			details["approval"], details["of"] = ap.given+1, ap.needed
 		}
 		if err := audit(ctx, q, by.Name, "hold.release", "payout", h.ReferenceID, details); err != nil {

@@ -278,11 +278,12 @@ func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int, test
 // payout id, UTR, a webhook's event id (ours, or RazorpayX's header) or the
 // webhook-id of an event payops sent the platform (msg_…, what a platform
 // quotes to support) is the parameter t. UTRs are upper case at the banks:
-// one read out over the phone and typed in lower case finds its payout, as
-// does a reference typed in the other case (both forms keep to the index).
+// one read out over the phone and typed in lower case finds its payout
+// (upper(t) keeps to the index). References are the platform's, exact:
+// "ord-1" and "ORD-1" may be two payouts.
 func identifierIDs(t string) string {
 	return strings.Join([]string{
-		"SELECT id FROM payouts WHERE reference_id IN (" + t + ", upper(" + t + "))",
+		"SELECT id FROM payouts WHERE reference_id = " + t,
 		"SELECT id FROM payouts WHERE provider_payout_id = " + t,
 		"SELECT id FROM payouts WHERE utr IN (" + t + ", upper(" + t + ")) AND utr <> ''",
 		"SELECT payout_id FROM webhook_events WHERE event_id = " + t + " AND payout_id IS NOT NULL",

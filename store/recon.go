@@ -127,6 +127,13 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			return &refusal{kind: ErrSignedOff, msg: fmt.Sprintf("%s %s is signed off: run it again from the day's page, "+
 				"confirming that its new version needs a new sign-off", provider, date.Format(time.DateOnly))}
 		}
+		// The version's time is when its comparison reads the day (after the
+		// lock), not when the transaction began: SignOff counts the changes
+		// made after it.
+		var comparedAt time.Time
+		if err := q.GetContext(ctx, &comparedAt, `SELECT clock_timestamp()`); err != nil {
+			return fmt.Errorf("store: reconciliation of %s %s: %w", provider, date.Format(time.DateOnly), err)
+		}
 		m, err := matchDay(ctx, q, provider, dayStart, dayEnd, records, func() {
 			go func() { packed <- packRecords(records) }()
 		})
@@ -148,9 +155,9 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			ties = ties && t.Ties()
 		}
 		err = q.GetContext(ctx, &run.ID, `
-			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records)
-			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8 FROM recon_runs WHERE provider = $1 AND business_date = $2
-			RETURNING id`, provider, date, source, dayStart, dayEnd, by, ties, pr.data)
+			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records, run_at)
+			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9 FROM recon_runs WHERE provider = $1 AND business_date = $2
+			RETURNING id`, provider, date, source, dayStart, dayEnd, by, ties, pr.data, comparedAt)
 		if err != nil {
 			return fmt.Errorf("store: start reconciliation: %w", err)
 		}

@@ -174,6 +174,11 @@ func lockVersion(ctx context.Context, q Querier, runID int64) (reconVersion, err
 	return v, nil
 }
 
+// reconChangeMargin is how long before a run's comparison a payout's
+// change still counts as possibly after it (SignOff): longer than a
+// writer's transaction takes from its start to its commit.
+const reconChangeMargin = 2 * time.Second
+
 // SignOff signs off the latest version of a day for finance, once no
 // difference is open. The version is read-only afterwards.
 func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, error) {
@@ -191,12 +196,19 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 			return Refused("%d differences are still open: resolve or accept each with a note first", r.Open)
 		}
 		// What finance signs is this version's comparison: a payout of the
-		// day that changed since (a reversal, a fee, a late settlement) is
-		// not in it.
+		// day whose state moved since (a reversal, a late settlement) is not
+		// in it. A re-check that only confirmed the state or added a UTR is
+		// no such move. run_at is when the comparison read the day; a move's
+		// times are its writer's transaction start, which may precede that
+		// yet commit after the read: moves from reconChangeMargin before it
+		// count too (one the run did see only asks for one more run).
 		var changed []string
-		if err := q.SelectContext(ctx, &changed, `SELECT reference_id FROM payouts WHERE provider = $1 AND livemode
-				AND submitted_at >= $2 AND submitted_at < $3 AND updated_at > $4 ORDER BY updated_at LIMIT 3`,
-			r.Provider, r.DayStart, r.DayEnd, r.RunAt); err != nil {
+		if err := q.SelectContext(ctx, &changed, `SELECT p.reference_id FROM payouts p WHERE p.provider = $1 AND p.livemode
+				AND p.submitted_at >= $2 AND p.submitted_at < $3 AND p.updated_at > $4
+				AND EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'applied'
+				            AND e.status <> e.previous AND e.recorded_at > $4)
+			ORDER BY p.updated_at LIMIT 3`,
+			r.Provider, r.DayStart, r.DayEnd, r.RunAt.Add(-reconChangeMargin)); err != nil {
 			return fmt.Errorf("store: payouts of reconciliation %d changed since: %w", runID, err)
 		}
 		if len(changed) > 0 {
