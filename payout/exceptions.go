@@ -21,8 +21,9 @@ const (
 	// CaseOrphanWebhook: a provider's webhook names a payout payops does not
 	// know, for longer than OrphanAfter.
 	CaseOrphanWebhook CaseKind = "orphan_webhook"
-	// CaseFailed: a payout FAILED after it was sent, classified by the
-	// provider's failure code.
+	// CaseFailed: a payout FAILED, REVERSED or CANCELLED at the provider
+	// after it was sent (Status.NotPaid), classified by the provider's
+	// failure code.
 	CaseFailed CaseKind = "failed_after_send"
 	// CaseAmountMismatch: an observation's amount or currency differs from
 	// the payout's (under- or over-payment).
@@ -30,7 +31,8 @@ const (
 	// CasePendingApproval: the payout waits for an approval inside the
 	// provider (RazorpayX payout.pending); Re-check cannot move it.
 	CasePendingApproval CaseKind = "pending_approval"
-	// CaseStuckLong: a payout sent but unsettled past StuckLongAfter.
+	// CaseStuckLong: a payout sent but unsettled (QUEUED at the provider or
+	// PROCESSING) past StuckLongAfter, or PAYOPS_STUCK_LONG_AFTER.
 	CaseStuckLong CaseKind = "stuck_long"
 	// CaseReconDifference: a reconciliation difference open past
 	// ReconOpenAfter.

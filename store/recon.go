@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -218,26 +219,37 @@ func lockReconDay(ctx context.Context, q Querier, provider string, date time.Tim
 // finance's work on what did not change; what changed is open again. It
 // returns how many were carried.
 func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error) {
+	// Each difference pairs with the previous version's one of the very same
+	// values and the same rank among its equals (two identical differences,
+	// one resolved, one open, stay so), never two with one.
+	same := func(a, b string) string {
+		var conds []string
+		for _, c := range diffIdentity {
+			conds = append(conds, a+"."+c+" IS NOT DISTINCT FROM "+b+"."+c)
+		}
+		return strings.Join(conds, " AND ")
+	}
+	ranked := `row_number() OVER (PARTITION BY ` + strings.Join(diffIdentity, ", ") + ` ORDER BY id) AS rn`
 	res, err := q.ExecContext(ctx, `
-		UPDATE recon_diffs n SET resolution = o.resolution, resolved_by = o.resolved_by, resolved_at = o.resolved_at,
-			note = o.note || ' (carried from version ' || pv.version || ')'
-		FROM recon_runs nv, recon_runs pv, recon_diffs o
-		WHERE n.run_id = $1 AND nv.id = n.run_id
-		  AND pv.provider = nv.provider AND pv.business_date = nv.business_date AND pv.version = nv.version - 1
-		  AND o.run_id = pv.id AND o.resolution <> 'open' AND n.resolution = 'open'
-		  AND n.kind = o.kind AND n.payout_id IS NOT DISTINCT FROM o.payout_id
-		  AND n.reference_id = o.reference_id AND n.provider_payout_id = o.provider_payout_id
-		  AND n.ours_amount_minor IS NOT DISTINCT FROM o.ours_amount_minor
-		  AND n.theirs_amount_minor IS NOT DISTINCT FROM o.theirs_amount_minor
-		  AND n.ours_currency IS NOT DISTINCT FROM o.ours_currency AND n.theirs_currency IS NOT DISTINCT FROM o.theirs_currency
-		  AND n.ours_status IS NOT DISTINCT FROM o.ours_status AND n.theirs_status IS NOT DISTINCT FROM o.theirs_status
-		  AND n.ours_fee_minor IS NOT DISTINCT FROM o.ours_fee_minor AND n.theirs_fee_minor IS NOT DISTINCT FROM o.theirs_fee_minor`,
-		runID)
+		WITH prev AS (SELECT pv.id, pv.version FROM recon_runs nv JOIN recon_runs pv ON pv.provider = nv.provider
+				AND pv.business_date = nv.business_date AND pv.version = nv.version - 1 WHERE nv.id = $1),
+			o AS (SELECT d.*, `+ranked+` FROM recon_diffs d WHERE d.run_id = (SELECT id FROM prev)),
+			n AS (SELECT d.*, `+ranked+` FROM recon_diffs d WHERE d.run_id = $1)
+		UPDATE recon_diffs t SET resolution = o.resolution, resolved_by = o.resolved_by, resolved_at = o.resolved_at,
+			note = o.note || ' (carried from version ' || (SELECT version FROM prev) || ')'
+		FROM n JOIN o ON n.rn = o.rn AND `+same("n", "o")+`
+		WHERE t.id = n.id AND o.resolution <> 'open' AND t.resolution = 'open'`, runID)
 	if err != nil {
 		return 0, fmt.Errorf("store: carry resolutions to reconciliation %d: %w", runID, err)
 	}
 	return res.RowsAffected()
 }
+
+// diffIdentity are the columns that make two versions' differences the
+// same difference (carryResolutions).
+var diffIdentity = []string{"kind", "payout_id", "reference_id", "provider_payout_id", "ours_amount_minor",
+	"theirs_amount_minor", "ours_currency", "theirs_currency", "ours_status", "theirs_status", "ours_fee_minor",
+	"theirs_fee_minor"}
 
 type reconPhasesKey struct{}
 

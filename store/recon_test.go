@@ -184,6 +184,26 @@ func TestARunAgainCarriesResolutionsAndSignOffWaitsForARun(t *testing.T) {
 		}
 	}
 
+	// Two identical differences (a record reported twice), one accepted:
+	// run again, one comes accepted, the other stays open.
+	twice := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	dup := payout.ProviderRecord{ProviderPayoutID: "pp-DUP", ReferenceID: "DUP",
+		Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded}
+	first, err := s.Reconcile(ctx, "sandbox", twice, twice, twice.Add(24*time.Hour), "upload", fin.Name,
+		[]payout.ProviderRecord{dup, dup}, false)
+	if err != nil || first.OpenDiffs != 2 {
+		t.Fatalf("run with a record twice: %+v %v", first, err)
+	}
+	diffs, _ = s.ReconDiffs(ctx, first.ID, store.ReconDiffFilter{})
+	if _, err := s.ResolveDiff(ctx, diffs[0].ID, fin, "the provider's own test transfer", true); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Reconcile(ctx, "sandbox", twice, twice, twice.Add(24*time.Hour), "upload", fin.Name,
+		[]payout.ProviderRecord{dup, dup}, false)
+	if err != nil || second.OpenDiffs != 1 {
+		t.Errorf("run again: %+v %v; want one carried, one open", second, err)
+	}
+
 	// A run holds the day: a sign-off waits for it.
 	tx, err := s.DB().BeginTx(ctx, nil)
 	if err != nil {

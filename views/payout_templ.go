@@ -420,7 +420,7 @@ func PayoutPage(p Payout) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</a>, which failed. ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</a>, which was not paid. ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
