@@ -53,14 +53,10 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Kind = k
 	}
-	page := 1
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			Fail(w, r, h.Log, BadRequest("The page number must be a whole number from 1."))
-			return
-		}
-		page = n
+	page, err := pageNumber(q.Get("page"))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
 	}
 	f.Limit, f.Offset = casesPageSize, (page-1)*casesPageSize
 	owner, note, err := ownerFilter(q, u)
@@ -101,8 +97,8 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cases {
 		vm.Rows = append(vm.Rows, caseRow(now, c))
 	}
-	vm.Page, vm.Pages = page, (total+casesPageSize-1)/casesPageSize
-	link := func(n int) string {
+	vm.Page, vm.Pages = page, pagesOf(total, casesPageSize)
+	vm.PrevHref, vm.NextHref = pageLinks(page, vm.Pages, func(n int) string {
 		v := url.Values{}
 		for _, k := range []string{"kind", "owner"} {
 			if q.Get(k) != "" {
@@ -111,13 +107,7 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Set("page", strconv.Itoa(n))
 		return "/exceptions?" + v.Encode()
-	}
-	if page > 1 {
-		vm.PrevHref = link(page - 1)
-	}
-	if page < vm.Pages {
-		vm.NextHref = link(page + 1)
-	}
+	})
 	Render(w, r, http.StatusOK, views.ExceptionsPage(vm), nil)
 }
 

@@ -88,21 +88,15 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 	}
 	vm.Owners = userOptions(users)
 	vm.Total, vm.Overdue, vm.FilterNote = total, counts.Overdue, strings.Join(notes, " ")
-	vm.Pages = (total + holdsPageSize - 1) / holdsPageSize
+	vm.Pages = pagesOf(total, holdsPageSize)
 	for _, hd := range holds {
 		vm.Rows = append(vm.Rows, holdRow(now, hd))
 	}
-	link := func(n int) string {
+	vm.PrevHref, vm.NextHref = pageLinks(vm.Page, vm.Pages, func(n int) string {
 		v := holdFilters(q)
 		v.Set("page", strconv.Itoa(n))
 		return "/holds?" + v.Encode()
-	}
-	if vm.Page > 1 {
-		vm.PrevHref = link(vm.Page - 1)
-	}
-	if vm.Page < vm.Pages {
-		vm.NextHref = link(vm.Page + 1)
-	}
+	})
 	return vm, nil
 }
 
@@ -138,13 +132,11 @@ func parseHoldFilter(q url.Values, u User, now time.Time) (store.HoldFilter, []s
 	if f.OwnerID = owner; note != "" {
 		notes = append(notes, note)
 	}
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100000 {
-			return f, nil, BadRequest("The page number must be a whole number from 1.")
-		}
-		f.Offset = (n - 1) * holdsPageSize
+	n, err := pageNumber(q.Get("page"))
+	if err != nil {
+		return f, nil, err
 	}
+	f.Offset = (n - 1) * holdsPageSize
 	return f, notes, nil
 }
 

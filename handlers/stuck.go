@@ -34,14 +34,10 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown provider %q. Choose one from the list.", provider)))
 		return
 	}
-	page := 1
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100000 {
-			Fail(w, r, h.Log, BadRequest("The page number must be a whole number from 1."))
-			return
-		}
-		page = n
+	page, err := pageNumber(q.Get("page"))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
 	}
 	now := h.Now()
 	rows, total, err := h.Store.StuckPayouts(r.Context(), store.StuckFilter{
@@ -57,7 +53,7 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
 		Providers: payout.Providers, Total: total.All, Paused: total.Paused, Page: page,
-		Pages:      (total.All + stuckPageSize - 1) / stuckPageSize,
+		Pages:      pagesOf(total.All, stuckPageSize),
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
 	// Pauses matter to payouts not sent yet only: most pages have none,
@@ -84,18 +80,9 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	link := func(n int) string {
-		if q := stuckQuery(provider, n).Encode(); q != "" {
-			return "/payouts/stuck?" + q
-		}
-		return "/payouts/stuck"
-	}
-	if page > 1 {
-		vm.PrevHref = link(page - 1)
-	}
-	if page < vm.Pages {
-		vm.NextHref = link(page + 1)
-	}
+	vm.PrevHref, vm.NextHref = pageLinks(page, vm.Pages, func(n int) string {
+		return withQuery("/payouts/stuck", stuckQuery(provider, n).Encode())
+	})
 	Render(w, r, http.StatusOK, views.StuckPage(vm), nil)
 }
 
