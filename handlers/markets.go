@@ -346,22 +346,8 @@ func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	code, program, err := marketOf(r)
+	code, program, id, reason, err := h.proposalDecision(r, "Say why you approve the change.")
 	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
-	}
-	id, err := strconv.ParseInt(r.PostFormValue("proposal"), 10, 64)
-	if err != nil || id <= 0 {
-		Fail(w, r, h.Log, BadRequest("Approve a proposal from the market's page."))
-		return
-	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if reason == "" {
-		Fail(w, r, h.Log, BadRequest("Say why you approve the change."))
-		return
-	}
-	if err := h.proposalOfPage(r, id, code, program); err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
@@ -377,20 +363,35 @@ func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, marketHref(code, program)+donePrefix(program)+"approved", http.StatusSeeOther)
 }
 
-// proposalOfPage refuses a proposal id that is not the open proposal of the
-// market and program the page is about: an approval or withdrawal posted to
-// IN's page acts on IN's proposal only (409, as for a proposal decided or
+// proposalDecision reads a decision on a market's proposal from the
+// market's page: the market and program, the proposal, and the written
+// reason (noReason says it is missing). A proposal that is not the open one
+// of the page's market and program is refused: an approval or withdrawal
+// posted to IN's page acts on IN's proposal only (409, as for one decided or
 // withdrawn meanwhile by another admin).
-func (h *Handlers) proposalOfPage(r *http.Request, id int64, code, program string) error {
+func (h *Handlers) proposalDecision(r *http.Request, noReason string) (code, program string, id int64, reason string,
+	err error) {
+	if code, program, err = marketOf(r); err != nil {
+		return
+	}
+	id, err = strconv.ParseInt(r.PostFormValue("proposal"), 10, 64)
+	if err != nil || id <= 0 {
+		err = BadRequest("Decide on a proposal from the market's page.")
+		return
+	}
+	if reason = strings.TrimSpace(r.PostFormValue("reason")); reason == "" {
+		err = BadRequest(noReason)
+		return
+	}
 	p, err := h.Store.OpenMarketProposal(r.Context(), code, program)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+		return
 	}
 	if err != nil || p.ID != id {
-		return store.Refused("proposal #%d is not the one waiting for %s/%s now (decided, withdrawn or another "+
+		err = store.Refused("proposal #%d is not the one waiting for %s/%s now (decided, withdrawn or another "+
 			"market's): load the page again", id, code, program)
 	}
-	return nil
+	return
 }
 
 // WithdrawMarket withdraws the market's open proposal, by its proposer or
@@ -401,22 +402,8 @@ func (h *Handlers) WithdrawMarket(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	code, program, err := marketOf(r)
+	code, program, id, reason, err := h.proposalDecision(r, "Say why the proposal is withdrawn.")
 	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
-	}
-	id, err := strconv.ParseInt(r.PostFormValue("proposal"), 10, 64)
-	if err != nil || id <= 0 {
-		Fail(w, r, h.Log, BadRequest("Withdraw a proposal from the market's page."))
-		return
-	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if reason == "" {
-		Fail(w, r, h.Log, BadRequest("Say why the proposal is withdrawn."))
-		return
-	}
-	if err := h.proposalOfPage(r, id, code, program); err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}

@@ -161,20 +161,7 @@ func (s *Submitter) shortOfFunds(ctx context.Context, run *runFunds, sub store.S
 // refused the payout, so a later payout of the run is not held for funds
 // the refused one never took.
 func (s *Submitter) giveBackFunds(run *runFunds, sub store.Submission) {
-	if s.Health == nil {
-		return
-	}
-	run.mu.Lock()
-	f, ok := run.left[sub.Provider]
-	run.mu.Unlock()
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.known && f.left.Currency == sub.Currency {
-		f.left.Minor += sub.AmountMinor
-	}
+	s.adjustFunds(run, sub, func(left *int64) { *left += sub.AmountMinor })
 }
 
 // noFundsLeft counts nothing left of sub's provider's balance for the rest
@@ -182,6 +169,12 @@ func (s *Submitter) giveBackFunds(run *runFunds, sub store.Submission) {
 // balance read before the run is too high, and each later payout sent
 // would be refused and held one by one.
 func (s *Submitter) noFundsLeft(run *runFunds, sub store.Submission) {
+	s.adjustFunds(run, sub, func(left *int64) { *left = 0 })
+}
+
+// adjustFunds changes what the run counts as left of sub's provider's
+// balance, under its lock, when the balance is known in sub's currency.
+func (s *Submitter) adjustFunds(run *runFunds, sub store.Submission, adjust func(left *int64)) {
 	if s.Health == nil {
 		return
 	}
@@ -194,7 +187,7 @@ func (s *Submitter) noFundsLeft(run *runFunds, sub store.Submission) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.known && f.left.Currency == sub.Currency {
-		f.left.Minor = 0
+		adjust(&f.left.Minor)
 	}
 }
 
