@@ -101,9 +101,16 @@ func (h *Handlers) emptySearchHints(ctx context.Context, vm *views.PayoutList, t
 		}
 		vm.OtherMode = fmt.Sprintf("It names a %s payout, %s: %s.", mode, refs[0], switchTo)
 	}
+	vm.Archived, err = h.archivedDeliveries(ctx)
+	return err
+}
+
+// archivedDeliveries says, when webhook deliveries were archived, before
+// which month an event id is not searched: "" when none were.
+func (h *Handlers) archivedDeliveries(ctx context.Context) (string, error) {
 	archives, err := h.Store.ArchivesSince(ctx, time.Time{})
 	if err != nil {
-		return err
+		return "", err
 	}
 	var last time.Time
 	for _, a := range archives {
@@ -111,11 +118,11 @@ func (h *Handlers) emptySearchHints(ctx context.Context, vm *views.PayoutList, t
 			last = a.Month
 		}
 	}
-	if !last.IsZero() {
-		vm.Archived = fmt.Sprintf("Webhook deliveries before %s are archived (payops archive list): an event id from "+
-			"then is not searched here; payops archive restore FILE brings a month back.", last.AddDate(0, 1, 0).Format("January 2006"))
+	if last.IsZero() {
+		return "", nil
 	}
-	return nil
+	return fmt.Sprintf("Webhook deliveries before %s are archived (payops archive list): an event id from then is "+
+		"not searched here; payops archive restore FILE brings a month back.", last.AddDate(0, 1, 0).Format("January 2006")), nil
 }
 
 // onlyByIdentifier returns the reference of the one payout whose reference,

@@ -58,6 +58,12 @@ func (h *Handlers) WebhooksPage(w http.ResponseWriter, r *http.Request) {
 	for _, d := range rows {
 		vm.Rows = append(vm.Rows, deliveryRow(d, userOf(r)))
 	}
+	if len(rows) == 0 && f.Search != "" {
+		if vm.Archived, err = h.archivedDeliveries(r.Context()); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+	}
 	if len(rows) == webhooksPageSize {
 		v := url.Values{"before": {strconv.FormatInt(rows[len(rows)-1].ID, 10)}}
 		for k, s := range map[string]string{"provider": f.Provider, "outcome": f.Outcome, "q": f.Search} {

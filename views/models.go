@@ -126,6 +126,7 @@ type Webhooks struct {
 	Provider  string
 	Outcome   string
 	Search    string // a reference, provider payout id or event id, found exactly
+	Archived  string // on an empty search: before which month deliveries are archived, "" when none are
 	Providers []string
 	Outcomes  []string
 	Counts    []OutcomeTile // last 24 hours

@@ -271,4 +271,10 @@ func TestAnEmptySearchSaysWhereElseToLook(t *testing.T) {
 	if hint, _ := textByID(t, page, "search-archived"); !strings.Contains(hint, "before April 2026 are archived") {
 		t.Errorf("archive hint %q", hint)
 	}
+	admin := a.client()
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	admin.login("admin@example.com")
+	if _, page := admin.get("/webhooks?q=evt_from_march"); !strings.Contains(mustText(t, page, "webhooks-archived"), "before April 2026") {
+		t.Error("the webhooks page's empty search does not say deliveries are archived")
+	}
 }
