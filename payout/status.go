@@ -129,6 +129,21 @@ func Decide(current, observed Status) Decision {
 	}
 }
 
+// DecideFor is Decide for a payout of provider, with what that provider's
+// own documents add to the rule: RazorpayX's processed is a last state
+// (seed 003: "The processed and reversed states are the last states for a
+// payout... Any webhook received after these should be ignored"; its
+// reversed is "a payout fails and the amount is returned"), so a reversal
+// of a SUCCEEDED RazorpayX payout is an anomaly — recorded, never applied,
+// a case for a person — not the reversal Xendit's and Paywize's documents
+// describe after success.
+func DecideFor(provider string, current, observed Status) Decision {
+	if provider == "razorpayx" && current == Succeeded && observed == Reversed {
+		return Anomaly
+	}
+	return Decide(current, observed)
+}
+
 // Providers are the payout providers payops speaks to. sandbox is payops'
 // own simulated provider.
 var Providers = []string{"nxtbanking", "paywize", "razorpayx", "sandbox", "xendit"}

@@ -155,3 +155,23 @@ func TestFailureRecorded(t *testing.T) {
 		}
 	}
 }
+
+// RazorpayX's processed is a last state (seed 003): its reversal after
+// success is an anomaly, while Xendit's and Paywize's, which their documents
+// describe, applies; everything else is Decide's.
+func TestDecideForAProvidersLastStates(t *testing.T) {
+	if got := DecideFor("razorpayx", Succeeded, Reversed); got != Anomaly {
+		t.Errorf("RazorpayX reversed after processed: %s, want anomaly", got)
+	}
+	for _, p := range []string{"xendit", "paywize", "nxtbanking", "sandbox"} {
+		if got := DecideFor(p, Succeeded, Reversed); got != Apply {
+			t.Errorf("%s reversed after success: %s, want apply", p, got)
+		}
+	}
+	if got := DecideFor("razorpayx", Processing, Reversed); got != Apply {
+		t.Errorf("RazorpayX reversed while processing: %s, want apply", got)
+	}
+	if got := DecideFor("razorpayx", Failed, Reversed); got != Apply {
+		t.Errorf("RazorpayX reversed after failed: %s, want apply", got)
+	}
+}

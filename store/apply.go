@@ -106,7 +106,7 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64,
 	also func(*batch, Applied)) (Applied, error) {
 	id := cur.ID
-	d := payout.Decide(cur.Status, obs.Status)
+	d := payout.DecideFor(cur.Provider, cur.Status, obs.Status)
 	next := cur.Status
 	if d == payout.Apply {
 		next = obs.Status

@@ -15,9 +15,10 @@ var failureClasses = adapters.FailureTable{
 	"INVALID_DESTINATION": payout.FailBeneficiary,
 	// "An error from the destination channel ... usually because of network
 	// issues associated with the destination bank or issues crediting funds
-	// into the destination bank account": the destination's side, mostly its
-	// network, not our request.
-	"REJECTED_BY_CHANNEL": payout.FailTransient,
+	// into the destination bank account": either a passing outage or the
+	// beneficiary's account, the code does not say which — a manual review
+	// (seed 004: "ambiguous ... cases"), not routed as an outage that passes.
+	"REJECTED_BY_CHANNEL": payout.FailUnknown,
 	// "The channel networks are experiencing a temporary error."
 	"TEMPORARY_TRANSFER_ERROR": payout.FailTransient,
 	// "A fatal error ... Normally, this means that certain API fields in

@@ -18,7 +18,7 @@ func TestClassifyFailure(t *testing.T) {
 	}{
 		{"INSUFFICIENT_BALANCE", payout.FailFunding},
 		{"INVALID_DESTINATION", payout.FailBeneficiary},
-		{"REJECTED_BY_CHANNEL", payout.FailTransient},
+		{"REJECTED_BY_CHANNEL", payout.FailUnknown},
 		{"TEMPORARY_TRANSFER_ERROR", payout.FailTransient},
 		{"TRANSFER_ERROR", payout.FailRequest},
 		{"UNKNOWN_BANK_NETWORK_ERROR", payout.FailUnknown},
