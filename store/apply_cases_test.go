@@ -253,3 +253,29 @@ func TestASettledAmountDifferenceStaysSettled(t *testing.T) {
 		t.Errorf("%d cases after the provider states another amount, want a second", len(got))
 	}
 }
+
+// A RazorpayX payout.reversed after payout.processed is recorded as an
+// anomaly and opens its case; the payout stays SUCCEEDED, its ledger as it
+// was (seed 003: processed is a last state).
+func TestARazorpayXReversalAfterProcessedIsAnAnomaly(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	p := f.intake("RZP-REV", func(r *payout.Request) { r.Provider = "razorpayx" })
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, ProviderPayoutID: "pout_RZPREV", RawStatus: "processed", Status: payout.Succeeded, UTR: "UTRRZP1"},
+		{Source: payout.SourceWebhook, ProviderPayoutID: "pout_RZPREV", RawStatus: "reversed", Status: payout.Reversed},
+	} {
+		if _, err := f.s.ApplyObservation(ctx, "RZP-REV", obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.status("RZP-REV"); got != payout.Succeeded {
+		t.Fatalf("payout is %s after a reversal after processed, want SUCCEEDED", got)
+	}
+	if _, err := f.s.ScanExceptions(ctx, classify); err != nil {
+		t.Fatal(err)
+	}
+	if got := casesOf(t, f.s, p, payout.CaseAnomaly); len(got) != 1 {
+		t.Errorf("%d anomaly cases, want 1", len(got))
+	}
+}
