@@ -233,3 +233,52 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 	}
 	return s.ReconRunByID(ctx, runID)
 }
+
+// lockReconDay holds a provider's day until the transaction ends: one
+// reconciliation, sign-off or resolution of a day at a time.
+func lockReconDay(ctx context.Context, q Querier, provider string, date time.Time) error {
+	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
+		return fmt.Errorf("store: lock reconciliation: %w", err)
+	}
+	return nil
+}
+
+// carryResolutions closes, in a new version runID, each difference the
+// day's previous version had closed with the very same values (kind,
+// payout, references, both amounts, currencies, statuses and fees): the
+// note, who and when are kept, the note saying which version it came from.
+// A run again (a job, Run now, a corrected report) does not throw away
+// finance's work on what did not change; what changed is open again. It
+// returns how many were carried.
+func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error) {
+	// Each difference pairs with the previous version's one of the very same
+	// values and the same rank among its equals (two identical differences,
+	// one resolved, one open, stay so), never two with one.
+	same := func(a, b string) string {
+		var conds []string
+		for _, c := range diffIdentity {
+			conds = append(conds, a+"."+c+" IS NOT DISTINCT FROM "+b+"."+c)
+		}
+		return strings.Join(conds, " AND ")
+	}
+	ranked := `row_number() OVER (PARTITION BY ` + strings.Join(diffIdentity, ", ") + ` ORDER BY id) AS rn`
+	res, err := q.ExecContext(ctx, `
+		WITH prev AS (SELECT pv.id, pv.version FROM recon_runs nv JOIN recon_runs pv ON pv.provider = nv.provider
+				AND pv.business_date = nv.business_date AND pv.version = nv.version - 1 WHERE nv.id = $1),
+			o AS (SELECT d.*, `+ranked+` FROM recon_diffs d WHERE d.run_id = (SELECT id FROM prev)),
+			n AS (SELECT d.*, `+ranked+` FROM recon_diffs d WHERE d.run_id = $1)
+		UPDATE recon_diffs t SET resolution = o.resolution, resolved_by = o.resolved_by, resolved_at = o.resolved_at,
+			note = o.note || ' (carried from version ' || (SELECT version FROM prev) || ')'
+		FROM n JOIN o ON n.rn = o.rn AND `+same("n", "o")+`
+		WHERE t.id = n.id AND o.resolution <> 'open' AND t.resolution = 'open'`, runID)
+	if err != nil {
+		return 0, fmt.Errorf("store: carry resolutions to reconciliation %d: %w", runID, err)
+	}
+	return res.RowsAffected()
+}
+
+// diffIdentity are the columns that make two versions' differences the
+// same difference (carryResolutions).
+var diffIdentity = []string{"kind", "payout_id", "reference_id", "provider_payout_id", "ours_amount_minor",
+	"theirs_amount_minor", "ours_currency", "theirs_currency", "ours_status", "theirs_status", "ours_fee_minor",
+	"theirs_fee_minor"}
