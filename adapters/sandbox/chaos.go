@@ -49,8 +49,11 @@ type Chaos struct {
 type Counts struct {
 	Created, Refused                                    int64
 	WebhooksSent, Dropped, Duplicated, Forged, Replayed int64
-	APIErrors, APITimeouts                              int64
-	RateLimited                                         int64 // answered 429 for going over Config.RateLimit
+	// ForgedAccepted are forged webhooks payops answered 2xx: taken in,
+	// when each must be refused (401).
+	ForgedAccepted         int64
+	APIErrors, APITimeouts int64
+	RateLimited            int64 // answered 429 for going over Config.RateLimit
 	// Downtime (Chaos.Downtime): notices acknowledged by payops, creates
 	// answered 503 for the outage, and of those the creates that came
 	// after payops acknowledged the start and before the resolution was
@@ -61,6 +64,7 @@ type Counts struct {
 type counters struct {
 	created, refused                            atomic.Int64
 	sent, dropped, duplicated, forged, replayed atomic.Int64
+	forgedAccepted                              atomic.Int64
 	apiErrors, apiTimeouts, apiCalls            atomic.Int64
 	rateLimited                                 atomic.Int64
 	notices, downtimeErrors, sentWhilePaused    atomic.Int64
@@ -71,7 +75,8 @@ func (s *Server) Counts() Counts {
 	c := &s.counts
 	return Counts{Created: c.created.Load(), Refused: c.refused.Load(), WebhooksSent: c.sent.Load(),
 		Dropped: c.dropped.Load(), Duplicated: c.duplicated.Load(), Forged: c.forged.Load(), Replayed: c.replayed.Load(),
-		APIErrors: c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load(), RateLimited: c.rateLimited.Load(),
+		ForgedAccepted: c.forgedAccepted.Load(),
+		APIErrors:      c.apiErrors.Load(), APITimeouts: c.apiTimeouts.Load(), RateLimited: c.rateLimited.Load(),
 		DowntimeNotices: c.notices.Load(), DowntimeErrors: c.downtimeErrors.Load(), SentWhilePaused: c.sentWhilePaused.Load()}
 }
 
@@ -293,6 +298,9 @@ func (s *Server) send(rec *record, w webhook) {
 	}
 	resp.Body.Close()
 	s.counts.sent.Add(1)
+	if w.forged && resp.StatusCode < 300 {
+		s.counts.forgedAccepted.Add(1)
+	}
 }
 
 // underpaid reports whether the sandbox states rec's amount smaller than

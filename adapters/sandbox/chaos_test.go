@@ -124,6 +124,11 @@ func TestChaos(t *testing.T) {
 		if c.Duplicated == 0 || c.Forged == 0 || c.Replayed == 0 {
 			t.Errorf("counts %+v", c)
 		}
+		// This receiver answers 200 to everything: every forged webhook was
+		// taken in, and the sandbox says so (a drill's must-be-zero figure).
+		if c.ForgedAccepted != c.Forged {
+			t.Errorf("forged accepted %d of %d, want all: the receiver answered 200 to each", c.ForgedAccepted, c.Forged)
+		}
 	})
 	t.Run("a webhook carries its send time; duplicates and replays are its body again", func(t *testing.T) {
 		h := newHooks(t)
