@@ -113,7 +113,9 @@ func TestWebhookRazorpayXDedupesOnTheSignedBody(t *testing.T) {
 	a := newApp(t, withProviders())
 	a.addProviderPayout("razorpayx", "RZ-pout_D1", "pout_D1")
 	now := time.Now()
-	processed := razorpayxBody("pout_D1", "processed", now.Add(-time.Minute))
+	// failed, then reversed (the amount returned): each applies. (A
+	// reversal after processed would be an anomaly: seed 003.)
+	processed := razorpayxBody("pout_D1", "failed", now.Add(-time.Minute))
 	reversed := razorpayxBody("pout_D1", "reversed", now)
 	tests := []struct {
 		name     string
