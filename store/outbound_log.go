@@ -97,8 +97,9 @@ type OutboxBacklog struct {
 }
 
 // Backlog returns the outbox backlog, for metrics and alerts: pending
-// deliveries to enabled endpoints and the oldest one's age (a disabled
-// endpoint's wait on purpose, apart). It reads the pending deliveries only
+// deliveries to enabled live endpoints and the oldest one's age (a disabled
+// endpoint's wait on purpose, apart; a test endpoint's left out, as test
+// payouts are of every live gauge). It reads the pending deliveries only
 // (through their partial index): cheap while the platform keeps up.
 func (s *Store) Backlog(ctx context.Context) (OutboxBacklog, error) {
 	var b OutboxBacklog
@@ -107,7 +108,7 @@ func (s *Store) Backlog(ctx context.Context) (OutboxBacklog, error) {
 			min(d.created_at) FILTER (WHERE e.disabled_at IS NULL) AS oldest,
 			count(*) FILTER (WHERE e.disabled_at IS NOT NULL) AS parked
 		FROM outbound_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-		WHERE d.state = 'pending'`)
+		WHERE d.state = 'pending' AND e.livemode`)
 	if err != nil {
 		return OutboxBacklog{}, fmt.Errorf("store: outbox backlog: %w", err)
 	}

@@ -407,3 +407,26 @@ func TestPruneOutbound(t *testing.T) {
 		t.Error("NEW's events pruned while a delivery of them was pending")
 	}
 }
+
+// A test endpoint's backlog (test payouts' events) is not the live one the
+// metric and alert read.
+func TestBacklogLeavesTestEndpointsOut(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	if _, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://hooks.example.com/test", Test: true}, admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "BL-T", Provider: "sandbox", ProviderPayoutID: "sbx_BL-T",
+		Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Processing, Test: true,
+		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	observe(t, s, "BL-T", payout.Succeeded)
+	var pending int
+	if err := s.DB().Get(&pending, `SELECT count(*) FROM outbound_deliveries WHERE state = 'pending'`); err != nil || pending == 0 {
+		t.Fatalf("the test endpoint has %d pending deliveries (%v), want some", pending, err)
+	}
+	if b, err := s.Backlog(ctx); err != nil || b.Pending != 0 || b.Oldest != nil {
+		t.Errorf("backlog %+v, %v; want the test endpoint's left out", b, err)
+	}
+}
