@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -136,13 +137,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	deps := web.Deps{Store: st, Rechecker: rechecker, Days: dayEnd, Providers: providers, Static: static.FS(), Metrics: reg, Log: log,
 		Deliveries: handlers.DeliveryCounters{metrics.NewDeliveries(reg, realProviders(providers), store.Outcomes), counts},
 		MaxPause:   cfg.DowntimeMaxPause}
-	if n, err := st.InterruptDrillRuns(ctx); err != nil {
+	if n, err := st.InterruptDrillRuns(ctx, instanceName(cfg.Addr)); err != nil {
 		return err
 	} else if n > 0 {
 		log.Warn("drills left running by a stopped payops marked interrupted", "count", n)
 	}
 	if slot != nil {
-		runner := &drill.Runner{Store: st, Slot: slot, PayopsURL: selfURL(cfg.Addr), Log: log, Ctx: ctx,
+		runner := &drill.Runner{Store: st, Slot: slot, PayopsURL: selfURL(cfg.Addr), Instance: instanceName(cfg.Addr),
+			Log: log, Ctx: ctx,
 			NewSandbox: func(chaos *sandbox.Chaos, secret string) *sandbox.Server {
 				return cfg.Sandbox.newSandbox(selfURL(cfg.Addr)+"/webhooks/"+payout.DrillProvider, secret, 2*time.Second, chaos, log)
 			},
@@ -354,4 +356,14 @@ func selfURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// instanceName names this payops among several: its host and the address
+// it serves on, the same across its restarts.
+func instanceName(addr string) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return host + "/" + addr
 }

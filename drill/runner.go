@@ -128,6 +128,10 @@ type Runner struct {
 	Store     RunStore
 	Slot      *Slot
 	PayopsURL string // this payops, as the drill reaches its API
+	// Instance names this payops among several (its host and address):
+	// recorded with the drill, so this payops restarting marks its own
+	// drill interrupted and leaves another instance's alone.
+	Instance string
 	// NewSandbox makes the drill's sandbox, signing its webhooks with
 	// secret; NewClient makes payops' client of it, verifying them with it.
 	NewSandbox func(chaos *sandbox.Chaos, secret string) *sandbox.Server
@@ -195,6 +199,7 @@ func (r *Runner) Start(ctx context.Context, n store.NewDrillRun, wait time.Durat
 		n.Market = DefaultMarket
 	}
 	chaos := Scenarios[n.Scenario]
+	n.Instance = r.Instance
 	run, err := r.Store.StartDrillRun(ctx, n, by)
 	if err != nil {
 		return run, err
@@ -236,8 +241,9 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 		return
 	}
 	sb := r.NewSandbox(&chaos, webhookSecret)
-	r.Slot.cur.Store(&slotDrill{sandbox: sb, client: r.NewClient(webhookSecret)})
-	defer r.Slot.cur.Store(nil)
+	mine := &slotDrill{sandbox: sb, client: r.NewClient(webhookSecret)}
+	r.Slot.cur.Store(mine)
+	defer r.Slot.cur.CompareAndSwap(mine, nil) // not a later drill's, should one have taken the slot
 	secret, revoke, err := r.token(ctx, run, log)
 	if err != nil {
 		errText = "could not make the drill's API token: " + err.Error()

@@ -47,6 +47,7 @@ type NewDrillRun struct {
 	Scenario string
 	Market   string // "IN" when empty
 	Payouts  int
+	Instance string // the payops running it (its host and address): InterruptDrillRuns
 }
 
 // StartDrillRun records a drill starting; Refused while another runs.
@@ -56,8 +57,13 @@ func (s *Store) StartDrillRun(ctx context.Context, n NewDrillRun, by Actor) (Dri
 	}
 	var run DrillRun
 	err := s.WithTx(ctx, func(q Querier) error {
-		err := q.GetContext(ctx, &run, `INSERT INTO drill_runs (scenario, market, payouts, started_by, total)
-			VALUES ($1, $2, $3, $4, $3) RETURNING `+drillColumns, n.Scenario, n.Market, n.Payouts, by.Name)
+		// A drill whose payops stopped and never came back holds the one
+		// running slot only until its progress is stale.
+		if _, err := interruptDrills(ctx, q, ""); err != nil {
+			return err
+		}
+		err := q.GetContext(ctx, &run, `INSERT INTO drill_runs (scenario, market, payouts, started_by, total, instance)
+			VALUES ($1, $2, $3, $4, $3, $5) RETURNING `+drillColumns, n.Scenario, n.Market, n.Payouts, by.Name, n.Instance)
 		if errors.Is(mapErr(err), ErrConflict) {
 			return Refused("a drill is running already: wait for its report")
 		}
@@ -92,7 +98,7 @@ func (s *Store) DrillProgress(ctx context.Context, id int64, step DrillStep) err
 		}
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET done = $2, total = $3, phase = $4, waiting = $5,
-		next_recheck_at = $6 WHERE id = $1 AND state = 'running'`,
+		next_recheck_at = $6, progress_at = now() WHERE id = $1 AND state = 'running'`,
 		id, step.Done, step.Total, step.Phase, jsonArg(waiting), step.NextRecheck)
 	if err != nil {
 		return fmt.Errorf("store: drill progress: %w", err)
@@ -118,16 +124,42 @@ func (s *Store) FinishDrillRun(ctx context.Context, id int64, state string, repo
 	return nil
 }
 
-// InterruptDrillRuns marks drills left running by a payops that stopped:
-// their goroutine died with it.
-func (s *Store) InterruptDrillRuns(ctx context.Context) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE drill_runs SET state = 'interrupted', finished_at = now(),
-		error = 'payops stopped while the drill ran' WHERE state = 'running'`)
+// DrillSilence is how long a running drill's runner may record no progress
+// before another payops takes it for stopped (a runner records some every
+// few seconds).
+const DrillSilence = 2 * time.Minute
+
+// InterruptDrillRuns marks interrupted, at a payops' start, the drills it
+// was running itself (instance: its host and address) and any whose runner
+// has recorded no progress for DrillSilence — not a drill another instance
+// is running — and revokes their test tokens (a drill killed mid-run never
+// revoked its own).
+func (s *Store) InterruptDrillRuns(ctx context.Context, instance string) (int, error) {
+	n := 0
+	err := s.WithTx(ctx, func(q Querier) error {
+		var err error
+		n, err = interruptDrills(ctx, q, instance)
+		return err
+	})
+	return n, err
+}
+
+func interruptDrills(ctx context.Context, q Querier, instance string) (int, error) {
+	var ids []int64
+	err := q.SelectContext(ctx, &ids, `UPDATE drill_runs SET state = 'interrupted', finished_at = now(),
+			error = 'payops stopped while the drill ran'
+		WHERE state = 'running' AND (($1 <> '' AND instance = $1) OR progress_at < now() - $2::interval)
+		RETURNING id`, instance, DrillSilence.String())
 	if err != nil {
 		return 0, fmt.Errorf("store: interrupt drills: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	for _, id := range ids {
+		if _, err := q.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now()
+			WHERE name = $1 AND revoked_at IS NULL`, fmt.Sprintf("drill-run-%d", id)); err != nil {
+			return 0, fmt.Errorf("store: drill %d's token: %w", id, err)
+		}
+	}
+	return len(ids), nil
 }
 
 // DrillRuns lists the latest drills, newest first.
