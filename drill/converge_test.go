@@ -52,3 +52,18 @@ func TestDisagreementSaysWhy(t *testing.T) {
 		t.Errorf("waiting %+v, total %d", w, w.Total())
 	}
 }
+
+// A wait that runs out with nothing pending but the sandbox still settling
+// proves nothing: the drill fails, and says it did not converge.
+func TestAnUnsettledSandboxFailsTheDrill(t *testing.T) {
+	var r Report
+	r.explain(nil, nil, false)
+	if r.OK() || !r.Unsettled || r.Converged != 0 {
+		t.Errorf("report %+v: want failed, unsettled, not converged", r)
+	}
+	var ok Report
+	ok.explain(nil, nil, true)
+	if !ok.OK() {
+		t.Errorf("settled with nothing pending: %+v, want OK", ok)
+	}
+}

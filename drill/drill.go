@@ -123,8 +123,13 @@ type Report struct {
 	CasesChecked       bool
 	MissingFailedCases int
 	StrayCases         int
-	Converged          time.Duration
-	Examples           []string // a few payouts that did not converge, and why
+	// Converged is how long payops took to agree with the settled
+	// sandbox; zero when the wait ran out first. Unsettled says the sandbox
+	// was still settling then (a reversal could still come): the drill
+	// proves nothing and fails, whatever payops agreed with so far.
+	Converged time.Duration
+	Unsettled bool
+	Examples  []string // a few payouts that did not converge, and why
 	// Outbound is what became of the outbound webhooks, when the drill had a
 	// receiver (make drill's); nil otherwise.
 	Outbound *Outbound
@@ -134,7 +139,7 @@ type Report struct {
 func (r Report) OK() bool {
 	return r.ForgedAccepted == 0 && r.DuplicatePostings == 0 && r.Unbalanced == 0 && r.NotConverged == 0 &&
 		r.MissingAmountCases == 0 && r.StrayAmountCases == 0 && r.SentWhilePaused == 0 && r.MissingFailedCases == 0 &&
-		r.StrayCases == 0 && (r.Outbound == nil || r.Outbound.OK())
+		r.StrayCases == 0 && !r.Unsettled && (r.Outbound == nil || r.Outbound.OK())
 }
 
 // Write prints the report.
@@ -161,7 +166,11 @@ func (r Report) Write(w io.Writer) {
 		fmt.Fprintf(w, "  failed, no failure case:  %d (must be 0)\n", r.MissingFailedCases)
 		fmt.Fprintf(w, "  cases where none belongs: %d (must be 0)\n", r.StrayCases)
 	}
-	fmt.Fprintf(w, "  time to converge:         %s\n", r.Converged.Round(100*time.Millisecond))
+	if r.Converged > 0 {
+		fmt.Fprintf(w, "  time to converge:         %s\n", r.Converged.Round(100*time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "  time to converge:         did not converge within the wait\n")
+	}
 	for _, e := range r.Examples {
 		fmt.Fprintf(w, "    %s\n", e)
 	}
@@ -220,7 +229,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		waiting.Settling = !settled
 		progress(Progress{Phase: "converging", Done: len(refs) - len(pending), Total: len(refs), Waiting: &waiting})
-		if (len(pending) == 0 && settled) || time.Now().After(deadline) {
+		if len(pending) == 0 && settled {
+			rep.Converged = time.Since(start)
+			break
+		}
+		if time.Now().After(deadline) {
 			rep.explain(pending, problems, settled)
 			break
 		}
@@ -230,7 +243,6 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	rep.Converged = time.Since(start)
 	var err error
 	rep.DuplicatePostings, rep.Unbalanced, err = c.ledger(ctx, refs)
 	if err != nil {
@@ -267,7 +279,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // explain records the payouts that did not converge, with a few examples of
 // why, and whether the sandbox had settled.
 func (r *Report) explain(pending []string, problems map[string]string, settled bool) {
-	r.NotConverged = len(pending)
+	r.NotConverged, r.Unsettled = len(pending), !settled
 	if !settled {
 		r.Examples = append(r.Examples, "the sandbox was still settling when the wait ran out: give --wait more time")
 	}

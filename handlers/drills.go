@@ -178,7 +178,10 @@ func drillView(run store.DrillRun, now time.Time, u User) views.DrillRun {
 		var rep drill.Report
 		if err := json.Unmarshal(run.Report, &rep); err == nil {
 			v.Report = reportView(rep)
-			v.Converged = span(rep.Converged)
+			v.Converged = "did not converge"
+			if rep.Converged > 0 {
+				v.Converged = span(rep.Converged)
+			}
 			v.NotConverged = strconv.Itoa(rep.NotConverged)
 		}
 	}

@@ -63,7 +63,7 @@ type Business struct {
 
 var (
 	descPayouts = prometheus.NewDesc("payops_payouts",
-		"Payouts by status and provider (drills' payouts left out).", []string{"status", "provider"}, nil)
+		"Live payouts by status and provider (test payouts, the sandbox's and drills', left out).", []string{"status", "provider"}, nil)
 	descStuck = prometheus.NewDesc("payops_payouts_stuck",
 		"Stuck payouts (QUEUED or PROCESSING, no change for PAYOPS_STUCK_AFTER; the stuck list's definition) by provider "+
 			"and age since their last change: under_1h, 1h_6h, 6h_24h, over_24h.", []string{"provider", "age"}, nil)

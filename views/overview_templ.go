@@ -609,7 +609,7 @@ func trends(o Overview) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, " to today, counting payouts by the day they were created; drill payouts are never counted. Every number opens the payouts behind it.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 57, " to today, counting payouts by the day they were created, live or test as the header's Test switch shows them. Every number opens the payouts behind it.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
