@@ -56,6 +56,16 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 			vm.ToSignOff++
 		}
 	}
+	// Differences still open on days before the fortnight count too, as
+	// the grid carries them forward: the tile is not green while they wait.
+	earlier, err := h.Store.OpenDaysBefore(r.Context(), "", latest.AddDate(0, 0, -(gridDays-1)))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	for _, d := range earlier {
+		vm.OpenDiffs += d.Open
+	}
 	stuckByProvider(&vm, sum, paused, now)
 	byStatus := map[payout.Status]int{}
 	for _, c := range counts {

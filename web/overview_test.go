@@ -154,3 +154,21 @@ func TestZeroTilesAreNotRed(t *testing.T) {
 		}
 	}
 }
+
+// Differences still open on a day before the reconciliation grid's
+// fortnight count on the overview's tile, as the grid carries them forward.
+func TestOverviewCountsDifferencesBeforeTheFortnight(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	old := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -20)
+	if _, err := a.store.Reconcile(context.Background(), "nxtbanking", old, old, old.Add(24*time.Hour), "upload",
+		"finance@example.com", []payout.ProviderRecord{{ProviderPayoutID: "pp-OLD", ReferenceID: "OLD-1",
+			Amount: payout.Money{Minor: 100, Currency: "INR"}, Status: payout.Succeeded}}, false); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	c.login("finance@example.com")
+	if _, page := c.get("/"); !strings.Contains(page, `id="recon-total"><span class="tile-number">1</span>`) {
+		t.Error("the overview's reconciliation tile does not count a difference open 20 days ago")
+	}
+}
