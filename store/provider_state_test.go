@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -257,5 +258,33 @@ func TestAProbeHeldAtItsClaimLetsTheNextProbe(t *testing.T) {
 	}
 	if p, err := s.PayoutByRef(ctx, "PRB-1"); err != nil || p.Status != payout.Held {
 		t.Errorf("PRB-1: %v %v, want HELD", p.Status, err)
+	}
+}
+
+// A drill's payout left QUEUED when its drill ended is not sent again (to
+// the next drill's sandbox); one of the running drill, or of a drill with
+// no run (make drill's supervisor), is.
+func TestAnEndedDrillsPayoutsAreNotClaimed(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	by := store.Actor{Name: "admin@example.com"}
+	ended, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 1}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDrillRun(ctx, ended.ID, store.DrillFailed, nil, "timed out"); err != nil {
+		t.Fatal(err)
+	}
+	running, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 1}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{fmt.Sprintf("DRILL%d-00001", ended.ID), fmt.Sprintf("DRILL%d-00001", running.ID), "SUPERVISED-00001"} {
+		queuedFor(t, s, ref, payout.DrillProvider, "IMPS")
+	}
+	got := claimRefs(t, s)
+	want := []string{fmt.Sprintf("DRILL%d-00001", running.ID), "SUPERVISED-00001"}
+	if !slices.Equal(got, want) {
+		t.Errorf("claimed %v, want %v: not the ended drill's payout", got, want)
 	}
 }

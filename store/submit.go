@@ -57,7 +57,7 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 				AND ps.breaker_retry_at IS NOT NULL) AS half_open, p.submit_attempts > p.submit_recorded_attempt AS unrecorded
 			FROM payouts p
 			WHERE p.status = 'QUEUED' AND p.submitted_at IS NULL AND (p.next_submit_at IS NULL OR p.next_submit_at <= now())
-				AND p.provider <> ALL($2)`+notPausedSQL+`
+				AND p.provider <> ALL($2)`+notPausedSQL+notOfEndedDrillSQL+`
 			ORDER BY p.next_submit_at NULLS FIRST, p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED`, limit, textArray(skip))
 		if err != nil {
 			return fmt.Errorf("store: claim payouts: %w", err)
@@ -121,6 +121,15 @@ func (s *Store) ClaimForSubmit(ctx context.Context, limit int, lease time.Durati
 	})
 	return out, err
 }
+
+// notOfEndedDrillSQL is the claim's condition that a drill payout
+// (DRILL<run>-NNNNN) is not of a drill that ended (passed, failed or
+// interrupted): one left QUEUED would go to the next drill's sandbox and
+// count in its report. A drill without a run (make drill's supervisor) is
+// not held back. payouts must be aliased p.
+const notOfEndedDrillSQL = `
+	AND (p.provider <> '` + payout.DrillProvider + `' OR NOT EXISTS (SELECT 1 FROM drill_runs r WHERE r.state <> 'running'
+		AND r.id = substring(p.reference_id from '^DRILL([0-9]{1,18})-')::bigint))`
 
 // markUnrecorded marks payout id's submission outcome unknown, in the claim
 // that found an attempt whose worker recorded nothing (it stopped mid-call,
