@@ -112,7 +112,11 @@ func TestBrowserWalk(t *testing.T) {
 				chromedp.WaitNotPresent(chromedp.CSS("#test-data-banner")))
 		}
 		if role != "" {
-			step(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+			// From a page loaded whole: a click while the last switch's
+			// page was still replacing the document found no node.
+			step(t, ctx, "sign out", chromedp.Navigate(a.srv.URL+"/profile"),
+				chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"] button`)),
+				chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 				chromedp.WaitVisible(chromedp.CSS("#email")))
 		}
 	}
