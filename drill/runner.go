@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -281,7 +280,7 @@ func (r *Runner) run(run store.DrillRun, chaos sandbox.Chaos, wait time.Duration
 // token makes the drill's own test token; revoke ends it.
 func (r *Runner) token(ctx context.Context, run store.DrillRun, log *slog.Logger) (secret string, revoke func(),
 	err error) {
-	name := "drill-run-" + strconv.FormatInt(run.ID, 10)
+	name := store.DrillTokenName(run.ID)
 	if secret, err = store.NewToken(); err != nil {
 		return "", nil, err
 	}

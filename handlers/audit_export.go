@@ -35,7 +35,6 @@ func (h *Handlers) ExportAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
-	longRequest(w)
 	name := "payops-audit-" + h.Now().In(h.zone()).Format(time.DateOnly) + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)

@@ -21,17 +21,21 @@ const MaxExports = 3
 // streaming: 503 with Retry-After, nothing started.
 var ErrExportsBusy = errors.New("exports busy")
 
-// exportSlot takes a slot for an export, or answers 503 (ErrExportsBusy)
-// and returns false. The caller calls done when the file is written.
+// exportSlot takes a slot for a whole-list export and gives the request
+// the long deadline (longRequest: minutes for millions of rows, past the
+// server's 60 s write timeout), or answers 503 (ErrExportsBusy) and returns
+// false. The caller calls done when the file is written.
 func (h *Handlers) exportSlot(w http.ResponseWriter, r *http.Request) (done func(), ok bool) {
-	if h.Exports == nil {
-		return func() {}, true
+	done = func() {}
+	if h.Exports != nil {
+		select {
+		case h.Exports <- struct{}{}:
+			done = func() { <-h.Exports }
+		default:
+			Fail(w, r, h.Log, ErrExportsBusy)
+			return nil, false
+		}
 	}
-	select {
-	case h.Exports <- struct{}{}:
-		return func() { <-h.Exports }, true
-	default:
-		Fail(w, r, h.Log, ErrExportsBusy)
-		return nil, false
-	}
+	longRequest(w)
+	return done, true
 }

@@ -193,9 +193,9 @@ var (
 
 // Fail is the one place an error becomes an HTTP status and a page the user
 // can read: not found 404, forbidden 403, bad input 400, a body over its cap
-// (http.MaxBytesError) 413, a concurrent change (store.ErrConflict) 409, database down 503, anything else 500. Only the
-// last two are logged, here, once; no stack trace or internal message
-// reaches the page.
+// (http.MaxBytesError) 413, a concurrent change (store.ErrConflict) 409,
+// database down 503, anything else 500. Only the last two are logged, here,
+// once; no stack trace or internal message reaches the page.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := views.Error{Meta: MetaFor(r, "Error", "")}
 	maxBytes, tooLarge := errors.AsType[*http.MaxBytesError](err)

@@ -51,19 +51,18 @@ func (h *Handlers) Overview(w http.ResponseWriter, r *http.Request) {
 		Buckets: store.StuckBuckets, OpenHolds: holds.Open, Overdue: holds.Overdue,
 		OpenCases: cases.Open, CasesLate: cases.Overdue}
 	for _, d := range days {
-		vm.OpenDiffs += d.OpenDiffs
 		if state, _ := reconState(d); state == "ties" || state == "ready" {
 			vm.ToSignOff++
 		}
 	}
-	// Differences still open on days before the fortnight count too, as
-	// the grid carries them forward: the tile is not green while they wait.
-	earlier, err := h.Store.OpenDaysBefore(r.Context(), "", latest.AddDate(0, 0, -(gridDays-1)))
+	// Every day's open differences, the grid's fortnight and the days before
+	// it that the grid carries forward: the tile is not green while any wait.
+	open, err := h.Store.OpenDaysBefore(r.Context(), "", latest.AddDate(0, 0, 1))
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	for _, d := range earlier {
+	for _, d := range open {
 		vm.OpenDiffs += d.Open
 	}
 	stuckByProvider(&vm, sum, paused, now)

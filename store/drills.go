@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -144,6 +145,10 @@ func (s *Store) InterruptDrillRuns(ctx context.Context, instance string) (int, e
 	return n, err
 }
 
+// DrillTokenName is the name of the test token a drill makes for its own
+// payouts and revokes when it ends (or a payops interrupting it does).
+func DrillTokenName(runID int64) string { return "drill-run-" + strconv.FormatInt(runID, 10) }
+
 func interruptDrills(ctx context.Context, q Querier, instance string) (int, error) {
 	var ids []int64
 	err := q.SelectContext(ctx, &ids, `UPDATE drill_runs SET state = 'interrupted', finished_at = now(),
@@ -155,7 +160,7 @@ func interruptDrills(ctx context.Context, q Querier, instance string) (int, erro
 	}
 	for _, id := range ids {
 		if _, err := q.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now()
-			WHERE name = $1 AND revoked_at IS NULL`, fmt.Sprintf("drill-run-%d", id)); err != nil {
+			WHERE name = $1 AND revoked_at IS NULL`, DrillTokenName(id)); err != nil {
 			return 0, fmt.Errorf("store: drill %d's token: %w", id, err)
 		}
 	}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -81,7 +80,7 @@ func TestStartingPayopsInterruptsOnlyItsOwnOrSilentDrills(t *testing.T) {
 	}
 
 	b := start("host-b/127.0.0.1:8080")
-	if _, err := s.CreateToken(ctx, store.TokenSpec{Name: fmt.Sprintf("drill-run-%d", b.ID), Scope: payout.ScopeTest, By: by.Name},
+	if _, err := s.CreateToken(ctx, store.TokenSpec{Name: store.DrillTokenName(b.ID), Scope: payout.ScopeTest, By: by.Name},
 		"pot_drilltoken_"+strconv.FormatInt(b.ID, 10)); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +92,7 @@ func TestStartingPayopsInterruptsOnlyItsOwnOrSilentDrills(t *testing.T) {
 	}
 	var active int
 	if err := s.DB().Get(&active, `SELECT count(*) FROM api_tokens WHERE name = $1 AND revoked_at IS NULL`,
-		fmt.Sprintf("drill-run-%d", b.ID)); err != nil || active != 0 {
+		store.DrillTokenName(b.ID)); err != nil || active != 0 {
 		t.Errorf("the interrupted drill's token is still active (%d, %v)", active, err)
 	}
 }
