@@ -73,7 +73,10 @@ func userChanged(verb string, c store.UserChange) string {
 	case verb == "role":
 		return fmt.Sprintf("user %s now has role %s; %d sessions ended", u, c.User.Role, c.SessionsEnded)
 	case verb == "disable":
-		return fmt.Sprintf("user %s disabled; %d sessions ended", u, c.SessionsEnded)
+		hb := c.HandedBack
+		return fmt.Sprintf("user %s disabled; %d sessions ended; %d open holds and %d open cases went to their "+
+			"default owners; %d hold reasons or exception kinds they owned have an empty owner to fill "+
+			"(/holds/owners)", u, c.SessionsEnded, hb.Holds, hb.Cases, hb.Slots)
 	}
 	return fmt.Sprintf("user %s enabled", u)
 }

@@ -128,7 +128,9 @@ func (h *Handlers) userNotice(r *http.Request) string {
 	case q.Get("done") == "role":
 		return fmt.Sprintf("%s is now %s. Their sessions have ended; the new role starts at their next sign-in.", who, u.Role)
 	case q.Get("done") == "disable" && u.DisabledAt != nil:
-		return who + " is disabled: they can no longer sign in, and their sessions have ended."
+		return who + " is disabled: they can no longer sign in, and their sessions have ended. Their open holds and " +
+			"cases went to each reason's or kind's default owner (Unowned where there is none); a reason or kind they " +
+			"owned, or escalated to, now has that owner empty: fill it on Owners and SLAs (/holds/owners)."
 	case q.Get("done") == "enable" && u.DisabledAt == nil:
 		return who + " may sign in again."
 	}

@@ -70,6 +70,15 @@ func (f *holdFixture) holds(p store.Payout) map[payout.Reason]store.Hold {
 	return out
 }
 
+func (f *holdFixture) payout(ref string) store.Payout {
+	f.t.Helper()
+	p, err := f.s.PayoutByRef(context.Background(), ref)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
 func (f *holdFixture) status(ref string) payout.Status {
 	p, err := f.s.PayoutByRef(context.Background(), ref)
 	if err != nil {
@@ -382,5 +391,78 @@ func TestAReleaseSaysWhenTheProviderHasThePayout(t *testing.T) {
 	if res, err := f.s.ReleaseHold(ctx, f.holds(q)[payout.ReasonTax].ID, f.comp1, "renewed certificate checked", holdPolicy); err != nil ||
 		!res.Queued || res.AtProvider {
 		t.Fatalf("release of a payout never sent = %+v, %v; want queued, not at the provider", res, err)
+	}
+}
+
+// Disabling a user hands their open work back: a hold they own goes to its
+// reason's owner (or nobody when that is them), a case to its kind's owner,
+// and the owner slots naming them are emptied, each audited; decided work
+// keeps its name.
+func TestDisablingAUserHandsTheirOpenWorkBack(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	admin := store.Actor{Name: "admin@example.com"}
+	if err := f.s.UpdateHoldReasons(ctx, admin, []store.HoldReasonChange{
+		{Reason: payout.ReasonTax, OwnerID: &f.comp1.UserID, NextOwnerID: &f.comp3.UserID, SLAMinutes: 60},
+		{Reason: payout.ReasonReview, OwnerID: &f.comp3.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.UpdateCaseKinds(ctx, admin, []store.CaseKindChange{{Kind: payout.CaseFailed, OwnerID: &f.comp3.UserID,
+		SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	// comp1 owns the tax hold by default; comp3 is given a second one.
+	f.intake("HB-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing })
+	other := f.holds(f.intake("HB-2", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired }))[payout.ReasonTax]
+	if _, err := f.s.ReassignHold(ctx, other.ID, f.comp3.UserID, f.comp1, "yours"); err != nil {
+		t.Fatal(err)
+	}
+	f.intake("HB-3", nil)
+	sentAndFailed(t, f.s, "HB-3", "NO_FUNDS")
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+
+	ch, err := f.s.DisableUser(ctx, "comp3@example.com", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.HandedBack != (store.HandedBack{Holds: 1, Cases: 1, Slots: 3}) {
+		t.Errorf("handed back %+v, want one hold, one case, three owner slots (tax's escalation, review's, failed's)",
+			ch.HandedBack)
+	}
+	if got := f.holds(f.payout("HB-2"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp1.UserID {
+		t.Errorf("comp3's hold is owned by %v, want the tax reason's owner (comp1)", got.OwnerID)
+	}
+	if got := f.holds(f.payout("HB-1"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp1.UserID {
+		t.Errorf("comp1's own hold changed owner: %v", got.OwnerID)
+	}
+	if got, err := f.s.CaseByID(ctx, c.ID); err != nil || got.OwnerID != nil {
+		t.Errorf("comp3's case owner = %v (%v), want nobody: the failed kind's owner was comp3", got.OwnerID, err)
+	}
+	reasons, err := f.s.HoldReasons(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reasons {
+		if (r.OwnerID != nil && *r.OwnerID == f.comp3.UserID) || (r.NextOwnerID != nil && *r.NextOwnerID == f.comp3.UserID) {
+			t.Errorf("reason %s still names the disabled user: %+v", r.Reason, r)
+		}
+		if r.Reason == payout.ReasonTax && (r.OwnerID == nil || *r.OwnerID != f.comp1.UserID) {
+			t.Errorf("the tax reason's owner (comp1) was emptied too: %+v", r)
+		}
+	}
+	var audits int
+	f.s.DB().QueryRowx(`SELECT count(*) FROM audit_log WHERE actor = $1 AND action IN
+		('hold.reassign', 'exception.reassign', 'hold_reason.update', 'exception_kind.update')
+		AND details->>'note' LIKE '%disabled%'`, admin.Name).Scan(&audits)
+	if audits != 5 {
+		t.Errorf("%d audit entries for the hand-back, want 5 (a hold, a case, two reasons, a kind)", audits)
+	}
+	// Enabling them again gives nothing back: work moved on.
+	if _, err := f.s.EnableUser(ctx, "comp3@example.com", admin); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.holds(f.payout("HB-2"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp1.UserID {
+		t.Errorf("the hold went back on enable: %v", got.OwnerID)
 	}
 }

@@ -62,9 +62,9 @@ func TestTheUpgradeKeepsMarketsWithPayoutsLive(t *testing.T) {
 				first = id
 			}
 		}
-		if _, err := s.DisableUser(ctx, "old-admin@example.com", store.Actor{Name: "cli"}); err != nil {
-			t.Fatal(err)
-		}
+		// Disabled as the schema of the time could (today's DisableUser
+		// also hands back cases, a later table).
+		s.DB().MustExec(`UPDATE users SET disabled_at = now() WHERE email = 'old-admin@example.com'`)
 	})
 	docs, err := s.Markets(ctx)
 	if err != nil {

@@ -101,6 +101,9 @@ type UserChange struct {
 	User          User // as it is after the change
 	Changed       bool // false when the user was so already
 	SessionsEnded int
+	// HandedBack is, for a disable, the open work and owner slots the user
+	// held that went back to their defaults (handBackWork).
+	HandedBack HandedBack
 }
 
 // DisableUser disables the user with email, so they can no longer sign in,
@@ -125,8 +128,12 @@ func (s *Store) DisableUser(ctx context.Context, email string, by Actor) (UserCh
 			if err != nil || !c.Changed {
 				return c, err
 			}
+			if c.HandedBack, err = handBackWork(ctx, q, u, by); err != nil {
+				return c, err
+			}
 			return c, audit(ctx, q, by.Name, "user.disable", "user", fmt.Sprint(u.ID),
-				map[string]any{"email": u.Email, "sessions_ended": n})
+				map[string]any{"email": u.Email, "sessions_ended": n, "holds_handed_back": c.HandedBack.Holds,
+					"cases_handed_back": c.HandedBack.Cases, "owner_slots_emptied": c.HandedBack.Slots})
 		})
 }
 
@@ -181,13 +188,17 @@ func (s *Store) changeUser(ctx context.Context, email string, by Actor, rule pay
 	var c UserChange
 	err := s.WithTx(ctx, func(q Querier) error {
 		var admins []int64
+		// FOR NO KEY UPDATE, not FOR UPDATE: a hold or case given to
+		// one of them at this moment takes its foreign key's share lock on
+		// the user after locking the hold, which FOR UPDATE would block
+		// while a disable waits for that hold (handBackWork): a deadlock.
 		err := q.SelectContext(ctx, &admins,
-			`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE`)
+			`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR NO KEY UPDATE`)
 		if err != nil {
 			return fmt.Errorf("store: admins: %w", err)
 		}
 		var u User
-		err = q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
+		err = q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1) FOR NO KEY UPDATE`,
 			strings.TrimSpace(email))
 		if err != nil {
 			return fmt.Errorf("store: user %s: %w", email, mapErr(err))

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// HandedBack counts what a disabled user held that went back to its
+// defaults: open holds, open exception cases, and the hold reasons and
+// exception kinds whose owner or escalation owner they were (Slots).
+type HandedBack struct{ Holds, Cases, Slots int }
+
+// handBackWork gives the open holds and cases of u, being disabled in q's
+// transaction, to their reason's or kind's default owner when that is an
+// active user, else to nobody (the queue's "Unowned", which the escalation
+// job and the owners page then serve), each audited; and empties the owner
+// slots naming u, so the owners page shows the gap to fill rather than a
+// name nobody answers to. Their due times stay: the work is as late as it
+// was. A disabled user left as owner would be work nobody sees.
+func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack, error) {
+	var hb HandedBack
+	note := fmt.Sprintf("%s was disabled: their open work goes to its default owner", u.Name)
+	var holds []struct {
+		ID  int64  `db:"id"`
+		Ref string `db:"reference_id"`
+		To  string `db:"to_name"`
+	}
+	err := q.SelectContext(ctx, &holds, `
+		WITH moved AS (
+			UPDATE holds h SET owner_id = (SELECT o.id FROM hold_reasons r JOIN users o ON o.id = r.owner_id
+				AND o.disabled_at IS NULL AND o.id <> $1 WHERE r.reason = h.reason)
+			WHERE h.owner_id = $1 AND h.state = 'open' RETURNING h.id, h.payout_id, h.owner_id)
+		SELECT m.id, p.reference_id, coalesce(o.name, '') AS to_name
+		FROM moved m JOIN payouts p ON p.id = m.payout_id LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
+	if err != nil {
+		return hb, fmt.Errorf("store: hand back holds of user %d: %w", u.ID, err)
+	}
+	for _, h := range holds {
+		if err := audit(ctx, q, by.Name, "hold.reassign", "payout", h.Ref,
+			map[string]any{"hold": h.ID, "from": u.Name, "to": h.To, "note": note}); err != nil {
+			return hb, err
+		}
+	}
+	var cases []struct {
+		ID int64  `db:"id"`
+		To string `db:"to_name"`
+	}
+	err = q.SelectContext(ctx, &cases, `
+		WITH moved AS (
+			UPDATE exception_cases c SET owner_id = (SELECT o.id FROM exception_kinds k JOIN users o ON o.id = k.owner_id
+				AND o.disabled_at IS NULL AND o.id <> $1 WHERE k.kind = c.kind)
+			WHERE c.owner_id = $1 AND c.state = 'open' RETURNING c.id, c.owner_id)
+		SELECT m.id, coalesce(o.name, '') AS to_name FROM moved m LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
+	if err != nil {
+		return hb, fmt.Errorf("store: hand back cases of user %d: %w", u.ID, err)
+	}
+	for _, c := range cases {
+		if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(c.ID),
+			map[string]any{"from": u.Name, "to": c.To, "note": note}); err != nil {
+			return hb, err
+		}
+	}
+	hb.Holds, hb.Cases = len(holds), len(cases)
+	for _, t := range []ownersTable{ownersOfHolds, ownersOfCases} {
+		var rows []struct {
+			Key   string `db:"key"`
+			Owner *int64 `db:"owner_id"`
+			Next  *int64 `db:"next_owner_id"`
+			SLA   int    `db:"sla_minutes"`
+		}
+		err := q.SelectContext(ctx, &rows, `UPDATE `+t.table+` SET owner_id = nullif(owner_id, $1),
+				next_owner_id = nullif(next_owner_id, $1), updated_by = $2, updated_at = now()
+			WHERE owner_id = $1 OR next_owner_id = $1
+			RETURNING `+t.key+` AS key, owner_id, next_owner_id, sla_minutes`, u.ID, by.Name)
+		if err != nil {
+			return hb, fmt.Errorf("store: owner slots of user %d in %s: %w", u.ID, t.table, err)
+		}
+		for _, r := range rows {
+			if err := audit(ctx, q, by.Name, t.entity+".update", t.entity, r.Key, map[string]any{"owner_id": r.Owner,
+				"next_owner_id": r.Next, "sla_minutes": r.SLA, "note": note}); err != nil {
+				return hb, err
+			}
+		}
+		hb.Slots += len(rows)
+	}
+	return hb, nil
+}
