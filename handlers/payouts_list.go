@@ -68,7 +68,7 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 	for _, p := range page.Payouts {
 		vm.Rows = append(vm.Rows, views.PayoutListRow{Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID),
 			Created: u.stamp(p.CreatedAt), Provider: p.Provider, Amount: p.Amount().String(), Beneficiary: beneficiary(p),
-			Status: string(p.Status), UTR: p.UTR, Updated: ago(now, p.UpdatedAt)})
+			Status: string(p.Status), UTR: dash(p.UTR), Updated: agoPtr(now, &p.UpdatedAt)})
 	}
 	if page.Next != nil {
 		vm.NextHref = f.href("/payouts", "after", page.Next.String())
@@ -135,6 +135,20 @@ func (h *Handlers) onlyByIdentifier(ctx context.Context, text string) (string, b
 	return refs[0], true, nil
 }
 
+// filtered reports whether the list's address narrows or reorders it: the
+// form sends its empty fields and the default order too, and the pages
+// after the first their position, none of which is a filter.
+func filtered(v url.Values) bool {
+	for k, vs := range v {
+		for _, s := range vs {
+			if s != "" && k != "after" && (k != "sort" || s != "created") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // listView is the list's page without its rows: the filters as given.
 func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]string) views.PayoutList {
 	v := f.values
@@ -142,7 +156,7 @@ func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]stri
 		CreatedFrom: v.Get("created_from"), CreatedTo: v.Get("created_to"), UpdatedFrom: v.Get("updated_from"),
 		UpdatedTo: v.Get("updated_to"), SentFrom: v.Get("sent_from"), SentTo: v.Get("sent_to"), AmountMin: v.Get("amount_min"), AmountMax: v.Get("amount_max"),
 		OpenHold: v.Get("hold") == "open", Stuck: v.Get("stuck") != "", StuckAfter: span(h.StuckAfter), Errors: bad,
-		Filtered: len(v) > 0, CSVHref: f.href("/payouts.csv"), ClearHref: "/payouts", Count: "—"}
+		Filtered: filtered(v), CSVHref: f.href("/payouts.csv"), ClearHref: "/payouts", Count: "—"}
 	on := map[string]bool{}
 	for _, s := range v["status"] {
 		on[strings.ToUpper(s)] = true

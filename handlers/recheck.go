@@ -47,9 +47,20 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	row := h.stuckRow(p, u, h.Now(), back.Encode())
+	now := h.Now()
+	row := h.stuckRow(p, u, now, back.Encode())
 	row.Message, row.MessageKind = res.Message, outcomeKind(res)
-	Render(w, r, http.StatusOK, views.StuckRowView(row), views.StuckRowView(row))
+	var left views.Stuck
+	if row.Left {
+		_, total, err := h.Store.StuckPayouts(r.Context(), store.StuckFilter{Before: now.Add(-h.StuckAfter),
+			Provider: back.Get("provider"), Test: testData(r.Context())})
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		left.Total, left.Paused = total.All, total.Paused
+	}
+	Render(w, r, http.StatusOK, views.StuckRowView(row), views.StuckRechecked(row, left))
 }
 
 // stuckBack reads the stuck list's filter and page a Re-check form sent,

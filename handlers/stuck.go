@@ -30,7 +30,7 @@ const stuckPageSize = 50
 func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	provider := q.Get("provider")
-	if provider != "" && !slices.Contains(payout.Providers, provider) {
+	if provider != "" && !slices.Contains(stuckProviders(r.Context()), provider) {
 		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown provider %q. Choose one from the list.", provider)))
 		return
 	}
@@ -52,7 +52,7 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	back := stuckQuery(provider, page)
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
-		Providers: payout.Providers, Total: total.All, Paused: total.Paused, Page: page,
+		Providers: stuckProviders(r.Context()), Total: total.All, Paused: total.Paused, Page: page,
 		Pages:      pagesOf(total.All, stuckPageSize),
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
@@ -132,8 +132,16 @@ func (h *Handlers) withRecheck(ctx context.Context, rows []views.StuckRow, ref s
 		rows[i] = row
 		return rows, nil
 	}
-	row.Left = !p.Status.Open() || p.UpdatedAt.After(now.Add(-h.StuckAfter))
 	return append([]views.StuckRow{row}, rows...), nil
+}
+
+// stuckProviders are the providers the stuck list filters by: with test
+// data on, the drills' too (the overview links to its stuck payouts).
+func stuckProviders(ctx context.Context) []string {
+	if testData(ctx) {
+		return append(slices.Clip(payout.Providers), payout.DrillProvider)
+	}
+	return payout.Providers
 }
 
 func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) views.StuckRow {
@@ -151,6 +159,9 @@ func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) 
 		Age: ago(now, p.UpdatedAt), AgeLevel: level, LastCheck: agoPtr(now, p.LastCheckedAt),
 		CanRecheck: u.Role.Can(payout.ActRecheck), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
 		Back: back,
+		// A row of the list is stuck; one drawn after a Re-check may have
+		// left (settled, or changed just now).
+		Left: !p.Status.Open() || p.UpdatedAt.After(now.Add(-h.StuckAfter)),
 	}
 	if p.LastCheckFailed != nil {
 		row.CheckFailed, row.CheckReason = true, dash(*p.LastCheckFailed)

@@ -122,6 +122,9 @@ func TestBrowserRecheck(t *testing.T) {
 	if got := text(t, ctx, "#payout-"+ok+" .badge"); got != "PROCESSING" {
 		t.Fatalf("before re-check the row says %q", got)
 	}
+	if got := text(t, ctx, "#stuck-count"); got != "3" {
+		t.Fatalf("before re-check the heading counts %q stuck, want 3", got)
+	}
 	screenshot(t, ctx, "stuck")
 	step(t, ctx, "press Re-check",
 		chromedp.Click(chromedp.CSS("#payout-"+ok+" button.recheck")),
@@ -132,6 +135,12 @@ func TestBrowserRecheck(t *testing.T) {
 	}
 	if got := text(t, ctx, "#payout-"+ok+" .badge"); got != "SUCCEEDED" {
 		t.Errorf("row status %q after re-check, want SUCCEEDED", got)
+	}
+	if got := text(t, ctx, "#payout-"+ok+" .age"); got != "no longer stuck" {
+		t.Errorf("the settled row's age says %q, want no longer stuck", got)
+	}
+	if got := text(t, ctx, "#stuck-count"); got != "2" {
+		t.Errorf("the heading's count after a payout left the list: %q, want 2", got)
 	}
 	step(t, ctx, "re-check the failing one",
 		chromedp.Click(chromedp.CSS("#payout-"+failing+" button.recheck")),

@@ -207,3 +207,20 @@ func TestBrowserStuckPausedCountedApart(t *testing.T) {
 		t.Error("the paused count shows with nothing paused")
 	}
 }
+
+// The overview's stuck tile links the drills' stuck payouts when test data
+// is on: the stuck list takes the drill provider there, and only there.
+func TestTheStuckListFiltersDrillPayoutsInTestData(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	c := a.client()
+	c.login("ops@example.com")
+	if code, body, _ := c.do("GET", "/payouts/stuck?provider=drill", nil, nil); code != http.StatusBadRequest {
+		t.Errorf("live view, provider=drill: %d, want 400: %.200s", code, body)
+	}
+	c.viewTestData()
+	code, body, _ := c.do("GET", "/payouts/stuck?provider=drill", nil, nil)
+	if code != http.StatusOK || !strings.Contains(body, `<option value="drill" selected>`) {
+		t.Errorf("test data, provider=drill: %d, want 200 with drill chosen: %.300s", code, body)
+	}
+}
