@@ -320,8 +320,10 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, ready func
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	// MaxHeaderBytes: a browser's cookies and a provider's signature need
+	// a few KiB; the default (1 MiB) let any sender make each request large.
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -255,20 +257,38 @@ func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
 
 // evidenceHeaders keeps the headers that explain a delivery. Xendit's
 // x-callback-token is a shared secret: only whether it was present is kept.
+// An anonymous sender chooses these as it chooses the body, so they are
+// bounded as the refused body is: at most maxEvidenceHeaders of them, each
+// value clipped to evidenceHeaderKept bytes (in name order, so which are
+// kept does not depend on the map's order).
 func evidenceHeaders(h http.Header) map[string]string {
 	out := map[string]string{}
-	for k, v := range h {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		if len(out) == maxEvidenceHeaders {
+			break
+		}
 		lk := strings.ToLower(k)
 		switch {
 		case lk == "x-callback-token":
 			out[k] = "(present, not stored)"
 		case lk == "content-type" || lk == "user-agent" || strings.HasPrefix(lk, "x-razorpay-") ||
 			strings.HasPrefix(lk, "x-paywize-") || strings.HasPrefix(lk, "x-nxtb-") || lk == "webhook-id":
-			out[k] = asText(strings.Join(v, ", "))
+			v := strings.Join(h[k], ", ")
+			if len(v) > evidenceHeaderKept {
+				v = v[:evidenceHeaderKept] + "…"
+			}
+			out[k] = asText(v)
 		}
 	}
 	return out
 }
+
+// What of a delivery's headers is kept: with the 4 KiB of a refused body,
+// a refused delivery stores a few KiB whatever was sent.
+const (
+	maxEvidenceHeaders = 12
+	evidenceHeaderKept = 256
+)
 
 // asText makes s storable as PostgreSQL text (and JSONB): bytes that are not
 // UTF-8 become U+FFFD and NUL is dropped. For what payops writes about a

@@ -77,7 +77,7 @@ func RefuseUserChange(c UserChange) string {
 // besides its expiry.
 type LinkState struct {
 	Used         bool // a password was set with it
-	Replaced     bool // a newer link was made for the same user
+	Replaced     bool // a newer link was made for the same user, or they were disabled since
 	UserDisabled bool
 }
 
@@ -90,7 +90,7 @@ func LinkRefusal(s LinkState, expires, at time.Time) string {
 	case s.Used:
 		return "this link was used already: sign in with the password you set, or ask an admin for a new link"
 	case s.Replaced:
-		return "an admin made a newer link for you: use that one, or ask for a new link"
+		return "this link was withdrawn: an admin made a newer link for you, or disabled your account since; use the newest link, or ask for a new one"
 	case !at.Before(expires):
 		return "this link has expired: ask an admin for a new one"
 	case s.UserDisabled:

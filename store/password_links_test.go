@@ -126,6 +126,17 @@ func TestPasswordLinkExpiresAndIsReplaced(t *testing.T) {
 	if _, err := s.SetPasswordWithLink(ctx, token, "h", at.Add(time.Minute)); !errors.Is(err, store.ErrRefused) {
 		t.Errorf("a disabled user's link: %v, want refused", err)
 	}
+	// Enabled again, their old link stays dead: it may be why they were
+	// disabled.
+	if _, err := s.EnableUser(ctx, "gone@example.com", admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetPasswordWithLink(ctx, token, "h", at.Add(time.Minute)); !errors.Is(err, store.ErrRefused) {
+		t.Errorf("the link of a user disabled and enabled again: %v, want refused", err)
+	}
+	if _, err := s.DisableUser(ctx, "gone@example.com", admin); err != nil {
+		t.Fatal(err)
+	}
 	third, _ := store.NewLinkToken()
 	if _, err := s.NewPasswordLink(ctx, uid, store.PasswordLinkSpec{Token: third, At: at}, admin); !errors.Is(err,
 		store.ErrRefused) {

@@ -122,7 +122,13 @@ func (s *Store) DisableUser(ctx context.Context, email string, by Actor) (UserCh
 				}
 				c.Changed = true
 			}
-			// Also when already disabled: no session of a disabled user lives.
+			// Also when already disabled: no session of a disabled user
+			// lives, and no set-password link of theirs works again if they
+			// are enabled (one may have leaked: the reason to disable).
+			if _, err := q.ExecContext(ctx, `UPDATE password_links SET replaced_at = now()
+				WHERE user_id = $1 AND used_at IS NULL AND replaced_at IS NULL`, u.ID); err != nil {
+				return c, err
+			}
 			n, err := endUserSessions(ctx, q, u.ID, EndUserDisabled)
 			c.SessionsEnded = n
 			if err != nil || !c.Changed {

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,4 +67,32 @@ func commas(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// The headers kept with a delivery are bounded as its body is: an anonymous
+// sender adding dozens of large X-Razorpay-… headers stores a few KiB.
+func TestWebhookEvidenceHeadersAreBounded(t *testing.T) {
+	a := newApp(t)
+	h := map[string]string{}
+	for i := range 40 {
+		h[fmt.Sprintf("X-Razorpay-Pad-%02d", i)] = strings.Repeat("h", 20_000)
+	}
+	if code, out := (signed{"sandbox", `{"event":"payout.completed"}`, h}).post(t, a.srv.URL); code != 401 {
+		t.Fatalf("unsigned delivery with padded headers: %d %v, want 401", code, out)
+	}
+	d := lastDelivery(t, a)
+	var kept map[string]string
+	if err := json.Unmarshal(d.HeadersRaw, &kept); err != nil || len(kept) == 0 {
+		t.Fatalf("headers stored: %s (%v), want some", d.HeadersRaw, err)
+	}
+	size := 0
+	for k, v := range kept {
+		size += len(k) + len(v)
+		if len(v) > 260 {
+			t.Errorf("header %s kept %d bytes, want at most 256 and a mark", k, len(v))
+		}
+	}
+	if len(kept) > 12 || size > 4<<10 {
+		t.Errorf("%d headers, %d bytes kept; want at most 12 and 4 KiB", len(kept), size)
+	}
 }
