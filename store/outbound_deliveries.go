@@ -148,10 +148,11 @@ const maxResponse = 1024
 func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, err error) {
 	err = s.WithTx(ctx, func(q Querier) error {
 		var d struct {
-			Attempts   int   `db:"attempts"`
-			EndpointID int64 `db:"endpoint_id"`
+			Attempts   int    `db:"attempts"`
+			EndpointID int64  `db:"endpoint_id"`
+			State      string `db:"state"`
 		}
-		err := q.GetContext(ctx, &d, `SELECT attempts, endpoint_id FROM outbound_deliveries WHERE id = $1 FOR UPDATE`,
+		err := q.GetContext(ctx, &d, `SELECT attempts, endpoint_id, state FROM outbound_deliveries WHERE id = $1 FOR UPDATE`,
 			a.DeliveryID)
 		if err != nil {
 			return fmt.Errorf("store: delivery %d: %w", a.DeliveryID, mapErr(err))
@@ -161,6 +162,13 @@ func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, e
 		}
 		if a.Delivered() {
 			return recordDelivered(ctx, q, a, d.EndpointID)
+		}
+		if d.State != "pending" {
+			// Another worker's attempt ended it meanwhile (a Redeliver
+			// pressed mid-attempt, a lease overrun): a failure arriving
+			// after a delivery is the log's, not the delivery's state, nor
+			// the endpoint's, which has just answered.
+			return nil
 		}
 		state, next := "pending", a.At
 		if at, ok := payout.NextAttempt(d.Attempts+1, a.At, a.Jitter); ok {

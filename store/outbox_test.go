@@ -430,3 +430,39 @@ func TestBacklogLeavesTestEndpointsOut(t *testing.T) {
 		t.Errorf("backlog %+v, %v; want the test endpoint's left out", b, err)
 	}
 }
+
+// Two attempts of one delivery at once (a Redeliver pressed mid-attempt):
+// the failure that lands after the success leaves it delivered, and its
+// endpoint not failing.
+func TestALateFailedAttemptLeavesADeliveredDeliveryDelivered(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	e := addEndpoint(t, s)
+	newPayout(t, s, "LATE-1", payout.Processing)
+	observe(t, s, "LATE-1", payout.Succeeded)
+	now := time.Now().Add(time.Second)
+	claimed, err := s.ClaimDeliveries(ctx, now, 1, time.Minute, nil)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %d", err, len(claimed))
+	}
+	id := claimed[0].ID
+	if _, err := s.RecordAttempt(ctx, store.Attempt{DeliveryID: id, At: now, Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordAttempt(ctx, store.Attempt{DeliveryID: id, At: now.Add(time.Second), Status: 503,
+		Error: "503 Service Unavailable"}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.DeliveriesOf(ctx, e.ID, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries: %v %d", err, len(ds))
+	}
+	if ds[0].State != "delivered" {
+		t.Errorf("delivery is %s after a late failed attempt, want delivered", ds[0].State)
+	}
+	var failing bool
+	s.DB().QueryRowx(`SELECT failing_since IS NOT NULL FROM webhook_endpoints WHERE id = $1`, e.ID).Scan(&failing)
+	if failing {
+		t.Error("the endpoint is failing after it answered 2xx")
+	}
+}

@@ -224,10 +224,12 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 		AmountCur     *string    `db:"amount_currency"`
 		StateReason   string     `db:"state_reason"`
 		Pending       bool       `db:"pending_approval"`
+		PPID          *string    `db:"provider_payout_id"`
 	}
 	err := q.SelectContext(ctx, &orphans, `
 		SELECT e.event_id, e.delivery_id, e.raw_status, e.status, e.utr, e.failure_code, e.failure_reason, e.fee_minor,
-			e.observed_at, e.provider, p.currency, e.amount_minor, e.amount_currency, e.state_reason, e.pending_approval
+			e.observed_at, e.provider, p.currency, e.amount_minor, e.amount_currency, e.state_reason, e.pending_approval,
+			e.provider_payout_id
 		FROM payouts p JOIN webhook_events e ON e.provider = p.provider AND e.payout_id IS NULL
 			AND ((p.provider_payout_id IS NOT NULL AND e.provider_payout_id = p.provider_payout_id)
 				OR (e.reference_id = p.reference_id AND `+samePayoutAtProvider+`))
@@ -237,12 +239,26 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 		return fmt.Errorf("store: orphans of payout %d: %w", id, err)
 	}
 	for _, o := range orphans {
-		if _, err := q.ExecContext(ctx, `UPDATE webhook_events SET payout_id = $3 WHERE provider = $1 AND event_id = $2`, o.Provider, o.EventID, id); err != nil {
+		// Applying one orphan may record the provider's payout id and adopt
+		// (and apply) the rest inside it: one already adopted is not
+		// applied twice.
+		res, err := q.ExecContext(ctx, `UPDATE webhook_events SET payout_id = $3
+			WHERE provider = $1 AND event_id = $2 AND payout_id IS NULL`, o.Provider, o.EventID, id)
+		if err != nil {
 			return fmt.Errorf("store: adopt orphan: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
 		}
 		obs := payout.Observation{Source: payout.SourceWebhook, RawStatus: o.RawStatus, Status: payout.Status(o.Status), UTR: o.UTR,
 			FailureCode: o.FailureCode, FailureReason: o.FailureReason, Actor: o.Provider, StateReason: o.StateReason,
 			PendingApproval: o.Pending}
+		if o.PPID != nil {
+			// The provider's id the orphan names is the payout's (the match
+			// refused another one under our reference): recorded, as a
+			// webhook on time would have.
+			obs.ProviderPayoutID = *o.PPID
+		}
 		if o.AmountMinor != nil && o.AmountCur != nil {
 			obs.Amount = &payout.Money{Minor: *o.AmountMinor, Currency: *o.AmountCur}
 		}

@@ -361,3 +361,42 @@ func TestTheScanAdoptsAnOrphanWhosePayoutNowExists(t *testing.T) {
 		t.Errorf("%d orphans left", orphans)
 	}
 }
+
+// Two orphans of one payout, both under our reference and naming the
+// provider's id it did not have yet: applying the first records the id and
+// adopts the second inside it, and the second is not applied again (it
+// made a second event and audit entry, and rewrote its delivery's detail).
+func TestOrphansAdoptedWithinAnotherAreAppliedOnce(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	for _, ev := range []store.WebhookEvent{event("a1", "sbx_NEW", "TWO", payout.Processing, ""),
+		event("a2", "sbx_NEW", "TWO", payout.Succeeded, "UTR7")} {
+		if res, err := s.IngestWebhook(ctx, delivery(), ev); err != nil || res.Outcome != store.OutcomeOrphan {
+			t.Fatalf("orphan %s: %+v %v", ev.ID, res, err)
+		}
+	}
+	if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "TWO", Provider: "sandbox",
+		Amount: payout.Money{Minor: 125050, Currency: "INR"}, Mode: "IMPS", Status: payout.Queued,
+		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.PayoutByRef(ctx, "TWO")
+	if p.Status != payout.Succeeded || p.UTR != "UTR7" || p.ProviderID() != "sbx_NEW" {
+		t.Errorf("TWO is %s %q at %q, want SUCCEEDED with UTR7 at sbx_NEW", p.Status, p.UTR, p.ProviderID())
+	}
+	events, _ := s.EventsFor(ctx, p.ID)
+	perDelivery := map[int64]int{}
+	for _, e := range events {
+		if e.DeliveryID != nil {
+			perDelivery[*e.DeliveryID]++
+		}
+	}
+	if len(perDelivery) != 2 {
+		t.Errorf("events of %d deliveries, want the two orphans': %+v", len(perDelivery), events)
+	}
+	for d, n := range perDelivery {
+		if n != 1 {
+			t.Errorf("delivery %d made %d payout events, want 1", d, n)
+		}
+	}
+}
