@@ -208,8 +208,13 @@ func (c *Client) Submit(ctx context.Context, p adapters.Payout) (payout.Observat
 	var t Transaction
 	err := c.do(ctx, adapters.Call{Op: "submit", Method: http.MethodPost, Path: "/api/payout/v1/initiate", Safe: true}, plain, &t)
 	if adapters.KindOf(err) == adapters.Duplicate {
-		obs, err := c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
-		return obs, adapters.TakenOrInvalid(err)
+		obs, lookup := c.status(ctx, url.Values{"sender_id": {p.ReferenceID}})
+		if adapters.AfterUnclearTry(err) {
+			// The sender_id was taken by our own try whose answer was lost:
+			// a lookup that finds nothing (yet) leaves it unclear.
+			return obs, adapters.Taken(lookup)
+		}
+		return obs, adapters.TakenOrInvalid(lookup)
 	}
 	if err != nil {
 		return payout.Observation{}, adapters.Unclear(err)

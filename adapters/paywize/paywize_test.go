@@ -43,6 +43,9 @@ type fake struct {
 	fail5xx  atomic.Int32
 	funds    bool
 	noCode   atomic.Bool // answer 2xx with no resp_code
+	// lostAnswer: the next initiate is taken, its answer a 502 (lost);
+	// unlisted: the status lookup does not find it yet.
+	lostAnswer, unlisted atomic.Bool
 }
 
 func (f *fake) answer(w http.ResponseWriter, code int, msg string, data any) {
@@ -105,9 +108,17 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t := map[string]string{"transaction_id": fmt.Sprintf("TXN%06d", len(f.bySender)+1), "sender_id": req["sender_id"],
 			"amount": req["amount"], "status": "INITIATED", "status_message": "Payment initiated"}
 		f.bySender[req["sender_id"]] = t
+		if f.lostAnswer.CompareAndSwap(true, false) {
+			w.WriteHeader(502)
+			return
+		}
 		f.answer(w, 2000, "Payout request created successfully", t)
 	case "/api/payout/v1/status":
 		q := r.URL.Query()
+		if f.unlisted.Load() {
+			f.answer(w, 4103, "Transaction not found", nil)
+			return
+		}
 		for _, t := range f.bySender {
 			if t["transaction_id"] == q.Get("transaction_id") || t["sender_id"] == q.Get("sender_id") {
 				f.answer(w, 2000, "Transaction fetched successfully", t)
@@ -310,5 +321,29 @@ func TestSubmitAnswersThatAreNotClear(t *testing.T) {
 	}
 	if _, err := c.Submit(ctx, sample); adapters.KindOf(err) != adapters.InsufficientFunds || adapters.AfterUnclearTry(err) {
 		t.Errorf("no funds, first try: %v, want a clear refusal", err)
+	}
+}
+
+// A retry that Paywize refuses as a duplicate sender_id after a try whose
+// answer was lost is our own first try: when the lookup does not find it
+// (yet), the outcome stays unclear, never "Paywize does not have it" (the
+// payout could then be rejected while Paywize pays it). Without a lost try
+// first, 4002 with nothing found is an invalid reference, as before.
+func TestADuplicateAfterALostAnswerStaysUnclear(t *testing.T) {
+	ctx := context.Background()
+	f := &fake{c: newClient(t, ""), bySender: map[string]map[string]string{}, funds: true}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	c.Caller().MaxAttempts = 3
+	f.lostAnswer.Store(true)
+	f.unlisted.Store(true)
+	_, err := c.Submit(ctx, sample)
+	if adapters.KindOf(err) != adapters.Transient {
+		t.Errorf("lost answer, then 4002 and not found: %v (%s), want transient (Paywize may have it)", err,
+			adapters.KindOf(err))
+	}
+	if _, err := c.Submit(ctx, sample); adapters.KindOf(err) != adapters.NotFound {
+		t.Errorf("4002 and not found on a first try: %v, want not found", err)
 	}
 }
