@@ -104,7 +104,7 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		}
 		// DETACH takes the table's strongest lock for a moment: wait
 		// behind readers a little, then give up until the next run.
-		if _, err := q.ExecContext(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
+		if err := waitForDDL(ctx, q); err != nil {
 			return err
 		}
 		if _, err := q.ExecContext(ctx, `ALTER TABLE `+parent+` DETACH PARTITION `+part); err != nil {

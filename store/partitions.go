@@ -130,7 +130,12 @@ func (s *Store) MakePartitions(ctx context.Context, now time.Time, ahead int) (i
 		for i := 0; i <= ahead; i++ {
 			month := first.AddDate(0, i, 0)
 			var n int
-			err := s.db.GetContext(ctx, &n, `SELECT payops_make_partitions($1::regclass, $2, $2)`, t.Name, month)
+			err := s.WithTx(ctx, func(q Querier) error {
+				if err := waitForDDL(ctx, q); err != nil {
+					return err
+				}
+				return q.GetContext(ctx, &n, `SELECT payops_make_partitions($1::regclass, $2, $2)`, t.Name, month)
+			})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("store: make %s's partition of %s: %w", t.Name, month.Format("2006-01"), err))
 				continue
@@ -140,6 +145,19 @@ func (s *Store) MakePartitions(ctx context.Context, now time.Time, ahead int) (i
 	}
 	return made, errors.Join(errs...)
 }
+
+// waitForDDL bounds how long q's transaction waits for a table lock. Making,
+// detaching or dropping a partition takes its parent's strongest lock, and
+// while that request waits (behind a long export's read, say) every writer
+// of the table queues behind it: webhooks, applies and intake would stall.
+// Each of these jobs gives up after ddlLockWait and tries again at its next
+// run (months are made three ahead; old ones wait a night).
+func waitForDDL(ctx context.Context, q Querier) error {
+	_, err := q.ExecContext(ctx, `SET LOCAL lock_timeout = '`+ddlLockWait+`'`)
+	return err
+}
+
+const ddlLockWait = "2s"
 
 // PruneRuns deletes the finished job runs started before before and returns
 // how many. Whole months before it are dropped as partitions (a month with
@@ -157,6 +175,9 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
 		err := s.WithTx(ctx, func(q Querier) error {
 			var n struct {
 				All, Open int
+			}
+			if err := waitForDDL(ctx, q); err != nil {
+				return err
 			}
 			// The lock keeps a late Finish from changing what is counted.
 			if _, err := q.ExecContext(ctx, `LOCK TABLE `+pq.QuoteIdentifier(p.Name)+` IN SHARE MODE`); err != nil {

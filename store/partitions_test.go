@@ -119,3 +119,33 @@ func TestAMonthInTheDefaultPartitionFailsAlone(t *testing.T) {
 		}
 	}
 }
+
+// Making a month waits only a moment for its table's lock: behind a long
+// read of the audit log (an export) it gives up, and the writers that would
+// have queued behind its request are not held; the next run makes it.
+func TestMakingAMonthGivesUpBehindALongRead(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	now := time.Now().UTC()
+	if _, err := s.MakePartitions(ctx, now, 3); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.Exec(`LOCK TABLE audit_log IN ACCESS SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	made, err := s.MakePartitions(ctx, now, 4)
+	if err == nil || !strings.Contains(err.Error(), "lock timeout") || !strings.Contains(err.Error(), "audit_log") {
+		t.Errorf("making a month behind a reader: %d, %v; want audit_log's refused on its lock timeout", made, err)
+	}
+	if made != 6 {
+		t.Errorf("made %d months, want the 6 of the tables nobody was reading", made)
+	}
+	reader.Rollback()
+	if made, err := s.MakePartitions(ctx, now, 4); err != nil || made != 1 {
+		t.Errorf("the next run: made %d, %v; want audit_log's month", made, err)
+	}
+}
