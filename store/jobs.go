@@ -62,6 +62,11 @@ func (s *Store) BeginRun(ctx context.Context, job, instance string, tick *time.T
 		return nil, fmt.Errorf("store: job %s: %w", job, err)
 	}
 	l := &JobLock{conn: conn, key: jobKey(job)}
+	// The connection idles while the run works on others: a server's
+	// idle_session_timeout must not end it, and the lock with it, mid-run
+	// (another instance would start the job beside this run). PostgreSQL
+	// before 14 has no such setting, nor the risk: its error is ignored.
+	conn.ExecContext(ctx, `SET idle_session_timeout = 0`)
 	var locked bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&locked); err != nil {
 		conn.Close()
