@@ -84,7 +84,7 @@ type Handlers struct {
 	Providers adapters.Registry
 	// Exports bounds the whole-list exports streaming at once (nil: no
 	// bound).
-	Exports ExportSlots
+	Exports *ExportSlots
 	Log     *slog.Logger
 	Now     func() time.Time
 }
@@ -215,6 +215,11 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	case errors.Is(err, ErrExportsBusy):
 		e.Status, e.Heading = http.StatusServiceUnavailable, "Exports busy"
 		e.Message = fmt.Sprintf("%d exports are being written already; try again in a minute. Nothing was started.", MaxExports)
+		w.Header().Set("Retry-After", "30")
+	case errors.Is(err, ErrExportYours):
+		e.Status, e.Heading = http.StatusServiceUnavailable, "Your export is still being written"
+		e.Message = "Your previous export is still being written: one at a time each. Wait for its download to " +
+			"finish, then ask again. Nothing was started."
 		w.Header().Set("Retry-After", "30")
 	case errors.Is(err, store.ErrConflict):
 		// Two people changing one thing at once: the other's change landed.
