@@ -54,6 +54,19 @@ document.addEventListener("click", (e) => {
   bulkBoxes(name).forEach((b) => { b.checked = false; });
   syncBulk();
 });
+// A bulk action that sends or cancels payouts asks first: the chosen
+// option's data-confirm, its {n} the selection ("Reject 2 holds?"). The
+// others (escalate, reassign) go at once, as one hold's buttons do.
+document.addEventListener("htmx:confirm", (e) => {
+  const bar = e.detail.elt.querySelector?.("[data-bulk]");
+  const ask = bar && e.detail.elt.querySelector("select[name=action]")?.selectedOptions[0]?.dataset.confirm;
+  if (!ask) return;
+  e.preventDefault();
+  const n = bulkBoxes(bar.dataset.bulk).filter((b) => b.checked).length;
+  if (window.confirm(ask.replace("{n}", n + " " + (n === 1 ? bar.dataset.one : bar.dataset.many)))) {
+    e.detail.issueRequest(true);
+  }
+});
 document.addEventListener("htmx:afterSettle", syncBulk);
 syncBulk();
 document.documentElement.classList.add("js");

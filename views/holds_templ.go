@@ -829,7 +829,7 @@ func holdsBulkBar(h Holds) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if h.CanDecide {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "<option value=\"release\">Release (four-eyes)</option> <option value=\"reject\">Reject: cancel the payouts</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "<option value=\"release\" data-confirm=\"Release {n}? Each payout whose last hold this is goes to its provider.\">Release (four-eyes)</option> <option value=\"reject\" data-confirm=\"Reject {n}? Their payouts are cancelled and never sent.\">Reject: cancel the payouts</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -148,6 +148,9 @@ func TestBrowserHoldsBulk(t *testing.T) {
 	if got := text(t, ctx, "#bulk-count"); got != "2 holds selected" {
 		t.Errorf("bulk bar says %q", got)
 	}
+	// Rejecting asks first, naming how many (not when the reason is
+	// missing: the browser refuses first); the answer given is yes.
+	evalJS[bool](t, ctx, `window.asked = []; window.confirm = (q) => { window.asked.push(q); return true; }; true`)
 	step(t, ctx, "reject without a reason", chromedp.SetValue(chromedp.CSS("#bulk-action"), "reject"),
 		chromedp.Click(chromedp.CSS("#bulk-apply")))
 	noRequestSent(t, ctx, holdsBulk, "/holds")
@@ -157,6 +160,9 @@ func TestBrowserHoldsBulk(t *testing.T) {
 	step(t, ctx, "reject both with a reason",
 		chromedp.SendKeys(chromedp.CSS("#holds-note"), "Seller offboarded: contract ended on the 1st"),
 		chromedp.Click(chromedp.CSS("#bulk-apply")), chromedp.WaitVisible(chromedp.CSS("#bulk-results")))
+	if asked := evalJS[[]string](t, ctx, `window.asked`); len(asked) != 1 || !strings.HasPrefix(asked[0], "Reject 2 holds?") {
+		t.Errorf("the rejection asked %q first, want one question naming the 2 holds", asked)
+	}
 	checkHoldsAfterBulk(t, ctx, a, ids[1])
 }
 
