@@ -21,7 +21,7 @@ const casesPageSize = 100
 
 // ExceptionStore is what the exceptions pages read and write.
 type ExceptionStore interface {
-	OpenCases(ctx context.Context, f store.CaseFilter) ([]store.Case, int, error)
+	OpenCases(ctx context.Context, f store.CaseFilter) ([]store.Case, store.QueueCounts, error)
 	CountCases(ctx context.Context, now time.Time, test bool) (store.CaseCounts, error)
 	CaseByID(ctx context.Context, id int64) (store.Case, error)
 	CasesFor(ctx context.Context, payoutID int64) ([]store.Case, error)
@@ -43,7 +43,7 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
 	q := r.URL.Query()
 	vm := views.Exceptions{Meta: MetaFor(r, "Exceptions", "exceptions"), Kind: q.Get("kind"), Owner: q.Get("owner")}
-	f := store.CaseFilter{Test: u.TestData}
+	f := store.CaseFilter{Test: u.TestData, Now: now}
 	var notes []string
 	if s := q.Get("kind"); s != "" {
 		k, err := payout.ParseCaseKind(s)
@@ -93,11 +93,12 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 			notes = append(notes, "of kind “"+k.Label+"”")
 		}
 	}
-	vm.Owners, vm.Total, vm.Overdue, vm.FilterNote = userOptions(users), total, counts.Overdue, strings.Join(notes, " ")
+	// The heading's counts are the filter's; the kinds' tabs count all.
+	vm.Owners, vm.Total, vm.Overdue, vm.FilterNote = userOptions(users), total.Open, total.Overdue, strings.Join(notes, " ")
 	for _, c := range cases {
 		vm.Rows = append(vm.Rows, caseRow(now, c))
 	}
-	vm.Page, vm.Pages = page, pagesOf(total, casesPageSize)
+	vm.Page, vm.Pages = page, pagesOf(total.Open, casesPageSize)
 	vm.PrevHref, vm.NextHref = pageLinks(page, vm.Pages, func(n int) string {
 		v := url.Values{}
 		for _, k := range []string{"kind", "owner"} {

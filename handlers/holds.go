@@ -16,7 +16,7 @@ import (
 
 // HoldStore is what the holds pages read and write.
 type HoldStore interface {
-	OpenHolds(ctx context.Context, f store.HoldFilter) ([]store.Hold, int, error)
+	OpenHolds(ctx context.Context, f store.HoldFilter) ([]store.Hold, store.HoldCounts, error)
 	CountHolds(ctx context.Context, now time.Time, test bool) (store.HoldCounts, error)
 	HoldByID(ctx context.Context, id int64) (store.Hold, error)
 	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
@@ -64,11 +64,8 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 	}
 	vm.Page = f.Offset/holdsPageSize + 1
 	f.Test = u.TestData
-	holds, total, err := h.Store.OpenHolds(r.Context(), f)
-	if err != nil {
-		return vm, err
-	}
-	counts, err := h.Store.CountHolds(r.Context(), now, u.TestData)
+	// The heading's counts are the filter's: "Mine 2 · 1 overdue".
+	holds, counts, err := h.Store.OpenHolds(r.Context(), f)
 	if err != nil {
 		return vm, err
 	}
@@ -87,8 +84,8 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 		}
 	}
 	vm.Owners = userOptions(users)
-	vm.Total, vm.Overdue, vm.FilterNote = total, counts.Overdue, strings.Join(notes, " ")
-	vm.Pages = pagesOf(total, holdsPageSize)
+	vm.Total, vm.Overdue, vm.FilterNote = counts.Open, counts.Overdue, strings.Join(notes, " ")
+	vm.Pages = pagesOf(counts.Open, holdsPageSize)
 	for _, hd := range holds {
 		vm.Rows = append(vm.Rows, holdRow(now, hd))
 	}

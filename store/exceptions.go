@@ -117,16 +117,31 @@ type CaseFilter struct {
 	OwnerID int64           // 0 for anyone's, -1 for unassigned
 	Test    bool            // test payouts' cases instead of live ones
 	Limit   int
-	Offset  int // cases to skip, for the pages after the first
+	Offset  int       // cases to skip, for the pages after the first
+	Now     time.Time // what overdue is counted against (zero: now)
+}
+
+// QueueCounts is how many open cases match a filter, and how many of them
+// are overdue.
+type QueueCounts struct {
+	Open    int `db:"open"`
+	Overdue int `db:"overdue"`
 }
 
 // OpenCases returns the open cases, escalated and overdue first, then by
-// due time, and how many match in all.
-func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, int, error) {
+// due time, and how many match in all (and of them overdue).
+func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, QueueCounts, error) {
 	where := `WHERE c.state = 'open' AND c.livemode = $1 AND ($2 = '' OR c.kind = $2) AND ($3 = 0 OR ($3 = -1 AND c.owner_id IS NULL) OR c.owner_id = $3) `
-	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM exception_cases c `+where, !f.Test, f.Kind, f.OwnerID); err != nil {
-		return nil, 0, fmt.Errorf("store: count cases: %w", err)
+	var total QueueCounts
+	now := f.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	// Overdue as CountCases counts it, within the filter.
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) AS open,
+			count(*) FILTER (WHERE c.sla_due_at < $4 OR c.escalated_at IS NOT NULL) AS overdue
+		FROM exception_cases c `+where, !f.Test, f.Kind, f.OwnerID, now); err != nil {
+		return nil, total, fmt.Errorf("store: count cases: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -136,7 +151,7 @@ func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, int, error
 	err := s.db.SelectContext(ctx, &out, caseSelect+where+`ORDER BY c.escalated_at IS NULL, c.sla_due_at, c.id LIMIT $4 OFFSET $5`,
 		!f.Test, f.Kind, f.OwnerID, limit, f.Offset)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: cases: %w", err)
+		return nil, total, fmt.Errorf("store: cases: %w", err)
 	}
 	return out, total, nil
 }

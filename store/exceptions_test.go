@@ -426,7 +426,7 @@ func TestTestPayoutsCasesStayInTheTestView(t *testing.T) {
 		t.Fatal(err)
 	}
 	scan(t, s)
-	if live, n, _ := s.OpenCases(context.Background(), store.CaseFilter{}); n != 0 {
+	if live, n, _ := s.OpenCases(context.Background(), store.CaseFilter{}); n.Open != 0 {
 		t.Errorf("a test payout's case is in the live queue: %+v", live)
 	}
 	openCase(t, s, payout.CaseFailed, true)

@@ -233,21 +233,23 @@ type HoldFilter struct {
 
 // OpenHolds returns one page of open holds, escalated and overdue first,
 // then by SLA due time, and how many match in all.
-func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, int, error) {
+func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, HoldCounts, error) {
 	where := `WHERE h.state = 'open' AND ($1 = '' OR h.reason = $1) AND ` + fmt.Sprintf(holdsOfMode, "$3") + `
 		AND ($2 = 0 OR ($2 = -1 AND h.owner_id IS NULL) OR h.owner_id = $2) `
-	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM holds h `+where, f.Reason, f.OwnerID, f.Test); err != nil {
-		return nil, 0, fmt.Errorf("store: count holds: %w", err)
+	var c HoldCounts
+	if err := s.db.GetContext(ctx, &c, `SELECT count(*) AS open,
+			count(*) FILTER (WHERE h.sla_due_at < $4 OR h.escalated_at IS NOT NULL) AS overdue FROM holds h `+where,
+		f.Reason, f.OwnerID, f.Test, f.Now); err != nil {
+		return nil, c, fmt.Errorf("store: count holds: %w", err)
 	}
 	var out []Hold
 	err := s.db.SelectContext(ctx, &out, holdSelect+where+`
 		ORDER BY (h.escalated_at IS NOT NULL OR h.sla_due_at < $4) DESC, h.sla_due_at, h.id LIMIT $5 OFFSET $6`,
 		f.Reason, f.OwnerID, f.Test, f.Now, f.Limit, f.Offset)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: holds: %w", err)
+		return nil, c, fmt.Errorf("store: holds: %w", err)
 	}
-	return out, total, nil
+	return out, c, nil
 }
 
 // HoldCounts is how many holds are open and how many of them are overdue.

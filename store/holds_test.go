@@ -312,12 +312,22 @@ func TestReassignEscalateAndTheSLA(t *testing.T) {
 	p3 := f.intake("ES-3", func(r *payout.Request) { r.AmountMinor = 30000000 })
 	_ = p3
 	list, total, err := f.s.OpenHolds(ctx, store.HoldFilter{Now: later, Limit: 10})
-	if err != nil || total != 3 || list[0].EscalatedAt == nil {
-		t.Fatalf("open holds: %d %v, first %+v", total, err, list[0])
+	if err != nil || total.Open != 3 || list[0].EscalatedAt == nil {
+		t.Fatalf("open holds: %+v %v, first %+v", total, err, list[0])
 	}
-	mine, _, _ := f.s.OpenHolds(ctx, store.HoldFilter{OwnerID: f.comp2.UserID, Now: later, Limit: 10})
-	if len(mine) != 2 {
-		t.Fatalf("comp2's holds: %d", len(mine))
+	mine, counts, _ := f.s.OpenHolds(ctx, store.HoldFilter{OwnerID: f.comp2.UserID, Now: later, Limit: 10})
+	if len(mine) != 2 || counts.Open != 2 {
+		t.Fatalf("comp2's holds: %d (%+v)", len(mine), counts)
+	}
+	// The counts are the filter's: of comp2's two, the overdue ones.
+	overdue := 0
+	for _, h := range mine {
+		if h.EscalatedAt != nil || h.SLADueAt.Before(later) {
+			overdue++
+		}
+	}
+	if counts.Overdue != overdue || total.Overdue < counts.Overdue {
+		t.Errorf("comp2's overdue count %d, want %d of their holds (all: %d)", counts.Overdue, overdue, total.Overdue)
 	}
 	review, _, _ := f.s.OpenHolds(ctx, store.HoldFilter{Reason: payout.ReasonReview, Now: later, Limit: 10})
 	if len(review) != 1 || review[0].ReferenceID != "ES-3" {

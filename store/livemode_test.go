@@ -68,8 +68,8 @@ func TestTestPayoutsStayOutOfRealViews(t *testing.T) {
 			t.Errorf("test %v: status counts %+v %v, want one", mode.test, counts, err)
 		}
 		holds, nHolds, err := s.OpenHolds(ctx, store.HoldFilter{Now: now, Limit: 10, Test: mode.test})
-		if err != nil || nHolds != 1 || len(holds) != 1 || holds[0].ReferenceID != mode.want {
-			t.Errorf("test %v: holds queue %d %v, want %s's hold", mode.test, nHolds, err, mode.want)
+		if err != nil || nHolds.Open != 1 || len(holds) != 1 || holds[0].ReferenceID != mode.want {
+			t.Errorf("test %v: holds queue %+v %v, want %s's hold", mode.test, nHolds, err, mode.want)
 		}
 		hc, err := s.CountHolds(ctx, now, mode.test)
 		if err != nil || hc.Open != 1 {
