@@ -47,7 +47,7 @@ func (h *Handlers) MarketsPage(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	vm := views.Markets{Meta: MetaFor(r, "Markets", "holds")}
+	vm := views.Markets{Meta: MetaFor(r, "Markets", "markets")}
 	for _, m := range docs {
 		doc, err := m.Doc()
 		if err != nil {
@@ -176,7 +176,7 @@ func (h *Handlers) readOnlyNotice(r *http.Request, code, program string) (string
 
 func (h *Handlers) marketView(r *http.Request, code, program string) (views.Market, error) {
 	ctx, u := r.Context(), userOf(r)
-	vm := views.Market{Meta: MetaFor(r, "Market "+code, "holds"), Code: code, Program: program,
+	vm := views.Market{Meta: MetaFor(r, "Market "+code, "markets"), Code: code, Program: program,
 		State: "Read-only: no launch document", CanLaunch: u.Role.Can(payout.ActLaunchMarkets)}
 	hist, err := h.Store.MarketHistory(ctx, code, program)
 	if err != nil {

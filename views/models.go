@@ -19,8 +19,8 @@ type UserBadge struct {
 	Role   string
 	Drills bool // the Drills link: whether the permission table lets the role run drills
 	Audit  bool // the Audit log link: whether the permission table lets the role read the audit log
-	// Markets is the Markets link on the holds page: whether the role may
-	// read the markets' launch documents.
+	// Markets is the Markets link (the menu's and the holds page's):
+	// whether the role may read the markets' launch documents.
 	Markets bool
 	// Settings is the Settings link: whether the role may manage users or
 	// API tokens by the permission table.
