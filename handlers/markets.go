@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -213,10 +215,10 @@ func (h *Handlers) marketView(r *http.Request, code, program string) (views.Mark
 	for _, c := range payout.Checklist(doc, ev) {
 		cp := views.Checkpoint{Step: c.Step, Name: c.Name, Passed: c.Passed, Evidence: c.Evidence}
 		switch {
-		case c.DrillID != 0:
+		case c.DrillID != 0 && u.Role.Can(payout.ActRunDrills): // a drill's page is its runners'
 			cp.Href = fmt.Sprintf("/drills/%d", c.DrillID)
 		case c.ReconID != 0:
-			cp.Href = "/reconciliation"
+			cp.Href = "/reconciliation/" + url.PathEscape(c.ReconProvider) + "/" + c.ReconDay.Format(time.DateOnly)
 		}
 		vm.Checklist = append(vm.Checklist, cp)
 		if c.Passed {

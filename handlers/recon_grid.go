@@ -161,6 +161,10 @@ func gridCell(p string, d time.Time, run store.ReconRun, ran bool, feed payout.D
 	switch {
 	case step == payout.StepUpload:
 		c.Label, c.Href = "No report yet", c.Href+"#upload"
+	case !ran && feed == payout.FeedGone:
+		// A provider no longer configured, on a day it never had: no page
+		// to open (its day is not found), nothing to do.
+		c.Href, c.Label = "", "—"
 	case !ran && feed != payout.FeedList:
 		// Nothing to run it from: no list, no report.
 	case canRun && state != payout.DaySignedOff:

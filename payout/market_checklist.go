@@ -43,7 +43,10 @@ type Checkpoint struct {
 	Passed   bool
 	Evidence string // what passed it, or what is missing
 	DrillID  int64  // the drill that passed step 4, for a link
-	ReconID  int64  // the signed-off run that passed step 5, for a link
+	ReconID  int64  // the signed-off run that passed step 5
+	// ReconProvider and ReconDay are that run's day, for a link to it.
+	ReconProvider string
+	ReconDay      time.Time
 }
 
 // Checklist returns the six launch checkpoints (seed 004) of a document,
@@ -154,7 +157,7 @@ func reconProven(ev LaunchEvidence) Checkpoint {
 		c.Evidence = "no reconciled day signed off for " + strings.Join(ev.Providers, " or ")
 		return c
 	}
-	c.Passed, c.ReconID = true, best.RunID
+	c.Passed, c.ReconID, c.ReconProvider, c.ReconDay = true, best.RunID, best.Provider, best.Day
 	c.Evidence = fmt.Sprintf("%s %s signed off %s", best.Provider, best.Day.Format("2006-01-02"),
 		best.SignedOffAt.Format("2006-01-02"))
 	return c

@@ -198,6 +198,16 @@ func walkHolds(t *testing.T, a *app) string {
 func walkDrill(t *testing.T, a *app) int64 {
 	t.Helper()
 	ctx := context.Background()
+	// One passed before, for India: its launch checklist's drill step
+	// shows it (linked only for those who open drills).
+	passed, err := a.store.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 200}, store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.FinishDrillRun(ctx, passed.ID, store.DrillPassed, drill.Report{Scenario: "happy", Payouts: 200,
+		Converged: 41 * time.Second}, ""); err != nil {
+		t.Fatal(err)
+	}
 	run, err := a.store.StartDrillRun(ctx, store.NewDrillRun{Scenario: "all-of-them", Payouts: 2000}, store.Actor{Name: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,14 +95,21 @@ func TestBrowserWalk(t *testing.T) {
 			signIn(t, ctx, a.srv.URL, string(role)+"@example.com")
 			c.login(string(role) + "@example.com")
 		}
-		w.take() // the sign-in's
+		w.take()                     // the sign-in's
+		links := map[string]string{} // each link the role is shown, and a page showing it
 		for _, p := range pages {
 			if !mayOpen(role, p.route.Access) || !isPage(t, c, p.path) {
 				continue
 			}
 			walkOne(t, ctx, w, a.srv.URL, role, p.path, "")
+			for _, l := range evalJS[[]string](t, ctx, linksScript) {
+				if _, ok := links[l]; !ok {
+					links[l] = p.path
+				}
+			}
 			walked++
 		}
+		linksOpen(t, c, role, links)
 		if role == payout.RoleAdmin {
 			// The pages that change with the "View test data" switch, with
 			// its banner, and the holds the API's sandbox payouts wait on.
@@ -151,6 +161,23 @@ func TestBrowserWalkEmpty(t *testing.T) {
 			}
 		}
 	}
+}
+
+// linksScript lists the page's links into payops (path and query), but
+// the ones that change what the session shows (none do today).
+const linksScript = `[...document.querySelectorAll("a[href]")].map((a) => new URL(a.getAttribute("href"), location.href))
+	.filter((u) => u.origin === location.origin).map((u) => u.pathname + u.search)`
+
+// linksOpen checks that every link shown to role opens for them: no page
+// offers a link its reader is refused (403) or that leads nowhere.
+func linksOpen(t *testing.T, c *client, role payout.Role, links map[string]string) {
+	t.Helper()
+	for _, l := range slices.Sorted(maps.Keys(links)) {
+		if code, _, _ := c.do("GET", l, nil, nil); code >= 400 {
+			t.Errorf("%s's link to %s (on %s) answers %d", role, l, links[l], code)
+		}
+	}
+	t.Logf("%s: %d links followed", cmp.Or(string(role), "signed out"), len(links))
 }
 
 // isPage reports whether path answers the client with an HTML page (a CSV
