@@ -122,6 +122,7 @@ func caseRow(now time.Time, c store.Case) views.CaseRow {
 	if c.ReferenceID != nil {
 		row.Ref, row.PayoutURL = *c.ReferenceID, payoutHref(*c.ReferenceID)
 		row.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()
+		row.Provider = *c.Provider
 	}
 	return row
 }
@@ -167,6 +168,8 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 	vm.Evidence = evidenceKVs(c.Evidence)
 	if c.ReferenceID != nil {
 		vm.Ref, vm.PayoutURL, vm.PayoutStatus = *c.ReferenceID, payoutHref(*c.ReferenceID), string(*c.PayoutStatus)
+		vm.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()
+		vm.Provider = *c.Provider
 		vm.CanRecheck = c.Open() && u.Role.Can(payout.ActRecheck)
 	}
 	if c.RetryRef != nil {

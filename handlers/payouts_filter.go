@@ -90,7 +90,7 @@ func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAft
 		*d.lo = dayStart(f.values.Get(d.from), loc, 0, d.from, bad)
 		*d.hi = dayStart(f.values.Get(d.to), loc, 1, d.to, bad)
 		if !d.lo.IsZero() && !d.hi.IsZero() && !d.lo.Before(*d.hi) {
-			bad[d.to] = "must not be before " + d.from
+			bad[d.to] = "must not be before the date it starts from"
 		}
 	}
 	if lo, hi := f.values.Get("amount_min"), f.values.Get("amount_max"); lo != "" || hi != "" {

@@ -44,7 +44,7 @@ func (h *Handlers) profilePage(w http.ResponseWriter, r *http.Request, status in
 	}
 	for _, a := range payout.Actions {
 		if u.Role.Can(a) {
-			vm.Actions = append(vm.Actions, string(a))
+			vm.Actions = append(vm.Actions, a.Label())
 		}
 	}
 	Render(w, r, status, views.ProfilePage(vm), nil)

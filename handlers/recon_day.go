@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -173,7 +174,7 @@ func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.
 	day := run.DayStart.In(loc).Format("2006-01-02")
 	d.PayoutsHref = "/payouts?" + url.Values{"provider": {d.Provider}, "sent_from": {day}, "sent_to": {day}}.Encode()
 	for _, v := range route.versions {
-		label := fmt.Sprintf("v%d · %s · %s UTC", v.Version, v.Source, v.RunAt.UTC().Format("2 Jan 15:04"))
+		label := fmt.Sprintf("v%d · %s · %s", v.Version, sourceShort(v.Source), v.RunAt.In(u.zone()).Format("2 Jan 15:04 MST"))
 		if v.SignedOffBy != nil {
 			label += " · signed off"
 		}
@@ -309,4 +310,10 @@ func pickVersion(versions []store.ReconRun, v string) (store.ReconRun, error) {
 			v, versions[0].Version))
 	}
 	return versions[versions[0].Version-n], nil
+}
+
+// sourceShort says in a word or two where a version's provider side came
+// from, for the version bar and the grid's cells.
+func sourceShort(source string) string {
+	return cmp.Or(map[string]string{"list": "from the list", "upload": "from a report"}[source], source)
 }

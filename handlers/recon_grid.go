@@ -154,7 +154,7 @@ func gridCell(p string, d time.Time, run store.ReconRun, ran bool, feed payout.D
 	state := payout.DayNotReconciled
 	if ran {
 		state, c.Label = dayState(run)
-		c.Detail = fmt.Sprintf("v%d · %s · %s", run.Version, run.Source, agoPtr(now, &run.RunAt))
+		c.Detail = fmt.Sprintf("v%d · %s · %s", run.Version, sourceShort(run.Source), agoPtr(now, &run.RunAt))
 	}
 	step := payout.NextStep(state, feed)
 	c.State, c.Step = string(state), string(step)

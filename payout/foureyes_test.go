@@ -44,3 +44,12 @@ func TestPermissionTableNamesKnownRoles(t *testing.T) {
 		t.Errorf("permission table has %d actions, Actions lists %d", len(permissions), len(Actions))
 	}
 }
+
+// Every action has words for the profile page, not its key.
+func TestEveryActionHasALabel(t *testing.T) {
+	for _, a := range Actions {
+		if a.Label() == string(a) || a.Label() == "" {
+			t.Errorf("action %s has no label", a)
+		}
+	}
+}

@@ -98,6 +98,37 @@ var Actions = []Action{ActRecheck, ActWorkHolds, ActDecideHolds, ActConfigureHol
 	ActReadNotifications, ActManageWebhooks, ActReadMarkets, ActLaunchMarkets, ActWorkExceptions, ActRetryPayouts,
 	ActReadProviders}
 
+// Label says what the action lets a person do, as their profile lists it.
+func (a Action) Label() string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return string(a)
+}
+
+var actionLabels = map[Action]string{
+	ActRecheck:           "re-check a payout at its provider",
+	ActWorkHolds:         "add evidence to holds, reassign and escalate them",
+	ActDecideHolds:       "release or reject holds (four-eyes)",
+	ActConfigureHolds:    "set owners and SLAs of holds and exceptions",
+	ActRunRecon:          "run a day's reconciliation",
+	ActCloseDays:         "upload settlement reports, resolve differences, sign days off",
+	ActRecheckDiffs:      "re-check the payout behind a difference",
+	ActRunJobs:           "run background jobs now",
+	ActRunDrills:         "run failure drills",
+	ActReadAudit:         "read the audit log",
+	ActManageUsers:       "manage users",
+	ActManageTokens:      "manage API tokens",
+	ActConfigureNotify:   "configure notifications",
+	ActReadNotifications: "read the notifications log",
+	ActManageWebhooks:    "manage outbound webhooks",
+	ActReadMarkets:       "read markets' launch documents",
+	ActLaunchMarkets:     "propose and approve launch documents",
+	ActWorkExceptions:    "work exception cases",
+	ActRetryPayouts:      "send a failed payout again, corrected",
+	ActReadProviders:     "read providers' health",
+}
+
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.
 func RolesFor(a Action) []Role { return append([]Role(nil), permissions[a]...) }

@@ -32,6 +32,7 @@ type CaseRow struct {
 	Class     string // the failure class, for a failed payout's case
 	Summary   string
 	Ref       string // the payout's reference, when the case is about one
+	Provider  string // and its provider
 	PayoutURL string
 	Amount    string
 	Owner     string
@@ -56,6 +57,7 @@ type CaseView struct {
 	Evidence                 []KV
 	Ref, PayoutURL           string
 	PayoutStatus             string
+	Amount, Provider         string // the payout's
 	RetryRef, RetryURL       string
 	Owners                   []Option
 	NextOwner                string

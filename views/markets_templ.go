@@ -43,7 +43,7 @@ func MarketsPage(m Markets) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1>Markets</h1><form method=\"get\" action=\"/markets\" class=\"inline\" id=\"market-go\"><label>Market <input type=\"text\" name=\"code\" pattern=\"[A-Z]{2}\" maxlength=\"2\" class=\"narrow\" placeholder=\"PH\" required></label> <button type=\"submit\">Open</button></form></div><p class=\"hint\">A market is paid only when its launch document is live. Without one, or while it is read-only, its payouts are accepted and held for \"Market is read-only\", owned by its blocked-payout owner. Readiness counts the six launch checkpoints passed.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1>Markets</h1><form method=\"get\" action=\"/markets\" class=\"inline\" id=\"market-go\"><label>Market <input type=\"text\" name=\"code\" pattern=\"[A-Za-z]{2}\" maxlength=\"2\" class=\"narrow\" placeholder=\"PH\" required></label> <button type=\"submit\">Open</button></form></div><p class=\"hint\">A market is paid only when its launch document is live. Without one, or while it is read-only, its payouts are accepted and held for \"Market is read-only\", owned by its blocked-payout owner. Readiness counts the six launch checkpoints passed.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

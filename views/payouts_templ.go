@@ -269,27 +269,27 @@ func PayoutsPage(l PayoutList) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				for _, k := range sortedKeys(l.Errors) {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<li><span class=\"mono\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<li><strong>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var12 string
-					templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(k)
+					templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(filterLabel(k))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/payouts.templ`, Line: 53, Col: 32}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/payouts.templ`, Line: 53, Col: 34}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</span>: ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</strong>: ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var13 string
 					templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(l.Errors[k])
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/payouts.templ`, Line: 53, Col: 56}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/payouts.templ`, Line: 53, Col: 60}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 					if templ_7745c5c3_Err != nil {
@@ -827,5 +827,17 @@ func selectFilter(label, name, all string, choices []Choice) templ.Component {
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// filterLabel names a filter of the list as its form labels it; a key the
+// form has not (from an edited address) as it was given.
+func filterLabel(k string) string {
+	if l, ok := map[string]string{"q": "Search", "status": "Status", "provider": "Provider", "currency": "Currency",
+		"market": "Market", "created_from": "Created from", "created_to": "Created to", "updated_from": "Changed from",
+		"updated_to": "Changed to", "sent_from": "Sent from", "sent_to": "Sent to", "amount_min": "Amount from",
+		"amount_max": "Amount to", "hold": "Has an open hold", "stuck": "Stuck", "sort": "Sort by", "after": "Page"}[k]; ok {
+		return l
+	}
+	return k
+}
 
 var _ = templruntime.GeneratedTemplate

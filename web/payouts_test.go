@@ -205,6 +205,11 @@ func TestPayoutsListRefusesBadFilters(t *testing.T) {
 			t.Errorf("%s: the page echoes the input unescaped", q)
 		}
 	}
+	// Each message names the filter as the form labels it.
+	_, page := c.get("/payouts?created_from=2026-05-02&created_to=2026-05-01")
+	if got := textOf(byID(t, page, "filter-errors")); got != "Created to: must not be before the date it starts from" {
+		t.Errorf("the range's message: %q", got)
+	}
 	if code, _ := c.get("/payouts.csv?status=NOPE"); code != http.StatusBadRequest {
 		t.Errorf("CSV with a bad filter: %d, want 400", code)
 	}
