@@ -64,9 +64,22 @@ func TestBrowserRetryAFailedPayoutAsANewInstruction(t *testing.T) {
 	}
 	fitsWidth(t, b, "case page")
 	screenshot(t, b, "case-1280")
+	// A correction refused says why above the form, which keeps what was
+	// typed.
+	step(t, b, "retry with an IFSC that is no IFSC",
+		chromedp.SetValue(chromedp.CSS("#retry-ifsc"), "HDFC12"),
+		chromedp.SendKeys(chromedp.CSS(`#retry-form textarea[name="note"]`), "seller confirmed the branch IFSC by phone"),
+		chromedp.Click(chromedp.CSS("#retry")),
+		chromedp.WaitVisible(chromedp.CSS("#flash-error")),
+	)
+	if msg := text(t, b, "#flash-error"); !strings.Contains(msg, "refused") {
+		t.Errorf("the refusal reads %q", msg)
+	}
+	if note := evalJS[string](t, b, `document.querySelector('#retry-form textarea[name="note"]').value`); note == "" {
+		t.Error("the refused correction lost the written reason")
+	}
 	step(t, b, "retry with the corrected IFSC",
 		chromedp.SetValue(chromedp.CSS("#retry-ifsc"), "HDFC0001234"),
-		chromedp.SendKeys(chromedp.CSS(`#retry-form textarea[name="note"]`), "seller confirmed the branch IFSC by phone"),
 		chromedp.Click(chromedp.CSS("#retry")),
 		chromedp.WaitVisible(chromedp.CSS("#case-retry")),
 	)
