@@ -392,7 +392,7 @@ func deliveriesTable(rows []OutboundRow) templ.Component {
 			templ_7745c5c3_Var19 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<table class=\"grid deliveries-grid\" id=\"deliveries\"><thead><tr><th>Event</th><th>State</th><th>Attempts</th><th>Written</th><th><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<table class=\"grid deliveries-grid\" id=\"deliveries\"><thead><tr><th>Event</th><th>State</th><th>Attempts</th><th>Written</th><th aria-label=\"Actions\"></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
