@@ -76,7 +76,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),
 		Created: u.stamp(p.CreatedAt), Updated: u.stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
 		Submitted: u.stampPtr(p.SubmittedAt), LastChecked: u.stampPtr(p.LastCheckedAt), Fee: "—",
-		CanRecheck: u.Role.Can(payout.ActRecheck) && p.SubmittedAt != nil, RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		CanRecheck: u.Role.Can(payout.ActRecheck) && (p.SubmittedAt != nil || p.OutcomeUnknown), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
 		Market: marketLabel(p.Market, p.Program), TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates, u),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}

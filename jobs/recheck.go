@@ -54,8 +54,9 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Sourc
 	if err != nil {
 		return Result{}, err
 	}
-	if p.SubmittedAt == nil {
-		// The provider has never seen it: there is nothing to ask.
+	if p.SubmittedAt == nil && !p.OutcomeUnknown {
+		// The provider has never seen it: there is nothing to ask. (One whose
+		// submission got no clear answer may have it: that is asked.)
 		return Result{Payout: p, Message: "not sent to " + p.Provider + " yet: nothing to ask"}, nil
 	}
 	obs, err := r.ask(ctx, p)

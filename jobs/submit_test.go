@@ -474,3 +474,76 @@ func complianceUser(t *testing.T, s *store.Store) store.Actor {
 	}
 	return store.Actor{UserID: uid, Name: "c@example.com"}
 }
+
+// The same payout, held by the next claim's gates after an attempt whose
+// outcome was never recorded: the provider has it, and a hold cannot stop
+// that. The cron reconciler asks about it, HELD as it is, and the
+// provider's answer is applied through the one apply function: the payout
+// leaves HELD, its hold closes (audited), and nothing is sent again.
+func TestTheReconcilerFindsWhatAProviderDidWithAHeldPayout(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	prov := newProvider(t)
+	intake(t, s, payout.Policy{}, "UNREC-2", "sandbox", 100000)
+	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, payout.Policy{}, nil); err != nil || len(subs) != 1 {
+		t.Fatalf("claim: %v %v", subs, err)
+	}
+	if _, err := prov.registry()["sandbox"].Submit(ctx, adapters.Payout{ReferenceID: "UNREC-2",
+		Amount: payout.Money{Minor: 100000, Currency: "INR"}, Beneficiary: adapters.Beneficiary{Name: "Asha Rao",
+			AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`UPDATE payouts SET next_submit_at = now() WHERE reference_id = 'UNREC-2'`)
+	lower, _ := payout.ParsePolicy("INR=500.00")
+	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, lower, nil); err != nil || len(subs) != 0 {
+		t.Fatalf("second claim: %v %v; want the payout held", subs, err)
+	}
+	p := payoutOf(t, s, "UNREC-2")
+	if p.Status != payout.Held {
+		t.Fatalf("after the second claim: %s, want HELD", p.Status)
+	}
+	// No change for an hour: the reconciler's due.
+	s.DB().MustExec(`UPDATE payouts SET updated_at = now() - interval '1 hour' WHERE reference_id = 'UNREC-2'`)
+	stale := &jobs.StaleRecheck{Store: s, Rechecker: &jobs.Rechecker{Store: s, Providers: prov.registry(), Log: quiet},
+		Log: quiet, After: time.Millisecond, PerSecond: 1000}
+	out, err := stale.Run(ctx)
+	if err != nil || out.Examined != 1 {
+		t.Fatalf("the reconciler: %+v %v; want the held payout asked about", out, err)
+	}
+	p = payoutOf(t, s, "UNREC-2")
+	if p.Status == payout.Held || p.SubmittedAt == nil {
+		t.Fatalf("after the provider's answer: %s (sent %v), want the provider's state", p.Status, p.SubmittedAt)
+	}
+	if holds := openHolds(t, s, p.ID); len(holds) != 0 {
+		t.Errorf("open holds after the provider's answer: %+v", holds)
+	}
+	var closed int
+	s.DB().QueryRowx(`SELECT count(*) FROM audit_log WHERE action = 'hold.closed_by_provider'
+		AND entity_id = 'UNREC-2'`).Scan(&closed)
+	if closed != 1 {
+		t.Errorf("%d audit entries for the hold the provider's answer closed, want 1", closed)
+	}
+	if asked, _ := prov.counts("UNREC-2"); asked != 1 {
+		t.Errorf("the provider was asked to create it %d times, want once", asked)
+	}
+}
+
+// A held payout never sent (held at intake) is not asked about, and a
+// report about it stays an anomaly: the rule for it is unchanged.
+func TestAHeldPayoutNeverSentIsNotAskedAbout(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	lower, _ := payout.ParsePolicy("INR=500.00")
+	intake(t, s, lower, "NEVER-1", "sandbox", 100000)
+	if p := payoutOf(t, s, "NEVER-1"); p.Status != payout.Held {
+		t.Fatalf("NEVER-1 is %s, want HELD at intake", p.Status)
+	}
+	s.DB().MustExec(`UPDATE payouts SET updated_at = now() - interval '1 hour' WHERE reference_id = 'NEVER-1'`)
+	if due, err := s.StalePayouts(ctx, time.Now(), time.Now(), 10, nil); err != nil || len(due) != 0 {
+		t.Errorf("stale payouts: %d %v; want none", len(due), err)
+	}
+	res, err := s.ApplyObservation(ctx, "NEVER-1", payout.Observation{Source: payout.SourceWebhook, Status: payout.Succeeded})
+	if err != nil || res.Decision != payout.Anomaly || res.To != payout.Held {
+		t.Errorf("a report about a payout never sent: %+v %v, want an anomaly", res, err)
+	}
+}

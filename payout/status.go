@@ -129,6 +129,21 @@ func Decide(current, observed Status) Decision {
 	}
 }
 
+// DecideHeld is the rule for a HELD payout the provider may have: a hold
+// placed after a submission whose outcome is unknown (a timeout, a worker
+// that stopped mid-call, a lease that ran out while the call went on) stops
+// only a new send, not what the provider took already. When the provider
+// speaks about it, it has it: what it says is applied, as for a payout it
+// was sent (and the holds, which can no longer stop it, close). Without
+// mayHave a held payout was never sent, and a report about it is an
+// anomaly (Decide).
+func DecideHeld(provider string, observed Status, mayHave bool) Decision {
+	if !mayHave || observed == Held || observed.rank() == 0 {
+		return DecideFor(provider, Held, observed)
+	}
+	return Apply
+}
+
 // DecideFor is Decide for a payout of provider, with what that provider's
 // own documents add to the rule: RazorpayX's processed is a last state
 // (seed 003: "The processed and reversed states are the last states for a

@@ -175,3 +175,21 @@ func TestDecideForAProvidersLastStates(t *testing.T) {
 		t.Errorf("RazorpayX reversed after failed: %s, want apply", got)
 	}
 }
+
+// A held payout the provider may have (its last submission's outcome is
+// unknown) takes what the provider says of it; one never sent does not.
+func TestDecideHeld(t *testing.T) {
+	for _, tt := range []struct {
+		observed Status
+		mayHave  bool
+		want     Decision
+	}{
+		{Succeeded, true, Apply}, {Processing, true, Apply}, {Failed, true, Apply}, {Queued, true, Apply},
+		{Reversed, true, Apply}, {Held, true, Anomaly}, {Status("WEIRD"), true, Anomaly},
+		{Succeeded, false, Anomaly}, {Queued, false, Anomaly}, {Failed, false, Anomaly},
+	} {
+		if got := DecideHeld("razorpayx", tt.observed, tt.mayHave); got != tt.want {
+			t.Errorf("HELD, may have %v, observed %s: %s, want %s", tt.mayHave, tt.observed, got, tt.want)
+		}
+	}
+}

@@ -107,6 +107,16 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	also func(*batch, Applied)) (Applied, error) {
 	id := cur.ID
 	d := payout.DecideFor(cur.Provider, cur.Status, obs.Status)
+	heldAnswered := false
+	if cur.Status == payout.Held && d == payout.Anomaly {
+		// Read on this rare path only, not by every delivery.
+		var mayHave bool
+		if err := q.GetContext(ctx, &mayHave, `SELECT submit_outcome_unknown FROM payouts WHERE id = $1`, id); err != nil {
+			return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, err)
+		}
+		d = payout.DecideHeld(cur.Provider, obs.Status, mayHave)
+		heldAnswered = d == payout.Apply
+	}
 	next := cur.Status
 	if d == payout.Apply {
 		next = obs.Status
@@ -170,6 +180,13 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 		msg += fmt.Sprintf("; fee %s stated, not the %s posted: the posting stands (reconciliation compares fees)",
 			payout.Money{Minor: obs.Fee.Minor, Currency: cur.Currency}.Decimal(),
 			payout.Money{Minor: *feePosted, Currency: cur.Currency}.Decimal())
+	}
+	if heldAnswered {
+		n, err := closeHoldsAnswered(ctx, q, cur, obs)
+		if err != nil {
+			return Applied{}, err
+		}
+		msg += fmt.Sprintf("; %s has it: its %d open hold(s) closed, as they can no longer stop it", cur.Provider, n)
 	}
 	res := Applied{Decision: d, From: cur.Status, To: next, Message: msg}
 
@@ -236,6 +253,34 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 		}
 	}
 	return res, nil
+}
+
+// closeHoldsAnswered closes the open holds of cur, a HELD payout whose
+// provider may have it and has now spoken about it (payout.DecideHeld): a
+// hold can no longer stop what the provider has. Each is audited, and the
+// submission's outcome is known from now on. It returns how many closed.
+func closeHoldsAnswered(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation) (int, error) {
+	note := fmt.Sprintf("%s answered about the payout (%s): it has it, so the hold could no longer stop it",
+		cur.Provider, obs.Status)
+	var holds []struct {
+		ID     int64         `db:"id"`
+		Reason payout.Reason `db:"reason"`
+	}
+	err := q.SelectContext(ctx, &holds, `UPDATE holds SET state = 'released', decided_by = $2, decided_at = now(),
+		decision_note = $3 WHERE payout_id = $1 AND state = 'open' RETURNING id, reason`, cur.ID, actorOf(obs), note)
+	if err != nil {
+		return 0, fmt.Errorf("store: close holds of payout %s: %w", cur.Ref, err)
+	}
+	for _, h := range holds {
+		if err := audit(ctx, q, actorOf(obs), "hold.closed_by_provider", "payout", cur.Ref,
+			map[string]any{"hold": h.ID, "reason": h.Reason, "observed": obs.Status, "note": note}); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE payouts SET submit_outcome_unknown = false WHERE id = $1`, cur.ID); err != nil {
+		return 0, fmt.Errorf("store: payout %s answered: %w", cur.Ref, err)
+	}
+	return len(holds), nil
 }
 
 // saved is what apply writes to a payout.

@@ -51,6 +51,9 @@ type Payout struct {
 	ProviderState       string `db:"provider_state"`
 	ProviderStateReason string `db:"provider_state_reason"`
 	PendingApproval     bool   `db:"pending_approval"`
+	// OutcomeUnknown says a submission got no clear answer: the provider may
+	// have the payout (so a Re-check asks it, HELD or not sent).
+	OutcomeUnknown bool `db:"submit_outcome_unknown"`
 	// LastAnsweredAt and LastCheckFailed are read by the stuck list only:
 	// when the provider last answered a question about the payout, and
 	// whether the last question failed, with the failure's words.
@@ -77,7 +80,7 @@ func (p Payout) ProviderID() string {
 const payoutColumns = `p.id, p.reference_id, p.provider, p.provider_payout_id, p.amount_minor, p.currency, p.mode,
 	p.narration, p.livemode, p.status, p.failure_code, p.failure_reason, p.utr, p.fee_minor, p.submitted_at,
 	p.last_checked_at, p.created_at, p.updated_at, p.market, p.program, p.retry_of, p.submit_attempts, p.next_submit_at, p.last_submit_error,
-	p.provider_state, p.provider_state_reason, p.pending_approval,
+	p.provider_state, p.provider_state_reason, p.pending_approval, p.submit_outcome_unknown,
 	b.name AS beneficiary_name, b.account_last4, b.bank_name, b.tax_artifact`
 
 const payoutFrom = ` FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id `
@@ -227,18 +230,23 @@ func (s *Store) StatusCounts(ctx context.Context, test bool) ([]StatusCount, err
 // fail, every time.
 const drillAlive = `(p.provider <> '` + payout.DrillProvider + `' OR p.created_at > now() - interval '1 hour')`
 
-// StalePayouts returns up to limit payouts QUEUED or PROCESSING with no
+// StalePayouts returns up to limit payouts QUEUED or PROCESSING (sent), or
+// HELD after a submission with no clear answer, with no
 // change since changedBefore and not checked since checkedBefore, least
 // recently checked first: the stale re-check's next batch. A payout it has
 // checked drops out, so a run goes through each once. Payouts of the
 // providers in skip are left out (the drill provider where it is off).
 func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore time.Time, limit int, skip []string) ([]Payout, error) {
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+payoutColumns+payoutFrom+`
-		WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL AND p.updated_at < $1
-			AND (p.last_checked_at IS NULL OR p.last_checked_at < $2)
-			AND `+drillAlive+` AND p.provider <> ALL($4)
-		ORDER BY p.last_checked_at NULLS FIRST, p.id LIMIT $3`, changedBefore, checkedBefore, limit, textArray(skip))
+	// Two ranges, each read by its own index: the open payouts sent, and
+	// the held ones the provider may have (payout.DecideHeld), few.
+	const due = ` AND p.updated_at < $1 AND (p.last_checked_at IS NULL OR p.last_checked_at < $2)
+			AND ` + drillAlive + ` AND p.provider <> ALL($4) ORDER BY p.last_checked_at NULLS FIRST, p.id LIMIT $3`
+	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (
+		(SELECT `+payoutColumns+payoutFrom+`WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL`+due+`)
+		UNION ALL
+		(SELECT `+payoutColumns+payoutFrom+`WHERE p.status = 'HELD' AND p.submit_outcome_unknown`+due+`)) s
+		ORDER BY s.last_checked_at NULLS FIRST, s.id LIMIT $3`, changedBefore, checkedBefore, limit, textArray(skip))
 	if err != nil {
 		return nil, fmt.Errorf("store: stale payouts: %w", err)
 	}
