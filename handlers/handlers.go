@@ -243,9 +243,9 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e.Meta.Title = e.Heading
 	if r.Header.Get("HX-Request") == "true" {
 		// Whatever the request aimed at, the error shows at the top of the
-		// page, where the operator sees it.
+		// page, scrolled into view: the operator sees it from a form far down.
 		w.Header().Set("HX-Retarget", "#flash")
-		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reswap", "innerHTML show:#flash:top")
 		// Whatever part of the answer the request would have taken.
 		w.Header().Set("HX-Reselect", "#flash-error")
 	}

@@ -7,11 +7,13 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
+	neturl "net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -96,6 +98,12 @@ func (c *Client) Send(ctx context.Context, url string, m Message) (Answer, error
 	req.Header.Set("webhook-signature", m.Signature)
 	resp, err := c.http.Do(req)
 	if err != nil {
+		// Without the address (a *url.Error names it, query and all): the
+		// error is logged and stored with each attempt.
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		}
 		return Answer{}, fmt.Errorf("outbound: %w", err)
 	}
 	defer resp.Body.Close()

@@ -111,7 +111,7 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	if cur.Status == payout.Held && d == payout.Anomaly {
 		// Read on this rare path only, not by every delivery.
 		var mayHave bool
-		if err := q.GetContext(ctx, &mayHave, `SELECT submit_outcome_unknown FROM payouts WHERE id = $1`, id); err != nil {
+		if err := q.GetContext(ctx, &mayHave, `SELECT `+heldMayHaveSQL+` FROM payouts p WHERE id = $1`, id); err != nil {
 			return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, err)
 		}
 		d = payout.DecideHeld(cur.Provider, obs.Status, mayHave)
@@ -235,6 +235,13 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 			return Applied{}, err
 		}
 	}
+	if heldAnswered && event == "" {
+		// Out of HELD into a state with no event of its own (QUEUED at the
+		// provider): the platform's last word was payout.held.
+		if err := outboxPayoutEvent(ctx, q, id, payout.EventHoldReleased); err != nil {
+			return Applied{}, err
+		}
+	}
 	if amountDiffers {
 		if err := openAmountCase(ctx, q, f, m, obs, d, deliveryID); err != nil {
 			return Applied{}, err
@@ -254,6 +261,13 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	}
 	return res, nil
 }
+
+// heldMayHaveSQL is true for a HELD payout the provider may have
+// (payout.DecideHeld): a submission of it got no clear answer, or one was
+// tried and the provider answered about it (accepted it late, spoke of it
+// while held). One held before any attempt was never sent: a report about
+// it stays an anomaly. payouts must be aliased p.
+const heldMayHaveSQL = `(p.submit_outcome_unknown OR (p.submitted_at IS NOT NULL AND p.submit_attempts > 0))`
 
 // closeHoldsAnswered closes the open holds of cur, a HELD payout whose
 // provider may have it and has now spoken about it (payout.DecideHeld): a

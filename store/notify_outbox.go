@@ -83,11 +83,17 @@ type Notification struct {
 const notificationColumns = `id, condition_key, kind, notice, channel, user_id, recipient, subject, body, state,
 	attempts, error, created_at, sent_at, last_tried_at`
 
-// NoticesToSend returns up to limit notices pending or failed, oldest first.
+// NoticesToSend returns up to limit notices pending or failed, oldest first,
+// at most half of them for one destination (the mail server, or one chat
+// webhook): a destination that is down, its notices piling up, leaves room
+// for the others' — chat while the mail server is down.
 func (s *Store) NoticesToSend(ctx context.Context, limit int) ([]Notification, error) {
 	var out []Notification
-	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+` FROM notifications
-		WHERE state IN ('pending', 'failed') ORDER BY id LIMIT $1`, limit)
+	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+` FROM (
+			SELECT n.*, row_number() OVER (PARTITION BY CASE WHEN channel = '`+ChannelChat+`' THEN recipient ELSE '' END
+				ORDER BY id) AS nth
+			FROM notifications n WHERE state IN ('pending', 'failed')) d
+		WHERE nth <= greatest($1 / 2, 1) ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: notices to send: %w", err)
 	}

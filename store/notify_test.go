@@ -68,3 +68,29 @@ func TestRejectionsLeaveOutTestProviders(t *testing.T) {
 		t.Errorf("rejections %+v %v, want razorpayx's 30 only", got, err)
 	}
 }
+
+// A destination whose notices pile up (a chat webhook gone) takes at most
+// half of a run's batch: the mail server's notices behind them still go.
+func TestOneDeadDestinationDoesNotHoldTheOthersNotices(t *testing.T) {
+	s := pgtest.New(t)
+	s.DB().MustExec(`INSERT INTO notifications (condition_key, kind, notice, channel, recipient, subject, body, state, attempts)
+		SELECT 'provider_down:x', 'provider_down', 'started', 'chat', 'https://hooks.example.com/gone', 's', 'b', 'failed', 3
+		FROM generate_series(1, 300)`)
+	s.DB().MustExec(`INSERT INTO notifications (condition_key, kind, notice, channel, recipient, subject, body)
+		VALUES ('provider_down:x', 'provider_down', 'started', 'email', 'ops@example.com', 's', 'b')`)
+	due, err := s.NoticesToSend(context.Background(), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, email := 0, 0
+	for _, n := range due {
+		if n.Channel == store.ChannelChat {
+			chat++
+		} else {
+			email++
+		}
+	}
+	if chat != 100 || email != 1 {
+		t.Errorf("a run's notices: %d chat, %d email; want 100 of the dead webhook's and the email", chat, email)
+	}
+}

@@ -466,3 +466,34 @@ func TestALateFailedAttemptLeavesADeliveredDeliveryDelivered(t *testing.T) {
 		t.Error("the endpoint is failing after it answered 2xx")
 	}
 }
+
+// A held payout the provider may have, which the provider says it has
+// QUEUED, leaves HELD for QUEUED: a state with no event of its own, so the
+// platform is told hold.released (its last word was payout.held). A
+// disabled endpoint disabled again keeps the delivery job's reason.
+func TestAHeldPayoutTheProviderQueuedTellsThePlatform(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	e := addEndpoint(t, s)
+	newPayout(t, s, "HQ-1", payout.Held)
+	s.DB().MustExec(`UPDATE payouts SET submit_attempts = 1, submit_outcome_unknown = true WHERE reference_id = 'HQ-1'`)
+	res, err := s.ApplyObservation(ctx, "HQ-1", payout.Observation{Source: payout.SourcePoll, Status: payout.Queued,
+		RawStatus: "queued"})
+	if err != nil || res.Decision != payout.Apply || res.To != payout.Queued {
+		t.Fatalf("the provider's QUEUED: %+v %v, want applied", res, err)
+	}
+	got := eventTypes(t, s, e.ID)
+	if len(got) == 0 || got[len(got)-1] != payout.EventHoldReleased+":HQ-1" {
+		t.Errorf("events %v, want hold.released last", got)
+	}
+
+	s.DB().MustExec(`UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = 'failing for 3 days' WHERE id = $1`, e.ID)
+	if err := s.SetWebhookEndpointEnabled(ctx, e.ID, false, "admin looked", admin); err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	s.DB().Get(&reason, `SELECT disabled_reason FROM webhook_endpoints WHERE id = $1`, e.ID)
+	if reason != "failing for 3 days" {
+		t.Errorf("reason %q after disabling again, want the delivery job's kept", reason)
+	}
+}

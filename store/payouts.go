@@ -245,7 +245,7 @@ func (s *Store) StalePayouts(ctx context.Context, changedBefore, checkedBefore t
 	err := s.db.SelectContext(ctx, &out, `SELECT * FROM (
 		(SELECT `+payoutColumns+payoutFrom+`WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.submitted_at IS NOT NULL`+due+`)
 		UNION ALL
-		(SELECT `+payoutColumns+payoutFrom+`WHERE p.status = 'HELD' AND p.submit_outcome_unknown`+due+`)) s
+		(SELECT `+payoutColumns+payoutFrom+`WHERE p.status = 'HELD' AND `+heldMayHaveSQL+due+`)) s
 		ORDER BY s.last_checked_at NULLS FIRST, s.id LIMIT $3`, changedBefore, checkedBefore, limit, textArray(skip))
 	if err != nil {
 		return nil, fmt.Errorf("store: stale payouts: %w", err)

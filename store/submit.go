@@ -157,11 +157,8 @@ func markUnrecorded(ctx context.Context, q Querier, id int64) error {
 func (s *Store) RecordSubmitted(ctx context.Context, id int64, obs payout.Observation) (Applied, error) {
 	var res Applied
 	err := s.WithTx(ctx, func(q Querier) error {
-		// A payout held meanwhile (its lease ran out, and the next claim's
-		// gates held it) keeps "the provider may have it": the provider
-		// has it, and apply lets its answer through (payout.DecideHeld).
 		_, err := q.ExecContext(ctx, `UPDATE payouts SET submitted_at = coalesce(submitted_at, now()), last_submit_error = '',
-			submit_outcome_unknown = (status = 'HELD'), submit_recorded_attempt = submit_attempts WHERE id = $1`, id)
+			submit_outcome_unknown = false, submit_recorded_attempt = submit_attempts WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("store: submitted payout %d: %w", id, err)
 		}

@@ -131,10 +131,12 @@ func (s *Store) DisableUser(ctx context.Context, email string, by Actor) (UserCh
 			}
 			n, err := endUserSessions(ctx, q, u.ID, EndUserDisabled)
 			c.SessionsEnded = n
-			if err != nil || !c.Changed {
+			if err != nil {
 				return c, err
 			}
-			if c.HandedBack, err = handBackWork(ctx, q, u, by); err != nil {
+			// Also when already disabled: one disabled before the hand-back
+			// existed gives back what they still hold.
+			if c.HandedBack, err = handBackWork(ctx, q, u, by); err != nil || !c.Changed {
 				return c, err
 			}
 			return c, audit(ctx, q, by.Name, "user.disable", "user", fmt.Sprint(u.ID),

@@ -12,8 +12,8 @@ type HandedBack struct{ Holds, Cases, Slots int }
 
 // handBackWork gives the open holds and cases of u, being disabled in q's
 // transaction, to their reason's or kind's default owner when that is an
-// active user, else to nobody (the queue's "Unowned", which the escalation
-// job and the owners page then serve), each audited; and empties the owner
+// active user (an escalated one to the escalation owner first), else to
+// nobody (the queue's "Unowned"), each audited; and empties the owner
 // slots naming u, so the owners page shows the gap to fill rather than a
 // name nobody answers to. Their due times stay: the work is as late as it
 // was. A disabled user left as owner would be work nobody sees.
@@ -25,9 +25,21 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 		Ref string `db:"reference_id"`
 		To  string `db:"to_name"`
 	}
+	// Payouts first, then holds, in id order: the order every writer of
+	// both takes (lockHold, EscalateOverdue); then the cases, in id order.
+	if _, err := q.ExecContext(ctx, `SELECT 1 FROM payouts WHERE id IN (SELECT payout_id FROM holds
+			WHERE owner_id = $1 AND state = 'open') ORDER BY id FOR UPDATE`, u.ID); err != nil {
+		return hb, fmt.Errorf("store: lock payouts of user %d's holds: %w", u.ID, err)
+	}
+	if _, err := q.ExecContext(ctx, `SELECT 1 FROM exception_cases WHERE owner_id = $1 AND state = 'open'
+			ORDER BY id FOR UPDATE`, u.ID); err != nil {
+		return hb, fmt.Errorf("store: lock user %d's cases: %w", u.ID, err)
+	}
 	err := q.SelectContext(ctx, &holds, `
 		WITH moved AS (
-			UPDATE holds h SET owner_id = (SELECT o.id FROM hold_reasons r JOIN users o ON o.id = r.owner_id
+			UPDATE holds h SET owner_id = (SELECT o.id FROM hold_reasons r JOIN users o
+				ON o.id = CASE WHEN h.escalated_at IS NOT NULL AND EXISTS (SELECT 1 FROM users n WHERE n.id = r.next_owner_id
+					AND n.disabled_at IS NULL AND n.id <> $1) THEN r.next_owner_id ELSE r.owner_id END
 				AND o.disabled_at IS NULL AND o.id <> $1 WHERE r.reason = h.reason)
 			WHERE h.owner_id = $1 AND h.state = 'open' RETURNING h.id, h.payout_id, h.owner_id)
 		SELECT m.id, p.reference_id, coalesce(o.name, '') AS to_name
@@ -47,7 +59,9 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 	}
 	err = q.SelectContext(ctx, &cases, `
 		WITH moved AS (
-			UPDATE exception_cases c SET owner_id = (SELECT o.id FROM exception_kinds k JOIN users o ON o.id = k.owner_id
+			UPDATE exception_cases c SET owner_id = (SELECT o.id FROM exception_kinds k JOIN users o
+				ON o.id = CASE WHEN c.escalated_at IS NOT NULL AND EXISTS (SELECT 1 FROM users n WHERE n.id = k.next_owner_id
+					AND n.disabled_at IS NULL AND n.id <> $1) THEN k.next_owner_id ELSE k.owner_id END
 				AND o.disabled_at IS NULL AND o.id <> $1 WHERE k.kind = c.kind)
 			WHERE c.owner_id = $1 AND c.state = 'open' RETURNING c.id, c.owner_id)
 		SELECT m.id, coalesce(o.name, '') AS to_name FROM moved m LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)

@@ -129,7 +129,10 @@ func (s *Store) SetWebhookEndpointEnabled(ctx context.Context, id int64, enabled
 
 func setEndpointEnabled(ctx context.Context, q Querier, id int64, enabled bool, reason, actor string) error {
 	action, args := "webhook_endpoint.disabled", []any{id, reason}
-	query := `UPDATE webhook_endpoints SET disabled_at = coalesce(disabled_at, now()), disabled_reason = $2 WHERE id = $1`
+	// Disabling one disabled already keeps its reason: the delivery job's
+	// "failing" is what its owner's notice stands on until it is enabled.
+	query := `UPDATE webhook_endpoints SET disabled_at = coalesce(disabled_at, now()),
+		disabled_reason = CASE WHEN disabled_at IS NULL THEN $2 ELSE disabled_reason END WHERE id = $1`
 	if enabled {
 		action, args = "webhook_endpoint.enabled", []any{id}
 		query = `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = '', failing_since = NULL WHERE id = $1`

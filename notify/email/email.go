@@ -121,9 +121,9 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 		return fmt.Errorf("email: MAIL FROM: %w", err)
 	}
 	if err := sc.Rcpt(to); err != nil {
-		if te, ok := errors.AsType[*textproto.Error](err); ok && te.Code >= 500 {
+		if te, ok := errors.AsType[*textproto.Error](err); ok && badMailbox(te) {
 			return &RecipientRefused{To: to, err: err}
-		} else if ok && te.Code >= 400 {
+		} else if ok && te.Code >= 400 && te.Code < 500 {
 			return &RecipientDeferred{To: to, err: err}
 		}
 		return fmt.Errorf("email: RCPT TO %s: %w", to, err)
@@ -221,4 +221,14 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// badMailbox reports whether a refusal at RCPT TO is about the address
+// itself (550/551/553: no such mailbox, not local, a bad name), which no
+// retry mends. Another 5xx — a relay refused (554 5.7.1), a policy, a
+// server that now wants authentication — is about the server: every
+// address would be refused alike, so it is the server's failure, retried,
+// never each notice given up one by one.
+func badMailbox(e *textproto.Error) bool {
+	return (e.Code == 550 || e.Code == 551 || e.Code == 553) && !strings.HasPrefix(e.Msg, "5.7.")
 }
