@@ -386,6 +386,33 @@ func TestSubmissionFailures(t *testing.T) {
 	})
 }
 
+// heldAfterAnUnrecordedAttempt takes ref through intake and a claim whose
+// worker gave it to the provider and died recording nothing; its lease runs
+// out, the review threshold comes down below its amount, and the next claim
+// holds it. It returns the payout then.
+func heldAfterAnUnrecordedAttempt(t *testing.T, s *store.Store, prov *provider, ref string) store.Payout {
+	t.Helper()
+	ctx := context.Background()
+	intake(t, s, payout.Policy{}, ref, "sandbox", 100000)
+	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, payout.Policy{}, nil); err != nil || len(subs) != 1 {
+		t.Fatalf("claim: %v %v", subs, err)
+	}
+	if _, err := prov.registry()["sandbox"].Submit(ctx, adapters.Payout{ReferenceID: ref,
+		Amount: payout.Money{Minor: 100000, Currency: "INR"}, Beneficiary: adapters.Beneficiary{Name: "Asha Rao",
+			AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`UPDATE payouts SET next_submit_at = now() WHERE reference_id = $1`, ref)
+	lower, err := payout.ParsePolicy("INR=500.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, lower, nil); err != nil || len(subs) != 0 {
+		t.Fatalf("second claim: %v %v; want the payout held", subs, err)
+	}
+	return payoutOf(t, s, ref)
+}
+
 // A worker that stopped after the provider took the payout, recording
 // nothing, leaves its outcome unknown: when the next claim's gates hold the
 // payout (a threshold lowered meanwhile), the hold can be released but not
@@ -395,27 +422,7 @@ func TestAnUnrecordedAttemptLeavesTheOutcomeUnknown(t *testing.T) {
 	s := pgtest.New(t)
 	prov := newProvider(t)
 	compliance := complianceUser(t, s)
-	intake(t, s, payout.Policy{}, "UNREC-1", "sandbox", 100000)
-	subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, payout.Policy{}, nil)
-	if err != nil || len(subs) != 1 {
-		t.Fatalf("claim: %v %v", subs, err)
-	}
-	if _, err := prov.registry()["sandbox"].Submit(ctx, adapters.Payout{ReferenceID: "UNREC-1",
-		Amount: payout.Money{Minor: 100000, Currency: "INR"}, Beneficiary: adapters.Beneficiary{Name: "Asha Rao",
-			AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
-		t.Fatal(err)
-	}
-	// The worker died; its lease runs out, and the review threshold has
-	// come down below the payout's amount.
-	s.DB().MustExec(`UPDATE payouts SET next_submit_at = now() WHERE reference_id = 'UNREC-1'`)
-	lower, err := payout.ParsePolicy("INR=500.00")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, lower, nil); err != nil || len(subs) != 0 {
-		t.Fatalf("second claim: %v %v; want the payout held", subs, err)
-	}
-	p := payoutOf(t, s, "UNREC-1")
+	p := heldAfterAnUnrecordedAttempt(t, s, prov, "UNREC-1")
 	holds := openHolds(t, s, p.ID)
 	if p.Status != payout.Held || len(holds) != 1 {
 		t.Fatalf("after the second claim: %s, holds %+v", p.Status, holds)
@@ -484,21 +491,7 @@ func TestTheReconcilerFindsWhatAProviderDidWithAHeldPayout(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	prov := newProvider(t)
-	intake(t, s, payout.Policy{}, "UNREC-2", "sandbox", 100000)
-	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, payout.Policy{}, nil); err != nil || len(subs) != 1 {
-		t.Fatalf("claim: %v %v", subs, err)
-	}
-	if _, err := prov.registry()["sandbox"].Submit(ctx, adapters.Payout{ReferenceID: "UNREC-2",
-		Amount: payout.Money{Minor: 100000, Currency: "INR"}, Beneficiary: adapters.Beneficiary{Name: "Asha Rao",
-			AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
-		t.Fatal(err)
-	}
-	s.DB().MustExec(`UPDATE payouts SET next_submit_at = now() WHERE reference_id = 'UNREC-2'`)
-	lower, _ := payout.ParsePolicy("INR=500.00")
-	if subs, err := s.ClaimForSubmit(ctx, 10, time.Minute, lower, nil); err != nil || len(subs) != 0 {
-		t.Fatalf("second claim: %v %v; want the payout held", subs, err)
-	}
-	p := payoutOf(t, s, "UNREC-2")
+	p := heldAfterAnUnrecordedAttempt(t, s, prov, "UNREC-2")
 	if p.Status != payout.Held {
 		t.Fatalf("after the second claim: %s, want HELD", p.Status)
 	}
