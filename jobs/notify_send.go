@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"payops/store"
 )
@@ -63,6 +65,24 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 		if err := n.Store.MarkNotice(ctx, p.ID, n.Now(), sendErr, tries); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if len(down) > 0 {
+		// The run failed at its work: the jobs page and the job alert say
+		// so (the destinations by kind only: a chat URL is a secret).
+		var names []string
+		chats := 0
+		for d := range down {
+			if d == "smtp" {
+				names = append(names, "the mail server")
+			} else {
+				chats++
+			}
+		}
+		if chats > 0 {
+			names = append(names, fmt.Sprintf("%d chat webhook(s)", chats))
+		}
+		errs = append(errs, fmt.Errorf("notices wait for the next run: %s did not take them (their errors are on "+
+			"/notifications)", strings.Join(names, " and ")))
 	}
 	return sent, errors.Join(errs...)
 }

@@ -268,8 +268,9 @@ func TestFailedNoticesAreRetried(t *testing.T) {
 	clk := &clock{now: time.Now()}
 	n := newNotifier(t, s, smtp, clk)
 	out, err := n.Run(ctx)
-	if err != nil || out.Changed != 0 {
-		t.Fatalf("run with SMTP down: %+v %v", out, err)
+	if err == nil || out.Changed != 0 || !strings.Contains(err.Error(), "the mail server and 1 chat webhook(s) did not take them") ||
+		strings.Contains(err.Error(), recv.URL) {
+		t.Fatalf("run with SMTP down: %+v %v; want the run failed naming what did not take them, no URL", out, err)
 	}
 	log, _, err := s.Notifications(ctx, 10, 0)
 	if err != nil {
