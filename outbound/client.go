@@ -13,7 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	neturl "net/url"
+	"net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -81,13 +81,13 @@ type Answer struct {
 // maxAnswer is how much of an answer is read and kept.
 const maxAnswer = 1024
 
-// Send posts m to url and returns the answer, whatever its status; an error
-// when the URL is refused by the policy or no answer came.
-func (c *Client) Send(ctx context.Context, url string, m Message) (Answer, error) {
-	if _, err := c.policy.CheckURL(url); err != nil {
+// Send posts m to endpoint and returns the answer, whatever its status; an
+// error when the URL is refused by the policy or no answer came.
+func (c *Client) Send(ctx context.Context, endpoint string, m Message) (Answer, error) {
+	if _, err := c.policy.CheckURL(endpoint); err != nil {
 		return Answer{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(m.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(m.Body))
 	if err != nil {
 		return Answer{}, fmt.Errorf("outbound: %w", err)
 	}
@@ -99,10 +99,9 @@ func (c *Client) Send(ctx context.Context, url string, m Message) (Answer, error
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// Without the address (a *url.Error names it, query and all): the
-		// error is logged and stored with each attempt.
-		var ue *neturl.Error
-		if errors.As(err, &ue) {
-			err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		// error is logged and stored with each attempt. As notify/chat.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
 		}
 		return Answer{}, fmt.Errorf("outbound: %w", err)
 	}

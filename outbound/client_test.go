@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,15 +91,19 @@ func TestSendTimesOutAndKeepsOneKiB(t *testing.T) {
 	defer slow.Close()
 	c := outbound.NewClient(payout.EndpointPolicy{AllowPrivate: true}, 200*time.Millisecond)
 	start := time.Now()
-	if _, err := c.Send(context.Background(), slow.URL, msg); err == nil || time.Since(start) > time.Second {
+	_, err := c.Send(context.Background(), slow.URL+"/hooks?token=s3cret", msg)
+	if err == nil || time.Since(start) > time.Second {
 		t.Errorf("slow endpoint: err %v after %s", err, time.Since(start))
+	} else if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), slow.URL) {
+		t.Errorf("the error names the endpoint's address (it is logged with each attempt): %v", err)
 	}
 	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write(make([]byte, 5000))
 	}))
 	defer big.Close()
-	ans, err := c.Send(context.Background(), big.URL, msg)
+	var ans outbound.Answer
+	ans, err = c.Send(context.Background(), big.URL, msg)
 	if err != nil || ans.Status != http.StatusServiceUnavailable || len(ans.Body) != 1024 {
 		t.Errorf("answer %d with %d bytes, %v", ans.Status, len(ans.Body), err)
 	}
