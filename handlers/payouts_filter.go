@@ -71,7 +71,7 @@ func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAft
 		q.Statuses = append(q.Statuses, st)
 	}
 	q.Provider = f.values.Get("provider")
-	if q.Provider != "" && !slices.Contains(payout.Providers, q.Provider) && q.Provider != payout.DrillProvider {
+	if q.Provider != "" && !slices.Contains(payoutProviders(), q.Provider) {
 		bad["provider"] = "choose a provider from the list"
 	}
 	q.Currency = strings.ToUpper(f.values.Get("currency"))

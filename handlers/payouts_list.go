@@ -164,7 +164,7 @@ func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]stri
 	for _, s := range listStatuses {
 		vm.Statuses = append(vm.Statuses, views.Choice{Value: string(s), Label: string(s), On: on[string(s)]})
 	}
-	for _, p := range append(append([]string{}, payout.Providers...), payout.DrillProvider) {
+	for _, p := range payoutProviders() {
 		vm.Providers = append(vm.Providers, views.Choice{Value: p, Label: p, On: v.Get("provider") == p})
 	}
 	for _, c := range payout.Currencies() {

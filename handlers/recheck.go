@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,7 +31,7 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	back := stuckBack(r.Context(), r.PostFormValue("back"))
+	back := stuckBack(r.PostFormValue("back"))
 	_, fromList := r.PostForm["back"]
 	if r.Header.Get("HX-Request") != "true" {
 		to := "/payouts/" + url.PathEscape(ref)
@@ -66,10 +65,10 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 
 // stuckBack reads the stuck list's filter and page a Re-check form sent,
 // keeping only a known provider and a page number.
-func stuckBack(ctx context.Context, s string) url.Values {
+func stuckBack(s string) url.Values {
 	v, _ := url.ParseQuery(s)
 	provider := v.Get("provider")
-	if !slices.Contains(stuckProviders(ctx), provider) {
+	if !slices.Contains(payoutProviders(), provider) {
 		provider = ""
 	}
 	page, err := strconv.Atoi(v.Get("page"))

@@ -30,7 +30,7 @@ const stuckPageSize = 50
 func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	provider := q.Get("provider")
-	if provider != "" && !slices.Contains(stuckProviders(r.Context()), provider) {
+	if provider != "" && !slices.Contains(payoutProviders(), provider) {
 		Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown provider %q. Choose one from the list.", provider)))
 		return
 	}
@@ -52,7 +52,7 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	back := stuckQuery(provider, page)
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
-		Providers: stuckProviders(r.Context()), Total: total.All, Paused: total.Paused, Page: page,
+		Providers: payoutProviders(), Total: total.All, Paused: total.Paused, Page: page,
 		Pages:      pagesOf(total.All, stuckPageSize),
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
@@ -133,15 +133,6 @@ func (h *Handlers) withRecheck(ctx context.Context, rows []views.StuckRow, ref s
 		return rows, nil
 	}
 	return append([]views.StuckRow{row}, rows...), nil
-}
-
-// stuckProviders are the providers the stuck list filters by: with test
-// data on, the drills' too (the overview links to its stuck payouts).
-func stuckProviders(ctx context.Context) []string {
-	if testData(ctx) {
-		return append(slices.Clip(payout.Providers), payout.DrillProvider)
-	}
-	return payout.Providers
 }
 
 func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) views.StuckRow {
