@@ -16,8 +16,8 @@ import (
 
 // HoldStore is what the holds pages read and write.
 type HoldStore interface {
-	OpenHolds(ctx context.Context, f store.HoldFilter) ([]store.Hold, store.HoldCounts, error)
-	CountHolds(ctx context.Context, now time.Time, test bool) (store.HoldCounts, error)
+	OpenHolds(ctx context.Context, f store.HoldFilter) ([]store.Hold, store.QueueCounts, error)
+	CountHolds(ctx context.Context, now time.Time, test bool) (store.QueueCounts, error)
 	HoldByID(ctx context.Context, id int64) (store.Hold, error)
 	HoldsFor(ctx context.Context, payoutID int64) ([]store.Hold, error)
 	EvidenceFor(ctx context.Context, payoutID int64) ([]store.Evidence, error)

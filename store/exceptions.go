@@ -121,13 +121,6 @@ type CaseFilter struct {
 	Now     time.Time // what overdue is counted against (zero: now)
 }
 
-// QueueCounts is how many open cases match a filter, and how many of them
-// are overdue.
-type QueueCounts struct {
-	Open    int `db:"open"`
-	Overdue int `db:"overdue"`
-}
-
 // OpenCases returns the open cases, escalated and overdue first, then by
 // due time, and how many match in all (and of them overdue).
 func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, QueueCounts, error) {

@@ -233,10 +233,10 @@ type HoldFilter struct {
 
 // OpenHolds returns one page of open holds, escalated and overdue first,
 // then by SLA due time, and how many match in all.
-func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, HoldCounts, error) {
+func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, QueueCounts, error) {
 	where := `WHERE h.state = 'open' AND ($1 = '' OR h.reason = $1) AND ` + fmt.Sprintf(holdsOfMode, "$3") + `
 		AND ($2 = 0 OR ($2 = -1 AND h.owner_id IS NULL) OR h.owner_id = $2) `
-	var c HoldCounts
+	var c QueueCounts
 	if err := s.db.GetContext(ctx, &c, `SELECT count(*) AS open,
 			count(*) FILTER (WHERE h.sla_due_at < $4 OR h.escalated_at IS NOT NULL) AS overdue FROM holds h `+where,
 		f.Reason, f.OwnerID, f.Test, f.Now); err != nil {
@@ -252,21 +252,22 @@ func (s *Store) OpenHolds(ctx context.Context, f HoldFilter) ([]Hold, HoldCounts
 	return out, c, nil
 }
 
-// HoldCounts is how many holds are open and how many of them are overdue.
-type HoldCounts struct {
+// QueueCounts is how many holds (or exception cases) are open, and how
+// many of them are overdue: past their SLA, or escalated already.
+type QueueCounts struct {
 	Open    int `db:"open"`
 	Overdue int `db:"overdue"`
 }
 
 // CountHolds counts the open and overdue holds of live payouts, or of test
 // payouts when test.
-func (s *Store) CountHolds(ctx context.Context, now time.Time, test bool) (HoldCounts, error) {
-	var c HoldCounts
+func (s *Store) CountHolds(ctx context.Context, now time.Time, test bool) (QueueCounts, error) {
+	var c QueueCounts
 	err := s.db.GetContext(ctx, &c, `
 		SELECT count(*) AS open, count(*) FILTER (WHERE sla_due_at < $1 OR escalated_at IS NOT NULL) AS overdue
 		FROM holds h WHERE state = 'open' AND `+fmt.Sprintf(holdsOfMode, "$2"), now, test)
 	if err != nil {
-		return HoldCounts{}, fmt.Errorf("store: count holds: %w", err)
+		return QueueCounts{}, fmt.Errorf("store: count holds: %w", err)
 	}
 	return c, nil
 }

@@ -476,3 +476,28 @@ func TestDisablingAUserHandsTheirOpenWorkBack(t *testing.T) {
 		t.Errorf("the hold went back on enable: %v", got.OwnerID)
 	}
 }
+
+// An escalated hold of a disabled user goes back to the reason's escalation
+// owner, not to the default owner it was escalated away from.
+func TestAnEscalatedHoldGoesBackToTheEscalationOwner(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	admin := store.Actor{Name: "admin@example.com"}
+	if err := f.s.UpdateHoldReasons(ctx, admin, []store.HoldReasonChange{
+		{Reason: payout.ReasonTax, OwnerID: &f.comp1.UserID, NextOwnerID: &f.comp2.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	h := f.holds(f.intake("HB-E", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing }))[payout.ReasonTax]
+	if _, err := f.s.EscalateHold(ctx, h.ID, f.ops, "seller silent"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ReassignHold(ctx, h.ID, f.comp3.UserID, f.comp2, "you know this seller"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.DisableUser(ctx, "comp3@example.com", admin); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.holds(f.payout("HB-E"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp2.UserID {
+		t.Errorf("the escalated hold went to %v, want the escalation owner (comp2)", got.OwnerID)
+	}
+}

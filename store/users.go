@@ -198,8 +198,9 @@ func (s *Store) changeUser(ctx context.Context, email string, by Actor, rule pay
 		var admins []int64
 		// FOR NO KEY UPDATE, not FOR UPDATE: a hold or case given to
 		// one of them at this moment takes its foreign key's share lock on
-		// the user after locking the hold, which FOR UPDATE would block
-		// while a disable waits for that hold (handBackWork): a deadlock.
+		// the user after locking the payout and the hold, which FOR UPDATE
+		// would block while a disable waits for that payout (handBackWork):
+		// a deadlock.
 		err := q.SelectContext(ctx, &admins,
 			`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR NO KEY UPDATE`)
 		if err != nil {

@@ -37,11 +37,8 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 	}
 	err := q.SelectContext(ctx, &holds, `
 		WITH moved AS (
-			UPDATE holds h SET owner_id = (SELECT o.id FROM hold_reasons r JOIN users o
-				ON o.id = CASE WHEN h.escalated_at IS NOT NULL AND EXISTS (SELECT 1 FROM users n WHERE n.id = r.next_owner_id
-					AND n.disabled_at IS NULL AND n.id <> $1) THEN r.next_owner_id ELSE r.owner_id END
-				AND o.disabled_at IS NULL AND o.id <> $1 WHERE r.reason = h.reason)
-			WHERE h.owner_id = $1 AND h.state = 'open' RETURNING h.id, h.payout_id, h.owner_id)
+			UPDATE holds w SET owner_id = `+defaultOwnerSQL(ownersOfHolds)+`
+			WHERE w.owner_id = $1 AND w.state = 'open' RETURNING w.id, w.payout_id, w.owner_id)
 		SELECT m.id, p.reference_id, coalesce(o.name, '') AS to_name
 		FROM moved m JOIN payouts p ON p.id = m.payout_id LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
 	if err != nil {
@@ -59,11 +56,8 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 	}
 	err = q.SelectContext(ctx, &cases, `
 		WITH moved AS (
-			UPDATE exception_cases c SET owner_id = (SELECT o.id FROM exception_kinds k JOIN users o
-				ON o.id = CASE WHEN c.escalated_at IS NOT NULL AND EXISTS (SELECT 1 FROM users n WHERE n.id = k.next_owner_id
-					AND n.disabled_at IS NULL AND n.id <> $1) THEN k.next_owner_id ELSE k.owner_id END
-				AND o.disabled_at IS NULL AND o.id <> $1 WHERE k.kind = c.kind)
-			WHERE c.owner_id = $1 AND c.state = 'open' RETURNING c.id, c.owner_id)
+			UPDATE exception_cases w SET owner_id = `+defaultOwnerSQL(ownersOfCases)+`
+			WHERE w.owner_id = $1 AND w.state = 'open' RETURNING w.id, w.owner_id)
 		SELECT m.id, coalesce(o.name, '') AS to_name FROM moved m LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
 	if err != nil {
 		return hb, fmt.Errorf("store: hand back cases of user %d: %w", u.ID, err)
@@ -98,4 +92,14 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 		hb.Slots += len(rows)
 	}
 	return hb, nil
+}
+
+// defaultOwnerSQL is the owner a hold or case (aliased w) goes back to from
+// a disabled user, by its reason's or kind's row of t: an escalated one to
+// the escalation owner, else (or when that is nobody active) to the default
+// owner, else nobody. The disabled user, disabled by now, is never active.
+func defaultOwnerSQL(t ownersTable) string {
+	const active = `(SELECT u.id FROM users u WHERE u.id = k.%s AND u.disabled_at IS NULL)`
+	return `(SELECT coalesce(CASE WHEN w.escalated_at IS NOT NULL THEN ` + fmt.Sprintf(active, "next_owner_id") + ` END, ` +
+		fmt.Sprintf(active, "owner_id") + `) FROM ` + t.table + ` k WHERE k.` + t.key + ` = w.` + t.key + `)`
 }
