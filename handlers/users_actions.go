@@ -129,8 +129,8 @@ func (h *Handlers) userNotice(r *http.Request) string {
 		return fmt.Sprintf("%s is now %s. Their sessions have ended; the new role starts at their next sign-in.", who, u.Role)
 	case q.Get("done") == "disable" && u.DisabledAt != nil:
 		return who + " is disabled: they can no longer sign in, and their sessions have ended. Their open holds and " +
-			"cases went to each reason's or kind's default owner (Unowned where there is none); a reason or kind they " +
-			"owned, or escalated to, now has that owner empty: fill it on Owners and SLAs (/holds/owners)."
+			"cases went to each reason's or kind's default owner (Unowned where there is none); where they were a " +
+			"reason's or kind's owner or escalation owner, that place is empty now: fill it on Owners and SLAs (/holds/owners)."
 	case q.Get("done") == "enable" && u.DisabledAt == nil:
 		return who + " may sign in again."
 	}

@@ -757,9 +757,9 @@ func userActions(r UserRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var41 string
-			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs("Disable " + r.Name + "? They can no longer sign in, and their sessions end now.")
+			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs("Disable " + r.Name + "? They can no longer sign in, their sessions end now, and their open holds and cases go to their default owners.")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/users.templ`, Line: 132, Col: 97}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/users.templ`, Line: 132, Col: 152}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var41))
 			if templ_7745c5c3_Err != nil {
