@@ -20,6 +20,7 @@ type ReconStore interface {
 	ReconDiffs(ctx context.Context, runID int64, f store.ReconDiffFilter) ([]store.ReconDiff, error)
 	EachReconDiff(ctx context.Context, runID int64, f store.ReconDiffFilter, fn func(store.ReconDiff) error) error
 	ReconDiffCounts(ctx context.Context, runID int64) ([]store.ReconKindCount, error)
+	ReconCrossDay(ctx context.Context, runID int64, limit int) ([]store.CrossDayPayout, map[string]int, error)
 	ReconDiffByID(ctx context.Context, id int64) (store.ReconDiff, error)
 	ReconRunByID(ctx context.Context, id int64) (store.ReconRun, error)
 	ResolveDiff(ctx context.Context, diffID int64, by store.Actor, note string, accept bool) (store.ReconDiff, error)

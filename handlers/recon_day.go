@@ -106,6 +106,9 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 	if err := h.dayDiffs(ctx, &d, q, run, u, editable); err != nil {
 		return views.ReconDay{}, err
 	}
+	if d.Across, err = h.acrossDays(ctx, run, u); err != nil {
+		return views.ReconDay{}, err
+	}
 	return d, nil
 }
 

@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -100,4 +104,43 @@ func orElse(s, other *string) string {
 		return *s
 	}
 	return deref(other)
+}
+
+// acrossLimit is the most payouts compared across midnight a day's page
+// lists: a few a day, unless the provider's days are cut elsewhere.
+const acrossLimit = 50
+
+// acrossDays lists the payouts version run compared across the day's
+// boundary (store.ReconCrossDay): where each was sent, and on which day it
+// is counted.
+func (h *Handlers) acrossDays(ctx context.Context, run store.ReconRun, u User) (views.ReconAcross, error) {
+	rows, n, err := h.Store.ReconCrossDay(ctx, run.ID, acrossLimit)
+	if err != nil {
+		return views.ReconAcross{}, err
+	}
+	var a views.ReconAcross
+	sent, reported := n["sent_other_day"], n["reported_other_day"]
+	var says []string
+	if sent > 0 {
+		says = append(says, fmt.Sprintf("%d payout%s sent on another day %s in this day's provider records: counted here.",
+			sent, plural(sent), map[bool]string{true: "is", false: "are"}[sent == 1]))
+	}
+	if reported > 0 {
+		says = append(says, fmt.Sprintf("%d payout%s sent this day the provider reported on another day: counted there, "+
+			"no difference here.", reported, plural(reported)))
+	}
+	a.Summary = strings.Join(says, " ")
+	for _, c := range rows {
+		r := views.ReconAcrossRow{Ref: c.ReferenceID, RefHref: "/payouts/" + url.PathEscape(c.ReferenceID),
+			Amount: payout.Money{Minor: c.AmountMinor, Currency: c.Currency}.String(), Status: c.Status,
+			Sent: u.stampPtr(c.SubmittedAt), Counted: "here: in this day's records"}
+		if c.OtherDate != nil {
+			r.Counted, r.CountedHref = "on "+c.OtherDate.Format(time.DateOnly), dayPath(run.Provider, *c.OtherDate)
+		}
+		a.Rows = append(a.Rows, r)
+	}
+	if total := sent + reported; total > len(a.Rows) {
+		a.More = fmt.Sprintf("The first %d of %d, in the order they were sent.", len(a.Rows), total)
+	}
+	return a, nil
 }

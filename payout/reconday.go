@@ -1,6 +1,9 @@
 package payout
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // DayState is where a provider's business day stands in reconciliation, by
 // its latest version.
@@ -101,3 +104,15 @@ func VersionReadOnly(version, latest int, signedOffBy string) string {
 // MaxBulkDiffs is the most differences one bulk Resolve or Accept closes:
 // a page of them.
 const MaxBulkDiffs = 100
+
+// ReportedOnAnotherDay is the note that closes a day's "missing at provider"
+// difference once the provider's records of another day name the payout.
+// A payout belongs to the day payops sent it (submitted_at, its clock), but
+// one sent near midnight may be on the provider's report of the day before
+// or after (its clock, its cut-off): it is counted on the day whose records
+// name it, and is no difference on its own day. date and version are the
+// other day's and its version's that matched it.
+func ReportedOnAnotherDay(date time.Time, version int) string {
+	return fmt.Sprintf("Reported by the provider on %s and matched there (version %d): "+
+		"sent near midnight, it is counted on that day.", date.Format(time.DateOnly), version)
+}

@@ -1,6 +1,9 @@
 package payout
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestStateOfDay(t *testing.T) {
 	tests := []struct {
@@ -73,5 +76,13 @@ func TestVersionReadOnly(t *testing.T) {
 				t.Errorf("VersionReadOnly = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestReportedOnAnotherDay(t *testing.T) {
+	got := ReportedOnAnotherDay(time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), 2)
+	want := "Reported by the provider on 2026-12-03 and matched there (version 2): sent near midnight, it is counted on that day."
+	if got != want {
+		t.Fatalf("note = %q, want %q", got, want)
 	}
 }

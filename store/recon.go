@@ -88,7 +88,9 @@ func (s *Store) UnreconciledDays(ctx context.Context, provider string, from, to 
 // the records, every difference, and totals per currency. Our side is the
 // provider's payouts sent that day plus any other payout a record matches.
 // A record matches a payout by provider payout id, else by reference id; a
-// payout matches one record at most, the first that names it.
+// payout matches one record at most, the first that names it. A payout of
+// the day that the latest version of another day matched is counted there,
+// not here (recon_crossday.go).
 //
 // The comparison is one pass over the day's payouts, read in a stream inside
 // the transaction and looked up in an index of the records held in memory
@@ -140,7 +142,7 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		if err != nil {
 			return err
 		}
-		if err := m.matchLeftovers(ctx, q, provider, dayStart, dayEnd); err != nil {
+		if err := m.matchLeftovers(ctx, q, provider, date, dayStart, dayEnd); err != nil {
 			return err
 		}
 		diffs, totals := m.result()
@@ -154,10 +156,10 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		for _, t := range totals {
 			ties = ties && t.Ties()
 		}
-		err = q.GetContext(ctx, &run.ID, `
+		err = q.GetContext(ctx, &run, `
 			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records, run_at)
 			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9 FROM recon_runs WHERE provider = $1 AND business_date = $2
-			RETURNING id`, provider, date, source, dayStart, dayEnd, by, ties, pr.data, comparedAt)
+			RETURNING id, provider, business_date, version, run_by`, provider, date, source, dayStart, dayEnd, by, ties, pr.data, comparedAt)
 		if err != nil {
 			return fmt.Errorf("store: start reconciliation: %w", err)
 		}
@@ -165,6 +167,10 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			return err
 		}
 		carried, err := carryResolutions(ctx, q, run.ID)
+		if err != nil {
+			return err
+		}
+		closedElsewhere, err := recordCrossDay(ctx, q, run, m)
 		if err != nil {
 			return err
 		}
@@ -193,7 +199,9 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 			}
 		}
 		return audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
-			map[string]any{"run": run.ID, "source": source, "records": len(records), "carried": carried})
+			map[string]any{"run": run.ID, "source": source, "records": len(records), "carried": carried,
+				"sent_other_day": len(m.sentOther), "reported_other_day": len(m.reportedOther),
+				"resolved_other_days": closedElsewhere})
 	})
 	if err != nil {
 		return ReconRun{}, err

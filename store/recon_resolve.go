@@ -234,10 +234,13 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 	return s.ReconRunByID(ctx, runID)
 }
 
+// reconDayKey is the advisory lock key of provider $1's day $2.
+const reconDayKey = `hashtext('payops.recon.' || $1 || $2::date)`
+
 // lockReconDay holds a provider's day until the transaction ends: one
 // reconciliation, sign-off or resolution of a day at a time.
 func lockReconDay(ctx context.Context, q Querier, provider string, date time.Time) error {
-	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || $1 || $2::date))`, provider, date); err != nil {
+	if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+reconDayKey+`)`, provider, date); err != nil {
 		return fmt.Errorf("store: lock reconciliation: %w", err)
 	}
 	return nil

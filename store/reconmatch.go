@@ -24,6 +24,9 @@ type reconMatcher struct {
 	pending []reconPayout // the day's payouts no record named by id yet
 	diffs   []ReconDiff
 	totals  map[string]*ReconTotal
+
+	sentOther     []int64    // payouts of other days the day's records matched
+	reportedOther []crossDay // payouts of the day another day's records matched
 }
 
 // reconPayout is our side of one payout.
@@ -208,8 +211,9 @@ func (m *reconMatcher) matchSlow(ctx context.Context, q Querier, slow []reconSlo
 // matchLeftovers matches the records the day's payouts left: by provider
 // payout id with payouts of other days, then by reference with the day's
 // pending payouts and other days' payouts still unmatched, records in
-// order. What is left then is missing on one side.
-func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider string, dayStart, dayEnd time.Time) error {
+// order. What is left then is missing on one side, but for a payout of the
+// day that another day's latest version matched (reportedElsewhere).
+func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider string, date, dayStart, dayEnd time.Time) error {
 	ppids := []string{} // never NULL in the queries below
 	// The records left are found by matched (a byte each), not by reading
 	// every record again.
@@ -233,6 +237,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		}
 		for _, p := range others {
 			m.pair(&p, orNone(m.byPPID.first(p.PPID)))
+			m.sentOther = append(m.sentOther, p.ID)
 		}
 	}
 
@@ -241,6 +246,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		byRef[m.pending[i].Ref] = &m.pending[i]
 	}
 	var refs []string
+	otherDay := map[int64]bool{} // payouts of other days found by reference
 	for i := range m.records {
 		if m.matched[i] {
 			continue
@@ -262,6 +268,7 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		}
 		for i := range others {
 			byRef[others[i].Ref] = &others[i]
+			otherDay[others[i].ID] = true
 		}
 	}
 	paired := map[int64]bool{}
@@ -272,14 +279,33 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		if p := byRef[m.records[i].ReferenceID]; p != nil && !paired[p.ID] {
 			paired[p.ID] = true
 			m.pair(p, i)
+			if otherDay[p.ID] {
+				m.sentOther = append(m.sentOther, p.ID)
+			}
 		}
+	}
+	var unpaired []int64
+	for i := range m.pending {
+		if !paired[m.pending[i].ID] {
+			unpaired = append(unpaired, m.pending[i].ID)
+		}
+	}
+	elsewhere, err := reportedElsewhere(ctx, q, provider, date, unpaired)
+	if err != nil {
+		return err
 	}
 	// Missing on one side: the fee rule sees no fee on the side missing.
 	for i := range m.pending {
-		if p := &m.pending[i]; !paired[p.ID] {
-			m.ours(p, payout.CompareFee(p.Fee, nil, false))
-			m.diffs = append(m.diffs, m.diff("missing_at_provider", p, -1))
+		p := &m.pending[i]
+		if paired[p.ID] {
+			continue
 		}
+		if c, ok := elsewhere[p.ID]; ok {
+			m.reportedOther = append(m.reportedOther, c)
+			continue
+		}
+		m.ours(p, payout.CompareFee(p.Fee, nil, false))
+		m.diffs = append(m.diffs, m.diff("missing_at_provider", p, -1))
 	}
 	for i := range m.records {
 		if !m.matched[i] {

@@ -113,6 +113,7 @@ type ReconDay struct {
 	PrevHref  string
 	NextHref  string
 	Carried   ReconCarried // open differences of this provider's earlier days
+	Across    ReconAcross  // payouts compared across midnight
 
 	CanRun       bool
 	ConfirmRun   bool   // the latest version is signed off: running again needs a new sign-off
@@ -231,4 +232,23 @@ type ReconDiffRow struct {
 	Back        string // the list's filter and page, kept through Resolve
 	Result      string // what the last re-check found
 	ResultClass string // outcome-ok, outcome-info, outcome-bad
+}
+
+// ReconAcross is the payouts a version compared across the day's boundary:
+// sent near midnight, reported by the provider on the neighbouring day.
+type ReconAcross struct {
+	Summary string // how many of each, and where each is counted
+	Rows    []ReconAcrossRow
+	More    string // "The first 50 of 120, …" when not all are listed
+}
+
+// ReconAcrossRow is one payout compared across midnight.
+type ReconAcrossRow struct {
+	Ref         string
+	RefHref     string
+	Amount      string
+	Status      string
+	Sent        string // when payops recorded it sent, in the reader's zone
+	Counted     string // "here: …", "on 2026-11-19"
+	CountedHref string // the other day's page, when counted there
 }

@@ -143,6 +143,19 @@ func layoutDay(t *testing.T, a *app, day time.Time) {
 		}
 		records = append(records, rec)
 	}
+	// Sent four seconds after midnight by payops' clock, on the provider's
+	// report of the day before: listed "Across midnight", counted here.
+	late := payout.Money{Minor: 4250000, Currency: "INR"}
+	lateID, err := a.store.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "PAYROLL-2026-11-ACME-INDIA-AFTER-MIDNIGHT",
+		Provider: "sandbox", ProviderPayoutID: "disb-5f0c2b1e-7a44-4a8e-9b0e-000009999999", Amount: late, Status: payout.Succeeded,
+		CreatedAt:   day.Add(24*time.Hour + 4*time.Second),
+		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.store.DB().MustExec(`UPDATE payouts SET submitted_at = created_at WHERE id = $1`, lateID)
+	records = append(records, payout.ProviderRecord{ProviderPayoutID: "disb-5f0c2b1e-7a44-4a8e-9b0e-000009999999",
+		ReferenceID: "PAYROLL-2026-11-ACME-INDIA-AFTER-MIDNIGHT", Amount: late, Status: payout.Succeeded})
 	for i := range 2 {
 		records = append(records, payout.ProviderRecord{
 			ProviderPayoutID: fmt.Sprintf("disb-77aa01c4-1b2c-4d3e-8f90-%012d", i),

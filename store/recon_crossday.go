@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/payout"
+)
+
+// Payouts near midnight. A payout belongs to the day payops recorded it
+// sent (submitted_at), but the provider's records of a day follow its own
+// clock and cut-off: one sent at 00:00:01 by ours may be on its report of
+// the day before, one sent at 23:59:59 on the report of the day after. Left
+// alone, each such payout is a difference every night: "missing at provider"
+// on its own day, while the neighbouring day matches it as a payout of
+// another day. So a version records the payouts it compared across the
+// boundary (recon_cross_day), and
+//   - a payout of the day that none of its records names, but that the
+//     latest version of another day matched, was reported there: it is
+//     counted on that day and is no difference on its own (reportedElsewhere);
+//   - a run that matches a payout of another day closes that day's open
+//     "missing at provider" difference for it, in the day's latest version
+//     not signed off, with a note saying where it was reported
+//     (closeReportedHere).
+// Each payout is counted once, on the day whose records name it.
+
+// crossDay is a payout of the day the latest version of another day matched.
+type crossDay struct {
+	PayoutID int64     `db:"payout_id"`
+	Date     time.Time `db:"business_date"`
+}
+
+// reportedElsewhere returns, of the payouts ids of provider's day date, those
+// the latest version of another day matched, with that day.
+func reportedElsewhere(ctx context.Context, q Querier, provider string, date time.Time, ids []int64) (map[int64]crossDay, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var found []crossDay
+	err := q.SelectContext(ctx, &found, `SELECT DISTINCT ON (c.payout_id) c.payout_id, r.business_date
+		FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id
+		WHERE c.kind = 'sent_other_day' AND c.payout_id = ANY($3) AND r.provider = $1 AND r.business_date <> $2::date
+			AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+		ORDER BY c.payout_id, r.business_date`, provider, date, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: reconciliation: payouts reported on other days: %w", err)
+	}
+	out := make(map[int64]crossDay, len(found))
+	for _, c := range found {
+		out[c.PayoutID] = c
+	}
+	return out, nil
+}
+
+// recordCrossDay writes what version run compared across the day's
+// boundary, then closes the other days' differences its matches explain.
+// It returns how many it closed.
+func recordCrossDay(ctx context.Context, q Querier, run ReconRun, m *reconMatcher) (int, error) {
+	if len(m.sentOther) > 0 {
+		if _, err := q.ExecContext(ctx, `INSERT INTO recon_cross_day (run_id, payout_id, kind)
+			SELECT $1, unnest($2::bigint[]), 'sent_other_day'`, run.ID, pq.Array(m.sentOther)); err != nil {
+			return 0, fmt.Errorf("store: reconciliation: payouts of other days: %w", err)
+		}
+	}
+	if len(m.reportedOther) > 0 {
+		ids, dates := make([]int64, len(m.reportedOther)), make([]string, len(m.reportedOther))
+		for i, c := range m.reportedOther {
+			ids[i], dates[i] = c.PayoutID, c.Date.Format(time.DateOnly)
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO recon_cross_day (run_id, payout_id, kind, other_date)
+			SELECT $1, u.id, 'reported_other_day', u.d FROM unnest($2::bigint[], $3::date[]) u (id, d)`,
+			run.ID, pq.Array(ids), pq.Array(dates)); err != nil {
+			return 0, fmt.Errorf("store: reconciliation: payouts reported on other days: %w", err)
+		}
+	}
+	return closeReportedHere(ctx, q, run, m.sentOther)
+}
+
+// closeReportedHere resolves, in the latest version of each other day of
+// run's provider not signed off, the open "missing at provider"
+// differences of payouts ids, which run matched: the provider reported them
+// on run's day. Each is audited as a resolution by the run's author.
+//
+// The other day's lock is tried, not waited for: a run holding it while
+// waiting for this day's would deadlock. When it is held (that day is being
+// run, resolved or signed off this very moment) its differences stay open;
+// running that day again then counts the payouts here, not there.
+func closeReportedHere(ctx context.Context, q Querier, run ReconRun, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var days []time.Time
+	err := q.SelectContext(ctx, &days, `SELECT DISTINCT r.business_date FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
+		WHERE d.payout_id = ANY($3) AND d.kind = 'missing_at_provider' AND d.resolution = 'open'
+			AND r.provider = $1 AND r.business_date <> $2::date AND r.signed_off_by IS NULL
+		ORDER BY 1`, run.Provider, run.BusinessDate, pq.Array(ids))
+	if err != nil {
+		return 0, fmt.Errorf("store: reconciliation: differences of other days: %w", err)
+	}
+	note := payout.ReportedOnAnotherDay(run.BusinessDate, run.Version)
+	closed := 0
+	for _, day := range days {
+		var locked bool
+		if err := q.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock(`+reconDayKey+`)`, run.Provider, day); err != nil {
+			return 0, fmt.Errorf("store: lock reconciliation: %w", err)
+		}
+		if !locked {
+			continue
+		}
+		var diffs []struct {
+			ID    int64 `db:"id"`
+			RunID int64 `db:"run_id"`
+		}
+		err := q.SelectContext(ctx, &diffs, `UPDATE recon_diffs d SET resolution = 'resolved', note = $4, resolved_by = $5,
+				resolved_at = now()
+			FROM recon_runs r
+			WHERE r.id = d.run_id AND r.provider = $1 AND r.business_date = $2::date AND r.signed_off_by IS NULL
+				AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = $1 AND l.business_date = $2::date)
+				AND d.payout_id = ANY($3) AND d.kind = 'missing_at_provider' AND d.resolution = 'open'
+			RETURNING d.id, d.run_id`, run.Provider, day, pq.Array(ids), note, run.RunBy)
+		if err != nil {
+			return 0, fmt.Errorf("store: reconciliation: resolve differences of %s: %w", day.Format(time.DateOnly), err)
+		}
+		entity := fmt.Sprintf("%s/%s", run.Provider, day.Format("2006-01-02"))
+		for _, d := range diffs {
+			if err := audit(ctx, q, run.RunBy, "recon.diff_resolved", "recon", entity, map[string]any{"run": d.RunID,
+				"diff": d.ID, "note": note, "matched_by_run": run.ID}); err != nil {
+				return 0, err
+			}
+		}
+		closed += len(diffs)
+	}
+	return closed, nil
+}
+
+// CrossDayPayout is a payout a version compared across the day's boundary.
+type CrossDayPayout struct {
+	PayoutID    int64      `db:"payout_id"`
+	Kind        string     `db:"kind"` // sent_other_day, reported_other_day
+	OtherDate   *time.Time `db:"other_date"`
+	ReferenceID string     `db:"reference_id"`
+	AmountMinor int64      `db:"amount_minor"`
+	Currency    string     `db:"currency"`
+	Status      string     `db:"status"`
+	SubmittedAt *time.Time `db:"submitted_at"`
+}
+
+// ReconCrossDay returns up to limit of the payouts version runID compared
+// across the day's boundary, in the order they were sent, and how many
+// there are of each kind.
+func (s *Store) ReconCrossDay(ctx context.Context, runID int64, limit int) ([]CrossDayPayout, map[string]int, error) {
+	var out []CrossDayPayout
+	err := s.db.SelectContext(ctx, &out, `SELECT c.payout_id, c.kind, c.other_date, p.reference_id, p.amount_minor,
+			p.currency, p.status, p.submitted_at
+		FROM recon_cross_day c JOIN payouts p ON p.id = c.payout_id
+		WHERE c.run_id = $1 ORDER BY p.submitted_at NULLS FIRST, p.id LIMIT $2`, runID, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: payouts of reconciliation %d across days: %w", runID, err)
+	}
+	var counts []struct {
+		Kind string `db:"kind"`
+		N    int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &counts, `SELECT kind, count(*) AS n FROM recon_cross_day WHERE run_id = $1
+		GROUP BY kind`, runID); err != nil {
+		return nil, nil, fmt.Errorf("store: payouts of reconciliation %d across days: %w", runID, err)
+	}
+	n := map[string]int{}
+	for _, c := range counts {
+		n[c.Kind] = c.N
+	}
+	return out, n, nil
+}
