@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 
-	"payops/payout"
 	"payops/adapters/sandbox"
+	"payops/payout"
 )
 
 // Finance uploads two days' settlement reports; a payout payops recorded
