@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -52,6 +53,17 @@ func newSessionStore(key []byte, secure bool) *sessions.CookieStore {
 	return cs
 }
 
+// saveCookie writes the session cookie, Secure when the dashboard is
+// served over HTTPS (PAYOPS_SECURE_COOKIES) and also, without that setting,
+// when this request came over HTTPS: directly (TLS) or through a proxy that
+// terminated it (X-Forwarded-Proto: https). A cookie given over HTTPS is so
+// never sent back over plain HTTP. The header may be sent by anyone; believing
+// it can only make the cookie stricter.
+func (s *Server) saveCookie(w http.ResponseWriter, r *http.Request, cookie *sessions.Session) error {
+	cookie.Options.Secure = s.secure || r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return cookie.Save(r, w)
+}
+
 // deriveKey returns a key for one purpose (label) from the configured key.
 func deriveKey(key []byte, label string) []byte {
 	m := hmac.New(sha256.New, key)
@@ -83,7 +95,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 	}
 	cookie, _ := s.sessions.New(r, sessionName)
 	cookie.Values = map[any]any{"sid": sid}
-	if err := cookie.Save(r, w); err != nil {
+	if err := s.saveCookie(w, r, cookie); err != nil {
 		return store.Session{}, fmt.Errorf("web: session cookie: %w", err)
 	}
 	return sess, nil
@@ -176,7 +188,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	cookie, _ := s.sessions.Get(r, sessionName)
 	cookie.Values = map[any]any{}
 	cookie.Options.MaxAge = -1
-	if err := cookie.Save(r, w); err != nil {
+	if err := s.saveCookie(w, r, cookie); err != nil {
 		s.log.Warn("clear session cookie", "err", err)
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

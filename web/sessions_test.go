@@ -251,3 +251,25 @@ func TestSessionLastSeenWrittenOnceAMinute(t *testing.T) {
 		}
 	}
 }
+
+// The session cookie is HttpOnly and SameSite=Lax always, and Secure when
+// the sign-in came over HTTPS through a proxy (X-Forwarded-Proto), even
+// without PAYOPS_SECURE_COOKIES: given over HTTPS, it is never sent back
+// over plain HTTP.
+func TestSessionCookieSecureBehindHTTPS(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	for _, proto := range []string{"", "https"} {
+		c := a.client()
+		code, _, h := c.do("POST", "/login", url.Values{"email": {"ops@example.com"}, "password": {"secret-pass"}},
+			map[string]string{"X-Forwarded-Proto": proto})
+		cookie := h.Get("Set-Cookie")
+		if code != http.StatusSeeOther || !strings.HasPrefix(cookie, "payops_session=") ||
+			!strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
+			t.Fatalf("sign in over %q: %d %q", proto, code, cookie)
+		}
+		if secure := strings.Contains(cookie, "; Secure"); secure != (proto == "https") {
+			t.Errorf("sign in over %q: Secure is %v: %q", proto, secure, cookie)
+		}
+	}
+}

@@ -29,7 +29,7 @@ func (s *Server) setTestData(w http.ResponseWriter, r *http.Request) {
 	} else {
 		delete(cookie.Values, testDataKey)
 	}
-	if err := cookie.Save(r, w); err != nil {
+	if err := s.saveCookie(w, r, cookie); err != nil {
 		handlers.Fail(w, r, s.log, err)
 		return
 	}
