@@ -71,13 +71,14 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 			Fail(w, r, h.Log, err)
 			return
 		}
+		seen := store.AnyEvidence
 		if action == "release" || action == "reject" {
-			if err := h.decidedOnWhatWasShown(r, f.id); err != nil {
+			if seen, err = evidenceShown(r); err != nil {
 				Fail(w, r, h.Log, err)
 				return
 			}
 		}
-		ref, done, err := h.act(r, u, action, f.id, f.note, false)
+		ref, done, err := h.act(r, u, action, f.id, f.note, false, seen)
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
@@ -86,39 +87,32 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 	}
 }
 
-// decidedOnWhatWasShown refuses a release or rejection from the payout page
-// that would drop what the form carried for evidence (a link, a tax
-// artifact's state: those go with Add evidence, first), or that was decided
-// on a page older than the hold's evidence: someone added a note since
-// ("sanctions hit, do not release") the decider never saw. The form says
-// the last evidence it showed (seen); a form without it is not checked.
-func (h *Handlers) decidedOnWhatWasShown(r *http.Request, holdID int64) error {
+// evidenceShown reads what a release or rejection from the payout page
+// was decided on: the last evidence the page showed ("seen", 0 for none),
+// which the store checks under the hold's lock (a form without it is not
+// checked). It refuses a form that would drop what it carried for evidence
+// (a link, a tax artifact's state: those go with Add evidence, first).
+func evidenceShown(r *http.Request) (int64, error) {
 	if strings.TrimSpace(r.PostFormValue("url")) != "" || r.PostFormValue("tax_artifact") != "" {
-		return BadRequest("The link or tax artifact state you gave is evidence: add it with Add evidence first, then decide. Nothing was changed.")
+		return 0, BadRequest("The link or tax artifact state you gave is evidence: add it with Add evidence first, then decide. Nothing was changed.")
 	}
 	seen := r.PostFormValue("seen")
 	if seen == "" {
-		return nil
+		return store.AnyEvidence, nil
 	}
 	after, err := strconv.ParseInt(seen, 10, 64)
 	if err != nil || after < 0 {
-		return BadRequest("Decide from the payout's page.")
+		return 0, BadRequest("Decide from the payout's page.")
 	}
-	newer, err := h.Store.EvidenceSince(r.Context(), holdID, after)
-	if err != nil {
-		return err
-	}
-	if len(newer) > 0 {
-		e := newer[len(newer)-1]
-		return store.Refused("%s added evidence to this hold after you opened the page (%q): nothing was decided. "+
-			"Read it on the page, then decide", e.AddedBy, clip(e.Body))
-	}
-	return nil
+	return after, nil
 }
 
-// act performs action on hold id for u, from the bulk action when bulk,
-// and returns the payout's reference and a key saying what was done.
-func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string, bulk bool) (string, string, error) {
+// act performs action on hold id for u, from the bulk action when bulk, a
+// release or rejection decided on a page whose last evidence was seen
+// (store.AnyEvidence when none was compared), and returns the payout's
+// reference and a key saying what was done.
+func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string, bulk bool,
+	seen int64) (string, string, error) {
 	ctx, by := r.Context(), actorOf(u)
 	decide := action == "release" || action == "reject"
 	if (decide && !u.Role.Can(payout.ActDecideHolds)) || (!decide && !u.Role.Can(payout.ActWorkHolds)) {
@@ -126,11 +120,13 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 	}
 	switch action {
 	case "release":
-		release := h.Store.ReleaseHold
+		var rel store.Released
+		var err error
 		if bulk {
-			release = h.Store.ReleaseHoldInBulk
+			rel, err = h.Store.ReleaseHoldInBulk(ctx, id, by, note, h.Policy)
+		} else {
+			rel, err = h.Store.ReleaseHold(ctx, id, by, note, h.Policy, seen)
 		}
-		rel, err := release(ctx, id, by, note, h.Policy)
 		if err != nil {
 			return "", "", err
 		}
@@ -145,7 +141,7 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 		}
 		return rel.Hold.ReferenceID, "released-partly", nil
 	case "reject":
-		hd, err := h.Store.RejectHold(ctx, id, by, note)
+		hd, err := h.Store.RejectHold(ctx, id, by, note, seen)
 		return hd.ReferenceID, "rejected", err
 	case "escalate":
 		hd, err := h.Store.EscalateHold(ctx, id, by, note)
@@ -268,7 +264,7 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 	var results []views.BulkResult
 	for _, hd := range holds {
 		res := views.BulkResult{Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID)}
-		_, done, err := h.act(r, u, action, hd.ID, note, true)
+		_, done, err := h.act(r, u, action, hd.ID, note, true, store.AnyEvidence)
 		switch {
 		case errors.Is(err, ErrForbidden):
 			Fail(w, r, h.Log, err)

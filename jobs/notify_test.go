@@ -165,7 +165,7 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	}
 
 	hold := openHolds(t, s, payoutOf(t, s, "HOLD-1").ID)[0]
-	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours"); err != nil {
+	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours", store.AnyEvidence); err != nil {
 		t.Fatal(err)
 	}
 	clk.add(payout.ClearHoldDown + time.Second) // cleared is told no sooner after the last notice
@@ -392,7 +392,7 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 
 	for i := range 8 {
 		hold := openHolds(t, s, payoutOf(t, s, fmt.Sprintf("STORM-%d", i)).ID)[0]
-		if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "no"); err != nil {
+		if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "no", store.AnyEvidence); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -42,7 +42,7 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 		t.Fatal("no review hold on a payout under a two-approval rule")
 	}
 
-	first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy)
+	first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy, store.AnyEvidence)
 	if err != nil || !first.Approved || first.Approvals != 1 || first.Needed != 2 {
 		t.Fatalf("first approval = %+v, %v; want approved 1 of 2, hold open", first, err)
 	}
@@ -50,7 +50,7 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 		t.Fatalf("after one of two approvals the payout is %s, want HELD", got)
 	}
 
-	_, err = f.s.ReleaseHold(ctx, h.ID, f.comp1, "approving again myself", holdPolicy)
+	_, err = f.s.ReleaseHold(ctx, h.ID, f.comp1, "approving again myself", holdPolicy, store.AnyEvidence)
 	if !errors.Is(err, store.ErrFourEyes) || !strings.Contains(err.Error(), "earlier approval") {
 		t.Fatalf("the same person's second approval: %v, want refused (four-eyes)", err)
 	}
@@ -61,7 +61,7 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 		t.Fatalf("approvals the second approver sees = %+v, %v; want the first's, with its note", approvals, err)
 	}
 
-	second, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy)
+	second, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy, store.AnyEvidence)
 	if err != nil || second.Approved || !second.Queued || second.Approvals != 2 {
 		t.Fatalf("second approval = %+v, %v; want the hold released and the payout queued", second, err)
 	}
@@ -82,17 +82,17 @@ func TestARuleLoweredAfterAnApprovalLetsTheNextPersonRelease(t *testing.T) {
 	f.withRules(twoApprovalsAt("500000.00", false))
 	p := f.intake("APPR-LOW", func(r *payout.Request) { r.AmountMinor = 50000000 })
 	h := f.holds(p)[payout.ReasonReview]
-	if first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy); err != nil ||
+	if first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy, store.AnyEvidence); err != nil ||
 		!first.Approved {
 		t.Fatalf("first approval = %+v, %v", first, err)
 	}
 	f.withRules(func(d *payout.LaunchDoc) {
 		d.Approvals = []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "500000.00", Approvers: 1}}
 	})
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "releasing it myself now", holdPolicy); !errors.Is(err, store.ErrFourEyes) {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "releasing it myself now", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrFourEyes) {
 		t.Fatalf("the first approver releasing: %v, want refused (four-eyes)", err)
 	}
-	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy)
+	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy, store.AnyEvidence)
 	if err != nil || res.Approved || !res.Queued {
 		t.Fatalf("release after the rule was lowered = %+v, %v; want the hold released", res, err)
 	}
@@ -115,7 +115,7 @@ func TestAnApprovalRuleHoldsAmountsUnderTheReviewThreshold(t *testing.T) {
 	if h.ID == 0 || !strings.Contains(h.Detail, "approval rule") {
 		t.Fatalf("review hold = %+v, want one placed by the approval rule", h)
 	}
-	rel, err := f.s.ReleaseHold(context.Background(), h.ID, f.comp1, "one approval is enough here", holdPolicy)
+	rel, err := f.s.ReleaseHold(context.Background(), h.ID, f.comp1, "one approval is enough here", holdPolicy, store.AnyEvidence)
 	if err != nil || rel.Approved || !rel.Queued {
 		t.Fatalf("the one approval = %+v, %v; want released", rel, err)
 	}
@@ -158,14 +158,14 @@ func TestAFinalApprovalRefusedByAGateIsNotRecorded(t *testing.T) {
 	if _, err := f.s.SetMarketReadOnly(ctx, "IN", payout.DefaultProgram, f.ops, "incident"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve while read-only", holdPolicy); !errors.Is(err, store.ErrRefused) {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve while read-only", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("release in a read-only market: %v, want refused by the market gate", err)
 	}
 	if a, _ := f.s.ApprovalsFor(ctx, p.ID); len(a) != 0 {
 		t.Fatalf("an approval was recorded though its release was refused: %+v", a)
 	}
 	f.withRules(oneApproval)
-	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve now IN is live", holdPolicy); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve now IN is live", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
 		t.Fatalf("the same approver once IN is live again = %+v, %v", rel, err)
 	}
 }
@@ -177,14 +177,14 @@ func TestUnblockEvidenceIsAttachedBeforeRelease(t *testing.T) {
 		d.HoldReasons = []payout.HoldRule{{Reason: payout.ReasonReview, UnblockEvidence: "the signed invoice"}}
 	})
 	h := f.holds(f.intake("UNBLOCK-1", func(r *payout.Request) { r.AmountMinor = 30000000 }))[payout.ReasonReview]
-	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine to me", holdPolicy)
+	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine to me", holdPolicy, store.AnyEvidence)
 	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "the signed invoice") {
 		t.Fatalf("release without the unblock evidence: %v, want refused naming it", err)
 	}
 	if _, err := f.s.AddEvidence(ctx, h.ID, f.ops, "signed invoice attached", "https://docs.example.com/inv/1", ""); err != nil {
 		t.Fatal(err)
 	}
-	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "invoice matches", holdPolicy); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "invoice matches", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
 		t.Fatalf("release with the evidence attached = %+v, %v", rel, err)
 	}
 }

@@ -197,18 +197,6 @@ func (s *Store) HoldsFor(ctx context.Context, payoutID int64) ([]Hold, error) {
 	return out, nil
 }
 
-// EvidenceSince returns a hold's evidence added after evidence afterID,
-// oldest first.
-func (s *Store) EvidenceSince(ctx context.Context, holdID, afterID int64) ([]Evidence, error) {
-	var out []Evidence
-	err := s.db.SelectContext(ctx, &out, `SELECT id, hold_id, kind, body, url, added_by, added_at
-		FROM hold_evidence WHERE hold_id = $1 AND id > $2 ORDER BY id`, holdID, afterID)
-	if err != nil {
-		return nil, fmt.Errorf("store: evidence of hold %d: %w", holdID, err)
-	}
-	return out, nil
-}
-
 // EvidenceFor returns the evidence of a payout's holds, oldest first.
 func (s *Store) EvidenceFor(ctx context.Context, payoutID int64) ([]Evidence, error) {
 	var out []Evidence

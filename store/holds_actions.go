@@ -74,22 +74,58 @@ type Released struct {
 // some, and a review hold on an amount under an approval rule needing two
 // approvals is released by the second, a different person's: the first is
 // recorded as an approval and the hold stays open (Released.Approved).
-func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy) (Released, error) {
-	return s.releaseHold(ctx, holdID, by, note, policy, false)
+//
+// seen is the last evidence of the hold the decider's page showed
+// (decidedOnWhatWasShown), or AnyEvidence.
+func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy,
+	seen int64) (Released, error) {
+	return s.releaseHold(ctx, holdID, by, note, policy, false, seen)
 }
 
 // ReleaseHoldInBulk is ReleaseHold from the holds queue's bulk action: an
 // approval whose rule does not allow bulk approval is refused there.
 func (s *Store) ReleaseHoldInBulk(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy) (Released, error) {
-	return s.releaseHold(ctx, holdID, by, note, policy, true)
+	return s.releaseHold(ctx, holdID, by, note, policy, true, AnyEvidence)
 }
 
-func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy, bulk bool) (Released, error) {
+// AnyEvidence says a release or rejection was not made on a page showing
+// the hold's evidence (the queue's bulk action, a test): it is decided
+// whatever evidence the hold has.
+const AnyEvidence int64 = -1
+
+// decidedOnWhatWasShown refuses a release or rejection of hold holdID,
+// locked in q, made on a page older than the hold's evidence: someone added
+// a note since ("sanctions hit, do not release") the decider never saw.
+// seen is the last evidence the page showed (0 for none), or AnyEvidence.
+// Under the hold's lock, which adding evidence takes too, a note added
+// while the decision was on its way is caught or comes after it.
+func decidedOnWhatWasShown(ctx context.Context, q Querier, holdID, seen int64) error {
+	if seen == AnyEvidence {
+		return nil
+	}
+	var newer []Evidence
+	if err := q.SelectContext(ctx, &newer, `SELECT id, hold_id, kind, body, url, added_by, added_at
+		FROM hold_evidence WHERE hold_id = $1 AND id > $2 ORDER BY id DESC LIMIT 1`, holdID, seen); err != nil {
+		return fmt.Errorf("store: evidence of hold %d: %w", holdID, err)
+	}
+	if len(newer) == 0 {
+		return nil
+	}
+	e := newer[0]
+	return Refused("%s added evidence to this hold after you opened the page (%q): nothing was decided. "+
+		"Read it on the page, then decide", e.AddedBy, clip(e.Body, 120))
+}
+
+func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy, bulk bool,
+	seen int64) (Released, error) {
 	var res Released
 	var refusedErr error
 	err := s.WithTx(ctx, func(q Querier) error {
 		h, err := lockHold(ctx, q, holdID)
 		if err != nil {
+			return err
+		}
+		if err := decidedOnWhatWasShown(ctx, q, holdID, seen); err != nil {
 			return err
 		}
 		if why := payout.FourEyes(by.UserID, h.Hands()); why != "" {
@@ -194,8 +230,13 @@ func decideHold(ctx context.Context, q Querier, holdID int64, state string, by A
 // payout the provider has (it answered about it) or may have (a submission
 // got no clear answer) is refused: CANCELLED would tell the platform no
 // money went while the provider may pay it.
-func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string) (Hold, error) {
+//
+// seen is as ReleaseHold's.
+func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string, seen int64) (Hold, error) {
 	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
+		if err := decidedOnWhatWasShown(ctx, q, holdID, seen); err != nil {
+			return err
+		}
 		var p struct {
 			Unknown   bool `db:"submit_outcome_unknown"`
 			Submitted bool `db:"submitted"`
