@@ -37,17 +37,27 @@ func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 }
 
 // FoldPayoutCounts adds the payout count deltas written since the last fold
-// into payout_counts and deletes them, in one statement, and returns how
-// many it folded. A delta committed while it runs stays for the next fold;
-// two folds at once cannot both take the same delta.
+// into payout_counts and payout_trend_counts (by 15 minutes of creation,
+// currency and amount: the overview's trends; deltas written before
+// migration 00053 have no bucket and count there already) and deletes them,
+// in one statement, and returns how many it folded. A delta committed while
+// it runs stays for the next fold; two folds at once cannot both take the
+// same delta.
 func (s *Store) FoldPayoutCounts(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.GetContext(ctx, &n, `
-		WITH moved AS (DELETE FROM payout_count_deltas RETURNING status, provider, n),
+		WITH moved AS (DELETE FROM payout_count_deltas RETURNING status, provider, n, bucket, currency, minor),
 		sums AS (SELECT status, provider, sum(n)::bigint AS n FROM moved GROUP BY status, provider),
 		folded AS (
 			INSERT INTO payout_counts (status, provider, n) SELECT status, provider, n FROM sums
-			ON CONFLICT (status, provider) DO UPDATE SET n = payout_counts.n + excluded.n)
+			ON CONFLICT (status, provider) DO UPDATE SET n = payout_counts.n + excluded.n),
+		trends AS (SELECT bucket, provider, currency, status, sum(n)::bigint AS n, sum(minor)::bigint AS minor
+			FROM moved WHERE bucket IS NOT NULL GROUP BY bucket, provider, currency, status),
+		trended AS (
+			INSERT INTO payout_trend_counts (bucket, provider, currency, status, n, minor)
+			SELECT bucket, provider, currency, status, n, minor FROM trends
+			ON CONFLICT (bucket, provider, currency, status) DO UPDATE
+			SET n = payout_trend_counts.n + excluded.n, minor = payout_trend_counts.minor + excluded.minor)
 		SELECT count(*) FROM moved`)
 	if err != nil {
 		return 0, fmt.Errorf("store: fold payout counts: %w", err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"payops/migrations"
 	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
@@ -74,4 +75,145 @@ func TestDailyCounts(t *testing.T) {
 	if _, err := s.DailyCounts(ctx, days[:1], false); err == nil {
 		t.Error("one bound: no error")
 	}
+}
+
+// The live counts are folded (migration 00053), not read from the payouts:
+// after inserts, status changes, a payout moved to another day or out of
+// live, with folds between them and deltas left unfolded, they are what
+// counting the payouts says.
+func TestDailyCountsFollowEveryChange(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var days []time.Time
+	for i := -6; i <= 1; i++ {
+		days = append(days, today.AddDate(0, 0, i))
+	}
+	for i := range 40 {
+		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: fmt.Sprintf("FOLD-%d", i),
+			Provider: []string{"nxtbanking", "xendit"}[i%2], Amount: payout.Money{Minor: int64(1000 + i), Currency: []string{"INR", "IDR"}[i%2]},
+			Status: payout.Processing, CreatedAt: today.Add(-time.Duration(i) * 4 * time.Hour),
+			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	counted := func() []store.DayCount {
+		var out []store.DayCount
+		err := s.DB().Select(&out, `SELECT d.i - 1 AS day, p.provider, p.currency, p.status, count(*) AS count,
+				sum(p.amount_minor) AS minor
+			FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS d (first, next, i)
+			JOIN payouts p ON p.created_at >= d.first AND p.created_at < d.next
+			WHERE p.livemode GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, pqTimes(days[:7]), pqTimes(days[1:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	same := func(when string) {
+		t.Helper()
+		got, err := s.DailyCounts(ctx, days, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := counted(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s:\n got %v\nwant %v", when, got, want)
+		}
+	}
+	same("before any fold")
+	if _, err := s.FoldPayoutCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	same("folded")
+	db := s.DB()
+	db.MustExec(`UPDATE payouts SET status = 'SUCCEEDED' WHERE reference_id IN ('FOLD-1', 'FOLD-2', 'FOLD-3')`)
+	db.MustExec(`UPDATE payouts SET status = 'FAILED' WHERE reference_id = 'FOLD-4'`)
+	same("status changes unfolded")
+	if _, err := s.FoldPayoutCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`UPDATE payouts SET created_at = created_at - interval '1 day' WHERE reference_id = 'FOLD-5'`)
+	db.MustExec(`UPDATE payouts SET livemode = false WHERE reference_id = 'FOLD-6'`)
+	db.MustExec(`UPDATE payouts SET status = 'REVERSED' WHERE reference_id = 'FOLD-1'`)
+	same("moved, out of live, reversed")
+	if _, err := s.FoldPayoutCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	same("folded again")
+	if counts, err := s.StatusCounts(ctx, false); err != nil || len(counts) != 4 {
+		t.Fatalf("status counts: %+v %v", counts, err)
+	}
+}
+
+func pqTimes(ts []time.Time) string {
+	var b []byte
+	b = append(b, '{')
+	for i, t := range ts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, t.Format(time.RFC3339Nano)...)
+		b = append(b, '"')
+	}
+	return string(append(b, '}'))
+}
+
+// A database with payouts before 00053 (some of their count deltas not
+// folded) upgraded: the trends count every live payout once, as counting
+// the payouts does.
+func TestTrendCountsUpgrade(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(pgtest.NewEmptyDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := migrations.UpTo(ctx, s.DB().DB, 52); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	for i := range 30 {
+		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: fmt.Sprintf("OLD-%d", i), Provider: "xendit",
+			Amount: payout.Money{Minor: int64(500 + i), Currency: "IDR"}, Status: payout.Succeeded,
+			CreatedAt: today.Add(-time.Duration(i) * 5 * time.Hour), Test: i%10 == 0,
+			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 20 { // the fold as it was before 00053
+			s.DB().MustExec(`WITH moved AS (DELETE FROM payout_count_deltas RETURNING status, provider, n)
+				INSERT INTO payout_counts (status, provider, n) SELECT status, provider, sum(n) FROM moved GROUP BY 1, 2
+				ON CONFLICT (status, provider) DO UPDATE SET n = payout_counts.n + excluded.n`)
+		}
+	}
+	if n, err := migrations.Up(ctx, s.DB().DB); err != nil || n != 1 {
+		t.Fatalf("upgrade: %d migrations, %v", n, err)
+	}
+	days := []time.Time{today.AddDate(0, 0, -6)}
+	for len(days) < 8 {
+		days = append(days, days[len(days)-1].AddDate(0, 0, 1))
+	}
+	check := func(when string) {
+		t.Helper()
+		got, err := s.DailyCounts(ctx, days, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, minor int64
+		for _, c := range got {
+			n, minor = n+c.Count, minor+c.Minor
+		}
+		var want struct{ N, Minor int64 }
+		s.DB().Get(&want, `SELECT count(*) AS n, sum(amount_minor) AS minor FROM payouts WHERE livemode
+			AND created_at >= $1 AND created_at < $2`, days[0], days[7])
+		if n != want.N || minor != want.Minor || n == 0 {
+			t.Fatalf("%s: %d payouts, %d minor; want %+v", when, n, minor, want)
+		}
+	}
+	check("upgraded")
+	if _, err := s.FoldPayoutCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("upgraded and folded")
 }
