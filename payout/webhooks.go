@@ -28,6 +28,7 @@ const (
 	EventPayoutFailed     = "payout.failed"
 	EventPayoutCancelled  = "payout.cancelled"
 	EventPayoutReversed   = "payout.reversed"
+	EventPayoutUpdated    = "payout.updated"
 	EventHoldReleased     = "hold.released"
 	EventHoldRejected     = "hold.rejected"
 	EventReconDifferences = "reconciliation.differences_found"
@@ -39,8 +40,8 @@ const (
 // order pages show them.
 var EventTypes = []string{
 	EventPayoutCreated, EventPayoutHeld, EventPayoutProcessing, EventPayoutSucceeded, EventPayoutFailed,
-	EventPayoutCancelled, EventPayoutReversed, EventHoldReleased, EventHoldRejected, EventReconDifferences,
-	EventReconSignedOff,
+	EventPayoutCancelled, EventPayoutReversed, EventPayoutUpdated, EventHoldReleased, EventHoldRejected,
+	EventReconDifferences, EventReconSignedOff,
 }
 
 const (
@@ -59,6 +60,24 @@ const (
 	newSecretBytes   = 32
 	signatureVersion = "v1"
 )
+
+// ChangeEvent returns the event type announcing what applying an
+// observation did to a payout in from, now in to, deciding d: its state's
+// event when it moved (StatusEvent); payout.updated when it stayed and the
+// observation taught payops details the platform reads in the payout (the
+// bank's UTR, the fee, failure details, the provider's id: learned), as
+// RazorpayX's own payout.updated when the UTR arrives after the payout was
+// processed; "" otherwise (a repeat tells the platform nothing).
+func ChangeEvent(from, to Status, d Decision, learned bool) string {
+	if from != to {
+		event, _ := StatusEvent(to)
+		return event
+	}
+	if d == Merge && learned {
+		return EventPayoutUpdated
+	}
+	return ""
+}
 
 // StatusEvent returns the event type announcing that a payout moved to s,
 // and false for a state that has none (QUEUED: a payout.created or a

@@ -175,3 +175,25 @@ func TestEndpointPolicy(t *testing.T) {
 		t.Error("172.16.5.4 allowed")
 	}
 }
+
+func TestChangeEvent(t *testing.T) {
+	tests := []struct {
+		from, to Status
+		d        Decision
+		learned  bool
+		want     string
+	}{
+		{Processing, Succeeded, Apply, true, EventPayoutSucceeded},
+		{Processing, Succeeded, Apply, false, EventPayoutSucceeded},
+		{Held, Queued, Apply, true, ""}, // hold.released says so
+		{Succeeded, Succeeded, Merge, true, EventPayoutUpdated},
+		{Succeeded, Succeeded, Merge, false, ""},
+		{Succeeded, Succeeded, Stale, true, ""},
+		{Failed, Failed, Anomaly, true, ""},
+	}
+	for _, tt := range tests {
+		if got := ChangeEvent(tt.from, tt.to, tt.d, tt.learned); got != tt.want {
+			t.Errorf("ChangeEvent(%s, %s, %s, %v) = %q, want %q", tt.from, tt.to, tt.d, tt.learned, got, tt.want)
+		}
+	}
+}

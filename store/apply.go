@@ -164,10 +164,7 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	// counts as sent, for the stale re-check above all.
 	fromProvider := checked || obs.Source == payout.SourceWebhook
 
-	event, _ := payout.StatusEvent(next)
-	if next == cur.Status {
-		event = ""
-	}
+	event := payout.ChangeEvent(cur.Status, next, d, metaChanged)
 	msg := payout.Outcome(d, cur.Status, obs.Status, metaChanged)
 	f := appliedFacts{id: id, ref: cur.Ref, provider: cur.Provider, livemode: cur.Livemode, status: next,
 		amount: payout.Money{Minor: cur.AmountMinor, Currency: cur.Currency}}

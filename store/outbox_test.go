@@ -497,3 +497,32 @@ func TestAHeldPayoutTheProviderQueuedTellsThePlatform(t *testing.T) {
 		t.Errorf("reason %q after disabling again, want the delivery job's kept", reason)
 	}
 }
+
+// The bank's UTR arriving after the payout succeeded (RazorpayX's
+// payout.updated) tells the platform: payout.updated, the payout with its
+// UTR. A repeat of what payops knows tells it nothing.
+func TestALaterUTRTellsThePlatform(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	e := addEndpoint(t, s)
+	f.intake("UTR-LATE", nil)
+	for _, obs := range []payout.Observation{
+		{Source: payout.SourceWebhook, Status: payout.Succeeded},
+		{Source: payout.SourceWebhook, Status: payout.Succeeded, UTR: "HDFC000123456789"},
+		{Source: payout.SourceWebhook, Status: payout.Succeeded, UTR: "HDFC000123456789"},
+	} {
+		if _, err := s.ApplyObservation(ctx, "UTR-LATE", obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := strings.Join(eventTypes(t, s, e.ID), " ")
+	if want := "payout.created:UTR-LATE payout.succeeded:UTR-LATE payout.updated:UTR-LATE"; got != want {
+		t.Fatalf("events\n got %s\nwant %s", got, want)
+	}
+	var utr string
+	if err := s.DB().Get(&utr, `SELECT snapshot->'payout'->>'utr' FROM outbound_events WHERE type = 'payout.updated'`); err != nil ||
+		utr != "HDFC000123456789" {
+		t.Errorf("payout.updated's payout has UTR %q (%v)", utr, err)
+	}
+}
