@@ -156,7 +156,7 @@ func seedScale(ctx context.Context, st *store.Store, s scaleShape) (scaleSeed, e
 	lap(fmt.Sprintf("%d indexes made again", len(indexes)), t)
 	// The counts /metrics reads, as the insert trigger (off during the
 	// load) would have counted the seeded payouts; the day's were.
-	if err := runLanes(ctx, st.DB(), [][]seedStep{{{what: "payout counts", sql: `INSERT INTO payout_count_deltas
+	if err := runLanes(ctx, st.DB(), [][]seedStep{{{what: "payout counts", sql: `INSERT INTO payout_deltas
 		(status, provider, n, bucket, currency, minor) SELECT status, provider, count(*),
 			date_bin('15 minutes', created_at, 'epoch'), currency, sum(amount_minor)
 		FROM payouts WHERE id <= $1 AND livemode GROUP BY 1, 2, 4, 5`,

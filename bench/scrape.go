@@ -32,7 +32,7 @@ func benchScrape(ctx context.Context, c config, dsn string, st *store.Store, r *
 	}
 	// A status change's two delta rows, as the trigger writes them.
 	_, err := st.DB().ExecContext(ctx, `
-		INSERT INTO payout_count_deltas (status, provider, n)
+		INSERT INTO payout_deltas (status, provider, n)
 		SELECT CASE WHEN g % 2 = 0 THEN 'PROCESSING' ELSE 'SUCCEEDED' END, 'sandbox', CASE WHEN g % 2 = 0 THEN -1 ELSE 1 END
 		FROM generate_series(1, $1::int) g`, unfoldedDeltas)
 	if err != nil {

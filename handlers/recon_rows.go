@@ -122,12 +122,15 @@ func (h *Handlers) acrossDays(ctx context.Context, run store.ReconRun, u User) (
 	sent, reported := n["sent_other_day"], n["reported_other_day"]
 	var says []string
 	if sent > 0 {
-		says = append(says, fmt.Sprintf("%d payout%s sent on another day %s in this day's provider records: counted here.",
-			sent, plural(sent), map[bool]string{true: "is", false: "are"}[sent == 1]))
+		verb := "are"
+		if sent == 1 {
+			verb = "is"
+		}
+		says = append(says, countOf(sent, "payout")+" sent on another day "+verb+" in this day's provider records: counted here.")
 	}
 	if reported > 0 {
-		says = append(says, fmt.Sprintf("%d payout%s sent this day the provider reported on another day: counted there, "+
-			"no difference here.", reported, plural(reported)))
+		says = append(says, countOf(reported, "payout")+" sent this day the provider reported on another day: "+
+			"counted there, no difference here.")
 	}
 	a.Summary = strings.Join(says, " ")
 	for _, c := range rows {

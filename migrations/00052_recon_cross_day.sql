@@ -19,5 +19,19 @@ CREATE TABLE recon_cross_day (
 );
 CREATE INDEX recon_cross_day_payout ON recon_cross_day (payout_id) WHERE kind = 'sent_other_day';
 
+-- A "missing at provider" difference a run of another day resolved, having
+-- matched the payout there (payout.ReportedOnAnotherDay): a new version of
+-- the day does not carry that resolution over, it asks that day again.
+ALTER TABLE recon_diffs ADD COLUMN resolved_by_run BIGINT REFERENCES recon_runs (id);
+-- A run looks up the open "missing at provider" differences of the payouts
+-- it matched from other days.
+CREATE INDEX recon_diffs_open_missing ON recon_diffs (payout_id) WHERE kind = 'missing_at_provider' AND resolution = 'open';
+-- A new version of the day that matched them finds those resolutions: if
+-- it no longer matches a payout, the payout is missing there.
+CREATE INDEX recon_diffs_resolved_by_run ON recon_diffs (resolved_by_run) WHERE resolved_by_run IS NOT NULL;
+
 -- +goose Down
+DROP INDEX recon_diffs_resolved_by_run;
+DROP INDEX recon_diffs_open_missing;
+ALTER TABLE recon_diffs DROP COLUMN resolved_by_run;
 DROP TABLE recon_cross_day;

@@ -10,15 +10,31 @@
 -- starts on a quarter hour in every time zone in use, so its buckets are
 -- whole.
 --
+-- The deltas go to a new table, payout_deltas. payout_count_deltas stays,
+-- empty, for instances still running the code before this migration in a
+-- rolling deploy: their fold would take bucketed deltas into payout_counts
+-- only and lose them for the trends; it finds nothing there now.
+--
 -- The count triggers also follow a change of livemode, created_at,
 -- currency or amount (payops changes none of them; tests do), so neither
 -- count drifts from the table.
 --
--- Writers wait while the table is counted once, so no change falls between
--- the count and the new triggers.
-LOCK TABLE payouts IN SHARE ROW EXCLUSIVE MODE;
+-- Nothing reads or writes payouts while the table is counted once and its
+-- triggers replaced (DROP TRIGGER needs this lock anyway: taken first, no
+-- transaction holding a weaker one can deadlock with the migration).
+LOCK TABLE payouts IN ACCESS EXCLUSIVE MODE;
 
-ALTER TABLE payout_count_deltas ADD COLUMN bucket TIMESTAMPTZ, ADD COLUMN currency TEXT, ADD COLUMN minor BIGINT;
+CREATE TABLE payout_deltas (
+    status   TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    n        BIGINT NOT NULL,
+    bucket   TIMESTAMPTZ, -- NULL: written before this migration, in payout_trend_counts already
+    currency TEXT,
+    minor    BIGINT
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+        autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 5000);
+INSERT INTO payout_deltas (status, provider, n) SELECT status, provider, n FROM payout_count_deltas;
+DELETE FROM payout_count_deltas;
 
 CREATE TABLE payout_trend_counts (
     bucket   TIMESTAMPTZ NOT NULL,
@@ -36,7 +52,7 @@ FROM payouts WHERE livemode GROUP BY 1, 2, 3, 4;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION payout_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO payout_count_deltas (status, provider, n, bucket, currency, minor)
+    INSERT INTO payout_deltas (status, provider, n, bucket, currency, minor)
     SELECT status, provider, count(*), date_bin('15 minutes', created_at, 'epoch'), currency, sum(amount_minor)
     FROM inserted_payouts WHERE livemode GROUP BY status, provider, date_bin('15 minutes', created_at, 'epoch'), currency;
     RETURN NULL;
@@ -46,7 +62,7 @@ $$;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION payout_counts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO payout_count_deltas (status, provider, n, bucket, currency, minor)
+    INSERT INTO payout_deltas (status, provider, n, bucket, currency, minor)
     SELECT OLD.status, OLD.provider, -1, date_bin('15 minutes', OLD.created_at, 'epoch'), OLD.currency, -OLD.amount_minor
     WHERE OLD.livemode
     UNION ALL
@@ -59,7 +75,7 @@ $$;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION payout_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO payout_count_deltas (status, provider, n, bucket, currency, minor)
+    INSERT INTO payout_deltas (status, provider, n, bucket, currency, minor)
     SELECT status, provider, -count(*), date_bin('15 minutes', created_at, 'epoch'), currency, -sum(amount_minor)
     FROM deleted_payouts WHERE livemode GROUP BY status, provider, date_bin('15 minutes', created_at, 'epoch'), currency;
     RETURN NULL;
@@ -70,7 +86,7 @@ $$;
 CREATE OR REPLACE FUNCTION payout_counts_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM payout_counts;
-    DELETE FROM payout_count_deltas;
+    DELETE FROM payout_deltas;
     DELETE FROM payout_trend_counts;
     RETURN NULL;
 END;
@@ -124,5 +140,6 @@ BEGIN
 END;
 $$;
 -- +goose StatementEnd
+INSERT INTO payout_count_deltas (status, provider, n) SELECT status, provider, n FROM payout_deltas;
+DROP TABLE payout_deltas;
 DROP TABLE payout_trend_counts;
-ALTER TABLE payout_count_deltas DROP COLUMN bucket, DROP COLUMN currency, DROP COLUMN minor;

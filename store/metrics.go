@@ -28,7 +28,7 @@ func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT status, provider, sum(n)::bigint AS count
 		FROM (SELECT status, provider, n FROM payout_counts
-		      UNION ALL SELECT status, provider, n FROM payout_count_deltas) c
+		      UNION ALL SELECT status, provider, n FROM payout_deltas) c
 		GROUP BY status, provider ORDER BY status, provider`)
 	if err != nil {
 		return nil, fmt.Errorf("store: payout counts: %w", err)
@@ -46,7 +46,7 @@ func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 func (s *Store) FoldPayoutCounts(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.GetContext(ctx, &n, `
-		WITH moved AS (DELETE FROM payout_count_deltas RETURNING status, provider, n, bucket, currency, minor),
+		WITH moved AS (DELETE FROM payout_deltas RETURNING status, provider, n, bucket, currency, minor),
 		sums AS (SELECT status, provider, sum(n)::bigint AS n FROM moved GROUP BY status, provider),
 		folded AS (
 			INSERT INTO payout_counts (status, provider, n) SELECT status, provider, n FROM sums

@@ -101,7 +101,7 @@ func TestPayoutCountsExactUnderConcurrentChangesAndFolds(t *testing.T) {
 	}
 	sameCounts(t, "after a last fold", countsOf(t, s), want)
 	var left int
-	if err := s.DB().Get(&left, `SELECT count(*) FROM payout_count_deltas`); err != nil {
+	if err := s.DB().Get(&left, `SELECT count(*) FROM payout_deltas`); err != nil {
 		t.Fatal(err)
 	}
 	if left != 0 {
@@ -112,7 +112,7 @@ func TestPayoutCountsExactUnderConcurrentChangesAndFolds(t *testing.T) {
 	// TRUNCATE (tests and benchmarks) empties the counts with the payouts.
 	s.DB().MustExec(`INSERT INTO payouts (reference_id, provider, beneficiary_id, amount_minor, currency, status)
 		SELECT 'SET-' || g, 'xendit', (SELECT min(id) FROM beneficiaries), 100, 'INR', 'QUEUED' FROM generate_series(1, 500) g`)
-	if err := s.DB().Get(&left, `SELECT count(*) FROM payout_count_deltas`); err != nil {
+	if err := s.DB().Get(&left, `SELECT count(*) FROM payout_deltas`); err != nil {
 		t.Fatal(err)
 	}
 	if left != 1 {

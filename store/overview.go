@@ -45,7 +45,7 @@ func (s *Store) DailyCounts(ctx context.Context, days []time.Time, test bool) ([
 		SELECT d.i - 1 AS day, c.provider, c.currency, c.status, sum(c.n)::bigint AS count, sum(c.minor)::bigint AS minor
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS d (first, next, i)
 		JOIN (SELECT bucket, provider, currency, status, n, minor FROM payout_trend_counts
-		      UNION ALL SELECT bucket, provider, currency, status, n, minor FROM payout_count_deltas
+		      UNION ALL SELECT bucket, provider, currency, status, n, minor FROM payout_deltas
 		      WHERE bucket IS NOT NULL) c ON c.bucket >= d.first AND c.bucket < d.next
 		GROUP BY 1, 2, 3, 4 HAVING sum(c.n) <> 0 ORDER BY 1, 2, 3, 4`
 	if test {

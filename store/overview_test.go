@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -140,8 +141,13 @@ func TestDailyCountsFollowEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("folded again")
-	if counts, err := s.StatusCounts(ctx, false); err != nil || len(counts) != 4 {
-		t.Fatalf("status counts: %+v %v", counts, err)
+	counts, err := s.StatusCounts(ctx, false)
+	var want []store.StatusCount
+	s.DB().Select(&want, `SELECT status, count(*) AS count FROM payouts WHERE livemode GROUP BY status`)
+	sort.Slice(counts, func(i, j int) bool { return counts[i].Status < counts[j].Status })
+	sort.Slice(want, func(i, j int) bool { return want[i].Status < want[j].Status })
+	if err != nil || len(counts) != 4 || fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Fatalf("status counts: %+v %v, want %+v", counts, err, want)
 	}
 }
 
@@ -212,6 +218,14 @@ func TestTrendCountsUpgrade(t *testing.T) {
 		}
 	}
 	check("upgraded")
+	counts, err := s.PayoutCounts(ctx)
+	var total int64
+	for _, c := range counts {
+		total += c.Count
+	}
+	if err != nil || total != 27 { // 30, 3 of them test payouts
+		t.Fatalf("payout counts after the upgrade: %d (%v), want 27", total, err)
+	}
 	if _, err := s.FoldPayoutCounts(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -223,7 +223,7 @@ type StatusCount struct {
 func (s *Store) StatusCounts(ctx context.Context, test bool) ([]StatusCount, error) {
 	var out []StatusCount
 	query := `SELECT status, sum(n)::bigint AS count
-		FROM (SELECT status, n FROM payout_counts UNION ALL SELECT status, n FROM payout_count_deltas) c
+		FROM (SELECT status, n FROM payout_counts UNION ALL SELECT status, n FROM payout_deltas) c
 		GROUP BY status HAVING sum(n) <> 0`
 	if test {
 		query = `SELECT status, count(*) AS count FROM payouts WHERE NOT livemode GROUP BY status`

@@ -33,27 +33,80 @@ type crossDay struct {
 	Date     time.Time `db:"business_date"`
 }
 
-// reportedElsewhere returns, of the payouts ids of provider's day date, those
-// the latest version of another day matched, with that day.
-func reportedElsewhere(ctx context.Context, q Querier, provider string, date time.Time, ids []int64) (map[int64]crossDay, error) {
-	if len(ids) == 0 {
+// reportedElsewhere returns, of the payouts of provider's day date sent in
+// [dayStart, dayEnd) that no record of the day names (unpaired), those the
+// latest version of another day matched, with that day. It reads the few
+// cross-day rows of the day's payouts, not the unpaired ids (all of a day
+// whose report names none by id).
+func reportedElsewhere(ctx context.Context, q Querier, provider string, date, dayStart, dayEnd time.Time,
+	unpaired map[int64]bool) (map[int64]crossDay, error) {
+	if len(unpaired) == 0 {
 		return nil, nil
 	}
 	var found []crossDay
 	err := q.SelectContext(ctx, &found, `SELECT DISTINCT ON (c.payout_id) c.payout_id, r.business_date
-		FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id
-		WHERE c.kind = 'sent_other_day' AND c.payout_id = ANY($3) AND r.provider = $1 AND r.business_date <> $2::date
+		FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id JOIN payouts p ON p.id = c.payout_id
+		WHERE c.kind = 'sent_other_day' AND r.provider = $1 AND r.business_date <> $2::date
 			AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
-		ORDER BY c.payout_id, r.business_date`, provider, date, pq.Array(ids))
+			AND p.provider = $1 AND p.livemode AND p.submitted_at >= $3 AND p.submitted_at < $4
+		ORDER BY c.payout_id, r.business_date`, provider, date, dayStart, dayEnd)
 	if err != nil {
 		return nil, fmt.Errorf("store: reconciliation: payouts reported on other days: %w", err)
 	}
-	out := make(map[int64]crossDay, len(found))
+	out := map[int64]crossDay{}
 	for _, c := range found {
-		out[c.PayoutID] = c
+		if unpaired[c.PayoutID] {
+			out[c.PayoutID] = c
+		}
 	}
 	return out, nil
 }
+
+// reliedOn returns the payouts of other days that count on provider's day
+// date: the latest version of their own day left them to this day, as
+// reported here (a reported_other_day row), or had their difference closed
+// by a run of this day that matched them (resolved_by_run). A new version
+// of this day that no longer matches one of them must say so: nothing else
+// counts it.
+func reliedOn(ctx context.Context, q Querier, provider string, date time.Time) ([]reconPayout, error) {
+	var out []reconPayout
+	err := q.SelectContext(ctx, &out, `SELECT `+reconPayoutColumns+` FROM payouts WHERE id IN (
+			SELECT c.payout_id FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id
+			WHERE c.kind = 'reported_other_day' AND c.other_date = $2::date AND r.provider = $1 AND `+latestRun+`
+			UNION
+			SELECT d.payout_id FROM recon_runs x JOIN recon_diffs d ON d.resolved_by_run = x.id
+				JOIN recon_runs r ON r.id = d.run_id
+			WHERE x.provider = $1 AND x.business_date = $2::date AND d.resolution = 'resolved' AND `+latestRun+`)
+		ORDER BY id`, provider, date)
+	if err != nil {
+		return nil, fmt.Errorf("store: reconciliation: payouts other days left to this one: %w", err)
+	}
+	return out, nil
+}
+
+// missingRelied adds, as missing at the provider, each payout of another
+// day that counts on this one (reliedOn) which the day's records no longer
+// name: its own day left it to this day's report, so nothing else counts it.
+func (m *reconMatcher) missingRelied(ctx context.Context, q Querier, provider string, date time.Time) error {
+	relied, err := reliedOn(ctx, q, provider, date)
+	if err != nil || len(relied) == 0 {
+		return err
+	}
+	matched := map[int64]bool{}
+	for _, id := range m.sentOther {
+		matched[id] = true
+	}
+	for i := range relied {
+		if p := &relied[i]; !matched[p.ID] {
+			m.ours(p, payout.CompareFee(p.Fee, nil, false))
+			m.diffs = append(m.diffs, m.diff("missing_at_provider", p, -1))
+		}
+	}
+	return nil
+}
+
+// latestRun is true for a run r that is its day's latest version.
+const latestRun = `r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)`
 
 // recordCrossDay writes what version run compared across the day's
 // boundary, then closes the other days' differences its matches explain.
@@ -82,7 +135,10 @@ func recordCrossDay(ctx context.Context, q Querier, run ReconRun, m *reconMatche
 // closeReportedHere resolves, in the latest version of each other day of
 // run's provider not signed off, the open "missing at provider"
 // differences of payouts ids, which run matched: the provider reported them
-// on run's day. Each is audited as a resolution by the run's author.
+// on run's day. Each is audited as a resolution by the run's author, and
+// records the run (resolved_by_run): a new version of that day does not
+// carry it over, and a new version of run's day that no longer matches the
+// payout says it is missing there (reliedOn).
 //
 // The other day's lock is tried, not waited for: a run holding it while
 // waiting for this day's would deadlock. When it is held (that day is being
@@ -92,17 +148,26 @@ func closeReportedHere(ctx context.Context, q Querier, run ReconRun, ids []int64
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	var days []time.Time
-	err := q.SelectContext(ctx, &days, `SELECT DISTINCT r.business_date FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
+	var open []struct {
+		Date  time.Time `db:"business_date"`
+		RunID int64     `db:"run_id"`
+		ID    int64     `db:"id"`
+	}
+	err := q.SelectContext(ctx, &open, `SELECT r.business_date, d.run_id, d.id FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
 		WHERE d.payout_id = ANY($3) AND d.kind = 'missing_at_provider' AND d.resolution = 'open'
-			AND r.provider = $1 AND r.business_date <> $2::date AND r.signed_off_by IS NULL
-		ORDER BY 1`, run.Provider, run.BusinessDate, pq.Array(ids))
+			AND r.provider = $1 AND r.business_date <> $2::date AND r.signed_off_by IS NULL AND `+latestRun+`
+		ORDER BY r.business_date, d.id`, run.Provider, run.BusinessDate, pq.Array(ids))
 	if err != nil {
 		return 0, fmt.Errorf("store: reconciliation: differences of other days: %w", err)
 	}
 	note := payout.ReportedOnAnotherDay(run.BusinessDate, run.Version)
 	closed := 0
-	for _, day := range days {
+	for k := 0; k < len(open); {
+		day, runID := open[k].Date, open[k].RunID
+		var diffs []int64
+		for ; k < len(open) && open[k].RunID == runID; k++ {
+			diffs = append(diffs, open[k].ID)
+		}
 		var locked bool
 		if err := q.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock(`+reconDayKey+`)`, run.Provider, day); err != nil {
 			return 0, fmt.Errorf("store: lock reconciliation: %w", err)
@@ -110,28 +175,21 @@ func closeReportedHere(ctx context.Context, q Querier, run ReconRun, ids []int64
 		if !locked {
 			continue
 		}
-		var diffs []struct {
-			ID    int64 `db:"id"`
-			RunID int64 `db:"run_id"`
+		// Under the lock: still that day's latest version, not signed off.
+		var still bool
+		if err := q.GetContext(ctx, &still, `SELECT EXISTS (SELECT 1 FROM recon_runs r WHERE r.id = $1
+				AND r.signed_off_by IS NULL AND `+latestRun+`)`, runID); err != nil {
+			return 0, fmt.Errorf("store: reconciliation %d: %w", runID, err)
 		}
-		err := q.SelectContext(ctx, &diffs, `UPDATE recon_diffs d SET resolution = 'resolved', note = $4, resolved_by = $5,
-				resolved_at = now()
-			FROM recon_runs r
-			WHERE r.id = d.run_id AND r.provider = $1 AND r.business_date = $2::date AND r.signed_off_by IS NULL
-				AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = $1 AND l.business_date = $2::date)
-				AND d.payout_id = ANY($3) AND d.kind = 'missing_at_provider' AND d.resolution = 'open'
-			RETURNING d.id, d.run_id`, run.Provider, day, pq.Array(ids), note, run.RunBy)
+		if !still {
+			continue
+		}
+		done, err := closeDiffs(ctx, q, runID, run.Provider, day, diffs, "resolved", note, run.RunBy, &run.ID,
+			map[string]any{"matched_by_run": run.ID})
 		if err != nil {
-			return 0, fmt.Errorf("store: reconciliation: resolve differences of %s: %w", day.Format(time.DateOnly), err)
+			return 0, err
 		}
-		entity := fmt.Sprintf("%s/%s", run.Provider, day.Format("2006-01-02"))
-		for _, d := range diffs {
-			if err := audit(ctx, q, run.RunBy, "recon.diff_resolved", "recon", entity, map[string]any{"run": d.RunID,
-				"diff": d.ID, "note": note, "matched_by_run": run.ID}); err != nil {
-				return 0, err
-			}
-		}
-		closed += len(diffs)
+		closed += len(done)
 	}
 	return closed, nil
 }

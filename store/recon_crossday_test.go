@@ -99,9 +99,13 @@ func TestReconcilePayoutReportedTheDayBefore(t *testing.T) {
 		t.Fatalf("D across days: %+v %v", across, n)
 	}
 
-	// The provider corrects D's list without it: D's latest version no
-	// longer matches it, so D+1 run again finds it missing.
-	f.run(0, "day-end", "DAY")
+	// The provider corrects D's list without it: D's new version says it is
+	// missing (D+1 left it to D), and D+1 run again finds it missing too.
+	dv2 := f.run(0, "day-end", "DAY")
+	if diffs := f.diffs(dv2); len(diffs) != 1 || diffs[0].Kind != "missing_at_provider" || diffs[0].ReferenceID != "LATE" ||
+		diffs[0].Resolution != "open" {
+		t.Fatalf("D without the payout D+1 left to it: %+v", diffs)
+	}
 	again := f.run(1, "day-end", "NEXT")
 	if diffs := f.diffs(again); len(diffs) != 1 || diffs[0].Kind != "missing_at_provider" || diffs[0].ReferenceID != "LATE" {
 		t.Fatalf("D+1 after D lost the payout: %+v", diffs)
@@ -156,8 +160,8 @@ func TestReconcilePayoutReportedTheDayAfter(t *testing.T) {
 	}
 }
 
-// Only the latest version of the other day, not signed off, is resolved;
-// a difference of another payout is left.
+// Only the latest version of the other day is resolved; a difference of
+// another payout is left.
 func TestReconcileDayAfterLeavesOtherDifferences(t *testing.T) {
 	f := newCrossDayFixture(t)
 	f.sent("EARLY", f.day.Add(24*time.Hour-time.Second))
@@ -165,14 +169,41 @@ func TestReconcileDayAfterLeavesOtherDifferences(t *testing.T) {
 	v1 := f.run(0, "day-end")
 	v2 := f.run(0, "day-end")
 	f.run(1, "day-end", "EARLY")
-	for _, d := range f.diffs(v1) {
-		if d.Resolution != "open" {
-			t.Fatalf("version 1 (not the latest) changed: %+v", d)
-		}
+	if diffs := f.diffs(v1); len(diffs) != 2 || diffs[0].Resolution != "open" || diffs[1].Resolution != "open" {
+		t.Fatalf("version 1 (not the latest) changed: %+v", diffs)
 	}
-	for _, d := range f.diffs(v2) {
+	diffs := f.diffs(v2)
+	if len(diffs) != 2 {
+		t.Fatalf("version 2: %+v", diffs)
+	}
+	for _, d := range diffs {
 		if want := map[string]string{"EARLY": "resolved", "LOST": "open"}[d.ReferenceID]; d.Resolution != want {
 			t.Fatalf("version 2 %s is %s, want %s", d.ReferenceID, d.Resolution, want)
 		}
+	}
+}
+
+// D+1 resolved D's difference by matching the payout, then D+1's report is
+// corrected without it: D+1's new version says it is missing there, and
+// D's new version does not carry the resolution over — the payout is a
+// difference until someone explains it, never counted nowhere in silence.
+func TestReconcileResolutionByAnotherDayIsNotCarried(t *testing.T) {
+	f := newCrossDayFixture(t)
+	f.sent("DAY", f.day.Add(10*time.Hour))
+	f.sent("EARLY", f.day.Add(24*time.Hour-time.Second))
+	f.sent("NEXT", f.day.Add(34*time.Hour))
+	d := f.run(0, "day-end", "DAY")
+	f.run(1, "day-end", "NEXT", "EARLY")
+	if diffs := f.diffs(d); len(diffs) != 1 || diffs[0].Resolution != "resolved" {
+		t.Fatalf("D after D+1 matched the payout: %+v", diffs)
+	}
+	next2 := f.run(1, "day-end", "NEXT")
+	if diffs := f.diffs(next2); len(diffs) != 1 || diffs[0].ReferenceID != "EARLY" || diffs[0].Kind != "missing_at_provider" ||
+		f.oursCount(next2) != 2 {
+		t.Fatalf("D+1 without the payout it resolved on D: %+v, ours %d", diffs, f.oursCount(next2))
+	}
+	d2 := f.run(0, "day-end", "DAY")
+	if diffs := f.diffs(d2); len(diffs) != 1 || diffs[0].ReferenceID != "EARLY" || diffs[0].Resolution != "open" {
+		t.Fatalf("D run again carried another day's resolution: %+v", diffs)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -74,22 +75,15 @@ func (s *Store) ResolveDiffs(ctx context.Context, runID int64, ids []int64, by A
 			return fmt.Errorf("store: diffs of reconciliation %d: %w", runID, err)
 		}
 		out = outcomesOf(ids, found)
-		var closed []ReconDiff
-		err = q.SelectContext(ctx, &closed, `UPDATE recon_diffs SET resolution = $2, note = $3, resolved_by = $4,
-			resolved_at = now() WHERE run_id = $5 AND id = ANY($1) AND resolution = 'open'
-			RETURNING `+reconDiffColumns, pq.Array(ids), resolution, note, by.Name, runID)
-		if err != nil {
-			return fmt.Errorf("store: resolve diffs of reconciliation %d: %w", runID, err)
+		extra := map[string]any{}
+		if len(ids) > 1 {
+			extra["bulk"] = len(ids) // how many were selected with it
 		}
-		entity := fmt.Sprintf("%s/%s", day.Provider, day.Date.Format("2006-01-02"))
+		closed, err := closeDiffs(ctx, q, runID, day.Provider, day.Date, ids, resolution, note, by.Name, nil, extra)
+		if err != nil {
+			return err
+		}
 		for _, d := range closed {
-			details := map[string]any{"run": runID, "diff": d.ID, "note": note}
-			if len(ids) > 1 {
-				details["bulk"] = len(ids) // how many were selected with it
-			}
-			if err := audit(ctx, q, by.Name, "recon.diff_"+resolution, "recon", entity, details); err != nil {
-				return err
-			}
 			i := slices.IndexFunc(out, func(o DiffOutcome) bool { return o.ID == d.ID })
 			out[i] = DiffOutcome{ID: d.ID, Diff: d, Changed: true}
 		}
@@ -99,6 +93,32 @@ func (s *Store) ResolveDiffs(ctx context.Context, runID int64, ids []int64, by A
 		return nil, err
 	}
 	return out, nil
+}
+
+// closeDiffs closes the open differences ids of version runID, of
+// provider's day date, as resolution ("resolved", "accepted") with note, by
+// by, each audited (recon.diff_resolved or recon.diff_accepted, naming the
+// difference, with extra); byRun is the run of another day that closed them
+// (closeReportedHere), nil for a person. It returns those it closed.
+func closeDiffs(ctx context.Context, q Querier, runID int64, provider string, date time.Time, ids []int64,
+	resolution, note, by string, byRun *int64, extra map[string]any) ([]ReconDiff, error) {
+	var closed []ReconDiff
+	err := q.SelectContext(ctx, &closed, `UPDATE recon_diffs SET resolution = $2, note = $3, resolved_by = $4,
+			resolved_at = now(), resolved_by_run = $6
+		WHERE run_id = $5 AND id = ANY($1) AND resolution = 'open'
+		RETURNING `+reconDiffColumns, pq.Array(ids), resolution, note, by, runID, byRun)
+	if err != nil {
+		return nil, fmt.Errorf("store: resolve diffs of reconciliation %d: %w", runID, err)
+	}
+	entity := fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02"))
+	for _, d := range closed {
+		details := map[string]any{"run": runID, "diff": d.ID, "note": note}
+		maps.Copy(details, extra)
+		if err := audit(ctx, q, by, "recon.diff_"+resolution, "recon", entity, details); err != nil {
+			return nil, err
+		}
+	}
+	return closed, nil
 }
 
 // outcomesOf says, for each selected id, why it will not be closed: not of
@@ -251,8 +271,11 @@ func lockReconDay(ctx context.Context, q Querier, provider string, date time.Tim
 // payout, references, both amounts, currencies, statuses and fees): the
 // note, who and when are kept, the note saying which version it came from.
 // A run again (a job, Run now, a corrected report) does not throw away
-// finance's work on what did not change; what changed is open again. It
-// returns how many were carried.
+// finance's work on what did not change; what changed is open again. A
+// difference another day's run closed (resolved_by_run: it matched the
+// payout there) is not carried: the new version asked that day again
+// (reportedElsewhere), and what is still a difference is one. It returns
+// how many were carried.
 func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error) {
 	// Each difference pairs with the previous version's one of the very same
 	// values and the same rank among its equals (two identical differences,
@@ -273,7 +296,7 @@ func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error
 		UPDATE recon_diffs t SET resolution = o.resolution, resolved_by = o.resolved_by, resolved_at = o.resolved_at,
 			note = o.note || ' (carried from version ' || (SELECT version FROM prev) || ')'
 		FROM n JOIN o ON n.rn = o.rn AND `+same("n", "o")+`
-		WHERE t.id = n.id AND o.resolution <> 'open' AND t.resolution = 'open'`, runID)
+		WHERE t.id = n.id AND o.resolution <> 'open' AND o.resolved_by_run IS NULL AND t.resolution = 'open'`, runID)
 	if err != nil {
 		return 0, fmt.Errorf("store: carry resolutions to reconciliation %d: %w", runID, err)
 	}

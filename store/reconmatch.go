@@ -284,14 +284,17 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 			}
 		}
 	}
-	var unpaired []int64
+	unpaired := map[int64]bool{}
 	for i := range m.pending {
 		if !paired[m.pending[i].ID] {
-			unpaired = append(unpaired, m.pending[i].ID)
+			unpaired[m.pending[i].ID] = true
 		}
 	}
-	elsewhere, err := reportedElsewhere(ctx, q, provider, date, unpaired)
+	elsewhere, err := reportedElsewhere(ctx, q, provider, date, dayStart, dayEnd, unpaired)
 	if err != nil {
+		return err
+	}
+	if err := m.missingRelied(ctx, q, provider, date); err != nil {
 		return err
 	}
 	// Missing on one side: the fee rule sees no fee on the side missing.
