@@ -207,3 +207,25 @@ func TestReconcileResolutionByAnotherDayIsNotCarried(t *testing.T) {
 		t.Fatalf("D run again carried another day's resolution: %+v", diffs)
 	}
 }
+
+// While D is being worked on (its lock held: a run, a resolution, a
+// sign-off), a run of D+1 that matches D's missing payout does not wait for
+// it: D's difference stays open, and D run again leaves the payout to D+1.
+func TestReconcileDayAfterDoesNotWaitForABusyDay(t *testing.T) {
+	f := newCrossDayFixture(t)
+	f.sent("EARLY", f.day.Add(24*time.Hour-time.Second))
+	d := f.run(0, "day-end")
+	busy := f.s.DB().MustBegin()
+	defer busy.Rollback()
+	busy.MustExec(`SELECT pg_advisory_xact_lock(hashtext('payops.recon.' || 'sandbox' || $1::date))`, f.day)
+	if next := f.run(1, "day-end", "EARLY"); !next.Ties {
+		t.Fatalf("D+1: %+v", next)
+	}
+	if diffs := f.diffs(d); len(diffs) != 1 || diffs[0].Resolution != "open" {
+		t.Fatalf("D's difference while D was busy: %+v", diffs)
+	}
+	busy.Rollback()
+	if again := f.run(0, "day-end"); !again.Ties || again.Diffs != 0 {
+		t.Fatalf("D run again: %+v", again)
+	}
+}
