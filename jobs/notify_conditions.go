@@ -23,8 +23,10 @@ type ConditionStore interface {
 	OverdueCases(ctx context.Context, now time.Time) ([]store.Case, error)
 }
 
-// differencesLookBack is how far back day-end differences still call for
-// a notice: older unsigned days are the reconciliation page's business.
+// differencesLookBack is how far back a day's open differences start a
+// notice: older unsigned days are the reconciliation page's business (an
+// install upgraded with a year of them is not told a year of days). A day
+// told already stays told until it is signed off, however old it gets.
 const differencesLookBack = 35 * 24 * time.Hour
 
 // StandardConditions returns payops' conditions, read from st; a payout
@@ -126,7 +128,7 @@ func daysWithDifferences(ctx context.Context, st ConditionStore, now time.Time) 
 	out := make([]Active, 0, len(days))
 	for _, d := range days {
 		date := d.Date.Format(time.DateOnly)
-		out = append(out, Active{Key: fmt.Sprintf("%s:%s:%s", payout.CondDayEndDiffs, d.Provider, date),
+		out = append(out, Active{Key: payout.DayEndKey(d.Provider, date),
 			Path:    "/reconciliation/" + d.Provider + "/" + date,
 			Subject: fmt.Sprintf("Day-end %s %s has %d open difference%s", d.Provider, date, d.Open, plural(d.Open)),
 			Detail:  "Finance resolves or accepts each difference, then signs the day off."})

@@ -352,6 +352,40 @@ func TestDayEndDifferencesGoToFinance(t *testing.T) {
 	}
 }
 
+// A day told it has open differences stays told however old it gets: forty
+// days on it is past the window that starts notices, still not signed off,
+// and finance is not told "cleared"; signed off, it clears.
+func TestDayEndDifferencesDoNotAgeOut(t *testing.T) {
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	addUser(t, s, "finance@example.com", payout.RoleFinance)
+	date := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	var runID int64
+	err := s.DB().Get(&runID, `INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by)
+		VALUES ('xendit', $1, 1, 'list', $2, $3, 'day-end') RETURNING id`, date, date, date.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO recon_diffs (run_id, kind, reference_id) VALUES ($1, 'missing_in_payops', 'X-1')`, runID)
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "1 open difference"); len(got) != 1 {
+		t.Fatalf("emails %v, want one to finance", got)
+	}
+	clk.add(40 * 24 * time.Hour)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 0 {
+		t.Fatalf("a day past the window, still open, was told cleared: %v", got)
+	}
+	s.DB().MustExec(`UPDATE recon_runs SET signed_off_by = 'f', signed_off_at = now()`)
+	clk.add(payout.ClearHoldDown + time.Minute) // after the hold-down (a reminder may have gone at 40 days)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 {
+		t.Fatalf("signed off: emails %v, want one cleared", got)
+	}
+}
+
 // A storm of conditions of one kind in one run (eight holds past their SLA
 // at once, after an outage) is one digest to their owner and one to the
 // chat webhook, naming each hold; so is their clearing.

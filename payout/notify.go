@@ -175,3 +175,9 @@ func Joined(told, now []int64) []int64 {
 	}
 	return out
 }
+
+// DayEndKey is the condition key of provider's business day date (YYYY-MM-DD)
+// with open differences: one condition a day, told once when it starts.
+func DayEndKey(provider, date string) string {
+	return string(CondDayEndDiffs) + ":" + provider + ":" + date
+}

@@ -93,18 +93,26 @@ type DayWithDifferences struct {
 	Open     int       `db:"open"`
 }
 
-// DaysWithDifferences returns the days from since on whose latest run has
-// open differences and no sign-off (recon_runs is a row per provider, day
-// and version; open differences along recon_diffs_open).
+// DaysWithDifferences returns the days from since on, and the older days
+// whose condition is active, whose latest run has open differences and no
+// sign-off (recon_runs is a row per provider, day and version; open
+// differences along recon_diffs_open).
 func (s *Store) DaysWithDifferences(ctx context.Context, since time.Time) ([]DayWithDifferences, error) {
 	var out []DayWithDifferences
+	// Only the latest version of each day is counted, and only when it is
+	// not signed off. A day already notified stays in however old it gets
+	// (its condition active, under payout.DayEndKey's key): aging out of the
+	// window is not being signed off, and would tell finance "cleared".
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT provider, business_date, open FROM (
-			SELECT DISTINCT ON (r.provider, r.business_date) r.provider, r.business_date, r.signed_off_at,
+			SELECT r.provider, r.business_date,
 				(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
-			FROM recon_runs r WHERE r.business_date >= $1
-			ORDER BY r.provider, r.business_date, r.version DESC) latest
-		WHERE open > 0 AND signed_off_at IS NULL ORDER BY business_date, provider`, since)
+			FROM recon_runs r
+			WHERE r.signed_off_at IS NULL
+				AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+				AND (r.business_date >= $1 OR EXISTS (SELECT 1 FROM notify_conditions c WHERE c.active_since IS NOT NULL
+					AND c.key = $2 || r.provider || ':' || to_char(r.business_date, 'YYYY-MM-DD')))) latest
+		WHERE open > 0 ORDER BY business_date, provider`, since, string(payout.CondDayEndDiffs)+":")
 	if err != nil {
 		return nil, fmt.Errorf("store: days with differences: %w", err)
 	}
