@@ -202,7 +202,8 @@ func TestReconciliationEvents(t *testing.T) {
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d, %v", len(claimed), err)
 	}
-	if !strings.Contains(claimed[0].Body, `"differences":1`) || !strings.Contains(claimed[0].Body, `"business_date":"2026-11-20"`) {
+	if !strings.Contains(claimed[0].Body, `"differences":1`) || !strings.Contains(claimed[0].Body, `"business_date":"2026-11-20"`) ||
+		!strings.Contains(claimed[0].Body, `"version":1`) {
 		t.Errorf("differences event %s", claimed[0].Body)
 	}
 }

@@ -184,8 +184,8 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		}
 		if len(diffs) > 0 {
 			if err := outboxEvent(ctx, q, payout.EventReconDifferences, map[string]any{"run_id": run.ID,
-				"provider": provider, "business_date": date.Format("2006-01-02"), "source": source,
-				"differences": len(diffs)}); err != nil {
+				"provider": provider, "business_date": date.Format("2006-01-02"), "version": run.Version,
+				"source": source, "differences": len(diffs)}); err != nil {
 				return err
 			}
 		}
