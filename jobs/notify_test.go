@@ -311,12 +311,10 @@ func TestFailedNoticesAreRetried(t *testing.T) {
 	}
 }
 
-// Day-end differences go to finance, not to the other roles.
-func TestDayEndDifferencesGoToFinance(t *testing.T) {
-	s := pgtest.New(t)
-	smtp := smtptest.New(t)
-	addUser(t, s, "finance@example.com", payout.RoleFinance)
-	addUser(t, s, "ops@example.com", payout.RoleOps)
+// dayWithDifferences reconciles xendit's yesterday (UTC) with n open
+// differences, as a version's rows are.
+func dayWithDifferences(t *testing.T, s *store.Store, n int) {
+	t.Helper()
 	date := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	var runID int64
 	err := s.DB().Get(&runID, `INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by)
@@ -324,10 +322,17 @@ func TestDayEndDifferencesGoToFinance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().Exec(`INSERT INTO recon_diffs (run_id, kind, reference_id) VALUES ($1, 'missing_in_payops', 'X-1'),
-		($1, 'missing_in_payops', 'X-2')`, runID); err != nil {
-		t.Fatal(err)
-	}
+	s.DB().MustExec(`INSERT INTO recon_diffs (run_id, kind, reference_id)
+		SELECT $1, 'missing_in_payops', 'X-' || i FROM generate_series(1, $2::int) i`, runID, n)
+}
+
+// Day-end differences go to finance, not to the other roles.
+func TestDayEndDifferencesGoToFinance(t *testing.T) {
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	addUser(t, s, "finance@example.com", payout.RoleFinance)
+	addUser(t, s, "ops@example.com", payout.RoleOps)
+	dayWithDifferences(t, s, 2)
 	clk := &clock{now: time.Now()}
 	n := newNotifier(t, s, smtp, clk)
 	run(t, n)
@@ -359,14 +364,7 @@ func TestDayEndDifferencesDoNotAgeOut(t *testing.T) {
 	s := pgtest.New(t)
 	smtp := smtptest.New(t)
 	addUser(t, s, "finance@example.com", payout.RoleFinance)
-	date := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	var runID int64
-	err := s.DB().Get(&runID, `INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by)
-		VALUES ('xendit', $1, 1, 'list', $2, $3, 'day-end') RETURNING id`, date, date, date.AddDate(0, 0, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.DB().MustExec(`INSERT INTO recon_diffs (run_id, kind, reference_id) VALUES ($1, 'missing_in_payops', 'X-1')`, runID)
+	dayWithDifferences(t, s, 1)
 	clk := &clock{now: time.Now()}
 	n := newNotifier(t, s, smtp, clk)
 	run(t, n)

@@ -8,7 +8,6 @@ import (
 	"payops/migrations"
 	"payops/payout"
 	"payops/store"
-	"payops/store/pgtest"
 )
 
 // upgraded returns a store on a database migrated to 00029 (before launch
@@ -16,14 +15,7 @@ import (
 func upgraded(t *testing.T, before func(s *store.Store)) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(pgtest.NewEmptyDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := migrations.UpTo(ctx, s.DB().DB, 29); err != nil {
-		t.Fatal(err)
-	}
+	s := storeAt(t, 29)
 	before(s)
 	// Written as the schema of version 29 has them (today's CreatePayout
 	// writes columns later migrations add).

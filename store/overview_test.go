@@ -170,14 +170,7 @@ func pqTimes(ts []time.Time) string {
 // the payouts does.
 func TestTrendCountsUpgrade(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(pgtest.NewEmptyDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := migrations.UpTo(ctx, s.DB().DB, 52); err != nil {
-		t.Fatal(err)
-	}
+	s := storeAt(t, 52)
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	for i := range 30 {
 		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: fmt.Sprintf("OLD-%d", i), Provider: "xendit",

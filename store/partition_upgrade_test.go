@@ -119,14 +119,7 @@ func seedHistory(t *testing.T, s *store.Store, months []time.Time, n int) {
 // work on the partitioned tables.
 func TestPartitioningKeepsEveryRow(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(pgtest.NewEmptyDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := migrations.UpTo(ctx, s.DB().DB, 38); err != nil {
-		t.Fatal(err)
-	}
+	s := storeAt(t, 38)
 	this := time.Now().UTC()
 	this = time.Date(this.Year(), this.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var months []time.Time
@@ -228,4 +221,19 @@ func TestPartitioningKeepsEveryRow(t *testing.T) {
 	if _, err := s.BeginRun(ctx, "stale-recheck", "host-2", &old); err != store.ErrJobBusy {
 		t.Errorf("a run of a tick migrated from 00038: err = %v, want ErrJobBusy", err)
 	}
+}
+
+// storeAt returns a store on a new database migrated up to version, for
+// an upgrade test to fill as that schema has it and then migrate.
+func storeAt(t *testing.T, version int64) *store.Store {
+	t.Helper()
+	s, err := store.Open(pgtest.NewEmptyDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := migrations.UpTo(context.Background(), s.DB().DB, version); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
