@@ -18,7 +18,7 @@ type ConditionStore interface {
 	DaysWithDifferences(ctx context.Context, since time.Time) ([]store.DayWithDifferences, error)
 	LatestFinishedDrill(ctx context.Context) (store.DrillRun, error)
 	RejectionsByProvider(ctx context.Context, since time.Time, over int) ([]store.ProviderCount, error)
-	FailingEndpoints(ctx context.Context) ([]store.FailingEndpoint, error)
+	FailingEndpoints(ctx context.Context, failingBefore time.Time) ([]store.FailingEndpoint, error)
 	LowBalances(ctx context.Context, now time.Time) ([]store.LowBalance, error)
 	OverdueCases(ctx context.Context, now time.Time) ([]store.Case, error)
 }
@@ -51,8 +51,8 @@ func StandardConditions(st ConditionStore, stuckAfter time.Duration) []Condition
 		{Kind: payout.CondWebhookRejections, Evaluate: func(ctx context.Context, now time.Time, ch store.NotifyChannel) ([]Active, error) {
 			return webhookRejections(ctx, st, now, ch)
 		}},
-		{Kind: payout.CondEndpointDisabled, Evaluate: func(ctx context.Context, _ time.Time, _ store.NotifyChannel) ([]Active, error) {
-			return failingEndpoints(ctx, st)
+		{Kind: payout.CondEndpointDisabled, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return failingEndpoints(ctx, st, now)
 		}},
 		{Kind: payout.CondBalanceLow, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
 			return lowBalances(ctx, st, now)
@@ -196,25 +196,38 @@ func minutes(d time.Duration) string {
 	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
 
-// failingEndpoints: each outbound webhook endpoint the delivery job
-// disabled for failing, named to the admin who added it; it clears when the
-// endpoint is enabled again (its parked events are then delivered).
-func failingEndpoints(ctx context.Context, st ConditionStore) ([]Active, error) {
-	eps, err := st.FailingEndpoints(ctx)
+// failingEndpoints: each outbound endpoint failing every delivery for
+// payout.EndpointFailingNotice (it clears when one is delivered, or when an
+// admin disables it), and each the delivery job disabled for failing (it
+// clears when it is enabled again); to admins and its owner. A disabled one
+// stays failing too: it is told once more, as disabled, not "cleared".
+func failingEndpoints(ctx context.Context, st ConditionStore, now time.Time) ([]Active, error) {
+	eps, err := st.FailingEndpoints(ctx, now.Add(-payout.EndpointFailingNotice))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Active, 0, len(eps))
+	var out []Active
 	for _, e := range eps {
-		a := Active{Key: fmt.Sprintf("%s:%d", payout.CondEndpointDisabled, e.ID),
-			Path:    fmt.Sprintf("/settings/webhooks/%d", e.ID),
-			Subject: fmt.Sprintf("Outbound webhook endpoint #%d (%s) is disabled", e.ID, urlHost(e.URL)),
-			Detail: fmt.Sprintf("It refused or failed every delivery for %d days; its events wait and are "+
-				"delivered when it is enabled again.", int(payout.EndpointFailingLimit.Hours()/24))}
+		var owners []int64
 		if e.OwnerID != nil {
-			a.UserIDs = []int64{*e.OwnerID}
+			owners = []int64{*e.OwnerID}
 		}
-		out = append(out, a)
+		path := fmt.Sprintf("/settings/webhooks/%d", e.ID)
+		if e.FailingSince != nil && e.FailingSince.Before(now.Add(-payout.EndpointFailingNotice)) {
+			out = append(out, Active{Key: fmt.Sprintf("%s:%d:failing", payout.CondEndpointDisabled, e.ID), Path: path,
+				UserIDs: owners,
+				Subject: fmt.Sprintf("Outbound webhook endpoint #%d (%s) is failing every delivery", e.ID, urlHost(e.URL)),
+				Detail: fmt.Sprintf("Every delivery since %s failed: the platform is not hearing of its payouts. payops "+
+					"keeps retrying, and disables the endpoint after %d days of failures; its events wait and are delivered "+
+					"once it answers.", e.FailingSince.UTC().Format("2006-01-02 15:04 UTC"),
+					int(payout.EndpointFailingLimit.Hours()/24))})
+		}
+		if e.DisabledAt != nil {
+			out = append(out, Active{Key: fmt.Sprintf("%s:%d", payout.CondEndpointDisabled, e.ID), Path: path, UserIDs: owners,
+				Subject: fmt.Sprintf("Outbound webhook endpoint #%d (%s) is disabled", e.ID, urlHost(e.URL)),
+				Detail: fmt.Sprintf("It refused or failed every delivery for %d days; its events wait and are "+
+					"delivered when it is enabled again.", int(payout.EndpointFailingLimit.Hours()/24))})
+		}
 	}
 	return out, nil
 }

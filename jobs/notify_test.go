@@ -487,6 +487,46 @@ func TestDisabledEndpointGoesToAdminsAndItsOwner(t *testing.T) {
 	}
 }
 
+// An enabled endpoint failing every delivery for an hour is told to admins
+// and its owner long before it is disabled; one failing for minutes is
+// not; a delivery that goes through clears it.
+func TestFailingEndpointIsToldBeforeItIsDisabled(t *testing.T) {
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	ctx := context.Background()
+	owner := addUser(t, s, "owner@example.com", payout.RoleOps)
+	addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	by := store.Actor{UserID: owner, Name: "owner@example.com"}
+	failing, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://platform.example/hooks"}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	brief, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://flaky.example/hooks"}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`UPDATE webhook_endpoints SET failing_since = now() - interval '2 hours' WHERE id = $1`, failing.ID)
+	s.DB().MustExec(`UPDATE webhook_endpoints SET failing_since = now() - interval '5 minutes' WHERE id = $1`, brief.ID)
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
+	run(t, n)
+	subject := fmt.Sprintf("endpoint #%d (platform.example) is failing every delivery", failing.ID)
+	got := recipientsOf(smtp.Messages(), subject)
+	if strings.Join(got, ";") != "admin@example.com;owner@example.com" &&
+		strings.Join(got, ";") != "owner@example.com;admin@example.com" {
+		t.Fatalf("emails about %q: %v, want one each to owner@ and admin@", subject, got)
+	}
+	if got := recipientsOf(smtp.Messages(), fmt.Sprintf("#%d", brief.ID)); len(got) != 0 {
+		t.Fatalf("an endpoint failing for minutes was told: %v", got)
+	}
+	s.DB().MustExec(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, failing.ID) // a delivery went through
+	clk.add(payout.ClearHoldDown + time.Second)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 2 {
+		t.Fatalf("cleared: emails %v, want two", got)
+	}
+}
+
 // An exception case past its SLA: its owner is emailed once; resolved, the
 // owner is told it cleared.
 func TestOverdueCaseEmailsItsOwner(t *testing.T) {

@@ -27,8 +27,10 @@ const (
 	// CondWebhookRejections: more webhook signature rejections from a
 	// provider than the threshold in the window; to admins.
 	CondWebhookRejections ConditionKind = "webhook_rejections"
-	// CondEndpointDisabled: an outbound webhook endpoint disabled for
-	// failing (EndpointFailingLimit); to admins and the endpoint's owner.
+	// CondEndpointDisabled: an outbound webhook endpoint failing every
+	// delivery for EndpointFailingNotice, and one disabled for failing
+	// (EndpointFailingLimit), each a condition of its own; to admins and
+	// the endpoint's owner.
 	CondEndpointDisabled ConditionKind = "endpoint_disabled"
 	// CondBalanceLow: a provider's last balance is under BalanceLowFactor
 	// times its average daily outflow of the last 7 days; to finance and
@@ -56,7 +58,7 @@ var conditionInfos = map[ConditionKind]conditionInfo{
 	CondDayEndDiffs:       {label: "Day-end reconciliation with differences", audience: []Role{RoleFinance}},
 	CondDrillFailed:       {label: "Failure drill failed", audience: []Role{RoleAdmin}},
 	CondWebhookRejections: {label: "Webhook signature rejections", audience: []Role{RoleAdmin}},
-	CondEndpointDisabled: {label: "Outbound webhook endpoint disabled", audience: []Role{RoleAdmin},
+	CondEndpointDisabled: {label: "Outbound webhook endpoint failing or disabled", audience: []Role{RoleAdmin},
 		named: "the endpoint's owner"},
 	CondBalanceLow: {label: "Provider balance under 2 days of payouts", audience: []Role{RoleFinance, RoleAdmin}},
 	CondCaseOverdue: {label: "Exception case past its SLA or escalated",

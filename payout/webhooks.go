@@ -51,6 +51,10 @@ const (
 	// EndpointFailingLimit is how long an endpoint may fail every delivery
 	// before it is disabled.
 	EndpointFailingLimit = 72 * time.Hour
+	// EndpointFailingNotice is how long an endpoint fails every delivery
+	// before its owner and the admins are told (CondEndpointDisabled), long
+	// before it is disabled: the platform is not hearing of its payouts.
+	EndpointFailingNotice = time.Hour
 )
 
 const (

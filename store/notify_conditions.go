@@ -131,23 +131,28 @@ func (s *Store) LatestFinishedDrill(ctx context.Context) (DrillRun, error) {
 	return d, nil
 }
 
-// FailingEndpoint is an outbound webhook endpoint the delivery job disabled
-// for failing, with the user who added it.
+// FailingEndpoint is an outbound webhook endpoint failing every delivery:
+// for a while (FailingSince), or for so long that it was disabled
+// (DisabledAt).
 type FailingEndpoint struct {
-	ID         int64     `db:"id"`
-	URL        string    `db:"url"`
-	DisabledAt time.Time `db:"disabled_at"`
-	OwnerID    *int64    `db:"created_by_user_id"` // nil when added by the CLI
+	ID           int64      `db:"id"`
+	URL          string     `db:"url"`
+	FailingSince *time.Time `db:"failing_since"`
+	DisabledAt   *time.Time `db:"disabled_at"`        // nil while it is tried
+	OwnerID      *int64     `db:"created_by_user_id"` // nil when added by the CLI
 }
 
 // FailingEndpoints returns the endpoints disabled for failing and not
-// enabled since (an admin's own disabling is not a condition).
-func (s *Store) FailingEndpoints(ctx context.Context) ([]FailingEndpoint, error) {
+// enabled since (an admin's own disabling is not a condition), and the
+// enabled endpoints that have failed every delivery since before
+// failingBefore.
+func (s *Store) FailingEndpoints(ctx context.Context, failingBefore time.Time) ([]FailingEndpoint, error) {
 	var out []FailingEndpoint
-	err := s.db.SelectContext(ctx, &out, `SELECT id, url, disabled_at, created_by_user_id FROM webhook_endpoints
-		WHERE disabled_at IS NOT NULL AND disabled_reason = $1 ORDER BY id`, failingReason())
+	err := s.db.SelectContext(ctx, &out, `SELECT id, url, failing_since, disabled_at, created_by_user_id FROM webhook_endpoints
+		WHERE (disabled_at IS NOT NULL AND disabled_reason = $1) OR (disabled_at IS NULL AND failing_since < $2)
+		ORDER BY id`, failingReason(), failingBefore)
 	if err != nil {
-		return nil, fmt.Errorf("store: endpoints disabled for failing: %w", err)
+		return nil, fmt.Errorf("store: endpoints failing: %w", err)
 	}
 	return out, nil
 }
