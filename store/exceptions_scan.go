@@ -300,7 +300,7 @@ func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
 	err := s.db.SelectContext(ctx, &rows, `SELECT d.id, d.kind, d.payout_id, d.reference_id, r.provider, r.business_date, r.id AS run_id
 		FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
 		WHERE d.resolution = 'open' AND r.business_date < (now() - $1::interval)::date
-		  AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+		  AND `+latestRun+`
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = 'recon_difference' AND c.subject = 'recon_diff:' || d.id)
 		ORDER BY d.id LIMIT 500`, payout.ReconOpenAfter.String())
 	if err != nil {

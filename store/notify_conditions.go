@@ -109,7 +109,7 @@ func (s *Store) DaysWithDifferences(ctx context.Context, since time.Time) ([]Day
 				(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open
 			FROM recon_runs r
 			WHERE r.signed_off_at IS NULL
-				AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+				AND `+latestRun+`
 				AND (r.business_date >= $1 OR EXISTS (SELECT 1 FROM notify_conditions c WHERE c.active_since IS NOT NULL
 					AND c.key = $2 || r.provider || ':' || to_char(r.business_date, 'YYYY-MM-DD')))) latest
 		WHERE open > 0 ORDER BY business_date, provider`, since, string(payout.CondDayEndDiffs)+":")

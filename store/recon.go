@@ -11,6 +11,10 @@ import (
 	"payops/payout"
 )
 
+// latestRun is true for a run r (recon_runs r) that is its day's latest
+// version.
+const latestRun = `r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)`
+
 // ReconRun is one version of one provider's business day.
 type ReconRun struct {
 	ID           int64      `db:"id"`
@@ -361,7 +365,7 @@ func (s *Store) ReconDiffByID(ctx context.Context, id int64) (ReconDiff, error) 
 func (s *Store) ReconDays(ctx context.Context, from, to time.Time) ([]ReconRun, error) {
 	var out []ReconRun
 	err := s.db.SelectContext(ctx, &out, reconRunSelect+`WHERE r.business_date BETWEEN $1::date AND $2::date
-		AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+		AND `+latestRun+`
 		ORDER BY r.business_date DESC, r.provider`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: reconciled days: %w", err)

@@ -24,8 +24,13 @@ import (
 //   - a run that matches a payout of another day closes that day's open
 //     "missing at provider" difference for it, in the day's latest version
 //     not signed off, with a note saying where it was reported
-//     (closeReportedHere).
-// Each payout is counted once, on the day whose records name it.
+//     (closeReportedHere);
+//   - a new version of a day that no longer matches a payout another day
+//     left to it (either way) shows it missing there (missingRelied), and a
+//     resolution made by another day's run is never carried to a day's next
+//     version: nothing drops out of every day in silence.
+// Once each day involved has been run since, each payout is counted once,
+// on the day whose records name it.
 
 // crossDay is a payout of the day the latest version of another day matched.
 type crossDay struct {
@@ -47,7 +52,7 @@ func reportedElsewhere(ctx context.Context, q Querier, provider string, date, da
 	err := q.SelectContext(ctx, &found, `SELECT DISTINCT ON (c.payout_id) c.payout_id, r.business_date
 		FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id JOIN payouts p ON p.id = c.payout_id
 		WHERE c.kind = 'sent_other_day' AND r.provider = $1 AND r.business_date <> $2::date
-			AND r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)
+			AND `+latestRun+`
 			AND p.provider = $1 AND p.livemode AND p.submitted_at >= $3 AND p.submitted_at < $4
 		ORDER BY c.payout_id, r.business_date`, provider, date, dayStart, dayEnd)
 	if err != nil {
@@ -104,9 +109,6 @@ func (m *reconMatcher) missingRelied(ctx context.Context, q Querier, provider st
 	}
 	return nil
 }
-
-// latestRun is true for a run r that is its day's latest version.
-const latestRun = `r.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider AND l.business_date = r.business_date)`
 
 // recordCrossDay writes what version run compared across the day's
 // boundary, then closes the other days' differences its matches explain.
