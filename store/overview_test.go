@@ -186,7 +186,7 @@ func TestTrendCountsUpgrade(t *testing.T) {
 				ON CONFLICT (status, provider) DO UPDATE SET n = payout_counts.n + excluded.n`)
 		}
 	}
-	if n, err := migrations.Up(ctx, s.DB().DB); err != nil || n != 1 {
+	if n, err := migrations.Up(ctx, s.DB().DB); err != nil || n == 0 {
 		t.Fatalf("upgrade: %d migrations, %v", n, err)
 	}
 	days := []time.Time{today.AddDate(0, 0, -6)}

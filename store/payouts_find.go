@@ -239,10 +239,21 @@ func amountConds(bounds map[string][2]int64, arg func(any) string) string {
 // UTR, a webhook's event id (ours, or RazorpayX's header), the account's
 // last four digits, an amount, part of the beneficiary's name.
 func searchIDs(s payout.Search, arg func(any) string) string {
+	return searchParts(s, arg, "p2.id")
+}
+
+// searchParts is searchIDs selecting cols of each payout found (payouts p2):
+// the id alone, or the id, creation and mode the covering indexes carry
+// (searchPage).
+func searchParts(s payout.Search, arg func(any) string, cols string) string {
 	t := arg(s.Text)
-	parts := []string{identifierIDs(t)}
+	ids := identifierIDs(t)
+	if cols != "p2.id" {
+		ids = "SELECT " + cols + " FROM payouts p2 WHERE p2.id = ANY(ARRAY(" + ids + "))"
+	}
+	parts := []string{ids}
 	if s.Last4 != "" {
-		parts = append(parts, "SELECT p2.id FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
+		parts = append(parts, "SELECT "+cols+" FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
 			"WHERE b2.account_last4 = "+t)
 	}
 	if len(s.Amounts) > 0 {
@@ -250,10 +261,11 @@ func searchIDs(s payout.Search, arg func(any) string) string {
 		for _, m := range s.Amounts {
 			pairs = append(pairs, fmt.Sprintf("(%s, %s::bigint)", arg(m.Currency), arg(m.Minor)))
 		}
-		parts = append(parts, "SELECT id FROM payouts WHERE (currency, amount_minor) IN ("+strings.Join(pairs, ", ")+")")
+		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE (p2.currency, p2.amount_minor) IN ("+
+			strings.Join(pairs, ", ")+")")
 	}
 	if s.Name != "" {
-		parts = append(parts, "SELECT p2.id FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
+		parts = append(parts, "SELECT "+cols+" FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
 			"WHERE b2.name ILIKE "+arg("%"+likeEscape(s.Name)+"%"))
 	}
 	return strings.Join(parts, " UNION ")
@@ -324,6 +336,9 @@ func (s *Store) FindPayouts(ctx context.Context, q PayoutQuery) (PayoutPage, err
 		columns += apiColumns
 	}
 	if q.Search.Text != "" {
+		if live, ok := q.searchAlone(); ok {
+			return s.searchPage(ctx, q, columns, limit, live)
+		}
 		return s.findSearched(ctx, q, columns, limit)
 	}
 	var out []Payout
@@ -353,15 +368,24 @@ func (s *Store) findSearched(ctx context.Context, q PayoutQuery, columns string,
 		cursor = fmt.Sprintf("(m."+col+", m.id) < ("+key+", $%d)", "$"+strconv.Itoa(n-1), n)
 	}
 	args = append(args, limit+1)
-	var out []struct {
-		Payout
-		Total int `db:"total"`
-	}
+	var out []searchRow
 	err := q.db(s).SelectContext(ctx, &out, `SELECT * FROM (SELECT `+columns+`, count(*) OVER () AS total`+payoutFrom+
 		`WHERE `+where+`) m WHERE `+cursor+` ORDER BY m.`+col+` DESC, m.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return PayoutPage{}, fmt.Errorf("store: search payouts: %w", err)
 	}
+	return q.searchedPage(out, limit), nil
+}
+
+// searchRow is a payout a search found, with how many it found in all.
+type searchRow struct {
+	Payout
+	Total int `db:"total"`
+}
+
+// searchedPage cuts a search's rows, read one past limit, into a page that
+// knows its total: from any row, or none at all on the first page.
+func (q PayoutQuery) searchedPage(out []searchRow, limit int) PayoutPage {
 	rows := make([]Payout, len(out))
 	for i, r := range out {
 		rows[i] = r.Payout
@@ -372,7 +396,7 @@ func (s *Store) findSearched(ctx context.Context, q PayoutQuery, columns string,
 	} else if q.After == nil {
 		page.TotalKnown = true
 	}
-	return page, nil
+	return page
 }
 
 // page cuts rows, read one past limit, into a page with its next cursor.

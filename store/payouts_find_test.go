@@ -152,11 +152,28 @@ func TestSearchPayoutsByEveryIdentifier(t *testing.T) {
 		{"  F-2  ", []string{"F-2"}},        // trimmed
 		{"pp_F-5", nil},                     // a drill payout: only with the drill provider named
 	}
+	every := []payout.Status{payout.Queued, payout.Held, payout.Processing, payout.Succeeded, payout.Failed,
+		payout.Cancelled, payout.Reversed}
 	for _, tt := range tests {
 		got := f.refs(store.PayoutQuery{Search: payout.ParseSearch(tt.q)})
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("search %q: %v, want %v", tt.q, got, tt.want)
 		}
+		// A page at a time, and with a filter that leaves every match (a
+		// search with filters is read another way), the same.
+		if got := f.refs(store.PayoutQuery{Search: payout.ParseSearch(tt.q), Limit: 1}); !slices.Equal(got, tt.want) {
+			t.Errorf("search %q a page at a time: %v, want %v", tt.q, got, tt.want)
+		}
+		if got := f.refs(store.PayoutQuery{Search: payout.ParseSearch(tt.q), Statuses: every}); !slices.Equal(got, tt.want) {
+			t.Errorf("search %q with every status: %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	// Test data's search finds test payouts only.
+	if got := f.refs(store.PayoutQuery{Search: payout.ParseSearch("pp_F-5"), Test: true}); !slices.Equal(got, []string{"F-5"}) {
+		t.Errorf("test data's search: %v, want F-5", got)
+	}
+	if got := f.refs(store.PayoutQuery{Search: payout.ParseSearch("F-3"), Test: true}); len(got) != 0 {
+		t.Errorf("test data's search found a live payout: %v", got)
 	}
 }
 
