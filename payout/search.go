@@ -18,6 +18,16 @@ type Search struct {
 	Name    string  // three or more characters with a letter: part of a beneficiary's name
 }
 
+// MayBeIdentifier reports whether text can be one of the identifiers a
+// payout is found by: a reference (referencePattern), a provider's payout
+// id, a UTR, a webhook's event id or webhook-id — none has white space. A
+// text with a space ("mahesh jain") is only a name: looked up as each
+// identifier (six lookups, one across every month of webhook deliveries)
+// it cost more to plan than the name search takes to run.
+func (s Search) MayBeIdentifier() bool {
+	return s.Text != "" && !strings.ContainsFunc(s.Text, unicode.IsSpace)
+}
+
 // MinNameSearch is the fewest characters a name search takes: fewer would
 // match nearly everyone and cannot use the name index.
 const MinNameSearch = 3

@@ -88,3 +88,12 @@ func TestMinorBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestMayBeIdentifier(t *testing.T) {
+	for text, want := range map[string]bool{"ORD-2026-0001": true, "pout_Kx81": true, "sha256:abc": true, "mahesh jain": false,
+		"": false, "a\tb": false} {
+		if got := (Search{Text: text}).MayBeIdentifier(); got != want {
+			t.Errorf("MayBeIdentifier(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -103,6 +103,15 @@ type dbQuerier struct {
 // q is the store's database as a Querier that runs the prepared statements.
 func (s *Store) q() Querier { return dbQuerier{DB: s.db, stmts: &s.stmts} }
 
+// readQ is reader as a Querier that runs prepared statements: the replica's
+// own, when there is one.
+func (s *Store) readQ() Querier {
+	if s.read != nil {
+		return dbQuerier{DB: s.read, stmts: &s.readStmts}
+	}
+	return s.q()
+}
+
 // stmtFor is query prepared for q, or nil when q cannot run prepared
 // statements or the statement is not ready yet.
 func stmtFor(ctx context.Context, q Querier, query string) *sqlx.Stmt {
@@ -124,6 +133,15 @@ func getFast(ctx context.Context, q Querier, dest any, query string, args ...any
 		return st.GetContext(ctx, dest, args...)
 	}
 	return q.GetContext(ctx, dest, query, args...)
+}
+
+// selectFast is q.SelectContext through query's prepared statement when
+// there is one.
+func selectFast(ctx context.Context, q Querier, dest any, query string, args ...any) error {
+	if st := stmtFor(ctx, q, query); st != nil {
+		return st.SelectContext(ctx, dest, args...)
+	}
+	return q.SelectContext(ctx, dest, query, args...)
 }
 
 // execFast is q.ExecContext through query's prepared statement when there

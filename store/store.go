@@ -45,8 +45,9 @@ type Store struct {
 	read *sqlx.DB
 	// locks holds the jobs' lock connections (BeginRun); nil (New) uses db.
 	locks *sqlx.DB
-	// stmts are the hot statements, prepared on each connection.
-	stmts statements
+	// stmts are the hot statements, prepared on each connection; readStmts
+	// those run on the read replica (readQ).
+	stmts, readStmts statements
 	// StuckLongAfter is how long a payout sent stays unsettled before the
 	// exceptions scan opens its stuck_long case (PAYOPS_STUCK_LONG_AFTER);
 	// zero is payout.StuckLongAfter.
@@ -121,6 +122,7 @@ func (s *Store) Close() error {
 		s.locks.Close()
 	}
 	s.stmts.close()
+	s.readStmts.close()
 	return s.db.Close()
 }
 
