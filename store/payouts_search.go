@@ -49,8 +49,16 @@ func (s *Store) searchPage(ctx context.Context, q PayoutQuery, columns string, l
 	if q.After != nil {
 		cursor = fmt.Sprintf("(m.created_at, m.id) < ("+microsAt+", %s)", arg(q.After.Key), arg(q.After.ID))
 	}
+	// Prepared: a search's page took PostgreSQL as long to plan as to run.
+	// Its shape depends only on which readings the text has (and the
+	// cursor, the columns), a few dozen statements at most; each reading
+	// is an indexed lookup whose generic plan is the custom one.
+	db := s.readQ()
+	if q.Primary {
+		db = s.q()
+	}
 	var out []searchRow
-	err := q.db(s).SelectContext(ctx, &out, `
+	err := selectFast(ctx, db, &out, `
 		WITH m AS MATERIALIZED (SELECT u.id, u.created_at FROM (`+matches+`) u WHERE `+mode+`),
 		page AS (SELECT m.id FROM m WHERE `+cursor+` ORDER BY m.created_at DESC, m.id DESC LIMIT `+arg(limit+1)+`)
 		SELECT `+columns+`, (SELECT count(*) FROM m) AS total`+payoutFrom+`WHERE p.id IN (SELECT id FROM page)
