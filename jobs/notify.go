@@ -22,6 +22,10 @@ type Active struct {
 	Detail  string  // more lines for the message body
 	Path    string  // the dashboard page to open: "/holds"
 	UserIDs []int64 // people the condition names, besides its kind's roles
+	// Quiet keeps the condition as it is without telling anyone: not
+	// cleared, not started, not reminded of (an endpoint's "failing" while
+	// it is disabled: not news, and not over either).
+	Quiet bool
 }
 
 // Condition is one kind of condition and how to find the active ones;
@@ -156,6 +160,9 @@ func (e *evaluation) recipients(ctx context.Context, ids []int64, roles []payout
 // came to name (told it started), or nothing.
 func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Active, prev store.Condition,
 	ch store.NotifyChannel) error {
+	if a.Quiet {
+		return nil
+	}
 	now := e.now
 	next := store.Condition{Key: a.Key, Kind: kind, Subject: a.Subject, ActiveSince: prev.ActiveSince,
 		LastNoticeAt: prev.LastNoticeAt, ClearedAt: prev.ClearedAt, ToldUserIDs: prev.ToldUserIDs}

@@ -196,11 +196,13 @@ func minutes(d time.Duration) string {
 	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
 
-// failingEndpoints: each outbound endpoint failing every delivery for
-// payout.EndpointFailingNotice (it clears when one is delivered, or when an
-// admin disables it), and each the delivery job disabled for failing (it
-// clears when it is enabled again); to admins and its owner. A disabled one
-// stays failing too: it is told once more, as disabled, not "cleared".
+// failingEndpoints: each live outbound endpoint failing every delivery for
+// payout.EndpointFailingNotice (it clears when one is delivered), and each
+// the delivery job disabled for failing (it clears when it is enabled
+// again); to admins and its owner. A failing endpoint that is disabled, by
+// the job or an admin, stays failing but quietly (Quiet): nobody is told it
+// "cleared", nor reminded of it beside its disabling, and one disabled
+// before it was ever told is not told now.
 func failingEndpoints(ctx context.Context, st ConditionStore, now time.Time) ([]Active, error) {
 	eps, err := st.FailingEndpoints(ctx, now.Add(-payout.EndpointFailingNotice))
 	if err != nil {
@@ -213,16 +215,16 @@ func failingEndpoints(ctx context.Context, st ConditionStore, now time.Time) ([]
 			owners = []int64{*e.OwnerID}
 		}
 		path := fmt.Sprintf("/settings/webhooks/%d", e.ID)
-		if e.FailingSince != nil && e.FailingSince.Before(now.Add(-payout.EndpointFailingNotice)) {
+		if e.Livemode && e.FailingSince != nil && e.FailingSince.Before(now.Add(-payout.EndpointFailingNotice)) {
 			out = append(out, Active{Key: fmt.Sprintf("%s:%d:failing", payout.CondEndpointDisabled, e.ID), Path: path,
-				UserIDs: owners,
+				UserIDs: owners, Quiet: e.DisabledAt != nil,
 				Subject: fmt.Sprintf("Outbound webhook endpoint #%d (%s) is failing every delivery", e.ID, urlHost(e.URL)),
 				Detail: fmt.Sprintf("Every delivery since %s failed: the platform is not hearing of its payouts. payops "+
 					"keeps retrying, and disables the endpoint after %d days of failures; its events wait and are delivered "+
 					"once it answers.", e.FailingSince.UTC().Format("2006-01-02 15:04 UTC"),
 					int(payout.EndpointFailingLimit.Hours()/24))})
 		}
-		if e.DisabledAt != nil {
+		if e.ByJob {
 			out = append(out, Active{Key: fmt.Sprintf("%s:%d", payout.CondEndpointDisabled, e.ID), Path: path, UserIDs: owners,
 				Subject: fmt.Sprintf("Outbound webhook endpoint #%d (%s) is disabled", e.ID, urlHost(e.URL)),
 				Detail: fmt.Sprintf("It refused or failed every delivery for %d days; its events wait and are "+

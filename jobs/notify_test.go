@@ -519,11 +519,32 @@ func TestFailingEndpointIsToldBeforeItIsDisabled(t *testing.T) {
 	if got := recipientsOf(smtp.Messages(), fmt.Sprintf("#%d", brief.ID)); len(got) != 0 {
 		t.Fatalf("an endpoint failing for minutes was told: %v", got)
 	}
-	s.DB().MustExec(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, failing.ID) // a delivery went through
+	// Three days on the delivery job disables it: that is told; its failing
+	// is not "cleared", nor is an admin's disabling of another told one.
+	s.DB().MustExec(`UPDATE webhook_endpoints SET failing_since = now() - interval '2 hours' WHERE id = $1`, brief.ID)
+	clk.add(time.Minute)
+	run(t, n)
+	s.DB().MustExec(`UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = 'failing for 3 days' WHERE id = $1`,
+		failing.ID)
+	if err := s.SetWebhookEndpointEnabled(ctx, brief.ID, false, "retired", by); err != nil {
+		t.Fatal(err)
+	}
 	clk.add(payout.ClearHoldDown + time.Second)
 	run(t, n)
-	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 2 {
-		t.Fatalf("cleared: emails %v, want two", got)
+	if got := recipientsOf(smtp.Messages(), fmt.Sprintf("endpoint #%d (platform.example) is disabled", failing.ID)); len(got) != 2 {
+		t.Fatalf("disabled by the job: emails %v, want two", got)
+	}
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 0 {
+		t.Fatalf("a failing endpoint disabled was told cleared: %v", got)
+	}
+	// Enabled again and delivering: it clears.
+	if err := s.SetWebhookEndpointEnabled(ctx, failing.ID, true, "", by); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(payout.ClearHoldDown + time.Second)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) < 2 {
+		t.Fatalf("cleared: emails %v, want the owner and the admin told", got)
 	}
 }
 

@@ -9,10 +9,11 @@ import (
 
 // Search is what a search box's text can mean: every reading of it that
 // could find a payout. Identifiers (our reference, the provider's payout id,
-// the UTR, a webhook's event id) are always tried as they are; the rest
-// only where the text has their shape.
+// the UTR, a webhook's event id) are tried as they are wherever the text can
+// be one (MayBeIdentifier: no white space); the rest only where the text has
+// their shape.
 type Search struct {
-	Text    string  // trimmed: tried as every identifier
+	Text    string  // trimmed: tried as every identifier it can be
 	Last4   string  // four digits: the account's last four
 	Amounts []Money // a decimal amount, in every currency it is exact in
 	Name    string  // three or more characters with a letter: part of a beneficiary's name

@@ -133,23 +133,27 @@ func (s *Store) LatestFinishedDrill(ctx context.Context) (DrillRun, error) {
 
 // FailingEndpoint is an outbound webhook endpoint failing every delivery:
 // for a while (FailingSince), or for so long that it was disabled
-// (DisabledAt).
+// (DisabledAt, ByJob).
 type FailingEndpoint struct {
 	ID           int64      `db:"id"`
 	URL          string     `db:"url"`
+	Livemode     bool       `db:"livemode"`
 	FailingSince *time.Time `db:"failing_since"`
 	DisabledAt   *time.Time `db:"disabled_at"`        // nil while it is tried
+	ByJob        bool       `db:"by_job"`             // disabled by the delivery job, for failing
 	OwnerID      *int64     `db:"created_by_user_id"` // nil when added by the CLI
 }
 
 // FailingEndpoints returns the endpoints disabled for failing and not
-// enabled since (an admin's own disabling is not a condition), and the
-// enabled endpoints that have failed every delivery since before
-// failingBefore.
+// enabled since (an admin's own disabling is not a condition), and the live
+// endpoints that have failed every delivery since before failingBefore,
+// disabled or not.
 func (s *Store) FailingEndpoints(ctx context.Context, failingBefore time.Time) ([]FailingEndpoint, error) {
 	var out []FailingEndpoint
-	err := s.db.SelectContext(ctx, &out, `SELECT id, url, failing_since, disabled_at, created_by_user_id FROM webhook_endpoints
-		WHERE (disabled_at IS NOT NULL AND disabled_reason = $1) OR (disabled_at IS NULL AND failing_since < $2)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, url, livemode, failing_since, disabled_at,
+			disabled_at IS NOT NULL AND disabled_reason = $1 AS by_job, created_by_user_id
+		FROM webhook_endpoints
+		WHERE (disabled_at IS NOT NULL AND disabled_reason = $1) OR (livemode AND failing_since < $2)
 		ORDER BY id`, failingReason(), failingBefore)
 	if err != nil {
 		return nil, fmt.Errorf("store: endpoints failing: %w", err)

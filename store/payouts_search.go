@@ -61,7 +61,8 @@ func (s *Store) searchPage(ctx context.Context, q PayoutQuery, columns string, l
 	var out []searchRow
 	err := selectFast(ctx, db, &out, `
 		WITH m AS MATERIALIZED (SELECT u.id, u.created_at FROM (`+matches+`) u WHERE `+mode+`),
-		page AS (SELECT m.id FROM m WHERE `+cursor+` ORDER BY m.created_at DESC, m.id DESC LIMIT `+arg(limit+1)+`)
+		page AS (SELECT m.id FROM m WHERE `+cursor+` ORDER BY m.created_at DESC, m.id DESC
+			LIMIT `+strconv.Itoa(limit+1)+`)
 		SELECT `+columns+`, (SELECT count(*) FROM m) AS total`+payoutFrom+`WHERE p.id IN (SELECT id FROM page)
 		ORDER BY p.created_at DESC, p.id DESC`, args...)
 	if err != nil {
@@ -80,7 +81,10 @@ func searchIDs(s payout.Search, arg func(any) string) string {
 
 // searchParts is searchIDs selecting cols of each payout found (payouts p2):
 // the id alone, or the id, creation and mode the covering indexes carry
-// (searchPage).
+// (searchPage). The beneficiaries a name or the last four digits match are
+// an array the payouts are looked up by, not a join: whatever a plan made
+// for one text (a prepared statement's) guesses of how many a name matches,
+// it reads each of their payouts by its index, never every payout.
 func searchParts(s payout.Search, arg func(any) string, cols string) string {
 	t := "" // the text's parameter, once a part uses it
 	text := func() string {
@@ -99,8 +103,8 @@ func searchParts(s payout.Search, arg func(any) string, cols string) string {
 		parts[0] = ids
 	}
 	if s.Last4 != "" {
-		parts = append(parts, "SELECT "+cols+" FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
-			"WHERE b2.account_last4 = "+text())
+		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE p2.beneficiary_id = ANY(ARRAY("+
+			"SELECT b2.id FROM beneficiaries b2 WHERE b2.account_last4 = "+text()+"))")
 	}
 	if len(s.Amounts) > 0 {
 		var pairs []string
@@ -111,8 +115,8 @@ func searchParts(s payout.Search, arg func(any) string, cols string) string {
 			strings.Join(pairs, ", ")+")")
 	}
 	if s.Name != "" {
-		parts = append(parts, "SELECT "+cols+" FROM beneficiaries b2 JOIN payouts p2 ON p2.beneficiary_id = b2.id "+
-			"WHERE b2.name ILIKE "+arg("%"+likeEscape(s.Name)+"%"))
+		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE p2.beneficiary_id = ANY(ARRAY("+
+			"SELECT b2.id FROM beneficiaries b2 WHERE b2.name ILIKE "+arg("%"+likeEscape(s.Name)+"%")+"))")
 	}
 	return strings.Join(parts, " UNION ")
 }
