@@ -75,6 +75,15 @@ func (q PayoutQuery) db(s *Store) *sqlx.DB {
 	return s.reader()
 }
 
+// querier is db(s) as a Querier that runs prepared statements (readQ, or
+// the primary's own).
+func (q PayoutQuery) querier(s *Store) Querier {
+	if q.Primary {
+		return s.q()
+	}
+	return s.readQ()
+}
+
 // PayoutCursor is where a page of a payouts list ends: the last payout's
 // sort key and id. Pages never skip or repeat a payout that was there when
 // the first page was read: the order is a total order on values that do not

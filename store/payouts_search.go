@@ -54,12 +54,8 @@ func (s *Store) searchPage(ctx context.Context, q PayoutQuery, columns string, l
 	// Its shape depends only on which readings the text has (and the
 	// cursor, the columns), a few dozen statements at most; each reading
 	// is an indexed lookup whose generic plan is the custom one.
-	db := s.readQ()
-	if q.Primary {
-		db = s.q()
-	}
 	var out []searchRow
-	err := selectFast(ctx, db, &out, `
+	err := selectFast(ctx, q.querier(s), &out, `
 		WITH m AS MATERIALIZED (SELECT u.id, u.created_at FROM (`+matches+`) u WHERE `+mode+`),
 		page AS (SELECT m.id FROM m WHERE `+cursor+` ORDER BY m.created_at DESC, m.id DESC
 			LIMIT `+strconv.Itoa(limit+1)+`)
