@@ -502,6 +502,64 @@ func TestAnEscalatedHoldGoesBackToTheEscalationOwner(t *testing.T) {
 	}
 }
 
+// Work that reached a user as they were disabled (a reassign that read them
+// active, and wrote after the disable's hand-back looked) is given back by
+// the sweep the hold SLA job runs: a hold, a case and an owner slot left
+// with a disabled user go to their defaults, audited by the sweep's actor;
+// an enabled user keeps theirs, and a second sweep finds nothing.
+func TestTheSweepGivesBackWhatADisabledUserStillHolds(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	admin := store.Actor{Name: "admin@example.com"}
+	if err := f.s.UpdateHoldReasons(ctx, admin, []store.HoldReasonChange{
+		{Reason: payout.ReasonTax, OwnerID: &f.comp1.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	late := f.holds(f.intake("SW-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing }))[payout.ReasonTax]
+	kept := f.holds(f.intake("SW-2", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired }))[payout.ReasonTax]
+	f.intake("SW-3", nil)
+	sentAndFailed(t, f.s, "SW-3", "NO_FUNDS")
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+	if _, err := f.s.DisableUser(ctx, "comp3@example.com", admin); err != nil {
+		t.Fatal(err)
+	}
+	// What the race leaves: written after the hand-back, as if by a
+	// reassign and an owners' page save that read comp3 active.
+	f.s.DB().MustExec(`UPDATE holds SET owner_id = $2 WHERE id = $1`, late.ID, f.comp3.UserID)
+	f.s.DB().MustExec(`UPDATE exception_cases SET owner_id = $2 WHERE id = $1`, c.ID, f.comp3.UserID)
+	f.s.DB().MustExec(`UPDATE hold_reasons SET next_owner_id = $1 WHERE reason = $2`, f.comp3.UserID, payout.ReasonTax)
+	if _, err := f.s.ReassignHold(ctx, kept.ID, f.comp2.UserID, f.comp1, "yours"); err != nil {
+		t.Fatal(err)
+	}
+
+	by := store.Actor{Name: "hand-back"}
+	hb, err := f.s.HandBackFromDisabled(ctx, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hb != (store.HandedBack{Holds: 1, Cases: 1, Slots: 1}) {
+		t.Errorf("swept %+v, want one hold, one case, one owner slot", hb)
+	}
+	if got := f.holds(f.payout("SW-1"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp1.UserID {
+		t.Errorf("the late hold is owned by %v, want the tax reason's owner (comp1)", got.OwnerID)
+	}
+	if got := f.holds(f.payout("SW-2"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp2.UserID {
+		t.Errorf("an active user's hold moved: owned by %v, want comp2", got.OwnerID)
+	}
+	if got, err := f.s.CaseByID(ctx, c.ID); err != nil || (got.OwnerID != nil && *got.OwnerID == f.comp3.UserID) {
+		t.Errorf("the case is still comp3's (%v)", err)
+	}
+	var audits int
+	f.s.DB().QueryRowx(`SELECT count(*) FROM audit_log WHERE actor = $1`, by.Name).Scan(&audits)
+	if audits != 3 {
+		t.Errorf("%d audit entries by the sweep, want 3", audits)
+	}
+	if hb, err := f.s.HandBackFromDisabled(ctx, by); err != nil || hb != (store.HandedBack{}) {
+		t.Errorf("a second sweep moved %+v (%v), want nothing", hb, err)
+	}
+}
+
 // A release decided on a page that showed no evidence (seen 0) while a note
 // is being added: the note's transaction holds the payout, the release
 // waits for it and then sees the note under the lock — refused, nothing

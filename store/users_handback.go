@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -102,4 +103,45 @@ func defaultOwnerSQL(t ownersTable) string {
 	const active = `(SELECT u.id FROM users u WHERE u.id = k.%s AND u.disabled_at IS NULL)`
 	return `(SELECT coalesce(CASE WHEN w.escalated_at IS NOT NULL THEN ` + fmt.Sprintf(active, "next_owner_id") + ` END, ` +
 		fmt.Sprintf(active, "owner_id") + `) FROM ` + t.table + ` k WHERE k.` + t.key + ` = w.` + t.key + `)`
+}
+
+// HandBackFromDisabled gives back what disabled users still hold: open
+// holds or cases, or an owner slot, that came to them while they were
+// being disabled (a reassign, an escalation or a new hold that read them
+// active just before the disable committed, and wrote after its hand-back
+// looked) or in any other way. The hold SLA job runs it every minute, so
+// such work waits a minute at most rather than for ever with nobody who
+// sees it. Each user is handed back in a transaction of its own, their row
+// locked as a disable locks it, audited as by. It returns what moved.
+func (s *Store) HandBackFromDisabled(ctx context.Context, by Actor) (HandedBack, error) {
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `SELECT u.id FROM users u WHERE u.disabled_at IS NOT NULL AND (
+		EXISTS (SELECT 1 FROM holds h WHERE h.owner_id = u.id AND h.state = 'open') OR
+		EXISTS (SELECT 1 FROM exception_cases c WHERE c.owner_id = u.id AND c.state = 'open') OR
+		EXISTS (SELECT 1 FROM hold_reasons r WHERE u.id IN (r.owner_id, r.next_owner_id)) OR
+		EXISTS (SELECT 1 FROM exception_kinds k WHERE u.id IN (k.owner_id, k.next_owner_id))) ORDER BY u.id`)
+	if err != nil {
+		return HandedBack{}, fmt.Errorf("store: disabled users holding work: %w", err)
+	}
+	var all HandedBack
+	for _, id := range ids {
+		err := s.WithTx(ctx, func(q Querier) error {
+			var u User
+			err := q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1 AND disabled_at IS NOT NULL
+				FOR NO KEY UPDATE`, id)
+			if errors.Is(err, errNoRows) {
+				return nil // enabled again meanwhile: theirs to keep
+			}
+			if err != nil {
+				return fmt.Errorf("store: user %d: %w", id, err)
+			}
+			hb, err := handBackWork(ctx, q, u, by)
+			all.Holds, all.Cases, all.Slots = all.Holds+hb.Holds, all.Cases+hb.Cases, all.Slots+hb.Slots
+			return err
+		})
+		if err != nil {
+			return all, err
+		}
+	}
+	return all, nil
 }
