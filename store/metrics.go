@@ -36,29 +36,37 @@ func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 	return out, nil
 }
 
+// trendDays is how many days of payout_trend_counts the fold keeps: the
+// overview's trends show seven, and a month and a bit is there to look
+// back on; a few thousand rows a day.
+const trendDays = 35
+
 // FoldPayoutCounts adds the payout count deltas written since the last fold
 // into payout_counts and payout_trend_counts (by 15 minutes of creation,
 // currency and amount: the overview's trends; deltas written before
 // migration 00053 have no bucket and count there already) and deletes them,
 // in one statement, and returns how many it folded. A delta committed while
 // it runs stays for the next fold; two folds at once cannot both take the
-// same delta.
+// same delta. The trends keep trendDays: older quarter hours are deleted,
+// and a late change to a payout created before them (a reversal months on)
+// is counted in payout_counts only.
 func (s *Store) FoldPayoutCounts(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.GetContext(ctx, &n, `
 		WITH moved AS (DELETE FROM payout_deltas RETURNING status, provider, n, bucket, currency, minor),
+		pruned AS (DELETE FROM payout_trend_counts WHERE bucket < now() - $1 * interval '1 day'),
 		sums AS (SELECT status, provider, sum(n)::bigint AS n FROM moved GROUP BY status, provider),
 		folded AS (
 			INSERT INTO payout_counts (status, provider, n) SELECT status, provider, n FROM sums
 			ON CONFLICT (status, provider) DO UPDATE SET n = payout_counts.n + excluded.n),
 		trends AS (SELECT bucket, provider, currency, status, sum(n)::bigint AS n, sum(minor)::bigint AS minor
-			FROM moved WHERE bucket IS NOT NULL GROUP BY bucket, provider, currency, status),
+			FROM moved WHERE bucket >= now() - $1 * interval '1 day' GROUP BY bucket, provider, currency, status),
 		trended AS (
 			INSERT INTO payout_trend_counts (bucket, provider, currency, status, n, minor)
 			SELECT bucket, provider, currency, status, n, minor FROM trends
 			ON CONFLICT (bucket, provider, currency, status) DO UPDATE
 			SET n = payout_trend_counts.n + excluded.n, minor = payout_trend_counts.minor + excluded.minor)
-		SELECT count(*) FROM moved`)
+		SELECT count(*) FROM moved`, trendDays)
 	if err != nil {
 		return 0, fmt.Errorf("store: fold payout counts: %w", err)
 	}

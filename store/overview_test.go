@@ -151,6 +151,54 @@ func TestDailyCountsFollowEveryChange(t *testing.T) {
 	}
 }
 
+// The trends keep 35 days: an older quarter hour is deleted at the next
+// fold, and a late change to a payout created before them (a reversal two
+// months on) is counted in the status counts but no old trend comes back.
+func TestTrendCountsKeepAMonthAndABit(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	now := time.Now().UTC()
+	for i, age := range []time.Duration{60 * 24 * time.Hour, 34 * 24 * time.Hour, time.Hour} {
+		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: fmt.Sprintf("OLD-%d", i), Provider: "nxtbanking",
+			Amount: payout.Money{Minor: 1000, Currency: "INR"}, Status: payout.Succeeded, CreatedAt: now.Add(-age),
+			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	buckets := func() (n int, oldest time.Time) {
+		t.Helper()
+		if err := s.DB().QueryRow(`SELECT count(*), coalesce(min(bucket), now()) FROM payout_trend_counts`).Scan(&n, &oldest); err != nil {
+			t.Fatal(err)
+		}
+		return n, oldest
+	}
+	if _, err := s.FoldPayoutCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, oldest := buckets(); n != 2 || now.Sub(oldest) > 35*24*time.Hour {
+		t.Errorf("after the fold: %d trend rows, the oldest %s old; want 2, none past 35 days", n, now.Sub(oldest))
+	}
+	// A trend row from before (an instance that kept every quarter hour).
+	s.DB().MustExec(`INSERT INTO payout_trend_counts (bucket, provider, currency, status, n, minor)
+		VALUES (date_bin('15 minutes', now() - interval '90 days', 'epoch'), 'nxtbanking', 'INR', 'SUCCEEDED', 5, 5000)`)
+	s.DB().MustExec(`UPDATE payouts SET status = 'REVERSED' WHERE reference_id = 'OLD-0'`)
+	if _, err := s.FoldPayoutCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, oldest := buckets(); n != 2 || now.Sub(oldest) > 35*24*time.Hour {
+		t.Errorf("after a late reversal: %d trend rows, the oldest %s old; want 2, none past 35 days", n, now.Sub(oldest))
+	}
+	counts, err := s.StatusCounts(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(counts, func(i, j int) bool { return counts[i].Status < counts[j].Status })
+	if want := "[{REVERSED 1} {SUCCEEDED 2}]"; fmt.Sprint(counts) != want {
+		t.Errorf("status counts %v, want %s", counts, want)
+	}
+}
+
 func pqTimes(ts []time.Time) string {
 	var b []byte
 	b = append(b, '{')
