@@ -510,6 +510,9 @@ func TestTheReconcilerFindsWhatAProviderDidWithAHeldPayout(t *testing.T) {
 	if holds := openHolds(t, s, p.ID); len(holds) != 0 {
 		t.Errorf("open holds after the provider's answer: %+v", holds)
 	}
+	if hs, err := s.HoldsFor(ctx, p.ID); err != nil || len(hs) != 1 || hs[0].State != "closed" {
+		t.Errorf("the hold after the provider's answer: %+v %v; want one, closed", hs, err)
+	}
 	var closed int
 	s.DB().QueryRowx(`SELECT count(*) FROM audit_log WHERE action = 'hold.closed_by_provider'
 		AND entity_id = 'UNREC-2'`).Scan(&closed)

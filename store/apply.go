@@ -268,8 +268,10 @@ const heldMayHaveSQL = `(p.submit_outcome_unknown OR (p.submitted_at IS NOT NULL
 
 // closeHoldsAnswered closes the open holds of cur, a HELD payout whose
 // provider may have it and has now spoken about it (payout.DecideHeld): a
-// hold can no longer stop what the provider has. Each is audited, and the
-// submission's outcome is known from now on. It returns how many closed.
+// hold can no longer stop what the provider has. Each is closed (state
+// 'closed', migration 00055: nobody decided it, so it is no release) and
+// audited, and the submission's outcome is known from now on. It returns
+// how many closed.
 func closeHoldsAnswered(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation) (int, error) {
 	note := fmt.Sprintf("%s answered about the payout (%s): it has it, so the hold could no longer stop it",
 		cur.Provider, obs.Status)
@@ -277,7 +279,7 @@ func closeHoldsAnswered(ctx context.Context, q Querier, cur payoutNow, obs payou
 		ID     int64         `db:"id"`
 		Reason payout.Reason `db:"reason"`
 	}
-	err := q.SelectContext(ctx, &holds, `UPDATE holds SET state = 'released', decided_by = $2, decided_at = now(),
+	err := q.SelectContext(ctx, &holds, `UPDATE holds SET state = 'closed', decided_by = $2, decided_at = now(),
 		decision_note = $3 WHERE payout_id = $1 AND state = 'open' RETURNING id, reason`, cur.ID, actorOf(obs), note)
 	if err != nil {
 		return 0, fmt.Errorf("store: close holds of payout %s: %w", cur.Ref, err)
