@@ -167,6 +167,7 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	next := store.Condition{Key: a.Key, Kind: kind, Subject: a.Subject, ActiveSince: prev.ActiveSince,
 		LastNoticeAt: prev.LastNoticeAt, ClearedAt: prev.ClearedAt, ToldUserIDs: prev.ToldUserIDs}
 	notice := payout.DecideNotice(prev.State(), true, now, ch.Reminder())
+	emailing := e.n.emailing(ch)
 	var to []int64 // people it came to name, told by email
 	switch notice {
 	case payout.NoticeStarted:
@@ -174,7 +175,10 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	case payout.NoticeReminder:
 		next.LastNoticeAt = &now
 	default:
-		if to = payout.Joined(prev.ToldUserIDs, a.UserIDs); len(to) == 0 {
+		if emailing {
+			to = payout.Joined(prev.ToldUserIDs, a.UserIDs)
+		}
+		if len(to) == 0 {
 			if prev.Subject != a.Subject {
 				e.changed = append(e.changed, next)
 			}
@@ -194,8 +198,12 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	}
 	msg := message(notice, a, next.ActiveSince, now)
 	e.notices = append(e.notices, e.n.notices(kind, a.Key, notice, msg, recipients, ch, len(to) == 0)...)
+	// Only those emailed are told: with email off (the kind's, or no
+	// PAYOPS_SMTP_URL) nobody is, and once it is on, the people the
+	// condition names hear it started rather than, later, only that it
+	// cleared.
 	for _, r := range recipients {
-		if !slices.Contains(next.ToldUserIDs, r.ID) {
+		if emailing && !slices.Contains(next.ToldUserIDs, r.ID) {
 			next.ToldUserIDs = append(next.ToldUserIDs, r.ID)
 		}
 	}
@@ -219,12 +227,16 @@ func (e *evaluation) cleared(ctx context.Context, st store.Condition, ch store.N
 	return nil
 }
 
+// emailing reports whether notices of a kind with channels ch are emailed:
+// its email is on and this instance has PAYOPS_SMTP_URL.
+func (n *Notifier) emailing(ch store.NotifyChannel) bool { return ch.Email && n.Email != nil }
+
 // notices is one notice per recipient by email (when email is on and
 // configured) and one per chat webhook of the kind (when chat is true).
 func (n *Notifier) notices(kind payout.ConditionKind, key string, notice payout.Notice, msg text,
 	recipients []store.Recipient, ch store.NotifyChannel, chat bool) []store.NewNotice {
 	var out []store.NewNotice
-	if ch.Email && n.Email != nil {
+	if n.emailing(ch) {
 		for _, r := range recipients {
 			id := r.ID
 			out = append(out, store.NewNotice{ConditionKey: key, Kind: kind, Notice: notice, Channel: store.ChannelEmail,

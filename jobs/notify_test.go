@@ -178,6 +178,47 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	}
 }
 
+// An instance without PAYOPS_SMTP_URL tells nobody by email, so it records
+// nobody as told: once email is configured, the owner of a hold still past
+// its SLA is emailed that it is (not, later, only that it cleared).
+func TestNobodyIsToldWhileEmailIsOff(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	owner := addUser(t, s, "owner@example.com", payout.RoleCompliance)
+	decider := addUser(t, s, "decider@example.com", payout.RoleCompliance)
+	if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "admin@example.com"}, []store.HoldReasonChange{
+		{Reason: payout.ReasonReview, OwnerID: &owner, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	policy, _ := payout.ParsePolicy("INR=200000.00")
+	intake(t, s, policy, "NOMAIL-1", "nxtbanking", 30000000)
+	clk := &clock{now: time.Now().Add(61 * time.Minute)}
+	for range 2 {
+		run(t, newNotifier(t, s, nil, clk))
+		clk.add(time.Minute)
+	}
+	if log, _, _ := s.Notifications(ctx, 10, 0); len(log) != 0 {
+		t.Fatalf("without SMTP: %d notices written, want none (email is off, no chat webhook)", len(log))
+	}
+	n := newNotifier(t, s, smtp, clk)
+	run(t, n)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "past its SLA"); len(got) != 1 || got[0] != "owner@example.com" {
+		t.Fatalf("once email is on: emails to %v, want one to owner@example.com that the hold is past its SLA", got)
+	}
+	hold := openHolds(t, s, payoutOf(t, s, "NOMAIL-1").ID)[0]
+	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours",
+		store.AnyEvidence); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(payout.ClearHoldDown + time.Second)
+	run(t, n)
+	if got := recipientsOf(smtp.Messages(), "Cleared:"); len(got) != 1 || got[0] != "owner@example.com" {
+		t.Fatalf("cleared: emails to %v, want one to the owner", got)
+	}
+}
+
 // A storm: fifty payouts stuck at one provider and thirty forged webhooks
 // are two conditions; the chat webhook hears each start once, a reminder
 // after the interval, and each clearing once.
