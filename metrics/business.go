@@ -23,6 +23,7 @@ type Source interface {
 	ReconStates(ctx context.Context) ([]store.ReconProviderState, error)
 	LastSuccesses(ctx context.Context) ([]store.JobSuccess, error)
 	Backlog(ctx context.Context) (store.OutboxBacklog, error)
+	NoticeBacklog(ctx context.Context) (store.NoticeBacklog, error)
 	DefaultRows(ctx context.Context) (map[string]int64, error)
 }
 
@@ -94,6 +95,15 @@ var (
 		"Age of the oldest outbound webhook delivery still waiting for an enabled endpoint (0 when none).", nil, nil)
 	descOutboxParked = prometheus.NewDesc("payops_outbox_parked",
 		"Outbound webhook deliveries waiting on a disabled endpoint (sent if it is enabled again).", nil, nil)
+	descNoticesUnsent = prometheus.NewDesc("payops_notices_unsent",
+		"Notices (email, chat) waiting to be sent: not tried yet, or failed and to be tried again at the notify "+
+			"job's next run. By channel.", []string{"channel"}, nil)
+	descNoticesOldest = prometheus.NewDesc("payops_notices_oldest_unsent_age_seconds",
+		"Age of the oldest notice waiting to be sent (0 when none): the people a condition names have not heard "+
+			"of it for that long.", nil, nil)
+	descNoticesAbandoned = prometheus.NewDesc("payops_notices_abandoned_24h",
+		"Notices written in the last 24 hours that were given up on (an address the mail server refused, no "+
+			"PAYOPS_SMTP_URL on the sending instance, a day of failed tries): someone was not told.", nil, nil)
 	descDefaultRows = prometheus.NewDesc("payops_history_default_rows",
 		"Rows in each history table's default partition (counted up to 10,000): written in a month that had no "+
 			"partition yet. Zero normally; they are never archived.", []string{"table"}, nil)
@@ -109,7 +119,7 @@ type reader func(ctx context.Context, now time.Time) ([]prometheus.Metric, error
 
 // readers lists the gauge groups read at each scrape.
 func (b *Business) readers() []reader {
-	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox, b.history}
+	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox, b.notices, b.history}
 }
 
 // history reads how many rows sit in each history table's default
@@ -143,11 +153,30 @@ func (b *Business) outbox(ctx context.Context, now time.Time) ([]prometheus.Metr
 		gauge(descOutboxParked, float64(bl.Parked))}, nil
 }
 
+// notices reads what of the notices is not sent: waiting by channel, the
+// oldest one's age, and the last day's abandoned ones.
+func (b *Business) notices(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
+	nb, err := b.Source.NoticeBacklog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	age := 0.0
+	if nb.Oldest != nil {
+		age = max(now.Sub(*nb.Oldest).Seconds(), 0)
+	}
+	out := []prometheus.Metric{gauge(descNoticesOldest, age), gauge(descNoticesAbandoned, float64(nb.Abandoned))}
+	for channel, n := range nb.Unsent {
+		out = append(out, gauge(descNoticesUnsent, float64(n), channel))
+	}
+	return out, nil
+}
+
 // Describe sends every gauge's description.
 func (b *Business) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPayouts, descStuck, descStuckPaused, descHoldsOpen, descHoldsOverdue, descReconOpen,
 		descReconUnsigned, descReconOldest, descJobSuccess, descJobDuration, descJobInterval, descOutboxBacklog,
-		descOutboxOldest, descOutboxParked, descDefaultRows, descScrapeError, descScrapeDuration} {
+		descOutboxOldest, descOutboxParked, descNoticesUnsent, descNoticesOldest, descNoticesAbandoned, descDefaultRows,
+		descScrapeError, descScrapeDuration} {
 		ch <- d
 	}
 }

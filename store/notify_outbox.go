@@ -227,3 +227,42 @@ func (s *Store) PruneNotifications(ctx context.Context, before time.Time) (int, 
 	conditions, _ := res.RowsAffected()
 	return int(notices + conditions), nil
 }
+
+// NoticeBacklog is what of the notices is not sent, for metrics and
+// alerts: the notices waiting to be sent (never tried, or failed and to be
+// tried again) by channel, when the oldest of them was written, and the
+// notices given up on in the last day.
+type NoticeBacklog struct {
+	Unsent    map[string]int // by channel, every channel present
+	Oldest    *time.Time     // nil when none waits
+	Abandoned int            // given up on (abandoned) among those written in the last 24 hours
+}
+
+// NoticeBacklog reads the notices' backlog: the waiting ones through their
+// partial index (few, while the notify job keeps up), the abandoned ones
+// among the last day's (newest first by their index).
+func (s *Store) NoticeBacklog(ctx context.Context) (NoticeBacklog, error) {
+	var rows []struct {
+		Channel string     `db:"channel"`
+		N       int        `db:"n"`
+		Oldest  *time.Time `db:"oldest"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT channel, count(*) AS n, min(created_at) AS oldest
+		FROM notifications WHERE state IN ('pending', 'failed') GROUP BY channel`)
+	if err != nil {
+		return NoticeBacklog{}, fmt.Errorf("store: notice backlog: %w", err)
+	}
+	b := NoticeBacklog{Unsent: map[string]int{ChannelEmail: 0, ChannelChat: 0}}
+	for _, r := range rows {
+		b.Unsent[r.Channel] = r.N
+		if r.Oldest != nil && (b.Oldest == nil || r.Oldest.Before(*b.Oldest)) {
+			b.Oldest = r.Oldest
+		}
+	}
+	err = s.db.GetContext(ctx, &b.Abandoned, `SELECT count(*) FROM notifications
+		WHERE created_at > now() - interval '24 hours' AND state = 'abandoned'`)
+	if err != nil {
+		return NoticeBacklog{}, fmt.Errorf("store: abandoned notices: %w", err)
+	}
+	return b, nil
+}

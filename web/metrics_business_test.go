@@ -376,3 +376,50 @@ func TestMetricsOutboxBacklog(t *testing.T) {
 		t.Errorf("payops_outbox_oldest_undelivered_age_seconds = %v (%v), want about 600", age, ok)
 	}
 }
+
+// The notices gauges: what waits to be sent by channel with the oldest
+// one's age, and what was given up on in the last day (an older abandoned
+// notice does not count).
+func TestMetricsNoticeBacklog(t *testing.T) {
+	a := newApp(t)
+	srv := metricsApp(t, a, 0)
+	ctx := context.Background()
+	for _, n := range []store.NewNotice{
+		{ConditionKey: "stuck:nxtbanking", Kind: payout.CondStuck, Notice: payout.NoticeStarted, Channel: store.ChannelEmail,
+			Recipient: "ops@example.com", Subject: "s", Body: "b"},
+		{ConditionKey: "stuck:nxtbanking", Kind: payout.CondStuck, Notice: payout.NoticeStarted, Channel: store.ChannelChat,
+			Recipient: "https://chat.example/hook", Subject: "s", Body: "b"},
+		{ConditionKey: "stuck:xendit", Kind: payout.CondStuck, Notice: payout.NoticeStarted, Channel: store.ChannelEmail,
+			Recipient: "ops@example.com", Subject: "s", Body: "b"},
+		{ConditionKey: "stuck:xendit", Kind: payout.CondStuck, Notice: payout.NoticeStarted, Channel: store.ChannelEmail,
+			Recipient: "gone@example.com", Subject: "s", Body: "b"},
+	} {
+		if _, err := a.store.QueueNotice(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := a.store.DB()
+	db.MustExec(`UPDATE notifications SET created_at = now() - interval '20 minutes', state = 'failed', attempts = 3
+		WHERE id = (SELECT min(id) FROM notifications)`)
+	db.MustExec(`UPDATE notifications SET state = 'abandoned' WHERE recipient = 'gone@example.com'`)
+	db.MustExec(`INSERT INTO notifications (condition_key, kind, notice, channel, recipient, subject, body, state, created_at)
+		VALUES ('stuck:paywize', 'stuck', 'started', 'email', 'old@example.com', 's', 'b', 'abandoned', now() - interval '2 days')`)
+
+	_, fams := scrape(t, srv.URL)
+	for _, tt := range []struct {
+		s    sample
+		want float64
+	}{
+		{sample{"payops_notices_unsent", l("channel", "email")}, 2},
+		{sample{"payops_notices_unsent", l("channel", "chat")}, 1},
+		{sample{"payops_notices_abandoned_24h", l()}, 1},
+	} {
+		if got, ok := valueOf(fams, tt.s); !ok || got != tt.want {
+			t.Errorf("%s %v = %v (%v), want %v", tt.s.name, tt.s.labels, got, ok, tt.want)
+		}
+	}
+	age, ok := valueOf(fams, sample{"payops_notices_oldest_unsent_age_seconds", l()})
+	if !ok || age < 1195 || age > 1260 {
+		t.Errorf("payops_notices_oldest_unsent_age_seconds = %v (%v), want about 1200", age, ok)
+	}
+}
