@@ -235,7 +235,7 @@ var caseNotices = map[string]string{
 	"reassigned": "Case reassigned.",
 	"escalated":  "Case escalated to the kind's escalation owner.",
 	"rechecked":  "Asked the provider again; the case closes by itself if its condition cleared.",
-	"retried": "Sent again as a new instruction, through the release gates; a changed account number is held there " +
+	"retried": "Sent again as a new instruction, through the release gates; a changed account number or bank is held there " +
 		"until compliance confirms it. Both payouts link to each other.",
 }
 

@@ -144,25 +144,52 @@ func CorrectedFields(before, after Beneficiary) []string {
 	return out
 }
 
-// Redirect is an account number changed by an operator on a retry.
+// Redirect is an account number, or the bank that holds it, changed by an
+// operator on a retry.
 type Redirect struct {
 	Of       string // the failed payout's reference
 	From, To string // the account numbers, masked
+	Account  bool   // the account number changed (two masked alike may differ)
+	// FromBank and ToBank are the banks (an IFSC's first four letters, or
+	// the bank code) when the bank changed; "" when it did not.
+	FromBank, ToBank string
 }
 
 // RedirectOf returns the Redirect of a retry whose beneficiary after differs
-// from the failed payout's before in its account number, or nil: a name,
-// IFSC or bank code corrected alone does not point the money at another
-// account, and goes out as the platform's own request would. (The same
-// number at another bank would be another account, but one its owner would
-// have to hold with exactly that number there; the commonest failure a
-// retry fixes is a wrong IFSC, and each is in the audit entry's corrected
-// fields.)
+// from the failed payout's before in its account number or in its bank (the
+// bank part of the IFSC, its first four letters, or the bank code), or nil.
+// The same number at another bank, or another e-wallet keyed by the same
+// phone number, is another account: where money goes is never one
+// person's call. A name, or an IFSC corrected to another branch of the same
+// bank, does not point the money elsewhere and goes out as the platform's
+// own request would (each is in the audit entry's corrected fields).
 func RedirectOf(before, after Beneficiary, of string) *Redirect {
-	if strings.TrimSpace(before.AccountNumber) == strings.TrimSpace(after.AccountNumber) {
+	r := Redirect{Of: of, From: Mask(before.AccountNumber), To: Mask(after.AccountNumber)}
+	if b, a := bankOf(before), bankOf(after); b != a {
+		r.FromBank, r.ToBank = b, a
+	}
+	r.Account = strings.TrimSpace(before.AccountNumber) != strings.TrimSpace(after.AccountNumber)
+	if !r.Account && r.FromBank == "" {
 		return nil
 	}
-	return &Redirect{Of: of, From: Mask(before.AccountNumber), To: Mask(after.AccountNumber)}
+	return &r
+}
+
+// orNone is s, or "none" for an empty s.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// bankOf names the bank of b's account: the bank part of its IFSC (the
+// first four letters, upper case), else its bank code.
+func bankOf(b Beneficiary) string {
+	if ifsc := strings.ToUpper(strings.TrimSpace(b.IFSC)); ifsc != "" {
+		return ifsc[:min(4, len(ifsc))]
+	}
+	return strings.ToUpper(strings.TrimSpace(b.BankCode))
 }
 
 // Evaluation is one gate's answer about one payout: what was checked, by
@@ -177,7 +204,7 @@ type Evaluation struct {
 
 // The rules, versioned so a recorded evaluation says which rule decided.
 const (
-	ruleBeneficiary = "beneficiary/v2: name, account number, and an IFSC or bank code are all given; an account number an operator changed when sending a failed payout again is confirmed by a second person"
+	ruleBeneficiary = "beneficiary/v3: name, account number, and an IFSC or bank code are all given; an account number or bank an operator changed when sending a failed payout again is confirmed by a second person"
 	ruleTax         = "tax_artifact/v2: the beneficiary's tax artifact is present (missing, expired or under review blocks) where the launch document requires tax artifacts"
 	ruleReview      = "review_threshold/v3: an amount above its currency's threshold (the market document's, else the configured one), or at or above a launch document's approval rule, needs a compliance release"
 	ruleMarket      = "market_read_only/v2: a market is paid only when its launch document is live"
@@ -222,9 +249,23 @@ func (p Policy) beneficiaryGate(in GateInput) Evaluation {
 		return e
 	}
 	if r := in.Redirected; r != nil {
-		e.Inputs["account_number"] = "changed by an operator"
-		e.Answer = fmt.Sprintf("account number changed from %s to %s by an operator when sending %s again: a second person "+
-			"confirms the new account (with the platform or the beneficiary) before money goes to it", r.From, r.To, r.Of)
+		var changed string
+		if r.Account {
+			e.Inputs["account_number"] = "changed by an operator"
+			changed = fmt.Sprintf("account number changed from %s to %s", r.From, r.To)
+		}
+		if r.FromBank != "" {
+			e.Inputs["bank"] = "changed by an operator"
+			bank := fmt.Sprintf("bank changed from %s to %s", orNone(r.FromBank), orNone(r.ToBank))
+			if changed == "" {
+				bank += " (the same account number, " + r.To + ")"
+				changed = bank
+			} else {
+				changed += ", " + bank
+			}
+		}
+		e.Answer = fmt.Sprintf("%s by an operator when sending %s again: a second person confirms the new account "+
+			"(with the platform or the beneficiary) before money goes to it", changed, r.Of)
 		return e
 	}
 	e.Passed, e.Answer = true, "beneficiary details complete"

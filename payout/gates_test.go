@@ -113,25 +113,50 @@ func TestParsePolicyRefusesBadConfiguration(t *testing.T) {
 	}
 }
 
-// An account number an operator changed on a retry holds the payout for a
-// second person; a name, IFSC or bank code corrected alone does not, and
-// the hold's words show both accounts masked and name no operator (they
-// reach the platform through the API and its webhooks).
+// An account number or bank an operator changed on a retry holds the payout
+// for a second person; a name, or an IFSC corrected to another branch of the
+// same bank, does not, and the hold's words show both accounts masked and
+// name no operator (they reach the platform through the API and its
+// webhooks).
 func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 	before := Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}
 	fixed := before
-	fixed.IFSC, fixed.Name = "ICIC0000001", "Asha R. Rao"
+	fixed.IFSC, fixed.Name = "hdfc0009999", "Asha R. Rao"
 	if r := RedirectOf(before, fixed, "PAY-1"); r != nil {
-		t.Errorf("an IFSC and name correction counts as a redirect: %+v", r)
+		t.Errorf("a branch and name correction counts as a redirect: %+v", r)
 	}
 	if got := CorrectedFields(before, fixed); len(got) != 2 || got[0] != "name" || got[1] != "ifsc" {
 		t.Errorf("CorrectedFields = %v, want [name ifsc]", got)
 	}
+	otherBank := fixed
+	otherBank.IFSC = "ICIC0000001"
+	rb := RedirectOf(before, otherBank, "PAY-1")
+	if rb == nil || rb.Account || rb.FromBank != "HDFC" || rb.ToBank != "ICIC" {
+		t.Fatalf("the same number at another bank: RedirectOf = %+v, want a redirect from HDFC to ICIC", rb)
+	}
+	eb := (Policy{}).beneficiaryGate(GateInput{Amount: Money{Minor: 100, Currency: "INR"}, Beneficiary: otherBank,
+		Redirected: rb})
+	if eb.Passed || !strings.Contains(eb.Answer, "bank changed from HDFC to ICIC (the same account number, XXXXXXXX9012)") ||
+		eb.Inputs["bank"] != "changed by an operator" || eb.Inputs["account_number"] != "given" {
+		t.Errorf("the retry to another bank's evaluation = %+v", eb)
+	}
+	wallet := Beneficiary{Name: "Dewi", AccountNumber: "081234567890", BankCode: "OVO"}
+	if r := RedirectOf(wallet, Beneficiary{Name: "Dewi", AccountNumber: "081234567890", BankCode: "DANA"}, "PAY-2"); r == nil ||
+		r.FromBank != "OVO" || r.ToBank != "DANA" {
+		t.Errorf("the same phone number at another e-wallet: RedirectOf = %+v, want a redirect", r)
+	}
+	if r := RedirectOf(wallet, Beneficiary{Name: "Dewi", AccountNumber: "081234567890", BankCode: " ovo "}, "PAY-2"); r != nil {
+		t.Errorf("the same bank code written differently: RedirectOf = %+v, want none", r)
+	}
 	moved := fixed
 	moved.AccountNumber = "999988887777"
 	r := RedirectOf(before, moved, "PAY-1")
-	if r == nil || r.From != "XXXXXXXX9012" || r.To != "XXXXXXXX7777" {
+	if r == nil || !r.Account || r.From != "XXXXXXXX9012" || r.To != "XXXXXXXX7777" || r.FromBank != "" {
 		t.Fatalf("RedirectOf = %+v", r)
+	}
+	if alike := RedirectOf(before, Beneficiary{Name: "Asha Rao", AccountNumber: "999956789012", IFSC: "HDFC0001234"}, "PAY-1"); alike == nil ||
+		!alike.Account {
+		t.Errorf("another number with the same last four: RedirectOf = %+v, want the account changed", alike)
 	}
 	in := GateInput{Amount: Money{Minor: 100, Currency: "INR"}, Beneficiary: moved}
 	if e := (Policy{}).beneficiaryGate(in); !e.Passed {
@@ -142,7 +167,7 @@ func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 	if e.Passed || !strings.Contains(e.Answer, "XXXXXXXX9012 to XXXXXXXX7777 by an operator when sending PAY-1 again") ||
 		strings.Contains(e.Answer, "@") ||
 		strings.Contains(e.Answer, "999988887777") || e.Inputs["account_number"] != "changed by an operator" ||
-		!strings.HasPrefix(e.Rule, "beneficiary/v2") {
+		!strings.HasPrefix(e.Rule, "beneficiary/v3") {
 		t.Errorf("the redirected retry's evaluation = %+v", e)
 	}
 }

@@ -248,8 +248,11 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		}
 		details := map[string]any{"failed": failed.ReferenceID, "retry": ref, "note": note,
 			"corrected": payout.CorrectedFields(failed.Beneficiary, req.Beneficiary)}
-		if redirect != nil {
+		if redirect != nil && redirect.Account {
 			details["account_from"], details["account_to"] = redirect.From, redirect.To
+		}
+		if redirect != nil && redirect.FromBank != "" {
+			details["bank_from"], details["bank_to"] = redirect.FromBank, redirect.ToBank
 		}
 		return audit(ctx, q, by.Name, "exception.retry", "exception", fmt.Sprint(caseID), details)
 	})

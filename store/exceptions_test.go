@@ -128,7 +128,7 @@ func TestAReversedOrCancelledPayoutAfterSendingIsACase(t *testing.T) {
 	if !strings.Contains(reversed.Summary, "REV-1 was reversed at nxtbanking") {
 		t.Errorf("reversed case summary %q", reversed.Summary)
 	}
-	if _, ref, err := f.s.RetryFailed(ctx, reversed.ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops,
+	if _, ref, err := f.s.RetryFailed(ctx, reversed.ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops,
 		"account moved; platform confirmed", holdPolicy); err != nil || ref != "REV-1-R1" {
 		t.Errorf("retrying the reversed payout: %q, %v; want REV-1-R1", ref, err)
 	}
@@ -161,7 +161,7 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 		t.Fatalf("a retry with a bad IFSC: %v, want refused naming beneficiary.ifsc", err)
 	}
 
-	done, ref, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "icic0000001"}, f.ops, "IFSC corrected by the seller", holdPolicy)
+	done, ref, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "hdfc0004321"}, f.ops, "IFSC corrected by the seller", holdPolicy)
 	if err != nil || ref != "FAIL-2-R1" {
 		t.Fatalf("retry = %q, %v; want FAIL-2-R1", ref, err)
 	}
@@ -205,7 +205,7 @@ func TestARetrysCreatedEventNamesWhatItRetries(t *testing.T) {
 	scan(t, f.s)
 	c := openCase(t, f.s, payout.CaseFailed, false)
 	addEndpoint(t, f.s, payout.EventPayoutCreated)
-	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "IFSC corrected", holdPolicy); err != nil {
+	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops, "IFSC corrected", holdPolicy); err != nil {
 		t.Fatal(err)
 	}
 	claimed, err := f.s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
@@ -242,7 +242,7 @@ func TestARetryToAnotherAccountIsHeldForASecondPerson(t *testing.T) {
 	h, ok := f.holds(retry)[payout.ReasonBeneficiary]
 	// The hold's words reach the platform (API, webhooks): they name no
 	// operator; the hold says inside who placed it.
-	if !ok || !strings.Contains(h.Detail, "XXXXXXXX9012 to XXXXXXXX7777 by an operator") ||
+	if !ok || !strings.Contains(h.Detail, "account number changed from XXXXXXXX9012 to XXXXXXXX7777, bank changed from HDFC to ICIC by an operator") ||
 		strings.Contains(h.Detail, "999988887777") || strings.Contains(h.Detail, "@") || h.PlacedBy != "ops@example.com" {
 		t.Fatalf("holds %+v, want a beneficiary hold naming both accounts masked, placed by the operator", f.holds(retry))
 	}
@@ -257,6 +257,7 @@ func TestARetryToAnotherAccountIsHeldForASecondPerson(t *testing.T) {
 		}
 	}
 	if !strings.Contains(retried, `"account_from": "XXXXXXXX9012"`) || !strings.Contains(retried, `"account_to": "XXXXXXXX7777"`) ||
+		!strings.Contains(retried, `"bank_from": "HDFC"`) || !strings.Contains(retried, `"bank_to": "ICIC"`) ||
 		!strings.Contains(retried, `"account_number"`) || !strings.Contains(retried, `"ifsc"`) || strings.Contains(retried, "999988887777") {
 		t.Errorf("the retry's audit entry %s does not name the change", retried)
 	}
@@ -482,12 +483,12 @@ func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
 		Status: payout.Failed, FailureReason: "account closed, said again"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.s.RetryFailed(ctx, byRef["TWICE-1"].ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "fixed",
+	if _, _, err := f.s.RetryFailed(ctx, byRef["TWICE-1"].ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops, "fixed",
 		holdPolicy); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "another outcome") {
 		t.Fatalf("retry after the provider reported SUCCEEDED: %v, want refused", err)
 	}
 
-	_, ref, err := f.s.RetryFailed(ctx, byRef["CHAIN-1"].ID, payout.RetryFix{IFSC: "ICIC0000001"}, f.ops, "fixed", holdPolicy)
+	_, ref, err := f.s.RetryFailed(ctx, byRef["CHAIN-1"].ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops, "fixed", holdPolicy)
 	if err != nil || ref != "CHAIN-1-R1" {
 		t.Fatalf("first retry %q %v", ref, err)
 	}
@@ -503,7 +504,7 @@ func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
 	if err != nil || again.ID == 0 {
 		t.Fatalf("no case for the failed retry: %v", err)
 	}
-	_, ref2, err := f.s.RetryFailed(ctx, again.ID, payout.RetryFix{IFSC: "SBIN0000001"}, f.ops, "fixed again", holdPolicy)
+	_, ref2, err := f.s.RetryFailed(ctx, again.ID, payout.RetryFix{IFSC: "HDFC0000077"}, f.ops, "fixed again", holdPolicy)
 	if err != nil || ref2 != "CHAIN-1-R2" {
 		t.Fatalf("retry of the retry = %q, %v; want CHAIN-1-R2", ref2, err)
 	}
