@@ -6,12 +6,12 @@ import (
 	"sync"
 )
 
-// ExportSlots bounds the whole-list exports (/payouts.csv, /audit.csv) an
-// instance streams at once: each holds a database connection for as long
-// as its file takes (seconds a million rows), and a handful at once would
-// leave webhook intake and the API waiting for the pool. One person has
-// one at a time, so nobody, reading their downloads slowly, holds every
-// slot and everyone else's exports.
+// ExportSlots bounds the whole-list exports (/payouts.csv, /audit.csv, a
+// reconciliation day's diffs.csv) an instance streams at once: each holds a
+// database connection for as long as its file takes (seconds a million
+// rows), and a handful at once would leave webhook intake and the API
+// waiting for the pool. One person has one at a time, so nobody, reading
+// their downloads slowly, holds every slot and everyone else's exports.
 type ExportSlots struct {
 	mu     sync.Mutex
 	free   int

@@ -46,3 +46,21 @@ func TestExportSlotsBoundExports(t *testing.T) {
 	}
 	other()
 }
+
+// A reconciliation day's diffs.csv is a whole-list export too: while its
+// reader's other export streams, it is refused before anything is read.
+func TestDiffsExportTakesASlot(t *testing.T) {
+	h := &Handlers{Exports: NewExportSlots(MaxExports), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := httptest.NewRequest(http.MethodGet, "/reconciliation/nxtbanking/2026-12-01/diffs.csv", nil)
+	r = r.WithContext(WithUser(r.Context(), User{ID: 7}))
+	done, ok := h.exportSlot(httptest.NewRecorder(), r)
+	if !ok {
+		t.Fatal("the first export got no slot")
+	}
+	defer done()
+	w := httptest.NewRecorder()
+	h.ExportDiffs(w, r) // no Store: reading the day would panic
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("diffs.csv beside the same person's export: %d, Retry-After %q; want 503", w.Code, w.Header().Get("Retry-After"))
+	}
+}

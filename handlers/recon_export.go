@@ -35,8 +35,15 @@ func (h *Handlers) ExportTotals(w http.ResponseWriter, r *http.Request) {
 }
 
 // ExportDiffs writes a version's differences as CSV, every one of them,
-// streamed from the database.
+// streamed from the database: a whole-list export, in one of the export
+// slots (a day of many differences read slowly holds its connection as
+// long as /payouts.csv's would).
 func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
+	done, ok := h.exportSlot(w, r)
+	if !ok {
+		return
+	}
+	defer done()
 	run, ok := h.exportRun(w, r)
 	if !ok {
 		return
