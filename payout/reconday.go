@@ -116,3 +116,14 @@ func ReportedOnAnotherDay(date time.Time, version int) string {
 	return fmt.Sprintf("Reported by the provider on %s and matched there (version %d): "+
 		"sent near midnight, it is counted on that day.", date.Format(time.DateOnly), version)
 }
+
+// SamePayoutAtProvider reports whether a provider's record found by our
+// reference may be the payout: either names no provider payout id, or both
+// name the same one. Two ids under one reference are two payouts at the
+// provider (one created again there, by hand or a retry of its own): the
+// record is then not this payout, and reconciliation shows it as one
+// payops does not have, where pairing it would hide a payout paid twice.
+// The webhook endpoint matches events by the same rule.
+func SamePayoutAtProvider(ours, theirs string) bool {
+	return ours == "" || theirs == "" || ours == theirs
+}

@@ -86,3 +86,14 @@ func TestReportedOnAnotherDay(t *testing.T) {
 		t.Fatalf("note = %q, want %q", got, want)
 	}
 }
+
+func TestSamePayoutAtProvider(t *testing.T) {
+	for _, c := range []struct {
+		ours, theirs string
+		want         bool
+	}{{"", "", true}, {"pp-1", "", true}, {"", "pp-1", true}, {"pp-1", "pp-1", true}, {"pp-1", "pp-2", false}} {
+		if got := SamePayoutAtProvider(c.ours, c.theirs); got != c.want {
+			t.Errorf("SamePayoutAtProvider(%q, %q) = %v, want %v", c.ours, c.theirs, got, c.want)
+		}
+	}
+}

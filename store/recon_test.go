@@ -313,6 +313,48 @@ func TestReconcileMatchesLeftoversByReference(t *testing.T) {
 	}
 }
 
+// A record under our reference but with another provider payout id is
+// another payout at the provider (created again there): it is not paired
+// with ours, of the day or of another, but shown as one payops does not
+// have — pairing it would hide a payout paid twice.
+func TestReconcileDoesNotPairAnotherProviderIDByReference(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	inr := payout.Money{Minor: 5000, Currency: "INR"}
+	for _, p := range []struct {
+		ref, ppid string
+		at        time.Time
+	}{{"DUP-1", "pp-B1", day.Add(2 * time.Hour)}, {"DUP-2", "pp-B2", day.Add(-20 * time.Hour)}} {
+		if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: p.ref, Provider: "sandbox", ProviderPayoutID: p.ppid,
+			Amount: inr, Status: payout.Succeeded, CreatedAt: p.at,
+			Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The provider lists, under each reference, a payout of another id:
+	// DUP-1's own (pp-B1) is not on this day's list, DUP-2 is the day
+	// before's.
+	records := []payout.ProviderRecord{
+		{ProviderPayoutID: "pp-A1", ReferenceID: "DUP-1", Amount: inr, Status: payout.Succeeded},
+		{ProviderPayoutID: "pp-A2", ReferenceID: "DUP-2", Amount: inr, Status: payout.Succeeded},
+	}
+	run, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "test", records, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, _ := s.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	var got []string
+	for _, d := range diffs {
+		got = append(got, d.Kind+":"+d.ReferenceID+":"+d.ProviderPayoutID)
+	}
+	sort.Strings(got)
+	want := []string{"missing_at_provider:DUP-1:pp-B1", "missing_in_payops:DUP-1:pp-A1", "missing_in_payops:DUP-2:pp-A2"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || run.Ties {
+		t.Fatalf("diffs %v, want %v (ties %v)", got, want, run.Ties)
+	}
+}
+
 // A settlement report saying fee 0.00 for payouts with no fee recorded
 // agrees with payops: no fee differences, and the day ties. (It made a fee
 // difference of each while the totals said the fees agreed.)

@@ -276,7 +276,8 @@ func (m *reconMatcher) matchLeftovers(ctx context.Context, q Querier, provider s
 		if m.matched[i] || m.records[i].ReferenceID == "" {
 			continue
 		}
-		if p := byRef[m.records[i].ReferenceID]; p != nil && !paired[p.ID] {
+		p := byRef[m.records[i].ReferenceID]
+		if p != nil && !paired[p.ID] && payout.SamePayoutAtProvider(p.PPID, m.records[i].ProviderPayoutID) {
 			paired[p.ID] = true
 			m.pair(p, i)
 			if otherDay[p.ID] {
