@@ -207,14 +207,19 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		// must not have reported another outcome since (a late SUCCEEDED is an
 		// anomaly, the payout stays FAILED): sending again would pay twice.
 		// Since settled_at, set once when it failed: updated_at moves on
-		// any later merge (a failure code a Re-check brings).
+		// any later merge (a failure code a Re-check brings). The anomaly
+		// event, or the anomaly case the exceptions job opened for it: a
+		// case is never archived, the event's month may be (a shortened
+		// PAYOPS_RETENTION for payout_events), and the dispute with it.
 		var now struct {
 			Ref      string        `db:"reference_id"`
 			Status   payout.Status `db:"status"`
 			Disputed bool          `db:"disputed"`
 		}
 		if err := q.GetContext(ctx, &now, `SELECT p.reference_id, p.status, EXISTS (SELECT 1 FROM payout_events e
-				WHERE e.payout_id = p.id AND e.decision = 'anomaly' AND e.recorded_at >= p.settled_at) AS disputed
+				WHERE e.payout_id = p.id AND e.decision = 'anomaly' AND e.recorded_at >= p.settled_at)
+				OR EXISTS (SELECT 1 FROM exception_cases a WHERE a.payout_id = p.id AND a.kind = 'anomaly'
+				AND a.opened_at >= p.settled_at) AS disputed
 			FROM payouts p WHERE p.id = $1 FOR UPDATE OF p`, *c.PayoutID); err != nil {
 			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, mapErr(err))
 		}

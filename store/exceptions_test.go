@@ -453,6 +453,26 @@ func TestAFailedCaseIsClassifiedOnceItsCodeArrives(t *testing.T) {
 	}
 }
 
+// The dispute outlives its event: once the month of the anomaly's event is
+// archived (a shortened PAYOPS_RETENTION), the anomaly case the exceptions
+// job opened for it still refuses the retry.
+func TestRetryIsRefusedByTheAnomalysCaseWhenItsEventIsArchived(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	p := f.intake("GONE-1", nil)
+	sentAndFailed(t, f.s, "GONE-1", "BAD_IFSC")
+	scan(t, f.s)
+	c := openCase(t, f.s, payout.CaseFailed, false)
+	// What an archived month leaves: the case, without its event.
+	f.s.DB().MustExec(`INSERT INTO exception_cases (kind, subject, payout_id, summary, sla_due_at)
+		VALUES ('anomaly', 'payout:' || $1::text, $1::bigint, 'nxtbanking says SUCCEEDED but the payout is FAILED', now() + interval '1 day')`,
+		p.ID)
+	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops, "fixed", holdPolicy); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "another outcome") {
+		t.Fatalf("retry of a payout with an anomaly case: %v, want refused", err)
+	}
+}
+
 // Sending a failed payout again is refused once the provider has reported
 // another outcome for it (a late SUCCEEDED, an anomaly: the payout stays
 // FAILED), so the money is not paid twice; and a retry that fails too is
