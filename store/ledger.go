@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lib/pq"
@@ -56,15 +57,21 @@ type posting struct {
 //   - succeeded: debit payable, credit the provider's settlement account;
 //   - fee (once known, on a succeeded payout): debit fees, credit settlement;
 //   - reversed (after succeeded): the opposite of what was posted before,
-//     read from q.
+//     read from q. A fee the reversal states first (the success stated
+//     none) is the paid payout's fee: posted now and undone with the rest,
+//     as it would have been had it come with the success, so the ledger
+//     shows every fee the payout records.
 func postOutcome(ctx context.Context, q Querier, b *batch, p ledgerPayout, from, to payout.Status) error {
 	settle := settlementAccount(p.Provider)
 	var ps []posting
 	if to == payout.Succeeded && from != payout.Succeeded {
 		ps = append(ps, posting{"succeeded", []entry{{accountPayable, "debit", p.Amount.Minor}, {settle, "credit", p.Amount.Minor}}})
 	}
+	feePosting := func() posting {
+		return posting{"fee", []entry{{accountFees, "debit", *p.Fee}, {settle, "credit", *p.Fee}}}
+	}
 	if to == payout.Succeeded && p.Fee != nil && *p.Fee > 0 {
-		ps = append(ps, posting{"fee", []entry{{accountFees, "debit", *p.Fee}, {settle, "credit", *p.Fee}}})
+		ps = append(ps, feePosting())
 	}
 	if to == payout.Reversed && from != payout.Reversed {
 		// Undo exactly what was posted: nothing for a payout that never
@@ -73,6 +80,17 @@ func postOutcome(ctx context.Context, q Querier, b *batch, p ledgerPayout, from,
 		err := q.SelectContext(ctx, &prior, ledgerSelect+` AND l.kind IN ('succeeded', 'fee') ORDER BY e.id`, p.ID)
 		if err != nil {
 			return fmt.Errorf("store: ledger of payout %d: %w", p.ID, err)
+		}
+		var kinds []string
+		for _, e := range prior {
+			kinds = append(kinds, e.Kind)
+		}
+		if slices.Contains(kinds, "succeeded") && !slices.Contains(kinds, "fee") && p.Fee != nil && *p.Fee > 0 {
+			fee := feePosting()
+			ps = append(ps, fee)
+			for _, e := range fee.entries {
+				prior = append(prior, LedgerEntry{Kind: fee.kind, Account: e.account, Direction: e.direction, AmountMinor: e.amount})
+			}
 		}
 		var opposite []entry
 		for _, e := range prior {

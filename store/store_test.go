@@ -473,3 +473,46 @@ func TestAReversedPayoutsFeeWasPostedOnlyIfPaid(t *testing.T) {
 		}
 	}
 }
+
+// A fee first stated by the reversal of a payout that succeeded with none
+// is its paid fee: posted with the reversal and undone by it, as it would
+// have been had the success stated it, so the ledger shows every fee the
+// payout records and still nets to nothing.
+func TestAFeeFirstStatedByAReversalIsPostedAndUndone(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	p := newPayout(t, s, "REV-FEE", payout.Processing)
+	for _, o := range []payout.Observation{
+		{Source: payout.SourceWebhook, RawStatus: "SUCCESS", Status: payout.Succeeded},
+		{Source: payout.SourceWebhook, RawStatus: "REVERSED", Status: payout.Reversed, Fee: &payout.Money{Minor: 590, Currency: "INR"}},
+	} {
+		if _, err := s.ApplyObservation(ctx, "REV-FEE", o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := s.LedgerFor(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := map[string]int64{}
+	kinds := map[string]int{}
+	for _, e := range entries {
+		kinds[e.Kind]++
+		if e.Direction == "debit" {
+			net[e.Account] += e.AmountMinor
+		} else {
+			net[e.Account] -= e.AmountMinor
+		}
+	}
+	if kinds["succeeded"] != 2 || kinds["fee"] != 2 || kinds["reversed"] != 4 {
+		t.Errorf("entries by kind %v, want the success, the fee and the reversal of both", kinds)
+	}
+	for account, n := range net {
+		if n != 0 {
+			t.Errorf("%s nets %d after the reversal, want 0", account, n)
+		}
+	}
+	if got, _ := s.PayoutByRef(ctx, "REV-FEE"); got.FeeMinor == nil || *got.FeeMinor != 590 {
+		t.Errorf("the payout's fee %v, want 5.90", got.FeeMinor)
+	}
+}
