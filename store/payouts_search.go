@@ -102,13 +102,14 @@ func searchParts(s payout.Search, arg func(any) string, cols string) string {
 		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE p2.beneficiary_id = ANY(ARRAY("+
 			"SELECT b2.id FROM beneficiaries b2 WHERE b2.account_last4 = "+text()+"))")
 	}
-	if len(s.Amounts) > 0 {
-		var pairs []string
-		for _, m := range s.Amounts {
-			pairs = append(pairs, fmt.Sprintf("(%s, %s::bigint)", arg(m.Currency), arg(m.Minor)))
-		}
-		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE (p2.currency, p2.amount_minor) IN ("+
-			strings.Join(pairs, ", ")+")")
+	// An amount in each of its currencies is a part of its own: as one
+	// (currency, amount) IN list PostgreSQL ORs the lookups into a bitmap
+	// and reads every match's table page (7,000 for a common round amount
+	// at a million payouts), where each alone is an index-only scan of the
+	// covering index.
+	for _, m := range s.Amounts {
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM payouts p2 WHERE p2.currency = %s AND p2.amount_minor = %s::bigint",
+			cols, arg(m.Currency), arg(m.Minor)))
 	}
 	if s.Name != "" {
 		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE p2.beneficiary_id = ANY(ARRAY("+
