@@ -34,21 +34,42 @@ func TestServeMetrics(t *testing.T) {
 		defer ln.Close()
 		return ln.Addr().String()
 	}
-	addr := free()
-	getenv := env(map[string]string{"DATABASE_URL": dsn, "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_ADDR": addr})
-	ctx, cancel := context.WithCancel(context.Background())
+	// serve is started again on other ports if one it was given was taken
+	// meanwhile (a test beside it listening on it): the free port is only
+	// free when asked.
+	var addr string
 	done := make(chan error, 1)
 	var stdout, stderr syncBuffer
-	go func() {
-		done <- run(ctx, []string{"serve", "--sandbox-addr", free(), "--log", filepath.Join(t.TempDir(), "payops.log")},
-			getenv, strings.NewReader(""), &stdout, &stderr)
-	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	start := func() {
+		addr = free()
+		getenv := env(map[string]string{"DATABASE_URL": dsn, "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_ADDR": addr})
+		go func() {
+			done <- run(ctx, []string{"serve", "--sandbox-addr", free(), "--log", filepath.Join(t.TempDir(), "payops.log")},
+				getenv, strings.NewReader(""), &stdout, &stderr)
+		}()
+	}
+	start()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	}()
+	restarts := 0
+	exited := func() {
+		select {
+		case err := <-done:
+			if err != nil && strings.Contains(err.Error(), "address already in use") && restarts < 3 {
+				restarts++
+				start()
+				return
+			}
+			done <- err // for the deferred wait
+			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
+		default:
+		}
+	}
 	want := []*regexp.Regexp{
 		// The demo's real providers' payouts are live; the sandbox's are test
 		// payouts, which the counts leave out.
@@ -64,6 +85,7 @@ func TestServeMetrics(t *testing.T) {
 	}
 	var body string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		exited()
 		resp, err := http.Get("http://" + addr + "/metrics")
 		if err != nil {
 			continue

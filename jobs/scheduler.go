@@ -47,7 +47,15 @@ type Scheduler struct {
 	jobs   map[string]scheduled
 	ctx    context.Context // scheduled runs' context, from Start
 	byHand sync.WaitGroup  // runs started by RunNow, which Stop waits for too
+	// stopped is set by Stop, under mu: a RunNow after it starts nothing,
+	// and one before it has added itself to byHand (an Add racing Stop's
+	// Wait is a misuse of the WaitGroup, which the race detector caught
+	// when serve stopped at once, its port taken, as the startup runs began).
+	stopped bool
 }
+
+// ErrStopped is RunNow's answer once the scheduler is stopped.
+var ErrStopped = errors.New("jobs: the scheduler is stopped")
 
 type scheduled struct {
 	job Job
@@ -94,6 +102,9 @@ func (s *Scheduler) Start(ctx context.Context) {
 // Stop stops the schedule and waits for runs in progress, those started by
 // RunNow included (Start's context, cancelled, ends them early).
 func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
 	<-s.cron.Stop().Done()
 	s.byHand.Wait()
 }
@@ -103,11 +114,17 @@ func (s *Scheduler) Stop() {
 func (s *Scheduler) RunNow(ctx context.Context, name string) (Outcome, error) {
 	s.mu.Lock()
 	sj, ok := s.jobs[name]
+	stopped := s.stopped
+	if ok && !stopped {
+		s.byHand.Add(1)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return Outcome{}, fmt.Errorf("%w: job %s", store.ErrNotFound, name)
 	}
-	s.byHand.Add(1)
+	if stopped {
+		return Outcome{}, ErrStopped
+	}
 	defer s.byHand.Done()
 	if s.ctx != nil {
 		// A run outlives the request that asked for it, not the process:

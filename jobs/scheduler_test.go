@@ -152,3 +152,44 @@ func TestStopEndsAndWaitsForRunsByHand(t *testing.T) {
 		t.Error("Stop returned before the run by hand ended")
 	}
 }
+
+// A scheduler stopped at once, as serve is when its port is taken, while
+// the startup's runs by hand are being started: each either ran before
+// Stop returned or was refused with ErrStopped, never added to the runs
+// Stop waits for after it began waiting (the race detector's complaint).
+func TestRunNowBesideStop(t *testing.T) {
+	s := pgtest.New(t)
+	var ran atomic.Int32
+	sched := &jobs.Scheduler{Store: s, Instance: "a", Log: quiet}
+	if err := sched.Add(jobs.Job{Name: "quick", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
+		ran.Add(1)
+		return jobs.Outcome{}, nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	sched.Start(context.Background())
+	results := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := sched.RunNow(context.Background(), "quick")
+			results <- err
+		}()
+	}
+	sched.Stop()
+	refused := 0
+	for range 4 {
+		err := <-results
+		switch {
+		case errors.Is(err, jobs.ErrStopped):
+			refused++
+		case err != nil && !errors.Is(err, store.ErrJobBusy):
+			t.Errorf("RunNow beside Stop: %v", err)
+		}
+	}
+	if _, err := sched.RunNow(context.Background(), "quick"); !errors.Is(err, jobs.ErrStopped) {
+		t.Errorf("RunNow after Stop: %v, want ErrStopped", err)
+	}
+	if refused == 4 && ran.Load() != 0 {
+		t.Errorf("%d runs though every RunNow was refused", ran.Load())
+	}
+}
