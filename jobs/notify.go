@@ -196,6 +196,14 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	if err != nil {
 		return err
 	}
+	if len(to) > 0 && len(recipients) == 0 {
+		// The people it came to name cannot be emailed (disabled since):
+		// nothing to tell, and the condition is not rewritten every run.
+		if prev.Subject != a.Subject {
+			e.changed = append(e.changed, next)
+		}
+		return nil
+	}
 	msg := message(notice, a, next.ActiveSince, now)
 	e.notices = append(e.notices, e.n.notices(kind, a.Key, notice, msg, recipients, ch, len(to) == 0)...)
 	// Only those emailed are told: with email off (the kind's, or no

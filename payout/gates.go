@@ -150,8 +150,9 @@ type Redirect struct {
 	Of       string // the failed payout's reference
 	From, To string // the account numbers, masked
 	Account  bool   // the account number changed (two masked alike may differ)
-	// FromBank and ToBank are the banks (an IFSC's first four letters, or
-	// the bank code) when the bank changed; "" when it did not.
+	Bank     bool   // the bank changed (bankOf)
+	// FromBank and ToBank are the banks, as bankOf names them, when the
+	// bank changed ("" for none given).
 	FromBank, ToBank string
 }
 
@@ -166,10 +167,10 @@ type Redirect struct {
 func RedirectOf(before, after Beneficiary, of string) *Redirect {
 	r := Redirect{Of: of, From: Mask(before.AccountNumber), To: Mask(after.AccountNumber)}
 	if b, a := bankOf(before), bankOf(after); b != a {
-		r.FromBank, r.ToBank = b, a
+		r.Bank, r.FromBank, r.ToBank = true, b, a
 	}
 	r.Account = strings.TrimSpace(before.AccountNumber) != strings.TrimSpace(after.AccountNumber)
-	if !r.Account && r.FromBank == "" {
+	if !r.Account && !r.Bank {
 		return nil
 	}
 	return &r
@@ -183,13 +184,19 @@ func orNone(s string) string {
 	return s
 }
 
-// bankOf names the bank of b's account: the bank part of its IFSC (the
-// first four letters, upper case), else its bank code.
+// bankOf names the bank of b's account by both of what can name it, upper
+// case: the bank part of its IFSC (the first four letters) and its bank
+// code, joined by "/" when both are given ("HDFC", "OVO", "BCA/BCA"), so a
+// change of either is a change of bank.
 func bankOf(b Beneficiary) string {
+	var parts []string
 	if ifsc := strings.ToUpper(strings.TrimSpace(b.IFSC)); ifsc != "" {
-		return ifsc[:min(4, len(ifsc))]
+		parts = append(parts, ifsc[:min(4, len(ifsc))])
 	}
-	return strings.ToUpper(strings.TrimSpace(b.BankCode))
+	if code := strings.ToUpper(strings.TrimSpace(b.BankCode)); code != "" {
+		parts = append(parts, code)
+	}
+	return strings.Join(parts, "/")
 }
 
 // Evaluation is one gate's answer about one payout: what was checked, by
@@ -254,7 +261,7 @@ func (p Policy) beneficiaryGate(in GateInput) Evaluation {
 			e.Inputs["account_number"] = "changed by an operator"
 			changed = fmt.Sprintf("account number changed from %s to %s", r.From, r.To)
 		}
-		if r.FromBank != "" {
+		if r.Bank {
 			e.Inputs["bank"] = "changed by an operator"
 			bank := fmt.Sprintf("bank changed from %s to %s", orNone(r.FromBank), orNone(r.ToBank))
 			if changed == "" {

@@ -148,6 +148,20 @@ func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 	if r := RedirectOf(wallet, Beneficiary{Name: "Dewi", AccountNumber: "081234567890", BankCode: " ovo "}, "PAY-2"); r != nil {
 		t.Errorf("the same bank code written differently: RedirectOf = %+v, want none", r)
 	}
+	both := Beneficiary{Name: "Dewi", AccountNumber: "081234567890", IFSC: "HDFC0001234", BankCode: "OVO"}
+	if r := RedirectOf(both, Beneficiary{Name: "Dewi", AccountNumber: "081234567890", IFSC: "HDFC0001234", BankCode: "DANA"}, "PAY-3"); r == nil ||
+		!r.Bank || r.FromBank != "HDFC/OVO" || r.ToBank != "HDFC/DANA" {
+		t.Errorf("the bank code changed beside an unchanged IFSC: RedirectOf = %+v, want a redirect", r)
+	}
+	none := Beneficiary{Name: "Dewi", AccountNumber: "081234567890"}
+	r0 := RedirectOf(none, wallet, "PAY-4")
+	if r0 == nil || !r0.Bank || r0.FromBank != "" || r0.ToBank != "OVO" {
+		t.Fatalf("a bank given where there was none: RedirectOf = %+v, want a redirect", r0)
+	}
+	if e := (Policy{}).beneficiaryGate(GateInput{Amount: Money{Minor: 100, Currency: "IDR"}, Beneficiary: wallet,
+		Redirected: r0}); e.Passed || !strings.Contains(e.Answer, "bank changed from none to OVO") {
+		t.Errorf("the evaluation of a bank given where there was none = %+v", e)
+	}
 	moved := fixed
 	moved.AccountNumber = "999988887777"
 	r := RedirectOf(before, moved, "PAY-1")

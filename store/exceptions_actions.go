@@ -190,9 +190,10 @@ func (s *Store) EscalateCase(ctx context.Context, id int64, by Actor, note strin
 // (payout.RetryRequest), through the gates (Intake), linked both ways
 // (payouts.retry_of, the case's retry_payout_id), and the case resolved.
 // Only a request or beneficiary failure is retried this way. A retry to
-// another account number is held by the beneficiary gate for a second
-// person (payout.RedirectOf); the audit entry names the fields corrected
-// and, masked, both account numbers.
+// another account number or bank is held by the beneficiary gate for a
+// second person (payout.RedirectOf); the audit entry names the fields
+// corrected and, masked, both account numbers (both banks when the bank
+// changed).
 func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryFix, by Actor, note string,
 	policy payout.Policy) (Case, string, error) {
 	var ref string
@@ -208,9 +209,11 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		// anomaly, the payout stays FAILED): sending again would pay twice.
 		// Since settled_at, set once when it failed: updated_at moves on
 		// any later merge (a failure code a Re-check brings). The anomaly
-		// event, or the anomaly case the exceptions job opened for it: a
-		// case is never archived, the event's month may be (a shortened
-		// PAYOPS_RETENTION for payout_events), and the dispute with it.
+		// event, or the anomaly case the exceptions job opened for it (or
+		// one still open from before, which a later anomaly adds no case
+		// to): a case is never archived, the event's month may be (a
+		// shortened PAYOPS_RETENTION for payout_events), and the dispute
+		// with it.
 		var now struct {
 			Ref      string        `db:"reference_id"`
 			Status   payout.Status `db:"status"`
@@ -219,7 +222,7 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		if err := q.GetContext(ctx, &now, `SELECT p.reference_id, p.status, EXISTS (SELECT 1 FROM payout_events e
 				WHERE e.payout_id = p.id AND e.decision = 'anomaly' AND e.recorded_at >= p.settled_at)
 				OR EXISTS (SELECT 1 FROM exception_cases a WHERE a.payout_id = p.id AND a.kind = 'anomaly'
-				AND a.opened_at >= p.settled_at) AS disputed
+				AND (a.opened_at >= p.settled_at OR a.state = 'open')) AS disputed
 			FROM payouts p WHERE p.id = $1 FOR UPDATE OF p`, *c.PayoutID); err != nil {
 			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, mapErr(err))
 		}
@@ -256,7 +259,7 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		if redirect != nil && redirect.Account {
 			details["account_from"], details["account_to"] = redirect.From, redirect.To
 		}
-		if redirect != nil && redirect.FromBank != "" {
+		if redirect != nil && redirect.Bank {
 			details["bank_from"], details["bank_to"] = redirect.FromBank, redirect.ToBank
 		}
 		return audit(ctx, q, by.Name, "exception.retry", "exception", fmt.Sprint(caseID), details)

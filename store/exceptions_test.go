@@ -471,6 +471,16 @@ func TestRetryIsRefusedByTheAnomalysCaseWhenItsEventIsArchived(t *testing.T) {
 		!strings.Contains(err.Error(), "another outcome") {
 		t.Fatalf("retry of a payout with an anomaly case: %v, want refused", err)
 	}
+	// One opened before the failure and still open: a later anomaly adds
+	// no case of its own, so the open one stands for it.
+	f.s.DB().MustExec(`UPDATE exception_cases SET opened_at = now() - interval '2 days' WHERE kind = 'anomaly' AND payout_id = $1`, p.ID)
+	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops, "fixed", holdPolicy); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("retry of a payout with an anomaly case open from before it failed: %v, want refused", err)
+	}
+	f.s.DB().MustExec(`UPDATE exception_cases SET state = 'closed', closed_at = now() WHERE kind = 'anomaly' AND payout_id = $1`, p.ID)
+	if _, _, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "HDFC0004321"}, f.ops, "fixed", holdPolicy); err != nil {
+		t.Fatalf("retry once that anomaly, from before the failure, was closed: %v", err)
+	}
 }
 
 // Sending a failed payout again is refused once the provider has reported

@@ -124,7 +124,9 @@ func (s *Store) HandBackFromDisabled(ctx context.Context, by Actor) (HandedBack,
 		return HandedBack{}, fmt.Errorf("store: disabled users holding work: %w", err)
 	}
 	var all HandedBack
+	var errs []error
 	for _, id := range ids {
+		var hb HandedBack
 		err := s.WithTx(ctx, func(q Querier) error {
 			var u User
 			err := q.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1 AND disabled_at IS NOT NULL
@@ -135,13 +137,15 @@ func (s *Store) HandBackFromDisabled(ctx context.Context, by Actor) (HandedBack,
 			if err != nil {
 				return fmt.Errorf("store: user %d: %w", id, err)
 			}
-			hb, err := handBackWork(ctx, q, u, by)
-			all.Holds, all.Cases, all.Slots = all.Holds+hb.Holds, all.Cases+hb.Cases, all.Slots+hb.Slots
+			hb, err = handBackWork(ctx, q, u, by)
 			return err
 		})
 		if err != nil {
-			return all, err
+			// That user's work waits for the next run; the others' goes now.
+			errs = append(errs, err)
+			continue
 		}
+		all.Holds, all.Cases, all.Slots = all.Holds+hb.Holds, all.Cases+hb.Cases, all.Slots+hb.Slots
 	}
-	return all, nil
+	return all, errors.Join(errs...)
 }
