@@ -221,12 +221,17 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 		// no such move. run_at is when the comparison read the day; a move's
 		// times are its writer's transaction start, which may precede that
 		// yet commit after the read: moves from reconChangeMargin before it
-		// count too (one the run did see only asks for one more run).
+		// count too (one the run did see only asks for one more run). When a
+		// month of payout events since then is archived (a version signed
+		// long after its run, with a short PAYOPS_RETENTION), the events
+		// cannot say: any change to the payout since counts.
 		var changed []string
 		if err := q.SelectContext(ctx, &changed, `SELECT p.reference_id FROM payouts p WHERE p.provider = $1 AND p.livemode
 				AND p.submitted_at >= $2 AND p.submitted_at < $3 AND p.updated_at > $4
-				AND EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'applied'
-				            AND e.status <> e.previous AND e.recorded_at > $4)
+				AND (EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'applied'
+				             AND e.status <> e.previous AND e.recorded_at > $4)
+				     OR EXISTS (SELECT 1 FROM history_archives a WHERE a.table_name = 'payout_events'
+				                AND a.month + interval '1 month' > $4))
 			ORDER BY p.updated_at LIMIT 3`,
 			r.Provider, r.DayStart, r.DayEnd, r.RunAt.Add(-reconChangeMargin)); err != nil {
 			return fmt.Errorf("store: payouts of reconciliation %d changed since: %w", runID, err)

@@ -527,6 +527,42 @@ func TestReconcileTakesThePayoutsSentThatDay(t *testing.T) {
 // A version is signed off only as long as the day's payouts are as it saw
 // them: one reversed after the run refuses the sign-off, naming it; run
 // again, the new version is signed.
+// A version signed long after its run, once a month of payout events since
+// the run is archived: the events cannot say what moved, so any change to a
+// payout of the day since the run refuses the sign-off (a UTR learned
+// included); with the events kept, a UTR alone does not.
+func TestSignOffAfterEventsWereArchivedCountsAnyChange(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	if _, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "AR-1", Provider: "nxtbanking", ProviderPayoutID: "pp-AR-1",
+		Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded, CreatedAt: day.Add(time.Hour),
+		Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}}); err != nil {
+		t.Fatal(err)
+	}
+	records := []payout.ProviderRecord{{ProviderPayoutID: "pp-AR-1", ReferenceID: "AR-1",
+		Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}}
+	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler", records, false)
+	if err != nil || !run.Ties {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	time.Sleep(2100 * time.Millisecond) // past the margin a change just before a run counts in
+	if _, err := s.ApplyObservation(ctx, "AR-1", payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS",
+		Status: payout.Succeeded, UTR: "UTR123"}); err != nil {
+		t.Fatal(err)
+	}
+	fin := store.Actor{Name: "finance@example.com"}
+	s.DB().MustExec(`INSERT INTO history_archives (table_name, month, file, sha256, rows, bytes)
+		VALUES ('payout_events', date_trunc('month', now())::date, '/archive/payout_events-now.jsonl.zst', 'x', 1, 1)`)
+	if _, err := s.SignOff(ctx, run.ID, fin); !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "AR-1") {
+		t.Fatalf("sign-off with the events since the run archived: %v, want refused naming AR-1", err)
+	}
+	s.DB().MustExec(`DELETE FROM history_archives`)
+	if _, err := s.SignOff(ctx, run.ID, fin); err != nil {
+		t.Errorf("sign-off with the events kept, after a UTR only: %v", err)
+	}
+}
+
 func TestSignOffRefusesADayThatChangedSinceItsVersion(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
