@@ -131,11 +131,12 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 	if !a.forScope(w, r, payout.Scope.SendsPayouts, "send payouts (use a live or test token)") {
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
-			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "unsupported_media_type", Message: "send the payout as application/json"})
-			return
-		}
+	// Declared, not guessed: a body sent with no type (or a form's, curl -d's
+	// own) is refused before it is read, as README says.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "unsupported_media_type",
+			Message: "send the payout as JSON with Content-Type: application/json"})
+		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
 	if err != nil {

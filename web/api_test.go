@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -118,6 +119,39 @@ func TestAPICreatesAPayoutOnceAndReplaysIt(t *testing.T) {
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// A payout is sent as JSON, declared: a form's type, another type or none at
+// all is 415 and records nothing; application/json with a charset is fine.
+func TestAPIRefusesABodyNotDeclaredJSON(t *testing.T) {
+	a := newApp(t)
+	a.withToken()
+	post := func(ref, ct string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", a.srv.URL+"/api/v1/payouts", strings.NewReader(apiBody(ref, nil)))
+		req.Header.Set("Authorization", "Bearer "+apiToken)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, ct := range []string{"", "application/x-www-form-urlencoded", "text/plain"} {
+		if code, body := post("CT-1", ct); code != http.StatusUnsupportedMediaType || !strings.Contains(body, "unsupported_media_type") {
+			t.Errorf("Content-Type %q: %d %s, want 415", ct, code, body)
+		}
+	}
+	if _, err := a.store.PayoutByRef(context.Background(), "CT-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused body recorded a payout: %v", err)
+	}
+	if code, body := post("CT-2", "application/json; charset=utf-8"); code != http.StatusAccepted {
+		t.Errorf("application/json with a charset: %d %s, want 202", code, body)
+	}
+}
 
 func TestAPIRefusesAReusedReferenceWithADifferentBody(t *testing.T) {
 	a := newApp(t)
