@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"payops/store"
 )
@@ -12,6 +13,10 @@ import (
 // sendBatch is how many notices one run sends at most; the rest wait for
 // the next run.
 const sendBatch = 200
+
+// markTimeout bounds recording one try of a notice, which outlives the
+// run's cancellation.
+const markTimeout = 10 * time.Second
 
 // errNoMailer is a queued email notice's error when PAYOPS_SMTP_URL is not
 // set on the instance that sends it.
@@ -62,8 +67,16 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 			n.Log.Warn("notice not sent", "notification_id", p.ID, "condition", p.ConditionKey, "channel", p.Channel,
 				"attempt", p.Attempts+1, "err", sendErr)
 		}
-		if err := n.Store.MarkNotice(ctx, p.ID, n.Now(), sendErr, tries); err != nil {
+		// Marked even when the run is being cancelled (a notice sent at
+		// shutdown is not sent again by the next instance); and once a
+		// notice cannot be marked (the database gone), no more are sent:
+		// each would go again when it is back.
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		err := n.Store.MarkNotice(mctx, p.ID, n.Now(), sendErr, tries)
+		cancel()
+		if err != nil {
 			errs = append(errs, err)
+			break
 		}
 	}
 	if len(down) > 0 {

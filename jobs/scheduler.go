@@ -165,7 +165,12 @@ func (s *Scheduler) run(ctx context.Context, job Job, tick *time.Time) (out Outc
 			err = fmt.Errorf("job %s panicked: %v", job.Name, v)
 			s.Log.Error("job panicked", "job", job.Name, "panic", v)
 		}
-		if ferr := lock.Finish(context.Background(), out.Examined, out.Changed, err); ferr != nil {
+		// Not the run's context (a run cancelled at shutdown is still
+		// recorded), but bounded: a database cut off must not hold this
+		// goroutine, and the job with it, for the TCP timeout.
+		fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if ferr := lock.Finish(fctx, out.Examined, out.Changed, err); ferr != nil {
 			s.Log.Warn("job run not recorded", "job", job.Name, "err", ferr)
 		}
 	}()

@@ -161,9 +161,15 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 		t.Fatalf("a retry with a bad IFSC: %v, want refused naming beneficiary.ifsc", err)
 	}
 
+	before, _ := f.s.PayoutByRef(ctx, "FAIL-2")
 	done, ref, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "hdfc0004321"}, f.ops, "IFSC corrected by the seller", holdPolicy)
 	if err != nil || ref != "FAIL-2-R1" {
 		t.Fatalf("retry = %q, %v; want FAIL-2-R1", ref, err)
+	}
+	// Its JSON now names the retry: a platform listing by updated_after
+	// sees it changed.
+	if after, _ := f.s.PayoutByRef(ctx, "FAIL-2"); !after.UpdatedAt.After(before.UpdatedAt) {
+		t.Errorf("the failed payout's updated time %s did not move past %s with its retry", after.UpdatedAt, before.UpdatedAt)
 	}
 	retry, err := f.s.PayoutByRef(ctx, ref)
 	if err != nil || retry.Status != payout.Queued || retry.RetryOf == nil || *retry.RetryOf != failed.ID {

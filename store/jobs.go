@@ -67,6 +67,12 @@ func (s *Store) BeginRun(ctx context.Context, job, instance string, tick *time.T
 	// (another instance would start the job beside this run). PostgreSQL
 	// before 14 has no such setting, nor the risk: its error is ignored.
 	conn.ExecContext(ctx, `SET idle_session_timeout = 0`)
+	// And if this instance's host dies or is cut off, PostgreSQL notices
+	// within about half a minute (keepalives unanswered) and ends the
+	// session, releasing the lock for the other instances: by default the
+	// operating system's keepalive waits two hours, and submissions,
+	// outbound webhooks and notices would stop everywhere meanwhile.
+	conn.ExecContext(ctx, `SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3`)
 	var locked bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&locked); err != nil {
 		conn.Close()

@@ -138,7 +138,11 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("email: DATA: %w", err)
 	}
-	return sc.Quit()
+	// The server took the message (its answer to the data): a QUIT that
+	// fails after it changes nothing, and reporting it would send the
+	// message again at the next run.
+	_ = sc.Quit()
+	return nil
 }
 
 // RecipientRefused is the server refusing an address for good (a 5xx
