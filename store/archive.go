@@ -60,7 +60,8 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 	removeStaleTemps(dir)
 	part, parent := pq.QuoteIdentifier(p.Name), pq.QuoteIdentifier(p.Table)
 	var a Archive
-	created := false // this call published the file at path
+	created := false    // this call published the file at path
+	committing := false // the work is done: an error now is the commit's, whose outcome may be unknown
 	err = s.WithTx(ctx, func(q Querier) error {
 		// EXCLUSIVE: no writes, and no second archiver of the month, until
 		// the end; reads go on.
@@ -110,17 +111,27 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		if _, err := q.ExecContext(ctx, `ALTER TABLE `+parent+` DETACH PARTITION `+part); err != nil {
 			return err
 		}
-		_, err = q.ExecContext(ctx, `DROP TABLE `+part)
-		return err
+		if _, err = q.ExecContext(ctx, `DROP TABLE `+part); err != nil {
+			return err
+		}
+		committing = true
+		return nil
 	})
 	if err != nil && created {
-		// A commit that failed to answer may have committed: then the month
-		// is gone and its record names the file, which must stay.
+		// A commit that failed to answer may have committed, or may still
+		// be committing (its record not yet seen from another connection):
+		// then the month is gone and its record names the file, which must
+		// stay. The file goes only when the work failed before the commit
+		// (rolled back for sure); after an unanswered commit it stays, and
+		// if the month is still here, the next run replaces it as a file no
+		// archive records.
 		var kept Archive
-		if gerr := s.db.GetContext(context.WithoutCancel(ctx), &kept, `SELECT `+archiveColumns+`
-			FROM history_archives WHERE table_name = $1 AND month = $2 AND file = $3`, p.Table, p.Month, path); gerr == nil {
+		gerr := s.db.GetContext(context.WithoutCancel(ctx), &kept, `SELECT `+archiveColumns+`
+			FROM history_archives WHERE table_name = $1 AND month = $2 AND file = $3`, p.Table, p.Month, path)
+		switch {
+		case gerr == nil:
 			return kept, nil
-		} else if errors.Is(gerr, errNoRows) {
+		case errors.Is(gerr, errNoRows) && !committing:
 			os.Remove(path)
 		}
 	}

@@ -202,3 +202,43 @@ func TestArchiveReplacesACrashsLeftoverFile(t *testing.T) {
 		t.Errorf("the stale temporary file: %v, want it gone", err)
 	}
 }
+
+// A commit that fails (here a deferred check raising at COMMIT, as an
+// unanswered commit looks to payops) leaves the month's file where it is:
+// the commit might have gone through, and then the record names that file.
+// It did not here: the month is still there, and the next run archives it,
+// replacing the file no archive records.
+func TestArchiveKeepsTheFileWhenItsCommitFails(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dir := t.TempDir()
+	month := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
+		SELECT 'api:t', 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 minute'
+		FROM generate_series(1, 5) g`, month)
+	s.DB().MustExec(`CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'commit refused'; END $$`)
+	s.DB().MustExec(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_archives
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit()`)
+	p := store.Partition{Table: "audit_log", Name: "audit_log_p202405", Month: month}
+	if _, err := s.ArchivePartition(ctx, p, dir); err == nil || !strings.Contains(err.Error(), "commit refused") {
+		t.Fatalf("archive with a failing commit: %v, want its error", err)
+	}
+	file := filepath.Join(dir, "audit_log_p202405.jsonl.gz")
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("the file after a failed commit: %v, want it kept", err)
+	}
+	var n int
+	s.DB().Get(&n, `SELECT count(*) FROM audit_log_p202405`)
+	if n != 5 {
+		t.Fatalf("the month after a failed commit: %d rows, want 5 (rolled back)", n)
+	}
+	s.DB().MustExec(`DROP TRIGGER fail_at_commit ON history_archives`)
+	a, err := s.ArchivePartition(ctx, p, dir)
+	if err != nil || a.Rows != 5 {
+		t.Fatalf("the next run: %+v %v, want the month archived", a, err)
+	}
+}
