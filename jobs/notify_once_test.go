@@ -107,3 +107,38 @@ func TestARefusedAddressDoesNotHoldUpTheOthers(t *testing.T) {
 		}
 	}
 }
+
+// failingMarks is the store, but recording a notice's try fails: the
+// database gone between sending and marking.
+type failingMarks struct{ *store.Store }
+
+func (failingMarks) MarkNotice(context.Context, int64, time.Time, error, int) error {
+	return errors.New("database gone")
+}
+
+// Once a sent notice cannot be marked, no more are sent in that run: each
+// would be pending still, and sent again when the database is back.
+func TestSendStopsWhenANoticeCannotBeMarked(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	for _, a := range []string{"a1@example.com", "a2@example.com", "a3@example.com"} {
+		addUser(t, s, a, payout.RoleAdmin)
+	}
+	err := s.WithTx(ctx, func(q store.Querier) error {
+		_, err := store.NotifyOnce(ctx, q, store.OneOff{Kind: payout.CondDrillFailed, Key: "k", Subject: "hello",
+			Body: "b", Roles: []payout.Role{payout.RoleAdmin}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	n.Store = failingMarks{s}
+	if sent, err := n.Send(ctx); err == nil || sent != 1 {
+		t.Fatalf("Send = %d, %v; want 1 sent, then the marking's error", sent, err)
+	}
+	if got := len(smtp.Messages()); got != 1 {
+		t.Errorf("%d emails sent, want 1: none after the first could not be marked", got)
+	}
+}

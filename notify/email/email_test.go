@@ -121,3 +121,20 @@ func TestSendOverSTARTTLSWithAuth(t *testing.T) {
 		t.Fatalf("err = %v, want STARTTLS refused without the password", err)
 	}
 }
+
+// A message the server took (its answer to the data) is sent, whatever
+// becomes of the goodbye after it: reported failed, it would go again.
+func TestSendTakenThoughQuitIsLost(t *testing.T) {
+	srv := smtptest.New(t)
+	srv.HangUpAtQuit()
+	c, err := email.NewClient(srv.URL("payops@example.com"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(context.Background(), "owner@example.com", "Hold #7", "body"); err != nil {
+		t.Fatalf("send with the QUIT unanswered: %v, want nil (the message was taken)", err)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("%d messages taken, want 1", n)
+	}
+}

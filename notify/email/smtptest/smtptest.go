@@ -38,6 +38,15 @@ type Server struct {
 	cert    *tls.Certificate
 	wg      sync.WaitGroup
 	closing bool
+	hangUp  bool // close the connection at QUIT without answering
+}
+
+// HangUpAtQuit makes the server close the connection at QUIT without its
+// 221: the message was taken, the goodbye lost.
+func (s *Server) HangUpAtQuit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangUp = true
 }
 
 // New starts a server on a free loopback port; it stops when the test ends.
@@ -194,7 +203,12 @@ func (s *Server) session(conn net.Conn) {
 			s.take(m, readData(r))
 			say("250 taken")
 		case "QUIT":
-			say("221 bye")
+			s.mu.Lock()
+			hangUp := s.hangUp
+			s.mu.Unlock()
+			if !hangUp {
+				say("221 bye")
+			}
 			return
 		default:
 			say("502 not here")
