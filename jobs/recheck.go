@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -98,14 +99,24 @@ func (r *Rechecker) ask(ctx context.Context, p store.Payout) (payout.Observation
 // callProvider calls the named provider within timeout; running out of
 // time is a transient failure, like any other unanswered call.
 func callProvider(ctx context.Context, providers adapters.Registry, name string, timeout time.Duration,
-	call func(context.Context, adapters.Provider) (payout.Observation, error)) (payout.Observation, error) {
+	call func(context.Context, adapters.Provider) (payout.Observation, error)) (obs payout.Observation, err error) {
 	prov, err := providers.Get(name)
 	if err != nil {
 		return payout.Observation{}, err
 	}
+	// An adapter that panics fails that one call, not the process: a
+	// worker goroutine's panic would end payops, and every instance that
+	// claimed the payout after it. It may have sent the request: an error
+	// of no kind, which submission treats as uncertain (retried, then held
+	// for a person after its attempts).
+	defer func() {
+		if v := recover(); v != nil {
+			obs, err = payout.Observation{}, fmt.Errorf("%s: the adapter panicked: %v", name, v)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	obs, err := call(ctx, prov)
+	obs, err = call(ctx, prov)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return obs, &adapters.Error{Provider: name, Kind: adapters.Transient, Message: "no answer within " + timeout.String()}
 	}

@@ -543,3 +543,34 @@ func TestAHeldPayoutNeverSentIsNotAskedAbout(t *testing.T) {
 		t.Errorf("a report about a payout never sent: %+v %v, want an anomaly", res, err)
 	}
 }
+
+// panicky is a provider whose Submit panics, as a buggy adapter might.
+type panicky struct{ adapters.Provider }
+
+func (panicky) Submit(context.Context, adapters.Payout) (payout.Observation, error) {
+	panic("nil map in the adapter")
+}
+
+// An adapter that panics fails its payout's attempt, recorded as one whose
+// outcome is unknown, and the run goes on: a worker's panic would have
+// ended payops, and every instance that claimed the payout after it.
+// After its attempts the payout is held for a person.
+func TestAPanickingAdapterFailsOneAttempt(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	prov := newProvider(t)
+	reg := prov.registry()
+	reg["sandbox"] = panicky{reg["sandbox"]}
+	intake(t, s, payout.Policy{}, "PANIC-1", "sandbox", 100000)
+	w := &jobs.Submitter{Store: s, Providers: reg, Log: quiet, MaxAttempts: 3, Backoff: func(int) time.Duration { return 0 }}
+	if n, err := w.RunOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("RunOnce = %d, %v; want nothing sent and no error", n, err)
+	}
+	// Retried at once (no backoff here) until its attempts ran out, then
+	// held for a person, as any failure of unknown outcome.
+	p := payoutOf(t, s, "PANIC-1")
+	if p.SubmitAttempts != 3 || p.Status != payout.Held || !strings.Contains(p.LastSubmitError, "the adapter panicked") {
+		t.Fatalf("after the panics: %s, %d attempts, last error %q; want HELD after 3, saying the adapter panicked",
+			p.Status, p.SubmitAttempts, p.LastSubmitError)
+	}
+}
