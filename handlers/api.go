@@ -173,6 +173,11 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 		fields["provider"] = msg
 	}
 	if fields != nil {
+		if again, ok := a.recordedAgain(r.Context(), raw, tok); ok {
+			req, fields = again, nil
+		}
+	}
+	if fields != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields", Fields: fields})
 		return
 	}
@@ -190,6 +195,27 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	a.writePayout(w, r, req.ReferenceID, http.StatusAccepted)
+}
+
+// recordedAgain checks raw as it was checked when the payout under its
+// reference was recorded, with that payout's provider among the token's
+// whatever is configured now: a request repeated after its provider was
+// switched off (a drill's slot closed, its credentials removed) goes on to
+// be compared with the recorded one — 202 replayed, or 409 naming what
+// differs — rather than be refused as a new one. A 422 says nothing was
+// recorded, and a platform believing it could send the payout again under
+// another reference: twice.
+func (a *API) recordedAgain(ctx context.Context, raw payout.RawRequest, tok store.APIToken) (payout.Request, bool) {
+	ref := strings.TrimSpace(raw.ReferenceID)
+	if ref == "" {
+		return payout.Request{}, false
+	}
+	p, err := a.Store.PayoutWithMetadata(ctx, ref)
+	if err != nil || !tok.Scope.Covers(p.Provider) {
+		return payout.Request{}, false
+	}
+	req, fields := raw.Check(append(tok.Scope.Providers(a.Providers()), p.Provider))
+	return req, fields == nil
 }
 
 // badBody answers a body that does not decode: 413 when too large, 422 for

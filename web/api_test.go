@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"payops/adapters"
 	"payops/payout"
 	"payops/store"
 )
@@ -150,6 +152,46 @@ func TestAPIRefusesABodyNotDeclaredJSON(t *testing.T) {
 	}
 	if code, body := post("CT-2", "application/json; charset=utf-8"); code != http.StatusAccepted {
 		t.Errorf("application/json with a charset: %d %s, want 202", code, body)
+	}
+}
+
+// switched is a provider payops has only while on is set: one switched off
+// after payouts were sent to it (its credentials removed).
+type switched struct {
+	adapters.Provider
+	on atomic.Bool
+}
+
+func (s *switched) Enabled() bool { return s.on.Load() }
+
+// A request repeated after its provider was switched off is compared with
+// the one recorded — the same is 202 replayed, another 409 — not refused
+// as new with a 422 that says nothing was recorded (a platform believing
+// it would send the payout again under another reference). A new payout to
+// that provider is still 422.
+func TestAPIReplaysARequestWhoseProviderIsOffNow(t *testing.T) {
+	sw := &switched{}
+	a := newApp(t, withLiveProvider(), withRegistry(func(r adapters.Registry) {
+		sw.Provider = r["nxtbanking"]
+		sw.on.Store(true)
+		r["nxtbanking"] = sw
+	}))
+	live := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
+	body := apiBody("OFF-1", withProvider("nxtbanking"))
+	if code, p, _ := a.api("POST", "/api/v1/payouts", live, body); code != http.StatusAccepted {
+		t.Fatalf("create: %d %v", code, p)
+	}
+	sw.on.Store(false)
+	code, p, h := a.api("POST", "/api/v1/payouts", live, body)
+	if code != http.StatusAccepted || h.Get("Idempotent-Replayed") != "true" || p["reference_id"] != "OFF-1" {
+		t.Errorf("the same request with its provider off: %d %v, want 202 replayed", code, p)
+	}
+	other := apiBody("OFF-1", func(m map[string]any) { withProvider("nxtbanking")(m); m["amount"] = "99.00" })
+	if code, p, _ := a.api("POST", "/api/v1/payouts", live, other); code != http.StatusConflict || p["field"] != "amount" {
+		t.Errorf("another request under the reference, its provider off: %d %v, want 409 naming amount", code, p)
+	}
+	if code, p, _ := a.api("POST", "/api/v1/payouts", live, apiBody("OFF-2", withProvider("nxtbanking"))); code != http.StatusUnprocessableEntity {
+		t.Errorf("a new payout to the provider that is off: %d %v, want 422", code, p)
 	}
 }
 

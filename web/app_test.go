@@ -69,6 +69,7 @@ type appConfig struct {
 	drills    bool
 	live      bool
 	providers bool
+	registry  func(adapters.Registry) // changes the providers once they are made
 	tolerance time.Duration
 	extraJobs []jobs.Job
 	now       func() time.Time // the server's clock for sessions and sign-in
@@ -78,6 +79,12 @@ type appConfig struct {
 // withLiveProvider adds a real provider, nxtbanking, speaking to the
 // sandbox (which speaks its API): for live tokens.
 func withLiveProvider() appOption { return func(c *appConfig) { c.live = true } }
+
+// withRegistry lets edit change the server's providers once they are made
+// (before the server starts).
+func withRegistry(edit func(adapters.Registry)) appOption {
+	return func(c *appConfig) { c.registry = edit }
+}
 
 // withBusinessTZ sets the business time zone (PAYOPS_BUSINESS_TZ).
 func withBusinessTZ(loc *time.Location) appOption { return func(c *appConfig) { c.zone = loc } }
@@ -159,6 +166,9 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}
 	if cfg.providers {
 		maps.Copy(providers, testProviders(t))
+	}
+	if cfg.registry != nil {
+		cfg.registry(providers)
 	}
 	var runner *drill.Runner
 	if cfg.drills {
