@@ -310,6 +310,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found", Message: "there is no payout with this reference_id"})
+	case store.IsRetryable(err):
+		a.Log.Warn("api request rolled back beside concurrent work", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "busy", Message: "the request met concurrent work on the same payouts and nothing was recorded; retry with the same body"})
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		a.Log.Error("database unavailable", "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")

@@ -231,6 +231,11 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		log.Warn("provider call failed", "path", LogPath(r), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusBadGateway, "Provider unavailable",
 			"The provider could not answer ("+err.Error()+"). Nothing was changed; try again later."
+	case store.IsRetryable(err):
+		log.Warn("request rolled back beside concurrent work", "path", LogPath(r), "err", err)
+		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Busy, try again",
+			"Your change met someone else's at the same moment and was rolled back: nothing was changed. Try again."
+		w.Header().Set("Retry-After", "1")
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		log.Error("database unavailable", "path", LogPath(r), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",

@@ -164,6 +164,22 @@ func mapErr(err error) error {
 	return err
 }
 
+// IsRetryable reports whether err is the database refusing one transaction
+// for the others running beside it — a deadlock (40P01), a serialization
+// failure (40001), a lock it could not get in time (55P03) — which rolled
+// it back whole: the same request again will most likely go through.
+func IsRetryable(err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	switch pqErr.Code {
+	case "40P01", "40001", "55P03":
+		return true
+	}
+	return false
+}
+
 // IsUnavailable reports whether err means the database cannot be reached or
 // is shutting down, as opposed to a bad query: pages answer 503 for it and
 // the request may be tried again.
