@@ -48,7 +48,9 @@ type NotifyStore interface {
 
 // Mailer sends one email.
 type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
+	// SendAs sends one message whose Message-ID is made of id, the same
+	// for every try of one notice.
+	SendAs(ctx context.Context, id, to, subject, body string) error
 }
 
 // ChatPoster posts one message to a chat webhook.

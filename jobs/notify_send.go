@@ -107,7 +107,7 @@ func (n *Notifier) send(ctx context.Context, p store.Notification) error {
 	if n.Email == nil {
 		return errNoMailer
 	}
-	return n.Email.Send(ctx, p.Recipient, p.Subject, p.Body)
+	return n.Email.SendAs(ctx, fmt.Sprintf("notice-%d", p.ID), p.Recipient, p.Subject, p.Body)
 }
 
 func (n *Notifier) maxAttempts() int {

@@ -92,6 +92,14 @@ func (c *Client) String() string {
 // step failed (connect, starttls, auth, mail, rcpt, data), never the
 // password.
 func (c *Client) Send(ctx context.Context, to, subject, body string) error {
+	return c.SendAs(ctx, "", to, subject, body)
+}
+
+// SendAs is Send with the message's own id: every try of one notice goes
+// out as one message (a mail server or a reader drops the repeat of a try
+// that went through unanswered). The id is made unique to this sender by
+// the From address's domain; "" is a random one.
+func (c *Client) SendAs(ctx context.Context, id, to, subject, body string) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", c.addr)
@@ -113,7 +121,7 @@ func (c *Client) Send(ctx context.Context, to, subject, body string) error {
 	if err := c.hello(sc); err != nil {
 		return err
 	}
-	msg, err := message(c.from, to, subject, body)
+	msg, err := message(c.from, id, to, subject, body)
 	if err != nil {
 		return err
 	}
@@ -197,16 +205,22 @@ func (c *Client) hello(sc *smtp.Client) error {
 
 // message is the RFC 5322 message: headers (the subject encoded when not
 // ASCII, with no line breaks) and the body as quoted-printable UTF-8.
-func message(from, to, subject, body string) ([]byte, error) {
+func message(from, id, to, subject, body string) ([]byte, error) {
 	if _, err := mail.ParseAddress(to); err != nil {
 		return nil, fmt.Errorf("email: %q is not an email address", to)
 	}
 	subject = strings.Join(strings.Fields(subject), " ")
-	id := make([]byte, 12)
-	_, _ = rand.Read(id)
+	var msgID string
+	if _, domain, _ := strings.Cut(from, "@"); id != "" {
+		msgID = "payops-" + id + "@" + domain
+	} else {
+		random := make([]byte, 12)
+		_, _ = rand.Read(random)
+		msgID = hex.EncodeToString(random) + "@payops"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@payops>\r\n", from, to,
-		mime.QEncoding.Encode("utf-8", subject), time.Now().Format(time.RFC1123Z), hex.EncodeToString(id))
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\n", from, to,
+		mime.QEncoding.Encode("utf-8", subject), time.Now().Format(time.RFC1123Z), msgID)
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n" +
 		"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
 	qp := quotedprintable.NewWriter(&b)

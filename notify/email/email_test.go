@@ -138,3 +138,34 @@ func TestSendTakenThoughQuitIsLost(t *testing.T) {
 		t.Errorf("%d messages taken, want 1", n)
 	}
 }
+
+// Every try of one notice is one message: its Message-ID is made of the
+// notice's id and the sender's domain; a message sent without an id gets a
+// random one.
+func TestSendAsKeepsTheMessageID(t *testing.T) {
+	srv := smtptest.New(t)
+	c, err := email.NewClient(srv.URL("payops@ops.example.com"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := c.SendAs(context.Background(), "notice-42", "owner@example.com", "Hold #7", "body"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Send(context.Background(), "owner@example.com", "Hold #8", "body"); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range srv.Messages() {
+		for _, line := range strings.Split(m.Body, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "Message-ID: "); ok {
+				ids = append(ids, v)
+			}
+		}
+	}
+	if len(ids) != 3 || ids[0] != "<payops-notice-42@ops.example.com>" || ids[1] != ids[0] || ids[2] == ids[0] ||
+		!strings.HasSuffix(ids[2], "@payops>") {
+		t.Errorf("Message-IDs %q: want the notice's twice, then a random one", ids)
+	}
+}
