@@ -94,7 +94,8 @@ var (
 	descOutboxOldest = prometheus.NewDesc("payops_outbox_oldest_undelivered_age_seconds",
 		"Age of the oldest outbound webhook delivery still waiting for an enabled endpoint (0 when none).", nil, nil)
 	descOutboxParked = prometheus.NewDesc("payops_outbox_parked",
-		"Outbound webhook deliveries waiting on a disabled endpoint (sent if it is enabled again).", nil, nil)
+		"Outbound webhook deliveries waiting on a disabled endpoint (sent if it is enabled again within 90 days, "+
+			"given up after).", nil, nil)
 	descNoticesUnsent = prometheus.NewDesc("payops_notices_unsent",
 		"Notices (email, chat) waiting to be sent: not tried yet, or failed and to be tried again at the notify "+
 			"job's next run. By channel.", []string{"channel"}, nil)

@@ -155,8 +155,12 @@ func (s *Store) OutboundOfPayouts(ctx context.Context, endpointID int64, prefix 
 // every delivery is done (delivered or given up), with their deliveries and
 // attempts, at most batch events a statement until none is left, and
 // returns how many events went. An event with a delivery still pending is
-// kept, however old: a platform is owed it. The delivery log and
-// redelivery then reach back as far as before.
+// kept, however old, for an endpoint that is enabled: a platform is owed it.
+// One parked on a disabled endpoint since before is given up first (failed,
+// saying so): an endpoint disabled and forgotten would otherwise keep an
+// event of every payout change for ever, and get months of them at once if
+// enabled again. The delivery log and redelivery then reach back as far as
+// before.
 //
 // The candidates' deliveries are locked and read again (FOR UPDATE reads
 // the row as committed last): a delivery an admin redelivered (set pending
@@ -165,6 +169,12 @@ func (s *Store) OutboundOfPayouts(ctx context.Context, endpointID int64, prefix 
 func (s *Store) PruneOutbound(ctx context.Context, before time.Time, batch int) (int, error) {
 	if batch < 1 {
 		return 0, fmt.Errorf("store: prune outbound webhooks: batch %d, want at least 1", batch)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbound_deliveries d SET state = 'failed', done_at = now(),
+			last_error = 'given up: its endpoint was disabled for as long as events are kept'
+		FROM webhook_endpoints w WHERE w.id = d.endpoint_id AND w.disabled_at IS NOT NULL
+			AND d.state = 'pending' AND d.created_at < $1`, before); err != nil {
+		return 0, fmt.Errorf("store: prune outbound webhooks: give up parked deliveries: %w", err)
 	}
 	pruned := 0
 	for {

@@ -527,3 +527,39 @@ func TestALaterUTRTellsThePlatform(t *testing.T) {
 		t.Errorf("payout.updated's payout has UTR %q (%v)", utr, err)
 	}
 }
+
+// An event parked on an endpoint disabled for as long as events are kept is
+// given up (failed, saying why) and pruned with the others; one pending for
+// an enabled endpoint is kept, however old.
+func TestPruneOutboundGivesUpWhatADisabledEndpointParked(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	off := addEndpoint(t, s)
+	newPayout(t, s, "PARKED", payout.Processing)
+	observe(t, s, "PARKED", payout.Succeeded)
+	if err := s.SetWebhookEndpointEnabled(ctx, off.ID, false, "moved away", admin); err != nil {
+		t.Fatal(err)
+	}
+	on := addEndpoint(t, s)
+	newPayout(t, s, "OWED", payout.Processing)
+	observe(t, s, "OWED", payout.Succeeded)
+	s.DB().MustExec(`UPDATE outbound_events SET created_at = now() - interval '100 days'`)
+	s.DB().MustExec(`UPDATE outbound_deliveries SET created_at = now() - interval '100 days'`)
+	var parked int
+	s.DB().Get(&parked, `SELECT count(*) FROM outbound_events e JOIN payouts p ON p.id = e.payout_id
+		WHERE p.reference_id = 'PARKED'`)
+	if parked == 0 {
+		t.Fatal("no event of PARKED")
+	}
+	n, err := s.PruneOutbound(ctx, time.Now().Add(-90*24*time.Hour), 10)
+	if err != nil || n != parked {
+		t.Fatalf("pruned %d, %v; want PARKED's %d events, which only the disabled endpoint was owed", n, err, parked)
+	}
+	var stillParked, owed int
+	s.DB().Get(&stillParked, `SELECT count(*) FROM outbound_deliveries WHERE endpoint_id = $1 AND state = 'pending'`, off.ID)
+	s.DB().Get(&owed, `SELECT count(*) FROM outbound_deliveries WHERE endpoint_id = $1 AND state = 'pending'`, on.ID)
+	if stillParked != 0 || owed == 0 {
+		t.Errorf("after the prune: %d deliveries still parked on the disabled endpoint (want 0), %d pending for the "+
+			"enabled one (want them kept)", stillParked, owed)
+	}
+}
