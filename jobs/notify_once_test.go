@@ -85,14 +85,7 @@ func TestARefusedAddressDoesNotHoldUpTheOthers(t *testing.T) {
 	smtp.NoSuchMailbox("gone@example.com")
 	addUser(t, s, "gone@example.com", payout.RoleAdmin)
 	addUser(t, s, "admin@example.com", payout.RoleAdmin)
-	err := s.WithTx(ctx, func(q store.Querier) error {
-		_, err := store.NotifyOnce(ctx, q, store.OneOff{Kind: payout.CondDrillFailed, Key: "k", Subject: "hello",
-			Body: "b", Roles: []payout.Role{payout.RoleAdmin}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	helloAdmins(t, s)
 	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
 	if out := run(t, n); out.Changed != 1 {
 		t.Fatalf("sent %d, want 1", out.Changed)
@@ -125,14 +118,7 @@ func TestSendStopsWhenANoticeCannotBeMarked(t *testing.T) {
 	for _, a := range []string{"a1@example.com", "a2@example.com", "a3@example.com"} {
 		addUser(t, s, a, payout.RoleAdmin)
 	}
-	err := s.WithTx(ctx, func(q store.Querier) error {
-		_, err := store.NotifyOnce(ctx, q, store.OneOff{Kind: payout.CondDrillFailed, Key: "k", Subject: "hello",
-			Body: "b", Roles: []payout.Role{payout.RoleAdmin}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	helloAdmins(t, s)
 	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
 	n.Store = failingMarks{s}
 	if sent, err := n.Send(ctx); err == nil || sent != 1 {
@@ -140,5 +126,19 @@ func TestSendStopsWhenANoticeCannotBeMarked(t *testing.T) {
 	}
 	if got := len(smtp.Messages()); got != 1 {
 		t.Errorf("%d emails sent, want 1: none after the first could not be marked", got)
+	}
+}
+
+// helloAdmins queues a one-off notice, subject "hello", to every admin.
+func helloAdmins(t *testing.T, s *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.WithTx(ctx, func(q store.Querier) error {
+		_, err := store.NotifyOnce(ctx, q, store.OneOff{Kind: payout.CondDrillFailed, Key: "k", Subject: "hello",
+			Body: "b", Roles: []payout.Role{payout.RoleAdmin}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
