@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,7 +33,7 @@ func TestRolledBackBesideOthersIsRetryable(t *testing.T) {
 		}
 	}
 	w := httptest.NewRecorder()
-	a.fail(w, httptest.NewRequest(http.MethodPost, "/api/v1/payouts", nil), errors.Join(&pq.Error{Code: "42P01"}))
+	a.fail(w, httptest.NewRequest(http.MethodPost, "/api/v1/payouts", nil), fmt.Errorf("store: payouts: %w", &pq.Error{Code: "42P01"}))
 	if w.Code != http.StatusInternalServerError {
 		t.Errorf("API, an undefined table: %d, want 500", w.Code)
 	}

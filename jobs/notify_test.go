@@ -126,15 +126,8 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	owner := addUser(t, s, "owner@example.com", payout.RoleCompliance)
 	boss := addUser(t, s, "boss@example.com", payout.RoleCompliance)
 	decider := addUser(t, s, "decider@example.com", payout.RoleCompliance)
-	err := s.UpdateHoldReasons(ctx, store.Actor{Name: "admin@example.com"}, []store.HoldReasonChange{
-		{Reason: payout.ReasonReview, OwnerID: &owner, NextOwnerID: &boss, SLAMinutes: 60}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy, _ := payout.ParsePolicy("INR=200000.00")
-	// A live provider's: the sandbox's payouts are test payouts, which
-	// raise no condition.
-	intake(t, s, policy, "HOLD-1", "nxtbanking", 30000000)
+	heldForReview(t, s, "HOLD-1", store.HoldReasonChange{Reason: payout.ReasonReview, OwnerID: &owner,
+		NextOwnerID: &boss, SLAMinutes: 60})
 	clk := &clock{now: time.Now()}
 	n := newNotifier(t, s, smtp, clk)
 	if run(t, n); len(smtp.Messages()) != 0 {
@@ -187,12 +180,8 @@ func TestNobodyIsToldWhileEmailIsOff(t *testing.T) {
 	smtp := smtptest.New(t)
 	owner := addUser(t, s, "owner@example.com", payout.RoleCompliance)
 	decider := addUser(t, s, "decider@example.com", payout.RoleCompliance)
-	if err := s.UpdateHoldReasons(ctx, store.Actor{Name: "admin@example.com"}, []store.HoldReasonChange{
-		{Reason: payout.ReasonReview, OwnerID: &owner, SLAMinutes: 60}}); err != nil {
-		t.Fatal(err)
-	}
-	policy, _ := payout.ParsePolicy("INR=200000.00")
-	intake(t, s, policy, "NOMAIL-1", "nxtbanking", 30000000)
+	heldForReview(t, s, "NOMAIL-1", store.HoldReasonChange{Reason: payout.ReasonReview, OwnerID: &owner,
+		SLAMinutes: 60})
 	clk := &clock{now: time.Now().Add(61 * time.Minute)}
 	for range 2 {
 		run(t, newNotifier(t, s, nil, clk))
@@ -666,4 +655,18 @@ func TestAFullMailboxDoesNotHoldBackTheOthers(t *testing.T) {
 			t.Errorf("the full mailbox's notice: %s %q, want failed with 452, to try again", l.State, l.Error)
 		}
 	}
+}
+
+// heldForReview gives the review reason its owners (owners) and takes in
+// ref, a live payout above the review threshold: held for review.
+// (A live provider's: the sandbox's payouts are test payouts, which raise
+// no condition.)
+func heldForReview(t *testing.T, s *store.Store, ref string, owners store.HoldReasonChange) {
+	t.Helper()
+	if err := s.UpdateHoldReasons(context.Background(), store.Actor{Name: "admin@example.com"},
+		[]store.HoldReasonChange{owners}); err != nil {
+		t.Fatal(err)
+	}
+	policy, _ := payout.ParsePolicy("INR=200000.00")
+	intake(t, s, policy, ref, "nxtbanking", 30000000)
 }

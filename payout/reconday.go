@@ -123,7 +123,8 @@ func ReportedOnAnotherDay(date time.Time, version int) string {
 // provider (one created again there, by hand or a retry of its own): the
 // record is then not this payout, and reconciliation shows it as one
 // payops does not have, where pairing it would hide a payout paid twice.
-// The webhook endpoint matches events by the same rule.
+// The webhook endpoint matches events by the same rule, in SQL
+// (store's samePayoutAtProvider).
 func SamePayoutAtProvider(ours, theirs string) bool {
 	return ours == "" || theirs == "" || ours == theirs
 }

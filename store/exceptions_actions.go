@@ -254,11 +254,10 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		if err := closeCase(ctx, q, caseID, "resolved", by, note, &id); err != nil {
 			return err
 		}
-		// The failed payout's JSON now names its retry (retried_as): its
-		// updated time says so, for a platform that lists by it
-		// (updated_after) before sending a failed payout again.
-		if _, err := q.ExecContext(ctx, `UPDATE payouts SET updated_at = now() WHERE id = $1`, *c.PayoutID); err != nil {
-			return fmt.Errorf("store: failed payout %d: %w", *c.PayoutID, err)
+		// The failed payout's JSON now names its retry (retried_as), which
+		// a platform checks before sending a failed payout again.
+		if err := touchPayout(ctx, q, *c.PayoutID); err != nil {
+			return err
 		}
 		details := map[string]any{"failed": failed.ReferenceID, "retry": ref, "note": note,
 			"corrected": payout.CorrectedFields(failed.Beneficiary, req.Beneficiary)}

@@ -190,9 +190,9 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 		res.Hold, res.Queued = h, len(open) == 0
 		if !res.Queued {
 			// The payout stays HELD but its holds changed, which its JSON
-			// shows: its updated time says so, for a platform that lists by it.
-			if _, err := q.ExecContext(ctx, `UPDATE payouts SET updated_at = now() WHERE id = $1`, h.PayoutID); err != nil {
-				return fmt.Errorf("store: payout of hold %d: %w", holdID, err)
+			// shows.
+			if err := touchPayout(ctx, q, h.PayoutID); err != nil {
+				return err
 			}
 			return outboxPayoutEvent(ctx, q, h.PayoutID, payout.EventHoldReleased)
 		}

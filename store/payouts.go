@@ -299,3 +299,14 @@ func (s *Store) SettledPayouts(ctx context.Context, now, settledAfter, settledBe
 	}
 	return out, nil
 }
+
+// touchPayout moves payout id's updated time to now, for a change its API
+// JSON shows while its state stays (its holds, the retry that names it): a
+// platform listing by updated_after sees it. Not for what the JSON does not
+// show: the stuck list's age runs from the same time.
+func touchPayout(ctx context.Context, q Querier, id int64) error {
+	if _, err := q.ExecContext(ctx, `UPDATE payouts SET updated_at = now() WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: payout %d changed: %w", id, err)
+	}
+	return nil
+}

@@ -200,7 +200,8 @@ func outcomeOf(d payout.Decision) string {
 
 // samePayoutAtProvider is true when an event matched to payout p by our
 // reference may be about it: the event names no provider payout id, p has
-// none yet, or they agree. Events e, payouts p.
+// none yet, or they agree. Events e, payouts p. The same rule as
+// payout.SamePayoutAtProvider, by which reconciliation pairs records.
 const samePayoutAtProvider = `(p.provider_payout_id IS NULL OR coalesce(e.provider_payout_id, '') = ''
 	OR e.provider_payout_id = p.provider_payout_id)`
 
