@@ -23,7 +23,7 @@ import (
 type APIStore interface {
 	Authenticate(ctx context.Context, token string) (store.APIToken, error)
 	Intake(ctx context.Context, req payout.Request, policy payout.Policy, by store.Actor) (bool, error)
-	PayoutWithMetadata(ctx context.Context, ref string) (store.Payout, error)
+	PayoutWithMetadata(ctx context.Context, ref string, m store.RefMode) (store.Payout, error)
 	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
 	HoldsOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Hold, error)
 	OpenCasesOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Case, error)
@@ -210,7 +210,7 @@ func (a *API) recordedAgain(ctx context.Context, raw payout.RawRequest, tok stor
 	if ref == "" {
 		return payout.Request{}, false
 	}
-	p, err := a.Store.PayoutWithMetadata(ctx, ref)
+	p, err := a.Store.PayoutWithMetadata(ctx, ref, store.Exactly(tok.Scope.Live()))
 	if err != nil || !tok.Scope.Covers(p.Provider) {
 		return payout.Request{}, false
 	}
@@ -257,10 +257,11 @@ func (a *API) GetPayout(w http.ResponseWriter, r *http.Request) {
 	a.writePayout(w, r, r.PathValue("ref"), http.StatusOK)
 }
 
-// writePayout answers the payout; one of the other scope's providers is
-// not found, as if it did not exist.
+// writePayout answers the payout of the token's mode (a reference is
+// unique per mode); one of the other scope's providers is not found, as if
+// it did not exist.
 func (a *API) writePayout(w http.ResponseWriter, r *http.Request, ref string, status int) {
-	p, err := a.Store.PayoutWithMetadata(r.Context(), ref)
+	p, err := a.Store.PayoutWithMetadata(r.Context(), ref, store.Exactly(tokenOf(r).Scope.Live()))
 	if err == nil && !tokenOf(r).Scope.Covers(p.Provider) {
 		err = store.ErrNotFound
 	}

@@ -33,7 +33,7 @@ func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name,
 	id := e.EntityID
 	switch e.EntityType {
 	case "payout":
-		href = "/payouts/" + url.PathEscape(id)
+		href = "/payouts/" + url.PathEscape(store.PayoutRefOfEntity(id))
 		if !strings.HasPrefix(e.Action, "hold.") {
 			return "payout", id, href
 		}

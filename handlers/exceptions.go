@@ -270,7 +270,7 @@ func (h *Handlers) caseAct(r *http.Request, u User, action string, id int64) (st
 		if c.ReferenceID == nil {
 			return "", BadRequest("This case is about no payout: there is nothing to ask the provider.")
 		}
-		if _, err := h.Rechecker.Recheck(ctx, *c.ReferenceID, payout.SourceManual, u.Email); err != nil {
+		if _, err := h.Rechecker.Recheck(ctx, *c.ReferenceID, store.Exactly(c.Livemode), payout.SourceManual, u.Email); err != nil {
 			return "", err
 		}
 		_, err = h.Store.CloseClearedCases(ctx)

@@ -25,13 +25,14 @@ import (
 
 // Store is what the dashboard's handlers read.
 type Store interface {
-	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
+	PayoutByRef(ctx context.Context, ref string, m store.RefMode) (store.Payout, error)
 	StuckPayouts(ctx context.Context, f store.StuckFilter) ([]store.Payout, store.StuckTotal, error)
 	StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]store.StuckCount, error)
 	StuckPausedByProvider(ctx context.Context, before time.Time, test bool) ([]store.ProviderCount, error)
 	StatusCounts(ctx context.Context, test bool) ([]store.StatusCount, error)
 	EventsFor(ctx context.Context, payoutID int64) ([]store.Event, error)
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
+	PayoutAudit(ctx context.Context, p store.Payout) ([]store.AuditEntry, error)
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
@@ -57,7 +58,7 @@ type Store interface {
 
 // Rechecker asks a provider about a payout and applies the answer.
 type Rechecker interface {
-	Recheck(ctx context.Context, ref string, source payout.Source, actor string) (jobs.Result, error)
+	Recheck(ctx context.Context, ref string, m store.RefMode, source payout.Source, actor string) (jobs.Result, error)
 }
 
 // Handlers serves the dashboard pages.

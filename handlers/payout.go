@@ -16,7 +16,7 @@ import (
 // Payout shows one payout, its status timeline and its audit log.
 func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	ref := strings.TrimSpace(r.PathValue("ref"))
-	p, err := h.Store.PayoutByRef(r.Context(), ref)
+	p, err := h.Store.PayoutByRef(r.Context(), ref, store.LiveFirst(testData(r.Context())))
 	if errors.Is(err, store.ErrNotFound) {
 		// A provider payout id, a UTR or an event id pasted into the
 		// address: the payout it names, or the list of those it names.
@@ -41,7 +41,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	audit, err := h.Store.AuditFor(r.Context(), "payout", p.ReferenceID)
+	audit, err := h.Store.PayoutAudit(r.Context(), p)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

@@ -26,7 +26,7 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := r.PathValue("ref")
-	res, err := h.Rechecker.Recheck(r.Context(), ref, payout.SourceManual, u.Email)
+	res, err := h.Rechecker.Recheck(r.Context(), ref, store.LiveFirst(testData(r.Context())), payout.SourceManual, u.Email)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
@@ -42,7 +42,7 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
-	p, err := h.Store.PayoutChecked(r.Context(), ref)
+	p, err := h.Store.PayoutChecked(r.Context(), ref, store.Exactly(res.Payout.Livemode))
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

@@ -130,7 +130,8 @@ func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	res, err := h.Rechecker.Recheck(r.Context(), d.ReferenceID, payout.SourceManual, u.Email)
+	// Reconciliation is of live payouts only.
+	res, err := h.Rechecker.Recheck(r.Context(), d.ReferenceID, store.Exactly(true), payout.SourceManual, u.Email)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

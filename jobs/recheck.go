@@ -18,9 +18,9 @@ import (
 
 // RecheckStore is what a re-check needs of the store.
 type RecheckStore interface {
-	PayoutByRef(ctx context.Context, ref string) (store.Payout, error)
-	ApplyObservation(ctx context.Context, ref string, obs payout.Observation) (store.Applied, error)
-	RecordCheckFailure(ctx context.Context, ref string, source payout.Source, actor, detail string) error
+	PayoutByRef(ctx context.Context, ref string, m store.RefMode) (store.Payout, error)
+	ApplyObservation(ctx context.Context, ref string, m store.RefMode, obs payout.Observation) (store.Applied, error)
+	RecordCheckFailure(ctx context.Context, ref string, m store.RefMode, source payout.Source, actor, detail string) error
 }
 
 // Rechecker asks a payout's provider for its current state through the
@@ -46,15 +46,18 @@ type Result struct {
 	Unanswered bool
 }
 
-// Recheck asks the provider about payout ref on behalf of actor and applies
-// the answer. A provider failure is not an error: it is recorded as an event
-// on the payout and returned in Result. The error is for the store: an
-// unknown payout (store.ErrNotFound) or an unreachable database.
-func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Source, actor string) (Result, error) {
-	p, err := r.Store.PayoutByRef(ctx, ref)
+// Recheck asks the provider about payout ref (in mode m: see
+// store.RefMode) on behalf of actor and applies the answer to that payout.
+// A provider failure is not an error: it is recorded as an event on the
+// payout and returned in Result. The error is for the store: an unknown
+// payout (store.ErrNotFound) or an unreachable database.
+func (r *Rechecker) Recheck(ctx context.Context, ref string, m store.RefMode, source payout.Source, actor string) (Result, error) {
+	p, err := r.Store.PayoutByRef(ctx, ref, m)
 	if err != nil {
 		return Result{}, err
 	}
+	// From here on the payout found: its mode exactly.
+	mode := store.Exactly(p.Livemode)
 	if p.SubmittedAt == nil && !p.OutcomeUnknown {
 		// The provider has never seen it: there is nothing to ask. (One whose
 		// submission got no clear answer may have it: that is asked.)
@@ -64,10 +67,10 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Sourc
 	if err != nil {
 		detail := err.Error()
 		r.Log.Warn("re-check failed at provider", "payout_ref", ref, "provider", p.Provider, "kind", adapters.KindOf(err), "err", detail)
-		if err := r.Store.RecordCheckFailure(ctx, ref, source, actor, detail); err != nil {
+		if err := r.Store.RecordCheckFailure(ctx, ref, mode, source, actor, detail); err != nil {
 			return Result{}, err
 		}
-		p, err := r.Store.PayoutByRef(ctx, ref)
+		p, err := r.Store.PayoutByRef(ctx, ref, mode)
 		if err != nil {
 			return Result{}, err
 		}
@@ -80,7 +83,7 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, source payout.Sourc
 			Unanswered: (kind == adapters.Transient || kind == "") && !rateLimited}, nil
 	}
 	obs.Source, obs.Actor = source, actor
-	applied, err := r.Store.ApplyObservation(ctx, ref, obs)
+	applied, err := r.Store.ApplyObservation(ctx, ref, mode, obs)
 	if err != nil {
 		return Result{}, err
 	}

@@ -187,7 +187,7 @@ func (r *StaleRecheck) lane(ctx context.Context, payouts []store.Payout, pace *p
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			res, rerr := r.Rechecker.Recheck(ctx, p.ReferenceID, payout.SourcePoll, "reconciler")
+			res, rerr := r.Rechecker.Recheck(ctx, p.ReferenceID, store.Exactly(p.Livemode), payout.SourcePoll, "reconciler")
 			mu.Lock()
 			defer mu.Unlock()
 			examined++

@@ -53,6 +53,10 @@ func ParseScope(s string) (Scope, error) {
 	return "", fmt.Errorf("unknown scope %q: use live, test or drills", s)
 }
 
+// Live reports whether the scope's payouts are live ones, moving money; a
+// test token's are test payouts, in a reference space of their own.
+func (s Scope) Live() bool { return s == ScopeLive }
+
 // SendsPayouts reports whether tokens of the scope create and read payouts.
 func (s Scope) SendsPayouts() bool { return s == ScopeLive || s == ScopeTest }
 

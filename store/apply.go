@@ -22,14 +22,18 @@ type Applied struct {
 // (through IngestWebhook) all end in apply. In one transaction it locks the
 // payout's row, applies the transition rule, merges metadata, and records an
 // event row and an audit row whatever the rule decided. It returns
-// ErrNotFound for an unknown reference.
-func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Observation) (Applied, error) {
+// ErrNotFound for an unknown reference in mode m (callers who asked a
+// provider about a payout name its mode Exactly).
+func (s *Store) ApplyObservation(ctx context.Context, ref string, m RefMode, obs payout.Observation) (Applied, error) {
 	var res Applied
+	var live bool
 	err := s.WithTx(ctx, func(q Querier) error {
 		var cur payoutNow
-		if err := getFast(ctx, q, &cur, `SELECT `+payoutNowColumns+` FROM payouts WHERE reference_id = $1 FOR UPDATE`, ref); err != nil {
+		if err := getFast(ctx, q, &cur, `SELECT `+payoutNowColumns+` FROM payouts p`+byRef+` FOR UPDATE`,
+			refArgs(ref, m)...); err != nil {
 			return fmt.Errorf("store: apply to payout %s: %w", ref, mapErr(err))
 		}
+		live = cur.Livemode
 		var err error
 		res, err = applyTo(ctx, q, cur, obs, nil, nil)
 		return err
@@ -37,7 +41,7 @@ func (s *Store) ApplyObservation(ctx context.Context, ref string, obs payout.Obs
 	if err != nil {
 		return Applied{}, err
 	}
-	p, err := s.PayoutByRef(ctx, ref)
+	p, err := s.PayoutByRef(ctx, ref, Exactly(live))
 	if err != nil {
 		return Applied{}, err
 	}
@@ -206,7 +210,7 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	}
 	if payout.Recorded(obs.Source, d, metaChanged || amountDiffers || feePosted != nil || providerNews) {
 		eventPart(&b, id, obs, cur.Status, string(d), msg, deliveryID)
-		if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", cur.Ref, map[string]any{
+		if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", payoutEntity(cur.Ref, cur.Livemode), map[string]any{
 			"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
 			"from": cur.Status, "to": next, "decision": d,
 		}); err != nil {
@@ -285,7 +289,7 @@ func closeHoldsAnswered(ctx context.Context, q Querier, cur payoutNow, obs payou
 		return 0, fmt.Errorf("store: close holds of payout %s: %w", cur.Ref, err)
 	}
 	for _, h := range holds {
-		if err := audit(ctx, q, actorOf(obs), "hold.closed_by_provider", "payout", cur.Ref,
+		if err := audit(ctx, q, actorOf(obs), "hold.closed_by_provider", "payout", payoutEntity(cur.Ref, cur.Livemode),
 			map[string]any{"hold": h.ID, "reason": h.Reason, "observed": obs.Status, "note": note}); err != nil {
 			return 0, err
 		}
@@ -348,21 +352,24 @@ func actorOf(obs payout.Observation) string {
 // so the failure is part of the payout's history; the payout is not changed
 // but its last check time is (not its last answer: see SettledPayouts). The
 // reconciler's failed look after one that failed for the same reason moves
-// only the last check time (payout.FailureRecorded).
-func (s *Store) RecordCheckFailure(ctx context.Context, ref string, source payout.Source, actor, detail string) error {
+// only the last check time (payout.FailureRecorded). m is the payout's mode
+// (see RefMode).
+func (s *Store) RecordCheckFailure(ctx context.Context, ref string, m RefMode, source payout.Source, actor, detail string) error {
 	return s.WithTx(ctx, func(q Querier) error {
 		var p struct {
-			ID     int64         `db:"id"`
-			Status payout.Status `db:"status"`
+			ID       int64         `db:"id"`
+			Status   payout.Status `db:"status"`
+			Livemode bool          `db:"livemode"`
 			// The look before this one failed too, for the same reason.
 			SameAsLast bool `db:"same_as_last"`
 		}
 		err := q.GetContext(ctx, &p, `WITH before AS (
 				SELECT id, last_checked_at > coalesce(last_answered_at, '-infinity') AS failed
-				FROM payouts WHERE reference_id = $1 FOR UPDATE)
+				FROM payouts p`+byRef+` FOR UPDATE)
 			UPDATE payouts p SET last_checked_at = now() FROM before b WHERE p.id = b.id
-			RETURNING p.id, p.status, b.failed AND coalesce((SELECT e.detail = $2 FROM payout_events e
-				WHERE e.payout_id = p.id AND e.decision = 'error' ORDER BY e.id DESC LIMIT 1), false) AS same_as_last`, ref, detail)
+			RETURNING p.id, p.status, p.livemode, b.failed AND coalesce((SELECT e.detail = $4 FROM payout_events e
+				WHERE e.payout_id = p.id AND e.decision = 'error' ORDER BY e.id DESC LIMIT 1), false) AS same_as_last`,
+			append(refArgs(ref, m), detail)...)
 		if err != nil {
 			return fmt.Errorf("store: check failure for %s: %w", ref, mapErr(err))
 		}
@@ -373,6 +380,6 @@ func (s *Store) RecordCheckFailure(ctx context.Context, ref string, source payou
 		if err := insertEvent(ctx, q, p.ID, obs, p.Status, "error", detail, nil); err != nil {
 			return err
 		}
-		return audit(ctx, q, actor, "payout.check_failed", "payout", ref, map[string]any{"source": source, "error": detail})
+		return audit(ctx, q, actor, "payout.check_failed", "payout", payoutEntity(ref, p.Livemode), map[string]any{"source": source, "error": detail})
 	})
 }

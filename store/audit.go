@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -44,6 +45,44 @@ func auditPart(b *batch, actor, action, entityType, entityID string, details any
 // Audit appends an entry outside any other change, such as a sign-in.
 func (s *Store) Audit(ctx context.Context, actor, action, entityType, entityID string, details any) error {
 	return audit(ctx, s.db, actor, action, entityType, entityID, details)
+}
+
+// payoutEntity is a payout's entity id in the audit log: its reference,
+// marked for a test payout — a reference is unique per mode (migration
+// 00056), and a live payout's history is not to show a test payout's
+// entries under the same reference. The audit page shows the id as it is.
+func payoutEntity(ref string, live bool) string {
+	if live {
+		return ref
+	}
+	return ref + testEntityMark
+}
+
+// testEntityMark ends a test payout's entity id in the audit log.
+const testEntityMark = " (test)"
+
+// payoutEntitySQL is payoutEntity of payouts p, in SQL.
+const payoutEntitySQL = `CASE WHEN p.livemode THEN p.reference_id ELSE p.reference_id || '` + testEntityMark + `' END`
+
+// PayoutRefOfEntity returns the reference of the payout an audit entry's
+// entity id names (payoutEntity's inverse), for the link to its page.
+func PayoutRefOfEntity(id string) string { return strings.TrimSuffix(id, testEntityMark) }
+
+// PayoutAudit returns the audit entries about payout p, oldest first. A
+// test payout's entries from before references were unique per mode are
+// under its bare reference: they are its own unless a live payout has the
+// reference now.
+func (s *Store) PayoutAudit(ctx context.Context, p Payout) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT id, at, actor, action, entity_type, entity_id, details
+		FROM audit_log WHERE entity_type = 'payout' AND (entity_id = $1 OR (NOT $3 AND entity_id = $2
+			AND NOT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $2 AND livemode)))
+		ORDER BY id`, payoutEntity(p.ReferenceID, p.Livemode), p.ReferenceID, p.Livemode)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit of payout %s: %w", p.ReferenceID, err)
+	}
+	return out, nil
 }
 
 // AuditFor returns the entries about one entity, oldest first.

@@ -7,11 +7,11 @@ import (
 
 // PayoutChecked returns the payout with our reference id as the stuck list
 // shows it: with when its provider last answered and, when its last check
-// failed, why (LastCheckFailed). ErrNotFound when there is none.
-func (s *Store) PayoutChecked(ctx context.Context, ref string) (Payout, error) {
+// failed, why (LastCheckFailed); in mode m. ErrNotFound when there is none.
+func (s *Store) PayoutChecked(ctx context.Context, ref string, m RefMode) (Payout, error) {
 	var p Payout
 	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+`, p.last_answered_at, `+checkFailed+
-		payoutFrom+`WHERE p.reference_id = $1`, ref)
+		payoutFrom+byRef, refArgs(ref, m)...)
 	if err != nil {
 		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
 	}

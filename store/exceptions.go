@@ -237,7 +237,8 @@ func (s *Store) OpenCasesOfPayouts(ctx context.Context, ids []int64) (map[int64]
 // CaseCountsByRef counts the cases of kind, open or not, on each of the
 // payouts refs names, by reference; a payout with none is absent. A
 // failure drill checks with it that each case it provoked was opened, once,
-// and no other.
+// and no other: of its test payouts (the drill provider's), not a live
+// payout under the same reference.
 func (s *Store) CaseCountsByRef(ctx context.Context, kind payout.CaseKind, refs []string) (map[string]int, error) {
 	var rows []struct {
 		Ref string `db:"reference_id"`
@@ -245,7 +246,7 @@ func (s *Store) CaseCountsByRef(ctx context.Context, kind payout.CaseKind, refs 
 	}
 	err := s.db.SelectContext(ctx, &rows, `SELECT p.reference_id, count(*) AS n
 		FROM exception_cases c JOIN payouts p ON p.id = c.payout_id
-		WHERE c.kind = $1 AND p.reference_id = ANY($2) GROUP BY p.reference_id`, kind, textArray(refs))
+		WHERE c.kind = $1 AND p.reference_id = ANY($2) AND NOT p.livemode GROUP BY p.reference_id`, kind, textArray(refs))
 	if err != nil {
 		return nil, fmt.Errorf("store: %s cases by reference: %w", kind, err)
 	}

@@ -237,7 +237,7 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 		if err != nil {
 			return err
 		}
-		retryRef, err := freeRetryRef(ctx, q, failed.ReferenceID)
+		retryRef, err := freeRetryRef(ctx, q, failed.ReferenceID, payout.Livemode(failed.Provider))
 		if err != nil {
 			return err
 		}
@@ -274,12 +274,13 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 
 // freeRetryRef returns the first retry reference of ref (REF-R1, REF-R2,
 // ...) no payout has: retries of a retry (REF-R1 failing too) count on
-// from the same original, so they never collide.
-func freeRetryRef(ctx context.Context, q Querier, ref string) (string, error) {
+// from the same original, so they never collide. live is the mode the
+// references are looked for in (a reference is unique per mode).
+func freeRetryRef(ctx context.Context, q Querier, ref string, live bool) (string, error) {
 	for n := 1; n <= 99; n++ {
 		next := payout.RetryRef(ref, n)
 		var taken bool
-		if err := q.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, next); err != nil {
+		if err := q.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1 AND livemode = $2)`, next, live); err != nil {
 			return "", fmt.Errorf("store: retry reference of %s: %w", ref, err)
 		}
 		if !taken {

@@ -64,7 +64,7 @@ func recordApproval(ctx context.Context, q Querier, h Hold, ap approval, by Acto
 	if ap.step.Final {
 		return nil
 	}
-	return audit(ctx, q, by.Name, "hold.approve", "payout", h.ReferenceID,
+	return audit(ctx, q, by.Name, "hold.approve", "payout", h.entity(),
 		map[string]any{"hold": h.ID, "approval": ap.given + 1, "of": ap.needed, "note": note})
 }
 

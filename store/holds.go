@@ -87,6 +87,10 @@ func (h Hold) Hands() payout.HoldHands {
 // Open reports whether the hold still stops its payout.
 func (h Hold) Open() bool { return h.State == "open" }
 
+// entity is the hold's payout's entity id in the audit log (payoutEntity):
+// the provider decided the payout's mode at intake.
+func (h Hold) entity() string { return payoutEntity(h.ReferenceID, payout.Livemode(h.Provider)) }
+
 // holdsOfMode keeps the holds of live payouts, or of test payouts when its
 // argument (named by %s) is true: nobody is to decide a test payout's hold
 // in the real queue. Both read the test payouts' ids from their small
@@ -143,11 +147,11 @@ func placeHold(ctx context.Context, q Querier, id int64, reason payout.Reason, d
 	if err := addEvidence(ctx, q, holdID, evidenceKind, detail, "", Actor{Name: by.Name}, at); err != nil {
 		return 0, err
 	}
-	var ref string
-	if err := q.GetContext(ctx, &ref, `SELECT reference_id FROM payouts WHERE id = $1`, id); err != nil {
+	var entity string
+	if err := q.GetContext(ctx, &entity, `SELECT `+payoutEntitySQL+` FROM payouts p WHERE p.id = $1`, id); err != nil {
 		return 0, fmt.Errorf("store: hold payout %d: %w", id, err)
 	}
-	return holdID, audit(ctx, q, by.Name, "hold.place", "payout", ref, map[string]any{"hold": holdID, "reason": reason, "detail": detail})
+	return holdID, audit(ctx, q, by.Name, "hold.place", "payout", entity, map[string]any{"hold": holdID, "reason": reason, "detail": detail})
 }
 
 // addEvidence adds evidence to hold holdID, added at at (nil for the

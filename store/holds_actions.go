@@ -167,7 +167,7 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 			if !covered {
 				res = Released{Hold: h, Answer: f.Answer}
 				refusedErr = Refused("release refused: %s", f.Answer)
-				return audit(ctx, q, by.Name, "hold.release_refused", "payout", h.ReferenceID,
+				return audit(ctx, q, by.Name, "hold.release_refused", "payout", h.entity(),
 					map[string]any{"hold": holdID, "gate": f.Gate, "answer": f.Answer, "note": note})
 			}
 		}
@@ -184,7 +184,7 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 		if ap.needed > 0 && ap.given < ap.needed {
 			details["approval"], details["of"] = ap.given+1, ap.needed
 		}
-		if err := audit(ctx, q, by.Name, "hold.release", "payout", h.ReferenceID, details); err != nil {
+		if err := audit(ctx, q, by.Name, "hold.release", "payout", h.entity(), details); err != nil {
 			return err
 		}
 		res.Hold, res.Queued = h, len(open) == 0
@@ -263,7 +263,7 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 		if err != nil {
 			return fmt.Errorf("store: close holds of payout %d: %w", h.PayoutID, err)
 		}
-		if err := audit(ctx, q, by.Name, "hold.reject", "payout", h.ReferenceID,
+		if err := audit(ctx, q, by.Name, "hold.reject", "payout", h.entity(),
 			map[string]any{"hold": holdID, "reason": h.Reason, "note": note}); err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func (s *Store) ReassignHold(ctx context.Context, holdID, ownerID int64, by Acto
 		if _, err := q.ExecContext(ctx, `UPDATE holds SET owner_id = $2 WHERE id = $1`, holdID, ownerID); err != nil {
 			return fmt.Errorf("store: reassign hold %d: %w", holdID, err)
 		}
-		return audit(ctx, q, by.Name, "hold.reassign", "payout", h.ReferenceID,
+		return audit(ctx, q, by.Name, "hold.reassign", "payout", h.entity(),
 			map[string]any{"hold": holdID, "from": h.OwnerName, "to": owner, "note": note})
 	})
 }
@@ -317,7 +317,7 @@ func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note s
 			holdID, *next.ID); err != nil {
 			return fmt.Errorf("store: escalate hold %d: %w", holdID, err)
 		}
-		return audit(ctx, q, by.Name, "hold.escalate", "payout", h.ReferenceID,
+		return audit(ctx, q, by.Name, "hold.escalate", "payout", h.entity(),
 			map[string]any{"hold": holdID, "from": h.OwnerName, "to": *next.Name, "note": note})
 	})
 }
@@ -346,7 +346,7 @@ func (s *Store) AddEvidence(ctx context.Context, holdID int64, by Actor, note, u
 		if err := addEvidence(ctx, q, holdID, kind, note, url, by, nil); err != nil {
 			return err
 		}
-		return audit(ctx, q, by.Name, "hold.evidence", "payout", h.ReferenceID,
+		return audit(ctx, q, by.Name, "hold.evidence", "payout", h.entity(),
 			map[string]any{"hold": holdID, "kind": kind, "note": note, "url": url})
 	})
 }
@@ -365,9 +365,9 @@ func (s *Store) EscalateOverdue(ctx context.Context, now time.Time) (int, error)
 			return fmt.Errorf("store: lock payouts of overdue holds: %w", err)
 		}
 		var rows []struct {
-			ID    int64   `db:"id"`
-			Ref   string  `db:"reference_id"`
-			Owner *string `db:"owner"`
+			ID     int64   `db:"id"`
+			Entity string  `db:"entity"` // payoutEntity
+			Owner  *string `db:"owner"`
 		}
 		err = q.SelectContext(ctx, &rows, `
 			UPDATE holds h SET escalated_at = $1, owner_id = coalesce(
@@ -375,12 +375,12 @@ func (s *Store) EscalateOverdue(ctx context.Context, now time.Time) (int, error)
 			FROM hold_reasons r, payouts p
 			WHERE r.reason = h.reason AND p.id = h.payout_id
 				AND h.state = 'open' AND h.escalated_at IS NULL AND h.sla_due_at < $1
-			RETURNING h.id, p.reference_id, (SELECT u.name FROM users u WHERE u.id = h.owner_id) AS owner`, now)
+			RETURNING h.id, `+payoutEntitySQL+` AS entity, (SELECT u.name FROM users u WHERE u.id = h.owner_id) AS owner`, now)
 		if err != nil {
 			return fmt.Errorf("store: escalate overdue holds: %w", err)
 		}
 		for _, r := range rows {
-			if err := audit(ctx, q, "sla-escalator", "hold.escalate", "payout", r.Ref,
+			if err := audit(ctx, q, "sla-escalator", "hold.escalate", "payout", r.Entity,
 				map[string]any{"hold": r.ID, "note": "past its SLA", "to": r.Owner}); err != nil {
 				return err
 			}

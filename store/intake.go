@@ -67,7 +67,8 @@ func (s *Store) sameRequest(ctx context.Context, req payout.Request) error {
 		Account string `db:"account_number"`
 	}
 	err := s.db.GetContext(ctx, &row, `SELECT p.intake, b.account_number FROM payouts p
-		JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE p.reference_id = $1`, req.ReferenceID)
+		JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE p.reference_id = $1 AND p.livemode = $2`,
+		req.ReferenceID, payout.Livemode(req.Provider))
 	if err != nil {
 		return fmt.Errorf("store: intake %s: %w", req.ReferenceID, mapErr(err))
 	}
@@ -91,7 +92,8 @@ func (s *Store) sameRequest(ctx context.Context, req payout.Request) error {
 func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.Policy, by Actor, at time.Time,
 	retryOf *int64, redirect *payout.Redirect) (int64, error) {
 	var exists bool
-	if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1)`, req.ReferenceID); err != nil {
+	if err := q.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $1 AND livemode = $2)`,
+		req.ReferenceID, payout.Livemode(req.Provider)); err != nil {
 		return 0, fmt.Errorf("store: intake %s: %w", req.ReferenceID, err)
 	}
 	if exists {

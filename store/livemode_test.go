@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func TestPayoutJSONCarriesLivemode(t *testing.T) {
 		WHERE payout_id = $1`, live.ID)
 
 	for ref, want := range map[string]bool{"LIVE-1": true, "TEST-1": false} {
-		full, err := s.PayoutWithMetadata(ctx, ref)
+		full, err := s.PayoutWithMetadata(ctx, ref, store.LiveFirst(false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +196,95 @@ func TestPayoutJSONCarriesLivemode(t *testing.T) {
 		}
 		if wantEP := map[bool]int64{true: liveEP.ID, false: testEP.ID}[live]; d.EndpointID != wantEP {
 			t.Errorf("%s's event went to endpoint %d, want %d", env.Data.ReferenceID, d.EndpointID, wantEP)
+		}
+	}
+}
+
+// A reference is unique per mode: a test payout under a reference takes
+// nothing from the live space (a test token could otherwise take the
+// reference a live payout will need, and learn from a refusal that a live
+// one has it). Each lookup reaches its own mode's payout, and an
+// observation applied to one leaves the other alone.
+func TestAReferenceIsUniquePerMode(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	test := f.intake("SHARED-1", func(r *payout.Request) { r.Provider, r.AmountMinor = payout.SandboxProvider, 1000 })
+	live := f.intake("SHARED-1", nil)
+	if test.ID == live.ID || test.Livemode || !live.Livemode || live.AmountMinor != 125000 {
+		t.Fatalf("two payouts under one reference: test %+v, live %+v", test, live)
+	}
+	// The same request again is the same payout in its own mode, and
+	// another request under the reference is refused in its own mode.
+	again := payout.Request{ReferenceID: "SHARED-1", Provider: payout.SandboxProvider, AmountMinor: 1000, Currency: "INR",
+		Market: "IN", Metadata: []byte(`{}`), Beneficiary: payout.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
+			IFSC: "HDFC0001234", TaxArtifact: payout.TaxPresent}}
+	if created, err := s.Intake(ctx, again, holdPolicy, store.Actor{Name: "api:test"}); created || err != nil {
+		t.Errorf("the test request again: created %v, %v", created, err)
+	}
+	again.AmountMinor = 2000
+	var idem *store.IdempotencyError
+	if _, err := s.Intake(ctx, again, holdPolicy, store.Actor{Name: "api:test"}); !errors.As(err, &idem) || idem.Field != "amount" {
+		t.Errorf("another test request under the reference: %v, want a conflict on amount", err)
+	}
+
+	for _, c := range []struct {
+		name string
+		m    store.RefMode
+		want int64
+	}{
+		{"exactly live", store.Exactly(true), live.ID}, {"exactly test", store.Exactly(false), test.ID},
+		{"live first", store.LiveFirst(false), live.ID}, {"test first", store.LiveFirst(true), test.ID},
+	} {
+		p, err := s.PayoutByRef(ctx, "SHARED-1", c.m)
+		if err != nil || p.ID != c.want {
+			t.Errorf("%s: payout %d %v, want %d", c.name, p.ID, err, c.want)
+		}
+	}
+	f.intake("LIVE-ONLY", nil)
+	if _, err := s.PayoutByRef(ctx, "LIVE-ONLY", store.Exactly(false)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a live-only reference exactly in test: %v, want not found", err)
+	}
+	if p, err := s.PayoutByRef(ctx, "LIVE-ONLY", store.LiveFirst(true)); err != nil || !p.Livemode {
+		t.Errorf("a live-only reference, test first: %+v %v, want the live payout", p, err)
+	}
+
+	s.DB().MustExec(`UPDATE payouts SET status = 'PROCESSING', submitted_at = now() WHERE reference_id = 'SHARED-1'`)
+	obs := payout.Observation{Source: payout.SourceManual, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR1"}
+	if a, err := s.ApplyObservation(ctx, "SHARED-1", store.Exactly(false), obs); err != nil || a.Payout.ID != test.ID || a.To != payout.Succeeded {
+		t.Fatalf("apply to the test payout: %+v %v", a, err)
+	}
+	if err := s.RecordCheckFailure(ctx, "SHARED-1", store.Exactly(true), payout.SourceManual, "ops", "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		live   bool
+		status payout.Status
+		events []string
+	}{{false, payout.Succeeded, []string{"applied"}}, {true, payout.Processing, []string{"error"}}} {
+		p, err := s.PayoutByRef(ctx, "SHARED-1", store.Exactly(c.live))
+		if err != nil || p.Status != c.status {
+			t.Errorf("live %v: %s %v, want %s", c.live, p.Status, err, c.status)
+		}
+		var got []string
+		s.DB().Select(&got, `SELECT decision FROM payout_events WHERE payout_id = $1 AND source <> 'intake' ORDER BY id`, p.ID)
+		if !slices.Equal(got, c.events) {
+			t.Errorf("live %v: events %v, want %v", c.live, got, c.events)
+		}
+		// Its audit entries are its own: the test payout's are under the
+		// reference marked (test).
+		entries, err := s.PayoutAudit(ctx, p)
+		want := map[bool]string{true: "payout.check_failed", false: "payout.observe"}[c.live]
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+			if store.PayoutRefOfEntity(e.EntityID) != "SHARED-1" || (e.EntityID == "SHARED-1") != c.live {
+				t.Errorf("live %v: an entry about %q", c.live, e.EntityID)
+			}
+		}
+		if err != nil || !slices.Contains(actions, "payout.create") || !slices.Contains(actions, want) ||
+			slices.Contains(actions, map[bool]string{true: "payout.observe", false: "payout.check_failed"}[c.live]) {
+			t.Errorf("live %v: audit %v %v, want its own create and %s", c.live, actions, err, want)
 		}
 	}
 }

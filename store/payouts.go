@@ -189,7 +189,7 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 	if err != nil {
 		return 0, fmt.Errorf("store: create payout %s: %w", n.ReferenceID, mapErr(err))
 	}
-	if err := audit(ctx, q, actor, "payout.create", "payout", n.ReferenceID, map[string]any{
+	if err := audit(ctx, q, actor, "payout.create", "payout", payoutEntity(n.ReferenceID, !n.Test), map[string]any{
 		"provider": n.Provider, "amount": n.Amount.Decimal(), "currency": n.Amount.Currency, "status": n.Status,
 		"livemode": !n.Test,
 	}); err != nil {
@@ -199,10 +199,11 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 	return id, adoptOrphans(ctx, q, id)
 }
 
-// PayoutByRef returns the payout with our reference id, or ErrNotFound.
-func (s *Store) PayoutByRef(ctx context.Context, ref string) (Payout, error) {
+// PayoutByRef returns the payout with our reference id in mode m, or
+// ErrNotFound.
+func (s *Store) PayoutByRef(ctx context.Context, ref string, m RefMode) (Payout, error) {
 	var p Payout
-	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+payoutFrom+`WHERE p.reference_id = $1`, ref)
+	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+payoutFrom+byRef, refArgs(ref, m)...)
 	if err != nil {
 		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
 	}

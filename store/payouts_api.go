@@ -20,9 +20,9 @@ const apiColumns = `, p.metadata,
 
 // PayoutWithMetadata returns PayoutByRef's payout with its Metadata, or
 // ErrNotFound.
-func (s *Store) PayoutWithMetadata(ctx context.Context, ref string) (Payout, error) {
+func (s *Store) PayoutWithMetadata(ctx context.Context, ref string, m RefMode) (Payout, error) {
 	var p Payout
-	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+apiColumns+payoutFrom+`WHERE p.reference_id = $1`, ref)
+	err := s.db.GetContext(ctx, &p, `SELECT `+payoutColumns+apiColumns+payoutFrom+byRef, refArgs(ref, m)...)
 	if err != nil {
 		return Payout{}, fmt.Errorf("store: payout %s: %w", ref, mapErr(err))
 	}

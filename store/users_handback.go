@@ -22,9 +22,9 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 	var hb HandedBack
 	note := fmt.Sprintf("%s was disabled: their open work goes to its default owner", u.Name)
 	var holds []struct {
-		ID  int64  `db:"id"`
-		Ref string `db:"reference_id"`
-		To  string `db:"to_name"`
+		ID     int64  `db:"id"`
+		Entity string `db:"entity"` // payoutEntity
+		To     string `db:"to_name"`
 	}
 	// Payouts first, then holds, in id order: the order every writer of
 	// both takes (lockHold, EscalateOverdue); then the cases, in id order.
@@ -40,13 +40,13 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 		WITH moved AS (
 			UPDATE holds w SET owner_id = `+defaultOwnerSQL(ownersOfHolds)+`
 			WHERE w.owner_id = $1 AND w.state = 'open' RETURNING w.id, w.payout_id, w.owner_id)
-		SELECT m.id, p.reference_id, coalesce(o.name, '') AS to_name
+		SELECT m.id, `+payoutEntitySQL+` AS entity, coalesce(o.name, '') AS to_name
 		FROM moved m JOIN payouts p ON p.id = m.payout_id LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
 	if err != nil {
 		return hb, fmt.Errorf("store: hand back holds of user %d: %w", u.ID, err)
 	}
 	for _, h := range holds {
-		if err := audit(ctx, q, by.Name, "hold.reassign", "payout", h.Ref,
+		if err := audit(ctx, q, by.Name, "hold.reassign", "payout", h.Entity,
 			map[string]any{"hold": h.ID, "from": u.Name, "to": h.To, "note": note}); err != nil {
 			return hb, err
 		}

@@ -90,7 +90,7 @@ func (a *app) addListed(day time.Time, ps ...listed) {
 			ReferenceID: p.ref, Provider: p.provider, ProviderPayoutID: p.providerPaID, Status: p.status,
 			Amount: payout.Money{Minor: 125050, Currency: "INR"}, Mode: "IMPS", CreatedAt: day.Add(p.created),
 			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
-			Test:        p.provider == payout.DrillProvider, // the sandbox's stand in for live payouts here
+			Test:        payout.IsTestProvider(p.provider), // as intake decides it
 		})
 		if err != nil {
 			a.t.Fatal(err)
@@ -121,7 +121,7 @@ func TestAPIListFiltersByEachParameter(t *testing.T) {
 		listed{"L-LIVE", "nxtbanking", payout.Succeeded, 50 * hour, 50 * hour, "UTR-LIVE", "nxt_L-LIVE"},
 	)
 	// L-1 succeeds with a fee (ledger entries), L-5 has an open hold.
-	if _, err := a.store.ApplyObservation(context.Background(), "L-1", payout.Observation{Source: payout.SourceWebhook,
+	if _, err := a.store.ApplyObservation(context.Background(), "L-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
 		Status: payout.Succeeded, UTR: "UTR-L1", Fee: &payout.Money{Minor: 500, Currency: "INR"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -160,3 +160,42 @@ func TestAPIDrills(t *testing.T) {
 		t.Fatalf("no such drill: %d", code)
 	}
 }
+
+// A test token's references are a space of their own: what a test token
+// sends under a reference neither takes it from the live payouts nor tells
+// the test token whether a live payout has it.
+func TestAPITestAndLiveReferencesAreTwoSpaces(t *testing.T) {
+	a := newApp(t, withLiveProvider())
+	live := a.token(store.TokenSpec{Name: "shop", Scope: payout.ScopeLive})
+	test := a.token(store.TokenSpec{Name: "try", Scope: payout.ScopeTest})
+	small := func(m map[string]any) { m["amount"] = "10.00" }
+	if code, p, h := a.api("POST", "/api/v1/payouts", test, apiBody("ORD-77", small)); code != http.StatusAccepted || h.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("test token: %d %v", code, p)
+	}
+	code, p, h := a.api("POST", "/api/v1/payouts", live, apiBody("ORD-77", withProvider("nxtbanking")))
+	if code != http.StatusAccepted || h.Get("Idempotent-Replayed") != "" || p["amount"] != "1250.00" {
+		t.Fatalf("live token under the test payout's reference: %d %v %v, want a new live payout", code, p, h)
+	}
+	// A test token learns nothing of a live reference: a new one is
+	// answered as new, whatever the live space holds.
+	if code, p, h := a.api("POST", "/api/v1/payouts", test, apiBody("ORD-77", small)); code != http.StatusAccepted || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the test request again: %d %v %v, want replayed", code, p, h)
+	}
+	if code, p, _ := a.api("POST", "/api/v1/payouts", test, apiBody("ORD-78", small)); code != http.StatusAccepted {
+		t.Errorf("test token, a fresh reference: %d %v", code, p)
+	}
+	if code, p, _ := a.api("POST", "/api/v1/payouts", live, apiBody("ORD-78", withProvider("nxtbanking"))); code != http.StatusAccepted {
+		t.Errorf("live token after the test token took the reference: %d %v", code, p)
+	}
+	for _, tt := range []struct {
+		token, provider, amount string
+	}{{live, "nxtbanking", "1250.00"}, {test, "sandbox", "10.00"}} {
+		code, p, _ := a.api("GET", "/api/v1/payouts/ORD-77", tt.token, "")
+		if code != http.StatusOK || p["provider"] != tt.provider || p["amount"] != tt.amount {
+			t.Errorf("GET with the %s token: %d %v", tt.provider, code, p)
+		}
+	}
+	if n := a.payoutCount(); n != 4 {
+		t.Errorf("%d payouts, want 4 (two references, each in two modes)", n)
+	}
+}

@@ -107,7 +107,7 @@ func TestAPICreatesAPayoutOnceAndReplaysIt(t *testing.T) {
 	if code != http.StatusOK || got["provider_payout_id"] == nil || got["status"] == "QUEUED" {
 		t.Fatalf("status after submit: %d %v", code, got)
 	}
-	if _, err := a.store.ApplyObservation(context.Background(), "ORD-1", payout.Observation{Source: payout.SourceWebhook,
+	if _, err := a.store.ApplyObservation(context.Background(), "ORD-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
 		Status: payout.Succeeded, UTR: "UTR123", Fee: &payout.Money{Minor: 500, Currency: "INR"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestAPIRefusesABodyNotDeclaredJSON(t *testing.T) {
 			t.Errorf("Content-Type %q: %d %s, want 415", ct, code, body)
 		}
 	}
-	if _, err := a.store.PayoutByRef(context.Background(), "CT-1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := a.store.PayoutByRef(context.Background(), "CT-1", store.LiveFirst(false)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused body recorded a payout: %v", err)
 	}
 	if code, body := post("CT-2", "application/json; charset=utf-8"); code != http.StatusAccepted {
@@ -220,8 +220,10 @@ func TestAPIRefusesAReusedReferenceWithADifferentBody(t *testing.T) {
 	if p["amount"] != "1250.00" || a.payoutCount() != 1 {
 		t.Fatalf("a refused request changed the payout: %v", p)
 	}
-	// A payout that did not come through the API cannot be claimed by it.
+	// A payout that did not come through the API cannot be claimed by it
+	// (a test payout: the test token's space).
 	a.addPayout("DEMO-1", payout.Processing, 0)
+	a.store.DB().MustExec(`UPDATE payouts SET livemode = false WHERE reference_id = 'DEMO-1'`)
 	code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("DEMO-1", nil))
 	if code != http.StatusConflict || p["field"] != "reference_id" {
 		t.Fatalf("reuse of a non-API reference: %d %v", code, p)

@@ -13,6 +13,7 @@ import (
 	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/payout"
+	"payops/store"
 )
 
 // browser starts Debian's headless Chromium (make test installs it) and
@@ -150,7 +151,7 @@ func TestBrowserRecheck(t *testing.T) {
 		t.Errorf("failing row status %q, want FAILED", got)
 	}
 	screenshot(t, ctx, "stuck-after-recheck")
-	p, err := a.store.PayoutByRef(context.Background(), ok)
+	p, err := a.store.PayoutByRef(context.Background(), ok, store.LiveFirst(false))
 	if err != nil || p.Status != payout.Succeeded {
 		t.Errorf("in the database: %s, %v", p.Status, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 
 	"payops/payout"
+	"payops/store"
 )
 
 // refsOn returns the references of the payouts list's rows on page.
@@ -107,7 +108,7 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 	c := a.client()
 	c.login("ops@example.com")
 	ppid := func(ref string) string {
-		p, err := a.store.PayoutByRef(context.Background(), ref)
+		p, err := a.store.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +239,7 @@ func TestPayoutsCSV(t *testing.T) {
 	for i, k := range rows[0] {
 		got[k] = rows[1][i]
 	}
-	p, _ := a.store.PayoutByRef(context.Background(), "X-1")
+	p, _ := a.store.PayoutByRef(context.Background(), "X-1", store.LiveFirst(false))
 	want := map[string]string{"reference_id": "X-1", "provider": "sandbox", "provider_payout_id": p.ProviderID(), "status": "FAILED",
 		"amount": "1250.50", "currency": "INR", "utr": `'=HYPERLINK("http://evil")`, "failure_code": "IFSC_INVALID",
 		"failure_reason": `bank says, "no"`, "market": "IN"}

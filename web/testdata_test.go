@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"payops/payout"
+	"payops/store"
 )
 
 // The header's "View test data" switch, a plain form: on, every page shows
@@ -103,4 +105,41 @@ func viewTestData(t *testing.T, ctx context.Context) {
 	t.Helper()
 	step(t, ctx, "view test data", chromedp.Click(chromedp.CSS(`#test-data-switch button`)),
 		chromedp.WaitVisible(chromedp.CSS("#test-data-banner")))
+}
+
+// A reference in both modes (a test token's payout under a live payout's
+// reference) opens the payout of the switch's mode on the dashboard, with
+// its own history: the live one on live data, the test one on test data.
+func TestAReferenceInBothModesOpensTheSwitchsPayout(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	ctx := context.Background()
+	for _, p := range []struct {
+		provider string
+		minor    int64
+	}{{"nxtbanking", 125050}, {payout.SandboxProvider, 1000}} {
+		if _, err := a.store.CreatePayout(ctx, "api:"+p.provider, store.NewPayout{ReferenceID: "TWIN-1", Provider: p.provider,
+			Amount: payout.Money{Minor: p.minor, Currency: "INR"}, Mode: "IMPS", Status: payout.Queued,
+			Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
+			Test:        payout.IsTestProvider(p.provider)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := a.client()
+	c.login("ops@example.com")
+	for _, tt := range []struct {
+		on            string
+		amount, actor string
+		not           string
+	}{{"", "1,250.50", "api:nxtbanking", "api:sandbox"}, {"1", "10.00", "api:sandbox", "api:nxtbanking"}} {
+		if code, _, _ := c.do("POST", "/test-data", url.Values{"on": {tt.on}, "next": {"/"}}, nil); code != http.StatusSeeOther {
+			t.Fatalf("the switch: %d", code)
+		}
+		code, page := c.get("/payouts/TWIN-1")
+		if code != http.StatusOK || !strings.Contains(page, tt.amount) || !strings.Contains(page, tt.actor) ||
+			strings.Contains(page, tt.not) {
+			t.Errorf("test data %q: %d; want the payout of %s (%s) and none of %s's history", tt.on, code, tt.amount,
+				tt.actor, tt.not)
+		}
+	}
 }
