@@ -42,7 +42,8 @@ type NotifyStore interface {
 	Conditions(ctx context.Context, keys []string) (map[string]store.Condition, error)
 	SaveConditions(ctx context.Context, changed []store.Condition, notices []store.NewNotice) error
 	Recipients(ctx context.Context, ids []int64, roles []payout.Role) ([]store.Recipient, error)
-	NoticesToSend(ctx context.Context, limit int) ([]store.Notification, error)
+	ClaimNotices(ctx context.Context, limit int, lease time.Duration) ([]store.Notification, error)
+	ReleaseNotices(ctx context.Context, ids []int64) error
 	MarkNotice(ctx context.Context, id int64, at time.Time, sendErr error, maxAttempts int) error
 }
 

@@ -18,6 +18,12 @@ const sendBatch = 200
 // run's cancellation.
 const markTimeout = 10 * time.Second
 
+// claimLease is how long a run holds the notices it claimed: past the
+// longest run (one timeout per destination down, the others' sends), so
+// no other run sends them meanwhile; a run that dies leaves them waiting
+// that long.
+const claimLease = 5 * time.Minute
+
 // errNoMailer is a queued email notice's error when PAYOPS_SMTP_URL is not
 // set on the instance that sends it.
 var errNoMailer = errors.New("email is not configured: set PAYOPS_SMTP_URL")
@@ -30,15 +36,19 @@ var errNoMailer = errors.New("email is not configured: set PAYOPS_SMTP_URL")
 // wait for the next run untried, so a server that is down costs one timeout
 // a run, not one a notice.
 func (n *Notifier) Send(ctx context.Context) (int, error) {
-	pending, err := n.Store.NoticesToSend(ctx, sendBatch)
+	pending, err := n.Store.ClaimNotices(ctx, sendBatch, claimLease)
 	if err != nil {
 		return 0, err
 	}
 	down := map[string]bool{}
 	sent := 0
 	var errs []error
-	for _, p := range pending {
+	var untried []int64
+	for i, p := range pending {
 		if ctx.Err() != nil {
+			for _, p := range pending[i:] {
+				untried = append(untried, p.ID)
+			}
 			break
 		}
 		dest := "smtp"
@@ -46,6 +56,7 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 			dest = "chat " + p.Recipient
 		}
 		if down[dest] {
+			untried = append(untried, p.ID)
 			continue
 		}
 		sendErr := n.send(ctx, p)
@@ -75,9 +86,19 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 		err := n.Store.MarkNotice(mctx, p.ID, n.Now(), sendErr, tries)
 		cancel()
 		if err != nil {
+			// The rest stay claimed: with the database gone they could not
+			// be given back either, and the lease ends.
 			errs = append(errs, err)
 			break
 		}
+	}
+	if len(untried) > 0 {
+		// Given back for the next run; were this lost, the lease would end.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		if err := n.Store.ReleaseNotices(rctx, untried); err != nil {
+			n.Log.Warn("untried notices not given back: they wait for their claim to end", "notices", len(untried), "err", err)
+		}
+		cancel()
 	}
 	if len(down) > 0 {
 		// The run failed at its work: the jobs page and the job alert say

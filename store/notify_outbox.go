@@ -83,21 +83,49 @@ type Notification struct {
 const notificationColumns = `id, condition_key, kind, notice, channel, user_id, recipient, subject, body, state,
 	attempts, error, created_at, sent_at, last_tried_at`
 
-// NoticesToSend returns up to limit notices pending or failed, oldest first,
-// at most half of them for one destination (the mail server, or one chat
-// webhook): a destination that is down, its notices piling up, leaves room
-// for the others' — chat while the mail server is down.
-func (s *Store) NoticesToSend(ctx context.Context, limit int) ([]Notification, error) {
+// ClaimNotices claims up to limit notices pending or failed for lease and
+// returns them, oldest first, at most half of them for one destination (the
+// mail server, or one chat webhook): a destination that is down, its
+// notices piling up, leaves room for the others' — chat while the mail
+// server is down. A notice another run has claimed is passed over until its
+// lease ends: two instances running the notify job at once (one whose job
+// lock a database failover cut, and the one that took the lock) do not send
+// one notice twice. MarkNotice and ReleaseNotices end a claim; a run that
+// dies leaves its notices to a run after the lease.
+func (s *Store) ClaimNotices(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
 	var out []Notification
-	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+` FROM (
-			SELECT n.*, row_number() OVER (PARTITION BY CASE WHEN channel = '`+ChannelChat+`' THEN recipient ELSE '' END
-				ORDER BY id) AS nth
-			FROM notifications n WHERE state IN ('pending', 'failed')) d
-		WHERE nth <= greatest($1 / 2, 1) ORDER BY id LIMIT $1`, limit)
+	err := s.db.SelectContext(ctx, &out, `WITH due AS (
+			SELECT id FROM (
+				SELECT n.id, row_number() OVER (PARTITION BY CASE WHEN channel = '`+ChannelChat+`' THEN recipient ELSE '' END
+					ORDER BY id) AS nth
+				FROM notifications n WHERE state IN ('pending', 'failed') AND `+unclaimed+`) d
+			WHERE nth <= greatest($1 / 2, 1) ORDER BY id LIMIT $1),
+		claimed AS (
+			-- A run claiming beside this one waits for the row and, once it
+			-- is claimed, passes it over (unclaimed is checked again).
+			UPDATE notifications n SET claimed_until = now() + $2 * interval '1 millisecond'
+			FROM due WHERE n.id = due.id AND `+unclaimed+` RETURNING n.*)
+		SELECT `+notificationColumns+` FROM claimed ORDER BY id`, limit, lease.Milliseconds())
 	if err != nil {
-		return nil, fmt.Errorf("store: notices to send: %w", err)
+		return nil, fmt.Errorf("store: claim notices to send: %w", err)
 	}
 	return out, nil
+}
+
+// unclaimed is the condition of a notice no run holds (ClaimNotices).
+const unclaimed = `(claimed_until IS NULL OR claimed_until < now())`
+
+// ReleaseNotices ends the claims on notices a run did not try (their
+// destination down, the run cancelled), so the next run tries them.
+func (s *Store) ReleaseNotices(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET claimed_until = NULL WHERE id = ANY($1)`,
+		pq.Array(ids)); err != nil {
+		return fmt.Errorf("store: release %d notices: %w", len(ids), err)
+	}
+	return nil
 }
 
 // MarkNotice records one try of notice id at at: sent when sendErr is nil,
@@ -107,11 +135,12 @@ func (s *Store) MarkNotice(ctx context.Context, id int64, at time.Time, sendErr 
 	var err error
 	if sendErr == nil {
 		_, err = s.db.ExecContext(ctx, `UPDATE notifications SET state = 'sent', sent_at = $2, last_tried_at = $2,
-			attempts = attempts + 1, error = '' WHERE id = $1`, id, at)
+			attempts = attempts + 1, error = '', claimed_until = NULL WHERE id = $1`, id, at)
 	} else {
 		_, err = s.db.ExecContext(ctx, `UPDATE notifications SET
 			state = CASE WHEN attempts + 1 >= $4 THEN 'abandoned' ELSE 'failed' END,
-			last_tried_at = $2, attempts = attempts + 1, error = $3 WHERE id = $1`, id, at, sendErr.Error(), maxAttempts)
+			last_tried_at = $2, attempts = attempts + 1, error = $3, claimed_until = NULL
+			WHERE id = $1`, id, at, sendErr.Error(), maxAttempts)
 	}
 	if err != nil {
 		return fmt.Errorf("store: mark notice %d: %w", id, err)

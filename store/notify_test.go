@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,7 +80,7 @@ func TestOneDeadDestinationDoesNotHoldTheOthersNotices(t *testing.T) {
 		FROM generate_series(1, 300)`)
 	s.DB().MustExec(`INSERT INTO notifications (condition_key, kind, notice, channel, recipient, subject, body)
 		VALUES ('provider_down:x', 'provider_down', 'started', 'email', 'ops@example.com', 's', 'b')`)
-	due, err := s.NoticesToSend(context.Background(), 200)
+	due, err := s.ClaimNotices(context.Background(), 200, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,5 +94,68 @@ func TestOneDeadDestinationDoesNotHoldTheOthersNotices(t *testing.T) {
 	}
 	if chat != 100 || email != 1 {
 		t.Errorf("a run's notices: %d chat, %d email; want 100 of the dead webhook's and the email", chat, email)
+	}
+}
+
+// A run claims the notices it will try: another run beside it (two
+// instances running the notify job at once after a failover) gets none of
+// them, however the two interleave, until a try is recorded (sent: gone)
+// or the notice is given back or its lease ends.
+func TestNoticesAreClaimedByOneRun(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	s.DB().MustExec(`INSERT INTO notifications (condition_key, kind, notice, channel, recipient, subject, body)
+		SELECT 'provider_down:x', 'provider_down', 'started', 'email', 'ops' || i || '@example.com', 's', 'b'
+		FROM generate_series(1, 40) i`)
+	var wg sync.WaitGroup
+	got := make([][]store.Notification, 4)
+	for i := range got {
+		wg.Go(func() {
+			ns, err := s.ClaimNotices(ctx, 200, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = ns
+		})
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for _, ns := range got {
+		for _, n := range ns {
+			if seen[n.ID] {
+				t.Errorf("notice %d claimed by two runs", n.ID)
+			}
+			seen[n.ID] = true
+		}
+	}
+	if len(seen) != 40 {
+		t.Fatalf("%d notices claimed, want all 40", len(seen))
+	}
+	if again, err := s.ClaimNotices(ctx, 200, time.Minute); err != nil || len(again) != 0 {
+		t.Fatalf("claimed again within the lease: %d %v", len(again), err)
+	}
+	ids := []int64{}
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if err := s.MarkNotice(ctx, ids[0], time.Now(), nil, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkNotice(ctx, ids[1], time.Now(), errors.New("451 try later"), 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseNotices(ctx, ids[2:4]); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`UPDATE notifications SET claimed_until = now() - interval '1 second' WHERE id = $1`, ids[4])
+	next, err := s.ClaimNotices(ctx, 200, time.Minute)
+	var nextIDs []int64
+	for _, n := range next {
+		nextIDs = append(nextIDs, n.ID)
+	}
+	// The failed one waits for a run again, the sent one is done.
+	if want := []int64{ids[1], ids[2], ids[3], ids[4]}; err != nil || !slices.Equal(nextIDs, want) {
+		t.Errorf("the next run claims %v %v, want %v (tried and failed, given back, lease over)", nextIDs, err, want)
 	}
 }
