@@ -209,8 +209,17 @@ func parseStatuses(values []string) ([]payout.Status, string) {
 }
 
 // parseListTime reads an RFC 3339 time, or says what it should be.
+// listTimeFloor is the earliest time the list's parameters take: before
+// any payout, and far from Go's zero time.
+var listTimeFloor = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func parseListTime(v string) (time.Time, string) {
 	at, err := time.Parse(time.RFC3339Nano, v)
+	if err == nil && at.Before(listTimeFloor) {
+		// Go's zero time is the query's "not given": an earlier time would
+		// select as if the parameter were left out.
+		return time.Time{}, "must be " + listTimeFloor.Format(time.RFC3339) + " or later"
+	}
 	if err == nil {
 		// PostgreSQL keeps microseconds: a payout is at or after at, or
 		// before it, exactly when it is so for at rounded up to them.

@@ -159,9 +159,16 @@ func waitForDDL(ctx context.Context, q Querier) error {
 
 const ddlLockWait = "2s"
 
-// PruneRuns deletes the finished job runs started before before and returns
-// how many. Whole months before it are dropped as partitions (a month with
-// a run never finished is kept, as that run is), the rest deleted.
+// runOver is PruneRuns' condition of a job run j that is over: finished,
+// or abandoned (a later run of its job exists).
+const runOver = `(j.finished_at IS NOT NULL OR EXISTS (SELECT 1 FROM job_runs r WHERE r.job = j.job AND r.id > j.id))`
+
+// PruneRuns deletes the job runs started before before that are over and
+// returns how many. Whole months before it are dropped as partitions (a
+// month with a run that may still be going is kept, as that run is), the
+// rest deleted. A run is over when it finished, or when it was abandoned:
+// never finished (its instance died mid-run) and its job has run again
+// since, which the job's lock allows only once the run's instance let go.
 func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
 	parts, err := s.Partitions(ctx, "job_runs")
 	if err != nil {
@@ -183,8 +190,8 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
 			if _, err := q.ExecContext(ctx, `LOCK TABLE `+pq.QuoteIdentifier(p.Name)+` IN SHARE MODE`); err != nil {
 				return err
 			}
-			if err := q.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE finished_at IS NULL)
-				FROM `+pq.QuoteIdentifier(p.Name)).Scan(&n.All, &n.Open); err != nil {
+			if err := q.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE NOT (`+runOver+`))
+				FROM `+pq.QuoteIdentifier(p.Name)+` j`).Scan(&n.All, &n.Open); err != nil {
 				return err
 			}
 			if n.Open > 0 {
@@ -200,7 +207,7 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int, error) {
 			return pruned, fmt.Errorf("store: prune job runs: drop %s: %w", p.Name, err)
 		}
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM job_runs WHERE started_at < $1 AND finished_at IS NOT NULL`, before)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM job_runs j WHERE started_at < $1 AND `+runOver, before)
 	if err != nil {
 		return pruned, fmt.Errorf("store: prune job runs: %w", err)
 	}

@@ -68,17 +68,19 @@ func TestPruneRunsDropsWholeMonths(t *testing.T) {
 	run("c", old.AddDate(0, 2, 14), true)                       // before the cut, in the cut's month: deleted
 	run("c", old.AddDate(0, 2, 20), true)                       // after the cut: kept
 	run("d", time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), true) // in the default partition: deleted
+	run("e", old.AddDate(0, 2, 1), false)                       // abandoned (e ran again since): deleted
+	run("e", old.AddDate(0, 2, 21), true)                       // after the cut: kept
 	n, err := s.PruneRuns(ctx, old.AddDate(0, 2, 15))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 8 {
-		t.Errorf("pruned %d runs, want 8", n)
+	if n != 9 {
+		t.Errorf("pruned %d runs, want 9", n)
 	}
 	var left int
 	s.DB().Get(&left, `SELECT count(*) FROM job_runs`)
-	if left != 2 {
-		t.Errorf("%d runs left, want 2", left)
+	if left != 3 {
+		t.Errorf("%d runs left, want 3", left)
 	}
 	parts, err := s.Partitions(ctx, "job_runs")
 	if err != nil {

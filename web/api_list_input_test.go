@@ -34,6 +34,8 @@ func TestAPIListRefusesBadParameters(t *testing.T) {
 		{"a word", "created_after=yesterday", "created_after", "must be an RFC 3339 time"},
 		{"a + unescaped", "created_after=2025-05-01T05:30:00+05:30", "created_after", "send a + in a query as %2B"},
 		{"month 13", "created_before=2025-13-01T00:00:00Z", "created_before", "must be an RFC 3339 time"},
+		{"Go's zero time", "created_before=0001-01-01T00:00:00Z", "created_before", "must be 1970-01-01T00:00:00Z or later"},
+		{"before 1970", "updated_after=1969-12-31T23:59:59%2B05:30", "updated_after", "must be 1970-01-01T00:00:00Z or later"},
 		{"an empty window", "created_after=2025-05-02T00:00:00Z&created_before=2025-05-01T00:00:00Z",
 			"created_before", "must be later than created_after"},
 		{"unix seconds", "updated_after=1714521600", "updated_after", "must be an RFC 3339 time"},
