@@ -138,15 +138,23 @@ func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.
 	if err != nil {
 		return 0, err
 	}
-	if len(failed) == 0 {
-		return id, outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated)
-	}
-	if err := holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when); err != nil {
-		return 0, err
+	if len(failed) > 0 {
+		if err := holdPayout(ctx, q, id, payout.Held, failed, evalIDs, by, when); err != nil {
+			return 0, err
+		}
 	}
 	// Created held: both events, each with the payout and its holds.
 	if err := outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated); err != nil {
 		return 0, err
 	}
-	return id, outboxPayoutEvent(ctx, q, id, payout.EventPayoutHeld)
+	if len(failed) > 0 {
+		if err := outboxPayoutEvent(ctx, q, id, payout.EventPayoutHeld); err != nil {
+			return 0, err
+		}
+	}
+	// Webhooks that arrived before the payout was recorded (the provider
+	// had it first) are applied last, as they would be had they come after:
+	// the platform hears payout.created before what they changed, and a
+	// held payout's holds are closed by the provider's answer.
+	return id, adoptOrphans(ctx, q, id)
 }

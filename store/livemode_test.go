@@ -288,3 +288,43 @@ func TestAReferenceIsUniquePerMode(t *testing.T) {
 		}
 	}
 }
+
+// A webhook that came before its payout was recorded is applied after the
+// payout is whole: the platform hears payout.created (and payout.held)
+// before what the webhook changed; and it is judged against the payout as
+// intake left it — a held payout was never sent, so a provider's report of
+// its outcome is an anomaly for a person, not a payment.
+func TestAnOrphanIsAppliedAfterItsPayoutIsCreated(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	test, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://hooks.example.com/test", Test: true}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"EARLY-1", "EARLY-2"} {
+		if res, err := s.IngestWebhook(ctx, delivery(), event("e-"+ref, "", ref, payout.Succeeded, "UTR-"+ref)); err != nil ||
+			res.Outcome != store.OutcomeOrphan {
+			t.Fatalf("%s: %+v %v, want an orphan", ref, res, err)
+		}
+	}
+	sent := f.intake("EARLY-1", func(r *payout.Request) { r.Provider = payout.SandboxProvider })
+	held := f.intake("EARLY-2", func(r *payout.Request) {
+		r.Provider, r.Beneficiary.TaxArtifact = payout.SandboxProvider, payout.TaxMissing
+	})
+	want := []string{"payout.created:EARLY-1", "payout.succeeded:EARLY-1", "payout.created:EARLY-2", "payout.held:EARLY-2"}
+	if got := eventTypes(t, s, test.ID); !slices.Equal(got, want) {
+		t.Errorf("the platform's events: %v, want %v", got, want)
+	}
+	for _, c := range []struct {
+		p        store.Payout
+		status   payout.Status
+		decision string
+	}{{sent, payout.Succeeded, "applied"}, {held, payout.Held, "anomaly"}} {
+		var decisions []string
+		s.DB().Select(&decisions, `SELECT decision FROM payout_events WHERE payout_id = $1 AND source = 'webhook'`, c.p.ID)
+		if c.p.Status != c.status || !slices.Equal(decisions, []string{c.decision}) {
+			t.Errorf("%s: %s, the orphan %v; want %s, %s", c.p.ReferenceID, c.p.Status, decisions, c.status, c.decision)
+		}
+	}
+}

@@ -131,8 +131,11 @@ func (s *Store) CreatePayout(ctx context.Context, actor string, n NewPayout) (in
 	var id int64
 	err := s.WithTx(ctx, func(q Querier) error {
 		var err error
-		id, err = createPayout(ctx, q, actor, n)
-		return err
+		if id, err = createPayout(ctx, q, actor, n); err != nil {
+			return err
+		}
+		// Webhooks may have arrived before the payout was recorded.
+		return adoptOrphans(ctx, q, id)
 	})
 	return id, err
 }
@@ -195,8 +198,10 @@ func createPayout(ctx context.Context, q Querier, actor string, n NewPayout) (in
 	}); err != nil {
 		return 0, err
 	}
-	// Webhooks may have arrived before the payout was recorded.
-	return id, adoptOrphans(ctx, q, id)
+	// The caller adopts the webhooks that arrived before it (adoptOrphans)
+	// once the payout is whole: its holds placed, its payout.created
+	// written, so that what they changed comes after.
+	return id, nil
 }
 
 // PayoutByRef returns the payout with our reference id in mode m, or
