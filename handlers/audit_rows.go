@@ -33,7 +33,8 @@ func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name,
 	id := e.EntityID
 	switch e.EntityType {
 	case "payout":
-		href = "/payouts/" + url.PathEscape(store.PayoutRefOfEntity(id))
+		ref, live := store.PayoutOfEntity(id)
+		href = views.PayoutPath(ref, live)
 		if !strings.HasPrefix(e.Action, "hold.") {
 			return "payout", id, href
 		}

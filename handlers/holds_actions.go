@@ -78,12 +78,12 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 				return
 			}
 		}
-		ref, done, err := h.act(r, u, action, f.id, f.note, false, seen)
+		hd, done, err := h.act(r, u, action, f.id, f.note, false, seen)
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
 		}
-		redirect(w, r, payoutHref(ref)+"?done="+done+"#hold-"+strconv.FormatInt(f.id, 10))
+		redirect(w, r, withParam(payoutHref(hd.ReferenceID, hd.Livemode), "done", done)+"#hold-"+strconv.FormatInt(f.id, 10))
 	}
 }
 
@@ -112,11 +112,11 @@ func evidenceShown(r *http.Request) (int64, error) {
 // (store.AnyEvidence when none was compared), and returns the payout's
 // reference and a key saying what was done.
 func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string, bulk bool,
-	seen int64) (string, string, error) {
+	seen int64) (store.Hold, string, error) {
 	ctx, by := r.Context(), actorOf(u)
 	decide := action == "release" || action == "reject"
 	if (decide && !u.Role.Can(payout.ActDecideHolds)) || (!decide && !u.Role.Can(payout.ActWorkHolds)) {
-		return "", "", ErrForbidden
+		return store.Hold{}, "", ErrForbidden
 	}
 	switch action {
 	case "release":
@@ -128,53 +128,53 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 			rel, err = h.Store.ReleaseHold(ctx, id, by, note, h.Policy, seen)
 		}
 		if err != nil {
-			return "", "", err
+			return store.Hold{}, "", err
 		}
 		if rel.Approved {
-			return rel.Hold.ReferenceID, "approved", nil
+			return rel.Hold, "approved", nil
 		}
 		if rel.Queued && rel.AtProvider {
-			return rel.Hold.ReferenceID, "released-at-provider", nil
+			return rel.Hold, "released-at-provider", nil
 		}
 		if rel.Queued {
-			return rel.Hold.ReferenceID, "released", nil
+			return rel.Hold, "released", nil
 		}
-		return rel.Hold.ReferenceID, "released-partly", nil
+		return rel.Hold, "released-partly", nil
 	case "reject":
 		hd, err := h.Store.RejectHold(ctx, id, by, note, seen)
-		return hd.ReferenceID, "rejected", err
+		return hd, "rejected", err
 	case "escalate":
 		hd, err := h.Store.EscalateHold(ctx, id, by, note)
-		return hd.ReferenceID, "escalated", err
+		return hd, "escalated", err
 	case "reassign":
 		owner, err := strconv.ParseInt(r.PostFormValue("owner"), 10, 64)
 		if err != nil || owner <= 0 {
-			return "", "", BadRequest("Pick the user to give the hold to.")
+			return store.Hold{}, "", BadRequest("Pick the user to give the hold to.")
 		}
 		hd, err := h.Store.ReassignHold(ctx, id, owner, by, note)
-		return hd.ReferenceID, "reassigned", err
+		return hd, "reassigned", err
 	case "evidence":
 		link := strings.TrimSpace(r.PostFormValue("url"))
 		if len(link) > 2048 || payout.HasControl(link) {
-			return "", "", BadRequest("The link must be a web address of at most 2048 characters.")
+			return store.Hold{}, "", BadRequest("The link must be a web address of at most 2048 characters.")
 		}
 		if link != "" {
 			if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return "", "", BadRequest("The link must be a web address starting with https://.")
+				return store.Hold{}, "", BadRequest("The link must be a web address starting with https://.")
 			}
 		}
 		var tax payout.TaxArtifact
 		if s := r.PostFormValue("tax_artifact"); s != "" {
 			t, err := payout.ParseTaxArtifact(s)
 			if err != nil {
-				return "", "", BadRequest("The tax artifact state " + err.Error() + ".")
+				return store.Hold{}, "", BadRequest("The tax artifact state " + err.Error() + ".")
 			}
 			tax = t
 		}
 		hd, err := h.Store.AddEvidence(ctx, id, by, note, link, tax)
-		return hd.ReferenceID, "evidence", err
+		return hd, "evidence", err
 	}
-	return "", "", store.ErrNotFound
+	return store.Hold{}, "", store.ErrNotFound
 }
 
 // notices are what the payout page says after an action's redirect.
@@ -263,7 +263,7 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	var results []views.BulkResult
 	for _, hd := range holds {
-		res := views.BulkResult{Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID)}
+		res := views.BulkResult{Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID, hd.Livemode)}
 		_, done, err := h.act(r, u, action, hd.ID, note, true, store.AnyEvidence)
 		switch {
 		case errors.Is(err, ErrForbidden):

@@ -13,19 +13,40 @@ import (
 	"payops/views"
 )
 
+// refModeOf is the payout a page or an action on it means (views.PayoutPath):
+// ?mode=test the reference's test payout, ?mode=live its live one, none the
+// live one first (the test one when the reference has no live payout).
+func refModeOf(r *http.Request) (store.RefMode, error) {
+	switch r.URL.Query().Get("mode") {
+	case "":
+		return store.LiveFirst(false), nil
+	case "test":
+		return store.Exactly(false), nil
+	case "live":
+		return store.Exactly(true), nil
+	}
+	return store.RefMode{}, BadRequest("mode is live or test: the payout's mode, as its links give it")
+}
+
 // Payout shows one payout, its status timeline and its audit log.
 func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	ref := strings.TrimSpace(r.PathValue("ref"))
-	p, err := h.Store.PayoutByRef(r.Context(), ref, store.LiveFirst(testData(r.Context())))
+	mode, err := refModeOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	p, err := h.Store.PayoutByRef(r.Context(), ref, mode)
 	if errors.Is(err, store.ErrNotFound) {
 		// A provider payout id, a UTR or an event id pasted into the
 		// address: the payout it names, or the list of those it names.
-		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2, testData(r.Context()))
+		test := testData(r.Context())
+		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2, test)
 		switch {
 		case ferr != nil:
 			err = ferr
 		case len(refs) == 1:
-			http.Redirect(w, r, "/payouts/"+url.PathEscape(refs[0]), http.StatusSeeOther)
+			http.Redirect(w, r, views.PayoutPath(refs[0], !test), http.StatusSeeOther)
 			return
 		case len(refs) > 1:
 			http.Redirect(w, r, "/payouts?"+url.Values{"q": {ref}}.Encode(), http.StatusSeeOther)
@@ -76,7 +97,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		UTR: dash(p.UTR), Failure: dash(joinNonEmpty(p.FailureCode, p.FailureReason)),
 		Created: u.stamp(p.CreatedAt), Updated: u.stamp(p.UpdatedAt) + " (" + agoPtr(now, &p.UpdatedAt) + ")",
 		Submitted: u.stampPtr(p.SubmittedAt), LastChecked: u.stampPtr(p.LastCheckedAt), Fee: "—",
-		CanRecheck: u.Role.Can(payout.ActRecheck) && (p.SubmittedAt != nil || p.OutcomeUnknown), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		CanRecheck: u.Role.Can(payout.ActRecheck) && (p.SubmittedAt != nil || p.OutcomeUnknown), RecheckURL: views.PayoutActionPath(p.ReferenceID, p.Livemode, "/recheck"),
 		Market: marketLabel(p.Market, p.Program), TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates, u),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}

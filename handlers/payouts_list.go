@@ -42,7 +42,8 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 			Fail(w, r, h.Log, err)
 			return
 		} else if ok {
-			http.Redirect(w, r, "/payouts/"+url.PathEscape(ref), http.StatusSeeOther)
+			// The search is of the switch's mode: its payout's page.
+			http.Redirect(w, r, views.PayoutPath(ref, !testData(ctx)), http.StatusSeeOther)
 			return
 		}
 	}
@@ -66,7 +67,7 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
 	u, _ := UserFrom(ctx)
 	for _, p := range page.Payouts {
-		vm.Rows = append(vm.Rows, views.PayoutListRow{Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID),
+		vm.Rows = append(vm.Rows, views.PayoutListRow{Ref: p.ReferenceID, Href: views.PayoutPath(p.ReferenceID, p.Livemode),
 			Created: u.stamp(p.CreatedAt), Provider: p.Provider, Amount: p.Amount().String(), Beneficiary: beneficiary(p),
 			Status: string(p.Status), UTR: dash(p.UTR), Updated: agoPtr(now, &p.UpdatedAt)})
 	}

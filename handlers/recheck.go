@@ -26,7 +26,12 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := r.PathValue("ref")
-	res, err := h.Rechecker.Recheck(r.Context(), ref, store.LiveFirst(testData(r.Context())), payout.SourceManual, u.Email)
+	mode, err := refModeOf(r)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	res, err := h.Rechecker.Recheck(r.Context(), ref, mode, payout.SourceManual, u.Email)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
@@ -34,7 +39,7 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 	back := stuckBack(r.PostFormValue("back"))
 	_, fromList := r.PostForm["back"]
 	if r.Header.Get("HX-Request") != "true" {
-		to := "/payouts/" + url.PathEscape(ref)
+		to := views.PayoutPath(ref, res.Payout.Livemode)
 		if fromList {
 			back.Set("rechecked", ref)
 			to = "/payouts/stuck?" + back.Encode() + "#payout-" + url.PathEscape(ref)

@@ -134,7 +134,7 @@ func (h *Handlers) acrossDays(ctx context.Context, run store.ReconRun, u User) (
 	}
 	a.Summary = strings.Join(says, " ")
 	for _, c := range rows {
-		r := views.ReconAcrossRow{Ref: c.ReferenceID, RefHref: payoutHref(c.ReferenceID),
+		r := views.ReconAcrossRow{Ref: c.ReferenceID, RefHref: payoutHref(c.ReferenceID, true), // reconciliation: live payouts
 			Amount: payout.Money{Minor: c.AmountMinor, Currency: c.Currency}.String(), Status: c.Status,
 			Sent: u.stampPtr(c.SubmittedAt), Counted: "here: in this day's records"}
 		if c.OtherDate != nil {

@@ -145,10 +145,10 @@ func (h *Handlers) stuckRow(p store.Payout, u User, now time.Time, back string) 
 		level = "warn"
 	}
 	row := views.StuckRow{
-		Ref: p.ReferenceID, Href: "/payouts/" + url.PathEscape(p.ReferenceID), Provider: p.Provider,
+		Ref: p.ReferenceID, Href: views.PayoutPath(p.ReferenceID, p.Livemode), Provider: p.Provider,
 		Amount: p.Amount().String(), Beneficiary: beneficiary(p), Status: string(p.Status),
 		Age: ago(now, p.UpdatedAt), AgeLevel: level, LastCheck: agoPtr(now, p.LastCheckedAt),
-		CanRecheck: u.Role.Can(payout.ActRecheck), RecheckURL: "/payouts/" + url.PathEscape(p.ReferenceID) + "/recheck",
+		CanRecheck: u.Role.Can(payout.ActRecheck), RecheckURL: views.PayoutActionPath(p.ReferenceID, p.Livemode, "/recheck"),
 		Back: back,
 		// A row of the list is stuck; one drawn after a Re-check may have
 		// left (settled, or changed just now).

@@ -51,7 +51,7 @@ func (h *Handlers) endpointPage(w http.ResponseWriter, r *http.Request, status i
 		vm.Rotation = "Rotated: the previous secret also signs every delivery until " + me.stamp(*e.PreviousSecretUntil) + "."
 	}
 	for _, d := range logs {
-		vm.Deliveries = append(vm.Deliveries, outboundRow(d, me))
+		vm.Deliveries = append(vm.Deliveries, outboundRow(d, me, e.Livemode))
 	}
 	if adjust != nil {
 		adjust(&vm)
@@ -59,13 +59,13 @@ func (h *Handlers) endpointPage(w http.ResponseWriter, r *http.Request, status i
 	Render(w, r, status, views.WebhookEndpointPage(vm), nil)
 }
 
-func outboundRow(d store.DeliveryLog, me User) views.OutboundRow {
+func outboundRow(d store.DeliveryLog, me User, live bool) views.OutboundRow {
 	id := strconv.FormatInt(d.ID, 10)
 	row := views.OutboundRow{ID: id, WebhookID: d.WebhookID, Type: d.Type, State: d.State,
 		Attempts: fmt.Sprintf("%d attempt%s", len(d.Tries), plural(len(d.Tries))), Created: me.stamp(d.CreatedAt),
 		RedeliverURL: "/settings/webhooks/deliveries/" + id + "/redeliver"}
 	if d.PayoutRef != nil {
-		row.Payout, row.PayoutURL = *d.PayoutRef, "/payouts/"+*d.PayoutRef
+		row.Payout, row.PayoutURL = *d.PayoutRef, views.PayoutPath(*d.PayoutRef, live) // the endpoint's mode
 	}
 	if d.State == "pending" {
 		row.Next = me.stamp(d.NextAttemptAt)

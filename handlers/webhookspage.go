@@ -108,7 +108,7 @@ func deliveryRow(d store.Delivery, u User) views.DeliveryRow {
 		EventType: dash(d.EventType), Verified: d.Verified, Outcome: d.Outcome, Detail: d.Detail,
 		Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d), BodySize: bodySize(d)}
 	if d.PayoutRef != nil {
-		row.PayoutRef, row.PayoutURL = *d.PayoutRef, "/payouts/"+url.PathEscape(*d.PayoutRef)
+		row.PayoutRef, row.PayoutURL = *d.PayoutRef, views.PayoutPath(*d.PayoutRef, d.PayoutLive)
 	}
 	return row
 }

@@ -64,21 +64,29 @@ const testEntityMark = " (test)"
 // payoutEntitySQL is payoutEntity of payouts p, in SQL.
 const payoutEntitySQL = `CASE WHEN p.livemode THEN p.reference_id ELSE p.reference_id || '` + testEntityMark + `' END`
 
-// PayoutRefOfEntity returns the reference of the payout an audit entry's
-// entity id names (payoutEntity's inverse), for the link to its page.
-func PayoutRefOfEntity(id string) string { return strings.TrimSuffix(id, testEntityMark) }
+// PayoutOfEntity returns the reference and the mode of the payout an audit
+// entry's entity id names (payoutEntity's inverse), for the link to its
+// page; a bare reference is read as live (entries from before migration
+// 00056 were under it whatever the mode: the link opens the live payout
+// first, the test one when the reference has none).
+func PayoutOfEntity(id string) (ref string, live bool) {
+	ref, test := strings.CutSuffix(id, testEntityMark)
+	return ref, !test
+}
 
-// PayoutAudit returns the audit entries about payout p, oldest first. A
-// test payout's entries from before references were unique per mode are
-// under its bare reference: they are its own unless a live payout has the
-// reference now.
+// PayoutAudit returns the audit entries about payout p, oldest first. The
+// entries written before references were unique per mode (migration 00056)
+// are under the bare reference, whichever the mode: they are the entries of
+// the reference's older payout, the one that had it then.
 func (s *Store) PayoutAudit(ctx context.Context, p Payout) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.db.SelectContext(ctx, &out, `
+	err := s.db.SelectContext(ctx, &out, `WITH m AS (SELECT from_id FROM audit_entities_per_mode)
 		SELECT id, at, actor, action, entity_type, entity_id, details
-		FROM audit_log WHERE entity_type = 'payout' AND (entity_id = $1 OR (NOT $3 AND entity_id = $2
-			AND NOT EXISTS (SELECT 1 FROM payouts WHERE reference_id = $2 AND livemode)))
-		ORDER BY id`, payoutEntity(p.ReferenceID, p.Livemode), p.ReferenceID, p.Livemode)
+		FROM audit_log WHERE entity_type = 'payout' AND (
+			(entity_id = $1 AND id >= (SELECT from_id FROM m))
+			OR (entity_id = $2 AND id < (SELECT from_id FROM m)
+				AND NOT EXISTS (SELECT 1 FROM payouts o WHERE o.reference_id = $2 AND o.id < $3)))
+		ORDER BY id`, payoutEntity(p.ReferenceID, p.Livemode), p.ReferenceID, p.ID)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit of payout %s: %w", p.ReferenceID, err)
 	}

@@ -41,6 +41,7 @@ type Case struct {
 	Currency     *string        `db:"currency"`
 	PayoutStatus *payout.Status `db:"payout_status"`
 	RetryRef     *string        `db:"retry_ref"`
+	PayoutLive   bool           `db:"payout_live"` // the payout's mode (its retry's too)
 }
 
 // Open reports whether the case still waits for someone.
@@ -50,7 +51,8 @@ const caseSelect = `
 	SELECT c.id, c.kind, k.label AS kind_label, c.subject, c.payout_id, c.failure_class, c.summary, c.evidence,
 		c.livemode, c.owner_id, coalesce(u.name, '') AS owner_name, c.opened_at, c.sla_due_at, c.escalated_at,
 		c.state, c.closed_at, c.closed_by, c.close_note, c.retry_payout_id,
-		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status, rp.reference_id AS retry_ref
+		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status, rp.reference_id AS retry_ref,
+		coalesce(p.livemode, c.livemode) AS payout_live
 	FROM exception_cases c
 	JOIN exception_kinds k ON k.kind = c.kind
 	LEFT JOIN payouts p ON p.id = c.payout_id

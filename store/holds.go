@@ -69,6 +69,7 @@ type Hold struct {
 
 	ReferenceID     string        `db:"reference_id"`
 	Provider        string        `db:"provider"`
+	Livemode        bool          `db:"livemode"` // the payout's
 	AmountMinor     int64         `db:"amount_minor"`
 	Currency        string        `db:"currency"`
 	PayoutStatus    payout.Status `db:"payout_status"`
@@ -87,9 +88,8 @@ func (h Hold) Hands() payout.HoldHands {
 // Open reports whether the hold still stops its payout.
 func (h Hold) Open() bool { return h.State == "open" }
 
-// entity is the hold's payout's entity id in the audit log (payoutEntity):
-// the provider decided the payout's mode at intake.
-func (h Hold) entity() string { return payoutEntity(h.ReferenceID, payout.Livemode(h.Provider)) }
+// entity is the hold's payout's entity id in the audit log (payoutEntity).
+func (h Hold) entity() string { return payoutEntity(h.ReferenceID, h.Livemode) }
 
 // holdsOfMode keeps the holds of live payouts, or of test payouts when its
 // argument (named by %s) is true: nobody is to decide a test payout's hold
@@ -104,7 +104,7 @@ const holdSelect = `
 		ARRAY(SELECT DISTINCT e.added_by_user_id FROM hold_evidence e
 			WHERE e.hold_id = h.id AND e.added_by_user_id IS NOT NULL) AS evidence_user_ids,
 		ARRAY(SELECT a.user_id FROM hold_approvals a WHERE a.hold_id = h.id ORDER BY a.seq) AS approver_ids,
-		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status,
+		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status, p.livemode,
 		b.name AS beneficiary_name, b.account_last4
 	FROM holds h
 	JOIN hold_reasons r ON r.reason = h.reason

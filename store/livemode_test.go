@@ -278,7 +278,7 @@ func TestAReferenceIsUniquePerMode(t *testing.T) {
 		var actions []string
 		for _, e := range entries {
 			actions = append(actions, e.Action)
-			if store.PayoutRefOfEntity(e.EntityID) != "SHARED-1" || (e.EntityID == "SHARED-1") != c.live {
+			if ref, live := store.PayoutOfEntity(e.EntityID); ref != "SHARED-1" || live != c.live {
 				t.Errorf("live %v: an entry about %q", c.live, e.EntityID)
 			}
 		}
@@ -325,6 +325,36 @@ func TestAnOrphanIsAppliedAfterItsPayoutIsCreated(t *testing.T) {
 		s.DB().Select(&decisions, `SELECT decision FROM payout_events WHERE payout_id = $1 AND source = 'webhook'`, c.p.ID)
 		if c.p.Status != c.status || !slices.Equal(decisions, []string{c.decision}) {
 			t.Errorf("%s: %s, the orphan %v; want %s, %s", c.p.ReferenceID, c.p.Status, decisions, c.status, c.decision)
+		}
+	}
+}
+
+// The audit entries written before references were unique per mode are under
+// the bare reference whatever the mode (migration 00056): they stay the
+// entries of the payout that had the reference then, even once a payout of
+// the other mode takes it.
+func TestAuditEntriesFromBeforeTheTwoSpacesStayTheirPayouts(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	s := f.s
+	old := f.intake("OLD-1", func(r *payout.Request) { r.Provider = payout.SandboxProvider })
+	// As the code before 00056 wrote them: the test payout's entries under
+	// its bare reference, all before the first id of the marked ones.
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details)
+		VALUES ('ops', 'hold.evidence', 'payout', 'OLD-1', '{}'), ('ops', 'payout.observe', 'payout', 'OLD-1', '{}')`)
+	s.DB().MustExec(`UPDATE audit_entities_per_mode SET from_id = (SELECT max(id) + 1 FROM audit_log)`)
+	live := f.intake("OLD-1", nil)
+	for _, c := range []struct {
+		p            store.Payout
+		want, absent string
+	}{{old, "hold.evidence", ""}, {live, "payout.create", "hold.evidence"}} {
+		entries, err := s.PayoutAudit(ctx, c.p)
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+		}
+		if err != nil || !slices.Contains(actions, c.want) || (c.absent != "" && slices.Contains(actions, c.absent)) {
+			t.Errorf("live %v: %v %v, want %s and not %q", c.p.Livemode, actions, err, c.want, c.absent)
 		}
 	}
 }

@@ -140,7 +140,8 @@ func (s *Store) OutboundOfPayouts(ctx context.Context, endpointID int64, prefix 
 		Ref    string `db:"reference_id"`
 		Status string `db:"status"`
 	}
-	err = s.db.SelectContext(ctx, &rows, `SELECT reference_id, status FROM payouts WHERE starts_with(reference_id, $1)`, prefix)
+	err = s.db.SelectContext(ctx, &rows, `SELECT reference_id, status FROM payouts
+		WHERE starts_with(reference_id, $1) AND NOT livemode`, prefix) // a drill's: test payouts
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: payouts %s*: %w", prefix, err)
 	}

@@ -25,7 +25,7 @@ const checkFailed = `CASE WHEN p.last_checked_at > coalesce(p.last_answered_at, 
 
 // stuckColumns are the columns of a payout the stuck list shows: fewer
 // than payoutColumns, for a page read often.
-const stuckColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.currency, p.mode, p.status, p.submitted_at,
+const stuckColumns = `p.id, p.reference_id, p.provider, p.amount_minor, p.currency, p.mode, p.livemode, p.status, p.submitted_at,
 	p.last_checked_at, p.updated_at, p.provider_state, p.provider_state_reason, p.pending_approval, p.last_answered_at,
 	b.name AS beneficiary_name, b.account_last4`
 

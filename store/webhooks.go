@@ -26,6 +26,7 @@ type Delivery struct {
 	Detail     string            `db:"detail"`
 	PayoutID   *int64            `db:"payout_id"`
 	PayoutRef  *string           `db:"payout_ref"`
+	PayoutLive bool              `db:"payout_live"` // its payout's mode (views.PayoutPath)
 }
 
 // The outcomes of a delivery.
@@ -313,7 +314,7 @@ const searchDeliveryIDs = `
 
 const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body,
 	coalesce(d.body_length, octet_length(d.body)) AS body_length, d.payload, d.verified, d.event_id, d.event_type,
-	d.outcome, d.detail, d.payout_id, p.reference_id AS payout_ref`
+	d.outcome, d.detail, d.payout_id, p.reference_id AS payout_ref, coalesce(p.livemode, true) AS payout_live`
 
 // Deliveries returns deliveries newest first.
 func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {

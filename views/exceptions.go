@@ -76,5 +76,18 @@ type KV struct {
 	Key, Value string
 }
 
-// payoutHrefOf is the page of the payout with reference ref.
-func payoutHrefOf(ref string) string { return "/payouts/" + url.PathEscape(ref) }
+// PayoutPath is the page of the payout with reference ref in its mode. A
+// reference may name a live payout and a test payout (migration 00056): a
+// test payout's page names its mode (?mode=test); a live payout's is the
+// bare path, which opens the reference's live payout first.
+func PayoutPath(ref string, live bool) string { return PayoutActionPath(ref, live, "") }
+
+// PayoutActionPath is the path of an action on the payout (action
+// "/recheck"), naming its mode as PayoutPath does.
+func PayoutActionPath(ref string, live bool, action string) string {
+	path := "/payouts/" + url.PathEscape(ref) + action
+	if !live {
+		path += "?mode=test"
+	}
+	return path
+}

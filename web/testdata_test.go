@@ -108,9 +108,10 @@ func viewTestData(t *testing.T, ctx context.Context) {
 }
 
 // A reference in both modes (a test token's payout under a live payout's
-// reference) opens the payout of the switch's mode on the dashboard, with
-// its own history: the live one on live data, the test one on test data.
-func TestAReferenceInBothModesOpensTheSwitchsPayout(t *testing.T) {
+// reference): each payout's links open that payout, with its own history
+// — a test payout's name its mode (?mode=test) — and a bare address opens
+// the live one.
+func TestAReferenceInBothModesOpensEachPayout(t *testing.T) {
 	a := newApp(t)
 	a.addUser("ops@example.com", payout.RoleOps)
 	ctx := context.Background()
@@ -128,18 +129,32 @@ func TestAReferenceInBothModesOpensTheSwitchsPayout(t *testing.T) {
 	c := a.client()
 	c.login("ops@example.com")
 	for _, tt := range []struct {
-		on            string
+		on, path      string
 		amount, actor string
 		not           string
-	}{{"", "1,250.50", "api:nxtbanking", "api:sandbox"}, {"1", "10.00", "api:sandbox", "api:nxtbanking"}} {
+	}{
+		{"", "/payouts/TWIN-1", "1,250.50", "api:nxtbanking", "api:sandbox"},
+		{"1", "/payouts/TWIN-1", "1,250.50", "api:nxtbanking", "api:sandbox"},
+		{"1", "/payouts/TWIN-1?mode=test", "10.00", "api:sandbox", "api:nxtbanking"},
+		{"", "/payouts/TWIN-1?mode=live", "1,250.50", "api:nxtbanking", "api:sandbox"},
+	} {
 		if code, _, _ := c.do("POST", "/test-data", url.Values{"on": {tt.on}, "next": {"/"}}, nil); code != http.StatusSeeOther {
 			t.Fatalf("the switch: %d", code)
 		}
-		code, page := c.get("/payouts/TWIN-1")
+		code, page := c.get(tt.path)
 		if code != http.StatusOK || !strings.Contains(page, tt.amount) || !strings.Contains(page, tt.actor) ||
 			strings.Contains(page, tt.not) {
-			t.Errorf("test data %q: %d; want the payout of %s (%s) and none of %s's history", tt.on, code, tt.amount,
-				tt.actor, tt.not)
+			t.Errorf("%s (test data %q): %d; want the payout of %s (%s) and none of %s's history", tt.path, tt.on, code,
+				tt.amount, tt.actor, tt.not)
 		}
+	}
+	// The test view's list links to the test payout.
+	c.do("POST", "/test-data", url.Values{"on": {"1"}, "next": {"/"}}, nil)
+	_, list := c.get("/payouts")
+	if !strings.Contains(list, `href="/payouts/TWIN-1?mode=test"`) {
+		t.Errorf("the test view's list does not link to the test payout's page")
+	}
+	if code, _ := c.get("/payouts/TWIN-1?mode=both"); code != http.StatusBadRequest {
+		t.Errorf("an unknown mode: %d, want 400", code)
 	}
 }
