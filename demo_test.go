@@ -115,7 +115,7 @@ func TestDemoMarkets(t *testing.T) {
 	if !live["IN"] || live["PH"] {
 		t.Errorf("demo markets live: %v, want IN live and PH read-only", live)
 	}
-	p, err := s.PayoutByRef(ctx, "DEMO-API-11", store.LiveFirst(false))
+	p, err := s.PayoutByRef(ctx, "DEMO-API-11", store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}

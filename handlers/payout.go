@@ -19,7 +19,7 @@ import (
 func refModeOf(r *http.Request) (store.RefMode, error) {
 	switch r.URL.Query().Get("mode") {
 	case "":
-		return store.LiveFirst(false), nil
+		return store.First(true), nil
 	case "test":
 		return store.Exactly(false), nil
 	case "live":

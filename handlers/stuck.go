@@ -106,7 +106,7 @@ func stuckQuery(provider string, page int) url.Values {
 // often). An unknown reference adds nothing.
 func (h *Handlers) withRecheck(ctx context.Context, rows []views.StuckRow, ref string, u User, now time.Time,
 	back string) ([]views.StuckRow, error) {
-	p, err := h.Store.PayoutChecked(ctx, ref, store.LiveFirst(testData(ctx)))
+	p, err := h.Store.PayoutChecked(ctx, ref, store.First(!testData(ctx)))
 	if errors.Is(err, store.ErrNotFound) {
 		return rows, nil
 	}

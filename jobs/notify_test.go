@@ -595,7 +595,7 @@ func TestOverdueCaseEmailsItsOwner(t *testing.T) {
 		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_1", RawStatus: "PENDING", Status: payout.Processing},
 		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed, FailureReason: "bank declined"},
 	} {
-		if _, err := s.ApplyObservation(ctx, "CASE-1", store.LiveFirst(false), obs); err != nil {
+		if _, err := s.ApplyObservation(ctx, "CASE-1", store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -132,7 +132,7 @@ func (f *outboundFixture) payout(ref string, states ...payout.Status) {
 		f.t.Fatal(err)
 	}
 	for _, st := range states {
-		if _, err := f.s.ApplyObservation(ctx, ref, store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll, Status: st}); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, ref, store.First(true), payout.Observation{Source: payout.SourcePoll, Status: st}); err != nil {
 			f.t.Fatal(err)
 		}
 	}

@@ -65,7 +65,7 @@ func TestRecheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := &jobs.Rechecker{Store: s, Providers: tt.providers, Log: log}
-		res, err := r.Recheck(ctx, tt.ref, store.LiveFirst(false), payout.SourcePoll, "reconciler")
+		res, err := r.Recheck(ctx, tt.ref, store.First(true), payout.SourcePoll, "reconciler")
 		if err != nil {
 			t.Fatalf("%s: %v", tt.ref, err)
 		}
@@ -85,12 +85,12 @@ func TestRecheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	unsent := &jobs.Rechecker{Store: s, Providers: adapters.Registry{"xendit": fakeProvider{err: errors.New("must not be called")}}, Log: log}
-	if res, err := unsent.Recheck(ctx, "UNSENT", store.LiveFirst(false), payout.SourceManual, "ops"); err != nil || !strings.Contains(res.Message, "not sent") {
+	if res, err := unsent.Recheck(ctx, "UNSENT", store.First(true), payout.SourceManual, "ops"); err != nil || !strings.Contains(res.Message, "not sent") {
 		t.Errorf("unsent payout: %+v %v", res, err)
 	} else if events, _ := s.EventsFor(ctx, res.Payout.ID); len(events) != 0 {
 		t.Errorf("unsent payout got events: %+v", events)
 	}
-	if _, err := r.Recheck(ctx, "NOPE", store.LiveFirst(false), payout.SourceManual, "ops"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := r.Recheck(ctx, "NOPE", store.First(true), payout.SourceManual, "ops"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown payout: %v", err)
 	}
 }

@@ -138,7 +138,7 @@ func intake(t *testing.T, s *store.Store, policy payout.Policy, ref, provider st
 
 func payoutOf(t *testing.T, s *store.Store, ref string) store.Payout {
 	t.Helper()
-	p, err := s.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, err := s.PayoutByRef(context.Background(), ref, store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,7 +538,7 @@ func TestAHeldPayoutNeverSentIsNotAskedAbout(t *testing.T) {
 	if due, err := s.StalePayouts(ctx, time.Now(), time.Now(), 10, nil); err != nil || len(due) != 0 {
 		t.Errorf("stale payouts: %d %v; want none", len(due), err)
 	}
-	res, err := s.ApplyObservation(ctx, "NEVER-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, Status: payout.Succeeded})
+	res, err := s.ApplyObservation(ctx, "NEVER-1", store.First(true), payout.Observation{Source: payout.SourceWebhook, Status: payout.Succeeded})
 	if err != nil || res.Decision != payout.Anomaly || res.To != payout.Held {
 		t.Errorf("a report about a payout never sent: %+v %v, want an anomaly", res, err)
 	}

@@ -53,7 +53,7 @@ func TestAmountMismatchOpensOneCase(t *testing.T) {
 			p := f.intake(ref, nil)
 			for j, raw := range []string{"PROCESSING", "SUCCESS"} {
 				st, _ := payout.ParseStatus(map[string]string{"PROCESSING": "PROCESSING", "SUCCESS": "SUCCEEDED"}[raw])
-				res, err := f.s.ApplyObservation(ctx, ref, store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
+				res, err := f.s.ApplyObservation(ctx, ref, store.First(true), payout.Observation{Source: payout.SourceWebhook,
 					ProviderPayoutID: "nxt_" + ref, RawStatus: raw, Status: st, Amount: tt.amounts[j]})
 				if err != nil {
 					t.Fatal(err)
@@ -104,7 +104,7 @@ func TestAmountCaseIsInTheApplyTransaction(t *testing.T) {
 	}
 	obs := payout.Observation{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_AMT-TX", RawStatus: "SUCCESS",
 		Status: payout.Succeeded, Amount: inr(100000)}
-	if _, err := f.s.ApplyObservation(ctx, "AMT-TX", store.LiveFirst(false), obs); err == nil {
+	if _, err := f.s.ApplyObservation(ctx, "AMT-TX", store.First(true), obs); err == nil {
 		t.Fatal("the apply succeeded though its event was refused")
 	}
 	if got := casesOf(t, f.s, p, payout.CaseAmountMismatch); len(got) != 0 {
@@ -113,7 +113,7 @@ func TestAmountCaseIsInTheApplyTransaction(t *testing.T) {
 	if _, err := f.s.DB().ExecContext(ctx, `DROP TRIGGER refuse_event ON payout_events`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ApplyObservation(ctx, "AMT-TX", store.LiveFirst(false), obs); err != nil {
+	if _, err := f.s.ApplyObservation(ctx, "AMT-TX", store.First(true), obs); err != nil {
 		t.Fatal(err)
 	}
 	if got := casesOf(t, f.s, p, payout.CaseAmountMismatch); len(got) != 1 {
@@ -150,7 +150,7 @@ func TestWebhookAmountMismatch(t *testing.T) {
 		t.Fatalf("orphan: %+v %v", res, err)
 	}
 	late := f.intake("AMT-LATE", nil)
-	if _, err := f.s.ApplyObservation(ctx, "AMT-LATE", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll,
+	if _, err := f.s.ApplyObservation(ctx, "AMT-LATE", store.First(true), payout.Observation{Source: payout.SourcePoll,
 		ProviderPayoutID: "nxt_AMT-LATE", RawStatus: "PENDING", Status: payout.Processing}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,11 +170,11 @@ func TestPendingApprovalAtTheProvider(t *testing.T) {
 	pending := payout.Observation{Source: payout.SourceWebhook, ProviderPayoutID: "pout_1", RawStatus: "pending",
 		Status: payout.Queued, PendingApproval: true, Amount: inr(125000)}
 	for range 2 {
-		if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.LiveFirst(false), pending); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.First(true), pending); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := f.s.PayoutByRef(ctx, "RZP-APPROVE", store.LiveFirst(false))
+	got, err := f.s.PayoutByRef(ctx, "RZP-APPROVE", store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +192,10 @@ func TestPendingApprovalAtTheProvider(t *testing.T) {
 	// Approved, then queued for low balance: the reason is kept.
 	queued := payout.Observation{Source: payout.SourceWebhook, ProviderPayoutID: "pout_1", RawStatus: "queued",
 		Status: payout.Queued, StateReason: "low_balance: Your account balance is low."}
-	if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.LiveFirst(false), queued); err != nil {
+	if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.First(true), queued); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = f.s.PayoutByRef(ctx, "RZP-APPROVE", store.LiveFirst(false))
+	got, _ = f.s.PayoutByRef(ctx, "RZP-APPROVE", store.First(true))
 	if got.ProviderState != "queued" || got.ProviderStateReason != "low_balance: Your account balance is low." ||
 		got.PendingApproval {
 		t.Errorf("after queued: %q %q %v", got.ProviderState, got.ProviderStateReason, got.PendingApproval)
@@ -208,14 +208,14 @@ func TestPendingApprovalAtTheProvider(t *testing.T) {
 		t.Errorf("case after approval: %+v %v", c, err)
 	}
 	// A stale pending after the payout moved on changes nothing.
-	if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
+	if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.First(true), payout.Observation{Source: payout.SourceWebhook,
 		ProviderPayoutID: "pout_1", RawStatus: "processing", Status: payout.Processing}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.LiveFirst(false), pending); err != nil {
+	if _, err := f.s.ApplyObservation(ctx, "RZP-APPROVE", store.First(true), pending); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = f.s.PayoutByRef(ctx, "RZP-APPROVE", store.LiveFirst(false))
+	got, _ = f.s.PayoutByRef(ctx, "RZP-APPROVE", store.First(true))
 	if got.PendingApproval || got.ProviderState != "processing" || len(casesOf(t, f.s, p, payout.CasePendingApproval)) != 1 {
 		t.Errorf("a stale pending: state %q, pending approval %v", got.ProviderState, got.PendingApproval)
 	}
@@ -230,7 +230,7 @@ func TestASettledAmountDifferenceStaysSettled(t *testing.T) {
 	p := f.intake("AMT-SETTLED", nil)
 	look := func(minor int64) {
 		t.Helper()
-		if _, err := f.s.ApplyObservation(ctx, "AMT-SETTLED", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll,
+		if _, err := f.s.ApplyObservation(ctx, "AMT-SETTLED", store.First(true), payout.Observation{Source: payout.SourcePoll,
 			ProviderPayoutID: "nxt_AMT-SETTLED", RawStatus: "SUCCESS", Status: payout.Succeeded, Amount: inr(minor)}); err != nil {
 			t.Fatal(err)
 		}
@@ -265,7 +265,7 @@ func TestARazorpayXReversalAfterProcessedIsAnAnomaly(t *testing.T) {
 		{Source: payout.SourceWebhook, ProviderPayoutID: "pout_RZPREV", RawStatus: "processed", Status: payout.Succeeded, UTR: "UTRRZP1"},
 		{Source: payout.SourceWebhook, ProviderPayoutID: "pout_RZPREV", RawStatus: "reversed", Status: payout.Reversed},
 	} {
-		if _, err := f.s.ApplyObservation(ctx, "RZP-REV", store.LiveFirst(false), obs); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, "RZP-REV", store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}

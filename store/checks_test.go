@@ -21,7 +21,7 @@ func TestStuckPayoutsShowAFailedLastCheck(t *testing.T) {
 	}
 	fail := func(ref, why string) {
 		t.Helper()
-		if err := s.RecordCheckFailure(ctx, ref, store.LiveFirst(false), payout.SourcePoll, "poll", why); err != nil {
+		if err := s.RecordCheckFailure(ctx, ref, store.First(true), payout.SourcePoll, "poll", why); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -29,7 +29,7 @@ func TestStuckPayoutsShowAFailedLastCheck(t *testing.T) {
 		t.Helper()
 		obs := payout.Observation{Source: payout.SourceManual, Actor: "ops@example.com", RawStatus: "PROCESSING",
 			Status: payout.Processing}
-		if _, err := s.ApplyObservation(ctx, ref, store.LiveFirst(false), obs); err != nil {
+		if _, err := s.ApplyObservation(ctx, ref, store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,11 +57,11 @@ func TestStuckPayoutsShowAFailedLastCheck(t *testing.T) {
 			t.Errorf("%s: last answered at %v", p.ReferenceID, p.LastAnsweredAt)
 		}
 	}
-	one, err := s.PayoutChecked(ctx, "FAILED-CHECK", store.LiveFirst(false))
+	one, err := s.PayoutChecked(ctx, "FAILED-CHECK", store.First(true))
 	if err != nil || one.LastCheckFailed == nil || *one.LastCheckFailed != "provider not configured: xendit" {
 		t.Errorf("PayoutChecked: %+v %v", one.LastCheckFailed, err)
 	}
-	if _, err := s.PayoutChecked(ctx, "NOPE", store.LiveFirst(false)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.PayoutChecked(ctx, "NOPE", store.First(true)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("PayoutChecked of an unknown payout: %v", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestRepeatedFailedLooksRecordedOnce(t *testing.T) {
 	}
 	look := func(source payout.Source, why string) {
 		t.Helper()
-		if err := s.RecordCheckFailure(ctx, "DOWN", store.LiveFirst(false), source, "reconciler", why); err != nil {
+		if err := s.RecordCheckFailure(ctx, "DOWN", store.First(true), source, "reconciler", why); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -105,7 +105,7 @@ func TestRepeatedFailedLooksRecordedOnce(t *testing.T) {
 	if e3, _ := history(); e3 != e2+2 {
 		t.Errorf("%d events after a new reason and a Re-check, want %d", e3, e2+2)
 	}
-	if _, err := s.ApplyObservation(ctx, "DOWN", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll, RawStatus: "PROCESSING",
+	if _, err := s.ApplyObservation(ctx, "DOWN", store.First(true), payout.Observation{Source: payout.SourcePoll, RawStatus: "PROCESSING",
 		Status: payout.Processing}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestRepeatedFailedLooksRecordedOnce(t *testing.T) {
 	if e5, _ := history(); e5 != e4+1 {
 		t.Errorf("%d events after a failure that followed an answer, want %d", e5, e4+1)
 	}
-	one, err := s.PayoutChecked(ctx, "DOWN", store.LiveFirst(false))
+	one, err := s.PayoutChecked(ctx, "DOWN", store.First(true))
 	if err != nil || one.LastCheckFailed == nil || *one.LastCheckFailed != "timeout" {
 		t.Errorf("PayoutChecked: %v %v", one.LastCheckFailed, err)
 	}
@@ -129,11 +129,11 @@ func TestLatestRecheck(t *testing.T) {
 	if _, err := s.LatestRecheck(ctx, p.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("never re-checked: %v", err)
 	}
-	err := s.RecordCheckFailure(ctx, "RC", store.LiveFirst(false), payout.SourceManual, "ops@example.com", "provider unavailable: 503")
+	err := s.RecordCheckFailure(ctx, "RC", store.First(true), payout.SourceManual, "ops@example.com", "provider unavailable: 503")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordCheckFailure(ctx, "RC", store.LiveFirst(false), payout.SourcePoll, "poll", "timeout"); err != nil {
+	if err := s.RecordCheckFailure(ctx, "RC", store.First(true), payout.SourcePoll, "poll", "timeout"); err != nil {
 		t.Fatal(err)
 	}
 	e, err := s.LatestRecheck(ctx, p.ID)
@@ -142,7 +142,7 @@ func TestLatestRecheck(t *testing.T) {
 	}
 	obs := payout.Observation{Source: payout.SourceManual, Actor: "ops@example.com", RawStatus: "SUCCESS",
 		Status: payout.Succeeded, UTR: "UTR1"}
-	if _, err := s.ApplyObservation(ctx, "RC", store.LiveFirst(false), obs); err != nil {
+	if _, err := s.ApplyObservation(ctx, "RC", store.First(true), obs); err != nil {
 		t.Fatal(err)
 	}
 	e, err = s.LatestRecheck(ctx, p.ID)

@@ -44,7 +44,7 @@ func sentAndFailed(t *testing.T, s *store.Store, ref, code string) {
 		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_" + ref, RawStatus: "FAILED", Status: payout.Failed,
 			FailureCode: code, FailureReason: "the bank says no"},
 	} {
-		if _, err := s.ApplyObservation(ctx, ref, store.LiveFirst(false), obs); err != nil {
+		if _, err := s.ApplyObservation(ctx, ref, store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,7 +100,7 @@ func TestAReversedOrCancelledPayoutAfterSendingIsACase(t *testing.T) {
 		t.Helper()
 		for _, o := range obs {
 			o.Source, o.ProviderPayoutID = payout.SourceWebhook, "nxt_"+ref
-			if _, err := f.s.ApplyObservation(ctx, ref, store.LiveFirst(false), o); err != nil {
+			if _, err := f.s.ApplyObservation(ctx, ref, store.First(true), o); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -161,17 +161,17 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 		t.Fatalf("a retry with a bad IFSC: %v, want refused naming beneficiary.ifsc", err)
 	}
 
-	before, _ := f.s.PayoutByRef(ctx, "FAIL-2", store.LiveFirst(false))
+	before, _ := f.s.PayoutByRef(ctx, "FAIL-2", store.First(true))
 	done, ref, err := f.s.RetryFailed(ctx, c.ID, payout.RetryFix{IFSC: "hdfc0004321"}, f.ops, "IFSC corrected by the seller", holdPolicy)
 	if err != nil || ref != "FAIL-2-R1" {
 		t.Fatalf("retry = %q, %v; want FAIL-2-R1", ref, err)
 	}
 	// Its JSON now names the retry: a platform listing by updated_after
 	// sees it changed.
-	if after, _ := f.s.PayoutByRef(ctx, "FAIL-2", store.LiveFirst(false)); !after.UpdatedAt.After(before.UpdatedAt) {
+	if after, _ := f.s.PayoutByRef(ctx, "FAIL-2", store.First(true)); !after.UpdatedAt.After(before.UpdatedAt) {
 		t.Errorf("the failed payout's updated time %s did not move past %s with its retry", after.UpdatedAt, before.UpdatedAt)
 	}
-	retry, err := f.s.PayoutByRef(ctx, ref, store.LiveFirst(false))
+	retry, err := f.s.PayoutByRef(ctx, ref, store.First(true))
 	if err != nil || retry.Status != payout.Queued || retry.RetryOf == nil || *retry.RetryOf != failed.ID {
 		t.Fatalf("the new instruction = %+v, %v; want QUEUED and pointing back to FAIL-2", retry, err)
 	}
@@ -179,7 +179,7 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 	if err != nil || c.State != "resolved" || c.RetryRef == nil || *c.RetryRef != ref {
 		t.Fatalf("the case after the retry = %+v, %v; want resolved, pointing to %s", c, err, ref)
 	}
-	failed, _ = f.s.PayoutByRef(ctx, "FAIL-2", store.LiveFirst(false))
+	failed, _ = f.s.PayoutByRef(ctx, "FAIL-2", store.First(true))
 	if of, retries, err := f.s.RetryLinks(ctx, failed); err != nil || of != "" || len(retries) != 1 || retries[0] != ref {
 		t.Fatalf("links of FAIL-2 = %q %v, %v; want [%s]", of, retries, err, ref)
 	}
@@ -190,7 +190,7 @@ func TestRetryAsANewInstructionLinksBothWays(t *testing.T) {
 	// the new instruction (whose payout.created it never asked for) retrying
 	// FAIL-2, in the API and in the event.
 	for ref, want := range map[string][2]string{"FAIL-2": {"", "FAIL-2-R1"}, "FAIL-2-R1": {"FAIL-2", ""}} {
-		p, err := f.s.PayoutWithMetadata(ctx, ref, store.LiveFirst(false))
+		p, err := f.s.PayoutWithMetadata(ctx, ref, store.First(true))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +241,7 @@ func TestARetryToAnotherAccountIsHeldForASecondPerson(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	retry, err := f.s.PayoutByRef(ctx, ref, store.LiveFirst(false))
+	retry, err := f.s.PayoutByRef(ctx, ref, store.First(true))
 	if err != nil || retry.Status != payout.Held || retry.SubmittedAt != nil {
 		t.Fatalf("the retry to another account = %+v, %v; want HELD, not sent", retry, err)
 	}
@@ -274,7 +274,7 @@ func TestARetryToAnotherAccountIsHeldForASecondPerson(t *testing.T) {
 	if err != nil || !rel.Queued {
 		t.Fatalf("compliance's release = %+v, %v; want the payout queued", rel, err)
 	}
-	if p, _ := f.s.PayoutByRef(ctx, ref, store.LiveFirst(false)); p.Status != payout.Queued {
+	if p, _ := f.s.PayoutByRef(ctx, ref, store.First(true)); p.Status != payout.Queued {
 		t.Errorf("after the release the retry is %s, want QUEUED", p.Status)
 	}
 }
@@ -290,7 +290,7 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 		{Source: payout.SourceWebhook, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR1"},
 		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed},
 	} {
-		if _, err := f.s.ApplyObservation(ctx, "ANOM-1", store.LiveFirst(false), obs); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, "ANOM-1", store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -299,7 +299,7 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 	if !strings.Contains(c.Summary, "FAILED") || !strings.Contains(string(c.Evidence), `"provider_says": "FAILED"`) {
 		t.Errorf("anomaly case = %+v", c)
 	}
-	if _, err := f.s.ApplyObservation(ctx, "ANOM-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceManual, RawStatus: "SUCCESS",
+	if _, err := f.s.ApplyObservation(ctx, "ANOM-1", store.First(true), payout.Observation{Source: payout.SourceManual, RawStatus: "SUCCESS",
 		Status: payout.Succeeded, UTR: "UTR1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed},
 		{Source: payout.SourcePoll, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR3", Actor: "reconciler"},
 	} {
-		if _, err := f.s.ApplyObservation(ctx, "ANOM-2", store.LiveFirst(false), obs); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, "ANOM-2", store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 		if obs.Status == payout.Failed {
@@ -339,12 +339,12 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 		{Source: payout.SourceWebhook, ProviderPayoutID: "nxt_A3", RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "UTR4"},
 		{Source: payout.SourceWebhook, RawStatus: "FAILED", Status: payout.Failed},
 	} {
-		if _, err := f.s.ApplyObservation(ctx, "ANOM-3", store.LiveFirst(false), obs); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, "ANOM-3", store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}
 	scan(t, f.s)
-	if _, err := f.s.ApplyObservation(ctx, "ANOM-3", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll, RawStatus: "FAILED",
+	if _, err := f.s.ApplyObservation(ctx, "ANOM-3", store.First(true), payout.Observation{Source: payout.SourcePoll, RawStatus: "FAILED",
 		Status: payout.Failed, Actor: "reconciler"}); err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestCasesCloseThemselvesWhenTheirConditionClears(t *testing.T) {
 			c = s
 		}
 	}
-	if _, err := f.s.ApplyObservation(ctx, "LONG-1", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll, RawStatus: "SUCCESS",
+	if _, err := f.s.ApplyObservation(ctx, "LONG-1", store.First(true), payout.Observation{Source: payout.SourcePoll, RawStatus: "SUCCESS",
 		Status: payout.Succeeded, UTR: "UTR2"}); err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +428,7 @@ func TestTestPayoutsCasesStayInTheTestView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApplyObservation(context.Background(), "SBX-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
+	if _, err := s.ApplyObservation(context.Background(), "SBX-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
 		RawStatus: "FAILED", Status: payout.Failed, FailureCode: "BAD_IFSC"}); err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestAFailedCaseIsClassifiedOnceItsCodeArrives(t *testing.T) {
 	if c.FailureClass != string(payout.FailUnknown) {
 		t.Fatalf("class without a code = %q", c.FailureClass)
 	}
-	if _, err := f.s.ApplyObservation(ctx, "LATE-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceManual, RawStatus: "FAILED",
+	if _, err := f.s.ApplyObservation(ctx, "LATE-1", store.First(true), payout.Observation{Source: payout.SourceManual, RawStatus: "FAILED",
 		Status: payout.Failed, FailureCode: "BAD_IFSC", FailureReason: "the bank says no"}); err != nil {
 		t.Fatal(err)
 	}
@@ -509,13 +509,13 @@ func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
 	for _, c := range cases {
 		byRef[map[int64]string{twice.ID: "TWICE-1", chain.ID: "CHAIN-1"}[*c.PayoutID]] = c
 	}
-	if _, err := f.s.ApplyObservation(ctx, "TWICE-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS",
+	if _, err := f.s.ApplyObservation(ctx, "TWICE-1", store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS",
 		Status: payout.Succeeded, UTR: "UTR9"}); err != nil {
 		t.Fatal(err)
 	}
 	// A Re-check then brings the failure's words: a merge, which moves
 	// updated_at past the anomaly.
-	if _, err := f.s.ApplyObservation(ctx, "TWICE-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceManual, RawStatus: "FAILED",
+	if _, err := f.s.ApplyObservation(ctx, "TWICE-1", store.First(true), payout.Observation{Source: payout.SourceManual, RawStatus: "FAILED",
 		Status: payout.Failed, FailureReason: "account closed, said again"}); err != nil {
 		t.Fatal(err)
 	}

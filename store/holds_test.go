@@ -72,7 +72,7 @@ func (f *holdFixture) holds(p store.Payout) map[payout.Reason]store.Hold {
 
 func (f *holdFixture) payout(ref string) store.Payout {
 	f.t.Helper()
-	p, err := f.s.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, err := f.s.PayoutByRef(context.Background(), ref, store.First(true))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func (f *holdFixture) payout(ref string) store.Payout {
 }
 
 func (f *holdFixture) status(ref string) payout.Status {
-	p, err := f.s.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, err := f.s.PayoutByRef(context.Background(), ref, store.First(true))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestAPayoutWithTwoHoldsWaitsForBoth(t *testing.T) {
 	}
 	// Its holds changed, which the platform's JSON shows: so does its
 	// updated time, for a platform listing by it.
-	if after, _ := f.s.PayoutByRef(ctx, "TWO-1", store.LiveFirst(false)); !after.UpdatedAt.After(p.UpdatedAt) {
+	if after, _ := f.s.PayoutByRef(ctx, "TWO-1", store.First(true)); !after.UpdatedAt.After(p.UpdatedAt) {
 		t.Errorf("updated at %s after a hold's release, want later than %s", after.UpdatedAt, p.UpdatedAt)
 	}
 	if _, err := f.s.AddEvidence(ctx, hs[payout.ReasonTax].ID, f.ops, "tax team approved", "", payout.TaxPresent); err != nil {
@@ -346,7 +346,7 @@ func TestAHeldPayoutTheProviderHasIsNotRejected(t *testing.T) {
 	if p.Status != payout.Held || h.ID == 0 {
 		t.Fatalf("payout %s, hold %+v", p.Status, h)
 	}
-	if _, err := f.s.ApplyObservation(ctx, "HAS-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
+	if _, err := f.s.ApplyObservation(ctx, "HAS-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
 		ProviderPayoutID: "nxt_HAS-1", RawStatus: "PENDING", Status: payout.Processing}); err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestAHeldPayoutTheProviderHasIsNotRejected(t *testing.T) {
 		!strings.Contains(err.Error(), "has the payout") {
 		t.Fatalf("reject of a payout the provider has: %v, want refused", err)
 	}
-	if got, _ := f.s.PayoutByRef(ctx, "HAS-1", store.LiveFirst(false)); got.Status != payout.Held {
+	if got, _ := f.s.PayoutByRef(ctx, "HAS-1", store.First(true)); got.Status != payout.Held {
 		t.Errorf("after the refused reject: %s, want HELD", got.Status)
 	}
 	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "provider has it: let its answer decide", holdPolicy, store.AnyEvidence); err != nil {

@@ -163,7 +163,7 @@ func TestPayoutJSONCarriesLivemode(t *testing.T) {
 		WHERE payout_id = $1`, live.ID)
 
 	for ref, want := range map[string]bool{"LIVE-1": true, "TEST-1": false} {
-		full, err := s.PayoutWithMetadata(ctx, ref, store.LiveFirst(false))
+		full, err := s.PayoutWithMetadata(ctx, ref, store.First(true))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestAReferenceIsUniquePerMode(t *testing.T) {
 		want int64
 	}{
 		{"exactly live", store.Exactly(true), live.ID}, {"exactly test", store.Exactly(false), test.ID},
-		{"live first", store.LiveFirst(false), live.ID}, {"test first", store.LiveFirst(true), test.ID},
+		{"live first", store.First(true), live.ID}, {"test first", store.First(false), test.ID},
 	} {
 		p, err := s.PayoutByRef(ctx, "SHARED-1", c.m)
 		if err != nil || p.ID != c.want {
@@ -245,7 +245,7 @@ func TestAReferenceIsUniquePerMode(t *testing.T) {
 	if _, err := s.PayoutByRef(ctx, "LIVE-ONLY", store.Exactly(false)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a live-only reference exactly in test: %v, want not found", err)
 	}
-	if p, err := s.PayoutByRef(ctx, "LIVE-ONLY", store.LiveFirst(true)); err != nil || !p.Livemode {
+	if p, err := s.PayoutByRef(ctx, "LIVE-ONLY", store.First(false)); err != nil || !p.Livemode {
 		t.Errorf("a live-only reference, test first: %+v %v, want the live payout", p, err)
 	}
 

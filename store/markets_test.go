@@ -64,7 +64,7 @@ func intakeIn(t *testing.T, s *store.Store, ref, market string, minor int64) (st
 	if _, err := s.Intake(ctx, marketRequest(ref, market, minor), policy, store.Actor{Name: "api:test"}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.PayoutByRef(ctx, ref, store.LiveFirst(false))
+	p, err := s.PayoutByRef(ctx, ref, store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestADrillPayoutIsNotHeldByTheMarket(t *testing.T) {
 	if _, err := s.Intake(context.Background(), req, policy, store.Actor{Name: "drill"}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.PayoutByRef(context.Background(), "DR-1", store.LiveFirst(false))
+	p, err := s.PayoutByRef(context.Background(), "DR-1", store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}

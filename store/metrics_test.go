@@ -69,7 +69,7 @@ func TestPayoutCountsExactUnderConcurrentChangesAndFolds(t *testing.T) {
 		wg.Go(func() {
 			for i := w; i < n; i += 4 {
 				st := settle[i%len(settle)]
-				_, err := s.ApplyObservation(ctx, fmt.Sprintf("CNT-%d", i), store.LiveFirst(false),
+				_, err := s.ApplyObservation(ctx, fmt.Sprintf("CNT-%d", i), store.First(true),
 					payout.Observation{Source: payout.SourceWebhook, RawStatus: string(st), Status: st})
 				if err != nil {
 					errs <- err

@@ -46,7 +46,7 @@ func eventTypes(t *testing.T, s *store.Store, endpointID int64) []string {
 
 func observe(t *testing.T, s *store.Store, ref string, st payout.Status) {
 	t.Helper()
-	if _, err := s.ApplyObservation(context.Background(), ref, store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll,
+	if _, err := s.ApplyObservation(context.Background(), ref, store.First(true), payout.Observation{Source: payout.SourcePoll,
 		Status: st, UTR: "UTR" + ref}); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestOutboxDataIsTheAPIPayoutAsOfTheCommit(t *testing.T) {
 func apiJSON(t *testing.T, s *store.Store, p store.Payout) string {
 	t.Helper()
 	ctx := context.Background()
-	full, err := s.PayoutWithMetadata(ctx, p.ReferenceID, store.LiveFirst(false))
+	full, err := s.PayoutWithMetadata(ctx, p.ReferenceID, store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestOutboxRolledBackWithTheChange(t *testing.T) {
 	s.DB().MustExec(`CREATE FUNCTION refuse_rb() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN IF NEW.entity_id = 'RB-1' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`)
 	s.DB().MustExec(`CREATE TRIGGER refuse_rb BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_rb()`)
-	_, err := s.ApplyObservation(context.Background(), "RB-1", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll, Status: payout.Succeeded})
+	_, err := s.ApplyObservation(context.Background(), "RB-1", store.First(true), payout.Observation{Source: payout.SourcePoll, Status: payout.Succeeded})
 	if err == nil || !strings.Contains(err.Error(), "refused for the test") {
 		t.Fatalf("apply: %v", err)
 	}
@@ -478,7 +478,7 @@ func TestAHeldPayoutTheProviderQueuedTellsThePlatform(t *testing.T) {
 	e := addEndpoint(t, s)
 	newPayout(t, s, "HQ-1", payout.Held)
 	s.DB().MustExec(`UPDATE payouts SET submit_attempts = 1, submit_outcome_unknown = true WHERE reference_id = 'HQ-1'`)
-	res, err := s.ApplyObservation(ctx, "HQ-1", store.LiveFirst(false), payout.Observation{Source: payout.SourcePoll, Status: payout.Queued,
+	res, err := s.ApplyObservation(ctx, "HQ-1", store.First(true), payout.Observation{Source: payout.SourcePoll, Status: payout.Queued,
 		RawStatus: "queued"})
 	if err != nil || res.Decision != payout.Apply || res.To != payout.Queued {
 		t.Fatalf("the provider's QUEUED: %+v %v, want applied", res, err)
@@ -513,7 +513,7 @@ func TestALaterUTRTellsThePlatform(t *testing.T) {
 		{Source: payout.SourceWebhook, Status: payout.Succeeded, UTR: "HDFC000123456789"},
 		{Source: payout.SourceWebhook, Status: payout.Succeeded, UTR: "HDFC000123456789"},
 	} {
-		if _, err := s.ApplyObservation(ctx, "UTR-LATE", store.LiveFirst(false), obs); err != nil {
+		if _, err := s.ApplyObservation(ctx, "UTR-LATE", store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -66,11 +66,11 @@ func TestFindPayoutsWithMetadata(t *testing.T) {
 	if err != nil || len(page.Payouts) != 1 || string(page.Payouts[0].Metadata) != `{"seller": {"id": "S-9"}}` {
 		t.Fatalf("with Metadata: %+v %v", page, err)
 	}
-	p, err := f.s.PayoutWithMetadata(ctx, "F-2", store.LiveFirst(false))
+	p, err := f.s.PayoutWithMetadata(ctx, "F-2", store.First(true))
 	if err != nil || string(p.Metadata) != `{}` || p.ReferenceID != "F-2" {
 		t.Fatalf("PayoutWithMetadata: %+v %v", p, err)
 	}
-	if _, err := f.s.PayoutWithMetadata(ctx, "NOPE", store.LiveFirst(false)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.s.PayoutWithMetadata(ctx, "NOPE", store.First(true)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown payout: %v", err)
 	}
 }
@@ -109,7 +109,7 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 		{"B-SETTLED", payout.Observation{Source: payout.SourceWebhook, Status: payout.Succeeded}},
 		{"B-REVERSED", payout.Observation{Source: payout.SourceWebhook, Status: payout.Reversed}},
 	} {
-		if _, err := f.s.ApplyObservation(ctx, step.ref, store.LiveFirst(false), step.obs); err != nil {
+		if _, err := f.s.ApplyObservation(ctx, step.ref, store.First(true), step.obs); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -107,7 +107,7 @@ func TestBreakerPausesProbesAndCloses(t *testing.T) {
 	}
 	// Every payout is still there: paused ones stayed QUEUED.
 	for _, ref := range refs {
-		if p, err := s.PayoutByRef(ctx, ref, store.LiveFirst(false)); err != nil || p.Status != payout.Queued {
+		if p, err := s.PayoutByRef(ctx, ref, store.First(true)); err != nil || p.Status != payout.Queued {
 			t.Errorf("%s: %v %v, want QUEUED", ref, p.Status, err)
 		}
 	}
@@ -256,7 +256,7 @@ func TestAProbeHeldAtItsClaimLetsTheNextProbe(t *testing.T) {
 	if got := claimRefs(t, s); !slices.Equal(got, []string{"PRB-2"}) {
 		t.Fatalf("claimed %v, want PRB-2 as the probe once PRB-1 was held", got)
 	}
-	if p, err := s.PayoutByRef(ctx, "PRB-1", store.LiveFirst(false)); err != nil || p.Status != payout.Held {
+	if p, err := s.PayoutByRef(ctx, "PRB-1", store.First(true)); err != nil || p.Status != payout.Held {
 		t.Errorf("PRB-1: %v %v, want HELD", p.Status, err)
 	}
 }

@@ -547,7 +547,7 @@ func TestSignOffAfterEventsWereArchivedCountsAnyChange(t *testing.T) {
 		t.Fatalf("run %+v %v", run, err)
 	}
 	time.Sleep(2100 * time.Millisecond) // past the margin a change just before a run counts in
-	if _, err := s.ApplyObservation(ctx, "AR-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS",
+	if _, err := s.ApplyObservation(ctx, "AR-1", store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS",
 		Status: payout.Succeeded, UTR: "UTR123"}); err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +580,7 @@ func TestSignOffRefusesADayThatChangedSinceItsVersion(t *testing.T) {
 	if err != nil || !run.Ties {
 		t.Fatalf("run %+v %v", run, err)
 	}
-	if _, err := s.ApplyObservation(ctx, "CH-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "REVERSED",
+	if _, err := s.ApplyObservation(ctx, "CH-1", store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "REVERSED",
 		Status: payout.Reversed}); err != nil {
 		t.Fatal(err)
 	}

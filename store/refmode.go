@@ -5,8 +5,8 @@ package store
 // and the live ones are two spaces), so a lookup by reference names its
 // mode: exactly, where the caller knows it (the API the token's, a job or
 // the webhook endpoint the payout's provider's), or first, where a person
-// follows a link (the dashboard: the "View test data" switch's mode first,
-// the other when the reference has no payout in it).
+// may not (a bare /payouts/{ref} the live payout first, the stuck list its
+// view's mode first: the other when the reference has no payout in it).
 type RefMode struct {
 	Live  bool // live payouts (true) or test payouts
 	First bool // the other mode's payout when this one has none
@@ -15,9 +15,9 @@ type RefMode struct {
 // Exactly is the mode of a caller that knows it: live or test.
 func Exactly(live bool) RefMode { return RefMode{Live: live} }
 
-// LiveFirst is the dashboard's mode for a person viewing live data (test
-// false) or test data (test true): theirs first, the other after.
-func LiveFirst(test bool) RefMode { return RefMode{Live: !test, First: true} }
+// First is the mode of a person who may not know it: live payouts (or
+// test ones) first, the other mode's after.
+func First(live bool) RefMode { return RefMode{Live: live, First: true} }
 
 // byRef is the WHERE clause (and order) of a lookup of payouts p by
 // reference $1 in mode $2 ($2 the live flag, $3 First), read with

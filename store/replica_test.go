@@ -26,7 +26,7 @@ func TestListsAndSearchReadTheReplica(t *testing.T) {
 	if page, err = s.FindPayouts(ctx, store.PayoutQuery{Limit: 10}); err != nil || len(page.Payouts) != 0 {
 		t.Fatalf("with the (empty) replica the list finds %+v, %v; want none: it must read the replica", page.Payouts, err)
 	}
-	if _, err := s.PayoutByRef(ctx, "REPL-1", store.LiveFirst(false)); err != nil {
+	if _, err := s.PayoutByRef(ctx, "REPL-1", store.First(true)); err != nil {
 		t.Fatalf("the payout page reads the primary: %v", err)
 	}
 }

@@ -29,7 +29,7 @@ func newPayout(t testing.TB, s *store.Store, ref string, status payout.Status) s
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.PayoutByRef(ctx, ref, store.LiveFirst(false))
+	p, err := s.PayoutByRef(ctx, ref, store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestCreatePayout(t *testing.T) {
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second create with the same reference: err = %v, want ErrConflict", err)
 	}
-	if _, err := s.PayoutByRef(context.Background(), "NOPE", store.LiveFirst(false)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.PayoutByRef(context.Background(), "NOPE", store.First(true)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown ref: err = %v, want ErrNotFound", err)
 	}
 }
@@ -72,7 +72,7 @@ func TestApplyObservation(t *testing.T) {
 		{payout.Observation{Source: payout.SourceWebhook, RawStatus: "REVERSED", Status: payout.Reversed}, payout.Apply, payout.Reversed, "moved to REVERSED"},
 	}
 	for i, st := range steps {
-		got, err := s.ApplyObservation(ctx, "REF-A", store.LiveFirst(false), st.obs)
+		got, err := s.ApplyObservation(ctx, "REF-A", store.First(true), st.obs)
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -80,7 +80,7 @@ func TestApplyObservation(t *testing.T) {
 			t.Errorf("step %d: got %s %s %q, want %s %s %q", i, got.Decision, got.Payout.Status, got.Message, st.decision, st.status, st.message)
 		}
 	}
-	p, _ := s.PayoutByRef(ctx, "REF-A", store.LiveFirst(false))
+	p, _ := s.PayoutByRef(ctx, "REF-A", store.First(true))
 	if p.UTR != "UTR123" {
 		t.Errorf("UTR = %q, want the one from the applied observation", p.UTR)
 	}
@@ -103,7 +103,7 @@ func TestApplyObservation(t *testing.T) {
 	if len(audits) != 1+len(steps) { // create + one per observation
 		t.Errorf("%d audit rows, want %d", len(audits), 1+len(steps))
 	}
-	if _, err := s.ApplyObservation(ctx, "NOPE", store.LiveFirst(false), steps[0].obs); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ApplyObservation(ctx, "NOPE", store.First(true), steps[0].obs); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown payout: err = %v, want ErrNotFound", err)
 	}
 }
@@ -130,12 +130,12 @@ func TestUnremarkablePollNotRecorded(t *testing.T) {
 	// The first answer is news (the provider has the payout: it counts as
 	// sent); the same answer again is not.
 	poll := payout.Observation{Source: payout.SourcePoll, RawStatus: "PROCESSING", Status: payout.Processing, Actor: "reconciler"}
-	if _, err := s.ApplyObservation(ctx, "REF-Q", store.LiveFirst(false), poll); err != nil {
+	if _, err := s.ApplyObservation(ctx, "REF-Q", store.First(true), poll); err != nil {
 		t.Fatal(err)
 	}
 	e0, a0 := history()
 	for range 3 {
-		got, err := s.ApplyObservation(ctx, "REF-Q", store.LiveFirst(false), poll)
+		got, err := s.ApplyObservation(ctx, "REF-Q", store.First(true), poll)
 		if err != nil || got.Decision != payout.Merge {
 			t.Fatalf("poll: %v %v", got.Decision, err)
 		}
@@ -158,12 +158,12 @@ func TestUnremarkablePollNotRecorded(t *testing.T) {
 	// A poll that learns the provider's sub-state, and a person's Re-check.
 	learns := poll
 	learns.RawStatus = "PENDING_AT_BANK"
-	if _, err := s.ApplyObservation(ctx, "REF-Q", store.LiveFirst(false), learns); err != nil {
+	if _, err := s.ApplyObservation(ctx, "REF-Q", store.First(true), learns); err != nil {
 		t.Fatal(err)
 	}
 	manual := learns
 	manual.Source, manual.Actor = payout.SourceManual, "ops@example.com"
-	if _, err := s.ApplyObservation(ctx, "REF-Q", store.LiveFirst(false), manual); err != nil {
+	if _, err := s.ApplyObservation(ctx, "REF-Q", store.First(true), manual); err != nil {
 		t.Fatal(err)
 	}
 	if e, a := history(); e != e0+2 || a != a0+2 {
@@ -185,7 +185,7 @@ func TestConcurrentRechecks(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range 2 {
 			wg.Go(func() {
-				results[i], errs[i] = s.ApplyObservation(ctx, ref, store.LiveFirst(false), payout.Observation{
+				results[i], errs[i] = s.ApplyObservation(ctx, ref, store.First(true), payout.Observation{
 					Source: payout.SourceManual, RawStatus: "SUCCESS", Status: payout.Succeeded, UTR: "U" + ref, Actor: fmt.Sprintf("ops%d", i),
 				})
 			})
@@ -203,7 +203,7 @@ func TestConcurrentRechecks(t *testing.T) {
 		if applied != 1 {
 			t.Errorf("round %d: %d re-checks applied, want exactly 1", round, applied)
 		}
-		p, _ := s.PayoutByRef(ctx, ref, store.LiveFirst(false))
+		p, _ := s.PayoutByRef(ctx, ref, store.First(true))
 		if p.Status != payout.Succeeded {
 			t.Errorf("round %d: status %s", round, p.Status)
 		}
@@ -313,10 +313,10 @@ func TestRecordCheckFailure(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	p := newPayout(t, s, "REF-E", payout.Processing)
-	if err := s.RecordCheckFailure(ctx, "REF-E", store.LiveFirst(false), payout.SourceManual, "ops@example.com", "provider unavailable: 503"); err != nil {
+	if err := s.RecordCheckFailure(ctx, "REF-E", store.First(true), payout.SourceManual, "ops@example.com", "provider unavailable: 503"); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := s.PayoutByRef(ctx, "REF-E", store.LiveFirst(false))
+	after, _ := s.PayoutByRef(ctx, "REF-E", store.First(true))
 	if after.Status != payout.Processing || after.LastCheckedAt == nil || !after.UpdatedAt.Equal(p.UpdatedAt) {
 		t.Errorf("after failure: %+v", after)
 	}
@@ -387,11 +387,11 @@ func TestWebhookMarksAnUnsentPayoutSent(t *testing.T) {
 	s := pgtest.New(t)
 	newPayout(t, s, "LOST-ANSWER", payout.Queued)
 	s.DB().MustExec(`UPDATE payouts SET submitted_at = NULL WHERE reference_id = 'LOST-ANSWER'`)
-	if _, err := s.ApplyObservation(ctx, "LOST-ANSWER", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "PROCESSING",
+	if _, err := s.ApplyObservation(ctx, "LOST-ANSWER", store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "PROCESSING",
 		Status: payout.Processing}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.PayoutByRef(ctx, "LOST-ANSWER", store.LiveFirst(false))
+	p, err := s.PayoutByRef(ctx, "LOST-ANSWER", store.First(true))
 	if err != nil || p.SubmittedAt == nil || p.Status != payout.Processing {
 		t.Fatalf("after the webhook: %s sent %v (%v)", p.Status, p.SubmittedAt, err)
 	}
@@ -412,10 +412,10 @@ func TestAPostedFeeIsNotRewritten(t *testing.T) {
 		return payout.Observation{Source: payout.SourceWebhook, RawStatus: "SUCCESS", Status: payout.Succeeded,
 			Fee: &payout.Money{Minor: fee, Currency: "INR"}}
 	}
-	if _, err := s.ApplyObservation(ctx, "FEE-1", store.LiveFirst(false), obs(590)); err != nil {
+	if _, err := s.ApplyObservation(ctx, "FEE-1", store.First(true), obs(590)); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.ApplyObservation(ctx, "FEE-1", store.LiveFirst(false), obs(600))
+	res, err := s.ApplyObservation(ctx, "FEE-1", store.First(true), obs(600))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,7 +450,7 @@ func TestAReversedPayoutsFeeWasPostedOnlyIfPaid(t *testing.T) {
 	fee := func(minor int64) *payout.Money { return &payout.Money{Minor: minor, Currency: "INR"} }
 	see := func(ref string, st payout.Status, f *payout.Money) store.Applied {
 		t.Helper()
-		res, err := s.ApplyObservation(ctx, ref, store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: string(st),
+		res, err := s.ApplyObservation(ctx, ref, store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: string(st),
 			Status: st, Fee: f})
 		if err != nil {
 			t.Fatal(err)
@@ -486,7 +486,7 @@ func TestAFeeFirstStatedByAReversalIsPostedAndUndone(t *testing.T) {
 		{Source: payout.SourceWebhook, RawStatus: "SUCCESS", Status: payout.Succeeded},
 		{Source: payout.SourceWebhook, RawStatus: "REVERSED", Status: payout.Reversed, Fee: &payout.Money{Minor: 590, Currency: "INR"}},
 	} {
-		if _, err := s.ApplyObservation(ctx, "REV-FEE", store.LiveFirst(false), o); err != nil {
+		if _, err := s.ApplyObservation(ctx, "REV-FEE", store.First(true), o); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -512,7 +512,7 @@ func TestAFeeFirstStatedByAReversalIsPostedAndUndone(t *testing.T) {
 			t.Errorf("%s nets %d after the reversal, want 0", account, n)
 		}
 	}
-	if got, _ := s.PayoutByRef(ctx, "REV-FEE", store.LiveFirst(false)); got.FeeMinor == nil || *got.FeeMinor != 590 {
+	if got, _ := s.PayoutByRef(ctx, "REV-FEE", store.First(true)); got.FeeMinor == nil || *got.FeeMinor != 590 {
 		t.Errorf("the payout's fee %v, want 5.90", got.FeeMinor)
 	}
 }

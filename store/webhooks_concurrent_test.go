@@ -47,7 +47,7 @@ func TestConcurrentDuplicatesApplyOnce(t *testing.T) {
 	if applied != 1 {
 		t.Errorf("%d deliveries applied the event, want 1", applied)
 	}
-	p, err := s.PayoutByRef(ctx, "CD1", store.LiveFirst(false))
+	p, err := s.PayoutByRef(ctx, "CD1", store.First(true))
 	if err != nil || p.Status != payout.Succeeded || p.UTR != "UTRCD1" {
 		t.Fatalf("payout %+v %v", p, err)
 	}

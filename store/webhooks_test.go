@@ -42,12 +42,12 @@ func TestIngestWebhook(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d: %v", i, err)
 		}
-		p, _ := s.PayoutByRef(ctx, "W1", store.LiveFirst(false))
+		p, _ := s.PayoutByRef(ctx, "W1", store.First(true))
 		if res.Outcome != tt.outcome || p.Status != tt.status {
 			t.Errorf("%d: outcome %s, status %s; want %s, %s (%s)", i, res.Outcome, p.Status, tt.outcome, tt.status, res.Detail)
 		}
 	}
-	p, _ := s.PayoutByRef(ctx, "W1", store.LiveFirst(false))
+	p, _ := s.PayoutByRef(ctx, "W1", store.First(true))
 	events, _ := s.EventsFor(ctx, p.ID)
 	if len(events) != 4 { // applied, stale, anomaly, merged: the duplicate and the ignored event touch no payout
 		t.Errorf("%d payout events, want 4", len(events))
@@ -73,7 +73,7 @@ func TestOrphans(t *testing.T) {
 		t.Fatalf("orphan: %+v %v", res, err)
 	}
 	newPayout(t, s, "LATE", payout.Processing)
-	p, _ := s.PayoutByRef(ctx, "LATE", store.LiveFirst(false))
+	p, _ := s.PayoutByRef(ctx, "LATE", store.First(true))
 	if p.Status != payout.Succeeded || p.UTR != "UTR9" {
 		t.Errorf("after the payout appeared: %s %q, want SUCCEEDED with the orphan's UTR", p.Status, p.UTR)
 	}
@@ -103,7 +103,7 @@ func TestAnotherPayoutAtTheProviderUnderOurReferenceIsNotOurs(t *testing.T) {
 	if _, err := s.ScanExceptions(ctx, func(string, string) payout.FailureClass { return "" }); err != nil {
 		t.Fatal(err) // the scan adopts orphans whose payout exists: not this one
 	}
-	if p, _ := s.PayoutByRef(ctx, "TWIN", store.LiveFirst(false)); p.Status != payout.Processing {
+	if p, _ := s.PayoutByRef(ctx, "TWIN", store.First(true)); p.Status != payout.Processing {
 		t.Errorf("TWIN is %s after another payout's event, want PROCESSING", p.Status)
 	}
 	if res, err := s.IngestWebhook(ctx, delivery(), event("t2", "", "TWIN", payout.Succeeded, "UTR1")); err != nil ||
@@ -159,7 +159,7 @@ func TestEveryOrderConverges(t *testing.T) {
 					t.Fatalf("replay: %+v %v", res, err)
 				}
 			}
-			p, _ := s.PayoutByRef(ctx, ref, store.LiveFirst(false))
+			p, _ := s.PayoutByRef(ctx, ref, store.First(true))
 			if p.Status != life.want || (life.utr != "" && p.UTR != life.utr) {
 				t.Errorf("%s in order %v: %s %q, want %s %q", life.name, order, p.Status, p.UTR, life.want, life.utr)
 			}
@@ -242,18 +242,18 @@ func TestLedgerFeesAndReversal(t *testing.T) {
 	newPayout(t, s, "L1", payout.Processing)
 	fee := payout.Money{Minor: 590, Currency: "INR"}
 	obs := payout.Observation{Source: payout.SourcePoll, RawStatus: "processed", Status: payout.Succeeded}
-	if _, err := s.ApplyObservation(ctx, "L1", store.LiveFirst(false), obs); err != nil {
+	if _, err := s.ApplyObservation(ctx, "L1", store.First(true), obs); err != nil {
 		t.Fatal(err)
 	}
 	obs.Fee = &fee // the fee arrives later, with a payout.updated
-	if _, err := s.ApplyObservation(ctx, "L1", store.LiveFirst(false), obs); err != nil {
+	if _, err := s.ApplyObservation(ctx, "L1", store.First(true), obs); err != nil {
 		t.Fatal(err)
 	}
-	s.ApplyObservation(ctx, "L1", store.LiveFirst(false), obs) // and again
-	if _, err := s.ApplyObservation(ctx, "L1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "reversed", Status: payout.Reversed}); err != nil {
+	s.ApplyObservation(ctx, "L1", store.First(true), obs) // and again
+	if _, err := s.ApplyObservation(ctx, "L1", store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "reversed", Status: payout.Reversed}); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := s.PayoutByRef(ctx, "L1", store.LiveFirst(false))
+	p, _ := s.PayoutByRef(ctx, "L1", store.First(true))
 	entries, _ := s.LedgerFor(ctx, p.ID)
 	var got []string
 	for _, e := range entries {
@@ -351,7 +351,7 @@ func TestTheScanAdoptsAnOrphanWhosePayoutNowExists(t *testing.T) {
 	if _, err := s.ScanExceptions(ctx, func(string, string) payout.FailureClass { return payout.FailUnknown }); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := s.PayoutByRef(ctx, "RACE-1", store.LiveFirst(false))
+	p, _ := s.PayoutByRef(ctx, "RACE-1", store.First(true))
 	if p.Status != payout.Succeeded || p.UTR != "UTR-R1" {
 		t.Errorf("after the scan: %s, UTR %q; want the orphan applied", p.Status, p.UTR)
 	}
@@ -380,7 +380,7 @@ func TestOrphansAdoptedWithinAnotherAreAppliedOnce(t *testing.T) {
 		Beneficiary: store.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012", IFSC: "HDFC0001234"}}); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := s.PayoutByRef(ctx, "TWO", store.LiveFirst(false))
+	p, _ := s.PayoutByRef(ctx, "TWO", store.First(true))
 	if p.Status != payout.Succeeded || p.UTR != "UTR7" || p.ProviderID() != "sbx_NEW" {
 		t.Errorf("TWO is %s %q at %q, want SUCCEEDED with UTR7 at sbx_NEW", p.Status, p.UTR, p.ProviderID())
 	}

@@ -121,7 +121,7 @@ func TestAPIListFiltersByEachParameter(t *testing.T) {
 		listed{"L-LIVE", "nxtbanking", payout.Succeeded, 50 * hour, 50 * hour, "UTR-LIVE", "nxt_L-LIVE"},
 	)
 	// L-1 succeeds with a fee (ledger entries), L-5 has an open hold.
-	if _, err := a.store.ApplyObservation(context.Background(), "L-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
+	if _, err := a.store.ApplyObservation(context.Background(), "L-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
 		Status: payout.Succeeded, UTR: "UTR-L1", Fee: &payout.Money{Minor: 500, Currency: "INR"}}); err != nil {
 		t.Fatal(err)
 	}

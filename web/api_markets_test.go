@@ -90,7 +90,7 @@ func TestAPIPayoutsFollowTheirProgramsDocument(t *testing.T) {
 	if fields, _ := body["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["program"] == nil {
 		t.Fatalf("a bad program: %d %v, want 422 naming program", code, body)
 	}
-	if p, err := a.store.PayoutByRef(ctx, "PROG-4", store.LiveFirst(false)); err == nil {
+	if p, err := a.store.PayoutByRef(ctx, "PROG-4", store.First(true)); err == nil {
 		t.Fatalf("a refused request left a payout: %+v", p)
 	}
 	// The same reference with another program is a different request.

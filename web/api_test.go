@@ -107,7 +107,7 @@ func TestAPICreatesAPayoutOnceAndReplaysIt(t *testing.T) {
 	if code != http.StatusOK || got["provider_payout_id"] == nil || got["status"] == "QUEUED" {
 		t.Fatalf("status after submit: %d %v", code, got)
 	}
-	if _, err := a.store.ApplyObservation(context.Background(), "ORD-1", store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook,
+	if _, err := a.store.ApplyObservation(context.Background(), "ORD-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
 		Status: payout.Succeeded, UTR: "UTR123", Fee: &payout.Money{Minor: 500, Currency: "INR"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestAPIRefusesABodyNotDeclaredJSON(t *testing.T) {
 			t.Errorf("Content-Type %q: %d %s, want 415", ct, code, body)
 		}
 	}
-	if _, err := a.store.PayoutByRef(context.Background(), "CT-1", store.LiveFirst(false)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := a.store.PayoutByRef(context.Background(), "CT-1", store.First(true)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused body recorded a payout: %v", err)
 	}
 	if code, body := post("CT-2", "application/json; charset=utf-8"); code != http.StatusAccepted {

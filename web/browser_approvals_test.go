@@ -49,7 +49,7 @@ func TestBrowserTwoApproversRefuseTheSamePersonTwice(t *testing.T) {
 	if code != http.StatusAccepted || body["status"] != "HELD" {
 		t.Fatalf("a payout at the approval rule: %d %v, want HELD", code, body)
 	}
-	p, err := a.store.PayoutByRef(ctx, "BIG-1", store.LiveFirst(false))
+	p, err := a.store.PayoutByRef(ctx, "BIG-1", store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}

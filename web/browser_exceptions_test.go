@@ -30,7 +30,7 @@ func TestBrowserRetryAFailedPayoutAsANewInstruction(t *testing.T) {
 		t.Fatalf("the payout: %d %v", code, body)
 	}
 	a.submit()
-	failed, err := a.store.PayoutByRef(ctx, "IFSC-1", store.LiveFirst(false))
+	failed, err := a.store.PayoutByRef(ctx, "IFSC-1", store.First(true))
 	if err != nil || failed.Status != payout.Failed || failed.FailureCode != sandbox.InvalidIFSC {
 		t.Fatalf("IFSC-1 after sending: %+v, %v; want FAILED with %s", failed, err, sandbox.InvalidIFSC)
 	}
@@ -105,7 +105,7 @@ func TestBrowserRetryAFailedPayoutAsANewInstruction(t *testing.T) {
 	// The IFSC named another bank (the failed one's named none): where the
 	// money goes is a second person's call, so it waits, held, unsent.
 	a.submit()
-	if p, err := a.store.PayoutByRef(ctx, "IFSC-1-R1", store.LiveFirst(false)); err != nil || p.Status != payout.Held || p.SubmittedAt != nil {
+	if p, err := a.store.PayoutByRef(ctx, "IFSC-1-R1", store.First(true)); err != nil || p.Status != payout.Held || p.SubmittedAt != nil {
 		t.Errorf("the new instruction to another bank: %+v, %v; want HELD, unsent", p.Status, err)
 	}
 }

@@ -151,7 +151,7 @@ func TestBrowserRecheck(t *testing.T) {
 		t.Errorf("failing row status %q, want FAILED", got)
 	}
 	screenshot(t, ctx, "stuck-after-recheck")
-	p, err := a.store.PayoutByRef(context.Background(), ok, store.LiveFirst(false))
+	p, err := a.store.PayoutByRef(context.Background(), ok, store.First(true))
 	if err != nil || p.Status != payout.Succeeded {
 		t.Errorf("in the database: %s, %v", p.Status, err)
 	}

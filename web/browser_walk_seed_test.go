@@ -58,7 +58,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 		a.addPayout(ref, payout.Queued, 5*time.Hour)
 		a.store.DB().MustExec(`UPDATE payouts SET provider = 'razorpayx' WHERE reference_id = $1`, ref)
 		obs.Source, obs.Status, obs.ProviderPayoutID = payout.SourceWebhook, payout.Queued, "pout_"+ref
-		if _, err := a.store.ApplyObservation(context.Background(), ref, store.LiveFirst(false), obs); err != nil {
+		if _, err := a.store.ApplyObservation(context.Background(), ref, store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -101,7 +101,7 @@ func walkExceptions(t *testing.T, a *app) int64 {
 	ctx := context.Background()
 	for _, ref := range []string{"WALK-FAILED-1", "SRI-VENKATESWARA-AGRO-COLD-STORAGE-2026-11"} {
 		a.addPayout(ref, payout.Processing, 2*time.Hour)
-		if _, err := a.store.ApplyObservation(ctx, ref, store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "FAILED",
+		if _, err := a.store.ApplyObservation(ctx, ref, store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "FAILED",
 			Status: payout.Failed, FailureCode: sandbox.FailureCode, FailureReason: sandbox.FailureReason}); err != nil {
 			t.Fatal(err)
 		}

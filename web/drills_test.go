@@ -81,7 +81,7 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 
 	// The drill's 12 payouts exist, and count nowhere real.
 	bg := context.Background()
-	if p, err := a.store.PayoutByRef(bg, "DRILL1-00012", store.LiveFirst(false)); err != nil || p.Provider != payout.DrillProvider {
+	if p, err := a.store.PayoutByRef(bg, "DRILL1-00012", store.First(true)); err != nil || p.Provider != payout.DrillProvider {
 		t.Fatalf("drill payout: %+v %v", p, err)
 	}
 	counts, err := a.store.StatusCounts(bg, false)
@@ -138,7 +138,7 @@ func TestDrillRequestsRefused(t *testing.T) {
 		t.Fatalf("drill started for PH: %+v %v", runs, err)
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		p, err := a.store.PayoutByRef(context.Background(), "DRILL1-00001", store.LiveFirst(false))
+		p, err := a.store.PayoutByRef(context.Background(), "DRILL1-00001", store.First(true))
 		if err == nil {
 			if p.Market != "PH" || p.Livemode {
 				t.Errorf("drill payout to %s, livemode %v; want PH, a test payout", p.Market, p.Livemode)

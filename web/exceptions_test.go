@@ -20,14 +20,14 @@ func failedCase(t *testing.T, a *app, ref string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	a.addPayout(ref, payout.Processing, time.Hour)
-	if _, err := a.store.ApplyObservation(ctx, ref, store.LiveFirst(false), payout.Observation{Source: payout.SourceWebhook, RawStatus: "FAILED",
+	if _, err := a.store.ApplyObservation(ctx, ref, store.First(true), payout.Observation{Source: payout.SourceWebhook, RawStatus: "FAILED",
 		Status: payout.Failed, FailureCode: sandbox.FailureCode, FailureReason: sandbox.FailureReason}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.store.ScanExceptions(ctx, a.deps.Providers.ClassifyFailure); err != nil {
 		t.Fatal(err)
 	}
-	p, err := a.store.PayoutByRef(ctx, ref, store.LiveFirst(false))
+	p, err := a.store.PayoutByRef(ctx, ref, store.First(true))
 	if err != nil {
 		t.Fatal(err)
 	}

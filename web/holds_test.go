@@ -34,7 +34,7 @@ func (a *app) holdState(id string) string {
 
 func (a *app) status(ref string) payout.Status {
 	a.t.Helper()
-	p, err := a.store.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, err := a.store.PayoutByRef(context.Background(), ref, store.First(true))
 	if err != nil {
 		a.t.Fatal(err)
 	}

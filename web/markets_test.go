@@ -158,7 +158,7 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	}
 	// The queued one is held before it is sent.
 	a.submit()
-	pay, err := a.store.PayoutByRef(context.Background(), "PH-2", store.LiveFirst(false))
+	pay, err := a.store.PayoutByRef(context.Background(), "PH-2", store.First(true))
 	if err != nil || pay.Status != payout.Held {
 		t.Fatalf("queued payout after read-only: %v %v, want HELD", pay.Status, err)
 	}

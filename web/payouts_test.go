@@ -108,7 +108,7 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 	c := a.client()
 	c.login("ops@example.com")
 	ppid := func(ref string) string {
-		p, err := a.store.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+		p, err := a.store.PayoutByRef(context.Background(), ref, store.First(true))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestPayoutsCSV(t *testing.T) {
 	for i, k := range rows[0] {
 		got[k] = rows[1][i]
 	}
-	p, _ := a.store.PayoutByRef(context.Background(), "X-1", store.LiveFirst(false))
+	p, _ := a.store.PayoutByRef(context.Background(), "X-1", store.First(true))
 	want := map[string]string{"reference_id": "X-1", "provider": "sandbox", "provider_payout_id": p.ProviderID(), "status": "FAILED",
 		"amount": "1250.50", "currency": "INR", "utr": `'=HYPERLINK("http://evil")`, "failure_code": "IFSC_INVALID",
 		"failure_reason": `bank says, "no"`, "market": "IN"}

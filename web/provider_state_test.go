@@ -27,7 +27,7 @@ func TestProviderStateOnStuckListAndPayoutPage(t *testing.T) {
 		"RZP-QUEUE": {RawStatus: "queued", StateReason: "low_balance: Your account balance is low."},
 	} {
 		obs.Source, obs.Status, obs.ProviderPayoutID = payout.SourceWebhook, payout.Queued, "pout_"+ref
-		if _, err := a.store.ApplyObservation(ctx, ref, store.LiveFirst(false), obs); err != nil {
+		if _, err := a.store.ApplyObservation(ctx, ref, store.First(true), obs); err != nil {
 			t.Fatal(err)
 		}
 	}

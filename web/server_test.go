@@ -141,7 +141,7 @@ func TestRecheck(t *testing.T) {
 	if code != http.StatusForbidden || h.Get("HX-Retarget") != "#flash" || !strings.Contains(body, `id="flash-error"`) || strings.Contains(body, "<html") {
 		t.Errorf("finance re-check via HTMX: %d %q %s", code, h.Get("HX-Retarget"), body)
 	}
-	p, _ := a.store.PayoutByRef(ctx, ok, store.LiveFirst(false))
+	p, _ := a.store.PayoutByRef(ctx, ok, store.First(true))
 	if events, _ := a.store.EventsFor(ctx, p.ID); len(events) != 0 || p.Status != payout.Processing {
 		t.Errorf("refused re-check changed something: %s, %d events", p.Status, len(events))
 	}
@@ -154,7 +154,7 @@ func TestRecheck(t *testing.T) {
 		!strings.Contains(body, "st-SUCCEEDED") || strings.Contains(body, "<html") {
 		t.Errorf("re-check via HTMX: %d %s", code, body)
 	}
-	p, _ = a.store.PayoutByRef(ctx, ok, store.LiveFirst(false))
+	p, _ = a.store.PayoutByRef(ctx, ok, store.First(true))
 	if p.Status != payout.Succeeded || p.UTR == "" || p.LastCheckedAt == nil {
 		t.Errorf("after re-check: %+v", p)
 	}
@@ -194,7 +194,7 @@ func TestRecheckProviderDown(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "could not ask the provider") || !strings.Contains(body, "outcome-bad") {
 		t.Errorf("provider down: %d %s", code, body)
 	}
-	p, _ := a.store.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, _ := a.store.PayoutByRef(context.Background(), ref, store.First(true))
 	events, _ := a.store.EventsFor(context.Background(), p.ID)
 	if p.Status != payout.Processing || len(events) != 1 || events[0].Decision != "error" {
 		t.Errorf("after failed re-check: %s, events %+v", p.Status, events)
@@ -217,7 +217,7 @@ func TestCrossSiteFormRefused(t *testing.T) {
 	if code != http.StatusForbidden {
 		t.Errorf("cross-site login: %d, want 403", code)
 	}
-	p, _ := a.store.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, _ := a.store.PayoutByRef(context.Background(), ref, store.First(true))
 	if p.Status != payout.Processing {
 		t.Errorf("cross-site post changed the payout to %s", p.Status)
 	}

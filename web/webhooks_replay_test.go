@@ -81,7 +81,7 @@ func TestWebhookSentTime(t *testing.T) {
 			t.Errorf("%s: stored %s %q, want rejected with %q", tt.name, d.Outcome, d.Detail, tt.detail)
 		}
 	}
-	p, err := a.store.PayoutByRef(context.Background(), ref, store.LiveFirst(false))
+	p, err := a.store.PayoutByRef(context.Background(), ref, store.First(true))
 	if got, want := p.UTR, "UTR-LATE"; err != nil || got != want {
 		t.Errorf("payout's UTR %q (%v), want %q: only the timely webhook applies", got, err, want)
 	}
@@ -139,7 +139,7 @@ func TestWebhookRazorpayXDedupesOnTheSignedBody(t *testing.T) {
 			t.Errorf("%s: stored headers %s lack the event id %s", tt.name, got, want)
 		}
 	}
-	p, err := a.store.PayoutByRef(context.Background(), "RZ-pout_D1", store.LiveFirst(false))
+	p, err := a.store.PayoutByRef(context.Background(), "RZ-pout_D1", store.First(true))
 	if err != nil || p.Status != payout.Reversed {
 		t.Errorf("payout %s (%v), want REVERSED", p.Status, err)
 	}

@@ -59,7 +59,7 @@ func TestWebhookEndpoint(t *testing.T) {
 	if code, out := postWebhook(t, a.srv.URL, "sandbox", orphan, orphanSig); code != 200 || out["outcome"] != "orphan" {
 		t.Errorf("orphan delivery: %d %v", code, out)
 	}
-	p, _ := a.store.PayoutByRef(ctx, "WH-1", store.LiveFirst(false))
+	p, _ := a.store.PayoutByRef(ctx, "WH-1", store.First(true))
 	if p.Status != payout.Succeeded || p.UTR != "UTR777" {
 		t.Errorf("payout after webhooks: %s %q", p.Status, p.UTR)
 	}
@@ -73,7 +73,7 @@ func TestWebhookEndpoint(t *testing.T) {
 			t.Errorf("%s: %d, want 401", name, code)
 		}
 	}
-	if p, _ := a.store.PayoutByRef(ctx, "WH-2", store.LiveFirst(false)); p.Status != payout.Processing {
+	if p, _ := a.store.PayoutByRef(ctx, "WH-2", store.First(true)); p.Status != payout.Processing {
 		t.Errorf("forged webhook changed the payout to %s", p.Status)
 	}
 	garbage := "not json"
@@ -137,7 +137,7 @@ func TestWebhookDatabaseDown(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if p, _ := a.store.PayoutByRef(context.Background(), "WD-1", store.LiveFirst(false)); p.Status != payout.Succeeded {
+	if p, _ := a.store.PayoutByRef(context.Background(), "WD-1", store.First(true)); p.Status != payout.Succeeded {
 		t.Errorf("status %s", p.Status)
 	}
 }
