@@ -70,11 +70,13 @@ func (r *Rechecker) Recheck(ctx context.Context, ref string, m store.RefMode, so
 		if err := r.Store.RecordCheckFailure(ctx, ref, mode, source, actor, detail); err != nil {
 			return Result{}, err
 		}
-		p, err := r.Store.PayoutByRef(ctx, ref, mode)
-		if err != nil {
-			return Result{}, err
+		p, perr := r.Store.PayoutByRef(ctx, ref, mode)
+		if perr != nil {
+			return Result{}, perr
 		}
-		// A 429 is an answer (slow down), which pacing deals with.
+		// A 429 is an answer (slow down), which pacing deals with; so is a
+		// refusal (credentials, a payout it does not know). err is the
+		// provider's.
 		kind, rateLimited := adapters.KindOf(err), false
 		if e, ok := errors.AsType[*adapters.Error](err); ok && e.HTTPStatus == http.StatusTooManyRequests {
 			rateLimited = true

@@ -40,7 +40,7 @@ func (f fakeProvider) Webhook(http.Header, []byte) (adapters.Event, error) {
 func TestRecheck(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	for _, ref := range []string{"R1", "R2", "R3"} {
+	for _, ref := range []string{"R1", "R2", "R3", "R4", "R5"} {
 		_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: ref, Provider: "xendit", ProviderPayoutID: "disb-" + ref,
 			Amount: payout.Money{Minor: 10000, Currency: "IDR"}, Status: payout.Processing,
 			Beneficiary: store.Beneficiary{Name: "Budi", AccountNumber: "9876543210", BankCode: "BCA"}})
@@ -56,12 +56,19 @@ func TestRecheck(t *testing.T) {
 		status    payout.Status
 		message   string
 		failed    bool
+		// The provider gave no answer at all: the stale re-check stops
+		// asking it after a few in a row.
+		unanswered bool
 	}{
-		{"R1", adapters.Registry{}, payout.Processing, "provider not configured: xendit", true},
+		{"R1", adapters.Registry{}, payout.Processing, "provider not configured: xendit", true, true},
 		{"R2", adapters.Registry{"xendit": fakeProvider{err: &adapters.Error{Provider: "xendit", Kind: adapters.Credentials, HTTPStatus: 401, Message: "bad key"}}},
-			payout.Processing, "credentials (HTTP 401)", true},
+			payout.Processing, "credentials (HTTP 401)", true, false},
 		{"R3", adapters.Registry{"xendit": fakeProvider{obs: payout.Observation{RawStatus: "SUCCEEDED", Status: payout.Succeeded}}},
-			payout.Succeeded, "moved to SUCCEEDED", false},
+			payout.Succeeded, "moved to SUCCEEDED", false, false},
+		{"R4", adapters.Registry{"xendit": fakeProvider{err: &adapters.Error{Provider: "xendit", Kind: adapters.Transient, HTTPStatus: 429, Message: "slow down"}}},
+			payout.Processing, "HTTP 429", true, false},
+		{"R5", adapters.Registry{"xendit": fakeProvider{err: &adapters.Error{Provider: "xendit", Kind: adapters.Transient, Message: "timeout"}}},
+			payout.Processing, "timeout", true, true},
 	}
 	for _, tt := range tests {
 		r := &jobs.Rechecker{Store: s, Providers: tt.providers, Log: log}
@@ -69,8 +76,10 @@ func TestRecheck(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.ref, err)
 		}
-		if res.Payout.Status != tt.status || !strings.Contains(res.Message, tt.message) || (res.ProviderError != "") != tt.failed {
-			t.Errorf("%s: got %s %q (provider error %q)", tt.ref, res.Payout.Status, res.Message, res.ProviderError)
+		if res.Payout.Status != tt.status || !strings.Contains(res.Message, tt.message) || (res.ProviderError != "") != tt.failed ||
+			res.Unanswered != tt.unanswered {
+			t.Errorf("%s: got %s %q (provider error %q, unanswered %v)", tt.ref, res.Payout.Status, res.Message,
+				res.ProviderError, res.Unanswered)
 		}
 		events, _ := s.EventsFor(ctx, res.Payout.ID)
 		if len(events) != 1 || events[0].Actor != "reconciler" || events[0].Source != payout.SourcePoll {
