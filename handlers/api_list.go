@@ -208,11 +208,11 @@ func parseStatuses(values []string) ([]payout.Status, string) {
 	return out, ""
 }
 
-// parseListTime reads an RFC 3339 time, or says what it should be.
 // listTimeFloor is the earliest time the list's parameters take: before
 // any payout, and far from Go's zero time.
 var listTimeFloor = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// parseListTime reads an RFC 3339 time, or says what it should be.
 func parseListTime(v string) (time.Time, string) {
 	at, err := time.Parse(time.RFC3339Nano, v)
 	if err == nil && at.Before(listTimeFloor) {

@@ -120,7 +120,7 @@ func caseRow(now time.Time, c store.Case) views.CaseRow {
 		Owner: c.OwnerName, Age: ago(now, c.OpenedAt), Due: due, DueAt: c.SLADueAt.UTC().Format(time.RFC3339),
 		DueLevel: level, Escalated: c.EscalatedAt != nil, Class: classLabel(c.FailureClass), Amount: "—"}
 	if c.ReferenceID != nil {
-		row.Ref, row.PayoutURL = *c.ReferenceID, payoutHref(*c.ReferenceID, c.PayoutLive)
+		row.Ref, row.PayoutURL = *c.ReferenceID, views.PayoutPath(*c.ReferenceID, c.PayoutLive)
 		row.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()
 		row.Provider = *c.Provider
 	}
@@ -167,13 +167,13 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 	}
 	vm.Evidence = evidenceKVs(c.Evidence)
 	if c.ReferenceID != nil {
-		vm.Ref, vm.PayoutURL, vm.PayoutStatus = *c.ReferenceID, payoutHref(*c.ReferenceID, c.PayoutLive), string(*c.PayoutStatus)
+		vm.Ref, vm.PayoutURL, vm.PayoutStatus = *c.ReferenceID, views.PayoutPath(*c.ReferenceID, c.PayoutLive), string(*c.PayoutStatus)
 		vm.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()
 		vm.Provider = *c.Provider
 		vm.CanRecheck = c.Open() && u.Role.Can(payout.ActRecheck)
 	}
 	if c.RetryRef != nil {
-		vm.RetryRef, vm.RetryURL = *c.RetryRef, payoutHref(*c.RetryRef, c.PayoutLive)
+		vm.RetryRef, vm.RetryURL = *c.RetryRef, views.PayoutPath(*c.RetryRef, c.PayoutLive)
 	}
 	if c.Open() && c.Kind == payout.CaseFailed && payout.FailureClass(c.FailureClass).ResubmitAsNew() &&
 		u.Role.Can(payout.ActRetryPayouts) && c.PayoutID != nil {

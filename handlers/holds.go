@@ -142,7 +142,7 @@ func holdRow(now time.Time, hd store.Hold) views.HoldRow {
 	id := strconv.FormatInt(hd.ID, 10)
 	due, level := dueIn(now, hd)
 	return views.HoldRow{
-		ID: id, Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID, hd.Livemode) + "#hold-" + id,
+		ID: id, Ref: hd.ReferenceID, Href: views.PayoutPath(hd.ReferenceID, hd.Livemode) + "#hold-" + id,
 		Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
 		Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil,
 		Amount: hd.Amount().String(), Beneficiary: hd.BeneficiaryName, Account: "XXXX" + hd.AccountLast4,
@@ -156,18 +156,6 @@ func userOptions(users []store.User) []views.Option {
 		out = append(out, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name + " (" + string(u.Role) + ")"})
 	}
 	return out
-}
-
-func payoutHref(ref string, live bool) string { return views.PayoutPath(ref, live) }
-
-// withParam adds the query parameter key=value to path, which may have a
-// query already (views.PayoutPath's ?mode=test).
-func withParam(path, key, value string) string {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return path + sep + url.Values{key: {value}}.Encode()
 }
 
 // dueIn says when an open hold's SLA runs out, and how urgent that is:

@@ -83,7 +83,7 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 			Fail(w, r, h.Log, err)
 			return
 		}
-		redirect(w, r, withParam(payoutHref(hd.ReferenceID, hd.Livemode), "done", done)+"#hold-"+strconv.FormatInt(f.id, 10))
+		redirect(w, r, withQuery(views.PayoutPath(hd.ReferenceID, hd.Livemode), url.Values{"done": {done}}.Encode())+"#hold-"+strconv.FormatInt(f.id, 10))
 	}
 }
 
@@ -109,8 +109,9 @@ func evidenceShown(r *http.Request) (int64, error) {
 
 // act performs action on hold id for u, from the bulk action when bulk, a
 // release or rejection decided on a page whose last evidence was seen
-// (store.AnyEvidence when none was compared), and returns the payout's
-// reference and a key saying what was done.
+// (store.AnyEvidence when none was compared), and returns the hold as the
+// action left it (its payout's reference and mode) and a key saying what
+// was done.
 func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string, bulk bool,
 	seen int64) (store.Hold, string, error) {
 	ctx, by := r.Context(), actorOf(u)
@@ -263,7 +264,7 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	var results []views.BulkResult
 	for _, hd := range holds {
-		res := views.BulkResult{Ref: hd.ReferenceID, Href: payoutHref(hd.ReferenceID, hd.Livemode)}
+		res := views.BulkResult{Ref: hd.ReferenceID, Href: views.PayoutPath(hd.ReferenceID, hd.Livemode)}
 		_, done, err := h.act(r, u, action, hd.ID, note, true, store.AnyEvidence)
 		switch {
 		case errors.Is(err, ErrForbidden):

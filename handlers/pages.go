@@ -1,6 +1,9 @@
 package handlers
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // pageNumber reads a numbered list's ?page= (1 when empty): a whole number
 // from 1, else a 400 saying so.
@@ -30,10 +33,14 @@ func pageLinks(page, pages int, link func(n int) string) (prev, next string) {
 // pagesOf is how many pages of size total makes.
 func pagesOf(total, size int) int { return (total + size - 1) / size }
 
-// withQuery joins a path and an encoded query, leaving out an empty one.
+// withQuery joins a path and an encoded query, leaving out an empty one;
+// the path may have a query already (views.PayoutPath's ?mode=test).
 func withQuery(path, query string) string {
-	if query == "" {
+	switch {
+	case query == "":
 		return path
+	case strings.Contains(path, "?"):
+		return path + "&" + query
 	}
 	return path + "?" + query
 }

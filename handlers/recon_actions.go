@@ -137,7 +137,7 @@ func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("HX-Request") != "true" {
-		http.Redirect(w, r, "/payouts/"+url.PathEscape(d.ReferenceID), http.StatusSeeOther)
+		http.Redirect(w, r, views.PayoutPath(d.ReferenceID, true), http.StatusSeeOther)
 		return
 	}
 	run, editable, err := h.editable(r.Context(), d.RunID)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +53,7 @@ func diffRow(d store.ReconDiff, u User, editable bool) views.ReconDiffRow {
 		ProviderID: dash(d.ProviderPayoutID), Open: d.Resolution == "open", Resolution: d.Resolution, Note: d.Note,
 		ResolvedBy: deref(d.ResolvedBy), ResolvedAt: u.stampPtr(d.ResolvedAt)}
 	if d.PayoutID != nil {
-		row.RefHref = "/payouts/" + url.PathEscape(d.ReferenceID)
+		row.RefHref = views.PayoutPath(d.ReferenceID, true) // reconciliation: live payouts
 	}
 	id := "/reconciliation/diffs/" + strconv.FormatInt(d.ID, 10)
 	row.RecheckURL, row.ResolveURL = id+"/recheck", id+"/resolve"
@@ -134,7 +133,7 @@ func (h *Handlers) acrossDays(ctx context.Context, run store.ReconRun, u User) (
 	}
 	a.Summary = strings.Join(says, " ")
 	for _, c := range rows {
-		r := views.ReconAcrossRow{Ref: c.ReferenceID, RefHref: payoutHref(c.ReferenceID, true), // reconciliation: live payouts
+		r := views.ReconAcrossRow{Ref: c.ReferenceID, RefHref: views.PayoutPath(c.ReferenceID, true), // reconciliation: live payouts
 			Amount: payout.Money{Minor: c.AmountMinor, Currency: c.Currency}.String(), Status: c.Status,
 			Sent: u.stampPtr(c.SubmittedAt), Counted: "here: in this day's records"}
 		if c.OtherDate != nil {

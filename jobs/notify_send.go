@@ -18,11 +18,14 @@ const sendBatch = 200
 // run's cancellation.
 const markTimeout = 10 * time.Second
 
-// claimLease is how long a run holds the notices it claimed: past the
-// longest run (one timeout per destination down, the others' sends), so
-// no other run sends them meanwhile; a run that dies leaves them waiting
-// that long.
-const claimLease = 5 * time.Minute
+// claimLease is how long a run holds the notices it claimed, so no other
+// run sends them meanwhile; a run that dies leaves them waiting that long.
+// A run stops trying its notices a minute before (sendFor) and gives the
+// rest back: a slow destination never outlasts the claim.
+const (
+	claimLease = 5 * time.Minute
+	sendFor    = claimLease - time.Minute
+)
 
 // errNoMailer is a queued email notice's error when PAYOPS_SMTP_URL is not
 // set on the instance that sends it.
@@ -36,6 +39,7 @@ var errNoMailer = errors.New("email is not configured: set PAYOPS_SMTP_URL")
 // wait for the next run untried, so a server that is down costs one timeout
 // a run, not one a notice.
 func (n *Notifier) Send(ctx context.Context) (int, error) {
+	claimed := time.Now() // the lease is on the database's clock: this measures its length
 	pending, err := n.Store.ClaimNotices(ctx, sendBatch, claimLease)
 	if err != nil {
 		return 0, err
@@ -45,7 +49,7 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 	var errs []error
 	var untried []int64
 	for i, p := range pending {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || time.Since(claimed) > sendFor {
 			for _, p := range pending[i:] {
 				untried = append(untried, p.ID)
 			}

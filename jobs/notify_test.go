@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -669,4 +670,42 @@ func heldForReview(t *testing.T, s *store.Store, ref string, owners store.HoldRe
 	}
 	policy, _ := payout.ParsePolicy("INR=200000.00")
 	intake(t, s, policy, ref, "nxtbanking", 30000000)
+}
+
+// A destination down fails its first notice of a run; the others it would
+// have taken are given back untried, and the next run sends every one of
+// them (none waits for its claim to end).
+func TestUntriedNoticesAreGivenBack(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	addUser(t, s, "admin2@example.com", payout.RoleAdmin)
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ThresholdCount: 1})
+	run1, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDrillRun(ctx, run1.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
+		t.Fatal(err)
+	}
+	smtp.Refuse(true)
+	clk := &clock{now: time.Now()}
+	n := newNotifier(t, s, smtp, clk)
+	if _, err := n.Run(ctx); err == nil {
+		t.Fatal("a run with the mail server down did not fail")
+	}
+	var states []string
+	s.DB().Select(&states, `SELECT state || ':' || attempts FROM notifications WHERE claimed_until IS NULL ORDER BY id`)
+	if !slices.Equal(states, []string{"failed:1", "pending:0"}) {
+		t.Fatalf("after the run: %v, want one failed and one untried, neither claimed", states)
+	}
+	smtp.Refuse(false)
+	clk.add(time.Minute)
+	if out := run(t, n); out.Changed != 2 {
+		t.Errorf("the run after recovery sent %d, want both", out.Changed)
+	}
+	if got := recipientsOf(smtp.Messages(), "Failure drill"); len(got) != 2 {
+		t.Errorf("emails to %v, want both admins", got)
+	}
 }

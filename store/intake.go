@@ -143,7 +143,8 @@ func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.
 			return 0, err
 		}
 	}
-	// Created held: both events, each with the payout and its holds.
+	// payout.created, and for a payout created held payout.held too, each
+	// with the payout and its holds.
 	if err := outboxPayoutEvent(ctx, q, id, payout.EventPayoutCreated); err != nil {
 		return 0, err
 	}
@@ -154,7 +155,8 @@ func intakeIn(ctx context.Context, q Querier, req payout.Request, policy payout.
 	}
 	// Webhooks that arrived before the payout was recorded (the provider
 	// had it first) are applied last, as they would be had they come after:
-	// the platform hears payout.created before what they changed, and a
-	// held payout's holds are closed by the provider's answer.
+	// the platform hears payout.created before what they changed, and they
+	// are judged against the payout intake made (a held payout was never
+	// sent: a report of its outcome is an anomaly for a person).
 	return id, adoptOrphans(ctx, q, id)
 }

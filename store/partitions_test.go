@@ -70,17 +70,19 @@ func TestPruneRunsDropsWholeMonths(t *testing.T) {
 	run("d", time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), true) // in the default partition: deleted
 	run("e", old.AddDate(0, 2, 1), false)                       // abandoned (e ran again since): deleted
 	run("e", old.AddDate(0, 2, 21), true)                       // after the cut: kept
+	run("f", old.Add(10*time.Hour), false)                      // abandoned in the whole month: dropped with it
+	run("f", old.AddDate(0, 2, 22), true)                       // after the cut: kept
 	n, err := s.PruneRuns(ctx, old.AddDate(0, 2, 15))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 9 {
-		t.Errorf("pruned %d runs, want 9", n)
+	if n != 10 {
+		t.Errorf("pruned %d runs, want 10", n)
 	}
 	var left int
 	s.DB().Get(&left, `SELECT count(*) FROM job_runs`)
-	if left != 3 {
-		t.Errorf("%d runs left, want 3", left)
+	if left != 4 {
+		t.Errorf("%d runs left, want 4", left)
 	}
 	parts, err := s.Partitions(ctx, "job_runs")
 	if err != nil {

@@ -3,8 +3,8 @@ package store
 // RefMode says which payout a reference means. A reference is unique in
 // each mode, live and test (migration 00056: a test token's references
 // and the live ones are two spaces), so a lookup by reference names its
-// mode: exactly, where the caller knows it (the API the token's, a job or
-// the webhook endpoint the payout's provider's), or first, where a person
+// mode: exactly, where the caller knows it (the API the token's, a job the
+// payout's it read), or first, where a person
 // may not (a bare /payouts/{ref} the live payout first, the stuck list its
 // view's mode first: the other when the reference has no payout in it).
 type RefMode struct {
