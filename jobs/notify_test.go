@@ -282,16 +282,8 @@ func TestFailedNoticesAreRetried(t *testing.T) {
 	s := pgtest.New(t)
 	smtp := smtptest.New(t)
 	recv := newChatReceiver(t)
-	addUser(t, s, "admin@example.com", payout.RoleAdmin)
-	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ChatURLs: []string{recv.URL},
-		ThresholdCount: 1})
-	run1, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: "admin@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.FinishDrillRun(ctx, run1.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
-		t.Fatal(err)
-	}
+	run1 := failedDrill(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ChatURLs: []string{recv.URL},
+		ThresholdCount: 1}, "admin@example.com")
 	smtp.Refuse(true)
 	recv.mu.Lock()
 	recv.fail = true
@@ -634,16 +626,7 @@ func TestAFullMailboxDoesNotHoldBackTheOthers(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	smtp := smtptest.New(t)
-	addUser(t, s, "full@example.com", payout.RoleAdmin)
-	addUser(t, s, "admin@example.com", payout.RoleAdmin)
-	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ThresholdCount: 1})
-	run1, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: "admin@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.FinishDrillRun(ctx, run1.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
-		t.Fatal(err)
-	}
+	failedDrill(t, s, drillFailedByEmail, "full@example.com", "admin@example.com")
 	smtp.MailboxFull("full@example.com")
 	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
 	run(t, n)
@@ -679,16 +662,7 @@ func TestUntriedNoticesAreGivenBack(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	smtp := smtptest.New(t)
-	addUser(t, s, "admin@example.com", payout.RoleAdmin)
-	addUser(t, s, "admin2@example.com", payout.RoleAdmin)
-	setChannel(t, s, store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ThresholdCount: 1})
-	run1, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: "admin@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.FinishDrillRun(ctx, run1.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
-		t.Fatal(err)
-	}
+	failedDrill(t, s, drillFailedByEmail, "admin@example.com", "admin2@example.com")
 	smtp.Refuse(true)
 	clk := &clock{now: time.Now()}
 	n := newNotifier(t, s, smtp, clk)
@@ -708,4 +682,26 @@ func TestUntriedNoticesAreGivenBack(t *testing.T) {
 	if got := recipientsOf(smtp.Messages(), "Failure drill"); len(got) != 2 {
 		t.Errorf("emails to %v, want both admins", got)
 	}
+}
+
+// drillFailedByEmail is the channel of failed drills: email, at the first.
+var drillFailedByEmail = store.NotifyChannel{Kind: payout.CondDrillFailed, Email: true, ThresholdCount: 1}
+
+// failedDrill makes the admins, sets ch, and records a drill run that
+// failed (started by the first admin); it returns the run.
+func failedDrill(t *testing.T, s *store.Store, ch store.NotifyChannel, admins ...string) store.DrillRun {
+	t.Helper()
+	for _, a := range admins {
+		addUser(t, s, a, payout.RoleAdmin)
+	}
+	setChannel(t, s, ch)
+	ctx := context.Background()
+	run, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Payouts: 10}, store.Actor{Name: admins[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDrillRun(ctx, run.ID, store.DrillFailed, map[string]int{"lost": 1}, ""); err != nil {
+		t.Fatal(err)
+	}
+	return run
 }
