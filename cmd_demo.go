@@ -295,7 +295,7 @@ func demoMarkets(ctx context.Context, s *store.Store) error {
 		}
 		// Only the upgrade's version: a demo database from before launch
 		// documents, where PH was read-only by configuration.
-		if len(h) == 0 || (len(h) == 1 && h[0].ChangedBy == "upgrade") {
+		if len(h) == 0 || (len(h) == 1 && h[0].ChangedBy == store.UpgradeActor) {
 			missing = append(missing, d)
 		}
 	}

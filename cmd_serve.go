@@ -107,6 +107,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := migrateWhenReady(ctx, st, log); err != nil {
 		return err
 	}
+	if cfg.IgnoredReadOnlyMarkets != "" {
+		// Before any job can send: a market the setting kept read-only
+		// stays so through the upgrade to launch documents.
+		kept, err := st.KeepReadOnlyAfterUpgrade(ctx, payout.MarketCodes(cfg.IgnoredReadOnlyMarkets))
+		if err != nil {
+			return err
+		}
+		log.Warn("PAYOPS_READ_ONLY_MARKETS is no longer read: launch documents decide which markets are live "+
+			"(payops market apply); a market it lists whose only document is the upgrade's is put back to read-only",
+			"read_only_markets", cfg.IgnoredReadOnlyMarkets, "put_back_to_read_only", kept)
+	}
 	if cfg.ReadURL != "" {
 		if err := st.UseReplica(cfg.ReadURL); err != nil {
 			return fmt.Errorf("PAYOPS_READ_DATABASE_URL: %w", err)
@@ -184,10 +195,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken}, deps)
 	if err != nil {
 		return err
-	}
-	if cfg.IgnoredReadOnlyMarkets != "" {
-		log.Warn("PAYOPS_READ_ONLY_MARKETS is ignored: launch documents decide which markets are live (payops market apply)",
-			"read_only_markets", cfg.IgnoredReadOnlyMarkets)
 	}
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter)
 	return listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))

@@ -1,9 +1,11 @@
 package drill
 
 import (
+	"slices"
 	"testing"
 
 	"payops/adapters/sandbox"
+	"payops/payout"
 )
 
 // A drill passes on cases only when every payout the provider failed has
@@ -52,5 +54,20 @@ func TestSentWhilePausedFails(t *testing.T) {
 	}
 	if _, ok := Scenarios["downtime"]; !ok || Descriptions["downtime"] == "" {
 		t.Error("no downtime scenario, or no description of it")
+	}
+}
+
+// The launch checklist's fourth step counts exactly the drills whose
+// sandbox disrupts webhooks (payout.ConvergenceDrills).
+func TestConvergenceDrillsAreTheCallbackChaos(t *testing.T) {
+	var want []string
+	for _, name := range Names() {
+		c := Scenarios[name]
+		if c.DropWebhooks > 0 || c.DuplicateWebhooks > 0 || c.ReorderWebhooks || c.ForgeWebhooks > 0 || c.ReplayWebhooks > 0 {
+			want = append(want, name)
+		}
+	}
+	if !slices.Equal(payout.ConvergenceDrills, want) {
+		t.Errorf("payout.ConvergenceDrills = %v, the scenarios disrupting webhooks are %v", payout.ConvergenceDrills, want)
 	}
 }

@@ -2,6 +2,7 @@ package payout
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,9 +166,10 @@ func TestChecklist(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	fresh := DrillProof{RunID: 7, Provider: "sandbox", PassedAt: now.Add(-10 * 24 * time.Hour)}
-	stale := DrillProof{RunID: 3, Provider: "sandbox", PassedAt: now.Add(-31 * 24 * time.Hour)}
-	other := DrillProof{RunID: 9, Provider: "xendit", PassedAt: now.Add(-time.Hour)}
+	fresh := DrillProof{RunID: 7, Scenario: "lost-webhooks", Provider: "sandbox", PassedAt: now.Add(-10 * 24 * time.Hour)}
+	stale := DrillProof{RunID: 3, Scenario: "lost-webhooks", Provider: "sandbox", PassedAt: now.Add(-31 * 24 * time.Hour)}
+	other := DrillProof{RunID: 9, Scenario: "lost-webhooks", Provider: "xendit", PassedAt: now.Add(-time.Hour)}
+	calm := DrillProof{RunID: 8, Scenario: "happy", Provider: DrillProvider, PassedAt: now.Add(-time.Hour)}
 	signed := SignOffProof{RunID: 11, Provider: "sandbox", Day: now.AddDate(0, 0, -2), SignedOffAt: now.AddDate(0, 0, -1)}
 	empty := LaunchDoc{Market: "PH", Program: DefaultProgram}
 	tests := []struct {
@@ -183,8 +185,10 @@ func TestChecklist(t *testing.T) {
 		{"no provider yet", docs[0], LaunchEvidence{Now: now, Drills: []DrillProof{fresh}, SignOffs: []SignOffProof{signed}},
 			[]bool{true, true, true, false, false, true}},
 		{"the drill provider stands in for every provider", docs[0], LaunchEvidence{Now: now, Providers: []string{"xendit"},
-			Drills: []DrillProof{{RunID: 5, Provider: DrillProvider, PassedAt: now.Add(-time.Hour)}}},
+			Drills: []DrillProof{{RunID: 5, Scenario: "out-of-order", Provider: DrillProvider, PassedAt: now.Add(-time.Hour)}}},
 			[]bool{true, true, true, true, false, true}},
+		{"a drill that disrupts no webhook", docs[0], LaunchEvidence{Now: now, Providers: []string{"sandbox"},
+			Drills: []DrillProof{calm}, SignOffs: []SignOffProof{signed}}, []bool{true, true, true, false, true, true}},
 		{"empty document", empty, LaunchEvidence{Now: now}, []bool{false, false, true, false, false, false}},
 	}
 	for _, tt := range tests {
@@ -258,5 +262,14 @@ func TestProposalFourEyes(t *testing.T) {
 	}
 	if got := ProposalFourEyes(1, 1); got == "" {
 		t.Errorf("the proposer approving their own change is allowed, want refused")
+	}
+}
+
+func TestMarketCodes(t *testing.T) {
+	if got := MarketCodes(" PH,Philippines , vn,ph,,IND"); !slices.Equal(got, []string{"PH", "VN"}) {
+		t.Errorf("MarketCodes = %v, want [PH VN]", got)
+	}
+	if got := MarketCodes(""); len(got) != 0 {
+		t.Errorf("MarketCodes of nothing = %v", got)
 	}
 }

@@ -104,3 +104,16 @@ func (d LaunchDoc) rulesWithoutGate() error {
 func (d LaunchDoc) fieldErr(field, format string, args ...any) error {
 	return &FieldError{Doc: d.Key(), Field: field, Msg: fmt.Sprintf(format, args...)}
 }
+
+// MarketCodes reads a comma-separated list of markets, such as the old
+// PAYOPS_READ_ONLY_MARKETS ("PH, vn"): the ISO 3166 codes in it, in upper
+// case; anything else in the list is left out.
+func MarketCodes(list string) []string {
+	var out []string
+	for f := range strings.SplitSeq(list, ",") {
+		if c := strings.ToUpper(strings.TrimSpace(f)); marketPattern.MatchString(c) && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

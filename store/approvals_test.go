@@ -164,7 +164,16 @@ func TestAFinalApprovalRefusedByAGateIsNotRecorded(t *testing.T) {
 	if a, _ := f.s.ApprovalsFor(ctx, p.ID); len(a) != 0 {
 		t.Fatalf("an approval was recorded though its release was refused: %+v", a)
 	}
-	f.withRules(oneApproval)
+	// Live again as after a stop: proposed by one, approved by another.
+	d := launchDoc(t, "IN", "ops@example.com", true)
+	oneApproval(&d)
+	prop, err := f.s.ProposeMarketDoc(ctx, d, f.ops, "incident over")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ApproveMarketProposal(ctx, prop.ID, f.comp2, "provider confirmed", true); err != nil {
+		t.Fatal(err)
+	}
 	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve now IN is live", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
 		t.Fatalf("the same approver once IN is live again = %+v, %v", rel, err)
 	}

@@ -130,7 +130,7 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 		if err := json.Unmarshal(p.Document, &d); err != nil {
 			return fmt.Errorf("store: proposal %d: %w", id, err)
 		}
-		opts := ApplyOptions{AcceptUnverified: acceptUnverified,
+		opts := ApplyOptions{AcceptUnverified: acceptUnverified, approved: true,
 			Reason: fmt.Sprintf("proposed by %s: %s; approved by %s: %s", p.ProposedBy, p.Reason, by.Name, reason)}
 		if res, err = applyDoc(ctx, q, d, opts, by); err != nil {
 			return err

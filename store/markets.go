@@ -151,18 +151,22 @@ func marketEvidence(ctx context.Context, q Querier, market string) (payout.Launc
 	if err != nil {
 		return ev, fmt.Errorf("store: providers of %s: %w", market, err)
 	}
+	// The newest passed drill of each scenario: payout.Checklist decides
+	// which scenarios count.
 	var drills []struct {
 		ID         int64     `db:"id"`
+		Scenario   string    `db:"scenario"`
 		FinishedAt time.Time `db:"finished_at"`
 	}
-	err = q.SelectContext(ctx, &drills, `SELECT id, finished_at FROM drill_runs
-		WHERE state = 'passed' AND market = $1 AND finished_at > $2 ORDER BY finished_at DESC LIMIT 10`,
+	err = q.SelectContext(ctx, &drills, `SELECT DISTINCT ON (scenario) id, scenario, finished_at FROM drill_runs
+		WHERE state = 'passed' AND market = $1 AND finished_at > $2 ORDER BY scenario, finished_at DESC`,
 		market, ev.Now.Add(-payout.DrillFreshness))
 	if err != nil {
 		return ev, fmt.Errorf("store: drills for %s: %w", market, err)
 	}
 	for _, d := range drills {
-		ev.Drills = append(ev.Drills, payout.DrillProof{RunID: d.ID, Provider: payout.DrillProvider, PassedAt: d.FinishedAt})
+		ev.Drills = append(ev.Drills, payout.DrillProof{RunID: d.ID, Scenario: d.Scenario, Provider: payout.DrillProvider,
+			PassedAt: d.FinishedAt})
 	}
 	var signed []struct {
 		ID          int64     `db:"id"`

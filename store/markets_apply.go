@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,10 @@ type ApplyOptions struct {
 	// checklist's evidence does not pass.
 	AcceptUnverified bool
 	Reason           string // why, for the history; "" says it was applied from a file
+	// approved says a second admin approved the document
+	// (ApproveMarketProposal): it may make live again a market an admin put
+	// back to read-only, which a file may not.
+	approved bool
 }
 
 // DocApplied is what applying one document did.
@@ -106,24 +111,15 @@ func applyDoc(ctx context.Context, q Querier, d payout.LaunchDoc, opts ApplyOpti
 	if err := d.CheckLive(); err != nil {
 		return DocApplied{}, err
 	}
-	if err := checkOwners(ctx, q, d); err != nil {
-		return DocApplied{}, err
-	}
 	ev, err := marketEvidence(ctx, q, d.Market)
 	if err != nil {
 		return DocApplied{}, err
 	}
 	cps := payout.Checklist(d, ev)
 	res := DocApplied{Key: d.Key(), Live: d.IsLive(), Missing: d.Missing(), Ready: payout.Ready(cps)}
-	if d.Live && res.Ready < len(cps) && !opts.AcceptUnverified {
-		for _, c := range cps {
-			if !c.Passed {
-				return DocApplied{}, &payout.FieldError{Doc: d.Key(), Field: "live", Msg: fmt.Sprintf(
-					"the launch checklist has %d of %d: %q is not shown (%s); give --accept-unverified-checklist "+
-						"to load it live all the same", res.Ready, len(cps), c.Name, c.Evidence)}
-			}
-		}
-	}
+	// A file applied again unchanged (documents as code: every deploy)
+	// writes nothing and so is checked no further: a drill grown stale or
+	// an owner since disabled refuses the next change, not this.
 	var changes []payout.Change
 	prev, err := latestDoc(ctx, q, d.Market, d.Program)
 	switch {
@@ -137,8 +133,25 @@ func applyDoc(ctx context.Context, q Querier, d payout.LaunchDoc, opts ApplyOpti
 		if len(changes) == 0 && prev.Live == res.Live {
 			return res, nil
 		}
+		if res.Live && !prev.Live && !opts.approved {
+			if err := refuseRelive(ctx, q, d); err != nil {
+				return DocApplied{}, err
+			}
+		}
 	case !errors.Is(err, ErrNotFound):
 		return DocApplied{}, err
+	}
+	if err := checkOwners(ctx, q, d); err != nil {
+		return DocApplied{}, err
+	}
+	if d.Live && res.Ready < len(cps) && !opts.AcceptUnverified {
+		for _, c := range cps {
+			if !c.Passed {
+				return DocApplied{}, &payout.FieldError{Doc: d.Key(), Field: "live", Msg: fmt.Sprintf(
+					"the launch checklist has %d of %d: %q is not shown (%s); give --accept-unverified-checklist "+
+						"to load it live all the same", res.Ready, len(cps), c.Name, c.Evidence)}
+			}
+		}
 	}
 	body, err := json.Marshal(d)
 	if err != nil {
@@ -165,6 +178,37 @@ func applyDoc(ctx context.Context, q Querier, d payout.LaunchDoc, opts ApplyOpti
 	}
 	return res, audit(ctx, q, by.Name, "market.apply", "market", d.Key(), map[string]any{
 		"version": res.Version, "live": res.Live, "reason": reason, "changes": changes})
+}
+
+// stopReason starts the reason of a version an admin put back to read-only
+// (SetMarketReadOnly).
+const stopReason = "put back to read-only: "
+
+// UpgradeActor is who migration 00030 records as writing the documents it
+// made.
+const UpgradeActor = "upgrade"
+
+// refuseRelive refuses a file that would make live again a market an admin
+// put back to read-only: safety first, and going live again is the
+// four-eyes proposal on the market's page. Otherwise the next deploy
+// applying the same file would quietly undo an incident's stop.
+func refuseRelive(ctx context.Context, q Querier, d payout.LaunchDoc) error {
+	var stop MarketDoc
+	err := q.GetContext(ctx, &stop, `SELECT `+marketDocColumns+` FROM market_documents
+		WHERE market = $1 AND program = $2 AND starts_with(reason, $3)
+		  AND version > (SELECT COALESCE(max(version), 0) FROM market_documents WHERE market = $1 AND program = $2 AND live)
+		ORDER BY version DESC LIMIT 1`, d.Market, d.Program, stopReason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: stops of %s: %w", d.Key(), err)
+	}
+	return &payout.FieldError{Doc: d.Key(), Field: "live", Msg: fmt.Sprintf(
+		"%s put it back to read-only on %s (version %d, %q): it goes live again only by a proposal and a second "+
+			"admin's approval on /markets/%s; apply it without \"live\": true meanwhile", stop.ChangedBy,
+		stop.CreatedAt.UTC().Format("2006-01-02 15:04 MST"), stop.Version, strings.TrimPrefix(stop.Reason, stopReason),
+		d.Market)}
 }
 
 // checkOwners refuses a document naming an owner who is no active payops
@@ -210,26 +254,80 @@ func (s *Store) SetMarketReadOnly(ctx context.Context, market, program string, b
 		if !prev.Live {
 			return Refused("%s/%s is read-only already (version %d)", market, program, prev.Version)
 		}
-		doc, err := prev.Doc()
-		if err != nil {
-			return err
-		}
-		doc.Live = false
-		body, err := json.Marshal(doc)
-		if err != nil {
-			return fmt.Errorf("store: market document %s: %w", doc.Key(), err)
-		}
-		err = q.GetContext(ctx, &out, `INSERT INTO market_documents (market, program, version, document, live, changed_by,
-				changed_by_user_id, reason) VALUES ($1, $2, $3, $4, false, $5, $6, $7) RETURNING `+marketDocColumns,
-			market, program, prev.Version+1, jsonArg(body), by.Name, by.userID(), "put back to read-only: "+reason)
-		if err != nil {
-			return fmt.Errorf("store: market document %s/%s: %w", market, program, mapErr(err))
-		}
-		if err := supersedeProposals(ctx, q, market, program); err != nil {
-			return err
-		}
-		return audit(ctx, q, by.Name, "market.read_only", "market", doc.Key(),
-			map[string]any{"version": out.Version, "reason": reason})
+		out, err = putReadOnly(ctx, q, prev, by, reason)
+		return err
 	})
 	return out, err
+}
+
+// putReadOnly writes the version after prev, read-only, under the market's
+// lock.
+func putReadOnly(ctx context.Context, q Querier, prev MarketDoc, by Actor, reason string) (MarketDoc, error) {
+	var out MarketDoc
+	doc, err := prev.Doc()
+	if err != nil {
+		return out, err
+	}
+	doc.Live = false
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return out, fmt.Errorf("store: market document %s: %w", doc.Key(), err)
+	}
+	err = q.GetContext(ctx, &out, `INSERT INTO market_documents (market, program, version, document, live, changed_by,
+			changed_by_user_id, reason) VALUES ($1, $2, $3, $4, false, $5, $6, $7) RETURNING `+marketDocColumns,
+		prev.Market, prev.Program, prev.Version+1, jsonArg(body), by.Name, by.userID(), stopReason+reason)
+	if err != nil {
+		return out, fmt.Errorf("store: market document %s: %w", doc.Key(), mapErr(err))
+	}
+	if err := supersedeProposals(ctx, q, prev.Market, prev.Program); err != nil {
+		return out, err
+	}
+	return out, audit(ctx, q, by.Name, "market.read_only", "market", doc.Key(),
+		map[string]any{"version": out.Version, "reason": reason})
+}
+
+// KeepReadOnlyAfterUpgrade puts back to read-only each of markets (those
+// PAYOPS_READ_ONLY_MARKETS still lists) whose only document is the live one
+// migration 00030 wrote: that upgrade made every market with payouts live so
+// that it stopped nothing, but a market the setting kept read-only was never
+// being paid, and paying it is the admins' decision. Once a market has a
+// version of anyone else's, or a live payout made since the upgrade, it is
+// left alone, so a restart with the setting still there changes nothing. It
+// answers the markets it put back.
+func (s *Store) KeepReadOnlyAfterUpgrade(ctx context.Context, markets []string) ([]string, error) {
+	var kept []string
+	for _, m := range markets {
+		err := s.WithTx(ctx, func(q Querier) error {
+			if err := lockMarketDoc(ctx, q, m, payout.DefaultProgram); err != nil {
+				return err
+			}
+			var docs []MarketDoc
+			err := q.SelectContext(ctx, &docs, `SELECT `+marketDocColumns+` FROM market_documents
+				WHERE market = $1 AND program = $2 ORDER BY version LIMIT 2`, m, payout.DefaultProgram)
+			if err != nil {
+				return fmt.Errorf("store: documents of %s: %w", m, err)
+			}
+			if len(docs) != 1 || docs[0].ChangedBy != UpgradeActor || !docs[0].Live {
+				return nil
+			}
+			// An instance that only warned about the setting has run since
+			// the upgrade, and the market has been paid: that stands.
+			var paid bool
+			err = q.GetContext(ctx, &paid, `SELECT EXISTS (SELECT 1 FROM payouts WHERE created_at > $2 AND market = $1
+				AND livemode)`, m, docs[0].CreatedAt)
+			if err != nil || paid {
+				return err
+			}
+			_, err = putReadOnly(ctx, q, docs[0], Actor{Name: UpgradeActor}, "PAYOPS_READ_ONLY_MARKETS listed it when "+
+				"launch documents came in: it was never paid and stays read-only until the admins take it live")
+			if err == nil {
+				kept = append(kept, m)
+			}
+			return err
+		})
+		if err != nil {
+			return kept, err
+		}
+	}
+	return kept, nil
 }

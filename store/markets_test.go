@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,15 +326,81 @@ func TestGoingLiveTakesTwoAdmins(t *testing.T) {
 	}
 }
 
-// A passed drill counts toward the launch checklist of the market it ran
-// against only, and only while fresh.
+// A file applied again unchanged writes nothing and is checked no further;
+// a file cannot make live again a market an admin put back to read-only
+// (the next deploy would undo an incident's stop): that takes the four-eyes
+// proposal, after which the file applies as before.
+func TestApplyNeitherRechecksTheUnchangedNorUndoesAStop(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	var admins [2]store.Actor
+	for i, email := range []string{"a1@example.com", "a2@example.com"} {
+		id, err := s.CreateUser(ctx, store.User{Email: email, Name: email, Role: payout.RoleAdmin, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admins[i] = store.Actor{UserID: id, Name: email}
+	}
+	cli := store.Actor{Name: "deploy"}
+	doc := launchDoc(t, "PH", "a1@example.com", true)
+	apply := func(accept bool) ([]store.DocApplied, error) {
+		t.Helper()
+		return s.ApplyMarketDocs(ctx, []payout.LaunchDoc{doc}, store.ApplyOptions{AcceptUnverified: accept}, cli)
+	}
+	if _, err := apply(true); err != nil {
+		t.Fatal(err)
+	}
+	// Unchanged: no drill or sign-off was ever shown, yet nothing is refused.
+	if res, err := apply(false); err != nil || res[0].Changed || res[0].Version != 1 {
+		t.Fatalf("the same file again without --accept-unverified-checklist: %+v %v, want unchanged version 1", res, err)
+	}
+
+	if _, err := s.SetMarketReadOnly(ctx, "PH", payout.DefaultProgram, admins[0], "provider incident"); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what string) {
+		t.Helper()
+		_, err := apply(true)
+		var fe *payout.FieldError
+		if !errors.As(err, &fe) || fe.Field != "live" || !strings.Contains(fe.Msg, "a1@example.com put it back to read-only") {
+			t.Fatalf("%s: %v, want the live field refused, naming the stop", what, err)
+		}
+		if pay, _ := intakeIn(t, s, "STOP-"+what, "PH", 100000); pay.Status != payout.Held {
+			t.Fatalf("%s: payout %s, want HELD", what, pay.Status)
+		}
+	}
+	refused("after-stop")
+	// A read-only change in between does not lift the stop either.
+	doc.Live = false
+	doc.Settlement.PostingWindow = "T+2"
+	if res, err := apply(false); err != nil || !res[0].Changed || res[0].Live {
+		t.Fatalf("a read-only change after the stop: %+v %v", res, err)
+	}
+	doc.Live = true
+	refused("after-change")
+
+	p, err := s.ProposeMarketDoc(ctx, doc, admins[0], "incident over")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApproveMarketProposal(ctx, p.ID, admins[1], "provider confirmed", true); err != nil {
+		t.Fatal(err)
+	}
+	doc.Settlement.PostingWindow = "T+1"
+	if res, err := apply(true); err != nil || !res[0].Changed || !res[0].Live {
+		t.Fatalf("a change after the four-eyes relaunch: %+v %v, want a live version", res, err)
+	}
+}
+
+// A passed drill that disrupts webhooks counts toward the launch checklist
+// of the market it ran against only, and only while fresh.
 func TestADrillCountsForItsOwnMarket(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	by := store.Actor{Name: "admin@example.com"}
-	drillFor := func(market string, finishedAgo time.Duration) int64 {
+	drillOf := func(market, scenario string, finishedAgo time.Duration) int64 {
 		t.Helper()
-		run, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: "happy", Market: market, Payouts: 10}, by)
+		run, err := s.StartDrillRun(ctx, store.NewDrillRun{Scenario: scenario, Market: market, Payouts: 10}, by)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,6 +413,10 @@ func TestADrillCountsForItsOwnMarket(t *testing.T) {
 		s.DB().MustExec(`UPDATE drill_runs SET finished_at = now() - $2 * interval '1 second' WHERE id = $1`,
 			run.ID, finishedAgo.Seconds())
 		return run.ID
+	}
+	drillFor := func(market string, finishedAgo time.Duration) int64 {
+		t.Helper()
+		return drillOf(market, "lost-webhooks", finishedAgo)
 	}
 	drills := func(market string) []int64 {
 		t.Helper()
@@ -367,11 +439,15 @@ func TestADrillCountsForItsOwnMarket(t *testing.T) {
 		return payout.Checklist(launchDoc(t, market, "ops@example.com", false), ev)[3].Passed
 	}
 
+	drillOf("IN", "happy", time.Minute)
+	if drillPassed("IN") {
+		t.Error("a drill of a well-behaved provider ticks IN's checklist")
+	}
 	in := drillFor("IN", time.Hour)
 	if got := drills("PH"); len(got) != 0 || drillPassed("PH") {
 		t.Errorf("PH's evidence after a drill for IN: %v, want none", got)
 	}
-	if got := drills("IN"); len(got) != 1 || got[0] != in || !drillPassed("IN") {
+	if got := drills("IN"); len(got) != 2 || !slices.Contains(got, in) || !drillPassed("IN") {
 		t.Errorf("IN's evidence: %v, want drill %d", got, in)
 	}
 	drillFor("PH", payout.DrillFreshness+time.Hour) // stale
@@ -405,9 +481,11 @@ func TestAnApprovalAndAStopAtOnceDoNotDeadlock(t *testing.T) {
 		}
 		admins[i] = store.Actor{UserID: id, Name: email}
 	}
-	live := launchDoc(t, "PH", "a1@example.com", true)
-	readOnly := launchDoc(t, "PH", "a1@example.com", false)
-	for round := range 8 {
+	// A market a round: a file cannot make live again a market put back to
+	// read-only.
+	for round, market := range []string{"PH", "VN", "TH", "MY", "SG", "ID", "KH", "LA"} {
+		live := launchDoc(t, market, "a1@example.com", true)
+		readOnly := launchDoc(t, market, "a1@example.com", false)
 		if _, err := s.ApplyMarketDocs(ctx, []payout.LaunchDoc{live}, store.ApplyOptions{AcceptUnverified: true}, admins[0]); err != nil {
 			t.Fatal(err)
 		}
@@ -422,7 +500,7 @@ func TestAnApprovalAndAStopAtOnceDoNotDeadlock(t *testing.T) {
 			errs <- err
 		}()
 		go func() {
-			_, err := s.SetMarketReadOnly(ctx, "PH", payout.DefaultProgram, admins[1], "provider incident")
+			_, err := s.SetMarketReadOnly(ctx, market, payout.DefaultProgram, admins[1], "provider incident")
 			errs <- err
 		}()
 		for range 2 {

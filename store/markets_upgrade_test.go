@@ -113,3 +113,39 @@ func TestTheUpgradeWithoutUsersLeavesOwnersEmptyButLive(t *testing.T) {
 		}
 	}
 }
+
+// A market PAYOPS_READ_ONLY_MARKETS still lists at the first start after the
+// upgrade goes back to read-only (it was never paid); the others stay live,
+// and a restart with the setting still there changes nothing more, nor does
+// it stop a market paid since the upgrade.
+func TestTheUpgradeKeepsTheSettingsReadOnlyMarketsReadOnly(t *testing.T) {
+	ctx := context.Background()
+	s := upgraded(t, func(s *store.Store) {
+		if _, err := s.CreateUser(ctx, store.User{Email: "admin@example.com", Name: "Admin", Role: payout.RoleAdmin,
+			PasswordHash: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	kept, err := s.KeepReadOnlyAfterUpgrade(ctx, payout.MarketCodes("ph, Philippines,VN"))
+	if err != nil || len(kept) != 1 || kept[0] != "PH" {
+		t.Fatalf("kept read-only %v %v, want PH (VN has no document, Philippines is no code)", kept, err)
+	}
+	if p, holds := intakeIn(t, s, "NEW-PH", "PH", 100000); p.Status != payout.Held || holds[payout.ReasonMarket].ID == 0 {
+		t.Errorf("a payout to PH: %s %v, want HELD for market_read_only", p.Status, holds)
+	}
+	if p, _ := intakeIn(t, s, "NEW-IN", "IN", 100000); p.Status != payout.Queued {
+		t.Errorf("a payout to IN: %s, want QUEUED", p.Status)
+	}
+	h, err := s.MarketHistory(ctx, "PH", payout.DefaultProgram)
+	if err != nil || len(h) != 2 || h[0].Live || h[0].ChangedBy != store.UpgradeActor ||
+		!strings.Contains(h[0].Reason, "PAYOPS_READ_ONLY_MARKETS") {
+		t.Fatalf("PH's history %+v %v, want a second, read-only version by the upgrade naming the setting", h, err)
+	}
+	if kept, err := s.KeepReadOnlyAfterUpgrade(ctx, []string{"PH", "IN"}); err != nil || len(kept) != 0 {
+		t.Errorf("again with IN listed too: %v %v, want none (PH has a version of its own now, IN has been paid since)",
+			kept, err)
+	}
+	if h, _ := s.MarketHistory(ctx, "PH", payout.DefaultProgram); len(h) != 2 {
+		t.Errorf("PH's history grew to %d versions on a restart", len(h))
+	}
+}
