@@ -117,7 +117,7 @@ func caseHref(id int64) string { return "/exceptions/" + strconv.FormatInt(id, 1
 func caseRow(now time.Time, c store.Case) views.CaseRow {
 	due, level := slaDue(now, c.SLADueAt, c.EscalatedAt)
 	row := views.CaseRow{ID: strconv.FormatInt(c.ID, 10), Href: caseHref(c.ID), Kind: c.KindLabel, Summary: c.Summary,
-		Owner: c.OwnerName, Age: ago(now, c.OpenedAt), Due: due, DueAt: c.SLADueAt.UTC().Format(time.RFC3339),
+		Owner: c.OwnerName, StandsIn: c.OwnerStandsIn, Age: ago(now, c.OpenedAt), Due: due, DueAt: c.SLADueAt.UTC().Format(time.RFC3339),
 		DueLevel: level, Escalated: c.EscalatedAt != nil, Class: classLabel(c.FailureClass), Amount: "—"}
 	if c.ReferenceID != nil {
 		row.Ref, row.PayoutURL = *c.ReferenceID, views.PayoutPath(*c.ReferenceID, c.PayoutLive)
@@ -157,7 +157,7 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 		return views.CaseView{}, err
 	}
 	vm := views.CaseView{Meta: MetaFor(r, fmt.Sprintf("Case #%d", c.ID), "exceptions"), ID: strconv.FormatInt(c.ID, 10),
-		Kind: c.KindLabel, Class: classLabel(c.FailureClass), Summary: c.Summary, State: c.State, Owner: c.OwnerName,
+		Kind: c.KindLabel, Class: classLabel(c.FailureClass), Summary: c.Summary, State: c.State, Owner: c.OwnerName, StandsIn: c.OwnerStandsIn,
 		Opened: u.stamp(c.OpenedAt), Escalated: c.EscalatedAt != nil, Notice: caseNotices[r.URL.Query().Get("done")],
 		CanWork: c.Open() && u.Role.Can(payout.ActWorkExceptions)}
 	if c.Open() {

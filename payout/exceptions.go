@@ -138,3 +138,9 @@ func RetryRequest(failed Request, fix RetryFix, ref string) (Request, FieldError
 	}
 	return r, nil
 }
+
+// CaseStandIn is who a market's launch document names for a case about one
+// of its payouts when the case's kind has no owner of its own: the payout
+// support owner (seed 004's "internal owner for payout support", whose
+// exception path the document spells out). "" when it names nobody.
+func (o Owners) CaseStandIn() string { return o.PayoutSupport }

@@ -54,22 +54,22 @@ func (s *Store) UpdateCaseKinds(ctx context.Context, by Actor, changes []CaseKin
 	})
 }
 
-// ownUnownedCases gives a kind's open cases that have no owner (opened
-// before the kind had one, or escalated to nobody) to its new owner, each
-// audited: open cases with an owner keep theirs.
+// ownUnownedCases gives a kind's open cases that have no owner, or only a
+// stand-in (routeCase: opened before the kind had one), to its new owner,
+// each audited: open cases with an owner of their own keep theirs.
 func ownUnownedCases(ctx context.Context, q Querier, kind payout.CaseKind, owner *int64, by Actor) error {
 	if owner == nil {
 		return nil
 	}
 	var ids []int64
-	err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2
-		WHERE kind = $1 AND state = 'open' AND owner_id IS NULL RETURNING id`, kind, *owner)
+	err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false
+		WHERE kind = $1 AND state = 'open' AND (owner_id IS NULL OR owner_stands_in) RETURNING id`, kind, *owner)
 	if err != nil {
 		return fmt.Errorf("store: unowned %s cases: %w", kind, err)
 	}
 	for _, id := range ids {
 		if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id),
-			map[string]any{"owner_id": *owner, "note": "the kind's owner was set: unowned open cases go to them"}); err != nil {
+			map[string]any{"owner_id": *owner, "note": "the kind's owner was set: open cases without an owner of their own go to them"}); err != nil {
 			return err
 		}
 	}

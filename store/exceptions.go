@@ -26,6 +26,7 @@ type Case struct {
 	Livemode      bool            `db:"livemode"`
 	OwnerID       *int64          `db:"owner_id"`
 	OwnerName     string          `db:"owner_name"`
+	OwnerStandsIn bool            `db:"owner_stands_in"` // a stand-in: the kind has no owner (routeCase)
 	OpenedAt      time.Time       `db:"opened_at"`
 	SLADueAt      time.Time       `db:"sla_due_at"`
 	EscalatedAt   *time.Time      `db:"escalated_at"`
@@ -49,7 +50,7 @@ func (c Case) Open() bool { return c.State == "open" }
 
 const caseSelect = `
 	SELECT c.id, c.kind, k.label AS kind_label, c.subject, c.payout_id, c.failure_class, c.summary, c.evidence,
-		c.livemode, c.owner_id, coalesce(u.name, '') AS owner_name, c.opened_at, c.sla_due_at, c.escalated_at,
+		c.livemode, c.owner_id, coalesce(u.name, '') AS owner_name, c.owner_stands_in, c.opened_at, c.sla_due_at, c.escalated_at,
 		c.state, c.closed_at, c.closed_by, c.close_note, c.retry_payout_id,
 		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status, rp.reference_id AS retry_ref,
 		coalesce(p.livemode, c.livemode) AS payout_live
@@ -70,28 +71,39 @@ type NewCase struct {
 	Livemode bool
 }
 
-// OpenCase opens a case inside q, owned by its kind's owner and due by its
-// SLA, unless one is open for the same kind and subject: then it returns 0.
+// OpenCase opens a case inside q, owned by its kind's owner (or a stand-in:
+// routeCase) and due by its SLA, unless one is open for the same kind and
+// subject: then it returns 0.
 func OpenCase(ctx context.Context, q Querier, c NewCase) (int64, error) {
 	ev, err := json.Marshal(c.Evidence)
 	if err != nil {
 		return 0, fmt.Errorf("store: evidence of a %s case: %w", c.Kind, err)
 	}
-	var id int64
-	err = q.GetContext(ctx, &id, `
+	var opened struct {
+		ID    int64  `db:"id"`
+		Owner *int64 `db:"owner_id"`
+	}
+	err = q.GetContext(ctx, &opened, `
 		INSERT INTO exception_cases (kind, subject, payout_id, failure_class, summary, evidence, livemode, owner_id, sla_due_at)
 		SELECT k.kind, $2, $3, $4, $5, $6, $7, u.id, now() + make_interval(mins => k.sla_minutes)
 		FROM exception_kinds k LEFT JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL WHERE k.kind = $1
 		ON CONFLICT (kind, subject) WHERE state = 'open' DO NOTHING
-		RETURNING id`, c.Kind, c.Subject, c.PayoutID, string(c.Class), c.Summary, jsonArg(ev), c.Livemode)
+		RETURNING id, owner_id`, c.Kind, c.Subject, c.PayoutID, string(c.Class), c.Summary, jsonArg(ev), c.Livemode)
 	if errors.Is(err, errNoRows) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: open %s case on %s: %w", c.Kind, c.Subject, err)
 	}
-	return id, audit(ctx, q, "system", "exception.open", "exception", fmt.Sprint(id),
-		map[string]any{"kind": c.Kind, "subject": c.Subject, "summary": c.Summary, "class": c.Class})
+	id := opened.ID
+	if err := audit(ctx, q, "system", "exception.open", "exception", fmt.Sprint(id),
+		map[string]any{"kind": c.Kind, "subject": c.Subject, "summary": c.Summary, "class": c.Class}); err != nil {
+		return 0, err
+	}
+	if opened.Owner == nil {
+		return id, routeCase(ctx, q, id)
+	}
+	return id, nil
 }
 
 // CaseByID returns one case, or ErrNotFound.

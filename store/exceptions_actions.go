@@ -92,7 +92,9 @@ func (s *Store) escalateCases(ctx context.Context) (int, error) {
 		var ids []int64
 		err := q.SelectContext(ctx, &ids, `
 			UPDATE exception_cases c SET escalated_at = now(), owner_id = coalesce(
-				(SELECT u.id FROM users u WHERE u.id = k.next_owner_id AND u.disabled_at IS NULL), c.owner_id)
+				(SELECT u.id FROM users u WHERE u.id = k.next_owner_id AND u.disabled_at IS NULL), c.owner_id),
+				owner_stands_in = c.owner_stands_in AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = k.next_owner_id
+					AND u.disabled_at IS NULL)
 			FROM exception_kinds k WHERE k.kind = c.kind AND c.state = 'open' AND c.escalated_at IS NULL AND c.sla_due_at < now()
 			RETURNING c.id`)
 		if err != nil {
@@ -154,7 +156,8 @@ func (s *Store) ReassignCase(ctx context.Context, id, ownerID int64, by Actor, n
 		if err := q.GetContext(ctx, &name, `SELECT name FROM users WHERE id = $1 AND disabled_at IS NULL`, ownerID); err != nil {
 			return Refused("user #%d is not an active user", ownerID)
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET owner_id = $2 WHERE id = $1`, id, ownerID); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false WHERE id = $1`,
+			id, ownerID); err != nil {
 			return fmt.Errorf("store: reassign case %d: %w", id, err)
 		}
 		return audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id), map[string]any{"to": name, "note": note})
@@ -176,8 +179,8 @@ func (s *Store) EscalateCase(ctx context.Context, id int64, by Actor, note strin
 		if err := q.GetContext(ctx, &name, `SELECT name FROM users WHERE id = $1`, *next); err != nil {
 			return fmt.Errorf("store: escalation owner: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET owner_id = $2, escalated_at = coalesce(escalated_at, now())
-			WHERE id = $1`, id, *next); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false,
+			escalated_at = coalesce(escalated_at, now()) WHERE id = $1`, id, *next); err != nil {
 			return fmt.Errorf("store: escalate case %d: %w", id, err)
 		}
 		return audit(ctx, q, by.Name, "exception.escalate", "exception", fmt.Sprint(id),

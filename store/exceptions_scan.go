@@ -26,8 +26,8 @@ const lookback = 7 * 24 * time.Hour
 
 // ScanExceptions opens a case for every condition that has none (payout.
 // CaseKind), closes the open cases whose condition has cleared (saying so),
-// and escalates the open cases past their SLA to their kind's escalation
-// owner. Each step is its own transaction; a condition met twice opens one
+// escalates the open cases past their SLA to their kind's escalation owner,
+// and gives a stand-in to every open case left without an owner. Each step is its own transaction; a condition met twice opens one
 // case (the open-case index), so any number of instances may scan.
 //
 // A step that fails does not stop the others (closing and escalating go on
@@ -46,7 +46,7 @@ func (s *Store) ScanExceptions(ctx context.Context, classify Classifier) (Scanne
 	out.Closed = n
 	errs = append(errs, err)
 	out.Escalated, err = s.escalateCases(ctx)
-	return out, errors.Join(append(errs, err)...)
+	return out, errors.Join(append(errs, err, s.routeOwnerlessCases(ctx))...)
 }
 
 // payoutFacts are what a payout case's evidence says of its payout.

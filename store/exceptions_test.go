@@ -622,3 +622,73 @@ func TestCaseOwnersAreActiveAndTakeTheUnownedCases(t *testing.T) {
 		}
 	}
 }
+
+// Every failure after sending reaches a person: a case whose kind has no
+// owner goes to a stand-in, the payout support owner of its payout's launch
+// document, else the first active admin (a case about no payout, or one
+// left ownerless from before), until the kind's owner takes it over.
+func TestEveryCaseReachesAnOwner(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	ids := map[string]int64{}
+	for _, u := range []struct {
+		email string
+		role  payout.Role
+	}{{"admin@example.com", payout.RoleAdmin}, {"support@example.com", payout.RoleOps}} {
+		id, err := f.s.CreateUser(ctx, store.User{Email: u.email, Name: u.email, Role: u.role, PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[u.email] = id
+	}
+	if _, err := f.s.ApplyMarketDocs(ctx, []payout.LaunchDoc{launchDoc(t, "IN", "support@example.com", true)},
+		store.ApplyOptions{AcceptUnverified: true}, store.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	owned := func(id int64, want int64, standsIn bool) {
+		t.Helper()
+		c, err := f.s.CaseByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.OwnerID == nil || *c.OwnerID != want || c.OwnerStandsIn != standsIn {
+			t.Errorf("case %d (%s) owned by %v, stand-in %v; want user %d, stand-in %v", id, c.Kind, c.OwnerID,
+				c.OwnerStandsIn, want, standsIn)
+		}
+	}
+
+	f.intake("ROUTE-1", nil)
+	sentAndFailed(t, f.s, "ROUTE-1", "NO_FUNDS")
+	scan(t, f.s)
+	failed := openCase(t, f.s, payout.CaseFailed, false)
+	owned(failed.ID, ids["support@example.com"], true)
+	entries, err := f.s.AuditFor(ctx, "exception", fmt.Sprint(failed.ID))
+	if err != nil || len(entries) < 2 || entries[len(entries)-1].Action != "exception.reassign" ||
+		!strings.Contains(string(entries[len(entries)-1].Details), "payout support owner") {
+		t.Errorf("the stand-in's audit: %+v %v", entries, err)
+	}
+
+	var orphan int64
+	if err := f.s.WithTx(ctx, func(q store.Querier) error {
+		var err error
+		orphan, err = store.OpenCase(ctx, q, store.NewCase{Kind: payout.CaseOrphanWebhook, Subject: "delivery:999",
+			Summary: "a webhook for no payout", Livemode: true})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	owned(orphan, ids["admin@example.com"], true)
+	// One left without an owner (opened before stand-ins) gets one at the
+	// next scan.
+	f.s.DB().MustExec(`UPDATE exception_cases SET owner_id = NULL, owner_stands_in = false WHERE id = $1`, orphan)
+	scan(t, f.s)
+	owned(orphan, ids["admin@example.com"], true)
+
+	// The kind's owner, once set, takes over from the stand-in.
+	if err := f.s.UpdateCaseKinds(ctx, store.Actor{Name: "admin@example.com"}, []store.CaseKindChange{{Kind: payout.CaseFailed,
+		OwnerID: &f.comp1.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	owned(failed.ID, f.comp1.UserID, false)
+	owned(orphan, ids["admin@example.com"], true)
+}

@@ -57,7 +57,7 @@ func handBackWork(ctx context.Context, q Querier, u User, by Actor) (HandedBack,
 	}
 	err = q.SelectContext(ctx, &cases, `
 		WITH moved AS (
-			UPDATE exception_cases w SET owner_id = `+defaultOwnerSQL(ownersOfCases)+`
+			UPDATE exception_cases w SET owner_id = `+defaultOwnerSQL(ownersOfCases)+`, owner_stands_in = false
 			WHERE w.owner_id = $1 AND w.state = 'open' RETURNING w.id, w.owner_id)
 		SELECT m.id, coalesce(o.name, '') AS to_name FROM moved m LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
 	if err != nil {

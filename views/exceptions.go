@@ -36,6 +36,7 @@ type CaseRow struct {
 	PayoutURL string
 	Amount    string
 	Owner     string
+	StandsIn  bool // the owner stands in: the kind has no owner of its own
 	Age       string
 	Due       string
 	DueAt     string
@@ -50,6 +51,7 @@ type CaseView struct {
 	State                    string // open, resolved, closed
 	Closed                   string // "resolved by … at …: note" once closed
 	Owner                    string
+	StandsIn                 bool // the owner stands in until the kind has one
 	Opened                   string
 	Due                      string
 	DueLevel                 string

@@ -59,12 +59,19 @@ func TestExceptionActionsFollowThePermissionTable(t *testing.T) {
 	if code, page := ops.get("/exceptions"); code != http.StatusOK || !strings.Contains(page, "EXC-1") {
 		t.Fatalf("the queue for ops: %d", code)
 	}
-	// The case has no owner yet: "Nobody" lists it, "Mine" does not.
-	if _, page := ops.get("/exceptions?owner=none"); !strings.Contains(page, "EXC-1") {
-		t.Error("the unassigned filter does not list the unowned case")
+	// Its kind has no owner: the first admin stands in, and the page says
+	// so. "Mine" lists it for the admin, not for ops; "Nobody" not at all.
+	if _, page := admin.get("/exceptions?owner=mine"); !strings.Contains(page, "EXC-1") || !strings.Contains(page, "(stand-in)") {
+		t.Error("the admin's mine filter does not list the case they stand in for")
+	}
+	if _, page := ops.get("/exceptions?owner=none"); strings.Contains(page, "EXC-1") {
+		t.Error("the unassigned filter lists the case an admin stands in for")
 	}
 	if _, page := ops.get("/exceptions?owner=mine"); strings.Contains(page, "EXC-1") {
 		t.Error("the mine filter lists a case ops does not own")
+	}
+	if _, page := ops.get(path); !strings.Contains(page, `id="case-stand-in"`) {
+		t.Error("the case page does not say its owner stands in")
 	}
 	if code, _ := ops.get("/exceptions?owner=nobody"); code != http.StatusBadRequest {
 		t.Errorf("an owner that names nobody: %d, want 400", code)

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// routeCase gives open case id, when it has no owner (its kind has none, or
+// its owner was disabled and the kind names nobody active), a stand-in, so
+// that every failure after sending reaches a person: for a payout's case the
+// owner its market's launch document names (payout.Owners.CaseStandIn), else
+// the first active admin. The stand-in is marked (owner_stands_in): the
+// kind's owner, once set, takes the case over. A case that has an owner is
+// left alone; with no active admin at all the case stays unowned.
+func routeCase(ctx context.Context, q Querier, id int64) error {
+	var c struct {
+		PayoutID *int64 `db:"payout_id"`
+	}
+	err := q.GetContext(ctx, &c, `SELECT payout_id FROM exception_cases WHERE id = $1 AND state = 'open'
+		AND owner_id IS NULL FOR UPDATE`, id)
+	if errors.Is(err, errNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: case %d to route: %w", id, err)
+	}
+	email, why := "", "its kind has no owner: the first active admin stands in"
+	if c.PayoutID != nil {
+		p, err := marketOfPayout(ctx, q, *c.PayoutID)
+		if err != nil {
+			return err
+		}
+		m, err := launchDocOf(ctx, q, p.Market, p.Program)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			doc, err := m.Doc()
+			if err != nil {
+				return err
+			}
+			email = doc.Owners.CaseStandIn()
+		}
+	}
+	var owner struct {
+		ID   *int64 `db:"id"`
+		Name string `db:"name"`
+		Doc  bool   `db:"doc"`
+	}
+	err = q.GetContext(ctx, &owner, `SELECT u.id, u.name, lower(u.email) = lower($1) AS doc FROM users u
+		WHERE u.disabled_at IS NULL AND ((u.email <> '' AND lower(u.email) = lower($1)) OR u.role = 'admin')
+		ORDER BY lower(u.email) = lower($1) DESC, u.id LIMIT 1`, email)
+	if errors.Is(err, errNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: stand-in owner of case %d: %w", id, err)
+	}
+	if owner.Doc {
+		why = "its kind has no owner: the payout support owner of the payout's launch document stands in"
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = true WHERE id = $1`,
+		id, *owner.ID); err != nil {
+		return fmt.Errorf("store: route case %d: %w", id, err)
+	}
+	return audit(ctx, q, "system", "exception.reassign", "exception", fmt.Sprint(id),
+		map[string]any{"to": owner.Name, "note": why})
+}
+
+// routeOwnerlessCases gives every open case without an owner a stand-in
+// (routeCase), each in a transaction of its own: cases opened before stand-
+// ins, and those a disabled owner handed back to nobody.
+func (s *Store) routeOwnerlessCases(ctx context.Context) error {
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM exception_cases WHERE state = 'open' AND owner_id IS NULL
+		ORDER BY id`); err != nil {
+		return fmt.Errorf("store: ownerless cases: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, s.WithTx(ctx, func(q Querier) error { return routeCase(ctx, q, id) }))
+	}
+	return errors.Join(errs...)
+}
