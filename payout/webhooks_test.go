@@ -118,10 +118,23 @@ func TestNextAttempt(t *testing.T) {
 	if want := 75*time.Hour + 35*time.Minute + 5*time.Second; total != want {
 		t.Errorf("the schedule spans %s, want %s", total, want)
 	}
-	lo, _ := NextAttempt(4, start, -1)
+	lo, _ := NextAttempt(4, start, 0)
 	hi, _ := NextAttempt(4, start, 1)
-	if lo.Sub(start) != 108*time.Minute || hi.Sub(start) != 132*time.Minute {
-		t.Errorf("2 h with ±10%% jitter spans %s..%s", lo.Sub(start), hi.Sub(start))
+	if lo.Sub(start) != 120*time.Minute || hi.Sub(start) != 132*time.Minute {
+		t.Errorf("2 h with up to 10%% jitter spans %s..%s", lo.Sub(start), hi.Sub(start))
+	}
+	// The shortest schedule outlasts the endpoint's limit, so a delivery
+	// is never given up before its endpoint failing all along is disabled.
+	if total <= EndpointFailingLimit {
+		t.Errorf("the schedule spans %s, not more than the endpoint's limit %s", total, EndpointFailingLimit)
+	}
+	for range 1000 {
+		if j := Jitter(); j < 0 || j >= 1 {
+			t.Fatalf("Jitter() = %v, want [0, 1)", j)
+		}
+	}
+	if !GiveUp(true, false) || GiveUp(true, true) || GiveUp(false, false) {
+		t.Error("GiveUp: only a spent schedule on an endpoint still up gives up")
 	}
 	since := start
 	if EndpointFailing(&since, start.Add(71*time.Hour)) || !EndpointFailing(&since, start.Add(72*time.Hour)) ||

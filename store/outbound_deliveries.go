@@ -170,10 +170,24 @@ func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, e
 			// the endpoint's, which has just answered.
 			return nil
 		}
+		var since time.Time
+		err = q.GetContext(ctx, &since, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2)
+			WHERE id = $1 RETURNING failing_since`, d.EndpointID, a.At)
+		if err != nil {
+			return fmt.Errorf("store: endpoint %d failing: %w", d.EndpointID, err)
+		}
+		down := payout.EndpointFailing(&since, a.At)
+		if down {
+			if disabled, err = disableFailing(ctx, q, d.EndpointID); err != nil {
+				return err
+			}
+		}
 		state, next := "pending", a.At
-		if at, ok := payout.NextAttempt(d.Attempts+1, a.At, a.Jitter); ok {
+		at, ok := payout.NextAttempt(d.Attempts+1, a.At, a.Jitter)
+		if ok {
 			next = at
-		} else {
+		}
+		if payout.GiveUp(!ok, down) {
 			state = "failed"
 		}
 		_, err = q.ExecContext(ctx, `UPDATE outbound_deliveries SET attempts = attempts + 1, state = $2, next_attempt_at = $3,
@@ -182,17 +196,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a Attempt) (disabled int64, e
 		if err != nil {
 			return fmt.Errorf("store: delivery %d failed: %w", a.DeliveryID, err)
 		}
-		var since time.Time
-		err = q.GetContext(ctx, &since, `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $2)
-			WHERE id = $1 RETURNING failing_since`, d.EndpointID, a.At)
-		if err != nil {
-			return fmt.Errorf("store: endpoint %d failing: %w", d.EndpointID, err)
-		}
-		if !payout.EndpointFailing(&since, a.At) {
-			return nil
-		}
-		disabled, err = disableFailing(ctx, q, d.EndpointID)
-		return err
+		return nil
 	})
 	return disabled, err
 }

@@ -563,3 +563,53 @@ func TestPruneOutboundGivesUpWhatADisabledEndpointParked(t *testing.T) {
 			"enabled one (want them kept)", stillParked, owed)
 	}
 }
+
+// An endpoint down for longer than the whole retry schedule loses no event:
+// the attempt that spends the schedule disables the endpoint, the delivery
+// waits for it, and enabling the endpoint sends it again with a fresh
+// schedule.
+func TestAnOutageLongerThanTheScheduleLosesNoEvent(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	e := addEndpoint(t, s)
+	newPayout(t, s, "OUT-1", payout.Processing)
+	observe(t, s, "OUT-1", payout.Succeeded)
+	at := time.Now().Add(time.Second)
+	claimed, err := s.ClaimDeliveries(ctx, at, 1, time.Minute, nil)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %d", err, len(claimed))
+	}
+	id := claimed[0].ID
+	for i := 0; i <= len(payout.RetryDelays); i++ {
+		disabled, err := s.RecordAttempt(ctx, store.Attempt{DeliveryID: id, At: at, Status: 503, Error: "503"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := i == len(payout.RetryDelays); (disabled == e.ID) != last {
+			t.Fatalf("attempt %d disabled %d, want the endpoint disabled by the last attempt only", i+1, disabled)
+		}
+		if i < len(payout.RetryDelays) {
+			at = at.Add(payout.RetryDelays[i])
+		}
+	}
+	state := func() (st string, attempts int) {
+		t.Helper()
+		if err := s.DB().QueryRowx(`SELECT state, attempts FROM outbound_deliveries WHERE id = $1`, id).Scan(&st, &attempts); err != nil {
+			t.Fatal(err)
+		}
+		return st, attempts
+	}
+	if st, n := state(); st != "pending" || n != len(payout.RetryDelays)+1 {
+		t.Fatalf("after the schedule on a failing endpoint the delivery is %s after %d attempts, want pending", st, n)
+	}
+	if err := s.SetWebhookEndpointEnabled(ctx, e.ID, true, "", store.Actor{Name: "admin@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, n := state(); st != "pending" || n != 0 {
+		t.Errorf("after the endpoint is enabled the delivery is %s with %d attempts, want pending with a fresh schedule", st, n)
+	}
+	if claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil); err != nil || len(claimed) != 1 ||
+		claimed[0].ID != id {
+		t.Errorf("claim after enabling: %v %+v, want the waiting delivery", err, claimed)
+	}
+}

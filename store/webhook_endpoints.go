@@ -119,7 +119,8 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, by Actor) (We
 }
 
 // SetWebhookEndpointEnabled disables an endpoint with a reason, or enables
-// it again (its failures forgotten: its pending deliveries resume).
+// it again (its failures forgotten: its pending deliveries resume at once,
+// each with a fresh schedule).
 // Audited; ErrNotFound for an unknown endpoint.
 func (s *Store) SetWebhookEndpointEnabled(ctx context.Context, id int64, enabled bool, reason string, by Actor) error {
 	return s.WithTx(ctx, func(q Querier) error {
@@ -143,6 +144,15 @@ func setEndpointEnabled(ctx context.Context, q Querier, id int64, enabled bool, 
 	}
 	if n, _ := tag.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: webhook endpoint %d: %w", id, ErrNotFound)
+	}
+	if enabled {
+		// Its waiting deliveries go now, each with a fresh schedule: those
+		// that waited out a whole schedule on the outage (payout.GiveUp)
+		// would otherwise be given up at their next failure.
+		if _, err := q.ExecContext(ctx, `UPDATE outbound_deliveries SET attempts = 0, next_attempt_at = now()
+			WHERE endpoint_id = $1 AND state = 'pending'`, id); err != nil {
+			return fmt.Errorf("store: deliveries of webhook endpoint %d: %w", id, err)
+		}
 	}
 	return audit(ctx, q, actor, action, "webhook_endpoint", fmt.Sprint(id), map[string]any{"reason": reason})
 }
