@@ -40,8 +40,14 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		// A provider payout id, a UTR or an event id pasted into the
 		// address: the payout it names, or the list of those it names.
+		// The view's mode first, then the other, as a bare reference
+		// opens the live payout or else the test one.
 		test := testData(r.Context())
 		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2, test)
+		if ferr == nil && len(refs) == 0 {
+			test = !test
+			refs, ferr = h.Store.IdentifierRefs(r.Context(), ref, 2, test)
+		}
 		switch {
 		case ferr != nil:
 			err = ferr

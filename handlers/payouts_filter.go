@@ -96,7 +96,17 @@ func parsePayoutFilter(v url.Values, loc *time.Location, now time.Time, stuckAft
 	if lo, hi := f.values.Get("amount_min"), f.values.Get("amount_max"); lo != "" || hi != "" {
 		bounds, ok := payout.MinorBounds(lo, hi)
 		if !ok {
-			bad["amount_min"] = "amounts are decimals such as 1250.00, the least first"
+			// Name the bound that is wrong: each alone, then the pair.
+			_, loOK := payout.MinorBounds(lo, "")
+			_, hiOK := payout.MinorBounds("", hi)
+			switch {
+			case !loOK:
+				bad["amount_min"] = "amounts are decimals such as 1250.00"
+			case !hiOK:
+				bad["amount_max"] = "amounts are decimals such as 1250.00"
+			default:
+				bad["amount_max"] = "must not be less than the amount it starts from"
+			}
 		}
 		q.Amounts = bounds
 	}

@@ -233,8 +233,10 @@ func (s *Store) RetryFailed(ctx context.Context, caseID int64, fix payout.RetryF
 			return Refused("%s is %s now, not failed, reversed or cancelled: nothing is sent again", now.Ref, now.Status)
 		}
 		if now.Disputed {
-			return Refused("the provider has reported another outcome for %s since it failed (see its timeline): "+
-				"re-check it with the provider before sending the money again", now.Ref)
+			return Refused("the provider has reported another outcome for %s since it failed (see its timeline and "+
+				"its anomaly case): the money may have arrived, so payops does not send it again from here, whatever a "+
+				"re-check says now; confirm with the provider, and if nothing arrived the platform sends a new payout",
+				now.Ref)
 		}
 		failed, err := requestOf(ctx, q, *c.PayoutID)
 		if err != nil {

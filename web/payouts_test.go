@@ -134,6 +134,12 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 			t.Errorf("/payouts/%s: %d to %q, want 303 to /payouts/S-2", x, code, h.Get("Location"))
 		}
 	}
+	// A live payout's UTR pasted while the test view is on still opens it.
+	c.viewTestData()
+	if code, _, h := c.do("GET", "/payouts/UTR-S-2", nil, nil); code != http.StatusSeeOther || h.Get("Location") != "/payouts/S-2" {
+		t.Errorf("/payouts/UTR-S-2 in the test view: %d to %q, want 303 to /payouts/S-2", code, h.Get("Location"))
+	}
+	c.do("POST", "/test-data", url.Values{"on": {"0"}, "next": {"/"}}, nil)
 	if code, _, h := c.do("GET", "/payouts/%20S-2%20", nil, nil); code != http.StatusOK && h.Get("Location") != "/payouts/S-2" {
 		t.Errorf("/payouts/ S-2 (spaces pasted with it): %d", code)
 	}
@@ -210,6 +216,13 @@ func TestPayoutsListRefusesBadFilters(t *testing.T) {
 	_, page := c.get("/payouts?created_from=2026-05-02&created_to=2026-05-01")
 	if got := textOf(byID(t, page, "filter-errors")); got != "Created to: must not be before the date it starts from" {
 		t.Errorf("the range's message: %q", got)
+	}
+	for q, want := range map[string]string{"amount_min=10&amount_max=lots": "Amount to: amounts are decimals such as 1250.00",
+		"amount_min=500&amount_max=100": "Amount to: must not be less than the amount it starts from",
+		"amount_min=lots":               "Amount from: amounts are decimals such as 1250.00"} {
+		if _, page := c.get("/payouts?" + q); textOf(byID(t, page, "filter-errors")) != want {
+			t.Errorf("%s: %q, want %q", q, textOf(byID(t, page, "filter-errors")), want)
+		}
 	}
 	if code, _ := c.get("/payouts.csv?status=NOPE"); code != http.StatusBadRequest {
 		t.Errorf("CSV with a bad filter: %d, want 400", code)
