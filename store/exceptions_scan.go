@@ -288,6 +288,9 @@ func (s *Store) openOrphanCases(ctx context.Context, _ Classifier) (int, error) 
 // openReconCases: a reconciliation difference still open, in its day's
 // latest version, payout.ReconOpenAfter after its business day.
 func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
+	if err := s.carryReconCases(ctx); err != nil {
+		return 0, err
+	}
 	var rows []struct {
 		ID          int64     `db:"id"`
 		Kind        string    `db:"kind"`
@@ -316,6 +319,53 @@ func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
 			Livemode: payout.Livemode(r.Provider)}
 	}
 	return s.openEach(ctx, cases)
+}
+
+// carryReconCases moves each open case of a difference that a newer version
+// of its day finds again (the same kind, reference and provider payout id,
+// still open) onto the new version's difference: the case keeps its owner,
+// SLA, escalation and history, where closing it and opening another would
+// reset them all. A difference the new version no longer finds closes its
+// case (closeClearedCases). Run before new cases open, so the new
+// difference does not get a case of its own first.
+func (s *Store) carryReconCases(ctx context.Context) error {
+	return s.WithTx(ctx, func(q Querier) error {
+		var moved []struct {
+			ID         int64 `db:"id"`
+			Version    int   `db:"version"`
+			OldVersion int   `db:"old_version"`
+		}
+		err := q.SelectContext(ctx, &moved, `
+			WITH m AS (
+				SELECT DISTINCT ON (c.id) c.id AS case_id, nd.id AS diff_id, nr.id AS run_id, nr.version, r.version AS old_version
+				FROM exception_cases c
+				JOIN recon_diffs d ON d.id = split_part(c.subject, ':', 2)::bigint
+				JOIN recon_runs r ON r.id = d.run_id
+				JOIN recon_runs nr ON nr.provider = r.provider AND nr.business_date = r.business_date AND nr.version > r.version
+				JOIN recon_diffs nd ON nd.run_id = nr.id AND nd.kind = d.kind AND nd.reference_id = d.reference_id
+					AND nd.provider_payout_id = d.provider_payout_id AND nd.resolution = 'open'
+				WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open'
+				  AND nr.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider
+				                    AND l.business_date = r.business_date)
+				  AND NOT EXISTS (SELECT 1 FROM exception_cases o WHERE o.kind = 'recon_difference'
+				                  AND o.subject = 'recon_diff:' || nd.id)
+				ORDER BY c.id, nd.id)
+			UPDATE exception_cases c SET subject = 'recon_diff:' || m.diff_id,
+				evidence = c.evidence || jsonb_build_object('difference', m.diff_id, 'run', m.run_id)
+			FROM m WHERE c.id = m.case_id
+			RETURNING c.id, m.version, m.old_version`)
+		if err != nil {
+			return fmt.Errorf("store: carry reconciliation cases: %w", err)
+		}
+		for _, m := range moved {
+			if err := audit(ctx, q, "system", "exception.carry", "exception", fmt.Sprint(m.ID), map[string]any{
+				"note": fmt.Sprintf("the day was reconciled again: version %d finds the same difference as version %d, "+
+					"and the case follows it", m.Version, m.OldVersion)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func reconKindLabel(k string) string {

@@ -549,7 +549,7 @@ func TestRetryIsRefusedWhenTheFailureIsDisputedAndCountsOn(t *testing.T) {
 // A reconciliation difference's case closes when its day is run again (the
 // new version takes the old one's place), and the new version's difference,
 // still open, has a case of its own.
-func TestAReconCaseClosesWhenItsDayIsRunAgain(t *testing.T) {
+func TestAReconCaseFollowsItsDifferenceWhenItsDayIsRunAgain(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -10)
@@ -567,13 +567,30 @@ func TestAReconCaseClosesWhenItsDayIsRunAgain(t *testing.T) {
 		t.Fatalf("scan opened %d cases, want the difference's", got.Opened)
 	}
 	first := openCase(t, s, payout.CaseReconDifference, true)
+	// Run again, the same difference: the case follows it to version 2,
+	// keeping its owner, SLA and history.
+	reconcile()
+	if got := scan(t, s); got.Closed != 0 || got.Opened != 0 {
+		t.Fatalf("scan after the run again = %+v, want the case carried, none closed or opened", got)
+	}
+	c := openCase(t, s, payout.CaseReconDifference, true)
+	if c.ID != first.ID || c.Subject == first.Subject || !c.SLADueAt.Equal(first.SLADueAt) {
+		t.Errorf("after version 2 the open case is %+v, want case %d on version 2's difference, due as before", c, first.ID)
+	}
+	if entries, err := s.AuditFor(ctx, "exception", fmt.Sprint(first.ID)); err != nil ||
+		entries[len(entries)-1].Action != "exception.carry" {
+		t.Errorf("the carry's audit: %+v %v", entries, err)
+	}
+	// Run again without that record's difference (another's instead): the
+	// case closes, and the new difference gets a case of its own.
+	records[0].ReferenceID, records[0].ProviderPayoutID = "Y", "pp-Y"
 	reconcile()
 	if got := scan(t, s); got.Closed != 1 || got.Opened != 1 {
-		t.Fatalf("scan after the run again = %+v, want the old case closed and one opened", got)
+		t.Fatalf("scan after version 3 = %+v, want the old case closed and one opened", got)
 	}
 	c, err := s.CaseByID(ctx, first.ID)
 	if err != nil || c.State != "closed" || c.CloseNote == nil ||
-		!strings.Contains(*c.CloseNote, "version 2 takes the place of version 1") {
+		!strings.Contains(*c.CloseNote, "version 3 takes the place of version 2") {
 		t.Errorf("old case = %+v, %v; want closed by the new version", c, err)
 	}
 	if again := openCase(t, s, payout.CaseReconDifference, true); again.ID == first.ID {
