@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +22,7 @@ import (
 // MarketStore is what the markets pages read and write.
 type MarketStore interface {
 	Markets(ctx context.Context) ([]store.MarketDoc, error)
+	MarketHeld(ctx context.Context) (map[string]int, error)
 	MarketHistory(ctx context.Context, market, program string) ([]store.MarketDoc, error)
 	MarketEvidence(ctx context.Context, market string) (payout.LaunchEvidence, error)
 	OpenMarketProposal(ctx context.Context, market, program string) (store.MarketProposal, error)
@@ -49,21 +52,44 @@ func (h *Handlers) MarketsPage(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	held, err := h.Store.MarketHeld(ctx)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	// A market with held payouts and no document is listed too, read-only.
+	for code := range held {
+		if !slices.ContainsFunc(docs, func(m store.MarketDoc) bool { return m.Market == code }) {
+			docs = append(docs, store.MarketDoc{Market: code, Program: payout.DefaultProgram})
+		}
+	}
+	slices.SortFunc(docs, func(a, b store.MarketDoc) int {
+		return cmp.Or(cmp.Compare(a.Market, b.Market), cmp.Compare(a.Program, b.Program))
+	})
 	vm := views.Markets{Meta: MetaFor(r, "Markets", "markets")}
 	for _, m := range docs {
-		doc, err := m.Doc()
-		if err != nil {
-			Fail(w, r, h.Log, err)
-			return
+		doc := payout.LaunchDoc{Market: m.Market, Program: m.Program}
+		state := "Read-only: no launch document"
+		if m.Version > 0 {
+			if doc, err = m.Doc(); err != nil {
+				Fail(w, r, h.Log, err)
+				return
+			}
+			state = stateLabel(m.Live)
 		}
 		ev, err := h.Store.MarketEvidence(ctx, m.Market)
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
 		}
-		vm.Rows = append(vm.Rows, views.MarketRow{Code: m.Market, Program: m.Program, Href: marketHref(m.Market, m.Program),
-			Live: m.Live, State: stateLabel(m.Live), Owners: ownersLine(doc.Owners), Version: m.Version,
-			Ready: payout.Ready(payout.Checklist(doc, ev))})
+		row := views.MarketRow{Code: m.Market, Program: m.Program, Href: marketHref(m.Market, m.Program),
+			Live: m.Live, State: state, Owners: ownersLine(doc.Owners), Version: m.Version,
+			Ready: payout.Ready(payout.Checklist(doc, ev))}
+		if m.Program == payout.DefaultProgram && held[m.Market] > 0 {
+			row.Held = held[m.Market]
+			row.HeldHref = "/payouts?" + url.Values{"market": {m.Market}, "hold": {"open"}, "status": {"HELD"}}.Encode()
+		}
+		vm.Rows = append(vm.Rows, row)
 	}
 	Render(w, r, http.StatusOK, views.MarketsPage(vm), nil)
 }

@@ -204,6 +204,26 @@ func (s *Store) Markets(ctx context.Context) ([]MarketDoc, error) {
 	return out, nil
 }
 
+// MarketHeld counts, per market, the payouts waiting on an open
+// market_read_only hold: what a market's launch would release, and markets
+// that have payouts but no launch document yet.
+func (s *Store) MarketHeld(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Market string `db:"market"`
+		N      int    `db:"n"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT p.market, count(*) AS n FROM holds h JOIN payouts p ON p.id = h.payout_id
+		WHERE h.state = 'open' AND h.reason = $1 GROUP BY p.market`, string(payout.ReasonMarket))
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts held per market: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Market] = r.N
+	}
+	return out, nil
+}
+
 // MarketHistory returns every version of a market's document for program,
 // newest first; none for a market without one.
 func (s *Store) MarketHistory(ctx context.Context, market, program string) ([]MarketDoc, error) {

@@ -14,8 +14,12 @@ type MarketRow struct {
 	Live                bool
 	State               string // "Live", "Read-only"
 	Owners              string
-	Version             int
+	Version             int // 0: no launch document
 	Ready               int // checkpoints passed, of 6
+	// Held is the market's payouts held for it being read-only (on its
+	// default program's row), linked as HeldHref.
+	Held     int
+	HeldHref string
 }
 
 // Market is one market's document, checklist, open proposal and

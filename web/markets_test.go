@@ -51,11 +51,24 @@ func TestMarketPagesFollowThePermissionTable(t *testing.T) {
 			}
 		}
 	}
+	// A payout to VN, which has no launch document: held, and VN is listed.
+	req := payout.Request{ReferenceID: "VN-1", Provider: "razorpayx", AmountMinor: 50000, Currency: "INR", Mode: "IMPS",
+		Market: "VN", Metadata: []byte(`{}`), Beneficiary: payout.Beneficiary{Name: "Asha Rao", AccountNumber: "123456789012",
+			IFSC: "HDFC0001234", TaxArtifact: payout.TaxPresent}}
+	if _, err := a.store.Intake(context.Background(), req, payout.Policy{}, store.Actor{Name: "api:test"}); err != nil {
+		t.Fatal(err)
+	}
 	c := a.client()
 	c.login("admin@example.com")
 	_, page := c.get("/markets")
 	if state, _ := textByID(t, page, "market-IN-default"); !strings.Contains(state, "Live") {
 		t.Errorf("IN row %q, want Live", state)
+	}
+	if row, _ := textByID(t, page, "market-VN-default"); !strings.Contains(row, "Read-only: no launch document") {
+		t.Errorf("VN row %q, want it listed read-only without a document", row)
+	}
+	if held := byID(t, page, "held-VN"); held == nil || textOf(held) != "1" || !strings.Contains(attr(held, "href"), "market=VN") {
+		t.Errorf("VN's held payouts: %v, want 1 linking to its payouts", held)
 	}
 	// A program without a document of its own follows the default one's.
 	_, page = c.get("/markets/IN?program=lenders")
