@@ -23,7 +23,8 @@ type HoldStore interface {
 	EvidenceFor(ctx context.Context, payoutID int64) ([]store.Evidence, error)
 	ApprovalsFor(ctx context.Context, payoutID int64) ([]store.HoldApproval, error)
 	LaunchOfPayout(ctx context.Context, payoutID int64) (payout.MarketLaunch, error)
-	ReleaseHoldInBulk(ctx context.Context, holdID int64, by store.Actor, note string, policy payout.Policy) (store.Released, error)
+	ReleaseHoldInBulk(ctx context.Context, holdID int64, by store.Actor, note string, policy payout.Policy,
+		seen int64) (store.Released, error)
 	ReleaseHold(ctx context.Context, holdID int64, by store.Actor, note string, policy payout.Policy,
 		seen int64) (store.Released, error)
 	RejectHold(ctx context.Context, holdID int64, by store.Actor, note string, seen int64) (store.Hold, error)
@@ -146,6 +147,7 @@ func holdRow(now time.Time, hd store.Hold) views.HoldRow {
 		Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
 		Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil,
 		Amount: hd.Amount().String(), Beneficiary: hd.BeneficiaryName, Account: "XXXX" + hd.AccountLast4,
+		Seen:      strconv.FormatInt(hd.LastEvidenceID, 10),
 		Approvals: len(hd.ApproverIDs),
 	}
 }

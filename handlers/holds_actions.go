@@ -96,13 +96,19 @@ func evidenceShown(r *http.Request) (int64, error) {
 	if strings.TrimSpace(r.PostFormValue("url")) != "" || r.PostFormValue("tax_artifact") != "" {
 		return 0, BadRequest("The link or tax artifact state you gave is evidence: add it with Add evidence first, then decide. Nothing was changed.")
 	}
-	seen := r.PostFormValue("seen")
+	return seenIn(r, "seen")
+}
+
+// seenIn reads the last evidence a page showed of a hold from form field
+// name: AnyEvidence when the form has none.
+func seenIn(r *http.Request, name string) (int64, error) {
+	seen := r.PostFormValue(name)
 	if seen == "" {
 		return store.AnyEvidence, nil
 	}
 	after, err := strconv.ParseInt(seen, 10, 64)
 	if err != nil || after < 0 {
-		return 0, BadRequest("Decide from the payout's page.")
+		return 0, BadRequest("Decide from the payout's page or the holds queue.")
 	}
 	return after, nil
 }
@@ -124,7 +130,7 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 		var rel store.Released
 		var err error
 		if bulk {
-			rel, err = h.Store.ReleaseHoldInBulk(ctx, id, by, note, h.Policy)
+			rel, err = h.Store.ReleaseHoldInBulk(ctx, id, by, note, h.Policy, seen)
 		} else {
 			rel, err = h.Store.ReleaseHold(ctx, id, by, note, h.Policy, seen)
 		}
@@ -265,7 +271,15 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 	var results []views.BulkResult
 	for _, hd := range holds {
 		res := views.BulkResult{Ref: hd.ReferenceID, Href: views.PayoutPath(hd.ReferenceID, hd.Livemode)}
-		_, done, err := h.act(r, u, action, hd.ID, note, true, store.AnyEvidence)
+		// Each row carries the hold's last evidence as the queue showed it:
+		// one that gained evidence since ("sanctions hit, do not release")
+		// is refused as on its payout's page.
+		seen, err := seenIn(r, "seen-"+strconv.FormatInt(hd.ID, 10))
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		_, done, err := h.act(r, u, action, hd.ID, note, true, seen)
 		switch {
 		case errors.Is(err, ErrForbidden):
 			Fail(w, r, h.Log, err)

@@ -129,7 +129,7 @@ func TestBulkApprovalOnlyWhereTheRuleAllowsIt(t *testing.T) {
 	ctx := context.Background()
 	f.withRules(twoApprovalsAt("500000.00", false))
 	h := f.holds(f.intake("APPR-4", func(r *payout.Request) { r.AmountMinor = 50000000 }))[payout.ReasonReview]
-	if _, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy); !errors.Is(err, store.ErrRefused) ||
+	if _, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "payout's page") {
 		t.Fatalf("bulk approval under a rule without bulk: %v, want refused", err)
 	}
@@ -138,7 +138,7 @@ func TestBulkApprovalOnlyWhereTheRuleAllowsIt(t *testing.T) {
 	}
 
 	f.withRules(twoApprovalsAt("500000.00", true))
-	rel, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy)
+	rel, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy, store.AnyEvidence)
 	if err != nil || !rel.Approved {
 		t.Fatalf("bulk approval where allowed = %+v, %v", rel, err)
 	}

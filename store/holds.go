@@ -64,6 +64,9 @@ type Hold struct {
 	DecisionNote   *string       `db:"decision_note"`
 	// The users who added any of its evidence, for the four-eyes rule.
 	EvidenceUserIDs pq.Int64Array `db:"evidence_user_ids"`
+	// LastEvidenceID is its newest evidence's id (0 for none): what a page
+	// showing it says it showed, for decidedOnWhatWasShown.
+	LastEvidenceID int64 `db:"last_evidence_id"`
 	// The users who gave an approval the hold's approval rule asked for.
 	ApproverIDs pq.Int64Array `db:"approver_ids"`
 
@@ -104,6 +107,7 @@ const holdSelect = `
 		ARRAY(SELECT DISTINCT e.added_by_user_id FROM hold_evidence e
 			WHERE e.hold_id = h.id AND e.added_by_user_id IS NOT NULL) AS evidence_user_ids,
 		ARRAY(SELECT a.user_id FROM hold_approvals a WHERE a.hold_id = h.id ORDER BY a.seq) AS approver_ids,
+		coalesce((SELECT max(e.id) FROM hold_evidence e WHERE e.hold_id = h.id), 0) AS last_evidence_id,
 		p.reference_id, p.provider, p.amount_minor, p.currency, p.status AS payout_status, p.livemode,
 		b.name AS beneficiary_name, b.account_last4
 	FROM holds h

@@ -83,13 +83,15 @@ func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note st
 }
 
 // ReleaseHoldInBulk is ReleaseHold from the holds queue's bulk action: an
-// approval whose rule does not allow bulk approval is refused there.
-func (s *Store) ReleaseHoldInBulk(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy) (Released, error) {
-	return s.releaseHold(ctx, holdID, by, note, policy, true, AnyEvidence)
+// approval whose rule does not allow bulk approval is refused there. seen is
+// the hold's last evidence when the queue was shown (its row carries it).
+func (s *Store) ReleaseHoldInBulk(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy,
+	seen int64) (Released, error) {
+	return s.releaseHold(ctx, holdID, by, note, policy, true, seen)
 }
 
-// AnyEvidence says a release or rejection was not made on a page showing
-// the hold's evidence (the queue's bulk action, a test): it is decided
+// AnyEvidence says a release or rejection was not compared with the
+// evidence its page showed (a form without it, a test): it is decided
 // whatever evidence the hold has.
 const AnyEvidence int64 = -1
 

@@ -201,6 +201,7 @@ type HoldRow struct {
 	Amount      string
 	Beneficiary string // the name
 	Account     string // masked: XXXX1234
+	Seen        string // its last evidence's id as shown, for the bulk action
 }
 
 // BulkResult is what a bulk action did to one hold.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,5 +127,44 @@ func TestBulkReleaseLeavesHoldsUnderAnApprovalRuleWithoutBulk(t *testing.T) {
 	}
 	if a.holdState(big) != "open" || a.holdState(small) != "released" {
 		t.Errorf("holds after the bulk release: big %s, small %s; want open and released", a.holdState(big), a.holdState(small))
+	}
+}
+
+// The queue's bulk Release or Reject is decided on what the queue showed:
+// a hold that gained evidence since the page loaded ("sanctions hit, do not
+// release") is left unchanged, saying so, while the others are released.
+func TestBulkReleaseRefusesAHoldWithEvidenceAddedSinceThePage(t *testing.T) {
+	a := newApp(t)
+	a.withToken()
+	a.addUser("compliance@example.com", payout.RoleCompliance)
+	a.addUser("analyst@example.com", payout.RoleCompliance)
+	warned := a.heldPayout("BE-WARNED", bigAmount)
+	quiet := a.heldPayout("BE-QUIET", bigAmount)
+	c := a.client()
+	c.login("compliance@example.com")
+	c.viewTestData()
+	_, page := c.get("/holds")
+	form := url.Values{"action": {"release"}, "hold": {warned, quiet}, "note": {"Morning review done"}}
+	for _, id := range []string{warned, quiet} {
+		seen := find(byID(t, page, "bulk"), func(n *html.Node) bool { return attr(n, "name") == "seen-"+id })
+		if seen == nil {
+			t.Fatalf("the queue's row for hold %s carries no evidence it showed", id)
+		}
+		form.Set("seen-"+id, attr(seen, "value"))
+	}
+	id, _ := strconv.ParseInt(warned, 10, 64)
+	if _, err := a.store.AddEvidence(context.Background(), id, store.Actor{Name: "analyst@example.com"},
+		"Sanctions hit on the beneficiary: do not release", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := c.do("POST", "/holds/bulk", form, nil)
+	if code != http.StatusOK {
+		t.Fatalf("bulk release: %d %s", code, out)
+	}
+	if results, _ := textByID(t, out, "bulk-results"); !strings.Contains(results, "BE-WARNED not changed") {
+		t.Errorf("the results read %q, want BE-WARNED left unchanged for its new evidence", results)
+	}
+	if a.holdState(warned) != "open" || a.holdState(quiet) != "released" {
+		t.Errorf("holds after the bulk release: warned %s, quiet %s; want open and released", a.holdState(warned), a.holdState(quiet))
 	}
 }
