@@ -108,7 +108,10 @@ func TestBrowserRecheck(t *testing.T) {
 	a.addUser("ops@example.com", payout.RoleOps)
 	a.addUser("finance@example.com", payout.RoleFinance)
 	ok := refWithFate(t, "BR", sandbox.Success)
-	failing := refWithFate(t, "BF", sandbox.Failure)
+	// A reference with a dot and a colon, which a CSS id selector would
+	// read as a class and a pseudo-class: the row's Re-check still works.
+	failing := refWithFate(t, "BF.INV:2026", sandbox.Failure)
+	failingRow := `tr[id="payout-` + failing + `"]`
 	a.addPayout(ok, payout.Processing, 26*time.Hour)
 	a.addPayout(failing, payout.Queued, 3*time.Hour)
 	a.addPayout(refWithFate(t, "BS", sandbox.Stuck), payout.Processing, 40*time.Minute)
@@ -144,10 +147,10 @@ func TestBrowserRecheck(t *testing.T) {
 		t.Errorf("the heading's count after a payout left the list: %q, want 2", got)
 	}
 	step(t, ctx, "re-check the failing one",
-		chromedp.Click(chromedp.CSS("#payout-"+failing+" button.recheck")),
-		chromedp.WaitVisible(chromedp.CSS("#payout-"+failing+" .outcome")),
+		chromedp.Click(chromedp.CSS(failingRow+" button.recheck")),
+		chromedp.WaitVisible(chromedp.CSS(failingRow+" .outcome")),
 	)
-	if got := text(t, ctx, "#payout-"+failing+" .badge"); got != "FAILED" {
+	if got := text(t, ctx, failingRow+" .badge"); got != "FAILED" {
 		t.Errorf("failing row status %q, want FAILED", got)
 	}
 	screenshot(t, ctx, "stuck-after-recheck")
