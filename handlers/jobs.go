@@ -60,8 +60,13 @@ func (h *Handlers) JobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := h.jobsView(r, "Job "+row.Name)
-	row.Open = true
-	vm.One, vm.Rows = true, []views.JobRow{row}
+	page := row
+	page.Open = true
+	vm.One, vm.Rows = true, []views.JobRow{page}
+	// The page opens the runs; the rows a running job asks for every second
+	// leave them as the reader has them (app.js keeps an open list open),
+	// or a poll on /jobs would open a list nobody asked for, and again
+	// after it was closed.
 	Render(w, r, http.StatusOK, views.JobsPage(vm), views.JobRowView(row, vm.CanRun))
 }
 

@@ -49,6 +49,11 @@ func TestBrowserJobRowFollowsItsRun(t *testing.T) {
 	if got := eval[string](t, ctx, `location.pathname`); got != "/jobs" {
 		t.Errorf("Run now left the page for %s", got)
 	}
+	// The rows polled every second leave the runs list as it was: closed.
+	time.Sleep(1200 * time.Millisecond)
+	if eval[bool](t, ctx, `document.querySelector("#runs-slow-job").open`) {
+		t.Error("a poll opened the runs list nobody asked for")
+	}
 	first := text(t, ctx, "#job-slow-job .job-took")
 	step(t, ctx, "open its runs", chromedp.Click(chromedp.CSS("#runs-slow-job summary")),
 		chromedp.WaitVisible(chromedp.CSS("#runs-slow-job tr.run-running")))
@@ -148,6 +153,9 @@ func TestJobsListTheirLast20Runs(t *testing.T) {
 	rows := byID(t, "<table>"+part+"</table>", "job-hold-sla")
 	if code != http.StatusOK || strings.Contains(part, "<html") || rows == nil {
 		t.Errorf("the job's rows from HTMX: %d %.200s", code, part)
+	}
+	if n := byID(t, "<table>"+part+"</table>", "runs-hold-sla"); n == nil || hasAttr(n, "open") {
+		t.Error("the job's rows from HTMX open its runs list (a running job's poll would open it on /jobs)")
 	}
 	if code, _ := c.get("/jobs/no-such-job"); code != http.StatusNotFound {
 		t.Errorf("an unknown job's page: %d", code)
