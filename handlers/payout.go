@@ -107,6 +107,12 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Market: marketLabel(p.Market, p.Program), TaxArtifact: p.TaxArtifact, Holds: holds, Gates: gateRounds(gates, u),
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}
+	if r.URL.Query().Get("rechecked") != "" {
+		if vm.Notice, err = h.recheckNotice(r.Context(), p, u, now); err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+	}
 	if vm.RetryOf, vm.Retries, err = h.Store.RetryLinks(r.Context(), p); err != nil {
 		Fail(w, r, h.Log, err)
 		return

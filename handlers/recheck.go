@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"payops/jobs"
 	"payops/payout"
@@ -18,7 +21,8 @@ import (
 // stuck list (its form sends back, the list's filter and page) back to
 // that list with rechecked=ref, whose row then says what the Re-check found
 // (read from the payout's events, not from the address); from elsewhere to
-// the payout's page, whose timeline shows the same.
+// the payout's page with rechecked=1, whose notice says the same (read the
+// same way) above the timeline that records it.
 func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRecheck) {
@@ -39,7 +43,7 @@ func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 	back := stuckBack(r.PostFormValue("back"))
 	_, fromList := r.PostForm["back"]
 	if r.Header.Get("HX-Request") != "true" {
-		to := views.PayoutPath(ref, res.Payout.Livemode)
+		to := withQuery(views.PayoutPath(ref, res.Payout.Livemode), "rechecked=1")
 		if fromList {
 			back.Set("rechecked", ref)
 			to = "/payouts/stuck?" + back.Encode() + "#payout-" + url.PathEscape(ref)
@@ -81,6 +85,27 @@ func stuckBack(s string) url.Values {
 		page = 1
 	}
 	return stuckQuery(provider, page)
+}
+
+// recheckNotice says on the payout's page what its latest Re-check found,
+// as its stuck-list row would: read from its events, so the address only
+// asks for it ("" when it has none).
+func (h *Handlers) recheckNotice(ctx context.Context, p store.Payout, u User, now time.Time) (string, error) {
+	if p.SubmittedAt == nil && !p.OutcomeUnknown {
+		return "Not sent to " + p.Provider + " yet: nothing to ask.", nil
+	}
+	e, err := h.Store.LatestRecheck(ctx, p.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	msg, _ := recheckOutcome(e)
+	if e.Actor != u.Email {
+		msg += " (re-checked by " + e.Actor + ", " + agoPtr(now, &e.RecordedAt) + ")"
+	}
+	return "Re-checked with " + p.Provider + ": " + msg + ".", nil
 }
 
 // outcomeKind is how a re-check's result is coloured: ok, warn, bad, info.

@@ -162,10 +162,14 @@ func TestRecheck(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "provider says PROCESSING, unchanged") {
 		t.Errorf("re-check of a stuck payout: %d %s", code, body)
 	}
-	// Without JavaScript the form posts and lands on the payout's page.
+	// Without JavaScript the form posts and lands on the payout's page,
+	// which says what the Re-check found (read from its events).
 	code, _, h = ops.do("POST", "/payouts/"+stuck+"/recheck", url.Values{}, nil)
-	if code != http.StatusSeeOther || h.Get("Location") != "/payouts/"+stuck {
+	if code != http.StatusSeeOther || h.Get("Location") != "/payouts/"+stuck+"?rechecked=1" {
 		t.Errorf("form re-check: %d %q", code, h.Get("Location"))
+	}
+	if _, body := ops.get(h.Get("Location")); !strings.Contains(body, "Re-checked with sandbox: provider says PROCESSING, unchanged") {
+		t.Error("the payout's page after a Re-check does not say what it found")
 	}
 	code, body = ops.get("/payouts/" + ok)
 	if code != http.StatusOK || !strings.Contains(body, "moved to SUCCEEDED") || !strings.Contains(body, "ops@example.com") ||
