@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,6 +107,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	st.StuckLongAfter = cfg.StuckLongAfter
 	if err := migrateWhenReady(ctx, st, log); err != nil {
 		return err
+	}
+	if un := cfg.Policy.Unreviewed(); len(un) > 0 {
+		log.Warn("PAYOPS_REVIEW_THRESHOLDS sets no review threshold for some currencies: their payouts go without "+
+			"compliance review at any amount where a market's launch document sets none", "currencies", strings.Join(un, ","))
 	}
 	if cfg.IgnoredReadOnlyMarkets != "" {
 		// Before any job can send: a market the setting kept read-only

@@ -247,8 +247,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 // written about once a minute, so a shorter one would end sessions in use.
 const minSessionIdle = 5 * time.Minute
 
-// defaultReviewThresholds: payouts above these go to compliance first.
-const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00"
+// defaultReviewThresholds: payouts above these go to compliance first. Every
+// currency payops accepts has one (about 5,000 US dollars, INR's the
+// lower 2,00,000.00 it always had): a currency without one would go
+// unreviewed at any amount (serve warns when PAYOPS_REVIEW_THRESHOLDS
+// leaves any out).
+const defaultReviewThresholds = "INR=200000.00,IDR=100000000,USD=5000.00,PHP=250000.00,VND=100000000,THB=150000.00," +
+	"MYR=20000.00,SGD=6000.00,EUR=4500.00,GBP=4000.00,AED=18000.00,JPY=700000,KRW=6500000,BHD=1800.000,KWD=1500.000"
 
 // policyFrom reads the release gates' configuration. Which markets are
 // live is no configuration: their launch documents decide.

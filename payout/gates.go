@@ -63,6 +63,19 @@ func ParsePolicy(thresholds string) (Policy, error) {
 	return p, nil
 }
 
+// Unreviewed lists, sorted, the currencies payops accepts that p sets no
+// review threshold for: their payouts go without compliance review at any
+// amount, unless a market's launch document sets one.
+func (p Policy) Unreviewed() []string {
+	var out []string
+	for _, c := range Currencies() {
+		if _, ok := p.ReviewThresholds[c]; !ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // MarketLaunch is what the gates know of a payout's market from its launch
 // document: whether it is live, why (for the evaluation's record), and the
 // document's review thresholds. The zero value is a read-only market: a

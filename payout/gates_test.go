@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -183,5 +184,16 @@ func TestARedirectedRetryFailsTheBeneficiaryGate(t *testing.T) {
 		strings.Contains(e.Answer, "999988887777") || e.Inputs["account_number"] != "changed by an operator" ||
 		!strings.HasPrefix(e.Rule, "beneficiary/v3") {
 		t.Errorf("the redirected retry's evaluation = %+v", e)
+	}
+}
+
+func TestUnreviewedCurrencies(t *testing.T) {
+	policy, err := ParsePolicy("INR=200000.00, IDR=100000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	un := policy.Unreviewed()
+	if len(un) != len(Currencies())-2 || slices.Contains(un, "INR") || !slices.Contains(un, "PHP") {
+		t.Errorf("Unreviewed = %v, want every currency but INR and IDR", un)
 	}
 }
