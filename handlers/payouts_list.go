@@ -77,6 +77,12 @@ func (h *Handlers) Payouts(w http.ResponseWriter, r *http.Request) {
 	if f.query.After != nil {
 		vm.FirstHref = f.href("/payouts")
 	}
+	if len(vm.Rows) == 0 && payout.IsTestProvider(f.query.Provider) && !f.query.Test {
+		// The drill report links its payouts by provider: they are test
+		// payouts, listed only in the test view.
+		vm.OtherMode = fmt.Sprintf("The %s provider's payouts are test payouts: press Test in the header to see them.",
+			f.query.Provider)
+	}
 	if len(vm.Rows) == 0 && f.query.Search.Text != "" {
 		if err := h.emptySearchHints(ctx, &vm, f.query.Search.Text, f.query.Test); err != nil {
 			Fail(w, r, h.Log, err)

@@ -297,3 +297,20 @@ func TestAnEmptySearchSaysWhereElseToLook(t *testing.T) {
 		t.Error("the webhooks page's empty search does not say deliveries are archived")
 	}
 }
+
+// The drill report links its payouts by provider; in the live view the empty
+// list says they are test payouts and how to see them.
+func TestTheDrillProvidersListPointsToTheTestView(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ops@example.com", payout.RoleOps)
+	c := a.client()
+	c.login("ops@example.com")
+	code, page := c.get("/payouts?provider=" + payout.DrillProvider)
+	if got, _ := textByID(t, page, "other-mode"); code != http.StatusOK || !strings.Contains(got, "press Test in the header") {
+		t.Errorf("/payouts?provider=drill in the live view: %d, hint %q", code, got)
+	}
+	c.viewTestData()
+	if _, page := c.get("/payouts?provider=" + payout.DrillProvider); byID(t, page, "other-mode") != nil {
+		t.Error("the test view still says to press Test")
+	}
+}
