@@ -139,8 +139,25 @@ func RetryRequest(failed Request, fix RetryFix, ref string) (Request, FieldError
 	return r, nil
 }
 
-// CaseStandIn is who a market's launch document names for a case about one
-// of its payouts when the case's kind has no owner of its own: the payout
+// CaseStandIn is who a market's launch document names for a case of kind k
+// about one of its payouts when the kind has no owner of its own: the payout
 // support owner (seed 004's "internal owner for payout support", whose
-// exception path the document spells out). "" when it names nobody.
-func (o Owners) CaseStandIn() string { return o.PayoutSupport }
+// exception path the document spells out). "" when it names nobody, or for a
+// reconciliation difference, which is finance's (StandInRole).
+func (o Owners) CaseStandIn(k CaseKind) string {
+	if k == CaseReconDifference {
+		return ""
+	}
+	return o.PayoutSupport
+}
+
+// StandInRole is the role whose first active user stands in for a case of
+// kind k that nobody else is named for: finance for a reconciliation
+// difference (finance resolves differences and signs days off), an admin
+// for the rest. An admin stands in when the role has nobody active.
+func (k CaseKind) StandInRole() Role {
+	if k == CaseReconDifference {
+		return RoleFinance
+	}
+	return RoleAdmin
+}

@@ -4,20 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"payops/payout"
 )
 
 // routeCase gives open case id, when it has no owner (its kind has none, or
 // its owner was disabled and the kind names nobody active), a stand-in, so
 // that every failure after sending reaches a person: for a payout's case the
 // owner its market's launch document names (payout.Owners.CaseStandIn), else
-// the first active admin. The stand-in is marked (owner_stands_in): the
+// the first active user of the kind's stand-in role (payout.CaseKind.
+// StandInRole: finance for a reconciliation difference), else the first
+// active admin. The stand-in is marked (owner_stands_in): the
 // kind's owner, once set, takes the case over. A case that has an owner is
 // left alone; with no active admin at all the case stays unowned.
 func routeCase(ctx context.Context, q Querier, id int64) error {
 	var c struct {
-		PayoutID *int64 `db:"payout_id"`
+		PayoutID *int64          `db:"payout_id"`
+		Kind     payout.CaseKind `db:"kind"`
 	}
-	err := q.GetContext(ctx, &c, `SELECT payout_id FROM exception_cases WHERE id = $1 AND state = 'open'
+	err := q.GetContext(ctx, &c, `SELECT payout_id, kind FROM exception_cases WHERE id = $1 AND state = 'open'
 		AND owner_id IS NULL FOR UPDATE`, id)
 	if errors.Is(err, errNoRows) {
 		return nil
@@ -25,7 +30,8 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 	if err != nil {
 		return fmt.Errorf("store: case %d to route: %w", id, err)
 	}
-	email, why := "", "its kind has no owner: the first active admin stands in"
+	role := c.Kind.StandInRole()
+	email, why := "", "its kind has no owner: the first active "+string(role)+" user stands in"
 	if c.PayoutID != nil {
 		p, err := marketOfPayout(ctx, q, *c.PayoutID)
 		if err != nil {
@@ -40,25 +46,29 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 			if err != nil {
 				return err
 			}
-			email = doc.Owners.CaseStandIn()
+			email = doc.Owners.CaseStandIn(c.Kind)
 		}
 	}
 	var owner struct {
 		ID   *int64 `db:"id"`
 		Name string `db:"name"`
 		Doc  bool   `db:"doc"`
+		Role string `db:"role"`
 	}
-	err = q.GetContext(ctx, &owner, `SELECT u.id, u.name, lower(u.email) = lower($1) AS doc FROM users u
-		WHERE u.disabled_at IS NULL AND ((u.email <> '' AND lower(u.email) = lower($1)) OR u.role = 'admin')
-		ORDER BY lower(u.email) = lower($1) DESC, u.id LIMIT 1`, email)
+	err = q.GetContext(ctx, &owner, `SELECT u.id, u.name, u.role, lower(u.email) = lower($1) AS doc FROM users u
+		WHERE u.disabled_at IS NULL AND (lower(u.email) = lower($1) OR u.role IN ($2, 'admin'))
+		ORDER BY lower(u.email) = lower($1) DESC, u.role = $2 DESC, u.id LIMIT 1`, email, string(role))
 	if errors.Is(err, errNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("store: stand-in owner of case %d: %w", id, err)
 	}
-	if owner.Doc {
+	switch {
+	case owner.Doc:
 		why = "its kind has no owner: the payout support owner of the payout's launch document stands in"
+	case owner.Role != string(role):
+		why = "its kind has no owner and no " + string(role) + " user is active: the first active admin stands in"
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = true WHERE id = $1`,
 		id, *owner.ID); err != nil {

@@ -701,6 +701,24 @@ func TestEveryCaseReachesAnOwner(t *testing.T) {
 	scan(t, f.s)
 	owned(orphan, ids["admin@example.com"], true)
 
+	// A reconciliation difference is finance's: the first active finance
+	// user stands in, whatever the launch document names.
+	finance, err := f.s.CreateUser(ctx, store.User{Email: "finance@example.com", Name: "Finance", Role: payout.RoleFinance,
+		PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diff int64
+	if err := f.s.WithTx(ctx, func(q store.Querier) error {
+		var err error
+		diff, err = store.OpenCase(ctx, q, store.NewCase{Kind: payout.CaseReconDifference, Subject: "recon_diff:999",
+			PayoutID: failed.PayoutID, Summary: "a difference", Livemode: true})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	owned(diff, finance, true)
+
 	// The kind's owner, once set, takes over from the stand-in.
 	if err := f.s.UpdateCaseKinds(ctx, store.Actor{Name: "admin@example.com"}, []store.CaseKindChange{{Kind: payout.CaseFailed,
 		OwnerID: &f.comp1.UserID, SLAMinutes: 60}}); err != nil {
