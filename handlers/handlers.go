@@ -119,8 +119,15 @@ func (u User) zone() *time.Location {
 }
 
 // stamp formats a time for this user's tables, in their time zone and
-// naming it: "2026-12-02 13:45:07 IST".
-func (u User) stamp(t time.Time) string { return t.In(u.zone()).Format("2006-01-02 15:04:05 MST") }
+// naming it: "2026-12-02 13:45:07 UTC", or outside UTC with the offset too,
+// "2026-12-02 19:15:07 IST (UTC+05:30)", since an abbreviation alone can
+// mean two zones (PST is Manila's and Los Angeles') or be a bare "+08".
+func (u User) stamp(t time.Time) string {
+	if u.zone() == time.UTC {
+		return t.UTC().Format("2006-01-02 15:04:05 MST")
+	}
+	return t.In(u.zone()).Format("2006-01-02 15:04:05 MST (UTC-07:00)")
+}
 
 // stampPtr is stamp, with a dash for no time.
 func (u User) stampPtr(t *time.Time) string {

@@ -27,8 +27,8 @@ func TestProfileTimeZone(t *testing.T) {
 		t.Fatalf("set the zone: %d %q", code, h.Get("Location"))
 	}
 	_, page = c.get("/payouts/TZ-1")
-	if got := mustText(t, page, "payout-created"); !strings.HasSuffix(got, "IST") {
-		t.Errorf("created %q, want a time in IST", got)
+	if got := mustText(t, page, "payout-created"); !strings.HasSuffix(got, "IST (UTC+05:30)") {
+		t.Errorf("created %q, want a time in IST with its offset", got)
 	}
 	for _, bad := range []string{"Mars/Olympus", "Europe/Paris", "<script>"} {
 		code, page, _ := c.do("POST", "/profile", url.Values{"time_zone": {bad}}, nil)
