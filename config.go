@@ -79,8 +79,9 @@ type config struct {
 	Retention       payout.Retention
 
 	// IgnoredReadOnlyMarkets is PAYOPS_READ_ONLY_MARKETS when still set:
-	// launch documents decide which markets are live now, and serve warns
-	// that it is ignored.
+	// launch documents decide which markets are live now; serve only puts
+	// back to read-only a market it lists that the upgrade made live and
+	// nobody has paid since (store.KeepReadOnlyAfterUpgrade), and warns.
 	IgnoredReadOnlyMarkets string
 }
 

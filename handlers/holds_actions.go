@@ -268,18 +268,21 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	var results []views.BulkResult
-	for _, hd := range holds {
-		res := views.BulkResult{Ref: hd.ReferenceID, Href: views.PayoutPath(hd.ReferenceID, hd.Livemode)}
-		// Each row carries the hold's last evidence as the queue showed it:
-		// one that gained evidence since ("sanctions hit, do not release")
-		// is refused as on its payout's page.
-		seen, err := seenIn(r, "seen-"+strconv.FormatInt(hd.ID, 10))
-		if err != nil {
+	// Each row carries its hold's last evidence when the queue was loaded:
+	// one that gained evidence since ("sanctions hit, do not release") is
+	// refused as on its payout's page. All are read before any hold is
+	// changed, so a bad one changes nothing.
+	seen := make([]int64, len(holds))
+	for i, hd := range holds {
+		if seen[i], err = seenIn(r, "seen-"+strconv.FormatInt(hd.ID, 10)); err != nil {
 			Fail(w, r, h.Log, err)
 			return
 		}
-		_, done, err := h.act(r, u, action, hd.ID, note, true, seen)
+	}
+	var results []views.BulkResult
+	for i, hd := range holds {
+		res := views.BulkResult{Ref: hd.ReferenceID, Href: views.PayoutPath(hd.ReferenceID, hd.Livemode)}
+		_, done, err := h.act(r, u, action, hd.ID, note, true, seen[i])
 		switch {
 		case errors.Is(err, ErrForbidden):
 			Fail(w, r, h.Log, err)

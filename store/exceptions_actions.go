@@ -53,13 +53,21 @@ func (s *Store) closeClearedCases(ctx context.Context) (int, error) {
 		FROM exception_cases c JOIN recon_diffs d ON d.id = split_part(c.subject, ':', 2)::bigint
 		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution <> 'open'
 		UNION ALL
-		-- A new version of the day takes the old one's place: its own
-		-- differences open their own cases (openReconCases).
+		-- A new version of the day takes the old one's place. A case whose
+		-- difference it finds again (one without a case yet) is carried to
+		-- it by the next carryReconCases, not closed: a version committed
+		-- between that carry and this close waits for the next scan.
 		SELECT c.id, 'the day was reconciled again: version ' || n.version || ' takes the place of version ' || r.version
 		FROM exception_cases c JOIN recon_diffs d ON d.id = split_part(c.subject, ':', 2)::bigint JOIN recon_runs r ON r.id = d.run_id
 		JOIN LATERAL (SELECT max(n.version) AS version FROM recon_runs n
 		              WHERE n.provider = r.provider AND n.business_date = r.business_date) n ON n.version > r.version
-		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open'`)
+		WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open'
+		  AND NOT EXISTS (SELECT 1 FROM recon_diffs nd JOIN recon_runs nr ON nr.id = nd.run_id
+		                  WHERE nr.provider = r.provider AND nr.business_date = r.business_date AND nr.version = n.version
+		                    AND nd.kind = d.kind AND nd.reference_id = d.reference_id
+		                    AND nd.provider_payout_id = d.provider_payout_id AND nd.resolution = 'open'
+		                    AND NOT EXISTS (SELECT 1 FROM exception_cases x WHERE x.kind = 'recon_difference'
+		                                    AND x.subject = 'recon_diff:' || nd.id))`)
 	if err != nil {
 		return 0, fmt.Errorf("store: cleared cases: %w", err)
 	}

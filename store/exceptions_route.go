@@ -56,7 +56,7 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 		Role string `db:"role"`
 	}
 	err = q.GetContext(ctx, &owner, `SELECT u.id, u.name, u.role, lower(u.email) = lower($1) AS doc FROM users u
-		WHERE u.disabled_at IS NULL AND (lower(u.email) = lower($1) OR u.role IN ($2, 'admin'))
+		WHERE u.disabled_at IS NULL AND (($1 <> '' AND lower(u.email) = lower($1)) OR u.role IN ($2, 'admin'))
 		ORDER BY lower(u.email) = lower($1) DESC, u.role = $2 DESC, u.id LIMIT 1`, email, string(role))
 	if errors.Is(err, errNoRows) {
 		return nil
@@ -80,8 +80,33 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 
 // routeOwnerlessCases gives every open case without an owner a stand-in
 // (routeCase), each in a transaction of its own: cases opened before stand-
-// ins, and those a disabled owner handed back to nobody.
+// ins, and those a disabled owner handed back to nobody. First it hands to
+// its kind's owner each case a stand-in holds though the kind has an owner
+// now (a case opened as an admin saved the owner, which ownUnownedCases did
+// not see yet).
 func (s *Store) routeOwnerlessCases(ctx context.Context) error {
+	err := s.WithTx(ctx, func(q Querier) error {
+		var moved []struct {
+			ID   int64  `db:"id"`
+			Name string `db:"name"`
+		}
+		err := q.SelectContext(ctx, &moved, `UPDATE exception_cases c SET owner_id = u.id, owner_stands_in = false
+			FROM exception_kinds k JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL
+			WHERE k.kind = c.kind AND c.state = 'open' AND c.owner_stands_in RETURNING c.id, u.name`)
+		if err != nil {
+			return fmt.Errorf("store: stand-in cases to their kinds' owners: %w", err)
+		}
+		for _, m := range moved {
+			if err := audit(ctx, q, "system", "exception.reassign", "exception", fmt.Sprint(m.ID),
+				map[string]any{"to": m.Name, "note": "its kind has an owner now, who takes over from the stand-in"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	var ids []int64
 	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM exception_cases WHERE state = 'open' AND owner_id IS NULL
 		ORDER BY id`); err != nil {

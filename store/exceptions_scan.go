@@ -288,9 +288,8 @@ func (s *Store) openOrphanCases(ctx context.Context, _ Classifier) (int, error) 
 // openReconCases: a reconciliation difference still open, in its day's
 // latest version, payout.ReconOpenAfter after its business day.
 func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
-	if err := s.carryReconCases(ctx); err != nil {
-		return 0, err
-	}
+	// A carry that failed leaves its cases to the next scan: opening goes on.
+	carried := s.carryReconCases(ctx)
 	var rows []struct {
 		ID          int64     `db:"id"`
 		Kind        string    `db:"kind"`
@@ -307,7 +306,7 @@ func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
 		  AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = 'recon_difference' AND c.subject = 'recon_diff:' || d.id)
 		ORDER BY d.id LIMIT 500`, payout.ReconOpenAfter.String())
 	if err != nil {
-		return 0, fmt.Errorf("store: open differences for cases: %w", err)
+		return 0, errors.Join(carried, fmt.Errorf("store: open differences for cases: %w", err))
 	}
 	cases := make([]NewCase, len(rows))
 	for i, r := range rows {
@@ -318,7 +317,8 @@ func (s *Store) openReconCases(ctx context.Context, _ Classifier) (int, error) {
 				"run": r.RunID, "reference_id": r.ReferenceID},
 			Livemode: payout.Livemode(r.Provider)}
 	}
-	return s.openEach(ctx, cases)
+	n, err := s.openEach(ctx, cases)
+	return n, errors.Join(carried, err)
 }
 
 // carryReconCases moves each open case of a difference that a newer version
@@ -335,25 +335,31 @@ func (s *Store) carryReconCases(ctx context.Context) error {
 			Version    int   `db:"version"`
 			OldVersion int   `db:"old_version"`
 		}
+		// Old and new are paired within a day by what makes them the same
+		// difference, in order (n), so two alike each keep their own case.
 		err := q.SelectContext(ctx, &moved, `
-			WITH m AS (
-				SELECT DISTINCT ON (c.id) c.id AS case_id, nd.id AS diff_id, nr.id AS run_id, nr.version, r.version AS old_version
+			WITH o AS (
+				SELECT c.id AS case_id, r.provider, r.business_date, r.version AS old_version, d.kind, d.reference_id,
+					d.provider_payout_id, row_number() OVER (PARTITION BY r.provider, r.business_date, d.kind, d.reference_id,
+					d.provider_payout_id ORDER BY c.id) AS n
 				FROM exception_cases c
 				JOIN recon_diffs d ON d.id = split_part(c.subject, ':', 2)::bigint
 				JOIN recon_runs r ON r.id = d.run_id
-				JOIN recon_runs nr ON nr.provider = r.provider AND nr.business_date = r.business_date AND nr.version > r.version
-				JOIN recon_diffs nd ON nd.run_id = nr.id AND nd.kind = d.kind AND nd.reference_id = d.reference_id
-					AND nd.provider_payout_id = d.provider_payout_id AND nd.resolution = 'open'
-				WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open'
-				  AND nr.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = r.provider
-				                    AND l.business_date = r.business_date)
-				  AND NOT EXISTS (SELECT 1 FROM exception_cases o WHERE o.kind = 'recon_difference'
-				                  AND o.subject = 'recon_diff:' || nd.id)
-				ORDER BY c.id, nd.id)
-			UPDATE exception_cases c SET subject = 'recon_diff:' || m.diff_id,
-				evidence = c.evidence || jsonb_build_object('difference', m.diff_id, 'run', m.run_id)
-			FROM m WHERE c.id = m.case_id
-			RETURNING c.id, m.version, m.old_version`)
+				WHERE c.state = 'open' AND c.kind = 'recon_difference' AND d.resolution = 'open' AND NOT `+latestRun+`),
+			nw AS (
+				SELECT d.id AS diff_id, r.id AS run_id, r.version, r.provider, r.business_date, d.kind, d.reference_id,
+					d.provider_payout_id, row_number() OVER (PARTITION BY r.provider, r.business_date, d.kind, d.reference_id,
+					d.provider_payout_id ORDER BY d.id) AS n
+				FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
+				WHERE d.resolution = 'open' AND `+latestRun+`
+				  AND (r.provider, r.business_date) IN (SELECT provider, business_date FROM o)
+				  AND NOT EXISTS (SELECT 1 FROM exception_cases x WHERE x.kind = 'recon_difference'
+				                  AND x.subject = 'recon_diff:' || d.id))
+			UPDATE exception_cases c SET subject = 'recon_diff:' || nw.diff_id,
+				evidence = c.evidence || jsonb_build_object('difference', nw.diff_id, 'run', nw.run_id)
+			FROM o JOIN nw USING (provider, business_date, kind, reference_id, provider_payout_id, n)
+			WHERE c.id = o.case_id
+			RETURNING c.id, nw.version, o.old_version`)
 		if err != nil {
 			return fmt.Errorf("store: carry reconciliation cases: %w", err)
 		}

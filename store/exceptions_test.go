@@ -598,6 +598,42 @@ func TestAReconCaseFollowsItsDifferenceWhenItsDayIsRunAgain(t *testing.T) {
 	}
 }
 
+// Two alike differences (the same statement line twice) each keep their
+// own case when the day is reconciled again.
+func TestAlikeReconCasesEachFollowTheirOwnDifference(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -10)
+	rec := payout.ProviderRecord{ProviderPayoutID: "pp-D", ReferenceID: "D", Amount: payout.Money{Minor: 100, Currency: "INR"},
+		Status: payout.Succeeded}
+	reconcile := func() {
+		t.Helper()
+		if _, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", "finance@example.com",
+			[]payout.ProviderRecord{rec, rec}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reconcile()
+	if got := scan(t, s); got.Opened != 2 {
+		t.Fatalf("scan opened %d cases, want one per difference", got.Opened)
+	}
+	reconcile()
+	if got := scan(t, s); got.Opened != 0 || got.Closed != 0 {
+		t.Fatalf("scan after the run again = %+v, want both cases carried", got)
+	}
+	cases, _, err := s.OpenCases(ctx, store.CaseFilter{Kind: payout.CaseReconDifference, Test: true})
+	if err != nil || len(cases) != 2 || cases[0].Subject == cases[1].Subject {
+		t.Fatalf("open cases %+v %v, want two on two differences", cases, err)
+	}
+	for _, c := range cases {
+		var version int
+		if err := s.DB().Get(&version, `SELECT r.version FROM recon_diffs d JOIN recon_runs r ON r.id = d.run_id
+			WHERE 'recon_diff:' || d.id = $1`, c.Subject); err != nil || version != 2 {
+			t.Errorf("case %d is on version %d's difference (%v), want version 2's", c.ID, version, err)
+		}
+	}
+}
+
 // A kind's owner set after its cases opened takes the unowned ones; a
 // disabled user cannot be named owner, and one disabled since gets no new
 // case.
@@ -726,4 +762,9 @@ func TestEveryCaseReachesAnOwner(t *testing.T) {
 	}
 	owned(failed.ID, f.comp1.UserID, false)
 	owned(orphan, ids["admin@example.com"], true)
+	// A kind's owner saved as a stand-in was being given (the save did not
+	// see the case yet): the next scan hands the case over.
+	f.s.DB().MustExec(`UPDATE exception_kinds SET owner_id = $1 WHERE kind = 'orphan_webhook'`, f.comp2.UserID)
+	scan(t, f.s)
+	owned(orphan, f.comp2.UserID, false)
 }

@@ -313,8 +313,9 @@ func (s *Store) KeepReadOnlyAfterUpgrade(ctx context.Context, markets []string) 
 			// An instance that only warned about the setting has run since
 			// the upgrade, and the market has been paid: that stands.
 			var paid bool
-			err = q.GetContext(ctx, &paid, `SELECT EXISTS (SELECT 1 FROM payouts WHERE created_at > $2 AND market = $1
-				AND livemode)`, m, docs[0].CreatedAt)
+			// A held payout from before, released and sent since, counts.
+			err = q.GetContext(ctx, &paid, `SELECT EXISTS (SELECT 1 FROM payouts WHERE market = $1 AND livemode
+				AND (created_at > $2 OR submitted_at > $2))`, m, docs[0].CreatedAt)
 			if err != nil || paid {
 				return err
 			}

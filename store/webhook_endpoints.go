@@ -119,8 +119,8 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, by Actor) (We
 }
 
 // SetWebhookEndpointEnabled disables an endpoint with a reason, or enables
-// it again (its failures forgotten: its pending deliveries resume at once,
-// each with a fresh schedule).
+// a disabled one again (its failures forgotten: its pending deliveries
+// resume at once, each with a fresh schedule).
 // Audited; ErrNotFound for an unknown endpoint.
 func (s *Store) SetWebhookEndpointEnabled(ctx context.Context, id int64, enabled bool, reason string, by Actor) error {
 	return s.WithTx(ctx, func(q Querier) error {
@@ -136,7 +136,20 @@ func setEndpointEnabled(ctx context.Context, q Querier, id int64, enabled bool, 
 		disabled_reason = CASE WHEN disabled_at IS NULL THEN $2 ELSE disabled_reason END WHERE id = $1`
 	if enabled {
 		action, args = "webhook_endpoint.enabled", []any{id}
-		query = `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = '', failing_since = NULL WHERE id = $1`
+		// A disabled endpoint's waiting deliveries go now, each with a
+		// fresh schedule: those that waited out a whole schedule on the
+		// outage (payout.GiveUp) would otherwise be given up at their next
+		// failure. Written before the endpoint's row, in the order an
+		// attempt takes them (its delivery, then its endpoint). Enabling
+		// an endpoint that is enabled already changes nothing: its
+		// failures and schedules stand.
+		if _, err := q.ExecContext(ctx, `UPDATE outbound_deliveries SET attempts = 0, next_attempt_at = now()
+			WHERE endpoint_id = $1 AND state = 'pending'
+			  AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1 AND disabled_at IS NOT NULL)`, id); err != nil {
+			return fmt.Errorf("store: deliveries of webhook endpoint %d: %w", id, err)
+		}
+		query = `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = '',
+			failing_since = CASE WHEN disabled_at IS NULL THEN failing_since END WHERE id = $1`
 	}
 	tag, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
@@ -144,15 +157,6 @@ func setEndpointEnabled(ctx context.Context, q Querier, id int64, enabled bool, 
 	}
 	if n, _ := tag.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: webhook endpoint %d: %w", id, ErrNotFound)
-	}
-	if enabled {
-		// Its waiting deliveries go now, each with a fresh schedule: those
-		// that waited out a whole schedule on the outage (payout.GiveUp)
-		// would otherwise be given up at their next failure.
-		if _, err := q.ExecContext(ctx, `UPDATE outbound_deliveries SET attempts = 0, next_attempt_at = now()
-			WHERE endpoint_id = $1 AND state = 'pending'`, id); err != nil {
-			return fmt.Errorf("store: deliveries of webhook endpoint %d: %w", id, err)
-		}
 	}
 	return audit(ctx, q, actor, action, "webhook_endpoint", fmt.Sprint(id), map[string]any{"reason": reason})
 }
