@@ -217,8 +217,10 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 		}
 		// What finance signs is this version's comparison: a payout of the
 		// day whose state moved since (a reversal, a late settlement) is not
-		// in it. A re-check that only confirmed the state or added a UTR is
-		// no such move. run_at is when the comparison read the day; a move's
+		// in it, nor is a fee the provider stated since (posted to the
+		// ledger after the run: the comparison's fee column was empty). A
+		// re-check that only confirmed the state or added a UTR is no such
+		// move. run_at is when the comparison read the day; a move's
 		// times are its writer's transaction start, which may precede that
 		// yet commit after the read: moves from reconChangeMargin before it
 		// count too (one the run did see only asks for one more run). When a
@@ -230,6 +232,8 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 				AND p.submitted_at >= $2 AND p.submitted_at < $3 AND p.updated_at > $4
 				AND (EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'applied'
 				             AND e.status <> e.previous AND e.recorded_at > $4)
+				     OR EXISTS (SELECT 1 FROM ledger_postings l WHERE l.payout_id = p.id AND l.kind = 'fee'
+				                AND l.payout_created_at = p.created_at AND l.posted_at > $4)
 				     OR EXISTS (SELECT 1 FROM history_archives a WHERE a.table_name = 'payout_events'
 				                AND a.month + interval '1 month' > $4))
 			ORDER BY p.updated_at LIMIT 3`,

@@ -597,3 +597,37 @@ func TestSignOffRefusesADayThatChangedSinceItsVersion(t *testing.T) {
 		t.Errorf("sign-off of the new version: %v", err)
 	}
 }
+
+// A fee the provider stated after the version was made is not in its
+// comparison (its fee column was empty then): the sign-off asks for a run
+// of the day again.
+func TestSignOffRefusesADayWhoseFeeArrivedSinceItsVersion(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	_, err := s.CreatePayout(ctx, "test", store.NewPayout{ReferenceID: "FEE-1", Provider: "nxtbanking", ProviderPayoutID: "pp-FEE-1",
+		Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Processing, CreatedAt: day.Add(time.Hour),
+		Beneficiary: store.Beneficiary{Name: "A", AccountNumber: "123456789", IFSC: "HDFC0001234"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyObservation(ctx, "FEE-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
+		RawStatus: "SUCCESS", Status: payout.Succeeded}); err != nil {
+		t.Fatal(err)
+	}
+	records := []payout.ProviderRecord{{ProviderPayoutID: "pp-FEE-1", ReferenceID: "FEE-1",
+		Amount: payout.Money{Minor: 5000, Currency: "INR"}, Status: payout.Succeeded}}
+	time.Sleep(2100 * time.Millisecond) // past the margin a change just before a run counts in
+	run, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler", records, false)
+	if err != nil || !run.Ties {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	if _, err := s.ApplyObservation(ctx, "FEE-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
+		RawStatus: "SUCCESS", Status: payout.Succeeded, Fee: &payout.Money{Minor: 25, Currency: "INR"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignOff(ctx, run.ID, store.Actor{Name: "finance@example.com"}); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "FEE-1") {
+		t.Fatalf("sign-off after a fee arrived: %v, want refused naming FEE-1", err)
+	}
+}
