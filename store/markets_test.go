@@ -265,17 +265,25 @@ func TestApplyMarketDocs(t *testing.T) {
 	}
 }
 
-func TestGoingLiveTakesTwoAdmins(t *testing.T) {
-	ctx := context.Background()
-	s := pgtest.New(t)
+// twoAdmins adds the admins a1@ and a2@example.com.
+func twoAdmins(t *testing.T, s *store.Store) [2]store.Actor {
+	t.Helper()
 	var admins [2]store.Actor
 	for i, email := range []string{"a1@example.com", "a2@example.com"} {
-		id, err := s.CreateUser(ctx, store.User{Email: email, Name: email, Role: payout.RoleAdmin, PasswordHash: "x"})
+		id, err := s.CreateUser(context.Background(), store.User{Email: email, Name: email, Role: payout.RoleAdmin,
+			PasswordHash: "x"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		admins[i] = store.Actor{UserID: id, Name: email}
 	}
+	return admins
+}
+
+func TestGoingLiveTakesTwoAdmins(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	admins := twoAdmins(t, s)
 	doc := launchDoc(t, "PH", "a1@example.com", true)
 	if _, err := s.ProposeMarketDoc(ctx, doc, admins[0], ""); !errors.Is(err, store.ErrRefused) {
 		t.Errorf("a proposal without a reason: %v, want ErrRefused", err)
@@ -333,14 +341,7 @@ func TestGoingLiveTakesTwoAdmins(t *testing.T) {
 func TestApplyNeitherRechecksTheUnchangedNorUndoesAStop(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	var admins [2]store.Actor
-	for i, email := range []string{"a1@example.com", "a2@example.com"} {
-		id, err := s.CreateUser(ctx, store.User{Email: email, Name: email, Role: payout.RoleAdmin, PasswordHash: "x"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		admins[i] = store.Actor{UserID: id, Name: email}
-	}
+	admins := twoAdmins(t, s)
 	cli := store.Actor{Name: "deploy"}
 	doc := launchDoc(t, "PH", "a1@example.com", true)
 	apply := func(accept bool) ([]store.DocApplied, error) {
@@ -473,14 +474,7 @@ func TestADrillCountsForItsOwnMarket(t *testing.T) {
 func TestAnApprovalAndAStopAtOnceDoNotDeadlock(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	var admins [2]store.Actor
-	for i, email := range []string{"a1@example.com", "a2@example.com"} {
-		id, err := s.CreateUser(ctx, store.User{Email: email, Name: email, Role: payout.RoleAdmin, PasswordHash: "x"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		admins[i] = store.Actor{UserID: id, Name: email}
-	}
+	admins := twoAdmins(t, s)
 	// A market a round: a file cannot make live again a market put back to
 	// read-only.
 	for round, market := range []string{"PH", "VN", "TH", "MY", "SG", "ID", "KH", "LA"} {
