@@ -108,7 +108,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Notice: notices[r.URL.Query().Get("done")], SubmitNote: submitNote(p, now),
 	}
 	if r.URL.Query().Get("rechecked") != "" {
-		if vm.Notice, err = h.recheckNotice(r.Context(), p, u, now); err != nil {
+		if vm.Notice, vm.NoticeKind, err = h.recheckNotice(r.Context(), p, u, now); err != nil {
 			Fail(w, r, h.Log, err)
 			return
 		}

@@ -88,24 +88,27 @@ func stuckBack(s string) url.Values {
 }
 
 // recheckNotice says on the payout's page what its latest Re-check found,
-// as its stuck-list row would: read from its events, so the address only
-// asks for it ("" when it has none).
-func (h *Handlers) recheckNotice(ctx context.Context, p store.Payout, u User, now time.Time) (string, error) {
+// and in which colour, as its stuck-list row would: read from its events,
+// so the address only asks for it ("" when it has none).
+func (h *Handlers) recheckNotice(ctx context.Context, p store.Payout, u User, now time.Time) (string, string, error) {
 	if p.SubmittedAt == nil && !p.OutcomeUnknown {
-		return "Not sent to " + p.Provider + " yet: nothing to ask.", nil
+		return "Not sent to " + p.Provider + " yet: nothing to ask.", "info", nil
 	}
 	e, err := h.Store.LatestRecheck(ctx, p.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	msg, _ := recheckOutcome(e)
+	msg, kind := recheckOutcome(e)
 	if e.Actor != u.Email {
 		msg += " (re-checked by " + e.Actor + ", " + agoPtr(now, &e.RecordedAt) + ")"
 	}
-	return "Re-checked with " + p.Provider + ": " + msg + ".", nil
+	if kind == "ok" {
+		kind = ""
+	}
+	return "Re-checked with " + p.Provider + ": " + msg + ".", kind, nil
 }
 
 // outcomeKind is how a re-check's result is coloured: ok, warn, bad, info.

@@ -73,6 +73,7 @@ type Payout struct {
 	Holds            []HoldCard
 	Gates            []GateRound
 	Notice           string // what the last action did, after its redirect
+	NoticeKind       string // its colour: "" (ok), "info", "warn" or "bad"
 	SubmitNote       string // the worker's last failure, attempts
 	// Archived says, a line each, which months of this payout's history
 	// are no longer in the database and the file each is in.
