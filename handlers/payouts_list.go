@@ -207,7 +207,13 @@ func (h *Handlers) PayoutsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	defer done()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="payouts-%s.csv"`,
+	// A test view's export says so in its name: its rows are test payouts
+	// (the file has no mode column), never to be mistaken for live ones.
+	prefix := "payouts"
+	if f.query.Test {
+		prefix = "payouts-test"
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, prefix,
 		h.Now().In(h.Days.BusinessZone()).Format("2006-01-02T1504")))
 	cw := newCSVWriter(w)
 	cw.row(store.PayoutExportColumns)

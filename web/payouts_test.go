@@ -244,9 +244,19 @@ func TestPayoutsCSV(t *testing.T) {
 		!strings.Contains(h.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export: %d %v", code, h)
 	}
+	if !strings.Contains(h.Get("Content-Disposition"), `filename="payouts-2`) {
+		t.Errorf("the live export is named %q, want payouts-<time>.csv", h.Get("Content-Disposition"))
+	}
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("export rows: %v %v\n%s", len(rows), err, body)
+	}
+	// The test view's export is named as test payouts.
+	test := a.client()
+	test.login("finance@example.com")
+	test.viewTestData()
+	if _, _, h := test.do("GET", "/payouts.csv", nil, nil); !strings.Contains(h.Get("Content-Disposition"), `filename="payouts-test-`) {
+		t.Errorf("the test view's export is named %q, want payouts-test-<time>.csv", h.Get("Content-Disposition"))
 	}
 	got := map[string]string{}
 	for i, k := range rows[0] {
