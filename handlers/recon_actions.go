@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"payops/jobs"
 	"payops/payout"
 	"payops/store"
 	"payops/views"
@@ -62,6 +63,10 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 	}
 	longRequest(w)
 	records, file, perr := readReport(w, r)
+	if perr == nil {
+		start, end := jobs.DayBounds(route.date, h.Days.BusinessZone())
+		perr = payout.SettledOutsideDay(records, start, end)
+	}
 	if perr != nil {
 		id, err := h.Store.RecordRefusedUpload(r.Context(), route.provider, route.date, actorOf(u), file, perr.Error())
 		if err != nil {

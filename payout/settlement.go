@@ -149,3 +149,32 @@ func parseSettledAt(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("settled_at %q is not a time like 2026-11-20T14:05:00Z", s)
 }
+
+// SettledOutsideDay refuses a settlement report uploaded to the business day
+// [start, end) with a row settled where no payout of that day can be: before
+// the day began (a payout sent that day settles after it was sent) or more
+// than SettlementLag after it ended. Such a report is another day's: compared
+// with this day it would show false differences, and its cross-day matches
+// could close differences of the days around it. A date without a time is
+// midnight UTC, so the day's start is eased by 14 hours, the widest zone
+// offset. It names the first such row (counting data rows from 1).
+func SettledOutsideDay(records []ProviderRecord, start, end time.Time) error {
+	day := start.Format("2006-01-02")
+	for i, r := range records {
+		switch {
+		case r.SettledAt == nil:
+		case r.SettledAt.Before(start.Add(-14 * time.Hour)):
+			return fmt.Errorf("row %d: settled_at %s is before the business day %s began: this is another day's "+
+				"report; upload it to its own day", i+1, r.SettledAt.UTC().Format(time.RFC3339), day)
+		case r.SettledAt.After(end.Add(SettlementLag)):
+			return fmt.Errorf("row %d: settled_at %s is more than %d days after the business day %s: this is another "+
+				"day's report; upload it to its own day", i+1, r.SettledAt.UTC().Format(time.RFC3339),
+				int(SettlementLag.Hours()/24), day)
+		}
+	}
+	return nil
+}
+
+// SettlementLag is how long after its business day a payout sent that day
+// may settle and still be in that day's report.
+const SettlementLag = 7 * 24 * time.Hour

@@ -3,6 +3,7 @@ package payout
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseSettlement(t *testing.T) {
@@ -49,5 +50,39 @@ func TestSettlementStatusWordsFollowTheAdapters(t *testing.T) {
 	recs, err := ParseSettlement(strings.NewReader(report), 10)
 	if err != nil || len(recs) != 2 || recs[0].Status != Reversed || recs[1].Status != Cancelled {
 		t.Fatalf("records %+v, %v; want REVERSED, CANCELLED", recs, err)
+	}
+}
+
+func TestSettledOutsideDay(t *testing.T) {
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))
+	end := start.AddDate(0, 0, 1)
+	at := func(s string) *time.Time {
+		v, err := parseSettledAt(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	for _, tt := range []struct {
+		settled []string
+		bad     string // "" when the report is the day's
+	}{
+		{[]string{"2026-11-22", "2026-11-22T10:00:00+05:30", "2026-11-23T09:00:00Z", ""}, ""},
+		{[]string{"2026-11-29T00:00:00Z"}, ""},
+		{[]string{"2026-11-22T10:00:00Z", "2026-11-20T10:00:00Z"}, "row 2: settled_at 2026-11-20T10:00:00Z is before"},
+		{[]string{"2026-12-02T00:00:00Z"}, "row 1: settled_at 2026-12-02T00:00:00Z is more than 7 days after"},
+	} {
+		var records []ProviderRecord
+		for _, s := range tt.settled {
+			r := ProviderRecord{ReferenceID: "R"}
+			if s != "" {
+				r.SettledAt = at(s)
+			}
+			records = append(records, r)
+		}
+		err := SettledOutsideDay(records, start, end)
+		if (tt.bad == "") != (err == nil) || (err != nil && !strings.HasPrefix(err.Error(), tt.bad)) {
+			t.Errorf("%v: %v, want %q", tt.settled, err, tt.bad)
+		}
 	}
 }

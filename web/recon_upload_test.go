@@ -72,6 +72,14 @@ func TestRefusedUploadRedirectsBack(t *testing.T) {
 	if got := refusedUpload(t, fin, dayURL, nil); !strings.Contains(got, "the file is empty") {
 		t.Errorf("an empty file: %q", got)
 	}
+	// Another day's report: its rows settled before this day began.
+	earlier := day.AddDate(0, 0, -3).Format(time.RFC3339)
+	wrongDay := strings.Replace(string(settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("UP-1"),
+		ReferenceID: "UP-1", Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}})),
+		"SUCCEEDED,,", "SUCCEEDED,,"+earlier, 1)
+	if got := refusedUpload(t, fin, dayURL, []byte(wrongDay)); !strings.Contains(got, "another day's report") {
+		t.Errorf("another day's report: %q", got)
+	}
 
 	// Someone else following the link, or the link on another day, shows
 	// nothing.
