@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -180,16 +179,17 @@ func applyDoc(ctx context.Context, q Querier, d payout.LaunchDoc, opts ApplyOpti
 		"version": res.Version, "live": res.Live, "reason": reason, "changes": changes})
 }
 
-// stopReason starts the reason of a version an admin put back to read-only
-// (SetMarketReadOnly).
+// stopReason starts the reason of a version put back to read-only
+// (putReadOnly: an admin's stop, or the upgrade's for
+// PAYOPS_READ_ONLY_MARKETS).
 const stopReason = "put back to read-only: "
 
 // UpgradeActor is who migration 00030 records as writing the documents it
 // made.
 const UpgradeActor = "upgrade"
 
-// refuseRelive refuses a file that would make live again a market an admin
-// put back to read-only: safety first, and going live again is the
+// refuseRelive refuses a file that would make live again a market put back
+// to read-only (stopReason) since it was last live: safety first, and going live again is the
 // four-eyes proposal on the market's page. Otherwise the next deploy
 // applying the same file would quietly undo an incident's stop.
 func refuseRelive(ctx context.Context, q Querier, d payout.LaunchDoc) error {
@@ -198,7 +198,7 @@ func refuseRelive(ctx context.Context, q Querier, d payout.LaunchDoc) error {
 		WHERE market = $1 AND program = $2 AND starts_with(reason, $3)
 		  AND version > (SELECT COALESCE(max(version), 0) FROM market_documents WHERE market = $1 AND program = $2 AND live)
 		ORDER BY version DESC LIMIT 1`, d.Market, d.Program, stopReason)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, errNoRows) {
 		return nil
 	}
 	if err != nil {
