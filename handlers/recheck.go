@@ -87,12 +87,13 @@ func stuckBack(s string) url.Values {
 	return stuckQuery(provider, page)
 }
 
-// recheckNotice says on the payout's page what its latest Re-check found,
-// and in which colour, as its stuck-list row would: read from its events,
-// so the address only asks for it ("" when it has none).
-func (h *Handlers) recheckNotice(ctx context.Context, p store.Payout, u User, now time.Time) (string, string, error) {
+// lastRecheck says what payout p's latest Re-check found, in the words and
+// colour its stuck-list row showed right after it, naming who pressed it
+// when that was not u: read from its events, so an address only asks for
+// it. "" when it has none.
+func (h *Handlers) lastRecheck(ctx context.Context, p store.Payout, u User, now time.Time) (msg, kind string, err error) {
 	if p.SubmittedAt == nil && !p.OutcomeUnknown {
-		return "Not sent to " + p.Provider + " yet: nothing to ask.", "info", nil
+		return "not sent to " + p.Provider + " yet: nothing to ask", "info", nil
 	}
 	e, err := h.Store.LatestRecheck(ctx, p.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -101,9 +102,19 @@ func (h *Handlers) recheckNotice(ctx context.Context, p store.Payout, u User, no
 	if err != nil {
 		return "", "", err
 	}
-	msg, kind := recheckOutcome(e)
+	msg, kind = recheckOutcome(e)
 	if e.Actor != u.Email {
 		msg += " (re-checked by " + e.Actor + ", " + agoPtr(now, &e.RecordedAt) + ")"
+	}
+	return msg, kind, nil
+}
+
+// recheckNotice is lastRecheck as the payout page's notice: a sentence, its
+// colour "" for ok.
+func (h *Handlers) recheckNotice(ctx context.Context, p store.Payout, u User, now time.Time) (string, string, error) {
+	msg, kind, err := h.lastRecheck(ctx, p, u, now)
+	if msg == "" || err != nil {
+		return "", "", err
 	}
 	if kind == "ok" {
 		kind = ""

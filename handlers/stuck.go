@@ -114,19 +114,8 @@ func (h *Handlers) withRecheck(ctx context.Context, rows []views.StuckRow, ref s
 		return nil, err
 	}
 	row := h.stuckRow(p, u, now, back)
-	row.Message, row.MessageKind = "not sent to "+p.Provider+" yet: nothing to ask", "info"
-	if p.SubmittedAt != nil {
-		e, err := h.Store.LatestRecheck(ctx, p.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		row.Message, row.MessageKind = recheckOutcome(e)
-		if e.Actor != u.Email {
-			row.Message += " (re-checked by " + e.Actor + ", " + agoPtr(now, &e.RecordedAt) + ")"
-		}
+	if row.Message, row.MessageKind, err = h.lastRecheck(ctx, p, u, now); err != nil || row.Message == "" {
+		return rows, err
 	}
 	if i := slices.IndexFunc(rows, func(s views.StuckRow) bool { return s.Ref == ref }); i >= 0 {
 		rows[i] = row
