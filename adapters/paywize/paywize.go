@@ -330,6 +330,12 @@ func (c *Client) exchange(ctx context.Context, call adapters.Call, plain []byte)
 		return nil, &adapters.Error{Provider: "paywize", Kind: adapters.Request, Message: "unreadable answer", Unread: true}
 	}
 	code, msg := e.code()
+	if code == 0 && err != nil {
+		// A 4xx whose body has no resp_code ({"message": "Unauthorized"}
+		// from a gateway): its HTTP status says what it is, credentials
+		// (the token dropped) or a duplicate or an unknown payout.
+		return nil, err
+	}
 	if code == 0 && err == nil {
 		// A 2xx without its resp_code says nothing payops can read: the
 		// provider answered, and may have acted.

@@ -42,7 +42,8 @@ type fake struct {
 	calls    atomic.Int32
 	fail5xx  atomic.Int32
 	funds    bool
-	noCode   atomic.Bool // answer 2xx with no resp_code
+	noCode   atomic.Bool  // answer 2xx with no resp_code
+	bare     atomic.Int32 // answer this HTTP status with a body of no resp_code
 	// lostAnswer: the next initiate is taken, its answer a 502 (lost);
 	// unlisted: the status lookup does not find it yet.
 	lostAnswer, unlisted atomic.Bool
@@ -60,6 +61,11 @@ func (f *fake) answer(w http.ResponseWriter, code int, msg string, data any) {
 
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls.Add(1)
+	if s := f.bare.Load(); s != 0 && r.URL.Path != "/api/v1/auth/clients/token" {
+		w.WriteHeader(int(s))
+		w.Write([]byte(`{"message":"Unauthorized"}`))
+		return
+	}
 	if f.fail5xx.Load() > 0 {
 		f.fail5xx.Add(-1)
 		w.WriteHeader(502)
@@ -345,5 +351,22 @@ func TestADuplicateAfterALostAnswerStaysUnclear(t *testing.T) {
 	}
 	if _, err := c.Submit(ctx, sample); adapters.KindOf(err) != adapters.NotFound {
 		t.Errorf("4002 and not found on a first try: %v, want not found", err)
+	}
+}
+
+// A 4xx whose body carries no resp_code is what its HTTP status says: a
+// 401 from a gateway is a credentials problem (never retried, the token
+// dropped), not a bad request.
+func TestA4xxWithoutRespCodeKeepsItsStatusClass(t *testing.T) {
+	ctx := context.Background()
+	f := &fake{c: newClient(t, ""), bySender: map[string]map[string]string{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	f.bare.Store(401)
+	p := sample
+	p.ProviderPayoutID = "TXN000001"
+	if _, err := c.Status(ctx, p); adapters.KindOf(err) != adapters.Credentials {
+		t.Errorf("401 without resp_code: %v (%s), want credentials", err, adapters.KindOf(err))
 	}
 }
