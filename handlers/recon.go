@@ -28,6 +28,7 @@ type ReconStore interface {
 		accept bool) ([]store.DiffOutcome, error)
 	SignOff(ctx context.Context, runID int64, by store.Actor) (store.ReconRun, error)
 	OpenDaysBefore(ctx context.Context, provider string, date time.Time) ([]store.ReconOpenDay, error)
+	ChangedSinceSignOff(ctx context.Context, run store.ReconRun) ([]string, error)
 	RecordRefusedUpload(ctx context.Context, provider string, date time.Time, by store.Actor, file,
 		reason string) (int64, error)
 	RefusedUploadByID(ctx context.Context, id int64) (store.RefusedUpload, error)

@@ -109,6 +109,18 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 	if d.Across, err = h.acrossDays(ctx, run, u); err != nil {
 		return views.ReconDay{}, err
 	}
+	// A sign-off stands as made; payouts of the day that changed since (a
+	// late reversal) are said, so finance knows the signed comparison no
+	// longer tells the day as it is.
+	changed, err := h.Store.ChangedSinceSignOff(ctx, run)
+	if err != nil {
+		return views.ReconDay{}, err
+	}
+	if len(changed) > 0 {
+		d.ChangedSinceSignOff = "Payouts of the day changed since the sign-off (" + strings.Join(changed, ", ") +
+			"): this signed comparison no longer tells the day as it is. Run the day again, confirming, for a new " +
+			"version to sign off."
+	}
 	return d, nil
 }
 

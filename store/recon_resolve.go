@@ -194,6 +194,40 @@ func lockVersion(ctx context.Context, q Querier, runID int64) (reconVersion, err
 	return v, nil
 }
 
+// changedSince returns up to three references of the live payouts of
+// provider sent in [dayStart, dayEnd) that changed in a way a day's
+// comparison reads since since: a new state, or a fee the provider stated
+// (posted to the ledger since). When a month of payout events since then is
+// archived the events cannot say: any change to the payout counts.
+func changedSince(ctx context.Context, q Querier, provider string, dayStart, dayEnd, since time.Time) ([]string, error) {
+	var changed []string
+	err := q.SelectContext(ctx, &changed, `SELECT p.reference_id FROM payouts p WHERE p.provider = $1 AND p.livemode
+			AND p.submitted_at >= $2 AND p.submitted_at < $3 AND p.updated_at > $4
+			AND (EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'applied'
+			             AND e.status <> e.previous AND e.recorded_at > $4)
+			     OR EXISTS (SELECT 1 FROM ledger_postings l WHERE l.payout_id = p.id AND l.kind = 'fee'
+			                AND l.payout_created_at = p.created_at AND l.posted_at > $4)
+			     OR EXISTS (SELECT 1 FROM history_archives a WHERE a.table_name = 'payout_events'
+			                AND a.month + interval '1 month' > $4))
+		ORDER BY p.updated_at LIMIT 3`, provider, dayStart, dayEnd, since)
+	return changed, err
+}
+
+// ChangedSinceSignOff returns up to three references of the payouts of a
+// signed-off version's day that changed since it was signed off (a late
+// reversal, say): the signed comparison no longer tells the day as it is,
+// and the day's page says so. None for a version not signed off.
+func (s *Store) ChangedSinceSignOff(ctx context.Context, run ReconRun) ([]string, error) {
+	if run.SignedOffAt == nil {
+		return nil, nil
+	}
+	changed, err := changedSince(ctx, s.db, run.Provider, run.DayStart, run.DayEnd, *run.SignedOffAt)
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts of reconciliation %d changed since its sign-off: %w", run.ID, err)
+	}
+	return changed, nil
+}
+
 // reconChangeMargin is how long before a run's comparison a payout's
 // change still counts as possibly after it (SignOff): longer than a
 // writer's transaction takes from its start to its commit.
@@ -227,17 +261,8 @@ func (s *Store) SignOff(ctx context.Context, runID int64, by Actor) (ReconRun, e
 		// month of payout events since then is archived (a version signed
 		// long after its run, with a short PAYOPS_RETENTION), the events
 		// cannot say: any change to the payout since counts.
-		var changed []string
-		if err := q.SelectContext(ctx, &changed, `SELECT p.reference_id FROM payouts p WHERE p.provider = $1 AND p.livemode
-				AND p.submitted_at >= $2 AND p.submitted_at < $3 AND p.updated_at > $4
-				AND (EXISTS (SELECT 1 FROM payout_events e WHERE e.payout_id = p.id AND e.decision = 'applied'
-				             AND e.status <> e.previous AND e.recorded_at > $4)
-				     OR EXISTS (SELECT 1 FROM ledger_postings l WHERE l.payout_id = p.id AND l.kind = 'fee'
-				                AND l.payout_created_at = p.created_at AND l.posted_at > $4)
-				     OR EXISTS (SELECT 1 FROM history_archives a WHERE a.table_name = 'payout_events'
-				                AND a.month + interval '1 month' > $4))
-			ORDER BY p.updated_at LIMIT 3`,
-			r.Provider, r.DayStart, r.DayEnd, r.RunAt.Add(-reconChangeMargin)); err != nil {
+		changed, err := changedSince(ctx, q, r.Provider, r.DayStart, r.DayEnd, r.RunAt.Add(-reconChangeMargin))
+		if err != nil {
 			return fmt.Errorf("store: payouts of reconciliation %d changed since: %w", runID, err)
 		}
 		if len(changed) > 0 {

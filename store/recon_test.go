@@ -630,4 +630,28 @@ func TestSignOffRefusesADayWhoseFeeArrivedSinceItsVersion(t *testing.T) {
 		!strings.Contains(err.Error(), "FEE-1") {
 		t.Fatalf("sign-off after a fee arrived: %v, want refused naming FEE-1", err)
 	}
+
+	// Run again and signed off: nothing changed since. A reversal after it
+	// is said on the signed-off version.
+	time.Sleep(2100 * time.Millisecond)
+	fee := int64(25)
+	records[0].Fee = &fee
+	again, err := s.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler", records, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := s.SignOff(ctx, again.ID, store.Actor{Name: "finance@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := s.ChangedSinceSignOff(ctx, signed); err != nil || len(changed) != 0 {
+		t.Fatalf("changed since a fresh sign-off: %v %v, want none", changed, err)
+	}
+	if _, err := s.ApplyObservation(ctx, "FEE-1", store.First(true), payout.Observation{Source: payout.SourceWebhook,
+		RawStatus: "REVERSED", Status: payout.Reversed}); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := s.ChangedSinceSignOff(ctx, signed); err != nil || len(changed) != 1 || changed[0] != "FEE-1" {
+		t.Errorf("changed since the sign-off after a reversal: %v %v, want FEE-1", changed, err)
+	}
 }

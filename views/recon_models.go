@@ -102,18 +102,21 @@ type ReconDay struct {
 	RunBy     string
 	RunAt     string
 	SignedOff string // "Signed off by … at …"; "" when not
-	Window    string // the day's bounds in the business time zone
-	Totals    []ReconTotalRow
-	Chart     []ReconBar
-	ChartSize ReconChartSize
-	Kinds     []ReconKind
-	Kind      string // the filter
-	Diffs     []ReconDiffRow
-	DiffCount int // of the filter
-	PrevHref  string
-	NextHref  string
-	Carried   ReconCarried // open differences of this provider's earlier days
-	Across    ReconAcross  // payouts compared across midnight
+	// ChangedSinceSignOff says which payouts of the day changed since this
+	// version was signed off; "" when none did.
+	ChangedSinceSignOff string
+	Window              string // the day's bounds in the business time zone
+	Totals              []ReconTotalRow
+	Chart               []ReconBar
+	ChartSize           ReconChartSize
+	Kinds               []ReconKind
+	Kind                string // the filter
+	Diffs               []ReconDiffRow
+	DiffCount           int // of the filter
+	PrevHref            string
+	NextHref            string
+	Carried             ReconCarried // open differences of this provider's earlier days
+	Across              ReconAcross  // payouts compared across midnight
 
 	CanRun       bool
 	ConfirmRun   bool   // the latest version is signed off: running again needs a new sign-off

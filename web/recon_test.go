@@ -367,3 +367,41 @@ func count(t *testing.T, ctx context.Context, sel string) int {
 	}
 	return n
 }
+
+// A signed-off day whose payouts changed since (a late reversal) says so on
+// its page: the sign-off stands, and finance knows to run the day again.
+func TestASignedOffDaySaysWhatChangedSince(t *testing.T) {
+	a := newApp(t, withLiveProvider())
+	a.addUser("finance@example.com", payout.RoleFinance)
+	ctx := context.Background()
+	day := pastDay(1)
+	a.addPayoutFor("RC-LATE", "nxtbanking", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+	a.store.DB().MustExec(`UPDATE payouts SET submitted_at = created_at WHERE reference_id = 'RC-LATE'`)
+	p, err := a.store.PayoutByRef(ctx, "RC-LATE", store.First(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := a.store.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler",
+		[]payout.ProviderRecord{{ProviderPayoutID: p.ProviderID(), ReferenceID: "RC-LATE", Amount: p.Amount(),
+			Status: payout.Succeeded}}, false)
+	if err != nil || !run.Ties {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if _, err := a.store.SignOff(ctx, run.ID, store.Actor{Name: "finance@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	c.login("finance@example.com")
+	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
+	if _, page := c.get(dayURL); byID(t, page, "changed-since-signoff") != nil {
+		t.Error("a fresh sign-off says payouts changed since")
+	}
+	if _, err := a.store.ApplyObservation(ctx, "RC-LATE", store.First(true), payout.Observation{Source: payout.SourceWebhook,
+		RawStatus: "REVERSED", Status: payout.Reversed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := c.get(dayURL); !strings.Contains(textOf(byID(t, page, "changed-since-signoff")), "RC-LATE") {
+		t.Error("the signed-off day does not say RC-LATE changed since")
+	}
+}
