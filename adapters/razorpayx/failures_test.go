@@ -47,3 +47,16 @@ func TestClassifyFailedWebhook(t *testing.T) {
 		t.Errorf("class of %q = %q, want %q", obs.FailureCode, got, want)
 	}
 }
+
+// A payout entity without created_at is observed without a time (payops
+// dates it when it records it), never as of 1970.
+func TestAnObservationWithoutCreatedAtHasNoTime(t *testing.T) {
+	obs, ok := Payout{ID: "pout_2", Status: "processed"}.observe()
+	if !ok || !obs.At.IsZero() {
+		t.Errorf("observed at %v (%v), want no time", obs.At, ok)
+	}
+	obs, _ = Payout{ID: "pout_3", Status: "processed", CreatedAt: 1710000040}.observe()
+	if obs.At.Unix() != 1710000040 {
+		t.Errorf("observed at %v, want the entity's created_at", obs.At)
+	}
+}

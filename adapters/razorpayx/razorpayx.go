@@ -91,7 +91,12 @@ func (p Payout) observe() (payout.Observation, bool) {
 	if !ok {
 		return payout.Observation{}, false
 	}
-	obs := payout.Observation{ProviderPayoutID: p.ID, RawStatus: p.Status, Status: st, UTR: p.UTR, At: time.Unix(p.CreatedAt, 0)}
+	obs := payout.Observation{ProviderPayoutID: p.ID, RawStatus: p.Status, Status: st, UTR: p.UTR}
+	if p.CreatedAt > 0 {
+		// Left out, it is no time at all (not 1970): the observation is
+		// then dated when payops made it.
+		obs.At = time.Unix(p.CreatedAt, 0)
+	}
 	if p.StatusDetails != nil && (st == payout.Failed || st == payout.Reversed || st == payout.Cancelled) {
 		obs.FailureCode, obs.FailureReason = p.StatusDetails.Reason, p.StatusDetails.Description
 	}
