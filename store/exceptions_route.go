@@ -33,21 +33,11 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 	role := c.Kind.StandInRole()
 	email, why := "", "its kind has no owner: the first active "+string(role)+" user stands in"
 	if c.PayoutID != nil {
-		p, err := marketOfPayout(ctx, q, *c.PayoutID)
+		owners, err := ownersOfPayout(ctx, q, *c.PayoutID)
 		if err != nil {
 			return err
 		}
-		m, err := launchDocOf(ctx, q, p.Market, p.Program)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if err == nil {
-			doc, err := m.Doc()
-			if err != nil {
-				return err
-			}
-			email = doc.Owners.CaseStandIn(c.Kind)
-		}
+		email = owners.CaseStandIn(c.Kind)
 	}
 	var owner struct {
 		ID   *int64 `db:"id"`
@@ -80,25 +70,25 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 
 // routeOwnerlessCases gives every open case without an owner a stand-in
 // (routeCase), each in a transaction of its own: cases opened before stand-
-// ins, and those a disabled owner handed back to nobody. First it hands to
-// its kind's owner each case a stand-in holds though the kind has an owner
-// now (a case opened as an admin saved the owner, which ownUnownedCases did
-// not see yet).
+// ins, and those a disabled owner handed back to nobody. First it gives
+// its kind's owner, as saving the owner does (ownUnownedCases), each case
+// that has none or a stand-in though the kind has an owner now (a case
+// opened as an admin saved the owner, which that save did not see).
 func (s *Store) routeOwnerlessCases(ctx context.Context) error {
 	err := s.WithTx(ctx, func(q Querier) error {
-		var moved []struct {
-			ID   int64  `db:"id"`
-			Name string `db:"name"`
+		var kinds []struct {
+			Kind  payout.CaseKind `db:"kind"`
+			Owner int64           `db:"owner_id"`
 		}
-		err := q.SelectContext(ctx, &moved, `UPDATE exception_cases c SET owner_id = u.id, owner_stands_in = false
-			FROM exception_kinds k JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL
-			WHERE k.kind = c.kind AND c.state = 'open' AND c.owner_stands_in RETURNING c.id, u.name`)
+		err := q.SelectContext(ctx, &kinds, `SELECT k.kind, k.owner_id FROM exception_kinds k
+			JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL
+			WHERE EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = k.kind AND c.state = 'open'
+			              AND (c.owner_id IS NULL OR c.owner_stands_in))`)
 		if err != nil {
-			return fmt.Errorf("store: stand-in cases to their kinds' owners: %w", err)
+			return fmt.Errorf("store: kinds with cases for their owners: %w", err)
 		}
-		for _, m := range moved {
-			if err := audit(ctx, q, "system", "exception.reassign", "exception", fmt.Sprint(m.ID),
-				map[string]any{"to": m.Name, "note": "its kind has an owner now, who takes over from the stand-in"}); err != nil {
+		for _, k := range kinds {
+			if err := ownUnownedCases(ctx, q, k.Kind, &k.Owner, Actor{Name: "system"}); err != nil {
 				return err
 			}
 		}

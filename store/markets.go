@@ -104,25 +104,34 @@ func marketOfPayout(ctx context.Context, q Querier, id int64) (payoutMarket, err
 	return p, nil
 }
 
+// ownersOfPayout returns the owners the launch document a payout falls
+// under names (launchDocOf); none when its market has no document.
+func ownersOfPayout(ctx context.Context, q Querier, payoutID int64) (payout.Owners, error) {
+	p, err := marketOfPayout(ctx, q, payoutID)
+	if err != nil {
+		return payout.Owners{}, err
+	}
+	m, err := launchDocOf(ctx, q, p.Market, p.Program)
+	if errors.Is(err, ErrNotFound) {
+		return payout.Owners{}, nil
+	}
+	if err != nil {
+		return payout.Owners{}, err
+	}
+	doc, err := m.Doc()
+	return doc.Owners, err
+}
+
 // ownMarketHold gives a market_read_only hold to its market's blocked-payout
 // owner; with none (or none active) it keeps the reason's default owner
 // (set on /holds/owners, someone who works holds), and only a hold with
 // neither goes to the first active admin, who can launch the market.
 func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error {
-	p, err := marketOfPayout(ctx, q, payoutID)
+	owners, err := ownersOfPayout(ctx, q, payoutID)
 	if err != nil {
 		return err
 	}
-	owner := ""
-	if m, err := launchDocOf(ctx, q, p.Market, p.Program); err == nil {
-		doc, err := m.Doc()
-		if err != nil {
-			return err
-		}
-		owner = doc.Owners.BlockedPayouts
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
-	}
+	owner := owners.BlockedPayouts
 	_, err = q.ExecContext(ctx, `UPDATE holds h SET owner_id = coalesce(
 			(SELECT u.id FROM users u WHERE $2 <> '' AND lower(u.email) = lower($2) AND u.disabled_at IS NULL),
 			(SELECT u.id FROM users u WHERE u.id = h.owner_id AND u.disabled_at IS NULL),
