@@ -70,10 +70,12 @@ $(KEYFILE):
 # payops.log.1), so the block serve prints once it is up (the address, the
 # demo logins, the token command) stays on the screen. Ctrl-C stops serve
 # and the sandbox inside it; the cluster stays for the next run (make
-# db-stop stops it).
-run: $(BIN) deps-pg $(KEYFILE)
+# db-stop stops it). PostgreSQL's server binaries are only needed, and
+# installed, for the private cluster: not when DATABASE_URL names a server.
+run: $(BIN) $(KEYFILE)
 	@set -e; \
-	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; fi; \
+	if [ -z "$$DATABASE_URL" ]; then $(MAKE) -s deps-pg; \
+		DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; fi; \
 	export PAYOPS_SESSION_KEY="$${PAYOPS_SESSION_KEY:-$$(cat $(KEYFILE))}"; \
 	if [ -f $(LOG) ]; then mv -f $(LOG) $(LOG).1; fi; \
 	echo "payops: migrating, loading demo data and starting (log: $(LOG))..."; \
@@ -135,7 +137,8 @@ bench: deps-pg $(BIN)
 FUZZTIME ?= 30s
 fuzz:
 	@set -e; for pkg in $$(go list ./...); do \
-		for t in $$(go test $$pkg -list '^Fuzz' 2>/dev/null | grep '^Fuzz' || true); do \
+		list="$$(go test $$pkg -list '^Fuzz' 2>&1)" || { echo "$$list"; exit 1; }; \
+		for t in $$(echo "$$list" | grep '^Fuzz' || true); do \
 			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
 			mkdir -p .data; go test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) > .data/fuzz.log 2>&1 || { cat .data/fuzz.log; exit 1; }; \
 			tail -1 .data/fuzz.log; \

@@ -264,7 +264,7 @@ func superviseDrill(ctx context.Context, getenv func(string) string, scenario, m
 	}()
 	rep, err := drill.Run(ctx, dc)
 	fmt.Fprintln(stdout, "payops instances:")
-	for _, e := range fl.events {
+	for _, e := range fl.history() {
 		fmt.Fprintln(stdout, "  "+e)
 	}
 	if err != nil {

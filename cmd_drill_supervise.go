@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -56,6 +57,14 @@ func (f *fleet) event(format string, args ...any) {
 	f.mu.Lock()
 	f.events = append(f.events, msg)
 	f.mu.Unlock()
+}
+
+// history is what happened to the instances so far, in order (crashes may
+// still be adding to it).
+func (f *fleet) history() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.events)
 }
 
 // run starts instance name (on the address it had before, if any) and waits

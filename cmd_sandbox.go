@@ -64,12 +64,15 @@ func cmdSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	cfg, _ := loadConfig(getenv) // only the sandbox part matters here
-	if *webhookURL != "" && cfg.Sandbox.WebhookSecret == "" {
+	sbc, err := loadSandboxConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if *webhookURL != "" && sbc.WebhookSecret == "" {
 		return errors.New("the sandbox signs its webhooks with PAYOPS_SANDBOX_WEBHOOK_SECRET: set it here and in payops " +
 			"(there is no default secret)")
 	}
-	sb := cfg.Sandbox.newSandbox(*webhookURL, cfg.Sandbox.WebhookSecret, 30*time.Second, nil, log)
-	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", cfg.Sandbox.Seed)
+	sb := sbc.newSandbox(*webhookURL, sbc.WebhookSecret, 30*time.Second, nil, log)
+	log.Info("sandbox provider serving", "addr", "http://"+*addr, "seed", sbc.Seed)
 	return listenAndServe(ctx, *addr, sb, nil)
 }

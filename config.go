@@ -100,20 +100,39 @@ type sandboxConfig struct {
 	Balance            string // the embedded sandbox's balance, rupees
 }
 
+// loadSandboxConfig reads the test providers' settings: serve's and payops
+// sandbox's, which refuse to start on a bad one.
+func loadSandboxConfig(getenv func(string) string) (sandboxConfig, error) {
+	sb := sandboxConfig{
+		BaseURL:            getenv("PAYOPS_SANDBOX_BASE_URL"),
+		DrillURL:           getenv("PAYOPS_DRILL_SANDBOX_URL"),
+		APIKey:             or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
+		APISecret:          or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
+		WebhookSecret:      getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"),
+		DrillWebhookSecret: getenv("PAYOPS_DRILL_WEBHOOK_SECRET"),
+		Balance:            or(getenv("PAYOPS_SANDBOX_BALANCE"), sandbox.DefaultBalance),
+	}
+	var errs []error
+	if _, err := payout.ParseMoney(sb.Balance, "INR"); err != nil {
+		errs = append(errs, fmt.Errorf("PAYOPS_SANDBOX_BALANCE must be rupees such as 250000.00, not %q", sb.Balance))
+	}
+	var err error
+	if sb.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
+		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
+	}
+	return sb, errors.Join(errs...)
+}
+
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		DatabaseURL: getenv("DATABASE_URL"), ReadURL: getenv("PAYOPS_READ_DATABASE_URL"),
 		Addr: or(getenv("PAYOPS_ADDR"), "127.0.0.1:8080"),
-		Sandbox: sandboxConfig{
-			BaseURL:            getenv("PAYOPS_SANDBOX_BASE_URL"),
-			DrillURL:           getenv("PAYOPS_DRILL_SANDBOX_URL"),
-			APIKey:             or(getenv("PAYOPS_SANDBOX_API_KEY"), "sandbox-key"),
-			APISecret:          or(getenv("PAYOPS_SANDBOX_API_SECRET"), "sandbox-secret"),
-			WebhookSecret:      getenv("PAYOPS_SANDBOX_WEBHOOK_SECRET"),
-			DrillWebhookSecret: getenv("PAYOPS_DRILL_WEBHOOK_SECRET"),
-		},
 	}
 	var errs []error
+	var sbErr error
+	if c.Sandbox, sbErr = loadSandboxConfig(getenv); sbErr != nil {
+		errs = append(errs, sbErr)
+	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is not set"))
 	}
@@ -225,10 +244,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if _, err := cron.ParseStandard(c.BalanceEvery); err != nil {
 		errs = append(errs, fmt.Errorf("PAYOPS_BALANCE_SCHEDULE %q is not a cron schedule: %w", c.BalanceEvery, err))
 	}
-	c.Sandbox.Balance = or(getenv("PAYOPS_SANDBOX_BALANCE"), sandbox.DefaultBalance)
-	if _, err := payout.ParseMoney(c.Sandbox.Balance, "INR"); err != nil {
-		errs = append(errs, fmt.Errorf("PAYOPS_SANDBOX_BALANCE must be rupees such as 250000.00, not %q", c.Sandbox.Balance))
-	}
 	if c.SMTPURL = getenv("PAYOPS_SMTP_URL"); c.SMTPURL != "" {
 		// The client's errors never repeat the URL, which may hold a password.
 		if _, err := email.NewClient(c.SMTPURL, smtpTimeout); err != nil {
@@ -237,9 +252,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := historyConfig(&c, getenv); err != nil {
 		errs = append(errs, err)
-	}
-	if c.Sandbox.Seed, err = strconv.ParseInt(or(getenv("PAYOPS_SANDBOX_SEED"), "42"), 10, 64); err != nil {
-		errs = append(errs, errors.New("PAYOPS_SANDBOX_SEED must be a whole number"))
 	}
 	return c, errors.Join(errs...)
 }

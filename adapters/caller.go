@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"payops/payout"
 )
 
 // Caller sends one provider's HTTP requests: base URL, a 10 s timeout per
@@ -305,9 +307,9 @@ func describeNetErr(err error) string {
 }
 
 func truncate(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(payout.StorableText(s))
 	if len(s) > 200 {
-		return s[:200] + "…"
+		return Clip(s, 200) + "…"
 	}
 	return s
 }

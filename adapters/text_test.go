@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"payops/payout"
 )
@@ -49,5 +50,20 @@ func TestCheckText(t *testing.T) {
 		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "the "+tt.want+" is not") {
 			t.Errorf("%s: got %v, want ErrMalformed naming the %s", tt.name, err, tt.want)
 		}
+	}
+}
+
+// A provider's error message becomes an event's detail: cut at 200 bytes
+// without splitting a character, and without the NUL or broken bytes
+// PostgreSQL refuses in text, else the Re-check that met it could not be
+// recorded.
+func TestTruncateKeepsStorableText(t *testing.T) {
+	long := strings.Repeat("a", 199) + "é and more"
+	got := truncate(long)
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > 200+len("…") {
+		t.Errorf("truncate(%q) = %q", long, got)
+	}
+	if got := truncate(" bad\x00 byte \xff here "); got != "bad byte \uFFFD here" {
+		t.Errorf("truncate = %q", got)
 	}
 }

@@ -311,6 +311,7 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 	// payops with synchronous_commit on.
 	unit := c.payouts / 10 * 3 / 9
 	var mixes, cpus []string
+	var tpcbFirst float64 // tpcb-like's transactions/s at the first level
 	for li, level := range levels {
 		ev := newEvents(benchWebhookSecret, c.payouts, li*unit, (li+1)*unit)
 		say("benchmark 1: payops, %d concurrent, %s", level, c.warmup+c.duration)
@@ -352,6 +353,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 			return 0, err
 		}
 		ratio, tpcb := w.perSec/pw.perSec, w.perSec/tw.perSec
+		if li == 0 {
+			tpcbFirst = tw.perSec
+		}
 		r.add(bench, fmt.Sprintf("payops, %d concurrent: deliveries/s", level), fmt.Sprintf("%.0f", w.perSec))
 		r.add(bench, fmt.Sprintf("payops, %d concurrent: p99", level), ms(w.p99))
 		r.add(bench, fmt.Sprintf("pgbench, %d clients: transactions/s", level), fmt.Sprintf("%.0f", pw.perSec))
@@ -367,6 +371,13 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 			per(used.server, w.all), per(used.client, w.all), per(used.postgres, w.all),
 			per(pused.client, pw.all), per(pused.postgres, pw.all), per(tused.client, tw.all), per(tused.postgres, tw.all)))
 	}
+	say("benchmark 1: the endpoint without its database, %d concurrent, %s", levels[0], c.warmup+c.duration)
+	cw, err := benchCeiling(ctx, c, c.payouts, levels[0])
+	if err != nil {
+		return 0, err
+	}
+	r.add(bench, fmt.Sprintf("the endpoint without its database, %d concurrent: deliveries/s", levels[0]), fmt.Sprintf("%.0f", cw.perSec))
+	r.add(bench, fmt.Sprintf("the endpoint without its database / tpcb-like, %d", levels[0]), fmt.Sprintf("%.2f", cw.perSec/tpcbFirst))
 	outboxHow, err := benchOutbox(ctx, c, st, p, r, [2]int{6 * unit, 7 * unit}, [2]int{7 * unit, 8 * unit})
 	if err != nil {
 		return 0, err
@@ -395,10 +406,13 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		"transactions/s. "+
 		"Measured mix %s. All deliveries were answered 200 and no pgbench transaction failed. payops' pool holds at most 20 "+
 		"connections; pgbench has one per client. CPU time used over each whole run (from /proc; the machine has %d cores): %s. %s "+
+		"Then the endpoint without its database: the webhook handler serve runs (signature, send time, JSON, its log line, the "+
+		"answer) with a store that writes nothing, served by Go's HTTP server in the bench process, driven the same way at %d "+
+		"concurrent — what benchmark 1 can reach at most on this machine whatever PostgreSQL does (serve's middleware left out). "+
 		"Last, a fresh `payops serve` whose connections set `synchronous_commit=on` takes %d concurrent posts on in-flight payouts of "+
 		"its own, and tpcb-like runs as many clients with `PGOPTIONS=-c synchronous_commit=on`; the cluster keeps fsync off, so this "+
 		"measures each commit's wait for its WAL to be written, not a disk's flush.",
-		thousands(c.payouts), newShare, duplicateShare, statementsIn("new.sql"), statementsIn("duplicate.sql"), statementsIn("stale.sql"), c.warmup, c.duration, c.duration, tpcbScale, strings.Join(mixes, "; "), runtime.NumCPU(), strings.Join(cpus, "; "), outboxHow, outboxLevel))
+		thousands(c.payouts), newShare, duplicateShare, statementsIn("new.sql"), statementsIn("duplicate.sql"), statementsIn("stale.sql"), c.warmup, c.duration, c.duration, tpcbScale, strings.Join(mixes, "; "), runtime.NumCPU(), strings.Join(cpus, "; "), outboxHow, levels[0], outboxLevel))
 	return rss, nil
 }
 

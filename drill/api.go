@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"sync"
@@ -83,7 +84,7 @@ func (c *apiClient) createAll(ctx context.Context, refs []string, done func(int)
 			defer wg.Done()
 			for ref := range work {
 				body, _ := json.Marshal(map[string]any{
-					"reference_id": ref, "provider": payout.DrillProvider, "amount": fmt.Sprintf("%d.00", 100+len(ref)%50), "currency": "INR",
+					"reference_id": ref, "provider": payout.DrillProvider, "amount": amountFor(ref).Decimal(), "currency": "INR",
 					"mode": "IMPS", "narration": "Failure drill", "market": c.market, "metadata": map[string]string{"drill": "true"},
 					"beneficiary": map[string]string{"name": "Drill Beneficiary", "account_number": "123456789012",
 						"ifsc": "HDFC0001234", "tax_artifact": "present"},
@@ -111,6 +112,16 @@ func (c *apiClient) createAll(ctx context.Context, refs []string, done func(int)
 	close(work)
 	wg.Wait()
 	return firstErr
+}
+
+// amountFor is the amount the drill sends payout ref: 100.00 to 149.99
+// rupees, differing between payouts, so that a posting of the wrong size or
+// made against another payout shows.
+func amountFor(ref string) payout.Money {
+	h := fnv.New32a()
+	h.Write([]byte(ref))
+	n := int64(h.Sum32())
+	return payout.Money{Minor: 10_000 + n%5_000, Currency: "INR"}
 }
 
 func (c *apiClient) payout(ctx context.Context, ref string) (apiPayout, error) {

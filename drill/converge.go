@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"payops/adapters/sandbox"
+	"payops/payout"
 )
 
 // expected is payops' state for the provider's word.
@@ -67,7 +68,7 @@ func (w *Waiting) add(y why) {
 
 // compare returns the payouts that do not agree with the sandbox yet, what
 // is wrong with each, and how many wait for what.
-func (c *apiClient) compare(ctx context.Context, refs []string, truth map[string]sandbox.Truth) ([]string,
+func (c *apiClient) compare(ctx context.Context, refs []string, truth map[string]sandbox.Truth, refused map[string]bool) ([]string,
 	map[string]string, Waiting, error) {
 	var pending []string
 	var waiting Waiting
@@ -78,7 +79,7 @@ func (c *apiClient) compare(ctx context.Context, refs []string, truth map[string
 			return nil, nil, Waiting{}, err
 		}
 		t, sent := truth[ref]
-		if y, problem := disagreement(p, t, sent); y != agrees {
+		if y, problem := disagreement(ref, p, t, sent, refused[ref]); y != agrees {
 			pending = append(pending, ref)
 			problems[ref] = problem
 			waiting.add(y)
@@ -87,16 +88,24 @@ func (c *apiClient) compare(ctx context.Context, refs []string, truth map[string
 	return pending, problems, waiting, nil
 }
 
-// disagreement says why payops' payout differs from the sandbox's and how,
-// or agrees. A payout the sandbox never accepted must be held for funds.
-func disagreement(p apiPayout, t sandbox.Truth, atProviderNow bool) (why, string) {
+// disagreement says why payops' payout ref differs from the sandbox's and
+// how, or agrees. A payout the sandbox never accepted must be held for
+// funds, and only if the sandbox refused it for funds (refused): a payops
+// that held payouts for funds without sending them, or took an outage for
+// a refusal, would otherwise converge on an empty sandbox. Every entry of
+// a payout's postings is of the amount the drill sent it (amountFor).
+func disagreement(ref string, p apiPayout, t sandbox.Truth, atProviderNow, refused bool) (why, string) {
 	if !atProviderNow {
-		for _, h := range p.Holds {
-			if h.Reason == "insufficient_funds" && h.State == "open" && p.Status == "HELD" {
-				return agrees, ""
-			}
+		if refused && p.Status == "HELD" && slices.ContainsFunc(p.Holds, func(h apiHold) bool {
+			return h.Reason == "insufficient_funds" && h.State == "open"
+		}) {
+			return agrees, ""
 		}
-		return notSent, fmt.Sprintf("payops says %s; the sandbox has no such payout (yet): only a funding hold ends it so",
+		if refused {
+			return notSent, fmt.Sprintf("payops says %s; the sandbox refused it for funds: only a funding hold ends it so",
+				p.Status)
+		}
+		return notSent, fmt.Sprintf("payops says %s; the sandbox has no such payout (yet) and refused none of that reference",
 			p.Status)
 	}
 	want := expected[t.Status]
@@ -111,8 +120,12 @@ func disagreement(p apiPayout, t sandbox.Truth, atProviderNow bool) (why, string
 		return other, fmt.Sprintf("UTR %v, the sandbox %s", p.UTR, t.UTR)
 	}
 	var kinds []string
+	sent := amountFor(ref)
 	for _, e := range p.Ledger {
 		kinds = append(kinds, e.Kind)
+		if m, err := payout.ParseMoney(e.Amount, e.Currency); err != nil || m != sent {
+			return other, fmt.Sprintf("a %s entry of %s %s; the payout was sent for %s", e.Kind, e.Amount, e.Currency, sent)
+		}
 	}
 	slices.Sort(kinds)
 	if got := strings.Join(slices.Compact(kinds), " "); !slices.Contains(postings[want], got) {

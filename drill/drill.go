@@ -223,7 +223,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		now := time.Now()
 		settled := cfg.Sandbox.Settled(now)
 		truth = cfg.Sandbox.Truth(now)
-		pending, problems, waiting, err := c.compare(ctx, refs, truth)
+		pending, problems, waiting, err := c.compare(ctx, refs, truth, cfg.Sandbox.RefusedForFunds())
 		if err != nil {
 			return Report{}, err
 		}

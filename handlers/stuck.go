@@ -48,6 +48,16 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
+	if last := pagesOf(total.All, stuckPageSize); page > last && total.All > 0 {
+		// Past the last page (its rows settled since, or a hand-made
+		// address): the last page, not an empty one saying nothing is stuck.
+		v := stuckQuery(provider, last)
+		if ref := q.Get("rechecked"); ref != "" {
+			v.Set("rechecked", ref)
+		}
+		http.Redirect(w, r, withQuery("/payouts/stuck", v.Encode()), http.StatusSeeOther)
+		return
+	}
 	u, _ := UserFrom(r.Context())
 	back := stuckQuery(provider, page)
 	vm := views.Stuck{

@@ -248,7 +248,7 @@ func (h *Webhooks) checkSentAt(ev adapters.Event) error {
 }
 
 func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
-	d.Detail = asText(d.Detail)
+	d.Detail = payout.StorableText(d.Detail)
 	if _, err := h.Store.RecordDelivery(ctx, d); err != nil {
 		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "err", err)
 	}
@@ -277,7 +277,7 @@ func evidenceHeaders(h http.Header) map[string]string {
 			if len(v) > evidenceHeaderKept {
 				v = v[:evidenceHeaderKept] + "…"
 			}
-			out[k] = asText(v)
+			out[k] = payout.StorableText(v)
 		}
 	}
 	return out
@@ -289,13 +289,6 @@ const (
 	maxEvidenceHeaders = 12
 	evidenceHeaderKept = 256
 )
-
-// asText makes s storable as PostgreSQL text (and JSONB): bytes that are not
-// UTF-8 become U+FFFD and NUL is dropped. For what payops writes about a
-// delivery — its detail, its headers — never for what the provider signed.
-func asText(s string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -102,6 +102,11 @@ type RawRequest struct {
 	Metadata json.RawMessage `json:"metadata"`
 }
 
+// ReservedReferences are the references that name a dashboard page under
+// /payouts/ (the stuck list), so a payout of that reference could never be
+// opened: intake refuses them.
+var ReservedReferences = []string{"stuck"}
+
 // FieldErrors maps a request field ("beneficiary.account_number") to what
 // is wrong with it.
 type FieldErrors map[string]string
@@ -149,6 +154,8 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 		errs["reference_id"] = "is required"
 	case !referencePattern.MatchString(r.ReferenceID):
 		errs["reference_id"] = "must be 1 to 40 letters, digits, or _ . : - (it is the idempotency key at the provider)"
+	case slices.Contains(ReservedReferences, r.ReferenceID):
+		errs["reference_id"] = fmt.Sprintf("%q is reserved: the dashboard's page /payouts/%s is not a payout's", r.ReferenceID, r.ReferenceID)
 	}
 	switch {
 	case r.Provider == "":

@@ -59,6 +59,7 @@ func TestCheckRefusesEachBadField(t *testing.T) {
 		{"bad tax artifact", "beneficiary.tax_artifact", "must be one of", func(r *RawRequest) { r.Beneficiary.TaxArtifact = "ok" }},
 		{"no reference", "reference_id", "is required", func(r *RawRequest) { r.ReferenceID = "" }},
 		{"bad reference", "reference_id", "1 to 40", func(r *RawRequest) { r.ReferenceID = "a b" }},
+		{"the stuck list's name", "reference_id", `"stuck" is reserved`, func(r *RawRequest) { r.ReferenceID = "stuck" }},
 		{"bad market", "market", "not an ISO 3166", func(r *RawRequest) { r.Market = "India" }},
 		{"bad mode", "mode", "unknown mode", func(r *RawRequest) { r.Mode = "SWIFT" }},
 		{"metadata array", "metadata", "must be a JSON object", func(r *RawRequest) { r.Metadata = json.RawMessage(`[1]`) }},

@@ -25,6 +25,7 @@ type Applied struct {
 // ErrNotFound for an unknown reference in mode m (callers who asked a
 // provider about a payout name its mode Exactly).
 func (s *Store) ApplyObservation(ctx context.Context, ref string, m RefMode, obs payout.Observation) (Applied, error) {
+	obs = obs.Storable()
 	var res Applied
 	var live bool
 	err := s.WithTx(ctx, func(q Querier) error {
@@ -355,6 +356,7 @@ func actorOf(obs payout.Observation) string {
 // only the last check time (payout.FailureRecorded). m is the payout's mode
 // (see RefMode).
 func (s *Store) RecordCheckFailure(ctx context.Context, ref string, m RefMode, source payout.Source, actor, detail string) error {
+	detail = payout.StorableText(detail)
 	return s.WithTx(ctx, func(q Querier) error {
 		var p struct {
 			ID       int64         `db:"id"`

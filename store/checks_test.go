@@ -150,3 +150,24 @@ func TestLatestRecheck(t *testing.T) {
 		t.Errorf("after an answered re-check: %+v %v", e, err)
 	}
 }
+
+// What a provider answers is recorded even when it holds NUL or bytes that
+// are not UTF-8, which PostgreSQL refuses in text: a status poll's reason
+// and a failed check's message alike.
+func TestProviderTextIsStorable(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "ODD", payout.Processing)
+	if err := s.RecordCheckFailure(ctx, "ODD", store.First(true), payout.SourceManual, "ops@example.com",
+		"bad request: \x00\xff"); err != nil {
+		t.Fatalf("check failure: %v", err)
+	}
+	res, err := s.ApplyObservation(ctx, "ODD", store.First(true), payout.Observation{Source: payout.SourcePoll,
+		RawStatus: "FAILED", Status: payout.Failed, FailureReason: "no\x00 such \xffaccount", At: time.Now(), Actor: "reconciler"})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if res.Payout.Status != payout.Failed || res.Payout.FailureReason != "no such \uFFFDaccount" {
+		t.Errorf("payout %s, reason %q", res.Payout.Status, res.Payout.FailureReason)
+	}
+}

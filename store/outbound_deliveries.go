@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -229,7 +228,7 @@ func insertAttempt(ctx context.Context, q Querier, a Attempt) error {
 	if len(resp) > maxResponse {
 		resp = resp[:maxResponse]
 	}
-	resp = toValidUTF8(resp)
+	resp = payout.StorableText(resp)
 	_, err := q.ExecContext(ctx, `INSERT INTO outbound_attempts (delivery_id, attempted_at, http_status, latency_ms,
 		response, error) VALUES ($1, $2, $3, $4, $5, $6)`,
 		a.DeliveryID, a.At, nullStatus(a.Status), a.Latency.Milliseconds(), resp, a.Error)
@@ -258,10 +257,4 @@ func nullStatus(status int) *int {
 		return nil
 	}
 	return &status
-}
-
-// toValidUTF8 makes an answer storable as text: invalid UTF-8 replaced, NUL
-// bytes dropped.
-func toValidUTF8(s string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

@@ -108,6 +108,12 @@ func TestStuckList(t *testing.T) {
 	if code, body := c.get("/payouts/stuck?provider=xendit"); code != http.StatusOK || !strings.Contains(body, `id="stuck-empty"`) {
 		t.Errorf("filter with no rows: %d, want the empty state", code)
 	}
+	// Past the last page (its rows settled since): the last page, not an
+	// empty one saying nothing is stuck; a Re-check's outcome goes along.
+	if code, _, h := c.do("GET", "/payouts/stuck?page=9&rechecked=OLD", nil, nil); code != http.StatusSeeOther ||
+		h.Get("Location") != "/payouts/stuck?rechecked=OLD" {
+		t.Errorf("page 9 of 1: %d to %q, want 303 to the last page", code, h.Get("Location"))
+	}
 	for _, bad := range []string{"/payouts/stuck?provider=nope", "/payouts/stuck?page=0", "/payouts/stuck?page=x"} {
 		if code, body := c.get(bad); code != http.StatusBadRequest || !strings.Contains(body, "Bad request") {
 			t.Errorf("%s: %d, want 400 with a message", bad, code)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,6 +102,15 @@ func (s *Server) Truth(now time.Time) map[string]Truth {
 		out[ref] = Truth{PayoutID: res.PayoutID, Status: res.Status, UTR: res.UTR, Underpaid: s.underpaid(rec)}
 	}
 	return out
+}
+
+// RefusedForFunds returns the reference ids the sandbox refused for
+// insufficient funds, each at least once (a later attempt may have been
+// accepted: then Truth has it too).
+func (s *Server) RefusedForFunds() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.refused)
 }
 
 // Settled reports whether, at now, every payout the sandbox was sent is in

@@ -101,6 +101,7 @@ type Server struct {
 	byID     map[string]*record
 	byRef    map[string]*record
 	noBranch map[string]bool // beneficiary ids registered with an IFSC of no branch
+	refused  map[string]bool // reference ids refused for funds (never in byRef then)
 	pending  sync.WaitGroup
 	unsent   atomic.Int64 // webhooks scheduled and not sent yet
 	balance  int64        // paise, under mu
@@ -116,6 +117,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		cfg: cfg, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Second},
 		tokens: map[string]time.Time{}, byID: map[string]*record{}, byRef: map[string]*record{}, noBranch: map[string]bool{},
+		refused: map[string]bool{},
 	}
 	if cfg.RateLimit > 0 {
 		s.limit = newBucket(cfg.RateLimit)
@@ -208,7 +210,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c := s.cfg.Chaos; c != nil && s.roll("funds", req.ReferenceID) < c.InsufficientFunds {
-		s.counts.refused.Add(1)
+		s.refuse(req.ReferenceID)
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
 		return
 	}
@@ -230,7 +232,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	// spend it.
 	if amt.Currency == "INR" && amt.Minor > s.balance {
 		s.mu.Unlock()
-		s.counts.refused.Add(1)
+		s.refuse(req.ReferenceID)
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "insufficient balance in the source account"})
 		return
 	}
@@ -244,6 +246,14 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	s.counts.created.Add(1)
 	writeJSON(w, http.StatusOK, s.resource(rec, time.Now()))
 	s.scheduleWebhook(rec)
+}
+
+// refuse counts a payout refused for funds and remembers its reference.
+func (s *Server) refuse(ref string) {
+	s.counts.refused.Add(1)
+	s.mu.Lock()
+	s.refused[ref] = true
+	s.mu.Unlock()
 }
 
 // PayoutIDFor is the sandbox's payout id for one of our reference ids.

@@ -166,7 +166,15 @@ func (c *Cluster) start(port int) error {
 	if err := c.chown(sock); err != nil {
 		return err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", port, sock)
+	// Connections come through the socket, in a folder only the server's
+	// user may enter: initdb's trust is safe there, and not on a TCP port any
+	// local account could reach. Tests' clusters listen on 127.0.0.1 too, for
+	// the proxy through which a test cuts the database away.
+	listen := "''"
+	if c.ForTest {
+		listen = "127.0.0.1"
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=%s -c max_connections=200", port, sock, listen)
 	if c.ForTest {
 		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}

@@ -1,0 +1,23 @@
+package payout
+
+import "strings"
+
+// StorableText makes s storable as PostgreSQL text (and JSONB), which
+// refuses bytes that are not UTF-8 and NUL: the first become U+FFFD and NUL
+// is dropped. For what payops writes about an answer a provider or an
+// endpoint gave — an error message, a detail, a header — never for what a
+// provider signed, which is kept as bytes or refused.
+func StorableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// Storable is o with every text field made storable (StorableText): a
+// provider's status answer is not checked as a webhook's body is, and a NUL
+// or a broken character in one field must not make the answer unrecordable.
+func (o Observation) Storable() Observation {
+	for _, f := range []*string{&o.ProviderPayoutID, &o.RawStatus, &o.UTR, &o.FailureCode, &o.FailureReason,
+		&o.StateReason, &o.Actor} {
+		*f = StorableText(*f)
+	}
+	return o
+}
