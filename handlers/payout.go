@@ -144,7 +144,15 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}
 	vm.Timeline = timeline(u, p.Provider, events, deliveries, audit)
-	archives, err := h.Store.ArchivesSince(r.Context(), p.CreatedAt)
+	// The months its history can be in: from its creation to its last
+	// change, check or answer.
+	last := p.UpdatedAt
+	for _, t := range []*time.Time{p.LastCheckedAt, p.LastAnsweredAt} {
+		if t != nil && t.After(last) {
+			last = *t
+		}
+	}
+	archives, err := h.Store.ArchivesBetween(r.Context(), p.CreatedAt, last)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

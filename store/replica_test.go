@@ -16,6 +16,12 @@ func TestListsAndSearchReadTheReplica(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	newPayout(t, s, "REPL-1", payout.Processing)
+	if _, err := s.IngestWebhook(ctx, delivery(), event("r1", "", "REPL-1", payout.Succeeded, "UTR1")); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10}); err != nil || len(ds) != 1 {
+		t.Fatalf("without a replica the webhooks page finds %d deliveries, %v; want 1", len(ds), err)
+	}
 	page, err := s.FindPayouts(ctx, store.PayoutQuery{Limit: 10})
 	if err != nil || len(page.Payouts) != 1 {
 		t.Fatalf("without a replica the list finds %+v, %v; want REPL-1", page.Payouts, err)
@@ -28,5 +34,8 @@ func TestListsAndSearchReadTheReplica(t *testing.T) {
 	}
 	if _, err := s.PayoutByRef(ctx, "REPL-1", store.First(true)); err != nil {
 		t.Fatalf("the payout page reads the primary: %v", err)
+	}
+	if ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10}); err != nil || len(ds) != 0 {
+		t.Errorf("with the (empty) replica the webhooks page finds %d deliveries, %v; want none", len(ds), err)
 	}
 }

@@ -227,11 +227,15 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 		StateReason   string     `db:"state_reason"`
 		Pending       bool       `db:"pending_approval"`
 		PPID          *string    `db:"provider_payout_id"`
+		// The delivery's month (nil once archived): its UPDATE below names
+		// it, so that it locks that month alone, not every month — one of
+		// which the archive job may hold for minutes while it writes it.
+		ReceivedAt *time.Time `db:"received_at"`
 	}
 	err := q.SelectContext(ctx, &orphans, `
 		SELECT e.event_id, e.delivery_id, e.raw_status, e.status, e.utr, e.failure_code, e.failure_reason, e.fee_minor,
 			e.observed_at, e.provider, p.currency, e.amount_minor, e.amount_currency, e.state_reason, e.pending_approval,
-			e.provider_payout_id
+			e.provider_payout_id, (SELECT d.received_at FROM webhook_deliveries d WHERE d.id = e.delivery_id) AS received_at
 		FROM payouts p JOIN webhook_events e ON e.provider = p.provider AND e.payout_id IS NULL
 			AND ((p.provider_payout_id IS NOT NULL AND e.provider_payout_id = p.provider_payout_id)
 				OR (e.reference_id = p.reference_id AND `+samePayoutAtProvider+`))
@@ -275,8 +279,11 @@ func adoptOrphans(ctx context.Context, q Querier, id int64) error {
 		if err != nil {
 			return err
 		}
-		_, err = q.ExecContext(ctx, `UPDATE webhook_deliveries SET payout_id = $2, detail = $3 WHERE id = $1`,
-			o.DeliveryID, id, "orphan matched later: "+applied.Message)
+		if o.ReceivedAt == nil {
+			continue // its delivery is archived: the event alone records the match
+		}
+		_, err = q.ExecContext(ctx, `UPDATE webhook_deliveries SET payout_id = $2, detail = $3 WHERE id = $1 AND received_at = $4`,
+			o.DeliveryID, id, "orphan matched later: "+applied.Message, *o.ReceivedAt)
 		if err != nil {
 			return fmt.Errorf("store: adopt orphan delivery: %w", err)
 		}
@@ -316,7 +323,9 @@ const deliveryColumns = `d.id, d.provider, d.received_at, d.headers, d.body,
 	coalesce(d.body_length, octet_length(d.body)) AS body_length, d.payload, d.verified, d.event_id, d.event_type,
 	d.outcome, d.detail, d.payout_id, p.reference_id AS payout_ref, coalesce(p.livemode, true) AS payout_live`
 
-// Deliveries returns deliveries newest first.
+// Deliveries returns deliveries newest first: the webhooks page's list and
+// search, which read the replica when there is one (its search looks in
+// every month of deliveries).
 func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
 	args := []any{f.Provider, f.Outcome, f.BeforeID, f.Limit}
 	search := ""
@@ -328,7 +337,7 @@ func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, e
 		search = ` AND d.id = ANY(ARRAY(` + searchDeliveryIDs + `))`
 	}
 	var out []Delivery
-	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+`
+	err := s.reader().SelectContext(ctx, &out, `SELECT `+deliveryColumns+`
 		FROM webhook_deliveries d LEFT JOIN payouts p ON p.id = d.payout_id
 		WHERE ($1 = '' OR d.provider = $1) AND ($2 = '' OR d.outcome = $2) AND ($3 = 0 OR d.id < $3)`+search+`
 		ORDER BY d.id DESC LIMIT $4`, args...)
