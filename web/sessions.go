@@ -16,6 +16,7 @@ import (
 
 	"payops/handlers"
 	"payops/store"
+	"payops/views"
 )
 
 // Sessions live on the server, in the sessions table; the cookie carries
@@ -146,7 +147,11 @@ func (s *Server) liveSession(r *http.Request) (*store.Session, store.User, error
 		}
 		return nil, store.User{}, nil
 	}
-	if now.Sub(sess.LastSeenAt) >= sessionTouchEvery {
+	// A page polling by itself (views.PollHeader) is not a use: an open
+	// drill or job page left unattended still goes idle. A POST is a use
+	// whatever it carries.
+	polled := r.Method == http.MethodGet && r.Header.Get(views.PollHeader) != ""
+	if !polled && now.Sub(sess.LastSeenAt) >= sessionTouchEvery {
 		if err := s.users.TouchSession(ctx, sess.ID, now); err != nil {
 			return nil, store.User{}, err
 		}

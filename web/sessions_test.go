@@ -12,6 +12,7 @@ import (
 
 	"payops/payout"
 	"payops/store"
+	"payops/views"
 )
 
 // clock is a server clock a test moves by hand.
@@ -271,5 +272,30 @@ func TestSessionCookieSecureBehindHTTPS(t *testing.T) {
 		if secure := strings.Contains(cookie, "; Secure"); secure != (proto == "https") {
 			t.Errorf("sign in over %q: Secure is %v: %q", proto, secure, cookie)
 		}
+	}
+}
+
+// A page polling by itself (a running job's row, a drill's progress) does
+// not keep an unattended session alive: its GETs carry views.PollHeader and
+// are not a use; the session still goes idle 30 minutes after the last
+// request someone made.
+func TestPollingDoesNotKeepASessionAlive(t *testing.T) {
+	clk := newClock()
+	a := newApp(t, withClock(clk))
+	a.addUser("ops@example.com", payout.RoleOps)
+	c := a.client()
+	c.login("ops@example.com")
+	for range 29 {
+		clk.advance(time.Minute)
+		if code, _, _ := c.do("GET", "/jobs", nil, map[string]string{"HX-Request": "true", views.PollHeader: "1"}); code != http.StatusOK {
+			t.Fatalf("a poll while the session lives: %d", code)
+		}
+	}
+	clk.advance(time.Minute + time.Second)
+	if c.signedIn() {
+		t.Fatal("29 minutes of polling kept the session alive past its idle period")
+	}
+	if got := endReason(a.lastSession("ops@example.com")); got != store.EndIdle {
+		t.Errorf("end reason %q, want %q", got, store.EndIdle)
 	}
 }
