@@ -215,6 +215,9 @@ var listTimeFloor = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 // parseListTime reads an RFC 3339 time, or says what it should be.
 func parseListTime(v string) (time.Time, string) {
 	at, err := time.Parse(time.RFC3339Nano, v)
+	// The instant, in UTC: an offset RFC 3339 allows (up to 23:59) may be
+	// one PostgreSQL refuses (past 15:59).
+	at = at.UTC()
 	if err == nil && at.Before(listTimeFloor) {
 		// Go's zero time is the query's "not given": an earlier time would
 		// select as if the parameter were left out.

@@ -27,7 +27,8 @@ func (h *Handlers) ProposeMarket(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, ErrForbidden)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxDocument+4096)
+	// The dashboard's forms are read whole, up to 64 KiB, before this
+	// handler (web's textOnly); the document's own cap is checked below.
 	if err := r.ParseForm(); err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); !tooLarge {
 			err = BadRequest("The form could not be read.")
@@ -44,6 +45,8 @@ func (h *Handlers) ProposeMarket(w http.ResponseWriter, r *http.Request) {
 	docs, err := payout.ParseLaunchDocs([]byte(draft))
 	problem := ""
 	switch {
+	case len(draft) > maxDocument:
+		problem = fmt.Sprintf("document: %d KiB, more than the %d KiB a launch document may be", (len(draft)+1023)>>10, maxDocument>>10)
 	case err != nil:
 		problem = err.Error()
 	case len(docs) != 1 || docs[0].Market != code || docs[0].Program != program:

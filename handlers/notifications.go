@@ -17,9 +17,10 @@ const notificationsPageSize = 50
 // time: what was sent, to whom, by which channel, and failures with their
 // error. Chat webhooks are shown masked: they are secrets.
 func (h *Handlers) NotificationsPage(w http.ResponseWriter, r *http.Request) {
-	page, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || page < 1 {
-		page = 1
+	page, err := pageNumber(r.URL.Query().Get("page"))
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
 	}
 	rows, total, err := h.Store.Notifications(r.Context(), notificationsPageSize, (page-1)*notificationsPageSize)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,10 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 		return *s
 	}
 	filter := store.ReconDiffFilter{Kind: r.URL.Query().Get("kind")}
+	if filter.Kind != "" && !slices.ContainsFunc(diffKinds, func(k struct{ kind, label string }) bool { return k.kind == filter.Kind }) {
+		Fail(w, r, h.Log, BadRequest("There is no kind of difference "+strconv.Quote(filter.Kind)+"."))
+		return
+	}
 	err := h.Store.EachReconDiff(r.Context(), run.ID, filter, func(d store.ReconDiff) error {
 		at := ""
 		if d.ResolvedAt != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"payops/payout"
 	"payops/store"
@@ -114,7 +115,7 @@ func (h *Handlers) endpointSpec(f views.EndpointForm, events []string) (store.Ne
 		errs["events"] = upperFirst(err.Error()) + "."
 	}
 	n.Events = types
-	if len(f.Description) > 200 {
+	if utf8.RuneCountInString(f.Description) > 200 {
 		errs["description"] = "At most 200 characters."
 	}
 	return n, errs

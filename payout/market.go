@@ -138,6 +138,11 @@ func ParseLaunchDocs(data []byte) ([]LaunchDoc, error) {
 }
 
 func parseLaunchDoc(raw []byte) (LaunchDoc, error) {
+	// The document is kept as JSONB, which refuses some of what JSON may
+	// write (\u0000 in any field, an email's or a settlement note's).
+	if why := jsonbRefuses(raw); why != "" {
+		return LaunchDoc{}, &FieldError{Field: "document", Msg: why}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var doc LaunchDoc

@@ -98,6 +98,8 @@ func TestParseLaunchDocsNamesTheField(t *testing.T) {
 			"hold_reasons[0].unblock_evidence"},
 		{"unknown hold reason", `{"market":"IN","hold_reasons":[{"reason":"vibes","unblock_evidence":"x"}]}`,
 			"hold_reasons[0].reason"},
+		{"NUL in a note", `{"market":"IN","settlement":{"posting_window":"T+1\u0000"}}`, "document"},
+		{"NUL in an owner", `{"market":"IN","owners":{"payout_support":"a\u0000@x.io"}}`, "document"},
 		{"same market twice", `[{"market":"IN"},{"market":"IN","program":"default"}]`, "market"},
 		{"second document bad", `[{"market":"IN"},{"market":"ph"}]`, "market"},
 	}

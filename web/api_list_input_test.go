@@ -90,6 +90,11 @@ func TestAPIListRefusesBadParameters(t *testing.T) {
 			t.Errorf("unknown parameter named %q", name)
 		}
 	}
+	// An offset RFC 3339 allows and PostgreSQL does not (past 15:59) is the
+	// same instant in UTC, not a 500.
+	if code, _, raw := a.list(tok, "created_after=2025-05-01T00:00:00%2B16:00"); code != http.StatusOK {
+		t.Fatalf("a +16:00 offset: %d %s", code, raw)
+	}
 	// A query string that does not parse is 400.
 	if code, page, _ := a.list(tok, "status=%zz"); code != http.StatusBadRequest || page.Error != "bad_request" {
 		t.Fatalf("a bad escape: %d %+v", code, page)

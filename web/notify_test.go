@@ -92,6 +92,11 @@ func TestNotifySendATest(t *testing.T) {
 	a.addUser("ops@example.com", payout.RoleOps)
 	admin := a.client()
 	admin.login("admin@example.com")
+	for _, bad := range []string{"abc", "0", "184467440737095518"} {
+		if code, _ := admin.get("/notifications?page=" + bad); code != http.StatusBadRequest {
+			t.Errorf("notifications page %s: %d, want 400", bad, code)
+		}
+	}
 	if _, page := admin.get("/notifications"); byID(t, page, "notifications-empty") == nil {
 		t.Error("no empty state on the log")
 	}

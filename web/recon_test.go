@@ -116,6 +116,11 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 		t.Errorf("the day's payouts link %v", n)
 	}
 
+	// An unknown kind is refused, as on the page, not an empty file.
+	if code, body, _ := fin.do("GET", dayURL+"/diffs.csv?kind=bogus", nil, nil); code != http.StatusBadRequest ||
+		!strings.Contains(body, `There is no kind of difference &#34;bogus&#34;`) {
+		t.Errorf("diffs export of an unknown kind: %d %.300s", code, body)
+	}
 	// Row by row, through the export.
 	code, body, h := fin.do("GET", dayURL+"/diffs.csv", nil, nil)
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") ||

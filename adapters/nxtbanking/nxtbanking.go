@@ -114,6 +114,7 @@ func (c *Client) observe(res PayoutResource, raw string) (payout.Observation, er
 		return payout.Observation{}, fmt.Errorf("unknown NxtBanking status %q", raw)
 	}
 	at, _ := time.Parse(time.RFC3339, res.Timestamp)
+	at = at.UTC() // kept in UTC: RFC 3339 allows offsets PostgreSQL refuses (past 15:59)
 	obs := payout.Observation{ProviderPayoutID: res.PayoutID, RawStatus: raw, Status: st, UTR: res.UTR,
 		FailureCode: res.FailureCode, FailureReason: res.FailureReason, At: at}
 	if res.Fee != "" {

@@ -33,6 +33,7 @@ func (c *Client) Webhook(h http.Header, body []byte) (adapters.Event, error) {
 			return adapters.Event{}, fmt.Errorf("%w: timestamp %q is not RFC 3339", adapters.ErrTimestamp,
 				adapters.Clip(res.Timestamp, 64))
 		}
+		sent = sent.UTC() // RFC 3339 allows offsets PostgreSQL refuses (past 15:59)
 	}
 	if dt := downtime(res.Event, body, sent); dt != nil {
 		return adapters.Event{Type: res.Event, Ignore: true, Downtime: dt, Payload: body, SentAt: sent}, nil

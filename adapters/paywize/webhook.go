@@ -104,5 +104,5 @@ func webhookSentAt(plain []byte) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%w: timestamps.webhook_sent_at %q is not RFC 3339", adapters.ErrTimestamp,
 			adapters.Clip(s, 64))
 	}
-	return sent, nil
+	return sent.UTC(), nil // RFC 3339 allows offsets PostgreSQL refuses (past 15:59)
 }

@@ -81,6 +81,7 @@ func (p Payout) observe() (payout.Observation, bool) {
 		return payout.Observation{}, false
 	}
 	at, _ := time.Parse(time.RFC3339, p.Updated)
+	at = at.UTC() // RFC 3339 allows offsets PostgreSQL refuses (past 15:59)
 	obs := payout.Observation{ProviderPayoutID: p.ID, RawStatus: p.Status, Status: st, FailureCode: p.FailureCode, At: at}
 	if p.FailureCode != "" {
 		obs.FailureReason = failureReasons[p.FailureCode]
