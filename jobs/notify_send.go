@@ -14,10 +14,6 @@ import (
 // the next run.
 const sendBatch = 200
 
-// markTimeout bounds recording one try of a notice, which outlives the
-// run's cancellation.
-const markTimeout = 10 * time.Second
-
 // claimLease is how long a run holds the notices it claimed, so no other
 // run sends them meanwhile; a run that dies leaves them waiting that long.
 // A run stops trying its notices a minute before (sendFor) and gives the
@@ -86,7 +82,7 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 		// shutdown is not sent again by the next instance); and once a
 		// notice cannot be marked (the database gone), no more are sent:
 		// each would go again when it is back.
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		mctx, cancel := afterCall(ctx)
 		err := n.Store.MarkNotice(mctx, p.ID, n.Now(), sendErr, tries)
 		cancel()
 		if err != nil {
@@ -98,7 +94,7 @@ func (n *Notifier) Send(ctx context.Context) (int, error) {
 	}
 	if len(untried) > 0 {
 		// Given back for the next run; were this lost, the lease would end.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		rctx, cancel := afterCall(ctx)
 		if err := n.Store.ReleaseNotices(rctx, untried); err != nil {
 			n.Log.Warn("untried notices not given back: they wait for their claim to end", "notices", len(untried), "err", err)
 		}

@@ -121,7 +121,9 @@ func (o *Outbound) deliver(ctx context.Context, d store.OutboundDelivery, timeou
 	a := store.Attempt{DeliveryID: d.ID, At: at, Jitter: payout.Jitter()}
 	sig, err := payout.SignWebhook(d.Secrets(at), d.WebhookID, at, []byte(d.Body))
 	if err == nil {
-		actx, cancel := context.WithTimeout(ctx, timeout)
+		// Not abandoned at shutdown (bounded by timeout): an answer lost
+		// would send the platform the event again.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		started := time.Now()
 		var ans outbound.Answer
 		ans, err = o.Client.Send(actx, d.URL, outbound.Message{ID: d.WebhookID, At: at, Signature: sig, Body: []byte(d.Body)})
@@ -131,7 +133,9 @@ func (o *Outbound) deliver(ctx context.Context, d store.OutboundDelivery, timeou
 	if err != nil {
 		a.Error = err.Error()
 	}
-	disabled, err := o.Store.RecordAttempt(ctx, a)
+	rctx, cancel := afterCall(ctx) // the answer is recorded even at shutdown
+	defer cancel()
+	disabled, err := o.Store.RecordAttempt(rctx, a)
 	if err != nil {
 		return false, err
 	}

@@ -110,14 +110,26 @@ func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
 func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFunds) (bool, error) {
 	if e := s.shortOfFunds(ctx, run, sub); e != nil {
 		s.Log.Warn("payout held: more than the provider's balance", "payout_ref", sub.ReferenceID, "provider", sub.Provider)
-		// Were it the breaker's probe, the next payout probes instead.
-		if err := s.Health.ReleaseProbe(ctx, sub.Provider); err != nil {
+		// Recorded first: the claim counted an attempt, and one left
+		// unrecorded reads as "sent, outcome unknown" to the next claim,
+		// though this payout never left.
+		rctx, cancel := afterCall(ctx)
+		defer cancel()
+		if err := s.Store.RecordSubmitFailure(rctx, sub.ID, store.SubmitFailure{Attempt: sub.Attempt, Detail: e.Answer,
+			Hold: payout.ReasonFunding, Evaluation: e}); err != nil {
 			return false, err
 		}
-		return false, s.Store.RecordSubmitFailure(ctx, sub.ID, store.SubmitFailure{Attempt: sub.Attempt, Detail: e.Answer,
-			Hold: payout.ReasonFunding, Evaluation: e})
+		// Were it the breaker's probe, the next payout probes instead.
+		return false, s.Health.ReleaseProbe(ctx, sub.Provider)
 	}
-	obs, err := s.call(ctx, sub)
+	// A request that moves money is not abandoned mid-flight at shutdown:
+	// the call outlives the run's cancellation (bounded by its own
+	// timeout, and the scheduler's Stop waits for it), and what the provider
+	// answered is recorded (afterCall). Abandoned, a clear refusal would be
+	// "sent, outcome unknown".
+	obs, err := s.call(context.WithoutCancel(ctx), sub)
+	ctx, cancel := afterCall(ctx)
+	defer cancel()
 	s.recordOutcome(ctx, sub.Provider, err)
 	switch {
 	case err != nil && adapters.KindOf(err) == adapters.InsufficientFunds:

@@ -574,3 +574,31 @@ func TestAPanickingAdapterFailsOneAttempt(t *testing.T) {
 			p.Status, p.SubmitAttempts, p.LastSubmitError)
 	}
 }
+
+// A submission in flight when the run is cancelled (a deploy's SIGTERM)
+// finishes, and the provider's answer is recorded: a clear refusal lost so
+// would leave the payout "sent, outcome unknown", which nobody could reject.
+func TestAnAnswerDuringShutdownIsRecorded(t *testing.T) {
+	s := pgtest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sb := sandbox.New(sandbox.Config{Seed: 42, APIKey: "k", APISecret: "s"})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/api/v1/payouts" {
+			cancel() // SIGTERM while the provider answers
+			http.Error(w, `{"error":"account not enabled for payouts"}`, http.StatusForbidden)
+			return
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	intake(t, s, payout.Policy{}, "SIGTERM-1", "sandbox", 100000)
+	w := &jobs.Submitter{Store: s, Providers: sandboxRegistry(srv.URL), Log: quiet, MaxAttempts: 3,
+		Backoff: func(int) time.Duration { return 0 }}
+	_, rerr := w.RunOnce(ctx)
+	p := payoutOf(t, s, "SIGTERM-1")
+	if p.SubmitAttempts != 1 || !strings.Contains(p.LastSubmitError, "not enabled for payouts") {
+		t.Fatalf("after an answer at shutdown (run: %v): %s, %d attempts, last error %q; want the provider's refusal recorded",
+			rerr, p.Status, p.SubmitAttempts, p.LastSubmitError)
+	}
+}
