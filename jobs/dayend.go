@@ -18,13 +18,14 @@ type ReconStore interface {
 	Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
 		records []payout.ProviderRecord, again bool) (store.ReconRun, error)
 	LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error)
-	UnreconciledDays(ctx context.Context, provider string, from, to time.Time) ([]time.Time, error)
+	UnreconciledDays(ctx context.Context, provider string, days []store.BusinessDay) ([]time.Time, error)
 }
 
 // CatchUpDays is how many days before yesterday the day-end job looks back
 // for a day of a provider that it never reconciled (a run that failed, or
-// did not happen: a deploy or an outage at its hour).
-const CatchUpDays = 6
+// did not happen: a deploy, or an outage of the provider's list, which may
+// last days). Looking costs one query while nothing is missing.
+const CatchUpDays = 30
 
 // DayEnd reconciles the previous business day of every configured provider
 // that can list its payouts; the others (Xendit, Paywize) are reconciled
@@ -146,15 +147,22 @@ func (d *DayEnd) uploadDay(ctx context.Context, provider string, date time.Time,
 
 // Run reconciles yesterday (in the business time zone) for each provider,
 // and each of the CatchUpDays before it that the provider has no run of,
-// after its first (a failed or missed run is made good the next day; a
-// provider new to payops is not reconciled for days before it). A provider
+// after its first or with a payout sent through it (a failed or missed run
+// is made good the next day, its first too; a provider new to payops is not
+// reconciled for days before it was used). A provider
 // or day that fails does not stop the others; the errors are joined.
 func (d *DayEnd) Run(ctx context.Context) (Outcome, error) {
 	yesterday := d.Yesterday()
 	var out Outcome
 	var errs []error
 	for _, name := range d.ProviderNames() {
-		missed, err := d.Store.UnreconciledDays(ctx, name, yesterday.AddDate(0, 0, -CatchUpDays), yesterday.AddDate(0, 0, -1))
+		var days []store.BusinessDay
+		for back := CatchUpDays; back >= 1; back-- {
+			date := yesterday.AddDate(0, 0, -back)
+			start, end := DayBounds(date, d.Location)
+			days = append(days, store.BusinessDay{Date: date, Start: start, End: end})
+		}
+		missed, err := d.Store.UnreconciledDays(ctx, name, days)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue

@@ -174,3 +174,28 @@ func TestDayEndCatchesUpAMissedDay(t *testing.T) {
 		t.Errorf("again: %+v %v, want yesterday only", out, err)
 	}
 }
+
+// A provider's first day whose run failed is made good too: a day with a
+// payout sent through the provider is reconciled though no run precedes
+// it; the days before the provider was used are not.
+func TestDayEndCatchesUpAFailedFirstDay(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	reg := settlingSandboxAs(t, time.Millisecond, "nxtbanking")
+	now := time.Now()
+	dayEnd := &jobs.DayEnd{Store: s, Providers: reg, Log: quiet, Now: func() time.Time { return now }}
+	yesterday := dayEnd.Yesterday()
+	first := yesterday.AddDate(0, 0, -2) // its run failed: the list was down
+	start, _ := jobs.DayBounds(first, nil)
+	intake(t, s, payout.Policy{}, "FIRST-DAY-1", "nxtbanking", 100000)
+	s.DB().MustExec(`UPDATE payouts SET submitted_at = $1 WHERE reference_id = 'FIRST-DAY-1'`, start.Add(10*time.Hour))
+	out, err := dayEnd.Run(ctx)
+	if err != nil || out.Examined != 2 {
+		t.Fatalf("run: %+v %v, want 2 days: the first, with a payout sent, and yesterday", out, err)
+	}
+	var days []string
+	s.DB().Select(&days, `SELECT business_date::text FROM recon_runs WHERE provider = 'nxtbanking' ORDER BY 1`)
+	if want := first.Format(time.DateOnly) + " " + yesterday.Format(time.DateOnly); strings.Join(days, " ") != want {
+		t.Errorf("days reconciled %v, want %s", days, want)
+	}
+}
