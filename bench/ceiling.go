@@ -58,6 +58,7 @@ func benchCeiling(ctx context.Context, c config, payouts, level int) (window, er
 	go srv.Serve(ln)
 	defer srv.Close()
 	ev := newEvents(benchWebhookSecret, payouts, 0, payouts/10*3)
+	ev.wrap = true
 	w, failed, err := postWebhooks(ctx, "http://"+ln.Addr().String()+"/webhooks/sandbox", ev, level, c.warmup, c.duration)
 	if err == nil && failed > 0 {
 		err = fmt.Errorf("%d posts to the endpoint without its database were not answered 200", failed)

@@ -23,9 +23,13 @@ type events struct {
 	secret  []byte
 	settled int // SUCCEEDED payouts to pick stale ones from (settledG)
 	next    atomic.Int64
+	from    int64
 	end     int64
-	seq     atomic.Int64 // makes each stale webhook's timestamp its own
-	t0      time.Time
+	// wrap starts [from, end) again once it is spent, for an endpoint that
+	// stores nothing (benchCeiling): there a payout's webhook is new again.
+	wrap bool
+	seq  atomic.Int64 // makes each stale webhook's timestamp its own
+	t0   time.Time
 
 	mu   sync.Mutex
 	sent [][]byte
@@ -38,7 +42,7 @@ const (
 )
 
 func newEvents(secret string, payouts int, from, to int) *events {
-	e := &events{secret: []byte(secret), settled: payouts / 10 * 5, end: int64(to), t0: time.Now().UTC()}
+	e := &events{secret: []byte(secret), settled: payouts / 10 * 5, from: int64(from), end: int64(to), t0: time.Now().UTC()}
 	e.next.Store(int64(from))
 	return e
 }
@@ -64,6 +68,9 @@ func (e *events) pick(rnd *rand.Rand) (body []byte, fresh bool, err error) {
 // fresh returns the next in-flight payout's SUCCESS webhook.
 func (e *events) fresh() ([]byte, error) {
 	i := e.next.Add(1) - 1
+	if e.wrap {
+		i = e.from + (i-e.from)%(e.end-e.from)
+	}
 	if i >= e.end {
 		return nil, fmt.Errorf("no in-flight payout left for a new webhook (%d used): seed more", i)
 	}

@@ -36,7 +36,7 @@ type Store interface {
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
 	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
-	ArchivesBetween(ctx context.Context, from, until time.Time) ([]store.Archive, error)
+	ArchivesSince(ctx context.Context, since time.Time) ([]store.Archive, error)
 	DeliveryStore
 	FindStore
 	ProfileStore

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -144,20 +145,21 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		vm.Fee = payout.Money{Minor: *p.FeeMinor, Currency: p.Currency}.String()
 	}
 	vm.Timeline = timeline(u, p.Provider, events, deliveries, audit)
-	// The months its history can be in: from its creation to its last
-	// change, check or answer.
+	archives, err := h.Store.ArchivesSince(r.Context(), p.CreatedAt)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	// Most of its history is in the months to its last change, check or
+	// answer; later months hold at most what changed nothing (a duplicate
+	// webhook, a note on its hold).
 	last := p.UpdatedAt
 	for _, t := range []*time.Time{p.LastCheckedAt, p.LastAnsweredAt} {
 		if t != nil && t.After(last) {
 			last = *t
 		}
 	}
-	archives, err := h.Store.ArchivesBetween(r.Context(), p.CreatedAt, last)
-	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
-	}
-	vm.Archived = archivedHistory(archives)
+	vm.Archived = archivedHistory(archives, last)
 	for _, e := range ledger {
 		row := views.LedgerRow{At: u.stamp(e.PostedAt), Kind: e.Kind, Account: e.Account}
 		amt := payout.Money{Minor: e.AmountMinor, Currency: e.Currency}.String()
@@ -230,12 +232,19 @@ func waitsForApproval(p store.Payout) string {
 var archiveLabels = map[string]string{"webhook_deliveries": "Webhook deliveries", "payout_events": "Status events",
 	"audit_log": "Audit log entries", "gate_evaluations": "Gate evaluations"}
 
-// archivedHistory says, for each month archived since the payout was
-// created, that the history before the month after it is in its file, and
-// where it was restored to, if it was.
-func archivedHistory(archives []store.Archive) []string {
+// archivedHistory says, for each month archived from the payout's creation
+// to its last change (last), that the history before the month after it is
+// in its file, and where it was restored to, if it was; the months archived
+// after that are one line, naming their folder.
+func archivedHistory(archives []store.Archive, last time.Time) []string {
 	var out []string
+	lastMonth := time.Date(last.UTC().Year(), last.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	var later []store.Archive
 	for _, a := range archives {
+		if a.Month.After(lastMonth) {
+			later = append(later, a)
+			continue
+		}
 		label := archiveLabels[a.Table]
 		if label == "" {
 			label = a.Table
@@ -249,6 +258,11 @@ func archivedHistory(archives []store.Archive) []string {
 			line += "; payops archive restore FILE brings it back"
 		}
 		out = append(out, line)
+	}
+	if n := len(later); n > 0 {
+		out = append(out, fmt.Sprintf("%d later file%s (%s to %s, in %s) may hold what came after its last change and changed "+
+			"nothing: a duplicate webhook, a note on its hold", n, plural(n), later[0].Month.Format("2006-01"),
+			later[n-1].Month.Format("2006-01"), filepath.Dir(later[0].File)))
 	}
 	return out
 }

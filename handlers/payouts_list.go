@@ -115,7 +115,7 @@ func (h *Handlers) emptySearchHints(ctx context.Context, vm *views.PayoutList, t
 // archivedDeliveries says, when webhook deliveries were archived, before
 // which month an event id is not searched: "" when none were.
 func (h *Handlers) archivedDeliveries(ctx context.Context) (string, error) {
-	archives, err := h.Store.ArchivesBetween(ctx, time.Time{}, time.Time{})
+	archives, err := h.Store.ArchivesSince(ctx, time.Time{})
 	if err != nil {
 		return "", err
 	}

@@ -94,7 +94,9 @@ func (o *Outbound) drain(ctx context.Context) (int, error) {
 		}
 		var back []int64
 		for _, d := range claimed {
-			if failing[d.EndpointID] {
+			// Once the run is cancelled (a deploy), the batch's rest goes
+			// back at once; the one in flight finishes (deliver).
+			if failing[d.EndpointID] || ctx.Err() != nil {
 				back = append(back, d.ID)
 				continue
 			}
@@ -107,7 +109,10 @@ func (o *Outbound) drain(ctx context.Context) (int, error) {
 			}
 			made++
 		}
-		if err := o.Store.ReleaseDeliveries(ctx, back, o.now()); err != nil {
+		rctx, cancel := afterCall(ctx)
+		err = o.Store.ReleaseDeliveries(rctx, back, o.now())
+		cancel()
+		if err != nil {
 			return made, err
 		}
 	}

@@ -339,3 +339,46 @@ func TestADeadEndpointHoldsNobodyUp(t *testing.T) {
 		t.Errorf("%d of the dead endpoint's deliveries wait untried, want at least %d", due, 12-f.job.Workers)
 	}
 }
+
+// When serve stops (the run's context cancelled) during a batch, the
+// delivery in flight finishes and is recorded — so the platform does not
+// get it again — and the batch's rest goes back at once, unsent, for the
+// next instance; nothing waits for its lease.
+func TestADeliveryInFlightAtShutdownIsRecorded(t *testing.T) {
+	f := newOutboundFixture(t)
+	f.job.Workers, f.job.Batch = 1, 4
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cancel() // SIGTERM while the platform answers
+		f.rc.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	f.s.DB().MustExec(`UPDATE webhook_endpoints SET url = $1`, srv.URL)
+	for _, ref := range []string{"SD-1", "SD-2", "SD-3", "SD-4"} {
+		f.payout(ref, payout.Processing)
+	}
+	f.job.RunOnce(ctx)
+	var rows []struct {
+		State    string    `db:"state"`
+		Attempts int       `db:"attempts"`
+		Next     time.Time `db:"next_attempt_at"`
+	}
+	if err := f.s.DB().Select(&rows, `SELECT state, attempts, next_attempt_at FROM outbound_deliveries ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	var delivered, back int
+	for _, r := range rows {
+		switch {
+		case r.State == "delivered" && r.Attempts == 1:
+			delivered++
+		case r.State == "pending" && r.Attempts == 0 && !r.Next.After(f.clock):
+			back++
+		default:
+			t.Errorf("a delivery %s after %d attempts, due %v (now %v)", r.State, r.Attempts, r.Next, f.clock)
+		}
+	}
+	if got := len(f.rc.got); delivered != 1 || got != 1 || back != len(rows)-1 {
+		t.Errorf("received %d; recorded delivered %d, given back %d of %d", got, delivered, back, len(rows))
+	}
+}

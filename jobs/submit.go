@@ -108,7 +108,14 @@ func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
 // submit sends one claimed payout and records what came of it. The error
 // is the store's; a provider failure is recorded, not returned.
 func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFunds) (bool, error) {
-	if e := s.shortOfFunds(ctx, run, sub); e != nil {
+	// A claimed payout is sent through, whatever the run's cancellation (a
+	// deploy's SIGTERM): its funds check and the call are each bounded by
+	// their own timeouts, the scheduler's Stop waits for them, and what the
+	// provider answered is recorded (afterCall). Abandoned midway, its
+	// counted attempt would read "sent, outcome unknown" to the next claim,
+	// which nobody could reject.
+	live := context.WithoutCancel(ctx)
+	if e := s.shortOfFunds(live, run, sub); e != nil {
 		s.Log.Warn("payout held: more than the provider's balance", "payout_ref", sub.ReferenceID, "provider", sub.Provider)
 		// Recorded first: the claim counted an attempt, and one left
 		// unrecorded reads as "sent, outcome unknown" to the next claim,
@@ -122,12 +129,7 @@ func (s *Submitter) submit(ctx context.Context, sub store.Submission, run *runFu
 		// Were it the breaker's probe, the next payout probes instead.
 		return false, s.Health.ReleaseProbe(ctx, sub.Provider)
 	}
-	// A request that moves money is not abandoned mid-flight at shutdown:
-	// the call outlives the run's cancellation (bounded by its own
-	// timeout, and the scheduler's Stop waits for it), and what the provider
-	// answered is recorded (afterCall). Abandoned, a clear refusal would be
-	// "sent, outcome unknown".
-	obs, err := s.call(context.WithoutCancel(ctx), sub)
+	obs, err := s.call(live, sub)
 	ctx, cancel := afterCall(ctx)
 	defer cancel()
 	s.recordOutcome(ctx, sub.Provider, err)

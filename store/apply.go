@@ -25,7 +25,6 @@ type Applied struct {
 // ErrNotFound for an unknown reference in mode m (callers who asked a
 // provider about a payout name its mode Exactly).
 func (s *Store) ApplyObservation(ctx context.Context, ref string, m RefMode, obs payout.Observation) (Applied, error) {
-	obs = obs.Storable()
 	var res Applied
 	var live bool
 	err := s.WithTx(ctx, func(q Querier) error {
@@ -110,6 +109,10 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 // adds to it once the outcome is known (the webhook's delivery row).
 func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64,
 	also func(*batch, Applied)) (Applied, error) {
+	// A provider's words are recorded as text PostgreSQL takes, whatever
+	// path brought them: a webhook (checked already), a poll, a Re-check, a
+	// submission's answer.
+	obs = obs.Storable()
 	id := cur.ID
 	d := payout.DecideFor(cur.Provider, cur.Status, obs.Status)
 	heldAnswered := false

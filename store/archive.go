@@ -239,22 +239,15 @@ func (s *Store) Archives(ctx context.Context) ([]Archive, error) {
 	return out, nil
 }
 
-// ArchivesBetween returns the archived months from from's month to until's
-// (zero: every later month), oldest first: where the history of a payout
-// created at from and last changed at until is, once it is no longer in
-// the database.
-func (s *Store) ArchivesBetween(ctx context.Context, from, until time.Time) ([]Archive, error) {
+// ArchivesSince returns the archived months from since's month on, oldest
+// first: where the history of a payout created at since that is no longer
+// in the database is.
+func (s *Store) ArchivesSince(ctx context.Context, since time.Time) ([]Archive, error) {
 	var out []Archive
-	var to *time.Time
-	if !until.IsZero() {
-		to = &until
-	}
 	err := s.db.SelectContext(ctx, &out, `SELECT `+archiveColumns+` FROM history_archives
-		WHERE month >= date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC')::date
-			AND ($2::timestamptz IS NULL OR month <= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date)
-		ORDER BY month, table_name`, from, to)
+		WHERE month >= date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC')::date ORDER BY month, table_name`, since)
 	if err != nil {
-		return nil, fmt.Errorf("store: archives from %s: %w", from.Format("2006-01"), err)
+		return nil, fmt.Errorf("store: archives since %s: %w", since.Format("2006-01"), err)
 	}
 	return out, nil
 }

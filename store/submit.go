@@ -187,6 +187,7 @@ type SubmitFailure struct {
 // RecordSubmitFailure records a failed submission on the payout's
 // timeline, then schedules the retry or places the hold.
 func (s *Store) RecordSubmitFailure(ctx context.Context, id int64, f SubmitFailure) error {
+	f.Detail = payout.StorableText(f.Detail)
 	return s.WithTx(ctx, func(q Querier) error {
 		var cur struct {
 			Status    payout.Status `db:"status"`

@@ -44,4 +44,24 @@ func TestPayoutPageSaysWhereArchivedHistoryIs(t *testing.T) {
 	if _, ok := textByID(t, page, "archived-history"); ok && month.Month() != time.Now().Month() {
 		t.Error("a payout created after the archived month says its history is archived")
 	}
+
+	// A month archived after the payout's last change holds at most what
+	// changed nothing: one line names the later files' months and folder,
+	// not each file as where its history is.
+	later := month.AddDate(0, 3, 0)
+	a.store.DB().MustExec(`SELECT payops_make_partitions('audit_log', $1, $1)`, later)
+	a.store.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, at)
+		VALUES ('api:t', 'payout.create', 'payout', 'OTHER', $1)`, later.Add(time.Hour))
+	part2 := store.Partition{Table: "audit_log", Name: "audit_log_p" + later.Format("200601"), Month: later}
+	if _, err := a.store.ArchivePartition(context.Background(), part2, dir); err != nil {
+		t.Fatal(err)
+	}
+	a.store.DB().MustExec(`UPDATE payouts SET updated_at = $1, last_checked_at = NULL WHERE reference_id = 'OLD-1'`,
+		created.Add(time.Hour))
+	_, page = c.get("/payouts/OLD-1")
+	got, _ = textByID(t, page, "archived-history")
+	summary := "1 later file (" + later.Format("2006-01") + " to " + later.Format("2006-01") + ", in " + dir + ")"
+	if !strings.Contains(got, want) || !strings.Contains(got, summary) || strings.Contains(got, part2.Name) {
+		t.Errorf("archived history says %q, want %q in full and %q", got, want, summary)
+	}
 }

@@ -1,6 +1,8 @@
 // Package pgcluster starts and stops a private PostgreSQL cluster in a folder
 // of the project, for `make run` and for tests: initdb once, then pg_ctl on a
-// unix socket inside the folder and a free 127.0.0.1 port. As root it runs the
+// unix socket inside the folder, numbered by a free port (tests' clusters
+// also listen on 127.0.0.1 at that port; make run's on the socket only). A
+// cluster already running is reused as it was started. As root it runs the
 // server binaries as the unprivileged "postgres" user, since PostgreSQL
 // refuses to run as root.
 package pgcluster
