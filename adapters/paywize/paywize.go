@@ -12,13 +12,10 @@
 package paywize
 
 import (
-	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -73,31 +70,6 @@ func (c *Client) Name() string { return "paywize" }
 
 // Caller exposes the HTTP caller, so tests can shorten its backoff.
 func (c *Client) Caller() *adapters.Caller { return c.call }
-
-// Encrypt returns base64(AES-256-CBC(PKCS#7(plain))) under the account's keys.
-func (c *Client) Encrypt(plain []byte) string {
-	pad := aes.BlockSize - len(plain)%aes.BlockSize
-	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	cipher.NewCBCEncrypter(c.block, []byte(c.cfg.SecretKey)).CryptBlocks(buf, buf)
-	return base64.StdEncoding.EncodeToString(buf)
-}
-
-// Decrypt reverses Encrypt, refusing bad base64, lengths and padding.
-func (c *Client) Decrypt(b64 string) ([]byte, error) {
-	buf, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return nil, errors.New("data is not base64")
-	}
-	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
-		return nil, errors.New("ciphertext is not a whole number of AES blocks")
-	}
-	cipher.NewCBCDecrypter(c.block, []byte(c.cfg.SecretKey)).CryptBlocks(buf, buf)
-	pad := int(buf[len(buf)-1])
-	if pad == 0 || pad > aes.BlockSize || pad > len(buf) || !bytes.Equal(buf[len(buf)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
-		return nil, errors.New("bad padding: wrong key or corrupted data")
-	}
-	return buf[:len(buf)-pad], nil
-}
 
 // statusMap maps Paywize's statuses, compared case-insensitively, to the
 // canonical states.
