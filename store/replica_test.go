@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -37,5 +38,8 @@ func TestListsAndSearchReadTheReplica(t *testing.T) {
 	}
 	if ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10}); err != nil || len(ds) != 0 {
 		t.Errorf("with the (empty) replica the webhooks page finds %d deliveries, %v; want none", len(ds), err)
+	}
+	if counts, err := s.DeliveryOutcomes(ctx, time.Now().Add(-time.Hour)); err != nil || len(counts) != 0 {
+		t.Errorf("with the (empty) replica the webhooks page counts %+v, %v; want none", counts, err)
 	}
 }

@@ -365,10 +365,11 @@ type OutcomeCount struct {
 	Count   int    `db:"count"`
 }
 
-// DeliveryOutcomes counts the deliveries since since by outcome.
+// DeliveryOutcomes counts the deliveries since since by outcome: the
+// webhooks page's counts, read where its list is (the replica, if any).
 func (s *Store) DeliveryOutcomes(ctx context.Context, since time.Time) ([]OutcomeCount, error) {
 	var out []OutcomeCount
-	err := s.db.SelectContext(ctx, &out, `SELECT outcome, count(*) AS count FROM webhook_deliveries WHERE received_at >= $1 GROUP BY outcome`, since)
+	err := s.reader().SelectContext(ctx, &out, `SELECT outcome, count(*) AS count FROM webhook_deliveries WHERE received_at >= $1 GROUP BY outcome`, since)
 	if err != nil {
 		return nil, fmt.Errorf("store: delivery outcomes: %w", err)
 	}
