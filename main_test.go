@@ -190,9 +190,13 @@ func TestServeRefusesBadConfig(t *testing.T) {
 // payops sandbox refuses its bad settings as serve does: a seed it could
 // not read would decide every outcome from 0, not the seed asked for.
 func TestSandboxRefusesBadConfig(t *testing.T) {
+	// Cancelled before it starts: were the setting taken, the sandbox would
+	// stop at once and answer no error, not serve on.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
 	for name, want := range map[string]string{"PAYOPS_SANDBOX_SEED": "42x", "PAYOPS_SANDBOX_BALANCE": "lots"} {
 		var out bytes.Buffer
-		err := run(context.Background(), []string{"sandbox", "--addr", "127.0.0.1:0"}, env(map[string]string{name: want}),
+		err := run(ctx, []string{"sandbox", "--addr", "127.0.0.1:0"}, env(map[string]string{name: want}),
 			strings.NewReader(""), &out, &out)
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: err = %v, want it named", name, want, err)

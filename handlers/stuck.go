@@ -48,10 +48,11 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	if last := pagesOf(total.All, stuckPageSize); page > last && total.All > 0 {
+	pages := pagesOf(total.All, stuckPageSize)
+	if page > pages && total.All > 0 {
 		// Past the last page (its rows settled since, or a hand-made
 		// address): the last page, not an empty one saying nothing is stuck.
-		v := stuckQuery(provider, last)
+		v := stuckQuery(provider, pages)
 		if ref := q.Get("rechecked"); ref != "" {
 			v.Set("rechecked", ref)
 		}
@@ -63,7 +64,7 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 	vm := views.Stuck{
 		Meta: MetaFor(r, "Stuck payouts", "stuck"), Threshold: span(h.StuckAfter), Provider: provider,
 		Providers: payoutProviders(), Total: total.All, Paused: total.Paused, Page: page,
-		Pages:      pagesOf(total.All, stuckPageSize),
+		Pages:      pages,
 		CanRecheck: u.Role.Can(payout.ActRecheck), Back: back.Encode(),
 	}
 	// Pauses matter to payouts not sent yet only: most pages have none,
