@@ -59,6 +59,17 @@ func TestBrowserAdminRunsDrill(t *testing.T) {
 	}
 	screenshot(t, ctx, "drill-report")
 	shots(t, ctx, "drill-report")
+	step(t, ctx, "open the drill's payouts from its report, with Test off",
+		chromedp.Click(chromedp.CSS("#drill-payouts button")),
+		chromedp.WaitVisible(chromedp.CSS("#payouts-table")),
+	)
+	if got := text(t, ctx, "#payouts-count"); got != "12 payouts" {
+		t.Errorf("the drill's payouts list counts %q, want its 12 payouts", got)
+	}
+	if got := text(t, ctx, "#test-data-banner"); !strings.Contains(got, "test data") {
+		t.Errorf("the list opened without the test-data banner: %q", got)
+	}
+	step(t, ctx, "back to the report", chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS("#drill-report")))
 	took := text(t, ctx, "#drill-report tbody tr:last-child td.num")
 	if !spanFormat.MatchString(took) || !strings.Contains(text(t, ctx, "#drill-panel .drill-head"), "took ") {
 		t.Errorf("time to converge %q is not in the dashboard's one format", took)
