@@ -35,8 +35,8 @@ func readyBanner(ctx context.Context, st *store.Store, base, dsn, prog, logFile 
 		}
 	}
 	dsnShown, hidden := shellDSN(dsn)
-	fmt.Fprintf(&b, "\n  An API token for the sandbox (a test token: it sends payouts to the sandbox only):\n"+
-		"    DATABASE_URL=%s %s token create --name me --scope test\n",
+	fmt.Fprintf(&b, "\n  An API token for the sandbox (a test token: it sends payouts to the sandbox only), in $TOKEN:\n"+
+		"    TOKEN=$(DATABASE_URL=%s %s token create --name me --scope test)\n",
 		dsnShown, prog)
 	if hidden {
 		b.WriteString("    (the database password is hidden: put yours in its place)\n")

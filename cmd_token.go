@@ -14,7 +14,9 @@ import (
 
 // cmdToken manages the platform API's bearer tokens: create prints a new
 // token once (only its hash is kept), revoke ends one, list shows them.
-func cmdToken(ctx context.Context, verb string, args []string, getenv func(string) string, stdout io.Writer) error {
+// create writes the token alone to stdout and what it is to stderr, so a
+// script can take it with TOKEN=$(payops token create ...).
+func cmdToken(ctx context.Context, verb string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token "+verb, flag.ContinueOnError)
 	name := fs.String("name", "", "the token's name: who uses it (\"marketplace-prod\")")
 	scope := fs.String("scope", string(payout.ScopeLive), "live (real providers), test (sandbox only) or drills (payops drill)")
@@ -48,7 +50,8 @@ func cmdToken(ctx context.Context, verb string, args []string, getenv func(strin
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s token %s created; it is shown once, store it now:\n%s\n", t.Scope, t.Name, secret)
+		fmt.Fprintf(stderr, "%s token %s created; it is shown once, store it now:\n", t.Scope, t.Name)
+		fmt.Fprintln(stdout, secret)
 		return nil
 	case "revoke":
 		t, err := s.RevokeToken(ctx, *name, "")

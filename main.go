@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(args) < 2 {
 			return errUsage
 		}
-		return cmdToken(ctx, args[1], args[2:], getenv, stdout)
+		return cmdToken(ctx, args[1], args[2:], getenv, stdout, stderr)
 	case "endpoint":
 		if len(args) < 2 {
 			return errUsage

@@ -108,9 +108,10 @@ func TestCommands(t *testing.T) {
 	}
 
 	// API tokens: shown once, stored as a hash, revocable.
+	// The token alone on stdout, so TOKEN=$(payops token create ...) works.
 	out, err = runCmd("", "token", "create", "--name", "shop")
-	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
-	if err != nil || !strings.HasPrefix(token, "pot_") || len(token) < 50 {
+	token := strings.TrimSuffix(out, "\n")
+	if err != nil || !strings.HasPrefix(token, "pot_") || len(token) < 50 || strings.ContainsAny(token, " \n") {
 		t.Fatalf("token create: %q %v", out, err)
 	}
 	if _, err := s.Authenticate(ctx, token); err != nil {
