@@ -143,7 +143,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 		d.Body, d.BodyLength = body, r.ContentLength // the length it claimed, when it did
 		keepStart(&d)
 		h.recordRefused(ctx, d, "body")
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body over 1 MiB"})
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body over 1 MiB", "outcome": d.Outcome})
 		return
 	}
 	d.Body = body
@@ -207,7 +207,7 @@ func (h *Webhooks) refuse(ctx context.Context, w http.ResponseWriter, d store.De
 		d.Outcome = store.OutcomeRejected
 		keepStart(&d)
 		h.recordRefused(ctx, d, "signature")
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid"})
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature missing or invalid", "outcome": d.Outcome})
 	case errors.Is(err, adapters.ErrTimestamp):
 		// Signed, but its time is missing, unreadable or too far from ours:
 		// a replay or a late retry. A genuine outcome refused here is found
@@ -215,11 +215,11 @@ func (h *Webhooks) refuse(ctx context.Context, w http.ResponseWriter, d store.De
 		d.Verified, d.Outcome = true, store.OutcomeRejected
 		keepStart(&d)
 		h.recordRefused(ctx, d, "timestamp")
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": adapters.ErrTimestamp.Error()})
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": adapters.ErrTimestamp.Error(), "outcome": d.Outcome})
 	default:
 		d.Verified, d.Outcome = true, store.OutcomeMalformed
 		h.record(ctx, d)
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "malformed: " + err.Error(), "outcome": d.Outcome})
 	}
 }
 

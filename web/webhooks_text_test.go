@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -42,8 +43,8 @@ func TestWebhookNotText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, out := tt.delivery.post(t, a.srv.URL)
-		if code != 400 {
-			t.Errorf("%s: got %d %v, want 400", tt.name, code, out)
+		if code != 400 || out["outcome"] != store.OutcomeMalformed || !strings.HasPrefix(fmt.Sprint(out["error"]), "malformed: ") {
+			t.Errorf("%s: got %d %v, want 400 with outcome malformed", tt.name, code, out)
 			continue
 		}
 		d := lastDelivery(t, a)
