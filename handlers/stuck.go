@@ -91,6 +91,9 @@ func (h *Handlers) Stuck(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if vm.CanRecheck {
+		vm.Unconfigured = unconfiguredNotice(vm.Rows, h.Providers, testData(r.Context()))
+	}
 	vm.PrevHref, vm.NextHref = pageLinks(page, vm.Pages, func(n int) string {
 		return withQuery("/payouts/stuck", stuckQuery(provider, n).Encode())
 	})

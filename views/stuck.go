@@ -15,6 +15,9 @@ type Stuck struct {
 	NextHref   string
 	CanRecheck bool
 	Back       string // the list's filter and page, which a Re-check without JavaScript comes back to
+	// Unconfigured says which listed payouts' providers Re-check cannot
+	// ask, for want of credentials; "" when it can ask them all.
+	Unconfigured string
 }
 
 // StuckRow is one payout in the stuck list, and what its last re-check did.

@@ -60,6 +60,15 @@ func TestStuckRowShowsAFailedCheck(t *testing.T) {
 			t.Errorf("%s: reason %q, want %q in it", tt.ref, got, tt.reason)
 		}
 	}
+	// The list says above the rows which providers Re-check cannot ask,
+	// and only when it lists some.
+	if got, _ := textByID(t, page, "stuck-unconfigured"); !strings.Contains(got, "xendit is not configured here, so Re-check and the stale re-check cannot ask it") ||
+		strings.Contains(got, "sandbox:") {
+		t.Errorf("the not-configured notice %q", got)
+	}
+	if _, sandboxOnly := c.get("/payouts/stuck?provider=sandbox"); byID(t, sandboxOnly, "stuck-unconfigured") != nil {
+		t.Error("a list of configured providers' payouts says some are not configured")
+	}
 	failed := func(n *html.Node) bool { return hasClass(n, "check-failed") }
 	if n := byID(t, page, "payout-"+answered); n == nil || find(n, failed) != nil {
 		t.Errorf("the answered payout's check shows as failed")
