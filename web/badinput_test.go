@@ -210,3 +210,28 @@ func TestMultipartIsOnlyForTheUpload(t *testing.T) {
 		t.Error("the refused post switched to test data")
 	}
 }
+
+// A query with a pair the address's syntax cannot read (a raw ";") is
+// refused, not read without that pair: a filter written so would list
+// everything. A folder of /static/ is not listed.
+func TestUnreadableQueriesAreRefused(t *testing.T) {
+	a := newApp(t)
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	c := a.client()
+	c.login("admin@example.com")
+	for _, path := range []string{"/payouts?status=FAILED;x", "/payouts.csv?status=FAILED;x", "/audit?action=x;y",
+		"/payouts/stuck?provider=sandbox;page=2"} {
+		if code, body := c.get(path); code != http.StatusBadRequest || !strings.Contains(body, "write a ; in a value as %3B") {
+			t.Errorf("%s: %d %.300s", path, code, body)
+		}
+	}
+	if code, body := c.get("/payouts?q=a%3Bb"); code != http.StatusOK {
+		t.Errorf("an escaped ; in a search: %d %.300s", code, body)
+	}
+	if code, body := c.get("/static/"); code != http.StatusNotFound || strings.Contains(body, "app.css") {
+		t.Errorf("/static/: %d %.300s", code, body)
+	}
+	if code, _ := c.get("/static/app.css"); code != http.StatusOK {
+		t.Errorf("/static/app.css: %d", code)
+	}
+}

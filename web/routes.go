@@ -3,6 +3,7 @@ package web
 import (
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -149,7 +150,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	app.HandleFunc("/", s.notFound)
 
 	root := http.NewServeMux()
-	root.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	root.Handle("GET /static/", noListing(http.StripPrefix("/static/", http.FileServerFS(static))))
 	// Pages link /static/favicon.svg; a browser showing something else (a
 	// CSV, the API's JSON) asks for /favicon.ico.
 	root.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
@@ -182,4 +183,16 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	handler = s.recoverPanics(handler)
 	handler = s.metrics.instrument(handler, root, app)
 	return handler
+}
+
+// noListing serves files only: a folder's address (/static/) is not found
+// rather than a listing of what is in it.
+func noListing(files http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }

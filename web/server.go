@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -238,6 +239,14 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") { // the API answers in JSON, itself
 			next.ServeHTTP(w, r)
+			return
+		}
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			// r.URL.Query() drops a pair it cannot read (a raw ";" among
+			// them) without a word: a filter written so would list
+			// everything instead of what was asked for.
+			handlers.Fail(w, r, s.log, handlers.BadRequest("The address's query cannot be read ("+err.Error()+
+				"): separate its parameters with &, and write a ; in a value as %3B."))
 			return
 		}
 		ok := payout.IsText(r.URL.Path) && payout.IsText(r.URL.RawQuery)
