@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,12 +170,10 @@ func Check(n store.NewDrillRun) error {
 // DefaultMarket is the market a drill runs against when none is given.
 const DefaultMarket = "IN"
 
-var marketPattern = regexp.MustCompile(`^[A-Z]{2}$`)
-
 // CheckMarket says what is wrong with a drill's market, or nil; empty is
 // DefaultMarket.
 func CheckMarket(market string) error {
-	if market != "" && !marketPattern.MatchString(market) {
+	if market != "" && !payout.IsCountry(market) {
 		return errors.New("The market must be an ISO 3166 country code such as IN or PH.")
 	}
 	return nil

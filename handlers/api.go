@@ -140,7 +140,7 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequest))
 	if err != nil {
-		a.badBody(w, err)
+		badBody(w, err, "payout", maxRequest)
 		return
 	}
 	// JSON decoding would quietly turn bytes that are not UTF-8 into U+FFFD.
@@ -152,7 +152,14 @@ func (a *API) CreatePayout(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		a.badBody(w, err)
+		if fields := payout.KeysRefusal(body); fields != nil && strings.HasPrefix(err.Error(), "json: unknown field ") {
+			// Decoding names an unknown field without where it is
+			// (beneficiary's "provider" as "provider"): the keys' check
+			// names it in full.
+			writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields", Fields: fields})
+			return
+		}
+		badBody(w, err, "payout", maxRequest)
 		return
 	}
 	if dec.More() {
@@ -218,21 +225,24 @@ func (a *API) recordedAgain(ctx context.Context, raw payout.RawRequest, tok stor
 	return req, fields == nil
 }
 
-// badBody answers a body that does not decode: 413 when too large, 422 for
-// a field of the wrong type or unknown, 400 for anything that is not JSON.
-func (a *API) badBody(w http.ResponseWriter, err error) {
+// badBody answers a body that does not decode into a request of what (a
+// "payout", a "drill") of at most limit bytes: 413 when too large, 422 for a
+// field of the wrong type or unknown, 400 for anything that is not JSON —
+// each in the API's words, not Go's.
+func badBody(w http.ResponseWriter, err error, what string, limit int) {
 	var tooLarge *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
+	invalid := "the " + what + " has invalid fields"
 	switch {
 	case errors.As(err, &tooLarge):
-		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Error: "too_large", Message: fmt.Sprintf("the body is larger than %d bytes", maxRequest)})
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Error: "too_large", Message: fmt.Sprintf("the body is larger than %d bytes", limit)})
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields",
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: invalid,
 			Fields: payout.FieldErrors{typeErr.Field: "must be a JSON " + jsonKind(typeErr.Type.Kind().String())}})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: "the payout has invalid fields",
-			Fields: payout.FieldErrors{field: "is not a field of a payout request"}})
+		field := payout.Echo(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "invalid_request", Message: invalid,
+			Fields: payout.FieldErrors{field: "is not a field of a " + what + " request"}})
 	default:
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request", Message: "the body is not a JSON object: " + err.Error()})
 	}

@@ -46,6 +46,10 @@ type apiDrill struct {
 // re-checked only in their first hour.
 const maxDrillWait = 50 * time.Minute
 
+// maxDrillRequest bounds a drill request's body:
+// {"scenario": "all-of-them", "market": "IN", "payouts": 200, "wait": "5m"}.
+const maxDrillRequest = 4 << 10
+
 // StartDrill handles POST /api/v1/drills for drills tokens: the same runner
 // as the dashboard's /drills, 202 with the drill to follow at
 // /api/v1/drills/{id}; 422 for a bad request, 409 while another drill runs
@@ -55,15 +59,14 @@ func (a *API) StartDrill(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req apiDrillRequest
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<10))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDrillRequest))
 	if err == nil {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		err = dec.Decode(&req)
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request",
-			Message: `send {"scenario": "all-of-them", "market": "IN", "payouts": 200, "wait": "5m"}: ` + err.Error()})
+		badBody(w, err, "drill", maxDrillRequest)
 		return
 	}
 	fields := payout.FieldErrors{}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"payops/payout"
 	"payops/store"
@@ -19,10 +18,6 @@ const (
 	defaultListLimit = 100
 	maxListLimit     = 500
 )
-
-// maxEcho is how many characters of a bad value or parameter name a message
-// repeats.
-const maxEcho = 40
 
 // listParams are the parameters of GET /api/v1/payouts; any other is refused.
 var listParams = []string{"status", "provider", "created_after", "created_before", "updated_after", "limit", "cursor",
@@ -45,7 +40,7 @@ func (a *API) ListPayouts(w http.ResponseWriter, r *http.Request) {
 	values, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "bad_request",
-			Message: "the query string does not parse: " + echo(err.Error())})
+			Message: "the query string does not parse: " + payout.Echo(err.Error())})
 		return
 	}
 	q, fields := listQuery(values, tokenOf(r).Scope)
@@ -79,7 +74,7 @@ func listQuery(values url.Values, scope payout.Scope) (store.PayoutQuery, payout
 	in := listInput{values: values, errs: payout.FieldErrors{}}
 	for name := range values {
 		if !slices.Contains(listParams, name) {
-			in.errs[echo(name)] = "is not a parameter of this list: use " + strings.Join(listParams, ", ")
+			in.errs[payout.Echo(name)] = "is not a parameter of this list: use " + strings.Join(listParams, ", ")
 		}
 	}
 	if vs, ok := values["status"]; ok {
@@ -92,7 +87,7 @@ func listQuery(values url.Values, scope payout.Scope) (store.PayoutQuery, payout
 	if v, ok := in.one("provider"); ok {
 		switch {
 		case !slices.Contains(payoutProviders(), v):
-			in.errs["provider"] = fmt.Sprintf("unknown provider %s: use one of %s", strconv.Quote(echo(v)),
+			in.errs["provider"] = fmt.Sprintf("unknown provider %s: use one of %s", strconv.Quote(payout.Echo(v)),
 				strings.Join(q.Providers, ", "))
 		case !scope.Covers(v):
 			in.errs["provider"] = fmt.Sprintf("this is a %s token: it lists only the payouts of %s", scope,
@@ -198,7 +193,7 @@ func parseStatuses(values []string) ([]payout.Status, string) {
 				for i, st := range payout.Statuses {
 					names[i] = string(st)
 				}
-				return nil, fmt.Sprintf("unknown status %s: use %s", strconv.Quote(echo(s)), strings.Join(names, ", "))
+				return nil, fmt.Sprintf("unknown status %s: use %s", strconv.Quote(payout.Echo(s)), strings.Join(names, ", "))
 			}
 			if !slices.Contains(out, st) {
 				out = append(out, st)
@@ -237,16 +232,4 @@ func parseListTime(v string) (time.Time, string) {
 		msg += " (send a + in a query as %2B)"
 	}
 	return time.Time{}, msg
-}
-
-// echo returns s short enough to repeat in a message: at most maxEcho
-// characters, the cut marked, and bytes that are not text escaped.
-func echo(s string) string {
-	if !payout.IsText(s) {
-		s = strings.Trim(strconv.QuoteToASCII(s), `"`)
-	}
-	if utf8.RuneCountInString(s) <= maxEcho {
-		return s
-	}
-	return string([]rune(s)[:maxEcho]) + "…"
 }

@@ -12,7 +12,7 @@ import (
 // an error here: Missing says what a live document still needs. Program
 // "" becomes DefaultProgram.
 func (d *LaunchDoc) Validate() error {
-	if !marketPattern.MatchString(d.Market) {
+	if !IsCountry(d.Market) {
 		return &FieldError{Field: "market", Msg: fmt.Sprintf("%q is not an ISO 3166 country code such as IN", d.Market)}
 	}
 	if d.Program == "" {
@@ -111,7 +111,7 @@ func (d LaunchDoc) fieldErr(field, format string, args ...any) error {
 func MarketCodes(list string) []string {
 	var out []string
 	for f := range strings.SplitSeq(list, ",") {
-		if c := strings.ToUpper(strings.TrimSpace(f)); marketPattern.MatchString(c) && !slices.Contains(out, c) {
+		if c := strings.ToUpper(strings.TrimSpace(f)); IsCountry(c) && !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}

@@ -45,15 +45,15 @@ func ParseMoney(amount, currency string) (Money, error) {
 	}
 	whole, frac, hasDot := strings.Cut(amount, ".")
 	if whole == "" || (hasDot && frac == "") || !digits(whole) || !digits(frac) {
-		return Money{}, fmt.Errorf("amount %q is not a decimal number like 1250.50", amount)
+		return Money{}, fmt.Errorf("amount %q is not a decimal number like 1250.50", Echo(amount))
 	}
 	if len(frac) > exp {
-		return Money{}, fmt.Errorf("amount %q has more than %d decimals, the most %s has", amount, exp, currency)
+		return Money{}, fmt.Errorf("amount %q has more than %d decimals, the most %s has", Echo(amount), exp, currency)
 	}
 	s := whole + frac + strings.Repeat("0", exp-len(frac))
 	minor, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return Money{}, fmt.Errorf("amount %q is too large", amount)
+		return Money{}, fmt.Errorf("amount %q is too large", Echo(amount))
 	}
 	return Money{Minor: minor, Currency: currency}, nil
 }

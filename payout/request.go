@@ -115,7 +115,6 @@ var (
 	referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$`)
 	accountPattern   = regexp.MustCompile(`^[A-Za-z0-9]{5,34}$`)
 	ifscPattern      = regexp.MustCompile(`^[A-Z]{4}0[A-Z0-9]{6}$`)
-	marketPattern    = regexp.MustCompile(`^[A-Z]{2}$`)
 	bankCodePattern  = regexp.MustCompile(`^[A-Za-z0-9_]{2,20}$`)
 )
 
@@ -124,6 +123,10 @@ const (
 	MaxNarration = 140
 	MaxName      = 140
 	MaxMetadata  = 4096
+	// MaxMetadataDepth bounds metadata's nesting: 4 KiB of brackets nest
+	// 2,000 deep, which a platform's JSON reader (Python's, for one) cannot
+	// read back from the list or an event.
+	MaxMetadataDepth = 16
 )
 
 // Check validates raw against the payout providers payops is configured for
@@ -161,20 +164,20 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	case r.Provider == "":
 		errs["provider"] = "is required"
 	case !slices.Contains(providers, r.Provider):
-		errs["provider"] = fmt.Sprintf("unknown provider %q: use one of %s", r.Provider, strings.Join(providers, ", "))
+		errs["provider"] = unknownProvider(r.Provider, providers)
 	}
 	exp, curErr := Exponent(r.Currency)
 	switch {
 	case r.Currency == "":
 		errs["currency"] = "is required"
 	case curErr != nil:
-		errs["currency"] = fmt.Sprintf("unknown currency %q: use an ISO 4217 code payops pays in, such as INR or IDR", r.Currency)
+		errs["currency"] = fmt.Sprintf("unknown currency %q: use an ISO 4217 code payops pays in, such as INR or IDR", Echo(r.Currency))
 	}
 	if msg := r.checkAmount(raw.Amount, exp, curErr == nil); msg != "" {
 		errs["amount"] = msg
 	}
 	if r.Mode != "" && !slices.Contains(Modes, r.Mode) {
-		errs["mode"] = fmt.Sprintf("unknown mode %q: use one of %s, or leave it out", r.Mode, strings.Join(Modes, ", "))
+		errs["mode"] = fmt.Sprintf("unknown mode %q: use one of %s, or leave it out", Echo(r.Mode), strings.Join(Modes, ", "))
 	}
 	if len([]rune(r.Narration)) > MaxNarration {
 		errs["narration"] = fmt.Sprintf("is longer than %d characters", MaxNarration)
@@ -182,14 +185,14 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	switch {
 	case r.Market == "":
 		errs["market"] = "is required (ISO 3166 country code, such as IN)"
-	case !marketPattern.MatchString(r.Market):
-		errs["market"] = fmt.Sprintf("%q is not an ISO 3166 country code such as IN or ID", r.Market)
+	case !IsCountry(r.Market):
+		errs["market"] = fmt.Sprintf("%q is not an ISO 3166 country code such as IN or ID", Echo(r.Market))
 	}
 	if r.Program == "" {
 		r.Program = DefaultProgram
 	} else if !programPattern.MatchString(r.Program) {
 		errs["program"] = fmt.Sprintf("%q is not a program name: lower-case letters, digits, - and _ (sellers), or leave it out for %s",
-			r.Program, DefaultProgram)
+			Echo(r.Program), DefaultProgram)
 	}
 	b := r.Beneficiary
 	for field, v := range map[string]string{"beneficiary.name": b.Name, "beneficiary.bank_name": b.BankName} {
@@ -236,16 +239,43 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	return r, nil
 }
 
+// unknownProvider says what is wrong with a provider a request names that
+// is not among those its token may send to here.
+func unknownProvider(provider string, providers []string) string {
+	if len(providers) == 0 {
+		return fmt.Sprintf("unknown provider %q: no provider this token may send to is configured here", Echo(provider))
+	}
+	return fmt.Sprintf("unknown provider %q: use one of %s", Echo(provider), strings.Join(providers, ", "))
+}
+
 // HasControl reports whether s holds a control character other than tab and
-// line breaks, or is not valid UTF-8: text payops refuses to store.
+// line breaks, or is not valid UTF-8: text payops refuses to store. Control
+// characters include the invisible ones that change how text reads without
+// showing (deceptive): a right-to-left override (U+202E) makes a name or a
+// note read backwards to the compliance user judging it, a zero-width space
+// makes two names that look alike differ. The zero-width joiners scripts
+// such as Devanagari and Malayalam need (U+200C, U+200D) are text.
 func HasControl(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' || deceptive(r) {
 			return true
 		}
+	}
+	return false
+}
+
+// deceptive are the format characters HasControl refuses: the
+// text-direction marks, embeddings, overrides and isolates, the zero-width
+// space and no-break space (U+FEFF), and the line and paragraph separators.
+func deceptive(r rune) bool {
+	switch {
+	case r == '\u061C', r == '\u200B', r == '\u200E', r == '\u200F', r == '\uFEFF':
+		return true
+	case r >= '\u2028' && r <= '\u202E', r >= '\u2066' && r <= '\u2069':
+		return true
 	}
 	return false
 }
@@ -269,7 +299,7 @@ func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) 
 	m, err := ParseMoney(s, r.Currency)
 	if err != nil {
 		if whole, frac, _ := strings.Cut(s, "."); digits(whole) && digits(frac) && len(frac) > exp {
-			return fmt.Sprintf("%q has more decimals than %s has (%d)", s, r.Currency, exp)
+			return fmt.Sprintf("%q has more decimals than %s has (%d)", Echo(s), r.Currency, exp)
 		}
 		return err.Error()
 	}
@@ -279,7 +309,7 @@ func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) 
 	if m.Minor > MaxSettlementMinor {
 		// The bound of a settlement row too: a day's totals of such
 		// payouts stay within 64 bits.
-		return fmt.Sprintf("%q is more than payops takes in one payout (%s)", s,
+		return fmt.Sprintf("%q is more than payops takes in one payout (%s)", Echo(s),
 			Money{Minor: MaxSettlementMinor, Currency: r.Currency}.Decimal())
 	}
 	r.AmountMinor = m.Minor
@@ -310,6 +340,9 @@ func (r *Request) checkMetadata(raw json.RawMessage) string {
 	}
 	if why := numbersOutOfRange(obj); why != "" {
 		return why
+	}
+	if jsonDepth(buf.Bytes()) > MaxMetadataDepth {
+		return fmt.Sprintf("is nested deeper than %d levels of objects and arrays", MaxMetadataDepth)
 	}
 	r.Metadata = buf.Bytes()
 	return ""

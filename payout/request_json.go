@@ -42,9 +42,9 @@ func KeysRefusal(body []byte) FieldErrors {
 			ft, known := fields[key]
 			switch {
 			case !known:
-				errs[prefix+key] = "is not a field of a payout request (names are exact, in lower case)"
+				errs[prefix+Echo(key)] = "is not a field of a payout request (names are exact, in lower case)"
 			case seen[key]:
-				errs[prefix+key] = "is given twice"
+				errs[prefix+Echo(key)] = "is given twice"
 			}
 			seen[key] = true
 			if known && ft.Kind() == reflect.Struct {
@@ -103,6 +103,27 @@ func jsonbRefuses(b []byte) string {
 		i += 5
 	}
 	return ""
+}
+
+// jsonDepth is how deeply valid JSON text b nests objects and arrays: 1
+// for {"a": 1}, 2 for {"a": [1]}.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++ // the escaped byte, a quote among them
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // numbersOutOfRange says whether a number of v, JSON decoded with

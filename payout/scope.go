@@ -90,7 +90,7 @@ func (s Scope) ProviderRefusal(provider string, configured []string) string {
 	}
 	if IsTestProvider(provider) {
 		return fmt.Sprintf("%q is a test provider: it takes payouts only from test tokens (payops token create --scope test)",
-			provider)
+			Echo(provider))
 	}
 	return fmt.Sprintf("this is a test token: it sends payouts only to the test providers (%s)",
 		strings.Join(s.Providers(configured), ", "))

@@ -1,6 +1,26 @@
 package payout
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxEcho is how many characters of a value a refusal repeats back: enough
+// to see which value it was, not a 60,000-character field sent back whole.
+const MaxEcho = 40
+
+// Echo returns s short enough to repeat in a message: at most MaxEcho
+// characters, the cut marked, and bytes that are not text escaped.
+func Echo(s string) string {
+	if !IsText(s) {
+		s = strings.Trim(strconv.QuoteToASCII(s), `"`)
+	}
+	if utf8.RuneCountInString(s) <= MaxEcho {
+		return s
+	}
+	return string([]rune(s)[:MaxEcho]) + "…"
+}
 
 // StorableText makes s storable as PostgreSQL text (and JSONB), which
 // refuses bytes that are not UTF-8 and NUL: the first become U+FFFD and NUL

@@ -136,6 +136,13 @@ func TestAPIDrills(t *testing.T) {
 	if fields, _ := p["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["scenario"] == nil {
 		t.Fatalf("unknown scenario: %d %v", code, p)
 	}
+	for body, field := range map[string]string{`{"scenario":1,"payouts":3}`: "scenario", `{"scenario":"happy","size":3}`: "size"} {
+		code, p, _ = a.api("POST", "/api/v1/drills", drills, body)
+		fields, _ := p["fields"].(map[string]any)
+		if msg, _ := fields[field].(string); code != http.StatusUnprocessableEntity || msg == "" || strings.Contains(msg, "Go") {
+			t.Fatalf("%s: %d %v, want 422 naming %s in the API's words", body, code, p, field)
+		}
+	}
 	code, p, _ = a.api("POST", "/api/v1/drills", drills, `{"scenario":"happy","payouts":3,"market":"Philippines"}`)
 	if fields, _ := p["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["market"] == nil {
 		t.Fatalf("bad market: %d %v", code, p)

@@ -247,23 +247,50 @@ func TestAPIValidatesEachField(t *testing.T) {
 		{"missing tax artifact state", "beneficiary.tax_artifact", "is required", func(m map[string]any) { delete(ben(m), "tax_artifact") }},
 		{"wrong type", "reference_id", "must be a JSON string", func(m map[string]any) { m["reference_id"] = 7 }},
 		{"unknown field", "amount_minor", "is not a field", func(m map[string]any) { m["amount_minor"] = 125000 }},
+		{"unknown field of the beneficiary, named in full", "beneficiary.provider", "is not a field",
+			func(m map[string]any) { ben(m)["provider"] = "x" }},
+		{"no such country", "market", `"ZZ" is not an ISO 3166 country code`, func(m map[string]any) { m["market"] = "ZZ" }},
+		{"a name that reads backwards", "beneficiary.name", "control characters",
+			func(m map[string]any) { ben(m)["name"] = "Asha \u202eoaR" }},
+		{"a zero-width space in a name", "beneficiary.name", "control characters",
+			func(m map[string]any) { ben(m)["name"] = "Asha\u200bRao" }},
+		{"metadata nested too deep", "metadata", "nested deeper than 16 levels", func(m map[string]any) {
+			var deep any = "bottom"
+			for range 17 {
+				deep = []any{deep}
+			}
+			m["metadata"] = map[string]any{"a": deep}
+		}},
+		{"a long bad value, echoed cut", "mode", `unknown mode "` + strings.Repeat("m", 40) + `…"`,
+			func(m map[string]any) { m["mode"] = strings.Repeat("m", 60000) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("ORD-V", c.edit))
 			fields, _ := p["fields"].(map[string]any)
 			msg, _ := fields[c.field].(string)
-			if code != http.StatusUnprocessableEntity || !strings.Contains(msg, c.want) || len(fields) != 1 {
-				t.Fatalf("%d %v, want 422 with %s: %q", code, p, c.field, c.want)
+			if code != http.StatusUnprocessableEntity || !strings.Contains(msg, c.want) || len(fields) != 1 || len(msg) > 300 {
+				t.Fatalf("%d %.500v, want 422 with %s: %q", code, p, c.field, c.want)
 			}
 		})
+	}
+	// Metadata as deep as allowed, and a joiner Malayalam needs, are taken.
+	if code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("ORD-DEEP", func(m map[string]any) {
+		var deep any = "bottom"
+		for range 15 {
+			deep = []any{deep}
+		}
+		m["metadata"] = map[string]any{"a": deep}
+		ben(m)["name"] = "\u0d15\u0d4d\u200d"
+	})); code != http.StatusAccepted {
+		t.Fatalf("metadata 16 deep and a Malayalam name: %d %v", code, p)
 	}
 	code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, `{"reference_id": "ORD-V",`)
 	if code != http.StatusBadRequest || p["error"] != "bad_request" {
 		t.Fatalf("broken JSON: %d %v", code, p)
 	}
-	if n := a.payoutCount(); n != 0 {
-		t.Fatalf("%d payouts recorded from bad requests", n)
+	if n := a.payoutCount(); n != 1 {
+		t.Fatalf("%d payouts recorded from bad requests and ORD-DEEP", n)
 	}
 }
 
