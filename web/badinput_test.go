@@ -235,3 +235,21 @@ func TestUnreadableQueriesAreRefused(t *testing.T) {
 		t.Errorf("/static/app.css: %d", code)
 	}
 }
+
+// A provider's webhook endpoint asked with another method than POST says
+// so (405, Allow: POST), in JSON, as the endpoint answers.
+func TestWebhookEndpointTakesPostOnly(t *testing.T) {
+	a := newApp(t)
+	for _, method := range []string{"GET", "PUT", "DELETE"} {
+		req, _ := http.NewRequest(method, a.srv.URL+"/webhooks/sandbox", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" ||
+			res.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s /webhooks/sandbox: %d %v", method, res.StatusCode, res.Header)
+		}
+	}
+}

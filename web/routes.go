@@ -160,6 +160,14 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /metrics", metricsHandler(reg, s.metricsToken))
 	root.HandleFunc("POST /webhooks/{provider}", wh.Receive)
+	// A provider's endpoint takes POST only: anything else is told so in
+	// JSON, as the endpoint answers, not with the dashboard's 404 page.
+	root.HandleFunc("/webhooks/{provider}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		w.Write([]byte(`{"error":"a provider's webhook endpoint takes POST only"}` + "\n"))
+	})
 	root.HandleFunc("POST /api/v1/payouts", api.Authenticated(api.CreatePayout))
 	root.HandleFunc("GET /api/v1/payouts", api.Authenticated(api.ListPayouts))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", api.Authenticated(api.GetPayout))
