@@ -16,7 +16,14 @@ import (
 func auditSentence(e store.AuditEntry) string {
 	var d map[string]any
 	json.Unmarshal(e.Details, &d)
-	s := func(k string) string { return scalar(d[k]) }
+	// s is a detail as text, "" when the entry has none (scalar says "—"
+	// for a missing one, which would read as present).
+	s := func(k string) string {
+		if v, ok := d[k]; ok && v != nil && v != "" {
+			return scalar(v)
+		}
+		return ""
+	}
 	hold := "hold #" + s("hold")
 	note := func(prefix string) string {
 		if n := s("note"); n != "" {

@@ -23,3 +23,19 @@ func TestPayoutCreatedSentenceGroupsTheAmount(t *testing.T) {
 		}
 	}
 }
+
+// A release reads as an approval only when it was one; an entry without a
+// note reads without one.
+func TestReleaseSentences(t *testing.T) {
+	for _, c := range []struct{ action, details, want string }{
+		{"hold.release", `{"hold":7,"note":"KYC refreshed"}`, "Released hold #7: “KYC refreshed”"},
+		{"hold.release", `{"hold":7}`, "Released hold #7"},
+		{"hold.release", `{"hold":7,"approval":2,"of":2,"note":"ok"}`, "Approval 2 of 2 given and hold #7 released: “ok”"},
+		{"exception.resolve", `{}`, "Resolved"},
+	} {
+		got := auditSentence(store.AuditEntry{Action: c.action, Details: []byte(c.details)})
+		if got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.action, c.details, got, c.want)
+		}
+	}
+}
