@@ -24,10 +24,10 @@ type HoldStore interface {
 	ApprovalsFor(ctx context.Context, payoutID int64) ([]store.HoldApproval, error)
 	LaunchOfPayout(ctx context.Context, payoutID int64) (payout.MarketLaunch, error)
 	ReleaseHoldInBulk(ctx context.Context, holdID int64, by store.Actor, note string, policy payout.Policy,
-		seen int64) (store.Released, error)
+		shown store.Shown) (store.Released, error)
 	ReleaseHold(ctx context.Context, holdID int64, by store.Actor, note string, policy payout.Policy,
-		seen int64) (store.Released, error)
-	RejectHold(ctx context.Context, holdID int64, by store.Actor, note string, seen int64) (store.Hold, error)
+		shown store.Shown) (store.Released, error)
+	RejectHold(ctx context.Context, holdID int64, by store.Actor, note string, shown store.Shown) (store.Hold, error)
 	ReassignHold(ctx context.Context, holdID, ownerID int64, by store.Actor, note string) (store.Hold, error)
 	EscalateHold(ctx context.Context, holdID int64, by store.Actor, note string) (store.Hold, error)
 	AddEvidence(ctx context.Context, holdID int64, by store.Actor, note, url string, tax payout.TaxArtifact) (store.Hold, error)
@@ -147,7 +147,7 @@ func holdRow(now time.Time, hd store.Hold) views.HoldRow {
 		Reason: hd.ReasonLabel, Detail: hd.Detail, Owner: hd.OwnerName, Age: ago(now, hd.PlacedAt),
 		Due: due, DueAt: hd.SLADueAt.UTC().Format(time.RFC3339), DueLevel: level, Escalated: hd.EscalatedAt != nil,
 		Amount: hd.Amount().String(), Beneficiary: hd.BeneficiaryName, Account: "XXXX" + hd.AccountLast4,
-		Seen:      strconv.FormatInt(hd.LastEvidenceID, 10),
+		Seen:      shownOf(hd.LastEvidenceID, len(hd.ApproverIDs)),
 		Approvals: len(hd.ApproverIDs),
 	}
 }

@@ -71,14 +71,14 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 			Fail(w, r, h.Log, err)
 			return
 		}
-		seen := store.AnyEvidence
+		shown := store.AnyShown
 		if action == "release" || action == "reject" {
-			if seen, err = evidenceShown(r); err != nil {
+			if shown, err = evidenceShown(r); err != nil {
 				Fail(w, r, h.Log, err)
 				return
 			}
 		}
-		hd, done, err := h.act(r, u, action, f.id, f.note, false, seen)
+		hd, done, err := h.act(r, u, action, f.id, f.note, false, shown)
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
@@ -88,38 +88,51 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 }
 
 // evidenceShown reads what a release or rejection from the payout page
-// was decided on: the last evidence the page showed ("seen", 0 for none),
-// which the store checks under the hold's lock (a form without it is not
-// checked). It refuses a form that would drop what it carried for evidence
-// (a link, a tax artifact's state: those go with Add evidence, first).
-func evidenceShown(r *http.Request) (int64, error) {
+// was decided on: what the page showed of the hold ("seen"), which the
+// store checks under the hold's lock (a form without it is not checked).
+// It refuses a form that would drop what it carried for evidence (a link, a
+// tax artifact's state: those go with Add evidence, first).
+func evidenceShown(r *http.Request) (store.Shown, error) {
 	if strings.TrimSpace(r.PostFormValue("url")) != "" || r.PostFormValue("tax_artifact") != "" {
-		return 0, BadRequest("The link or tax artifact state you gave is evidence: add it with Add evidence first, then decide. Nothing was changed.")
+		return store.Shown{}, BadRequest("The link or tax artifact state you gave is evidence: add it with Add evidence first, then decide. Nothing was changed.")
 	}
 	return seenIn(r, "seen")
 }
 
-// seenIn reads the last evidence a page showed of a hold from form field
-// name: AnyEvidence when the form has none.
-func seenIn(r *http.Request, name string) (int64, error) {
+// shownOf is what a page that shows a hold puts in its form's "seen": the
+// hold's newest evidence (0 for none) and the approvals given, "23.1".
+func shownOf(lastEvidence int64, approvals int) string {
+	return strconv.FormatInt(lastEvidence, 10) + "." + strconv.Itoa(approvals)
+}
+
+// seenIn reads what a page showed of a hold from form field name, as
+// shownOf wrote it ("23.1"; "23" compares evidence only): AnyShown when the
+// form has none.
+func seenIn(r *http.Request, name string) (store.Shown, error) {
 	seen := r.PostFormValue(name)
 	if seen == "" {
-		return store.AnyEvidence, nil
+		return store.AnyShown, nil
 	}
-	after, err := strconv.ParseInt(seen, 10, 64)
-	if err != nil || after < 0 {
-		return 0, BadRequest("Decide from the payout's page or the holds queue.")
+	evidence, approvals, hasApprovals := strings.Cut(seen, ".")
+	shown := store.Shown{Approvals: -1}
+	var err error
+	shown.Evidence, err = strconv.ParseInt(evidence, 10, 64)
+	if err == nil && hasApprovals {
+		shown.Approvals, err = strconv.Atoi(approvals)
 	}
-	return after, nil
+	if err != nil || shown.Evidence < 0 || (hasApprovals && shown.Approvals < 0) {
+		return store.Shown{}, BadRequest("Decide from the payout's page or the holds queue.")
+	}
+	return shown, nil
 }
 
 // act performs action on hold id for u, from the bulk action when bulk, a
-// release or rejection decided on a page whose last evidence was seen
-// (store.AnyEvidence when none was compared), and returns the hold as the
+// release or rejection decided on a page that showed shown of the hold
+// (store.AnyShown when none was compared), and returns the hold as the
 // action left it (its payout's reference and mode) and a key saying what
 // was done.
 func (h *Handlers) act(r *http.Request, u User, action string, id int64, note string, bulk bool,
-	seen int64) (store.Hold, string, error) {
+	shown store.Shown) (store.Hold, string, error) {
 	ctx, by := r.Context(), actorOf(u)
 	decide := action == "release" || action == "reject"
 	if (decide && !u.Role.Can(payout.ActDecideHolds)) || (!decide && !u.Role.Can(payout.ActWorkHolds)) {
@@ -130,9 +143,9 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 		var rel store.Released
 		var err error
 		if bulk {
-			rel, err = h.Store.ReleaseHoldInBulk(ctx, id, by, note, h.Policy, seen)
+			rel, err = h.Store.ReleaseHoldInBulk(ctx, id, by, note, h.Policy, shown)
 		} else {
-			rel, err = h.Store.ReleaseHold(ctx, id, by, note, h.Policy, seen)
+			rel, err = h.Store.ReleaseHold(ctx, id, by, note, h.Policy, shown)
 		}
 		if err != nil {
 			return store.Hold{}, "", err
@@ -148,7 +161,7 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 		}
 		return rel.Hold, "released-partly", nil
 	case "reject":
-		hd, err := h.Store.RejectHold(ctx, id, by, note, seen)
+		hd, err := h.Store.RejectHold(ctx, id, by, note, shown)
 		return hd, "rejected", err
 	case "escalate":
 		hd, err := h.Store.EscalateHold(ctx, id, by, note)
@@ -268,11 +281,11 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	// Each row carries its hold's last evidence when the queue was loaded:
-	// one that gained evidence since ("sanctions hit, do not release") is
+	// Each row carries what the queue showed of its hold: one that gained
+	// evidence ("sanctions hit, do not release") or an approval since is
 	// refused as on its payout's page. All are read before any hold is
 	// changed, so a bad one changes nothing.
-	seen := make([]int64, len(holds))
+	seen := make([]store.Shown, len(holds))
 	for i, hd := range holds {
 		if seen[i], err = seenIn(r, "seen-"+strconv.FormatInt(hd.ID, 10)); err != nil {
 			Fail(w, r, h.Log, err)

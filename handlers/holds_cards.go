@@ -79,13 +79,14 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		} else if c.ApprovalsNeeded > 1 {
 			c.ReleaseLabel = fmt.Sprintf("Approve (%d of %d) and release", n, c.ApprovalsNeeded)
 		}
-		c.Seen = "0" // no evidence shown: any added since is news to the decider
+		var lastEvidence int64 // 0, none shown: any added since is news to the decider
 		for _, e := range evidence {
 			if e.HoldID == hd.ID {
 				c.Evidence = append(c.Evidence, views.EvidenceRow{At: u.stamp(e.AddedAt), By: e.AddedBy, Kind: e.Kind, Body: e.Body, URL: e.URL})
-				c.Seen = strconv.FormatInt(e.ID, 10)
+				lastEvidence = e.ID
 			}
 		}
+		c.Seen = shownOf(lastEvidence, len(c.Approvals))
 		out = append(out, c)
 	}
 	return out, nil

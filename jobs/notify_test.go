@@ -159,7 +159,7 @@ func TestOverdueHoldEmailsItsOwnerThenTheEscalationOwner(t *testing.T) {
 	}
 
 	hold := openHolds(t, s, payoutOf(t, s, "HOLD-1").ID)[0]
-	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours", store.AnyEvidence); err != nil {
+	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours", store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 	clk.add(payout.ClearHoldDown + time.Second) // cleared is told no sooner after the last notice
@@ -199,7 +199,7 @@ func TestNobodyIsToldWhileEmailIsOff(t *testing.T) {
 	}
 	hold := openHolds(t, s, payoutOf(t, s, "NOMAIL-1").ID)[0]
 	if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "not ours",
-		store.AnyEvidence); err != nil {
+		store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 	clk.add(payout.ClearHoldDown + time.Second)
@@ -447,7 +447,7 @@ func TestAStormOfConditionsIsOneDigest(t *testing.T) {
 
 	for i := range 8 {
 		hold := openHolds(t, s, payoutOf(t, s, fmt.Sprintf("STORM-%d", i)).ID)[0]
-		if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "no", store.AnyEvidence); err != nil {
+		if _, err := s.RejectHold(ctx, hold.ID, store.Actor{UserID: decider, Name: "decider@example.com"}, "no", store.AnyShown); err != nil {
 			t.Fatal(err)
 		}
 	}

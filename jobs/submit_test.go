@@ -271,7 +271,7 @@ func TestSubmissionFailures(t *testing.T) {
 		if asked, _ := prov.counts("FUNDS-1"); asked != 1 {
 			t.Fatalf("a funding hold was retried before release: asked %d times", asked)
 		}
-		rel, err := s.ReleaseHold(ctx, holds[0].ID, compliance, "account topped up", payout.Policy{}, store.AnyEvidence)
+		rel, err := s.ReleaseHold(ctx, holds[0].ID, compliance, "account topped up", payout.Policy{}, store.AnyShown)
 		if err != nil || !rel.Queued {
 			t.Fatalf("release: %+v %v", rel, err)
 		}
@@ -301,12 +301,12 @@ func TestSubmissionFailures(t *testing.T) {
 		}
 		// The provider may have it after all: it cannot be rejected, only
 		// released and sent again under the same reference.
-		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "give up on it", store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
+		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "give up on it", store.AnyShown); !errors.Is(err, store.ErrRefused) ||
 			!strings.Contains(err.Error(), "may have the payout") {
 			t.Fatalf("reject after uncertain attempts: %v", err)
 		}
 		prov.fail.Store("")
-		if _, err := s.ReleaseHold(ctx, holds[0].ID, compliance, "provider is back", payout.Policy{}, store.AnyEvidence); err != nil {
+		if _, err := s.ReleaseHold(ctx, holds[0].ID, compliance, "provider is back", payout.Policy{}, store.AnyShown); err != nil {
 			t.Fatal(err)
 		}
 		if k, _ := w.RunOnce(ctx); k != 1 {
@@ -337,7 +337,7 @@ func TestSubmissionFailures(t *testing.T) {
 		if p.Status != payout.Held || len(holds) != 1 {
 			t.Fatalf("payout %s, holds %+v; want held after the refusal", p.Status, holds)
 		}
-		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "refused", store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
+		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "refused", store.AnyShown); !errors.Is(err, store.ErrRefused) ||
 			!strings.Contains(err.Error(), "may have the payout") {
 			t.Fatalf("reject of a payout the provider took: %v, want refused", err)
 		}
@@ -353,7 +353,7 @@ func TestSubmissionFailures(t *testing.T) {
 		if p.Status != payout.Held || p.SubmitAttempts != 1 || len(holds) != 1 || holds[0].Reason != payout.ReasonManualReview {
 			t.Fatalf("payout %s after %d attempts, holds %+v", p.Status, p.SubmitAttempts, holds)
 		}
-		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "account not enabled", store.AnyEvidence); err != nil {
+		if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "account not enabled", store.AnyShown); err != nil {
 			t.Fatalf("reject after a clear refusal: %v", err)
 		}
 	})
@@ -427,7 +427,7 @@ func TestAnUnrecordedAttemptLeavesTheOutcomeUnknown(t *testing.T) {
 	if p.Status != payout.Held || len(holds) != 1 {
 		t.Fatalf("after the second claim: %s, holds %+v", p.Status, holds)
 	}
-	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "too large now", store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
+	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "too large now", store.AnyShown); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "may have the payout") {
 		t.Fatalf("reject after an unrecorded attempt: %v", err)
 	}
@@ -466,7 +466,7 @@ func TestARefusalAfterATimeoutInTheSameCallIsUncertain(t *testing.T) {
 	if p.Status != payout.Held || len(holds) != 1 || holds[0].Reason != payout.ReasonFunding {
 		t.Fatalf("payout %s, holds %+v; want a funding hold", p.Status, holds)
 	}
-	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "no money", store.AnyEvidence); !errors.Is(err, store.ErrRefused) {
+	if _, err := s.RejectHold(ctx, holds[0].ID, compliance, "no money", store.AnyShown); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("reject a funding hold after a timed-out try: %v", err)
 	}
 }

@@ -42,7 +42,7 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 		t.Fatal("no review hold on a payout under a two-approval rule")
 	}
 
-	first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy, store.AnyEvidence)
+	first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy, store.AnyShown)
 	if err != nil || !first.Approved || first.Approvals != 1 || first.Needed != 2 {
 		t.Fatalf("first approval = %+v, %v; want approved 1 of 2, hold open", first, err)
 	}
@@ -50,7 +50,7 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 		t.Fatalf("after one of two approvals the payout is %s, want HELD", got)
 	}
 
-	_, err = f.s.ReleaseHold(ctx, h.ID, f.comp1, "approving again myself", holdPolicy, store.AnyEvidence)
+	_, err = f.s.ReleaseHold(ctx, h.ID, f.comp1, "approving again myself", holdPolicy, store.AnyShown)
 	if !errors.Is(err, store.ErrFourEyes) || !strings.Contains(err.Error(), "earlier approval") {
 		t.Fatalf("the same person's second approval: %v, want refused (four-eyes)", err)
 	}
@@ -61,7 +61,22 @@ func TestTwoApprovalsByDifferentPeopleReleaseInOrder(t *testing.T) {
 		t.Fatalf("approvals the second approver sees = %+v, %v; want the first's, with its note", approvals, err)
 	}
 
-	second, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy, store.AnyEvidence)
+	// Decided on a page opened before the first approval: its note was
+	// never read, so nothing is decided.
+	before := store.Shown{Evidence: store.AnyEvidence, Approvals: 0}
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "agreed", holdPolicy, before); !errors.Is(err, store.ErrRefused) ||
+		!strings.Contains(err.Error(), "gave approval 1 of 2") || !strings.Contains(err.Error(), "checked the invoice") {
+		t.Fatalf("the second approval on a page older than the first: %v, want refused naming the first and its note", err)
+	}
+	if _, err := f.s.RejectHold(ctx, h.ID, f.comp2, "no", before); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("a rejection on a page older than the first approval: %v, want refused", err)
+	}
+	if got := f.status("APPR-1"); got != payout.Held {
+		t.Fatalf("a refused decision left the payout %s, want HELD", got)
+	}
+
+	second, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy,
+		store.Shown{Evidence: store.AnyEvidence, Approvals: 1})
 	if err != nil || second.Approved || !second.Queued || second.Approvals != 2 {
 		t.Fatalf("second approval = %+v, %v; want the hold released and the payout queued", second, err)
 	}
@@ -82,17 +97,17 @@ func TestARuleLoweredAfterAnApprovalLetsTheNextPersonRelease(t *testing.T) {
 	f.withRules(twoApprovalsAt("500000.00", false))
 	p := f.intake("APPR-LOW", func(r *payout.Request) { r.AmountMinor = 50000000 })
 	h := f.holds(p)[payout.ReasonReview]
-	if first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy, store.AnyEvidence); err != nil ||
+	if first, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "checked the invoice and the contract", holdPolicy, store.AnyShown); err != nil ||
 		!first.Approved {
 		t.Fatalf("first approval = %+v, %v", first, err)
 	}
 	f.withRules(func(d *payout.LaunchDoc) {
 		d.Approvals = []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "500000.00", Approvers: 1}}
 	})
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "releasing it myself now", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrFourEyes) {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "releasing it myself now", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrFourEyes) {
 		t.Fatalf("the first approver releasing: %v, want refused (four-eyes)", err)
 	}
-	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy, store.AnyEvidence)
+	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the first note; agreed", holdPolicy, store.AnyShown)
 	if err != nil || res.Approved || !res.Queued {
 		t.Fatalf("release after the rule was lowered = %+v, %v; want the hold released", res, err)
 	}
@@ -115,7 +130,7 @@ func TestAnApprovalRuleHoldsAmountsUnderTheReviewThreshold(t *testing.T) {
 	if h.ID == 0 || !strings.Contains(h.Detail, "approval rule") {
 		t.Fatalf("review hold = %+v, want one placed by the approval rule", h)
 	}
-	rel, err := f.s.ReleaseHold(context.Background(), h.ID, f.comp1, "one approval is enough here", holdPolicy, store.AnyEvidence)
+	rel, err := f.s.ReleaseHold(context.Background(), h.ID, f.comp1, "one approval is enough here", holdPolicy, store.AnyShown)
 	if err != nil || rel.Approved || !rel.Queued {
 		t.Fatalf("the one approval = %+v, %v; want released", rel, err)
 	}
@@ -129,7 +144,7 @@ func TestBulkApprovalOnlyWhereTheRuleAllowsIt(t *testing.T) {
 	ctx := context.Background()
 	f.withRules(twoApprovalsAt("500000.00", false))
 	h := f.holds(f.intake("APPR-4", func(r *payout.Request) { r.AmountMinor = 50000000 }))[payout.ReasonReview]
-	if _, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
+	if _, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "payout's page") {
 		t.Fatalf("bulk approval under a rule without bulk: %v, want refused", err)
 	}
@@ -138,7 +153,7 @@ func TestBulkApprovalOnlyWhereTheRuleAllowsIt(t *testing.T) {
 	}
 
 	f.withRules(twoApprovalsAt("500000.00", true))
-	rel, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy, store.AnyEvidence)
+	rel, err := f.s.ReleaseHoldInBulk(ctx, h.ID, f.comp1, "bulk approving the morning's holds", holdPolicy, store.AnyShown)
 	if err != nil || !rel.Approved {
 		t.Fatalf("bulk approval where allowed = %+v, %v", rel, err)
 	}
@@ -158,7 +173,7 @@ func TestAFinalApprovalRefusedByAGateIsNotRecorded(t *testing.T) {
 	if _, err := f.s.SetMarketReadOnly(ctx, "IN", payout.DefaultProgram, f.ops, "incident"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve while read-only", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve while read-only", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("release in a read-only market: %v, want refused by the market gate", err)
 	}
 	if a, _ := f.s.ApprovalsFor(ctx, p.ID); len(a) != 0 {
@@ -174,7 +189,7 @@ func TestAFinalApprovalRefusedByAGateIsNotRecorded(t *testing.T) {
 	if _, err := f.s.ApproveMarketProposal(ctx, prop.ID, f.comp2, "provider confirmed", true); err != nil {
 		t.Fatal(err)
 	}
-	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve now IN is live", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "approve now IN is live", holdPolicy, store.AnyShown); err != nil || !rel.Queued {
 		t.Fatalf("the same approver once IN is live again = %+v, %v", rel, err)
 	}
 }
@@ -186,14 +201,14 @@ func TestUnblockEvidenceIsAttachedBeforeRelease(t *testing.T) {
 		d.HoldReasons = []payout.HoldRule{{Reason: payout.ReasonReview, UnblockEvidence: "the signed invoice"}}
 	})
 	h := f.holds(f.intake("UNBLOCK-1", func(r *payout.Request) { r.AmountMinor = 30000000 }))[payout.ReasonReview]
-	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine to me", holdPolicy, store.AnyEvidence)
+	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine to me", holdPolicy, store.AnyShown)
 	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "the signed invoice") {
 		t.Fatalf("release without the unblock evidence: %v, want refused naming it", err)
 	}
 	if _, err := f.s.AddEvidence(ctx, h.ID, f.ops, "signed invoice attached", "https://docs.example.com/inv/1", ""); err != nil {
 		t.Fatal(err)
 	}
-	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "invoice matches", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "invoice matches", holdPolicy, store.AnyShown); err != nil || !rel.Queued {
 		t.Fatalf("release with the evidence attached = %+v, %v", rel, err)
 	}
 }

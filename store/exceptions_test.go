@@ -267,10 +267,10 @@ func TestARetryToAnotherAccountIsHeldForASecondPerson(t *testing.T) {
 		!strings.Contains(retried, `"account_number"`) || !strings.Contains(retried, `"ifsc"`) || strings.Contains(retried, "999988887777") {
 		t.Errorf("the retry's audit entry %s does not name the change", retried)
 	}
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.ops, "I checked it myself", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrFourEyes) {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.ops, "I checked it myself", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrFourEyes) {
 		t.Errorf("the operator who changed the account released its hold: %v", err)
 	}
-	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "called the seller: the new account is theirs", holdPolicy, store.AnyEvidence)
+	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "called the seller: the new account is theirs", holdPolicy, store.AnyShown)
 	if err != nil || !rel.Queued {
 		t.Fatalf("compliance's release = %+v, %v; want the payout queued", rel, err)
 	}

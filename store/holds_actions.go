@@ -75,19 +75,26 @@ type Released struct {
 // approvals is released by the second, a different person's: the first is
 // recorded as an approval and the hold stays open (Released.Approved).
 //
-// seen is the last evidence of the hold the decider's page showed
-// (decidedOnWhatWasShown), or AnyEvidence.
+// shown is what the decider's page showed of the hold
+// (decidedOnWhatWasShown), or AnyShown.
 func (s *Store) ReleaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy,
-	seen int64) (Released, error) {
-	return s.releaseHold(ctx, holdID, by, note, policy, false, seen)
+	shown Shown) (Released, error) {
+	return s.releaseHold(ctx, holdID, by, note, policy, false, shown)
 }
 
 // ReleaseHoldInBulk is ReleaseHold from the holds queue's bulk action: an
-// approval whose rule does not allow bulk approval is refused there. seen is
-// the hold's last evidence when the queue was shown (its row carries it).
+// approval whose rule does not allow bulk approval is refused there. shown
+// is what the queue showed of the hold (its row carries it).
 func (s *Store) ReleaseHoldInBulk(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy,
-	seen int64) (Released, error) {
-	return s.releaseHold(ctx, holdID, by, note, policy, true, seen)
+	shown Shown) (Released, error) {
+	return s.releaseHold(ctx, holdID, by, note, policy, true, shown)
+}
+
+// Shown is what a page showed of a hold when its user decided on it: its
+// newest evidence (0 for none) and how many approvals had been given.
+type Shown struct {
+	Evidence  int64 // AnyEvidence: not compared
+	Approvals int   // -1: not compared
 }
 
 // AnyEvidence says a release or rejection was not compared with the
@@ -95,31 +102,51 @@ func (s *Store) ReleaseHoldInBulk(ctx context.Context, holdID int64, by Actor, n
 // whatever evidence the hold has.
 const AnyEvidence int64 = -1
 
+// AnyShown compares nothing: a decision not made on a page (a test, a
+// form without what its page showed).
+var AnyShown = Shown{Evidence: AnyEvidence, Approvals: -1}
+
 // decidedOnWhatWasShown refuses a release or rejection of hold holdID,
-// locked in q, made on a page older than the hold's evidence: someone added
-// a note since ("sanctions hit, do not release") the decider never saw.
-// seen is the last evidence the page showed (0 for none), or AnyEvidence.
-// Under the hold's lock, which adding evidence takes too, a note added
-// while the decision was on its way is caught or comes after it.
-func decidedOnWhatWasShown(ctx context.Context, q Querier, holdID, seen int64) error {
-	if seen == AnyEvidence {
-		return nil
+// locked in q, by by, made on a page older than the hold's evidence or its
+// approvals: someone added a note since ("sanctions hit, do not release"),
+// or gave an approval with one ("only once KYC is refreshed"), that the
+// decider never saw. Nothing is decided; the page, opened again, shows it.
+func decidedOnWhatWasShown(ctx context.Context, q Querier, holdID int64, by Actor, shown Shown) error {
+	if shown.Evidence != AnyEvidence {
+		var newer []struct {
+			Evidence
+			UserID *int64 `db:"added_by_user_id"`
+		}
+		if err := q.SelectContext(ctx, &newer, `SELECT id, hold_id, kind, body, url, added_by, added_at, added_by_user_id
+			FROM hold_evidence WHERE hold_id = $1 AND id > $2 ORDER BY id DESC LIMIT 1`, holdID, shown.Evidence); err != nil {
+			return fmt.Errorf("store: evidence of hold %d: %w", holdID, err)
+		}
+		if len(newer) > 0 {
+			e, who := newer[0], newer[0].AddedBy+" added"
+			if e.UserID != nil && *e.UserID == by.UserID {
+				who = "You added"
+			}
+			return Refused("%s evidence to this hold after this page was opened (%q): nothing was decided. "+
+				"Read it on the page, then decide", who, clip(e.Body, 120))
+		}
 	}
-	var newer []Evidence
-	if err := q.SelectContext(ctx, &newer, `SELECT id, hold_id, kind, body, url, added_by, added_at
-		FROM hold_evidence WHERE hold_id = $1 AND id > $2 ORDER BY id DESC LIMIT 1`, holdID, seen); err != nil {
-		return fmt.Errorf("store: evidence of hold %d: %w", holdID, err)
+	if shown.Approvals >= 0 {
+		var newer []HoldApproval
+		if err := q.SelectContext(ctx, &newer, `SELECT hold_id, seq, needed, user_id, approved_by, note, approved_at
+			FROM hold_approvals WHERE hold_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT 1`, holdID, shown.Approvals); err != nil {
+			return fmt.Errorf("store: approvals of hold %d: %w", holdID, err)
+		}
+		if len(newer) > 0 {
+			a := newer[0]
+			return Refused("%s gave approval %d of %d on this hold after this page was opened (%q): nothing was "+
+				"decided. Read it on the page, then decide", a.ApprovedBy, a.Seq, a.Needed, clip(a.Note, 120))
+		}
 	}
-	if len(newer) == 0 {
-		return nil
-	}
-	e := newer[0]
-	return Refused("%s added evidence to this hold after you opened the page (%q): nothing was decided. "+
-		"Read it on the page, then decide", e.AddedBy, clip(e.Body, 120))
+	return nil
 }
 
 func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note string, policy payout.Policy, bulk bool,
-	seen int64) (Released, error) {
+	shown Shown) (Released, error) {
 	var res Released
 	var refusedErr error
 	err := s.WithTx(ctx, func(q Querier) error {
@@ -127,11 +154,13 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 		if err != nil {
 			return err
 		}
-		if err := decidedOnWhatWasShown(ctx, q, holdID, seen); err != nil {
-			return err
-		}
+		// Four-eyes first: one who may not release it at all is told so,
+		// not to read the page again.
 		if why := payout.FourEyes(by.UserID, h.Hands()); why != "" {
 			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("hold #%d: %s; another compliance user must release it", holdID, why)}
+		}
+		if err := decidedOnWhatWasShown(ctx, q, holdID, by, shown); err != nil {
+			return err
 		}
 		in, err := gateInput(ctx, q, h.PayoutID, holdID)
 		if err != nil {
@@ -233,10 +262,10 @@ func decideHold(ctx context.Context, q Querier, holdID int64, state string, by A
 // got no clear answer) is refused: CANCELLED would tell the platform no
 // money went while the provider may pay it.
 //
-// seen is as ReleaseHold's.
-func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string, seen int64) (Hold, error) {
+// shown is as ReleaseHold's.
+func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string, shown Shown) (Hold, error) {
 	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
-		if err := decidedOnWhatWasShown(ctx, q, holdID, seen); err != nil {
+		if err := decidedOnWhatWasShown(ctx, q, holdID, by, shown); err != nil {
 			return err
 		}
 		var p struct {

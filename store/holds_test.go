@@ -103,7 +103,7 @@ func TestReleaseIsFourEyes(t *testing.T) {
 	if _, err := f.s.AddEvidence(ctx, h.ID, f.ops, "seller asked for news", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine", holdPolicy, store.AnyEvidence)
+	_, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "looks fine", holdPolicy, store.AnyShown)
 	if !errors.Is(err, store.ErrFourEyes) || !strings.Contains(err.Error(), "you added evidence") {
 		t.Fatalf("release by the evidence adder: %v", err)
 	}
@@ -111,7 +111,7 @@ func TestReleaseIsFourEyes(t *testing.T) {
 		t.Fatal("a refused release changed the payout")
 	}
 	// comp2 may: the review gate passes on the release itself.
-	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "reviewed the contract", holdPolicy, store.AnyEvidence)
+	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "reviewed the contract", holdPolicy, store.AnyShown)
 	if err != nil || !rel.Queued {
 		t.Fatalf("release by another compliance user: %+v %v", rel, err)
 	}
@@ -122,7 +122,7 @@ func TestReleaseIsFourEyes(t *testing.T) {
 	if got.State != "released" || got.DecidedBy == nil || *got.DecidedBy != f.comp2.Name || *got.DecisionNote != "reviewed the contract" {
 		t.Fatalf("hold after release: %+v", got)
 	}
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp3, "again", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp3, "again", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("second release: %v", err)
 	}
 	entries, _ := f.s.AuditFor(ctx, "payout", "FE-1")
@@ -149,11 +149,11 @@ func TestAUserWhoPlacedAHoldCannotReleaseIt(t *testing.T) {
 		VALUES ($1, 'manual_review', 'looks odd', $2, $3, now() + interval '1 hour') RETURNING id`, p.ID, f.comp1.Name, f.comp1.UserID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ReleaseHold(ctx, holdID, f.comp1, "fine after all", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrFourEyes) ||
+	if _, err := f.s.ReleaseHold(ctx, holdID, f.comp1, "fine after all", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrFourEyes) ||
 		!strings.Contains(err.Error(), "you placed") {
 		t.Fatalf("release by the placer: %v", err)
 	}
-	if _, err := f.s.ReleaseHold(ctx, holdID, f.comp2, "fine after all", holdPolicy, store.AnyEvidence); err != nil {
+	if _, err := f.s.ReleaseHold(ctx, holdID, f.comp2, "fine after all", holdPolicy, store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,7 +165,7 @@ func TestReleaseEvaluatesTheGatesAgain(t *testing.T) {
 	h := f.holds(p)[payout.ReasonTax]
 	before, _ := f.s.GateEvaluationsFor(ctx, p.ID)
 
-	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "please", holdPolicy, store.AnyEvidence)
+	rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "please", holdPolicy, store.AnyShown)
 	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "tax artifact is expired") || rel.Answer == "" {
 		t.Fatalf("release with the tax artifact still expired: %+v %v", rel, err)
 	}
@@ -186,20 +186,20 @@ func TestReleaseEvaluatesTheGatesAgain(t *testing.T) {
 	if _, err := f.s.AddEvidence(ctx, h.ID, f.comp1, "renewed certificate received", "", payout.TaxPresent); err != nil {
 		t.Fatal(err)
 	}
-	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "artifact current", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "artifact current", holdPolicy, store.AnyShown); err != nil || !rel.Queued {
 		t.Fatalf("release after the artifact: %+v %v", rel, err)
 	}
 
 	// A read-only market stays refused however often it is released.
 	p = f.intake("RE-2", func(r *payout.Request) { r.Market = "PH" })
 	h = f.holds(p)[payout.ReasonMarket]
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "go", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "go", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "market PH is read-only") {
 		t.Fatalf("release into a read-only market: %v", err)
 	}
 	// Once PH is live, it goes.
 	goLive(t, f.s, "PH")
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "PH is live now", holdPolicy, store.AnyEvidence); err != nil {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "PH is live now", holdPolicy, store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -216,7 +216,7 @@ func TestAPayoutWithTwoHoldsWaitsForBoth(t *testing.T) {
 		t.Fatalf("holds: %v", hs)
 	}
 	// The review can be released while the tax hold stays open.
-	rel, err := f.s.ReleaseHold(ctx, hs[payout.ReasonReview].ID, f.comp1, "amount fine", holdPolicy, store.AnyEvidence)
+	rel, err := f.s.ReleaseHold(ctx, hs[payout.ReasonReview].ID, f.comp1, "amount fine", holdPolicy, store.AnyShown)
 	if err != nil || rel.Queued || f.status("TWO-1") != payout.Held {
 		t.Fatalf("first release: %+v %v, status %s", rel, err, f.status("TWO-1"))
 	}
@@ -229,7 +229,7 @@ func TestAPayoutWithTwoHoldsWaitsForBoth(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The review approval still counts for the second release.
-	if rel, err := f.s.ReleaseHold(ctx, hs[payout.ReasonTax].ID, f.comp1, "tax fine", holdPolicy, store.AnyEvidence); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, hs[payout.ReasonTax].ID, f.comp1, "tax fine", holdPolicy, store.AnyShown); err != nil || !rel.Queued {
 		t.Fatalf("second release: %+v %v", rel, err)
 	}
 }
@@ -242,7 +242,7 @@ func TestRejectCancelsThePayout(t *testing.T) {
 		r.Beneficiary.TaxArtifact = payout.TaxMissing
 	})
 	hs := f.holds(p)
-	if _, err := f.s.RejectHold(ctx, hs[payout.ReasonBeneficiary].ID, f.comp1, "no bank details, platform to resend", store.AnyEvidence); err != nil {
+	if _, err := f.s.RejectHold(ctx, hs[payout.ReasonBeneficiary].ID, f.comp1, "no bank details, platform to resend", store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 	if f.status("RJ-1") != payout.Cancelled {
@@ -253,7 +253,7 @@ func TestRejectCancelsThePayout(t *testing.T) {
 			t.Errorf("hold %s is %s after the payout was rejected", h.Reason, h.State)
 		}
 	}
-	if _, err := f.s.ReleaseHold(ctx, hs[payout.ReasonTax].ID, f.comp2, "x", holdPolicy, store.AnyEvidence); !errors.Is(err, store.ErrRefused) {
+	if _, err := f.s.ReleaseHold(ctx, hs[payout.ReasonTax].ID, f.comp2, "x", holdPolicy, store.AnyShown); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("release after reject: %v", err)
 	}
 }
@@ -350,14 +350,14 @@ func TestAHeldPayoutTheProviderHasIsNotRejected(t *testing.T) {
 		ProviderPayoutID: "nxt_HAS-1", RawStatus: "PENDING", Status: payout.Processing}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.RejectHold(ctx, h.ID, f.comp1, "too large", store.AnyEvidence); !errors.Is(err, store.ErrRefused) ||
+	if _, err := f.s.RejectHold(ctx, h.ID, f.comp1, "too large", store.AnyShown); !errors.Is(err, store.ErrRefused) ||
 		!strings.Contains(err.Error(), "has the payout") {
 		t.Fatalf("reject of a payout the provider has: %v, want refused", err)
 	}
 	if got, _ := f.s.PayoutByRef(ctx, "HAS-1", store.First(true)); got.Status != payout.Held {
 		t.Errorf("after the refused reject: %s, want HELD", got.Status)
 	}
-	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "provider has it: let its answer decide", holdPolicy, store.AnyEvidence); err != nil {
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "provider has it: let its answer decide", holdPolicy, store.AnyShown); err != nil {
 		t.Fatalf("release: %v", err)
 	}
 }
@@ -392,13 +392,13 @@ func TestAReleaseSaysWhenTheProviderHasThePayout(t *testing.T) {
 	h := f.holds(p)[payout.ReasonTax]
 	f.s.DB().MustExec(`UPDATE payouts SET submitted_at = now() WHERE id = $1`, p.ID)
 	f.s.DB().MustExec(`UPDATE beneficiaries SET tax_artifact = 'present' WHERE id = (SELECT beneficiary_id FROM payouts WHERE id = $1)`, p.ID)
-	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "renewed certificate checked", holdPolicy, store.AnyEvidence)
+	res, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "renewed certificate checked", holdPolicy, store.AnyShown)
 	if err != nil || !res.Queued || !res.AtProvider {
 		t.Fatalf("release = %+v, %v; want queued, at the provider", res, err)
 	}
 	q := f.intake("ATP-2", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxExpired })
 	f.s.DB().MustExec(`UPDATE beneficiaries SET tax_artifact = 'present' WHERE id = (SELECT beneficiary_id FROM payouts WHERE id = $1)`, q.ID)
-	if res, err := f.s.ReleaseHold(ctx, f.holds(q)[payout.ReasonTax].ID, f.comp1, "renewed certificate checked", holdPolicy, store.AnyEvidence); err != nil ||
+	if res, err := f.s.ReleaseHold(ctx, f.holds(q)[payout.ReasonTax].ID, f.comp1, "renewed certificate checked", holdPolicy, store.AnyShown); err != nil ||
 		!res.Queued || res.AtProvider {
 		t.Fatalf("release of a payout never sent = %+v, %v; want queued, not at the provider", res, err)
 	}
@@ -576,7 +576,7 @@ func TestDecisionOnAnOlderPageIsRefusedUnderTheLock(t *testing.T) {
 	tx.MustExec(`INSERT INTO hold_evidence (hold_id, kind, body, added_by) VALUES ($1, 'note', 'sanctions hit: do not release', 'ops@example.com')`, h.ID)
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "looks fine", holdPolicy, 0)
+		_, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "looks fine", holdPolicy, store.Shown{Evidence: 0, Approvals: 0})
 		done <- err
 	}()
 	// Until the release waits for the payout's lock.
@@ -600,10 +600,30 @@ func TestDecisionOnAnOlderPageIsRefusedUnderTheLock(t *testing.T) {
 	}
 	var last int64
 	f.s.DB().Get(&last, `SELECT max(id) FROM hold_evidence WHERE hold_id = $1`, h.ID)
-	if _, err := f.s.RejectHold(ctx, h.ID, f.comp2, "not ours", last-1); !errors.Is(err, store.ErrRefused) {
+	if _, err := f.s.RejectHold(ctx, h.ID, f.comp2, "not ours", store.Shown{Evidence: last - 1, Approvals: 0}); !errors.Is(err, store.ErrRefused) {
 		t.Fatalf("rejection on an older page: %v", err)
 	}
-	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the note; cleared by screening", holdPolicy, last); err != nil || !rel.Queued {
+	if rel, err := f.s.ReleaseHold(ctx, h.ID, f.comp2, "read the note; cleared by screening", holdPolicy, store.Shown{Evidence: last, Approvals: 0}); err != nil || !rel.Queued {
 		t.Fatalf("release on the page that showed the note: %+v %v", rel, err)
+	}
+}
+
+// One who added evidence after their own page was opened is told it was
+// them; one who may not release at all (four-eyes) is told that first, not
+// to read the page again.
+func TestAnOlderPageOfOnesOwnEvidence(t *testing.T) {
+	ctx := context.Background()
+	f := newHoldFixture(t)
+	p := f.intake("SEEN-2", func(r *payout.Request) { r.AmountMinor = 30000000 })
+	h := f.holds(p)[payout.ReasonReview]
+	f.s.DB().MustExec(`INSERT INTO hold_evidence (hold_id, kind, body, added_by, added_by_user_id)
+		VALUES ($1, 'note', 'screened again', $2, $3)`, h.ID, f.comp1.Name, f.comp1.UserID)
+	older := store.Shown{Evidence: 0, Approvals: 0}
+	if _, err := f.s.RejectHold(ctx, h.ID, f.comp1, "no", older); !errors.Is(err, store.ErrRefused) ||
+		!strings.HasPrefix(err.Error(), "You added evidence") {
+		t.Fatalf("rejection on a page older than one's own evidence: %v", err)
+	}
+	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "fine", holdPolicy, older); !errors.Is(err, store.ErrFourEyes) {
+		t.Fatalf("release by the evidence's author on an older page: %v, want four-eyes first", err)
 	}
 }

@@ -69,7 +69,7 @@ func TestOutboxIsWrittenWithTheChange(t *testing.T) {
 	observe(t, s, "OK-1", payout.Processing) // no change, no event
 	observe(t, s, "OK-1", payout.Succeeded)
 	held := f.intake("HELD-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing })
-	if _, err := s.RejectHold(ctx, f.holds(held)[payout.ReasonTax].ID, f.comp1, "no tax form", store.AnyEvidence); err != nil {
+	if _, err := s.RejectHold(ctx, f.holds(held)[payout.ReasonTax].ID, f.comp1, "no tax form", store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"payout.created:OK-1", "payout.processing:OK-1", "payout.succeeded:OK-1",

@@ -86,7 +86,7 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 	})
 	hs := f.holds(twoHolds)
 	// Released first, so the open one comes first although placed later.
-	if _, err := f.s.ReleaseHold(ctx, hs[payout.ReasonReview].ID, f.comp1, "amount fine", holdPolicy, store.AnyEvidence); err != nil {
+	if _, err := f.s.ReleaseHold(ctx, hs[payout.ReasonReview].ID, f.comp1, "amount fine", holdPolicy, store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 	queued := f.intake("B-QUEUED", nil)
@@ -95,7 +95,7 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 		r.Beneficiary.TaxArtifact = payout.TaxMissing
 	})
 	beneficiaryHold := f.holds(rejected)[payout.ReasonBeneficiary].ID
-	if _, err := f.s.RejectHold(ctx, beneficiaryHold, f.comp1, "no bank details", store.AnyEvidence); err != nil {
+	if _, err := f.s.RejectHold(ctx, beneficiaryHold, f.comp1, "no bank details", store.AnyShown); err != nil {
 		t.Fatal(err)
 	}
 	reversed := newPayout(t, f.s, "B-REVERSED", payout.Processing)

@@ -188,7 +188,7 @@ func walkHolds(t *testing.T, a *app) string {
 	must(a.store.AddEvidence(ctx, ids[0], by, note+strings.Repeat(", and annexure B", 6),
 		"https://contracts.example.com/sellers/SA-2026-0044/signed-agreement-with-annexures.pdf", ""))
 	must(a.store.EscalateHold(ctx, ids[1], by, note))
-	must(a.store.RejectHold(ctx, ids[2], by, "Tax form expired: this seller in PH must send a new one", store.AnyEvidence))
+	must(a.store.RejectHold(ctx, ids[2], by, "Tax form expired: this seller in PH must send a new one", store.AnyShown))
 	must(a.store.ReassignHold(ctx, ids[3], owner, by, note))
 	return "PAYROLL-2026-11-ACME-INDIA-200100"
 }
