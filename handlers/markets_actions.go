@@ -99,7 +99,12 @@ func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 	accept := r.PostFormValue("accept_unverified") == "1"
 	if _, err := h.Store.ApproveMarketProposal(r.Context(), id, actorOf(u), reason, accept); err != nil {
 		var fe *payout.FieldError
-		if errors.As(err, &fe) {
+		switch {
+		case errors.As(err, &fe) && fe.Field == "live":
+			// A well-formed proposal the market's state refuses (its
+			// checklist, a stop): a conflict, not a bad request.
+			err = store.Refused("%s", upperFirst(err.Error()))
+		case errors.As(err, &fe):
 			err = BadRequest(upperFirst(err.Error()))
 		}
 		Fail(w, r, h.Log, err)

@@ -28,6 +28,16 @@ type ApplyOptions struct {
 	approved bool
 }
 
+// acceptHow says, in a refusal of a live document whose checklist does not
+// pass, how to load it all the same: the command line's flag, or the
+// approval form's box.
+func (o ApplyOptions) acceptHow() string {
+	if o.approved {
+		return "tick “Go live even if the checklist is not all shown” to approve it all the same"
+	}
+	return "give --accept-unverified-checklist to load it live all the same"
+}
+
 // DocApplied is what applying one document did.
 type DocApplied struct {
 	Key     string // "IN/default"
@@ -147,8 +157,8 @@ func applyDoc(ctx context.Context, q Querier, d payout.LaunchDoc, opts ApplyOpti
 		for _, c := range cps {
 			if !c.Passed {
 				return DocApplied{}, &payout.FieldError{Doc: d.Key(), Field: "live", Msg: fmt.Sprintf(
-					"the launch checklist has %d of %d: %q is not shown (%s); give --accept-unverified-checklist "+
-						"to load it live all the same", res.Ready, len(cps), c.Name, c.Evidence)}
+					"the launch checklist has %d of %d: %q is not shown (%s); %s", res.Ready, len(cps), c.Name,
+					c.Evidence, opts.acceptHow())}
 			}
 		}
 	}

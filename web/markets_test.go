@@ -136,6 +136,13 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	if byID(t, page, "approve-form") == nil {
 		t.Fatalf("the second admin sees no approve form")
 	}
+	// Without the box, a checklist not all shown refuses the approval in
+	// the page's words (409), naming the box, not the command line's flag.
+	unticked := url.Values{"proposal": approve["proposal"], "reason": approve["reason"]}
+	if code, body, _ := a2.do("POST", "/markets/PH/approve", unticked, nil); code != http.StatusConflict ||
+		!strings.Contains(body, "Go live even if the checklist is not all shown") || strings.Contains(body, "--accept") {
+		t.Fatalf("approve without the box: %d %.400s", code, body)
+	}
 	if code, _, h := a2.do("POST", "/markets/PH/approve", approve, nil); code != http.StatusSeeOther ||
 		!strings.Contains(h.Get("Location"), "done=approved") {
 		t.Fatalf("approve: %d %s", code, h.Get("Location"))
