@@ -26,6 +26,8 @@ func TestParseSettlement(t *testing.T) {
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,12.345,INR,SUCCESS,,\n", "line 2: amount: amount \"12.345\" has more than 2 decimals"},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,SUCCESS,,\npp-2,R2,1,XYZ,SUCCESS,,\n", "line 3: amount: unknown currency"},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,DONE-ISH,,\n", `line 2: status "DONE-ISH"`},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,-5.00,INR,SUCCESS,,\n", "line 2: amount is negative"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,5.00,INR,SUCCESS,-1.00,\n", "line 2: fee is negative"},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR\n", "line 2: wrong number of fields"},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n,,1,INR,SUCCESS,,\n", "line 2: needs a provider_payout_id or a reference_id"},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,SUCCESS,,yesterday\n", `line 2: settled_at "yesterday"`},
