@@ -152,9 +152,19 @@ func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 	}
 	row := diffRow(d, u, editable)
 	row.PickColumn = bulkOffered(u.Role, editable, run.OpenDiffs)
-	row.Result = fmt.Sprintf("Now %s. %s", res.Payout.Status, upperFirst(res.Message))
+	row.Result = recheckResult(res)
 	row.ResultClass = "outcome-" + outcomeKind(res)
 	Render(w, r, http.StatusOK, views.ReconDiffRowView(row), nil)
+}
+
+// recheckResult says in a difference's row what its Re-check did: the
+// payout's status after the provider's answer, or, when the provider was
+// not asked, why, and that the status is still payops' own.
+func recheckResult(res jobs.Result) string {
+	if res.Decision == "" {
+		return fmt.Sprintf("%s. Still %s in payops.", upperFirst(res.Message), res.Payout.Status)
+	}
+	return fmt.Sprintf("Now %s. %s", res.Payout.Status, upperFirst(res.Message))
 }
 
 // editable returns a version and whether it can be worked on: it is its
