@@ -33,6 +33,7 @@ type ExceptionStore interface {
 	EscalateCase(ctx context.Context, id int64, by store.Actor, note string) (store.Case, error)
 	RetryFailed(ctx context.Context, caseID int64, fix payout.RetryFix, by store.Actor, note string, policy payout.Policy) (store.Case, string, error)
 	CloseClearedCases(ctx context.Context) (int, error)
+	RecordCaseRecheck(ctx context.Context, id int64, by store.Actor, said string, status payout.Status) error
 	RoutingOf(ctx context.Context, id int64) (store.Routing, error)
 }
 
@@ -206,6 +207,15 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 	}
 	for _, e := range entries {
 		vm.History = append(vm.History, auditLine(e, u))
+		if e.Action == "exception.recheck" && r.URL.Query().Get("done") == "rechecked" {
+			// What the Re-check just pressed learnt, from its record.
+			vm.Notice = auditSentence(e) + "."
+			if c.Open() {
+				vm.Notice += " The case stays open while its condition lasts."
+			} else {
+				vm.Notice += " Its condition cleared: the case closed by itself."
+			}
+		}
 	}
 	return vm, nil
 }
@@ -270,7 +280,11 @@ func (h *Handlers) caseAct(r *http.Request, u User, action string, id int64) (st
 		if c.ReferenceID == nil {
 			return "", BadRequest("This case is about no payout: there is nothing to ask the provider.")
 		}
-		if _, err := h.Rechecker.Recheck(ctx, *c.ReferenceID, store.Exactly(c.PayoutLive), payout.SourceManual, u.Email); err != nil {
+		res, err := h.Rechecker.Recheck(ctx, *c.ReferenceID, store.Exactly(c.PayoutLive), payout.SourceManual, u.Email)
+		if err != nil {
+			return "", err
+		}
+		if err := h.Store.RecordCaseRecheck(ctx, id, by, res.Message, res.Payout.Status); err != nil {
 			return "", err
 		}
 		_, err = h.Store.CloseClearedCases(ctx)

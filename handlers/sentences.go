@@ -63,6 +63,8 @@ func auditSentence(e store.AuditEntry) string {
 		return fmt.Sprintf("Classified as a %s failure (%s)", payout.FailureClass(s("class")).Label(), s("failure_code"))
 	case "exception.close":
 		return "Closed by itself: " + s("note")
+	case "exception.recheck":
+		return fmt.Sprintf("Re-checked with the provider: %s (the payout is %s)", s("said"), s("status"))
 	case "exception.resolve":
 		return note("Resolved")
 	case "exception.reassign":

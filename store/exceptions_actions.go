@@ -138,6 +138,14 @@ func (s *Store) onOpenCase(ctx context.Context, id int64, fn func(q Querier, c C
 	return c, err
 }
 
+// RecordCaseRecheck keeps, in case id's history, what a Re-check pressed on
+// it learnt: what the provider said (or why it could not be asked) and the
+// payout's status after it. The answer itself is the payout's event.
+func (s *Store) RecordCaseRecheck(ctx context.Context, id int64, by Actor, said string, status payout.Status) error {
+	return s.Audit(ctx, by.Name, "exception.recheck", "exception", fmt.Sprint(id),
+		map[string]any{"said": said, "status": string(status)})
+}
+
 // ResolveCase closes an open case for a person, with their note.
 func (s *Store) ResolveCase(ctx context.Context, id int64, by Actor, note string) (Case, error) {
 	return s.onOpenCase(ctx, id, func(q Querier, c Case) error {

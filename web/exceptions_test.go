@@ -189,8 +189,15 @@ func TestCaseReassignEscalateAndRecheck(t *testing.T) {
 	if code, _, h := ops.do("POST", path+"/recheck", nil, nil); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "done=rechecked") {
 		t.Fatalf("ops re-checks: %d %s", code, h.Get("Location"))
 	}
-	if _, page := ops.get(path); !strings.Contains(page, "exception.reassign") || !strings.Contains(page, "exception.escalate") {
-		t.Error("the case's history does not show the reassignment and the escalation")
+	_, page := ops.get(path + "?done=rechecked")
+	if !strings.Contains(page, "exception.reassign") || !strings.Contains(page, "exception.escalate") ||
+		!strings.Contains(page, "exception.recheck") {
+		t.Error("the case's history does not show the reassignment, the escalation and the Re-check")
+	}
+	// The page says what the Re-check learnt, from its record.
+	if notice, _ := textByID(t, page, "notice"); !strings.HasPrefix(notice, "Re-checked with the provider: ") ||
+		!strings.Contains(notice, "(the payout is ") {
+		t.Errorf("the notice after Re-check %q does not say what the provider answered", notice)
 	}
 }
 
