@@ -92,3 +92,11 @@ document.addEventListener("htmx:beforeSwap", () => {
 document.addEventListener("htmx:afterSwap", () => {
   openLists.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
 });
+// A notice of what an action did (?done=) is said once: the address drops
+// it, so a reload, a bookmark or a copied link does not say it again.
+(() => {
+  const url = new URL(location.href);
+  if (!url.searchParams.has("done")) return;
+  url.searchParams.delete("done");
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+})();
