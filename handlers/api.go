@@ -221,7 +221,7 @@ func (a *API) recordedAgain(ctx context.Context, raw payout.RawRequest, tok stor
 	if err != nil || !tok.Scope.Covers(p.Provider) {
 		return payout.Request{}, false
 	}
-	req, fields := raw.Check(append(tok.Scope.Providers(a.Providers()), p.Provider))
+	req, fields := raw.CheckRecorded(append(tok.Scope.Providers(a.Providers()), p.Provider))
 	return req, fields == nil
 }
 

@@ -285,7 +285,9 @@ func (h *Handlers) caseAct(r *http.Request, u User, action string, id int64) (st
 			return "", err
 		}
 		if err := h.Store.RecordCaseRecheck(ctx, id, by, res.Message, res.Payout.Status); err != nil {
-			return "", err
+			// The answer is applied and is the payout's event already;
+			// only the case's copy of it is missing.
+			h.Log.Warn("case re-check not kept in the case's history", "case", id, "err", err)
 		}
 		_, err = h.Store.CloseClearedCases(ctx)
 		return "rechecked", err

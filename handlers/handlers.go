@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -158,9 +159,21 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 			Audit: u.Role.Can(payout.ActReadAudit), Markets: u.Role.Can(payout.ActReadMarkets), Settings: u.Role.Can(payout.ActManageUsers) ||
 				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify) ||
 				u.Role.Can(payout.ActManageWebhooks)}
-		m.TestData, m.Here = u.TestData, r.URL.RequestURI()
+		m.TestData, m.Here = u.TestData, hereWithoutNotice(r.URL)
 	}
 	return m
+}
+
+// hereWithoutNotice is the page's address to come back to (the Test
+// switch's next) without ?done=: what an action did is said once, on the
+// page the action led to (static/app.js drops it from the address bar too).
+func hereWithoutNotice(u *url.URL) string {
+	q := u.Query()
+	if !q.Has("done") {
+		return u.RequestURI()
+	}
+	q.Del("done")
+	return withQuery(u.EscapedPath(), q.Encode())
 }
 
 // pages are the buffers Render renders into.

@@ -33,3 +33,19 @@ func TestSeenReadsWhatThePageShowed(t *testing.T) {
 		}
 	}
 }
+
+// The Test switch comes back to the page without the notice of an action.
+func TestHereDropsTheNotice(t *testing.T) {
+	for in, want := range map[string]string{
+		"/payouts/A-1?done=released":              "/payouts/A-1",
+		"/payouts?status=FAILED&done=x&page=2":    "/payouts?page=2&status=FAILED",
+		"/payouts?status=FAILED":                  "/payouts?status=FAILED",
+		"/settings/users?done=enable&user=3":      "/settings/users?user=3",
+		"/payouts/%E2%9C%93?done=released&mode=t": "/payouts/%E2%9C%93?mode=t",
+	} {
+		u, _ := url.Parse(in)
+		if got := hereWithoutNotice(u); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}

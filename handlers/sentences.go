@@ -54,26 +54,26 @@ func auditSentence(e store.AuditEntry) string {
 	case "hold.reject":
 		return note("Rejected " + hold + ": the payout is cancelled and never sent")
 	case "hold.reassign":
-		return note(fmt.Sprintf("%s given to %s", upperFirst(hold), s("to")))
+		return note(fmt.Sprintf("%s given to %s", upperFirst(hold), dash(s("to"))))
 	case "hold.escalate":
-		return note(fmt.Sprintf("%s escalated from %s to %s", upperFirst(hold), dash(s("from")), s("to")))
+		return note(fmt.Sprintf("%s escalated from %s to %s", upperFirst(hold), dash(s("from")), dash(s("to"))))
 	case "exception.open":
 		return fmt.Sprintf("Case opened (%s): %s", reasonLabel(s("kind")), s("summary"))
 	case "exception.classify":
 		return fmt.Sprintf("Classified as a %s failure (%s)", payout.FailureClass(s("class")).Label(), s("failure_code"))
 	case "exception.close":
-		return "Closed by itself: " + s("note")
+		return "Closed by itself: " + dash(s("note"))
 	case "exception.recheck":
 		return fmt.Sprintf("Re-checked with the provider: %s (the payout is %s)", s("said"), s("status"))
 	case "exception.resolve":
 		return note("Resolved")
 	case "exception.reassign":
-		return note("Given to " + s("to"))
+		return note("Given to " + dash(s("to")))
 	case "exception.escalate":
 		if s("why") != "" {
 			return "Escalated: " + s("why")
 		}
-		return note(fmt.Sprintf("Escalated from %s to %s", dash(s("from")), s("to")))
+		return note(fmt.Sprintf("Escalated from %s to %s", dash(s("from")), dash(s("to"))))
 	case "exception.retry":
 		return note(fmt.Sprintf("%s sent again as a new instruction, %s", s("failed"), s("retry")))
 	case "payout.observe":

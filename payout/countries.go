@@ -15,6 +15,5 @@ const iso3166 = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF 
 // IsCountry reports whether code is an ISO 3166-1 alpha-2 code, in upper
 // case ("IN"; not "in", "ZZ" or "IND").
 func IsCountry(code string) bool {
-	return len(code) == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z' &&
-		strings.Contains(iso3166, code+" ")
+	return twoCapitals(code) && strings.Contains(iso3166, code+" ")
 }

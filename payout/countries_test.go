@@ -37,3 +37,17 @@ func TestEchoAndUnknownProvider(t *testing.T) {
 		t.Errorf("one provider: %q", got)
 	}
 }
+
+func TestInvisible(t *testing.T) {
+	for s, want := range map[string]rune{"Asha \u202eoaR": 0x202E, "Asha\u200bRao": 0x200B, "Ra\u00ado": 0xAD,
+		"a\u2060b": 0x2060, "a\u2028b": 0x2028, "\ufeffAsha": 0xFEFF, "\U000E0041": 0xE0041} {
+		if got, ok := Invisible(s); !ok || got != want {
+			t.Errorf("Invisible(%q) = %U %v, want %U", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"Asha Rao", "\u0d15\u0d4d\u200d", "\u0915\u094d\u200c\u0937", "محمد", "line\nbreak\ttab"} {
+		if got, ok := Invisible(s); ok {
+			t.Errorf("Invisible(%q) = %U, want none", s, got)
+		}
+	}
+}

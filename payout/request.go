@@ -135,6 +135,22 @@ const (
 // payouts with evidence, so the platform can see why. A missing account
 // number is, since no gate can ever pass without one.
 func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
+	return raw.check(providers, true)
+}
+
+// CheckRecorded is Check for a request whose reference is recorded already,
+// without the rules added since payouts were first taken (a market on the
+// ISO 3166 list rather than any two capital letters, no invisible formatting
+// characters, metadata at most MaxMetadataDepth deep): a platform repeating
+// a payout recorded before them is answered with that payout (or a 409
+// naming what differs), never a 422, which would say nothing was recorded
+// and invite the same payout again under another reference.
+func (raw RawRequest) CheckRecorded(providers []string) (Request, FieldErrors) {
+	return raw.check(providers, false)
+}
+
+// check is Check, with the newer rules when strict.
+func (raw RawRequest) check(providers []string, strict bool) (Request, FieldErrors) {
 	errs := FieldErrors{}
 	r := Request{
 		ReferenceID: strings.TrimSpace(raw.ReferenceID),
@@ -185,7 +201,7 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	switch {
 	case r.Market == "":
 		errs["market"] = "is required (ISO 3166 country code, such as IN)"
-	case !IsCountry(r.Market):
+	case strict && !IsCountry(r.Market), !twoCapitals(r.Market):
 		errs["market"] = fmt.Sprintf("%q is not an ISO 3166 country code such as IN or ID", Echo(r.Market))
 	}
 	if r.Program == "" {
@@ -221,7 +237,7 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 	} else {
 		r.Beneficiary.TaxArtifact = tax
 	}
-	if msg := r.checkMetadata(raw.Metadata); msg != "" {
+	if msg := r.checkMetadata(raw.Metadata, strict); msg != "" {
 		errs["metadata"] = msg
 	}
 	for field, v := range map[string]string{"reference_id": raw.ReferenceID, "provider": raw.Provider, "currency": raw.Currency,
@@ -231,6 +247,8 @@ func (raw RawRequest) Check(providers []string) (Request, FieldErrors) {
 		"beneficiary.tax_artifact": raw.Beneficiary.TaxArtifact} {
 		if HasControl(v) {
 			errs[field] = "contains control characters"
+		} else if c, ok := Invisible(v); ok && strict {
+			errs[field] = fmt.Sprintf("contains an invisible formatting character (U+%04X): send the text without it", c)
 		}
 	}
 	if len(errs) > 0 {
@@ -249,35 +267,41 @@ func unknownProvider(provider string, providers []string) string {
 }
 
 // HasControl reports whether s holds a control character other than tab and
-// line breaks, or is not valid UTF-8: text payops refuses to store. Control
-// characters include the invisible ones that change how text reads without
-// showing (deceptive): a right-to-left override (U+202E) makes a name or a
-// note read backwards to the compliance user judging it, a zero-width space
-// makes two names that look alike differ. The zero-width joiners scripts
-// such as Devanagari and Malayalam need (U+200C, U+200D) are text.
+// line breaks, or is not valid UTF-8: text payops refuses to store.
 func HasControl(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' || deceptive(r) {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
 			return true
 		}
 	}
 	return false
 }
 
-// deceptive are the format characters HasControl refuses: the
-// text-direction marks, embeddings, overrides and isolates, the zero-width
-// space and no-break space (U+FEFF), and the line and paragraph separators.
-func deceptive(r rune) bool {
-	switch {
-	case r == '\u061C', r == '\u200B', r == '\u200E', r == '\u200F', r == '\uFEFF':
-		return true
-	case r >= '\u2028' && r <= '\u202E', r >= '\u2066' && r <= '\u2069':
-		return true
+// Invisible returns the first invisible formatting character in s, if any:
+// the format characters (Unicode's Cf: text-direction marks, embeddings,
+// overrides and isolates, zero-width spaces, the soft hyphen, tags) and the
+// line and paragraph separators. A platform's text holding one can read
+// otherwise than it is — a right-to-left override makes a name read
+// backwards to the compliance user judging it, a zero-width space makes two
+// names that look alike differ — so intake refuses them, naming the
+// character. The zero-width joiners scripts such as Devanagari and Malayalam
+// need (U+200C, U+200D) are text. Staff's own notes are not held to this.
+func Invisible(s string) (rune, bool) {
+	for _, r := range s {
+		if (unicode.Is(unicode.Cf, r) && r != '\u200C' && r != '\u200D') || r == '\u2028' || r == '\u2029' {
+			return r, true
+		}
 	}
-	return false
+	return 0, false
+}
+
+// twoCapitals is the shape of a market code before the ISO 3166 list was
+// checked (CheckRecorded).
+func twoCapitals(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }
 
 func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) string {
@@ -316,7 +340,7 @@ func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) 
 	return ""
 }
 
-func (r *Request) checkMetadata(raw json.RawMessage) string {
+func (r *Request) checkMetadata(raw json.RawMessage, strict bool) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		r.Metadata = json.RawMessage(`{}`)
@@ -341,7 +365,7 @@ func (r *Request) checkMetadata(raw json.RawMessage) string {
 	if why := numbersOutOfRange(obj); why != "" {
 		return why
 	}
-	if jsonDepth(buf.Bytes()) > MaxMetadataDepth {
+	if strict && jsonDepth(buf.Bytes()) > MaxMetadataDepth {
 		return fmt.Sprintf("is nested deeper than %d levels of objects and arrays", MaxMetadataDepth)
 	}
 	r.Metadata = buf.Bytes()

@@ -105,7 +105,7 @@ func settlementRow(row []string) (ProviderRecord, error) {
 		return rec, errors.New("needs a provider_payout_id or a reference_id to match")
 	}
 	cur := strings.ToUpper(row[3])
-	if strings.HasPrefix(strings.TrimSpace(row[2]), "-") {
+	if strings.HasPrefix(row[2], "-") {
 		return rec, errors.New("amount is negative: a payout's amount is more than zero (a reversal is its status)")
 	}
 	amount, err := ParseMoney(row[2], cur)
@@ -125,7 +125,7 @@ func settlementRow(row []string) (ProviderRecord, error) {
 	}
 	rec.Status = st
 	if row[5] != "" {
-		if strings.HasPrefix(strings.TrimSpace(row[5]), "-") {
+		if strings.HasPrefix(row[5], "-") {
 			return rec, errors.New("fee is negative: write the fee the provider charged, 0 or more")
 		}
 		fee, err := ParseMoney(row[5], cur)

@@ -12,6 +12,9 @@ func approvalsNeededText(n int) string {
 
 // approvalsGiven says how far a hold's approvals are.
 func approvalsGiven(h HoldCard) string {
+	if h.ApprovalsNeeded == 0 {
+		return fmt.Sprintf("%d given; the market's launch document no longer asks for any", len(h.Approvals))
+	}
 	return fmt.Sprintf("%d of %d given", len(h.Approvals), h.ApprovalsNeeded)
 }
 

@@ -250,9 +250,9 @@ func TestAPIValidatesEachField(t *testing.T) {
 		{"unknown field of the beneficiary, named in full", "beneficiary.provider", "is not a field",
 			func(m map[string]any) { ben(m)["provider"] = "x" }},
 		{"no such country", "market", `"ZZ" is not an ISO 3166 country code`, func(m map[string]any) { m["market"] = "ZZ" }},
-		{"a name that reads backwards", "beneficiary.name", "control characters",
+		{"a name that reads backwards", "beneficiary.name", "invisible formatting character (U+202E)",
 			func(m map[string]any) { ben(m)["name"] = "Asha \u202eoaR" }},
-		{"a zero-width space in a name", "beneficiary.name", "control characters",
+		{"a zero-width space in a name", "beneficiary.name", "invisible formatting character (U+200B)",
 			func(m map[string]any) { ben(m)["name"] = "Asha\u200bRao" }},
 		{"metadata nested too deep", "metadata", "nested deeper than 16 levels", func(m map[string]any) {
 			var deep any = "bottom"
@@ -285,12 +285,28 @@ func TestAPIValidatesEachField(t *testing.T) {
 	})); code != http.StatusAccepted {
 		t.Fatalf("metadata 16 deep and a Malayalam name: %d %v", code, p)
 	}
+	// A payout recorded before the newer rules (here, a name with a
+	// zero-width space, and a market off the ISO list) is answered when
+	// repeated, not refused: a 422 would invite it again under another
+	// reference.
+	old := func(m map[string]any) { ben(m)["name"], m["market"] = "Asha\u200bRao", "XX" }
+	if code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, apiBody("ORD-OLD", nil)); code != http.StatusAccepted {
+		t.Fatalf("ORD-OLD: %d %v", code, p)
+	}
+	a.store.DB().MustExec(`UPDATE beneficiaries SET name = 'Asha' || chr(8203) || 'Rao'
+		WHERE id = (SELECT beneficiary_id FROM payouts WHERE reference_id = 'ORD-OLD')`)
+	a.store.DB().MustExec(`UPDATE payouts SET market = 'XX', intake = jsonb_set(jsonb_set(intake, '{market}', '"XX"'),
+		'{beneficiary,name}', to_jsonb('Asha' || chr(8203) || 'Rao')) WHERE reference_id = 'ORD-OLD'`)
+	if code, p, h := a.api("POST", "/api/v1/payouts", apiToken, apiBody("ORD-OLD", old)); code != http.StatusAccepted ||
+		h.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a repeat of a payout recorded under older rules: %d %v", code, p)
+	}
 	code, p, _ := a.api("POST", "/api/v1/payouts", apiToken, `{"reference_id": "ORD-V",`)
 	if code != http.StatusBadRequest || p["error"] != "bad_request" {
 		t.Fatalf("broken JSON: %d %v", code, p)
 	}
-	if n := a.payoutCount(); n != 1 {
-		t.Fatalf("%d payouts recorded from bad requests and ORD-DEEP", n)
+	if n := a.payoutCount(); n != 2 {
+		t.Fatalf("%d payouts recorded from bad requests, ORD-DEEP and ORD-OLD", n)
 	}
 }
 

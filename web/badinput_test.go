@@ -225,6 +225,9 @@ func TestUnreadableQueriesAreRefused(t *testing.T) {
 			t.Errorf("%s: %d %.300s", path, code, body)
 		}
 	}
+	if code, body := c.get("/payouts?q=100%"); code != http.StatusBadRequest || !strings.Contains(body, "write a % in a value as %25") {
+		t.Errorf("a bad %%-escape: %d %.300s", code, body)
+	}
 	if code, body := c.get("/payouts?q=a%3Bb"); code != http.StatusOK {
 		t.Errorf("an escaped ; in a search: %d %.300s", code, body)
 	}
@@ -233,6 +236,12 @@ func TestUnreadableQueriesAreRefused(t *testing.T) {
 	}
 	if code, _ := c.get("/static/app.css"); code != http.StatusOK {
 		t.Errorf("/static/app.css: %d", code)
+	}
+	// A provider's delivery reads no query: one it cannot read is still
+	// stored and answered as the endpoint answers (here: unsigned, 401).
+	code, out := postWebhook(t, a.srv.URL, "sandbox?a;b", `{"event":"x"}`, nil)
+	if code != http.StatusUnauthorized || out["outcome"] != "rejected" {
+		t.Errorf("a delivery with an unreadable query: %d %v", code, out)
 	}
 }
 

@@ -27,21 +27,7 @@ func TestBrowserTwoApproversRefuseTheSamePersonTwice(t *testing.T) {
 	a.addUser("c1@example.com", payout.RoleCompliance)
 	a.addUser("c2@example.com", payout.RoleCompliance)
 	ctx := context.Background()
-	doc := payout.LaunchDoc{Market: "IN", Program: payout.DefaultProgram, Live: true,
-		Owners: payout.Owners{PayoutSupport: "c1@example.com", UserRecovery: "c1@example.com",
-			BlockedPayouts: "c2@example.com", IncidentResponse: "c2@example.com"},
-		TaxArtifactsRequired: new(true),
-		Approvals:            []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "500000.00", Approvers: 2}},
-		Settlement: payout.Settlement{Rail: payout.RailFiat, PostingWindow: "T+1 business day by 18:00 IST",
-			FeeTreatment: "platform bears the fee", CompletedMeans: "provider SUCCEEDED with UTR",
-			ExceptionPath: "ops owner contacts the beneficiary within 1 business day"}}
-	if err := doc.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.store.ApplyMarketDocs(ctx, []payout.LaunchDoc{doc}, store.ApplyOptions{AcceptUnverified: true},
-		store.Actor{Name: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	twoApprovalsInIN(t, a)
 	code, body, _ := a.api("POST", "/api/v1/payouts", apiLive, apiBody("BIG-1", func(m map[string]any) {
 		withProvider("nxtbanking")(m)
 		m["amount"] = "600000.00"
@@ -122,5 +108,27 @@ func TestBrowserTwoApproversRefuseTheSamePersonTwice(t *testing.T) {
 	a.submit()
 	if n := a.createsOf("BIG-1"); n != 1 {
 		t.Fatalf("the provider was asked %d times to create BIG-1, want once after both approvals", n)
+	}
+}
+
+// twoApprovalsInIN makes IN live with a launch document that asks two
+// compliance approvals, by different people, for INR 5,00,000.00 and above;
+// c1@ and c2@example.com are its owners.
+func twoApprovalsInIN(t *testing.T, a *app) {
+	t.Helper()
+	doc := payout.LaunchDoc{Market: "IN", Program: payout.DefaultProgram, Live: true,
+		Owners: payout.Owners{PayoutSupport: "c1@example.com", UserRecovery: "c1@example.com",
+			BlockedPayouts: "c2@example.com", IncidentResponse: "c2@example.com"},
+		TaxArtifactsRequired: new(true),
+		Approvals:            []payout.ApprovalRule{{Currency: "INR", AtOrAbove: "500000.00", Approvers: 2}},
+		Settlement: payout.Settlement{Rail: payout.RailFiat, PostingWindow: "T+1 business day by 18:00 IST",
+			FeeTreatment: "platform bears the fee", CompletedMeans: "provider SUCCEEDED with UTR",
+			ExceptionPath: "ops owner contacts the beneficiary within 1 business day"}}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.ApplyMarketDocs(context.Background(), []payout.LaunchDoc{doc},
+		store.ApplyOptions{AcceptUnverified: true}, store.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
 	}
 }

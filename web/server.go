@@ -241,12 +241,16 @@ func (s *Server) textOnly(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-			// r.URL.Query() drops a pair it cannot read (a raw ";" among
-			// them) without a word: a filter written so would list
-			// everything instead of what was asked for.
-			handlers.Fail(w, r, s.log, handlers.BadRequest("The address's query cannot be read ("+err.Error()+
-				"): separate its parameters with &, and write a ; in a value as %3B."))
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil && !strings.HasPrefix(r.URL.Path, "/webhooks/") {
+			// r.URL.Query() drops a pair it cannot read (a raw ";", a bad
+			// %-escape) without a word: a filter written so would list
+			// everything instead of what was asked for. (A provider's
+			// delivery reads no query: it is stored and answered as any.)
+			how := "write a % in a value as %25"
+			if strings.Contains(err.Error(), "semicolon") {
+				how = "separate its parameters with &, and write a ; in a value as %3B"
+			}
+			handlers.Fail(w, r, s.log, handlers.BadRequest("The address's query cannot be read ("+err.Error()+"): "+how+"."))
 			return
 		}
 		ok := payout.IsText(r.URL.Path) && payout.IsText(r.URL.RawQuery)
