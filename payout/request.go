@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -264,44 +263,6 @@ func unknownProvider(provider string, providers []string) string {
 		return fmt.Sprintf("unknown provider %q: no provider this token may send to is configured here", Echo(provider))
 	}
 	return fmt.Sprintf("unknown provider %q: use one of %s", Echo(provider), strings.Join(providers, ", "))
-}
-
-// HasControl reports whether s holds a control character other than tab and
-// line breaks, or is not valid UTF-8: text payops refuses to store.
-func HasControl(s string) bool {
-	if !utf8.ValidString(s) {
-		return true
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			return true
-		}
-	}
-	return false
-}
-
-// Invisible returns the first invisible formatting character in s, if any:
-// the format characters (Unicode's Cf: text-direction marks, embeddings,
-// overrides and isolates, zero-width spaces, the soft hyphen, tags) and the
-// line and paragraph separators. A platform's text holding one can read
-// otherwise than it is — a right-to-left override makes a name read
-// backwards to the compliance user judging it, a zero-width space makes two
-// names that look alike differ — so intake refuses them, naming the
-// character. The zero-width joiners scripts such as Devanagari and Malayalam
-// need (U+200C, U+200D) are text. Staff's own notes are not held to this.
-func Invisible(s string) (rune, bool) {
-	for _, r := range s {
-		if (unicode.Is(unicode.Cf, r) && r != '\u200C' && r != '\u200D') || r == '\u2028' || r == '\u2029' {
-			return r, true
-		}
-	}
-	return 0, false
-}
-
-// twoCapitals is the shape of a market code before the ISO 3166 list was
-// checked (CheckRecorded).
-func twoCapitals(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }
 
 func (r *Request) checkAmount(raw json.RawMessage, exp int, currencyKnown bool) string {
