@@ -167,6 +167,11 @@ func TestEndpointPolicy(t *testing.T) {
 		{"https://[64:ff9b::a9fe:a9fe]/latest/meta-data", false, true}, // NAT64 to 169.254.169.254
 		{"https://[64:ff9b::808:808]/x", true, true},                   // NAT64 to 8.8.8.8
 		{"https://[2001:db8::1]/x", false, true},
+		{"https://192.0.2.2/x", false, true}, // TEST-NET-1: a host may use it as its own
+		{"https://198.51.100.7/x", false, true},
+		{"https://203.0.113.9/x", false, true},
+		{"https://192.0.0.8/x", false, true},
+		{"https://[2002:a00:1::1]/x", false, true}, // 6to4 of 10.0.0.1
 		{"https://0.0.0.0/x", false, false},
 		{"https://224.0.0.1/x", false, false},
 		{"https://user:pw@hooks.example.com/", false, false},

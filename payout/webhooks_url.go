@@ -75,12 +75,20 @@ func (p EndpointPolicy) CheckAddr(ip netip.Addr) error {
 }
 
 // reservedSpace is space that is private in all but name or not on the
-// internet: "this network" (0.0.0.0/8), carrier-grade NAT (RFC 6598),
-// benchmarking (198.18.0.0/15), the old class E (240.0.0.0/4) and IPv6's
-// discard and documentation prefixes.
+// internet (IANA's special-purpose registries, the entries not "globally
+// reachable"): "this network" (0.0.0.0/8), carrier-grade NAT (RFC 6598),
+// IETF protocol assignments (192.0.0.0/24), the three IPv4 documentation
+// networks (TEST-NET-1 to 3, which a host may use as its own: this one's
+// sandbox does), the retired 6to4 relay anycast, benchmarking
+// (198.18.0.0/15), the old class E (240.0.0.0/4), and IPv6's discard,
+// documentation, ORCHIDv2 and 6to4 prefixes (6to4 carries an IPv4 address
+// a relay would reach on its own network).
 var reservedSpace = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("100::/64"), netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("192.88.99.0/24"), netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("100::/64"), netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("2001:20::/28"),
+	netip.MustParsePrefix("2002::/16"), netip.MustParsePrefix("3fff::/20"),
 	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215): where it leads is the network's own
 }
 
