@@ -63,6 +63,14 @@ func (s *Store) UpdateNotifyChannel(ctx context.Context, c NotifyChannel, by Act
 		if err != nil {
 			return fmt.Errorf("store: notify channel %s: %w", c.Kind, err)
 		}
+		// A chat webhook taken out of the settings is not posted to again:
+		// its notices still waiting are given up, saying why.
+		if _, err := q.ExecContext(ctx, `UPDATE notifications SET state = 'abandoned',
+				error = 'its chat webhook was removed from the settings'
+			WHERE kind = $1 AND channel = 'chat' AND state IN ('pending', 'failed')
+				AND NOT recipient = ANY(coalesce($2::text[], '{}'))`, c.Kind, c.ChatURLs); err != nil {
+			return fmt.Errorf("store: notices to removed chat webhooks of %s: %w", c.Kind, err)
+		}
 		return audit(ctx, q, by.Name, "notify.configure", "notify", string(c.Kind), map[string]any{
 			"email": c.Email, "chat_webhooks": len(c.ChatURLs), "reminder_minutes": c.ReminderMinutes,
 			"threshold_count": c.ThresholdCount, "threshold_minutes": c.ThresholdMinutes})

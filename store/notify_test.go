@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lib/pq"
 
 	"payops/payout"
 	"payops/store"
@@ -157,5 +160,31 @@ func TestNoticesAreClaimedByOneRun(t *testing.T) {
 	// The failed one waits for a run again, the sent one is done.
 	if want := []int64{ids[1], ids[2], ids[3], ids[4]}; err != nil || !slices.Equal(nextIDs, want) {
 		t.Errorf("the next run claims %v %v, want %v (tried and failed, given back, lease over)", nextIDs, err, want)
+	}
+}
+
+// A chat webhook taken out of a kind's settings is posted to no more: its
+// waiting notices are given up, saying why; the kept webhook's and the
+// emails wait on.
+func TestARemovedChatWebhookIsNotPostedTo(t *testing.T) {
+	s := pgtest.New(t)
+	ctx := context.Background()
+	s.DB().MustExec(`INSERT INTO notifications (condition_key, kind, notice, channel, recipient, subject, body, state)
+		VALUES ('stuck:x', 'stuck', 'started', 'chat', 'https://hooks.example.com/old', 's', 'b', 'failed'),
+			('stuck:x', 'stuck', 'started', 'chat', 'https://hooks.example.com/kept', 's', 'b', 'pending'),
+			('stuck:x', 'stuck', 'started', 'email', 'ops@example.com', 's', 'b', 'pending'),
+			('dayend:x', 'dayend_differences', 'started', 'chat', 'https://hooks.example.com/old', 's', 'b', 'pending')`)
+	err := s.UpdateNotifyChannel(ctx, store.NotifyChannel{Kind: "stuck", Email: true, ThresholdCount: 1,
+		ChatURLs: pq.StringArray{"https://hooks.example.com/kept"}}, store.Actor{Name: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	s.DB().Select(&states, `SELECT kind || ' ' || recipient || ' ' || state || ' ' || error FROM notifications ORDER BY id`)
+	want := []string{"stuck https://hooks.example.com/old abandoned its chat webhook was removed from the settings",
+		"stuck https://hooks.example.com/kept pending ", "stuck ops@example.com pending ",
+		"dayend_differences https://hooks.example.com/old pending "}
+	if strings.Join(states, "\n") != strings.Join(want, "\n") {
+		t.Errorf("notices after the old webhook was removed:\n%s\nwant\n%s", strings.Join(states, "\n"), strings.Join(want, "\n"))
 	}
 }
