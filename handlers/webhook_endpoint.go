@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -17,7 +18,13 @@ const deliveriesShown = 50
 // WebhookEndpointPage shows an endpoint, its actions and its delivery log
 // with every attempt.
 func (h *Handlers) WebhookEndpointPage(w http.ResponseWriter, r *http.Request) {
-	h.endpointPage(w, r, http.StatusOK, func(vm *views.WebhookEndpoint) { vm.Notice = endpointNotices[r.URL.Query().Get("done")] })
+	h.endpointPage(w, r, http.StatusOK, func(vm *views.WebhookEndpoint) {
+		done := r.URL.Query().Get("done")
+		vm.Notice = endpointNotices[done]
+		if (done == "test" || done == "redeliver") && !vm.Endpoint.Enabled {
+			vm.Notice = "The event waits: the endpoint is disabled, so nothing is sent to it until it is enabled."
+		}
+	})
 }
 
 // endpointNotices say what an action did, after its redirect.
@@ -51,7 +58,7 @@ func (h *Handlers) endpointPage(w http.ResponseWriter, r *http.Request, status i
 		vm.Rotation = "Rotated: the previous secret also signs every delivery until " + me.stamp(*e.PreviousSecretUntil) + "."
 	}
 	for _, d := range logs {
-		vm.Deliveries = append(vm.Deliveries, outboundRow(d, me, e.Livemode))
+		vm.Deliveries = append(vm.Deliveries, outboundRow(d, me, e.Livemode, now))
 	}
 	if adjust != nil {
 		adjust(&vm)
@@ -59,7 +66,7 @@ func (h *Handlers) endpointPage(w http.ResponseWriter, r *http.Request, status i
 	Render(w, r, status, views.WebhookEndpointPage(vm), nil)
 }
 
-func outboundRow(d store.DeliveryLog, me User, live bool) views.OutboundRow {
+func outboundRow(d store.DeliveryLog, me User, live bool, now time.Time) views.OutboundRow {
 	id := strconv.FormatInt(d.ID, 10)
 	row := views.OutboundRow{ID: id, WebhookID: d.WebhookID, Type: d.Type, State: d.State,
 		Attempts: fmt.Sprintf("%d attempt%s", len(d.Tries), plural(len(d.Tries))), Created: me.stamp(d.CreatedAt),
@@ -69,6 +76,12 @@ func outboundRow(d store.DeliveryLog, me User, live bool) views.OutboundRow {
 	}
 	if d.State == "pending" {
 		row.Next = me.stamp(d.NextAttemptAt)
+		if d.NextAttemptAt.Before(now.Add(-time.Minute)) {
+			// Due a while, and not sent: an earlier event of its payout
+			// goes first (in order per payout), or the endpoint is off.
+			row.Next = "due since " + row.Next + ": waits behind an earlier event of its payout (sent in order), " +
+				"or for the endpoint to be enabled"
+		}
 	}
 	for _, t := range d.Tries {
 		a := views.AttemptRow{At: me.stamp(t.AttemptedAt), Status: "no answer", Latency: fmt.Sprintf("%d ms", t.LatencyMS),

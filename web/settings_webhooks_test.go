@@ -148,4 +148,13 @@ func TestAdminManagesAWebhookEndpoint(t *testing.T) {
 			t.Errorf("%s is not audited as the admin", action)
 		}
 	}
+	// A test event asked of a disabled endpoint waits, and the page says so.
+	if code, _, h := admin.do("POST", "/settings/webhooks/1/test", nil, nil); code != http.StatusSeeOther ||
+		!strings.Contains(h.Get("Location"), "done=test") {
+		t.Fatalf("test on a disabled endpoint: %d %s", code, h.Get("Location"))
+	}
+	_, page = admin.get("/settings/webhooks/1?done=test")
+	if got, _ := textByID(t, page, "endpoint-notice"); !strings.Contains(got, "The event waits: the endpoint is disabled") {
+		t.Errorf("the notice after a test event to a disabled endpoint: %q", got)
+	}
 }
