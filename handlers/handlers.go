@@ -164,6 +164,16 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 	return m
 }
 
+// shownOnceAt makes m, the meta of a page answering a post with something
+// shown once, give address as the page's own (Meta.Address), the Test
+// switch's way back included.
+func shownOnceAt(m *views.Meta, address string) {
+	m.Address = address
+	if m.User != nil {
+		m.Here = address
+	}
+}
+
 // hereWithoutNotice is the page's address to come back to (the Test
 // switch's next) without ?done=: what an action did is said once, on the
 // page the action led to (static/app.js drops it from the address bar too).

@@ -132,7 +132,10 @@ func (h *Handlers) CreateToken(w http.ResponseWriter, r *http.Request) {
 	if t.Scope == payout.ScopeDrills {
 		created.Example = fmt.Sprintf("payops drill --token %s --url %s --scenario happy --payouts 50", secret, h.baseURL(r))
 	}
-	h.tokensPage(w, r, http.StatusCreated, func(vm *views.Tokens) { vm.Created = created })
+	h.tokensPage(w, r, http.StatusCreated, func(vm *views.Tokens) {
+		vm.Created = created
+		shownOnceAt(&vm.Meta, "/settings/tokens")
+	})
 }
 
 // RevokeTokenPage asks to confirm revoking a token, saying what it does; a

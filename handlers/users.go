@@ -164,5 +164,8 @@ func (h *Handlers) AddUser(w http.ResponseWriter, r *http.Request) {
 	if link != nil {
 		added.Link, added.Expires = h.baseURL(r)+"/set-password/"+link.Token, userOf(r).stamp(link.At.Add(payout.PasswordLinkTTL))
 	}
-	h.usersPage(w, r, http.StatusCreated, func(vm *views.Users) { vm.Added = added })
+	h.usersPage(w, r, http.StatusCreated, func(vm *views.Users) {
+		vm.Added = added
+		shownOnceAt(&vm.Meta, "/settings/users")
+	})
 }

@@ -88,6 +88,7 @@ func (h *Handlers) NewUserLink(w http.ResponseWriter, r *http.Request) {
 	h.usersPage(w, r, http.StatusCreated, func(vm *views.Users) {
 		vm.Added = &views.NewLink{Name: target.Name, Email: target.Email, Role: string(target.Role), Again: true,
 			Link: h.baseURL(r) + "/set-password/" + token, Expires: userOf(r).stamp(link.At.Add(payout.PasswordLinkTTL))}
+		shownOnceAt(&vm.Meta, "/settings/users")
 	})
 }
 

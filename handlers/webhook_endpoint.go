@@ -120,10 +120,11 @@ func (h *Handlers) EndpointAction(action string) http.HandlerFunc {
 			h.endpointPage(w, r, http.StatusOK, func(vm *views.WebhookEndpoint) {
 				vm.Secret = &views.NewSecret{EndpointID: strconv.FormatInt(id, 10), URL: e.URL, Secret: e.Secret,
 					Rotated: true, PreviousUntil: me.stamp(*e.PreviousSecretUntil)}
+				shownOnceAt(&vm.Meta, vm.ActionURL)
 			})
 			return
 		case "disable", "enable":
-			err = h.Store.SetWebhookEndpointEnabled(r.Context(), id, action == "enable", "disabled by "+me.Email, by)
+			err = h.Store.SetWebhookEndpointEnabled(r.Context(), id, action == "enable", action+"d by "+me.Email, by)
 		case "test":
 			_, err = h.Store.SendTestEvent(r.Context(), id, by)
 		default:

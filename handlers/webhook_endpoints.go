@@ -98,6 +98,7 @@ func (h *Handlers) AddWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	h.endpointsPage(w, r, http.StatusCreated, func(vm *views.WebhookEndpoints) {
 		vm.Created = &views.NewSecret{EndpointID: strconv.FormatInt(e.ID, 10), URL: e.URL, Secret: e.Secret}
+		shownOnceAt(&vm.Meta, "/settings/webhooks")
 	})
 }
 

@@ -100,3 +100,10 @@ document.addEventListener("htmx:afterSwap", () => {
   url.searchParams.delete("done");
   history.replaceState(history.state, "", url.pathname + url.search + url.hash);
 })();
+// A page answering a post with something shown once (a new secret) names
+// its own address: the address bar takes it, so a reload reads the page
+// instead of sending the post again.
+(() => {
+  const address = document.body.dataset.address;
+  if (address) history.replaceState(history.state, "", address);
+})();

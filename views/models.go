@@ -11,6 +11,12 @@ type Meta struct {
 	// header's switch to "View live data".
 	TestData bool
 	Here     string // the page's address, where the switch comes back to
+	// Address, for a page that answers a post with something shown once
+	// (a new secret, a set-password link), is the page's own address:
+	// static/app.js puts it in the address bar, so a reload reads the page
+	// (the secret gone) rather than sending the post again (a second
+	// endpoint, another rotation).
+	Address string
 }
 
 // UserBadge is the signed-in user shown in the header.
