@@ -48,7 +48,7 @@ func (k AuditKind) EntityType() string {
 // AuditQuery selects audit entries for the audit log page and its CSV.
 // Zero fields select everything.
 type AuditQuery struct {
-	Actor    string    // a case-insensitive prefix of the actor; a whole name matches itself
+	Actor    string    // a case-insensitive prefix of the actor's email, or of a user's name
 	Action   string    // exactly
 	Kind     AuditKind // what the entries are about
 	EntityID string    // exactly: a hold's entries have its payout's reference
@@ -65,7 +65,10 @@ func (q AuditQuery) where(args *[]any) string {
 		conds = append(conds, strings.ReplaceAll(format, "%s", "$"+strconv.Itoa(len(*args))))
 	}
 	if q.Actor != "" {
-		add(`lower(actor) LIKE lower(%s)`, likeEscape(q.Actor)+"%")
+		// The actor is recorded as the user's email: a user's name (or its
+		// start) finds their entries too, as the page's field promises.
+		add(`(lower(actor) LIKE lower(%s) OR lower(actor) = ANY (ARRAY(
+			SELECT lower(email) FROM users WHERE lower(name) LIKE lower(%s))))`, likeEscape(q.Actor)+"%")
 	}
 	if q.Action != "" {
 		add("action = %s", q.Action)

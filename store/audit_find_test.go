@@ -67,6 +67,8 @@ func (f *auditFixture) entries(q store.AuditQuery) []int {
 
 func TestFindAuditFilters(t *testing.T) {
 	f := newAuditFixture(t)
+	f.s.DB().MustExec(`INSERT INTO users (email, name, role, password_hash)
+		VALUES ('bob@example.com', 'Bob Builder', 'ops', 'x'), ('carol@example.com', 'Alice Carol', 'ops', 'x')`)
 	day := func(n int) time.Time { return f.day.AddDate(0, 0, n) }
 	tests := []struct {
 		name string
@@ -77,6 +79,8 @@ func TestFindAuditFilters(t *testing.T) {
 		{"actor prefix", store.AuditQuery{Actor: "ali"}, []int{3, 1}},
 		{"actor, whole and in capitals", store.AuditQuery{Actor: "ALICE@EXAMPLE.COM"}, []int{1}},
 		{"actor prefix is not a substring", store.AuditQuery{Actor: "example"}, nil},
+		{"a user's name finds their entries", store.AuditQuery{Actor: "Bob Bu"}, []int{4}},
+		{"the start of a user's name, in capitals", store.AuditQuery{Actor: "BOB"}, []int{4}},
 		{"actor with LIKE's percent", store.AuditQuery{Actor: "100%"}, []int{10}},
 		{"actor with LIKE's underscore", store.AuditQuery{Actor: "1_0"}, nil},
 		{"action", store.AuditQuery{Action: "hold.place"}, []int{3}},
