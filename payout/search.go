@@ -35,12 +35,18 @@ const MinNameSearch = 3
 
 // ParseSearch reads a search box's text.
 func ParseSearch(q string) Search {
-	s := Search{Text: strings.TrimSpace(q)}
+	// Spaces run together as one ("Imran  Qureshi" is "Imran Qureshi"):
+	// no identifier has any.
+	s := Search{Text: strings.Join(strings.Fields(q), " ")}
 	if s.Text == "" {
 		return s
 	}
 	if len(s.Text) == 4 && digits(s.Text) {
 		s.Last4 = s.Text
+	}
+	// An account as pages show it masked, "XXXX4574", is its last four.
+	if masked := strings.TrimLeft(s.Text, "Xx*•"); len(masked) == 4 && digits(masked) && len(masked) < len(s.Text) {
+		s.Last4 = masked
 	}
 	if number, cur, ok := amountWithCurrency(s.Text); ok {
 		// "₹1,250.00", "INR 1250", "1250 usd": an amount, in that currency

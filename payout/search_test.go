@@ -18,6 +18,10 @@ func TestParseSearch(t *testing.T) {
 		{"asha", "", "asha", 0},
 		{"as", "", "", 0}, // too short for a name
 		{"UTR123456", "", "UTR123456", 0},
+		{"Imran  Qureshi ", "", "Imran Qureshi", 0}, // spaces run together
+		{"XXXX4574", "4574", "XXXX4574", 0},         // masked as pages show it
+		{"••••4574", "4574", "", 0},                 // no letter: not a name
+		{"XXXX45745", "", "XXXX45745", 0},
 		{"", "", "", 0},
 	}
 	for _, tt := range tests {
