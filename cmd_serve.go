@@ -209,7 +209,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 // PAYOPS_SMTP_URL (none when unset) and chat webhooks.
 func newNotifier(st *store.Store, cfg config, log *slog.Logger) (*jobs.Notifier, error) {
 	n := &jobs.Notifier{Store: st, Conditions: jobs.StandardConditions(st, cfg.StuckAfter),
-		Chat: chat.NewClient(chatTimeout, outbound.Transport(cfg.Outbound, chatTimeout)), Log: log, Now: time.Now}
+		Chat: chat.NewClient(chatTimeout, outbound.Transport(cfg.Outbound, chatTimeout)), Log: log, Now: time.Now,
+		PublicURL: cfg.PublicURL}
 	if cfg.SMTPURL == "" {
 		log.Info("notices go to chat webhooks only: PAYOPS_SMTP_URL is not set")
 		return n, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,10 @@ type config struct {
 	// WebhookTolerance is how far a webhook's own send time may be from its
 	// arrival, either way.
 	WebhookTolerance time.Duration
+	// PublicURL is the dashboard's address as people open it
+	// (PAYOPS_PUBLIC_URL, "https://payops.example.com"): notices link their
+	// pages under it. "" leaves them as paths.
+	PublicURL string
 	// SMTPURL is where notices are emailed through (PAYOPS_SMTP_URL); ""
 	// sends no email. It may hold a password: never log it.
 	SMTPURL string
@@ -243,6 +248,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.BalanceEvery = or(getenv("PAYOPS_BALANCE_SCHEDULE"), "@every 5m")
 	if _, err := cron.ParseStandard(c.BalanceEvery); err != nil {
 		errs = append(errs, fmt.Errorf("PAYOPS_BALANCE_SCHEDULE %q is not a cron schedule: %w", c.BalanceEvery, err))
+	}
+	if v := getenv("PAYOPS_PUBLIC_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+			u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("PAYOPS_PUBLIC_URL must be the dashboard's address, such as "+
+				"https://payops.example.com, not %q", v))
+		} else {
+			c.PublicURL = strings.TrimRight(u.String(), "/")
+		}
 	}
 	if c.SMTPURL = getenv("PAYOPS_SMTP_URL"); c.SMTPURL != "" {
 		// The client's errors never repeat the URL, which may hold a password.

@@ -76,6 +76,10 @@ type Notifier struct {
 	// MaxAttempts is how many tries a notice gets before it is abandoned
 	// (a day of runs a minute apart by default).
 	MaxAttempts int
+	// PublicURL is the dashboard's address (PAYOPS_PUBLIC_URL): a notice's
+	// page is linked under it, so chat and mail make it a link; "" names
+	// the page's path alone.
+	PublicURL string
 }
 
 // Run evaluates the conditions and sends what is due; Examined counts
@@ -207,7 +211,7 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 		}
 		return nil
 	}
-	msg := message(notice, a, next.ActiveSince, now)
+	msg := message(notice, a, next.ActiveSince, now, e.n.PublicURL)
 	e.notices = append(e.notices, e.n.notices(kind, a.Key, notice, msg, recipients, ch, len(to) == 0)...)
 	// Only those emailed are told: with email off (the kind's, or no
 	// PAYOPS_SMTP_URL) nobody is, and once it is on, the people the
@@ -230,7 +234,7 @@ func (e *evaluation) cleared(ctx context.Context, st store.Condition, ch store.N
 		return err
 	}
 	a := Active{Key: st.Key, Subject: st.Subject}
-	msg := message(payout.NoticeCleared, a, st.ActiveSince, e.now)
+	msg := message(payout.NoticeCleared, a, st.ActiveSince, e.now, e.n.PublicURL)
 	e.notices = append(e.notices, e.n.notices(st.Kind, st.Key, payout.NoticeCleared, msg, recipients, ch, true)...)
 	next := st
 	next.ActiveSince, next.ClearedAt, next.ToldUserIDs = nil, &e.now, pq.Int64Array{}
@@ -269,7 +273,7 @@ type text struct{ subject, body string }
 // message words a notice: the subject says which notice and what; the body
 // adds the detail, how long it has lasted, where to look, and the
 // condition's key.
-func message(notice payout.Notice, a Active, since *time.Time, now time.Time) text {
+func message(notice payout.Notice, a Active, since *time.Time, now time.Time, publicURL string) text {
 	prefix := map[payout.Notice]string{payout.NoticeStarted: "", payout.NoticeReminder: "Still: ",
 		payout.NoticeCleared: "Cleared: "}[notice]
 	t := text{subject: "[payops] " + prefix + a.Subject}
@@ -287,7 +291,11 @@ func message(notice payout.Notice, a Active, since *time.Time, now time.Time) te
 		}
 	}
 	if a.Path != "" && notice != payout.NoticeCleared {
-		body += "Open " + a.Path + " on the payops dashboard.\n"
+		if publicURL != "" {
+			body += "Open " + publicURL + a.Path + "\n"
+		} else {
+			body += "Open " + a.Path + " on the payops dashboard.\n"
+		}
 	}
 	t.body = body + "\n(" + a.Key + ")"
 	return t

@@ -225,6 +225,7 @@ func TestChatHearsAStormOnce(t *testing.T) {
 	}
 	clk := &clock{now: time.Now().Add(15 * time.Minute)}
 	n := newNotifier(t, s, nil, clk)
+	n.PublicURL = "https://payops.example.com"
 	for range 30 {
 		if _, err := s.RecordDelivery(ctx, store.Delivery{Provider: "xendit", Outcome: store.OutcomeRejected,
 			Detail: "bad signature", Body: []byte(`{}`)}); err != nil {
@@ -250,6 +251,10 @@ func TestChatHearsAStormOnce(t *testing.T) {
 	got := recv.got()
 	if len(got) != 2 || count(got, "Payouts stuck at nxtbanking") != 1 || count(got, "Webhooks from xendit refused") != 1 {
 		t.Fatalf("after a storm of runs the chat got %q, want the two starts", got)
+	}
+	// Under PAYOPS_PUBLIC_URL the page is a link chat can open.
+	if !strings.Contains(strings.Join(got, "\n"), "Open https://payops.example.com/payouts/stuck?provider=nxtbanking\n") {
+		t.Errorf("the notices %q do not link their page under the public URL", got)
 	}
 
 	clk.add(51 * time.Minute) // an hour after the start; the rejections are out of their window
