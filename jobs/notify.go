@@ -172,7 +172,7 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	}
 	now := e.now
 	next := store.Condition{Key: a.Key, Kind: kind, Subject: a.Subject, ActiveSince: prev.ActiveSince,
-		LastNoticeAt: prev.LastNoticeAt, ClearedAt: prev.ClearedAt, ToldUserIDs: prev.ToldUserIDs}
+		LastNoticeAt: prev.LastNoticeAt, ClearedAt: prev.ClearedAt, ToldUserIDs: prev.ToldUserIDs, ToldChat: prev.ToldChat}
 	notice := payout.DecideNotice(prev.State(), true, now, ch.Reminder())
 	emailing := e.n.emailing(ch)
 	var to []int64 // people it came to name, told by email
@@ -184,6 +184,18 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	default:
 		if emailing {
 			to = payout.Joined(prev.ToldUserIDs, a.UserIDs)
+		}
+		if newChats := payout.UntoldChats(ch.ChatURLs, prev.ToldChat); len(newChats) > 0 {
+			// A webhook added while it lasts is told it started, alone.
+			msg := message(payout.NoticeStarted, a, next.ActiveSince, now, e.n.PublicURL)
+			only := ch
+			only.ChatURLs, only.Email = newChats, false
+			e.notices = append(e.notices, e.n.notices(kind, a.Key, payout.NoticeStarted, msg, nil, only, true)...)
+			next.ToldChat = told(ch.ChatURLs)
+			if len(to) == 0 {
+				e.changed = append(e.changed, next)
+				return nil
+			}
 		}
 		if len(to) == 0 {
 			if prev.Subject != a.Subject {
@@ -213,6 +225,9 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	}
 	msg := message(notice, a, next.ActiveSince, now, e.n.PublicURL)
 	e.notices = append(e.notices, e.n.notices(kind, a.Key, notice, msg, recipients, ch, len(to) == 0)...)
+	if len(to) == 0 {
+		next.ToldChat = told(ch.ChatURLs) // every webhook was told: started, or a reminder
+	}
 	// Only those emailed are told: with email off (the kind's, or no
 	// PAYOPS_SMTP_URL) nobody is, and once it is on, the people the
 	// condition names hear it started rather than, later, only that it
@@ -226,6 +241,15 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	return nil
 }
 
+// told is the ChatKey of each of urls.
+func told(urls []string) pq.StringArray {
+	out := pq.StringArray{}
+	for _, u := range urls {
+		out = append(out, payout.ChatKey(u))
+	}
+	return out
+}
+
 // cleared decides for a condition that cleared: whoever was told it
 // started is told.
 func (e *evaluation) cleared(ctx context.Context, st store.Condition, ch store.NotifyChannel) error {
@@ -237,7 +261,7 @@ func (e *evaluation) cleared(ctx context.Context, st store.Condition, ch store.N
 	msg := message(payout.NoticeCleared, a, st.ActiveSince, e.now, e.n.PublicURL)
 	e.notices = append(e.notices, e.n.notices(st.Kind, st.Key, payout.NoticeCleared, msg, recipients, ch, true)...)
 	next := st
-	next.ActiveSince, next.ClearedAt, next.ToldUserIDs = nil, &e.now, pq.Int64Array{}
+	next.ActiveSince, next.ClearedAt, next.ToldUserIDs, next.ToldChat = nil, &e.now, pq.Int64Array{}, pq.StringArray{}
 	e.changed = append(e.changed, next)
 	return nil
 }

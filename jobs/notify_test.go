@@ -710,3 +710,43 @@ func failedDrill(t *testing.T, s *store.Store, ch store.NotifyChannel, admins ..
 	}
 	return run
 }
+
+// A chat webhook added while a condition lasts is told it started at the
+// next run, alone and once; the webhook told already hears nothing new,
+// and both hear it clear.
+func TestAChatWebhookAddedWhileAConditionLastsIsTold(t *testing.T) {
+	s := pgtest.New(t)
+	recv := newChatReceiver(t)
+	first, second := recv.URL+"/hooks/first", recv.URL+"/hooks/second"
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondStuck, ChatURLs: []string{first}, ReminderMinutes: 0,
+		ThresholdCount: 1})
+	intake(t, s, payout.Policy{}, "STUCK-LATE", "nxtbanking", 100000)
+	clk := &clock{now: time.Now().Add(15 * time.Minute)}
+	n := newNotifier(t, s, nil, clk)
+	run(t, n)
+	if got := recv.got(); len(got) != 1 || !strings.HasPrefix(got[0], "[payops] Payouts stuck at nxtbanking") {
+		t.Fatalf("the start: %q", got)
+	}
+	setChannel(t, s, store.NotifyChannel{Kind: payout.CondStuck, ChatURLs: []string{first, second}, ReminderMinutes: 0,
+		ThresholdCount: 1})
+	for range 3 {
+		clk.add(time.Minute)
+		run(t, n)
+	}
+	got := recv.got()
+	if len(got) != 2 || !strings.HasPrefix(got[1], "[payops] Payouts stuck at nxtbanking") {
+		t.Fatalf("after a webhook was added: %q, want the start once more, for it", got)
+	}
+	var to []string
+	s.DB().Select(&to, `SELECT recipient FROM notifications WHERE channel = 'chat' ORDER BY id`)
+	if len(to) != 2 || to[0] != first || to[1] != second {
+		t.Errorf("the starts went to %v, want the first webhook, then the added one", to)
+	}
+	s.DB().MustExec(`UPDATE payouts SET status = 'SUCCEEDED'`)
+	clk.add(payout.ClearHoldDown + time.Second)
+	run(t, n)
+	if got := recv.got()[2:]; len(got) != 2 || !strings.HasPrefix(got[0], "[payops] Cleared: ") ||
+		!strings.HasPrefix(got[1], "[payops] Cleared: ") {
+		t.Errorf("the clearing: %q, want it told to both webhooks", got)
+	}
+}

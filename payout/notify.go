@@ -1,6 +1,8 @@
 package payout
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -182,4 +184,23 @@ func Joined(told, now []int64) []int64 {
 // with open differences: one condition a day, told once when it starts.
 func DayEndKey(provider, date string) string {
 	return string(CondDayEndDiffs) + ":" + provider + ":" + date
+}
+
+// ChatKey names a chat webhook among those told a condition started: the
+// SHA-256 of its URL in hex, since the URL is a secret.
+func ChatKey(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return hex.EncodeToString(sum[:])
+}
+
+// UntoldChats are the webhooks of urls not among told (ChatKey's): those
+// added since the condition was told it started.
+func UntoldChats(urls, told []string) []string {
+	var out []string
+	for _, u := range urls {
+		if !slices.Contains(told, ChatKey(u)) {
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -86,6 +86,9 @@ type Condition struct {
 	LastNoticeAt *time.Time           `db:"last_notice_at"`
 	ClearedAt    *time.Time           `db:"cleared_at"`
 	ToldUserIDs  pq.Int64Array        `db:"told_user_ids"`
+	// ToldChat are the chat webhooks told it started (payout.ChatKey of
+	// each URL).
+	ToldChat pq.StringArray `db:"told_chat"`
 }
 
 // State returns the condition's state for payout.DecideNotice.
@@ -98,10 +101,10 @@ func (c Condition) State() payout.ConditionState {
 func (s *Store) Conditions(ctx context.Context, keys []string) (map[string]Condition, error) {
 	var rows []Condition
 	err := s.db.SelectContext(ctx, &rows, `
-		SELECT key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids FROM notify_conditions
+		SELECT key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids, told_chat FROM notify_conditions
 		WHERE active_since IS NOT NULL
 		UNION
-		SELECT key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids FROM notify_conditions
+		SELECT key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids, told_chat FROM notify_conditions
 		WHERE key = ANY($1)`, pq.StringArray(keys))
 	if err != nil {
 		return nil, fmt.Errorf("store: notify conditions: %w", err)
@@ -120,11 +123,12 @@ func (s *Store) SaveConditions(ctx context.Context, changed []Condition, notices
 	return s.WithTx(ctx, func(q Querier) error {
 		for _, c := range changed {
 			_, err := q.ExecContext(ctx, `
-				INSERT INTO notify_conditions (key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids)
-				VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::bigint[], '{}'))
+				INSERT INTO notify_conditions (key, kind, subject, active_since, last_notice_at, cleared_at, told_user_ids,
+					told_chat)
+				VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::bigint[], '{}'), coalesce($8::text[], '{}'))
 				ON CONFLICT (key) DO UPDATE SET kind = $2, subject = $3, active_since = $4, last_notice_at = $5,
-					cleared_at = $6, told_user_ids = coalesce($7::bigint[], '{}')`,
-				c.Key, c.Kind, c.Subject, c.ActiveSince, c.LastNoticeAt, c.ClearedAt, c.ToldUserIDs)
+					cleared_at = $6, told_user_ids = coalesce($7::bigint[], '{}'), told_chat = coalesce($8::text[], '{}')`,
+				c.Key, c.Kind, c.Subject, c.ActiveSince, c.LastNoticeAt, c.ClearedAt, c.ToldUserIDs, c.ToldChat)
 			if err != nil {
 				return fmt.Errorf("store: notify condition %s: %w", c.Key, err)
 			}

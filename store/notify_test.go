@@ -188,3 +188,17 @@ func TestARemovedChatWebhookIsNotPostedTo(t *testing.T) {
 		t.Errorf("notices after the old webhook was removed:\n%s\nwant\n%s", strings.Join(states, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Migration 00060 names the webhooks an active condition was told as
+// payout.ChatKey does, so none is told again after the upgrade.
+func TestTheUpgradesChatKeysArePayoutsOwn(t *testing.T) {
+	s := pgtest.New(t)
+	url := "https://hooks.example.com/services/T0/B0/é"
+	var got string
+	if err := s.DB().Get(&got, `SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')`, url); err != nil {
+		t.Fatal(err)
+	}
+	if got != payout.ChatKey(url) {
+		t.Errorf("SQL's key %s, payout.ChatKey's %s", got, payout.ChatKey(url))
+	}
+}
