@@ -222,9 +222,10 @@ func TestStaleRecheckStopsAskingAProviderThatAnswersNothing(t *testing.T) {
 		t.Errorf("%d of %d payouts asked about while the provider answers nothing, want 5", checked, n)
 	}
 	stale.Rechecker.Providers = reg
-	// Past After since the first run's last look: a payout it asked about
-	// in its last millisecond is stale again too (it flaked at 29 of 30).
-	time.Sleep(5 * stale.After)
+	// Well past After since the first run's last look: a payout it asked
+	// about in its last millisecond is stale again too (it flaked at 29 of
+	// 30 with 5 ms on a loaded machine).
+	time.Sleep(200 * time.Millisecond)
 	if out, err := stale.Run(ctx); err != nil || out.Examined != n {
 		t.Errorf("once it answers: examined %d (%v), want all %d", out.Examined, err, n)
 	}
