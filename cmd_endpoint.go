@@ -15,7 +15,7 @@ import (
 // cmdEndpoint manages the outbound webhook endpoints: add prints the new
 // endpoint's id and its secret (shown once), list shows them, disable and
 // enable stop and resume deliveries to one.
-func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(string) string, stdout io.Writer) error {
+func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("endpoint "+verb, flag.ContinueOnError)
 	url := fs.String("url", "", "the URL events are posted to (https; http and private addresses with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1)")
 	events := fs.String("events", "", "comma-separated event types to send (default every type)")
@@ -58,6 +58,12 @@ func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(st
 			return err
 		}
 		fmt.Fprintf(stdout, "endpoint %d added; its secret is shown once, store it now:\nid: %d\nsecret: %s\n", e.ID, e.ID, e.Secret)
+		if _, err := (payout.EndpointPolicy{}).CheckURL(n.URL); err != nil {
+			// This command's PAYOPS_WEBHOOK_ALLOW_PRIVATE let it in; serve
+			// reads its own, and sends nothing to the URL without it.
+			fmt.Fprintf(stderr, "note: %v: payops serve delivers to it only when it runs with "+
+				"PAYOPS_WEBHOOK_ALLOW_PRIVATE=1 too\n", err)
+		}
 		return nil
 	case "disable", "enable":
 		err := s.SetWebhookEndpointEnabled(ctx, *id, verb == "enable", *reason, by)

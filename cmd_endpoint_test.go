@@ -52,9 +52,12 @@ func TestEndpointCommands(t *testing.T) {
 			t.Errorf("endpoint add %v: err = %v, want %q", bad.args, err, bad.says)
 		}
 	}
-	if _, err := runCmd(map[string]string{"PAYOPS_WEBHOOK_ALLOW_PRIVATE": "1"}, "endpoint", "add", "--url",
-		"http://127.0.0.1:9000/hook"); err != nil {
-		t.Errorf("a loopback endpoint with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1: %v", err)
+	// Let in by the command's setting, and told that serve needs it too.
+	var said, note bytes.Buffer
+	err = run(ctx, []string{"endpoint", "add", "--url", "http://127.0.0.1:9000/hook"},
+		env(map[string]string{"DATABASE_URL": dsn, "PAYOPS_WEBHOOK_ALLOW_PRIVATE": "1"}), strings.NewReader(""), &said, &note)
+	if err != nil || !strings.Contains(note.String(), "runs with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1 too") {
+		t.Errorf("a loopback endpoint with PAYOPS_WEBHOOK_ALLOW_PRIVATE=1: %v, said %q", err, note.String())
 	}
 	if _, err := runCmd(map[string]string{}, "endpoint", "add", "--url", "https://hooks.example.com/test", "--test"); err != nil {
 		t.Errorf("a test endpoint: %v", err)

@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(args) < 2 {
 			return errUsage
 		}
-		return cmdEndpoint(ctx, args[1], args[2:], getenv, stdout)
+		return cmdEndpoint(ctx, args[1], args[2:], getenv, stdout, stderr)
 	case "market":
 		if len(args) < 2 {
 			return errUsage
