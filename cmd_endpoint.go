@@ -21,7 +21,7 @@ func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(st
 	events := fs.String("events", "", "comma-separated event types to send (default every type)")
 	description := fs.String("description", "", "what the endpoint is for")
 	id := fs.Int64("id", 0, "the endpoint's id (disable, enable)")
-	reason := fs.String("reason", "disabled from the command line", "why it is disabled")
+	reason := fs.String("reason", "", "why it is disabled or enabled (default: \"disabled from the command line\", or enabled)")
 	test := fs.Bool("test", false, "a test endpoint: it gets test payouts' events (sandbox, drills) and no live ones")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -66,6 +66,9 @@ func cmdEndpoint(ctx context.Context, verb string, args []string, getenv func(st
 		}
 		return nil
 	case "disable", "enable":
+		if *reason == "" {
+			*reason = verb + "d from the command line"
+		}
 		err := s.SetWebhookEndpointEnabled(ctx, *id, verb == "enable", *reason, by)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("there is no endpoint %d", *id)

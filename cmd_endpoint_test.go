@@ -80,4 +80,13 @@ func TestEndpointCommands(t *testing.T) {
 	if err != nil || e.Secret != secret || e.Enabled() || e.DisabledReason != "moved" {
 		t.Fatalf("endpoint 1: %+v %v", e, err)
 	}
+	// Enabled without a reason, the audit says it was enabled.
+	if _, err := runCmd(map[string]string{}, "endpoint", "enable", "--id", "1"); err != nil {
+		t.Fatal(err)
+	}
+	var why string
+	s.DB().Get(&why, `SELECT details->>'reason' FROM audit_log WHERE action = 'webhook_endpoint.enabled' ORDER BY id DESC LIMIT 1`)
+	if why != "enabled from the command line" {
+		t.Errorf("enabling audited the reason %q", why)
+	}
 }

@@ -252,7 +252,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if v := getenv("PAYOPS_PUBLIC_URL"); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
-			u.RawQuery != "" || u.Fragment != "" {
+			u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 			errs = append(errs, fmt.Errorf("PAYOPS_PUBLIC_URL must be the dashboard's address, such as "+
 				"https://payops.example.com, not %q", v))
 		} else {

@@ -176,6 +176,7 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_METRICS_TOKEN": "secret"}, "PAYOPS_METRICS_TOKEN"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_PUBLIC_URL": "payops.example.com"}, "PAYOPS_PUBLIC_URL"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_PUBLIC_URL": "https://p.example.com/?x=1"}, "PAYOPS_PUBLIC_URL"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_PUBLIC_URL": "https://p.example.com?"}, "PAYOPS_PUBLIC_URL"},
 		{tolerance("5"), "PAYOPS_WEBHOOK_TOLERANCE"},
 		{tolerance("0s"), "PAYOPS_WEBHOOK_TOLERANCE"},
 		{tolerance("-5m"), "PAYOPS_WEBHOOK_TOLERANCE"},

@@ -217,8 +217,9 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	}
 	if len(to) > 0 && len(recipients) == 0 {
 		// The people it came to name cannot be emailed (disabled since):
-		// nothing to tell, and the condition is not rewritten every run.
-		if prev.Subject != a.Subject {
+		// nothing to tell, and the condition is not rewritten every run —
+		// unless a webhook was told it started just now, which is kept.
+		if prev.Subject != a.Subject || !slices.Equal(next.ToldChat, prev.ToldChat) {
 			e.changed = append(e.changed, next)
 		}
 		return nil

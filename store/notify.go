@@ -71,6 +71,16 @@ func (s *Store) UpdateNotifyChannel(ctx context.Context, c NotifyChannel, by Act
 				AND NOT recipient = ANY(coalesce($2::text[], '{}'))`, c.Kind, c.ChatURLs); err != nil {
 			return fmt.Errorf("store: notices to removed chat webhooks of %s: %w", c.Kind, err)
 		}
+		// ...and no longer counts as told: added back, it is told again.
+		keys := pq.StringArray{}
+		for _, u := range c.ChatURLs {
+			keys = append(keys, payout.ChatKey(u))
+		}
+		if _, err := q.ExecContext(ctx, `UPDATE notify_conditions
+			SET told_chat = ARRAY(SELECT t FROM unnest(told_chat) AS t WHERE t = ANY($2::text[]))
+			WHERE kind = $1 AND NOT told_chat <@ $2::text[]`, c.Kind, keys); err != nil {
+			return fmt.Errorf("store: chat webhooks told of %s: %w", c.Kind, err)
+		}
 		return audit(ctx, q, by.Name, "notify.configure", "notify", string(c.Kind), map[string]any{
 			"email": c.Email, "chat_webhooks": len(c.ChatURLs), "reminder_minutes": c.ReminderMinutes,
 			"threshold_count": c.ThresholdCount, "threshold_minutes": c.ThresholdMinutes})

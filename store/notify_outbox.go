@@ -137,9 +137,12 @@ func (s *Store) MarkNotice(ctx context.Context, id int64, at time.Time, sendErr 
 		_, err = s.db.ExecContext(ctx, `UPDATE notifications SET state = 'sent', sent_at = $2, last_tried_at = $2,
 			attempts = attempts + 1, error = '', claimed_until = NULL WHERE id = $1`, id, at)
 	} else {
+		// A notice abandoned while it was being tried (its chat webhook
+		// taken out of the settings) stays abandoned, with its reason.
 		_, err = s.db.ExecContext(ctx, `UPDATE notifications SET
-			state = CASE WHEN attempts + 1 >= $4 THEN 'abandoned' ELSE 'failed' END,
-			last_tried_at = $2, attempts = attempts + 1, error = $3, claimed_until = NULL
+			state = CASE WHEN attempts + 1 >= $4 OR state = 'abandoned' THEN 'abandoned' ELSE 'failed' END,
+			last_tried_at = $2, attempts = attempts + 1,
+			error = CASE WHEN state = 'abandoned' THEN error ELSE $3 END, claimed_until = NULL
 			WHERE id = $1`, id, at, sendErr.Error(), maxAttempts)
 	}
 	if err != nil {

@@ -174,10 +174,25 @@ func TestARemovedChatWebhookIsNotPostedTo(t *testing.T) {
 			('stuck:x', 'stuck', 'started', 'chat', 'https://hooks.example.com/kept', 's', 'b', 'pending'),
 			('stuck:x', 'stuck', 'started', 'email', 'ops@example.com', 's', 'b', 'pending'),
 			('dayend:x', 'dayend_differences', 'started', 'chat', 'https://hooks.example.com/old', 's', 'b', 'pending')`)
+	s.DB().MustExec(`INSERT INTO notify_conditions (key, kind, subject, active_since, told_chat)
+		VALUES ('stuck:x', 'stuck', 's', now(), $1)`, pq.StringArray{payout.ChatKey("https://hooks.example.com/old"),
+		payout.ChatKey("https://hooks.example.com/kept")})
 	err := s.UpdateNotifyChannel(ctx, store.NotifyChannel{Kind: "stuck", Email: true, ThresholdCount: 1,
 		ChatURLs: pq.StringArray{"https://hooks.example.com/kept"}}, store.Actor{Name: "admin@example.com"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A try of the old webhook's notice already under way when it was
+	// removed, failing, leaves it abandoned.
+	var oldID int64
+	s.DB().Get(&oldID, `SELECT id FROM notifications WHERE kind = 'stuck' AND recipient = 'https://hooks.example.com/old'`)
+	if err := s.MarkNotice(ctx, oldID, time.Now(), errors.New("connection refused"), 100); err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	s.DB().Select(&told, `SELECT unnest(told_chat) FROM notify_conditions WHERE key = 'stuck:x'`)
+	if len(told) != 1 || told[0] != payout.ChatKey("https://hooks.example.com/kept") {
+		t.Errorf("told after the old webhook was removed: %v, want the kept one alone (added back, it is told again)", told)
 	}
 	var states []string
 	s.DB().Select(&states, `SELECT kind || ' ' || recipient || ' ' || state || ' ' || error FROM notifications ORDER BY id`)

@@ -139,18 +139,19 @@ func TestSearchPayoutsByEveryIdentifier(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"F-3", []string{"F-3"}},            // our reference
-		{"pp_F-4", []string{"F-4"}},         // the provider's payout id
-		{"UTR0001", []string{"F-1"}},        // the UTR
-		{"sha256:abc", []string{"F-2"}},     // a webhook's event id
-		{"evt_RZP_42", []string{"F-2"}},     // RazorpayX's event id header
-		{"asha", []string{"F-4", "F-1"}},    // part of a name, any case
-		{"7777", []string{"F-4", "F-2"}},    // the account's last four
-		{"1250.00", []string{"F-3", "F-1"}}, // 1,250.00 INR and 1,250 IDR; F-6 is 12.50 USD
-		{"100% sure", []string{"F-6"}},      // LIKE's wildcards match themselves
-		{"nobody-has-this", nil},            // none
-		{"  F-2  ", []string{"F-2"}},        // trimmed
-		{"pp_F-5", nil},                     // a drill payout: only with the drill provider named
+		{"F-3", []string{"F-3"}},             // our reference
+		{"pp_F-4", []string{"F-4"}},          // the provider's payout id
+		{"UTR0001", []string{"F-1"}},         // the UTR
+		{"sha256:abc", []string{"F-2"}},      // a webhook's event id
+		{"evt_RZP_42", []string{"F-2"}},      // RazorpayX's event id header
+		{"asha", []string{"F-4", "F-1"}},     // part of a name, any case
+		{"7777", []string{"F-4", "F-2"}},     // the account's last four
+		{"XXXX7777", []string{"F-4", "F-2"}}, // as pages mask it
+		{"1250.00", []string{"F-3", "F-1"}},  // 1,250.00 INR and 1,250 IDR; F-6 is 12.50 USD
+		{"100% sure", []string{"F-6"}},       // LIKE's wildcards match themselves
+		{"nobody-has-this", nil},             // none
+		{"  F-2  ", []string{"F-2"}},         // trimmed
+		{"pp_F-5", nil},                      // a drill payout: only with the drill provider named
 	}
 	every := []payout.Status{payout.Queued, payout.Held, payout.Processing, payout.Succeeded, payout.Failed,
 		payout.Cancelled, payout.Reversed}

@@ -99,8 +99,12 @@ func searchParts(s payout.Search, arg func(any) string, cols string) string {
 		parts[0] = ids
 	}
 	if s.Last4 != "" {
+		last4 := text() // the text itself ("4574"), or its digits when written masked ("XXXX4574")
+		if s.Last4 != s.Text {
+			last4 = arg(s.Last4)
+		}
 		parts = append(parts, "SELECT "+cols+" FROM payouts p2 WHERE p2.beneficiary_id = ANY(ARRAY("+
-			"SELECT b2.id FROM beneficiaries b2 WHERE b2.account_last4 = "+text()+"))")
+			"SELECT b2.id FROM beneficiaries b2 WHERE b2.account_last4 = "+last4+"))")
 	}
 	// An amount in each of its currencies is a part of its own: as one
 	// (currency, amount) IN list PostgreSQL ORs the lookups into a bitmap
