@@ -160,6 +160,15 @@ func MetaFor(r *http.Request, title, active string) views.Meta {
 				u.Role.Can(payout.ActManageTokens) || u.Role.Can(payout.ActConfigureNotify) ||
 				u.Role.Can(payout.ActManageWebhooks)}
 		m.TestData, m.Here = u.TestData, hereWithoutNotice(r.URL)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A page answering a post (a refusal shown again) is not at
+			// the post's address, which a GET cannot open: the Test switch
+			// comes back to the page the post came from.
+			m.Here = "/"
+			if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
+				m.Here = hereWithoutNotice(ref)
+			}
+		}
 	}
 	return m
 }

@@ -49,3 +49,20 @@ func TestHereDropsTheNotice(t *testing.T) {
 		}
 	}
 }
+
+// A page answering a post comes back, with the Test switch, to the page
+// the post came from, never to the post's own address.
+func TestHereOfAPostIsThePageItCameFrom(t *testing.T) {
+	for _, c := range []struct{ referer, want string }{
+		{"http://payops.example.com/settings/users?done=x&user=3", "/settings/users?user=3"},
+		{"http://elsewhere.example.com/phish", "/"},
+		{"", "/"},
+	} {
+		r := httptest.NewRequest("POST", "http://payops.example.com/settings/users/3/link", nil)
+		r.Header.Set("Referer", c.referer)
+		r = r.WithContext(WithUser(r.Context(), User{ID: 1, Email: "a@example.com"}))
+		if got := MetaFor(r, "t", "").Here; got != c.want {
+			t.Errorf("referer %q: Here %q, want %q", c.referer, got, c.want)
+		}
+	}
+}
