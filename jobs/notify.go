@@ -242,14 +242,8 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	return nil
 }
 
-// told is the ChatKey of each of urls.
-func told(urls []string) pq.StringArray {
-	out := pq.StringArray{}
-	for _, u := range urls {
-		out = append(out, payout.ChatKey(u))
-	}
-	return out
-}
+// told is the ChatKey of each of urls, as a condition keeps them.
+func told(urls []string) pq.StringArray { return payout.ChatKeys(urls) }
 
 // cleared decides for a condition that cleared: whoever was told it
 // started is told.

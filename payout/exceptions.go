@@ -132,10 +132,10 @@ func RetryRequest(failed Request, fix RetryFix, ref string) (Request, FieldError
 	}
 	if len([]rune(b.Name)) > MaxName || HasControl(b.Name) {
 		errs["beneficiary.name"] = fmt.Sprintf("must be plain text of at most %d characters", MaxName)
-	} else if c, ok := Invisible(b.Name); ok && b.Name != failed.Beneficiary.Name {
+	} else if why := InvisibleRefusal(b.Name); why != "" && b.Name != failed.Beneficiary.Name {
 		// A corrected name is new text, held to intake's rule; the failed
 		// payout's own, kept, was taken under the rules of its day.
-		errs["beneficiary.name"] = fmt.Sprintf("contains an invisible formatting character (U+%04X): type the name without it", c)
+		errs["beneficiary.name"] = why
 	}
 	if len(errs) > 0 {
 		return Request{}, errs

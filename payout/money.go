@@ -43,6 +43,9 @@ func ParseMoney(amount, currency string) (Money, error) {
 	if err != nil {
 		return Money{}, err
 	}
+	if strings.HasPrefix(amount, "-") {
+		return Money{}, fmt.Errorf("amount %q is negative: amounts are more than zero (a reversal is a status)", Echo(amount))
+	}
 	whole, frac, hasDot := strings.Cut(amount, ".")
 	if whole == "" || (hasDot && frac == "") || !digits(whole) || !digits(frac) {
 		return Money{}, fmt.Errorf("amount %q is not a decimal number like 1250.50", Echo(amount))

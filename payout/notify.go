@@ -193,6 +193,15 @@ func ChatKey(url string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// ChatKeys is the ChatKey of each of urls.
+func ChatKeys(urls []string) []string {
+	out := make([]string, 0, len(urls))
+	for _, u := range urls {
+		out = append(out, ChatKey(u))
+	}
+	return out
+}
+
 // UntoldChats are the webhooks of urls not among told (ChatKey's): those
 // added since the condition was told it started.
 func UntoldChats(urls, told []string) []string {

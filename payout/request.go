@@ -246,8 +246,8 @@ func (raw RawRequest) check(providers []string, strict bool) (Request, FieldErro
 		"beneficiary.tax_artifact": raw.Beneficiary.TaxArtifact} {
 		if HasControl(v) {
 			errs[field] = "contains control characters"
-		} else if c, ok := Invisible(v); ok && strict {
-			errs[field] = fmt.Sprintf("contains an invisible formatting character (U+%04X): send the text without it", c)
+		} else if why := InvisibleRefusal(v); why != "" && strict {
+			errs[field] = why
 		}
 	}
 	if len(errs) > 0 {

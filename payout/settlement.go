@@ -105,9 +105,6 @@ func settlementRow(row []string) (ProviderRecord, error) {
 		return rec, errors.New("needs a provider_payout_id or a reference_id to match")
 	}
 	cur := strings.ToUpper(row[3])
-	if strings.HasPrefix(row[2], "-") {
-		return rec, errors.New("amount is negative: a payout's amount is more than zero (a reversal is its status)")
-	}
 	amount, err := ParseMoney(row[2], cur)
 	if err != nil {
 		return rec, fmt.Errorf("amount: %w", err)
@@ -125,9 +122,6 @@ func settlementRow(row []string) (ProviderRecord, error) {
 	}
 	rec.Status = st
 	if row[5] != "" {
-		if strings.HasPrefix(row[5], "-") {
-			return rec, errors.New("fee is negative: write the fee the provider charged, 0 or more")
-		}
 		fee, err := ParseMoney(row[5], cur)
 		if err != nil {
 			return rec, fmt.Errorf("fee: %w", err)

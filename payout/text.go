@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -73,6 +74,15 @@ func Invisible(s string) (rune, bool) {
 		}
 	}
 	return 0, false
+}
+
+// InvisibleRefusal says why s is refused for an invisible formatting
+// character (Invisible), naming it, or "".
+func InvisibleRefusal(s string) string {
+	if c, ok := Invisible(s); ok {
+		return fmt.Sprintf("contains an invisible formatting character (U+%04X): send the text without it", c)
+	}
+	return ""
 }
 
 // twoCapitals is the shape of a market code before the ISO 3166 list was

@@ -72,10 +72,7 @@ func (s *Store) UpdateNotifyChannel(ctx context.Context, c NotifyChannel, by Act
 			return fmt.Errorf("store: notices to removed chat webhooks of %s: %w", c.Kind, err)
 		}
 		// ...and no longer counts as told: added back, it is told again.
-		keys := pq.StringArray{}
-		for _, u := range c.ChatURLs {
-			keys = append(keys, payout.ChatKey(u))
-		}
+		keys := pq.StringArray(payout.ChatKeys(c.ChatURLs))
 		if _, err := q.ExecContext(ctx, `UPDATE notify_conditions
 			SET told_chat = ARRAY(SELECT t FROM unnest(told_chat) AS t WHERE t = ANY($2::text[]))
 			WHERE kind = $1 AND NOT told_chat <@ $2::text[]`, c.Kind, keys); err != nil {

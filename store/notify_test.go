@@ -11,6 +11,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"payops/migrations"
 	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
@@ -204,16 +205,36 @@ func TestARemovedChatWebhookIsNotPostedTo(t *testing.T) {
 	}
 }
 
-// Migration 00060 names the webhooks an active condition was told as
-// payout.ChatKey does, so none is told again after the upgrade.
-func TestTheUpgradesChatKeysArePayoutsOwn(t *testing.T) {
-	s := pgtest.New(t)
+// Migration 00060 counts the webhooks of now as told to a condition active
+// and told at the upgrade, named as payout.ChatKey names them, so none is
+// told again; one not active, or never told, has none told.
+func TestTheUpgradeCountsTheWebhooksOfNowAsTold(t *testing.T) {
+	s := storeAt(t, 59)
 	url := "https://hooks.example.com/services/T0/B0/é"
-	var got string
-	if err := s.DB().Get(&got, `SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')`, url); err != nil {
+	s.DB().MustExec(`UPDATE notify_channels SET chat_urls = $1 WHERE kind = 'stuck'`, pq.StringArray{url})
+	s.DB().MustExec(`INSERT INTO notify_conditions (key, kind, subject, active_since, last_notice_at, cleared_at) VALUES
+		('stuck:told', 'stuck', 's', now(), now(), NULL), ('stuck:untold', 'stuck', 's', now(), NULL, NULL),
+		('stuck:over', 'stuck', 's', NULL, now(), now())`)
+	if _, err := migrations.UpTo(context.Background(), s.DB().DB, 60); err != nil {
 		t.Fatal(err)
 	}
-	if got != payout.ChatKey(url) {
-		t.Errorf("SQL's key %s, payout.ChatKey's %s", got, payout.ChatKey(url))
+	got := map[string]string{}
+	rows, err := s.DB().Query(`SELECT key, array_to_string(told_chat, ',') FROM notify_conditions`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, told string
+		if err := rows.Scan(&key, &told); err != nil {
+			t.Fatal(err)
+		}
+		got[key] = told
+	}
+	want := map[string]string{"stuck:told": payout.ChatKey(url), "stuck:untold": "", "stuck:over": ""}
+	for key, told := range want {
+		if got[key] != told {
+			t.Errorf("%s told %q after the upgrade, want %q", key, got[key], told)
+		}
 	}
 }

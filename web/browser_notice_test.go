@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -9,13 +10,20 @@ import (
 	"payops/payout"
 )
 
-// What an action did is said once: the address drops ?done= once the page
-// shows it, so a reload does not say it again.
-func TestBrowserNoticeIsSaidOnce(t *testing.T) {
+// adminInBrowser is a payops with an admin, signed in in a browser.
+func adminInBrowser(t *testing.T) (*app, context.Context) {
+	t.Helper()
 	a := newApp(t)
 	a.addUser("admin@example.com", payout.RoleAdmin)
 	ctx := browser(t)
 	signIn(t, ctx, a.srv.URL, "admin@example.com")
+	return a, ctx
+}
+
+// What an action did is said once: the address drops ?done= once the page
+// shows it, so a reload does not say it again.
+func TestBrowserNoticeIsSaidOnce(t *testing.T) {
+	a, ctx := adminInBrowser(t)
 	step(t, ctx, "open the jobs page as Run now leaves it",
 		chromedp.Navigate(a.srv.URL+"/jobs?done=ran"),
 		chromedp.WaitVisible(chromedp.CSS("#notice")),
@@ -36,10 +44,7 @@ func TestBrowserNoticeIsSaidOnce(t *testing.T) {
 // its own address: a reload reads the page, the secret gone, and sends
 // nothing again.
 func TestBrowserASecretShownOnceIsNotPostedAgainOnReload(t *testing.T) {
-	a := newApp(t)
-	a.addUser("admin@example.com", payout.RoleAdmin)
-	ctx := browser(t)
-	signIn(t, ctx, a.srv.URL, "admin@example.com")
+	a, ctx := adminInBrowser(t)
 	step(t, ctx, "create a token",
 		chromedp.Navigate(a.srv.URL+"/settings/tokens"),
 		chromedp.SetValue(chromedp.CSS("#token-name"), "ci"),
