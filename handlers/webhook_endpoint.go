@@ -74,6 +74,9 @@ func outboundRow(d store.DeliveryLog, me User, live bool, now time.Time) views.O
 	if d.PayoutRef != nil {
 		row.Payout, row.PayoutURL = *d.PayoutRef, views.PayoutPath(*d.PayoutRef, live) // the endpoint's mode
 	}
+	if d.State == "failed" {
+		row.Why = d.LastError
+	}
 	if d.State == "pending" {
 		row.Next = me.stamp(d.NextAttemptAt)
 		if d.NextAttemptAt.Before(now.Add(-time.Minute)) {

@@ -59,7 +59,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 			pq.Int64Array(ids), now.Add(lease)); err != nil {
 			return fmt.Errorf("store: lease deliveries: %w", err)
 		}
-		if err := renderBodies(ctx, q, ids); err != nil {
+		bad, err := renderBodies(ctx, q, ids)
+		if err != nil {
+			return err
+		}
+		if err := giveUpUnrenderable(ctx, q, ids, bad, now); err != nil {
 			return err
 		}
 		err = q.SelectContext(ctx, &out, `
@@ -67,7 +71,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 				e.previous_secret_until
 			FROM outbound_deliveries d JOIN outbound_events ev ON ev.id = d.event_id
 			JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			WHERE d.id = ANY ($1) ORDER BY d.id`, pq.Int64Array(ids))
+			WHERE d.id = ANY ($1) AND d.state = 'pending' ORDER BY d.id`, pq.Int64Array(ids))
 		return wrapNil(err, "store: claimed deliveries: %w")
 	})
 	return out, err
@@ -91,8 +95,12 @@ func wrapNil(err error, format string) error {
 	return fmt.Errorf(format, err)
 }
 
-// renderBodies builds the body of the deliveries' events that have none.
-func renderBodies(ctx context.Context, q Querier, deliveryIDs []int64) error {
+// renderBodies builds the body of the deliveries' events that have none,
+// and returns why, by event, those it could not build. One such event (a
+// snapshot an older payops wrote that this one cannot read) must not stop
+// every endpoint's deliveries: it is given up (giveUpUnrenderable), the
+// others go.
+func renderBodies(ctx context.Context, q Querier, deliveryIDs []int64) (map[int64]string, error) {
 	var events []struct {
 		ID        int64     `db:"id"`
 		Type      string    `db:"type"`
@@ -105,17 +113,34 @@ func renderBodies(ctx context.Context, q Querier, deliveryIDs []int64) error {
 		WHERE ev.body IS NULL AND ev.id IN (SELECT event_id FROM outbound_deliveries WHERE id = ANY ($1))`,
 		pq.Int64Array(deliveryIDs))
 	if err != nil {
-		return fmt.Errorf("store: events to render: %w", err)
+		return nil, fmt.Errorf("store: events to render: %w", err)
 	}
+	bad := map[int64]string{}
 	for _, ev := range events {
 		body, err := renderBody(ev.Type, ev.CreatedAt, ev.Snapshot, ev.Data)
 		if err != nil {
-			return fmt.Errorf("store: event %d: %w", ev.ID, err)
+			bad[ev.ID] = err.Error()
+			continue
 		}
 		// Another claimer may have rendered it meanwhile: the first body stays.
 		if _, err := q.ExecContext(ctx, `UPDATE outbound_events SET body = coalesce(body, $2) WHERE id = $1`,
 			ev.ID, string(body)); err != nil {
-			return fmt.Errorf("store: event %d body: %w", ev.ID, err)
+			return nil, fmt.Errorf("store: event %d body: %w", ev.ID, err)
+		}
+	}
+	return bad, nil
+}
+
+// giveUpUnrenderable gives up the claimed deliveries of the events payops
+// could not build a body for, saying why in the endpoint's delivery log;
+// the payout's later events then go in their turn.
+func giveUpUnrenderable(ctx context.Context, q Querier, deliveryIDs []int64, bad map[int64]string, now time.Time) error {
+	for id, why := range bad {
+		_, err := q.ExecContext(ctx, `UPDATE outbound_deliveries SET state = 'failed', done_at = $3,
+				last_error = 'given up: payops could not build this event''s body: ' || $4
+			WHERE id = ANY ($1) AND event_id = $2 AND state = 'pending'`, pq.Int64Array(deliveryIDs), id, now, why)
+		if err != nil {
+			return fmt.Errorf("store: give up event %d: %w", id, err)
 		}
 	}
 	return nil

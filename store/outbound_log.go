@@ -20,6 +20,7 @@ type DeliveryLog struct {
 	NextAttemptAt time.Time  `db:"next_attempt_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	DoneAt        *time.Time `db:"done_at"`
+	LastError     string     `db:"last_error"` // why it failed, once given up
 	Tries         []AttemptLog
 }
 
@@ -40,7 +41,7 @@ func (s *Store) DeliveriesOf(ctx context.Context, endpointID int64, limit int) (
 	var out []DeliveryLog
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT d.id, ev.webhook_id, ev.type, p.reference_id AS payout_ref, d.state, d.attempts, d.next_attempt_at,
-			d.created_at, d.done_at
+			d.created_at, d.done_at, d.last_error
 		FROM outbound_deliveries d JOIN outbound_events ev ON ev.id = d.event_id
 		LEFT JOIN payouts p ON p.id = ev.payout_id
 		WHERE d.endpoint_id = $1 ORDER BY d.event_id DESC LIMIT $2`, endpointID, limit)

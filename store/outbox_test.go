@@ -613,3 +613,34 @@ func TestAnOutageLongerThanTheScheduleLosesNoEvent(t *testing.T) {
 		t.Errorf("claim after enabling: %v %+v, want the waiting delivery", err, claimed)
 	}
 }
+
+// An event payops cannot build a body for (a snapshot an older payops
+// wrote) is given up, saying why, and every other delivery still goes:
+// before, it failed every claim, for every endpoint, for ever.
+func TestAnUnrenderableEventIsGivenUpNotEveryonesStall(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	e := addEndpoint(t, s)
+	newPayout(t, s, "UR-1", payout.Processing)
+	observe(t, s, "UR-1", payout.Succeeded)
+	newPayout(t, s, "UR-2", payout.Processing)
+	observe(t, s, "UR-2", payout.Succeeded)
+	s.DB().MustExec(`UPDATE outbound_events SET snapshot = '{"payout": {"amount_minor": "a lot"}}'
+		WHERE payout_id = (SELECT id FROM payouts WHERE reference_id = 'UR-1')`)
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
+	if err != nil || len(claimed) != 1 || !strings.Contains(claimed[0].Body, `"UR-2"`) {
+		t.Fatalf("claimed %+v, %v: want UR-2's event alone", claimed, err)
+	}
+	ds, err := s.DeliveriesOf(ctx, e.ID, 10)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("deliveries %+v, %v", ds, err)
+	}
+	got := ds[1] // oldest last
+	if got.PayoutRef == nil || *got.PayoutRef != "UR-1" || got.State != "failed" ||
+		!strings.Contains(got.LastError, "could not build this event's body") {
+		t.Errorf("the unreadable event's delivery: %+v", got)
+	}
+	if again, err := s.ClaimDeliveries(ctx, time.Now().Add(2*time.Minute), 10, time.Minute, nil); err != nil || len(again) != 1 {
+		t.Errorf("claimed after the lease %d, %v: UR-2's alone again", len(again), err)
+	}
+}

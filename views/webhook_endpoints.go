@@ -68,6 +68,7 @@ type OutboundRow struct {
 	State        string // pending, delivered, failed
 	Attempts     string
 	Next         string // when the next attempt is due, while pending
+	Why          string // why it was given up, once failed
 	Created      string
 	RedeliverURL string
 	Tries        []AttemptRow

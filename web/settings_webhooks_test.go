@@ -158,3 +158,36 @@ func TestAdminManagesAWebhookEndpoint(t *testing.T) {
 		t.Errorf("the notice after a test event to a disabled endpoint: %q", got)
 	}
 }
+
+// A delivery payops gave up without an attempt (an event it could not build
+// a body for) says why in the endpoint's delivery log, not "none yet".
+func TestAGivenUpDeliverySaysWhy(t *testing.T) {
+	a := newApp(t)
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	admin := a.client()
+	admin.login("admin@example.com")
+	if code, _, _ := admin.do("POST", "/settings/webhooks", url.Values{"url": {"https://hooks.example.com/payops"}}, nil); code != http.StatusCreated {
+		t.Fatalf("add: %d", code)
+	}
+	if code, _, _ := admin.do("POST", "/settings/webhooks/1/test", nil, nil); code != http.StatusSeeOther {
+		t.Fatalf("test event: %d", code)
+	}
+	a.store.DB().MustExec(`UPDATE outbound_events SET snapshot = '{"payout": "unreadable"}'`)
+	platform := &sender{status: 204}
+	deliverNow(t, a.store, platform)
+	if len(platform.ids) != 0 {
+		t.Fatalf("sent %v", platform.ids)
+	}
+	var deliveryID string
+	a.store.DB().Get(&deliveryID, `SELECT id::text FROM outbound_deliveries`)
+	_, page := admin.get("/settings/webhooks/1")
+	row, _ := textByID(t, page, "delivery-"+deliveryID)
+	for _, want := range []string{"failed", "could not build this event's body", "none"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the delivery's row %q lacks %q", row, want)
+		}
+	}
+	if strings.Contains(row, "none yet") {
+		t.Errorf("a given-up delivery reads %q", row)
+	}
+}
