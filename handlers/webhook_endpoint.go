@@ -58,7 +58,7 @@ func (h *Handlers) endpointPage(w http.ResponseWriter, r *http.Request, status i
 		vm.Rotation = "Rotated: the previous secret also signs every delivery until " + me.stamp(*e.PreviousSecretUntil) + "."
 	}
 	for _, d := range logs {
-		vm.Deliveries = append(vm.Deliveries, outboundRow(d, me, e.Livemode, now))
+		vm.Deliveries = append(vm.Deliveries, outboundRow(d, me, e.Livemode, e.Enabled(), now))
 	}
 	if adjust != nil {
 		adjust(&vm)
@@ -66,7 +66,7 @@ func (h *Handlers) endpointPage(w http.ResponseWriter, r *http.Request, status i
 	Render(w, r, status, views.WebhookEndpointPage(vm), nil)
 }
 
-func outboundRow(d store.DeliveryLog, me User, live bool, now time.Time) views.OutboundRow {
+func outboundRow(d store.DeliveryLog, me User, live, enabled bool, now time.Time) views.OutboundRow {
 	id := strconv.FormatInt(d.ID, 10)
 	row := views.OutboundRow{ID: id, WebhookID: d.WebhookID, Type: d.Type, State: d.State,
 		Attempts: fmt.Sprintf("%d attempt%s", len(d.Tries), plural(len(d.Tries))), Created: me.stamp(d.CreatedAt),
@@ -80,10 +80,7 @@ func outboundRow(d store.DeliveryLog, me User, live bool, now time.Time) views.O
 	if d.State == "pending" {
 		row.Next = me.stamp(d.NextAttemptAt)
 		if d.NextAttemptAt.Before(now.Add(-time.Minute)) {
-			// Due a while, and not sent: an earlier event of its payout
-			// goes first (in order per payout), or the endpoint is off.
-			row.Next = "due since " + row.Next + ": waits behind an earlier event of its payout (sent in order), " +
-				"or for the endpoint to be enabled"
+			row.Next = "due since " + row.Next + ": " + dueWhy(d, enabled)
 		}
 	}
 	for _, t := range d.Tries {
@@ -95,6 +92,17 @@ func outboundRow(d store.DeliveryLog, me User, live bool, now time.Time) views.O
 		row.Tries = append(row.Tries, a)
 	}
 	return row
+}
+
+// dueWhy says why a delivery due for a while has not been sent.
+func dueWhy(d store.DeliveryLog, enabled bool) string {
+	switch {
+	case !enabled:
+		return "waits for the endpoint to be enabled"
+	case d.Behind:
+		return "waits behind an earlier event of its payout, which goes first (in order per payout)"
+	}
+	return "not sent yet: see the outbound-webhooks job's last runs on Jobs"
 }
 
 // EndpointAction returns the handler of one of an endpoint's actions:

@@ -21,7 +21,10 @@ type DeliveryLog struct {
 	CreatedAt     time.Time  `db:"created_at"`
 	DoneAt        *time.Time `db:"done_at"`
 	LastError     string     `db:"last_error"` // why it failed, once given up
-	Tries         []AttemptLog
+	// Behind: pending behind an earlier pending event of its payout to the
+	// same endpoint, which goes first (in order per payout).
+	Behind bool `db:"behind"`
+	Tries  []AttemptLog
 }
 
 // AttemptLog is one recorded attempt.
@@ -41,7 +44,9 @@ func (s *Store) DeliveriesOf(ctx context.Context, endpointID int64, limit int) (
 	var out []DeliveryLog
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT d.id, ev.webhook_id, ev.type, p.reference_id AS payout_ref, d.state, d.attempts, d.next_attempt_at,
-			d.created_at, d.done_at, d.last_error
+			d.created_at, d.done_at, d.last_error,
+			d.state = 'pending' AND EXISTS (SELECT 1 FROM outbound_deliveries o WHERE o.endpoint_id = d.endpoint_id
+				AND o.payout_id = d.payout_id AND o.state = 'pending' AND o.event_id < d.event_id) AS behind
 		FROM outbound_deliveries d JOIN outbound_events ev ON ev.id = d.event_id
 		LEFT JOIN payouts p ON p.id = ev.payout_id
 		WHERE d.endpoint_id = $1 ORDER BY d.event_id DESC LIMIT $2`, endpointID, limit)

@@ -644,3 +644,21 @@ func TestAnUnrenderableEventIsGivenUpNotEveryonesStall(t *testing.T) {
 		t.Errorf("claimed after the lease %d, %v: UR-2's alone again", len(again), err)
 	}
 }
+
+// The delivery log says which pending deliveries wait behind an earlier
+// pending event of their payout.
+func TestTheDeliveryLogSaysWhichWaitBehind(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	e := addEndpoint(t, s)
+	newPayout(t, s, "BH-1", payout.Processing)
+	observe(t, s, "BH-1", payout.Succeeded)
+	observe(t, s, "BH-1", payout.Reversed)
+	ds, err := s.DeliveriesOf(ctx, e.ID, 10)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("deliveries %+v, %v", ds, err)
+	}
+	if !ds[0].Behind || ds[1].Behind { // newest first
+		t.Errorf("behind: newest %v, oldest %v; want true, false", ds[0].Behind, ds[1].Behind)
+	}
+}

@@ -191,3 +191,34 @@ func TestAGivenUpDeliverySaysWhy(t *testing.T) {
 		t.Errorf("a given-up delivery reads %q", row)
 	}
 }
+
+// A delivery due for a while says why it has not gone: behind an earlier
+// event of its payout, or waiting for its endpoint, or for the job; an
+// event of no payout (a test event) is behind nothing.
+func TestADueDeliverySaysWhatItWaitsFor(t *testing.T) {
+	a := newApp(t)
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	admin := a.client()
+	admin.login("admin@example.com")
+	if code, _, _ := admin.do("POST", "/settings/webhooks", url.Values{"url": {"https://hooks.example.com/payops"}}, nil); code != http.StatusCreated {
+		t.Fatalf("add: %d", code)
+	}
+	if code, _, _ := admin.do("POST", "/settings/webhooks/1/test", nil, nil); code != http.StatusSeeOther {
+		t.Fatalf("test event: %d", code)
+	}
+	a.store.DB().MustExec(`UPDATE outbound_deliveries SET next_attempt_at = now() - interval '5 minutes'`)
+	var deliveryID string
+	a.store.DB().Get(&deliveryID, `SELECT id::text FROM outbound_deliveries`)
+	_, page := admin.get("/settings/webhooks/1")
+	if row, _ := textByID(t, page, "delivery-"+deliveryID); !strings.Contains(row, "outbound-webhooks job") ||
+		strings.Contains(row, "its payout") {
+		t.Errorf("a due test event on an enabled endpoint: %q", row)
+	}
+	if code, _, _ := admin.do("POST", "/settings/webhooks/1/disable", url.Values{"reason": {"maintenance"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("disable: %d", code)
+	}
+	_, page = admin.get("/settings/webhooks/1")
+	if row, _ := textByID(t, page, "delivery-"+deliveryID); !strings.Contains(row, "waits for the endpoint to be enabled") {
+		t.Errorf("on a disabled endpoint: %q", row)
+	}
+}
