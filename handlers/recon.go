@@ -29,6 +29,7 @@ type ReconStore interface {
 	SignOff(ctx context.Context, runID int64, by store.Actor) (store.ReconRun, error)
 	OpenDaysBefore(ctx context.Context, provider string, date time.Time) ([]store.ReconOpenDay, error)
 	ChangedSinceSignOff(ctx context.Context, run store.ReconRun) ([]string, error)
+	LiveSentDays(ctx context.Context, providers []string, days []store.BusinessDay) (map[string]bool, error)
 	RecordRefusedUpload(ctx context.Context, provider string, date time.Time, by store.Actor, file,
 		reason string) (int64, error)
 	RefusedUploadByID(ctx context.Context, id int64) (store.RefusedUpload, error)

@@ -26,8 +26,9 @@ type reconDayRoute struct {
 }
 
 // dayRoute reads a day's route. A date that is not over yet in the business
-// time zone cannot be reconciled; a provider neither configured nor ever
-// reconciled is not found.
+// time zone cannot be reconciled; a provider not configured, with no
+// version of the day and no live payout sent through it that day, is not
+// found.
 func (h *Handlers) dayRoute(r *http.Request) (reconDayRoute, error) {
 	d := reconDayRoute{provider: r.PathValue("provider")}
 	var err error
@@ -43,7 +44,15 @@ func (h *Handlers) dayRoute(r *http.Request) (reconDayRoute, error) {
 		return d, err
 	}
 	if len(d.versions) == 0 && !slices.Contains(h.Days.ProviderNames(), d.provider) {
-		return d, store.ErrNotFound
+		// Not configured here: its day is reconciled (from its settlement
+		// report) only if payops sent live payouts through it that day.
+		sent, err := h.sentUnconfigured(r.Context(), d.date, d.date)
+		if err != nil {
+			return d, err
+		}
+		if !sent[d.provider+"/"+d.date.Format(time.DateOnly)] {
+			return d, store.ErrNotFound
+		}
 	}
 	return d, nil
 }

@@ -1,13 +1,16 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
+	"payops/jobs"
 	"payops/payout"
 	"payops/store"
 	"payops/views"
@@ -36,13 +39,17 @@ func (h *Handlers) ReconGrid(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		earlier, err = h.Store.OpenDaysBefore(r.Context(), "", from)
 	}
+	var sent map[string]bool
+	if err == nil {
+		sent, err = h.sentUnconfigured(r.Context(), from, to)
+	}
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
 	g := h.gridPage(r, from, to, view == "action")
 	g.Carried = carried(earlier, true)
-	h.fillGrid(&g, runs, from, to)
+	h.fillGrid(&g, runs, sent, from, to)
 	Render(w, r, http.StatusOK, views.ReconGridPage(g), nil)
 }
 
@@ -92,14 +99,46 @@ func (h *Handlers) gridPage(r *http.Request, from, to time.Time, actionView bool
 	return g
 }
 
+// sentUnconfigured returns the days from to to on which payops sent live
+// payouts through a provider no longer configured here, keyed
+// "provider/2006-01-02": those days are reconciled from settlement reports.
+func (h *Handlers) sentUnconfigured(ctx context.Context, from, to time.Time) (map[string]bool, error) {
+	var gone []string
+	for _, p := range payout.Providers {
+		if payout.Livemode(p) && h.Days.Feed(p) == payout.FeedGone {
+			gone = append(gone, p)
+		}
+	}
+	var days []store.BusinessDay
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		start, end := jobs.DayBounds(d, h.Days.BusinessZone())
+		days = append(days, store.BusinessDay{Date: d, Start: start, End: end})
+	}
+	return h.Store.LiveSentDays(ctx, gone, days)
+}
+
+// dayFeed is where provider p's side of day d comes from: its feed, or a
+// settlement report for a day payops sent live payouts through it since it
+// stopped being configured here (sent, from sentUnconfigured).
+func (h *Handlers) dayFeed(p string, d time.Time, sent map[string]bool) payout.DayFeed {
+	feed := h.Days.Feed(p)
+	if feed == payout.FeedGone && sent[p+"/"+d.Format(time.DateOnly)] {
+		return payout.FeedReport
+	}
+	return feed
+}
+
 // fillGrid adds the days from to back to from, a cell per provider, and
 // what they add up to; in the needs-action view only the days with a cell
-// that needs finance.
-func (h *Handlers) fillGrid(g *views.ReconGrid, runs []store.ReconRun, from, to time.Time) {
+// that needs finance. sent is sentUnconfigured's.
+func (h *Handlers) fillGrid(g *views.ReconGrid, runs []store.ReconRun, sent map[string]bool, from, to time.Time) {
 	byDay := map[string]store.ReconRun{}
 	providers := map[string]bool{}
 	for _, p := range h.Days.ProviderNames() {
 		providers[p] = true
+	}
+	for key := range sent {
+		providers[key[:strings.IndexByte(key, '/')]] = true // money moved through it: its days are reconciled
 	}
 	for _, run := range runs {
 		byDay[run.Provider+"/"+run.BusinessDate.Format(time.DateOnly)] = run
@@ -109,18 +148,14 @@ func (h *Handlers) fillGrid(g *views.ReconGrid, runs []store.ReconRun, from, to 
 		g.Providers = append(g.Providers, p)
 	}
 	sort.Strings(g.Providers)
-	feeds := map[string]payout.DayFeed{}
 	uploads := map[string]*views.ReconUploadsDue{}
-	for _, p := range g.Providers {
-		feeds[p] = h.Days.Feed(p)
-	}
 	now := h.Now()
 	for d := to; !d.Before(from); d = d.AddDate(0, 0, -1) {
 		day := views.ReconGridDay{Date: d.Format(time.DateOnly), Label: d.Format("Mon 2 Jan")}
 		needs := false
 		for _, p := range g.Providers {
 			run, ran := byDay[p+"/"+day.Date]
-			c := gridCell(p, d, run, ran, feeds[p], g.CanRun, now)
+			c := gridCell(p, d, run, ran, h.dayFeed(p, d, sent), g.CanRun, now)
 			if g.ActionView && c.Step != string(payout.StepRun) {
 				c.RunURL = "" // the day's own page runs it again; here Run now is the step
 			}

@@ -22,11 +22,7 @@ type BusinessDay struct {
 // first (the next day's run is then the earliest), and the days before a
 // provider was used are not.
 func (s *Store) UnreconciledDays(ctx context.Context, provider string, days []BusinessDay) ([]time.Time, error) {
-	var dates []string
-	var starts, ends []time.Time
-	for _, d := range days {
-		dates, starts, ends = append(dates, d.Date.Format(time.DateOnly)), append(starts, d.Start), append(ends, d.End)
-	}
+	dates, starts, ends := dayArrays(days)
 	var out []time.Time
 	err := s.db.SelectContext(ctx, &out, `SELECT d.day FROM unnest($2::date[], $3::timestamptz[], $4::timestamptz[])
 			AS d(day, start_at, end_at)
@@ -39,4 +35,41 @@ func (s *Store) UnreconciledDays(ctx context.Context, provider string, days []Bu
 		return nil, fmt.Errorf("store: days of %s not reconciled: %w", provider, err)
 	}
 	return out, nil
+}
+
+// LiveSentDays returns, of providers and days, the days on which payops
+// sent a live payout through each provider, keyed "provider/2006-01-02":
+// one index probe per provider and day. Finance reconciles such a day even
+// once the provider is no longer configured here (from its settlement
+// report): money moved through it.
+func (s *Store) LiveSentDays(ctx context.Context, providers []string, days []BusinessDay) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(providers) == 0 || len(days) == 0 {
+		return out, nil
+	}
+	dates, starts, ends := dayArrays(days)
+	var rows []struct {
+		Provider string `db:"provider"`
+		Day      string `db:"day"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT pr.provider, d.day FROM unnest($1::text[]) AS pr(provider)
+			CROSS JOIN unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS d(day, start_at, end_at)
+		WHERE EXISTS (SELECT 1 FROM payouts p WHERE p.provider = pr.provider AND p.livemode
+			AND p.submitted_at >= d.start_at AND p.submitted_at < d.end_at)`,
+		pq.Array(providers), pq.Array(dates), pq.Array(starts), pq.Array(ends))
+	if err != nil {
+		return nil, fmt.Errorf("store: days with live payouts: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Provider+"/"+r.Day] = true
+	}
+	return out, nil
+}
+
+// dayArrays is days as three arrays for unnest: dates, starts and ends.
+func dayArrays(days []BusinessDay) (dates []string, starts, ends []time.Time) {
+	for _, d := range days {
+		dates, starts, ends = append(dates, d.Date.Format(time.DateOnly)), append(starts, d.Start), append(ends, d.End)
+	}
+	return dates, starts, ends
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"payops/adapters/sandbox"
 	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
@@ -249,5 +250,47 @@ func TestReconCarriesEarlierDifferences(t *testing.T) {
 	_, page = fin.get("/reconciliation/nxtbanking/" + date(1))
 	if got, _ := textByID(t, page, "carried"); !strings.HasPrefix(got, "4 differences from earlier days still open") {
 		t.Errorf("after closing three: %q", got)
+	}
+}
+
+// A provider no longer configured here, through which payops sent live
+// payouts on a day, still has that day reconciled: the grid asks for its
+// settlement report, the day's page takes it. Its other days are nothing.
+func TestAnUnconfiguredProvidersLiveDaysAreReconciled(t *testing.T) {
+	a := newApp(t, withLiveProvider()) // nxtbanking alone is configured
+	a.addUser("finance@example.com", payout.RoleFinance)
+	day := pastDay(2)
+	date := day.Format(time.DateOnly)
+	a.addPayoutFor("PW-GONE-1", "paywize", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+	fin := a.client()
+	fin.login("finance@example.com")
+	_, page := fin.get("/reconciliation")
+	cells := cellsOf(t, page)
+	if c := cells["cell-paywize-"+date]; attr(c, "data-step") != "upload" || textOf(c) != "No report yet" {
+		t.Fatalf("paywize's day with a live payout: step %q, %q", attr(c, "data-step"), textOf(c))
+	}
+	if c := cells["cell-paywize-"+pastDay(3).Format(time.DateOnly)]; attr(c, "data-step") != "" || textOf(c) != "—" {
+		t.Errorf("paywize's day without one: step %q, %q", attr(c, "data-step"), textOf(c))
+	}
+	if byID(t, page, "uploads-paywize") == nil {
+		t.Error("no settlement report asked of paywize")
+	}
+	dayURL := "/reconciliation/paywize/" + date
+	code, page := fin.get(dayURL)
+	if got, _ := textByID(t, page, "day-empty"); code != http.StatusOK || !strings.Contains(got, "not configured here: upload") {
+		t.Fatalf("the day's page: %d, %q", code, got)
+	}
+	if code, _ := fin.get("/reconciliation/paywize/" + pastDay(3).Format(time.DateOnly)); code != http.StatusNotFound {
+		t.Errorf("a day it sent nothing on: %d", code)
+	}
+	report := settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("PW-GONE-1"),
+		ReferenceID: "PW-GONE-1", Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}})
+	if code, _, h := fin.upload(dayURL+"/upload", "report", "paywize.csv", report); code != http.StatusSeeOther ||
+		strings.Contains(h.Get("Location"), "refused") {
+		t.Fatalf("upload: %d to %q", code, h.Get("Location"))
+	}
+	v, err := a.store.ReconVersions(context.Background(), "paywize", day)
+	if err != nil || len(v) != 1 || !v[0].Ties {
+		t.Fatalf("versions %+v, %v: want one that ties", v, err)
 	}
 }
