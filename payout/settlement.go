@@ -38,6 +38,11 @@ var statusWords = map[string]Status{
 	"REVERSED": Reversed, "RETURNED": Reversed, "REFUNDED": Reversed,
 	"CANCELLED": Cancelled, "CANCELED": Cancelled,
 	"PROCESSING": Processing, "PENDING": Processing, "QUEUED": Queued,
+	// The providers' own words for a payout not settled yet, as their
+	// adapters map them: Xendit's ACCEPTED, REQUESTED and compliance
+	// statuses, NxtBanking's and Paywize's INITIATED.
+	"ACCEPTED": Queued, "PENDING_COMPLIANCE_ASSESSMENT": Queued, "INITIATED": Queued, "REQUESTED": Processing,
+	"COMPLIANCE_REJECTED": Cancelled,
 }
 
 // ParseSettlement reads a settlement report CSV: a header row naming
@@ -53,7 +58,7 @@ func ParseSettlement(r io.Reader, maxRows int) ([]ProviderRecord, error) {
 		return nil, errors.New("the file is empty: it needs a header row naming " + strings.Join(SettlementColumns, ", "))
 	}
 	if err != nil {
-		return nil, csvError(err)
+		return nil, csvError(err, header)
 	}
 	for i, want := range SettlementColumns {
 		if got := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))); got != want {
@@ -67,7 +72,7 @@ func ParseSettlement(r io.Reader, maxRows int) ([]ProviderRecord, error) {
 			break
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return nil, csvError(err, row)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(out) == maxRows {
@@ -82,12 +87,19 @@ func ParseSettlement(r io.Reader, maxRows int) ([]ProviderRecord, error) {
 	return out, nil
 }
 
-func csvError(err error) error {
+// csvError says where a report is not the CSV payops reads; row is what
+// was read of the line, for a line of the wrong number of fields (another
+// format's export, another separator, a column added).
+func csvError(err error, row []string) error {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+	if !errors.As(err, &pe) {
+		return err
 	}
-	return err
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		return fmt.Errorf("line %d: wrong number of fields: %d, want %d, separated by commas: %s", pe.Line, len(row),
+			len(SettlementColumns), strings.Join(SettlementColumns, ","))
+	}
+	return fmt.Errorf("line %d: %v", pe.Line, pe.Err)
 }
 
 func settlementRow(row []string) (ProviderRecord, error) {
@@ -105,7 +117,7 @@ func settlementRow(row []string) (ProviderRecord, error) {
 		return rec, errors.New("needs a provider_payout_id or a reference_id to match")
 	}
 	cur := strings.ToUpper(row[3])
-	amount, err := ParseMoney(row[2], cur)
+	amount, err := ParseMoney(trimZeroDecimals(row[2], cur), cur)
 	if err != nil {
 		return rec, fmt.Errorf("amount: %w", err)
 	}
@@ -118,11 +130,12 @@ func settlementRow(row []string) (ProviderRecord, error) {
 	rec.Amount = amount
 	st, ok := statusWords[strings.ToUpper(row[4])]
 	if !ok {
-		return rec, fmt.Errorf("status %q is not one payops knows (SUCCEEDED, FAILED, REVERSED, CANCELLED, PROCESSING, QUEUED)", row[4])
+		return rec, fmt.Errorf("status %q is not one payops knows (SUCCEEDED, FAILED, REVERSED, CANCELLED, PROCESSING, QUEUED, "+
+			"or a provider's own word for one of them)", row[4])
 	}
 	rec.Status = st
 	if row[5] != "" {
-		fee, err := ParseMoney(row[5], cur)
+		fee, err := ParseMoney(trimZeroDecimals(row[5], cur), cur)
 		if err != nil {
 			return rec, fmt.Errorf("fee: %w", err)
 		}
@@ -139,6 +152,25 @@ func settlementRow(row []string) (ProviderRecord, error) {
 		rec.SettledAt = &at
 	}
 	return rec, nil
+}
+
+// trimZeroDecimals drops the zeros a report writes past its currency's
+// decimals ("1419938.00" IDR, "12.500" INR), which change nothing; any
+// other digit there is refused by ParseMoney.
+func trimZeroDecimals(amount, currency string) string {
+	exp, err := Exponent(currency)
+	dot := strings.IndexByte(amount, '.')
+	if err != nil || dot < 0 {
+		return amount
+	}
+	keep := dot + 1 + exp
+	if len(amount) <= keep || strings.Trim(amount[keep:], "0") != "" {
+		return amount
+	}
+	if exp == 0 {
+		keep = dot
+	}
+	return amount[:keep]
 }
 
 func parseSettledAt(s string) (time.Time, error) {

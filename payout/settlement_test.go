@@ -28,7 +28,9 @@ func TestParseSettlement(t *testing.T) {
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,DONE-ISH,,\n", `line 2: status "DONE-ISH"`},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,-5.00,INR,SUCCESS,,\n", `line 2: amount: amount "-5.00" is negative`},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,5.00,INR,SUCCESS,-1.00,\n", `line 2: fee: amount "-1.00" is negative`},
-		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR\n", "line 2: wrong number of fields"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR\n", "line 2: wrong number of fields: 4, want 7"},
+		{"provider_payout_id;reference_id;amount;currency;status;fee;settled_at\n", "line 1: wrong number of fields: 1, want 7, separated by commas: provider_payout_id,reference_id"},
+		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1.50,IDR,SUCCESS,,\n", `line 2: amount: amount "1.50" has more than 0 decimals`},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n,,1,INR,SUCCESS,,\n", "line 2: needs a provider_payout_id or a reference_id"},
 		{"provider_payout_id,reference_id,amount,currency,status,fee,settled_at\npp-1,R1,1,INR,SUCCESS,,yesterday\n", `line 2: settled_at "yesterday"`},
 	}
@@ -52,6 +54,30 @@ func TestSettlementStatusWordsFollowTheAdapters(t *testing.T) {
 	recs, err := ParseSettlement(strings.NewReader(report), 10)
 	if err != nil || len(recs) != 2 || recs[0].Status != Reversed || recs[1].Status != Cancelled {
 		t.Fatalf("records %+v, %v; want REVERSED, CANCELLED", recs, err)
+	}
+	// Xendit's, NxtBanking's and Paywize's words for a payout not settled.
+	report = "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n" +
+		"pp-1,R1,1.00,INR,ACCEPTED,,\npp-2,R2,1.00,INR,Requested,,\npp-3,R3,1.00,INR,INITIATED,,\n"
+	recs, err = ParseSettlement(strings.NewReader(report), 10)
+	if err != nil || len(recs) != 3 || recs[0].Status != Queued || recs[1].Status != Processing || recs[2].Status != Queued {
+		t.Fatalf("records %+v, %v; want QUEUED, PROCESSING, QUEUED", recs, err)
+	}
+}
+
+// Zeros past a currency's decimals change nothing and are read; any other
+// digit there is refused.
+func TestSettlementReadsTrailingZeros(t *testing.T) {
+	report := "provider_payout_id,reference_id,amount,currency,status,fee,settled_at\n" +
+		"pp-1,R1,1419938.00,IDR,SUCCEEDED,2500.0,\npp-2,R2,12.500,INR,SUCCEEDED,0.10,\n"
+	recs, err := ParseSettlement(strings.NewReader(report), 10)
+	if err != nil || len(recs) != 2 || recs[0].Amount.Minor != 1419938 || *recs[0].Fee != 2500 ||
+		recs[1].Amount.Minor != 1250 || *recs[1].Fee != 10 {
+		t.Fatalf("records %+v, %v", recs, err)
+	}
+	for amount, want := range map[string]string{"1.05": "1.05", "1.000": "1", "10": "10", "1.": "1."} {
+		if got := trimZeroDecimals(amount, "IDR"); got != want {
+			t.Errorf("trimZeroDecimals(%q, IDR) = %q, want %q", amount, got, want)
+		}
 	}
 }
 
