@@ -303,7 +303,8 @@ func lockReconDay(ctx context.Context, q Querier, provider string, date time.Tim
 // carryResolutions closes, in a new version runID, each difference the
 // day's previous version had closed with the very same values (kind,
 // payout, references, both amounts, currencies, statuses and fees): the
-// note, who and when are kept, the note saying which version it came from.
+// note, who and when are kept, the note saying which version it was made
+// on (once: carried again, it still names that version).
 // A run again (a job, Run now, a corrected report) does not throw away
 // finance's work on what did not change; what changed is open again. A
 // difference another day's run closed (resolved_by_run: it matched the
@@ -328,7 +329,8 @@ func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error
 			o AS (SELECT d.*, `+ranked+` FROM recon_diffs d WHERE d.run_id = (SELECT id FROM prev)),
 			n AS (SELECT d.*, `+ranked+` FROM recon_diffs d WHERE d.run_id = $1)
 		UPDATE recon_diffs t SET resolution = o.resolution, resolved_by = o.resolved_by, resolved_at = o.resolved_at,
-			note = o.note || ' (carried from version ' || (SELECT version FROM prev) || ')'
+			note = CASE WHEN o.note ~ ' \(carried from version [0-9]+\)$' THEN o.note
+				ELSE o.note || ' (carried from version ' || (SELECT version FROM prev) || ')' END
 		FROM n JOIN o ON n.rn = o.rn AND `+same("n", "o")+`
 		WHERE t.id = n.id AND o.resolution <> 'open' AND o.resolved_by_run IS NULL AND t.resolution = 'open'`, runID)
 	if err != nil {

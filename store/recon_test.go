@@ -183,6 +183,17 @@ func TestARunAgainCarriesResolutionsAndSignOffWaitsForARun(t *testing.T) {
 			}
 		}
 	}
+	// Run a third time: C's note still names the version it was made on.
+	run3, err := s.Reconcile(ctx, "sandbox", day, day, day.Add(24*time.Hour), "upload", fin.Name, records, false)
+	if err != nil || run3.Version != 3 {
+		t.Fatalf("run a third time = %+v, %v", run3, err)
+	}
+	diffs, _ = s.ReconDiffs(ctx, run3.ID, store.ReconDiffFilter{})
+	for _, d := range diffs {
+		if d.ReferenceID == "C" && d.Note != "provider's test transfer C (carried from version 1)" {
+			t.Errorf("C in version 3: note %q, want it carried from version 1, once", d.Note)
+		}
+	}
 
 	// Two identical differences (a record reported twice), one accepted:
 	// run again, one comes accepted, the other stays open.
