@@ -294,3 +294,18 @@ func TestAnUnconfiguredProvidersLiveDaysAreReconciled(t *testing.T) {
 		t.Fatalf("versions %+v, %v: want one that ties", v, err)
 	}
 }
+
+// With no live provider configured, reconciled or sent through in the
+// range, the grid says so, and what makes days appear; it does not tell
+// finance to set credentials it cannot.
+func TestAnEmptyGridSaysWhy(t *testing.T) {
+	a := newApp(t) // the sandbox alone: test payouts, never reconciled
+	a.addUser("finance@example.com", payout.RoleFinance)
+	fin := a.client()
+	fin.login("finance@example.com")
+	_, page := fin.get("/reconciliation")
+	if got, _ := textByID(t, page, "grid-empty"); !strings.HasPrefix(got, "No day to reconcile from") ||
+		!strings.Contains(got, "an admin sets a provider's credentials") {
+		t.Errorf("the empty grid reads %q", got)
+	}
+}
