@@ -30,6 +30,7 @@ type ReconStore interface {
 	OpenDaysBefore(ctx context.Context, provider string, date time.Time) ([]store.ReconOpenDay, error)
 	ChangedSinceSignOff(ctx context.Context, run store.ReconRun) ([]string, error)
 	LiveSentDays(ctx context.Context, providers []string, days []store.BusinessDay) (map[string]bool, error)
+	ReconRecords(ctx context.Context, runID int64) ([]payout.ProviderRecord, error)
 	RecordRefusedUpload(ctx context.Context, provider string, date time.Time, by store.Actor, file,
 		reason string) (int64, error)
 	RefusedUploadByID(ctx context.Context, id int64) (store.RefusedUpload, error)
@@ -43,7 +44,7 @@ type DayReconciler interface {
 	BusinessZone() *time.Location
 	RunDay(ctx context.Context, provider string, date time.Time, by string, again bool) (store.ReconRun, error)
 	UploadDay(ctx context.Context, provider string, date time.Time, by string,
-		records []payout.ProviderRecord) (store.ReconRun, error)
+		records []payout.ProviderRecord, file *store.ReportFile) (store.ReconRun, error)
 }
 
 const (

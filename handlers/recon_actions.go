@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,7 +71,7 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 		perr = payout.SettledOutsideDay(records, start, end)
 	}
 	if perr != nil {
-		id, err := h.Store.RecordRefusedUpload(r.Context(), route.provider, route.date, actorOf(u), file, perr.Error())
+		id, err := h.Store.RecordRefusedUpload(r.Context(), route.provider, route.date, actorOf(u), file.Name, perr.Error())
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
@@ -76,7 +79,7 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, fmt.Sprintf("%s?refused=%d#upload-error", dayPath(route.provider, route.date), id))
 		return
 	}
-	if _, err := h.Days.UploadDay(r.Context(), route.provider, route.date, u.Email, records); err != nil {
+	if _, err := h.Days.UploadDay(r.Context(), route.provider, route.date, u.Email, records, &file); err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}
@@ -84,19 +87,25 @@ func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 }
 
 // readReport reads the uploaded settlement report: its records, and the
-// file's name as the browser gave it (made printable, for the refusal).
-func readReport(w http.ResponseWriter, r *http.Request) ([]payout.ProviderRecord, string, error) {
+// file: its name as the browser gave it (made printable), size and
+// SHA-256, which the version and its audit entry keep.
+func readReport(w http.ResponseWriter, r *http.Request) ([]payout.ProviderRecord, store.ReportFile, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxReportSize)
 	f, hdr, err := r.FormFile("report")
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-			return nil, "", fmt.Errorf("the file is larger than %d MB", maxReportSize>>20)
+			return nil, store.ReportFile{}, fmt.Errorf("the file is larger than %d MB", maxReportSize>>20)
 		}
-		return nil, "", fmt.Errorf("choose the settlement report's CSV file to upload")
+		return nil, store.ReportFile{}, fmt.Errorf("choose the settlement report's CSV file to upload")
 	}
 	defer f.Close()
-	records, err := payout.ParseSettlement(f, maxReportRows)
-	return records, fileName(hdr.Filename), err
+	sum := sha256.New()
+	records, err := payout.ParseSettlement(io.TeeReader(f, sum), maxReportRows)
+	if err == nil {
+		_, err = io.Copy(sum, f) // whatever the parser left unread: the file is hashed whole
+	}
+	return records, store.ReportFile{Name: fileName(hdr.Filename), SHA256: hex.EncodeToString(sum.Sum(nil)),
+		Bytes: hdr.Size}, err
 }
 
 // fileName is a file's name as a person reads it: printable, at most 120

@@ -194,7 +194,10 @@ func (h *Handlers) dayVersion(d *views.ReconDay, route reconDayRoute, run store.
 	loc := h.Days.BusinessZone()
 	d.Window = window(run.DayStart.In(loc), run.DayEnd.In(loc))
 	ver := "?v=" + strconv.Itoa(run.Version)
-	d.TotalsCSV, d.DiffsCSV = base+"/totals.csv"+ver, base+"/diffs.csv"+ver
+	d.TotalsCSV, d.DiffsCSV, d.RecordsCSV = base+"/totals.csv"+ver, base+"/diffs.csv"+ver, base+"/records.csv"+ver
+	if f := run.Report(); f != nil {
+		d.Report, d.ReportSHA256 = fmt.Sprintf("%s · %s", f.Name, byteSize(f.Bytes)), f.SHA256
+	}
 	day := run.DayStart.In(loc).Format("2006-01-02")
 	d.PayoutsHref = "/payouts?" + url.Values{"provider": {d.Provider}, "sent_from": {day}, "sent_to": {day}}.Encode()
 	for _, v := range route.versions {
@@ -340,4 +343,15 @@ func pickVersion(versions []store.ReconRun, v string) (store.ReconRun, error) {
 // from, for the version bar and the grid's cells.
 func sourceShort(source string) string {
 	return cmp.Or(map[string]string{"list": "from the list", "upload": "from a report"}[source], source)
+}
+
+// byteSize is a file's size as a person reads it.
+func byteSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1024*1024))
 }

@@ -90,6 +90,41 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 	cw.Flush()
 }
 
+// ExportRecords writes the provider's records a version compared (its
+// list's, or the uploaded report's rows), in a settlement report's columns
+// and order: the provider's side behind the totals, by reference, and a
+// file that can be uploaded again.
+func (h *Handlers) ExportRecords(w http.ResponseWriter, r *http.Request) {
+	done, ok := h.exportSlot(w, r)
+	if !ok {
+		return
+	}
+	defer done()
+	run, ok := h.exportRun(w, r)
+	if !ok {
+		return
+	}
+	records, err := h.Store.ReconRecords(r.Context(), run.ID)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	cw := startCSV(w, run, "provider-records")
+	cw.Write(payout.SettlementColumns)
+	for _, rec := range records {
+		fee, at := "", ""
+		if rec.Fee != nil {
+			fee = payout.Money{Minor: *rec.Fee, Currency: rec.Amount.Currency}.Decimal()
+		}
+		if rec.SettledAt != nil {
+			at = rec.SettledAt.UTC().Format(time.RFC3339)
+		}
+		cw.Write([]string{cell(rec.ProviderPayoutID), cell(rec.ReferenceID), rec.Amount.Decimal(), rec.Amount.Currency,
+			string(rec.Status), fee, at})
+	}
+	cw.Flush()
+}
+
 // cell keeps a spreadsheet from reading text someone typed as a formula.
 func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {

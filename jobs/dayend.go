@@ -17,7 +17,9 @@ import (
 type ReconStore interface {
 	Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
 		records []payout.ProviderRecord, again bool) (store.ReconRun, error)
-	LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error)
+	ReconcileReport(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, by string,
+		records []payout.ProviderRecord, again bool, file *store.ReportFile) (store.ReconRun, error)
+	LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, *store.ReportFile, error)
 	UnreconciledDays(ctx context.Context, provider string, days []store.BusinessDay) ([]time.Time, error)
 }
 
@@ -114,7 +116,7 @@ func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by
 	if !errors.Is(listErr, adapters.ErrListUnsupported) && !errors.Is(listErr, adapters.ErrNotConfigured) {
 		return run, listErr
 	}
-	records, err := d.Store.LatestUpload(ctx, provider, date)
+	records, file, err := d.Store.LatestUpload(ctx, provider, date)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.ReconRun{}, store.Refused("payops cannot list %s's payouts (%v): upload its settlement report for %s on the day's page",
 			provider, listErr, date.Format("2006-01-02"))
@@ -122,22 +124,24 @@ func (d *DayEnd) RunDay(ctx context.Context, provider string, date time.Time, by
 	if err != nil {
 		return store.ReconRun{}, err
 	}
-	return d.uploadDay(ctx, provider, date, by, records, again)
+	return d.uploadDay(ctx, provider, date, by, records, file, again)
 }
 
 // UploadDay reconciles one provider's business day from the records of a
-// settlement report; the provider need not be reachable, or configured here.
-func (d *DayEnd) UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord) (store.ReconRun, error) {
-	return d.uploadDay(ctx, provider, date, by, records, false)
+// settlement report, file (nil when not known); the provider need not be
+// reachable, or configured here.
+func (d *DayEnd) UploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord,
+	file *store.ReportFile) (store.ReconRun, error) {
+	return d.uploadDay(ctx, provider, date, by, records, file, false)
 }
 
 func (d *DayEnd) uploadDay(ctx context.Context, provider string, date time.Time, by string, records []payout.ProviderRecord,
-	again bool) (store.ReconRun, error) {
+	file *store.ReportFile, again bool) (store.ReconRun, error) {
 	if err := refuseTest(provider); err != nil {
 		return store.ReconRun{}, err
 	}
 	start, end := DayBounds(date, d.Location)
-	run, err := d.Store.Reconcile(ctx, provider, date, start, end, "upload", by, records, again)
+	run, err := d.Store.ReconcileReport(ctx, provider, date, start, end, by, records, again, file)
 	if err != nil {
 		return store.ReconRun{}, err
 	}

@@ -82,12 +82,15 @@ func TestRunDayWithoutAListFallsBackToTheUpload(t *testing.T) {
 	}
 	rec := payout.ProviderRecord{ProviderPayoutID: "disb-1", ReferenceID: "X-1", Amount: payout.Money{Minor: 5000, Currency: "IDR"},
 		Status: payout.Succeeded}
-	v1, err := dayEnd.UploadDay(ctx, "xendit", date, "finance@example.com", []payout.ProviderRecord{rec})
-	if err != nil || v1.Version != 1 || v1.Source != "upload" || v1.Diffs != 1 {
+	file := &store.ReportFile{Name: "xendit-report.csv", SHA256: strings.Repeat("ab", 32), Bytes: 120}
+	v1, err := dayEnd.UploadDay(ctx, "xendit", date, "finance@example.com", []payout.ProviderRecord{rec}, file)
+	if err != nil || v1.Version != 1 || v1.Source != "upload" || v1.Diffs != 1 || v1.Report() == nil || *v1.Report() != *file {
 		t.Fatalf("upload: %+v %v", v1, err)
 	}
+	// Run now again compares the same report: its version names the file too.
 	v2, err := dayEnd.RunDay(ctx, "xendit", date, "finance@example.com", false)
-	if err != nil || v2.Version != 2 || v2.Source != "upload" || v2.Diffs != 1 || v2.RunBy != "finance@example.com" {
+	if err != nil || v2.Version != 2 || v2.Source != "upload" || v2.Diffs != 1 || v2.RunBy != "finance@example.com" ||
+		v2.Report() == nil || *v2.Report() != *file {
 		t.Fatalf("run again: %+v %v", v2, err)
 	}
 }
@@ -109,7 +112,7 @@ func TestTestProvidersAreNotReconciled(t *testing.T) {
 		if _, err := d.RunDay(ctx, provider, d.Yesterday(), "finance@example.com", false); !errors.Is(err, store.ErrRefused) {
 			t.Errorf("run %s's day: %v, want refused", provider, err)
 		}
-		if _, err := d.UploadDay(ctx, provider, d.Yesterday(), "finance@example.com", nil); !errors.Is(err, store.ErrRefused) {
+		if _, err := d.UploadDay(ctx, provider, d.Yesterday(), "finance@example.com", nil, nil); !errors.Is(err, store.ErrRefused) {
 			t.Errorf("upload %s's day: %v, want refused", provider, err)
 		}
 	}

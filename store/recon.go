@@ -31,6 +31,26 @@ type ReconRun struct {
 	SignedOffAt  *time.Time `db:"signed_off_at"`
 	OpenDiffs    int        `db:"open_diffs"`
 	Diffs        int        `db:"diffs"`
+	// The settlement report the version was made from, when uploaded.
+	ReportName   *string `db:"report_name"`
+	ReportSHA256 *string `db:"report_sha256"`
+	ReportBytes  *int64  `db:"report_bytes"`
+}
+
+// Report returns the settlement report the version was made from, if known.
+func (r ReconRun) Report() *ReportFile {
+	if r.ReportName == nil || r.ReportSHA256 == nil || r.ReportBytes == nil {
+		return nil
+	}
+	return &ReportFile{Name: *r.ReportName, SHA256: *r.ReportSHA256, Bytes: *r.ReportBytes}
+}
+
+// ReportFile is an uploaded settlement report as a file: its name as the
+// browser gave it, its SHA-256 in hex and its size.
+type ReportFile struct {
+	Name   string
+	SHA256 string
+	Bytes  int64
 }
 
 // ReconTotal is one currency's totals on both sides.
@@ -96,6 +116,18 @@ type ReconDiff struct {
 // with a newer, unsigned version nobody asked for.
 func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
 	records []payout.ProviderRecord, again bool) (ReconRun, error) {
+	return s.reconcile(ctx, provider, date, dayStart, dayEnd, source, by, records, again, nil)
+}
+
+// ReconcileReport is Reconcile from an uploaded settlement report, file:
+// the version names it, and so does its recon.run audit entry.
+func (s *Store) ReconcileReport(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, by string,
+	records []payout.ProviderRecord, again bool, file *ReportFile) (ReconRun, error) {
+	return s.reconcile(ctx, provider, date, dayStart, dayEnd, "upload", by, records, again, file)
+}
+
+func (s *Store) reconcile(ctx context.Context, provider string, date, dayStart, dayEnd time.Time, source, by string,
+	records []payout.ProviderRecord, again bool, file *ReportFile) (ReconRun, error) {
 	// The records are packed while the day's payouts stream, started once
 	// the query is sent (matchDay): nothing runs before the lock is held.
 	packed := make(chan packedRecords, 1)
@@ -145,10 +177,18 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 		for _, t := range totals {
 			ties = ties && t.Ties()
 		}
+		var name, sum *string
+		var size *int64
+		if file != nil {
+			name, sum, size = &file.Name, &file.SHA256, &file.Bytes
+		}
 		err = q.GetContext(ctx, &run, `
-			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records, run_at)
-			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9 FROM recon_runs WHERE provider = $1 AND business_date = $2
-			RETURNING id, provider, business_date, version, run_by`, provider, date, source, dayStart, dayEnd, by, ties, pr.data, comparedAt)
+			INSERT INTO recon_runs (provider, business_date, version, source, day_start, day_end, run_by, ties, records, run_at,
+				report_name, report_sha256, report_bytes)
+			SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+			FROM recon_runs WHERE provider = $1 AND business_date = $2
+			RETURNING id, provider, business_date, version, run_by`, provider, date, source, dayStart, dayEnd, by, ties, pr.data,
+			comparedAt, name, sum, size)
 		if err != nil {
 			return fmt.Errorf("store: start reconciliation: %w", err)
 		}
@@ -187,10 +227,13 @@ func (s *Store) Reconcile(ctx context.Context, provider string, date, dayStart, 
 				return err
 			}
 		}
-		return audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")),
-			map[string]any{"run": run.ID, "source": source, "records": len(records), "carried": carried,
-				"sent_other_day": len(m.sentOther), "reported_other_day": len(m.reportedOther),
-				"resolved_other_days": closedElsewhere})
+		data := map[string]any{"run": run.ID, "source": source, "records": len(records), "carried": carried,
+			"sent_other_day": len(m.sentOther), "reported_other_day": len(m.reportedOther),
+			"resolved_other_days": closedElsewhere}
+		if file != nil {
+			data["file"], data["sha256"], data["bytes"] = file.Name, file.SHA256, file.Bytes
+		}
+		return audit(ctx, q, by, "recon.run", "recon", fmt.Sprintf("%s/%s", provider, date.Format("2006-01-02")), data)
 	})
 	if err != nil {
 		return ReconRun{}, err
@@ -245,7 +288,7 @@ func insertDiffs(ctx context.Context, q Querier, runID int64, diffs []ReconDiff)
 
 const reconRunSelect = `
 	SELECT r.id, r.provider, r.business_date, r.version, r.source, r.day_start, r.day_end, r.run_by, r.run_at, r.ties,
-		r.signed_off_by, r.signed_off_at,
+		r.signed_off_by, r.signed_off_at, r.report_name, r.report_sha256, r.report_bytes,
 		(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id AND d.resolution = 'open') AS open_diffs,
 		(SELECT count(*) FROM recon_diffs d WHERE d.run_id = r.id) AS diffs
 	FROM recon_runs r `
@@ -371,17 +414,35 @@ func (s *Store) ReconVersions(ctx context.Context, provider string, date time.Ti
 }
 
 // LatestUpload returns the provider's records of the latest version of a
-// day reconciled from an uploaded settlement report, or ErrNotFound.
-func (s *Store) LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, error) {
-	var data []byte
-	err := s.db.GetContext(ctx, &data, `SELECT records FROM recon_runs WHERE provider = $1 AND business_date = $2::date
-		AND source = 'upload' ORDER BY version DESC LIMIT 1`, provider, date)
+// day reconciled from an uploaded settlement report, with the report's file
+// when known, or ErrNotFound.
+func (s *Store) LatestUpload(ctx context.Context, provider string, date time.Time) ([]payout.ProviderRecord, *ReportFile, error) {
+	var run struct {
+		ReconRun
+		Records []byte `db:"records"`
+	}
+	err := s.db.GetContext(ctx, &run, `SELECT records, report_name, report_sha256, report_bytes FROM recon_runs
+		WHERE provider = $1 AND business_date = $2::date AND source = 'upload' ORDER BY version DESC LIMIT 1`, provider, date)
 	if err != nil {
-		return nil, fmt.Errorf("store: settlement report of %s %s: %w", provider, date.Format("2006-01-02"), mapErr(err))
+		return nil, nil, fmt.Errorf("store: settlement report of %s %s: %w", provider, date.Format("2006-01-02"), mapErr(err))
+	}
+	records, err := unpackRecords(run.Records)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: settlement report of %s %s: %w", provider, date.Format("2006-01-02"), err)
+	}
+	return records, run.Report(), nil
+}
+
+// ReconRecords returns the provider's records version runID compared, in
+// the order they came (the list's, or the report's rows).
+func (s *Store) ReconRecords(ctx context.Context, runID int64) ([]payout.ProviderRecord, error) {
+	var data []byte
+	if err := s.db.GetContext(ctx, &data, `SELECT records FROM recon_runs WHERE id = $1`, runID); err != nil {
+		return nil, fmt.Errorf("store: records of reconciliation %d: %w", runID, mapErr(err))
 	}
 	records, err := unpackRecords(data)
 	if err != nil {
-		return nil, fmt.Errorf("store: settlement report of %s %s: %w", provider, date.Format("2006-01-02"), err)
+		return nil, fmt.Errorf("store: records of reconciliation %d: %w", runID, err)
 	}
 	return records, nil
 }

@@ -319,8 +319,9 @@ func TestReconcileMatchesLeftoversByReference(t *testing.T) {
 	if len(totals) != 1 || totals[0].OursCount != 3 || totals[0].TheirsCount != 3 {
 		t.Fatalf("totals %+v", totals)
 	}
-	if got, err := s.LatestUpload(ctx, "sandbox", day); err != nil || len(got) != 3 || got[2].ProviderPayoutID != "pp-L4" {
-		t.Fatalf("records kept: %+v %v", got, err)
+	if got, file, err := s.LatestUpload(ctx, "sandbox", day); err != nil || len(got) != 3 || got[2].ProviderPayoutID != "pp-L4" ||
+		file != nil {
+		t.Fatalf("records kept: %+v, file %+v, %v", got, file, err)
 	}
 }
 

@@ -128,6 +128,9 @@ type ReconDay struct {
 	SignOffURL   string
 	TotalsCSV    string
 	DiffsCSV     string
+	RecordsCSV   string // the provider's records the version compared, in a settlement report's columns
+	Report       string // the uploaded report's file: name and size; "" when from the list or not known
+	ReportSHA256 string
 	PayoutsHref  string // the payouts list: this provider's payouts created that day
 	Notice       string
 	Refused      *ReconRefusal // the settlement report just refused, shown after the redirect

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,6 +104,25 @@ func TestRefusedUploadRedirectsBack(t *testing.T) {
 		if got := textOf(selectOne(t, page, "total-"+currency, "total-diff")); got != want {
 			t.Errorf("%s difference %q, want %q", currency, got, want)
 		}
+	}
+	// The version names the file behind it, on the page and in the audit
+	// log; its records come back as a report in the same columns.
+	sum := sha256.Sum256(report)
+	if got, _ := textByID(t, page, "report-file"); !strings.Contains(got, "nov-report.csv") ||
+		!strings.Contains(got, hex.EncodeToString(sum[:])) {
+		t.Errorf("the report's file reads %q", got)
+	}
+	var entry string
+	a.store.DB().Get(&entry, `SELECT details::text FROM audit_log WHERE action = 'recon.run' ORDER BY id DESC LIMIT 1`)
+	if !strings.Contains(entry, `"file": "nov-report.csv"`) || !strings.Contains(entry, hex.EncodeToString(sum[:])) {
+		t.Errorf("recon.run's entry: %s", entry)
+	}
+	code, body, hd := fin.do("GET", dayURL+"/records.csv", nil, nil)
+	if code != http.StatusOK || !strings.Contains(hd.Get("Content-Disposition"), "-v1-provider-records.csv") {
+		t.Fatalf("records.csv: %d, %q", code, hd.Get("Content-Disposition"))
+	}
+	if strings.TrimSpace(body) != strings.TrimSpace(string(report)) {
+		t.Errorf("records.csv is not the report uploaded:\n%s\nwant\n%s", body, report)
 	}
 }
 

@@ -106,6 +106,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /reconciliation/{provider}/{date}", SignedIn, h.ReconDayPage},
 		{"GET /reconciliation/{provider}/{date}/totals.csv", SignedIn, h.ExportTotals},
 		{"GET /reconciliation/{provider}/{date}/diffs.csv", SignedIn, h.ExportDiffs},
+		{"GET /reconciliation/{provider}/{date}/records.csv", SignedIn, h.ExportRecords},
 		{"POST /reconciliation/{provider}/{date}/run", payout.ActRunRecon, h.RunDay},
 		{"POST /reconciliation/{provider}/{date}/upload", payout.ActCloseDays, h.UploadReport},
 		{"POST /reconciliation/{provider}/{date}/signoff", payout.ActCloseDays, h.SignOffDay},
