@@ -190,12 +190,15 @@ func providerID(provider, ref string) string {
 
 // demoOwners are the default owners of each hold reason in the demo, and
 // whom each escalates to, by email.
+// Only ops and compliance may work holds (payout.ActWorkHolds), so they
+// own them all: the second compliance officer is the escalation owner of
+// the first's.
 var demoOwners = map[payout.Reason][2]string{
 	payout.ReasonBeneficiary:  {"ops@example.com", "compliance@example.com"},
-	payout.ReasonTax:          {"compliance@example.com", "admin@example.com"},
-	payout.ReasonReview:       {"compliance@example.com", "admin@example.com"},
-	payout.ReasonMarket:       {"compliance@example.com", "admin@example.com"},
-	payout.ReasonFunding:      {"finance@example.com", "admin@example.com"},
+	payout.ReasonTax:          {"compliance@example.com", "compliance2@example.com"},
+	payout.ReasonReview:       {"compliance@example.com", "compliance2@example.com"},
+	payout.ReasonMarket:       {"compliance@example.com", "compliance2@example.com"},
+	payout.ReasonFunding:      {"ops@example.com", "compliance@example.com"},
 	payout.ReasonManualReview: {"ops@example.com", "compliance@example.com"},
 }
 
@@ -308,7 +311,8 @@ func demoMarkets(ctx context.Context, s *store.Store) error {
 }
 
 // demoHoldOwners sets the demo's owners of the hold reasons an admin has not
-// given owners yet.
+// given both owners yet (an escalation owner emptied because their role may
+// not work holds is set again).
 func demoHoldOwners(ctx context.Context, s *store.Store) error {
 	reasons, err := s.HoldReasons(ctx)
 	if err != nil {
@@ -316,7 +320,7 @@ func demoHoldOwners(ctx context.Context, s *store.Store) error {
 	}
 	for _, r := range reasons {
 		owners, ok := demoOwners[r.Reason]
-		if !ok || r.OwnerID != nil {
+		if !ok || r.OwnerID != nil && r.NextOwnerID != nil {
 			continue
 		}
 		owner, err := s.UserByEmail(ctx, owners[0])

@@ -90,7 +90,7 @@ func drillMarkets(docs []store.MarketDoc) []string {
 func (h *Handlers) StartDrill(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRunDrills) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActRunDrills))
 		return
 	}
 	scenario, payouts := r.PostFormValue("scenario"), strings.TrimSpace(r.PostFormValue("payouts"))

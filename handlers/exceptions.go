@@ -95,7 +95,7 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// The heading's counts are the filter's; the kinds' tabs count all.
-	vm.Owners, vm.Total, vm.Overdue, vm.FilterNote = userOptions(users), total.Open, total.Overdue, strings.Join(notes, " ")
+	vm.Owners, vm.Total, vm.Overdue, vm.FilterNote = userOptions(users, payout.ActWorkExceptions), total.Open, total.Overdue, strings.Join(notes, " ")
 	for _, c := range cases {
 		vm.Rows = append(vm.Rows, caseRow(now, c))
 	}
@@ -190,7 +190,7 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 		if err != nil {
 			return vm, err
 		}
-		vm.Owners = userOptions(users)
+		vm.Owners = userOptions(users, payout.ActWorkExceptions)
 		kinds, err := h.Store.CaseKinds(r.Context())
 		if err != nil {
 			return vm, err
@@ -271,7 +271,7 @@ func (h *Handlers) caseAct(r *http.Request, u User, action string, id int64) (st
 	ctx, by := r.Context(), actorOf(u)
 	if action == "recheck" {
 		if !u.Role.Can(payout.ActRecheck) {
-			return "", ErrForbidden
+			return "", Forbidden(payout.ActRecheck)
 		}
 		c, err := h.Store.CaseByID(ctx, id)
 		if err != nil {
@@ -297,7 +297,7 @@ func (h *Handlers) caseAct(r *http.Request, u User, action string, id int64) (st
 		need = payout.ActRetryPayouts
 	}
 	if !u.Role.Can(need) {
-		return "", ErrForbidden
+		return "", Forbidden(need)
 	}
 	note, err := writtenReason(r)
 	if err != nil {

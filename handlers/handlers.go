@@ -231,6 +231,30 @@ var (
 	ErrBadRequest = errors.New("bad request")
 )
 
+// forbidden is ErrForbidden naming the action refused, so the page says
+// who may take it (Forbidden).
+type forbidden struct{ action payout.Action }
+
+func (f forbidden) Error() string { return "forbidden: " + string(f.action) }
+func (f forbidden) Unwrap() error { return ErrForbidden }
+
+// Forbidden refuses action to the request's user: 403, the page saying
+// which roles may take it.
+func Forbidden(action payout.Action) error { return forbidden{action} }
+
+// forbiddenMessage says why u may not take the action err names.
+func forbiddenMessage(u User, err error) string {
+	f, ok := errors.AsType[forbidden](err)
+	if !ok {
+		return "Your role does not allow this action. Ask an admin if you need it."
+	}
+	msg := fmt.Sprintf("Only %s may %s; your role, %s, may not.", andList(payout.RoleNames(f.action)), f.action.Label(), u.Role)
+	if u.Role != payout.RoleAdmin {
+		msg += " Ask an admin if you need it."
+	}
+	return msg
+}
+
 // Fail is the one place an error becomes an HTTP status and a page the user
 // can read: not found 404, forbidden 403, bad input 400, a body over its cap
 // (http.MaxBytesError) 413, a concurrent change (store.ErrConflict) 409,
@@ -243,7 +267,8 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	case errors.Is(err, store.ErrNotFound):
 		e.Status, e.Heading, e.Message = http.StatusNotFound, "Not found", "There is no such payout or page. Check the reference and try again."
 	case errors.Is(err, ErrForbidden):
-		e.Status, e.Heading, e.Message = http.StatusForbidden, "Not allowed", "Your role does not allow this action. Ask an admin if you need it."
+		u, _ := UserFrom(r.Context())
+		e.Status, e.Heading, e.Message = http.StatusForbidden, "Not allowed", forbiddenMessage(u, err)
 	case errors.Is(err, ErrBadRequest):
 		e.Status, e.Heading, e.Message = http.StatusBadRequest, "Bad request", err.Error()
 	case tooLarge:

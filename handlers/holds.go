@@ -84,7 +84,7 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 			notes = append(notes, "for “"+re.Label+"”")
 		}
 	}
-	vm.Owners = userOptions(users)
+	vm.Owners = userOptions(users, payout.ActWorkHolds)
 	vm.Total, vm.Overdue, vm.FilterNote = counts.Open, counts.Overdue, strings.Join(notes, " ")
 	vm.Pages = pagesOf(counts.Open, holdsPageSize)
 	for _, hd := range holds {
@@ -152,13 +152,20 @@ func holdRow(now time.Time, hd store.Hold) views.HoldRow {
 	}
 }
 
-func userOptions(users []store.User) []views.Option {
+// userOptions lists the users whose role may take action (own the work it
+// is: holds, cases), for an owner picker.
+func userOptions(users []store.User, action payout.Action) []views.Option {
 	out := make([]views.Option, 0, len(users))
 	for _, u := range users {
-		out = append(out, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name + " (" + string(u.Role) + ")"})
+		if u.Role.Can(action) {
+			out = append(out, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name + " (" + string(u.Role) + ")"})
+		}
 	}
 	return out
 }
+
+// rolesThatMay names the roles that may take action: "ops or compliance".
+func rolesThatMay(action payout.Action) string { return strings.Join(payout.RoleNames(action), " or ") }
 
 // dueIn says when an open hold's SLA runs out, and how urgent that is:
 // "bad" once overdue or escalated, "warn" within the hour.

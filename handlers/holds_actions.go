@@ -135,8 +135,12 @@ func (h *Handlers) act(r *http.Request, u User, action string, id int64, note st
 	shown store.Shown) (store.Hold, string, error) {
 	ctx, by := r.Context(), actorOf(u)
 	decide := action == "release" || action == "reject"
-	if (decide && !u.Role.Can(payout.ActDecideHolds)) || (!decide && !u.Role.Can(payout.ActWorkHolds)) {
-		return store.Hold{}, "", ErrForbidden
+	need := payout.ActWorkHolds
+	if decide {
+		need = payout.ActDecideHolds
+	}
+	if !u.Role.Can(need) {
+		return store.Hold{}, "", Forbidden(need)
 	}
 	switch action {
 	case "release":

@@ -55,7 +55,7 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 			ID: id, Reason: hd.ReasonLabel, Detail: hd.Detail, State: hd.State, Owner: hd.OwnerName,
 			PlacedBy: hd.PlacedBy, Placed: agoPtr(now, &hd.PlacedAt), Escalated: hd.EscalatedAt != nil,
 			ActionURL: "/holds/" + id, CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds),
-			Owners: userOptions(users), TaxHold: hd.Reason == payout.ReasonTax, TaxStates: taxStates, NextOwner: next[hd.Reason],
+			Owners: userOptions(users, payout.ActWorkHolds), TaxHold: hd.Reason == payout.ReasonTax, TaxStates: taxStates, NextOwner: next[hd.Reason],
 		}
 		if hd.Open() {
 			c.Due, c.DueLevel = dueIn(now, hd)

@@ -31,7 +31,8 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	vm := views.HoldOwners{Meta: MetaFor(r, "Owners and SLAs", "holds"), Users: userOptions(users),
+	vm := views.HoldOwners{Meta: MetaFor(r, "Owners and SLAs", "holds"), Users: userOptions(users, payout.ActWorkExceptions),
+		HoldUsers: userOptions(users, payout.ActWorkHolds), HoldRoles: rolesThatMay(payout.ActWorkHolds),
 		CanEdit: u.Role.Can(payout.ActConfigureHolds)}
 	switch r.URL.Query().Get("saved") {
 	case "1", "holds":
@@ -106,7 +107,7 @@ func ownerChanges(r *http.Request, keys []string) ([]ownerChange, error) {
 func (h *Handlers) SaveHoldOwners(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActConfigureHolds) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActConfigureHolds))
 		return
 	}
 	keys := make([]string, len(payout.Reasons))
@@ -134,7 +135,7 @@ func (h *Handlers) SaveHoldOwners(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) SaveCaseOwners(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActConfigureHolds) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActConfigureHolds))
 		return
 	}
 	keys := make([]string, len(payout.CaseKinds))

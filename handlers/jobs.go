@@ -170,7 +170,7 @@ func jobHref(name string) string { return "/jobs/" + url.PathEscape(name) }
 func (h *Handlers) RunJob(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRunJobs) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActRunJobs))
 		return
 	}
 	if h.Scheduler == nil {

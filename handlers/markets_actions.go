@@ -24,7 +24,7 @@ const maxDocument = 32 << 10
 func (h *Handlers) ProposeMarket(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActLaunchMarkets) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActLaunchMarkets))
 		return
 	}
 	// The dashboard's forms are read whole, up to 64 KiB, before this
@@ -88,7 +88,7 @@ func donePrefix(program string) string {
 func (h *Handlers) ApproveMarket(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActLaunchMarkets) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActLaunchMarkets))
 		return
 	}
 	code, program, id, reason, err := h.proposalDecision(r, "Say why you approve the change.")
@@ -149,7 +149,7 @@ func (h *Handlers) proposalDecision(r *http.Request, noReason string) (code, pro
 func (h *Handlers) WithdrawMarket(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActLaunchMarkets) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActLaunchMarkets))
 		return
 	}
 	code, program, id, reason, err := h.proposalDecision(r, "Say why the proposal is withdrawn.")
@@ -169,7 +169,7 @@ func (h *Handlers) WithdrawMarket(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) MarketReadOnly(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActLaunchMarkets) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActLaunchMarkets))
 		return
 	}
 	code, program, err := marketOf(r)

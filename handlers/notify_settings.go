@@ -92,7 +92,7 @@ func kindFromPath(r *http.Request) (payout.ConditionKind, error) {
 func (h *Handlers) notifyKind(w http.ResponseWriter, r *http.Request) (User, payout.ConditionKind, store.NotifyChannel, bool) {
 	me := userOf(r)
 	if !me.Role.Can(payout.ActConfigureNotify) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActConfigureNotify))
 		return User{}, "", store.NotifyChannel{}, false
 	}
 	kind, err := kindFromPath(r)

@@ -26,7 +26,7 @@ import (
 func (h *Handlers) Recheck(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	if !u.Role.Can(payout.ActRecheck) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActRecheck))
 		return
 	}
 	ref := r.PathValue("ref")

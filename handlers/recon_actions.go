@@ -25,7 +25,7 @@ import (
 func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActRunRecon) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActRunRecon))
 		return
 	}
 	route, err := h.dayRoute(r)
@@ -51,7 +51,7 @@ func (h *Handlers) RunDay(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) UploadReport(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActCloseDays) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActCloseDays))
 		return
 	}
 	route, err := h.dayRoute(r)
@@ -129,7 +129,7 @@ func fileName(s string) string {
 func (h *Handlers) RecheckDiff(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActRecheckDiffs) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActRecheckDiffs))
 		return
 	}
 	id, err := pathID(r)
@@ -195,7 +195,7 @@ func (h *Handlers) editable(ctx context.Context, runID int64) (store.ReconRun, b
 func (h *Handlers) ResolveDiff(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActCloseDays) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActCloseDays))
 		return
 	}
 	id, err := pathID(r)
@@ -241,7 +241,7 @@ func backTo(back string) url.Values {
 func (h *Handlers) SignOffDay(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActCloseDays) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActCloseDays))
 		return
 	}
 	route, err := h.dayRoute(r)

@@ -79,7 +79,7 @@ func (f bulkForm) Validate() string {
 func (h *Handlers) ResolveSelected(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	if !u.Role.Can(payout.ActCloseDays) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActCloseDays))
 		return
 	}
 	route, err := h.dayRoute(r)

@@ -36,11 +36,3 @@ func unconfiguredNotice(rows []views.StuckRow, providers adapters.Registry, test
 	}
 	return notice
 }
-
-// andList joins names as a sentence does: "a", "a and b", "a, b and c".
-func andList(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}

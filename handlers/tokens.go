@@ -97,7 +97,7 @@ func tokenSpec(f views.TokenForm) (store.TokenSpec, map[string]string) {
 func (h *Handlers) CreateToken(w http.ResponseWriter, r *http.Request) {
 	me, _ := UserFrom(r.Context())
 	if !me.Role.Can(payout.ActManageTokens) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActManageTokens))
 		return
 	}
 	f := views.TokenForm{Name: r.PostFormValue("name"), Scope: r.PostFormValue("scope"), Rate: r.PostFormValue("rate"),
@@ -164,7 +164,7 @@ func (h *Handlers) RevokeTokenPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) RevokeToken(w http.ResponseWriter, r *http.Request) {
 	me, _ := UserFrom(r.Context())
 	if !me.Role.Can(payout.ActManageTokens) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActManageTokens))
 		return
 	}
 	id, err := pathID(r)

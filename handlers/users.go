@@ -121,7 +121,7 @@ func parseNewUser(r *http.Request) (newUser, map[string]string) {
 func (h *Handlers) AddUser(w http.ResponseWriter, r *http.Request) {
 	me, _ := UserFrom(r.Context())
 	if !me.Role.Can(payout.ActManageUsers) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActManageUsers))
 		return
 	}
 	f, errs := parseNewUser(r)

@@ -20,7 +20,7 @@ func (h *Handlers) UserAction(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		me, _ := UserFrom(r.Context())
 		if !me.Role.Can(payout.ActManageUsers) {
-			Fail(w, r, h.Log, ErrForbidden)
+			Fail(w, r, h.Log, Forbidden(payout.ActManageUsers))
 			return
 		}
 		target, err := h.userFromPath(r)
@@ -62,7 +62,7 @@ func (h *Handlers) UserAction(action string) http.HandlerFunc {
 func (h *Handlers) NewUserLink(w http.ResponseWriter, r *http.Request) {
 	me, _ := UserFrom(r.Context())
 	if !me.Role.Can(payout.ActManageUsers) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActManageUsers))
 		return
 	}
 	target, err := h.userFromPath(r)

@@ -112,7 +112,7 @@ func (h *Handlers) EndpointAction(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		me := userOf(r)
 		if !me.Role.Can(payout.ActManageWebhooks) {
-			Fail(w, r, h.Log, ErrForbidden)
+			Fail(w, r, h.Log, Forbidden(payout.ActManageWebhooks))
 			return
 		}
 		id, err := pathID(r)
@@ -154,7 +154,7 @@ func (h *Handlers) EndpointAction(action string) http.HandlerFunc {
 func (h *Handlers) RedeliverWebhook(w http.ResponseWriter, r *http.Request) {
 	me := userOf(r)
 	if !me.Role.Can(payout.ActManageWebhooks) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActManageWebhooks))
 		return
 	}
 	id, err := pathID(r)

@@ -71,7 +71,7 @@ func endpointRow(e store.WebhookEndpoint, me User) views.EndpointRow {
 func (h *Handlers) AddWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
 	me := userOf(r)
 	if !me.Role.Can(payout.ActManageWebhooks) {
-		Fail(w, r, h.Log, ErrForbidden)
+		Fail(w, r, h.Log, Forbidden(payout.ActManageWebhooks))
 		return
 	}
 	if err := r.ParseForm(); err != nil {

@@ -132,3 +132,12 @@ var actionLabels = map[Action]string{
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.
 func RolesFor(a Action) []Role { return append([]Role(nil), permissions[a]...) }
+
+// RoleNames are RolesFor(a)'s names, for a sentence or a query.
+func RoleNames(a Action) []string {
+	var out []string
+	for _, r := range permissions[a] {
+		out = append(out, string(r))
+	}
+	return out
+}

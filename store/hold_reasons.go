@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -56,12 +57,33 @@ func (s *Store) UpdateHoldReasons(ctx context.Context, by Actor, changes []HoldR
 // hold reasons, the exception kinds.
 type ownersTable struct {
 	table, key, what, entity string
+	may                      payout.Action // what an owner's role must allow: work the holds, the cases
 }
 
 var (
-	ownersOfHolds = ownersTable{table: "hold_reasons", key: "reason", what: "holds", entity: "hold_reason"}
-	ownersOfCases = ownersTable{table: "exception_kinds", key: "kind", what: "cases", entity: "exception_kind"}
+	ownersOfHolds = ownersTable{table: "hold_reasons", key: "reason", what: "holds", entity: "hold_reason",
+		may: payout.ActWorkHolds}
+	ownersOfCases = ownersTable{table: "exception_kinds", key: "kind", what: "cases", entity: "exception_kind",
+		may: payout.ActWorkExceptions}
 )
+
+// rolesSQL is the roles that may own t's work, as an SQL text array.
+func (t ownersTable) rolesSQL() string {
+	return `'{` + strings.Join(payout.RoleNames(t.may), ",") + `}'::text[]`
+}
+
+// mayOwn reports whether a user of role may own t's work.
+func (t ownersTable) mayOwn(role payout.Role) bool { return role.Can(t.may) }
+
+// refuseOwner says why a user of role, named name, may not own t's work,
+// or nil when they may.
+func (t ownersTable) refuseOwner(name string, role payout.Role) error {
+	if t.mayOwn(role) {
+		return nil
+	}
+	return Refused("%s is %s, and only %s may %s: choose one of them", name, role, strings.Join(payout.RoleNames(t.may), " or "),
+		t.may.Label())
+}
 
 // ownersOf reads an owners table's rows, with the owners' names, in page
 // order, into dest (a slice of structs whose key field is tagged as t.key).
@@ -86,16 +108,23 @@ func setOwners(ctx context.Context, q Querier, t ownersTable, key string, owner,
 		if id == nil {
 			continue
 		}
-		var disabled bool
-		err := q.GetContext(ctx, &disabled, `SELECT disabled_at IS NOT NULL FROM users WHERE id = $1`, *id)
+		var u struct {
+			Disabled bool        `db:"disabled"`
+			Name     string      `db:"name"`
+			Role     payout.Role `db:"role"`
+		}
+		err := q.GetContext(ctx, &u, `SELECT disabled_at IS NOT NULL AS disabled, name, role FROM users WHERE id = $1`, *id)
 		if errors.Is(err, errNoRows) {
 			return Refused("there is no such user to own %q %s", key, t.what)
 		}
 		if err != nil {
 			return fmt.Errorf("store: owner of %s %s: %w", t.entity, key, err)
 		}
-		if disabled {
+		if u.Disabled {
 			return Refused("user #%d is disabled: choose an active user to own %q %s", *id, key, t.what)
+		}
+		if err := t.refuseOwner(u.Name, u.Role); err != nil {
+			return err
 		}
 	}
 	res, err := q.ExecContext(ctx, `UPDATE `+t.table+` SET owner_id = $2, next_owner_id = $3, sla_minutes = $4,

@@ -254,14 +254,21 @@ func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note str
 // ReassignHold gives an open hold to another active user.
 func (s *Store) ReassignHold(ctx context.Context, holdID, ownerID int64, by Actor, note string) (Hold, error) {
 	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
-		var owner string
-		err := q.GetContext(ctx, &owner, `SELECT name FROM users WHERE id = $1 AND disabled_at IS NULL`, ownerID)
+		var o struct {
+			Name string      `db:"name"`
+			Role payout.Role `db:"role"`
+		}
+		err := q.GetContext(ctx, &o, `SELECT name, role FROM users WHERE id = $1 AND disabled_at IS NULL`, ownerID)
 		if errors.Is(err, errNoRows) {
 			return Refused("there is no active user #%d to give hold #%d to", ownerID, holdID)
 		}
 		if err != nil {
 			return fmt.Errorf("store: owner %d: %w", ownerID, err)
 		}
+		if err := ownersOfHolds.refuseOwner(o.Name, o.Role); err != nil {
+			return err
+		}
+		owner := o.Name
 		if _, err := q.ExecContext(ctx, `UPDATE holds SET owner_id = $2 WHERE id = $1`, holdID, ownerID); err != nil {
 			return fmt.Errorf("store: reassign hold %d: %w", holdID, err)
 		}

@@ -534,7 +534,7 @@ func TestTheSweepGivesBackWhatADisabledUserStillHolds(t *testing.T) {
 	}
 
 	by := store.Actor{Name: "hand-back"}
-	hb, err := f.s.HandBackFromDisabled(ctx, by)
+	hb, err := f.s.HandBackStranded(ctx, by)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,7 +555,7 @@ func TestTheSweepGivesBackWhatADisabledUserStillHolds(t *testing.T) {
 	if audits != 3 {
 		t.Errorf("%d audit entries by the sweep, want 3", audits)
 	}
-	if hb, err := f.s.HandBackFromDisabled(ctx, by); err != nil || hb != (store.HandedBack{}) {
+	if hb, err := f.s.HandBackStranded(ctx, by); err != nil || hb != (store.HandedBack{}) {
 		t.Errorf("a second sweep moved %+v (%v), want nothing", hb, err)
 	}
 }
@@ -625,5 +625,56 @@ func TestAnOlderPageOfOnesOwnEvidence(t *testing.T) {
 	}
 	if _, err := f.s.ReleaseHold(ctx, h.ID, f.comp1, "fine", holdPolicy, older); !errors.Is(err, store.ErrFourEyes) {
 		t.Fatalf("release by the evidence's author on an older page: %v, want four-eyes first", err)
+	}
+}
+
+// Only users whose role may work holds (ops, compliance) own them: an
+// owner slot or a reassign naming another role is refused; a user given a
+// role that may not hands their holds and hold slots back; and the sweep
+// gives back what such a user still holds (set before the rule).
+func TestHoldsAreOwnedOnlyByRolesThatMayWorkThem(t *testing.T) {
+	f := newHoldFixture(t)
+	ctx := context.Background()
+	admin := store.Actor{Name: "admin@example.com"}
+	fin, err := f.s.CreateUser(ctx, store.User{Email: "fin@example.com", Name: "Farhan Finance", Role: payout.RoleFinance,
+		PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.s.UpdateHoldReasons(ctx, admin, []store.HoldReasonChange{
+		{Reason: payout.ReasonTax, OwnerID: &f.comp1.UserID, NextOwnerID: &fin, SLAMinutes: 60}})
+	if !errors.Is(err, store.ErrRefused) || !strings.Contains(err.Error(), "Farhan Finance is finance, and only ops or compliance may") {
+		t.Fatalf("a finance escalation owner: %v", err)
+	}
+	if err := f.s.UpdateHoldReasons(ctx, admin, []store.HoldReasonChange{
+		{Reason: payout.ReasonTax, OwnerID: &f.comp1.UserID, NextOwnerID: &f.comp3.UserID, SLAMinutes: 60},
+		{Reason: payout.ReasonReview, OwnerID: &f.comp3.UserID, SLAMinutes: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	h := f.holds(f.intake("RO-1", func(r *payout.Request) { r.Beneficiary.TaxArtifact = payout.TaxMissing }))[payout.ReasonTax]
+	if _, err := f.s.ReassignHold(ctx, h.ID, fin, f.comp1, "yours"); !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("reassigned to finance: %v", err)
+	}
+	if _, err := f.s.ReassignHold(ctx, h.ID, f.comp3.UserID, f.comp1, "yours"); err != nil {
+		t.Fatal(err)
+	}
+	// comp3 becomes finance: their hold goes to the tax reason's owner,
+	// their slots (tax's escalation, review's owner) are emptied.
+	ch, err := f.s.SetUserRole(ctx, "comp3@example.com", payout.RoleFinance, admin)
+	if err != nil || ch.HandedBack != (store.HandedBack{Holds: 1, Slots: 2}) {
+		t.Fatalf("role change handed back %+v, %v; want one hold, two slots", ch.HandedBack, err)
+	}
+	if got := f.holds(f.payout("RO-1"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp1.UserID {
+		t.Errorf("comp3's hold is owned by %v, want comp1", got.OwnerID)
+	}
+	// Set before the rule: finance as an escalation owner, and owning a hold.
+	f.s.DB().MustExec(`UPDATE hold_reasons SET next_owner_id = $1 WHERE reason = $2`, fin, payout.ReasonTax)
+	f.s.DB().MustExec(`UPDATE holds SET owner_id = $1 WHERE id = $2`, fin, h.ID)
+	hb, err := f.s.HandBackStranded(ctx, admin)
+	if err != nil || hb != (store.HandedBack{Holds: 1, Slots: 1}) {
+		t.Fatalf("the sweep moved %+v, %v; want a hold and a slot", hb, err)
+	}
+	if got := f.holds(f.payout("RO-1"))[payout.ReasonTax]; got.OwnerID == nil || *got.OwnerID != f.comp1.UserID {
+		t.Errorf("finance's hold is owned by %v, want comp1", got.OwnerID)
 	}
 }

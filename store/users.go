@@ -102,7 +102,8 @@ type UserChange struct {
 	Changed       bool // false when the user was so already
 	SessionsEnded int
 	// HandedBack is, for a disable, the open work and owner slots the user
-	// held that went back to their defaults (handBackWork).
+	// held that went back to their defaults (handBackWork); for a new role
+	// that may not work holds, their holds and hold owner slots.
 	HandedBack HandedBack
 }
 
@@ -182,8 +183,14 @@ func (s *Store) SetUserRole(ctx context.Context, email string, role payout.Role,
 			if err != nil {
 				return c, err
 			}
+			if !ownersOfHolds.mayOwn(role) {
+				if c.HandedBack, err = handBackHolds(ctx, q, c.User, by); err != nil {
+					return c, err
+				}
+			}
 			return c, audit(ctx, q, by.Name, "user.role", "user", fmt.Sprint(u.ID),
-				map[string]any{"email": u.Email, "from": u.Role, "to": role, "sessions_ended": n})
+				map[string]any{"email": u.Email, "from": u.Role, "to": role, "sessions_ended": n,
+					"holds_handed_back": c.HandedBack.Holds, "owner_slots_emptied": c.HandedBack.Slots})
 		})
 }
 

@@ -291,9 +291,12 @@ type HoldOwners struct {
 	Meta
 	Reasons []HoldReasonRow // the hold reasons
 	Kinds   []HoldReasonRow // the exception kinds
-	Users   []Option
-	CanEdit bool
-	Saved   string // "holds" or "cases" after a save
+	Users   []Option        // who may own cases
+	// HoldUsers may own holds: users whose role may work them.
+	HoldUsers []Option
+	HoldRoles string // "ops or compliance"
+	CanEdit   bool
+	Saved     string // "holds" or "cases" after a save
 }
 
 // HoldReasonRow is one hold reason's or exception kind's configuration.

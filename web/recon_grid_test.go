@@ -309,3 +309,23 @@ func TestAnEmptyGridSaysWhy(t *testing.T) {
 		t.Errorf("the empty grid reads %q", got)
 	}
 }
+
+// A refusal for a role names who may take the action; an admin is not told
+// to ask an admin.
+func TestAForbiddenActionSaysWhoMay(t *testing.T) {
+	a := newApp(t, withLiveProvider())
+	a.addUser("admin@example.com", payout.RoleAdmin)
+	a.addUser("ops@example.com", payout.RoleOps)
+	dayURL := "/reconciliation/nxtbanking/" + pastDay(2).Format(time.DateOnly)
+	for who, want := range map[string]string{
+		"admin@example.com": "Only finance may upload settlement reports, resolve differences, sign days off; your role, admin, may not.",
+		"ops@example.com":   "Only finance may upload settlement reports, resolve differences, sign days off; your role, ops, may not. Ask an admin if you need it.",
+	} {
+		c := a.client()
+		c.login(who)
+		code, page, _ := c.do("POST", dayURL+"/signoff", nil, nil)
+		if got, _ := textByID(t, page, "error"); code != http.StatusForbidden || !strings.Contains(got, want) {
+			t.Errorf("%s: %d, %q; want %q", who, code, got, want)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func (s *Server) guard(access payout.Action, next http.HandlerFunc) http.Handler
 	}
 	return requireUser(func(w http.ResponseWriter, r *http.Request) {
 		if u, _ := handlers.UserFrom(r.Context()); !u.Role.Can(access) {
-			handlers.Fail(w, r, s.log, handlers.ErrForbidden)
+			handlers.Fail(w, r, s.log, handlers.Forbidden(access))
 			return
 		}
 		next(w, r)
