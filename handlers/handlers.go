@@ -311,6 +311,9 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusInternalServerError, "Something went wrong", "The error was logged. Nothing was changed; try again."
 	}
 	e.Meta.Title = e.Heading
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && e.Here != "/" {
+		e.Back = e.Here // the page the post came from (MetaFor): the payout, the case, the day
+	}
 	if r.Header.Get("HX-Request") == "true" {
 		// Whatever the request aimed at, the error shows at the top of the
 		// page, scrolled into view: the operator sees it from a form far down.

@@ -125,6 +125,7 @@ type Error struct {
 	Status  int
 	Heading string
 	Message string
+	Back    string // for a refused post: the page it came from, to go back to
 }
 
 // Webhooks is the page of recent webhook deliveries.

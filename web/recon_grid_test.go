@@ -323,9 +323,13 @@ func TestAForbiddenActionSaysWhoMay(t *testing.T) {
 	} {
 		c := a.client()
 		c.login(who)
-		code, page, _ := c.do("POST", dayURL+"/signoff", nil, nil)
+		code, page, _ := c.do("POST", dayURL+"/signoff", nil, map[string]string{"Referer": a.srv.URL + dayURL})
 		if got, _ := textByID(t, page, "error"); code != http.StatusForbidden || !strings.Contains(got, want) {
 			t.Errorf("%s: %d, %q; want %q", who, code, got, want)
+		}
+		// The refusal leads back to the page the post came from.
+		if back := byID(t, page, "error-back"); back == nil || attr(back, "href") != dayURL {
+			t.Errorf("%s: no way back to %s", who, dayURL)
 		}
 	}
 }
