@@ -77,19 +77,20 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	uploadURL := "/reconciliation/xendit/" + pastDay(1).Format(time.DateOnly)
 	drillURL := fmt.Sprintf("/drills/%d", drillID)
 	return map[string][]string{
-		"GET /payouts/{ref}":                               {"/payouts/" + held, "/payouts/WALK-WEBHOOK-1", "/payouts/WALK-RZP-PENDING-APPROVAL"},
-		"GET /reconciliation":                              {"/reconciliation", "/reconciliation?view=action"},
-		"GET /reconciliation/{provider}/{date}":            {dayURL, uploadURL},
-		"GET /reconciliation/{provider}/{date}/totals.csv": {dayURL + "/totals.csv"},
-		"GET /reconciliation/{provider}/{date}/diffs.csv":  {dayURL + "/diffs.csv"},
-		"GET /drills/{id}":                                 {drillURL},
-		"GET /drills/{id}/progress":                        {drillURL + "/progress"},
-		"GET /jobs/{name}":                                 {"/jobs/hold-sla"},
-		"GET /set-password/{token}":                        {"/set-password/" + link},
-		"GET /settings/tokens/{id}/revoke":                 {fmt.Sprintf("/settings/tokens/%d/revoke", tokenID)},
-		"GET /settings/webhooks/{id}":                      {fmt.Sprintf("/settings/webhooks/%d", endpointID)},
-		"GET /markets/{code}":                              {"/markets/IN", "/markets/PH", "/markets/VN"},
-		"GET /exceptions/{id}":                             {fmt.Sprintf("/exceptions/%d", caseID)},
+		"GET /payouts/{ref}":                                {"/payouts/" + held, "/payouts/WALK-WEBHOOK-1", "/payouts/WALK-RZP-PENDING-APPROVAL"},
+		"GET /reconciliation":                               {"/reconciliation", "/reconciliation?view=action"},
+		"GET /reconciliation/{provider}/{date}":             {dayURL, uploadURL},
+		"GET /reconciliation/{provider}/{date}/totals.csv":  {dayURL + "/totals.csv"},
+		"GET /reconciliation/{provider}/{date}/diffs.csv":   {dayURL + "/diffs.csv"},
+		"GET /reconciliation/{provider}/{date}/records.csv": {dayURL + "/records.csv"},
+		"GET /drills/{id}":                                  {drillURL},
+		"GET /drills/{id}/progress":                         {drillURL + "/progress"},
+		"GET /jobs/{name}":                                  {"/jobs/hold-sla"},
+		"GET /set-password/{token}":                         {"/set-password/" + link},
+		"GET /settings/tokens/{id}/revoke":                  {fmt.Sprintf("/settings/tokens/%d/revoke", tokenID)},
+		"GET /settings/webhooks/{id}":                       {fmt.Sprintf("/settings/webhooks/%d", endpointID)},
+		"GET /markets/{code}":                               {"/markets/IN", "/markets/PH", "/markets/VN"},
+		"GET /exceptions/{id}":                              {fmt.Sprintf("/exceptions/%d", caseID)},
 	}
 }
 
