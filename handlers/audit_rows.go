@@ -121,6 +121,10 @@ func flatDetails(v any) []views.AuditDetail {
 				walk(joinKey(key, k), t[k])
 			}
 		case []any:
+			if changes, ok := fieldChanges(t); ok {
+				out = append(out, changes...)
+				return
+			}
 			if !allScalar(t) {
 				for i, item := range t {
 					walk(key+"["+strconv.Itoa(i)+"]", item)
@@ -140,6 +144,21 @@ func flatDetails(v any) []views.AuditDetail {
 		walk("", v)
 	}
 	return out
+}
+
+// fieldChanges reads a list of changes ({Field, From, To}, as
+// payout.Change is stored) as one line each, "field: from → to".
+func fieldChanges(items []any) ([]views.AuditDetail, bool) {
+	var out []views.AuditDetail
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		field, named := m["Field"].(string)
+		if !ok || !named || len(m) != 3 {
+			return nil, false
+		}
+		out = append(out, views.AuditDetail{Key: field, Value: scalar(m["From"]) + " → " + scalar(m["To"])})
+	}
+	return out, len(out) > 0
 }
 
 func joinKey(prefix, k string) string {

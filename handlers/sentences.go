@@ -74,6 +74,20 @@ func auditSentence(e store.AuditEntry) string {
 			return "Escalated: " + s("why")
 		}
 		return note(fmt.Sprintf("Escalated from %s to %s", dash(s("from")), dash(s("to"))))
+	case "market.apply":
+		state := "read-only"
+		if s("live") == "true" {
+			state = "live"
+		}
+		return reasonNote(fmt.Sprintf("Launch document version %s loaded, %s", dash(s("version")), state), s("reason"))
+	case "market.propose":
+		return reasonNote(fmt.Sprintf("Proposal #%s to take the market live", s("proposal")), s("reason"))
+	case "market.approve":
+		return reasonNote(fmt.Sprintf("Proposal #%s approved: version %s is live", s("proposal"), dash(s("version"))), s("reason"))
+	case "market.withdraw":
+		return reasonNote(fmt.Sprintf("Proposal #%s withdrawn", s("proposal")), s("reason"))
+	case "market.read_only":
+		return reasonNote(fmt.Sprintf("Put back to read-only (version %s)", dash(s("version"))), s("reason"))
 	case "exception.retry":
 		return note(fmt.Sprintf("%s sent again as a new instruction, %s", s("failed"), s("retry")))
 	case "payout.observe":
@@ -133,4 +147,12 @@ func eventSentence(e store.Event, provider, eventType string) string {
 		b.WriteString(", failure " + joinNonEmpty(e.FailureCode, e.FailureReason))
 	}
 	return b.String()
+}
+
+// reasonNote adds a written reason to a sentence, when there is one.
+func reasonNote(sentence, reason string) string {
+	if reason == "" {
+		return sentence
+	}
+	return sentence + ": “" + reason + "”"
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 
 	"payops/store"
@@ -37,5 +38,26 @@ func TestReleaseSentences(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s %s: %q, want %q", c.action, c.details, got, c.want)
 		}
+	}
+}
+
+// A market's entries read in words, its document's changes one a line
+// ("live: false → true"), not as numbered keys of a list.
+func TestMarketEntriesReadInWords(t *testing.T) {
+	details := `{"version":2,"live":true,"reason":"launch","changes":[{"Field":"live","From":"false","To":"true"},` +
+		`{"Field":"owners.tax","From":"","To":"tax@example.com"}]}`
+	if got, want := auditSentence(store.AuditEntry{Action: "market.apply", Details: []byte(details)}),
+		"Launch document version 2 loaded, live: “launch”"; got != want {
+		t.Errorf("sentence %q, want %q", got, want)
+	}
+	var lines []string
+	for _, d := range flatDetails(auditDetails([]byte(details))) {
+		lines = append(lines, d.Key+": "+d.Value)
+	}
+	if got, want := strings.Join(lines, "; "), "live: false → true; owners.tax: — → tax@example.com; live: true; reason: launch; version: 2"; got != want {
+		t.Errorf("details %q, want %q", got, want)
+	}
+	if got := auditSentence(store.AuditEntry{Action: "market.approve", Details: []byte(`{"proposal":3,"version":4}`)}); got != "Proposal #3 approved: version 4 is live" {
+		t.Errorf("approve: %q", got)
 	}
 }
