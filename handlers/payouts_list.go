@@ -163,7 +163,8 @@ func (h *Handlers) listView(r *http.Request, f payoutFilter, bad map[string]stri
 		CreatedFrom: v.Get("created_from"), CreatedTo: v.Get("created_to"), UpdatedFrom: v.Get("updated_from"),
 		UpdatedTo: v.Get("updated_to"), SentFrom: v.Get("sent_from"), SentTo: v.Get("sent_to"), AmountMin: v.Get("amount_min"), AmountMax: v.Get("amount_max"),
 		OpenHold: v.Get("hold") == "open", Stuck: v.Get("stuck") != "", StuckAfter: span(h.StuckAfter), Errors: bad,
-		Filtered: filtered(v), CSVHref: f.href("/payouts.csv"), ClearHref: "/payouts", Count: "—"}
+		DatesZone: h.Days.BusinessZone().String(),
+		Filtered:  filtered(v), CSVHref: f.href("/payouts.csv"), ClearHref: "/payouts", Count: "—"}
 	on := map[string]bool{}
 	for _, s := range v["status"] {
 		on[strings.ToUpper(s)] = true

@@ -25,6 +25,7 @@ type PayoutList struct {
 	OpenHold            bool
 	Stuck               bool
 	StuckAfter          string            // "10m", for the stuck filter's label
+	DatesZone           string            // the business time zone the date filters' days are in
 	Errors              map[string]string // per parameter, for a refused filter
 	Count               string            // "1,234 payouts", "about 120,000 payouts"
 	Rows                []PayoutListRow

@@ -42,6 +42,10 @@ func TestPayoutsListFiltersAndPages(t *testing.T) {
 	a.store.DB().MustExec(`UPDATE payouts SET created_at = updated_at, utr = 'UTR-' || reference_id`)
 	c := a.client()
 	c.login("ops@example.com")
+	_, page := c.get("/payouts")
+	if got, _ := textByID(t, page, "dates-zone"); !strings.Contains(got, "business days in UTC") {
+		t.Error("the date filters do not say which days they mean")
+	}
 
 	tests := []struct {
 		query string
@@ -75,7 +79,7 @@ func TestPayoutsListFiltersAndPages(t *testing.T) {
 	for i := range 55 {
 		a.addPayout(fmt.Sprintf("P-%03d", i), payout.Queued, time.Minute)
 	}
-	_, page := c.get("/payouts?status=QUEUED")
+	_, page = c.get("/payouts?status=QUEUED")
 	first := refsOn(t, page)
 	next := attr(byID(t, page, "pager").FirstChild, "href")
 	if len(first) != 50 || !strings.Contains(next, "after=") {
