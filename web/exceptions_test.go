@@ -154,6 +154,9 @@ func TestCaseReassignEscalateAndRecheck(t *testing.T) {
 	if code, _, _ := comp.do("POST", path+"/escalate", url.Values{"note": {"needs the lead"}}, nil); code != http.StatusConflict {
 		t.Errorf("escalate with no escalation owner set: %d, want 409", code)
 	}
+	if _, page := comp.get(path); byID(t, page, "no-escalation") == nil {
+		t.Error("the case page does not say why there is no Escalate")
+	}
 	form := url.Values{}
 	for _, k := range payout.CaseKinds {
 		form.Set("sla_"+string(k), "4")
