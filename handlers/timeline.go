@@ -37,7 +37,7 @@ func timeline(u User, provider string, events []store.Event, deliveries []store.
 		evType := ""
 		if e.DeliveryID != nil {
 			if d, ok := byDelivery[*e.DeliveryID]; ok {
-				it.Headers, it.Body, evType = headerLines(d.HeadersRaw), deliveryBody(d), d.EventType
+				it.Headers, it.Body, it.EventID, evType = headerLines(d.HeadersRaw), deliveryBody(d), d.EventID, d.EventType
 				used[d.ID] = true
 			}
 		}
@@ -54,7 +54,7 @@ func timeline(u User, provider string, events []store.Event, deliveries []store.
 		}
 		items = append(items, item{at: d.ReceivedAt, n: 1, TimelineItem: views.TimelineItem{Source: "webhook",
 			Decision: d.Outcome, Sentence: deliverySentence(d), Actor: d.Provider, Headers: headerLines(d.HeadersRaw),
-			Body: deliveryBody(d)}})
+			Body: deliveryBody(d), EventID: d.EventID}})
 	}
 	for _, a := range audit {
 		if a.Action == "payout.observe" || a.Action == "payout.check_failed" {

@@ -105,7 +105,7 @@ func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
 
 func deliveryRow(d store.Delivery, u User) views.DeliveryRow {
 	row := views.DeliveryRow{ID: strconv.FormatInt(d.ID, 10), At: u.stamp(d.ReceivedAt), Provider: d.Provider,
-		EventType: dash(d.EventType), Verified: d.Verified, Outcome: d.Outcome, Detail: d.Detail,
+		EventType: dash(d.EventType), EventID: d.EventID, Verified: d.Verified, Outcome: d.Outcome, Detail: d.Detail,
 		Headers: headerLines(d.HeadersRaw), Body: deliveryBody(d), BodySize: bodySize(d)}
 	if d.PayoutRef != nil {
 		row.PayoutRef, row.PayoutURL = *d.PayoutRef, views.PayoutPath(*d.PayoutRef, d.PayoutLive)

@@ -107,6 +107,7 @@ type TimelineItem struct {
 	Actor    string
 	Headers  string
 	Body     string // the webhook as received, masked
+	EventID  string // the webhook's event id at its provider
 	Raw      string // payops' own record of it (an audit entry's JSON), masked
 }
 
@@ -155,6 +156,7 @@ type DeliveryRow struct {
 	At        string
 	Provider  string
 	EventType string
+	EventID   string // the provider's id of the event: what dedupe keys on, and search finds
 	Verified  bool
 	Outcome   string
 	Detail    string

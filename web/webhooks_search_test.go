@@ -38,6 +38,14 @@ func TestWebhooksSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Each delivery shows its event id, on the page and the payout's timeline.
+	_, page := c.get("/webhooks")
+	if got, _ := textByID(t, page, "delivery-"+rzp.ID); !strings.Contains(got, rzp.EventID) {
+		t.Errorf("the delivery's row %q lacks its event id %q", got, rzp.EventID)
+	}
+	if _, page := c.get("/payouts/WS-1"); !strings.Contains(page, "event "+sbx.EventID) {
+		t.Errorf("WS-1's timeline lacks the event id %q", sbx.EventID)
+	}
 	found := func(query string) []string {
 		t.Helper()
 		code, page := c.get("/webhooks?" + query)
@@ -79,7 +87,7 @@ func TestWebhooksSearch(t *testing.T) {
 			t.Errorf("%s: found %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	_, page := c.get("/webhooks?q=nothing-like-it")
+	_, page = c.get("/webhooks?q=nothing-like-it")
 	if got, _ := textByID(t, page, "webhooks-empty"); !strings.Contains(got, "nothing-like-it") ||
 		!strings.Contains(got, "exact") {
 		t.Errorf("empty search says %q", got)
