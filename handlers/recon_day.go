@@ -115,6 +115,16 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 	if err := h.dayDiffs(ctx, &d, q, run, u, editable); err != nil {
 		return views.ReconDay{}, err
 	}
+	records, unmatched := 0, 0
+	for _, t := range totals {
+		records += int(t.TheirsCount)
+	}
+	for _, k := range d.Kinds {
+		if k.Kind == "missing_in_payops" {
+			unmatched = k.Total
+		}
+	}
+	d.Warning = payout.ProviderSideWarning(route.provider, run.Source == "upload", records, unmatched)
 	if d.Across, err = h.acrossDays(ctx, run, u); err != nil {
 		return views.ReconDay{}, err
 	}

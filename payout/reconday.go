@@ -128,3 +128,21 @@ func ReportedOnAnotherDay(date time.Time, version int) string {
 func SamePayoutAtProvider(ours, theirs string) bool {
 	return ours == "" || theirs == "" || ours == theirs
 }
+
+// ProviderSideWarning says when a version's provider side looks like the
+// wrong file, or "": a settlement report with no rows (every payout of the
+// day then reads missing at the provider), or records of which none matched
+// a payout of the provider (another provider's report, or another day's).
+// records are the provider's records compared, unmatched those that matched
+// no payout (its "missing in payops" differences).
+func ProviderSideWarning(provider string, fromReport bool, records, unmatched int) string {
+	switch {
+	case records == 0 && fromReport:
+		return "The settlement report has no rows, so every payout of the day reads missing at the provider. " +
+			"Check that the right file was uploaded."
+	case records > 0 && unmatched == records:
+		return fmt.Sprintf("None of the provider's %d records matched a payout of %s: is it another provider's report, "+
+			"or another day's? Upload the right one for a new version.", records, provider)
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,6 +95,25 @@ func TestSamePayoutAtProvider(t *testing.T) {
 	}{{"", "", true}, {"pp-1", "", true}, {"", "pp-1", true}, {"pp-1", "pp-1", true}, {"pp-1", "pp-2", false}} {
 		if got := SamePayoutAtProvider(c.ours, c.theirs); got != c.want {
 			t.Errorf("SamePayoutAtProvider(%q, %q) = %v, want %v", c.ours, c.theirs, got, c.want)
+		}
+	}
+}
+
+func TestProviderSideWarning(t *testing.T) {
+	for _, c := range []struct {
+		report             bool
+		records, unmatched int
+		want               string
+	}{
+		{true, 0, 0, "has no rows"},
+		{false, 0, 0, ""}, // a list with nothing that day: nothing sent
+		{true, 11, 11, "None of the provider's 11 records matched a payout of razorpayx"},
+		{false, 3, 3, "None of the provider's 3 records"},
+		{true, 11, 2, ""},
+	} {
+		got := ProviderSideWarning("razorpayx", c.report, c.records, c.unmatched)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%+v: %q, want %q", c, got, c.want)
 		}
 	}
 }

@@ -129,6 +129,7 @@ type ReconDay struct {
 	TotalsCSV    string
 	DiffsCSV     string
 	RecordsCSV   string // the provider's records the version compared, in a settlement report's columns
+	Warning      string // the provider side looks like the wrong file (payout.ProviderSideWarning)
 	Report       string // the uploaded report's file: name and size; "" when from the list or not known
 	ReportSHA256 string
 	PayoutsHref  string // the payouts list: this provider's payouts created that day

@@ -164,3 +164,35 @@ func TestUploadRefusedOnASignedOffDay(t *testing.T) {
 		t.Error("version 1 offers the upload form")
 	}
 }
+
+// A report that looks like the wrong file is taken, with a warning on the
+// version: one with no rows, one of which no row matches a payout of the
+// provider.
+func TestAWrongLookingReportIsWarnedOf(t *testing.T) {
+	a := newApp(t, withLiveProvider())
+	a.addUser("finance@example.com", payout.RoleFinance)
+	day := pastDay(2)
+	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
+	a.addPayoutFor("WW-1", "nxtbanking", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+	fin := a.client()
+	fin.login("finance@example.com")
+	for _, c := range []struct {
+		report []byte
+		want   string
+	}{
+		{settlementCSV(nil), "has no rows"},
+		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: "other-1", ReferenceID: "OTHER-1", Status: payout.Succeeded,
+			Amount: payout.Money{Minor: 500, Currency: "INR"}}}), "None of the provider's 1 records matched a payout of nxtbanking"},
+		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("WW-1"), ReferenceID: "WW-1",
+			Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}}), ""},
+	} {
+		if code, _, _ := fin.upload(dayURL+"/upload", "report", "r.csv", c.report); code != http.StatusSeeOther {
+			t.Fatalf("upload: %d", code)
+		}
+		_, page := fin.get(dayURL)
+		got, shown := textByID(t, page, "provider-side-warning")
+		if shown != (c.want != "") || !strings.Contains(got, c.want) {
+			t.Errorf("warning %q (shown %v), want %q", got, shown, c.want)
+		}
+	}
+}
