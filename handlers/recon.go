@@ -31,6 +31,7 @@ type ReconStore interface {
 	ChangedSinceSignOff(ctx context.Context, run store.ReconRun) ([]string, error)
 	LiveSentDays(ctx context.Context, providers []string, days []store.BusinessDay) (map[string]bool, error)
 	ReconRecords(ctx context.Context, runID int64) ([]payout.ProviderRecord, error)
+	ReconCountedTwice(ctx context.Context, run store.ReconRun, limit int) ([]store.CountedTwice, error)
 	RecordRefusedUpload(ctx context.Context, provider string, date time.Time, by store.Actor, file,
 		reason string) (int64, error)
 	RefusedUploadByID(ctx context.Context, id int64) (store.RefusedUpload, error)

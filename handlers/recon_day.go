@@ -83,6 +83,10 @@ func (h *Handlers) ReconDayPage(w http.ResponseWriter, r *http.Request) {
 	Render(w, r, http.StatusOK, views.ReconDayPage(d), nil)
 }
 
+// countedTwiceShown is how many payouts counted on two days a day's page
+// names.
+const countedTwiceShown = 50
+
 // reconDay builds a day's page for the request.
 func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDay, error) {
 	ctx, u, q := r.Context(), userOf(r), r.URL.Query()
@@ -127,6 +131,15 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 	d.Warning = payout.ProviderSideWarning(route.provider, run.Source == "upload", records, unmatched)
 	if d.Across, err = h.acrossDays(ctx, run, u); err != nil {
 		return views.ReconDay{}, err
+	}
+	twice, err := h.Store.ReconCountedTwice(ctx, run, countedTwiceShown)
+	if err != nil {
+		return views.ReconDay{}, err
+	}
+	for _, c := range twice {
+		d.CountedTwice = append(d.CountedTwice, views.ReconTwice{Ref: c.ReferenceID, Href: views.PayoutPath(c.ReferenceID, true),
+			Other:     fmt.Sprintf("%s v%d", c.OtherDate.Format(time.DateOnly), c.OtherVer),
+			OtherHref: dayPath(route.provider, c.OtherDate) + "?v=" + strconv.Itoa(c.OtherVer)})
 	}
 	// A sign-off stands as made; payouts of the day that changed since (a
 	// late reversal) are said, so finance knows the signed comparison no

@@ -30,7 +30,8 @@ import (
 //     resolution made by another day's run is never carried to a day's next
 //     version: nothing drops out of every day in silence.
 // Once each day involved has been run since, each payout is counted once,
-// on the day whose records name it.
+// on the day whose records name it; a payout the records of two days name
+// is counted on both, and both days' pages say so (ReconCountedTwice).
 
 // crossDay is a payout of the day the latest version of another day matched.
 type crossDay struct {
@@ -233,4 +234,50 @@ func (s *Store) ReconCrossDay(ctx context.Context, runID int64, limit int) ([]Cr
 		n[c.Kind] = c.N
 	}
 	return out, n, nil
+}
+
+// CountedTwice is a payout a version counts that the latest version of
+// another day counts too: the provider reported it on both days.
+type CountedTwice struct {
+	ReferenceID string    `db:"reference_id"`
+	OtherDate   time.Time `db:"business_date"`
+	OtherVer    int       `db:"version"`
+}
+
+// countsOwn is true when version w (aliased) counts payout p (aliased) of
+// its own day: p was sent in w's window and w's records named it (no
+// "missing at provider" difference, and not left to another day's report).
+const countsOwn = `(p.submitted_at >= w.day_start AND p.submitted_at < w.day_end
+	AND NOT EXISTS (SELECT 1 FROM recon_diffs d WHERE d.run_id = w.id AND d.payout_id = p.id AND d.kind = 'missing_at_provider')
+	AND NOT EXISTS (SELECT 1 FROM recon_cross_day o WHERE o.run_id = w.id AND o.payout_id = p.id AND o.kind = 'reported_other_day'))`
+
+// ReconCountedTwice returns the payouts version run counts that the latest
+// version of another day of its provider counts too, at most limit: a
+// payout of another day that run matched and that its own day's records
+// named as well (or a third day's), and a payout of run's day that its
+// records named and that another day matched. Each is in two days' totals:
+// the provider reported it on both days, perhaps settled it twice.
+func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) ([]CountedTwice, error) {
+	var out []CountedTwice
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT * FROM (
+			SELECT p.reference_id, w.business_date, w.version
+			FROM recon_cross_day c JOIN payouts p ON p.id = c.payout_id
+				JOIN recon_runs w ON w.provider = $2 AND w.business_date <> $3::date
+					AND w.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = w.provider
+						AND l.business_date = w.business_date)
+			WHERE c.run_id = $1 AND c.kind = 'sent_other_day'
+				AND (`+countsOwn+` OR EXISTS (SELECT 1 FROM recon_cross_day c2 WHERE c2.run_id = w.id
+					AND c2.payout_id = p.id AND c2.kind = 'sent_other_day'))
+			UNION
+			SELECT p.reference_id, r.business_date, r.version
+			FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id JOIN payouts p ON p.id = c.payout_id
+				JOIN recon_runs w ON w.id = $1
+			WHERE c.kind = 'sent_other_day' AND r.provider = $2 AND r.business_date <> $3::date AND `+latestRun+`
+				AND `+countsOwn+`) t
+		ORDER BY business_date, reference_id LIMIT $4`, run.ID, run.Provider, run.BusinessDate, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts of reconciliation %d counted on another day too: %w", run.ID, err)
+	}
+	return out, nil
 }

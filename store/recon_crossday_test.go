@@ -229,3 +229,33 @@ func TestReconcileDayAfterDoesNotWaitForABusyDay(t *testing.T) {
 		t.Fatalf("D run again: %+v", again)
 	}
 }
+
+// A payout the provider reports on two days (its own, and the next) is in
+// both days' totals: each day's version names the other, in either order
+// of running them; a payout counted once (one across midnight on the next
+// day's report alone too) is named by neither.
+func TestAPayoutCountedOnTwoDaysIsNamed(t *testing.T) {
+	ctx := context.Background()
+	for _, ownFirst := range []bool{true, false} {
+		f := newCrossDayFixture(t)
+		f.sent("TWICE", f.day.Add(20*time.Hour))
+		f.sent("ONCE", f.day.Add(21*time.Hour))
+		f.sent("NEXT", f.day.Add(36*time.Hour))
+		f.sent("LATE", f.day.Add(23*time.Hour+59*time.Minute)) // on the next day's report alone: counted once
+		var own, next store.ReconRun
+		if ownFirst {
+			own = f.run(0, "fin", "TWICE", "ONCE")
+			next = f.run(1, "fin", "TWICE", "NEXT", "LATE")
+		} else {
+			next = f.run(1, "fin", "TWICE", "NEXT", "LATE")
+			own = f.run(0, "fin", "TWICE", "ONCE")
+		}
+		for run, other := range map[store.ReconRun]time.Time{own: f.day.AddDate(0, 0, 1), next: f.day} {
+			got, err := f.s.ReconCountedTwice(ctx, run, 10)
+			if err != nil || len(got) != 1 || got[0].ReferenceID != "TWICE" || !got[0].OtherDate.Equal(other) {
+				t.Errorf("own first %v, %s: counted twice %+v, %v; want TWICE, also on %s", ownFirst,
+					run.BusinessDate.Format(time.DateOnly), got, err, other.Format(time.DateOnly))
+			}
+		}
+	}
+}

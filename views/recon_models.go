@@ -128,9 +128,10 @@ type ReconDay struct {
 	SignOffURL   string
 	TotalsCSV    string
 	DiffsCSV     string
-	RecordsCSV   string // the provider's records the version compared, in a settlement report's columns
-	Warning      string // the provider side looks like the wrong file (payout.ProviderSideWarning)
-	Report       string // the uploaded report's file: name and size; "" when from the list or not known
+	RecordsCSV   string       // the provider's records the version compared, in a settlement report's columns
+	Warning      string       // the provider side looks like the wrong file (payout.ProviderSideWarning)
+	CountedTwice []ReconTwice // payouts this version counts that another day's latest version counts too
+	Report       string       // the uploaded report's file: name and size; "" when from the list or not known
 	ReportSHA256 string
 	PayoutsHref  string // the payouts list: this provider's payouts created that day
 	Notice       string
@@ -258,4 +259,10 @@ type ReconAcrossRow struct {
 	Sent        string // when payops recorded it sent, in the reader's zone
 	Counted     string // "here: …", "on 2026-11-19"
 	CountedHref string // the other day's page, when counted there
+}
+
+// ReconTwice is a payout counted on this day and on another.
+type ReconTwice struct {
+	Ref, Href        string
+	Other, OtherHref string // "2026-12-02 v1", and its page
 }

@@ -91,4 +91,18 @@ func TestFinanceSeesAPayoutReportedTheNextDay(t *testing.T) {
 	if code, _, h := fin.do("POST", dayURL+"/signoff", url.Values{"version": {"2"}}, nil); code != http.StatusSeeOther {
 		t.Fatalf("sign off the first day: %d %v", code, h)
 	}
+	if byID(t, page, "counted-twice") != nil {
+		t.Error("a payout counted once, on the next day, is said to be counted twice")
+	}
+
+	// The next day's report names XDAY-NOON too, already counted on its
+	// own day: both days say it is in both days' totals.
+	upload(nextURL, "XNEXT-NOON", "XDAY-LATE", "XDAY-NOON")
+	for url, other := range map[string]string{nextURL: day.Format(time.DateOnly) + " v2", dayURL: next.Format(time.DateOnly) + " v2"} {
+		_, page := fin.get(url)
+		if got, _ := textByID(t, page, "counted-twice"); !strings.Contains(got, "XDAY-NOON — also on "+other) ||
+			strings.Contains(got, "XDAY-LATE") {
+			t.Errorf("%s: counted twice %q, want XDAY-NOON also on %s", url, got, other)
+		}
+	}
 }
