@@ -167,6 +167,9 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 		vm.Closed = fmt.Sprintf("%s by %s, %s: %s", c.State, deref(c.ClosedBy), u.stamp(*c.ClosedAt), deref(c.CloseNote))
 	}
 	vm.Evidence = evidenceKVs(c.Evidence)
+	if c.Open() && c.Kind == payout.CaseFailed {
+		vm.NextStep = payout.FailureClass(c.FailureClass).NextStep()
+	}
 	if c.ReferenceID != nil {
 		vm.Ref, vm.PayoutURL, vm.PayoutStatus = *c.ReferenceID, views.PayoutPath(*c.ReferenceID, c.PayoutLive), string(*c.PayoutStatus)
 		vm.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()

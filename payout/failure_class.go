@@ -68,3 +68,30 @@ func (c FailureClass) Label() string {
 func (c FailureClass) ResubmitAsNew() bool {
 	return c == FailRequest || c == FailBeneficiary
 }
+
+// NextStep says what a failed payout of this class needs next, as seed 004's
+// table has it: hold and resolve funding before it goes again, stop and fix
+// credentials, correct the request or the beneficiary and send it as a new
+// instruction, wait out a transient failure, ask the provider when nothing
+// says why.
+func (c FailureClass) NextStep() string {
+	switch c {
+	case FailFunding:
+		return "Resolve funding first: top up payops' account at the provider, then the platform sends it again " +
+			"(a new reference), or resolve the case with a note."
+	case FailBeneficiary:
+		return "Correct the beneficiary's account and press Send again: a new instruction, and a second person " +
+			"confirms a changed account."
+	case FailRequest:
+		return "Correct what the provider refused in the request and press Send again: a new instruction."
+	case FailAuth:
+		return "Stop: an admin fixes payops' credentials or permissions for the provider first; every payout through " +
+			"it fails until then. Nobody was paid."
+	case FailTransient:
+		return "Nothing in the payout was wrong: the provider or the bank was down. Re-check; once it has recovered " +
+			"the platform sends it again, or resolve the case with a note."
+	case FailUnknown:
+		return "Nothing says why: ask the provider, quoting its reference, and resolve the case with what it said."
+	}
+	return ""
+}

@@ -1,6 +1,9 @@
 package payout
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFailureClasses(t *testing.T) {
 	tests := []struct {
@@ -34,5 +37,16 @@ func TestFailureClasses(t *testing.T) {
 	}
 	if _, err := ParseFailureClass("network"); err == nil {
 		t.Error(`ParseFailureClass("network") = nil error, want one`)
+	}
+}
+
+// Every class says what comes next, and only the classes sent again as new
+// instructions say Send again.
+func TestEveryFailureClassHasANextStep(t *testing.T) {
+	for _, c := range FailureClasses {
+		step := c.NextStep()
+		if step == "" || strings.Contains(step, "Send again") != c.ResubmitAsNew() {
+			t.Errorf("%s: %q", c, step)
+		}
 	}
 }

@@ -63,7 +63,8 @@ type CaseView struct {
 	RetryRef, RetryURL       string
 	Owners                   []Option
 	NextOwner                string
-	CanWork                  bool // resolve, reassign, escalate
+	NextStep                 string // what a failed payout of its class needs next
+	CanWork                  bool   // resolve, reassign, escalate
 	CanRecheck               bool
 	CanRetry                 bool // a request or beneficiary failure, for ops
 	RetryIFSC, RetryBankCode string

@@ -156,6 +156,8 @@ func TestCaseReassignEscalateAndRecheck(t *testing.T) {
 	}
 	if _, page := comp.get(path); byID(t, page, "no-escalation") == nil {
 		t.Error("the case page does not say why there is no Escalate")
+	} else if got, _ := textByID(t, page, "case-next-step"); got == "" {
+		t.Error("the failed payout's case does not say what comes next")
 	}
 	form := url.Values{}
 	for _, k := range payout.CaseKinds {
