@@ -97,7 +97,7 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 	// The heading's counts are the filter's; the kinds' tabs count all.
 	vm.Owners, vm.Total, vm.Overdue, vm.FilterNote = userOptions(users, payout.ActWorkExceptions), total.Open, total.Overdue, strings.Join(notes, " ")
 	for _, c := range cases {
-		vm.Rows = append(vm.Rows, caseRow(now, c))
+		vm.Rows = append(vm.Rows, caseRow(u, now, c))
 	}
 	vm.Page, vm.Pages = page, pagesOf(total.Open, casesPageSize)
 	vm.PrevHref, vm.NextHref = pageLinks(page, vm.Pages, func(n int) string {
@@ -115,9 +115,9 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 
 func caseHref(id int64) string { return "/exceptions/" + strconv.FormatInt(id, 10) }
 
-func caseRow(now time.Time, c store.Case) views.CaseRow {
+func caseRow(u User, now time.Time, c store.Case) views.CaseRow {
 	due, level := slaDue(now, c.SLADueAt, c.EscalatedAt)
-	row := views.CaseRow{ID: strconv.FormatInt(c.ID, 10), Href: caseHref(c.ID), Kind: c.KindLabel, Summary: c.Summary,
+	row := views.CaseRow{ID: strconv.FormatInt(c.ID, 10), Href: caseHref(c.ID), Kind: c.KindLabel, Summary: u.localStamps(c.Summary),
 		Owner: c.OwnerName, StandsIn: c.OwnerStandsIn, Age: ago(now, c.OpenedAt), Due: due, DueAt: c.SLADueAt.UTC().Format(time.RFC3339),
 		DueLevel: level, Escalated: c.EscalatedAt != nil, Class: classLabel(c.FailureClass), Amount: "—"}
 	if c.ReferenceID != nil {
@@ -158,7 +158,7 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 		return views.CaseView{}, err
 	}
 	vm := views.CaseView{Meta: MetaFor(r, fmt.Sprintf("Case #%d", c.ID), "exceptions"), ID: strconv.FormatInt(c.ID, 10),
-		Kind: c.KindLabel, Class: classLabel(c.FailureClass), Summary: c.Summary, State: c.State, Owner: c.OwnerName, StandsIn: c.OwnerStandsIn,
+		Kind: c.KindLabel, Class: classLabel(c.FailureClass), Summary: u.localStamps(c.Summary), State: c.State, Owner: c.OwnerName, StandsIn: c.OwnerStandsIn,
 		Opened: u.stamp(c.OpenedAt), Escalated: c.EscalatedAt != nil, Notice: caseNotices[r.URL.Query().Get("done")],
 		CanWork: c.Open() && u.Role.Can(payout.ActWorkExceptions)}
 	if c.Open() {
@@ -166,7 +166,7 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 	} else if c.ClosedAt != nil {
 		vm.Closed = fmt.Sprintf("%s by %s, %s: %s", c.State, deref(c.ClosedBy), u.stamp(*c.ClosedAt), deref(c.CloseNote))
 	}
-	vm.Evidence = evidenceKVs(c.Evidence)
+	vm.Evidence = evidenceKVs(u, c.Evidence)
 	if c.Open() && c.Kind == payout.CaseFailed {
 		vm.NextStep = payout.FailureClass(c.FailureClass).NextStep()
 	}
@@ -224,7 +224,7 @@ func (h *Handlers) casePage(r *http.Request) (views.CaseView, error) {
 }
 
 // evidenceKVs lays a case's evidence out as sorted key: value lines.
-func evidenceKVs(raw []byte) []views.KV {
+func evidenceKVs(u User, raw []byte) []views.KV {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil
@@ -237,6 +237,9 @@ func evidenceKVs(raw []byte) []views.KV {
 	out := make([]views.KV, 0, len(keys))
 	for _, k := range keys {
 		if v := scalar(m[k]); v != "" {
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				v = u.stamp(t) // a time, in the reader's zone as every time on the page
+			}
 			out = append(out, views.KV{Key: strings.ReplaceAll(k, "_", " "), Value: v})
 		}
 	}

@@ -73,3 +73,23 @@ func TestStateWhyOfACooledBreaker(t *testing.T) {
 		t.Errorf("probe out: %q", got)
 	}
 }
+
+// Times a stored text wrote in UTC read in the user's zone, as every other
+// time on the page; a UTC reader's text is left as it is.
+func TestLocalStamps(t *testing.T) {
+	ist, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "PROCESSING at sandbox since 2026-12-02 21:45 UTC, no answer"
+	if got, want := (User{Zone: ist}).localStamps(in), "PROCESSING at sandbox since 2026-12-03 03:15 IST (UTC+05:30), no answer"; got != want {
+		t.Errorf("IST: %q, want %q", got, want)
+	}
+	if got := (User{}).localStamps(in); got != in {
+		t.Errorf("UTC: %q", got)
+	}
+	kv := evidenceKVs(User{Zone: ist}, []byte(`{"last_change":"2026-12-02T21:45:51Z","status":"PROCESSING"}`))
+	if len(kv) != 2 || kv[0].Value != "2026-12-03 03:15:51 IST (UTC+05:30)" {
+		t.Errorf("evidence %+v", kv)
+	}
+}

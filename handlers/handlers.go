@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,6 +129,25 @@ func (u User) stamp(t time.Time) string {
 		return t.UTC().Format("2006-01-02 15:04:05 MST")
 	}
 	return t.In(u.zone()).Format("2006-01-02 15:04:05 MST (UTC-07:00)")
+}
+
+// utcStamp finds the times a stored text wrote in UTC ("since 2026-12-02
+// 21:45 UTC": a case's summary, made once for every reader).
+var utcStamp = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\b`)
+
+// localStamps writes the UTC times in text in u's zone, as every other time
+// on the page.
+func (u User) localStamps(text string) string {
+	if u.zone() == time.UTC {
+		return text
+	}
+	return utcStamp.ReplaceAllStringFunc(text, func(s string) string {
+		t, err := time.Parse("2006-01-02 15:04 MST", s)
+		if err != nil {
+			return s
+		}
+		return t.In(u.zone()).Format("2006-01-02 15:04 MST (UTC-07:00)")
+	})
 }
 
 // stampPtr is stamp, with a dash for no time.

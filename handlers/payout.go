@@ -124,7 +124,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, c := range cases {
-		row := caseRow(now, c)
+		row := caseRow(u, now, c)
 		if !c.Open() {
 			row.Due, row.DueLevel = c.State, ""
 		}
