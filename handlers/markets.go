@@ -202,6 +202,23 @@ func (h *Handlers) readOnlyNotice(r *http.Request, code, program string) (string
 	return msg, nil
 }
 
+// heldNotice says what the market's n payouts held for "market is
+// read-only" wait for: the market to go live, or, live now, a release.
+func heldNotice(code string, n int, live bool) string {
+	what := fmt.Sprintf("%d payouts are", n)
+	if n == 1 {
+		what = "1 payout is"
+	}
+	switch {
+	case n == 0:
+		return ""
+	case live:
+		return fmt.Sprintf("%s held from when %s was read-only: it is live now, and compliance releases them "+
+			"(four-eyes) or rejects them, each on its page.", what, code)
+	}
+	return fmt.Sprintf("%s held until %s goes live.", what, code)
+}
+
 func (h *Handlers) marketView(r *http.Request, code, program string) (views.Market, error) {
 	ctx, u := r.Context(), userOf(r)
 	vm := views.Market{Meta: MetaFor(r, "Market "+code, "markets"), Code: code, Program: program,
@@ -227,6 +244,14 @@ func (h *Handlers) marketView(r *http.Request, code, program string) (views.Mark
 			vm.State = fmt.Sprintf("No document of its own: its payouts follow %s/%s, %s by version %d", code,
 				payout.DefaultProgram, strings.ToLower(stateLabel(under[0].Live)), under[0].Version)
 		}
+	}
+	if program == payout.DefaultProgram {
+		held, err := h.Store.MarketHeld(ctx)
+		if err != nil {
+			return vm, err
+		}
+		vm.Held = heldNotice(code, held[code], vm.Live)
+		vm.HeldHref = "/payouts?" + url.Values{"market": {code}, "hold": {"open"}, "status": {"HELD"}}.Encode()
 	}
 	vm.Missing = doc.Missing()
 	vm.Document = prettyDoc(doc)

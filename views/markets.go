@@ -30,6 +30,8 @@ type Market struct {
 	HasDoc        bool
 	Live          bool
 	State         string // "Live by version 3", "Read-only: no launch document"
+	Held          string // its payouts held for "market is read-only", and what they wait for; "" for none
+	HeldHref      string
 	Version       int
 	Document      string // the latest version, indented JSON
 	Missing       []string

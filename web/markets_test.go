@@ -136,6 +136,9 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 	if byID(t, page, "approve-form") == nil {
 		t.Fatalf("the second admin sees no approve form")
 	}
+	if got, _ := textByID(t, page, "market-held"); !strings.Contains(got, "1 payout is held until PH goes live") {
+		t.Errorf("read-only, the held payout: %q", got)
+	}
 	// Without the box, a checklist not all shown refuses the approval in
 	// the page's words (409), naming the box, not the command line's flag.
 	unticked := url.Values{"proposal": approve["proposal"], "reason": approve["reason"]}
@@ -152,6 +155,9 @@ func TestGoingLiveOnThePagesTakesTwoAdmins(t *testing.T) {
 		t.Fatalf("payout after approval: %d %v, want QUEUED", code, body)
 	}
 	_, page = a2.get("/markets/PH")
+	if got, _ := textByID(t, page, "market-held"); !strings.Contains(got, "1 payout is held from when PH was read-only: it is live now") {
+		t.Errorf("live, the payout still held: %q", got)
+	}
 	if v, _ := textByID(t, page, "version-1"); !strings.Contains(v, "a2@example.com") || !strings.Contains(v, "board approved PH") {
 		t.Errorf("history row %q, want the approver and the proposal's reason", v)
 	}
