@@ -67,6 +67,9 @@ var (
 		may: payout.ActWorkExceptions}
 )
 
+// mayWorkHolds is true for a user (aliased u) whose role may own holds.
+var mayWorkHolds = `u.role = ANY(` + ownersOfHolds.rolesSQL() + `)`
+
 // rolesSQL is the roles that may own t's work, as an SQL text array.
 func (t ownersTable) rolesSQL() string {
 	return `'{` + strings.Join(payout.RoleNames(t.may), ",") + `}'::text[]`

@@ -139,7 +139,8 @@ func placeHold(ctx context.Context, q Querier, id int64, reason payout.Reason, d
 			sla_due_at)
 		SELECT $1, r.reason, $3, $4, u.id, $5, $6, coalesce($7, now()),
 			coalesce($7, now()) + make_interval(mins => r.sla_minutes)
-		FROM hold_reasons r LEFT JOIN users u ON u.id = r.owner_id AND u.disabled_at IS NULL WHERE r.reason = $2
+		FROM hold_reasons r LEFT JOIN users u ON u.id = r.owner_id AND u.disabled_at IS NULL AND `+mayWorkHolds+`
+		WHERE r.reason = $2
 		ON CONFLICT (payout_id, reason) WHERE state = 'open' DO NOTHING
 		RETURNING id`, id, reason, detail, evalID, by.Name, by.userID(), at)
 	if errors.Is(err, errNoRows) {

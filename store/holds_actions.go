@@ -286,7 +286,8 @@ func (s *Store) EscalateHold(ctx context.Context, holdID int64, by Actor, note s
 			Name *string `db:"name"`
 		}
 		err := q.GetContext(ctx, &next, `SELECT u.id AS next_owner_id, u.name FROM hold_reasons r
-			LEFT JOIN users u ON u.id = r.next_owner_id AND u.disabled_at IS NULL WHERE r.reason = $1`, h.Reason)
+			LEFT JOIN users u ON u.id = r.next_owner_id AND u.disabled_at IS NULL AND `+mayWorkHolds+`
+			WHERE r.reason = $1`, h.Reason)
 		if err != nil {
 			return fmt.Errorf("store: next owner of %s: %w", h.Reason, err)
 		}
@@ -354,7 +355,7 @@ func (s *Store) EscalateOverdue(ctx context.Context, now time.Time) (int, error)
 		}
 		err = q.SelectContext(ctx, &rows, `
 			UPDATE holds h SET escalated_at = $1, owner_id = coalesce(
-				(SELECT u.id FROM users u WHERE u.id = r.next_owner_id AND u.disabled_at IS NULL), h.owner_id)
+				(SELECT u.id FROM users u WHERE u.id = r.next_owner_id AND u.disabled_at IS NULL AND `+mayWorkHolds+`), h.owner_id)
 			FROM hold_reasons r, payouts p
 			WHERE r.reason = h.reason AND p.id = h.payout_id
 				AND h.state = 'open' AND h.escalated_at IS NULL AND h.sla_due_at < $1

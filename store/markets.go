@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"payops/payout"
 )
 
@@ -123,9 +125,11 @@ func ownersOfPayout(ctx context.Context, q Querier, payoutID int64) (payout.Owne
 }
 
 // ownMarketHold gives a market_read_only hold to its market's blocked-payout
-// owner; with none (or none active) it keeps the reason's default owner
-// (set on /holds/owners, someone who works holds), and only a hold with
-// neither goes to the first active admin, who can launch the market.
+// owner when they may work holds (ops, compliance); else it keeps the
+// reason's default owner (set on /holds/owners, someone who works holds),
+// and only a hold with neither goes to the first active user who may
+// release it (compliance) once the market is live: never to someone who
+// cannot act on it (the hold-sla job would only give it back).
 func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error {
 	owners, err := ownersOfPayout(ctx, q, payoutID)
 	if err != nil {
@@ -133,11 +137,11 @@ func ownMarketHold(ctx context.Context, q Querier, holdID, payoutID int64) error
 	}
 	owner := owners.BlockedPayouts
 	_, err = q.ExecContext(ctx, `UPDATE holds h SET owner_id = coalesce(
-			(SELECT u.id FROM users u WHERE $2 <> '' AND lower(u.email) = lower($2) AND u.disabled_at IS NULL),
+			(SELECT u.id FROM users u WHERE $2 <> '' AND lower(u.email) = lower($2) AND u.disabled_at IS NULL
+				AND `+mayWorkHolds+`),
 			(SELECT u.id FROM users u WHERE u.id = h.owner_id AND u.disabled_at IS NULL),
-			(SELECT u.id FROM users u WHERE u.role = 'admin' AND u.disabled_at IS NULL ORDER BY u.id LIMIT 1),
-			h.owner_id)
-		WHERE h.id = $1`, holdID, owner)
+			(SELECT u.id FROM users u WHERE u.role = ANY($3) AND u.disabled_at IS NULL ORDER BY u.id LIMIT 1))
+		WHERE h.id = $1`, holdID, owner, pq.Array(payout.RoleNames(payout.ActDecideHolds)))
 	if err != nil {
 		return fmt.Errorf("store: owner of market hold %d: %w", holdID, err)
 	}

@@ -42,7 +42,22 @@ func (d OutboundDelivery) Secrets(now time.Time) []string {
 // left for a later run.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration,
 	skip []int64) ([]OutboundDelivery, error) {
+	for {
+		out, gaveUp, err := s.claimDeliveries(ctx, now, limit, lease, skip)
+		// A claim whose every delivery was given up is not the end of what
+		// is due: claim again.
+		if err != nil || len(out) > 0 || gaveUp == 0 {
+			return out, err
+		}
+	}
+}
+
+// claimDeliveries is one claim of ClaimDeliveries, and how many of its
+// deliveries it gave up (unrenderable events).
+func (s *Store) claimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration,
+	skip []int64) ([]OutboundDelivery, int, error) {
 	var out []OutboundDelivery
+	gaveUp := 0
 	err := s.WithTx(ctx, func(q Querier) error {
 		var ids []int64
 		err := q.SelectContext(ctx, &ids, `
@@ -63,7 +78,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 		if err != nil {
 			return err
 		}
-		if err := giveUpUnrenderable(ctx, q, ids, bad, now); err != nil {
+		if gaveUp, err = giveUpUnrenderable(ctx, q, ids, bad, now); err != nil {
 			return err
 		}
 		err = q.SelectContext(ctx, &out, `
@@ -74,7 +89,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 			WHERE d.id = ANY ($1) AND d.state = 'pending' ORDER BY d.id`, pq.Int64Array(ids))
 		return wrapNil(err, "store: claimed deliveries: %w")
 	})
-	return out, err
+	return out, gaveUp, err
 }
 
 // ReleaseDeliveries puts claimed deliveries back, due at now, without an
@@ -134,16 +149,19 @@ func renderBodies(ctx context.Context, q Querier, deliveryIDs []int64) (map[int6
 // giveUpUnrenderable gives up the claimed deliveries of the events payops
 // could not build a body for, saying why in the endpoint's delivery log;
 // the payout's later events then go in their turn.
-func giveUpUnrenderable(ctx context.Context, q Querier, deliveryIDs []int64, bad map[int64]string, now time.Time) error {
+func giveUpUnrenderable(ctx context.Context, q Querier, deliveryIDs []int64, bad map[int64]string, now time.Time) (int, error) {
+	n := 0
 	for id, why := range bad {
-		_, err := q.ExecContext(ctx, `UPDATE outbound_deliveries SET state = 'failed', done_at = $3,
+		res, err := q.ExecContext(ctx, `UPDATE outbound_deliveries SET state = 'failed', done_at = $3,
 				last_error = 'given up: payops could not build this event''s body: ' || $4
 			WHERE id = ANY ($1) AND event_id = $2 AND state = 'pending'`, pq.Int64Array(deliveryIDs), id, now, why)
 		if err != nil {
-			return fmt.Errorf("store: give up event %d: %w", id, err)
+			return n, fmt.Errorf("store: give up event %d: %w", id, err)
 		}
+		k, _ := res.RowsAffected()
+		n += int(k)
 	}
-	return nil
+	return n, nil
 }
 
 // Attempt is the outcome of one attempt to deliver: Status 0 when no HTTP

@@ -441,7 +441,7 @@ func reconDayHead(d ReconDay) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "\" id=\"records-csv\" download title=\"The provider's records this version compared, in a settlement report's columns\">Provider records CSV</a> <a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "\" id=\"records-csv\" download title=\"The provider's records this version compared, in a settlement report's columns\">Records CSV</a> <a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
