@@ -119,19 +119,21 @@ func (h *Handlers) reconDay(r *http.Request, route reconDayRoute) (views.ReconDa
 	if err := h.dayDiffs(ctx, &d, q, run, u, editable); err != nil {
 		return views.ReconDay{}, err
 	}
-	records, unmatched := 0, 0
-	for _, t := range totals {
-		records += int(t.TheirsCount)
-	}
-	for _, k := range d.Kinds {
-		if k.Kind == "missing_in_payops" {
-			unmatched = k.Total
-		}
-	}
-	d.Warning = payout.ProviderSideWarning(route.provider, run.Source == "upload", records, unmatched)
+
 	if d.Across, err = h.acrossDays(ctx, run, u); err != nil {
 		return views.ReconDay{}, err
 	}
+	side := payout.ProviderSide{FromReport: run.Source == "upload", OtherDays: d.Across.SentOther}
+	for _, t := range totals {
+		side.Records, side.Ours = side.Records+int(t.TheirsCount), side.Ours+int(t.OursCount)
+	}
+	side.Ours -= d.Across.SentOther // ours counts the other days' payouts matched here
+	for _, k := range d.Kinds {
+		if k.Kind == "missing_in_payops" {
+			side.Unmatched = k.Total
+		}
+	}
+	d.Warning = payout.ProviderSideWarning(route.provider, side)
 	twice, err := h.Store.ReconCountedTwice(ctx, run, countedTwiceShown)
 	if err != nil {
 		return views.ReconDay{}, err

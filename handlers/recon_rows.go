@@ -117,7 +117,7 @@ func (h *Handlers) acrossDays(ctx context.Context, run store.ReconRun, u User) (
 	if err != nil {
 		return views.ReconAcross{}, err
 	}
-	var a views.ReconAcross
+	a := views.ReconAcross{SentOther: n["sent_other_day"]}
 	sent, reported := n["sent_other_day"], n["reported_other_day"]
 	var says []string
 	if sent > 0 {

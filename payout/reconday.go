@@ -129,20 +129,36 @@ func SamePayoutAtProvider(ours, theirs string) bool {
 	return ours == "" || theirs == "" || ours == theirs
 }
 
+// ProviderSide is what a version compared on the provider's side, for
+// ProviderSideWarning.
+type ProviderSide struct {
+	FromReport bool // an uploaded settlement report, not the provider's list
+	Records    int  // the provider's records compared
+	Unmatched  int  // records that matched no payout: its "missing in payops" differences
+	OtherDays  int  // records that matched a payout sent on another day
+	Ours       int  // payouts payops sent that day
+}
+
 // ProviderSideWarning says when a version's provider side looks like the
-// wrong file, or "": a settlement report with no rows (every payout of the
-// day then reads missing at the provider), or records of which none matched
-// a payout of the provider (another provider's report, or another day's).
-// records are the provider's records compared, unmatched those that matched
-// no payout (its "missing in payops" differences).
-func ProviderSideWarning(provider string, fromReport bool, records, unmatched int) string {
+// wrong file, or "": a settlement report with no rows for a day payops sent
+// payouts on (every one then reads missing at the provider), or records of
+// which none matched a payout the provider was sent that day — none at all
+// (another provider's report), or only other days' (another day's report).
+func ProviderSideWarning(provider string, p ProviderSide) string {
 	switch {
-	case records == 0 && fromReport:
+	case p.Records == 0 && p.FromReport && p.Ours > 0:
 		return "The settlement report has no rows, so every payout of the day reads missing at the provider. " +
 			"Check that the right file was uploaded."
-	case records > 0 && unmatched == records:
-		return fmt.Sprintf("None of the provider's %d records matched a payout of %s: is it another provider's report, "+
-			"or another day's? Upload the right one for a new version.", records, provider)
+	case p.Records > 0 && p.Unmatched == p.Records:
+		return fmt.Sprintf("None of the provider's %d records matched a payout of %s: is it another provider's report? "+
+			"Upload the right one for a new version.", p.Records, provider)
+	case p.Records > 0 && p.Unmatched+p.OtherDays == p.Records && p.OtherDays > 0 && p.Ours > 0:
+		others := fmt.Sprintf("%d are payouts of other days", p.OtherDays)
+		if p.OtherDays == 1 {
+			others = "one is a payout of another day"
+		}
+		return fmt.Sprintf("None of the provider's %d records is a payout sent this day: %s. "+
+			"Is it another day's report? Upload the right one for a new version.", p.Records, others)
 	}
 	return ""
 }

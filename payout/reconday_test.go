@@ -101,19 +101,21 @@ func TestSamePayoutAtProvider(t *testing.T) {
 
 func TestProviderSideWarning(t *testing.T) {
 	for _, c := range []struct {
-		report             bool
-		records, unmatched int
-		want               string
+		side ProviderSide
+		want string
 	}{
-		{true, 0, 0, "has no rows"},
-		{false, 0, 0, ""}, // a list with nothing that day: nothing sent
-		{true, 11, 11, "None of the provider's 11 records matched a payout of razorpayx"},
-		{false, 3, 3, "None of the provider's 3 records"},
-		{true, 11, 2, ""},
+		{ProviderSide{FromReport: true, Ours: 3}, "has no rows"},
+		{ProviderSide{FromReport: true}, ""}, // nothing sent, nothing reported: right
+		{ProviderSide{}, ""},                 // a list with nothing that day
+		{ProviderSide{FromReport: true, Records: 11, Unmatched: 11, Ours: 4}, "None of the provider's 11 records matched a payout of razorpayx"},
+		{ProviderSide{Records: 3, Unmatched: 3}, "None of the provider's 3 records"},
+		{ProviderSide{FromReport: true, Records: 5, Unmatched: 1, OtherDays: 4, Ours: 6}, "4 are payouts of other days"},
+		{ProviderSide{FromReport: true, Records: 5, OtherDays: 5}, ""}, // nothing sent this day: late settlements
+		{ProviderSide{FromReport: true, Records: 11, Unmatched: 2, OtherDays: 1, Ours: 9}, ""},
 	} {
-		got := ProviderSideWarning("razorpayx", c.report, c.records, c.unmatched)
+		got := ProviderSideWarning("razorpayx", c.side)
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
-			t.Errorf("%+v: %q, want %q", c, got, c.want)
+			t.Errorf("%+v: %q, want %q", c.side, got, c.want)
 		}
 	}
 }

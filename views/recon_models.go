@@ -245,9 +245,10 @@ type ReconDiffRow struct {
 // ReconAcross is the payouts a version compared across the day's boundary:
 // sent near midnight, reported by the provider on the neighbouring day.
 type ReconAcross struct {
-	Summary string // how many of each, and where each is counted
-	Rows    []ReconAcrossRow
-	More    string // "The first 50 of 120, …" when not all are listed
+	SentOther int    // payouts of other days the version's records matched, counted here
+	Summary   string // how many of each, and where each is counted
+	Rows      []ReconAcrossRow
+	More      string // "The first 50 of 120, …" when not all are listed
 }
 
 // ReconAcrossRow is one payout compared across midnight.

@@ -167,13 +167,14 @@ func TestUploadRefusedOnASignedOffDay(t *testing.T) {
 
 // A report that looks like the wrong file is taken, with a warning on the
 // version: one with no rows, one of which no row matches a payout of the
-// provider.
+// provider, one whose rows are all other days' payouts.
 func TestAWrongLookingReportIsWarnedOf(t *testing.T) {
 	a := newApp(t, withLiveProvider())
 	a.addUser("finance@example.com", payout.RoleFinance)
 	day := pastDay(2)
 	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
 	a.addPayoutFor("WW-1", "nxtbanking", payout.Succeeded, time.Since(day.Add(12*time.Hour)))
+	a.addPayoutFor("WW-0", "nxtbanking", payout.Succeeded, time.Since(day.Add(-12*time.Hour))) // the day before
 	fin := a.client()
 	fin.login("finance@example.com")
 	for _, c := range []struct {
@@ -183,6 +184,8 @@ func TestAWrongLookingReportIsWarnedOf(t *testing.T) {
 		{settlementCSV(nil), "has no rows"},
 		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: "other-1", ReferenceID: "OTHER-1", Status: payout.Succeeded,
 			Amount: payout.Money{Minor: 500, Currency: "INR"}}}), "None of the provider's 1 records matched a payout of nxtbanking"},
+		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("WW-0"), ReferenceID: "WW-0",
+			Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}}), "one is a payout of another day"},
 		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("WW-1"), ReferenceID: "WW-1",
 			Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}}), ""},
 	} {
