@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -256,28 +259,54 @@ const countsOwn = `(p.submitted_at >= w.day_start AND p.submitted_at < w.day_end
 // payout of another day that run matched and that its own day's records
 // named as well (or a third day's), and a payout of run's day that its
 // records named and that another day matched. Each is in two days' totals:
-// the provider reported it on both days, perhaps settled it twice.
+// the provider reported it on both days, perhaps settled it twice. Each
+// query starts from the few payouts compared across days (recon_cross_day),
+// one index probe each (migration 00062), and stops at limit.
 func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) ([]CountedTwice, error) {
-	var out []CountedTwice
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT * FROM (
-			SELECT p.reference_id, w.business_date, w.version
-			FROM recon_cross_day c JOIN payouts p ON p.id = c.payout_id
-				JOIN recon_runs w ON w.provider = $2 AND w.business_date <> $3::date
-					AND w.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = w.provider
-						AND l.business_date = w.business_date)
-			WHERE c.run_id = $1 AND c.kind = 'sent_other_day'
-				AND (`+countsOwn+` OR EXISTS (SELECT 1 FROM recon_cross_day c2 WHERE c2.run_id = w.id
-					AND c2.payout_id = p.id AND c2.kind = 'sent_other_day'))
-			UNION
-			SELECT p.reference_id, r.business_date, r.version
-			FROM recon_cross_day c JOIN recon_runs r ON r.id = c.run_id JOIN payouts p ON p.id = c.payout_id
-				JOIN recon_runs w ON w.id = $1
-			WHERE c.kind = 'sent_other_day' AND r.provider = $2 AND r.business_date <> $3::date AND `+latestRun+`
-				AND `+countsOwn+`) t
-		ORDER BY business_date, reference_id LIMIT $4`, run.ID, run.Provider, run.BusinessDate, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: payouts of reconciliation %d counted on another day too: %w", run.ID, err)
+	queries := []string{
+		// run matched p, of another day, whose own day's latest version
+		// counts it: the version of the day whose window holds p's send time.
+		`SELECT p.reference_id, w.business_date, w.version
+		FROM recon_cross_day c JOIN payouts p ON p.id = c.payout_id
+			JOIN LATERAL (SELECT w.* FROM recon_runs w WHERE w.provider = $2 AND w.day_start <= p.submitted_at
+				ORDER BY w.day_start DESC, w.version DESC LIMIT 1) w ON w.business_date <> $3::date
+		WHERE c.run_id = $1 AND c.kind = 'sent_other_day' AND ` + countsOwn + `
+		LIMIT $4`,
+		// run matched p, of another day, which a third day's latest version
+		// matched too.
+		`SELECT p.reference_id, w.business_date, w.version
+		FROM recon_cross_day c JOIN payouts p ON p.id = c.payout_id
+			JOIN recon_cross_day c2 ON c2.payout_id = p.id AND c2.kind = 'sent_other_day' AND c2.run_id <> $1
+			JOIN recon_runs w ON w.id = c2.run_id AND w.provider = $2 AND w.business_date <> $3::date
+		WHERE c.run_id = $1 AND c.kind = 'sent_other_day'
+			AND w.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = w.provider
+				AND l.business_date = w.business_date)
+		LIMIT $4`,
+		// Another day's latest version matched p, of run's day, which run's
+		// records named.
+		`SELECT p.reference_id, r.business_date, r.version
+		FROM payouts p JOIN recon_cross_day c ON c.payout_id = p.id AND c.kind = 'sent_other_day'
+			JOIN recon_runs r ON r.id = c.run_id JOIN recon_runs w ON w.id = $1
+		WHERE p.provider = $2 AND p.livemode AND p.submitted_at >= w.day_start AND p.submitted_at < w.day_end
+			AND r.provider = $2 AND r.business_date <> $3::date AND ` + latestRun + ` AND ` + countsOwn + `
+		LIMIT $4`,
 	}
+	var out []CountedTwice
+	seen := map[CountedTwice]bool{}
+	for _, query := range queries {
+		var rows []CountedTwice
+		if err := s.db.SelectContext(ctx, &rows, query, run.ID, run.Provider, run.BusinessDate, limit); err != nil {
+			return nil, fmt.Errorf("store: payouts of reconciliation %d counted on another day too: %w", run.ID, err)
+		}
+		for _, r := range rows {
+			if !seen[r] && len(out) < limit {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b CountedTwice) int {
+		return cmp.Or(a.OtherDate.Compare(b.OtherDate), strings.Compare(a.ReferenceID, b.ReferenceID))
+	})
 	return out, nil
 }
