@@ -87,7 +87,7 @@ func (h *Handlers) MarketsPage(w http.ResponseWriter, r *http.Request) {
 			Ready: payout.Ready(payout.Checklist(doc, ev))}
 		if m.Program == payout.DefaultProgram && held[m.Market] > 0 {
 			row.Held = held[m.Market]
-			row.HeldHref = "/payouts?" + url.Values{"market": {m.Market}, "hold": {"open"}, "status": {"HELD"}}.Encode()
+			row.HeldHref = marketHeldHref(m.Market)
 		}
 		vm.Rows = append(vm.Rows, row)
 	}
@@ -202,6 +202,11 @@ func (h *Handlers) readOnlyNotice(r *http.Request, code, program string) (string
 	return msg, nil
 }
 
+// marketHeldHref lists a market's held payouts.
+func marketHeldHref(code string) string {
+	return "/payouts?" + url.Values{"market": {code}, "hold": {"open"}, "status": {"HELD"}}.Encode()
+}
+
 // heldNotice says what the market's n payouts held for "market is
 // read-only" wait for: the market to go live, or, live now, a release.
 func heldNotice(code string, n int, live bool) string {
@@ -251,7 +256,7 @@ func (h *Handlers) marketView(r *http.Request, code, program string) (views.Mark
 			return vm, err
 		}
 		vm.Held = heldNotice(code, held[code], vm.Live)
-		vm.HeldHref = "/payouts?" + url.Values{"market": {code}, "hold": {"open"}, "status": {"HELD"}}.Encode()
+		vm.HeldHref = marketHeldHref(code)
 	}
 	vm.Missing = doc.Missing()
 	vm.Document = prettyDoc(doc)
