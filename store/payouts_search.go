@@ -149,11 +149,13 @@ var identifierRefsSQL = `SELECT reference_id FROM payouts
 // webhook-id of an event payops sent the platform (msg_…, what a platform
 // quotes to support) is the parameter t. UTRs are upper case at the banks:
 // one read out over the phone and typed in lower case finds its payout
-// (upper(t) keeps to the index). References are the platform's, exact:
-// "ord-1" and "ORD-1" may be two payouts.
+// (upper(t) keeps to the index). References are the platform's and
+// "ord-1" and "ORD-1" may be two payouts, so a reference is found as typed
+// and in upper and lower case: a search for "ord-1" then lists both, and
+// one for "demo-00229" finds DEMO-00229.
 func identifierIDs(t string) string {
 	return strings.Join([]string{
-		"SELECT id FROM payouts WHERE reference_id = " + t,
+		"SELECT id FROM payouts WHERE reference_id IN (" + t + ", upper(" + t + "), lower(" + t + "))",
 		"SELECT id FROM payouts WHERE provider_payout_id = " + t,
 		"SELECT id FROM payouts WHERE utr IN (" + t + ", upper(" + t + ")) AND utr <> ''",
 		"SELECT payout_id FROM webhook_events WHERE event_id = " + t + " AND payout_id IS NOT NULL",

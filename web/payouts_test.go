@@ -118,7 +118,8 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 		}
 		return p.ProviderID()
 	}
-	// The UTR typed in lower case (read out over the phone), the list
+	// The reference and the UTR typed in lower case (read out over the
+	// phone), the list
 	// form's own submission (it always sends its sort), the webhook-id of
 	// an event sent to the platform.
 	var msgID string
@@ -126,7 +127,7 @@ func TestSearchGoesStraightToOnePayout(t *testing.T) {
 		SELECT 'payout.succeeded', id FROM payouts WHERE reference_id = 'S-1' RETURNING webhook_id`); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"S-1", "UTR-S-1", ppid("S-1"), "utr-s-1", "S-1&sort=created", msgID} {
+	for _, q := range []string{"S-1", "s-1", "UTR-S-1", ppid("S-1"), "utr-s-1", "S-1&sort=created", msgID} {
 		code, _, h := c.do("GET", "/payouts?q="+strings.Replace(url.QueryEscape(q), "%26sort%3D", "&sort=", 1), nil, nil)
 		if code != http.StatusSeeOther || h.Get("Location") != "/payouts/S-1" {
 			t.Errorf("search %s: %d to %q, want 303 to /payouts/S-1", q, code, h.Get("Location"))
