@@ -328,7 +328,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		a.Log.Error("database unavailable", "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "unavailable", Message: "payops cannot reach its database; retry with the same body (the same request is answered once recorded, never recorded twice)"})
+		msg := "payops cannot reach its database; retry with the same body (the same request is answered once recorded, never recorded twice)"
+		if r.Method == http.MethodGet {
+			msg = "payops cannot reach its database; retry"
+		}
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "unavailable", Message: msg})
 	default:
 		a.Log.Error("api request failed", "path", r.URL.Path, "err", err)
 		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal", Message: "the error was logged; retry with the same body (the same request is answered once recorded, never recorded twice)"})

@@ -166,6 +166,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			h.Log.Error("downtime notice not recorded; the provider will retry", "provider", name, "err", err)
 			h.count(name, "error")
+			w.Header().Set("Retry-After", "5")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
 			return
 		}
@@ -176,6 +177,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.Log.Error("webhook not stored; the provider will retry", "provider", name, "err", err)
 		h.count(name, "error")
+		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
 		return
 	}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// machineDeadline bounds how long the platform's API and the providers'
+// webhook endpoint keep a caller waiting. A database that hangs rather than
+// refuses (a frozen server, a partition without a reset) blocks lib/pq past
+// any context; without a bound the caller's own timeout is what answers, with
+// no status and no Retry-After. Both callers retry what is not answered 2xx,
+// and both ends are idempotent (a payout by its reference, a delivery by its
+// event id), so work that completes after the 503 is answered as recorded
+// when it comes again.
+const machineDeadline = 10 * time.Second
+
+// answerWithin answers 503 with Retry-After and body (JSON) for a request
+// next has not answered within d; next keeps running, its context cancelled,
+// and what it writes after that is dropped. What next answers in time goes
+// out as it wrote it. A panic in next is the caller's, as if it ran here.
+func answerWithin(d time.Duration, body string, log func(path string), next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		bw := &heldWriter{header: make(http.Header)}
+		finished := make(chan any, 1)
+		go func() {
+			defer func() { finished <- recover() }()
+			next(bw, r.WithContext(ctx))
+		}()
+		select {
+		case p := <-finished:
+			if p != nil {
+				panic(p)
+			}
+			bw.mu.Lock()
+			defer bw.mu.Unlock()
+			for k, v := range bw.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(max(bw.code, http.StatusOK))
+			w.Write(bw.body.Bytes())
+		case <-ctx.Done():
+			bw.mu.Lock()
+			bw.late = true
+			bw.mu.Unlock()
+			if r.Context().Err() != nil {
+				return // the caller left
+			}
+			log(r.URL.Path)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(body + "\n"))
+		}
+	}
+}
+
+// heldWriter holds a response until answerWithin sends it, or drops it
+// once the deadline has answered.
+type heldWriter struct {
+	mu     sync.Mutex
+	header http.Header
+	code   int
+	body   bytes.Buffer
+	late   bool
+}
+
+func (h *heldWriter) Header() http.Header { return h.header }
+
+func (h *heldWriter) WriteHeader(code int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.code == 0 && !h.late {
+		h.code = code
+	}
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.late {
+		return 0, http.ErrHandlerTimeout
+	}
+	if h.code == 0 {
+		h.code = http.StatusOK
+	}
+	return h.body.Write(p)
+}
