@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"payops/adapters"
 	"payops/payout"
 	"payops/store"
 )
@@ -50,7 +51,7 @@ type StaleRecheck struct {
 func (r *StaleRecheck) Run(ctx context.Context) (Outcome, error) {
 	start, after, limit := r.now(), orDuration(r.After, 2*time.Minute), or(r.Batch, 200)
 	return r.each(ctx, func() ([]store.Payout, error) {
-		return r.Store.StalePayouts(ctx, start.Add(-after), start, limit, drillOff(r.Rechecker.Providers))
+		return r.Store.StalePayouts(ctx, start.Add(-after), start, limit, unasked(r.Rechecker.Providers))
 	})
 }
 
@@ -63,7 +64,7 @@ func (r *StaleRecheck) RunSettled(ctx context.Context) (Outcome, error) {
 	return r.each(ctx, func() ([]store.Payout, error) {
 		// A failed ask is tried again after After, like an open payout's.
 		return r.Store.SettledPayouts(ctx, start, start.Add(-r.SettledWindow), start.Add(-after), start.Add(-after), limit,
-			drillOff(r.Rechecker.Providers))
+			unasked(r.Rechecker.Providers))
 	})
 }
 
@@ -206,4 +207,19 @@ func (r *StaleRecheck) lane(ctx context.Context, payouts []store.Payout, pace *p
 	}
 	wg.Wait()
 	return examined, changed, err
+}
+
+// unasked lists the providers a re-check cannot ask here: the drill
+// provider when it is off (drillOff), and every provider not configured —
+// asking one only fails, and a run would log each as answering nothing.
+// Their stale payouts wait for a webhook or a settlement report; the stuck
+// list says so.
+func unasked(providers adapters.Registry) []string {
+	out := drillOff(providers)
+	for _, name := range payout.Providers {
+		if _, err := providers.Get(name); err != nil {
+			out = append(out, name)
+		}
+	}
+	return out
 }

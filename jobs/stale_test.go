@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"payops/adapters"
 	"payops/adapters/sandbox"
 	"payops/jobs"
 	"payops/payout"
@@ -228,5 +229,24 @@ func TestStaleRecheckStopsAskingAProviderThatAnswersNothing(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if out, err := stale.Run(ctx); err != nil || out.Examined != n {
 		t.Errorf("once it answers: examined %d (%v), want all %d", out.Examined, err, n)
+	}
+}
+
+// A provider not configured here is not asked about its stale payouts: it
+// can only fail (and each run would log it as answering nothing).
+func TestStaleRecheckLeavesUnconfiguredProvidersAlone(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	reg := settlingSandbox(t, time.Millisecond)
+	intake(t, s, payout.Policy{}, "GONE-1", "sandbox", 100000)
+	if sent, err := (&jobs.Submitter{Store: s, Providers: reg, Log: quiet}).RunOnce(ctx); err != nil || sent != 1 {
+		t.Fatalf("sent %d: %v", sent, err)
+	}
+	none := adapters.Registry{} // the sandbox no longer configured
+	stale := &jobs.StaleRecheck{Store: s, Rechecker: &jobs.Rechecker{Store: s, Providers: none, Log: quiet}, Log: quiet,
+		After: time.Millisecond, PerSecond: 1000}
+	time.Sleep(5 * time.Millisecond)
+	if out, err := stale.Run(ctx); err != nil || out.Examined != 0 {
+		t.Errorf("examined %d (%v), want none", out.Examined, err)
 	}
 }
