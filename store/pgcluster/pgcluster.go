@@ -96,7 +96,7 @@ func (c *Cluster) Start(dbname string) (string, error) {
 	}
 	port, running := c.runningPort()
 	if !running {
-		port, err = freePort()
+		port, err = c.portAgain()
 		if err != nil {
 			return "", err
 		}
@@ -290,6 +290,34 @@ func (c *Cluster) lock() (func(), error) {
 		return nil, err
 	}
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// portAgain is the port the cluster last ran on (postmaster.opts, which a
+// stop leaves) when it is free, else a free one: a cluster stopped and
+// started again under a running serve is where serve's connection string
+// says it is, and serve reconnects by itself.
+func (c *Cluster) portAgain() (int, error) {
+	if opts, err := os.ReadFile(filepath.Join(c.Dir, "postmaster.opts")); err == nil {
+		fields := strings.Fields(strings.ReplaceAll(string(opts), `"`, ""))
+		for i, f := range fields {
+			if f != "-p" || i+1 == len(fields) {
+				continue
+			}
+			if port, err := strconv.Atoi(fields[i+1]); err == nil && port > 0 && portFree(port) {
+				return port, nil
+			}
+		}
+	}
+	return freePort()
+}
+
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 func freePort() (int, error) {
