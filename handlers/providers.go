@@ -61,7 +61,7 @@ func (h *Handlers) now() time.Time {
 
 func providerRow(ph store.ProviderHealth, pauses []store.Pause, balances bool, now time.Time) views.ProviderRow {
 	row := views.ProviderRow{Name: ph.Provider, Calls: thousands(ph.Calls) + " in the last hour", Success: "—", Latency: "—"}
-	in := payout.HealthInput{Calls: int(ph.RecentCalls), Transient: int(ph.RecentTransient)}
+	in := payout.HealthInput{Calls: int(ph.RecentCalls), Transient: int(ph.RecentTransient), InARow: ph.ConsecutiveFailures}
 	for _, p := range pauses {
 		if p.Provider != ph.Provider {
 			continue
@@ -153,6 +153,10 @@ func stateWhy(s payout.HealthState, ph store.ProviderHealth, now time.Time) stri
 	case payout.HealthIdle:
 		return "No calls in the last 15 minutes: the figures fill in once payops sends or re-checks a payout here."
 	case payout.HealthDown:
+		if ph.RecentCalls > ph.RecentTransient {
+			return fmt.Sprintf("The last %d sends failed one after another (timeouts, 429 or 5xx); %d of %d calls of the "+
+				"last 15 minutes did.", ph.ConsecutiveFailures, ph.RecentTransient, ph.RecentCalls)
+		}
 		return fmt.Sprintf("All %d calls of the last 15 minutes failed (timeouts, 429 or 5xx).", ph.RecentCalls)
 	case payout.HealthDegraded:
 		if ph.RecentCalls > 0 && ph.RecentTransient > 0 {

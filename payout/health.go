@@ -23,22 +23,30 @@ type HealthInput struct {
 	BreakerOpen      bool
 	Probing          bool // the breaker lets one call through to see whether the provider is back
 	PausedAllModes   bool // a downtime notice for every mode
-	PausedModes      int  // downtime notices for single modes
+	// InARow is how many of the latest sends failed transiently one after
+	// another (the breaker's count): a provider that stopped answering a
+	// minute ago is down, whatever the quarter hour before it says.
+	InARow      int
+	PausedModes int // downtime notices for single modes
 }
 
 // DegradedBelow is the share of calls that must not fail transiently for a
 // provider to be up.
 const DegradedBelow = 0.95
 
+// DownInARow is how many sends in a row failing transiently make a
+// provider down.
+const DownInARow = 3
+
 // StateOf returns a provider's state: paused while payops holds its payouts
-// back, down when every recent call (three or more) failed transiently,
-// degraded when some did, or while probing or a mode is paused, idle with no
-// calls, up otherwise.
+// back, down when every recent call (three or more) failed transiently or
+// the latest DownInARow sends did, degraded when some did, or while probing
+// or a mode is paused, idle with no calls, up otherwise.
 func StateOf(in HealthInput) HealthState {
 	switch {
 	case in.BreakerOpen && !in.Probing, in.PausedAllModes:
 		return HealthPaused
-	case in.Calls >= 3 && in.Transient == in.Calls:
+	case in.Calls >= 3 && in.Transient == in.Calls, in.InARow >= DownInARow:
 		return HealthDown
 	case in.Probing, in.PausedModes > 0:
 		return HealthDegraded

@@ -20,6 +20,10 @@ func TestStateOf(t *testing.T) {
 		{"probing", HealthInput{BreakerOpen: true, Probing: true}, HealthDegraded},
 		{"downtime", HealthInput{Calls: 10, PausedAllModes: true}, HealthPaused},
 		{"one mode down", HealthInput{Calls: 10, PausedModes: 1}, HealthDegraded},
+		// It stopped answering a minute ago: the quarter hour's 800 good calls
+		// do not make it up.
+		{"the latest sends fail", HealthInput{Calls: 835, Transient: 22, InARow: 3}, HealthDown},
+		{"two in a row", HealthInput{Calls: 835, Transient: 2, InARow: 2}, HealthUp},
 	} {
 		if got := StateOf(tc.in); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)
