@@ -38,10 +38,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		return nil, err
 	}
 	for _, j := range []jobs.Job{
-		{Name: "submit", Schedule: "@every 5s", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := submitter.RunOnce(ctx)
-			return jobs.Outcome{Changed: n}, err
-		}},
+		{Name: "submit", Schedule: "@every 5s", Run: submitter.Run},
 		{Name: "hold-sla", Schedule: "@every 1m", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := escalator.RunOnce(ctx)
 			return jobs.Outcome{Changed: n}, err

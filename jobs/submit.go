@@ -56,25 +56,35 @@ type Submitter struct {
 // none are left, and returns how many the providers accepted. A provider
 // that stalls holds up one worker, not the others.
 func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
-	var sent atomic.Int64
+	out, err := s.Run(ctx)
+	return out.Changed, err
+}
+
+// Run is RunOnce for the scheduler: Examined counts the payouts claimed,
+// Changed those the providers accepted, so a run whose sends fail (a
+// provider that stopped answering) shows on the jobs page as claims without
+// sends, not as a run of nothing.
+func (s *Submitter) Run(ctx context.Context) (Outcome, error) {
+	var claimed, sent atomic.Int64
 	errs := make([]error, or(s.Workers, 4))
 	run := &runFunds{left: map[string]*funds{}}
 	var wg sync.WaitGroup
 	for i := range errs {
 		wg.Go(func() {
-			n, err := s.drain(ctx, run)
+			c, n, err := s.drain(ctx, run)
+			claimed.Add(int64(c))
 			sent.Add(int64(n))
 			errs[i] = err
 		})
 	}
 	wg.Wait()
-	return int(sent.Load()), errors.Join(errs...)
+	return Outcome{Examined: int(claimed.Load()), Changed: int(sent.Load())}, errors.Join(errs...)
 }
 
 // drain claims one batch after another and sends each payout in it, until
-// none is due; it stops at the store's first error.
-func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
-	sent := 0
+// none is due, and returns how many it claimed and how many were accepted;
+// it stops at the store's first error.
+func (s *Submitter) drain(ctx context.Context, run *runFunds) (claimed, sent int, err error) {
 	for ctx.Err() == nil {
 		// The lease outlasts sending the whole batch, and the run's balance
 		// reads it may wait for first (one a provider, under one lock), so
@@ -86,23 +96,21 @@ func (s *Submitter) drain(ctx context.Context, run *runFunds) (int, error) {
 			lease += time.Duration(s.Providers.Balancers()) * timeout
 		}
 		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, lease), s.Policy, drillOff(s.Providers))
-		if err != nil {
-			return sent, err
+		if err != nil || len(subs) == 0 {
+			return claimed, sent, err
 		}
-		if len(subs) == 0 {
-			return sent, nil
-		}
+		claimed += len(subs)
 		for _, sub := range subs {
 			ok, err := s.submit(ctx, sub, run)
 			if err != nil {
-				return sent, err
+				return claimed, sent, err
 			}
 			if ok {
 				sent++
 			}
 		}
 	}
-	return sent, nil
+	return claimed, sent, nil
 }
 
 // submit sends one claimed payout and records what came of it. The error
