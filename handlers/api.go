@@ -322,11 +322,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found", Message: "there is no payout with this reference_id"})
 	case store.IsRetryable(err):
-		a.Log.Warn("api request rolled back beside concurrent work", "path", r.URL.Path, "err", err)
+		a.Log.Warn("api request rolled back beside concurrent work", "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "busy", Message: "the request met concurrent work on the same payouts and nothing was recorded; retry with the same body"})
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
-		a.Log.Error("database unavailable", "path", r.URL.Path, "err", err)
+		a.Log.Error("database unavailable", "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
 		w.Header().Set("Retry-After", "5")
 		msg := "payops cannot reach its database; retry with the same body (the same request is answered once recorded, never recorded twice)"
 		if r.Method == http.MethodGet {
@@ -334,7 +334,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "unavailable", Message: msg})
 	default:
-		a.Log.Error("api request failed", "path", r.URL.Path, "err", err)
+		a.Log.Error("api request failed", "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
 		writeJSON(w, http.StatusInternalServerError, apiError{Error: "internal", Message: "the error was logged; retry with the same body (the same request is answered once recorded, never recorded twice)"})
 	}
 }

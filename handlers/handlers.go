@@ -5,6 +5,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -245,6 +247,32 @@ func Render(w http.ResponseWriter, r *http.Request, status int, full, partial te
 	w.Write(buf.Bytes())
 }
 
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request's id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the id of the request ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// NewRequestID returns the caller's id when it is a plain token (up to 64
+// letters, digits, '-', '_' or '.': a load balancer's or the platform's), so
+// one request is found by one id across systems, else a new random one.
+func NewRequestID(given string) string {
+	if len(given) > 0 && len(given) <= 64 && strings.Trim(given,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == "" {
+		return given
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // Errors a handler reports to its user.
 var (
 	ErrForbidden  = errors.New("forbidden")
@@ -313,21 +341,21 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	case errors.Is(err, store.ErrRefused):
 		e.Status, e.Heading, e.Message = http.StatusConflict, "Refused", upperFirst(err.Error())
 	case adapters.KindOf(err) != "":
-		log.Warn("provider call failed", "path", LogPath(r), "err", err)
+		log.Warn("provider call failed", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusBadGateway, "Provider unavailable",
 			"The provider could not answer ("+err.Error()+"). Nothing was changed; try again later."
 	case store.IsRetryable(err):
-		log.Warn("request rolled back beside concurrent work", "path", LogPath(r), "err", err)
+		log.Warn("request rolled back beside concurrent work", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Busy, try again",
 			"Your change met someone else's at the same moment and was rolled back: nothing was changed. Try again."
 		w.Header().Set("Retry-After", "1")
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
-		log.Error("database unavailable", "path", LogPath(r), "err", err)
+		log.Error("database unavailable", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",
 			"payops cannot reach its database right now and keeps trying. Nothing was changed; try again in a moment."
 		w.Header().Set("Retry-After", "5")
 	default:
-		log.Error("request failed", "path", LogPath(r), "err", err)
+		log.Error("request failed", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusInternalServerError, "Something went wrong", "The error was logged. Nothing was changed; try again."
 	}
 	e.Meta.Title = e.Heading

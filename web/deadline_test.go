@@ -1,11 +1,16 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"payops/handlers"
 )
 
 // A request its handler answers in time goes out as written; one it does
@@ -49,4 +54,40 @@ func TestAnswerWithin(t *testing.T) {
 	}()
 	answerWithin(time.Second, "", late, func(http.ResponseWriter, *http.Request) { panic("boom") })(httptest.NewRecorder(),
 		httptest.NewRequest("GET", "/api/v1/markets", nil))
+}
+
+// Every request gets an id, answered in X-Request-Id: the caller's when it
+// is a plain token, else a new one; the access log line carries it, and
+// leaves out the probes and a webhook taken (it has its own line).
+func TestRequestIDsAndTheAccessLog(t *testing.T) {
+	var logged strings.Builder
+	m := &metrics{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "r"}, []string{"route", "code"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "d"}, []string{"route"})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/payouts/{ref}", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(handlers.RequestID(r.Context())))
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {})
+	h := m.instrument(mux, mux)
+	for given, same := range map[string]bool{"lb-7f3a.9": true, "": false, "bad id\nwith a line": false, strings.Repeat("x", 65): false} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/api/v1/payouts/P-1", nil)
+		req.Header.Set("X-Request-Id", given)
+		h.ServeHTTP(rec, req)
+		id := rec.Header().Get("X-Request-Id")
+		if id == "" || rec.Body.String() != id || (id == given) != same {
+			t.Errorf("given %q: answered %q, handler saw %q", given, id, rec.Body.String())
+		}
+		if !strings.Contains(logged.String(), "request_id="+id) {
+			t.Errorf("given %q: the access log lacks request_id=%s:\n%s", given, id, logged.String())
+		}
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/healthz", nil))
+	if strings.Contains(logged.String(), "/healthz") {
+		t.Error("a probe is in the access log")
+	}
+	if !strings.Contains(logged.String(), `route="GET /api/v1/payouts/{ref}"`) || !strings.Contains(logged.String(), "status=200") {
+		t.Errorf("access log:\n%s", logged.String())
+	}
 }

@@ -115,7 +115,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		secure:       cfg.SecureCookies,
 		zones:        newZones(time.UTC),
 		now:          d.Now,
-		metrics:      newMetrics(d.Metrics),
+		metrics:      newMetrics(d.Metrics, d.Log),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -206,7 +206,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic in handler", "path", handlers.LogPath(r), "panic", v)
+				s.log.Error("panic in handler", "path", handlers.LogPath(r), "request_id", handlers.RequestID(r.Context()), "panic", v)
 				handlers.Fail(w, r, s.log, errPanic)
 			}
 		}()
