@@ -3,8 +3,10 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,6 +88,7 @@ type BalanceReader struct {
 func (r *BalanceReader) Run(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	forbidden := 0
+	var failed []string
 	for _, name := range r.Providers.Names() {
 		if _, ok := r.Providers.Balancer(name); !ok {
 			continue
@@ -97,10 +100,13 @@ func (r *BalanceReader) Run(ctx context.Context) (Outcome, error) {
 			out.Changed++
 		case balanceForbidden(err):
 			forbidden++
+		default:
+			failed = append(failed, name+": "+err.Error())
 		}
 	}
 	if out.Examined > forbidden && out.Changed == 0 {
-		return out, errors.New("no provider balance could be read")
+		// Each provider and why: the jobs page shows this error.
+		return out, fmt.Errorf("no provider balance could be read: %s", strings.Join(failed, "; "))
 	}
 	return out, nil
 }

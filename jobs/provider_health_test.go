@@ -146,8 +146,8 @@ func TestABalanceTheKeyMayNotReadDoesNotFailTheJob(t *testing.T) {
 	}
 
 	status.Store(http.StatusInternalServerError)
-	if _, err := r.Run(ctx); err == nil {
-		t.Error("a balance call answered 500 did not fail the job")
+	if _, err := r.Run(ctx); err == nil || !strings.Contains(err.Error(), "razorpayx: ") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a balance call answered 500: %v, want the job failed naming the provider and why", err)
 	}
 }
 
