@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -201,8 +198,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	log.Info("payops serving", "addr", "http://"+cfg.Addr, "providers", providers.Names(), "stuck_after", cfg.StuckAfter)
-	return listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))
+	log.Info("payops serving", "addr", "http://"+cfg.Addr, "version", buildVersion(), "providers", providers.Names(),
+		"stuck_after", cfg.StuckAfter)
+	go func() {
+		<-ctx.Done()
+		log.Info("payops stopping: finishing the requests and job runs in flight (at most 10 s for requests)")
+	}()
+	err = listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))
+	log.Info("payops stopped serving", "err", err)
+	return err
 }
 
 // newNotifier is the notify job with payops' conditions, email through
@@ -321,64 +325,4 @@ func migrateWhenReady(ctx context.Context, st *store.Store, log *slog.Logger) er
 		case <-time.After(wait):
 		}
 	}
-}
-
-// listenAndServe serves h on addr until ctx ends; ready, when not nil, is
-// called with the address listened on once connections are accepted.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	// MaxHeaderBytes: a browser's cookies and a provider's signature need
-	// a few KiB; the default (1 MiB) let any sender make each request large.
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		return hs.Shutdown(shutdown)
-	}
-}
-
-// serveOn serves h on addr in the background and returns its base URL.
-func serveOn(ctx context.Context, addr string, h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, err
-	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { hs.Close() }, nil
-}
-
-// selfURL is how this process reaches its own listening address addr
-// ("0.0.0.0:8080" or ":8080" through the loopback).
-func selfURL(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "http://" + addr
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
-}
-
-// instanceName names this payops among several: its host and the address
-// it serves on, the same across its restarts.
-func instanceName(addr string) string {
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown-host"
-	}
-	return host + "/" + addr
 }
