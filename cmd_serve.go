@@ -200,12 +200,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "version", buildVersion(), "providers", providers.Names(),
 		"stuck_after", cfg.StuckAfter)
-	go func() {
-		<-ctx.Done()
-		log.Info("payops stopping: finishing the requests and job runs in flight (at most 10 s for requests)")
-	}()
 	err = listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))
-	log.Info("payops stopped serving", "err", err)
+	if ctx.Err() != nil {
+		// A deploy's SIGTERM: the deferred scheduler stop then waits for the
+		// job runs in flight (each call bounded by its own timeout).
+		log.Info("payops stopping: requests answered; finishing the job runs in flight", "err", err)
+	}
 	return err
 }
 

@@ -81,7 +81,8 @@ func (h *Webhooks) recordRefused(ctx context.Context, d store.Delivery, reason s
 		return
 	}
 	h.record(ctx, d)
-	h.Log.Warn("webhook refused", "provider", d.Provider, "outcome", d.Outcome, "reason", reason)
+	h.Log.Warn("webhook refused", "provider", d.Provider, "outcome", d.Outcome, "reason", reason,
+		"request_id", RequestID(ctx))
 }
 
 // DowntimeRecorder records a provider's downtime notice.
@@ -164,7 +165,8 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 		err := h.Downtimes.RecordDowntime(ctx, store.Downtime{Provider: name, ID: dt.ID, Resolved: dt.Resolved, Mode: dt.Mode,
 			Detail: dt.Detail, At: dt.At, EventID: id}, cmp.Or(h.MaxPause, DefaultMaxPause))
 		if err != nil {
-			h.Log.Error("downtime notice not recorded; the provider will retry", "provider", name, "err", err)
+			h.Log.Error("downtime notice not recorded; the provider will retry", "provider", name,
+				"request_id", RequestID(ctx), "err", err)
 			h.count(name, "error")
 			w.Header().Set("Retry-After", "5")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
@@ -175,13 +177,15 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 	res, err := h.Store.IngestWebhook(ctx, d, store.WebhookEvent{ID: id, Type: ev.Type, Ignore: ev.Ignore,
 		ProviderPayoutID: ev.Observation.ProviderPayoutID, ReferenceID: ev.ReferenceID, Observation: ev.Observation})
 	if err != nil {
-		h.Log.Error("webhook not stored; the provider will retry", "provider", name, "err", err)
+		h.Log.Error("webhook not stored; the provider will retry", "provider", name, "request_id", RequestID(ctx),
+			"err", err)
 		h.count(name, "error")
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
 		return
 	}
-	h.Log.Info("webhook", "provider", name, "event", ev.Type, "outcome", res.Outcome, "payout_ref", res.PayoutRef)
+	h.Log.Info("webhook", "provider", name, "event", ev.Type, "outcome", res.Outcome, "payout_ref", res.PayoutRef,
+		"request_id", RequestID(ctx))
 	h.count(name, res.Outcome)
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "outcome": res.Outcome, "delivery_id": res.DeliveryID})
 }
@@ -252,7 +256,7 @@ func (h *Webhooks) checkSentAt(ev adapters.Event) error {
 func (h *Webhooks) record(ctx context.Context, d store.Delivery) {
 	d.Detail = payout.StorableText(d.Detail)
 	if _, err := h.Store.RecordDelivery(ctx, d); err != nil {
-		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "err", err)
+		h.Log.Error("webhook delivery not recorded", "provider", d.Provider, "request_id", RequestID(ctx), "err", err)
 	}
 	h.count(d.Provider, d.Outcome)
 }

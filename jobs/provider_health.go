@@ -101,7 +101,11 @@ func (r *BalanceReader) Run(ctx context.Context) (Outcome, error) {
 		case balanceForbidden(err):
 			forbidden++
 		default:
-			failed = append(failed, name+": "+err.Error())
+			why := err.Error()
+			if !strings.HasPrefix(why, name) { // an adapter's error names its provider already
+				why = name + ": " + why
+			}
+			failed = append(failed, why)
 		}
 	}
 	if out.Examined > forbidden && out.Changed == 0 {

@@ -39,17 +39,22 @@ const DegradedBelow = 0.95
 const DownInARow = 3
 
 // StateOf returns a provider's state: paused while payops holds its payouts
-// back, down when every recent call (three or more) failed transiently or
-// the latest DownInARow sends did, degraded when some did, or while probing
-// or a mode is paused, idle with no calls, up otherwise.
+// back, down when every recent call (three or more) failed transiently,
+// degraded while probing or a mode is paused, down when the latest
+// DownInARow sends failed (and some recent call did), degraded when some
+// failed, idle with no calls, up otherwise.
 func StateOf(in HealthInput) HealthState {
 	switch {
 	case in.BreakerOpen && !in.Probing, in.PausedAllModes:
 		return HealthPaused
-	case in.Calls >= 3 && in.Transient == in.Calls, in.InARow >= DownInARow:
+	case in.Calls >= 3 && in.Transient == in.Calls:
 		return HealthDown
 	case in.Probing, in.PausedModes > 0:
 		return HealthDegraded
+	case in.InARow >= DownInARow && in.Transient > 0:
+		// Failing now: the run of failures is recent (the count has no
+		// age of its own; a provider idle since keeps it).
+		return HealthDown
 	case in.Calls == 0:
 		return HealthIdle
 	case float64(in.Calls-in.Transient)/float64(in.Calls) < DegradedBelow:

@@ -24,6 +24,9 @@ func TestStateOf(t *testing.T) {
 		// do not make it up.
 		{"the latest sends fail", HealthInput{Calls: 835, Transient: 22, InARow: 3}, HealthDown},
 		{"two in a row", HealthInput{Calls: 835, Transient: 2, InARow: 2}, HealthUp},
+		// The count has no age: idle since, it is idle.
+		{"failed, then idle", HealthInput{InARow: 3}, HealthIdle},
+		{"probing after five", HealthInput{Calls: 10, Transient: 5, InARow: 5, BreakerOpen: true, Probing: true}, HealthDegraded},
 	} {
 		if got := StateOf(tc.in); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)

@@ -260,8 +260,10 @@ const countsOwn = `(p.submitted_at >= w.day_start AND p.submitted_at < w.day_end
 // named as well (or a third day's), and a payout of run's day that its
 // records named and that another day matched. Each is in two days' totals:
 // the provider reported it on both days, perhaps settled it twice. Each
-// query starts from the few payouts compared across days (recon_cross_day),
-// one index probe each (migration 00062), and stops at limit.
+// query probes one index a candidate (migration 00062) and stops at limit:
+// the first two start from the payouts run compared across days, the third
+// from the few other days' cross-day rows or the day's payouts, whichever
+// the planner finds fewer.
 func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) ([]CountedTwice, error) {
 	queries := []string{
 		// run matched p, of another day, whose own day's latest version
@@ -271,7 +273,7 @@ func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) 
 			JOIN LATERAL (SELECT w.* FROM recon_runs w WHERE w.provider = $2 AND w.day_start <= p.submitted_at
 				ORDER BY w.day_start DESC, w.version DESC LIMIT 1) w ON w.business_date <> $3::date
 		WHERE c.run_id = $1 AND c.kind = 'sent_other_day' AND ` + countsOwn + `
-		LIMIT $4`,
+		ORDER BY w.business_date, p.reference_id LIMIT $4`,
 		// run matched p, of another day, which a third day's latest version
 		// matched too.
 		`SELECT p.reference_id, w.business_date, w.version
@@ -281,7 +283,7 @@ func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) 
 		WHERE c.run_id = $1 AND c.kind = 'sent_other_day'
 			AND w.version = (SELECT max(version) FROM recon_runs l WHERE l.provider = w.provider
 				AND l.business_date = w.business_date)
-		LIMIT $4`,
+		ORDER BY w.business_date, p.reference_id LIMIT $4`,
 		// Another day's latest version matched p, of run's day, which run's
 		// records named.
 		`SELECT p.reference_id, r.business_date, r.version
@@ -289,7 +291,7 @@ func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) 
 			JOIN recon_runs r ON r.id = c.run_id JOIN recon_runs w ON w.id = $1
 		WHERE p.provider = $2 AND p.livemode AND p.submitted_at >= w.day_start AND p.submitted_at < w.day_end
 			AND r.provider = $2 AND r.business_date <> $3::date AND ` + latestRun + ` AND ` + countsOwn + `
-		LIMIT $4`,
+		ORDER BY r.business_date, p.reference_id LIMIT $4`,
 	}
 	var out []CountedTwice
 	seen := map[CountedTwice]bool{}
@@ -299,14 +301,16 @@ func (s *Store) ReconCountedTwice(ctx context.Context, run ReconRun, limit int) 
 			return nil, fmt.Errorf("store: payouts of reconciliation %d counted on another day too: %w", run.ID, err)
 		}
 		for _, r := range rows {
-			if !seen[r] && len(out) < limit {
+			if !seen[r] {
 				seen[r] = true
 				out = append(out, r)
 			}
 		}
 	}
+	// Each query's first limit, in the same order: together, the first
+	// limit of all, the same on every load.
 	slices.SortFunc(out, func(a, b CountedTwice) int {
 		return cmp.Or(a.OtherDate.Compare(b.OtherDate), strings.Compare(a.ReferenceID, b.ReferenceID))
 	})
-	return out, nil
+	return out[:min(len(out), limit)], nil
 }

@@ -3,9 +3,13 @@ package web
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
+
+	"payops/handlers"
 )
 
 // machineDeadline bounds how long the platform's API and the providers'
@@ -15,21 +19,36 @@ import (
 // no status and no Retry-After. Both callers retry what is not answered 2xx,
 // and both ends are idempotent (a payout by its reference, a delivery by its
 // event id), so work that completes after the 503 is answered as recorded
-// when it comes again.
+// when it comes again. Starting a drill is not (a retry finds it running):
+// it is left out.
 const machineDeadline = 10 * time.Second
 
 // answerWithin answers 503 with Retry-After and body (JSON) for a request
-// next has not answered within d; next keeps running, its context cancelled,
-// and what it writes after that is dropped. What next answers in time goes
-// out as it wrote it. A panic in next is the caller's, as if it ran here.
-func answerWithin(d time.Duration, body string, log func(path string), next http.HandlerFunc) http.HandlerFunc {
+// next has not answered within d, logging it as what; next keeps running,
+// its context cancelled, and what it writes after that is dropped. What next
+// answers in time goes out as it wrote it. A panic in next is the caller's,
+// as if it ran here; after the 503, it is logged here.
+//
+// The body is read by next, within the deadline: a sender too slow to send
+// it in d is answered 503 and retries, as for a slow database.
+func answerWithin(d time.Duration, body string, log *slog.Logger, what string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		bw := &heldWriter{header: make(http.Header)}
 		finished := make(chan any, 1)
 		go func() {
-			defer func() { finished <- recover() }()
+			defer func() {
+				p := recover()
+				bw.mu.Lock()
+				late := bw.late
+				bw.mu.Unlock()
+				if late && p != nil {
+					log.Error("panic in handler after its deadline was answered", "path", handlers.LogPath(r),
+						"request_id", handlers.RequestID(r.Context()), "panic", p, "stack", string(debug.Stack()))
+				}
+				finished <- p
+			}()
 			next(bw, r.WithContext(ctx))
 		}()
 		select {
@@ -51,7 +70,8 @@ func answerWithin(d time.Duration, body string, log func(path string), next http
 			if r.Context().Err() != nil {
 				return // the caller left
 			}
-			log(r.URL.Path)
+			log.Warn(what+" not answered in time: answered 503, the work may still complete", "path",
+				handlers.LogPath(r), "request_id", handlers.RequestID(r.Context()), "deadline", d)
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Retry-After", "5")
 			w.WriteHeader(http.StatusServiceUnavailable)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +17,28 @@ import (
 // A request its handler answers in time goes out as written; one it does
 // not is answered 503 with Retry-After and the body given, and what the
 // handler writes after that is dropped; a panic is the caller's.
+// lockedLog is a log the handler's goroutine writes while the test reads.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestAnswerWithin(t *testing.T) {
-	var lateFor []string
-	late := func(path string) { lateFor = append(lateFor, path) }
-	quick := answerWithin(time.Second, `{"error":"x"}`, late, func(w http.ResponseWriter, r *http.Request) {
+	logged := &lockedLog{}
+	log := slog.New(slog.NewTextHandler(logged, nil))
+	quick := answerWithin(time.Second, `{"error":"x"}`, log, "api request", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.WriteHeader(http.StatusAccepted)
 		w.Write([]byte("ok"))
@@ -30,21 +49,34 @@ func TestAnswerWithin(t *testing.T) {
 		t.Errorf("in time: %d %q %v", rec.Code, rec.Body.String(), rec.Header())
 	}
 
-	wrote := make(chan error, 1)
-	slow := answerWithin(50*time.Millisecond, `{"error":"unavailable"}`, late, func(w http.ResponseWriter, r *http.Request) {
+	release, wrote := make(chan struct{}), make(chan error, 1)
+	slow := answerWithin(50*time.Millisecond, `{"error":"unavailable"}`, log, "webhook", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // a database that hangs: the context is all it sees
-		time.Sleep(10 * time.Millisecond)
+		<-release            // until the 503 has gone
 		_, err := w.Write([]byte("too late"))
 		wrote <- err
+		panic("after the deadline")
 	})
 	rec = httptest.NewRecorder()
-	slow(rec, httptest.NewRequest("POST", "/webhooks/sandbox", nil))
+	req := httptest.NewRequest("POST", "/webhooks/sandbox", nil)
+	slow(rec, req.WithContext(handlers.WithRequestID(req.Context(), "rid-1")))
+	close(release)
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "5" ||
-		strings.TrimSpace(rec.Body.String()) != `{"error":"unavailable"}` || len(lateFor) != 1 || lateFor[0] != "/webhooks/sandbox" {
-		t.Errorf("too slow: %d %q %v, late %v", rec.Code, rec.Body.String(), rec.Header(), lateFor)
+		strings.TrimSpace(rec.Body.String()) != `{"error":"unavailable"}` {
+		t.Errorf("too slow: %d %q %v", rec.Code, rec.Body.String(), rec.Header())
 	}
 	if err := <-wrote; err != http.ErrHandlerTimeout {
 		t.Errorf("a write after the deadline: %v", err)
+	}
+	// The panic after the 503 is logged, with the request's id.
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(logged.String(), "panic in handler after its deadline") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, want := range []string{"webhook not answered in time", "request_id=rid-1", "panic in handler after its deadline"} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logged.String())
+		}
 	}
 
 	defer func() {
@@ -52,7 +84,7 @@ func TestAnswerWithin(t *testing.T) {
 			t.Errorf("panic %v, want boom", p)
 		}
 	}()
-	answerWithin(time.Second, "", late, func(http.ResponseWriter, *http.Request) { panic("boom") })(httptest.NewRecorder(),
+	answerWithin(time.Second, "", log, "api request", func(http.ResponseWriter, *http.Request) { panic("boom") })(httptest.NewRecorder(),
 		httptest.NewRequest("GET", "/api/v1/markets", nil))
 }
 

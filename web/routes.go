@@ -160,19 +160,13 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /metrics", metricsHandler(reg, s.metricsToken))
-	late := func(what string) func(string) {
-		return func(path string) {
-			s.log.Warn(what+" not answered in time: answered 503, the work may still complete", "path", path,
-				"deadline", machineDeadline)
-		}
-	}
 	within := func(next http.HandlerFunc) http.HandlerFunc {
 		return answerWithin(machineDeadline, `{"error":"unavailable","message":"payops did not answer in time; retry `+
 			`(a request that creates sends the same body: it is answered once recorded, never recorded twice)"}`,
-			late("api request"), next)
+			s.log, "api request", next)
 	}
 	root.HandleFunc("POST /webhooks/{provider}", answerWithin(machineDeadline,
-		`{"error":"temporarily unavailable; retry"}`, late("webhook"), wh.Receive))
+		`{"error":"temporarily unavailable; retry"}`, s.log, "webhook", wh.Receive))
 	// A provider's endpoint takes POST only: anything else is told so in
 	// JSON, as the endpoint answers, not with the dashboard's 404 page.
 	root.HandleFunc("/webhooks/{provider}", func(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +179,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("GET /api/v1/payouts", within(api.Authenticated(api.ListPayouts)))
 	root.HandleFunc("GET /api/v1/payouts/{ref}", within(api.Authenticated(api.GetPayout)))
 	root.HandleFunc("GET /api/v1/markets", within(api.Authenticated(api.ListMarkets)))
-	root.HandleFunc("POST /api/v1/drills", within(api.Authenticated(api.StartDrill)))
+	root.HandleFunc("POST /api/v1/drills", api.Authenticated(api.StartDrill)) // not idempotent: no deadline
 	root.HandleFunc("GET /api/v1/drills/{id}", within(api.Authenticated(api.GetDrill)))
 	// Anything else under /api/ is answered in JSON, not by the dashboard.
 	root.HandleFunc("/api/", handlers.NotFound(root))
