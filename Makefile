@@ -18,7 +18,7 @@ CHROMIUM ?= /usr/bin/chromium
 build: $(BIN)
 
 $(BIN): $(GOFILES) go.mod go.sum $(wildcard migrations/*.sql) $(wildcard static/*)
-	go build -o $(BIN) .
+	go build -buildvcs=auto -o $(BIN) .
 
 # PostgreSQL's server binaries: Debian's package when none are on the machine.
 deps-pg:
