@@ -40,15 +40,11 @@ func (h *Handlers) ExportTotals(w http.ResponseWriter, r *http.Request) {
 // slots (a day of many differences read slowly holds its connection as
 // long as /payouts.csv's would).
 func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
-	done, ok := h.exportSlot(w, r)
+	run, done, ok := h.wholeListRun(w, r)
 	if !ok {
 		return
 	}
 	defer done()
-	run, ok := h.exportRun(w, r)
-	if !ok {
-		return
-	}
 	cw := startCSV(w, run, "differences")
 	cw.Write([]string{"id", "kind", "reference_id", "provider_payout_id", "payops_amount", "payops_currency",
 		"provider_amount", "provider_currency", "payops_status", "provider_status", "payops_fee", "provider_fee",
@@ -95,15 +91,11 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 // and order: the provider's side behind the totals, by reference, and a
 // file that can be uploaded again.
 func (h *Handlers) ExportRecords(w http.ResponseWriter, r *http.Request) {
-	done, ok := h.exportSlot(w, r)
+	run, done, ok := h.wholeListRun(w, r)
 	if !ok {
 		return
 	}
 	defer done()
-	run, ok := h.exportRun(w, r)
-	if !ok {
-		return
-	}
 	records, err := h.Store.ReconRecords(r.Context(), run.ID)
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -147,6 +139,21 @@ func (h *Handlers) exportRun(w http.ResponseWriter, r *http.Request) (store.Reco
 		return store.ReconRun{}, false
 	}
 	return run, true
+}
+
+// wholeListRun is exportRun for a whole-list export: in one of the export
+// slots, which done gives back.
+func (h *Handlers) wholeListRun(w http.ResponseWriter, r *http.Request) (store.ReconRun, func(), bool) {
+	done, ok := h.exportSlot(w, r)
+	if !ok {
+		return store.ReconRun{}, nil, false
+	}
+	run, ok := h.exportRun(w, r)
+	if !ok {
+		done()
+		return store.ReconRun{}, nil, false
+	}
+	return run, done, true
 }
 
 func startCSV(w http.ResponseWriter, run store.ReconRun, what string) *csv.Writer {

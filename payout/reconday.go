@@ -150,15 +150,21 @@ func ProviderSideWarning(provider string, p ProviderSide) string {
 		return "The settlement report has no rows, so every payout of the day reads missing at the provider. " +
 			"Check that the right file was uploaded."
 	case p.Records > 0 && p.Unmatched == p.Records:
-		return fmt.Sprintf("None of the provider's %d records matched a payout of %s: is it another provider's report? "+
-			"Upload the right one for a new version.", p.Records, provider)
+		what := fmt.Sprintf("None of the provider's %d records matched a payout of %s", p.Records, provider)
+		if p.Records == 1 {
+			what = "The provider's one record matched no payout of " + provider
+		}
+		return what + ": is it another provider's report? Upload the right one for a new version."
 	case p.Records > 0 && p.Unmatched+p.OtherDays == p.Records && p.OtherDays > 0 && p.Ours > 0:
 		others := fmt.Sprintf("%d are payouts of other days", p.OtherDays)
 		if p.OtherDays == 1 {
 			others = "one is a payout of another day"
 		}
-		return fmt.Sprintf("None of the provider's %d records is a payout sent this day: %s. "+
-			"Is it another day's report? Upload the right one for a new version.", p.Records, others)
+		what := fmt.Sprintf("None of the provider's %d records is a payout sent this day: %s", p.Records, others)
+		if p.Records == 1 {
+			what = "The provider's one record is a payout of another day, not one sent this day"
+		}
+		return what + ". Is it another day's report? Upload the right one for a new version."
 	}
 	return ""
 }

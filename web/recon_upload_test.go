@@ -183,9 +183,9 @@ func TestAWrongLookingReportIsWarnedOf(t *testing.T) {
 	}{
 		{settlementCSV(nil), "has no rows"},
 		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: "other-1", ReferenceID: "OTHER-1", Status: payout.Succeeded,
-			Amount: payout.Money{Minor: 500, Currency: "INR"}}}), "None of the provider's 1 records matched a payout of nxtbanking"},
+			Amount: payout.Money{Minor: 500, Currency: "INR"}}}), "The provider's one record matched no payout of nxtbanking"},
 		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("WW-0"), ReferenceID: "WW-0",
-			Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}}), "one is a payout of another day"},
+			Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}}), "The provider's one record is a payout of another day"},
 		{settlementCSV([]payout.ProviderRecord{{ProviderPayoutID: sandbox.PayoutIDFor("WW-1"), ReferenceID: "WW-1",
 			Status: payout.Succeeded, Amount: payout.Money{Minor: 125050, Currency: "INR"}}}), ""},
 	} {

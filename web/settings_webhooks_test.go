@@ -159,9 +159,10 @@ func TestAdminManagesAWebhookEndpoint(t *testing.T) {
 	}
 }
 
-// A delivery payops gave up without an attempt (an event it could not build
-// a body for) says why in the endpoint's delivery log, not "none yet".
-func TestAGivenUpDeliverySaysWhy(t *testing.T) {
+// endpointWithTestEvent is an app with endpoint 1 and a test event waiting
+// for it, and its admin signed in.
+func endpointWithTestEvent(t *testing.T) (*app, *client) {
+	t.Helper()
 	a := newApp(t)
 	a.addUser("admin@example.com", payout.RoleAdmin)
 	admin := a.client()
@@ -172,6 +173,13 @@ func TestAGivenUpDeliverySaysWhy(t *testing.T) {
 	if code, _, _ := admin.do("POST", "/settings/webhooks/1/test", nil, nil); code != http.StatusSeeOther {
 		t.Fatalf("test event: %d", code)
 	}
+	return a, admin
+}
+
+// A delivery payops gave up without an attempt (an event it could not build
+// a body for) says why in the endpoint's delivery log, not "none yet".
+func TestAGivenUpDeliverySaysWhy(t *testing.T) {
+	a, admin := endpointWithTestEvent(t)
 	a.store.DB().MustExec(`UPDATE outbound_events SET snapshot = '{"payout": "unreadable"}'`)
 	platform := &sender{status: 204}
 	deliverNow(t, a.store, platform)
@@ -196,16 +204,7 @@ func TestAGivenUpDeliverySaysWhy(t *testing.T) {
 // event of its payout, or waiting for its endpoint, or for the job; an
 // event of no payout (a test event) is behind nothing.
 func TestADueDeliverySaysWhatItWaitsFor(t *testing.T) {
-	a := newApp(t)
-	a.addUser("admin@example.com", payout.RoleAdmin)
-	admin := a.client()
-	admin.login("admin@example.com")
-	if code, _, _ := admin.do("POST", "/settings/webhooks", url.Values{"url": {"https://hooks.example.com/payops"}}, nil); code != http.StatusCreated {
-		t.Fatalf("add: %d", code)
-	}
-	if code, _, _ := admin.do("POST", "/settings/webhooks/1/test", nil, nil); code != http.StatusSeeOther {
-		t.Fatalf("test event: %d", code)
-	}
+	a, admin := endpointWithTestEvent(t)
 	a.store.DB().MustExec(`UPDATE outbound_deliveries SET next_attempt_at = now() - interval '5 minutes'`)
 	var deliveryID string
 	a.store.DB().Get(&deliveryID, `SELECT id::text FROM outbound_deliveries`)
