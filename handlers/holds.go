@@ -164,9 +164,6 @@ func userOptions(users []store.User, action payout.Action) []views.Option {
 	return out
 }
 
-// rolesThatMay names the roles that may take action: "ops or compliance".
-func rolesThatMay(action payout.Action) string { return strings.Join(payout.RoleNames(action), " or ") }
-
 // dueIn says when an open hold's SLA runs out, and how urgent that is:
 // "bad" once overdue or escalated, "warn" within the hour.
 func dueIn(now time.Time, h store.Hold) (string, string) {

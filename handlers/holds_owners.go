@@ -32,7 +32,7 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := views.HoldOwners{Meta: MetaFor(r, "Owners and SLAs", "holds"), Users: userOptions(users, payout.ActWorkExceptions),
-		HoldUsers: userOptions(users, payout.ActWorkHolds), HoldRoles: rolesThatMay(payout.ActWorkHolds),
+		HoldUsers: userOptions(users, payout.ActWorkHolds), HoldRoles: payout.RolesWhoMay(payout.ActWorkHolds),
 		CanEdit: u.Role.Can(payout.ActConfigureHolds)}
 	switch r.URL.Query().Get("saved") {
 	case "1", "holds":

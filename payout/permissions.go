@@ -1,5 +1,7 @@
 package payout
 
+import "strings"
+
 // Action is something a dashboard user does that not every role may do.
 // Reading pages is open to every signed-in user; everything that changes
 // something, and the admin-only pages, is an Action.
@@ -132,6 +134,10 @@ var actionLabels = map[Action]string{
 // RolesFor returns the roles that may take the action; none for an action
 // the table does not name.
 func RolesFor(a Action) []Role { return append([]Role(nil), permissions[a]...) }
+
+// RolesWhoMay names the roles that may take a, for a sentence: "ops or
+// compliance".
+func RolesWhoMay(a Action) string { return strings.Join(RoleNames(a), " or ") }
 
 // RoleNames are RolesFor(a)'s names, for a sentence or a query.
 func RoleNames(a Action) []string {

@@ -84,7 +84,7 @@ func (t ownersTable) refuseOwner(name string, role payout.Role) error {
 	if t.mayOwn(role) {
 		return nil
 	}
-	return Refused("%s is %s, and only %s may %s: choose one of them", name, role, strings.Join(payout.RoleNames(t.may), " or "),
+	return Refused("%s is %s, and only %s may %s: choose one of them", name, role, payout.RolesWhoMay(t.may),
 		t.may.Label())
 }
 
