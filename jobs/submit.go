@@ -54,7 +54,8 @@ type Submitter struct {
 
 // RunOnce claims the due payouts and sends them, Workers at a time, until
 // none are left, and returns how many the providers accepted. A provider
-// that stalls holds up one worker, not the others.
+// that stalls holds up the workers sending to it, never the last one while
+// another provider's payouts are due (lanes).
 func (s *Submitter) RunOnce(ctx context.Context) (int, error) {
 	out, err := s.Run(ctx)
 	return out.Changed, err
@@ -68,10 +69,11 @@ func (s *Submitter) Run(ctx context.Context) (Outcome, error) {
 	var claimed, sent atomic.Int64
 	errs := make([]error, or(s.Workers, 4))
 	run := &runFunds{left: map[string]*funds{}}
+	lanes := newLanes(len(errs), orDuration(s.Timeout, 30*time.Second))
 	var wg sync.WaitGroup
 	for i := range errs {
 		wg.Go(func() {
-			c, n, err := s.drain(ctx, run)
+			c, n, err := s.drain(ctx, run, lanes)
 			claimed.Add(int64(c))
 			sent.Add(int64(n))
 			errs[i] = err
@@ -84,7 +86,7 @@ func (s *Submitter) Run(ctx context.Context) (Outcome, error) {
 // drain claims one batch after another and sends each payout in it, until
 // none is due, and returns how many it claimed and how many were accepted;
 // it stops at the store's first error.
-func (s *Submitter) drain(ctx context.Context, run *runFunds) (claimed, sent int, err error) {
+func (s *Submitter) drain(ctx context.Context, run *runFunds, lanes *lanes) (claimed, sent int, err error) {
 	for ctx.Err() == nil {
 		// The lease outlasts sending the whole batch, and the run's balance
 		// reads it may wait for first (one a provider, under one lock), so
@@ -95,14 +97,20 @@ func (s *Submitter) drain(ctx context.Context, run *runFunds) (claimed, sent int
 		if s.Health != nil {
 			lease += time.Duration(s.Providers.Balancers()) * timeout
 		}
-		subs, err := s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, lease), s.Policy, drillOff(s.Providers))
+		subs, err := lanes.claim(ctx, drillOff(s.Providers), func(ctx context.Context, skip []string) ([]store.Submission, error) {
+			return s.Store.ClaimForSubmit(ctx, batch, orDuration(s.Lease, lease), s.Policy, skip)
+		})
 		if err != nil || len(subs) == 0 {
 			return claimed, sent, err
 		}
 		claimed += len(subs)
-		for _, sub := range subs {
+		for i, sub := range subs {
 			ok, err := s.submit(ctx, sub, run)
+			lanes.done(sub)
 			if err != nil {
+				for _, left := range subs[i+1:] {
+					lanes.done(left)
+				}
 				return claimed, sent, err
 			}
 			if ok {

@@ -604,3 +604,64 @@ func TestAnAnswerDuringShutdownIsRecorded(t *testing.T) {
 			rerr, p.Status, p.SubmitAttempts, p.LastSubmitError)
 	}
 }
+
+// A provider that stops answering holds up the workers sending to it, but
+// never the last one while another provider's payouts are due: they go out
+// while its calls still wait (each could wait its whole timeout).
+func TestAHungProviderLeavesAWorkerForTheOthers(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		http.Error(w, `{"error":"upstream bank timeout"}`, http.StatusServiceUnavailable)
+	}))
+	defer hung.Close()
+	var answer sync.Once
+	answerAll := func() { answer.Do(func() { close(release) }) }
+	defer answerAll()
+	fast := newProvider(t)
+	reg := adapters.Registry{
+		"sandbox": nxtbanking.NewClient(nxtbanking.Config{Name: "sandbox", BaseURL: hung.URL,
+			APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: time.Minute}),
+		"paywize": nxtbanking.NewClient(nxtbanking.Config{Name: "paywize", BaseURL: fast.srv.URL,
+			APIKey: "k", APISecret: "s", WebhookSecret: "w", Timeout: 2 * time.Second}),
+	}
+	// The hung provider's payouts are first in line.
+	for i := range 3 {
+		intake(t, s, payout.Policy{}, fmt.Sprintf("HUNG-%d", i), "sandbox", 100000)
+	}
+	for i := range 4 {
+		intake(t, s, payout.Policy{}, fmt.Sprintf("FAST-%d", i), "paywize", 100000)
+	}
+	w := &jobs.Submitter{Store: s, Providers: reg, Log: quiet, Workers: 2, Timeout: time.Minute}
+	ran := make(chan error, 1)
+	go func() {
+		_, err := w.RunOnce(ctx)
+		ran <- err
+	}()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		sent := 0
+		for i := range 4 {
+			if _, accepted := fast.counts(fmt.Sprintf("FAST-%d", i)); accepted == 1 {
+				sent++
+			}
+		}
+		if sent == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the answering provider's 4 payouts sent while the other provider hangs; want all 4", sent)
+		}
+	}
+	answerAll() // the hung calls answer (503: retried later)
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	if p := payoutOf(t, s, "HUNG-0"); p.Status != payout.Queued || p.SubmitAttempts != 1 {
+		t.Errorf("the hung provider's first payout: %s after %d attempts; want QUEUED after 1, to be retried", p.Status, p.SubmitAttempts)
+	}
+}
