@@ -303,6 +303,10 @@ func forbiddenMessage(u User, err error) string {
 	return msg
 }
 
+// ErrNotInTime is a page not answered within its deadline (the web
+// package's pagesWithin): 503 with Retry-After.
+var ErrNotInTime = errors.New("page not answered in time")
+
 // Fail is the one place an error becomes an HTTP status and a page the user
 // can read: not found 404, forbidden 403, bad input 400, a body over its cap
 // (http.MaxBytesError) 413, a concurrent change (store.ErrConflict) 409,
@@ -349,6 +353,12 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Busy, try again",
 			"Your change met someone else's at the same moment and was rolled back: nothing was changed. Try again."
 		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, ErrNotInTime):
+		// Logged where the deadline struck, with the request's id.
+		e.Status, e.Heading = http.StatusServiceUnavailable, "Not answered in time"
+		e.Message = "payops could not load this page in time: its database is slow or not answering. Nothing was " +
+			"changed; try again in a moment."
+		w.Header().Set("Retry-After", "5")
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		log.Error("database unavailable", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Database unavailable",

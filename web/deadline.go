@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,15 +24,50 @@ import (
 // it is left out.
 const machineDeadline = 10 * time.Second
 
-// answerWithin answers 503 with Retry-After and body (JSON) for a request
-// next has not answered within d, logging it as what; next keeps running,
+// pageDeadline bounds how long a dashboard page (a GET, not an export)
+// keeps an operator waiting on a database that hangs: longer than the
+// machines', as a person's heaviest search may take a few seconds, and
+// short of a browser's own patience. A post is not bounded: it may still
+// complete after an answer saying it failed, and exports stream for
+// minutes.
+const pageDeadline = 15 * time.Second
+
+// lateJSON answers a machine's request not answered in time: 503 with
+// Retry-After and body (JSON).
+func lateJSON(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(body + "\n"))
+	}
+}
+
+// pagesWithin bounds the dashboard's pages (GET and HEAD, but not the CSV
+// exports) by d (pageDeadline): one not answered in time gets the error
+// page saying so (handlers.ErrNotInTime), 503 with Retry-After.
+func (s *Server) pagesWithin(d time.Duration, next http.Handler) http.Handler {
+	bounded := answerWithin(d, func(w http.ResponseWriter, r *http.Request) {
+		handlers.Fail(w, r, s.log, handlers.ErrNotInTime)
+	}, s.log, "page", next.ServeHTTP)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasSuffix(r.URL.Path, ".csv") {
+			bounded(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// answerWithin answers with late (a 503 saying so) for a request next
+// has not answered within d, logging it as what; next keeps running,
 // its context cancelled, and what it writes after that is dropped. What next
 // answers in time goes out as it wrote it. A panic in next is the caller's,
 // as if it ran here; after the 503, it is logged here.
 //
 // The body is read by next, within the deadline: a sender too slow to send
 // it in d is answered 503 and retries, as for a slow database.
-func answerWithin(d time.Duration, body string, log *slog.Logger, what string, next http.HandlerFunc) http.HandlerFunc {
+func answerWithin(d time.Duration, late http.HandlerFunc, log *slog.Logger, what string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
@@ -72,10 +108,7 @@ func answerWithin(d time.Duration, body string, log *slog.Logger, what string, n
 			}
 			log.Warn(what+" not answered in time: answered 503, the work may still complete", "path",
 				handlers.LogPath(r), "request_id", handlers.RequestID(r.Context()), "deadline", d)
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Retry-After", "5")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte(body + "\n"))
+			late(w, r)
 		}
 	}
 }

@@ -38,7 +38,7 @@ func (l *lockedLog) String() string {
 func TestAnswerWithin(t *testing.T) {
 	logged := &lockedLog{}
 	log := slog.New(slog.NewTextHandler(logged, nil))
-	quick := answerWithin(time.Second, `{"error":"x"}`, log, "api request", func(w http.ResponseWriter, r *http.Request) {
+	quick := answerWithin(time.Second, lateJSON(`{"error":"x"}`), log, "api request", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.WriteHeader(http.StatusAccepted)
 		w.Write([]byte("ok"))
@@ -50,7 +50,7 @@ func TestAnswerWithin(t *testing.T) {
 	}
 
 	release, wrote := make(chan struct{}), make(chan error, 1)
-	slow := answerWithin(50*time.Millisecond, `{"error":"unavailable"}`, log, "webhook", func(w http.ResponseWriter, r *http.Request) {
+	slow := answerWithin(50*time.Millisecond, lateJSON(`{"error":"unavailable"}`), log, "webhook", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // a database that hangs: the context is all it sees
 		<-release            // until the 503 has gone
 		_, err := w.Write([]byte("too late"))
@@ -84,8 +84,38 @@ func TestAnswerWithin(t *testing.T) {
 			t.Errorf("panic %v, want boom", p)
 		}
 	}()
-	answerWithin(time.Second, "", log, "api request", func(http.ResponseWriter, *http.Request) { panic("boom") })(httptest.NewRecorder(),
+	answerWithin(time.Second, lateJSON(""), log, "api request", func(http.ResponseWriter, *http.Request) { panic("boom") })(httptest.NewRecorder(),
 		httptest.NewRequest("GET", "/api/v1/markets", nil))
+}
+
+// A dashboard page not answered in time gets the error page saying so, 503
+// with Retry-After; an export (which streams for minutes) and a post (which
+// may still complete) are not bounded.
+func TestPagesWithin(t *testing.T) {
+	s := &Server{log: slog.New(slog.NewTextHandler(&lockedLog{}, nil))}
+	release := make(chan struct{})
+	defer close(release)
+	h := s.pagesWithin(50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/payouts" && r.Method == http.MethodGet {
+			<-release // a database that hangs
+		} else {
+			time.Sleep(100 * time.Millisecond) // past the deadline, but answering
+		}
+		w.Write([]byte("answered"))
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/payouts", nil))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "5" ||
+		!strings.Contains(rec.Body.String(), "Not answered in time") || !strings.Contains(rec.Body.String(), "Nothing was changed") {
+		t.Errorf("a page that hangs: %d %v\n%s", rec.Code, rec.Header(), rec.Body.String())
+	}
+	for _, req := range []*http.Request{httptest.NewRequest("GET", "/payouts.csv", nil), httptest.NewRequest("POST", "/payouts/P-1/recheck", nil)} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Body.String() != "answered" {
+			t.Errorf("%s %s, slower than a page's deadline: %d %q; want it answered", req.Method, req.URL.Path, rec.Code, rec.Body.String())
+		}
+	}
 }
 
 // Every request gets an id, answered in X-Request-Id: the caller's when it

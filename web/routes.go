@@ -161,12 +161,12 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /metrics", metricsHandler(reg, s.metricsToken))
 	within := func(next http.HandlerFunc) http.HandlerFunc {
-		return answerWithin(machineDeadline, `{"error":"unavailable","message":"payops did not answer in time; retry `+
-			`(a request that creates sends the same body: it is answered once recorded, never recorded twice)"}`,
+		return answerWithin(machineDeadline, lateJSON(`{"error":"unavailable","message":"payops did not answer in time; retry `+
+			`(a request that creates sends the same body: it is answered once recorded, never recorded twice)"}`),
 			s.log, "api request", next)
 	}
 	root.HandleFunc("POST /webhooks/{provider}", answerWithin(machineDeadline,
-		`{"error":"temporarily unavailable; retry"}`, s.log, "webhook", wh.Receive))
+		lateJSON(`{"error":"temporarily unavailable; retry"}`), s.log, "webhook", wh.Receive))
 	// A provider's endpoint takes POST only: anything else is told so in
 	// JSON, as the endpoint answers, not with the dashboard's 404 page.
 	root.HandleFunc("/webhooks/{provider}", func(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +183,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 	root.HandleFunc("GET /api/v1/drills/{id}", within(api.Authenticated(api.GetDrill)))
 	// Anything else under /api/ is answered in JSON, not by the dashboard.
 	root.HandleFunc("/api/", handlers.NotFound(root))
-	root.Handle("/", s.loadUser(app))
+	root.Handle("/", s.pagesWithin(pageDeadline, s.loadUser(app)))
 	textOnly := s.textOnly(root)
 
 	// Providers and the platform are servers, not browsers, and prove
