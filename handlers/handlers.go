@@ -106,6 +106,19 @@ type User struct {
 	// TestData is the "View test data" switch: the lists and totals show
 	// test payouts instead of live ones.
 	TestData bool
+	// DecidesFrom is when the user may first take a four-eyes decision
+	// (payout.GrantWait); nil: at once.
+	DecidesFrom *time.Time
+}
+
+// waiting says, when u's role was given from the dashboard too recently
+// to decide at now (payout.Waiting), when they decide from; else "".
+func (u User) waiting(now time.Time) string {
+	if !payout.Waiting(u.DecidesFrom, now) {
+		return ""
+	}
+	return fmt.Sprintf("Your %s role was given from the dashboard less than %d hours ago: you decide from %s, so "+
+		"that the people who decide already could see it first", u.Role, int(payout.GrantWait/time.Hour), u.stamp(*u.DecidesFrom))
 }
 
 // testData reports whether the request's user views test data.

@@ -59,6 +59,10 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 	vm := views.Holds{Meta: MetaFor(r, "Holds", "holds"), Reason: q.Get("reason"), Owner: q.Get("owner"),
 		CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds), Results: results,
 		Filter: filters.Encode()}
+	if vm.CanDecide && u.waiting(now) != "" {
+		// Deciding in bulk waits too; the page says until when.
+		vm.CanDecide, vm.Waiting = false, u.waiting(now)
+	}
 	f, notes, err := parseHoldFilter(q, u, now)
 	if err != nil {
 		return vm, err

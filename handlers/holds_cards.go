@@ -62,6 +62,7 @@ func (h *Handlers) holdCards(ctx context.Context, p store.Payout, u User, now ti
 		} else if hd.DecidedBy != nil && hd.DecidedAt != nil {
 			c.Decision = fmt.Sprintf("%s by %s, %s: %s", hd.State, *hd.DecidedBy, u.stamp(*hd.DecidedAt), deref(hd.DecisionNote))
 		}
+		c.Waiting = u.waiting(now)
 		if why := payout.FourEyes(u.ID, hd.Hands()); why != "" {
 			c.ReleaseBlocked = upperFirst(why) + ": another compliance user releases it (four-eyes)."
 		}

@@ -316,6 +316,9 @@ func (h *Handlers) marketView(r *http.Request, code, program string) (views.Mark
 			proposer = *p.ProposedByUserID
 		}
 		vp.WhyNot = payout.ProposalFourEyes(u.ID, proposer)
+		if wait := u.waiting(h.Now()); vp.WhyNot == "" && wait != "" {
+			vp.WhyNot = wait
+		}
 		vm.Proposal = vp
 	case !errors.Is(err, store.ErrNotFound):
 		return vm, err

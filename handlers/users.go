@@ -77,6 +77,10 @@ func userRow(u store.UserListing, me User, now time.Time) views.UserRow {
 	case row.State == "no-password":
 		row.StateNote = "make a set-password link"
 	}
+	if row.State != "disabled" && payout.Waiting(u.DecidesFrom, now) {
+		row.StateNote = strings.TrimPrefix(row.StateNote+"; ", "; ") + "decides from " + me.stamp(*u.DecidesFrom) +
+			" (a deciding role given here waits " + strconv.Itoa(int(payout.GrantWait/time.Hour)) + " hours)"
+	}
 	return row
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"payops/payout"
@@ -21,6 +22,7 @@ type ConditionStore interface {
 	FailingEndpoints(ctx context.Context, failingBefore time.Time) ([]store.FailingEndpoint, error)
 	LowBalances(ctx context.Context, now time.Time) ([]store.LowBalance, error)
 	OverdueCases(ctx context.Context, now time.Time) ([]store.Case, error)
+	WaitingDeciders(ctx context.Context) ([]store.User, error)
 }
 
 // differencesLookBack is how far back a day's open differences start a
@@ -60,7 +62,31 @@ func StandardConditions(st ConditionStore, stuckAfter time.Duration) []Condition
 		{Kind: payout.CondCaseOverdue, Evaluate: func(ctx context.Context, now time.Time, _ store.NotifyChannel) ([]Active, error) {
 			return overdueCases(ctx, st, now)
 		}},
+		{Kind: payout.CondDeciderGranted, Evaluate: func(ctx context.Context, _ time.Time, _ store.NotifyChannel) ([]Active, error) {
+			return waitingDeciders(ctx, st)
+		}},
 	}
+}
+
+// waitingDeciders: each user given a deciding role from the dashboard who
+// waits to decide (payout.GrantWait), one condition per grant; it clears
+// when they may decide, or are disabled.
+func waitingDeciders(ctx context.Context, st ConditionStore) ([]Active, error) {
+	users, err := st.WaitingDeciders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, 0, len(users))
+	for _, u := range users {
+		out = append(out, Active{Key: fmt.Sprintf("%s:%d:%d", payout.CondDeciderGranted, u.ID, u.DecidesFrom.Unix()),
+			Path:    "/audit?entity=user&entity_id=" + strconv.FormatInt(u.ID, 10),
+			Subject: fmt.Sprintf("%s (%s) can decide as %s from %s", u.Name, u.Email, u.Role, u.DecidesFrom.UTC().Format("2006-01-02 15:04 UTC")),
+			Detail: fmt.Sprintf("An admin gave %s the %s role from the dashboard (added them, changed their role, enabled "+
+				"them or made them a set-password link): four-eyes decisions are theirs from then. If you do not know of "+
+				"this, have another admin disable the account now (Settings, Users); the audit log says who gave it.",
+				u.Email, u.Role)})
+	}
+	return out, nil
 }
 
 // lowBalances: each provider whose last balance read is under twice its

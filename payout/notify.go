@@ -41,11 +41,16 @@ const (
 	// CondCaseOverdue: an open exception case past its SLA or escalated; to
 	// its owner, then its escalation owner.
 	CondCaseOverdue ConditionKind = "case_overdue"
+	// CondDeciderGranted: a user given a deciding role from the dashboard
+	// within payout.GrantWait (added, made compliance or admin, enabled, or
+	// made a set-password link), while they wait to decide; to compliance
+	// and admins, who can have an account they do not recognise disabled.
+	CondDeciderGranted ConditionKind = "decider_granted"
 )
 
 // ConditionKinds lists every kind, in the settings page's order.
 var ConditionKinds = []ConditionKind{CondHoldOverdue, CondStuck, CondDayEndDiffs, CondDrillFailed, CondWebhookRejections,
-	CondEndpointDisabled, CondBalanceLow, CondCaseOverdue}
+	CondEndpointDisabled, CondBalanceLow, CondCaseOverdue, CondDeciderGranted}
 
 // conditionInfo is what a kind says of itself.
 type conditionInfo struct {
@@ -65,6 +70,7 @@ var conditionInfos = map[ConditionKind]conditionInfo{
 	CondBalanceLow: {label: "Provider balance under 2 days of payouts", audience: []Role{RoleFinance, RoleAdmin}},
 	CondCaseOverdue: {label: "Exception case past its SLA or escalated",
 		named: "the case's owner, then its escalation owner"},
+	CondDeciderGranted: {label: "New four-eyes decider waiting to decide", audience: []Role{RoleCompliance, RoleAdmin}},
 }
 
 // ParseConditionKind returns the kind named s, or an error.

@@ -101,6 +101,9 @@ func (s *Store) releaseHold(ctx context.Context, holdID int64, by Actor, note st
 		}
 		// Four-eyes first: one who may not release it at all is told so,
 		// not to read the page again.
+		if err := decidesYet(ctx, q, by); err != nil {
+			return err
+		}
 		if why := payout.FourEyes(by.UserID, h.Hands()); why != "" {
 			return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("hold #%d: %s; another compliance user must release it", holdID, why)}
 		}
@@ -210,6 +213,9 @@ func decideHold(ctx context.Context, q Querier, holdID int64, state string, by A
 // shown is as ReleaseHold's.
 func (s *Store) RejectHold(ctx context.Context, holdID int64, by Actor, note string, shown Shown) (Hold, error) {
 	return s.onOpenHold(ctx, holdID, func(q Querier, h Hold) error {
+		if err := decidesYet(ctx, q, by); err != nil {
+			return err
+		}
 		if err := decidedOnWhatWasShown(ctx, q, holdID, by, shown); err != nil {
 			return err
 		}

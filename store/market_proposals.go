@@ -101,6 +101,9 @@ func (s *Store) ApproveMarketProposal(ctx context.Context, id int64, by Actor, r
 		if p.State != "open" {
 			return Refused("proposal #%d is %s already", id, p.State)
 		}
+		if err := decidesYet(ctx, q, by); err != nil {
+			return err
+		}
 		proposer := int64(0)
 		if p.ProposedByUserID != nil {
 			proposer = *p.ProposedByUserID

@@ -307,6 +307,16 @@ func TestGoingLiveTakesTwoAdmins(t *testing.T) {
 	if _, err := s.ApproveMarketProposal(ctx, p.ID, admins[0], "looks right", true); !errors.Is(err, store.ErrFourEyes) {
 		t.Fatalf("the proposer approving: %v, want ErrFourEyes", err)
 	}
+	// An admin the proposer adds from the dashboard waits before approving
+	// (payout.GrantWait): one admin cannot approve their own proposal so.
+	third, err := s.AddUser(ctx, store.User{Email: "a3@example.com", Name: "a3", Role: payout.RoleAdmin, PasswordHash: "x"}, admins[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApproveMarketProposal(ctx, p.ID, store.Actor{UserID: third, Name: "a3@example.com"}, "fine", true); !errors.Is(err, store.ErrFourEyes) ||
+		!strings.Contains(err.Error(), "you decide from") {
+		t.Fatalf("an admin the proposer added a moment ago approving: %v, want ErrFourEyes saying when", err)
+	}
 	res, err := s.ApproveMarketProposal(ctx, p.ID, admins[1], "checked the owners", true)
 	if err != nil {
 		t.Fatal(err)

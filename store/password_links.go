@@ -68,8 +68,12 @@ func (s *Store) AddUser(ctx context.Context, u User, by Actor, link *PasswordLin
 		if err != nil {
 			return fmt.Errorf("store: add user %s: %w", u.Email, mapErr(err))
 		}
-		err = audit(ctx, q, by.Name, "user.create", "user", fmt.Sprint(id),
-			map[string]any{"email": strings.TrimSpace(u.Email), "name": u.Name, "role": u.Role, "password": password})
+		from, err := grant(ctx, q, id, u.Role, by)
+		if err != nil {
+			return err
+		}
+		err = audit(ctx, q, by.Name, "user.create", "user", fmt.Sprint(id), withDecidesFrom(
+			map[string]any{"email": strings.TrimSpace(u.Email), "name": u.Name, "role": u.Role, "password": password}, from))
 		if err != nil || link == nil {
 			return err
 		}
@@ -95,8 +99,14 @@ func (s *Store) NewPasswordLink(ctx context.Context, userID int64, link Password
 		if err := insertLink(ctx, q, u.ID, link, by); err != nil {
 			return err
 		}
-		return audit(ctx, q, by.Name, "user.password_link", "user", fmt.Sprint(u.ID),
-			map[string]any{"email": u.Email, "expires_at": link.At.Add(payout.PasswordLinkTTL).UTC()})
+		// Whoever sets the password with the link acts as the user.
+		from, err := grant(ctx, q, u.ID, u.Role, by)
+		if err != nil {
+			return err
+		}
+		u.DecidesFrom = from
+		return audit(ctx, q, by.Name, "user.password_link", "user", fmt.Sprint(u.ID), withDecidesFrom(
+			map[string]any{"email": u.Email, "expires_at": link.At.Add(payout.PasswordLinkTTL).UTC()}, from))
 	})
 	return u, err
 }
@@ -134,7 +144,8 @@ func (s *Store) PasswordLinkByToken(ctx context.Context, token string) (Password
 
 // userAs selects users u's columns as the "u." fields of a row.
 const userAs = `u.id AS "u.id", u.email AS "u.email", u.name AS "u.name", u.role AS "u.role",
-	u.password_hash AS "u.password_hash", u.disabled_at AS "u.disabled_at", u.created_at AS "u.created_at"`
+	u.password_hash AS "u.password_hash", u.disabled_at AS "u.disabled_at", u.created_at AS "u.created_at",
+	u.decides_from AS "u.decides_from"`
 
 // SetPasswordWithLink sets the password of the user whose link token is, to
 // hash, at at, once payout.LinkRefusal allows it, and uses the link up; the

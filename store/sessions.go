@@ -61,7 +61,7 @@ func (s *Store) SessionBySID(ctx context.Context, sid string) (Session, User, er
 		SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.ended_at, s.end_reason, s.client_address,
 			u.id AS "u.id", u.email AS "u.email", u.name AS "u.name", u.role AS "u.role",
 			u.password_hash AS "u.password_hash", u.disabled_at AS "u.disabled_at", u.created_at AS "u.created_at",
-			u.time_zone AS "u.time_zone"
+			u.time_zone AS "u.time_zone", u.decides_from AS "u.decides_from"
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = $1`, sessionHash(sid))
 	if err != nil {

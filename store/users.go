@@ -19,9 +19,12 @@ type User struct {
 	DisabledAt   *time.Time  `db:"disabled_at"`
 	CreatedAt    time.Time   `db:"created_at"`
 	TimeZone     string      `db:"time_zone"` // "" for the business time zone
+	// DecidesFrom is when the user may first take a four-eyes decision
+	// (payout.GrantWait); nil: at once.
+	DecidesFrom *time.Time `db:"decides_from"`
 }
 
-const userColumns = `id, email, name, role, password_hash, disabled_at, created_at, time_zone`
+const userColumns = `id, email, name, role, password_hash, disabled_at, created_at, time_zone, decides_from`
 
 // CreateUser adds a user and returns its id; ErrConflict when the email is
 // taken.
@@ -159,7 +162,12 @@ func (s *Store) EnableUser(ctx context.Context, email string, by Actor) (UserCha
 				return c, err
 			}
 			c.User.DisabledAt, c.Changed = nil, true
-			return c, audit(ctx, q, by.Name, "user.enable", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email})
+			from, err := grant(ctx, q, u.ID, u.Role, by)
+			if err != nil {
+				return c, err
+			}
+			c.User.DecidesFrom = from
+			return c, audit(ctx, q, by.Name, "user.enable", "user", fmt.Sprint(u.ID), withDecidesFrom(map[string]any{"email": u.Email}, from))
 		})
 }
 
@@ -178,6 +186,11 @@ func (s *Store) SetUserRole(ctx context.Context, email string, role payout.Role,
 				return c, err
 			}
 			c.User.Role, c.Changed = role, true
+			from, err := grant(ctx, q, u.ID, role, by)
+			if err != nil {
+				return c, err
+			}
+			c.User.DecidesFrom = from
 			n, err := endUserSessions(ctx, q, u.ID, EndRoleChanged)
 			c.SessionsEnded = n
 			if err != nil {
@@ -189,8 +202,8 @@ func (s *Store) SetUserRole(ctx context.Context, email string, role payout.Role,
 				}
 			}
 			return c, audit(ctx, q, by.Name, "user.role", "user", fmt.Sprint(u.ID),
-				map[string]any{"email": u.Email, "from": u.Role, "to": role, "sessions_ended": n,
-					"holds_handed_back": c.HandedBack.Holds, "owner_slots_emptied": c.HandedBack.Slots})
+				withDecidesFrom(map[string]any{"email": u.Email, "from": u.Role, "to": role, "sessions_ended": n,
+					"holds_handed_back": c.HandedBack.Holds, "owner_slots_emptied": c.HandedBack.Slots}, from))
 		})
 }
 
@@ -246,13 +259,14 @@ type UserListing struct {
 	// LinkExpiresAt is when their latest set-password link not yet used or
 	// replaced expires (maybe in the past); nil when there is none.
 	LinkExpiresAt *time.Time `db:"link_expires_at"`
+	DecidesFrom   *time.Time `db:"decides_from"` // User.DecidesFrom
 }
 
 // Users lists every user, those who may sign in first, by name.
 func (s *Store) Users(ctx context.Context) ([]UserListing, error) {
 	var out []UserListing
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT u.id, u.email, u.name, u.role, u.disabled_at, u.created_at, u.password_hash <> '' AS has_password,
+		SELECT u.id, u.email, u.name, u.role, u.disabled_at, u.created_at, u.password_hash <> '' AS has_password, u.decides_from,
 			(SELECT a.at FROM audit_log a WHERE a.entity_type = 'user' AND a.entity_id = u.id::text
 				AND a.action = 'user.login' ORDER BY a.id DESC LIMIT 1) AS last_sign_in,
 			(SELECT l.expires_at FROM password_links l WHERE l.user_id = u.id AND l.used_at IS NULL

@@ -176,15 +176,18 @@ type Option struct {
 // Holds is the page of open holds.
 type Holds struct {
 	Meta
-	Reason     string // filters: a reason, "" for all
-	Owner      string // "", "mine", "none" or a user id
-	Reasons    []Option
-	Owners     []Option
-	Rows       []HoldRow
-	Total      int
-	Overdue    int
-	CanAct     bool // ops and compliance: reassign, escalate
-	CanDecide  bool // compliance: release, reject
+	Reason    string // filters: a reason, "" for all
+	Owner     string // "", "mine", "none" or a user id
+	Reasons   []Option
+	Owners    []Option
+	Rows      []HoldRow
+	Total     int
+	Overdue   int
+	CanAct    bool // ops and compliance: reassign, escalate
+	CanDecide bool // compliance: release, reject
+	// Waiting says when the user's deciding role, given from the dashboard
+	// recently, decides from (payout.GrantWait); "" when it does now.
+	Waiting    string
 	Results    []BulkResult
 	Page       int
 	Pages      int
@@ -241,6 +244,7 @@ type HoldCard struct {
 	CanAct         bool
 	CanDecide      bool
 	ReleaseBlocked string // why this user may not release (four-eyes), if so
+	Waiting        string // when this user, given their deciding role recently, decides from; "" when now
 	Owners         []Option
 	TaxHold        bool
 	TaxStates      []string

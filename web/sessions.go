@@ -117,7 +117,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), sessionKey{}, sess.ID)
 		ctx = handlers.WithUser(ctx, handlers.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role,
-			Zone: s.zones.of(u.TimeZone), TestData: s.viewsTestData(r)})
+			Zone: s.zones.of(u.TimeZone), TestData: s.viewsTestData(r), DecidesFrom: u.DecidesFrom})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
