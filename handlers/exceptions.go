@@ -27,7 +27,9 @@ type ExceptionStore interface {
 	CasesFor(ctx context.Context, payoutID int64) ([]store.Case, error)
 	RetryLinks(ctx context.Context, p store.Payout) (string, []string, error)
 	CaseKinds(ctx context.Context) ([]store.CaseKindConfig, error)
-	UpdateCaseKinds(ctx context.Context, by store.Actor, changes []store.CaseKindChange) error
+	UpdateCaseKinds(ctx context.Context, by store.Actor, changes []store.CaseKindChange,
+		classes map[payout.FailureClass]*int64) error
+	ClassOwners(ctx context.Context) (map[payout.FailureClass]store.ClassOwner, error)
 	ResolveCase(ctx context.Context, id int64, by store.Actor, note string) (store.Case, error)
 	ReassignCase(ctx context.Context, id, ownerID int64, by store.Actor, note string) (store.Case, error)
 	EscalateCase(ctx context.Context, id int64, by store.Actor, note string) (store.Case, error)

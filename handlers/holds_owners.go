@@ -48,6 +48,18 @@ func (h *Handlers) HoldOwners(w http.ResponseWriter, r *http.Request) {
 		vm.Kinds = append(vm.Kinds, ownerRow(u, string(k.Kind), k.Label, k.OwnerID, k.OwnerName, k.NextOwnerID,
 			k.NextOwnerName, k.SLAMinutes, k.UpdatedBy, k.UpdatedAt))
 	}
+	classes, err := h.Store.ClassOwners(r.Context())
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	for _, c := range payout.FailureClasses {
+		row := views.ClassOwnerRow{Class: string(c), Label: c.Label(), Step: c.NextStep()}
+		if o, ok := classes[c]; ok {
+			row.Owner, row.OwnerName = strconv.FormatInt(o.OwnerID, 10), o.OwnerName
+		}
+		vm.Classes = append(vm.Classes, row)
+	}
 	Render(w, r, http.StatusOK, views.HoldOwnersPage(vm), nil)
 }
 
@@ -67,6 +79,18 @@ func ownerRow(u User, key, label string, owner *int64, ownerName string, next *i
 	return row
 }
 
+// optionalID reads a user picked from an owners list: nil for none.
+func optionalID(v string) (*int64, error) {
+	if v == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, BadRequest("Pick owners from the lists.")
+	}
+	return &id, nil
+}
+
 // ownerChange is one row of an owners form, checked.
 type ownerChange struct {
 	owner, next *int64
@@ -82,15 +106,11 @@ func ownerChanges(r *http.Request, keys []string) ([]ownerChange, error) {
 			field string
 			dst   **int64
 		}{{"owner_", &c.owner}, {"next_", &c.next}} {
-			v := r.PostFormValue(f.field + key)
-			if v == "" {
-				continue
+			id, err := optionalID(r.PostFormValue(f.field + key))
+			if err != nil {
+				return nil, err
 			}
-			id, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || id <= 0 {
-				return nil, BadRequest("Pick owners from the lists.")
-			}
-			*f.dst = &id
+			*f.dst = id
 		}
 		hours, err := strconv.ParseFloat(r.PostFormValue("sla_"+key), 64)
 		if err != nil || hours < 0.25 || hours > 24*90 || math.IsNaN(hours) {
@@ -151,7 +171,21 @@ func (h *Handlers) SaveCaseOwners(w http.ResponseWriter, r *http.Request) {
 	for i, c := range rows {
 		changes[i] = store.CaseKindChange{Kind: payout.CaseKinds[i], OwnerID: c.owner, NextOwnerID: c.next, SLAMinutes: c.minutes}
 	}
-	if err := h.Store.UpdateCaseKinds(r.Context(), actorOf(u), changes); err != nil {
+	// A class the form does not carry keeps its owner.
+	classes := map[payout.FailureClass]*int64{}
+	for _, c := range payout.FailureClasses {
+		field := "class_owner_" + string(c)
+		if _, ok := r.PostForm[field]; !ok {
+			continue
+		}
+		owner, err := optionalID(r.PostFormValue(field))
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		classes[c] = owner
+	}
+	if err := h.Store.UpdateCaseKinds(r.Context(), actorOf(u), changes, classes); err != nil {
 		Fail(w, r, h.Log, err)
 		return
 	}

@@ -584,7 +584,7 @@ func TestOverdueCaseEmailsItsOwner(t *testing.T) {
 	smtp := smtptest.New(t)
 	owner := addUser(t, s, "owner@example.com", payout.RoleOps)
 	if err := s.UpdateCaseKinds(ctx, store.Actor{Name: "admin@example.com"}, []store.CaseKindChange{
-		{Kind: payout.CaseFailed, OwnerID: &owner, SLAMinutes: 60}}); err != nil {
+		{Kind: payout.CaseFailed, OwnerID: &owner, SLAMinutes: 60}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	policy, _ := payout.ParsePolicy("INR=200000.00")

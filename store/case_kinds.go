@@ -40,8 +40,16 @@ type CaseKindChange struct {
 // UpdateCaseKinds sets kinds' owners, escalation owners and SLAs, all in
 // one transaction. Open cases keep their owner and due time; those with
 // none go to the kind's new owner (ownUnownedCases).
-func (s *Store) UpdateCaseKinds(ctx context.Context, by Actor, changes []CaseKindChange) error {
+//
+// classes gives failure classes their owner of a failed payout's case (nil:
+// the kind's); a class it leaves out keeps its owner. Set first, so a
+// failed case without an owner goes to its class's owner before the kind's.
+func (s *Store) UpdateCaseKinds(ctx context.Context, by Actor, changes []CaseKindChange,
+	classes map[payout.FailureClass]*int64) error {
 	return s.WithTx(ctx, func(q Querier) error {
+		if err := setClassOwners(ctx, q, classes, by); err != nil {
+			return err
+		}
 		for _, c := range changes {
 			if err := setOwners(ctx, q, ownersOfCases, string(c.Kind), c.OwnerID, c.NextOwnerID, c.SLAMinutes, by); err != nil {
 				return err

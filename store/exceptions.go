@@ -71,8 +71,9 @@ type NewCase struct {
 	Livemode bool
 }
 
-// OpenCase opens a case inside q, owned by its kind's owner (or a stand-in:
-// routeCase) and due by its SLA, unless one is open for the same kind and
+// OpenCase opens a case inside q, owned by its failure class's owner (a
+// failed payout's case, when the class has one: ClassOwners), else its
+// kind's owner (or a stand-in: routeCase) and due by its SLA, unless one is open for the same kind and
 // subject: then it returns 0.
 func OpenCase(ctx context.Context, q Querier, c NewCase) (int64, error) {
 	ev, err := json.Marshal(c.Evidence)
@@ -85,8 +86,11 @@ func OpenCase(ctx context.Context, q Querier, c NewCase) (int64, error) {
 	}
 	err = q.GetContext(ctx, &opened, `
 		INSERT INTO exception_cases (kind, subject, payout_id, failure_class, summary, evidence, livemode, owner_id, sla_due_at)
-		SELECT k.kind, $2, $3, $4, $5, $6, $7, u.id, now() + make_interval(mins => k.sla_minutes)
-		FROM exception_kinds k LEFT JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL WHERE k.kind = $1
+		SELECT k.kind, $2, $3, $4, $5, $6, $7, coalesce(cu.id, u.id), now() + make_interval(mins => k.sla_minutes)
+		FROM exception_kinds k LEFT JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL
+			LEFT JOIN failure_class_owners f ON k.kind = '`+string(payout.CaseFailed)+`' AND f.class = $4
+			LEFT JOIN users cu ON cu.id = f.owner_id AND cu.disabled_at IS NULL
+		WHERE k.kind = $1
 		ON CONFLICT (kind, subject) WHERE state = 'open' DO NOTHING
 		RETURNING id, owner_id`, c.Kind, c.Subject, c.PayoutID, string(c.Class), c.Summary, jsonArg(ev), c.Livemode)
 	if errors.Is(err, errNoRows) {

@@ -397,7 +397,7 @@ func TestCasesEscalatePastTheirSLA(t *testing.T) {
 	f.intake("ESC-1", nil)
 	sentAndFailed(t, f.s, "ESC-1", "")
 	if err := f.s.UpdateCaseKinds(ctx, f.ops, []store.CaseKindChange{{Kind: payout.CaseFailed, OwnerID: &f.ops.UserID,
-		NextOwnerID: &f.comp1.UserID, SLAMinutes: 60}}); err != nil {
+		NextOwnerID: &f.comp1.UserID, SLAMinutes: 60}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	scan(t, f.s)
@@ -649,7 +649,7 @@ func TestCaseOwnersAreActiveAndTakeTheUnownedCases(t *testing.T) {
 	owner := &f.ops.UserID
 	admin := store.Actor{Name: "admin@example.com"}
 	if err := f.s.UpdateCaseKinds(ctx, admin, []store.CaseKindChange{{Kind: payout.CaseFailed, OwnerID: owner,
-		SLAMinutes: 60}}); err != nil {
+		SLAMinutes: 60}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if c := openCase(t, f.s, payout.CaseFailed, false); c.OwnerID == nil || *c.OwnerID != *owner {
@@ -659,7 +659,7 @@ func TestCaseOwnersAreActiveAndTakeTheUnownedCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := f.s.UpdateCaseKinds(ctx, admin, []store.CaseKindChange{{Kind: payout.CaseAnomaly, OwnerID: owner,
-		SLAMinutes: 60}}); !errors.Is(err, store.ErrRefused) {
+		SLAMinutes: 60}}, nil); !errors.Is(err, store.ErrRefused) {
 		t.Errorf("a disabled user as owner: %v, want refused", err)
 	}
 	f.intake("OWN-2", nil)
@@ -757,7 +757,7 @@ func TestEveryCaseReachesAnOwner(t *testing.T) {
 
 	// The kind's owner, once set, takes over from the stand-in.
 	if err := f.s.UpdateCaseKinds(ctx, store.Actor{Name: "admin@example.com"}, []store.CaseKindChange{{Kind: payout.CaseFailed,
-		OwnerID: &f.comp1.UserID, SLAMinutes: 60}}); err != nil {
+		OwnerID: &f.comp1.UserID, SLAMinutes: 60}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	owned(failed.ID, f.comp1.UserID, false)

@@ -108,25 +108,7 @@ func setOwners(ctx context.Context, q Querier, t ownersTable, key string, owner,
 		return Refused("the SLA must be a positive number of hours")
 	}
 	for _, id := range []*int64{owner, next} {
-		if id == nil {
-			continue
-		}
-		var u struct {
-			Disabled bool        `db:"disabled"`
-			Name     string      `db:"name"`
-			Role     payout.Role `db:"role"`
-		}
-		err := q.GetContext(ctx, &u, `SELECT disabled_at IS NOT NULL AS disabled, name, role FROM users WHERE id = $1`, *id)
-		if errors.Is(err, errNoRows) {
-			return Refused("there is no such user to own %q %s", key, t.what)
-		}
-		if err != nil {
-			return fmt.Errorf("store: owner of %s %s: %w", t.entity, key, err)
-		}
-		if u.Disabled {
-			return Refused("user #%d is disabled: choose an active user to own %q %s", *id, key, t.what)
-		}
-		if err := t.refuseOwner(u.Name, u.Role); err != nil {
+		if err := checkOwner(ctx, q, t, key, id); err != nil {
 			return err
 		}
 	}
@@ -144,6 +126,30 @@ func setOwners(ctx context.Context, q Querier, t ownersTable, key string, owner,
 	}
 	return audit(ctx, q, by.Name, t.entity+".update", t.entity, key,
 		map[string]any{"owner_id": owner, "next_owner_id": next, "sla_minutes": sla})
+}
+
+// checkOwner refuses user id (none when nil) as an owner of key's work in
+// t: a user who does not exist, is disabled, or whose role may not do it.
+func checkOwner(ctx context.Context, q Querier, t ownersTable, key string, id *int64) error {
+	if id == nil {
+		return nil
+	}
+	var u struct {
+		Disabled bool        `db:"disabled"`
+		Name     string      `db:"name"`
+		Role     payout.Role `db:"role"`
+	}
+	err := q.GetContext(ctx, &u, `SELECT disabled_at IS NOT NULL AS disabled, name, role FROM users WHERE id = $1`, *id)
+	if errors.Is(err, errNoRows) {
+		return Refused("there is no such user to own %q %s", key, t.what)
+	}
+	if err != nil {
+		return fmt.Errorf("store: owner of %s %s: %w", t.entity, key, err)
+	}
+	if u.Disabled {
+		return Refused("user #%d is disabled: choose an active user to own %q %s", *id, key, t.what)
+	}
+	return t.refuseOwner(u.Name, u.Role)
 }
 
 // HoldByID returns one hold, or ErrNotFound.

@@ -418,7 +418,7 @@ func TestDisablingAUserHandsTheirOpenWorkBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := f.s.UpdateCaseKinds(ctx, admin, []store.CaseKindChange{{Kind: payout.CaseFailed, OwnerID: &f.comp3.UserID,
-		SLAMinutes: 60}}); err != nil {
+		SLAMinutes: 60}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// comp1 owns the tax hold by default; comp3 is given a second one.

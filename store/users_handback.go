@@ -47,6 +47,11 @@ func handBack(ctx context.Context, q Querier, u User, by Actor, note string, tab
 		if hb.Cases, err = handBackCasesOf(ctx, q, u, by, note); err != nil {
 			return hb, err
 		}
+		n, err := emptyClassSlots(ctx, q, u, by, note)
+		if err != nil {
+			return hb, err
+		}
+		hb.Slots += n
 	}
 	for _, t := range tables {
 		n, err := emptySlots(ctx, q, t, u, by, note)
@@ -101,7 +106,8 @@ func handBackCasesOf(ctx context.Context, q Querier, u User, by Actor, note stri
 	}
 	err := q.SelectContext(ctx, &cases, `
 		WITH moved AS (
-			UPDATE exception_cases w SET owner_id = `+defaultOwnerSQL(ownersOfCases)+`, owner_stands_in = false
+			UPDATE exception_cases w SET owner_id = coalesce(CASE WHEN w.escalated_at IS NULL THEN `+classOwnerSQL+` END,
+				`+defaultOwnerSQL(ownersOfCases)+`), owner_stands_in = false
 			WHERE w.owner_id = $1 AND w.state = 'open' RETURNING w.id, w.owner_id)
 		SELECT m.id, coalesce(o.name, '') AS to_name FROM moved m LEFT JOIN users o ON o.id = m.owner_id ORDER BY m.id`, u.ID)
 	if err != nil {
@@ -168,7 +174,8 @@ func (s *Store) HandBackStranded(ctx context.Context, by Actor) (HandedBack, err
 			EXISTS (SELECT 1 FROM holds h WHERE h.owner_id = u.id AND h.state = 'open') OR
 			EXISTS (SELECT 1 FROM exception_cases c WHERE c.owner_id = u.id AND c.state = 'open') OR
 			EXISTS (SELECT 1 FROM hold_reasons r WHERE u.id IN (r.owner_id, r.next_owner_id)) OR
-			EXISTS (SELECT 1 FROM exception_kinds k WHERE u.id IN (k.owner_id, k.next_owner_id))))
+			EXISTS (SELECT 1 FROM exception_kinds k WHERE u.id IN (k.owner_id, k.next_owner_id)) OR
+			EXISTS (SELECT 1 FROM failure_class_owners f WHERE f.owner_id = u.id)))
 		OR (NOT u.role = ANY(`+ownersOfHolds.rolesSQL()+`) AND (
 			EXISTS (SELECT 1 FROM holds h WHERE h.owner_id = u.id AND h.state = 'open') OR
 			EXISTS (SELECT 1 FROM hold_reasons r WHERE u.id IN (r.owner_id, r.next_owner_id))))

@@ -304,6 +304,18 @@ type HoldOwners struct {
 	HoldRoles string // "ops or compliance"
 	CanEdit   bool
 	Saved     string // "holds" or "cases" after a save
+	// Classes are the failure classes of a failed payout's case, each with
+	// its own owner or none (the kind's).
+	Classes []ClassOwnerRow
+}
+
+// ClassOwnerRow is one failure class's owner of failed payouts' cases.
+type ClassOwnerRow struct {
+	Class     string
+	Label     string
+	Owner     string // user id, "" for the kind's owner
+	OwnerName string
+	Step      string // what a payout failed so needs next (seed 004)
 }
 
 // HoldReasonRow is one hold reason's or exception kind's configuration.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"payops/adapters/sandbox"
 	"payops/payout"
 	"payops/store"
@@ -127,6 +129,34 @@ func TestExceptionActionsFollowThePermissionTable(t *testing.T) {
 			t.Errorf("%s SLA %d min, want %d", k.Kind, k.SLAMinutes, want)
 		}
 	}
+	// A failure class gets its own owner of failed payouts' cases; the form
+	// that leaves a class out keeps its owner.
+	fin := a.userID("finance@example.com")
+	form.Set("class_owner_funding", fin)
+	form.Set("class_owner_auth", "")
+	if code, _, _ := admin.do("POST", "/exceptions/owners", form, nil); code != http.StatusSeeOther {
+		t.Fatalf("save a funding owner: %d", code)
+	}
+	form.Del("class_owner_funding")
+	if code, _, _ := admin.do("POST", "/exceptions/owners", form, nil); code != http.StatusSeeOther {
+		t.Fatalf("save without the class: %d", code)
+	}
+	if owners, err := a.store.ClassOwners(context.Background()); err != nil || len(owners) != 1 ||
+		fmt.Sprint(owners[payout.FailFunding].OwnerID) != fin {
+		t.Errorf("class owners %+v %v; want funding to finance", owners, err)
+	}
+	_, page := admin.get("/holds/owners")
+	if sel := byName(t, page, "class_owner_funding"); sel == nil || selectedValue(sel) != fin {
+		t.Error("the owners page does not show funding's owner selected")
+	}
+	if _, page := ops.get("/holds/owners"); !strings.Contains(textOf(byID(t, page, "class-owner-funding")), "finance") ||
+		byName(t, page, "class_owner_funding") != nil {
+		t.Error("ops does not read funding's owner, or may change it")
+	}
+	form.Set("class_owner_funding", "x")
+	if code, _, _ := admin.do("POST", "/exceptions/owners", form, nil); code != http.StatusBadRequest {
+		t.Errorf("a class owner that is not a user: %d, want 400", code)
+	}
 	if _, page := admin.get("/"); !strings.Contains(page, `id="exceptions-total"`) {
 		t.Error("the overview has no exceptions tile")
 	}
@@ -232,4 +262,16 @@ func TestTheExceptionsQueueHasPages(t *testing.T) {
 	if code, _ := ops.get("/exceptions?page=0"); code != http.StatusBadRequest {
 		t.Errorf("page 0: %d, want 400", code)
 	}
+}
+
+// selectedValue is the value of a select's selected option ("" for none).
+func selectedValue(sel *html.Node) string {
+	for c := sel.FirstChild; c != nil; c = c.NextSibling {
+		for _, a := range c.Attr {
+			if c.Data == "option" && a.Key == "selected" {
+				return attr(c, "value")
+			}
+		}
+	}
+	return ""
 }
