@@ -210,6 +210,9 @@ func demoHolds(ctx context.Context, s *store.Store, policy payout.Policy, now ti
 	if err := demoHoldOwners(ctx, s); err != nil {
 		return 0, err
 	}
+	if err := demoClassOwners(ctx, s); err != nil {
+		return 0, err
+	}
 	type demo struct {
 		ref    string
 		amount int64 // paise
@@ -337,6 +340,31 @@ func demoHoldOwners(ctx context.Context, s *store.Store) error {
 		}
 	}
 	return nil
+}
+
+// demoClassOwners are who owns a failed payout's case by its failure class
+// in the demo, by email: a funding failure is finance's, a refused
+// credential an admin's; the rest go to the kind's owner.
+var demoClasses = map[payout.FailureClass]string{
+	payout.FailFunding: "finance@example.com",
+	payout.FailAuth:    "admin@example.com",
+}
+
+// demoClassOwners names the demo's failure class owners when no class has
+// one yet (an admin's own choice, even none, is left alone after that).
+func demoClassOwners(ctx context.Context, s *store.Store) error {
+	if owners, err := s.ClassOwners(ctx); err != nil || len(owners) > 0 {
+		return err
+	}
+	classes := map[payout.FailureClass]*int64{}
+	for class, email := range demoClasses {
+		u, err := s.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		classes[class] = &u.ID
+	}
+	return s.UpdateCaseKinds(ctx, store.Actor{Name: "demo"}, nil, classes)
 }
 
 // demoReconciliation reconciles the two days before today as finance would

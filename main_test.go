@@ -92,6 +92,9 @@ func TestCommands(t *testing.T) {
 	if unowned != 0 {
 		t.Errorf("%d demo holds without an owner", unowned)
 	}
+	if classes, err := s.ClassOwners(ctx); err != nil || classes[payout.FailFunding].OwnerName == "" || classes[payout.FailAuth].OwnerName == "" {
+		t.Errorf("demo failure class owners: %+v %v; want funding and authentication owned", classes, err)
+	}
 	// Two days reconciled per provider (live ones: the sandbox's payouts are
 	// test payouts, never reconciled): the older NxtBanking day signed off,
 	// yesterday with differences for finance.
