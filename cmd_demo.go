@@ -350,10 +350,10 @@ var demoClasses = map[payout.FailureClass]string{
 	payout.FailAuth:    "admin@example.com",
 }
 
-// demoClassOwners names the demo's failure class owners when no class has
-// one yet (an admin's own choice, even none, is left alone after that).
+// demoClassOwners names the demo's failure class owners when no class's
+// owner was ever set (an admin's own choice, even none, is left alone).
 func demoClassOwners(ctx context.Context, s *store.Store) error {
-	if owners, err := s.ClassOwners(ctx); err != nil || len(owners) > 0 {
+	if set, err := s.ClassOwnersEverSet(ctx); err != nil || set {
 		return err
 	}
 	classes := map[payout.FailureClass]*int64{}

@@ -34,6 +34,7 @@ type HoldStore interface {
 	HoldReasons(ctx context.Context) ([]store.HoldReason, error)
 	UpdateHoldReasons(ctx context.Context, by store.Actor, changes []store.HoldReasonChange) error
 	ActiveUsers(ctx context.Context) ([]store.User, error)
+	WaitingDeciders(ctx context.Context) ([]store.User, error)
 }
 
 const holdsPageSize = 50
@@ -59,6 +60,21 @@ func (h *Handlers) holdsPage(r *http.Request, q url.Values, results []views.Bulk
 	vm := views.Holds{Meta: MetaFor(r, "Holds", "holds"), Reason: q.Get("reason"), Owner: q.Get("owner"),
 		CanAct: u.Role.Can(payout.ActWorkHolds), CanDecide: u.Role.Can(payout.ActDecideHolds), Results: results,
 		Filter: filters.Encode()}
+	if vm.CanDecide {
+		// The people who decide see who is about to decide beside them
+		// (payout.GrantWait), here where they work every day: a notice an
+		// admin could switch off is not all they have.
+		waiting, err := h.Store.WaitingDeciders(r.Context())
+		if err != nil {
+			return vm, err
+		}
+		for _, w := range waiting {
+			if w.ID != u.ID {
+				vm.NewDeciders = append(vm.NewDeciders, fmt.Sprintf("%s (%s) decides as %s from %s", w.Name, w.Email,
+					w.Role, u.stamp(*w.DecidesFrom)))
+			}
+		}
+	}
 	if vm.CanDecide && u.waiting(now) != "" {
 		// Deciding in bulk waits too; the page says until when.
 		vm.CanDecide, vm.Waiting = false, u.waiting(now)

@@ -227,7 +227,7 @@ func heldNotice(code string, n int, live bool) string {
 func (h *Handlers) marketView(r *http.Request, code, program string) (views.Market, error) {
 	ctx, u := r.Context(), userOf(r)
 	vm := views.Market{Meta: MetaFor(r, "Market "+code, "markets"), Code: code, Program: program,
-		State: "Read-only: no launch document", CanLaunch: u.Role.Can(payout.ActLaunchMarkets)}
+		State: "Read-only: no launch document", CanLaunch: u.Role.Can(payout.ActLaunchMarkets), Waiting: u.waiting(h.Now())}
 	hist, err := h.Store.MarketHistory(ctx, code, program)
 	if err != nil {
 		return vm, err

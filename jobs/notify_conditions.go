@@ -82,7 +82,7 @@ func waitingDeciders(ctx context.Context, st ConditionStore) ([]Active, error) {
 			Path:    "/audit?entity=user&entity_id=" + strconv.FormatInt(u.ID, 10),
 			Subject: fmt.Sprintf("%s (%s) can decide as %s from %s", u.Name, u.Email, u.Role, u.DecidesFrom.UTC().Format("2006-01-02 15:04 UTC")),
 			Detail: fmt.Sprintf("An admin gave %s the %s role from the dashboard (added them, changed their role, enabled "+
-				"them or made them a set-password link): four-eyes decisions are theirs from then. If you do not know of "+
+				"them, or a password set with a link an admin made): four-eyes decisions are theirs from then. If you do not know of "+
 				"this, have another admin disable the account now (Settings, Users); the audit log says who gave it.",
 				u.Email, u.Role)})
 	}

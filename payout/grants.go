@@ -26,8 +26,8 @@ func Decides(role Role) bool {
 
 // Grant is a change to a user an admin makes that gives them, or gives
 // them back, a deciding role's power: adding them, changing their role,
-// enabling them, or making them a set-password link (whoever sets the
-// password then acts as them).
+// enabling them, or a password set with a set-password link an admin made
+// there (whoever held the link signs in as them).
 type Grant struct {
 	Role Role // the user's role after the change
 	// FromDashboard: made by a signed-in admin. The command line (someone

@@ -43,7 +43,7 @@ const (
 	CondCaseOverdue ConditionKind = "case_overdue"
 	// CondDeciderGranted: a user given a deciding role from the dashboard
 	// within payout.GrantWait (added, made compliance or admin, enabled, or
-	// made a set-password link), while they wait to decide; to compliance
+	// a password set with an admin's link), while they wait to decide; to compliance
 	// and admins, who can have an account they do not recognise disabled.
 	CondDeciderGranted ConditionKind = "decider_granted"
 )

@@ -29,6 +29,18 @@ func (s *Store) ClassOwners(ctx context.Context) (map[payout.FailureClass]ClassO
 	return out, nil
 }
 
+// ClassOwnersEverSet reports whether any failure class's owner was ever set
+// or cleared (its audit entries), so the demo leaves an admin's choice alone.
+func (s *Store) ClassOwnersEverSet(ctx context.Context) (bool, error) {
+	var set bool
+	err := s.db.GetContext(ctx, &set, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity_type = 'exception_kind'
+		AND entity_id LIKE $1)`, string(payout.CaseFailed)+":%")
+	if err != nil {
+		return false, fmt.Errorf("store: failure class owners set: %w", err)
+	}
+	return set, nil
+}
+
 // classOwnerSQL is the active owner of the failure class of a case
 // (aliased w) when it is a failed payout's, else NULL.
 const classOwnerSQL = `(SELECT u.id FROM failure_class_owners f JOIN users u ON u.id = f.owner_id AND u.disabled_at IS NULL
@@ -70,20 +82,29 @@ func setClassOwners(ctx context.Context, q Querier, owners map[payout.FailureCla
 			map[string]any{"owner_id": owner, "class": class}); err != nil {
 			return err
 		}
-		if owner == nil {
-			continue
+		if err := ownUnownedClassCases(ctx, q, class, owner, by); err != nil {
+			return err
 		}
-		var ids []int64
-		if err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false
-			WHERE kind = $3 AND failure_class = $1 AND state = 'open' AND (owner_id IS NULL OR owner_stands_in)
-			RETURNING id`, string(class), *owner, payout.CaseFailed); err != nil {
-			return fmt.Errorf("store: unowned %s cases: %w", class, err)
-		}
-		for _, id := range ids {
-			if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id), map[string]any{"owner_id": *owner,
-				"note": "the failure class's owner was set: open cases without an owner of their own go to them"}); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// ownUnownedClassCases gives a failure class's open failed cases that have
+// no owner, or only a stand-in, to its owner (none: nothing), each audited.
+func ownUnownedClassCases(ctx context.Context, q Querier, class payout.FailureClass, owner *int64, by Actor) error {
+	if owner == nil {
+		return nil
+	}
+	var ids []int64
+	if err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false
+		WHERE kind = $3 AND failure_class = $1 AND state = 'open' AND (owner_id IS NULL OR owner_stands_in)
+		RETURNING id`, string(class), *owner, payout.CaseFailed); err != nil {
+		return fmt.Errorf("store: unowned %s cases: %w", class, err)
+	}
+	for _, id := range ids {
+		if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id), map[string]any{"owner_id": *owner,
+			"note": "open cases of the failure class without an owner of their own go to its owner"}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -104,4 +125,29 @@ func emptyClassSlots(ctx context.Context, q Querier, u User, by Actor, note stri
 		}
 	}
 	return len(classes), nil
+}
+
+// routeToClassOwner gives open case id, just classified as class, to the
+// class's owner when it has an active one and the case is still with whom
+// routing gave it (nobody, a stand-in, the kind's owner or the unknown
+// class's owner) and not escalated: a person's reassign stands. Audited.
+func routeToClassOwner(ctx context.Context, q Querier, id int64, class payout.FailureClass) error {
+	var to []struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	err := q.SelectContext(ctx, &to, `
+		WITH o AS (SELECT u.id, u.name FROM failure_class_owners f JOIN users u ON u.id = f.owner_id
+			AND u.disabled_at IS NULL WHERE f.class = $2)
+		UPDATE exception_cases w SET owner_id = o.id, owner_stands_in = false FROM o
+		WHERE w.id = $1 AND w.state = 'open' AND w.escalated_at IS NULL AND w.owner_id IS DISTINCT FROM o.id
+			AND (w.owner_id IS NULL OR w.owner_stands_in
+				OR w.owner_id = (SELECT k.owner_id FROM exception_kinds k WHERE k.kind = w.kind)
+				OR w.owner_id = (SELECT f.owner_id FROM failure_class_owners f WHERE f.class = $3))
+		RETURNING o.id, o.name`, id, string(class), string(payout.FailUnknown))
+	if err != nil || len(to) == 0 {
+		return wrapNil(err, "store: route case to its class's owner: %w")
+	}
+	return audit(ctx, q, "system", "exception.reassign", "exception", fmt.Sprint(id), map[string]any{"to": to[0].Name,
+		"note": "classified as " + class.Label() + ": it goes to that class's owner"})
 }

@@ -64,6 +64,41 @@ func TestAFailedPayoutsCaseGoesToItsClassOwner(t *testing.T) {
 	if got := ownerOf("CL-2"); got != f.ops.UserID {
 		t.Errorf("a request failure's case: owner %d, want the kind's owner %d", got, f.ops.UserID)
 	}
+	// A case opened without a code (a webhook that gave only words) is
+	// unknown, the kind's owner's; once a re-check brings a funding code,
+	// it is classified and goes to the funding owner.
+	f.intake("CL-3", nil)
+	sentAndFailed(t, f.s, "CL-3", "")
+	scan(t, f.s)
+	if got := ownerOf("CL-3"); got != f.ops.UserID {
+		t.Fatalf("an unclassified failure's case: owner %d, want the kind's owner %d", got, f.ops.UserID)
+	}
+	if _, err := f.s.DB().ExecContext(ctx, `UPDATE payouts SET failure_code = 'NO_FUNDS' WHERE reference_id = 'CL-3'`); err != nil {
+		t.Fatal(err)
+	}
+	scan(t, f.s)
+	if got := ownerOf("CL-3"); got != finance {
+		t.Errorf("once classified as funding: owner %d, want the funding owner %d", got, finance)
+	}
+	// A class owner that reached the table without a save (as one racing a
+	// case's opening) gets its class's stand-in cases at the next scan.
+	f.intake("CL-4", nil)
+	sentAndFailed(t, f.s, "CL-4", "BAD_IFSC")
+	if _, err := f.s.DB().ExecContext(ctx, `UPDATE exception_kinds SET owner_id = NULL WHERE kind = 'failed_after_send'`); err != nil {
+		t.Fatal(err)
+	}
+	scan(t, f.s) // no kind owner, no request owner: a stand-in, or nobody (the fixture has no admin)
+	if _, err := f.s.DB().ExecContext(ctx, `INSERT INTO failure_class_owners (class, owner_id, updated_by) VALUES ('request', $1, 'test')`,
+		f.comp1.UserID); err != nil {
+		t.Fatal(err)
+	}
+	scan(t, f.s)
+	if got := ownerOf("CL-4"); got != f.comp1.UserID {
+		t.Errorf("a stand-in's request case after the request owner appeared: owner %d, want %d", got, f.comp1.UserID)
+	}
+	if err := f.s.UpdateCaseKinds(ctx, admin, kind, map[payout.FailureClass]*int64{payout.FailRequest: nil}); err != nil {
+		t.Fatal(err)
+	}
 	// A disabled user cannot own a class.
 	if _, err := f.s.DisableUser(ctx, "comp2@example.com", admin); err != nil {
 		t.Fatal(err)

@@ -76,11 +76,28 @@ func routeCase(ctx context.Context, q Querier, id int64) error {
 // opened as an admin saved the owner, which that save did not see).
 func (s *Store) routeOwnerlessCases(ctx context.Context) error {
 	err := s.WithTx(ctx, func(q Querier) error {
+		// A failed case's class owner first, as OpenCase routes.
+		var classes []struct {
+			Class payout.FailureClass `db:"class"`
+			Owner int64               `db:"owner_id"`
+		}
+		err := q.SelectContext(ctx, &classes, `SELECT f.class, f.owner_id FROM failure_class_owners f
+			JOIN users u ON u.id = f.owner_id AND u.disabled_at IS NULL
+			WHERE EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = '`+string(payout.CaseFailed)+`'
+			              AND c.failure_class = f.class AND c.state = 'open' AND (c.owner_id IS NULL OR c.owner_stands_in))`)
+		if err != nil {
+			return fmt.Errorf("store: failure classes with cases for their owners: %w", err)
+		}
+		for _, c := range classes {
+			if err := ownUnownedClassCases(ctx, q, c.Class, &c.Owner, Actor{Name: "system"}); err != nil {
+				return err
+			}
+		}
 		var kinds []struct {
 			Kind  payout.CaseKind `db:"kind"`
 			Owner int64           `db:"owner_id"`
 		}
-		err := q.SelectContext(ctx, &kinds, `SELECT k.kind, k.owner_id FROM exception_kinds k
+		err = q.SelectContext(ctx, &kinds, `SELECT k.kind, k.owner_id FROM exception_kinds k
 			JOIN users u ON u.id = k.owner_id AND u.disabled_at IS NULL
 			WHERE EXISTS (SELECT 1 FROM exception_cases c WHERE c.kind = k.kind AND c.state = 'open'
 			              AND (c.owner_id IS NULL OR c.owner_stands_in))`)

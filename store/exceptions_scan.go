@@ -316,8 +316,11 @@ func (s *Store) reclassifyFailed(ctx context.Context, classify Classifier) error
 			if _, err := q.ExecContext(ctx, `UPDATE exception_cases SET failure_class = $2 WHERE id = $1`, r.ID, string(class)); err != nil {
 				return fmt.Errorf("store: classify case %d: %w", r.ID, err)
 			}
-			return audit(ctx, q, "system", "exception.classify", "exception", fmt.Sprint(r.ID),
-				map[string]any{"class": class, "failure_code": r.Code})
+			if err := audit(ctx, q, "system", "exception.classify", "exception", fmt.Sprint(r.ID),
+				map[string]any{"class": class, "failure_code": r.Code}); err != nil {
+				return err
+			}
+			return routeToClassOwner(ctx, q, r.ID, class)
 		})
 		if err != nil {
 			return err

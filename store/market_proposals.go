@@ -51,6 +51,11 @@ func (s *Store) ProposeMarketDoc(ctx context.Context, d payout.LaunchDoc, by Act
 		return out, err
 	}
 	err := s.WithTx(ctx, func(q Querier) error {
+		// A new admin proposes only after the wait too: else one admin
+		// adds a second and approves that admin's proposal at once.
+		if err := decidesYet(ctx, q, by); err != nil {
+			return err
+		}
 		if err := checkOwners(ctx, q, d); err != nil {
 			return err
 		}

@@ -317,6 +317,10 @@ func TestGoingLiveTakesTwoAdmins(t *testing.T) {
 		!strings.Contains(err.Error(), "you decide from") {
 		t.Fatalf("an admin the proposer added a moment ago approving: %v, want ErrFourEyes saying when", err)
 	}
+	if _, err := s.ProposeMarketDoc(ctx, launchDoc(t, "ID", "a1@example.com", true), store.Actor{UserID: third, Name: "a3@example.com"},
+		"for a1 to approve"); !errors.Is(err, store.ErrFourEyes) {
+		t.Fatalf("that admin proposing: %v, want ErrFourEyes (a1 would approve it at once)", err)
+	}
 	res, err := s.ApproveMarketProposal(ctx, p.ID, admins[1], "checked the owners", true)
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,8 @@ type PasswordLink struct {
 	ExpiresAt  time.Time  `db:"expires_at"`
 	UsedAt     *time.Time `db:"used_at"`
 	ReplacedAt *time.Time `db:"replaced_at"`
+	// ByUserID is the dashboard user who made it; nil for the command line.
+	ByUserID *int64 `db:"by_user_id"`
 }
 
 // PasswordLinkSpec is a link to make: its random token (NewLinkToken) and
@@ -34,7 +36,7 @@ type PasswordLinkSpec struct {
 // EndPasswordSet is why a session ends when its user sets a new password.
 const EndPasswordSet = "password_set"
 
-const linkColumns = `l.id, l.user_id, l.created_by, l.created_at, l.expires_at, l.used_at, l.replaced_at`
+const linkColumns = `l.id, l.user_id, l.created_by, l.created_at, l.expires_at, l.used_at, l.replaced_at, l.by_user_id`
 
 // NewLinkToken returns a new set-password link's token: 256 random bits,
 // URL-safe.
@@ -99,14 +101,8 @@ func (s *Store) NewPasswordLink(ctx context.Context, userID int64, link Password
 		if err := insertLink(ctx, q, u.ID, link, by); err != nil {
 			return err
 		}
-		// Whoever sets the password with the link acts as the user.
-		from, err := grant(ctx, q, u.ID, u.Role, by)
-		if err != nil {
-			return err
-		}
-		u.DecidesFrom = from
-		return audit(ctx, q, by.Name, "user.password_link", "user", fmt.Sprint(u.ID), withDecidesFrom(
-			map[string]any{"email": u.Email, "expires_at": link.At.Add(payout.PasswordLinkTTL).UTC()}, from))
+		return audit(ctx, q, by.Name, "user.password_link", "user", fmt.Sprint(u.ID),
+			map[string]any{"email": u.Email, "expires_at": link.At.Add(payout.PasswordLinkTTL).UTC()})
 	})
 	return u, err
 }
@@ -119,8 +115,12 @@ func insertLink(ctx context.Context, q Querier, userID int64, link PasswordLinkS
 	if err != nil {
 		return fmt.Errorf("store: replace links of user %d: %w", userID, err)
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO password_links (user_id, token_hash, created_by, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, userID, linkHash(link.Token), by.Name, link.At, link.At.Add(payout.PasswordLinkTTL))
+	var byUser *int64
+	if by.UserID != 0 {
+		byUser = &by.UserID
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO password_links (user_id, token_hash, created_by, created_at, expires_at, by_user_id)
+		VALUES ($1, $2, $3, $4, $5, $6)`, userID, linkHash(link.Token), by.Name, link.At, link.At.Add(payout.PasswordLinkTTL), byUser)
 	if err != nil {
 		return fmt.Errorf("store: link for user %d: %w", userID, mapErr(err))
 	}
@@ -180,8 +180,17 @@ func (s *Store) SetPasswordWithLink(ctx context.Context, token, hash string, at 
 		if err != nil {
 			return err
 		}
-		return audit(ctx, q, u.Email, "user.password_set", "user", fmt.Sprint(u.ID),
-			map[string]any{"link": l.ID, "link_by": l.CreatedBy, "sessions_ended": n})
+		// Whoever held a link an admin made from the dashboard now signs in
+		// as the user: a deciding role waits again from this moment.
+		var from *time.Time
+		if l.ByUserID != nil {
+			if from, err = grant(ctx, q, u.ID, u.Role, Actor{UserID: *l.ByUserID, Name: l.CreatedBy}); err != nil {
+				return err
+			}
+			u.DecidesFrom = from
+		}
+		return audit(ctx, q, u.Email, "user.password_set", "user", fmt.Sprint(u.ID), withDecidesFrom(
+			map[string]any{"link": l.ID, "link_by": l.CreatedBy, "sessions_ended": n}, from))
 	})
 	return u, err
 }

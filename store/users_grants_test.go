@@ -75,7 +75,15 @@ func TestADecidingRoleFromTheDashboardWaitsBeforeItDecides(t *testing.T) {
 			return err
 		},
 		"password link": func() error {
-			_, err := f.s.NewPasswordLink(ctx, f.comp3.UserID, store.PasswordLinkSpec{Token: "t-" + strings.Repeat("x", 40), At: time.Now()}, admin)
+			token := "t-" + strings.Repeat("x", 40)
+			if _, err := f.s.NewPasswordLink(ctx, f.comp3.UserID, store.PasswordLinkSpec{Token: token, At: time.Now()}, admin); err != nil {
+				return err
+			}
+			// Made, not yet used: nobody holds the account yet.
+			if waiting, _ := f.s.WaitingDeciders(ctx); len(waiting) != 0 {
+				t.Errorf("waiting after a link was made, before it was used: %+v", waiting)
+			}
+			_, err := f.s.SetPasswordWithLink(ctx, token, "y", time.Now())
 			return err
 		},
 	} {

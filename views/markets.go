@@ -41,10 +41,13 @@ type Market struct {
 	Proposal      *MarketProposal
 	History       []MarketVersion
 	CanLaunch     bool // the role may propose, approve and put back to read-only
-	Draft         string
-	Reason        string
-	Error         string // why the proposal was refused, naming the field
-	Notice        string
+	// Waiting says when the user's admin role, given from the dashboard
+	// recently, may propose and approve (payout.GrantWait); "" when now.
+	Waiting string
+	Draft   string
+	Reason  string
+	Error   string // why the proposal was refused, naming the field
+	Notice  string
 }
 
 // RuleRow is one of a launch document's rules, in words.

@@ -187,14 +187,17 @@ type Holds struct {
 	CanDecide bool // compliance: release, reject
 	// Waiting says when the user's deciding role, given from the dashboard
 	// recently, decides from (payout.GrantWait); "" when it does now.
-	Waiting    string
-	Results    []BulkResult
-	Page       int
-	Pages      int
-	PrevHref   string
-	NextHref   string
-	FilterNote string // what the filter shows, for the empty state
-	Filter     string // the filters as a query, kept through a bulk action
+	Waiting string
+	// NewDeciders are the others given a deciding role from the dashboard
+	// who wait to decide, for the people who decide already.
+	NewDeciders []string
+	Results     []BulkResult
+	Page        int
+	Pages       int
+	PrevHref    string
+	NextHref    string
+	FilterNote  string // what the filter shows, for the empty state
+	Filter      string // the filters as a query, kept through a bulk action
 }
 
 // HoldRow is one open hold in the list.

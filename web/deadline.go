@@ -45,7 +45,9 @@ func lateJSON(body string) http.HandlerFunc {
 
 // pagesWithin bounds the dashboard's pages (GET and HEAD, but not the CSV
 // exports) by d (pageDeadline): one not answered in time gets the error
-// page saying so (handlers.ErrNotInTime), 503 with Retry-After.
+// page saying so (handlers.ErrNotInTime), 503 with Retry-After. It wraps the
+// session's lookup too (the first query a hung database would hold), so
+// that page is drawn without the user's header.
 func (s *Server) pagesWithin(d time.Duration, next http.Handler) http.Handler {
 	bounded := answerWithin(d, func(w http.ResponseWriter, r *http.Request) {
 		handlers.Fail(w, r, s.log, handlers.ErrNotInTime)

@@ -54,6 +54,13 @@ func TestAnAdminCannotMakeDecidersWhoDecideAtOnce(t *testing.T) {
 	if a.holdState(id) != "open" {
 		t.Fatal("a refused decision changed the hold")
 	}
+	// Compliance sees them where they work, whatever the notices' settings.
+	c1 := a.client()
+	c1.login("c1@example.com")
+	if _, holds := c1.get("/holds"); !strings.Contains(textOf(byID(t, holds, "new-deciders")), "sock1@example.com") ||
+		!strings.Contains(textOf(byID(t, holds, "new-deciders")), "sock2@example.com") {
+		t.Error("the holds queue does not show compliance the new deciders")
+	}
 	_, users := admin.get("/settings/users")
 	if row, _ := textByID(t, users, "user-"+a.userID("sock1@example.com")); !strings.Contains(row, "decides from") {
 		t.Errorf("the users page's row for the new decider: %q", row)
