@@ -92,22 +92,8 @@ func setClassOwners(ctx context.Context, q Querier, owners map[payout.FailureCla
 // ownUnownedClassCases gives a failure class's open failed cases that have
 // no owner, or only a stand-in, to its owner (none: nothing), each audited.
 func ownUnownedClassCases(ctx context.Context, q Querier, class payout.FailureClass, owner *int64, by Actor) error {
-	if owner == nil {
-		return nil
-	}
-	var ids []int64
-	if err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false
-		WHERE kind = $3 AND failure_class = $1 AND state = 'open' AND (owner_id IS NULL OR owner_stands_in)
-		RETURNING id`, string(class), *owner, payout.CaseFailed); err != nil {
-		return fmt.Errorf("store: unowned %s cases: %w", class, err)
-	}
-	for _, id := range ids {
-		if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id), map[string]any{"owner_id": *owner,
-			"note": "open cases of the failure class without an owner of their own go to its owner"}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return giveUnowned(ctx, q, payout.CaseFailed, class, owner, by,
+		"open cases of the failure class without an owner of their own go to its owner")
 }
 
 // emptyClassSlots takes u off the failure classes they own, each audited:

@@ -66,18 +66,27 @@ func (s *Store) UpdateCaseKinds(ctx context.Context, by Actor, changes []CaseKin
 // stand-in (routeCase: opened before the kind had one), to its new owner,
 // each audited: open cases with an owner of their own keep theirs.
 func ownUnownedCases(ctx context.Context, q Querier, kind payout.CaseKind, owner *int64, by Actor) error {
+	return giveUnowned(ctx, q, kind, "", owner, by, "the kind's owner was set: open cases without an owner of their own go to them")
+}
+
+// giveUnowned gives the open cases of kind (of failure class class, or of
+// any when "") that have no owner, or only a stand-in, to owner (none:
+// nothing), each audited with note.
+func giveUnowned(ctx context.Context, q Querier, kind payout.CaseKind, class payout.FailureClass, owner *int64, by Actor,
+	note string) error {
 	if owner == nil {
 		return nil
 	}
 	var ids []int64
 	err := q.SelectContext(ctx, &ids, `UPDATE exception_cases SET owner_id = $2, owner_stands_in = false
-		WHERE kind = $1 AND state = 'open' AND (owner_id IS NULL OR owner_stands_in) RETURNING id`, kind, *owner)
+		WHERE kind = $1 AND ($3 = '' OR failure_class = $3) AND state = 'open' AND (owner_id IS NULL OR owner_stands_in)
+		RETURNING id`, kind, *owner, string(class))
 	if err != nil {
 		return fmt.Errorf("store: unowned %s cases: %w", kind, err)
 	}
 	for _, id := range ids {
 		if err := audit(ctx, q, by.Name, "exception.reassign", "exception", fmt.Sprint(id),
-			map[string]any{"owner_id": *owner, "note": "the kind's owner was set: open cases without an owner of their own go to them"}); err != nil {
+			map[string]any{"owner_id": *owner, "note": note}); err != nil {
 			return err
 		}
 	}
