@@ -57,6 +57,9 @@ func auditEntity(e store.AuditEntry, details any, role payout.Role) (kind, name,
 	case "hold_reason":
 		return "hold owners and SLA", id, "/holds/owners"
 	case "exception_kind":
+		if _, class, ok := strings.Cut(id, ":"); ok { // a failed payout's case owner by failure class
+			return "case owner by failure class", id, "/holds/owners#class-owner-" + url.PathEscape(class)
+		}
 		return "case owners and SLA", id, "/holds/owners#exception-owners"
 	case "exception":
 		return "exception case", "#" + id, "/exceptions/" + url.PathEscape(id)

@@ -61,3 +61,16 @@ func TestMarketEntriesReadInWords(t *testing.T) {
 		t.Errorf("approve: %q", got)
 	}
 }
+
+// A failure class's owner change links to its row on the owners page; a
+// kind's to the kinds' table.
+func TestCaseOwnerEntriesLinkToTheirRow(t *testing.T) {
+	for id, want := range map[string]string{
+		"failed_after_send:funding": "/holds/owners#class-owner-funding",
+		"anomaly":                   "/holds/owners#exception-owners",
+	} {
+		if _, _, href := auditEntity(store.AuditEntry{EntityType: "exception_kind", EntityID: id}, nil, "admin"); href != want {
+			t.Errorf("%s links to %q, want %q", id, href, want)
+		}
+	}
+}
