@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,6 +166,11 @@ func (h *Handlers) AddUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	added := &views.NewLink{Name: f.user.Name, Email: f.user.Email, Role: string(f.user.Role)}
+	if payout.Decides(f.user.Role) {
+		added.Wait = fmt.Sprintf("As %s, a four-eyes role, they decide only %d hours from now (a role given here "+
+			"waits, and compliance and the admins are told meanwhile); a set-password link starts the wait again when used.",
+			f.user.Role, int(payout.GrantWait/time.Hour))
+	}
 	if link != nil {
 		added.Link, added.Expires = h.baseURL(r)+"/set-password/"+link.Token, userOf(r).stamp(link.At.Add(payout.PasswordLinkTTL))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -125,15 +126,21 @@ func (h *Handlers) userNotice(r *http.Request) string {
 	if err != nil {
 		return ""
 	}
+	me := userOf(r)
+	wait := ""
+	if payout.Waiting(u.DecidesFrom, h.Now()) {
+		wait = fmt.Sprintf(" A four-eyes role given here decides only from %s (%d hours), and compliance and the admins "+
+			"are told meanwhile.", me.stamp(*u.DecidesFrom), int(payout.GrantWait/time.Hour))
+	}
 	switch who := u.Name + " (" + u.Email + ")"; {
 	case q.Get("done") == "role":
-		return fmt.Sprintf("%s is now %s. Their sessions have ended; the new role starts at their next sign-in.", who, u.Role)
+		return fmt.Sprintf("%s is now %s. Their sessions have ended; the new role starts at their next sign-in.%s", who, u.Role, wait)
 	case q.Get("done") == "disable" && u.DisabledAt != nil:
 		return who + " is disabled: they can no longer sign in, and their sessions have ended. Their open holds and " +
 			"cases went to each reason's or kind's default owner (Unowned where there is none); where they were a " +
 			"reason's or kind's owner or escalation owner, that place is empty now: fill it on Owners and SLAs (/holds/owners)."
 	case q.Get("done") == "enable" && u.DisabledAt == nil:
-		return who + " may sign in again."
+		return who + " may sign in again." + wait
 	}
 	return ""
 }

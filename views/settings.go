@@ -48,6 +48,9 @@ type NewLink struct {
 	Link    string // the set-password link; "" when the admin set a password
 	Expires string
 	Again   bool // a new link for a user who was there already
+	// Wait says, for a four-eyes role, that it decides only after
+	// payout.GrantWait; "" otherwise.
+	Wait string
 }
 
 // UserRow is one user of the users page and what the admin may do to them.

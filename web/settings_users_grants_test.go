@@ -27,10 +27,10 @@ func TestAnAdminCannotMakeDecidersWhoDecideAtOnce(t *testing.T) {
 	admin := a.client()
 	admin.login("admin@example.com")
 	for _, who := range []string{"sock1", "sock2"} {
-		code, _, _ := admin.do("POST", "/settings/users", url.Values{"name": {who}, "email": {who + "@example.com"},
+		code, page, _ := admin.do("POST", "/settings/users", url.Values{"name": {who}, "email": {who + "@example.com"},
 			"role": {"compliance"}, "how": {"password"}, "password": {"an-initial-password"}}, nil)
-		if code != http.StatusCreated {
-			t.Fatalf("add %s: %d", who, code)
+		if code != http.StatusCreated || !strings.Contains(textOf(byID(t, page, "new-user-wait")), "decide only 24 hours from now") {
+			t.Fatalf("add %s: %d, or the page does not say when they decide", who, code)
 		}
 	}
 	sock := a.client()
@@ -66,6 +66,16 @@ func TestAnAdminCannotMakeDecidersWhoDecideAtOnce(t *testing.T) {
 		t.Errorf("the users page's row for the new decider: %q", row)
 	}
 
+	// A new role given from the users page says so at once.
+	a.addUser("olu@example.com", payout.RoleOps)
+	code, _, h := admin.do("POST", "/settings/users/"+a.userID("olu@example.com")+"/role", url.Values{"role": {"compliance"}}, nil)
+	if code != http.StatusSeeOther {
+		t.Fatalf("make olu compliance: %d", code)
+	}
+	if _, page := admin.get(h.Get("Location")); !strings.Contains(textOf(byID(t, page, "users-notice")), "decides only from") {
+		t.Errorf("the notice after making a user compliance does not say when they decide")
+	}
+
 	// Compliance and the admins are told, once a grant.
 	var granted jobs.Condition
 	for _, c := range jobs.StandardConditions(a.store, time.Hour) {
@@ -74,7 +84,7 @@ func TestAnAdminCannotMakeDecidersWhoDecideAtOnce(t *testing.T) {
 		}
 	}
 	active, err := granted.Evaluate(context.Background(), time.Now(), store.NotifyChannel{})
-	if err != nil || len(active) != 2 || !strings.Contains(active[0].Subject, "sock1@example.com") ||
+	if err != nil || len(active) != 3 || !strings.Contains(active[0].Subject, "sock1@example.com") ||
 		!strings.Contains(active[0].Detail, "disable the account") {
 		t.Fatalf("the new deciders' condition: %+v %v", active, err)
 	}
