@@ -56,6 +56,18 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Kind = k
 	}
+	if s := q.Get("class"); s != "" {
+		c, err := payout.ParseFailureClass(s)
+		if err != nil {
+			Fail(w, r, h.Log, BadRequest(fmt.Sprintf("Unknown failure class %q. Choose one from the list.", s)))
+			return
+		}
+		f.Class, vm.Class = c, string(c)
+		notes = append(notes, "failed for "+c.Label())
+	}
+	for _, c := range payout.FailureClasses {
+		vm.Classes = append(vm.Classes, views.Option{Value: string(c), Label: c.Label()})
+	}
 	page, err := pageNumber(q.Get("page"))
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -104,7 +116,7 @@ func (h *Handlers) Exceptions(w http.ResponseWriter, r *http.Request) {
 	vm.Page, vm.Pages = page, pagesOf(total.Open, casesPageSize)
 	vm.PrevHref, vm.NextHref = pageLinks(page, vm.Pages, func(n int) string {
 		v := url.Values{}
-		for _, k := range []string{"kind", "owner"} {
+		for _, k := range []string{"kind", "owner", "class"} {
 			if q.Get(k) != "" {
 				v.Set(k, q.Get(k))
 			}

@@ -131,9 +131,10 @@ func (s *Store) CasesFor(ctx context.Context, payoutID int64) ([]Case, error) {
 
 // CaseFilter selects open cases for the exceptions queue.
 type CaseFilter struct {
-	Kind    payout.CaseKind // "" for every kind
-	OwnerID int64           // 0 for anyone's, -1 for unassigned
-	Test    bool            // test payouts' cases instead of live ones
+	Kind    payout.CaseKind     // "" for every kind
+	OwnerID int64               // 0 for anyone's, -1 for unassigned
+	Class   payout.FailureClass // a failed payout's failure class; "" for any
+	Test    bool                // test payouts' cases instead of live ones
 	Limit   int
 	Offset  int       // cases to skip, for the pages after the first
 	Now     time.Time // what overdue is counted against (zero: now)
@@ -142,7 +143,8 @@ type CaseFilter struct {
 // OpenCases returns the open cases, escalated and overdue first, then by
 // due time, and how many match in all (and of them overdue).
 func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, QueueCounts, error) {
-	where := `WHERE c.state = 'open' AND c.livemode = $1 AND ($2 = '' OR c.kind = $2) AND ($3 = 0 OR ($3 = -1 AND c.owner_id IS NULL) OR c.owner_id = $3) `
+	where := `WHERE c.state = 'open' AND c.livemode = $1 AND ($2 = '' OR c.kind = $2) AND ($3 = 0 OR ($3 = -1 AND c.owner_id IS NULL) OR c.owner_id = $3)
+		AND ($4 = '' OR c.failure_class = $4) `
 	var total QueueCounts
 	now := f.Now
 	if now.IsZero() {
@@ -150,8 +152,8 @@ func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, QueueCount
 	}
 	// Overdue as CountCases counts it, within the filter.
 	if err := s.db.GetContext(ctx, &total, `SELECT count(*) AS open,
-			count(*) FILTER (WHERE c.sla_due_at < $4 OR c.escalated_at IS NOT NULL) AS overdue
-		FROM exception_cases c `+where, !f.Test, f.Kind, f.OwnerID, now); err != nil {
+			count(*) FILTER (WHERE c.sla_due_at < $5 OR c.escalated_at IS NOT NULL) AS overdue
+		FROM exception_cases c `+where, !f.Test, f.Kind, f.OwnerID, string(f.Class), now); err != nil {
 		return nil, total, fmt.Errorf("store: count cases: %w", err)
 	}
 	limit := f.Limit
@@ -159,8 +161,8 @@ func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, QueueCount
 		limit = 100
 	}
 	var out []Case
-	err := s.db.SelectContext(ctx, &out, caseSelect+where+`ORDER BY c.escalated_at IS NULL, c.sla_due_at, c.id LIMIT $4 OFFSET $5`,
-		!f.Test, f.Kind, f.OwnerID, limit, f.Offset)
+	err := s.db.SelectContext(ctx, &out, caseSelect+where+`ORDER BY c.escalated_at IS NULL, c.sla_due_at, c.id LIMIT $5 OFFSET $6`,
+		!f.Test, f.Kind, f.OwnerID, string(f.Class), limit, f.Offset)
 	if err != nil {
 		return nil, total, fmt.Errorf("store: cases: %w", err)
 	}

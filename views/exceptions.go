@@ -7,6 +7,8 @@ type Exceptions struct {
 	Meta
 	Kind       string // filters: a kind, "" for all
 	Owner      string // "", "mine", "none" or a user id
+	Class      string // a failed payout's failure class, "" for any
+	Classes    []Option
 	Kinds      []KindCount
 	Owners     []Option
 	Rows       []CaseRow

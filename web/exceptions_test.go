@@ -275,3 +275,35 @@ func selectedValue(sel *html.Node) string {
 	}
 	return ""
 }
+
+// The queue filters by a failed payout's failure class; an unknown class is
+// a clear 400.
+func TestExceptionsFilterByFailureClass(t *testing.T) {
+	a := newApp(t)
+	a.addUser("finance@example.com", payout.RoleFinance)
+	id := failedCase(t, a, "EXC-CL")
+	c, err := a.store.CaseByID(context.Background(), id)
+	if err != nil || c.FailureClass == "" {
+		t.Fatalf("case %d: %+v %v", id, c, err)
+	}
+	other := payout.FailFunding
+	if c.FailureClass == string(other) {
+		other = payout.FailAuth
+	}
+	fin := a.client()
+	fin.login("finance@example.com")
+	if !c.Livemode {
+		fin.viewTestData()
+	}
+	row := fmt.Sprintf(`id="case-%d"`, id)
+	if _, page := fin.get("/exceptions?class=" + c.FailureClass); !strings.Contains(page, row) ||
+		selectedValue(byName(t, page, "class")) != c.FailureClass {
+		t.Errorf("filtered by its own class (%s), the case is missing or the filter not shown", c.FailureClass)
+	}
+	if _, page := fin.get("/exceptions?class=" + string(other)); strings.Contains(page, row) || byID(t, page, "cases-empty") == nil {
+		t.Errorf("filtered by %s, the %s case shows", other, c.FailureClass)
+	}
+	if code, _ := fin.get("/exceptions?class=bogus"); code != http.StatusBadRequest {
+		t.Errorf("an unknown class: %d, want 400", code)
+	}
+}
