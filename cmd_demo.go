@@ -342,12 +342,15 @@ func demoHoldOwners(ctx context.Context, s *store.Store) error {
 	return nil
 }
 
-// demoClassOwners are who owns a failed payout's case by its failure class
-// in the demo, by email: a funding failure is finance's, a refused
-// credential an admin's; the rest go to the kind's owner.
+// demoClasses are who owns a failed payout's case by its failure class in
+// the demo, by email: a funding failure is finance's, a refused credential
+// an admin's, a closed or wrong account ops' (who contact the beneficiary;
+// the sandbox's failures are of this class); the rest go to the kind's
+// owner, or a stand-in.
 var demoClasses = map[payout.FailureClass]string{
-	payout.FailFunding: "finance@example.com",
-	payout.FailAuth:    "admin@example.com",
+	payout.FailFunding:     "finance@example.com",
+	payout.FailAuth:        "admin@example.com",
+	payout.FailBeneficiary: "ops@example.com",
 }
 
 // demoClassOwners names the demo's failure class owners when no class's
