@@ -134,6 +134,9 @@ func caseRow(u User, now time.Time, c store.Case) views.CaseRow {
 	row := views.CaseRow{ID: strconv.FormatInt(c.ID, 10), Href: caseHref(c.ID), Kind: c.KindLabel, Summary: u.localStamps(c.Summary),
 		Owner: c.OwnerName, StandsIn: c.OwnerStandsIn, Age: ago(now, c.OpenedAt), Due: due, DueAt: c.SLADueAt.UTC().Format(time.RFC3339),
 		DueLevel: level, Escalated: c.EscalatedAt != nil, Class: classLabel(c.FailureClass), Amount: "—"}
+	if c.FailureClass != "" {
+		row.ClassHref = "/exceptions?class=" + url.QueryEscape(c.FailureClass)
+	}
 	if c.ReferenceID != nil {
 		row.Ref, row.PayoutURL = *c.ReferenceID, views.PayoutPath(*c.ReferenceID, c.PayoutLive)
 		row.Amount = payout.Money{Minor: *c.AmountMinor, Currency: *c.Currency}.String()

@@ -32,6 +32,7 @@ type CaseRow struct {
 	Href      string
 	Kind      string
 	Class     string // the failure class, for a failed payout's case
+	ClassHref string // the queue filtered by that class
 	Summary   string
 	Ref       string // the payout's reference, when the case is about one
 	Provider  string // and its provider

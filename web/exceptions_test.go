@@ -300,6 +300,9 @@ func TestExceptionsFilterByFailureClass(t *testing.T) {
 		selectedValue(byName(t, page, "class")) != c.FailureClass {
 		t.Errorf("filtered by its own class (%s), the case is missing or the filter not shown", c.FailureClass)
 	}
+	if _, page := fin.get("/exceptions"); !strings.Contains(page, `class="badge class-badge" href="/exceptions?class=`+c.FailureClass+`"`) {
+		t.Error("the case's class badge does not lead to the queue of its class")
+	}
 	if _, page := fin.get("/exceptions?class=" + string(other)); strings.Contains(page, row) || byID(t, page, "cases-empty") == nil {
 		t.Errorf("filtered by %s, the %s case shows", other, c.FailureClass)
 	}
