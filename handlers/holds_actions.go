@@ -89,7 +89,7 @@ func (h *Handlers) HoldAction(action string) http.HandlerFunc {
 
 // evidenceShown reads what a release or rejection from the payout page
 // was decided on: what the page showed of the hold ("seen"), which the
-// store checks under the hold's lock (a form without it is not checked).
+// store checks under the hold's lock (a form without it is refused).
 // It refuses a form that would drop what it carried for evidence (a link, a
 // tax artifact's state: those go with Add evidence, first).
 func evidenceShown(r *http.Request) (store.Shown, error) {
@@ -106,12 +106,14 @@ func shownOf(lastEvidence int64, approvals int) string {
 }
 
 // seenIn reads what a page showed of a hold from form field name, as
-// shownOf wrote it ("23.1"; "23" compares evidence only): AnyShown when the
-// form has none.
+// shownOf wrote it ("23.1"; "23" compares evidence only). Every page that
+// offers a decision sends it; a form without it (hand-made, or from a page
+// of before) is refused, not decided on whatever the hold holds now.
 func seenIn(r *http.Request, name string) (store.Shown, error) {
 	seen := r.PostFormValue(name)
 	if seen == "" {
-		return store.AnyShown, nil
+		return store.Shown{}, BadRequest("This decision does not say what your page showed of the hold: decide from " +
+			"the payout's page or the holds queue. Nothing was changed.")
 	}
 	evidence, approvals, hasApprovals := strings.Cut(seen, ".")
 	shown := store.Shown{Approvals: -1}
@@ -273,6 +275,10 @@ func (h *Handlers) HoldsBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	if action == "reassign" && r.PostFormValue("owner") == "" {
 		Fail(w, r, h.Log, BadRequest("Pick the user to give the holds to."))
+		return
+	}
+	if (action == "release" || action == "reject") && !u.Role.Can(payout.ActDecideHolds) {
+		Fail(w, r, h.Log, Forbidden(payout.ActDecideHolds)) // before what the rows say: it is not theirs to decide
 		return
 	}
 	holds, err := h.selectedHolds(r)

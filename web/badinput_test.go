@@ -72,6 +72,7 @@ func TestHostileInputToEveryForm(t *testing.T) {
 		fields    []string
 	}{
 		{"ops@example.com", "/holds/" + hold + "/evidence", []string{"note", "tax_artifact"}},
+		{"ops@example.com", "/holds/" + hold + "/evidence", []string{"note"}},
 		{"ops@example.com", "/holds/" + hold + "/reassign", []string{"note", "owner"}},
 		{"ops@example.com", "/holds/" + hold + "/escalate", []string{"note"}},
 		{"compliance@example.com", "/holds/" + hold + "/release", []string{"note"}},

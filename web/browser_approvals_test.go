@@ -76,7 +76,7 @@ func TestBrowserTwoApproversRefuseTheSamePersonTwice(t *testing.T) {
 	// A forged second approval by the same person is refused by the store.
 	c1 := a.client()
 	c1.login("c1@example.com")
-	if code, page, _ := c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"approving a second time myself"}}, nil); code != http.StatusForbidden || !strings.Contains(page, "earlier approval") {
+	if code, page, _ := c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"approving a second time myself"}, "seen": {a.seen(id)}}, nil); code != http.StatusForbidden || !strings.Contains(page, "earlier approval") {
 		t.Fatalf("the same person's second approval: %d, want refused\n%s", code, page)
 	}
 	if got, _ := a.store.ApprovalsFor(ctx, p.ID); len(got) != 1 {

@@ -42,7 +42,7 @@ func TestHoldsBulkKeepsTheFilterAndCounts(t *testing.T) {
 		!strings.Contains(body, "Pick the user to give the holds to") || a.holdState(big1) != "open" {
 		t.Errorf("bulk reassign to nobody: %d, hold %s", code, a.holdState(big1))
 	}
-	form = url.Values{"action": {"reject"}, "hold": {big1}, "note": {"Seller offboarded"}, "filter": {filter}}
+	form = a.withSeen(url.Values{"action": {"reject"}, "hold": {big1}, "note": {"Seller offboarded"}, "filter": {filter}}, big1)
 	code, frag, _ := c.do("POST", "/holds/bulk", form, map[string]string{"HX-Request": "true"})
 	if code != http.StatusOK {
 		t.Fatalf("bulk reject: %d %s", code, frag)
@@ -59,7 +59,7 @@ func TestHoldsBulkKeepsTheFilterAndCounts(t *testing.T) {
 	}
 
 	// Without JavaScript: the whole page, its filter chosen.
-	form = url.Values{"action": {"reject"}, "hold": {tax2}, "note": {"Seller offboarded"}, "filter": {"reason=nope"}}
+	form = a.withSeen(url.Values{"action": {"reject"}, "hold": {tax2}, "note": {"Seller offboarded"}, "filter": {"reason=nope"}}, tax2)
 	code, page, _ = c.do("POST", "/holds/bulk", form, nil)
 	if code != http.StatusOK || a.holdState(tax2) != "rejected" {
 		t.Fatalf("bulk reject with a bad filter: %d, hold %s", code, a.holdState(tax2))
@@ -116,7 +116,7 @@ func TestBulkReleaseLeavesHoldsUnderAnApprovalRuleWithoutBulk(t *testing.T) {
 	c := a.client()
 	c.login("compliance@example.com")
 	c.viewTestData()
-	form := url.Values{"action": {"release"}, "hold": {big, small}, "note": {"Morning review done"}}
+	form := a.withSeen(url.Values{"action": {"release"}, "hold": {big, small}, "note": {"Morning review done"}}, big, small)
 	code, page, _ := c.do("POST", "/holds/bulk", form, nil)
 	if code != http.StatusOK {
 		t.Fatalf("bulk release: %d %s", code, page)

@@ -74,7 +74,7 @@ func TestHoldActionsFollowRolesAndFourEyes(t *testing.T) {
 	c1 := a.client()
 	c1.login("c1@example.com")
 	// Compliance's release is refused while the artifact is still expired.
-	code, body, _ := c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"seller called, all fine"}}, nil)
+	code, body, _ := c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"seller called, all fine"}, "seen": {a.seen(id)}}, nil)
 	if code != http.StatusConflict || !strings.Contains(body, "tax artifact is expired") {
 		t.Fatalf("release with the gate failing: %d", code)
 	}
@@ -91,7 +91,7 @@ func TestHoldActionsFollowRolesAndFourEyes(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("ops adds a note: %d", code)
 	}
-	code, body, _ = c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked"}}, nil)
+	code, body, _ = c1.do("POST", "/holds/"+id+"/release", url.Values{"note": {"certificate checked"}, "seen": {a.seen(id)}}, nil)
 	if code != http.StatusForbidden || !strings.Contains(body, "you added evidence to this hold") {
 		t.Fatalf("four-eyes after another user's note: %d %.200s", code, body)
 	}
@@ -178,18 +178,18 @@ func TestBulkHoldActionsReportEachHold(t *testing.T) {
 	c1 := a.client()
 	c1.login("c1@example.com")
 	c1.viewTestData()
-	code, body, _ := c1.do("POST", "/holds/bulk", url.Values{"action": {"release"}, "hold": {big1, big2, ph},
-		"note": {"reviewed the three together"}}, map[string]string{"HX-Request": "true"})
+	code, body, _ := c1.do("POST", "/holds/bulk", a.withSeen(url.Values{"action": {"release"}, "hold": {big1, big2, ph},
+		"note": {"reviewed the three together"}}, big1, big2, ph), map[string]string{"HX-Request": "true"})
 	if code != http.StatusOK || strings.Count(body, `class="ok"`) != 2 || !strings.Contains(body, "market PH is read-only") {
 		t.Fatalf("bulk release: %d %s", code, body)
 	}
 	if a.status("BK-1") != payout.Queued || a.status("BK-2") != payout.Queued || a.status("BK-3") != payout.Held {
 		t.Fatal("bulk release did not release exactly the two that pass their gates")
 	}
-	if code, _, _ := c1.do("POST", "/holds/bulk", url.Values{"action": {"reject"}, "hold": {ph}, "note": {""}}, nil); code != http.StatusBadRequest {
+	if code, _, _ := c1.do("POST", "/holds/bulk", a.withSeen(url.Values{"action": {"reject"}, "hold": {ph}, "note": {""}}, ph), nil); code != http.StatusBadRequest {
 		t.Fatalf("bulk without a reason: %d", code)
 	}
-	code, _, _ = c1.do("POST", "/holds/bulk", url.Values{"action": {"reject"}, "hold": {ph}, "note": {"market stays closed"}}, nil)
+	code, _, _ = c1.do("POST", "/holds/bulk", a.withSeen(url.Values{"action": {"reject"}, "hold": {ph}, "note": {"market stays closed"}}, ph), nil)
 	if code != http.StatusOK || a.status("BK-3") != payout.Cancelled {
 		t.Fatalf("bulk reject: %d, payout %s", code, a.status("BK-3"))
 	}
@@ -256,4 +256,26 @@ func TestAdminsSetHoldOwners(t *testing.T) {
 	if _, page := ops.get("/holds"); !strings.Contains(page, "escalated") {
 		t.Fatal("the holds list does not show the escalation")
 	}
+}
+
+// seen is what a page showing hold id now puts in its form's "seen" (the
+// hold's newest evidence and its approvals, as handlers' shownOf writes
+// them): a decision posted by a test as one made on the page.
+func (a *app) seen(id string) string {
+	a.t.Helper()
+	var s string
+	if err := a.store.DB().Get(&s, `SELECT (SELECT coalesce(max(id), 0) FROM hold_evidence WHERE hold_id = $1)::text || '.' ||
+		(SELECT count(*) FROM hold_approvals WHERE hold_id = $1)::text`, id); err != nil {
+		a.t.Fatal(err)
+	}
+	return s
+}
+
+// withSeen adds each bulk row's "seen-<id>" for holds ids to form, as the
+// holds queue shows them now.
+func (a *app) withSeen(form url.Values, ids ...string) url.Values {
+	for _, id := range ids {
+		form.Set("seen-"+id, a.seen(id))
+	}
+	return form
 }

@@ -46,7 +46,7 @@ func TestAnAdminCannotMakeDecidersWhoDecideAtOnce(t *testing.T) {
 		t.Error("the holds queue offers a new decider the bulk release, or does not say why not")
 	}
 	for _, action := range []string{"release", "reject"} {
-		code, body, _ := sock.do("POST", "/holds/"+id+"/"+action, url.Values{"note": {"all fine"}}, nil)
+		code, body, _ := sock.do("POST", "/holds/"+id+"/"+action, url.Values{"note": {"all fine"}, "seen": {a.seen(id)}}, nil)
 		if code != http.StatusForbidden || !strings.Contains(body, "you decide from") {
 			t.Errorf("%s by a compliance user the admin added a moment ago: %d; want 403 saying when they decide", action, code)
 		}
