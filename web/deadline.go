@@ -108,8 +108,11 @@ func answerWithin(d time.Duration, late http.HandlerFunc, log *slog.Logger, what
 			if r.Context().Err() != nil {
 				return // the caller left
 			}
-			log.Warn(what+" not answered in time: answered 503, the work may still complete", "path",
-				handlers.LogPath(r), "request_id", handlers.RequestID(r.Context()), "deadline", d)
+			msg := what + " not answered in time: answered 503"
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				msg += ", the work may still complete"
+			}
+			log.Warn(msg, "path", handlers.LogPath(r), "request_id", handlers.RequestID(r.Context()), "deadline", d)
 			late(w, r)
 		}
 	}
