@@ -22,6 +22,9 @@ type Active struct {
 	Detail  string  // more lines for the message body
 	Path    string  // the dashboard page to open: "/holds"
 	UserIDs []int64 // people the condition names, besides its kind's roles
+	// Except are people of its kind's roles not told: the person the
+	// condition is about (a new decider is not warned of themselves).
+	Except []int64
 	// Quiet keeps the condition as it is without telling anyone: not
 	// cleared, not started, not reminded of (an endpoint's "failing" while
 	// it is disabled: not news, and not over either).
@@ -214,6 +217,9 @@ func (e *evaluation) active(ctx context.Context, kind payout.ConditionKind, a Ac
 	}
 	if err != nil {
 		return err
+	}
+	if len(a.Except) > 0 { // a copy: e.recipients' lists are shared between conditions
+		recipients = slices.DeleteFunc(slices.Clone(recipients), func(r store.Recipient) bool { return slices.Contains(a.Except, r.ID) })
 	}
 	if len(to) > 0 && len(recipients) == 0 {
 		// The people it came to name cannot be emailed (disabled since):

@@ -78,7 +78,7 @@ func waitingDeciders(ctx context.Context, st ConditionStore) ([]Active, error) {
 	}
 	out := make([]Active, 0, len(users))
 	for _, u := range users {
-		out = append(out, Active{Key: fmt.Sprintf("%s:%d:%d", payout.CondDeciderGranted, u.ID, u.DecidesFrom.Unix()),
+		out = append(out, Active{Key: fmt.Sprintf("%s:%d:%d", payout.CondDeciderGranted, u.ID, u.DecidesFrom.Unix()), Except: []int64{u.ID},
 			Path:    "/audit?entity=user&entity_id=" + strconv.FormatInt(u.ID, 10),
 			Subject: fmt.Sprintf("%s (%s) can decide as %s from %s", u.Name, u.Email, u.Role, u.DecidesFrom.UTC().Format("2006-01-02 15:04 UTC")),
 			Detail: fmt.Sprintf("An admin gave %s the %s role from the dashboard (added them, changed their role, enabled "+

@@ -750,3 +750,25 @@ func TestAChatWebhookAddedWhileAConditionLastsIsTold(t *testing.T) {
 		t.Errorf("the clearing: %q, want it told to both webhooks", got)
 	}
 }
+
+// A user given a deciding role from the dashboard: compliance and the
+// admins are emailed, once, but not the new decider, though compliance.
+func TestANewDeciderIsToldOfToTheOthers(t *testing.T) {
+	s := pgtest.New(t)
+	smtp := smtptest.New(t)
+	admin := addUser(t, s, "admin@example.com", payout.RoleAdmin)
+	addUser(t, s, "compliance@example.com", payout.RoleCompliance)
+	addUser(t, s, "ops@example.com", payout.RoleOps)
+	if _, err := s.AddUser(context.Background(), store.User{Email: "new@example.com", Name: "New", Role: payout.RoleCompliance,
+		PasswordHash: "x"}, store.Actor{UserID: admin, Name: "admin@example.com"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, s, smtp, &clock{now: time.Now()})
+	run(t, n)
+	run(t, n)
+	got := recipientsOf(smtp.Messages(), "can decide as compliance")
+	slices.Sort(got)
+	if strings.Join(got, " ") != "admin@example.com compliance@example.com" {
+		t.Fatalf("emails %v, want one each to admin@ and compliance@, none to the new decider or ops", got)
+	}
+}
