@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -116,9 +115,7 @@ func (u User) waiting(now time.Time) string {
 	if !payout.Waiting(u.DecidesFrom, now) {
 		return ""
 	}
-	return fmt.Sprintf("Your account was changed from the dashboard less than %d hours ago (your %s role given, the "+
-		"account enabled, or a password set with an admin's link): you decide from %s, so that the people who decide "+
-		"already could see it first", int(payout.GrantWait/time.Hour), u.Role, u.stamp(*u.DecidesFrom))
+	return upperFirst(payout.WaitingWhy(u.stamp(*u.DecidesFrom)))
 }
 
 // testData reports whether the request's user views test data.

@@ -80,7 +80,7 @@ func userRow(u store.UserListing, me User, now time.Time) views.UserRow {
 	}
 	if row.State != "disabled" && payout.Waiting(u.DecidesFrom, now) {
 		row.StateNote = strings.TrimPrefix(row.StateNote+"; ", "; ") + "decides from " + me.stamp(*u.DecidesFrom) +
-			" (a deciding role given here waits " + strconv.Itoa(int(payout.GrantWait/time.Hour)) + " hours)"
+			" (a deciding role given here waits " + payout.GrantWaitWords + ")"
 	}
 	return row
 }
@@ -167,9 +167,9 @@ func (h *Handlers) AddUser(w http.ResponseWriter, r *http.Request) {
 	}
 	added := &views.NewLink{Name: f.user.Name, Email: f.user.Email, Role: string(f.user.Role)}
 	if payout.Decides(f.user.Role) {
-		added.Wait = fmt.Sprintf("As %s, a four-eyes role, they decide only %d hours from now (a role given here "+
+		added.Wait = fmt.Sprintf("As %s, a four-eyes role, they decide only %s from now (a role given here "+
 			"waits, and compliance and the admins are told meanwhile); a set-password link starts the wait again when used.",
-			f.user.Role, int(payout.GrantWait/time.Hour))
+			f.user.Role, payout.GrantWaitWords)
 	}
 	if link != nil {
 		added.Link, added.Expires = h.baseURL(r)+"/set-password/"+link.Token, userOf(r).stamp(link.At.Add(payout.PasswordLinkTTL))

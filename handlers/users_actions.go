@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -129,8 +128,8 @@ func (h *Handlers) userNotice(r *http.Request) string {
 	me := userOf(r)
 	wait := ""
 	if payout.Waiting(u.DecidesFrom, h.Now()) {
-		wait = fmt.Sprintf(" A four-eyes role given here decides only from %s (%d hours), and compliance and the admins "+
-			"are told meanwhile.", me.stamp(*u.DecidesFrom), int(payout.GrantWait/time.Hour))
+		wait = fmt.Sprintf(" A four-eyes role given here decides only from %s (%s), and compliance and the admins "+
+			"are told meanwhile.", me.stamp(*u.DecidesFrom), payout.GrantWaitWords)
 	}
 	switch who := u.Name + " (" + u.Email + ")"; {
 	case q.Get("done") == "role":

@@ -1,6 +1,9 @@
 package payout
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // GrantWait is how long a deciding role given from the dashboard waits
 // before its user's first decision. Four-eyes needs two people, and an admin
@@ -9,6 +12,18 @@ import "time"
 // only afterwards. During the wait the people who decide already are told
 // (CondDeciderGranted) and can disable an account they do not recognise.
 const GrantWait = 24 * time.Hour
+
+// GrantWaitWords is GrantWait as the pages and messages say it.
+var GrantWaitWords = fmt.Sprintf("%d hours", int(GrantWait/time.Hour))
+
+// WaitingWhy says why a user whose deciding role waits may not decide yet,
+// and when they may (stamp, as the reader reads times): the store's
+// refusal and the pages say the same.
+func WaitingWhy(stamp string) string {
+	return "your account was changed from the dashboard less than " + GrantWaitWords + " ago (a deciding role " +
+		"given, the account enabled, or a password set with an admin's link): you decide from " + stamp +
+		", so that the people who decide already could see it first"
+}
 
 // FourEyesActions are the decisions four-eyes guards: releasing or rejecting
 // a hold (with its approvals) and approving a market's launch document.

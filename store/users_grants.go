@@ -39,19 +39,9 @@ func decidesYet(ctx context.Context, q Querier, by Actor) error {
 		return fmt.Errorf("store: user %d: %w", by.UserID, mapErr(err))
 	}
 	if payout.Waiting(u.From, u.Now) {
-		return &refusal{kind: ErrFourEyes, msg: fmt.Sprintf("your account was changed from the dashboard less than %s ago "+
-			"(a deciding role given, the account enabled, or a password set with an admin's link): you decide from %s UTC, "+
-			"so that the people who decide already could see it first",
-			formatWait(payout.GrantWait), u.From.UTC().Format("2006-01-02 15:04"))}
+		return &refusal{kind: ErrFourEyes, msg: payout.WaitingWhy(u.From.UTC().Format("2006-01-02 15:04") + " UTC")}
 	}
 	return nil
-}
-
-func formatWait(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return fmt.Sprintf("%d hours", int(d/time.Hour))
-	}
-	return d.String()
 }
 
 // withDecidesFrom adds to an audit entry's details when the user changed

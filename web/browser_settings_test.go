@@ -110,6 +110,9 @@ func browserAddUser(t *testing.T, ctx context.Context) string {
 		chromedp.Click(chromedp.CSS("#add-user-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#new-link")))
 	fitsWidth(t, ctx, "users after adding")
+	if !strings.Contains(text(t, ctx, "#new-user-wait"), "decide only "+payout.GrantWaitWords+" from now") {
+		t.Error("adding a compliance user does not say when they decide")
+	}
 	screenshot(t, ctx, "users-added-1280")
 	return value(t, ctx, "#set-password-link")
 }
