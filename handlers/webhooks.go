@@ -168,8 +168,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 			h.Log.Error("downtime notice not recorded; the provider will retry", "provider", name,
 				"request_id", RequestID(ctx), "err", err)
 			h.count(name, "error")
-			w.Header().Set("Retry-After", "5")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
+			WebhookUnavailable(w, r)
 			return
 		}
 		h.Log.Warn("provider downtime", "provider", name, "resolved", dt.Resolved, "mode", dt.Mode, "downtime_id", dt.ID)
@@ -180,8 +179,7 @@ func (h *Webhooks) Receive(w http.ResponseWriter, r *http.Request) {
 		h.Log.Error("webhook not stored; the provider will retry", "provider", name, "request_id", RequestID(ctx),
 			"err", err)
 		h.count(name, "error")
-		w.Header().Set("Retry-After", "5")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
+		WebhookUnavailable(w, r)
 		return
 	}
 	h.Log.Info("webhook", "provider", name, "event", ev.Type, "outcome", res.Outcome, "payout_ref", res.PayoutRef,
@@ -300,4 +298,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// WebhookUnavailable answers a provider's delivery that was not stored (the
+// database refusing, or not answering in time): 503 with Retry-After, so
+// the provider retries it.
+func WebhookUnavailable(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Retry-After", "5")
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily unavailable; retry"})
 }

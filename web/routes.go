@@ -165,8 +165,8 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 			`(a request that creates sends the same body: it is answered once recorded, never recorded twice)"}`),
 			s.log, "api request", next)
 	}
-	root.HandleFunc("POST /webhooks/{provider}", answerWithin(machineDeadline,
-		lateJSON(`{"error":"temporarily unavailable; retry"}`), s.log, "webhook", wh.Receive))
+	root.HandleFunc("POST /webhooks/{provider}", answerWithin(machineDeadline, handlers.WebhookUnavailable, s.log,
+		"webhook", wh.Receive))
 	// A provider's endpoint takes POST only: anything else is told so in
 	// JSON, as the endpoint answers, not with the dashboard's 404 page.
 	root.HandleFunc("/webhooks/{provider}", func(w http.ResponseWriter, r *http.Request) {
