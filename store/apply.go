@@ -105,10 +105,50 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 
 // applyTo applies obs to cur, the payout as read under its row lock in q's
 // transaction. It writes the payout, its ledger postings, its event and its
-// audit entry in one statement (a batch), with what also, when not nil,
-// adds to it once the outcome is known (the webhook's delivery row).
+// audit entry in one statement (rows.write), with what also, when not nil,
+// adds to them once the outcome is known (the webhook's delivery row), then
+// what follows from the change (applyPlan.after).
 func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64,
-	also func(*batch, Applied)) (Applied, error) {
+	also func(*rows, Applied) error) (Applied, error) {
+	var r rows
+	pl, err := planApply(ctx, q, cur, obs, deliveryID, &r)
+	if err != nil {
+		return Applied{}, err
+	}
+	if also != nil {
+		if err := also(&r, pl.res); err != nil {
+			return Applied{}, err
+		}
+	}
+	w, err := r.write(ctx, q)
+	if err != nil {
+		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
+	}
+	return pl.res, pl.after(ctx, q, w)
+}
+
+// applyPlan is what apply decided for one payout, and what it still has to
+// do once its rows are written.
+type applyPlan struct {
+	res                         Applied
+	cur                         payoutNow
+	obs                         payout.Observation
+	deliveryID                  *int64
+	event                       string // the outbound event the change announces, if any
+	heldAnswered, amountDiffers bool
+	mismatch                    payout.AmountMismatch
+	f                           appliedFacts
+	ppid                        *string
+	state, stateReason          string
+	pending                     bool
+}
+
+// planApply decides what obs does to cur (payout.DecideFor, the one rule)
+// and adds the rows that records to r: the payout's new state, its ledger
+// postings, its event and audit entry. It reads the database only on rare
+// paths (a HELD payout's report, a reversed payout's fee), and closes the
+// holds of a HELD payout its provider turns out to have.
+func planApply(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64, r *rows) (applyPlan, error) {
 	// A provider's words are recorded as text PostgreSQL takes, whatever
 	// path brought them: a webhook (checked already), a poll, a Re-check, a
 	// submission's answer.
@@ -120,7 +160,7 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 		// Read on this rare path only, not by every delivery.
 		var mayHave bool
 		if err := q.GetContext(ctx, &mayHave, `SELECT `+heldMayHaveSQL+` FROM payouts p WHERE id = $1`, id); err != nil {
-			return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, err)
+			return applyPlan{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, err)
 		}
 		d = payout.DecideHeld(cur.Provider, obs.Status, mayHave)
 		heldAnswered = d == payout.Apply
@@ -144,7 +184,7 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 		}
 		paid, err := paidBefore(ctx, q, cur, observedFee)
 		if err != nil {
-			return Applied{}, err
+			return applyPlan{}, err
 		}
 		var feeChanged bool
 		fee, feeChanged, feePosted = payout.MergeFee(paid, fee, observedFee)
@@ -189,16 +229,17 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	if heldAnswered {
 		n, err := closeHoldsAnswered(ctx, q, cur, obs)
 		if err != nil {
-			return Applied{}, err
+			return applyPlan{}, err
 		}
 		msg += fmt.Sprintf("; %s has it: its %d open hold(s) closed, as they can no longer stop it", cur.Provider, n)
 	}
-	res := Applied{Decision: d, From: cur.Status, To: next, Message: msg}
+	pl := applyPlan{res: Applied{Decision: d, From: cur.Status, To: next, Message: msg}, cur: cur, obs: obs,
+		deliveryID: deliveryID, event: event, heldAnswered: heldAnswered, amountDiffers: amountDiffers, mismatch: m, f: f,
+		ppid: ppid, state: state, stateReason: stateReason, pending: pending}
 
-	var b batch
 	v := saved{id: id, status: next, utr: utr, code: code, reason: reason, fee: fee, ppid: ppid,
 		changed: next != cur.Status || metaChanged, checked: checked, answered: fromProvider, state: state,
-		stateReason: stateReason, pending: pending}
+		stateReason: stateReason, pending: pending, event: event}
 	// What the provider said that payops did not know besides the state and
 	// its details: that it has the payout, its own sub-state.
 	providerNews := (v.answered && !cur.Sent) || state != cur.State || stateReason != cur.StateReason ||
@@ -206,65 +247,60 @@ func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observati
 	// A stale or repeated observation from a webhook changes nothing of the
 	// payout: its row is not written again.
 	if v.changed || v.checked || providerNews {
-		saveApplied(&b, event, v)
+		r.save(v)
 	}
 	lp := ledgerPayout{ID: id, Provider: cur.Provider, Amount: f.amount, Fee: fee, CreatedAt: cur.CreatedAt}
-	if err := postOutcome(ctx, q, &b, lp, cur.Status, next); err != nil {
-		return Applied{}, err
+	if err := postOutcome(ctx, q, r, lp, cur.Status, next); err != nil {
+		return applyPlan{}, err
 	}
 	if payout.Recorded(obs.Source, d, metaChanged || amountDiffers || feePosted != nil || providerNews) {
-		eventPart(&b, id, obs, cur.Status, string(d), msg, deliveryID)
-		if err := auditPart(&b, actorOf(obs), "payout.observe", "payout", payoutEntity(cur.Ref, cur.Livemode), map[string]any{
+		r.event(id, obs, cur.Status, string(d), msg, deliveryID)
+		if err := r.audit(actorOf(obs), "payout.observe", "payout", payoutEntity(cur.Ref, cur.Livemode), map[string]any{
 			"source": obs.Source, "raw_status": obs.RawStatus, "observed": obs.Status,
 			"from": cur.Status, "to": next, "decision": d,
 		}); err != nil {
-			return Applied{}, err
+			return applyPlan{}, err
 		}
 	}
-	if also != nil {
-		also(&b, res)
-	}
-	var subscribed bool
-	var err error
-	if event == "" {
-		err = b.exec(ctx, q)
-	} else {
-		err = b.get(ctx, q, &subscribed, `SELECT coalesce((SELECT subscribed FROM saved), false)`)
-	}
-	if err != nil {
-		return Applied{}, fmt.Errorf("store: apply to payout %s: %w", cur.Ref, mapErr(err))
-	}
-	if subscribed {
-		// After the ledger posting: the event's payout shows it.
-		if err := outboxPayoutEvent(ctx, q, id, event); err != nil {
-			return Applied{}, err
+	return pl, nil
+}
+
+// after does what follows from the change once its rows are written (w):
+// the outbound event for subscribed endpoints (after the ledger posting: the
+// event's payout shows it), the cases a difference opens, and the orphans
+// the provider's id now known adopts.
+func (pl applyPlan) after(ctx context.Context, q Querier, w written) error {
+	cur, id := pl.cur, pl.cur.ID
+	if pl.event != "" && w.subscribes(id) {
+		if err := outboxPayoutEvent(ctx, q, id, pl.event); err != nil {
+			return err
 		}
 	}
-	if heldAnswered && event == "" {
+	if pl.heldAnswered && pl.event == "" {
 		// Out of HELD into a state with no event of its own (QUEUED at the
 		// provider): the platform's last word was payout.held.
 		if err := outboxPayoutEvent(ctx, q, id, payout.EventHoldReleased); err != nil {
-			return Applied{}, err
+			return err
 		}
 	}
-	if amountDiffers {
-		if err := openAmountCase(ctx, q, f, m, obs, d, deliveryID); err != nil {
-			return Applied{}, err
+	if pl.amountDiffers {
+		if err := openAmountCase(ctx, q, pl.f, pl.mismatch, pl.obs, pl.res.Decision, pl.deliveryID); err != nil {
+			return err
 		}
 	}
-	if pending && !cur.PendingApproval {
-		if err := openApprovalCase(ctx, q, f, state, stateReason); err != nil {
-			return Applied{}, err
+	if pl.pending && !cur.PendingApproval {
+		if err := openApprovalCase(ctx, q, pl.f, pl.state, pl.stateReason); err != nil {
+			return err
 		}
 	}
-	if ppid != nil && cur.ProviderPayoutID == nil {
+	if pl.ppid != nil && cur.ProviderPayoutID == nil {
 		// The provider's id is known now: events that came before it may be
 		// waiting as orphans.
 		if err := adoptOrphans(ctx, q, id); err != nil {
-			return Applied{}, err
+			return err
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // heldMayHaveSQL is true for a HELD payout the provider may have
@@ -314,26 +350,10 @@ type saved struct {
 	changed, checked, answered bool // updated_at; last_checked_at and last_answered_at; submitted_at
 	state, stateReason         string
 	pending                    bool
-}
-
-// saveApplied adds to b what apply decided for the payout. When the move is
-// announced by an outbound event (event is not ""), the same statement
-// answers whether an endpoint subscribes to it (as "saved"); with none,
-// announcing it costs no statement at all.
-func saveApplied(b *batch, event string, v saved) {
-	p := func(x any) string { return b.params(x) }
-	update := `UPDATE payouts SET status = ` + p(v.status) + `, utr = ` + p(v.utr) + `, failure_code = ` + p(v.code) +
-		`, failure_reason = ` + p(v.reason) + `, fee_minor = ` + p(v.fee) + `, provider_payout_id = ` + p(v.ppid) + `,
-			updated_at = CASE WHEN ` + p(v.changed) + ` THEN now() ELSE updated_at END,
-			last_checked_at = CASE WHEN ` + p(v.checked) + ` THEN now() ELSE last_checked_at END,
-			last_answered_at = CASE WHEN ` + p(v.checked) + ` THEN now() ELSE last_answered_at END,
-			submitted_at = CASE WHEN ` + p(v.answered) + ` THEN coalesce(submitted_at, now()) ELSE submitted_at END,
-			provider_state = ` + p(v.state) + `, provider_state_reason = ` + p(v.stateReason) + `, pending_approval = ` + p(v.pending) + `
-		WHERE id = ` + p(v.id)
-	if event != "" {
-		update += subscribedReturning(p(event))
-	}
-	b.add("saved", update)
+	// The outbound event announcing the change ("" for none): the same
+	// statement answers whether an endpoint subscribes to it, so that
+	// without endpoints announcing it costs no statement at all.
+	event string
 }
 
 // merge sets *dst to v when v is new information, and reports whether it did.

@@ -21,24 +21,13 @@ type AuditEntry struct {
 
 // audit appends an entry inside q, the caller's transaction.
 func audit(ctx context.Context, q Querier, actor, action, entityType, entityID string, details any) error {
-	var b batch
-	if err := auditPart(&b, actor, action, entityType, entityID, details); err != nil {
+	var r rows
+	if err := r.audit(actor, action, entityType, entityID, details); err != nil {
 		return err
 	}
-	if err := b.exec(ctx, q); err != nil {
+	if _, err := r.write(ctx, q); err != nil {
 		return fmt.Errorf("store: audit %s %s: %w", action, entityID, err)
 	}
-	return nil
-}
-
-// auditPart adds an audit entry to b.
-func auditPart(b *batch, actor, action, entityType, entityID string, details any) error {
-	d, err := json.Marshal(details)
-	if err != nil {
-		return fmt.Errorf("store: audit details: %w", err)
-	}
-	b.add("", `INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES (`+
-		b.params(actor, action, entityType, entityID, jsonArg(d))+`)`)
 	return nil
 }
 

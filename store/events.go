@@ -27,24 +27,12 @@ type Event struct {
 }
 
 func insertEvent(ctx context.Context, q Querier, payoutID int64, obs payout.Observation, previous payout.Status, decision, detail string, deliveryID *int64) error {
-	var b batch
-	eventPart(&b, payoutID, obs, previous, decision, detail, deliveryID)
-	if err := b.exec(ctx, q); err != nil {
+	var r rows
+	r.event(payoutID, obs, previous, decision, detail, deliveryID)
+	if _, err := r.write(ctx, q); err != nil {
 		return fmt.Errorf("store: event for payout %d: %w", payoutID, err)
 	}
 	return nil
-}
-
-// eventPart adds the event row of an observation of payout payoutID to b.
-func eventPart(b *batch, payoutID int64, obs payout.Observation, previous payout.Status, decision, detail string, deliveryID *int64) {
-	at := obs.At
-	if at.IsZero() {
-		at = time.Now()
-	}
-	b.add("", `INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
-			failure_code, failure_reason, actor, observed_at, delivery_id)
-		VALUES (`+b.params(payoutID, obs.Source, obs.RawStatus, obs.Status, previous, decision, detail, obs.UTR,
-		obs.FailureCode, obs.FailureReason, actorOf(obs), at, deliveryID)+`)`)
 }
 
 // EventsFor returns a payout's events, oldest first.

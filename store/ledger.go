@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lib/pq"
-
 	"payops/payout"
 )
 
@@ -61,7 +59,7 @@ type posting struct {
 //     none) is the paid payout's fee: posted now and undone with the rest,
 //     as it would have been had it come with the success, so the ledger
 //     shows every fee the payout records.
-func postOutcome(ctx context.Context, q Querier, b *batch, p ledgerPayout, from, to payout.Status) error {
+func postOutcome(ctx context.Context, q Querier, r *rows, p ledgerPayout, from, to payout.Status) error {
 	settle := settlementAccount(p.Provider)
 	var ps []posting
 	if to == payout.Succeeded && from != payout.Succeeded {
@@ -104,46 +102,7 @@ func postOutcome(ctx context.Context, q Querier, b *batch, p ledgerPayout, from,
 			ps = append(ps, posting{"reversed", opposite})
 		}
 	}
-	return postingsPart(b, p, ps)
-}
-
-// postingsPart adds to b the postings ps of payout p with their entries,
-// in order, each unless one of its kind exists for the payout already:
-// the ledger is partitioned by the month its payout was created in
-// (migration 00040), a value of payout_id alone, so the unique key that
-// includes it still posts each kind once.
-func postingsPart(b *batch, p ledgerPayout, ps []posting) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	var kinds, ekinds, accounts, directions []string
-	var amounts []int64
-	for _, po := range ps {
-		var balance int64
-		for _, e := range po.entries {
-			if e.direction == "debit" {
-				balance += e.amount
-			} else {
-				balance -= e.amount
-			}
-			ekinds, accounts, directions, amounts = append(ekinds, po.kind), append(accounts, e.account),
-				append(directions, e.direction), append(amounts, e.amount)
-		}
-		if balance != 0 {
-			return fmt.Errorf("store: %s posting for payout %d does not balance", po.kind, p.ID)
-		}
-		kinds = append(kinds, po.kind)
-	}
-	b.add("postings", `INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
-		SELECT `+b.params(p.ID)+`, k, `+b.params(p.CreatedAt)+` FROM unnest(`+b.params(pq.Array(kinds))+`::text[]) AS k
-		ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, kind, payout_created_at`)
-	b.add("", `INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
-		SELECT l.id, l.payout_created_at, x.account, x.direction, x.amount, `+b.params(p.Amount.Currency)+`
-		FROM postings l JOIN unnest(`+b.params(pq.Array(ekinds))+`::text[], `+b.params(pq.Array(accounts))+`::text[], `+
-		b.params(pq.Array(directions))+`::text[], `+b.params(pq.Array(amounts))+`::bigint[])
-			WITH ORDINALITY AS x(kind, account, direction, amount, n) ON x.kind = l.kind
-		ORDER BY x.n`)
-	return nil
+	return r.post(p, ps)
 }
 
 const ledgerSelect = `SELECT e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency

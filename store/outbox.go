@@ -27,15 +27,6 @@ import (
 const subscribers = `SELECT id FROM webhook_endpoints
 	WHERE livemode AND (cardinality(events) = 0 OR $2 = ANY (events))`
 
-// subscribedReturning is a RETURNING clause, named subscribed, that is true
-// when an endpoint subscribes to event type param: apply asks it in its
-// UPDATE's RETURNING, and calls outboxPayoutEvent only then, so that
-// without endpoints ingestion costs no statement more.
-func subscribedReturning(param string) string {
-	return ` RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
-	WHERE cardinality(events) = 0 OR ` + param + ` = ANY (events)) AS subscribed`
-}
-
 // outboxPayoutEvent writes event type typ about payout id, as it stands in
 // q's transaction, for every subscribed endpoint: one statement.
 func outboxPayoutEvent(ctx context.Context, q Querier, id int64, typ string) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -65,39 +64,15 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (int64, error) {
 }
 
 func insertDelivery(ctx context.Context, q Querier, d Delivery) (int64, error) {
-	var b batch
-	if err := deliveryPart(&b, 0, d); err != nil {
+	var r rows
+	if err := r.delivery(0, d); err != nil {
 		return 0, err
 	}
-	var id int64
-	if err := b.get(ctx, q, &id, ""); err != nil {
+	w, err := r.write(ctx, q)
+	if err != nil {
 		return 0, fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
 	}
-	return id, nil
-}
-
-// deliveryPart adds the row of delivery d, whole with its outcome, to b:
-// with id when it is not 0 (taken before by intake), RETURNING its id.
-func deliveryPart(b *batch, id int64, d Delivery) error {
-	h, err := json.Marshal(d.Headers)
-	if err != nil {
-		return err
-	}
-	if d.Body == nil {
-		d.Body = []byte{} // a delivery whose body was not kept
-	}
-	if d.BodyLength == 0 {
-		d.BodyLength = int64(len(d.Body))
-	}
-	cols, vals := "", ""
-	if id != 0 {
-		cols, vals = "id, ", b.params(id)+", "
-	}
-	b.add("delivery", `INSERT INTO webhook_deliveries (`+cols+`provider, headers, body, body_length, payload, verified, event_id,
-			event_type, outcome, detail, payout_id)
-		VALUES (`+vals+b.params(d.Provider, jsonArg(h), d.Body, d.BodyLength, d.Payload, d.Verified, d.EventID, d.EventType,
-		d.Outcome, d.Detail, d.PayoutID)+`) RETURNING id`)
-	return nil
+	return w.Delivery.Int64, nil
 }
 
 // Ingested is what became of a verified delivery.
@@ -139,11 +114,11 @@ func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) 
 		finish := func(outcome, detail string, payoutID *int64) error {
 			res.Outcome, res.Detail = outcome, detail
 			d.Outcome, d.Detail, d.PayoutID = outcome, detail, payoutID
-			var b batch
-			if err := deliveryPart(&b, id, d); err != nil {
+			var r rows
+			if err := r.delivery(id, d); err != nil {
 				return err
 			}
-			if err := b.exec(ctx, q); err != nil {
+			if _, err := r.write(ctx, q); err != nil {
 				return fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
 			}
 			return nil
@@ -172,15 +147,11 @@ func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) 
 			obs.Actor = d.Provider
 		}
 		pid := in.ID
-		var failed error
-		_, err = applyTo(ctx, q, in.payoutNow, obs, &id, func(b *batch, a Applied) {
+		_, err = applyTo(ctx, q, in.payoutNow, obs, &id, func(r *rows, a Applied) error {
 			res.Outcome, res.Detail, res.PayoutRef = outcomeOf(a.Decision), a.Message, in.Ref
 			d.Outcome, d.Detail, d.PayoutID = res.Outcome, res.Detail, &pid
-			failed = deliveryPart(b, id, d)
+			return r.delivery(id, d)
 		})
-		if failed != nil {
-			return failed
-		}
 		return err
 	})
 	return res, err
