@@ -198,6 +198,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Webhooks are taken in in groups (group commit) by these writers,
+	// stopped after the HTTP server: every delivery handed to them is
+	// answered first.
+	defer st.GroupWebhooks(cfg.WebhookWriters)()
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "version", buildVersion(), "providers", providers.Names(),
 		"stuck_after", cfg.StuckAfter)
 	err = listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))

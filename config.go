@@ -41,21 +41,22 @@ type config struct {
 	TrustedProxies []string
 	// MetricsToken is the bearer token /metrics asks for
 	// (PAYOPS_METRICS_TOKEN); "" serves it to the internal network only.
-	MetricsToken  string
-	Sandbox       sandboxConfig
-	Policy        payout.Policy
-	MaxAttempts   int // submission attempts before a manual-review hold
-	Jobs          bool
-	RecheckEvery  string        // cron schedule of the stale re-check
-	RecheckAfter  time.Duration // how long without change makes a payout stale
-	SettledWindow time.Duration // how long succeeded payouts are still re-checked (late reversals)
-	RecheckRate   int           // re-check calls a second per provider
-	RecheckLanes  int           // re-check calls in flight per provider
-	RetryAfter    time.Duration // first wait before a failed submission is tried again
-	SubmitWorkers int           // submissions in flight at once
-	DayEndEvery   string        // cron schedule of day-end reconciliation, in BusinessTZ
-	BusinessTZ    *time.Location
-	APIRate       int // requests a second per API token (burst twice that)
+	MetricsToken   string
+	Sandbox        sandboxConfig
+	Policy         payout.Policy
+	MaxAttempts    int // submission attempts before a manual-review hold
+	Jobs           bool
+	RecheckEvery   string        // cron schedule of the stale re-check
+	RecheckAfter   time.Duration // how long without change makes a payout stale
+	SettledWindow  time.Duration // how long succeeded payouts are still re-checked (late reversals)
+	RecheckRate    int           // re-check calls a second per provider
+	RecheckLanes   int           // re-check calls in flight per provider
+	RetryAfter     time.Duration // first wait before a failed submission is tried again
+	SubmitWorkers  int           // submissions in flight at once
+	WebhookWriters int           // transactions taking webhooks in at once, in groups (0: each alone)
+	DayEndEvery    string        // cron schedule of day-end reconciliation, in BusinessTZ
+	BusinessTZ     *time.Location
+	APIRate        int // requests a second per API token (burst twice that)
 	// WebhookTolerance is how far a webhook's own send time may be from its
 	// arrival, either way.
 	WebhookTolerance time.Duration
@@ -187,6 +188,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.SubmitWorkers, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_WORKERS"), "4")); err != nil || c.SubmitWorkers < 1 || c.SubmitWorkers > 64 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_WORKERS must be a whole number from 1 to 64, not %q", getenv("PAYOPS_SUBMIT_WORKERS")))
+	}
+	if c.WebhookWriters, err = strconv.Atoi(or(getenv("PAYOPS_WEBHOOK_WRITERS"), "2")); err != nil || c.WebhookWriters < 0 || c.WebhookWriters > 32 {
+		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_WRITERS must be a whole number from 0 to 32, not %q", getenv("PAYOPS_WEBHOOK_WRITERS")))
 	}
 	if c.Outbound, err = outboundPolicy(getenv); err != nil {
 		errs = append(errs, err)

@@ -39,6 +39,7 @@ func TestScriptCheckSeesADifference(t *testing.T) {
 		{"BEGIN;\n-- a comment\n\\set g 1\nUPDATE payouts SET status = 'X' WHERE id = :g \\gset p_\nCOMMIT;", ""},
 		{"BEGIN;\nUPDATE payouts SET status = :st WHERE id = :g AND true;\nCOMMIT;", "statement 2"},
 		{"BEGIN;\nUPDATE payouts SET status = :st WHERE id = :g;\n", "statement 3"},
+		{"SELECT '{' || :g || '}' AS gs \\gset arr_\nBEGIN;\nUPDATE payouts SET status = :st WHERE id = :g;\nCOMMIT;", ""},
 	}
 	for _, tt := range tests {
 		err := sameStatements(endpoint, scriptStatements(tt.script))

@@ -128,7 +128,10 @@ func normalize(stmt string, script bool) string {
 }
 
 // scriptStatements splits a pgbench script into its SQL commands, leaving
-// out comments and meta-commands; \gset ends a command as ; does.
+// out comments and meta-commands; \gset ends a command as ; does. A command
+// that \gsets variables prefixed arr_ is the script's own, not the
+// endpoint's, and is left out too: it makes the arrays the endpoint sends
+// out of the script's variables (pgbench's \set makes numbers only).
 func scriptStatements(script string) []string {
 	var out []string
 	var cur strings.Builder
@@ -138,10 +141,12 @@ func scriptStatements(script string) []string {
 		if t == "" || strings.HasPrefix(t, `\`) {
 			continue
 		}
-		sqlPart, _, gset := strings.Cut(t, `\gset`)
+		sqlPart, prefix, gset := strings.Cut(t, `\gset`)
 		cur.WriteString(sqlPart + " ")
 		if gset || strings.HasSuffix(t, ";") {
-			out = append(out, strings.TrimSpace(cur.String()))
+			if strings.TrimSpace(prefix) != "arr_" {
+				out = append(out, strings.TrimSpace(cur.String()))
+			}
 			cur.Reset()
 		}
 	}

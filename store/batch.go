@@ -31,6 +31,16 @@ func (b *batch) params(vs ...any) string {
 	return strings.Join(ps, ", ")
 }
 
+// array appends v, an array of PostgreSQL type typ[], to the batch's
+// arguments and returns it as "(SELECT $n::typ[])". As a subquery its
+// length is unknown to the planner in every plan, as it is in a prepared
+// statement's generic plan: PostgreSQL then keeps the generic plan, where
+// with "$n::typ[]" it plans again at every run (a custom plan that knows
+// the length looks cheaper), which costs more than the run itself.
+func (b *batch) array(v any, typ string) string {
+	return "(SELECT " + b.params(v) + "::" + typ + "[])"
+}
+
 // add appends a statement, named name for later parts and the result to
 // read its RETURNING ("" when none does).
 func (b *batch) add(name, stmt string) {

@@ -201,12 +201,12 @@ func (r *rows) savesPart(b *batch) {
 			last_answered_at = CASE WHEN u.checked THEN now() ELSE p.last_answered_at END,
 			submitted_at = CASE WHEN u.answered THEN coalesce(p.submitted_at, now()) ELSE p.submitted_at END,
 			provider_state = u.state, provider_state_reason = u.state_reason, pending_approval = u.pending
-		FROM unnest(`+b.params(pq.Array(ids))+`::bigint[], `+b.params(pq.Array(status))+`::text[], `+
-		b.params(pq.Array(utr))+`::text[], `+b.params(pq.Array(code))+`::text[], `+b.params(pq.Array(reason))+`::text[], `+
-		b.params(pq.Array(fee))+`::bigint[], `+b.params(pq.Array(ppid))+`::text[], `+b.params(pq.Array(changed))+`::boolean[], `+
-		b.params(pq.Array(checked))+`::boolean[], `+b.params(pq.Array(answered))+`::boolean[], `+
-		b.params(pq.Array(state))+`::text[], `+b.params(pq.Array(stateReason))+`::text[], `+
-		b.params(pq.Array(pending))+`::boolean[], `+b.params(pq.Array(event))+`::text[])
+		FROM unnest(`+b.array(pq.Array(ids), "bigint")+`, `+b.array(pq.Array(status), "text")+`, `+
+		b.array(pq.Array(utr), "text")+`, `+b.array(pq.Array(code), "text")+`, `+b.array(pq.Array(reason), "text")+`, `+
+		b.array(pq.Array(fee), "bigint")+`, `+b.array(pq.Array(ppid), "text")+`, `+b.array(pq.Array(changed), "boolean")+`, `+
+		b.array(pq.Array(checked), "boolean")+`, `+b.array(pq.Array(answered), "boolean")+`, `+
+		b.array(pq.Array(state), "text")+`, `+b.array(pq.Array(stateReason), "text")+`, `+
+		b.array(pq.Array(pending), "boolean")+`, `+b.array(pq.Array(event), "text")+`)
 			AS u(id, status, utr, code, reason, fee, ppid, changed, checked, answered, state, state_reason, pending, event)
 		WHERE p.id = u.id
 		RETURNING p.id, u.event <> '' AND EXISTS (SELECT 1 FROM webhook_endpoints
@@ -220,8 +220,8 @@ func (r *rows) postingsPart(b *batch) {
 		pids[i], kinds[i], created[i] = p.payoutID, p.kind, p.createdAt
 	}
 	b.add("postings", `INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
-		SELECT x.payout_id, x.kind, x.created FROM unnest(`+b.params(pq.Array(pids))+`::bigint[], `+
-		b.params(pq.Array(kinds))+`::text[], `+b.params(pq.Array(created))+`::timestamptz[])
+		SELECT x.payout_id, x.kind, x.created FROM unnest(`+b.array(pq.Array(pids), "bigint")+`, `+
+		b.array(pq.Array(kinds), "text")+`, `+b.array(pq.Array(created), "timestamptz")+`)
 			WITH ORDINALITY AS x(payout_id, kind, created, n) ORDER BY x.n
 		ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, payout_id, kind, payout_created_at`)
 	m := len(r.entries)
@@ -233,9 +233,9 @@ func (r *rows) postingsPart(b *batch) {
 	}
 	b.add("", `INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
 		SELECT l.id, l.payout_created_at, x.account, x.direction, x.amount, x.currency
-		FROM postings l JOIN unnest(`+b.params(pq.Array(epids))+`::bigint[], `+b.params(pq.Array(ekinds))+`::text[], `+
-		b.params(pq.Array(accounts))+`::text[], `+b.params(pq.Array(directions))+`::text[], `+
-		b.params(pq.Array(amounts))+`::bigint[], `+b.params(pq.Array(currencies))+`::text[])
+		FROM postings l JOIN unnest(`+b.array(pq.Array(epids), "bigint")+`, `+b.array(pq.Array(ekinds), "text")+`, `+
+		b.array(pq.Array(accounts), "text")+`, `+b.array(pq.Array(directions), "text")+`, `+
+		b.array(pq.Array(amounts), "bigint")+`, `+b.array(pq.Array(currencies), "text")+`)
 			WITH ORDINALITY AS x(payout_id, kind, account, direction, amount, currency, n)
 			ON x.payout_id = l.payout_id AND x.kind = l.kind
 		ORDER BY x.n`)
@@ -258,16 +258,16 @@ func (r *rows) eventsPart(b *batch) {
 			cols[c][i] = v
 		}
 	}
-	texts := make([]string, len(cols))
-	for i, c := range cols {
-		texts[i] = b.params(pq.Array(c)) + "::text[]"
+	texts := []string{b.array(pq.Array(pids), "bigint")}
+	for _, c := range cols {
+		texts = append(texts, b.array(pq.Array(c), "text"))
 	}
 	b.add("", `INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
 			failure_code, failure_reason, actor, observed_at, delivery_id)
 		SELECT x.payout_id, x.source, x.raw_status, x.status, x.previous, x.decision, x.detail, x.utr, x.failure_code,
 			x.failure_reason, x.actor, x.observed_at, x.delivery_id
-		FROM unnest(`+b.params(pq.Array(pids))+`::bigint[], `+strings.Join(texts, ", ")+`, `+
-		b.params(pq.Array(at))+`::timestamptz[], `+b.params(pq.Array(deliveries))+`::bigint[])
+		FROM unnest(`+strings.Join(texts, ", ")+`, `+
+		b.array(pq.Array(at), "timestamptz")+`, `+b.array(pq.Array(deliveries), "bigint")+`)
 			WITH ORDINALITY AS x(payout_id, source, raw_status, status, previous, decision, detail, utr, failure_code,
 				failure_reason, actor, observed_at, delivery_id, n)
 		ORDER BY x.n`)
@@ -280,9 +280,9 @@ func (r *rows) auditsPart(b *batch) {
 		actor[i], action[i], typ[i], id[i], details[i] = a.actor, a.action, a.entityType, a.entityID, a.details
 	}
 	b.add("", `INSERT INTO audit_log (actor, action, entity_type, entity_id, details)
-		SELECT x.actor, x.action, x.entity_type, x.entity_id, x.details FROM unnest(`+b.params(pq.Array(actor))+`::text[], `+
-		b.params(pq.Array(action))+`::text[], `+b.params(pq.Array(typ))+`::text[], `+b.params(pq.Array(id))+`::text[], `+
-		b.params(pq.Array(details))+`::jsonb[])
+		SELECT x.actor, x.action, x.entity_type, x.entity_id, x.details FROM unnest(`+b.array(pq.Array(actor), "text")+`, `+
+		b.array(pq.Array(action), "text")+`, `+b.array(pq.Array(typ), "text")+`, `+b.array(pq.Array(id), "text")+`, `+
+		b.array(pq.Array(details), "jsonb")+`)
 			WITH ORDINALITY AS x(actor, action, entity_type, entity_id, details, n)
 		ORDER BY x.n`)
 }
@@ -306,12 +306,12 @@ func (r *rows) deliveriesPart(b *batch) {
 			event_id, event_type, outcome, detail, payout_id)
 		SELECT CASE WHEN x.id = 0 THEN nextval('webhook_deliveries_id_seq') ELSE x.id END, x.provider, x.headers, x.body,
 			x.body_length, x.payload, x.verified, x.event_id, x.event_type, x.outcome, x.detail, x.payout_id
-		FROM unnest(`+b.params(pq.Array(ids))+`::bigint[], `+b.params(pq.Array(provider))+`::text[], `+
-		b.params(pq.Array(headers))+`::jsonb[], `+b.params(bodies)+`::bytea[], `+b.params(pq.Array(lengths))+`::bigint[], `+
-		b.params(pq.Array(payload))+`::text[], `+b.params(pq.Array(verified))+`::boolean[], `+
-		b.params(pq.Array(eventID))+`::text[], `+b.params(pq.Array(eventType))+`::text[], `+
-		b.params(pq.Array(outcome))+`::text[], `+b.params(pq.Array(detail))+`::text[], `+
-		b.params(pq.Array(payouts))+`::bigint[])
+		FROM unnest(`+b.array(pq.Array(ids), "bigint")+`, `+b.array(pq.Array(provider), "text")+`, `+
+		b.array(pq.Array(headers), "jsonb")+`, `+b.array(bodies, "bytea")+`, `+b.array(pq.Array(lengths), "bigint")+`, `+
+		b.array(pq.Array(payload), "text")+`, `+b.array(pq.Array(verified), "boolean")+`, `+
+		b.array(pq.Array(eventID), "text")+`, `+b.array(pq.Array(eventType), "text")+`, `+
+		b.array(pq.Array(outcome), "text")+`, `+b.array(pq.Array(detail), "text")+`, `+
+		b.array(pq.Array(payouts), "bigint")+`)
 			WITH ORDINALITY AS x(id, provider, headers, body, body_length, payload, verified, event_id, event_type, outcome,
 				detail, payout_id, n)
 		ORDER BY x.n

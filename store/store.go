@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -52,6 +53,8 @@ type Store struct {
 	// exceptions scan opens its stuck_long case (PAYOPS_STUCK_LONG_AFTER);
 	// zero is payout.StuckLongAfter.
 	StuckLongAfter time.Duration
+	// groups, when set, take webhooks in (GroupWebhooks).
+	groups atomic.Pointer[webhookGroups]
 }
 
 // UseReplica sends the payout list and search, the audit log's list and

@@ -91,9 +91,10 @@ type Ingested struct {
 //
 // A new event costs two statements besides BEGIN and COMMIT: intake (the
 // delivery's id, the dedupe, the match and the payout's row lock, and what
-// apply reads) and apply's batch, which writes the delivery row whole with
+// apply reads) and apply's write, which writes the delivery row whole with
 // its outcome; a third only when an endpoint subscribes to the event
-// (the outbox), or for the rare cases apply opens.
+// (the outbox), or for the rare cases apply opens. With GroupWebhooks on,
+// deliveries arriving together share those statements (webhooks_group.go).
 func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) (Ingested, error) {
 	d.Verified, d.EventID, d.EventType = true, ev.ID, ev.Type
 	if ev.Ignore {
@@ -103,58 +104,12 @@ func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) 
 		res.DeliveryID, err = insertDelivery(ctx, s.q(), d)
 		return res, err
 	}
-	var res Ingested
-	err := s.WithTx(ctx, func(q Querier) error {
-		in, err := intake(ctx, q, d.Provider, ev)
-		if err != nil {
-			return err
-		}
-		id := in.DeliveryID
-		res = Ingested{DeliveryID: id}
-		finish := func(outcome, detail string, payoutID *int64) error {
-			res.Outcome, res.Detail = outcome, detail
-			d.Outcome, d.Detail, d.PayoutID = outcome, detail, payoutID
-			var r rows
-			if err := r.delivery(id, d); err != nil {
-				return err
-			}
-			if _, err := r.write(ctx, q); err != nil {
-				return fmt.Errorf("store: record %s webhook: %w", d.Provider, err)
-			}
-			return nil
-		}
-		if !in.New {
-			// A duplicate: link it to whatever payout the first delivery was.
-			first := in.first()
-			if first == nil {
-				// Its first delivery committed while intake ran: not in
-				// intake's snapshot, in a new one.
-				first = &firstDelivery{}
-				err := q.GetContext(ctx, first, `SELECT delivery_id, payout_id FROM webhook_events WHERE provider = $1 AND event_id = $2`,
-					d.Provider, ev.ID)
-				if err != nil {
-					return fmt.Errorf("store: first delivery of %s event: %w", d.Provider, err)
-				}
-			}
-			return finish(OutcomeDuplicate, fmt.Sprintf("same event as delivery %d", first.DeliveryID), first.PayoutID)
-		}
-		if !in.Matched {
-			return finish(OutcomeOrphan, "no payout with this provider id or reference yet; kept and applied when it appears", nil)
-		}
-		obs := ev.Observation
-		obs.Source = payout.SourceWebhook
-		if obs.Actor == "" {
-			obs.Actor = d.Provider
-		}
-		pid := in.ID
-		_, err = applyTo(ctx, q, in.payoutNow, obs, &id, func(r *rows, a Applied) error {
-			res.Outcome, res.Detail, res.PayoutRef = outcomeOf(a.Decision), a.Message, in.Ref
-			d.Outcome, d.Detail, d.PayoutID = res.Outcome, res.Detail, &pid
-			return r.delivery(id, d)
-		})
-		return err
-	})
-	return res, err
+	req := &ingestReq{d: d, ev: ev, done: make(chan struct{})}
+	if g := s.groups.Load(); g != nil && g.handOver(req) {
+		return req.res, req.err
+	}
+	err := s.ingest(ctx, []*ingestReq{req})
+	return req.res, err
 }
 
 func outcomeOf(d payout.Decision) string {

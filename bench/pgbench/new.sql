@@ -15,26 +15,39 @@
 \set ppid 100000000000 + :g
 \set eid 1000000000000 + :g
 \set utr 200000000000 + :g
+-- pgbench's own (not the endpoint's, and left out of the check): its
+-- variables as the one-element arrays the endpoint sends
+SELECT '{' || :eid || '}' AS eids, '{' || :ppid || '}' AS ppids, '{' || :g || '}' AS gs, '{' || :g || ',' || :g || '}' AS gs2,
+	'{' || :utr || '}' AS utrs, '{' || :amount || '}' AS amounts, '{' || :amount || ',' || :amount || '}' AS amounts2 \gset arr_
 BEGIN;
--- intake: the delivery's id, the match and the payout's lock, what apply
--- reads, and the dedupe, in one statement
-WITH delivery AS (SELECT nextval('webhook_deliveries_id_seq') AS id),
-	m AS (SELECT id FROM payouts WHERE provider = :provider AND :ppid <> '' AND provider_payout_id = :ppid
-		UNION ALL
-		SELECT id FROM payouts WHERE provider = :provider AND :g <> '' AND reference_id = :g
-			AND (provider_payout_id IS NULL OR :ppid = '' OR provider_payout_id = :ppid)
-		LIMIT 1),
+-- intake: each delivery's id, the match and the payout's lock, what apply
+-- reads, and the dedupe, in one statement for a group of deliveries (here one)
+WITH r AS (SELECT * FROM unnest((SELECT :providers::text[]), (SELECT :arr_eids::text[]), (SELECT :arr_ppids::text[]), (SELECT :arr_gs::text[]), (SELECT :raws_success::text[]), (SELECT :succeededs::text[]),
+		(SELECT :arr_utrs::text[]), (SELECT :empties::text[]), (SELECT :empties::text[]), (SELECT :nulls::bigint[]), (SELECT :ats::timestamptz[]), (SELECT :arr_amounts::bigint[]), (SELECT :currencies::text[]), (SELECT :empties::text[]),
+		(SELECT :falses::boolean[]))
+		WITH ORDINALITY AS r(provider, event_id, ppid, ref, raw_status, status, utr, failure_code, failure_reason, fee_minor,
+			observed_at, amount_minor, amount_currency, state_reason, pending_approval, n)),
+	m AS (SELECT r.n, nextval('webhook_deliveries_id_seq') AS delivery_id,
+		(SELECT id FROM payouts WHERE provider = r.provider AND r.ppid <> '' AND provider_payout_id = r.ppid
+			UNION ALL
+			SELECT id FROM payouts WHERE provider = r.provider AND r.ref <> '' AND reference_id = r.ref
+				AND (provider_payout_id IS NULL OR r.ppid = '' OR provider_payout_id = r.ppid)
+			LIMIT 1) AS payout_id
+		FROM r ORDER BY r.n),
 	p AS (SELECT id, reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
-		failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval, created_at,
-		submitted_at IS NOT NULL AS sent FROM payouts WHERE id = (SELECT id FROM m) FOR UPDATE),
+	failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval, created_at,
+	submitted_at IS NOT NULL AS sent FROM payouts WHERE id IN (SELECT payout_id FROM m) ORDER BY id FOR UPDATE),
 	e AS (INSERT INTO webhook_events (provider, event_id, delivery_id, payout_id, provider_payout_id, reference_id,
 			raw_status, status, utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency,
 			state_reason, pending_approval)
-		SELECT :provider, :eid, delivery.id, (SELECT id FROM p), :ppid, :g, :raw_success, :succeeded, :utr, '', '', NULL, :ts, :amount, 'INR', '', :no FROM delivery
-		ON CONFLICT (provider, event_id) DO NOTHING RETURNING 1),
-	f AS (SELECT delivery_id, payout_id FROM webhook_events WHERE provider = :provider AND event_id = :eid)
-SELECT delivery.id AS delivery_id, EXISTS (SELECT FROM e) AS new_event, f.delivery_id AS first_delivery_id,
-	f.payout_id AS first_payout_id, p.id IS NOT NULL AS matched, coalesce(p.id, 0) AS id,
+		SELECT r.provider, r.event_id, m.delivery_id, p.id, r.ppid, r.ref, r.raw_status, r.status, r.utr, r.failure_code,
+			r.failure_reason, r.fee_minor, r.observed_at, r.amount_minor, r.amount_currency, r.state_reason, r.pending_approval
+		FROM r JOIN m ON m.n = r.n LEFT JOIN p ON p.id = m.payout_id ORDER BY r.n
+		ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id),
+	f AS (SELECT w.provider, w.event_id, w.delivery_id, w.payout_id FROM webhook_events w
+		WHERE (w.provider, w.event_id) IN (SELECT provider, event_id FROM r))
+SELECT m.delivery_id, EXISTS (SELECT FROM e WHERE e.provider = r.provider AND e.event_id = r.event_id) AS new_event,
+	f.delivery_id AS first_delivery_id, f.payout_id AS first_payout_id, p.id IS NOT NULL AS matched, coalesce(p.id, 0) AS id,
 	coalesce(p.reference_id, '') AS reference_id, coalesce(p.provider, '') AS provider,
 	coalesce(p.amount_minor, 0) AS amount_minor, coalesce(p.currency, '') AS currency, coalesce(p.status, '') AS status,
 	p.provider_payout_id, coalesce(p.utr, '') AS utr, coalesce(p.failure_code, '') AS failure_code,
@@ -42,34 +55,58 @@ SELECT delivery.id AS delivery_id, EXISTS (SELECT FROM e) AS new_event, f.delive
 	coalesce(p.provider_state, '') AS provider_state, coalesce(p.provider_state_reason, '') AS provider_state_reason,
 	coalesce(p.pending_approval, false) AS pending_approval, coalesce(p.created_at, 'epoch') AS created_at,
 	coalesce(p.sent, false) AS sent
-FROM delivery LEFT JOIN f ON true LEFT JOIN p ON true \gset in_
--- apply's batch: the payout, its ledger posting, its event, its audit entry
+FROM r JOIN m ON m.n = r.n LEFT JOIN f ON f.provider = r.provider AND f.event_id = r.event_id
+	LEFT JOIN p ON p.id = m.payout_id
+ORDER BY r.n \gset in_
+-- pgbench's own again: what intake found, as arrays
+SELECT '{' || :in_delivery_id || '}' AS dids, '{"' || :in_created_at || '"}' AS created, '{"' || :in_reference_id || '"}' AS refs,
+	'{' || :in_first_payout_id || '}' AS first_payouts \gset arr_
+-- apply's write: the payout, its ledger posting, its event, its audit entry
 -- and the delivery's row, whole with its outcome, in one statement; the
 -- UPDATE's RETURNING says whether an endpoint subscribes to payout.succeeded
 -- (none here: no outbox statement follows)
-WITH saved AS (UPDATE payouts SET status = :succeeded, utr = :utr, failure_code = '', failure_reason = '', fee_minor = NULL,
-		provider_payout_id = :ppid,
-		updated_at = CASE WHEN :yes THEN now() ELSE updated_at END,
-		last_checked_at = CASE WHEN :no THEN now() ELSE last_checked_at END,
-		last_answered_at = CASE WHEN :no THEN now() ELSE last_answered_at END,
-		submitted_at = CASE WHEN :yes THEN coalesce(submitted_at, now()) ELSE submitted_at END,
-		provider_state = :raw_success, provider_state_reason = '', pending_approval = :no
-	WHERE id = :g RETURNING EXISTS (SELECT 1 FROM webhook_endpoints
-		WHERE cardinality(events) = 0 OR :event_succeeded = ANY (events)) AS subscribed),
+WITH saved AS (UPDATE payouts p SET status = u.status, utr = u.utr, failure_code = u.code, failure_reason = u.reason,
+			fee_minor = u.fee, provider_payout_id = u.ppid,
+			updated_at = CASE WHEN u.changed THEN now() ELSE p.updated_at END,
+			last_checked_at = CASE WHEN u.checked THEN now() ELSE p.last_checked_at END,
+			last_answered_at = CASE WHEN u.checked THEN now() ELSE p.last_answered_at END,
+			submitted_at = CASE WHEN u.answered THEN coalesce(p.submitted_at, now()) ELSE p.submitted_at END,
+			provider_state = u.state, provider_state_reason = u.state_reason, pending_approval = u.pending
+		FROM unnest((SELECT :arr_gs::bigint[]), (SELECT :succeededs::text[]), (SELECT :arr_utrs::text[]), (SELECT :empties::text[]), (SELECT :empties::text[]), (SELECT :nulls::bigint[]), (SELECT :arr_ppids::text[]), (SELECT :trues::boolean[]), (SELECT :falses::boolean[]), (SELECT :trues::boolean[]), (SELECT :raws_success::text[]), (SELECT :empties::text[]), (SELECT :falses::boolean[]), (SELECT :events_succeeded::text[]))
+			AS u(id, status, utr, code, reason, fee, ppid, changed, checked, answered, state, state_reason, pending, event)
+		WHERE p.id = u.id
+		RETURNING p.id, u.event <> '' AND EXISTS (SELECT 1 FROM webhook_endpoints
+			WHERE cardinality(events) = 0 OR u.event = ANY (events)) AS subscribed),
 postings AS (INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
-	SELECT :g, k, :in_created_at FROM unnest(:kinds_succeeded::text[]) AS k
-	ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, kind, payout_created_at),
+		SELECT x.payout_id, x.kind, x.created FROM unnest((SELECT :arr_gs::bigint[]), (SELECT :kinds_succeeded::text[]), (SELECT :arr_created::timestamptz[]))
+			WITH ORDINALITY AS x(payout_id, kind, created, n) ORDER BY x.n
+		ON CONFLICT (payout_id, kind, payout_created_at) DO NOTHING RETURNING id, payout_id, kind, payout_created_at),
 w3 AS (INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
-	SELECT l.id, l.payout_created_at, x.account, x.direction, x.amount, :in_currency
-	FROM postings l JOIN unnest(:entry_kinds::text[], :entry_accounts::text[], :entry_directions::text[], :entry_amounts::bigint[])
-		WITH ORDINALITY AS x(kind, account, direction, amount, n) ON x.kind = l.kind
-	ORDER BY x.n),
+		SELECT l.id, l.payout_created_at, x.account, x.direction, x.amount, x.currency
+		FROM postings l JOIN unnest((SELECT :arr_gs2::bigint[]), (SELECT :entry_kinds::text[]), (SELECT :entry_accounts::text[]), (SELECT :entry_directions::text[]), (SELECT :arr_amounts2::bigint[]), (SELECT :currencies2::text[]))
+			WITH ORDINALITY AS x(payout_id, kind, account, direction, amount, currency, n)
+			ON x.payout_id = l.payout_id AND x.kind = l.kind
+		ORDER BY x.n),
 w4 AS (INSERT INTO payout_events (payout_id, source, raw_status, status, previous, decision, detail, utr,
-		failure_code, failure_reason, actor, observed_at, delivery_id)
-	VALUES (:g, :webhook, :raw_success, :succeeded, :processing, :applied, :detail_applied, :utr, '', '', :provider, :ts, :in_delivery_id)),
-w5 AS (INSERT INTO audit_log (actor, action, entity_type, entity_id, details) VALUES (:provider, :observe, :payout, :in_reference_id, :audit_applied)),
-delivery AS (INSERT INTO webhook_deliveries (id, provider, headers, body, body_length, payload, verified, event_id,
-			event_type, outcome, detail, payout_id)
-		VALUES (:in_delivery_id, :provider, :headers, :body, :body_length, :body, :yes, :eid, :type_success, :applied, :detail_applied, :g) RETURNING id)
-SELECT coalesce((SELECT subscribed FROM saved), false);
+			failure_code, failure_reason, actor, observed_at, delivery_id)
+		SELECT x.payout_id, x.source, x.raw_status, x.status, x.previous, x.decision, x.detail, x.utr, x.failure_code,
+			x.failure_reason, x.actor, x.observed_at, x.delivery_id
+		FROM unnest((SELECT :arr_gs::bigint[]), (SELECT :webhooks::text[]), (SELECT :raws_success::text[]), (SELECT :succeededs::text[]), (SELECT :processings::text[]), (SELECT :applieds::text[]), (SELECT :details_applied::text[]), (SELECT :arr_utrs::text[]), (SELECT :empties::text[]), (SELECT :empties::text[]), (SELECT :providers::text[]), (SELECT :ats::timestamptz[]), (SELECT :arr_dids::bigint[]))
+			WITH ORDINALITY AS x(payout_id, source, raw_status, status, previous, decision, detail, utr, failure_code,
+				failure_reason, actor, observed_at, delivery_id, n)
+		ORDER BY x.n),
+w5 AS (INSERT INTO audit_log (actor, action, entity_type, entity_id, details)
+		SELECT x.actor, x.action, x.entity_type, x.entity_id, x.details FROM unnest((SELECT :providers::text[]), (SELECT :observes::text[]), (SELECT :payouts::text[]), (SELECT :arr_refs::text[]), (SELECT :audits_applied::jsonb[]))
+			WITH ORDINALITY AS x(actor, action, entity_type, entity_id, details, n)
+		ORDER BY x.n),
+delivery AS (INSERT INTO webhook_deliveries (id, provider, headers, body, body_length, payload, verified,
+			event_id, event_type, outcome, detail, payout_id)
+		SELECT CASE WHEN x.id = 0 THEN nextval('webhook_deliveries_id_seq') ELSE x.id END, x.provider, x.headers, x.body,
+			x.body_length, x.payload, x.verified, x.event_id, x.event_type, x.outcome, x.detail, x.payout_id
+		FROM unnest((SELECT :arr_dids::bigint[]), (SELECT :providers::text[]), (SELECT :headerss::jsonb[]), (SELECT :bodies::bytea[]), (SELECT :body_lengths::bigint[]), (SELECT :payloads::text[]), (SELECT :trues::boolean[]), (SELECT :arr_eids::text[]), (SELECT :types_success::text[]), (SELECT :applieds::text[]), (SELECT :details_applied::text[]), (SELECT :arr_gs::bigint[]))
+			WITH ORDINALITY AS x(id, provider, headers, body, body_length, payload, verified, event_id, event_type, outcome,
+				detail, payout_id, n)
+		ORDER BY x.n
+		RETURNING id)
+SELECT (SELECT array_agg(id) FROM saved WHERE subscribed) AS subscribed, (SELECT max(id) FROM delivery) AS delivery;
 COMMIT;

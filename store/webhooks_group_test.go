@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// A group of deliveries taken in together ends as each taken in alone, in
+// the group's order: applied, a failure with its code, an orphan, a
+// duplicate linked to its first delivery's payout, an amount the provider
+// states otherwise (its case opened), and a HELD payout's report (an
+// anomaly); each with its delivery row, event, audit entry and ledger.
+func TestAGroupIsTakenInAsEachAlone(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	for _, ref := range []string{"G1", "G2", "G3", "G4"} {
+		newPayout(t, s, ref, payout.Processing)
+	}
+	first, err := s.IngestWebhook(ctx, delivery(), event("g-e0", "sbx_G4", "G4", payout.Succeeded, "UTRG4"))
+	if err != nil || first.Outcome != store.OutcomeApplied {
+		t.Fatalf("first delivery alone: %+v %v", first, err)
+	}
+	failed := event("g-e2", "sbx_G2", "G2", payout.Failed, "")
+	failed.Observation.FailureCode, failed.Observation.FailureReason = "ACCOUNT_CLOSED", "Beneficiary account closed"
+	other := event("g-e5", "sbx_G3", "G3", payout.Succeeded, "UTRG3")
+	other.Observation.Amount = &payout.Money{Minor: 125000, Currency: "INR"} // ours is 1,250.50
+	evs := []store.WebhookEvent{
+		event("g-e1", "sbx_G1", "G1", payout.Succeeded, "UTRG1"),
+		failed,
+		event("g-e3", "sbx_GX", "GX", payout.Succeeded, "UTRGX"),
+		event("g-e0", "sbx_G4", "G4", payout.Succeeded, "UTRG4"),
+		other,
+	}
+	ds := make([]store.Delivery, len(evs))
+	for i := range ds {
+		ds[i] = delivery()
+		ds[i].Body = fmt.Appendf(nil, `{"n":%d}`, i)
+	}
+	res, errs := s.IngestGroup(ctx, ds, evs)
+	want := []string{store.OutcomeApplied, store.OutcomeApplied, store.OutcomeOrphan, store.OutcomeDuplicate, store.OutcomeApplied}
+	for i := range res {
+		if errs[i] != nil || res[i].Outcome != want[i] {
+			t.Errorf("delivery %d: %+v %v, want %s", i, res[i], errs[i], want[i])
+		}
+		if i > 0 && res[i].DeliveryID <= res[i-1].DeliveryID {
+			t.Errorf("delivery %d's id %d is not after %d's: ids follow the group's order", i, res[i].DeliveryID, i-1)
+		}
+	}
+	if res[3].Detail != fmt.Sprintf("same event as delivery %d", first.DeliveryID) {
+		t.Errorf("duplicate's detail %q", res[3].Detail)
+	}
+	for ref, st := range map[string]payout.Status{"G1": payout.Succeeded, "G2": payout.Failed, "G3": payout.Succeeded, "G4": payout.Succeeded} {
+		p, err := s.PayoutByRef(ctx, ref, store.First(true))
+		if err != nil || p.Status != st {
+			t.Fatalf("%s: %+v %v, want %s", ref, p, err, st)
+		}
+		checkLedger(t, s, p, st)
+		events, err := s.EventsFor(ctx, p.ID)
+		if err != nil || len(events) != 1 || events[0].DeliveryID == nil {
+			t.Errorf("%s: events %+v %v, want one linked to its delivery", ref, events, err)
+		}
+		entries, err := s.AuditFor(ctx, "payout", ref)
+		if err != nil || len(entries) != 2 || entries[len(entries)-1].Action != "payout.observe" {
+			t.Errorf("%s: %d audit entries (%v), want its creation and its observation", ref, len(entries), err)
+		}
+		ds, err := s.DeliveriesFor(ctx, p.ID)
+		wantDs := map[string]int{"G4": 2}[ref]
+		if wantDs == 0 {
+			wantDs = 1
+		}
+		if err != nil || len(ds) != wantDs {
+			t.Errorf("%s: %d deliveries, want %d (%v)", ref, len(ds), wantDs, err)
+		}
+		if ref == "G2" && (p.FailureCode != "ACCOUNT_CLOSED" || len(ds) != 1 || string(ds[0].Body) != `{"n":1}`) {
+			t.Errorf("G2: failure %q, deliveries %+v", p.FailureCode, ds)
+		}
+		if ref == "G3" {
+			cases, err := s.CasesFor(ctx, p.ID)
+			if err != nil || len(cases) != 1 {
+				t.Errorf("G3: cases %+v %v, want the amount's", cases, err)
+			}
+		}
+	}
+	// The orphan is applied when its payout appears, as one taken in alone.
+	newPayout(t, s, "GX", payout.Processing)
+	if p, _ := s.PayoutByRef(ctx, "GX", store.First(true)); p.Status != payout.Succeeded {
+		t.Errorf("GX: %s, want the orphan applied", p.Status)
+	}
+}
+
+// Two deliveries of one group about one payout under different names (the
+// provider's payout id, our reference) are taken in again one at a time:
+// the first applies, the second merges, one posting.
+func TestAGroupAboutOnePayoutTwiceIsTakenInOneAtATime(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "G5", payout.Processing)
+	ds := []store.Delivery{delivery(), delivery()}
+	evs := []store.WebhookEvent{
+		event("g5-a", "sbx_G5", "", payout.Succeeded, "UTRG5"),
+		event("g5-b", "", "G5", payout.Succeeded, "UTRG5"),
+	}
+	res, errs := s.IngestGroup(ctx, ds, evs)
+	if errs[0] != nil || errs[1] != nil || res[0].Outcome != store.OutcomeApplied || res[1].Outcome != store.OutcomeMerged {
+		t.Fatalf("outcomes %+v %v", res, errs)
+	}
+	p, _ := s.PayoutByRef(ctx, "G5", store.First(true))
+	checkLedger(t, s, p, payout.Succeeded)
+}
+
+// With the writers on, deliveries arriving together — new events for many
+// payouts, and one event delivered many times — are applied once each.
+func TestGroupedWebhooksApplyOnce(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	stop := s.GroupWebhooks(2)
+	defer stop()
+	const payouts, repeats = 16, 6
+	for i := range payouts {
+		newPayout(t, s, fmt.Sprintf("GC%d", i), payout.Processing)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	start := make(chan struct{})
+	for i := range payouts {
+		for range repeats {
+			wg.Go(func() {
+				<-start
+				ref := fmt.Sprintf("GC%d", i)
+				res, err := s.IngestWebhook(ctx, delivery(), event("gc-"+ref, "sbx_"+ref, ref, payout.Succeeded, "UTR"+ref))
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("%s: %v", ref, err)
+				}
+				outcomes[res.Outcome]++
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	if outcomes[store.OutcomeApplied] != payouts || outcomes[store.OutcomeDuplicate] != payouts*(repeats-1) {
+		t.Errorf("outcomes %v, want %d applied and the rest duplicates", outcomes, payouts)
+	}
+	for i := range payouts {
+		p, _ := s.PayoutByRef(ctx, fmt.Sprintf("GC%d", i), store.First(true))
+		checkLedger(t, s, p, payout.Succeeded)
+		if ds, err := s.DeliveriesFor(ctx, p.ID); err != nil || len(ds) != repeats {
+			t.Errorf("%s: %d deliveries, want %d (%v)", p.ReferenceID, len(ds), repeats, err)
+		}
+	}
+}
