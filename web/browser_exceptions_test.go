@@ -78,8 +78,11 @@ func TestBrowserRetryAFailedPayoutAsANewInstruction(t *testing.T) {
 	if note := evalJS[string](t, b, `document.querySelector('#retry-form textarea[name="note"]').value`); note == "" {
 		t.Error("the refused correction lost the written reason")
 	}
+	// htmx disables the button while a post is under way and enables it
+	// once the answer has settled, which can be after the flash shows.
 	step(t, b, "retry with the corrected IFSC",
 		chromedp.SetValue(chromedp.CSS("#retry-ifsc"), "HDFC0001234"),
+		chromedp.WaitEnabled(chromedp.CSS("#retry")),
 		chromedp.Click(chromedp.CSS("#retry")),
 		chromedp.WaitVisible(chromedp.CSS("#case-retry")),
 	)
