@@ -208,7 +208,7 @@ func (r *rows) savesPart(b *batch) {
 		b.array(pq.Array(state), "text")+`, `+b.array(pq.Array(stateReason), "text")+`, `+
 		b.array(pq.Array(pending), "boolean")+`, `+b.array(pq.Array(event), "text")+`)
 			AS u(id, status, utr, code, reason, fee, ppid, changed, checked, answered, state, state_reason, pending, event)
-		WHERE p.id = u.id
+		WHERE p.id = ANY (`+b.array(pq.Array(ids), "bigint")+`::bigint[]) AND p.id = u.id
 		RETURNING p.id, u.event <> '' AND EXISTS (SELECT 1 FROM webhook_endpoints
 			WHERE cardinality(events) = 0 OR u.event = ANY (events)) AS subscribed`)
 }

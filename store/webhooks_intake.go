@@ -41,7 +41,10 @@ func (in intook) first() *firstDelivery {
 // delivery or a group, the events given as arrays ($1 ... $15), in order
 // (each a subquery: batch.array says why).
 // The payouts are locked in the order of their ids, so that two groups
-// never wait for each other in a circle. The event keeps all the
+// never wait for each other in a circle. Payouts and events are looked up
+// by "= ANY (ARRAY(...))", an index condition in any plan: as a join, the
+// plan PostgreSQL keeps for the prepared statement may scan a table that was
+// small when it was planned (the events, in a new database) and has grown. The event keeps all the
 // observation says, for an orphan applied when its payout appears. What a
 // duplicate's first delivery was is read in the same snapshot.
 const intakeSQL = `WITH r AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::text[]),
@@ -57,7 +60,8 @@ const intakeSQL = `WITH r AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT 
 				AND (provider_payout_id IS NULL OR r.ppid = '' OR provider_payout_id = r.ppid)
 			LIMIT 1) AS payout_id
 		FROM r ORDER BY r.n),
-	p AS (SELECT ` + payoutNowColumns + ` FROM payouts WHERE id IN (SELECT payout_id FROM m) ORDER BY id FOR UPDATE),
+	p AS (SELECT ` + payoutNowColumns + ` FROM payouts WHERE id = ANY (ARRAY(SELECT payout_id FROM m)) ORDER BY id
+		FOR UPDATE),
 	e AS (INSERT INTO webhook_events (provider, event_id, delivery_id, payout_id, provider_payout_id, reference_id,
 			raw_status, status, utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency,
 			state_reason, pending_approval)
@@ -66,7 +70,7 @@ const intakeSQL = `WITH r AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT 
 		FROM r JOIN m ON m.n = r.n LEFT JOIN p ON p.id = m.payout_id ORDER BY r.n
 		ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id),
 	f AS (SELECT w.provider, w.event_id, w.delivery_id, w.payout_id FROM webhook_events w
-		WHERE (w.provider, w.event_id) IN (SELECT provider, event_id FROM r))
+		WHERE w.event_id = ANY (ARRAY(SELECT event_id FROM r)) AND w.provider = ANY (ARRAY(SELECT provider FROM r)))
 SELECT m.delivery_id, EXISTS (SELECT FROM e WHERE e.provider = r.provider AND e.event_id = r.event_id) AS new_event,
 	f.delivery_id AS first_delivery_id, f.payout_id AS first_payout_id, p.id IS NOT NULL AS matched, coalesce(p.id, 0) AS id,
 	coalesce(p.reference_id, '') AS reference_id, coalesce(p.provider, '') AS provider,

@@ -29,7 +29,8 @@ WITH r AS (SELECT * FROM unnest((SELECT :providers::text[]), (SELECT :arr_eids::
 		FROM r ORDER BY r.n),
 	p AS (SELECT id, reference_id, provider, amount_minor, currency, status, provider_payout_id, utr, failure_code,
 	failure_reason, fee_minor, livemode, provider_state, provider_state_reason, pending_approval, created_at,
-	submitted_at IS NOT NULL AS sent FROM payouts WHERE id IN (SELECT payout_id FROM m) ORDER BY id FOR UPDATE),
+	submitted_at IS NOT NULL AS sent FROM payouts WHERE id = ANY (ARRAY(SELECT payout_id FROM m)) ORDER BY id
+		FOR UPDATE),
 	e AS (INSERT INTO webhook_events (provider, event_id, delivery_id, payout_id, provider_payout_id, reference_id,
 			raw_status, status, utr, failure_code, failure_reason, fee_minor, observed_at, amount_minor, amount_currency,
 			state_reason, pending_approval)
@@ -38,7 +39,7 @@ WITH r AS (SELECT * FROM unnest((SELECT :providers::text[]), (SELECT :arr_eids::
 		FROM r JOIN m ON m.n = r.n LEFT JOIN p ON p.id = m.payout_id ORDER BY r.n
 		ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id),
 	f AS (SELECT w.provider, w.event_id, w.delivery_id, w.payout_id FROM webhook_events w
-		WHERE (w.provider, w.event_id) IN (SELECT provider, event_id FROM r))
+		WHERE w.event_id = ANY (ARRAY(SELECT event_id FROM r)) AND w.provider = ANY (ARRAY(SELECT provider FROM r)))
 SELECT m.delivery_id, EXISTS (SELECT FROM e WHERE e.provider = r.provider AND e.event_id = r.event_id) AS new_event,
 	f.delivery_id AS first_delivery_id, f.payout_id AS first_payout_id, p.id IS NOT NULL AS matched, coalesce(p.id, 0) AS id,
 	coalesce(p.reference_id, '') AS reference_id, coalesce(p.provider, '') AS provider,
