@@ -170,6 +170,8 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SESSION_IDLE": "-30m"}, "PAYOPS_SESSION_IDLE"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SUBMIT_WORKERS": "0"}, "PAYOPS_SUBMIT_WORKERS"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SUBMIT_RETRY_AFTER": "-1s"}, "PAYOPS_SUBMIT_RETRY_AFTER"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_WEBHOOK_WRITERS": "-1"}, "PAYOPS_WEBHOOK_WRITERS"},
+		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_WEBHOOK_WRITERS": "lots"}, "PAYOPS_WEBHOOK_WRITERS"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_SETTLED_RECHECK_WINDOW": "two days"}, "PAYOPS_SETTLED_RECHECK_WINDOW"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_PER_SECOND": "0"}, "PAYOPS_RECHECK_PER_SECOND"},
 		{map[string]string{"DATABASE_URL": "x", "PAYOPS_SESSION_KEY": strings.Repeat("ab", 32), "PAYOPS_RECHECK_CONCURRENCY": "many"}, "PAYOPS_RECHECK_CONCURRENCY"},

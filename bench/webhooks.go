@@ -178,7 +178,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		return 0, err
 	}
 	r.describe(1, fmt.Sprintf("**Webhook ingestion.** A database of %s sandbox payouts (30%% in flight, PROCESSING; 1%% stuck; the rest "+
-		"settled), `payops serve` with `PAYOPS_JOBS=off`. A Go load generator in the bench process posts sandbox webhooks signed with "+
+		"settled, a tenth of them with the history their webhook wrote: delivery, event, payout event, audit entry, ledger posting; "+
+		"four times the other benchmarks' payouts, as each run settles in-flight payouts of its own), `payops serve` with "+
+		"`PAYOPS_JOBS=off`, which takes webhooks in in groups (`PAYOPS_WEBHOOK_WRITERS`, 2). A Go load generator in the bench process posts sandbox webhooks signed with "+
 		"`X-NxtB-Signature`, shaped as the sandbox sends them, to `POST /webhooks/sandbox` from 8, then 32 workers, each as fast as "+
 		"answers come: %d%% new (the SUCCESS webhook of an in-flight payout, applied, ledger posted), %d%% duplicates (a new one already "+
 		"answered, again, byte for byte), the rest stale (a PROCESSING webhook for a SUCCEEDED payout). After each, pgbench (`-M prepared`, "+
