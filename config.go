@@ -189,8 +189,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.SubmitWorkers, err = strconv.Atoi(or(getenv("PAYOPS_SUBMIT_WORKERS"), "4")); err != nil || c.SubmitWorkers < 1 || c.SubmitWorkers > 64 {
 		errs = append(errs, fmt.Errorf("PAYOPS_SUBMIT_WORKERS must be a whole number from 1 to 64, not %q", getenv("PAYOPS_SUBMIT_WORKERS")))
 	}
-	if c.WebhookWriters, err = strconv.Atoi(or(getenv("PAYOPS_WEBHOOK_WRITERS"), "2")); err != nil || c.WebhookWriters < 0 || c.WebhookWriters > 32 {
-		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_WRITERS must be a whole number from 0 to 32, not %q", getenv("PAYOPS_WEBHOOK_WRITERS")))
+	if c.WebhookWriters, err = strconv.Atoi(or(getenv("PAYOPS_WEBHOOK_WRITERS"), "2")); err != nil || c.WebhookWriters < 0 || c.WebhookWriters > 8 {
+		errs = append(errs, fmt.Errorf("PAYOPS_WEBHOOK_WRITERS must be a whole number from 0 to 8, not %q", getenv("PAYOPS_WEBHOOK_WRITERS")))
 	}
 	if c.Outbound, err = outboundPolicy(getenv); err != nil {
 		errs = append(errs, err)

@@ -35,7 +35,7 @@ func (s *Store) ApplyObservation(ctx context.Context, ref string, m RefMode, obs
 		}
 		live = cur.Livemode
 		var err error
-		res, err = applyTo(ctx, q, cur, obs, nil, nil)
+		res, err = applyTo(ctx, q, cur, obs, nil)
 		return err
 	})
 	if err != nil {
@@ -100,25 +100,19 @@ func apply(ctx context.Context, q Querier, id int64, obs payout.Observation, del
 	if err := getFast(ctx, q, &cur, `SELECT `+payoutNowColumns+` FROM payouts WHERE id = $1`, id); err != nil {
 		return Applied{}, fmt.Errorf("store: apply to payout %d: %w", id, mapErr(err))
 	}
-	return applyTo(ctx, q, cur, obs, deliveryID, nil)
+	return applyTo(ctx, q, cur, obs, deliveryID)
 }
 
 // applyTo applies obs to cur, the payout as read under its row lock in q's
 // transaction. It writes the payout, its ledger postings, its event and its
-// audit entry in one statement (rows.write), with what also, when not nil,
-// adds to them once the outcome is known (the webhook's delivery row), then
-// what follows from the change (applyPlan.after).
-func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64,
-	also func(*rows, Applied) error) (Applied, error) {
+// audit entry in one statement (rows.write), then what follows from the
+// change (applyPlan.after). Webhooks take the same two steps for a group
+// (ingest).
+func applyTo(ctx context.Context, q Querier, cur payoutNow, obs payout.Observation, deliveryID *int64) (Applied, error) {
 	var r rows
 	pl, err := planApply(ctx, q, cur, obs, deliveryID, &r)
 	if err != nil {
 		return Applied{}, err
-	}
-	if also != nil {
-		if err := also(&r, pl.res); err != nil {
-			return Applied{}, err
-		}
 	}
 	w, err := r.write(ctx, q)
 	if err != nil {

@@ -3,13 +3,19 @@ package store
 import "context"
 
 // IngestGroup takes in deliveries ds with events evs as one group, as a
-// writer of GroupWebhooks does with the deliveries waiting for it.
-func (s *Store) IngestGroup(_ context.Context, ds []Delivery, evs []WebhookEvent) ([]Ingested, []error) {
+// writer of GroupWebhooks does with the deliveries waiting for it; ctxs,
+// when not nil, are their requests' contexts (else ctx for all). The group
+// is taken as given, not split by apart.
+func (s *Store) IngestGroup(ctx context.Context, ctxs []context.Context, ds []Delivery, evs []WebhookEvent) ([]Ingested, []error) {
 	reqs := make([]*ingestReq, len(ds))
 	for i := range ds {
 		d := ds[i]
 		d.Verified, d.EventID, d.EventType = true, evs[i].ID, evs[i].Type
-		reqs[i] = &ingestReq{d: d, ev: evs[i], done: make(chan struct{})}
+		rctx := ctx
+		if ctxs != nil {
+			rctx = ctxs[i]
+		}
+		reqs[i] = &ingestReq{ctx: rctx, d: d, ev: evs[i], done: make(chan struct{})}
 	}
 	s.ingestGroup(reqs)
 	res, errs := make([]Ingested, len(ds)), make([]error, len(ds))

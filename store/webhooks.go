@@ -104,7 +104,7 @@ func (s *Store) IngestWebhook(ctx context.Context, d Delivery, ev WebhookEvent) 
 		res.DeliveryID, err = insertDelivery(ctx, s.q(), d)
 		return res, err
 	}
-	req := &ingestReq{d: d, ev: ev, done: make(chan struct{})}
+	req := &ingestReq{ctx: ctx, d: d, ev: ev, done: make(chan struct{})}
 	if g := s.groups.Load(); g != nil && g.handOver(req) {
 		return req.res, req.err
 	}

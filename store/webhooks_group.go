@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lib/pq"
-
 	"payops/payout"
 )
 
@@ -24,26 +22,37 @@ import (
 //
 // A group never holds two deliveries of one event, nor two naming one
 // payout: such a delivery waits for the next group. Should a group still
-// meet a refusal from PostgreSQL (two of its deliveries about one payout
-// under different names, a deadlock), its deliveries are taken in again one
-// at a time, so one delivery's trouble is never its group's; a database
-// that does not answer fails the group.
+// fail in time (two of its deliveries found to be about one payout under
+// different names, a deadlock, one delivery's own error), its deliveries
+// are taken in again one at a time, each with a deadline of its own, so one
+// delivery's trouble is never its group's; a group or a delivery that runs
+// out of time (a database that does not answer) fails with its deliveries,
+// each answered 503 for its provider to send again. A delivery whose
+// request has ended before a writer takes it in (the endpoint has answered
+// 503) is not taken in.
 
 // maxGroup is the most deliveries one transaction takes in.
 const maxGroup = 64
 
 // groupTimeout bounds one group's transaction, as the endpoint's deadline
-// bounds a delivery taken in alone.
-const groupTimeout = 30 * time.Second
+// (web's machineDeadline) bounds its request.
+const groupTimeout = 10 * time.Second
 
 // ingestReq is one verified delivery about a payout's status, waiting to be
 // taken in, and what became of it.
 type ingestReq struct {
+	ctx  context.Context // the request's
 	d    Delivery
 	ev   WebhookEvent
 	res  Ingested
 	err  error
 	done chan struct{}
+}
+
+// answer sets req's outcome and wakes its sender.
+func (req *ingestReq) answer(err error) {
+	req.err = err
+	close(req.done)
 }
 
 // errRegroup: two deliveries of one group turned out to be about one payout.
@@ -81,12 +90,16 @@ func (s *Store) GroupWebhooks(writers int) (stop func()) {
 }
 
 // handOver gives req to a writer and waits for its answer; false when the
-// writers have stopped before one took it.
+// writers have stopped before one took it. A request that ends before a
+// writer takes it is answered with its context's error.
 func (g *webhookGroups) handOver(req *ingestReq) bool {
 	select {
 	case g.reqs <- req:
 	case <-g.stopped:
 		return false
+	case <-req.ctx.Done():
+		req.err = req.ctx.Err()
+		return true
 	}
 	<-req.done
 	return true
@@ -150,23 +163,62 @@ func apart(reqs []*ingestReq) (group, rest []*ingestReq) {
 }
 
 // ingestGroup takes in group in one transaction and answers each delivery;
-// after a refusal from PostgreSQL, one at a time.
+// after a failure in time, one at a time (above). A panic fails the
+// deliveries not answered yet, as it would fail a request, and the writer
+// goes on.
 func (s *Store) ingestGroup(group []*ingestReq) {
-	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-	defer cancel()
-	err := s.ingest(ctx, group)
-	var pqErr *pq.Error
-	if len(group) > 1 && (errors.Is(err, errRegroup) || errors.As(err, &pqErr)) {
-		for _, r := range group {
-			r.err = s.ingest(ctx, []*ingestReq{r})
-			close(r.done)
+	var live []*ingestReq
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.answer(err) // the endpoint has answered already
+			continue
+		}
+		live = append(live, r)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			for _, r := range live {
+				select {
+				case <-r.done:
+				default:
+					r.answer(fmt.Errorf("store: taking in a webhook panicked: %v", p))
+				}
+			}
+		}
+	}()
+	if len(live) == 0 {
+		return
+	}
+	err := s.ingestWithin(live)
+	if err == nil || len(live) == 1 || errors.Is(err, context.DeadlineExceeded) {
+		for _, r := range live {
+			r.answer(err)
 		}
 		return
 	}
-	for _, r := range group {
-		r.err = err
-		close(r.done)
+	for i, r := range live {
+		err := s.ingestWithin([]*ingestReq{r})
+		r.answer(err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The database does not answer: the rest would wait as long.
+			for _, rest := range live[i+1:] {
+				rest.answer(err)
+			}
+			return
+		}
 	}
+}
+
+// ingestWithin is ingest bounded by groupTimeout.
+func (s *Store) ingestWithin(reqs []*ingestReq) error {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	err := s.ingest(ctx, reqs)
+	if err != nil && ctx.Err() != nil {
+		// lib/pq reports the cancelled statement as PostgreSQL's error.
+		return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
+	return err
 }
 
 // ingest takes in reqs, verified deliveries about a payout's status, in

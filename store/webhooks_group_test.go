@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -42,7 +43,7 @@ func TestAGroupIsTakenInAsEachAlone(t *testing.T) {
 		ds[i] = delivery()
 		ds[i].Body = fmt.Appendf(nil, `{"n":%d}`, i)
 	}
-	res, errs := s.IngestGroup(ctx, ds, evs)
+	res, errs := s.IngestGroup(ctx, nil, ds, evs)
 	want := []string{store.OutcomeApplied, store.OutcomeApplied, store.OutcomeOrphan, store.OutcomeDuplicate, store.OutcomeApplied}
 	for i := range res {
 		if errs[i] != nil || res[i].Outcome != want[i] {
@@ -106,7 +107,7 @@ func TestAGroupAboutOnePayoutTwiceIsTakenInOneAtATime(t *testing.T) {
 		event("g5-a", "sbx_G5", "", payout.Succeeded, "UTRG5"),
 		event("g5-b", "", "G5", payout.Succeeded, "UTRG5"),
 	}
-	res, errs := s.IngestGroup(ctx, ds, evs)
+	res, errs := s.IngestGroup(ctx, nil, ds, evs)
 	if errs[0] != nil || errs[1] != nil || res[0].Outcome != store.OutcomeApplied || res[1].Outcome != store.OutcomeMerged {
 		t.Fatalf("outcomes %+v %v", res, errs)
 	}
@@ -154,6 +155,30 @@ func TestGroupedWebhooksApplyOnce(t *testing.T) {
 		checkLedger(t, s, p, payout.Succeeded)
 		if ds, err := s.DeliveriesFor(ctx, p.ID); err != nil || len(ds) != repeats {
 			t.Errorf("%s: %d deliveries, want %d (%v)", p.ReferenceID, len(ds), repeats, err)
+		}
+	}
+}
+
+// A delivery whose request ended while it waited for a writer (the endpoint
+// has answered 503, and the provider will send it again) is not taken in;
+// the rest of its group is.
+func TestAGroupLeavesOutADeliveryAlreadyAnswered(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	newPayout(t, s, "G6", payout.Processing)
+	newPayout(t, s, "G7", payout.Processing)
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	res, errs := s.IngestGroup(ctx, []context.Context{ended, ctx}, []store.Delivery{delivery(), delivery()}, []store.WebhookEvent{
+		event("g6", "sbx_G6", "G6", payout.Succeeded, "UTRG6"), event("g7", "sbx_G7", "G7", payout.Succeeded, "UTRG7")})
+	if !errors.Is(errs[0], context.Canceled) || errs[1] != nil || res[1].Outcome != store.OutcomeApplied {
+		t.Fatalf("outcomes %+v %v", res, errs)
+	}
+	for ref, want := range map[string]payout.Status{"G6": payout.Processing, "G7": payout.Succeeded} {
+		p, _ := s.PayoutByRef(ctx, ref, store.First(true))
+		ds, _ := s.DeliveriesFor(ctx, p.ID)
+		if p.Status != want || (want == payout.Processing) != (len(ds) == 0) {
+			t.Errorf("%s: %s with %d deliveries, want %s", ref, p.Status, len(ds), want)
 		}
 	}
 }

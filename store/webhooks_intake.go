@@ -40,8 +40,10 @@ func (in intook) first() *firstDelivery {
 // provider's event id is known (ON CONFLICT): one statement for one
 // delivery or a group, the events given as arrays ($1 ... $15), in order
 // (each a subquery: batch.array says why).
-// The payouts are locked in the order of their ids, so that two groups
-// never wait for each other in a circle. Payouts and events are looked up
+// The payouts are locked in the order of their ids, so that two groups do
+// not wait for each other's payouts in a circle (they still may over one
+// event delivered twice at once: PostgreSQL's deadlock then fails one
+// group, and its deliveries are taken in one at a time). Payouts and events are looked up
 // by "= ANY (ARRAY(...))", an index condition in any plan: as a join, the
 // plan PostgreSQL keeps for the prepared statement may scan a table that was
 // small when it was planned (the events, in a new database) and has grown. The event keeps all the
