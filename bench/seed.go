@@ -73,11 +73,7 @@ FROM lp JOIN h ON h.g = lp.payout_id
 	CROSS JOIN (VALUES ('payouts_payable', 'debit'), ('provider_settlement:sandbox', 'credit')) AS x(account, direction)`
 
 func seed(ctx context.Context, db *sqlx.DB, s shape) error {
-	steps := []struct {
-		what string
-		sql  string
-		args []any
-	}{
+	steps := []seedStep{
 		{"beneficiaries", `
 			INSERT INTO beneficiaries (id, name, account_number, ifsc, bank_name)
 			SELECT g, 'Beneficiary ' || g, lpad((g::bigint * 7919 % 1000000000000)::text, 12, '0'), 'HDFC0001234', 'HDFC Bank'
@@ -109,20 +105,12 @@ func seed(ctx context.Context, db *sqlx.DB, s shape) error {
 	}
 	vacuum := `VACUUM ANALYZE payouts, beneficiaries`
 	if s.inFlight {
-		steps = append(steps, struct {
-			what string
-			sql  string
-			args []any
-		}{"history", seedHistory, nil})
+		steps = append(steps, seedStep{"history", seedHistory, nil})
 		vacuum = `VACUUM ANALYZE`
 	}
 	// As a database in use would be: statistics known, pages all-visible
 	// (then checked: pgtest.VacuumUntilAllVisible).
-	steps = append(steps, struct {
-		what string
-		sql  string
-		args []any
-	}{"vacuum", vacuum, nil})
+	steps = append(steps, seedStep{"vacuum", vacuum, nil})
 	for _, st := range steps {
 		if _, err := db.ExecContext(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("seed %s: %w", st.what, err)

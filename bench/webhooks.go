@@ -188,6 +188,8 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		"database: each script is the statements the endpoint runs for that kind of delivery, in one transaction (new: %d statements, "+
 		"duplicate: %d, stale: %d, besides BEGIN and COMMIT), and bench checks them against the statements the endpoint sends before it "+
 		"runs them; its values are of the same form and size, except event ids, numbers where the endpoint's are hashes of the body. "+
+		"Besides them each script runs statements of its own (one before BEGIN, one between intake and the write) that make its "+
+		"variables into the one-element arrays the endpoint sends, which pgbench's \\set cannot: they are counted in its time. "+
 		"Each run: %s unmeasured, then %s measured; deliveries/s and transactions/s count what completed in the measured "+
 		"%s, p99 is of those requests' (or transactions') latencies. The ratio is payops' deliveries/s over pgbench's transactions/s. "+
 		"Then pgbench's built-in tpcb-like script (`-b tpcb-like -M prepared -j 2`, scale %d: its own tables in a database of their own "+

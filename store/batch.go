@@ -38,7 +38,20 @@ func (b *batch) params(vs ...any) string {
 // with "$n::typ[]" it plans again at every run (a custom plan that knows
 // the length looks cheaper), which costs more than the run itself.
 func (b *batch) array(v any, typ string) string {
-	return "(SELECT " + b.params(v) + "::" + typ + "[])"
+	return arrayParam(b.params(v), typ)
+}
+
+// arrayParam is placeholder p, an array of typ, as batch.array sends it.
+func arrayParam(p, typ string) string { return "(SELECT " + p + "::" + typ + "[])" }
+
+// arrayParams are placeholders $1, $2, ... of arrays of types, as
+// batch.array sends them, for a statement written whole (intakeSQL).
+func arrayParams(types ...string) string {
+	ps := make([]string, len(types))
+	for i, t := range types {
+		ps[i] = arrayParam("$"+strconv.Itoa(i+1), t)
+	}
+	return strings.Join(ps, ", ")
 }
 
 // add appends a statement, named name for later parts and the result to

@@ -39,7 +39,7 @@ func (in intook) first() *firstDelivery {
 // apply needs of it, and stores the event, linked to it, unless the
 // provider's event id is known (ON CONFLICT): one statement for one
 // delivery or a group, the events given as arrays ($1 ... $15), in order
-// (each a subquery: batch.array says why).
+// (each a subquery, arrayParams: batch.array says why).
 // The payouts are locked in the order of their ids, so that two groups do
 // not wait for each other's payouts in a circle (they still may over one
 // event delivered twice at once: PostgreSQL's deadlock then fails one
@@ -49,10 +49,8 @@ func (in intook) first() *firstDelivery {
 // small when it was planned (the events, in a new database) and has grown. The event keeps all the
 // observation says, for an orphan applied when its payout appears. What a
 // duplicate's first delivery was is read in the same snapshot.
-const intakeSQL = `WITH r AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::text[]),
-		(SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[]), (SELECT $7::text[]), (SELECT $8::text[]),
-		(SELECT $9::text[]), (SELECT $10::bigint[]), (SELECT $11::timestamptz[]), (SELECT $12::bigint[]),
-		(SELECT $13::text[]), (SELECT $14::text[]), (SELECT $15::boolean[]))
+var intakeSQL = `WITH r AS (SELECT * FROM unnest(` + arrayParams("text", "text", "text", "text", "text", "text",
+	"text", "text", "text", "bigint", "timestamptz", "bigint", "text", "text", "boolean") + `)
 		WITH ORDINALITY AS r(provider, event_id, ppid, ref, raw_status, status, utr, failure_code, failure_reason, fee_minor,
 			observed_at, amount_minor, amount_currency, state_reason, pending_approval, n)),
 	m AS (SELECT r.n, nextval('webhook_deliveries_id_seq') AS delivery_id,
