@@ -260,23 +260,34 @@ func planApply(ctx context.Context, q Querier, cur payoutNow, obs payout.Observa
 }
 
 // after does what follows from the change once its rows are written (w):
-// the outbound event for subscribed endpoints (after the ledger posting: the
-// event's payout shows it), the cases a difference opens, and the orphans
-// the provider's id now known adopts.
+// its outbound events (events), then the rest (followUps).
 func (pl applyPlan) after(ctx context.Context, q Querier, w written) error {
-	cur, id := pl.cur, pl.cur.ID
+	var ev payoutEvents
+	pl.events(w, &ev)
+	if err := ev.write(ctx, q); err != nil {
+		return err
+	}
+	return pl.followUps(ctx, q)
+}
+
+// events adds the change's outbound event to ev, for subscribed endpoints
+// (written after the ledger posting: the event's payout shows it).
+func (pl applyPlan) events(w written, ev *payoutEvents) {
+	id := pl.cur.ID
 	if pl.event != "" && w.subscribes(id) {
-		if err := outboxPayoutEvent(ctx, q, id, pl.event); err != nil {
-			return err
-		}
+		ev.add(id, pl.event)
 	}
 	if pl.heldAnswered && pl.event == "" {
 		// Out of HELD into a state with no event of its own (QUEUED at the
 		// provider): the platform's last word was payout.held.
-		if err := outboxPayoutEvent(ctx, q, id, payout.EventHoldReleased); err != nil {
-			return err
-		}
+		ev.add(id, payout.EventHoldReleased)
 	}
+}
+
+// followUps opens the cases a difference opens and adopts the orphans the
+// provider's id now known adopts, after the change's outbound events.
+func (pl applyPlan) followUps(ctx context.Context, q Querier) error {
+	cur, id := pl.cur, pl.cur.ID
 	if pl.amountDiffers {
 		if err := openAmountCase(ctx, q, pl.f, pl.mismatch, pl.obs, pl.res.Decision, pl.deliveryID); err != nil {
 			return err

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"payops/payout"
+
+	"github.com/lib/pq"
 )
 
 // The transactional outbox: an outbound event is written inside the
@@ -32,6 +34,31 @@ const subscribers = `SELECT id FROM webhook_endpoints
 func outboxPayoutEvent(ctx context.Context, q Querier, id int64, typ string) error {
 	if _, err := q.ExecContext(ctx, `SELECT outbox_payout_event($1, $2)`, id, typ); err != nil {
 		return fmt.Errorf("store: outbox %s of payout %d: %w", typ, id, err)
+	}
+	return nil
+}
+
+// payoutEvents are outbound events about payouts, gathered to be written
+// in one statement (the SQL function outbox_payout_events, migration
+// 00066): a group of webhooks writes its events together.
+type payoutEvents struct {
+	ids   []int64
+	types []string
+}
+
+// add adds event type typ about payout id.
+func (e *payoutEvents) add(id int64, typ string) {
+	e.ids = append(e.ids, id)
+	e.types = append(e.types, typ)
+}
+
+// write writes the events as outboxPayoutEvent writes one, in order.
+func (e *payoutEvents) write(ctx context.Context, q Querier) error {
+	if len(e.ids) == 0 {
+		return nil
+	}
+	if _, err := q.ExecContext(ctx, `SELECT outbox_payout_events($1, $2)`, pq.Array(e.ids), pq.Array(e.types)); err != nil {
+		return fmt.Errorf("store: outbox %d payout events: %w", len(e.ids), err)
 	}
 	return nil
 }

@@ -294,8 +294,17 @@ func (s *Store) ingest(ctx context.Context, reqs []*ingestReq) error {
 		if err != nil {
 			return fmt.Errorf("store: take in webhooks: %w", mapErr(err))
 		}
+		// As applyTo's after, for the group: every outbound event in one
+		// statement, then the rest.
+		var ev payoutEvents
 		for _, pl := range plans {
-			if err := pl.after(ctx, q, w); err != nil {
+			pl.events(w, &ev)
+		}
+		if err := ev.write(ctx, q); err != nil {
+			return err
+		}
+		for _, pl := range plans {
+			if err := pl.followUps(ctx, q); err != nil {
 				return err
 			}
 		}

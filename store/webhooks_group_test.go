@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -179,6 +182,67 @@ func TestAGroupLeavesOutADeliveryAlreadyAnswered(t *testing.T) {
 		ds, _ := s.DeliveriesFor(ctx, p.ID)
 		if p.Status != want || (want == payout.Processing) != (len(ds) == 0) {
 			t.Errorf("%s: %s with %d deliveries, want %s", ref, p.Status, len(ds), want)
+		}
+	}
+}
+
+// A group writes its outbound events together (outbox_payout_events), each
+// as a delivery taken in alone writes it: for the endpoints subscribed to
+// its type, in the group's order, with its payout (ledger included) as of
+// the commit; a delivery that changes nothing writes none.
+func TestAGroupWritesItsOutboundEventsTogether(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	ps := map[string]store.Payout{}
+	for _, ref := range []string{"O1", "O2", "O3", "O4"} {
+		ps[ref] = newPayout(t, s, ref, payout.Processing)
+	}
+	all := addEndpoint(t, s)
+	succeeded := addEndpoint(t, s, payout.EventPayoutSucceeded)
+	failed := event("o-e2", "sbx_O2", "O2", payout.Failed, "")
+	failed.Observation.FailureCode, failed.Observation.FailureReason = "ACCOUNT_CLOSED", "Beneficiary account closed"
+	evs := []store.WebhookEvent{
+		event("o-e1", "sbx_O1", "O1", payout.Succeeded, "UTRO1"),
+		failed,
+		event("o-e4", "sbx_O4", "O4", payout.Processing, ""), // no change
+		event("o-e3", "sbx_O3", "O3", payout.Succeeded, "UTRO3"),
+	}
+	ds := make([]store.Delivery, len(evs))
+	for i := range ds {
+		ds[i] = delivery()
+		ds[i].Body = fmt.Appendf(nil, `{"n":%d}`, i)
+	}
+	_, errs := s.IngestGroup(ctx, nil, ds, evs)
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	want := "payout.succeeded:O1 payout.failed:O2 payout.succeeded:O3"
+	if got := strings.Join(eventTypes(t, s, all.ID), " "); got != want {
+		t.Errorf("every type:\n got %s\nwant %s", got, want)
+	}
+	if got := strings.Join(eventTypes(t, s, succeeded.ID), " "); got != "payout.succeeded:O1 payout.succeeded:O3" {
+		t.Errorf("payout.succeeded only: %s", got)
+	}
+	api := map[string]bool{}
+	for _, ref := range []string{"O1", "O3"} {
+		api[apiJSON(t, s, ps[ref])] = true
+	}
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
+	if err != nil || len(claimed) != 5 {
+		t.Fatalf("claimed %d deliveries (%v), want 5", len(claimed), err)
+	}
+	for _, c := range claimed {
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(c.Body), &env); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case c.Type == payout.EventPayoutSucceeded && !api[string(env.Data)]:
+			t.Errorf("%s's data is no succeeded payout as the API shows it now:\n%s", c.Type, env.Data)
+		case c.Type != payout.EventPayoutSucceeded && !strings.Contains(string(env.Data), `"failure_code":"ACCOUNT_CLOSED"`):
+			t.Errorf("%s's data is not O2 failed:\n%s", c.Type, env.Data)
 		}
 	}
 }

@@ -14,6 +14,7 @@
 SELECT '{' || :eid || '}' AS eids, '{' || :ppid || '}' AS ppids, '{' || :g || '}' AS gs, '{' || :g || ',' || :g || '}' AS gs2,
 	'{' || :utr || '}' AS utrs, '{' || :amount || '}' AS amounts, '{' || :amount || ',' || :amount || '}' AS amounts2 \gset arr_
 BEGIN;
+SET LOCAL plan_cache_mode = force_generic_plan;
 -- intake: each delivery's id, the match and the payout's lock, what apply
 -- reads, and the dedupe, in one statement for a group of deliveries (here one)
 WITH r AS (SELECT * FROM unnest((SELECT :providers::text[]), (SELECT :arr_eids::text[]), (SELECT :arr_ppids::text[]), (SELECT :arr_gs::text[]), (SELECT :raws_success::text[]), (SELECT :succeededs::text[]),

@@ -13,6 +13,7 @@
 -- variables as the one-element arrays the endpoint sends
 SELECT '{' || :eid || '}' AS eids, '{' || :ppid || '}' AS ppids, '{' || :g || '}' AS gs, '{' || :amount || '}' AS amounts \gset arr_
 BEGIN;
+SET LOCAL plan_cache_mode = force_generic_plan;
 -- intake: each delivery's id, the match and the payout's lock, what apply
 -- reads, and the dedupe, in one statement for a group of deliveries (here one)
 WITH r AS (SELECT * FROM unnest((SELECT :providers::text[]), (SELECT :arr_eids::text[]), (SELECT :arr_ppids::text[]), (SELECT :arr_gs::text[]), (SELECT :processings::text[]), (SELECT :processings::text[]),
