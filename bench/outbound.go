@@ -73,9 +73,11 @@ func benchOutbox(ctx context.Context, c config, st *store.Store, p *payops, r *r
 	}
 	r.add(bench, "outbound deliveries/s to a local receiver", fmt.Sprintf("%.0f", float64(made)/took.Seconds()))
 	how := fmt.Sprintf("**Outbound webhooks.** On the same serve, right after: %d concurrent "+
-		"posts on in-flight payouts of their own with no outbound endpoint (the outbox statement in apply writes nothing), "+
+		"posts on in-flight payouts of their own with no outbound endpoint (no outbox statement runs), "+
 		"then as many with one endpoint subscribed to every event (each applied webhook also writes its payout.succeeded event "+
-		"and delivery, in the same transaction), %s unmeasured and %s measured each; the goal is on/off ≥ 0.9. Then the "+
+		"and delivery, in the same transaction: one statement for a group of webhooks), %s unmeasured and %s measured each; "+
+		"the outbox tables hold the seeded history's events (the payout.succeeded of each payout with history, delivered), "+
+		"as a database in use does; the goal is on/off ≥ 0.9. Then the "+
 		"%d deliveries the second run wrote are sent to a receiver in the bench process (204) by the product's delivery job "+
 		"(jobs.Outbound, 4 workers, signing each), run in the bench process on the same database: %s.",
 		outboxLevel, c.warmup, c.duration, made, took.Round(time.Millisecond))

@@ -37,7 +37,9 @@ const beneficiaries = 100_000
 // seedHistory gives the SUCCEEDED payouts with g % 10 = 0 (a tenth, less
 // the stuck) what the webhook that settled them wrote: its delivery and
 // event, the payout event and audit entry (in this month's partitions, as
-// written now) and the ledger posting with its two entries. A database in
+// written now), the ledger posting with its two entries, and the outbound
+// payout.succeeded event delivered to an endpoint since gone (endpoint 0:
+// no endpoint of the run has an event before it starts). A database in
 // use has history: with the history tables empty, PostgreSQL plans the
 // statements of the first webhooks (foreign key checks among them) for
 // empty tables, scans, and keeps those plans while the tables grow during
@@ -65,6 +67,12 @@ const seedHistory = `WITH h AS (SELECT id AS g, reference_id, provider_payout_id
 	a AS (INSERT INTO audit_log (actor, action, entity_type, entity_id, details)
 		SELECT 'sandbox', 'payout.observe', 'payout', reference_id,
 			'{"source": "webhook", "from": "PROCESSING", "to": "SUCCEEDED", "decision": "applied"}' FROM h),
+	ob AS (INSERT INTO outbound_events (type, payout_id, snapshot, created_at)
+		SELECT 'payout.succeeded', g, jsonb_build_object('payout', jsonb_build_object('reference_id', reference_id,
+			'status', 'SUCCEEDED')), updated_at
+		FROM h RETURNING id, payout_id, created_at),
+	od AS (INSERT INTO outbound_deliveries (event_id, endpoint_id, payout_id, state, attempts, last_status, created_at, done_at)
+		SELECT id, 0, payout_id, 'delivered', 1, 204, created_at, created_at FROM ob),
 	lp AS (INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
 		SELECT g, 'succeeded', created_at FROM h RETURNING id, payout_id, payout_created_at)
 INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
