@@ -25,3 +25,6 @@ func (s *Store) IngestGroup(ctx context.Context, ctxs []context.Context, ds []De
 	}
 	return res, errs
 }
+
+// ClaimSQL is the delivery job's claim, for a test of its plan.
+const ClaimSQL = claimSQL

@@ -54,19 +54,28 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 
 // claimDeliveries is one claim of ClaimDeliveries, and how many of its
 // deliveries it gave up (unrenderable events).
+// claimSQL selects up to $2 deliveries due at $1, oldest first, of enabled
+// endpoints but those in $3, each the first pending of its payout for its
+// endpoint, and locks them. Its plan must not depend on how many deliveries
+// PostgreSQL thinks are pending (migration 00067): the due ones are read in
+// the due index's order until the LIMIT, and the earlier-event question is
+// a subquery (OFFSET 0 keeps it one, not a join) that only the order
+// index can answer, by a probe.
+const claimSQL = `
+	SELECT d.id FROM outbound_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+	WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND e.disabled_at IS NULL AND d.endpoint_id <> ALL($3)
+		AND NOT EXISTS (SELECT 1 FROM outbound_deliveries o WHERE o.endpoint_id = d.endpoint_id
+			AND o.payout_id = d.payout_id AND o.state = 'pending' AND o.event_id < d.event_id OFFSET 0)
+	ORDER BY d.next_attempt_at, d.id LIMIT $2
+	FOR UPDATE OF d SKIP LOCKED`
+
 func (s *Store) claimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration,
 	skip []int64) ([]OutboundDelivery, int, error) {
 	var out []OutboundDelivery
 	gaveUp := 0
 	err := s.WithTx(ctx, func(q Querier) error {
 		var ids []int64
-		err := q.SelectContext(ctx, &ids, `
-			SELECT d.id FROM outbound_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND e.disabled_at IS NULL AND d.endpoint_id <> ALL($3)
-				AND NOT EXISTS (SELECT 1 FROM outbound_deliveries o WHERE o.endpoint_id = d.endpoint_id
-					AND o.payout_id = d.payout_id AND o.state = 'pending' AND o.event_id < d.event_id)
-			ORDER BY d.next_attempt_at, d.id LIMIT $2
-			FOR UPDATE OF d SKIP LOCKED`, now, limit, pq.Int64Array(append([]int64{}, skip...)))
+		err := q.SelectContext(ctx, &ids, claimSQL, now, limit, pq.Int64Array(append([]int64{}, skip...)))
 		if err != nil || len(ids) == 0 {
 			return wrapNil(err, "store: claim deliveries: %w")
 		}

@@ -7,9 +7,9 @@ import (
 	"reflect"
 	"time"
 
-	"payops/payout"
-
 	"github.com/lib/pq"
+
+	"payops/payout"
 )
 
 // The transactional outbox: an outbound event is written inside the
