@@ -57,7 +57,9 @@ func withoutEach(ctx context.Context, db *sqlx.DB, client *http.Client, targets 
 		}
 		for _, key := range ix.serves {
 			say("benchmark 6: without %s: %s", ix.name, key)
-			w, err := getTarget(ctx, client, targets[key], pageConc, warm, dur)
+			t := targets[key]
+			t.overDeadline = true
+			w, err := getTarget(ctx, client, t, pageConc, warm, dur)
 			if err != nil {
 				return nil, fmt.Errorf("without %s: %s: %w", ix.name, key, err)
 			}

@@ -214,7 +214,8 @@ func findHow(c config, res findResult) string {
 		"over warm-up and measurement): %s; meanwhile the machine's other processes used %.2f of its %d cores on "+
 		"average. **What each index buys**: each index of migrations 00019 and 00022 "+
 		"dropped in turn on the same database, the pages it is for measured again the same way, and the index "+
-		"created again as it was (then ANALYZE); the table gives p99 without it and, in brackets, with it. "+
+		"created again as it was (then ANALYZE); the table gives p99 without it and, in brackets, with it (a page "+
+		"that passes serve's 15 s deadline is answered 503 then, and counts at the time it took). "+
 		"**payouts.csv**: a `payops serve` of its own, three rounds of `GET /payouts.csv` (every payout, read to its "+
 		"end, %s lines with the header, %.0f MB) each followed by psql running `COPY (SELECT ...) TO STDOUT` of "+
 		"`store.PayoutExportSQL`'s query into /dev/null, connecting included: CSV %s, COPY %s; the ratio is of the "+

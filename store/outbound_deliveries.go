@@ -52,8 +52,6 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, limit int, l
 	}
 }
 
-// claimDeliveries is one claim of ClaimDeliveries, and how many of its
-// deliveries it gave up (unrenderable events).
 // claimSQL selects up to $2 deliveries due at $1, oldest first, of enabled
 // endpoints but those in $3, each the first pending of its payout for its
 // endpoint, and locks them. Its plan must not depend on how many deliveries
@@ -69,6 +67,8 @@ const claimSQL = `
 	ORDER BY d.next_attempt_at, d.id LIMIT $2
 	FOR UPDATE OF d SKIP LOCKED`
 
+// claimDeliveries is one claim of ClaimDeliveries, and how many of its
+// deliveries it gave up (unrenderable events).
 func (s *Store) claimDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration,
 	skip []int64) ([]OutboundDelivery, int, error) {
 	var out []OutboundDelivery
