@@ -30,17 +30,15 @@ const subscribers = `SELECT id FROM webhook_endpoints
 	WHERE livemode AND (cardinality(events) = 0 OR $2 = ANY (events))`
 
 // outboxPayoutEvent writes event type typ about payout id, as it stands in
-// q's transaction, for every subscribed endpoint: one statement.
+// q's transaction, for every subscribed endpoint: payoutEvents of one.
 func outboxPayoutEvent(ctx context.Context, q Querier, id int64, typ string) error {
-	if _, err := q.ExecContext(ctx, `SELECT outbox_payout_event($1, $2)`, id, typ); err != nil {
-		return fmt.Errorf("store: outbox %s of payout %d: %w", typ, id, err)
-	}
-	return nil
+	ev := payoutEvents{ids: []int64{id}, types: []string{typ}}
+	return ev.write(ctx, q)
 }
 
-// payoutEvents are outbound events about payouts, gathered to be written
-// in one statement (the SQL function outbox_payout_events, migration
-// 00066): a group of webhooks writes its events together.
+// payoutEvents are outbound events about payouts, written in one statement
+// (the SQL function outbox_payout_events, migration 00066): a group of
+// webhooks writes its events together, any other change its one.
 type payoutEvents struct {
 	ids   []int64
 	types []string
@@ -52,13 +50,14 @@ func (e *payoutEvents) add(id int64, typ string) {
 	e.types = append(e.types, typ)
 }
 
-// write writes the events as outboxPayoutEvent writes one, in order.
+// write writes the events, in order, each for the endpoints of its
+// payout's mode subscribed to its type (for none, nothing).
 func (e *payoutEvents) write(ctx context.Context, q Querier) error {
 	if len(e.ids) == 0 {
 		return nil
 	}
 	if _, err := q.ExecContext(ctx, `SELECT outbox_payout_events($1, $2)`, pq.Array(e.ids), pq.Array(e.types)); err != nil {
-		return fmt.Errorf("store: outbox %d payout events: %w", len(e.ids), err)
+		return fmt.Errorf("store: outbox %v of payouts %v: %w", e.types, e.ids, err)
 	}
 	return nil
 }
