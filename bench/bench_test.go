@@ -61,3 +61,24 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("percentile of nothing: %s", got)
 	}
 }
+
+// A load whose every answer ends after its window has no p99 to give:
+// the report says so, with the slowest answer, instead of 0 ms.
+func TestAWindowWithNoAnswerSaysSo(t *testing.T) {
+	start := time.Now()
+	late := []sample{{end: start.Add(8 * time.Second), lat: 8 * time.Second}, {end: start.Add(7 * time.Second), lat: 7 * time.Second}}
+	w := measure(late, start.Add(time.Second), 5*time.Second)
+	if w.count != 0 || w.all != 2 || w.slowest != 8*time.Second {
+		t.Fatalf("window %+v", w)
+	}
+	if got, want := withoutP99(w, 5*time.Second), "none within the 5s measured; slowest 8000.0 ms"; got != want {
+		t.Errorf("withoutP99 = %q, want %q", got, want)
+	}
+	in := measure([]sample{{end: start.Add(2 * time.Second), lat: 40 * time.Millisecond}}, start.Add(time.Second), 5*time.Second)
+	if got := withoutP99(in, 5*time.Second); got != "40.0 ms" {
+		t.Errorf("withoutP99 of an answer in the window = %q", got)
+	}
+	if got := withoutP99(window{}, 5*time.Second); got != "none answered" {
+		t.Errorf("withoutP99 of nothing = %q", got)
+	}
+}

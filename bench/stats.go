@@ -27,7 +27,8 @@ type sample struct {
 // window is what completed in [from, from+length): how many a second,
 // their latencies' p50 and p99, and how many of each tag.
 type window struct {
-	all      int // completed in the whole run, warm-up too
+	all      int           // completed in the whole run, warm-up too
+	slowest  time.Duration // the longest of all, in the window or not
 	count    int
 	perSec   float64
 	p50, p99 time.Duration
@@ -39,6 +40,7 @@ func measure(samples []sample, from time.Time, length time.Duration) window {
 	var lat []time.Duration
 	to := from.Add(length)
 	for _, s := range samples {
+		w.slowest = max(w.slowest, s.lat)
 		if s.end.Before(from) || !s.end.Before(to) {
 			continue
 		}
