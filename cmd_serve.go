@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -34,6 +35,21 @@ type serveFlags struct {
 	logFile     string // log here instead of to stderr
 }
 
+// serveGCPercent is the Go collector's GOGC for serve when the environment
+// sets none. serve's live heap is a few MiB, so at Go's default (100) it
+// collects every few MiB allocated: a tenth of serve's CPU on the stuck
+// page under load, more on webhooks (perf, 2026-12-05). At 400 the heap may
+// grow to five times the live heap between collections, tens of MiB
+// (docs/BENCHMARKS.md, benchmark 5), for a fifth of the collections.
+const serveGCPercent = 400
+
+// collectLessOften sets serveGCPercent unless GOGC is set.
+func collectLessOften(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+}
+
 func parseServeFlags(args []string) (serveFlags, error) {
 	var f serveFlags
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -59,6 +75,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer closeLog()
+	collectLessOften(getenv)
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
