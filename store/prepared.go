@@ -11,8 +11,9 @@ import (
 
 // statements keeps the statements payops runs on every webhook prepared
 // (intake, apply's reads and batch, the delivery's row; and so every audit
-// entry and payout event, which are written through a batch), once per
-// connection of the pool: PostgreSQL then parses each once per connection
+// entry and payout event, which are written through a batch), and the
+// session lookup every dashboard request makes, once per connection of the
+// pool: PostgreSQL then parses each once per connection
 // instead of once per run, and may keep its plan. The rest of the store
 // sends its SQL as it is: a statement whose generic plan would be worse
 // (the stuck list's range) is not prepared.

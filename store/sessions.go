@@ -57,7 +57,7 @@ func (s *Store) SessionBySID(ctx context.Context, sid string) (Session, User, er
 		Session
 		User `db:"u"`
 	}
-	err := s.db.GetContext(ctx, &row, `
+	err := getFast(ctx, s.q(), &row, `
 		SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.ended_at, s.end_reason, s.client_address,
 			u.id AS "u.id", u.email AS "u.email", u.name AS "u.name", u.role AS "u.role",
 			u.password_hash AS "u.password_hash", u.disabled_at AS "u.disabled_at", u.created_at AS "u.created_at",
