@@ -73,7 +73,7 @@ func (r *StaleRecheck) RunSettled(ctx context.Context) (Outcome, error) {
 // one read: unless Batch says otherwise, a batch holds at least two
 // seconds of calls at a provider's pace, so the pause stays a few
 // hundredths of the run however fast the pace (at 500 a second, batches of
-// 200 lost a fifth of it: make bench, benchmark 4).
+// 200 lost up to a fifth of it: make bench, benchmark 4).
 func (r *StaleRecheck) batch() int {
 	if r.Batch > 0 {
 		return r.Batch
