@@ -25,12 +25,13 @@ func (h *Handlers) ExportTotals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cw := startCSV(w, run, "totals")
-	cw.Write([]string{"currency", "payops_count", "payops_amount", "provider_count", "provider_amount", "difference",
-		"payops_fees", "provider_fees", "ties"})
+	cw.Write(append([]string{"currency", "payops_count", "payops_amount", "provider_count", "provider_amount", "difference",
+		"payops_fees", "provider_fees", "ties"}, signOffColumns...))
+	signed := signOffCells(run)
 	for _, t := range totals {
 		m := func(minor int64) string { return payout.Money{Minor: minor, Currency: t.Currency}.Decimal() }
-		cw.Write([]string{t.Currency, strconv.FormatInt(t.OursCount, 10), m(t.OursSum), strconv.FormatInt(t.TheirsCount, 10),
-			m(t.TheirsSum), m(t.OursSum - t.TheirsSum), m(t.OursFees), m(t.TheirsFees), strconv.FormatBool(t.Ties())})
+		cw.Write(append([]string{t.Currency, strconv.FormatInt(t.OursCount, 10), m(t.OursSum), strconv.FormatInt(t.TheirsCount, 10),
+			m(t.TheirsSum), m(t.OursSum - t.TheirsSum), m(t.OursFees), m(t.TheirsFees), strconv.FormatBool(t.Ties())}, signed...))
 	}
 	cw.Flush()
 }
@@ -46,9 +47,10 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 	}
 	defer done()
 	cw := startCSV(w, run, "differences")
-	cw.Write([]string{"id", "kind", "reference_id", "provider_payout_id", "payops_amount", "payops_currency",
+	cw.Write(append([]string{"id", "kind", "reference_id", "provider_payout_id", "payops_amount", "payops_currency",
 		"provider_amount", "provider_currency", "payops_status", "provider_status", "payops_fee", "provider_fee",
-		"resolution", "note", "resolved_by", "resolved_at"})
+		"resolution", "note", "resolved_by", "resolved_at"}, signOffColumns...))
+	signed := signOffCells(run)
 	amount := func(minor *int64, cur *string) string {
 		if minor == nil || cur == nil {
 			return ""
@@ -71,10 +73,10 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 		if d.ResolvedAt != nil {
 			at = d.ResolvedAt.UTC().Format(time.RFC3339)
 		}
-		cw.Write([]string{strconv.FormatInt(d.ID, 10), d.Kind, cell(d.ReferenceID), cell(d.ProviderPayoutID),
+		cw.Write(append([]string{strconv.FormatInt(d.ID, 10), d.Kind, cell(d.ReferenceID), cell(d.ProviderPayoutID),
 			amount(d.OursAmountMinor, d.OursCurrency), str(d.OursCurrency), amount(d.TheirsAmountMinor, d.TheirsCurrency),
 			str(d.TheirsCurrency), str(d.OursStatus), str(d.TheirsStatus), amount(d.OursFeeMinor, d.OursCurrency),
-			amount(d.TheirsFeeMinor, d.TheirsCurrency), d.Resolution, cell(d.Note), cell(str(d.ResolvedBy)), at})
+			amount(d.TheirsFeeMinor, d.TheirsCurrency), d.Resolution, cell(d.Note), cell(str(d.ResolvedBy)), at}, signed...))
 		return cw.Error()
 	})
 	if err != nil {
@@ -115,6 +117,25 @@ func (h *Handlers) ExportRecords(w http.ResponseWriter, r *http.Request) {
 			string(rec.Status), fee, at})
 	}
 	cw.Flush()
+}
+
+// signOffColumns end every row of the totals and differences files: which
+// version of the day the file is, and who signed it off and when (empty
+// while nobody has), so a file kept as the day's proof says whether it was
+// the signed-off one. The provider's records keep a settlement report's
+// columns, to be uploaded again.
+var signOffColumns = []string{"version", "signed_off_by", "signed_off_at"}
+
+// signOffCells are run's values of signOffColumns.
+func signOffCells(run store.ReconRun) []string {
+	by, at := "", ""
+	if run.SignedOffBy != nil {
+		by = cell(*run.SignedOffBy)
+	}
+	if run.SignedOffAt != nil {
+		at = run.SignedOffAt.UTC().Format(time.RFC3339)
+	}
+	return []string{strconv.Itoa(run.Version), by, at}
 }
 
 // cell keeps a spreadsheet from reading text someone typed as a formula.

@@ -148,7 +148,7 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	for i, want := range fx.Totals {
 		m := func(v int64) string { return payout.Money{Minor: v, Currency: want.Currency}.Decimal() }
 		w := []string{want.Currency, fmt.Sprint(want.OursCount), m(want.OursSum), fmt.Sprint(want.TheirsCount), m(want.TheirsSum),
-			m(want.OursSum - want.TheirsSum), m(want.OursFees), m(want.TheirsFees), "false"}
+			m(want.OursSum - want.TheirsSum), m(want.OursFees), m(want.TheirsFees), "false", "1", "", ""}
 		if strings.Join(rows[i+1], ",") != strings.Join(w, ",") {
 			t.Errorf("totals row %d\n got %v\nwant %v", i, rows[i+1], w)
 		}
@@ -393,14 +393,36 @@ func TestASignedOffDaySaysWhatChangedSince(t *testing.T) {
 		t.Fatalf("run %+v %v", run, err)
 	}
 	time.Sleep(10 * time.Millisecond)
-	if _, err := a.store.SignOff(ctx, run.ID, store.Actor{Name: "finance@example.com"}); err != nil {
-		t.Fatal(err)
+	signed, err := a.store.SignOff(ctx, run.ID, store.Actor{Name: "finance@example.com"})
+	if err != nil || signed.SignedOffAt == nil {
+		t.Fatalf("sign-off %+v %v", signed, err)
 	}
 	c := a.client()
 	c.login("finance@example.com")
 	dayURL := "/reconciliation/nxtbanking/" + day.Format(time.DateOnly)
 	if _, page := c.get(dayURL); byID(t, page, "changed-since-signoff") != nil {
 		t.Error("a fresh sign-off says payouts changed since")
+	}
+	// The day's files say which version they are and who signed it off.
+	at := signed.SignedOffAt.UTC().Format(time.RFC3339)
+	for _, file := range []string{"/totals.csv", "/diffs.csv"} {
+		code, body, _ := c.do("GET", dayURL+file, nil, nil)
+		rows := readCSV(t, body)
+		if code != 200 || len(rows) < 1 {
+			t.Fatalf("%s: %d %q", file, code, body)
+		}
+		head := rows[0]
+		if got := strings.Join(head[len(head)-3:], ","); got != "version,signed_off_by,signed_off_at" {
+			t.Errorf("%s header ends %q", file, got)
+		}
+		for _, r := range rows[1:] {
+			if got := strings.Join(r[len(r)-3:], ","); got != "1,finance@example.com,"+at {
+				t.Errorf("%s row %v ends %q, want version 1 signed off by finance@example.com at %s", file, r, got, at)
+			}
+		}
+		if file == "/totals.csv" && len(rows) != 2 {
+			t.Errorf("totals: %v, want a row for INR", rows)
+		}
 	}
 	if _, err := a.store.ApplyObservation(ctx, "RC-LATE", store.First(true), payout.Observation{Source: payout.SourceWebhook,
 		RawStatus: "REVERSED", Status: payout.Reversed}); err != nil {
