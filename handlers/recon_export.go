@@ -41,6 +41,13 @@ func (h *Handlers) ExportTotals(w http.ResponseWriter, r *http.Request) {
 // slots (a day of many differences read slowly holds its connection as
 // long as /payouts.csv's would).
 func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
+	// A kind that does not exist is refused before anything says the answer
+	// is a file to save.
+	filter := store.ReconDiffFilter{Kind: r.URL.Query().Get("kind")}
+	if filter.Kind != "" && !slices.ContainsFunc(diffKinds, func(k struct{ kind, label string }) bool { return k.kind == filter.Kind }) {
+		Fail(w, r, h.Log, BadRequest("There is no kind of difference "+strconv.Quote(filter.Kind)+"."))
+		return
+	}
 	run, done, ok := h.wholeListRun(w, r)
 	if !ok {
 		return
@@ -62,11 +69,6 @@ func (h *Handlers) ExportDiffs(w http.ResponseWriter, r *http.Request) {
 			return ""
 		}
 		return *s
-	}
-	filter := store.ReconDiffFilter{Kind: r.URL.Query().Get("kind")}
-	if filter.Kind != "" && !slices.ContainsFunc(diffKinds, func(k struct{ kind, label string }) bool { return k.kind == filter.Kind }) {
-		Fail(w, r, h.Log, BadRequest("There is no kind of difference "+strconv.Quote(filter.Kind)+"."))
-		return
 	}
 	err := h.Store.EachReconDiff(r.Context(), run.ID, filter, func(d store.ReconDiff) error {
 		at := ""

@@ -117,9 +117,10 @@ func TestReconciliationFromAnUploadedReport(t *testing.T) {
 	}
 
 	// An unknown kind is refused, as on the page, not an empty file.
-	if code, body, _ := fin.do("GET", dayURL+"/diffs.csv?kind=bogus", nil, nil); code != http.StatusBadRequest ||
-		!strings.Contains(body, `There is no kind of difference &#34;bogus&#34;`) {
-		t.Errorf("diffs export of an unknown kind: %d %.300s", code, body)
+	if code, body, h := fin.do("GET", dayURL+"/diffs.csv?kind=bogus", nil, nil); code != http.StatusBadRequest ||
+		!strings.Contains(body, `There is no kind of difference &#34;bogus&#34;`) || h.Get("Content-Disposition") != "" ||
+		!strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Errorf("diffs export of an unknown kind: %d %v %.300s", code, h, body)
 	}
 	// Row by row, through the export.
 	code, body, h := fin.do("GET", dayURL+"/diffs.csv", nil, nil)
