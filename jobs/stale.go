@@ -78,8 +78,11 @@ func (r *StaleRecheck) batch() int {
 	if r.Batch > 0 {
 		return r.Batch
 	}
-	return max(200, 2*or(r.PerSecond, 5))
+	return max(200, 2*r.perSecond())
 }
+
+// perSecond is a provider's calls a second: PerSecond, or 5.
+func (r *StaleRecheck) perSecond() int { return or(r.PerSecond, 5) }
 
 func (r *StaleRecheck) now() time.Time {
 	if r.Now != nil {
@@ -120,8 +123,7 @@ func (r *StaleRecheck) each(ctx context.Context, next func() ([]store.Payout, er
 		for provider, payouts := range byProvider {
 			pace := pacers[provider]
 			if pace == nil {
-				perSecond := or(r.PerSecond, 5)
-				pace = &pacer{interval: time.Second / time.Duration(perSecond), slack: time.Second / 20}
+				pace = &pacer{interval: time.Second / time.Duration(r.perSecond()), slack: time.Second / 20}
 				pacers[provider] = pace
 			}
 			wg.Go(func() {
