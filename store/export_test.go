@@ -28,3 +28,10 @@ func (s *Store) IngestGroup(ctx context.Context, ctxs []context.Context, ds []De
 
 // ClaimSQL is the delivery job's claim, for a test of its plan.
 const ClaimSQL = claimSQL
+
+// StuckCountSQL is the stuck list's count for f, with its arguments, for a
+// test of its generic plan.
+func StuckCountSQL(f StuckFilter) (string, []any) {
+	where, args := stuckWhere(f)
+	return stuckCountSQL + where, args
+}

@@ -13,10 +13,12 @@ import (
 // (intake, apply's reads and batch, the delivery's row; and so every audit
 // entry and payout event, which are written through a batch), and the
 // session lookup every dashboard request makes, once per connection of the
-// pool: PostgreSQL then parses each once per connection
-// instead of once per run, and may keep its plan. The rest of the store
-// sends its SQL as it is: a statement whose generic plan would be worse
-// (the stuck list's range) is not prepared.
+// pool, and the stuck list's count and page: PostgreSQL then parses each
+// once per connection instead of once per run, and may keep its plan. The
+// rest of the store sends its SQL as it is. A statement is prepared only
+// when its generic plan is as good as a custom one: no parameter that a
+// custom plan would fold away ("$2 = ” OR ..."), which is why the stuck
+// list spells its filter into the text (stuckWhere).
 //
 // A statement is prepared in the background the first time it is asked
 // for, and its callers run their SQL unprepared until it is ready, so no

@@ -58,37 +58,64 @@ func (s *Store) anyPaused(ctx context.Context) (bool, error) {
 // delay. payouts must be aliased p.
 const heldBackSQL = `(p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TRUE` + notPausedSQL + `))`
 
+// stuckWhere is the stuck list's WHERE clause for f, with its arguments
+// (f.Before first). The filter is spelled into the text, not passed as
+// parameters ("$2 = ” OR p.provider = $2"), so each of the four texts is
+// a prepared statement whose generic plan is the custom one: one range of
+// the partial index payouts_open_by_updated_live with nothing left to
+// filter but what the filter asks. The count then is neither parsed nor
+// planned again on every request; the page is parsed once, and PostgreSQL
+// still plans it each time (its generic plan guesses that LIMIT and OFFSET
+// are a tenth of the range, and costs more than a custom one).
+func stuckWhere(f StuckFilter) (string, []any) {
+	where, args := `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1`, []any{f.Before}
+	if f.Test {
+		where += ` AND NOT p.livemode`
+	} else {
+		where += ` AND p.livemode`
+	}
+	if f.Provider != "" {
+		args = append(args, f.Provider)
+		where += ` AND p.provider = $2`
+	}
+	return where + " ", args
+}
+
+// stuckCountSQL counts the stuck payouts a WHERE clause (stuckWhere)
+// selects, and says whether some provider is paused now.
+const stuckCountSQL = `SELECT count(*), (SELECT ` + anyPausedSQL + `) AS paused FROM payouts p `
+
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
 // how many match in all (and of them paused: read only while some provider
 // is paused), with the columns the list shows (stuckColumns);
 // each with when its provider last answered and, when the last check
 // failed, why. The count and the page read one range of one
-// index (payouts_open_by_updated_live); why a check failed is read
-// afterwards, for the rows whose last check failed only. (Not prepared
-// statements: their generic plans guess the range's size and may read the
-// heap for the count.)
+// index (payouts_open_by_updated_live), each a prepared statement
+// (stuckWhere); why a check failed is read afterwards, for the rows whose
+// last check failed only.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, StuckTotal, error) {
-	const where = `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1 AND ($2 = '' OR p.provider = $2)
-		AND p.livemode <> $3 `
+	where, args := stuckWhere(f)
 	var total StuckTotal
-	if err := s.db.GetContext(ctx, &total.All, `SELECT count(*) FROM payouts p `+where, f.Before, f.Provider, f.Test); err != nil {
+	var counted struct {
+		All    int  `db:"count"`
+		Paused bool `db:"paused"` // some provider is paused now
+	}
+	// Whether some provider is paused comes with the count (one round trip
+	// less): the paused ones are counted only then, which is rarely.
+	if err := getFast(ctx, s.q(), &counted, stuckCountSQL+where, args...); err != nil {
 		return nil, total, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
-	if total.All > 0 {
-		paused, err := s.anyPaused(ctx)
-		if err != nil {
-			return nil, total, err
-		}
-		if paused {
-			if err := s.db.GetContext(ctx, &total.Paused, `SELECT count(*) FROM payouts p `+where+` AND `+heldBackSQL,
-				f.Before, f.Provider, f.Test); err != nil {
-				return nil, total, fmt.Errorf("store: count stuck payouts paused: %w", err)
-			}
+	total.All = counted.All
+	if counted.All > 0 && counted.Paused {
+		if err := s.db.GetContext(ctx, &total.Paused, `SELECT count(*) FROM payouts p `+where+` AND `+heldBackSQL,
+			args...); err != nil {
+			return nil, total, fmt.Errorf("store: count stuck payouts paused: %w", err)
 		}
 	}
+	n := len(args)
 	var out []Payout
-	err := s.db.SelectContext(ctx, &out, `SELECT `+stuckColumns+`, `+checkFailed+
-		payoutFrom+where+`ORDER BY p.updated_at, p.id LIMIT $4 OFFSET $5`, f.Before, f.Provider, f.Test, f.Limit, f.Offset)
+	err := selectFast(ctx, s.q(), &out, `SELECT `+stuckColumns+`, `+checkFailed+payoutFrom+where+
+		fmt.Sprintf(`ORDER BY p.updated_at, p.id LIMIT $%d OFFSET $%d`, n+1, n+2), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, total, fmt.Errorf("store: stuck payouts: %w", err)
 	}

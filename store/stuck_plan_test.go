@@ -1,0 +1,79 @@
+package store_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// The stuck list's count is a prepared statement, so PostgreSQL plans it
+// once per connection: its generic plan must be the custom one, a range of
+// the open payouts' index with nothing filtered on a parameter a custom plan
+// would have folded away ("$2 = ” OR provider = $2", "livemode <> $3"), for
+// every filter the list offers.
+func TestStuckCountGenericPlanFiltersOnlyWhatIsAsked(t *testing.T) {
+	s := pgtest.New(t)
+	for i, f := range []store.StuckFilter{
+		{}, {Provider: "sandbox"}, {Test: true}, {Provider: "xendit", Test: true},
+	} {
+		f.Before = time.Now()
+		query, args := store.StuckCountSQL(f)
+		lits := make([]string, len(args))
+		for i, a := range args {
+			switch a := a.(type) {
+			case time.Time:
+				lits[i] = pq.QuoteLiteral(a.Format(time.RFC3339Nano)) + "::timestamptz"
+			default:
+				lits[i] = pq.QuoteLiteral(fmt.Sprint(a))
+			}
+		}
+		tx, err := s.DB().Beginx()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for _, stmt := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, `SET LOCAL enable_seqscan = off`,
+			fmt.Sprintf(`PREPARE stuck_count_%d AS %s`, i, query)} {
+			if _, err := tx.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Select(&plan, fmt.Sprintf(`EXPLAIN (COSTS OFF) EXECUTE stuck_count_%d(%s)`, i,
+			strings.Join(lits, ", "))); err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback() // the statement outlives it: its name is this filter's own
+		// The payouts' scan and the lines under it (its conditions).
+		text := strings.Join(plan, "\n")
+		scan, _ := scanOf(plan, "Index Only Scan using payouts_open_by_updated_live on payouts p")
+		if scan == "" || strings.Contains(scan, " OR ") || strings.Contains(scan, "<> $") {
+			t.Errorf("%+v: the generic plan is not one index range filtered on what was asked:\n%s", f, text)
+		}
+	}
+}
+
+// scanOf returns the plan's node whose line contains node, with the lines
+// indented under it, and whether it is there.
+func scanOf(plan []string, node string) (string, bool) {
+	for i, line := range plan {
+		if !strings.Contains(line, node) {
+			continue
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " ->"))
+		out := []string{line}
+		for _, l := range plan[i+1:] {
+			if len(l)-len(strings.TrimLeft(l, " ")) <= indent {
+				break
+			}
+			out = append(out, l)
+		}
+		return strings.Join(out, "\n"), true
+	}
+	return "", false
+}
