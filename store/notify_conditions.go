@@ -53,7 +53,7 @@ type ProviderCount struct {
 // StuckByProvider counts, per provider, the payouts stuck (QUEUED or
 // PROCESSING with no change) since before, as the stuck list counts them,
 // for providers with at least min of them (along the covering index
-// payouts_open_by_updated_live). A payout payops holds back because
+// payouts_open_live_by_updated). A payout payops holds back because
 // its provider is paused (unsent, QUEUED) is not the provider's delay and
 // is left out.
 func (s *Store) StuckByProvider(ctx context.Context, before time.Time, min int) ([]ProviderCount, error) {

@@ -60,13 +60,14 @@ const heldBackSQL = `(p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TR
 
 // stuckWhere is the stuck list's WHERE clause for f, with its arguments
 // (f.Before first). The filter is spelled into the text, not passed as
-// parameters ("$2 = ” OR p.provider = $2"), so each of the four texts is
-// a prepared statement whose generic plan is the custom one: one range of
-// the partial index payouts_open_by_updated_live with nothing left to
-// filter but what the filter asks. The count then is neither parsed nor
-// planned again on every request; the page is parsed once, and PostgreSQL
-// still plans it each time (its generic plan guesses that LIMIT and OFFSET
-// are a tenth of the range, and costs more than a custom one).
+// parameters (a provider that may be empty, a mode compared with <>), so
+// each of the four texts is a prepared statement whose generic plan is the
+// custom one: one range of the mode's partial index
+// (payouts_open_live_by_updated or payouts_open_test_by_updated) with
+// nothing left to filter but what the filter asks. The count then is neither
+// parsed nor planned again on every request; the page is parsed once, and
+// PostgreSQL still plans it each time (its generic plan guesses that LIMIT
+// and OFFSET are a tenth of the range, and costs more than a custom one).
 func stuckWhere(f StuckFilter) (string, []any) {
 	where, args := `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1`, []any{f.Before}
 	if f.Test {
@@ -90,7 +91,7 @@ const stuckCountSQL = `SELECT count(*), (SELECT ` + anyPausedSQL + `) AS paused 
 // is paused), with the columns the list shows (stuckColumns);
 // each with when its provider last answered and, when the last check
 // failed, why. The count and the page read one range of one
-// index (payouts_open_by_updated_live), each a prepared statement
+// index (the mode's, see stuckWhere), each a prepared statement
 // (stuckWhere); why a check failed is read afterwards, for the rows whose
 // last check failed only.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, StuckTotal, error) {
