@@ -41,7 +41,7 @@ var scriptFor = map[string]string{
 // database seeded by seed with shape{inFlight: true}, recording every
 // statement the endpoint sends to PostgreSQL, and compares them with the
 // pgbench script of that outcome: the same statements in the same order,
-// with $n where the script has a variable (or the ” or NULL the endpoint
+// with $n where the script has a variable (or the empty string or NULL the endpoint
 // sends). It returns an error naming the first difference.
 func checkScripts(ctx context.Context, dsn string, payouts int) error {
 	rec := &recorder{}

@@ -10,10 +10,11 @@
 -- 10,000 stuck took 0.79 ms, now 0.66 (make bench's database, 2026-12-05).
 -- The stuck list spells its mode into its SQL (store.stuckWhere), and
 -- livemode <> $n, planned for its value, is folded into livemode or NOT
--- livemode, so every reader of the open payouts by last change finds its
--- mode's index. Built CONCURRENTLY: payouts is written by every webhook; a
--- build that failed half-way leaves an invalid index of its name, dropped
--- and built again.
+-- livemode. A reader of both modes reads each mode's index and merges them
+-- (the long-stuck cases, oldest first), or the open payouts by status (the
+-- stale re-check, which orders them otherwise). Built CONCURRENTLY: payouts
+-- is written by every webhook; a build that failed half-way leaves an
+-- invalid index of its name, dropped and built again.
 DROP INDEX CONCURRENTLY IF EXISTS payouts_open_live_by_updated;
 CREATE INDEX CONCURRENTLY payouts_open_live_by_updated ON payouts (updated_at) INCLUDE (provider)
     WHERE status IN ('QUEUED', 'PROCESSING') AND livemode;
@@ -23,7 +24,8 @@ CREATE INDEX CONCURRENTLY payouts_open_test_by_updated ON payouts (updated_at) I
 DROP INDEX CONCURRENTLY IF EXISTS payouts_open_by_updated_live;
 
 -- +goose Down
-CREATE INDEX CONCURRENTLY IF NOT EXISTS payouts_open_by_updated_live ON payouts (updated_at) INCLUDE (provider, livemode)
+DROP INDEX CONCURRENTLY IF EXISTS payouts_open_by_updated_live;
+CREATE INDEX CONCURRENTLY payouts_open_by_updated_live ON payouts (updated_at) INCLUDE (provider, livemode)
     WHERE status IN ('QUEUED', 'PROCESSING');
 DROP INDEX CONCURRENTLY IF EXISTS payouts_open_live_by_updated;
 DROP INDEX CONCURRENTLY IF EXISTS payouts_open_test_by_updated;

@@ -439,6 +439,28 @@ func TestTestPayoutsCasesStayInTheTestView(t *testing.T) {
 	openCase(t, s, payout.CaseFailed, true)
 }
 
+// Payouts stuck long are found in each mode (each along its own index of
+// open payouts, migration 00068), each case in its own mode's view.
+func TestPayoutsStuckLongOpenCasesInEachMode(t *testing.T) {
+	s := pgtest.New(t)
+	for _, test := range []bool{false, true} {
+		ref := fmt.Sprintf("LONG-%t", test)
+		_, err := s.CreatePayout(context.Background(), "test", store.NewPayout{ReferenceID: ref, Provider: "sandbox",
+			ProviderPayoutID: "sbx_" + ref, Amount: payout.Money{Minor: 100000, Currency: "INR"}, Status: payout.Processing,
+			Beneficiary: store.Beneficiary{Name: "Asha", AccountNumber: "123456789012", IFSC: "HDFC0001234"},
+			CreatedAt:   time.Now().Add(-48 * time.Hour), Test: test})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan(t, s)
+	for _, test := range []bool{false, true} {
+		if c := openCase(t, s, payout.CaseStuckLong, test); !strings.HasPrefix(c.Summary, fmt.Sprintf("LONG-%t ", test)) {
+			t.Errorf("the stuck case of the view test=%t is %q", test, c.Summary)
+		}
+	}
+}
+
 func TestAFailedCaseIsClassifiedOnceItsCodeArrives(t *testing.T) {
 	f := newHoldFixture(t)
 	ctx := context.Background()

@@ -17,8 +17,8 @@ import (
 // once per connection instead of once per run, and may keep its plan. The
 // rest of the store sends its SQL as it is. A statement is prepared only
 // when its generic plan is as good as a custom one: no parameter that a
-// custom plan would fold away ("$2 = ” OR ..."), which is why the stuck
-// list spells its filter into the text (stuckWhere).
+// custom plan would fold away (a filter that may be empty), which is why
+// the stuck list spells its filter into the text (stuckWhere).
 //
 // A statement is prepared in the background the first time it is asked
 // for, and its callers run their SQL unprepared until it is ready, so no

@@ -90,10 +90,9 @@ const stuckCountSQL = `SELECT count(*), (SELECT ` + anyPausedSQL + `) AS paused 
 // how many match in all (and of them paused: read only while some provider
 // is paused), with the columns the list shows (stuckColumns);
 // each with when its provider last answered and, when the last check
-// failed, why. The count and the page read one range of one
-// index (the mode's, see stuckWhere), each a prepared statement
-// (stuckWhere); why a check failed is read afterwards, for the rows whose
-// last check failed only.
+// failed, why. The count and the page, each a prepared statement, read one
+// range of one index (stuckWhere); why a check failed is read afterwards,
+// for the rows whose last check failed only.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, StuckTotal, error) {
 	where, args := stuckWhere(f)
 	var total StuckTotal
