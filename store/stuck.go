@@ -174,7 +174,11 @@ type StuckCount struct {
 var StuckBuckets = []string{"< 1 h", "1–6 h", "6–24 h", "> 24 h"}
 
 // StuckSummary counts stuck payouts (no change since before, at now) by
-// provider and age bucket: live payouts, or test payouts when test.
+// provider and age bucket: live payouts, or test payouts when test. Sent
+// unprepared, so PostgreSQL plans it for the mode asked (livemode <> $3
+// folds into livemode or NOT livemode) and reads that mode's index; a
+// prepared one's generic plan could use neither (see stuckWhere). So is
+// StuckPausedByProvider.
 func (s *Store) StuckSummary(ctx context.Context, before, now time.Time, test bool) ([]StuckCount, error) {
 	var out []StuckCount
 	err := s.db.SelectContext(ctx, &out, `
