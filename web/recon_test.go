@@ -387,11 +387,22 @@ func TestASignedOffDaySaysWhatChangedSince(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// And a record payops has no payout for, accepted: a difference the
+	// signed-off files carry.
 	run, err := a.store.Reconcile(ctx, "nxtbanking", day, day, day.Add(24*time.Hour), "list", "scheduler",
 		[]payout.ProviderRecord{{ProviderPayoutID: p.ProviderID(), ReferenceID: "RC-LATE", Amount: p.Amount(),
-			Status: payout.Succeeded}}, false)
-	if err != nil || !run.Ties {
+			Status: payout.Succeeded}, {ProviderPayoutID: "nxt_ESCROW-1", ReferenceID: "ESCROW-1",
+			Amount: payout.Money{Minor: 500, Currency: "INR"}, Status: payout.Succeeded}}, false)
+	if err != nil {
 		t.Fatalf("run %+v %v", run, err)
+	}
+	diffs, err := a.store.ReconDiffs(ctx, run.ID, store.ReconDiffFilter{})
+	if err != nil || len(diffs) != 1 || diffs[0].Kind != "missing_in_payops" {
+		t.Fatalf("differences %+v %v, want ESCROW-1 missing in payops", diffs, err)
+	}
+	if _, err := a.store.ResolveDiffs(ctx, run.ID, []int64{diffs[0].ID}, store.Actor{Name: "finance@example.com"},
+		"Escrow credit, confirmed with the provider", true); err != nil {
+		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)
 	signed, err := a.store.SignOff(ctx, run.ID, store.Actor{Name: "finance@example.com"})
@@ -421,8 +432,8 @@ func TestASignedOffDaySaysWhatChangedSince(t *testing.T) {
 				t.Errorf("%s row %v ends %q, want version 1 signed off by finance@example.com at %s", file, r, got, at)
 			}
 		}
-		if file == "/totals.csv" && len(rows) != 2 {
-			t.Errorf("totals: %v, want a row for INR", rows)
+		if len(rows) != 2 {
+			t.Errorf("%s: %v, want one row (INR's total, ESCROW-1's difference)", file, rows)
 		}
 	}
 	if _, err := a.store.ApplyObservation(ctx, "RC-LATE", store.First(true), payout.Observation{Source: payout.SourceWebhook,
