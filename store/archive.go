@@ -32,6 +32,10 @@ type Archive struct {
 	RestoredAt    *time.Time `db:"restored_at"`
 }
 
+// archiveLookupTimeout bounds ArchivePartition's lookup of its own record
+// after a failed commit.
+var archiveLookupTimeout = 30 * time.Second
+
 // archiveColumns read an archive; a side table restored once and dropped
 // since (DROP TABLE when the investigation is done) is not named any more.
 const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archived_at,
@@ -125,8 +129,15 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		// (rolled back for sure); after an unanswered commit it stays, and
 		// if the month is still here, the next run replaces it as a file no
 		// archive records.
+		// The lookup outlives the caller's context (a shutdown must not
+		// lose the answer) but not archiveLookupTimeout: a database that
+		// does not answer would otherwise hold the archive job's lock until
+		// a restart. Unanswered, the file stays, as after an unanswered
+		// commit.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), archiveLookupTimeout)
+		defer cancel()
 		var kept Archive
-		gerr := s.db.GetContext(context.WithoutCancel(ctx), &kept, `SELECT `+archiveColumns+`
+		gerr := s.db.GetContext(lctx, &kept, `SELECT `+archiveColumns+`
 			FROM history_archives WHERE table_name = $1 AND month = $2 AND file = $3`, p.Table, p.Month, path)
 		switch {
 		case gerr == nil:

@@ -242,3 +242,74 @@ func TestArchiveKeepsTheFileWhenItsCommitFails(t *testing.T) {
 		t.Fatalf("the next run: %+v %v, want the month archived", a, err)
 	}
 }
+
+// After a failed commit, the lookup of the archive's own record is bounded:
+// a database that does not answer it (here, its table locked by another
+// session for as long as the test lasts) does not hold the archive, and so
+// the archive job's lock, for ever. Unanswered, the file stays.
+func TestArchiveLookupAfterAFailedCommitGivesUp(t *testing.T) {
+	defer store.SetArchiveLookupTimeout(store.SetArchiveLookupTimeout(300 * time.Millisecond))
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dir := t.TempDir()
+	month := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
+		SELECT 'api:t', 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 minute'
+		FROM generate_series(1, 5) g`, month)
+	// The commit waits a moment, then fails: while it waits, another
+	// session asks for the record's table, and gets it when the commit has
+	// failed, before the lookup.
+	s.DB().MustExec(`CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_sleep(0.5); RAISE EXCEPTION 'commit refused'; END $$`)
+	s.DB().MustExec(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_archives
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit()`)
+	release := make(chan struct{})
+	locked := make(chan error, 1)
+	go func() {
+		for {
+			var committing bool
+			if err := s.DB().Get(&committing, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event = 'PgSleep')`); err != nil {
+				locked <- err
+				return
+			}
+			if committing {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		tx, err := s.DB().Beginx()
+		if err != nil {
+			locked <- err
+			return
+		}
+		defer tx.Rollback()
+		_, err = tx.Exec(`LOCK TABLE history_archives IN ACCESS EXCLUSIVE MODE`)
+		locked <- err
+		<-release
+	}()
+	defer close(release)
+	done := make(chan error, 1)
+	p := store.Partition{Table: "audit_log", Name: "audit_log_p202406", Month: month}
+	go func() {
+		_, err := s.ArchivePartition(ctx, p, dir)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "commit refused") {
+			t.Fatalf("archive with a failing commit: %v, want its error", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the archive still waits for the lookup of its record, with the database not answering it")
+	}
+	if err := <-locked; err != nil {
+		t.Fatalf("locking the archives' table: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "audit_log_p202406.jsonl.gz")); err != nil {
+		t.Fatalf("the file after an unanswered lookup: %v, want it kept", err)
+	}
+}

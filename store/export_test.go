@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // IngestGroup takes in deliveries ds with events evs as one group, as a
 // writer of GroupWebhooks does with the deliveries waiting for it; ctxs,
@@ -34,4 +37,12 @@ const ClaimSQL = claimSQL
 func StuckCountSQL(f StuckFilter) (string, []any) {
 	where, args := stuckWhere(f)
 	return stuckCountSQL + where, args
+}
+
+// SetArchiveLookupTimeout sets how long ArchivePartition looks for its own
+// record after a failed commit, for a test; it returns the old value.
+func SetArchiveLookupTimeout(d time.Duration) time.Duration {
+	old := archiveLookupTimeout
+	archiveLookupTimeout = d
+	return old
 }

@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"payops/payout"
+	"payops/store"
+	"payops/store/pgtest"
+)
+
+// BenchmarkIngestGroup is what one group of webhooks costs, taken in one
+// group at a time (no concurrency, no HTTP): each a SUCCESS for a
+// PROCESSING payout of its own (applied, posted, its event and audit entry
+// written), in groups of 1, 4 and 16, with no outbound endpoint and with one
+// subscribed to every event. ns/op is one group; ns/delivery divides it by
+// the group's size, so the difference between sizes is the cost a group
+// pays once (docs/SCALING.md, "What a group costs"). go test ./store/ -run
+// '^$' -bench IngestGroup.
+func BenchmarkIngestGroup(b *testing.B) {
+	for _, endpoints := range []int{0, 1} {
+		for _, size := range []int{1, 4, 16} {
+			b.Run(fmt.Sprintf("endpoints=%d/size=%d", endpoints, size), func(b *testing.B) {
+				benchIngestGroup(b, endpoints, size)
+			})
+		}
+	}
+}
+
+func benchIngestGroup(b *testing.B, endpoints, size int) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(b)
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	s, err := store.Open(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for range endpoints {
+		if _, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://hooks.example.com/"},
+			store.Actor{Name: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Warm-up deliveries (2,000), then ANALYZE: the statements' plans are
+	// made for tables with rows in them, as in a database in use (a plan
+	// made for a small table scans it, and is kept while it grows).
+	warm := 2000 / size
+	n := (warm + b.N) * size
+	if _, err := db.ExecContext(ctx, `WITH b AS (INSERT INTO beneficiaries (name, account_number, ifsc)
+			VALUES ('Bench', '123456789012', 'HDFC0001234') RETURNING id)
+		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, status,
+			submitted_at)
+		SELECT 'G-' || g, 'sandbox', 'sbx_G-' || g, b.id, 125050, 'INR', 'PROCESSING', now()
+		FROM b, generate_series(1, $1::int) g`, n); err != nil {
+		b.Fatal(err)
+	}
+	next := 0
+	group := func() {
+		ds, evs := make([]store.Delivery, size), make([]store.WebhookEvent, size)
+		for i := range ds {
+			next++
+			ref := fmt.Sprintf("G-%d", next)
+			ds[i] = store.Delivery{Provider: "sandbox", Body: []byte(`{"status":"SUCCESS"}`),
+				Headers: map[string]string{"Content-Type": "application/json"}}
+			evs[i] = event(fmt.Sprintf("evt_%d", next), "sbx_"+ref, ref, payout.Succeeded, "UTR"+ref)
+		}
+		res, errs := s.IngestGroup(ctx, nil, ds, evs)
+		for i, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res[i].Outcome != store.OutcomeApplied {
+				b.Fatalf("delivery %d of a group: %s (%s), want applied", i, res[i].Outcome, res[i].Detail)
+			}
+		}
+	}
+	for range warm {
+		group()
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		group()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/delivery")
+}
