@@ -129,6 +129,7 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		// (rolled back for sure); after an unanswered commit it stays, and
 		// if the month is still here, the next run replaces it as a file no
 		// archive records.
+		//
 		// The lookup outlives the caller's context (a shutdown must not
 		// lose the answer) but not archiveLookupTimeout: a database that
 		// does not answer would otherwise hold the archive job's lock until
