@@ -218,7 +218,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Webhooks are taken in in groups (group commit) by these writers,
 	// stopped after the HTTP server: every delivery handed to them is
 	// answered first.
-	defer st.GroupWebhooks(cfg.WebhookWriters)()
+	defer st.GroupWebhooks(cfg.WebhookWriters, metrics.NewGroups(reg))()
 	log.Info("payops serving", "addr", "http://"+cfg.Addr, "version", buildVersion(), "providers", providers.Names(),
 		"stuck_after", cfg.StuckAfter)
 	err = listenAndServe(ctx, cfg.Addr, srv, bannerOnce(ctx, flags, stdout, st, cfg.DatabaseURL))

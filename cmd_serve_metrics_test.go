@@ -82,6 +82,9 @@ func TestServeMetrics(t *testing.T) {
 		regexp.MustCompile(`(?m)^payops_provider_calls_total\{error_class="none",operation="submit",provider="sandbox"\} [1-9]`),
 		regexp.MustCompile(`(?m)^payops_webhook_deliveries_total\{outcome="rejected",provider="sandbox"\} 0$`),
 		regexp.MustCompile(`(?m)^payops_metrics_scrape_error 0$`),
+		// The webhook writers' groups (none need have run yet).
+		regexp.MustCompile(`(?m)^payops_webhook_group_deliveries_count \d+$`),
+		regexp.MustCompile(`(?m)^payops_webhook_group_duration_seconds_bucket\{le="0.001"\} \d+$`),
 	}
 	var body string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {

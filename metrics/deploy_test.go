@@ -12,18 +12,22 @@ import (
 )
 
 // exported returns the names of the metrics payops serves: the business
-// gauges (the outbox's among them), the event counters and the HTTP
+// gauges (the outbox's among them), the event counters, the webhook
+// writers' group histograms and the HTTP
 // metrics of package web.
 func exported(t *testing.T) []string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	calls := NewCalls(reg)
 	deliveries := NewDeliveries(reg, nil, nil)
+	groups := NewGroups(reg)
 	ch := make(chan *prometheus.Desc, 100)
 	(&Business{}).Describe(ch)
 	calls.total.Describe(ch)
 	calls.duration.Describe(ch)
 	deliveries.total.Describe(ch)
+	groups.deliveries.Describe(ch)
+	groups.duration.Describe(ch)
 	close(ch)
 	names := []string{"payops_http_requests_total", "payops_http_request_duration_seconds"}
 	name := regexp.MustCompile(`fqName: "([^"]+)"`)

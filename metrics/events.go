@@ -71,3 +71,36 @@ func NewDeliveries(reg prometheus.Registerer, providers, outcomes []string) *Del
 func (d *Deliveries) Delivered(provider, outcome string) {
 	d.total.WithLabelValues(provider, outcome).Inc()
 }
+
+// Groups measures the transactions in which the webhook writers take
+// deliveries in (group commit); it is the store.GroupObserver serve hands
+// GroupWebhooks. Small groups under load say the database, not the
+// endpoint, is what deliveries wait for; long ones, that it is slow.
+type Groups struct {
+	deliveries, duration prometheus.Histogram
+}
+
+// NewGroups registers payops_webhook_group_deliveries and
+// payops_webhook_group_duration_seconds with reg.
+func NewGroups(reg prometheus.Registerer) *Groups {
+	g := &Groups{
+		deliveries: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "payops_webhook_group_deliveries",
+			Help:    "Webhook deliveries taken in by one transaction of the webhook writers (group commit), failures included.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+		}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "payops_webhook_group_duration_seconds",
+			Help:    "Time of one transaction of the webhook writers, from its BEGIN to its commit's answer, failures included.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}),
+	}
+	reg.MustRegister(g.deliveries, g.duration)
+	return g
+}
+
+// ObserveGroup records one group transaction.
+func (g *Groups) ObserveGroup(deliveries int, took time.Duration) {
+	g.deliveries.Observe(float64(deliveries))
+	g.duration.Observe(took.Seconds())
+}

@@ -114,6 +114,30 @@ func series(t *testing.T, reg *prometheus.Registry, name string, labels map[stri
 	return nil
 }
 
+// Each group transaction of the webhook writers is one observation of its
+// size and one of its time, in buckets that show a group of one apart from
+// groups of many.
+func TestWebhookGroupsObserved(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	g := metrics.NewGroups(reg)
+	g.ObserveGroup(1, 2*time.Millisecond)
+	g.ObserveGroup(12, 40*time.Millisecond)
+	size := series(t, reg, "payops_webhook_group_deliveries", map[string]string{}).GetHistogram()
+	if size.GetSampleCount() != 2 || size.GetSampleSum() != 13 {
+		t.Errorf("group sizes: %d observed, sum %v; want 2, 13", size.GetSampleCount(), size.GetSampleSum())
+	}
+	for _, b := range size.GetBucket() {
+		want := map[float64]uint64{1: 1, 2: 1, 4: 1, 8: 1, 16: 2, 32: 2, 64: 2}[b.GetUpperBound()]
+		if b.GetCumulativeCount() != want {
+			t.Errorf("groups of at most %v: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), want)
+		}
+	}
+	took := series(t, reg, "payops_webhook_group_duration_seconds", map[string]string{}).GetHistogram()
+	if took.GetSampleCount() != 2 || took.GetSampleSum() < 0.041 || took.GetSampleSum() > 0.043 {
+		t.Errorf("group times: %d observed, sum %v s; want 2, 0.042 s", took.GetSampleCount(), took.GetSampleSum())
+	}
+}
+
 func counterOf(t *testing.T, reg *prometheus.Registry, name, provider, op, class string) float64 {
 	t.Helper()
 	m := series(t, reg, name, map[string]string{"provider": provider, "operation": op, "error_class": class})

@@ -20,7 +20,7 @@ func (s *Store) IngestGroup(ctx context.Context, ctxs []context.Context, ds []De
 		}
 		reqs[i] = &ingestReq{ctx: rctx, d: d, ev: evs[i], done: make(chan struct{})}
 	}
-	s.ingestGroup(reqs)
+	s.ingestGroup(reqs, nil)
 	res, errs := make([]Ingested, len(ds)), make([]error, len(ds))
 	for i, r := range reqs {
 		<-r.done

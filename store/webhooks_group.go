@@ -63,17 +63,26 @@ type webhookGroups struct {
 	reqs    chan *ingestReq
 	stopped chan struct{}
 	wg      sync.WaitGroup
+	observe GroupObserver
+}
+
+// GroupObserver is told of every group transaction the writers run, the
+// ones that fail included: how many deliveries it took in and how long it
+// took, from BEGIN to the commit's answer (metrics.Groups).
+type GroupObserver interface {
+	ObserveGroup(deliveries int, took time.Duration)
 }
 
 // GroupWebhooks starts writers that take in webhook deliveries in groups
 // (above), and returns the function that stops them once every delivery
 // handed to them is answered: call it after the HTTP server has stopped.
-// writers below 1 leaves deliveries taken in one at a time.
-func (s *Store) GroupWebhooks(writers int) (stop func()) {
+// writers below 1 leaves deliveries taken in one at a time. observe, when
+// not nil, is told of each group.
+func (s *Store) GroupWebhooks(writers int, observe GroupObserver) (stop func()) {
 	if writers < 1 {
 		return func() {}
 	}
-	g := &webhookGroups{reqs: make(chan *ingestReq), stopped: make(chan struct{})}
+	g := &webhookGroups{reqs: make(chan *ingestReq), stopped: make(chan struct{}), observe: observe}
 	for range writers {
 		g.wg.Add(1)
 		go func() {
@@ -128,7 +137,7 @@ func (s *Store) writeGroups(g *webhookGroups) {
 		for len(waiting) > 0 {
 			var group []*ingestReq
 			group, waiting = apart(waiting)
-			s.ingestGroup(group)
+			s.ingestGroup(group, g.observe)
 		}
 	}
 }
@@ -163,10 +172,10 @@ func apart(reqs []*ingestReq) (group, rest []*ingestReq) {
 }
 
 // ingestGroup takes in group in one transaction and answers each delivery;
-// after a failure in time, one at a time (above). A panic fails the
-// deliveries not answered yet, as it would fail a request, and the writer
-// goes on.
-func (s *Store) ingestGroup(group []*ingestReq) {
+// after a failure in time, one at a time (above), telling observe (when not
+// nil) of each transaction. A panic fails the deliveries not answered yet,
+// as it would fail a request, and the writer goes on.
+func (s *Store) ingestGroup(group []*ingestReq, observe GroupObserver) {
 	var live []*ingestReq
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
@@ -189,7 +198,15 @@ func (s *Store) ingestGroup(group []*ingestReq) {
 	if len(live) == 0 {
 		return
 	}
-	err := s.ingestWithin(live)
+	within := func(reqs []*ingestReq) error {
+		start := time.Now()
+		err := s.ingestWithin(reqs)
+		if observe != nil {
+			observe.ObserveGroup(len(reqs), time.Since(start))
+		}
+		return err
+	}
+	err := within(live)
 	if err == nil || len(live) == 1 || errors.Is(err, context.DeadlineExceeded) {
 		for _, r := range live {
 			r.answer(err)
@@ -197,7 +214,7 @@ func (s *Store) ingestGroup(group []*ingestReq) {
 		return
 	}
 	for i, r := range live {
-		err := s.ingestWithin([]*ingestReq{r})
+		err := within([]*ingestReq{r})
 		r.answer(err)
 		if errors.Is(err, context.DeadlineExceeded) {
 			// The database does not answer: the rest would wait as long.

@@ -118,12 +118,29 @@ func TestAGroupAboutOnePayoutTwiceIsTakenInOneAtATime(t *testing.T) {
 	checkLedger(t, s, p, payout.Succeeded)
 }
 
+// groupsSeen is a store.GroupObserver that keeps what it is told.
+type groupsSeen struct {
+	mu         sync.Mutex
+	deliveries []int
+	took       []time.Duration
+}
+
+func (g *groupsSeen) ObserveGroup(deliveries int, took time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.deliveries = append(g.deliveries, deliveries)
+	g.took = append(g.took, took)
+}
+
 // With the writers on, deliveries arriving together — new events for many
-// payouts, and one event delivered many times — are applied once each.
+// payouts, and one event delivered many times — are applied once each. The
+// observer is told of every group: together they took in every delivery
+// at least once (a group that fails is taken in again one at a time).
 func TestGroupedWebhooksApplyOnce(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-	stop := s.GroupWebhooks(2)
+	seen := &groupsSeen{}
+	stop := s.GroupWebhooks(2, seen)
 	defer stop()
 	const payouts, repeats = 16, 6
 	for i := range payouts {
@@ -152,6 +169,18 @@ func TestGroupedWebhooksApplyOnce(t *testing.T) {
 	wg.Wait()
 	if outcomes[store.OutcomeApplied] != payouts || outcomes[store.OutcomeDuplicate] != payouts*(repeats-1) {
 		t.Errorf("outcomes %v, want %d applied and the rest duplicates", outcomes, payouts)
+	}
+	seen.mu.Lock()
+	observed := 0
+	for i, n := range seen.deliveries {
+		observed += n
+		if n < 1 || n > 64 || seen.took[i] <= 0 {
+			t.Errorf("group %d observed with %d deliveries in %v", i, n, seen.took[i])
+		}
+	}
+	seen.mu.Unlock()
+	if observed < payouts*repeats {
+		t.Errorf("groups observed took in %d deliveries, want at least %d", observed, payouts*repeats)
 	}
 	for i := range payouts {
 		p, _ := s.PayoutByRef(ctx, fmt.Sprintf("GC%d", i), store.First(true))
