@@ -106,10 +106,18 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		if err != nil {
 			return 0, err
 		}
+		g0, err := readGroups(ctx, p.base)
+		if err != nil {
+			return 0, err
+		}
 		running, done := p.watch(ctx)
 		w, failed, err := postWebhooks(running, p.base+"/webhooks/sandbox", ev, level, c.warmup, c.duration)
 		if err := done(); err != nil {
 			return 0, err
+		}
+		g1, gerr := readGroups(ctx, p.base)
+		if gerr != nil {
+			return 0, gerr
 		}
 		if err != nil {
 			return 0, err
@@ -145,6 +153,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 		}
 		r.add(bench, fmt.Sprintf("payops, %d concurrent: deliveries/s", level), fmt.Sprintf("%.0f", w.perSec))
 		r.add(bench, fmt.Sprintf("payops, %d concurrent: p99", level), ms(w.p99))
+		size, each := g1.since(g0)
+		r.add(bench, fmt.Sprintf("payops, %d concurrent: deliveries per group (mean)", level), fmt.Sprintf("%.1f", size))
+		r.add(bench, fmt.Sprintf("payops, %d concurrent: a group's transaction (mean)", level), ms(each))
 		r.add(bench, fmt.Sprintf("pgbench, %d clients: transactions/s", level), fmt.Sprintf("%.0f", pw.perSec))
 		r.add(bench, fmt.Sprintf("pgbench, %d clients: p99", level), ms(pw.p99))
 		r.goal(bench, fmt.Sprintf("payops/pgbench, %d", level), fmt.Sprintf("%.2f", ratio), "≥ 0.8", ratio >= 0.8)
@@ -180,7 +191,9 @@ func benchWebhooks(ctx context.Context, c config, cl *cluster, r *report, pgbenc
 	r.describe(1, fmt.Sprintf("**Webhook ingestion.** A database of %s sandbox payouts (30%% in flight, PROCESSING; 1%% stuck; the rest "+
 		"settled, a tenth of them with the history their webhook wrote: delivery, event, payout event, audit entry, ledger posting; "+
 		"four times the other benchmarks' payouts, as each run settles in-flight payouts of its own), `payops serve` with "+
-		"`PAYOPS_JOBS=off`, which takes webhooks in in groups (`PAYOPS_WEBHOOK_WRITERS`, 2). A Go load generator in the bench process posts sandbox webhooks signed with "+
+		"`PAYOPS_JOBS=off`, which takes webhooks in in groups (`PAYOPS_WEBHOOK_WRITERS`, 2; the deliveries per group and a group's "+
+		"transaction time are the means of serve's own histograms, `payops_webhook_group_deliveries` and "+
+		"`payops_webhook_group_duration_seconds`, over each run, its warm-up included). A Go load generator in the bench process posts sandbox webhooks signed with "+
 		"`X-NxtB-Signature`, shaped as the sandbox sends them, to `POST /webhooks/sandbox` from 8, then 32 workers, each as fast as "+
 		"answers come: %d%% new (the SUCCESS webhook of an in-flight payout, applied, ledger posted), %d%% duplicates (a new one already "+
 		"answered, again, byte for byte), the rest stale (a PROCESSING webhook for a SUCCEEDED payout). After each, pgbench (`-M prepared`, "+
