@@ -74,8 +74,9 @@ func (d *Deliveries) Delivered(provider, outcome string) {
 
 // Groups measures the transactions in which the webhook writers take
 // deliveries in (group commit); it is the store.GroupObserver serve hands
-// GroupWebhooks. Small groups under load say the database, not the
-// endpoint, is what deliveries wait for; long ones, that it is slow.
+// GroupWebhooks. Groups of one under load say deliveries do not queue for
+// the writers (the database keeps up); large groups and long times, that
+// they do.
 type Groups struct {
 	deliveries, duration prometheus.Histogram
 }
