@@ -79,13 +79,10 @@ func TestBrowserRetryAFailedPayoutAsANewInstruction(t *testing.T) {
 		t.Error("the refused correction lost the written reason")
 	}
 	// htmx disables the button while a post is under way and enables it
-	// once the answer has settled, which can be after the flash shows: the
-	// correction is typed only then, into the form the answer left (typed
-	// before, it could go into a form the answer then replaced, and the
-	// refused IFSC be sent again).
+	// once the answer has settled, which can be after the flash shows.
 	step(t, b, "retry with the corrected IFSC",
-		chromedp.WaitEnabled(chromedp.CSS("#retry")),
 		chromedp.SetValue(chromedp.CSS("#retry-ifsc"), "HDFC0001234"),
+		chromedp.WaitEnabled(chromedp.CSS("#retry")),
 		chromedp.Click(chromedp.CSS("#retry")),
 		chromedp.WaitVisible(chromedp.CSS("#case-retry")),
 	)
