@@ -56,7 +56,7 @@ func (e *payoutEvents) write(ctx context.Context, q Querier) error {
 	if len(e.ids) == 0 {
 		return nil
 	}
-	if _, err := execFast(ctx, q, `SELECT outbox_payout_events($1, $2)`, pq.Array(e.ids), pq.Array(e.types)); err != nil {
+	if _, err := q.ExecContext(ctx, `SELECT outbox_payout_events($1, $2)`, pq.Array(e.ids), pq.Array(e.types)); err != nil {
 		return fmt.Errorf("store: outbox %v of payouts %v: %w", e.types, e.ids, err)
 	}
 	return nil

@@ -10,9 +10,8 @@ import (
 )
 
 // statements keeps the statements payops runs on every webhook prepared
-// (intake, apply's reads and batch, the delivery's row, the outbox's
-// events; and so every audit entry and payout event, which are written
-// through a batch), and the
+// (intake, apply's reads and batch, the delivery's row; and so every audit
+// entry and payout event, which are written through a batch), and the
 // session lookup every dashboard request makes, once per connection of the
 // pool, and the stuck list's count and page: PostgreSQL then parses each
 // once per connection instead of once per run, and may keep its plan. The
