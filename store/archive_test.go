@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -213,16 +214,8 @@ func TestArchiveKeepsTheFileWhenItsCommitFails(t *testing.T) {
 	s := pgtest.New(t)
 	dir := t.TempDir()
 	month := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := s.DB().Exec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month); err != nil {
-		t.Fatal(err)
-	}
-	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
-		SELECT 'api:t', 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 minute'
-		FROM generate_series(1, 5) g`, month)
-	s.DB().MustExec(`CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'commit refused'; END $$`)
-	s.DB().MustExec(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_archives
-		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit()`)
+	auditMonth(t, s, month)
+	failArchiveCommits(t, s, 0)
 	p := store.Partition{Table: "audit_log", Name: "audit_log_p202405", Month: month}
 	if _, err := s.ArchivePartition(ctx, p, dir); err == nil || !strings.Contains(err.Error(), "commit refused") {
 		t.Fatalf("archive with a failing commit: %v, want its error", err)
@@ -253,19 +246,11 @@ func TestArchiveLookupAfterAFailedCommitGivesUp(t *testing.T) {
 	s := pgtest.New(t)
 	dir := t.TempDir()
 	month := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := s.DB().Exec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month); err != nil {
-		t.Fatal(err)
-	}
-	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
-		SELECT 'api:t', 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 minute'
-		FROM generate_series(1, 5) g`, month)
+	auditMonth(t, s, month)
 	// The commit waits a moment, then fails: while it waits, another
 	// session asks for the record's table, and gets it when the commit has
 	// failed, before the lookup.
-	s.DB().MustExec(`CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN PERFORM pg_sleep(0.5); RAISE EXCEPTION 'commit refused'; END $$`)
-	s.DB().MustExec(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_archives
-		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit()`)
+	failArchiveCommits(t, s, 0.5)
 	release := make(chan struct{})
 	locked := make(chan error, 1)
 	go func() {
@@ -312,4 +297,28 @@ func TestArchiveLookupAfterAFailedCommitGivesUp(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "audit_log_p202406.jsonl.gz")); err != nil {
 		t.Fatalf("the file after an unanswered lookup: %v, want it kept", err)
 	}
+}
+
+// auditMonth makes the audit log's partition of month with five entries in
+// it.
+func auditMonth(t *testing.T, s *store.Store, month time.Time) {
+	t.Helper()
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
+		SELECT 'api:t', 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 minute'
+		FROM generate_series(1, 5) g`, month)
+}
+
+// failArchiveCommits makes every commit that records an archive fail
+// ("commit refused", as an unanswered commit looks to payops), after
+// waiting sleep seconds; DROP TRIGGER fail_at_commit ON history_archives
+// ends it.
+func failArchiveCommits(t *testing.T, s *store.Store, sleep float64) {
+	t.Helper()
+	s.DB().MustExec(fmt.Sprintf(`CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_sleep(%g); RAISE EXCEPTION 'commit refused'; END $$`, sleep))
+	s.DB().MustExec(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_archives
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit()`)
 }
