@@ -37,7 +37,7 @@ func outboxPayoutEvent(ctx context.Context, q Querier, id int64, typ string) err
 }
 
 // payoutEvents are outbound events about payouts, written in one statement
-// (the SQL function outbox_payout_events, migration 00066): a group of
+// (the SQL function outbox_payout_events, migrations 00066 and 00069): a group of
 // webhooks writes its events together, any other change its one.
 type payoutEvents struct {
 	ids   []int64

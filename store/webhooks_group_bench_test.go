@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -16,21 +17,25 @@ import (
 // group at a time (no concurrency, no HTTP): each a SUCCESS for a
 // PROCESSING payout of its own (applied, posted, its event and audit entry
 // written), in groups of 1, 4 and 16, with no outbound endpoint and with one
-// subscribed to every event. ns/op is one group; ns/delivery divides it by
+// subscribed to every event, in a database of this month's partitions and
+// in one of sixty months' more (years of history: docs/SCALING.md, "Years
+// of partitions"). ns/op is one group; ns/delivery divides it by
 // the group's size, so the difference between sizes is the cost a group
 // pays once (docs/SCALING.md, "What a group costs"). go test ./store/ -run
 // '^$' -bench IngestGroup.
 func BenchmarkIngestGroup(b *testing.B) {
-	for _, endpoints := range []int{0, 1} {
-		for _, size := range []int{1, 4, 16} {
-			b.Run(fmt.Sprintf("endpoints=%d/size=%d", endpoints, size), func(b *testing.B) {
-				benchIngestGroup(b, endpoints, size)
-			})
+	for _, months := range []int{0, 60} {
+		for _, endpoints := range []int{0, 1} {
+			for _, size := range []int{1, 4, 16} {
+				b.Run(fmt.Sprintf("months=%d/endpoints=%d/size=%d", months, endpoints, size), func(b *testing.B) {
+					benchIngestGroup(b, months, endpoints, size)
+				})
+			}
 		}
 	}
 }
 
-func benchIngestGroup(b *testing.B, endpoints, size int) {
+func benchIngestGroup(b *testing.B, months, endpoints, size int) {
 	ctx := context.Background()
 	dsn := pgtest.NewDSN(b)
 	db, err := sqlx.Open("postgres", dsn)
@@ -43,6 +48,11 @@ func benchIngestGroup(b *testing.B, endpoints, size int) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	if months > 0 {
+		if _, err := s.MakePartitions(ctx, time.Now().AddDate(0, -months, 0), months); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for range endpoints {
 		if _, err := s.AddWebhookEndpoint(ctx, store.NewWebhookEndpoint{URL: "https://hooks.example.com/"},
 			store.Actor{Name: "bench"}); err != nil {

@@ -275,3 +275,61 @@ func TestAGroupWritesItsOutboundEventsTogether(t *testing.T) {
 		}
 	}
 }
+
+// A group's payouts can be of months far apart (an old payout's late
+// webhook beside today's): outbox_payout_events reads the ledger of the
+// months from the oldest to the newest of them, with every month's
+// partition made in between, and each event still carries its own
+// payout's ledger, as the API shows it.
+func TestAGroupOfPayoutsOfMonthsApartWritesEachItsLedger(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	old := time.Now().UTC().AddDate(0, -5, 0)
+	if _, err := s.MakePartitions(ctx, old, 6); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`WITH b AS (INSERT INTO beneficiaries (name, account_number, ifsc)
+			VALUES ('Asha Rao', '123456789012', 'HDFC0001234') RETURNING id)
+		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, status,
+			submitted_at, created_at)
+		SELECT 'M-OLD', 'sandbox', 'sbx_M-OLD', b.id, 99900, 'INR', 'PROCESSING', $1, $1 FROM b`, old)
+	ps := map[string]store.Payout{"M-NEW": newPayout(t, s, "M-NEW", payout.Processing)}
+	var err error
+	if ps["M-OLD"], err = s.PayoutByRef(ctx, "M-OLD", store.First(true)); err != nil {
+		t.Fatal(err)
+	}
+	addEndpoint(t, s)
+	evs := []store.WebhookEvent{
+		event("m-e1", "sbx_M-NEW", "M-NEW", payout.Succeeded, "UTRMNEW"),
+		event("m-e2", "sbx_M-OLD", "M-OLD", payout.Succeeded, "UTRMOLD"),
+	}
+	_, errs := s.IngestGroup(ctx, nil, []store.Delivery{delivery(), delivery()}, evs)
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for ref, p := range ps {
+		want[ref] = apiJSON(t, s, p)
+	}
+	claimed, err := s.ClaimDeliveries(ctx, time.Now().Add(time.Second), 10, time.Minute, nil)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d deliveries (%v), want 2", len(claimed), err)
+	}
+	for _, c := range claimed {
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		var p struct {
+			Ref string `json:"reference_id"`
+		}
+		if err := json.Unmarshal([]byte(c.Body), &env); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(env.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(env.Data); got != want[p.Ref] {
+			t.Errorf("%s's event is not its payout as the API shows it:\n got %s\nwant %s", p.Ref, got, want[p.Ref])
+		}
+	}
+}
