@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"payops/payout"
 	"payops/store/pgtest"
 )
 
@@ -41,6 +42,40 @@ func TestMakePartitionsMakesTheMonthsAheadOnce(t *testing.T) {
 	for _, q := range []string{`DELETE FROM ` + last.Name, `TRUNCATE ` + last.Name} {
 		if _, err := s.DB().Exec(q); err == nil {
 			t.Errorf("%s: no error, want refusal", q)
+		}
+	}
+}
+
+// Each month's ledger entries reference that month's postings (migration
+// 00070): an entry without its posting is refused in this month, in a
+// month the partitions job makes later, and in the default partition; an
+// entry with its posting is written in each.
+func TestEveryMonthOfTheLedgerKeepsItsReference(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	now := time.Now().UTC()
+	if _, err := s.MakePartitions(ctx, now, 6); err != nil {
+		t.Fatal(err)
+	}
+	p := newPayout(t, s, "KEYS-1", payout.Processing)
+	for what, at := range map[string]time.Time{
+		"this month":                       now,
+		"a month made by the job":          now.AddDate(0, 6, 0),
+		"a month in the default partition": time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		entry := `INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
+			VALUES ($1, $2, 'payable', 'debit', 1, 'INR')`
+		_, err := s.DB().Exec(entry, 1<<40, at)
+		if err == nil || !strings.Contains(err.Error(), "foreign key") {
+			t.Errorf("%s: an entry of no posting: %v, want the reference refusing it", what, err)
+		}
+		var posting int64
+		if err := s.DB().Get(&posting, `INSERT INTO ledger_postings (payout_id, kind, payout_created_at)
+			VALUES ($1, 'succeeded', $2) RETURNING id`, p.ID, at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().Exec(entry, posting, at); err != nil {
+			t.Errorf("%s: an entry of its posting: %v", what, err)
 		}
 	}
 }
