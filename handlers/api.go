@@ -27,7 +27,7 @@ type APIStore interface {
 	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
 	HoldsOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Hold, error)
 	OpenCasesOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.Case, error)
-	LedgerOfPayouts(ctx context.Context, ids []int64) (map[int64][]store.LedgerEntry, error)
+	LedgerOfPayouts(ctx context.Context, ps []store.Payout) (map[int64][]store.LedgerEntry, error)
 	DrillRunByID(ctx context.Context, id int64) (store.DrillRun, error)
 	Markets(ctx context.Context) ([]store.MarketDoc, error)
 }
@@ -301,7 +301,7 @@ func (a *API) apiPayouts(ctx context.Context, ps []store.Payout) ([]apiPayout, e
 	if err != nil {
 		return nil, err
 	}
-	entries, err := a.Store.LedgerOfPayouts(ctx, ids)
+	entries, err := a.Store.LedgerOfPayouts(ctx, ps)
 	if err != nil {
 		return nil, err
 	}

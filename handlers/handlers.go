@@ -36,7 +36,7 @@ type Store interface {
 	AuditFor(ctx context.Context, entityType, entityID string) ([]store.AuditEntry, error)
 	PayoutAudit(ctx context.Context, p store.Payout) ([]store.AuditEntry, error)
 	DeliveriesFor(ctx context.Context, payoutID int64) ([]store.Delivery, error)
-	LedgerFor(ctx context.Context, payoutID int64) ([]store.LedgerEntry, error)
+	LedgerFor(ctx context.Context, p store.Payout) ([]store.LedgerEntry, error)
 	GateEvaluationsFor(ctx context.Context, payoutID int64) ([]store.GateEvaluation, error)
 	ArchivesSince(ctx context.Context, since time.Time) ([]store.Archive, error)
 	DeliveryStore

@@ -79,7 +79,7 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	ledger, err := h.Store.LedgerFor(r.Context(), p.ID)
+	ledger, err := h.Store.LedgerFor(r.Context(), p)
 	if err != nil {
 		Fail(w, r, h.Log, err)
 		return

@@ -135,7 +135,7 @@ func apiJSON(t *testing.T, s *store.Store, p store.Payout) string {
 		t.Fatal(err)
 	}
 	holds, _ := s.HoldsOfPayouts(ctx, []int64{p.ID})
-	entries, _ := s.LedgerOfPayouts(ctx, []int64{p.ID})
+	entries, _ := s.LedgerOfPayouts(ctx, []store.Payout{full})
 	if len(entries[p.ID]) == 0 {
 		t.Fatal("a succeeded payout without ledger entries")
 	}

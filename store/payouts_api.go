@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -49,13 +50,18 @@ func (s *Store) HoldsOfPayouts(ctx context.Context, ids []int64) (map[int64][]Ho
 	return out, nil
 }
 
-// LedgerOfPayouts returns the ledger entries of the payouts with the given
-// ids, by payout id, each payout's in posting order as LedgerFor's; a
-// payout without postings has no key.
-func (s *Store) LedgerOfPayouts(ctx context.Context, ids []int64) (map[int64][]LedgerEntry, error) {
+// LedgerOfPayouts returns the ledger entries of payouts ps, by payout id,
+// each payout's in posting order as LedgerFor's; a payout without postings
+// has no key. The payouts' creation times name the ledger's months to read
+// (ledgerSelect).
+func (s *Store) LedgerOfPayouts(ctx context.Context, ps []Payout) (map[int64][]LedgerEntry, error) {
 	out := map[int64][]LedgerEntry{}
-	if len(ids) == 0 {
+	if len(ps) == 0 {
 		return out, nil
+	}
+	ids, created := make([]int64, len(ps)), make([]time.Time, len(ps))
+	for i, p := range ps {
+		ids[i], created[i] = p.ID, p.CreatedAt
 	}
 	var rows []struct {
 		PayoutID int64 `db:"payout_id"`
@@ -63,8 +69,9 @@ func (s *Store) LedgerOfPayouts(ctx context.Context, ids []int64) (map[int64][]L
 	}
 	err := s.db.SelectContext(ctx, &rows, `
 		SELECT l.payout_id, e.posting_id, l.kind, l.posted_at, e.account, e.direction, e.amount_minor, e.currency
-		FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id
-		WHERE l.payout_id = ANY($1) ORDER BY l.payout_id, e.id`, pq.Int64Array(ids))
+		FROM ledger_postings l JOIN ledger_entries e ON e.posting_id = l.id AND e.payout_created_at = l.payout_created_at
+		WHERE l.payout_id = ANY($1) AND l.payout_created_at = ANY($2) AND e.payout_created_at = ANY($2)
+		ORDER BY l.payout_id, e.id`, pq.Int64Array(ids), pq.Array(created))
 	if err != nil {
 		return nil, fmt.Errorf("store: ledger of %d payouts: %w", len(ids), err)
 	}

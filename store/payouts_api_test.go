@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"payops/payout"
 	"payops/store"
@@ -113,16 +114,21 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ids := []int64{settled.ID, twoHolds.ID, queued.ID, rejected.ID, reversed.ID, 987654321}
+	ps := []store.Payout{settled, twoHolds, queued, rejected, reversed, {ID: 987654321, CreatedAt: time.Now()}}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
 	holds, err := f.s.HoldsOfPayouts(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ledger, err := f.s.LedgerOfPayouts(ctx, ids)
+	ledger, err := f.s.LedgerOfPayouts(ctx, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range ids {
+	for _, p := range ps {
+		id := p.ID
 		wantHolds, err := f.s.HoldsFor(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +136,7 @@ func TestHoldsAndLedgerOfPayouts(t *testing.T) {
 		if got := holds[id]; !reflect.DeepEqual(got, wantHolds) {
 			t.Errorf("holds of payout %d: got %+v, want %+v", id, got, wantHolds)
 		}
-		wantLedger, err := f.s.LedgerFor(ctx, id)
+		wantLedger, err := f.s.LedgerFor(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}

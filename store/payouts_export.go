@@ -50,7 +50,8 @@ func PayoutExportSQL(q PayoutQuery) (string, []any) {
 		` + utcSQL("p.created_at") + `, coalesce(` + utcSQL("p.submitted_at") + `, ''),
 		coalesce(` + utcSQL("p.settled_at") + `, ''), p.failure_code, p.failure_reason,
 		coalesce((SELECT string_agg(h.reason, ' ' ORDER BY h.id) FROM holds h WHERE h.payout_id = p.id AND h.state = 'open'), ''),
-		coalesce((SELECT string_agg(l.id::text, ' ' ORDER BY l.id) FROM ledger_postings l WHERE l.payout_id = p.id), '')
+		coalesce((SELECT string_agg(l.id::text, ' ' ORDER BY l.id) FROM ledger_postings l
+			WHERE l.payout_id = p.id AND l.payout_created_at = p.created_at), '')
 		FROM payouts p JOIN beneficiaries b ON b.id = p.beneficiary_id
 		WHERE ` + where + ` ORDER BY ` + col + ` DESC, p.id DESC`, args
 }

@@ -422,7 +422,7 @@ func TestAPostedFeeIsNotRewritten(t *testing.T) {
 	if res.Payout.FeeMinor == nil || *res.Payout.FeeMinor != 590 || !strings.Contains(res.Message, "fee 6.00 stated, not the 5.90 posted") {
 		t.Errorf("after a second fee: fee %v, %q", res.Payout.FeeMinor, res.Message)
 	}
-	entries, err := s.LedgerFor(ctx, p.ID)
+	entries, err := s.LedgerFor(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +490,7 @@ func TestAFeeFirstStatedByAReversalIsPostedAndUndone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	entries, err := s.LedgerFor(ctx, p.ID)
+	entries, err := s.LedgerFor(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestConcurrentDuplicatesApplyOnce(t *testing.T) {
 	if err != nil || len(ds) != n {
 		t.Errorf("%d deliveries linked to the payout, want %d (%v)", len(ds), n, err)
 	}
-	ledger, err := s.LedgerFor(ctx, p.ID)
+	ledger, err := s.LedgerFor(ctx, p)
 	if err != nil || len(ledger) != 2 {
 		t.Errorf("ledger %+v %v, want one posting of two entries", ledger, err)
 	}

@@ -192,7 +192,7 @@ func permute(n int, f func([]int)) {
 // each balanced, and what the final state calls for.
 func checkLedger(t *testing.T, s *store.Store, p store.Payout, final payout.Status) {
 	t.Helper()
-	entries, err := s.LedgerFor(context.Background(), p.ID)
+	entries, err := s.LedgerFor(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestLedgerFeesAndReversal(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := s.PayoutByRef(ctx, "L1", store.First(true))
-	entries, _ := s.LedgerFor(ctx, p.ID)
+	entries, _ := s.LedgerFor(ctx, p)
 	var got []string
 	for _, e := range entries {
 		got = append(got, fmt.Sprintf("%s %s %s %d", e.Kind, e.Direction, e.Account, e.AmountMinor))
