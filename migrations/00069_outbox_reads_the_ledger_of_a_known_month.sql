@@ -25,7 +25,11 @@ BEGIN
 	IF NOT EXISTS (SELECT 1 FROM webhook_endpoints) THEN
 		RETURN;
 	END IF;
-	SELECT min(p.created_at), max(p.created_at) INTO first, last FROM payouts p WHERE p.id = ANY (p_payouts);
+	-- The payouts are found by id first (OFFSET 0): min() and max() of an
+	-- indexed column are otherwise read from that index's end, scanning
+	-- every older payout until one of these.
+	SELECT min(c), max(c) INTO first, last
+	FROM (SELECT p.created_at AS c FROM payouts p WHERE p.id = ANY (p_payouts) OFFSET 0) x;
 	SELECT jsonb_object_agg(payout_id, entries) INTO ledgers FROM (
 			SELECT l.payout_id, jsonb_agg(jsonb_build_object('entry_id', e.id, 'posting_id', e.posting_id, 'kind', l.kind,
 				'posted_at', l.posted_at, 'account', e.account, 'direction', e.direction, 'amount_minor', e.amount_minor,
