@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
@@ -331,5 +333,80 @@ func TestAGroupOfPayoutsOfMonthsApartWritesEachItsLedger(t *testing.T) {
 		if got := string(env.Data); got != want[p.Ref] {
 			t.Errorf("%s's event is not its payout as the API shows it:\n got %s\nwant %s", p.Ref, got, want[p.Ref])
 		}
+	}
+}
+
+// The outbox finds a group's payouts by id, however many payouts there are:
+// outbox_payout_events once took min() of their creation times from the end
+// of the creation-time index, reading every older payout until one of the
+// group's (migration 00069). Groups of four as BenchmarkIngestGroup takes
+// them (where the plan was seen), after warm-up and ANALYZE; the index's
+// reads counted by PostgreSQL's statistics, flushed as the sessions end.
+func TestOutboxReadsNoPayoutsByCreationTime(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDSN(t)
+	s, err := store.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	addEndpoint(t, s)
+	const groups, size = 520, 4
+	s.DB().MustExec(`WITH b AS (INSERT INTO beneficiaries (name, account_number, ifsc)
+			VALUES ('Asha Rao', '123456789012', 'HDFC0001234') RETURNING id)
+		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, status,
+			submitted_at)
+		SELECT 'C-' || g, 'sandbox', 'sbx_C-' || g, b.id, 125050, 'INR', 'PROCESSING', now()
+		FROM b, generate_series(1, $1::int) g`, groups*size)
+	next := 0
+	group := func() {
+		t.Helper()
+		ds, evs := make([]store.Delivery, size), make([]store.WebhookEvent, size)
+		for i := range ds {
+			next++
+			ref := fmt.Sprintf("C-%d", next)
+			ds[i], evs[i] = delivery(), event("evt_"+ref, "sbx_"+ref, ref, payout.Succeeded, "UTR"+ref)
+		}
+		if _, errs := s.IngestGroup(ctx, nil, ds, evs); errors.Join(errs...) != nil {
+			t.Fatal(errors.Join(errs...))
+		}
+	}
+	for range groups - 20 {
+		group()
+	}
+	s.DB().MustExec(`ANALYZE`)
+	read := func() int64 {
+		t.Helper()
+		var n int64
+		s.DB().MustExec(`SELECT pg_stat_force_next_flush()`)
+		if err := s.DB().Get(&n, `SELECT idx_tup_read FROM pg_stat_user_indexes
+			WHERE indexrelname = 'payouts_created'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := read()
+	for range 20 {
+		group()
+	}
+	s.Close() // its sessions' statistics are flushed as they end
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var after int64
+	for range 50 { // an ending session's flush is seen a moment later
+		if err := db.Get(&after, `SELECT idx_tup_read FROM pg_stat_user_indexes
+			WHERE indexrelname = 'payouts_created'`); err != nil {
+			t.Fatal(err)
+		}
+		if after > before {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after-before > 0 {
+		t.Errorf("twenty groups of four read %d entries of the payouts' creation-time index, want none", after-before)
 	}
 }
