@@ -13,18 +13,24 @@
 -- and its posting always fall in the partitions of the same name, and the
 -- month's entries referencing (posting_id, payout_created_at) to the
 -- month's postings (id, payout_created_at) refuses exactly what the
--- parent's reference refused. The default partitions reference each other
--- in the same way.
+-- parent's reference refused.
 --
--- payops_ledger_month_keys gives every entries partition whose postings
--- partition of the same month exists that reference, if it has none yet,
--- and returns how many it gave. payops_make_partitions calls it after
--- making a month of either ledger table (store.MakePartitions makes the
--- postings' months before the entries'). A month of entries made while its
--- postings' month could not be (its rows already in the default partition)
--- stays without a reference until the postings' month is made; its rows
--- are written, as every posting's entries are, in the statement that
--- writes the posting (store/rows.go).
+-- The default partition of entries, and a month of entries made while
+-- its month of postings could not be, reference the whole ledger_postings,
+-- as before. A row is there only when its month was not made (the
+-- HistoryInDefaultPartition alert), and the two tables' months are made
+-- one table at a time: with a month of postings made and its month of
+-- entries not, that month's postings are in their month and its entries in
+-- the default, and a reference between the two defaults would refuse every
+-- ledger write of that month.
+--
+-- payops_ledger_month_keys gives every partition of entries without it
+-- that reference, to its month of postings where that exists, and returns
+-- how many it gave. payops_make_partitions calls it after making a month
+-- of either ledger table (store.MakePartitions makes the postings' months
+-- before the entries', so a new month is keyed to its month while empty).
+-- A month of entries keyed to the whole table stays so: correct, and
+-- rare.
 CREATE FUNCTION payops_ledger_month_keys() RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
     entries  regclass;
@@ -32,11 +38,14 @@ DECLARE
     made     int := 0;
 BEGIN
     FOR entries IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'ledger_entries'::regclass LOOP
-        postings := to_regclass(replace(entries::text, 'ledger_entries_', 'ledger_postings_'));
-        IF postings IS NULL OR EXISTS (SELECT 1 FROM pg_constraint
-                WHERE conrelid = entries AND contype = 'f' AND confrelid = postings) THEN
+        IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = entries AND conname = entries::text || '_posting_fkey') THEN
             CONTINUE;
         END IF;
+        postings := NULL;
+        IF entries::text LIKE 'ledger\_entries\_p%' THEN
+            postings := to_regclass('ledger_postings_p' || substr(entries::text, length('ledger_entries_p') + 1));
+        END IF;
+        postings := coalesce(postings, 'ledger_postings'::regclass);
         EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (posting_id, payout_created_at) REFERENCES %s (id, payout_created_at)',
             entries, entries::text || '_posting_fkey', postings);
         made := made + 1;

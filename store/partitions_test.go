@@ -47,8 +47,10 @@ func TestMakePartitionsMakesTheMonthsAheadOnce(t *testing.T) {
 }
 
 // Each month's ledger entries reference that month's postings (migration
-// 00070): an entry without its posting is refused in this month, in a
-// month the partitions job makes later, and in the default partition; an
+// 00070), and the default partition's the whole table: an entry without
+// its posting is refused in this month, in a month the partitions job
+// makes later, in the default partition, and in a month whose postings'
+// month was made and entries' month not (its entries in the default); an
 // entry with its posting is written in each.
 func TestEveryMonthOfTheLedgerKeepsItsReference(t *testing.T) {
 	ctx := context.Background()
@@ -57,11 +59,16 @@ func TestEveryMonthOfTheLedgerKeepsItsReference(t *testing.T) {
 	if _, err := s.MakePartitions(ctx, now, 6); err != nil {
 		t.Fatal(err)
 	}
+	postingsOnly := now.AddDate(0, 9, 0)
+	if _, err := s.DB().Exec(`SELECT payops_make_partitions('ledger_postings', $1, $1)`, postingsOnly); err != nil {
+		t.Fatal(err)
+	}
 	p := newPayout(t, s, "KEYS-1", payout.Processing)
 	for what, at := range map[string]time.Time{
 		"this month":                       now,
 		"a month made by the job":          now.AddDate(0, 6, 0),
 		"a month in the default partition": time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC),
+		"a month of postings only":         postingsOnly,
 	} {
 		entry := `INSERT INTO ledger_entries (posting_id, payout_created_at, account, direction, amount_minor, currency)
 			VALUES ($1, $2, 'payable', 'debit', 1, 'INR')`
