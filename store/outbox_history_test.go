@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -80,10 +79,10 @@ func TestAGroupOfPayoutsOfMonthsApartWritesEachItsLedger(t *testing.T) {
 // outbox_payout_events once took min() of their creation times from the end
 // of the creation-time index, reading every older payout until one of the
 // group's (migration 00069). Groups of four as BenchmarkIngestGroup takes
-// them (where the plan was seen), after warm-up and ANALYZE; the index's
-// reads counted by PostgreSQL's statistics, flushed as the sessions end.
+// them (where the plan was seen: its payouts and groups), after warm-up
+// and ANALYZE; the index's reads counted by PostgreSQL's statistics,
+// flushed as the sessions end.
 func TestOutboxReadsNoPayoutsByCreationTime(t *testing.T) {
-	ctx := context.Background()
 	dsn := pgtest.NewDSN(t)
 	s, err := store.Open(dsn)
 	if err != nil {
@@ -92,40 +91,18 @@ func TestOutboxReadsNoPayoutsByCreationTime(t *testing.T) {
 	defer s.Close()
 	addEndpoint(t, s)
 	const groups, size = 520, 4
-	s.DB().MustExec(`WITH b AS (INSERT INTO beneficiaries (name, account_number, ifsc)
-			VALUES ('Asha Rao', '123456789012', 'HDFC0001234') RETURNING id)
-		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, status,
-			submitted_at)
-		SELECT 'C-' || g, 'sandbox', 'sbx_C-' || g, b.id, 125050, 'INR', 'PROCESSING', now()
-		FROM b, generate_series(1, $1::int) g`, groups*size)
-	next := 0
-	group := func() {
-		t.Helper()
-		ds, evs := make([]store.Delivery, size), make([]store.WebhookEvent, size)
-		for i := range ds {
-			next++
-			ref := fmt.Sprintf("C-%d", next)
-			ds[i], evs[i] = delivery(), event("evt_"+ref, "sbx_"+ref, ref, payout.Succeeded, "UTR"+ref)
-		}
-		if _, errs := s.IngestGroup(ctx, nil, ds, evs); errors.Join(errs...) != nil {
-			t.Fatal(errors.Join(errs...))
-		}
-	}
+	inFlightPayouts(t, s, groups*size)
+	group := successGroups(t, s, size)
 	for range groups - 20 {
 		group()
 	}
 	s.DB().MustExec(`ANALYZE`)
-	read := func() int64 {
-		t.Helper()
-		var n int64
-		s.DB().MustExec(`SELECT pg_stat_force_next_flush()`)
-		if err := s.DB().Get(&n, `SELECT idx_tup_read FROM pg_stat_user_indexes
-			WHERE indexrelname = 'payouts_created'`); err != nil {
-			t.Fatal(err)
-		}
-		return n
+	var before int64
+	s.DB().MustExec(`SELECT pg_stat_force_next_flush()`)
+	if err := s.DB().Get(&before, `SELECT idx_tup_read FROM pg_stat_user_indexes
+		WHERE indexrelname = 'payouts_created'`); err != nil {
+		t.Fatal(err)
 	}
-	before := read()
 	for range 20 {
 		group()
 	}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"payops/payout"
 	"payops/store"
 	"payops/store/pgtest"
@@ -37,13 +35,7 @@ func BenchmarkIngestGroup(b *testing.B) {
 
 func benchIngestGroup(b *testing.B, months, endpoints, size int) {
 	ctx := context.Background()
-	dsn := pgtest.NewDSN(b)
-	db, err := sqlx.Open("postgres", dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	s, err := store.Open(dsn)
+	s, err := store.Open(pgtest.NewDSN(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,38 +56,12 @@ func benchIngestGroup(b *testing.B, months, endpoints, size int) {
 	// made for a small table scans it, and is kept while it grows).
 	warm := 2000 / size
 	n := (warm + b.N) * size
-	if _, err := db.ExecContext(ctx, `WITH b AS (INSERT INTO beneficiaries (name, account_number, ifsc)
-			VALUES ('Bench', '123456789012', 'HDFC0001234') RETURNING id)
-		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, status,
-			submitted_at)
-		SELECT 'G-' || g, 'sandbox', 'sbx_G-' || g, b.id, 125050, 'INR', 'PROCESSING', now()
-		FROM b, generate_series(1, $1::int) g`, n); err != nil {
-		b.Fatal(err)
-	}
-	next := 0
-	group := func() {
-		ds, evs := make([]store.Delivery, size), make([]store.WebhookEvent, size)
-		for i := range ds {
-			next++
-			ref := fmt.Sprintf("G-%d", next)
-			ds[i] = store.Delivery{Provider: "sandbox", Body: []byte(`{"status":"SUCCESS"}`),
-				Headers: map[string]string{"Content-Type": "application/json"}}
-			evs[i] = event(fmt.Sprintf("evt_%d", next), "sbx_"+ref, ref, payout.Succeeded, "UTR"+ref)
-		}
-		res, errs := s.IngestGroup(ctx, nil, ds, evs)
-		for i, err := range errs {
-			if err != nil {
-				b.Fatal(err)
-			}
-			if res[i].Outcome != store.OutcomeApplied {
-				b.Fatalf("delivery %d of a group: %s (%s), want applied", i, res[i].Outcome, res[i].Detail)
-			}
-		}
-	}
+	inFlightPayouts(b, s, n)
+	group := successGroups(b, s, size)
 	for range warm {
 		group()
 	}
-	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, `ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -104,4 +70,45 @@ func benchIngestGroup(b *testing.B, months, endpoints, size int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/delivery")
+}
+
+// inFlightPayouts makes n PROCESSING sandbox payouts, G-1 to G-n, in one
+// statement.
+func inFlightPayouts(tb testing.TB, s *store.Store, n int) {
+	tb.Helper()
+	if _, err := s.DB().Exec(`WITH b AS (INSERT INTO beneficiaries (name, account_number, ifsc)
+			VALUES ('Bench', '123456789012', 'HDFC0001234') RETURNING id)
+		INSERT INTO payouts (reference_id, provider, provider_payout_id, beneficiary_id, amount_minor, currency, status,
+			submitted_at)
+		SELECT 'G-' || g, 'sandbox', 'sbx_G-' || g, b.id, 125050, 'INR', 'PROCESSING', now()
+		FROM b, generate_series(1, $1::int) g`, n); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// successGroups returns a function that takes in, as one group, the
+// SUCCESS webhooks of the next size payouts of inFlightPayouts, from G-1
+// on, and fails tb unless each is applied.
+func successGroups(tb testing.TB, s *store.Store, size int) func() {
+	next := 0
+	return func() {
+		tb.Helper()
+		ds, evs := make([]store.Delivery, size), make([]store.WebhookEvent, size)
+		for i := range ds {
+			next++
+			ref := fmt.Sprintf("G-%d", next)
+			ds[i] = store.Delivery{Provider: "sandbox", Body: []byte(`{"status":"SUCCESS"}`),
+				Headers: map[string]string{"Content-Type": "application/json"}}
+			evs[i] = event(fmt.Sprintf("evt_%d", next), "sbx_"+ref, ref, payout.Succeeded, "UTR"+ref)
+		}
+		res, errs := s.IngestGroup(context.Background(), nil, ds, evs)
+		for i, err := range errs {
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if res[i].Outcome != store.OutcomeApplied {
+				tb.Fatalf("delivery %d of a group: %s (%s), want applied", i, res[i].Outcome, res[i].Detail)
+			}
+		}
+	}
 }
