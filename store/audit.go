@@ -69,7 +69,7 @@ func PayoutOfEntity(id string) (ref string, live bool) {
 // the reference's older payout, the one that had it then.
 func (s *Store) PayoutAudit(ctx context.Context, p Payout) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.db.SelectContext(ctx, &out, `WITH m AS (SELECT from_id FROM audit_entities_per_mode)
+	err := selectFast(ctx, s.q(), &out, `WITH m AS (SELECT from_id FROM audit_entities_per_mode)
 		SELECT id, at, actor, action, entity_type, entity_id, details
 		FROM audit_log WHERE entity_type = 'payout' AND (
 			(entity_id = $1 AND id >= (SELECT from_id FROM m))
@@ -85,7 +85,7 @@ func (s *Store) PayoutAudit(ctx context.Context, p Payout) ([]AuditEntry, error)
 // AuditFor returns the entries about one entity, oldest first.
 func (s *Store) AuditFor(ctx context.Context, entityType, entityID string) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.db.SelectContext(ctx, &out, `
+	err := selectFast(ctx, s.q(), &out, `
 		SELECT id, at, actor, action, entity_type, entity_id, details
 		FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY id`, entityType, entityID)
 	if err != nil {

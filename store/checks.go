@@ -27,7 +27,7 @@ func (s *Store) PayoutChecked(ctx context.Context, ref string, m RefMode) (Payou
 // asked; ErrNotFound when nobody has re-checked it.
 func (s *Store) LatestRecheck(ctx context.Context, payoutID int64) (Event, error) {
 	var e Event
-	err := s.db.GetContext(ctx, &e, `
+	err := getFast(ctx, s.q(), &e, `
 		SELECT id, source, raw_status, status, previous, decision, detail, utr, failure_code, failure_reason,
 			actor, observed_at, recorded_at, delivery_id
 		FROM payout_events WHERE payout_id = $1 AND source = 'manual' ORDER BY id DESC LIMIT 1`, payoutID)

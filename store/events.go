@@ -38,7 +38,7 @@ func insertEvent(ctx context.Context, q Querier, payoutID int64, obs payout.Obse
 // EventsFor returns a payout's events, oldest first.
 func (s *Store) EventsFor(ctx context.Context, payoutID int64) ([]Event, error) {
 	var out []Event
-	err := s.db.SelectContext(ctx, &out, `
+	err := selectFast(ctx, s.q(), &out, `
 		SELECT id, source, raw_status, status, previous, decision, detail, utr, failure_code, failure_reason,
 			actor, observed_at, recorded_at, delivery_id
 		FROM payout_events WHERE payout_id = $1 ORDER BY id`, payoutID)

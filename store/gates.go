@@ -122,7 +122,7 @@ func gateInput(ctx context.Context, q Querier, id, releasing int64) (payout.Gate
 // GateEvaluationsFor returns a payout's gate evaluations, oldest first.
 func (s *Store) GateEvaluationsFor(ctx context.Context, payoutID int64) ([]GateEvaluation, error) {
 	var out []GateEvaluation
-	err := s.db.SelectContext(ctx, &out, `
+	err := selectFast(ctx, s.q(), &out, `
 		SELECT id, gate, rule, inputs, passed, answer, occasion, actor, evaluated_at
 		FROM gate_evaluations WHERE payout_id = $1 ORDER BY id`, payoutID)
 	if err != nil {

@@ -13,8 +13,13 @@ import (
 // (intake, apply's reads and batch, the delivery's row; and so every audit
 // entry and payout event, which are written through a batch), and the
 // session lookup every dashboard request makes, once per connection of the
-// pool, and the stuck list's count and page: PostgreSQL then parses each
-// once per connection instead of once per run, and may keep its plan. The
+// pool, the stuck list's count and page, and the reads of one payout's
+// history by its id (events, audit entries, deliveries, gate evaluations):
+// PostgreSQL then parses each once per connection instead of once per run,
+// and may keep its plan. The history reads name no month (their tables are
+// partitioned by time, not by payout), so each custom plan was made for
+// every month kept: 2.3-4.4 ms a read with sixty months, 0.3-0.4 ms with
+// the generic plan kept (BenchmarkPayoutHistory). The
 // rest of the store sends its SQL as it is. A statement is prepared only
 // when its generic plan is as good as a custom one: no parameter that a
 // custom plan would fold away (a filter that may be empty), which is why

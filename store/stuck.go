@@ -142,8 +142,8 @@ func (s *Store) whyChecksFailed(ctx context.Context, ps []Payout) error {
 		PayoutID int64  `db:"payout_id"`
 		Detail   string `db:"detail"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (payout_id) payout_id, detail FROM payout_events
-		WHERE payout_id = ANY($1) AND decision = 'error' ORDER BY payout_id, id DESC`, pq.Array(ids))
+	err := selectFast(ctx, s.q(), &rows, `SELECT DISTINCT ON (payout_id) payout_id, detail FROM payout_events
+		WHERE payout_id = ANY(`+arrayParam("$1", "bigint")+`::bigint[]) AND decision = 'error' ORDER BY payout_id, id DESC`, pq.Array(ids))
 	if err != nil {
 		return fmt.Errorf("store: why stuck payouts' checks failed: %w", err)
 	}

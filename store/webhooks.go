@@ -276,7 +276,7 @@ func (s *Store) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, e
 // DeliveriesFor returns the deliveries about one payout, oldest first.
 func (s *Store) DeliveriesFor(ctx context.Context, payoutID int64) ([]Delivery, error) {
 	var out []Delivery
-	err := s.db.SelectContext(ctx, &out, `SELECT `+deliveryColumns+`
+	err := selectFast(ctx, s.q(), &out, `SELECT `+deliveryColumns+`
 		FROM webhook_deliveries d LEFT JOIN payouts p ON p.id = d.payout_id
 		WHERE d.payout_id = $1 ORDER BY d.id`, payoutID)
 	if err != nil {
