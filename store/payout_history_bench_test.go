@@ -13,8 +13,9 @@ import (
 // BenchmarkPayoutHistory reads what a payout's page shows of its history
 // (events, audit entries, webhook deliveries, ledger, gate evaluations), one
 // payout after another, with this month's partitions and with sixty months
-// more made in every history table: a read by payout that every month kept
-// has to be asked grows with the history kept, not with the payout's own.
+// more made in every history table. These tables are partitioned by time,
+// not by payout: a read by payout id asks every month kept, so what it costs
+// can grow with the history kept rather than with the payout's own.
 func BenchmarkPayoutHistory(b *testing.B) {
 	for _, months := range []int{0, 60} {
 		b.Run(fmt.Sprintf("months=%d", months), func(b *testing.B) {
