@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"payops/store"
-	"payops/store/pgtest"
 )
 
 // BenchmarkPayoutHistory reads what a payout's page shows of its history
@@ -20,16 +18,7 @@ func BenchmarkPayoutHistory(b *testing.B) {
 	for _, months := range []int{0, 60} {
 		b.Run(fmt.Sprintf("months=%d", months), func(b *testing.B) {
 			ctx := context.Background()
-			s, err := store.Open(pgtest.NewDSN(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			if months > 0 {
-				if _, err := s.MakePartitions(ctx, time.Now().AddDate(0, -months, 0), months); err != nil {
-					b.Fatal(err)
-				}
-			}
+			s := storeWithMonths(b, months)
 			const n = 400
 			inFlightPayouts(b, s, n)
 			group := successGroups(b, s, 4)
@@ -41,6 +30,7 @@ func BenchmarkPayoutHistory(b *testing.B) {
 			}
 			ps := make([]store.Payout, n)
 			for i := range ps {
+				var err error
 				if ps[i], err = s.PayoutByRef(ctx, fmt.Sprintf("G-%d", i+1), store.Exactly(true)); err != nil {
 					b.Fatal(err)
 				}
