@@ -38,9 +38,9 @@ func TestPreparedHistoryReadsOutliveAnArchivedMonth(t *testing.T) {
 		VALUES ('api:t', 'payout.note', 'payout', $1, '{}', $2)`, p.ReferenceID, at)
 
 	type counts struct{ events, deliveries, audit, march int }
+	april := march.AddDate(0, 1, 0)
 	read := func() counts {
 		t.Helper()
-		var c counts
 		events, err := s.EventsFor(ctx, p.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -53,22 +53,22 @@ func TestPreparedHistoryReadsOutliveAnArchivedMonth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c := counts{events: len(events), deliveries: len(deliveries), audit: len(audit)}
+		var times []time.Time
 		for _, e := range events {
-			if e.RecordedAt.Before(march.AddDate(0, 1, 0)) {
-				c.march++
-			}
+			times = append(times, e.RecordedAt)
 		}
 		for _, d := range deliveries {
-			if d.ReceivedAt.Before(march.AddDate(0, 1, 0)) {
-				c.march++
-			}
+			times = append(times, d.ReceivedAt)
 		}
 		for _, a := range audit {
-			if a.At.Before(march.AddDate(0, 1, 0)) {
+			times = append(times, a.At)
+		}
+		for _, at := range times {
+			if at.Before(april) {
 				c.march++
 			}
 		}
-		c.events, c.deliveries, c.audit = len(events), len(deliveries), len(audit)
 		return c
 	}
 	// Prepared in the background on first use, then kept: a generic plan
@@ -81,18 +81,27 @@ func TestPreparedHistoryReadsOutliveAnArchivedMonth(t *testing.T) {
 	if before.march != 3 || before.deliveries != 2 {
 		t.Fatalf("before archiving: %+v, want March's event, delivery and audit entry among them", before)
 	}
-	const eventsSQL = `%FROM payout_events WHERE payout_id = $1 ORDER BY id%`
-	runs := func() (generic, all int) {
+	// Each read's statement, as pg_prepared_statements shows it.
+	reads := map[string]string{
+		"events":     `%FROM payout_events WHERE payout_id = $1 ORDER BY id%`,
+		"deliveries": `%FROM webhook_deliveries d LEFT JOIN payouts p ON p.id = d.payout_id%WHERE d.payout_id = $1 ORDER BY d.id%`,
+		"audit":      `%FROM audit_log WHERE entity_type = 'payout' AND (%`,
+	}
+	runs := func(like string) (generic, all int) {
 		t.Helper()
 		if err := s.DB().QueryRow(`SELECT coalesce(sum(generic_plans), 0), coalesce(sum(generic_plans + custom_plans), 0)
-			FROM pg_prepared_statements WHERE statement LIKE $1`, eventsSQL).Scan(&generic, &all); err != nil {
+			FROM pg_prepared_statements WHERE statement LIKE $1`, like).Scan(&generic, &all); err != nil {
 			t.Fatal(err)
 		}
 		return generic, all
 	}
-	generic, all := runs()
-	if generic == 0 {
-		t.Fatalf("a payout's events: %d runs prepared, none with a generic plan", all)
+	ran := map[string]int{}
+	for name, like := range reads {
+		generic, all := runs(like)
+		if generic == 0 {
+			t.Fatalf("a payout's %s: %d runs prepared, none with a generic plan", name, all)
+		}
+		ran[name] = all
 	}
 
 	for _, table := range tables {
@@ -112,8 +121,10 @@ func TestPreparedHistoryReadsOutliveAnArchivedMonth(t *testing.T) {
 	if after != want {
 		t.Errorf("after archiving March: %+v, want %+v (today's history, none of March's)", after, want)
 	}
-	if _, again := runs(); again <= all {
-		t.Errorf("the events' prepared statement ran %d times before archiving and %d after: the read after did not use it",
-			all, again)
+	for name, like := range reads {
+		if _, again := runs(like); again <= ran[name] {
+			t.Errorf("the prepared statement of a payout's %s ran %d times before archiving and %d after: "+
+				"the read after did not use it", name, ran[name], again)
+		}
 	}
 }
