@@ -211,7 +211,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := web.New(web.Config{SessionKey: cfg.SessionKey, SecureCookies: cfg.SecureCookies,
 		SessionIdle: cfg.SessionIdle, StuckAfter: cfg.StuckAfter, Policy: cfg.Policy, APIRate: cfg.APIRate,
 		WebhookTolerance: cfg.WebhookTolerance, EmailFrom: cfg.emailFrom(), Outbound: cfg.Outbound,
-		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken}, deps)
+		TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken,
+		History: handlers.HistorySettings{ArchiveDir: cfg.ArchiveDir, Retention: cfg.Retention, JobRunsKept: jobRunsKept}}, deps)
 	if err != nil {
 		return err
 	}
@@ -259,6 +260,10 @@ const (
 // notificationsKept is how long the notifications log keeps a notice sent
 // or abandoned, and a cleared condition its state.
 const notificationsKept = 90 * 24 * time.Hour
+
+// jobRunsKept is how long job runs are kept before prune-job-runs drops
+// them.
+const jobRunsKept = 14 * 24 * time.Hour
 
 // outboundKept is how long an outbound webhook event is kept once every
 // delivery of it is done (delivered or given up): the endpoint's delivery

@@ -66,7 +66,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		{Name: "archive-history", Schedule: "30 3 * * *", Run: (&jobs.Archiver{Store: st, Dir: cfg.ArchiveDir,
 			Retention: cfg.Retention, Log: log}).Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
-			n, err := st.PruneRuns(ctx, time.Now().AddDate(0, 0, -14))
+			n, err := st.PruneRuns(ctx, time.Now().Add(-jobRunsKept))
 			return jobs.Outcome{Changed: n}, err
 		}},
 		{Name: "prune-notifications", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {

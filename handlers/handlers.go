@@ -56,6 +56,7 @@ type Store interface {
 	MarketStore
 	ExceptionStore
 	ProviderHealthStore
+	HistoryStore
 }
 
 // Rechecker asks a provider about a payout and applies the answer.
@@ -88,6 +89,9 @@ type Handlers struct {
 	// Exports bounds the whole-list exports streaming at once (nil: no
 	// bound).
 	Exports *ExportSlots
+	// History is how the history tables are kept (PAYOPS_ARCHIVE_DIR,
+	// PAYOPS_RETENTION): the history and archive page says so.
+	History HistorySettings
 	Log     *slog.Logger
 	Now     func() time.Time
 }

@@ -228,10 +228,6 @@ func waitsForApproval(p store.Payout) string {
 		name + "'s fault."
 }
 
-// archiveLabels name the archivable history tables on the payout page.
-var archiveLabels = map[string]string{"webhook_deliveries": "Webhook deliveries", "payout_events": "Status events",
-	"audit_log": "Audit log entries", "gate_evaluations": "Gate evaluations"}
-
 // archivedHistory says, for each month archived from the payout's creation
 // to its last change (last), that the history before the month after it is
 // in its file, and where it was restored to, if it was; the months archived
@@ -245,11 +241,7 @@ func archivedHistory(archives []store.Archive, last time.Time) []string {
 			later = append(later, a)
 			continue
 		}
-		label := archiveLabels[a.Table]
-		if label == "" {
-			label = a.Table
-		}
-		line := fmt.Sprintf("%s before %s are archived: %s of %s is in %s (%d rows, SHA-256 %s…)", label,
+		line := fmt.Sprintf("%s before %s are archived: %s of %s is in %s (%d rows, SHA-256 %s…)", historyLabel(a.Table),
 			a.Month.AddDate(0, 1, 0).Format("January 2006"), a.Table, a.Month.Format("2006-01"), a.File, a.Rows,
 			a.SHA256[:12])
 		if a.RestoredTable != nil {

@@ -62,9 +62,38 @@ func ParseRetention(s string) (Retention, error) {
 // archived at now: the whole month ended more than the table's retention
 // ago. A table with no retention is never due.
 func (r Retention) Due(table string, month, now time.Time) bool {
+	at, ok := r.DueAt(table, month)
+	return ok && !at.After(now)
+}
+
+// DueAt returns when table's month (its first instant, UTC) becomes due to
+// be archived: once the whole month is older than the table's retention. A
+// table with no retention is never due (false).
+func (r Retention) DueAt(table string, month time.Time) (time.Time, bool) {
 	keep, ok := r[table]
 	if !ok {
-		return false
+		return time.Time{}, false
 	}
-	return !month.AddDate(0, 1+keep, 0).After(now)
+	return month.AddDate(0, 1+keep, 0), true
+}
+
+// Keeps says how long the retention keeps table's months: "6 months",
+// "7 years", or "for ever" for a table it does not name.
+func (r Retention) Keeps(table string) string {
+	keep, ok := r[table]
+	switch {
+	case !ok:
+		return "for ever"
+	case keep%12 == 0:
+		return spanOf(keep/12, "year")
+	}
+	return spanOf(keep, "month")
+}
+
+// spanOf says n units: "1 year", "6 months".
+func spanOf(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }

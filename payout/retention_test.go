@@ -58,3 +58,23 @@ func TestRetentionDue(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionDueAtAndKeeps(t *testing.T) {
+	r, err := ParseRetention("webhook_deliveries=6m,audit_log=7y,gate_evaluations=1m,payout_events=18m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	may := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	if at, ok := r.DueAt("webhook_deliveries", may); !ok || !at.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("deliveries of May 2026 due at %s, %v; want 2026-12-01", at, ok)
+	}
+	if at, ok := r.DueAt("ledger_entries", may); ok {
+		t.Errorf("the ledger is due at %s; want never", at)
+	}
+	for table, want := range map[string]string{"webhook_deliveries": "6 months", "audit_log": "7 years",
+		"gate_evaluations": "1 month", "payout_events": "18 months", "ledger_entries": "for ever"} {
+		if got := r.Keeps(table); got != want {
+			t.Errorf("Keeps(%s) = %q, want %q", table, got, want)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func JobsPage(j Jobs) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</h1></div><p class=\"hint\">Background work, each run recorded. With several instances on one database, each job runs once per tick on whichever instance takes its lock. A running job's row follows it by itself.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</h1></div><p class=\"hint\">Background work, each run recorded. With several instances on one database, each job runs once per tick on whichever instance takes its lock. A running job's row follows it by itself. How the history tables are kept and archived: <a href=\"/settings/history\">History and archive</a>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

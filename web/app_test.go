@@ -24,6 +24,7 @@ import (
 	"payops/adapters/nxtbanking"
 	"payops/adapters/sandbox"
 	"payops/drill"
+	"payops/handlers"
 	"payops/jobs"
 	"payops/payout"
 	"payops/static"
@@ -63,6 +64,7 @@ var testPolicy, _ = payout.ParsePolicy("INR=200000.00")
 type appOption func(*appConfig)
 
 type appConfig struct {
+	history   handlers.HistorySettings
 	dsn       string
 	worker    bool
 	jobs      bool
@@ -95,6 +97,10 @@ func withTolerance(d time.Duration) appOption { return func(c *appConfig) { c.to
 // withProviders configures Paywize, RazorpayX and Xendit too, with the
 // test secrets of webhookproviders_test.go, for their webhooks.
 func withProviders() appOption { return func(c *appConfig) { c.providers = true } }
+
+// withHistory sets how the history tables are kept, as PAYOPS_ARCHIVE_DIR
+// and PAYOPS_RETENTION would.
+func withHistory(h handlers.HistorySettings) appOption { return func(c *appConfig) { c.history = h } }
 
 // withDrills runs failure drills from the dashboard as serve does: the
 // drill provider in a slot of its own, payouts through the server's API,
@@ -205,7 +211,7 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	}
 	a.deps = deps
 	a.config = web.Config{SessionKey: []byte(strings.Repeat("k", 32)), StuckAfter: 10 * time.Minute, Policy: testPolicy,
-		WebhookTolerance: cfg.tolerance}
+		WebhookTolerance: cfg.tolerance, History: cfg.history}
 	s, err := web.New(a.config, deps)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,6 +40,7 @@ func walkSeed(t *testing.T, a *app) map[string][]string {
 	for i, st := range []payout.Status{payout.Processing, payout.Queued, payout.Succeeded, payout.Failed} {
 		a.addPayout(fmt.Sprintf("MARKETPLACE-SELLER-SETTLEMENT-2026-%05d", 4100+i), st, time.Duration(30-i*7)*time.Hour)
 	}
+	walkArchive(t, a)
 	a.addPayout("WALK-WEBHOOK-1", payout.Processing, 3*time.Hour)
 	body, sig := sandboxWebhook("WALK-WEBHOOK-1", "SUCCESS", "UTR-HDFC-20261102-000418877")
 	if code, _ := postWebhook(t, a.srv.URL, "sandbox", body, sig); code != http.StatusOK {
@@ -305,4 +307,25 @@ func walkDeliveries(t *testing.T, a *app, id int64) {
 		t.Fatal(err)
 	}
 	deliverNow(t, a.store, &sender{status: 204})
+}
+
+// walkArchive archives a month of the audit log, fourteen months ago, into
+// the app's archive folder, for the history page's list of archived months.
+func walkArchive(t *testing.T, a *app) {
+	t.Helper()
+	if a.config.History.ArchiveDir == "" {
+		return
+	}
+	if err := os.MkdirAll(a.config.History.ArchiveDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -14, 0)
+	a.store.DB().MustExec(`SELECT payops_make_partitions('audit_log', $1, $1)`, month)
+	a.store.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, at)
+		VALUES ('api:walk', 'payout.create', 'payout', 'WALK-ARCHIVED-1', $1)`, month.Add(time.Hour))
+	part := store.Partition{Table: "audit_log", Name: "audit_log_p" + month.Format("200601"), Month: month}
+	if _, err := a.store.ArchivePartition(context.Background(), part, a.config.History.ArchiveDir); err != nil {
+		t.Fatal(err)
+	}
 }

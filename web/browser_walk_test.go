@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"payops/handlers"
 	"payops/payout"
 	"payops/web"
 )
@@ -84,7 +86,10 @@ func mayOpen(role payout.Role, access payout.Action) bool {
 // One Chromium, one sign-in per role. PAYOPS_SCREENSHOTS keeps a full-page
 // screenshot of each page at each size.
 func TestBrowserWalk(t *testing.T) {
-	a := newApp(t, withProviders(), withJobs())
+	a := newApp(t, withProviders(), withJobs(), withHistory(handlers.HistorySettings{
+		ArchiveDir:  filepath.Join(t.TempDir(), "payops", "archive", "history-months"),
+		Retention:   payout.Retention{"webhook_deliveries": 6, "payout_events": 84, "audit_log": 84, "gate_evaluations": 84},
+		JobRunsKept: 14 * 24 * time.Hour}))
 	pages := walkPages(t, a.web.Routes(), walkSeed(t, a))
 	ctx := browser(t, chromedp.WindowSize(1280, 720))
 	w := watch(t, ctx)

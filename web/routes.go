@@ -120,6 +120,7 @@ func (s *Server) routes(h *handlers.Handlers, wh *handlers.Webhooks, api *handle
 		{"GET /drills/{id}", payout.ActRunDrills, h.DrillPage},
 		{"GET /drills/{id}/progress", payout.ActRunDrills, h.DrillPage},
 		{"GET /settings", SignedIn, h.SettingsPage},
+		{"GET /settings/history", SignedIn, h.HistoryPage},
 		{"GET /settings/users", payout.ActManageUsers, h.UsersPage},
 		{"POST /settings/users", payout.ActManageUsers, h.AddUser},
 		{"POST /settings/users/{id}/role", payout.ActManageUsers, h.UserAction("role")},

@@ -50,6 +50,9 @@ type Config struct {
 	// (PAYOPS_METRICS_TOKEN); without it /metrics answers the internal
 	// network only.
 	MetricsToken string
+	// History is how the history tables are kept (PAYOPS_ARCHIVE_DIR,
+	// PAYOPS_RETENTION, job runs' pruning), for the history page.
+	History handlers.HistorySettings
 }
 
 // Store is everything the server's handlers read and write.
@@ -126,7 +129,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	rate := cmp.Or(cfg.APIRate, 50)
 	h := &handlers.Handlers{Store: d.Store, Rechecker: d.Rechecker, Scheduler: d.Scheduler, Days: d.Days, Drills: d.Drills,
 		Policy: cfg.Policy, StuckAfter: cfg.StuckAfter, Secure: cfg.SecureCookies, APIRate: rate, EmailFrom: cfg.EmailFrom,
-		Outbound: cfg.Outbound, Providers: d.Providers, Exports: handlers.NewExportSlots(handlers.MaxExports), Log: d.Log,
+		Outbound: cfg.Outbound, Providers: d.Providers, Exports: handlers.NewExportSlots(handlers.MaxExports), History: cfg.History, Log: d.Log,
 		Now: time.Now}
 	wh := &handlers.Webhooks{Store: d.Store, Providers: d.Providers, Log: d.Log, Tolerance: cfg.WebhookTolerance,
 		Now: time.Now, Counter: d.Deliveries, Downtimes: d.Store, MaxPause: d.MaxPause}

@@ -1,0 +1,262 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"payops/payout"
+	"payops/store"
+	"payops/views"
+)
+
+// HistoryStore is what the history and archive page reads.
+type HistoryStore interface {
+	HistoryMonths(ctx context.Context) ([]store.HistoryMonth, error)
+	DefaultRows(ctx context.Context) (map[string]int64, error)
+	Archives(ctx context.Context) ([]store.Archive, error)
+}
+
+// HistorySettings are how the history tables are kept, as configured:
+// PAYOPS_ARCHIVE_DIR, PAYOPS_RETENTION, and how long job runs are kept.
+type HistorySettings struct {
+	ArchiveDir  string // "" when nothing is archived
+	Retention   payout.Retention
+	JobRunsKept time.Duration
+}
+
+// historyLabels name the history tables on the pages: the payout page's
+// lines about archived history, the history and archive page.
+var historyLabels = map[string]string{"webhook_deliveries": "Webhook deliveries", "payout_events": "Status events",
+	"audit_log": "Audit log entries", "gate_evaluations": "Gate evaluations", "job_runs": "Job runs",
+	"ledger_postings": "Ledger postings", "ledger_entries": "Ledger entries"}
+
+// historyLabel is table's label, or its name.
+func historyLabel(table string) string {
+	if l, ok := historyLabels[table]; ok {
+		return l
+	}
+	return table
+}
+
+// historyJobs are the jobs that keep the history tables in shape, as the
+// page lists them.
+var historyJobs = []struct{ name, does string }{
+	{"make-partitions", "Makes the coming months' partitions of every history table, daily."},
+	{"archive-history", "Archives the months past their table's retention and drops them, daily at 03:30."},
+	{"prune-job-runs", "Drops the job runs older than they are kept, daily."},
+}
+
+// HistoryPage shows each history table's months in the database, how long
+// it keeps them and which is archived next, the jobs that do it, and every
+// archived month with its file and checksum.
+func (h *Handlers) HistoryPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	months, err := h.Store.HistoryMonths(ctx)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	defaults, err := h.Store.DefaultRows(ctx)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	archives, err := h.Store.Archives(ctx)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
+	u := userOf(r)
+	now := h.Now()
+	vm := views.History{Meta: MetaFor(r, "History and archive", "settings"), ArchiveDir: h.History.ArchiveDir,
+		Retention: retentionText(h.History.Retention)}
+	for _, t := range store.HistoryTables {
+		row := h.historyRow(t, monthsOf(months, t.Name), defaults[t.Name], now)
+		vm.Tables = append(vm.Tables, row)
+		vm.Estimated = vm.Estimated || strings.HasPrefix(row.Rows, "≈")
+	}
+	for _, j := range historyJobs {
+		runs, err := h.Store.RunsOf(ctx, j.name, 1)
+		if err != nil {
+			Fail(w, r, h.Log, err)
+			return
+		}
+		vm.Jobs = append(vm.Jobs, historyJob(j.name, j.does, h.jobRows(runs, j.name, u)))
+	}
+	for _, a := range slices.Backward(archives) {
+		row := views.ArchiveRow{Month: a.Month.Format("2006-01"), Label: historyLabel(a.Table), Table: a.Table,
+			Rows: thousands(a.Rows), Size: bytesOf(a.Bytes), Archived: u.stamp(a.ArchivedAt), File: a.File,
+			SHA256: a.SHA256}
+		if a.RestoredTable != nil {
+			row.Restored = *a.RestoredTable
+		}
+		vm.Archives = append(vm.Archives, row)
+	}
+	Render(w, r, http.StatusOK, views.HistoryPage(vm), nil)
+}
+
+// monthsOf is table's months among all (the default partition included).
+func monthsOf(all []store.HistoryMonth, table string) []store.HistoryMonth {
+	var out []store.HistoryMonth
+	for _, m := range all {
+		if m.Table == table {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// historyRow is table t's row: its months (oldest first, the default
+// partition's among them), how long it keeps them, which is archived next,
+// and what needs someone: rows in the default partition (inDefault), or the
+// coming month not made.
+func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth, inDefault int64, now time.Time) views.HistoryTableRow {
+	row := views.HistoryTableRow{Name: t.Name, Label: historyLabel(t.Name), From: "—", To: "—", Next: "—"}
+	var rows, bytes int64
+	exact, known := true, true
+	var kept []time.Time
+	for _, m := range months {
+		bytes += m.Bytes
+		if m.Rows < 0 {
+			known = false
+		} else {
+			rows += m.Rows
+		}
+		exact = exact && m.Exact
+		if !m.Default {
+			kept = append(kept, m.Month)
+		}
+	}
+	row.Months, row.Size = len(kept), bytesOf(bytes)
+	switch {
+	case !known:
+		row.Rows = "≈" + thousands(rows) + " or more"
+	case exact:
+		row.Rows = thousands(rows)
+	default:
+		row.Rows = "≈" + thousands(rows)
+	}
+	if len(kept) > 0 {
+		row.From, row.To = kept[0].Format("2006-01"), kept[len(kept)-1].Format("2006-01")
+	}
+	switch {
+	case !t.Archivable && t.Name == "job_runs":
+		row.Keeps = fmt.Sprintf("%d days, then pruned", int(h.History.JobRunsKept.Hours()/24))
+	case !t.Archivable:
+		row.Keeps = "for ever: never archived"
+		row.Next = "never"
+	default:
+		row.Keeps = h.History.Retention.Keeps(t.Name)
+		row.Next, row.Due = h.nextArchived(t.Name, kept, now)
+	}
+	thisMonth := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	switch next := thisMonth.AddDate(0, 1, 0); {
+	case inDefault > 0:
+		row.Level = "bad"
+		row.Note = fmt.Sprintf("%s in the default partition: written for a month that had no partition. "+
+			"They are never archived, and that month cannot be made until they are moved.", countOfRows(inDefault))
+	case !slices.ContainsFunc(kept, thisMonth.Equal):
+		row.Level = "bad"
+		row.Note = "This month (" + thisMonth.Format("2006-01") + ") has no partition: its rows go to the default " +
+			"partition. Run make-partitions."
+	case !slices.ContainsFunc(kept, next.Equal):
+		row.Level = "warn"
+		row.Note = "Next month (" + next.Format("2006-01") + ") has no partition yet: make-partitions makes it ahead."
+	}
+	return row
+}
+
+// nextArchived says which of an archivable table's months kept (oldest
+// first) is archived next and when, and whether that is overdue.
+func (h *Handlers) nextArchived(table string, kept []time.Time, now time.Time) (string, bool) {
+	if len(kept) == 0 {
+		return "—", false
+	}
+	at, ok := h.History.Retention.DueAt(table, kept[0])
+	switch {
+	case !ok:
+		return "never: kept for ever", false
+	case h.History.ArchiveDir == "":
+		return "never: no archive folder", false
+	case !at.After(now):
+		return kept[0].Format("2006-01") + ", due since " + at.Format("2006-01-02"), true
+	}
+	return kept[0].Format("2006-01") + ", on " + at.Format("2006-01-02"), false
+}
+
+// retentionText writes a retention back as PAYOPS_RETENTION does, in the
+// archivable tables' order.
+func retentionText(r payout.Retention) string {
+	var out []string
+	for _, t := range payout.ArchivableTables {
+		if n, ok := r[t]; ok {
+			unit := fmt.Sprintf("%dm", n)
+			if n%12 == 0 {
+				unit = fmt.Sprintf("%dy", n/12)
+			}
+			out = append(out, t+"="+unit)
+		}
+	}
+	if len(out) == 0 {
+		return "none: every month is kept"
+	}
+	return andList(out)
+}
+
+// historyJob is a job's line on the history page from its row on the jobs
+// page (none when it is neither scheduled here nor has run: no page to
+// link to).
+func historyJob(name, does string, rows []views.JobRow) views.HistoryJob {
+	j := views.HistoryJob{Name: name, Does: does, Last: "never run, and not scheduled on this instance", Next: "—"}
+	if len(rows) == 0 {
+		return j
+	}
+	row := rows[0]
+	j.Href, j.Next = row.Href, row.Next
+	switch {
+	case !row.Ran:
+		j.Last = "never run"
+	case row.Running:
+		j.Last = "running, started " + row.LastStart
+	case row.Abandoned:
+		j.Last = row.LastStart + ", did not finish"
+	default:
+		j.Last = fmt.Sprintf("%s: %d examined, %d changed", row.LastStart, row.Examined, row.Changed)
+		j.Failed = row.Error
+	}
+	return j
+}
+
+// countOfRows says "1 row", "12,034 rows"; 10,000 is "10,000 rows or more"
+// (DefaultRows counts no further).
+func countOfRows(n int64) string {
+	switch {
+	case n == 1:
+		return "1 row"
+	case n >= 10000:
+		return thousands(n) + " rows or more"
+	}
+	return thousands(n) + " rows"
+}
+
+// bytesOf writes a size in binary units: "816 KiB", "1.2 GiB".
+func bytesOf(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div) // a size shown, never money
+	if v >= 100 {
+		return fmt.Sprintf("%.0f %ciB", v, "KMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// HistoryMonth is one month of a history table kept in the database (a
+// partition), or the table's default partition (Default, Month zero).
+type HistoryMonth struct {
+	Table   string
+	Month   time.Time // the month's first instant, UTC; zero for the default partition
+	Default bool
+	// Rows is the month's rows: counted (Exact) for a small month, where
+	// PostgreSQL's estimate is least to be trusted (made ahead and analyzed
+	// empty, or too small for autovacuum to analyze again); its estimate
+	// from the last analysis for the others. -1 when neither is known (a
+	// large month never analyzed).
+	Rows  int64
+	Exact bool
+	Bytes int64 // on disk, indexes and TOAST included
+}
+
+// HistoryMonths counts the rows of months up to exactCountBytes each (a few
+// milliseconds), and of no more than exactCountTotal in all: a database of
+// many such months reads the rest from the catalog.
+const (
+	exactCountBytes = 8 << 20
+	exactCountTotal = 64 << 20
+)
+
+// HistoryMonths returns every month every history table keeps in the
+// database, with its size and rows, by table (HistoryTables' order) and
+// month, oldest first; each table's default partition comes last. Sizes
+// and estimates come from the catalog, so the page that shows them reads
+// no month's rows but those of small months (exactCountBytes).
+func (s *Store) HistoryMonths(ctx context.Context) ([]HistoryMonth, error) {
+	names := make([]string, len(HistoryTables))
+	for i, t := range HistoryTables {
+		names[i] = t.Name
+	}
+	var parts []struct {
+		Table string `db:"table_name"`
+		Name  string `db:"relname"`
+		Rows  int64  `db:"rows"`
+		Bytes int64  `db:"bytes"`
+	}
+	err := s.db.SelectContext(ctx, &parts, `
+		SELECT t.name AS table_name, c.relname, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
+		FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n)
+		CROSS JOIN LATERAL pg_partition_tree(t.name::regclass) pt
+		JOIN pg_class c ON c.oid = pt.relid
+		WHERE pt.isleaf
+		ORDER BY t.n, c.relname = t.name || '_default', c.relname`, pq.Array(names))
+	if err != nil {
+		return nil, fmt.Errorf("store: history months: %w", err)
+	}
+	var out []HistoryMonth
+	counted := int64(0) // bytes of the months counted
+	for _, p := range parts {
+		m := HistoryMonth{Table: p.Table, Rows: p.Rows, Bytes: p.Bytes}
+		if p.Name == p.Table+"_default" {
+			m.Default = true
+		} else if sfx := monthSuffix.FindStringSubmatch(p.Name); sfx != nil && p.Name == p.Table+sfx[0] {
+			if m.Month, err = time.Parse("200601", sfx[1]); err != nil {
+				continue
+			}
+		} else {
+			continue // not a partition payops made
+		}
+		if m.Bytes <= exactCountBytes && counted+m.Bytes <= exactCountTotal {
+			counted += m.Bytes
+			if err := s.db.GetContext(ctx, &m.Rows, `SELECT count(*) FROM `+pq.QuoteIdentifier(p.Name)); err != nil {
+				return nil, fmt.Errorf("store: rows of %s: %w", p.Name, err)
+			}
+			m.Exact = true
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
