@@ -44,10 +44,10 @@ func (h *Handlers) Payout(w http.ResponseWriter, r *http.Request) {
 		// The view's mode first, then the other, as a bare reference
 		// opens the live payout or else the test one.
 		test := testData(r.Context())
-		refs, ferr := h.Store.IdentifierRefs(r.Context(), ref, 2, test)
+		refs, ferr := h.Store.IdentifierRefsPrimary(r.Context(), ref, 2, test)
 		if ferr == nil && len(refs) == 0 {
 			test = !test
-			refs, ferr = h.Store.IdentifierRefs(r.Context(), ref, 2, test)
+			refs, ferr = h.Store.IdentifierRefsPrimary(r.Context(), ref, 2, test)
 		}
 		switch {
 		case ferr != nil:

@@ -20,6 +20,7 @@ type FindStore interface {
 	FindPayouts(ctx context.Context, q store.PayoutQuery) (store.PayoutPage, error)
 	CountPayouts(ctx context.Context, q store.PayoutQuery) (int, bool, error)
 	IdentifierRefs(ctx context.Context, text string, limit int, test bool) ([]string, error)
+	IdentifierRefsPrimary(ctx context.Context, text string, limit int, test bool) ([]string, error)
 	EachPayoutExport(ctx context.Context, q store.PayoutQuery, fn func(row []sql.RawBytes) error) error
 }
 

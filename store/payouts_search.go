@@ -125,13 +125,25 @@ func searchParts(s payout.Search, arg func(any) string, cols string) string {
 // IdentifierRefs returns the references (up to limit) of the payouts whose
 // reference, provider payout id, UTR or a webhook's event id is text: what
 // decides whether a search goes straight to one payout. Live payouts, or
-// test payouts when test, as in the list.
+// test payouts when test, as in the list. It reads where the list does (the
+// replica, if any).
 func (s *Store) IdentifierRefs(ctx context.Context, text string, limit int, test bool) ([]string, error) {
+	return identifierRefs(ctx, s.readQ(), text, limit, test)
+}
+
+// IdentifierRefsPrimary is IdentifierRefs read from the primary, for the
+// payout page: a UTR or provider payout id that arrived a moment ago opens
+// its payout, whatever a replica's delay.
+func (s *Store) IdentifierRefsPrimary(ctx context.Context, text string, limit int, test bool) ([]string, error) {
+	return identifierRefs(ctx, s.q(), text, limit, test)
+}
+
+func identifierRefs(ctx context.Context, q Querier, text string, limit int, test bool) ([]string, error) {
 	if !(payout.Search{Text: text}).MayBeIdentifier() {
 		return nil, nil
 	}
 	var refs []string
-	if err := selectFast(ctx, s.readQ(), &refs, identifierRefsSQL, text, limit, test); err != nil {
+	if err := selectFast(ctx, q, &refs, identifierRefsSQL, text, limit, test); err != nil {
 		return nil, fmt.Errorf("store: payouts by identifier: %w", err)
 	}
 	return refs, nil

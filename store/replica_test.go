@@ -36,6 +36,14 @@ func TestListsAndSearchReadTheReplica(t *testing.T) {
 	if _, err := s.PayoutByRef(ctx, "REPL-1", store.First(true)); err != nil {
 		t.Fatalf("the payout page reads the primary: %v", err)
 	}
+	// A UTR in the payout page's address opens its payout from the
+	// primary; the search's lookup reads the replica, as the list.
+	if refs, err := s.IdentifierRefsPrimary(ctx, "UTR1", 2, false); err != nil || len(refs) != 1 || refs[0] != "REPL-1" {
+		t.Errorf("the payout page's lookup of a UTR finds %v, %v; want REPL-1 from the primary", refs, err)
+	}
+	if refs, err := s.IdentifierRefs(ctx, "UTR1", 2, false); err != nil || len(refs) != 0 {
+		t.Errorf("the search's lookup of a UTR finds %v, %v; want none: it reads the replica", refs, err)
+	}
 	if ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10}); err != nil || len(ds) != 0 {
 		t.Errorf("with the (empty) replica the webhooks page finds %d deliveries, %v; want none", len(ds), err)
 	}
