@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"payops/store"
 )
@@ -26,8 +27,11 @@ func cmdArchive(ctx context.Context, verb string, args []string, getenv func(str
 	defer s.Close()
 	if verb == "restore" {
 		a, err := s.RestoreArchive(ctx, args[0])
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: no such file", args[0])
+		}
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%s is no archive this database recorded (payops archive list shows them)", args[0])
+			return fmt.Errorf("%s is no archive this database recorded: none has its checksum (payops archive list shows them)", args[0])
 		}
 		if err != nil {
 			return err

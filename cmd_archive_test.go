@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,8 +49,13 @@ func TestArchiveCommands(t *testing.T) {
 		t.Errorf("%d rows restored, want 7", n)
 	}
 	if _, err := runCmd("archive", "restore", filepath.Join(dir, "nope.jsonl.gz")); err == nil ||
-		!strings.Contains(err.Error(), "no archive") {
-		t.Errorf("restore of an unknown file: %v", err)
+		!strings.Contains(err.Error(), "no such file") {
+		t.Errorf("restore of a file that is not there: %v", err)
+	}
+	unknown := filepath.Join(dir, "audit_log_p202502.jsonl.gz")
+	os.WriteFile(unknown, []byte("not an archive"), 0o600)
+	if _, err := runCmd("archive", "restore", unknown); err == nil || !strings.Contains(err.Error(), "no archive") {
+		t.Errorf("restore of a file no archive recorded: %v", err)
 	}
 	if _, err := runCmd("archive", "restore"); err != errUsage {
 		t.Errorf("restore with no file: %v, want usage", err)

@@ -24,6 +24,9 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	}
 	if cfg.ArchiveDir == "" {
 		log.Info("history archive off (no PAYOPS_ARCHIVE_DIR): no month of history is dropped")
+	} else if st, err := os.Stat(cfg.ArchiveDir); err != nil || !st.IsDir() {
+		log.Warn("PAYOPS_ARCHIVE_DIR is not there: archive-history archives nothing until it is created or mounted",
+			"dir", cfg.ArchiveDir)
 	}
 	host, _ := os.Hostname()
 	sched := &jobs.Scheduler{Store: st, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log, Location: cfg.BusinessTZ}

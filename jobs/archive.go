@@ -22,7 +22,8 @@ type ArchiveStore interface {
 // the table's retention is written to a compressed file in Dir, recorded
 // with its checksum and row count, and dropped (store.ArchivePartition).
 // The ledger is never archived (payout.ParseRetention refuses it). With no
-// Dir it archives nothing: a month is never dropped without its file.
+// Dir it archives nothing: a month is never dropped without its file; with
+// a Dir that does not exist it archives nothing and fails.
 type Archiver struct {
 	Store     ArchiveStore
 	Dir       string
@@ -39,8 +40,12 @@ func (a *Archiver) Run(ctx context.Context) (Outcome, error) {
 	if a.Dir == "" {
 		return out, nil
 	}
-	if err := os.MkdirAll(a.Dir, 0o750); err != nil {
-		return out, fmt.Errorf("archive: %w", err)
+	// Not made when missing: a folder that is not there is most often a
+	// volume not mounted, and months written to the disk under it would
+	// be dropped from the database with their only copy off the backups.
+	if st, err := os.Stat(a.Dir); err != nil || !st.IsDir() {
+		return out, fmt.Errorf("archive: the archive folder %s is not there (a volume not mounted?): nothing archived; "+
+			"create or mount it", a.Dir)
 	}
 	now := time.Now()
 	if a.Now != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,20 @@ func TestArchiverArchivesTheMonthsPastRetention(t *testing.T) {
 	}
 	a := &jobs.Archiver{Store: s, Dir: dir, Retention: retention, Now: func() time.Time { return now },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	// A folder that is not there (a volume not mounted) is not made: the
+	// run fails and nothing is archived or dropped.
+	if out, err := a.Run(ctx); err == nil || !strings.Contains(err.Error(), "not there") || out.Changed != 0 {
+		t.Errorf("with the folder missing: %+v, %v; want it refused", out, err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the missing folder was made: %v", err)
+	}
+	if parts, _ := s.Partitions(ctx, "audit_log"); len(parts) == 0 || !parts[0].Month.Equal(from) {
+		t.Errorf("the audit log's months after a refused run: %+v, want April's kept", parts)
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
 	out, err := a.Run(ctx)
 	if err != nil {
 		t.Fatal(err)

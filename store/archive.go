@@ -49,8 +49,8 @@ const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archiv
 // locked against writes, so the month is gone only once its file and record
 // are. What lives no longer than the month goes with it (ArchivedWith). It
 // refuses the ledger and job_runs, and a file an archive records already
-// (ErrConflict): an archive is never overwritten (a file no archive records
-// is a crash's leftover, replaced). Two archivers of one month take turns;
+// (ErrConflict): an archive is never overwritten, and a file no archive
+// records is moved aside, never deleted (unrecordedName). Two archivers of one month take turns;
 // the second finds the month gone.
 func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (Archive, error) {
 	t, err := historyTable(p.Table)
@@ -68,13 +68,22 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 	committing := false // the work is done: an error now is the commit's, whose outcome may be unknown
 	err = s.WithTx(ctx, func(q Querier) error {
 		// EXCLUSIVE: no writes, and no second archiver of the month, until
-		// the end; reads go on.
+		// the end; reads go on. Waited for as the DETACH below is (at most
+		// ddlLockWait): a write to the month going on must not leave the
+		// month's other writers queued behind this lock for its length.
+		if err := waitForDDL(ctx, q); err != nil {
+			return err
+		}
 		if _, err := q.ExecContext(ctx, `LOCK TABLE `+part+` IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 		if _, err := os.Stat(path); err == nil {
-			// A file no archive records is what a crash between writing it
-			// and committing left: the month is still here, so it goes.
+			// A file no archive records is most likely what a crash between
+			// writing it and committing left (the month is still here). It
+			// may also be another database's archive, in a folder two
+			// deployments share by mistake (a staging copy of production):
+			// so it is moved aside, never deleted, and restoring it by its
+			// checksum still works there.
 			var recorded bool
 			if err := q.GetContext(ctx, &recorded, `SELECT EXISTS (SELECT 1 FROM history_archives WHERE file = $1)`,
 				path); err != nil {
@@ -83,7 +92,7 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 			if recorded {
 				return fmt.Errorf("%s exists already: %w", path, ErrConflict)
 			}
-			if err := os.Remove(path); err != nil {
+			if err := os.Rename(path, unrecordedName(path, time.Now())); err != nil {
 				return err
 			}
 		}
@@ -107,11 +116,9 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 				return err
 			}
 		}
-		// DETACH takes the table's strongest lock for a moment: wait
-		// behind readers a little, then give up until the next run.
-		if err := waitForDDL(ctx, q); err != nil {
-			return err
-		}
+		// DETACH takes the table's strongest lock for a moment: it waits
+		// behind readers a little (waitForDDL, above), then gives up until
+		// the next run.
 		if _, err := q.ExecContext(ctx, `ALTER TABLE `+parent+` DETACH PARTITION `+part); err != nil {
 			return err
 		}
@@ -127,8 +134,8 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		// then the month is gone and its record names the file, which must
 		// stay. The file goes only when the work failed before the commit
 		// (rolled back for sure); after an unanswered commit it stays, and
-		// if the month is still here, the next run replaces it as a file no
-		// archive records.
+		// if the month is still here, the next run moves it aside as a file
+		// no archive records.
 		//
 		// The lookup outlives the caller's context (a shutdown must not
 		// lose the answer) but not archiveLookupTimeout: a database that
@@ -151,6 +158,12 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		return Archive{}, fmt.Errorf("store: archive %s: %w", p.Name, mapErr(err))
 	}
 	return a, nil
+}
+
+// unrecordedName is where a file found at path that no archive records is
+// moved aside to: its name with ".unrecorded-" and the time.
+func unrecordedName(path string, now time.Time) string {
+	return path + ".unrecorded-" + now.UTC().Format("20060102T150405.000000000Z")
 }
 
 // removeStaleTemps removes what an archive's writing left in dir when the
@@ -268,20 +281,38 @@ func (s *Store) ArchivesSince(ctx context.Context, since time.Time) ([]Archive, 
 // into a side table restored_<partition> shaped like its history table
 // (plain, not a partition, so the retention job never archives it again,
 // and append-only like the table it came from). The file must be one the
-// database recorded (found by its name; ErrNotFound otherwise), with the
-// recorded SHA-256 and row count, or nothing is loaded. A month restored
-// already is ErrConflict: drop the side table to load it again. It returns
-// the archive with RestoredTable set.
+// database recorded: found by its checksum, so a file fetched back from a
+// backup under another name or folder (or moved aside as unrecorded) is
+// found too; a file of an archive's name whose checksum is not the recorded
+// one is refused before anything is loaded, as damaged; any other file is
+// ErrNotFound. Its row count must be the recorded one too, or nothing is
+// loaded. A month restored already is ErrConflict: drop the side table to
+// load it again. It returns the archive with RestoredTable set.
 func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error) {
 	base := filepath.Base(path)
-	var a Archive
-	err := s.db.GetContext(ctx, &a, `SELECT `+archiveColumns+` FROM history_archives
-		WHERE regexp_replace(file, '^.*/', '') = $1 ORDER BY id DESC LIMIT 1`, base)
+	sum, err := fileSHA256(path)
 	if err != nil {
-		return Archive{}, fmt.Errorf("store: restore %s: no archive of that name: %w", base, mapErr(err))
+		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
 	}
-	side := "restored_" + strings.TrimSuffix(base, ".jsonl.gz")
-	if _, err := historyTable(a.Table); err != nil || !strings.HasPrefix(base, a.Table+"_p") {
+	// Two archives have one checksum only when both are empty months (the
+	// same few bytes): the one of the file's name first.
+	var a Archive
+	err = s.db.GetContext(ctx, &a, `SELECT `+archiveColumns+` FROM history_archives
+		WHERE sha256 = $1 ORDER BY regexp_replace(file, '^.*/', '') = $2 DESC, id DESC LIMIT 1`, sum, base)
+	if errors.Is(err, errNoRows) {
+		var recorded string
+		if s.db.GetContext(ctx, &recorded, `SELECT sha256 FROM history_archives
+			WHERE regexp_replace(file, '^.*/', '') = $1 ORDER BY id DESC LIMIT 1`, base) == nil {
+			return Archive{}, fmt.Errorf("store: restore %s: its SHA-256 is %s, but the archive of that name recorded %s: "+
+				"the file is damaged or is not that archive; nothing was loaded", base, sum, recorded)
+		}
+	}
+	if err != nil {
+		return Archive{}, fmt.Errorf("store: restore %s: no archive with its checksum: %w", base, mapErr(err))
+	}
+	name := filepath.Base(a.File)
+	side := "restored_" + strings.TrimSuffix(name, ".jsonl.gz")
+	if _, err := historyTable(a.Table); err != nil || !strings.HasPrefix(name, a.Table+"_p") {
 		return Archive{}, fmt.Errorf("store: restore %s: not an archive of %s", base, a.Table)
 	}
 	table := pq.QuoteIdentifier(side)
@@ -321,6 +352,20 @@ func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error
 		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
 	}
 	return a, nil
+}
+
+// fileSHA256 returns the SHA-256 (hex) of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // loadArchive inserts the lines of the gzip file at path into table, a

@@ -138,8 +138,8 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 	b[len(b)/2] ^= 1
 	os.WriteFile(file, b, 0o600)
 	s.DB().MustExec(`DROP TABLE restored_audit_log_p202403`)
-	if _, err := s.RestoreArchive(ctx, file); err == nil {
-		t.Error("a changed file restored: no error")
+	if _, err := s.RestoreArchive(ctx, file); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("a changed file restored: %v, want it refused as damaged", err)
 	}
 	// The bytes loaded are the bytes checked: a file whose compressed rows
 	// are intact but which has bytes after them is refused too, and nothing
@@ -156,8 +156,35 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 	if left {
 		t.Error("a refused restore left its side table")
 	}
-	if _, err := s.RestoreArchive(ctx, filepath.Join(dir, "audit_log_p199901.jsonl.gz")); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("an unknown file: err = %v, want ErrNotFound", err)
+	if _, err := s.RestoreArchive(ctx, filepath.Join(dir, "audit_log_p199901.jsonl.gz")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file that is not there: err = %v, want it not found", err)
+	}
+	other := filepath.Join(t.TempDir(), "audit_log_p202405.jsonl.gz")
+	os.WriteFile(other, empty.Bytes(), 0o600)
+	if _, err := s.RestoreArchive(ctx, other); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a file no archive recorded: err = %v, want ErrNotFound", err)
+	}
+	// The archive fetched back from a backup under another name, in
+	// another folder, is found by its checksum and loaded where its own
+	// name says.
+	os.WriteFile(file, b, 0o600)
+	fetched := filepath.Join(t.TempDir(), "from-backup.gz")
+	os.WriteFile(fetched, b, 0o600)
+	if a, err := s.RestoreArchive(ctx, fetched); err != nil || a.RestoredTable == nil ||
+		*a.RestoredTable != "restored_audit_log_p202403" || a.Rows == 0 {
+		t.Errorf("restore of the archive under another name: %+v, %v", a, err)
+	}
+	// An archive's record is never deleted, and only where it was restored
+	// to changes (migration 00071).
+	for _, stmt := range []string{`DELETE FROM history_archives`, `TRUNCATE history_archives`,
+		`UPDATE history_archives SET sha256 = 'x'`, `UPDATE history_archives SET rows = rows + 1`,
+		`UPDATE history_archives SET file = '/elsewhere/' || file`} {
+		if _, err := s.DB().Exec(stmt); err == nil || !strings.Contains(err.Error(), "history_archives") {
+			t.Errorf("%s: %v, want refused", stmt, err)
+		}
+	}
+	if _, err := s.DB().Exec(`UPDATE history_archives SET restored_table = NULL, restored_at = NULL`); err != nil {
+		t.Errorf("forgetting where archives were restored: %v", err)
 	}
 	archives, err := s.ArchivesSince(ctx, month.Add(40*24*time.Hour))
 	if err != nil || len(archives) != 0 {
@@ -169,9 +196,10 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 }
 
 // A file no archive records — what a crash between writing a month's file
-// and committing left — is replaced by the next run, which archives the
-// month; a stale temporary file goes too.
-func TestArchiveReplacesACrashsLeftoverFile(t *testing.T) {
+// and committing left, or another database's archive in a folder shared by
+// mistake — is moved aside, never deleted, by the next run, which archives
+// the month; a stale temporary file goes.
+func TestArchiveMovesAsideAFileItDidNotRecord(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	dir := t.TempDir()
@@ -199,6 +227,13 @@ func TestArchiveReplacesACrashsLeftoverFile(t *testing.T) {
 	if st, err := os.Stat(leftover); err != nil || st.Size() != a.Bytes {
 		t.Errorf("the file after archiving: %v %v, want the archive of %d bytes", st, err, a.Bytes)
 	}
+	aside, _ := filepath.Glob(leftover + ".unrecorded-*")
+	if len(aside) != 1 {
+		t.Fatalf("files moved aside: %v, want the leftover", aside)
+	}
+	if b, err := os.ReadFile(aside[0]); err != nil || string(b) != "half a file" {
+		t.Errorf("the file moved aside holds %q, %v; want what was there", b, err)
+	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("the stale temporary file: %v, want it gone", err)
 	}
@@ -208,7 +243,7 @@ func TestArchiveReplacesACrashsLeftoverFile(t *testing.T) {
 // unanswered commit looks to payops) leaves the month's file where it is:
 // the commit might have gone through, and then the record names that file.
 // It did not here: the month is still there, and the next run archives it,
-// replacing the file no archive records.
+// moving aside the file no archive records.
 func TestArchiveKeepsTheFileWhenItsCommitFails(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
