@@ -38,6 +38,9 @@ func cmdArchive(ctx context.Context, verb string, args []string, getenv func(str
 		}
 		fmt.Fprintf(stdout, "%s of %s restored: %d rows, SHA-256 checked, in table %s (append-only; DROP TABLE %s when done)\n",
 			a.Table, a.Month.Format("2006-01"), a.Rows, *a.RestoredTable, *a.RestoredTable)
+		if a.ColumnsChanged != "" {
+			fmt.Fprintln(stdout, a.ColumnsChanged)
+		}
 		return nil
 	}
 	list, err := s.Archives(ctx)

@@ -247,7 +247,7 @@ func archivedHistory(archives []store.Archive, last time.Time) []string {
 		if a.RestoredTable != nil {
 			line += "; restored for an investigation into table " + *a.RestoredTable
 		} else {
-			line += "; payops archive restore FILE brings it back"
+			line += "; payops archive restore FILE loads it into a side table to query"
 		}
 		out = append(out, line)
 	}

@@ -130,7 +130,7 @@ func (h *Handlers) archivedDeliveries(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	return fmt.Sprintf("Webhook deliveries before %s are archived (payops archive list): an event id from then is "+
-		"not searched here; payops archive restore FILE brings a month back.", last.AddDate(0, 1, 0).Format("January 2006")), nil
+		"not searched here; payops archive restore FILE loads a month into a side table to query.", last.AddDate(0, 1, 0).Format("January 2006")), nil
 }
 
 // onlyByIdentifier returns the reference of the one payout whose reference,

@@ -32,9 +32,10 @@ type Archiver struct {
 	Now       func() time.Time // time.Now when nil
 }
 
-// Run archives every month due; Examined is the months looked at, Changed
-// those archived. A month that fails is left for the next run and the
-// others are still archived; the errors are returned together.
+// Run archives every month due, oldest first; Examined is the months looked
+// at, Changed those archived. A month that fails is left for the next run
+// with the months of its table after it; other tables' are still archived,
+// and the errors are returned together.
 func (a *Archiver) Run(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	if a.Dir == "" {
@@ -65,8 +66,12 @@ func (a *Archiver) Run(ctx context.Context) (Outcome, error) {
 			}
 			arch, err := a.Store.ArchivePartition(ctx, p, a.Dir)
 			if err != nil {
+				// The table's later months wait for this one: what is
+				// archived of a table is always everything before a month
+				// (the payout page says so), never a month with a hole
+				// before it.
 				errs = append(errs, err)
-				continue
+				break
 			}
 			out.Changed++
 			a.Log.Info("history month archived", "table", table, "month", p.Month.Format("2006-01"),

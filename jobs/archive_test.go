@@ -13,6 +13,7 @@ import (
 
 	"payops/jobs"
 	"payops/payout"
+	"payops/store"
 	"payops/store/pgtest"
 )
 
@@ -82,5 +83,50 @@ func TestArchiverArchivesTheMonthsPastRetention(t *testing.T) {
 	}
 	if out, err := (&jobs.Archiver{Store: s, Retention: retention}).Run(ctx); err != nil || out.Changed != 0 {
 		t.Errorf("with no folder: %+v, %v; want nothing archived", out, err)
+	}
+}
+
+// failingMonths is an archive store whose months of failing do not
+// archive; it records the months asked for.
+type failingMonths struct {
+	months  map[string][]time.Time
+	failing map[string]bool // table_pYYYYMM
+	asked   []string
+}
+
+func (f *failingMonths) Partitions(_ context.Context, table string) ([]store.Partition, error) {
+	var out []store.Partition
+	for _, m := range f.months[table] {
+		out = append(out, store.Partition{Table: table, Name: table + "_p" + m.Format("200601"), Month: m})
+	}
+	return out, nil
+}
+
+func (f *failingMonths) ArchivePartition(_ context.Context, p store.Partition, _ string) (store.Archive, error) {
+	f.asked = append(f.asked, p.Name)
+	if f.failing[p.Name] {
+		return store.Archive{}, fmt.Errorf("%s: lock timeout", p.Name)
+	}
+	return store.Archive{Table: p.Table, Month: p.Month}, nil
+}
+
+// A month that fails to archive holds back its table's later months (what
+// is archived is always everything before a month), not other tables'.
+func TestArchiverLeavesNoHoleBehindAFailedMonth(t *testing.T) {
+	apr, may := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	f := &failingMonths{months: map[string][]time.Time{"webhook_deliveries": {apr, may}, "audit_log": {apr, may}},
+		failing: map[string]bool{"webhook_deliveries_p202604": true}}
+	a := &jobs.Archiver{Store: f, Dir: t.TempDir(), Retention: payout.Retention{"webhook_deliveries": 1, "audit_log": 1},
+		Now: func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	out, err := a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "webhook_deliveries_p202604") {
+		t.Errorf("run: %v, want April's deliveries' failure", err)
+	}
+	if got := strings.Join(f.asked, " "); got != "webhook_deliveries_p202604 audit_log_p202604 audit_log_p202605" {
+		t.Errorf("months archived: %s; want May's deliveries held back behind April's", got)
+	}
+	if out.Changed != 2 {
+		t.Errorf("changed %d, want the audit log's 2", out.Changed)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -30,6 +29,9 @@ type Archive struct {
 	ArchivedAt    time.Time  `db:"archived_at"`
 	RestoredTable *string    `db:"restored_table"` // the side table restore last loaded it into
 	RestoredAt    *time.Time `db:"restored_at"`
+	// ColumnsChanged says, for a restore, the columns the table gained or
+	// lost since the month was archived (fitColumns); "" when none.
+	ColumnsChanged string `db:"-"`
 }
 
 // archiveLookupTimeout bounds ArchivePartition's lookup of its own record
@@ -275,146 +277,4 @@ func (s *Store) ArchivesSince(ctx context.Context, since time.Time) ([]Archive, 
 		return nil, fmt.Errorf("store: archives since %s: %w", since.Format("2006-01"), err)
 	}
 	return out, nil
-}
-
-// RestoreArchive loads the archive file at path back for an investigation,
-// into a side table restored_<partition> shaped like its history table
-// (plain, not a partition, so the retention job never archives it again,
-// and append-only like the table it came from). The file must be one the
-// database recorded: found by its checksum, so a file fetched back from a
-// backup under another name or folder (or moved aside as unrecorded) is
-// found too; a file of an archive's name whose checksum is not the recorded
-// one is refused before anything is loaded, as damaged; any other file is
-// ErrNotFound. Its row count must be the recorded one too, or nothing is
-// loaded. A month restored already is ErrConflict: drop the side table to
-// load it again. It returns the archive with RestoredTable set.
-func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error) {
-	base := filepath.Base(path)
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
-	}
-	// Two archives have one checksum only when both are empty months (the
-	// same few bytes): the one of the file's name first.
-	var a Archive
-	err = s.db.GetContext(ctx, &a, `SELECT `+archiveColumns+` FROM history_archives
-		WHERE sha256 = $1 ORDER BY regexp_replace(file, '^.*/', '') = $2 DESC, id DESC LIMIT 1`, sum, base)
-	if errors.Is(err, errNoRows) {
-		var recorded string
-		if s.db.GetContext(ctx, &recorded, `SELECT sha256 FROM history_archives
-			WHERE regexp_replace(file, '^.*/', '') = $1 ORDER BY id DESC LIMIT 1`, base) == nil {
-			return Archive{}, fmt.Errorf("store: restore %s: its SHA-256 is %s, but the archive of that name recorded %s: "+
-				"the file is damaged or is not that archive; nothing was loaded", base, sum, recorded)
-		}
-	}
-	if err != nil {
-		return Archive{}, fmt.Errorf("store: restore %s: no archive with its checksum: %w", base, mapErr(err))
-	}
-	name := filepath.Base(a.File)
-	side := "restored_" + strings.TrimSuffix(name, ".jsonl.gz")
-	if _, err := historyTable(a.Table); err != nil || !strings.HasPrefix(name, a.Table+"_p") {
-		return Archive{}, fmt.Errorf("store: restore %s: not an archive of %s", base, a.Table)
-	}
-	table := pq.QuoteIdentifier(side)
-	err = s.WithTx(ctx, func(q Querier) error {
-		var exists bool
-		if err := q.GetContext(ctx, &exists, `SELECT to_regclass($1) IS NOT NULL`, side); err != nil {
-			return err
-		}
-		if exists {
-			return fmt.Errorf("%s is loaded already (drop it to load the file again): %w", side, ErrConflict)
-		}
-		if _, err := q.ExecContext(ctx, `CREATE TABLE `+table+` (LIKE `+pq.QuoteIdentifier(a.Table)+`)`); err != nil {
-			return err
-		}
-		// The bytes loaded are the bytes checked: hashed as they are read.
-		n, sum, err := loadArchive(ctx, q, table, path)
-		if err != nil {
-			return err
-		}
-		if sum != a.SHA256 {
-			return fmt.Errorf("SHA-256 %s, but %s was recorded: the file is not the archive", sum, a.SHA256)
-		}
-		if n != a.Rows {
-			return fmt.Errorf("%d rows in the file, %d recorded", n, a.Rows)
-		}
-		if _, err := q.ExecContext(ctx, `
-			CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON `+table+`
-				FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-			CREATE TRIGGER no_truncate BEFORE TRUNCATE ON `+table+`
-				FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`); err != nil {
-			return err
-		}
-		return q.GetContext(ctx, &a, `UPDATE history_archives SET restored_table = $2, restored_at = now()
-			WHERE id = $1 RETURNING `+archiveColumns, a.ID, side)
-	})
-	if err != nil {
-		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
-	}
-	return a, nil
-}
-
-// fileSHA256 returns the SHA-256 (hex) of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// loadArchive inserts the lines of the gzip file at path into table, a
-// thousand rows a statement, and returns how many and the SHA-256 of the
-// file's bytes as they were read (the caller compares it before it commits).
-func loadArchive(ctx context.Context, q Querier, table, path string) (n int64, sum string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	tee := io.TeeReader(f, h)
-	zr, err := gzip.NewReader(bufio.NewReader(tee))
-	if err != nil {
-		return 0, "", err
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	var batch strings.Builder
-	flush := func() error {
-		if batch.Len() == 0 {
-			return nil
-		}
-		_, err := q.ExecContext(ctx, `INSERT INTO `+table+` SELECT * FROM json_populate_recordset(NULL::`+table+`, $1::json)`,
-			"["+batch.String()+"]")
-		batch.Reset()
-		return err
-	}
-	for sc.Scan() {
-		if batch.Len() > 0 {
-			batch.WriteByte(',')
-		}
-		batch.Write(sc.Bytes())
-		if n++; n%1000 == 0 {
-			if err := flush(); err != nil {
-				return n, "", err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return n, "", err
-	}
-	if err := flush(); err != nil {
-		return n, "", err
-	}
-	// What follows the compressed stream counts too.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return n, "", err
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }

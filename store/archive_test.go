@@ -357,3 +357,46 @@ func failArchiveCommits(t *testing.T, s *store.Store, sleep float64) {
 	s.DB().MustExec(`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_archives
 		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit()`)
 }
+
+// A month archived before its table changed restores after: a column the
+// table lost since (here renamed) comes back as jsonb with what was
+// archived, one it gained (NOT NULL, with a default) is NULL, and the
+// restore says so.
+func TestRestoreAfterTheTableChanged(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dir := t.TempDir()
+	month := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	s.DB().MustExec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, month)
+	s.DB().MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, details, at)
+		SELECT 'api:t' || g, 'payout.create', 'payout', g::text, '{}', $1::timestamptz + g * interval '1 hour'
+		FROM generate_series(1, 3) g`, month)
+	a, err := s.ArchivePartition(ctx, store.Partition{Table: "audit_log", Name: "audit_log_p202405", Month: month}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`ALTER TABLE audit_log RENAME COLUMN actor TO actor_name`)
+	s.DB().MustExec(`ALTER TABLE audit_log ADD COLUMN reviewer text NOT NULL DEFAULT 'none'`)
+	got, err := s.RestoreArchive(ctx, a.File)
+	if err != nil {
+		t.Fatalf("restore after the table changed: %v", err)
+	}
+	for _, want := range []string{"actor (no longer in the table: loaded as jsonb)", "actor_name (added since: NULL)",
+		"reviewer (added since: NULL)"} {
+		if !strings.Contains(got.ColumnsChanged, want) {
+			t.Errorf("restore says %q, want %q in it", got.ColumnsChanged, want)
+		}
+	}
+	var rows []struct {
+		Actor    string  `db:"actor"`
+		Name     *string `db:"actor_name"`
+		Reviewer *string `db:"reviewer"`
+	}
+	if err := s.DB().Select(&rows, `SELECT actor #>> '{}' AS actor, actor_name, reviewer
+		FROM restored_audit_log_p202405 ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Actor != "api:t1" || rows[2].Actor != "api:t3" || rows[0].Name != nil || rows[0].Reviewer != nil {
+		t.Errorf("restored rows %+v, want the three actors archived and the new columns NULL", rows)
+	}
+}
