@@ -89,6 +89,12 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		log.Warn("provider call failed", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusBadGateway, "Provider unavailable",
 			"The provider could not answer ("+err.Error()+"). Nothing was changed; try again later."
+	case store.IsRecoveryConflict(err):
+		log.Warn("read cancelled by the replica's recovery", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
+		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Busy, try again",
+			"The read replica cancelled this read while it applied the primary's latest changes. Nothing was "+
+				"changed; load the page again."
+		w.Header().Set("Retry-After", "1")
 	case store.IsRetryable(err):
 		log.Warn("request rolled back beside concurrent work", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
 		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Busy, try again",
@@ -99,6 +105,13 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		e.Status, e.Heading = http.StatusServiceUnavailable, "Not answered in time"
 		e.Message = "payops could not load this page in time: its database is slow or not answering. Nothing was " +
 			"changed; try again in a moment."
+		w.Header().Set("Retry-After", "5")
+	case store.IsReplicaDown(err):
+		log.Error("read replica unavailable", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)
+		e.Status, e.Heading, e.Message = http.StatusServiceUnavailable, "Read replica unavailable",
+			"payops cannot reach its read replica (PAYOPS_READ_DATABASE_URL), which the payout list, search, the "+
+				"audit log, the webhooks page and exports read. Payout pages and every action read the primary and "+
+				"work. Nothing was changed; try again in a moment."
 		w.Header().Set("Retry-After", "5")
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
 		log.Error("database unavailable", "path", LogPath(r), "request_id", RequestID(r.Context()), "err", err)

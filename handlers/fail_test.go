@@ -38,3 +38,19 @@ func TestRolledBackBesideOthersIsRetryable(t *testing.T) {
 		t.Errorf("API, an undefined table: %d, want 500", w.Code)
 	}
 }
+
+// A read the replica cancelled while applying the primary's changes
+// (40001, conflict with recovery) is 503 saying to load the page again,
+// not that the reader's change met someone else's: they changed nothing.
+func TestRecoveryConflictIsAReadToLoadAgain(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err := fmt.Errorf("store: find payouts: %w", &pq.Error{Code: "40001",
+		Message: "canceling statement due to conflict with recovery"})
+	w := httptest.NewRecorder()
+	Fail(w, httptest.NewRequest(http.MethodGet, "/payouts", nil), log, err)
+	body := w.Body.String()
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(body, "read replica cancelled this read") ||
+		strings.Contains(body, "met someone else") {
+		t.Errorf("a recovery conflict: %d, %s; want 503 saying the replica cancelled the read", w.Code, body)
+	}
+}

@@ -57,19 +57,6 @@ type Store struct {
 	groups atomic.Pointer[webhookGroups]
 }
 
-// UseReplica sends the payout list and search, the audit log's list and
-// the CSV exports to the read replica at dsn (PAYOPS_READ_DATABASE_URL):
-// they read much and may lag the primary by the replica's delay. Payout
-// pages, actions and everything that decides read the primary.
-func (s *Store) UseReplica(dsn string) error {
-	db, err := openPool(dsn, 10, 5)
-	if err != nil {
-		return fmt.Errorf("store: open the read replica: %w", err)
-	}
-	s.read = db
-	return nil
-}
-
 // openPool opens a connection pool to dsn of at most open connections,
 // keeping idle of them; it connects only when used.
 func openPool(dsn string, open, idle int) (*sqlx.DB, error) {
@@ -77,10 +64,15 @@ func openPool(dsn string, open, idle int) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	sizePool(db, open, idle)
+	return db, nil
+}
+
+// sizePool bounds db to open connections, keeping idle of them.
+func sizePool(db *sqlx.DB, open, idle int) {
 	db.SetMaxOpenConns(open)
 	db.SetMaxIdleConns(idle)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return db, nil
 }
 
 // reader is the handle lists, search and exports read from: the replica
