@@ -241,7 +241,7 @@ func archivedHistory(archives []store.Archive, last time.Time) []string {
 			later = append(later, a)
 			continue
 		}
-		line := fmt.Sprintf("%s before %s are archived: %s of %s is in %s (%d rows, SHA-256 %s…)", historyLabel(a.Table),
+		line := fmt.Sprintf("%s before %s (UTC) are archived: %s of %s is in %s (%d rows, SHA-256 %s…)", historyLabel(a.Table),
 			a.Month.AddDate(0, 1, 0).Format("January 2006"), a.Table, a.Month.Format("2006-01"), a.File, a.Rows,
 			a.SHA256[:12])
 		if a.RestoredTable != nil {

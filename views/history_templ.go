@@ -43,7 +43,7 @@ func HistoryPage(h History) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1><a href=\"/settings\" class=\"muted\">Settings</a> / History and archive</h1></div><p class=\"hint\">Webhook deliveries, status events, the audit log, gate evaluations, job runs and the ledger are written one month to a partition. Months are made ahead by make-partitions; months older than their table keeps are written to a compressed file with their checksum and row count, then dropped, by archive-history. The ledger is never archived.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1><a href=\"/settings\" class=\"muted\">Settings</a> / History and archive</h1></div><p class=\"hint\">Webhook deliveries, status events, the audit log, gate evaluations, job runs and the ledger are written one month (a UTC month) to a partition. Months are made ahead by make-partitions; months older than their table keeps are written to a compressed file with their checksum and row count, then dropped, by archive-history. The ledger is never archived.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -36,7 +36,7 @@ func TestPayoutPageSaysWhereArchivedHistoryIs(t *testing.T) {
 	_, page := c.get("/payouts/OLD-1")
 	got, ok := textByID(t, page, "archived-history")
 	file := filepath.Join(dir, part.Name+".jsonl.gz")
-	want := "Audit log entries before " + month.AddDate(0, 1, 0).Format("January 2006") + " are archived"
+	want := "Audit log entries before " + month.AddDate(0, 1, 0).Format("January 2006") + " (UTC) are archived"
 	if !ok || !strings.Contains(got, want) || !strings.Contains(got, file) {
 		t.Errorf("archived history says %q, want %q and %s", got, want, file)
 	}
