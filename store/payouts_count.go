@@ -21,7 +21,7 @@ func (s *Store) CountPayouts(ctx context.Context, q PayoutQuery) (n int, exact b
 	// the join a count can be read from an index alone, and the count of
 	// every payout is not merged along payouts_by_beneficiary (170 ms).
 	from := ` FROM payouts p WHERE ` + where
-	err = s.reader().GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) c`, args...)
+	err = q.db(s).GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(CountCap+1)+`) c`, args...)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: count payouts: %w", err)
 	}
@@ -29,7 +29,7 @@ func (s *Store) CountPayouts(ctx context.Context, q PayoutQuery) (n int, exact b
 		return n, true, nil
 	}
 	var plan []byte
-	if err := s.reader().GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1`+from, args...); err != nil {
+	if err := q.db(s).GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) SELECT 1`+from, args...); err != nil {
 		return n, false, fmt.Errorf("store: estimate payouts: %w", err)
 	}
 	return max(planRows(plan), n), false, nil

@@ -61,7 +61,7 @@ func PayoutExportSQL(q PayoutQuery) (string, []any) {
 // during the call. fn's error stops the stream and is returned.
 func (s *Store) EachPayoutExport(ctx context.Context, q PayoutQuery, fn func(row []sql.RawBytes) error) error {
 	query, args := PayoutExportSQL(q)
-	rows, err := s.reader().QueryContext(ctx, query, args...)
+	rows, err := q.db(s).QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: export payouts: %w", err)
 	}

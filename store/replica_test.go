@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -43,6 +44,21 @@ func TestListsAndSearchReadTheReplica(t *testing.T) {
 	}
 	if refs, err := s.IdentifierRefs(ctx, "UTR1", 2, false); err != nil || len(refs) != 0 {
 		t.Errorf("the search's lookup of a UTR finds %v, %v; want none: it reads the replica", refs, err)
+	}
+	// A count and an export asked of the primary read it, as the list does.
+	for _, primary := range []bool{false, true} {
+		want := 0
+		if primary {
+			want = 1
+		}
+		q := store.PayoutQuery{Limit: 10, Primary: primary}
+		if n, _, err := s.CountPayouts(ctx, q); err != nil || n != want {
+			t.Errorf("count, primary %v: %d, %v; want %d", primary, n, err, want)
+		}
+		rows := 0
+		if err := s.EachPayoutExport(ctx, q, func([]sql.RawBytes) error { rows++; return nil }); err != nil || rows != want {
+			t.Errorf("export, primary %v: %d rows, %v; want %d", primary, rows, err, want)
+		}
 	}
 	if ds, err := s.Deliveries(ctx, store.DeliveryFilter{Limit: 10}); err != nil || len(ds) != 0 {
 		t.Errorf("with the (empty) replica the webhooks page finds %d deliveries, %v; want none", len(ds), err)
