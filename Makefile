@@ -75,9 +75,10 @@ $(KEYFILE):
 run: $(BIN) $(KEYFILE)
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then $(MAKE) -s deps-pg; \
-		DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; fi; \
+		DATABASE_URL="$$($(BIN) db start --dir $(PGDIR))"; export DATABASE_URL; \
+		if [ -z "$$PAYOPS_ARCHIVE_DIR" ]; then PAYOPS_ARCHIVE_DIR="$(CURDIR)/$(DATA)/archive"; \
+			mkdir -p "$$PAYOPS_ARCHIVE_DIR"; export PAYOPS_ARCHIVE_DIR; fi; fi; \
 	export PAYOPS_SESSION_KEY="$${PAYOPS_SESSION_KEY:-$$(cat $(KEYFILE))}"; \
-	export PAYOPS_ARCHIVE_DIR="$${PAYOPS_ARCHIVE_DIR:-$(CURDIR)/$(DATA)/archive}"; mkdir -p "$$PAYOPS_ARCHIVE_DIR"; \
 	if [ -f $(LOG) ]; then mv -f $(LOG) $(LOG).1; fi; \
 	echo "payops: migrating, loading demo data and starting (log: $(LOG))..."; \
 	$(BIN) migrate >> $(LOG) 2>&1 || { tail -n 20 $(LOG); exit 1; }; \

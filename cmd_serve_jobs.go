@@ -24,7 +24,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 	}
 	if cfg.ArchiveDir == "" {
 		log.Info("history archive off (no PAYOPS_ARCHIVE_DIR): no month of history is dropped")
-	} else if st, err := os.Stat(cfg.ArchiveDir); err != nil || !st.IsDir() {
+	} else if fi, err := os.Stat(cfg.ArchiveDir); err != nil || !fi.IsDir() {
 		log.Warn("PAYOPS_ARCHIVE_DIR is not there: archive-history archives nothing until it is created or mounted",
 			"dir", cfg.ArchiveDir)
 	}

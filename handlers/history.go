@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -73,23 +74,27 @@ func (h *Handlers) HistoryPage(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	now := h.Now()
 	vm := views.History{Meta: MetaFor(r, "History and archive", "settings"), ArchiveDir: h.History.ArchiveDir,
-		Retention: retentionText(h.History.Retention)}
-	for _, t := range store.HistoryTables {
-		row := h.historyRow(t, monthsOf(months, t.Name), defaults[t.Name], now)
-		vm.Tables = append(vm.Tables, row)
-		vm.Estimated = vm.Estimated || strings.HasPrefix(row.Rows, "≈")
-	}
+		Retention: cmp.Or(h.History.Retention.String(), "none: every month is kept")}
+	var archivedLast *time.Time // when archive-history's latest run started
 	for _, j := range historyJobs {
 		runs, err := h.Store.RunsOf(ctx, j.name, 1)
 		if err != nil {
 			Fail(w, r, h.Log, err)
 			return
 		}
+		if j.name == "archive-history" && len(runs) > 0 {
+			archivedLast = &runs[0].StartedAt
+		}
 		vm.Jobs = append(vm.Jobs, historyJob(j.name, j.does, h.jobRows(runs, j.name, u)))
+	}
+	for _, t := range store.HistoryTables {
+		row := h.historyRow(t, monthsOf(months, t.Name), defaults[t.Name], now, archivedLast)
+		vm.Tables = append(vm.Tables, row)
+		vm.Estimated = vm.Estimated || strings.HasPrefix(row.Rows, "≈")
 	}
 	for _, a := range slices.Backward(archives) {
 		row := views.ArchiveRow{Month: a.Month.Format("2006-01"), Label: historyLabel(a.Table), Table: a.Table,
-			Rows: thousands(a.Rows), Size: bytesOf(a.Bytes), Archived: u.stamp(a.ArchivedAt), File: a.File,
+			Rows: thousands(a.Rows), Size: byteSize(a.Bytes), Archived: u.stamp(a.ArchivedAt), File: a.File,
 			SHA256: a.SHA256}
 		if a.RestoredTable != nil {
 			row.Restored = *a.RestoredTable
@@ -114,7 +119,8 @@ func monthsOf(all []store.HistoryMonth, table string) []store.HistoryMonth {
 // partition's among them), how long it keeps them, which is archived next,
 // and what needs someone: rows in the default partition (inDefault), or the
 // coming month not made.
-func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth, inDefault int64, now time.Time) views.HistoryTableRow {
+func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth, inDefault int64, now time.Time,
+	archivedLast *time.Time) views.HistoryTableRow {
 	row := views.HistoryTableRow{Name: t.Name, Label: historyLabel(t.Name), From: "—", To: "—", Next: "—"}
 	var rows, bytes int64
 	exact, known := true, true
@@ -131,7 +137,7 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 			kept = append(kept, m.Month)
 		}
 	}
-	row.Months, row.Size = len(kept), bytesOf(bytes)
+	row.Months, row.Size = len(kept), byteSize(bytes)
 	switch {
 	case !known:
 		row.Rows = "≈" + thousands(rows) + " or more"
@@ -145,13 +151,16 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 	}
 	switch {
 	case !t.Archivable && t.Name == "job_runs":
-		row.Keeps = fmt.Sprintf("%d days, then pruned", int(h.History.JobRunsKept.Hours()/24))
+		row.Keeps = "until prune-job-runs drops them"
+		if days := int(h.History.JobRunsKept.Hours() / 24); days > 0 {
+			row.Keeps = fmt.Sprintf("%d days, then pruned", days)
+		}
 	case !t.Archivable:
 		row.Keeps = "for ever: never archived"
 		row.Next = "never"
 	default:
 		row.Keeps = h.History.Retention.Keeps(t.Name)
-		row.Next, row.Due = h.nextArchived(t.Name, kept, now)
+		row.Next, row.Due = h.nextArchived(t.Name, kept, now, archivedLast)
 	}
 	thisMonth := time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
 	switch next := thisMonth.AddDate(0, 1, 0); {
@@ -171,40 +180,30 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 }
 
 // nextArchived says which of an archivable table's months kept (oldest
-// first) is archived next and when, and whether that is overdue.
-func (h *Handlers) nextArchived(table string, kept []time.Time, now time.Time) (string, bool) {
+// first) is archived next and from what day, and whether it is overdue:
+// archive-history (latest run started at archivedLast) ran since that day
+// and left it, or has not run for two days after it. The job runs at 03:30
+// in the business time zone, so a month due at midnight UTC may wait for
+// most of a day without anything wrong.
+func (h *Handlers) nextArchived(table string, kept []time.Time, now time.Time, archivedLast *time.Time) (string, bool) {
 	if len(kept) == 0 {
 		return "—", false
 	}
 	at, ok := h.History.Retention.DueAt(table, kept[0])
+	month := kept[0].Format("2006-01")
 	switch {
 	case !ok:
 		return "never: kept for ever", false
 	case h.History.ArchiveDir == "":
 		return "never: no archive folder", false
-	case !at.After(now):
-		return kept[0].Format("2006-01") + ", due since " + at.Format("2006-01-02"), true
+	case at.After(now):
+		return month + ", from " + at.Format("2006-01-02"), false
+	case archivedLast != nil && archivedLast.After(at):
+		return month + ", due since " + at.Format("2006-01-02") + ": archive-history ran since and left it", true
+	case now.Sub(at) > 48*time.Hour:
+		return month + ", due since " + at.Format("2006-01-02") + ": archive-history has not run since", true
 	}
-	return kept[0].Format("2006-01") + ", on " + at.Format("2006-01-02"), false
-}
-
-// retentionText writes a retention back as PAYOPS_RETENTION does, in the
-// archivable tables' order.
-func retentionText(r payout.Retention) string {
-	var out []string
-	for _, t := range payout.ArchivableTables {
-		if n, ok := r[t]; ok {
-			unit := fmt.Sprintf("%dm", n)
-			if n%12 == 0 {
-				unit = fmt.Sprintf("%dy", n/12)
-			}
-			out = append(out, t+"="+unit)
-		}
-	}
-	if len(out) == 0 {
-		return "none: every month is kept"
-	}
-	return andList(out)
+	return month + ", due since " + at.Format("2006-01-02") + ": at archive-history's next run", false
 }
 
 // historyJob is a job's line on the history page from its row on the jobs
@@ -241,22 +240,4 @@ func countOfRows(n int64) string {
 		return thousands(n) + " rows or more"
 	}
 	return thousands(n) + " rows"
-}
-
-// bytesOf writes a size in binary units: "816 KiB", "1.2 GiB".
-func bytesOf(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(n) / float64(div) // a size shown, never money
-	if v >= 100 {
-		return fmt.Sprintf("%.0f %ciB", v, "KMGTPE"[exp])
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
 }

@@ -66,11 +66,16 @@ func (a *Archiver) Run(ctx context.Context) (Outcome, error) {
 			}
 			arch, err := a.Store.ArchivePartition(ctx, p, a.Dir)
 			if err != nil {
+				errs = append(errs, err)
+				if errors.Is(err, store.ErrConflict) {
+					// Archived already, and its partition made again since:
+					// no hole before the months after it.
+					continue
+				}
 				// The table's later months wait for this one: what is
 				// archived of a table is always everything before a month
 				// (the payout page says so), never a month with a hole
 				// before it.
-				errs = append(errs, err)
 				break
 			}
 			out.Changed++

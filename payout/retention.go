@@ -97,3 +97,19 @@ func spanOf(n int, unit string) string {
 	}
 	return strconv.Itoa(n) + " " + unit + "s"
 }
+
+// String writes the retention as PAYOPS_RETENTION does ("webhook_deliveries=6m,
+// audit_log=7y"), in ArchivableTables' order; "" when it names none.
+func (r Retention) String() string {
+	var out []string
+	for _, t := range ArchivableTables {
+		if n, ok := r[t]; ok {
+			if n%12 == 0 {
+				out = append(out, t+"="+strconv.Itoa(n/12)+"y")
+			} else {
+				out = append(out, t+"="+strconv.Itoa(n)+"m")
+			}
+		}
+	}
+	return strings.Join(out, ",")
+}

@@ -78,3 +78,15 @@ func TestRetentionDueAtAndKeeps(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionStringReadsBack(t *testing.T) {
+	for _, in := range []string{DefaultRetention, "webhook_deliveries=18m,audit_log=1y", ""} {
+		r, err := ParseRetention(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.String(); got != in {
+			t.Errorf("ParseRetention(%q).String() = %q", in, got)
+		}
+	}
+}

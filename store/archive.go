@@ -50,10 +50,11 @@ const archiveColumns = `id, table_name, month, file, sha256, rows, bytes, archiv
 // then detaches and drops the month: all in one transaction, with the month
 // locked against writes, so the month is gone only once its file and record
 // are. What lives no longer than the month goes with it (ArchivedWith). It
-// refuses the ledger and job_runs, and a file an archive records already
-// (ErrConflict): an archive is never overwritten, and a file no archive
-// records is moved aside, never deleted (unrecordedName). Two archivers of one month take turns;
-// the second finds the month gone.
+// refuses the ledger and job_runs, and a month whose file an archive records
+// already (ErrConflict). It never overwrites, moves or deletes a file it
+// did not write: when a file no archive records holds the month's name, it
+// writes beside it (besideName). Two archivers of one month take turns; the
+// second finds the month gone.
 func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (Archive, error) {
 	t, err := historyTable(p.Table)
 	if err != nil {
@@ -83,20 +84,19 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 			// A file no archive records is most likely what a crash between
 			// writing it and committing left (the month is still here). It
 			// may also be another database's archive, in a folder two
-			// deployments share by mistake (a staging copy of production):
-			// so it is moved aside, never deleted, and restoring it by its
-			// checksum still works there.
+			// deployments share by mistake (a staging copy of production),
+			// whose record names it: so it is left as it is, and the month
+			// is written beside it.
 			var recorded bool
 			if err := q.GetContext(ctx, &recorded, `SELECT EXISTS (SELECT 1 FROM history_archives WHERE file = $1)`,
 				path); err != nil {
 				return err
 			}
 			if recorded {
-				return fmt.Errorf("%s exists already: %w", path, ErrConflict)
+				return fmt.Errorf("%s exists already: the month was archived, and its partition made again "+
+					"since (move its rows elsewhere and drop it): %w", path, ErrConflict)
 			}
-			if err := os.Rename(path, unrecordedName(path, time.Now())); err != nil {
-				return err
-			}
+			path = besideName(dir, p.Name, time.Now())
 		}
 		rows, err := q.QueryContext(ctx, `SELECT row_to_json(t)::text FROM `+part+` t ORDER BY id`)
 		if err != nil {
@@ -162,10 +162,10 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 	return a, nil
 }
 
-// unrecordedName is where a file found at path that no archive records is
-// moved aside to: its name with ".unrecorded-" and the time.
-func unrecordedName(path string, now time.Time) string {
-	return path + ".unrecorded-" + now.UTC().Format("20060102T150405.000000000Z")
+// besideName is where a month (partition name) is written when a file no
+// archive records holds its usual name: the name with the time.
+func besideName(dir, name string, now time.Time) string {
+	return filepath.Join(dir, name+"-"+now.UTC().Format("20060102T150405.000000000Z")+".jsonl.gz")
 }
 
 // removeStaleTemps removes what an archive's writing left in dir when the

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,27 +35,39 @@ func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error
 	if err != nil {
 		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
 	}
-	// Two archives have one checksum only when both are empty months (the
-	// same few bytes): the one of the file's name first.
-	var a Archive
-	err = s.db.GetContext(ctx, &a, `SELECT `+archiveColumns+` FROM history_archives
-		WHERE sha256 = $1 ORDER BY regexp_replace(file, '^.*/', '') = $2 DESC, id DESC LIMIT 1`, sum, base)
-	if errors.Is(err, errNoRows) {
+	var found []Archive
+	if err := s.db.SelectContext(ctx, &found, `SELECT `+archiveColumns+` FROM history_archives
+		WHERE sha256 = $1 ORDER BY id DESC`, sum); err != nil {
+		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
+	}
+	if len(found) == 0 {
 		var recorded string
 		if s.db.GetContext(ctx, &recorded, `SELECT sha256 FROM history_archives
 			WHERE regexp_replace(file, '^.*/', '') = $1 ORDER BY id DESC LIMIT 1`, base) == nil {
 			return Archive{}, fmt.Errorf("store: restore %s: its SHA-256 is %s, but the archive of that name recorded %s: "+
 				"the file is damaged or is not that archive; nothing was loaded", base, sum, recorded)
 		}
+		return Archive{}, fmt.Errorf("store: restore %s: no archive with its checksum: %w", base, ErrNotFound)
 	}
-	if err != nil {
-		return Archive{}, fmt.Errorf("store: restore %s: no archive with its checksum: %w", base, mapErr(err))
+	// Archives share a checksum only when they are empty months (the same
+	// few bytes): then the file's name says which, or nothing is loaded.
+	a := found[0]
+	if len(found) > 1 {
+		i := slices.IndexFunc(found, func(f Archive) bool { return filepath.Base(f.File) == base })
+		if i < 0 {
+			var files []string
+			for _, f := range found {
+				files = append(files, f.File)
+			}
+			return Archive{}, fmt.Errorf("store: restore %s: %d archives have its checksum (%s): give the file "+
+				"its archived name", base, len(found), strings.Join(files, ", "))
+		}
+		a = found[i]
 	}
-	name := filepath.Base(a.File)
-	side := "restored_" + strings.TrimSuffix(name, ".jsonl.gz")
-	if _, err := historyTable(a.Table); err != nil || !strings.HasPrefix(name, a.Table+"_p") {
-		return Archive{}, fmt.Errorf("store: restore %s: not an archive of %s", base, a.Table)
+	if _, err := historyTable(a.Table); err != nil {
+		return Archive{}, fmt.Errorf("store: restore %s: %w", base, err)
 	}
+	side := "restored_" + a.Table + "_p" + a.Month.Format("200601")
 	table := pq.QuoteIdentifier(side)
 	err = s.WithTx(ctx, func(q Querier) error {
 		var exists bool
@@ -221,10 +232,14 @@ func archiveColumnsOf(path string) ([]string, error) {
 		return nil, err
 	}
 	dec := json.NewDecoder(zr)
-	if tok, err := dec.Token(); err == io.EOF {
+	tok, err := dec.Token()
+	switch {
+	case err == io.EOF:
 		return nil, nil
-	} else if err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("the first row is not a JSON object: %v", err)
+	case err != nil:
+		return nil, fmt.Errorf("the first row: %w", err)
+	case tok != json.Delim('{'):
+		return nil, fmt.Errorf("the first row is not a JSON object")
 	}
 	var keys []string
 	for dec.More() {

@@ -197,9 +197,10 @@ func TestArchiveAndRestoreAMonth(t *testing.T) {
 
 // A file no archive records — what a crash between writing a month's file
 // and committing left, or another database's archive in a folder shared by
-// mistake — is moved aside, never deleted, by the next run, which archives
-// the month; a stale temporary file goes.
-func TestArchiveMovesAsideAFileItDidNotRecord(t *testing.T) {
+// mistake, whose record names it — is left as it is: the next run writes
+// the month beside it, and restores it from there; a stale temporary file
+// goes.
+func TestArchiveWritesBesideAFileItDidNotRecord(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	dir := t.TempDir()
@@ -224,15 +225,19 @@ func TestArchiveMovesAsideAFileItDidNotRecord(t *testing.T) {
 	if err != nil || a.Rows != 7 {
 		t.Fatalf("archive over a leftover: %+v %v", a, err)
 	}
-	if st, err := os.Stat(leftover); err != nil || st.Size() != a.Bytes {
-		t.Errorf("the file after archiving: %v %v, want the archive of %d bytes", st, err, a.Bytes)
+	if b, err := os.ReadFile(leftover); err != nil || string(b) != "half a file" {
+		t.Errorf("the file that was there holds %q, %v; want it untouched", b, err)
 	}
-	aside, _ := filepath.Glob(leftover + ".unrecorded-*")
-	if len(aside) != 1 {
-		t.Fatalf("files moved aside: %v, want the leftover", aside)
+	if dir, name := filepath.Split(a.File); filepath.Clean(dir) != filepath.Dir(leftover) ||
+		!strings.HasPrefix(name, "audit_log_p202404-") || !strings.HasSuffix(name, ".jsonl.gz") {
+		t.Errorf("the archive is %s, want beside the file that was there", a.File)
 	}
-	if b, err := os.ReadFile(aside[0]); err != nil || string(b) != "half a file" {
-		t.Errorf("the file moved aside holds %q, %v; want what was there", b, err)
+	if st, err := os.Stat(a.File); err != nil || st.Size() != a.Bytes {
+		t.Errorf("the archive's file: %v %v, want %d bytes", st, err, a.Bytes)
+	}
+	if r, err := s.RestoreArchive(ctx, a.File); err != nil || r.RestoredTable == nil ||
+		*r.RestoredTable != "restored_audit_log_p202404" {
+		t.Errorf("restore of the month written beside: %+v, %v", r, err)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("the stale temporary file: %v, want it gone", err)
@@ -242,8 +247,8 @@ func TestArchiveMovesAsideAFileItDidNotRecord(t *testing.T) {
 // A commit that fails (here a deferred check raising at COMMIT, as an
 // unanswered commit looks to payops) leaves the month's file where it is:
 // the commit might have gone through, and then the record names that file.
-// It did not here: the month is still there, and the next run archives it,
-// moving aside the file no archive records.
+// It did not here: the month is still there, and the next run archives it
+// beside the file no archive records.
 func TestArchiveKeepsTheFileWhenItsCommitFails(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
@@ -266,8 +271,8 @@ func TestArchiveKeepsTheFileWhenItsCommitFails(t *testing.T) {
 	}
 	s.DB().MustExec(`DROP TRIGGER fail_at_commit ON history_archives`)
 	a, err := s.ArchivePartition(ctx, p, dir)
-	if err != nil || a.Rows != 5 {
-		t.Fatalf("the next run: %+v %v, want the month archived", a, err)
+	if err != nil || a.Rows != 5 || a.File == file {
+		t.Fatalf("the next run: %+v %v, want the month archived beside %s", a, err, file)
 	}
 }
 
@@ -398,5 +403,31 @@ func TestRestoreAfterTheTableChanged(t *testing.T) {
 	}
 	if len(rows) != 3 || rows[0].Actor != "api:t1" || rows[2].Actor != "api:t3" || rows[0].Name != nil || rows[0].Reviewer != nil {
 		t.Errorf("restored rows %+v, want the three actors archived and the new columns NULL", rows)
+	}
+}
+
+// Empty months' files are the same bytes: one under another name is
+// refused, naming the archives it could be; under its own name it loads.
+func TestRestoreOfAnEmptyMonthNeedsItsName(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	dir := t.TempDir()
+	var files []string
+	for _, m := range []time.Time{time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)} {
+		s.DB().MustExec(`SELECT payops_make_partitions('audit_log'::regclass, $1, $1)`, m)
+		a, err := s.ArchivePartition(ctx, store.Partition{Table: "audit_log", Name: "audit_log_p" + m.Format("200601"), Month: m}, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, a.File)
+	}
+	b, _ := os.ReadFile(files[0])
+	other := filepath.Join(t.TempDir(), "some-month.jsonl.gz")
+	os.WriteFile(other, b, 0o600)
+	if _, err := s.RestoreArchive(ctx, other); err == nil || !strings.Contains(err.Error(), "2 archives have its checksum") {
+		t.Errorf("an empty month under another name: %v, want refused naming both", err)
+	}
+	if a, err := s.RestoreArchive(ctx, files[1]); err != nil || a.RestoredTable == nil || *a.RestoredTable != "restored_audit_log_p202408" {
+		t.Errorf("an empty month under its name: %+v, %v; want August's", a, err)
 	}
 }

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -36,8 +39,19 @@ const (
 // database, with its size and rows, by table (HistoryTables' order) and
 // month, oldest first; each table's default partition comes last. Sizes
 // and estimates come from the catalog, so the page that shows them reads
-// no month's rows but those of small months (exactCountBytes).
+// no month's rows but those of small months (exactCountBytes), counted in
+// one statement. A month dropped while it is read (archived, job runs
+// pruned) has it read again once.
 func (s *Store) HistoryMonths(ctx context.Context) ([]HistoryMonth, error) {
+	out, err := s.historyMonths(ctx)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P01" { // undefined_table
+		out, err = s.historyMonths(ctx)
+	}
+	return out, err
+}
+
+func (s *Store) historyMonths(ctx context.Context) ([]HistoryMonth, error) {
 	names := make([]string, len(HistoryTables))
 	for i, t := range HistoryTables {
 		names[i] = t.Name
@@ -48,8 +62,11 @@ func (s *Store) HistoryMonths(ctx context.Context) ([]HistoryMonth, error) {
 		Rows  int64  `db:"rows"`
 		Bytes int64  `db:"bytes"`
 	}
+	// pg_total_relation_size is NULL for a month dropped since the catalog
+	// was read.
 	err := s.db.SelectContext(ctx, &parts, `
-		SELECT t.name AS table_name, c.relname, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
+		SELECT t.name AS table_name, c.relname, c.reltuples::bigint AS rows,
+			coalesce(pg_total_relation_size(c.oid), 0) AS bytes
 		FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n)
 		CROSS JOIN LATERAL pg_partition_tree(t.name::regclass) pt
 		JOIN pg_class c ON c.oid = pt.relid
@@ -59,6 +76,7 @@ func (s *Store) HistoryMonths(ctx context.Context) ([]HistoryMonth, error) {
 		return nil, fmt.Errorf("store: history months: %w", err)
 	}
 	var out []HistoryMonth
+	var counts []string // one SELECT a month counted, its index in out first
 	counted := int64(0) // bytes of the months counted
 	for _, p := range parts {
 		m := HistoryMonth{Table: p.Table, Rows: p.Rows, Bytes: p.Bytes}
@@ -73,12 +91,22 @@ func (s *Store) HistoryMonths(ctx context.Context) ([]HistoryMonth, error) {
 		}
 		if m.Bytes <= exactCountBytes && counted+m.Bytes <= exactCountTotal {
 			counted += m.Bytes
-			if err := s.db.GetContext(ctx, &m.Rows, `SELECT count(*) FROM `+pq.QuoteIdentifier(p.Name)); err != nil {
-				return nil, fmt.Errorf("store: rows of %s: %w", p.Name, err)
-			}
-			m.Exact = true
+			counts = append(counts, `SELECT `+strconv.Itoa(len(out))+` AS i, count(*) AS n FROM `+pq.QuoteIdentifier(p.Name))
 		}
 		out = append(out, m)
+	}
+	if len(counts) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		I int   `db:"i"`
+		N int64 `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, strings.Join(counts, " UNION ALL ")); err != nil {
+		return nil, fmt.Errorf("store: rows of the history months: %w", err)
+	}
+	for _, r := range rows {
+		out[r.I].Rows, out[r.I].Exact = r.N, true
 	}
 	return out, nil
 }

@@ -47,10 +47,10 @@ type replicaConnector struct{ driver.Connector }
 
 func (c replicaConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
-	if err != nil {
+	if err != nil && ctx.Err() == nil { // not a request that ended meanwhile
 		return nil, &ReplicaError{Err: err}
 	}
-	return conn, nil
+	return conn, err
 }
 
 // IsRecoveryConflict reports whether err is a read the replica cancelled

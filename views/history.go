@@ -18,14 +18,14 @@ type History struct {
 type HistoryTableRow struct {
 	Name   string // the table's name in the database
 	Label  string // "Webhook deliveries"
-	Keeps  string // "6 months", "for ever, never archived"
+	Keeps  string // "6 months", "for ever: never archived"
 	Months int
 	From   string // the oldest month kept, "2026-01"
 	To     string // the newest, made ahead
 	Rows   string // "≈1,204,311", "1,204" when counted
 	Size   string
-	// Next says which month is archived next and when: "2026-06, on
-	// 2026-12-01"; Due when that day has passed and the job has not run.
+	// Next says which month is archived next and when: "2026-06, from
+	// 2026-12-01"; Due when it is overdue (handlers.nextArchived).
 	Next string
 	Due  bool
 	// Note is what needs someone: rows in the default partition, or the
