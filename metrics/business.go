@@ -25,6 +25,7 @@ type Source interface {
 	Backlog(ctx context.Context) (store.OutboxBacklog, error)
 	NoticeBacklog(ctx context.Context) (store.NoticeBacklog, error)
 	DefaultRows(ctx context.Context) (map[string]int64, error)
+	ReplicaLag(ctx context.Context) (lag float64, configured bool, err error)
 }
 
 // StuckAges are the label values of payops_payouts_stuck's age, by
@@ -108,6 +109,12 @@ var (
 	descDefaultRows = prometheus.NewDesc("payops_history_default_rows",
 		"Rows in each history table's default partition (counted up to 10,000): written in a month that had no "+
 			"partition yet. Zero normally; they are never archived.", []string{"table"}, nil)
+	descReplicaUp = prometheus.NewDesc("payops_read_replica_up",
+		"1 when the read replica (PAYOPS_READ_DATABASE_URL) answered this scrape, 0 when it did not; absent "+
+			"without a replica. The lists, search, the audit log and exports read it.", nil, nil)
+	descReplicaLag = prometheus.NewDesc("payops_read_replica_lag_seconds",
+		"How far the read replica's replay is behind: 0 when it has replayed all it received, else the time "+
+			"since the last transaction it replayed. Absent without a replica, or when it is not a standby.", nil, nil)
 	descScrapeError = prometheus.NewDesc("payops_metrics_scrape_error",
 		"1 when a query behind the business gauges failed or timed out (its gauges are left out), else 0.",
 		nil, nil)
@@ -120,7 +127,33 @@ type reader func(ctx context.Context, now time.Time) ([]prometheus.Metric, error
 
 // readers lists the gauge groups read at each scrape.
 func (b *Business) readers() []reader {
-	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox, b.notices, b.history}
+	return []reader{b.payouts, b.stuck, b.holds, b.recon, b.jobs, b.outbox, b.notices, b.history, b.replica}
+}
+
+// replicaWait bounds the replica's read within a scrape: one not answering
+// leaves the other gauges their time.
+const replicaWait = 2 * time.Second
+
+// replica reads whether the read replica answers and how far behind it is.
+// A replica not answering is a gauge of its own (payops_read_replica_up 0),
+// not a failed scrape: the database's gauges, and the alerts on them, are
+// not blind for it.
+func (b *Business) replica(ctx context.Context, _ time.Time) ([]prometheus.Metric, error) {
+	ctx, cancel := context.WithTimeout(ctx, replicaWait)
+	defer cancel()
+	lag, configured, err := b.Source.ReplicaLag(ctx)
+	switch {
+	case !configured:
+		return nil, nil
+	case err != nil:
+		if b.Log != nil {
+			b.Log.Warn("read replica not answering", "err", err)
+		}
+		return []prometheus.Metric{gauge(descReplicaUp, 0)}, nil
+	case lag < 0:
+		return []prometheus.Metric{gauge(descReplicaUp, 1)}, nil
+	}
+	return []prometheus.Metric{gauge(descReplicaUp, 1), gauge(descReplicaLag, lag)}, nil
 }
 
 // history reads how many rows sit in each history table's default
@@ -177,7 +210,7 @@ func (b *Business) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPayouts, descStuck, descStuckPaused, descHoldsOpen, descHoldsOverdue, descReconOpen,
 		descReconUnsigned, descReconOldest, descJobSuccess, descJobDuration, descJobInterval, descOutboxBacklog,
 		descOutboxOldest, descOutboxParked, descNoticesUnsent, descNoticesOldest, descNoticesAbandoned, descDefaultRows,
-		descScrapeError, descScrapeDuration} {
+		descReplicaUp, descReplicaLag, descScrapeError, descScrapeDuration} {
 		ch <- d
 	}
 }

@@ -61,3 +61,27 @@ func IsRecoveryConflict(err error) bool {
 	var pqErr *pq.Error
 	return errors.As(err, &pqErr) && pqErr.Code == "40001" && strings.Contains(pqErr.Message, "conflict with recovery")
 }
+
+// ReplicaLag reads how far the read replica's replay is behind the primary,
+// in seconds: 0 when it has replayed everything it received, else the time
+// since the last transaction it replayed. configured is false with no
+// replica. lag is -1 when the replica is not a standby in recovery (a
+// logical copy, say), which does not tell. An error is the replica not
+// answering.
+func (s *Store) ReplicaLag(ctx context.Context) (lag float64, configured bool, err error) {
+	if s.read == nil {
+		return 0, false, nil
+	}
+	var v sql.NullFloat64
+	err = s.read.GetContext(ctx, &v, `SELECT CASE
+		WHEN NOT pg_is_in_recovery() THEN NULL
+		WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+		ELSE greatest(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END`)
+	if err != nil {
+		return 0, true, fmt.Errorf("store: read replica's lag: %w", err)
+	}
+	if !v.Valid {
+		return -1, true, nil
+	}
+	return v.Float64, true, nil
+}

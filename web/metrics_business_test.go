@@ -20,6 +20,7 @@ import (
 	"payops/metrics"
 	"payops/payout"
 	"payops/store"
+	"payops/store/pgtest"
 	"payops/web"
 )
 
@@ -421,5 +422,37 @@ func TestMetricsNoticeBacklog(t *testing.T) {
 	age, ok := valueOf(fams, sample{"payops_notices_oldest_unsent_age_seconds", l()})
 	if !ok || age < 1195 || age > 1260 {
 		t.Errorf("payops_notices_oldest_unsent_age_seconds = %v (%v), want about 1200", age, ok)
+	}
+}
+
+// With a read replica, /metrics says whether it answers and how far behind
+// it is: a replica that is no standby (here another database) answers with
+// no lag to tell; one that does not answer is payops_read_replica_up 0, not
+// a failed scrape. Without a replica neither series is served.
+func TestMetricsReadReplica(t *testing.T) {
+	a := newApp(t)
+	_, fams := scrape(t, metricsApp(t, a, 0).URL)
+	if _, ok := fams["payops_read_replica_up"]; ok {
+		t.Error("payops_read_replica_up served without a replica")
+	}
+	if err := a.store.UseReplica(pgtest.NewDSN(t)); err != nil {
+		t.Fatal(err)
+	}
+	_, fams = scrape(t, metricsApp(t, a, 0).URL)
+	if got, ok := valueOf(fams, sample{"payops_read_replica_up", l()}); !ok || got != 1 {
+		t.Errorf("payops_read_replica_up = %v (%v), want 1", got, ok)
+	}
+	if _, ok := fams["payops_read_replica_lag_seconds"]; ok {
+		t.Error("a lag served for a replica that is no standby")
+	}
+	if err := a.store.UseReplica("postgres://payops@127.0.0.1:1/payops?sslmode=disable&connect_timeout=1"); err != nil {
+		t.Fatal(err)
+	}
+	_, fams = scrape(t, metricsApp(t, a, 0).URL)
+	if got, ok := valueOf(fams, sample{"payops_read_replica_up", l()}); !ok || got != 0 {
+		t.Errorf("payops_read_replica_up with the replica down = %v (%v), want 0", got, ok)
+	}
+	if got, ok := valueOf(fams, sample{"payops_metrics_scrape_error", l()}); !ok || got != 0 {
+		t.Errorf("payops_metrics_scrape_error with the replica down = %v (%v), want 0", got, ok)
 	}
 }
