@@ -17,7 +17,6 @@ import (
 // HistoryStore is what the history and archive page reads.
 type HistoryStore interface {
 	HistoryMonths(ctx context.Context) ([]store.HistoryMonth, error)
-	DefaultRows(ctx context.Context) (map[string]int64, error)
 	Archives(ctx context.Context) ([]store.Archive, error)
 }
 
@@ -61,11 +60,6 @@ func (h *Handlers) HistoryPage(w http.ResponseWriter, r *http.Request) {
 		Fail(w, r, h.Log, err)
 		return
 	}
-	defaults, err := h.Store.DefaultRows(ctx)
-	if err != nil {
-		Fail(w, r, h.Log, err)
-		return
-	}
 	archives, err := h.Store.Archives(ctx)
 	if err != nil {
 		Fail(w, r, h.Log, err)
@@ -88,7 +82,7 @@ func (h *Handlers) HistoryPage(w http.ResponseWriter, r *http.Request) {
 		vm.Jobs = append(vm.Jobs, historyJob(j.name, j.does, h.jobRows(runs, j.name, u)))
 	}
 	for _, t := range store.HistoryTables {
-		row := h.historyRow(t, monthsOf(months, t.Name), defaults[t.Name], now, archivedLast)
+		row := h.historyRow(t, monthsOf(months, t.Name), now, archivedLast)
 		vm.Tables = append(vm.Tables, row)
 		vm.Estimated = vm.Estimated || strings.HasPrefix(row.Rows, "≈")
 	}
@@ -117,12 +111,12 @@ func monthsOf(all []store.HistoryMonth, table string) []store.HistoryMonth {
 
 // historyRow is table t's row: its months (oldest first, the default
 // partition's among them), how long it keeps them, which is archived next,
-// and what needs someone: rows in the default partition (inDefault), or the
-// coming month not made.
-func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth, inDefault int64, now time.Time,
+// and what needs someone: rows in the default partition, or the coming
+// month not made.
+func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth, now time.Time,
 	archivedLast *time.Time) views.HistoryTableRow {
 	row := views.HistoryTableRow{Name: t.Name, Label: historyLabel(t.Name), From: "—", To: "—", Next: "—"}
-	var rows, bytes int64
+	var rows, bytes, inDefault int64
 	exact, known := true, true
 	var kept []time.Time
 	for _, m := range months {
@@ -133,7 +127,9 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 			rows += m.Rows
 		}
 		exact = exact && m.Exact
-		if !m.Default {
+		if m.Default {
+			inDefault = m.Rows
+		} else {
 			kept = append(kept, m.Month)
 		}
 	}
@@ -167,7 +163,7 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 	case inDefault > 0:
 		row.Level = "bad"
 		row.Note = fmt.Sprintf("%s in the default partition: written for a month that had no partition. "+
-			"They are never archived, and that month cannot be made until they are moved.", countOfRows(inDefault))
+			"They are never archived, and that month cannot be made until they are moved.", rowsInDefault(inDefault))
 	case !slices.ContainsFunc(kept, thisMonth.Equal):
 		row.Level = "bad"
 		row.Note = "This month (" + thisMonth.Format("2006-01") + ") has no partition: its rows go to the default " +
@@ -230,14 +226,11 @@ func historyJob(name, does string, rows []views.JobRow) views.HistoryJob {
 	return j
 }
 
-// countOfRows says "1 row", "12,034 rows"; 10,000 is "10,000 rows or more"
-// (DefaultRows counts no further).
-func countOfRows(n int64) string {
-	switch {
-	case n == 1:
-		return "1 row"
-	case n >= 10000:
-		return thousands(n) + " rows or more"
+// rowsInDefault says how many rows a default partition holds, as counted up
+// to store.DefaultCountCap: "1 row", "10,000 rows or more".
+func rowsInDefault(n int64) string {
+	if n >= store.DefaultCountCap {
+		return countOf(int(n), "row") + " or more"
 	}
-	return thousands(n) + " rows"
+	return countOf(int(n), "row")
 }

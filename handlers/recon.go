@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -108,9 +107,9 @@ func reconState(run store.ReconRun) (state, label string) {
 	return string(s), l
 }
 
-// countOf says n of a thing: "1 open difference", "3 open differences".
+// countOf says n of a thing: "1 open difference", "1,204 open differences".
 func countOf(n int, thing string) string {
-	return fmt.Sprintf("%d %s%s", n, thing, plural(n))
+	return thousands(int64(n)) + " " + thing + plural(n)
 }
 
 // carried links the earlier days whose differences are still open, oldest

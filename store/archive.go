@@ -136,8 +136,8 @@ func (s *Store) ArchivePartition(ctx context.Context, p Partition, dir string) (
 		// then the month is gone and its record names the file, which must
 		// stay. The file goes only when the work failed before the commit
 		// (rolled back for sure); after an unanswered commit it stays, and
-		// if the month is still here, the next run moves it aside as a file
-		// no archive records.
+		// if the month is still here, the next run writes the month beside
+		// it, a file no archive records.
 		//
 		// The lookup outlives the caller's context (a shutdown must not
 		// lose the answer) but not archiveLookupTimeout: a database that

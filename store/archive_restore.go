@@ -18,17 +18,21 @@ import (
 )
 
 // RestoreArchive loads the archive file at path back for an investigation,
-// into a side table restored_<partition> shaped like its history table
+// into a side table restored_<table>_pYYYYMM shaped like its history table
 // (plain, not a partition, so the retention job never archives it again,
 // and append-only like the table it came from). The file must be one the
 // database recorded: found by its checksum, so a file fetched back from a
-// backup under another name or folder (or moved aside as unrecorded) is
-// found too; a file of an archive's name whose checksum is not the recorded
-// one is refused before anything is loaded, as damaged; any other file is
-// ErrNotFound. Its row count must be the recorded one too, or nothing is
-// loaded. Columns the table gained or lost since the month was archived are
-// fitted (fitColumns) and said in ColumnsChanged. A month restored already is ErrConflict: drop the side table to
-// load it again. It returns the archive with RestoredTable set.
+// backup under another name or folder is found too; a file of an archive's
+// name whose checksum is not the recorded one is refused before anything is
+// loaded, as damaged; any other file is ErrNotFound. Its row count must be
+// the recorded one too, or nothing is loaded. Columns the table gained or
+// lost since the month was archived are fitted (fitColumns) and said in
+// ColumnsChanged. A month restored already is ErrConflict: drop the side
+// table to load it again. It returns the archive with RestoredTable set.
+//
+// The file is read twice: hashed first to find its record, then hashed
+// again as it is loaded, so the bytes loaded are the bytes checked even if
+// the file changed in between.
 func (s *Store) RestoreArchive(ctx context.Context, path string) (Archive, error) {
 	base := filepath.Base(path)
 	sum, err := fileSHA256(path)

@@ -12,7 +12,8 @@ import (
 )
 
 // HistoryMonth is one month of a history table kept in the database (a
-// partition), or the table's default partition (Default, Month zero).
+// partition), or the table's default partition (Default, Month zero: its
+// rows always counted, up to DefaultCountCap, Exact below it).
 type HistoryMonth struct {
 	Table   string
 	Month   time.Time // the month's first instant, UTC; zero for the default partition
@@ -39,8 +40,8 @@ const (
 // database, with its size and rows, by table (HistoryTables' order) and
 // month, oldest first; each table's default partition comes last. Sizes
 // and estimates come from the catalog, so the page that shows them reads
-// no month's rows but those of small months (exactCountBytes), counted in
-// one statement. A month dropped while it is read (archived, job runs
+// no month's rows but those of small months (exactCountBytes) and of the
+// default partitions, counted in one statement. A month dropped while it is read (archived, job runs
 // pruned) has it read again once.
 func (s *Store) HistoryMonths(ctx context.Context) ([]HistoryMonth, error) {
 	out, err := s.historyMonths(ctx)
@@ -89,7 +90,14 @@ func (s *Store) historyMonths(ctx context.Context) ([]HistoryMonth, error) {
 		} else {
 			continue // not a partition payops made
 		}
-		if m.Bytes <= exactCountBytes && counted+m.Bytes <= exactCountTotal {
+		switch {
+		case m.Default:
+			// Counted whatever its size, as DefaultRows counts it, up to
+			// DefaultCountCap: the page's red note rests on it, and it is
+			// empty normally.
+			counts = append(counts, `SELECT `+strconv.Itoa(len(out))+` AS i, count(*) AS n FROM (SELECT 1 FROM `+
+				pq.QuoteIdentifier(p.Name)+` LIMIT `+strconv.Itoa(DefaultCountCap)+`) x`)
+		case m.Bytes <= exactCountBytes && counted+m.Bytes <= exactCountTotal:
 			counted += m.Bytes
 			counts = append(counts, `SELECT `+strconv.Itoa(len(out))+` AS i, count(*) AS n FROM `+pq.QuoteIdentifier(p.Name))
 		}
@@ -106,7 +114,7 @@ func (s *Store) historyMonths(ctx context.Context) ([]HistoryMonth, error) {
 		return nil, fmt.Errorf("store: rows of the history months: %w", err)
 	}
 	for _, r := range rows {
-		out[r.I].Rows, out[r.I].Exact = r.N, true
+		out[r.I].Rows, out[r.I].Exact = r.N, !out[r.I].Default || r.N < DefaultCountCap
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,15 +93,19 @@ func (s *Store) Partitions(ctx context.Context, table string) ([]Partition, erro
 	return out, nil
 }
 
+// DefaultCountCap is how far the rows of a default partition are counted:
+// enough to say there are many.
+const DefaultCountCap = 10000
+
 // DefaultRows counts, per history table, the rows in its default partition
-// (up to 10,000 each: enough to say so): rows whose month had no partition
+// (up to DefaultCountCap each): rows whose month had no partition
 // when they were written — the partitions job did not run for months, or a
 // time far ahead. Zero normally; such rows are never archived.
 func (s *Store) DefaultRows(ctx context.Context) (map[string]int64, error) {
 	var parts []string
 	for _, t := range HistoryTables {
 		parts = append(parts, `SELECT `+pq.QuoteLiteral(t.Name)+` AS name, (SELECT count(*) FROM (SELECT 1 FROM `+
-			pq.QuoteIdentifier(t.Name+"_default")+` LIMIT 10000) x) AS n`)
+			pq.QuoteIdentifier(t.Name+"_default")+` LIMIT `+strconv.Itoa(DefaultCountCap)+`) x) AS n`)
 	}
 	var rows []struct {
 		Name string `db:"name"`

@@ -12,37 +12,39 @@ import (
 	"payops/store"
 )
 
-// The history and archive page says, for each history table, how long it
-// keeps its months, which month is archived next and when (and when that is
-// overdue), rows written to a default partition, a coming month not made,
-// the jobs' last runs with their failures, and every archived month with its
-// file and checksum. Any signed-in user reads it.
-func TestHistoryPageSaysHowHistoryIsKept(t *testing.T) {
-	dir := t.TempDir()
+// historyFixture is an app whose history needs someone: a month of the
+// audit log archived into dir, a month of deliveries past its six months
+// not archived, a row of the audit log in its default partition, next
+// month's gate evaluations not made, and archive-history's last run failed.
+// It returns the app, the archive, and this month, the month archived and
+// the month of deliveries overdue.
+func historyFixture(t *testing.T) (a *app, dir string, arch store.Archive, thisMonth, old, late time.Time) {
+	t.Helper()
+	dir = t.TempDir()
 	retention, err := payout.ParseRetention(payout.DefaultRetention)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, withHistory(handlers.HistorySettings{ArchiveDir: dir, Retention: retention,
+	a = newApp(t, withHistory(handlers.HistorySettings{ArchiveDir: dir, Retention: retention,
 		JobRunsKept: 14 * 24 * time.Hour}))
 	a.addUser("ops@example.com", payout.RoleOps)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	thisMonth = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 
 	// A month of the audit log archived, and a month of deliveries past
 	// its six months, not archived yet.
-	old := thisMonth.AddDate(-2, 0, 0)
+	old = thisMonth.AddDate(-2, 0, 0)
 	db := a.store.DB()
 	db.MustExec(`SELECT payops_make_partitions('audit_log', $1, $1)`, old)
 	db.MustExec(`INSERT INTO audit_log (actor, action, entity_type, entity_id, at)
 		VALUES ('api:t', 'payout.create', 'payout', 'OLD-1', $1)`, old.Add(time.Hour))
-	arch, err := a.store.ArchivePartition(ctx, store.Partition{Table: "audit_log",
+	arch, err = a.store.ArchivePartition(ctx, store.Partition{Table: "audit_log",
 		Name: "audit_log_p" + old.Format("200601"), Month: old}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	late := thisMonth.AddDate(0, -8, 0)
+	late = thisMonth.AddDate(0, -8, 0)
 	db.MustExec(`SELECT payops_make_partitions('webhook_deliveries', $1, $1)`, late)
 	// A row of the audit log written for a month with no partition, and
 	// next month's gate evaluations not made.
@@ -52,7 +54,16 @@ func TestHistoryPageSaysHowHistoryIsKept(t *testing.T) {
 	// archive-history's last run failed.
 	db.MustExec(`INSERT INTO job_runs (job, instance, trigger, started_at, finished_at, error)
 		VALUES ('archive-history', 'test-1', 'schedule', now(), now(), 'archive: disk full')`)
+	return a, dir, arch, thisMonth, old, late
+}
 
+// The history and archive page says, for each history table, how long it
+// keeps its months, which month is archived next and when (and when that is
+// overdue), rows written to a default partition, a coming month not made,
+// the jobs' last runs with their failures, and every archived month with its
+// file and checksum. Any signed-in user reads it.
+func TestHistoryPageSaysHowHistoryIsKept(t *testing.T) {
+	a, dir, arch, thisMonth, old, late := historyFixture(t)
 	c := a.client()
 	c.login("ops@example.com")
 	code, page := c.get("/settings/history")
