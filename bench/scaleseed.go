@@ -171,6 +171,9 @@ func seedScale(ctx context.Context, st *store.Store, s scaleShape) (scaleSeed, e
 		{what: "vacuum payouts", sql: `VACUUM ANALYZE payouts`}}}, &out); err != nil {
 		return out, err
 	}
+	if err := foldCounts(ctx, st); err != nil {
+		return out, err
+	}
 	if err := checkDefaults(ctx, st.DB()); err != nil {
 		return out, err
 	}

@@ -35,8 +35,15 @@ const ClaimSQL = claimSQL
 // StuckCountSQL is the stuck list's count for f, with its arguments, for a
 // test of its generic plan.
 func StuckCountSQL(f StuckFilter) (string, []any) {
-	where, args := stuckWhere(f)
-	return stuckCountSQL + where, args
+	return stuckCountSQL(f), stuckArgs(f)
+}
+
+// SetStuckCountedUpTo sets how many stuck payouts the list counts one by
+// one, for a test; it returns the old value.
+func SetStuckCountedUpTo(n int) int {
+	old := stuckCountedUpTo
+	stuckCountedUpTo = n
+	return old
 }
 
 // SetArchiveLookupTimeout sets how long ArchivePartition looks for its own

@@ -69,30 +69,77 @@ const heldBackSQL = `(p.status = 'QUEUED' AND p.submitted_at IS NULL AND NOT (TR
 // PostgreSQL still plans it each time (its generic plan guesses that LIMIT
 // and OFFSET are a tenth of the range, and costs more than a custom one).
 func stuckWhere(f StuckFilter) (string, []any) {
-	where, args := `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at < $1`, []any{f.Before}
+	return openWhere(f, "<"), stuckArgs(f)
+}
+
+// openWhere is the WHERE clause of the open payouts (QUEUED or PROCESSING)
+// of f's mode and provider ($2) whose last change compares with f.Before
+// ($1) by op: "<" for the stuck ones, ">=" for the others.
+func openWhere(f StuckFilter, op string) string {
+	where := `WHERE p.status IN ('QUEUED', 'PROCESSING') AND p.updated_at ` + op + ` $1`
 	if f.Test {
 		where += ` AND NOT p.livemode`
 	} else {
 		where += ` AND p.livemode`
 	}
 	if f.Provider != "" {
-		args = append(args, f.Provider)
 		where += ` AND p.provider = $2`
 	}
-	return where + " ", args
+	return where + " "
 }
 
-// stuckCountSQL counts the stuck payouts a WHERE clause (stuckWhere)
-// selects, and says whether some provider is paused now.
-const stuckCountSQL = `SELECT count(*), (SELECT ` + anyPausedSQL + `) AS paused FROM payouts p `
+// stuckArgs are the arguments of openWhere's clauses: the cut-off, then
+// the provider when one is asked.
+func stuckArgs(f StuckFilter) []any {
+	if f.Provider != "" {
+		return []any{f.Before, f.Provider}
+	}
+	return []any{f.Before}
+}
+
+// stuckCountedUpTo is how many stuck payouts the list counts one by one.
+// Past it (an outage: thousands stuck at once, and everyone looking at the
+// list) it counts live payouts as all the open payouts of its filter, from
+// the folded counts /metrics reads (payout_counts and the deltas not folded
+// yet, exact at the statement's snapshot: migration 00029), less the open
+// ones changed since the cut-off, when those are fewer than it: two short
+// ranges of one index, not every stuck payout. When both are many, or the
+// difference says the folded counts are wrong (fewer than were just seen),
+// every stuck payout is counted, as below it. Test payouts have no folded
+// counts: they are always counted one by one. A variable for tests.
+var stuckCountedUpTo = 1000
+
+// stuckCountSQL counts the stuck payouts of f (exactly, see
+// stuckCountedUpTo), and says whether some provider is paused now.
+func stuckCountSQL(f StuckFilter) string {
+	paused := `(SELECT ` + anyPausedSQL + `) AS paused`
+	all := `(SELECT count(*) FROM payouts p ` + openWhere(f, "<") + `)`
+	if f.Test {
+		return `SELECT ` + all + ` AS count, ` + paused
+	}
+	upTo := fmt.Sprint(stuckCountedUpTo)
+	folded := `WHERE status IN ('QUEUED', 'PROCESSING')`
+	if f.Provider != "" {
+		folded += ` AND provider = $2`
+	}
+	return `WITH early AS (SELECT count(*) AS n FROM (SELECT 1 FROM payouts p ` + openWhere(f, "<") + `LIMIT ` + upTo + `) s)
+		SELECT CASE WHEN early.n < ` + upTo + ` THEN early.n ELSE (
+			SELECT CASE WHEN recent.n < ` + upTo + ` AND open.n - recent.n >= ` + upTo + ` THEN open.n - recent.n ELSE ` + all + ` END
+			FROM (SELECT count(*) AS n FROM (SELECT 1 FROM payouts p ` + openWhere(f, ">=") + `LIMIT ` + upTo + `) r) recent,
+				(SELECT coalesce(sum(n), 0) AS n FROM (SELECT n FROM payout_counts ` + folded + `
+					UNION ALL SELECT n FROM payout_deltas ` + folded + `) c) open) END AS count, ` + paused + `
+		FROM early`
+}
 
 // StuckPayouts returns one page of stuck payouts, oldest change first, and
 // how many match in all (and of them paused: read only while some provider
 // is paused), with the columns the list shows (stuckColumns);
 // each with when its provider last answered and, when the last check
-// failed, why. The count and the page, each a prepared statement, read one
-// range of one index (stuckWhere); why a check failed is read afterwards,
-// for the rows whose last check failed only.
+// failed, why. The count and the page are each a prepared statement. The
+// page reads one range of one index (stuckWhere); so does the count, up to
+// stuckCountedUpTo stuck payouts, and past it, of live payouts, two short
+// ranges and the folded counts. Why a check failed is read afterwards, for
+// the rows whose last check failed only.
 func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, StuckTotal, error) {
 	where, args := stuckWhere(f)
 	var total StuckTotal
@@ -102,7 +149,7 @@ func (s *Store) StuckPayouts(ctx context.Context, f StuckFilter) ([]Payout, Stuc
 	}
 	// Whether some provider is paused comes with the count (one round trip
 	// less): the paused ones are counted only then, which is rarely.
-	if err := getFast(ctx, s.q(), &counted, stuckCountSQL+where, args...); err != nil {
+	if err := getFast(ctx, s.q(), &counted, stuckCountSQL(f), args...); err != nil {
 		return nil, total, fmt.Errorf("store: count stuck payouts: %w", err)
 	}
 	total.All = counted.All
