@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -35,6 +36,10 @@ func runRecon(ctx context.Context, st *store.Store, n int) (reconResult, error) 
 	})
 }
 
+// serveGCPercent is serve's GOGC (cmd_serve.go), under which a
+// reconciliation runs in production.
+const serveGCPercent = 400
+
 // reconRounds is how many times reconcileDay reconciles the day and runs
 // the bare join, in turn: one run of each swung by a quarter from run to run
 // (the bare join from 0.51 to 0.75 s at a million; the first round of each,
@@ -47,6 +52,9 @@ const reconRounds = 5
 // turn, and returns the median of each figure (each round stores one more
 // version of the day's run, as Run now does).
 func reconcileDay(ctx context.Context, st *store.Store, day pgtest.BigDay, bare func(context.Context) error) (reconResult, error) {
+	// Day-end and Run reconcile inside serve, whose collector runs at
+	// GOGC=400 (serveGCPercent in cmd_serve.go); here too while this runs.
+	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
 	var compare, stored, total, bares []time.Duration
 	var res reconResult
 	for range reconRounds {
@@ -110,6 +118,8 @@ func benchRecon(ctx context.Context, c config, cl *cluster, r *report) error {
 		"runs %d times, each followed by the bare join below, and each figure is the median of its runs (lowest–highest in "+
 		"brackets: the bare join alone swung by a quarter between runs). Reconcile reads the day's payouts in one stream past an index of the records in memory and stores the run "+
 		"(records as one zstd-compressed document, compressed while the comparison runs; differences by COPY; totals); "+
+		"it runs in this process with serve's collector setting (GOGC 400), as "+
+		"day-end runs it inside serve; "+
 		"`store.WithReconPhases` marks when the differences and totals are made and when they are stored; \"in all\" adds "+
 		"starting and committing the transaction and reading the run back. The bare `FULL OUTER JOIN` is "+
 		"of the provider's payouts with the same records, loaded beforehand (not timed) into a plain table, on provider "+

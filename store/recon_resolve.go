@@ -332,7 +332,10 @@ func carryResolutions(ctx context.Context, q Querier, runID int64) (int64, error
 			note = CASE WHEN o.note ~ ' \(carried from version [0-9]+\)$' THEN o.note
 				ELSE o.note || ' (carried from version ' || (SELECT version FROM prev) || ')' END
 		FROM n JOIN o ON n.rn = o.rn AND `+same("n", "o")+`
-		WHERE t.id = n.id AND o.resolution <> 'open' AND o.resolved_by_run IS NULL AND t.resolution = 'open'`, runID)
+		WHERE t.id = n.id AND o.resolution <> 'open' AND o.resolved_by_run IS NULL AND t.resolution = 'open'
+			-- Nothing to carry, most runs again: the join is never made.
+			AND EXISTS (SELECT 1 FROM recon_diffs r WHERE r.run_id = (SELECT id FROM prev) AND r.resolution <> 'open'
+				AND r.resolved_by_run IS NULL)`, runID)
 	if err != nil {
 		return 0, fmt.Errorf("store: carry resolutions to reconciliation %d: %w", runID, err)
 	}
