@@ -22,9 +22,10 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		log.Info("jobs off (PAYOPS_JOBS=off): serving web only")
 		return nil, nil
 	}
+	archiver := &jobs.Archiver{Store: st, Dir: cfg.ArchiveDir, Retention: cfg.Retention, Log: log}
 	if cfg.ArchiveDir == "" {
 		log.Info("history archive off (no PAYOPS_ARCHIVE_DIR): no month of history is dropped")
-	} else if fi, err := os.Stat(cfg.ArchiveDir); err != nil || !fi.IsDir() {
+	} else if err := archiver.CheckDir(); err != nil {
 		log.Warn("PAYOPS_ARCHIVE_DIR is not there: archive-history archives nothing until it is created or mounted",
 			"dir", cfg.ArchiveDir)
 	}
@@ -66,8 +67,7 @@ func scheduleJobs(st *store.Store, providers adapters.Registry, rechecker *jobs.
 		{Name: "make-partitions", Schedule: "@daily", Run: (&jobs.Partitioner{Store: st, Ahead: cfg.PartitionsAhead}).Run},
 		// Months past PAYOPS_RETENTION written to PAYOPS_ARCHIVE_DIR and
 		// dropped; nothing without a folder.
-		{Name: "archive-history", Schedule: "30 3 * * *", Run: (&jobs.Archiver{Store: st, Dir: cfg.ArchiveDir,
-			Retention: cfg.Retention, Log: log}).Run},
+		{Name: "archive-history", Schedule: "30 3 * * *", Run: archiver.Run},
 		{Name: "prune-job-runs", Schedule: "@daily", Run: func(ctx context.Context) (jobs.Outcome, error) {
 			n, err := st.PruneRuns(ctx, time.Now().Add(-jobRunsKept))
 			return jobs.Outcome{Changed: n}, err

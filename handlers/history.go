@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"payops/payout"
@@ -46,7 +45,7 @@ func historyLabel(table string) string {
 // page lists them.
 var historyJobs = []struct{ name, does string }{
 	{"make-partitions", "Makes the coming months' partitions of every history table, daily."},
-	{"archive-history", "Archives the months past their table's retention and drops them, daily at 03:30."},
+	{"archive-history", "Archives the months past their table's retention and drops them, daily."},
 	{"prune-job-runs", "Drops the job runs older than they are kept, daily."},
 }
 
@@ -69,22 +68,30 @@ func (h *Handlers) HistoryPage(w http.ResponseWriter, r *http.Request) {
 	now := h.Now()
 	vm := views.History{Meta: MetaFor(r, "History and archive", "settings"), ArchiveDir: h.History.ArchiveDir,
 		Retention: cmp.Or(h.History.Retention.String(), "none: every month is kept")}
+	// Every job's latest run in one read, as the jobs page reads them.
+	runs, err := h.Store.RecentRuns(ctx, 1)
+	if err != nil {
+		Fail(w, r, h.Log, err)
+		return
+	}
 	var archivedLast *time.Time // when archive-history's latest run started
+	for _, run := range runs {
+		if run.Job == "archive-history" {
+			archivedLast = &run.StartedAt
+		}
+	}
+	jobs := h.jobRows(runs, "", u)
 	for _, j := range historyJobs {
-		runs, err := h.Store.RunsOf(ctx, j.name, 1)
-		if err != nil {
-			Fail(w, r, h.Log, err)
-			return
+		var rows []views.JobRow
+		if k := slices.IndexFunc(jobs, func(row views.JobRow) bool { return row.Name == j.name }); k >= 0 {
+			rows = jobs[k : k+1]
 		}
-		if j.name == "archive-history" && len(runs) > 0 {
-			archivedLast = &runs[0].StartedAt
-		}
-		vm.Jobs = append(vm.Jobs, historyJob(j.name, j.does, h.jobRows(runs, j.name, u)))
+		vm.Jobs = append(vm.Jobs, historyJob(j.name, j.does, rows))
 	}
 	for _, t := range store.HistoryTables {
 		row := h.historyRow(t, monthsOf(months, t.Name), now, archivedLast)
 		vm.Tables = append(vm.Tables, row)
-		vm.Estimated = vm.Estimated || strings.HasPrefix(row.Rows, "≈")
+		vm.Estimated = vm.Estimated || row.Estimated
 	}
 	for _, a := range slices.Backward(archives) {
 		row := views.ArchiveRow{Month: a.Month.Format("2006-01"), Label: historyLabel(a.Table), Table: a.Table,
@@ -133,7 +140,7 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 			kept = append(kept, m.Month)
 		}
 	}
-	row.Months, row.Size = len(kept), byteSize(bytes)
+	row.Months, row.Size, row.Estimated = len(kept), byteSize(bytes), !known || !exact
 	switch {
 	case !known:
 		row.Rows = "≈" + thousands(rows) + " or more"
@@ -146,7 +153,7 @@ func (h *Handlers) historyRow(t store.HistoryTable, months []store.HistoryMonth,
 		row.From, row.To = kept[0].Format("2006-01"), kept[len(kept)-1].Format("2006-01")
 	}
 	switch {
-	case !t.Archivable && t.Name == "job_runs":
+	case t.Pruned:
 		row.Keeps = "until prune-job-runs drops them"
 		if days := int(h.History.JobRunsKept.Hours() / 24); days > 0 {
 			row.Keeps = fmt.Sprintf("%d days, then pruned", days)

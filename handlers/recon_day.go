@@ -369,19 +369,3 @@ func pickVersion(versions []store.ReconRun, v string) (store.ReconRun, error) {
 func sourceShort(source string) string {
 	return cmp.Or(map[string]string{"list": "from the list", "upload": "from a report"}[source], source)
 }
-
-// byteSize is a file's or a table's size as a person reads it (a size, never
-// money, so a float is fine).
-func byteSize(n int64) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	case n < 1<<30:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n < 1<<40:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	}
-	return fmt.Sprintf("%.1f TiB", float64(n)/(1<<40))
-}

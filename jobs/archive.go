@@ -32,6 +32,18 @@ type Archiver struct {
 	Now       func() time.Time // time.Now when nil
 }
 
+// CheckDir says whether the archive folder is there. It is not made when
+// missing: a folder that is not there is most often a volume not mounted,
+// and months written to the disk under it would be dropped from the
+// database with their only copy off the backups.
+func (a *Archiver) CheckDir() error {
+	if st, err := os.Stat(a.Dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("archive: the archive folder %s is not there (a volume not mounted?): nothing archived; "+
+			"create or mount it", a.Dir)
+	}
+	return nil
+}
+
 // Run archives every month due, oldest first; Examined is the months looked
 // at, Changed those archived. A month that fails is left for the next run
 // with the months of its table after it; other tables' are still archived,
@@ -41,12 +53,8 @@ func (a *Archiver) Run(ctx context.Context) (Outcome, error) {
 	if a.Dir == "" {
 		return out, nil
 	}
-	// Not made when missing: a folder that is not there is most often a
-	// volume not mounted, and months written to the disk under it would
-	// be dropped from the database with their only copy off the backups.
-	if st, err := os.Stat(a.Dir); err != nil || !st.IsDir() {
-		return out, fmt.Errorf("archive: the archive folder %s is not there (a volume not mounted?): nothing archived; "+
-			"create or mount it", a.Dir)
+	if err := a.CheckDir(); err != nil {
+		return out, err
 	}
 	now := time.Now()
 	if a.Now != nil {

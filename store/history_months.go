@@ -83,10 +83,8 @@ func (s *Store) historyMonths(ctx context.Context) ([]HistoryMonth, error) {
 		m := HistoryMonth{Table: p.Table, Rows: p.Rows, Bytes: p.Bytes}
 		if p.Name == p.Table+"_default" {
 			m.Default = true
-		} else if sfx := monthSuffix.FindStringSubmatch(p.Name); sfx != nil && p.Name == p.Table+sfx[0] {
-			if m.Month, err = time.Parse("200601", sfx[1]); err != nil {
-				continue
-			}
+		} else if month, ok := partitionMonth(p.Table, p.Name); ok {
+			m.Month = month
 		} else {
 			continue // not a partition payops made
 		}
@@ -95,8 +93,7 @@ func (s *Store) historyMonths(ctx context.Context) ([]HistoryMonth, error) {
 			// Counted whatever its size, as DefaultRows counts it, up to
 			// DefaultCountCap: the page's red note rests on it, and it is
 			// empty normally.
-			counts = append(counts, `SELECT `+strconv.Itoa(len(out))+` AS i, count(*) AS n FROM (SELECT 1 FROM `+
-				pq.QuoteIdentifier(p.Name)+` LIMIT `+strconv.Itoa(DefaultCountCap)+`) x`)
+			counts = append(counts, `SELECT `+strconv.Itoa(len(out))+` AS i, (`+defaultCountSQL(p.Name)+`) AS n`)
 		case m.Bytes <= exactCountBytes && counted+m.Bytes <= exactCountTotal:
 			counted += m.Bytes
 			counts = append(counts, `SELECT `+strconv.Itoa(len(out))+` AS i, count(*) AS n FROM `+pq.QuoteIdentifier(p.Name))

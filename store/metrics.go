@@ -20,15 +20,21 @@ type PayoutCount struct {
 	Count    int64         `db:"count"`
 }
 
+// payoutCountsNow is live payouts counted by status and provider as rows
+// (status, provider, n) to add up: payout_counts plus the deltas the fold
+// has not taken in yet, exact at the reading statement's snapshot (the
+// fold moves deltas in one statement). A condition on status or provider
+// reaches both tables.
+const payoutCountsNow = `(SELECT status, provider, n FROM payout_counts
+	UNION ALL SELECT status, provider, n FROM payout_deltas)`
+
 // PayoutCounts returns how many payouts there are by status and provider,
 // live payouts only (the count triggers skip test payouts): payout_counts plus the deltas the fold has not
 // taken in yet (migration 00029), so exact at the query's snapshot.
 func (s *Store) PayoutCounts(ctx context.Context) ([]PayoutCount, error) {
 	var out []PayoutCount
 	err := s.db.SelectContext(ctx, &out, `
-		SELECT status, provider, sum(n)::bigint AS count
-		FROM (SELECT status, provider, n FROM payout_counts
-		      UNION ALL SELECT status, provider, n FROM payout_deltas) c
+		SELECT status, provider, sum(n)::bigint AS count FROM `+payoutCountsNow+` c
 		GROUP BY status, provider ORDER BY status, provider`)
 	if err != nil {
 		return nil, fmt.Errorf("store: payout counts: %w", err)

@@ -17,8 +17,11 @@ type HistoryTable struct {
 	Name string
 	Key  string // the timestamp column it is partitioned by
 	// Archivable is false for the ledger, which is never archived, and for
-	// job_runs, which PruneRuns drops without archiving.
+	// job_runs, which PruneRuns drops without archiving (Pruned).
 	Archivable bool
+	// Pruned is true for job_runs: its old rows are deleted by PruneRuns,
+	// not kept for ever nor archived.
+	Pruned bool
 	// ArchivedWith deletes, when a month of the table is archived, the rows
 	// of another table that live no longer than it: a statement with %s for
 	// the month's partition, run in the archive's transaction.
@@ -42,7 +45,7 @@ var HistoryTables = []HistoryTable{
 	{Name: "payout_events", Key: "recorded_at", Archivable: true},
 	{Name: "audit_log", Key: "at", Archivable: true},
 	{Name: "gate_evaluations", Key: "evaluated_at", Archivable: true},
-	{Name: "job_runs", Key: "started_at"},
+	{Name: "job_runs", Key: "started_at", Pruned: true},
 	{Name: "ledger_postings", Key: "payout_created_at"},
 	{Name: "ledger_entries", Key: "payout_created_at"},
 }
@@ -80,17 +83,29 @@ func (s *Store) Partitions(ctx context.Context, table string) ([]Partition, erro
 	}
 	var out []Partition
 	for _, n := range names {
-		m := monthSuffix.FindStringSubmatch(n)
-		if m == nil || n != table+m[0] {
-			continue
+		if month, ok := partitionMonth(table, n); ok {
+			out = append(out, Partition{Table: table, Name: n, Month: month})
 		}
-		month, err := time.Parse("200601", m[1])
-		if err != nil {
-			continue
-		}
-		out = append(out, Partition{Table: table, Name: n, Month: month})
 	}
 	return out, nil
+}
+
+// partitionMonth is the month of table's partition name, as payops names
+// its months (table_pYYYYMM); ok is false for any other name.
+func partitionMonth(table, name string) (month time.Time, ok bool) {
+	m := monthSuffix.FindStringSubmatch(name)
+	if m == nil || name != table+m[0] {
+		return time.Time{}, false
+	}
+	month, err := time.Parse("200601", m[1])
+	return month, err == nil
+}
+
+// defaultCountSQL counts the rows of a default partition up to
+// DefaultCountCap.
+func defaultCountSQL(partition string) string {
+	return `SELECT count(*) FROM (SELECT 1 FROM ` + pq.QuoteIdentifier(partition) + ` LIMIT ` +
+		strconv.Itoa(DefaultCountCap) + `) x`
 }
 
 // DefaultCountCap is how far the rows of a default partition are counted:
@@ -104,8 +119,7 @@ const DefaultCountCap = 10000
 func (s *Store) DefaultRows(ctx context.Context) (map[string]int64, error) {
 	var parts []string
 	for _, t := range HistoryTables {
-		parts = append(parts, `SELECT `+pq.QuoteLiteral(t.Name)+` AS name, (SELECT count(*) FROM (SELECT 1 FROM `+
-			pq.QuoteIdentifier(t.Name+"_default")+` LIMIT `+strconv.Itoa(DefaultCountCap)+`) x) AS n`)
+		parts = append(parts, `SELECT `+pq.QuoteLiteral(t.Name)+` AS name, (`+defaultCountSQL(t.Name+"_default")+`) AS n`)
 	}
 	var rows []struct {
 		Name string `db:"name"`

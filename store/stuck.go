@@ -100,8 +100,8 @@ func stuckArgs(f StuckFilter) []any {
 // stuckCountedUpTo is how many stuck payouts the list counts one by one.
 // Past it (an outage: thousands stuck at once, and everyone looking at the
 // list) it counts live payouts as all the open payouts of its filter, from
-// the folded counts /metrics reads (payout_counts and the deltas not folded
-// yet, exact at the statement's snapshot: migration 00029), less the open
+// the folded counts /metrics reads (payoutCountsNow, exact at the
+// statement's snapshot: migration 00029), less the open
 // ones changed since the cut-off, when those are fewer than it: two short
 // ranges of one index, not every stuck payout. When both are many, or the
 // difference says the folded counts are wrong (fewer than were just seen),
@@ -118,7 +118,7 @@ func stuckCountSQL(f StuckFilter) string {
 		return `SELECT ` + all + ` AS count, ` + paused
 	}
 	upTo := fmt.Sprint(stuckCountedUpTo)
-	folded := `WHERE status IN ('QUEUED', 'PROCESSING')`
+	folded := `SELECT coalesce(sum(n), 0) AS n FROM ` + payoutCountsNow + ` c WHERE status IN ('QUEUED', 'PROCESSING')`
 	if f.Provider != "" {
 		folded += ` AND provider = $2`
 	}
@@ -126,8 +126,7 @@ func stuckCountSQL(f StuckFilter) string {
 		SELECT CASE WHEN early.n < ` + upTo + ` THEN early.n ELSE (
 			SELECT CASE WHEN recent.n < ` + upTo + ` AND open.n - recent.n >= ` + upTo + ` THEN open.n - recent.n ELSE ` + all + ` END
 			FROM (SELECT count(*) AS n FROM (SELECT 1 FROM payouts p ` + openWhere(f, ">=") + `LIMIT ` + upTo + `) r) recent,
-				(SELECT coalesce(sum(n), 0) AS n FROM (SELECT n FROM payout_counts ` + folded + `
-					UNION ALL SELECT n FROM payout_deltas ` + folded + `) c) open) END AS count, ` + paused + `
+				(` + folded + `) open) END AS count, ` + paused + `
 		FROM early`
 }
 

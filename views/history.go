@@ -16,14 +16,15 @@ type History struct {
 // HistoryTableRow is one history table: its months in the database and
 // what happens to them next.
 type HistoryTableRow struct {
-	Name   string // the table's name in the database
-	Label  string // "Webhook deliveries"
-	Keeps  string // "6 months", "for ever: never archived"
-	Months int
-	From   string // the oldest month kept, "2026-01"
-	To     string // the newest, made ahead
-	Rows   string // "≈1,204,311", "1,204" when counted
-	Size   string
+	Name      string // the table's name in the database
+	Estimated bool   // Rows is PostgreSQL's estimate (≈)
+	Label     string // "Webhook deliveries"
+	Keeps     string // "6 months", "for ever: never archived"
+	Months    int
+	From      string // the oldest month kept, "2026-01"
+	To        string // the newest, made ahead
+	Rows      string // "≈1,204,311", "1,204" when counted
+	Size      string
 	// Next says which month is archived next and when: "2026-06, from
 	// 2026-12-01"; Due when it is overdue (handlers.nextArchived).
 	Next string
